@@ -1,0 +1,54 @@
+/* check.c - `pegasus check`: what this host supports. */
+#include <cpuid.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "entry/sud.h"
+#include "proc/signal.h"
+
+static int read_int(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int v = -1;
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static void line(const char *what, int ok, const char *detail)
+{
+	printf("%-28s %-4s %s\n", what, ok ? "yes" : "no", detail);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct utsname u;
+	uname(&u);
+	printf("kernel %s, %s\n", u.release, u.machine);
+	int sud = sud_probe();
+	line("syscall user dispatch", sud == 0, sud == 0 ? "(required)" : "(required: Linux >= 5.11)");
+	line("fsgsbase", !!(getauxval(AT_HWCAP2) & 2), "(required: wrfsbase at the gate)");
+	unsigned a, b, c, d;
+	__cpuid_count(7, 0, a, b, c, d);
+	line("memory protection keys", (c >> 4) & 1, "(optional: MPK isolation)");
+	char xs[64];
+	snprintf(xs, sizeof(xs), "(%zu-byte XSAVE area, features %#lx)", xsave_area_size(),
+		 (unsigned long)xstate_features());
+	line("xsave", 1, xs);
+	int huge = read_int("/proc/sys/vm/nr_hugepages");
+	char hp[64];
+	snprintf(hp, sizeof(hp), "(%d reserved; optional for DPDK)", huge);
+	line("hugepages", huge > 0, hp);
+	int minaddr = read_int("/proc/sys/vm/mmap_min_addr");
+	char z[64];
+	snprintf(z, sizeof(z), "(vm.mmap_min_addr=%d; zpoline rewriting)", minaddr);
+	line("page 0 mappable", minaddr == 0 || geteuid() == 0, z);
+	return sud == 0 ? 0 : 1;
+}

@@ -1,0 +1,5 @@
+/* cli.h - the pegasus subcommands. */
+#pragma once
+
+int cmd_run(int argc, char **argv);
+int cmd_check(int argc, char **argv);

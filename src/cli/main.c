@@ -1,0 +1,37 @@
+/* main.c - the pegasus command: dispatch to a subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: pegasus COMMAND [ARGS...]\n"
+		   "  run [options] -- PROGRAM [ARGS...]   run a program under the runtime\n"
+		   "  check                                what this host supports\n"
+		   "  help                                 this text\n"
+		   "Run `pegasus run --help` for the options of run.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "check"))
+		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("pegasus %s\n", PEGASUS_VERSION);
+		return 0;
+	}
+	fprintf(stderr, "pegasus: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,108 @@
+/* run.c - `pegasus run`: start one program under the runtime. */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/log.h"
+#include "entry/sud.h"
+#include "loader/exec.h"
+#include "proc/signal.h"
+#include "proc/vproc.h"
+#include "sched/vcpu.h"
+#include "sys/trace.h"
+
+extern char **environ;
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: pegasus run [options] -- PROGRAM [ARGS...]\n"
+		   "  --trace[=FILE]   print every call the runtime serves (to FILE or stderr)\n"
+		   "  -v, --verbose    more runtime messages (repeat for debug)\n"
+		   "  -q, --quiet      errors only\n");
+}
+
+/* inherit_signals - what execve keeps: the blocked mask and the signals set
+ * to be ignored (nohup, a shell's background job). The runtime itself runs
+ * with nothing blocked. */
+static void inherit_signals(struct uthread *ut)
+{
+	sigset_t old, none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, &old);
+	for (int sig = 1; sig < 65; sig++) {
+		if (sigismember(&old, sig) == 1 && sig != SIGKILL && sig != SIGSTOP)
+			ut->sigmask |= SIGBIT(sig);
+		struct sigaction sa;
+		if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &sa) == 0 &&
+		    sa.sa_handler == SIG_IGN)
+			ut->proc->sigaction[sig - 1].handler = (uint64_t)SIG_IGN;
+	}
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "trace", optional_argument, 0, 't' },
+		{ "verbose", no_argument, 0, 'v' },
+		{ "quiet", no_argument, 0, 'q' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	const char *trace_file = NULL;
+	bool trace = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+vqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': trace = true; trace_file = optarg; break;
+		case 'v': pg_log_level++; break;
+		case 'q': pg_log_level = 0; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	char **prog = &argv[optind];
+
+	if (trace && trace_open(trace_file) < 0) {
+		fprintf(stderr, "pegasus: cannot open trace file %s: %s\n", trace_file, strerror(errno));
+		return 2;
+	}
+	int sud = sud_probe();
+	if (sud < 0) {
+		fprintf(stderr, "pegasus: this kernel has no Syscall User Dispatch (%s); Linux 5.11 or newer is needed\n",
+			strerror(-sud));
+		return 125;
+	}
+
+	char *name = strdup(prog[0]);
+	struct vproc *p = vproc_new(basename(name));
+	struct exec_image img;
+	int st = exec_load(p, prog[0], prog, environ, &img);
+	if (st)
+		return st;
+
+	struct vcpu *v = vcpu_init_current(0);
+	struct uthread *ut = uthread_new(p, p->pid);
+	p->main_thread = ut;
+	p->nthreads = 1;
+	ut->tf.rip = img.entry;
+	ut->tf.rsp = img.sp;
+	inherit_signals(ut);
+
+	fflush(stdout);
+	fflush(stderr);
+	signal_install_host_handlers();
+	int r = sud_enable(v);
+	if (r < 0)
+		pg_die("cannot enable Syscall User Dispatch: %s", strerror(-r));
+	vcpu_run(ut);
+}

@@ -1,0 +1,46 @@
+/* log.c - runtime diagnostics written straight to the real stderr. */
+#include "core/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int pg_log_level = 1;
+
+/* The runtime's stderr is fd 2 of the host process; programs write to it
+ * through their own fd tables, so a plain write(2) never interleaves with a
+ * half-flushed stdio buffer of theirs. */
+static void log_write(const char *fmt, va_list ap)
+{
+	char buf[1024];
+	int n = snprintf(buf, sizeof(buf), "pegasus: ");
+	n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	for (int off = 0; off < n;) {
+		ssize_t w = write(2, buf + off, n - off);
+		if (w <= 0)
+			break;
+		off += w;
+	}
+}
+
+void pg_log(int level, const char *fmt, ...)
+{
+	if (level > pg_log_level)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	log_write(fmt, ap);
+	va_end(ap);
+}
+
+void pg_die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_write(fmt, ap);
+	va_end(ap);
+	_exit(125);
+}

@@ -1,0 +1,20 @@
+/* log.h - runtime diagnostics written straight to the real stderr. */
+#pragma once
+#include <stdarg.h>
+#include <stdnoreturn.h>
+
+/* Verbosity: 0 errors only, 1 warnings (default), 2 info, 3 debug. */
+extern int pg_log_level;
+
+void pg_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+noreturn void pg_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define pg_err(...)   pg_log(0, __VA_ARGS__)
+#define pg_warn(...)  pg_log(1, __VA_ARGS__)
+#define pg_info(...)  pg_log(2, __VA_ARGS__)
+#define pg_debug(...) pg_log(3, __VA_ARGS__)
+
+/* Assertions on runtime invariants stay on in release builds: a broken
+ * invariant in a syscall runtime corrupts someone else's program. */
+#define PG_ASSERT(c) \
+	do { if (__builtin_expect(!(c), 0)) pg_die("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__); } while (0)

@@ -1,0 +1,83 @@
+/* gate.S - the one way between app code and the runtime, in both directions. */
+#include "sched/offsets.h"
+
+	.text
+	.globl gate_text_start, gate_text_end
+	.globl gate_from_signal, gate_return, gate_return_end
+
+gate_text_start:
+
+/*
+ * gate_from_signal - continue a trapped syscall, fault or signal in runtime
+ * context. A signal handler has already copied every app register into the
+ * uthread's trap frame, set the SUD selector to ALLOW and pointed the
+ * ucontext here with %rsp = the uthread's runtime stack and %rdi = the C
+ * function that serves the event. %fs and the vector registers still hold
+ * the app's values (sigreturn restored them from the frame).
+ */
+	.p2align 4
+gate_from_signal:
+	mov %rdi, %r12
+	mov %gs:VCPU_CUR, %rbx
+	rdfsbase %rax
+	mov %rax, TF_FS(%rbx)
+	mov %gs:VCPU_RT_FS, %rax
+	wrfsbase %rax
+	/* The runtime calls libc, which uses vector registers: save them all. */
+	mov UT_XSAVE(%rbx), %rcx
+	mov $-1, %eax
+	mov $-1, %edx
+	xsave64 (%rcx)
+	mov %rbx, %rdi
+	call *%r12
+	/* fall through */
+
+/*
+ * gate_return - go back to app code with the uthread's trap frame. Every
+ * step reloads from memory, so a signal that lands anywhere in here simply
+ * restarts at gate_return (see in_gate_return() in signal_entry.c) and the
+ * signal is delivered by gate_prepare_return() on the second pass.
+ */
+	.p2align 4
+gate_return:
+	mov %gs:VCPU_RT_FS, %rax
+	wrfsbase %rax
+	mov %gs:VCPU_CUR, %rdi
+	mov UT_RSTACK(%rdi), %rsp
+	call gate_prepare_return
+	mov %gs:VCPU_CUR, %rbx
+	mov UT_XSAVE(%rbx), %rcx
+	mov $-1, %eax
+	mov $-1, %edx
+	xrstor64 (%rcx)
+	mov TF_FS(%rbx), %rax
+	wrfsbase %rax
+	mov TF_RIP(%rbx), %rax
+	mov %rax, %gs:VCPU_RET_RIP
+	/* Flags go through the runtime stack; no instruction below changes them. */
+	pushq TF_RFLAGS(%rbx)
+	popfq
+	mov TF_RAX(%rbx), %rax
+	mov TF_RCX(%rbx), %rcx
+	mov TF_RDX(%rbx), %rdx
+	mov TF_RSI(%rbx), %rsi
+	mov TF_RDI(%rbx), %rdi
+	mov TF_RBP(%rbx), %rbp
+	mov TF_R8(%rbx), %r8
+	mov TF_R9(%rbx), %r9
+	mov TF_R10(%rbx), %r10
+	mov TF_R11(%rbx), %r11
+	mov TF_R12(%rbx), %r12
+	mov TF_R13(%rbx), %r13
+	mov TF_R14(%rbx), %r14
+	mov TF_R15(%rbx), %r15
+	mov TF_RSP(%rbx), %rsp
+	mov TF_RBX(%rbx), %rbx
+	/* From here on a syscall by the app traps; the jump needs no register
+	 * and no app stack, so the red zone below the app's %rsp is untouched. */
+	movb $1, %gs:VCPU_SELECTOR
+	jmp *%gs:VCPU_RET_RIP
+gate_return_end:
+
+gate_text_end:
+	.section .note.GNU-stack,"",@progbits

@@ -1,0 +1,202 @@
+/* host_signals.c - the runtime's own handlers for the host signals it receives. */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+
+#include "core/log.h"
+#include "core/rawsys.h"
+#include "mm/uaccess.h"
+#include "proc/signal.h"
+#include "proc/vproc.h"
+#include "sched/vcpu.h"
+
+/*
+ * These handlers run on the vCPU's sigaltstack with every host signal
+ * blocked, possibly on the app's %fs: they touch neither TLS nor errno and
+ * call nothing that does. Each starts by opening the SUD selector, so that
+ * the handler's own sigreturn is not itself dispatched.
+ *
+ * An event in app code never continues inside the handler: the handler
+ * copies the app's registers into the uthread's trap frame and points the
+ * ucontext at gate_from_signal, so it is served by ordinary runtime code on
+ * the uthread's runtime stack, where it may block and switch.
+ */
+
+#define SEL_ALLOW 0
+#define SEL_BLOCK 1
+#ifndef SYS_USER_DISPATCH
+#define SYS_USER_DISPATCH 2
+#endif
+
+#define NOINSTR __attribute__((no_sanitize("address", "undefined")))
+
+extern char gate_text_start[], gate_text_end[], gate_return[], gate_return_end[];
+extern void gate_from_signal(void);
+void syscall_entry_c(struct uthread *ut);
+
+static void fault_entry_c(struct uthread *ut);
+static void async_entry_c(struct uthread *ut);
+
+static inline bool in_range(uint64_t ip, const char *lo, const char *hi)
+{
+	return ip >= (uint64_t)lo && ip < (uint64_t)hi;
+}
+
+NOINSTR static void tf_from_uc(struct trap_frame *tf, const ucontext_t *uc)
+{
+	const greg_t *g = uc->uc_mcontext.gregs;
+	tf->rax = g[REG_RAX]; tf->rbx = g[REG_RBX]; tf->rcx = g[REG_RCX];
+	tf->rdx = g[REG_RDX]; tf->rsi = g[REG_RSI]; tf->rdi = g[REG_RDI];
+	tf->rbp = g[REG_RBP]; tf->rsp = g[REG_RSP];
+	tf->r8 = g[REG_R8]; tf->r9 = g[REG_R9]; tf->r10 = g[REG_R10];
+	tf->r11 = g[REG_R11]; tf->r12 = g[REG_R12]; tf->r13 = g[REG_R13];
+	tf->r14 = g[REG_R14]; tf->r15 = g[REG_R15];
+	tf->rip = g[REG_RIP]; tf->rflags = g[REG_EFL];
+}
+
+/* The runtime runs with no host signal blocked. Only the kernel's 8-byte
+ * mask is in the frame: glibc's 128-byte sigset_t would run over the
+ * siginfo that follows it. */
+NOINSTR static void unblock_all(ucontext_t *uc)
+{
+	uc->uc_sigmask.__val[0] = 0;
+}
+
+/* to_gate - leave the handler into gate_from_signal, which saves %fs and the
+ * vector state (sigreturn restores both from this frame) and calls fn. */
+NOINSTR static void to_gate(ucontext_t *uc, struct uthread *ut, void (*fn)(struct uthread *))
+{
+	tf_from_uc(&ut->tf, uc);
+	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)gate_from_signal;
+	uc->uc_mcontext.gregs[REG_RSP] = (greg_t)ut->rstack_top;
+	uc->uc_mcontext.gregs[REG_RDI] = (greg_t)fn;
+	unblock_all(uc);
+}
+
+/* An asynchronous host signal (kill from outside, SIGPIPE, SIGALRM...) for
+ * the program. In app code: go through the gate at once. In the return
+ * half of the gate: start the return over, so it delivers the signal. In
+ * runtime code: it is delivered on the next return to app code. */
+NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t oldsel)
+{
+	struct vcpu *v = vcpu_self();
+	struct uthread *ut = v->cur;
+	if (!ut)
+		return;
+	signal_queue(ut->proc, NULL, si);
+	uint64_t ip = uc->uc_mcontext.gregs[REG_RIP];
+	if (in_range(ip, gate_return, gate_return_end)) {
+		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)gate_return;
+		unblock_all(uc);
+	} else if (oldsel == SEL_BLOCK && !in_range(ip, gate_text_start, gate_text_end)) {
+		to_gate(uc, ut, async_entry_c);
+	}
+}
+
+NOINSTR static void on_async_entry(int sig, siginfo_t *si, void *ucv)
+{
+	struct vcpu *v = vcpu_self();
+	uint8_t old = v->selector;
+	v->selector = SEL_ALLOW;
+	on_async(sig, si, ucv, old);
+}
+
+NOINSTR static void on_sigsys(int sig, siginfo_t *si, void *ucv)
+{
+	struct vcpu *v = vcpu_self();
+	uint8_t old = v->selector;
+	v->selector = SEL_ALLOW;
+	if (si->si_code == SYS_USER_DISPATCH && old == SEL_BLOCK) {
+		struct uthread *ut = v->cur;
+		to_gate(ucv, ut, syscall_entry_c);
+		ut->tf.rax = si->si_syscall;
+		return;
+	}
+	on_async(sig, si, ucv, old);
+}
+
+/* A raw message for a runtime crash: no stdio, no TLS. */
+NOINSTR static void crash_note(int sig, uint64_t ip, uint64_t addr)
+{
+	char msg[] = "pegasus: internal error: signal 00 at ip 0x0000000000000000 addr 0x0000000000000000\n";
+	static const char hex[] = "0123456789abcdef";
+	char *p = strstr(msg, "signal ") + 7;
+	p[0] = '0' + sig / 10;
+	p[1] = '0' + sig % 10;
+	p = strstr(msg, "ip 0x") + 5;
+	for (int i = 15; i >= 0; i--, ip >>= 4)
+		p[i] = hex[ip & 15];
+	p = strstr(msg, "addr 0x") + 7;
+	for (int i = 15; i >= 0; i--, addr >>= 4)
+		p[i] = hex[addr & 15];
+	raw_syscall3(SYS_write, 2, msg, sizeof(msg) - 1);
+}
+
+NOINSTR static void on_fault(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+	struct vcpu *v = vcpu_self();
+	uint8_t old = v->selector;
+	v->selector = SEL_ALLOW;
+	uint64_t ip = uc->uc_mcontext.gregs[REG_RIP];
+
+	if (si->si_code <= 0) { /* sent by someone, not raised by an instruction */
+		on_async(sig, si, uc, old);
+		return;
+	}
+	if (in_range(ip, uaccess_start, uaccess_end)) {
+		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)uaccess_fixup;
+		return;
+	}
+	struct uthread *ut = v->cur;
+	if (ut && old == SEL_BLOCK && !in_range(ip, gate_text_start, gate_text_end)) {
+		ut->fault_info = *si;
+		ut->fault_err = uc->uc_mcontext.gregs[REG_ERR];
+		ut->fault_trapno = uc->uc_mcontext.gregs[REG_TRAPNO];
+		to_gate(uc, ut, fault_entry_c);
+		return;
+	}
+	/* The runtime itself faulted: say where, then die of the signal. */
+	crash_note(sig, ip, (uint64_t)si->si_addr);
+	struct { long h, f, r, m; } dfl = { 0, 0, 0, 0 };
+	raw_syscall6(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);
+}
+
+static void fault_entry_c(struct uthread *ut)
+{
+	signal_force_fault(ut, &ut->fault_info);
+}
+
+/* Nothing to do here: gate_return delivers what on_async queued. */
+static void async_entry_c(struct uthread *ut)
+{
+}
+
+/**
+ * signal_install_host_handlers - route every catchable host signal to the
+ * runtime. Programs never own a host signal: their dispositions are virtual.
+ */
+void signal_install_host_handlers(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sigfillset(&sa.sa_mask);
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	for (int sig = 1; sig < 65; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP || sig == 32 || sig == 33)
+			continue;
+		switch (sig) {
+		case SIGSYS: sa.sa_sigaction = on_sigsys; break;
+		case SIGSEGV: case SIGBUS: case SIGFPE: case SIGILL: case SIGTRAP:
+			sa.sa_sigaction = on_fault;
+			break;
+		default:
+			sa.sa_sigaction = on_async_entry;
+		}
+		if (sigaction(sig, &sa, NULL) < 0)
+			pg_warn("cannot catch signal %d: %s", sig, strerror(errno));
+	}
+}

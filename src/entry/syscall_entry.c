@@ -1,0 +1,112 @@
+/* syscall_entry.c - the one C entry for every system call a program makes. */
+#include <errno.h>
+#include <stdatomic.h>
+
+#include "core/log.h"
+#include "core/rawsys.h"
+#include "proc/signal.h"
+#include "proc/vproc.h"
+#include "sched/vcpu.h"
+#include "sys/systab.h"
+#include "sys/trace.h"
+
+/* One bit per syscall number: refusals are logged once per instance. */
+static _Atomic uint64_t refused_logged[SYS_MAX / 64 + 1];
+
+static long refuse(struct uthread *ut, long nr, const struct sysent *e, long err)
+{
+	uint64_t bit = 1ull << (nr % 64);
+	unsigned idx = (unsigned long)nr < SYS_MAX ? nr / 64 : SYS_MAX / 64;
+	if (!(atomic_fetch_or(&refused_logged[idx], bit) & bit))
+		pg_warn("[%s] %s (syscall %ld) is not supported: returning %s", ut->proc->name,
+			e ? e->name : "unknown", nr, err == -EPERM ? "EPERM" : "ENOSYS");
+	return err;
+}
+
+/* pid_to_host - a virtual pid argument as the kernel may see it: the caller
+ * itself is 0 ("this process"); any other id is not the kernel's to name. */
+static long pid_to_host(struct uthread *ut, long pid, long *out)
+{
+	if (pid == 0 || pid == ut->proc->pid || pid == ut->tid) {
+		*out = 0;
+		return 0;
+	}
+	return -ESRCH;
+}
+
+/* passthrough - a translated call: map the arguments, let the kernel serve it. */
+static long passthrough(struct uthread *ut, long nr, const struct sysent *e, const long a[6])
+{
+	long k[6];
+	for (int i = 0; i < 6; i++) {
+		k[i] = a[i];
+		if (e->args[i] == A_PID) {
+			long r = pid_to_host(ut, a[i], &k[i]);
+			if (r)
+				return r;
+		}
+	}
+	for (;;) {
+		long r = raw_syscall6(nr, k[0], k[1], k[2], k[3], k[4], k[5]);
+		if (r != -EINTR)
+			return r;
+		/* A host signal cut the call short: Linux would have restarted it
+		 * unless a handler of the program runs. */
+		r = signal_after_eintr(ut, e);
+		if (r != 1)
+			return r;
+	}
+}
+
+static long dispatch(struct uthread *ut, long nr, const struct sysent *e, const long a[6])
+{
+	if (!e)
+		return refuse(ut, nr, e, -ENOSYS);
+	switch (e->cls) {
+	case CLS_EMU:
+		return e->handler(ut, a);
+	case CLS_PASS:
+	case CLS_OFFL:
+		return passthrough(ut, nr, e, a);
+	case CLS_DENY:
+		return refuse(ut, nr, e, -EPERM);
+	default:
+		return refuse(ut, nr, e, -ENOSYS);
+	}
+}
+
+/**
+ * syscall_entry_c - serve the system call in @ut's trap frame.
+ * @ut: the calling uthread, whose registers the gate saved.
+ *
+ * Runs on the uthread's runtime stack with the runtime's %fs and the SUD
+ * selector at ALLOW; it may block. The result goes back into %rax with
+ * %rcx/%r11 as the syscall instruction leaves them.
+ */
+void syscall_entry_c(struct uthread *ut)
+{
+	PG_ASSERT(ut == uthread_self());
+	struct trap_frame *tf = &ut->tf;
+	long nr = (long)tf->rax;
+	const long a[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
+	const struct sysent *e = systab_get(nr);
+
+	if (trace_on)
+		trace_enter(ut, nr, e, a);
+	long ret = dispatch(ut, nr, e, a);
+	if (trace_on)
+		trace_exit(ut, nr, e, a, ret);
+
+	if (ret == SYS_FRAME_REPLACED)
+		return;
+	if (ret == SYS_RESTART) {
+		/* Back up over the 2-byte syscall instruction: the program issues the
+		 * call again after its signal handler returns. */
+		tf->rip -= 2;
+		tf->rax = nr;
+		return;
+	}
+	tf->rax = ret;
+	tf->rcx = tf->rip;
+	tf->r11 = tf->rflags;
+}

@@ -1,0 +1,30 @@
+/* load.h - mapping an executable's segments and building its first stack. */
+#pragma once
+#include <stdint.h>
+
+#include "loader/elf.h"
+
+/* A mapped image: bias is what was added to every p_vaddr. */
+struct loaded_elf {
+	uint64_t bias;
+	uint64_t entry;     /* relocated e_entry */
+	uint64_t phdr;      /* relocated address of the program headers */
+	uint64_t end;       /* relocated end of the highest segment */
+};
+
+/* elf_map - map ei's PT_LOAD segments from fd. 0 or -errno (-EEXIST: a
+ * fixed-address image overlaps a mapping already present). */
+int elf_map(int fd, const struct elf_info *ei, struct loaded_elf *out);
+
+struct stack_spec {
+	char *const *argv;
+	char *const *envp;
+	const char *execfn;
+	const struct elf_info *exe;
+	const struct loaded_elf *exe_map;
+	uint64_t interp_base;   /* 0 without an interpreter */
+};
+
+/* stack_build - map a stack and lay out argc, argv, envp and auxv on it as
+ * the kernel does; returns the initial %rsp, or 0 with errno set. */
+uint64_t stack_build(const struct stack_spec *s);

@@ -1,0 +1,54 @@
+/* brk.c - the program break, emulated per program in a reserved range. */
+#include "mm/brk.h"
+
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "core/log.h"
+#include "proc/vproc.h"
+
+/* Address space reserved for a program's break. Past it brk fails and
+ * malloc falls back to mmap, as it does on Linux when the break meets a
+ * mapping. The reservation is PROT_NONE and NORESERVE: it costs no memory. */
+#define BRK_RESERVE (1ull << 30)
+#define PAGE 4096ull
+
+static uint64_t page_up(uint64_t x)
+{
+	return (x + PAGE - 1) & ~(PAGE - 1);
+}
+
+int brk_init(struct vproc *p, uint64_t end)
+{
+	uint64_t start = page_up(end);
+	void *m = mmap((void *)start, BRK_RESERVE, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+	if (m == MAP_FAILED) {
+		/* Something sits right after the image: the break goes elsewhere. */
+		m = mmap(NULL, BRK_RESERVE, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (m == MAP_FAILED)
+			return -errno;
+	}
+	p->brk_start = p->brk_cur = (uint64_t)m;
+	p->brk_limit = (uint64_t)m + BRK_RESERVE;
+	return 0;
+}
+
+long brk_set(struct vproc *p, uint64_t addr)
+{
+	if (addr < p->brk_start || addr > p->brk_limit)
+		return p->brk_cur;
+	uint64_t old_end = page_up(p->brk_cur), new_end = page_up(addr);
+	if (new_end > old_end) {
+		if (mprotect((void *)old_end, new_end - old_end, PROT_READ | PROT_WRITE) < 0)
+			return p->brk_cur;
+	} else if (new_end < old_end) {
+		/* Released pages read as zero when the break grows again. */
+		if (mmap((void *)new_end, old_end - new_end, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
+			return p->brk_cur;
+	}
+	p->brk_cur = addr;
+	return addr;
+}

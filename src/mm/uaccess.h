@@ -1,0 +1,36 @@
+/* uaccess.h - fault-safe access to app memory: a bad pointer gives -EFAULT. */
+#pragma once
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+long pg_uaccess_copy(void *dst, const void *src, size_t n);
+long pg_uaccess_strnlen(const char *s, size_t max);
+
+extern char uaccess_start[], uaccess_end[], uaccess_fixup[];
+
+/* The app cannot name the kernel half of the address space. */
+static inline int uaccess_range_ok(uint64_t addr, size_t n)
+{
+	return addr + n >= addr && addr + n <= 0x800000000000ull;
+}
+
+/* copy_from_user - copy n bytes at app address src into dst: 0 or -EFAULT. */
+static inline long copy_from_user(void *dst, uint64_t src, size_t n)
+{
+	if (!uaccess_range_ok(src, n) || (n && !src))
+		return -EFAULT;
+	return pg_uaccess_copy(dst, (const void *)src, n);
+}
+
+/* copy_to_user - copy n bytes to app address dst: 0 or -EFAULT. */
+static inline long copy_to_user(uint64_t dst, const void *src, size_t n)
+{
+	if (!uaccess_range_ok(dst, n) || (n && !dst))
+		return -EFAULT;
+	return pg_uaccess_copy((void *)dst, src, n);
+}
+
+/* strncpy_from_user - copy a NUL-terminated app string of at most max-1
+ * bytes: its length, -ENAMETOOLONG or -EFAULT. */
+long strncpy_from_user(char *dst, uint64_t src, size_t max);

@@ -1,0 +1,377 @@
+/* signal.c - virtual signals: queueing, dispositions and Linux-format frames. */
+#include "proc/signal.h"
+
+#include <cpuid.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/rawsys.h"
+#include "mm/uaccess.h"
+#include "proc/sigframe.h"
+#include "proc/vproc.h"
+#include "sched/vcpu.h"
+#include "sys/systab.h"
+#include "sys/trace.h"
+
+enum { ACT_TERM, ACT_CORE, ACT_IGN, ACT_STOP, ACT_CONT };
+
+/* Linux's default action of each signal (signal(7)); real-time: TERM. */
+static int default_action(int sig)
+{
+	switch (sig) {
+	case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS:
+	case SIGFPE: case SIGSEGV: case SIGXCPU: case SIGXFSZ: case SIGSYS:
+		return ACT_CORE;
+	case SIGCHLD: case SIGURG: case SIGWINCH:
+		return ACT_IGN;
+	case SIGCONT:
+		return ACT_CONT;
+	case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
+		return ACT_STOP;
+	default:
+		return ACT_TERM;
+	}
+}
+
+/* Synchronous signals go first, as in Linux's dequeue order. */
+#define SYNC_SIGNALS (SIGBIT(SIGSEGV) | SIGBIT(SIGBUS) | SIGBIT(SIGILL) | \
+		      SIGBIT(SIGTRAP) | SIGBIT(SIGFPE) | SIGBIT(SIGSYS))
+
+static bool ignored(const struct vproc *p, int sig)
+{
+	uint64_t h = p->sigaction[sig - 1].handler;
+	return h == (uint64_t)SIG_IGN || (h == (uint64_t)SIG_DFL && default_action(sig) == ACT_IGN);
+}
+
+/* ---- queueing (async-signal-safe) ---- */
+
+void signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si)
+{
+	int sig = si->si_signo;
+	if (sig < 1 || sig > 64)
+		return;
+	uint64_t bit = SIGBIT(sig);
+	/* Linux drops an ignored signal at once unless it is blocked. */
+	uint64_t blocked = tgt ? tgt->sigmask : p->main_thread->sigmask;
+	if (!(blocked & bit) && ignored(p, sig))
+		return;
+	uint64_t *pend = tgt ? &tgt->sigpending : &p->sigpending;
+	siginfo_t *slot = tgt ? &tgt->siginfo[sig - 1] : &p->siginfo[sig - 1];
+	/* Standard signals coalesce; real-time ones coalesce too for now. */
+	if (__atomic_load_n(pend, __ATOMIC_ACQUIRE) & bit)
+		return;
+	*slot = *si;
+	/* Release: whoever sees the bit sees the siginfo written above. */
+	__atomic_or_fetch(pend, bit, __ATOMIC_RELEASE);
+}
+
+static uint64_t pending_of(const struct uthread *ut)
+{
+	return __atomic_load_n(&ut->sigpending, __ATOMIC_ACQUIRE) |
+	       __atomic_load_n(&ut->proc->sigpending, __ATOMIC_ACQUIRE);
+}
+
+static int pick(uint64_t set)
+{
+	if (!set)
+		return 0;
+	if (set & SYNC_SIGNALS)
+		set &= SYNC_SIGNALS;
+	return __builtin_ctzll(set) + 1;
+}
+
+int signal_next_deliverable(struct uthread *ut)
+{
+	return pick(pending_of(ut) & ~ut->sigmask);
+}
+
+/* signal_dequeue - take signal sig off the thread's or the process's queue. Host
+ * signals are held off meanwhile so a handler cannot rewrite the slot that
+ * is being read. */
+bool signal_dequeue(struct uthread *ut, int sig, siginfo_t *info)
+{
+	uint64_t bit = SIGBIT(sig), all = ~0ull, old;
+	raw_syscall6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)&old, 8, 0, 0);
+	bool got = true;
+	if (__atomic_fetch_and(&ut->sigpending, ~bit, __ATOMIC_ACQ_REL) & bit)
+		*info = ut->siginfo[sig - 1];
+	else if (__atomic_fetch_and(&ut->proc->sigpending, ~bit, __ATOMIC_ACQ_REL) & bit)
+		*info = ut->proc->siginfo[sig - 1];
+	else
+		got = false;
+	raw_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+	return got;
+}
+
+void signal_force_fault(struct uthread *ut, const siginfo_t *si)
+{
+	int sig = si->si_signo;
+	struct k_sigaction *ka = &ut->proc->sigaction[sig - 1];
+	/* Like force_sig_info(): a blocked or ignored fault cannot be survived. */
+	if ((ut->sigmask & SIGBIT(sig)) || ka->handler == (uint64_t)SIG_IGN) {
+		ka->handler = (uint64_t)SIG_DFL;
+		ut->sigmask &= ~SIGBIT(sig);
+	}
+	__atomic_and_fetch(&ut->sigpending, ~SIGBIT(sig), __ATOMIC_RELEASE);
+	signal_queue(ut->proc, ut, si);
+}
+
+/* ---- extended (vector) state ---- */
+
+static size_t xsave_size_cached;
+static uint64_t xcr0_cached;
+
+size_t xsave_area_size(void)
+{
+	if (!xsave_size_cached) {
+		unsigned a, b, c, d;
+		__cpuid_count(0xd, 0, a, b, c, d);
+		xsave_size_cached = b;
+		unsigned lo, hi;
+		__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+		xcr0_cached = ((uint64_t)hi << 32) | lo;
+	}
+	return xsave_size_cached;
+}
+
+uint64_t xstate_features(void)
+{
+	xsave_area_size();
+	return xcr0_cached;
+}
+
+/* The state a signal handler or a new program starts with: every component
+ * in its initial configuration, MXCSR at its power-on value. */
+void xsave_init_state(void *area)
+{
+	memset(area, 0, xsave_area_size());
+	uint32_t mxcsr = 0x1f80;
+	memcpy((char *)area + MXCSR_OFFSET, &mxcsr, 4);
+	uint16_t fcw = 0x37f;
+	memcpy(area, &fcw, 2);
+}
+
+/* Make an app-supplied XSAVE image safe for xrstor: only enabled features,
+ * standard format, no reserved MXCSR bits. A bad image must not crash us. */
+void xsave_sanitize(void *area)
+{
+	uint64_t *hdr = (uint64_t *)((char *)area + XSAVE_HDR_OFFSET);
+	hdr[0] &= xstate_features();
+	memset(&hdr[1], 0, 56);
+	uint32_t mxcsr;
+	memcpy(&mxcsr, (char *)area + MXCSR_OFFSET, 4);
+	mxcsr &= 0xffff; /* bits 16-31 are reserved; all of 0-15 exist (DAZ too) */
+	memcpy((char *)area + MXCSR_OFFSET, &mxcsr, 4);
+}
+
+/* ---- delivery ---- */
+
+static bool on_altstack(const struct uthread *ut, uint64_t sp)
+{
+	const struct ualtstack *as = &ut->altstack;
+	return as->size && sp > as->sp && sp - as->sp <= as->size;
+}
+
+static int altstack_flags(const struct uthread *ut, uint64_t sp)
+{
+	if (!ut->altstack.size)
+		return SS_DISABLE;
+	return (on_altstack(ut, sp) ? SS_ONSTACK : 0) | (ut->altstack.flags & SS_AUTODISARM);
+}
+
+static void frame_from_tf(struct k_sigcontext *sc, const struct trap_frame *tf)
+{
+	sc->r8 = tf->r8; sc->r9 = tf->r9; sc->r10 = tf->r10; sc->r11 = tf->r11;
+	sc->r12 = tf->r12; sc->r13 = tf->r13; sc->r14 = tf->r14; sc->r15 = tf->r15;
+	sc->rdi = tf->rdi; sc->rsi = tf->rsi; sc->rbp = tf->rbp; sc->rbx = tf->rbx;
+	sc->rdx = tf->rdx; sc->rax = tf->rax; sc->rcx = tf->rcx; sc->rsp = tf->rsp;
+	sc->rip = tf->rip; sc->eflags = tf->rflags;
+	sc->cs = 0x33;
+	sc->ss = 0x2b;
+}
+
+/* setup_frame - build a Linux rt_sigframe on the app stack and point the
+ * trap frame at the handler. Returns 0, or -EFAULT if the stack is bad. */
+static int setup_frame(struct uthread *ut, int sig, const siginfo_t *info, struct k_sigaction *ka,
+		       bool fault)
+{
+	struct trap_frame *tf = &ut->tf;
+	size_t xsz = xsave_area_size();
+	uint64_t sp = tf->rsp;
+
+	if ((ka->flags & SA_ONSTACK) && ut->altstack.size && !on_altstack(ut, sp))
+		sp = ut->altstack.sp + ut->altstack.size;
+	else
+		sp -= 128; /* the red zone */
+	uint64_t fpstate = (sp - xsz - 4) & ~63ull;
+	uint64_t frame = ((fpstate - sizeof(struct k_rt_sigframe)) & ~15ull) - 8;
+
+	struct k_rt_sigframe f;
+	memset(&f, 0, sizeof(f));
+	f.pretcode = (ka->flags & SA_RESTORER) ? ka->restorer : 0;
+	f.uc.uc_flags = UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+	f.uc.uc_stack.ss_sp = ut->altstack.sp;
+	f.uc.uc_stack.ss_size = ut->altstack.size;
+	f.uc.uc_stack.ss_flags = altstack_flags(ut, tf->rsp);
+	frame_from_tf(&f.uc.uc_mcontext, tf);
+	f.uc.uc_mcontext.fpstate = fpstate;
+	if (fault) {
+		f.uc.uc_mcontext.err = ut->fault_err;
+		f.uc.uc_mcontext.trapno = ut->fault_trapno;
+		f.uc.uc_mcontext.cr2 = (uint64_t)info->si_addr;
+	}
+	f.uc.uc_sigmask = ut->has_saved_sigmask ? ut->saved_sigmask : ut->sigmask;
+	f.info = *info;
+
+	/* The vector state goes out in XSAVE format, flagged for readers. */
+	char *xs = ut->xsave;
+	struct { uint32_t magic1, extended_size; uint64_t xfeatures; uint32_t xstate_size; } sw = {
+		FP_XSTATE_MAGIC1, (uint32_t)xsz + 4, xstate_features(), (uint32_t)xsz,
+	};
+	memcpy(xs + FPX_SW_OFFSET, &sw, sizeof(sw));
+	uint32_t magic2 = FP_XSTATE_MAGIC2;
+	if (copy_to_user(fpstate, xs, xsz) || copy_to_user(fpstate + xsz, &magic2, 4) ||
+	    copy_to_user(frame, &f, sizeof(f)))
+		return -EFAULT;
+
+	tf->rip = ka->handler;
+	tf->rsp = frame;
+	tf->rdi = sig;
+	tf->rsi = frame + offsetof(struct k_rt_sigframe, info);
+	tf->rdx = frame + offsetof(struct k_rt_sigframe, uc);
+	tf->rax = 0;
+	tf->rflags &= ~(0x400ull | 0x100ull | 0x10000ull); /* DF, TF, RF */
+	xsave_init_state(ut->xsave);
+
+	ut->has_saved_sigmask = false;
+	if (!(ka->flags & SA_NODEFER))
+		ut->sigmask |= SIGBIT(sig);
+	ut->sigmask = (ut->sigmask | ka->mask) & ~SIG_UNBLOCKABLE;
+	if (ka->flags & SA_RESETHAND)
+		ka->handler = (uint64_t)SIG_DFL;
+	if ((ut->altstack.flags & SS_AUTODISARM) && on_altstack(ut, frame)) {
+		ut->altstack.sp = 0;
+		ut->altstack.size = 0;
+		ut->altstack.flags = SS_DISABLE;
+	}
+	return 0;
+}
+
+/* The default action of sig: ignore, stop, or end the program. */
+static void act_default(struct uthread *ut, int sig)
+{
+	switch (default_action(sig)) {
+	case ACT_IGN:
+	case ACT_CONT:
+		return;
+	case ACT_STOP:
+		/* A stopped program stops the instance: the job control of the
+		 * user's shell sees pegasus stop, and SIGCONT resumes it. */
+		raw_syscall3(SYS_kill, getpid(), SIGSTOP, 0);
+		return;
+	default:
+		if (trace_on)
+			trace_event(ut, "+++ killed by SIG%s +++", sigabbrev_np(sig));
+		vproc_kill(ut->proc, sig);
+	}
+}
+
+void signal_deliver_pending(struct uthread *ut)
+{
+	int sig;
+	while ((sig = signal_next_deliverable(ut))) {
+		siginfo_t info;
+		bool fault = ut->fault_info.si_signo == sig;
+		if (!signal_dequeue(ut, sig, &info))
+			continue;
+		if (fault)
+			ut->fault_info.si_signo = 0;
+		struct k_sigaction *ka = &ut->proc->sigaction[sig - 1];
+		if (trace_on)
+			trace_event(ut, "--- SIG%s {si_signo=%d, si_code=%d} ---", sigabbrev_np(sig),
+				    info.si_signo, info.si_code);
+		if (ka->handler == (uint64_t)SIG_IGN)
+			continue;
+		if (ka->handler == (uint64_t)SIG_DFL) {
+			act_default(ut, sig);
+			continue;
+		}
+		if (setup_frame(ut, sig, &info, ka, fault) < 0) {
+			/* No room for the frame: Linux kills with SIGSEGV. */
+			if (trace_on)
+				trace_event(ut, "+++ bad signal stack: killed by SIGSEGV +++");
+			vproc_kill(ut->proc, SIGSEGV);
+		}
+	}
+}
+
+/**
+ * gate_prepare_return - last runtime step before app code runs again.
+ * @ut: the uthread about to resume.
+ *
+ * Fast path: nothing pending and no mask to put back. Called from
+ * gate_return with the runtime's %fs on the uthread's runtime stack.
+ */
+void gate_prepare_return(struct uthread *ut)
+{
+	if (pending_of(ut) & ~ut->sigmask)
+		signal_deliver_pending(ut);
+	/* rt_sigsuspend's mask lasts until a handler frame saves the old one;
+	 * if none was built, it ends here. */
+	if (ut->has_saved_sigmask) {
+		ut->sigmask = ut->saved_sigmask;
+		ut->has_saved_sigmask = false;
+	}
+}
+
+long signal_after_eintr(struct uthread *ut, const struct sysent *e)
+{
+	int sig = signal_next_deliverable(ut);
+	if (!sig)
+		return 1;
+	const struct k_sigaction *ka = &ut->proc->sigaction[sig - 1];
+	bool handler = ka->handler != (uint64_t)SIG_DFL && ka->handler != (uint64_t)SIG_IGN;
+	if (!handler) {
+		/* It ends the program on the way out, or it is dropped then and
+		 * the call goes on as if nothing happened. */
+		return default_action(sig) <= ACT_CORE ? -EINTR : 1;
+	}
+	if ((ka->flags & SA_RESTART) && !(e->flags & SF_NORESTART))
+		return SYS_RESTART;
+	return -EINTR;
+}
+
+long signal_wait(struct uthread *ut, uint64_t wake, const struct timespec *deadline)
+{
+	uint64_t all = ~0ull, old;
+	long ret = 0;
+	/* Host signals are held while we look, and let in atomically by ppoll:
+	 * one that arrives in between cannot be missed. */
+	raw_syscall6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)&old, 8, 0, 0);
+	for (;;) {
+		if (pending_of(ut) & wake) {
+			ret = -EINTR;
+			break;
+		}
+		struct timespec rel, *relp = NULL;
+		if (deadline) {
+			struct timespec now;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			long ns = (deadline->tv_sec - now.tv_sec) * 1000000000L +
+				  (deadline->tv_nsec - now.tv_nsec);
+			if (ns <= 0)
+				break;
+			rel.tv_sec = ns / 1000000000L;
+			rel.tv_nsec = ns % 1000000000L;
+			relp = &rel;
+		}
+		uint64_t none = 0;
+		raw_syscall6(SYS_ppoll, 0, 0, (long)relp, (long)&none, 8, 0);
+	}
+	raw_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+	return ret;
+}

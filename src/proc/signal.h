@@ -1,0 +1,50 @@
+/* signal.h - virtual signals: queueing, dispositions and Linux-format frames. */
+#pragma once
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct uthread;
+struct vproc;
+struct sysent;
+
+#define SIGBIT(sig) (1ull << ((sig) - 1))
+/* Signals no program may block or catch. */
+#define SIG_UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
+
+/* Queue a signal for a process (tgt == NULL) or one of its threads.
+ * Async-signal-safe: the runtime's host signal handlers call it. */
+void signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si);
+
+/* A synchronous fault in app code: delivered now, even if blocked or
+ * ignored (then the default action kills the program, as on Linux). */
+void signal_force_fault(struct uthread *ut, const siginfo_t *si);
+
+/* Take signal sig off the thread's or the process's queue. */
+bool signal_dequeue(struct uthread *ut, int sig, siginfo_t *info);
+
+/* Is a signal pending that would run a handler or end the program? */
+int signal_next_deliverable(struct uthread *ut);
+
+/* Deliver pending unblocked signals into the trap frame before returning to
+ * app code: a handler frame, or the program's end. */
+void signal_deliver_pending(struct uthread *ut);
+
+/* A call served by the kernel returned -EINTR because a host signal arrived:
+ * decide what the app sees, as Linux does for that call. Returns the value
+ * to give the app, or 1 to mean "issue the call again". */
+long signal_after_eintr(struct uthread *ut, const struct sysent *e);
+
+/* Sleep in the kernel until a signal in `wake` is pending or the absolute
+ * CLOCK_MONOTONIC deadline passes (NULL: forever). 0 on timeout, -EINTR. */
+struct timespec;
+long signal_wait(struct uthread *ut, uint64_t wake, const struct timespec *deadline);
+
+/* Make the runtime's host signal handlers catch what programs may get. */
+void signal_install_host_handlers(void);
+
+uint64_t xstate_features(void);
+void xsave_init_state(void *area);
+void xsave_sanitize(void *area);
+size_t xsave_area_size(void);

@@ -1,0 +1,87 @@
+/* vproc.c - virtual processes: ids, lookup and the end of a program. */
+#include "proc/vproc.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "sched/vcpu.h"
+#include "sys/trace.h"
+
+#define MAX_VPROCS 64
+
+static struct vproc *vprocs[MAX_VPROCS];
+static int nvprocs;
+/* Virtual pids start well above what a fresh container's init would see, but
+ * are small and stable so traces of two runs compare. */
+static int next_pid = 1000;
+
+struct vproc *vproc_new(const char *name)
+{
+	PG_ASSERT(nvprocs < MAX_VPROCS);
+	struct vproc *p = calloc(1, sizeof(*p));
+	if (!p)
+		pg_die("out of memory");
+	p->pid = next_pid++;
+	p->ppid = 1;
+	p->pgid = p->pid;
+	p->sid = p->pid;
+	p->name = name;
+	vprocs[nvprocs++] = p;
+	return p;
+}
+
+struct vproc *vproc_by_pid(int pid)
+{
+	for (int i = 0; i < nvprocs; i++)
+		if (vprocs[i]->pid == pid)
+			return vprocs[i];
+	return NULL;
+}
+
+int vproc_count(void)
+{
+	return nvprocs;
+}
+
+struct vproc *vproc_at(int i)
+{
+	return vprocs[i];
+}
+
+struct uthread *uthread_by_tid(int tid)
+{
+	for (int i = 0; i < nvprocs; i++) {
+		struct uthread *t = vprocs[i]->main_thread;
+		if (t && t->tid == tid)
+			return t;
+	}
+	return NULL;
+}
+
+/* With one program per instance its end is the instance's end; the exit
+ * status of pegasus is the program's. */
+void vproc_exit(struct vproc *p, int code)
+{
+	trace_flush();
+	_exit(code & 0xff);
+}
+
+void vproc_kill(struct vproc *p, int sig)
+{
+	trace_flush();
+	/* Die of the same signal so the shell reports it in its own words
+	 * ("Segmentation fault") and with its own status (128+N). */
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	sigaction(sig, &sa, NULL);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
+	/* Not reached unless the signal is one the host ignores here. */
+	_exit(128 + sig);
+}

@@ -1,0 +1,40 @@
+/* vproc.h - a virtual process: one fused program's private OS state. */
+#pragma once
+#include <signal.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct uthread;
+
+/* The kernel's x86-64 struct sigaction, as rt_sigaction passes it. */
+struct k_sigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+struct vproc {
+	int pid, ppid, pgid, sid;    /* virtual ids: never given to the kernel */
+	const char *name;            /* short name for messages and traces */
+	char *exe;                   /* absolute path of the running image */
+	struct k_sigaction sigaction[64];
+	uint64_t sigpending;         /* process-directed pending signals */
+	siginfo_t siginfo[64];
+	uint64_t brk_start, brk_cur, brk_limit;
+	struct uthread *main_thread;
+	int nthreads;
+	int pdeathsig;
+};
+
+/* The one instance-wide list of programs. */
+struct vproc *vproc_new(const char *name);
+struct vproc *vproc_by_pid(int pid);
+int vproc_count(void);
+struct vproc *vproc_at(int i);
+struct uthread *uthread_by_tid(int tid);
+
+/* vproc_exit - the program ends with exit status `code` (0-255). */
+_Noreturn void vproc_exit(struct vproc *p, int code);
+/* vproc_kill - the program ends killed by signal `sig`. */
+_Noreturn void vproc_kill(struct vproc *p, int sig);

@@ -1,0 +1,35 @@
+/* offsets.h - field offsets shared by the C structs and the gate assembly. */
+#pragma once
+
+/* struct trap_frame */
+#define TF_RAX     0
+#define TF_RBX     8
+#define TF_RCX     16
+#define TF_RDX     24
+#define TF_RSI     32
+#define TF_RDI     40
+#define TF_RBP     48
+#define TF_RSP     56
+#define TF_R8      64
+#define TF_R9      72
+#define TF_R10     80
+#define TF_R11     88
+#define TF_R12     96
+#define TF_R13     104
+#define TF_R14     112
+#define TF_R15     120
+#define TF_RIP     128
+#define TF_RFLAGS  136
+#define TF_FS      144
+
+/* struct uthread */
+#define UT_TF      0
+#define UT_XSAVE   152
+#define UT_RSTACK  160
+
+/* struct vcpu, reached through %gs */
+#define VCPU_SELF     0
+#define VCPU_CUR      8
+#define VCPU_RT_FS    16
+#define VCPU_RET_RIP  24
+#define VCPU_SELECTOR 32

@@ -1,0 +1,210 @@
+/* sys_proc.c - process identity and life: virtual ids, exit, wait, prctl. */
+#include <errno.h>
+#include <linux/capability.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+#include "core/rawsys.h"
+#include "mm/uaccess.h"
+#include "proc/vproc.h"
+#include "sched/vcpu.h"
+#include "sys/systab.h"
+#include "sys/trace.h"
+
+long sys_getpid(struct uthread *ut, const long a[6]) { return ut->proc->pid; }
+long sys_gettid(struct uthread *ut, const long a[6]) { return ut->tid; }
+long sys_getppid(struct uthread *ut, const long a[6]) { return ut->proc->ppid; }
+long sys_getpgrp(struct uthread *ut, const long a[6]) { return ut->proc->pgid; }
+
+/* target - the program a pid argument names (0: the caller). */
+static struct vproc *target(struct uthread *ut, long pid)
+{
+	return pid == 0 ? ut->proc : vproc_by_pid((int)pid);
+}
+
+long sys_getpgid(struct uthread *ut, const long a[6])
+{
+	struct vproc *p = target(ut, a[0]);
+	return p ? p->pgid : -ESRCH;
+}
+
+long sys_getsid(struct uthread *ut, const long a[6])
+{
+	struct vproc *p = target(ut, a[0]);
+	return p ? p->sid : -ESRCH;
+}
+
+long sys_setpgid(struct uthread *ut, const long a[6])
+{
+	if (a[1] < 0)
+		return -EINVAL;
+	struct vproc *p = target(ut, a[0]);
+	if (!p)
+		return -ESRCH;
+	if (p->pid == p->sid)
+		return -EPERM; /* a session leader cannot move */
+	p->pgid = a[1] ? (int)a[1] : p->pid;
+	return 0;
+}
+
+long sys_setsid(struct uthread *ut, const long a[6])
+{
+	struct vproc *p = ut->proc;
+	if (p->pgid == p->pid)
+		return -EPERM; /* already a group leader */
+	p->sid = p->pgid = p->pid;
+	return p->sid;
+}
+
+long sys_exit_group(struct uthread *ut, const long a[6])
+{
+	if (trace_on)
+		trace_event(ut, "+++ exited with %d +++", (int)(a[0] & 0xff));
+	vproc_exit(ut->proc, a[0] & 0xff);
+}
+
+/* With one thread per program, its exit is the program's exit. */
+long sys_exit(struct uthread *ut, const long a[6])
+{
+	return sys_exit_group(ut, a);
+}
+
+long sys_set_tid_address(struct uthread *ut, const long a[6])
+{
+	ut->clear_child_tid = a[0];
+	return ut->tid;
+}
+
+long sys_set_robust_list(struct uthread *ut, const long a[6])
+{
+	if (a[1] != 24) /* sizeof(struct robust_list_head) */
+		return -EINVAL;
+	ut->robust_list = a[0];
+	ut->robust_list_len = a[1];
+	return 0;
+}
+
+long sys_get_robust_list(struct uthread *ut, const long a[6])
+{
+	struct uthread *t = a[0] ? uthread_by_tid((int)a[0]) : ut;
+	if (!t)
+		return -ESRCH;
+	if (copy_to_user(a[1], &t->robust_list, 8) || copy_to_user(a[2], &t->robust_list_len, 8))
+		return -EFAULT;
+	return 0;
+}
+
+/* glibc falls back cleanly when rseq is absent; registering the app's rseq
+ * area with the kernel would let the kernel write into it on every
+ * preemption of the vCPU, on behalf of whichever uthread runs. */
+long sys_rseq(struct uthread *ut, const long a[6]) { return -ENOSYS; }
+
+/* No fused program has children yet: fork and spawn arrive later. */
+long sys_wait4(struct uthread *ut, const long a[6]) { return -ECHILD; }
+
+long sys_waitid(struct uthread *ut, const long a[6])
+{
+	return a[0] < 0 || a[0] > 3 ? -EINVAL : -ECHILD;
+}
+
+long sys_restart_syscall(struct uthread *ut, const long a[6]) { return -EINTR; }
+
+/* which/who of get/setpriority and ioprio_*: who names a process or group
+ * for which <= 1, a user otherwise. Only the caller is ours to name. */
+static long prio_who(struct uthread *ut, long which, long who, long *out)
+{
+	*out = who;
+	if (which > 1)
+		return 0;
+	if (who == 0 || who == (which == 0 ? ut->proc->pid : ut->proc->pgid)) {
+		*out = 0;
+		return 0;
+	}
+	if (which == 0 && uthread_by_tid((int)who) == ut) {
+		*out = 0;
+		return 0;
+	}
+	return -ESRCH;
+}
+
+long sys_getpriority(struct uthread *ut, const long a[6])
+{
+	long who, r = prio_who(ut, a[0], a[1], &who);
+	return r ? r : raw_syscall3(SYS_getpriority, a[0], who, 0);
+}
+
+long sys_setpriority(struct uthread *ut, const long a[6])
+{
+	long who, r = prio_who(ut, a[0], a[1], &who);
+	return r ? r : raw_syscall3(SYS_setpriority, a[0], who, a[2]);
+}
+
+/* ioprio: IOPRIO_WHO_PROCESS=1, PGRP=2, USER=3. */
+long sys_ioprio_get(struct uthread *ut, const long a[6])
+{
+	long who, r = prio_who(ut, a[0] - 1, a[1], &who);
+	return r ? r : raw_syscall3(SYS_ioprio_get, a[0], who, 0);
+}
+
+long sys_ioprio_set(struct uthread *ut, const long a[6])
+{
+	long who, r = prio_who(ut, a[0] - 1, a[1], &who);
+	return r ? r : raw_syscall3(SYS_ioprio_set, a[0], who, a[2]);
+}
+
+/* capget/capset carry the pid inside their header. */
+static long cap_call(struct uthread *ut, long nr, const long a[6])
+{
+	struct __user_cap_header_struct h;
+	if (copy_from_user(&h, a[0], sizeof(h)))
+		return -EFAULT;
+	if (h.pid && h.pid != ut->proc->pid && h.pid != ut->tid)
+		return -ESRCH;
+	h.pid = 0;
+	long r = raw_syscall3(nr, &h, a[1], 0);
+	/* The kernel may write the version it prefers into the header. */
+	if (copy_to_user(a[0], &h.version, sizeof(h.version)))
+		return -EFAULT;
+	return r;
+}
+
+long sys_capget(struct uthread *ut, const long a[6]) { return cap_call(ut, SYS_capget, a); }
+long sys_capset(struct uthread *ut, const long a[6]) { return cap_call(ut, SYS_capset, a); }
+
+#ifndef PR_SET_SYSCALL_USER_DISPATCH
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+#endif
+
+/* prctl - most options describe the calling program and pass through; the
+ * ones that would reconfigure the runtime itself are refused. */
+long sys_prctl(struct uthread *ut, const long a[6])
+{
+	switch (a[0]) {
+	case PR_SET_SYSCALL_USER_DISPATCH:
+	case PR_SET_SECCOMP:
+	case PR_SET_MM:
+		return -EINVAL;
+	case PR_SET_PDEATHSIG:
+		if (a[1] < 0 || a[1] > 64)
+			return -EINVAL;
+		ut->proc->pdeathsig = (int)a[1];
+		return 0;
+	case PR_GET_PDEATHSIG:
+		return copy_to_user(a[1], &ut->proc->pdeathsig, sizeof(int)) ? -EFAULT : 0;
+	case PR_SET_NAME: {
+		char name[16];
+		long n = pg_uaccess_strnlen((const char *)a[1], 15);
+		if (n < 0 || copy_from_user(name, a[1], n))
+			return -EFAULT;
+		name[n] = 0;
+		memcpy(ut->comm, name, 16);
+		return 0;
+	}
+	case PR_GET_NAME:
+		return copy_to_user(a[1], ut->comm, 16) ? -EFAULT : 0;
+	default:
+		return raw_syscall6(SYS_prctl, a[0], a[1], a[2], a[3], a[4], 0);
+	}
+}

@@ -1,0 +1,330 @@
+/* sys_signal.c - signal system calls, served on the virtual dispositions. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mm/uaccess.h"
+#include "proc/sigframe.h"
+#include "proc/signal.h"
+#include "proc/vproc.h"
+#include "sched/vcpu.h"
+#include "sys/systab.h"
+#include "sys/timeutil.h"
+
+#define KSIGSET 8 /* the kernel's sigset_t size on x86-64 */
+#define MINSIGSTKSZ_K 2048
+
+static bool sig_valid(long sig)
+{
+	return sig >= 1 && sig <= 64;
+}
+
+long sys_rt_sigaction(struct uthread *ut, const long a[6])
+{
+	int sig = a[0];
+	if (a[3] != KSIGSET || !sig_valid(a[0]) ||
+	    ((sig == SIGKILL || sig == SIGSTOP) && a[1]))
+		return -EINVAL;
+	struct vproc *p = ut->proc;
+	struct k_sigaction *cur = &p->sigaction[sig - 1], old = *cur, nsa;
+	if (a[1]) {
+		if (copy_from_user(&nsa, a[1], sizeof(nsa)))
+			return -EFAULT;
+		nsa.mask &= ~SIG_UNBLOCKABLE;
+		*cur = nsa;
+		/* POSIX: setting a signal to be ignored discards its pending
+		 * instances, blocked or not. */
+		uint64_t h = nsa.handler;
+		if (h == (uint64_t)SIG_IGN || (h == (uint64_t)SIG_DFL && (sig == SIGCHLD ||
+		    sig == SIGURG || sig == SIGWINCH))) {
+			__atomic_and_fetch(&p->sigpending, ~SIGBIT(sig), __ATOMIC_RELEASE);
+			__atomic_and_fetch(&p->main_thread->sigpending, ~SIGBIT(sig), __ATOMIC_RELEASE);
+		}
+	}
+	if (a[2] && copy_to_user(a[2], &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_rt_sigprocmask(struct uthread *ut, const long a[6])
+{
+	if (a[3] != KSIGSET)
+		return -EINVAL;
+	uint64_t old = ut->sigmask, set;
+	if (a[1]) {
+		if (copy_from_user(&set, a[1], sizeof(set)))
+			return -EFAULT;
+		set &= ~SIG_UNBLOCKABLE;
+		switch (a[0]) {
+		case SIG_BLOCK: ut->sigmask |= set; break;
+		case SIG_UNBLOCK: ut->sigmask &= ~set; break;
+		case SIG_SETMASK: ut->sigmask = set; break;
+		default: return -EINVAL;
+		}
+	}
+	if (a[2] && copy_to_user(a[2], &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_rt_sigpending(struct uthread *ut, const long a[6])
+{
+	if ((unsigned long)a[1] > KSIGSET)
+		return -EINVAL;
+	uint64_t set = (ut->sigpending | ut->proc->sigpending) & ut->sigmask;
+	return copy_to_user(a[0], &set, a[1]) ? -EFAULT : 0;
+}
+
+/* An app-supplied XSAVE image, made safe before it is ever loaded. */
+static void restore_fpstate(struct uthread *ut, uint64_t fpstate)
+{
+	size_t xsz = xsave_area_size();
+	char *xs = ut->xsave;
+	struct { uint32_t magic1, extended_size; uint64_t xfeatures; uint32_t xstate_size; } sw;
+	if (!fpstate || copy_from_user(xs, fpstate, 512)) {
+		xsave_init_state(xs);
+		return;
+	}
+	memcpy(&sw, xs + FPX_SW_OFFSET, sizeof(sw));
+	memset(xs + XSAVE_HDR_OFFSET, 0, xsz - XSAVE_HDR_OFFSET);
+	if (sw.magic1 == FP_XSTATE_MAGIC1 && sw.xstate_size <= xsz && sw.xstate_size > 576) {
+		if (copy_from_user(xs + 512, fpstate + 512, sw.xstate_size - 512))
+			xsave_init_state(xs);
+	} else {
+		/* A bare FXSAVE image: x87 and SSE only. */
+		uint64_t bv = 3;
+		memcpy(xs + XSAVE_HDR_OFFSET, &bv, 8);
+	}
+	memset(xs + FPX_SW_OFFSET, 0, 48);
+	xsave_sanitize(xs);
+}
+
+long sys_rt_sigreturn(struct uthread *ut, const long a[6])
+{
+	struct trap_frame *tf = &ut->tf;
+	struct k_ucontext uc;
+	/* The handler's `ret` popped pretcode: %rsp points at the ucontext. */
+	if (copy_from_user(&uc, tf->rsp, sizeof(uc))) {
+		vproc_kill(ut->proc, SIGSEGV);
+	}
+	const struct k_sigcontext *sc = &uc.uc_mcontext;
+	tf->r8 = sc->r8; tf->r9 = sc->r9; tf->r10 = sc->r10; tf->r11 = sc->r11;
+	tf->r12 = sc->r12; tf->r13 = sc->r13; tf->r14 = sc->r14; tf->r15 = sc->r15;
+	tf->rdi = sc->rdi; tf->rsi = sc->rsi; tf->rbp = sc->rbp; tf->rbx = sc->rbx;
+	tf->rdx = sc->rdx; tf->rax = sc->rax; tf->rcx = sc->rcx; tf->rsp = sc->rsp;
+	tf->rip = sc->rip;
+	/* Only the flags a program may set (the kernel's FIX_EFLAGS). */
+	const uint64_t fix = 0x40000 | 0x800 | 0x400 | 0x100 | 0x80 | 0x40 | 0x10 | 0x4 | 0x1 | 0x10000;
+	tf->rflags = (tf->rflags & ~fix) | (sc->eflags & fix);
+	ut->sigmask = uc.uc_sigmask & ~SIG_UNBLOCKABLE;
+	restore_fpstate(ut, sc->fpstate);
+
+	/* restore_altstack(): silently keep the old one if the saved is bad. */
+	const struct k_stack *ss = &uc.uc_stack;
+	if (!(ss->ss_flags & SS_DISABLE) && ss->ss_size >= MINSIGSTKSZ_K) {
+		ut->altstack.sp = ss->ss_sp;
+		ut->altstack.size = ss->ss_size;
+		ut->altstack.flags = ss->ss_flags & SS_AUTODISARM;
+	} else if (ss->ss_flags & SS_DISABLE) {
+		ut->altstack.sp = 0;
+		ut->altstack.size = 0;
+		ut->altstack.flags = SS_DISABLE;
+	}
+	return SYS_FRAME_REPLACED;
+}
+
+long sys_sigaltstack(struct uthread *ut, const long a[6])
+{
+	struct ualtstack *as = &ut->altstack;
+	uint64_t sp = ut->tf.rsp;
+	bool onstack = as->size && sp > as->sp && sp - as->sp <= as->size;
+	struct k_stack old = {
+		.ss_sp = as->sp, .ss_size = as->size,
+		.ss_flags = !as->size ? SS_DISABLE : (onstack ? SS_ONSTACK : 0) | (as->flags & SS_AUTODISARM),
+	};
+	if (a[0]) {
+		struct k_stack ns;
+		if (copy_from_user(&ns, a[0], sizeof(ns)))
+			return -EFAULT;
+		if (onstack)
+			return -EPERM;
+		int mode = ns.ss_flags & ~SS_AUTODISARM;
+		if (mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0)
+			return -EINVAL;
+		if (mode == SS_DISABLE) {
+			as->sp = 0;
+			as->size = 0;
+			as->flags = SS_DISABLE;
+		} else {
+			if (ns.ss_size < MINSIGSTKSZ_K)
+				return -ENOMEM;
+			as->sp = ns.ss_sp;
+			as->size = ns.ss_size;
+			as->flags = ns.ss_flags & SS_AUTODISARM;
+		}
+	}
+	if (a[1] && copy_to_user(a[1], &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_rt_sigsuspend(struct uthread *ut, const long a[6])
+{
+	uint64_t set;
+	if (a[1] != KSIGSET)
+		return -EINVAL;
+	if (copy_from_user(&set, a[0], sizeof(set)))
+		return -EFAULT;
+	ut->saved_sigmask = ut->sigmask;
+	ut->has_saved_sigmask = true;
+	ut->sigmask = set & ~SIG_UNBLOCKABLE;
+	return signal_wait(ut, ~ut->sigmask, NULL);
+}
+
+long sys_pause(struct uthread *ut, const long a[6])
+{
+	return signal_wait(ut, ~ut->sigmask, NULL);
+}
+
+long sys_rt_sigtimedwait(struct uthread *ut, const long a[6])
+{
+	uint64_t set;
+	struct timespec deadline, *dl = NULL;
+	if (a[3] != KSIGSET)
+		return -EINVAL;
+	if (copy_from_user(&set, a[0], sizeof(set)))
+		return -EFAULT;
+	set &= ~SIG_UNBLOCKABLE;
+	if (a[2]) {
+		struct timespec rel;
+		if (copy_from_user(&rel, a[2], sizeof(rel)))
+			return -EFAULT;
+		if (!timespec_valid(&rel))
+			return -EINVAL;
+		deadline = timespec_deadline(&rel);
+		dl = &deadline;
+	}
+	for (;;) {
+		uint64_t pend = (ut->sigpending | ut->proc->sigpending) & set;
+		if (pend) {
+			int sig = __builtin_ctzll(pend) + 1;
+			siginfo_t info;
+			if (!signal_dequeue(ut, sig, &info))
+				continue;
+			if (a[1] && copy_to_user(a[1], &info, sizeof(info)))
+				return -EFAULT;
+			return sig;
+		}
+		long r = signal_wait(ut, set | ~ut->sigmask, dl);
+		if (r == 0)
+			return -EAGAIN;
+		if (!((ut->sigpending | ut->proc->sigpending) & set))
+			return -EINTR;
+	}
+}
+
+/* ---- sending ---- */
+
+static void fill_info(siginfo_t *si, struct uthread *from, int sig, int code)
+{
+	memset(si, 0, sizeof(*si));
+	si->si_signo = sig;
+	si->si_code = code;
+	si->si_pid = from->proc->pid;
+	si->si_uid = getuid();
+}
+
+/* Signal every program whose pid or group matches, as kill(2) reads pid. */
+static long kill_matching(struct uthread *ut, long pid, const siginfo_t *si)
+{
+	int sent = 0;
+	for (int i = 0; i < vproc_count(); i++) {
+		struct vproc *p = vproc_at(i);
+		bool match = pid > 0 ? p->pid == pid :
+			     pid == 0 ? p->pgid == ut->proc->pgid :
+			     pid == -1 ? true : p->pgid == -pid;
+		if (!match)
+			continue;
+		sent++;
+		if (si->si_signo)
+			signal_queue(p, NULL, si);
+	}
+	return sent ? 0 : -ESRCH;
+}
+
+long sys_kill(struct uthread *ut, const long a[6])
+{
+	if (a[1] < 0 || a[1] > 64)
+		return -EINVAL;
+	if ((int)a[0] == INT32_MIN)
+		return -ESRCH;
+	siginfo_t si;
+	fill_info(&si, ut, a[1], SI_USER);
+	return kill_matching(ut, (int)a[0], &si);
+}
+
+static long thread_kill(struct uthread *ut, long tgid, long tid, long sig, const siginfo_t *given)
+{
+	if (tid <= 0 || (tgid != -1 && tgid <= 0) || sig < 0 || sig > 64)
+		return -EINVAL;
+	struct uthread *t = uthread_by_tid(tid);
+	if (!t || (tgid != -1 && t->proc->pid != tgid))
+		return -ESRCH;
+	if (!sig)
+		return 0;
+	siginfo_t si;
+	if (given)
+		si = *given;
+	else
+		fill_info(&si, ut, sig, SI_TKILL);
+	signal_queue(t->proc, t, &si);
+	return 0;
+}
+
+long sys_tgkill(struct uthread *ut, const long a[6])
+{
+	return thread_kill(ut, (int)a[0], (int)a[1], a[2], NULL);
+}
+
+long sys_tkill(struct uthread *ut, const long a[6])
+{
+	return thread_kill(ut, -1, (int)a[0], a[1], NULL);
+}
+
+/* The caller's siginfo, refused when it would pose as the kernel or kill(2)
+ * towards another program (the kernel's EPERM rule). */
+static long user_info(struct uthread *ut, long pid, long sig, long uinfo, siginfo_t *si)
+{
+	if (copy_from_user(si, uinfo, sizeof(*si)))
+		return -EFAULT;
+	if ((si->si_code >= 0 || si->si_code == SI_TKILL) && pid != ut->proc->pid)
+		return -EPERM;
+	si->si_signo = sig;
+	return 0;
+}
+
+long sys_rt_sigqueueinfo(struct uthread *ut, const long a[6])
+{
+	siginfo_t si;
+	if (!sig_valid(a[1]) && a[1])
+		return -EINVAL;
+	long r = user_info(ut, (int)a[0], a[1], a[2], &si);
+	if (r)
+		return r;
+	if ((int)a[0] <= 0)
+		return -ESRCH;
+	return kill_matching(ut, (int)a[0], &si);
+}
+
+long sys_rt_tgsigqueueinfo(struct uthread *ut, const long a[6])
+{
+	siginfo_t si;
+	if (!sig_valid(a[2]) && a[2])
+		return -EINVAL;
+	long r = user_info(ut, (int)a[0], a[2], a[3], &si);
+	if (r)
+		return r;
+	return thread_kill(ut, (int)a[0], (int)a[1], a[2], &si);
+}

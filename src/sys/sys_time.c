@@ -1,0 +1,65 @@
+/* sys_time.c - sleeping calls, served so that only the program's signals wake them. */
+#include <errno.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "core/rawsys.h"
+#include "mm/uaccess.h"
+#include "proc/signal.h"
+#include "sched/vcpu.h"
+#include "sys/systab.h"
+#include "sys/timeutil.h"
+
+/* sleep_until - wait for the CLOCK_MONOTONIC deadline or a signal that runs
+ * a handler; on interruption report the time left through rem. */
+static long sleep_until(struct uthread *ut, const struct timespec *deadline, long rem)
+{
+	long r = signal_wait(ut, ~ut->sigmask, deadline);
+	if (r == -EINTR && rem) {
+		struct timespec now, left = { 0, 0 };
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long ns = timespec_diff_ns(deadline, &now);
+		if (ns > 0)
+			left = timespec_add_ns(left, ns);
+		if (copy_to_user(rem, &left, sizeof(left)))
+			return -EFAULT;
+	}
+	return r;
+}
+
+long sys_nanosleep(struct uthread *ut, const long a[6])
+{
+	struct timespec req;
+	if (copy_from_user(&req, a[0], sizeof(req)))
+		return -EFAULT;
+	if (!timespec_valid(&req))
+		return -EINVAL;
+	struct timespec dl = timespec_deadline(&req);
+	return sleep_until(ut, &dl, a[1]);
+}
+
+long sys_clock_nanosleep(struct uthread *ut, const long a[6])
+{
+	clockid_t clk = a[0];
+	struct timespec req;
+	if (copy_from_user(&req, a[2], sizeof(req)))
+		return -EFAULT;
+	if (!timespec_valid(&req))
+		return -EINVAL;
+	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME &&
+	    clk != CLOCK_TAI) {
+		/* CPU-time and other clocks: rare, served by the kernel. */
+		return raw_syscall6(SYS_clock_nanosleep, a[0], a[1], a[2], a[3], 0, 0);
+	}
+	struct timespec dl;
+	if (a[1] & TIMER_ABSTIME) {
+		/* Convert the absolute time on clk into a monotonic deadline. */
+		struct timespec now_clk, now_mono;
+		clock_gettime(clk, &now_clk);
+		clock_gettime(CLOCK_MONOTONIC, &now_mono);
+		dl = timespec_add_ns(now_mono, timespec_diff_ns(&req, &now_clk));
+		return sleep_until(ut, &dl, 0);
+	}
+	dl = timespec_deadline(&req);
+	return sleep_until(ut, &dl, a[3]);
+}

@@ -1,0 +1,58 @@
+/* systab.h - the syscall table: number -> name, class, handler, argument kinds. */
+#pragma once
+#include <stdint.h>
+
+struct uthread;
+
+enum sys_class { CLS_NONE, CLS_EMU, CLS_PASS, CLS_OFFL, CLS_NOSYS, CLS_DENY };
+
+/* How the tracer prints an argument and how the dispatcher maps it. */
+enum arg_kind {
+	A_END, A_INT, A_UINT, A_SIZE, A_HEX, A_FD, A_DIRFD, A_PATH, A_STR,
+	A_IBUF, A_OBUF, A_OFLAGS, A_MODE, A_PROT, A_MFLAGS, A_SIG, A_PID,
+	A_HOW, A_CLOCK,
+};
+
+enum sys_flags {
+	SF_NORESTART = 1 << 0, /* EINTR after a handler, even with SA_RESTART */
+	SF_NOREWRITE = 1 << 1, /* its call sites are never rewritten */
+};
+
+typedef long (*sys_handler_t)(struct uthread *ut, const long a[6]);
+
+struct sysent {
+	const char *name;
+	uint8_t cls;
+	uint8_t flags;
+	uint8_t args[6];
+	sys_handler_t handler;
+};
+
+#define SYS_MAX 512
+
+/* Returned by a handler that rewrote the uthread's whole trap frame. */
+#define SYS_FRAME_REPLACED (-4096 - 1)
+/* Returned by a handler whose call must be issued again from app code once
+ * a signal handler has run (SA_RESTART semantics). */
+#define SYS_RESTART (-4096 - 2)
+
+extern const struct sysent systab[SYS_MAX];
+
+static inline const struct sysent *systab_get(long nr)
+{
+	if ((unsigned long)nr >= SYS_MAX || !systab[nr].name)
+		return 0;
+	return &systab[nr];
+}
+
+const char *sys_class_name(int cls);
+
+/* Handlers of the emulated calls, declared from the list. */
+#define DECL_EMU(name) long sys_##name(struct uthread *ut, const long a[6]);
+#define DECL_PASS(name)
+#define DECL_OFFL(name)
+#define DECL_NOSYS(name)
+#define DECL_DENY(name)
+#define X(name, cls, flags, ...) DECL_##cls(name)
+#include "sys/systab_list.h"
+#undef X
