@@ -1,6 +1,7 @@
 /* run.c - `pegasus run`: start one program under the runtime. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
@@ -86,9 +87,12 @@ int cmd_run(int argc, char **argv)
 	char *name = strdup(prog[0]);
 	struct vproc *p = vproc_new(basename(name));
 	struct exec_image img;
-	int st = exec_load(p, prog[0], prog, environ, &img);
-	if (st)
-		return st;
+	char why[PATH_MAX + 256];
+	int err = exec_load(p, prog[0], prog, environ, true, &img, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "pegasus: %s\n", why);
+		return exec_status(err);
+	}
 
 	struct vcpu *v = vcpu_init_current(0);
 	struct uthread *ut = uthread_new(p, p->pid);

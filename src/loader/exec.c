@@ -21,11 +21,11 @@
 #define MAX_SCRIPT_DEPTH 4     /* as the kernel's binfmt recursion limit */
 
 /* resolve - the path execvp(3) would run for file: 0 or -errno. */
-static int resolve(const char *file, char *out, size_t outsz)
+static int resolve(const char *file, bool search, char *out, size_t outsz)
 {
 	if (!*file)
 		return -ENOENT;
-	if (strchr(file, '/')) {
+	if (!search || strchr(file, '/')) {
 		snprintf(out, outsz, "%s", file);
 		return 0;
 	}
@@ -63,26 +63,34 @@ static int open_exec(const char *path, struct stat *st)
 	return fd;
 }
 
-static int fail(const char *what, const char *why, int status)
+/* What went wrong, for the caller to print (pegasus run) or not (execve). */
+struct why {
+	char *buf;
+	size_t len;
+};
+
+static int fail(struct why *w, const char *what, const char *reason, int err)
 {
-	fprintf(stderr, "pegasus: %s: %s\n", what, why);
-	return status;
+	snprintf(w->buf, w->len, "%s: %s", what, reason);
+	return err;
 }
 
-static int status_of(int err)
+int exec_status(int err)
 {
 	return err == -ENOENT || err == -ENOTDIR ? 127 : 126;
 }
 
+
 /* load_interp - map the ELF interpreter named by PT_INTERP. */
-static int load_interp(const char *exe, const char *interp, struct loaded_elf *out)
+static int load_interp(struct why *w, const char *exe, const char *interp, struct loaded_elf *out)
 {
 	struct stat st;
 	int fd = open_exec(interp, &st);
 	if (fd < 0) {
-		char why[PATH_MAX + 64];
-		snprintf(why, sizeof(why), "cannot run its interpreter %s: %s", interp, strerror(-fd));
-		return fail(exe, why, 126);
+		char reason[PATH_MAX + 64];
+		snprintf(reason, sizeof(reason), "cannot run its interpreter %s: %s", interp,
+			 strerror(-fd));
+		return fail(w, exe, reason, fd == -ENOENT ? -ENOENT : -ELIBBAD);
 	}
 	static uint8_t head[HEAD_MAX];
 	static struct elf_info ei;
@@ -93,9 +101,9 @@ static int load_interp(const char *exe, const char *interp, struct loaded_elf *o
 	int r = e == ELF_OK ? elf_map(fd, &ei, out) : 0;
 	close(fd);
 	if (e != ELF_OK)
-		return fail(interp, elf_strerror(e), 126);
+		return fail(w, interp, elf_strerror(e), -ELIBBAD);
 	if (r < 0)
-		return fail(interp, strerror(-r), 126);
+		return fail(w, interp, strerror(-r), r);
 	return 0;
 }
 
@@ -129,30 +137,31 @@ static int shebang(const uint8_t *head, size_t n, char *interp, char *arg)
 }
 
 static int exec_depth(struct vproc *p, const char *file, char *const argv[], char *const envp[],
-		      struct exec_image *img, int depth, const char *execfn)
+		      bool search, struct exec_image *img, struct why *w, int depth,
+		      const char *execfn)
 {
 	char path[PATH_MAX];
-	int err = resolve(file, path, sizeof(path));
+	int err = resolve(file, search, path, sizeof(path));
 	if (err < 0)
-		return fail(file, err == -ENOENT && !strchr(file, '/') ? "command not found" :
-			    strerror(-err), status_of(err));
+		return fail(w, file, err == -ENOENT && search && !strchr(file, '/') ?
+			    "command not found" : strerror(-err), err);
 
 	struct stat st;
 	int fd = open_exec(path, &st);
 	if (fd < 0)
-		return fail(path, strerror(-fd), status_of(fd));
+		return fail(w, path, strerror(-fd), fd);
 	static uint8_t head[HEAD_MAX];
 	ssize_t n = pread(fd, head, sizeof(head), 0);
 	if (n < 0) {
 		close(fd);
-		return fail(path, strerror(errno), 126);
+		return fail(w, path, strerror(errno), -errno);
 	}
 
 	if (n >= 2 && head[0] == '#' && head[1] == '!') {
 		close(fd);
 		char interp[SHEBANG_MAX + 1], arg[SHEBANG_MAX + 1];
 		if (depth >= MAX_SCRIPT_DEPTH || shebang(head, n, interp, arg) < 0)
-			return fail(path, "exec format error (bad #! line)", 126);
+			return fail(w, path, "exec format error (bad #! line)", -ENOEXEC);
 		/* argv becomes: interp [arg] path argv[1..] */
 		size_t argc = 0;
 		while (argv[argc])
@@ -165,29 +174,30 @@ static int exec_depth(struct vproc *p, const char *file, char *const argv[], cha
 		nargv[k++] = path;
 		for (size_t i = 1; i <= argc; i++)
 			nargv[k++] = argv[i];
-		return exec_depth(p, interp, nargv, envp, img, depth + 1, execfn ? execfn : path);
+		return exec_depth(p, interp, nargv, envp, false, img, w, depth + 1,
+				  execfn ? execfn : path);
 	}
 
 	static struct elf_info ei;
 	enum elf_error e = elf_parse(head, n, st.st_size, &ei);
 	if (e != ELF_OK) {
 		close(fd);
-		return fail(path, elf_strerror(e), 126);
+		return fail(w, path, elf_strerror(e), -ENOEXEC);
 	}
 	struct loaded_elf exe, interp = { 0 };
 	err = elf_map(fd, &ei, &exe);
 	close(fd);
 	if (err == -EEXIST)
-		return fail(path, "its fixed load address is already in use", 126);
+		return fail(w, path, "its fixed load address is already in use", -ENOMEM);
 	if (err < 0)
-		return fail(path, strerror(-err), 126);
+		return fail(w, path, strerror(-err), err);
 	if (ei.has_interp) {
-		int st2 = load_interp(path, ei.interp, &interp);
-		if (st2)
-			return st2;
+		err = load_interp(w, path, ei.interp, &interp);
+		if (err)
+			return err;
 	}
 	if (brk_init(p, exe.end) < 0)
-		return fail(path, "cannot reserve the program break", 126);
+		return fail(w, path, "cannot reserve the program break", -ENOMEM);
 
 	free(p->exe);
 	p->exe = realpath(path, NULL);
@@ -197,13 +207,14 @@ static int exec_depth(struct vproc *p, const char *file, char *const argv[], cha
 	};
 	img->sp = stack_build(&ss);
 	if (!img->sp)
-		return fail(path, strerror(errno), 126);
+		return fail(w, path, strerror(errno), -errno);
 	img->entry = ei.has_interp ? interp.entry : exe.entry;
 	return 0;
 }
 
 int exec_load(struct vproc *p, const char *file, char *const argv[], char *const envp[],
-	      struct exec_image *img)
+	      bool search, struct exec_image *img, char *why, size_t whylen)
 {
-	return exec_depth(p, file, argv, envp, img, 0, NULL);
+	struct why w = { why, whylen };
+	return exec_depth(p, file, argv, envp, search, img, &w, 0, NULL);
 }

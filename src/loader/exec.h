@@ -1,5 +1,7 @@
 /* exec.h - from a command name to a loaded program ready to run. */
 #pragma once
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct vproc;
@@ -10,11 +12,14 @@ struct exec_image {
 };
 
 /**
- * exec_load - resolve @file (PATH for bare names, #! scripts), map it and its
- * ELF interpreter, build the initial stack and reserve the break.
+ * exec_load - resolve @file (#! scripts; PATH for bare names if @search),
+ * map it and its ELF interpreter, build the initial stack and reserve the
+ * break. Nothing of the caller's old image is touched.
  *
- * Returns 0, or the exit status a shell would give (127 not found, 126
- * cannot execute) after one line on stderr saying why.
+ * Returns 0, or -errno with one line in @why saying which file and why.
  */
 int exec_load(struct vproc *p, const char *file, char *const argv[], char *const envp[],
-	      struct exec_image *img);
+	      bool search, struct exec_image *img, char *why, size_t whylen);
+
+/* The status a shell gives a command that failed with err: 127 or 126. */
+int exec_status(int err);

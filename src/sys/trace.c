@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/rtfd.h"
 #include "mm/uaccess.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
@@ -62,6 +63,7 @@ int trace_open(const char *file)
 		close(fd);
 		if (trace_fd < 0)
 			return -errno;
+		rtfd_register(trace_fd);
 	}
 	trace_on = true;
 	return 0;

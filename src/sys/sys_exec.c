@@ -1,0 +1,145 @@
+/* sys_exec.c - execve: a new image in the same virtual process. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "core/rtfd.h"
+#include "loader/exec.h"
+#include "mm/uaccess.h"
+#include "proc/signal.h"
+#include "proc/vproc.h"
+#include "sched/vcpu.h"
+#include "sys/systab.h"
+
+#define ARG_STRLEN_MAX (128u << 10) /* the kernel's MAX_ARG_STRLEN */
+#define ARG_TOTAL_MAX (2u << 20)
+#define ARG_COUNT_MAX 0x7fffffff
+
+static void free_vec(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* copy_vec - an app's NULL-terminated string array, into runtime memory. */
+static long copy_vec(uint64_t uvec, char ***out, size_t *total)
+{
+	size_t n = 0, cap = 16;
+	char **v = calloc(cap, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (; uvec; n++) {
+		uint64_t up;
+		if (copy_from_user(&up, uvec + n * 8, 8)) {
+			free_vec(v);
+			return -EFAULT;
+		}
+		if (!up)
+			break;
+		if (n + 2 > cap) {
+			char **nv = realloc(v, (cap *= 2) * sizeof(*v));
+			if (!nv) {
+				free_vec(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		char *s = malloc(ARG_STRLEN_MAX);
+		long len = s ? strncpy_from_user(s, up, ARG_STRLEN_MAX) : -ENOMEM;
+		if (len < 0 || (*total += len + 1 + 8) > ARG_TOTAL_MAX) {
+			free(s);
+			v[n] = NULL;
+			free_vec(v);
+			return len == -ENAMETOOLONG || len >= 0 ? -E2BIG : len;
+		}
+		v[n] = realloc(s, len + 1);
+		v[n + 1] = NULL;
+	}
+	v[n] = NULL;
+	*out = v;
+	return 0;
+}
+
+/* close_on_exec - the program's host fds marked FD_CLOEXEC go away. */
+static void close_on_exec(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return;
+	int dfd = dirfd(d);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		if (de->d_name[0] == '.' || fd == dfd || rtfd_is(fd))
+			continue;
+		int fl = fcntl(fd, F_GETFD);
+		if (fl >= 0 && (fl & FD_CLOEXEC))
+			close(fd);
+	}
+	closedir(d);
+}
+
+/* reset_for_exec - what execve(2) resets: handled signals go back to their
+ * default, the alternate stack is gone, registers and vector state start
+ * clean. The signal mask and pending signals survive. */
+static void reset_for_exec(struct uthread *ut, const struct exec_image *img)
+{
+	struct vproc *p = ut->proc;
+	for (int i = 0; i < 64; i++) {
+		struct k_sigaction *ka = &p->sigaction[i];
+		if (ka->handler != (uint64_t)SIG_IGN)
+			memset(ka, 0, sizeof(*ka));
+	}
+	ut->altstack.sp = ut->altstack.size = 0;
+	ut->altstack.flags = SS_DISABLE;
+	memset(&ut->tf, 0, sizeof(ut->tf));
+	ut->tf.rip = img->entry;
+	ut->tf.rsp = img->sp;
+	ut->tf.rflags = 0x202;
+	xsave_init_state(ut->xsave);
+	ut->clear_child_tid = 0;
+	ut->robust_list = ut->robust_list_len = 0;
+}
+
+long sys_execve(struct uthread *ut, const long a[6])
+{
+	char path[PATH_MAX];
+	char **argv = NULL, **envp = NULL;
+	size_t total = 0;
+	long r = strncpy_from_user(path, a[0], sizeof(path));
+	if (r < 0)
+		return r;
+	if ((r = copy_vec(a[1], &argv, &total)) < 0)
+		return r;
+	if ((r = copy_vec(a[2], &envp, &total)) < 0) {
+		free_vec(argv);
+		return r;
+	}
+
+	struct vproc *p = ut->proc;
+	uint64_t old_brk = p->brk_start, old_brk_cur = p->brk_cur, old_brk_end = p->brk_limit;
+	struct exec_image img;
+	char why[PATH_MAX + 256];
+	r = exec_load(p, path, argv, envp, false, &img, why, sizeof(why));
+	free_vec(argv);
+	free_vec(envp);
+	if (r < 0) {
+		/* The old image is untouched: the caller goes on with an error. */
+		p->brk_start = old_brk;
+		p->brk_cur = old_brk_cur;
+		p->brk_limit = old_brk_end;
+		return r;
+	}
+	/* Point of no return. The old image's other mappings stay until
+	 * regions are tracked per program (see docs/ARCHITECTURE.md). */
+	munmap((void *)old_brk, old_brk_end - old_brk);
+	close_on_exec();
+	reset_for_exec(ut, &img);
+	return SYS_FRAME_REPLACED;
+}
