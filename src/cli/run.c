@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <libgen.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,9 @@
 #include "loader/exec.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
+#include "sched/kwait.h"
+#include "sched/offload.h"
+#include "sched/sched.h"
 #include "sched/vcpu.h"
 #include "sys/trace.h"
 
@@ -23,6 +27,10 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: pegasus run [options] -- PROGRAM [ARGS...]\n"
 		   "  --trace[=FILE]   print every call the runtime serves (to FILE or stderr)\n"
+		   "  --cpus N         vCPU kernel threads running the program's threads\n"
+		   "                   (default: the CPUs this process may use)\n"
+		   "  --poll USEC      an idle vCPU spins this long before sleeping (default 50)\n"
+		   "  --slice MSEC     preempt app code running longer (default 10; 0: never)\n"
 		   "  -v, --verbose    more runtime messages (repeat for debug)\n"
 		   "  -q, --quiet      errors only\n");
 }
@@ -45,10 +53,38 @@ static void inherit_signals(struct uthread *ut)
 	}
 }
 
+static int parse_num(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int bad_option(const char *opt, const char *val)
+{
+	fprintf(stderr, "pegasus: bad value for %s: '%s'\n", opt, val);
+	return 2;
+}
+
+static int default_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	return 1;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "trace", optional_argument, 0, 't' },
+		{ "cpus", required_argument, 0, 'c' },
+		{ "poll", required_argument, 0, 'p' },
+		{ "slice", required_argument, 0, 's' },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "quiet", no_argument, 0, 'q' },
 		{ "help", no_argument, 0, 'h' },
@@ -56,11 +92,28 @@ int cmd_run(int argc, char **argv)
 	};
 	const char *trace_file = NULL;
 	bool trace = false;
+	long n;
 	int c;
+	sched_cfg.nvcpus = default_cpus();
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': trace = true; trace_file = optarg; break;
+		case 'c':
+			if (parse_num(optarg, 1, 256, &n) < 0)
+				return bad_option("--cpus", optarg);
+			sched_cfg.nvcpus = n;
+			break;
+		case 'p':
+			if (parse_num(optarg, 0, 10000000, &n) < 0)
+				return bad_option("--poll", optarg);
+			sched_cfg.poll_ns = n * 1000;
+			break;
+		case 's':
+			if (parse_num(optarg, 0, 100000, &n) < 0)
+				return bad_option("--slice", optarg);
+			sched_cfg.slice_ns = n * 1000000;
+			break;
 		case 'v': pg_log_level++; break;
 		case 'q': pg_log_level = 0; break;
 		case 'h': usage(stdout); return 0;
@@ -94,19 +147,18 @@ int cmd_run(int argc, char **argv)
 		return exec_status(err);
 	}
 
-	struct vcpu *v = vcpu_init_current(0);
+	vcpu_bind_current(vcpu_alloc(0));
 	struct uthread *ut = uthread_new(p, p->pid);
 	p->main_thread = ut;
-	p->nthreads = 1;
+	vproc_add_thread(p, ut);
 	ut->tf.rip = img.entry;
 	ut->tf.rsp = img.sp;
 	inherit_signals(ut);
 
 	fflush(stdout);
 	fflush(stderr);
+	kwait_init();
+	offload_init();
 	signal_install_host_handlers();
-	int r = sud_enable(v);
-	if (r < 0)
-		pg_die("cannot enable Syscall User Dispatch: %s", strerror(-r));
-	vcpu_run(ut);
+	sched_start(ut);
 }

@@ -3,7 +3,7 @@
 
 #include "core/log.h"
 
-#define RTFD_MAX 16
+#define RTFD_MAX 1024
 
 static int rtfds[RTFD_MAX];
 static int nrtfds;

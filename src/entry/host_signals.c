@@ -11,6 +11,8 @@
 #include "mm/uaccess.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
+#include "sched/preempt.h"
+#include "sched/sched.h"
 #include "sched/vcpu.h"
 
 /*
@@ -39,6 +41,9 @@ void syscall_entry_c(struct uthread *ut);
 
 static void fault_entry_c(struct uthread *ut);
 static void async_entry_c(struct uthread *ut);
+static void kick_entry_c(struct uthread *ut);
+static void leave_for_gate(struct vcpu *v, ucontext_t *uc, uint8_t oldsel,
+			   void (*fn)(struct uthread *));
 
 static inline bool in_range(uint64_t ip, const char *lo, const char *hi)
 {
@@ -84,16 +89,48 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 {
 	struct vcpu *v = vcpu_self();
 	struct uthread *ut = v->cur;
-	if (!ut)
+	/* A signal sent to pegasus is for the instance's first program. */
+	struct vproc *p = ut ? ut->proc : vproc_count() ? vproc_at(0) : NULL;
+	if (!p)
 		return;
-	signal_queue(ut->proc, NULL, si);
+	signal_queue(p, NULL, si);
+	signal_note_arrival();
+	leave_for_gate(v, uc, oldsel, async_entry_c);
+}
+
+/* leave_for_gate - after a host signal: app code goes through the gate at
+ * once (fn runs there); the return half of the gate starts over; the
+ * scheduler loop is kicked out of its idle sleep; other runtime code
+ * notices at its next gate crossing. */
+NOINSTR static void leave_for_gate(struct vcpu *v, ucontext_t *uc, uint8_t oldsel,
+			   void (*fn)(struct uthread *))
+{
 	uint64_t ip = uc->uc_mcontext.gregs[REG_RIP];
 	if (in_range(ip, gate_return, gate_return_end)) {
 		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)gate_return;
 		unblock_all(uc);
 	} else if (oldsel == SEL_BLOCK && !in_range(ip, gate_text_start, gate_text_end)) {
-		to_gate(uc, ut, async_entry_c);
+		to_gate(uc, v->cur, fn);
+	} else if (!v->cur) {
+		vcpu_kick(v);
 	}
+}
+
+/* SIG_VCPU_KICK: a slice tick or another vCPU asking this one to look at
+ * its current uthread (a signal for it, or work waiting). */
+NOINSTR static void on_kick(int sig, siginfo_t *si, void *ucv)
+{
+	struct vcpu *v = vcpu_self();
+	uint8_t old = v->selector;
+	v->selector = SEL_ALLOW;
+	if (v->cur && old == SEL_BLOCK)
+		leave_for_gate(v, ucv, old, kick_entry_c);
+}
+
+/* SIG_WORKER_INTR only cuts an offload worker's blocking call short (EINTR);
+ * workers have no %gs, so this touches nothing. */
+static void on_worker_intr(int sig, siginfo_t *si, void *uc)
+{
 }
 
 NOINSTR static void on_async_entry(int sig, siginfo_t *si, void *ucv)
@@ -175,6 +212,13 @@ static void async_entry_c(struct uthread *ut)
 {
 }
 
+/* App code was stopped by a kick: give the vCPU away if others wait. The
+ * gate delivers any signal on the way back. */
+static void kick_entry_c(struct uthread *ut)
+{
+	uthread_yield();
+}
+
 /**
  * signal_install_host_handlers - route every catchable host signal to the
  * runtime. Programs never own a host signal: their dispositions are virtual.
@@ -190,6 +234,10 @@ void signal_install_host_handlers(void)
 			continue;
 		switch (sig) {
 		case SIGSYS: sa.sa_sigaction = on_sigsys; break;
+		case SIG_VCPU_KICK: sa.sa_sigaction = on_kick; break;
+		case SIG_WORKER_INTR:
+			sa.sa_sigaction = on_worker_intr;
+			break;
 		case SIGSEGV: case SIGBUS: case SIGFPE: case SIGILL: case SIGTRAP:
 			sa.sa_sigaction = on_fault;
 			break;

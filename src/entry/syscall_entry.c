@@ -7,6 +7,7 @@
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
+#include "sys/kcall.h"
 #include "sys/systab.h"
 #include "sys/trace.h"
 
@@ -23,41 +24,6 @@ static long refuse(struct uthread *ut, long nr, const struct sysent *e, long err
 	return err;
 }
 
-/* pid_to_host - a virtual pid argument as the kernel may see it: the caller
- * itself is 0 ("this process"); any other id is not the kernel's to name. */
-static long pid_to_host(struct uthread *ut, long pid, long *out)
-{
-	if (pid == 0 || pid == ut->proc->pid || pid == ut->tid) {
-		*out = 0;
-		return 0;
-	}
-	return -ESRCH;
-}
-
-/* passthrough - a translated call: map the arguments, let the kernel serve it. */
-static long passthrough(struct uthread *ut, long nr, const struct sysent *e, const long a[6])
-{
-	long k[6];
-	for (int i = 0; i < 6; i++) {
-		k[i] = a[i];
-		if (e->args[i] == A_PID) {
-			long r = pid_to_host(ut, a[i], &k[i]);
-			if (r)
-				return r;
-		}
-	}
-	for (;;) {
-		long r = raw_syscall6(nr, k[0], k[1], k[2], k[3], k[4], k[5]);
-		if (r != -EINTR)
-			return r;
-		/* A host signal cut the call short: Linux would have restarted it
-		 * unless a handler of the program runs. */
-		r = signal_after_eintr(ut, e);
-		if (r != 1)
-			return r;
-	}
-}
-
 static long dispatch(struct uthread *ut, long nr, const struct sysent *e, const long a[6])
 {
 	if (!e)
@@ -67,7 +33,7 @@ static long dispatch(struct uthread *ut, long nr, const struct sysent *e, const 
 		return e->handler(ut, a);
 	case CLS_PASS:
 	case CLS_OFFL:
-		return passthrough(ut, nr, e, a);
+		return kcall(ut, nr, e, a);
 	case CLS_DENY:
 		return refuse(ut, nr, e, -EPERM);
 	default:

@@ -2,7 +2,7 @@
 
 	.text
 	.globl uaccess_start, uaccess_end, uaccess_fixup
-	.globl pg_uaccess_copy, pg_uaccess_strnlen
+	.globl pg_uaccess_copy, pg_uaccess_strnlen, pg_uaccess_cmpxchg32
 
 /* Nothing between uaccess_start and uaccess_end touches the stack before it
  * returns: the fault handler resumes a faulting access at uaccess_fixup,
@@ -29,6 +29,14 @@ pg_uaccess_strnlen:
 	inc %rax
 	jmp 1b
 2:	ret
+
+/* long pg_uaccess_cmpxchg32(uint32_t *p, uint32_t expect, uint32_t desired):
+ * the value found at p (zero-extended; swapped if it was expect) or -EFAULT */
+	.p2align 4
+pg_uaccess_cmpxchg32:
+	mov %esi, %eax
+	lock cmpxchg %edx, (%rdi)
+	ret
 
 uaccess_end:
 

@@ -6,13 +6,23 @@
 
 long pg_uaccess_copy(void *dst, const void *src, size_t n);
 long pg_uaccess_strnlen(const char *s, size_t max);
-
 extern char uaccess_start[], uaccess_end[], uaccess_fixup[];
 
 /* The app cannot name the kernel half of the address space. */
 static inline int uaccess_range_ok(uint64_t addr, size_t n)
 {
 	return addr + n >= addr && addr + n <= 0x800000000000ull;
+}
+
+long pg_uaccess_cmpxchg32(uint32_t *p, uint32_t expect, uint32_t desired);
+
+/* cmpxchg_user - atomic compare-and-swap on an app word, as another app
+ * thread on another vCPU may write it: the old value, or -EFAULT. */
+static inline long cmpxchg_user(uint64_t addr, uint32_t expect, uint32_t desired)
+{
+	if ((addr & 3) || !addr || !uaccess_range_ok(addr, 4))
+		return -EFAULT;
+	return pg_uaccess_cmpxchg32((uint32_t *)addr, expect, desired);
 }
 
 /* copy_from_user - copy n bytes at app address src into dst: 0 or -EFAULT. */

@@ -16,6 +16,8 @@
 #include "sched/vcpu.h"
 #include "sys/systab.h"
 #include "sys/trace.h"
+#include "sched/preempt.h"
+#include "sched/sched.h"
 
 enum { ACT_TERM, ACT_CORE, ACT_IGN, ACT_STOP, ACT_CONT };
 
@@ -318,6 +320,8 @@ void signal_deliver_pending(struct uthread *ut)
  */
 void gate_prepare_return(struct uthread *ut)
 {
+	if (signal_arrivals_pending())
+		signal_process_arrivals();
 	if (pending_of(ut) & ~ut->sigmask)
 		signal_deliver_pending(ut);
 	/* rt_sigsuspend's mask lasts until a handler frame saves the old one;
@@ -345,33 +349,83 @@ long signal_after_eintr(struct uthread *ut, const struct sysent *e)
 	return -EINTR;
 }
 
-long signal_wait(struct uthread *ut, uint64_t wake, const struct timespec *deadline)
+long signal_wait(struct uthread *ut, uint64_t wake, uint64_t deadline)
 {
-	uint64_t all = ~0ull, old;
 	long ret = 0;
-	/* Host signals are held while we look, and let in atomically by ppoll:
-	 * one that arrives in between cannot be missed. */
-	raw_syscall6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)&old, 8, 0, 0);
 	for (;;) {
 		if (pending_of(ut) & wake) {
 			ret = -EINTR;
 			break;
 		}
-		struct timespec rel, *relp = NULL;
-		if (deadline) {
-			struct timespec now;
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			long ns = (deadline->tv_sec - now.tv_sec) * 1000000000L +
-				  (deadline->tv_nsec - now.tv_nsec);
-			if (ns <= 0)
-				break;
-			rel.tv_sec = ns / 1000000000L;
-			rel.tv_nsec = ns % 1000000000L;
-			relp = &rel;
-		}
-		uint64_t none = 0;
-		raw_syscall6(SYS_ppoll, 0, 0, (long)relp, (long)&none, 8, 0);
+		if (deadline && now_ns() >= deadline)
+			break;
+		__atomic_store_n(&ut->state, UT_BLOCKED, __ATOMIC_RELAXED);
+		if (uthread_sleep(deadline, wake) == WAKE_TIMEOUT)
+			break;
 	}
-	raw_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
 	return ret;
+}
+
+uint64_t signal_pending_mask(const struct uthread *ut)
+{
+	return pending_of(ut);
+}
+
+/* ---- waking the threads a signal is for ---- */
+
+static int arrivals; /* host signals were queued from a handler */
+
+bool signal_arrivals_pending(void)
+{
+	return __atomic_load_n(&arrivals, __ATOMIC_ACQUIRE);
+}
+
+void signal_note_arrival(void)
+{
+	__atomic_store_n(&arrivals, 1, __ATOMIC_RELEASE);
+}
+
+/* kick_running - a thread running app code on another vCPU takes a signal
+ * at its next gate crossing; make that crossing happen now. */
+static void kick_running(struct uthread *t)
+{
+	struct vcpu *v = __atomic_load_n(&t->last_vcpu, __ATOMIC_ACQUIRE);
+	if (v && v != vcpu_self() && v->cur == t)
+		preempt_kick(v);
+}
+
+void signal_notify(struct vproc *p, struct uthread *tgt)
+{
+	if (tgt) {
+		uint64_t pend = pending_of(tgt);
+		if (pend & tgt->sig_wake)
+			uthread_wake(tgt, WAKE_SIGNAL);
+		if (pend & ~tgt->sigmask)
+			kick_running(tgt);
+		return;
+	}
+	uint64_t pend = __atomic_load_n(&p->sigpending, __ATOMIC_ACQUIRE);
+	if (!pend)
+		return;
+	/* Like Linux's complete_signal(): a running thread that does not block
+	 * it will take it; otherwise wake one sleeper that would. */
+	for (struct uthread *t = p->threads; t; t = t->proc_next) {
+		if (!(pend & ~t->sigmask))
+			continue;
+		if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == UT_RUNNING) {
+			kick_running(t);
+			return;
+		}
+	}
+	for (struct uthread *t = p->threads; t; t = t->proc_next)
+		if ((pend & t->sig_wake) && uthread_wake(t, WAKE_SIGNAL))
+			return;
+}
+
+void signal_process_arrivals(void)
+{
+	if (!__atomic_exchange_n(&arrivals, 0, __ATOMIC_ACQ_REL))
+		return;
+	for (int i = 0; i < vproc_count(); i++)
+		signal_notify(vproc_at(i), NULL);
 }

@@ -36,10 +36,21 @@ void signal_deliver_pending(struct uthread *ut);
  * to give the app, or 1 to mean "issue the call again". */
 long signal_after_eintr(struct uthread *ut, const struct sysent *e);
 
-/* Sleep in the kernel until a signal in `wake` is pending or the absolute
- * CLOCK_MONOTONIC deadline passes (NULL: forever). 0 on timeout, -EINTR. */
-struct timespec;
-long signal_wait(struct uthread *ut, uint64_t wake, const struct timespec *deadline);
+/* Park the uthread until a signal in `wake` is pending or the
+ * CLOCK_MONOTONIC deadline (ns; 0: none) passes. 0 on timeout, -EINTR. */
+long signal_wait(struct uthread *ut, uint64_t wake, uint64_t deadline);
+
+/* Pending signals of the thread and its process. */
+uint64_t signal_pending_mask(const struct uthread *ut);
+
+/* After signal_queue() in normal context: wake or kick the thread that
+ * should take it (tgt, or some thread of p). */
+void signal_notify(struct vproc *p, struct uthread *tgt);
+
+/* Host handlers queue and note an arrival; normal context then notifies. */
+void signal_note_arrival(void);
+bool signal_arrivals_pending(void);
+void signal_process_arrivals(void);
 
 /* Make the runtime's host signal handlers catch what programs may get. */
 void signal_install_host_handlers(void);

@@ -25,7 +25,7 @@ struct vproc *vproc_new(const char *name)
 	struct vproc *p = calloc(1, sizeof(*p));
 	if (!p)
 		pg_die("out of memory");
-	p->pid = next_pid++;
+	p->pid = vproc_alloc_id();
 	p->ppid = 1;
 	p->pgid = p->pid;
 	p->sid = p->pid;
@@ -52,14 +52,46 @@ struct vproc *vproc_at(int i)
 	return vprocs[i];
 }
 
+int vproc_alloc_id(void)
+{
+	return __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);
+}
+
 struct uthread *uthread_by_tid(int tid)
 {
 	for (int i = 0; i < nvprocs; i++) {
-		struct uthread *t = vprocs[i]->main_thread;
-		if (t && t->tid == tid)
+		struct vproc *p = vprocs[i];
+		spin_lock(&p->lock);
+		struct uthread *t = p->threads;
+		while (t && t->tid != tid)
+			t = t->proc_next;
+		spin_unlock(&p->lock);
+		if (t)
 			return t;
 	}
 	return NULL;
+}
+
+void vproc_add_thread(struct vproc *p, struct uthread *t)
+{
+	spin_lock(&p->lock);
+	t->proc_next = p->threads;
+	p->threads = t;
+	p->nthreads++;
+	spin_unlock(&p->lock);
+}
+
+int vproc_remove_thread(struct vproc *p, struct uthread *t)
+{
+	spin_lock(&p->lock);
+	struct uthread **pp = &p->threads;
+	while (*pp && *pp != t)
+		pp = &(*pp)->proc_next;
+	if (*pp)
+		*pp = t->proc_next;
+	int left = --p->nthreads;
+	spin_unlock(&p->lock);
+	return left;
 }
 
 /* With one program per instance its end is the instance's end; the exit

@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/spinlock.h"
+
 struct uthread;
 
 /* The kernel's x86-64 struct sigaction, as rt_sigaction passes it. */
@@ -23,6 +25,8 @@ struct vproc {
 	siginfo_t siginfo[64];
 	uint64_t brk_start, brk_cur, brk_limit;
 	struct uthread *main_thread;
+	struct uthread *threads;     /* all its threads, linked by proc_next */
+	spinlock_t lock;             /* threads list */
 	int nthreads;
 	int pdeathsig;
 };
@@ -33,6 +37,11 @@ struct vproc *vproc_by_pid(int pid);
 int vproc_count(void);
 struct vproc *vproc_at(int i);
 struct uthread *uthread_by_tid(int tid);
+/* A new virtual id from the instance-wide pid/tid space. */
+int vproc_alloc_id(void);
+void vproc_add_thread(struct vproc *p, struct uthread *t);
+/* Remove t; returns the number of threads left. */
+int vproc_remove_thread(struct vproc *p, struct uthread *t);
 
 /* vproc_exit - the program ends with exit status `code` (0-255). */
 _Noreturn void vproc_exit(struct vproc *p, int code);

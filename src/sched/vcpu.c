@@ -1,4 +1,4 @@
-/* vcpu.c - the kernel thread that runs uthreads, and uthread creation. */
+/* vcpu.c - vCPU kernel-thread state and uthread creation. */
 #include "sched/vcpu.h"
 
 #include <immintrin.h>
@@ -6,30 +6,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
 
-#define RSTACK_SIZE (256u << 10)  /* runtime stack of each uthread */
+#define RSTACK_SIZE (64u << 10)   /* runtime stack of each uthread */
 #define SIGSTACK_SIZE (64u << 10) /* host signal handlers' stack per vCPU */
+#define GUARD 4096u
 
 static void *map_stack(size_t size)
 {
 	/* One guard page below: a runtime stack overflow faults loudly. */
-	char *m = mmap(NULL, size + 4096, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	char *m = mmap(NULL, size + GUARD, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED)
 		pg_die("cannot map a stack: out of memory");
-	mprotect(m, 4096, PROT_NONE);
-	return m + 4096;
+	mprotect(m, GUARD, PROT_NONE);
+	return m + GUARD;
 }
 
-/**
- * vcpu_init_current - make the calling kernel thread a vCPU: %gs points at
- * its struct vcpu, its host signal handlers get their own stack.
- */
-struct vcpu *vcpu_init_current(int id)
+struct vcpu *vcpu_alloc(int id)
 {
 	struct vcpu *v = aligned_alloc(64, (sizeof(*v) + 63) & ~63ul);
 	if (!v)
@@ -37,24 +36,35 @@ struct vcpu *vcpu_init_current(int id)
 	memset(v, 0, sizeof(*v));
 	v->self = v;
 	v->id = id;
-	v->rt_fs = _readfsbase_u64();
-	v->selector = 0;
-	_writegsbase_u64((uint64_t)v);
-
 	v->sigstack = map_stack(SIGSTACK_SIZE);
+	return v;
+}
+
+/**
+ * vcpu_bind_current - make the calling kernel thread run as v: %gs points
+ * at v, the runtime TLS is this thread's own, host signal handlers get v's
+ * stack. SUD is turned on separately, once the thread is ready for traps.
+ */
+void vcpu_bind_current(struct vcpu *v)
+{
+	v->rt_fs = _readfsbase_u64();
+	v->host_tid = syscall(SYS_gettid);
+	_writegsbase_u64((uint64_t)v);
 	stack_t ss = { .ss_sp = v->sigstack, .ss_size = SIGSTACK_SIZE };
 	if (sigaltstack(&ss, NULL) < 0)
 		pg_die("sigaltstack failed");
-	return v;
 }
+
+extern void gate_return(void);
 
 struct uthread *uthread_new(struct vproc *p, int tid)
 {
 	struct uthread *ut = calloc(1, sizeof(*ut));
 	size_t xsz = (xsave_area_size() + 63) & ~63ul;
-	ut->xsave = aligned_alloc(64, xsz);
-	if (!ut || !ut->xsave)
+	void *xs = aligned_alloc(64, xsz);
+	if (!ut || !xs)
 		pg_die("out of memory");
+	ut->xsave = xs;
 	xsave_init_state(ut->xsave);
 	ut->rstack_size = RSTACK_SIZE;
 	ut->rstack_base = map_stack(RSTACK_SIZE);
@@ -63,16 +73,22 @@ struct uthread *uthread_new(struct vproc *p, int tid)
 	ut->tid = tid;
 	ut->altstack.flags = SS_DISABLE;
 	ut->tf.rflags = 0x202;
+	ut->timer.heap_idx = -1;
+	ut->timer.ut = ut;
+	ut->state = UT_BLOCKED;
+	/* Its first switch-in "returns" into gate_return, which enters app
+	 * code from the trap frame: six zeroed callee-saved slots, then the
+	 * return address, as uctx_switch pops them. */
+	uint64_t *sp = (uint64_t *)(ut->rstack_top - 64);
+	memset(sp, 0, 64);
+	sp[6] = (uint64_t)gate_return;
+	ut->ctx_rsp = (uint64_t)sp;
 	return ut;
 }
 
-extern void gate_return(void);
-
-/* vcpu_run - enter app code as ut through the gate's return half. */
-void vcpu_run(struct uthread *ut)
+void uthread_free(struct uthread *ut)
 {
-	struct vcpu *v = vcpu_self();
-	v->cur = ut;
-	__asm__ volatile("mov %0, %%rsp\n\tjmp gate_return" : : "r"(ut->rstack_top) : "memory");
-	__builtin_unreachable();
+	munmap((char *)ut->rstack_base - GUARD, ut->rstack_size + GUARD);
+	free(ut->xsave);
+	free(ut);
 }

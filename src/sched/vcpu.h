@@ -1,13 +1,16 @@
 /* vcpu.h - per-vCPU kernel-thread state, reached through %gs, and uthreads. */
 #pragma once
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/spinlock.h"
 #include "sched/offsets.h"
 
 struct vproc;
+struct vcpu;
 
 /* The user register state of a uthread while the runtime serves it: written
  * at the gate (or from a signal's ucontext), read back on return to app code. */
@@ -22,6 +25,23 @@ struct ualtstack {
 	uint64_t sp;
 	int32_t flags;
 	uint64_t size;
+};
+
+enum ut_state {
+	UT_RUNNABLE,   /* on a run queue */
+	UT_RUNNING,    /* a vCPU runs it (app code or runtime code) */
+	UT_BLOCKED,    /* parked on a wait queue or a timer */
+	UT_EXITED,     /* gone; its vCPU frees it after switching away */
+};
+
+/* Why a blocked uthread was woken. */
+enum wake_reason { WAKE_EVENT = 1, WAKE_TIMEOUT, WAKE_SIGNAL };
+
+/* A one-shot timer: fires by waking its uthread with WAKE_TIMEOUT. */
+struct utimer {
+	uint64_t deadline;   /* CLOCK_MONOTONIC ns */
+	int heap_idx;        /* -1 when not armed */
+	struct uthread *ut;
 };
 
 /* A thread of an application program. */
@@ -44,6 +64,19 @@ struct uthread {
 	uint64_t fault_err, fault_trapno;
 	void *rstack_base;
 	size_t rstack_size;
+
+	/* Scheduling. */
+	uint64_t ctx_rsp;       /* runtime %rsp while switched out */
+	int state;              /* enum ut_state, atomic */
+	bool on_cpu;            /* its context is still live on some vCPU */
+	int wake_reason;
+	uint64_t sig_wake;      /* signals that end its current wait */
+	struct utimer timer;
+	struct uthread *rq_next;
+	struct vcpu *last_vcpu;
+	uint64_t slice_start;   /* when it last entered app code, for preemption */
+	struct uthread *proc_next; /* the program's thread list */
+	bool exiting;           /* its program is ending: leave at the next gate */
 };
 
 /* A kernel thread that runs uthreads; %gs points at it. */
@@ -55,6 +88,18 @@ struct vcpu {
 	volatile uint8_t selector; /* Syscall User Dispatch selector byte */
 	int id;
 	void *sigstack;         /* sigaltstack for the runtime's signal handlers */
+	uint64_t sched_rsp;     /* the scheduler loop's saved %rsp */
+
+	spinlock_t rq_lock;
+	struct uthread *rq_head, *rq_tail;
+	int rq_len;
+
+	int epfd;               /* idle sleep: kick eventfd + kernel-fd readiness */
+	int kick_fd;
+	bool idle;              /* asleep in the kernel: needs a kick */
+	pthread_t thread;
+	int host_tid;
+	uint64_t switches;      /* statistics */
 };
 
 _Static_assert(offsetof(struct trap_frame, rip) == TF_RIP, "TF_RIP");
@@ -68,7 +113,8 @@ _Static_assert(offsetof(struct vcpu, ret_rip) == VCPU_RET_RIP, "VCPU_RET_RIP");
 _Static_assert(offsetof(struct vcpu, selector) == VCPU_SELECTOR, "VCPU_SELECTOR");
 
 /* vcpu_self - the vCPU this code runs on; valid in app-context handlers too,
- * because programs on x86-64 Linux never touch %gs. */
+ * because programs on x86-64 Linux never touch %gs. After a uthread blocks
+ * it may resume on another vCPU: read it again, never cache it across. */
 static inline struct vcpu *vcpu_self(void)
 {
 	struct vcpu *v;
@@ -81,10 +127,9 @@ static inline struct uthread *uthread_self(void)
 	return vcpu_self()->cur;
 }
 
-/* Size of the XSAVE area for the features the kernel enabled (XCR0). */
-size_t xsave_area_size(void);
+struct vcpu *vcpu_alloc(int id);
+void vcpu_bind_current(struct vcpu *v);
 
-struct vcpu *vcpu_init_current(int id);
+/* A new uthread of program p with the given virtual tid, not yet runnable. */
 struct uthread *uthread_new(struct vproc *p, int tid);
-/* Leave the runtime for app code: never returns. */
-_Noreturn void vcpu_run(struct uthread *ut);
+void uthread_free(struct uthread *ut);

@@ -58,19 +58,6 @@ long sys_setsid(struct uthread *ut, const long a[6])
 	return p->sid;
 }
 
-long sys_exit_group(struct uthread *ut, const long a[6])
-{
-	if (trace_on)
-		trace_event(ut, "+++ exited with %d +++", (int)(a[0] & 0xff));
-	vproc_exit(ut->proc, a[0] & 0xff);
-}
-
-/* With one thread per program, its exit is the program's exit. */
-long sys_exit(struct uthread *ut, const long a[6])
-{
-	return sys_exit_group(ut, a);
-}
-
 long sys_set_tid_address(struct uthread *ut, const long a[6])
 {
 	ut->clear_child_tid = a[0];

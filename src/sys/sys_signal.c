@@ -180,18 +180,18 @@ long sys_rt_sigsuspend(struct uthread *ut, const long a[6])
 	ut->saved_sigmask = ut->sigmask;
 	ut->has_saved_sigmask = true;
 	ut->sigmask = set & ~SIG_UNBLOCKABLE;
-	return signal_wait(ut, ~ut->sigmask, NULL);
+	return signal_wait(ut, ~ut->sigmask, 0);
 }
 
 long sys_pause(struct uthread *ut, const long a[6])
 {
-	return signal_wait(ut, ~ut->sigmask, NULL);
+	return signal_wait(ut, ~ut->sigmask, 0);
 }
 
 long sys_rt_sigtimedwait(struct uthread *ut, const long a[6])
 {
 	uint64_t set;
-	struct timespec deadline, *dl = NULL;
+	uint64_t dl = 0;
 	if (a[3] != KSIGSET)
 		return -EINVAL;
 	if (copy_from_user(&set, a[0], sizeof(set)))
@@ -203,8 +203,9 @@ long sys_rt_sigtimedwait(struct uthread *ut, const long a[6])
 			return -EFAULT;
 		if (!timespec_valid(&rel))
 			return -EINVAL;
-		deadline = timespec_deadline(&rel);
-		dl = &deadline;
+		dl = deadline_after(&rel);
+		if (!dl)
+			dl = 1;
 	}
 	for (;;) {
 		uint64_t pend = (ut->sigpending | ut->proc->sigpending) & set;
@@ -248,8 +249,10 @@ static long kill_matching(struct uthread *ut, long pid, const siginfo_t *si)
 		if (!match)
 			continue;
 		sent++;
-		if (si->si_signo)
+		if (si->si_signo) {
 			signal_queue(p, NULL, si);
+			signal_notify(p, NULL);
+		}
 	}
 	return sent ? 0 : -ESRCH;
 }
@@ -280,6 +283,7 @@ static long thread_kill(struct uthread *ut, long tgid, long tid, long sig, const
 	else
 		fill_info(&si, ut, sig, SI_TKILL);
 	signal_queue(t->proc, t, &si);
+	signal_notify(t->proc, t);
 	return 0;
 }
 

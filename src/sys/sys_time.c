@@ -8,19 +8,19 @@
 #include "proc/signal.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
+#include "sched/sched.h"
 #include "sys/timeutil.h"
 
 /* sleep_until - wait for the CLOCK_MONOTONIC deadline or a signal that runs
  * a handler; on interruption report the time left through rem. */
-static long sleep_until(struct uthread *ut, const struct timespec *deadline, long rem)
+static long sleep_until(struct uthread *ut, uint64_t deadline, long rem)
 {
 	long r = signal_wait(ut, ~ut->sigmask, deadline);
 	if (r == -EINTR && rem) {
-		struct timespec now, left = { 0, 0 };
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long ns = timespec_diff_ns(deadline, &now);
-		if (ns > 0)
-			left = timespec_add_ns(left, ns);
+		uint64_t now = now_ns();
+		struct timespec left = { 0, 0 };
+		if (deadline > now)
+			left = timespec_add_ns(left, deadline - now);
 		if (copy_to_user(rem, &left, sizeof(left)))
 			return -EFAULT;
 	}
@@ -34,8 +34,7 @@ long sys_nanosleep(struct uthread *ut, const long a[6])
 		return -EFAULT;
 	if (!timespec_valid(&req))
 		return -EINVAL;
-	struct timespec dl = timespec_deadline(&req);
-	return sleep_until(ut, &dl, a[1]);
+	return sleep_until(ut, deadline_after(&req), a[1]);
 }
 
 long sys_clock_nanosleep(struct uthread *ut, const long a[6])
@@ -51,15 +50,8 @@ long sys_clock_nanosleep(struct uthread *ut, const long a[6])
 		/* CPU-time and other clocks: rare, served by the kernel. */
 		return raw_syscall6(SYS_clock_nanosleep, a[0], a[1], a[2], a[3], 0, 0);
 	}
-	struct timespec dl;
-	if (a[1] & TIMER_ABSTIME) {
-		/* Convert the absolute time on clk into a monotonic deadline. */
-		struct timespec now_clk, now_mono;
-		clock_gettime(clk, &now_clk);
-		clock_gettime(CLOCK_MONOTONIC, &now_mono);
-		dl = timespec_add_ns(now_mono, timespec_diff_ns(&req, &now_clk));
-		return sleep_until(ut, &dl, 0);
-	}
-	dl = timespec_deadline(&req);
-	return sleep_until(ut, &dl, a[3]);
+	/* An absolute time on clk becomes a monotonic deadline. */
+	if (a[1] & TIMER_ABSTIME)
+		return sleep_until(ut, deadline_at(clk, &req), 0);
+	return sleep_until(ut, deadline_after(&req), a[3]);
 }

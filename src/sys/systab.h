@@ -11,11 +11,18 @@ enum arg_kind {
 	A_END, A_INT, A_UINT, A_SIZE, A_HEX, A_FD, A_DIRFD, A_PATH, A_STR,
 	A_IBUF, A_OBUF, A_OFLAGS, A_MODE, A_PROT, A_MFLAGS, A_SIG, A_PID,
 	A_HOW, A_CLOCK,
+	A_MSEC,   /* int timeout in ms */
+	A_TSPEC,  /* struct timespec *timeout */
+	A_SIGSET, /* sigset_t * applied for the call's duration (size follows) */
+	A_SIGSET6,/* pselect6's { sigset_t *, size } */
 };
 
 enum sys_flags {
 	SF_NORESTART = 1 << 0, /* EINTR after a handler, even with SA_RESTART */
 	SF_NOREWRITE = 1 << 1, /* its call sites are never rewritten */
+	SF_WAIT_IN = 1 << 2,   /* may block until fd (arg 0) is readable */
+	SF_WAIT_OUT = 1 << 3,  /* may block until fd (arg 0) is writable */
+	SF_TRYFIRST = 1 << 4,  /* offloaded only if a zero-timeout try finds nothing */
 };
 
 typedef long (*sys_handler_t)(struct uthread *ut, const long a[6]);

@@ -1,6 +1,7 @@
 /* timeutil.h - timespec checks and deadlines for the sleeping calls. */
 #pragma once
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 #define NSEC_PER_SEC 1000000000L
@@ -29,11 +30,31 @@ static inline struct timespec timespec_add_ns(struct timespec t, long ns)
 	return t;
 }
 
-/* timespec_deadline - CLOCK_MONOTONIC time `rel` from now. */
-static inline struct timespec timespec_deadline(const struct timespec *rel)
+static inline uint64_t timespec_ns(const struct timespec *t)
+{
+	return (uint64_t)t->tv_sec * NSEC_PER_SEC + t->tv_nsec;
+}
+
+/* deadline_after - CLOCK_MONOTONIC ns, `rel` from now; saturates. */
+static inline uint64_t deadline_after(const struct timespec *rel)
 {
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	now.tv_sec += rel->tv_sec;
-	return timespec_add_ns(now, rel->tv_nsec);
+	if (rel->tv_sec > (int64_t)(UINT64_MAX / NSEC_PER_SEC / 2))
+		return UINT64_MAX / 2;
+	return timespec_ns(&now) + timespec_ns(rel);
+}
+
+/* deadline_at - CLOCK_MONOTONIC ns for absolute time `abs` on clock clk. */
+static inline uint64_t deadline_at(clockid_t clk, const struct timespec *abs)
+{
+	struct timespec now_clk, now_mono;
+	clock_gettime(clk, &now_clk);
+	clock_gettime(CLOCK_MONOTONIC, &now_mono);
+	int64_t d = timespec_diff_ns(abs, &now_clk);
+	if (d <= 0)
+		return timespec_ns(&now_mono);
+	if (abs->tv_sec > (int64_t)(UINT64_MAX / NSEC_PER_SEC / 2))
+		return UINT64_MAX / 2;
+	return timespec_ns(&now_mono) + d;
 }

@@ -1,0 +1,303 @@
+/* futex.c - futexes served in user space: wait queues keyed by address. */
+#include "sched/futex.h"
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <time.h>
+
+#include "core/spinlock.h"
+#include "mm/uaccess.h"
+#include "sched/sched.h"
+#include "sys/timeutil.h"
+
+/*
+ * All fused programs share one address space, so a futex is named by its
+ * address alone, private or shared. (Two programs mapping the same file
+ * MAP_SHARED at different addresses would not meet on it; see
+ * docs/ARCHITECTURE.md.)
+ */
+
+struct fwaiter {
+	uint64_t uaddr;
+	uint32_t bitset;
+	struct uthread *ut;
+	struct fwaiter *next, **pprev;
+	int woken;              /* taken off the queue by a waker (under lock) */
+};
+
+struct bucket {
+	spinlock_t lock;
+	struct fwaiter *head;
+} __attribute__((aligned(64)));
+
+#define NBUCKETS 256
+static struct bucket buckets[NBUCKETS];
+
+static struct bucket *bucket_of(uint64_t uaddr)
+{
+	uint64_t h = (uaddr >> 2) * 0x9e3779b97f4a7c15ull;
+	return &buckets[h >> 56];
+}
+
+static void enqueue(struct bucket *b, struct fwaiter *w)
+{
+	w->next = b->head;
+	w->pprev = &b->head;
+	if (b->head)
+		b->head->pprev = &w->next;
+	b->head = w;
+}
+
+static void unlink_waiter(struct fwaiter *w)
+{
+	*w->pprev = w->next;
+	if (w->next)
+		w->next->pprev = w->pprev;
+	w->next = NULL;
+	w->pprev = NULL;
+}
+
+/* Lock two buckets in a fixed order. */
+static void lock2(struct bucket *a, struct bucket *b)
+{
+	if (a == b) {
+		spin_lock(&a->lock);
+	} else if (a < b) {
+		spin_lock(&a->lock);
+		spin_lock(&b->lock);
+	} else {
+		spin_lock(&b->lock);
+		spin_lock(&a->lock);
+	}
+}
+
+static void unlock2(struct bucket *a, struct bucket *b)
+{
+	spin_unlock(&a->lock);
+	if (a != b)
+		spin_unlock(&b->lock);
+}
+
+static int wake_locked(struct bucket *b, uint64_t uaddr, int n, uint32_t bitset)
+{
+	int woken = 0;
+	struct fwaiter *w = b->head;
+	while (w && woken < n) {
+		struct fwaiter *next = w->next;
+		if (w->uaddr == uaddr && (w->bitset & bitset)) {
+			unlink_waiter(w);
+			w->woken = 1;
+			uthread_wake(w->ut, WAKE_EVENT);
+			woken++;
+		}
+		w = next;
+	}
+	return woken;
+}
+
+long futex_wake(uint64_t uaddr, int n, uint32_t bitset)
+{
+	if (uaddr & 3)
+		return -EINVAL;
+	struct bucket *b = bucket_of(uaddr);
+	spin_lock(&b->lock);
+	int r = wake_locked(b, uaddr, n, bitset);
+	spin_unlock(&b->lock);
+	return r;
+}
+
+static long futex_wait(struct uthread *ut, uint64_t uaddr, uint32_t val, uint64_t deadline,
+		       uint32_t bitset)
+{
+	if (!bitset)
+		return -EINVAL;
+	struct bucket *b = bucket_of(uaddr);
+	struct fwaiter w = { .uaddr = uaddr, .bitset = bitset, .ut = ut };
+	uint32_t cur;
+
+	spin_lock(&b->lock);
+	/* The value check and the queueing are atomic with respect to wakers,
+	 * which take the same lock: no wakeup between them is lost. */
+	if (copy_from_user(&cur, uaddr, 4)) {
+		spin_unlock(&b->lock);
+		return -EFAULT;
+	}
+	if (cur != val) {
+		spin_unlock(&b->lock);
+		return -EAGAIN;
+	}
+	enqueue(b, &w);
+	__atomic_store_n(&ut->state, UT_BLOCKED, __ATOMIC_RELAXED);
+	spin_unlock(&b->lock);
+
+	int why = uthread_sleep(deadline, ~ut->sigmask);
+
+	/* A requeue may have moved us to another bucket: find ours again. */
+	for (;;) {
+		struct bucket *now = bucket_of(__atomic_load_n(&w.uaddr, __ATOMIC_ACQUIRE));
+		spin_lock(&now->lock);
+		if (now != bucket_of(w.uaddr)) {
+			spin_unlock(&now->lock);
+			continue;
+		}
+		if (w.woken) {
+			spin_unlock(&now->lock);
+			return 0;
+		}
+		unlink_waiter(&w);
+		spin_unlock(&now->lock);
+		break;
+	}
+	return why == WAKE_TIMEOUT ? -ETIMEDOUT : why == WAKE_SIGNAL ? -EINTR : 0;
+}
+
+static long futex_requeue(uint64_t uaddr, uint64_t uaddr2, int nwake, int nmove,
+			  const uint32_t *cmp)
+{
+	if (nwake < 0 || nmove < 0)
+		return -EINVAL;
+	struct bucket *b1 = bucket_of(uaddr), *b2 = bucket_of(uaddr2);
+	lock2(b1, b2);
+	if (cmp) {
+		uint32_t cur;
+		if (copy_from_user(&cur, uaddr, 4)) {
+			unlock2(b1, b2);
+			return -EFAULT;
+		}
+		if (cur != *cmp) {
+			unlock2(b1, b2);
+			return -EAGAIN;
+		}
+	}
+	int done = wake_locked(b1, uaddr, nwake, FUTEX_BITSET_MATCH_ANY);
+	int moved = 0;
+	struct fwaiter *w = b1->head;
+	while (w && moved < nmove) {
+		struct fwaiter *next = w->next;
+		if (w->uaddr == uaddr) {
+			unlink_waiter(w);
+			__atomic_store_n(&w->uaddr, uaddr2, __ATOMIC_RELEASE);
+			enqueue(b2, w);
+			moved++;
+		}
+		w = next;
+	}
+	unlock2(b1, b2);
+	return done + moved;
+}
+
+/* FUTEX_WAKE_OP: *uaddr2 = op(*uaddr2, oparg), wake uaddr, and wake uaddr2
+ * too if the old value passes the comparison. */
+static long futex_wake_op(uint64_t uaddr, uint64_t uaddr2, int nwake, int nwake2, uint32_t op3)
+{
+	int op = (op3 >> 28) & 7, cmp = (op3 >> 24) & 15;
+	int oparg = ((int)(op3 << 8)) >> 20, cmparg = ((int)(op3 << 20)) >> 20;
+	if (op3 & (FUTEX_OP_OPARG_SHIFT << 28))
+		oparg = 1 << (oparg & 31);
+	struct bucket *b1 = bucket_of(uaddr), *b2 = bucket_of(uaddr2);
+	lock2(b1, b2);
+	uint32_t old;
+	if (copy_from_user(&old, uaddr2, 4)) {
+		unlock2(b1, b2);
+		return -EFAULT;
+	}
+	uint32_t nv;
+	switch (op) {
+	case FUTEX_OP_SET: nv = oparg; break;
+	case FUTEX_OP_ADD: nv = old + oparg; break;
+	case FUTEX_OP_OR: nv = old | oparg; break;
+	case FUTEX_OP_ANDN: nv = old & ~oparg; break;
+	case FUTEX_OP_XOR: nv = old ^ oparg; break;
+	default:
+		unlock2(b1, b2);
+		return -ENOSYS;
+	}
+	/* Atomic against app threads running on other vCPUs. */
+	for (;;) {
+		long seen = cmpxchg_user(uaddr2, old, nv);
+		if (seen < 0) {
+			unlock2(b1, b2);
+			return -EFAULT;
+		}
+		if ((uint32_t)seen == old)
+			break;
+		old = seen;
+		switch (op) {
+		case FUTEX_OP_ADD: nv = old + oparg; break;
+		case FUTEX_OP_OR: nv = old | oparg; break;
+		case FUTEX_OP_ANDN: nv = old & ~oparg; break;
+		case FUTEX_OP_XOR: nv = old ^ oparg; break;
+		}
+	}
+	int ok;
+	switch (cmp) {
+	case FUTEX_OP_CMP_EQ: ok = (int)old == cmparg; break;
+	case FUTEX_OP_CMP_NE: ok = (int)old != cmparg; break;
+	case FUTEX_OP_CMP_LT: ok = (int)old < cmparg; break;
+	case FUTEX_OP_CMP_LE: ok = (int)old <= cmparg; break;
+	case FUTEX_OP_CMP_GT: ok = (int)old > cmparg; break;
+	case FUTEX_OP_CMP_GE: ok = (int)old >= cmparg; break;
+	default:
+		unlock2(b1, b2);
+		return -ENOSYS;
+	}
+	int r = wake_locked(b1, uaddr, nwake, FUTEX_BITSET_MATCH_ANY);
+	if (ok)
+		r += wake_locked(b2, uaddr2, nwake2, FUTEX_BITSET_MATCH_ANY);
+	unlock2(b1, b2);
+	return r;
+}
+
+/* timeout_deadline - the CLOCK_MONOTONIC deadline of a futex timeout:
+ * relative for FUTEX_WAIT, absolute on the chosen clock for WAIT_BITSET. */
+static long timeout_deadline(uint64_t utime, bool absolute, bool realtime, uint64_t *out)
+{
+	*out = 0;
+	if (!utime)
+		return 0;
+	struct timespec ts;
+	if (copy_from_user(&ts, utime, sizeof(ts)))
+		return -EFAULT;
+	if (!timespec_valid(&ts))
+		return -EINVAL;
+	*out = absolute ? deadline_at(realtime ? CLOCK_REALTIME : CLOCK_MONOTONIC, &ts)
+			: deadline_after(&ts);
+	if (!*out)
+		*out = 1;
+	return 0;
+}
+
+long futex_op(struct uthread *ut, uint64_t uaddr, int op, uint32_t val, uint64_t utime,
+	      uint64_t uaddr2, uint32_t val3)
+{
+	int cmd = op & FUTEX_CMD_MASK;
+	bool realtime = op & FUTEX_CLOCK_REALTIME;
+	if (uaddr & 3)
+		return -EINVAL;
+	if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
+		return -ENOSYS;
+	uint64_t deadline;
+	long r;
+	switch (cmd) {
+	case FUTEX_WAIT:
+		val3 = FUTEX_BITSET_MATCH_ANY;
+		/* fall through */
+	case FUTEX_WAIT_BITSET:
+		r = timeout_deadline(utime, cmd == FUTEX_WAIT_BITSET, realtime, &deadline);
+		return r ? r : futex_wait(ut, uaddr, val, deadline, val3);
+	case FUTEX_WAKE:
+		val3 = FUTEX_BITSET_MATCH_ANY;
+		/* fall through */
+	case FUTEX_WAKE_BITSET:
+		return val3 ? futex_wake(uaddr, (int)val, val3) : -EINVAL;
+	case FUTEX_REQUEUE:
+		return futex_requeue(uaddr, uaddr2, (int)val, (int)utime, NULL);
+	case FUTEX_CMP_REQUEUE:
+		return futex_requeue(uaddr, uaddr2, (int)val, (int)utime, &val3);
+	case FUTEX_WAKE_OP:
+		return futex_wake_op(uaddr, uaddr2, (int)val, (int)utime, val3);
+	default:
+		/* PI futexes: refused (glibc then reports ENOTSUP for PI mutexes). */
+		return -ENOSYS;
+	}
+}

@@ -1,0 +1,12 @@
+/* futex.h - futexes served in user space: wait queues keyed by address. */
+#pragma once
+#include <stdint.h>
+
+struct uthread;
+
+/* futex(2) for every op but the PI ones; -errno like the kernel. */
+long futex_op(struct uthread *ut, uint64_t uaddr, int op, uint32_t val, uint64_t timeout_or_val2,
+	      uint64_t uaddr2, uint32_t val3);
+
+/* Wake up to n waiters of uaddr (thread exit's CLEARTID, robust lists). */
+long futex_wake(uint64_t uaddr, int n, uint32_t bitset);

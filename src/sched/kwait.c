@@ -1,0 +1,150 @@
+/* kwait.c - parking a uthread until a kernel fd is ready, instead of blocking its vCPU. */
+#include "sched/kwait.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+
+#include "core/log.h"
+#include "core/rawsys.h"
+#include "core/rtfd.h"
+#include "core/spinlock.h"
+#include "sched/sched.h"
+
+/* One epoll set for the whole instance, nested in every vCPU's idle set:
+ * whichever vCPU is idle when an fd becomes ready harvests it. */
+static int kw_epfd = -1;
+static spinlock_t lock = SPINLOCK_INIT;
+
+struct waiter {
+	struct uthread *ut;
+	uint32_t events;
+	struct waiter *next;
+};
+
+/* The uthreads waiting on one host fd; registered with EPOLLONESHOT for the
+ * union of their events while any wait. */
+struct entry {
+	int fd;
+	uint32_t armed;          /* events armed in epoll; 0 after it fired */
+	bool in_epoll;
+	struct waiter *waiters;
+	struct entry *next;
+};
+
+#define NBUCKET 64
+static struct entry *table[NBUCKET];
+
+void kwait_init(void)
+{
+	kw_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (kw_epfd < 0)
+		pg_die("epoll_create1: %s", strerror(errno));
+	rtfd_register(kw_epfd);
+}
+
+void kwait_attach(int vcpu_epfd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 1 };
+	if (epoll_ctl(vcpu_epfd, EPOLL_CTL_ADD, kw_epfd, &ev) < 0)
+		pg_die("epoll_ctl: %s", strerror(errno));
+}
+
+static struct entry **slot(int fd)
+{
+	struct entry **pp = &table[(unsigned)fd % NBUCKET];
+	while (*pp && (*pp)->fd != fd)
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static uint32_t wanted(const struct entry *e)
+{
+	uint32_t ev = 0;
+	for (struct waiter *w = e->waiters; w; w = w->next)
+		ev |= w->events;
+	return ev;
+}
+
+/* arm - (re)register e for what its waiters want. Called with lock held. */
+static long arm(struct entry *e)
+{
+	uint32_t want = wanted(e);
+	if (e->armed == want && e->in_epoll)
+		return 0;
+	struct epoll_event ev = { .events = want | EPOLLONESHOT, .data.u64 = (uint64_t)e->fd << 1 };
+	long r = raw_syscall6(SYS_epoll_ctl, kw_epfd, e->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
+			      e->fd, (long)&ev, 0, 0);
+	if (r == 0) {
+		e->in_epoll = true;
+		e->armed = want;
+	}
+	return r;
+}
+
+void kwait_harvest(void)
+{
+	if (kw_epfd < 0)
+		return;
+	struct epoll_event ev[32];
+	long n = raw_syscall6(SYS_epoll_wait, kw_epfd, (long)ev, 32, 0, 0, 0);
+	if (n <= 0)
+		return;
+	spin_lock(&lock);
+	for (long i = 0; i < n; i++) {
+		struct entry *e = *slot((int)(ev[i].data.u64 >> 1));
+		if (!e)
+			continue;
+		e->armed = 0; /* one-shot: fired and disarmed */
+		for (struct waiter *w = e->waiters; w; w = w->next)
+			uthread_wake(w->ut, WAKE_EVENT);
+	}
+	spin_unlock(&lock);
+}
+
+long kwait_fd(struct uthread *ut, int fd, uint32_t events, uint64_t deadline)
+{
+	struct waiter w = { .ut = ut, .events = events };
+	spin_lock(&lock);
+	struct entry **pp = slot(fd), *e = *pp;
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		if (!e) {
+			spin_unlock(&lock);
+			return -ENOMEM;
+		}
+		e->fd = fd;
+		*pp = e;
+	}
+	w.next = e->waiters;
+	e->waiters = &w;
+	long r = arm(e);
+	if (r == 0)
+		__atomic_store_n(&ut->state, UT_BLOCKED, __ATOMIC_RELAXED);
+	spin_unlock(&lock);
+
+	int why = r == 0 ? uthread_sleep(deadline, ~ut->sigmask) : 0;
+
+	spin_lock(&lock);
+	struct waiter **wp = &e->waiters;
+	while (*wp != &w)
+		wp = &(*wp)->next;
+	*wp = w.next;
+	if (!e->waiters) {
+		/* Nobody waits: forget the fd, so a later close/reuse of the
+		 * number cannot leave a stale registration behind. */
+		if (e->in_epoll)
+			raw_syscall6(SYS_epoll_ctl, kw_epfd, EPOLL_CTL_DEL, fd, 0, 0, 0);
+		*slot(fd) = e->next;
+		free(e);
+	} else if (!e->armed) {
+		arm(e);
+	}
+	spin_unlock(&lock);
+
+	if (r < 0)
+		return r == -EPERM ? 0 : r; /* regular files cannot be polled: ready */
+	return why == WAKE_SIGNAL ? -EINTR : why == WAKE_TIMEOUT ? -ETIMEDOUT : 0;
+}

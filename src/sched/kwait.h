@@ -1,0 +1,18 @@
+/* kwait.h - parking a uthread until a kernel fd is ready, instead of blocking its vCPU. */
+#pragma once
+#include <stdint.h>
+
+struct uthread;
+
+void kwait_init(void);
+/* Put the shared readiness set into a vCPU's idle epoll set. */
+void kwait_attach(int vcpu_epfd);
+/* Wake the uthreads whose fds became ready. Never blocks. */
+void kwait_harvest(void);
+
+/**
+ * kwait_fd - park the calling uthread until host fd is ready for events
+ * (EPOLLIN/EPOLLOUT), a signal in its sig_wake arrives, or deadline (ns,
+ * 0: none). Returns 0 (ready, or worth retrying), -EINTR, -ETIMEDOUT.
+ */
+long kwait_fd(struct uthread *ut, int fd, uint32_t events, uint64_t deadline);

@@ -1,0 +1,318 @@
+/* sched.c - the M:N scheduler: per-vCPU run queues, stealing, idle, wakeups. */
+#include "sched/sched.h"
+
+#include <errno.h>
+#include <immintrin.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/rawsys.h"
+#include "core/rtfd.h"
+#include "entry/sud.h"
+#include "proc/signal.h"
+#include "sched/kwait.h"
+#include "sched/preempt.h"
+#include "sched/timer.h"
+
+struct sched_config sched_cfg = { .nvcpus = 1, .poll_ns = 50000, .slice_ns = 10000000 };
+struct vcpu **vcpus;
+
+void uctx_switch(uint64_t *save_rsp, uint64_t new_rsp);
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* ---- run queues ---- */
+
+static void rq_push(struct vcpu *v, struct uthread *ut)
+{
+	ut->rq_next = NULL;
+	spin_lock(&v->rq_lock);
+	if (v->rq_tail)
+		v->rq_tail->rq_next = ut;
+	else
+		v->rq_head = ut;
+	v->rq_tail = ut;
+	v->rq_len++;
+	spin_unlock(&v->rq_lock);
+}
+
+static struct uthread *rq_pop(struct vcpu *v)
+{
+	if (!__atomic_load_n(&v->rq_len, __ATOMIC_RELAXED))
+		return NULL;
+	spin_lock(&v->rq_lock);
+	struct uthread *ut = v->rq_head;
+	if (ut) {
+		v->rq_head = ut->rq_next;
+		if (!v->rq_head)
+			v->rq_tail = NULL;
+		v->rq_len--;
+	}
+	spin_unlock(&v->rq_lock);
+	return ut;
+}
+
+/* steal - take work queued on another vCPU that is busy or asleep. */
+static struct uthread *steal(struct vcpu *self)
+{
+	for (int i = 1; i < sched_cfg.nvcpus; i++) {
+		struct vcpu *o = vcpus[(self->id + i) % sched_cfg.nvcpus];
+		struct uthread *ut = rq_pop(o);
+		if (ut)
+			return ut;
+	}
+	return NULL;
+}
+
+/* ---- kicks ---- */
+
+void vcpu_kick(struct vcpu *v)
+{
+	uint64_t one = 1;
+	raw_syscall3(SYS_write, v->kick_fd, &one, 8);
+}
+
+void sched_kick_idle(void)
+{
+	for (int i = 0; i < sched_cfg.nvcpus; i++) {
+		struct vcpu *v = vcpus[i];
+		if (v && __atomic_load_n(&v->idle, __ATOMIC_SEQ_CST)) {
+			vcpu_kick(v);
+			return;
+		}
+	}
+}
+
+void sched_enqueue(struct uthread *ut, struct vcpu *prefer)
+{
+	struct vcpu *v = prefer ? prefer : vcpu_self();
+	__atomic_store_n(&ut->state, UT_RUNNABLE, __ATOMIC_RELEASE);
+	rq_push(v, ut);
+	/* Pairs with the idle flag store + queue re-check in idle_sleep(). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&v->idle, __ATOMIC_RELAXED))
+		vcpu_kick(v);
+	else if (v->cur)
+		sched_kick_idle(); /* someone idle may steal it sooner */
+}
+
+bool uthread_wake(struct uthread *ut, int reason)
+{
+	int expect = UT_BLOCKED;
+	if (!__atomic_compare_exchange_n(&ut->state, &expect, UT_RUNNABLE, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return false;
+	ut->wake_reason = reason;
+	/* Back where it ran last: its runtime stack is warm there. */
+	sched_enqueue(ut, ut->last_vcpu);
+	return true;
+}
+
+/* ---- switching ---- */
+
+/* to_scheduler - leave the calling uthread's context for the vCPU loop. It
+ * returns when some vCPU (maybe another one) runs the uthread again. */
+static void to_scheduler(struct uthread *ut)
+{
+	struct vcpu *v = vcpu_self();
+	uctx_switch(&ut->ctx_rsp, v->sched_rsp);
+}
+
+int uthread_sleep(uint64_t deadline, uint64_t wake)
+{
+	struct uthread *ut = uthread_self();
+	PG_ASSERT(__atomic_load_n(&ut->state, __ATOMIC_RELAXED) == UT_BLOCKED);
+	ut->wake_reason = 0;
+	ut->sig_wake = wake;
+	/* Pairs with signal_notify(): it sets a pending bit, then wakes. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (signal_pending_mask(ut) & ut->sig_wake) {
+		int expect = UT_BLOCKED;
+		if (__atomic_compare_exchange_n(&ut->state, &expect, UT_RUNNING, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return WAKE_SIGNAL;
+		/* Already woken and queued: it must go through the scheduler. */
+	}
+	if (deadline)
+		timer_arm(&ut->timer, deadline);
+	to_scheduler(ut);
+	if (deadline)
+		timer_cancel(&ut->timer);
+	return ut->wake_reason;
+}
+
+void uthread_yield(void)
+{
+	struct uthread *ut = uthread_self();
+	struct vcpu *v = vcpu_self();
+	/* Nothing else to run anywhere: do not pay for the round trip. */
+	if (!__atomic_load_n(&v->rq_len, __ATOMIC_RELAXED)) {
+		bool other = false;
+		for (int i = 0; i < sched_cfg.nvcpus && !other; i++)
+			other = __atomic_load_n(&vcpus[i]->rq_len, __ATOMIC_RELAXED) != 0;
+		if (!other)
+			return;
+	}
+	to_scheduler(ut); /* state stays RUNNING: the loop requeues it */
+}
+
+void uthread_exit_current(void)
+{
+	struct uthread *ut = uthread_self();
+	__atomic_store_n(&ut->state, UT_EXITED, __ATOMIC_RELEASE);
+	to_scheduler(ut);
+	__builtin_unreachable();
+}
+
+/* ---- the vCPU loop ---- */
+
+static void idle_sleep(struct vcpu *v)
+{
+	__atomic_store_n(&v->idle, true, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&v->rq_len, __ATOMIC_SEQ_CST) || signal_arrivals_pending()) {
+		__atomic_store_n(&v->idle, false, __ATOMIC_RELAXED);
+		return;
+	}
+	uint64_t next = timer_next_deadline(), now = now_ns();
+	struct timespec ts, *tsp = NULL;
+	if (next != UINT64_MAX) {
+		uint64_t d = next > now ? next - now : 0;
+		ts.tv_sec = d / 1000000000ull;
+		ts.tv_nsec = d % 1000000000ull;
+		tsp = &ts;
+	}
+	struct epoll_event ev[16];
+	long n = raw_syscall6(SYS_epoll_pwait2, v->epfd, (long)ev, 16, (long)tsp, 0, 8);
+	__atomic_store_n(&v->idle, false, __ATOMIC_RELAXED);
+	for (long i = 0; i < n; i++) {
+		if (ev[i].data.ptr == NULL) {
+			uint64_t cnt;
+			raw_syscall3(SYS_read, v->kick_fd, &cnt, 8);
+		}
+	}
+	if (n > 0)
+		kwait_harvest();
+}
+
+static struct uthread *pick_next(struct vcpu *v)
+{
+	uint64_t spin_until = 0;
+	for (;;) {
+		uint64_t now = now_ns();
+		timer_run_expired(now);
+		if (signal_arrivals_pending())
+			signal_process_arrivals();
+		kwait_harvest();
+		struct uthread *ut = rq_pop(v);
+		if (!ut)
+			ut = steal(v);
+		if (ut)
+			return ut;
+		if (!spin_until)
+			spin_until = now + sched_cfg.poll_ns;
+		if (now < spin_until) {
+			for (int i = 0; i < 64; i++)
+				_mm_pause();
+			continue;
+		}
+		idle_sleep(v);
+		spin_until = 0;
+	}
+}
+
+static void finish_switch(struct vcpu *v, struct uthread *prev)
+{
+	switch (__atomic_load_n(&prev->state, __ATOMIC_ACQUIRE)) {
+	case UT_RUNNING: /* it yielded or was preempted */
+		__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
+		sched_enqueue(prev, v);
+		break;
+	case UT_EXITED:
+		uthread_free(prev);
+		break;
+	default: /* blocked, or already woken and queued elsewhere */
+		__atomic_store_n(&prev->on_cpu, false, __ATOMIC_RELEASE);
+	}
+}
+
+static _Noreturn void vcpu_loop(struct vcpu *v)
+{
+	for (;;) {
+		struct uthread *ut = pick_next(v);
+		/* Its last vCPU may not have finished switching away from it. */
+		while (__atomic_load_n(&ut->on_cpu, __ATOMIC_ACQUIRE))
+			_mm_pause();
+		__atomic_store_n(&ut->on_cpu, true, __ATOMIC_RELAXED);
+		__atomic_store_n(&ut->state, UT_RUNNING, __ATOMIC_RELEASE);
+		ut->last_vcpu = v;
+		v->cur = ut;
+		v->switches++;
+		uctx_switch(&v->sched_rsp, ut->ctx_rsp);
+		/* Back on this vCPU's own stack; v is still right here. */
+		struct uthread *prev = v->cur;
+		v->cur = NULL;
+		finish_switch(v, prev);
+	}
+}
+
+/* vcpu_setup_idle - the eventfd that kicks this vCPU and the epoll set it
+ * sleeps on, which also holds the shared kernel-fd readiness set. */
+static void vcpu_setup_idle(struct vcpu *v)
+{
+	v->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	v->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (v->kick_fd < 0 || v->epfd < 0)
+		pg_die("cannot create the idle wakeup of vCPU %d: %s", v->id, strerror(errno));
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	epoll_ctl(v->epfd, EPOLL_CTL_ADD, v->kick_fd, &ev);
+	kwait_attach(v->epfd);
+	rtfd_register(v->kick_fd);
+	rtfd_register(v->epfd);
+}
+
+static void *vcpu_main(void *arg)
+{
+	struct vcpu *v = arg;
+	vcpu_bind_current(v);
+	vcpu_setup_idle(v);
+	int r = sud_enable(v);
+	if (r < 0)
+		pg_die("cannot enable Syscall User Dispatch on vCPU %d: %s", v->id, strerror(-r));
+	preempt_start_vcpu(v);
+	vcpu_loop(v);
+}
+
+void sched_start(struct uthread *first)
+{
+	struct vcpu *v0 = vcpu_self();
+	vcpus = calloc(sched_cfg.nvcpus, sizeof(*vcpus));
+	vcpus[0] = v0;
+	for (int i = 1; i < sched_cfg.nvcpus; i++)
+		vcpus[i] = vcpu_alloc(i);
+	vcpu_setup_idle(v0);
+	for (int i = 1; i < sched_cfg.nvcpus; i++) {
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, 1 << 20);
+		if (pthread_create(&vcpus[i]->thread, &attr, vcpu_main, vcpus[i]))
+			pg_die("cannot start vCPU %d", i);
+	}
+	int r = sud_enable(v0);
+	if (r < 0)
+		pg_die("cannot enable Syscall User Dispatch: %s", strerror(-r));
+	preempt_start_vcpu(v0);
+	first->last_vcpu = v0;
+	sched_enqueue(first, v0);
+	vcpu_loop(v0);
+}

@@ -1,0 +1,48 @@
+/* sched.h - the M:N scheduler: uthreads on vCPU kernel threads. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sched/vcpu.h"
+
+struct sched_config {
+	int nvcpus;          /* --cpus: vCPU kernel threads */
+	uint64_t poll_ns;    /* --poll: spin this long before sleeping in the kernel */
+	uint64_t slice_ns;   /* --slice: preempt app code running longer than this */
+};
+
+extern struct sched_config sched_cfg;
+extern struct vcpu **vcpus;
+
+uint64_t now_ns(void);
+
+/* Start the vCPUs and run `first`; never returns. */
+_Noreturn void sched_start(struct uthread *first);
+
+/* Make a new (or woken) uthread runnable on a run queue. */
+void sched_enqueue(struct uthread *ut, struct vcpu *prefer);
+
+/* Wake a blocked uthread; false if it was not blocked (already woken). */
+bool uthread_wake(struct uthread *ut, int reason);
+
+/**
+ * uthread_sleep - park the calling uthread, whose state the caller already
+ * set to UT_BLOCKED (after queueing it where a waker will find it).
+ * @deadline: CLOCK_MONOTONIC ns to wake at, or 0 for none.
+ * @wake: signals that end the sleep (usually ~sigmask: deliverable ones).
+ *
+ * Returns the wake reason; WAKE_SIGNAL if one of @wake is pending before
+ * or during the sleep.
+ */
+int uthread_sleep(uint64_t deadline, uint64_t wake);
+
+/* Let other runnable uthreads run. */
+void uthread_yield(void);
+
+/* The calling uthread ends; its vCPU frees it. */
+_Noreturn void uthread_exit_current(void);
+
+/* Kick a vCPU out of its idle sleep. Async-signal-safe. */
+void vcpu_kick(struct vcpu *v);
+/* Kick some idle vCPU, if any: new work appeared. */
+void sched_kick_idle(void);

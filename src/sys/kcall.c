@@ -1,0 +1,155 @@
+/* kcall.c - calls the kernel serves, issued so that none stalls a vCPU. */
+#include "sys/kcall.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+
+#include "core/rawsys.h"
+#include "mm/uaccess.h"
+#include "proc/signal.h"
+#include "proc/vproc.h"
+#include "sched/kwait.h"
+#include "sched/offload.h"
+#include "sched/sched.h"
+#include "sys/systab.h"
+
+/* pid_to_host - a virtual pid argument as the kernel may see it: the caller
+ * itself is 0 ("this process"); any other id is not the kernel's to name. */
+static long pid_to_host(struct uthread *ut, long pid, long *out)
+{
+	if (pid == 0 || pid == ut->proc->pid || pid == ut->tid) {
+		*out = 0;
+		return 0;
+	}
+	return -ESRCH;
+}
+
+/* call_sigmask - ppoll/pselect6/epoll_pwait's mask holds for the call and
+ * until a handler runs (like rt_sigsuspend): it is applied to the virtual
+ * mask, and the kernel gets none, so host signals keep reaching the runtime. */
+static long call_sigmask(struct uthread *ut, int kind, long *arg, long size)
+{
+	uint64_t set, ptr = *arg;
+	if (!ptr)
+		return 0;
+	if (kind == A_SIGSET6) {
+		struct { uint64_t p, size; } s6;
+		if (copy_from_user(&s6, ptr, sizeof(s6)))
+			return -EFAULT;
+		ptr = s6.p;
+		size = s6.size;
+		if (!ptr)
+			return *arg = 0;
+	}
+	if (size != 8)
+		return -EINVAL;
+	if (copy_from_user(&set, ptr, 8))
+		return -EFAULT;
+	ut->saved_sigmask = ut->sigmask;
+	ut->has_saved_sigmask = true;
+	ut->sigmask = set & ~SIG_UNBLOCKABLE;
+	*arg = 0;
+	return 0;
+}
+
+static long map_args(struct uthread *ut, const struct sysent *e, const long a[6], long k[6])
+{
+	for (int i = 0; i < 6; i++)
+		k[i] = a[i];
+	for (int i = 0; i < 6; i++) {
+		long r = 0;
+		switch (e->args[i]) {
+		case A_PID:
+			r = pid_to_host(ut, a[i], &k[i]);
+			break;
+		case A_SIGSET:
+		case A_SIGSET6:
+			r = call_sigmask(ut, e->args[i], &k[i], i < 5 ? a[i + 1] : 0);
+			break;
+		}
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* zero_timeout - the same call, made not to wait (SF_TRYFIRST). */
+static void zero_timeout(const struct sysent *e, long k[6])
+{
+	static const struct timespec zero;
+	for (int i = 0; i < 6; i++) {
+		if (e->args[i] == A_MSEC)
+			k[i] = 0;
+		else if (e->args[i] == A_TSPEC)
+			k[i] = (long)&zero;
+	}
+}
+
+/* wait_ready - before a call on fd that may block: park until the fd is
+ * ready, unless it is non-blocking (then the kernel answers EAGAIN). */
+static long wait_ready(struct uthread *ut, const struct sysent *e, int fd)
+{
+	short want = (e->flags & SF_WAIT_IN) ? POLLIN : POLLOUT;
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = want };
+		/* Ready, error, hangup or a bad fd: the call itself tells. */
+		if (raw_syscall3(SYS_poll, &pfd, 1, 0) != 0)
+			return 0;
+		long fl = raw_syscall3(SYS_fcntl, fd, F_GETFL, 0);
+		if (fl < 0 || (fl & O_NONBLOCK))
+			return 0;
+		long r = kwait_fd(ut, fd, want == POLLIN ? EPOLLIN : EPOLLOUT, 0);
+		if (r < 0)
+			return r;
+	}
+}
+
+static long issue(struct uthread *ut, long nr, const struct sysent *e, const long k[6], bool offload)
+{
+	if (offload)
+		return offload_syscall(ut, nr, k);
+	if (e->flags & (SF_WAIT_IN | SF_WAIT_OUT)) {
+		long r = wait_ready(ut, e, (int)k[0]);
+		if (r < 0)
+			return r;
+	}
+	return raw_syscall6(nr, k[0], k[1], k[2], k[3], k[4], k[5]);
+}
+
+static long serve(struct uthread *ut, long nr, const struct sysent *e, const long a[6], bool offload)
+{
+	long k[6];
+	long r = map_args(ut, e, a, k);
+	if (r)
+		return r;
+	if (offload && (e->flags & SF_TRYFIRST)) {
+		long z[6] = { k[0], k[1], k[2], k[3], k[4], k[5] };
+		zero_timeout(e, z);
+		r = raw_syscall6(nr, z[0], z[1], z[2], z[3], z[4], z[5]);
+		if (r != 0 || signal_next_deliverable(ut))
+			return r;
+	}
+	for (;;) {
+		r = issue(ut, nr, e, k, offload);
+		if (r != -EINTR)
+			return r;
+		/* A host signal, or one of the program's, cut the call short:
+		 * Linux would restart it unless a handler of the program runs. */
+		r = signal_after_eintr(ut, e);
+		if (r != 1)
+			return r;
+	}
+}
+
+long kcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6])
+{
+	return serve(ut, nr, e, a, e->cls == CLS_OFFL);
+}
+
+long kcall_offload(struct uthread *ut, long nr, const struct sysent *e, const long a[6])
+{
+	return serve(ut, nr, e, a, true);
+}

@@ -1,0 +1,16 @@
+/* kcall.h - calls the kernel serves, issued so that none stalls a vCPU. */
+#pragma once
+
+struct uthread;
+struct sysent;
+
+/**
+ * kcall - serve a translated or offloaded call with the kernel: map pid
+ * arguments, apply a call-scoped signal mask virtually, wait for fd
+ * readiness by parking the uthread, offload what can only block in the
+ * kernel, and restart after EINTR as Linux would. Returns the app's result.
+ */
+long kcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6]);
+
+/* kcall_offload - the same, always on a worker thread (flock, FIFO opens...). */
+long kcall_offload(struct uthread *ut, long nr, const struct sysent *e, const long a[6]);

@@ -1,0 +1,187 @@
+/* sys_thread.c - threads of a program as uthreads: clone, exit, futex, affinity. */
+#include <errno.h>
+#include <linux/futex.h>
+#include <linux/sched.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "mm/uaccess.h"
+#include "proc/signal.h"
+#include "proc/vproc.h"
+#include "sched/futex.h"
+#include "sched/sched.h"
+#include "sys/systab.h"
+#include "sys/trace.h"
+
+/* What a new thread of the same program must share with its creator. */
+#define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
+/* Flags a thread clone may add; anything else is not supported yet. */
+#define THREAD_OK (THREAD_FLAGS | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
+		   CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_IO)
+
+struct clone_req {
+	uint64_t flags, stack, parent_tid, child_tid, tls;
+};
+
+/* new_thread - a uthread that starts where its creator returns from clone,
+ * with %rax = 0, on its own stack and TLS. */
+static long new_thread(struct uthread *ut, const struct clone_req *c)
+{
+	if ((c->flags & THREAD_FLAGS) != THREAD_FLAGS || (c->flags & ~(uint64_t)THREAD_OK)) {
+		/* fork, vfork and posix_spawn's clone come with process support. */
+		return -ENOSYS;
+	}
+	struct vproc *p = ut->proc;
+	int tid = vproc_alloc_id();
+	if ((c->flags & CLONE_PARENT_SETTID) && copy_to_user(c->parent_tid, &tid, 4))
+		return -EFAULT;
+	if ((c->flags & CLONE_CHILD_SETTID) && copy_to_user(c->child_tid, &tid, 4))
+		return -EFAULT;
+
+	struct uthread *t = uthread_new(p, tid);
+	t->tf = ut->tf;
+	t->tf.rax = 0;
+	t->tf.rcx = t->tf.rip; /* as the syscall instruction leaves them */
+	t->tf.r11 = t->tf.rflags;
+	if (c->stack)
+		t->tf.rsp = c->stack;
+	if (c->flags & CLONE_SETTLS)
+		t->tf.fs_base = c->tls;
+	memcpy(t->xsave, ut->xsave, xsave_area_size());
+	if (c->flags & CLONE_CHILD_CLEARTID)
+		t->clear_child_tid = c->child_tid;
+	t->sigmask = ut->sigmask;
+	memcpy(t->comm, ut->comm, sizeof(t->comm));
+	vproc_add_thread(p, t);
+	sched_enqueue(t, NULL);
+	return tid;
+}
+
+long sys_clone(struct uthread *ut, const long a[6])
+{
+	/* x86-64 order: flags, stack, parent_tid, child_tid, tls. */
+	struct clone_req c = { a[0], a[1], a[2], a[3], a[4] };
+	return new_thread(ut, &c);
+}
+
+long sys_clone3(struct uthread *ut, const long a[6])
+{
+	struct clone_args ca;
+	memset(&ca, 0, sizeof(ca));
+	if (a[1] < 64 || a[1] > 4096)
+		return -EINVAL;
+	if (copy_from_user(&ca, a[0], (size_t)a[1] < sizeof(ca) ? (size_t)a[1] : sizeof(ca)))
+		return -EFAULT;
+	if (ca.exit_signal || ca.set_tid || ca.pidfd || (ca.flags & CLONE_PIDFD))
+		return -ENOSYS;
+	struct clone_req c = {
+		ca.flags, ca.stack ? ca.stack + ca.stack_size : 0, ca.parent_tid, ca.child_tid, ca.tls,
+	};
+	return new_thread(ut, &c);
+}
+
+/* robust_release - one futex word a dying thread may hold. */
+static void robust_release(struct uthread *ut, uint64_t word)
+{
+	uint32_t v;
+	if (copy_from_user(&v, word, 4) || (v & FUTEX_TID_MASK) != (uint32_t)ut->tid)
+		return;
+	uint32_t nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+	if (cmpxchg_user(word, v, nv) == v && (v & FUTEX_WAITERS))
+		futex_wake(word, 1, FUTEX_BITSET_MATCH_ANY);
+}
+
+/* robust_exit - mark the futexes a dying thread holds OWNER_DIED and wake
+ * one waiter of each, as the kernel's exit_robust_list(). */
+static void robust_exit(struct uthread *ut)
+{
+	struct { uint64_t list; int64_t offset; uint64_t pending; } head;
+	if (!ut->robust_list || copy_from_user(&head, ut->robust_list, sizeof(head)))
+		return;
+	uint64_t entry = head.list;
+	for (int limit = 2048; entry && entry != ut->robust_list && limit-- > 0;) {
+		uint64_t next;
+		if (copy_from_user(&next, entry, 8))
+			break;
+		if (entry != head.pending)
+			robust_release(ut, entry + head.offset);
+		entry = next;
+	}
+	if (head.pending)
+		robust_release(ut, head.pending + head.offset);
+}
+
+long sys_exit(struct uthread *ut, const long a[6])
+{
+	struct vproc *p = ut->proc;
+	robust_exit(ut);
+	if (ut->clear_child_tid) {
+		uint32_t zero = 0;
+		if (!copy_to_user(ut->clear_child_tid, &zero, 4))
+			futex_wake(ut->clear_child_tid, 1, FUTEX_BITSET_MATCH_ANY);
+	}
+	if (vproc_remove_thread(p, ut) == 0) {
+		/* The last thread's exit is the program's. */
+		if (trace_on)
+			trace_event(ut, "+++ exited with %d +++", (int)(a[0] & 0xff));
+		vproc_exit(p, a[0] & 0xff);
+	}
+	uthread_exit_current();
+}
+
+long sys_exit_group(struct uthread *ut, const long a[6])
+{
+	if (trace_on)
+		trace_event(ut, "+++ exited with %d +++", (int)(a[0] & 0xff));
+	vproc_exit(ut->proc, a[0] & 0xff);
+}
+
+long sys_futex(struct uthread *ut, const long a[6])
+{
+	return futex_op(ut, a[0], (int)a[1], (uint32_t)a[2], a[3], a[4], (uint32_t)a[5]);
+}
+
+/* ---- affinity: in terms of vCPUs ---- */
+
+static long vcpu_mask(uint64_t *mask)
+{
+	int n = sched_cfg.nvcpus < 64 ? sched_cfg.nvcpus : 64;
+	*mask = n == 64 ? ~0ull : (1ull << n) - 1;
+	return 8;
+}
+
+static bool self_or_thread(struct uthread *ut, long pid)
+{
+	return pid == 0 || pid == ut->tid || uthread_by_tid((int)pid);
+}
+
+long sys_sched_getaffinity(struct uthread *ut, const long a[6])
+{
+	uint64_t mask;
+	if (!self_or_thread(ut, (int)a[0]))
+		return -ESRCH;
+	if ((unsigned long)a[1] < 8 || (a[1] & 7))
+		return -EINVAL;
+	long n = vcpu_mask(&mask);
+	return copy_to_user(a[2], &mask, n) ? -EFAULT : n;
+}
+
+/* Accepted when it names at least one vCPU; uthreads are not pinned. */
+long sys_sched_setaffinity(struct uthread *ut, const long a[6])
+{
+	uint64_t want = 0, have;
+	if (!self_or_thread(ut, (int)a[0]))
+		return -ESRCH;
+	if (copy_from_user(&want, a[2], (size_t)a[1] < 8 ? (size_t)a[1] : 8))
+		return -EFAULT;
+	vcpu_mask(&have);
+	return (want & have) ? 0 : -EINVAL;
+}
+
+long sys_getcpu(struct uthread *ut, const long a[6])
+{
+	unsigned cpu = vcpu_self()->id, node = 0;
+	if ((a[0] && copy_to_user(a[0], &cpu, 4)) || (a[1] && copy_to_user(a[1], &node, 4)))
+		return -EFAULT;
+	return 0;
+}
