@@ -216,6 +216,7 @@ static void async_entry_c(struct uthread *ut)
  * gate delivers any signal on the way back. */
 static void kick_entry_c(struct uthread *ut)
 {
+	sched_poll_events();
 	uthread_yield();
 }
 

@@ -36,6 +36,7 @@ struct entry {
 
 #define NBUCKET 64
 static struct entry *table[NBUCKET];
+static int nwaiters;
 
 void kwait_init(void)
 {
@@ -86,7 +87,8 @@ static long arm(struct entry *e)
 
 void kwait_harvest(void)
 {
-	if (kw_epfd < 0)
+	/* Fast path: nobody waits on a kernel fd, no syscall. */
+	if (!__atomic_load_n(&nwaiters, __ATOMIC_ACQUIRE))
 		return;
 	struct epoll_event ev[32];
 	long n = raw_syscall6(SYS_epoll_wait, kw_epfd, (long)ev, 32, 0, 0, 0);
@@ -120,6 +122,7 @@ long kwait_fd(struct uthread *ut, int fd, uint32_t events, uint64_t deadline)
 	}
 	w.next = e->waiters;
 	e->waiters = &w;
+	__atomic_add_fetch(&nwaiters, 1, __ATOMIC_RELEASE);
 	long r = arm(e);
 	if (r == 0)
 		__atomic_store_n(&ut->state, UT_BLOCKED, __ATOMIC_RELAXED);
@@ -132,6 +135,7 @@ long kwait_fd(struct uthread *ut, int fd, uint32_t events, uint64_t deadline)
 	while (*wp != &w)
 		wp = &(*wp)->next;
 	*wp = w.next;
+	__atomic_sub_fetch(&nwaiters, 1, __ATOMIC_RELEASE);
 	if (!e->waiters) {
 		/* Nobody waits: forget the fd, so a later close/reuse of the
 		 * number cannot leave a stale registration behind. */

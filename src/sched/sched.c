@@ -205,15 +205,21 @@ static void idle_sleep(struct vcpu *v)
 		kwait_harvest();
 }
 
+uint64_t sched_poll_events(void)
+{
+	uint64_t now = now_ns();
+	timer_run_expired(now);
+	if (signal_arrivals_pending())
+		signal_process_arrivals();
+	kwait_harvest();
+	return now;
+}
+
 static struct uthread *pick_next(struct vcpu *v)
 {
 	uint64_t spin_until = 0;
 	for (;;) {
-		uint64_t now = now_ns();
-		timer_run_expired(now);
-		if (signal_arrivals_pending())
-			signal_process_arrivals();
-		kwait_harvest();
+		uint64_t now = sched_poll_events();
 		struct uthread *ut = rq_pop(v);
 		if (!ut)
 			ut = steal(v);
