@@ -34,11 +34,12 @@ static bool check_load(const Elf64_Phdr *ph, uint64_t file_size)
 
 enum elf_error elf_parse(const uint8_t *buf, size_t len, uint64_t file_size, struct elf_info *out)
 {
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
+	Elf64_Ehdr ehdr, *eh = &ehdr; /* copied: buf need not be aligned */
 	if (len < SELFMAG || memcmp(buf, ELFMAG, SELFMAG))
 		return ELF_NOT_ELF;
 	if (len < sizeof(*eh))
 		return ELF_CORRUPT;
+	memcpy(eh, buf, sizeof(*eh));
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
 	    eh->e_machine != EM_X86_64)
 		return ELF_WRONG_ARCH;

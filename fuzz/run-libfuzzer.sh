@@ -1,0 +1,37 @@
+#!/bin/sh
+# run-libfuzzer.sh - fuzz the ELF parser (src/loader/elf.c) with libFuzzer.
+#
+#   fuzz/run-libfuzzer.sh [SECONDS] [extra libFuzzer flags...]
+#
+# Builds fuzz/fuzz_elf.c + src/loader/elf.c with
+#   clang -g -O1 -fsanitize=fuzzer,address,undefined -I src
+# into build-fuzz/fuzz_elf, copies the seed corpus fuzz/corpus/elf/ to
+# build-fuzz/corpus/ (the seeds in git are never touched; new inputs found
+# accumulate there between runs), and fuzzes for SECONDS (default 60) with
+# one job per CPU (-fork=N). Any crash, sanitizer report or invariant
+# abort leaves its reproducer in build-fuzz/artifacts/ (crash-<sha1>, ...),
+# and the script exits non-zero. Replay a reproducer with
+#   build-fuzz/fuzz_elf build-fuzz/artifacts/crash-...      (libFuzzer build)
+#   build/fuzz/fuzz_elf_replay -v FILE                       (meson build, gcc)
+# Environment: CLANG (default clang), JOBS (default nproc), OUT (build-fuzz).
+set -eu
+cd "$(dirname "$0")/.."
+
+SECS=${1:-60}
+[ $# -gt 0 ] && shift
+CLANG=${CLANG:-clang}
+OUT=${OUT:-build-fuzz}
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 1)}
+
+mkdir -p "$OUT/corpus" "$OUT/artifacts"
+"$CLANG" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-D_GNU_SOURCE -I src -o "$OUT/fuzz_elf" fuzz/fuzz_elf.c src/loader/elf.c
+cp -n fuzz/corpus/elf/* "$OUT/corpus/" 2>/dev/null || true
+
+# -max_len: the loader reads at most a 64 KiB head; 16 KiB covers 128
+# program headers and a 4 KiB PT_INTERP. -use_value_profile helps it get
+# past the 64-bit comparisons of offsets and sizes.
+echo "fuzzing for ${SECS}s with $JOBS job(s); corpus $OUT/corpus, artifacts $OUT/artifacts"
+exec "$OUT/fuzz_elf" -max_total_time="$SECS" -fork="$JOBS" -max_len=16384 \
+	-use_value_profile=1 -print_final_stats=1 \
+	-artifact_prefix="$OUT/artifacts/" "$@" "$OUT/corpus"
