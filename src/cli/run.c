@@ -11,7 +11,9 @@
 
 #include "cli/cli.h"
 #include "core/log.h"
+#include "entry/rewrite.h"
 #include "entry/sud.h"
+#include "sys/stats.h"
 #include "loader/exec.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
@@ -27,6 +29,9 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: pegasus run [options] -- PROGRAM [ARGS...]\n"
 		   "  --trace[=FILE]   print every call the runtime serves (to FILE or stderr)\n"
+		   "  --rewrite=MODE   pattern (default): rewrite trapped call sites of known\n"
+		   "                   shapes; zpoline: every site, needs page 0; off: trap only\n"
+		   "  --stats          per-program syscall counts at exit\n"
 		   "  --cpus N         vCPU kernel threads running the program's threads\n"
 		   "                   (default: the CPUs this process may use)\n"
 		   "  --poll USEC      an idle vCPU spins this long before sleeping (default 50)\n"
@@ -83,6 +88,8 @@ int cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "trace", optional_argument, 0, 't' },
 		{ "cpus", required_argument, 0, 'c' },
+		{ "rewrite", required_argument, 0, 'r' },
+		{ "stats", no_argument, 0, 'S' },
 		{ "poll", required_argument, 0, 'p' },
 		{ "slice", required_argument, 0, 's' },
 		{ "verbose", no_argument, 0, 'v' },
@@ -94,11 +101,25 @@ int cmd_run(int argc, char **argv)
 	bool trace = false;
 	long n;
 	int c;
+	enum rewrite_mode rw = REWRITE_PATTERN;
 	sched_cfg.nvcpus = default_cpus();
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': trace = true; trace_file = optarg; break;
+		case 'r':
+			if (!strcmp(optarg, "pattern"))
+				rw = REWRITE_PATTERN;
+			else if (!strcmp(optarg, "zpoline"))
+				rw = REWRITE_ZPOLINE;
+			else if (!strcmp(optarg, "off"))
+				rw = REWRITE_OFF;
+			else
+				return bad_option("--rewrite", optarg);
+			break;
+		case 'S':
+			stats_on = true;
+			break;
 		case 'c':
 			if (parse_num(optarg, 1, 256, &n) < 0)
 				return bad_option("--cpus", optarg);
@@ -134,6 +155,13 @@ int cmd_run(int argc, char **argv)
 	if (sud < 0) {
 		fprintf(stderr, "pegasus: this kernel has no Syscall User Dispatch (%s); Linux 5.11 or newer is needed\n",
 			strerror(-sud));
+		return 125;
+	}
+
+	int rr = rewrite_init(rw);
+	if (rr < 0) {
+		fprintf(stderr, "pegasus: --rewrite=zpoline needs page 0 mapped (%s); "
+				"run as root or set vm.mmap_min_addr=0\n", strerror(-rr));
 		return 125;
 	}
 

@@ -3,7 +3,7 @@
 
 	.text
 	.globl gate_text_start, gate_text_end
-	.globl gate_from_signal, gate_return, gate_return_end
+	.globl gate_from_signal, gate_fast, gate_return, gate_return_end
 
 gate_text_start:
 
@@ -78,6 +78,52 @@ gate_return:
 	movb $1, %gs:VCPU_SELECTOR
 	jmp *%gs:VCPU_RET_RIP
 gate_return_end:
+
+/*
+ * gate_fast - the entry of a rewritten call site. A stub near the site
+ * jumped here with %rcx = the site's record {resume rip, &gate_fast, nr}
+ * and %eax = the syscall number; every other register is the app's, %rsp
+ * is the app's stack, %fs the app's, the selector still BLOCK. %rcx and
+ * %r11 are free: the syscall instruction clobbers them anyway.
+ */
+	.p2align 4
+gate_fast:
+	movb $0, %gs:VCPU_SELECTOR
+	mov %gs:VCPU_CUR, %r11
+	mov %rax, TF_RAX(%r11)
+	mov %rbx, TF_RBX(%r11)
+	mov %rdx, TF_RDX(%r11)
+	mov %rsi, TF_RSI(%r11)
+	mov %rdi, TF_RDI(%r11)
+	mov %rbp, TF_RBP(%r11)
+	mov %rsp, TF_RSP(%r11)
+	mov %r8, TF_R8(%r11)
+	mov %r9, TF_R9(%r11)
+	mov %r10, TF_R10(%r11)
+	mov %r12, TF_R12(%r11)
+	mov %r13, TF_R13(%r11)
+	mov %r14, TF_R14(%r11)
+	mov %r15, TF_R15(%r11)
+	mov (%rcx), %rax
+	mov %rax, TF_RIP(%r11)
+	/* Off the app stack before anything is pushed: its red zone stays. */
+	mov UT_RSTACK(%r11), %rsp
+	pushfq
+	popq TF_RFLAGS(%r11)
+	rdfsbase %rax
+	mov %rax, TF_FS(%r11)
+	mov %gs:VCPU_RT_FS, %rax
+	wrfsbase %rax
+	mov %r11, %rbx
+	mov %rcx, %r12
+	mov UT_XSAVE(%rbx), %rcx
+	mov $-1, %eax
+	mov $-1, %edx
+	xsaveopt64 (%rcx)
+	mov %rbx, %rdi
+	mov %r12, %rsi
+	call fast_entry_c
+	jmp gate_return
 
 gate_text_end:
 	.section .note.GNU-stack,"",@progbits

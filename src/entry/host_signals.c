@@ -8,6 +8,7 @@
 
 #include "core/log.h"
 #include "core/rawsys.h"
+#include "entry/rewrite.h"
 #include "mm/uaccess.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
@@ -189,6 +190,20 @@ NOINSTR static void on_fault(int sig, siginfo_t *si, void *ucv)
 		return;
 	}
 	struct uthread *ut = v->cur;
+	if (ut && old == SEL_BLOCK && sig == SIGILL && rewrite_is_old_syscall(ip)) {
+		/* The ud2 left where a rewritten syscall was: reached by a thread
+		 * stopped between its mov and its syscall, or by a jump. It is
+		 * that syscall, with %eax as loaded. */
+		to_gate(uc, ut, syscall_entry_c);
+		ut->tf.rip = ip + 2;
+		return;
+	}
+	if (sig == SIGTRAP && rewrite_is_patching(ip)) {
+		/* The site is being rewritten under us: run it again once done. */
+		uc->uc_mcontext.gregs[REG_RIP] = ip - 1;
+		v->selector = old;
+		return;
+	}
 	if (ut && old == SEL_BLOCK && !in_range(ip, gate_text_start, gate_text_end)) {
 		ut->fault_info = *si;
 		ut->fault_err = uc->uc_mcontext.gregs[REG_ERR];

@@ -7,7 +7,9 @@
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
+#include "entry/rewrite.h"
 #include "sys/kcall.h"
+#include "sys/stats.h"
 #include "sys/systab.h"
 #include "sys/trace.h"
 
@@ -41,17 +43,10 @@ static long dispatch(struct uthread *ut, long nr, const struct sysent *e, const 
 	}
 }
 
-/**
- * syscall_entry_c - serve the system call in @ut's trap frame.
- * @ut: the calling uthread, whose registers the gate saved.
- *
- * Runs on the uthread's runtime stack with the runtime's %fs and the SUD
- * selector at ALLOW; it may block. The result goes back into %rax with
- * %rcx/%r11 as the syscall instruction leaves them.
- */
-void syscall_entry_c(struct uthread *ut)
+/* serve - dispatch the call in ut's trap frame; the result goes back into
+ * %rax with %rcx/%r11 as the syscall instruction leaves them. */
+static void serve(struct uthread *ut)
 {
-	PG_ASSERT(ut == uthread_self());
 	struct trap_frame *tf = &ut->tf;
 	long nr = (long)tf->rax;
 	const long a[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
@@ -75,4 +70,32 @@ void syscall_entry_c(struct uthread *ut)
 	tf->rax = ret;
 	tf->rcx = tf->rip;
 	tf->r11 = tf->rflags;
+}
+
+/**
+ * syscall_entry_c - serve the system call that trapped in @ut.
+ * @ut: the calling uthread, whose registers the SIGSYS handler saved.
+ *
+ * Slow path: the site is rewritten first (if it fits a pattern), so the
+ * next call from it takes the fast path. Runs on the uthread's runtime
+ * stack with the runtime's %fs and the selector at ALLOW; it may block.
+ */
+void syscall_entry_c(struct uthread *ut)
+{
+	PG_ASSERT(ut == uthread_self());
+	stats_trapped(ut, (long)ut->tf.rax);
+	if (rewrite_mode != REWRITE_OFF)
+		rewrite_site(ut, ut->tf.rip - 2, (long)ut->tf.rax);
+	serve(ut);
+}
+
+/**
+ * fast_entry_c - serve a system call from a rewritten site.
+ * @ut: the calling uthread, saved by gate_fast.
+ * @rec: the site's record in its stub.
+ */
+void fast_entry_c(struct uthread *ut, const void *rec)
+{
+	stats_fast(ut, (long)ut->tf.rax);
+	serve(ut);
 }

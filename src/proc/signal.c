@@ -15,6 +15,7 @@
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
+#include "entry/rewrite.h"
 #include "sys/trace.h"
 #include "sched/preempt.h"
 #include "sched/sched.h"
@@ -320,6 +321,10 @@ void signal_deliver_pending(struct uthread *ut)
  */
 void gate_prepare_return(struct uthread *ut)
 {
+	/* Stopped right after a syscall whose site was rewritten meanwhile:
+	 * those bytes are now a jmp's; resume at the same point in the stub. */
+	if (__atomic_load_n(&rewrite_have_interiors, __ATOMIC_ACQUIRE))
+		ut->tf.rip = rewrite_fixup_rip(ut->tf.rip);
 	if (signal_arrivals_pending())
 		signal_process_arrivals();
 	if (pending_of(ut) & ~ut->sigmask)

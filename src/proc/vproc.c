@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "sched/vcpu.h"
+#include "sys/stats.h"
 #include "sys/trace.h"
 
 #define MAX_VPROCS 64
@@ -30,6 +31,8 @@ struct vproc *vproc_new(const char *name)
 	p->pgid = p->pid;
 	p->sid = p->pid;
 	p->name = name;
+	if (stats_on && !(p->stats = calloc(1, sizeof(*p->stats))))
+		pg_die("out of memory");
 	vprocs[nvprocs++] = p;
 	return p;
 }
@@ -98,12 +101,14 @@ int vproc_remove_thread(struct vproc *p, struct uthread *t)
  * status of pegasus is the program's. */
 void vproc_exit(struct vproc *p, int code)
 {
+	stats_print(p);
 	trace_flush();
 	_exit(code & 0xff);
 }
 
 void vproc_kill(struct vproc *p, int sig)
 {
+	stats_print(p);
 	trace_flush();
 	/* Die of the same signal so the shell reports it in its own words
 	 * ("Segmentation fault") and with its own status (128+N). */

@@ -7,6 +7,7 @@
 #include "core/spinlock.h"
 
 struct uthread;
+struct sys_stats;
 
 /* The kernel's x86-64 struct sigaction, as rt_sigaction passes it. */
 struct k_sigaction {
@@ -29,6 +30,7 @@ struct vproc {
 	spinlock_t lock;             /* threads list */
 	int nthreads;
 	int pdeathsig;
+	struct sys_stats *stats;     /* --stats counters, or NULL */
 };
 
 /* The one instance-wide list of programs. */

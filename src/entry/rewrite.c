@@ -1,0 +1,410 @@
+/* rewrite.c - lazy rewriting of trapped syscall sites into jumps to the fast gate. */
+#include "entry/rewrite.h"
+
+#include <errno.h>
+#include <linux/membarrier.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/rawsys.h"
+#include "core/spinlock.h"
+#include "mm/uaccess.h"
+#include "proc/vproc.h"
+#include "sched/vcpu.h"
+#include "sys/systab.h"
+
+/*
+ * Patterns (pattern mode). The syscall instruction's address is known (it
+ * trapped); what precedes it is checked byte by byte, and the number it
+ * loads must be the one that trapped.
+ *
+ *   P_MOV_EAX  b8 imm32 0f 05           mov $nr,%eax; syscall
+ *   P_MOV_RAX  48 c7 c0 imm32 0f 05     mov $nr,%rax; syscall
+ *   P_CMP_RAX  0f 05 48 3d imm32        syscall; cmp $imm,%rax   (any %eax)
+ *   P_CMP_EAX  0f 05 3d imm32           syscall; cmp $imm,%eax
+ *
+ * Each becomes `jmp rel32` to a stub near the site. Where the syscall
+ * instruction was, a `ud2` remains if it lies past the jmp (P_MOV_*): a
+ * thread stopped between the mov and the syscall, or a jump straight to the
+ * old syscall, traps there and is served as that syscall. The P_CMP_* jmp
+ * covers the point right after the syscall: a thread that is stopped there
+ * (the one that trapped, for instance) resumes in the stub instead
+ * (rewrite_fixup_rip). A stub: [mov $nr,%eax;] lea rec(%rip),%rcx;
+ * jmp *8(%rcx); [post: cmp ...; jmp back]; rec = {resume, gate_fast, id, nr}.
+ */
+
+enum pattern { P_MOV_EAX = 1, P_MOV_RAX, P_CMP_RAX, P_CMP_EAX };
+
+struct site {
+	uint64_t start;      /* first patched byte */
+	uint8_t len;         /* patched bytes */
+	uint8_t kind;
+	uint64_t syscall_ud2;/* the ud2 where the syscall was, or 0 */
+	uint64_t interior;   /* the point after the syscall inside the jmp, or 0 */
+	uint64_t post;       /* where that point resumes in the stub */
+};
+
+enum rewrite_mode rewrite_mode = REWRITE_PATTERN;
+int rewrite_have_interiors;
+
+extern void gate_fast(void);
+
+static spinlock_t lock = SPINLOCK_INIT;
+static volatile uint64_t patching; /* site address whose first byte is int3 */
+static uint64_t nsites, nrefused;
+
+/* ---- lock-free address -> site map, for the signal handlers ---- */
+
+#define MAP_SIZE (1u << 16)
+static struct { uint64_t key; struct site *val; } map[MAP_SIZE];
+
+static unsigned hash(uint64_t k)
+{
+	return (unsigned)((k * 0x9e3779b97f4a7c15ull) >> 48) & (MAP_SIZE - 1);
+}
+
+static void map_put(uint64_t key, struct site *s)
+{
+	for (unsigned i = hash(key);; i = (i + 1) & (MAP_SIZE - 1)) {
+		if (!map[i].key) {
+			map[i].val = s;
+			/* Release: a reader that sees the key sees the value. */
+			__atomic_store_n(&map[i].key, key, __ATOMIC_RELEASE);
+			return;
+		}
+	}
+}
+
+static struct site *map_get(uint64_t key)
+{
+	for (unsigned i = hash(key);; i = (i + 1) & (MAP_SIZE - 1)) {
+		uint64_t k = __atomic_load_n(&map[i].key, __ATOMIC_ACQUIRE);
+		if (!k)
+			return NULL;
+		if (k == key)
+			return map[i].val;
+	}
+}
+
+bool rewrite_is_old_syscall(uint64_t ip)
+{
+	struct site *s = map_get(ip);
+	return s && s->syscall_ud2 == ip;
+}
+
+bool rewrite_is_patching(uint64_t ip)
+{
+	return ip && ip - 1 == patching;
+}
+
+uint64_t rewrite_fixup_rip(uint64_t rip)
+{
+	struct site *s = map_get(rip);
+	return s && s->interior == rip ? s->post : rip;
+}
+
+/* ---- stub arenas: executable memory within rel32 reach of the sites ---- */
+
+#define ARENA_SIZE (256u << 10)
+#define STUB_SIZE 64
+
+struct arena {
+	uint8_t *rx;   /* executable view, near the code it serves */
+	uint8_t *rw;   /* writable view of the same memfd pages */
+	size_t used;
+	struct arena *next;
+};
+static struct arena *arenas;
+
+static bool reach(uint64_t from, uint64_t to)
+{
+	int64_t d = (int64_t)(to - from);
+	return d > INT32_MIN / 2 && d < INT32_MAX / 2;
+}
+
+/* Two views of one memfd: app code jumps into the RX one, the runtime
+ * writes through the RW one, and no page is ever writable and executable. */
+static struct arena *arena_near(uint64_t site)
+{
+	for (struct arena *a = arenas; a; a = a->next)
+		if (a->used + STUB_SIZE <= ARENA_SIZE && reach(site, (uint64_t)a->rx) &&
+		    reach(site, (uint64_t)a->rx + ARENA_SIZE))
+			return a;
+	int fd = memfd_create("pegasus-stubs", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, ARENA_SIZE) < 0)
+		goto fail;
+	uint8_t *rw = mmap(NULL, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (rw == MAP_FAILED)
+		goto fail;
+	uint8_t *rx = MAP_FAILED;
+	uint64_t base = site & ~((1ull << 24) - 1);
+	for (int i = 1; i < 64 && rx == MAP_FAILED; i++) {
+		uint64_t off = (uint64_t)((i + 1) / 2) << 24;
+		uint64_t want = (i & 1) ? base - off : base + off;
+		rx = mmap((void *)want, ARENA_SIZE, PROT_READ | PROT_EXEC,
+			  MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+		if (rx != MAP_FAILED && !reach(site, (uint64_t)rx)) {
+			munmap(rx, ARENA_SIZE);
+			rx = MAP_FAILED;
+		}
+	}
+	close(fd);
+	if (rx == MAP_FAILED) {
+		munmap(rw, ARENA_SIZE);
+		return NULL;
+	}
+	struct arena *a = calloc(1, sizeof(*a));
+	a->rx = rx;
+	a->rw = rw;
+	a->next = arenas;
+	arenas = a;
+	return a;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* ---- emitting ---- */
+
+struct emit {
+	uint8_t *p;
+	uint64_t at; /* RX address of p */
+};
+
+static void put(struct emit *e, const void *b, size_t n)
+{
+	memcpy(e->p, b, n);
+	e->p += n;
+	e->at += n;
+}
+
+static void put32(struct emit *e, uint32_t v)
+{
+	put(e, &v, 4);
+}
+
+static void put_rel32(struct emit *e, uint64_t target)
+{
+	put32(e, (uint32_t)(int32_t)(target - (e->at + 4)));
+}
+
+/* ---- matching ---- */
+
+struct match {
+	enum pattern kind;
+	uint64_t start;
+	uint8_t len;
+	uint8_t cmp[6];     /* the relocated cmp instruction (P_CMP_*) */
+	uint8_t cmp_len;
+};
+
+static bool match_site(uint64_t sc, long nr, struct match *m)
+{
+	uint8_t b[16];
+	if (copy_from_user(b, sc - 7, 15))
+		return false;
+	uint8_t *at = b + 7; /* at[0..1] == 0f 05 */
+	if (at[0] != 0x0f || at[1] != 0x05)
+		return false;
+	uint32_t imm;
+	/* mov $nr,%eax; not a REX-prefixed mov to %r8d. */
+	memcpy(&imm, at - 4, 4);
+	if (at[-5] == 0xb8 && imm == (uint32_t)nr && (at[-6] & 0xf0) != 0x40) {
+		*m = (struct match){ P_MOV_EAX, sc - 5, 7 };
+		return true;
+	}
+	if (at[-7] == 0x48 && at[-6] == 0xc7 && at[-5] == 0xc0 && imm == (uint32_t)nr) {
+		*m = (struct match){ P_MOV_RAX, sc - 7, 9 };
+		return true;
+	}
+	if (at[2] == 0x48 && at[3] == 0x3d) {
+		*m = (struct match){ P_CMP_RAX, sc, 8 };
+		memcpy(m->cmp, at + 2, 6);
+		m->cmp_len = 6;
+		return true;
+	}
+	if (at[2] == 0x3d) {
+		*m = (struct match){ P_CMP_EAX, sc, 7 };
+		memcpy(m->cmp, at + 2, 5);
+		m->cmp_len = 5;
+		return true;
+	}
+	return false;
+}
+
+/* Would the new patch touch bytes an earlier one rewrote? */
+static bool overlaps(uint64_t start, unsigned len)
+{
+	for (uint64_t a = start >= 16 ? start - 16 : 0; a < start + len; a++) {
+		struct site *s = map_get(a);
+		if (s && s->start == a && a + s->len > start)
+			return true;
+	}
+	return false;
+}
+
+/* ---- patching live code ---- */
+
+static void sync_cores(void)
+{
+	/* Every thread of the process serialises its instruction stream
+	 * before it runs on, so none keeps executing stale bytes. */
+	raw_syscall3(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
+}
+
+/* page_prot - the current protection of the page holding addr. */
+static int page_prot(uint64_t addr)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	int prot = -1;
+	if (!f)
+		return -1;
+	char line[512];
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		char perms[5];
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 && addr >= lo && addr < hi) {
+			prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+			       (perms[2] == 'x' ? PROT_EXEC : 0);
+			break;
+		}
+	}
+	fclose(f);
+	return prot;
+}
+
+/* poke - replace len live bytes at start: an int3 first (threads arriving
+ * meanwhile trap and retry), then the tail, then the first byte. */
+static int poke(uint64_t start, const uint8_t *code, unsigned len)
+{
+	uint64_t pg = start & ~4095ull, pg_end = (start + len + 4095) & ~4095ull;
+	int prot = page_prot(start), prot2 = page_prot(start + len - 1);
+	if (prot < 0 || prot != prot2 || !(prot & PROT_EXEC))
+		return -EINVAL;
+	if (mprotect((void *)pg, pg_end - pg, prot | PROT_WRITE) < 0)
+		return -errno;
+	volatile uint8_t *p = (uint8_t *)start;
+	__atomic_store_n(&patching, start, __ATOMIC_SEQ_CST);
+	p[0] = 0xcc;
+	sync_cores();
+	for (unsigned i = 1; i < len; i++)
+		p[i] = code[i];
+	sync_cores();
+	p[0] = code[0];
+	sync_cores();
+	__atomic_store_n(&patching, 0, __ATOMIC_SEQ_CST);
+	mprotect((void *)pg, pg_end - pg, prot);
+	return 0;
+}
+
+void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
+{
+	const struct sysent *e = systab_get(nr);
+	if (rewrite_mode != REWRITE_PATTERN || (e && (e->flags & SF_NOREWRITE)))
+		return;
+	struct match m;
+	spin_lock(&lock);
+	if (map_get(sc) || !match_site(sc, nr, &m) || overlaps(m.start, m.len)) {
+		/* Already rewritten by another thread, or not a pattern we know. */
+		if (!map_get(sc)) {
+			nrefused++;
+			map_put(sc, NULL);
+		}
+		spin_unlock(&lock);
+		return;
+	}
+	struct arena *a = arena_near(m.start);
+	if (!a) {
+		nrefused++;
+		spin_unlock(&lock);
+		return;
+	}
+	struct site *s = calloc(1, sizeof(*s));
+	uint64_t stub = (uint64_t)a->rx + a->used;
+	struct emit em = { a->rw + a->used, stub };
+	uint64_t rec = stub + 40; /* 8-aligned; code below stays under 40 bytes */
+	a->used += STUB_SIZE;
+
+	bool has_nr = m.kind == P_MOV_EAX || m.kind == P_MOV_RAX;
+	if (has_nr) {
+		put(&em, (uint8_t[]){ 0xb8 }, 1); /* mov $nr,%eax */
+		put32(&em, (uint32_t)nr);
+	}
+	put(&em, (uint8_t[]){ 0x48, 0x8d, 0x0d }, 3); /* lea rec(%rip),%rcx */
+	put_rel32(&em, rec);
+	put(&em, (uint8_t[]){ 0xff, 0x61, 0x08 }, 3); /* jmp *8(%rcx) */
+	uint64_t resume = m.start + m.len;
+	if (!has_nr) {
+		s->post = em.at; /* post: the relocated cmp, then back */
+		put(&em, m.cmp, m.cmp_len);
+		put(&em, (uint8_t[]){ 0xe9 }, 1);
+		put_rel32(&em, m.start + m.len);
+		resume = s->post;
+	}
+	PG_ASSERT(em.at <= rec);
+	uint64_t recv[3] = { resume, (uint64_t)gate_fast, (uint64_t)nr };
+	memcpy(a->rw + (rec - (uint64_t)a->rx), recv, sizeof(recv));
+
+	uint8_t code[16];
+	memset(code, 0xcc, sizeof(code));
+	code[0] = 0xe9;
+	int32_t rel = (int32_t)(stub - (m.start + 5));
+	memcpy(code + 1, &rel, 4);
+	if (has_nr) {
+		code[m.len - 2] = 0x0f; /* ud2 where the syscall was */
+		code[m.len - 1] = 0x0b;
+		if (m.len == 9) {
+			code[5] = 0x66; /* 2-byte nop, never executed */
+			code[6] = 0x90;
+		}
+		s->syscall_ud2 = m.start + m.len - 2;
+	} else {
+		s->interior = m.start + 2;
+	}
+	s->start = m.start;
+	s->len = m.len;
+	s->kind = m.kind;
+
+	if (poke(m.start, code, m.len) < 0) {
+		nrefused++;
+		map_put(sc, NULL);
+		free(s);
+		spin_unlock(&lock);
+		return;
+	}
+	map_put(m.start, s);
+	if (s->syscall_ud2)
+		map_put(s->syscall_ud2, s);
+	if (s->interior) {
+		map_put(s->interior, s);
+		__atomic_store_n(&rewrite_have_interiors, 1, __ATOMIC_RELEASE);
+	}
+	nsites++;
+	spin_unlock(&lock);
+	pg_debug("[%s] rewrote %s site at %#lx (pattern %d)", ut->proc->name, e ? e->name : "?",
+		 (unsigned long)sc, m.kind);
+}
+
+void rewrite_get_stats(struct rewrite_stats *st)
+{
+	st->sites = nsites;
+	st->refused = nrefused;
+}
+
+int rewrite_init(enum rewrite_mode mode)
+{
+	rewrite_mode = mode;
+	if (mode == REWRITE_OFF)
+		return 0;
+	if (raw_syscall3(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) < 0) {
+		pg_warn("membarrier SYNC_CORE unavailable: call sites are not rewritten");
+		rewrite_mode = REWRITE_OFF;
+	}
+	return 0;
+}

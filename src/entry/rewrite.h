@@ -1,0 +1,32 @@
+/* rewrite.h - lazy rewriting of trapped syscall sites into jumps to the fast gate. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+struct uthread;
+
+enum rewrite_mode { REWRITE_OFF, REWRITE_PATTERN, REWRITE_ZPOLINE };
+
+extern enum rewrite_mode rewrite_mode;
+
+/* Prepare the chosen mode; 0 or -errno (zpoline: page 0 not mappable). */
+int rewrite_init(enum rewrite_mode mode);
+
+/* A program trapped on the syscall instruction at addr with number nr:
+ * rewrite the site if it matches a known pattern. Runtime context. */
+void rewrite_site(struct uthread *ut, uint64_t addr, long nr);
+
+/* Where a thread stopped inside a rewritten sequence must resume. */
+uint64_t rewrite_fixup_rip(uint64_t rip);
+extern int rewrite_have_interiors;
+
+/* Async-signal-safe lookups for the fault handler: */
+/* ip is the ud2 left where a rewritten syscall instruction was. */
+bool rewrite_is_old_syscall(uint64_t ip);
+/* ip is an int3 planted while the site at ip-1 is being patched. */
+bool rewrite_is_patching(uint64_t ip);
+
+struct rewrite_stats {
+	uint64_t sites, refused;
+};
+void rewrite_get_stats(struct rewrite_stats *s);

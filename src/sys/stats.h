@@ -1,0 +1,34 @@
+/* stats.h - per-program syscall counts (--stats): by name, class and path. */
+#pragma once
+#include <stdbool.h>
+
+#include "proc/vproc.h"
+#include "sched/vcpu.h"
+#include "sys/systab.h"
+
+struct sys_stats {
+	unsigned long trapped[SYS_MAX + 1]; /* index SYS_MAX: numbers out of range */
+	unsigned long fast[SYS_MAX + 1];
+};
+
+extern bool stats_on;
+
+static inline unsigned stats_index(long nr)
+{
+	return (unsigned long)nr < SYS_MAX ? (unsigned)nr : SYS_MAX;
+}
+
+static inline void stats_trapped(struct uthread *ut, long nr)
+{
+	if (stats_on)
+		__atomic_add_fetch(&ut->proc->stats->trapped[stats_index(nr)], 1, __ATOMIC_RELAXED);
+}
+
+static inline void stats_fast(struct uthread *ut, long nr)
+{
+	if (stats_on)
+		__atomic_add_fetch(&ut->proc->stats->fast[stats_index(nr)], 1, __ATOMIC_RELAXED);
+}
+
+/* Print p's table to the runtime's stderr. */
+void stats_print(struct vproc *p);
