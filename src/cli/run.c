@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "core/log.h"
+#include "entry/lean.h"
 #include "entry/rewrite.h"
 #include "entry/sud.h"
 #include "sys/stats.h"
@@ -185,6 +186,7 @@ int cmd_run(int argc, char **argv)
 
 	fflush(stdout);
 	fflush(stderr);
+	lean_init(!trace && !stats_on);
 	kwait_init();
 	offload_init();
 	signal_install_host_handlers();

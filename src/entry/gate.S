@@ -1,9 +1,49 @@
 /* gate.S - the one way between app code and the runtime, in both directions. */
 #include "sched/offsets.h"
 
+#define SYS_MAX 512
+
+/* xsave the app's vector state into the uthread's area (\ut: uthread). */
+.macro SAVE_VECTOR_STATE ut
+	mov UT_XSAVE(\ut), %rcx
+	mov $-1, %eax
+	mov $-1, %edx
+	xsaveopt64 (%rcx)
+.endm
+
+/* Load every app GPR and the flags from the trap frame of the uthread in
+ * %rbx, then resume app code: the selector goes to BLOCK last, and the
+ * jump needs no register and no app stack, so the red zone is untouched. */
+.macro LOAD_APP_REGS_AND_GO
+	mov TF_RIP(%rbx), %rax
+	mov %rax, %gs:VCPU_RET_RIP
+	/* Flags go through the runtime stack; no instruction below changes them. */
+	pushq TF_RFLAGS(%rbx)
+	popfq
+	mov TF_RAX(%rbx), %rax
+	mov TF_RCX(%rbx), %rcx
+	mov TF_RDX(%rbx), %rdx
+	mov TF_RSI(%rbx), %rsi
+	mov TF_RDI(%rbx), %rdi
+	mov TF_RBP(%rbx), %rbp
+	mov TF_R8(%rbx), %r8
+	mov TF_R9(%rbx), %r9
+	mov TF_R10(%rbx), %r10
+	mov TF_R11(%rbx), %r11
+	mov TF_R12(%rbx), %r12
+	mov TF_R13(%rbx), %r13
+	mov TF_R14(%rbx), %r14
+	mov TF_R15(%rbx), %r15
+	mov TF_RSP(%rbx), %rsp
+	mov TF_RBX(%rbx), %rbx
+	movb $1, %gs:VCPU_SELECTOR
+	jmp *%gs:VCPU_RET_RIP
+.endm
+
 	.text
 	.globl gate_text_start, gate_text_end
 	.globl gate_from_signal, gate_fast, gate_return, gate_return_end
+	.globl lean_return, lean_return_end, lean_restart
 
 gate_text_start:
 
@@ -24,10 +64,7 @@ gate_from_signal:
 	mov %gs:VCPU_RT_FS, %rax
 	wrfsbase %rax
 	/* The runtime calls libc, which uses vector registers: save them all. */
-	mov UT_XSAVE(%rbx), %rcx
-	mov $-1, %eax
-	mov $-1, %edx
-	xsave64 (%rcx)
+	SAVE_VECTOR_STATE %rbx
 	mov %rbx, %rdi
 	call *%r12
 	/* fall through */
@@ -52,31 +89,7 @@ gate_return:
 	xrstor64 (%rcx)
 	mov TF_FS(%rbx), %rax
 	wrfsbase %rax
-	mov TF_RIP(%rbx), %rax
-	mov %rax, %gs:VCPU_RET_RIP
-	/* Flags go through the runtime stack; no instruction below changes them. */
-	pushq TF_RFLAGS(%rbx)
-	popfq
-	mov TF_RAX(%rbx), %rax
-	mov TF_RCX(%rbx), %rcx
-	mov TF_RDX(%rbx), %rdx
-	mov TF_RSI(%rbx), %rsi
-	mov TF_RDI(%rbx), %rdi
-	mov TF_RBP(%rbx), %rbp
-	mov TF_R8(%rbx), %r8
-	mov TF_R9(%rbx), %r9
-	mov TF_R10(%rbx), %r10
-	mov TF_R11(%rbx), %r11
-	mov TF_R12(%rbx), %r12
-	mov TF_R13(%rbx), %r13
-	mov TF_R14(%rbx), %r14
-	mov TF_R15(%rbx), %r15
-	mov TF_RSP(%rbx), %rsp
-	mov TF_RBX(%rbx), %rbx
-	/* From here on a syscall by the app traps; the jump needs no register
-	 * and no app stack, so the red zone below the app's %rsp is untouched. */
-	movb $1, %gs:VCPU_SELECTOR
-	jmp *%gs:VCPU_RET_RIP
+	LOAD_APP_REGS_AND_GO
 gate_return_end:
 
 /*
@@ -110,19 +123,48 @@ gate_fast:
 	mov UT_RSTACK(%r11), %rsp
 	pushfq
 	popq TF_RFLAGS(%r11)
-	rdfsbase %rax
-	mov %rax, TF_FS(%r11)
-	mov %gs:VCPU_RT_FS, %rax
-	wrfsbase %rax
 	mov %r11, %rbx
 	mov %rcx, %r12
-	mov UT_XSAVE(%rbx), %rcx
-	mov $-1, %eax
-	mov $-1, %edx
-	xsaveopt64 (%rcx)
+	/* Lean path: calls that need neither libc nor the vector registers
+	 * are served on the app's %fs with its vector state left live. */
+	mov TF_RAX(%rbx), %rax
+	cmp $SYS_MAX, %rax
+	jae 1f
+	lea lean_kind(%rip), %rdx
+	cmpb $0, (%rdx,%rax)
+	je 1f
+	mov %rbx, %rdi
+	call lean_entry_c
+	test %eax, %eax
+	jz 1f
+	mov %rbx, %rdi
+	call lean_return_check
+	test %eax, %eax
+	jnz lean_restart
+lean_return:
+	LOAD_APP_REGS_AND_GO
+lean_return_end:
+	/* Full path. */
+1:	rdfsbase %rax
+	mov %rax, TF_FS(%rbx)
+	mov %gs:VCPU_RT_FS, %rax
+	wrfsbase %rax
+	SAVE_VECTOR_STATE %rbx
 	mov %rbx, %rdi
 	mov %r12, %rsi
 	call fast_entry_c
+	jmp gate_return
+/* Served lean, but a signal waits (or one landed in lean_return): save
+ * what the full return needs, the app's %fs and vector state being still
+ * live, and take it. Restartable from the top like gate_return. */
+lean_restart:
+	mov %gs:VCPU_CUR, %rbx
+	mov UT_RSTACK(%rbx), %rsp
+	rdfsbase %rax
+	mov %rax, TF_FS(%rbx)
+	mov %gs:VCPU_RT_FS, %rax
+	wrfsbase %rax
+	SAVE_VECTOR_STATE %rbx
 	jmp gate_return
 
 gate_text_end:

@@ -37,6 +37,7 @@
 #define NOINSTR __attribute__((no_sanitize("address", "undefined")))
 
 extern char gate_text_start[], gate_text_end[], gate_return[], gate_return_end[];
+extern char lean_return[], lean_return_end[], lean_restart[];
 extern void gate_from_signal(void);
 void syscall_entry_c(struct uthread *ut);
 
@@ -109,6 +110,9 @@ NOINSTR static void leave_for_gate(struct vcpu *v, ucontext_t *uc, uint8_t oldse
 	uint64_t ip = uc->uc_mcontext.gregs[REG_RIP];
 	if (in_range(ip, gate_return, gate_return_end)) {
 		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)gate_return;
+		unblock_all(uc);
+	} else if (in_range(ip, lean_return, lean_return_end)) {
+		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)lean_restart;
 		unblock_all(uc);
 	} else if (oldsel == SEL_BLOCK && !in_range(ip, gate_text_start, gate_text_end)) {
 		to_gate(uc, v->cur, fn);

@@ -1,0 +1,77 @@
+/* lean.c - calls served without saving the app's vector state or switching %fs. */
+#include "entry/lean.h"
+
+#include <errno.h>
+
+#include "core/rawsys.h"
+#include "proc/signal.h"
+#include "proc/vproc.h"
+#include "sched/vcpu.h"
+#include "sys/systab.h"
+
+/*
+ * This file is built with -mgeneral-regs-only and calls no library code:
+ * nothing here can touch a vector register or the app's TLS, so gate_fast
+ * may run it with the app's %fs and vector state still live, and return
+ * without xsave/xrstor or wrfsbase. Anything that needs more (blocking,
+ * signals, tracing) answers "not served" and takes the full path.
+ */
+
+enum { LEAN_NO, LEAN_KERNEL, LEAN_PID, LEAN_TID, LEAN_PPID, LEAN_PGRP };
+
+uint8_t lean_kind[SYS_MAX];
+
+void lean_init(bool enabled)
+{
+	for (int nr = 0; nr < SYS_MAX; nr++) {
+		const struct sysent *e = systab_get(nr);
+		uint8_t k = LEAN_NO;
+		if (!enabled || !e)
+			;
+		else if (e->handler == sys_getpid)
+			k = LEAN_PID;
+		else if (e->handler == sys_gettid)
+			k = LEAN_TID;
+		else if (e->handler == sys_getppid)
+			k = LEAN_PPID;
+		else if (e->handler == sys_getpgrp)
+			k = LEAN_PGRP;
+		else if (e->cls == CLS_PASS && !(e->flags & (SF_WAIT_IN | SF_WAIT_OUT)))
+			k = LEAN_KERNEL;
+		for (int i = 0; k == LEAN_KERNEL && i < 6; i++)
+			if (e->args[i] == A_PID || e->args[i] == A_SIGSET || e->args[i] == A_SIGSET6)
+				k = LEAN_NO;
+		lean_kind[nr] = k;
+	}
+}
+
+long lean_entry_c(struct uthread *ut)
+{
+	struct trap_frame *tf = &ut->tf;
+	long nr = (long)tf->rax, ret;
+	switch (lean_kind[nr]) {
+	case LEAN_PID: ret = ut->proc->pid; break;
+	case LEAN_TID: ret = ut->tid; break;
+	case LEAN_PPID: ret = ut->proc->ppid; break;
+	case LEAN_PGRP: ret = ut->proc->pgid; break;
+	case LEAN_KERNEL:
+		ret = raw_syscall6(nr, tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
+		/* Interrupted before it did anything: the full path issues it
+		 * again and applies the signal rules. */
+		if (ret == -EINTR)
+			return 0;
+		break;
+	default:
+		return 0;
+	}
+	tf->rax = ret;
+	tf->rcx = tf->rip;
+	tf->r11 = tf->rflags;
+	return 1;
+}
+
+long lean_return_check(struct uthread *ut)
+{
+	return signal_arrivals_pending() || (signal_pending_mask(ut) & ~ut->sigmask) ||
+	       ut->has_saved_sigmask || ut->exiting;
+}

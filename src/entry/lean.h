@@ -1,0 +1,18 @@
+/* lean.h - calls served without saving the app's vector state or switching %fs. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sys/systab.h"
+
+struct uthread;
+
+/* Per syscall number: can gate_fast serve it lean? (read by gate.S) */
+extern uint8_t lean_kind[SYS_MAX];
+
+/* Fill lean_kind; with tracing or stats on, nothing is lean. */
+void lean_init(bool enabled);
+/* Serve the call in ut->tf if it can be served lean: 1 if done, 0 if not. */
+long lean_entry_c(struct uthread *ut);
+/* Must the return to app code take the full path (signals to deliver)? */
+long lean_return_check(struct uthread *ut);
