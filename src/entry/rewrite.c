@@ -27,18 +27,20 @@
  *   P_MOV_RAX  48 c7 c0 imm32 0f 05     mov $nr,%rax; syscall
  *   P_CMP_RAX  0f 05 48 3d imm32        syscall; cmp $imm,%rax   (any %eax)
  *   P_CMP_EAX  0f 05 3d imm32           syscall; cmp $imm,%eax
+ *   P_MOV_REG  48 89 /r(rm=rax) 0f 05   mov %reg,%rax; syscall  (any %rax)
  *
  * Each becomes `jmp rel32` to a stub near the site. Where the syscall
  * instruction was, a `ud2` remains if it lies past the jmp (P_MOV_*): a
  * thread stopped between the mov and the syscall, or a jump straight to the
  * old syscall, traps there and is served as that syscall. The P_CMP_* jmp
- * covers the point right after the syscall: a thread that is stopped there
- * (the one that trapped, for instance) resumes in the stub instead
+ * covers the point right after the syscall, the P_MOV_REG one the point
+ * between its mov and its syscall: a thread that is stopped there (the one
+ * that trapped, for instance) resumes at the same point in the stub
  * (rewrite_fixup_rip). A stub: [mov $nr,%eax;] lea rec(%rip),%rcx;
  * jmp *8(%rcx); [post: cmp ...; jmp back]; rec = {resume, gate_fast, id, nr}.
  */
 
-enum pattern { P_MOV_EAX = 1, P_MOV_RAX, P_CMP_RAX, P_CMP_EAX };
+enum pattern { P_MOV_EAX = 1, P_MOV_RAX, P_CMP_RAX, P_CMP_EAX, P_MOV_REG };
 
 struct site {
 	uint64_t start;      /* first patched byte */
@@ -55,6 +57,8 @@ int rewrite_have_interiors;
 extern void gate_fast(void);
 
 static spinlock_t lock = SPINLOCK_INIT;
+/* The value of a syscall address that was looked at and refused. */
+static struct site refused_site;
 static volatile uint64_t patching; /* site address whose first byte is int3 */
 static uint64_t nsites, nrefused;
 
@@ -95,6 +99,13 @@ bool rewrite_is_old_syscall(uint64_t ip)
 {
 	struct site *s = map_get(ip);
 	return s && s->syscall_ud2 == ip;
+}
+
+/* refuse - remember a site that stays trapping, counted once. */
+static void refuse(uint64_t sc)
+{
+	nrefused++;
+	map_put(sc, &refused_site);
 }
 
 bool rewrite_is_patching(uint64_t ip)
@@ -200,9 +211,18 @@ struct match {
 	enum pattern kind;
 	uint64_t start;
 	uint8_t len;
-	uint8_t cmp[6];     /* the relocated cmp instruction (P_CMP_*) */
+	uint8_t cmp[6];     /* the relocated cmp after the syscall (P_CMP_*) */
 	uint8_t cmp_len;
+	uint8_t pre[3];     /* the relocated mov before it (P_MOV_REG) */
+	uint8_t pre_len;
 };
+
+static bool is_prefix(uint8_t b)
+{
+	return (b & 0xf0) == 0x40 || b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 ||
+	       b == 0xf3 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x26 || b == 0x64 ||
+	       b == 0x65;
+}
 
 static bool match_site(uint64_t sc, long nr, struct match *m)
 {
@@ -221,6 +241,12 @@ static bool match_site(uint64_t sc, long nr, struct match *m)
 	}
 	if (at[-7] == 0x48 && at[-6] == 0xc7 && at[-5] == 0xc0 && imm == (uint32_t)nr) {
 		*m = (struct match){ P_MOV_RAX, sc - 7, 9 };
+		return true;
+	}
+	if (at[-3] == 0x48 && at[-2] == 0x89 && (at[-1] & 0xc7) == 0xc0 && !is_prefix(at[-4])) {
+		*m = (struct match){ P_MOV_REG, sc - 3, 5 };
+		memcpy(m->pre, at - 3, 3);
+		m->pre_len = 3;
 		return true;
 	}
 	if (at[2] == 0x48 && at[3] == 0x3d) {
@@ -310,18 +336,13 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 		return;
 	struct match m;
 	spin_lock(&lock);
-	if (map_get(sc) || !match_site(sc, nr, &m) || overlaps(m.start, m.len)) {
-		/* Already rewritten by another thread, or not a pattern we know. */
-		if (!map_get(sc)) {
-			nrefused++;
-			map_put(sc, NULL);
-		}
+	if (map_get(sc)) { /* rewritten meanwhile, or refused before */
 		spin_unlock(&lock);
 		return;
 	}
-	struct arena *a = arena_near(m.start);
-	if (!a) {
-		nrefused++;
+	struct arena *a = NULL;
+	if (!match_site(sc, nr, &m) || overlaps(m.start, m.len) || !(a = arena_near(m.start))) {
+		refuse(sc);
 		spin_unlock(&lock);
 		return;
 	}
@@ -336,11 +357,16 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 		put(&em, (uint8_t[]){ 0xb8 }, 1); /* mov $nr,%eax */
 		put32(&em, (uint32_t)nr);
 	}
+	put(&em, m.pre, m.pre_len);
+	if (m.pre_len) {
+		s->interior = m.start + m.pre_len;
+		s->post = em.at;
+	}
 	put(&em, (uint8_t[]){ 0x48, 0x8d, 0x0d }, 3); /* lea rec(%rip),%rcx */
 	put_rel32(&em, rec);
 	put(&em, (uint8_t[]){ 0xff, 0x61, 0x08 }, 3); /* jmp *8(%rcx) */
 	uint64_t resume = m.start + m.len;
-	if (!has_nr) {
+	if (m.cmp_len) {
 		s->post = em.at; /* post: the relocated cmp, then back */
 		put(&em, m.cmp, m.cmp_len);
 		put(&em, (uint8_t[]){ 0xe9 }, 1);
@@ -364,7 +390,7 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 			code[6] = 0x90;
 		}
 		s->syscall_ud2 = m.start + m.len - 2;
-	} else {
+	} else if (m.cmp_len) {
 		s->interior = m.start + 2;
 	}
 	s->start = m.start;
@@ -372,8 +398,7 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 	s->kind = m.kind;
 
 	if (poke(m.start, code, m.len) < 0) {
-		nrefused++;
-		map_put(sc, NULL);
+		refuse(sc);
 		free(s);
 		spin_unlock(&lock);
 		return;

@@ -13,13 +13,19 @@
 #define PR_SYS_DISPATCH_ON 1
 #endif
 
-/* No exempt range: the selector alone tells app code (BLOCK) from the
- * runtime (ALLOW). Every host signal handler opens the selector first, so
- * even their sigreturns need no exempt trampoline. SUD is per thread and not
- * inherited: each vCPU turns it on for itself. */
+extern char __start_pg_exempt[], __stop_pg_exempt[];
+
+/* The selector tells app code (BLOCK) from the runtime (ALLOW). Every host
+ * signal handler opens the selector first, so their sigreturns need no
+ * trampoline. The exempt range holds only the runtime's own syscall
+ * instruction (core/syscall.S): not needed for correctness, it saves the
+ * kernel a read of the selector on every runtime syscall. SUD is per
+ * thread and not inherited: each vCPU turns it on for itself. */
 int sud_enable(struct vcpu *v)
 {
-	if (prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, 0, 0, &v->selector) < 0)
+	if (prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
+		  (unsigned long)__start_pg_exempt,
+		  (unsigned long)(__stop_pg_exempt - __start_pg_exempt), &v->selector) < 0)
 		return -errno;
 	return 0;
 }
