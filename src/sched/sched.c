@@ -132,7 +132,8 @@ static void to_scheduler(struct uthread *ut)
 int uthread_sleep(uint64_t deadline, uint64_t wake)
 {
 	struct uthread *ut = uthread_self();
-	PG_ASSERT(__atomic_load_n(&ut->state, __ATOMIC_RELAXED) == UT_BLOCKED);
+	/* BLOCKED, or already RUNNABLE if a waker came in between. */
+	PG_ASSERT(__atomic_load_n(&ut->state, __ATOMIC_RELAXED) != UT_RUNNING);
 	ut->wake_reason = 0;
 	ut->sig_wake = wake;
 	/* Pairs with signal_notify(): it sets a pending bit, then wakes. */
