@@ -52,6 +52,54 @@ static bool ignored(const struct vproc *p, int sig)
 
 /* ---- queueing (async-signal-safe) ---- */
 
+#define SIGRT_FIRST 32
+
+/* rtq_push - queue one real-time signal instance; false if the queue is
+ * full (Linux then drops it too, past RLIMIT_SIGPENDING). */
+static bool rtq_push(struct rtqueue *q, int tid, const siginfo_t *si)
+{
+	for (int w = 0; w < RTQ_MAX / 64; w++) {
+		uint64_t used = __atomic_load_n(&q->used[w], __ATOMIC_RELAXED);
+		while (~used) {
+			int b = __builtin_ctzll(~used);
+			if (!__atomic_compare_exchange_n(&q->used[w], &used, used | (1ull << b), false,
+							 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+				continue;
+			struct rtq_node *n = &q->node[w * 64 + b];
+			n->seq = __atomic_add_fetch(&q->seq, 1, __ATOMIC_RELAXED);
+			n->tid = tid;
+			n->info = *si;
+			__atomic_store_n(&n->sig, si->si_signo, __ATOMIC_RELEASE);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* rtq_take - the oldest instance of sig for tid (0: the process); also
+ * says whether more remain. Host signals are blocked by the caller. */
+static bool rtq_take(struct rtqueue *q, int sig, int tid, siginfo_t *info, bool *more)
+{
+	struct rtq_node *best = NULL;
+	int count = 0;
+	for (int i = 0; i < RTQ_MAX; i++) {
+		struct rtq_node *n = &q->node[i];
+		if (__atomic_load_n(&n->sig, __ATOMIC_ACQUIRE) != sig || n->tid != tid)
+			continue;
+		count++;
+		if (!best || n->seq < best->seq)
+			best = n;
+	}
+	*more = count > 1;
+	if (!best)
+		return false;
+	*info = best->info;
+	int idx = best - q->node;
+	__atomic_store_n(&best->sig, 0, __ATOMIC_RELAXED);
+	__atomic_and_fetch(&q->used[idx / 64], ~(1ull << (idx % 64)), __ATOMIC_RELEASE);
+	return true;
+}
+
 void signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si)
 {
 	int sig = si->si_signo;
@@ -63,6 +111,12 @@ void signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si)
 	if (!(blocked & bit) && ignored(p, sig))
 		return;
 	uint64_t *pend = tgt ? &tgt->sigpending : &p->sigpending;
+	if (sig >= SIGRT_FIRST) {
+		/* Published before the bit: see signal_dequeue(). */
+		if (rtq_push(&p->rtq, tgt ? tgt->tid : 0, si))
+			__atomic_or_fetch(pend, bit, __ATOMIC_RELEASE);
+		return;
+	}
 	siginfo_t *slot = tgt ? &tgt->siginfo[sig - 1] : &p->siginfo[sig - 1];
 	/* Standard signals coalesce; real-time ones coalesce too for now. */
 	if (__atomic_load_n(pend, __ATOMIC_ACQUIRE) & bit)
@@ -100,7 +154,20 @@ bool signal_dequeue(struct uthread *ut, int sig, siginfo_t *info)
 	uint64_t bit = SIGBIT(sig), all = ~0ull, old;
 	raw_syscall6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)&old, 8, 0, 0);
 	bool got = true;
-	if (__atomic_fetch_and(&ut->sigpending, ~bit, __ATOMIC_ACQ_REL) & bit)
+	if (sig >= SIGRT_FIRST) {
+		/* Clear the bit first, then look: an instance queued meanwhile
+		 * either is seen here or sets the bit again after this. */
+		got = false;
+		for (int pass = 0; pass < 2 && !got; pass++) {
+			uint64_t *pend = pass ? &ut->proc->sigpending : &ut->sigpending;
+			if (!(__atomic_fetch_and(pend, ~bit, __ATOMIC_ACQ_REL) & bit))
+				continue;
+			bool more = false;
+			got = rtq_take(&ut->proc->rtq, sig, pass ? 0 : ut->tid, info, &more);
+			if (more)
+				__atomic_or_fetch(pend, bit, __ATOMIC_RELEASE);
+		}
+	} else if (__atomic_fetch_and(&ut->sigpending, ~bit, __ATOMIC_ACQ_REL) & bit)
 		*info = ut->siginfo[sig - 1];
 	else if (__atomic_fetch_and(&ut->proc->sigpending, ~bit, __ATOMIC_ACQ_REL) & bit)
 		*info = ut->proc->siginfo[sig - 1];

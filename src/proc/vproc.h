@@ -17,6 +17,22 @@ struct k_sigaction {
 	uint64_t mask;
 };
 
+/* Queued instances of real-time signals (Linux queues them; standard
+ * signals coalesce into one pending bit). Filled from host signal handlers:
+ * slots are claimed with atomics, a node is live once its sig is set. */
+#define RTQ_MAX 256
+struct rtq_node {
+	uint64_t seq;
+	int sig;            /* 0: free or being filled */
+	int tid;            /* thread-directed to this tid, or 0 for the process */
+	siginfo_t info;
+};
+struct rtqueue {
+	uint64_t used[RTQ_MAX / 64];
+	uint64_t seq;
+	struct rtq_node node[RTQ_MAX];
+};
+
 struct vproc {
 	int pid, ppid, pgid, sid;    /* virtual ids: never given to the kernel */
 	const char *name;            /* short name for messages and traces */
@@ -31,6 +47,7 @@ struct vproc {
 	int nthreads;
 	int pdeathsig;
 	struct sys_stats *stats;     /* --stats counters, or NULL */
+	struct rtqueue rtq;
 };
 
 /* The one instance-wide list of programs. */
