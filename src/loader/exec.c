@@ -209,6 +209,10 @@ static int exec_depth(struct vproc *p, const char *file, char *const argv[], cha
 	if (!img->sp)
 		return fail(w, path, strerror(errno), -errno);
 	img->entry = ei.has_interp ? interp.entry : exe.entry;
+	p->arg_start = ss.arg_start;
+	p->arg_end = ss.arg_end;
+	p->env_start = ss.env_start;
+	p->env_end = ss.env_end;
 	return 0;
 }
 

@@ -23,8 +23,10 @@ struct stack_spec {
 	const struct elf_info *exe;
 	const struct loaded_elf *exe_map;
 	uint64_t interp_base;   /* 0 without an interpreter */
+	/* out: where argv and envp strings lie, for /proc/self/cmdline, environ */
+	uint64_t arg_start, arg_end, env_start, env_end;
 };
 
 /* stack_build - map a stack and lay out argc, argv, envp and auxv on it as
  * the kernel does; returns the initial %rsp, or 0 with errno set. */
-uint64_t stack_build(const struct stack_spec *s);
+uint64_t stack_build(struct stack_spec *s);

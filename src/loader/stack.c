@@ -44,7 +44,7 @@ static size_t count(char *const *v)
 	return n;
 }
 
-uint64_t stack_build(const struct stack_spec *s)
+uint64_t stack_build(struct stack_spec *s)
 {
 	size_t size = stack_size();
 	char *lo = mmap(NULL, size + GUARD, PROT_READ | PROT_WRITE,
@@ -69,10 +69,13 @@ uint64_t stack_build(const struct stack_spec *s)
 	/* Strings at the top, as the kernel places them. */
 	uint64_t execfn = push_str(&top, s->execfn);
 	uint64_t envs[envc + 1], args[argc + 1];
+	s->env_end = top;
 	for (size_t i = envc; i-- > 0;)
 		envs[i] = push_str(&top, s->envp[i]);
+	s->env_start = s->arg_end = top;
 	for (size_t i = argc; i-- > 0;)
 		args[i] = push_str(&top, s->argv[i]);
+	s->arg_start = top;
 	uint64_t platform = push_str(&top, "x86_64");
 	top &= ~15ull;
 	top -= 16;

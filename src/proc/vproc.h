@@ -41,6 +41,7 @@ struct vproc {
 	uint64_t sigpending;         /* process-directed pending signals */
 	siginfo_t siginfo[64];
 	uint64_t brk_start, brk_cur, brk_limit;
+	uint64_t arg_start, arg_end, env_start, env_end; /* on its stack */
 	struct uthread *main_thread;
 	struct uthread *threads;     /* all its threads, linked by proc_next */
 	spinlock_t lock;             /* threads list */

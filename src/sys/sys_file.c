@@ -7,6 +7,7 @@
 
 #include "core/rawsys.h"
 #include "mm/uaccess.h"
+#include "proc/procfs.h"
 #include "sched/vcpu.h"
 #include "sys/kcall.h"
 #include "sys/systab.h"
@@ -29,6 +30,12 @@ static long open_call(struct uthread *ut, long nr, const long a[6], int dirfd, u
 		      long flags)
 {
 	const struct sysent *e = systab_get(nr);
+	char p[PATH_MAX];
+	if (strncpy_from_user(p, path, sizeof(p)) > 0) {
+		long r = procfs_open(ut, dirfd, p, flags);
+		if (r != -ENOSYS)
+			return r;
+	}
 	if (blocking_fifo(dirfd, path, flags))
 		return kcall_offload(ut, nr, e, a);
 	return kcall(ut, nr, e, a);
@@ -50,6 +57,28 @@ long sys_openat2(struct uthread *ut, const long a[6])
 	if (a[3] >= 8)
 		copy_from_user(&how, a[2], 8);
 	return open_call(ut, SYS_openat2, a, (int)a[0], a[1], how.flags);
+}
+
+static long readlink_call(struct uthread *ut, long nr, const long a[6], int dirfd, uint64_t path,
+			  uint64_t buf, long size)
+{
+	char p[PATH_MAX];
+	if (strncpy_from_user(p, path, sizeof(p)) > 0 && size > 0) {
+		long r = procfs_readlink(ut, dirfd, p, buf, size);
+		if (r != -ENOSYS)
+			return r;
+	}
+	return kcall(ut, nr, systab_get(nr), a);
+}
+
+long sys_readlink(struct uthread *ut, const long a[6])
+{
+	return readlink_call(ut, SYS_readlink, a, AT_FDCWD, a[0], a[1], a[2]);
+}
+
+long sys_readlinkat(struct uthread *ut, const long a[6])
+{
+	return readlink_call(ut, SYS_readlinkat, a, (int)a[0], a[1], a[2], a[3]);
 }
 
 /* fcntl: the waiting lock commands go to a worker; the rest is translated. */

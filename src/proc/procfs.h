@@ -1,0 +1,14 @@
+/* procfs.h - /proc/self and /proc/<vpid> as the program expects them. */
+#pragma once
+#include <stddef.h>
+
+struct uthread;
+
+/* Files of /proc about the caller: generated (cmdline, comm, environ,
+ * status, stat), or the host's /proc/self/... in place of /proc/<vpid>/...
+ * Returns a host fd, -errno, or -ENOSYS if path is not ours to serve. */
+long procfs_open(struct uthread *ut, int dirfd, const char *path, int flags);
+
+/* readlink of /proc/self/exe, /proc/self, /proc/<vpid>/...: the length
+ * copied to the app's buffer, -errno, or -ENOSYS if not ours. */
+long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf, size_t size);
