@@ -1,0 +1,225 @@
+/* Raw `syscall` instructions from inline asm, not through glibc.
+ *
+ * Checks what the kernel ABI promises: return values, -errno for errors,
+ * -ENOSYS for an unknown number, and that every register except rax, rcx
+ * and r11 (and the 128-byte red zone below %rsp) survives the instruction.
+ * Prints deterministic lines; exits 0 when every check held, 1 otherwise. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+static int failures;
+
+#define CHECK(cond, ...)                                  \
+    do {                                                  \
+        if (cond) {                                       \
+            printf("ok   ");                              \
+        } else {                                          \
+            printf("FAIL ");                              \
+            failures++;                                   \
+        }                                                 \
+        printf(__VA_ARGS__);                              \
+        putchar('\n');                                    \
+    } while (0)
+
+static long sc0(long n)
+{
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n) : "rcx", "r11", "memory");
+    return r;
+}
+
+static long sc1(long n, long a)
+{
+    long r;
+    __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a) : "rcx", "r11", "memory");
+    return r;
+}
+
+static long sc3(long n, long a, long b, long c)
+{
+    long r;
+    __asm__ volatile("syscall"
+                     : "=a"(r)
+                     : "a"(n), "D"(a), "S"(b), "d"(c)
+                     : "rcx", "r11", "memory");
+    return r;
+}
+
+static long sc6(long n, long a, long b, long c, long d, long e, long f)
+{
+    long r;
+    register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
+    register long r9 __asm__("r9") = f;
+    __asm__ volatile("syscall"
+                     : "=a"(r)
+                     : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory");
+    return r;
+}
+
+/* regtest(nr, out): loads known values into every register the syscall ABI
+ * preserves, fills the red zone with a pattern, executes `syscall` with
+ * %rax = nr, then stores the registers into out[0..11], the result into
+ * out[12] and the number of red-zone qwords that changed into out[13].
+ * regtest_getpid(ignored, out) is the same with `mov $39, %eax` right before
+ * the `syscall`: the shape a runtime may rewrite after the first trap, so
+ * calling it twice checks the rewritten path as well. */
+#define REGTEST_ASM(name, loadnr)                                  \
+    ".text\n"                                                      \
+    ".globl " name "\n"                                            \
+    ".type " name ",@function\n" name ":\n"                         \
+    "  push %rbx\n"                                                \
+    "  push %rbp\n"                                                \
+    "  push %r12\n"                                                \
+    "  push %r13\n"                                                \
+    "  push %r14\n"                                                \
+    "  push %r15\n"                                                \
+    "  push %rsi\n" /* out pointer at 0(%rsp) */                    \
+    "  mov %rdi, %rax\n"                                           \
+    /* red zone: 16 qwords below %rsp, slot i holds 0x5a5a0000+i */ \
+    "  .irp n,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16\n"             \
+    "  movq $0x5a5a0000+\\n, -\\n*8(%rsp)\n"                         \
+    "  .endr\n"                                                    \
+    "  mov $0x1111111111111101, %rbx\n"                            \
+    "  mov $0x2222222222222202, %rbp\n"                            \
+    "  mov $0x3333333333333303, %r12\n"                            \
+    "  mov $0x4444444444444404, %r13\n"                            \
+    "  mov $0x5555555555555505, %r14\n"                            \
+    "  mov $0x6666666666666606, %r15\n"                            \
+    "  mov $0x7777777777777707, %rdi\n"                            \
+    "  mov $0x0888888888888808, %rsi\n"                            \
+    "  mov $0x0999999999999909, %rdx\n"                            \
+    "  mov $0x0aaaaaaaaaaaaa0a, %r10\n"                            \
+    "  mov $0x0bbbbbbbbbbbbb0b, %r8\n"                             \
+    "  mov $0x0ccccccccccccc0c, %r9\n"                             \
+    loadnr                                                         \
+    "  syscall\n"                                                  \
+    /* count changed red-zone slots into %r11, using rcx and r11 */ \
+    "  xor %r11d, %r11d\n"                                         \
+    "  .irp n,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16\n"             \
+    "  mov -\\n*8(%rsp), %rcx\n"                                    \
+    "  cmp $0x5a5a0000+\\n, %rcx\n"                                 \
+    "  je 9f\n"                                                    \
+    "  inc %r11\n"                                                 \
+    "9:\n"                                                         \
+    "  .endr\n"                                                    \
+    "  push %rax\n" /* result; out pointer now at 8(%rsp) */        \
+    "  mov 8(%rsp), %rax\n"                                        \
+    "  mov %rbx, 0(%rax)\n"                                        \
+    "  mov %rbp, 8(%rax)\n"                                        \
+    "  mov %r12, 16(%rax)\n"                                       \
+    "  mov %r13, 24(%rax)\n"                                       \
+    "  mov %r14, 32(%rax)\n"                                       \
+    "  mov %r15, 40(%rax)\n"                                       \
+    "  mov %rdi, 48(%rax)\n"                                       \
+    "  mov %rsi, 56(%rax)\n"                                       \
+    "  mov %rdx, 64(%rax)\n"                                       \
+    "  mov %r10, 72(%rax)\n"                                       \
+    "  mov %r8, 80(%rax)\n"                                        \
+    "  mov %r9, 88(%rax)\n"                                        \
+    "  mov %r11, 104(%rax)\n"                                      \
+    "  pop %rcx\n" /* result */                                     \
+    "  mov %rcx, 96(%rax)\n"                                       \
+    "  add $8, %rsp\n"                                             \
+    "  pop %r15\n"                                                 \
+    "  pop %r14\n"                                                 \
+    "  pop %r13\n"                                                 \
+    "  pop %r12\n"                                                 \
+    "  pop %rbp\n"                                                 \
+    "  pop %rbx\n"                                                 \
+    "  ret\n"                                                      \
+    ".size " name ", .-" name "\n"
+
+__asm__(REGTEST_ASM("regtest", ""));
+__asm__(REGTEST_ASM("regtest_getpid", "  mov $39, %eax\n"));
+
+void regtest(long nr, unsigned long *out);
+void regtest_getpid(long nr, unsigned long *out);
+
+static const char *const regnames[12] = {"rbx", "rbp", "r12", "r13", "r14", "r15",
+                                         "rdi", "rsi", "rdx", "r10", "r8",  "r9"};
+static const unsigned long regvals[12] = {
+    0x1111111111111101UL, 0x2222222222222202UL, 0x3333333333333303UL, 0x4444444444444404UL,
+    0x5555555555555505UL, 0x6666666666666606UL, 0x7777777777777707UL, 0x0888888888888808UL,
+    0x0999999999999909UL, 0x0aaaaaaaaaaaaa0aUL, 0x0bbbbbbbbbbbbb0bUL, 0x0ccccccccccccc0cUL};
+
+static void check_regs(const char *what, void (*fn)(long, unsigned long *), long nr,
+                       long expect)
+{
+    unsigned long out[14];
+    memset(out, 0, sizeof out);
+    fn(nr, out);
+    int bad = 0;
+    for (int i = 0; i < 12; i++) {
+        if (out[i] != regvals[i]) {
+            printf("     %s: %s changed to %#lx\n", what, regnames[i], out[i]);
+            bad++;
+        }
+    }
+    CHECK(bad == 0, "%s: callee registers and argument registers preserved", what);
+    CHECK(out[13] == 0, "%s: red zone intact (%lu qwords changed)", what, out[13]);
+    CHECK((long)out[12] == expect, "%s: result %s", what,
+          (long)out[12] == expect ? "as expected" : "unexpected");
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+
+    long pid1 = sc0(SYS_getpid), pid2 = sc0(SYS_getpid);
+    CHECK(pid1 > 0 && pid1 == pid2, "getpid twice gives the same positive pid");
+    CHECK(pid1 == getpid(), "raw getpid equals glibc getpid");
+
+    long tid = sc0(SYS_gettid);
+    CHECK(tid == pid1, "gettid equals getpid in the main thread");
+
+    long ppid = sc0(SYS_getppid);
+    CHECK(ppid >= 0 && ppid == getppid(), "raw getppid equals glibc getppid");
+
+    static const char msg[] = "written by a raw syscall\n";
+    long n = sc3(SYS_write, 1, (long)msg, sizeof msg - 1);
+    CHECK(n == (long)sizeof msg - 1, "write returned %ld", n);
+
+    n = sc3(SYS_write, 1, (long)msg, 0);
+    CHECK(n == 0, "write of 0 bytes returned %ld", n);
+
+    n = sc3(SYS_write, 999, (long)msg, 3);
+    CHECK(n == -EBADF, "write to fd 999 gives -EBADF (%ld)", n);
+
+    n = sc0(1000);
+    CHECK(n == -ENOSYS, "syscall 1000 gives -ENOSYS (%ld)", n);
+    n = sc0(-1);
+    CHECK(n == -ENOSYS, "syscall -1 gives -ENOSYS (%ld)", n);
+
+    struct utsname u;
+    memset(&u, 0, sizeof u);
+    n = sc1(SYS_uname, (long)&u);
+    CHECK(n == 0, "uname returned %ld", n);
+    printf("     sysname=%s machine=%s\n", u.sysname, u.machine);
+
+    /* Six arguments: a private anonymous mmap, then munmap. */
+    long p = sc6(SYS_mmap, 0, 4096, 3 /* RW */, 0x22 /* PRIVATE|ANON */, -1, 0);
+    CHECK(p > 0 && (p & 4095) == 0, "mmap with six arguments gives a page");
+    if (p > 0) {
+        *(volatile char *)p = 1;
+        n = sc3(SYS_munmap, p, 4096, 0);
+        CHECK(n == 0, "munmap returned %ld", n);
+    }
+
+    check_regs("getpid", regtest, SYS_getpid, pid1);
+    check_regs("syscall 1000", regtest, 1000, -ENOSYS);
+    check_regs("getppid", regtest, SYS_getppid, ppid);
+    for (int i = 1; i <= 3; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "mov $39,%%eax; syscall (call %d)", i);
+        check_regs(what, regtest_getpid, 0, pid1);
+    }
+
+    printf("%s\n", failures ? "raw_syscall: FAILED" : "raw_syscall: all ok");
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,715 @@
+#!/usr/bin/env bash
+# Differential test suite: every case runs natively and under pegasus, once
+# per pegasus mode, and its stdout and exit status must match (stderr only
+# where a case asks). A few cases check pegasus alone (bad input, --trace).
+#
+# usage: tests/run.sh [-v] [-k] [-l] [PATTERN...]
+#   PATTERN  run only cases whose name (with the mode tag, e.g.
+#            "ls-l [pattern]") matches one of these bash regexes
+#   -v       verbose: show commands, full diffs and stderr of failures
+#   -k       keep the temporary directory (its path is printed)
+#   -l       list the case names and exit
+#
+# environment:
+#   PEGASUS        the runtime to test (default: build/pegasus)
+#   PEGASUS_MODES  ';'-separated option strings, one run per mode, e.g.
+#                  ";--rewrite=off;--rewrite=pattern;--rewrite=zpoline"
+#                  (default: a single empty mode)
+#   BUILD_DIR      build directory (default: build); test programs are
+#                  taken from $BUILD_DIR/tests unless TEST_PROGS is set
+#   TEST_TIMEOUT   seconds allowed for each program run (default 30)
+#
+# `make test` builds first and then runs this script; it builds nothing.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+PEGASUS=${PEGASUS:-$BUILD_DIR/pegasus}
+PROGS=${TEST_PROGS:-$BUILD_DIR/tests}
+TIMEOUT=${TEST_TIMEOUT:-30}
+
+VERBOSE=0
+KEEP=0
+LIST=0
+PATTERNS=()
+while [ $# -gt 0 ]; do
+    case $1 in
+    -v) VERBOSE=1 ;;
+    -k) KEEP=1 ;;
+    -l) LIST=1 ;;
+    -h | --help)
+        sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        exit 0
+        ;;
+    --) shift; PATTERNS+=("$@"); break ;;
+    -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+    *) PATTERNS+=("$1") ;;
+    esac
+    shift
+done
+
+# Modes: split PEGASUS_MODES on ';', trimming blanks; default one empty mode.
+MODES=()
+if [ -z "${PEGASUS_MODES+x}" ] || [ -z "${PEGASUS_MODES//[[:space:];]/}" ]; then
+    MODES=("")
+else
+    IFS=';' read -r -a _raw <<<"$PEGASUS_MODES"
+    for m in "${_raw[@]}"; do
+        m="${m#"${m%%[![:space:]]*}"}"
+        m="${m%"${m##*[![:space:]]}"}"
+        MODES+=("$m")
+    done
+    # a trailing ';' means a trailing empty mode
+    case $PEGASUS_MODES in *';') MODES+=("") ;; esac
+fi
+
+# "--rewrite=pattern" -> "pattern"; "--cpus=1 --rewrite=off" -> "cpus=1 off"
+mode_tag() {
+    local m=$1 t="" w
+    [ -z "$m" ] && return
+    for w in $m; do
+        w=${w#--}
+        w=${w#rewrite=}
+        t="${t:+$t }$w"
+    done
+    printf ' [%s]' "$t"
+}
+
+# ---------------------------------------------------------------------------
+# A deterministic environment for every run, native or not.
+export LC_ALL=C TZ=UTC PYTHONDONTWRITEBYTECODE=1 PYTHONHASHSEED=0
+unset LANG LANGUAGE LC_CTYPE LC_MESSAGES PERL5LIB PERL5OPT PYTHONPATH PYTHONSTARTUP \
+    POSIXLY_CORRECT GREP_OPTIONS GREP_COLORS LS_COLORS LD_PRELOAD LD_LIBRARY_PATH \
+    MALLOC_CHECK_ MALLOC_PERTURB_ TMPDIR
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+umask 022
+ulimit -c 0 2>/dev/null
+
+T=$(mktemp -d /tmp/pegasus-tests.XXXXXX) || exit 2
+FIX=$T/fix      # fixtures, made once
+RUN=$T/run      # cwd of each run, fresh copy of the fixtures
+OUT=$T/out      # captured outputs
+mkdir -p "$FIX" "$OUT"
+cleanup() {
+    if [ "$KEEP" = 1 ]; then
+        echo "kept $T" >&2
+    else
+        rm -rf "$T"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------------------
+# Running programs. Case bodies call `x PROGRAM ARGS...`, which runs the
+# program natively or under pegasus depending on the side being run.
+RUNNER=()
+x() {
+    timeout -k 5 "$TIMEOUT" "${RUNNER[@]}" "$@"
+}
+# xe NAME=VALUE... -- PROGRAM ARGS: like x, with exactly this environment
+# (env -i sits outside pegasus, so pegasus must pass it on unchanged).
+xe() {
+    local a=()
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do a+=("$1"); shift; done
+    shift
+    timeout -k 5 "$TIMEOUT" env -i "${a[@]}" "${RUNNER[@]}" "$@"
+}
+
+have() {
+    case $1 in
+    /*) [ -x "$1" ] ;;
+    *) command -v "$1" >/dev/null 2>&1 ;;
+    esac
+}
+
+# ---------------------------------------------------------------------------
+# Case registry.
+#   dcase NAME [opts] -- PROGRAM ARGS...   differential, body is `x PROGRAM ARGS`
+#   fcase NAME [opts] -- FUNCTION          differential, body is a function
+#   pcase NAME [opts] -- FUNCTION          pegasus only, once per mode;
+#                                          FUNCTION runs pegasus through
+#                                          $RUNNER / $PEGASUS_RUN, returns 0
+#                                          if good, else prints why
+#   ncase NAME [opts] -- FUNCTION          like pcase, but once, without
+#                                          pegasus (checks of the test setup)
+# opts:
+#   --need CMD      SKIP unless CMD is installed (repeatable)
+#   --prog NAME     needs the test program $PROGS/NAME (FAIL if not built)
+#   --status N      the native status must be N (checks the case itself)
+#   --stderr        compare stderr too
+C_NAME=() C_KIND=() C_BODY=() C_NEED=() C_PROG=() C_STATUS=() C_STDERR=()
+
+_reg() {
+    local kind=$1 name=$2
+    shift 2
+    local need="" prog="" status="" stderr=0
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --need) need="$need $2"; shift 2 ;;
+        --prog) prog="$prog $2"; shift 2 ;;
+        --status) status=$2; shift 2 ;;
+        --stderr) stderr=1; shift ;;
+        --) shift; break ;;
+        *) echo "run.sh: bad option $1 in case $name" >&2; exit 2 ;;
+        esac
+    done
+    local body
+    if [ "$kind" = d ]; then
+        body="x$(printf ' %q' "$@")"
+        kind="diff"
+    else
+        body=$1
+    fi
+    C_NAME+=("$name") C_KIND+=("$kind") C_BODY+=("$body") C_NEED+=("$need")
+    C_PROG+=("$prog") C_STATUS+=("$status") C_STDERR+=("$stderr")
+}
+dcase() { _reg d "$@"; }
+fcase() { _reg diff "$@"; }
+pcase() { _reg peg "$@"; }
+ncase() { _reg native "$@"; }
+
+# ---------------------------------------------------------------------------
+# Fixtures: fixed contents and timestamps.
+make_fixtures() {
+    cd "$FIX" || exit 2
+    mkdir -p dir/sub bin
+    printf 'alpha\nbeta\ngamma\n' >dir/a.txt
+    printf 'hello world\n' >dir/b.txt
+    printf 'nested file\n' >dir/sub/c.txt
+    printf '#!/bin/sh\necho run\n' >dir/tool
+    chmod 755 dir/tool
+    chmod 600 dir/b.txt
+    ln -s a.txt dir/link
+    cat >text.txt <<'EOF'
+The quick brown fox jumps over the lazy dog
+pack my box with five dozen liquor jugs
+Sphinx of black quartz, judge my vow
+the five boxing wizards jump quickly
+42 apples
+7 pears
+108 plums
+zebra
+Apple
+apple
+banana	split	with	tabs
+foo bar foo baz foo
+EOF
+    seq 1 20000 >nums.txt
+    cat /bin/ls nums.txt text.txt >data.bin
+    printf 'a\tb\001\177\200\377 end\n\r\\x' >ctrl.bin
+    cp text.txt copy.txt
+
+    # scripts
+    printf '#!/bin/sh\necho "script: $# args: $*"\ni=0\nwhile [ $i -lt 3 ]; do i=$((i+1)); printf "%%s," $i; done\necho\nexit 5\n' >s-sh
+    printf '#!/usr/bin/perl -w\nprint "warnings ", ($^W ? "on" : "off"), "\\n";\nprint "args: @ARGV\\n";\nexit 4;\n' >s-perl
+    printf '#!/usr/bin/env perl\nprint "via env: ", join("|", @ARGV), "\\n";\n' >s-envperl
+    printf '#!/bin/sh\necho "found through PATH as ${0##*/} with $1"\n' >bin/pegasus-test-script
+    printf '#!/nonexistent/interpreter\necho never\n' >s-nointerp
+    chmod 755 s-sh s-perl s-envperl bin/pegasus-test-script s-nointerp
+
+    # bad programs
+    printf 'echo this is text without a shebang\n' >notelf.txt
+    chmod 755 notelf.txt
+    cp /bin/true noexec && chmod 644 noexec
+    cp /bin/true wrongarch && printf '\050\000' | dd of=wrongarch bs=1 seek=18 conv=notrunc status=none
+    cp /bin/true elf32 && printf '\001' | dd of=elf32 bs=1 seek=4 conv=notrunc status=none
+    cp /bin/true etrel && printf '\001\000' | dd of=etrel bs=1 seek=16 conv=notrunc status=none
+    cp /bin/true badphent && printf '\020\000' | dd of=badphent bs=1 seek=54 conv=notrunc status=none
+    head -c 100 /bin/true >truncated
+    : >empty
+    chmod 755 wrongarch elf32 etrel badphent truncated empty
+    mkdir -p adir
+
+    find "$FIX" -exec touch -h -d '2021-03-04 05:06:07 UTC' {} +
+    cd / || exit 2
+}
+
+# ---------------------------------------------------------------------------
+# The cases.
+
+# -- Debian programs ---------------------------------------------------------
+dcase true --status 0 -- /bin/true
+dcase false --status 1 -- /bin/false
+dcase ls --need ls -- /bin/ls dir dir/sub
+dcase ls-l --need ls -- /bin/ls -l dir
+dcase ls-lR --need ls -- /bin/ls -lR --full-time dir
+dcase path-lookup-ls --need ls -- ls -1 dir
+dcase ls-missing --need ls --status 2 --stderr -- /bin/ls no-such-file
+dcase cat --need cat -- /bin/cat text.txt dir/a.txt
+f_cat_stdin() { x /bin/cat <text.txt; }
+fcase cat-stdin --need cat -- f_cat_stdin
+f_cat_pipes() {
+    local st
+    printf 'through\na pipe\n' | x /bin/cat - dir/a.txt | /bin/cat
+    st=("${PIPESTATUS[@]}")
+    return "${st[1]}"
+}
+fcase cat-pipes --need cat -- f_cat_pipes
+dcase sort --need sort -- /usr/bin/sort text.txt
+dcase sort-nr --need sort -- /usr/bin/sort -t ' ' -k1,1nr -s text.txt
+f_sort_big() { x /usr/bin/sort -r nums.txt >sorted; local s=$?; sha256sum <sorted; return $s; }
+fcase sort-big --need sort -- f_sort_big
+dcase sha256sum --need sha256sum -- /usr/bin/sha256sum data.bin text.txt
+dcase od-c --need od -- /usr/bin/od -c ctrl.bin
+dcase od-x --need od -- /usr/bin/od -A x -t x1z -N 256 data.bin
+dcase wc --need wc -- /usr/bin/wc text.txt nums.txt data.bin
+f_wc_stdin() { x /usr/bin/wc -l <nums.txt; }
+fcase wc-stdin --need wc -- f_wc_stdin
+f_tr() { x /usr/bin/tr a-z A-Z <text.txt; }
+fcase tr --need tr -- f_tr
+f_tr_d() { x /usr/bin/tr -d '\n[:digit:]' <text.txt; }
+fcase tr-delete --need tr -- f_tr_d
+dcase stat --need stat -- /usr/bin/stat -c '%n|%s|%F|%a|%A|%U|%G|%h|%N|%Y' dir dir/a.txt dir/b.txt dir/link dir/tool
+dcase stat-L --need stat -- /usr/bin/stat -L -c '%n %s %F %a' dir/link
+dcase id --need id -- /usr/bin/id
+dcase id-ug --need id -- /usr/bin/id -u -g -G -n
+dcase env-i --need env -- /usr/bin/env -i A=1 B=2 /usr/bin/env
+f_env_inherit() { xe A=1 'B=two words' C= -- /usr/bin/env; }
+fcase env-inherit --need env -- f_env_inherit
+dcase sed --need sed -- /bin/sed -n -e 's/foo/bar/gp' -e '/^[0-9]/p' -e '$=' text.txt
+f_sed_i() { x /bin/sed -i -e 's/o/0/g' -e '1d' copy.txt; local s=$?; cat copy.txt; ls; return $s; }
+fcase sed-inplace --need sed -- f_sed_i
+dcase grep --need grep -- /bin/grep -n -i -E 'fox|apple|^[0-9]+ ' text.txt
+dcase grep-count --need grep --status 1 -- /bin/grep -c nomatch text.txt
+f_grep_r() { x /bin/grep -r -n e dir >o; local s=$?; sort o; return $s; }
+fcase grep-r --need grep -- f_grep_r
+AWKPROG='{ n += NF; for (i = 1; i <= NF; i++) w[$i]++ } END { printf "%d words, %d lines, %.3f\n", n, NR, n / NR; print length(w) " distinct"; print toupper(substr($0, 1, 3)), index($0, "foo"); split("a:b:c", p, ":"); print p[3] }'
+dcase awk --need awk -- awk "$AWKPROG" text.txt
+dcase gawk --need gawk -- gawk "$AWKPROG" text.txt
+dcase mawk --need mawk -- mawk "$AWKPROG" text.txt
+dcase perl --need /usr/bin/perl -- /usr/bin/perl -e '
+    my %h = (b => 2, a => 1, c => 3);
+    print join(" ", map { "$_=$h{$_}" } sort keys %h), "\n";
+    print join(",", map { $_ * $_ } 1 .. 10), "\n";
+    printf "%.6f %s\n", atan2(1, 1) * 4, scalar reverse "pegasus";
+    open(my $f, "<", "text.txt") or die; my @l = grep { /o/ } <$f>; close $f;
+    print scalar(@l), " lines with o\n";
+    my $s = "x" x 100000; print length($s), "\n";
+    exit 3;'
+f_perl_status() { x /usr/bin/perl -e 'print "dying\n"; die "bye\n"'; }
+fcase perl-die --need /usr/bin/perl --status 255 -- f_perl_status
+dcase python3 --need /usr/bin/python3 -- /usr/bin/python3 -c '
+import sys, os, json, hashlib, re, zlib, struct
+print(json.dumps({"b": [1, 2, 3], "a": None}, sort_keys=True))
+print(hashlib.sha256(b"pegasus").hexdigest())
+print(sum(range(10**6)), 2**100)
+print(len(zlib.compress(b"abc" * 1000)), struct.pack("<I", 258).hex())
+with open("text.txt") as f:
+    print(sorted(set(re.findall(r"\b[a-z]{5}\b", f.read())))[:5])
+print(os.path.exists("dir/a.txt"), os.listdir("dir/sub"), os.getcwd() == os.path.realpath("."))
+print(sys.argv[1:], sys.byteorder, sys.maxsize)
+sys.exit(6)' one two
+f_python_exc() { x /usr/bin/python3 -c 'print("raising"); raise SystemExit("bye")'; }
+fcase python3-exit --need /usr/bin/python3 --status 1 -- f_python_exc
+dcase sh-builtins --need /bin/sh --status 7 -- /bin/sh -c '
+    i=0; s=0
+    while [ $i -lt 100 ]; do i=$((i + 1)); s=$((s + i * i)); done
+    echo "sum of squares: $s"
+    f() { echo "f got $# args: $*"; return 3; }
+    f a "b c" d; echo "f returned $?"
+    if test -d dir && [ -f dir/a.txt ] && [ ! -e nope ]; then echo "tests ok"; fi
+    case "hello.txt" in *.txt) echo "case ok" ;; *) echo "case bad" ;; esac
+    for w in one two three; do printf "%s:%d " "$w" ${#w}; done; echo
+    set -- x y z; shift; echo "positional: $# $1"
+    v=abcdef; echo "${v#ab} ${v%ef} ${#v} ${u:-default}"
+    cd dir && echo * && cd ..
+    printf "%5.2f|%-4s|%x\n" 3 ab 255
+    exit 7'
+dcase bash-builtins --need /bin/bash --status 9 -- /bin/bash -c '
+    declare -A m=([x]=1 [y]=2); a=(3 1 2)
+    echo "${#a[@]} ${a[1]} ${m[y]}"
+    [[ abc =~ ^a(b)c$ ]] && echo "match ${BASH_REMATCH[1]}"
+    printf -v out "%03d" 7; echo "$out"
+    for ((i = 0; i < 3; i++)); do echo -n "$i "; done; echo
+    s="hello"; echo "${s^^} ${s:1:3} ${s/l/L}"
+    mapfile -t lines < dir/a.txt; echo "${#lines[@]} ${lines[2]}"
+    exit 9'
+dcase sh-kill-segv --need /bin/sh --status 139 -- /bin/sh -c 'echo before; kill -SEGV $$; echo after'
+dcase sh-kill-term --need /bin/sh --status 143 -- /bin/sh -c 'echo before; kill -TERM $$; echo after'
+dcase sh-exit-300 --need /bin/sh --status 44 -- /bin/sh -c 'exit 300'
+f_gzip() {
+    x /bin/gzip -n -6 -c data.bin >d.gz || return $?
+    sha256sum d.gz
+    x /bin/gzip -d -c d.gz >d.out || return $?
+    sha256sum d.out data.bin
+    cmp data.bin d.out && echo "round trip ok"
+}
+fcase gzip-roundtrip --need gzip -- f_gzip
+f_xz() {
+    x /usr/bin/xz -T1 -3 -c data.bin >d.xz || return $?
+    sha256sum d.xz
+    x /usr/bin/xz -d -c d.xz >d.out || return $?
+    sha256sum d.out data.bin
+    cmp data.bin d.out && echo "round trip ok"
+}
+fcase xz-roundtrip --need xz -- f_xz
+f_tar() {
+    x /bin/tar --sort=name -cf t.tar dir || return $?
+    x /bin/tar -tvf t.tar
+}
+fcase tar --need tar -- f_tar
+f_find() { x /usr/bin/find dir -printf '%p %y %m %s\n' >o; local s=$?; sort o; return $s; }
+fcase find --need find -- f_find
+f_dd() { x /bin/dd if=data.bin of=copy.bin bs=4096 count=20 skip=1 status=none; local s=$?; sha256sum copy.bin; return $s; }
+fcase dd --need dd -- f_dd
+dcase date --need date -- /bin/date -u -d '2020-02-29 12:34:56' '+%s %A %j %F %T %Z'
+dcase printf-args --need printf -- /usr/bin/printf '[%s]\n' '' 'a b' '--' '--trace' '--rewrite=off' 'run' $'tab\there' 'ü'
+f_many_args() {
+    local a=() i
+    for ((i = 0; i < 20000; i++)); do a+=("argument-$i"); done
+    x /usr/bin/printf '%s\n' "${a[@]}" >o
+    local s=$?
+    wc -l <o
+    sha256sum <o
+    return $s
+}
+fcase many-args --need printf -- f_many_args
+
+# -- #! scripts ----------------------------------------------------------------
+dcase shebang-sh --status 5 -- ./s-sh one 'two three'
+dcase shebang-perl-w --need /usr/bin/perl --status 4 -- ./s-perl a b
+dcase shebang-env --need /usr/bin/perl -- ./s-envperl x 'y z'
+f_shebang_path() { PATH=$PWD/bin:$PATH x pegasus-test-script arg; }
+fcase shebang-path -- f_shebang_path
+
+# -- C test programs ---------------------------------------------------------
+dcase raw-syscall --prog raw_syscall --status 0 -- "$PROGS/raw_syscall"
+dcase raw-syscall-static --prog raw_syscall_static --status 0 -- "$PROGS/raw_syscall_static"
+dcase avx-live --prog avx_live --status 0 -- "$PROGS/avx_live"
+dcase efault --prog efault --status 0 -- "$PROGS/efault"
+dcase efault-page0 --prog efault --status 0 -- "$PROGS/efault" page0
+for sec in basic siginfo sigaction resethand nodefer masks pending ignore wait altstack \
+    faults fpstate restart; do
+    dcase "signals-$sec" --prog signals --status 0 -- "$PROGS/signals" "$sec"
+done
+dcase signals-resethand-kill --prog signals --status 138 -- "$PROGS/signals" resethand-kill
+dcase signals-static-all --prog signals_static --status 0 -- "$PROGS/signals_static"
+f_hello() { PEGASUS_TEST_VAR='v a l' x "$PROGS/$1" first 'sec ond' ''; }
+f_hello_dyn() { f_hello hello; }
+f_hello_static() { f_hello hello_static; }
+f_hello_spie() { f_hello hello_static_pie; }
+fcase hello-dynamic --prog hello --status 7 -- f_hello_dyn
+fcase hello-static --prog hello_static --status 7 -- f_hello_static
+fcase hello-static-pie --prog hello_static_pie --status 7 -- f_hello_spie
+f_hello_rel() {
+    ln -s "$PROGS/hello_static_pie" hsp && ln -s "$PROGS/hello" hd || return 99
+    x ./hsp
+    x ./hd x
+}
+fcase hello-relative-path --prog hello --prog hello_static_pie --status 5 -- f_hello_rel
+f_hello_path() { ln -s "$PROGS/hello" bin/hello-p || return 99; PATH=bin:$PATH x hello-p arg; }
+fcase hello-path-lookup --prog hello --status 5 -- f_hello_path
+# the three builds really are dynamic PIE, static and static-pie (native check)
+p_build_kinds() {
+    local bad="" k
+    for k in hello:ET_DYN:yes hello_static:ET_EXEC:no hello_static_pie:ET_DYN:no; do
+        IFS=: read -r p t i <<<"$k"
+        "$PROGS/$p" >"$OUT/k.out" 2>&1
+        grep -qx "e_type=$t" "$OUT/k.out" && grep -qx "PT_INTERP present: $i" "$OUT/k.out" ||
+            bad="${bad:+$bad; }$p is not e_type=$t with PT_INTERP $i"
+    done
+    [ -z "$bad" ] || { echo "$bad"; return 1; }
+}
+ncase build-kinds --prog hello --prog hello_static --prog hello_static_pie -- p_build_kinds
+dcase procself --prog procself --status 3 -- "$PROGS/procself" a b
+for m in segv:139 abort:134 exit42:42 _exit7:7 kill:137 term:143 fpe:136 ill:132 \
+    blocked-segv:139 ignored-segv:139 atexit:3 return:200 exit256:0; do
+    dcase "die-${m%%:*}" --prog die --status "${m##*:}" -- "$PROGS/die" "${m%%:*}"
+done
+
+# -- pegasus alone: bad input ------------------------------------------------
+# expect STATUS PROGRAM...: pegasus must exit STATUS with nothing on stdout
+# and exactly one non-empty line on stderr.
+expect() {
+    local want=$1
+    shift
+    timeout -k 5 "$TIMEOUT" "${RUNNER[@]}" "$@" >"$OUT/p.out" 2>"$OUT/p.err" </dev/null
+    local s=$? lines
+    lines=$(wc -l <"$OUT/p.err")
+    if [ "$s" != "$want" ]; then
+        echo "status $s, expected $want"
+        return 1
+    fi
+    if [ -s "$OUT/p.out" ]; then
+        echo "unexpected stdout: $(head -c 200 "$OUT/p.out")"
+        return 1
+    fi
+    if [ "$lines" != 1 ] || [ "$(wc -c <"$OUT/p.err")" -le 1 ]; then
+        echo "expected one line on stderr, got $lines: $(head -c 300 "$OUT/p.err" | tr '\n' '|')"
+        return 1
+    fi
+    [ "$VERBOSE" = 1 ] && echo "stderr: $(cat "$OUT/p.err")"
+    return 0
+}
+p_missing() { expect 127 ./no-such-program; }
+p_missing_path() { expect 127 no-such-command-pegasus-test; }
+p_text() { expect 126 ./notelf.txt; }
+p_noexec() { expect 126 ./noexec; }
+p_dir() { expect 126 ./adir; }
+p_empty() { expect 126 ./empty; }
+p_wrongarch() { expect 126 ./wrongarch; }
+p_elf32() { expect 126 ./elf32; }
+p_etrel() { expect 126 ./etrel; }
+p_badphent() { expect 126 ./badphent; }
+p_truncated() { expect 126 ./truncated; }
+p_nointerp() { expect 127 ./s-nointerp; }
+pcase bad-missing -- p_missing
+pcase bad-missing-in-path -- p_missing_path
+pcase bad-text-no-shebang -- p_text
+pcase bad-not-executable -- p_noexec
+pcase bad-directory -- p_dir
+pcase bad-empty-file -- p_empty
+pcase bad-wrong-arch -- p_wrongarch
+pcase bad-elf32 -- p_elf32
+pcase bad-elf-relocatable -- p_etrel
+pcase bad-phentsize -- p_badphent
+pcase bad-truncated-elf -- p_truncated
+pcase bad-missing-interpreter -- p_nointerp
+
+# -- pegasus alone: a signal death is a real one -------------------------------
+# A shell's $? cannot tell exit(139) from death by SIGSEGV; perl's wait
+# status can. Pegasus must re-raise the signal, not just exit 128+N.
+how_it_ended() { # PROGRAM ARGS -> "signal N" or "exit N"
+    /usr/bin/perl -e 'system { $ARGV[0] } @ARGV; my $s = $?;
+        if ($s == -1) { print "not started\n" }
+        elsif ($s & 127) { printf "signal %d\n", $s & 127 } else { printf "exit %d\n", $s >> 8 }' \
+        -- "$@" 2>/dev/null </dev/null
+}
+p_real_death() {
+    local m want got bad=""
+    for m in segv:'signal 11' abort:'signal 6' term:'signal 15' kill:'signal 9' exit42:'exit 42'; do
+        want=${m#*:}
+        got=$(how_it_ended timeout -k 5 "$TIMEOUT" "${RUNNER[@]}" "$PROGS/die" "${m%%:*}" | tail -n 1)
+        [ "$got" = "$want" ] || bad="${bad:+$bad; }die ${m%%:*}: $got, expected $want"
+    done
+    [ -z "$bad" ] || { echo "$bad"; return 1; }
+}
+pcase signal-death-is-real --need /usr/bin/perl --prog die -- p_real_death
+
+# -- pegasus alone: --trace ----------------------------------------------------
+# $PEGASUS_RUN is the pegasus command with the mode, without the final "--".
+trace_lines_ok() { # FILE: the loader's calls before main must be there
+    local f=$1 bad=""
+    grep -q 'openat.*libc\.so\.6' "$f" || bad="$bad no-openat-libc.so.6"
+    grep -q 'mmap' "$f" || bad="$bad no-mmap"
+    grep -q 'exit_group' "$f" || bad="$bad no-exit_group"
+    if [ -n "$bad" ]; then
+        echo "trace lacks:$bad; first lines: $(head -n 5 "$f" | tr '\n' '|')"
+        return 1
+    fi
+}
+p_trace_stderr() {
+    timeout -k 5 "$TIMEOUT" "${PEGASUS_RUN[@]}" --trace -- /bin/true >"$OUT/p.out" 2>"$OUT/p.err" </dev/null
+    local s=$?
+    [ "$s" = 0 ] || { echo "status $s"; return 1; }
+    trace_lines_ok "$OUT/p.err"
+}
+p_trace_stdout_clean() {
+    timeout -k 5 "$TIMEOUT" "${PEGASUS_RUN[@]}" --trace -- /bin/echo traced >"$OUT/p.out" 2>"$OUT/p.err" </dev/null
+    local s=$?
+    [ "$s" = 0 ] || { echo "status $s"; return 1; }
+    [ "$(cat "$OUT/p.out")" = traced ] || { echo "stdout is not just the program's: $(head -c 200 "$OUT/p.out" | tr '\n' '|')"; return 1; }
+    grep -q 'write' "$OUT/p.err" || { echo "trace does not show the write"; return 1; }
+}
+p_trace_file() {
+    rm -f "$RUN/trace.txt"
+    timeout -k 5 "$TIMEOUT" "${PEGASUS_RUN[@]}" --trace="$RUN/trace.txt" -- /bin/true >"$OUT/p.out" 2>"$OUT/p.err" </dev/null
+    local s=$?
+    [ "$s" = 0 ] || { echo "status $s"; return 1; }
+    [ -s "$RUN/trace.txt" ] || { echo "--trace=FILE wrote no file"; return 1; }
+    trace_lines_ok "$RUN/trace.txt" || return 1
+    if grep -q 'exit_group' "$OUT/p.err"; then
+        echo "trace went to stderr as well as the file"
+        return 1
+    fi
+}
+p_trace_status() {
+    timeout -k 5 "$TIMEOUT" "${PEGASUS_RUN[@]}" --trace -- /bin/false >"$OUT/p.out" 2>"$OUT/p.err" </dev/null
+    local s=$?
+    [ "$s" = 1 ] || { echo "status $s, expected 1"; return 1; }
+}
+pcase trace-stderr -- p_trace_stderr
+pcase trace-stdout-clean -- p_trace_stdout_clean
+pcase trace-file -- p_trace_file
+pcase trace-status -- p_trace_status
+
+# ---------------------------------------------------------------------------
+# The engine.
+NPASS=0 NFAIL=0 NSKIP=0
+
+selected() { # full name
+    [ ${#PATTERNS[@]} -eq 0 ] && return 0
+    local p
+    for p in "${PATTERNS[@]}"; do
+        [[ $1 =~ $p ]] && return 0
+    done
+    return 1
+}
+
+pass() { NPASS=$((NPASS + 1)); echo "PASS $1"; }
+fail() {
+    NFAIL=$((NFAIL + 1))
+    echo "FAIL $1: $2"
+    if [ -n "${3:-}" ]; then
+        if [ "$VERBOSE" = 1 ]; then
+            printf '%s\n' "$3" | sed 's/^/    /'
+        else
+            printf '%s\n' "$3" | head -n 12 | sed 's/^/    /'
+        fi
+    fi
+}
+skip() { NSKIP=$((NSKIP + 1)); echo "SKIP $1: $2"; }
+
+case_label() { # NAME MODE-INDEX|native
+    if [ "$2" = native ]; then echo "$1"; else echo "$1$(mode_tag "${MODES[$2]}")"; fi
+}
+
+fresh_run_dir() {
+    rm -rf "$RUN"
+    mkdir -p "$RUN"
+    cp -a "$FIX/." "$RUN/"
+}
+
+# run_side IDX SIDE(native|MODE-INDEX) -> $OUT/SIDE.{out,err,st}
+run_side() {
+    local i=$1 tag=$2
+    fresh_run_dir
+    (
+        cd "$RUN" || exit 2
+        eval "${C_BODY[$i]}"
+    ) >"$OUT/$tag.out" 2>"$OUT/$tag.err" </dev/null
+    echo $? >"$OUT/$tag.st"
+}
+
+short_diff() { # a b labels
+    diff -u --label "$3" --label "$4" "$1" "$2" | head -n "$([ "$VERBOSE" = 1 ] && echo 200 || echo 14)"
+}
+
+if [ "$LIST" = 1 ]; then
+    for i in "${!C_NAME[@]}"; do
+        if [ "${C_KIND[$i]}" = native ]; then
+            selected "${C_NAME[$i]}" && echo "${C_NAME[$i]}"
+            continue
+        fi
+        for mi in "${!MODES[@]}"; do
+            full="${C_NAME[$i]}$(mode_tag "${MODES[$mi]}")"
+            selected "$full" && echo "$full"
+        done
+    done
+    exit 0
+fi
+
+if [ ! -x "$PEGASUS" ]; then
+    echo "FAIL setup: pegasus runtime not found at $PEGASUS (run make, or set PEGASUS)"
+    echo "0 passed, 1 failed, 0 skipped"
+    exit 1
+fi
+
+make_fixtures
+
+for i in "${!C_NAME[@]}"; do
+    name=${C_NAME[$i]}
+    # which modes of this case are selected?
+    sel=()
+    if [ "${C_KIND[$i]}" = native ]; then
+        selected "$name" && sel=(native)
+    else
+        for mi in "${!MODES[@]}"; do
+            selected "$name$(mode_tag "${MODES[$mi]}")" && sel+=("$mi")
+        done
+    fi
+    [ ${#sel[@]} -eq 0 ] && continue
+
+    # requirements
+    why=""
+    for n in ${C_NEED[$i]}; do
+        have "$n" || why="${why:+$why, }$n not installed"
+    done
+    if [ -n "$why" ]; then
+        for mi in "${sel[@]}"; do skip "$(case_label "$name" "$mi")" "$why"; done
+        continue
+    fi
+    why=""
+    for p in ${C_PROG[$i]}; do
+        [ -x "$PROGS/$p" ] || why="${why:+$why, }test program $PROGS/$p not built"
+    done
+    if [ -n "$why" ]; then
+        for mi in "${sel[@]}"; do fail "$(case_label "$name" "$mi")" "$why"; done
+        continue
+    fi
+
+    if [ "${C_KIND[$i]}" = native ]; then
+        RUNNER=()
+        PEGASUS_RUN=()
+        fresh_run_dir
+        if msg=$(cd "$RUN" && "${C_BODY[$i]}"); then
+            pass "$name"
+        else
+            fail "$name" "${msg:-failed}"
+        fi
+    elif [ "${C_KIND[$i]}" = diff ]; then
+        RUNNER=()
+        [ "$VERBOSE" = 1 ] && echo "  ($name: ${C_BODY[$i]})"
+        run_side "$i" native
+        nst=$(cat "$OUT/native.st")
+        native_bad=""
+        if [ -n "${C_STATUS[$i]}" ] && [ "$nst" != "${C_STATUS[$i]}" ]; then
+            native_bad="native run exited $nst, the case expects ${C_STATUS[$i]} (broken case or host)"
+        fi
+        for mi in "${sel[@]}"; do
+            mode=${MODES[$mi]}
+            full="$name$(mode_tag "$mode")"
+            if [ -n "$native_bad" ]; then
+                fail "$full" "$native_bad" "$(head -n 5 "$OUT/native.err")"
+                continue
+            fi
+            # shellcheck disable=SC2206  # a mode is a list of words
+            RUNNER=("$PEGASUS" run $mode --)
+            run_side "$i" peg
+            pst=$(cat "$OUT/peg.st")
+            problems="" details=""
+            if [ "$nst" != "$pst" ]; then
+                problems="status native=$nst pegasus=$pst"
+                [ "$pst" = 124 ] && problems="$problems (timed out after ${TIMEOUT}s)"
+            fi
+            if ! cmp -s "$OUT/native.out" "$OUT/peg.out"; then
+                problems="${problems:+$problems; }stdout differs"
+                details=$(short_diff "$OUT/native.out" "$OUT/peg.out" native pegasus)
+            fi
+            if [ "${C_STDERR[$i]}" = 1 ] && ! cmp -s "$OUT/native.err" "$OUT/peg.err"; then
+                problems="${problems:+$problems; }stderr differs"
+                details="$details
+$(short_diff "$OUT/native.err" "$OUT/peg.err" native-stderr pegasus-stderr)"
+            fi
+            if [ -z "$problems" ]; then
+                pass "$full"
+            else
+                if [ -s "$OUT/peg.err" ]; then
+                    details="$details
+pegasus stderr:
+$(head -n "$([ "$VERBOSE" = 1 ] && echo 60 || echo 5)" "$OUT/peg.err")"
+                fi
+                fail "$full" "$problems" "$details"
+            fi
+        done
+    else
+        for mi in "${sel[@]}"; do
+            mode=${MODES[$mi]}
+            full="$name$(mode_tag "$mode")"
+            # shellcheck disable=SC2206
+            RUNNER=("$PEGASUS" run $mode --)
+            # shellcheck disable=SC2206
+            PEGASUS_RUN=("$PEGASUS" run $mode)
+            fresh_run_dir
+            if msg=$(cd "$RUN" && "${C_BODY[$i]}"); then
+                pass "$full"
+                [ "$VERBOSE" = 1 ] && [ -n "$msg" ] && printf '%s\n' "$msg" | sed 's/^/    /'
+            else
+                fail "$full" "${msg:-failed}"
+            fi
+        done
+    fi
+done
+
+echo "$NPASS passed, $NFAIL failed, $NSKIP skipped"
+[ "$NFAIL" = 0 ]
