@@ -1,5 +1,6 @@
 /* run.c - `pegasus run`: start one program under the runtime. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <libgen.h>
@@ -166,8 +167,12 @@ int cmd_run(int argc, char **argv)
 		return 125;
 	}
 
+	vproc_init_host();
 	char *name = strdup(prog[0]);
 	struct vproc *p = vproc_new(basename(name));
+	const int stdio[3] = { 0, 1, 2 };
+	if (vproc_set_stdio(p, stdio) < 0 || vproc_chdir(p, AT_FDCWD, ".") < 0)
+		pg_die("cannot set up the program's fds and working directory");
 	struct exec_image img;
 	char why[PATH_MAX + 256];
 	int err = exec_load(p, prog[0], prog, environ, true, &img, why, sizeof(why));

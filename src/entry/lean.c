@@ -2,8 +2,10 @@
 #include "entry/lean.h"
 
 #include <errno.h>
+#include <fcntl.h>
 
 #include "core/rawsys.h"
+#include "fs/fdtable.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
@@ -26,9 +28,10 @@ void lean_init(bool enabled)
 	for (int nr = 0; nr < SYS_MAX; nr++) {
 		const struct sysent *e = systab_get(nr);
 		uint8_t k = LEAN_NO;
+		lean_kind[nr] = LEAN_NO;
 		if (!enabled || !e)
-			;
-		else if (e->handler == sys_getpid)
+			continue;
+		if (e->handler == sys_getpid)
 			k = LEAN_PID;
 		else if (e->handler == sys_gettid)
 			k = LEAN_TID;
@@ -36,11 +39,20 @@ void lean_init(bool enabled)
 			k = LEAN_PPID;
 		else if (e->handler == sys_getpgrp)
 			k = LEAN_PGRP;
-		else if (e->cls == CLS_PASS && !(e->flags & (SF_WAIT_IN | SF_WAIT_OUT)))
+		else if (e->cls == CLS_PASS && !e->handler &&
+			 !(e->flags & (SF_WAIT_IN | SF_WAIT_OUT | SF_RETFD)))
 			k = LEAN_KERNEL;
-		for (int i = 0; k == LEAN_KERNEL && i < 6; i++)
-			if (e->args[i] == A_PID || e->args[i] == A_SIGSET || e->args[i] == A_SIGSET6)
+		bool dirfd = false;
+		for (int i = 0; i < 6; i++)
+			dirfd |= e->args[i] == A_DIRFD;
+		/* Only fd numbers are mapped here; other argument kinds need the
+		 * full path (a relative path without dirfd, a umask, a pid...). */
+		for (int i = 0; k == LEAN_KERNEL && i < 6; i++) {
+			int kind = e->args[i];
+			if (kind == A_PID || kind == A_SIGSET || kind == A_SIGSET6 || kind == A_CMODE ||
+			    (kind == A_PATH && !dirfd))
 				k = LEAN_NO;
+		}
 		lean_kind[nr] = k;
 	}
 }
@@ -54,16 +66,30 @@ long lean_entry_c(struct uthread *ut)
 	case LEAN_TID: ret = ut->tid; break;
 	case LEAN_PPID: ret = ut->proc->ppid; break;
 	case LEAN_PGRP: ret = ut->proc->pgid; break;
-	case LEAN_KERNEL:
-		ret = raw_syscall6(nr, tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
+	case LEAN_KERNEL: {
+		long k[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
+		const struct sysent *e = &systab[nr];
+		for (int i = 0; i < 6; i++) {
+			if (e->args[i] == A_FD && (int)k[i] >= 0)
+				k[i] = fdt_host(ut->proc->fdt, k[i]);
+			else if (e->args[i] == A_DIRFD)
+				k[i] = (int)k[i] == AT_FDCWD ? ut->proc->cwd_fd : fdt_host(ut->proc->fdt, k[i]);
+			if (k[i] == -EBADF && (e->args[i] == A_FD || e->args[i] == A_DIRFD)) {
+				ret = -EBADF;
+				goto done;
+			}
+		}
+		ret = raw_syscall6(nr, k[0], k[1], k[2], k[3], k[4], k[5]);
 		/* Interrupted before it did anything: the full path issues it
 		 * again and applies the signal rules. */
 		if (ret == -EINTR)
 			return 0;
 		break;
+	}
 	default:
 		return 0;
 	}
+done:
 	tf->rax = ret;
 	tf->rcx = tf->rip;
 	tf->r11 = tf->rflags;

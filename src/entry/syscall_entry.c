@@ -32,10 +32,9 @@ static long dispatch(struct uthread *ut, long nr, const struct sysent *e, const 
 		return refuse(ut, nr, e, -ENOSYS);
 	switch (e->cls) {
 	case CLS_EMU:
-		return e->handler(ut, a);
 	case CLS_PASS:
 	case CLS_OFFL:
-		return kcall(ut, nr, e, a);
+		return e->handler ? e->handler(ut, a) : kcall(ut, nr, e, a);
 	case CLS_DENY:
 		return refuse(ut, nr, e, -EPERM);
 	default:

@@ -7,7 +7,8 @@ struct uthread;
 /* Files of /proc about the caller: generated (cmdline, comm, environ,
  * status, stat), or the host's /proc/self/... in place of /proc/<vpid>/...
  * Returns a host fd, -errno, or -ENOSYS if path is not ours to serve. */
-long procfs_open(struct uthread *ut, int dirfd, const char *path, int flags);
+struct vfile;
+long procfs_open(struct uthread *ut, int dirfd, const char *path, int flags, struct vfile **obj);
 
 /* readlink of /proc/self/exe, /proc/self, /proc/<vpid>/...: the length
  * copied to the app's buffer, -errno, or -ENOSYS if not ours. */

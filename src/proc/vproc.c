@@ -5,7 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "fs/fdtable.h"
 
 #include "core/log.h"
 #include "sched/vcpu.h"
@@ -20,6 +26,11 @@ static int nvprocs;
  * are small and stable so traces of two runs compare. */
 static int next_pid = 1000;
 
+/* The umask programs start with: pegasus's own at start-up. The host
+ * process's umask is then 0, and each program's is applied by the runtime
+ * to the files it creates (A_CMODE arguments). */
+static unsigned default_umask = 022;
+
 struct vproc *vproc_new(const char *name)
 {
 	PG_ASSERT(nvprocs < MAX_VPROCS);
@@ -31,6 +42,12 @@ struct vproc *vproc_new(const char *name)
 	p->pgid = p->pid;
 	p->sid = p->pid;
 	p->name = name;
+	for (int r = 0; r < RLIM_NLIMITS; r++)
+		getrlimit(r, &p->rlim[r]);
+	p->umask = default_umask;
+	p->cwd_fd = -1;
+	long lim = p->rlim[RLIMIT_NOFILE].rlim_cur;
+	p->fdt = fdt_new(lim > FDT_PAGE * FDT_PAGES ? FDT_PAGE * FDT_PAGES : lim);
 	if (stats_on && !(p->stats = calloc(1, sizeof(*p->stats))))
 		pg_die("out of memory");
 	vprocs[nvprocs++] = p;
@@ -43,6 +60,30 @@ struct vproc *vproc_by_pid(int pid)
 		if (vprocs[i]->pid == pid)
 			return vprocs[i];
 	return NULL;
+}
+
+void vproc_init_host(void)
+{
+	default_umask = umask(0);
+	/* All programs share the host process's fd space: give it all. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int vproc_set_stdio(struct vproc *p, const int host[3])
+{
+	for (int i = 0; i < 3; i++) {
+		if (host[i] < 0)
+			continue;
+		int h = fcntl(host[i], F_DUPFD, 3);
+		if (h < 0)
+			return -errno;
+		fdt_install_at(p->fdt, i, h, NULL);
+	}
+	return 0;
 }
 
 int vproc_count(void)

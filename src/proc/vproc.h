@@ -2,6 +2,7 @@
 #pragma once
 #include <signal.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "core/spinlock.h"
@@ -49,7 +50,20 @@ struct vproc {
 	int pdeathsig;
 	struct sys_stats *stats;     /* --stats counters, or NULL */
 	struct rtqueue rtq;
+	struct fdtable *fdt;         /* its file descriptors */
+	int cwd_fd;                  /* host O_PATH fd of its working directory */
+	char *cwd;                   /* and its path, for getcwd and relative paths */
+	unsigned umask;
+	struct rlimit rlim[RLIM_NLIMITS];
 };
+
+/* Once, before any program: take over the host umask and fd limit. */
+void vproc_init_host(void);
+/* Give the program host fds (dup'd) as its fds 0, 1, 2; -1 leaves one closed. */
+int vproc_set_stdio(struct vproc *p, const int host[3]);
+/* chdir for the program: dirfd is a host fd (the program's cwd for
+ * relative paths); 0 or -errno. */
+long vproc_chdir(struct vproc *p, int dirfd, const char *path);
 
 /* The one instance-wide list of programs. */
 struct vproc *vproc_new(const char *name);

@@ -2,12 +2,15 @@
 #include "sys/kcall.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 
 #include "core/rawsys.h"
+#include "fs/fdtable.h"
 #include "mm/uaccess.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
@@ -55,13 +58,61 @@ static long call_sigmask(struct uthread *ut, int kind, long *arg, long size)
 	return 0;
 }
 
-static long map_args(struct uthread *ut, const struct sysent *e, const long a[6], long k[6])
+static bool has_dirfd(const struct sysent *e)
 {
+	for (int i = 0; i < 6; i++)
+		if (e->args[i] == A_DIRFD)
+			return true;
+	return false;
+}
+
+/* abs_path - a relative path of a call without a dirfd resolves against
+ * the program's own working directory, not the host process's. */
+static long abs_path(struct uthread *ut, long upath, char *buf, size_t size, long *out)
+{
+	char rel[PATH_MAX];
+	long n = strncpy_from_user(rel, upath, sizeof(rel));
+	if (n < 0)
+		return n;
+	if (rel[0] == '/' || n == 0)
+		return 0; /* absolute (or empty: the kernel says ENOENT) */
+	if ((size_t)snprintf(buf, size, "%s/%s", ut->proc->cwd, rel) >= size)
+		return -ENAMETOOLONG;
+	*out = (long)buf;
+	return 0;
+}
+
+/* map_args - the arguments as the kernel must see them: host fds, the
+ * program's cwd for AT_FDCWD, its umask on created files, host pids. */
+static long map_args(struct uthread *ut, const struct sysent *e, const long a[6], long k[6],
+		     char (*paths)[PATH_MAX])
+{
+	struct vproc *p = ut->proc;
+	int npath = 0;
 	for (int i = 0; i < 6; i++)
 		k[i] = a[i];
 	for (int i = 0; i < 6; i++) {
 		long r = 0;
 		switch (e->args[i]) {
+		case A_FD:
+			/* A negative fd stays as it is: the kernel answers EBADF
+			 * where it matters (and mmap ignores it for anonymous maps). */
+			if ((int)a[i] >= 0)
+				r = (k[i] = fdt_host(p->fdt, a[i])) < 0 ? k[i] : 0;
+			break;
+		case A_DIRFD:
+			if ((int)a[i] == AT_FDCWD)
+				k[i] = p->cwd_fd;
+			else
+				r = (k[i] = fdt_host(p->fdt, a[i])) < 0 ? k[i] : 0;
+			break;
+		case A_PATH:
+			if (!has_dirfd(e))
+				r = abs_path(ut, a[i], paths[npath++], PATH_MAX, &k[i]);
+			break;
+		case A_CMODE:
+			k[i] = a[i] & ~(long)p->umask;
+			break;
 		case A_PID:
 			r = pid_to_host(ut, a[i], &k[i]);
 			break;
@@ -74,6 +125,17 @@ static long map_args(struct uthread *ut, const struct sysent *e, const long a[6]
 			return r;
 	}
 	return 0;
+}
+
+/* new_fd - a call made a host fd: it becomes the program's lowest free. */
+long kcall_new_fd(struct uthread *ut, long host)
+{
+	if (host < 0)
+		return host;
+	int vfd = fdt_install(ut->proc->fdt, host, 0);
+	if (vfd < 0)
+		raw_syscall3(SYS_close, host, 0, 0);
+	return vfd;
 }
 
 /* zero_timeout - the same call, made not to wait (SF_TRYFIRST). */
@@ -119,12 +181,10 @@ static long issue(struct uthread *ut, long nr, const struct sysent *e, const lon
 	return raw_syscall6(nr, k[0], k[1], k[2], k[3], k[4], k[5]);
 }
 
-static long serve(struct uthread *ut, long nr, const struct sysent *e, const long a[6], bool offload)
+long kcall_mapped(struct uthread *ut, long nr, const struct sysent *e, const long k[6],
+			 bool offload)
 {
-	long k[6];
-	long r = map_args(ut, e, a, k);
-	if (r)
-		return r;
+	long r;
 	if (offload && (e->flags & SF_TRYFIRST)) {
 		long z[6] = { k[0], k[1], k[2], k[3], k[4], k[5] };
 		zero_timeout(e, z);
@@ -142,6 +202,17 @@ static long serve(struct uthread *ut, long nr, const struct sysent *e, const lon
 		if (r != 1)
 			return r;
 	}
+}
+
+static long serve(struct uthread *ut, long nr, const struct sysent *e, const long a[6], bool offload)
+{
+	long k[6];
+	char paths[2][PATH_MAX];
+	long r = map_args(ut, e, a, k, paths);
+	if (r)
+		return r;
+	r = kcall_mapped(ut, nr, e, k, offload);
+	return (e->flags & SF_RETFD) ? kcall_new_fd(ut, r) : r;
 }
 
 long kcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6])

@@ -1,14 +1,16 @@
 /* sys_exec.c - execve: a new image in the same virtual process. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-#include "core/rtfd.h"
+#include "core/rawsys.h"
+#include "fs/fdtable.h"
 #include "loader/exec.h"
 #include "mm/uaccess.h"
 #include "proc/signal.h"
@@ -66,23 +68,17 @@ static long copy_vec(uint64_t uvec, char ***out, size_t *total)
 	return 0;
 }
 
-/* close_on_exec - the program's host fds marked FD_CLOEXEC go away. */
-static void close_on_exec(void)
+/* close_on_exec - the program's fds marked FD_CLOEXEC go away. */
+static void close_on_exec(struct vproc *p)
 {
-	DIR *d = opendir("/proc/self/fd");
-	if (!d)
-		return;
-	int dfd = dirfd(d);
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		int fd = atoi(de->d_name);
-		if (de->d_name[0] == '.' || fd == dfd || rtfd_is(fd))
-			continue;
-		int fl = fcntl(fd, F_GETFD);
-		if (fl >= 0 && (fl & FD_CLOEXEC))
-			close(fd);
+	int max = fdt_max(p->fdt);
+	for (int v = 0; v <= max; v++) {
+		int h = fdt_host(p->fdt, v);
+		if (h >= 0 && (raw_syscall3(SYS_fcntl, h, F_GETFD, 0) & FD_CLOEXEC)) {
+			fdt_remove(p->fdt, v);
+			raw_syscall3(SYS_close, h, 0, 0);
+		}
 	}
-	closedir(d);
 }
 
 /* reset_for_exec - what execve(2) resets: handled signals go back to their
@@ -115,6 +111,13 @@ long sys_execve(struct uthread *ut, const long a[6])
 	long r = strncpy_from_user(path, a[0], sizeof(path));
 	if (r < 0)
 		return r;
+	if (path[0] != '/' && path[0]) {
+		/* Relative to the program's own working directory. */
+		char rel[PATH_MAX];
+		memcpy(rel, path, r + 1);
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", ut->proc->cwd, rel) >= sizeof(path))
+			return -ENAMETOOLONG;
+	}
 	if ((r = copy_vec(a[1], &argv, &total)) < 0)
 		return r;
 	if ((r = copy_vec(a[2], &envp, &total)) < 0) {
@@ -139,7 +142,7 @@ long sys_execve(struct uthread *ut, const long a[6])
 	/* Point of no return. The old image's other mappings stay until
 	 * regions are tracked per program (see docs/ARCHITECTURE.md). */
 	munmap((void *)old_brk, old_brk_end - old_brk);
-	close_on_exec();
+	close_on_exec(p);
 	reset_for_exec(ut, &img);
 	return SYS_FRAME_REPLACED;
 }

@@ -6,6 +6,10 @@
 #include <sys/syscall.h>
 
 #include "core/rawsys.h"
+#include "fs/fdtable.h"
+#include "fs/vfile.h"
+#include <unistd.h>
+#include "proc/vproc.h"
 #include "mm/uaccess.h"
 #include "proc/procfs.h"
 #include "sched/vcpu.h"
@@ -14,30 +18,38 @@
 
 /* Opening a FIFO blocks until the other end is opened: only then, and only
  * for a blocking open, the call goes to a worker thread. */
-static bool blocking_fifo(int dirfd, uint64_t upath, long flags)
+static bool blocking_fifo(struct uthread *ut, int dirfd, const char *path, long flags)
 {
-	char path[PATH_MAX];
 	struct stat st;
 	if (flags & (O_NONBLOCK | O_PATH))
 		return false;
-	if (strncpy_from_user(path, upath, sizeof(path)) < 0)
-		return false; /* the kernel reports the bad path itself */
-	return raw_syscall6(SYS_newfstatat, dirfd, (long)path, (long)&st, 0, 0, 0) == 0 &&
+	int hdir = dirfd == AT_FDCWD ? ut->proc->cwd_fd : fdt_host(ut->proc->fdt, dirfd);
+	return hdir >= 0 && raw_syscall6(SYS_newfstatat, hdir, (long)path, (long)&st, 0, 0, 0) == 0 &&
 	       S_ISFIFO(st.st_mode);
 }
 
-static long open_call(struct uthread *ut, long nr, const long a[6], int dirfd, uint64_t path,
+static long open_call(struct uthread *ut, long nr, const long a[6], int dirfd, uint64_t upath,
 		      long flags)
 {
 	const struct sysent *e = systab_get(nr);
-	char p[PATH_MAX];
-	if (strncpy_from_user(p, path, sizeof(p)) > 0) {
-		long r = procfs_open(ut, dirfd, p, flags);
-		if (r != -ENOSYS)
-			return r;
+	char path[PATH_MAX];
+	long n = strncpy_from_user(path, upath, sizeof(path));
+	if (n > 0) {
+		struct vfile *obj = NULL;
+		long r = procfs_open(ut, dirfd, path, flags, &obj);
+		if (r != -ENOSYS) {
+			if (r < 0)
+				return r;
+			long v = fdt_install_obj(ut->proc->fdt, r, obj, 0);
+			if (v < 0) {
+				close(r);
+				vfile_put(obj);
+			}
+			return v;
+		}
+		if (blocking_fifo(ut, dirfd, path, flags))
+			return kcall_offload(ut, nr, e, a);
 	}
-	if (blocking_fifo(dirfd, path, flags))
-		return kcall_offload(ut, nr, e, a);
 	return kcall(ut, nr, e, a);
 }
 
@@ -51,12 +63,17 @@ long sys_openat(struct uthread *ut, const long a[6])
 	return open_call(ut, SYS_openat, a, (int)a[0], a[1], a[2]);
 }
 
+/* openat2: the mode sits in struct open_how, where the umask must reach it. */
 long sys_openat2(struct uthread *ut, const long a[6])
 {
-	struct { uint64_t flags, mode, resolve; } how = { 0, 0, 0 };
-	if (a[3] >= 8)
-		copy_from_user(&how, a[2], 8);
-	return open_call(ut, SYS_openat2, a, (int)a[0], a[1], how.flags);
+	struct { uint64_t flags, mode, resolve; } how;
+	if ((size_t)a[3] < sizeof(how) || (size_t)a[3] > 4096)
+		return a[3] < 24 ? -EINVAL : -E2BIG;
+	if (copy_from_user(&how, a[2], sizeof(how)))
+		return -EFAULT;
+	how.mode &= ~(uint64_t)ut->proc->umask;
+	long b[6] = { a[0], a[1], (long)&how, sizeof(how), 0, 0 };
+	return open_call(ut, SYS_openat2, b, (int)a[0], a[1], how.flags);
 }
 
 static long readlink_call(struct uthread *ut, long nr, const long a[6], int dirfd, uint64_t path,
@@ -81,11 +98,3 @@ long sys_readlinkat(struct uthread *ut, const long a[6])
 	return readlink_call(ut, SYS_readlinkat, a, (int)a[0], a[1], a[2], a[3]);
 }
 
-/* fcntl: the waiting lock commands go to a worker; the rest is translated. */
-long sys_fcntl(struct uthread *ut, const long a[6])
-{
-	const struct sysent *e = systab_get(SYS_fcntl);
-	if (a[1] == F_SETLKW || a[1] == F_OFD_SETLKW)
-		return kcall_offload(ut, SYS_fcntl, e, a);
-	return kcall(ut, SYS_fcntl, e, a);
-}

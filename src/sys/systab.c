@@ -3,9 +3,11 @@
 
 #include <asm/unistd_64.h>
 
+#include "core/log.h"
+
 #define HANDLER_EMU(name) sys_##name
-#define HANDLER_PASS(name) 0
-#define HANDLER_OFFL(name) 0
+#define HANDLER_PASS(name) sys_##name
+#define HANDLER_OFFL(name) sys_##name
 #define HANDLER_NOSYS(name) 0
 #define HANDLER_DENY(name) 0
 
@@ -15,6 +17,13 @@ const struct sysent systab[SYS_MAX] = {
 #include "sys/systab_list.h"
 #undef X
 };
+
+void systab_check(void)
+{
+	for (int nr = 0; nr < SYS_MAX; nr++)
+		if (systab[nr].name && systab[nr].cls == CLS_EMU && !systab[nr].handler)
+			pg_die("internal error: emulated syscall %s has no handler", systab[nr].name);
+}
 
 const char *sys_class_name(int cls)
 {

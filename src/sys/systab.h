@@ -15,6 +15,7 @@ enum arg_kind {
 	A_TSPEC,  /* struct timespec *timeout */
 	A_SIGSET, /* sigset_t * applied for the call's duration (size follows) */
 	A_SIGSET6,/* pselect6's { sigset_t *, size } */
+	A_CMODE,  /* mode of a file being created: the program's umask applies */
 };
 
 enum sys_flags {
@@ -23,6 +24,7 @@ enum sys_flags {
 	SF_WAIT_IN = 1 << 2,   /* may block until fd (arg 0) is readable */
 	SF_WAIT_OUT = 1 << 3,  /* may block until fd (arg 0) is writable */
 	SF_TRYFIRST = 1 << 4,  /* offloaded only if a zero-timeout try finds nothing */
+	SF_RETFD = 1 << 5,     /* returns a new fd: a host fd becomes a program's fd */
 };
 
 typedef long (*sys_handler_t)(struct uthread *ut, const long a[6]);
@@ -54,12 +56,14 @@ static inline const struct sysent *systab_get(long nr)
 
 const char *sys_class_name(int cls);
 
-/* Handlers of the emulated calls, declared from the list. */
-#define DECL_EMU(name) long sys_##name(struct uthread *ut, const long a[6]);
-#define DECL_PASS(name)
-#define DECL_OFFL(name)
-#define DECL_NOSYS(name)
-#define DECL_DENY(name)
-#define X(name, cls, flags, ...) DECL_##cls(name)
+/* Handlers, declared from the list. Emulated calls must have one; a
+ * translated or offloaded call may have one when its arguments need more
+ * than the generic mapping (fd arrays, fd pairs, paths in /proc). Weak, so
+ * that a missing one is NULL: systab_check() refuses a missing EMU one. */
+#define X(name, cls, flags, ...) \
+	long sys_##name(struct uthread *ut, const long a[6]) __attribute__((weak));
 #include "sys/systab_list.h"
 #undef X
+
+/* Abort at startup if an emulated call has no handler. */
+void systab_check(void);

@@ -182,7 +182,7 @@ static void put_arg(struct line *l, int kind, long v, long next, long ret)
 		}
 		break;
 	}
-	case A_MODE: put(l, "0%lo", v); break;
+	case A_MODE: case A_CMODE: put(l, "0%lo", v); break;
 	case A_PROT: put_flags(l, v, prot_flags, "PROT_NONE"); break;
 	case A_MFLAGS: put_flags(l, v, map_flags, "0"); break;
 	case A_SIG:

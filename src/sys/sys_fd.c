@@ -1,0 +1,326 @@
+/* sys_fd.c - calls on the fd table itself: close, dup, pipes, cwd, umask, rlimits. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/close_range.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/rawsys.h"
+#include "fs/fdtable.h"
+#include "fs/vfile.h"
+#include "mm/uaccess.h"
+#include "proc/vproc.h"
+#include "sched/vcpu.h"
+#include "sys/kcall.h"
+#include "sys/systab.h"
+
+static struct fdtable *fdt(struct uthread *ut)
+{
+	return ut->proc->fdt;
+}
+
+long sys_close(struct uthread *ut, const long a[6])
+{
+	int host = fdt_remove(fdt(ut), (int)a[0]);
+	if (host < 0)
+		return host;
+	/* Linux: the fd is gone even if close reports an error (EINTR, EIO). */
+	long r = raw_syscall3(SYS_close, host, 0, 0);
+	return r == -EINTR ? 0 : r;
+}
+
+long sys_close_range(struct uthread *ut, const long a[6])
+{
+	unsigned first = a[0], last = a[1], flags = a[2];
+	if (first > last || (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)))
+		return -EINVAL;
+	int max = fdt_max(fdt(ut));
+	for (long v = first; v <= (long)last && v <= max; v++) {
+		if (flags & CLOSE_RANGE_CLOEXEC) {
+			int h = fdt_host(fdt(ut), v);
+			if (h >= 0)
+				raw_syscall3(SYS_fcntl, h, F_SETFD, FD_CLOEXEC);
+		} else {
+			int h = fdt_remove(fdt(ut), v);
+			if (h >= 0)
+				raw_syscall3(SYS_close, h, 0, 0);
+		}
+	}
+	return 0;
+}
+
+/* dup_to - a new host fd for the file behind vfd, at the lowest program
+ * number >= minfd (F_DUPFD) or exactly at target (dup2/dup3). */
+static long dup_common(struct uthread *ut, long vfd, long minfd, long target, bool cloexec)
+{
+	int h = fdt_host(fdt(ut), vfd);
+	if (h < 0)
+		return h;
+	if (target >= 0 && target == vfd)
+		return vfd;
+	long nh = raw_syscall3(SYS_fcntl, h, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
+	if (nh < 0)
+		return nh;
+	struct vfile *obj = fdt_obj(fdt(ut), vfd); /* the copy shares it */
+	if (target < 0) {
+		long v = fdt_install_obj(fdt(ut), nh, obj, minfd);
+		if (v < 0) {
+			raw_syscall3(SYS_close, nh, 0, 0);
+			vfile_put(obj);
+		}
+		return v;
+	}
+	long old = fdt_install_at(fdt(ut), target, nh, obj);
+	if (old == -EBADF || old == -EMFILE) {
+		raw_syscall3(SYS_close, nh, 0, 0);
+		vfile_put(obj);
+		return old;
+	}
+	if (old >= 0)
+		raw_syscall3(SYS_close, old, 0, 0);
+	return target;
+}
+
+long sys_dup(struct uthread *ut, const long a[6])
+{
+	return dup_common(ut, a[0], 0, -1, false);
+}
+
+long sys_dup2(struct uthread *ut, const long a[6])
+{
+	if (a[1] < 0 || a[1] >= ut->proc->fdt->limit)
+		return fdt_host(fdt(ut), a[0]) < 0 ? -EBADF : -EBADF;
+	return dup_common(ut, a[0], 0, a[1], false);
+}
+
+long sys_dup3(struct uthread *ut, const long a[6])
+{
+	if (a[0] == a[1] || (a[2] & ~O_CLOEXEC))
+		return -EINVAL;
+	if (a[1] < 0 || a[1] >= ut->proc->fdt->limit)
+		return -EBADF;
+	return dup_common(ut, a[0], 0, a[1], a[2] & O_CLOEXEC);
+}
+
+/* fcntl: F_DUPFD* make program fds; the waiting lock commands go to a
+ * worker; the rest is translated. */
+long sys_fcntl(struct uthread *ut, const long a[6])
+{
+	const struct sysent *e = systab_get(SYS_fcntl);
+	switch (a[1]) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		if (a[2] < 0 || a[2] >= ut->proc->fdt->limit)
+			return -EINVAL;
+		return dup_common(ut, a[0], a[2], -1, a[1] == F_DUPFD_CLOEXEC);
+	case F_SETLKW:
+	case F_OFD_SETLKW:
+		return kcall_offload(ut, SYS_fcntl, e, a);
+	default:
+		return kcall(ut, SYS_fcntl, e, a);
+	}
+}
+
+/* install_pair - two new host fds become program fds, written to app memory. */
+static long install_pair(struct uthread *ut, long r, const int host[2], uint64_t uaddr)
+{
+	if (r < 0)
+		return r;
+	int v[2];
+	v[0] = kcall_new_fd(ut, host[0]);
+	v[1] = v[0] < 0 ? -EMFILE : kcall_new_fd(ut, host[1]);
+	if (v[0] < 0 || v[1] < 0) {
+		if (v[0] >= 0)
+			raw_syscall3(SYS_close, fdt_remove(fdt(ut), v[0]), 0, 0);
+		else
+			raw_syscall3(SYS_close, host[1], 0, 0);
+		return -EMFILE;
+	}
+	if (copy_to_user(uaddr, v, sizeof(v))) {
+		raw_syscall3(SYS_close, fdt_remove(fdt(ut), v[0]), 0, 0);
+		raw_syscall3(SYS_close, fdt_remove(fdt(ut), v[1]), 0, 0);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+long sys_pipe2(struct uthread *ut, const long a[6])
+{
+	int h[2];
+	return install_pair(ut, raw_syscall3(SYS_pipe2, h, a[1], 0), h, a[0]);
+}
+
+long sys_pipe(struct uthread *ut, const long a[6])
+{
+	int h[2];
+	return install_pair(ut, raw_syscall3(SYS_pipe2, h, 0, 0), h, a[0]);
+}
+
+long sys_socketpair(struct uthread *ut, const long a[6])
+{
+	int h[2];
+	return install_pair(ut, raw_syscall6(SYS_socketpair, a[0], a[1], a[2], (long)h, 0, 0), h, a[3]);
+}
+
+/* Calls a user-space object may serve itself. */
+long sys_getdents64(struct uthread *ut, const long a[6])
+{
+	struct vfile *f = fdt_obj(fdt(ut), a[0]);
+	long r = f && f->ops->getdents64 ? f->ops->getdents64(f, ut, a[1], a[2])
+					 : kcall(ut, SYS_getdents64, systab_get(SYS_getdents64), a);
+	vfile_put(f);
+	return r;
+}
+
+long sys_lseek(struct uthread *ut, const long a[6])
+{
+	struct vfile *f = fdt_obj(fdt(ut), a[0]);
+	long r = f && f->ops->lseek ? f->ops->lseek(f, ut, a[1], a[2])
+				    : kcall(ut, SYS_lseek, systab_get(SYS_lseek), a);
+	vfile_put(f);
+	return r;
+}
+
+/* ---- working directory: per program ---- */
+
+/* set_cwd - make the directory open as host O_PATH fd the program's cwd. */
+static long set_cwd(struct vproc *p, long host)
+{
+	char link[64], path[PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/self/fd/%ld", host);
+	ssize_t n = readlink(link, path, sizeof(path) - 1);
+	if (n < 0) {
+		raw_syscall3(SYS_close, host, 0, 0);
+		return -errno;
+	}
+	path[n] = 0;
+	char *dup = strdup(path);
+	if (!dup) {
+		raw_syscall3(SYS_close, host, 0, 0);
+		return -ENOMEM;
+	}
+	int old = p->cwd_fd;
+	free(p->cwd);
+	p->cwd = dup;
+	p->cwd_fd = host;
+	if (old >= 0)
+		raw_syscall3(SYS_close, old, 0, 0);
+	return 0;
+}
+
+long vproc_chdir(struct vproc *p, int dirfd, const char *path)
+{
+	long h = raw_syscall6(SYS_openat, dirfd, (long)path, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, 0, 0);
+	if (h < 0)
+		return h;
+	/* Search permission is what chdir checks, O_PATH does not. */
+	long r = raw_syscall6(SYS_faccessat, h, (long)"", X_OK, 0, 0, 0);
+	if (r == -ENOENT || r == -EINVAL)
+		r = raw_syscall6(SYS_faccessat, h, (long)".", X_OK, 0, 0, 0);
+	if (r < 0) {
+		raw_syscall3(SYS_close, h, 0, 0);
+		return r;
+	}
+	return set_cwd(p, h);
+}
+
+long sys_chdir(struct uthread *ut, const long a[6])
+{
+	char path[PATH_MAX];
+	long r = strncpy_from_user(path, a[0], sizeof(path));
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return -ENOENT;
+	return vproc_chdir(ut->proc, ut->proc->cwd_fd, path);
+}
+
+long sys_fchdir(struct uthread *ut, const long a[6])
+{
+	int h = fdt_host(fdt(ut), a[0]);
+	if (h < 0)
+		return h;
+	return vproc_chdir(ut->proc, h, ".");
+}
+
+long sys_getcwd(struct uthread *ut, const long a[6])
+{
+	size_t n = strlen(ut->proc->cwd) + 1;
+	if ((size_t)a[1] < n)
+		return -ERANGE;
+	return copy_to_user(a[0], ut->proc->cwd, n) ? -EFAULT : (long)n;
+}
+
+long sys_umask(struct uthread *ut, const long a[6])
+{
+	unsigned old = ut->proc->umask;
+	ut->proc->umask = a[0] & 0777;
+	return old;
+}
+
+/* ---- resource limits: per program ---- */
+
+static long rlimit_get(struct vproc *p, int res, uint64_t uold)
+{
+	if (res < 0 || res >= RLIM_NLIMITS)
+		return -EINVAL;
+	return uold && copy_to_user(uold, &p->rlim[res], sizeof(struct rlimit)) ? -EFAULT : 0;
+}
+
+/* Limits are the program's own; the runtime enforces RLIMIT_NOFILE (its fd
+ * table) and RLIMIT_STACK (at exec), and keeps the others as values. */
+static long rlimit_set(struct vproc *p, int res, uint64_t unew)
+{
+	struct rlimit nl;
+	if (res < 0 || res >= RLIM_NLIMITS)
+		return -EINVAL;
+	if (copy_from_user(&nl, unew, sizeof(nl)))
+		return -EFAULT;
+	if (nl.rlim_cur > nl.rlim_max)
+		return -EINVAL;
+	if (nl.rlim_max > p->rlim[res].rlim_max && geteuid() != 0)
+		return -EPERM;
+	if (res == RLIMIT_NOFILE && nl.rlim_max > FDT_PAGE * FDT_PAGES)
+		return -EPERM;
+	p->rlim[res] = nl;
+	if (res == RLIMIT_NOFILE)
+		p->fdt->limit = nl.rlim_cur > FDT_PAGE * FDT_PAGES ? FDT_PAGE * FDT_PAGES : nl.rlim_cur;
+	return 0;
+}
+
+long sys_getrlimit(struct uthread *ut, const long a[6])
+{
+	return rlimit_get(ut->proc, a[0], a[1]);
+}
+
+long sys_setrlimit(struct uthread *ut, const long a[6])
+{
+	return rlimit_set(ut->proc, a[0], a[1]);
+}
+
+long sys_prlimit64(struct uthread *ut, const long a[6])
+{
+	struct vproc *p = a[0] == 0 ? ut->proc : vproc_by_pid((int)a[0]);
+	if (!p) {
+		struct uthread *t = uthread_by_tid((int)a[0]);
+		p = t ? t->proc : NULL;
+	}
+	if (!p)
+		return -ESRCH;
+	struct rlimit old = p->rlim[(unsigned)a[1] < RLIM_NLIMITS ? a[1] : 0];
+	if (a[2]) {
+		long r = rlimit_set(p, a[1], a[2]);
+		if (r)
+			return r;
+	} else if ((unsigned long)a[1] >= RLIM_NLIMITS) {
+		return -EINVAL;
+	}
+	return a[3] && copy_to_user(a[3], &old, sizeof(old)) ? -EFAULT : 0;
+}
