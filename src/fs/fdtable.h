@@ -43,6 +43,15 @@ static inline int fdt_host(struct fdtable *t, long vfd)
 	return h >= 0 ? h : -9;
 }
 
+/* Is there a user-space object behind vfd? Lock-free hint for hot paths. */
+static inline bool fdt_has_obj(struct fdtable *t, long vfd)
+{
+	if (vfd < 0 || vfd >= FDT_PAGE * FDT_PAGES)
+		return false;
+	struct fdent *pg = __atomic_load_n(&t->page[vfd / FDT_PAGE], __ATOMIC_ACQUIRE);
+	return pg && __atomic_load_n(&pg[vfd % FDT_PAGE].obj, __ATOMIC_ACQUIRE);
+}
+
 /* Install host fd at the lowest free number >= minfd: the vfd or -EMFILE
  * (the caller still owns host then). */
 int fdt_install(struct fdtable *t, int host, int minfd);

@@ -16,6 +16,7 @@
 #include "sched/vcpu.h"
 #include "sys/systab.h"
 #include "entry/rewrite.h"
+#include "fs/signalfd.h"
 #include "sys/trace.h"
 #include "sched/preempt.h"
 #include "sched/sched.h"
@@ -113,8 +114,10 @@ void signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si)
 	uint64_t *pend = tgt ? &tgt->sigpending : &p->sigpending;
 	if (sig >= SIGRT_FIRST) {
 		/* Published before the bit: see signal_dequeue(). */
-		if (rtq_push(&p->rtq, tgt ? tgt->tid : 0, si))
+		if (rtq_push(&p->rtq, tgt ? tgt->tid : 0, si)) {
 			__atomic_or_fetch(pend, bit, __ATOMIC_RELEASE);
+			signalfd_notify(p, sig);
+		}
 		return;
 	}
 	siginfo_t *slot = tgt ? &tgt->siginfo[sig - 1] : &p->siginfo[sig - 1];
@@ -124,6 +127,7 @@ void signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si)
 	*slot = *si;
 	/* Release: whoever sees the bit sees the siginfo written above. */
 	__atomic_or_fetch(pend, bit, __ATOMIC_RELEASE);
+	signalfd_notify(p, sig);
 }
 
 static uint64_t pending_of(const struct uthread *ut)

@@ -46,6 +46,8 @@ struct vproc *vproc_new(const char *name)
 		getrlimit(r, &p->rlim[r]);
 	p->umask = default_umask;
 	p->cwd_fd = -1;
+	for (int i = 0; i < SIGFD_MAX; i++)
+		p->sigfd_efd[i] = -1;
 	long lim = p->rlim[RLIMIT_NOFILE].rlim_cur;
 	p->fdt = fdt_new(lim > FDT_PAGE * FDT_PAGES ? FDT_PAGE * FDT_PAGES : lim);
 	if (stats_on && !(p->stats = calloc(1, sizeof(*p->stats))))

@@ -50,6 +50,9 @@ struct vproc {
 	int pdeathsig;
 	struct sys_stats *stats;     /* --stats counters, or NULL */
 	struct rtqueue rtq;
+#define SIGFD_MAX 16
+	int sigfd_efd[SIGFD_MAX];        /* signalfds watching: host eventfd, -1 free */
+	uint64_t sigfd_mask[SIGFD_MAX];
 	struct fdtable *fdt;         /* its file descriptors */
 	int cwd_fd;                  /* host O_PATH fd of its working directory */
 	char *cwd;                   /* and its path, for getcwd and relative paths */

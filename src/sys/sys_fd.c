@@ -123,6 +123,25 @@ long sys_fcntl(struct uthread *ut, const long a[6])
 	case F_SETLKW:
 	case F_OFD_SETLKW:
 		return kcall_offload(ut, SYS_fcntl, e, a);
+	case F_GETFL:
+	case F_SETFL: {
+		struct vfile *f = fdt_obj(fdt(ut), a[0]);
+		long r;
+		if (!f || !f->virt_nonblock) {
+			r = kcall(ut, SYS_fcntl, e, a);
+		} else if (a[1] == F_GETFL) {
+			r = kcall(ut, SYS_fcntl, e, a);
+			if (r >= 0)
+				r = (r & ~O_NONBLOCK) | (f->nonblock ? O_NONBLOCK : 0);
+		} else {
+			long b[6] = { a[0], F_SETFL, a[2] | O_NONBLOCK, 0, 0, 0 };
+			r = kcall(ut, SYS_fcntl, e, b);
+			if (r >= 0)
+				f->nonblock = (a[2] & O_NONBLOCK) != 0;
+		}
+		vfile_put(f);
+		return r;
+	}
 	default:
 		return kcall(ut, SYS_fcntl, e, a);
 	}
@@ -170,6 +189,17 @@ long sys_socketpair(struct uthread *ut, const long a[6])
 }
 
 /* Calls a user-space object may serve itself. */
+long sys_read(struct uthread *ut, const long a[6])
+{
+	if (!fdt_has_obj(fdt(ut), a[0]))
+		return kcall(ut, SYS_read, systab_get(SYS_read), a);
+	struct vfile *f = fdt_obj(fdt(ut), a[0]);
+	long r = f && f->ops->read ? f->ops->read(f, ut, a[1], a[2])
+				   : kcall(ut, SYS_read, systab_get(SYS_read), a);
+	vfile_put(f);
+	return r;
+}
+
 long sys_getdents64(struct uthread *ut, const long a[6])
 {
 	struct vfile *f = fdt_obj(fdt(ut), a[0]);
