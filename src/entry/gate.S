@@ -42,7 +42,7 @@
 
 	.text
 	.globl gate_text_start, gate_text_end
-	.globl gate_from_signal, gate_fast, gate_return, gate_return_end
+	.globl gate_from_signal, gate_fast, gate_zpoline, gate_return, gate_return_end
 	.globl lean_return, lean_return_end, lean_restart
 
 gate_text_start:
@@ -101,6 +101,20 @@ gate_return_end:
  */
 	.p2align 4
 gate_fast:
+	mov (%rcx), %rcx
+	jmp fast_common
+
+/*
+ * gate_zpoline - the end of the nop sled at address 0: a site rewritten
+ * to `call *%rax` slid down to here, its return address on the app stack.
+ */
+	.p2align 4
+gate_zpoline:
+	pop %rcx
+	/* fall through */
+
+/* fast_common: %rcx = where app code resumes after the call. */
+fast_common:
 	movb $0, %gs:VCPU_SELECTOR
 	mov %gs:VCPU_CUR, %r11
 	mov %rax, TF_RAX(%r11)
@@ -117,14 +131,12 @@ gate_fast:
 	mov %r13, TF_R13(%r11)
 	mov %r14, TF_R14(%r11)
 	mov %r15, TF_R15(%r11)
-	mov (%rcx), %rax
-	mov %rax, TF_RIP(%r11)
+	mov %rcx, TF_RIP(%r11)
 	/* Off the app stack before anything is pushed: its red zone stays. */
 	mov UT_RSTACK(%r11), %rsp
 	pushfq
 	popq TF_RFLAGS(%r11)
 	mov %r11, %rbx
-	mov %rcx, %r12
 	/* Lean path: calls that need neither libc nor the vector registers
 	 * are served on the app's %fs with its vector state left live. */
 	mov TF_RAX(%rbx), %rax
@@ -151,7 +163,6 @@ lean_return_end:
 	wrfsbase %rax
 	SAVE_VECTOR_STATE %rbx
 	mov %rbx, %rdi
-	mov %r12, %rsi
 	call fast_entry_c
 	jmp gate_return
 /* Served lean, but a signal waits (or one landed in lean_return): save

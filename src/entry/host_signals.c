@@ -160,6 +160,20 @@ NOINSTR static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 	on_async(sig, si, ucv, old);
 }
 
+/* zpoline_stray - did a zpoline `call *%rax` with an out-of-range number
+ * end here (int3 past the sled, or a fault at the number itself)? */
+NOINSTR static bool zpoline_stray(const ucontext_t *uc, uint64_t ip)
+{
+	const greg_t *g = uc->uc_mcontext.gregs;
+	uint64_t rax = g[REG_RAX], ret;
+	bool in_page0 = ip > 512 && ip < 4096 && ip - 1 >= (uint64_t)rax; /* int3 reports ip+1 */
+	if (!(in_page0 || ip == rax))
+		return false;
+	if (pg_uaccess_copy(&ret, (void *)g[REG_RSP], 8) < 0)
+		return false;
+	return rewrite_zpoline_return(ret);
+}
+
 /* A raw message for a runtime crash: no stdio, no TLS. */
 NOINSTR static void crash_note(int sig, uint64_t ip, uint64_t addr)
 {
@@ -200,6 +214,18 @@ NOINSTR static void on_fault(int sig, siginfo_t *si, void *ucv)
 		 * that syscall, with %eax as loaded. */
 		to_gate(uc, ut, syscall_entry_c);
 		ut->tf.rip = ip + 2;
+		return;
+	}
+	if (ut && old == SEL_BLOCK && rewrite_mode == REWRITE_ZPOLINE && zpoline_stray(uc, ip)) {
+		/* A zpoline site called with a number past the sled: %rip is in
+		 * page 0's int3s or at the (unmapped) number itself. It is that
+		 * syscall; the return address goes off the stack, as the gate's
+		 * pop would have done. */
+		uint64_t ret;
+		pg_uaccess_copy(&ret, (void *)uc->uc_mcontext.gregs[REG_RSP], 8);
+		to_gate(uc, ut, syscall_entry_c);
+		ut->tf.rip = ret;
+		ut->tf.rsp += 8;
 		return;
 	}
 	if (sig == SIGTRAP && rewrite_is_patching(ip)) {

@@ -6,6 +6,7 @@
 
 #include "core/rawsys.h"
 #include "fs/fdtable.h"
+#include "mm/uaccess.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
@@ -70,6 +71,8 @@ long lean_entry_c(struct uthread *ut)
 		long k[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
 		const struct sysent *e = &systab[nr];
 		for (int i = 0; i < 6; i++) {
+			if (ARG_IS_BUFFER(e->args[i]) && k[i] && (uint64_t)k[i] < UACCESS_MIN)
+				return 0; /* the full path answers EFAULT */
 			if (e->args[i] == A_FD && (int)k[i] >= 0)
 				k[i] = fdt_host(ut->proc->fdt, k[i]);
 			else if (e->args[i] == A_DIRFD)

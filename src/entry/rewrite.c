@@ -40,7 +40,7 @@
  * jmp *8(%rcx); [post: cmp ...; jmp back]; rec = {resume, gate_fast, id, nr}.
  */
 
-enum pattern { P_MOV_EAX = 1, P_MOV_RAX, P_CMP_RAX, P_CMP_EAX, P_MOV_REG };
+enum pattern { P_MOV_EAX = 1, P_MOV_RAX, P_CMP_RAX, P_CMP_EAX, P_MOV_REG, P_ZPOLINE };
 
 struct site {
 	uint64_t start;      /* first patched byte */
@@ -54,7 +54,19 @@ struct site {
 enum rewrite_mode rewrite_mode = REWRITE_PATTERN;
 int rewrite_have_interiors;
 
-extern void gate_fast(void);
+extern void gate_fast(void), gate_zpoline(void);
+
+/*
+ * zpoline mode: a site no pattern fits becomes `call *%rax` (ff d0, the
+ * same two bytes as `syscall`), which lands in a nop sled at address 0 for
+ * every valid number and slides into gate_zpoline. Past the sled the page
+ * holds int3s: an out-of-range number traps there (or faults beyond page
+ * 0) and is served as the syscall it was. The call pushes its return
+ * address below the app's %rsp: a leaf function's red zone loses 8 bytes
+ * there, the known price of zpoline; that is why patterns come first.
+ */
+#define ZP_SLED 512
+#define ZP_PAGE 4096
 
 static spinlock_t lock = SPINLOCK_INIT;
 /* The value of a syscall address that was looked at and refused. */
@@ -329,10 +341,31 @@ static int poke(uint64_t start, const uint8_t *code, unsigned len)
 	return 0;
 }
 
+/* zpoline_site - the fallback: `syscall` becomes `call *%rax` in place. */
+static void zpoline_site(uint64_t sc)
+{
+	static const uint8_t call_rax[2] = { 0xff, 0xd0 };
+	struct site *s = calloc(1, sizeof(*s));
+	if (!s || overlaps(sc, 2) || poke(sc, call_rax, 2) < 0) {
+		free(s);
+		refuse(sc);
+		return;
+	}
+	*s = (struct site){ .start = sc, .len = 2, .kind = P_ZPOLINE };
+	map_put(sc, s);
+	nsites++;
+}
+
+bool rewrite_zpoline_return(uint64_t ret)
+{
+	struct site *s = map_get(ret - 2);
+	return rewrite_mode == REWRITE_ZPOLINE && s && s->kind == P_ZPOLINE && s->start == ret - 2;
+}
+
 void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 {
 	const struct sysent *e = systab_get(nr);
-	if (rewrite_mode != REWRITE_PATTERN || (e && (e->flags & SF_NOREWRITE)))
+	if (rewrite_mode == REWRITE_OFF || (e && (e->flags & SF_NOREWRITE)))
 		return;
 	struct match m;
 	spin_lock(&lock);
@@ -342,7 +375,10 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 	}
 	struct arena *a = NULL;
 	if (!match_site(sc, nr, &m) || overlaps(m.start, m.len) || !(a = arena_near(m.start))) {
-		refuse(sc);
+		if (rewrite_mode == REWRITE_ZPOLINE)
+			zpoline_site(sc);
+		else
+			refuse(sc);
 		spin_unlock(&lock);
 		return;
 	}
@@ -422,11 +458,38 @@ void rewrite_get_stats(struct rewrite_stats *st)
 	st->refused = nrefused;
 }
 
+static int zpoline_map(void)
+{
+	uint8_t *z = mmap(NULL, ZP_PAGE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (z == MAP_FAILED)
+		return -errno;
+	if (z != NULL) {
+		munmap(z, ZP_PAGE);
+		return -EPERM;
+	}
+	/* Writing through a pointer the compiler knows is NULL is undefined
+	 * (gcc emits ud2): hide its value. */
+	__asm__("" : "+r"(z));
+	memset(z, 0x90, ZP_SLED);                 /* nop sled */
+	static const uint8_t jmp_rip[6] = { 0xff, 0x25, 0, 0, 0, 0 }; /* jmp *0(%rip) */
+	memcpy(z + ZP_SLED, jmp_rip, 6);
+	uint64_t target = (uint64_t)gate_zpoline;
+	memcpy(z + ZP_SLED + 6, &target, 8);
+	memset(z + ZP_SLED + 14, 0xcc, ZP_PAGE - ZP_SLED - 14); /* int3: out of range */
+	return mprotect(z, ZP_PAGE, PROT_READ | PROT_EXEC) < 0 ? -errno : 0;
+}
+
 int rewrite_init(enum rewrite_mode mode)
 {
 	rewrite_mode = mode;
 	if (mode == REWRITE_OFF)
 		return 0;
+	if (mode == REWRITE_ZPOLINE) {
+		int r = zpoline_map();
+		if (r < 0)
+			return r;
+	}
 	if (raw_syscall3(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) < 0) {
 		pg_warn("membarrier SYNC_CORE unavailable: call sites are not rewritten");
 		rewrite_mode = REWRITE_OFF;

@@ -21,6 +21,8 @@ uint64_t rewrite_fixup_rip(uint64_t rip);
 extern int rewrite_have_interiors;
 
 /* Async-signal-safe lookups for the fault handler: */
+/* ret is the return address pushed by a zpoline site's `call *%rax`. */
+bool rewrite_zpoline_return(uint64_t ret);
 /* ip is the ud2 left where a rewritten syscall instruction was. */
 bool rewrite_is_old_syscall(uint64_t ip);
 /* ip is an int3 planted while the site at ip-1 is being patched. */

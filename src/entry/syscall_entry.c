@@ -90,10 +90,9 @@ void syscall_entry_c(struct uthread *ut)
 
 /**
  * fast_entry_c - serve a system call from a rewritten site.
- * @ut: the calling uthread, saved by gate_fast.
- * @rec: the site's record in its stub.
+ * @ut: the calling uthread, saved by gate_fast or gate_zpoline.
  */
-void fast_entry_c(struct uthread *ut, const void *rec)
+void fast_entry_c(struct uthread *ut)
 {
 	stats_fast(ut, (long)ut->tf.rax);
 	serve(ut);

@@ -4,7 +4,7 @@
 
 long strncpy_from_user(char *dst, uint64_t src, size_t max)
 {
-	if (!src || !uaccess_range_ok(src, 1))
+	if (!uaccess_range_ok(src, 1))
 		return -EFAULT;
 	long n = pg_uaccess_strnlen((const char *)src, max);
 	if (n < 0)

@@ -8,11 +8,17 @@ long pg_uaccess_copy(void *dst, const void *src, size_t n);
 long pg_uaccess_strnlen(const char *s, size_t max);
 extern char uaccess_start[], uaccess_end[], uaccess_fixup[];
 
-/* The app cannot name the kernel half of the address space. */
+/* The app cannot name the kernel half of the address space, nor page 0
+ * (below vm.mmap_min_addr; zpoline mode maps its sled there). */
+#define UACCESS_MIN 4096ull
 static inline int uaccess_range_ok(uint64_t addr, size_t n)
 {
-	return addr + n >= addr && addr + n <= 0x800000000000ull;
+	return addr + n >= addr && addr + n <= 0x800000000000ull && (addr >= UACCESS_MIN || !n);
 }
+
+/* Is this argument kind a pointer the kernel will dereference? */
+#define ARG_IS_BUFFER(kind) ((kind) == A_IBUF || (kind) == A_OBUF || (kind) == A_PATH || (kind) == A_STR || \
+			   (kind) == A_IOV)
 
 long pg_uaccess_cmpxchg32(uint32_t *p, uint32_t expect, uint32_t desired);
 

@@ -93,6 +93,9 @@ static long map_args(struct uthread *ut, const struct sysent *e, const long a[6]
 		k[i] = a[i];
 	for (int i = 0; i < 6; i++) {
 		long r = 0;
+		/* Page 0 holds the zpoline sled: the kernel would read it. */
+		if (ARG_IS_BUFFER(e->args[i]) && a[i] && (uint64_t)a[i] < UACCESS_MIN)
+			return -EFAULT;
 		switch (e->args[i]) {
 		case A_FD:
 			/* A negative fd stays as it is: the kernel answers EBADF

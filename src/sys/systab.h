@@ -16,6 +16,7 @@ enum arg_kind {
 	A_SIGSET, /* sigset_t * applied for the call's duration (size follows) */
 	A_SIGSET6,/* pselect6's { sigset_t *, size } */
 	A_CMODE,  /* mode of a file being created: the program's umask applies */
+	A_IOV,    /* struct iovec array */
 };
 
 enum sys_flags {
