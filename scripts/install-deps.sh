@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages Pegasus builds and tests with, if missing.
 set -e
-need="meson ninja-build gcc pkg-config libc6-dev make gawk sed grep perl python3 xz-utils gzip coreutils"
+need="meson ninja-build gcc pkg-config libc6-dev libyaml-dev make gawk sed grep perl python3 xz-utils gzip coreutils"
 missing=""
 for p in $need; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -1,63 +1,53 @@
-/* run.c - `pegasus run`: start one program under the runtime. */
+/* run.c - `pegasus run`: start programs, fused in one process, under the runtime. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <libgen.h>
+#include <limits.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/pod.h"
 #include "core/log.h"
 #include "entry/lean.h"
 #include "entry/rewrite.h"
 #include "entry/sud.h"
-#include "sys/stats.h"
-#include "loader/exec.h"
+#include "proc/instance.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/kwait.h"
 #include "sched/offload.h"
 #include "sched/sched.h"
 #include "sched/vcpu.h"
+#include "sys/stats.h"
+#include "sys/systab.h"
 #include "sys/trace.h"
 
 extern char **environ;
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: pegasus run [options] -- PROGRAM [ARGS...]\n"
+	fprintf(f, "usage: pegasus run [options] -- PROGRAM [ARGS...] [::: PROGRAM [ARGS...]]...\n"
+		   "       pegasus run [options] -f POD.yaml\n"
+		   "Several programs separated by ::: run fused in one process, each with\n"
+		   "its own pid, fds, working directory, signals and memory.\n"
+		   "  -f, --file FILE  the programs from a pod file (YAML or JSON)\n"
+		   "  --exit=WHICH     first (default): the first program's end ends the\n"
+		   "                   instance; all: wait for every program; or a name\n"
+		   "  --grace SEC      then the others get SIGTERM, and SIGKILL after SEC (5)\n"
+		   "  --prefix         prefix each output line with the program's name\n"
 		   "  --trace[=FILE]   print every call the runtime serves (to FILE or stderr)\n"
+		   "  --stats          per-program syscall counts at exit\n"
 		   "  --rewrite=MODE   pattern (default): rewrite trapped call sites of known\n"
 		   "                   shapes; zpoline: every site, needs page 0; off: trap only\n"
-		   "  --stats          per-program syscall counts at exit\n"
-		   "  --cpus N         vCPU kernel threads running the program's threads\n"
+		   "  --cpus N         vCPU kernel threads running the programs' threads\n"
 		   "                   (default: the CPUs this process may use)\n"
 		   "  --poll USEC      an idle vCPU spins this long before sleeping (default 50)\n"
 		   "  --slice MSEC     preempt app code running longer (default 10; 0: never)\n"
 		   "  -v, --verbose    more runtime messages (repeat for debug)\n"
 		   "  -q, --quiet      errors only\n");
-}
-
-/* inherit_signals - what execve keeps: the blocked mask and the signals set
- * to be ignored (nohup, a shell's background job). The runtime itself runs
- * with nothing blocked. */
-static void inherit_signals(struct uthread *ut)
-{
-	sigset_t old, none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, &old);
-	for (int sig = 1; sig < 65; sig++) {
-		if (sigismember(&old, sig) == 1 && sig != SIGKILL && sig != SIGSTOP)
-			ut->sigmask |= SIGBIT(sig);
-		struct sigaction sa;
-		if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, NULL, &sa) == 0 &&
-		    sa.sa_handler == SIG_IGN)
-			ut->proc->sigaction[sig - 1].handler = (uint64_t)SIG_IGN;
-	}
 }
 
 static int parse_num(const char *s, long lo, long hi, long *out)
@@ -85,9 +75,53 @@ static int default_cpus(void)
 	return 1;
 }
 
+/* unique_name - programs are told apart by name: a second "cat" is "cat-2". */
+static char *unique_name(const char *base, struct prog_spec *done, int n)
+{
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%s", base);
+	for (int k = 2;; k++) {
+		bool clash = false;
+		for (int i = 0; i < n; i++)
+			clash |= !strcmp(done[i].name, buf);
+		if (!clash)
+			return strdup(buf);
+		snprintf(buf, sizeof(buf), "%s-%d", base, k);
+	}
+}
+
+/* from_argv - the programs of "A args ::: B args ::: ...". */
+static int from_argv(char **argv, int argc, struct instance_spec *s)
+{
+	s->progs = calloc(argc, sizeof(*s->progs));
+	for (int i = 0; i < argc;) {
+		int j = i;
+		while (j < argc && strcmp(argv[j], ":::"))
+			j++;
+		if (j == i) {
+			fprintf(stderr, "pegasus: an empty program between ':::'\n");
+			return 2;
+		}
+		struct prog_spec *ps = &s->progs[s->nprogs];
+		ps->argv = calloc(j - i + 1, sizeof(char *));
+		memcpy(ps->argv, &argv[i], (j - i) * sizeof(char *));
+		char *b = strdup(argv[i]);
+		ps->name = unique_name(basename(b), s->progs, s->nprogs);
+		free(b);
+		ps->env = environ;
+		s->nprogs++;
+		i = j + 1;
+	}
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "file", required_argument, 0, 'f' },
+		{ "exit", required_argument, 0, 'e' },
+		{ "grace", required_argument, 0, 'g' },
+		{ "prefix", no_argument, 0, 'P' },
 		{ "trace", optional_argument, 0, 't' },
 		{ "cpus", required_argument, 0, 'c' },
 		{ "rewrite", required_argument, 0, 'r' },
@@ -99,15 +133,31 @@ int cmd_run(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	const char *trace_file = NULL;
+	const char *trace_file = NULL, *pod = NULL;
 	bool trace = false;
 	long n;
 	int c;
 	enum rewrite_mode rw = REWRITE_PATTERN;
+	struct instance_spec spec = { .grace_ms = 5000 };
 	sched_cfg.nvcpus = default_cpus();
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+vqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+f:vqh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'f': pod = optarg; break;
+		case 'e':
+			if (!strcmp(optarg, "first"))
+				spec.exit_policy = EXIT_FIRST;
+			else if (!strcmp(optarg, "all"))
+				spec.exit_policy = EXIT_ALL;
+			else
+				spec.exit_policy = EXIT_NAMED, spec.exit_name = optarg;
+			break;
+		case 'g':
+			if (parse_num(optarg, 0, 3600, &n) < 0)
+				return bad_option("--grace", optarg);
+			spec.grace_ms = n * 1000;
+			break;
+		case 'P': spec.prefix = true; break;
 		case 't': trace = true; trace_file = optarg; break;
 		case 'r':
 			if (!strcmp(optarg, "pattern"))
@@ -119,9 +169,7 @@ int cmd_run(int argc, char **argv)
 			else
 				return bad_option("--rewrite", optarg);
 			break;
-		case 'S':
-			stats_on = true;
-			break;
+		case 'S': stats_on = true; break;
 		case 'c':
 			if (parse_num(optarg, 1, 256, &n) < 0)
 				return bad_option("--cpus", optarg);
@@ -143,11 +191,32 @@ int cmd_run(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return 2;
+	if (pod) {
+		if (optind < argc) {
+			fprintf(stderr, "pegasus: give the programs either with -f or after --, not both\n");
+			return 2;
+		}
+		int r = pod_load(pod, &spec);
+		if (r)
+			return r;
+	} else {
+		if (optind >= argc) {
+			usage(stderr);
+			return 2;
+		}
+		int r = from_argv(&argv[optind], argc - optind, &spec);
+		if (r)
+			return r;
 	}
-	char **prog = &argv[optind];
+	if (spec.exit_policy == EXIT_NAMED) {
+		bool found = false;
+		for (int i = 0; i < spec.nprogs; i++)
+			found |= !strcmp(spec.progs[i].name, spec.exit_name);
+		if (!found) {
+			fprintf(stderr, "pegasus: --exit=%s: no program has that name\n", spec.exit_name);
+			return 2;
+		}
+	}
 
 	if (trace && trace_open(trace_file) < 0) {
 		fprintf(stderr, "pegasus: cannot open trace file %s: %s\n", trace_file, strerror(errno));
@@ -159,41 +228,20 @@ int cmd_run(int argc, char **argv)
 			strerror(-sud));
 		return 125;
 	}
-
 	int rr = rewrite_init(rw);
 	if (rr < 0) {
 		fprintf(stderr, "pegasus: --rewrite=zpoline needs page 0 mapped (%s); "
 				"run as root or set vm.mmap_min_addr=0\n", strerror(-rr));
 		return 125;
 	}
-
+	systab_check();
 	vproc_init_host();
-	char *name = strdup(prog[0]);
-	struct vproc *p = vproc_new(basename(name));
-	const int stdio[3] = { 0, 1, 2 };
-	if (vproc_set_stdio(p, stdio) < 0 || vproc_chdir(p, AT_FDCWD, ".") < 0)
-		pg_die("cannot set up the program's fds and working directory");
-	struct exec_image img;
-	char why[PATH_MAX + 256];
-	int err = exec_load(p, prog[0], prog, environ, true, &img, why, sizeof(why));
-	if (err) {
-		fprintf(stderr, "pegasus: %s\n", why);
-		return exec_status(err);
-	}
-
 	vcpu_bind_current(vcpu_alloc(0));
-	struct uthread *ut = uthread_new(p, p->pid);
-	p->main_thread = ut;
-	vproc_add_thread(p, ut);
-	ut->tf.rip = img.entry;
-	ut->tf.rsp = img.sp;
-	inherit_signals(ut);
-
-	fflush(stdout);
-	fflush(stderr);
 	lean_init(!trace && !stats_on);
 	kwait_init();
 	offload_init();
+	fflush(stdout);
+	fflush(stderr);
 	signal_install_host_handlers();
-	sched_start(ut);
+	return instance_run(&spec);
 }

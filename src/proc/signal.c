@@ -348,8 +348,6 @@ static void act_default(struct uthread *ut, int sig)
 		raw_syscall3(SYS_kill, getpid(), SIGSTOP, 0);
 		return;
 	default:
-		if (trace_on)
-			trace_event(ut, "+++ killed by SIG%s +++", sigabbrev_np(sig));
 		vproc_kill(ut->proc, sig);
 	}
 }
@@ -392,6 +390,9 @@ void signal_deliver_pending(struct uthread *ut)
  */
 void gate_prepare_return(struct uthread *ut)
 {
+	/* Its program is ending: this thread does not go back to app code. */
+	if (__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
+		vproc_thread_exit(ut, 0);
 	/* Stopped right after a syscall whose site was rewritten meanwhile:
 	 * those bytes are now a jmp's; resume at the same point in the stub. */
 	if (__atomic_load_n(&rewrite_have_interiors, __ATOMIC_ACQUIRE))
@@ -429,7 +430,7 @@ long signal_wait(struct uthread *ut, uint64_t wake, uint64_t deadline)
 {
 	long ret = 0;
 	for (;;) {
-		if (pending_of(ut) & wake) {
+		if ((pending_of(ut) & wake) || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE)) {
 			ret = -EINTR;
 			break;
 		}
@@ -465,9 +466,7 @@ void signal_note_arrival(void)
  * at its next gate crossing; make that crossing happen now. */
 static void kick_running(struct uthread *t)
 {
-	struct vcpu *v = __atomic_load_n(&t->last_vcpu, __ATOMIC_ACQUIRE);
-	if (v && v != vcpu_self() && v->cur == t)
-		preempt_kick(v);
+	sched_kick_running(t);
 }
 
 void signal_notify(struct vproc *p, struct uthread *tgt)

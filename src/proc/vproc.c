@@ -1,6 +1,7 @@
 /* vproc.c - virtual processes: ids, lookup and the end of a program. */
 #include "proc/vproc.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,9 @@
 
 #include "core/log.h"
 #include "sched/vcpu.h"
+#include "mm/regions.h"
+#include "proc/instance.h"
+#include "sched/sched.h"
 #include "sys/stats.h"
 #include "sys/trace.h"
 
@@ -140,19 +144,79 @@ int vproc_remove_thread(struct vproc *p, struct uthread *t)
 	return left;
 }
 
-/* With one program per instance its end is the instance's end; the exit
- * status of pegasus is the program's. */
+static void kick_thread(struct uthread *t)
+{
+	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == UT_BLOCKED)
+		uthread_wake(t, WAKE_SIGNAL);
+	else
+		sched_kick_running(t);
+}
+
+void vproc_terminate(struct vproc *p, int sig, int code)
+{
+	spin_lock(&p->lock);
+	int expect = VP_LIVE;
+	if (!__atomic_compare_exchange_n(&p->state, &expect, VP_EXITING, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_RELAXED)) {
+		spin_unlock(&p->lock);
+		return;
+	}
+	p->exit_signal = sig;
+	p->exit_code = sig ? 128 + sig : code & 0xff;
+	for (struct uthread *t = p->threads; t; t = t->proc_next) {
+		__atomic_store_n(&t->exiting, true, __ATOMIC_RELEASE);
+		if (t != uthread_self_or_null())
+			kick_thread(t);
+	}
+	spin_unlock(&p->lock);
+	if (trace_on && p->main_thread) {
+		if (sig)
+			trace_event(p->main_thread, "+++ killed by SIG%s +++", sigabbrev_np(sig));
+		else
+			trace_event(p->main_thread, "+++ exited with %d +++", code & 0xff);
+	}
+}
+
+/* vproc_finish - the program is over: its fds and memory go, the instance
+ * hears of it. */
+static void vproc_finish(struct vproc *p)
+{
+	int max = fdt_max(p->fdt);
+	for (int v = 0; v <= max; v++) {
+		int h = fdt_remove(p->fdt, v);
+		if (h >= 0)
+			close(h);
+	}
+	regions_release(p);
+	stats_print(p);
+	__atomic_store_n(&p->state, VP_DEAD, __ATOMIC_RELEASE);
+	instance_program_ended(p);
+}
+
+void vproc_thread_exit(struct uthread *ut, int code)
+{
+	struct vproc *p = ut->proc;
+	if (vproc_remove_thread(p, ut) == 0) {
+		vproc_terminate(p, 0, code); /* no-op if it was already ending */
+		vproc_finish(p);
+	}
+	uthread_exit_current();
+}
+
 void vproc_exit(struct vproc *p, int code)
 {
-	stats_print(p);
-	trace_flush();
-	_exit(code & 0xff);
+	vproc_terminate(p, 0, code);
+	vproc_thread_exit(uthread_self(), code);
 }
 
 void vproc_kill(struct vproc *p, int sig)
 {
-	stats_print(p);
-	trace_flush();
+	vproc_terminate(p, sig, 0);
+	vproc_thread_exit(uthread_self(), 0);
+}
+
+void vproc_die_of_signal(int sig)
+{
 	/* Die of the same signal so the shell reports it in its own words
 	 * ("Segmentation fault") and with its own status (128+N). */
 	struct sigaction sa = { .sa_handler = SIG_DFL };
@@ -160,7 +224,7 @@ void vproc_kill(struct vproc *p, int sig)
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, sig);
-	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
 	/* Not reached unless the signal is one the host ignores here. */
 	_exit(128 + sig);

@@ -34,8 +34,13 @@ struct rtqueue {
 	struct rtq_node node[RTQ_MAX];
 };
 
+enum vp_state { VP_LIVE, VP_EXITING, VP_DEAD };
+
 struct vproc {
 	int pid, ppid, pgid, sid;    /* virtual ids: never given to the kernel */
+	int state;                   /* enum vp_state, atomic */
+	int exit_code;               /* exit status, or... */
+	int exit_signal;             /* ...the signal that killed it */
 	const char *name;            /* short name for messages and traces */
 	char *exe;                   /* absolute path of the running image */
 	struct k_sigaction sigaction[64];
@@ -80,7 +85,16 @@ void vproc_add_thread(struct vproc *p, struct uthread *t);
 /* Remove t; returns the number of threads left. */
 int vproc_remove_thread(struct vproc *p, struct uthread *t);
 
-/* vproc_exit - the program ends with exit status `code` (0-255). */
+/* vproc_terminate - end every thread of p, which then ends with the
+ * status code, or killed by sig if non-zero. The first cause wins. The
+ * threads leave at their next gate crossing; the last one finishes p. */
+void vproc_terminate(struct vproc *p, int sig, int code);
+/* vproc_exit - exit_group(code) by the calling thread of p. */
 _Noreturn void vproc_exit(struct vproc *p, int code);
-/* vproc_kill - the program ends killed by signal `sig`. */
+/* vproc_kill - p dies of signal sig (a default action), from its thread. */
 _Noreturn void vproc_kill(struct vproc *p, int sig);
+/* vproc_thread_exit - the calling uthread of its program is gone; the last
+ * one to go finishes the program (with code, unless already ending). */
+_Noreturn void vproc_thread_exit(struct uthread *ut, int code);
+/* End the host process by signal sig, as a shell will report it. */
+_Noreturn void vproc_die_of_signal(int sig);

@@ -22,6 +22,9 @@
 
 struct sched_config sched_cfg = { .nvcpus = 1, .poll_ns = 50000, .slice_ns = 10000000 };
 struct vcpu **vcpus;
+/* The vCPU of this kernel thread, or NULL on other runtime threads (the
+ * monitor, offload workers): safe where %gs may not be set. */
+static __thread struct vcpu *this_vcpu;
 
 void uctx_switch(uint64_t *save_rsp, uint64_t new_rsp);
 
@@ -129,9 +132,26 @@ static void to_scheduler(struct uthread *ut)
 	uctx_switch(&ut->ctx_rsp, v->sched_rsp);
 }
 
+void sched_kick_running(struct uthread *t)
+{
+	struct vcpu *v = __atomic_load_n(&t->last_vcpu, __ATOMIC_ACQUIRE);
+	if (v && v != this_vcpu && __atomic_load_n(&v->cur, __ATOMIC_ACQUIRE) == t)
+		preempt_kick(v);
+}
+
+struct uthread *uthread_self_or_null(void)
+{
+	return this_vcpu ? this_vcpu->cur : NULL;
+}
+
 int uthread_sleep(uint64_t deadline, uint64_t wake)
 {
 	struct uthread *ut = uthread_self();
+	/* Its program is ending: no more sleeping. */
+	if (__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE)) {
+		__atomic_store_n(&ut->state, UT_RUNNING, __ATOMIC_RELAXED);
+		return WAKE_SIGNAL;
+	}
 	/* BLOCKED, or already RUNNABLE if a waker came in between. */
 	PG_ASSERT(__atomic_load_n(&ut->state, __ATOMIC_RELAXED) != UT_RUNNING);
 	ut->wake_reason = 0;
@@ -292,6 +312,7 @@ static void *vcpu_main(void *arg)
 {
 	struct vcpu *v = arg;
 	vcpu_bind_current(v);
+	this_vcpu = v;
 	vcpu_setup_idle(v);
 	int r = sud_enable(v);
 	if (r < 0)
@@ -300,9 +321,10 @@ static void *vcpu_main(void *arg)
 	vcpu_loop(v);
 }
 
-void sched_start(struct uthread *first)
+void sched_start_many(struct uthread **first, int n)
 {
 	struct vcpu *v0 = vcpu_self();
+	this_vcpu = v0;
 	vcpus = calloc(sched_cfg.nvcpus, sizeof(*vcpus));
 	vcpus[0] = v0;
 	for (int i = 1; i < sched_cfg.nvcpus; i++)
@@ -319,7 +341,11 @@ void sched_start(struct uthread *first)
 	if (r < 0)
 		pg_die("cannot enable Syscall User Dispatch: %s", strerror(-r));
 	preempt_start_vcpu(v0);
-	first->last_vcpu = v0;
-	sched_enqueue(first, v0);
+	for (int i = 0; i < n; i++) {
+		/* Spread the programs over the vCPUs to begin with. */
+		struct vcpu *v = vcpus[i % sched_cfg.nvcpus];
+		first[i]->last_vcpu = v;
+		sched_enqueue(first[i], v);
+	}
 	vcpu_loop(v0);
 }

@@ -16,8 +16,13 @@ extern struct vcpu **vcpus;
 
 uint64_t now_ns(void);
 
-/* Start the vCPUs and run `first`; never returns. */
-_Noreturn void sched_start(struct uthread *first);
+/* Start the vCPUs and run the n first uthreads; never returns. */
+_Noreturn void sched_start_many(struct uthread **first, int n);
+
+/* Make t, if it runs app code on another vCPU, cross the gate now. */
+void sched_kick_running(struct uthread *t);
+/* The uthread this kernel thread runs, or NULL if it is no vCPU. */
+struct uthread *uthread_self_or_null(void);
 
 /* Make a new (or woken) uthread runnable on a run queue. */
 void sched_enqueue(struct uthread *ut, struct vcpu *prefer);

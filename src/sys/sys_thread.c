@@ -113,26 +113,18 @@ static void robust_exit(struct uthread *ut)
 
 long sys_exit(struct uthread *ut, const long a[6])
 {
-	struct vproc *p = ut->proc;
 	robust_exit(ut);
 	if (ut->clear_child_tid) {
 		uint32_t zero = 0;
 		if (!copy_to_user(ut->clear_child_tid, &zero, 4))
 			futex_wake(ut->clear_child_tid, 1, FUTEX_BITSET_MATCH_ANY);
 	}
-	if (vproc_remove_thread(p, ut) == 0) {
-		/* The last thread's exit is the program's. */
-		if (trace_on)
-			trace_event(ut, "+++ exited with %d +++", (int)(a[0] & 0xff));
-		vproc_exit(p, a[0] & 0xff);
-	}
-	uthread_exit_current();
+	/* The last thread's exit is the program's. */
+	vproc_thread_exit(ut, a[0] & 0xff);
 }
 
 long sys_exit_group(struct uthread *ut, const long a[6])
 {
-	if (trace_on)
-		trace_event(ut, "+++ exited with %d +++", (int)(a[0] & 0xff));
 	vproc_exit(ut->proc, a[0] & 0xff);
 }
 

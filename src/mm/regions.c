@@ -1,0 +1,144 @@
+/* regions.c - which program owns each piece of the address space. */
+#include "mm/regions.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "core/log.h"
+#include "core/spinlock.h"
+
+/* A sorted array of disjoint [start, end) ranges with their owner: the
+ * number of mappings of a few programs is small, and changes are rare next
+ * to the calls that only look. */
+struct region {
+	uint64_t start, end;
+	struct vproc *owner;
+};
+
+static spinlock_t lock = SPINLOCK_INIT;
+static struct region *r;
+static size_t n, cap;
+
+/* first index whose end > addr */
+static size_t find(uint64_t addr)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (r[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void insert_at(size_t i, struct region x)
+{
+	if (n == cap) {
+		cap = cap ? cap * 2 : 256;
+		r = realloc(r, cap * sizeof(*r));
+		if (!r)
+			pg_die("out of memory");
+	}
+	memmove(&r[i + 1], &r[i], (n - i) * sizeof(*r));
+	r[i] = x;
+	n++;
+}
+
+static void erase_at(size_t i)
+{
+	memmove(&r[i], &r[i + 1], (n - i - 1) * sizeof(*r));
+	n--;
+}
+
+/* cut - remove [s, e) from whatever owns it, splitting ranges. Locked. */
+static void cut(uint64_t s, uint64_t e)
+{
+	size_t i = find(s);
+	while (i < n && r[i].start < e) {
+		struct region x = r[i];
+		if (x.start < s && x.end > e) { /* split in two */
+			r[i].end = s;
+			insert_at(i + 1, (struct region){ e, x.end, x.owner });
+			return;
+		}
+		if (x.start < s) {
+			r[i].end = s;
+			i++;
+		} else if (x.end > e) {
+			r[i].start = e;
+			return;
+		} else {
+			erase_at(i);
+		}
+	}
+}
+
+void regions_add(struct vproc *p, uint64_t start, uint64_t len)
+{
+	uint64_t end = (start + len + 4095) & ~4095ull;
+	spin_lock(&lock);
+	cut(start, end);
+	insert_at(find(start), (struct region){ start, end, p });
+	spin_unlock(&lock);
+}
+
+void regions_remove(uint64_t start, uint64_t len)
+{
+	spin_lock(&lock);
+	cut(start, (start + len + 4095) & ~4095ull);
+	spin_unlock(&lock);
+}
+
+bool regions_owned(struct vproc *p, uint64_t start, uint64_t len)
+{
+	uint64_t end = (start + len + 4095) & ~4095ull, at = start;
+	spin_lock(&lock);
+	for (size_t i = find(start); i < n && at < end; i++) {
+		if (r[i].start > at || r[i].owner != p)
+			break;
+		at = r[i].end;
+	}
+	spin_unlock(&lock);
+	return at >= end;
+}
+
+struct vproc *regions_owner(uint64_t addr)
+{
+	spin_lock(&lock);
+	size_t i = find(addr);
+	struct vproc *o = i < n && r[i].start <= addr ? r[i].owner : NULL;
+	spin_unlock(&lock);
+	return o;
+}
+
+void regions_each(struct vproc *p, uint64_t start, uint64_t len,
+		  void (*fn)(uint64_t s, uint64_t e, void *arg), void *arg)
+{
+	uint64_t end = len ? (start + len + 4095) & ~4095ull : UINT64_MAX;
+	/* Collected first: fn may call back into this module. */
+	spin_lock(&lock);
+	size_t m = 0;
+	struct region *pick = malloc((n ? n : 1) * sizeof(*pick));
+	for (size_t i = find(start); pick && i < n && r[i].start < end; i++)
+		if (r[i].owner == p)
+			pick[m++] = r[i];
+	spin_unlock(&lock);
+	for (size_t i = 0; i < m; i++)
+		fn(pick[i].start > start ? pick[i].start : start, pick[i].end < end ? pick[i].end : end,
+		   arg);
+	free(pick);
+}
+
+static void unmap_piece(uint64_t s, uint64_t e, void *arg)
+{
+	munmap((void *)s, e - s);
+	regions_remove(s, e - s);
+}
+
+void regions_release(struct vproc *p)
+{
+	regions_each(p, 0, 0, unmap_piece, NULL);
+}

@@ -1,0 +1,26 @@
+/* regions.h - which program owns each piece of the address space. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vproc;
+
+/*
+ * Mappings stay real kernel mappings; this records who made them. A
+ * program sees only its own regions: munmap of anything else does nothing
+ * (as for unmapped memory), mprotect/madvise of it fail with ENOMEM, and a
+ * MAP_FIXED over memory that is not its own fails with ENOMEM instead of
+ * clobbering another program or the runtime.
+ */
+
+void regions_add(struct vproc *p, uint64_t start, uint64_t len);
+void regions_remove(uint64_t start, uint64_t len);
+/* Is [start, start+len) entirely p's? */
+bool regions_owned(struct vproc *p, uint64_t start, uint64_t len);
+/* The program owning addr, or NULL (the runtime, or nobody). */
+struct vproc *regions_owner(uint64_t addr);
+/* Call fn on each of p's pieces within [start, start+len). */
+void regions_each(struct vproc *p, uint64_t start, uint64_t len,
+		  void (*fn)(uint64_t s, uint64_t e, void *arg), void *arg);
+/* Unmap and forget all of p's regions. */
+void regions_release(struct vproc *p);

@@ -1,0 +1,243 @@
+/* instance.c - an instance: the fused programs of one pegasus process and their ends. */
+#include "proc/instance.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "loader/exec.h"
+#include "proc/output.h"
+#include "proc/signal.h"
+#include "proc/vproc.h"
+#include "sched/sched.h"
+#include "sys/trace.h"
+
+/*
+ * The monitor is a plain runtime thread (not a vCPU): it waits for
+ * programs to end, applies the exit policy (SIGTERM to the others, then
+ * SIGKILL after the grace period) and ends the host process with the
+ * deciding program's status, or by the signal that killed it.
+ */
+
+static struct instance_spec *spec;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv; /* on CLOCK_MONOTONIC, set up in instance_run */
+static struct vproc *decider;  /* whose end gives pegasus its status */
+static bool ending;            /* the exit policy has been triggered */
+
+static bool alive(struct vproc *p)
+{
+	return __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VP_DEAD;
+}
+
+static int nalive(void)
+{
+	int n = 0;
+	for (int i = 0; i < vproc_count(); i++)
+		n += alive(vproc_at(i));
+	return n;
+}
+
+static void report(struct vproc *p)
+{
+	/* Alone, a program's end is pegasus's own: the shell reports it. */
+	if (vproc_count() == 1)
+		return;
+	if (p->exit_signal)
+		fprintf(stderr, "pegasus: [%s] killed by SIG%s%s\n", p->name, sigabbrev_np(p->exit_signal),
+			p == decider ? "" : "; the other programs go on");
+	else if (p->exit_code)
+		fprintf(stderr, "pegasus: [%s] exited with code %d\n", p->name, p->exit_code);
+}
+
+void instance_program_ended(struct vproc *p)
+{
+	pthread_mutex_lock(&mu);
+	report(p);
+	bool trigger = spec->exit_policy == EXIT_FIRST ? p == decider :
+		       spec->exit_policy == EXIT_NAMED ? p == decider : false;
+	if (trigger)
+		ending = true;
+	pthread_cond_signal(&cv);
+	pthread_mutex_unlock(&mu);
+}
+
+/* die_like - end the host process as the deciding program ended. */
+static _Noreturn void die_like(struct vproc *p)
+{
+	trace_flush();
+	output_flush();
+	if (p->exit_signal)
+		vproc_die_of_signal(p->exit_signal);
+	_exit(p->exit_code & 0xff);
+}
+
+static void deadline_in(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static void signal_all_alive(int sig)
+{
+	for (int i = 0; i < vproc_count(); i++) {
+		struct vproc *p = vproc_at(i);
+		if (!alive(p))
+			continue;
+		if (sig == SIGKILL) {
+			vproc_terminate(p, SIGKILL, 0);
+		} else {
+			siginfo_t si = { .si_signo = sig, .si_code = SI_KERNEL };
+			signal_queue(p, NULL, &si);
+			signal_notify(p, NULL);
+		}
+	}
+}
+
+static void *monitor(void *arg)
+{
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, NULL); /* host signals go to vCPUs */
+	pthread_mutex_lock(&mu);
+	while (!ending && nalive() > 0)
+		pthread_cond_wait(&cv, &mu);
+	/* The policy fired (or everyone is gone): ask the rest to stop. */
+	if (nalive() > 0) {
+		signal_all_alive(SIGTERM);
+		struct timespec dl;
+		deadline_in(&dl, spec->grace_ms);
+		while (nalive() > 0 && pthread_cond_timedwait(&cv, &mu, &dl) != ETIMEDOUT)
+			;
+		if (nalive() > 0) {
+			signal_all_alive(SIGKILL);
+			while (nalive() > 0)
+				pthread_cond_wait(&cv, &mu);
+		}
+	}
+	pthread_mutex_unlock(&mu);
+	die_like(decider);
+}
+
+/* open_stdio - the host fd a program gets for stdio slot i. */
+static int open_stdio(const struct prog_spec *ps, int i)
+{
+	const char *s = ps->stdio[i];
+	if (!s)
+		return spec->prefix && i > 0 ? output_pipe(ps->name, i) : i;
+	if (!strcmp(s, "inherit"))
+		return i;
+	if (!strcmp(s, "null"))
+		return open("/dev/null", i ? O_WRONLY : O_RDONLY | O_CLOEXEC);
+	return i ? open(s, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666)
+		 : open(s, O_RDONLY | O_CLOEXEC);
+}
+
+static void inherit_signals(struct uthread *ut)
+{
+	/* Taken once from the host process, as pegasus was started; the
+	 * runtime itself then runs with nothing blocked. */
+	static bool taken;
+	static uint64_t blocked, ignored;
+	if (!taken) {
+		sigset_t old, none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, &old);
+		for (int sig = 1; sig < 65; sig++) {
+			if (sig == SIGKILL || sig == SIGSTOP)
+				continue;
+			struct sigaction sa;
+			if (sigismember(&old, sig) == 1)
+				blocked |= SIGBIT(sig);
+			if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+				ignored |= SIGBIT(sig);
+		}
+		taken = true;
+	}
+	ut->sigmask = blocked;
+	for (int sig = 1; sig < 65; sig++)
+		if (ignored & SIGBIT(sig))
+			ut->proc->sigaction[sig - 1].handler = (uint64_t)SIG_IGN;
+}
+
+/* load_one - a program's private state and image; 0, or a status. */
+static int load_one(const struct prog_spec *ps, struct uthread **out)
+{
+	struct vproc *p = vproc_new(ps->name);
+	int fds[3];
+	for (int i = 0; i < 3; i++) {
+		fds[i] = open_stdio(ps, i);
+		if (fds[i] < 0) {
+			fprintf(stderr, "pegasus: [%s] cannot open %s: %s\n", ps->name, ps->stdio[i],
+				strerror(errno));
+			return 2;
+		}
+	}
+	if (vproc_set_stdio(p, fds) < 0)
+		pg_die("cannot set up the fds of %s", ps->name);
+	for (int i = 0; i < 3; i++)
+		if (fds[i] > 2)
+			close(fds[i]);
+	long r = vproc_chdir(p, AT_FDCWD, ps->cwd ? ps->cwd : ".");
+	if (r < 0) {
+		fprintf(stderr, "pegasus: [%s] cannot use directory %s: %s\n", ps->name,
+			ps->cwd ? ps->cwd : ".", strerror(-r));
+		return 2;
+	}
+	struct exec_image img;
+	char why[PATH_MAX + 256];
+	/* The program's relative path and PATH lookup, from its own cwd. */
+	int err = exec_load(p, ps->argv[0], ps->argv, ps->env, true, &img, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "pegasus: %s%s%s%s\n", vproc_count() > 1 ? "[" : "",
+			vproc_count() > 1 ? ps->name : "", vproc_count() > 1 ? "] " : "", why);
+		return exec_status(err);
+	}
+	struct uthread *ut = uthread_new(p, p->pid);
+	p->main_thread = ut;
+	vproc_add_thread(p, ut);
+	ut->tf.rip = img.entry;
+	ut->tf.rsp = img.sp;
+	inherit_signals(ut);
+	*out = ut;
+	return 0;
+}
+
+int instance_run(struct instance_spec *s)
+{
+	spec = s;
+	struct uthread *first[s->nprogs];
+	for (int i = 0; i < s->nprogs; i++) {
+		int st = load_one(&s->progs[i], &first[i]);
+		if (st)
+			return st;
+	}
+	decider = vproc_at(0);
+	if (s->exit_policy == EXIT_NAMED) {
+		for (int i = 0; i < vproc_count(); i++)
+			if (!strcmp(vproc_at(i)->name, s->exit_name))
+				decider = vproc_at(i);
+	}
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&cv, &ca);
+	pthread_t t;
+	if (pthread_create(&t, NULL, monitor, NULL))
+		pg_die("cannot start the instance monitor");
+	sched_start_many(first, s->nprogs);
+}

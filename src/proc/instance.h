@@ -1,0 +1,38 @@
+/* instance.h - an instance: the fused programs of one pegasus process and their ends. */
+#pragma once
+#include <stdbool.h>
+
+struct vproc;
+
+/* What to run: one entry per program, as the command line or a pod file
+ * describes it. */
+struct prog_spec {
+	char *name;          /* for messages, traces and output prefixes */
+	char **argv;
+	char **env;          /* its whole environment */
+	char *cwd;           /* NULL: pegasus's own */
+	char *stdio[3];      /* NULL: inherit; "null": /dev/null; else a file path */
+	int line;            /* where a pod file defines it (0: command line) */
+};
+
+enum exit_policy {
+	EXIT_FIRST,  /* the first program's end ends the instance (default) */
+	EXIT_ALL,    /* the instance ends when every program has ended */
+	EXIT_NAMED,  /* the end of the program named exit_name ends it */
+};
+
+struct instance_spec {
+	struct prog_spec *progs;
+	int nprogs;
+	enum exit_policy exit_policy;
+	char *exit_name;
+	int grace_ms;        /* between SIGTERM and SIGKILL at the end */
+	bool prefix;         /* prefix each output line with "name | " */
+};
+
+/* Load every program (nothing runs until all are loaded), then run them;
+ * returns only on failure to start, with the exit status to use. */
+int instance_run(struct instance_spec *spec);
+
+/* The last thread of p has gone: p is over (runtime context). */
+void instance_program_ended(struct vproc *p);
