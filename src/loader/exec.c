@@ -14,6 +14,7 @@
 #include "loader/elf.h"
 #include "loader/load.h"
 #include "mm/brk.h"
+#include "mm/regions.h"
 #include "proc/vproc.h"
 
 #define HEAD_MAX (64u << 10)   /* bytes read to find headers and PT_INTERP */
@@ -82,6 +83,9 @@ int exec_status(int err)
 
 
 /* load_interp - map the ELF interpreter named by PT_INTERP. */
+/* the interpreter's span, for ownership */
+static uint64_t interp_lo, interp_span;
+
 static int load_interp(struct why *w, const char *exe, const char *interp, struct loaded_elf *out)
 {
 	struct stat st;
@@ -99,6 +103,8 @@ static int load_interp(struct why *w, const char *exe, const char *interp, struc
 	if (e == ELF_OK && (ei.type != ET_DYN || ei.has_interp))
 		e = ELF_BAD_TYPE;
 	int r = e == ELF_OK ? elf_map(fd, &ei, out) : 0;
+	interp_lo = ei.lo;
+	interp_span = LOADED_SPAN(&ei);
 	close(fd);
 	if (e != ELF_OK)
 		return fail(w, interp, elf_strerror(e), -ELIBBAD);
@@ -187,14 +193,26 @@ static int exec_depth(struct vproc *p, const char *file, char *const argv[], cha
 	struct loaded_elf exe, interp = { 0 };
 	err = elf_map(fd, &ei, &exe);
 	close(fd);
-	if (err == -EEXIST)
-		return fail(w, path, "its fixed load address is already in use", -ENOMEM);
+	if (err == -EEXIST) {
+		/* A non-PIE program needs its addresses; another one has them. */
+		char reason[256];
+		struct vproc *o = NULL;
+		for (uint64_t a = ei.lo; a < ei.hi && !o; a += 4096)
+			o = regions_owner(a);
+		snprintf(reason, sizeof(reason),
+			 "cannot be fused: it must load at %#lx-%#lx (not position-independent), "
+			 "which %s%s%s uses", (unsigned long)ei.lo, (unsigned long)ei.hi,
+			 o ? "[" : "the runtime", o ? o->name : "", o ? "]" : "");
+		return fail(w, path, reason, -ENOMEM);
+	}
 	if (err < 0)
 		return fail(w, path, strerror(-err), err);
+	regions_add(p, exe.bias + ei.lo, LOADED_SPAN(&ei));
 	if (ei.has_interp) {
 		err = load_interp(w, path, ei.interp, &interp);
 		if (err)
 			return err;
+		regions_add(p, interp.bias + interp_lo, interp_span);
 	}
 	if (brk_init(p, exe.end) < 0)
 		return fail(w, path, "cannot reserve the program break", -ENOMEM);
@@ -208,6 +226,7 @@ static int exec_depth(struct vproc *p, const char *file, char *const argv[], cha
 	img->sp = stack_build(&ss);
 	if (!img->sp)
 		return fail(w, path, strerror(errno), -errno);
+	regions_add(p, ss.stack_lo, ss.stack_len);
 	img->entry = ei.has_interp ? interp.entry : exe.entry;
 	p->arg_start = ss.arg_start;
 	p->arg_end = ss.arg_end;

@@ -16,6 +16,9 @@ struct loaded_elf {
  * fixed-address image overlaps a mapping already present). */
 int elf_map(int fd, const struct elf_info *ei, struct loaded_elf *out);
 
+/* the span a mapped image covers, for ownership */
+#define LOADED_SPAN(ei) ((ei)->hi - (ei)->lo)
+
 struct stack_spec {
 	char *const *argv;
 	char *const *envp;
@@ -25,6 +28,7 @@ struct stack_spec {
 	uint64_t interp_base;   /* 0 without an interpreter */
 	/* out: where argv and envp strings lie, for /proc/self/cmdline, environ */
 	uint64_t arg_start, arg_end, env_start, env_end;
+	uint64_t stack_lo, stack_len; /* out: the stack mapping */
 };
 
 /* stack_build - map a stack and lay out argc, argv, envp and auxv on it as

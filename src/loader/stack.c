@@ -52,6 +52,8 @@ uint64_t stack_build(struct stack_spec *s)
 	if (lo == MAP_FAILED)
 		return 0;
 	mprotect(lo, GUARD, PROT_NONE); /* overflow faults instead of scribbling */
+	s->stack_lo = (uint64_t)lo;
+	s->stack_len = size + GUARD;
 
 	size_t argc = count(s->argv), envc = count(s->envp);
 	uint64_t top = (uint64_t)lo + size + GUARD - 16; /* ends with a null word */

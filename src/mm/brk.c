@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 
 #include "core/log.h"
+#include "mm/regions.h"
 #include "proc/vproc.h"
 
 /* Address space reserved for a program's break. Past it brk fails and
@@ -32,6 +33,7 @@ int brk_init(struct vproc *p, uint64_t end)
 	}
 	p->brk_start = p->brk_cur = (uint64_t)m;
 	p->brk_limit = (uint64_t)m + BRK_RESERVE;
+	regions_add(p, (uint64_t)m, BRK_RESERVE);
 	return 0;
 }
 

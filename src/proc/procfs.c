@@ -13,6 +13,7 @@
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
 #include <dirent.h>
+#include "mm/regions.h"
 #include "mm/uaccess.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
@@ -286,6 +287,54 @@ static long fd_dir(struct uthread *ut, int flags, struct vfile **obj)
 	return h;
 }
 
+/* maps: the host's lines, clipped to the caller's own regions. */
+struct maps_out {
+	char *buf;
+	size_t len, cap;
+	unsigned long lo, hi, off;
+	const char *rest; /* perms and the rest of the host line */
+	bool file;
+};
+
+static void maps_piece(uint64_t s, uint64_t e, void *arg)
+{
+	struct maps_out *m = arg;
+	if (m->len + 512 > m->cap) {
+		m->cap = m->cap * 2 + 4096;
+		m->buf = realloc(m->buf, m->cap);
+	}
+	unsigned long off = m->file ? m->off + (s - m->lo) : m->off;
+	m->len += snprintf(m->buf + m->len, m->cap - m->len, "%012lx-%012lx %.4s %08lx%s",
+			   (unsigned long)s, (unsigned long)e, m->rest, off, m->rest + 13);
+}
+
+static long maps_file(struct uthread *ut, int flags)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return -errno;
+	struct maps_out m = { 0 };
+	char line[4096];
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi, off, inode;
+		char perms[5];
+		int pos = 0;
+		if (sscanf(line, "%lx-%lx %4s %lx %*s %lu %n", &lo, &hi, perms, &off, &inode, &pos) < 5)
+			continue;
+		m.lo = lo;
+		m.hi = hi;
+		m.off = off;
+		m.file = inode != 0;
+		/* "rwxp 00000000 dev inode path": keep from perms on, offset redone */
+		m.rest = strchr(line, ' ') + 1;
+		regions_each(ut->proc, lo, hi - lo, maps_piece, &m);
+	}
+	fclose(f);
+	long r = mem_file("maps", m.buf ? m.buf : "", m.len, flags);
+	free(m.buf);
+	return r;
+}
+
 long procfs_open(struct uthread *ut, int dirfd, const char *path, int flags, struct vfile **obj)
 {
 	const char *rest = parse(ut, dirfd, path);
@@ -305,6 +354,8 @@ long procfs_open(struct uthread *ut, int dirfd, const char *path, int flags, str
 	}
 	if (!strcmp(rest, "status"))
 		return status_file(ut, flags);
+	if (!strcmp(rest, "maps"))
+		return maps_file(ut, flags);
 	if (!strcmp(rest, "stat"))
 		return stat_file(ut, flags);
 	if (!strcmp(rest, "exe") && p->exe)

@@ -12,6 +12,7 @@
 #include "core/rawsys.h"
 #include "fs/fdtable.h"
 #include "loader/exec.h"
+#include "mm/regions.h"
 #include "mm/uaccess.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
@@ -103,6 +104,26 @@ static void reset_for_exec(struct uthread *ut, const struct exec_image *img)
 	ut->robust_list = ut->robust_list_len = 0;
 }
 
+/* The old image's pieces, collected before the new one is mapped. */
+struct pieces {
+	uint64_t (*r)[2];
+	size_t n, cap;
+};
+
+static void collect(uint64_t s, uint64_t e, void *arg)
+{
+	struct pieces *ps = arg;
+	if (ps->n == ps->cap) {
+		ps->cap = ps->cap ? ps->cap * 2 : 64;
+		ps->r = realloc(ps->r, ps->cap * sizeof(*ps->r));
+	}
+	if (ps->r) {
+		ps->r[ps->n][0] = s;
+		ps->r[ps->n][1] = e;
+		ps->n++;
+	}
+}
+
 long sys_execve(struct uthread *ut, const long a[6])
 {
 	char path[PATH_MAX];
@@ -127,6 +148,8 @@ long sys_execve(struct uthread *ut, const long a[6])
 
 	struct vproc *p = ut->proc;
 	uint64_t old_brk = p->brk_start, old_brk_cur = p->brk_cur, old_brk_end = p->brk_limit;
+	struct pieces old = { 0 };
+	regions_each(p, 0, 0, collect, &old);
 	struct exec_image img;
 	char why[PATH_MAX + 256];
 	r = exec_load(p, path, argv, envp, false, &img, why, sizeof(why));
@@ -137,11 +160,15 @@ long sys_execve(struct uthread *ut, const long a[6])
 		p->brk_start = old_brk;
 		p->brk_cur = old_brk_cur;
 		p->brk_limit = old_brk_end;
+		free(old.r);
 		return r;
 	}
-	/* Point of no return. The old image's other mappings stay until
-	 * regions are tracked per program (see docs/ARCHITECTURE.md). */
-	munmap((void *)old_brk, old_brk_end - old_brk);
+	/* Point of no return: the old image's memory goes. */
+	for (size_t i = 0; i < old.n; i++) {
+		munmap((void *)old.r[i][0], old.r[i][1] - old.r[i][0]);
+		regions_remove(old.r[i][0], old.r[i][1] - old.r[i][0]);
+	}
+	free(old.r);
 	close_on_exec(p);
 	reset_for_exec(ut, &img);
 	return SYS_FRAME_REPLACED;

@@ -5,6 +5,10 @@
 #include <sys/syscall.h>
 
 #include "core/rawsys.h"
+#include "fs/fdtable.h"
+#include "mm/regions.h"
+#include <sys/shm.h>
+#include <linux/mman.h>
 #include "mm/brk.h"
 #include "mm/uaccess.h"
 #include "proc/vproc.h"
@@ -43,4 +47,146 @@ long sys_arch_prctl(struct uthread *ut, const long a[6])
 	default:
 		return -EINVAL;
 	}
+}
+
+/* ---- mappings: each program sees and changes only its own ---- */
+
+static long kernel(long nr, long a, long b, long c, long d, long e, long f)
+{
+	return raw_syscall6(nr, a, b, c, d, e, f);
+}
+
+static bool page_aligned(uint64_t x)
+{
+	return !(x & 4095);
+}
+
+/* Unmap the caller's pieces of a range (munmap, and MAP_FIXED's replace). */
+static void unmap_piece(uint64_t s, uint64_t e, void *arg)
+{
+	kernel(SYS_munmap, s, e - s, 0, 0, 0, 0);
+	regions_remove(s, e - s);
+}
+
+/* claim_fixed - make [addr, addr+len) free for a MAP_FIXED/MREMAP_FIXED
+ * of program p: its own pieces go, as the kernel would replace them; any
+ * other mapping there (another program's, the runtime's) makes it fail. */
+static long claim_fixed(struct vproc *p, uint64_t addr, uint64_t len)
+{
+	regions_each(p, addr, len, unmap_piece, NULL);
+	void *m = (void *)kernel(SYS_mmap, addr, len, PROT_NONE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
+	if ((long)m < 0 || (uint64_t)m != addr) {
+		if ((long)m >= 0)
+			kernel(SYS_munmap, (long)m, len, 0, 0, 0, 0);
+		return -ENOMEM;
+	}
+	return 0; /* a placeholder the real mapping replaces */
+}
+
+long sys_mmap(struct uthread *ut, const long a[6])
+{
+	uint64_t addr = a[0], len = a[1];
+	long flags = a[3];
+	struct vproc *p = ut->proc;
+	long fd = a[4];
+	if ((int)fd >= 0 && !(flags & MAP_ANONYMOUS)) {
+		fd = fdt_host(p->fdt, (int)fd);
+		if (fd < 0)
+			return fd;
+	}
+	if ((flags & MAP_FIXED) && !(flags & MAP_FIXED_NOREPLACE) && len &&
+	    !regions_owned(p, addr, len)) {
+		if (!page_aligned(addr))
+			return -EINVAL;
+		long r = claim_fixed(p, addr, len);
+		if (r)
+			return r;
+	}
+	long r = kernel(SYS_mmap, a[0], a[1], a[2], a[3], fd, a[5]);
+	if (r >= 0 || r < -4095)
+		regions_add(p, r, len);
+	return r;
+}
+
+long sys_munmap(struct uthread *ut, const long a[6])
+{
+	if (!page_aligned(a[0]) || !a[1])
+		return -EINVAL;
+	/* What is not the caller's is, for it, not mapped: nothing to do. */
+	regions_each(ut->proc, a[0], a[1], unmap_piece, NULL);
+	return 0;
+}
+
+/* The range must be entirely the caller's, else it "contains unmapped
+ * pages" as far as the caller can tell. */
+static long own_range(struct uthread *ut, long nr, const long a[6], long err)
+{
+	if (!page_aligned(a[0]))
+		return -EINVAL;
+	if (a[1] && !regions_owned(ut->proc, a[0], a[1]))
+		return err;
+	return kernel(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+long sys_mprotect(struct uthread *ut, const long a[6])
+{
+	return own_range(ut, SYS_mprotect, a, -ENOMEM);
+}
+
+long sys_madvise(struct uthread *ut, const long a[6])
+{
+	return own_range(ut, SYS_madvise, a, -ENOMEM);
+}
+
+long sys_pkey_mprotect(struct uthread *ut, const long a[6])
+{
+	return own_range(ut, SYS_pkey_mprotect, a, -ENOMEM);
+}
+
+long sys_mremap(struct uthread *ut, const long a[6])
+{
+	struct vproc *p = ut->proc;
+	uint64_t old = a[0], oldlen = a[1], newlen = a[2], nw = a[4];
+	long flags = a[3];
+	if (!page_aligned(old))
+		return -EINVAL;
+	if (!regions_owned(p, old, oldlen ? oldlen : 4096))
+		return -EFAULT;
+	if (flags & MREMAP_FIXED) {
+		if (!page_aligned(nw))
+			return -EINVAL;
+		long r = claim_fixed(p, nw, newlen);
+		if (r)
+			return r;
+	}
+	long r = kernel(SYS_mremap, a[0], a[1], a[2], a[3], a[4], 0);
+	if (r < 0 && r > -4096) {
+		if (flags & MREMAP_FIXED)
+			kernel(SYS_munmap, nw, newlen, 0, 0, 0, 0);
+		return r;
+	}
+	if (!(flags & MREMAP_DONTUNMAP) || !oldlen)
+		regions_remove(old, oldlen);
+	regions_add(p, r, newlen);
+	return r;
+}
+
+long sys_shmat(struct uthread *ut, const long a[6])
+{
+	struct shmid_ds ds;
+	long r = kernel(SYS_shmat, a[0], a[1], a[2], 0, 0, 0);
+	if ((r >= 0 || r < -4095) && kernel(SYS_shmctl, a[0], IPC_STAT, (long)&ds, 0, 0, 0) == 0)
+		regions_add(ut->proc, r, ds.shm_segsz);
+	return r;
+}
+
+long sys_shmdt(struct uthread *ut, const long a[6])
+{
+	if (regions_owner(a[0]) != ut->proc)
+		return -EINVAL;
+	long r = kernel(SYS_shmdt, a[0], 0, 0, 0, 0, 0);
+	if (r == 0)
+		regions_remove(a[0], 4096); /* at least its first page; see docs */
+	return r;
 }
