@@ -18,11 +18,12 @@
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 
-/* parse - split "/proc/<who>/<rest>" where who names the caller's program
- * (self, thread-self, its pid, or one of its tids under task/). Returns
- * rest ("" for the directory itself), or NULL if the path is not about
- * the caller. Another program's /proc entry is not served yet. */
-static const char *parse(struct uthread *ut, int dirfd, const char *path)
+/* parse - split "/proc/<who>/<rest>" where who names a fused program
+ * (self, thread-self, a program's virtual pid, or one of its tids): the
+ * target thread goes to *tgt and rest ("" for the directory) is returned.
+ * NULL if the path is not about one of ours: other numbers are host
+ * processes, as they are for any process on this host. */
+static const char *parse(struct uthread *ut, int dirfd, const char *path, struct uthread **tgt)
 {
 	if (dirfd != AT_FDCWD && path[0] != '/')
 		return NULL;
@@ -30,13 +31,18 @@ static const char *parse(struct uthread *ut, int dirfd, const char *path)
 		return NULL;
 	const char *who = path + 6, *slash = strchrnul(who, '/');
 	size_t n = slash - who;
-	bool ours = (n == 4 && !strncmp(who, "self", 4)) || (n == 11 && !strncmp(who, "thread-self", 11));
-	if (!ours) {
+	*tgt = NULL;
+	if ((n == 4 && !strncmp(who, "self", 4)) || (n == 11 && !strncmp(who, "thread-self", 11))) {
+		*tgt = ut;
+	} else if (n) {
 		char *end;
 		long pid = strtol(who, &end, 10);
-		ours = end == slash && n && pid == ut->proc->pid;
+		if (end == slash) {
+			struct vproc *p = vproc_by_pid(pid);
+			*tgt = p && p->state != VP_DEAD ? p->main_thread : uthread_by_tid(pid);
+		}
 	}
-	if (!ours)
+	if (!*tgt)
 		return NULL;
 	return *slash ? slash + 1 : "";
 }
@@ -45,6 +51,11 @@ static const char *parse(struct uthread *ut, int dirfd, const char *path)
  * the program's fd N, which is some other number in the host process. */
 static long host_rest(struct uthread *ut, const char *rest, char *out, size_t size)
 {
+	/* cwd is the program's own directory, open in the runtime. */
+	if (!strcmp(rest, "cwd") || !strncmp(rest, "cwd/", 4)) {
+		snprintf(out, size, "/proc/self/fd/%d%s", ut->proc->cwd_fd, rest + 3);
+		return 0;
+	}
 	const char *num = !strncmp(rest, "fd/", 3) ? rest + 3 : !strncmp(rest, "fdinfo/", 7) ? rest + 7 : NULL;
 	if (num && *num) {
 		char *end;
@@ -335,9 +346,10 @@ static long maps_file(struct uthread *ut, int flags)
 	return r;
 }
 
-long procfs_open(struct uthread *ut, int dirfd, const char *path, int flags, struct vfile **obj)
+long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, struct vfile **obj)
 {
-	const char *rest = parse(ut, dirfd, path);
+	struct uthread *ut;
+	const char *rest = parse(self, dirfd, path, &ut);
 	if (!rest)
 		return -ENOSYS;
 	if (!strcmp(rest, "fd") || !strcmp(rest, "fd/"))
@@ -377,14 +389,17 @@ long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf,
 	} else if (dirfd == AT_FDCWD && !strcmp(path, "/proc/thread-self")) {
 		snprintf(link, sizeof(link), "%d/task/%d", ut->proc->pid, ut->tid);
 	} else {
-		const char *rest = parse(ut, dirfd, path);
+		struct uthread *t;
+		const char *rest = parse(ut, dirfd, path, &t);
 		if (!rest)
 			return -ENOSYS;
-		if (!strcmp(rest, "exe") && ut->proc->exe) {
-			snprintf(link, sizeof(link), "%s", ut->proc->exe);
+		if (!strcmp(rest, "exe") && t->proc->exe) {
+			snprintf(link, sizeof(link), "%s", t->proc->exe);
+		} else if (!strcmp(rest, "cwd")) {
+			snprintf(link, sizeof(link), "%s", t->proc->cwd);
 		} else {
 			char host[PATH_MAX];
-			long r = host_rest(ut, rest, host, sizeof(host));
+			long r = host_rest(t, rest, host, sizeof(host));
 			if (r < 0)
 				return r;
 			ssize_t n = readlink(host, link, sizeof(link) - 1);
