@@ -409,6 +409,21 @@ void gate_prepare_return(struct uthread *ut)
 	}
 }
 
+long signal_call_mask(struct uthread *ut, uint64_t uset, long size)
+{
+	uint64_t set;
+	if (!uset)
+		return 0;
+	if (size != 8)
+		return -EINVAL;
+	if (copy_from_user(&set, uset, 8))
+		return -EFAULT;
+	ut->saved_sigmask = ut->sigmask;
+	ut->has_saved_sigmask = true;
+	ut->sigmask = set & ~SIG_UNBLOCKABLE;
+	return 0;
+}
+
 long signal_after_eintr(struct uthread *ut, const struct sysent *e)
 {
 	int sig = signal_next_deliverable(ut);

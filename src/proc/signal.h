@@ -36,6 +36,11 @@ void signal_deliver_pending(struct uthread *ut);
  * to give the app, or 1 to mean "issue the call again". */
 long signal_after_eintr(struct uthread *ut, const struct sysent *e);
 
+/* A call-scoped mask (ppoll, pselect6, epoll_pwait): it replaces the mask
+ * until the call returns and, if a handler runs, until that handler's
+ * frame restores the old one. uset NULL: nothing to do. 0 or -errno. */
+long signal_call_mask(struct uthread *ut, uint64_t uset, long size);
+
 /* Park the uthread until a signal in `wake` is pending or the
  * CLOCK_MONOTONIC deadline (ns; 0: none) passes. 0 on timeout, -EINTR. */
 long signal_wait(struct uthread *ut, uint64_t wake, uint64_t deadline);

@@ -30,32 +30,21 @@ static long pid_to_host(struct uthread *ut, long pid, long *out)
 	return -ESRCH;
 }
 
-/* call_sigmask - ppoll/pselect6/epoll_pwait's mask holds for the call and
- * until a handler runs (like rt_sigsuspend): it is applied to the virtual
- * mask, and the kernel gets none, so host signals keep reaching the runtime. */
+/* call_sigmask - ppoll/pselect6's mask holds for the call (and until a
+ * handler runs): applied to the virtual mask; the kernel gets none, so
+ * host signals keep reaching the runtime. */
 static long call_sigmask(struct uthread *ut, int kind, long *arg, long size)
 {
-	uint64_t set, ptr = *arg;
-	if (!ptr)
-		return 0;
-	if (kind == A_SIGSET6) {
+	uint64_t ptr = *arg;
+	if (ptr && kind == A_SIGSET6) {
 		struct { uint64_t p, size; } s6;
 		if (copy_from_user(&s6, ptr, sizeof(s6)))
 			return -EFAULT;
 		ptr = s6.p;
 		size = s6.size;
-		if (!ptr)
-			return *arg = 0;
 	}
-	if (size != 8)
-		return -EINVAL;
-	if (copy_from_user(&set, ptr, 8))
-		return -EFAULT;
-	ut->saved_sigmask = ut->sigmask;
-	ut->has_saved_sigmask = true;
-	ut->sigmask = set & ~SIG_UNBLOCKABLE;
 	*arg = 0;
-	return 0;
+	return signal_call_mask(ut, ptr, size);
 }
 
 static bool has_dirfd(const struct sysent *e)
