@@ -119,10 +119,7 @@ static char *slurp(const char *path, size_t *len)
 
 static const char *comm_of(struct uthread *ut)
 {
-	if (ut->comm[0])
-		return ut->comm;
-	const char *slash = ut->proc->exe ? strrchr(ut->proc->exe, '/') : NULL;
-	return slash ? slash + 1 : ut->proc->name;
+	return ut->comm[0] ? ut->comm : ut->proc->comm;
 }
 
 /* status: the host's lines, with the ids, name and signal sets replaced by

@@ -43,6 +43,7 @@ struct vproc {
 	int exit_signal;             /* ...the signal that killed it */
 	const char *name;            /* short name for messages and traces */
 	char *exe;                   /* absolute path of the running image */
+	char comm[16];               /* its name as exec'd (basename, 15 chars) */
 	struct k_sigaction sigaction[64];
 	uint64_t sigpending;         /* process-directed pending signals */
 	siginfo_t siginfo[64];
