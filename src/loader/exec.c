@@ -221,7 +221,7 @@ static int exec_depth(struct vproc *p, const char *file, char *const argv[], cha
 	p->exe = realpath(path, NULL);
 	/* Linux names a process after the file exec'd, symlink or script. */
 	const char *fn = execfn ? execfn : path, *slash = strrchr(fn, '/');
-	snprintf(p->comm, sizeof(p->comm), "%s", slash ? slash + 1 : fn);
+	snprintf(p->comm, sizeof(p->comm), "%.15s", slash ? slash + 1 : fn);
 	struct stack_spec ss = {
 		.argv = argv, .envp = envp, .execfn = execfn ? execfn : path, .exe = &ei, .exe_map = &exe,
 		.interp_base = ei.has_interp ? interp.bias : 0,
