@@ -18,8 +18,10 @@ static _Atomic uint64_t refused_logged[SYS_MAX / 64 + 1];
 
 static long refuse(struct uthread *ut, long nr, const struct sysent *e, long err)
 {
-	uint64_t bit = 1ull << (nr % 64);
-	unsigned idx = (unsigned long)nr < SYS_MAX ? nr / 64 : SYS_MAX / 64;
+	/* Numbers outside the table (negative too) share the last word. */
+	unsigned long u = (unsigned long)nr < SYS_MAX ? (unsigned long)nr : SYS_MAX;
+	uint64_t bit = 1ull << (u % 64);
+	unsigned idx = u / 64;
 	if (!(atomic_fetch_or(&refused_logged[idx], bit) & bit))
 		pg_warn("[%s] %s (syscall %ld) is not supported: returning %s", ut->proc->name,
 			e ? e->name : "unknown", nr, err == -EPERM ? "EPERM" : "ENOSYS");

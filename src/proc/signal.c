@@ -184,6 +184,7 @@ bool signal_dequeue(struct uthread *ut, int sig, siginfo_t *info)
 void signal_force_fault(struct uthread *ut, const siginfo_t *si)
 {
 	int sig = si->si_signo;
+	PG_ASSERT(sig >= 1 && sig <= 64);
 	struct k_sigaction *ka = &ut->proc->sigaction[sig - 1];
 	/* Like force_sig_info(): a blocked or ignored fault cannot be survived. */
 	if ((ut->sigmask & SIGBIT(sig)) || ka->handler == (uint64_t)SIG_IGN) {
