@@ -1,8 +1,11 @@
 #!/bin/sh
 # run-libfuzzer.sh - fuzz the ELF parser (src/loader/elf.c) with libFuzzer.
 #
-#   fuzz/run-libfuzzer.sh [SECONDS] [extra libFuzzer flags...]
+#   fuzz/run-libfuzzer.sh [elf|pod] [SECONDS] [extra libFuzzer flags...]
 #
+# Targets: elf (src/loader/elf.c, the default) and pod (src/cli/pod.c, the
+# pod file parser, with libyaml); what follows describes elf, pod works the
+# same with its own names (fuzz_pod, corpus/pod).
 # Builds fuzz/fuzz_elf.c + src/loader/elf.c with
 #   clang -g -O1 -fsanitize=fuzzer,address,undefined -I src
 # into build-fuzz/fuzz_elf, copies the seed corpus fuzz/corpus/elf/ to
@@ -17,21 +20,32 @@
 set -eu
 cd "$(dirname "$0")/.."
 
+TARGET=elf
+case ${1:-} in elf|pod) TARGET=$1; shift ;; esac
 SECS=${1:-60}
 [ $# -gt 0 ] && shift
 CLANG=${CLANG:-clang}
 OUT=${OUT:-build-fuzz}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 1)}
 
+if [ "$TARGET" = pod ]; then
+	OUT=$OUT/pod
+	SRCS="fuzz/fuzz_pod.c src/cli/pod.c"
+	LIBS=-lyaml
+else
+	SRCS="fuzz/fuzz_elf.c src/loader/elf.c"
+	LIBS=
+fi
 mkdir -p "$OUT/corpus" "$OUT/artifacts"
+# shellcheck disable=SC2086 # word lists
 "$CLANG" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-D_GNU_SOURCE -I src -o "$OUT/fuzz_elf" fuzz/fuzz_elf.c src/loader/elf.c
-cp -n fuzz/corpus/elf/* "$OUT/corpus/" 2>/dev/null || true
+	-D_GNU_SOURCE -I src -o "$OUT/fuzz_$TARGET" $SRCS $LIBS
+cp -n fuzz/corpus/"$TARGET"/* "$OUT/corpus/" 2>/dev/null || true
 
 # -max_len: the loader reads at most a 64 KiB head; 16 KiB covers 128
 # program headers and a 4 KiB PT_INTERP. -use_value_profile helps it get
 # past the 64-bit comparisons of offsets and sizes.
 echo "fuzzing for ${SECS}s with $JOBS job(s); corpus $OUT/corpus, artifacts $OUT/artifacts"
-exec "$OUT/fuzz_elf" -max_total_time="$SECS" -fork="$JOBS" -max_len=16384 \
+exec "$OUT/fuzz_$TARGET" -close_fd_mask=2 -max_total_time="$SECS" -fork="$JOBS" -max_len=16384 \
 	-use_value_profile=1 -print_final_stats=1 \
 	-artifact_prefix="$OUT/artifacts/" "$@" "$OUT/corpus"

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -24,10 +25,54 @@
 
 extern char **environ;
 
+/* Everything a pod allocates hangs off one list, freed by pod_free(). */
+struct chunk {
+	struct chunk *next;
+	max_align_t data[];
+};
+
 struct ctx {
 	const char *file;
 	yaml_document_t doc;
+	struct instance_spec *spec;
 };
+
+static void *alloc(struct ctx *c, size_t n)
+{
+	struct chunk *ch = calloc(1, sizeof(*ch) + n);
+	if (!ch) {
+		fprintf(stderr, "pegasus: out of memory\n");
+		exit(2);
+	}
+	ch->next = c->spec->arena;
+	c->spec->arena = ch;
+	return ch->data;
+}
+
+static void *grow(struct ctx *c, void *old, size_t oldn, size_t n)
+{
+	void *p = alloc(c, n);
+	if (old)
+		memcpy(p, old, oldn);
+	return p;
+}
+
+static char *sdup(struct ctx *c, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	return memcpy(alloc(c, n), s, n);
+}
+
+void pod_free(struct instance_spec *s)
+{
+	for (struct chunk *ch = s->arena, *next; ch; ch = next) {
+		next = ch->next;
+		free(ch);
+	}
+	s->arena = NULL;
+	s->progs = NULL;
+	s->nprogs = 0;
+}
 
 static int fail(struct ctx *c, const yaml_node_t *n, const char *fmt, const char *arg)
 {
@@ -56,12 +101,12 @@ static bool truthy(const char *s)
 static int str_list(struct ctx *c, yaml_node_t *n, char ***out)
 {
 	size_t cap = 8, k = 0;
-	char **v = calloc(cap, sizeof(char *));
+	char **v = alloc(c, cap * sizeof(char *));
 	if (scalar(n)) {
-		char *dup = strdup(scalar(n)), *save = NULL;
+		char *dup = sdup(c, scalar(n)), *save = NULL;
 		for (char *t = strtok_r(dup, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
 			if (k + 2 > cap)
-				v = realloc(v, (cap *= 2) * sizeof(char *));
+				v = grow(c, v, cap * sizeof(char *), 2 * cap * sizeof(char *)), cap *= 2;
 			v[k++] = t;
 		}
 	} else if (n && n->type == YAML_SEQUENCE_NODE) {
@@ -70,8 +115,8 @@ static int str_list(struct ctx *c, yaml_node_t *n, char ***out)
 			if (!s)
 				return fail(c, node(c, *it), "%sexpected a string", "");
 			if (k + 2 > cap)
-				v = realloc(v, (cap *= 2) * sizeof(char *));
-			v[k++] = strdup(s);
+				v = grow(c, v, cap * sizeof(char *), 2 * cap * sizeof(char *)), cap *= 2;
+			v[k++] = sdup(c, s);
 		}
 	} else {
 		return fail(c, n, "%sexpected a string or a list of strings", "");
@@ -99,8 +144,8 @@ static int env_map(struct ctx *c, yaml_node_t *m, char ***env, size_t *n, size_t
 			}
 		}
 		if (*n + 2 > *cap)
-			*env = realloc(*env, (*cap *= 2) * sizeof(char *));
-		char *kv = malloc(kl + strlen(v) + 2);
+			*env = grow(c, *env, *cap * sizeof(char *), 2 * *cap * sizeof(char *)), *cap *= 2;
+		char *kv = alloc(c, kl + strlen(v) + 2);
 		sprintf(kv, "%s=%s", k, v);
 		(*env)[(*n)++] = kv;
 	}
@@ -131,10 +176,10 @@ static int env_of(struct ctx *c, yaml_node_t *e, char ***out)
 		}
 	}
 	size_t n = 0, cap = 16;
-	char **env = calloc(cap, sizeof(char *));
+	char **env = alloc(c, cap * sizeof(char *));
 	for (char **v = environ; inherit && *v; v++) {
 		if (n + 2 > cap)
-			env = realloc(env, (cap *= 2) * sizeof(char *));
+			env = grow(c, env, cap * sizeof(char *), 2 * cap * sizeof(char *)), cap *= 2;
 		env[n++] = *v;
 	}
 	if (set) {
@@ -164,7 +209,7 @@ static int program(struct ctx *c, yaml_node_t *m, struct prog_spec *ps)
 			if (!scalar(vn) || !*scalar(vn))
 				r = fail(c, vn, "%sname: expected a string", "");
 			else
-				ps->name = strdup(scalar(vn));
+				ps->name = sdup(c, scalar(vn));
 		} else if (!strcmp(k, "command")) {
 			r = str_list(c, vn, &ps->argv);
 		} else if (!strcmp(k, "env")) {
@@ -173,7 +218,7 @@ static int program(struct ctx *c, yaml_node_t *m, struct prog_spec *ps)
 			if (!scalar(vn))
 				r = fail(c, vn, "%scwd: expected a path", "");
 			else
-				ps->cwd = strdup(scalar(vn));
+				ps->cwd = sdup(c, scalar(vn));
 		} else {
 			int i = 0;
 			while (i < 3 && strcmp(k, io[i]))
@@ -183,7 +228,7 @@ static int program(struct ctx *c, yaml_node_t *m, struct prog_spec *ps)
 			else if (!scalar(vn))
 				r = fail(c, vn, "%sexpected inherit, null or a path", "");
 			else
-				ps->stdio[i] = strdup(scalar(vn));
+				ps->stdio[i] = sdup(c, scalar(vn));
 		}
 		if (r)
 			return r;
@@ -191,9 +236,8 @@ static int program(struct ctx *c, yaml_node_t *m, struct prog_spec *ps)
 	if (!ps->argv)
 		return fail(c, m, "%sa program needs a command", "");
 	if (!ps->name) {
-		char *b = strdup(ps->argv[0]);
-		ps->name = strdup(basename(b));
-		free(b);
+		char *b = sdup(c, ps->argv[0]);
+		ps->name = sdup(c, basename(b));
 	}
 	return 0;
 }
@@ -216,7 +260,7 @@ static int top(struct ctx *c, struct instance_spec *s)
 				return fail(c, vn, "%sexit: first, all or a program's name", "");
 			s->exit_policy = !strcmp(v, "first") ? EXIT_FIRST : !strcmp(v, "all") ? EXIT_ALL : EXIT_NAMED;
 			if (s->exit_policy == EXIT_NAMED)
-				s->exit_name = strdup(v);
+				s->exit_name = sdup(c, v);
 		} else if (!strcmp(k, "grace")) {
 			char *end;
 			long g = v ? strtol(v, &end, 10) : -1;
@@ -234,7 +278,7 @@ static int top(struct ctx *c, struct instance_spec *s)
 	if (!progs || progs->type != YAML_SEQUENCE_NODE || progs->data.sequence.items.start == progs->data.sequence.items.top)
 		return fail(c, progs ? progs : root, "%s'programs' must be a non-empty list", "");
 	size_t np = progs->data.sequence.items.top - progs->data.sequence.items.start;
-	s->progs = calloc(np, sizeof(*s->progs));
+	s->progs = alloc(c, np * sizeof(*s->progs));
 	for (size_t i = 0; i < np; i++) {
 		int r = program(c, node(c, progs->data.sequence.items.start[i]), &s->progs[i]);
 		if (r)
@@ -251,7 +295,7 @@ static int top(struct ctx *c, struct instance_spec *s)
 int pod_parse(const char *name, const unsigned char *buf, unsigned long len,
 	      struct instance_spec *spec)
 {
-	struct ctx c = { .file = name };
+	struct ctx c = { .file = name, .spec = spec };
 	yaml_parser_t parser;
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, buf, len);

@@ -7,6 +7,9 @@ struct instance_spec;
  * file and line of the problem. */
 int pod_load(const char *path, struct instance_spec *spec);
 
+/* Free what pod_load/pod_parse allocated for spec. */
+void pod_free(struct instance_spec *spec);
+
 /* The same from a buffer (for the fuzzer); name is used in messages. */
 int pod_parse(const char *name, const unsigned char *buf, unsigned long len,
 	      struct instance_spec *spec);

@@ -28,6 +28,7 @@ struct instance_spec {
 	char *exit_name;
 	int grace_ms;        /* between SIGTERM and SIGKILL at the end */
 	bool prefix;         /* prefix each output line with "name | " */
+	void *arena;         /* what a pod file's parsing allocated */
 };
 
 /* Load every program (nothing runs until all are loaded), then run them;
