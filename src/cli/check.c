@@ -9,6 +9,10 @@
 #include "cli/cli.h"
 #include "entry/sud.h"
 #include "proc/signal.h"
+#include "sched/preempt.h"
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 
 static int read_int(const char *path)
 {
@@ -25,6 +29,22 @@ static int read_int(const char *path)
 static void line(const char *what, int ok, const char *detail)
 {
 	printf("%-28s %-4s %s\n", what, ok ? "yes" : "no", detail);
+}
+
+/* `pegasus stats PID`: the instance prints its counters on its stderr. */
+int cmd_stats(int argc, char **argv)
+{
+	char *end;
+	long pid = argc == 2 ? strtol(argv[1], &end, 10) : 0;
+	if (argc != 2 || *end || pid <= 0) {
+		fprintf(stderr, "usage: pegasus stats PID   (of a pegasus run --stats)\n");
+		return 2;
+	}
+	if (kill(pid, SIG_STATS) < 0) {
+		fprintf(stderr, "pegasus: %ld: %s\n", pid, strerror(errno));
+		return 1;
+	}
+	return 0;
 }
 
 int cmd_check(int argc, char **argv)

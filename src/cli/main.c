@@ -9,6 +9,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: pegasus COMMAND [ARGS...]\n"
 		   "  run [options] -- PROGRAM [ARGS...]   run a program under the runtime\n"
 		   "  check                                what this host supports\n"
+		   "  stats PID                            a running instance (--stats) prints\n"
+		   "                                       its per-program syscall counts\n"
 		   "  help                                 this text\n"
 		   "Run `pegasus run --help` for the options of run.\n");
 }
@@ -23,6 +25,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "stats"))
+		return cmd_stats(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		usage(stdout);
 		return 0;

@@ -10,6 +10,7 @@
 #include "core/rawsys.h"
 #include "entry/rewrite.h"
 #include "mm/uaccess.h"
+#include "sys/stats.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/preempt.h"
@@ -130,6 +131,16 @@ NOINSTR static void on_kick(int sig, siginfo_t *si, void *ucv)
 	v->selector = SEL_ALLOW;
 	if (v->cur && old == SEL_BLOCK)
 		leave_for_gate(v, ucv, old, kick_entry_c);
+}
+
+/* SIG_STATS: noted here, printed by a vCPU loop in normal context. */
+NOINSTR static void on_stats(int sig, siginfo_t *si, void *ucv)
+{
+	struct vcpu *v = vcpu_self();
+	uint8_t old = v->selector;
+	v->selector = SEL_ALLOW;
+	stats_request();
+	leave_for_gate(v, ucv, old, async_entry_c);
 }
 
 /* SIG_WORKER_INTR only cuts an offload worker's blocking call short (EINTR);
@@ -281,6 +292,7 @@ void signal_install_host_handlers(void)
 		switch (sig) {
 		case SIGSYS: sa.sa_sigaction = on_sigsys; break;
 		case SIG_VCPU_KICK: sa.sa_sigaction = on_kick; break;
+		case SIG_STATS: sa.sa_sigaction = on_stats; break;
 		case SIG_WORKER_INTR:
 			sa.sa_sigaction = on_worker_intr;
 			break;

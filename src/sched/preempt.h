@@ -7,6 +7,8 @@ struct vcpu;
 #define SIG_VCPU_KICK 64
 /* The host signal that interrupts an offload worker's blocking call. */
 #define SIG_WORKER_INTR 63
+/* The host signal that asks for --stats now (`pegasus stats PID`). */
+#define SIG_STATS 62
 
 /* Arm v's slice timer; called on v's own thread. */
 void preempt_start_vcpu(struct vcpu *v);

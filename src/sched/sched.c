@@ -19,6 +19,7 @@
 #include "sched/kwait.h"
 #include "sched/preempt.h"
 #include "sched/timer.h"
+#include "sys/stats.h"
 
 struct sched_config sched_cfg = { .nvcpus = 1, .poll_ns = 50000, .slice_ns = 10000000 };
 struct vcpu **vcpus;
@@ -233,6 +234,7 @@ uint64_t sched_poll_events(void)
 	if (signal_arrivals_pending())
 		signal_process_arrivals();
 	kwait_harvest();
+	stats_poll();
 	return now;
 }
 

@@ -6,6 +6,22 @@
 #include "entry/rewrite.h"
 
 bool stats_on;
+static int requested;
+
+void stats_request(void)
+{
+	__atomic_store_n(&requested, 1, __ATOMIC_RELEASE);
+}
+
+void stats_poll(void)
+{
+	if (!__atomic_load_n(&requested, __ATOMIC_ACQUIRE) ||
+	    !__atomic_exchange_n(&requested, 0, __ATOMIC_ACQ_REL))
+		return;
+	for (int i = 0; i < vproc_count(); i++)
+		if (vproc_at(i)->state != VP_DEAD)
+			stats_print(vproc_at(i));
+}
 
 void stats_print(struct vproc *p)
 {
