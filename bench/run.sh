@@ -1,51 +1,81 @@
 #!/bin/bash
-# run.sh - benchmarks natively and under pegasus in one run, as one table.
+# run.sh - benchmarks natively and under pegasus in one run, as tables.
 #
 #   bench/run.sh                 (or `make bench`, which builds first)
 #
-# Each benchmark program in BENCHES (built by meson into $BUILD/bench/) runs
-# twice: natively, then as `pegasus run -- PROG`, both pinned to one CPU with
-# `taskset -c $BENCH_CPU` when taskset works (the header says whether). The
-# programs print "<case> <ns/op>" lines (protocol in bench/bench.h); this
-# script joins them into
+# Each benchmark program (built by meson into $BUILD/bench/) runs natively,
+# then once as `pegasus run OPTIONS -- PROG` per pegasus configuration of
+# that program. The programs print "<case> <ns/op>" lines (protocol in
+# bench/bench.h); this script joins them into one Markdown table a program:
 #   operation | Linux ns | pegasus ns | pegasus/Linux | Linux/pegasus
-# where the last column is filled only where pegasus is faster by more than
-# 5% (below that it is noise: see the vDSO control row). The table is
-# Markdown, ready for docs/BENCHMARKS.md, and is also saved with the raw
-# outputs in $BUILD/bench/results/.
+# with the last three columns repeated for each further configuration,
+# headed by its options ("pegasus --poll 0 ns"). Linux/pegasus is filled
+# only where pegasus is faster by more than 5% (below that it is noise: see
+# the vDSO control row). The tables are ready for docs/BENCHMARKS.md and
+# are saved with the raw outputs in $BUILD/bench/results/<timestamp>/.
+#
+# What each program gets, the table below (PROGRAMS):
+#   name | pinning | pegasus configurations, separated by ';'
+# pinning is "cpu" (every run, native and pegasus, under taskset -c
+# $BENCH_CPU, so pegasus defaults to one vCPU) or "none" (free to use every
+# CPU of the affinity mask; pegasus defaults to one vCPU per CPU). A
+# configuration is a list of `pegasus run` options; empty means defaults.
 #
 # Benchmarks report; they never fail on a figure. The exit status is
 # non-zero only when a program could not be run (its stderr is shown).
 #
 # Environment:
 #   BUILD=build          meson build directory
-#   BENCHES="..."        programs to run (default: all listed below)
+#   BENCHES="..."        programs to run (default: all in PROGRAMS)
 #   BENCH_ARGS="..."     passed to each program, e.g. "-t 0.05 -r 3" (quick)
-#   BENCH_CPU=0          CPU to pin to; NOPIN=1 to not pin
-#   PEGASUS_ARGS="..."   options for `pegasus run` (e.g. --cpus, --poll later)
+#   BENCH_CPU=0          CPU the "cpu" programs are pinned to
+#   NOPIN=1              pin nothing
+#   PEGASUS_ARGS="..."   options added to every pegasus configuration
+#   PEGASUS_CONFIGS="a;b" replaces every program's configurations
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
+PROGRAMS=(
+	# name          pinning  pegasus configurations
+	"syscall_paths | cpu  | "
+	"threads       | none | --poll 50 ; --poll 0"
+)
+
 BUILD=${BUILD:-build}
 PEGASUS=${PEGASUS:-$BUILD/pegasus}
-BENCHES=${BENCHES:-syscall_paths}
 BENCH_ARGS=${BENCH_ARGS:-}
 BENCH_CPU=${BENCH_CPU:-0}
 PEGASUS_ARGS=${PEGASUS_ARGS:-}
+
+trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; printf '%s' "${s%"${s##*[![:space:]]}"}"; }
+
+# Field F (1: name, 2: pinning, 3: configurations) of program NAME's entry.
+prog_field() {
+	local e
+	for e in "${PROGRAMS[@]}"; do
+		IFS='|' read -r n p c <<<"$e"
+		[ "$(trim "$n")" = "$1" ] || continue
+		case $2 in 2) trim "$p" ;; 3) trim "$c" ;; esac
+		return 0
+	done
+	return 1
+}
+
+if [ -z "${BENCHES:-}" ]; then
+	BENCHES=""
+	for e in "${PROGRAMS[@]}"; do
+		BENCHES+=" $(trim "${e%%|*}")"
+	done
+fi
 
 if [ ! -x "$PEGASUS" ]; then
 	echo "run.sh: $PEGASUS not built (run make)" >&2
 	exit 1
 fi
 
-PIN=()
-if [ -z "${NOPIN:-}" ] && command -v taskset >/dev/null && taskset -c "$BENCH_CPU" true 2>/dev/null; then
-	PIN=(taskset -c "$BENCH_CPU")
-	pin_note="both runs pinned to CPU $BENCH_CPU (taskset -c $BENCH_CPU)"
-elif [ -n "${NOPIN:-}" ]; then
-	pin_note="not pinned (NOPIN set)"
-else
-	pin_note="not pinned (taskset unavailable or refused)"
+can_pin=""
+if command -v taskset >/dev/null && taskset -c "$BENCH_CPU" true 2>/dev/null; then
+	can_pin=1
 fi
 
 stamp=$(date -u +%Y%m%d-%H%M%S)
@@ -59,15 +89,12 @@ rev=$(git describe --always --dirty 2>/dev/null || echo "?")
 {
 	echo "pegasus benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo "host: $(uname -n), kernel $(uname -r), CPU ${cpu:-?}, nproc $(nproc), $glibc"
-	echo "pegasus: $("$PEGASUS" --version 2>/dev/null | head -1), source tree at git $rev${PEGASUS_ARGS:+, run options: $PEGASUS_ARGS}"
-	echo "pinning: $pin_note; program options: ${BENCH_ARGS:-defaults (7 x 0.3 s per case, median)}"
-	echo
-	echo "| operation | Linux ns | pegasus ns | pegasus/Linux | Linux/pegasus |"
-	echo "|---|---:|---:|---:|---:|"
+	echo "pegasus: $("$PEGASUS" --version 2>/dev/null | head -1), source tree at git $rev${PEGASUS_ARGS:+, added to every run: $PEGASUS_ARGS}"
+	echo "program options: ${BENCH_ARGS:-defaults (7 x 0.3 s per case, median)}"
 } >"$resdir/table.md"
 
 # failed STATUS SIDE PROG ERRFILE COMMAND: report a run that did not exit 0
-# on stderr, and as a note under the table.
+# on stderr, and as a note under the tables.
 rc=0
 notes=()
 failed() {
@@ -86,31 +113,83 @@ for b in $BENCHES; do
 		rc=1
 		continue
 	fi
+	pinning=$(prog_field "$b" 2) || pinning=cpu   # not in PROGRAMS: pinned, defaults
+	configs=$(prog_field "$b" 3) || configs=""
+	[ -n "${PEGASUS_CONFIGS+set}" ] && configs=$PEGASUS_CONFIGS
+
+	PIN=()
+	if [ -n "${NOPIN:-}" ]; then
+		pin_note="not pinned (NOPIN set), $(nproc) CPUs"
+	elif [ "$pinning" = none ]; then
+		pin_note="not pinned: $(nproc) CPUs, threads free to run on any (pegasus: --cpus defaults to $(nproc) vCPUs)"
+	elif [ -n "$can_pin" ]; then
+		PIN=(taskset -c "$BENCH_CPU")
+		pin_note="native and pegasus runs pinned to CPU $BENCH_CPU (taskset -c $BENCH_CPU; pegasus: 1 vCPU)"
+	else
+		pin_note="not pinned (taskset unavailable or refused)"
+	fi
+
+	# The configurations, trimmed; an empty list is one default run.
+	cfgs=()
+	IFS=';' read -r -a parts <<<"$configs"
+	for c in "${parts[@]}"; do
+		cfgs+=("$(trim "$c")")
+	done
+	[ ${#cfgs[@]} -eq 0 ] && cfgs=("")
+
 	# shellcheck disable=SC2086 # BENCH_ARGS and PEGASUS_ARGS are word lists
 	"${PIN[@]}" "$prog" $BENCH_ARGS >"$resdir/$b.linux" 2>"$resdir/$b.linux.err"
 	failed "$?" native "$b" "$resdir/$b.linux.err" "${PIN[*]} $prog $BENCH_ARGS"
-	# shellcheck disable=SC2086
-	"${PIN[@]}" "$PEGASUS" run $PEGASUS_ARGS -- "$prog" $BENCH_ARGS \
-		>"$resdir/$b.pegasus" 2>"$resdir/$b.pegasus.err"
-	failed "$?" pegasus "$b" "$resdir/$b.pegasus.err" \
-		"${PIN[*]} $PEGASUS run $PEGASUS_ARGS -- $prog $BENCH_ARGS"
-	# Rows in the native order; a case missing on one side shows "-".
-	awk '
-		/^#/ || NF < 2 { next }
-		FILENAME == ARGV[1] { if (!($1 in lx)) order[n++] = $1; lx[$1] = $2; next }
-		{ if (!($1 in lx) && !($1 in pg)) order[n++] = $1; pg[$1] = $2 }
-		END {
-			for (i = 0; i < n; i++) {
-				k = order[i]
-				l = (k in lx) ? lx[k] : "-"; p = (k in pg) ? pg[k] : "-"
-				r = "-"; s = ""
-				if (l != "-" && p != "-" && l + 0 > 0 && p + 0 > 0) {
-					r = sprintf("%.2fx", p / l)
-					if (p + 0 < 0.95 * l) s = sprintf("%.2fx", l / p)
+	files=("$resdir/$b.linux")
+	heads=()
+	cfg_notes=()
+	for i in "${!cfgs[@]}"; do
+		opts="$PEGASUS_ARGS${PEGASUS_ARGS:+ }${cfgs[$i]}"
+		out=$resdir/$b.pegasus
+		[ ${#cfgs[@]} -gt 1 ] && out=$resdir/$b.pegasus.$((i + 1))
+		# shellcheck disable=SC2086
+		"${PIN[@]}" "$PEGASUS" run $opts -- "$prog" $BENCH_ARGS >"$out" 2>"$out.err"
+		failed "$?" "pegasus${opts:+ $opts}" "$b" "$out.err" \
+			"${PIN[*]} $PEGASUS run $opts -- $prog $BENCH_ARGS"
+		files+=("$out")
+		heads+=("pegasus${cfgs[$i]:+ ${cfgs[$i]}} ns")
+		cfg_notes+=("${opts:-defaults}")
+	done
+
+	{
+		echo
+		joined=${cfg_notes[0]}
+		for c in "${cfg_notes[@]:1}"; do joined+=", then $c"; done
+		echo "$b: $pin_note; pegasus run options: $joined"
+		echo
+		printf '| operation | Linux ns |'
+		for h in "${heads[@]}"; do printf ' %s | pegasus/Linux | Linux/pegasus |' "$h"; done
+		printf '\n|---|---:|'
+		for h in "${heads[@]}"; do printf -- '---:|---:|---:|'; done
+		printf '\n'
+		# Rows in the order cases first appear; a case missing on one side shows "-".
+		awk '
+			/^#/ || NF < 2 { next }
+			FILENAME != cur { cur = FILENAME; for (f = 1; ARGV[f] != cur; f++); }
+			{ if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } v[f, $1] = $2 }
+			END {
+				for (i = 0; i < n; i++) {
+					k = order[i]
+					l = ((1, k) in v) ? v[1, k] : "-"
+					line = sprintf("| %s | %s |", k, l)
+					for (j = 2; j <= ARGC - 1; j++) {
+						p = ((j, k) in v) ? v[j, k] : "-"
+						r = "-"; s = ""
+						if (l != "-" && p != "-" && l + 0 > 0 && p + 0 > 0) {
+							r = sprintf("%.2fx", p / l)
+							if (p + 0 < 0.95 * l) s = sprintf("%.2fx", l / p)
+						}
+						line = line sprintf(" %s | %s | %s |", p, r, s)
+					}
+					print line
 				}
-				printf "| %s | %s | %s | %s | %s |\n", k, l, p, r, s
-			}
-		}' "$resdir/$b.linux" "$resdir/$b.pegasus" >>"$resdir/table.md"
+			}' "${files[@]}"
+	} >>"$resdir/table.md"
 done
 
 if [ ${#notes[@]} -gt 0 ]; then
@@ -120,5 +199,5 @@ fi
 
 cat "$resdir/table.md"
 echo
-echo "(raw outputs and this table: $resdir/)"
+echo "(raw outputs and these tables: $resdir/)"
 exit $rc

@@ -1,0 +1,121 @@
+#!/bin/bash
+# shellcheck disable=SC2317 # the section_* functions are called by name
+# demo.sh - `make demo`: pegasus against Linux in a few seconds.
+#
+# From a fresh clone: installs the build dependencies (scripts/install-deps.sh),
+# builds with `make` if needed, then runs the benchmark programs of bench/
+# with a short time box, natively and under `pegasus run`, and prints one
+# small table a section with the speed-up. Same binary both times: pegasus
+# loads it unmodified.
+#
+# Sections are functions named in SECTIONS; each runs its comparisons with
+# `compare` and prints them with `show`. To add one (say redis and
+# redis-benchmark fused), write section_<name> and add <name> to SECTIONS.
+#
+# Environment: BUILD=build, DEMO_ARGS="-t 0.1 -r 3" (bench program options).
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+BUILD=${BUILD:-build}
+PEGASUS=$BUILD/pegasus
+DEMO_ARGS=${DEMO_ARGS:--t 0.1 -r 3}
+SECTIONS=(threads syscalls)
+
+die() {
+	echo "demo: $*" >&2
+	exit 1
+}
+
+./scripts/install-deps.sh || die "installing the build dependencies failed (scripts/install-deps.sh)"
+if [ ! -x "$PEGASUS" ] || [ ! -x "$BUILD/bench/threads" ] || [ ! -x "$BUILD/bench/syscall_paths" ]; then
+	echo "demo: building pegasus (make)..."
+	make BUILD="$BUILD" >/dev/null || die "the build failed: run make to see why"
+fi
+
+tmp=$(mktemp -d) || die "mktemp failed"
+trap 'rm -rf "$tmp"' EXIT
+
+# run_bench OUT PIN PROG ARGS...: one run (PIN: "cpu" pins to CPU 0 when
+# taskset can). Stops the demo with the command and its stderr on failure.
+run_bench() {
+	local out=$1 pin=$2
+	shift 2
+	local cmd=("$@")
+	if [ "$pin" = cpu ] && command -v taskset >/dev/null && taskset -c 0 true 2>/dev/null; then
+		cmd=(taskset -c 0 "${cmd[@]}")
+	fi
+	if ! "${cmd[@]}" >"$out" 2>"$out.err"; then
+		echo "demo: this run failed:" >&2
+		echo "  ${cmd[*]}" >&2
+		sed 's/^/  /' "$out.err" >&2
+		exit 1
+	fi
+}
+
+# compare PIN PROG CASE...: the cases natively and under pegasus (defaults);
+# leaves "<case> <linux ns> <pegasus ns>" lines in $tmp/rows and the
+# native run's comment lines in $tmp/linux.notes.
+compare() {
+	local pin=$1 prog=$BUILD/bench/$2
+	shift 2
+	# shellcheck disable=SC2086 # DEMO_ARGS is a word list
+	run_bench "$tmp/linux" "$pin" "$prog" $DEMO_ARGS "$@"
+	# shellcheck disable=SC2086
+	run_bench "$tmp/pegasus" "$pin" "$PEGASUS" run -q -- "$prog" $DEMO_ARGS "$@"
+	grep '^#' "$tmp/linux" >"$tmp/linux.notes"
+	awk '/^#/ || NF < 2 { next }
+	     FILENAME == ARGV[1] { l[$1] = $2; next }
+	     ($1 in l) { print $1, l[$1], $2 }' "$tmp/linux" "$tmp/pegasus" >"$tmp/rows"
+}
+
+# show TITLE LABEL=CASE...: the rows of the last compare, with friendly labels.
+show() {
+	local title=$1
+	shift
+	printf '\n  %-40s %10s %10s   %s\n' "$title" "Linux" "pegasus" "speed-up"
+	local lc
+	for lc in "$@"; do
+		awk -v label="${lc%%=*}" -v c="${lc#*=}" '
+			function t(ns) { return ns < 1000 ? sprintf("%.0f ns", ns) : sprintf("%.1f us", ns / 1000) }
+			$1 == c {
+				r = $2 / $3
+				v = r >= 1.05 ? sprintf("%.*fx faster", r < 10 ? 1 : 0, r) \
+				  : r <= 0.95 ? sprintf("%.1fx slower", 1 / r) : "same"
+				printf "  %-40s %10s %10s   %s\n", label, t($2), t($3), v
+			}' "$tmp/rows"
+	done
+}
+
+section_threads() {
+	compare none threads condvar_pingpong futex_pingpong
+	show "Two threads taking turns ($(nproc) CPUs)" \
+		"condvar ping-pong, one round trip=condvar_pingpong" \
+		"futex ping-pong, one round trip=futex_pingpong"
+	local apart
+	apart=$(sed -n 's/^# condvar_pingpong: the two threads on different CPUs in \([0-9]*%\).*/\1/p' "$tmp/linux.notes")
+	echo "  Linux: every wait sleeps in the kernel and every wakeup goes through it"
+	echo "  (an inter-processor interrupt when the threads are on different CPUs:"
+	echo "  ${apart:-?} of the time here); pegasus: a switch between user-level threads."
+}
+
+section_syscalls() {
+	compare cpu syscall_paths getpid_glibc getppid_raw clock_gettime_vdso
+	show "One system call (pinned to one CPU)" \
+		"getpid() through glibc=getpid_glibc" \
+		"getppid() as a bare syscall instruction=getppid_raw" \
+		"clock_gettime() via the vDSO (control)=clock_gettime_vdso"
+	echo "  Linux: a trip into the kernel and back; pegasus: the call site was"
+	echo "  rewritten to jump into the runtime, which serves the (virtual) pid in"
+	echo "  user space. The vDSO call makes no system call: equal on both sides."
+}
+
+echo
+echo "Pegasus demo: the same unmodified binary run natively by Linux, then by"
+echo "'pegasus run', which serves its system calls and runs its threads in"
+echo "user space. Times per operation (median of short runs; lower is better)."
+for s in "${SECTIONS[@]}"; do
+	"section_$s"
+done
+echo
+echo "More: make bench (full tables), docs/BENCHMARKS.md."
+exit 0
