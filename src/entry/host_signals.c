@@ -273,6 +273,7 @@ static void async_entry_c(struct uthread *ut)
 static void kick_entry_c(struct uthread *ut)
 {
 	sched_poll_events();
+	sched_balance();
 	uthread_yield();
 }
 

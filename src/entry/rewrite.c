@@ -20,35 +20,40 @@
 
 /*
  * Patterns (pattern mode). The syscall instruction's address is known (it
- * trapped); what precedes it is checked byte by byte, and the number it
- * loads must be the one that trapped.
+ * trapped); the instructions next to it are checked byte by byte, and a
+ * number they load must be the one that trapped. A site is
+ *     [pre: instructions before] syscall [post: one cmp after]
+ * with pre+syscall+post >= 5 bytes, and becomes `jmp rel32` to a stub near
+ * it that replays pre, enters the gate (lea rec(%rip),%rcx; jmp *8(%rcx))
+ * and, on return, replays post and jumps back.
  *
- *   P_MOV_EAX  b8 imm32 0f 05           mov $nr,%eax; syscall
- *   P_MOV_RAX  48 c7 c0 imm32 0f 05     mov $nr,%rax; syscall
- *   P_CMP_RAX  0f 05 48 3d imm32        syscall; cmp $imm,%rax   (any %eax)
- *   P_CMP_EAX  0f 05 3d imm32           syscall; cmp $imm,%eax
- *   P_MOV_REG  48 89 /r(rm=rax) 0f 05   mov %reg,%rax; syscall  (any %rax)
+ *   P_MOV_EAX  b8 imm32 | 0f 05                 mov $nr,%eax
+ *   P_MOV_RAX  48 c7 c0 imm32 | 0f 05           mov $nr,%rax
+ *   P_LEA      REX.W 8d modrm disp32 | 0f 05    lea disp(%reg|%rip),%reg
+ *   P_MOV_REG  48 89 /r(rm=rax) | 0f 05         mov %reg,%rax
+ *   P_XOR_MOV  31 /r 89 /r(rm=eax) | 0f 05      xor %r,%r; mov %r,%eax
+ *   P_CMP_RAX  0f 05 | 48 3d imm32              cmp $imm,%rax after
+ *   P_CMP_EAX  0f 05 | 3d imm32                 cmp $imm,%eax after
  *
- * Each becomes `jmp rel32` to a stub near the site. Where the syscall
- * instruction was, a `ud2` remains if it lies past the jmp (P_MOV_*): a
- * thread stopped between the mov and the syscall, or a jump straight to the
- * old syscall, traps there and is served as that syscall. The P_CMP_* jmp
- * covers the point right after the syscall, the P_MOV_REG one the point
- * between its mov and its syscall: a thread that is stopped there (the one
- * that trapped, for instance) resumes at the same point in the stub
- * (rewrite_fixup_rip). A stub: [mov $nr,%eax;] lea rec(%rip),%rcx;
- * jmp *8(%rcx); [post: cmp ...; jmp back]; rec = {resume, gate_fast, id, nr}.
+ * Every instruction boundary inside the patched bytes is either the
+ * syscall's own position when it lies past the 5-byte jmp (a `ud2` goes
+ * there: a thread stopped before its syscall, or a jump to it, traps and
+ * is served as that syscall) or an "interior" point: a thread whose saved
+ * %rip is one resumes at the same point in the stub (rewrite_fixup_rip()).
  */
 
-enum pattern { P_MOV_EAX = 1, P_MOV_RAX, P_CMP_RAX, P_CMP_EAX, P_MOV_REG, P_ZPOLINE };
+enum pattern { P_MOV_EAX = 1, P_MOV_RAX, P_LEA, P_MOV_REG, P_XOR_MOV, P_CMP_RAX, P_CMP_EAX, P_ZPOLINE };
+
+#define MAX_INTERIOR 3
 
 struct site {
 	uint64_t start;      /* first patched byte */
 	uint8_t len;         /* patched bytes */
 	uint8_t kind;
+	uint8_t ninterior;
 	uint64_t syscall_ud2;/* the ud2 where the syscall was, or 0 */
-	uint64_t interior;   /* the point after the syscall inside the jmp, or 0 */
-	uint64_t post;       /* where that point resumes in the stub */
+	uint64_t interior[MAX_INTERIOR]; /* boundaries covered by the jmp... */
+	uint64_t post[MAX_INTERIOR];     /* ...and the same points in the stub */
 };
 
 enum rewrite_mode rewrite_mode = REWRITE_PATTERN;
@@ -116,6 +121,11 @@ bool rewrite_is_old_syscall(uint64_t ip)
 /* refuse - remember a site that stays trapping, counted once. */
 static void refuse(uint64_t sc)
 {
+	uint8_t b[16] = { 0 };
+	copy_from_user(b, sc - 8, 16);
+	pg_debug("call site at %#lx left trapping: %02x %02x %02x %02x %02x %02x %02x %02x [0f 05] "
+		 "%02x %02x %02x %02x %02x %02x", (unsigned long)sc, b[0], b[1], b[2], b[3], b[4],
+		 b[5], b[6], b[7], b[10], b[11], b[12], b[13], b[14], b[15]);
 	nrefused++;
 	map_put(sc, &refused_site);
 }
@@ -128,7 +138,10 @@ bool rewrite_is_patching(uint64_t ip)
 uint64_t rewrite_fixup_rip(uint64_t rip)
 {
 	struct site *s = map_get(rip);
-	return s && s->interior == rip ? s->post : rip;
+	for (int i = 0; s && i < s->ninterior; i++)
+		if (s->interior[i] == rip)
+			return s->post[i];
+	return rip;
 }
 
 /* ---- stub arenas: executable memory within rel32 reach of the sites ---- */
@@ -221,12 +234,12 @@ static void put_rel32(struct emit *e, uint64_t target)
 
 struct match {
 	enum pattern kind;
-	uint64_t start;
-	uint8_t len;
-	uint8_t cmp[6];     /* the relocated cmp after the syscall (P_CMP_*) */
-	uint8_t cmp_len;
-	uint8_t pre[3];     /* the relocated mov before it (P_MOV_REG) */
-	uint8_t pre_len;
+	uint64_t start;      /* first byte of pre (or the syscall) */
+	uint8_t pre[12], pre_len;
+	uint8_t bound[2], nbound;  /* boundaries inside pre, as offsets */
+	int8_t rip_disp;     /* offset in pre of a %rip-relative disp32, or -1 */
+	uint8_t post[6], post_len;
+	bool load_nr;        /* pre is just "load nr": the stub loads it itself */
 };
 
 static bool is_prefix(uint8_t b)
@@ -236,44 +249,60 @@ static bool is_prefix(uint8_t b)
 	       b == 0x65;
 }
 
+static void set_pre(struct match *m, const uint8_t *from, int n)
+{
+	memcpy(m->pre, from, n);
+	m->pre_len = n;
+	m->rip_disp = -1;
+}
+
 static bool match_site(uint64_t sc, long nr, struct match *m)
 {
-	uint8_t b[16];
-	if (copy_from_user(b, sc - 7, 15))
+	uint8_t b[24];
+	if (copy_from_user(b, sc - 12, 20))
 		return false;
-	uint8_t *at = b + 7; /* at[0..1] == 0f 05 */
+	const uint8_t *at = b + 12; /* at[0..1] == 0f 05 */
 	if (at[0] != 0x0f || at[1] != 0x05)
 		return false;
+	memset(m, 0, sizeof(*m));
+	m->rip_disp = -1;
 	uint32_t imm;
-	/* mov $nr,%eax; not a REX-prefixed mov to %r8d. */
 	memcpy(&imm, at - 4, 4);
-	if (at[-5] == 0xb8 && imm == (uint32_t)nr && (at[-6] & 0xf0) != 0x40) {
-		*m = (struct match){ P_MOV_EAX, sc - 5, 7 };
-		return true;
+	if (at[-5] == 0xb8 && imm == (uint32_t)nr && !is_prefix(at[-6])) {
+		m->kind = P_MOV_EAX, m->load_nr = true;
+		set_pre(m, at - 5, 5);
+	} else if (at[-7] == 0x48 && at[-6] == 0xc7 && at[-5] == 0xc0 && imm == (uint32_t)nr) {
+		m->kind = P_MOV_RAX, m->load_nr = true;
+		set_pre(m, at - 7, 7);
+	} else if ((at[-7] & 0xf8) == 0x48 && !(at[-7] & 1) && at[-6] == 0x8d &&
+		   ((at[-5] & 0xc7) == 0x05 || ((at[-5] & 0xc0) == 0x80 && (at[-5] & 7) != 4)) &&
+		   !is_prefix(at[-8])) {
+		/* lea disp32(%rip) or disp32(%reg), no SIB, no REX.B */
+		m->kind = P_LEA;
+		set_pre(m, at - 7, 7);
+		if ((at[-5] & 0xc7) == 0x05)
+			m->rip_disp = 3;
+	} else if (at[-3] == 0x48 && at[-2] == 0x89 && (at[-1] & 0xc7) == 0xc0 && !is_prefix(at[-4])) {
+		m->kind = P_MOV_REG;
+		set_pre(m, at - 3, 3);
+	} else if (at[-4] == 0x31 && (at[-3] & 0xc0) == 0xc0 && at[-2] == 0x89 &&
+		   (at[-1] & 0xc7) == 0xc0 && !is_prefix(at[-5])) {
+		m->kind = P_XOR_MOV;
+		set_pre(m, at - 4, 4);
+		m->bound[m->nbound++] = 2;
+	} else if (at[2] == 0x48 && at[3] == 0x3d) {
+		m->kind = P_CMP_RAX;
+		memcpy(m->post, at + 2, 6);
+		m->post_len = 6;
+	} else if (at[2] == 0x3d) {
+		m->kind = P_CMP_EAX;
+		memcpy(m->post, at + 2, 5);
+		m->post_len = 5;
+	} else {
+		return false;
 	}
-	if (at[-7] == 0x48 && at[-6] == 0xc7 && at[-5] == 0xc0 && imm == (uint32_t)nr) {
-		*m = (struct match){ P_MOV_RAX, sc - 7, 9 };
-		return true;
-	}
-	if (at[-3] == 0x48 && at[-2] == 0x89 && (at[-1] & 0xc7) == 0xc0 && !is_prefix(at[-4])) {
-		*m = (struct match){ P_MOV_REG, sc - 3, 5 };
-		memcpy(m->pre, at - 3, 3);
-		m->pre_len = 3;
-		return true;
-	}
-	if (at[2] == 0x48 && at[3] == 0x3d) {
-		*m = (struct match){ P_CMP_RAX, sc, 8 };
-		memcpy(m->cmp, at + 2, 6);
-		m->cmp_len = 6;
-		return true;
-	}
-	if (at[2] == 0x3d) {
-		*m = (struct match){ P_CMP_EAX, sc, 7 };
-		memcpy(m->cmp, at + 2, 5);
-		m->cmp_len = 5;
-		return true;
-	}
-	return false;
+	m->start = sc - m->pre_len;
+	return m->pre_len + 2 + m->post_len >= 5;
 }
 
 /* Would the new patch touch bytes an earlier one rewrote? */
@@ -374,7 +403,8 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 		return;
 	}
 	struct arena *a = NULL;
-	if (!match_site(sc, nr, &m) || overlaps(m.start, m.len) || !(a = arena_near(m.start))) {
+	if (!match_site(sc, nr, &m) || overlaps(m.start, m.pre_len + 2 + m.post_len) ||
+	    !(a = arena_near(m.start))) {
 		if (rewrite_mode == REWRITE_ZPOLINE)
 			zpoline_site(sc);
 		else
@@ -387,53 +417,67 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 	struct emit em = { a->rw + a->used, stub };
 	uint64_t rec = stub + 40; /* 8-aligned; code below stays under 40 bytes */
 	a->used += STUB_SIZE;
+	unsigned len = m.pre_len + 2 + m.post_len;
+	s->start = m.start;
+	s->len = len;
+	s->kind = m.kind;
 
-	bool has_nr = m.kind == P_MOV_EAX || m.kind == P_MOV_RAX;
-	if (has_nr) {
+	/* pre, replayed: the number load itself, or the instructions with
+	 * their boundaries mapped and a %rip-relative displacement moved. */
+	if (m.load_nr) {
 		put(&em, (uint8_t[]){ 0xb8 }, 1); /* mov $nr,%eax */
 		put32(&em, (uint32_t)nr);
+	} else {
+		uint64_t pre_at = em.at;
+		uint8_t pre[12];
+		memcpy(pre, m.pre, m.pre_len);
+		if (m.rip_disp >= 0) {
+			int32_t d;
+			memcpy(&d, pre + m.rip_disp, 4);
+			d += (int32_t)((m.start + m.pre_len) - (pre_at + m.pre_len));
+			memcpy(pre + m.rip_disp, &d, 4);
+		}
+		put(&em, pre, m.pre_len);
+		for (int i = 0; i < m.nbound; i++) {
+			s->interior[s->ninterior] = m.start + m.bound[i];
+			s->post[s->ninterior++] = pre_at + m.bound[i];
+		}
 	}
-	put(&em, m.pre, m.pre_len);
-	if (m.pre_len) {
-		s->interior = m.start + m.pre_len;
-		s->post = em.at;
+	/* The syscall's own position: a ud2 past the jmp, or an interior point. */
+	if (m.pre_len >= 5) {
+		s->syscall_ud2 = m.start + m.pre_len;
+	} else if (m.pre_len) {
+		s->interior[s->ninterior] = m.start + m.pre_len;
+		s->post[s->ninterior++] = em.at;
 	}
 	put(&em, (uint8_t[]){ 0x48, 0x8d, 0x0d }, 3); /* lea rec(%rip),%rcx */
 	put_rel32(&em, rec);
 	put(&em, (uint8_t[]){ 0xff, 0x61, 0x08 }, 3); /* jmp *8(%rcx) */
-	uint64_t resume = m.start + m.len;
-	if (m.cmp_len) {
-		s->post = em.at; /* post: the relocated cmp, then back */
-		put(&em, m.cmp, m.cmp_len);
+	uint64_t resume = m.start + len;
+	if (m.post_len) { /* post: the relocated cmp, then back */
+		resume = em.at;
+		s->interior[s->ninterior] = m.start + 2;
+		s->post[s->ninterior++] = em.at;
+		put(&em, m.post, m.post_len);
 		put(&em, (uint8_t[]){ 0xe9 }, 1);
-		put_rel32(&em, m.start + m.len);
-		resume = s->post;
+		put_rel32(&em, m.start + len);
 	}
 	PG_ASSERT(em.at <= rec);
 	uint64_t recv[3] = { resume, (uint64_t)gate_fast, (uint64_t)nr };
 	memcpy(a->rw + (rec - (uint64_t)a->rx), recv, sizeof(recv));
 
+	/* The patch: jmp, then int3 filler (never executed), then the ud2. */
 	uint8_t code[16];
 	memset(code, 0xcc, sizeof(code));
 	code[0] = 0xe9;
 	int32_t rel = (int32_t)(stub - (m.start + 5));
 	memcpy(code + 1, &rel, 4);
-	if (has_nr) {
-		code[m.len - 2] = 0x0f; /* ud2 where the syscall was */
-		code[m.len - 1] = 0x0b;
-		if (m.len == 9) {
-			code[5] = 0x66; /* 2-byte nop, never executed */
-			code[6] = 0x90;
-		}
-		s->syscall_ud2 = m.start + m.len - 2;
-	} else if (m.cmp_len) {
-		s->interior = m.start + 2;
+	if (s->syscall_ud2) {
+		code[m.pre_len] = 0x0f;
+		code[m.pre_len + 1] = 0x0b;
 	}
-	s->start = m.start;
-	s->len = m.len;
-	s->kind = m.kind;
 
-	if (poke(m.start, code, m.len) < 0) {
+	if (poke(m.start, code, len) < 0) {
 		refuse(sc);
 		free(s);
 		spin_unlock(&lock);
@@ -442,10 +486,10 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 	map_put(m.start, s);
 	if (s->syscall_ud2)
 		map_put(s->syscall_ud2, s);
-	if (s->interior) {
-		map_put(s->interior, s);
+	for (int i = 0; i < s->ninterior; i++)
+		map_put(s->interior[i], s);
+	if (s->ninterior)
 		__atomic_store_n(&rewrite_have_interiors, 1, __ATOMIC_RELEASE);
-	}
 	nsites++;
 	spin_unlock(&lock);
 	pg_debug("[%s] rewrote %s site at %#lx (pattern %d)", ut->proc->name, e ? e->name : "?",

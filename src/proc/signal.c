@@ -402,6 +402,7 @@ void gate_prepare_return(struct uthread *ut)
 		signal_process_arrivals();
 	if (pending_of(ut) & ~ut->sigmask)
 		signal_deliver_pending(ut);
+	sched_balance();
 	/* rt_sigsuspend's mask lasts until a handler frame saves the old one;
 	 * if none was built, it ends here. */
 	if (ut->has_saved_sigmask) {

@@ -38,10 +38,12 @@ uint64_t now_ns(void)
 
 /* ---- run queues ---- */
 
-static void rq_push(struct vcpu *v, struct uthread *ut)
+/* rq_push - append; returns how many were queued before. */
+static int rq_push(struct vcpu *v, struct uthread *ut)
 {
 	ut->rq_next = NULL;
 	spin_lock(&v->rq_lock);
+	int before = v->rq_len;
 	if (v->rq_tail)
 		v->rq_tail->rq_next = ut;
 	else
@@ -49,6 +51,7 @@ static void rq_push(struct vcpu *v, struct uthread *ut)
 	v->rq_tail = ut;
 	v->rq_len++;
 	spin_unlock(&v->rq_lock);
+	return before;
 }
 
 static struct uthread *rq_pop(struct vcpu *v)
@@ -72,7 +75,20 @@ static struct uthread *steal(struct vcpu *self)
 {
 	for (int i = 1; i < sched_cfg.nvcpus; i++) {
 		struct vcpu *o = vcpus[(self->id + i) % sched_cfg.nvcpus];
-		struct uthread *ut = rq_pop(o);
+		if (!__atomic_load_n(&o->rq_len, __ATOMIC_RELAXED))
+			continue;
+		/* Never wait for a queue lock: its holder may be a vCPU thread
+		 * the host has descheduled; try the next one instead. */
+		if (!spin_trylock(&o->rq_lock))
+			continue;
+		struct uthread *ut = o->rq_head;
+		if (ut) {
+			o->rq_head = ut->rq_next;
+			if (!o->rq_head)
+				o->rq_tail = NULL;
+			o->rq_len--;
+		}
+		spin_unlock(&o->rq_lock);
 		if (ut)
 			return ut;
 	}
@@ -98,17 +114,34 @@ void sched_kick_idle(void)
 	}
 }
 
+/**
+ * sched_enqueue - make ut runnable on vCPU v (the caller's own if NULL).
+ *
+ * Wakeup policy: a kick costs a syscall here and a kernel wakeup there, and
+ * a stolen uthread then runs across CPUs from the one that woke it. So a
+ * sleeping target is kicked; a busy one only gets help (an idle vCPU
+ * kicked to steal) when it already had work queued: one wakee waits for
+ * its waker to block, as in a ping-pong; a second one is spread out.
+ * sched_balance() and the slice tick catch what this leaves queued.
+ */
 void sched_enqueue(struct uthread *ut, struct vcpu *prefer)
 {
 	struct vcpu *v = prefer ? prefer : vcpu_self();
 	__atomic_store_n(&ut->state, UT_RUNNABLE, __ATOMIC_RELEASE);
-	rq_push(v, ut);
+	int before = rq_push(v, ut);
 	/* Pairs with the idle flag store + queue re-check in idle_sleep(). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&v->idle, __ATOMIC_RELAXED))
 		vcpu_kick(v);
-	else if (v->cur)
-		sched_kick_idle(); /* someone idle may steal it sooner */
+	else if (before > 0 || (v != this_vcpu && __atomic_load_n(&v->cur, __ATOMIC_RELAXED)))
+		sched_kick_idle();
+}
+
+void sched_balance(void)
+{
+	struct vcpu *v = this_vcpu;
+	if (v && __atomic_load_n(&v->rq_len, __ATOMIC_RELAXED))
+		sched_kick_idle();
 }
 
 bool uthread_wake(struct uthread *ut, int reason)
@@ -118,8 +151,10 @@ bool uthread_wake(struct uthread *ut, int reason)
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return false;
 	ut->wake_reason = reason;
-	/* Back where it ran last: its runtime stack is warm there. */
-	sched_enqueue(ut, ut->last_vcpu);
+	/* Woken by a uthread: next to its waker, which often blocks right
+	 * after (it produced what the wakee consumes); woken from outside (a
+	 * worker, the monitor): where it ran last. */
+	sched_enqueue(ut, this_vcpu ? this_vcpu : ut->last_vcpu);
 	return true;
 }
 
@@ -131,6 +166,10 @@ static void to_scheduler(struct uthread *ut)
 {
 	struct vcpu *v = vcpu_self();
 	uctx_switch(&ut->ctx_rsp, v->sched_rsp);
+	/* Maybe resumed by another vCPU: runtime code must go on with the TLS
+	 * of the kernel thread it now runs on (glibc's malloc caches, errno,
+	 * this_vcpu), not that of the one it left. */
+	_writefsbase_u64(vcpu_self()->rt_fs);
 }
 
 void sched_kick_running(struct uthread *t)

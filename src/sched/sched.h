@@ -27,6 +27,9 @@ struct uthread *uthread_self_or_null(void);
 /* Make a new (or woken) uthread runnable on a run queue. */
 void sched_enqueue(struct uthread *ut, struct vcpu *prefer);
 
+/* Called at gate crossings: work queued here while a vCPU idles? Kick it. */
+void sched_balance(void);
+
 /* Wake a blocked uthread; false if it was not blocked (already woken). */
 bool uthread_wake(struct uthread *ut, int reason);
 

@@ -72,7 +72,8 @@ long sys_clone3(struct uthread *ut, const long a[6])
 		return -EINVAL;
 	if (copy_from_user(&ca, a[0], (size_t)a[1] < sizeof(ca) ? (size_t)a[1] : sizeof(ca)))
 		return -EFAULT;
-	if (ca.exit_signal || ca.set_tid || ca.pidfd || (ca.flags & CLONE_PIDFD))
+	/* pidfd matters only with CLONE_PIDFD (glibc fills it anyway). */
+	if (ca.exit_signal || ca.set_tid || (ca.flags & CLONE_PIDFD))
 		return -ENOSYS;
 	struct clone_req c = {
 		ca.flags, ca.stack ? ca.stack + ca.stack_size : 0, ca.parent_tid, ca.child_tid, ca.tls,
@@ -126,6 +127,13 @@ long sys_exit(struct uthread *ut, const long a[6])
 long sys_exit_group(struct uthread *ut, const long a[6])
 {
 	vproc_exit(ut->proc, a[0] & 0xff);
+}
+
+/* sched_yield: other uthreads first, not other kernel threads. */
+long sys_sched_yield(struct uthread *ut, const long a[6])
+{
+	uthread_yield();
+	return 0;
 }
 
 long sys_futex(struct uthread *ut, const long a[6])
