@@ -39,6 +39,7 @@
 
 extern char gate_text_start[], gate_text_end[], gate_return[], gate_return_end[];
 extern char lean_return[], lean_return_end[], lean_restart[];
+extern char mid_return[], mid_return_end[], mid_restart[];
 extern void gate_from_signal(void);
 void syscall_entry_c(struct uthread *ut);
 
@@ -114,6 +115,9 @@ NOINSTR static void leave_for_gate(struct vcpu *v, ucontext_t *uc, uint8_t oldse
 		unblock_all(uc);
 	} else if (in_range(ip, lean_return, lean_return_end)) {
 		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)lean_restart;
+		unblock_all(uc);
+	} else if (in_range(ip, mid_return, mid_return_end)) {
+		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)mid_restart;
 		unblock_all(uc);
 	} else if (oldsel == SEL_BLOCK && !in_range(ip, gate_text_start, gate_text_end)) {
 		to_gate(uc, v->cur, fn);

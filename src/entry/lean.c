@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 
 #include "core/rawsys.h"
 #include "fs/fdtable.h"
@@ -20,7 +22,7 @@
  * signals, tracing) answers "not served" and takes the full path.
  */
 
-enum { LEAN_NO, LEAN_KERNEL, LEAN_PID, LEAN_TID, LEAN_PPID, LEAN_PGRP };
+enum { LEAN_NO, LEAN_KERNEL, LEAN_PID, LEAN_TID, LEAN_PPID, LEAN_PGRP, LEAN_MID = 0x80 };
 
 uint8_t lean_kind[SYS_MAX];
 
@@ -32,7 +34,10 @@ void lean_init(bool enabled)
 		lean_kind[nr] = LEAN_NO;
 		if (!enabled || !e)
 			continue;
-		if (e->handler == sys_getpid)
+		if (e->handler == sys_futex || e->handler == sys_sched_yield ||
+		    e->handler == sys_rt_sigprocmask || e->handler == sys_set_robust_list)
+			k = LEAN_MID;
+		else if (e->handler == sys_getpid)
 			k = LEAN_PID;
 		else if (e->handler == sys_gettid)
 			k = LEAN_TID;
@@ -96,6 +101,27 @@ done:
 	tf->rax = ret;
 	tf->rcx = tf->rip;
 	tf->r11 = tf->rflags;
+	return 1;
+}
+
+/**
+ * mid_entry_c - serve a call of the mid path (see gate.S), or answer 0 to
+ * send it down the full path. Runs on the runtime's %fs with only xmm0-15
+ * saved: what it calls must not touch ymm/zmm state, i.e. no library code.
+ */
+long mid_entry_c(struct uthread *ut)
+{
+	struct trap_frame *tf = &ut->tf;
+	long nr = (long)tf->rax;
+	const long a[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
+	if (nr == SYS_futex) {
+		int cmd = a[1] & FUTEX_CMD_MASK;
+		/* A timeout arms a timer, whose heap may grow with realloc. */
+		if (((cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) && a[3]) ||
+		    cmd > FUTEX_WAKE_BITSET || cmd == FUTEX_FD)
+			return 0;
+	}
+	syscall_result(ut, nr, systab[nr].handler(ut, a));
 	return 1;
 }
 

@@ -15,6 +15,7 @@
 #include "core/spinlock.h"
 #include "mm/uaccess.h"
 #include "proc/vproc.h"
+#include "sched/offsets.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
 
@@ -415,7 +416,7 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 	struct site *s = calloc(1, sizeof(*s));
 	uint64_t stub = (uint64_t)a->rx + a->used;
 	struct emit em = { a->rw + a->used, stub };
-	uint64_t rec = stub + 40; /* 8-aligned; code below stays under 40 bytes */
+	uint64_t rec = stub + STUB_REC_OFF; /* code below stays under it */
 	a->used += STUB_SIZE;
 	unsigned len = m.pre_len + 2 + m.post_len;
 	s->start = m.start;

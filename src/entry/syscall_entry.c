@@ -59,18 +59,7 @@ static void serve(struct uthread *ut)
 	if (trace_on)
 		trace_exit(ut, nr, e, a, ret);
 
-	if (ret == SYS_FRAME_REPLACED)
-		return;
-	if (ret == SYS_RESTART) {
-		/* Back up over the 2-byte syscall instruction: the program issues the
-		 * call again after its signal handler returns. */
-		tf->rip -= 2;
-		tf->rax = nr;
-		return;
-	}
-	tf->rax = ret;
-	tf->rcx = tf->rip;
-	tf->r11 = tf->rflags;
+	syscall_result(ut, nr, ret);
 }
 
 /**
@@ -84,6 +73,7 @@ static void serve(struct uthread *ut)
 void syscall_entry_c(struct uthread *ut)
 {
 	PG_ASSERT(ut == uthread_self());
+	ut->fast_rec = 0;
 	stats_trapped(ut, (long)ut->tf.rax);
 	if (rewrite_mode != REWRITE_OFF)
 		rewrite_site(ut, ut->tf.rip - 2, (long)ut->tf.rax);

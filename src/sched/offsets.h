@@ -26,6 +26,16 @@
 #define UT_TF      0
 #define UT_XSAVE   152
 #define UT_RSTACK  160
+#define UT_VECMODE 168
+#define UT_SSE     176
+#define UT_FASTREC 184
+
+/* A stub's record lies this far past the stub's first byte (rewrite.c). */
+#define STUB_REC_OFF 40
+
+/* Where the app's vector state is while the runtime serves a call. */
+#define VEC_FULL   0  /* all of it in the XSAVE area */
+#define VEC_SSE    1  /* xmm0-15 and MXCSR in the SSE area, the rest live */
 
 /* struct vcpu, reached through %gs */
 #define VCPU_SELF     0

@@ -164,6 +164,8 @@ bool uthread_wake(struct uthread *ut, int reason)
  * returns when some vCPU (maybe another one) runs the uthread again. */
 static void to_scheduler(struct uthread *ut)
 {
+	/* Whoever runs next will load its own vector state. */
+	vec_make_full(ut);
 	struct vcpu *v = vcpu_self();
 	uctx_switch(&ut->ctx_rsp, v->sched_rsp);
 	/* Maybe resumed by another vCPU: runtime code must go on with the TLS

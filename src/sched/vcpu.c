@@ -66,6 +66,9 @@ struct uthread *uthread_new(struct vproc *p, int tid)
 		pg_die("out of memory");
 	ut->xsave = xs;
 	xsave_init_state(ut->xsave);
+	ut->sse_area = aligned_alloc(64, 320);
+	if (!ut->sse_area)
+		pg_die("out of memory");
 	ut->rstack_size = RSTACK_SIZE;
 	ut->rstack_base = map_stack(RSTACK_SIZE);
 	ut->rstack_top = (uint64_t)ut->rstack_base + RSTACK_SIZE; /* 16-aligned */
@@ -86,9 +89,29 @@ struct uthread *uthread_new(struct vproc *p, int tid)
 	return ut;
 }
 
+void vec_make_full(struct uthread *ut)
+{
+	if (ut->vec_mode != VEC_SSE)
+		return;
+	/* The live xmm registers are the runtime's by now; everything else
+	 * (ymm/zmm upper parts, opmasks, x87) is still the app's: legacy SSE
+	 * code leaves the upper halves alone. Save all, then put back the
+	 * app's xmm0-15 and MXCSR, and mark the SSE component in use. */
+	__asm__ volatile("xsaveopt64 (%0)" : : "r"(ut->xsave), "a"(-1), "d"(-1) : "memory");
+	char *xs = ut->xsave, *sse = ut->sse_area;
+	memcpy(xs + 160, sse, 256);
+	memcpy(xs + 24, sse + 256, 4);
+	uint64_t bv;
+	memcpy(&bv, xs + 512, 8);
+	bv |= 2;
+	memcpy(xs + 512, &bv, 8);
+	ut->vec_mode = VEC_FULL;
+}
+
 void uthread_free(struct uthread *ut)
 {
 	munmap((char *)ut->rstack_base - GUARD, ut->rstack_size + GUARD);
 	free(ut->xsave);
+	free(ut->sse_area);
 	free(ut);
 }

@@ -49,6 +49,9 @@ struct uthread {
 	struct trap_frame tf;
 	void *xsave;            /* 64-aligned XSAVE area: the app's vector state */
 	uint64_t rstack_top;    /* top of this uthread's runtime stack */
+	uint8_t vec_mode;       /* VEC_FULL or VEC_SSE (offsets.h) */
+	void *sse_area;         /* xmm0-15, then MXCSR: the mid path's save */
+	uint64_t fast_rec;      /* the stub record it entered through, 0: trapped/zpoline */
 	struct vproc *proc;
 	int tid;                /* virtual tid */
 	char comm[16];          /* thread name (PR_SET_NAME) */
@@ -107,6 +110,9 @@ _Static_assert(offsetof(struct trap_frame, r15) == TF_R15, "TF_R15");
 _Static_assert(offsetof(struct trap_frame, fs_base) == TF_FS, "TF_FS");
 _Static_assert(offsetof(struct uthread, xsave) == UT_XSAVE, "UT_XSAVE");
 _Static_assert(offsetof(struct uthread, rstack_top) == UT_RSTACK, "UT_RSTACK");
+_Static_assert(offsetof(struct uthread, vec_mode) == UT_VECMODE, "UT_VECMODE");
+_Static_assert(offsetof(struct uthread, sse_area) == UT_SSE, "UT_SSE");
+_Static_assert(offsetof(struct uthread, fast_rec) == UT_FASTREC, "UT_FASTREC");
 _Static_assert(offsetof(struct vcpu, cur) == VCPU_CUR, "VCPU_CUR");
 _Static_assert(offsetof(struct vcpu, rt_fs) == VCPU_RT_FS, "VCPU_RT_FS");
 _Static_assert(offsetof(struct vcpu, ret_rip) == VCPU_RET_RIP, "VCPU_RET_RIP");
@@ -132,4 +138,30 @@ void vcpu_bind_current(struct vcpu *v);
 
 /* A new uthread of program p with the given virtual tid, not yet runnable. */
 struct uthread *uthread_new(struct vproc *p, int tid);
+
+/**
+ * syscall_result - put a handler's result in the trap frame as the syscall
+ * instruction would leave it (%rax, %rcx, %r11), or set up a restart: the
+ * call is issued again after the signal handler, from the stub when the
+ * uthread came through one (it redoes what the rewrite moved there), else
+ * from the 2-byte syscall (or zpoline call) instruction itself.
+ */
+static inline void syscall_result(struct uthread *ut, long nr, long ret)
+{
+	struct trap_frame *tf = &ut->tf;
+	if (ret == -4096 - 1) /* SYS_FRAME_REPLACED */
+		return;
+	if (ret == -4096 - 2) { /* SYS_RESTART */
+		tf->rip = ut->fast_rec ? ut->fast_rec - STUB_REC_OFF : tf->rip - 2;
+		tf->rax = nr;
+		return;
+	}
+	tf->rax = ret;
+	tf->rcx = tf->rip;
+	tf->r11 = tf->rflags;
+}
+
+/* vec_make_full - after the mid path's partial save, make the XSAVE area
+ * hold the whole app state (before a switch, a signal frame, a full return). */
+void vec_make_full(struct uthread *ut);
 void uthread_free(struct uthread *ut);

@@ -191,8 +191,8 @@ long kcall_mapped(struct uthread *ut, long nr, const struct sysent *e, const lon
 		/* A host signal, or one of the program's, cut the call short:
 		 * Linux would restart it unless a handler of the program runs. */
 		r = signal_after_eintr(ut, e);
-		if (r != 1)
-			return r;
+		if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
+			return r == 1 ? -EINTR : r;
 	}
 }
 

@@ -1,6 +1,7 @@
 /* sys_thread.c - threads of a program as uthreads: clone, exit, futex, affinity. */
 #include <errno.h>
 #include <linux/futex.h>
+#include <sys/syscall.h>
 #include <linux/sched.h>
 #include <string.h>
 
@@ -138,7 +139,18 @@ long sys_sched_yield(struct uthread *ut, const long a[6])
 
 long sys_futex(struct uthread *ut, const long a[6])
 {
-	return futex_op(ut, a[0], (int)a[1], (uint32_t)a[2], a[3], a[4], (uint32_t)a[5]);
+	for (;;) {
+		long r = futex_op(ut, a[0], (int)a[1], (uint32_t)a[2], a[3], a[4], (uint32_t)a[5]);
+		int cmd = a[1] & FUTEX_CMD_MASK;
+		/* An untimed wait cut short by a signal is ERESTARTSYS on Linux:
+		 * restarted after an SA_RESTART handler, resumed if no handler
+		 * runs. (A timed one is EINTR once a handler runs.) */
+		if (r != -EINTR || a[3] || (cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET))
+			return r;
+		r = signal_after_eintr(ut, systab_get(SYS_futex));
+		if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
+			return r == 1 ? -EINTR : r;
+	}
 }
 
 /* ---- affinity: in terms of vCPUs ---- */

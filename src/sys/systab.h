@@ -43,7 +43,7 @@ struct sysent {
 /* Returned by a handler that rewrote the uthread's whole trap frame. */
 #define SYS_FRAME_REPLACED (-4096 - 1)
 /* Returned by a handler whose call must be issued again from app code once
- * a signal handler has run (SA_RESTART semantics). */
+ * a signal handler has run (SA_RESTART semantics). See syscall_result(). */
 #define SYS_RESTART (-4096 - 2)
 
 extern const struct sysent systab[SYS_MAX];
