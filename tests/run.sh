@@ -115,6 +115,18 @@ xe() {
     timeout -k 5 "$TIMEOUT" env -i "${a[@]}" "${RUNNER[@]}" "$@"
 }
 
+# xc N PROGRAM ARGS: like x, on N CPUs: natively under `taskset -c 0-(N-1)`,
+# under pegasus with `--cpus N` (after the mode's own options).
+xc() {
+    local n=$1
+    shift
+    if [ ${#RUNNER[@]} -eq 0 ]; then
+        timeout -k 5 "$TIMEOUT" taskset -c "0-$((n - 1))" "$@"
+    else
+        timeout -k 5 "$TIMEOUT" "${RUNNER[@]:0:${#RUNNER[@]}-1}" --cpus "$n" -- "$@"
+    fi
+}
+
 have() {
     case $1 in
     /*) [ -x "$1" ] ;;
@@ -427,6 +439,92 @@ for m in segv:139 abort:134 exit42:42 _exit7:7 kill:137 term:143 fpe:136 ill:132
     dcase "die-${m%%:*}" --prog die --status "${m##*:}" -- "$PROGS/die" "${m%%:*}"
 done
 
+# -- threads, futex, signals in threads (issue 3) ------------------------------
+# These programs hang rather than fail when a wakeup is lost: 8 s is plenty
+# (each takes well under 2 s natively).
+f_t8() { local TIMEOUT=8; x "$@"; }
+f_t8c1() { local TIMEOUT=8; xc 1 "$@"; }
+for sec in mutex cond rwlock barrier sem tls once cancel join many affinity; do
+    fcase "threads-$sec" --prog threads --status 0 -- "f_t8 $PROGS/threads $sec"
+done
+# 1,000 threads, a spinner beside a sleeper, blocked FIFO readers, main's
+# pthread_exit: also on one CPU (taskset natively, --cpus 1 under pegasus)
+fcase threads-many-1cpu --need taskset --prog threads --status 0 -- "f_t8c1 $PROGS/threads many"
+fcase threads-spin --prog threads --status 0 -- "f_t8 $PROGS/threads spin"
+fcase threads-spin-1cpu --need taskset --prog threads --status 0 -- "f_t8c1 $PROGS/threads spin"
+fcase threads-fifo-blocked --prog threads --status 0 -- "f_t8 $PROGS/threads fifo"
+fcase threads-fifo-blocked-1cpu --need taskset --prog threads --status 0 -- "f_t8c1 $PROGS/threads fifo"
+fcase threads-mainexit --prog threads --status 0 -- "f_t8 $PROGS/threads mainexit"
+fcase threads-mainexit-1cpu --need taskset --prog threads --status 0 -- "f_t8c1 $PROGS/threads mainexit"
+for sec in condwait futexwait eintr restart sigwait alarm vtalarm timer timedwait; do
+    fcase "thread-signals-$sec" --prog thread_signals --status 0 -- "f_t8 $PROGS/thread_signals $sec"
+done
+for sec in value timeout wake requeue wakeop bitset robust quirks; do
+    fcase "futex-$sec" --prog futex --status 0 -- "f_t8 $PROGS/futex $sec"
+done
+f_py_threads() { local TIMEOUT=10; x /usr/bin/python3 "$ROOT/tests/progs/py_threads.py"; }
+fcase python3-threading --need /usr/bin/python3 -- f_py_threads
+# Debian programs with real worker threads; the input has several blocks.
+big_input() { seq 1 400000 | awk '{ print ($1 * 7919) % 1000003 }' >big.txt; }
+f_xz_mt() {
+    big_input
+    x /usr/bin/xz -T2 --block-size=262144 -3 -c big.txt >big.xz || return $?
+    sha256sum big.xz
+    x /usr/bin/xz -T2 -d -c big.xz >big.out || return $?
+    cmp big.txt big.out && echo "round trip ok"
+}
+fcase xz-threads --need xz -- f_xz_mt
+f_zstd_mt() {
+    big_input
+    x zstd -q -T2 -3 -c big.txt >big.zst || return $?
+    sha256sum big.zst
+    x zstd -q -T2 -d -c big.zst >big.out || return $?
+    cmp big.txt big.out && echo "round trip ok"
+}
+fcase zstd-threads --need zstd -- f_zstd_mt
+f_pigz() {
+    big_input
+    x pigz -p 2 -b 128 -n -c big.txt >big.gz || return $?
+    sha256sum big.gz
+    x pigz -p 2 -d -c big.gz >big.out || return $?
+    cmp big.txt big.out && echo "round trip ok"
+}
+fcase pigz-threads --need pigz -- f_pigz
+f_sort_parallel() {
+    big_input
+    x /usr/bin/sort --parallel=2 -S 1M -n big.txt >sorted || return $?
+    sha256sum <sorted
+    x /usr/bin/sort --parallel=2 -S 1M -u -r big.txt | sha256sum
+    return "${PIPESTATUS[0]}"
+}
+fcase sort-parallel --need sort -- f_sort_parallel
+
+# -- rewriting under threads (issue 5) ---------------------------------------
+for sec in glibc raw signals spin; do
+    fcase "rewrite-race-$sec" --prog rewrite_race --status 0 -- "f_t8 $PROGS/rewrite_race $sec"
+done
+fcase rewrite-race-signals-1cpu --need taskset --prog rewrite_race --status 0 -- "f_t8c1 $PROGS/rewrite_race signals"
+fcase rewrite-race-raw-1cpu --need taskset --prog rewrite_race --status 0 -- "f_t8c1 $PROGS/rewrite_race raw"
+# two threads keep their own ymm/MXCSR/x87 state through preemption on one CPU
+fcase avx-preempt-1cpu --need taskset --prog avx_preempt --status 0 -- "f_t8c1 $PROGS/avx_preempt"
+fcase avx-preempt --prog avx_preempt --status 0 -- "f_t8 $PROGS/avx_preempt"
+# Go: goroutines on gccgo's libgo (built here, in the run directory), and
+# Debian's caddy (gc toolchain, non-PIE at 0x400000, raw syscalls of its own)
+f_gccgo() {
+    gccgo -O1 -o goroutines "$ROOT/tests/progs/goroutines.go" 2>&1 || return 99
+    local TIMEOUT=10
+    x ./goroutines
+}
+fcase gccgo-goroutines --need gccgo -- f_gccgo
+dcase caddy-version --need caddy -- caddy version
+f_caddy_adapt() {
+    printf ':8080 {\n\trespond "hello" 200\n\tlog\n}\nexample.test {\n\treverse_proxy 127.0.0.1:9000\n}\n' >Caddyfile
+    local TIMEOUT=10
+    x caddy adapt --config Caddyfile --pretty
+}
+fcase caddy-adapt --need caddy -- f_caddy_adapt
+dcase caddy-list-modules --need caddy -- caddy list-modules --versions
+
 # -- pegasus alone: bad input ------------------------------------------------
 # expect STATUS PROGRAM...: pegasus must exit STATUS with nothing on stdout
 # and exactly one non-empty line on stderr.
@@ -692,7 +790,7 @@ for i in "${!C_NAME[@]}"; do
             problems="" details=""
             if [ "$nst" != "$pst" ]; then
                 problems="status native=$nst pegasus=$pst"
-                [ "$pst" = 124 ] && problems="$problems (timed out after ${TIMEOUT}s)"
+                [ "$pst" = 124 ] && problems="$problems (timed out)"
             fi
             if ! cmp -s "$OUT/native.out" "$OUT/peg.out"; then
                 problems="${problems:+$problems; }stdout differs"

@@ -23,4 +23,13 @@ pg_syscall6:
 	ret
 	.fill 16, 1, 0xcc
 
+/* pg_restorer - the sigreturn of handlers installed with a raw
+ * rt_sigaction (signals 32 and 33, which glibc's sigaction refuses). */
+	.globl pg_restorer
+	.p2align 4
+pg_restorer:
+	mov $15, %eax
+	syscall
+	.fill 16, 1, 0xcc
+
 	.section .note.GNU-stack,"",@progbits

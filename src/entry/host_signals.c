@@ -1,5 +1,8 @@
 /* host_signals.c - the runtime's own handlers for the host signals it receives. */
 #include <errno.h>
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000
+#endif
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
@@ -11,6 +14,7 @@
 #include "entry/rewrite.h"
 #include "mm/uaccess.h"
 #include "sys/stats.h"
+#include "sys/timers.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/preempt.h"
@@ -41,6 +45,7 @@ extern char gate_text_start[], gate_text_end[], gate_return[], gate_return_end[]
 extern char lean_return[], lean_return_end[], lean_restart[];
 extern char mid_return[], mid_return_end[], mid_restart[];
 extern void gate_from_signal(void);
+extern void pg_restorer(void);
 void syscall_entry_c(struct uthread *ut);
 
 static void fault_entry_c(struct uthread *ut);
@@ -93,11 +98,15 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 {
 	struct vcpu *v = vcpu_self();
 	struct uthread *ut = v->cur;
-	/* A signal sent to pegasus is for the instance's first program. */
-	struct vproc *p = ut ? ut->proc : vproc_count() ? vproc_at(0) : NULL;
+	/* A timer's signal is for the program (or thread) that made it; any
+	 * other signal sent to pegasus is for the instance's first program. */
+	struct vproc *p = vproc_count() ? vproc_at(0) : NULL;
+	struct uthread *tgt = NULL;
+	if (!timers_route(si, &p, &tgt) && ut)
+		p = ut->proc;
 	if (!p)
 		return;
-	signal_queue(p, NULL, si);
+	signal_queue(p, tgt, si);
 	signal_note_arrival();
 	leave_for_gate(v, uc, oldsel, async_entry_c);
 }
@@ -292,7 +301,7 @@ void signal_install_host_handlers(void)
 	sigfillset(&sa.sa_mask);
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
 	for (int sig = 1; sig < 65; sig++) {
-		if (sig == SIGKILL || sig == SIGSTOP || sig == 32 || sig == 33)
+		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
 		switch (sig) {
 		case SIGSYS: sa.sa_sigaction = on_sigsys; break;
@@ -307,7 +316,14 @@ void signal_install_host_handlers(void)
 		default:
 			sa.sa_sigaction = on_async_entry;
 		}
-		if (sigaction(sig, &sa, NULL) < 0)
-			pg_warn("cannot catch signal %d: %s", sig, strerror(errno));
+		/* glibc keeps 32 and 33 for itself (the runtime uses neither):
+		 * programs may use them (glibc's SIGEV_THREAD timers do), so
+		 * they are taken with the raw call. */
+		struct { void *h; unsigned long flags; void *restorer; uint64_t mask; } k = {
+			(void *)sa.sa_sigaction, SA_SIGINFO | SA_ONSTACK | SA_RESTORER, pg_restorer, ~0ull,
+		};
+		long r = raw_syscall6(SYS_rt_sigaction, sig, (long)&k, 0, 8, 0, 0);
+		if (r < 0)
+			pg_warn("cannot catch signal %d: %s", sig, strerror(-r));
 	}
 }

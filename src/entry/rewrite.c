@@ -77,6 +77,7 @@ extern void gate_fast(void), gate_zpoline(void);
 static spinlock_t lock = SPINLOCK_INIT;
 /* The value of a syscall address that was looked at and refused. */
 static struct site refused_site;
+static struct site *map_get(uint64_t key);
 static volatile uint64_t patching; /* site address whose first byte is int3 */
 static uint64_t nsites, nrefused;
 
@@ -133,7 +134,14 @@ static void refuse(uint64_t sc)
 
 bool rewrite_is_patching(uint64_t ip)
 {
-	return ip && ip - 1 == patching;
+	if (!ip)
+		return false;
+	if (ip - 1 == __atomic_load_n(&patching, __ATOMIC_ACQUIRE))
+		return true;
+	/* The int3 was hit while patching, but the signal is handled only
+	 * now that the patch is complete: a site starts there, run it. */
+	struct site *s = map_get(ip - 1);
+	return s && s != &refused_site && s->start == ip - 1;
 }
 
 uint64_t rewrite_fixup_rip(uint64_t rip)

@@ -518,6 +518,14 @@ void signal_process_arrivals(void)
 {
 	if (!__atomic_exchange_n(&arrivals, 0, __ATOMIC_ACQ_REL))
 		return;
-	for (int i = 0; i < vproc_count(); i++)
-		signal_notify(vproc_at(i), NULL);
+	for (int i = 0; i < vproc_count(); i++) {
+		struct vproc *p = vproc_at(i);
+		signal_notify(p, NULL);
+		/* Host signals may be for one thread too (timers, SIGEV_THREAD_ID). */
+		spin_lock(&p->lock);
+		for (struct uthread *t = p->threads; t; t = t->proc_next)
+			if (__atomic_load_n(&t->sigpending, __ATOMIC_ACQUIRE))
+				signal_notify(p, t);
+		spin_unlock(&p->lock);
+	}
 }

@@ -122,6 +122,15 @@ struct uthread *uthread_by_tid(int tid)
 	return NULL;
 }
 
+struct uthread *uthread_by_tid_nolock(int tid)
+{
+	for (int i = 0; i < nvprocs; i++)
+		for (struct uthread *t = vprocs[i]->threads; t; t = t->proc_next)
+			if (t->tid == tid)
+				return t;
+	return NULL;
+}
+
 void vproc_add_thread(struct vproc *p, struct uthread *t)
 {
 	spin_lock(&p->lock);

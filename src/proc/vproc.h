@@ -80,6 +80,8 @@ struct vproc *vproc_by_pid(int pid);
 int vproc_count(void);
 struct vproc *vproc_at(int i);
 struct uthread *uthread_by_tid(int tid);
+/* The same without taking locks (signal handlers): a racy but safe read. */
+struct uthread *uthread_by_tid_nolock(int tid);
 /* A new virtual id from the instance-wide pid/tid space. */
 int vproc_alloc_id(void);
 void vproc_add_thread(struct vproc *p, struct uthread *t);
