@@ -144,6 +144,10 @@ NOINSTR static void on_kick(int sig, siginfo_t *si, void *ucv)
 	v->selector = SEL_ALLOW;
 	if (v->cur && old == SEL_BLOCK)
 		leave_for_gate(v, ucv, old, kick_entry_c);
+	else if (v->cur)
+		/* In the runtime (a thread that loops on syscalls): it yields on
+		 * its way back to app code. */
+		__atomic_store_n(&v->cur->need_resched, true, __ATOMIC_RELAXED);
 }
 
 /* SIG_STATS: noted here, printed by a vCPU loop in normal context. */

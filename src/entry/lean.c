@@ -128,5 +128,5 @@ long mid_entry_c(struct uthread *ut)
 long lean_return_check(struct uthread *ut)
 {
 	return signal_arrivals_pending() || (signal_pending_mask(ut) & ~ut->sigmask) ||
-	       ut->has_saved_sigmask || ut->exiting;
+	       ut->has_saved_sigmask || ut->exiting || ut->need_resched;
 }

@@ -101,33 +101,34 @@ static bool rtq_take(struct rtqueue *q, int sig, int tid, siginfo_t *info, bool 
 	return true;
 }
 
-void signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si)
+bool signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si)
 {
 	int sig = si->si_signo;
 	if (sig < 1 || sig > 64)
-		return;
+		return true;
 	uint64_t bit = SIGBIT(sig);
 	/* Linux drops an ignored signal at once unless it is blocked. */
 	uint64_t blocked = tgt ? tgt->sigmask : p->main_thread->sigmask;
 	if (!(blocked & bit) && ignored(p, sig))
-		return;
+		return true;
 	uint64_t *pend = tgt ? &tgt->sigpending : &p->sigpending;
 	if (sig >= SIGRT_FIRST) {
 		/* Published before the bit: see signal_dequeue(). */
-		if (rtq_push(&p->rtq, tgt ? tgt->tid : 0, si)) {
-			__atomic_or_fetch(pend, bit, __ATOMIC_RELEASE);
-			signalfd_notify(p, sig);
-		}
-		return;
+		if (!rtq_push(&p->rtq, tgt ? tgt->tid : 0, si))
+			return false;
+		__atomic_or_fetch(pend, bit, __ATOMIC_RELEASE);
+		signalfd_notify(p, sig);
+		return true;
 	}
 	siginfo_t *slot = tgt ? &tgt->siginfo[sig - 1] : &p->siginfo[sig - 1];
 	/* Standard signals coalesce; real-time ones coalesce too for now. */
 	if (__atomic_load_n(pend, __ATOMIC_ACQUIRE) & bit)
-		return;
+		return true;
 	*slot = *si;
 	/* Release: whoever sees the bit sees the siginfo written above. */
 	__atomic_or_fetch(pend, bit, __ATOMIC_RELEASE);
 	signalfd_notify(p, sig);
+	return true;
 }
 
 static uint64_t pending_of(const struct uthread *ut)
@@ -398,6 +399,12 @@ void gate_prepare_return(struct uthread *ut)
 	 * those bytes are now a jmp's; resume at the same point in the stub. */
 	if (__atomic_load_n(&rewrite_have_interiors, __ATOMIC_ACQUIRE))
 		ut->tf.rip = rewrite_fixup_rip(ut->tf.rip);
+	if (__atomic_load_n(&ut->need_resched, __ATOMIC_RELAXED)) {
+		/* Its slice ended while it was in the runtime. */
+		ut->need_resched = false;
+		sched_poll_events();
+		uthread_yield();
+	}
 	if (signal_arrivals_pending())
 		signal_process_arrivals();
 	if (pending_of(ut) & ~ut->sigmask)

@@ -15,7 +15,8 @@ struct sysent;
 
 /* Queue a signal for a process (tgt == NULL) or one of its threads.
  * Async-signal-safe: the runtime's host signal handlers call it. */
-void signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si);
+/* Returns false if a real-time signal found its queue full (EAGAIN). */
+bool signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si);
 
 /* A synchronous fault in app code: delivered now, even if blocked or
  * ignored (then the default action kills the program, as on Linux). */

@@ -21,7 +21,7 @@ struct k_sigaction {
 /* Queued instances of real-time signals (Linux queues them; standard
  * signals coalesce into one pending bit). Filled from host signal handlers:
  * slots are claimed with atomics, a node is live once its sig is set. */
-#define RTQ_MAX 256
+#define RTQ_MAX 4096
 struct rtq_node {
 	uint64_t seq;
 	int sig;            /* 0: free or being filled */

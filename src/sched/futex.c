@@ -19,6 +19,7 @@
 
 struct fwaiter {
 	uint64_t uaddr;
+	bool shared;            /* private and shared waits never meet (Linux) */
 	uint32_t bitset;
 	struct uthread *ut;
 	struct fwaiter *next, **pprev;
@@ -78,13 +79,15 @@ static void unlock2(struct bucket *a, struct bucket *b)
 		spin_unlock(&b->lock);
 }
 
-static int wake_locked(struct bucket *b, uint64_t uaddr, int n, uint32_t bitset)
+static int wake_locked(struct bucket *b, uint64_t uaddr, bool shared, int n, uint32_t bitset)
 {
 	int woken = 0;
 	struct fwaiter *w = b->head;
+	if (n <= 0)
+		n = 1; /* Linux wakes one for nr_wake 0 */
 	while (w && woken < n) {
 		struct fwaiter *next = w->next;
-		if (w->uaddr == uaddr && (w->bitset & bitset)) {
+		if (w->uaddr == uaddr && w->shared == shared && (w->bitset & bitset)) {
 			unlink_waiter(w);
 			w->woken = 1;
 			uthread_wake(w->ut, WAKE_EVENT);
@@ -95,24 +98,24 @@ static int wake_locked(struct bucket *b, uint64_t uaddr, int n, uint32_t bitset)
 	return woken;
 }
 
-long futex_wake(uint64_t uaddr, int n, uint32_t bitset)
+long futex_wake(uint64_t uaddr, bool shared, int n, uint32_t bitset)
 {
 	if (uaddr & 3)
 		return -EINVAL;
 	struct bucket *b = bucket_of(uaddr);
 	spin_lock(&b->lock);
-	int r = wake_locked(b, uaddr, n, bitset);
+	int r = wake_locked(b, uaddr, shared, n, bitset);
 	spin_unlock(&b->lock);
 	return r;
 }
 
-static long futex_wait(struct uthread *ut, uint64_t uaddr, uint32_t val, uint64_t deadline,
-		       uint32_t bitset)
+static long futex_wait(struct uthread *ut, uint64_t uaddr, bool shared, uint32_t val,
+		       uint64_t deadline, uint32_t bitset)
 {
 	if (!bitset)
 		return -EINVAL;
 	struct bucket *b = bucket_of(uaddr);
-	struct fwaiter w = { .uaddr = uaddr, .bitset = bitset, .ut = ut };
+	struct fwaiter w = { .uaddr = uaddr, .shared = shared, .bitset = bitset, .ut = ut };
 	uint32_t cur;
 
 	spin_lock(&b->lock);
@@ -151,7 +154,7 @@ static long futex_wait(struct uthread *ut, uint64_t uaddr, uint32_t val, uint64_
 	return why == WAKE_TIMEOUT ? -ETIMEDOUT : why == WAKE_SIGNAL ? -EINTR : 0;
 }
 
-static long futex_requeue(uint64_t uaddr, uint64_t uaddr2, int nwake, int nmove,
+static long futex_requeue(uint64_t uaddr, uint64_t uaddr2, bool shared, int nwake, int nmove,
 			  const uint32_t *cmp)
 {
 	if (nwake < 0 || nmove < 0)
@@ -169,12 +172,12 @@ static long futex_requeue(uint64_t uaddr, uint64_t uaddr2, int nwake, int nmove,
 			return -EAGAIN;
 		}
 	}
-	int done = wake_locked(b1, uaddr, nwake, FUTEX_BITSET_MATCH_ANY);
+	int done = nwake ? wake_locked(b1, uaddr, shared, nwake, FUTEX_BITSET_MATCH_ANY) : 0;
 	int moved = 0;
 	struct fwaiter *w = b1->head;
 	while (w && moved < nmove) {
 		struct fwaiter *next = w->next;
-		if (w->uaddr == uaddr) {
+		if (w->uaddr == uaddr && w->shared == shared) {
 			unlink_waiter(w);
 			__atomic_store_n(&w->uaddr, uaddr2, __ATOMIC_RELEASE);
 			enqueue(b2, w);
@@ -188,7 +191,8 @@ static long futex_requeue(uint64_t uaddr, uint64_t uaddr2, int nwake, int nmove,
 
 /* FUTEX_WAKE_OP: *uaddr2 = op(*uaddr2, oparg), wake uaddr, and wake uaddr2
  * too if the old value passes the comparison. */
-static long futex_wake_op(uint64_t uaddr, uint64_t uaddr2, int nwake, int nwake2, uint32_t op3)
+static long futex_wake_op(uint64_t uaddr, uint64_t uaddr2, bool shared, int nwake, int nwake2,
+			  uint32_t op3)
 {
 	int op = (op3 >> 28) & 7, cmp = (op3 >> 24) & 15;
 	int oparg = ((int)(op3 << 8)) >> 20, cmparg = ((int)(op3 << 20)) >> 20;
@@ -241,9 +245,9 @@ static long futex_wake_op(uint64_t uaddr, uint64_t uaddr2, int nwake, int nwake2
 		unlock2(b1, b2);
 		return -ENOSYS;
 	}
-	int r = wake_locked(b1, uaddr, nwake, FUTEX_BITSET_MATCH_ANY);
+	int r = wake_locked(b1, uaddr, shared, nwake, FUTEX_BITSET_MATCH_ANY);
 	if (ok)
-		r += wake_locked(b2, uaddr2, nwake2, FUTEX_BITSET_MATCH_ANY);
+		r += wake_locked(b2, uaddr2, shared, nwake2, FUTEX_BITSET_MATCH_ANY);
 	unlock2(b1, b2);
 	return r;
 }
@@ -272,9 +276,11 @@ long futex_op(struct uthread *ut, uint64_t uaddr, int op, uint32_t val, uint64_t
 {
 	int cmd = op & FUTEX_CMD_MASK;
 	bool realtime = op & FUTEX_CLOCK_REALTIME;
+	bool shared = !(op & FUTEX_PRIVATE_FLAG);
 	if (uaddr & 3)
 		return -EINVAL;
-	if (realtime && cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET)
+	/* As this kernel: CLOCK_REALTIME only for WAIT_BITSET. */
+	if (realtime && cmd != FUTEX_WAIT_BITSET)
 		return -ENOSYS;
 	uint64_t deadline;
 	long r;
@@ -284,18 +290,18 @@ long futex_op(struct uthread *ut, uint64_t uaddr, int op, uint32_t val, uint64_t
 		/* fall through */
 	case FUTEX_WAIT_BITSET:
 		r = timeout_deadline(utime, cmd == FUTEX_WAIT_BITSET, realtime, &deadline);
-		return r ? r : futex_wait(ut, uaddr, val, deadline, val3);
+		return r ? r : futex_wait(ut, uaddr, shared, val, deadline, val3);
 	case FUTEX_WAKE:
 		val3 = FUTEX_BITSET_MATCH_ANY;
 		/* fall through */
 	case FUTEX_WAKE_BITSET:
-		return val3 ? futex_wake(uaddr, (int)val, val3) : -EINVAL;
+		return val3 ? futex_wake(uaddr, shared, (int)val, val3) : -EINVAL;
 	case FUTEX_REQUEUE:
-		return futex_requeue(uaddr, uaddr2, (int)val, (int)utime, NULL);
+		return futex_requeue(uaddr, uaddr2, shared, (int)val, (int)utime, NULL);
 	case FUTEX_CMP_REQUEUE:
-		return futex_requeue(uaddr, uaddr2, (int)val, (int)utime, &val3);
+		return futex_requeue(uaddr, uaddr2, shared, (int)val, (int)utime, &val3);
 	case FUTEX_WAKE_OP:
-		return futex_wake_op(uaddr, uaddr2, (int)val, (int)utime, val3);
+		return futex_wake_op(uaddr, uaddr2, shared, (int)val, (int)utime, val3);
 	default:
 		/* PI futexes: refused (glibc then reports ENOTSUP for PI mutexes). */
 		return -ENOSYS;

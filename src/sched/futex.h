@@ -1,5 +1,6 @@
 /* futex.h - futexes served in user space: wait queues keyed by address. */
 #pragma once
+#include <stdbool.h>
 #include <stdint.h>
 
 struct uthread;
@@ -9,4 +10,4 @@ long futex_op(struct uthread *ut, uint64_t uaddr, int op, uint32_t val, uint64_t
 	      uint64_t uaddr2, uint32_t val3);
 
 /* Wake up to n waiters of uaddr (thread exit's CLEARTID, robust lists). */
-long futex_wake(uint64_t uaddr, int n, uint32_t bitset);
+long futex_wake(uint64_t uaddr, bool shared, int n, uint32_t bitset);

@@ -80,6 +80,7 @@ struct uthread {
 	uint64_t slice_start;   /* when it last entered app code, for preemption */
 	struct uthread *proc_next; /* the program's thread list */
 	bool exiting;           /* its program is ending: leave at the next gate */
+	bool need_resched;      /* a slice tick came while it was in the runtime */
 };
 
 /* A kernel thread that runs uthreads; %gs points at it. */

@@ -250,7 +250,8 @@ static long kill_matching(struct uthread *ut, long pid, const siginfo_t *si)
 			continue;
 		sent++;
 		if (si->si_signo) {
-			signal_queue(p, NULL, si);
+			if (!signal_queue(p, NULL, si))
+				return -EAGAIN;
 			signal_notify(p, NULL);
 		}
 	}
@@ -282,7 +283,8 @@ static long thread_kill(struct uthread *ut, long tgid, long tid, long sig, const
 		si = *given;
 	else
 		fill_info(&si, ut, sig, SI_TKILL);
-	signal_queue(t->proc, t, &si);
+	if (!signal_queue(t->proc, t, &si))
+		return -EAGAIN;
 	signal_notify(t->proc, t);
 	return 0;
 }

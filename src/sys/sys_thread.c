@@ -90,7 +90,7 @@ static void robust_release(struct uthread *ut, uint64_t word)
 		return;
 	uint32_t nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
 	if (cmpxchg_user(word, v, nv) == v && (v & FUTEX_WAITERS))
-		futex_wake(word, 1, FUTEX_BITSET_MATCH_ANY);
+		futex_wake(word, true, 1, FUTEX_BITSET_MATCH_ANY);
 }
 
 /* robust_exit - mark the futexes a dying thread holds OWNER_DIED and wake
@@ -119,7 +119,7 @@ long sys_exit(struct uthread *ut, const long a[6])
 	if (ut->clear_child_tid) {
 		uint32_t zero = 0;
 		if (!copy_to_user(ut->clear_child_tid, &zero, 4))
-			futex_wake(ut->clear_child_tid, 1, FUTEX_BITSET_MATCH_ANY);
+			futex_wake(ut->clear_child_tid, true, 1, FUTEX_BITSET_MATCH_ANY);
 	}
 	/* The last thread's exit is the program's. */
 	vproc_thread_exit(ut, a[0] & 0xff);
