@@ -27,7 +27,7 @@ struct job {
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct job *head, *tail;
-static int nworkers, nidle;
+static int nworkers, nidle, nqueued;
 
 static void *worker_main(void *arg)
 {
@@ -50,6 +50,7 @@ static void *worker_main(void *arg)
 		head = j->next;
 		if (!head)
 			tail = NULL;
+		nqueued--;
 		j->worker_tid = tid;
 		pthread_mutex_unlock(&mu);
 
@@ -97,6 +98,7 @@ static void unqueue(struct job *j)
 	*pp = j->next;
 	if (tail == j)
 		tail = prev;
+	nqueued--;
 }
 
 long offload_syscall(struct uthread *ut, long nr, const long a[6])
@@ -110,9 +112,11 @@ long offload_syscall(struct uthread *ut, long nr, const long a[6])
 	else
 		head = &j;
 	tail = &j;
+	nqueued++;
 	/* Every queued call may block for ever (flock, a FIFO's open): never
-	 * let one wait behind another. */
-	if (!nidle && nworkers < MAX_WORKERS)
+	 * let one wait behind another. Idle workers not yet woken for the
+	 * calls queued before count as taken. */
+	if (nqueued > nidle && nworkers < MAX_WORKERS)
 		spawn_worker();
 	pthread_cond_signal(&cv);
 

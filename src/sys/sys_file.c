@@ -21,7 +21,8 @@
 static bool blocking_fifo(struct uthread *ut, int dirfd, const char *path, long flags)
 {
 	struct stat st;
-	if (flags & (O_NONBLOCK | O_PATH))
+	/* O_RDWR (its own writer) and O_NONBLOCK never wait for the other end. */
+	if ((flags & (O_NONBLOCK | O_PATH)) || (flags & O_ACCMODE) == O_RDWR)
 		return false;
 	int hdir = dirfd == AT_FDCWD ? ut->proc->cwd_fd : fdt_host(ut->proc->fdt, dirfd);
 	return hdir >= 0 && raw_syscall6(SYS_newfstatat, hdir, (long)path, (long)&st, 0, 0, 0) == 0 &&
