@@ -108,7 +108,8 @@ bool signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si)
 		return true;
 	uint64_t bit = SIGBIT(sig);
 	/* Linux drops an ignored signal at once unless it is blocked. */
-	uint64_t blocked = tgt ? tgt->sigmask : p->main_thread->sigmask;
+	struct uthread *mt = tgt ? tgt : __atomic_load_n(&p->main_thread, __ATOMIC_ACQUIRE);
+	uint64_t blocked = mt ? mt->sigmask : 0;
 	if (!(blocked & bit) && ignored(p, sig))
 		return true;
 	uint64_t *pend = tgt ? &tgt->sigpending : &p->sigpending;

@@ -148,6 +148,10 @@ int vproc_remove_thread(struct vproc *p, struct uthread *t)
 		pp = &(*pp)->proc_next;
 	if (*pp)
 		*pp = t->proc_next;
+	/* The "main" thread stands for the process (ids, /proc, default
+	 * masks): once it is gone, any thread left does. */
+	if (p->main_thread == t)
+		__atomic_store_n(&p->main_thread, p->threads, __ATOMIC_RELEASE);
 	int left = --p->nthreads;
 	spin_unlock(&p->lock);
 	return left;
@@ -178,11 +182,12 @@ void vproc_terminate(struct vproc *p, int sig, int code)
 			kick_thread(t);
 	}
 	spin_unlock(&p->lock);
-	if (trace_on && p->main_thread) {
+	struct uthread *self = uthread_self_or_null();
+	if (trace_on && self && self->proc == p) {
 		if (sig)
-			trace_event(p->main_thread, "+++ killed by SIG%s +++", sigabbrev_np(sig));
+			trace_event(self, "+++ killed by SIG%s +++", sigabbrev_np(sig));
 		else
-			trace_event(p->main_thread, "+++ exited with %d +++", code & 0xff);
+			trace_event(self, "+++ exited with %d +++", code & 0xff);
 	}
 }
 
