@@ -509,17 +509,18 @@ void signal_notify(struct vproc *p, struct uthread *tgt)
 		return;
 	/* Like Linux's complete_signal(): a running thread that does not block
 	 * it will take it; otherwise wake one sleeper that would. */
-	for (struct uthread *t = p->threads; t; t = t->proc_next) {
-		if (!(pend & ~t->sigmask))
-			continue;
-		if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == UT_RUNNING) {
+	spin_lock(&p->lock);
+	struct uthread *t;
+	for (t = p->threads; t; t = t->proc_next) {
+		if ((pend & ~t->sigmask) && __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == UT_RUNNING) {
 			kick_running(t);
-			return;
+			break;
 		}
 	}
-	for (struct uthread *t = p->threads; t; t = t->proc_next)
-		if ((pend & t->sig_wake) && uthread_wake(t, WAKE_SIGNAL))
-			return;
+	for (struct uthread *w = p->threads; !t && w; w = w->proc_next)
+		if ((pend & w->sig_wake) && uthread_wake(w, WAKE_SIGNAL))
+			break;
+	spin_unlock(&p->lock);
 }
 
 void signal_process_arrivals(void)

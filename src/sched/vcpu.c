@@ -57,21 +57,51 @@ void vcpu_bind_current(struct vcpu *v)
 
 extern void gate_return(void);
 
+/*
+ * uthreads are type-stable: a gone one goes on a free list, with its
+ * runtime stack and vector areas, and is reused as a uthread. A signal or a
+ * lookup that races with a thread's end thus touches a dead (or new)
+ * uthread, never freed memory; and creating a thread costs no mmap.
+ */
+static spinlock_t free_lock = SPINLOCK_INIT;
+static struct uthread *free_list;
+
+static struct uthread *uthread_alloc(void)
+{
+	spin_lock(&free_lock);
+	struct uthread *ut = free_list;
+	if (ut)
+		free_list = ut->rq_next;
+	spin_unlock(&free_lock);
+	if (ut) {
+		/* Everything but its memory starts afresh. */
+		void *xs = ut->xsave, *sse = ut->sse_area, *base = ut->rstack_base;
+		size_t size = ut->rstack_size;
+		memset(ut, 0, sizeof(*ut));
+		ut->xsave = xs;
+		ut->sse_area = sse;
+		ut->rstack_base = base;
+		ut->rstack_size = size;
+		return ut;
+	}
+	ut = calloc(1, sizeof(*ut));
+	size_t xsz = (xsave_area_size() + 63) & ~63ul;
+	if (ut) {
+		ut->xsave = aligned_alloc(64, xsz);
+		ut->sse_area = aligned_alloc(64, 320);
+		ut->rstack_size = RSTACK_SIZE;
+		ut->rstack_base = map_stack(RSTACK_SIZE);
+	}
+	if (!ut || !ut->xsave || !ut->sse_area)
+		pg_die("out of memory");
+	return ut;
+}
+
 struct uthread *uthread_new(struct vproc *p, int tid)
 {
-	struct uthread *ut = calloc(1, sizeof(*ut));
-	size_t xsz = (xsave_area_size() + 63) & ~63ul;
-	void *xs = aligned_alloc(64, xsz);
-	if (!ut || !xs)
-		pg_die("out of memory");
-	ut->xsave = xs;
+	struct uthread *ut = uthread_alloc();
 	xsave_init_state(ut->xsave);
-	ut->sse_area = aligned_alloc(64, 320);
-	if (!ut->sse_area)
-		pg_die("out of memory");
-	ut->rstack_size = RSTACK_SIZE;
-	ut->rstack_base = map_stack(RSTACK_SIZE);
-	ut->rstack_top = (uint64_t)ut->rstack_base + RSTACK_SIZE; /* 16-aligned */
+	ut->rstack_top = (uint64_t)ut->rstack_base + ut->rstack_size; /* 16-aligned */
 	ut->proc = p;
 	ut->tid = tid;
 	ut->altstack.flags = SS_DISABLE;
@@ -110,8 +140,9 @@ void vec_make_full(struct uthread *ut)
 
 void uthread_free(struct uthread *ut)
 {
-	munmap((char *)ut->rstack_base - GUARD, ut->rstack_size + GUARD);
-	free(ut->xsave);
-	free(ut->sse_area);
-	free(ut);
+	ut->tid = 0; /* no lookup finds it any more */
+	spin_lock(&free_lock);
+	ut->rq_next = free_list;
+	free_list = ut;
+	spin_unlock(&free_lock);
 }
