@@ -374,23 +374,32 @@ static int poke(uint64_t start, const uint8_t *code, unsigned len)
 	sync_cores();
 	p[0] = code[0];
 	sync_cores();
-	__atomic_store_n(&patching, 0, __ATOMIC_SEQ_CST);
+	/* `patching` stays set until the site is in the map (done()): a
+	 * thread that hit the int3 may be handled only now. */
 	mprotect((void *)pg, pg_end - pg, prot);
 	return 0;
 }
 
 /* zpoline_site - the fallback: `syscall` becomes `call *%rax` in place. */
+/* done - a patch is over: its site is findable, the int3 window closed. */
+static void done(void)
+{
+	__atomic_store_n(&patching, 0, __ATOMIC_SEQ_CST);
+}
+
 static void zpoline_site(uint64_t sc)
 {
 	static const uint8_t call_rax[2] = { 0xff, 0xd0 };
 	struct site *s = calloc(1, sizeof(*s));
 	if (!s || overlaps(sc, 2) || poke(sc, call_rax, 2) < 0) {
+		done();
 		free(s);
 		refuse(sc);
 		return;
 	}
 	*s = (struct site){ .start = sc, .len = 2, .kind = P_ZPOLINE };
 	map_put(sc, s);
+	done();
 	nsites++;
 }
 
@@ -487,6 +496,7 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 	}
 
 	if (poke(m.start, code, len) < 0) {
+		done();
 		refuse(sc);
 		free(s);
 		spin_unlock(&lock);
@@ -499,6 +509,7 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 		map_put(s->interior[i], s);
 	if (s->ninterior)
 		__atomic_store_n(&rewrite_have_interiors, 1, __ATOMIC_RELEASE);
+	done();
 	nsites++;
 	spin_unlock(&lock);
 	pg_debug("[%s] rewrote %s site at %#lx (pattern %d)", ut->proc->name, e ? e->name : "?",
