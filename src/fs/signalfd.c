@@ -90,7 +90,7 @@ static void drain(struct sigfd *s, struct uthread *ut)
 	}
 }
 
-static long sigfd_read(struct vfile *f, struct uthread *ut, uint64_t ubuf, unsigned long count)
+static long sigfd_read(struct vfile *f, struct uthread *ut, long ubuf, long count)
 {
 	struct sigfd *s = (struct sigfd *)f;
 	size_t max = count / sizeof(struct signalfd_siginfo);

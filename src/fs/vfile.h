@@ -6,12 +6,16 @@
 struct uthread;
 struct vfile;
 
+/* An op gets the call's arguments after the fd (read: buf, count;
+ * getdents64: buf, count; lseek: offset, whence). */
+typedef long (*vfile_op_t)(struct vfile *f, struct uthread *ut, long a1, long a2);
+
 /* What a user-space object serves itself; a NULL op means the call goes to
  * the host fd of the entry as for any kernel-backed file. */
 struct vfile_ops {
-	long (*read)(struct vfile *f, struct uthread *ut, uint64_t ubuf, unsigned long count);
-	long (*getdents64)(struct vfile *f, struct uthread *ut, uint64_t ubuf, unsigned long count);
-	long (*lseek)(struct vfile *f, struct uthread *ut, long off, int whence);
+	vfile_op_t read;
+	vfile_op_t getdents64;
+	vfile_op_t lseek;
 	void (*release)(struct vfile *f);
 };
 

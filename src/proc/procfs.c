@@ -232,13 +232,13 @@ static void fddir_snapshot(struct fddir *d, struct uthread *ut)
 			d->fds[d->n++] = v;
 }
 
-static long fddir_getdents64(struct vfile *f, struct uthread *ut, uint64_t ubuf, unsigned long count)
+static long fddir_getdents64(struct vfile *f, struct uthread *ut, long ubuf, long count)
 {
 	struct fddir *d = (struct fddir *)f;
 	if (d->pos == 0)
 		fddir_snapshot(d, ut);
 	char buf[4096];
-	size_t o = 0, lim = count < sizeof(buf) ? count : sizeof(buf);
+	size_t o = 0, lim = (unsigned long)count < sizeof(buf) ? (size_t)count : sizeof(buf);
 	for (; d->pos < d->n + 2; d->pos++) {
 		char name[16];
 		int type = d->pos < 2 ? DT_DIR : DT_LNK;
@@ -260,7 +260,7 @@ static long fddir_getdents64(struct vfile *f, struct uthread *ut, uint64_t ubuf,
 	return copy_to_user(ubuf, buf, o) ? -EFAULT : (long)o;
 }
 
-static long fddir_lseek(struct vfile *f, struct uthread *ut, long off, int whence)
+static long fddir_lseek(struct vfile *f, struct uthread *ut, long off, long whence)
 {
 	struct fddir *d = (struct fddir *)f;
 	if (whence != SEEK_SET || off < 0)

@@ -1,5 +1,6 @@
 /* sys_fd.c - calls on the fd table itself: close, dup, pipes, cwd, umask, rlimits. */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/close_range.h>
@@ -188,34 +189,30 @@ long sys_socketpair(struct uthread *ut, const long a[6])
 	return install_pair(ut, raw_syscall6(SYS_socketpair, a[0], a[1], a[2], (long)h, 0, 0), h, a[3]);
 }
 
-/* Calls a user-space object may serve itself. */
-long sys_read(struct uthread *ut, const long a[6])
+/* obj_or_kernel - a call on fd a[0]: served by the user-space object
+ * behind it if that has the op at op_off in its ops, else by the kernel. */
+static long obj_or_kernel(struct uthread *ut, long nr, size_t op_off, const long a[6])
 {
-	if (!fdt_has_obj(fdt(ut), a[0]))
-		return kcall(ut, SYS_read, systab_get(SYS_read), a);
-	struct vfile *f = fdt_obj(fdt(ut), a[0]);
-	long r = f && f->ops->read ? f->ops->read(f, ut, a[1], a[2])
-				   : kcall(ut, SYS_read, systab_get(SYS_read), a);
+	struct vfile *f = fdt_has_obj(fdt(ut), a[0]) ? fdt_obj(fdt(ut), a[0]) : NULL;
+	vfile_op_t op = f ? *(const vfile_op_t *)((const char *)f->ops + op_off) : NULL;
+	long r = op ? op(f, ut, a[1], a[2]) : kcall(ut, nr, systab_get(nr), a);
 	vfile_put(f);
 	return r;
+}
+
+long sys_read(struct uthread *ut, const long a[6])
+{
+	return obj_or_kernel(ut, SYS_read, offsetof(struct vfile_ops, read), a);
 }
 
 long sys_getdents64(struct uthread *ut, const long a[6])
 {
-	struct vfile *f = fdt_obj(fdt(ut), a[0]);
-	long r = f && f->ops->getdents64 ? f->ops->getdents64(f, ut, a[1], a[2])
-					 : kcall(ut, SYS_getdents64, systab_get(SYS_getdents64), a);
-	vfile_put(f);
-	return r;
+	return obj_or_kernel(ut, SYS_getdents64, offsetof(struct vfile_ops, getdents64), a);
 }
 
 long sys_lseek(struct uthread *ut, const long a[6])
 {
-	struct vfile *f = fdt_obj(fdt(ut), a[0]);
-	long r = f && f->ops->lseek ? f->ops->lseek(f, ut, a[1], a[2])
-				    : kcall(ut, SYS_lseek, systab_get(SYS_lseek), a);
-	vfile_put(f);
-	return r;
+	return obj_or_kernel(ut, SYS_lseek, offsetof(struct vfile_ops, lseek), a);
 }
 
 /* ---- working directory: per program ---- */
