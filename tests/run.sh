@@ -641,6 +641,191 @@ pcase trace-stdout-clean -- p_trace_stdout_clean
 pcase trace-file -- p_trace_file
 pcase trace-status -- p_trace_status
 
+# -- pegasus alone: fused programs (pegasus run -- A ::: B ::: C) -------------
+# Several programs in one instance, each with its own pid, fds, cwd, signals
+# and memory. tests/progs/fused.c does one job per program; partners meet
+# through files in the run directory, with bounded polling (never sleeps).
+# fz ARGS...: pegasus run MODE ARGS, stdout/stderr to $OUT/p.{out,err}
+fz() {
+    timeout -k 5 "$TIMEOUT" "${PEGASUS_RUN[@]}" "$@" >"$OUT/p.out" 2>"$OUT/p.err" </dev/null
+}
+fz_status() { # WANT GOT
+    [ "$1" = "$2" ] && return 0
+    echo "status $2, expected $1; stderr: $(head -c 300 "$OUT/p.err" | tr '\n' '|')"
+    return 1
+}
+fz_out() { # EXPECTED-STDOUT: stdout, sorted, must be exactly this (sorted)
+    local want got
+    want=$(printf '%s\n' "$1" | sort)
+    got=$(sort "$OUT/p.out")
+    [ "$want" = "$got" ] && return 0
+    echo "stdout: $(tr '\n' '|' <"$OUT/p.out"), expected (any order): $(printf '%s' "$1" | tr '\n' '|')"
+    return 1
+}
+p_fused_order() {
+    local F=$PROGS/fused n s
+    fz --exit=all --prefix -- "$F" say a 40 ::: "$F" say b 40 ::: "$F" say c 40
+    fz_status 0 $? || return 1
+    for n in a:fused b:fused-2 c:fused-3; do
+        s=$(grep "^${n#*:} | " "$OUT/p.out" | sed 's/^[^|]*| //')
+        if [ "$s" != "$(for i in $(seq 1 40); do echo "${n%%:*} $i"; done)" ]; then
+            echo "lines of ${n#*:} not its own, in order: $(printf '%s' "$s" | head -n 5 | tr '\n' '|')"
+            return 1
+        fi
+    done
+    [ "$(wc -l <"$OUT/p.out")" = 120 ] || { echo "$(wc -l <"$OUT/p.out") lines, expected 120"; return 1; }
+}
+p_fused_fd() {
+    local F=$PROGS/fused
+    fz --exit=all -- "$F" fd one two ::: "$F" fd two one
+    fz_status 0 $? || return 1
+    fz_out 'one: fd 3 reads "one"
+two: fd 3 reads "two"' || return 1
+    [ "$(cat one)" = one ] && [ "$(cat two)" = two ] || { echo "files: one=$(cat one) two=$(cat two)"; return 1; }
+}
+p_fused_cwd() {
+    local F=$PROGS/fused
+    fz --exit=all -- "$F" chdir dir/sub moved ::: "$F" stay moved
+    fz_status 0 $? || return 1
+    fz_out 'chdir: now in sub (from the start dir: /dir/sub)
+stay: cwd unchanged, relative moved found'
+}
+p_fused_ten() {
+    local F=$PROGS/fused a=() i want=""
+    for i in 0 1 2 3 4 5 6 7 8 9; do
+        [ "$i" = 0 ] || a+=(:::)
+        a+=("$F" say "p$i" 3)
+        want="$want${want:+
+}p$i 1
+p$i 2
+p$i 3"
+    done
+    fz --exit=all -- "${a[@]}"
+    fz_status 0 $? || return 1
+    fz_out "$want"
+}
+p_fused_segv() {
+    local F=$PROGS/fused
+    fz --exit=all -- "$F" say a 3 ::: "$F" segv ::: "$F" say c 3
+    fz_status 0 $? || return 1
+    fz_out 'a 1
+a 2
+a 3
+c 1
+c 2
+c 3' || return 1
+    grep -qx 'pegasus: \[fused-2\] killed by SIGSEGV; the other programs go on' "$OUT/p.err" ||
+        { echo "no 'killed by SIGSEGV' line: $(head -c 300 "$OUT/p.err" | tr '\n' '|')"; return 1; }
+    # and when the crashing program is the first, its status is pegasus's
+    fz --exit=all -- "$F" segv ::: "$F" say c 3
+    fz_status 139 $? || return 1
+    fz_out 'c 1
+c 2
+c 3'
+}
+p_fused_kill() {
+    local F=$PROGS/fused
+    fz --exit=all -- "$F" wait-usr1 waiter.pid ::: "$F" kill waiter.pid
+    fz_status 0 $? || return 1
+    fz_out 'wait-usr1: got SIGUSR1, code SI_USER
+kill: 0' || return 1
+    [ "$(cat waiter.pid)" -ge 1000 ] || { echo "virtual pid $(cat waiter.pid) < 1000"; return 1; }
+}
+p_fused_pids() {
+    local F=$PROGS/fused
+    fz --exit=all -- "$F" pid p1 ::: "$F" pid p2 ::: "$F" pid p3
+    fz_status 0 $? || return 1
+    fz_out 'pid >= 1000
+pid >= 1000
+pid >= 1000' || return 1
+    [ "$(cat p1 p2 p3 | sort -u | wc -l)" = 3 ] || { echo "pids not distinct: $(cat p1 p2 p3 | tr '\n' ' ')"; return 1; }
+}
+p_fused_munmap() {
+    local F=$PROGS/fused
+    fz --exit=all -- "$F" mmap-probe probe.addr probe.done ::: "$F" munmap-other probe.addr probe.done
+    fz_status 0 $? || return 1
+    fz_out 'munmap-other: munmap 0
+munmap-other: mprotect -1 ENOMEM
+munmap-other: in own maps: no
+mmap-probe: page intact, writable, in own maps: yes'
+}
+p_fused_maps() {
+    local F=$PROGS/fused
+    cp "$F" "$RUN/fused2" || return 1
+    fz --exit=all -- "$F" maps "$RUN/fused2" maps.done ::: "$RUN/fused2" wait-file maps.done
+    fz_status 0 $? || return 1
+    fz_out 'maps: own exe present, fused2 absent' || return 1
+    # and the other way round
+    fz --exit=all -- "$F" wait-file maps.done2 ::: "$RUN/fused2" maps "$F" maps.done2
+    fz_status 0 $? || return 1
+    fz_out 'maps: own exe present, fused absent'
+}
+p_fused_pod_error() {
+    printf 'exit: all\nprograms:\n  - name: a\n    command: x: y: z\n  - name: b\n    command: [true]\n' >bad1.yaml
+    fz -f bad1.yaml
+    fz_status 2 $? || return 1
+    grep -q '^pegasus: bad1\.yaml:4: ' "$OUT/p.err" || { echo "stderr: $(head -c 300 "$OUT/p.err" | tr '\n' '|'), expected bad1.yaml:4"; return 1; }
+    printf 'exit: all\nprograms:\n  - name: a\n    command: [/bin/true]\n    colour: red\n' >bad2.yaml
+    fz -f bad2.yaml
+    fz_status 2 $? || return 1
+    grep -q '^pegasus: bad2\.yaml:5: ' "$OUT/p.err" || { echo "stderr: $(head -c 300 "$OUT/p.err" | tr '\n' '|'), expected bad2.yaml:5"; return 1; }
+    [ ! -s "$OUT/p.out" ] || { echo "unexpected stdout"; return 1; }
+}
+p_fused_pod() {
+    local F=$PROGS/fused
+    cat >pod.yaml <<POD
+# two programs, each with its own env and cwd
+exit: all
+prefix: true
+programs:
+  - name: one
+    command: [$F, show, FOO]
+    env: {FOO: bar}
+    cwd: dir
+  - name: two
+    command: $F show FOO
+    cwd: dir/sub
+POD
+    fz -f pod.yaml
+    fz_status 0 $? || return 1
+    fz_out 'one | show: FOO=bar cwd=dir
+two | show: FOO=(unset) cwd=sub'
+}
+p_fused_exit_first() {
+    local F=$PROGS/fused t0 ms
+    t0=$(date +%s%N)
+    fz -- "$F" exit 3 ::: "$F" loop
+    fz_status 3 $? || return 1
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    grep -qx 'pegasus: \[fused-2\] killed by SIGTERM; the other programs go on' "$OUT/p.err" ||
+        { echo "the looping program did not die of SIGTERM: $(head -c 300 "$OUT/p.err" | tr '\n' '|')"; return 1; }
+    [ "$ms" -lt 2500 ] || { echo "took $ms ms (grace is 5 s)"; return 1; }
+}
+p_fused_nonpie_clash() {
+    fz -- /usr/bin/python3 -c 'print(1)' ::: /usr/bin/python3 -c 'print(2)'
+    fz_status 126 $? || return 1
+    [ ! -s "$OUT/p.out" ] || { echo "a program ran: $(head -c 200 "$OUT/p.out")"; return 1; }
+    grep -q 'cannot be fused' "$OUT/p.err" || { echo "stderr: $(head -c 300 "$OUT/p.err" | tr '\n' '|')"; return 1; }
+}
+nonpie_python() { file -L /usr/bin/python3 2>/dev/null | grep -q 'LSB executable'; }
+pcase fused-order --prog fused -- p_fused_order
+pcase fused-fd --prog fused -- p_fused_fd
+pcase fused-cwd --prog fused -- p_fused_cwd
+pcase fused-ten --prog fused -- p_fused_ten
+pcase fused-segv --prog fused -- p_fused_segv
+pcase fused-kill --prog fused -- p_fused_kill
+pcase fused-pids --prog fused -- p_fused_pids
+pcase fused-munmap-other --prog fused -- p_fused_munmap
+pcase fused-maps --prog fused -- p_fused_maps
+pcase fused-pod-error -- p_fused_pod_error
+pcase fused-pod --prog fused -- p_fused_pod
+pcase fused-exit-first --prog fused -- p_fused_exit_first
+if nonpie_python; then
+    pcase fused-nonpie-clash --need /usr/bin/python3 --need file -- p_fused_nonpie_clash
+else
+    pcase fused-nonpie-clash --need /usr/bin/python3-non-pie -- p_fused_nonpie_clash
+fi
+
 # ---------------------------------------------------------------------------
 # The engine.
 NPASS=0 NFAIL=0 NSKIP=0
