@@ -74,7 +74,6 @@ void instance_program_ended(struct vproc *p)
 /* die_like - end the host process as the deciding program ended. */
 static _Noreturn void die_like(struct vproc *p)
 {
-	trace_flush();
 	output_flush();
 	if (p->exit_signal)
 		vproc_die_of_signal(p->exit_signal);

@@ -6,13 +6,13 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "core/rtfd.h"
 
 #define MAX_STREAMS 128
 
@@ -118,7 +118,6 @@ int output_pipe(const char *name, int fd)
 	s->out = fd;
 	s->len = 0;
 	snprintf(s->prefix, sizeof(s->prefix), "%s | ", name);
-	rtfd_register(p[0]);
 	pthread_mutex_lock(&mu);
 	nstreams++;
 	pthread_mutex_unlock(&mu);

@@ -9,7 +9,6 @@
 
 #include "core/log.h"
 #include "core/rawsys.h"
-#include "core/rtfd.h"
 #include "core/spinlock.h"
 #include "sched/sched.h"
 
@@ -43,7 +42,6 @@ void kwait_init(void)
 	kw_epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (kw_epfd < 0)
 		pg_die("epoll_create1: %s", strerror(errno));
-	rtfd_register(kw_epfd);
 }
 
 void kwait_attach(int vcpu_epfd)

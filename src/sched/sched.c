@@ -13,7 +13,6 @@
 
 #include "core/log.h"
 #include "core/rawsys.h"
-#include "core/rtfd.h"
 #include "entry/sud.h"
 #include "proc/signal.h"
 #include "sched/kwait.h"
@@ -347,8 +346,6 @@ static void vcpu_setup_idle(struct vcpu *v)
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 	epoll_ctl(v->epfd, EPOLL_CTL_ADD, v->kick_fd, &ev);
 	kwait_attach(v->epfd);
-	rtfd_register(v->kick_fd);
-	rtfd_register(v->epfd);
 }
 
 static void *vcpu_main(void *arg)

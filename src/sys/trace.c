@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "core/log.h"
-#include "core/rtfd.h"
 #include "mm/uaccess.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
@@ -58,21 +57,17 @@ int trace_open(const char *file)
 		int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (fd < 0)
 			return -errno;
-		/* Keep it out of the low numbers the program expects to be free. */
+		/* Out of the way of the host fds the programs get; programs never
+		 * see it: their fd numbers are virtual. */
 		trace_fd = fcntl(fd, F_DUPFD_CLOEXEC, 900);
 		close(fd);
 		if (trace_fd < 0)
 			return -errno;
-		rtfd_register(trace_fd);
 	}
 	trace_on = true;
 	return 0;
 }
 
-void trace_flush(void)
-{
-	/* Lines are written whole as they happen; nothing is buffered. */
-}
 
 struct flagname {
 	unsigned long v;

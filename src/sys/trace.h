@@ -13,4 +13,3 @@ void trace_enter(struct uthread *ut, long nr, const struct sysent *e, const long
 void trace_exit(struct uthread *ut, long nr, const struct sysent *e, const long a[6], long ret);
 /* trace_event - a line about something other than a call (signals, exits). */
 void trace_event(struct uthread *ut, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void trace_flush(void);
