@@ -39,27 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-#define CHECK(cond, ...)                                                       \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            printf("FAIL %s:%d: %s: ", __func__, __LINE__, #cond);             \
-            printf(__VA_ARGS__);                                               \
-            printf("\n");                                                      \
-            failures++;                                                        \
-        }                                                                      \
-    } while (0)
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    putchar('\n');
-    fflush(stdout);
-}
+#include "testlib.h"
 
 static long fx(void *uaddr, int op, int val, const void *ts_or_val2, void *uaddr2, int val3)
 {
@@ -79,13 +59,6 @@ static struct timespec abs_after(clockid_t c, long ms)
     int64_t t = now_ns(c) + ms * 1000000LL;
     return (struct timespec){ t / 1000000000LL, t % 1000000000LL };
 }
-static void msleep(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
 /* ---- value, bad arguments ------------------------------------------------- */
 
 static void sec_value(void)
@@ -476,10 +449,7 @@ static void sec_robust(void)
     pthread_mutexattr_destroy(&a);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} sections[] = {
+static const struct section sections[] = {
     { "value", sec_value },   { "timeout", sec_timeout }, { "wake", sec_wake },   { "requeue", sec_requeue },
     { "wakeop", sec_wakeop }, { "bitset", sec_bitset },   { "robust", sec_robust },
     { "quirks", sec_quirks },
@@ -488,22 +458,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-    for (int a = 1; a < argc; a++) {
-        size_t i;
-        for (i = 0; i < NSEC && strcmp(argv[a], sections[i].name); i++)
-            ;
-        if (i == NSEC) {
-            fprintf(stderr, "futex: unknown section %s\n", argv[a]);
-            return 2;
-        }
-    }
-    for (size_t i = 0; i < NSEC; i++) {
-        int run = argc < 2;
-        for (int a = 1; a < argc; a++)
-            run |= !strcmp(argv[a], sections[i].name);
-        if (run)
-            sections[i].fn();
-    }
-    say("failures: %d", failures);
-    return failures ? 1 : 0;
+    return run_sections("futex", argc, argv, sections, NSEC);
 }

@@ -43,40 +43,13 @@
 #include <time.h>
 #include <unistd.h>
 
-static int failures;
-#define CHECK(cond, ...)                                                       \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            printf("FAIL %s:%d: %s: ", __func__, __LINE__, #cond);             \
-            printf(__VA_ARGS__);                                               \
-            printf("\n");                                                      \
-            failures++;                                                        \
-        }                                                                      \
-    } while (0)
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    putchar('\n');
-    fflush(stdout);
-}
+#include "testlib.h"
 
 static int64_t now_ns(clockid_t c)
 {
     struct timespec ts;
     clock_gettime(c, &ts);
     return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void msleep(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
 }
 
 static const char *ename(int e) { return e ? strerrorname_np(e) : "0"; }
@@ -723,10 +696,7 @@ static void sec_timedwait(void)
     pthread_sigmask(SIG_UNBLOCK, &s, NULL);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} sections[] = {
+static const struct section sections[] = {
     { "condwait", sec_condwait }, { "futexwait", sec_futexwait }, { "eintr", sec_eintr },
     { "restart", sec_restart },   { "sigwait", sec_sigwait },     { "alarm", sec_alarm },
     { "vtalarm", sec_vtalarm },   { "timer", sec_timer },         { "timedwait", sec_timedwait },
@@ -735,22 +705,5 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-    for (int a = 1; a < argc; a++) {
-        size_t i;
-        for (i = 0; i < NSEC && strcmp(argv[a], sections[i].name); i++)
-            ;
-        if (i == NSEC) {
-            fprintf(stderr, "thread_signals: unknown section %s\n", argv[a]);
-            return 2;
-        }
-    }
-    for (size_t i = 0; i < NSEC; i++) {
-        int run = argc < 2;
-        for (int a = 1; a < argc; a++)
-            run |= !strcmp(argv[a], sections[i].name);
-        if (run)
-            sections[i].fn();
-    }
-    say("failures: %d", failures);
-    return failures ? 1 : 0;
+    return run_sections("thread_signals", argc, argv, sections, NSEC);
 }

@@ -1,0 +1,68 @@
+/* testlib.h - what the sectioned test programs share: CHECK, say, msleep,
+ * and running the sections named on the command line (all by default).
+ * Header-only: each program is one file. */
+#pragma once
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static int failures;
+#define CHECK(cond, ...)                                                       \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            printf("FAIL %s:%d: %s: ", __func__, __LINE__, #cond);             \
+            printf(__VA_ARGS__);                                               \
+            printf("\n");                                                      \
+            failures++;                                                        \
+        }                                                                      \
+    } while (0)
+
+/* One line of output, flushed at once: a hang later loses nothing. */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    putchar('\n');
+    fflush(stdout);
+}
+
+static void msleep(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+struct section {
+    const char *name;
+    void (*fn)(void);
+};
+
+/* run_sections - run the sections named in argv (all if none), in table
+ * order; print the failure count; exit status 1 if any, 2 for a bad name. */
+static inline int run_sections(const char *prog, int argc, char **argv, const struct section *sec, size_t n)
+{
+    for (int a = 1; a < argc; a++) {
+        size_t i;
+        for (i = 0; i < n && strcmp(argv[a], sec[i].name); i++)
+            ;
+        if (i == n) {
+            fprintf(stderr, "%s: unknown section %s\n", prog, argv[a]);
+            return 2;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        int run = argc < 2;
+        for (int a = 1; a < argc; a++)
+            run |= !strcmp(argv[a], sec[i].name);
+        if (run)
+            sec[i].fn();
+    }
+    say("failures: %d", failures);
+    return failures ? 1 : 0;
+}
