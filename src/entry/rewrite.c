@@ -2,6 +2,7 @@
 #include "entry/rewrite.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/membarrier.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,50 +335,41 @@ static void sync_cores(void)
 	raw_syscall3(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
 }
 
-/* page_prot - the current protection of the page holding addr. */
-static int page_prot(uint64_t addr)
+/* App code is written through /proc/self/mem, as a debugger sets a
+ * breakpoint: no mprotect (so no window where the page is writable, no
+ * split VMA), and no lookup of the page's protection to put back. */
+static int self_mem = -1;
+
+static int mem_write(uint64_t addr, const uint8_t *b, size_t n)
 {
-	FILE *f = fopen("/proc/self/maps", "re");
-	int prot = -1;
-	if (!f)
-		return -1;
-	char line[512];
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-		char perms[5];
-		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3 && addr >= lo && addr < hi) {
-			prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
-			       (perms[2] == 'x' ? PROT_EXEC : 0);
-			break;
-		}
-	}
-	fclose(f);
-	return prot;
+	long r = raw_syscall6(SYS_pwrite64, self_mem, (long)b, n, addr, 0, 0);
+	return r == (long)n ? 0 : r < 0 ? (int)r : -EIO;
 }
 
 /* poke - replace len live bytes at start: an int3 first (threads arriving
  * meanwhile trap and retry), then the tail, then the first byte. */
 static int poke(uint64_t start, const uint8_t *code, unsigned len)
 {
-	uint64_t pg = start & ~4095ull, pg_end = (start + len + 4095) & ~4095ull;
-	int prot = page_prot(start), prot2 = page_prot(start + len - 1);
-	if (prot < 0 || prot != prot2 || !(prot & PROT_EXEC))
-		return -EINVAL;
-	if (mprotect((void *)pg, pg_end - pg, prot | PROT_WRITE) < 0)
-		return -errno;
-	volatile uint8_t *p = (uint8_t *)start;
+	static const uint8_t int3 = 0xcc;
+	uint8_t orig;
+	if (copy_from_user(&orig, start, 1))
+		return -EFAULT;
 	__atomic_store_n(&patching, start, __ATOMIC_SEQ_CST);
-	p[0] = 0xcc;
+	int r = mem_write(start, &int3, 1);
+	if (r < 0)
+		return r;
 	sync_cores();
-	for (unsigned i = 1; i < len; i++)
-		p[i] = code[i];
+	if (len > 1 && (r = mem_write(start + 1, code + 1, len - 1)) < 0) {
+		mem_write(start, &orig, 1); /* the site stays as it was */
+		sync_cores();
+		return r;
+	}
 	sync_cores();
-	p[0] = code[0];
+	r = mem_write(start, code, 1);
 	sync_cores();
 	/* `patching` stays set until the site is in the map (done()): a
 	 * thread that hit the int3 may be handled only now. */
-	mprotect((void *)pg, pg_end - pg, prot);
-	return 0;
+	return r;
 }
 
 /* zpoline_site - the fallback: `syscall` becomes `call *%rax` in place. */
@@ -553,6 +545,12 @@ int rewrite_init(enum rewrite_mode mode)
 		int r = zpoline_map();
 		if (r < 0)
 			return r;
+	}
+	self_mem = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	if (self_mem < 0) {
+		pg_warn("cannot open /proc/self/mem: call sites are not rewritten");
+		rewrite_mode = REWRITE_OFF;
+		return 0;
 	}
 	if (raw_syscall3(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0) < 0) {
 		pg_warn("membarrier SYNC_CORE unavailable: call sites are not rewritten");
