@@ -31,11 +31,9 @@ static long poll_common(struct uthread *ut, long nr, const long a[6])
 	if (n > (unsigned long)ut->proc->fdt->limit)
 		return -EINVAL;
 	struct pollfd stackbuf[64], *pf = n <= 64 ? stackbuf : malloc(n * sizeof(*pf));
-	int *vfds = malloc((n ? n : 1) * sizeof(int));
-	long r = (!pf || !vfds) ? -ENOMEM : copy_from_user(pf, a[0], n * sizeof(*pf));
+	long r = !pf ? -ENOMEM : copy_from_user(pf, a[0], n * sizeof(*pf));
 	if (r == 0) {
 		for (unsigned long i = 0; i < n; i++) {
-			vfds[i] = pf[i].fd;
 			if (pf[i].fd >= 0) {
 				int h = fdt_host(ut->proc->fdt, pf[i].fd);
 				pf[i].fd = h >= 0 ? h : BAD_HOST_FD;
@@ -51,7 +49,6 @@ static long poll_common(struct uthread *ut, long nr, const long a[6])
 	}
 	if (pf != stackbuf)
 		free(pf);
-	free(vfds);
 	return r;
 }
 
