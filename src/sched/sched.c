@@ -267,27 +267,28 @@ static void idle_sleep(struct vcpu *v)
 		kwait_harvest();
 }
 
-uint64_t sched_poll_events(void)
+void sched_poll_events(void)
 {
-	uint64_t now = now_ns();
-	timer_run_expired(now);
+	/* No clock read unless a timer is armed: this runs at every switch. */
+	if (timer_next_deadline() != UINT64_MAX)
+		timer_run_expired(now_ns());
 	if (signal_arrivals_pending())
 		signal_process_arrivals();
 	kwait_harvest();
 	stats_poll();
-	return now;
 }
 
 static struct uthread *pick_next(struct vcpu *v)
 {
 	uint64_t spin_until = 0;
 	for (;;) {
-		uint64_t now = sched_poll_events();
+		sched_poll_events();
 		struct uthread *ut = rq_pop(v);
 		if (!ut)
 			ut = steal(v);
 		if (ut)
 			return ut;
+		uint64_t now = now_ns();
 		if (!spin_until)
 			spin_until = now + sched_cfg.poll_ns;
 		if (now < spin_until) {

@@ -44,10 +44,10 @@ bool uthread_wake(struct uthread *ut, int reason);
  */
 int uthread_sleep(uint64_t deadline, uint64_t wake);
 
-/* Fire expired timers, wake fd and signal waiters; returns now_ns(). The
+/* Fire expired timers, wake fd and signal waiters. The
  * vCPU loop calls it, and so does a preemption tick, so that a vCPU busy
  * with app code still wakes the sleepers it owes a wakeup. */
-uint64_t sched_poll_events(void);
+void sched_poll_events(void);
 
 /* Let other runnable uthreads run. */
 void uthread_yield(void);
