@@ -508,6 +508,12 @@ fcase rewrite-race-raw-1cpu --need taskset --prog rewrite_race --status 0 -- "f_
 # two threads keep their own ymm/MXCSR/x87 state through preemption on one CPU
 fcase avx-preempt-1cpu --need taskset --prog avx_preempt --status 0 -- "f_t8c1 $PROGS/avx_preempt"
 fcase avx-preempt --prog avx_preempt --status 0 -- "f_t8 $PROGS/avx_preempt"
+# Vector registers kept across futex waits that switch threads (the mid
+# gate's switch saves them with plain moves). The futex site here is a bare
+# syscall with no pattern around it: zpoline's call pushes into the red zone
+# where the compiler keeps spills.
+fcase vec-futex --prog vec_futex --status 0 --not-in "$ZP_REDZONE" -- "f_t8 $PROGS/vec_futex"
+fcase vec-futex-1cpu --need taskset --prog vec_futex --status 0 --not-in "$ZP_REDZONE" -- "f_t8c1 $PROGS/vec_futex"
 # Go: goroutines on gccgo's libgo (built here, in the run directory), and
 # Debian's caddy (gc toolchain, non-PIE at 0x400000, raw syscalls of its own)
 f_gccgo() {

@@ -238,6 +238,7 @@ int cmd_run(int argc, char **argv)
 	vproc_init_host();
 	vcpu_bind_current(vcpu_alloc(0));
 	lean_init(!trace && !stats_on);
+	vec_init();
 	kwait_init();
 	offload_init();
 	fflush(stdout);

@@ -210,7 +210,12 @@ mid:
 	mov %gs:VCPU_CUR, %rbx          /* it may have moved to another vCPU */
 	test %eax, %eax
 	jz mid_full
-	cmpb $VEC_SSE, UT_VECMODE(%rbx)
+	cmpb $VEC_FAST, UT_VECMODE(%rbx)
+	jne 3f
+	mov %eax, %r12d                  /* switched out with plain moves: back */
+	mov %rbx, %rdi
+	call vec_switch_in
+3:	cmpb $VEC_SSE, UT_VECMODE(%rbx)
 	jne gate_return                 /* switched out meanwhile: saved in full */
 	mov %rbx, %rdi
 	call lean_return_check

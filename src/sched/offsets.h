@@ -36,6 +36,7 @@
 /* Where the app's vector state is while the runtime serves a call. */
 #define VEC_FULL   0  /* all of it in the XSAVE area */
 #define VEC_SSE    1  /* xmm0-15 and MXCSR in the SSE area, the rest live */
+#define VEC_FAST   2  /* the SSE area, plus ymm/zmm/k in the fast area (switched out) */
 
 /* struct vcpu, reached through %gs */
 #define VCPU_SELF     0

@@ -164,7 +164,7 @@ bool uthread_wake(struct uthread *ut, int reason)
 static void to_scheduler(struct uthread *ut)
 {
 	/* Whoever runs next will load its own vector state. */
-	vec_make_full(ut);
+	vec_switch_out(ut);
 	struct vcpu *v = vcpu_self();
 	uctx_switch(&ut->ctx_rsp, v->sched_rsp);
 	/* Maybe resumed by another vCPU: runtime code must go on with the TLS

@@ -1,6 +1,7 @@
 /* vcpu.c - vCPU kernel-thread state and uthread creation. */
 #include "sched/vcpu.h"
 
+#include <cpuid.h>
 #include <immintrin.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -75,11 +76,12 @@ static struct uthread *uthread_alloc(void)
 	spin_unlock(&free_lock);
 	if (ut) {
 		/* Everything but its memory starts afresh. */
-		void *xs = ut->xsave, *sse = ut->sse_area, *base = ut->rstack_base;
+		void *xs = ut->xsave, *sse = ut->sse_area, *fast = ut->vec_fast, *base = ut->rstack_base;
 		size_t size = ut->rstack_size;
 		memset(ut, 0, sizeof(*ut));
 		ut->xsave = xs;
 		ut->sse_area = sse;
+		ut->vec_fast = fast;
 		ut->rstack_base = base;
 		ut->rstack_size = size;
 		return ut;
@@ -89,10 +91,11 @@ static struct uthread *uthread_alloc(void)
 	if (ut) {
 		ut->xsave = aligned_alloc(64, xsz);
 		ut->sse_area = aligned_alloc(64, 320);
+		ut->vec_fast = aligned_alloc(64, 2112);
 		ut->rstack_size = RSTACK_SIZE;
 		ut->rstack_base = map_stack(RSTACK_SIZE);
 	}
-	if (!ut || !ut->xsave || !ut->sse_area)
+	if (!ut || !ut->xsave || !ut->sse_area || !ut->vec_fast)
 		pg_die("out of memory");
 	return ut;
 }
@@ -119,8 +122,66 @@ struct uthread *uthread_new(struct vproc *p, int tid)
 	return ut;
 }
 
+/* 0: XSAVE only; 1: x87/SSE/AVX enabled (ymm moves); 2: AVX-512 too. */
+static int vec_kind;
+
+void vec_fast_save_zmm(void *area), vec_fast_restore_zmm(const void *area);
+void vec_fast_save_ymm(void *area), vec_fast_restore_ymm(const void *area);
+
+static uint64_t xinuse(void)
+{
+	unsigned lo, hi;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(1));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+void vec_init(void)
+{
+	unsigned a, b, c, d;
+	__cpuid_count(0xd, 1, a, b, c, d);
+	uint64_t xcr0 = xstate_features();
+	if (!((a >> 2) & 1)) /* XGETBV with ECX=1 (XINUSE) */
+		vec_kind = 0;
+	else if (xcr0 == 0xe7)
+		vec_kind = 2;
+	else if (xcr0 == 0x7)
+		vec_kind = 1;
+}
+
+void vec_switch_out(struct uthread *ut)
+{
+	if (ut->vec_mode != VEC_SSE)
+		return;
+	/* x87 registers in use (long double code): only XSAVE keeps them. */
+	if (vec_kind && !(xinuse() & 1)) {
+		if (vec_kind == 2)
+			vec_fast_save_zmm(ut->vec_fast);
+		else
+			vec_fast_save_ymm(ut->vec_fast);
+		ut->vec_mode = VEC_FAST;
+		return;
+	}
+	vec_make_full(ut);
+}
+
+void vec_switch_in(struct uthread *ut)
+{
+	if (ut->vec_mode != VEC_FAST)
+		return;
+	/* Its x87 state was initial; the last uthread here may have left it
+	 * otherwise. (SSE code only below: ymm/zmm stay as loaded.) */
+	if (xinuse() & 1)
+		__asm__ volatile("fninit");
+	ut->vec_mode = VEC_SSE;
+	if (vec_kind == 2)
+		vec_fast_restore_zmm(ut->vec_fast);
+	else
+		vec_fast_restore_ymm(ut->vec_fast);
+}
+
 void vec_make_full(struct uthread *ut)
 {
+	vec_switch_in(ut);
 	if (ut->vec_mode != VEC_SSE)
 		return;
 	/* The live xmm registers are the runtime's by now; everything else

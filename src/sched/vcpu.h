@@ -52,6 +52,7 @@ struct uthread {
 	uint8_t vec_mode;       /* VEC_FULL or VEC_SSE (offsets.h) */
 	void *sse_area;         /* xmm0-15, then MXCSR: the mid path's save */
 	uint64_t fast_rec;      /* the stub record it entered through, 0: trapped/zpoline */
+	void *vec_fast;         /* zmm0-31 and k0-7 when switched out as VEC_FAST */
 	struct vproc *proc;
 	int tid;                /* virtual tid */
 	char comm[16];          /* thread name (PR_SET_NAME) */
@@ -163,6 +164,13 @@ static inline void syscall_result(struct uthread *ut, long nr, long ret)
 }
 
 /* vec_make_full - after the mid path's partial save, make the XSAVE area
- * hold the whole app state (before a switch, a signal frame, a full return). */
+ * hold the whole app state (before a signal frame, a full return). */
 void vec_make_full(struct uthread *ut);
+/* vec_switch_out - before the uthread is switched out: save what the next
+ * one would clobber, with plain moves if possible (VEC_FAST), else XSAVE. */
+void vec_switch_out(struct uthread *ut);
+/* vec_switch_in - back from VEC_FAST to VEC_SSE: its registers reloaded. */
+void vec_switch_in(struct uthread *ut);
+/* Decide once whether the plain-move switch can be used on this CPU. */
+void vec_init(void);
 void uthread_free(struct uthread *ut);
