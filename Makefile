@@ -7,8 +7,9 @@ MESON_OPTS ?=
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
+# The first configure installs what is missing (a no-op when all is there).
 $(BUILD)/build.ninja:
-	@command -v meson >/dev/null || ./scripts/install-deps.sh
+	./scripts/install-deps.sh
 	meson setup $(BUILD) $(MESON_OPTS)
 
 deps:
