@@ -294,37 +294,34 @@ static void kick_entry_c(struct uthread *ut)
 	uthread_yield();
 }
 
+/* host_handler_for - which runtime handler owns host signal sig. */
+static void *host_handler_for(int sig)
+{
+	switch (sig) {
+	case SIGSYS: return on_sigsys;
+	case SIG_VCPU_KICK: return on_kick;
+	case SIG_STATS: return on_stats;
+	case SIG_WORKER_INTR: return on_worker_intr;
+	case SIGSEGV: case SIGBUS: case SIGFPE: case SIGILL: case SIGTRAP:
+		return on_fault;
+	default: return on_async_entry;
+	}
+}
+
 /**
  * signal_install_host_handlers - route every catchable host signal to the
  * runtime. Programs never own a host signal: their dispositions are virtual.
  */
 void signal_install_host_handlers(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sigfillset(&sa.sa_mask);
-	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
 	for (int sig = 1; sig < 65; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
-		switch (sig) {
-		case SIGSYS: sa.sa_sigaction = on_sigsys; break;
-		case SIG_VCPU_KICK: sa.sa_sigaction = on_kick; break;
-		case SIG_STATS: sa.sa_sigaction = on_stats; break;
-		case SIG_WORKER_INTR:
-			sa.sa_sigaction = on_worker_intr;
-			break;
-		case SIGSEGV: case SIGBUS: case SIGFPE: case SIGILL: case SIGTRAP:
-			sa.sa_sigaction = on_fault;
-			break;
-		default:
-			sa.sa_sigaction = on_async_entry;
-		}
 		/* glibc keeps 32 and 33 for itself (the runtime uses neither):
 		 * programs may use them (glibc's SIGEV_THREAD timers do), so
 		 * they are taken with the raw call. */
 		struct { void *h; unsigned long flags; void *restorer; uint64_t mask; } k = {
-			(void *)sa.sa_sigaction, SA_SIGINFO | SA_ONSTACK | SA_RESTORER, pg_restorer, ~0ull,
+			host_handler_for(sig), SA_SIGINFO | SA_ONSTACK | SA_RESTORER, pg_restorer, ~0ull,
 		};
 		long r = raw_syscall6(SYS_rt_sigaction, sig, (long)&k, 0, 8, 0, 0);
 		if (r < 0)

@@ -1,6 +1,7 @@
 /* procfs.c - /proc/self and /proc/<vpid> as the program expects them. */
 #include "proc/procfs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -12,7 +13,6 @@
 
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
-#include <dirent.h>
 #include "mm/regions.h"
 #include "mm/uaccess.h"
 #include "proc/vproc.h"
@@ -299,7 +299,7 @@ static long fd_dir(struct uthread *ut, int flags, struct vfile **obj)
 struct maps_out {
 	char *buf;
 	size_t len, cap;
-	unsigned long lo, hi, off;
+	unsigned long lo, off;
 	const char *rest; /* perms and the rest of the host line */
 	bool file;
 };
@@ -330,7 +330,6 @@ static long maps_file(struct uthread *ut, int flags)
 		if (sscanf(line, "%lx-%lx %4s %lx %*s %lu %n", &lo, &hi, perms, &off, &inode, &pos) < 5)
 			continue;
 		m.lo = lo;
-		m.hi = hi;
 		m.off = off;
 		m.file = inode != 0;
 		/* "rwxp 00000000 dev inode path": keep from perms on, offset redone */

@@ -327,7 +327,6 @@ static _Noreturn void vcpu_loop(struct vcpu *v)
 		__atomic_store_n(&ut->state, UT_RUNNING, __ATOMIC_RELEASE);
 		ut->last_vcpu = v;
 		v->cur = ut;
-		v->switches++;
 		uctx_switch(&v->sched_rsp, ut->ctx_rsp);
 		/* Back on this vCPU's own stack; v is still right here. */
 		struct uthread *prev = v->cur;

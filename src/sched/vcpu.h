@@ -78,7 +78,6 @@ struct uthread {
 	struct utimer timer;
 	struct uthread *rq_next;
 	struct vcpu *last_vcpu;
-	uint64_t slice_start;   /* when it last entered app code, for preemption */
 	struct uthread *proc_next; /* the program's thread list */
 	bool exiting;           /* its program is ending: leave at the next gate */
 	bool need_resched;      /* a slice tick came while it was in the runtime */
@@ -104,7 +103,6 @@ struct vcpu {
 	bool idle;              /* asleep in the kernel: needs a kick */
 	pthread_t thread;
 	int host_tid;
-	uint64_t switches;      /* statistics */
 };
 
 _Static_assert(offsetof(struct trap_frame, rip) == TF_RIP, "TF_RIP");

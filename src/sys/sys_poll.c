@@ -121,11 +121,6 @@ long sys_epoll_pwait2(struct uthread *ut, const long a[6])
 
 /* ---- select, pselect6: fd_set bitmaps of program fds ---- */
 
-struct fdsets {
-	uint64_t *host[3];  /* bitmaps sized for the host fds in use */
-	int hmax;           /* highest host fd + 1 */
-};
-
 static long select_common(struct uthread *ut, long nr, const long a[6])
 {
 	long n = a[0];
