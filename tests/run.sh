@@ -500,7 +500,7 @@ f_sort_parallel() {
 fcase sort-parallel --need sort -- f_sort_parallel
 
 # -- rewriting under threads (issue 5) ---------------------------------------
-for sec in glibc raw signals spin; do
+for sec in glibc raw signals spin timer; do
     fcase "rewrite-race-$sec" --prog rewrite_race --status 0 -- "f_t8 $PROGS/rewrite_race $sec"
 done
 fcase rewrite-race-signals-1cpu --need taskset --prog rewrite_race --status 0 -- "f_t8c1 $PROGS/rewrite_race signals"

@@ -237,7 +237,7 @@ int cmd_run(int argc, char **argv)
 	systab_check();
 	vproc_init_host();
 	vcpu_bind_current(vcpu_alloc(0));
-	lean_init(!trace && !stats_on);
+	lean_init(!trace && !stats_on, rewrite_mode == REWRITE_ZPOLINE);
 	vec_init();
 	kwait_init();
 	offload_init();

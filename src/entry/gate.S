@@ -62,6 +62,7 @@
 	.text
 	.globl gate_text_start, gate_text_end
 	.globl gate_from_signal, gate_fast, gate_zpoline, gate_return, gate_return_end
+	.globl gate_direct, direct_done, gate_direct_end
 	.globl lean_return, lean_return_end, lean_restart
 	.globl mid_return, mid_return_end, mid_restart
 
@@ -125,6 +126,7 @@ gate_fast:
 	mov %rcx, UT_FASTREC(%r11)      /* for a restart: the stub redoes the call */
 	mov (%rcx), %rcx
 	jmp fast_common
+
 
 /*
  * gate_zpoline - the end of the nop sled at address 0: a site rewritten
@@ -260,4 +262,28 @@ lean_restart:
 	jmp gate_return
 
 gate_text_end:
+
+/*
+ * gate_direct - the entry of a rewritten site whose call goes to the kernel
+ * exactly as the app made it (lean_direct(): no fd, id or path to map, and
+ * it never blocks). The stub jumped here with %rcx = its record and %eax =
+ * the number it loaded; the call is issued from here, inside SUD's exempt
+ * range (section pg_exempt, with core/syscall.S), with every other app
+ * register live. Nothing in here changes the flags, touches the app stack
+ * or needs the selector: the app's state is whole at every instruction, and a host signal landing in here is turned
+ * into it by direct_to_gate() in host_signals.c, as the app just before
+ * its stub (the call not issued yet) or just after its call.
+ */
+	.pushsection pg_exempt, "ax", @progbits
+	.p2align 4
+gate_direct:
+	mov %rcx, %gs:VCPU_DIRECT_REC
+	syscall
+direct_done:
+	mov %gs:VCPU_DIRECT_REC, %rcx
+	mov (%rcx), %rcx                /* resume rip: %rcx as the syscall leaves it */
+	jmp *%rcx
+gate_direct_end:
+	.popsection
+
 	.section .note.GNU-stack,"",@progbits

@@ -44,6 +44,7 @@
 extern char gate_text_start[], gate_text_end[], gate_return[], gate_return_end[];
 extern char lean_return[], lean_return_end[], lean_restart[];
 extern char mid_return[], mid_return_end[], mid_restart[];
+extern char gate_direct[], direct_done[], gate_direct_end[];
 extern void gate_from_signal(void);
 extern void pg_restorer(void);
 void syscall_entry_c(struct uthread *ut);
@@ -90,6 +91,27 @@ NOINSTR static void to_gate(ucontext_t *uc, struct uthread *ut, void (*fn)(struc
 	unblock_all(uc);
 }
 
+/* direct_to_gate - a host signal landed in gate_direct, where every app
+ * register is live but %rcx (and %r11 once the call is done): go through
+ * the gate as the app just after its call, or, if the call was not issued
+ * (or was cut short: EINTR), as the app about to enter its stub again. */
+NOINSTR static void direct_to_gate(struct vcpu *v, ucontext_t *uc, void (*fn)(struct uthread *))
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	uint64_t ip = g[REG_RIP];
+	uint64_t rec = ip == (uint64_t)gate_direct ? (uint64_t)g[REG_RCX] : v->direct_rec;
+	bool issued = ip >= (uint64_t)direct_done && g[REG_RAX] != -EINTR;
+	struct trap_frame *tf = &v->cur->tf;
+	to_gate(uc, v->cur, fn);
+	if (issued) {
+		tf->rip = *(const uint64_t *)rec;
+		tf->rcx = tf->rip;
+		tf->r11 = tf->rflags;
+	} else {
+		tf->rip = rec - STUB_REC_OFF;
+	}
+}
+
 /* An asynchronous host signal (kill from outside, SIGPIPE, SIGALRM...) for
  * the program. In app code: go through the gate at once. In the return
  * half of the gate: start the return over, so it delivers the signal. In
@@ -128,6 +150,8 @@ NOINSTR static void leave_for_gate(struct vcpu *v, ucontext_t *uc, uint8_t oldse
 	} else if (in_range(ip, mid_return, mid_return_end)) {
 		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)mid_restart;
 		unblock_all(uc);
+	} else if (in_range(ip, gate_direct, gate_direct_end)) {
+		direct_to_gate(v, uc, fn);
 	} else if (oldsel == SEL_BLOCK && !in_range(ip, gate_text_start, gate_text_end)) {
 		to_gate(uc, v->cur, fn);
 	} else if (!v->cur) {

@@ -22,11 +22,26 @@
  * signals, tracing) answers "not served" and takes the full path.
  */
 
-enum { LEAN_NO, LEAN_KERNEL, LEAN_PID, LEAN_TID, LEAN_PPID, LEAN_PGRP, LEAN_MID = 0x80 };
+enum { LEAN_NO, LEAN_KERNEL, LEAN_DIRECT, LEAN_PID, LEAN_TID, LEAN_PPID, LEAN_PGRP, LEAN_MID = 0x80 };
 
 uint8_t lean_kind[SYS_MAX];
 
-void lean_init(bool enabled)
+/* direct_ok - can a LEAN_KERNEL call go to the kernel exactly as the app
+ * made it? Not if an argument is a number or path to map; nor if it is a
+ * buffer while page 0 holds the zpoline sled, which the kernel would read
+ * where Linux answers EFAULT. */
+static bool direct_ok(const struct sysent *e, bool page0_mapped)
+{
+	for (int i = 0; i < 6; i++) {
+		int kind = e->args[i];
+		if (kind == A_FD || kind == A_DIRFD || kind == A_PATH || kind == A_STR ||
+		    (page0_mapped && (ARG_IS_BUFFER(kind) || kind == A_HEX)))
+			return false;
+	}
+	return true;
+}
+
+void lean_init(bool enabled, bool page0_mapped)
 {
 	for (int nr = 0; nr < SYS_MAX; nr++) {
 		const struct sysent *e = systab_get(nr);
@@ -59,6 +74,8 @@ void lean_init(bool enabled)
 			    (kind == A_PATH && !dirfd))
 				k = LEAN_NO;
 		}
+		if (k == LEAN_KERNEL && direct_ok(e, page0_mapped))
+			k = LEAN_DIRECT;
 		lean_kind[nr] = k;
 	}
 }
@@ -72,7 +89,8 @@ long lean_entry_c(struct uthread *ut)
 	case LEAN_TID: ret = ut->tid; break;
 	case LEAN_PPID: ret = ut->proc->ppid; break;
 	case LEAN_PGRP: ret = ut->proc->pgid; break;
-	case LEAN_KERNEL: {
+	case LEAN_KERNEL:
+	case LEAN_DIRECT: {
 		long k[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
 		const struct sysent *e = &systab[nr];
 		for (int i = 0; i < 6; i++) {
@@ -123,6 +141,11 @@ long mid_entry_c(struct uthread *ut)
 	}
 	syscall_result(ut, nr, systab[nr].handler(ut, a));
 	return 1;
+}
+
+bool lean_direct(long nr)
+{
+	return (unsigned long)nr < SYS_MAX && lean_kind[nr] == LEAN_DIRECT;
 }
 
 long lean_return_check(struct uthread *ut)

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/rawsys.h"
 #include "core/spinlock.h"
+#include "entry/lean.h"
 #include "mm/uaccess.h"
 #include "proc/vproc.h"
 #include "sched/offsets.h"
@@ -61,7 +62,7 @@ struct site {
 enum rewrite_mode rewrite_mode = REWRITE_PATTERN;
 int rewrite_have_interiors;
 
-extern void gate_fast(void), gate_zpoline(void);
+extern void gate_fast(void), gate_zpoline(void), gate_direct(void);
 
 /*
  * zpoline mode: a site no pattern fits becomes `call *%rax` (ff d0, the
@@ -473,7 +474,10 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 		put_rel32(&em, m.start + len);
 	}
 	PG_ASSERT(em.at <= rec);
-	uint64_t recv[3] = { resume, (uint64_t)gate_fast, (uint64_t)nr };
+	/* A number the stub loads itself, of a call that needs nothing from
+	 * the runtime, is issued straight from the gate. */
+	void (*gate)(void) = m.load_nr && lean_direct(nr) ? gate_direct : gate_fast;
+	uint64_t recv[3] = { resume, (uint64_t)gate, (uint64_t)nr };
 	memcpy(a->rw + (rec - (uint64_t)a->rx), recv, sizeof(recv));
 
 	/* The patch: jmp, then int3 filler (never executed), then the ud2. */

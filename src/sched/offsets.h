@@ -43,4 +43,5 @@
 #define VCPU_CUR      8
 #define VCPU_RT_FS    16
 #define VCPU_RET_RIP  24
-#define VCPU_SELECTOR 32
+#define VCPU_DIRECT_REC 32
+#define VCPU_SELECTOR 40

@@ -17,6 +17,9 @@
  *           the storm must arrive); the handler makes syscalls itself
  * spin      a thread in a pure user-space loop (no syscalls) receives 50
  *           signals, each awaited before the next
+ * timer     a thread loops on getuid() sites (issued as is, straight from
+ *           the gate under pegasus) while a 20 us POSIX timer signals it:
+ *           the host signals land in the middle of those calls
  *
  * The expected getppid() comes from syscall(SYS_getppid), a different
  * site. Output is the same whatever the interleaving. */
@@ -40,7 +43,7 @@
 #include "testlib.h"
 
 
-static long want_ppid;
+static long want_ppid, want_uid;
 static int devnull, devzero;
 
 #define NT 8
@@ -57,6 +60,8 @@ static __attribute__((noinline)) long glibc_calls(long n)
         if (getppid() != want_ppid)
             bad++;
         if (write(devnull, &c, 1) != 1)
+            bad++;
+        if (getuid() != want_uid)
             bad++;
     }
     return bad;
@@ -75,6 +80,13 @@ static __attribute__((noinline)) long s_mov_eax(void)
 {
     long r;
     __asm__ volatile("mov $110, %%eax\n\tsyscall" : "=a"(r) : : "rcx", "r11", "memory");
+    return r;
+}
+/* mov $nr,%eax; syscall of a call the kernel serves as is: getuid */
+static __attribute__((noinline)) long s_getuid(void)
+{
+    long r;
+    __asm__ volatile("mov $%c1, %%eax\n\tsyscall" : "=a"(r) : "i"(SYS_getuid) : "rcx", "r11", "memory");
     return r;
 }
 /* mov $nr,%rax; syscall (48 c7 c0) */
@@ -161,6 +173,8 @@ static __attribute__((noinline)) long raw_calls(long n)
             bad++;
         if (s_bare() != want_ppid)
             bad++;
+        if (s_getuid() != want_uid)
+            bad++;
     }
     return bad;
 }
@@ -190,7 +204,7 @@ static void hammer(const char *what, void *(*fn)(void *))
 }
 
 static void sec_glibc(void) { hammer("glibc getppid+write", glibc_thread); }
-static void sec_raw(void) { hammer("raw sites of 7 shapes", raw_thread); }
+static void sec_raw(void) { hammer("raw sites of 8 shapes", raw_thread); }
 
 /* ---- signals into a looping thread ----------------------------------------------- */
 
@@ -199,7 +213,7 @@ static atomic_int stop;
 static void on_rt(int sig)
 {
     /* syscalls inside the handler, through the same sites */
-    if (s_mov_eax() != want_ppid || getppid() != want_ppid)
+    if (s_mov_eax() != want_ppid || getppid() != want_ppid || s_getuid() != want_uid)
         atomic_fetch_add(&handler_bad, 1);
     if (sig == SIGUSR1)
         atomic_fetch_add(&usr_got, 1);
@@ -217,6 +231,8 @@ static void *looper(void *arg)
         if (getppid() != want_ppid)
             bad++;
         if (s_cmp_eax() != want_ppid)
+            bad++;
+        if (s_getuid() != want_uid || getuid() != want_uid)
             bad++;
         long w = write(devnull, &c, 1);
         if (w != 1 && !(w < 0 && errno == EINTR))
@@ -314,11 +330,77 @@ static void sec_spin(void)
         failures++;
 }
 
+/* ---- timer signals into getuid loops ------------------------------------------- */
+
+static atomic_long tick_got, tick_bad;
+static void on_tick(int sig)
+{
+    (void)sig;
+    if (getuid() != want_uid || s_getuid() != want_uid)
+        atomic_fetch_add(&tick_bad, 1);
+    atomic_fetch_add(&tick_got, 1);
+}
+static void *uid_looper(void *arg)
+{
+    long bad = 0, calls = 0;
+    atomic_int *ready = arg;
+    atomic_store(ready, (int)syscall(SYS_gettid));
+    while (!atomic_load(&stop) || calls < 1000) {
+        if (getuid() != want_uid)
+            bad++;
+        if (s_getuid() != want_uid)
+            bad++;
+        calls += 2;
+    }
+    return (void *)bad;
+}
+
+static void sec_timer(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_tick;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGRTMIN + 4, &sa, NULL);
+    atomic_store(&stop, 0);
+    atomic_int tid = 0;
+    pthread_t t;
+    pthread_create(&t, NULL, uid_looper, &tid);
+    while (!atomic_load(&tid))
+        sched_yield();
+    struct sigevent sev;
+    memset(&sev, 0, sizeof sev);
+    sev.sigev_notify = SIGEV_THREAD_ID;
+    sev.sigev_signo = SIGRTMIN + 4;
+    sev._sigev_un._tid = atomic_load(&tid);
+    timer_t tm;
+    if (timer_create(CLOCK_MONOTONIC, &sev, &tm)) {
+        say("timer_create: %s", strerror(errno));
+        failures++;
+        return;
+    }
+    struct itimerspec its = { { 0, 20000 }, { 0, 20000 } };
+    timer_settime(tm, 0, &its, NULL);
+    for (int i = 0; i < 5000 && atomic_load(&tick_got) < 2000; i++)
+        msleep(1);
+    timer_delete(tm);
+    atomic_store(&stop, 1);
+    void *r;
+    pthread_join(t, &r);
+    say("timer signals into getuid loops: 2000 handled: %s; wrong results in the loop: %ld, "
+        "in the handler: %ld", atomic_load(&tick_got) >= 2000 ? "yes" : "no", (long)r,
+        (long)tick_bad);
+    if (atomic_load(&tick_got) < 2000 || r || tick_bad)
+        failures++;
+}
+
 static const struct {
     const char *name;
     void (*fn)(void);
 } sections[] = {
     { "glibc", sec_glibc }, { "raw", sec_raw }, { "signals", sec_signals }, { "spin", sec_spin },
+    { "timer", sec_timer },
 };
 #define NSEC (sizeof sections / sizeof sections[0])
 
@@ -334,6 +416,7 @@ int main(int argc, char **argv)
         }
     }
     want_ppid = syscall(SYS_getppid);
+    want_uid = syscall(SYS_getuid);
     devnull = open("/dev/null", O_WRONLY);
     devzero = open("/dev/zero", O_RDONLY);
     for (size_t i = 0; i < NSEC; i++) {
