@@ -22,7 +22,7 @@
  * signals, tracing) answers "not served" and takes the full path.
  */
 
-enum { LEAN_NO, LEAN_KERNEL, LEAN_DIRECT, LEAN_PID, LEAN_TID, LEAN_PPID, LEAN_PGRP, LEAN_MID = 0x80 };
+enum { LEAN_NO, LEAN_KERNEL, LEAN_DIRECT, LEAN_NBIO, LEAN_PID, LEAN_TID, LEAN_PPID, LEAN_PGRP, LEAN_MID = 0x80 };
 
 uint8_t lean_kind[SYS_MAX];
 
@@ -63,12 +63,17 @@ void lean_init(bool enabled, bool page0_mapped)
 		else if (e->cls == CLS_PASS && !e->handler &&
 			 !(e->flags & (SF_WAIT_IN | SF_WAIT_OUT | SF_RETFD)))
 			k = LEAN_KERNEL;
+		/* Calls that may wait on their fd: lean when it is non-blocking.
+		 * sys_read only routes fds with an object, which never go lean. */
+		else if (e->cls == CLS_PASS && (!e->handler || e->handler == sys_read) &&
+			 (e->flags & (SF_WAIT_IN | SF_WAIT_OUT)) && !(e->flags & SF_RETFD))
+			k = LEAN_NBIO;
 		bool dirfd = false;
 		for (int i = 0; i < 6; i++)
 			dirfd |= e->args[i] == A_DIRFD;
 		/* Only fd numbers are mapped here; other argument kinds need the
 		 * full path (a relative path without dirfd, a umask, a pid...). */
-		for (int i = 0; k == LEAN_KERNEL && i < 6; i++) {
+		for (int i = 0; (k == LEAN_KERNEL || k == LEAN_NBIO) && i < 6; i++) {
 			int kind = e->args[i];
 			if (kind == A_PID || kind == A_SIGSET || kind == A_SIGSET6 || kind == A_CMODE ||
 			    (kind == A_PATH && !dirfd))
@@ -89,6 +94,11 @@ long lean_entry_c(struct uthread *ut)
 	case LEAN_TID: ret = ut->tid; break;
 	case LEAN_PPID: ret = ut->proc->ppid; break;
 	case LEAN_PGRP: ret = ut->proc->pgid; break;
+	case LEAN_NBIO:
+		/* A blocking fd parks on the full path; an object serves itself. */
+		if (fdt_has_obj(ut->proc->fdt, tf->rdi) || fdt_nonblock(ut->proc->fdt, tf->rdi) != 1)
+			return 0;
+		/* fall through */
 	case LEAN_KERNEL:
 	case LEAN_DIRECT: {
 		long k[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };

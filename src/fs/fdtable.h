@@ -1,6 +1,7 @@
 /* fdtable.h - a program's virtual file descriptor table. */
 #pragma once
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/spinlock.h"
 
@@ -19,8 +20,20 @@ struct vfile;
 
 struct fdent {
 	int host;            /* host fd, or -1 when the number is free */
+	uint32_t nb;         /* O_NONBLOCK as last read: gen << 1 | flag; 0: unknown */
 	struct vfile *obj;   /* user-space file object, or NULL (kernel-backed) */
 };
+
+/*
+ * O_NONBLOCK of a kernel-backed fd, cached so that a call on a non-blocking
+ * fd goes straight to the kernel (which answers EAGAIN itself) without a
+ * fcntl or a readiness probe first. The flag lives in the open file
+ * description, which dup'ed fds (of any program) share: so any F_SETFL or
+ * FIONBIO through pegasus bumps fdt_flags_gen and every cached value is
+ * read again before it is used. A process outside the instance that shares
+ * the description and flips the flag is not seen (see ARCHITECTURE.md).
+ */
+extern uint32_t fdt_flags_gen;
 
 struct fdtable {
 	spinlock_t lock;     /* writers: install, remove */
@@ -31,25 +44,45 @@ struct fdtable {
 
 struct fdtable *fdt_new(int limit);
 
+static inline struct fdent *fdt_ent(struct fdtable *t, long vfd)
+{
+	if (vfd < 0 || vfd >= FDT_PAGE * FDT_PAGES)
+		return 0;
+	struct fdent *pg = __atomic_load_n(&t->page[vfd / FDT_PAGE], __ATOMIC_ACQUIRE);
+	return pg ? &pg[vfd % FDT_PAGE] : 0;
+}
+
 /* fdt_host - the host fd behind vfd, or -EBADF. Lock-free. */
 static inline int fdt_host(struct fdtable *t, long vfd)
 {
-	if (vfd < 0 || vfd >= FDT_PAGE * FDT_PAGES)
-		return -9; /* EBADF */
-	struct fdent *pg = __atomic_load_n(&t->page[vfd / FDT_PAGE], __ATOMIC_ACQUIRE);
-	if (!pg)
-		return -9;
-	int h = __atomic_load_n(&pg[vfd % FDT_PAGE].host, __ATOMIC_ACQUIRE);
-	return h >= 0 ? h : -9;
+	struct fdent *e = fdt_ent(t, vfd);
+	int h = e ? __atomic_load_n(&e->host, __ATOMIC_ACQUIRE) : -1;
+	return h >= 0 ? h : -9; /* EBADF */
 }
+
+/* fdt_nonblock - vfd's cached O_NONBLOCK: 1 or 0, -1 if not known since the
+ * last flag change anywhere. Lock-free, no call: usable on the lean path. */
+static inline int fdt_nonblock(struct fdtable *t, long vfd)
+{
+	struct fdent *e = fdt_ent(t, vfd);
+	uint32_t nb = e ? __atomic_load_n(&e->nb, __ATOMIC_ACQUIRE) : 0;
+	if (nb >> 1 != __atomic_load_n(&fdt_flags_gen, __ATOMIC_ACQUIRE))
+		return -1;
+	return nb & 1;
+}
+
+/* fdt_query_nonblock - O_NONBLOCK of vfd (host fd host), cached; 1 also when
+ * F_GETFL fails (the call itself then reports the error). */
+int fdt_query_nonblock(struct fdtable *t, long vfd, int host);
+
+/* fdt_flags_changed - after an F_SETFL or FIONBIO: forget every cached flag. */
+void fdt_flags_changed(void);
 
 /* Is there a user-space object behind vfd? Lock-free hint for hot paths. */
 static inline bool fdt_has_obj(struct fdtable *t, long vfd)
 {
-	if (vfd < 0 || vfd >= FDT_PAGE * FDT_PAGES)
-		return false;
-	struct fdent *pg = __atomic_load_n(&t->page[vfd / FDT_PAGE], __ATOMIC_ACQUIRE);
-	return pg && __atomic_load_n(&pg[vfd % FDT_PAGE].obj, __ATOMIC_ACQUIRE);
+	struct fdent *e = fdt_ent(t, vfd);
+	return e && __atomic_load_n(&e->obj, __ATOMIC_ACQUIRE);
 }
 
 /* Install host fd at the lowest free number >= minfd: the vfd or -EMFILE

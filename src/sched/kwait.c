@@ -23,8 +23,17 @@ struct waiter {
 	struct waiter *next;
 };
 
-/* The uthreads waiting on one host fd; registered with EPOLLONESHOT for the
- * union of their events while any wait. */
+/*
+ * The uthreads waiting on one host fd; registered with EPOLLONESHOT for the
+ * union of their events while any wait. A registration outlives its waiters
+ * (re-armed with a cheap MOD by the next wait): adding an fd costs far more,
+ * an epoll fd most (the kernel walks the nested sets for loops each time).
+ * The kernel drops it when the file is closed; if the number then names
+ * another file, MOD fails with ENOENT and the fd is added again. A file
+ * still open elsewhere (dup) may keep an armed registration under its old
+ * number: it fires at most once (one-shot), a spurious wakeup its waiters
+ * re-check.
+ */
 struct entry {
 	int fd;
 	uint32_t armed;          /* events armed in epoll; 0 after it fired */
@@ -74,8 +83,11 @@ static long arm(struct entry *e)
 	if (e->armed == want && e->in_epoll)
 		return 0;
 	struct epoll_event ev = { .events = want | EPOLLONESHOT, .data.u64 = (uint64_t)e->fd << 1 };
-	long r = raw_syscall6(SYS_epoll_ctl, kw_epfd, e->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
-			      e->fd, (long)&ev, 0, 0);
+	int op = e->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+	long r = raw_syscall6(SYS_epoll_ctl, kw_epfd, op, e->fd, (long)&ev, 0, 0);
+	if (r == -ENOENT || r == -EEXIST) /* closed and reopened, or added meanwhile */
+		r = raw_syscall6(SYS_epoll_ctl, kw_epfd, r == -ENOENT ? EPOLL_CTL_ADD : EPOLL_CTL_MOD,
+				 e->fd, (long)&ev, 0, 0);
 	if (r == 0) {
 		e->in_epoll = true;
 		e->armed = want;
@@ -86,8 +98,12 @@ static long arm(struct entry *e)
 void kwait_harvest(void)
 {
 	/* Fast path: nobody waits on a kernel fd, no syscall. */
-	if (!__atomic_load_n(&nwaiters, __ATOMIC_ACQUIRE))
-		return;
+	if (__atomic_load_n(&nwaiters, __ATOMIC_ACQUIRE))
+		kwait_drain();
+}
+
+void kwait_drain(void)
+{
 	struct epoll_event ev[32];
 	long n = raw_syscall6(SYS_epoll_wait, kw_epfd, (long)ev, 32, 0, 0, 0);
 	if (n <= 0)
@@ -134,16 +150,8 @@ long kwait_fd(struct uthread *ut, int fd, uint32_t events, uint64_t deadline)
 		wp = &(*wp)->next;
 	*wp = w.next;
 	__atomic_sub_fetch(&nwaiters, 1, __ATOMIC_RELEASE);
-	if (!e->waiters) {
-		/* Nobody waits: forget the fd, so a later close/reuse of the
-		 * number cannot leave a stale registration behind. */
-		if (e->in_epoll)
-			raw_syscall6(SYS_epoll_ctl, kw_epfd, EPOLL_CTL_DEL, fd, 0, 0, 0);
-		*slot(fd) = e->next;
-		free(e);
-	} else if (!e->armed) {
+	if (e->waiters && !e->armed)
 		arm(e);
-	}
 	spin_unlock(&lock);
 
 	if (r < 0)

@@ -7,8 +7,12 @@ struct uthread;
 void kwait_init(void);
 /* Put the shared readiness set into a vCPU's idle epoll set. */
 void kwait_attach(int vcpu_epfd);
-/* Wake the uthreads whose fds became ready. Never blocks. */
+/* Wake the uthreads whose fds became ready. Never blocks; no syscall
+ * while nobody waits. */
 void kwait_harvest(void);
+/* The same even if nobody waits: empties the shared set once it is
+ * readable, so a registration that fired for nobody leaves it. */
+void kwait_drain(void);
 
 /**
  * kwait_fd - park the calling uthread until host fd is ready for events

@@ -257,14 +257,17 @@ static void idle_sleep(struct vcpu *v)
 	struct epoll_event ev[16];
 	long n = raw_syscall6(SYS_epoll_pwait2, v->epfd, (long)ev, 16, (long)tsp, 0, 8);
 	__atomic_store_n(&v->idle, false, __ATOMIC_RELAXED);
+	bool fd_ready = false;
 	for (long i = 0; i < n; i++) {
 		if (ev[i].data.ptr == NULL) {
 			uint64_t cnt;
 			raw_syscall3(SYS_read, v->kick_fd, &cnt, 8);
+		} else {
+			fd_ready = true; /* the shared kernel-fd set (kwait_attach) */
 		}
 	}
-	if (n > 0)
-		kwait_harvest();
+	if (fd_ready)
+		kwait_drain();
 }
 
 void sched_poll_events(void)

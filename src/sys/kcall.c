@@ -142,18 +142,18 @@ static void zero_timeout(const struct sysent *e, long k[6])
 	}
 }
 
-/* wait_ready - before a call on fd that may block: park until the fd is
- * ready, unless it is non-blocking (then the kernel answers EAGAIN). */
-static long wait_ready(struct uthread *ut, const struct sysent *e, int fd)
+/* wait_ready - before a call on program fd vfd (host fd) that may block:
+ * park until it is ready, unless it is non-blocking (then the kernel
+ * answers EAGAIN). */
+static long wait_ready(struct uthread *ut, const struct sysent *e, long vfd, int fd)
 {
+	if (fdt_query_nonblock(ut->proc->fdt, vfd, fd))
+		return 0;
 	short want = (e->flags & SF_WAIT_IN) ? POLLIN : POLLOUT;
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = want };
 		/* Ready, error, hangup or a bad fd: the call itself tells. */
 		if (raw_syscall3(SYS_poll, &pfd, 1, 0) != 0)
-			return 0;
-		long fl = raw_syscall3(SYS_fcntl, fd, F_GETFL, 0);
-		if (fl < 0 || (fl & O_NONBLOCK))
 			return 0;
 		long r = kwait_fd(ut, fd, want == POLLIN ? EPOLLIN : EPOLLOUT, 0);
 		if (r < 0)
@@ -161,20 +161,23 @@ static long wait_ready(struct uthread *ut, const struct sysent *e, int fd)
 	}
 }
 
-static long issue(struct uthread *ut, long nr, const struct sysent *e, const long k[6], bool offload)
+static long issue(struct uthread *ut, long nr, const struct sysent *e, long vfd, const long k[6],
+		  bool offload)
 {
 	if (offload)
 		return offload_syscall(ut, nr, k);
 	if (e->flags & (SF_WAIT_IN | SF_WAIT_OUT)) {
-		long r = wait_ready(ut, e, (int)k[0]);
+		long r = wait_ready(ut, e, vfd, (int)k[0]);
 		if (r < 0)
 			return r;
 	}
 	return raw_syscall6(nr, k[0], k[1], k[2], k[3], k[4], k[5]);
 }
 
-long kcall_mapped(struct uthread *ut, long nr, const struct sysent *e, const long k[6],
-			 bool offload)
+/* kcall_mapped - issue a call whose arguments are the kernel's already
+ * (vfd: the program's fd behind k[0], for calls that wait on it). */
+static long kcall_mapped(struct uthread *ut, long nr, const struct sysent *e, long vfd,
+			 const long k[6], bool offload)
 {
 	long r;
 	if (offload && (e->flags & SF_TRYFIRST)) {
@@ -185,7 +188,7 @@ long kcall_mapped(struct uthread *ut, long nr, const struct sysent *e, const lon
 			return r;
 	}
 	for (;;) {
-		r = issue(ut, nr, e, k, offload);
+		r = issue(ut, nr, e, vfd, k, offload);
 		if (r != -EINTR)
 			return r;
 		/* A host signal, or one of the program's, cut the call short:
@@ -203,7 +206,7 @@ static long serve(struct uthread *ut, long nr, const struct sysent *e, const lon
 	long r = map_args(ut, e, a, k, paths);
 	if (r)
 		return r;
-	r = kcall_mapped(ut, nr, e, k, offload);
+	r = kcall_mapped(ut, nr, e, a[0], k, offload);
 	return (e->flags & SF_RETFD) ? kcall_new_fd(ut, r) : r;
 }
 

@@ -16,10 +16,6 @@ long kcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6])
 /* kcall_offload - the same, always on a worker thread (flock, FIFO opens...). */
 long kcall_offload(struct uthread *ut, long nr, const struct sysent *e, const long a[6]);
 
-/* kcall_mapped - issue a call whose arguments are already the kernel's
- * (host fds...), with the same waiting, offloading and EINTR rules. */
-long kcall_mapped(struct uthread *ut, long nr, const struct sysent *e, const long k[6], bool offload);
-
 /* kcall_new_fd - give a new host fd the program's lowest free number
  * (closing it on EMFILE); negative values pass through. */
 long kcall_new_fd(struct uthread *ut, long host);

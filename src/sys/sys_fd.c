@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <limits.h>
 #include <linux/close_range.h>
 #include <stdio.h>
@@ -141,11 +142,22 @@ long sys_fcntl(struct uthread *ut, const long a[6])
 				f->nonblock = (a[2] & O_NONBLOCK) != 0;
 		}
 		vfile_put(f);
+		if (a[1] == F_SETFL)
+			fdt_flags_changed();
 		return r;
 	}
 	default:
 		return kcall(ut, SYS_fcntl, e, a);
 	}
+}
+
+/* ioctl: FIONBIO sets O_NONBLOCK as F_SETFL does. */
+long sys_ioctl(struct uthread *ut, const long a[6])
+{
+	long r = kcall(ut, SYS_ioctl, systab_get(SYS_ioctl), a);
+	if ((unsigned)a[1] == FIONBIO)
+		fdt_flags_changed();
+	return r;
 }
 
 /* install_pair - two new host fds become program fds, written to app memory. */
