@@ -503,6 +503,11 @@ fcase sort-parallel --need sort -- f_sort_parallel
 for sec in glibc raw signals spin timer; do
     fcase "rewrite-race-$sec" --prog rewrite_race --status 0 -- "f_t8 $PROGS/rewrite_race $sec"
 done
+for sec in fcntl fionbio created partial reuse epoll; do
+    fcase "nonblock-$sec" --prog nonblock --status 0 -- "f_t8 $PROGS/nonblock $sec"
+done
+# a blocking write bigger than the buffer, its reader a thread of the same vCPU
+fcase nonblock-partial-1cpu --need taskset --prog nonblock --status 0 -- "f_t8c1 $PROGS/nonblock partial"
 fcase rewrite-race-signals-1cpu --need taskset --prog rewrite_race --status 0 -- "f_t8c1 $PROGS/rewrite_race signals"
 fcase rewrite-race-raw-1cpu --need taskset --prog rewrite_race --status 0 -- "f_t8c1 $PROGS/rewrite_race raw"
 # two threads keep their own ymm/MXCSR/x87 state through preemption on one CPU

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include "core/rawsys.h"
@@ -17,6 +18,7 @@
 #include "sched/kwait.h"
 #include "sched/offload.h"
 #include "sched/sched.h"
+#include "sys/kwrite.h"
 #include "sys/systab.h"
 
 /* pid_to_host - a virtual pid argument as the kernel may see it: the caller
@@ -142,13 +144,19 @@ static void zero_timeout(const struct sysent *e, long k[6])
 	}
 }
 
-/* wait_ready - before a call on program fd vfd (host fd) that may block:
- * park until it is ready, unless it is non-blocking (then the kernel
- * answers EAGAIN). */
-static long wait_ready(struct uthread *ut, const struct sysent *e, long vfd, int fd)
+/* may_wait - may the call wait on its fd (vfd, host k[0])? Not if the fd is
+ * non-blocking or the call says MSG_DONTWAIT: the kernel answers EAGAIN. */
+static bool may_wait(struct uthread *ut, const struct sysent *e, long vfd, const long k[6])
 {
-	if (fdt_query_nonblock(ut->proc->fdt, vfd, fd))
-		return 0;
+	for (int i = 0; i < 6; i++)
+		if (e->args[i] == A_MSGFLAGS && (k[i] & MSG_DONTWAIT))
+			return false;
+	return !fdt_query_nonblock(ut->proc->fdt, vfd, (int)k[0]);
+}
+
+/* wait_ready - park until fd is ready for the call (or in error). */
+static long wait_ready(struct uthread *ut, const struct sysent *e, int fd)
+{
 	short want = (e->flags & SF_WAIT_IN) ? POLLIN : POLLOUT;
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = want };
@@ -166,8 +174,13 @@ static long issue(struct uthread *ut, long nr, const struct sysent *e, long vfd,
 {
 	if (offload)
 		return offload_syscall(ut, nr, k);
-	if (e->flags & (SF_WAIT_IN | SF_WAIT_OUT)) {
-		long r = wait_ready(ut, e, vfd, (int)k[0]);
+	if ((e->flags & (SF_WAIT_IN | SF_WAIT_OUT)) && may_wait(ut, e, vfd, k)) {
+		long r = KWRITE_PLAIN;
+		if (nr == SYS_write || nr == SYS_writev)
+			r = kwrite_blocking(ut, nr, k);
+		if (r != KWRITE_PLAIN)
+			return r;
+		r = wait_ready(ut, e, (int)k[0]);
 		if (r < 0)
 			return r;
 	}

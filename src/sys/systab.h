@@ -17,6 +17,7 @@ enum arg_kind {
 	A_SIGSET6,/* pselect6's { sigset_t *, size } */
 	A_CMODE,  /* mode of a file being created: the program's umask applies */
 	A_IOV,    /* struct iovec array */
+	A_MSGFLAGS, /* send/recv flags: MSG_DONTWAIT makes the call not wait */
 };
 
 enum sys_flags {

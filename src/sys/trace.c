@@ -154,6 +154,7 @@ static void put_arg(struct line *l, int kind, long v, long next, long ret)
 	switch (kind) {
 	case A_INT: case A_FD: case A_PID: case A_MSEC: put(l, "%d", (int)v); break;
 	case A_UINT: case A_SIZE: put(l, "%lu", (unsigned long)v); break;
+	case A_MSGFLAGS: put(l, "%#x", (unsigned)v); break;
 	case A_DIRFD:
 		if ((int)v == AT_FDCWD)
 			put(l, "AT_FDCWD");

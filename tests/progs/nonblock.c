@@ -1,0 +1,268 @@
+/* Blocking and non-blocking kernel fds: O_NONBLOCK set and cleared every
+ * way Linux allows, through shared open file descriptions, and waits on fds
+ * whose numbers are closed and reused.
+ *
+ *   nonblock [SECTION...]   (default: all, in order)
+ *
+ * fcntl     a pipe read end made non-blocking (EAGAIN), then blocking again
+ *           through a dup of it (the flag is the description's, so the
+ *           first fd blocks until a writer thread writes)
+ * fionbio   the same with ioctl(FIONBIO) on a socketpair
+ * created   fds born non-blocking (pipe2 O_NONBLOCK, socket SOCK_NONBLOCK,
+ *           eventfd EFD_NONBLOCK), then made blocking with F_SETFL
+ * partial   a non-blocking socket's send buffer filled: a short count,
+ *           then EAGAIN; drained by a thread, a blocking write of 1 MB
+ *           completes in full; so does a blocking writev of 1 MB into a pipe
+ * reuse     200 rounds of: a pipe, a thread parked in a blocking read of
+ *           it, a write, close both ends (the numbers come back next round)
+ * epoll     100 rounds of: an epoll set, epoll_wait with a timeout while a
+ *           thread writes to the fd in it, close the set and the pipe
+ *
+ * Output is the same whatever the interleaving. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+struct delayed {
+    int fd;
+    long ms;
+    size_t len;
+};
+
+/* Write len bytes ('w') to fd after ms milliseconds. */
+static void *delayed_writer(void *arg)
+{
+    struct delayed *d = arg;
+    static char buf[65536];
+    memset(buf, 'w', sizeof buf);
+    msleep(d->ms);
+    size_t done = 0;
+    while (done < d->len) {
+        ssize_t n = write(d->fd, buf, d->len - done < sizeof buf ? d->len - done : sizeof buf);
+        if (n <= 0)
+            break;
+        done += n;
+    }
+    return (void *)done;
+}
+
+/* read 1 byte from fd while a thread writes one to wfd after ms: the read
+ * must block until then and return 1. */
+static void blocking_read_waits(const char *what, int fd, int wfd)
+{
+    struct delayed d = { wfd, 50, 1 };
+    pthread_t t;
+    pthread_create(&t, NULL, delayed_writer, &d);
+    char c = 0;
+    ssize_t n = read(fd, &c, 1);
+    pthread_join(t, NULL);
+    say("%s: blocking read waited for the writer: %s", what, n == 1 && c == 'w' ? "yes" : "no");
+    CHECK(n == 1 && c == 'w', "n=%zd errno=%d", n, errno);
+}
+
+static void expect_eagain(const char *what, int fd)
+{
+    char c;
+    errno = 0;
+    ssize_t n = read(fd, &c, 1);
+    say("%s: read -> %zd (%s)", what, n, n < 0 ? strerror(errno) : "data");
+    CHECK(n < 0 && errno == EAGAIN, "n=%zd errno=%d", n, errno);
+}
+
+static void sec_fcntl(void)
+{
+    int p[2];
+    pipe(p);
+    blocking_read_waits("pipe, blocking", p[0], p[1]);
+    fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
+    expect_eagain("pipe, F_SETFL O_NONBLOCK", p[0]);
+    expect_eagain("pipe, again", p[0]);
+    int d = dup(p[0]);
+    say("dup shares O_NONBLOCK: %s", fcntl(d, F_GETFL) & O_NONBLOCK ? "yes" : "no");
+    fcntl(d, F_SETFL, fcntl(d, F_GETFL) & ~O_NONBLOCK);
+    say("cleared through the dup, seen on the first fd: %s",
+        fcntl(p[0], F_GETFL) & O_NONBLOCK ? "no" : "yes");
+    blocking_read_waits("pipe, blocking again through the dup", p[0], p[1]);
+    close(d);
+    close(p[0]);
+    close(p[1]);
+}
+
+static void sec_fionbio(void)
+{
+    int s[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, s);
+    blocking_read_waits("socketpair, blocking", s[0], s[1]);
+    int on = 1;
+    ioctl(s[0], FIONBIO, &on);
+    expect_eagain("socketpair, FIONBIO 1", s[0]);
+    int d = dup(s[0]);
+    on = 0;
+    ioctl(d, FIONBIO, &on);
+    blocking_read_waits("socketpair, FIONBIO 0 through a dup", s[0], s[1]);
+    char c;
+    ssize_t n = recv(s[0], &c, 1, MSG_DONTWAIT);
+    say("recv MSG_DONTWAIT on a blocking socket: %zd (%s)", n, n < 0 ? strerror(errno) : "data");
+    CHECK(n < 0 && errno == EAGAIN, "n=%zd", n);
+    close(d);
+    close(s[0]);
+    close(s[1]);
+}
+
+static void sec_created(void)
+{
+    int p[2];
+    pipe2(p, O_NONBLOCK);
+    expect_eagain("pipe2 O_NONBLOCK", p[0]);
+    fcntl(p[0], F_SETFL, 0);
+    blocking_read_waits("pipe2, then F_SETFL 0", p[0], p[1]);
+    close(p[0]);
+    close(p[1]);
+
+    int s[2];
+    socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, s);
+    expect_eagain("socketpair SOCK_NONBLOCK", s[0]);
+    fcntl(s[0], F_SETFL, 0);
+    blocking_read_waits("socketpair, then F_SETFL 0", s[0], s[1]);
+    close(s[0]);
+    close(s[1]);
+
+    int e = eventfd(0, EFD_NONBLOCK);
+    uint64_t v;
+    errno = 0;
+    ssize_t n = read(e, &v, 8);
+    say("eventfd EFD_NONBLOCK: read -> %zd (%s)", n, n < 0 ? strerror(errno) : "data");
+    CHECK(n < 0 && errno == EAGAIN, "n=%zd", n);
+    v = 3;
+    write(e, &v, 8);
+    n = read(e, &v, 8);
+    say("eventfd after a write: read -> %zd, value %llu", n, (unsigned long long)v);
+    close(e);
+}
+
+static void *drain(void *arg)
+{
+    int fd = *(int *)arg;
+    static char buf[65536];
+    size_t total = 0;
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        total += n;
+    return (void *)total;
+}
+
+static void sec_partial(void)
+{
+    int s[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, s);
+    int small = 4096;
+    setsockopt(s[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    fcntl(s[0], F_SETFL, O_NONBLOCK);
+    static char buf[1 << 20];
+    memset(buf, 'p', sizeof buf);
+    ssize_t n = write(s[0], buf, sizeof buf);
+    say("non-blocking write of 1 MB into a small buffer: short: %s",
+        n > 0 && n < (ssize_t)sizeof buf ? "yes" : "no");
+    CHECK(n > 0 && n < (ssize_t)sizeof buf, "n=%zd", n);
+    size_t sent = n > 0 ? n : 0;
+    errno = 0;
+    n = write(s[0], buf, sizeof buf);
+    say("and then: %zd (%s)", n, n < 0 ? strerror(errno) : "data");
+    CHECK(n < 0 && errno == EAGAIN, "n=%zd", n);
+    fcntl(s[0], F_SETFL, 0);
+    pthread_t t;
+    pthread_create(&t, NULL, drain, &s[1]);
+    n = write(s[0], buf, sizeof buf);
+    say("blocking write of 1 MB while a thread drains: %zd", n);
+    CHECK(n == (ssize_t)sizeof buf, "n=%zd", n);
+    sent += n > 0 ? n : 0;
+    shutdown(s[0], SHUT_WR);
+    void *got;
+    pthread_join(t, &got);
+    say("the reader got everything written: %s", (size_t)got == sent ? "yes" : "no");
+    CHECK((size_t)got == sent, "got=%zu sent=%zu", (size_t)got, sent);
+    close(s[0]);
+    close(s[1]);
+
+    int p[2];
+    pipe(p);
+    pthread_create(&t, NULL, drain, &p[0]);
+    struct iovec iov[3] = { { buf, 100 }, { buf, sizeof buf - 200 }, { buf, 100 } };
+    n = writev(p[1], iov, 3);
+    say("blocking writev of 1 MB into a pipe while a thread drains: %zd", n);
+    CHECK(n == (ssize_t)sizeof buf, "n=%zd", n);
+    close(p[1]);
+    pthread_join(t, &got);
+    say("the reader got all of it: %s", (size_t)got == sizeof buf ? "yes" : "no");
+    CHECK((size_t)got == sizeof buf, "got=%zu", (size_t)got);
+    close(p[0]);
+}
+
+static void sec_reuse(void)
+{
+    int ok = 0;
+    for (int i = 0; i < 200; i++) {
+        int p[2];
+        if (pipe(p))
+            break;
+        struct delayed d = { p[1], i % 3, 1 };
+        pthread_t t;
+        pthread_create(&t, NULL, delayed_writer, &d);
+        char c = 0;
+        if (read(p[0], &c, 1) == 1 && c == 'w')
+            ok++;
+        pthread_join(t, NULL);
+        close(p[0]);
+        close(p[1]);
+    }
+    say("blocking reads of reused fd numbers: %d of 200", ok);
+    CHECK(ok == 200, "ok=%d", ok);
+}
+
+static void sec_epoll(void)
+{
+    int ok = 0;
+    for (int i = 0; i < 100; i++) {
+        int p[2];
+        pipe(p);
+        int ep = epoll_create1(0);
+        struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 7 };
+        epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+        struct delayed d = { p[1], i % 3, 1 };
+        pthread_t t;
+        pthread_create(&t, NULL, delayed_writer, &d);
+        struct epoll_event out;
+        int n = epoll_wait(ep, &out, 1, 5000);
+        if (n == 1 && out.data.u32 == 7)
+            ok++;
+        pthread_join(t, NULL);
+        close(ep);
+        close(p[0]);
+        close(p[1]);
+    }
+    say("epoll_wait on fresh sets with reused numbers: %d of 100", ok);
+    CHECK(ok == 100, "ok=%d", ok);
+}
+
+static const struct section sections[] = {
+    { "fcntl", sec_fcntl },     { "fionbio", sec_fionbio }, { "created", sec_created },
+    { "partial", sec_partial }, { "reuse", sec_reuse },     { "epoll", sec_epoll },
+};
+
+int main(int argc, char **argv)
+{
+    return run_sections("nonblock", argc, argv, sections, sizeof sections / sizeof sections[0]);
+}
