@@ -47,6 +47,12 @@ static double measure(const struct bench_case *c)
 
 static void run_case(const struct bench_case *c)
 {
+	const char *why = c->unavailable ? c->unavailable() : NULL;
+	if (why) {
+		printf("# %s: skipped: %s\n", c->name, why);
+		fflush(stdout);
+		return;
+	}
 	double *v = calloc(repeats, sizeof(*v));
 	if (!v)
 		exit(2);

@@ -13,7 +13,9 @@
  * A case is a function that performs its operation n times; the harness
  * grows n until one batch takes >= 1 ms, then runs batches until the time
  * box is used, and divides. Cases that need setup (threads for a ping-pong,
- * ...) do it in their own init/fini hooks, outside the timed region. */
+ * ...) do it in their own init/fini hooks, outside the timed region. A case
+ * that cannot run where it is (an `unavailable` hook answers why) prints
+ * "# <case>: skipped: <why>" and no figure (run.sh shows "-"). */
 #pragma once
 #include <stdint.h>
 
@@ -24,6 +26,7 @@ struct bench_case {
 	void (*init)(void);               /* optional, before the first measurement */
 	void (*fini)(void);               /* optional, after the last */
 	double ops_per_iter;              /* 0 means 1: ns are per iteration / this */
+	const char *(*unavailable)(void); /* optional: why it cannot run here, or NULL */
 };
 
 /* Parse the options above and run the cases; returns the exit status. */

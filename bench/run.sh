@@ -37,7 +37,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 PROGRAMS=(
 	# name          pinning  pegasus configurations
-	"syscall_paths | cpu  | "
+	"syscall_paths | cpu  | --rewrite=pattern ; --rewrite=zpoline ; --rewrite=off"
 	"threads       | none | --poll 50 ; --poll 0"
 )
 
