@@ -63,6 +63,7 @@
 	.globl gate_text_start, gate_text_end
 	.globl gate_from_signal, gate_fast, gate_zpoline, gate_return, gate_return_end
 	.globl gate_direct, direct_done, gate_direct_end
+	.globl gate_direct_fd, direct_fd_saved, direct_fd_done, direct_fd_slow, gate_direct_fd_end
 	.globl lean_return, lean_return_end, lean_restart
 	.globl mid_return, mid_return_end, mid_restart
 
@@ -284,6 +285,72 @@ direct_done:
 	mov (%rcx), %rcx                /* resume rip: %rcx as the syscall leaves it */
 	jmp *%rcx
 gate_direct_end:
+
+/*
+ * gate_direct_fd - the same for a call whose one translated argument is
+ * the fd in %rdi (read, write, fstat, lseek...): the program's fd is looked
+ * up in its table here and replaced by the host fd for the call, the app's
+ * %rdi kept in the vCPU and put back after it. An fd the table cannot
+ * serve this way (out of range, free, a user-space object, or, when the
+ * record's nr has bit 32 set, not known to be non-blocking) goes to
+ * gate_fast with the registers as the stub left them. Still nothing
+ * changes the flags: the tests are jrcxz, the shifts BMI2's shlx/shrx, a
+ * subtraction is not+lea; so %rax, %rcx and %r11 are the only scratch, as
+ * the syscall clobbers them anyway. Host signals in here: direct_to_gate().
+ */
+	.p2align 4
+gate_direct_fd:
+	mov %rcx, %gs:VCPU_DIRECT_REC
+	mov %rdi, %gs:VCPU_DIRECT_ARG0
+direct_fd_saved:
+	mov %edi, %eax                  /* the fd, as the kernel reads it: 32 bits */
+	mov $20, %ecx
+	shrx %rcx, %rax, %rcx           /* past the table's 1024 x 1024 entries? */
+	jrcxz 1f
+	jmp direct_fd_slow
+1:	mov $10, %ecx
+	shrx %rcx, %rax, %rcx           /* page index */
+	mov %gs:VCPU_CUR, %r11
+	mov UT_PROC(%r11), %r11
+	mov VP_FDT(%r11), %r11
+	mov FDT_PAGE0(%r11,%rcx,8), %rcx
+	jrcxz direct_fd_slow            /* no such page */
+	mov $54, %r11d
+	shlx %r11, %rax, %rax
+	shrx %r11, %rax, %rax           /* index in the page */
+	lea (%rax,%rax), %rax
+	lea (%rcx,%rax,8), %r11         /* the entry: 16 bytes each */
+	mov FDENT_OBJ(%r11), %rcx
+	jrcxz 2f                        /* an object serves itself: */
+	jmp direct_fd_slow
+2:	mov %gs:VCPU_DIRECT_REC, %rcx
+	mov 20(%rcx), %ecx              /* bit 32 of the record's nr */
+	jrcxz 3f
+	mov FDENT_NB(%r11), %ecx        /* non-blocking, as of this generation? */
+	mov fdt_flags_gen(%rip), %eax
+	lea 1(%rax,%rax), %eax          /* gen << 1 | O_NONBLOCK */
+	not %eax
+	lea 1(%rcx,%rax), %ecx          /* nb - that */
+	jrcxz 3f
+	jmp direct_fd_slow
+3:	movslq (%r11), %rcx
+	lea 1(%rcx), %rcx               /* host + 1: 0 for a free entry (-1) */
+	jrcxz direct_fd_slow
+	lea -1(%rcx), %rdi
+	mov %gs:VCPU_DIRECT_REC, %rcx
+	mov 16(%rcx), %eax
+	syscall
+direct_fd_done:
+	mov %gs:VCPU_DIRECT_ARG0, %rdi
+	mov %gs:VCPU_DIRECT_REC, %rcx
+	mov (%rcx), %rcx
+	jmp *%rcx
+direct_fd_slow:
+	mov %gs:VCPU_DIRECT_ARG0, %rdi
+	mov %gs:VCPU_DIRECT_REC, %rcx
+	mov 16(%rcx), %eax
+	jmp gate_fast
+gate_direct_fd_end:
 	.popsection
 
 	.section .note.GNU-stack,"",@progbits

@@ -45,6 +45,7 @@ extern char gate_text_start[], gate_text_end[], gate_return[], gate_return_end[]
 extern char lean_return[], lean_return_end[], lean_restart[];
 extern char mid_return[], mid_return_end[], mid_restart[];
 extern char gate_direct[], direct_done[], gate_direct_end[];
+extern char gate_direct_fd[], direct_fd_saved[], direct_fd_done[], direct_fd_slow[], gate_direct_fd_end[];
 extern void gate_from_signal(void);
 extern void pg_restorer(void);
 void syscall_entry_c(struct uthread *ut);
@@ -91,18 +92,31 @@ NOINSTR static void to_gate(ucontext_t *uc, struct uthread *ut, void (*fn)(struc
 	unblock_all(uc);
 }
 
-/* direct_to_gate - a host signal landed in gate_direct, where every app
- * register is live but %rcx (and %r11 once the call is done): go through
- * the gate as the app just after its call, or, if the call was not issued
- * (or was cut short: EINTR), as the app about to enter its stub again. */
+/* in_direct - is ip in one of the direct gates (gate.S)? */
+NOINSTR static bool in_direct(uint64_t ip)
+{
+	return in_range(ip, gate_direct, gate_direct_end) ||
+	       in_range(ip, gate_direct_fd, gate_direct_fd_end);
+}
+
+/* direct_to_gate - a host signal landed in a direct gate, where every app
+ * register is live but %rcx (and %r11 once the call is done), and, in
+ * gate_direct_fd, %rdi (kept in the vCPU): go through the gate as the app
+ * just after its call, or, if the call was not issued (or was cut short:
+ * EINTR), as the app about to enter its stub again. */
 NOINSTR static void direct_to_gate(struct vcpu *v, ucontext_t *uc, void (*fn)(struct uthread *))
 {
 	greg_t *g = uc->uc_mcontext.gregs;
 	uint64_t ip = g[REG_RIP];
-	uint64_t rec = ip == (uint64_t)gate_direct ? (uint64_t)g[REG_RCX] : v->direct_rec;
-	bool issued = ip >= (uint64_t)direct_done && g[REG_RAX] != -EINTR;
+	bool fd = in_range(ip, gate_direct_fd, gate_direct_fd_end);
+	uint64_t entry = fd ? (uint64_t)gate_direct_fd : (uint64_t)gate_direct;
+	uint64_t rec = ip == entry ? (uint64_t)g[REG_RCX] : v->direct_rec;
+	bool issued = fd ? in_range(ip, direct_fd_done, direct_fd_slow) : ip >= (uint64_t)direct_done;
+	issued = issued && g[REG_RAX] != -EINTR;
 	struct trap_frame *tf = &v->cur->tf;
 	to_gate(uc, v->cur, fn);
+	if (fd && ip >= (uint64_t)direct_fd_saved)
+		tf->rdi = v->direct_arg0;
 	if (issued) {
 		tf->rip = *(const uint64_t *)rec;
 		tf->rcx = tf->rip;
@@ -150,7 +164,7 @@ NOINSTR static void leave_for_gate(struct vcpu *v, ucontext_t *uc, uint8_t oldse
 	} else if (in_range(ip, mid_return, mid_return_end)) {
 		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)mid_restart;
 		unblock_all(uc);
-	} else if (in_range(ip, gate_direct, gate_direct_end)) {
+	} else if (in_direct(ip)) {
 		direct_to_gate(v, uc, fn);
 	} else if (oldsel == SEL_BLOCK && !in_range(ip, gate_text_start, gate_text_end)) {
 		to_gate(uc, v->cur, fn);

@@ -14,6 +14,14 @@
 #include "sched/vcpu.h"
 #include "sys/systab.h"
 
+/* What gate_direct_fd reads (sched/offsets.h). */
+_Static_assert(offsetof(struct uthread, proc) == UT_PROC, "UT_PROC");
+_Static_assert(offsetof(struct vproc, fdt) == VP_FDT, "VP_FDT");
+_Static_assert(offsetof(struct fdtable, page) == FDT_PAGE0, "FDT_PAGE0");
+_Static_assert(offsetof(struct fdent, nb) == FDENT_NB, "FDENT_NB");
+_Static_assert(offsetof(struct fdent, obj) == FDENT_OBJ, "FDENT_OBJ");
+_Static_assert(sizeof(struct fdent) == 16, "fdent size");
+
 /*
  * This file is built with -mgeneral-regs-only and calls no library code:
  * nothing here can touch a vector register or the app's TLS, so gate_fast
@@ -22,17 +30,18 @@
  * signals, tracing) answers "not served" and takes the full path.
  */
 
-enum { LEAN_NO, LEAN_KERNEL, LEAN_DIRECT, LEAN_NBIO, LEAN_PID, LEAN_TID, LEAN_PPID, LEAN_PGRP, LEAN_MID = 0x80 };
+enum { LEAN_NO, LEAN_KERNEL, LEAN_NBIO, LEAN_PID, LEAN_TID, LEAN_PPID, LEAN_PGRP, LEAN_MID = 0x80 };
 
 uint8_t lean_kind[SYS_MAX];
+static uint8_t direct_kind[SYS_MAX];
 
-/* direct_ok - can a LEAN_KERNEL call go to the kernel exactly as the app
- * made it? Not if an argument is a number or path to map; nor if it is a
- * buffer while page 0 holds the zpoline sled, which the kernel would read
- * where Linux answers EFAULT. */
-static bool direct_ok(const struct sysent *e, bool page0_mapped)
+/* direct_ok - can a lean call go to the kernel as the app made it, but for
+ * an fd in arguments [0, from)? Not if another argument is a number or path
+ * to map; nor if it is a buffer while page 0 holds the zpoline sled, which
+ * the kernel would read where Linux answers EFAULT. */
+static bool direct_ok(const struct sysent *e, int from, bool page0_mapped)
 {
-	for (int i = 0; i < 6; i++) {
+	for (int i = from; i < 6; i++) {
 		int kind = e->args[i];
 		if (kind == A_FD || kind == A_DIRFD || kind == A_PATH || kind == A_STR ||
 		    (page0_mapped && (ARG_IS_BUFFER(kind) || kind == A_HEX)))
@@ -41,12 +50,25 @@ static bool direct_ok(const struct sysent *e, bool page0_mapped)
 	return true;
 }
 
+/* direct_for - which direct gate, if any, a lean call of kind k may use. */
+static enum direct_kind direct_for(const struct sysent *e, int k, bool page0_mapped)
+{
+	if (k == LEAN_KERNEL && direct_ok(e, 0, page0_mapped))
+		return DIRECT_PLAIN;
+	/* gate_direct_fd maps the fd without touching the flags: BMI2 shifts. */
+	if ((k == LEAN_KERNEL || k == LEAN_NBIO) && e->args[0] == A_FD &&
+	    direct_ok(e, 1, page0_mapped) && __builtin_cpu_supports("bmi2"))
+		return k == LEAN_NBIO ? DIRECT_FD_NB : DIRECT_FD;
+	return DIRECT_NO;
+}
+
 void lean_init(bool enabled, bool page0_mapped)
 {
 	for (int nr = 0; nr < SYS_MAX; nr++) {
 		const struct sysent *e = systab_get(nr);
 		uint8_t k = LEAN_NO;
 		lean_kind[nr] = LEAN_NO;
+		direct_kind[nr] = DIRECT_NO;
 		if (!enabled || !e)
 			continue;
 		if (e->handler == sys_futex || e->handler == sys_sched_yield ||
@@ -79,9 +101,8 @@ void lean_init(bool enabled, bool page0_mapped)
 			    (kind == A_PATH && !dirfd))
 				k = LEAN_NO;
 		}
-		if (k == LEAN_KERNEL && direct_ok(e, page0_mapped))
-			k = LEAN_DIRECT;
 		lean_kind[nr] = k;
+		direct_kind[nr] = direct_for(e, k, page0_mapped);
 	}
 }
 
@@ -99,8 +120,7 @@ long lean_entry_c(struct uthread *ut)
 		if (fdt_has_obj(ut->proc->fdt, tf->rdi) || fdt_nonblock(ut->proc->fdt, tf->rdi) != 1)
 			return 0;
 		/* fall through */
-	case LEAN_KERNEL:
-	case LEAN_DIRECT: {
+	case LEAN_KERNEL: {
 		long k[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
 		const struct sysent *e = &systab[nr];
 		for (int i = 0; i < 6; i++) {
@@ -153,9 +173,9 @@ long mid_entry_c(struct uthread *ut)
 	return 1;
 }
 
-bool lean_direct(long nr)
+enum direct_kind lean_direct(long nr)
 {
-	return (unsigned long)nr < SYS_MAX && lean_kind[nr] == LEAN_DIRECT;
+	return (unsigned long)nr < SYS_MAX ? direct_kind[nr] : DIRECT_NO;
 }
 
 long lean_return_check(struct uthread *ut)

@@ -13,8 +13,11 @@ extern uint8_t lean_kind[SYS_MAX];
 /* Fill lean_kind; with tracing or stats on, nothing is lean. page0_mapped:
  * the zpoline sled is there, so no pointer goes to the kernel unchecked. */
 void lean_init(bool enabled, bool page0_mapped);
-/* May a site whose number is nr enter gate_direct (the call issued as is)? */
-bool lean_direct(long nr);
+/* Which direct gate a site that loads the constant number nr may enter:
+ * gate_direct (the call issued as is), gate_direct_fd (its fd in %rdi
+ * mapped; _NB: only while the fd is known to be non-blocking), or none. */
+enum direct_kind { DIRECT_NO, DIRECT_PLAIN, DIRECT_FD, DIRECT_FD_NB };
+enum direct_kind lean_direct(long nr);
 /* Serve the call in ut->tf if it can be served lean: 1 if done, 0 if not. */
 long lean_entry_c(struct uthread *ut);
 /* Must the return to app code take the full path (signals to deliver)? */

@@ -37,6 +37,7 @@
  *   P_XOR_MOV  31 /r 89 /r(rm=eax) | 0f 05      xor %r,%r; mov %r,%eax
  *   P_CMP_RAX  0f 05 | 48 3d imm32              cmp $imm,%rax after
  *   P_CMP_EAX  0f 05 | 3d imm32                 cmp $imm,%eax after
+ *              (either with 31 c0 | before it: xor %eax,%eax, number 0)
  *
  * Every instruction boundary inside the patched bytes is either the
  * syscall's own position when it lies past the 5-byte jmp (a `ud2` goes
@@ -62,7 +63,7 @@ struct site {
 enum rewrite_mode rewrite_mode = REWRITE_PATTERN;
 int rewrite_have_interiors;
 
-extern void gate_fast(void), gate_zpoline(void), gate_direct(void);
+extern void gate_fast(void), gate_zpoline(void), gate_direct(void), gate_direct_fd(void);
 
 /*
  * zpoline mode: a site no pattern fits becomes `call *%rax` (ff d0, the
@@ -312,6 +313,12 @@ static bool match_site(uint64_t sc, long nr, struct match *m)
 	} else {
 		return false;
 	}
+	/* xor %eax,%eax before it (glibc's read): the number is a constant
+	 * too, loaded by the stub, so the site may take a direct gate. */
+	if (m->post_len && nr == 0 && at[-2] == 0x31 && at[-1] == 0xc0 && !is_prefix(at[-3])) {
+		set_pre(m, at - 2, 2);
+		m->load_nr = true;
+	}
 	m->start = sc - m->pre_len;
 	return m->pre_len + 2 + m->post_len >= 5;
 }
@@ -467,7 +474,7 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 	uint64_t resume = m.start + len;
 	if (m.post_len) { /* post: the relocated cmp, then back */
 		resume = em.at;
-		s->interior[s->ninterior] = m.start + 2;
+		s->interior[s->ninterior] = m.start + m.pre_len + 2;
 		s->post[s->ninterior++] = em.at;
 		put(&em, m.post, m.post_len);
 		put(&em, (uint8_t[]){ 0xe9 }, 1);
@@ -476,8 +483,10 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 	PG_ASSERT(em.at <= rec);
 	/* A number the stub loads itself, of a call that needs nothing from
 	 * the runtime, is issued straight from the gate. */
-	void (*gate)(void) = m.load_nr && lean_direct(nr) ? gate_direct : gate_fast;
-	uint64_t recv[3] = { resume, (uint64_t)gate, (uint64_t)nr };
+	enum direct_kind dk = m.load_nr ? lean_direct(nr) : DIRECT_NO;
+	void (*gate)(void) = dk == DIRECT_PLAIN ? gate_direct : dk != DIRECT_NO ? gate_direct_fd : gate_fast;
+	/* Bit 32 of the number tells gate_direct_fd to check O_NONBLOCK. */
+	uint64_t recv[3] = { resume, (uint64_t)gate, (uint64_t)nr | (uint64_t)(dk == DIRECT_FD_NB) << 32 };
 	memcpy(a->rw + (rec - (uint64_t)a->rx), recv, sizeof(recv));
 
 	/* The patch: jmp, then int3 filler (never executed), then the ud2. */

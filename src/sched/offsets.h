@@ -30,6 +30,13 @@
 #define UT_SSE     176
 #define UT_FASTREC 184
 
+/* What gate_direct_fd reads to map an fd (asserted in entry/lean.c). */
+#define UT_PROC     200
+#define VP_FDT      600944
+#define FDT_PAGE0   16     /* struct fdtable: page[] */
+#define FDENT_NB    4      /* struct fdent: host at 0, nb, obj */
+#define FDENT_OBJ   8      /* entries are 16 bytes */
+
 /* A stub's record lies this far past the stub's first byte (rewrite.c). */
 #define STUB_REC_OFF 40
 
@@ -44,4 +51,5 @@
 #define VCPU_RT_FS    16
 #define VCPU_RET_RIP  24
 #define VCPU_DIRECT_REC 32
-#define VCPU_SELECTOR 40
+#define VCPU_DIRECT_ARG0 40
+#define VCPU_SELECTOR 48

@@ -90,6 +90,7 @@ struct vcpu {
 	uint64_t rt_fs;         /* the runtime's own TLS base (glibc of pegasus) */
 	uint64_t ret_rip;       /* where the gate jumps back into app code */
 	uint64_t direct_rec;    /* the stub record of a call in gate_direct */
+	uint64_t direct_arg0;   /* the app's %rdi while gate_direct_fd maps it */
 	volatile uint8_t selector; /* Syscall User Dispatch selector byte */
 	int id;
 	void *sigstack;         /* sigaltstack for the runtime's signal handlers */
@@ -118,6 +119,7 @@ _Static_assert(offsetof(struct vcpu, cur) == VCPU_CUR, "VCPU_CUR");
 _Static_assert(offsetof(struct vcpu, rt_fs) == VCPU_RT_FS, "VCPU_RT_FS");
 _Static_assert(offsetof(struct vcpu, ret_rip) == VCPU_RET_RIP, "VCPU_RET_RIP");
 _Static_assert(offsetof(struct vcpu, direct_rec) == VCPU_DIRECT_REC, "VCPU_DIRECT_REC");
+_Static_assert(offsetof(struct vcpu, direct_arg0) == VCPU_DIRECT_ARG0, "VCPU_DIRECT_ARG0");
 _Static_assert(offsetof(struct vcpu, selector) == VCPU_SELECTOR, "VCPU_SELECTOR");
 
 /* vcpu_self - the vCPU this code runs on; valid in app-context handlers too,

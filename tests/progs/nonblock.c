@@ -17,6 +17,8 @@
  *           it, a write, close both ends (the numbers come back next round)
  * epoll     100 rounds of: an epoll set, epoll_wait with a timeout while a
  *           thread writes to the fd in it, close the set and the pipe
+ * badfd     read/write on -1, a closed fd, numbers past any table, 200
+ *           times each (EBADF), between calls on a good non-blocking pipe
  *
  * Output is the same whatever the interleaving. */
 #ifndef _GNU_SOURCE
@@ -257,9 +259,39 @@ static void sec_epoll(void)
     CHECK(ok == 100, "ok=%d", ok);
 }
 
+/* Calls on fds the table cannot map, from sites that are rewritten after
+ * their first call: each must fail as on Linux, many times over. */
+static void sec_badfd(void)
+{
+    int p[2];
+    pipe2(p, O_NONBLOCK);
+    int closed = dup(p[0]);
+    close(closed);
+    const int fds[] = { -1, closed, 1 << 20, 1 << 30, 123456 };
+    char c;
+    int ok = 0, total = 0;
+    for (int round = 0; round < 200; round++) {
+        for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++, total += 2) {
+            errno = 0;
+            ok += read(fds[i], &c, 1) == -1 && errno == EBADF;
+            errno = 0;
+            ok += write(fds[i], &c, 1) == -1 && errno == EBADF;
+        }
+        errno = 0;
+        ok += read(p[0], &c, 1) == -1 && errno == EAGAIN;
+        ok += write(p[1], "z", 1) == 1 && read(p[0], &c, 1) == 1 && c == 'z';
+        total += 2;
+    }
+    say("calls on bad, closed and huge fd numbers and on a good one: %d of %d as expected", ok, total);
+    CHECK(ok == total, "ok=%d total=%d", ok, total);
+    close(p[0]);
+    close(p[1]);
+}
+
 static const struct section sections[] = {
     { "fcntl", sec_fcntl },     { "fionbio", sec_fionbio }, { "created", sec_created },
     { "partial", sec_partial }, { "reuse", sec_reuse },     { "epoll", sec_epoll },
+    { "badfd", sec_badfd },
 };
 
 int main(int argc, char **argv)

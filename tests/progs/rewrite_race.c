@@ -18,8 +18,9 @@
  * spin      a thread in a pure user-space loop (no syscalls) receives 50
  *           signals, each awaited before the next
  * timer     a thread loops on getuid() sites (issued as is, straight from
- *           the gate under pegasus) while a 20 us POSIX timer signals it:
- *           the host signals land in the middle of those calls
+ *           the gate under pegasus) and on write/read of a non-blocking
+ *           pipe (the fd mapped in the gate) while a 20 us POSIX timer
+ *           signals it: the host signals land in the middle of those calls
  *
  * The expected getppid() comes from syscall(SYS_getppid), a different
  * site. Output is the same whatever the interleaving. */
@@ -338,20 +339,35 @@ static void on_tick(int sig)
     (void)sig;
     if (getuid() != want_uid || s_getuid() != want_uid)
         atomic_fetch_add(&tick_bad, 1);
+    char c;
+    int saved = errno;
+    if (read(-1, &c, 1) != -1 || errno != EBADF)
+        atomic_fetch_add(&tick_bad, 1);
+    errno = saved;
     atomic_fetch_add(&tick_got, 1);
 }
 static void *uid_looper(void *arg)
 {
     long bad = 0, calls = 0;
     atomic_int *ready = arg;
+    int p[2];
+    if (pipe2(p, O_NONBLOCK))
+        return (void *)1L;
     atomic_store(ready, (int)syscall(SYS_gettid));
+    char c = 0, d;
     while (!atomic_load(&stop) || calls < 1000) {
         if (getuid() != want_uid)
             bad++;
         if (s_getuid() != want_uid)
             bad++;
+        /* fd calls: the fd mapped on the way in, the app's %rdi back after */
+        c++;
+        if (write(p[1], &c, 1) != 1 || read(p[0], &d, 1) != 1 || d != c || read(p[0], &d, 1) != -1)
+            bad++;
         calls += 2;
     }
+    close(p[0]);
+    close(p[1]);
     return (void *)bad;
 }
 
@@ -382,7 +398,7 @@ static void sec_timer(void)
     }
     struct itimerspec its = { { 0, 20000 }, { 0, 20000 } };
     timer_settime(tm, 0, &its, NULL);
-    for (int i = 0; i < 5000 && atomic_load(&tick_got) < 2000; i++)
+    for (int i = 0; i < 5000 && (atomic_load(&tick_got) < 2000 || i < 300); i++)
         msleep(1);
     timer_delete(tm);
     atomic_store(&stop, 1);
