@@ -59,19 +59,26 @@ static long write_pieces(struct uthread *ut, int fd, struct iovec *iov, int cnt)
 		total += iov[i].iov_len;
 	}
 	int first = 0;
+	bool plain = false;
 	for (;;) {
 		long r = raw_syscall6(SYS_pwritev2, fd, (long)(iov + first), cnt - first, -1, -1,
-				      RWF_NOWAIT);
-		if (r == -EAGAIN) {
-			if (!done && never_waits(fd))
-				return KWRITE_PLAIN;
+				      plain ? 0 : RWF_NOWAIT);
+		if (r == -EAGAIN && !plain) {
+			/* A file that never waits for a reader: the rest, plainly
+			 * (its EAGAIN was "not cached", which waiting won't fix). */
+			if ((plain = never_waits(fd)))
+				continue;
 			r = kwait_fd(ut, fd, EPOLLOUT, 0);
 			if (r < 0) /* a signal: what was written so far, as Linux */
 				return done ? (long)done : r;
 			continue;
 		}
-		if (r == -EOPNOTSUPP && !done)
-			return KWRITE_PLAIN;
+		if (r == -EOPNOTSUPP && !plain) {
+			if (!done)
+				return KWRITE_PLAIN;
+			plain = true; /* cannot happen midway, but never loop on it */
+			continue;
+		}
 		if (r < 0)
 			return done ? (long)done : r;
 		done += r;

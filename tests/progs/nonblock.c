@@ -17,6 +17,7 @@
  *           it, a write, close both ends (the numbers come back next round)
  * epoll     100 rounds of: an epoll set, epoll_wait with a timeout while a
  *           thread writes to the fd in it, close the set and the pipe
+ * file      10 writes (write, writev) of 8 MB to a regular file
  * badfd     read/write on -1, a closed fd, numbers past any table, 200
  *           times each (EBADF), between calls on a good non-blocking pipe
  *
@@ -259,6 +260,31 @@ static void sec_epoll(void)
     CHECK(ok == 100, "ok=%d", ok);
 }
 
+/* Big writes to a regular file (a write path that must not wait for a
+ * reader, nor loop on the page cache). */
+static void sec_file(void)
+{
+    static char buf[8 << 20];
+    memset(buf, 'f', sizeof buf);
+    char path[] = "/tmp/pegasus-nonblock-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        say("mkstemp: %s", strerror(errno));
+        failures++;
+        return;
+    }
+    unlink(path);
+    int ok = 0;
+    for (int i = 0; i < 10; i++) {
+        struct iovec iov[2] = { { buf, sizeof buf / 2 }, { buf, sizeof buf / 2 } };
+        ok += (i & 1 ? writev(fd, iov, 2) : write(fd, buf, sizeof buf)) == (ssize_t)sizeof buf;
+    }
+    off_t end = lseek(fd, 0, SEEK_END);
+    say("8 MB writes to a regular file, written whole: %d of 10; size %lld MB", ok, (long long)end >> 20);
+    CHECK(ok == 10 && end == 10 * (off_t)sizeof buf, "ok=%d end=%lld", ok, (long long)end);
+    close(fd);
+}
+
 /* Calls on fds the table cannot map, from sites that are rewritten after
  * their first call: each must fail as on Linux, many times over. */
 static void sec_badfd(void)
@@ -291,7 +317,7 @@ static void sec_badfd(void)
 static const struct section sections[] = {
     { "fcntl", sec_fcntl },     { "fionbio", sec_fionbio }, { "created", sec_created },
     { "partial", sec_partial }, { "reuse", sec_reuse },     { "epoll", sec_epoll },
-    { "badfd", sec_badfd },
+    { "file", sec_file },       { "badfd", sec_badfd },
 };
 
 int main(int argc, char **argv)
