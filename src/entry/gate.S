@@ -314,15 +314,22 @@ direct_fd_saved:
 	mov UT_PROC(%r11), %r11
 	mov VP_FDT(%r11), %r11
 	mov FDT_PAGE0(%r11,%rcx,8), %rcx
-	jrcxz direct_fd_slow            /* no such page */
+	jrcxz 9f                        /* no such page */
 	mov $54, %r11d
 	shlx %r11, %rax, %rax
 	shrx %r11, %rax, %rax           /* index in the page */
 	lea (%rax,%rax), %rax
 	lea (%rcx,%rax,8), %r11         /* the entry: 16 bytes each */
+	/* The host fd first, then what goes with it: an install writes them
+	 * in the other order (x86 keeps both orders), so an O_NONBLOCK read
+	 * here is never an earlier file's. */
+	movslq (%r11), %rcx
+	lea 1(%rcx), %rcx               /* host + 1: 0 for a free entry (-1) */
+	jrcxz 9f
+	mov %rcx, %gs:VCPU_DIRECT_HOST1
 	mov FDENT_OBJ(%r11), %rcx
-	jrcxz 2f                        /* an object serves itself: */
-	jmp direct_fd_slow
+	jrcxz 2f                        /* an object serves itself */
+9:	jmp direct_fd_slow              /* (jrcxz reaches 127 bytes) */
 2:	mov %gs:VCPU_DIRECT_REC, %rcx
 	mov 20(%rcx), %ecx              /* bit 32 of the record's nr */
 	jrcxz 3f
@@ -333,9 +340,7 @@ direct_fd_saved:
 	lea 1(%rcx,%rax), %ecx          /* nb - that */
 	jrcxz 3f
 	jmp direct_fd_slow
-3:	movslq (%r11), %rcx
-	lea 1(%rcx), %rcx               /* host + 1: 0 for a free entry (-1) */
-	jrcxz direct_fd_slow
+3:	mov %gs:VCPU_DIRECT_HOST1, %rcx
 	lea -1(%rcx), %rdi
 	mov %gs:VCPU_DIRECT_REC, %rcx
 	mov 16(%rcx), %eax

@@ -116,8 +116,11 @@ long lean_entry_c(struct uthread *ut)
 	case LEAN_PPID: ret = ut->proc->ppid; break;
 	case LEAN_PGRP: ret = ut->proc->pgid; break;
 	case LEAN_NBIO:
-		/* A blocking fd parks on the full path; an object serves itself. */
-		if (fdt_has_obj(ut->proc->fdt, tf->rdi) || fdt_nonblock(ut->proc->fdt, tf->rdi) != 1)
+		/* A blocking fd parks on the full path; an object serves itself.
+		 * The host fd is read before the flag (installs write them the
+		 * other way round), so the flag is never an earlier file's. */
+		if (fdt_host(ut->proc->fdt, tf->rdi) < 0 || fdt_has_obj(ut->proc->fdt, tf->rdi) ||
+		    fdt_nonblock(ut->proc->fdt, tf->rdi) != 1)
 			return 0;
 		/* fall through */
 	case LEAN_KERNEL: {

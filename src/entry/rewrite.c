@@ -251,7 +251,7 @@ struct match {
 	uint8_t bound[2], nbound;  /* boundaries inside pre, as offsets */
 	int8_t rip_disp;     /* offset in pre of a %rip-relative disp32, or -1 */
 	uint8_t post[6], post_len;
-	bool load_nr;        /* pre is just "load nr": the stub loads it itself */
+	bool load_nr;        /* pre is just "load nr": a constant, a direct gate may take it */
 };
 
 static bool is_prefix(uint8_t b)
@@ -440,26 +440,22 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 	s->len = len;
 	s->kind = m.kind;
 
-	/* pre, replayed: the number load itself, or the instructions with
-	 * their boundaries mapped and a %rip-relative displacement moved. */
-	if (m.load_nr) {
-		put(&em, (uint8_t[]){ 0xb8 }, 1); /* mov $nr,%eax */
-		put32(&em, (uint32_t)nr);
-	} else {
-		uint64_t pre_at = em.at;
-		uint8_t pre[12];
-		memcpy(pre, m.pre, m.pre_len);
-		if (m.rip_disp >= 0) {
-			int32_t d;
-			memcpy(&d, pre + m.rip_disp, 4);
-			d += (int32_t)((m.start + m.pre_len) - (pre_at + m.pre_len));
-			memcpy(pre + m.rip_disp, &d, 4);
-		}
-		put(&em, pre, m.pre_len);
-		for (int i = 0; i < m.nbound; i++) {
-			s->interior[s->ninterior] = m.start + m.bound[i];
-			s->post[s->ninterior++] = pre_at + m.bound[i];
-		}
+	/* pre, replayed as it was (the number load itself, with its exact
+	 * effect on the flags), its boundaries mapped and a %rip-relative
+	 * displacement moved. */
+	uint64_t pre_at = em.at;
+	uint8_t pre[12];
+	memcpy(pre, m.pre, m.pre_len);
+	if (m.rip_disp >= 0) {
+		int32_t d;
+		memcpy(&d, pre + m.rip_disp, 4);
+		d += (int32_t)((m.start + m.pre_len) - (pre_at + m.pre_len));
+		memcpy(pre + m.rip_disp, &d, 4);
+	}
+	put(&em, pre, m.pre_len);
+	for (int i = 0; i < m.nbound; i++) {
+		s->interior[s->ninterior] = m.start + m.bound[i];
+		s->post[s->ninterior++] = pre_at + m.bound[i];
 	}
 	/* The syscall's own position: a ud2 past the jmp, or an interior point. */
 	if (m.pre_len >= 5) {

@@ -152,6 +152,11 @@ long kwait_fd(struct uthread *ut, int fd, uint32_t events, uint64_t deadline)
 	__atomic_sub_fetch(&nwaiters, 1, __ATOMIC_RELEASE);
 	if (e->waiters && !e->armed)
 		arm(e);
+	else if (!e->waiters)
+		/* Left armed for nobody (a signal, a timeout): it may fire once
+		 * (drained), and the next wait must not trust it: the fd may be
+		 * closed and its number reused by then, which MOD then finds. */
+		e->armed = 0;
 	spin_unlock(&lock);
 
 	if (r < 0)

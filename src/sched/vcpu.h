@@ -91,6 +91,7 @@ struct vcpu {
 	uint64_t ret_rip;       /* where the gate jumps back into app code */
 	uint64_t direct_rec;    /* the stub record of a call in gate_direct */
 	uint64_t direct_arg0;   /* the app's %rdi while gate_direct_fd maps it */
+	uint64_t direct_host1;  /* gate_direct_fd's host fd + 1, while it checks */
 	volatile uint8_t selector; /* Syscall User Dispatch selector byte */
 	int id;
 	void *sigstack;         /* sigaltstack for the runtime's signal handlers */
@@ -120,6 +121,7 @@ _Static_assert(offsetof(struct vcpu, rt_fs) == VCPU_RT_FS, "VCPU_RT_FS");
 _Static_assert(offsetof(struct vcpu, ret_rip) == VCPU_RET_RIP, "VCPU_RET_RIP");
 _Static_assert(offsetof(struct vcpu, direct_rec) == VCPU_DIRECT_REC, "VCPU_DIRECT_REC");
 _Static_assert(offsetof(struct vcpu, direct_arg0) == VCPU_DIRECT_ARG0, "VCPU_DIRECT_ARG0");
+_Static_assert(offsetof(struct vcpu, direct_host1) == VCPU_DIRECT_HOST1, "VCPU_DIRECT_HOST1");
 _Static_assert(offsetof(struct vcpu, selector) == VCPU_SELECTOR, "VCPU_SELECTOR");
 
 /* vcpu_self - the vCPU this code runs on; valid in app-context handlers too,

@@ -17,6 +17,8 @@
  *           it, a write, close both ends (the numbers come back next round)
  * epoll     100 rounds of: an epoll set, epoll_wait with a timeout while a
  *           thread writes to the fd in it, close the set and the pipe
+ * interrupted  a blocking read cut short by SIGALRM, its pipe closed and
+ *           the numbers reused by a new pipe: a blocking read of that wakes
  * file      10 writes (write, writev) of 8 MB to a regular file
  * badfd     read/write on -1, a closed fd, numbers past any table, 200
  *           times each (EBADF), between calls on a good non-blocking pipe
@@ -28,12 +30,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -260,6 +264,39 @@ static void sec_epoll(void)
     CHECK(ok == 100, "ok=%d", ok);
 }
 
+static void on_alarm(int sig)
+{
+    (void)sig;
+}
+
+/* A blocking read cut short by a signal leaves the fd registered for
+ * nobody; the fd is closed and its number reused: a blocking read of the
+ * new file must still wake up when it is written. */
+static void sec_interrupted(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm; /* no SA_RESTART */
+    sigaction(SIGALRM, &sa, NULL);
+    int p[2], q[2];
+    char c;
+    pipe(p);
+    struct itimerval it = { .it_value = { 0, 50000 } };
+    setitimer(ITIMER_REAL, &it, NULL);
+    errno = 0;
+    ssize_t n = read(p[0], &c, 1);
+    say("blocking read cut by a signal: %zd (%s)", n, n < 0 ? strerror(errno) : "data");
+    close(p[0]);
+    close(p[1]);
+    pipe(q);
+    say("the new pipe has the same numbers: %s", q[0] == p[0] ? "yes" : "no");
+    alarm(5); /* a missed wakeup shows as EINTR after 5 s */
+    blocking_read_waits("the new pipe", q[0], q[1]);
+    alarm(0);
+    close(q[0]);
+    close(q[1]);
+}
+
 /* Big writes to a regular file (a write path that must not wait for a
  * reader, nor loop on the page cache). */
 static void sec_file(void)
@@ -317,7 +354,7 @@ static void sec_badfd(void)
 static const struct section sections[] = {
     { "fcntl", sec_fcntl },     { "fionbio", sec_fionbio }, { "created", sec_created },
     { "partial", sec_partial }, { "reuse", sec_reuse },     { "epoll", sec_epoll },
-    { "file", sec_file },       { "badfd", sec_badfd },
+    { "file", sec_file },       { "badfd", sec_badfd },     { "interrupted", sec_interrupted },
 };
 
 int main(int argc, char **argv)
