@@ -133,6 +133,20 @@ static __attribute__((noinline)) long s_cmp_rax(long fd, void *buf, long n)
                      : "rcx", "r11", "memory", "cc");
     return below ? r : -1000 + r; /* the cmp must have seen the result */
 }
+/* stc; xor %eax,%eax; syscall; cmp: read(-1): %r11 holds the flags as the
+ * syscall found them, i.e. as the xor left them (CF clear, ZF set) */
+static __attribute__((noinline)) long s_xor_flags(void)
+{
+    long r, flags;
+    register long rdi __asm__("rdi") = -1;
+    register long rsi __asm__("rsi") = 0;
+    register long rdx __asm__("rdx") = 0;
+    __asm__ volatile("stc\n\txor %%eax, %%eax\n\tsyscall\n\tcmp $-4095, %%rax\n\tmov %%r11, %1"
+                     : "=a"(r), "=r"(flags)
+                     : "r"(rdi), "r"(rsi), "r"(rdx)
+                     : "rcx", "r11", "memory", "cc");
+    return r == -EBADF && !(flags & 1) && (flags & 0x40);
+}
 /* lea; syscall; cmp $-4095,%eax: getppid, whose result fits in 32 bits */
 static __attribute__((noinline)) long s_cmp_eax(void)
 {
@@ -176,6 +190,8 @@ static __attribute__((noinline)) long raw_calls(long n)
             bad++;
         if (s_getuid() != want_uid)
             bad++;
+        if (!s_xor_flags())
+            bad++;
     }
     return bad;
 }
@@ -205,7 +221,7 @@ static void hammer(const char *what, void *(*fn)(void *))
 }
 
 static void sec_glibc(void) { hammer("glibc getppid+write", glibc_thread); }
-static void sec_raw(void) { hammer("raw sites of 8 shapes", raw_thread); }
+static void sec_raw(void) { hammer("raw sites of 9 shapes", raw_thread); }
 
 /* ---- signals into a looping thread ----------------------------------------------- */
 
