@@ -288,7 +288,7 @@ gate_direct_end:
 
 /*
  * gate_direct_fd - the same for a call whose one translated argument is
- * the fd in %rdi (read, write, fstat, lseek...): the program's fd is looked
+ * the fd in %rdi (read, write, pread64, fstat...): the program's fd is looked
  * up in its table here and replaced by the host fd for the call, the app's
  * %rdi kept in the vCPU and put back after it. An fd the table cannot
  * serve this way (out of range, free, a user-space object, or, when the
