@@ -503,7 +503,7 @@ fcase sort-parallel --need sort -- f_sort_parallel
 for sec in glibc raw signals spin timer; do
     fcase "rewrite-race-$sec" --prog rewrite_race --status 0 -- "f_t8 $PROGS/rewrite_race $sec"
 done
-for sec in fcntl fionbio created partial reuse epoll file badfd interrupted; do
+for sec in fcntl fionbio created partial reuse epoll file badfd interrupted select; do
     fcase "nonblock-$sec" --prog nonblock --status 0 -- "f_t8 $PROGS/nonblock $sec"
 done
 # a blocking write bigger than the buffer, its reader a thread of the same vCPU

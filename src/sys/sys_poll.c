@@ -121,24 +121,48 @@ long sys_epoll_pwait2(struct uthread *ut, const long a[6])
 
 /* ---- select, pselect6: fd_set bitmaps of program fds ---- */
 
+/* Up to FD_SETSIZE numbers, a call's bitmaps live on the runtime stack. */
+#define SEL_STACK_FDS 1024
+#define SEL_STACK_WORDS (SEL_STACK_FDS / 64)
+
+/* zwords - n zeroed bitmap words: the caller's stack buffer if it holds
+ * them, else the heap (NULL if that fails); zwords_free gives them back. */
+static uint64_t *zwords(uint64_t *stack, size_t n)
+{
+	uint64_t *w = n <= SEL_STACK_WORDS ? stack : malloc(n * 8);
+	if (w)
+		memset(w, 0, n * 8);
+	return w;
+}
+
+static void zwords_free(uint64_t *w, const uint64_t *stack)
+{
+	if (w != stack)
+		free(w);
+}
+
 static long select_common(struct uthread *ut, long nr, const long a[6])
 {
 	long n = a[0];
 	if (n < 0 || n > ut->proc->fdt->limit)
 		return -EINVAL;
 	size_t vwords = (n + 63) / 64;
-	uint64_t *v[3] = { 0 };
-	int *host = calloc(n ? n : 1, sizeof(int));
+	uint64_t vstack[3][SEL_STACK_WORDS], hstack[3][SEL_STACK_WORDS];
+	uint64_t *v[3] = { 0 }, *h[3] = { 0 };
+	int host_stack[SEL_STACK_FDS];
+	int *host = n <= SEL_STACK_FDS ? host_stack : malloc(n * sizeof(int));
 	long r = host ? 0 : -ENOMEM;
-	int hmax = 0;
+	for (long i = 0; !r && i < n; i++)
+		host[i] = -1; /* not named in any set */
 	for (int s = 0; s < 3 && !r; s++) {
 		if (!a[s + 1])
 			continue;
-		v[s] = calloc(vwords ? vwords : 1, 8);
+		v[s] = zwords(vstack[s], vwords);
 		if (!v[s] || copy_from_user(v[s], a[s + 1], vwords * 8))
 			r = v[s] ? -EFAULT : -ENOMEM;
 	}
 	/* Every program fd named in any set must be open. */
+	int hmax = 0;
 	for (long i = 0; !r && i < n; i++) {
 		bool named = false;
 		for (int s = 0; s < 3; s++)
@@ -152,12 +176,10 @@ static long select_common(struct uthread *ut, long nr, const long a[6])
 			hmax = host[i] + 1;
 	}
 	size_t hwords = (hmax + 63) / 64;
-	uint64_t *h[3] = { 0 };
 	for (int s = 0; s < 3 && !r; s++) {
 		if (!v[s])
 			continue;
-		h[s] = calloc(hwords ? hwords : 1, 8);
-		if (!h[s]) {
+		if (!(h[s] = zwords(hstack[s], hwords))) {
 			r = -ENOMEM;
 			break;
 		}
@@ -175,16 +197,17 @@ static long select_common(struct uthread *ut, long nr, const long a[6])
 			continue;
 		memset(v[s], 0, vwords * 8);
 		for (long i = 0; i < n; i++)
-			if (host[i] >= 0 && h[s] && (h[s][host[i] / 64] >> (host[i] % 64) & 1))
+			if (host[i] >= 0 && (h[s][host[i] / 64] >> (host[i] % 64) & 1))
 				v[s][i / 64] |= 1ull << (i % 64);
 		if (copy_to_user(a[s + 1], v[s], vwords * 8))
 			r = -EFAULT;
 	}
 	for (int s = 0; s < 3; s++) {
-		free(v[s]);
-		free(h[s]);
+		zwords_free(v[s], vstack[s]);
+		zwords_free(h[s], hstack[s]);
 	}
-	free(host);
+	if (host != host_stack)
+		free(host);
 	return r;
 }
 

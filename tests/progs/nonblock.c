@@ -19,6 +19,8 @@
  *           thread writes to the fd in it, close the set and the pipe
  * interrupted  a blocking read cut short by SIGALRM, its pipe closed and
  *           the numbers reused by a new pipe: a blocking read of that wakes
+ * select    select/pselect on pipes: ready sets in program numbers, a
+ *           timeout, a closed fd (EBADF), a wait a writer thread ends
  * file      10 writes (write, writev) of 8 MB to a regular file
  * badfd     read/write on -1, a closed fd, numbers past any table, 200
  *           times each (EBADF), between calls on a good non-blocking pipe
@@ -36,6 +38,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -274,10 +277,7 @@ static void on_alarm(int sig)
  * new file must still wake up when it is written. */
 static void sec_interrupted(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_alarm; /* no SA_RESTART */
-    sigaction(SIGALRM, &sa, NULL);
+    on_signal(SIGALRM, on_alarm, 0); /* no SA_RESTART */
     int p[2], q[2];
     char c;
     pipe(p);
@@ -295,6 +295,70 @@ static void sec_interrupted(void)
     alarm(0);
     close(q[0]);
     close(q[1]);
+}
+
+/* show_sets - the fds in [0, n) set in r and w, as "r:3,5 w:4". */
+static void show_sets(const char *what, int ret, int n, fd_set *r, fd_set *w)
+{
+    char line[256];
+    int len = snprintf(line, sizeof line, "%s: %d, read:", what, ret);
+    for (int i = 0; i < n; i++)
+        if (r && FD_ISSET(i, r))
+            len += snprintf(line + len, sizeof line - len, " %d", i);
+    len += snprintf(line + len, sizeof line - len, " write:");
+    for (int i = 0; i < n; i++)
+        if (w && FD_ISSET(i, w))
+            len += snprintf(line + len, sizeof line - len, " %d", i);
+    say("%s", line);
+}
+
+/* select on pipes: which fds are ready, in program numbers, with fds in
+ * the range that no set names; a closed fd; a wait that a thread ends. */
+static void sec_select(void)
+{
+    int a[2], b[2];
+    pipe(a);
+    pipe(b);
+    int n = (a[1] > b[1] ? a[1] : b[1]) + 1;
+    fd_set r, w;
+    struct timeval zero = { 0, 0 };
+    FD_ZERO(&r);
+    FD_ZERO(&w);
+    FD_SET(a[0], &r);
+    FD_SET(b[0], &r);
+    FD_SET(a[1], &w);
+    show_sets("nothing to read", select(n, &r, &w, NULL, &zero), n, &r, &w);
+    write(b[1], "b", 1);
+    FD_ZERO(&r);
+    FD_ZERO(&w);
+    FD_SET(a[0], &r);
+    FD_SET(b[0], &r);
+    FD_SET(a[1], &w);
+    zero = (struct timeval){ 0, 0 };
+    show_sets("one pipe written", select(n, &r, &w, NULL, &zero), n, &r, &w);
+    FD_ZERO(&r);
+    FD_SET(a[0], &r);
+    struct timespec ms30 = { 0, 30000000 };
+    show_sets("pselect, 30 ms, nothing", pselect(n, &r, NULL, NULL, &ms30, NULL), n, &r, NULL);
+    int closed = dup(a[0]);
+    close(closed);
+    FD_ZERO(&r);
+    FD_SET(closed, &r);
+    zero = (struct timeval){ 0, 0 };
+    errno = 0;
+    int ret = select(closed + 1, &r, NULL, NULL, &zero);
+    say("a closed fd: %d (%s)", ret, ret < 0 ? strerror(errno) : "no error");
+    struct delayed d = { a[1], 50, 1 };
+    pthread_t t;
+    pthread_create(&t, NULL, delayed_writer, &d);
+    FD_ZERO(&r);
+    FD_SET(a[0], &r);
+    show_sets("waiting for a writer", select(n, &r, NULL, NULL, NULL), n, &r, NULL);
+    pthread_join(t, NULL);
+    close(a[0]);
+    close(a[1]);
+    close(b[0]);
+    close(b[1]);
 }
 
 /* Big writes to a regular file (a write path that must not wait for a
@@ -355,6 +419,7 @@ static const struct section sections[] = {
     { "fcntl", sec_fcntl },     { "fionbio", sec_fionbio }, { "created", sec_created },
     { "partial", sec_partial }, { "reuse", sec_reuse },     { "epoll", sec_epoll },
     { "file", sec_file },       { "badfd", sec_badfd },     { "interrupted", sec_interrupted },
+    { "select", sec_select },
 };
 
 int main(int argc, char **argv)
