@@ -115,13 +115,15 @@ long lean_entry_c(struct uthread *ut)
 	case LEAN_TID: ret = ut->tid; break;
 	case LEAN_PPID: ret = ut->proc->ppid; break;
 	case LEAN_PGRP: ret = ut->proc->pgid; break;
-	case LEAN_NBIO:
+	case LEAN_NBIO: {
 		/* A blocking fd parks on the full path; an object serves itself.
 		 * The host fd is read before the flag (installs write them the
 		 * other way round), so the flag is never an earlier file's. */
-		if (fdt_host(ut->proc->fdt, tf->rdi) < 0 || fdt_has_obj(ut->proc->fdt, tf->rdi) ||
-		    fdt_nonblock(ut->proc->fdt, tf->rdi) != 1)
+		struct fdent *fe = fdt_ent(ut->proc->fdt, tf->rdi);
+		if (!fe || __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0 ||
+		    __atomic_load_n(&fe->obj, __ATOMIC_ACQUIRE) || fdent_nonblock(fe) != 1)
 			return 0;
+	}
 		/* fall through */
 	case LEAN_KERNEL: {
 		long k[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };

@@ -60,15 +60,22 @@ static inline int fdt_host(struct fdtable *t, long vfd)
 	return h >= 0 ? h : -9; /* EBADF */
 }
 
-/* fdt_nonblock - vfd's cached O_NONBLOCK: 1 or 0, -1 if not known since the
- * last flag change anywhere. Lock-free, no call: usable on the lean path. */
-static inline int fdt_nonblock(struct fdtable *t, long vfd)
+/* fdent_nonblock - the entry's cached O_NONBLOCK: 1 or 0, -1 if not known
+ * since the last flag change anywhere. */
+static inline int fdent_nonblock(const struct fdent *e)
 {
-	struct fdent *e = fdt_ent(t, vfd);
-	uint32_t nb = e ? __atomic_load_n(&e->nb, __ATOMIC_ACQUIRE) : 0;
+	uint32_t nb = __atomic_load_n(&e->nb, __ATOMIC_ACQUIRE);
 	if (nb >> 1 != __atomic_load_n(&fdt_flags_gen, __ATOMIC_ACQUIRE))
 		return -1;
 	return nb & 1;
+}
+
+/* fdt_nonblock - the same for vfd (-1 for a number with no entry).
+ * Lock-free, no call: usable on the lean path. */
+static inline int fdt_nonblock(struct fdtable *t, long vfd)
+{
+	struct fdent *e = fdt_ent(t, vfd);
+	return e ? fdent_nonblock(e) : -1;
 }
 
 /* fdt_query_nonblock - O_NONBLOCK of vfd (host fd host), cached; 1 also when

@@ -26,7 +26,7 @@
  * left to the plain call.
  */
 
-#define IOV_ON_STACK 8
+#define IOV_ON_STACK 64  /* 1 KB of the uthread's 64 KB runtime stack */
 #define IOV_LIMIT 1024 /* UIO_MAXIOV: beyond it the kernel answers EINVAL */
 
 /* The fd's writes never wait for a reader: a regular file, a directory, a
