@@ -275,13 +275,8 @@ static long send_all(pthread_t t, int sig, long n)
 
 static void sec_signals(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_rt;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGRTMIN + 3, &sa, NULL);
-    sigaction(SIGUSR1, &sa, NULL);
+    on_signal(SIGRTMIN + 3, on_rt, SA_RESTART);
+    on_signal(SIGUSR1, on_rt, SA_RESTART);
     pthread_t t;
     pthread_create(&t, NULL, looper, NULL);
     long sent = send_all(t, SIGRTMIN + 3, 5000);
@@ -324,11 +319,7 @@ static void *spinner(void *arg)
 
 static void sec_spin(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_spin;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGUSR2, &sa, NULL);
+    on_signal(SIGUSR2, on_spin, 0);
     atomic_store(&stop, 0);
     pthread_t t;
     pthread_create(&t, NULL, spinner, NULL);
@@ -389,12 +380,7 @@ static void *uid_looper(void *arg)
 
 static void sec_timer(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_tick;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGRTMIN + 4, &sa, NULL);
+    on_signal(SIGRTMIN + 4, on_tick, SA_RESTART);
     atomic_store(&stop, 0);
     atomic_int tid = 0;
     pthread_t t;
@@ -427,37 +413,16 @@ static void sec_timer(void)
         failures++;
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} sections[] = {
+static const struct section sections[] = {
     { "glibc", sec_glibc }, { "raw", sec_raw }, { "signals", sec_signals }, { "spin", sec_spin },
     { "timer", sec_timer },
 };
-#define NSEC (sizeof sections / sizeof sections[0])
 
 int main(int argc, char **argv)
 {
-    for (int a = 1; a < argc; a++) {
-        size_t i;
-        for (i = 0; i < NSEC && strcmp(argv[a], sections[i].name); i++)
-            ;
-        if (i == NSEC) {
-            fprintf(stderr, "rewrite_race: unknown section %s\n", argv[a]);
-            return 2;
-        }
-    }
     want_ppid = syscall(SYS_getppid);
     want_uid = syscall(SYS_getuid);
     devnull = open("/dev/null", O_WRONLY);
     devzero = open("/dev/zero", O_RDONLY);
-    for (size_t i = 0; i < NSEC; i++) {
-        int run = argc < 2;
-        for (int a = 1; a < argc; a++)
-            run |= !strcmp(argv[a], sections[i].name);
-        if (run)
-            sections[i].fn();
-    }
-    say("failures: %d", failures);
-    return failures ? 1 : 0;
+    return run_sections("rewrite_race", argc, argv, sections, sizeof sections / sizeof sections[0]);
 }
