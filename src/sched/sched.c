@@ -53,11 +53,9 @@ static int rq_push(struct vcpu *v, struct uthread *ut)
 	return before;
 }
 
-static struct uthread *rq_pop(struct vcpu *v)
+/* rq_unlink_head - the first queued uthread, taken off; rq_lock held. */
+static struct uthread *rq_unlink_head(struct vcpu *v)
 {
-	if (!__atomic_load_n(&v->rq_len, __ATOMIC_RELAXED))
-		return NULL;
-	spin_lock(&v->rq_lock);
 	struct uthread *ut = v->rq_head;
 	if (ut) {
 		v->rq_head = ut->rq_next;
@@ -65,6 +63,15 @@ static struct uthread *rq_pop(struct vcpu *v)
 			v->rq_tail = NULL;
 		v->rq_len--;
 	}
+	return ut;
+}
+
+static struct uthread *rq_pop(struct vcpu *v)
+{
+	if (!__atomic_load_n(&v->rq_len, __ATOMIC_RELAXED))
+		return NULL;
+	spin_lock(&v->rq_lock);
+	struct uthread *ut = rq_unlink_head(v);
 	spin_unlock(&v->rq_lock);
 	return ut;
 }
@@ -80,13 +87,7 @@ static struct uthread *steal(struct vcpu *self)
 		 * the host has descheduled; try the next one instead. */
 		if (!spin_trylock(&o->rq_lock))
 			continue;
-		struct uthread *ut = o->rq_head;
-		if (ut) {
-			o->rq_head = ut->rq_next;
-			if (!o->rq_head)
-				o->rq_tail = NULL;
-			o->rq_len--;
-		}
+		struct uthread *ut = rq_unlink_head(o);
 		spin_unlock(&o->rq_lock);
 		if (ut)
 			return ut;
