@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <sys/prctl.h>
 
+#include "core/hthread.h"
 #include "sched/vcpu.h"
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
@@ -44,7 +45,7 @@ int sud_probe(void)
 {
 	pthread_t t;
 	int res = -ENOSYS;
-	if (pthread_create(&t, NULL, probe, &res) == 0)
+	if (hthread_start(&t, 0, 0, 0, probe, &res) == 0)
 		pthread_join(t, NULL);
 	return res;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/hthread.h"
 #include "core/log.h"
 #include "loader/exec.h"
 #include "proc/output.h"
@@ -109,9 +110,6 @@ static void signal_all_alive(int sig)
 
 static void *monitor(void *arg)
 {
-	sigset_t all;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, NULL); /* host signals go to vCPUs */
 	pthread_mutex_lock(&mu);
 	while (!ending && nalive() > 0)
 		pthread_cond_wait(&cv, &mu);
@@ -235,8 +233,8 @@ int instance_run(struct instance_spec *s)
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&cv, &ca);
-	pthread_t t;
-	if (pthread_create(&t, NULL, monitor, NULL))
+	/* Host signals go to vCPUs. */
+	if (hthread_start(NULL, 0, 1, 0, monitor, NULL))
 		pg_die("cannot start the instance monitor");
 	sched_start_many(first, s->nprogs);
 }

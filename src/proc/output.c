@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/hthread.h"
 
 #define MAX_STREAMS 128
 
@@ -68,9 +69,6 @@ static void consume(struct stream *s, const char *b, size_t n)
 
 static void *pump(void *arg)
 {
-	sigset_t all;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, NULL);
 	struct pollfd pfd[MAX_STREAMS];
 	for (;;) {
 		pthread_mutex_lock(&mu);
@@ -123,7 +121,7 @@ int output_pipe(const char *name, int fd)
 	pthread_mutex_unlock(&mu);
 	if (!started) {
 		started = true;
-		pthread_create(&thread, NULL, pump, NULL);
+		hthread_start(&thread, 0, 0, 0, pump, NULL); /* host signals go to vCPUs */
 	}
 	/* The program's fd is a dup of the write end, not close-on-exec. */
 	int w = fcntl(p[1], F_DUPFD, 3);

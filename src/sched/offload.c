@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/hthread.h"
 #include "core/log.h"
 #include "core/rawsys.h"
 #include "sched/preempt.h"
@@ -31,12 +32,8 @@ static int nworkers, nidle, nqueued;
 
 static void *worker_main(void *arg)
 {
-	/* Workers take no host signal but the one that interrupts their call;
-	 * they have no %gs, so no runtime handler may run on them. */
-	sigset_t set;
-	sigfillset(&set);
-	sigdelset(&set, SIG_WORKER_INTR);
-	pthread_sigmask(SIG_SETMASK, &set, NULL);
+	/* Workers take no host signal but the one that interrupts their call
+	 * (hthread_start): no runtime handler that needs a vCPU runs on them. */
 	int tid = syscall(SYS_gettid);
 
 	pthread_mutex_lock(&mu);
@@ -68,14 +65,8 @@ static void *worker_main(void *arg)
 
 static void spawn_worker(void)
 {
-	pthread_t t;
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 64 << 10);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &attr, worker_main, NULL) == 0)
+	if (hthread_start(NULL, 64 << 10, 1, SIG_WORKER_INTR, worker_main, NULL) == 0)
 		nworkers++;
-	pthread_attr_destroy(&attr);
 }
 
 void offload_init(void)

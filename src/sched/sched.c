@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/hthread.h"
 #include "core/log.h"
 #include "core/rawsys.h"
 #include "entry/sud.h"
@@ -356,6 +357,11 @@ static void *vcpu_main(void *arg)
 {
 	struct vcpu *v = arg;
 	vcpu_bind_current(v);
+	/* Born with every host signal blocked (hthread_start); bound now, its
+	 * handlers have this vCPU to work on. */
+	sigset_t none;
+	sigemptyset(&none);
+	pthread_sigmask(SIG_SETMASK, &none, NULL);
 	this_vcpu = v;
 	vcpu_setup_idle(v);
 	int r = sud_enable(v);
@@ -374,13 +380,9 @@ void sched_start_many(struct uthread **first, int n)
 	for (int i = 1; i < sched_cfg.nvcpus; i++)
 		vcpus[i] = vcpu_alloc(i);
 	vcpu_setup_idle(v0);
-	for (int i = 1; i < sched_cfg.nvcpus; i++) {
-		pthread_attr_t attr;
-		pthread_attr_init(&attr);
-		pthread_attr_setstacksize(&attr, 1 << 20);
-		if (pthread_create(&vcpus[i]->thread, &attr, vcpu_main, vcpus[i]))
+	for (int i = 1; i < sched_cfg.nvcpus; i++)
+		if (hthread_start(&vcpus[i]->thread, 1 << 20, 0, 0, vcpu_main, vcpus[i]))
 			pg_die("cannot start vCPU %d", i);
-	}
 	int r = sud_enable(v0);
 	if (r < 0)
 		pg_die("cannot enable Syscall User Dispatch: %s", strerror(-r));

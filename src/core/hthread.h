@@ -1,0 +1,17 @@
+/* hthread.h - the runtime's own host threads: vCPUs and helpers (offload workers, output, monitor). */
+#pragma once
+#include <pthread.h>
+#include <stddef.h>
+
+/**
+ * hthread_start - start a host thread that runs fn(arg) with every host
+ * signal blocked but `allow` (0: none), from its first instruction, and
+ * with no %gs. A thread made by another inherits its maker's %gs and
+ * signal mask: a host signal caught before the new thread blocked it would
+ * run a runtime handler as if on the maker's vCPU, on that vCPU's uthread.
+ * vCPU threads start the same way and open their mask once bound.
+ * @stack: stack size (0: the default); @detached: no join.
+ * Returns 0 or a positive error number, as pthread_create.
+ */
+int hthread_start(pthread_t *t, size_t stack, int detached, int allow,
+		  void *(*fn)(void *), void *arg);
