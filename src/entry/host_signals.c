@@ -138,11 +138,16 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 	 * other signal sent to pegasus is for the instance's first program. */
 	struct vproc *p = vproc_count() ? vproc_at(0) : NULL;
 	struct uthread *tgt = NULL;
-	if (!timers_route(si, &p, &tgt) && ut)
+	enum timer_route route = timers_route(si, &p, &tgt);
+	if (route == TIMER_NOT_OURS && ut)
 		p = ut->proc;
-	if (!p)
+	if (route == TIMER_FOLDED || !p) {
+		/* Nothing new for any program: resume as the signal found things. */
+		v->selector = oldsel;
 		return;
-	signal_queue(p, tgt, si);
+	}
+	if (signal_queue(p, tgt, si) != SIGQ_QUEUED && route == TIMER_QUEUE)
+		timers_not_queued(si);
 	signal_note_arrival();
 	leave_for_gate(v, uc, oldsel, async_entry_c);
 }

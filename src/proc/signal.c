@@ -17,6 +17,7 @@
 #include "sys/systab.h"
 #include "entry/rewrite.h"
 #include "fs/signalfd.h"
+#include "sys/timers.h"
 #include "sys/trace.h"
 #include "sched/preempt.h"
 #include "sched/sched.h"
@@ -101,35 +102,35 @@ static bool rtq_take(struct rtqueue *q, int sig, int tid, siginfo_t *info, bool 
 	return true;
 }
 
-bool signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si)
+enum sigq signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si)
 {
 	int sig = si->si_signo;
 	if (sig < 1 || sig > 64)
-		return true;
+		return SIGQ_DROPPED;
 	uint64_t bit = SIGBIT(sig);
 	/* Linux drops an ignored signal at once unless it is blocked. */
 	struct uthread *mt = tgt ? tgt : __atomic_load_n(&p->main_thread, __ATOMIC_ACQUIRE);
 	uint64_t blocked = mt ? mt->sigmask : 0;
 	if (!(blocked & bit) && ignored(p, sig))
-		return true;
+		return SIGQ_DROPPED;
 	uint64_t *pend = tgt ? &tgt->sigpending : &p->sigpending;
 	if (sig >= SIGRT_FIRST) {
 		/* Published before the bit: see signal_dequeue(). */
 		if (!rtq_push(&p->rtq, tgt ? tgt->tid : 0, si))
-			return false;
+			return SIGQ_FULL;
 		__atomic_or_fetch(pend, bit, __ATOMIC_RELEASE);
 		signalfd_notify(p, sig);
-		return true;
+		return SIGQ_QUEUED;
 	}
 	siginfo_t *slot = tgt ? &tgt->siginfo[sig - 1] : &p->siginfo[sig - 1];
-	/* Standard signals coalesce; real-time ones coalesce too for now. */
+	/* Standard signals coalesce. */
 	if (__atomic_load_n(pend, __ATOMIC_ACQUIRE) & bit)
-		return true;
+		return SIGQ_MERGED;
 	*slot = *si;
 	/* Release: whoever sees the bit sees the siginfo written above. */
 	__atomic_or_fetch(pend, bit, __ATOMIC_RELEASE);
 	signalfd_notify(p, sig);
-	return true;
+	return SIGQ_QUEUED;
 }
 
 static uint64_t pending_of(const struct uthread *ut)
@@ -180,7 +181,7 @@ bool signal_dequeue(struct uthread *ut, int sig, siginfo_t *info)
 	else
 		got = false;
 	raw_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
-	return got;
+	return got && timers_take(info);
 }
 
 void signal_force_fault(struct uthread *ut, const siginfo_t *si)

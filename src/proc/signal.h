@@ -13,10 +13,16 @@ struct sysent;
 /* Signals no program may block or catch. */
 #define SIG_UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 
+enum sigq {
+	SIGQ_QUEUED,  /* pending now, with this siginfo */
+	SIGQ_MERGED,  /* a standard signal already pending: this one is folded into it */
+	SIGQ_DROPPED, /* ignored and not blocked (or no such signal): gone, as on Linux */
+	SIGQ_FULL,    /* a real-time signal found its queue full: EAGAIN */
+};
+
 /* Queue a signal for a process (tgt == NULL) or one of its threads.
  * Async-signal-safe: the runtime's host signal handlers call it. */
-/* Returns false if a real-time signal found its queue full (EAGAIN). */
-bool signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si);
+enum sigq signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si);
 
 /* A synchronous fault in app code: delivered now, even if blocked or
  * ignored (then the default action kills the program, as on Linux). */

@@ -253,7 +253,7 @@ static long kill_matching(struct uthread *ut, long pid, const siginfo_t *si)
 			continue;
 		sent++;
 		if (si->si_signo) {
-			if (!signal_queue(p, NULL, si))
+			if (signal_queue(p, NULL, si) == SIGQ_FULL)
 				return -EAGAIN;
 			signal_notify(p, NULL);
 		}
@@ -286,7 +286,7 @@ static long thread_kill(struct uthread *ut, long tgid, long tid, long sig, const
 		si = *given;
 	else
 		fill_info(&si, ut, sig, SI_TKILL);
-	if (!signal_queue(t->proc, t, &si))
+	if (signal_queue(t->proc, t, &si) == SIGQ_FULL)
 		return -EAGAIN;
 	signal_notify(t->proc, t);
 	return 0;

@@ -20,6 +20,8 @@
  *            SIGEV_THREAD
  * timedwait  sigtimedwait timeouts (zero, 50 ms), a pending one, and one
  *            sent by another thread while waiting
+ * overrun    a periodic timer whose signal stays blocked has one signal
+ *            queued, whatever the expirations; they are its overrun
  *
  * Signals are re-sent where a race could otherwise lose one (a signal that
  * arrives just before a blocking call). Only results are printed; a timed
@@ -642,6 +644,47 @@ static void sec_timer(void)
     say("SIGEV_THREAD periodic: 3 notifications, value %d", th_val);
 }
 
+/* ---- timer overrun ---------------------------------------------------------------------- */
+
+static void sec_overrun(void)
+{
+    say("== overrun");
+    int sig = SIGRTMIN + 3;
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, sig);
+    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = sig;
+    ev.sigev_value.sival_int = 9;
+    timer_t tm;
+    if (timer_create(CLOCK_MONOTONIC, &ev, &tm) != 0) {
+        say("FAIL timer_create: %s", strerror(errno));
+        failures++;
+        return;
+    }
+    /* 20 ms period, 300 ms blocked: about 15 expirations, one signal. */
+    struct itimerspec its = { { 0, 20000000 }, { 0, 20000000 } };
+    timer_settime(tm, 0, &its, NULL);
+    msleep(300);
+    siginfo_t si;
+    struct timespec zero = { 0, 0 };
+    int got = sigtimedwait(&s, &si, &zero);
+    int overrun = si.si_overrun, later = timer_getoverrun(tm);
+    /* The next expiration is a period away: nothing else is queued (a
+     * second one only if this thread lost the CPU for a whole period). */
+    int more = 0;
+    while (sigtimedwait(&s, NULL, &zero) == sig)
+        more++;
+    timer_delete(tm);
+    pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+    say("blocked 300 ms: one signal: %s, value %d; si_overrun >= 5: %s; timer_getoverrun agrees: %s; "
+        "at most one more queued: %s", got == sig ? "yes" : "no", si.si_value.sival_int,
+        overrun >= 5 ? "yes" : "no", later == overrun ? "yes" : "no", more <= 1 ? "yes" : "no");
+}
+
 /* ---- sigtimedwait ------------------------------------------------------------------------ */
 
 static atomic_int stw_started;
@@ -700,6 +743,7 @@ static const struct section sections[] = {
     { "condwait", sec_condwait }, { "futexwait", sec_futexwait }, { "eintr", sec_eintr },
     { "restart", sec_restart },   { "sigwait", sec_sigwait },     { "alarm", sec_alarm },
     { "vtalarm", sec_vtalarm },   { "timer", sec_timer },         { "timedwait", sec_timedwait },
+    { "overrun", sec_overrun },
 };
 #define NSEC (sizeof sections / sizeof sections[0])
 
