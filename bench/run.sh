@@ -39,6 +39,7 @@ PROGRAMS=(
 	# name          pinning  pegasus configurations
 	"syscall_paths | cpu  | --rewrite=pattern ; --rewrite=zpoline ; --rewrite=off"
 	"threads       | none | --poll 50 ; --poll 0"
+	"timers        | cpu  | "
 )
 
 BUILD=${BUILD:-build}

@@ -180,8 +180,10 @@ bool signal_dequeue(struct uthread *ut, int sig, siginfo_t *info)
 		*info = ut->proc->siginfo[sig - 1];
 	else
 		got = false;
+	/* A timer signal re-arms its timer, under a lock handlers take too. */
+	got = got && timers_take(info);
 	raw_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
-	return got && timers_take(info);
+	return got;
 }
 
 void signal_force_fault(struct uthread *ut, const siginfo_t *si)

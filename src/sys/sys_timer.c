@@ -1,5 +1,7 @@
 /* sys_timer.c - POSIX timers whose signals reach the program (and thread) that made them. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <limits.h>
 #include <signal.h>
 #include <string.h>
@@ -7,12 +9,14 @@
 #include <time.h>
 
 #include "core/rawsys.h"
+#include "core/spinlock.h"
 #include "mm/uaccess.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
 #include "sys/timers.h"
+#include "sys/timeutil.h"
 
 /*
  * The kernel timer signals the host process; its sigev_value carries a
@@ -21,11 +25,17 @@
  * routes it (timers_route). SIGEV_THREAD_ID with a virtual tid, and timer
  * signals of one fused program reaching another, both need this.
  *
- * As on Linux, a timer has at most one signal queued: expirations while
- * it waits are counted as its overrun, not queued. The host signal is
- * taken at once, so the host kernel would queue one per expiration; a
- * program whose handler is slower than its timer's period would then
- * never catch up (and the 4096-entry queue would fill).
+ * Periodic timers work as Linux's do: a timer has at most one signal
+ * queued, and it is re-armed when that signal is taken, the periods
+ * missed meanwhile becoming its overrun. So the host timer is always
+ * one-shot and the runtime re-arms it (timers_take). Left periodic, the
+ * host timer would signal the runtime every period whatever the program
+ * does: a 20 us timer whose signal stays blocked cost a vCPU 50,000 host
+ * signals a second, and a handler slower than its period never caught up.
+ *
+ * ktimer.lock is taken with host signals blocked only (timers_route runs
+ * in a host handler): in handlers, in signal_dequeue, and by the calls
+ * here through lock_timer().
  */
 
 #define NTIMERS 512
@@ -37,16 +47,32 @@ struct ktimer {
 	int host_id;
 	struct vproc *p;
 	int tid;             /* thread-directed (SIGEV_THREAD_ID), or 0 */
+	clockid_t clock;
 	uint16_t gen;        /* bumped per timer_create: a deleted timer's signal is dropped */
 	union sigval value;  /* what the program asked si_value to be */
-	int queued;          /* atomic: a signal of it waits in the program's queue */
-	int overrun;         /* atomic: expirations folded into that signal */
+	spinlock_t lock;     /* the fields below */
+	uint32_t seq;        /* bumped per timer_settime: a signal of an older arming is dropped */
+	bool queued;         /* a signal of this arming waits in the program's queue */
+	uint64_t interval;   /* ns; 0: one-shot */
+	uint64_t expiry;     /* ns on clock: the current (or last) expiration */
 	int last_overrun;    /* of the last signal taken: timer_getoverrun */
 };
 
 static struct ktimer timers[NTIMERS];
 
-/* timer_of - the live timer a tag names (si_value of a host timer signal). */
+static uint64_t clock_now(clockid_t clock)
+{
+	struct timespec ts = { 0, 0 };
+	raw_syscall3(SYS_clock_gettime, clock, &ts, 0);
+	return timespec_ns(&ts);
+}
+
+static struct timespec ns_timespec(uint64_t ns)
+{
+	return (struct timespec){ (time_t)(ns / NSEC_PER_SEC), (long)(ns % NSEC_PER_SEC) };
+}
+
+/* timer_of - the live timer a host timer signal's tag names. */
 static struct ktimer *timer_of(const siginfo_t *si)
 {
 	uint64_t tag = (uint64_t)si->si_ptr;
@@ -58,14 +84,25 @@ static struct ktimer *timer_of(const siginfo_t *si)
 	return t;
 }
 
-static int add_overrun(int *ov, int n)
+/* forward - move a periodic timer's expiry past now; the periods skipped
+ * (0 if it had not expired). As Linux's hrtimer_forward. */
+static uint64_t forward(struct ktimer *t, uint64_t now)
 {
-	/* Linux caps the count at DELAYTIMER_MAX (INT_MAX). */
-	int old = __atomic_load_n(ov, __ATOMIC_RELAXED), sum;
-	do
-		sum = n > INT_MAX - old ? INT_MAX : old + n;
-	while (!__atomic_compare_exchange_n(ov, &old, sum, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
-	return sum;
+	if (now < t->expiry)
+		return 0;
+	uint64_t k = (now - t->expiry) / t->interval + 1;
+	t->expiry += k * t->interval;
+	return k;
+}
+
+/* rearm - the next period of a periodic timer, on the host. Lock held. */
+static int rearm(struct ktimer *t)
+{
+	uint64_t k = forward(t, clock_now(t->clock));
+	struct itimerspec its = { { 0, 0 }, ns_timespec(t->expiry) };
+	raw_syscall6(SYS_timer_settime, t->host_id, TIMER_ABSTIME, &its, 0, 0, 0);
+	/* The period that raised the signal is not an overrun. */
+	return k > (uint64_t)INT_MAX ? INT_MAX : k ? (int)k - 1 : 0;
 }
 
 enum timer_route timers_route(siginfo_t *si, struct vproc **p, struct uthread **tgt)
@@ -73,12 +110,15 @@ enum timer_route timers_route(siginfo_t *si, struct vproc **p, struct uthread **
 	struct ktimer *t = timer_of(si);
 	if (!t)
 		return TIMER_NOT_OURS;
-	/* The host's own overrun: expirations while its signal waited for us. */
-	add_overrun(&t->overrun, si->si_overrun);
-	if (__atomic_exchange_n(&t->queued, 1, __ATOMIC_ACQ_REL)) {
-		add_overrun(&t->overrun, 1);
+	spin_lock(&t->lock);
+	bool had = t->queued;
+	t->queued = true;
+	/* The arming this signal belongs to, for timers_take; the host's own
+	 * si_overrun is always 0 (its timer is one-shot). */
+	si->si_overrun = (int)t->seq;
+	spin_unlock(&t->lock);
+	if (had)
 		return TIMER_FOLDED;
-	}
 	*p = t->p;
 	*tgt = t->tid ? uthread_by_tid_nolock(t->tid) : NULL;
 	return TIMER_QUEUE;
@@ -87,8 +127,17 @@ enum timer_route timers_route(siginfo_t *si, struct vproc **p, struct uthread **
 void timers_not_queued(const siginfo_t *si)
 {
 	struct ktimer *t = timer_of(si);
-	if (t)
-		__atomic_store_n(&t->queued, 0, __ATOMIC_RELEASE);
+	if (!t)
+		return;
+	spin_lock(&t->lock);
+	if ((uint32_t)si->si_overrun == t->seq) {
+		/* No signal will be taken to re-arm it (ignored, say): the
+		 * timer goes on now, as Linux keeps an ignored one going. */
+		t->queued = false;
+		if (t->interval)
+			rearm(t);
+	}
+	spin_unlock(&t->lock);
 }
 
 bool timers_take(siginfo_t *si)
@@ -99,14 +148,17 @@ bool timers_take(siginfo_t *si)
 	struct ktimer *t = timer_of(si);
 	if (!t)
 		return false; /* deleted (or deleted and made again) since: Linux drops it */
-	/* Overrun first, then the flag: an expiration in between is folded
-	 * into the next signal rather than lost. */
-	int ov = __atomic_exchange_n(&t->overrun, 0, __ATOMIC_ACQ_REL);
-	__atomic_store_n(&t->last_overrun, ov, __ATOMIC_RELAXED);
-	__atomic_store_n(&t->queued, 0, __ATOMIC_RELEASE);
-	si->si_overrun = ov;
-	si->si_value = t->value;
-	return true;
+	spin_lock(&t->lock);
+	bool current = (uint32_t)si->si_overrun == t->seq;
+	if (current) {
+		t->queued = false;
+		t->last_overrun = t->interval ? rearm(t) : 0;
+		si->si_overrun = t->last_overrun;
+		si->si_value = t->value;
+	}
+	spin_unlock(&t->lock);
+	/* Set again or disarmed since it was queued: Linux drops it. */
+	return current;
 }
 
 long sys_timer_create(struct uthread *ut, const long a[6])
@@ -147,9 +199,11 @@ long sys_timer_create(struct uthread *ut, const long a[6])
 	host.sigev_signo = sev.sigev_signo;
 	struct ktimer *t = &timers[slot];
 	t->gen++;
-	t->queued = 0;
-	t->overrun = 0;
+	t->seq = 0;
+	t->queued = false;
+	t->interval = 0;
 	t->last_overrun = 0;
+	t->clock = (clockid_t)a[0];
 	host.sigev_value.sival_ptr = (void *)(TAG | (uint64_t)t->gen << 16 | slot);
 	int id;
 	long r = raw_syscall3(SYS_timer_create, a[0], &host, &id);
@@ -192,11 +246,94 @@ long sys_timer_delete(struct uthread *ut, const long a[6])
 	return r;
 }
 
-/* timer_getoverrun - the host counts nothing (its signals are taken at
- * once): the count is the one folded into the last signal taken. */
+/* lock_timer - take t's lock with host signals blocked (timers_route
+ * takes it in a handler). Returns the mask to give unlock_timer. */
+static uint64_t lock_timer(struct ktimer *t)
+{
+	uint64_t all = ~0ull, old;
+	raw_syscall6(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, 8, 0, 0);
+	spin_lock(&t->lock);
+	return old;
+}
+
+static void unlock_timer(struct ktimer *t, uint64_t mask)
+{
+	spin_unlock(&t->lock);
+	raw_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, &mask, 0, 8, 0, 0);
+}
+
+/* get_locked - what timer_gettime says. The host timer is one-shot, so
+ * the interval is the runtime's; a periodic timer whose signal waits to be
+ * taken counts down to its next period, as on Linux. */
+static long get_locked(struct ktimer *t, struct itimerspec *cur)
+{
+	long r = raw_syscall3(SYS_timer_gettime, t->host_id, cur, 0);
+	if (r < 0 || !t->interval)
+		return r;
+	cur->it_interval = ns_timespec(t->interval);
+	if (!cur->it_value.tv_sec && !cur->it_value.tv_nsec) {
+		uint64_t now = clock_now(t->clock);
+		uint64_t next = t->expiry;
+		if (now >= next)
+			next += ((now - next) / t->interval + 1) * t->interval;
+		cur->it_value = ns_timespec(next - now);
+	}
+	return 0;
+}
+
+long sys_timer_settime(struct uthread *ut, const long a[6])
+{
+	struct ktimer *t = find(ut, a[0]);
+	if (!t)
+		return raw_syscall6(SYS_timer_settime, a[0], a[1], a[2], a[3], 0, 0);
+	struct itimerspec want, old;
+	if (copy_from_user(&want, a[2], sizeof(want)))
+		return -EFAULT;
+	if (!timespec_valid(&want.it_value) || !timespec_valid(&want.it_interval))
+		return -EINVAL;
+	bool arm = want.it_value.tv_sec || want.it_value.tv_nsec;
+	struct itimerspec once = { { 0, 0 }, want.it_value };
+	uint64_t mask = lock_timer(t);
+	long r = a[3] ? get_locked(t, &old) : 0;
+	uint64_t now = clock_now(t->clock);
+	if (r == 0)
+		r = raw_syscall6(SYS_timer_settime, t->host_id, a[1], &once, 0, 0, 0);
+	if (r == 0) {
+		/* A signal of the old arming still queued is dropped when taken. */
+		t->seq++;
+		t->queued = false;
+		t->last_overrun = 0;
+		t->interval = arm ? timespec_ns(&want.it_interval) : 0;
+		t->expiry = (a[1] & TIMER_ABSTIME ? 0 : now) + timespec_ns(&want.it_value);
+	}
+	unlock_timer(t, mask);
+	if (r == 0 && a[3] && copy_to_user(a[3], &old, sizeof(old)))
+		return -EFAULT;
+	return r;
+}
+
+long sys_timer_gettime(struct uthread *ut, const long a[6])
+{
+	struct ktimer *t = find(ut, a[0]);
+	if (!t)
+		return raw_syscall3(SYS_timer_gettime, a[0], a[1], 0);
+	struct itimerspec cur;
+	uint64_t mask = lock_timer(t);
+	long r = get_locked(t, &cur);
+	unlock_timer(t, mask);
+	if (r == 0 && copy_to_user(a[1], &cur, sizeof(cur)))
+		return -EFAULT;
+	return r;
+}
+
+/* timer_getoverrun - the count given with the last signal taken. */
 long sys_timer_getoverrun(struct uthread *ut, const long a[6])
 {
-	long r = raw_syscall3(SYS_timer_getoverrun, a[0], 0, 0);
-	struct ktimer *t = r >= 0 ? find(ut, a[0]) : NULL;
-	return t ? __atomic_load_n(&t->last_overrun, __ATOMIC_RELAXED) : r;
+	struct ktimer *t = find(ut, a[0]);
+	if (!t)
+		return raw_syscall3(SYS_timer_getoverrun, a[0], 0, 0);
+	uint64_t mask = lock_timer(t);
+	int ov = t->last_overrun;
+	unlock_timer(t, mask);
+	return ov;
 }

@@ -22,6 +22,9 @@
  *            sent by another thread while waiting
  * overrun    a periodic timer whose signal stays blocked has one signal
  *            queued, whatever the expirations; they are its overrun
+ * rearm      a periodic timer with its signal waiting: timer_gettime counts
+ *            down to the next period; setting, disarming or deleting the
+ *            timer drops the waiting signal (Linux 6.13 and later)
  *
  * Signals are re-sent where a race could otherwise lose one (a signal that
  * arrives just before a blocking call). Only results are printed; a timed
@@ -36,10 +39,12 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
@@ -685,6 +690,73 @@ static void sec_overrun(void)
         overrun >= 5 ? "yes" : "no", later == overrun ? "yes" : "no", more <= 1 ? "yes" : "no");
 }
 
+static int take_now(const sigset_t *s, siginfo_t *si)
+{
+    struct timespec zero = { 0, 0 };
+    return sigtimedwait(s, si, &zero);
+}
+
+/* Linux 6.13 drops the waiting signal of a timer set again, disarmed or
+ * deleted; before, it was delivered. pegasus does as the newer ones. */
+static bool drops_stale_timer_signals(void)
+{
+    struct utsname u;
+    int maj = 0, min = 0;
+    if (uname(&u) == 0)
+        sscanf(u.release, "%d.%d", &maj, &min);
+    return maj > 6 || (maj == 6 && min >= 13);
+}
+
+static void sec_rearm(void)
+{
+    say("== rearm");
+    if (!drops_stale_timer_signals()) {
+        say("kernel before 6.13: its timers keep a stale signal; not compared");
+        return;
+    }
+    int sig = SIGRTMIN + 3;
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, sig);
+    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = sig;
+    timer_t tm;
+    if (timer_create(CLOCK_MONOTONIC, &ev, &tm) != 0) {
+        say("FAIL timer_create: %s", strerror(errno));
+        failures++;
+        return;
+    }
+    struct itimerspec per = { { 0, 10000000 }, { 0, 10000000 } }, cur, off = { { 0, 0 }, { 0, 0 } };
+    timer_settime(tm, 0, &per, NULL);
+    msleep(55);
+    timer_gettime(tm, &cur);
+    say("signal waiting: interval %ld ms, counts down within a period: %s", cur.it_interval.tv_nsec / 1000000,
+        cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec > 0 && cur.it_value.tv_nsec <= 10000000 ? "yes"
+                                                                                              : "no");
+    struct itimerspec later = { { 0, 0 }, { 1, 0 } };
+    timer_settime(tm, 0, &later, NULL);
+    siginfo_t si;
+    say("set again while waiting: the waiting signal is dropped: %s, timer_getoverrun %d",
+        take_now(&s, &si) == -1 ? "yes" : "no", timer_getoverrun(tm));
+    timer_settime(tm, 0, &per, NULL);
+    msleep(35);
+    int got = take_now(&s, &si);
+    say("periodic again, 35 ms: a signal: %s, overrun 1 to 3: %s, timer_getoverrun agrees: %s",
+        got == sig ? "yes" : "no", si.si_overrun >= 1 && si.si_overrun <= 3 ? "yes" : "no",
+        timer_getoverrun(tm) == si.si_overrun ? "yes" : "no");
+    msleep(25);
+    timer_settime(tm, 0, &off, NULL);
+    say("disarmed while waiting: dropped: %s", take_now(&s, &si) == -1 ? "yes" : "no");
+    timer_settime(tm, 0, &per, NULL);
+    msleep(25);
+    timer_delete(tm);
+    say("deleted while waiting: dropped: %s", take_now(&s, &si) == -1 ? "yes" : "no");
+    pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+}
+
 /* ---- sigtimedwait ------------------------------------------------------------------------ */
 
 static atomic_int stw_started;
@@ -743,7 +815,7 @@ static const struct section sections[] = {
     { "condwait", sec_condwait }, { "futexwait", sec_futexwait }, { "eintr", sec_eintr },
     { "restart", sec_restart },   { "sigwait", sec_sigwait },     { "alarm", sec_alarm },
     { "vtalarm", sec_vtalarm },   { "timer", sec_timer },         { "timedwait", sec_timedwait },
-    { "overrun", sec_overrun },
+    { "overrun", sec_overrun },   { "rearm", sec_rearm },
 };
 #define NSEC (sizeof sections / sizeof sections[0])
 
