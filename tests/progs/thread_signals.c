@@ -520,26 +520,38 @@ static void th_notify(union sigval v)
     sem_post(&th_sem);
 }
 
+/* blocked_timer - block sig in this thread and make a CLOCK_MONOTONIC timer
+ * that signals it to the process with this value; false (counted as a
+ * failure) if timer_create fails. */
+static bool blocked_timer(int sig, int value, sigset_t *s, timer_t *tm)
+{
+    sigemptyset(s);
+    sigaddset(s, sig);
+    pthread_sigmask(SIG_BLOCK, s, NULL);
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = sig;
+    ev.sigev_value.sival_int = value;
+    if (timer_create(CLOCK_MONOTONIC, &ev, tm) == 0)
+        return true;
+    say("FAIL timer_create: %s", strerror(errno));
+    failures++;
+    return false;
+}
+
 static void sec_timer(void)
 {
     say("== timer");
     int sig = SIGRTMIN + 2;
     sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, sig);
-    pthread_sigmask(SIG_BLOCK, &s, NULL);
-
+    timer_t tm;
+    if (!blocked_timer(sig, 42, &s, &tm))
+        return;
     struct sigevent ev;
     memset(&ev, 0, sizeof ev);
     ev.sigev_notify = SIGEV_SIGNAL;
     ev.sigev_signo = sig;
-    ev.sigev_value.sival_int = 42;
-    timer_t tm;
-    if (timer_create(CLOCK_MONOTONIC, &ev, &tm) != 0) {
-        say("FAIL timer_create: %s", strerror(errno));
-        failures++;
-        return;
-    }
     struct itimerspec its = { { 0, 0 }, { 0, 30000000 } };
     int64_t t0 = now_ns(CLOCK_MONOTONIC);
     timer_settime(tm, 0, &its, NULL);
@@ -649,6 +661,12 @@ static void sec_timer(void)
     say("SIGEV_THREAD periodic: 3 notifications, value %d", th_val);
 }
 
+static int take_now(const sigset_t *s, siginfo_t *si)
+{
+    struct timespec zero = { 0, 0 };
+    return sigtimedwait(s, si, &zero);
+}
+
 /* ---- timer overrun ---------------------------------------------------------------------- */
 
 static void sec_overrun(void)
@@ -656,44 +674,26 @@ static void sec_overrun(void)
     say("== overrun");
     int sig = SIGRTMIN + 3;
     sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, sig);
-    pthread_sigmask(SIG_BLOCK, &s, NULL);
-    struct sigevent ev;
-    memset(&ev, 0, sizeof ev);
-    ev.sigev_notify = SIGEV_SIGNAL;
-    ev.sigev_signo = sig;
-    ev.sigev_value.sival_int = 9;
     timer_t tm;
-    if (timer_create(CLOCK_MONOTONIC, &ev, &tm) != 0) {
-        say("FAIL timer_create: %s", strerror(errno));
-        failures++;
+    if (!blocked_timer(sig, 9, &s, &tm))
         return;
-    }
     /* 20 ms period, 300 ms blocked: about 15 expirations, one signal. */
     struct itimerspec its = { { 0, 20000000 }, { 0, 20000000 } };
     timer_settime(tm, 0, &its, NULL);
     msleep(300);
     siginfo_t si;
-    struct timespec zero = { 0, 0 };
-    int got = sigtimedwait(&s, &si, &zero);
+    int got = take_now(&s, &si);
     int overrun = si.si_overrun, later = timer_getoverrun(tm);
     /* The next expiration is a period away: nothing else is queued (a
      * second one only if this thread lost the CPU for a whole period). */
     int more = 0;
-    while (sigtimedwait(&s, NULL, &zero) == sig)
+    while (take_now(&s, &si) == sig)
         more++;
     timer_delete(tm);
     pthread_sigmask(SIG_UNBLOCK, &s, NULL);
     say("blocked 300 ms: one signal: %s, value %d; si_overrun >= 5: %s; timer_getoverrun agrees: %s; "
         "at most one more queued: %s", got == sig ? "yes" : "no", si.si_value.sival_int,
         overrun >= 5 ? "yes" : "no", later == overrun ? "yes" : "no", more <= 1 ? "yes" : "no");
-}
-
-static int take_now(const sigset_t *s, siginfo_t *si)
-{
-    struct timespec zero = { 0, 0 };
-    return sigtimedwait(s, si, &zero);
 }
 
 /* Linux 6.13 drops the waiting signal of a timer set again, disarmed or
@@ -716,19 +716,9 @@ static void sec_rearm(void)
     }
     int sig = SIGRTMIN + 3;
     sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, sig);
-    pthread_sigmask(SIG_BLOCK, &s, NULL);
-    struct sigevent ev;
-    memset(&ev, 0, sizeof ev);
-    ev.sigev_notify = SIGEV_SIGNAL;
-    ev.sigev_signo = sig;
     timer_t tm;
-    if (timer_create(CLOCK_MONOTONIC, &ev, &tm) != 0) {
-        say("FAIL timer_create: %s", strerror(errno));
-        failures++;
+    if (!blocked_timer(sig, 0, &s, &tm))
         return;
-    }
     struct itimerspec per = { { 0, 10000000 }, { 0, 10000000 } }, cur, off = { { 0, 0 }, { 0, 0 } };
     timer_settime(tm, 0, &per, NULL);
     msleep(55);
