@@ -4,7 +4,12 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/auxv.h>
 #include <x86gprintrin.h>
+
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE (1 << 1)
+#endif
 
 struct start {
 	void *(*fn)(void *);
@@ -15,8 +20,11 @@ static void *trampoline(void *sv)
 {
 	struct start s = *(struct start *)sv;
 	free(sv);
-	/* %gs names the vCPU a thread runs; this one runs none (yet). */
-	_writegsbase_u64(0);
+	/* %gs names the vCPU a thread runs; this one runs none (yet). Without
+	 * FSGSBASE pegasus does not run programs (`pegasus check` says so):
+	 * its probes still start threads. */
+	if (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE)
+		_writegsbase_u64(0);
 	return s.fn(s.arg);
 }
 

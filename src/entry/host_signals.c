@@ -141,7 +141,7 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 	enum timer_route route = timers_route(si, &p, &tgt);
 	if (route == TIMER_NOT_OURS && ut)
 		p = ut->proc;
-	if (route == TIMER_FOLDED || !p) {
+	if (route == TIMER_STALE || !p) {
 		/* Nothing new for any program: resume as the signal found things. */
 		v->selector = oldsel;
 		return;

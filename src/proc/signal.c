@@ -102,6 +102,50 @@ static bool rtq_take(struct rtqueue *q, int sig, int tid, siginfo_t *info, bool 
 	return true;
 }
 
+/* rtq_discard - drop every instance of sig, whoever it is for; each one's
+ * timer (if any) goes on. Host signals are blocked by the caller. */
+static void rtq_discard(struct rtqueue *q, int sig)
+{
+	for (int i = 0; i < RTQ_MAX; i++) {
+		struct rtq_node *n = &q->node[i];
+		if (__atomic_load_n(&n->sig, __ATOMIC_ACQUIRE) != sig)
+			continue;
+		siginfo_t info = n->info;
+		__atomic_store_n(&n->sig, 0, __ATOMIC_RELAXED);
+		__atomic_and_fetch(&q->used[i / 64], ~(1ull << (i % 64)), __ATOMIC_RELEASE);
+		timers_not_queued(&info);
+	}
+}
+
+/*
+ * A standard signal has one siginfo slot per thread and per process. The
+ * one sender that sets its claim bit fills the slot, then the pending bit;
+ * the taker clears the pending bit, reads the slot, then the claim. A
+ * sender that finds the claim taken merges into the pending instance: two
+ * senders never write one slot, and a taker never reads a slot being
+ * written (a timer whose siginfo was lost so would never signal again).
+ */
+static bool std_put(uint64_t *pend, uint64_t *claim, siginfo_t *slot, const siginfo_t *si)
+{
+	uint64_t bit = SIGBIT(si->si_signo);
+	if (__atomic_fetch_or(claim, bit, __ATOMIC_ACQ_REL) & bit)
+		return false;
+	*slot = *si;
+	/* Release: whoever sees the bit sees the siginfo written above. */
+	__atomic_or_fetch(pend, bit, __ATOMIC_RELEASE);
+	return true;
+}
+
+static bool std_take(uint64_t *pend, uint64_t *claim, const siginfo_t *slot, int sig, siginfo_t *info)
+{
+	uint64_t bit = SIGBIT(sig);
+	if (!(__atomic_fetch_and(pend, ~bit, __ATOMIC_ACQ_REL) & bit))
+		return false;
+	*info = *slot;
+	__atomic_and_fetch(claim, ~bit, __ATOMIC_RELEASE);
+	return true;
+}
+
 enum sigq signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si)
 {
 	int sig = si->si_signo;
@@ -122,13 +166,10 @@ enum sigq signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si
 		signalfd_notify(p, sig);
 		return SIGQ_QUEUED;
 	}
-	siginfo_t *slot = tgt ? &tgt->siginfo[sig - 1] : &p->siginfo[sig - 1];
 	/* Standard signals coalesce. */
-	if (__atomic_load_n(pend, __ATOMIC_ACQUIRE) & bit)
+	if (!std_put(pend, tgt ? &tgt->sigclaimed : &p->sigclaimed,
+		     tgt ? &tgt->siginfo[sig - 1] : &p->siginfo[sig - 1], si))
 		return SIGQ_MERGED;
-	*slot = *si;
-	/* Release: whoever sees the bit sees the siginfo written above. */
-	__atomic_or_fetch(pend, bit, __ATOMIC_RELEASE);
 	signalfd_notify(p, sig);
 	return SIGQ_QUEUED;
 }
@@ -156,10 +197,21 @@ int signal_next_deliverable(struct uthread *ut)
 /* signal_dequeue - take signal sig off the thread's or the process's queue. Host
  * signals are held off meanwhile so a handler cannot rewrite the slot that
  * is being read. */
+uint64_t signal_hold_host(void)
+{
+	uint64_t all = ~0ull, old;
+	raw_syscall6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)&old, 8, 0, 0);
+	return old;
+}
+
+void signal_release_host(uint64_t old)
+{
+	raw_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+}
+
 bool signal_dequeue(struct uthread *ut, int sig, siginfo_t *info)
 {
-	uint64_t bit = SIGBIT(sig), all = ~0ull, old;
-	raw_syscall6(SYS_rt_sigprocmask, SIG_BLOCK, (long)&all, (long)&old, 8, 0, 0);
+	uint64_t bit = SIGBIT(sig), old = signal_hold_host();
 	bool got = true;
 	if (sig >= SIGRT_FIRST) {
 		/* Clear the bit first, then look: an instance queued meanwhile
@@ -174,15 +226,14 @@ bool signal_dequeue(struct uthread *ut, int sig, siginfo_t *info)
 			if (more)
 				__atomic_or_fetch(pend, bit, __ATOMIC_RELEASE);
 		}
-	} else if (__atomic_fetch_and(&ut->sigpending, ~bit, __ATOMIC_ACQ_REL) & bit)
-		*info = ut->siginfo[sig - 1];
-	else if (__atomic_fetch_and(&ut->proc->sigpending, ~bit, __ATOMIC_ACQ_REL) & bit)
-		*info = ut->proc->siginfo[sig - 1];
-	else
-		got = false;
+	} else {
+		struct vproc *p = ut->proc;
+		got = std_take(&ut->sigpending, &ut->sigclaimed, &ut->siginfo[sig - 1], sig, info) ||
+		      std_take(&p->sigpending, &p->sigclaimed, &p->siginfo[sig - 1], sig, info);
+	}
 	/* A timer signal re-arms its timer, under a lock handlers take too. */
 	got = got && timers_take(info);
-	raw_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
+	signal_release_host(old);
 	return got;
 }
 
@@ -196,8 +247,35 @@ void signal_force_fault(struct uthread *ut, const siginfo_t *si)
 		ka->handler = (uint64_t)SIG_DFL;
 		ut->sigmask &= ~SIGBIT(sig);
 	}
-	__atomic_and_fetch(&ut->sigpending, ~SIGBIT(sig), __ATOMIC_RELEASE);
+	siginfo_t prev;
+	uint64_t old = signal_hold_host();
+	if (std_take(&ut->sigpending, &ut->sigclaimed, &ut->siginfo[sig - 1], sig, &prev))
+		timers_not_queued(&prev);
+	signal_release_host(old);
 	signal_queue(ut->proc, ut, si);
+}
+
+void signal_discard(struct vproc *p, int sig)
+{
+	uint64_t old = signal_hold_host();
+	siginfo_t info;
+	if (sig >= SIGRT_FIRST) {
+		__atomic_and_fetch(&p->sigpending, ~SIGBIT(sig), __ATOMIC_RELEASE);
+		spin_lock(&p->lock);
+		for (struct uthread *t = p->threads; t; t = t->proc_next)
+			__atomic_and_fetch(&t->sigpending, ~SIGBIT(sig), __ATOMIC_RELEASE);
+		spin_unlock(&p->lock);
+		rtq_discard(&p->rtq, sig);
+	} else {
+		if (std_take(&p->sigpending, &p->sigclaimed, &p->siginfo[sig - 1], sig, &info))
+			timers_not_queued(&info);
+		spin_lock(&p->lock);
+		for (struct uthread *t = p->threads; t; t = t->proc_next)
+			if (std_take(&t->sigpending, &t->sigclaimed, &t->siginfo[sig - 1], sig, &info))
+				timers_not_queued(&info);
+		spin_unlock(&p->lock);
+	}
+	signal_release_host(old);
 }
 
 /* ---- extended (vector) state ---- */

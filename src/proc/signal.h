@@ -28,6 +28,16 @@ enum sigq signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si
  * ignored (then the default action kills the program, as on Linux). */
 void signal_force_fault(struct uthread *ut, const siginfo_t *si);
 
+/* Block every host signal on this thread, and give the mask back: a
+ * runtime handler would otherwise race with a queue being changed, or spin
+ * on a timer lock this thread holds. */
+uint64_t signal_hold_host(void);
+void signal_release_host(uint64_t mask);
+
+/* Drop every pending instance of sig in p and its threads (it is now
+ * ignored); their timers go on. */
+void signal_discard(struct vproc *p, int sig);
+
 /* Take signal sig off the thread's or the process's queue. */
 bool signal_dequeue(struct uthread *ut, int sig, siginfo_t *info);
 

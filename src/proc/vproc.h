@@ -46,6 +46,7 @@ struct vproc {
 	char comm[16];               /* its name as exec'd (basename, 15 chars) */
 	struct k_sigaction sigaction[64];
 	uint64_t sigpending;         /* process-directed pending signals */
+	uint64_t sigclaimed;         /* standard ones whose siginfo slot is taken */
 	siginfo_t siginfo[64];
 	uint64_t brk_start, brk_cur, brk_limit;
 	uint64_t arg_start, arg_end, env_start, env_end; /* on its stack */

@@ -357,16 +357,16 @@ static void *vcpu_main(void *arg)
 {
 	struct vcpu *v = arg;
 	vcpu_bind_current(v);
-	/* Born with every host signal blocked (hthread_start); bound now, its
-	 * handlers have this vCPU to work on. */
-	sigset_t none;
-	sigemptyset(&none);
-	pthread_sigmask(SIG_SETMASK, &none, NULL);
 	this_vcpu = v;
 	vcpu_setup_idle(v);
 	int r = sud_enable(v);
 	if (r < 0)
 		pg_die("cannot enable Syscall User Dispatch on vCPU %d: %s", v->id, strerror(-r));
+	/* Born with every host signal blocked (hthread_start); bound and able
+	 * to be kicked now, its handlers have this vCPU to work on. */
+	sigset_t none;
+	sigemptyset(&none);
+	pthread_sigmask(SIG_SETMASK, &none, NULL);
 	preempt_start_vcpu(v);
 	vcpu_loop(v);
 }

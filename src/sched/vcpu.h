@@ -58,6 +58,7 @@ struct uthread {
 	char comm[16];          /* thread name (PR_SET_NAME) */
 	uint64_t sigmask;       /* blocked signals, bit (sig-1) */
 	uint64_t sigpending;    /* thread-directed pending signals */
+	uint64_t sigclaimed;    /* standard ones whose siginfo slot is taken */
 	siginfo_t siginfo[64];  /* info of each thread-directed pending signal */
 	struct ualtstack altstack;
 	uint64_t clear_child_tid;

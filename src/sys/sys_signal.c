@@ -38,13 +38,8 @@ long sys_rt_sigaction(struct uthread *ut, const long a[6])
 		 * instances, blocked or not. */
 		uint64_t h = nsa.handler;
 		if (h == (uint64_t)SIG_IGN || (h == (uint64_t)SIG_DFL && (sig == SIGCHLD ||
-		    sig == SIGURG || sig == SIGWINCH))) {
-			__atomic_and_fetch(&p->sigpending, ~SIGBIT(sig), __ATOMIC_RELEASE);
-			spin_lock(&p->lock);
-			for (struct uthread *t = p->threads; t; t = t->proc_next)
-				__atomic_and_fetch(&t->sigpending, ~SIGBIT(sig), __ATOMIC_RELEASE);
-			spin_unlock(&p->lock);
-		}
+		    sig == SIGURG || sig == SIGWINCH)))
+			signal_discard(p, sig);
 	}
 	if (a[2] && copy_to_user(a[2], &old, sizeof(old)))
 		return -EFAULT;

@@ -39,8 +39,9 @@
  */
 
 #define NTIMERS 512
-#define TAG 0x7e9a500000000000ull
-#define TAG_MASK 0xffffffff00000000ull
+/* The tag: TAG | gen << 16 | slot. */
+#define TAG 0x7e9a000000000000ull
+#define TAG_MASK 0xffff000000000000ull
 
 struct ktimer {
 	int used;            /* atomic: 0 free, 1 being set up, 2 live */
@@ -48,9 +49,9 @@ struct ktimer {
 	struct vproc *p;
 	int tid;             /* thread-directed (SIGEV_THREAD_ID), or 0 */
 	clockid_t clock;
-	uint16_t gen;        /* bumped per timer_create: a deleted timer's signal is dropped */
 	union sigval value;  /* what the program asked si_value to be */
 	spinlock_t lock;     /* the fields below */
+	uint32_t gen;        /* bumped per timer_create: a deleted timer's signal is dropped */
 	uint32_t seq;        /* bumped per timer_settime: a signal of an older arming is dropped */
 	bool queued;         /* a signal of this arming waits in the program's queue */
 	uint64_t interval;   /* ns; 0: one-shot */
@@ -72,16 +73,33 @@ static struct timespec ns_timespec(uint64_t ns)
 	return (struct timespec){ (time_t)(ns / NSEC_PER_SEC), (long)(ns % NSEC_PER_SEC) };
 }
 
-/* timer_of - the live timer a host timer signal's tag names. */
-static struct ktimer *timer_of(const siginfo_t *si)
+/* is_tag - does si carry a tag of a timer made here (live or not)? */
+static bool is_tag(const siginfo_t *si)
 {
 	uint64_t tag = (uint64_t)si->si_ptr;
-	if (si->si_code != SI_TIMER || (tag & TAG_MASK) != TAG || (tag & 0xffff) >= NTIMERS)
-		return NULL;
-	struct ktimer *t = &timers[tag & 0xffff];
-	if (__atomic_load_n(&t->used, __ATOMIC_ACQUIRE) != 2 || t->gen != (uint16_t)(tag >> 16))
-		return NULL;
-	return t;
+	return si->si_code == SI_TIMER && (tag & TAG_MASK) == TAG && (tag & 0xffff) < NTIMERS;
+}
+
+/* live - is t the live timer the tag names? Stable under t->lock, which
+ * timer_create holds while it gives a slot its new generation. */
+static bool live(const struct ktimer *t, uint64_t tag)
+{
+	return __atomic_load_n(&t->used, __ATOMIC_ACQUIRE) == 2 && t->gen == (uint32_t)(tag >> 16);
+}
+
+/* lock_timer - take t's lock with host signals blocked (timers_route
+ * takes it in a handler). Returns the mask to give unlock_timer. */
+static uint64_t lock_timer(struct ktimer *t)
+{
+	uint64_t mask = signal_hold_host();
+	spin_lock(&t->lock);
+	return mask;
+}
+
+static void unlock_timer(struct ktimer *t, uint64_t mask)
+{
+	spin_unlock(&t->lock);
+	signal_release_host(mask);
 }
 
 /* forward - move a periodic timer's expiry past now; the periods skipped
@@ -107,10 +125,15 @@ static int rearm(struct ktimer *t)
 
 enum timer_route timers_route(siginfo_t *si, struct vproc **p, struct uthread **tgt)
 {
-	struct ktimer *t = timer_of(si);
-	if (!t)
+	if (!is_tag(si))
 		return TIMER_NOT_OURS;
+	struct ktimer *t = &timers[(uint64_t)si->si_ptr & 0xffff];
 	spin_lock(&t->lock);
+	if (!live(t, (uint64_t)si->si_ptr)) {
+		/* Its timer was deleted (and the slot maybe reused) since. */
+		spin_unlock(&t->lock);
+		return TIMER_STALE;
+	}
 	bool had = t->queued;
 	t->queued = true;
 	/* The arming this signal belongs to, for timers_take; the host's own
@@ -118,7 +141,7 @@ enum timer_route timers_route(siginfo_t *si, struct vproc **p, struct uthread **
 	si->si_overrun = (int)t->seq;
 	spin_unlock(&t->lock);
 	if (had)
-		return TIMER_FOLDED;
+		return TIMER_STALE;
 	*p = t->p;
 	*tgt = t->tid ? uthread_by_tid_nolock(t->tid) : NULL;
 	return TIMER_QUEUE;
@@ -126,11 +149,11 @@ enum timer_route timers_route(siginfo_t *si, struct vproc **p, struct uthread **
 
 void timers_not_queued(const siginfo_t *si)
 {
-	struct ktimer *t = timer_of(si);
-	if (!t)
+	if (!is_tag(si))
 		return;
+	struct ktimer *t = &timers[(uint64_t)si->si_ptr & 0xffff];
 	spin_lock(&t->lock);
-	if ((uint32_t)si->si_overrun == t->seq) {
+	if (live(t, (uint64_t)si->si_ptr) && (uint32_t)si->si_overrun == t->seq) {
 		/* No signal will be taken to re-arm it (ignored, say): the
 		 * timer goes on now, as Linux keeps an ignored one going. */
 		t->queued = false;
@@ -142,14 +165,12 @@ void timers_not_queued(const siginfo_t *si)
 
 bool timers_take(siginfo_t *si)
 {
-	uint64_t tag = (uint64_t)si->si_ptr;
-	if (si->si_code != SI_TIMER || (tag & TAG_MASK) != TAG)
+	if (!is_tag(si))
 		return true; /* not one of ours (a program may forge SI_TIMER) */
-	struct ktimer *t = timer_of(si);
-	if (!t)
-		return false; /* deleted (or deleted and made again) since: Linux drops it */
+	struct ktimer *t = &timers[(uint64_t)si->si_ptr & 0xffff];
 	spin_lock(&t->lock);
-	bool current = (uint32_t)si->si_overrun == t->seq;
+	/* Deleted, set again or disarmed since it was queued: Linux drops it. */
+	bool current = live(t, (uint64_t)si->si_ptr) && (uint32_t)si->si_overrun == t->seq;
 	if (current) {
 		t->queued = false;
 		t->last_overrun = t->interval ? rearm(t) : 0;
@@ -157,7 +178,6 @@ bool timers_take(siginfo_t *si)
 		si->si_value = t->value;
 	}
 	spin_unlock(&t->lock);
-	/* Set again or disarmed since it was queued: Linux drops it. */
 	return current;
 }
 
@@ -198,12 +218,16 @@ long sys_timer_create(struct uthread *ut, const long a[6])
 	host.sigev_notify = SIGEV_SIGNAL;
 	host.sigev_signo = sev.sigev_signo;
 	struct ktimer *t = &timers[slot];
+	/* Under the lock: a signal of the slot's last timer, still on its way,
+	 * sees either all of the old state or the new generation. */
+	uint64_t mask = lock_timer(t);
 	t->gen++;
 	t->seq = 0;
 	t->queued = false;
 	t->interval = 0;
 	t->last_overrun = 0;
 	t->clock = (clockid_t)a[0];
+	unlock_timer(t, mask);
 	host.sigev_value.sival_ptr = (void *)(TAG | (uint64_t)t->gen << 16 | slot);
 	int id;
 	long r = raw_syscall3(SYS_timer_create, a[0], &host, &id);
@@ -244,22 +268,6 @@ long sys_timer_delete(struct uthread *ut, const long a[6])
 	if (t)
 		__atomic_store_n(&t->used, 0, __ATOMIC_RELEASE);
 	return r;
-}
-
-/* lock_timer - take t's lock with host signals blocked (timers_route
- * takes it in a handler). Returns the mask to give unlock_timer. */
-static uint64_t lock_timer(struct ktimer *t)
-{
-	uint64_t all = ~0ull, old;
-	raw_syscall6(SYS_rt_sigprocmask, SIG_BLOCK, &all, &old, 8, 0, 0);
-	spin_lock(&t->lock);
-	return old;
-}
-
-static void unlock_timer(struct ktimer *t, uint64_t mask)
-{
-	spin_unlock(&t->lock);
-	raw_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, &mask, 0, 8, 0, 0);
 }
 
 /* get_locked - what timer_gettime says. The host timer is one-shot, so

@@ -9,17 +9,19 @@ struct uthread;
 enum timer_route {
 	TIMER_NOT_OURS, /* not the signal of a timer made by timer_create here */
 	TIMER_QUEUE,    /* queue it for *p (and *tgt, if not NULL) */
-	TIMER_FOLDED,   /* its timer has a signal queued already: counted as overrun */
+	TIMER_STALE,    /* nothing for anyone: its timer is gone, or has a signal queued */
 };
 
 /* timers_route - whom a host timer signal is for. Async-signal-safe. */
 enum timer_route timers_route(siginfo_t *si, struct vproc **p, struct uthread **tgt);
 
-/* timers_not_queued - a TIMER_QUEUE signal did not make it into the queue
- * (ignored, or merged with a pending one): the timer may queue again. */
+/* timers_not_queued - a timer signal did not make it into the queue
+ * (ignored, merged with a pending one) or left it unseen (discarded): the
+ * timer goes on. Host signals blocked (as in a handler). */
 void timers_not_queued(const siginfo_t *si);
 
 /* timers_take - a timer signal leaves the program's queue: give it the
- * program's si_value and its overrun. False: its timer is gone, drop it.
- * Async-signal-safe; anything but a timer signal is left alone. */
+ * program's si_value and its overrun, and re-arm a periodic timer. False:
+ * its timer is gone or set again since, drop it. Host signals blocked;
+ * anything but a timer signal is left alone. */
 bool timers_take(siginfo_t *si);

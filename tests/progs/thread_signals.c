@@ -25,6 +25,12 @@
  * rearm      a periodic timer with its signal waiting: timer_gettime counts
  *            down to the next period; setting, disarming or deleting the
  *            timer drops the waiting signal (Linux 6.13 and later)
+ * ignore     periodic timers whose waiting signal is discarded by SIG_IGN
+ *            go on signalling once it is handled again
+ * shared     16 fast timers on one standard signal, then each alone: all
+ *            still fire (a lost siginfo must not silence its timer)
+ * reuse      a deleted timer's waiting signal never comes back as the
+ *            signal of a timer made later (the 65536th)
  *
  * Signals are re-sent where a race could otherwise lose one (a signal that
  * arrives just before a blocking call). Only results are printed; a timed
@@ -747,6 +753,127 @@ static void sec_rearm(void)
     pthread_sigmask(SIG_UNBLOCK, &s, NULL);
 }
 
+static atomic_int ign_hits[65];
+static void on_ign(int sig)
+{
+    atomic_fetch_add(&ign_hits[sig], 1);
+}
+
+static void sec_ignore(void)
+{
+    say("== ignore");
+    int sigs[2] = { SIGUSR2, SIGRTMIN + 3 };
+    timer_t tm[2];
+    sigset_t s[2];
+    struct itimerspec per = { { 0, 10000000 }, { 0, 10000000 } };
+    for (int i = 0; i < 2; i++) {
+        if (!blocked_timer(sigs[i], i, &s[i], &tm[i]))
+            return;
+        timer_settime(tm[i], 0, &per, NULL);
+    }
+    msleep(30); /* a signal of each waits */
+    for (int i = 0; i < 2; i++) {
+        signal(sigs[i], SIG_IGN);
+        handle(sigs[i], on_ign, 0);
+        atomic_store(&ign_hits[sigs[i]], 0);
+        pthread_sigmask(SIG_UNBLOCK, &s[i], NULL);
+    }
+    msleep(200);
+    for (int i = 0; i < 2; i++) {
+        timer_delete(tm[i]);
+        signal(sigs[i], SIG_DFL);
+    }
+    say("after SIG_IGN and a handler again, 200 ms of a 10 ms timer: standard signal handled >= 5 "
+        "times: %s, real-time: %s", ign_hits[SIGUSR2] >= 5 ? "yes" : "no",
+        ign_hits[SIGRTMIN + 3] >= 5 ? "yes" : "no");
+}
+
+#define NSHARED 16
+static struct timespec timespec_after(struct timespec t, long ns)
+{
+    t.tv_nsec += ns;
+    t.tv_sec += t.tv_nsec / 1000000000L;
+    t.tv_nsec %= 1000000000L;
+    return t;
+}
+
+static void sec_shared(void)
+{
+    say("== shared");
+    handle(SIGUSR1, on_ign, 0);
+    timer_t tm[NSHARED];
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGUSR1;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    struct itimerspec its = { { 0, 100000 }, timespec_after(now, 10000000) };
+    for (int i = 0; i < NSHARED; i++) {
+        ev.sigev_value.sival_int = i;
+        if (timer_create(CLOCK_MONOTONIC, &ev, &tm[i]) != 0) {
+            say("FAIL timer_create: %s", strerror(errno));
+            failures++;
+            return;
+        }
+        timer_settime(tm[i], TIMER_ABSTIME, &its, NULL);
+    }
+    msleep(500);
+    struct itimerspec off = { { 0, 0 }, { 0, 0 } }, once = { { 0, 0 }, { 0, 1000000 } };
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &s, NULL);
+    for (int i = 0; i < NSHARED; i++)
+        timer_settime(tm[i], 0, &off, NULL);
+    struct timespec zero = { 0, 0 }, wait = { 1, 0 };
+    while (sigtimedwait(&s, NULL, &zero) == SIGUSR1)
+        ;
+    int alive = 0;
+    for (int i = 0; i < NSHARED; i++) {
+        siginfo_t si;
+        timer_settime(tm[i], 0, &once, NULL);
+        if (sigtimedwait(&s, &si, &wait) == SIGUSR1 && si.si_value.sival_int == i)
+            alive++;
+        timer_delete(tm[i]);
+    }
+    pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+    signal(SIGUSR1, SIG_DFL);
+    say("%d timers on SIGUSR1 every 100 us for 500 ms, then each alone: all fire: %s", NSHARED,
+        alive == NSHARED ? "yes" : "no");
+}
+
+static void sec_reuse(void)
+{
+    say("== reuse");
+    int sig = SIGRTMIN + 3;
+    sigset_t s;
+    timer_t a, b;
+    if (!blocked_timer(sig, 111, &s, &a))
+        return;
+    struct itimerspec once = { { 0, 0 }, { 0, 1000000 } };
+    timer_settime(a, 0, &once, NULL);
+    msleep(20); /* its signal waits */
+    timer_delete(a);
+    int made = 0;
+    for (int i = 0; i < 65535; i++) { /* B, below, is the 65536th */
+        if (!blocked_timer(sig, 0, &s, &b))
+            break;
+        timer_delete(b);
+        made++;
+    }
+    if (!blocked_timer(sig, 222, &s, &b))
+        return;
+    struct itimerspec later = { { 0, 0 }, { 5, 0 } }; /* armed once, as A was */
+    timer_settime(b, 0, &later, NULL);
+    siginfo_t si;
+    int r = take_now(&s, &si);
+    timer_delete(b);
+    pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+    say("%d timers made and deleted after one with a waiting signal; a signal now: %s", made,
+        r == sig ? (si.si_value.sival_int == 222 ? "yes, the new timer's" : "yes") : "none");
+}
+
 /* ---- sigtimedwait ------------------------------------------------------------------------ */
 
 static atomic_int stw_started;
@@ -805,7 +932,8 @@ static const struct section sections[] = {
     { "condwait", sec_condwait }, { "futexwait", sec_futexwait }, { "eintr", sec_eintr },
     { "restart", sec_restart },   { "sigwait", sec_sigwait },     { "alarm", sec_alarm },
     { "vtalarm", sec_vtalarm },   { "timer", sec_timer },         { "timedwait", sec_timedwait },
-    { "overrun", sec_overrun },   { "rearm", sec_rearm },
+    { "overrun", sec_overrun },   { "rearm", sec_rearm },         { "ignore", sec_ignore },
+    { "shared", sec_shared },     { "reuse", sec_reuse },
 };
 #define NSEC (sizeof sections / sizeof sections[0])
 
