@@ -19,11 +19,16 @@
  *                   call: passed through with the fd numbers mapped.
  *   getppid_raw     a bare `syscall` instruction (getppid) from inline asm,
  *                   no glibc: what Go or JIT code emits.
+ *   tgkill_handled  tgkill() of the calling thread with an empty SIGUSR1
+ *                   handler: the delivery and the handler's return. pegasus:
+ *                   virtual delivery; glibc's restorer (rt_sigreturn) is a
+ *                   site never rewritten, so its call always traps.
  *   clock_gettime_vdso
  *                   clock_gettime(CLOCK_MONOTONIC) through the vDSO: no
  *                   system call on either side; a control that should read
  *                   the same in both columns. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -107,6 +112,32 @@ static void run_getppid_raw(uint64_t n)
 	}
 }
 
+static pid_t self_pid, self_tid;
+static volatile long handled;
+static void on_usr1(int sig)
+{
+	(void)sig;
+	handled++;
+}
+
+static void usr1_on(void)
+{
+	self_pid = getpid();
+	self_tid = (pid_t)syscall(SYS_gettid);
+	signal(SIGUSR1, on_usr1);
+}
+
+static void usr1_off(void)
+{
+	signal(SIGUSR1, SIG_DFL);
+}
+
+static void run_tgkill_handled(uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		syscall(SYS_tgkill, self_pid, self_tid, SIGUSR1);
+}
+
 static void run_clock_gettime_vdso(uint64_t n)
 {
 	struct timespec ts;
@@ -129,6 +160,8 @@ static const struct bench_case cases[] = {
 	  run_pipe_rw, pipe_open, pipe_close, 2 },
 	{ "getppid_raw", "inline-asm `syscall` of getppid, no glibc",
 	  run_getppid_raw },
+	{ "tgkill_handled", "tgkill() of itself, an empty handler runs and returns (rt_sigreturn)",
+	  run_tgkill_handled, usr1_on, usr1_off },
 	{ "clock_gettime_vdso", "clock_gettime(CLOCK_MONOTONIC) via the vDSO: no syscall (control)",
 	  run_clock_gettime_vdso },
 };
