@@ -69,6 +69,10 @@ static void fill(struct signalfd_siginfo *o, const siginfo_t *si)
 	o->ssi_uid = si->si_uid;
 	o->ssi_int = si->si_int;
 	o->ssi_ptr = (uint64_t)si->si_ptr;
+	if (si->si_code == SI_TIMER) {
+		o->ssi_tid = si->si_timerid;
+		o->ssi_overrun = si->si_overrun;
+	}
 	if (si->si_signo == SIGCHLD) {
 		o->ssi_status = si->si_status;
 		o->ssi_utime = si->si_utime;

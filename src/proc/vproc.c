@@ -20,6 +20,7 @@
 #include "proc/instance.h"
 #include "sched/sched.h"
 #include "sys/stats.h"
+#include "sys/timers.h"
 #include "sys/trace.h"
 
 #define MAX_VPROCS 64
@@ -201,6 +202,7 @@ static void vproc_finish(struct vproc *p)
 		if (h >= 0)
 			close(h);
 	}
+	timers_release_all(p);
 	regions_release(p);
 	stats_print(p);
 	__atomic_store_n(&p->state, VP_DEAD, __ATOMIC_RELEASE);

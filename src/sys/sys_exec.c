@@ -18,6 +18,7 @@
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
+#include "sys/timers.h"
 
 #define ARG_STRLEN_MAX (128u << 10) /* the kernel's MAX_ARG_STRLEN */
 #define ARG_TOTAL_MAX (2u << 20)
@@ -83,11 +84,12 @@ static void close_on_exec(struct vproc *p)
 }
 
 /* reset_for_exec - what execve(2) resets: handled signals go back to their
- * default, the alternate stack is gone, registers and vector state start
- * clean. The signal mask and pending signals survive. */
+ * default, POSIX timers are deleted, the alternate stack is gone, registers
+ * and vector state start clean. The signal mask and pending signals survive. */
 static void reset_for_exec(struct uthread *ut, const struct exec_image *img)
 {
 	struct vproc *p = ut->proc;
+	timers_release_all(p);
 	for (int i = 0; i < 64; i++) {
 		struct k_sigaction *ka = &p->sigaction[i];
 		if (ka->handler != (uint64_t)SIG_IGN)

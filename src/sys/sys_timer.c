@@ -54,23 +54,51 @@ struct ktimer {
 	uint32_t gen;        /* bumped per timer_create: a deleted timer's signal is dropped */
 	uint32_t seq;        /* bumped per timer_settime: a signal of an older arming is dropped */
 	bool queued;         /* a signal of this arming waits in the program's queue */
-	uint64_t interval;   /* ns; 0: one-shot */
-	uint64_t expiry;     /* ns on clock: the current (or last) expiration */
+	int64_t interval;    /* ns; 0: one-shot */
+	int64_t expiry;      /* ns on clock: the current (or last) expiration */
 	int last_overrun;    /* of the last signal taken: timer_getoverrun */
+	enum {
+		ARM_ABS,     /* the runtime re-arms it, at the next period (absolute) */
+		ARM_REL,     /* the same, a period from now: a CPU-time clock, which
+			      * is the host thread's that made it, not one to read here */
+		ARM_HOST,    /* SIGEV_NONE: no signal, the host timer runs as set */
+	} how;
 };
 
 static struct ktimer timers[NTIMERS];
 
-static uint64_t clock_now(clockid_t clock)
+/* Times in ns saturate at KTIME_MAX (~292 years), as Linux's ktime_t. */
+#define KTIME_MAX INT64_MAX
+
+static int64_t ktime_of(const struct timespec *ts)
+{
+	if (ts->tv_sec >= KTIME_MAX / NSEC_PER_SEC)
+		return KTIME_MAX;
+	return ts->tv_sec * NSEC_PER_SEC + ts->tv_nsec;
+}
+
+static int64_t ktime_add(int64_t a, int64_t b)
+{
+	int64_t r;
+	return __builtin_add_overflow(a, b, &r) ? KTIME_MAX : r;
+}
+
+static int64_t clock_now(clockid_t clock)
 {
 	struct timespec ts = { 0, 0 };
 	raw_syscall3(SYS_clock_gettime, clock, &ts, 0);
-	return timespec_ns(&ts);
+	return ktime_of(&ts);
 }
 
-static struct timespec ns_timespec(uint64_t ns)
+static struct timespec ns_timespec(int64_t ns)
 {
 	return (struct timespec){ (time_t)(ns / NSEC_PER_SEC), (long)(ns % NSEC_PER_SEC) };
+}
+
+static bool cpu_clock(clockid_t c)
+{
+	/* Negative ids are the CPU clocks of a given process or thread. */
+	return c == CLOCK_PROCESS_CPUTIME_ID || c == CLOCK_THREAD_CPUTIME_ID || c < 0;
 }
 
 /* is_tag - does si carry a tag of a timer made here (live or not)? */
@@ -102,25 +130,36 @@ static void unlock_timer(struct ktimer *t, uint64_t mask)
 	signal_release_host(mask);
 }
 
-/* forward - move a periodic timer's expiry past now; the periods skipped
- * (0 if it had not expired). As Linux's hrtimer_forward. */
-static uint64_t forward(struct ktimer *t, uint64_t now)
+/* next_period - the first expiration of the series expiry + n * interval
+ * after now, and in *k how many periods past expiry that is (0 if expiry
+ * is still ahead). As Linux's hrtimer_forward. */
+static int64_t next_period(int64_t expiry, int64_t interval, int64_t now, int64_t *k)
 {
-	if (now < t->expiry)
-		return 0;
-	uint64_t k = (now - t->expiry) / t->interval + 1;
-	t->expiry += k * t->interval;
-	return k;
+	*k = 0;
+	if (now < expiry)
+		return expiry;
+	int64_t step;
+	*k = (now - expiry) / interval + 1;
+	if (__builtin_mul_overflow(*k, interval, &step))
+		return KTIME_MAX;
+	return ktime_add(expiry, step);
 }
 
-/* rearm - the next period of a periodic timer, on the host. Lock held. */
+/* rearm - arm the host timer for a periodic timer's next period; the
+ * overrun of the signal being taken. Lock held. */
 static int rearm(struct ktimer *t)
 {
-	uint64_t k = forward(t, clock_now(t->clock));
+	if (t->how == ARM_REL) {
+		struct itimerspec its = { { 0, 0 }, ns_timespec(t->interval) };
+		raw_syscall6(SYS_timer_settime, t->host_id, 0, &its, 0, 0, 0);
+		return 0;
+	}
+	int64_t k;
+	t->expiry = next_period(t->expiry, t->interval, clock_now(t->clock), &k);
 	struct itimerspec its = { { 0, 0 }, ns_timespec(t->expiry) };
 	raw_syscall6(SYS_timer_settime, t->host_id, TIMER_ABSTIME, &its, 0, 0, 0);
 	/* The period that raised the signal is not an overrun. */
-	return k > (uint64_t)INT_MAX ? INT_MAX : k ? (int)k - 1 : 0;
+	return k > INT_MAX ? INT_MAX : k ? (int)k - 1 : 0;
 }
 
 enum timer_route timers_route(siginfo_t *si, struct vproc **p, struct uthread **tgt)
@@ -134,6 +173,12 @@ enum timer_route timers_route(siginfo_t *si, struct vproc **p, struct uthread **
 		spin_unlock(&t->lock);
 		return TIMER_STALE;
 	}
+	struct uthread *thread = t->tid ? uthread_by_tid_nolock(t->tid) : NULL;
+	if (t->tid && !thread) {
+		/* SIGEV_THREAD_ID and the thread is gone: Linux drops it. */
+		spin_unlock(&t->lock);
+		return TIMER_STALE;
+	}
 	bool had = t->queued;
 	t->queued = true;
 	/* The arming this signal belongs to, for timers_take; the host's own
@@ -143,7 +188,7 @@ enum timer_route timers_route(siginfo_t *si, struct vproc **p, struct uthread **
 	if (had)
 		return TIMER_STALE;
 	*p = t->p;
-	*tgt = t->tid ? uthread_by_tid_nolock(t->tid) : NULL;
+	*tgt = thread;
 	return TIMER_QUEUE;
 }
 
@@ -192,10 +237,10 @@ long sys_timer_create(struct uthread *ut, const long a[6])
 		sev.sigev_notify = SIGEV_SIGNAL;
 		sev.sigev_signo = SIGALRM;
 	}
-	if (sev.sigev_notify == SIGEV_NONE)
-		return raw_syscall3(SYS_timer_create, a[0], &sev, a[2]);
 	int tid = 0;
-	if (sev.sigev_notify == SIGEV_THREAD_ID) {
+	if (sev.sigev_notify == SIGEV_NONE) {
+		/* no signal: nothing to route */
+	} else if (sev.sigev_notify == SIGEV_THREAD_ID) {
 		struct uthread *t = uthread_by_tid(sev._sigev_un._tid);
 		if (!t || t->proc != ut->proc)
 			return -EINVAL;
@@ -203,7 +248,7 @@ long sys_timer_create(struct uthread *ut, const long a[6])
 	} else if (sev.sigev_notify != SIGEV_SIGNAL) {
 		return -EINVAL;
 	}
-	if (sev.sigev_signo < 1 || sev.sigev_signo > 64)
+	if (sev.sigev_notify != SIGEV_NONE && (sev.sigev_signo < 1 || sev.sigev_signo > 64))
 		return -EINVAL;
 	int slot = -1;
 	for (int i = 0; i < NTIMERS && slot < 0; i++) {
@@ -215,7 +260,7 @@ long sys_timer_create(struct uthread *ut, const long a[6])
 	if (slot < 0)
 		return -EAGAIN;
 	memset(&host, 0, sizeof(host));
-	host.sigev_notify = SIGEV_SIGNAL;
+	host.sigev_notify = sev.sigev_notify == SIGEV_NONE ? SIGEV_NONE : SIGEV_SIGNAL;
 	host.sigev_signo = sev.sigev_signo;
 	struct ktimer *t = &timers[slot];
 	/* Under the lock: a signal of the slot's last timer, still on its way,
@@ -227,6 +272,7 @@ long sys_timer_create(struct uthread *ut, const long a[6])
 	t->interval = 0;
 	t->last_overrun = 0;
 	t->clock = (clockid_t)a[0];
+	t->how = sev.sigev_notify == SIGEV_NONE ? ARM_HOST : cpu_clock(t->clock) ? ARM_REL : ARM_ABS;
 	unlock_timer(t, mask);
 	host.sigev_value.sival_ptr = (void *)(TAG | (uint64_t)t->gen << 16 | slot);
 	int id;
@@ -261,30 +307,45 @@ static struct ktimer *find(struct uthread *ut, long id)
 	return NULL;
 }
 
-long sys_timer_delete(struct uthread *ut, const long a[6])
+/* release - delete t's host timer and free its slot. */
+static void release(struct ktimer *t)
 {
-	long r = raw_syscall3(SYS_timer_delete, a[0], 0, 0);
-	struct ktimer *t = r == 0 ? find(ut, a[0]) : NULL;
-	if (t)
-		__atomic_store_n(&t->used, 0, __ATOMIC_RELEASE);
-	return r;
+	raw_syscall3(SYS_timer_delete, t->host_id, 0, 0);
+	__atomic_store_n(&t->used, 0, __ATOMIC_RELEASE);
 }
 
-/* get_locked - what timer_gettime says. The host timer is one-shot, so
- * the interval is the runtime's; a periodic timer whose signal waits to be
- * taken counts down to its next period, as on Linux. */
+/* Timer ids are the host's, so one program could name another's timer (or
+ * the runtime's own): every call looks the id up among the caller's. */
+long sys_timer_delete(struct uthread *ut, const long a[6])
+{
+	struct ktimer *t = find(ut, a[0]);
+	if (!t)
+		return -EINVAL;
+	release(t);
+	return 0;
+}
+
+void timers_release_all(struct vproc *p)
+{
+	for (int i = 0; i < NTIMERS; i++)
+		if (__atomic_load_n(&timers[i].used, __ATOMIC_ACQUIRE) == 2 && timers[i].p == p)
+			release(&timers[i]);
+}
+
+/* get_locked - what timer_gettime says. The host timer of a signalling
+ * timer is one-shot, so the interval is the runtime's, and a periodic
+ * timer whose signal waits to be taken counts down to its next period, as
+ * on Linux. */
 static long get_locked(struct ktimer *t, struct itimerspec *cur)
 {
 	long r = raw_syscall3(SYS_timer_gettime, t->host_id, cur, 0);
-	if (r < 0 || !t->interval)
+	if (r < 0 || !t->interval || t->how == ARM_HOST)
 		return r;
 	cur->it_interval = ns_timespec(t->interval);
 	if (!cur->it_value.tv_sec && !cur->it_value.tv_nsec) {
-		uint64_t now = clock_now(t->clock);
-		uint64_t next = t->expiry;
-		if (now >= next)
-			next += ((now - next) / t->interval + 1) * t->interval;
-		cur->it_value = ns_timespec(next - now);
+		int64_t k, now = clock_now(t->clock);
+		cur->it_value = ns_timespec(t->how == ARM_REL ? t->interval :
+					    next_period(t->expiry, t->interval, now, &k) - now);
 	}
 	return 0;
 }
@@ -292,27 +353,31 @@ static long get_locked(struct ktimer *t, struct itimerspec *cur)
 long sys_timer_settime(struct uthread *ut, const long a[6])
 {
 	struct ktimer *t = find(ut, a[0]);
-	if (!t)
-		return raw_syscall6(SYS_timer_settime, a[0], a[1], a[2], a[3], 0, 0);
+	if (!t || !a[2])
+		return -EINVAL;
 	struct itimerspec want, old;
 	if (copy_from_user(&want, a[2], sizeof(want)))
 		return -EFAULT;
 	if (!timespec_valid(&want.it_value) || !timespec_valid(&want.it_interval))
 		return -EINVAL;
 	bool arm = want.it_value.tv_sec || want.it_value.tv_nsec;
-	struct itimerspec once = { { 0, 0 }, want.it_value };
+	/* A signalling timer's host timer goes off once: see rearm(). */
+	struct itimerspec host = want;
+	if (t->how != ARM_HOST)
+		host.it_interval = (struct timespec){ 0, 0 };
 	uint64_t mask = lock_timer(t);
 	long r = a[3] ? get_locked(t, &old) : 0;
-	uint64_t now = clock_now(t->clock);
+	int64_t now = clock_now(t->clock);
 	if (r == 0)
-		r = raw_syscall6(SYS_timer_settime, t->host_id, a[1], &once, 0, 0, 0);
+		r = raw_syscall6(SYS_timer_settime, t->host_id, a[1], &host, 0, 0, 0);
 	if (r == 0) {
 		/* A signal of the old arming still queued is dropped when taken. */
 		t->seq++;
 		t->queued = false;
 		t->last_overrun = 0;
-		t->interval = arm ? timespec_ns(&want.it_interval) : 0;
-		t->expiry = (a[1] & TIMER_ABSTIME ? 0 : now) + timespec_ns(&want.it_value);
+		t->interval = arm ? ktime_of(&want.it_interval) : 0;
+		t->expiry = a[1] & TIMER_ABSTIME ? ktime_of(&want.it_value) :
+						   ktime_add(now, ktime_of(&want.it_value));
 	}
 	unlock_timer(t, mask);
 	if (r == 0 && a[3] && copy_to_user(a[3], &old, sizeof(old)))
@@ -324,7 +389,7 @@ long sys_timer_gettime(struct uthread *ut, const long a[6])
 {
 	struct ktimer *t = find(ut, a[0]);
 	if (!t)
-		return raw_syscall3(SYS_timer_gettime, a[0], a[1], 0);
+		return -EINVAL;
 	struct itimerspec cur;
 	uint64_t mask = lock_timer(t);
 	long r = get_locked(t, &cur);
@@ -339,7 +404,7 @@ long sys_timer_getoverrun(struct uthread *ut, const long a[6])
 {
 	struct ktimer *t = find(ut, a[0]);
 	if (!t)
-		return raw_syscall3(SYS_timer_getoverrun, a[0], 0, 0);
+		return -EINVAL;
 	uint64_t mask = lock_timer(t);
 	int ov = t->last_overrun;
 	unlock_timer(t, mask);

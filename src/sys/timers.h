@@ -25,3 +25,6 @@ void timers_not_queued(const siginfo_t *si);
  * its timer is gone or set again since, drop it. Host signals blocked;
  * anything but a timer signal is left alone. */
 bool timers_take(siginfo_t *si);
+
+/* timers_release_all - delete every timer of p (exec, or its end). */
+void timers_release_all(struct vproc *p);

@@ -29,6 +29,9 @@
  *            go on signalling once it is handled again
  * shared     16 fast timers on one standard signal, then each alone: all
  *            still fire (a lost siginfo must not silence its timer)
+ * limits     an interval past what the kernel keeps (it saturates), bad
+ *            arguments and ids, a SIGEV_THREAD_ID timer whose thread is
+ *            gone, a CPU-time timer while spinning
  * reuse      a deleted timer's waiting signal never comes back as the
  *            signal of a timer made later (the 65536th)
  *
@@ -843,6 +846,95 @@ static void sec_shared(void)
         alive == NSHARED ? "yes" : "no");
 }
 
+static atomic_int lim_hits;
+static void on_lim(int sig)
+{
+    (void)sig;
+    atomic_fetch_add(&lim_hits, 1);
+}
+
+static atomic_int lim_tid, lim_go;
+static void *exit_when_told(void *arg)
+{
+    (void)arg;
+    atomic_store(&lim_tid, (int)syscall(SYS_gettid));
+    while (!atomic_load(&lim_go))
+        msleep(1);
+    return NULL;
+}
+
+static void sec_limits(void)
+{
+    say("== limits");
+    handle(SIGUSR2, on_lim, 0);
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGUSR2;
+    timer_t tm;
+    if (timer_create(CLOCK_MONOTONIC, &ev, &tm) != 0) {
+        say("FAIL timer_create: %s", strerror(errno));
+        failures++;
+        return;
+    }
+    /* ~584 years: past KTIME_MAX */
+    struct itimerspec huge = { { 18446744073L, 709552616 }, { 0, 1000000 } }, cur;
+    atomic_store(&lim_hits, 0);
+    timer_settime(tm, 0, &huge, NULL);
+    msleep(50);
+    timer_gettime(tm, &cur);
+    say("interval of 584 years: read back %ld.%09ld s; signals in 50 ms: %d", (long)cur.it_interval.tv_sec,
+        cur.it_interval.tv_nsec, atomic_load(&lim_hits));
+    errno = 0;
+    int r = timer_settime(tm, 0, NULL, NULL);
+    say("timer_settime(new NULL) -> %d %s", r, ename(errno));
+    timer_delete(tm);
+    errno = 0;
+    r = timer_gettime(tm, &cur);
+    say("timer_gettime of a deleted timer -> %d %s", r, ename(errno));
+    errno = 0;
+    r = timer_delete((timer_t)(long)4321);
+    say("timer_delete of an id never made -> %d %s", r, ename(errno));
+
+    /* SIGEV_THREAD_ID, the thread gone before the timer fires */
+    pthread_t t;
+    pthread_create(&t, NULL, exit_when_told, NULL);
+    while (!atomic_load(&lim_tid))
+        msleep(1);
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_THREAD_ID;
+    ev.sigev_signo = SIGUSR2;
+    ev._sigev_un._tid = atomic_load(&lim_tid);
+    r = timer_create(CLOCK_MONOTONIC, &ev, &tm);
+    atomic_store(&lim_go, 1);
+    pthread_join(t, NULL);
+    atomic_store(&lim_hits, 0);
+    if (r == 0) {
+        struct itimerspec once = { { 0, 0 }, { 0, 1000000 } };
+        timer_settime(tm, 0, &once, NULL);
+        msleep(30);
+        timer_delete(tm);
+    }
+    say("SIGEV_THREAD_ID timer whose thread ended: made: %s; its signal reached the program: %s",
+        r == 0 ? "yes" : "no", atomic_load(&lim_hits) ? "yes" : "no");
+
+    /* CPU time: a 5 ms CLOCK_PROCESS_CPUTIME_ID timer while spinning 100 ms */
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGUSR2;
+    atomic_store(&lim_hits, 0);
+    timer_create(CLOCK_PROCESS_CPUTIME_ID, &ev, &tm);
+    struct itimerspec per = { { 0, 5000000 }, { 0, 5000000 } };
+    timer_settime(tm, 0, &per, NULL);
+    int64_t t0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+    while (now_ns(CLOCK_PROCESS_CPUTIME_ID) - t0 < 100000000LL)
+        ;
+    timer_delete(tm);
+    int hits = atomic_load(&lim_hits);
+    say("5 ms CPU-time timer over 100 ms of spinning: 5 to 40 signals: %s", hits >= 5 && hits <= 40 ? "yes" : "no");
+    signal(SIGUSR2, SIG_DFL);
+}
+
 static void sec_reuse(void)
 {
     say("== reuse");
@@ -933,7 +1025,7 @@ static const struct section sections[] = {
     { "restart", sec_restart },   { "sigwait", sec_sigwait },     { "alarm", sec_alarm },
     { "vtalarm", sec_vtalarm },   { "timer", sec_timer },         { "timedwait", sec_timedwait },
     { "overrun", sec_overrun },   { "rearm", sec_rearm },         { "ignore", sec_ignore },
-    { "shared", sec_shared },     { "reuse", sec_reuse },
+    { "shared", sec_shared },     { "limits", sec_limits },       { "reuse", sec_reuse },
 };
 #define NSEC (sizeof sections / sizeof sections[0])
 
