@@ -456,7 +456,7 @@ fcase threads-fifo-blocked --prog threads --status 0 -- "f_t8 $PROGS/threads fif
 fcase threads-fifo-blocked-1cpu --need taskset --prog threads --status 0 -- "f_t8c1 $PROGS/threads fifo"
 fcase threads-mainexit --prog threads --status 0 -- "f_t8 $PROGS/threads mainexit"
 fcase threads-mainexit-1cpu --need taskset --prog threads --status 0 -- "f_t8c1 $PROGS/threads mainexit"
-for sec in condwait futexwait eintr restart sigwait alarm vtalarm timer timedwait overrun rearm ignore shared limits reuse; do
+for sec in condwait futexwait eintr restart sigwait alarm vtalarm timer timedwait overrun rearm ignore shared limits reuse stdtimers; do
     fcase "thread-signals-$sec" --prog thread_signals --status 0 -- "f_t8 $PROGS/thread_signals $sec"
 done
 for sec in value timeout wake requeue wakeop bitset robust quirks; do

@@ -146,8 +146,10 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 		v->selector = oldsel;
 		return;
 	}
-	if (signal_queue(p, tgt, si) != SIGQ_QUEUED && route == TIMER_QUEUE)
-		timers_not_queued(si);
+	if (route == TIMER_QUEUE)
+		timers_queue(p, tgt, si);
+	else
+		signal_queue(p, tgt, si);
 	signal_note_arrival();
 	leave_for_gate(v, uc, oldsel, async_entry_c);
 }

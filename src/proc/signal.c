@@ -230,6 +230,8 @@ bool signal_dequeue(struct uthread *ut, int sig, siginfo_t *info)
 		struct vproc *p = ut->proc;
 		got = std_take(&ut->sigpending, &ut->sigclaimed, &ut->siginfo[sig - 1], sig, info) ||
 		      std_take(&p->sigpending, &p->sigclaimed, &p->siginfo[sig - 1], sig, info);
+		if (got)
+			timers_slot_freed(p, sig);
 	}
 	/* A timer signal re-arms its timer, under a lock handlers take too. */
 	got = got && timers_take(info);
@@ -251,8 +253,8 @@ void signal_force_fault(struct uthread *ut, const siginfo_t *si)
 	uint64_t old = signal_hold_host();
 	if (std_take(&ut->sigpending, &ut->sigclaimed, &ut->siginfo[sig - 1], sig, &prev))
 		timers_not_queued(&prev);
-	signal_release_host(old);
 	signal_queue(ut->proc, ut, si);
+	signal_release_host(old);
 }
 
 void signal_discard(struct vproc *p, int sig)
@@ -274,6 +276,8 @@ void signal_discard(struct vproc *p, int sig)
 			if (std_take(&t->sigpending, &t->sigclaimed, &t->siginfo[sig - 1], sig, &info))
 				timers_not_queued(&info);
 		spin_unlock(&p->lock);
+		/* Timer signals that waited for the slots: ignored now too. */
+		timers_slot_freed(p, sig);
 	}
 	signal_release_host(old);
 }

@@ -53,7 +53,9 @@ struct ktimer {
 	spinlock_t lock;     /* the fields below */
 	uint32_t gen;        /* bumped per timer_create: a deleted timer's signal is dropped */
 	uint32_t seq;        /* bumped per timer_settime: a signal of an older arming is dropped */
-	bool queued;         /* a signal of this arming waits in the program's queue */
+	bool queued;         /* a signal of this arming waits in the program's queue... */
+	bool deferred;       /* ...or here, its standard signal's slot being taken */
+	siginfo_t held;      /* that signal, while deferred */
 	int64_t interval;    /* ns; 0: one-shot */
 	int64_t expiry;      /* ns on clock: the current (or last) expiration */
 	int last_overrun;    /* of the last signal taken: timer_getoverrun */
@@ -66,6 +68,7 @@ struct ktimer {
 };
 
 static struct ktimer timers[NTIMERS];
+static int ndeferred;        /* atomic: timers with a deferred signal */
 
 /* Times in ns saturate at KTIME_MAX (~292 years), as Linux's ktime_t. */
 #define KTIME_MAX INT64_MAX
@@ -192,20 +195,90 @@ enum timer_route timers_route(siginfo_t *si, struct vproc **p, struct uthread **
 	return TIMER_QUEUE;
 }
 
+/* goes_on - the timer's signal will not be taken: a periodic timer is
+ * re-armed now, as Linux keeps an ignored one going. Lock held. */
+static void goes_on(struct ktimer *t)
+{
+	t->queued = false;
+	if (t->interval)
+		rearm(t);
+}
+
+static void set_deferred(struct ktimer *t, bool on)
+{
+	if (t->deferred != on)
+		__atomic_add_fetch(&ndeferred, on ? 1 : -1, __ATOMIC_SEQ_CST);
+	t->deferred = on;
+}
+
+/*
+ * offer - put the timer's signal in its program's queue. Linux queues each
+ * timer's signal on its own, even a standard one already pending; here a
+ * standard signal has one slot, so a signal that finds it taken waits in
+ * the timer (deferred) until the slot's signal is taken, then is offered
+ * again (timers_slot_freed). Deferred is set before the attempt: a taker
+ * that frees the slot after the attempt failed sees it. Lock held.
+ */
+static void offer(struct ktimer *t, struct vproc *p, struct uthread *tgt, const siginfo_t *si)
+{
+	if (!t->deferred) {
+		t->held = *si;
+		set_deferred(t, true);
+	}
+	enum sigq r = signal_queue(p, tgt, &t->held);
+	if (r == SIGQ_MERGED)
+		return;
+	set_deferred(t, false);
+	if (r != SIGQ_QUEUED)
+		goes_on(t);
+}
+
+/* current - is si the signal of t's arming now? Lock held. */
+static bool current(const struct ktimer *t, const siginfo_t *si)
+{
+	return live(t, (uint64_t)si->si_ptr) && (uint32_t)si->si_overrun == t->seq;
+}
+
+void timers_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si)
+{
+	struct ktimer *t = &timers[(uint64_t)si->si_ptr & 0xffff];
+	spin_lock(&t->lock);
+	if (current(t, si))
+		offer(t, p, tgt, si);
+	spin_unlock(&t->lock);
+}
+
 void timers_not_queued(const siginfo_t *si)
 {
 	if (!is_tag(si))
 		return;
 	struct ktimer *t = &timers[(uint64_t)si->si_ptr & 0xffff];
 	spin_lock(&t->lock);
-	if (live(t, (uint64_t)si->si_ptr) && (uint32_t)si->si_overrun == t->seq) {
-		/* No signal will be taken to re-arm it (ignored, say): the
-		 * timer goes on now, as Linux keeps an ignored one going. */
-		t->queued = false;
-		if (t->interval)
-			rearm(t);
-	}
+	if (current(t, si))
+		goes_on(t);
 	spin_unlock(&t->lock);
+}
+
+void timers_slot_freed(struct vproc *p, int sig)
+{
+	if (!__atomic_load_n(&ndeferred, __ATOMIC_SEQ_CST))
+		return;
+	for (int i = 0; i < NTIMERS; i++) {
+		struct ktimer *t = &timers[i];
+		if (__atomic_load_n(&t->used, __ATOMIC_ACQUIRE) != 2 || t->p != p)
+			continue;
+		spin_lock(&t->lock);
+		if (t->deferred && t->held.si_signo == sig) {
+			struct uthread *tgt = t->tid ? uthread_by_tid_nolock(t->tid) : NULL;
+			if (t->tid && !tgt) {
+				set_deferred(t, false); /* its thread is gone */
+				t->queued = false;
+			} else {
+				offer(t, p, tgt, &t->held);
+			}
+		}
+		spin_unlock(&t->lock);
+	}
 }
 
 bool timers_take(siginfo_t *si)
@@ -215,15 +288,15 @@ bool timers_take(siginfo_t *si)
 	struct ktimer *t = &timers[(uint64_t)si->si_ptr & 0xffff];
 	spin_lock(&t->lock);
 	/* Deleted, set again or disarmed since it was queued: Linux drops it. */
-	bool current = live(t, (uint64_t)si->si_ptr) && (uint32_t)si->si_overrun == t->seq;
-	if (current) {
+	bool now = current(t, si);
+	if (now) {
 		t->queued = false;
 		t->last_overrun = t->interval ? rearm(t) : 0;
 		si->si_overrun = t->last_overrun;
 		si->si_value = t->value;
 	}
 	spin_unlock(&t->lock);
-	return current;
+	return now;
 }
 
 long sys_timer_create(struct uthread *ut, const long a[6])
@@ -269,6 +342,7 @@ long sys_timer_create(struct uthread *ut, const long a[6])
 	t->gen++;
 	t->seq = 0;
 	t->queued = false;
+	set_deferred(t, false);
 	t->interval = 0;
 	t->last_overrun = 0;
 	t->clock = (clockid_t)a[0];
@@ -311,7 +385,10 @@ static struct ktimer *find(struct uthread *ut, long id)
 static void release(struct ktimer *t)
 {
 	raw_syscall3(SYS_timer_delete, t->host_id, 0, 0);
+	uint64_t mask = lock_timer(t);
+	set_deferred(t, false);
 	__atomic_store_n(&t->used, 0, __ATOMIC_RELEASE);
+	unlock_timer(t, mask);
 }
 
 /* Timer ids are the host's, so one program could name another's timer (or
@@ -374,6 +451,7 @@ long sys_timer_settime(struct uthread *ut, const long a[6])
 		/* A signal of the old arming still queued is dropped when taken. */
 		t->seq++;
 		t->queued = false;
+		set_deferred(t, false);
 		t->last_overrun = 0;
 		t->interval = arm ? ktime_of(&want.it_interval) : 0;
 		t->expiry = a[1] & TIMER_ABSTIME ? ktime_of(&want.it_value) :

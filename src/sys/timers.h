@@ -15,6 +15,15 @@ enum timer_route {
 /* timers_route - whom a host timer signal is for. Async-signal-safe. */
 enum timer_route timers_route(siginfo_t *si, struct vproc **p, struct uthread **tgt);
 
+/* timers_queue - queue a TIMER_QUEUE signal for *p and *tgt (from
+ * timers_route); one that finds its standard signal pending waits in its
+ * timer until that is taken. Host signals blocked (as in a handler). */
+void timers_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si);
+
+/* timers_slot_freed - standard signal sig of p was just taken: a timer
+ * signal waiting for it is queued now. Host signals blocked. */
+void timers_slot_freed(struct vproc *p, int sig);
+
 /* timers_not_queued - a timer signal did not make it into the queue
  * (ignored, merged with a pending one) or left it unseen (discarded): the
  * timer goes on. Host signals blocked (as in a handler). */

@@ -32,10 +32,20 @@ static void say(const char *fmt, ...)
     fflush(stdout);
 }
 
+/* msleep - sleep ms milliseconds of wall time, handlers or not: to a
+ * deadline, so that signals arriving faster than they are handled cannot
+ * keep restarting the sleep from its start. */
 static void msleep(long ms)
 {
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+    struct timespec dl;
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    dl.tv_sec += ms / 1000;
+    dl.tv_nsec += (ms % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
+    }
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &dl, NULL) == EINTR)
         ;
 }
 

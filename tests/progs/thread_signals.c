@@ -32,6 +32,9 @@
  * limits     an interval past what the kernel keeps (it saturates), bad
  *            arguments and ids, a SIGEV_THREAD_ID timer whose thread is
  *            gone, a CPU-time timer while spinning
+ * stdtimers  timer signals on a standard signo are queued each on its own:
+ *            two timers on SIGALRM, a kill plus a timer, a one-shot set
+ *            again while its signal waits
  * reuse      a deleted timer's waiting signal never comes back as the
  *            signal of a timer made later (the 65536th)
  *
@@ -935,6 +938,48 @@ static void sec_limits(void)
     signal(SIGUSR2, SIG_DFL);
 }
 
+/* take_all - every pending instance of sig, as "code:value" words. */
+static void take_all(const sigset_t *s, int sig, char *out, size_t n)
+{
+    siginfo_t si;
+    out[0] = 0;
+    while (take_now(s, &si) == sig) {
+        size_t len = strlen(out);
+        snprintf(out + len, n - len, "%s%s", len ? " " : "",
+                 si.si_code == SI_TIMER ? (si.si_value.sival_int == 100 ? "timerA" : "timerB") : "kill");
+    }
+}
+
+static void sec_stdtimers(void)
+{
+    say("== stdtimers");
+    sigset_t s;
+    timer_t a, b;
+    if (!blocked_timer(SIGALRM, 100, &s, &a) || !blocked_timer(SIGALRM, 101, &s, &b))
+        return;
+    struct itimerspec once = { { 0, 0 }, { 0, 1000000 } };
+    char got[128];
+    timer_settime(a, 0, &once, NULL);
+    timer_settime(b, 0, &once, NULL);
+    msleep(20);
+    take_all(&s, SIGALRM, got, sizeof got);
+    say("two timers on SIGALRM: %s", strcmp(got, "timerB timerA") == 0 ? "timerA timerB" : got);
+    kill(getpid(), SIGALRM);
+    timer_settime(a, 0, &once, NULL);
+    msleep(20);
+    take_all(&s, SIGALRM, got, sizeof got);
+    say("kill, then a timer: %s", got);
+    timer_settime(a, 0, &once, NULL);
+    msleep(20);
+    timer_settime(a, 0, &once, NULL);
+    msleep(20);
+    take_all(&s, SIGALRM, got, sizeof got);
+    say("a one-shot set again while its signal waits: %s", got);
+    timer_delete(a);
+    timer_delete(b);
+    pthread_sigmask(SIG_UNBLOCK, &s, NULL);
+}
+
 static void sec_reuse(void)
 {
     say("== reuse");
@@ -1026,6 +1071,7 @@ static const struct section sections[] = {
     { "vtalarm", sec_vtalarm },   { "timer", sec_timer },         { "timedwait", sec_timedwait },
     { "overrun", sec_overrun },   { "rearm", sec_rearm },         { "ignore", sec_ignore },
     { "shared", sec_shared },     { "limits", sec_limits },       { "reuse", sec_reuse },
+    { "stdtimers", sec_stdtimers },
 };
 #define NSEC (sizeof sections / sizeof sections[0])
 
