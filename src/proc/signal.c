@@ -277,7 +277,7 @@ void signal_discard(struct vproc *p, int sig)
 				timers_not_queued(&info);
 		spin_unlock(&p->lock);
 		/* Timer signals that waited for the slots: ignored now too. */
-		timers_slot_freed(p, sig);
+		timers_discard(p, sig);
 	}
 	signal_release_host(old);
 }
@@ -358,8 +358,8 @@ static void frame_from_tf(struct k_sigcontext *sc, const struct trap_frame *tf)
 
 /* setup_frame - build a Linux rt_sigframe on the app stack and point the
  * trap frame at the handler. Returns 0, or -EFAULT if the stack is bad. */
-static int setup_frame(struct uthread *ut, int sig, const siginfo_t *info, struct k_sigaction *ka,
-		       bool fault)
+static int setup_frame(struct uthread *ut, int sig, const siginfo_t *info,
+		       const struct k_sigaction *ka, bool fault)
 {
 	struct trap_frame *tf = &ut->tf;
 	size_t xsz = xsave_area_size();
@@ -414,7 +414,7 @@ static int setup_frame(struct uthread *ut, int sig, const siginfo_t *info, struc
 		ut->sigmask |= SIGBIT(sig);
 	ut->sigmask = (ut->sigmask | ka->mask) & ~SIG_UNBLOCKABLE;
 	if (ka->flags & SA_RESETHAND)
-		ka->handler = (uint64_t)SIG_DFL;
+		ut->proc->sigaction[sig - 1].handler = (uint64_t)SIG_DFL;
 	if ((ut->altstack.flags & SS_AUTODISARM) && on_altstack(ut, frame)) {
 		ut->altstack.sp = 0;
 		ut->altstack.size = 0;
@@ -450,17 +450,23 @@ void signal_deliver_pending(struct uthread *ut)
 			continue;
 		if (fault)
 			ut->fault_info.si_signo = 0;
-		struct k_sigaction *ka = &ut->proc->sigaction[sig - 1];
+		/* One read of the disposition: another thread may change it
+		 * meanwhile (checked as a handler, used as SIG_IGN, it was a
+		 * jump to address 1). */
+		struct k_sigaction ka = ut->proc->sigaction[sig - 1];
 		if (trace_on)
 			trace_event(ut, "--- SIG%s {si_signo=%d, si_code=%d} ---", sigabbrev_np(sig),
 				    info.si_signo, info.si_code);
-		if (ka->handler == (uint64_t)SIG_IGN)
+		if (ka.handler == (uint64_t)SIG_IGN)
 			continue;
-		if (ka->handler == (uint64_t)SIG_DFL) {
+		if (ka.handler == (uint64_t)SIG_DFL) {
 			act_default(ut, sig);
 			continue;
 		}
-		if (setup_frame(ut, sig, &info, ka, fault) < 0) {
+		uint64_t before = ut->sigmask;
+		if (setup_frame(ut, sig, &info, &ka, fault) == 0) {
+			signal_retarget(ut, before);
+		} else {
 			/* No room for the frame: Linux kills with SIGSEGV. */
 			if (trace_on)
 				trace_event(ut, "+++ bad signal stack: killed by SIGSEGV +++");
@@ -540,12 +546,14 @@ long signal_wait(struct uthread *ut, uint64_t wake, uint64_t deadline)
 {
 	long ret = 0;
 	for (;;) {
+		/* A deadline passed wins over a pending signal, as in Linux's
+		 * do_nanosleep(): under a signal storm the sleep still ends. */
+		if (deadline && now_ns() >= deadline)
+			break;
 		if ((pending_of(ut) & wake) || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE)) {
 			ret = -EINTR;
 			break;
 		}
-		if (deadline && now_ns() >= deadline)
-			break;
 		__atomic_store_n(&ut->state, UT_BLOCKED, __ATOMIC_RELAXED);
 		if (uthread_sleep(deadline, wake) == WAKE_TIMEOUT)
 			break;
@@ -577,6 +585,13 @@ void signal_note_arrival(void)
 static void kick_running(struct uthread *t)
 {
 	sched_kick_running(t);
+}
+
+void signal_retarget(struct uthread *ut, uint64_t before)
+{
+	uint64_t now_blocked = ut->sigmask & ~before;
+	if (now_blocked && (__atomic_load_n(&ut->proc->sigpending, __ATOMIC_ACQUIRE) & now_blocked))
+		signal_notify(ut->proc, NULL);
 }
 
 void signal_notify(struct vproc *p, struct uthread *tgt)

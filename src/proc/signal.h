@@ -69,6 +69,10 @@ uint64_t signal_pending_mask(const struct uthread *ut);
  * should take it (tgt, or some thread of p). */
 void signal_notify(struct vproc *p, struct uthread *tgt);
 
+/* ut's mask grew from `before`: a process-directed signal it now blocks
+ * goes to another thread, as Linux's retarget_shared_pending(). */
+void signal_retarget(struct uthread *ut, uint64_t before);
+
 /* Host handlers queue and note an arrival; normal context then notifies. */
 void signal_note_arrival(void);
 bool signal_arrivals_pending(void);

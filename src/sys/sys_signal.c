@@ -61,6 +61,7 @@ long sys_rt_sigprocmask(struct uthread *ut, const long a[6])
 		case SIG_SETMASK: ut->sigmask = set; break;
 		default: return -EINVAL;
 		}
+		signal_retarget(ut, old);
 	}
 	if (a[2] && copy_to_user(a[2], &old, sizeof(old)))
 		return -EFAULT;

@@ -68,7 +68,7 @@ struct ktimer {
 };
 
 static struct ktimer timers[NTIMERS];
-static int ndeferred;        /* atomic: timers with a deferred signal */
+static int ndeferred[65];    /* atomic: timers with a deferred signal, by signal */
 
 /* Times in ns saturate at KTIME_MAX (~292 years), as Linux's ktime_t. */
 #define KTIME_MAX INT64_MAX
@@ -207,30 +207,36 @@ static void goes_on(struct ktimer *t)
 static void set_deferred(struct ktimer *t, bool on)
 {
 	if (t->deferred != on)
-		__atomic_add_fetch(&ndeferred, on ? 1 : -1, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&ndeferred[t->held.si_signo], on ? 1 : -1, __ATOMIC_SEQ_CST);
 	t->deferred = on;
 }
 
 /*
- * offer - put the timer's signal in its program's queue. Linux queues each
- * timer's signal on its own, even a standard one already pending; here a
- * standard signal has one slot, so a signal that finds it taken waits in
- * the timer (deferred) until the slot's signal is taken, then is offered
- * again (timers_slot_freed). Deferred is set before the attempt: a taker
- * that frees the slot after the attempt failed sees it. Lock held.
+ * offer - put the timer's signal in its program's queue; true if queued.
+ * Linux queues each timer's signal on its own, even a standard one already
+ * pending; here a standard signal has one slot, so a signal that finds it
+ * taken waits in the timer (deferred) until the slot's signal is taken,
+ * then is offered again (timers_slot_freed). Deferred, then one more try:
+ * a taker that freed the slot in between either saw deferred or left the
+ * slot free for the second try. Lock held.
  */
-static void offer(struct ktimer *t, struct vproc *p, struct uthread *tgt, const siginfo_t *si)
+static bool offer(struct ktimer *t, struct vproc *p, struct uthread *tgt, const siginfo_t *si)
 {
-	if (!t->deferred) {
-		t->held = *si;
-		set_deferred(t, true);
+	siginfo_t copy = *si; /* si may be t->held */
+	enum sigq r = signal_queue(p, tgt, &copy);
+	if (r == SIGQ_MERGED) {
+		if (!t->deferred) {
+			t->held = copy;
+			set_deferred(t, true);
+		}
+		r = signal_queue(p, tgt, &copy);
+		if (r == SIGQ_MERGED)
+			return false;
 	}
-	enum sigq r = signal_queue(p, tgt, &t->held);
-	if (r == SIGQ_MERGED)
-		return;
 	set_deferred(t, false);
 	if (r != SIGQ_QUEUED)
 		goes_on(t);
+	return r == SIGQ_QUEUED;
 }
 
 /* current - is si the signal of t's arming now? Lock held. */
@@ -259,26 +265,44 @@ void timers_not_queued(const siginfo_t *si)
 	spin_unlock(&t->lock);
 }
 
-void timers_slot_freed(struct vproc *p, int sig)
+/* rescan - the deferred signals of p's timers for sig: offered again, or
+ * (drop: sig is now ignored) given up, their timers going on. */
+static void rescan(struct vproc *p, int sig, bool drop)
 {
-	if (!__atomic_load_n(&ndeferred, __ATOMIC_SEQ_CST))
+	if (!__atomic_load_n(&ndeferred[sig], __ATOMIC_SEQ_CST))
 		return;
+	bool woke = false;
 	for (int i = 0; i < NTIMERS; i++) {
 		struct ktimer *t = &timers[i];
 		if (__atomic_load_n(&t->used, __ATOMIC_ACQUIRE) != 2 || t->p != p)
 			continue;
 		spin_lock(&t->lock);
-		if (t->deferred && t->held.si_signo == sig) {
+		/* Checked again under the lock: the slot may have been reused. */
+		if (t->used == 2 && t->p == p && t->deferred && t->held.si_signo == sig) {
 			struct uthread *tgt = t->tid ? uthread_by_tid_nolock(t->tid) : NULL;
-			if (t->tid && !tgt) {
-				set_deferred(t, false); /* its thread is gone */
-				t->queued = false;
+			if (drop || (t->tid && !tgt)) {
+				set_deferred(t, false);
+				goes_on(t);
 			} else {
-				offer(t, p, tgt, &t->held);
+				woke |= offer(t, p, tgt, &t->held);
 			}
 		}
 		spin_unlock(&t->lock);
 	}
+	/* Queued from here, not from a host handler: have the thread that
+	 * should take it notified on this vCPU's way back to app code. */
+	if (woke)
+		signal_note_arrival();
+}
+
+void timers_slot_freed(struct vproc *p, int sig)
+{
+	rescan(p, sig, false);
+}
+
+void timers_discard(struct vproc *p, int sig)
+{
+	rescan(p, sig, true);
 }
 
 bool timers_take(siginfo_t *si)

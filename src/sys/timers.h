@@ -24,6 +24,10 @@ void timers_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si);
  * signal waiting for it is queued now. Host signals blocked. */
 void timers_slot_freed(struct vproc *p, int sig);
 
+/* timers_discard - sig is now ignored in p: timer signals waiting for its
+ * slot are dropped, their timers go on. Host signals blocked. */
+void timers_discard(struct vproc *p, int sig);
+
 /* timers_not_queued - a timer signal did not make it into the queue
  * (ignored, merged with a pending one) or left it unseen (discarded): the
  * timer goes on. Host signals blocked (as in a handler). */
