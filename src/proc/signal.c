@@ -146,6 +146,19 @@ static bool std_take(uint64_t *pend, uint64_t *claim, const siginfo_t *slot, int
 	return true;
 }
 
+/* drop_pending - sig is no longer pending in this set (a thread's or a
+ * process's): a standard one's slot is emptied, and a timer whose signal it
+ * held goes on. A real-time one's instances are the caller's (rtq_discard).
+ * Host signals held. */
+static void drop_pending(uint64_t *pend, uint64_t *claim, const siginfo_t *slots, int sig)
+{
+	siginfo_t info;
+	if (sig >= SIGRT_FIRST)
+		__atomic_and_fetch(pend, ~SIGBIT(sig), __ATOMIC_RELEASE);
+	else if (std_take(pend, claim, &slots[sig - 1], sig, &info))
+		timers_not_queued(&info);
+}
+
 enum sigq signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si)
 {
 	int sig = si->si_signo;
@@ -194,9 +207,6 @@ int signal_next_deliverable(struct uthread *ut)
 	return pick(pending_of(ut) & ~ut->sigmask);
 }
 
-/* signal_dequeue - take signal sig off the thread's or the process's queue. Host
- * signals are held off meanwhile so a handler cannot rewrite the slot that
- * is being read. */
 uint64_t signal_hold_host(void)
 {
 	uint64_t all = ~0ull, old;
@@ -209,6 +219,9 @@ void signal_release_host(uint64_t old)
 	raw_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&old, 0, 8, 0, 0);
 }
 
+/* signal_dequeue - take signal sig off the thread's or the process's queue. Host
+ * signals are held off meanwhile so a handler cannot rewrite the slot that
+ * is being read. */
 bool signal_dequeue(struct uthread *ut, int sig, siginfo_t *info)
 {
 	uint64_t bit = SIGBIT(sig), old = signal_hold_host();
@@ -249,10 +262,8 @@ void signal_force_fault(struct uthread *ut, const siginfo_t *si)
 		ka->handler = (uint64_t)SIG_DFL;
 		ut->sigmask &= ~SIGBIT(sig);
 	}
-	siginfo_t prev;
 	uint64_t old = signal_hold_host();
-	if (std_take(&ut->sigpending, &ut->sigclaimed, &ut->siginfo[sig - 1], sig, &prev))
-		timers_not_queued(&prev);
+	drop_pending(&ut->sigpending, &ut->sigclaimed, ut->siginfo, sig);
 	signal_queue(ut->proc, ut, si);
 	signal_release_host(old);
 }
@@ -260,25 +271,15 @@ void signal_force_fault(struct uthread *ut, const siginfo_t *si)
 void signal_discard(struct vproc *p, int sig)
 {
 	uint64_t old = signal_hold_host();
-	siginfo_t info;
-	if (sig >= SIGRT_FIRST) {
-		__atomic_and_fetch(&p->sigpending, ~SIGBIT(sig), __ATOMIC_RELEASE);
-		spin_lock(&p->lock);
-		for (struct uthread *t = p->threads; t; t = t->proc_next)
-			__atomic_and_fetch(&t->sigpending, ~SIGBIT(sig), __ATOMIC_RELEASE);
-		spin_unlock(&p->lock);
+	drop_pending(&p->sigpending, &p->sigclaimed, p->siginfo, sig);
+	spin_lock(&p->lock);
+	for (struct uthread *t = p->threads; t; t = t->proc_next)
+		drop_pending(&t->sigpending, &t->sigclaimed, t->siginfo, sig);
+	spin_unlock(&p->lock);
+	if (sig >= SIGRT_FIRST)
 		rtq_discard(&p->rtq, sig);
-	} else {
-		if (std_take(&p->sigpending, &p->sigclaimed, &p->siginfo[sig - 1], sig, &info))
-			timers_not_queued(&info);
-		spin_lock(&p->lock);
-		for (struct uthread *t = p->threads; t; t = t->proc_next)
-			if (std_take(&t->sigpending, &t->sigclaimed, &t->siginfo[sig - 1], sig, &info))
-				timers_not_queued(&info);
-		spin_unlock(&p->lock);
-		/* Timer signals that waited for the slots: ignored now too. */
-		timers_discard(p, sig);
-	}
+	else
+		timers_discard(p, sig); /* timer signals that waited for the slots */
 	signal_release_host(old);
 }
 

@@ -111,6 +111,12 @@ static bool is_tag(const siginfo_t *si)
 	return si->si_code == SI_TIMER && (tag & TAG_MASK) == TAG && (tag & 0xffff) < NTIMERS;
 }
 
+/* slot_of - the slot a tagged signal names (is_tag said it is one). */
+static struct ktimer *slot_of(const siginfo_t *si)
+{
+	return &timers[(uint64_t)si->si_ptr & 0xffff];
+}
+
 /* live - is t the live timer the tag names? Stable under t->lock, which
  * timer_create holds while it gives a slot its new generation. */
 static bool live(const struct ktimer *t, uint64_t tag)
@@ -169,7 +175,7 @@ enum timer_route timers_route(siginfo_t *si, struct vproc **p, struct uthread **
 {
 	if (!is_tag(si))
 		return TIMER_NOT_OURS;
-	struct ktimer *t = &timers[(uint64_t)si->si_ptr & 0xffff];
+	struct ktimer *t = slot_of(si);
 	spin_lock(&t->lock);
 	if (!live(t, (uint64_t)si->si_ptr)) {
 		/* Its timer was deleted (and the slot maybe reused) since. */
@@ -247,7 +253,7 @@ static bool current(const struct ktimer *t, const siginfo_t *si)
 
 void timers_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si)
 {
-	struct ktimer *t = &timers[(uint64_t)si->si_ptr & 0xffff];
+	struct ktimer *t = slot_of(si);
 	spin_lock(&t->lock);
 	if (current(t, si))
 		offer(t, p, tgt, si);
@@ -258,7 +264,7 @@ void timers_not_queued(const siginfo_t *si)
 {
 	if (!is_tag(si))
 		return;
-	struct ktimer *t = &timers[(uint64_t)si->si_ptr & 0xffff];
+	struct ktimer *t = slot_of(si);
 	spin_lock(&t->lock);
 	if (current(t, si))
 		goes_on(t);
@@ -309,14 +315,14 @@ bool timers_take(siginfo_t *si)
 {
 	if (!is_tag(si))
 		return true; /* not one of ours (a program may forge SI_TIMER) */
-	struct ktimer *t = &timers[(uint64_t)si->si_ptr & 0xffff];
+	struct ktimer *t = slot_of(si);
 	spin_lock(&t->lock);
 	/* Deleted, set again or disarmed since it was queued: Linux drops it. */
 	bool now = current(t, si);
 	if (now) {
 		t->queued = false;
-		t->last_overrun = t->interval ? rearm(t) : 0;
-		si->si_overrun = t->last_overrun;
+		si->si_overrun = t->interval ? rearm(t) : 0;
+		__atomic_store_n(&t->last_overrun, si->si_overrun, __ATOMIC_RELAXED);
 		si->si_value = t->value;
 	}
 	spin_unlock(&t->lock);
@@ -368,7 +374,7 @@ long sys_timer_create(struct uthread *ut, const long a[6])
 	t->queued = false;
 	set_deferred(t, false);
 	t->interval = 0;
-	t->last_overrun = 0;
+	__atomic_store_n(&t->last_overrun, 0, __ATOMIC_RELAXED);
 	t->clock = (clockid_t)a[0];
 	t->how = sev.sigev_notify == SIGEV_NONE ? ARM_HOST : cpu_clock(t->clock) ? ARM_REL : ARM_ABS;
 	unlock_timer(t, mask);
@@ -476,7 +482,7 @@ long sys_timer_settime(struct uthread *ut, const long a[6])
 		t->seq++;
 		t->queued = false;
 		set_deferred(t, false);
-		t->last_overrun = 0;
+		__atomic_store_n(&t->last_overrun, 0, __ATOMIC_RELAXED);
 		t->interval = arm ? ktime_of(&want.it_interval) : 0;
 		t->expiry = a[1] & TIMER_ABSTIME ? ktime_of(&want.it_value) :
 						   ktime_add(now, ktime_of(&want.it_value));
@@ -507,8 +513,6 @@ long sys_timer_getoverrun(struct uthread *ut, const long a[6])
 	struct ktimer *t = find(ut, a[0]);
 	if (!t)
 		return -EINVAL;
-	uint64_t mask = lock_timer(t);
-	int ov = t->last_overrun;
-	unlock_timer(t, mask);
-	return ov;
+	/* Written under the lock, one int: no need to take it to read. */
+	return __atomic_load_n(&t->last_overrun, __ATOMIC_RELAXED);
 }

@@ -32,19 +32,23 @@ static void say(const char *fmt, ...)
     fflush(stdout);
 }
 
+/* timespec_after - t plus ns (ns >= 0). */
+static inline struct timespec timespec_after(struct timespec t, long ns)
+{
+    t.tv_nsec += ns % 1000000000L;
+    t.tv_sec += ns / 1000000000L + t.tv_nsec / 1000000000L;
+    t.tv_nsec %= 1000000000L;
+    return t;
+}
+
 /* msleep - sleep ms milliseconds of wall time, handlers or not: to a
  * deadline, so that signals arriving faster than they are handled cannot
  * keep restarting the sleep from its start. */
 static void msleep(long ms)
 {
-    struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += ms / 1000;
-    dl.tv_nsec += (ms % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
-    }
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    struct timespec dl = timespec_after(now, ms * 1000000L);
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &dl, NULL) == EINTR)
         ;
 }

@@ -74,16 +74,6 @@ static int64_t now_ns(clockid_t c)
 
 static const char *ename(int e) { return e ? strerrorname_np(e) : "0"; }
 
-static void handle(int sig, void (*fn)(int), int flags)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = fn;
-    sa.sa_flags = flags;
-    sigemptyset(&sa.sa_mask);
-    sigaction(sig, &sa, NULL);
-}
-
 static void block(int how, int sig)
 {
     sigset_t s;
@@ -138,7 +128,7 @@ static void *cw_thread(void *arg)
 static void sec_condwait(void)
 {
     say("== condwait");
-    handle(SIGUSR1, on_sig, 0);
+    on_signal(SIGUSR1, on_sig, 0);
     atomic_store(&hits, 0);
     pthread_t t;
     pthread_create(&t, NULL, cw_thread, NULL);
@@ -183,7 +173,7 @@ static void sec_futexwait(void)
     pthread_t t;
 
     /* without SA_RESTART: EINTR */
-    handle(SIGUSR1, on_sig, 0);
+    on_signal(SIGUSR1, on_sig, 0);
     atomic_store(&fw_word, 0);
     atomic_store(&fw_done, 0);
     pthread_create(&t, NULL, fw_thread, NULL);
@@ -193,7 +183,7 @@ static void sec_futexwait(void)
         ename(fw_result));
 
     /* with SA_RESTART: the wait goes on after the handlers */
-    handle(SIGUSR1, on_sig, SA_RESTART);
+    on_signal(SIGUSR1, on_sig, SA_RESTART);
     atomic_store(&hits, 0);
     atomic_store(&fw_done, 0);
     pthread_create(&t, NULL, fw_thread, NULL);
@@ -272,7 +262,7 @@ static void sec_eintr(void)
     static const char *what[] = { "nanosleep (rem set)", "clock_nanosleep relative",
                                   "clock_nanosleep TIMER_ABSTIME", "sleep (returns the rest)",
                                   "pause", "read of an empty pipe", "sigsuspend" };
-    handle(SIGUSR2, on_sig, 0);
+    on_signal(SIGUSR2, on_sig, 0);
     pipe(e_pipe);
     for (long i = 0; i < 7; i++) {
         atomic_store(&e_done, 0);
@@ -312,7 +302,7 @@ static void *r_thread_wait(void *arg)
 static void sec_restart(void)
 {
     say("== restart");
-    handle(SIGUSR1, on_sig, SA_RESTART);
+    on_signal(SIGUSR1, on_sig, SA_RESTART);
     pipe(r_pipe);
     atomic_store(&hits, 0);
     atomic_store(&r_started, 0);
@@ -437,7 +427,7 @@ static void on_alrm(int sig)
 static void sec_alarm(void)
 {
     say("== alarm");
-    handle(SIGALRM, on_alrm, 0);
+    on_signal(SIGALRM, on_alrm, 0);
     atomic_store(&alrm, 0);
     int64_t t0 = now_ns(CLOCK_MONOTONIC);
     unsigned prev = alarm(1);
@@ -491,8 +481,8 @@ static void on_vt(int sig)
 static void sec_vtalarm(void)
 {
     say("== vtalarm");
-    handle(SIGVTALRM, on_vt, SA_RESTART);
-    handle(SIGPROF, on_vt, SA_RESTART);
+    on_signal(SIGVTALRM, on_vt, SA_RESTART);
+    on_signal(SIGPROF, on_vt, SA_RESTART);
     struct itimerval it = { { 0, 0 }, { 0, 20000 } };
     setitimer(ITIMER_VIRTUAL, &it, NULL);
     setitimer(ITIMER_PROF, &it, NULL);
@@ -533,24 +523,36 @@ static void th_notify(union sigval v)
     sem_post(&th_sem);
 }
 
+/* sigev - a sigevent: notify, signal, value (SIGEV_THREAD_ID: tid after). */
+static struct sigevent sigev(int notify, int sig, int value)
+{
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = notify;
+    ev.sigev_signo = sig;
+    ev.sigev_value.sival_int = value;
+    return ev;
+}
+
+/* new_timer - timer_create on clock c; false (counted as a failure) if it
+ * fails. */
+static bool new_timer(clockid_t c, struct sigevent ev, timer_t *tm)
+{
+    if (timer_create(c, &ev, tm) == 0)
+        return true;
+    say("FAIL timer_create: %s", strerror(errno));
+    failures++;
+    return false;
+}
+
 /* blocked_timer - block sig in this thread and make a CLOCK_MONOTONIC timer
- * that signals it to the process with this value; false (counted as a
- * failure) if timer_create fails. */
+ * that signals it to the process with this value. */
 static bool blocked_timer(int sig, int value, sigset_t *s, timer_t *tm)
 {
     sigemptyset(s);
     sigaddset(s, sig);
     pthread_sigmask(SIG_BLOCK, s, NULL);
-    struct sigevent ev;
-    memset(&ev, 0, sizeof ev);
-    ev.sigev_notify = SIGEV_SIGNAL;
-    ev.sigev_signo = sig;
-    ev.sigev_value.sival_int = value;
-    if (timer_create(CLOCK_MONOTONIC, &ev, tm) == 0)
-        return true;
-    say("FAIL timer_create: %s", strerror(errno));
-    failures++;
-    return false;
+    return new_timer(CLOCK_MONOTONIC, sigev(SIGEV_SIGNAL, sig, value), tm);
 }
 
 static void sec_timer(void)
@@ -561,10 +563,7 @@ static void sec_timer(void)
     timer_t tm;
     if (!blocked_timer(sig, 42, &s, &tm))
         return;
-    struct sigevent ev;
-    memset(&ev, 0, sizeof ev);
-    ev.sigev_notify = SIGEV_SIGNAL;
-    ev.sigev_signo = sig;
+    struct sigevent ev = sigev(SIGEV_SIGNAL, sig, 0);
     struct itimerspec its = { { 0, 0 }, { 0, 30000000 } };
     int64_t t0 = now_ns(CLOCK_MONOTONIC);
     timer_settime(tm, 0, &its, NULL);
@@ -616,7 +615,7 @@ static void sec_timer(void)
     pthread_sigmask(SIG_UNBLOCK, &s, NULL);
 
     /* SIGEV_THREAD_ID: delivered to the thread named */
-    handle(SIGUSR1, on_tt, 0);
+    on_signal(SIGUSR1, on_tt, 0);
     block(SIG_BLOCK, SIGUSR1); /* main must not take it */
     atomic_store(&tt_hits, 0);
     pthread_t t;
@@ -781,7 +780,7 @@ static void sec_ignore(void)
     msleep(30); /* a signal of each waits */
     for (int i = 0; i < 2; i++) {
         signal(sigs[i], SIG_IGN);
-        handle(sigs[i], on_ign, 0);
+        on_signal(sigs[i], on_ign, 0);
         atomic_store(&ign_hits[sigs[i]], 0);
         pthread_sigmask(SIG_UNBLOCK, &s[i], NULL);
     }
@@ -796,35 +795,19 @@ static void sec_ignore(void)
 }
 
 #define NSHARED 16
-static struct timespec timespec_after(struct timespec t, long ns)
-{
-    t.tv_nsec += ns;
-    t.tv_sec += t.tv_nsec / 1000000000L;
-    t.tv_nsec %= 1000000000L;
-    return t;
-}
-
 static void sec_shared(void)
 {
     say("== shared");
-    handle(SIGUSR1, on_ign, 0);
+    on_signal(SIGUSR1, on_ign, 0);
     timer_t tm[NSHARED];
-    struct sigevent ev;
-    memset(&ev, 0, sizeof ev);
-    ev.sigev_notify = SIGEV_SIGNAL;
-    ev.sigev_signo = SIGUSR1;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     /* 16,000 signals a second: well within what pegasus delivers (a storm
      * past that starves the program's own code, on Linux too). */
     struct itimerspec its = { { 0, 1000000 }, timespec_after(now, 10000000) };
     for (int i = 0; i < NSHARED; i++) {
-        ev.sigev_value.sival_int = i;
-        if (timer_create(CLOCK_MONOTONIC, &ev, &tm[i]) != 0) {
-            say("FAIL timer_create: %s", strerror(errno));
-            failures++;
+        if (!new_timer(CLOCK_MONOTONIC, sigev(SIGEV_SIGNAL, SIGUSR1, i), &tm[i]))
             return;
-        }
         timer_settime(tm[i], TIMER_ABSTIME, &its, NULL);
     }
     msleep(500);
@@ -872,17 +855,10 @@ static void *exit_when_told(void *arg)
 static void sec_limits(void)
 {
     say("== limits");
-    handle(SIGUSR2, on_lim, 0);
-    struct sigevent ev;
-    memset(&ev, 0, sizeof ev);
-    ev.sigev_notify = SIGEV_SIGNAL;
-    ev.sigev_signo = SIGUSR2;
+    on_signal(SIGUSR2, on_lim, 0);
     timer_t tm;
-    if (timer_create(CLOCK_MONOTONIC, &ev, &tm) != 0) {
-        say("FAIL timer_create: %s", strerror(errno));
-        failures++;
+    if (!new_timer(CLOCK_MONOTONIC, sigev(SIGEV_SIGNAL, SIGUSR2, 0), &tm))
         return;
-    }
     /* ~584 years: past KTIME_MAX */
     struct itimerspec huge = { { 18446744073L, 709552616 }, { 0, 1000000 } }, cur;
     atomic_store(&lim_hits, 0);
@@ -907,9 +883,7 @@ static void sec_limits(void)
     pthread_create(&t, NULL, exit_when_told, NULL);
     while (!atomic_load(&lim_tid))
         msleep(1);
-    memset(&ev, 0, sizeof ev);
-    ev.sigev_notify = SIGEV_THREAD_ID;
-    ev.sigev_signo = SIGUSR2;
+    struct sigevent ev = sigev(SIGEV_THREAD_ID, SIGUSR2, 0);
     ev._sigev_un._tid = atomic_load(&lim_tid);
     r = timer_create(CLOCK_MONOTONIC, &ev, &tm);
     atomic_store(&lim_go, 1);
@@ -925,11 +899,9 @@ static void sec_limits(void)
         r == 0 ? "yes" : "no", atomic_load(&lim_hits) ? "yes" : "no");
 
     /* CPU time: a 5 ms CLOCK_PROCESS_CPUTIME_ID timer while spinning 100 ms */
-    memset(&ev, 0, sizeof ev);
-    ev.sigev_notify = SIGEV_SIGNAL;
-    ev.sigev_signo = SIGUSR2;
     atomic_store(&lim_hits, 0);
-    timer_create(CLOCK_PROCESS_CPUTIME_ID, &ev, &tm);
+    if (!new_timer(CLOCK_PROCESS_CPUTIME_ID, sigev(SIGEV_SIGNAL, SIGUSR2, 0), &tm))
+        return;
     struct itimerspec per = { { 0, 5000000 }, { 0, 5000000 } };
     timer_settime(tm, 0, &per, NULL);
     int64_t t0 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
@@ -1013,7 +985,7 @@ static void sec_stdtimers(void)
     /* Both fire while this thread runs with SIGALRM open: it takes one and
      * stays 300 ms in the handler (which blocks SIGALRM); the other thread,
      * in pause(), must get the second meanwhile. */
-    handle(SIGALRM, on_busy_alrm, 0);
+    on_signal(SIGALRM, on_busy_alrm, 0);
     atomic_store(&alrm_done, 0);
     atomic_store(&alrm_pauser_stop, 0);
     pthread_t t;
