@@ -459,6 +459,30 @@ fcase threads-mainexit-1cpu --need taskset --prog threads --status 0 -- "f_t8c1 
 for sec in condwait futexwait eintr restart sigwait alarm vtalarm timer timedwait overrun rearm ignore shared limits reuse stdtimers; do
     fcase "thread-signals-$sec" --prog thread_signals --status 0 -- "f_t8 $PROGS/thread_signals $sec"
 done
+# Host signals 32 and 33 from outside, and SIGEV_THREAD timer signals (32),
+# while the runtime starts worker threads: none may end the instance.
+f_helper_signals() {
+    local TIMEOUT=15
+    x "$PROGS/helper_signals" &
+    local runner=$! pid="" c i
+    for i in $(seq 500); do
+        [ -e helper_signals.ready ] && break
+        sleep 0.01
+    done
+    # The program natively, pegasus otherwise: the last of x's descendants.
+    c=$runner
+    while [ -n "$c" ]; do
+        pid=$c
+        c=$(pgrep -P "$pid" | head -1)
+    done
+    while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; do
+        kill -s 32 "$pid" 2>/dev/null
+        kill -s 33 "$pid" 2>/dev/null
+        sleep 0.002
+    done
+    wait "$runner"
+}
+fcase helper-signals --need pgrep --prog helper_signals --status 0 -- f_helper_signals
 for sec in value timeout wake requeue wakeop bitset robust quirks; do
     fcase "futex-$sec" --prog futex --status 0 -- "f_t8 $PROGS/futex $sec"
 done

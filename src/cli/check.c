@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/hostreq.h"
 #include "entry/sud.h"
 #include "proc/signal.h"
 #include "sched/preempt.h"
@@ -54,7 +55,9 @@ int cmd_check(int argc, char **argv)
 	printf("kernel %s, %s\n", u.release, u.machine);
 	int sud = sud_probe();
 	line("syscall user dispatch", sud == 0, sud == 0 ? "(required)" : "(required: Linux >= 5.11)");
-	line("fsgsbase", !!(getauxval(AT_HWCAP2) & 2), "(required: wrfsbase at the gate)");
+	char fs[160];
+	snprintf(fs, sizeof(fs), "(optional; %%fs path: %s)", host_fs_path());
+	line("fsgsbase", !!(getauxval(AT_HWCAP2) & 2), fs);
 	unsigned a, b, c, d;
 	__cpuid_count(7, 0, a, b, c, d);
 	line("memory protection keys", (c >> 4) & 1, "(optional: MPK isolation)");
@@ -70,5 +73,8 @@ int cmd_check(int argc, char **argv)
 	char z[64];
 	snprintf(z, sizeof(z), "(vm.mmap_min_addr=%d; zpoline rewriting)", minaddr);
 	line("page 0 mappable", minaddr == 0 || geteuid() == 0, z);
-	return sud == 0 ? 0 : 1;
+	const char *missing = host_missing();
+	if (missing)
+		printf("pegasus cannot run here: %s\n", missing);
+	return missing ? 1 : 0;
 }

@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/fsbase.h"
+#include "core/hthread.h"
 
 static void usage(FILE *f)
 {
@@ -17,6 +19,10 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* Before any thread: how %fs/%gs are written, and this thread's %gs
+	 * (no vCPU yet) for any host signal handler that reads it. */
+	fsbase_init();
+	gsbase_write((uint64_t)hthread_no_vcpu);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

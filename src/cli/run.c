@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/hostreq.h"
 #include "cli/pod.h"
 #include "core/log.h"
 #include "entry/lean.h"
@@ -222,10 +223,9 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "pegasus: cannot open trace file %s: %s\n", trace_file, strerror(errno));
 		return 2;
 	}
-	int sud = sud_probe();
-	if (sud < 0) {
-		fprintf(stderr, "pegasus: this kernel has no Syscall User Dispatch (%s); Linux 5.11 or newer is needed\n",
-			strerror(-sud));
+	const char *missing = host_missing();
+	if (missing) {
+		fprintf(stderr, "pegasus: %s\n", missing);
 		return 125;
 	}
 	int rr = rewrite_init(rw);

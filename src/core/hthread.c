@@ -1,30 +1,40 @@
-/* hthread.c - starting the runtime's host threads with no signal window and no inherited %gs. */
+/* hthread.c - starting the runtime's host threads with no signal window and no vCPU's %gs. */
 #include "core/hthread.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
-#include <sys/auxv.h>
-#include <x86gprintrin.h>
+#include <sys/syscall.h>
 
-#ifndef HWCAP2_FSGSBASE
-#define HWCAP2_FSGSBASE (1 << 1)
-#endif
+#include "core/fsbase.h"
+#include "core/rawsys.h"
+
+/* %gs of a thread that runs no vCPU: its first word (a vCPU's `self`) is
+ * NULL, and every other field a handler might read is zero. */
+char hthread_no_vcpu[4096] __attribute__((aligned(64)));
 
 struct start {
 	void *(*fn)(void *);
 	void *arg;
+	int allow;
 };
+
+/* The kernel's 64-bit mask, 32 and 33 included: glibc's sigset calls drop
+ * them (they are glibc's own), and a program's SIGEV_THREAD timers use 32. */
+static long mask_host_signals(uint64_t block, uint64_t *old)
+{
+	return raw_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, &block, old, 8, 0, 0);
+}
 
 static void *trampoline(void *sv)
 {
 	struct start s = *(struct start *)sv;
 	free(sv);
-	/* %gs names the vCPU a thread runs; this one runs none (yet). Without
-	 * FSGSBASE pegasus does not run programs (`pegasus check` says so):
-	 * its probes still start threads. */
-	if (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE)
-		_writegsbase_u64(0);
+	/* glibc's start_thread opened signal 32 (SIGCANCEL) just before this;
+	 * a handler that ran meanwhile found hthread_no_vcpu in %gs (the maker
+	 * lent it for the clone) and passed the signal on to the process. */
+	mask_host_signals(s.allow ? ~(1ull << (s.allow - 1)) : ~0ull, NULL);
 	return s.fn(s.arg);
 }
 
@@ -36,20 +46,25 @@ int hthread_start(pthread_t *t, size_t stack, int detached, int allow,
 		return ENOMEM;
 	s->fn = fn;
 	s->arg = arg;
+	s->allow = allow;
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	if (stack)
 		pthread_attr_setstacksize(&attr, stack);
 	if (detached)
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	sigset_t mask;
-	sigfillset(&mask);
-	if (allow)
-		sigdelset(&mask, allow);
-	pthread_attr_setsigmask_np(&attr, &mask);
+	/* The new thread inherits %gs: for the clone, the maker's is
+	 * hthread_no_vcpu, with every host signal blocked so that none runs a
+	 * handler on the maker meanwhile. */
+	uint64_t old_mask;
+	mask_host_signals(~0ull, &old_mask);
+	uint64_t gs = gsbase_read();
+	gsbase_write((uint64_t)hthread_no_vcpu);
 	pthread_t tmp;
 	int r = pthread_create(t ? t : &tmp, &attr, trampoline, s);
 	pthread_attr_destroy(&attr);
+	gsbase_write(gs);
+	mask_host_signals(old_mask, NULL);
 	if (r)
 		free(s);
 	return r;

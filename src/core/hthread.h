@@ -5,8 +5,9 @@
 
 /**
  * hthread_start - start a host thread that runs fn(arg) with every host
- * signal blocked but `allow` (0: none), from its first instruction, and
- * with no %gs. A thread made by another inherits its maker's %gs and
+ * signal blocked but `allow` (0: none), 32 and 33 included, and with
+ * %gs at hthread_no_vcpu (a handler finds no vCPU there) from its first
+ * instruction. A thread made by another inherits its maker's %gs and
  * signal mask: a host signal caught before the new thread blocked it would
  * run a runtime handler as if on the maker's vCPU, on that vCPU's uthread.
  * vCPU threads start the same way and open their mask once bound.
@@ -15,3 +16,6 @@
  */
 int hthread_start(pthread_t *t, size_t stack, int detached, int allow,
 		  void *(*fn)(void *), void *arg);
+
+/* %gs of the runtime's threads that run no vCPU: all zero (no `self`). */
+extern char hthread_no_vcpu[4096];

@@ -30,6 +30,46 @@
 	.endif
 .endm
 
+/*
+ * The app's %fs base into its trap frame. With FSGSBASE it is read here;
+ * without, the trap frame's is already the truth: the base changes only
+ * through calls the runtime emulates (core/fsbase.h).
+ */
+.macro SAVE_APP_FS ut
+	cmpb $0, pg_fsgsbase(%rip)
+	je 1f
+	rdfsbase %rax
+	mov %rax, TF_FS(\ut)
+1:
+.endm
+
+/*
+ * Make \src (a memory operand) the %fs base: wrfsbase, or, without
+ * FSGSBASE, arch_prctl(ARCH_SET_FS) unless the vCPU's kernel thread holds
+ * that base already (VCPU_KFS). The selector is ALLOW wherever this is
+ * used, so the syscall goes to the kernel. VCPU_KFS is "unknown" while the
+ * call is under way: a host signal that restarts a return half (on_async)
+ * redoes the call rather than trust a stale value. Clobbers %rax, %rcx,
+ * %rdx, %rsi, %rdi, %r11 and the flags.
+ */
+.macro LOAD_FS src
+	mov \src, %rsi
+	cmpb $0, pg_fsgsbase(%rip)
+	je 1f
+	wrfsbase %rsi
+	jmp 2f
+1:	cmp %rsi, %gs:VCPU_KFS
+	je 2f
+	movq $-1, %gs:VCPU_KFS
+	mov $0x1002, %edi               /* ARCH_SET_FS */
+	mov $158, %eax                  /* SYS_arch_prctl */
+	syscall
+	test %rax, %rax
+	jnz 2f
+	mov %rsi, %gs:VCPU_KFS
+2:
+.endm
+
 /* Load every app GPR and the flags from the trap frame of the uthread in
  * %rbx, then resume app code: the selector goes to BLOCK last, and the
  * jump needs no register and no app stack, so the red zone is untouched. */
@@ -81,10 +121,8 @@ gate_text_start:
 gate_from_signal:
 	mov %rdi, %r12
 	mov %gs:VCPU_CUR, %rbx
-	rdfsbase %rax
-	mov %rax, TF_FS(%rbx)
-	mov %gs:VCPU_RT_FS, %rax
-	wrfsbase %rax
+	SAVE_APP_FS %rbx
+	LOAD_FS %gs:VCPU_RT_FS
 	/* The runtime calls libc, which uses vector registers: save them all. */
 	SAVE_VECTOR_STATE %rbx
 	mov %rbx, %rdi
@@ -99,8 +137,7 @@ gate_from_signal:
  */
 	.p2align 4
 gate_return:
-	mov %gs:VCPU_RT_FS, %rax
-	wrfsbase %rax
+	LOAD_FS %gs:VCPU_RT_FS
 	mov %gs:VCPU_CUR, %rdi
 	mov UT_RSTACK(%rdi), %rsp
 	call gate_prepare_return
@@ -109,8 +146,7 @@ gate_return:
 	mov $-1, %eax
 	mov $-1, %edx
 	xrstor64 (%rcx)
-	mov TF_FS(%rbx), %rax
-	wrfsbase %rax
+	LOAD_FS TF_FS(%rbx)
 	LOAD_APP_REGS_AND_GO
 gate_return_end:
 
@@ -187,26 +223,28 @@ lean_return:
 	LOAD_APP_REGS_AND_GO
 lean_return_end:
 	/* Full path. */
-1:	rdfsbase %rax
-	mov %rax, TF_FS(%rbx)
-	mov %gs:VCPU_RT_FS, %rax
-	wrfsbase %rax
+1:	SAVE_APP_FS %rbx
+	LOAD_FS %gs:VCPU_RT_FS
 	SAVE_VECTOR_STATE %rbx
 	mov %rbx, %rdi
 	call fast_entry_c
 	jmp gate_return
 /*
  * Mid path: calls that may block and switch uthreads (futex, sched_yield)
- * but call no library code. The runtime's %fs is loaded; of the vector
- * state only xmm0-15 and MXCSR are saved (runtime code is SSE-only); a
- * switch, a signal or the full path completes the save (vec_make_full).
+ * but call no library code and touch no TLS. With FSGSBASE the runtime's
+ * %fs is loaded (12 ns); without, the app's stays (a kernel call each
+ * way saved). Of the vector state only xmm0-15 and MXCSR are saved
+ * (runtime code is SSE-only); a switch, a signal or the full path
+ * completes the save (vec_make_full).
  */
 mid:
+	cmpb $0, pg_fsgsbase(%rip)
+	je 4f
 	rdfsbase %rax
 	mov %rax, TF_FS(%rbx)
 	mov %gs:VCPU_RT_FS, %rax
 	wrfsbase %rax
-	SSE_AREA_OP save, %rbx
+4:	SSE_AREA_OP save, %rbx
 	movb $VEC_SSE, UT_VECMODE(%rbx)
 	mov %rbx, %rdi
 	call mid_entry_c
@@ -225,9 +263,8 @@ mid:
 	test %eax, %eax
 	jnz mid_restart
 mid_return:
+	LOAD_FS TF_FS(%rbx)
 	SSE_AREA_OP restore, %rbx
-	mov TF_FS(%rbx), %rax
-	wrfsbase %rax
 	LOAD_APP_REGS_AND_GO
 mid_return_end:
 
@@ -235,14 +272,14 @@ mid_return_end:
 mid_restart:
 	mov %gs:VCPU_CUR, %rbx
 	mov UT_RSTACK(%rbx), %rsp
-	mov %gs:VCPU_RT_FS, %rax
-	wrfsbase %rax
+	LOAD_FS %gs:VCPU_RT_FS
 	mov %rbx, %rdi
 	call vec_make_full
 	jmp gate_return
 
 /* Not for the mid path after all (a timeout...): the full one. */
 mid_full:
+	LOAD_FS %gs:VCPU_RT_FS
 	mov %rbx, %rdi
 	call vec_make_full
 	mov %rbx, %rdi
@@ -255,10 +292,8 @@ mid_full:
 lean_restart:
 	mov %gs:VCPU_CUR, %rbx
 	mov UT_RSTACK(%rbx), %rsp
-	rdfsbase %rax
-	mov %rax, TF_FS(%rbx)
-	mov %gs:VCPU_RT_FS, %rax
-	wrfsbase %rax
+	SAVE_APP_FS %rbx
+	LOAD_FS %gs:VCPU_RT_FS
 	SAVE_VECTOR_STATE %rbx
 	jmp gate_return
 

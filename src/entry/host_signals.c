@@ -180,11 +180,28 @@ NOINSTR static void leave_for_gate(struct vcpu *v, ucontext_t *uc, uint8_t oldse
 	}
 }
 
+/* pass_on - a host signal caught by a runtime thread that runs no vCPU
+ * (%gs: hthread_no_vcpu). Such threads block every host signal but in the
+ * instant after glibc's clone opens 32 (SIGCANCEL) for them, where a
+ * program's SIGEV_THREAD timer or a kill of 32 can land. It is sent again
+ * to the process, siginfo and all, with this thread keeping it blocked:
+ * the kernel then gives it to a vCPU. */
+NOINSTR static void pass_on(int sig, siginfo_t *si, ucontext_t *uc)
+{
+	uc->uc_sigmask.__val[0] |= 1ull << (sig - 1);
+	long pid = raw_syscall3(SYS_getpid, 0, 0, 0);
+	raw_syscall3(SYS_rt_sigqueueinfo, pid, sig, si);
+}
+
 /* SIG_VCPU_KICK: a slice tick or another vCPU asking this one to look at
  * its current uthread (a signal for it, or work waiting). */
 NOINSTR static void on_kick(int sig, siginfo_t *si, void *ucv)
 {
 	struct vcpu *v = vcpu_self();
+	if (!v) {
+		pass_on(sig, si, ucv);
+		return;
+	}
 	uint8_t old = v->selector;
 	v->selector = SEL_ALLOW;
 	if (v->cur && old == SEL_BLOCK)
@@ -199,6 +216,10 @@ NOINSTR static void on_kick(int sig, siginfo_t *si, void *ucv)
 NOINSTR static void on_stats(int sig, siginfo_t *si, void *ucv)
 {
 	struct vcpu *v = vcpu_self();
+	if (!v) {
+		pass_on(sig, si, ucv);
+		return;
+	}
 	uint8_t old = v->selector;
 	v->selector = SEL_ALLOW;
 	stats_request();
@@ -214,6 +235,10 @@ static void on_worker_intr(int sig, siginfo_t *si, void *uc)
 NOINSTR static void on_async_entry(int sig, siginfo_t *si, void *ucv)
 {
 	struct vcpu *v = vcpu_self();
+	if (!v) {
+		pass_on(sig, si, ucv);
+		return;
+	}
 	uint8_t old = v->selector;
 	v->selector = SEL_ALLOW;
 	on_async(sig, si, ucv, old);
@@ -222,6 +247,10 @@ NOINSTR static void on_async_entry(int sig, siginfo_t *si, void *ucv)
 NOINSTR static void on_sigsys(int sig, siginfo_t *si, void *ucv)
 {
 	struct vcpu *v = vcpu_self();
+	if (!v) {
+		pass_on(sig, si, ucv);
+		return;
+	}
 	uint8_t old = v->selector;
 	v->selector = SEL_ALLOW;
 	if (si->si_code == SYS_USER_DISPATCH && old == SEL_BLOCK) {
@@ -268,9 +297,16 @@ NOINSTR static void on_fault(int sig, siginfo_t *si, void *ucv)
 {
 	ucontext_t *uc = ucv;
 	struct vcpu *v = vcpu_self();
+	uint64_t ip = uc->uc_mcontext.gregs[REG_RIP];
+	if (!v) {
+		if (si->si_code <= 0) {
+			pass_on(sig, si, uc);
+			return;
+		}
+		goto crash; /* a runtime thread's own fault */
+	}
 	uint8_t old = v->selector;
 	v->selector = SEL_ALLOW;
-	uint64_t ip = uc->uc_mcontext.gregs[REG_RIP];
 
 	if (si->si_code <= 0) { /* sent by someone, not raised by an instruction */
 		on_async(sig, si, uc, old);
@@ -315,6 +351,7 @@ NOINSTR static void on_fault(int sig, siginfo_t *si, void *ucv)
 		return;
 	}
 	/* The runtime itself faulted: say where, then die of the signal. */
+crash:
 	crash_note(sig, ip, (uint64_t)si->si_addr);
 	struct { long h, f, r, m; } dfl = { 0, 0, 0, 0 };
 	raw_syscall6(SYS_rt_sigaction, sig, (long)&dfl, 0, 8, 0, 0);

@@ -53,4 +53,5 @@
 #define VCPU_DIRECT_REC 32
 #define VCPU_DIRECT_ARG0 40
 #define VCPU_DIRECT_HOST1 48
-#define VCPU_SELECTOR 56
+#define VCPU_KFS      56
+#define VCPU_SELECTOR 64

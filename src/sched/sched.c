@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/fsbase.h"
 #include "core/hthread.h"
 #include "core/log.h"
 #include "core/rawsys.h"
@@ -23,9 +24,6 @@
 
 struct sched_config sched_cfg = { .nvcpus = 1, .poll_ns = 50000, .slice_ns = 10000000 };
 struct vcpu **vcpus;
-/* The vCPU of this kernel thread, or NULL on other runtime threads (the
- * monitor, offload workers): safe where %gs may not be set. */
-static __thread struct vcpu *this_vcpu;
 
 void uctx_switch(uint64_t *save_rsp, uint64_t new_rsp);
 
@@ -134,13 +132,13 @@ void sched_enqueue(struct uthread *ut, struct vcpu *prefer)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&v->idle, __ATOMIC_RELAXED))
 		vcpu_kick(v);
-	else if (before > 0 || (v != this_vcpu && __atomic_load_n(&v->cur, __ATOMIC_RELAXED)))
+	else if (before > 0 || (v != vcpu_self() && __atomic_load_n(&v->cur, __ATOMIC_RELAXED)))
 		sched_kick_idle();
 }
 
 void sched_balance(void)
 {
-	struct vcpu *v = this_vcpu;
+	struct vcpu *v = vcpu_self();
 	if (v && __atomic_load_n(&v->rq_len, __ATOMIC_RELAXED))
 		sched_kick_idle();
 }
@@ -155,7 +153,8 @@ bool uthread_wake(struct uthread *ut, int reason)
 	/* Woken by a uthread: next to its waker, which often blocks right
 	 * after (it produced what the wakee consumes); woken from outside (a
 	 * worker, the monitor): where it ran last. */
-	sched_enqueue(ut, this_vcpu ? this_vcpu : ut->last_vcpu);
+	struct vcpu *self = vcpu_self();
+	sched_enqueue(ut, self ? self : ut->last_vcpu);
 	return true;
 }
 
@@ -168,23 +167,30 @@ static void to_scheduler(struct uthread *ut)
 	/* Whoever runs next will load its own vector state. */
 	vec_switch_out(ut);
 	struct vcpu *v = vcpu_self();
+	/* The mid path runs on the app's %fs where writing it costs a kernel
+	 * call (fsbase.h): it needs no TLS, and its return loads the app's
+	 * base anyway. Any other runtime code needs its own TLS back. */
+	bool runtime_tls = pg_fsgsbase || v->kfs == v->rt_fs;
 	uctx_switch(&ut->ctx_rsp, v->sched_rsp);
 	/* Maybe resumed by another vCPU: runtime code must go on with the TLS
-	 * of the kernel thread it now runs on (glibc's malloc caches, errno,
-	 * this_vcpu), not that of the one it left. */
-	_writefsbase_u64(vcpu_self()->rt_fs);
+	 * of the kernel thread it now runs on (glibc's malloc caches, errno),
+	 * not that of the one it left. */
+	v = vcpu_self();
+	if (runtime_tls)
+		fsbase_switch(&v->kfs, v->rt_fs);
 }
 
 void sched_kick_running(struct uthread *t)
 {
 	struct vcpu *v = __atomic_load_n(&t->last_vcpu, __ATOMIC_ACQUIRE);
-	if (v && v != this_vcpu && __atomic_load_n(&v->cur, __ATOMIC_ACQUIRE) == t)
+	if (v && v != vcpu_self() && __atomic_load_n(&v->cur, __ATOMIC_ACQUIRE) == t)
 		preempt_kick(v);
 }
 
 struct uthread *uthread_self_or_null(void)
 {
-	return this_vcpu ? this_vcpu->cur : NULL;
+	struct vcpu *v = vcpu_self();
+	return v ? v->cur : NULL;
 }
 
 int uthread_sleep(uint64_t deadline, uint64_t wake)
@@ -272,15 +278,26 @@ static void idle_sleep(struct vcpu *v)
 		kwait_drain();
 }
 
+/* runtime_tls - the runtime's own TLS in %fs, before library code. Between
+ * two uthreads of the mid path the vCPU loop may still hold an app's base
+ * (fsbase.h): what it does there touches no TLS until this. */
+static void runtime_tls(struct vcpu *v)
+{
+	if (!pg_fsgsbase)
+		fsbase_switch(&v->kfs, v->rt_fs);
+}
+
 void sched_poll_events(void)
 {
 	/* No clock read unless a timer is armed: this runs at every switch. */
 	if (timer_next_deadline() != UINT64_MAX)
 		timer_run_expired(now_ns());
-	if (signal_arrivals_pending())
-		signal_process_arrivals();
 	kwait_harvest();
-	stats_poll();
+	if (signal_arrivals_pending() || stats_requested()) {
+		runtime_tls(vcpu_self());
+		signal_process_arrivals();
+		stats_poll();
+	}
 }
 
 static struct uthread *pick_next(struct vcpu *v)
@@ -357,7 +374,6 @@ static void *vcpu_main(void *arg)
 {
 	struct vcpu *v = arg;
 	vcpu_bind_current(v);
-	this_vcpu = v;
 	vcpu_setup_idle(v);
 	int r = sud_enable(v);
 	if (r < 0)
@@ -374,7 +390,6 @@ static void *vcpu_main(void *arg)
 void sched_start_many(struct uthread **first, int n)
 {
 	struct vcpu *v0 = vcpu_self();
-	this_vcpu = v0;
 	vcpus = calloc(sched_cfg.nvcpus, sizeof(*vcpus));
 	vcpus[0] = v0;
 	for (int i = 1; i < sched_cfg.nvcpus; i++)

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/fsbase.h"
 #include "core/log.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
@@ -48,9 +49,10 @@ struct vcpu *vcpu_alloc(int id)
  */
 void vcpu_bind_current(struct vcpu *v)
 {
-	v->rt_fs = _readfsbase_u64();
+	v->rt_fs = fsbase_read();
+	v->kfs = v->rt_fs;
 	v->host_tid = syscall(SYS_gettid);
-	_writegsbase_u64((uint64_t)v);
+	gsbase_write((uint64_t)v);
 	stack_t ss = { .ss_sp = v->sigstack, .ss_size = SIGSTACK_SIZE };
 	if (sigaltstack(&ss, NULL) < 0)
 		pg_die("sigaltstack failed");

@@ -93,6 +93,7 @@ struct vcpu {
 	uint64_t direct_rec;    /* the stub record of a call in gate_direct */
 	uint64_t direct_arg0;   /* the app's %rdi while gate_direct_fd maps it */
 	uint64_t direct_host1;  /* gate_direct_fd's host fd + 1, while it checks */
+	uint64_t kfs;           /* the %fs base this kernel thread holds (fsbase.h) */
 	volatile uint8_t selector; /* Syscall User Dispatch selector byte */
 	int id;
 	void *sigstack;         /* sigaltstack for the runtime's signal handlers */
@@ -123,11 +124,13 @@ _Static_assert(offsetof(struct vcpu, ret_rip) == VCPU_RET_RIP, "VCPU_RET_RIP");
 _Static_assert(offsetof(struct vcpu, direct_rec) == VCPU_DIRECT_REC, "VCPU_DIRECT_REC");
 _Static_assert(offsetof(struct vcpu, direct_arg0) == VCPU_DIRECT_ARG0, "VCPU_DIRECT_ARG0");
 _Static_assert(offsetof(struct vcpu, direct_host1) == VCPU_DIRECT_HOST1, "VCPU_DIRECT_HOST1");
+_Static_assert(offsetof(struct vcpu, kfs) == VCPU_KFS, "VCPU_KFS");
 _Static_assert(offsetof(struct vcpu, selector) == VCPU_SELECTOR, "VCPU_SELECTOR");
 
 /* vcpu_self - the vCPU this code runs on; valid in app-context handlers too,
  * because programs on x86-64 Linux never touch %gs. After a uthread blocks
- * it may resume on another vCPU: read it again, never cache it across. */
+ * it may resume on another vCPU: read it again, never cache it across.
+ * NULL on the runtime's other threads (their %gs: hthread_no_vcpu). */
 static inline struct vcpu *vcpu_self(void)
 {
 	struct vcpu *v;

@@ -13,6 +13,11 @@ void stats_request(void)
 	__atomic_store_n(&requested, 1, __ATOMIC_RELEASE);
 }
 
+bool stats_requested(void)
+{
+	return __atomic_load_n(&requested, __ATOMIC_ACQUIRE);
+}
+
 void stats_poll(void)
 {
 	if (!__atomic_load_n(&requested, __ATOMIC_ACQUIRE) ||

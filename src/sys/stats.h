@@ -34,5 +34,7 @@ static inline void stats_fast(struct uthread *ut, long nr)
 void stats_print(struct vproc *p);
 /* Ask for every live program's table (async-signal-safe)... */
 void stats_request(void);
+/* Has a print been asked for? (No TLS: the vCPU loop asks it on an app's %fs.) */
+bool stats_requested(void);
 /* ...printed here, by whichever vCPU loop comes by first. */
 void stats_poll(void);
