@@ -51,14 +51,19 @@ size_t ring_used(struct ring *r)
 
 size_t ring_space(struct ring *r)
 {
-	size_t cap = r->mask + 1;
-	if (r->tail - r->head_seen < cap)
-		return cap - (r->tail - r->head_seen);
 	/* ACQUIRE pairs with the consumer's RELEASE store of head: the
 	 * consumer's copies out of the bytes it freed are complete before we
 	 * overwrite them. */
 	r->head_seen = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
-	return cap - (r->tail - r->head_seen);
+	return r->mask + 1 - (r->tail - r->head_seen);
+}
+
+/* Space for want bytes, from the cached head when it is enough: the common
+ * case of a ring with room touches no line the consumer writes. */
+static size_t space_for(struct ring *r, size_t want)
+{
+	size_t space = r->mask + 1 - (r->tail - r->head_seen);
+	return space >= want ? space : ring_space(r);
 }
 
 size_t ring_used_any(const struct ring *r)
@@ -161,8 +166,8 @@ size_t ring_discard(struct ring *r, size_t max)
 
 ssize_t ring_produce(struct ring *r, struct iov_iter *from, size_t max)
 {
-	size_t space = ring_space(r);
-	size_t n = min3(space, from->left, max), done;
+	size_t want = from->left < max ? from->left : max;
+	size_t n = min3(space_for(r, want), from->left, max), done;
 	long err = copy_in(r, r->tail, from, n, &done);
 	return err && !done ? -EFAULT : (ssize_t)done;
 }
