@@ -1,0 +1,981 @@
+/* channel.c - in-memory channels: stream rings, message queues, shutdown, reset, readiness. */
+#include "net/local/channel.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+/* An end's shutdown bits, as Linux's sk_shutdown. */
+#define SHUT_RCV  1u
+#define SHUT_SEND 2u
+#define SHUT_MASK 3u
+
+/* A datagram (msg dirs) or an ancillary record over stream bytes
+ * [start, start+len) (streams). Payload and file array follow it. */
+struct chan_msg {
+	struct chan_msg *next;
+	size_t len;
+	size_t start;
+	size_t cost;
+	bool has_cred;
+	struct chan_cred cred;
+	unsigned nfiles;
+	void **files;
+	unsigned char data[];
+};
+
+/* --- small helpers ---------------------------------------------------- */
+
+#define LOAD(p)		__atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define STORE(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define OR(p, v)	__atomic_fetch_or((p), (v), __ATOMIC_ACQ_REL)
+#define XCHG(p, v)	__atomic_exchange_n((p), (v), __ATOMIC_ACQ_REL)
+
+static bool is_stream(const struct chan_dir *d) { return !d->is_msg; }
+static bool is_dgram(unsigned proto) { return proto == CHAN_UNIX_DGRAM || proto == CHAN_UDP; }
+static bool is_unix_conn(unsigned proto) { return proto == CHAN_UNIX_STREAM || proto == CHAN_UNIX_SEQPACKET; }
+
+static long copy_memcpy(void *dst, const void *src, size_t n)
+{
+	memcpy(dst, src, n);
+	return 0;
+}
+
+static ring_copy_fn copy_of(const struct chan_dir *d)
+{
+	return d->hooks && d->hooks->copy ? d->hooks->copy : copy_memcpy;
+}
+
+static void file_put(const struct chan_dir *d, void *f)
+{
+	if (d->hooks && d->hooks->file_put)
+		d->hooks->file_put(f);
+}
+
+/* Copy n bytes from one cursor to the other: bytes done (< n on fault). */
+static size_t iov_copy(ring_copy_fn copy, struct iov_iter *to, struct iov_iter *from, size_t n)
+{
+	size_t done = 0;
+	while (done < n) {
+		void *dst, *src;
+		size_t a = iov_iter_seg(to, &dst), b = iov_iter_seg(from, &src);
+		size_t chunk = a < b ? a : b;
+		if (chunk > n - done)
+			chunk = n - done;
+		if (copy(dst, src, chunk))
+			break;
+		iov_iter_advance(to, chunk);
+		iov_iter_advance(from, chunk);
+		done += chunk;
+	}
+	return done;
+}
+
+static size_t copy_to_iter(ring_copy_fn copy, struct iov_iter *to, const void *buf, size_t n, bool *fault)
+{
+	struct iovec v = { (void *)buf, n };
+	struct iov_iter from;
+	iov_iter_init(&from, &v, 1);
+	size_t done = iov_copy(copy, to, &from, n);
+	*fault = done < n;
+	return done;
+}
+
+size_t chan_msg_cost(size_t len)
+{
+	/* An skb's truesize: data rounded to 64 plus skb_shared_info (320)
+	 * and the sk_buff (256); small ones come from the 512 kmalloc
+	 * bucket, so 768 is the floor. With this, a socketpair(AF_UNIX,
+	 * SOCK_DGRAM) queues 278 small datagrams before EAGAIN, as Linux. */
+	size_t c = ((len + 63) & ~(size_t)63) + 576;
+	return c < 768 ? 768 : c;
+}
+
+/* --- notification ------------------------------------------------------ */
+
+static void end_notify(struct chan_end *e)
+{
+	if (!e)
+		return;
+	chan_notify_fn fn = LOAD(&e->notify);
+	if (fn)
+		fn(LOAD(&e->notify_arg), chan_poll(e));
+}
+
+static void space_notify(struct chan_dir *d)
+{
+	end_notify(d->writer);
+	chan_notify_fn fn = LOAD(&d->space_fn);
+	if (fn)
+		fn(LOAD(&d->space_arg), EPOLLOUT | EPOLLWRNORM);
+}
+
+void chan_set_notify(struct chan_end *e, chan_notify_fn fn, void *arg)
+{
+	/* arg first: a notifier that sees fn sees its arg. */
+	STORE(&e->notify_arg, arg);
+	STORE(&e->notify, fn);
+}
+
+void chan_set_space_notify(struct chan_dir *d, chan_notify_fn fn, void *arg)
+{
+	STORE(&d->space_arg, arg);
+	STORE(&d->space_fn, fn);
+}
+
+/* --- set-up --------------------------------------------------------- */
+
+/* Linux's defaults: pipe 16 pages; net.core.{r,w}mem_default 212992;
+ * a TCP receive buffer grows well past its 128 KiB start, so 256 KiB. */
+static size_t default_cap(unsigned proto)
+{
+	switch (proto) {
+	case CHAN_PIPE: return 65536;
+	case CHAN_TCP: return 262144;
+	default: return 212992;
+	}
+}
+
+/* Writable when free >= wrlowat:
+ *  pipe: a free page (pipe_poll: !pipe_full);
+ *  UNIX: sk_wmem_alloc << 2 <= sk_sndbuf, i.e. used <= cap/4;
+ *  TCP: sk_stream_wspace >= sk_stream_min_wspace, i.e. free >= used/2;
+ *  UDP: always (a datagram that does not fit is dropped). */
+static void set_wrlowat(struct chan_dir *d)
+{
+	size_t cap = d->limit;
+	switch (d->proto) {
+	case CHAN_PIPE: d->wrlowat = 4096 < cap ? 4096 : cap; break;
+	case CHAN_TCP: d->wrlowat = cap / 3; break;
+	case CHAN_UDP: d->wrlowat = 0; break;
+	default: d->wrlowat = cap - cap / 4; break;
+	}
+	if (d->proto != CHAN_UDP && !d->wrlowat)
+		d->wrlowat = 1;
+}
+
+static void set_limits(struct chan_dir *d, size_t cap)
+{
+	if (is_stream(d)) {
+		d->limit = ring_cap(&d->ring);
+	} else {
+		d->limit = cap;
+		/* UNIX dgram: len > sk_sndbuf - 32 is EMSGSIZE; UDP: 65507. */
+		d->max_msg = d->proto == CHAN_UDP ? 65507 : cap - 32;
+	}
+	set_wrlowat(d);
+}
+
+int chan_dir_init(struct chan_dir *d, enum chan_proto proto, size_t cap, const struct chan_hooks *hooks)
+{
+	memset(d, 0, sizeof(*d));
+	d->proto = proto;
+	d->hooks = hooks;
+	d->is_msg = proto == CHAN_UNIX_SEQPACKET || is_dgram(proto);
+	d->rcvlowat = 1;
+	if (!cap)
+		cap = default_cap(proto);
+	if (!d->is_msg) {
+		int err = ring_init(&d->ring, cap, copy_of(d));
+		if (err)
+			return err;
+	}
+	set_limits(d, cap);
+	return 0;
+}
+
+static void msg_free(struct chan_dir *d, struct chan_msg *m)
+{
+	for (unsigned i = 0; i < m->nfiles; i++)
+		file_put(d, m->files[i]);
+	free(m);
+}
+
+/* Drop everything queued (the reader is gone). Returns bytes dropped. */
+static size_t dir_purge(struct chan_dir *d)
+{
+	size_t dropped;
+	spin_lock(&d->qlock);
+	struct chan_msg *m = d->qhead;
+	d->qhead = d->qtail = NULL;
+	dropped = is_stream(d) ? 0 : d->qpayload + d->qlen;
+	d->qbytes = d->qlen = d->qpayload = 0;
+	spin_unlock(&d->qlock);
+	while (m) {
+		struct chan_msg *next = m->next;
+		msg_free(d, m);
+		m = next;
+	}
+	if (is_stream(d))
+		dropped = ring_discard(&d->ring, SIZE_MAX);
+	return dropped;
+}
+
+void chan_dir_fini(struct chan_dir *d)
+{
+	dir_purge(d);
+	if (is_stream(d))
+		ring_fini(&d->ring);
+}
+
+void chan_end_init(struct chan_end *e, enum chan_proto proto, struct chan_dir *rx, struct chan_dir *tx)
+{
+	memset(e, 0, sizeof(*e));
+	e->proto = proto;
+	e->rx = rx;
+	e->tx = tx;
+	if (rx)
+		rx->reader = e;
+	/* A lone queue may have many writers: only a connected dir names one. */
+	if (tx && !is_dgram(proto))
+		tx->writer = e;
+}
+
+int chan_init(struct channel *c, enum chan_proto proto, size_t cap, const struct chan_hooks *hooks)
+{
+	memset(c, 0, sizeof(*c));
+	int err = chan_dir_init(&c->dir[0], proto, cap, hooks);
+	if (err)
+		return err;
+	if (proto == CHAN_PIPE) {
+		chan_end_init(&c->end[0], proto, &c->dir[0], NULL);
+		chan_end_init(&c->end[1], proto, NULL, &c->dir[0]);
+	} else {
+		err = chan_dir_init(&c->dir[1], proto, cap, hooks);
+		if (err) {
+			chan_dir_fini(&c->dir[0]);
+			return err;
+		}
+		chan_end_init(&c->end[0], proto, &c->dir[0], &c->dir[1]);
+		chan_end_init(&c->end[1], proto, &c->dir[1], &c->dir[0]);
+		/* dgram pairs are connected both ways: each dir has one writer */
+		c->dir[0].writer = &c->end[1];
+		c->dir[1].writer = &c->end[0];
+	}
+	c->end[0].peer = &c->end[1];
+	c->end[1].peer = &c->end[0];
+	return 0;
+}
+
+void chan_fini(struct channel *c)
+{
+	chan_dir_fini(&c->dir[0]);
+	if (c->end[0].proto != CHAN_PIPE)
+		chan_dir_fini(&c->dir[1]);
+}
+
+size_t chan_capacity(const struct chan_dir *d)
+{
+	return d->limit;
+}
+
+int chan_set_capacity(struct chan_dir *d, size_t bytes)
+{
+	if (!bytes)
+		return -EINVAL;
+	if (!is_stream(d)) {
+		spin_lock(&d->qlock);
+		set_limits(d, bytes);
+		spin_unlock(&d->qlock);
+		space_notify(d);
+		return 0;
+	}
+	/* The only place both sides of a ring are stopped: readers and the
+	 * writer hold these for a copy at most, never while parked. */
+	spin_lock(&d->rlock);
+	spin_lock(&d->wlock);
+	/* A reader armed for direct copy holds no ring state: no check. */
+	int err = ring_resize(&d->ring, bytes);
+	if (!err)
+		set_limits(d, bytes);
+	spin_unlock(&d->wlock);
+	spin_unlock(&d->rlock);
+	if (!err)
+		space_notify(d);
+	return err;
+}
+
+void chan_set_rcvlowat(struct chan_dir *d, size_t lowat)
+{
+	STORE(&d->rcvlowat, lowat ? lowat : 1);
+	end_notify(d->reader);
+}
+
+/* --- ancillary data ----------------------------------------------------- */
+
+static struct chan_msg *msg_alloc(size_t len, const struct chan_anc *anc)
+{
+	unsigned nf = anc ? anc->nfiles : 0;
+	size_t off = (len + 7) & ~(size_t)7;
+	struct chan_msg *m = malloc(sizeof(*m) + off + nf * sizeof(void *));
+	if (!m)
+		return NULL;
+	memset(m, 0, sizeof(*m));
+	m->len = len;
+	m->cost = chan_msg_cost(len);
+	m->files = (void **)(m->data + off);
+	if (anc) {
+		m->nfiles = nf;
+		memcpy(m->files, anc->files, nf * sizeof(void *));
+		m->has_cred = anc->has_cred;
+		m->cred = anc->cred;
+	}
+	return m;
+}
+
+/* Hand m's ancillary data to the reader. On a consuming read the files
+ * move (those that do not fit are put: MSG_CTRUNC); a peek lends them. */
+static void anc_deliver(struct chan_dir *d, struct chan_msg *m, struct chan_anc_out *out, bool peek, int *mflags)
+{
+	if (out && m->has_cred) {
+		out->has_cred = true;
+		out->cred = m->cred;
+	}
+	if (!m->nfiles)
+		return;
+	unsigned k = out ? out->max_files : 0;
+	if (k > m->nfiles)
+		k = m->nfiles;
+	if (out) {
+		memcpy(out->files, m->files, k * sizeof(void *));
+		out->nfiles = k;
+	}
+	if (k < m->nfiles)
+		*mflags |= MSG_CTRUNC;
+	if (!peek) {
+		for (unsigned i = k; i < m->nfiles; i++)
+			file_put(d, m->files[i]);
+		m->nfiles = 0;
+	}
+}
+
+/* --- streams ------------------------------------------------------------ */
+
+/* Free space edge: a reader freed bytes; wake writers if free space went
+ * from below the write low-water mark to at or above it. */
+static void stream_space_edge(struct chan_dir *d, size_t head_before, size_t freed)
+{
+	if (!freed)
+		return;
+	/* seq_cst fence: our head store (release, in ring_read) is ordered
+	 * before the tail load below. Paired with the fence a writer issues
+	 * between registering as a waiter and re-checking the space, either
+	 * it sees our head or we see its registration's effects (Dekker). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	size_t cap = ring_cap(&d->ring);
+	size_t tail = LOAD(&d->ring.tail);
+	size_t used_before = tail - head_before;
+	size_t free_before = used_before >= cap ? 0 : cap - used_before;
+	if (free_before < d->wrlowat && free_before + freed >= d->wrlowat)
+		space_notify(d);
+}
+
+static ssize_t stream_send(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc)
+{
+	size_t n = from->left;
+	if (!n)
+		return 0;	/* Linux: a zero-length stream write queues nothing */
+	/* pipe(7): writes of at most PIPE_BUF bytes are atomic. */
+	bool atomic = d->proto == CHAN_PIPE && n <= PIPE_BUF;
+	struct ring *r = &d->ring;
+	bool direct = false;
+	size_t done = 0;
+
+	spin_lock(&d->wlock);
+	if (LOAD(&d->state) & CHAN_RD_GONE) {
+		spin_unlock(&d->wlock);
+		return -EPIPE;
+	}
+	size_t tail0 = r->tail;
+
+	/* Direct copy into a parked reader's buffer. Only when the ring is
+	 * empty (nothing may overtake bytes already queued) and no ancillary
+	 * data rides along (it needs a record in the stream). The ACQUIRE
+	 * load of pending pairs with the reader's CAS that armed it, which
+	 * came after its last head store: so head below is current. */
+	struct chan_pending *p = LOAD(&d->pending);
+	if (p && !anc && LOAD(&p->state) == CHAN_PENDING_ARMED && tail0 == LOAD(&r->head) &&
+	    (!atomic || p->to->left >= n)) {
+		int armed = CHAN_PENDING_ARMED;
+		/* The CAS excludes the reader cancelling (timeout, signal)
+		 * while we copy; it then waits for DONE. */
+		if (__atomic_compare_exchange_n(&p->state, &armed, CHAN_PENDING_FILLING, false,
+						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			size_t want = n < p->to->left ? n : p->to->left;
+			done = iov_copy(copy_of(d), p->to, from, want);
+			p->done = done;
+			/* RELEASE: the copied bytes and done are visible to the
+			 * reader that sees DONE. */
+			STORE(&p->state, CHAN_PENDING_DONE);
+			direct = true;
+			if (done < want) {	/* fault */
+				spin_unlock(&d->wlock);
+				end_notify(d->reader);
+				return done ? (ssize_t)done : -EFAULT;
+			}
+		}
+	}
+
+	size_t rest = n - done;
+	if (rest) {
+		if (atomic && ring_space(r) < rest) {
+			spin_unlock(&d->wlock);
+			return -EAGAIN;
+		}
+		ssize_t w = ring_produce(r, from, rest);
+		if (w > 0 && anc) {
+			/* The record goes in before the bytes are published:
+			 * a reader that sees the bytes sees their record. */
+			struct chan_msg *m = msg_alloc(0, anc);
+			if (!m) {
+				spin_unlock(&d->wlock);
+				return done ? (ssize_t)done : -ENOBUFS;
+			}
+			m->start = r->tail;
+			m->len = w;
+			spin_lock(&d->qlock);
+			if (d->qtail)
+				d->qtail->next = m;
+			else
+				d->qhead = m;
+			d->qtail = m;
+			d->qlen++;
+			spin_unlock(&d->qlock);
+		}
+		if (w > 0) {
+			ring_commit(r, w);
+			done += w;
+		} else if (w < 0 && !done) {
+			spin_unlock(&d->wlock);
+			return w;
+		}
+	}
+	size_t tail1 = r->tail;
+	spin_unlock(&d->wlock);
+	if (!done)
+		return -EAGAIN;
+
+	/* Readable edge. seq_cst fence: our tail store (release) is ordered
+	 * before the head load; paired with the fence a reader issues between
+	 * registering as a waiter and re-checking, either we see the head it
+	 * left the ring at or it sees our tail (Dekker). The bytes-before
+	 * count may be an underestimate (a stale head): that only notifies
+	 * more, never less. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	size_t head = LOAD(&r->head);
+	size_t before = head > tail0 ? 0 : tail0 - head;
+	size_t after = tail1 - head;
+	size_t lowat = d->proto == CHAN_TCP ? LOAD(&d->rcvlowat) : 1;
+	if (direct || (before < lowat && after >= lowat)) {
+		struct chan_end *e = d->reader;
+		chan_notify_fn fn = e ? LOAD(&e->notify) : NULL;
+		if (fn)	/* direct: the ring may be empty, say IN anyway */
+			fn(LOAD(&e->notify_arg), chan_poll(e) | EPOLLIN | EPOLLRDNORM);
+	}
+	return done;
+}
+
+/* Drop stream records the reader has passed. Caller holds rlock. */
+static void stream_drop_records(struct chan_dir *d, size_t head)
+{
+	struct chan_msg *dead = NULL;
+	spin_lock(&d->qlock);
+	while (d->qhead && d->qhead->start + d->qhead->len <= head) {
+		struct chan_msg *m = d->qhead;
+		d->qhead = m->next;
+		if (!d->qhead)
+			d->qtail = NULL;
+		d->qlen--;
+		m->next = dead;
+		dead = m;
+	}
+	spin_unlock(&d->qlock);
+	while (dead) {
+		struct chan_msg *next = dead->next;
+		msg_free(d, dead);
+		dead = next;
+	}
+}
+
+static ssize_t stream_recv(struct chan_dir *d, struct iov_iter *to, struct chan_anc_out *anc, int flags, int *mflags)
+{
+	struct ring *r = &d->ring;
+	spin_lock(&d->rlock);
+	size_t used = ring_used(r);
+	if (!used) {
+		spin_unlock(&d->rlock);
+		return -EAGAIN;
+	}
+	size_t head0 = r->head;
+	size_t n = used < to->left ? used : to->left;
+	bool peek = flags & MSG_PEEK;
+
+	/* A read that reaches bytes carrying ancillary data stops at their
+	 * end and takes the data (Linux: unix_stream_read_generic stops
+	 * after an skb with fds; it may merge plain bytes before it). */
+	struct chan_msg *rec = NULL;
+	if (LOAD(&d->qhead)) {
+		spin_lock(&d->qlock);
+		rec = d->qhead;
+		spin_unlock(&d->qlock);
+		/* rec cannot go away: only readers drop records, under rlock. */
+		if (rec && rec->start < head0 + n) {
+			size_t end = rec->start + rec->len;
+			if (end - head0 < n)
+				n = end - head0;
+		} else {
+			rec = NULL;
+		}
+	}
+
+	ssize_t got;
+	if (peek)
+		got = ring_peek(r, 0, to, n);
+	else if ((flags & MSG_TRUNC) && d->proto == CHAN_TCP)
+		got = ring_discard(r, n);	/* tcp(7): MSG_TRUNC discards */
+	else
+		got = ring_read(r, to, n);
+	if (got > 0 && rec)
+		anc_deliver(d, rec, anc, peek, mflags);
+	if (got > 0 && !peek && rec)
+		stream_drop_records(d, r->head);
+	spin_unlock(&d->rlock);
+	if (got > 0 && !peek)
+		stream_space_edge(d, head0, got);
+	return got;
+}
+
+/* --- messages ----------------------------------------------------------- */
+
+static size_t msg_free_space(const struct chan_dir *d, size_t qbytes)
+{
+	return qbytes >= d->limit ? 0 : d->limit - qbytes;
+}
+
+static ssize_t msg_send(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc)
+{
+	size_t len = from->left;
+	if (len > d->max_msg)
+		return -EMSGSIZE;
+	bool drop = d->proto == CHAN_UDP;
+	/* Unlocked look first, so a sender spinning on a full queue does
+	 * not allocate and copy each time; the locked check decides. */
+	if (__atomic_load_n(&d->qlen, __ATOMIC_RELAXED) &&
+	    __atomic_load_n(&d->qbytes, __ATOMIC_RELAXED) >= d->limit &&
+	    !(LOAD(&d->state) & CHAN_RD_GONE))
+		return drop ? (ssize_t)len : -EAGAIN;
+
+	struct chan_msg *m = msg_alloc(len, anc);
+	if (!m)
+		return -ENOBUFS;
+	struct iovec v = { m->data, len };
+	struct iov_iter dst;
+	iov_iter_init(&dst, &v, 1);
+	if (iov_copy(copy_of(d), &dst, from, len) < len) {
+		free(m);	/* files still the caller's */
+		return -EFAULT;
+	}
+
+	spin_lock(&d->qlock);
+	/* Checked under qlock: chan_close sets RD_GONE, then purges under
+	 * qlock, so no message can slip in after the purge. */
+	if (LOAD(&d->state) & CHAN_RD_GONE) {
+		spin_unlock(&d->qlock);
+		free(m);
+		if (drop)
+			return len;
+		return d->proto == CHAN_UNIX_SEQPACKET ? -EPIPE : -ECONNREFUSED;
+	}
+	/* Admitted while usage is under the budget, as sock_alloc_send_pskb
+	 * admits while sk_wmem_alloc < sk_sndbuf: the last one may overshoot. */
+	if (d->qlen && d->qbytes >= d->limit) {
+		spin_unlock(&d->qlock);
+		free(m);
+		return drop ? (ssize_t)len : -EAGAIN;
+	}
+	bool was_empty = !d->qhead;
+	if (d->qtail)
+		d->qtail->next = m;
+	else
+		d->qhead = m;
+	d->qtail = m;
+	d->qlen++;
+	__atomic_store_n(&d->qbytes, d->qbytes + m->cost, __ATOMIC_RELAXED);
+	d->qpayload += len;
+	spin_unlock(&d->qlock);
+	if (was_empty)
+		end_notify(d->reader);
+	return len;
+}
+
+static ssize_t msg_recv(struct chan_dir *d, struct iov_iter *to, struct chan_anc_out *anc, int flags, int *mflags)
+{
+	bool peek = flags & MSG_PEEK;
+	spin_lock(&d->rlock);
+	spin_lock(&d->qlock);
+	struct chan_msg *m = d->qhead;
+	spin_unlock(&d->qlock);
+	if (!m) {
+		spin_unlock(&d->rlock);
+		return -EAGAIN;
+	}
+	/* m stays put without qlock: writers only append, and only readers
+	 * unlink, under rlock, which we hold. The copy runs unlocked. */
+	size_t n = m->len < to->left ? m->len : to->left;
+	bool fault = false;
+	size_t got = copy_to_iter(copy_of(d), to, m->data, n, &fault);
+	if (n < m->len)
+		*mflags |= MSG_TRUNC;
+	if (!fault)
+		anc_deliver(d, m, anc, peek, mflags);
+	size_t len = m->len;
+	if (peek) {
+		spin_unlock(&d->rlock);
+	} else {
+		/* Consumed even on a fault, as Linux's unix_dgram_recvmsg
+		 * (the skb is dequeued before the copy). */
+		spin_lock(&d->qlock);
+		d->qhead = m->next;
+		if (!d->qhead)
+			d->qtail = NULL;
+		d->qlen--;
+		size_t before = d->qbytes;
+		__atomic_store_n(&d->qbytes, before - m->cost, __ATOMIC_RELAXED);
+		d->qpayload -= len;
+		spin_unlock(&d->qlock);
+		spin_unlock(&d->rlock);
+		size_t free_before = msg_free_space(d, before), free_after = msg_free_space(d, before - m->cost);
+		msg_free(d, m);
+		if (free_before < d->wrlowat && free_after >= d->wrlowat)
+			space_notify(d);
+		else if (!free_before && free_after)	/* admission reopened */
+			space_notify(d);
+	}
+	if (fault)
+		return -EFAULT;
+	return (flags & MSG_TRUNC) ? (ssize_t)len : (ssize_t)got;
+}
+
+/* --- ends: errors, shutdown, close, readiness ----------------------------- */
+
+static int take_err(struct chan_end *e)
+{
+	if (!LOAD(&e->err))
+		return 0;
+	return XCHG(&e->err, 0);
+}
+
+int chan_take_error(struct chan_end *e)
+{
+	return take_err(e);
+}
+
+static ssize_t dir_send(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc)
+{
+	return d->is_msg ? msg_send(d, from, anc) : stream_send(d, from, anc);
+}
+
+ssize_t chan_sendto(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc, int flags)
+{
+	return dir_send(d, from, anc);
+}
+
+/* TCP, peer closed cleanly (we got its FIN): the first write is accepted
+ * and the peer answers with RST, so that write "succeeds" and the next one
+ * fails with EPIPE (we are in CLOSE_WAIT, so the error is EPIPE, not
+ * ECONNRESET). Linux on loopback does exactly this. */
+static ssize_t tcp_write_after_close(struct chan_end *e, struct iov_iter *from)
+{
+	size_t n = from->left;
+	iov_iter_advance(from, n);
+	STORE(&e->err, EPIPE);
+	OR(&e->shut, SHUT_MASK);
+	OR(&e->tx->state, CHAN_WR_SHUT);
+	end_notify(e);
+	return n;
+}
+
+ssize_t chan_send(struct chan_end *e, struct iov_iter *from, const struct chan_anc *anc, int flags)
+{
+	struct chan_dir *d = e->tx;
+	if (!d)
+		return e->proto == CHAN_PIPE ? -EBADF : -ENOTCONN;
+	/* Which error first: tcp_sendmsg and sock_alloc_send_pskb (dgram)
+	 * report sk_err before anything; unix_stream_sendmsg and the
+	 * seqpacket path check SEND_SHUTDOWN first. */
+	if (e->proto == CHAN_TCP || is_dgram(e->proto)) {
+		int err = take_err(e);
+		if (err)
+			return -err;
+	}
+	if (LOAD(&e->shut) & SHUT_SEND)
+		return -EPIPE;
+	unsigned st = LOAD(&d->state);
+	if (e->proto == CHAN_TCP && (st & CHAN_RD_GONE))
+		return tcp_write_after_close(e, from);
+	if (!d->is_msg && (st & CHAN_RD_GONE))
+		return -EPIPE;
+	return dir_send(d, from, anc);
+}
+
+ssize_t chan_recv(struct chan_end *e, struct iov_iter *to, struct chan_anc_out *anc, int flags, int *msg_flags)
+{
+	int mflags = 0;
+	struct chan_dir *d = e->rx;
+	if (anc) {
+		anc->nfiles = 0;
+		anc->has_cred = false;
+	}
+	if (msg_flags)
+		*msg_flags = 0;
+	if (!d)
+		return -EBADF;
+	/* Datagram paths report sk_err before the queue (seqpacket included:
+	 * measured); streams after the queued bytes. */
+	if (d->is_msg) {
+		int err = take_err(e);
+		if (err)
+			return -err;
+	} else if (!to->left) {
+		return 0;
+	}
+	/* State before data: a writer sets WR_SHUT after publishing its last
+	 * bytes (release), so if we see WR_SHUT here the check below sees
+	 * every byte, and "empty + WR_SHUT" really is EOF. */
+	unsigned st = LOAD(&d->state);
+	unsigned shut = LOAD(&e->shut);
+	ssize_t n = d->is_msg ? msg_recv(d, to, anc, flags, &mflags) : stream_recv(d, to, anc, flags, &mflags);
+	if (msg_flags)
+		*msg_flags = mflags;
+	if (n != -EAGAIN)
+		return n;
+	if (!d->is_msg) {
+		int err = take_err(e);
+		if (err)
+			return -err;
+	}
+	if ((st & (CHAN_WR_SHUT | CHAN_RD_SHUT)) || (shut & SHUT_RCV))
+		return 0;
+	return -EAGAIN;
+}
+
+int chan_read_arm(struct chan_end *e, struct chan_pending *p, struct iov_iter *to)
+{
+	struct chan_dir *d = e->rx;
+	if (!d || d->is_msg)
+		return -EOPNOTSUPP;
+	if (!to->left)
+		return -EAGAIN;
+	p->to = to;
+	p->done = 0;
+	p->state = CHAN_PENDING_ARMED;
+	struct chan_pending *none = NULL;
+	/* ACQ_REL: publishes p's fields (and our earlier head stores) to the
+	 * writer's ACQUIRE load of pending. */
+	if (!__atomic_compare_exchange_n(&d->pending, &none, p, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	/* seq_cst fence: pending is published before we re-read tail and the
+	 * state. A writer that published its tail before seeing pending is
+	 * caught here (Dekker with the writer's fence in stream_send). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (ring_used(&d->ring) || (LOAD(&d->state) & (CHAN_WR_SHUT | CHAN_RD_SHUT)) ||
+	    LOAD(&e->err) || (LOAD(&e->shut) & SHUT_RCV)) {
+		size_t got = chan_read_disarm(e, p);
+		return got ? (int)got : -EAGAIN;
+	}
+	return 0;
+}
+
+size_t chan_read_disarm(struct chan_end *e, struct chan_pending *p)
+{
+	struct chan_dir *d = e->rx;
+	int armed = CHAN_PENDING_ARMED;
+	if (!__atomic_compare_exchange_n(&p->state, &armed, CHAN_PENDING_CANCELED, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		/* A writer claimed it: it is copying now; wait for DONE. */
+		while (LOAD(&p->state) != CHAN_PENDING_DONE)
+			__builtin_ia32_pause();
+	}
+	STORE(&d->pending, NULL);
+	/* Grace period: a writer may have loaded pending == p just before we
+	 * cleared it and still be about to read p->state. Writers look at p
+	 * only under wlock, so passing through wlock once means none still
+	 * holds p, and the caller may reuse it. Slow path only (after a park). */
+	spin_lock(&d->wlock);
+	spin_unlock(&d->wlock);
+	return LOAD(&p->state) == CHAN_PENDING_DONE ? p->done : 0;
+}
+
+int chan_shutdown(struct chan_end *e, int how)
+{
+	unsigned bits;
+	switch (how) {
+	case SHUT_RD: bits = SHUT_RCV; break;
+	case SHUT_WR: bits = SHUT_SEND; break;
+	case SHUT_RDWR: bits = SHUT_MASK; break;
+	default: return -EINVAL;
+	}
+	struct chan_end *peer = e->peer;
+	OR(&e->shut, bits);
+	if ((bits & SHUT_RCV) && e->rx) {
+		OR(&e->rx->state, CHAN_RD_SHUT);
+		/* UNIX tells the peer (it may send no more: EPIPE); TCP's
+		 * SHUT_RD is local and the peer may go on writing. */
+		if (is_unix_conn(e->proto) && peer)
+			OR(&peer->shut, SHUT_SEND);
+	}
+	if ((bits & SHUT_SEND) && e->tx && !is_dgram(e->proto)) {
+		OR(&e->tx->state, CHAN_WR_SHUT);	/* FIN: EOF once drained */
+		if (peer)
+			OR(&peer->shut, SHUT_RCV);
+	}
+	end_notify(e);
+	if (peer && !is_dgram(e->proto))
+		end_notify(peer);
+	return 0;
+}
+
+void chan_close(struct chan_end *e)
+{
+	struct chan_end *peer = e->peer;
+	/* Had we sent FIN already? Then a reset finds the peer in CLOSE_WAIT
+	 * and it reports EPIPE instead of ECONNRESET (tcp_reset). */
+	bool fin_sent = e->tx && (LOAD(&e->tx->state) & CHAN_WR_SHUT);
+	size_t unread = 0;
+	STORE(&e->notify, NULL);
+	OR(&e->shut, SHUT_MASK);
+	if (e->rx) {
+		OR(&e->rx->state, CHAN_RD_GONE | CHAN_RD_SHUT);
+		unread = dir_purge(e->rx);
+		e->rx->reader = NULL;
+	}
+	if (e->tx && !is_dgram(e->proto)) {
+		OR(&e->tx->state, CHAN_WR_SHUT);
+		e->tx->writer = NULL;
+	}
+	if (peer) {
+		switch (e->proto) {
+		case CHAN_UNIX_STREAM:
+		case CHAN_UNIX_SEQPACKET:
+			/* unix_release_sock: peer gets SHUTDOWN_MASK, and
+			 * ECONNRESET if we leave unread data. */
+			OR(&peer->shut, SHUT_MASK);
+			if (unread)
+				STORE(&peer->err, ECONNRESET);
+			break;
+		case CHAN_TCP:
+			if (unread) {	/* tcp_close sends RST instead of FIN */
+				STORE(&peer->err, fin_sent ? EPIPE : ECONNRESET);
+				OR(&peer->shut, SHUT_MASK);
+				if (peer->tx)
+					OR(&peer->tx->state, CHAN_WR_SHUT);
+			} else {
+				OR(&peer->shut, SHUT_RCV);	/* FIN */
+			}
+			break;
+		case CHAN_PIPE:
+			OR(&peer->shut, e->rx ? SHUT_SEND : SHUT_RCV);
+			break;
+		default:	/* dgram: peers learn on their next send */
+			break;
+		}
+		peer->peer = NULL;
+		end_notify(peer);
+	}
+	if (e->rx) {
+		chan_notify_fn fn = LOAD(&e->rx->space_fn);
+		if (fn)	/* dgram senders waiting for room: now ECONNREFUSED */
+			fn(LOAD(&e->rx->space_arg), EPOLLOUT | EPOLLERR);
+	}
+	e->peer = NULL;
+}
+
+static bool dir_readable(struct chan_dir *d)
+{
+	if (d->is_msg)
+		return LOAD(&d->qhead) != NULL;
+	size_t lowat = d->proto == CHAN_TCP ? LOAD(&d->rcvlowat) : 1;
+	return ring_used_any(&d->ring) >= lowat;
+}
+
+static bool dir_writable(struct chan_dir *d)
+{
+	if (d->proto == CHAN_UDP)
+		return true;
+	size_t free_bytes;
+	if (d->is_msg)
+		free_bytes = msg_free_space(d, __atomic_load_n(&d->qbytes, __ATOMIC_RELAXED));
+	else
+		free_bytes = ring_cap(&d->ring) - ring_used_any(&d->ring);
+	return free_bytes >= d->wrlowat;
+}
+
+uint32_t chan_poll(struct chan_end *e)
+{
+	uint32_t m = 0;
+	struct chan_dir *rx = e->rx, *tx = e->tx;
+	if (e->proto == CHAN_PIPE) {	/* pipe_poll */
+		if (rx) {
+			if (dir_readable(rx))
+				m |= EPOLLIN | EPOLLRDNORM;
+			if (LOAD(&rx->state) & CHAN_WR_SHUT)
+				m |= EPOLLHUP;
+		}
+		if (tx) {
+			if (dir_writable(tx))
+				m |= EPOLLOUT | EPOLLWRNORM;
+			if (LOAD(&tx->state) & CHAN_RD_GONE)
+				m |= EPOLLERR;
+		}
+		return m;
+	}
+	unsigned shut = LOAD(&e->shut);
+	if (LOAD(&e->err))
+		m |= EPOLLERR;
+	if (shut == SHUT_MASK)
+		m |= EPOLLHUP;
+	if (shut & SHUT_RCV)
+		m |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM;
+	if (rx && dir_readable(rx))
+		m |= EPOLLIN | EPOLLRDNORM;
+	bool out;
+	if (!tx)
+		out = true;			/* unconnected dgram: own sndbuf only */
+	else if (e->proto == CHAN_TCP)
+		out = (shut & SHUT_SEND) || dir_writable(tx);	/* tcp_poll */
+	else
+		out = dir_writable(tx);		/* unix_writable: ignores shutdown */
+	if (out)
+		m |= EPOLLOUT | EPOLLWRNORM | (e->proto == CHAN_TCP ? 0 : EPOLLWRBAND);
+	return m;
+}
+
+size_t chan_inq(struct chan_end *e)
+{
+	struct chan_dir *d = e->rx;
+	if (!d)
+		return 0;
+	if (!d->is_msg)
+		return ring_used_any(&d->ring);
+	size_t n = 0;
+	spin_lock(&d->qlock);
+	if (d->proto == CHAN_UNIX_SEQPACKET)
+		n = d->qpayload;	/* unix_inq_len: all bytes for seqpacket */
+	else if (d->qhead)
+		n = d->qhead->len;	/* dgram: the next datagram */
+	spin_unlock(&d->qlock);
+	return n;
+}
+
+size_t chan_outq(struct chan_end *e)
+{
+	struct chan_dir *d = e->tx;
+	if (!d)
+		return 0;
+	if (!d->is_msg)
+		return ring_used_any(&d->ring);
+	return __atomic_load_n(&d->qpayload, __ATOMIC_RELAXED);
+}
