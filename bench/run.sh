@@ -20,6 +20,8 @@
 # $BENCH_CPU, so pegasus defaults to one vCPU) or "none" (free to use every
 # CPU of the affinity mask; pegasus defaults to one vCPU per CPU). A
 # configuration is a list of `pegasus run` options; empty means defaults.
+# Leading NAME=VALUE words of a configuration are pegasus's environment:
+# PEGASUS_FSGSBASE=0 measures the %fs path of hosts without FSGSBASE.
 #
 # Benchmarks report; they never fail on a figure. The exit status is
 # non-zero only when a program could not be run (its stderr is shown).
@@ -37,9 +39,9 @@ cd "$(dirname "$0")/.." || exit 1
 
 PROGRAMS=(
 	# name          pinning  pegasus configurations
-	"syscall_paths | cpu  | --rewrite=pattern ; --rewrite=zpoline ; --rewrite=off"
-	"threads       | none | --poll 50 ; --poll 0"
-	"timers        | cpu  | "
+	"syscall_paths | cpu  | --rewrite=pattern ; --rewrite=zpoline ; --rewrite=off ; PEGASUS_FSGSBASE=0"
+	"threads       | none | --poll 50 ; --poll 0 ; PEGASUS_FSGSBASE=0 --poll 50"
+	"timers        | cpu  | ; PEGASUS_FSGSBASE=0"
 )
 
 BUILD=${BUILD:-build}
@@ -148,10 +150,15 @@ for b in $BENCHES; do
 		opts="$PEGASUS_ARGS${PEGASUS_ARGS:+ }${cfgs[$i]}"
 		out=$resdir/$b.pegasus
 		[ ${#cfgs[@]} -gt 1 ] && out=$resdir/$b.pegasus.$((i + 1))
+		envs=()
+		ropts=()
+		for w in $opts; do
+			if [ ${#ropts[@]} -eq 0 ] && [[ $w == [A-Z_]*=* ]]; then envs+=("$w"); else ropts+=("$w"); fi
+		done
 		# shellcheck disable=SC2086
-		"${PIN[@]}" "$PEGASUS" run $opts -- "$prog" $BENCH_ARGS >"$out" 2>"$out.err"
+		"${PIN[@]}" env "${envs[@]}" "$PEGASUS" run "${ropts[@]}" -- "$prog" $BENCH_ARGS >"$out" 2>"$out.err"
 		failed "$?" "pegasus${opts:+ $opts}" "$b" "$out.err" \
-			"${PIN[*]} $PEGASUS run $opts -- $prog $BENCH_ARGS"
+			"${PIN[*]} ${envs[*]} $PEGASUS run ${ropts[*]} -- $prog $BENCH_ARGS"
 		files+=("$out")
 		heads+=("pegasus${cfgs[$i]:+ ${cfgs[$i]}} ns")
 		cfg_notes+=("${opts:-defaults}")

@@ -62,16 +62,32 @@ else
     case $PEGASUS_MODES in *';') MODES+=("") ;; esac
 fi
 
-# "--rewrite=pattern" -> "pattern"; "--cpus=1 --rewrite=off" -> "cpus=1 off"
+# "--rewrite=pattern" -> "pattern"; "--cpus=1 --rewrite=off" -> "cpus=1 off";
+# "PEGASUS_FSGSBASE=0 --rewrite=off" -> "fsgsbase=0 off"
 mode_tag() {
     local m=$1 t="" w
     [ -z "$m" ] && return
     for w in $m; do
         w=${w#--}
         w=${w#rewrite=}
+        w=${w#PEGASUS_}
+        case $w in *=*) w="$(printf '%s' "${w%%=*}" | tr '[:upper:]' '[:lower:]')=${w#*=}" ;; esac
         t="${t:+$t }$w"
     done
     printf ' [%s]' "$t"
+}
+
+# mode_runner MODE - set RUNNER (pegasus run MODE --) and PEGASUS_RUN (the
+# same without "--"). Leading NAME=VALUE words of a mode are pegasus's
+# environment (PEGASUS_FSGSBASE=0), the rest its options.
+mode_runner() {
+    local envs=() opts=() w
+    for w in $1; do
+        if [ ${#opts[@]} -eq 0 ] && [[ $w == [A-Z_]*=* ]]; then envs+=("$w"); else opts+=("$w"); fi
+    done
+    PEGASUS_RUN=("$PEGASUS" run "${opts[@]}")
+    [ ${#envs[@]} -gt 0 ] && PEGASUS_RUN=(env "${envs[@]}" "${PEGASUS_RUN[@]}")
+    RUNNER=("${PEGASUS_RUN[@]}" --)
 }
 
 # ---------------------------------------------------------------------------
@@ -596,6 +612,15 @@ p_etrel() { expect 126 ./etrel; }
 p_badphent() { expect 126 ./badphent; }
 p_truncated() { expect 126 ./truncated; }
 p_nointerp() { expect 127 ./s-nointerp; }
+# A host without something pegasus needs: exit 125 (pegasus could not run)
+# with one line saying what and what to do; here a seccomp filter that
+# refuses Syscall User Dispatch, as a container sandbox might.
+p_no_sud() {
+    local -a RUNNER=("$PROGS/no_sud" "${RUNNER[@]}")
+    expect 125 /bin/true || return 1
+    grep -q seccomp "$OUT/p.err" || { echo "stderr does not name the seccomp filter: $(cat "$OUT/p.err")"; return 1; }
+}
+pcase host-refuses-sud --prog no_sud -- p_no_sud
 pcase bad-missing -- p_missing
 pcase bad-missing-in-path -- p_missing_path
 pcase bad-text-no-shebang -- p_text
@@ -1003,8 +1028,7 @@ for i in "${!C_NAME[@]}"; do
                 fail "$full" "$native_bad" "$(head -n 5 "$OUT/native.err")"
                 continue
             fi
-            # shellcheck disable=SC2206  # a mode is a list of words
-            RUNNER=("$PEGASUS" run $mode --)
+            mode_runner "$mode"
             run_side "$i" peg
             pst=$(cat "$OUT/peg.st")
             problems="" details=""
@@ -1036,10 +1060,7 @@ $(head -n "$([ "$VERBOSE" = 1 ] && echo 60 || echo 5)" "$OUT/peg.err")"
         for mi in "${sel[@]}"; do
             mode=${MODES[$mi]}
             full="$name$(mode_tag "$mode")"
-            # shellcheck disable=SC2206
-            RUNNER=("$PEGASUS" run $mode --)
-            # shellcheck disable=SC2206
-            PEGASUS_RUN=("$PEGASUS" run $mode)
+            mode_runner "$mode"
             fresh_run_dir
             if msg=$(cd "$RUN" && "${C_BODY[$i]}"); then
                 pass "$full"
