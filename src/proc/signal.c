@@ -21,6 +21,7 @@
 #include "sys/trace.h"
 #include "sched/preempt.h"
 #include "sched/sched.h"
+#include "sched/waitq.h"
 
 enum { ACT_TERM, ACT_CORE, ACT_IGN, ACT_STOP, ACT_CONT };
 
@@ -543,23 +544,42 @@ long signal_after_eintr(struct uthread *ut, const struct sysent *e)
 	return -EINTR;
 }
 
+void signal_arm_wait(struct uthread *ut, uint64_t wake)
+{
+	/* Published all along and not fired: the word is right as it is. */
+	if (__atomic_load_n(&ut->sig_wake, __ATOMIC_RELAXED) == wake &&
+	    !__atomic_load_n(&ut->sig_intr, __ATOMIC_RELAXED))
+		return;
+	/* Cleared before the mask is published: a sender that sees the new
+	 * mask sets the word after this store, never before it. */
+	__atomic_store_n(&ut->sig_intr, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&ut->sig_wake, wake, __ATOMIC_RELAXED);
+	/* Pairs with signal_notify(): it sets a pending bit, then reads the mask. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (pending_of(ut) & wake)
+		__atomic_store_n(&ut->sig_intr, 1, __ATOMIC_RELAXED);
+}
+
+/* interrupt - end t's interruptible wait (or the next one it arms for
+ * these signals). */
+static bool interrupt(struct uthread *t)
+{
+	__atomic_store_n(&t->sig_intr, 1, __ATOMIC_RELAXED);
+	return uthread_wake(t, WAKE_SIGNAL);
+}
+
 long signal_wait(struct uthread *ut, uint64_t wake, uint64_t deadline)
 {
-	long ret = 0;
+	signal_arm_wait(ut, wake);
 	for (;;) {
 		/* A deadline passed wins over a pending signal, as in Linux's
 		 * do_nanosleep(): under a signal storm the sleep still ends. */
 		if (deadline && now_ns() >= deadline)
-			break;
-		if ((pending_of(ut) & wake) || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE)) {
-			ret = -EINTR;
-			break;
-		}
-		__atomic_store_n(&ut->state, UT_BLOCKED, __ATOMIC_RELAXED);
-		if (uthread_sleep(deadline, wake) == WAKE_TIMEOUT)
-			break;
+			return 0;
+		long r = waitq_sleep(deadline);
+		if (r == -EINTR)
+			return r;
 	}
-	return ret;
 }
 
 uint64_t signal_pending_mask(const struct uthread *ut)
@@ -599,8 +619,8 @@ void signal_notify(struct vproc *p, struct uthread *tgt)
 {
 	if (tgt) {
 		uint64_t pend = pending_of(tgt);
-		if (pend & tgt->sig_wake)
-			uthread_wake(tgt, WAKE_SIGNAL);
+		if (pend & __atomic_load_n(&tgt->sig_wake, __ATOMIC_RELAXED))
+			interrupt(tgt);
 		if (pend & ~tgt->sigmask)
 			kick_running(tgt);
 		return;
@@ -614,12 +634,15 @@ void signal_notify(struct vproc *p, struct uthread *tgt)
 	struct uthread *t;
 	for (t = p->threads; t; t = t->proc_next) {
 		if ((pend & ~t->sigmask) && __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == UT_RUNNING) {
+			/* It may be on its way into a wait that this signal ends. */
+			if (pend & __atomic_load_n(&t->sig_wake, __ATOMIC_RELAXED))
+				interrupt(t);
 			kick_running(t);
 			break;
 		}
 	}
 	for (struct uthread *w = p->threads; !t && w; w = w->proc_next)
-		if ((pend & w->sig_wake) && uthread_wake(w, WAKE_SIGNAL))
+		if ((pend & __atomic_load_n(&w->sig_wake, __ATOMIC_RELAXED)) && interrupt(w))
 			break;
 	spin_unlock(&p->lock);
 }

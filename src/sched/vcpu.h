@@ -75,7 +75,8 @@ struct uthread {
 	int state;              /* enum ut_state, atomic */
 	bool on_cpu;            /* its context is still live on some vCPU */
 	int wake_reason;
-	uint64_t sig_wake;      /* signals that end its current wait */
+	uint64_t sig_wake;      /* signals that end its current wait (signal layer) */
+	int sig_intr;           /* the interrupt word: one of them is pending */
 	struct utimer timer;
 	struct uthread *rq_next;
 	struct vcpu *last_vcpu;
