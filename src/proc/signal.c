@@ -4,6 +4,7 @@
 #include <cpuid.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,18 +58,51 @@ static bool ignored(const struct vproc *p, int sig)
 
 #define SIGRT_FIRST 32
 
+/* mapped - *pp, mapped (zeroed, size bytes) if it is still NULL; NULL if
+ * out of memory. Async-signal-safe (a raw mmap, published with a CAS): the
+ * memory of signals is made where they are queued, host handlers included.
+ * Never unmapped: uthreads are reused and vprocs stay. */
+static void *mapped(void **pp, size_t size)
+{
+	void *cur = __atomic_load_n(pp, __ATOMIC_ACQUIRE);
+	if (cur)
+		return cur;
+	long m = raw_syscall6(SYS_mmap, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			      -1, 0);
+	if (m < 0 && m > -4096)
+		return NULL;
+	if (__atomic_compare_exchange_n(pp, &cur, (void *)m, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return (void *)m;
+	raw_syscall3(SYS_munmap, m, size, 0); /* another sender mapped it first */
+	return cur;
+}
+
+/* The siginfo slots of standard signals (1..31) of a thread or process. */
+#define STD_SLOTS_SIZE ((SIGRT_FIRST - 1) * sizeof(siginfo_t))
+
+static siginfo_t *std_slots(siginfo_t **pp)
+{
+	return mapped((void **)pp, STD_SLOTS_SIZE);
+}
+
 /* rtq_push - queue one real-time signal instance; false if the queue is
- * full (Linux then drops it too, past RLIMIT_SIGPENDING). */
+ * full (Linux then drops it too, past RLIMIT_SIGPENDING) or out of memory. */
 static bool rtq_push(struct rtqueue *q, int tid, const siginfo_t *si)
 {
-	for (int w = 0; w < RTQ_MAX / 64; w++) {
+	for (int w = 0; w < RTQ_MAX / RTQ_CHUNK; w++) {
 		uint64_t used = __atomic_load_n(&q->used[w], __ATOMIC_RELAXED);
+		if (!~used)
+			continue;
+		/* Mapped before a bit is claimed: a set bit always has its node. */
+		struct rtq_node *chunk = mapped((void **)&q->chunk[w], RTQ_CHUNK * sizeof(*chunk));
+		if (!chunk)
+			return false;
 		while (~used) {
 			int b = __builtin_ctzll(~used);
 			if (!__atomic_compare_exchange_n(&q->used[w], &used, used | (1ull << b), false,
 							 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 				continue;
-			struct rtq_node *n = &q->node[w * 64 + b];
+			struct rtq_node *n = &chunk[b];
 			n->seq = __atomic_add_fetch(&q->seq, 1, __ATOMIC_RELAXED);
 			n->tid = tid;
 			n->info = *si;
@@ -81,25 +115,37 @@ static bool rtq_push(struct rtqueue *q, int tid, const siginfo_t *si)
 
 /* rtq_take - the oldest instance of sig for tid (0: the process); also
  * says whether more remain. Host signals are blocked by the caller. */
+/* The used nodes of q, in index order: w and b name each. */
+#define for_each_used(q, w, b, u)                                                       \
+	for (int w = 0; w < RTQ_MAX / RTQ_CHUNK; w++)                                   \
+		for (uint64_t u = __atomic_load_n(&(q)->used[w], __ATOMIC_ACQUIRE); u;  \
+		     u &= u - 1)                                                        \
+			for (int b = __builtin_ctzll(u), once_ = 1; once_; once_ = 0)
+
+static void rtq_free(struct rtqueue *q, int w, int b)
+{
+	__atomic_store_n(&q->chunk[w][b].sig, 0, __ATOMIC_RELAXED);
+	__atomic_and_fetch(&q->used[w], ~(1ull << b), __ATOMIC_RELEASE);
+}
+
 static bool rtq_take(struct rtqueue *q, int sig, int tid, siginfo_t *info, bool *more)
 {
-	struct rtq_node *best = NULL;
-	int count = 0;
-	for (int i = 0; i < RTQ_MAX; i++) {
-		struct rtq_node *n = &q->node[i];
+	int bw = -1, bb = 0, count = 0;
+	for_each_used(q, w, b, u) {
+		struct rtq_node *n = &q->chunk[w][b];
 		if (__atomic_load_n(&n->sig, __ATOMIC_ACQUIRE) != sig || n->tid != tid)
 			continue;
 		count++;
-		if (!best || n->seq < best->seq)
-			best = n;
+		if (bw < 0 || n->seq < q->chunk[bw][bb].seq) {
+			bw = w;
+			bb = b;
+		}
 	}
 	*more = count > 1;
-	if (!best)
+	if (bw < 0)
 		return false;
-	*info = best->info;
-	int idx = best - q->node;
-	__atomic_store_n(&best->sig, 0, __ATOMIC_RELAXED);
-	__atomic_and_fetch(&q->used[idx / 64], ~(1ull << (idx % 64)), __ATOMIC_RELEASE);
+	*info = q->chunk[bw][bb].info;
+	rtq_free(q, bw, bb);
 	return true;
 }
 
@@ -107,13 +153,12 @@ static bool rtq_take(struct rtqueue *q, int sig, int tid, siginfo_t *info, bool 
  * timer (if any) goes on. Host signals are blocked by the caller. */
 static void rtq_discard(struct rtqueue *q, int sig)
 {
-	for (int i = 0; i < RTQ_MAX; i++) {
-		struct rtq_node *n = &q->node[i];
+	for_each_used(q, w, b, u) {
+		struct rtq_node *n = &q->chunk[w][b];
 		if (__atomic_load_n(&n->sig, __ATOMIC_ACQUIRE) != sig)
 			continue;
 		siginfo_t info = n->info;
-		__atomic_store_n(&n->sig, 0, __ATOMIC_RELAXED);
-		__atomic_and_fetch(&q->used[i / 64], ~(1ull << (i % 64)), __ATOMIC_RELEASE);
+		rtq_free(q, w, b);
 		timers_not_queued(&info);
 	}
 }
@@ -137,12 +182,14 @@ static bool std_put(uint64_t *pend, uint64_t *claim, siginfo_t *slot, const sigi
 	return true;
 }
 
-static bool std_take(uint64_t *pend, uint64_t *claim, const siginfo_t *slot, int sig, siginfo_t *info)
+/* std_take - slots: where the set's slots are (mapped: its bit was set). */
+static bool std_take(uint64_t *pend, uint64_t *claim, siginfo_t *const *slots, int sig,
+		     siginfo_t *info)
 {
 	uint64_t bit = SIGBIT(sig);
 	if (!(__atomic_fetch_and(pend, ~bit, __ATOMIC_ACQ_REL) & bit))
 		return false;
-	*info = *slot;
+	*info = (*slots)[sig - 1];
 	__atomic_and_fetch(claim, ~bit, __ATOMIC_RELEASE);
 	return true;
 }
@@ -151,12 +198,12 @@ static bool std_take(uint64_t *pend, uint64_t *claim, const siginfo_t *slot, int
  * process's): a standard one's slot is emptied, and a timer whose signal it
  * held goes on. A real-time one's instances are the caller's (rtq_discard).
  * Host signals held. */
-static void drop_pending(uint64_t *pend, uint64_t *claim, const siginfo_t *slots, int sig)
+static void drop_pending(uint64_t *pend, uint64_t *claim, siginfo_t *const *slots, int sig)
 {
 	siginfo_t info;
 	if (sig >= SIGRT_FIRST)
 		__atomic_and_fetch(pend, ~SIGBIT(sig), __ATOMIC_RELEASE);
-	else if (std_take(pend, claim, &slots[sig - 1], sig, &info))
+	else if (std_take(pend, claim, slots, sig, &info))
 		timers_not_queued(&info);
 }
 
@@ -181,8 +228,10 @@ enum sigq signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si
 		return SIGQ_QUEUED;
 	}
 	/* Standard signals coalesce. */
-	if (!std_put(pend, tgt ? &tgt->sigclaimed : &p->sigclaimed,
-		     tgt ? &tgt->siginfo[sig - 1] : &p->siginfo[sig - 1], si))
+	siginfo_t *slots = std_slots(tgt ? &tgt->siginfo : &p->siginfo);
+	if (!slots)
+		return SIGQ_FULL;
+	if (!std_put(pend, tgt ? &tgt->sigclaimed : &p->sigclaimed, &slots[sig - 1], si))
 		return SIGQ_MERGED;
 	signalfd_notify(p, sig);
 	return SIGQ_QUEUED;
@@ -242,8 +291,8 @@ bool signal_dequeue(struct uthread *ut, int sig, siginfo_t *info)
 		}
 	} else {
 		struct vproc *p = ut->proc;
-		got = std_take(&ut->sigpending, &ut->sigclaimed, &ut->siginfo[sig - 1], sig, info) ||
-		      std_take(&p->sigpending, &p->sigclaimed, &p->siginfo[sig - 1], sig, info);
+		got = std_take(&ut->sigpending, &ut->sigclaimed, &ut->siginfo, sig, info) ||
+		      std_take(&p->sigpending, &p->sigclaimed, &p->siginfo, sig, info);
 		if (got)
 			timers_slot_freed(p, sig);
 	}
@@ -264,7 +313,7 @@ void signal_force_fault(struct uthread *ut, const siginfo_t *si)
 		ut->sigmask &= ~SIGBIT(sig);
 	}
 	uint64_t old = signal_hold_host();
-	drop_pending(&ut->sigpending, &ut->sigclaimed, ut->siginfo, sig);
+	drop_pending(&ut->sigpending, &ut->sigclaimed, &ut->siginfo, sig);
 	signal_queue(ut->proc, ut, si);
 	signal_release_host(old);
 }
@@ -272,10 +321,10 @@ void signal_force_fault(struct uthread *ut, const siginfo_t *si)
 void signal_discard(struct vproc *p, int sig)
 {
 	uint64_t old = signal_hold_host();
-	drop_pending(&p->sigpending, &p->sigclaimed, p->siginfo, sig);
+	drop_pending(&p->sigpending, &p->sigclaimed, &p->siginfo, sig);
 	spin_lock(&p->lock);
 	for (struct uthread *t = p->threads; t; t = t->proc_next)
-		drop_pending(&t->sigpending, &t->sigclaimed, t->siginfo, sig);
+		drop_pending(&t->sigpending, &t->sigclaimed, &t->siginfo, sig);
 	spin_unlock(&p->lock);
 	if (sig >= SIGRT_FIRST)
 		rtq_discard(&p->rtq, sig);

@@ -59,7 +59,8 @@ struct uthread {
 	uint64_t sigmask;       /* blocked signals, bit (sig-1) */
 	uint64_t sigpending;    /* thread-directed pending signals */
 	uint64_t sigclaimed;    /* standard ones whose siginfo slot is taken */
-	siginfo_t siginfo[64];  /* info of each thread-directed pending signal */
+	siginfo_t *siginfo;     /* info of thread-directed pending standard signals,
+	                         * mapped on first use (proc/signal.c), kept on reuse */
 	struct ualtstack altstack;
 	uint64_t clear_child_tid;
 	uint64_t robust_list, robust_list_len;
