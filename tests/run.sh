@@ -448,6 +448,23 @@ p_fuzz_corpus() {
     out=$(BUILD="$BUILD_DIR" "$ROOT/fuzz/replay.sh" 2>&1) || { echo "$out" | head -5; return 1; }
 }
 ncase fuzz-elf-corpus -- p_fuzz_corpus
+# Unit tests of internals (tests/unit): every case of every test binary is
+# a case here, named unit-<file>-<case>.
+p_unit() {
+    local out
+    out=$("$BUILD_DIR/tests/unit/$1" "$2" 2>&1) || { echo "$out" | grep -v '^ok' | head -5; return 1; }
+}
+p_unit_missing() { echo "no unit test binaries in $BUILD_DIR/tests/unit (run make)"; return 1; }
+units=()
+for u in "$BUILD_DIR"/tests/unit/test_*; do
+    [ -f "$u" ] && [ -x "$u" ] && units+=("$u")
+done
+[ ${#units[@]} -gt 0 ] || ncase unit-tests -- p_unit_missing
+for u in "${units[@]}"; do
+    for c in $("$u" -l); do
+        ncase "unit-${u##*/test_}-$c" -- "p_unit ${u##*/} $c"
+    done
+done
 ncase build-kinds --prog hello --prog hello_static --prog hello_static_pie -- p_build_kinds
 dcase procself --prog procself --status 3 -- "$PROGS/procself" a b
 for m in segv:139 abort:134 exit42:42 _exit7:7 kill:137 term:143 fpe:136 ill:132 \
@@ -1007,7 +1024,7 @@ for i in "${!C_NAME[@]}"; do
         RUNNER=()
         PEGASUS_RUN=()
         fresh_run_dir
-        if msg=$(cd "$RUN" && "${C_BODY[$i]}"); then
+        if msg=$(cd "$RUN" && eval "${C_BODY[$i]}"); then
             pass "$name"
         else
             fail "$name" "${msg:-failed}"

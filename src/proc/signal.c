@@ -4,6 +4,7 @@
 #include <cpuid.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "sys/trace.h"
 #include "sched/preempt.h"
 #include "sched/sched.h"
+#include "sched/waitq.h"
 
 enum { ACT_TERM, ACT_CORE, ACT_IGN, ACT_STOP, ACT_CONT };
 
@@ -56,18 +58,51 @@ static bool ignored(const struct vproc *p, int sig)
 
 #define SIGRT_FIRST 32
 
+/* mapped - *pp, mapped (zeroed, size bytes) if it is still NULL; NULL if
+ * out of memory. Async-signal-safe (a raw mmap, published with a CAS): the
+ * memory of signals is made where they are queued, host handlers included.
+ * Never unmapped: uthreads are reused and vprocs stay. */
+static void *mapped(void **pp, size_t size)
+{
+	void *cur = __atomic_load_n(pp, __ATOMIC_ACQUIRE);
+	if (cur)
+		return cur;
+	long m = raw_syscall6(SYS_mmap, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			      -1, 0);
+	if (m < 0 && m > -4096)
+		return NULL;
+	if (__atomic_compare_exchange_n(pp, &cur, (void *)m, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return (void *)m;
+	raw_syscall3(SYS_munmap, m, size, 0); /* another sender mapped it first */
+	return cur;
+}
+
+/* The siginfo slots of standard signals (1..31) of a thread or process. */
+#define STD_SLOTS_SIZE ((SIGRT_FIRST - 1) * sizeof(siginfo_t))
+
+static siginfo_t *std_slots(siginfo_t **pp)
+{
+	return mapped((void **)pp, STD_SLOTS_SIZE);
+}
+
 /* rtq_push - queue one real-time signal instance; false if the queue is
- * full (Linux then drops it too, past RLIMIT_SIGPENDING). */
+ * full (Linux then drops it too, past RLIMIT_SIGPENDING) or out of memory. */
 static bool rtq_push(struct rtqueue *q, int tid, const siginfo_t *si)
 {
-	for (int w = 0; w < RTQ_MAX / 64; w++) {
+	for (int w = 0; w < RTQ_MAX / RTQ_CHUNK; w++) {
 		uint64_t used = __atomic_load_n(&q->used[w], __ATOMIC_RELAXED);
+		if (!~used)
+			continue;
+		/* Mapped before a bit is claimed: a set bit always has its node. */
+		struct rtq_node *chunk = mapped((void **)&q->chunk[w], RTQ_CHUNK * sizeof(*chunk));
+		if (!chunk)
+			return false;
 		while (~used) {
 			int b = __builtin_ctzll(~used);
 			if (!__atomic_compare_exchange_n(&q->used[w], &used, used | (1ull << b), false,
 							 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 				continue;
-			struct rtq_node *n = &q->node[w * 64 + b];
+			struct rtq_node *n = &chunk[b];
 			n->seq = __atomic_add_fetch(&q->seq, 1, __ATOMIC_RELAXED);
 			n->tid = tid;
 			n->info = *si;
@@ -80,25 +115,37 @@ static bool rtq_push(struct rtqueue *q, int tid, const siginfo_t *si)
 
 /* rtq_take - the oldest instance of sig for tid (0: the process); also
  * says whether more remain. Host signals are blocked by the caller. */
+/* The used nodes of q, in index order: w and b name each. */
+#define for_each_used(q, w, b, u)                                                       \
+	for (int w = 0; w < RTQ_MAX / RTQ_CHUNK; w++)                                   \
+		for (uint64_t u = __atomic_load_n(&(q)->used[w], __ATOMIC_ACQUIRE); u;  \
+		     u &= u - 1)                                                        \
+			for (int b = __builtin_ctzll(u), once_ = 1; once_; once_ = 0)
+
+static void rtq_free(struct rtqueue *q, int w, int b)
+{
+	__atomic_store_n(&q->chunk[w][b].sig, 0, __ATOMIC_RELAXED);
+	__atomic_and_fetch(&q->used[w], ~(1ull << b), __ATOMIC_RELEASE);
+}
+
 static bool rtq_take(struct rtqueue *q, int sig, int tid, siginfo_t *info, bool *more)
 {
-	struct rtq_node *best = NULL;
-	int count = 0;
-	for (int i = 0; i < RTQ_MAX; i++) {
-		struct rtq_node *n = &q->node[i];
+	int bw = -1, bb = 0, count = 0;
+	for_each_used(q, w, b, u) {
+		struct rtq_node *n = &q->chunk[w][b];
 		if (__atomic_load_n(&n->sig, __ATOMIC_ACQUIRE) != sig || n->tid != tid)
 			continue;
 		count++;
-		if (!best || n->seq < best->seq)
-			best = n;
+		if (bw < 0 || n->seq < q->chunk[bw][bb].seq) {
+			bw = w;
+			bb = b;
+		}
 	}
 	*more = count > 1;
-	if (!best)
+	if (bw < 0)
 		return false;
-	*info = best->info;
-	int idx = best - q->node;
-	__atomic_store_n(&best->sig, 0, __ATOMIC_RELAXED);
-	__atomic_and_fetch(&q->used[idx / 64], ~(1ull << (idx % 64)), __ATOMIC_RELEASE);
+	*info = q->chunk[bw][bb].info;
+	rtq_free(q, bw, bb);
 	return true;
 }
 
@@ -106,13 +153,12 @@ static bool rtq_take(struct rtqueue *q, int sig, int tid, siginfo_t *info, bool 
  * timer (if any) goes on. Host signals are blocked by the caller. */
 static void rtq_discard(struct rtqueue *q, int sig)
 {
-	for (int i = 0; i < RTQ_MAX; i++) {
-		struct rtq_node *n = &q->node[i];
+	for_each_used(q, w, b, u) {
+		struct rtq_node *n = &q->chunk[w][b];
 		if (__atomic_load_n(&n->sig, __ATOMIC_ACQUIRE) != sig)
 			continue;
 		siginfo_t info = n->info;
-		__atomic_store_n(&n->sig, 0, __ATOMIC_RELAXED);
-		__atomic_and_fetch(&q->used[i / 64], ~(1ull << (i % 64)), __ATOMIC_RELEASE);
+		rtq_free(q, w, b);
 		timers_not_queued(&info);
 	}
 }
@@ -136,12 +182,14 @@ static bool std_put(uint64_t *pend, uint64_t *claim, siginfo_t *slot, const sigi
 	return true;
 }
 
-static bool std_take(uint64_t *pend, uint64_t *claim, const siginfo_t *slot, int sig, siginfo_t *info)
+/* std_take - slots: where the set's slots are (mapped: its bit was set). */
+static bool std_take(uint64_t *pend, uint64_t *claim, siginfo_t *const *slots, int sig,
+		     siginfo_t *info)
 {
 	uint64_t bit = SIGBIT(sig);
 	if (!(__atomic_fetch_and(pend, ~bit, __ATOMIC_ACQ_REL) & bit))
 		return false;
-	*info = *slot;
+	*info = (*slots)[sig - 1];
 	__atomic_and_fetch(claim, ~bit, __ATOMIC_RELEASE);
 	return true;
 }
@@ -150,12 +198,12 @@ static bool std_take(uint64_t *pend, uint64_t *claim, const siginfo_t *slot, int
  * process's): a standard one's slot is emptied, and a timer whose signal it
  * held goes on. A real-time one's instances are the caller's (rtq_discard).
  * Host signals held. */
-static void drop_pending(uint64_t *pend, uint64_t *claim, const siginfo_t *slots, int sig)
+static void drop_pending(uint64_t *pend, uint64_t *claim, siginfo_t *const *slots, int sig)
 {
 	siginfo_t info;
 	if (sig >= SIGRT_FIRST)
 		__atomic_and_fetch(pend, ~SIGBIT(sig), __ATOMIC_RELEASE);
-	else if (std_take(pend, claim, &slots[sig - 1], sig, &info))
+	else if (std_take(pend, claim, slots, sig, &info))
 		timers_not_queued(&info);
 }
 
@@ -180,8 +228,10 @@ enum sigq signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si
 		return SIGQ_QUEUED;
 	}
 	/* Standard signals coalesce. */
-	if (!std_put(pend, tgt ? &tgt->sigclaimed : &p->sigclaimed,
-		     tgt ? &tgt->siginfo[sig - 1] : &p->siginfo[sig - 1], si))
+	siginfo_t *slots = std_slots(tgt ? &tgt->siginfo : &p->siginfo);
+	if (!slots)
+		return SIGQ_FULL;
+	if (!std_put(pend, tgt ? &tgt->sigclaimed : &p->sigclaimed, &slots[sig - 1], si))
 		return SIGQ_MERGED;
 	signalfd_notify(p, sig);
 	return SIGQ_QUEUED;
@@ -241,8 +291,8 @@ bool signal_dequeue(struct uthread *ut, int sig, siginfo_t *info)
 		}
 	} else {
 		struct vproc *p = ut->proc;
-		got = std_take(&ut->sigpending, &ut->sigclaimed, &ut->siginfo[sig - 1], sig, info) ||
-		      std_take(&p->sigpending, &p->sigclaimed, &p->siginfo[sig - 1], sig, info);
+		got = std_take(&ut->sigpending, &ut->sigclaimed, &ut->siginfo, sig, info) ||
+		      std_take(&p->sigpending, &p->sigclaimed, &p->siginfo, sig, info);
 		if (got)
 			timers_slot_freed(p, sig);
 	}
@@ -263,7 +313,7 @@ void signal_force_fault(struct uthread *ut, const siginfo_t *si)
 		ut->sigmask &= ~SIGBIT(sig);
 	}
 	uint64_t old = signal_hold_host();
-	drop_pending(&ut->sigpending, &ut->sigclaimed, ut->siginfo, sig);
+	drop_pending(&ut->sigpending, &ut->sigclaimed, &ut->siginfo, sig);
 	signal_queue(ut->proc, ut, si);
 	signal_release_host(old);
 }
@@ -271,10 +321,10 @@ void signal_force_fault(struct uthread *ut, const siginfo_t *si)
 void signal_discard(struct vproc *p, int sig)
 {
 	uint64_t old = signal_hold_host();
-	drop_pending(&p->sigpending, &p->sigclaimed, p->siginfo, sig);
+	drop_pending(&p->sigpending, &p->sigclaimed, &p->siginfo, sig);
 	spin_lock(&p->lock);
 	for (struct uthread *t = p->threads; t; t = t->proc_next)
-		drop_pending(&t->sigpending, &t->sigclaimed, t->siginfo, sig);
+		drop_pending(&t->sigpending, &t->sigclaimed, &t->siginfo, sig);
 	spin_unlock(&p->lock);
 	if (sig >= SIGRT_FIRST)
 		rtq_discard(&p->rtq, sig);
@@ -543,23 +593,42 @@ long signal_after_eintr(struct uthread *ut, const struct sysent *e)
 	return -EINTR;
 }
 
+void signal_arm_wait(struct uthread *ut, uint64_t wake)
+{
+	/* Published all along and not fired: the word is right as it is. */
+	if (__atomic_load_n(&ut->sig_wake, __ATOMIC_RELAXED) == wake &&
+	    !__atomic_load_n(&ut->sig_intr, __ATOMIC_RELAXED))
+		return;
+	/* Cleared before the mask is published: a sender that sees the new
+	 * mask sets the word after this store, never before it. */
+	__atomic_store_n(&ut->sig_intr, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&ut->sig_wake, wake, __ATOMIC_RELAXED);
+	/* Pairs with signal_notify(): it sets a pending bit, then reads the mask. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (pending_of(ut) & wake)
+		__atomic_store_n(&ut->sig_intr, 1, __ATOMIC_RELAXED);
+}
+
+/* interrupt - end t's interruptible wait (or the next one it arms for
+ * these signals). */
+static bool interrupt(struct uthread *t)
+{
+	__atomic_store_n(&t->sig_intr, 1, __ATOMIC_RELAXED);
+	return uthread_wake(t, WAKE_SIGNAL);
+}
+
 long signal_wait(struct uthread *ut, uint64_t wake, uint64_t deadline)
 {
-	long ret = 0;
+	signal_arm_wait(ut, wake);
 	for (;;) {
 		/* A deadline passed wins over a pending signal, as in Linux's
 		 * do_nanosleep(): under a signal storm the sleep still ends. */
 		if (deadline && now_ns() >= deadline)
-			break;
-		if ((pending_of(ut) & wake) || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE)) {
-			ret = -EINTR;
-			break;
-		}
-		__atomic_store_n(&ut->state, UT_BLOCKED, __ATOMIC_RELAXED);
-		if (uthread_sleep(deadline, wake) == WAKE_TIMEOUT)
-			break;
+			return 0;
+		long r = waitq_sleep(deadline);
+		if (r == -EINTR)
+			return r;
 	}
-	return ret;
 }
 
 uint64_t signal_pending_mask(const struct uthread *ut)
@@ -599,8 +668,8 @@ void signal_notify(struct vproc *p, struct uthread *tgt)
 {
 	if (tgt) {
 		uint64_t pend = pending_of(tgt);
-		if (pend & tgt->sig_wake)
-			uthread_wake(tgt, WAKE_SIGNAL);
+		if (pend & __atomic_load_n(&tgt->sig_wake, __ATOMIC_RELAXED))
+			interrupt(tgt);
 		if (pend & ~tgt->sigmask)
 			kick_running(tgt);
 		return;
@@ -614,12 +683,15 @@ void signal_notify(struct vproc *p, struct uthread *tgt)
 	struct uthread *t;
 	for (t = p->threads; t; t = t->proc_next) {
 		if ((pend & ~t->sigmask) && __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == UT_RUNNING) {
+			/* It may be on its way into a wait that this signal ends. */
+			if (pend & __atomic_load_n(&t->sig_wake, __ATOMIC_RELAXED))
+				interrupt(t);
 			kick_running(t);
 			break;
 		}
 	}
 	for (struct uthread *w = p->threads; !t && w; w = w->proc_next)
-		if ((pend & w->sig_wake) && uthread_wake(w, WAKE_SIGNAL))
+		if ((pend & __atomic_load_n(&w->sig_wake, __ATOMIC_RELAXED)) && interrupt(w))
 			break;
 	spin_unlock(&p->lock);
 }

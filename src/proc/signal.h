@@ -58,6 +58,14 @@ long signal_after_eintr(struct uthread *ut, const struct sysent *e);
  * frame restores the old one. uset NULL: nothing to do. 0 or -errno. */
 long signal_call_mask(struct uthread *ut, uint64_t uset, long size);
 
+/**
+ * signal_arm_wait - before an interruptible wait (sched/waitq.h): the
+ * signals in wake end it. Sets the uthread's interrupt word if one is
+ * pending already; signal_notify sets it when one comes. Cheap when the
+ * same mask was armed last and nothing came since.
+ */
+void signal_arm_wait(struct uthread *ut, uint64_t wake);
+
 /* Park the uthread until a signal in `wake` is pending or the
  * CLOCK_MONOTONIC deadline (ns; 0: none) passes. 0 on timeout, -EINTR. */
 long signal_wait(struct uthread *ut, uint64_t wake, uint64_t deadline);

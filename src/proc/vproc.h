@@ -20,8 +20,11 @@ struct k_sigaction {
 
 /* Queued instances of real-time signals (Linux queues them; standard
  * signals coalesce into one pending bit). Filled from host signal handlers:
- * slots are claimed with atomics, a node is live once its sig is set. */
+ * slots are claimed with atomics, a node is live once its sig is set. The
+ * nodes come in chunks of 64 (one per word of used), each mapped when its
+ * word is first used: most programs queue none or a few. */
 #define RTQ_MAX 4096
+#define RTQ_CHUNK 64
 struct rtq_node {
 	uint64_t seq;
 	int sig;            /* 0: free or being filled */
@@ -29,9 +32,9 @@ struct rtq_node {
 	siginfo_t info;
 };
 struct rtqueue {
-	uint64_t used[RTQ_MAX / 64];
+	uint64_t used[RTQ_MAX / RTQ_CHUNK];
 	uint64_t seq;
-	struct rtq_node node[RTQ_MAX];
+	struct rtq_node *chunk[RTQ_MAX / RTQ_CHUNK];
 };
 
 enum vp_state { VP_LIVE, VP_EXITING, VP_DEAD };
@@ -47,7 +50,7 @@ struct vproc {
 	struct k_sigaction sigaction[64];
 	uint64_t sigpending;         /* process-directed pending signals */
 	uint64_t sigclaimed;         /* standard ones whose siginfo slot is taken */
-	siginfo_t siginfo[64];
+	siginfo_t *siginfo;          /* their info, mapped on first use (signal.c) */
 	uint64_t brk_start, brk_cur, brk_limit;
 	uint64_t arg_start, arg_end, env_start, env_end; /* on its stack */
 	struct uthread *main_thread;

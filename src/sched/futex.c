@@ -7,7 +7,7 @@
 
 #include "core/spinlock.h"
 #include "mm/uaccess.h"
-#include "sched/sched.h"
+#include "sched/waitq.h"
 #include "sys/timeutil.h"
 
 /*
@@ -17,49 +17,28 @@
  * docs/ARCHITECTURE.md.)
  */
 
-struct fwaiter {
-	uint64_t uaddr;
-	bool shared;            /* private and shared waits never meet (Linux) */
-	uint32_t bitset;
-	struct uthread *ut;
-	struct fwaiter *next, **pprev;
-	int woken;              /* taken off the queue by a waker (under lock) */
-};
+/* A waiter is keyed by its address, with bit 0 set for a shared futex:
+ * private and shared waits never meet (Linux). */
+static uint64_t key_of(uint64_t uaddr, bool shared)
+{
+	return uaddr | shared;
+}
 
 struct bucket {
-	spinlock_t lock;
-	struct fwaiter *head;
+	struct waitq q;
 } __attribute__((aligned(64)));
 
 #define NBUCKETS 256
 static struct bucket buckets[NBUCKETS];
 
-static struct bucket *bucket_of(uint64_t uaddr)
+static struct waitq *bucket_of(uint64_t uaddr)
 {
 	uint64_t h = (uaddr >> 2) * 0x9e3779b97f4a7c15ull;
-	return &buckets[h >> 56];
-}
-
-static void enqueue(struct bucket *b, struct fwaiter *w)
-{
-	w->next = b->head;
-	w->pprev = &b->head;
-	if (b->head)
-		b->head->pprev = &w->next;
-	b->head = w;
-}
-
-static void unlink_waiter(struct fwaiter *w)
-{
-	*w->pprev = w->next;
-	if (w->next)
-		w->next->pprev = w->pprev;
-	w->next = NULL;
-	w->pprev = NULL;
+	return &buckets[h >> 56].q;
 }
 
 /* Lock two buckets in a fixed order. */
-static void lock2(struct bucket *a, struct bucket *b)
+static void lock2(struct waitq *a, struct waitq *b)
 {
 	if (a == b) {
 		spin_lock(&a->lock);
@@ -72,50 +51,38 @@ static void lock2(struct bucket *a, struct bucket *b)
 	}
 }
 
-static void unlock2(struct bucket *a, struct bucket *b)
+static void unlock2(struct waitq *a, struct waitq *b)
 {
 	spin_unlock(&a->lock);
 	if (a != b)
 		spin_unlock(&b->lock);
 }
 
-static int wake_locked(struct bucket *b, uint64_t uaddr, bool shared, int n, uint32_t bitset)
+static int wake_locked(struct waitq *b, uint64_t uaddr, bool shared, int n, uint32_t bitset)
 {
-	int woken = 0;
-	struct fwaiter *w = b->head;
 	if (n <= 0)
 		n = 1; /* Linux wakes one for nr_wake 0 */
-	while (w && woken < n) {
-		struct fwaiter *next = w->next;
-		if (w->uaddr == uaddr && w->shared == shared && (w->bitset & bitset)) {
-			unlink_waiter(w);
-			w->woken = 1;
-			uthread_wake(w->ut, WAKE_EVENT);
-			woken++;
-		}
-		w = next;
-	}
-	return woken;
+	return waitq_wake_key_locked(b, key_of(uaddr, shared), n, bitset);
 }
 
 long futex_wake(uint64_t uaddr, bool shared, int n, uint32_t bitset)
 {
 	if (uaddr & 3)
 		return -EINVAL;
-	struct bucket *b = bucket_of(uaddr);
+	struct waitq *b = bucket_of(uaddr);
 	spin_lock(&b->lock);
 	int r = wake_locked(b, uaddr, shared, n, bitset);
 	spin_unlock(&b->lock);
 	return r;
 }
 
-static long futex_wait(struct uthread *ut, uint64_t uaddr, bool shared, uint32_t val,
-		       uint64_t deadline, uint32_t bitset)
+static long futex_wait(uint64_t uaddr, bool shared, uint32_t val, uint64_t deadline,
+		       uint32_t bitset)
 {
 	if (!bitset)
 		return -EINVAL;
-	struct bucket *b = bucket_of(uaddr);
-	struct fwaiter w = { .uaddr = uaddr, .shared = shared, .bitset = bitset, .ut = ut };
+	struct waitq *b = bucket_of(uaddr);
+	struct wq_entry w = { .key = key_of(uaddr, shared), .events = bitset };
 	uint32_t cur;
 
 	spin_lock(&b->lock);
@@ -129,29 +96,8 @@ static long futex_wait(struct uthread *ut, uint64_t uaddr, bool shared, uint32_t
 		spin_unlock(&b->lock);
 		return -EAGAIN;
 	}
-	enqueue(b, &w);
-	__atomic_store_n(&ut->state, UT_BLOCKED, __ATOMIC_RELAXED);
-	spin_unlock(&b->lock);
-
-	int why = uthread_sleep(deadline, ~ut->sigmask);
-
-	/* A requeue may have moved us to another bucket: find ours again. */
-	for (;;) {
-		struct bucket *now = bucket_of(__atomic_load_n(&w.uaddr, __ATOMIC_ACQUIRE));
-		spin_lock(&now->lock);
-		if (now != bucket_of(w.uaddr)) {
-			spin_unlock(&now->lock);
-			continue;
-		}
-		if (w.woken) {
-			spin_unlock(&now->lock);
-			return 0;
-		}
-		unlink_waiter(&w);
-		spin_unlock(&now->lock);
-		break;
-	}
-	return why == WAKE_TIMEOUT ? -ETIMEDOUT : why == WAKE_SIGNAL ? -EINTR : 0;
+	/* A requeue may move w to another bucket: the queue finds it there. */
+	return waitq_park(b, &w, deadline, true);
 }
 
 static long futex_requeue(uint64_t uaddr, uint64_t uaddr2, bool shared, int nwake, int nmove,
@@ -159,7 +105,7 @@ static long futex_requeue(uint64_t uaddr, uint64_t uaddr2, bool shared, int nwak
 {
 	if (nwake < 0 || nmove < 0)
 		return -EINVAL;
-	struct bucket *b1 = bucket_of(uaddr), *b2 = bucket_of(uaddr2);
+	struct waitq *b1 = bucket_of(uaddr), *b2 = bucket_of(uaddr2);
 	lock2(b1, b2);
 	if (cmp) {
 		uint32_t cur;
@@ -173,18 +119,7 @@ static long futex_requeue(uint64_t uaddr, uint64_t uaddr2, bool shared, int nwak
 		}
 	}
 	int done = nwake ? wake_locked(b1, uaddr, shared, nwake, FUTEX_BITSET_MATCH_ANY) : 0;
-	int moved = 0;
-	struct fwaiter *w = b1->head;
-	while (w && moved < nmove) {
-		struct fwaiter *next = w->next;
-		if (w->uaddr == uaddr && w->shared == shared) {
-			unlink_waiter(w);
-			__atomic_store_n(&w->uaddr, uaddr2, __ATOMIC_RELEASE);
-			enqueue(b2, w);
-			moved++;
-		}
-		w = next;
-	}
+	int moved = waitq_requeue_locked(b1, b2, key_of(uaddr, shared), key_of(uaddr2, shared), nmove);
 	unlock2(b1, b2);
 	return done + moved;
 }
@@ -198,7 +133,7 @@ static long futex_wake_op(uint64_t uaddr, uint64_t uaddr2, bool shared, int nwak
 	int oparg = ((int)(op3 << 8)) >> 20, cmparg = ((int)(op3 << 20)) >> 20;
 	if (op3 & (FUTEX_OP_OPARG_SHIFT << 28))
 		oparg = 1 << (oparg & 31);
-	struct bucket *b1 = bucket_of(uaddr), *b2 = bucket_of(uaddr2);
+	struct waitq *b1 = bucket_of(uaddr), *b2 = bucket_of(uaddr2);
 	lock2(b1, b2);
 	uint32_t old;
 	if (copy_from_user(&old, uaddr2, 4)) {
@@ -271,7 +206,7 @@ static long timeout_deadline(uint64_t utime, bool absolute, bool realtime, uint6
 	return 0;
 }
 
-long futex_op(struct uthread *ut, uint64_t uaddr, int op, uint32_t val, uint64_t utime,
+long futex_op(uint64_t uaddr, int op, uint32_t val, uint64_t utime,
 	      uint64_t uaddr2, uint32_t val3)
 {
 	int cmd = op & FUTEX_CMD_MASK;
@@ -290,7 +225,7 @@ long futex_op(struct uthread *ut, uint64_t uaddr, int op, uint32_t val, uint64_t
 		/* fall through */
 	case FUTEX_WAIT_BITSET:
 		r = timeout_deadline(utime, cmd == FUTEX_WAIT_BITSET, realtime, &deadline);
-		return r ? r : futex_wait(ut, uaddr, shared, val, deadline, val3);
+		return r ? r : futex_wait(uaddr, shared, val, deadline, val3);
 	case FUTEX_WAKE:
 		val3 = FUTEX_BITSET_MATCH_ANY;
 		/* fall through */

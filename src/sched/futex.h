@@ -3,11 +3,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct uthread;
-
-/* futex(2) for every op but the PI ones; -errno like the kernel. */
-long futex_op(struct uthread *ut, uint64_t uaddr, int op, uint32_t val, uint64_t timeout_or_val2,
-	      uint64_t uaddr2, uint32_t val3);
+/* futex(2) for every op but the PI ones; -errno like the kernel. Waits
+ * are interruptible: the caller arms the interrupt word (signal_arm_wait). */
+long futex_op(uint64_t uaddr, int op, uint32_t val, uint64_t timeout_or_val2, uint64_t uaddr2,
+	      uint32_t val3);
 
 /* Wake up to n waiters of uaddr (thread exit's CLEARTID, robust lists). */
 long futex_wake(uint64_t uaddr, bool shared, int n, uint32_t bitset);

@@ -10,35 +10,31 @@
 #include "core/log.h"
 #include "core/rawsys.h"
 #include "core/spinlock.h"
-#include "sched/sched.h"
+#include "sched/waitq.h"
 
 /* One epoll set for the whole instance, nested in every vCPU's idle set:
  * whichever vCPU is idle when an fd becomes ready harvests it. */
 static int kw_epfd = -1;
-static spinlock_t lock = SPINLOCK_INIT;
-
-struct waiter {
-	struct uthread *ut;
-	uint32_t events;
-	struct waiter *next;
-};
+static spinlock_t lock = SPINLOCK_INIT; /* the table */
 
 /*
- * The uthreads waiting on one host fd; registered with EPOLLONESHOT for the
- * union of their events while any wait. A registration outlives its waiters
+ * The uthreads waiting on one host fd, parked on its queue with the events
+ * they want; registered with EPOLLONESHOT for the union of those while any
+ * wait. A registration outlives its waiters
  * (re-armed with a cheap MOD by the next wait): adding an fd costs far more,
  * an epoll fd most (the kernel walks the nested sets for loops each time).
  * The kernel drops it when the file is closed; if the number then names
  * another file, MOD fails with ENOENT and the fd is added again. A file
  * still open elsewhere (dup) may keep an armed registration under its old
  * number: it fires at most once (one-shot), a spurious wakeup its waiters
- * re-check.
+ * re-check. Entries are never freed, so a harvest may use one unlocked
+ * from the table; its queue's lock guards armed and in_epoll.
  */
 struct entry {
 	int fd;
 	uint32_t armed;          /* events armed in epoll; 0 after it fired */
 	bool in_epoll;
-	struct waiter *waiters;
+	struct waitq waiters;
 	struct entry *next;
 };
 
@@ -68,18 +64,11 @@ static struct entry **slot(int fd)
 	return pp;
 }
 
-static uint32_t wanted(const struct entry *e)
+/* arm - (re)register e for what its waiters and extra want. e's queue
+ * locked. */
+static long arm(struct entry *e, uint32_t extra)
 {
-	uint32_t ev = 0;
-	for (struct waiter *w = e->waiters; w; w = w->next)
-		ev |= w->events;
-	return ev;
-}
-
-/* arm - (re)register e for what its waiters want. Called with lock held. */
-static long arm(struct entry *e)
-{
-	uint32_t want = wanted(e);
+	uint32_t want = waitq_events_locked(&e->waiters) | extra;
 	if (e->armed == want && e->in_epoll)
 		return 0;
 	struct epoll_event ev = { .events = want | EPOLLONESHOT, .data.u64 = (uint64_t)e->fd << 1 };
@@ -108,58 +97,56 @@ void kwait_drain(void)
 	long n = raw_syscall6(SYS_epoll_wait, kw_epfd, (long)ev, 32, 0, 0, 0);
 	if (n <= 0)
 		return;
-	spin_lock(&lock);
 	for (long i = 0; i < n; i++) {
+		spin_lock(&lock);
 		struct entry *e = *slot((int)(ev[i].data.u64 >> 1));
+		spin_unlock(&lock);
 		if (!e)
 			continue;
+		spin_lock(&e->waiters.lock);
 		e->armed = 0; /* one-shot: fired and disarmed */
-		for (struct waiter *w = e->waiters; w; w = w->next)
-			uthread_wake(w->ut, WAKE_EVENT);
+		waitq_wake_locked(&e->waiters, -1, WQ_ALL);
+		spin_unlock(&e->waiters.lock);
 	}
-	spin_unlock(&lock);
 }
 
-long kwait_fd(struct uthread *ut, int fd, uint32_t events, uint64_t deadline)
+/* entry_of - fd's entry, made on first use. */
+static struct entry *entry_of(int fd)
 {
-	struct waiter w = { .ut = ut, .events = events };
 	spin_lock(&lock);
 	struct entry **pp = slot(fd), *e = *pp;
-	if (!e) {
-		e = calloc(1, sizeof(*e));
-		if (!e) {
-			spin_unlock(&lock);
-			return -ENOMEM;
-		}
+	if (!e && (e = calloc(1, sizeof(*e)))) {
 		e->fd = fd;
 		*pp = e;
 	}
-	w.next = e->waiters;
-	e->waiters = &w;
-	__atomic_add_fetch(&nwaiters, 1, __ATOMIC_RELEASE);
-	long r = arm(e);
-	if (r == 0)
-		__atomic_store_n(&ut->state, UT_BLOCKED, __ATOMIC_RELAXED);
 	spin_unlock(&lock);
+	return e;
+}
 
-	int why = r == 0 ? uthread_sleep(deadline, ~ut->sigmask) : 0;
-
-	spin_lock(&lock);
-	struct waiter **wp = &e->waiters;
-	while (*wp != &w)
-		wp = &(*wp)->next;
-	*wp = w.next;
+long kwait_fd(int fd, uint32_t events, uint64_t deadline)
+{
+	struct entry *e = entry_of(fd);
+	if (!e)
+		return -ENOMEM;
+	struct wq_entry w = { .events = events };
+	spin_lock(&e->waiters.lock);
+	long r = arm(e, events);
+	if (r < 0) {
+		spin_unlock(&e->waiters.lock);
+		return r == -EPERM ? 0 : r; /* regular files cannot be polled: ready */
+	}
+	__atomic_add_fetch(&nwaiters, 1, __ATOMIC_RELEASE);
+	r = waitq_park(&e->waiters, &w, deadline, true);
 	__atomic_sub_fetch(&nwaiters, 1, __ATOMIC_RELEASE);
-	if (e->waiters && !e->armed)
-		arm(e);
-	else if (!e->waiters)
+
+	spin_lock(&e->waiters.lock);
+	if (!waitq_empty(&e->waiters) && !e->armed)
+		arm(e, 0);
+	else if (waitq_empty(&e->waiters))
 		/* Left armed for nobody (a signal, a timeout): it may fire once
 		 * (drained), and the next wait must not trust it: the fd may be
 		 * closed and its number reused by then, which MOD then finds. */
 		e->armed = 0;
-	spin_unlock(&lock);
-
-	if (r < 0)
-		return r == -EPERM ? 0 : r; /* regular files cannot be polled: ready */
-	return why == WAKE_SIGNAL ? -EINTR : why == WAKE_TIMEOUT ? -ETIMEDOUT : 0;
+	spin_unlock(&e->waiters.lock);
+	return r;
 }

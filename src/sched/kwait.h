@@ -2,8 +2,6 @@
 #pragma once
 #include <stdint.h>
 
-struct uthread;
-
 void kwait_init(void);
 /* Put the shared readiness set into a vCPU's idle epoll set. */
 void kwait_attach(int vcpu_epfd);
@@ -16,7 +14,8 @@ void kwait_drain(void);
 
 /**
  * kwait_fd - park the calling uthread until host fd is ready for events
- * (EPOLLIN/EPOLLOUT), a signal in its sig_wake arrives, or deadline (ns,
- * 0: none). Returns 0 (ready, or worth retrying), -EINTR, -ETIMEDOUT.
+ * (EPOLLIN/EPOLLOUT), its interrupt word is set (signal_arm_wait), or
+ * deadline (ns, 0: none). Returns 0 (ready, or worth retrying), -EINTR,
+ * -ETIMEDOUT.
  */
-long kwait_fd(struct uthread *ut, int fd, uint32_t events, uint64_t deadline);
+long kwait_fd(int fd, uint32_t events, uint64_t deadline);

@@ -12,16 +12,17 @@
 #include "core/log.h"
 #include "core/rawsys.h"
 #include "sched/preempt.h"
-#include "sched/sched.h"
+#include "sched/waitq.h"
 
 #define MAX_WORKERS 256
 
 struct job {
 	long nr, a[6];
 	long result;
-	struct uthread *ut;
 	int worker_tid;          /* who runs it, for interruption (under mu) */
-	int done;                /* under mu */
+	int done;                /* under done_q's lock (or set by its own uthread
+	                          * when no worker ever took it) */
+	struct waitq done_q;     /* its uthread, parked until done */
 	struct job *next;
 };
 
@@ -57,8 +58,14 @@ static void *worker_main(void *arg)
 		/* Under mu: the interrupter reads worker_tid under mu too, so it
 		 * never signals this thread once it has moved to another job. */
 		j->worker_tid = 0;
+		pthread_mutex_unlock(&mu);
+		/* j lives on its uthread's stack: after this unlock it may be gone
+		 * (the parker takes the same lock to leave the queue). */
+		spin_lock(&j->done_q.lock);
 		j->done = 1;
-		uthread_wake(j->ut, WAKE_EVENT);
+		waitq_wake_locked(&j->done_q, -1, WQ_ALL);
+		spin_unlock(&j->done_q.lock);
+		pthread_mutex_lock(&mu);
 	}
 	return NULL;
 }
@@ -76,8 +83,9 @@ void offload_init(void)
 	pthread_mutex_unlock(&mu);
 }
 
-/* unqueue - take a job no worker has started off the queue. mu held. */
-static void unqueue(struct job *j)
+/* unqueue - take a job no worker has started off the queue; false if a
+ * worker has it. mu held. */
+static bool unqueue(struct job *j)
 {
 	struct job **pp = &head, *prev = NULL;
 	while (*pp && *pp != j) {
@@ -85,16 +93,31 @@ static void unqueue(struct job *j)
 		pp = &(*pp)->next;
 	}
 	if (!*pp)
-		return;
+		return false;
 	*pp = j->next;
 	if (tail == j)
 		tail = prev;
 	nqueued--;
+	return true;
 }
 
-long offload_syscall(struct uthread *ut, long nr, const long a[6])
+/* interrupt - a signal for the program cuts the call short, as in the
+ * kernel: the worker's call is interrupted, a job not started is dropped. */
+static void interrupt(struct job *j)
 {
-	struct job j = { .nr = nr, .ut = ut };
+	pthread_mutex_lock(&mu);
+	if (j->worker_tid) {
+		raw_syscall3(SYS_tgkill, getpid(), j->worker_tid, SIG_WORKER_INTR);
+	} else if (unqueue(j)) {
+		j->result = -EINTR;
+		j->done = 1;
+	}
+	pthread_mutex_unlock(&mu);
+}
+
+long offload_syscall(long nr, const long a[6])
+{
+	struct job j = { .nr = nr };
 	memcpy(j.a, a, sizeof(j.a));
 
 	pthread_mutex_lock(&mu);
@@ -110,28 +133,20 @@ long offload_syscall(struct uthread *ut, long nr, const long a[6])
 	if (nqueued > nidle && nworkers < MAX_WORKERS)
 		spawn_worker();
 	pthread_cond_signal(&cv);
-
-	/* done and the uthread's state change under mu: the worker's wake,
-	 * also under mu, always finds the uthread either done or asleep. */
-	bool interrupted = false;
-	while (!j.done) {
-		__atomic_store_n(&ut->state, UT_BLOCKED, __ATOMIC_RELAXED);
-		pthread_mutex_unlock(&mu);
-		int why = uthread_sleep(0, interrupted ? 0 : ~ut->sigmask);
-		pthread_mutex_lock(&mu);
-		if (why == WAKE_SIGNAL && !interrupted && !j.done) {
-			/* A signal for the program cuts the call short, as in the
-			 * kernel; then wait until the worker lets go of j. */
-			interrupted = true;
-			if (j.worker_tid) {
-				raw_syscall3(SYS_tgkill, getpid(), j.worker_tid, SIG_WORKER_INTR);
-			} else {
-				unqueue(&j);
-				j.result = -EINTR;
-				j.done = 1;
-			}
-		}
-	}
 	pthread_mutex_unlock(&mu);
+
+	/* Interruptible until interrupted; then wait until the worker lets
+	 * go of j (it is on this stack). */
+	bool interrupted = false;
+	spin_lock(&j.done_q.lock);
+	while (!j.done) {
+		struct wq_entry w = { .events = WQ_ALL };
+		if (waitq_park(&j.done_q, &w, 0, !interrupted) == -EINTR && !interrupted) {
+			interrupted = true;
+			interrupt(&j);
+		}
+		spin_lock(&j.done_q.lock);
+	}
+	spin_unlock(&j.done_q.lock);
 	return j.result;
 }

@@ -193,7 +193,7 @@ struct uthread *uthread_self_or_null(void)
 	return v ? v->cur : NULL;
 }
 
-int uthread_sleep(uint64_t deadline, uint64_t wake)
+int uthread_sleep(uint64_t deadline, bool intr)
 {
 	struct uthread *ut = uthread_self();
 	/* Its program is ending: no more sleeping. */
@@ -204,10 +204,10 @@ int uthread_sleep(uint64_t deadline, uint64_t wake)
 	/* BLOCKED, or already RUNNABLE if a waker came in between. */
 	PG_ASSERT(__atomic_load_n(&ut->state, __ATOMIC_RELAXED) != UT_RUNNING);
 	ut->wake_reason = 0;
-	ut->sig_wake = wake;
-	/* Pairs with signal_notify(): it sets a pending bit, then wakes. */
+	/* Pairs with the signal layer's store of the word before its wake:
+	 * either it sees BLOCKED and wakes, or this sees the word. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (signal_pending_mask(ut) & ut->sig_wake) {
+	if (intr && __atomic_load_n(&ut->sig_intr, __ATOMIC_RELAXED)) {
 		int expect = UT_BLOCKED;
 		if (__atomic_compare_exchange_n(&ut->state, &expect, UT_RUNNING, false,
 						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))

@@ -35,14 +35,15 @@ bool uthread_wake(struct uthread *ut, int reason);
 
 /**
  * uthread_sleep - park the calling uthread, whose state the caller already
- * set to UT_BLOCKED (after queueing it where a waker will find it).
+ * set to UT_BLOCKED (after queueing it where a waker will find it; the
+ * wait queues of sched/waitq.h do both).
  * @deadline: CLOCK_MONOTONIC ns to wake at, or 0 for none.
- * @wake: signals that end the sleep (usually ~sigmask: deliverable ones).
+ * @intr: the interrupt word (ut->sig_intr) ends the sleep.
  *
- * Returns the wake reason; WAKE_SIGNAL if one of @wake is pending before
- * or during the sleep.
+ * Returns the wake reason; WAKE_SIGNAL if interrupted before or during the
+ * sleep, or if the uthread's program is ending.
  */
-int uthread_sleep(uint64_t deadline, uint64_t wake);
+int uthread_sleep(uint64_t deadline, bool intr);
 
 /* Fire expired timers, wake fd and signal waiters. The
  * vCPU loop calls it, and so does a preemption tick, so that a vCPU busy

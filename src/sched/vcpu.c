@@ -79,8 +79,10 @@ static struct uthread *uthread_alloc(void)
 	if (ut) {
 		/* Everything but its memory starts afresh. */
 		void *xs = ut->xsave, *sse = ut->sse_area, *fast = ut->vec_fast, *base = ut->rstack_base;
+		siginfo_t *slots = ut->siginfo;
 		size_t size = ut->rstack_size;
 		memset(ut, 0, sizeof(*ut));
+		ut->siginfo = slots;
 		ut->xsave = xs;
 		ut->sse_area = sse;
 		ut->vec_fast = fast;

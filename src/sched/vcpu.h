@@ -59,7 +59,8 @@ struct uthread {
 	uint64_t sigmask;       /* blocked signals, bit (sig-1) */
 	uint64_t sigpending;    /* thread-directed pending signals */
 	uint64_t sigclaimed;    /* standard ones whose siginfo slot is taken */
-	siginfo_t siginfo[64];  /* info of each thread-directed pending signal */
+	siginfo_t *siginfo;     /* info of thread-directed pending standard signals,
+	                         * mapped on first use (proc/signal.c), kept on reuse */
 	struct ualtstack altstack;
 	uint64_t clear_child_tid;
 	uint64_t robust_list, robust_list_len;
@@ -75,7 +76,8 @@ struct uthread {
 	int state;              /* enum ut_state, atomic */
 	bool on_cpu;            /* its context is still live on some vCPU */
 	int wake_reason;
-	uint64_t sig_wake;      /* signals that end its current wait */
+	uint64_t sig_wake;      /* signals that end its current wait (signal layer) */
+	int sig_intr;           /* the interrupt word: one of them is pending */
 	struct utimer timer;
 	struct uthread *rq_next;
 	struct vcpu *last_vcpu;

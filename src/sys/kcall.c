@@ -163,7 +163,7 @@ static long wait_ready(struct uthread *ut, const struct sysent *e, int fd)
 		/* Ready, error, hangup or a bad fd: the call itself tells. */
 		if (raw_syscall3(SYS_poll, &pfd, 1, 0) != 0)
 			return 0;
-		long r = kwait_fd(ut, fd, want == POLLIN ? EPOLLIN : EPOLLOUT, 0);
+		long r = kwait_fd(fd, want == POLLIN ? EPOLLIN : EPOLLOUT, 0);
 		if (r < 0)
 			return r;
 	}
@@ -172,12 +172,14 @@ static long wait_ready(struct uthread *ut, const struct sysent *e, int fd)
 static long issue(struct uthread *ut, long nr, const struct sysent *e, long vfd, const long k[6],
 		  bool offload)
 {
+	/* What waits below ends for a signal the program does not block. */
+	signal_arm_wait(ut, ~ut->sigmask);
 	if (offload)
-		return offload_syscall(ut, nr, k);
+		return offload_syscall(nr, k);
 	if ((e->flags & (SF_WAIT_IN | SF_WAIT_OUT)) && may_wait(ut, e, vfd, k)) {
 		long r = KWRITE_PLAIN;
 		if (nr == SYS_write || nr == SYS_writev)
-			r = kwrite_blocking(ut, nr, k);
+			r = kwrite_blocking(nr, k);
 		if (r != KWRITE_PLAIN)
 			return r;
 		r = wait_ready(ut, e, (int)k[0]);

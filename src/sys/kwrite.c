@@ -50,7 +50,7 @@ static void advance(struct iovec *iov, int cnt, int *first, size_t n)
 	}
 }
 
-static long write_pieces(struct uthread *ut, int fd, struct iovec *iov, int cnt)
+static long write_pieces(int fd, struct iovec *iov, int cnt)
 {
 	size_t total = 0, done = 0;
 	for (int i = 0; i < cnt; i++) {
@@ -68,7 +68,7 @@ static long write_pieces(struct uthread *ut, int fd, struct iovec *iov, int cnt)
 			 * (its EAGAIN was "not cached", which waiting won't fix). */
 			if ((plain = never_waits(fd)))
 				continue;
-			r = kwait_fd(ut, fd, EPOLLOUT, 0);
+			r = kwait_fd(fd, EPOLLOUT, 0);
 			if (r < 0) /* a signal: what was written so far, as Linux */
 				return done ? (long)done : r;
 			continue;
@@ -88,7 +88,7 @@ static long write_pieces(struct uthread *ut, int fd, struct iovec *iov, int cnt)
 	}
 }
 
-long kwrite_blocking(struct uthread *ut, long nr, const long k[6])
+long kwrite_blocking(long nr, const long k[6])
 {
 	struct iovec small[IOV_ON_STACK], *iov = small;
 	int cnt = 1;
@@ -106,7 +106,7 @@ long kwrite_blocking(struct uthread *ut, long nr, const long k[6])
 			return -EFAULT;
 		}
 	}
-	long r = write_pieces(ut, (int)k[0], iov, cnt);
+	long r = write_pieces((int)k[0], iov, cnt);
 	if (iov != small)
 		free(iov);
 	return r;

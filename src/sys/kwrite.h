@@ -1,8 +1,6 @@
 /* kwrite.h - blocking writes to pipes and sockets that park the uthread, not the vCPU. */
 #pragma once
 
-struct uthread;
-
 /* Returned when the call is better issued as it is (a regular file, a tty). */
 #define KWRITE_PLAIN (-4096 - 3)
 
@@ -12,4 +10,4 @@ struct uthread;
  * socket is full. Returns the count, -errno (-EINTR: a program signal came
  * before anything was written), or KWRITE_PLAIN.
  */
-long kwrite_blocking(struct uthread *ut, long nr, const long k[6]);
+long kwrite_blocking(long nr, const long k[6]);

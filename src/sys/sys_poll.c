@@ -79,13 +79,14 @@ static long epoll_common(struct uthread *ut, const long a[6], long timeout_ms, u
 	if (r)
 		return r;
 	uint64_t deadline = timeout_ms > 0 ? now_ns() + timeout_ms * 1000000ull : 0;
+	signal_arm_wait(ut, ~ut->sigmask);
 	for (;;) {
 		r = raw_syscall6(SYS_epoll_wait, h, a[1], a[2], 0, 0, 0);
 		if (r != 0 || timeout_ms == 0)
 			return r;
 		if (signal_next_deliverable(ut))
 			return -EINTR;
-		r = kwait_fd(ut, h, EPOLLIN, deadline);
+		r = kwait_fd(h, EPOLLIN, deadline);
 		if (r == -ETIMEDOUT)
 			return 0;
 		if (r < 0)

@@ -139,9 +139,11 @@ long sys_sched_yield(struct uthread *ut, const long a[6])
 
 long sys_futex(struct uthread *ut, const long a[6])
 {
+	int cmd = a[1] & FUTEX_CMD_MASK;
 	for (;;) {
-		long r = futex_op(ut, a[0], (int)a[1], (uint32_t)a[2], a[3], a[4], (uint32_t)a[5]);
-		int cmd = a[1] & FUTEX_CMD_MASK;
+		if (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)
+			signal_arm_wait(ut, ~ut->sigmask);
+		long r = futex_op(a[0], (int)a[1], (uint32_t)a[2], a[3], a[4], (uint32_t)a[5]);
 		/* An untimed wait cut short by a signal is ERESTARTSYS on Linux:
 		 * restarted after an SA_RESTART handler, resumed if no handler
 		 * runs. (A timed one is EINTR once a handler runs.) */
