@@ -1,5 +1,6 @@
 /* main.c - the pegasus command: dispatch to a subcommand. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -23,6 +24,8 @@ int main(int argc, char **argv)
 	 * (no vCPU yet) for any host signal handler that reads it. */
 	fsbase_init();
 	gsbase_write((uint64_t)hthread_no_vcpu);
+	/* The runtime's own setting, not the programs' environment. */
+	unsetenv("PEGASUS_FSGSBASE");
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
