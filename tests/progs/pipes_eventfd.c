@@ -336,7 +336,10 @@ static void *efd_poke(void *arg)
     msleep(50);
     uint64_t v = 9;
     write(e, &v, 8);
-    msleep(50);
+    /* main reads 9 and then fills the counter: wait for that (no POLLOUT) */
+    for (int i = 0; i < 5000 && (revents(e, POLLOUT) & POLLOUT); i++)
+        msleep(1);
+    msleep(20);
     read(e, &v, 8);
     return NULL;
 }
