@@ -22,7 +22,9 @@
  *             each on one eventfd: a write wakes at least one
  * wake        epoll_wait blocked in a thread, woken by a write from main
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/signalfd.h>

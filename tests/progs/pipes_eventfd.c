@@ -18,7 +18,9 @@
  * eventfd-sem   EFD_SEMAPHORE: reads of 1
  * eventfd-block blocking read and blocking write woken by threads
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <limits.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>

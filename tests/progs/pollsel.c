@@ -11,7 +11,9 @@
  *          closed fd; the timeout updated; a wait ended by a thread
  * pselect  pselect6's signal mask and EINTR; a pending blocked signal
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <sys/eventfd.h>
 #include <sys/select.h>
 #include <sys/timerfd.h>

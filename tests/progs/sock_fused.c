@@ -18,7 +18,9 @@
  *            the server counts to EOF, answers, closes; the client reads
  *            the answer and then EOF
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <stdarg.h>
 #include <sys/stat.h>
 
@@ -26,8 +28,8 @@
 
 static FILE *out;
 
-static void logl(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void logl(const char *fmt, ...)
+static void logline(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void logline(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -54,7 +56,7 @@ static int wait_file(const char *path)
             return 0;
         msleep(5);
     }
-    logl("FAIL timed out waiting for %s", path);
+    logline("FAIL timed out waiting for %s", path);
     failures++;
     return -1;
 }
@@ -82,13 +84,13 @@ static int connect_retry(int domain, int type, const struct sockaddr *sa, sockle
         int e = errno;
         close(c);
         if (e != ECONNREFUSED && e != ENOENT) {
-            logl("FAIL connect: %s", ename(e));
+            logline("FAIL connect: %s", ename(e));
             failures++;
             return -1;
         }
         msleep(5);
     }
-    logl("FAIL connect: still refused");
+    logline("FAIL connect: still refused");
     failures++;
     return -1;
 }
@@ -127,7 +129,7 @@ static int unix_server_accept(const char *path)
     unlink(path);
     int l = socket(AF_UNIX, SOCK_STREAM, 0);
     if (bind(l, (struct sockaddr *)&a, al) || listen(l, 4)) {
-        logl("FAIL bind/listen %s", ename(errno));
+        logline("FAIL bind/listen %s", ename(errno));
         failures++;
     }
     int s = accept(l, NULL, NULL);
@@ -154,12 +156,12 @@ static void echo_server(int s)
         h = fnv(h, buf, r);
         n += r;
         if (writen(s, buf, r) != r) {
-            logl("FAIL echo write %s", ename(errno));
+            logline("FAIL echo write %s", ename(errno));
             failures++;
             break;
         }
     }
-    logl("server: echoed %zu bytes, read ended with %s, checksum %016llx", n, rs(r), (unsigned long long)h);
+    logline("server: echoed %zu bytes, read ended with %s, checksum %016llx", n, rs(r), (unsigned long long)h);
     close(s);
 }
 
@@ -214,7 +216,7 @@ static void udp_server(void)
         socklen_t fl = sizeof from;
         struct pollfd p = {u, POLLIN, 0};
         if (poll(&p, 1, 10000) != 1) {
-            logl("FAIL server: no datagram for 10 s");
+            logline("FAIL server: no datagram for 10 s");
             failures++;
             break;
         }
@@ -229,7 +231,7 @@ static void udp_server(void)
         sendto(u, reply, k, 0, (struct sockaddr *)&from, fl);
         n++;
     }
-    logl("server: answered %d pings", n);
+    logline("server: answered %d pings", n);
     close(u);
 }
 
@@ -274,12 +276,12 @@ static void rights_server(void)
     cm->cmsg_type = SCM_RIGHTS;
     cm->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(cm), &p[0], sizeof(int));
-    logl("server: sendmsg with the pipe's read end: %s", rs(sendmsg(s, &m, 0)));
+    logline("server: sendmsg with the pipe's read end: %s", rs(sendmsg(s, &m, 0)));
     close(p[0]);
-    logl("server: write into the pipe: %s", rs(write(p[1], "hello through a passed pipe", 27)));
+    logline("server: write into the pipe: %s", rs(write(p[1], "hello through a passed pipe", 27)));
     close(p[1]);
     char b;
-    logl("server: then waits for the client's close: %s", rs(read(s, &b, 1)));
+    logline("server: then waits for the client's close: %s", rs(read(s, &b, 1)));
     close(s);
 }
 
@@ -312,10 +314,10 @@ static void halfclose_server(void)
     ssize_t r;
     while ((r = read(s, buf, sizeof buf)) > 0)
         n += r;
-    logl("server: read %zu bytes to EOF (%s)", n, rs(r));
+    logline("server: read %zu bytes to EOF (%s)", n, rs(r));
     char reply[64];
     int k = snprintf(reply, sizeof reply, "you sent %zu bytes", n);
-    logl("server: reply after the client's SHUT_WR: %s", rs(write(s, reply, k)));
+    logline("server: reply after the client's SHUT_WR: %s", rs(write(s, reply, k)));
     close(s);
 }
 
@@ -372,7 +374,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (server) {
-        logl("server: failures %d", failures);
+        logline("server: failures %d", failures);
         fclose(out);
     } else {
         say("client: failures %d", failures);

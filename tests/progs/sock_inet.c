@@ -6,6 +6,9 @@
  *
  * tcp-basic     connect/accept/accept4 flags, names of both ends, SO_TYPE,
  *               SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN, a round trip
+ * misuse        accept/listen/read/write/connect on sockets of the wrong
+ *               kind or state (connected, unconnected, listening, UDP):
+ *               errors at once, never a wait
  * tcp-connect   refused connect, non-blocking connect (EINPROGRESS, POLLOUT,
  *               SO_ERROR), EISCONN, connect to a closed port non-blocking
  * tcp-shutdown  SHUT_WR half-close both ways, SHUT_RD, SHUT_RDWR, poll
@@ -36,7 +39,9 @@
  * udp-mmsg      sendmmsg/recvmmsg with MSG_WAITFORONE
  * udp-queue     a small receive buffer: sends succeed, extra datagrams drop
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <netinet/tcp.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -101,11 +106,49 @@ static void sec_tcp_basic(void)
     say("send back: %s", rs(send(s, "world!", 6, 0)));
     memset(buf, 0, sizeof buf);
     say("recv: %s \"%s\"", rs(readn(c, buf, 6)), buf);
-    say("accept on a connected socket: %s", rs(accept(c, NULL, NULL)));
     set_nb(l, 1);
     say("accept, none pending, non-blocking: %s", rs(accept(l, NULL, NULL)));
-    say("listen on a connected socket: %s", rs(listen(c, 1)));
     close(c); close(s); close(l);
+}
+
+/* calls on sockets of the wrong kind or state: errors at once, never a wait */
+static void on_alrm(int sig) { (void)sig; }
+
+/* calls with a 1 s watchdog (SIGALRM, no SA_RESTART): Linux answers at
+ * once; a wait that should not be there ends in EINTR, not a hang */
+#define BOUNDED(call)                                                          \
+    ({                                                                         \
+        on_signal(SIGALRM, on_alrm, 0);                                        \
+        alarm(1);                                                              \
+        long r_ = (call);                                                      \
+        int e_ = errno;                                                        \
+        alarm(7);                                                              \
+        signal(SIGALRM, SIG_DFL);                                              \
+        errno = e_;                                                            \
+        r_;                                                                    \
+    })
+static int accept_bounded(int fd) { return BOUNDED(accept(fd, NULL, NULL)); }
+
+static void sec_misuse(void)
+{
+    int c, s;
+    tcp_pair(&c, &s);
+    say("accept on a connected socket (blocking): %s", rs(accept_bounded(c)));
+    say("listen on a connected socket: %s", rs(listen(c, 1)));
+    int u = socket(AF_INET, SOCK_STREAM, 0);
+    say("accept on an unbound, unlistening socket: %s", rs(accept_bounded(u)));
+    char b;
+    say("read on an unconnected stream socket: %s", rs(BOUNDED(read(u, &b, 1))));
+    say("write on an unconnected stream socket: %s", rs(BOUNDED(send(u, "x", 1, MSG_NOSIGNAL))));
+    struct sockaddr_in la;
+    int l = tcp_listener(1, &la);
+    say("read on a listener: %s", rs(BOUNDED(read(l, &b, 1))));
+    say("connect a listener: %s", rs(BOUNDED(connect(l, (struct sockaddr *)&la, sizeof la))));
+    struct sockaddr_in aa;
+    int a = udp_bound(&aa);
+    say("listen on UDP: %s", rs(listen(a, 1)));
+    say("accept on UDP (blocking): %s", rs(accept_bounded(a)));
+    close(a); close(l); close(u); close(c); close(s);
 }
 
 static void sec_tcp_connect(void)
@@ -753,8 +796,6 @@ static void sec_udp_basic(void)
     say("poll empty: %s", evs(revents(b, POLLIN | POLLOUT)));
     say("sendto too big (70000): %s", rs(sendto(a, malloc(70000), 70000, 0, (struct sockaddr *)&ba, sizeof ba)));
     say("send unconnected without address: %s", rs(send(a, "x", 1, 0)));
-    say("listen on UDP: %s", rs(listen(a, 1)));
-    say("accept on UDP: %s", rs(accept(a, NULL, NULL)));
     close(a); close(b);
 }
 
@@ -888,7 +929,7 @@ int main(int argc, char **argv)
 {
     alarm(7);
     static const struct section secs[] = {
-        {"tcp-basic", sec_tcp_basic}, {"tcp-connect", sec_tcp_connect}, {"tcp-shutdown", sec_tcp_shutdown},
+        {"tcp-basic", sec_tcp_basic}, {"misuse", sec_misuse}, {"tcp-connect", sec_tcp_connect}, {"tcp-shutdown", sec_tcp_shutdown},
         {"tcp-reset", sec_tcp_reset}, {"tcp-epipe", sec_tcp_epipe}, {"tcp-flags", sec_tcp_flags},
         {"tcp-ioctl", sec_tcp_ioctl}, {"tcp-opts", sec_tcp_opts}, {"tcp-reuse", sec_tcp_reuse},
         {"tcp-backlog", sec_tcp_backlog}, {"tcp-vec", sec_tcp_vec}, {"tcp-sendfile", sec_tcp_sendfile},
