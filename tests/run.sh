@@ -551,16 +551,17 @@ fcase epoll-wake-1cpu --need taskset --prog epoll --status 0 -- "f_t8c1 $PROGS/e
 # two processes started together; under pegasus one fused run
 # (--exit=all, client first so its status is pegasus's). The client's
 # stdout, its status and then the server's log are compared.
-f_sock_fused() { # KIND
-    local P=$PROGS/sock_fused st sp TIMEOUT=15
+f_sock_fused() { # KIND [1cpu]: natively under taskset -c 0, fused with --cpus 1
+    local P=$PROGS/sock_fused st sp TIMEOUT=15 ts=() cpus=()
+    [ "${2:-}" = 1cpu ] && ts=(taskset -c 0) cpus=(--cpus 1)
     if [ ${#RUNNER[@]} -eq 0 ]; then
-        timeout -k 5 "$TIMEOUT" "$P" "$1" server srv.log &
+        timeout -k 5 "$TIMEOUT" "${ts[@]}" "$P" "$1" server srv.log &
         sp=$!
-        timeout -k 5 "$TIMEOUT" "$P" "$1" client
+        timeout -k 5 "$TIMEOUT" "${ts[@]}" "$P" "$1" client
         st=$?
         wait "$sp"
     else
-        timeout -k 5 "$TIMEOUT" "${RUNNER[@]:0:${#RUNNER[@]}-1}" --exit=all -- \
+        timeout -k 5 "$TIMEOUT" "${RUNNER[@]:0:${#RUNNER[@]}-1}" "${cpus[@]}" --exit=all -- \
             "$P" "$1" client ::: "$P" "$1" server srv.log
         st=$?
     fi
@@ -570,6 +571,8 @@ f_sock_fused() { # KIND
 for kind in tcp unix udp rights halfclose; do
     fcase "sock-fused-$kind" --prog sock_fused --status 0 -- "f_sock_fused $kind"
 done
+fcase sock-fused-tcp-1cpu --need taskset --prog sock_fused --status 0 -- "f_sock_fused tcp 1cpu"
+fcase sock-fused-unix-1cpu --need taskset --prog sock_fused --status 0 -- "f_sock_fused unix 1cpu"
 
 # Go: goroutines on gccgo's libgo (built here, in the run directory), and
 # Debian's caddy (gc toolchain, non-PIE at 0x400000, raw syscalls of its own)
