@@ -523,7 +523,7 @@ fcase vec-futex-1cpu --need taskset --prog vec_futex --status 0 --not-in "$ZP_RE
 # Single programs (threads, or both ends in one thread): each section its
 # own case, 8 s. Today the kernel serves them; they guard the user-space
 # implementation. tcp-bulk, unix-bulk and pipe-bulk move 100 MB each.
-for sec in tcp-basic misuse tcp-connect tcp-shutdown tcp-reset tcp-epipe tcp-flags tcp-ioctl tcp-opts \
+for sec in tcp-basic misuse timeo tcp6 tcp-connect tcp-shutdown tcp-reset tcp-epipe tcp-flags tcp-ioctl tcp-opts \
     tcp-reuse tcp-backlog tcp-vec tcp-sendfile tcp-bulk tcp-many udp-basic udp-connect udp-trunc \
     udp-mmsg udp-queue; do
     fcase "sock-$sec" --prog sock_inet --status 0 -- "f_t8 $PROGS/sock_inet $sec"
@@ -535,7 +535,7 @@ for sec in pipe-basic pipe-epipe pipe-size pipe-atomic pipe-bulk splice eventfd 
     fcase "pipes-$sec" --prog pipes_eventfd --status 0 -- "f_t8 $PROGS/pipes_eventfd $sec"
 done
 fcase pipes-sigpipe-death --prog pipes_eventfd --status 141 -- "f_t8 $PROGS/pipes_eventfd sigpipe"
-for sec in tcp unix udp pipe-r pipe-w eventfd timerfd signalfd file api nested loop twosets dup \
+for sec in tcp unix udp pipe-r pipe-w eventfd timerfd signalfd file api nested loop twosets dup passed \
     pwait fair exclusive wake; do
     fcase "epoll-$sec" --prog epoll --status 0 -- "f_t8 $PROGS/epoll $sec"
 done
@@ -568,11 +568,12 @@ f_sock_fused() { # KIND [1cpu]: natively under taskset -c 0, fused with --cpus 1
     cat srv.log
     return $st
 }
-for kind in tcp unix udp rights halfclose; do
+for kind in tcp unix udp rights halfclose many unixdgram; do
     fcase "sock-fused-$kind" --prog sock_fused --status 0 -- "f_sock_fused $kind"
 done
 fcase sock-fused-tcp-1cpu --need taskset --prog sock_fused --status 0 -- "f_sock_fused tcp 1cpu"
 fcase sock-fused-unix-1cpu --need taskset --prog sock_fused --status 0 -- "f_sock_fused unix 1cpu"
+fcase sock-fused-many-1cpu --need taskset --prog sock_fused --status 0 -- "f_sock_fused many 1cpu"
 
 # Go: goroutines on gccgo's libgo (built here, in the run directory), and
 # Debian's caddy (gc toolchain, non-PIE at 0x400000, raw syscalls of its own)

@@ -15,6 +15,7 @@
  * loop        ELOOP for cycles, EINVAL for a set in itself, depth limit
  * twosets     one fd in two sets (LT in one, ET in the other)
  * dup         interest follows the open file: dup, close, DEL
+ * passed      an epoll fd sent by SCM_RIGHTS: the copy waits and MODs
  * pwait       epoll_pwait's signal mask: EINTR with the handler run,
  *             epoll_pwait2 timeouts, a blocked signal not interrupting
  * fair        20 ready fds, maxevents 5: LT rotates through all of them
@@ -471,6 +472,44 @@ static void sec_dup(void)
     close(q[0]); close(q[1]); close(p[1]); close(e);
 }
 
+/* an epoll fd passed by SCM_RIGHTS: the received copy is the same set */
+static void sec_passed(void)
+{
+    int sv[2], e = epoll_create1(0), f = eventfd(0, EFD_NONBLOCK);
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 5}, out[2];
+    epoll_ctl(e, EPOLL_CTL_ADD, f, &ev);
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    memset(cbuf, 0, sizeof cbuf);
+    struct iovec iov = {"e", 1};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &e, sizeof(int));
+    say("send the epoll fd: %s", rs(sendmsg(sv[0], &m, 0)));
+    close(e);
+    char d;
+    iov.iov_base = &d;
+    m.msg_controllen = sizeof cbuf;
+    say("recvmsg: %s", rs(recvmsg(sv[1], &m, 0)));
+    int e2 = -1;
+    cm = CMSG_FIRSTHDR(&m);
+    if (cm)
+        memcpy(&e2, CMSG_DATA(cm), sizeof e2);
+    say("received copy, idle: %s", rs(epoll_wait(e2, out, 2, 0)));
+    uint64_t v = 1;
+    write(f, &v, 8);
+    int n = epoll_wait(e2, out, 2, 0);
+    say("after a write: %s, data %llu", rs(n), n == 1 ? (unsigned long long)out[0].data.u64 : 0ull);
+    ev.data.u64 = 6;
+    say("MOD through the copy: %s", rs(epoll_ctl(e2, EPOLL_CTL_MOD, f, &ev)));
+    n = epoll_wait(e2, out, 2, 0);
+    say("then: %s, data %llu", rs(n), n == 1 ? (unsigned long long)out[0].data.u64 : 0ull);
+    close(e2); close(f); close(sv[0]); close(sv[1]);
+}
+
 static volatile sig_atomic_t got_usr1;
 static void on_usr1(int s) { (void)s; got_usr1++; }
 static void *kick(void *arg)
@@ -659,7 +698,7 @@ int main(int argc, char **argv)
         {"tcp", sec_tcp}, {"unix", sec_unix}, {"udp", sec_udp}, {"pipe-r", sec_pipe_r},
         {"pipe-w", sec_pipe_w}, {"eventfd", sec_eventfd}, {"timerfd", sec_timerfd},
         {"signalfd", sec_signalfd}, {"file", sec_file}, {"api", sec_api}, {"nested", sec_nested},
-        {"loop", sec_loop}, {"twosets", sec_twosets}, {"dup", sec_dup}, {"pwait", sec_pwait},
+        {"loop", sec_loop}, {"twosets", sec_twosets}, {"dup", sec_dup}, {"passed", sec_passed}, {"pwait", sec_pwait},
         {"fair", sec_fair}, {"exclusive", sec_exclusive}, {"wake", sec_wake},
     };
     return run_sections("epoll", argc, argv, secs, sizeof secs / sizeof secs[0]);

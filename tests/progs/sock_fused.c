@@ -14,6 +14,10 @@
  * udp        100 numbered pings, each answered by the server
  * rights     the server passes a pipe's read end by SCM_RIGHTS and writes
  *            into the pipe; the client reads it to EOF
+ * many       100 client threads connect at once and echo 3000 bytes each;
+ *            the server runs one epoll loop
+ * unixdgram  50 datagrams (one empty) between two bound UNIX dgram paths;
+ *            the server answers each to the sender's name, uppercased
  * halfclose  the client sends 100000 bytes and shuts down its write side;
  *            the server counts to EOF, answers, closes; the client reads
  *            the answer and then EOF
@@ -338,6 +342,165 @@ static void halfclose_client(void)
     close(c);
 }
 
+/* many: 100 client threads connect at once; the server echoes with epoll */
+#define NCONN 100
+static void many_server(void)
+{
+    struct sockaddr_in sa;
+    int l = tcp_listener(NCONN, &sa);
+    char b[32];
+    snprintf(b, sizeof b, "%d\n", ntohs(sa.sin_port));
+    put_file("many.port", b);
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = l};
+    epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev);
+    int accepted = 0, closed = 0;
+    size_t bytes = 0;
+    while (closed < NCONN) {
+        struct epoll_event e[32];
+        int n = epoll_wait(ep, e, 32, 10000);
+        if (n <= 0) {
+            logline("FAIL server: epoll_wait %s", rs(n));
+            failures++;
+            break;
+        }
+        for (int i = 0; i < n; i++) {
+            int fd = e[i].data.fd;
+            if (fd == l) {
+                int s = accept4(l, NULL, NULL, SOCK_NONBLOCK);
+                if (s >= 0) {
+                    accepted++;
+                    struct epoll_event se = {.events = EPOLLIN | EPOLLRDHUP, .data.fd = s};
+                    epoll_ctl(ep, EPOLL_CTL_ADD, s, &se);
+                }
+                continue;
+            }
+            char buf[4096];
+            ssize_t r = read(fd, buf, sizeof buf);
+            if (r > 0) {
+                bytes += r;
+                set_nb(fd, 0);
+                writen(fd, buf, r);
+                set_nb(fd, 1);
+            } else if (r == 0 || errno != EAGAIN) {
+                close(fd);
+                closed++;
+            }
+        }
+    }
+    logline("server: %d accepted, %d closed, %zu bytes echoed", accepted, closed, bytes);
+    close(ep);
+    close(l);
+}
+
+static struct sockaddr_in many_addr;
+static void *many_client(void *arg)
+{
+    long id = (long)arg;
+    int c = connect_retry(AF_INET, SOCK_STREAM, (struct sockaddr *)&many_addr, sizeof many_addr);
+    if (c < 0)
+        return NULL;
+    unsigned char o[3000], in[3000];
+    fill_pattern(o, sizeof o, id, 0);
+    long ok = writen(c, o, sizeof o) == (ssize_t)sizeof o && readn(c, in, sizeof in) == (ssize_t)sizeof in &&
+              !memcmp(in, o, sizeof in);
+    close(c);
+    return (void *)ok;
+}
+
+static void many_client_main(void)
+{
+    many_addr = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    many_addr.sin_port = htons(get_port("many.port"));
+    pthread_t t[NCONN];
+    for (long i = 0; i < NCONN; i++)
+        pthread_create(&t[i], NULL, many_client, (void *)i);
+    int good = 0;
+    for (int i = 0; i < NCONN; i++) {
+        void *ok;
+        pthread_join(t[i], &ok);
+        good += ok != NULL;
+    }
+    say("client: %d of %d connections echoed 3000 bytes right", good, NCONN);
+}
+
+/* unixdgram: datagrams between two bound paths, replies to the sender's name */
+static void unixdgram_server(void)
+{
+    struct sockaddr_un a;
+    socklen_t al = un_path(&a, "srv.dgram");
+    unlink("srv.dgram");
+    int u = socket(AF_UNIX, SOCK_DGRAM, 0);
+    bind(u, (struct sockaddr *)&a, al);
+    int n = 0;
+    for (;;) {
+        char buf[128];
+        struct sockaddr_un from;
+        socklen_t fl = sizeof from;
+        struct pollfd p = {u, POLLIN, 0};
+        if (poll(&p, 1, 10000) != 1) {
+            logline("FAIL server: nothing for 10 s");
+            failures++;
+            break;
+        }
+        ssize_t r = recvfrom(u, buf, sizeof buf - 1, 0, (struct sockaddr *)&from, &fl);
+        if (r < 0)
+            break;
+        buf[r] = 0;
+        if (n == 0)
+            logline("server: first from %s", fl > sizeof(sa_family_t) ? from.sun_path : "(unnamed)");
+        if (!strcmp(buf, "bye"))
+            break;
+        for (char *c = buf; *c; c++)
+            *c = *c >= 'a' && *c <= 'z' ? *c - 32 : *c;
+        sendto(u, buf, r, 0, (struct sockaddr *)&from, fl);
+        n++;
+    }
+    logline("server: answered %d datagrams", n);
+    close(u);
+    unlink("srv.dgram");
+}
+
+static void unixdgram_client(void)
+{
+    struct sockaddr_un s, me;
+    socklen_t sl = un_path(&s, "srv.dgram"), ml = un_path(&me, "cli.dgram");
+    unlink("cli.dgram");
+    int u = socket(AF_UNIX, SOCK_DGRAM, 0);
+    bind(u, (struct sockaddr *)&me, ml);
+    wait_file("srv.dgram");
+    const char *words[] = {"alpha", "", "gamma delta", "x"};
+    int good = 0;
+    for (int k = 0; k < 50; k++) {
+        const char *w = words[k % 4];
+        ssize_t r;
+        for (int i = 0; i < 2000; i++) { /* the server may not be bound yet */
+            r = sendto(u, w, strlen(w), 0, (struct sockaddr *)&s, sl);
+            if (r >= 0 || (errno != ECONNREFUSED && errno != ENOENT))
+                break;
+            msleep(5);
+        }
+        char buf[128] = {0};
+        struct pollfd p = {u, POLLIN, 0};
+        if (poll(&p, 1, 5000) != 1) {
+            say("FAIL no reply %d", k);
+            failures++;
+            break;
+        }
+        struct sockaddr_un from;
+        socklen_t fl = sizeof from;
+        r = recvfrom(u, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+        int same = r == (ssize_t)strlen(w);
+        for (size_t i = 0; same && i < strlen(w); i++)
+            same = buf[i] == (w[i] >= 'a' && w[i] <= 'z' ? w[i] - 32 : w[i]);
+        good += same && !strcmp(from.sun_path, "srv.dgram");
+    }
+    sendto(u, "bye", 3, 0, (struct sockaddr *)&s, sl);
+    say("client: %d of 50 datagrams answered, uppercased, from srv.dgram (an empty one among them)", good);
+    close(u);
+    unlink("cli.dgram");
+}
+
 int main(int argc, char **argv)
 {
     alarm(15);
@@ -369,6 +532,10 @@ int main(int argc, char **argv)
         server ? rights_server() : rights_client();
     } else if (!strcmp(kind, "halfclose")) {
         server ? halfclose_server() : halfclose_client();
+    } else if (!strcmp(kind, "many")) {
+        server ? many_server() : many_client_main();
+    } else if (!strcmp(kind, "unixdgram")) {
+        server ? unixdgram_server() : unixdgram_client();
     } else {
         fprintf(stderr, "sock_fused: unknown kind %s\n", kind);
         return 2;

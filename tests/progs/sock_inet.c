@@ -9,6 +9,9 @@
  * misuse        accept/listen/read/write/connect on sockets of the wrong
  *               kind or state (connected, unconnected, listening, UDP):
  *               errors at once, never a wait
+ * timeo         SO_RCVTIMEO/SO_SNDTIMEO: recv, read, MSG_WAITALL, accept and
+ *               blocking writes give up with EAGAIN; EDOM for bad values
+ * tcp6          TCP and UDP over ::1, a v4 client of a dual-stack listener
  * tcp-connect   refused connect, non-blocking connect (EINPROGRESS, POLLOUT,
  *               SO_ERROR), EISCONN, connect to a closed port non-blocking
  * tcp-shutdown  SHUT_WR half-close both ways, SHUT_RD, SHUT_RDWR, poll
@@ -149,6 +152,90 @@ static void sec_misuse(void)
     say("listen on UDP: %s", rs(listen(a, 1)));
     say("accept on UDP (blocking): %s", rs(accept_bounded(a)));
     close(a); close(l); close(u); close(c); close(s);
+}
+
+/* SO_RCVTIMEO/SO_SNDTIMEO: blocking calls give up with EAGAIN (each call
+ * also under the 1 s watchdog: a wait that ignores the option shows EINTR) */
+static void sec_timeo(void)
+{
+    int c, s;
+    tcp_pair(&c, &s);
+    struct timeval tv = {0, 40000}, g;
+    socklen_t gl = sizeof g;
+    say("SO_RCVTIMEO 40 ms: %s", rs(setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv)));
+    getsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &g, &gl);
+    say("reads back %ld.%06ld", (long)g.tv_sec, (long)g.tv_usec);
+    char buf[16];
+    say("recv on empty: %s", rs(BOUNDED(recv(c, buf, sizeof buf, 0))));
+    say("read on empty: %s", rs(BOUNDED(read(c, buf, sizeof buf))));
+    write(s, "abc", 3);
+    wait_inq(c, 3);
+    say("MSG_WAITALL 10 with 3 there: %s", rs(BOUNDED(recv(c, buf, 10, MSG_WAITALL))));
+    struct sockaddr_in la;
+    int l = tcp_listener(1, &la);
+    setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    say("accept with SO_RCVTIMEO, none pending: %s", rs(BOUNDED(accept(l, NULL, NULL))));
+    say("SO_SNDTIMEO 40 ms: %s", rs(setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv)));
+    static char big[1 << 20];
+    long total = 0, r;
+    while ((r = BOUNDED(write(c, big, sizeof big))) > 0)
+        total += r;
+    say("blocking writes into a peer that never reads: end with %s, wrote something %d", rs(r), total > 0);
+    tv.tv_usec = 2000000;
+    say("SO_RCVTIMEO with 2000000 us: %s", rs(setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv)));
+    close(l); close(c); close(s);
+}
+
+/* TCP and UDP over ::1 (differential: a host without IPv6 prints its errors on both sides) */
+static void sec_tcp6(void)
+{
+    int l = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    say("bind ::1: %s", rs(bind(l, (struct sockaddr *)&a, sizeof a)));
+    say("listen: %s", rs(listen(l, 4)));
+    socklen_t al = sizeof a;
+    getsockname(l, (struct sockaddr *)&a, &al);
+    char ip[64];
+    inet_ntop(AF_INET6, &a.sin6_addr, ip, sizeof ip);
+    say("listener %s port!=0 %d len %d", ip, a.sin6_port != 0, (int)al);
+    int c = socket(AF_INET6, SOCK_STREAM, 0);
+    say("connect: %s", rs(connect(c, (struct sockaddr *)&a, sizeof a)));
+    struct sockaddr_in6 p;
+    socklen_t pl = sizeof p;
+    int s = accept(l, (struct sockaddr *)&p, &pl);
+    inet_ntop(AF_INET6, &p.sin6_addr, ip, sizeof ip);
+    say("accepted from %s, len %d", ip, (int)pl);
+    write(c, "six", 3);
+    char buf[8] = {0};
+    say("read: %s \"%s\"", rs(readn(s, buf, 3)), buf);
+    close(c); close(s); close(l);
+    /* a v4 client to a dual-stack listener on :: */
+    l = socket(AF_INET6, SOCK_STREAM, 0);
+    int off = 0;
+    setsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+    struct sockaddr_in6 any = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_ANY_INIT};
+    say("bind [::]:0 dual-stack: %s", rs(bind(l, (struct sockaddr *)&any, sizeof any)));
+    listen(l, 4);
+    al = sizeof any;
+    getsockname(l, (struct sockaddr *)&any, &al);
+    struct sockaddr_in v4 = {.sin_family = AF_INET, .sin_port = any.sin6_port, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    c = socket(AF_INET, SOCK_STREAM, 0);
+    say("v4 connect to it: %s", rs(connect(c, (struct sockaddr *)&v4, sizeof v4)));
+    pl = sizeof p;
+    s = accept(l, (struct sockaddr *)&p, &pl);
+    inet_ntop(AF_INET6, &p.sin6_addr, ip, sizeof ip);
+    say("accepted from %s", ip);
+    close(c); close(s); close(l);
+    int u1 = socket(AF_INET6, SOCK_DGRAM, 0), u2 = socket(AF_INET6, SOCK_DGRAM, 0);
+    struct sockaddr_in6 ua = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    bind(u2, (struct sockaddr *)&ua, sizeof ua);
+    al = sizeof ua;
+    getsockname(u2, (struct sockaddr *)&ua, &al);
+    say("udp6 sendto: %s", rs(sendto(u1, "dgram6", 6, 0, (struct sockaddr *)&ua, sizeof ua)));
+    memset(buf, 0, sizeof buf);
+    wait_ev(u2, POLLIN);
+    say("udp6 recv: %s \"%s\"", rs(recv(u2, buf, sizeof buf, 0)), buf);
+    close(u1); close(u2);
 }
 
 static void sec_tcp_connect(void)
@@ -929,7 +1016,7 @@ int main(int argc, char **argv)
 {
     alarm(7);
     static const struct section secs[] = {
-        {"tcp-basic", sec_tcp_basic}, {"misuse", sec_misuse}, {"tcp-connect", sec_tcp_connect}, {"tcp-shutdown", sec_tcp_shutdown},
+        {"tcp-basic", sec_tcp_basic}, {"misuse", sec_misuse}, {"timeo", sec_timeo}, {"tcp6", sec_tcp6}, {"tcp-connect", sec_tcp_connect}, {"tcp-shutdown", sec_tcp_shutdown},
         {"tcp-reset", sec_tcp_reset}, {"tcp-epipe", sec_tcp_epipe}, {"tcp-flags", sec_tcp_flags},
         {"tcp-ioctl", sec_tcp_ioctl}, {"tcp-opts", sec_tcp_opts}, {"tcp-reuse", sec_tcp_reuse},
         {"tcp-backlog", sec_tcp_backlog}, {"tcp-vec", sec_tcp_vec}, {"tcp-sendfile", sec_tcp_sendfile},
