@@ -191,7 +191,12 @@ static void sec_tcp6(void)
 {
     int l = socket(AF_INET6, SOCK_STREAM, 0);
     struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT};
-    say("bind ::1: %s", rs(bind(l, (struct sockaddr *)&a, sizeof a)));
+    int br = bind(l, (struct sockaddr *)&a, sizeof a);
+    say("bind ::1: %s", rs(br));
+    if (br) { /* no IPv6 on this host: nothing more to compare */
+        close(l);
+        return;
+    }
     say("listen: %s", rs(listen(l, 4)));
     socklen_t al = sizeof a;
     getsockname(l, (struct sockaddr *)&a, &al);
