@@ -522,7 +522,8 @@ fcase vec-futex-1cpu --need taskset --prog vec_futex --status 0 --not-in "$ZP_RE
 # -- local sockets, pipes, eventfd, epoll/poll/select (issues 11, 12) --------
 # Single programs (threads, or both ends in one thread): each section its
 # own case, 8 s. Today the kernel serves them; they guard the user-space
-# implementation. tcp-bulk, unix-bulk and pipe-bulk move 100 MB each.
+# implementation. sock-tcp-bulk, sock-unix-bulk and pipes-pipe-bulk move
+# 100 MB each (well under a second natively).
 for sec in tcp-basic misuse timeo tcp6 tcp-connect tcp-shutdown tcp-reset tcp-epipe tcp-flags tcp-ioctl tcp-opts \
     tcp-reuse tcp-backlog tcp-vec tcp-sendfile tcp-bulk tcp-many udp-basic udp-connect udp-trunc \
     udp-mmsg udp-queue; do
