@@ -576,6 +576,63 @@ fcase avx-preempt --prog avx_preempt --status 0 -- "f_t8 $PROGS/avx_preempt"
 # where the compiler keeps spills.
 fcase vec-futex --prog vec_futex --status 0 --not-in "$ZP_REDZONE" -- "f_t8 $PROGS/vec_futex"
 fcase vec-futex-1cpu --need taskset --prog vec_futex --status 0 --not-in "$ZP_REDZONE" -- "f_t8c1 $PROGS/vec_futex"
+# -- local sockets, pipes, eventfd, epoll/poll/select (issues 11, 12) --------
+# Single programs (threads, or both ends in one thread): each section its
+# own case, 8 s. Today the kernel serves them; they guard the user-space
+# implementation. sock-tcp-bulk, sock-unix-bulk and pipes-pipe-bulk move
+# 100 MB each (well under a second natively).
+for sec in tcp-basic misuse timeo tcp6 tcp-connect tcp-shutdown tcp-reset tcp-epipe tcp-flags tcp-ioctl tcp-opts \
+    tcp-reuse tcp-backlog tcp-vec tcp-sendfile tcp-bulk tcp-many udp-basic udp-connect udp-trunc \
+    udp-mmsg udp-queue; do
+    fcase "sock-$sec" --prog sock_inet --status 0 -- "f_t8 $PROGS/sock_inet $sec"
+done
+for sec in pair empty path abstract autobind dgram seqpacket rights creds shutdown bulk; do
+    fcase "sock-unix-$sec" --prog sock_unix --status 0 -- "f_t8 $PROGS/sock_unix $sec"
+done
+for sec in pipe-basic pipe-epipe pipe-size pipe-atomic pipe-bulk splice eventfd eventfd-sem eventfd-block; do
+    fcase "pipes-$sec" --prog pipes_eventfd --status 0 -- "f_t8 $PROGS/pipes_eventfd $sec"
+done
+fcase pipes-sigpipe-death --prog pipes_eventfd --status 141 -- "f_t8 $PROGS/pipes_eventfd sigpipe"
+for sec in tcp unix udp pipe-r pipe-w eventfd timerfd signalfd file api nested loop twosets dup passed \
+    pwait fair exclusive wake; do
+    fcase "epoll-$sec" --prog epoll --status 0 -- "f_t8 $PROGS/epoll $sec"
+done
+for sec in poll ppoll select pselect; do
+    fcase "pollsel-$sec" --prog pollsel --status 0 -- "f_t8 $PROGS/pollsel $sec"
+done
+# peers on one CPU: a writer and its reader take turns only by blocking
+fcase sock-tcp-many-1cpu --need taskset --prog sock_inet --status 0 -- "f_t8c1 $PROGS/sock_inet tcp-many"
+fcase sock-unix-bulk-1cpu --need taskset --prog sock_unix --status 0 -- "f_t8c1 $PROGS/sock_unix bulk"
+fcase pipes-pipe-atomic-1cpu --need taskset --prog pipes_eventfd --status 0 -- "f_t8c1 $PROGS/pipes_eventfd pipe-atomic"
+fcase epoll-wake-1cpu --need taskset --prog epoll --status 0 -- "f_t8c1 $PROGS/epoll wake"
+# Two programs, a client and a server (tests/progs/sock_fused.c): natively
+# two processes started together; under pegasus one fused run
+# (--exit=all, client first so its status is pegasus's). The client's
+# stdout, its status and then the server's log are compared.
+f_sock_fused() { # KIND [1cpu]: natively under taskset -c 0, fused with --cpus 1
+    local P=$PROGS/sock_fused st sp TIMEOUT=15 ts=() cpus=()
+    [ "${2:-}" = 1cpu ] && ts=(taskset -c 0) cpus=(--cpus 1)
+    if [ ${#RUNNER[@]} -eq 0 ]; then
+        timeout -k 5 "$TIMEOUT" "${ts[@]}" "$P" "$1" server srv.log &
+        sp=$!
+        timeout -k 5 "$TIMEOUT" "${ts[@]}" "$P" "$1" client
+        st=$?
+        wait "$sp"
+    else
+        timeout -k 5 "$TIMEOUT" "${RUNNER[@]:0:${#RUNNER[@]}-1}" "${cpus[@]}" --exit=all -- \
+            "$P" "$1" client ::: "$P" "$1" server srv.log
+        st=$?
+    fi
+    cat srv.log
+    return $st
+}
+for kind in tcp unix udp rights halfclose many unixdgram; do
+    fcase "sock-fused-$kind" --prog sock_fused --status 0 -- "f_sock_fused $kind"
+done
+fcase sock-fused-tcp-1cpu --need taskset --prog sock_fused --status 0 -- "f_sock_fused tcp 1cpu"
+fcase sock-fused-unix-1cpu --need taskset --prog sock_fused --status 0 -- "f_sock_fused unix 1cpu"
+fcase sock-fused-many-1cpu --need taskset --prog sock_fused --status 0 -- "f_sock_fused many 1cpu"
+
 # Go: goroutines on gccgo's libgo (built here, in the run directory), and
 # Debian's caddy (gc toolchain, non-PIE at 0x400000, raw syscalls of its own)
 f_gccgo() {
