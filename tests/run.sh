@@ -410,7 +410,7 @@ dcase raw-syscall-static --prog raw_syscall_static --status 0 --not-in "$ZP_REDZ
 dcase avx-live --prog avx_live --status 0 -- "$PROGS/avx_live"
 dcase efault --prog efault --status 0 -- "$PROGS/efault"
 dcase efault-page0 --prog efault --status 0 -- "$PROGS/efault" page0
-for sec in basic siginfo sigaction resethand nodefer masks pending ignore wait altstack \
+for sec in basic siginfo sigaction resethand nodefer masks pending ignore wait sigfd altstack \
     faults fpstate restart; do
     dcase "signals-$sec" --prog signals --status 0 -- "$PROGS/signals" "$sec"
 done

@@ -85,9 +85,9 @@ void lean_init(bool enabled, bool page0_mapped)
 		else if (e->cls == CLS_PASS && !e->handler &&
 			 !(e->flags & (SF_WAIT_IN | SF_WAIT_OUT | SF_RETFD)))
 			k = LEAN_KERNEL;
-		/* Calls that may wait on their fd: lean when it is non-blocking.
-		 * sys_read only routes fds with an object, which never go lean. */
-		else if (e->cls == CLS_PASS && (!e->handler || e->handler == sys_read) &&
+		/* Calls that may wait on their fd: lean when it is non-blocking
+		 * (and has no object: those take the full path to sys/objcall.c). */
+		else if (e->cls == CLS_PASS && !e->handler &&
 			 (e->flags & (SF_WAIT_IN | SF_WAIT_OUT)) && !(e->flags & SF_RETFD))
 			k = LEAN_NBIO;
 		bool dirfd = false;
@@ -131,6 +131,10 @@ long lean_entry_c(struct uthread *ut)
 		for (int i = 0; i < 6; i++) {
 			if (ARG_IS_BUFFER(e->args[i]) && k[i] && (uint64_t)k[i] < UACCESS_MIN)
 				return 0; /* the full path answers EFAULT */
+			/* An fd with an object: served by it (sys/objcall.c). */
+			if ((e->args[i] == A_FD || e->args[i] == A_DIRFD) && (int)k[i] >= 0 &&
+			    fdt_has_obj(ut->proc->fdt, k[i]))
+				return 0;
 			if (e->args[i] == A_FD && (int)k[i] >= 0)
 				k[i] = fdt_host(ut->proc->fdt, k[i]);
 			else if (e->args[i] == A_DIRFD)

@@ -8,7 +8,9 @@
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "entry/rewrite.h"
+#include "fs/fdtable.h"
 #include "sys/kcall.h"
+#include "sys/objcall.h"
 #include "sys/stats.h"
 #include "sys/systab.h"
 #include "sys/trace.h"
@@ -36,6 +38,12 @@ static long dispatch(struct uthread *ut, long nr, const struct sysent *e, const 
 	case CLS_EMU:
 	case CLS_PASS:
 	case CLS_OFFL:
+		/* A call on an fd with a user-space object goes to the object. */
+		if ((e->args[0] == A_FD || e->args[0] == A_DIRFD) && fdt_has_obj(ut->proc->fdt, a[0])) {
+			long r = objcall(ut, nr, e, a);
+			if (r != OBJCALL_PASS)
+				return r;
+		}
 		return e->handler ? e->handler(ut, a) : kcall(ut, nr, e, a);
 	case CLS_DENY:
 		return refuse(ut, nr, e, -EPERM);

@@ -35,23 +35,37 @@ static struct fdent *page_of(struct fdtable *t, int vfd, bool create)
 	return pg;
 }
 
+static bool is_free(const struct fdent *e)
+{
+	return e->host < 0 && !e->obj;
+}
+
+/* fill - an entry's new contents: the host fd last (release), since
+ * lock-free readers read it first and the rest after (gate.S, lean.c). */
+static void fill(struct fdent *e, int host, struct vfile *obj, int fdflags)
+{
+	e->obj = obj;
+	__atomic_store_n(&e->nb, host < 0 ? (uint32_t)fdflags : 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&e->host, host, __ATOMIC_RELEASE);
+}
+
 int fdt_install(struct fdtable *t, int host, int minfd)
 {
-	return fdt_install_obj(t, host, NULL, minfd);
+	return fdt_install_obj(t, host, NULL, minfd, 0);
 }
 
 struct vfile *fdt_obj(struct fdtable *t, long vfd)
 {
-	if (vfd < 0 || vfd >= FDT_PAGE * FDT_PAGES)
+	struct fdent *e = fdt_ent(t, vfd);
+	if (!e)
 		return NULL;
 	spin_lock(&t->lock);
-	struct fdent *pg = t->page[vfd / FDT_PAGE];
-	struct vfile *f = pg && pg[vfd % FDT_PAGE].host >= 0 ? vfile_get(pg[vfd % FDT_PAGE].obj) : NULL;
+	struct vfile *f = vfile_get(e->obj);
 	spin_unlock(&t->lock);
 	return f;
 }
 
-int fdt_install_obj(struct fdtable *t, int host, struct vfile *obj, int minfd)
+int fdt_install_obj(struct fdtable *t, int host, struct vfile *obj, int minfd, int fdflags)
 {
 	spin_lock(&t->lock);
 	int vfd = minfd > t->hint ? minfd : t->hint;
@@ -59,10 +73,8 @@ int fdt_install_obj(struct fdtable *t, int host, struct vfile *obj, int minfd)
 		struct fdent *pg = page_of(t, vfd, true);
 		if (!pg)
 			break;
-		if (pg[vfd % FDT_PAGE].host < 0) {
-			pg[vfd % FDT_PAGE].obj = obj;
-			pg[vfd % FDT_PAGE].nb = 0;
-			__atomic_store_n(&pg[vfd % FDT_PAGE].host, host, __ATOMIC_RELEASE);
+		if (is_free(&pg[vfd % FDT_PAGE])) {
+			fill(&pg[vfd % FDT_PAGE], host, obj, fdflags);
 			if (minfd <= t->hint)
 				t->hint = vfd + 1;
 			spin_unlock(&t->lock);
@@ -73,7 +85,7 @@ int fdt_install_obj(struct fdtable *t, int host, struct vfile *obj, int minfd)
 	return -EMFILE;
 }
 
-int fdt_install_at(struct fdtable *t, int vfd, int host, struct vfile *obj)
+int fdt_install_at(struct fdtable *t, int vfd, int host, struct vfile *obj, int fdflags)
 {
 	if (vfd < 0 || vfd >= t->limit || vfd >= FDT_PAGE * FDT_PAGES)
 		return -EBADF;
@@ -83,11 +95,10 @@ int fdt_install_at(struct fdtable *t, int vfd, int host, struct vfile *obj)
 		spin_unlock(&t->lock);
 		return -EMFILE;
 	}
-	int old = pg[vfd % FDT_PAGE].host;
-	struct vfile *oldobj = pg[vfd % FDT_PAGE].obj;
-	pg[vfd % FDT_PAGE].obj = obj;
-	__atomic_store_n(&pg[vfd % FDT_PAGE].nb, 0, __ATOMIC_RELEASE);
-	__atomic_store_n(&pg[vfd % FDT_PAGE].host, host, __ATOMIC_RELEASE);
+	struct fdent *e = &pg[vfd % FDT_PAGE];
+	int old = e->host >= 0 ? e->host : FDT_NOHOST;
+	struct vfile *oldobj = e->obj;
+	fill(e, host, obj, fdflags);
 	spin_unlock(&t->lock);
 	vfile_put(oldobj);
 	return old;
@@ -95,22 +106,43 @@ int fdt_install_at(struct fdtable *t, int vfd, int host, struct vfile *obj)
 
 int fdt_remove(struct fdtable *t, int vfd)
 {
-	if (vfd < 0 || vfd >= FDT_PAGE * FDT_PAGES)
+	struct fdent *e = fdt_ent(t, vfd);
+	if (!e)
 		return -EBADF;
 	spin_lock(&t->lock);
-	struct fdent *pg = page_of(t, vfd, false);
-	int old = pg ? pg[vfd % FDT_PAGE].host : -1;
-	struct vfile *obj = NULL;
-	if (old >= 0) {
-		obj = pg[vfd % FDT_PAGE].obj;
-		pg[vfd % FDT_PAGE].obj = NULL;
-		__atomic_store_n(&pg[vfd % FDT_PAGE].host, -1, __ATOMIC_RELEASE);
-		if (vfd < t->hint)
-			t->hint = vfd;
+	if (is_free(e)) {
+		spin_unlock(&t->lock);
+		return -EBADF;
 	}
+	int old = e->host >= 0 ? e->host : FDT_NOHOST;
+	struct vfile *obj = e->obj;
+	e->obj = NULL;
+	__atomic_store_n(&e->host, -1, __ATOMIC_RELEASE);
+	if (vfd < t->hint)
+		t->hint = vfd;
 	spin_unlock(&t->lock);
 	vfile_put(obj);
-	return old >= 0 ? old : -EBADF;
+	return old;
+}
+
+int fdt_get_fdflags(struct fdtable *t, long vfd)
+{
+	struct fdent *e = fdt_ent(t, vfd);
+	spin_lock(&t->lock);
+	int r = e && e->host < 0 && e->obj ? (int)e->nb : -EBADF;
+	spin_unlock(&t->lock);
+	return r;
+}
+
+int fdt_set_fdflags(struct fdtable *t, long vfd, int fdflags)
+{
+	struct fdent *e = fdt_ent(t, vfd);
+	spin_lock(&t->lock);
+	int r = e && e->host < 0 && e->obj ? 0 : -EBADF;
+	if (!r)
+		e->nb = fdflags & FD_CLOEXEC;
+	spin_unlock(&t->lock);
+	return r;
 }
 
 /* Starts at 1: a zeroed entry (nb == 0) is never current. */
@@ -148,7 +180,7 @@ int fdt_max(struct fdtable *t)
 	for (int p = FDT_PAGES - 1; p >= 0; p--) {
 		struct fdent *pg = __atomic_load_n(&t->page[p], __ATOMIC_ACQUIRE);
 		for (int i = FDT_PAGE - 1; pg && i >= 0; i--)
-			if (pg[i].host >= 0)
+			if (!is_free(&pg[i]))
 				return p * FDT_PAGE + i;
 	}
 	return -1;

@@ -6,11 +6,12 @@
 #include "core/spinlock.h"
 
 /*
- * Each program has its own numbers (lowest free first, as Linux); each entry
- * holds a host fd, so calls on kernel-backed files are translated and passed
- * to the kernel. The entry also has room for a user-space file object
- * (local sockets, pipes between fused programs), which later layers fill.
- * Lookups take no lock: the table is two-level and its pages never move.
+ * Each program has its own numbers (lowest free first, as Linux). An entry
+ * holds a host fd (a kernel file: calls are translated and passed to the
+ * kernel), a host fd and a user-space object (a kernel file with
+ * overrides), or an object alone (fs/vfile.h); a number is free when it has
+ * neither. Lookups take no lock: the table is two-level and its pages
+ * never move.
  */
 
 #define FDT_PAGE 1024
@@ -19,10 +20,16 @@
 struct vfile;
 
 struct fdent {
-	int host;            /* host fd, or -1 when the number is free */
-	uint32_t nb;         /* O_NONBLOCK as last read: gen << 1 | flag; 0: unknown */
+	int host;            /* host fd, or -1: none */
+	/* With a host fd: its O_NONBLOCK as last read, gen << 1 | flag (0:
+	 * unknown). Without: the entry's FD_CLOEXEC (with a host fd, that flag
+	 * is the host fd's own). 16 bytes an entry: gate.S indexes them. */
+	uint32_t nb;
 	struct vfile *obj;   /* user-space file object, or NULL (kernel-backed) */
 };
+
+/* fdt_remove/fdt_install_at: the entry had an object and no host fd. */
+#define FDT_NOHOST (-4096)
 
 /*
  * O_NONBLOCK of a kernel-backed fd, cached so that a call on a non-blocking
@@ -95,14 +102,20 @@ static inline bool fdt_has_obj(struct fdtable *t, long vfd)
 /* Install host fd at the lowest free number >= minfd: the vfd or -EMFILE
  * (the caller still owns host then). */
 int fdt_install(struct fdtable *t, int host, int minfd);
-/* The same with a user-space object (its reference moves to the table). */
-int fdt_install_obj(struct fdtable *t, int host, struct vfile *obj, int minfd);
+/* The same with a user-space object (its reference moves to the table on
+ * success); host may be -1 (an object alone), whose entry then keeps
+ * fdflags (FD_CLOEXEC). */
+int fdt_install_obj(struct fdtable *t, int host, struct vfile *obj, int minfd, int fdflags);
 /* The object behind vfd, with a reference the caller puts, or NULL. */
 struct vfile *fdt_obj(struct fdtable *t, long vfd);
-/* Install host fd at exactly vfd (dup2); returns the host fd previously
- * there (for the caller to close), -1 if none, or -EBADF/-EMFILE. */
-int fdt_install_at(struct fdtable *t, int vfd, int host, struct vfile *obj);
-/* Free vfd: its host fd (for the caller to close) or -EBADF. */
+/* Install at exactly vfd (dup2); returns the host fd previously there (for
+ * the caller to close), FDT_NOHOST if none, or -EBADF/-EMFILE. */
+int fdt_install_at(struct fdtable *t, int vfd, int host, struct vfile *obj, int fdflags);
+/* Free vfd: its host fd (for the caller to close), FDT_NOHOST if it had
+ * none (its object is put), or -EBADF if free. */
 int fdt_remove(struct fdtable *t, int vfd);
+/* FD_CLOEXEC of an entry without a host fd; -EBADF for others. */
+int fdt_get_fdflags(struct fdtable *t, long vfd);
+int fdt_set_fdflags(struct fdtable *t, long vfd, int fdflags);
 /* The highest vfd in use, or -1. */
 int fdt_max(struct fdtable *t);

@@ -3,59 +3,76 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 
-#include "core/rawsys.h"
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
 #include "mm/uaccess.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
-#include "sys/kcall.h"
-#include "sys/systab.h"
 
 /*
- * The program's fd is backed by a host eventfd, so poll/epoll/select on it
- * work unchanged: its counter is non-zero while a watched signal may be
- * pending. Reads are served here, from the virtual pending sets.
+ * An object alone (no host fd): reads take the watched signals off the
+ * virtual pending sets; readiness is pushed through its poll head. A
+ * thread-directed signal is readable only by its thread, which this file
+ * cannot see when polled: the slot's `seen` word remembers the watched
+ * signals queued since the last read (as the eventfd this replaces
+ * counted them), so any thread's signal makes it readable once.
  */
 
 struct sigfd {
 	struct vfile vf;
 	struct vproc *p;
-	uint64_t mask;
-	int efd;            /* the host eventfd (also the fd entry's host fd) */
-	int slot;           /* index in p->sigfds */
+	int slot;           /* index in p->sigfd[] */
 };
+
+static struct sigfd *sigfd_of(struct vfile *f)
+{
+	return (struct sigfd *)f;
+}
 
 void signalfd_notify(struct vproc *p, int sig)
 {
-	for (int i = 0; i < SIGFD_MAX; i++) {
-		uint64_t mask = __atomic_load_n(&p->sigfd_mask[i], __ATOMIC_ACQUIRE);
-		int efd = __atomic_load_n(&p->sigfd_efd[i], __ATOMIC_ACQUIRE);
-		if (efd >= 0 && (mask & SIGBIT(sig))) {
-			uint64_t one = 1;
-			raw_syscall3(SYS_write, efd, &one, 8);
-		}
-	}
+	for (int i = 0; i < SIGFD_MAX; i++)
+		if (__atomic_load_n(&p->sigfd_mask[i], __ATOMIC_ACQUIRE) & SIGBIT(sig))
+			__atomic_or_fetch(&p->sigfd_seen[i], SIGBIT(sig), __ATOMIC_RELEASE);
 }
 
-static void sigfd_publish(struct sigfd *s)
+static uint32_t sigfd_poll(struct vfile *f)
 {
-	__atomic_store_n(&s->p->sigfd_mask[s->slot], s->mask, __ATOMIC_RELEASE);
-	__atomic_store_n(&s->p->sigfd_efd[s->slot], s->efd, __ATOMIC_RELEASE);
+	struct sigfd *s = sigfd_of(f);
+	uint64_t mask = __atomic_load_n(&s->p->sigfd_mask[s->slot], __ATOMIC_ACQUIRE);
+	uint64_t pend = __atomic_load_n(&s->p->sigpending, __ATOMIC_ACQUIRE) |
+			__atomic_load_n(&s->p->sigfd_seen[s->slot], __ATOMIC_ACQUIRE);
+	return pend & mask ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+void signalfd_wake(struct vproc *p)
+{
+	bool any = false;
+	for (int i = 0; i < SIGFD_MAX && !any; i++)
+		any = __atomic_load_n(&p->sigfd_mask[i], __ATOMIC_ACQUIRE) != 0;
+	if (!any)
+		return;
+	spin_lock(&p->sigfd_lock);
+	for (int i = 0; i < SIGFD_MAX; i++)
+		if (p->sigfd[i] && (sigfd_poll(p->sigfd[i]) & EPOLLIN))
+			vfile_notify(p->sigfd[i], EPOLLIN | EPOLLRDNORM);
+	spin_unlock(&p->sigfd_lock);
 }
 
 static void sigfd_release(struct vfile *f)
 {
-	struct sigfd *s = (struct sigfd *)f;
-	__atomic_store_n(&s->p->sigfd_efd[s->slot], -1, __ATOMIC_RELEASE);
+	struct sigfd *s = sigfd_of(f);
+	spin_lock(&s->p->sigfd_lock);
 	__atomic_store_n(&s->p->sigfd_mask[s->slot], 0, __ATOMIC_RELEASE);
+	s->p->sigfd[s->slot] = NULL;
+	spin_unlock(&s->p->sigfd_lock);
 	free(s);
 }
 
@@ -82,52 +99,73 @@ static void fill(struct signalfd_siginfo *o, const siginfo_t *si)
 	}
 }
 
-/* drain - reset the eventfd, then set it again if something is still
- * pending: in this order a signal queued meanwhile is never missed. */
-static void drain(struct sigfd *s, struct uthread *ut)
+/* resync - after a read or a new mask: what the reader's thread still has
+ * pending becomes the seen set (cleared first: a signal queued in between
+ * is then counted again, never lost), and the mirror follows. */
+static void resync(struct sigfd *s, struct uthread *ut)
 {
-	uint64_t cnt;
-	raw_syscall3(SYS_read, s->efd, &cnt, 8);
-	if (signal_pending_mask(ut) & s->mask) {
-		uint64_t one = 1;
-		raw_syscall3(SYS_write, s->efd, &one, 8);
-	}
+	uint64_t mask = __atomic_load_n(&s->p->sigfd_mask[s->slot], __ATOMIC_ACQUIRE);
+	__atomic_store_n(&s->p->sigfd_seen[s->slot], 0, __ATOMIC_RELEASE);
+	__atomic_or_fetch(&s->p->sigfd_seen[s->slot], signal_pending_mask(ut) & mask,
+			  __ATOMIC_RELEASE);
+	vfile_notify(&s->vf, sigfd_poll(&s->vf));
 }
 
-static long sigfd_read(struct vfile *f, struct uthread *ut, long ubuf, long count)
+/* One signalfd_siginfo per watched pending signal, as many as fit;
+ * -EAGAIN if none (sys/objcall.c waits on the poll head if it may). */
+static long sigfd_read(struct vfile *f, struct uthread *ut, struct vmsg *m)
 {
-	struct sigfd *s = (struct sigfd *)f;
-	size_t max = count / sizeof(struct signalfd_siginfo);
-	if (!max)
+	struct sigfd *s = sigfd_of(f);
+	uint64_t mask = __atomic_load_n(&s->p->sigfd_mask[s->slot], __ATOMIC_ACQUIRE);
+	size_t total = 0;
+	for (int i = 0; i < m->iovcnt; i++)
+		total += m->iov[i].iov_len;
+	if (total < sizeof(struct signalfd_siginfo))
 		return -EINVAL;
-	for (;;) {
-		size_t n = 0;
+	long done = 0;
+	for (int i = 0; i < m->iovcnt; i++) {
+		uint64_t base = (uint64_t)m->iov[i].iov_base;
+		size_t room = m->iov[i].iov_len, o = 0;
 		uint64_t pend;
-		while (n < max && (pend = signal_pending_mask(ut) & s->mask)) {
+		while (room - o >= sizeof(struct signalfd_siginfo) &&
+		       (pend = signal_pending_mask(ut) & mask)) {
 			int sig = __builtin_ctzll(pend) + 1;
 			siginfo_t si;
 			if (!signal_dequeue(ut, sig, &si))
 				continue;
-			struct signalfd_siginfo o;
-			fill(&o, &si);
-			if (copy_to_user(ubuf + n * sizeof(o), &o, sizeof(o)))
-				return -EFAULT;
-			n++;
+			struct signalfd_siginfo out;
+			fill(&out, &si);
+			if (copy_to_user(base + o, &out, sizeof(out)))
+				return done ? done : -EFAULT;
+			o += sizeof(out);
 		}
-		drain(s, ut);
-		if (n)
-			return n * sizeof(struct signalfd_siginfo);
-		if (f->nonblock)
-			return -EAGAIN;
-		/* Wait for a watched signal, or EINTR for one that runs a handler. */
-		if (signal_wait(ut, s->mask | ~ut->sigmask, 0) < 0 &&
-		    !(signal_pending_mask(ut) & s->mask))
-			return -EINTR;
+		done += o;
+		if (room - o >= sizeof(struct signalfd_siginfo))
+			break; /* nothing more pending */
 	}
+	resync(s, ut);
+	return done ? done : -EAGAIN;
+}
+
+static int sigfd_fdinfo(struct vfile *f, char *buf, size_t size)
+{
+	struct sigfd *s = sigfd_of(f);
+	return snprintf(buf, size, "sigmask:\t%016llx\n",
+			(unsigned long long)__atomic_load_n(&s->p->sigfd_mask[s->slot], __ATOMIC_ACQUIRE));
+}
+
+/* Seeking is accepted and does nothing, as Linux's noop_llseek. */
+static long sigfd_lseek(struct vfile *f, int64_t off, int whence)
+{
+	return 0;
 }
 
 static const struct vfile_ops sigfd_ops = {
+	.name = "[signalfd]",
 	.read = sigfd_read,
+	.lseek = sigfd_lseek,
+	.poll = sigfd_poll,
+	.fdinfo = sigfd_fdinfo,
 	.release = sigfd_release,
 };
 
@@ -145,45 +183,39 @@ long sys_signalfd4(struct uthread *ut, const long a[6])
 		struct vfile *f = fdt_obj(p->fdt, fd);
 		long r = -EINVAL;
 		if (f && f->ops == &sigfd_ops) {
-			struct sigfd *s = (struct sigfd *)f;
-			s->mask = mask;
-			sigfd_publish(s);
-			drain(s, ut);
+			__atomic_store_n(&p->sigfd_mask[sigfd_of(f)->slot], mask, __ATOMIC_RELEASE);
+			resync(sigfd_of(f), ut);
 			r = fd;
-		} else if (fdt_host(p->fdt, fd) < 0) {
+		} else if (!f && fdt_host(p->fdt, fd) < 0) {
 			r = -EBADF;
 		}
 		vfile_put(f);
 		return r;
 	}
-	int slot = -1;
-	for (int i = 0; i < SIGFD_MAX && slot < 0; i++) {
-		int expect = -1;
-		if (__atomic_compare_exchange_n(&p->sigfd_efd[i], &expect, -2, false, __ATOMIC_ACQ_REL,
-						__ATOMIC_RELAXED))
-			slot = i;
-	}
-	if (slot < 0)
-		return -EMFILE;
 	struct sigfd *s = calloc(1, sizeof(*s));
-	long efd = raw_syscall3(SYS_eventfd2, 0,
-				EFD_NONBLOCK | ((flags & SFD_CLOEXEC) ? EFD_CLOEXEC : 0), 0);
-	if (!s || efd < 0) {
+	if (!s)
+		return -ENOMEM;
+	vfile_init(&s->vf, &sigfd_ops, O_RDWR | ((flags & SFD_NONBLOCK) ? O_NONBLOCK : 0));
+	s->p = p;
+	s->slot = -1;
+	spin_lock(&p->sigfd_lock);
+	for (int i = 0; i < SIGFD_MAX && s->slot < 0; i++) {
+		if (!p->sigfd[i]) {
+			s->slot = i;
+			p->sigfd[i] = &s->vf;
+			p->sigfd_seen[i] = 0;
+			__atomic_store_n(&p->sigfd_mask[i], mask, __ATOMIC_RELEASE);
+		}
+	}
+	spin_unlock(&p->sigfd_lock);
+	if (s->slot < 0) {
 		free(s);
-		__atomic_store_n(&p->sigfd_efd[slot], -1, __ATOMIC_RELEASE);
-		return efd < 0 ? efd : -ENOMEM;
+		return -EMFILE;
 	}
-	/* The eventfd stays non-blocking for the runtime; the program's
-	 * O_NONBLOCK is virtual (struct vfile). */
-	*s = (struct sigfd){ .vf = { &sigfd_ops, 1, true, (flags & SFD_NONBLOCK) != 0 },
-			     .p = p, .mask = mask, .efd = efd, .slot = slot };
-	sigfd_publish(s);
-	drain(s, ut);
-	long v = fdt_install_obj(p->fdt, efd, &s->vf, 0);
-	if (v < 0) {
-		raw_syscall3(SYS_close, efd, 0, 0);
+	resync(s, ut);
+	long v = fdt_install_obj(p->fdt, -1, &s->vf, 0, (flags & SFD_CLOEXEC) ? FD_CLOEXEC : 0);
+	if (v < 0)
 		vfile_put(&s->vf);
-	}
 	return v;
 }
 

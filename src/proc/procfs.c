@@ -90,6 +90,36 @@ static long mem_file(const char *name, const char *data, size_t len, int flags)
 	return fd;
 }
 
+/* alone - the object behind "<dir>/N" of rest if fd N is an object alone
+ * (no host fd to show), with a reference; else NULL. */
+static struct vfile *alone(struct uthread *ut, const char *rest, const char *dir)
+{
+	size_t n = strlen(dir);
+	if (strncmp(rest, dir, n) || !rest[n])
+		return NULL;
+	char *end;
+	long vfd = strtol(rest + n, &end, 10);
+	if (*end || fdt_host(ut->proc->fdt, vfd) >= 0)
+		return NULL;
+	return fdt_obj(ut->proc->fdt, vfd);
+}
+
+/* An object alone shows as an anonymous inode, as Linux's signalfd does. */
+static void anon_link(struct vfile *f, char *out, size_t size)
+{
+	snprintf(out, size, "anon_inode:%s", f->ops->name ? f->ops->name : "[pegasus]");
+}
+
+static long anon_fdinfo(struct vfile *f, int flags)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf), "pos:\t0\nflags:\t0%o\nmnt_id:\t0\nino:\t%lu\n",
+			 __atomic_load_n(&f->flags, __ATOMIC_RELAXED), (unsigned long)((uint64_t)f >> 4));
+	if (f->ops->fdinfo)
+		n += f->ops->fdinfo(f, buf + n, sizeof(buf) - n);
+	return mem_file("fdinfo", buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1, flags);
+}
+
 /* App memory between two addresses (argv or envp strings). */
 static long user_range_file(const char *name, uint64_t lo, uint64_t hi, int flags)
 {
@@ -228,17 +258,17 @@ static void fddir_snapshot(struct fddir *d, struct uthread *ut)
 	d->fds = malloc(sizeof(int) * (max + 1));
 	d->n = 0;
 	for (int v = 0; d->fds && v <= max; v++)
-		if (fdt_host(t, v) >= 0)
+		if (fdt_host(t, v) >= 0 || fdt_has_obj(t, v))
 			d->fds[d->n++] = v;
 }
 
-static long fddir_getdents64(struct vfile *f, struct uthread *ut, long ubuf, long count)
+static long fddir_getdents64(struct vfile *f, struct uthread *ut, uint64_t ubuf, size_t count)
 {
 	struct fddir *d = (struct fddir *)f;
 	if (d->pos == 0)
 		fddir_snapshot(d, ut);
 	char buf[4096];
-	size_t o = 0, lim = (unsigned long)count < sizeof(buf) ? (size_t)count : sizeof(buf);
+	size_t o = 0, lim = count < sizeof(buf) ? count : sizeof(buf);
 	for (; d->pos < d->n + 2; d->pos++) {
 		char name[16];
 		int type = d->pos < 2 ? DT_DIR : DT_LNK;
@@ -260,7 +290,7 @@ static long fddir_getdents64(struct vfile *f, struct uthread *ut, long ubuf, lon
 	return copy_to_user(ubuf, buf, o) ? -EFAULT : (long)o;
 }
 
-static long fddir_lseek(struct vfile *f, struct uthread *ut, long off, long whence)
+static long fddir_lseek(struct vfile *f, int64_t off, int whence)
 {
 	struct fddir *d = (struct fddir *)f;
 	if (whence != SEEK_SET || off < 0)
@@ -275,6 +305,8 @@ static void fddir_release(struct vfile *f)
 	free(f);
 }
 
+/* A directory whose host fd (the host's /proc/self/fd) serves fstat and
+ * the rest; listing and seeking are its own. */
 static const struct vfile_ops fddir_ops = {
 	.getdents64 = fddir_getdents64, .lseek = fddir_lseek, .release = fddir_release,
 };
@@ -284,8 +316,7 @@ static long fd_dir(struct uthread *ut, int flags, struct vfile **obj)
 	struct fddir *d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
-	d->vf.ops = &fddir_ops;
-	d->vf.refs = 1;
+	vfile_init(&d->vf, &fddir_ops, flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));
 	long h = open("/proc/self/fd", flags | O_DIRECTORY);
 	if (h < 0) {
 		free(d);
@@ -368,6 +399,16 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 		return stat_file(ut, flags);
 	if (!strcmp(rest, "exe") && p->exe)
 		return open(p->exe, flags & ~(O_CREAT | O_TRUNC | O_WRONLY | O_RDWR));
+	struct vfile *f = alone(ut, rest, "fdinfo/");
+	if (f) {
+		long r = anon_fdinfo(f, flags);
+		vfile_put(f);
+		return r;
+	}
+	if ((f = alone(ut, rest, "fd/"))) {
+		vfile_put(f);
+		return -ENXIO; /* an anonymous inode cannot be opened again */
+	}
 	/* Anything else: the host's view of this same process. */
 	char host[PATH_MAX];
 	long r = host_rest(ut, rest, host, sizeof(host));
@@ -386,6 +427,7 @@ long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf,
 		snprintf(link, sizeof(link), "%d/task/%d", ut->proc->pid, ut->tid);
 	} else {
 		struct uthread *t;
+		struct vfile *f;
 		const char *rest = parse(ut, dirfd, path, &t);
 		if (!rest)
 			return -ENOSYS;
@@ -393,6 +435,9 @@ long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf,
 			snprintf(link, sizeof(link), "%s", t->proc->exe);
 		} else if (!strcmp(rest, "cwd")) {
 			snprintf(link, sizeof(link), "%s", t->proc->cwd);
+		} else if ((f = alone(t, rest, "fd/"))) {
+			anon_link(f, link, sizeof(link));
+			vfile_put(f);
 		} else {
 			char host[PATH_MAX];
 			long r = host_rest(t, rest, host, sizeof(host));

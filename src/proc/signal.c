@@ -666,6 +666,7 @@ void signal_retarget(struct uthread *ut, uint64_t before)
 
 void signal_notify(struct vproc *p, struct uthread *tgt)
 {
+	signalfd_wake(p);
 	if (tgt) {
 		uint64_t pend = pending_of(tgt);
 		if (pend & __atomic_load_n(&tgt->sig_wake, __ATOMIC_RELAXED))

@@ -51,8 +51,6 @@ struct vproc *vproc_new(const char *name)
 		getrlimit(r, &p->rlim[r]);
 	p->umask = default_umask;
 	p->cwd_fd = -1;
-	for (int i = 0; i < SIGFD_MAX; i++)
-		p->sigfd_efd[i] = -1;
 	long lim = p->rlim[RLIMIT_NOFILE].rlim_cur;
 	p->fdt = fdt_new(lim > FDT_PAGE * FDT_PAGES ? FDT_PAGE * FDT_PAGES : lim);
 	if (stats_on && !(p->stats = calloc(1, sizeof(*p->stats))))
@@ -88,7 +86,7 @@ int vproc_set_stdio(struct vproc *p, const int host[3])
 		int h = fcntl(host[i], F_DUPFD, 3);
 		if (h < 0)
 			return -errno;
-		fdt_install_at(p->fdt, i, h, NULL);
+		fdt_install_at(p->fdt, i, h, NULL, 0);
 	}
 	return 0;
 }

@@ -61,8 +61,10 @@ struct vproc {
 	struct sys_stats *stats;     /* --stats counters, or NULL */
 	struct rtqueue rtq;
 #define SIGFD_MAX 16
-	int sigfd_efd[SIGFD_MAX];        /* signalfds watching: host eventfd, -1 free */
-	uint64_t sigfd_mask[SIGFD_MAX];
+	struct vfile *sigfd[SIGFD_MAX];  /* its signalfds (fs/signalfd.c), NULL: free */
+	uint64_t sigfd_mask[SIGFD_MAX];  /* the signals each watches */
+	uint64_t sigfd_seen[SIGFD_MAX];  /* watched signals queued since its last read */
+	spinlock_t sigfd_lock;           /* slots: taken, filled, freed, woken */
 	struct fdtable *fdt;         /* its file descriptors */
 	int cwd_fd;                  /* host O_PATH fd of its working directory */
 	char *cwd;                   /* and its path, for getcwd and relative paths */

@@ -121,6 +121,11 @@ static struct waitq *lock_queue_of(struct wq_entry *e)
 	}
 }
 
+void waitq_add_locked(struct waitq *q, struct wq_entry *e)
+{
+	link_tail(q, e);
+}
+
 void waitq_add(struct waitq *q, struct wq_entry *e)
 {
 	spin_lock(&q->lock);

@@ -86,4 +86,5 @@ static inline bool waitq_empty(const struct waitq *q)
 
 /* Hang a callback entry (func and events set) on q, or take it off. */
 void waitq_add(struct waitq *q, struct wq_entry *e);
+void waitq_add_locked(struct waitq *q, struct wq_entry *e);
 void waitq_remove(struct wq_entry *e);

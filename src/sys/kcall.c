@@ -12,6 +12,7 @@
 
 #include "core/rawsys.h"
 #include "fs/fdtable.h"
+#include "fs/vfile.h"
 #include "mm/uaccess.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
@@ -92,7 +93,7 @@ static long map_args(struct uthread *ut, const struct sysent *e, const long a[6]
 			/* A negative fd stays as it is: the kernel answers EBADF
 			 * where it matters (and mmap ignores it for anonymous maps). */
 			if ((int)a[i] >= 0)
-				r = (k[i] = fdt_host(p->fdt, a[i])) < 0 ? k[i] : 0;
+				r = (k[i] = kcall_kernel_fd(ut, a[i])) < 0 ? k[i] : 0;
 			break;
 		case A_DIRFD:
 			if ((int)a[i] == AT_FDCWD)
@@ -119,6 +120,17 @@ static long map_args(struct uthread *ut, const struct sysent *e, const long a[6]
 			return r;
 	}
 	return 0;
+}
+
+int kcall_kernel_fd(struct uthread *ut, long vfd)
+{
+	int h = fdt_host(ut->proc->fdt, vfd);
+	if (h >= 0 || !fdt_has_obj(ut->proc->fdt, vfd))
+		return h;
+	struct vfile *f = fdt_obj(ut->proc->fdt, vfd);
+	h = f ? vfile_kernel_fd(f) : -EBADF;
+	vfile_put(f);
+	return h;
 }
 
 /* new_fd - a call made a host fd: it becomes the program's lowest free. */

@@ -70,15 +70,18 @@ static long copy_vec(uint64_t uvec, char ***out, size_t *total)
 	return 0;
 }
 
-/* close_on_exec - the program's fds marked FD_CLOEXEC go away. */
+/* close_on_exec - the program's fds marked FD_CLOEXEC go away: the host
+ * fd's flag, or the entry's for an object alone. */
 static void close_on_exec(struct vproc *p)
 {
 	int max = fdt_max(p->fdt);
 	for (int v = 0; v <= max; v++) {
 		int h = fdt_host(p->fdt, v);
-		if (h >= 0 && (raw_syscall3(SYS_fcntl, h, F_GETFD, 0) & FD_CLOEXEC)) {
+		long fl = h >= 0 ? raw_syscall3(SYS_fcntl, h, F_GETFD, 0) : fdt_get_fdflags(p->fdt, v);
+		if (fl >= 0 && (fl & FD_CLOEXEC)) {
 			fdt_remove(p->fdt, v);
-			raw_syscall3(SYS_close, h, 0, 0);
+			if (h >= 0)
+				raw_syscall3(SYS_close, h, 0, 0);
 		}
 	}
 }

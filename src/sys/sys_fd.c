@@ -31,6 +31,8 @@ static struct fdtable *fdt(struct uthread *ut)
 long sys_close(struct uthread *ut, const long a[6])
 {
 	int host = fdt_remove(fdt(ut), (int)a[0]);
+	if (host == FDT_NOHOST)
+		return 0;
 	if (host < 0)
 		return host;
 	/* Linux: the fd is gone even if close reports an error (EINTR, EIO). */
@@ -49,6 +51,8 @@ long sys_close_range(struct uthread *ut, const long a[6])
 			int h = fdt_host(fdt(ut), v);
 			if (h >= 0)
 				raw_syscall3(SYS_fcntl, h, F_SETFD, FD_CLOEXEC);
+			else
+				fdt_set_fdflags(fdt(ut), v, FD_CLOEXEC); /* an object alone */
 		} else {
 			int h = fdt_remove(fdt(ut), v);
 			if (h >= 0)
@@ -58,35 +62,37 @@ long sys_close_range(struct uthread *ut, const long a[6])
 	return 0;
 }
 
-/* dup_to - a new host fd for the file behind vfd, at the lowest program
- * number >= minfd (F_DUPFD) or exactly at target (dup2/dup3). */
+/* dup_common - a new fd for the file behind vfd, at the lowest program
+ * number >= minfd (F_DUPFD) or exactly at target (dup2/dup3): a new host
+ * fd if it has one, and the same object (one open file description). */
 static long dup_common(struct uthread *ut, long vfd, long minfd, long target, bool cloexec)
 {
 	int h = fdt_host(fdt(ut), vfd);
-	if (h < 0)
-		return h;
-	if (target >= 0 && target == vfd)
-		return vfd;
-	long nh = raw_syscall3(SYS_fcntl, h, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
-	if (nh < 0)
-		return nh;
 	struct vfile *obj = fdt_obj(fdt(ut), vfd); /* the copy shares it */
-	if (target < 0) {
-		long v = fdt_install_obj(fdt(ut), nh, obj, minfd);
-		if (v < 0) {
-			raw_syscall3(SYS_close, nh, 0, 0);
-			vfile_put(obj);
-		}
-		return v;
-	}
-	long old = fdt_install_at(fdt(ut), target, nh, obj);
-	if (old == -EBADF || old == -EMFILE) {
-		raw_syscall3(SYS_close, nh, 0, 0);
+	if (h < 0 && !obj)
+		return -EBADF;
+	if (target >= 0 && target == vfd) {
 		vfile_put(obj);
-		return old;
+		return vfd;
 	}
-	if (old >= 0)
-		raw_syscall3(SYS_close, old, 0, 0);
+	long nh = h < 0 ? -1 : raw_syscall3(SYS_fcntl, h, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
+	if (h >= 0 && nh < 0) {
+		vfile_put(obj);
+		return nh;
+	}
+	int fdflags = cloexec ? FD_CLOEXEC : 0; /* kept in the entry when nh is -1 */
+	long r = target < 0 ? fdt_install_obj(fdt(ut), nh, obj, minfd, fdflags)
+			    : fdt_install_at(fdt(ut), target, nh, obj, fdflags);
+	if (r == -EBADF || r == -EMFILE) {
+		if (nh >= 0)
+			raw_syscall3(SYS_close, nh, 0, 0);
+		vfile_put(obj);
+		return r;
+	}
+	if (target < 0)
+		return r;
+	if (r >= 0)
+		raw_syscall3(SYS_close, r, 0, 0);
 	return target;
 }
 
@@ -125,25 +131,9 @@ long sys_fcntl(struct uthread *ut, const long a[6])
 	case F_SETLKW:
 	case F_OFD_SETLKW:
 		return kcall_offload(ut, SYS_fcntl, e, a);
-	case F_GETFL:
 	case F_SETFL: {
-		struct vfile *f = fdt_obj(fdt(ut), a[0]);
-		long r;
-		if (!f || !f->virt_nonblock) {
-			r = kcall(ut, SYS_fcntl, e, a);
-		} else if (a[1] == F_GETFL) {
-			r = kcall(ut, SYS_fcntl, e, a);
-			if (r >= 0)
-				r = (r & ~O_NONBLOCK) | (f->nonblock ? O_NONBLOCK : 0);
-		} else {
-			long b[6] = { a[0], F_SETFL, a[2] | O_NONBLOCK, 0, 0, 0 };
-			r = kcall(ut, SYS_fcntl, e, b);
-			if (r >= 0)
-				f->nonblock = (a[2] & O_NONBLOCK) != 0;
-		}
-		vfile_put(f);
-		if (a[1] == F_SETFL)
-			fdt_flags_changed();
+		long r = kcall(ut, SYS_fcntl, e, a);
+		fdt_flags_changed();
 		return r;
 	}
 	default:
@@ -199,32 +189,6 @@ long sys_socketpair(struct uthread *ut, const long a[6])
 {
 	int h[2];
 	return install_pair(ut, raw_syscall6(SYS_socketpair, a[0], a[1], a[2], (long)h, 0, 0), h, a[3]);
-}
-
-/* obj_or_kernel - a call on fd a[0]: served by the user-space object
- * behind it if that has the op at op_off in its ops, else by the kernel. */
-static long obj_or_kernel(struct uthread *ut, long nr, size_t op_off, const long a[6])
-{
-	struct vfile *f = fdt_has_obj(fdt(ut), a[0]) ? fdt_obj(fdt(ut), a[0]) : NULL;
-	vfile_op_t op = f ? *(const vfile_op_t *)((const char *)f->ops + op_off) : NULL;
-	long r = op ? op(f, ut, a[1], a[2]) : kcall(ut, nr, systab_get(nr), a);
-	vfile_put(f);
-	return r;
-}
-
-long sys_read(struct uthread *ut, const long a[6])
-{
-	return obj_or_kernel(ut, SYS_read, offsetof(struct vfile_ops, read), a);
-}
-
-long sys_getdents64(struct uthread *ut, const long a[6])
-{
-	return obj_or_kernel(ut, SYS_getdents64, offsetof(struct vfile_ops, getdents64), a);
-}
-
-long sys_lseek(struct uthread *ut, const long a[6])
-{
-	return obj_or_kernel(ut, SYS_lseek, offsetof(struct vfile_ops, lseek), a);
 }
 
 /* ---- working directory: per program ---- */

@@ -41,7 +41,7 @@ static long open_call(struct uthread *ut, long nr, const long a[6], int dirfd, u
 		if (r != -ENOSYS) {
 			if (r < 0)
 				return r;
-			long v = fdt_install_obj(ut->proc->fdt, r, obj, 0);
+			long v = fdt_install_obj(ut->proc->fdt, r, obj, 0, 0);
 			if (v < 0) {
 				close(r);
 				vfile_put(obj);

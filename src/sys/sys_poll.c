@@ -35,7 +35,7 @@ static long poll_common(struct uthread *ut, long nr, const long a[6])
 	if (r == 0) {
 		for (unsigned long i = 0; i < n; i++) {
 			if (pf[i].fd >= 0) {
-				int h = fdt_host(ut->proc->fdt, pf[i].fd);
+				int h = kcall_kernel_fd(ut, pf[i].fd);
 				pf[i].fd = h >= 0 ? h : BAD_HOST_FD;
 			}
 		}
@@ -170,7 +170,7 @@ static long select_common(struct uthread *ut, long nr, const long a[6])
 			named |= v[s] && (v[s][i / 64] >> (i % 64) & 1);
 		if (!named)
 			continue;
-		host[i] = fdt_host(ut->proc->fdt, i);
+		host[i] = kcall_kernel_fd(ut, i);
 		if (host[i] < 0)
 			r = -EBADF;
 		else if (host[i] + 1 > hmax)

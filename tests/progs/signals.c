@@ -15,14 +15,20 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <ucontext.h>
@@ -440,6 +446,114 @@ static void sec_wait(void)
     sigprocmask(SIG_UNBLOCK, &s, NULL);
 }
 
+/* ---- signalfd as a file: poll, epoll, select, dup, flags, /proc -------- */
+static int sigfd_ready(int fd)
+{
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
+
+static void *sigfd_reader(void *arg)
+{
+    struct signalfd_siginfo ssi;
+    return (void *)(intptr_t)(read(*(int *)arg, &ssi, sizeof ssi) == sizeof ssi ? (int)ssi.ssi_signo : -errno);
+}
+
+static void sec_sigfd(void)
+{
+    printf("== signalfd as a file\n");
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &s, NULL);
+    int fd = signalfd(-1, &s, SFD_NONBLOCK | SFD_CLOEXEC);
+    struct signalfd_siginfo ssi;
+    char small[8];
+    errno = 0;
+    ssize_t n = read(fd, &ssi, sizeof ssi);
+    printf("nothing pending: read %zd %s\n", n, strerrorname_np(errno));
+    errno = 0;
+    n = read(fd, small, sizeof small);
+    printf("buffer smaller than one siginfo: %zd %s\n", n, strerrorname_np(errno));
+    printf("poll before a signal: ready %s\n", sigfd_ready(fd) ? "yes" : "no");
+
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd }, out;
+    int added = epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    printf("epoll_ctl add: %d, epoll_wait before: %d\n", added, epoll_wait(ep, &out, 1, 0));
+    kill(getpid(), SIGUSR2);
+    printf("poll after kill: ready %s\n", sigfd_ready(fd) ? "yes" : "no");
+    int ne = epoll_wait(ep, &out, 1, 1000);
+    printf("epoll_wait after kill: %d, EPOLLIN %s, data is the fd %s\n", ne,
+           ne == 1 && (out.events & EPOLLIN) ? "yes" : "no", ne == 1 && out.data.fd == fd ? "yes" : "no");
+    fd_set rs;
+    FD_ZERO(&rs);
+    FD_SET(fd, &rs);
+    struct timeval tv = {0, 0};
+    printf("select after kill: %d\n", select(fd + 1, &rs, NULL, NULL, &tv));
+
+    int d = dup(fd);
+    printf("dup: F_GETFD %d (the original: %d)\n", fcntl(d, F_GETFD), fcntl(fd, F_GETFD));
+    close(fd);
+    n = read(d, &ssi, sizeof ssi);
+    printf("read through the dup after closing the original: %zd %s\n", n,
+           n == sizeof ssi ? sigabbrev_np(ssi.ssi_signo) : "?");
+    printf("poll after the read: ready %s, epoll_wait: %d\n", sigfd_ready(d) ? "yes" : "no",
+           epoll_wait(ep, &out, 1, 0));
+
+    int fl = fcntl(d, F_GETFL);
+    printf("F_GETFL: O_NONBLOCK %s, O_RDWR %s\n", fl & O_NONBLOCK ? "yes" : "no",
+           (fl & O_ACCMODE) == O_RDWR ? "yes" : "no");
+    fcntl(d, F_SETFD, FD_CLOEXEC);
+    int d3 = dup3(d, 40, 0);
+    printf("dup3 to 40: %d, F_GETFD %d; F_SETFD on the first: %d\n", d3, fcntl(40, F_GETFD),
+           fcntl(d, F_GETFD));
+    syscall(SYS_close_range, 40, 40, CLOSE_RANGE_CLOEXEC);
+    printf("close_range CLOEXEC: F_GETFD %d\n", fcntl(40, F_GETFD));
+    close(40);
+    int r40 = fcntl(40, F_GETFD), e40 = errno;
+    printf("closed 40: F_GETFD %d %s\n", r40, strerrorname_np(e40));
+
+    struct stat st;
+    int sr = fstat(d, &st);
+    printf("fstat: %d, a regular file %s, a socket %s\n", sr, S_ISREG(st.st_mode) ? "yes" : "no",
+           S_ISSOCK(st.st_mode) ? "yes" : "no");
+    errno = 0;
+    long off = lseek(d, 0, SEEK_SET);
+    printf("lseek: %ld %s\n", off, strerrorname_np(errno));
+    errno = 0;
+    n = write(d, &ssi, sizeof ssi);
+    printf("write: %zd %s\n", n, strerrorname_np(errno));
+
+    char path[64], link[128];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", d);
+    n = readlink(path, link, sizeof link - 1);
+    link[n > 0 ? n : 0] = 0;
+    printf("%s -> %s\n", "/proc/self/fd/N", link);
+    snprintf(path, sizeof path, "/proc/self/fdinfo/%d", d);
+    FILE *fi = fopen(path, "r");
+    char line[128];
+    int sigmask_line = 0;
+    while (fi && fgets(line, sizeof line, fi))
+        sigmask_line |= !strcmp(line, "sigmask:\t0000000000000800\n");
+    if (fi)
+        fclose(fi);
+    printf("fdinfo shows the mask: %s\n", sigmask_line ? "yes" : "no");
+
+    /* A blocking read parks until a signal comes. */
+    fcntl(d, F_SETFL, fcntl(d, F_GETFL) & ~O_NONBLOCK);
+    pthread_t th;
+    pthread_create(&th, NULL, sigfd_reader, &d);
+    usleep(50000);
+    kill(getpid(), SIGUSR2);
+    void *res;
+    pthread_join(th, &res);
+    printf("blocking read in a thread: %s\n", (intptr_t)res > 0 ? sigabbrev_np((int)(intptr_t)res) : "error");
+    close(d);
+    close(ep);
+    sigprocmask(SIG_UNBLOCK, &s, NULL);
+}
+
 /* ---- sigaltstack ------------------------------------------------------- */
 static char *alt_base;
 static size_t alt_size;
@@ -831,6 +945,7 @@ static const struct {
     {"basic", sec_basic},       {"siginfo", sec_siginfo},   {"sigaction", sec_sigaction},
     {"resethand", sec_resethand}, {"nodefer", sec_nodefer}, {"masks", sec_masks},
     {"pending", sec_pending},   {"ignore", sec_ignore},     {"wait", sec_wait},
+    {"sigfd", sec_sigfd},
     {"altstack", sec_altstack}, {"faults", sec_faults},     {"fpstate", sec_fpstate},
     {"restart", sec_restart},
 };

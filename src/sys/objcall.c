@@ -1,0 +1,346 @@
+/* objcall.c - calls on fds with a user-space object: the many syscall shapes onto a few ops. */
+#include "sys/objcall.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/stat.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fs/fdtable.h"
+#include "fs/vfile.h"
+#include "mm/uaccess.h"
+#include "proc/signal.h"
+#include "proc/vproc.h"
+#include "sched/vcpu.h"
+#include "sys/systab.h"
+
+/* The object has no op for the call: its host fd serves it, or it fails. */
+#define NOOP (-4096 - 5)
+
+#define IOV_ON_STACK 8
+#define IOV_LIMIT 1024 /* UIO_MAXIOV */
+#define SETFL_MASK (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME | O_NONBLOCK)
+
+/* io - one read or write through the object's op; a blocking file parks
+ * on its poll head until it is ready, as the kernel's files wait. */
+static long io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool wr,
+	       struct vmsg *m)
+{
+	long (*op)(struct vfile *, struct uthread *, struct vmsg *) = wr ? f->ops->write : f->ops->read;
+	if (!op)
+		return NOOP;
+	for (;;) {
+		long r = op(f, ut, m);
+		if (r != -EAGAIN || (__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK) ||
+		    (m->flags & MSG_DONTWAIT))
+			return r;
+		signal_arm_wait(ut, ~ut->sigmask);
+		r = vfile_wait(f, wr ? EPOLLOUT : EPOLLIN, 0);
+		if (r == -EINTR) {
+			/* As the kernel's ERESTARTSYS: on again unless a handler runs. */
+			r = signal_after_eintr(ut, e);
+			if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
+				return r == 1 ? -EINTR : r;
+		}
+	}
+}
+
+/* vec_io - the calls that carry an iovec array (readv, preadv2, and the
+ * msghdr of recvmsg/sendmsg once read). */
+static long vec_io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool wr,
+		   uint64_t uiov, long cnt, struct vmsg *m)
+{
+	if (cnt < 0 || cnt > IOV_LIMIT)
+		return -EINVAL;
+	struct iovec small[IOV_ON_STACK], *iov = cnt <= IOV_ON_STACK ? small : malloc(cnt * sizeof(*iov));
+	if (!iov)
+		return -ENOMEM;
+	long r = copy_from_user(iov, uiov, cnt * sizeof(*iov)) ? -EFAULT : 0;
+	if (!r) {
+		m->iov = iov;
+		m->iovcnt = (int)cnt;
+		r = io(ut, e, f, wr, m);
+	}
+	if (iov != small)
+		free(iov);
+	return r;
+}
+
+static long msg_io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool wr,
+		   uint64_t umsg, int flags)
+{
+	struct msghdr h;
+	if (copy_from_user(&h, umsg, sizeof(h)))
+		return -EFAULT;
+	struct vmsg m = { .off = -1, .flags = flags, .name = (uint64_t)h.msg_name,
+			  .namelen = h.msg_namelen, .control = (uint64_t)h.msg_control,
+			  .controllen = h.msg_controllen };
+	long r = vec_io(ut, e, f, wr, (uint64_t)h.msg_iov, (long)h.msg_iovlen, &m);
+	if (r < 0 || wr)
+		return r;
+	h.msg_namelen = m.namelen;
+	h.msg_controllen = m.controllen;
+	h.msg_flags = m.out_flags;
+	return copy_to_user(umsg, &h, sizeof(h)) ? -EFAULT : r;
+}
+
+/* buf_io - the calls with one buffer: read, pread64, recvfrom and theirs. */
+static long buf_io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool wr,
+		   uint64_t buf, size_t len, struct vmsg *m)
+{
+	struct iovec one = { (void *)buf, len };
+	m->iov = &one;
+	m->iovcnt = 1;
+	return io(ut, e, f, wr, m);
+}
+
+static long recvfrom_call(struct uthread *ut, const struct sysent *e, struct vfile *f,
+			  const long a[6])
+{
+	uint32_t len = 0;
+	if (a[4] && a[5] && copy_from_user(&len, a[5], 4))
+		return -EFAULT;
+	struct vmsg m = { .off = -1, .flags = (int)a[3], .name = a[5] ? a[4] : 0, .namelen = len };
+	long r = buf_io(ut, e, f, false, a[1], a[2], &m);
+	if (r >= 0 && m.name && copy_to_user(a[5], &m.namelen, 4))
+		return -EFAULT;
+	return r;
+}
+
+/* A file with no stat op and no host fd: an anonymous inode, as Linux's. */
+static long stat_of(struct vfile *f, bool host, struct stat *st)
+{
+	if (f->ops->stat)
+		return f->ops->stat(f, st);
+	if (host)
+		return NOOP;
+	memset(st, 0, sizeof(*st));
+	st->st_mode = S_IRUSR | S_IWUSR;
+	st->st_nlink = 1;
+	st->st_uid = geteuid();
+	st->st_gid = getegid();
+	st->st_blksize = 4096;
+	st->st_ino = (uint64_t)f >> 4;
+	return 0;
+}
+
+static long statx_of(struct vfile *f, bool host, uint64_t ubuf)
+{
+	struct stat st;
+	long r = stat_of(f, host, &st);
+	if (r)
+		return r;
+	struct statx sx = {
+		.stx_mask = STATX_BASIC_STATS, .stx_blksize = st.st_blksize, .stx_nlink = st.st_nlink,
+		.stx_uid = st.st_uid, .stx_gid = st.st_gid, .stx_mode = st.st_mode, .stx_ino = st.st_ino,
+		.stx_size = st.st_size, .stx_blocks = st.st_blocks,
+	};
+	return copy_to_user(ubuf, &sx, sizeof(sx)) ? -EFAULT : 0;
+}
+
+static long stat_call(struct vfile *f, bool host, uint64_t ubuf)
+{
+	struct stat st;
+	long r = stat_of(f, host, &st);
+	return r ? r : copy_to_user(ubuf, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+/* empty_path - *at(fd, "", AT_EMPTY_PATH): the call is about fd itself. */
+static bool empty_path(uint64_t upath, long flags)
+{
+	char c;
+	return (flags & AT_EMPTY_PATH) && upath && !copy_from_user(&c, upath, 1) && !c;
+}
+
+static void set_flags(struct vfile *f, int flags)
+{
+	__atomic_store_n(&f->flags, (f->flags & ~SETFL_MASK) | (flags & SETFL_MASK), __ATOMIC_RELAXED);
+	if (f->ops->setfl)
+		f->ops->setfl(f);
+}
+
+static long fcntl_call(struct uthread *ut, struct vfile *f, bool host, const long a[6])
+{
+	struct fdtable *t = ut->proc->fdt;
+	switch (a[1]) {
+	case F_GETFL:
+		return __atomic_load_n(&f->flags, __ATOMIC_RELAXED);
+	case F_SETFL:
+		set_flags(f, (int)a[2]);
+		return 0;
+	case F_GETFD:
+		return host ? OBJCALL_PASS : fdt_get_fdflags(t, a[0]);
+	case F_SETFD:
+		return host ? OBJCALL_PASS : fdt_set_fdflags(t, a[0], (int)a[2]);
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		return OBJCALL_PASS; /* the fd table's handler */
+	default:
+		return NOOP;
+	}
+}
+
+static long ioctl_call(struct uthread *ut, struct vfile *f, bool host, const long a[6])
+{
+	int on;
+	switch ((unsigned)a[1]) {
+	case FIONBIO:
+		if (copy_from_user(&on, a[2], sizeof(on)))
+			return -EFAULT;
+		set_flags(f, on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK);
+		return 0;
+	case FIOCLEX:
+	case FIONCLEX:
+		if (host)
+			return OBJCALL_PASS;
+		return fdt_set_fdflags(ut->proc->fdt, a[0], (unsigned)a[1] == FIOCLEX ? FD_CLOEXEC : 0);
+	default:
+		return f->ops->ioctl ? f->ops->ioctl(f, ut, (unsigned)a[1], a[2]) : NOOP;
+	}
+}
+
+static long accept_call(struct uthread *ut, struct vfile *f, const long a[6], int flags)
+{
+	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
+		return -EINVAL;
+	long err = 0;
+	struct vfile *nf = f->sock->accept(f, ut, a[1], a[2], flags, &err);
+	if (!nf)
+		return err;
+	if (flags & SOCK_NONBLOCK)
+		nf->flags |= O_NONBLOCK;
+	long v = fdt_install_obj(ut->proc->fdt, -1, nf, 0, (flags & SOCK_CLOEXEC) ? FD_CLOEXEC : 0);
+	if (v < 0)
+		vfile_put(nf);
+	return v;
+}
+
+/* socket_call - the second table; NOOP for an object that is no socket. */
+static long socket_call(struct uthread *ut, long nr, struct vfile *f, const long a[6])
+{
+	const struct socket_ops *s = f->sock;
+	if (!s)
+		return NOOP;
+#define SOCK(op, ...) (s->op ? s->op(f, ut, __VA_ARGS__) : -EOPNOTSUPP)
+	switch (nr) {
+	case SYS_bind: return SOCK(bind, a[1], (uint32_t)a[2]);
+	case SYS_listen: return SOCK(listen, (int)a[1]);
+	case SYS_connect: return SOCK(connect, a[1], (uint32_t)a[2]);
+	case SYS_shutdown: return SOCK(shutdown, (int)a[1]);
+	case SYS_getsockopt: return SOCK(getsockopt, (int)a[1], (int)a[2], a[3], a[4]);
+	case SYS_setsockopt: return SOCK(setsockopt, (int)a[1], (int)a[2], a[3], (uint32_t)a[4]);
+	case SYS_getsockname: return SOCK(getsockname, a[1], a[2]);
+	case SYS_getpeername: return SOCK(getpeername, a[1], a[2]);
+	case SYS_accept: return s->accept ? accept_call(ut, f, a, 0) : -EOPNOTSUPP;
+	case SYS_accept4: return s->accept ? accept_call(ut, f, a, (int)a[3]) : -EOPNOTSUPP;
+	}
+#undef SOCK
+	return NOOP;
+}
+
+/* serve - the call as the object's ops; NOOP if it has none for it. */
+static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vfile *f, bool host,
+		  const long a[6])
+{
+	struct vmsg m = { .off = -1 };
+	switch (nr) {
+	case SYS_read:
+		return buf_io(ut, e, f, false, a[1], a[2], &m);
+	case SYS_write:
+		return buf_io(ut, e, f, true, a[1], a[2], &m);
+	case SYS_pread64:
+	case SYS_pwrite64:
+		if (a[3] < 0)
+			return -EINVAL;
+		m.off = a[3];
+		return buf_io(ut, e, f, nr == SYS_pwrite64, a[1], a[2], &m);
+	case SYS_readv:
+	case SYS_writev:
+		return vec_io(ut, e, f, nr == SYS_writev, a[1], a[2], &m);
+	case SYS_preadv:
+	case SYS_pwritev:
+	case SYS_preadv2:
+	case SYS_pwritev2:
+		/* preadv2's offset -1 is the file position; preadv's is EINVAL. */
+		if (a[3] < -1 || (a[3] == -1 && (nr == SYS_preadv || nr == SYS_pwritev)))
+			return -EINVAL;
+		m.off = a[3];
+		return vec_io(ut, e, f, nr == SYS_pwritev || nr == SYS_pwritev2, a[1], a[2], &m);
+	case SYS_recvfrom:
+		return f->sock ? recvfrom_call(ut, e, f, a) : NOOP;
+	case SYS_sendto:
+		if (!f->sock)
+			return NOOP;
+		m.flags = (int)a[3];
+		m.name = a[4];
+		m.namelen = (uint32_t)a[5];
+		return buf_io(ut, e, f, true, a[1], a[2], &m);
+	case SYS_recvmsg:
+	case SYS_sendmsg:
+		if (!f->sock)
+			return NOOP;
+		return msg_io(ut, e, f, nr == SYS_sendmsg, a[1], (int)a[2]);
+	case SYS_fstat:
+		return stat_call(f, host, a[1]);
+	case SYS_newfstatat:
+		return empty_path(a[1], a[3]) ? stat_call(f, host, a[2]) : NOOP;
+	case SYS_statx:
+		return empty_path(a[1], a[2]) ? statx_of(f, host, a[4]) : NOOP;
+	case SYS_fcntl:
+		return fcntl_call(ut, f, host, a);
+	case SYS_ioctl:
+		return ioctl_call(ut, f, host, a);
+	case SYS_lseek:
+		return f->ops->lseek ? f->ops->lseek(f, a[1], (int)a[2]) : NOOP;
+	case SYS_getdents64:
+		return f->ops->getdents64 ? f->ops->getdents64(f, ut, a[1], a[2]) : NOOP;
+	case SYS_close:
+	case SYS_dup:
+	case SYS_dup2:
+	case SYS_dup3:
+	case SYS_close_range:
+	case SYS_signalfd:
+	case SYS_signalfd4:
+		return OBJCALL_PASS; /* their handlers work on the fd table */
+	default:
+		return socket_call(ut, nr, f, a);
+	}
+}
+
+/* unsupported - what Linux answers for a file without the operation. */
+static long unsupported(long nr, const struct sysent *e)
+{
+	if (e->args[0] == A_DIRFD)
+		return -ENOTDIR;
+	switch (nr) {
+	case SYS_lseek: return -ESPIPE;
+	case SYS_ioctl: return -ENOTTY;
+	case SYS_getdents64: return -ENOTDIR;
+	case SYS_bind: case SYS_listen: case SYS_accept: case SYS_accept4: case SYS_connect:
+	case SYS_shutdown: case SYS_getsockopt: case SYS_setsockopt: case SYS_getsockname:
+	case SYS_getpeername: case SYS_recvfrom: case SYS_sendto: case SYS_recvmsg:
+	case SYS_sendmsg:
+		return -ENOTSOCK;
+	default: return -EINVAL;
+	}
+}
+
+long objcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6])
+{
+	struct fdtable *t = ut->proc->fdt;
+	struct vfile *f = fdt_obj(t, a[0]);
+	if (!f)
+		return OBJCALL_PASS; /* closed meanwhile: the table answers */
+	bool host = fdt_host(t, a[0]) >= 0;
+	long r = serve(ut, nr, e, f, host, a);
+	if (r == NOOP)
+		r = host ? OBJCALL_PASS : unsupported(nr, e);
+	vfile_put(f);
+	return r;
+}
