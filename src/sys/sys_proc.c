@@ -88,14 +88,6 @@ long sys_get_robust_list(struct uthread *ut, const long a[6])
  * preemption of the vCPU, on behalf of whichever uthread runs. */
 long sys_rseq(struct uthread *ut, const long a[6]) { return -ENOSYS; }
 
-/* No fused program has children yet: fork and spawn arrive later. */
-long sys_wait4(struct uthread *ut, const long a[6]) { return -ECHILD; }
-
-long sys_waitid(struct uthread *ut, const long a[6])
-{
-	return a[0] < 0 || a[0] > 3 ? -EINVAL : -ECHILD;
-}
-
 long sys_restart_syscall(struct uthread *ut, const long a[6]) { return -EINTR; }
 
 /* which/who of get/setpriority and ioprio_*: who names a process or group
