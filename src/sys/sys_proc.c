@@ -41,7 +41,8 @@ long sys_setpgid(struct uthread *ut, const long a[6])
 	if (a[1] < 0)
 		return -EINVAL;
 	struct vproc *p = target(ut, a[0]);
-	if (!p)
+	/* Only the caller and its own children may be moved. */
+	if (!p || (p != ut->proc && p->ppid != ut->proc->pid))
 		return -ESRCH;
 	if (p->pid == p->sid)
 		return -EPERM; /* a session leader cannot move */
