@@ -37,7 +37,7 @@ static bool ending;            /* the exit policy has been triggered */
 
 static bool alive(struct vproc *p)
 {
-	return __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VP_DEAD;
+	return p && __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VP_DEAD;
 }
 
 static int nalive(void)
@@ -48,10 +48,23 @@ static int nalive(void)
 	return n;
 }
 
+/* A command-line program lives on in the programs it spawned: a daemon's
+ * parent exits at once, and its child is what the user ran. */
+static bool family_alive(struct vproc *root)
+{
+	for (int i = 0; i < vproc_count(); i++) {
+		struct vproc *p = vproc_at(i);
+		if (alive(p) && p->root == root)
+			return true;
+	}
+	return false;
+}
+
 static void report(struct vproc *p)
 {
-	/* Alone, a program's end is pegasus's own: the shell reports it. */
-	if (vproc_count() == 1)
+	/* Alone, a program's end is pegasus's own: the shell reports it. A
+	 * spawned program's end is its parent's to report. */
+	if (spec->nprogs == 1 || p->root != p)
 		return;
 	if (p->exit_signal)
 		fprintf(stderr, "pegasus: [%s] killed by SIG%s%s\n", p->name, sigabbrev_np(p->exit_signal),
@@ -64,9 +77,8 @@ void instance_program_ended(struct vproc *p)
 {
 	pthread_mutex_lock(&mu);
 	report(p);
-	bool trigger = spec->exit_policy == EXIT_FIRST ? p == decider :
-		       spec->exit_policy == EXIT_NAMED ? p == decider : false;
-	if (trigger)
+	/* --exit=first|NAME: when the deciding program and all it spawned are over. */
+	if (spec->exit_policy != EXIT_ALL && p->root == decider && !family_alive(decider))
 		ending = true;
 	pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mu);
@@ -175,6 +187,8 @@ static void inherit_signals(struct uthread *ut)
 static int load_one(const struct prog_spec *ps, struct uthread **out)
 {
 	struct vproc *p = vproc_new(ps->name);
+	if (!p)
+		pg_die("out of memory");
 	int fds[3];
 	for (int i = 0; i < 3; i++) {
 		fds[i] = open_stdio(ps, i);

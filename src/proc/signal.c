@@ -703,6 +703,8 @@ void signal_process_arrivals(void)
 		return;
 	for (int i = 0; i < vproc_count(); i++) {
 		struct vproc *p = vproc_at(i);
+		if (!p)
+			continue; /* reaped */
 		signal_notify(p, NULL);
 		/* Host signals may be for one thread too (timers, SIGEV_THREAD_ID). */
 		spin_lock(&p->lock);

@@ -1,6 +1,7 @@
 /* vproc.h - a virtual process: one fused program's private OS state. */
 #pragma once
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -9,6 +10,7 @@
 
 struct uthread;
 struct sys_stats;
+struct vfork_wait;
 
 /* The kernel's x86-64 struct sigaction, as rt_sigaction passes it. */
 struct k_sigaction {
@@ -70,6 +72,12 @@ struct vproc {
 	char *cwd;                   /* and its path, for getcwd and relative paths */
 	unsigned umask;
 	struct rlimit rlim[RLIM_NLIMITS];
+
+	/* Its family (proc/wait.c and proc/spawn.c, under their lock). */
+	struct vproc *root;          /* the command-line program it descends from */
+	int parent_signal;           /* sent to the parent at its end (clone's CSIGNAL) */
+	bool zombie;                 /* ended, its status not yet collected by a wait */
+	struct vfork_wait *vfork;    /* its parent, waiting until it execs or ends */
 };
 
 /* Once, before any program: take over the host umask and fd limit. */
@@ -80,8 +88,13 @@ int vproc_set_stdio(struct vproc *p, const int host[3]);
  * relative paths); 0 or -errno. */
 long vproc_chdir(struct vproc *p, int dirfd, const char *path);
 
-/* The one instance-wide list of programs. */
+/* The one instance-wide list of programs (vproc_new: NULL when memory or
+ * slots run out). vproc_at(i) is NULL for a slot
+ * whose program was reaped; i < vproc_count(). */
 struct vproc *vproc_new(const char *name);
+/* A reaped child leaves the list; its memory is freed a while later, so a
+ * lookup racing with the reap never touches freed memory. */
+void vproc_release(struct vproc *p);
 struct vproc *vproc_by_pid(int pid);
 int vproc_count(void);
 struct vproc *vproc_at(int i);

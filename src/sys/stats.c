@@ -23,9 +23,11 @@ void stats_poll(void)
 	if (!__atomic_load_n(&requested, __ATOMIC_ACQUIRE) ||
 	    !__atomic_exchange_n(&requested, 0, __ATOMIC_ACQ_REL))
 		return;
-	for (int i = 0; i < vproc_count(); i++)
-		if (vproc_at(i)->state != VP_DEAD)
-			stats_print(vproc_at(i));
+	for (int i = 0; i < vproc_count(); i++) {
+		struct vproc *p = vproc_at(i);
+		if (p && p->state != VP_DEAD)
+			stats_print(p);
+	}
 }
 
 void stats_print(struct vproc *p)

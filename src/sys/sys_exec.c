@@ -15,6 +15,7 @@
 #include "mm/regions.h"
 #include "mm/uaccess.h"
 #include "proc/signal.h"
+#include "proc/spawn.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
@@ -177,5 +178,6 @@ long sys_execve(struct uthread *ut, const long a[6])
 	free(old.r);
 	close_on_exec(p);
 	reset_for_exec(ut, &img);
+	vfork_release(p); /* its own memory now: the vfork parent goes on */
 	return SYS_FRAME_REPLACED;
 }
