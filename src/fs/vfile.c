@@ -46,14 +46,15 @@ long vfile_wait(struct vfile *f, uint32_t events, uint64_t deadline)
 	}
 }
 
-/* mirror_sync - the eventfd is readable exactly while f is (POLLIN): its
+/* mirror_sync - the eventfd is readable exactly while a read of f would
+ * not wait (POLLIN, or POLLHUP/POLLERR: EOF, an error): its
  * counter is set or emptied. Under the poll head's lock, which orders the
  * syncs of concurrent notifies. */
 static void mirror_sync(struct wq_entry *e, uint32_t events)
 {
 	struct vfile *f = (struct vfile *)((char *)e - offsetof(struct vfile, mirror));
 	uint64_t v = 1;
-	if (f->ops->poll(f) & EPOLLIN)
+	if (f->ops->poll(f) & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		raw_syscall3(SYS_write, f->mirror_fd, &v, 8);
 	else
 		raw_syscall3(SYS_read, f->mirror_fd, &v, 8);

@@ -3,6 +3,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 
@@ -22,7 +24,10 @@ struct vfile;
  * Ops return -errno; a NULL op means "not supported by this object": the
  * call goes to the host fd if the entry has one, else fails as Linux does
  * for a file without that operation (EINVAL, ENOTTY, ENOTSOCK, ESPIPE).
+ * An op answers VFILE_NOOP for a command it does not serve (ioctl, fcntl),
+ * which means the same.
  */
+#define VFILE_NOOP (-4096 - 5)
 
 /* One read or write, whatever call made it: read, readv, pread64,
  * preadv(2), recvfrom, recvmsg, and the write/send family. iov is the
@@ -37,6 +42,11 @@ struct vmsg {
 	uint64_t control;     /* app address of ancillary data, or 0 */
 	uint64_t controllen;  /* its size in; for recv, the size used out */
 	int out_flags;        /* recvmsg's msg_flags out */
+	/* A blocking stream write that queued part of its bytes and must wait
+	 * for room adds them here and answers -EAGAIN: objcall waits and calls
+	 * again (the op skips what is done), and a signal ends the call with
+	 * this count, as Linux's pipe_write and sock_sendmsg return. */
+	size_t done;
 };
 
 struct vfile_ops {
@@ -48,6 +58,9 @@ struct vfile_ops {
 	uint32_t (*poll)(struct vfile *f);
 	long (*ioctl)(struct vfile *f, struct uthread *ut, unsigned cmd, uint64_t arg);
 	long (*stat)(struct vfile *f, struct stat *st);
+	/* fcntl commands of this kind of file (F_GETPIPE_SZ...); the generic
+	 * ones (flags, fd flags, dup) are objcall's. */
+	long (*fcntl)(struct vfile *f, struct uthread *ut, int cmd, uint64_t arg);
 	/* F_SETFL changed the status flags (f->flags holds the new ones). */
 	void (*setfl)(struct vfile *f);
 	long (*getdents64)(struct vfile *f, struct uthread *ut, uint64_t ubuf, size_t count);
@@ -104,6 +117,12 @@ static inline struct vfile *vfile_get(struct vfile *f)
 /* vfile_put - drop a reference; the last one releases the object. */
 void vfile_put(struct vfile *f);
 
+/* Is this read or write non-blocking (O_NONBLOCK, or MSG_DONTWAIT)? */
+static inline bool vfile_nonblock(const struct vfile *f, const struct vmsg *m)
+{
+	return (__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK) || (m->flags & MSG_DONTWAIT);
+}
+
 /* In every notify: readiness may also have dropped, which callbacks (the
  * mirror) re-check; no parked waiter asks for it (epoll leaves it unused). */
 #define VFILE_CHANGED 0x400u /* EPOLLMSG */
@@ -113,6 +132,15 @@ void vfile_put(struct vfile *f);
  * callbacks. Not from a host signal handler (it takes the head's lock). */
 void vfile_notify(struct vfile *f, uint32_t events);
 
+/* vfile_dropped - readiness may have gone (a read emptied the object):
+ * only callbacks that mirror the state (the kernel mirror) need to know,
+ * and only they are called. */
+static inline void vfile_dropped(struct vfile *f)
+{
+	if (__atomic_load_n(&f->mirror_fd, __ATOMIC_RELAXED) >= 0)
+		vfile_notify(f, 0);
+}
+
 /**
  * vfile_wait - park the calling uthread until f is ready for events (per
  * ops->poll), its interrupt word is set (armed by the caller), or the
@@ -120,6 +148,7 @@ void vfile_notify(struct vfile *f, uint32_t events);
  */
 long vfile_wait(struct vfile *f, uint32_t events, uint64_t deadline);
 
-/* vfile_kernel_fd - a host fd the kernel can poll for f's POLLIN (made on
- * first use), until poll and epoll are served in user space; -errno. */
+/* vfile_kernel_fd - a host fd the kernel can poll (made on first use),
+ * until poll and epoll are served in user space: readable while f has
+ * POLLIN, POLLHUP or POLLERR (whatever ends a read's wait); -errno. */
 int vfile_kernel_fd(struct vfile *f);

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <signal.h>
 
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
@@ -21,11 +22,21 @@
 #include "sys/systab.h"
 
 /* The object has no op for the call: its host fd serves it, or it fails. */
-#define NOOP (-4096 - 5)
+#define NOOP VFILE_NOOP
 
 #define IOV_ON_STACK 8
 #define IOV_LIMIT 1024 /* UIO_MAXIOV */
 #define SETFL_MASK (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME | O_NONBLOCK)
+
+/* sigpipe - a write found no reader: SIGPIPE for the writing thread, as
+ * Linux's pipe_write and sock_sendmsg send it (not with MSG_NOSIGNAL). */
+static void sigpipe(struct uthread *ut)
+{
+	siginfo_t si = { .si_signo = SIGPIPE, .si_code = SI_USER };
+	si.si_pid = ut->proc->pid;
+	si.si_uid = getuid();
+	signal_queue(ut->proc, ut, &si);
+}
 
 /* io - one read or write through the object's op; a blocking file parks
  * on its poll head until it is ready, as the kernel's files wait. */
@@ -35,20 +46,29 @@ static long io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool
 	long (*op)(struct vfile *, struct uthread *, struct vmsg *) = wr ? f->ops->write : f->ops->read;
 	if (!op)
 		return NOOP;
+	long r;
 	for (;;) {
-		long r = op(f, ut, m);
-		if (r != -EAGAIN || (__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK) ||
-		    (m->flags & MSG_DONTWAIT))
-			return r;
+		r = op(f, ut, m);
+		if (r != -EAGAIN || vfile_nonblock(f, m))
+			break;
 		signal_arm_wait(ut, ~ut->sigmask);
-		r = vfile_wait(f, wr ? EPOLLOUT : EPOLLIN, 0);
+		/* ERR and HUP end any wait, as poll reports them unasked: the
+		 * op then tells EOF or the error. */
+		r = vfile_wait(f, (wr ? EPOLLOUT : EPOLLIN) | EPOLLERR | EPOLLHUP, 0);
 		if (r == -EINTR) {
 			/* As the kernel's ERESTARTSYS: on again unless a handler runs. */
 			r = signal_after_eintr(ut, e);
-			if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
-				return r == 1 ? -EINTR : r;
+			if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE)) {
+				r = r == 1 ? -EINTR : r;
+				break;
+			}
 		}
 	}
+	if (r < 0 && m->done)
+		return (long)m->done; /* what a blocking write queued before */
+	if (wr && r == -EPIPE && !(m->flags & MSG_NOSIGNAL))
+		sigpipe(ut);
+	return r;
 }
 
 /* vec_io - the calls that carry an iovec array (readv, preadv2, and the
@@ -182,7 +202,7 @@ static long fcntl_call(struct uthread *ut, struct vfile *f, bool host, const lon
 	case F_DUPFD_CLOEXEC:
 		return OBJCALL_PASS; /* the fd table's handler */
 	default:
-		return NOOP;
+		return f->ops->fcntl ? f->ops->fcntl(f, ut, (int)a[1], a[2]) : NOOP;
 	}
 }
 
@@ -244,6 +264,33 @@ static long socket_call(struct uthread *ut, long nr, struct vfile *f, const long
 	return NOOP;
 }
 
+bool objcall_is_fifo(struct vfile *f)
+{
+	struct stat st;
+	return f->ops->stat && !f->ops->stat(f, &st) && S_ISFIFO(st.st_mode);
+}
+
+/* vmsplice_call - user memory into a pipe (its write end) or out of it
+ * (its read end): a writev or readv as far as anyone can tell. */
+static long vmsplice_call(struct uthread *ut, const struct sysent *e, struct vfile *f,
+			  const long a[6])
+{
+	if (a[3] & ~(long)(SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT))
+		return -EINVAL;
+	if (!objcall_is_fifo(f))
+		return -EBADF;
+	struct vmsg m = { .off = -1, .flags = (a[3] & SPLICE_F_NONBLOCK) ? MSG_DONTWAIT : 0 };
+	return vec_io(ut, e, f, (f->flags & O_ACCMODE) != O_RDONLY, a[1], a[2], &m);
+}
+
+long objcall_io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool wr, void *buf,
+		size_t len, int flags)
+{
+	struct vmsg m = { .off = -1, .flags = flags };
+	long r = buf_io(ut, e, f, wr, (uint64_t)buf, len, &m);
+	return r == NOOP ? -EINVAL : r;
+}
+
 /* serve - the call as the object's ops; NOOP if it has none for it. */
 static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vfile *f, bool host,
 		  const long a[6])
@@ -300,6 +347,12 @@ static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vf
 		return f->ops->lseek ? f->ops->lseek(f, a[1], (int)a[2]) : NOOP;
 	case SYS_getdents64:
 		return f->ops->getdents64 ? f->ops->getdents64(f, ut, a[1], a[2]) : NOOP;
+	case SYS_vmsplice:
+		return vmsplice_call(ut, e, f, a);
+	case SYS_splice:
+	case SYS_tee:
+	case SYS_sendfile:
+		return OBJCALL_PASS; /* sys_splice.c: either fd may be an object */
 	case SYS_close:
 	case SYS_dup:
 	case SYS_dup2:

@@ -4,6 +4,11 @@
 struct uthread;
 struct sysent;
 
+#include <stdbool.h>
+#include <stddef.h>
+
+struct vfile;
+
 /* Returned when the call goes on as for a kernel file (the entry's host fd,
  * or the fd table's own handler: close, dup...). */
 #define OBJCALL_PASS (-4096 - 4)
@@ -14,3 +19,12 @@ struct sysent;
  * or OBJCALL_PASS.
  */
 long objcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6]);
+
+/* objcall_io - read or write len bytes of the runtime's buffer buf on f as
+ * call e would (blocking as the file does, interrupted as e is); flags:
+ * MSG_DONTWAIT, MSG_PEEK (reads). Bytes moved or -errno. */
+long objcall_io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool wr, void *buf,
+		size_t len, int flags);
+
+/* Is f a FIFO (a pipe end)? Its stat says so. */
+bool objcall_is_fifo(struct vfile *f);

@@ -1,4 +1,4 @@
-/* sys_fd.c - calls on the fd table itself: close, dup, pipes, cwd, umask, rlimits. */
+/* sys_fd.c - calls on the fd table itself: close, dup, fd pairs, cwd, umask, rlimits. */
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
@@ -21,6 +21,7 @@
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/kcall.h"
+#include "sys/sys_fd.h"
 #include "sys/systab.h"
 
 static struct fdtable *fdt(struct uthread *ut)
@@ -150,45 +151,45 @@ long sys_ioctl(struct uthread *ut, const long a[6])
 	return r;
 }
 
-/* install_pair - two new host fds become program fds, written to app memory. */
-static long install_pair(struct uthread *ut, long r, const int host[2], uint64_t uaddr)
+long fd_install_pair(struct uthread *ut, const int host[2], struct vfile *const obj[2], int fdflags,
+		     uint64_t uaddr)
 {
-	if (r < 0)
-		return r;
-	int v[2];
-	v[0] = kcall_new_fd(ut, host[0]);
-	v[1] = v[0] < 0 ? -EMFILE : kcall_new_fd(ut, host[1]);
-	if (v[0] < 0 || v[1] < 0) {
-		if (v[0] >= 0)
-			raw_syscall3(SYS_close, fdt_remove(fdt(ut), v[0]), 0, 0);
-		else
-			raw_syscall3(SYS_close, host[1], 0, 0);
-		return -EMFILE;
+	long r = 0;
+	int v[2] = { -1, -1 };
+	for (int i = 0; i < 2; i++) {
+		if (r) { /* the first failed: the second is dropped too */
+			if (obj[i])
+				vfile_put(obj[i]);
+			else
+				raw_syscall3(SYS_close, host[i], 0, 0);
+			continue;
+		}
+		if (obj[i]) {
+			v[i] = fdt_install_obj(fdt(ut), -1, obj[i], 0, fdflags);
+			if (v[i] < 0)
+				vfile_put(obj[i]);
+		} else {
+			v[i] = kcall_new_fd(ut, host[i]);
+		}
+		if (v[i] < 0)
+			r = -EMFILE;
 	}
-	if (copy_to_user(uaddr, v, sizeof(v))) {
-		raw_syscall3(SYS_close, fdt_remove(fdt(ut), v[0]), 0, 0);
-		raw_syscall3(SYS_close, fdt_remove(fdt(ut), v[1]), 0, 0);
-		return -EFAULT;
+	if (!r && copy_to_user(uaddr, v, sizeof(v)))
+		r = -EFAULT;
+	for (int i = 0; r && i < 2; i++) {
+		int h = v[i] >= 0 ? fdt_remove(fdt(ut), v[i]) : -1;
+		if (h >= 0)
+			raw_syscall3(SYS_close, h, 0, 0);
 	}
-	return 0;
-}
-
-long sys_pipe2(struct uthread *ut, const long a[6])
-{
-	int h[2];
-	return install_pair(ut, raw_syscall3(SYS_pipe2, h, a[1], 0), h, a[0]);
-}
-
-long sys_pipe(struct uthread *ut, const long a[6])
-{
-	int h[2];
-	return install_pair(ut, raw_syscall3(SYS_pipe2, h, 0, 0), h, a[0]);
+	return r;
 }
 
 long sys_socketpair(struct uthread *ut, const long a[6])
 {
 	int h[2];
-	return install_pair(ut, raw_syscall6(SYS_socketpair, a[0], a[1], a[2], (long)h, 0, 0), h, a[3]);
+	struct vfile *none[2] = { 0 };
+	long r = raw_syscall6(SYS_socketpair, a[0], a[1], a[2], (long)h, 0, 0);
+	return r < 0 ? r : fd_install_pair(ut, h, none, 0, a[3]);
 }
 
 /* ---- working directory: per program ---- */

@@ -1,0 +1,333 @@
+/* pipe.c - pipe(2) as user-space objects: two open file descriptions over one channel. */
+#include "net/local/pipe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/rawsys.h"
+#include "fs/vfile.h"
+#include "mm/uaccess.h"
+#include "net/local/channel.h"
+
+/*
+ * Each end is an open file description (dup'ed and inherited fds share it)
+ * and a channel end: the read end is the channel's end[0], the write end
+ * its end[1]. Closing the last fd of an end closes that channel end (EOF
+ * for readers once the writers are gone, EPIPE for writers once the
+ * readers are); the pair is freed when both ends are.
+ *
+ * The bytes are the channel's; what a write may add is Linux's rule, which
+ * counts pages, not bytes: a pipe of N pages holds N buffers of up to a
+ * page each, a write first tops up the last buffer with the part of its
+ * size below a page (if it fits there), then fills new pages, and POLLOUT
+ * means a free page. So 5000 bytes in a 2-page pipe leave room for a
+ * 10000-byte write to add 1808 (10000 % 4096) and no more, as on Linux.
+ * The buffers are kept here as the stream positions where each ends; lock
+ * guards them (writers and readers both take it, as Linux's pipe mutex).
+ */
+#define PAGE 4096u
+
+struct pipe {
+	struct channel ch;
+	struct vfile end[2];
+	int ends;                 /* ends still open */
+	uint64_t ino;
+	struct timespec born;
+	spinlock_t lock;
+	uint64_t *bufend;         /* a ring of slots buffers: where each ends */
+	unsigned slots;           /* capacity in pages (a power of two) */
+	unsigned first, used;     /* oldest buffer, buffers in use (atomic: poll) */
+	unsigned fill;            /* bytes in the newest buffer's page */
+	uint64_t wpos, rpos;      /* bytes written and read since the start */
+};
+
+/* Two identical tables: which one an end points to tells which end it is. */
+static const struct vfile_ops pipe_ops[2];
+
+static int side(const struct vfile *f)
+{
+	return f->ops == &pipe_ops[1];
+}
+
+static struct pipe *pipe_of(struct vfile *f)
+{
+	return (struct pipe *)((char *)(f - side(f)) - offsetof(struct pipe, end));
+}
+
+static struct chan_end *end_of(struct vfile *f)
+{
+	return &pipe_of(f)->ch.end[side(f)];
+}
+
+/* The channel's readiness callback: the end's vfile wakes its waiters. */
+static void on_ready(void *arg, uint32_t mask)
+{
+	vfile_notify(arg, mask);
+}
+
+static const struct chan_hooks hooks = { .copy = pg_uaccess_copy };
+
+/* consumed - the reader got to rpos: its finished buffers free their pages;
+ * a writer waiting for a page is told when the first one frees. */
+static void consumed(struct pipe *p, size_t n)
+{
+	unsigned before = p->used;
+	p->rpos += n;
+	while (p->used && p->bufend[p->first] <= p->rpos) {
+		p->first = (p->first + 1) & (p->slots - 1);
+		__atomic_store_n(&p->used, p->used - 1, __ATOMIC_RELEASE);
+	}
+	if (before == p->slots && p->used < p->slots)
+		vfile_notify(&p->end[1], EPOLLOUT | EPOLLWRNORM);
+}
+
+static long pipe_read(struct vfile *f, struct uthread *ut, struct vmsg *m)
+{
+	struct pipe *p = pipe_of(f);
+	if (m->off != -1)
+		return -ESPIPE;
+	struct iov_iter it;
+	iov_iter_init(&it, m->iov, m->iovcnt);
+	spin_lock(&p->lock);
+	long r = chan_recv(end_of(f), &it, NULL, m->flags & MSG_PEEK, NULL);
+	if (r > 0 && !(m->flags & MSG_PEEK) && !side(f))
+		consumed(p, r);
+	spin_unlock(&p->lock);
+	if (r > 0 && !(m->flags & MSG_PEEK))
+		vfile_dropped(f);
+	return r;
+}
+
+/* room - how much of a write of total bytes (done of them already) may go
+ * in now: the top-up of the last page (first step only), then new pages. */
+static size_t room(const struct pipe *p, size_t total, size_t done, size_t *topup)
+{
+	size_t chars = total % PAGE;
+	*topup = 0;
+	if (!done && chars && p->used && p->fill + chars <= PAGE)
+		*topup = chars;
+	return *topup + (size_t)(p->slots - p->used) * PAGE;
+}
+
+/* produced - n bytes went in: the top-up first, then one buffer a page. */
+static void produced(struct pipe *p, size_t n, size_t topup)
+{
+	size_t t = n < topup ? n : topup;
+	p->fill += t;
+	p->wpos += t;
+	n -= t;
+	while (n) {
+		size_t b = n < PAGE ? n : PAGE;
+		p->wpos += b;
+		p->bufend[(p->first + p->used) & (p->slots - 1)] = p->wpos;
+		__atomic_store_n(&p->used, p->used + 1, __ATOMIC_RELEASE);
+		p->fill = b;
+		n -= b;
+	}
+}
+
+static long pipe_write(struct vfile *f, struct uthread *ut, struct vmsg *m)
+{
+	struct pipe *p = pipe_of(f);
+	if (m->off != -1)
+		return -ESPIPE;
+	struct iov_iter it;
+	iov_iter_init(&it, m->iov, m->iovcnt);
+	size_t want = it.left;
+	iov_iter_advance(&it, m->done);
+	spin_lock(&p->lock);
+	size_t topup, fit = room(p, want, m->done, &topup);
+	long r;
+	if (!side(f)) {
+		r = -EBADF;
+	} else if (!want) {
+		r = 0; /* before the reader check, as pipe_write */
+	} else if (!fit || (want <= PIPE_BUF && fit < want)) {
+		/* Full, or no room for an atomic write: EPIPE comes first. */
+		struct iov_iter none = { .left = 0 };
+		r = chan_send(end_of(f), &none, NULL, 0);
+		r = r < 0 ? r : -EAGAIN;
+	} else {
+		/* The channel takes a prefix of the iovecs: cut them at fit. */
+		struct iov_iter cut = it;
+		if (cut.left > fit)
+			cut.left = fit;
+		r = chan_send(end_of(f), &cut, NULL, 0);
+		if (r > 0)
+			produced(p, r, topup);
+	}
+	spin_unlock(&p->lock);
+	if (r < 0)
+		return r;
+	/* Linux's blocking pipe_write goes on until all is written; a
+	 * non-blocking one returns what fit. */
+	if (m->done + r < want && !vfile_nonblock(f, m)) {
+		m->done += r;
+		return -EAGAIN;
+	}
+	return (long)(m->done + r);
+}
+
+/* As pipe_poll: the write end is writable while a page is free. */
+static uint32_t pipe_poll(struct vfile *f)
+{
+	struct pipe *p = pipe_of(f);
+	uint32_t m = chan_poll(end_of(f));
+	if (side(f)) {
+		m &= ~(EPOLLOUT | EPOLLWRNORM);
+		if (__atomic_load_n(&p->used, __ATOMIC_ACQUIRE) < __atomic_load_n(&p->slots, __ATOMIC_RELAXED))
+			m |= EPOLLOUT | EPOLLWRNORM;
+	}
+	return m;
+}
+
+static long pipe_ioctl(struct vfile *f, struct uthread *ut, unsigned cmd, uint64_t arg)
+{
+	if (cmd != FIONREAD)
+		return VFILE_NOOP;
+	/* Either end: the bytes in the pipe (pipe_ioctl). */
+	int n = (int)ring_used_any(&pipe_of(f)->ch.dir[0].ring);
+	return copy_to_user(arg, &n, sizeof(n)) ? -EFAULT : 0;
+}
+
+/* /proc/sys/fs/pipe-max-size: how far an unprivileged F_SETPIPE_SZ goes. */
+static unsigned long max_size(void)
+{
+	static unsigned long max;
+	if (!max) {
+		unsigned long v = 1048576;
+		FILE *fp = fopen("/proc/sys/fs/pipe-max-size", "re");
+		if (fp) {
+			if (fscanf(fp, "%lu", &v) != 1)
+				v = 1048576;
+			fclose(fp);
+		}
+		__atomic_store_n(&max, v, __ATOMIC_RELAXED);
+	}
+	return max;
+}
+
+/* F_SETPIPE_SZ as pipe_set_size: whole pages, a power of two of them;
+ * above pipe-max-size only for root; EBUSY if the buffers would not fit. */
+static long set_size(struct pipe *p, uint64_t arg)
+{
+	unsigned int req = (unsigned int)arg;
+	if (req > 1u << 31)
+		return -EINVAL;
+	size_t size = PAGE;
+	while (size < req)
+		size <<= 1;
+	unsigned slots = (unsigned)(size / PAGE);
+	if (slots > p->slots && size > max_size() && geteuid() != 0)
+		return -EPERM;
+	uint64_t *ends = malloc(slots * sizeof(*ends));
+	if (!ends)
+		return -ENOMEM;
+	spin_lock(&p->lock);
+	long r = slots < p->used ? -EBUSY : chan_set_capacity(&p->ch.dir[0], size);
+	if (!r) {
+		for (unsigned i = 0; i < p->used; i++)
+			ends[i] = p->bufend[(p->first + i) & (p->slots - 1)];
+		uint64_t *old = p->bufend;
+		p->bufend = ends;
+		ends = old;
+		p->first = 0;
+		__atomic_store_n(&p->slots, slots, __ATOMIC_RELEASE);
+	}
+	spin_unlock(&p->lock);
+	free(ends);
+	if (r)
+		return r;
+	vfile_notify(&p->end[1], EPOLLOUT | EPOLLWRNORM);
+	return (long)size;
+}
+
+static long pipe_fcntl(struct vfile *f, struct uthread *ut, int cmd, uint64_t arg)
+{
+	switch (cmd) {
+	case F_GETPIPE_SZ:
+		return (long)__atomic_load_n(&pipe_of(f)->slots, __ATOMIC_RELAXED) * PAGE;
+	case F_SETPIPE_SZ:
+		return set_size(pipe_of(f), arg);
+	default:
+		return VFILE_NOOP;
+	}
+}
+
+/* The device numbers of the kernel's pipefs, so fstat looks as Linux's. */
+static dev_t pipefs_dev(void)
+{
+	static dev_t dev = (dev_t)-1;
+	if (dev == (dev_t)-1) {
+		int k[2];
+		struct stat st = { .st_dev = 0 };
+		if (raw_syscall3(SYS_pipe2, k, O_CLOEXEC, 0) == 0) {
+			raw_syscall3(SYS_fstat, k[0], &st, 0);
+			raw_syscall3(SYS_close, k[0], 0, 0);
+			raw_syscall3(SYS_close, k[1], 0, 0);
+		}
+		__atomic_store_n(&dev, st.st_dev, __ATOMIC_RELAXED);
+	}
+	return dev;
+}
+
+static long pipe_stat(struct vfile *f, struct stat *st)
+{
+	struct pipe *p = pipe_of(f);
+	*st = (struct stat){
+		.st_dev = pipefs_dev(), .st_ino = p->ino, .st_mode = S_IFIFO | S_IRUSR | S_IWUSR,
+		.st_nlink = 1, .st_uid = geteuid(), .st_gid = getegid(), .st_blksize = 4096,
+		.st_atim = p->born, .st_mtim = p->born, .st_ctim = p->born,
+	};
+	return 0;
+}
+
+static void pipe_release(struct vfile *f)
+{
+	struct pipe *p = pipe_of(f);
+	chan_close(end_of(f));
+	if (__atomic_sub_fetch(&p->ends, 1, __ATOMIC_ACQ_REL) == 0) {
+		chan_fini(&p->ch);
+		free(p->bufend);
+		free(p);
+	}
+}
+
+#define PIPE_OPS                                                                           \
+	.read = pipe_read, .write = pipe_write, .poll = pipe_poll, .ioctl = pipe_ioctl,     \
+	.fcntl = pipe_fcntl, .stat = pipe_stat, .release = pipe_release
+static const struct vfile_ops pipe_ops[2] = { { PIPE_OPS }, { PIPE_OPS } };
+
+int pipe_new(int flags, struct vfile *ends[2])
+{
+	/* Far above the kernel's own inode numbers for pipes (get_next_ino). */
+	static uint64_t next_ino = 1ull << 32;
+	struct pipe *p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->slots = 16; /* Linux's default: 16 pages */
+	p->bufend = malloc(p->slots * sizeof(*p->bufend));
+	int r = p->bufend ? chan_init(&p->ch, CHAN_PIPE, p->slots * PAGE, &hooks) : -ENOMEM;
+	if (r) {
+		free(p->bufend);
+		free(p);
+		return r;
+	}
+	p->ends = 2;
+	p->ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
+	clock_gettime(CLOCK_REALTIME, &p->born);
+	for (int i = 0; i < 2; i++) {
+		vfile_init(&p->end[i], &pipe_ops[i], (i ? O_WRONLY : O_RDONLY) | (flags & O_NONBLOCK));
+		chan_set_notify(&p->ch.end[i], on_ready, &p->end[i]);
+		ends[i] = &p->end[i];
+	}
+	return 0;
+}

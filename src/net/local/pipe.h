@@ -1,0 +1,8 @@
+/* pipe.h - pipe(2) as user-space file objects over an in-memory channel. */
+#pragma once
+
+struct vfile;
+
+/* pipe_new - the read end (ends[0]) and write end (ends[1]) of a new pipe,
+ * one reference each; flags: O_NONBLOCK (O_CLOEXEC is the fds'). 0 or -errno. */
+int pipe_new(int flags, struct vfile *ends[2]);
