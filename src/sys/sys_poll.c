@@ -9,6 +9,7 @@
 
 #include "core/rawsys.h"
 #include "fs/fdtable.h"
+#include "fs/vfile.h"
 #include "mm/uaccess.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
@@ -25,22 +26,93 @@
 
 /* ---- poll, ppoll ---- */
 
+/* Objects alone have no kernel state: until poll is served in user space,
+ * the kernel waits on their mirror (readable while a read would not wait)
+ * and their revents are their own poll op's. A wait for POLLOUT, which the
+ * mirror cannot show, is re-checked every millisecond. */
+static short obj_revents(struct uthread *ut, int vfd, short events)
+{
+	struct vfile *f = fdt_obj(ut->proc->fdt, vfd);
+	short m = f ? (short)(f->ops->poll(f) & (events | POLLERR | POLLHUP)) : POLLNVAL;
+	vfile_put(f);
+	return m;
+}
+
+static bool alone(struct uthread *ut, int vfd)
+{
+	return vfd >= 0 && fdt_host(ut->proc->fdt, vfd) < 0 && fdt_has_obj(ut->proc->fdt, vfd);
+}
+
+static long poll_objects(struct uthread *ut, long nr, const long a[6], struct pollfd *pf,
+			 const int *vfd, unsigned long n)
+{
+	int64_t left = -1; /* ns; -1: no timeout */
+	struct timespec ts;
+	if (nr == SYS_poll && (int)a[2] >= 0)
+		left = (int64_t)(int)a[2] * 1000000;
+	if (nr == SYS_ppoll && a[2]) {
+		if (copy_from_user(&ts, a[2], sizeof(ts)))
+			return -EFAULT;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
+			return -EINVAL;
+		left = ts.tv_sec * 1000000000ll + ts.tv_nsec;
+	}
+	uint64_t deadline = left > 0 ? now_ns() + left : 0;
+	for (;;) {
+		bool ready = false, out_wait = false;
+		for (unsigned long i = 0; i < n; i++) {
+			if (!alone(ut, vfd[i]))
+				continue;
+			short m = obj_revents(ut, vfd[i], pf[i].events);
+			ready |= m != 0;
+			out_wait |= !m && (pf[i].events & POLLOUT);
+		}
+		int64_t wait = ready ? 0 : left;
+		if (out_wait && (wait < 0 || wait > 1000000))
+			wait = 1000000;
+		ts = (struct timespec){ wait / 1000000000, wait % 1000000000 };
+		long b[6] = { (long)pf, a[1], 0, a[3], a[4], a[5] };
+		b[2] = nr == SYS_poll ? (wait < 0 ? -1 : (wait + 999999) / 1000000) : wait < 0 ? 0 : (long)&ts;
+		long r = kcall(ut, nr, systab_get(nr), b);
+		if (r < 0)
+			return r;
+		r = 0;
+		for (unsigned long i = 0; i < n; i++) {
+			if (alone(ut, vfd[i]))
+				pf[i].revents = obj_revents(ut, vfd[i], pf[i].events);
+			r += pf[i].revents != 0;
+		}
+		if (r || left == 0)
+			return r;
+		if (left > 0) {
+			uint64_t now = now_ns();
+			if (now >= deadline)
+				return 0;
+			left = (int64_t)(deadline - now);
+		}
+	}
+}
+
 static long poll_common(struct uthread *ut, long nr, const long a[6])
 {
 	unsigned long n = a[1];
 	if (n > (unsigned long)ut->proc->fdt->limit)
 		return -EINVAL;
 	struct pollfd stackbuf[64], *pf = n <= 64 ? stackbuf : malloc(n * sizeof(*pf));
-	long r = !pf ? -ENOMEM : copy_from_user(pf, a[0], n * sizeof(*pf));
+	int vstack[64], *vfd = n <= 64 ? vstack : malloc(n * sizeof(int));
+	long r = !pf || !vfd ? -ENOMEM : copy_from_user(pf, a[0], n * sizeof(*pf));
 	if (r == 0) {
+		bool objs = false;
 		for (unsigned long i = 0; i < n; i++) {
+			vfd[i] = pf[i].fd;
+			objs |= alone(ut, vfd[i]);
 			if (pf[i].fd >= 0) {
 				int h = kcall_kernel_fd(ut, pf[i].fd);
 				pf[i].fd = h >= 0 ? h : BAD_HOST_FD;
 			}
 		}
 		long b[6] = { (long)pf, a[1], a[2], a[3], a[4], a[5] };
-		r = kcall(ut, nr, systab_get(nr), b);
+		r = objs ? poll_objects(ut, nr, a, pf, vfd, n) : kcall(ut, nr, systab_get(nr), b);
 		/* Only revents go back: the app's fd numbers stay as they were. */
 		for (unsigned long i = 0; r >= 0 && i < n; i++)
 			if (copy_to_user(a[0] + i * sizeof(*pf) + offsetof(struct pollfd, revents),
@@ -49,6 +121,8 @@ static long poll_common(struct uthread *ut, long nr, const long a[6])
 	}
 	if (pf != stackbuf)
 		free(pf);
+	if (vfd != vstack)
+		free(vfd);
 	return r;
 }
 
@@ -192,17 +266,31 @@ static long select_common(struct uthread *ut, long nr, const long a[6])
 		long b[6] = { hmax, (long)h[0], (long)h[1], (long)h[2], a[4], a[5] };
 		r = kcall(ut, nr, systab_get(nr), b);
 	}
-	/* The result sets, in program numbers. */
+	/* The result sets, in program numbers; an object alone answers for
+	 * itself (the mirror shows only readability): Linux's POLLIN_SET,
+	 * POLLOUT_SET and POLLEX_SET. */
+	static const short sel_ev[3] = { POLLIN | POLLHUP | POLLERR, POLLOUT | POLLERR, POLLPRI };
+	long bits = 0;
 	for (int s = 0; s < 3 && r >= 0; s++) {
 		if (!v[s])
 			continue;
-		memset(v[s], 0, vwords * 8);
-		for (long i = 0; i < n; i++)
-			if (host[i] >= 0 && (h[s][host[i] / 64] >> (host[i] % 64) & 1))
-				v[s][i / 64] |= 1ull << (i % 64);
+		for (long i = 0; i < n; i++) {
+			bool in = v[s][i / 64] >> (i % 64) & 1, set;
+			if (!in)
+				continue;
+			if (alone(ut, i))
+				set = obj_revents(ut, (int)i, sel_ev[s]) & sel_ev[s];
+			else
+				set = host[i] >= 0 && (h[s][host[i] / 64] >> (host[i] % 64) & 1);
+			if (!set)
+				v[s][i / 64] &= ~(1ull << (i % 64));
+			bits += set;
+		}
 		if (copy_to_user(a[s + 1], v[s], vwords * 8))
 			r = -EFAULT;
 	}
+	if (r >= 0)
+		r = bits;
 	for (int s = 0; s < 3; s++) {
 		zwords_free(v[s], vstack[s]);
 		zwords_free(h[s], hstack[s]);
