@@ -1,0 +1,188 @@
+/* sys_splice.c - splice, tee, sendfile with a user-space pipe on a side: a copy through a bounce buffer. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "core/rawsys.h"
+#include "fs/fdtable.h"
+#include "fs/vfile.h"
+#include "mm/uaccess.h"
+#include "proc/vproc.h"
+#include "sched/vcpu.h"
+#include "sys/kcall.h"
+#include "sys/objcall.h"
+#include "sys/systab.h"
+
+/*
+ * The kernel cannot move pages into or out of a pipe it does not know, so
+ * when either side is a user-space pipe the bytes are copied: peeked from
+ * a user-space source pipe and taken once the destination has them (none
+ * is lost when the destination takes fewer), or read from a kernel file
+ * and, if the pipe takes fewer, the file's offset put back. Results and
+ * errors are splice(2)'s; the bytes are copied twice instead of moved.
+ */
+#define BOUNCE 65536
+
+/* One side: a user-space object, or a kernel fd of the program, at an
+ * offset (uoff: the app's loff_t, or 0 for the file position). */
+struct side {
+	struct vfile *obj;
+	long vfd;
+	uint64_t uoff;
+	int64_t off;
+};
+
+static long side_open(struct uthread *ut, struct side *s, long vfd, uint64_t uoff)
+{
+	struct fdtable *t = ut->proc->fdt;
+	*s = (struct side){ .vfd = vfd, .uoff = uoff, .off = -1 };
+	if (fdt_host(t, vfd) < 0)
+		s->obj = fdt_obj(t, vfd); /* NULL: no fd at all, the kernel says EBADF */
+	if (uoff && copy_from_user(&s->off, uoff, sizeof(s->off)))
+		return -EFAULT;
+	return uoff && s->off < 0 ? -EINVAL : 0;
+}
+
+static bool side_fifo(struct uthread *ut, const struct side *s)
+{
+	if (s->obj)
+		return objcall_is_fifo(s->obj);
+	struct stat st;
+	int h = fdt_host(ut->proc->fdt, s->vfd);
+	return h >= 0 && !raw_syscall3(SYS_fstat, h, &st, 0) && S_ISFIFO(st.st_mode);
+}
+
+/* side_io - read or write through the object's ops or the kernel call
+ * (at the side's offset if it has one). */
+static long side_io(struct uthread *ut, const struct sysent *e, struct side *s, bool wr, void *buf,
+		    size_t len, int flags)
+{
+	if (s->obj)
+		return objcall_io(ut, e, s->obj, wr, buf, len, flags);
+	long nr = s->off >= 0 ? (wr ? SYS_pwrite64 : SYS_pread64) : (wr ? SYS_write : SYS_read);
+	const long b[6] = { s->vfd, (long)buf, (long)len, s->off };
+	long r = kcall(ut, nr, systab_get(nr), b);
+	if (r > 0 && s->off >= 0)
+		s->off += r;
+	return r;
+}
+
+/* room - what a non-blocking user-space pipe can take now, at most. */
+static size_t room(struct uthread *ut, struct vfile *f)
+{
+	int used = 0;
+	long size = f->ops->fcntl ? f->ops->fcntl(f, ut, F_GETPIPE_SZ, 0) : 0;
+	if (size <= 0 || !f->ops->ioctl || f->ops->ioctl(f, ut, FIONREAD, (uint64_t)&used))
+		return BOUNCE;
+	return size > used ? (size_t)(size - used) : 0;
+}
+
+/* copy - up to len bytes from in to out; dup (tee) leaves them in in. */
+static long copy(struct uthread *ut, const struct sysent *e, struct side *in, struct side *out,
+		 size_t len, int flags, bool dup)
+{
+	int nb = (flags & SPLICE_F_NONBLOCK) ? MSG_DONTWAIT : 0;
+	size_t n = len < BOUNCE ? len : BOUNCE;
+	if (out->obj && (nb || (out->obj->flags & O_NONBLOCK))) {
+		size_t r = room(ut, out->obj);
+		if (!r)
+			return -EAGAIN;
+		n = n < r ? n : r;
+	}
+	if (!n)
+		return 0;
+	char *buf = malloc(n);
+	if (!buf)
+		return -ENOMEM;
+	long got = side_io(ut, e, in, false, buf, n, in->obj ? nb | MSG_PEEK : 0);
+	long w = got > 0 ? side_io(ut, e, out, true, buf, got, nb) : got;
+	if (in->obj && w > 0 && !dup)
+		side_io(ut, e, in, false, buf, w, MSG_DONTWAIT); /* take what went out */
+	if (!in->obj && got > 0 && w < got) {
+		/* The pipe took fewer: the file gives the rest back. */
+		long back = w > 0 ? w : 0;
+		if (in->off >= 0)
+			in->off -= got - back;
+		else
+			raw_syscall3(SYS_lseek, fdt_host(ut->proc->fdt, in->vfd), back - got, SEEK_CUR);
+	}
+	free(buf);
+	return w;
+}
+
+static long finish(struct side *s, long r)
+{
+	if (r > 0 && s->uoff && copy_to_user(s->uoff, &s->off, sizeof(s->off)))
+		r = -EFAULT;
+	vfile_put(s->obj);
+	return r;
+}
+
+long sys_splice(struct uthread *ut, const long a[6])
+{
+	const struct sysent *e = systab_get(SYS_splice);
+	struct side in, out;
+	long r = side_open(ut, &in, a[0], a[1]);
+	long r2 = side_open(ut, &out, a[2], a[3]);
+	if (!in.obj && !out.obj) {
+		vfile_put(in.obj);
+		vfile_put(out.obj);
+		return kcall(ut, SYS_splice, e, a);
+	}
+	if (!r)
+		r = r2;
+	bool ip = side_fifo(ut, &in), op = side_fifo(ut, &out);
+	if (!r && (a[5] & ~(long)(SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT)))
+		r = -EINVAL;
+	if (!r && ((!ip && !op) || (in.obj && !ip) || (out.obj && !op)))
+		r = -EINVAL; /* one side must be a pipe; other objects have no splice */
+	if (!r && ((ip && a[1]) || (op && a[3])))
+		r = -ESPIPE;
+	if (!r)
+		r = copy(ut, e, &in, &out, a[4], (int)a[5], false);
+	r = finish(&in, r);
+	return finish(&out, r);
+}
+
+long sys_tee(struct uthread *ut, const long a[6])
+{
+	const struct sysent *e = systab_get(SYS_tee);
+	struct side in, out;
+	side_open(ut, &in, a[0], 0);
+	side_open(ut, &out, a[1], 0);
+	long r;
+	if (!in.obj && !out.obj)
+		r = kcall(ut, SYS_tee, e, a);
+	else if (!side_fifo(ut, &in) || !side_fifo(ut, &out) || in.obj == out.obj ||
+		 (a[3] & ~(long)(SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT)))
+		r = -EINVAL;
+	else if (!in.obj)
+		r = -EINVAL; /* a kernel pipe cannot be peeked: a known gap */
+	else
+		r = copy(ut, e, &in, &out, a[2], (int)a[3], true);
+	vfile_put(in.obj);
+	vfile_put(out.obj);
+	return r;
+}
+
+/* sendfile(out, in, offset, count): from a file into a user-space pipe;
+ * a user-space pipe is no source (it has no splice_read: EINVAL). */
+long sys_sendfile(struct uthread *ut, const long a[6])
+{
+	const struct sysent *e = systab_get(SYS_sendfile);
+	struct side in, out;
+	long r = side_open(ut, &in, a[1], a[2]);
+	side_open(ut, &out, a[0], 0);
+	if (!in.obj && !out.obj) {
+		r = kcall(ut, SYS_sendfile, e, a);
+		in.uoff = 0; /* the kernel updated it */
+	} else if (!r) {
+		r = in.obj || !objcall_is_fifo(out.obj) ? -EINVAL : copy(ut, e, &in, &out, a[3], 0, false);
+	}
+	r = finish(&in, r);
+	return finish(&out, r);
+}
