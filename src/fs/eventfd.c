@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 
+#include "core/rawsys.h"
 #include "fs/vfile.h"
 #include "mm/uaccess.h"
 
@@ -83,7 +85,7 @@ static long efd_read(struct vfile *f, struct uthread *ut, struct vmsg *m)
 		return -EINVAL;
 	spin_lock(&f->poll_head.lock);
 	uint64_t c = e->count, v = e->sem ? 1 : c;
-	if (!c) {
+	if (!c || f->in_kernel) { /* moved: objcall sends the call to the kernel */
 		spin_unlock(&f->poll_head.lock);
 		return -EAGAIN;
 	}
@@ -107,7 +109,7 @@ static long efd_write(struct vfile *f, struct uthread *ut, struct vmsg *m)
 		return -EINVAL;
 	spin_lock(&f->poll_head.lock);
 	/* Room while count + v stays below 2^64-1; else wait (or EAGAIN). */
-	if (UINT64_MAX - e->count <= v) {
+	if (UINT64_MAX - e->count <= v || f->in_kernel) {
 		spin_unlock(&f->poll_head.lock);
 		return -EAGAIN;
 	}
@@ -125,6 +127,21 @@ static int efd_fdinfo(struct vfile *f, char *buf, size_t size)
 	return n < 0 ? 0 : n;
 }
 
+/* efd_to_kernel - a kernel eventfd with the same count and flags. */
+static int efd_to_kernel(struct vfile *f)
+{
+	struct efd *e = efd_of(f);
+	spin_lock(&f->poll_head.lock);
+	long k = f->in_kernel ? -1 : raw_syscall3(SYS_eventfd2, 0,
+			EFD_CLOEXEC | (f->flags & EFD_NONBLOCK) | (e->sem ? EFD_SEMAPHORE : 0), 0);
+	if (k >= 0 && e->count)
+		raw_syscall3(SYS_write, k, &e->count, sizeof(e->count));
+	if (k >= 0)
+		vfile_moved_locked(f, (int)k);
+	spin_unlock(&f->poll_head.lock);
+	return k < -1 ? (int)k : 0;
+}
+
 static void efd_release(struct vfile *f)
 {
 	free(efd_of(f));
@@ -132,7 +149,7 @@ static void efd_release(struct vfile *f)
 
 static const struct vfile_ops efd_ops = {
 	.name = "[eventfd]", .read = efd_read, .write = efd_write, .poll = efd_poll,
-	.fdinfo = efd_fdinfo, .release = efd_release,
+	.fdinfo = efd_fdinfo, .release = efd_release, .to_kernel = efd_to_kernel,
 };
 
 struct vfile *eventfd_new(uint64_t initval, int flags)

@@ -192,3 +192,39 @@ void fdt_free(struct fdtable *t)
 		free(t->page[i]);
 	free(t);
 }
+
+int fdt_settle(struct fdtable *t, long vfd)
+{
+	struct fdent *e = fdt_ent(t, vfd);
+	if (!e)
+		return -EBADF;
+	spin_lock(&t->lock);
+	struct vfile *f = e->obj;
+	if (!f || e->host >= 0 || !vfile_in_kernel(f)) {
+		spin_unlock(&t->lock);
+		return fdt_host(t, vfd); /* settled meanwhile, or never moved */
+	}
+	bool cloexec = e->nb & FD_CLOEXEC;
+	long h;
+	if (__atomic_load_n(&f->refs, __ATOMIC_ACQUIRE) == 1) {
+		/* The entry is its only user (any other holds a reference, got
+		 * under a table lock): it takes the kernel file itself, so host
+		 * numbers go as they would have for a kernel pipe. */
+		h = f->mirror_fd;
+		f->mirror_fd = -1;
+		if (!cloexec)
+			raw_syscall3(SYS_fcntl, h, F_SETFD, 0);
+	} else {
+		h = raw_syscall3(SYS_fcntl, f->mirror_fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
+	}
+	if (h >= 0) {
+		/* host first: a lock-free reader sees an fd, never a hole */
+		e->nb = 0;
+		__atomic_store_n(&e->host, (int)h, __ATOMIC_RELEASE);
+		__atomic_store_n(&e->obj, NULL, __ATOMIC_RELEASE);
+	}
+	spin_unlock(&t->lock);
+	if (h >= 0)
+		vfile_put(f); /* the entry's reference */
+	return (int)h;
+}

@@ -54,6 +54,8 @@ static void mirror_sync(struct wq_entry *e, uint32_t events)
 {
 	struct vfile *f = (struct vfile *)((char *)e - offsetof(struct vfile, mirror));
 	uint64_t v = 1;
+	if (f->in_kernel)
+		return; /* mirror_fd is the file itself now */
 	if (f->ops->poll(f) & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		raw_syscall3(SYS_write, f->mirror_fd, &v, 8);
 	else
@@ -81,4 +83,22 @@ int vfile_kernel_fd(struct vfile *f)
 	fd = f->mirror_fd;
 	spin_unlock(&f->poll_head.lock);
 	return fd;
+}
+
+int vfile_to_kernel(struct vfile *f)
+{
+	if (vfile_in_kernel(f))
+		return 0;
+	return f->ops->to_kernel ? f->ops->to_kernel(f) : -EBADF;
+}
+
+void vfile_moved_locked(struct vfile *f, int kfd)
+{
+	if (f->mirror_fd >= 0) {
+		waitq_remove_locked(&f->poll_head, &f->mirror);
+		raw_syscall3(SYS_close, f->mirror_fd, 0, 0);
+	}
+	__atomic_store_n(&f->mirror_fd, kfd, __ATOMIC_RELEASE);
+	__atomic_store_n(&f->in_kernel, true, __ATOMIC_RELEASE);
+	waitq_wake_locked(&f->poll_head, -1, WQ_ALL);
 }

@@ -69,6 +69,10 @@ struct vfile_ops {
 	int (*fdinfo)(struct vfile *f, char *buf, size_t size);
 	/* The last fd of the last open file description is gone. */
 	void (*release)(struct vfile *f);
+	/* Move into the kernel (the file leaves the instance): make the
+	 * kernel file with the same contents and give it to each of its open
+	 * file descriptions with vfile_moved_locked. 0 or -errno. */
+	int (*to_kernel)(struct vfile *f);
 };
 
 /* Sockets: the second table (Linux's proto_ops). Addresses and option
@@ -102,6 +106,9 @@ struct vfile {
 	 * time the object is handed to a kernel poll, select or epoll. */
 	int mirror_fd;
 	struct wq_entry mirror;
+	/* Moved into the kernel: mirror_fd is the kernel file itself, and
+	 * every call but those on the fd entry goes there (atomic). */
+	bool in_kernel;
 };
 
 /* vfile_init - a new object with one reference (the caller's). */
@@ -148,7 +155,23 @@ static inline void vfile_dropped(struct vfile *f)
  */
 long vfile_wait(struct vfile *f, uint32_t events, uint64_t deadline);
 
+static inline bool vfile_in_kernel(const struct vfile *f)
+{
+	return __atomic_load_n(&f->in_kernel, __ATOMIC_ACQUIRE);
+}
+
+/* vfile_to_kernel - f becomes a kernel file (with the other files it is
+ * tied to: both ends of a pipe), its contents kept: for handing it to
+ * something outside the instance. 0, or -errno (-EBADF: it cannot). */
+int vfile_to_kernel(struct vfile *f);
+
+/* vfile_moved_locked - for to_kernel ops, with f's poll head locked, and
+ * the object's own lock if its ops take one (so no op runs meanwhile):
+ * f is now kernel file kfd, which it owns. Its waiters wake and find out. */
+void vfile_moved_locked(struct vfile *f, int kfd);
+
 /* vfile_kernel_fd - a host fd the kernel can poll (made on first use),
  * until poll and epoll are served in user space: readable while f has
- * POLLIN, POLLHUP or POLLERR (whatever ends a read's wait); -errno. */
+ * POLLIN, POLLHUP or POLLERR (whatever ends a read's wait); -errno. For a
+ * file moved into the kernel, the kernel file. */
 int vfile_kernel_fd(struct vfile *f);

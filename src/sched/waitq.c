@@ -143,6 +143,12 @@ void waitq_remove(struct wq_entry *e)
 	spin_unlock(&q->lock);
 }
 
+void waitq_remove_locked(struct waitq *q, struct wq_entry *e)
+{
+	unlink_entry(q, e);
+	__atomic_store_n(&e->q, NULL, __ATOMIC_RELAXED);
+}
+
 long waitq_park(struct waitq *q, struct wq_entry *e, uint64_t deadline, bool intr)
 {
 	struct uthread *ut = uthread_self();

@@ -128,9 +128,11 @@ int kcall_kernel_fd(struct uthread *ut, long vfd)
 	if (h >= 0 || !fdt_has_obj(ut->proc->fdt, vfd))
 		return h;
 	struct vfile *f = fdt_obj(ut->proc->fdt, vfd);
-	h = f ? vfile_kernel_fd(f) : -EBADF;
+	bool moved = f && vfile_in_kernel(f);
+	h = !f ? -EBADF : moved ? 0 : vfile_kernel_fd(f);
 	vfile_put(f);
-	return h;
+	/* Moved into the kernel: the entry takes a kernel fd of its own. */
+	return moved ? fdt_settle(ut->proc->fdt, vfd) : h;
 }
 
 /* new_fd - a call made a host fd: it becomes the program's lowest free. */

@@ -48,7 +48,12 @@ static long io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool
 		return NOOP;
 	long r;
 	for (;;) {
+		/* Moved into the kernel meanwhile: the call goes there. */
+		if (vfile_in_kernel(f))
+			return m->done ? (long)m->done : OBJCALL_PASS;
 		r = op(f, ut, m);
+		if (r == -EAGAIN && vfile_in_kernel(f))
+			continue;
 		if (r != -EAGAIN || vfile_nonblock(f, m))
 			break;
 		signal_arm_wait(ut, ~ut->sigmask);
@@ -288,7 +293,19 @@ long objcall_io(struct uthread *ut, const struct sysent *e, struct vfile *f, boo
 {
 	struct vmsg m = { .off = -1, .flags = flags };
 	long r = buf_io(ut, e, f, wr, (uint64_t)buf, len, &m);
-	return r == NOOP ? -EINVAL : r;
+	return r == NOOP ? -EINVAL : r == OBJCALL_PASS ? -EAGAIN : r;
+}
+
+/* table_call - calls whose handlers work on the fd table, not the file. */
+static bool table_call(long nr)
+{
+	switch (nr) {
+	case SYS_close: case SYS_dup: case SYS_dup2: case SYS_dup3: case SYS_close_range:
+	case SYS_signalfd: case SYS_signalfd4:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* serve - the call as the object's ops; NOOP if it has none for it. */
@@ -353,15 +370,9 @@ static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vf
 	case SYS_tee:
 	case SYS_sendfile:
 		return OBJCALL_PASS; /* sys_splice.c: either fd may be an object */
-	case SYS_close:
-	case SYS_dup:
-	case SYS_dup2:
-	case SYS_dup3:
-	case SYS_close_range:
-	case SYS_signalfd:
-	case SYS_signalfd4:
-		return OBJCALL_PASS; /* their handlers work on the fd table */
 	default:
+		if (table_call(nr))
+			return OBJCALL_PASS; /* their handlers work on the fd table */
 		return socket_call(ut, nr, f, a);
 	}
 }
@@ -391,6 +402,13 @@ long objcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6
 	if (!f)
 		return OBJCALL_PASS; /* closed meanwhile: the table answers */
 	bool host = fdt_host(t, a[0]) >= 0;
+	if (vfile_in_kernel(f) && !host && !table_call(nr)) {
+		/* Moved into the kernel: the entry takes a kernel fd and the
+		 * call goes on as for any (no reference held: see fdt_settle). */
+		vfile_put(f);
+		long h = fdt_settle(t, a[0]);
+		return h < 0 && h != -EBADF ? h : OBJCALL_PASS;
+	}
 	long r = serve(ut, nr, e, f, host, a);
 	if (r == NOOP)
 		r = host ? OBJCALL_PASS : unsupported(nr, e);

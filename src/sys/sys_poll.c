@@ -38,9 +38,15 @@ static short obj_revents(struct uthread *ut, int vfd, short events)
 	return m;
 }
 
+/* alone - an object alone still in user space (not moved into the kernel). */
 static bool alone(struct uthread *ut, int vfd)
 {
-	return vfd >= 0 && fdt_host(ut->proc->fdt, vfd) < 0 && fdt_has_obj(ut->proc->fdt, vfd);
+	if (vfd < 0 || fdt_host(ut->proc->fdt, vfd) >= 0 || !fdt_has_obj(ut->proc->fdt, vfd))
+		return false;
+	struct vfile *f = fdt_obj(ut->proc->fdt, vfd);
+	bool r = f && !vfile_in_kernel(f);
+	vfile_put(f);
+	return r;
 }
 
 static long poll_objects(struct uthread *ut, long nr, const long a[6], struct pollfd *pf,
@@ -146,7 +152,7 @@ static long epoll_common(struct uthread *ut, const long a[6], long timeout_ms, u
 {
 	int h = fdt_host(ut->proc->fdt, a[0]);
 	if (h < 0)
-		return h;
+		return fdt_has_obj(ut->proc->fdt, a[0]) ? -EINVAL : h; /* not an epoll fd */
 	if (a[2] <= 0 || a[2] > 0x7fffffff / 12)
 		return -EINVAL;
 	long r = signal_call_mask(ut, uset, setsize);
@@ -310,7 +316,37 @@ long sys_pselect6(struct uthread *ut, const long a[6])
 	return select_common(ut, SYS_pselect6, a);
 }
 
+/* ---- epoll_ctl ---- */
+
+/* Until epoll is served in user space, an object alone that a kernel epoll
+ * set is to watch moves into the kernel if it can (pipes, eventfd), so the
+ * kernel's events are exactly Linux's; others (signalfd) are watched
+ * through their mirror. */
+long sys_epoll_ctl(struct uthread *ut, const long a[6])
+{
+	if (a[1] != EPOLL_CTL_DEL && alone(ut, (int)a[2])) {
+		struct vfile *f = fdt_obj(ut->proc->fdt, a[2]);
+		if (f)
+			vfile_to_kernel(f);
+		vfile_put(f);
+	}
+	return kcall(ut, SYS_epoll_ctl, systab_get(SYS_epoll_ctl), a);
+}
+
 /* ---- SCM_RIGHTS: fds passed over UNIX sockets ---- */
+
+/* send_fd - the host fd a kernel socket passes for vfd: a user-space object
+ * leaves the instance, so it moves into the kernel with its contents. */
+static long send_fd(struct uthread *ut, int vfd)
+{
+	int h = fdt_host(ut->proc->fdt, vfd);
+	struct vfile *f = h < 0 ? fdt_obj(ut->proc->fdt, vfd) : NULL;
+	if (h >= 0 || !f)
+		return h;
+	long r = vfile_to_kernel(f);
+	vfile_put(f);
+	return r ? r : kcall_kernel_fd(ut, vfd);
+}
 
 /* Rewrite the fds in SCM_RIGHTS messages of a control buffer in place:
  * to_host maps program fds to host fds (sending); otherwise received host
@@ -324,7 +360,7 @@ static long map_rights(struct uthread *ut, char *ctl, size_t len, bool to_host)
 		int *fds = (int *)CMSG_DATA(c);
 		size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (size_t i = 0; i < nfd; i++) {
-			long m = to_host ? fdt_host(ut->proc->fdt, fds[i]) : kcall_new_fd(ut, fds[i]);
+			long m = to_host ? send_fd(ut, fds[i]) : kcall_new_fd(ut, fds[i]);
 			if (m < 0)
 				return to_host ? -EBADF : m;
 			fds[i] = m;

@@ -42,6 +42,10 @@ static long side_open(struct uthread *ut, struct side *s, long vfd, uint64_t uof
 	*s = (struct side){ .vfd = vfd, .uoff = uoff, .off = -1 };
 	if (fdt_host(t, vfd) < 0)
 		s->obj = fdt_obj(t, vfd); /* NULL: no fd at all, the kernel says EBADF */
+	if (s->obj && vfile_in_kernel(s->obj)) {
+		vfile_put(s->obj); /* moved into the kernel: the kernel's fd */
+		s->obj = NULL;
+	}
 	if (uoff && copy_from_user(&s->off, uoff, sizeof(s->off)))
 		return -EFAULT;
 	return uoff && s->off < 0 ? -EINVAL : 0;

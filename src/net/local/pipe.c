@@ -39,6 +39,7 @@ struct pipe {
 	struct channel ch;
 	struct vfile end[2];
 	int ends;                 /* ends still open */
+	bool open[2];             /* which (under lock) */
 	uint64_t ino;
 	struct timespec born;
 	spinlock_t lock;
@@ -97,7 +98,8 @@ static long pipe_read(struct vfile *f, struct uthread *ut, struct vmsg *m)
 	struct iov_iter it;
 	iov_iter_init(&it, m->iov, m->iovcnt);
 	spin_lock(&p->lock);
-	long r = chan_recv(end_of(f), &it, NULL, m->flags & MSG_PEEK, NULL);
+	/* Moved into the kernel: objcall sends the call there. */
+	long r = vfile_in_kernel(f) ? -EAGAIN : chan_recv(end_of(f), &it, NULL, m->flags & MSG_PEEK, NULL);
 	if (r > 0 && !(m->flags & MSG_PEEK) && !side(f))
 		consumed(p, r);
 	spin_unlock(&p->lock);
@@ -146,7 +148,9 @@ static long pipe_write(struct vfile *f, struct uthread *ut, struct vmsg *m)
 	spin_lock(&p->lock);
 	size_t topup, fit = room(p, want, m->done, &topup);
 	long r;
-	if (!side(f)) {
+	if (vfile_in_kernel(f)) {
+		r = -EAGAIN; /* objcall sends the call to the kernel */
+	} else if (!side(f)) {
 		r = -EBADF;
 	} else if (!want) {
 		r = 0; /* before the reader check, as pipe_write */
@@ -290,9 +294,48 @@ static long pipe_stat(struct vfile *f, struct stat *st)
 	return 0;
 }
 
+/* pipe_to_kernel - a kernel pipe of the same size takes the bytes, and each
+ * open end becomes its end (the other is closed: EOF or EPIPE as now). */
+static int pipe_to_kernel(struct vfile *f)
+{
+	struct pipe *p = pipe_of(f);
+	int k[2];
+	spin_lock(&p->lock);
+	long r = vfile_in_kernel(f) ? 1 : raw_syscall3(SYS_pipe2, k, O_CLOEXEC | O_NONBLOCK, 0);
+	size_t n = ring_used_any(&p->ch.dir[0].ring);
+	char *buf = r ? NULL : malloc(n ? n : 1);
+	if (!r && !buf)
+		r = -ENOMEM;
+	if (!r) {
+		raw_syscall3(SYS_fcntl, k[1], F_SETPIPE_SZ, p->slots * PAGE);
+		struct iovec v = { buf, n };
+		struct iov_iter it;
+		iov_iter_init(&it, &v, 1);
+		long got = n ? chan_recv(&p->ch.end[0], &it, NULL, 0, NULL) : 0;
+		if (got > 0 && raw_syscall3(SYS_write, k[1], buf, got) != got)
+			r = -EIO; /* cannot happen: the kernel pipe is as large */
+	}
+	for (int i = 0; !r && i < 2; i++) {
+		if (!p->open[i]) {
+			raw_syscall3(SYS_close, k[i], 0, 0);
+			continue;
+		}
+		raw_syscall3(SYS_fcntl, k[i], F_SETFL, p->end[i].flags & O_NONBLOCK);
+		spin_lock(&p->end[i].poll_head.lock);
+		vfile_moved_locked(&p->end[i], k[i]);
+		spin_unlock(&p->end[i].poll_head.lock);
+	}
+	spin_unlock(&p->lock);
+	free(buf);
+	return r == 1 ? 0 : (int)r;
+}
+
 static void pipe_release(struct vfile *f)
 {
 	struct pipe *p = pipe_of(f);
+	spin_lock(&p->lock);
+	p->open[side(f)] = false;
+	spin_unlock(&p->lock);
 	chan_close(end_of(f));
 	if (__atomic_sub_fetch(&p->ends, 1, __ATOMIC_ACQ_REL) == 0) {
 		chan_fini(&p->ch);
@@ -303,7 +346,7 @@ static void pipe_release(struct vfile *f)
 
 #define PIPE_OPS                                                                           \
 	.read = pipe_read, .write = pipe_write, .poll = pipe_poll, .ioctl = pipe_ioctl,     \
-	.fcntl = pipe_fcntl, .stat = pipe_stat, .release = pipe_release
+	.fcntl = pipe_fcntl, .stat = pipe_stat, .release = pipe_release, .to_kernel = pipe_to_kernel
 static const struct vfile_ops pipe_ops[2] = { { PIPE_OPS }, { PIPE_OPS } };
 
 int pipe_new(int flags, struct vfile *ends[2])
@@ -322,6 +365,7 @@ int pipe_new(int flags, struct vfile *ends[2])
 		return r;
 	}
 	p->ends = 2;
+	p->open[0] = p->open[1] = true;
 	p->ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
 	clock_gettime(CLOCK_REALTIME, &p->born);
 	for (int i = 0; i < 2; i++) {
