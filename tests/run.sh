@@ -603,7 +603,8 @@ done
 for sec in pair empty path abstract autobind dgram seqpacket rights creds shutdown bulk; do
     fcase "sock-unix-$sec" --prog sock_unix --status 0 -- "f_t8 $PROGS/sock_unix $sec"
 done
-for sec in pipe-basic pipe-epipe pipe-size pipe-atomic pipe-bulk splice eventfd eventfd-sem eventfd-block; do
+for sec in pipe-basic pipe-epipe pipe-size pipe-atomic pipe-bulk splice eventfd eventfd-sem eventfd-block \
+    pipe-stat pipe-threads pipe-intr pipe-leave; do
     fcase "pipes-$sec" --prog pipes_eventfd --status 0 -- "f_t8 $PROGS/pipes_eventfd $sec"
 done
 fcase pipes-sigpipe-death --prog pipes_eventfd --status 141 -- "f_t8 $PROGS/pipes_eventfd sigpipe"
@@ -618,6 +619,7 @@ done
 fcase sock-tcp-many-1cpu --need taskset --prog sock_inet --status 0 -- "f_t8c1 $PROGS/sock_inet tcp-many"
 fcase sock-unix-bulk-1cpu --need taskset --prog sock_unix --status 0 -- "f_t8c1 $PROGS/sock_unix bulk"
 fcase pipes-pipe-atomic-1cpu --need taskset --prog pipes_eventfd --status 0 -- "f_t8c1 $PROGS/pipes_eventfd pipe-atomic"
+fcase pipes-pipe-threads-1cpu --need taskset --prog pipes_eventfd --status 0 -- "f_t8c1 $PROGS/pipes_eventfd pipe-threads"
 fcase epoll-wake-1cpu --need taskset --prog epoll --status 0 -- "f_t8c1 $PROGS/epoll wake"
 # Two programs, a client and a server (tests/progs/sock_fused.c): natively
 # two processes started together; under pegasus one fused run

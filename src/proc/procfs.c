@@ -104,17 +104,27 @@ static struct vfile *alone(struct uthread *ut, const char *rest, const char *dir
 	return fdt_obj(ut->proc->fdt, vfd);
 }
 
-/* An object alone shows as an anonymous inode, as Linux's signalfd does. */
+/* An object alone shows as an anonymous inode, as Linux's signalfd does,
+ * unless it is a pipe or a socket, whose file systems name them by inode. */
 static void anon_link(struct vfile *f, char *out, size_t size)
 {
-	snprintf(out, size, "anon_inode:%s", f->ops->name ? f->ops->name : "[pegasus]");
+	struct stat st;
+	bool named = !f->ops->name && f->ops->stat && !f->ops->stat(f, &st);
+	if (named && S_ISFIFO(st.st_mode))
+		snprintf(out, size, "pipe:[%lu]", (unsigned long)st.st_ino);
+	else if (named && S_ISSOCK(st.st_mode))
+		snprintf(out, size, "socket:[%lu]", (unsigned long)st.st_ino);
+	else
+		snprintf(out, size, "anon_inode:%s", f->ops->name ? f->ops->name : "[pegasus]");
 }
 
 static long anon_fdinfo(struct vfile *f, int flags)
 {
 	char buf[512];
+	struct stat st;
+	uint64_t ino = f->ops->stat && !f->ops->stat(f, &st) ? st.st_ino : (uint64_t)f >> 4;
 	int n = snprintf(buf, sizeof(buf), "pos:\t0\nflags:\t0%o\nmnt_id:\t0\nino:\t%lu\n",
-			 __atomic_load_n(&f->flags, __ATOMIC_RELAXED), (unsigned long)((uint64_t)f >> 4));
+			 __atomic_load_n(&f->flags, __ATOMIC_RELAXED), (unsigned long)ino);
 	if (f->ops->fdinfo)
 		n += f->ops->fdinfo(f, buf + n, sizeof(buf) - n);
 	return mem_file("fdinfo", buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1, flags);

@@ -17,6 +17,15 @@
  *               buffers and 2^64-1, EAGAIN at the maximum, poll masks
  * eventfd-sem   EFD_SEMAPHORE: reads of 1
  * eventfd-block blocking read and blocking write woken by threads
+ * pipe-stat     fstat (S_IFIFO, one inode for both ends), /proc/self/fd
+ *               links (pipe:[ino], anon_inode:[eventfd]), eventfd fdinfo
+ * pipe-threads  4 writers and 4 readers on one pipe, blocking, odd sizes:
+ *               every byte arrives once
+ * pipe-intr     a blocking write cut by a signal returns what it wrote; a
+ *               blocking read gives EINTR, or restarts with SA_RESTART
+ * pipe-leave    a pipe with bytes in it passed over a kernel UNIX socket
+ *               (SCM_RIGHTS) and added to epoll: the bytes are kept, the
+ *               ends still meet; F_SETPIPE_SZ shrinking keeps the bytes
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -364,6 +373,182 @@ static void sec_eventfd_block(void)
     close(e);
 }
 
+static void sec_pipe_stat(void)
+{
+    int p[2];
+    pipe2(p, O_CLOEXEC);
+    struct stat a, b;
+    say("fstat read end: %s", rs(fstat(p[0], &a)));
+    fstat(p[1], &b);
+    say("S_ISFIFO %d, mode %o, nlink %d, size %lld, one inode %d, blksize %ld", S_ISFIFO(a.st_mode),
+        (unsigned)(a.st_mode & 07777), (int)a.st_nlink, (long long)a.st_size, a.st_ino == b.st_ino,
+        (long)a.st_blksize);
+    char path[64], link[128], want[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", p[1]);
+    ssize_t n = readlink(path, link, sizeof link - 1);
+    link[n > 0 ? n : 0] = 0;
+    snprintf(want, sizeof want, "pipe:[%lu]", (unsigned long)a.st_ino);
+    say("fd link is pipe:[st_ino] %d", !strcmp(link, want));
+    int e = eventfd(7, EFD_SEMAPHORE);
+    snprintf(path, sizeof path, "/proc/self/fd/%d", e);
+    n = readlink(path, link, sizeof link - 1);
+    link[n > 0 ? n : 0] = 0;
+    say("eventfd link: %s", link);
+    snprintf(path, sizeof path, "/proc/self/fdinfo/%d", e);
+    FILE *f = fopen(path, "r");
+    char line[128];
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "eventfd-", 8) && strncmp(line, "eventfd-id:", 11)) /* ids are global */
+            printf("fdinfo %s", line);
+    if (f)
+        fclose(f);
+    struct stat es;
+    fstat(e, &es);
+    say("eventfd fstat: type bits %o, mode %o", (unsigned)(es.st_mode & S_IFMT), (unsigned)(es.st_mode & 07777));
+    close(e); close(p[0]); close(p[1]);
+}
+
+#define TW 4
+#define TR 4
+#define TPER 3000000
+static int tpipe[2];
+static uint64_t tsum[TR], tbytes[TR];
+static void *t_writer(void *arg)
+{
+    long id = (long)arg;
+    static unsigned char buf[TW][9000];
+    for (size_t i = 0; i < sizeof buf[id]; i++)
+        buf[id][i] = (unsigned char)(i * 7 + id);
+    for (size_t put = 0, k = 0; put < TPER; k++) {
+        size_t n = 1 + (k * 2654435761u + id) % 9000;
+        if (n > TPER - put)
+            n = TPER - put;
+        if (writen(tpipe[1], buf[id], n) != (ssize_t)n)
+            break;
+        put += n;
+    }
+    return NULL;
+}
+static void *t_reader(void *arg)
+{
+    long id = (long)arg;
+    unsigned char buf[5000];
+    ssize_t r;
+    for (size_t k = 0; (r = read(tpipe[0], buf, 1 + (k * 40503u + id) % sizeof buf)) > 0; k++) {
+        tbytes[id] += r;
+        for (ssize_t i = 0; i < r; i++)
+            tsum[id] += buf[i];
+    }
+    return NULL;
+}
+
+static void sec_pipe_threads(void)
+{
+    pipe(tpipe);
+    pthread_t w[TW], r[TR];
+    for (long i = 0; i < TR; i++)
+        pthread_create(&r[i], NULL, t_reader, (void *)i);
+    for (long i = 0; i < TW; i++)
+        pthread_create(&w[i], NULL, t_writer, (void *)i);
+    for (int i = 0; i < TW; i++)
+        pthread_join(w[i], NULL);
+    close(tpipe[1]);
+    uint64_t bytes = 0, sum = 0, want = 0;
+    for (int i = 0; i < TR; i++) {
+        pthread_join(r[i], NULL);
+        bytes += tbytes[i];
+        sum += tsum[i];
+    }
+    for (long id = 0; id < TW; id++)
+        for (size_t put = 0, k = 0; put < TPER; k++) {
+            size_t n = 1 + (k * 2654435761u + id) % 9000;
+            if (n > TPER - put)
+                n = TPER - put;
+            for (size_t i = 0; i < n; i++)
+                want += (unsigned char)(i * 7 + id);
+            put += n;
+        }
+    say("%d writers, %d readers: %llu bytes, sum %s", TW, TR, (unsigned long long)bytes,
+        sum == want ? "matches" : "WRONG");
+    close(tpipe[0]);
+}
+
+static void on_alarm(int s) { (void)s; }
+
+static void sec_pipe_intr(void)
+{
+    int p[2];
+    pipe(p);
+    static char big[1 << 20];
+    on_signal(SIGALRM, on_alarm, 0);
+    ualarm(100000, 0);
+    say("blocking write of 1 MiB, nobody reads, a signal: %s", rs(write(p[1], big, sizeof big)));
+    readn(p[0], big, 65536);
+    on_signal(SIGALRM, on_alarm, SA_RESTART);
+    ualarm(100000, 0);
+    say("again with SA_RESTART (a write that wrote returns): %s", rs(write(p[1], big, sizeof big)));
+    char c[16];
+    readn(p[0], big, 65536);
+    on_signal(SIGALRM, on_alarm, 0);
+    ualarm(50000, 0);
+    say("blocking read of an empty pipe, a signal: %s", rs(read(p[0], c, 10)));
+    close(p[0]); close(p[1]);
+    signal(SIGALRM, SIG_DFL);
+}
+
+static void sec_pipe_leave(void)
+{
+    int p[2], sv[2];
+    pipe(p);
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    write(p[1], "hello ", 6);
+    char cbuf[CMSG_SPACE(sizeof(int))] = {0}, c = 'x';
+    struct iovec iov = {&c, 1};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &p[0], sizeof(int));
+    say("send the read end with 6 bytes in: %s", rs(sendmsg(sv[0], &m, 0)));
+    close(p[0]);
+    write(p[1], "world", 5);
+    memset(cbuf, 0, sizeof cbuf);
+    m.msg_controllen = sizeof cbuf;
+    say("receive: %s", rs(recvmsg(sv[1], &m, 0)));
+    int r = -1;
+    cm = CMSG_FIRSTHDR(&m);
+    if (cm && cm->cmsg_type == SCM_RIGHTS)
+        memcpy(&r, CMSG_DATA(cm), sizeof(int));
+    char buf[32] = {0};
+    say("read the received end: %s \"%s\"", rs(read(r, buf, sizeof buf - 1)), buf);
+    struct stat st;
+    fstat(r, &st);
+    say("a FIFO %d", S_ISFIFO(st.st_mode));
+    close(p[1]);
+    say("writer closed: %s", rs(read(r, buf, sizeof buf)));
+    close(r); close(sv[0]); close(sv[1]);
+
+    pipe(p);
+    write(p[1], "abc", 3);
+    int e = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.u32 = 5}, out[2];
+    say("epoll ADD read end with 3 bytes in: %s", rs(epoll_ctl(e, EPOLL_CTL_ADD, p[0], &ev)));
+    int n = epoll_wait(e, out, 2, 0);
+    say("epoll_wait: %s %s", rs(n), n == 1 ? evs(out[0].events) : "");
+    memset(buf, 0, sizeof buf);
+    say("read: %s \"%s\"", rs(read(p[0], buf, sizeof buf - 1)), buf);
+    close(e); close(p[0]); close(p[1]);
+
+    pipe2(p, O_NONBLOCK);
+    static char big[40000];
+    write(p[1], big, 3000);
+    say("F_SETPIPE_SZ 4096 with 3000 bytes in: %s", rs(fcntl(p[1], F_SETPIPE_SZ, 4096)));
+    say("then holds: %s", rs(read(p[0], big, sizeof big)));
+    say("a 1-page pipe takes: %s", rs(write(p[1], big, sizeof big)));
+    close(p[0]); close(p[1]);
+}
+
 int main(int argc, char **argv)
 {
     alarm(argc < 2 ? 60 : 7);
@@ -371,6 +556,8 @@ int main(int argc, char **argv)
         {"pipe-basic", sec_pipe_basic}, {"pipe-epipe", sec_pipe_epipe}, {"pipe-size", sec_pipe_size},
         {"pipe-atomic", sec_pipe_atomic}, {"pipe-bulk", sec_pipe_bulk}, {"splice", sec_splice},
         {"eventfd", sec_eventfd}, {"eventfd-sem", sec_eventfd_sem}, {"eventfd-block", sec_eventfd_block},
+        {"pipe-stat", sec_pipe_stat}, {"pipe-threads", sec_pipe_threads}, {"pipe-intr", sec_pipe_intr},
+        {"pipe-leave", sec_pipe_leave},
     };
     if (argc == 2 && !strcmp(argv[1], "sigpipe")) {
         sec_sigpipe();
