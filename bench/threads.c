@@ -16,6 +16,8 @@
  *                       private) on two words, no libc in between.
  *   pipe_pingpong       one byte there and back over two pipes: the
  *                       blocking read path of a file descriptor.
+ *   eventfd_pingpong    the same over two eventfds (write 1, read the
+ *                       8-byte count): ns per round trip.
  *   thread_create_join  pthread_create + pthread_join of a thread that
  *                       returns at once (glibc reuses the cached stack).
  *   sched_yield         sched_yield() with no other thread of the program
@@ -33,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -279,6 +282,69 @@ static void pp_fini(void)
 	close(pp_to_main[1]);
 }
 
+/* ---- eventfd ping-pong ------------------------------------------------ */
+
+static int ef_to_partner, ef_to_main;
+
+static void ewrite(int fd, uint64_t v)
+{
+	if (write(fd, &v, 8) != 8) {
+		perror("threads: eventfd write");
+		exit(2);
+	}
+}
+
+static uint64_t eread(int fd)
+{
+	uint64_t v;
+	if (read(fd, &v, 8) != 8) {
+		perror("threads: eventfd read");
+		exit(2);
+	}
+	return v;
+}
+
+static void *ef_partner(void *arg)
+{
+	(void)arg;
+	uint64_t k = 0;
+	while (eread(ef_to_partner) == 1) {
+		partner_turn(&k);
+		ewrite(ef_to_main, 1);
+	}
+	return NULL;
+}
+
+static void ef_init(void)
+{
+	ef_to_partner = eventfd(0, 0);
+	ef_to_main = eventfd(0, 0);
+	if (ef_to_partner < 0 || ef_to_main < 0) {
+		perror("threads: eventfd");
+		exit(2);
+	}
+	placement_reset();
+	start_partner(ef_partner);
+}
+
+static void run_eventfd_pingpong(uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		ewrite(ef_to_partner, 1);
+		eread(ef_to_main);
+		main_turn();
+	}
+}
+
+static void ef_fini(void)
+{
+	ewrite(ef_to_partner, 2); /* not 1: the partner stops */
+	join_partner();
+	placement_report("eventfd_pingpong");
+	close(ef_to_partner);
+	close(ef_to_main);
+}
+
 /* ---- thread create + join --------------------------------------------- */
 
 static void *returns_at_once(void *arg)
@@ -338,6 +404,8 @@ static const struct bench_case cases[] = {
 	  run_futex_pingpong, fx_init, fx_fini },
 	{ "pipe_pingpong", "one byte there and back between two threads over two pipes",
 	  run_pipe_pingpong, pp_init, pp_fini },
+	{ "eventfd_pingpong", "a count there and back between two threads over two eventfds",
+	  run_eventfd_pingpong, ef_init, ef_fini },
 	{ "thread_create_join", "pthread_create + pthread_join of a thread that returns at once",
 	  run_thread_create_join },
 	{ "sched_yield", "sched_yield() with no other thread of the program runnable",

@@ -1,5 +1,6 @@
 /* kcall.c - calls the kernel serves, issued so that none stalls a vCPU. */
 #include "sys/kcall.h"
+#include "sys/stats.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -235,6 +236,7 @@ static long serve(struct uthread *ut, long nr, const struct sysent *e, const lon
 	long r = map_args(ut, e, a, k, paths);
 	if (r)
 		return r;
+	stats_kernel(ut, nr);
 	r = kcall_mapped(ut, nr, e, a[0], k, offload);
 	return (e->flags & SF_RETFD) ? kcall_new_fd(ut, r) : r;
 }

@@ -35,12 +35,12 @@ void stats_print(struct vproc *p)
 	if (!stats_on || !p->stats)
 		return;
 	const struct sys_stats *s = p->stats;
-	unsigned long by_class[CLS_DENY + 1][2] = { { 0 } }, total[2] = { 0, 0 };
+	unsigned long by_class[CLS_DENY + 1][3] = { { 0 } }, total[3] = { 0, 0, 0 };
 	FILE *f = stderr;
 	fprintf(f, "pegasus: [%s] system calls\n", p->name);
-	fprintf(f, "  %-24s %12s %12s %12s  %s\n", "call", "total", "trapped", "rewritten", "class");
+	fprintf(f, "  %-24s %12s %12s %12s %12s  %s\n", "call", "total", "trapped", "rewritten", "kcall", "class");
 	for (unsigned nr = 0; nr <= SYS_MAX; nr++) {
-		unsigned long t = s->trapped[nr], r = s->fast[nr];
+		unsigned long t = s->trapped[nr], r = s->fast[nr], k = s->kernel[nr];
 		if (!t && !r)
 			continue;
 		const struct sysent *e = nr < SYS_MAX ? systab_get(nr) : NULL;
@@ -50,11 +50,13 @@ void stats_print(struct vproc *p)
 			snprintf(name, sizeof(name), "%s", e->name);
 		else
 			snprintf(name, sizeof(name), "syscall_%u%s", nr, nr == SYS_MAX ? "+" : "");
-		fprintf(f, "  %-24s %12lu %12lu %12lu  %s\n", name, t + r, t, r, sys_class_name(cls));
+		fprintf(f, "  %-24s %12lu %12lu %12lu %12lu  %s\n", name, t + r, t, r, k, sys_class_name(cls));
 		by_class[cls][0] += t;
 		by_class[cls][1] += r;
+		by_class[cls][2] += k;
 		total[0] += t;
 		total[1] += r;
+		total[2] += k;
 	}
 	static const int order[] = { CLS_EMU, CLS_PASS, CLS_OFFL, CLS_NOSYS };
 	for (unsigned i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
@@ -62,9 +64,9 @@ void stats_print(struct vproc *p)
 		unsigned long t = by_class[c][0] + (c == CLS_NOSYS ? by_class[CLS_NONE][0] + by_class[CLS_DENY][0] : 0);
 		unsigned long r = by_class[c][1] + (c == CLS_NOSYS ? by_class[CLS_NONE][1] + by_class[CLS_DENY][1] : 0);
 		if (t + r)
-			fprintf(f, "  %-24s %12lu %12lu %12lu\n", sys_class_name(c), t + r, t, r);
+			fprintf(f, "  %-24s %12lu %12lu %12lu %12lu\n", sys_class_name(c), t + r, t, r, by_class[c][2]);
 	}
-	fprintf(f, "  %-24s %12lu %12lu %12lu\n", "all", total[0] + total[1], total[0], total[1]);
+	fprintf(f, "  %-24s %12lu %12lu %12lu %12lu\n", "all", total[0] + total[1], total[0], total[1], total[2]);
 	struct rewrite_stats rs;
 	rewrite_get_stats(&rs);
 	fprintf(f, "  call sites rewritten: %lu, refused (still trapping): %lu\n", rs.sites, rs.refused);

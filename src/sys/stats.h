@@ -9,6 +9,9 @@
 struct sys_stats {
 	unsigned long trapped[SYS_MAX + 1]; /* index SYS_MAX: numbers out of range */
 	unsigned long fast[SYS_MAX + 1];
+	/* Of those, the ones passed on to the kernel by kcall (translated or
+	 * offloaded): a call a user-space object served never is. */
+	unsigned long kernel[SYS_MAX + 1];
 };
 
 extern bool stats_on;
@@ -28,6 +31,12 @@ static inline void stats_fast(struct uthread *ut, long nr)
 {
 	if (stats_on)
 		__atomic_add_fetch(&ut->proc->stats->fast[stats_index(nr)], 1, __ATOMIC_RELAXED);
+}
+
+static inline void stats_kernel(struct uthread *ut, long nr)
+{
+	if (stats_on)
+		__atomic_add_fetch(&ut->proc->stats->kernel[stats_index(nr)], 1, __ATOMIC_RELAXED);
 }
 
 /* Print p's table to the runtime's stderr. */
