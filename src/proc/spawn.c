@@ -26,23 +26,30 @@
 static spinlock_t vfork_lock;
 
 /* copy_fds - the child gets its own host fd for each of the parent's, with
- * the same close-on-exec flag (the host fd's), as fork duplicates a table. */
+ * the same close-on-exec flag (the host fd's), and shares the parent's
+ * objects (an open file description each), as fork duplicates a table. */
 static long copy_fds(struct vproc *from, struct vproc *to)
 {
 	int max = fdt_max(from->fdt);
 	for (int v = 0; v <= max; v++) {
 		int h = fdt_host(from->fdt, v);
-		if (h < 0)
+		struct vfile *obj = fdt_obj(from->fdt, v); /* a reference for the child */
+		long nh = -1, fdflags = 0;
+		if (h >= 0) {
+			long fl = raw_syscall3(SYS_fcntl, h, F_GETFD, 0);
+			nh = fl < 0 ? fl : raw_syscall3(SYS_fcntl, h,
+							(fl & FD_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
+		} else if (obj) {
+			fdflags = fdt_get_fdflags(from->fdt, v);
+		}
+		if (nh < 0 && (h >= 0 || !obj || fdflags < 0)) {
+			vfile_put(obj); /* free, or closed meanwhile by another thread */
 			continue;
-		long fl = raw_syscall3(SYS_fcntl, h, F_GETFD, 0);
-		long nh = fl < 0 ? fl : raw_syscall3(SYS_fcntl, h,
-						     (fl & FD_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
-		if (nh < 0)
-			continue; /* closed meanwhile by another thread */
-		struct vfile *obj = fdt_obj(from->fdt, v);
-		long old = fdt_install_at(to->fdt, v, nh, obj);
-		if (old < -1) {
-			raw_syscall3(SYS_close, nh, 0, 0);
+		}
+		long old = fdt_install_at(to->fdt, v, (int)nh, obj, (int)fdflags);
+		if (old < -1 && old != FDT_NOHOST) {
+			if (nh >= 0)
+				raw_syscall3(SYS_close, nh, 0, 0);
 			vfile_put(obj);
 			return old;
 		}
