@@ -19,7 +19,7 @@
 #include "sched/kwait.h"
 #include "sched/offload.h"
 #include "sched/sched.h"
-#include "sys/kwrite.h"
+#include "sys/kblock.h"
 #include "sys/systab.h"
 
 /* pid_to_host - a virtual pid argument as the kernel may see it: the caller
@@ -189,10 +189,8 @@ static long issue(struct uthread *ut, long nr, const struct sysent *e, long vfd,
 	if (offload)
 		return offload_syscall(nr, k);
 	if ((e->flags & (SF_WAIT_IN | SF_WAIT_OUT)) && may_wait(ut, e, vfd, k)) {
-		long r = KWRITE_PLAIN;
-		if (nr == SYS_write || nr == SYS_writev)
-			r = kwrite_blocking(nr, k);
-		if (r != KWRITE_PLAIN)
+		long r = kblock_call(nr, k);
+		if (r != KBLOCK_PLAIN)
 			return r;
 		r = wait_ready(ut, e, (int)k[0]);
 		if (r < 0)
