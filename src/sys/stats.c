@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "entry/rewrite.h"
+#include "sched/poller.h"
 
 bool stats_on;
 static int requested;
@@ -13,14 +14,22 @@ void stats_request(void)
 	__atomic_store_n(&requested, 1, __ATOMIC_RELEASE);
 }
 
-void stats_poll(void)
+static bool print_requested(struct sched_poller *p)
 {
 	if (!__atomic_load_n(&requested, __ATOMIC_ACQUIRE) ||
 	    !__atomic_exchange_n(&requested, 0, __ATOMIC_ACQ_REL))
-		return;
+		return false;
 	for (int i = 0; i < vproc_count(); i++)
 		if (vproc_at(i)->state != VP_DEAD)
 			stats_print(vproc_at(i));
+	return false;
+}
+
+static struct sched_poller poller = { .poll = print_requested, .vcpu = -1 };
+
+void stats_init(void)
+{
+	sched_poller_add(&poller);
 }
 
 void stats_print(struct vproc *p)
