@@ -240,6 +240,8 @@ int cmd_run(int argc, char **argv)
 	lean_init(!trace && !stats_on, rewrite_mode == REWRITE_ZPOLINE);
 	vec_init();
 	kwait_init();
+	signal_init();
+	stats_init();
 	offload_init();
 	fflush(stdout);
 	fflush(stderr);

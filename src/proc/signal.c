@@ -22,6 +22,7 @@
 #include "sys/trace.h"
 #include "sched/preempt.h"
 #include "sched/sched.h"
+#include "sched/poller.h"
 #include "sched/waitq.h"
 
 enum { ACT_TERM, ACT_CORE, ACT_IGN, ACT_STOP, ACT_CONT };
@@ -695,6 +696,28 @@ void signal_notify(struct vproc *p, struct uthread *tgt)
 		if ((pend & __atomic_load_n(&w->sig_wake, __ATOMIC_RELAXED)) && interrupt(w))
 			break;
 	spin_unlock(&p->lock);
+}
+
+static bool arrivals_poll(struct sched_poller *p)
+{
+	if (!signal_arrivals_pending())
+		return false;
+	signal_process_arrivals();
+	return true;
+}
+
+static bool arrivals_pending(struct sched_poller *p)
+{
+	return signal_arrivals_pending();
+}
+
+static struct sched_poller poller = {
+	.poll = arrivals_poll, .pending = arrivals_pending, .tls = true, .vcpu = -1,
+};
+
+void signal_init(void)
+{
+	sched_poller_add(&poller);
 }
 
 void signal_process_arrivals(void)

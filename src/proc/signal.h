@@ -81,10 +81,12 @@ void signal_notify(struct vproc *p, struct uthread *tgt);
  * goes to another thread, as Linux's retarget_shared_pending(). */
 void signal_retarget(struct uthread *ut, uint64_t before);
 
-/* Host handlers queue and note an arrival; normal context then notifies. */
+/* Host handlers queue and note an arrival; normal context then notifies
+ * (on the way back to app code, or from the poller signal_init registers). */
 void signal_note_arrival(void);
 bool signal_arrivals_pending(void);
 void signal_process_arrivals(void);
+void signal_init(void);
 
 /* Make the runtime's host signal handlers catch what programs may get. */
 void signal_install_host_handlers(void);

@@ -114,7 +114,6 @@ struct uthread *uthread_new(struct vproc *p, int tid)
 	ut->altstack.flags = SS_DISABLE;
 	ut->tf.rflags = 0x202;
 	ut->timer.heap_idx = -1;
-	ut->timer.ut = ut;
 	ut->state = UT_BLOCKED;
 	/* Its first switch-in "returns" into gate_return, which enters app
 	 * code from the trap frame: six zeroed callee-saved slots, then the

@@ -11,6 +11,7 @@
 
 struct vproc;
 struct vcpu;
+struct timer_heap;
 
 /* The user register state of a uthread while the runtime serves it: written
  * at the gate (or from a signal's ucontext), read back on return to app code. */
@@ -37,11 +38,13 @@ enum ut_state {
 /* Why a blocked uthread was woken. */
 enum wake_reason { WAKE_EVENT = 1, WAKE_TIMEOUT, WAKE_SIGNAL };
 
-/* A one-shot timer: fires by waking its uthread with WAKE_TIMEOUT. */
+/* A one-shot timer (sched/timer.h): at its deadline fn runs on a vCPU. */
 struct utimer {
 	uint64_t deadline;   /* CLOCK_MONOTONIC ns */
 	int heap_idx;        /* -1 when not armed */
-	struct uthread *ut;
+	void (*fn)(struct utimer *t);
+	struct timer_heap *heap; /* the heap it is, or was last, armed on */
+	bool running;        /* fn runs now: a cancel waits for it */
 };
 
 /* A thread of an application program. */

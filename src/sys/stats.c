@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "entry/rewrite.h"
+#include "sched/poller.h"
 
 bool stats_on;
 static int requested;
@@ -13,21 +14,29 @@ void stats_request(void)
 	__atomic_store_n(&requested, 1, __ATOMIC_RELEASE);
 }
 
-bool stats_requested(void)
+static bool print_requested(struct sched_poller *p)
+{
+	if (!__atomic_load_n(&requested, __ATOMIC_ACQUIRE) ||
+	    !__atomic_exchange_n(&requested, 0, __ATOMIC_ACQ_REL))
+		return false;
+	for (int i = 0; i < vproc_count(); i++)
+		if (vproc_at(i)->state != VP_DEAD)
+			stats_print(vproc_at(i));
+	return false;
+}
+
+static bool print_pending(struct sched_poller *p)
 {
 	return __atomic_load_n(&requested, __ATOMIC_ACQUIRE);
 }
 
-void stats_poll(void)
+static struct sched_poller poller = {
+	.poll = print_requested, .pending = print_pending, .tls = true, .vcpu = -1,
+};
+
+void stats_init(void)
 {
-	if (!__atomic_load_n(&requested, __ATOMIC_ACQUIRE) ||
-	    !__atomic_exchange_n(&requested, 0, __ATOMIC_ACQ_REL))
-		return;
-	for (int i = 0; i < vproc_count(); i++) {
-		struct vproc *p = vproc_at(i);
-		if (p && p->state != VP_DEAD)
-			stats_print(p);
-	}
+	sched_poller_add(&poller);
 }
 
 void stats_print(struct vproc *p)
