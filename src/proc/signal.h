@@ -91,7 +91,3 @@ void signal_init(void);
 /* Make the runtime's host signal handlers catch what programs may get. */
 void signal_install_host_handlers(void);
 
-uint64_t xstate_features(void);
-void xsave_init_state(void *area);
-void xsave_sanitize(void *area);
-size_t xsave_area_size(void);

@@ -16,6 +16,7 @@
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/sched.h"
+#include "sched/xstate.h"
 
 /* What a child sharing its parent's memory may ask for. Sharing the fd
  * table, cwd or dispositions (CLONE_FILES, CLONE_FS, CLONE_SIGHAND) would
@@ -71,9 +72,7 @@ static long copy_state(struct vproc *parent, struct vproc *c)
 	c->fdt->limit = parent->fdt->limit;
 	c->umask = parent->umask;
 	/* Until it execs it runs the parent's image, break included. */
-	c->brk_start = parent->brk_start;
-	c->brk_cur = parent->brk_cur;
-	c->brk_limit = parent->brk_limit;
+	c->brk = parent->brk;
 	c->arg_start = parent->arg_start;
 	c->arg_end = parent->arg_end;
 	c->env_start = parent->env_start;

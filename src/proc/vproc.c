@@ -23,6 +23,7 @@
 #include "sys/stats.h"
 #include "sys/timers.h"
 #include "sys/trace.h"
+#include "loader/exec.h"
 
 #define MAX_VPROCS 4096
 
@@ -303,4 +304,16 @@ void vproc_die_of_signal(int sig)
 	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
 	/* Not reached unless the signal is one the host ignores here. */
 	_exit(128 + sig);
+}
+
+void vproc_take_image(struct vproc *p, struct exec_image *img)
+{
+	free(p->exe);
+	p->exe = img->exe;
+	img->exe = NULL;
+	memcpy(p->comm, img->comm, sizeof(p->comm));
+	p->arg_start = img->arg_start;
+	p->arg_end = img->arg_end;
+	p->env_start = img->env_start;
+	p->env_end = img->env_end;
 }

@@ -15,7 +15,6 @@
 #include "core/hthread.h"
 #include "core/log.h"
 #include "core/rawsys.h"
-#include "entry/sud.h"
 #include "sched/kwait.h"
 #include "sched/poller.h"
 #include "sched/preempt.h"
@@ -371,14 +370,19 @@ static void vcpu_setup_idle(struct vcpu *v)
 	kwait_attach(v->epfd);
 }
 
+static void vcpu_enter(struct vcpu *v)
+{
+	int r = sched_cfg.vcpu_enter ? sched_cfg.vcpu_enter(v) : 0;
+	if (r < 0)
+		pg_die("vCPU %d cannot run programs: %s", v->id, strerror(-r));
+}
+
 static void *vcpu_main(void *arg)
 {
 	struct vcpu *v = arg;
 	vcpu_bind_current(v);
 	vcpu_setup_idle(v);
-	int r = sud_enable(v);
-	if (r < 0)
-		pg_die("cannot enable Syscall User Dispatch on vCPU %d: %s", v->id, strerror(-r));
+	vcpu_enter(v);
 	/* Born with every host signal blocked (hthread_start); bound and able
 	 * to be kicked now, its handlers have this vCPU to work on. */
 	sigset_t none;
@@ -400,9 +404,7 @@ void sched_start_many(struct uthread **first, int n)
 	for (int i = 1; i < sched_cfg.nvcpus; i++)
 		if (hthread_start(&vcpus[i]->thread, 1 << 20, 0, 0, vcpu_main, vcpus[i]))
 			pg_die("cannot start vCPU %d", i);
-	int r = sud_enable(v0);
-	if (r < 0)
-		pg_die("cannot enable Syscall User Dispatch: %s", strerror(-r));
+	vcpu_enter(v0);
 	preempt_start_vcpu(v0);
 	for (int i = 0; i < n; i++) {
 		/* Spread the programs over the vCPUs to begin with. */

@@ -9,6 +9,9 @@ struct sched_config {
 	int nvcpus;          /* --cpus: vCPU kernel threads */
 	uint64_t poll_ns;    /* --poll: spin this long before sleeping in the kernel */
 	uint64_t slice_ns;   /* --slice: preempt app code running longer than this */
+	/* Each vCPU thread, bound and about to run uthreads, turns on the
+	 * catch-all of app syscalls (entry/sud.c); -errno stops pegasus. */
+	int (*vcpu_enter)(struct vcpu *v);
 };
 
 extern struct sched_config sched_cfg;

@@ -12,8 +12,7 @@
 
 #include "core/fsbase.h"
 #include "core/log.h"
-#include "proc/signal.h"
-#include "proc/vproc.h"
+#include "sched/xstate.h"
 
 #define RSTACK_SIZE (64u << 10)   /* runtime stack of each uthread */
 #define SIGSTACK_SIZE (64u << 10) /* host signal handlers' stack per vCPU */

@@ -14,6 +14,7 @@
 #include "sched/sched.h"
 #include "sys/systab.h"
 #include "sys/trace.h"
+#include "sched/xstate.h"
 
 /* What a new thread of the same program must share with its creator. */
 #define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)

@@ -16,7 +16,7 @@
 #include "sched/vcpu.h"
 #include "sys/systab.h"
 #include "sys/timers.h"
-#include "sys/timeutil.h"
+#include "core/timeutil.h"
 
 /*
  * The kernel timer signals the host process; its sigev_value carries a
