@@ -242,6 +242,7 @@ int cmd_run(int argc, char **argv)
 	vec_init();
 	kwait_init();
 	signal_init();
+	stats_footer = rewrite_print_stats;
 	stats_init();
 	offload_init();
 	fflush(stdout);

@@ -20,7 +20,7 @@
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/sched.h"
-#include "sys/trace.h"
+#include "proc/tracelog.h"
 
 /*
  * The monitor is a plain runtime thread (not a vCPU): it waits for

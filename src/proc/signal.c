@@ -15,11 +15,9 @@
 #include "proc/sigframe.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
-#include "sys/systab.h"
-#include "entry/rewrite.h"
 #include "proc/signalfd.h"
-#include "sys/timers.h"
-#include "sys/trace.h"
+#include "proc/timers.h"
+#include "proc/tracelog.h"
 #include "sched/preempt.h"
 #include "sched/sched.h"
 #include "sched/poller.h"
@@ -480,41 +478,6 @@ void signal_deliver_pending(struct uthread *ut)
 	}
 }
 
-/**
- * gate_prepare_return - last runtime step before app code runs again.
- * @ut: the uthread about to resume.
- *
- * Fast path: nothing pending and no mask to put back. Called from
- * gate_return with the runtime's %fs on the uthread's runtime stack.
- */
-void gate_prepare_return(struct uthread *ut)
-{
-	/* Its program is ending: this thread does not go back to app code. */
-	if (__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
-		vproc_thread_exit(ut, 0);
-	/* Stopped right after a syscall whose site was rewritten meanwhile:
-	 * those bytes are now a jmp's; resume at the same point in the stub. */
-	if (__atomic_load_n(&rewrite_have_interiors, __ATOMIC_ACQUIRE))
-		ut->tf.rip = rewrite_fixup_rip(ut->tf.rip);
-	if (__atomic_load_n(&ut->need_resched, __ATOMIC_RELAXED)) {
-		/* Its slice ended while it was in the runtime. */
-		ut->need_resched = false;
-		sched_poll_events();
-		uthread_yield();
-	}
-	if (signal_arrivals_pending())
-		signal_process_arrivals();
-	if (pending_of(ut) & ~ut->sigmask)
-		signal_deliver_pending(ut);
-	sched_balance();
-	/* rt_sigsuspend's mask lasts until a handler frame saves the old one;
-	 * if none was built, it ends here. */
-	if (ut->has_saved_sigmask) {
-		ut->sigmask = ut->saved_sigmask;
-		ut->has_saved_sigmask = false;
-	}
-}
-
 long signal_call_mask(struct uthread *ut, uint64_t uset, long size)
 {
 	uint64_t set;
@@ -530,7 +493,7 @@ long signal_call_mask(struct uthread *ut, uint64_t uset, long size)
 	return 0;
 }
 
-long signal_after_eintr(struct uthread *ut, const struct sysent *e)
+long signal_after_eintr(struct uthread *ut, bool restartable)
 {
 	int sig = signal_next_deliverable(ut);
 	if (!sig)
@@ -542,7 +505,7 @@ long signal_after_eintr(struct uthread *ut, const struct sysent *e)
 		 * the call goes on as if nothing happened. */
 		return default_action(sig) <= ACT_CORE ? -EINTR : 1;
 	}
-	if ((ka->flags & SA_RESTART) && !(e->flags & SF_NORESTART))
+	if ((ka->flags & SA_RESTART) && restartable)
 		return SYS_RESTART;
 	return -EINTR;
 }

@@ -51,7 +51,7 @@ void signal_deliver_pending(struct uthread *ut);
 /* A call served by the kernel returned -EINTR because a host signal arrived:
  * decide what the app sees, as Linux does for that call. Returns the value
  * to give the app, or 1 to mean "issue the call again". */
-long signal_after_eintr(struct uthread *ut, const struct sysent *e);
+long signal_after_eintr(struct uthread *ut, bool restartable);
 
 /* A call-scoped mask (ppoll, pselect6, epoll_pwait): it replaces the mask
  * until the call returns and, if a handler runs, until that handler's

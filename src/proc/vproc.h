@@ -126,3 +126,11 @@ struct exec_image;
 /* vproc_take_image - p now runs the image exec_load made: its path, name
  * and argument/environment ranges (the path's memory becomes p's). */
 void vproc_take_image(struct vproc *p, struct exec_image *img);
+
+/* What layers above proc do when a program is made and when it has ended
+ * (sys/stats.c: its --stats counters); either may be NULL. */
+struct vproc_hooks {
+	void (*created)(struct vproc *p);
+	void (*ended)(struct vproc *p);
+};
+extern struct vproc_hooks vproc_hooks;

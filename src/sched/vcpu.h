@@ -154,6 +154,12 @@ void vcpu_bind_current(struct vcpu *v);
 /* A new uthread of program p with the given virtual tid, not yet runnable. */
 struct uthread *uthread_new(struct vproc *p, int tid);
 
+/* Returned by a handler that rewrote the uthread's whole trap frame. */
+#define SYS_FRAME_REPLACED (-4096 - 1)
+/* Returned by a handler whose call must be issued again from app code once
+ * a signal handler has run (SA_RESTART semantics). See syscall_result(). */
+#define SYS_RESTART (-4096 - 2)
+
 /**
  * syscall_result - put a handler's result in the trap frame as the syscall
  * instruction would leave it (%rax, %rcx, %r11), or set up a restart: the
@@ -164,9 +170,9 @@ struct uthread *uthread_new(struct vproc *p, int tid);
 static inline void syscall_result(struct uthread *ut, long nr, long ret)
 {
 	struct trap_frame *tf = &ut->tf;
-	if (ret == -4096 - 1) /* SYS_FRAME_REPLACED */
+	if (ret == SYS_FRAME_REPLACED)
 		return;
-	if (ret == -4096 - 2) { /* SYS_RESTART */
+	if (ret == SYS_RESTART) {
 		tf->rip = ut->fast_rec ? ut->fast_rec - STUB_REC_OFF : tf->rip - 2;
 		tf->rax = nr;
 		return;

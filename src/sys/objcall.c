@@ -44,7 +44,7 @@ static long io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool
 		r = vfile_wait(f, wr ? EPOLLOUT : EPOLLIN, 0);
 		if (r == -EINTR) {
 			/* As the kernel's ERESTARTSYS: on again unless a handler runs. */
-			r = signal_after_eintr(ut, e);
+			r = signal_after_eintr(ut, !(e->flags & SF_NORESTART));
 			if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
 				return r == 1 ? -EINTR : r;
 		}

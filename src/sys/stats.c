@@ -2,8 +2,9 @@
 #include "sys/stats.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
-#include "entry/rewrite.h"
+#include "core/log.h"
 #include "sched/poller.h"
 
 bool stats_on;
@@ -34,9 +35,21 @@ static struct sched_poller poller = {
 	.poll = print_requested, .pending = print_pending, .tls = true, .vcpu = -1,
 };
 
+static void counters_new(struct vproc *p)
+{
+	if (!(p->stats = calloc(1, sizeof(*p->stats))))
+		pg_die("out of memory");
+}
+
+void (*stats_footer)(FILE *f);
+
 void stats_init(void)
 {
 	sched_poller_add(&poller);
+	if (stats_on) {
+		vproc_hooks.created = counters_new;
+		vproc_hooks.ended = stats_print;
+	}
 }
 
 void stats_print(struct vproc *p)
@@ -74,7 +87,6 @@ void stats_print(struct vproc *p)
 			fprintf(f, "  %-24s %12lu %12lu %12lu\n", sys_class_name(c), t + r, t, r);
 	}
 	fprintf(f, "  %-24s %12lu %12lu %12lu\n", "all", total[0] + total[1], total[0], total[1]);
-	struct rewrite_stats rs;
-	rewrite_get_stats(&rs);
-	fprintf(f, "  call sites rewritten: %lu, refused (still trapping): %lu\n", rs.sites, rs.refused);
+	if (stats_footer)
+		stats_footer(f);
 }

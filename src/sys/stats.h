@@ -1,6 +1,7 @@
 /* stats.h - per-program syscall counts (--stats): by name, class and path. */
 #pragma once
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
@@ -36,3 +37,5 @@ void stats_print(struct vproc *p);
  * whichever vCPU runs the stats poller first (stats_init registers it). */
 void stats_request(void);
 void stats_init(void);
+/* More lines at the end of each table (the entry layer's rewritten sites). */
+extern void (*stats_footer)(FILE *f);

@@ -19,7 +19,7 @@
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
-#include "sys/timers.h"
+#include "proc/timers.h"
 #include "sched/xstate.h"
 
 #define ARG_STRLEN_MAX (128u << 10) /* the kernel's MAX_ARG_STRLEN */
