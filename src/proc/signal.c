@@ -115,13 +115,6 @@ static bool rtq_push(struct rtqueue *q, int tid, const siginfo_t *si)
 
 /* rtq_take - the oldest instance of sig for tid (0: the process); also
  * says whether more remain. Host signals are blocked by the caller. */
-/* The used nodes of q, in index order: w and b name each. */
-#define for_each_used(q, w, b, u)                                                       \
-	for (int w = 0; w < RTQ_MAX / RTQ_CHUNK; w++)                                   \
-		for (uint64_t u = __atomic_load_n(&(q)->used[w], __ATOMIC_ACQUIRE); u;  \
-		     u &= u - 1)                                                        \
-			for (int b = __builtin_ctzll(u), once_ = 1; once_; once_ = 0)
-
 static void rtq_free(struct rtqueue *q, int w, int b)
 {
 	__atomic_store_n(&q->chunk[w][b].sig, 0, __ATOMIC_RELAXED);
@@ -131,14 +124,18 @@ static void rtq_free(struct rtqueue *q, int w, int b)
 static bool rtq_take(struct rtqueue *q, int sig, int tid, siginfo_t *info, bool *more)
 {
 	int bw = -1, bb = 0, count = 0;
-	for_each_used(q, w, b, u) {
-		struct rtq_node *n = &q->chunk[w][b];
-		if (__atomic_load_n(&n->sig, __ATOMIC_ACQUIRE) != sig || n->tid != tid)
-			continue;
-		count++;
-		if (bw < 0 || n->seq < q->chunk[bw][bb].seq) {
-			bw = w;
-			bb = b;
+	/* The used nodes only: chunk w's node b for each bit b of used[w]. */
+	for (int w = 0; w < RTQ_MAX / RTQ_CHUNK; w++) {
+		for (uint64_t u = __atomic_load_n(&q->used[w], __ATOMIC_ACQUIRE); u; u &= u - 1) {
+			int b = __builtin_ctzll(u);
+			struct rtq_node *n = &q->chunk[w][b];
+			if (__atomic_load_n(&n->sig, __ATOMIC_ACQUIRE) != sig || n->tid != tid)
+				continue;
+			count++;
+			if (bw < 0 || n->seq < q->chunk[bw][bb].seq) {
+				bw = w;
+				bb = b;
+			}
 		}
 	}
 	*more = count > 1;
@@ -153,13 +150,16 @@ static bool rtq_take(struct rtqueue *q, int sig, int tid, siginfo_t *info, bool 
  * timer (if any) goes on. Host signals are blocked by the caller. */
 static void rtq_discard(struct rtqueue *q, int sig)
 {
-	for_each_used(q, w, b, u) {
-		struct rtq_node *n = &q->chunk[w][b];
-		if (__atomic_load_n(&n->sig, __ATOMIC_ACQUIRE) != sig)
-			continue;
-		siginfo_t info = n->info;
-		rtq_free(q, w, b);
-		timers_not_queued(&info);
+	for (int w = 0; w < RTQ_MAX / RTQ_CHUNK; w++) {
+		for (uint64_t u = __atomic_load_n(&q->used[w], __ATOMIC_ACQUIRE); u; u &= u - 1) {
+			int b = __builtin_ctzll(u);
+			struct rtq_node *n = &q->chunk[w][b];
+			if (__atomic_load_n(&n->sig, __ATOMIC_ACQUIRE) != sig)
+				continue;
+			siginfo_t info = n->info;
+			rtq_free(q, w, b);
+			timers_not_queued(&info);
+		}
 	}
 }
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,6 @@
 #define NOOP (-4096 - 5)
 
 #define IOV_ON_STACK 8
-#define IOV_LIMIT 1024 /* UIO_MAXIOV */
 #define SETFL_MASK (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME | O_NONBLOCK)
 
 /* io - one read or write through the object's op; a blocking file parks
@@ -56,7 +56,7 @@ static long io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool
 static long vec_io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool wr,
 		   uint64_t uiov, long cnt, struct vmsg *m)
 {
-	if (cnt < 0 || cnt > IOV_LIMIT)
+	if (cnt < 0 || cnt > IOV_MAX)
 		return -EINVAL;
 	struct iovec small[IOV_ON_STACK], *iov = cnt <= IOV_ON_STACK ? small : malloc(cnt * sizeof(*iov));
 	if (!iov)
