@@ -11,6 +11,11 @@
 #   --rounds N         rounds (default 3; medians are printed)
 #   --poll on|off|both pegasus --poll 50, --poll 0, or both (default)
 #   --list             print the case names and what each runs
+#   --secs S           seconds a wrk or memcaslap run lasts (default 2; quick 1)
+#   --scale N          divide redis-benchmark's request counts by N
+#   --rows FILE        also write one line a case to FILE, blank-separated:
+#                      case linux-rate pegasus-rate... linux-srv-cpu
+#                      linux-total-cpu pegasus-cpu... errors  ("-": none)
 #   CASE...            run only the cases whose name contains one of these
 #
 # Each case runs, in every round, interleaved:
@@ -54,6 +59,8 @@ QUICK=""
 POLL=both
 FILTER=()
 LIST=""
+ROWS=""
+SECS="" SCALE=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ROUNDS=1 ;;
@@ -62,6 +69,9 @@ while [ $# -gt 0 ]; do
 	--poll) POLL=$2; shift ;;
 	--poll=*) POLL=${1#*=} ;;
 	--list) LIST=1 ;;
+	--secs) SECS=$2; shift ;;
+	--scale) SCALE=$2; shift ;;
+	--rows) ROWS=$2; shift ;;
 	-h | --help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "services.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	*) FILTER+=("$1") ;;
@@ -124,6 +134,9 @@ trap 'exit 130' INT TERM
 tick=$(getconf CLK_TCK)
 WRK_SECS=2 MC_SECS=2 NSCALE=1
 [ -n "$QUICK" ] && WRK_SECS=1 MC_SECS=1 NSCALE=4
+[ -n "$SECS" ] && WRK_SECS=$SECS MC_SECS=$SECS
+[ -n "$SCALE" ] && NSCALE=$SCALE
+[ -n "$ROWS" ] && : >"$ROWS"
 
 # Ports: a fresh one for every server of every run (no TIME_WAIT or
 # leftover listener in the way); one something else already listens on is
@@ -304,8 +317,8 @@ run_linux() {
 		LIVE_PIDS+=($!)
 	done
 	# Wait for the port(s), at most 20 s, and no longer than the servers live.
-	local up="" k
-	for k in $(seq 100); do
+	local up=""
+	for _ in $(seq 100); do
 		"$WAITPORT" -t 0.2 "$PORTS" true 2>"$out.err" && { up=1; break; }
 		for i in "${pids[@]}"; do kill -0 "$i" 2>/dev/null || break 2; done
 	done
@@ -443,6 +456,7 @@ fmt() { awk -v v="$1" 'BEGIN { if (v == "-") printf "-"; else if (v >= 1000) pri
 		l=$(median_col 1 "${lrows[@]}")
 		line="| $n | $(fmt "$l") |"
 		cpus=" $(median_col 2 "${lrows[@]}") | $(median_col 3 "${lrows[@]}") |"
+		rrates="$l" rcpus="$(median_col 2 "${lrows[@]}") $(median_col 3 "${lrows[@]}")"
 		errs=$(cat "$resdir/$n".*.row 2>/dev/null | awk '{ e += $4 } END { print e + 0 }')
 		for cfg in "${CONFIGS[@]}"; do
 			tag=pegasus$(echo "$cfg" | tr -d ' -')
@@ -450,8 +464,10 @@ fmt() { awk -v v="$1" 'BEGIN { if (v == "-") printf "-"; else if (v >= 1000) pri
 			p=$(median_col 1 "${prows[@]}")
 			line+=" $(fmt "$p") | $(ratio "$l" "$p") |"
 			cpus+=" $(median_col 3 "${prows[@]}") |"
+			rrates+=" $p" rcpus+=" $(median_col 3 "${prows[@]}")"
 		done
 		echo "$line$cpus $errs |"
+		[ -n "$ROWS" ] && echo "$n $rrates $rcpus $errs" >>"$ROWS"
 	done
 	[ -s "$resdir/skips" ] && { echo; sed 's/^/- /' "$resdir/skips"; }
 	[ -s "$resdir/failures" ] && { echo; sed 's/^/- /' "$resdir/failures"; }
