@@ -151,7 +151,8 @@ section_note() {
 	noted=1
 	echo "  Command: pegasus run --exit=waitport -- SERVER ARGS ::: waitport PORT CLIENT ARGS"
 	echo "  Today the fused programs still talk through kernel loopback TCP, as the"
-	echo "  Linux processes do: about 1x is expected until in-process sockets land."
+	echo "  Linux processes do: no speed-up yet (at best about 1x; below that is the"
+	echo "  runtime's own cost). In-process sockets, being built, are what makes it."
 }
 
 section_threads() {
