@@ -274,8 +274,8 @@ EOF
 parse() {
 	case $1 in
 	redis) awk -F'"' -v n="$NREQ" '$2 != "test" && $4 ~ /^[0-9.]+$/ { r = $4 }
-		/[Ee]rror/ { e++ }
-		END { print (r ? r : "-"), (r ? n : "-"), e + 0 }' "$2" ;;
+		/^Error/ { e++ }
+		END { print (r ? r : "-"), (r ? n : "-"), e + 0 }' "$2" "$2.err" ;;
 	wrk) awk '/^Requests\/sec:/ { r = $2 } / requests in / { n = $1 }
 		/Socket errors:/ { gsub(",", ""); e += $4 + $6 + $8 + $10 }
 		/Non-2xx or 3xx responses:/ { e += $NF }
