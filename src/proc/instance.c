@@ -20,7 +20,7 @@
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/sched.h"
-#include "sys/trace.h"
+#include "proc/tracelog.h"
 
 /*
  * The monitor is a plain runtime thread (not a vCPU): it waits for
@@ -212,12 +212,13 @@ static int load_one(const struct prog_spec *ps, struct uthread **out)
 	struct exec_image img;
 	char why[PATH_MAX + 256];
 	/* The program's relative path and PATH lookup, from its own cwd. */
-	int err = exec_load(p, ps->argv[0], ps->argv, ps->env, true, &img, why, sizeof(why));
+	int err = exec_load(p, &p->brk, ps->argv[0], ps->argv, ps->env, true, &img, why, sizeof(why));
 	if (err) {
 		fprintf(stderr, "pegasus: %s%s%s%s\n", vproc_count() > 1 ? "[" : "",
 			vproc_count() > 1 ? ps->name : "", vproc_count() > 1 ? "] " : "", why);
 		return exec_status(err);
 	}
+	vproc_take_image(p, &img);
 	struct uthread *ut = uthread_new(p, p->pid);
 	p->main_thread = ut;
 	vproc_add_thread(p, ut);

@@ -16,6 +16,7 @@
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/sched.h"
+#include "sched/xstate.h"
 
 /* What a child sharing its parent's memory may ask for. Sharing the fd
  * table, cwd or dispositions (CLONE_FILES, CLONE_FS, CLONE_SIGHAND) would
@@ -26,14 +27,14 @@
 static spinlock_t vfork_lock;
 
 /* copy_fds - the child gets its own host fd for each of the parent's, with
- * the same close-on-exec flag (the host fd's), and shares each user-space
- * object (an open file description, as fork shares them). */
+ * the same close-on-exec flag (the host fd's), and shares the parent's
+ * objects (an open file description each), as fork duplicates a table. */
 static long copy_fds(struct vproc *from, struct vproc *to)
 {
 	int max = fdt_max(from->fdt);
 	for (int v = 0; v <= max; v++) {
 		int h = fdt_host(from->fdt, v);
-		struct vfile *obj = fdt_obj(from->fdt, v);
+		struct vfile *obj = fdt_obj(from->fdt, v); /* a reference for the child */
 		long nh = -1, fdflags = 0;
 		if (h >= 0) {
 			long fl = raw_syscall3(SYS_fcntl, h, F_GETFD, 0);
@@ -41,15 +42,13 @@ static long copy_fds(struct vproc *from, struct vproc *to)
 							(fl & FD_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
 		} else if (obj) {
 			fdflags = fdt_get_fdflags(from->fdt, v);
-		} else {
-			continue;
 		}
-		if (nh < -1 || fdflags < 0) {
-			vfile_put(obj); /* closed meanwhile by another thread */
+		if (nh < 0 && (h >= 0 || !obj || fdflags < 0)) {
+			vfile_put(obj); /* free, or closed meanwhile by another thread */
 			continue;
 		}
 		long old = fdt_install_at(to->fdt, v, (int)nh, obj, (int)fdflags);
-		if (old == -EBADF || old == -EMFILE) {
+		if (old < -1 && old != FDT_NOHOST) {
 			if (nh >= 0)
 				raw_syscall3(SYS_close, nh, 0, 0);
 			vfile_put(obj);
@@ -73,9 +72,7 @@ static long copy_state(struct vproc *parent, struct vproc *c)
 	c->fdt->limit = parent->fdt->limit;
 	c->umask = parent->umask;
 	/* Until it execs it runs the parent's image, break included. */
-	c->brk_start = parent->brk_start;
-	c->brk_cur = parent->brk_cur;
-	c->brk_limit = parent->brk_limit;
+	c->brk = parent->brk;
 	c->arg_start = parent->arg_start;
 	c->arg_end = parent->arg_end;
 	c->env_start = parent->env_start;

@@ -20,9 +20,9 @@
 #include "proc/instance.h"
 #include "proc/wait.h"
 #include "sched/sched.h"
-#include "sys/stats.h"
-#include "sys/timers.h"
-#include "sys/trace.h"
+#include "proc/timers.h"
+#include "proc/tracelog.h"
+#include "loader/exec.h"
 
 #define MAX_VPROCS 4096
 
@@ -80,10 +80,12 @@ struct vproc *vproc_new(const char *name)
 	p->cwd_fd = -1;
 	long lim = p->rlim[RLIMIT_NOFILE].rlim_cur;
 	p->fdt = fdt_new(lim > FDT_PAGE * FDT_PAGES ? FDT_PAGE * FDT_PAGES : lim);
-	if (stats_on && !(p->stats = calloc(1, sizeof(*p->stats))))
-		pg_die("out of memory");
+	if (vproc_hooks.created)
+		vproc_hooks.created(p);
 	return p;
 }
+
+struct vproc_hooks vproc_hooks;
 
 /* Reaped programs wait here before being freed: a lookup that found one
  * just before its reap is long done when REAP_DELAY more have been reaped. */
@@ -261,7 +263,8 @@ static void vproc_finish(struct vproc *p)
 	}
 	timers_release_all(p);
 	regions_release(p);
-	stats_print(p);
+	if (vproc_hooks.ended)
+		vproc_hooks.ended(p);
 	__atomic_store_n(&p->state, VP_DEAD, __ATOMIC_RELEASE);
 	instance_program_ended(p);
 	/* Last: once its parent hears of it, p may be reaped and freed. */
@@ -303,4 +306,16 @@ void vproc_die_of_signal(int sig)
 	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
 	/* Not reached unless the signal is one the host ignores here. */
 	_exit(128 + sig);
+}
+
+void vproc_take_image(struct vproc *p, struct exec_image *img)
+{
+	free(p->exe);
+	p->exe = img->exe;
+	img->exe = NULL;
+	memcpy(p->comm, img->comm, sizeof(p->comm));
+	p->arg_start = img->arg_start;
+	p->arg_end = img->arg_end;
+	p->env_start = img->env_start;
+	p->env_end = img->env_end;
 }

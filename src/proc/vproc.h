@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "mm/brk.h"
 #include "core/spinlock.h"
 
 struct uthread;
@@ -53,7 +54,7 @@ struct vproc {
 	uint64_t sigpending;         /* process-directed pending signals */
 	uint64_t sigclaimed;         /* standard ones whose siginfo slot is taken */
 	siginfo_t *siginfo;          /* their info, mapped on first use (signal.c) */
-	uint64_t brk_start, brk_cur, brk_limit;
+	struct brk brk;
 	uint64_t arg_start, arg_end, env_start, env_end; /* on its stack */
 	struct uthread *main_thread;
 	struct uthread *threads;     /* all its threads, linked by proc_next */
@@ -120,3 +121,16 @@ _Noreturn void vproc_kill(struct vproc *p, int sig);
 _Noreturn void vproc_thread_exit(struct uthread *ut, int code);
 /* End the host process by signal sig, as a shell will report it. */
 _Noreturn void vproc_die_of_signal(int sig);
+
+struct exec_image;
+/* vproc_take_image - p now runs the image exec_load made: its path, name
+ * and argument/environment ranges (the path's memory becomes p's). */
+void vproc_take_image(struct vproc *p, struct exec_image *img);
+
+/* What layers above proc do when a program is made and when it has ended
+ * (sys/stats.c: its --stats counters); either may be NULL. */
+struct vproc_hooks {
+	void (*created)(struct vproc *p);
+	void (*ended)(struct vproc *p);
+};
+extern struct vproc_hooks vproc_hooks;

@@ -9,11 +9,13 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+#endif
 
 #include "core/fsbase.h"
 #include "core/log.h"
-#include "proc/signal.h"
-#include "proc/vproc.h"
+#include "sched/xstate.h"
 
 #define RSTACK_SIZE (64u << 10)   /* runtime stack of each uthread */
 #define SIGSTACK_SIZE (64u << 10) /* host signal handlers' stack per vCPU */
@@ -77,6 +79,11 @@ static struct uthread *uthread_alloc(void)
 		free_list = ut->rq_next;
 	spin_unlock(&free_lock);
 	if (ut) {
+#ifdef __SANITIZE_ADDRESS__
+		/* A thread that ended left its frames' redzones poisoned on a
+		 * stack it never returned through: the new one starts clean. */
+		__asan_unpoison_memory_region(ut->rstack_base, ut->rstack_size);
+#endif
 		/* Everything but its memory starts afresh. */
 		void *xs = ut->xsave, *sse = ut->sse_area, *fast = ut->vec_fast, *base = ut->rstack_base;
 		siginfo_t *slots = ut->siginfo;
@@ -114,7 +121,6 @@ struct uthread *uthread_new(struct vproc *p, int tid)
 	ut->altstack.flags = SS_DISABLE;
 	ut->tf.rflags = 0x202;
 	ut->timer.heap_idx = -1;
-	ut->timer.ut = ut;
 	ut->state = UT_BLOCKED;
 	/* Its first switch-in "returns" into gate_return, which enters app
 	 * code from the trap frame: six zeroed callee-saved slots, then the

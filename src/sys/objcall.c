@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,6 @@
 #define NOOP VFILE_NOOP
 
 #define IOV_ON_STACK 8
-#define IOV_LIMIT 1024 /* UIO_MAXIOV */
 #define SETFL_MASK (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME | O_NONBLOCK)
 
 /* sigpipe - a write found no reader: SIGPIPE for the writing thread, as
@@ -62,7 +62,7 @@ static long io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool
 		r = vfile_wait(f, (wr ? EPOLLOUT : EPOLLIN) | EPOLLERR | EPOLLHUP, 0);
 		if (r == -EINTR) {
 			/* As the kernel's ERESTARTSYS: on again unless a handler runs. */
-			r = signal_after_eintr(ut, e);
+			r = signal_after_eintr(ut, !(e->flags & SF_NORESTART));
 			if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE)) {
 				r = r == 1 ? -EINTR : r;
 				break;
@@ -81,7 +81,7 @@ static long io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool
 static long vec_io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool wr,
 		   uint64_t uiov, long cnt, struct vmsg *m)
 {
-	if (cnt < 0 || cnt > IOV_LIMIT)
+	if (cnt < 0 || cnt > IOV_MAX)
 		return -EINVAL;
 	struct iovec small[IOV_ON_STACK], *iov = cnt <= IOV_ON_STACK ? small : malloc(cnt * sizeof(*iov));
 	if (!iov)

@@ -11,7 +11,8 @@
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
-#include "sys/timeutil.h"
+#include "core/timeutil.h"
+#include "sched/xstate.h"
 
 #define KSIGSET 8 /* the kernel's sigset_t size on x86-64 */
 #define MINSIGSTKSZ_K 2048

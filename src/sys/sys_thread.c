@@ -14,6 +14,7 @@
 #include "sched/sched.h"
 #include "sys/systab.h"
 #include "sys/trace.h"
+#include "sched/xstate.h"
 
 /* What a new thread of the same program must share with its creator. */
 #define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
@@ -152,7 +153,7 @@ long sys_futex(struct uthread *ut, const long a[6])
 		 * runs. (A timed one is EINTR once a handler runs.) */
 		if (r != -EINTR || a[3] || (cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET))
 			return r;
-		r = signal_after_eintr(ut, systab_get(SYS_futex));
+		r = signal_after_eintr(ut, true);
 		if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
 			return r == 1 ? -EINTR : r;
 	}
