@@ -31,7 +31,8 @@
  * means a free page. So 5000 bytes in a 2-page pipe leave room for a
  * 10000-byte write to add 1808 (10000 % 4096) and no more, as on Linux.
  * The buffers are kept here as the stream positions where each ends; lock
- * guards them (writers and readers both take it, as Linux's pipe mutex).
+ * guards them: writers hold it across their copy (a write's room is
+ * decided and taken at once), readers take it after theirs to free pages.
  */
 #define PAGE 4096u
 
@@ -97,11 +98,14 @@ static long pipe_read(struct vfile *f, struct uthread *ut, struct vmsg *m)
 		return -ESPIPE;
 	struct iov_iter it;
 	iov_iter_init(&it, m->iov, m->iovcnt);
-	spin_lock(&p->lock);
-	/* Moved into the kernel: objcall sends the call there. */
+	/* The copy runs outside the lock (the channel orders readers), so a
+	 * writer is not held up by it; the pages are freed after. */
 	long r = vfile_in_kernel(f) ? -EAGAIN : chan_recv(end_of(f), &it, NULL, m->flags & MSG_PEEK, NULL);
+	spin_lock(&p->lock);
 	if (r > 0 && !(m->flags & MSG_PEEK) && !side(f))
 		consumed(p, r);
+	else if (r <= 0 && vfile_in_kernel(f))
+		r = -EAGAIN; /* drained by pipe_to_kernel: objcall sends the call there */
 	spin_unlock(&p->lock);
 	if (r > 0 && !(m->flags & MSG_PEEK))
 		vfile_dropped(f);
