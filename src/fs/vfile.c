@@ -20,6 +20,7 @@ void vfile_put(struct vfile *f)
 	if (f->mirror_fd >= 0) {
 		waitq_remove(&f->mirror);
 		raw_syscall3(SYS_close, f->mirror_fd, 0, 0);
+		f->mirror_fd = -1; /* release may look (a pipe's other end moving) */
 	}
 	if (f->ops->release)
 		f->ops->release(f);

@@ -339,7 +339,13 @@ static void pipe_release(struct vfile *f)
 	struct pipe *p = pipe_of(f);
 	spin_lock(&p->lock);
 	p->open[side(f)] = false;
+	/* The other end moved the pipe into the kernel after vfile_put
+	 * looked: this end's kernel fd is ours to close. */
+	int k = vfile_in_kernel(f) ? f->mirror_fd : -1;
+	f->mirror_fd = -1;
 	spin_unlock(&p->lock);
+	if (k >= 0)
+		raw_syscall3(SYS_close, k, 0, 0);
 	chan_close(end_of(f));
 	if (__atomic_sub_fetch(&p->ends, 1, __ATOMIC_ACQ_REL) == 0) {
 		chan_fini(&p->ch);
