@@ -39,8 +39,8 @@
 struct pipe {
 	struct channel ch;
 	struct vfile end[2];
-	int ends;                 /* ends still open */
-	bool open[2];             /* which (under lock) */
+	int ends;                 /* releases not finished (atomic): the last frees */
+	bool open[2];             /* ends not closed yet (under lock) */
 	uint64_t ino;
 	struct timespec born;
 	spinlock_t lock;
