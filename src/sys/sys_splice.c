@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -11,6 +10,7 @@
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
 #include "mm/uaccess.h"
+#include "net/local/pipe.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/kcall.h"
@@ -75,14 +75,17 @@ static long side_io(struct uthread *ut, const struct sysent *e, struct side *s, 
 	return r;
 }
 
-/* room - what a non-blocking user-space pipe can take now, at most. */
-static size_t room(struct uthread *ut, struct vfile *f)
+/* file_page_off - where in its page a regular file source starts: Linux
+ * splices a file page by page, so the first pipe buffer holds only the
+ * rest of that page. 0 for other sources. */
+static size_t file_page_off(struct uthread *ut, const struct side *s)
 {
-	int used = 0;
-	long size = f->ops->fcntl ? f->ops->fcntl(f, ut, F_GETPIPE_SZ, 0) : 0;
-	if (size <= 0 || !f->ops->ioctl || f->ops->ioctl(f, ut, FIONREAD, (uint64_t)&used))
-		return BOUNCE;
-	return size > used ? (size_t)(size - used) : 0;
+	struct stat st;
+	int h = s->obj ? -1 : fdt_host(ut->proc->fdt, s->vfd);
+	if (h < 0 || raw_syscall3(SYS_fstat, h, &st, 0) || !S_ISREG(st.st_mode))
+		return 0;
+	long pos = s->off >= 0 ? s->off : raw_syscall3(SYS_lseek, h, 0, SEEK_CUR);
+	return pos > 0 ? (size_t)pos % 4096 : 0;
 }
 
 /* copy - up to len bytes from in to out; dup (tee) leaves them in in. */
@@ -91,10 +94,15 @@ static long copy(struct uthread *ut, const struct sysent *e, struct side *in, st
 {
 	int nb = (flags & SPLICE_F_NONBLOCK) ? MSG_DONTWAIT : 0;
 	size_t n = len < BOUNCE ? len : BOUNCE;
-	if (out->obj && (nb || (out->obj->flags & O_NONBLOCK))) {
-		size_t r = room(ut, out->obj);
-		if (!r)
-			return -EAGAIN;
+	/* Into a user-space pipe: no more than its free pages take, as
+	 * do_splice_read; a full one makes a non-blocking call EAGAIN and a
+	 * blocking one wait in the write below. */
+	size_t r = out->obj ? pipe_room(out->obj) : BOUNCE;
+	if (!r && (nb || (out->obj->flags & O_NONBLOCK)))
+		return -EAGAIN;
+	if (r) {
+		size_t skip = file_page_off(ut, in);
+		r = r > skip ? r - skip : 1;
 		n = n < r ? n : r;
 	}
 	if (!n)

@@ -385,3 +385,12 @@ int pipe_new(int flags, struct vfile *ends[2])
 	}
 	return 0;
 }
+
+size_t pipe_room(struct vfile *f)
+{
+	if (f->ops != &pipe_ops[0] && f->ops != &pipe_ops[1])
+		return 0;
+	struct pipe *p = pipe_of(f);
+	return (size_t)(__atomic_load_n(&p->slots, __ATOMIC_RELAXED) -
+			__atomic_load_n(&p->used, __ATOMIC_ACQUIRE)) * PAGE;
+}
