@@ -604,7 +604,7 @@ for sec in pair empty path abstract autobind dgram seqpacket rights creds shutdo
     fcase "sock-unix-$sec" --prog sock_unix --status 0 -- "f_t8 $PROGS/sock_unix $sec"
 done
 for sec in pipe-basic pipe-epipe pipe-size pipe-atomic pipe-bulk splice eventfd eventfd-sem eventfd-block \
-    pipe-stat pipe-threads pipe-intr pipe-leave; do
+    pipe-stat pipe-threads pipe-intr pipe-leave splice-more; do
     fcase "pipes-$sec" --prog pipes_eventfd --status 0 -- "f_t8 $PROGS/pipes_eventfd $sec"
 done
 fcase pipes-sigpipe-death --prog pipes_eventfd --status 141 -- "f_t8 $PROGS/pipes_eventfd sigpipe"

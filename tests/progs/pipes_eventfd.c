@@ -23,6 +23,9 @@
  *               every byte arrives once
  * pipe-intr     a blocking write cut by a signal returns what it wrote; a
  *               blocking read gives EINTR, or restarts with SA_RESTART
+ * splice-more   sendfile into a pipe (offset, file position, page
+ *               alignment of a file source), splice into a full pipe,
+ *               pipe -> O_DIRECT pipe, tee, EINVAL/ESPIPE cases
  * pipe-leave    a pipe with bytes in it passed over a kernel UNIX socket
  *               (SCM_RIGHTS) and added to epoll: the bytes are kept, the
  *               ends still meet; F_SETPIPE_SZ shrinking keeps the bytes
@@ -32,6 +35,7 @@
 #endif
 #include <limits.h>
 #include <sys/eventfd.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 
 #include "socklib.h"
@@ -496,6 +500,56 @@ static void sec_pipe_intr(void)
     signal(SIGALRM, SIG_DFL);
 }
 
+static void drain(int fd)
+{
+    static char buf[1 << 16];
+    int n = 0;
+    ioctl(fd, FIONREAD, &n);
+    say("  drained %d", n);
+    while (n > 0) {
+        ssize_t r = read(fd, buf, n < (int)sizeof buf ? n : (int)sizeof buf);
+        if (r <= 0)
+            break;
+        n -= r;
+    }
+}
+
+static void sec_splice_more(void)
+{
+    static char big[200000];
+    memset(big, 'a', sizeof big);
+    int f = open("more.dat", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    writen(f, big, sizeof big);
+    int p[2], k[2], q[2];
+    pipe(p);
+    pipe2(k, O_DIRECT);
+    off_t off = 10;
+    say("sendfile 70000 from offset 10 into a pipe: %s", rs(sendfile(p[1], f, &off, 70000)));
+    say("offset %lld, position %lld", (long long)off, (long long)lseek(f, 0, SEEK_CUR));
+    drain(p[0]);
+    lseek(f, 100, SEEK_SET);
+    say("sendfile 10 at the position: %s, now %lld", rs(sendfile(p[1], f, NULL, 10)), (long long)lseek(f, 0, SEEK_CUR));
+    say("sendfile from a pipe: %s", rs(sendfile(f, p[0], NULL, 10)));
+    say("splice file -> pipe 100000: %s, position %lld", rs(splice(f, NULL, p[1], NULL, 100000, 0)),
+        (long long)lseek(f, 0, SEEK_CUR));
+    say("splice pipe -> O_DIRECT pipe 3000: %s", rs(splice(p[0], NULL, k[1], NULL, 3000, 0)));
+    say("tee 100 into the O_DIRECT pipe: %s", rs(tee(p[0], k[1], 100, SPLICE_F_NONBLOCK)));
+    drain(p[0]);
+    drain(k[0]);
+    pipe2(q, O_NONBLOCK);
+    writen(q[1], big, 65536);
+    write(p[1], "hello", 5);
+    say("splice file -> full pipe: %s", rs(splice(f, NULL, q[1], NULL, 10, SPLICE_F_NONBLOCK)));
+    say("splice pipe -> full pipe: %s", rs(splice(p[0], NULL, q[1], NULL, 10, SPLICE_F_NONBLOCK)));
+    int e = eventfd(0, 0);
+    say("splice pipe -> eventfd: %s", rs(splice(p[0], NULL, e, NULL, 10, 0)));
+    off = 5;
+    say("splice with an offset for the pipe: %s", rs(splice(p[0], &off, q[1], NULL, 10, 0)));
+    say("vmsplice nothing: %s", rs(vmsplice(p[0], NULL, 0, 0)));
+    close(e); close(f); close(p[0]); close(p[1]); close(k[0]); close(k[1]); close(q[0]); close(q[1]);
+    unlink("more.dat");
+}
+
 static void sec_pipe_leave(void)
 {
     int p[2], sv[2];
@@ -557,7 +611,7 @@ int main(int argc, char **argv)
         {"pipe-atomic", sec_pipe_atomic}, {"pipe-bulk", sec_pipe_bulk}, {"splice", sec_splice},
         {"eventfd", sec_eventfd}, {"eventfd-sem", sec_eventfd_sem}, {"eventfd-block", sec_eventfd_block},
         {"pipe-stat", sec_pipe_stat}, {"pipe-threads", sec_pipe_threads}, {"pipe-intr", sec_pipe_intr},
-        {"pipe-leave", sec_pipe_leave},
+        {"pipe-leave", sec_pipe_leave}, {"splice-more", sec_splice_more},
     };
     if (argc == 2 && !strcmp(argv[1], "sigpipe")) {
         sec_sigpipe();
