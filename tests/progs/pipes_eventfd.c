@@ -528,10 +528,11 @@ static void sec_splice_more(void)
     say("offset %lld, position %lld", (long long)off, (long long)lseek(f, 0, SEEK_CUR));
     drain(p[0]);
     lseek(f, 100, SEEK_SET);
-    say("sendfile 10 at the position: %s, now %lld", rs(sendfile(p[1], f, NULL, 10)), (long long)lseek(f, 0, SEEK_CUR));
+    say("sendfile 10 at the position: %s", rs(sendfile(p[1], f, NULL, 10)));
+    say("position now %lld", (long long)lseek(f, 0, SEEK_CUR));
     say("sendfile from a pipe: %s", rs(sendfile(f, p[0], NULL, 10)));
-    say("splice file -> pipe 100000: %s, position %lld", rs(splice(f, NULL, p[1], NULL, 100000, 0)),
-        (long long)lseek(f, 0, SEEK_CUR));
+    say("splice file -> pipe 100000: %s", rs(splice(f, NULL, p[1], NULL, 100000, 0)));
+    say("position now %lld", (long long)lseek(f, 0, SEEK_CUR));
     say("splice pipe -> O_DIRECT pipe 3000: %s", rs(splice(p[0], NULL, k[1], NULL, 3000, 0)));
     say("tee 100 into the O_DIRECT pipe: %s", rs(tee(p[0], k[1], 100, SPLICE_F_NONBLOCK)));
     drain(p[0]);
