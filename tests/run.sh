@@ -448,6 +448,12 @@ p_fuzz_corpus() {
     out=$(BUILD="$BUILD_DIR" "$ROOT/fuzz/replay.sh" 2>&1) || { echo "$out" | head -5; return 1; }
 }
 ncase fuzz-elf-corpus -- p_fuzz_corpus
+# The local channel's corpus (found by fuzz/run-libfuzzer.sh channel).
+p_fuzz_channel() {
+    local out
+    out=$("$BUILD_DIR/fuzz/fuzz_channel_replay" "$ROOT/fuzz/corpus/channel" 2>&1) || { echo "$out" | head -5; return 1; }
+}
+ncase fuzz-channel-corpus -- p_fuzz_channel
 # Unit tests of internals (tests/unit): every case of every test binary is
 # a case here, named unit-<file>-<case>.
 p_unit() {
