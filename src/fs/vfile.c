@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 
 #include "core/rawsys.h"
+#include "fs/epoll.h"
 
 void vfile_init(struct vfile *f, const struct vfile_ops *ops, int flags)
 {
@@ -21,6 +22,7 @@ void vfile_put(struct vfile *f)
 		waitq_remove(&f->mirror);
 		raw_syscall3(SYS_close, f->mirror_fd, 0, 0);
 	}
+	eventpoll_release_file(f);
 	if (f->ops->release)
 		f->ops->release(f);
 }

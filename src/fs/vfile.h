@@ -52,9 +52,13 @@ struct vfile_ops {
 	void (*setfl)(struct vfile *f);
 	long (*getdents64)(struct vfile *f, struct uthread *ut, uint64_t ubuf, size_t count);
 	long (*lseek)(struct vfile *f, int64_t off, int whence);
+	/* A host fd whose readability is part of this file's (an epoll set's
+	 * kernel members): waiters on the file watch it too. */
+	int (*wait_fd)(struct vfile *f);
 	/* Extra lines of /proc/self/fdinfo/N (Linux's show_fdinfo). */
 	int (*fdinfo)(struct vfile *f, char *buf, size_t size);
-	/* The last fd of the last open file description is gone. */
+	/* The last fd of the open file description is gone (it has left every
+	 * epoll set by then). */
 	void (*release)(struct vfile *f);
 };
 

@@ -576,6 +576,14 @@ long signal_call_mask(struct uthread *ut, uint64_t uset, long size)
 	return 0;
 }
 
+void signal_call_mask_end(struct uthread *ut, long ret)
+{
+	if (ret == -EINTR || !ut->has_saved_sigmask)
+		return;
+	ut->sigmask = ut->saved_sigmask;
+	ut->has_saved_sigmask = false;
+}
+
 long signal_after_eintr(struct uthread *ut, const struct sysent *e)
 {
 	int sig = signal_next_deliverable(ut);

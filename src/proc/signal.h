@@ -57,6 +57,11 @@ long signal_after_eintr(struct uthread *ut, const struct sysent *e);
  * until the call returns and, if a handler runs, until that handler's
  * frame restores the old one. uset NULL: nothing to do. 0 or -errno. */
 long signal_call_mask(struct uthread *ut, uint64_t uset, long size);
+/* The call ends with ret: unless it is -EINTR (a handler then runs under the
+ * call's mask, which its frame saves), the old mask is back at once, so a
+ * signal the call's mask let through waits (Linux's
+ * restore_saved_sigmask_unless). */
+void signal_call_mask_end(struct uthread *ut, long ret);
 
 /**
  * signal_arm_wait - before an interruptible wait (sched/waitq.h): the

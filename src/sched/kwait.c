@@ -150,3 +150,28 @@ long kwait_fd(int fd, uint32_t events, uint64_t deadline)
 	spin_unlock(&e->waiters.lock);
 	return r;
 }
+
+long kwait_watch(int fd, struct wq_entry *cb)
+{
+	struct entry *e = entry_of(fd);
+	if (!e)
+		return -ENOMEM;
+	spin_lock(&e->waiters.lock);
+	if (!__atomic_load_n(&cb->q, __ATOMIC_RELAXED)) {
+		waitq_add_locked(&e->waiters, cb);
+		/* A callback counts as a waiter: harvests look for it. */
+		__atomic_add_fetch(&nwaiters, 1, __ATOMIC_RELEASE);
+	}
+	long r = arm(e, 0);
+	spin_unlock(&e->waiters.lock);
+	return r;
+}
+
+void kwait_unwatch(struct wq_entry *cb)
+{
+	/* Only its owner hangs or takes cb off: the test is not racy. */
+	if (!__atomic_load_n(&cb->q, __ATOMIC_ACQUIRE))
+		return;
+	waitq_remove(cb);
+	__atomic_sub_fetch(&nwaiters, 1, __ATOMIC_RELEASE);
+}

@@ -307,6 +307,10 @@ static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vf
 	case SYS_close_range:
 	case SYS_signalfd:
 	case SYS_signalfd4:
+	case SYS_epoll_ctl:
+	case SYS_epoll_wait:
+	case SYS_epoll_pwait:
+	case SYS_epoll_pwait2:
 		return OBJCALL_PASS; /* their handlers work on the fd table */
 	default:
 		return socket_call(ut, nr, f, a);

@@ -15,6 +15,7 @@
 #include "proc/signal.h"
 #include "sched/kwait.h"
 #include "sched/sched.h"
+#include "sys/inflight.h"
 #include "sys/kcall.h"
 #include <sys/epoll.h>
 #include <time.h>
@@ -60,64 +61,6 @@ long sys_poll(struct uthread *ut, const long a[6])
 long sys_ppoll(struct uthread *ut, const long a[6])
 {
 	return poll_common(ut, SYS_ppoll, a);
-}
-
-/* ---- epoll_wait: the app's epoll set is itself pollable ---- */
-
-/* The uthread parks on the readiness of the app's epoll fd (nested in the
- * runtime's own set) instead of blocking a worker thread in epoll_wait:
- * events reach it through the vCPUs' idle loop, with no thread hop. */
-static long epoll_common(struct uthread *ut, const long a[6], long timeout_ms, uint64_t uset,
-			 long setsize)
-{
-	int h = fdt_host(ut->proc->fdt, a[0]);
-	if (h < 0)
-		return h;
-	if (a[2] <= 0 || a[2] > 0x7fffffff / 12)
-		return -EINVAL;
-	long r = signal_call_mask(ut, uset, setsize);
-	if (r)
-		return r;
-	uint64_t deadline = timeout_ms > 0 ? now_ns() + timeout_ms * 1000000ull : 0;
-	signal_arm_wait(ut, ~ut->sigmask);
-	for (;;) {
-		r = raw_syscall6(SYS_epoll_wait, h, a[1], a[2], 0, 0, 0);
-		if (r != 0 || timeout_ms == 0)
-			return r;
-		if (signal_next_deliverable(ut))
-			return -EINTR;
-		r = kwait_fd(h, EPOLLIN, deadline);
-		if (r == -ETIMEDOUT)
-			return 0;
-		if (r < 0)
-			return r;
-	}
-}
-
-long sys_epoll_wait(struct uthread *ut, const long a[6])
-{
-	return epoll_common(ut, a, (int)a[3] < 0 ? -1 : (int)a[3], 0, 0);
-}
-
-long sys_epoll_pwait(struct uthread *ut, const long a[6])
-{
-	return epoll_common(ut, a, (int)a[3] < 0 ? -1 : (int)a[3], a[4], a[5]);
-}
-
-long sys_epoll_pwait2(struct uthread *ut, const long a[6])
-{
-	long ms = -1;
-	if (a[3]) {
-		struct timespec ts;
-		if (copy_from_user(&ts, a[3], sizeof(ts)))
-			return -EFAULT;
-		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
-			return -EINVAL;
-		ms = ts.tv_sec * 1000 + (ts.tv_nsec + 999999) / 1000000;
-		if (ms == 0 && (ts.tv_sec || ts.tv_nsec))
-			ms = 1;
-	}
-	return epoll_common(ut, a, ms, a[4], a[5]);
 }
 
 /* ---- select, pselect6: fd_set bitmaps of program fds ---- */
@@ -236,7 +179,7 @@ static long map_rights(struct uthread *ut, char *ctl, size_t len, bool to_host)
 		int *fds = (int *)CMSG_DATA(c);
 		size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (size_t i = 0; i < nfd; i++) {
-			long m = to_host ? fdt_host(ut->proc->fdt, fds[i]) : kcall_new_fd(ut, fds[i]);
+			long m = to_host ? inflight_send(ut, fds[i]) : inflight_recv(ut, fds[i]);
 			if (m < 0)
 				return to_host ? -EBADF : m;
 			fds[i] = m;
