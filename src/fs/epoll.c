@@ -138,8 +138,7 @@ static void ep_poll_callback(struct wq_entry *e, uint32_t events)
 {
 	struct epitem *epi = CONTAINER(e, struct epitem, wait);
 	uint32_t want = ev_load(epi);
-	events &= ~VFILE_CHANGED;
-	/* Disabled, or a change that brought nothing it waits for (a drop). */
+	/* Disabled, or a change that brought nothing it waits for. */
 	if (!(want & ~EP_PRIVATE_BITS) || !(events & want))
 		return;
 	queue_ready(epi->ep, epi);

@@ -87,12 +87,8 @@ struct vfile {
 	int refs;                       /* fd entries pointing here */
 	int flags;                      /* status flags: O_NONBLOCK, O_RDWR... (F_GETFL) */
 	/* Readiness is pushed here: waiters park on it for the events they
-	 * want; callbacks (the kernel mirror, later epoll items) hang on it. */
+	 * want; callbacks (epoll items, poll and select calls) hang on it. */
 	struct waitq poll_head;
-	/* A host eventfd whose readability follows POLLIN, made the first
-	 * time the object is handed to a kernel poll, select or epoll. */
-	int mirror_fd;
-	struct wq_entry mirror;
 };
 
 /* vfile_init - a new object with one reference (the caller's). */
@@ -108,13 +104,10 @@ static inline struct vfile *vfile_get(struct vfile *f)
 /* vfile_put - drop a reference; the last one releases the object. */
 void vfile_put(struct vfile *f);
 
-/* In every notify: readiness may also have dropped, which callbacks (the
- * mirror) re-check; no parked waiter asks for it (epoll leaves it unused). */
-#define VFILE_CHANGED 0x400u /* EPOLLMSG */
-
-/* vfile_notify - the object's readiness changed: wake its waiters for
- * events (those that became ready; 0 if it only dropped) and its
- * callbacks. Not from a host signal handler (it takes the head's lock). */
+/* vfile_notify - the object's readiness changed: wake its waiters and
+ * callbacks for events (those that became ready; 0 if it only dropped,
+ * which wakes nobody). Not from a host signal handler (it takes the
+ * head's lock). */
 void vfile_notify(struct vfile *f, uint32_t events);
 
 /**
@@ -123,7 +116,3 @@ void vfile_notify(struct vfile *f, uint32_t events);
  * deadline (ns, 0: none). 0 when ready, -EINTR, -ETIMEDOUT.
  */
 long vfile_wait(struct vfile *f, uint32_t events, uint64_t deadline);
-
-/* vfile_kernel_fd - a host fd the kernel can poll for f's POLLIN (made on
- * first use), until poll and epoll are served in user space; -errno. */
-int vfile_kernel_fd(struct vfile *f);

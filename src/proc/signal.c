@@ -576,6 +576,11 @@ long signal_call_mask(struct uthread *ut, uint64_t uset, long size)
 	return 0;
 }
 
+bool signal_wait_goes_on(struct uthread *ut, const struct sysent *e)
+{
+	return signal_after_eintr(ut, e) == 1 && !__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE);
+}
+
 void signal_call_mask_end(struct uthread *ut, long ret)
 {
 	if (ret == -EINTR || !ut->has_saved_sigmask)

@@ -53,6 +53,11 @@ void signal_deliver_pending(struct uthread *ut);
  * to give the app, or 1 to mean "issue the call again". */
 long signal_after_eintr(struct uthread *ut, const struct sysent *e);
 
+/* A wait of a call that a handler always ends with EINTR (SF_NORESTART:
+ * poll, select, epoll_wait) was interrupted: true when no handler runs and
+ * the program goes on, so the wait goes on (Linux's ERESTARTNOHAND). */
+bool signal_wait_goes_on(struct uthread *ut, const struct sysent *e);
+
 /* A call-scoped mask (ppoll, pselect6, epoll_pwait): it replaces the mask
  * until the call returns and, if a handler runs, until that handler's
  * frame restores the old one. uset NULL: nothing to do. 0 or -errno. */
