@@ -31,11 +31,12 @@ struct epitem {
 	uint32_t events;         /* atomic: callbacks read it under the file's head lock */
 	uint64_t data;
 	struct wq_entry wait;    /* callback on file->poll_head */
-	struct wq_entry kw;      /* callback on file's wait_fd (a nested set's kernel part) */
+	struct wq_entry kw;      /* callback on a nested set's kernel part */
+	bool kpart;              /* a nested set with kernel members (atomic) */
 	struct epitem *hnext;    /* hash chain */
 	struct epitem *rdnext, *rdprev;
 	bool on_rd;
-	struct epitem *nnext;    /* the set's items whose file has a wait_fd */
+	struct epitem *nnext;    /* the set's items that are sets */
 };
 
 /*
@@ -58,7 +59,8 @@ struct eventpoll {
 	struct wq_entry kw;      /* callback on kfd's readiness while waiters are parked */
 	struct epitem **hash;
 	unsigned nbuckets, nitems;
-	struct epitem *nested;
+	struct epitem *nested;   /* items that are sets */
+	int nkparts;             /* of those, with kernel members (atomic): polled each time */
 };
 
 static spinlock_t ep_global = SPINLOCK_INIT;
@@ -213,9 +215,26 @@ static void hash_del(struct eventpoll *ep, struct epitem *epi)
 
 /* ---- the kernel part ---- */
 
-static int wait_fd(const struct epitem *epi)
+/* A nested set whose kernel part must be looked at (its readiness is
+ * pushed by no callback). */
+static bool kpart(const struct epitem *x)
 {
-	return epi->file->ops->wait_fd(epi->file);
+	return __atomic_load_n(&x->kpart, __ATOMIC_ACQUIRE);
+}
+
+/* The nested sets with kernel members, or none without a look at each. */
+#define FOR_KPARTS(ep, x) \
+	for (struct epitem *x = __atomic_load_n(&(ep)->nkparts, __ATOMIC_ACQUIRE) ? (ep)->nested : NULL; \
+	     x; x = x->nnext) \
+		if (kpart(x))
+
+/* set_kpart - a nested item's set gained or lost its kernel members (ep_global held). */
+static void set_kpart(struct epitem *x, bool on)
+{
+	if (x->kpart == on)
+		return;
+	__atomic_store_n(&x->kpart, on, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&x->ep->nkparts, on ? 1 : -1, __ATOMIC_ACQ_REL);
 }
 
 /* watch - a waiter is about to park (mtx held): the kernel parts it
@@ -224,8 +243,8 @@ static void watch(struct eventpoll *ep)
 {
 	if (ep->nkernel)
 		kwait_watch(ep->kfd, &ep->kw);
-	for (struct epitem *x = ep->nested; x; x = x->nnext)
-		kwait_watch(wait_fd(x), &x->kw);
+	FOR_KPARTS(ep, x)
+		kwait_watch(ep_of(x->file)->kfd, &x->kw);
 }
 
 static void unwatch(struct eventpoll *ep)
@@ -254,7 +273,7 @@ static int user_collect(struct eventpoll *ep, struct epoll_event *out, int max)
 	int n = 0;
 	spin_lock(&ep->wq.lock);
 	/* A nested set's kernel part is seen only by polling it. */
-	for (struct epitem *x = ep->nested; x; x = x->nnext)
+	FOR_KPARTS(ep, x)
 		rd_add(ep, x);
 	struct epitem *last = ep->rdtail;
 	spin_unlock(&ep->wq.lock);
@@ -355,8 +374,8 @@ static uint32_t ep_fpoll(struct vfile *f)
 	spin_unlock(&ep->wq.lock);
 	for (int i = 0; i < ns && !ready; i++)
 		ready = item_poll(snap[i]) != 0;
-	for (struct epitem *x = ep->nested; x && !ready; x = x->nnext)
-		ready = item_poll(x) != 0;
+	FOR_KPARTS(ep, x)
+		ready = ready || item_poll(x) != 0;
 	if (!ready && ep->nkernel) {
 		struct pollfd p = { .fd = ep->kfd, .events = POLLIN };
 		ready = raw_syscall3(SYS_poll, (long)&p, 1, 0) == 1;
@@ -365,7 +384,14 @@ static uint32_t ep_fpoll(struct vfile *f)
 	return ready ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
+/* Its kernel members' readiness, for poll and select to watch. */
 static int ep_wait_fd(struct vfile *f)
+{
+	struct eventpoll *ep = ep_of(f);
+	return __atomic_load_n(&ep->nkernel, __ATOMIC_ACQUIRE) ? ep->kfd : -1;
+}
+
+int eventpoll_kfd(struct vfile *f)
 {
 	return ep_of(f)->kfd;
 }
@@ -380,6 +406,7 @@ static void ep_remove(struct eventpoll *ep, struct epitem *epi)
 	rd_del(ep, epi);
 	spin_unlock(&ep->wq.lock);
 	hash_del(ep, epi);
+	set_kpart(epi, false);
 	for (struct epitem **pp = &ep->nested; *pp; pp = &(*pp)->nnext) {
 		if (*pp == epi) {
 			*pp = epi->nnext;
@@ -459,8 +486,6 @@ static int depth_down(struct eventpoll *ep, const struct eventpoll *into, int de
 {
 	int result = 0;
 	for (struct epitem *x = ep->nested; x && result <= EP_MAX_NESTS; x = x->nnext) {
-		if (!is_eventpoll(x->file))
-			continue;
 		struct eventpoll *sub = ep_of(x->file);
 		int d = sub == into || depth > EP_MAX_NESTS ? EP_MAX_NESTS + 1
 							   : depth_down(sub, into, depth + 1) + 1;
@@ -514,11 +539,12 @@ static long insert(struct eventpoll *ep, const struct ep_target *t, uint32_t eve
 	epi->hnext = ep->hash[b];
 	ep->hash[b] = epi;
 	ep->nitems++;
-	if (t->file->ops->wait_fd) {
+	if (is_eventpoll(t->file)) {
 		epi->nnext = ep->nested;
 		ep->nested = epi;
-		if (ep->nblocked)
-			kwait_watch(wait_fd(epi), &epi->kw);
+		set_kpart(epi, ep_of(t->file)->nkernel > 0);
+		if (kpart(epi) && ep->nblocked)
+			kwait_watch(ep_of(t->file)->kfd, &epi->kw);
 	}
 	waitq_add(&t->file->poll_head, &epi->wait);
 	/* After hanging: a change in between is caught by one or the other. */
@@ -541,20 +567,36 @@ static long modify(struct eventpoll *ep, struct epitem *epi, uint32_t events, ui
 	return 0;
 }
 
+/* kernel_parents - ep gained or lost its kernel members: the sets it is in
+ * look at them from now on, or no longer (ep_global held). */
+static void kernel_parents(struct eventpoll *ep, bool on)
+{
+	spin_lock(&ep->vf.poll_head.lock);
+	for (struct wq_entry *e = ep->vf.poll_head.head; e; e = e->next)
+		if (e->func == ep_poll_callback)
+			set_kpart(CONTAINER(e, struct epitem, wait), on);
+	spin_unlock(&ep->vf.poll_head.lock);
+}
+
 static long kernel_ctl(struct eventpoll *ep, int op, int host, struct epoll_event *ev)
 {
 	long r = raw_syscall6(SYS_epoll_ctl, ep->kfd, op, host, (long)ev, 0, 0);
 	if (r || op == EPOLL_CTL_MOD)
 		return r;
+	spin_lock(&ep_global);
 	spin_lock(&ep->mtx);
+	int before = ep->nkernel;
 	if (op == EPOLL_CTL_ADD) {
-		ep->nkernel++;
+		__atomic_store_n(&ep->nkernel, before + 1, __ATOMIC_RELEASE);
 		if (ep->nblocked)
 			kwait_watch(ep->kfd, &ep->kw);
-	} else if (ep->nkernel) {
-		ep->nkernel--;
+	} else if (before) {
+		__atomic_store_n(&ep->nkernel, before - 1, __ATOMIC_RELEASE);
 	}
 	spin_unlock(&ep->mtx);
+	if (!before != !ep->nkernel)
+		kernel_parents(ep, ep->nkernel > 0);
+	spin_unlock(&ep_global);
 	return 0;
 }
 

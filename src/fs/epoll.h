@@ -30,6 +30,9 @@ struct vfile *eventpoll_create(long *err);
 
 bool is_eventpoll(const struct vfile *f);
 
+/* The set's private host epoll fd (its kernel members). */
+int eventpoll_kfd(struct vfile *ep);
+
 /* eventpoll_ctl - EPOLL_CTL_ADD/MOD/DEL of t in set ep (is_eventpoll),
  * with Linux's checks after the fd lookups; ev is ignored for DEL. */
 long eventpoll_ctl(struct vfile *ep, int op, const struct ep_target *t, struct epoll_event *ev);

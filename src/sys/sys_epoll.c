@@ -34,7 +34,7 @@ static long install_set(struct uthread *ut, int flags)
 	struct vfile *f = eventpoll_create(&r);
 	if (!f)
 		return r;
-	long h = raw_syscall3(SYS_fcntl, f->ops->wait_fd(f),
+	long h = raw_syscall3(SYS_fcntl, eventpoll_kfd(f),
 			      (flags & EPOLL_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
 	r = h < 0 ? h : fdt_install_obj(ut->proc->fdt, (int)h, f, 0, 0);
 	if (r < 0) {
