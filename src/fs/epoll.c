@@ -53,7 +53,7 @@ struct eventpoll {
 	struct epitem *rdhead, *rdtail;
 	bool kready;             /* the kernel part fired since the last check */
 	bool kfirst;             /* which part a collection takes first: they alternate */
-	int kfd;                 /* the private host epoll fd: kernel members */
+	int kfd;                 /* the private host epoll fd (kernel members), made on first use */
 	int nkernel;             /* kernel members added and not deleted: closes are not seen */
 	int nblocked;            /* parked waiters: the first watches the kernel parts */
 	struct wq_entry kw;      /* callback on kfd's readiness while waiters are parked */
@@ -391,9 +391,27 @@ static int ep_wait_fd(struct vfile *f)
 	return __atomic_load_n(&ep->nkernel, __ATOMIC_ACQUIRE) ? ep->kfd : -1;
 }
 
-int eventpoll_kfd(struct vfile *f)
+/* make_kfd - the set's host epoll fd, made the first time one is needed
+ * (mtx held): a set of user-space files alone never has one. */
+static int make_kfd(struct eventpoll *ep)
 {
-	return ep_of(f)->kfd;
+	if (ep->kfd < 0) {
+		long r = raw_syscall3(SYS_epoll_create1, EPOLL_CLOEXEC, 0, 0);
+		if (r < 0)
+			return (int)r;
+		__atomic_store_n(&ep->kfd, (int)r, __ATOMIC_RELEASE);
+	}
+	return ep->kfd;
+}
+
+/* What stands for the set where only a host fd can go (SCM_RIGHTS). */
+static int ep_host_file(struct vfile *f)
+{
+	struct eventpoll *ep = ep_of(f);
+	spin_lock(&ep->mtx);
+	int r = make_kfd(ep);
+	spin_unlock(&ep->mtx);
+	return r;
 }
 
 /* ep_remove - take epi out of its set and off its file (mtx held). */
@@ -427,7 +445,8 @@ static void ep_release(struct vfile *f)
 	kwait_unwatch(&ep->kw);
 	spin_unlock(&ep->mtx);
 	spin_unlock(&ep_global);
-	raw_syscall3(SYS_close, ep->kfd, 0, 0);
+	if (ep->kfd >= 0)
+		raw_syscall3(SYS_close, ep->kfd, 0, 0);
 	free(ep->hash);
 	free(ep);
 }
@@ -436,20 +455,19 @@ static const struct vfile_ops ep_ops = {
 	.name = "[eventpoll]",
 	.poll = ep_fpoll,
 	.wait_fd = ep_wait_fd,
+	.host_file = ep_host_file,
 	.release = ep_release,
 };
 
 struct vfile *eventpoll_create(long *err)
 {
 	struct eventpoll *ep = calloc(1, sizeof(*ep));
-	long kfd = ep ? raw_syscall3(SYS_epoll_create1, EPOLL_CLOEXEC, 0, 0) : -ENOMEM;
-	if (kfd < 0) {
-		free(ep);
-		*err = kfd;
+	if (!ep) {
+		*err = -ENOMEM;
 		return NULL;
 	}
 	vfile_init(&ep->vf, &ep_ops, O_RDWR);
-	ep->kfd = (int)kfd;
+	ep->kfd = -1;
 	ep->kw = (struct wq_entry){ .events = EPOLLIN, .func = ep_kernel_fired };
 	return &ep->vf;
 }
@@ -580,7 +598,10 @@ static void kernel_parents(struct eventpoll *ep, bool on)
 
 static long kernel_ctl(struct eventpoll *ep, int op, int host, struct epoll_event *ev)
 {
-	long r = raw_syscall6(SYS_epoll_ctl, ep->kfd, op, host, (long)ev, 0, 0);
+	int kfd = ep_host_file(&ep->vf);
+	if (kfd < 0)
+		return kfd;
+	long r = raw_syscall6(SYS_epoll_ctl, kfd, op, host, (long)ev, 0, 0);
 	if (r || op == EPOLL_CTL_MOD)
 		return r;
 	spin_lock(&ep_global);

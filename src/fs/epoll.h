@@ -10,7 +10,8 @@ struct vfile;
  * A set has two kinds of members. A user-space file (an fd with an object)
  * gets an item hung on its poll head, whose callback feeds the set's ready
  * list, as Linux's ep_poll_callback. A kernel file (an fd without one) goes
- * into the set's private host epoll fd, keyed by the host fd, so the kernel
+ * into the set's private host epoll fd (made with the first one), keyed by
+ * the host fd, so the kernel
  * keeps Linux's semantics for it (dup, last close, ET, ONESHOT); a wait
  * looks there only when the set has kernel members: at most one
  * non-blocking check per wait, or, to block, watched through kwait.
@@ -29,9 +30,6 @@ struct ep_target {
 struct vfile *eventpoll_create(long *err);
 
 bool is_eventpoll(const struct vfile *f);
-
-/* The set's private host epoll fd (its kernel members). */
-int eventpoll_kfd(struct vfile *ep);
 
 /* eventpoll_ctl - EPOLL_CTL_ADD/MOD/DEL of t in set ep (is_eventpoll),
  * with Linux's checks after the fd lookups; ev is ignored for DEL. */

@@ -55,6 +55,9 @@ struct vfile_ops {
 	/* A host fd whose readability is part of this file's (an epoll set's
 	 * kernel members): waiters on the file watch it too. */
 	int (*wait_fd)(struct vfile *f);
+	/* A host fd that stands for the file where only a host fd can go (an
+	 * fd passed through a kernel socket), owned by the file; -errno. */
+	int (*host_file)(struct vfile *f);
 	/* Extra lines of /proc/self/fdinfo/N (Linux's show_fdinfo). */
 	int (*fdinfo)(struct vfile *f, char *buf, size_t size);
 	/* The last fd of the open file description is gone (it has left every

@@ -27,21 +27,21 @@ static struct inflight *list;
 long inflight_send(struct uthread *ut, long vfd)
 {
 	int h = fdt_host(ut->proc->fdt, vfd);
-	if (h < 0 || !fdt_has_obj(ut->proc->fdt, vfd))
+	struct vfile *obj = fdt_obj(ut->proc->fdt, vfd);
+	if (!obj)
 		return h < 0 ? -EBADF : h;
-	struct inflight *x = malloc(sizeof(*x));
-	if (!x)
-		return -ENOMEM;
-	x->obj = fdt_obj(ut->proc->fdt, vfd);
-	x->host = (int)raw_syscall3(SYS_fcntl, h, F_DUPFD_CLOEXEC, 0);
-	if (!x->obj || x->host < 0) {
-		long r = x->host < 0 ? x->host : -EBADF;
-		if (x->host >= 0)
-			raw_syscall3(SYS_close, x->host, 0, 0);
-		vfile_put(x->obj);
+	/* An object alone goes as the host file that stands for it, if any. */
+	if (h < 0)
+		h = obj->ops->host_file ? obj->ops->host_file(obj) : -EBADF;
+	struct inflight *x = h < 0 ? NULL : malloc(sizeof(*x));
+	long dup = x ? raw_syscall3(SYS_fcntl, h, F_DUPFD_CLOEXEC, 0) : -ENOMEM;
+	if (h < 0 || dup < 0) {
+		vfile_put(obj);
 		free(x);
-		return r;
+		return h < 0 ? -EBADF : dup;
 	}
+	x->obj = obj;
+	x->host = (int)dup;
 	spin_lock(&lock);
 	x->next = list;
 	list = x;

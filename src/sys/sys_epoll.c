@@ -23,9 +23,7 @@
 #define WAIT_STACK 64
 #define WAIT_HEAP_MAX 4096
 
-/* install_set - a new set at the lowest free number. Its entry also has a
- * host fd (a dup of the set's own host epoll fd): what SCM_RIGHTS sends,
- * fstat and /proc/self/fd show (an eventpoll file), FD_CLOEXEC. */
+/* install_set - a new set (an object alone) at the lowest free number. */
 static long install_set(struct uthread *ut, int flags)
 {
 	if (flags & ~EPOLL_CLOEXEC)
@@ -34,14 +32,9 @@ static long install_set(struct uthread *ut, int flags)
 	struct vfile *f = eventpoll_create(&r);
 	if (!f)
 		return r;
-	long h = raw_syscall3(SYS_fcntl, eventpoll_kfd(f),
-			      (flags & EPOLL_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
-	r = h < 0 ? h : fdt_install_obj(ut->proc->fdt, (int)h, f, 0, 0);
-	if (r < 0) {
-		if (h >= 0)
-			raw_syscall3(SYS_close, h, 0, 0);
+	r = fdt_install_obj(ut->proc->fdt, -1, f, 0, (flags & EPOLL_CLOEXEC) ? FD_CLOEXEC : 0);
+	if (r < 0)
 		vfile_put(f);
-	}
 	return r;
 }
 
