@@ -257,9 +257,8 @@ static void unwatch(struct eventpoll *ep)
 /* kernel_collect - one non-blocking look at the kernel members. */
 static int kernel_collect(struct eventpoll *ep, struct epoll_event *out, int max)
 {
-	spin_lock(&ep->wq.lock);
-	ep->kready = false; /* before the look: a firing after it is not lost */
-	spin_unlock(&ep->wq.lock);
+	/* Cleared before the look: a firing after it is not lost. */
+	__atomic_store_n(&ep->kready, false, __ATOMIC_SEQ_CST);
 	long r = raw_syscall6(SYS_epoll_wait, ep->kfd, (long)out, max, 0, 0, 0);
 	return r > 0 ? (int)r : 0;
 }
@@ -271,6 +270,10 @@ static int kernel_collect(struct eventpoll *ep, struct epoll_event *out, int max
 static int user_collect(struct eventpoll *ep, struct epoll_event *out, int max)
 {
 	int n = 0;
+	/* Nothing queued: no lock (a callback queueing now is seen next time). */
+	if (!__atomic_load_n(&ep->rdhead, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&ep->nkparts, __ATOMIC_ACQUIRE))
+		return 0;
 	spin_lock(&ep->wq.lock);
 	/* A nested set's kernel part is seen only by polling it. */
 	FOR_KPARTS(ep, x)
