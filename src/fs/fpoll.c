@@ -8,6 +8,9 @@
 #include "fs/vfile.h"
 #include "sched/kwait.h"
 
+/* A file without a poll op is always ready, as Linux's vfs_poll says. */
+#define DEFAULT_POLLMASK (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
+
 /* One call's wait: the callbacks of its files set `fired` and wake it. */
 struct fpoll {
 	struct waitq wq;
@@ -32,7 +35,8 @@ static int scan(struct fpoll_ent *ents, int n, struct pollfd *kfds)
 	for (int i = 0; i < n; i++) {
 		struct fpoll_ent *x = &ents[i];
 		if (x->file)
-			x->revents = x->file->ops->poll(x->file) & (x->events | POLLERR | POLLHUP);
+			x->revents = (x->file->ops->poll ? x->file->ops->poll(x->file) : DEFAULT_POLLMASK) &
+				     (x->events | POLLERR | POLLHUP);
 		else if (x->host < 0)
 			x->revents = POLLNVAL;
 		else

@@ -10,7 +10,9 @@ struct vfile;
 
 /* One file of a poll or select call. */
 struct fpoll_ent {
-	struct vfile *file;   /* a user-space file (the caller holds a reference), or NULL */
+	/* A user-space file with a poll op (the caller holds a reference), or
+	 * NULL; one without a poll op is always ready. */
+	struct vfile *file;
 	int host;             /* else its host fd; < 0: not open (POLLNVAL) */
 	uint32_t events;      /* POLL* asked; POLLERR and POLLHUP always count */
 	uint32_t revents;     /* out */

@@ -58,6 +58,11 @@ long sys_epoll_ctl(struct uthread *ut, const long a[6])
 	if (!ep && fdt_host(t, a[0]) < 0)
 		return -EBADF;
 	struct ep_target tg = { .file = fdt_obj(t, a[2]), .fd = (int)a[2], .host = fdt_host(t, a[2]) };
+	/* An object that leaves readiness to its kernel file: a kernel member. */
+	if (tg.file && !tg.file->ops->poll && tg.host >= 0) {
+		vfile_put(tg.file);
+		tg.file = NULL;
+	}
 	long r;
 	if (!tg.file && tg.host < 0)
 		r = -EBADF;

@@ -52,7 +52,12 @@ static bool fset_add(struct fset *s, struct uthread *ut, int vfd, uint32_t event
 	struct fdtable *t = ut->proc->fdt;
 	struct fpoll_ent *x = &s->ents[s->n++];
 	x->file = fdt_obj(t, vfd);
-	x->host = x->file ? -1 : fdt_host(t, vfd);
+	x->host = fdt_host(t, vfd);
+	/* An object that leaves readiness to its kernel file. */
+	if (x->file && !x->file->ops->poll && x->host >= 0) {
+		vfile_put(x->file);
+		x->file = NULL;
+	}
 	x->events = events;
 	x->revents = 0;
 	return x->file || x->host >= 0;
