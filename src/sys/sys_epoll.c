@@ -14,9 +14,9 @@
 #include "mm/uaccess.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
-#include "sched/sched.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
+#include "sys/timeutil.h"
 
 /* Events gathered on the runtime stack; a bigger maxevents gets at most
  * WAIT_HEAP_MAX per call (fewer than asked is what epoll may return). */
@@ -77,8 +77,8 @@ long sys_epoll_ctl(struct uthread *ut, const long a[6])
 	return r;
 }
 
-/* wait - epoll_wait and friends; timeout_ns < 0: none. */
-static long wait(struct uthread *ut, long nr, const long a[6], int64_t timeout_ns)
+/* wait - epoll_wait and friends. */
+static long wait(struct uthread *ut, long nr, const long a[6], struct wait_end end)
 {
 	int max = (int)a[2];
 	if (max <= 0 || max > INT_MAX / (int)sizeof(struct epoll_event))
@@ -93,20 +93,14 @@ static long wait(struct uthread *ut, long nr, const long a[6], int64_t timeout_n
 	struct epoll_event stackbuf[WAIT_STACK];
 	struct epoll_event *buf = cap <= WAIT_STACK ? stackbuf : malloc(cap * sizeof(*buf));
 	long r = buf ? 0 : -ENOMEM;
-	uint64_t deadline = timeout_ns > 0 ? now_ns() + (uint64_t)timeout_ns : 0;
 	while (!r) {
 		/* The call's mask is in place: the signals it lets through end the wait. */
-		if (timeout_ns)
+		if (end.block)
 			signal_arm_wait(ut, ~ut->sigmask);
-		r = eventpoll_wait(f, buf, cap, timeout_ns != 0, deadline);
-		if (r != -EINTR)
+		r = eventpoll_wait(f, buf, cap, end.block, end.deadline);
+		if (r != -EINTR || !signal_wait_goes_on(ut, systab_get(nr)))
 			break;
-		/* A signal that runs no handler and ends nothing: wait on. */
-		r = signal_after_eintr(ut, systab_get(nr));
-		if (r == 1 && !__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
-			r = 0;
-		else if (r == 1 || r == SYS_RESTART)
-			r = -EINTR;
+		r = 0; /* a signal that runs no handler and ends nothing: wait on */
 	}
 	if (r > 0 && copy_to_user(a[1], buf, r * sizeof(*buf)))
 		r = -EFAULT;
@@ -116,24 +110,19 @@ static long wait(struct uthread *ut, long nr, const long a[6], int64_t timeout_n
 	return r;
 }
 
-static int64_t ms_to_ns(int ms)
-{
-	return ms < 0 ? -1 : (int64_t)ms * 1000000;
-}
-
 long sys_epoll_wait(struct uthread *ut, const long a[6])
 {
-	return wait(ut, SYS_epoll_wait, a, ms_to_ns((int)a[3]));
+	return wait(ut, SYS_epoll_wait, a, wait_end_ms((int)a[3]));
 }
 
 /* with_mask - the wait under epoll_pwait's signal mask (Linux's
  * set_user_sigmask, then restore_saved_sigmask_unless(-EINTR)). */
-static long with_mask(struct uthread *ut, long nr, const long a[6], int64_t timeout_ns)
+static long with_mask(struct uthread *ut, long nr, const long a[6], struct wait_end end)
 {
 	long r = signal_call_mask(ut, a[4], a[5]);
 	if (r)
 		return r;
-	r = wait(ut, nr, a, timeout_ns);
+	r = wait(ut, nr, a, end);
 	if (a[4])
 		signal_call_mask_end(ut, r);
 	return r;
@@ -141,20 +130,15 @@ static long with_mask(struct uthread *ut, long nr, const long a[6], int64_t time
 
 long sys_epoll_pwait(struct uthread *ut, const long a[6])
 {
-	return with_mask(ut, SYS_epoll_pwait, a, ms_to_ns((int)a[3]));
+	return with_mask(ut, SYS_epoll_pwait, a, wait_end_ms((int)a[3]));
 }
 
 long sys_epoll_pwait2(struct uthread *ut, const long a[6])
 {
-	int64_t ns = -1;
-	if (a[3]) {
-		struct timespec ts;
-		if (copy_from_user(&ts, a[3], sizeof(ts)))
-			return -EFAULT;
-		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
-			return -EINVAL;
-		ns = ts.tv_sec > INT64_MAX / 1000000000 - 1 ? INT64_MAX / 2
-							     : ts.tv_sec * 1000000000 + ts.tv_nsec;
-	}
-	return with_mask(ut, SYS_epoll_pwait2, a, ns);
+	struct timespec ts;
+	if (a[3] && copy_from_user(&ts, a[3], sizeof(ts)))
+		return -EFAULT;
+	if (a[3] && !timespec_valid(&ts))
+		return -EINVAL;
+	return with_mask(ut, SYS_epoll_pwait2, a, wait_end_rel(a[3] ? &ts : NULL));
 }
