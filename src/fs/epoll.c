@@ -77,6 +77,11 @@ bool is_eventpoll(const struct vfile *f)
 	return f && f->ops == &ep_ops;
 }
 
+static int nkernel(const struct eventpoll *ep)
+{
+	return __atomic_load_n(&ep->nkernel, __ATOMIC_ACQUIRE);
+}
+
 static uint32_t ev_load(const struct epitem *epi)
 {
 	return __atomic_load_n(&epi->events, __ATOMIC_ACQUIRE);
@@ -241,7 +246,7 @@ static void set_kpart(struct epitem *x, bool on)
  * cannot see otherwise are watched through kwait (re-armed if they fired). */
 static void watch(struct eventpoll *ep)
 {
-	if (ep->nkernel)
+	if (nkernel(ep))
 		kwait_watch(ep->kfd, &ep->kw);
 	FOR_KPARTS(ep, x)
 		kwait_watch(ep_of(x->file)->kfd, &x->kw);
@@ -312,11 +317,11 @@ static int collect(struct eventpoll *ep, struct epoll_event *out, int max)
 {
 	spin_lock(&ep->mtx);
 	/* Alternate which part goes first: neither starves the other. */
-	bool kfirst = ep->kfirst && ep->nkernel;
+	bool kfirst = ep->kfirst && nkernel(ep);
 	ep->kfirst = !ep->kfirst;
 	int n = kfirst ? kernel_collect(ep, out, max) : 0;
 	n += user_collect(ep, out + n, max - n);
-	if (!kfirst && ep->nkernel && n < max)
+	if (!kfirst && nkernel(ep) && n < max)
 		n += kernel_collect(ep, out + n, max - n);
 	spin_unlock(&ep->mtx);
 	return n;
@@ -379,7 +384,7 @@ static uint32_t ep_fpoll(struct vfile *f)
 		ready = item_poll(snap[i]) != 0;
 	FOR_KPARTS(ep, x)
 		ready = ready || item_poll(x) != 0;
-	if (!ready && ep->nkernel) {
+	if (!ready && nkernel(ep)) {
 		struct pollfd p = { .fd = ep->kfd, .events = POLLIN };
 		ready = raw_syscall3(SYS_poll, (long)&p, 1, 0) == 1;
 	}
@@ -391,7 +396,7 @@ static uint32_t ep_fpoll(struct vfile *f)
 static int ep_wait_fd(struct vfile *f)
 {
 	struct eventpoll *ep = ep_of(f);
-	return __atomic_load_n(&ep->nkernel, __ATOMIC_ACQUIRE) ? ep->kfd : -1;
+	return nkernel(ep) ? ep->kfd : -1;
 }
 
 /* make_kfd - the set's host epoll fd, made the first time one is needed
@@ -563,7 +568,7 @@ static long insert(struct eventpoll *ep, const struct ep_target *t, uint32_t eve
 	if (is_eventpoll(t->file)) {
 		epi->nnext = ep->nested;
 		ep->nested = epi;
-		set_kpart(epi, ep_of(t->file)->nkernel > 0);
+		set_kpart(epi, nkernel(ep_of(t->file)) > 0);
 		if (kpart(epi) && ep->nblocked)
 			kwait_watch(ep_of(t->file)->kfd, &epi->kw);
 	}
@@ -589,38 +594,42 @@ static long modify(struct eventpoll *ep, struct epitem *epi, uint32_t events, ui
 }
 
 /* kernel_parents - ep gained or lost its kernel members: the sets it is in
- * look at them from now on, or no longer (ep_global held). */
-static void kernel_parents(struct eventpoll *ep, bool on)
+ * look at them from now on, or no longer, and a waiter already parked on
+ * it watches them. Under ep_global, from the count as it is then: the last
+ * of two racing transitions leaves the right state. */
+static void kernel_parents(struct eventpoll *ep)
 {
+	spin_lock(&ep_global);
+	bool on = nkernel(ep) > 0;
+	spin_lock(&ep->mtx);
+	if (on && ep->nblocked)
+		kwait_watch(ep->kfd, &ep->kw);
+	spin_unlock(&ep->mtx);
 	spin_lock(&ep->vf.poll_head.lock);
 	for (struct wq_entry *e = ep->vf.poll_head.head; e; e = e->next)
 		if (e->func == ep_poll_callback)
 			set_kpart(CONTAINER(e, struct epitem, wait), on);
 	spin_unlock(&ep->vf.poll_head.lock);
+	spin_unlock(&ep_global);
 }
 
+/* kernel_ctl - a kernel member: the kernel's epoll does it all; the count
+ * of members only matters when it leaves or reaches 0. */
 static long kernel_ctl(struct eventpoll *ep, int op, int host, struct epoll_event *ev)
 {
-	int kfd = ep_host_file(&ep->vf);
-	if (kfd < 0)
+	int kfd = __atomic_load_n(&ep->kfd, __ATOMIC_ACQUIRE);
+	if (kfd < 0 && (kfd = ep_host_file(&ep->vf)) < 0)
 		return kfd;
 	long r = raw_syscall6(SYS_epoll_ctl, kfd, op, host, (long)ev, 0, 0);
 	if (r || op == EPOLL_CTL_MOD)
 		return r;
-	spin_lock(&ep_global);
-	spin_lock(&ep->mtx);
-	int before = ep->nkernel;
-	if (op == EPOLL_CTL_ADD) {
-		__atomic_store_n(&ep->nkernel, before + 1, __ATOMIC_RELEASE);
-		if (ep->nblocked)
-			kwait_watch(ep->kfd, &ep->kw);
-	} else if (before) {
-		__atomic_store_n(&ep->nkernel, before - 1, __ATOMIC_RELEASE);
-	}
-	spin_unlock(&ep->mtx);
-	if (!before != !ep->nkernel)
-		kernel_parents(ep, ep->nkernel > 0);
-	spin_unlock(&ep_global);
+	int n = __atomic_load_n(&ep->nkernel, __ATOMIC_ACQUIRE), to;
+	do {
+		to = op == EPOLL_CTL_ADD ? n + 1 : n ? n - 1 : 0;
+	} while (!__atomic_compare_exchange_n(&ep->nkernel, &n, to, false, __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE));
+	if (!n != !to)
+		kernel_parents(ep);
 	return 0;
 }
 
