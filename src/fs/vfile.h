@@ -44,7 +44,9 @@ struct vfile_ops {
 	long (*read)(struct vfile *f, struct uthread *ut, struct vmsg *m);
 	long (*write)(struct vfile *f, struct uthread *ut, struct vmsg *m);
 	/* The events ready now (EPOLLIN...). Called under the poll head's
-	 * lock by waiters: it must not sleep or take that lock. */
+	 * lock by waiters, without it by epoll and poll (under their own
+	 * locks): it must not sleep or take that lock. NULL: always ready
+	 * (or, with a host fd, the kernel file's readiness). */
 	uint32_t (*poll)(struct vfile *f);
 	long (*ioctl)(struct vfile *f, struct uthread *ut, unsigned cmd, uint64_t arg);
 	long (*stat)(struct vfile *f, struct stat *st);
