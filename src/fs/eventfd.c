@@ -32,6 +32,8 @@ static struct efd *efd_of(struct vfile *f)
 
 static uint32_t efd_poll(struct vfile *f)
 {
+	if (vfile_in_kernel(f))
+		return vfile_kernel_poll(f);
 	uint64_t c = __atomic_load_n(&efd_of(f)->count, __ATOMIC_ACQUIRE);
 	uint32_t m = 0;
 	if (c)
@@ -73,7 +75,7 @@ static size_t iov_len(const struct vmsg *m)
 static void change(struct efd *e, uint64_t v, uint32_t events)
 {
 	__atomic_store_n(&e->count, v, __ATOMIC_RELEASE);
-	waitq_wake_locked(&e->vf.poll_head, -1, events | VFILE_CHANGED);
+	waitq_wake_locked(&e->vf.poll_head, -1, events);
 }
 
 static long efd_read(struct vfile *f, struct uthread *ut, struct vmsg *m)
@@ -127,8 +129,9 @@ static int efd_fdinfo(struct vfile *f, char *buf, size_t size)
 	return n < 0 ? 0 : n;
 }
 
-/* efd_to_kernel - a kernel eventfd with the same count and flags. */
-static int efd_to_kernel(struct vfile *f)
+/* efd_host_file - the eventfd leaves the instance: a kernel eventfd with
+ * the same count and flags takes its place. Its fd, or -errno. */
+static int efd_host_file(struct vfile *f)
 {
 	struct efd *e = efd_of(f);
 	spin_lock(&f->poll_head.lock);
@@ -139,7 +142,7 @@ static int efd_to_kernel(struct vfile *f)
 	if (k >= 0)
 		vfile_moved_locked(f, (int)k);
 	spin_unlock(&f->poll_head.lock);
-	return k < -1 ? (int)k : 0;
+	return k < -1 ? (int)k : f->kfd;
 }
 
 static void efd_release(struct vfile *f)
@@ -149,7 +152,8 @@ static void efd_release(struct vfile *f)
 
 static const struct vfile_ops efd_ops = {
 	.name = "[eventfd]", .read = efd_read, .write = efd_write, .poll = efd_poll,
-	.fdinfo = efd_fdinfo, .release = efd_release, .to_kernel = efd_to_kernel,
+	.fdinfo = efd_fdinfo, .release = efd_release,
+	.host_file = efd_host_file, .wait_fd = vfile_kernel_wait_fd,
 };
 
 struct vfile *eventfd_new(uint64_t initval, int flags)

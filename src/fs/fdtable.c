@@ -210,12 +210,12 @@ int fdt_settle(struct fdtable *t, long vfd)
 		/* The entry is its only user (any other holds a reference, got
 		 * under a table lock): it takes the kernel file itself, so host
 		 * numbers go as they would have for a kernel pipe. */
-		h = f->mirror_fd;
-		f->mirror_fd = -1;
+		h = f->kfd;
+		f->kfd = -1;
 		if (!cloexec)
 			raw_syscall3(SYS_fcntl, h, F_SETFD, 0);
 	} else {
-		h = raw_syscall3(SYS_fcntl, f->mirror_fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
+		h = raw_syscall3(SYS_fcntl, f->kfd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
 	}
 	if (h >= 0) {
 		/* host first: a lock-free reader sees an fd, never a hole */

@@ -119,7 +119,7 @@ int fdt_remove(struct fdtable *t, int vfd);
 /* FD_CLOEXEC of an entry without a host fd; -EBADF for others. */
 int fdt_get_fdflags(struct fdtable *t, long vfd);
 int fdt_set_fdflags(struct fdtable *t, long vfd, int fdflags);
-/* fdt_settle - vfd's object moved into the kernel (vfile_to_kernel): the
+/* fdt_settle - vfd's object moved into the kernel (its host_file op): the
  * entry gets a kernel fd of its own (a dup, with the entry's FD_CLOEXEC)
  * and drops the object, so it is a kernel fd like any other from now on:
  * dup'ed numbers stay distinct files for epoll, as Linux's. The host fd,

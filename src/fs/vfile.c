@@ -1,34 +1,36 @@
-/* vfile.c - user-space file objects: lifetime, poll heads, the kernel-visible mirror. */
+/* vfile.c - user-space file objects: lifetime and poll heads. */
 #include "fs/vfile.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/syscall.h>
 
 #include "core/rawsys.h"
 
+#include "fs/epoll.h"
+
 void vfile_init(struct vfile *f, const struct vfile_ops *ops, int flags)
 {
-	*f = (struct vfile){ .ops = ops, .refs = 1, .flags = flags, .mirror_fd = -1 };
+	*f = (struct vfile){ .ops = ops, .refs = 1, .flags = flags, .kfd = -1 };
 }
 
 void vfile_put(struct vfile *f)
 {
 	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	if (f->mirror_fd >= 0) {
-		waitq_remove(&f->mirror);
-		raw_syscall3(SYS_close, f->mirror_fd, 0, 0);
-		f->mirror_fd = -1; /* release may look (a pipe's other end moving) */
+	if (f->kfd >= 0) {
+		raw_syscall3(SYS_close, f->kfd, 0, 0);
+		f->kfd = -1; /* release may look (a pipe's other end moving) */
 	}
+	eventpoll_release_file(f);
 	if (f->ops->release)
 		f->ops->release(f);
 }
 
 void vfile_notify(struct vfile *f, uint32_t events)
 {
-	waitq_wake(&f->poll_head, -1, events | VFILE_CHANGED);
+	waitq_wake(&f->poll_head, -1, events);
 }
 
 long vfile_wait(struct vfile *f, uint32_t events, uint64_t deadline)
@@ -47,59 +49,15 @@ long vfile_wait(struct vfile *f, uint32_t events, uint64_t deadline)
 	}
 }
 
-/* mirror_sync - the eventfd is readable exactly while a read of f would
- * not wait (POLLIN, or POLLHUP/POLLERR: EOF, an error): its
- * counter is set or emptied. Under the poll head's lock, which orders the
- * syncs of concurrent notifies. */
-static void mirror_sync(struct wq_entry *e, uint32_t events)
-{
-	struct vfile *f = (struct vfile *)((char *)e - offsetof(struct vfile, mirror));
-	uint64_t v = 1;
-	if (f->in_kernel)
-		return; /* mirror_fd is the file itself now */
-	if (f->ops->poll(f) & (EPOLLIN | EPOLLHUP | EPOLLERR))
-		raw_syscall3(SYS_write, f->mirror_fd, &v, 8);
-	else
-		raw_syscall3(SYS_read, f->mirror_fd, &v, 8);
-}
-
-int vfile_kernel_fd(struct vfile *f)
-{
-	int fd = __atomic_load_n(&f->mirror_fd, __ATOMIC_ACQUIRE);
-	if (fd >= 0)
-		return fd;
-	spin_lock(&f->poll_head.lock);
-	if (f->mirror_fd < 0) {
-		long r = raw_syscall3(SYS_eventfd2, 0, EFD_NONBLOCK | EFD_CLOEXEC, 0);
-		if (r < 0) {
-			spin_unlock(&f->poll_head.lock);
-			return (int)r;
-		}
-		f->mirror = (struct wq_entry){ .events = WQ_ALL, .func = mirror_sync };
-		__atomic_store_n(&f->mirror_fd, (int)r, __ATOMIC_RELEASE);
-		/* Hung and synced under the lock notifies take: none slips between. */
-		waitq_add_locked(&f->poll_head, &f->mirror);
-		mirror_sync(&f->mirror, 0);
-	}
-	fd = f->mirror_fd;
-	spin_unlock(&f->poll_head.lock);
-	return fd;
-}
-
-int vfile_to_kernel(struct vfile *f)
-{
-	if (vfile_in_kernel(f))
-		return 0;
-	return f->ops->to_kernel ? f->ops->to_kernel(f) : -EBADF;
-}
-
 void vfile_moved_locked(struct vfile *f, int kfd)
 {
-	if (f->mirror_fd >= 0) {
-		waitq_remove_locked(&f->poll_head, &f->mirror);
-		raw_syscall3(SYS_close, f->mirror_fd, 0, 0);
-	}
-	__atomic_store_n(&f->mirror_fd, kfd, __ATOMIC_RELEASE);
+	__atomic_store_n(&f->kfd, kfd, __ATOMIC_RELEASE);
 	__atomic_store_n(&f->in_kernel, true, __ATOMIC_RELEASE);
 	waitq_wake_locked(&f->poll_head, -1, WQ_ALL);
+}
+
+uint32_t vfile_kernel_poll(struct vfile *f)
+{
+	struct pollfd p = { .fd = f->kfd, .events = POLLIN | POLLOUT | POLLPRI };
+	return raw_syscall3(SYS_poll, &p, 1, 0) == 1 ? (uint16_t)p.revents : 0;
 }

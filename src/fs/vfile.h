@@ -54,7 +54,9 @@ struct vfile_ops {
 	long (*read)(struct vfile *f, struct uthread *ut, struct vmsg *m);
 	long (*write)(struct vfile *f, struct uthread *ut, struct vmsg *m);
 	/* The events ready now (EPOLLIN...). Called under the poll head's
-	 * lock by waiters: it must not sleep or take that lock. */
+	 * lock by waiters, without it by epoll and poll (under their own
+	 * locks): it must not sleep or take that lock. NULL: always ready
+	 * (or, with a host fd, the kernel file's readiness). */
 	uint32_t (*poll)(struct vfile *f);
 	long (*ioctl)(struct vfile *f, struct uthread *ut, unsigned cmd, uint64_t arg);
 	long (*stat)(struct vfile *f, struct stat *st);
@@ -65,14 +67,18 @@ struct vfile_ops {
 	void (*setfl)(struct vfile *f);
 	long (*getdents64)(struct vfile *f, struct uthread *ut, uint64_t ubuf, size_t count);
 	long (*lseek)(struct vfile *f, int64_t off, int whence);
+	/* A host fd whose readability is part of this file's (an epoll set's
+	 * kernel members): waiters on the file watch it too. */
+	int (*wait_fd)(struct vfile *f);
+	/* A host fd that stands for the file where only a host fd can go (an
+	 * fd passed through a kernel socket), owned by the file; -errno. A
+	 * pipe or eventfd moves into the kernel for it (vfile_moved_locked). */
+	int (*host_file)(struct vfile *f);
 	/* Extra lines of /proc/self/fdinfo/N (Linux's show_fdinfo). */
 	int (*fdinfo)(struct vfile *f, char *buf, size_t size);
-	/* The last fd of the last open file description is gone. */
+	/* The last fd of the open file description is gone (it has left every
+	 * epoll set by then). */
 	void (*release)(struct vfile *f);
-	/* Move into the kernel (the file leaves the instance): make the
-	 * kernel file with the same contents and give it to each of its open
-	 * file descriptions with vfile_moved_locked. 0 or -errno. */
-	int (*to_kernel)(struct vfile *f);
 };
 
 /* Sockets: the second table (Linux's proto_ops). Addresses and option
@@ -100,15 +106,12 @@ struct vfile {
 	int refs;                       /* fd entries pointing here */
 	int flags;                      /* status flags: O_NONBLOCK, O_RDWR... (F_GETFL) */
 	/* Readiness is pushed here: waiters park on it for the events they
-	 * want; callbacks (the kernel mirror, later epoll items) hang on it. */
+	 * want; callbacks (epoll items, poll and select calls) hang on it. */
 	struct waitq poll_head;
-	/* A host eventfd whose readability follows POLLIN, made the first
-	 * time the object is handed to a kernel poll, select or epoll. */
-	int mirror_fd;
-	struct wq_entry mirror;
-	/* Moved into the kernel: mirror_fd is the kernel file itself, and
-	 * every call but those on the fd entry goes there (atomic). */
+	/* Moved into the kernel (host_file: the file left the instance):
+	 * kfd is the kernel file, and every call goes there (atomic). */
 	bool in_kernel;
+	int kfd;
 };
 
 /* vfile_init - a new object with one reference (the caller's). */
@@ -130,23 +133,11 @@ static inline bool vfile_nonblock(const struct vfile *f, const struct vmsg *m)
 	return (__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK) || (m->flags & MSG_DONTWAIT);
 }
 
-/* In every notify: readiness may also have dropped, which callbacks (the
- * mirror) re-check; no parked waiter asks for it (epoll leaves it unused). */
-#define VFILE_CHANGED 0x400u /* EPOLLMSG */
-
-/* vfile_notify - the object's readiness changed: wake its waiters for
- * events (those that became ready; 0 if it only dropped) and its
- * callbacks. Not from a host signal handler (it takes the head's lock). */
+/* vfile_notify - the object's readiness changed: wake its waiters and
+ * callbacks for events (those that became ready; 0 if it only dropped,
+ * which wakes nobody). Not from a host signal handler (it takes the
+ * head's lock). */
 void vfile_notify(struct vfile *f, uint32_t events);
-
-/* vfile_dropped - readiness may have gone (a read emptied the object):
- * only callbacks that mirror the state (the kernel mirror) need to know,
- * and only they are called. */
-static inline void vfile_dropped(struct vfile *f)
-{
-	if (__atomic_load_n(&f->mirror_fd, __ATOMIC_RELAXED) >= 0)
-		vfile_notify(f, 0);
-}
 
 /**
  * vfile_wait - park the calling uthread until f is ready for events (per
@@ -160,18 +151,16 @@ static inline bool vfile_in_kernel(const struct vfile *f)
 	return __atomic_load_n(&f->in_kernel, __ATOMIC_ACQUIRE);
 }
 
-/* vfile_to_kernel - f becomes a kernel file (with the other files it is
- * tied to: both ends of a pipe), its contents kept: for handing it to
- * something outside the instance. 0, or -errno (-EBADF: it cannot). */
-int vfile_to_kernel(struct vfile *f);
-
-/* vfile_moved_locked - for to_kernel ops, with f's poll head locked, and
- * the object's own lock if its ops take one (so no op runs meanwhile):
- * f is now kernel file kfd, which it owns. Its waiters wake and find out. */
+/* vfile_moved_locked - for host_file ops that move a file into the kernel,
+ * with f's poll head locked, and the object's own lock if its ops take one
+ * (so no op runs meanwhile): f is now kernel file kfd, which it owns. Its
+ * waiters wake and find out. */
 void vfile_moved_locked(struct vfile *f, int kfd);
 
-/* vfile_kernel_fd - a host fd the kernel can poll (made on first use),
- * until poll and epoll are served in user space: readable while f has
- * POLLIN, POLLHUP or POLLERR (whatever ends a read's wait); -errno. For a
- * file moved into the kernel, the kernel file. */
-int vfile_kernel_fd(struct vfile *f);
+/* For the poll and wait_fd ops of a file that may have moved: the kernel
+ * file's readiness now (no wait), and the fd to wait on (-1: not moved). */
+uint32_t vfile_kernel_poll(struct vfile *f);
+static inline int vfile_kernel_wait_fd(struct vfile *f)
+{
+	return vfile_in_kernel(f) ? f->kfd : -1;
+}

@@ -296,18 +296,6 @@ long objcall_io(struct uthread *ut, const struct sysent *e, struct vfile *f, boo
 	return r == NOOP ? -EINVAL : r == OBJCALL_PASS ? -EAGAIN : r;
 }
 
-/* table_call - calls whose handlers work on the fd table, not the file. */
-static bool table_call(long nr)
-{
-	switch (nr) {
-	case SYS_close: case SYS_dup: case SYS_dup2: case SYS_dup3: case SYS_close_range:
-	case SYS_signalfd: case SYS_signalfd4:
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* serve - the call as the object's ops; NOOP if it has none for it. */
 static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vfile *f, bool host,
 		  const long a[6])
@@ -371,8 +359,6 @@ static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vf
 	case SYS_sendfile:
 		return OBJCALL_PASS; /* sys_splice.c: either fd may be an object */
 	default:
-		if (table_call(nr))
-			return OBJCALL_PASS; /* their handlers work on the fd table */
 		return socket_call(ut, nr, f, a);
 	}
 }
@@ -395,14 +381,38 @@ static long unsupported(long nr, const struct sysent *e)
 	}
 }
 
+/* table_call - a call whose handler works on the fd table itself: no
+ * object lookup here (epoll_wait's own costs as much). */
+static bool table_call(long nr)
+{
+	switch (nr) {
+	case SYS_close:
+	case SYS_dup:
+	case SYS_dup2:
+	case SYS_dup3:
+	case SYS_close_range:
+	case SYS_signalfd:
+	case SYS_signalfd4:
+	case SYS_epoll_ctl:
+	case SYS_epoll_wait:
+	case SYS_epoll_pwait:
+	case SYS_epoll_pwait2:
+		return true;
+	default:
+		return false;
+	}
+}
+
 long objcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6])
 {
+	if (table_call(nr))
+		return OBJCALL_PASS;
 	struct fdtable *t = ut->proc->fdt;
 	struct vfile *f = fdt_obj(t, a[0]);
 	if (!f)
 		return OBJCALL_PASS; /* closed meanwhile: the table answers */
 	bool host = fdt_host(t, a[0]) >= 0;
-	if (vfile_in_kernel(f) && !host && !table_call(nr)) {
+	if (vfile_in_kernel(f) && !host) {
 		/* Moved into the kernel: the entry takes a kernel fd and the
 		 * call goes on as for any (no reference held: see fdt_settle). */
 		vfile_put(f);

@@ -105,10 +105,8 @@ static long pipe_read(struct vfile *f, struct uthread *ut, struct vmsg *m)
 	if (r > 0 && !(m->flags & MSG_PEEK) && !side(f))
 		consumed(p, r);
 	else if (r <= 0 && vfile_in_kernel(f))
-		r = -EAGAIN; /* drained by pipe_to_kernel: objcall sends the call there */
+		r = -EAGAIN; /* drained by pipe_host_file: objcall sends the call there */
 	spin_unlock(&p->lock);
-	if (r > 0 && !(m->flags & MSG_PEEK))
-		vfile_dropped(f);
 	return r;
 }
 
@@ -188,6 +186,8 @@ static long pipe_write(struct vfile *f, struct uthread *ut, struct vmsg *m)
 static uint32_t pipe_poll(struct vfile *f)
 {
 	struct pipe *p = pipe_of(f);
+	if (vfile_in_kernel(f))
+		return vfile_kernel_poll(f);
 	uint32_t m = chan_poll(end_of(f));
 	if (side(f)) {
 		m &= ~(EPOLLOUT | EPOLLWRNORM);
@@ -298,9 +298,10 @@ static long pipe_stat(struct vfile *f, struct stat *st)
 	return 0;
 }
 
-/* pipe_to_kernel - a kernel pipe of the same size takes the bytes, and each
- * open end becomes its end (the other is closed: EOF or EPIPE as now). */
-static int pipe_to_kernel(struct vfile *f)
+/* pipe_host_file - the pipe leaves the instance: a kernel pipe of the same
+ * size takes the bytes, and each open end becomes its end (a closed one is
+ * closed there too: EOF or EPIPE as now). The kernel end of f, or -errno. */
+static int pipe_host_file(struct vfile *f)
 {
 	struct pipe *p = pipe_of(f);
 	int k[2];
@@ -331,7 +332,7 @@ static int pipe_to_kernel(struct vfile *f)
 	}
 	spin_unlock(&p->lock);
 	free(buf);
-	return r == 1 ? 0 : (int)r;
+	return r == 1 || !r ? f->kfd : (int)r;
 }
 
 static void pipe_release(struct vfile *f)
@@ -341,8 +342,8 @@ static void pipe_release(struct vfile *f)
 	p->open[side(f)] = false;
 	/* The other end moved the pipe into the kernel after vfile_put
 	 * looked: this end's kernel fd is ours to close. */
-	int k = vfile_in_kernel(f) ? f->mirror_fd : -1;
-	f->mirror_fd = -1;
+	int k = vfile_in_kernel(f) ? f->kfd : -1;
+	f->kfd = -1;
 	spin_unlock(&p->lock);
 	if (k >= 0)
 		raw_syscall3(SYS_close, k, 0, 0);
@@ -356,7 +357,8 @@ static void pipe_release(struct vfile *f)
 
 #define PIPE_OPS                                                                           \
 	.read = pipe_read, .write = pipe_write, .poll = pipe_poll, .ioctl = pipe_ioctl,     \
-	.fcntl = pipe_fcntl, .stat = pipe_stat, .release = pipe_release, .to_kernel = pipe_to_kernel
+	.fcntl = pipe_fcntl, .stat = pipe_stat, .release = pipe_release,            \
+	.host_file = pipe_host_file, .wait_fd = vfile_kernel_wait_fd
 static const struct vfile_ops pipe_ops[2] = { { PIPE_OPS }, { PIPE_OPS } };
 
 int pipe_new(int flags, struct vfile *ends[2])
