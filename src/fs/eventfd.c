@@ -115,8 +115,7 @@ static long efd_write(struct vfile *f, struct uthread *ut, struct vmsg *m)
 		spin_unlock(&f->poll_head.lock);
 		return -EAGAIN;
 	}
-	if (v)
-		change(e, e->count + v, EPOLLIN | EPOLLRDNORM);
+	change(e, e->count + v, EPOLLIN | EPOLLRDNORM); /* a wake even for 0, as Linux */
 	spin_unlock(&f->poll_head.lock);
 	return sizeof(v);
 }

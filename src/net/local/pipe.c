@@ -173,6 +173,11 @@ static long pipe_write(struct vfile *f, struct uthread *ut, struct vmsg *m)
 	spin_unlock(&p->lock);
 	if (r < 0)
 		return r;
+	/* The channel tells readers when the pipe stops being empty; Linux's
+	 * pipe_write also wakes on every write once the pipe has been polled
+	 * (poll_usage), which edge-triggered epoll items see as a new event. */
+	if (r > 0 && __atomic_load_n(&p->end[0].poll_head.ncallbacks, __ATOMIC_RELAXED))
+		vfile_notify(&p->end[0], EPOLLIN | EPOLLRDNORM);
 	/* Linux's blocking pipe_write goes on until all is written; a
 	 * non-blocking one returns what fit. */
 	if (m->done + r < want && !vfile_nonblock(f, m)) {
