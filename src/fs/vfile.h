@@ -58,6 +58,11 @@ struct vfile_ops {
 	void (*release)(struct vfile *f);
 };
 
+/* An op's answer when the object handed itself over to a kernel file (a
+ * socket whose peer is outside the instance): the caller replaces the
+ * fds that name it with that kernel file and serves the call there. */
+#define VFILE_BECAME_KERNEL (-4096 - 6)
+
 /* Sockets: the second table (Linux's proto_ops). Addresses and option
  * values are app addresses; lengths as the syscalls pass them. */
 struct socket_ops {
@@ -85,9 +90,11 @@ struct vfile {
 	/* Readiness is pushed here: waiters park on it for the events they
 	 * want; callbacks (the kernel mirror, later epoll items) hang on it. */
 	struct waitq poll_head;
-	/* A host eventfd whose readability follows POLLIN, made the first
-	 * time the object is handed to a kernel poll, select or epoll. */
-	int mirror_fd;
+	/* A host socket whose poll mask follows the object's (vfile.c),
+	 * made the first time the object is handed to a kernel poll, select
+	 * or epoll; mirror_ctl is the end the runtime drives. */
+	int mirror_fd, mirror_ctl;
+	unsigned mirror_state;
 	struct wq_entry mirror;
 };
 
@@ -120,6 +127,7 @@ void vfile_notify(struct vfile *f, uint32_t events);
  */
 long vfile_wait(struct vfile *f, uint32_t events, uint64_t deadline);
 
-/* vfile_kernel_fd - a host fd the kernel can poll for f's POLLIN (made on
- * first use), until poll and epoll are served in user space; -errno. */
+/* vfile_kernel_fd - a host fd the kernel can poll for f's readiness
+ * (POLLIN, POLLOUT, POLLRDHUP, POLLHUP, POLLERR; made on first use), until
+ * poll and epoll are served in user space; -errno. */
 int vfile_kernel_fd(struct vfile *f);

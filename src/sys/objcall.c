@@ -18,6 +18,8 @@
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
+#include "sys/kcall.h"
+#include "sys/sys_socket.h"
 #include "sys/systab.h"
 
 /* The object has no op for the call: its host fd serves it, or it fails. */
@@ -88,6 +90,28 @@ static long msg_io(struct uthread *ut, const struct sysent *e, struct vfile *f, 
 	h.msg_controllen = m.controllen;
 	h.msg_flags = m.out_flags;
 	return copy_to_user(umsg, &h, sizeof(h)) ? -EFAULT : r;
+}
+
+/* mmsg_io - sendmmsg/recvmmsg as one msg call per entry; the count
+ * done, or the first entry's error. */
+static long mmsg_io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool wr, const long a[6])
+{
+	unsigned vlen = (unsigned)a[2] > IOV_LIMIT ? IOV_LIMIT : (unsigned)a[2];
+	int flags = (int)a[3];
+	long n = 0;
+	for (unsigned i = 0; i < vlen; i++) {
+		uint64_t um = a[1] + i * sizeof(struct mmsghdr);
+		long r = msg_io(ut, e, f, wr, um, flags & ~MSG_WAITFORONE);
+		if (r < 0)
+			return n ? n : r;
+		unsigned len = (unsigned)r;
+		if (copy_to_user(um + offsetof(struct mmsghdr, msg_len), &len, sizeof(len)))
+			return n ? n : -EFAULT;
+		n++;
+		if (flags & MSG_WAITFORONE)
+			flags |= MSG_DONTWAIT;
+	}
+	return n;
 }
 
 /* buf_io - the calls with one buffer: read, pread64, recvfrom and theirs. */
@@ -211,8 +235,8 @@ static long accept_call(struct uthread *ut, struct vfile *f, const long a[6], in
 		return -EINVAL;
 	long err = 0;
 	struct vfile *nf = f->sock->accept(f, ut, a[1], a[2], flags, &err);
-	if (!nf)
-		return err;
+	if (!nf) /* err >= 0: a kernel socket (a peer from outside the instance) */
+		return err >= 0 ? kcall_new_fd(ut, err) : err;
 	if (flags & SOCK_NONBLOCK)
 		nf->flags |= O_NONBLOCK;
 	long v = fdt_install_obj(ut->proc->fdt, -1, nf, 0, (flags & SOCK_CLOEXEC) ? FD_CLOEXEC : 0);
@@ -286,6 +310,9 @@ static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vf
 		if (!f->sock)
 			return NOOP;
 		return msg_io(ut, e, f, nr == SYS_sendmsg, a[1], (int)a[2]);
+	case SYS_recvmmsg:
+	case SYS_sendmmsg:
+		return f->sock ? mmsg_io(ut, e, f, nr == SYS_sendmmsg, a) : NOOP;
 	case SYS_fstat:
 		return stat_call(f, host, a[1]);
 	case SYS_newfstatat:
@@ -325,7 +352,7 @@ static long unsupported(long nr, const struct sysent *e)
 	case SYS_bind: case SYS_listen: case SYS_accept: case SYS_accept4: case SYS_connect:
 	case SYS_shutdown: case SYS_getsockopt: case SYS_setsockopt: case SYS_getsockname:
 	case SYS_getpeername: case SYS_recvfrom: case SYS_sendto: case SYS_recvmsg:
-	case SYS_sendmsg:
+	case SYS_sendmsg: case SYS_recvmmsg: case SYS_sendmmsg:
 		return -ENOTSOCK;
 	default: return -EINVAL;
 	}
@@ -339,6 +366,11 @@ long objcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6
 		return OBJCALL_PASS; /* closed meanwhile: the table answers */
 	bool host = fdt_host(t, a[0]) >= 0;
 	long r = serve(ut, nr, e, f, host, a);
+	if (r == VFILE_BECAME_KERNEL) {
+		r = sys_socket_to_kernel(ut, f);
+		if (!r)
+			r = OBJCALL_PASS; /* the kernel socket serves this call */
+	}
 	if (r == NOOP)
 		r = host ? OBJCALL_PASS : unsupported(nr, e);
 	vfile_put(f);

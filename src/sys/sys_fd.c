@@ -185,12 +185,6 @@ long sys_pipe(struct uthread *ut, const long a[6])
 	return install_pair(ut, raw_syscall3(SYS_pipe2, h, 0, 0), h, a[0]);
 }
 
-long sys_socketpair(struct uthread *ut, const long a[6])
-{
-	int h[2];
-	return install_pair(ut, raw_syscall6(SYS_socketpair, a[0], a[1], a[2], (long)h, 0, 0), h, a[3]);
-}
-
 /* ---- working directory: per program ---- */
 
 /* set_cwd - make the directory open as host O_PATH fd the program's cwd. */

@@ -24,6 +24,8 @@ struct chan_msg {
 	struct chan_cred cred;
 	unsigned nfiles;
 	void **files;
+	uint32_t addrlen;
+	unsigned char *addr;	/* after the files, addrlen bytes */
 	unsigned char data[];
 };
 
@@ -309,14 +311,21 @@ void chan_set_rcvlowat(struct chan_dir *d, size_t lowat)
 static struct chan_msg *msg_alloc(size_t len, const struct chan_anc *anc)
 {
 	unsigned nf = anc ? anc->nfiles : 0;
+	uint32_t alen = anc && anc->addr ? anc->addrlen : 0;
+	if (alen > CHAN_ADDR_MAX)
+		alen = CHAN_ADDR_MAX;
 	size_t off = (len + 7) & ~(size_t)7;
-	struct chan_msg *m = malloc(sizeof(*m) + off + nf * sizeof(void *));
+	struct chan_msg *m = malloc(sizeof(*m) + off + nf * sizeof(void *) + alen);
 	if (!m)
 		return NULL;
 	memset(m, 0, sizeof(*m));
 	m->len = len;
 	m->cost = chan_msg_cost(len);
 	m->files = (void **)(m->data + off);
+	m->addr = (unsigned char *)(m->files + nf);
+	m->addrlen = alen;
+	if (alen)
+		memcpy(m->addr, anc->addr, alen);
 	if (anc) {
 		m->nfiles = nf;
 		memcpy(m->files, anc->files, nf * sizeof(void *));
@@ -333,6 +342,10 @@ static void anc_deliver(struct chan_dir *d, struct chan_msg *m, struct chan_anc_
 	if (out && m->has_cred) {
 		out->has_cred = true;
 		out->cred = m->cred;
+	}
+	if (out && m->addrlen) {
+		memcpy(out->addr, m->addr, m->addrlen);
+		out->addrlen = m->addrlen;
 	}
 	if (!m->nfiles)
 		return;
@@ -728,6 +741,7 @@ ssize_t chan_recv(struct chan_end *e, struct iov_iter *to, struct chan_anc_out *
 	if (anc) {
 		anc->nfiles = 0;
 		anc->has_cred = false;
+		anc->addrlen = 0;
 	}
 	if (msg_flags)
 		*msg_flags = 0;

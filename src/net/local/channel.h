@@ -40,7 +40,12 @@ struct chan_anc {
 	unsigned nfiles;
 	bool has_cred;
 	struct chan_cred cred;
+	/* The sender's address (datagrams: recvfrom's source), or NULL. */
+	const void *addr;
+	uint32_t addrlen;
 };
+
+#define CHAN_ADDR_MAX 128	/* sizeof(struct sockaddr_storage) */
 
 /* What a receiver gets. The caller gives the array; files beyond
  * max_files are put and MSG_CTRUNC is set, as Linux's scm_detach_fds.
@@ -52,6 +57,8 @@ struct chan_anc_out {
 	unsigned nfiles;	/* out */
 	bool has_cred;		/* out */
 	struct chan_cred cred;	/* out */
+	unsigned char addr[CHAN_ADDR_MAX];	/* out: the sender's address */
+	uint32_t addrlen;	/* out: 0 if the sender gave none */
 };
 
 struct chan_hooks {
