@@ -37,6 +37,7 @@ struct vmsg {
 	uint64_t control;     /* app address of ancillary data, or 0 */
 	uint64_t controllen;  /* its size in; for recv, the size used out */
 	int out_flags;        /* recvmsg's msg_flags out */
+	bool rw;              /* read/write family, not recv/send (0 bytes: no-op on a socket) */
 };
 
 struct vfile_ops {

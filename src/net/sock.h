@@ -16,6 +16,7 @@ enum nstate { NS_NEW, NS_LISTEN, NS_CONNECTED, NS_KERNEL };
 struct nchan {
 	struct channel c;
 	int refs;
+	bool passcred;	/* an end has SO_PASSCRED: every send carries credentials */
 };
 
 /* A datagram socket's receive queue: senders connected to it hold it. */

@@ -215,6 +215,7 @@ long nsock_connect_stream(struct nsock *s, struct uthread *ut, struct nsock *l, 
 		return -ENOMEM;
 	}
 	c->refs = 2;
+	c->passcred = s->passcred || l->passcred;
 	attach_end(s, c, 0);
 	attach_end(srv, c, 1);
 	srv->cred = l->cred;
@@ -348,6 +349,10 @@ static long nsock_listen(struct vfile *f, struct uthread *ut, int backlog)
 		s->acq_cap = cap;
 	}
 	s->backlog = backlog;
+	if (s->family == AF_UNIX) { /* unix_listen: a listener's peer credentials are its own */
+		s->peercred = s->cred;
+		s->has_peercred = true;
+	}
 	bool first = s->state != NS_LISTEN;
 	s->state = NS_LISTEN;
 	spin_unlock(&s->lock);
@@ -596,6 +601,8 @@ static long nsock_setsockopt(struct vfile *f, struct uthread *ut, int level, int
 		break;
 	case SO_PASSCRED:
 		s->passcred = sock_int(kfd, SOL_SOCKET, SO_PASSCRED);
+		if (s->chan && s->passcred)
+			__atomic_store_n(&s->chan->passcred, true, __ATOMIC_RELAXED);
 		break;
 	case SO_RCVTIMEO_OLD:
 	case SO_RCVTIMEO_NEW:

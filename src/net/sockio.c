@@ -173,6 +173,14 @@ static long deliver_control(struct nsock *s, struct uthread *ut, struct vmsg *m,
 	return r;
 }
 
+static size_t iov_total(const struct vmsg *m)
+{
+	size_t n = 0;
+	for (int i = 0; i < m->iovcnt; i++)
+		n += m->iov[i].iov_len;
+	return n;
+}
+
 /* ---- recv ---- */
 
 static struct chan_end *data_end(struct nsock *s)
@@ -191,6 +199,8 @@ long nsock_recv(struct vfile *f, struct uthread *ut, struct vmsg *m)
 	if (m->flags & MSG_OOB)
 		return -EINVAL;
 	bool dgram = e->rx->is_msg;
+	if (m->rw && !iov_total(m)) /* sock_read_iter: a 0-byte read takes nothing */
+		return 0;
 	bool nonblock = (f->flags & O_NONBLOCK) || (m->flags & MSG_DONTWAIT);
 	bool peek = m->flags & MSG_PEEK;
 	struct iov_iter it;
@@ -243,7 +253,7 @@ long nsock_recv(struct vfile *f, struct uthread *ut, struct vmsg *m)
 		m->controllen = 0;
 	}
 	free(o.files);
-	m->out_flags = mflags;
+	m->out_flags = mflags | (m->flags & MSG_CMSG_CLOEXEC); /* echoed, as ___sys_recvmsg */
 	if (r >= 0 && m->name) {
 		if (dgram && o.addrlen) {
 			uint32_t n = m->namelen < o.addrlen ? m->namelen : o.addrlen;
@@ -328,6 +338,11 @@ static long dgram_send(struct nsock *s, struct uthread *ut, struct vmsg *m, stru
 		a->anc.cred = s->cred;
 	}
 	r = q ? chan_sendto(q, it, &a->anc, m->flags) : chan_send(&s->dend, it, &a->anc, m->flags);
+	if (r == -ECONNREFUSED && !q && s->family == AF_UNIX) {
+		/* The peer is gone: the association goes too (next: ENOTCONN). */
+		s->dend.tx = NULL;
+		s->peerlen = 0;
+	}
 out:
 	nsock_put(peer);
 	return r;
@@ -342,8 +357,10 @@ long nsock_send(struct vfile *f, struct uthread *ut, struct vmsg *m)
 	if (!e)
 		return kernel_io(s, true, m);
 	bool dgram = nsock_is_dgram(s);
-	if (!dgram && m->name && m->namelen && s->family == AF_UNIX)
+	if (s->proto == CHAN_UNIX_STREAM && m->name && m->namelen)
 		return -EISCONN;
+	if (m->rw && !iov_total(m)) /* sock_write_iter: a 0-byte write sends nothing */
+		return 0;
 	struct anc_in a;
 	long r = parse_control(s, ut, m, &a);
 	if (r)
@@ -354,7 +371,8 @@ long nsock_send(struct vfile *f, struct uthread *ut, struct vmsg *m)
 	uint64_t deadline = 0;
 	size_t done = 0;
 	bool first = true;
-	if (!dgram && s->family == AF_UNIX && !a.anc.has_cred && (s->passcred || (e->peer && s->passcred))) {
+	if (!dgram && s->family == AF_UNIX && !a.anc.has_cred &&
+	    (s->passcred || __atomic_load_n(&s->chan->passcred, __ATOMIC_RELAXED))) {
 		a.anc.has_cred = true;
 		a.anc.cred = s->cred;
 	}

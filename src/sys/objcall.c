@@ -272,7 +272,7 @@ static long socket_call(struct uthread *ut, long nr, struct vfile *f, const long
 static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vfile *f, bool host,
 		  const long a[6])
 {
-	struct vmsg m = { .off = -1 };
+	struct vmsg m = { .off = -1, .rw = true };
 	switch (nr) {
 	case SYS_read:
 		return buf_io(ut, e, f, false, a[1], a[2], &m);
@@ -301,6 +301,7 @@ static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vf
 	case SYS_sendto:
 		if (!f->sock)
 			return NOOP;
+		m.rw = false;
 		m.flags = (int)a[3];
 		m.name = a[4];
 		m.namelen = (uint32_t)a[5];

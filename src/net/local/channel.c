@@ -604,7 +604,8 @@ static ssize_t msg_send(struct chan_dir *d, struct iov_iter *from, const struct 
 	}
 	/* Admitted while usage is under the budget, as sock_alloc_send_pskb
 	 * admits while sk_wmem_alloc < sk_sndbuf: the last one may overshoot. */
-	if (d->qlen && d->qbytes >= d->limit) {
+	/* unix_recvq_full: a UNIX dgram queue holds max_dgram_qlen + 1 (11). */
+	if ((d->qlen && d->qbytes >= d->limit) || (d->proto == CHAN_UNIX_DGRAM && d->qlen > 10)) {
 		spin_unlock(&d->qlock);
 		free(m);
 		return drop ? (ssize_t)len : -EAGAIN;
