@@ -117,10 +117,11 @@ static void mirror_sync(struct wq_entry *e, uint32_t events)
 
 int vfile_kernel_fd(struct vfile *f)
 {
-	int fd = __atomic_load_n(&f->mirror_fd, __ATOMIC_ACQUIRE);
-	if (fd >= 0)
-		return fd;
+	/* Synced at every use too: readiness that went away (a read emptied
+	 * the queue) notifies nobody. */
 	spin_lock(&f->poll_head.lock);
+	if (f->mirror_fd >= 0)
+		mirror_sync(&f->mirror, 0);
 	if (f->mirror_fd < 0) {
 		int sv[2];
 		long r = raw_syscall6(SYS_socketpair, AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
@@ -139,7 +140,7 @@ int vfile_kernel_fd(struct vfile *f)
 		waitq_add_locked(&f->poll_head, &f->mirror);
 		mirror_sync(&f->mirror, 0);
 	}
-	fd = f->mirror_fd;
+	int fd = f->mirror_fd;
 	spin_unlock(&f->poll_head.lock);
 	return fd;
 }

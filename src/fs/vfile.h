@@ -37,7 +37,7 @@ struct vmsg {
 	uint64_t control;     /* app address of ancillary data, or 0 */
 	uint64_t controllen;  /* its size in; for recv, the size used out */
 	int out_flags;        /* recvmsg's msg_flags out */
-	bool rw;              /* read/write family, not recv/send (0 bytes: no-op on a socket) */
+	bool rw;              /* read, readv, writev...: 0 bytes is a no-op (not for write, recv, send) */
 };
 
 struct vfile_ops {

@@ -151,6 +151,11 @@ static struct nsock *unix_lookup(struct nsock *s, struct uthread *ut, const void
 		kl = abstract_key(&k, a, len);
 	}
 	struct nsock *p = names_find(&k, kl, NULL, listener);
+	if (!p && listener && (p = names_find(&k, kl, NULL, false))) {
+		nsock_put(p); /* ours, bound but not listening */
+		*err = -ECONNREFUSED;
+		return NULL;
+	}
 	if (!p)
 		return NULL;
 	if (p->type != s->type) { /* Linux: EPROTOTYPE for a socket of another type */

@@ -277,6 +277,7 @@ static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vf
 	case SYS_read:
 		return buf_io(ut, e, f, false, a[1], a[2], &m);
 	case SYS_write:
+		m.rw = false; /* write(fd, p, 0) sends an empty datagram; writev of nothing does not */
 		return buf_io(ut, e, f, true, a[1], a[2], &m);
 	case SYS_pread64:
 	case SYS_pwrite64:
