@@ -95,7 +95,8 @@ static void mirror_sync(struct wq_entry *e, uint32_t events)
 		st |= M_RDHUP;
 	}
 	if (!(st & M_RDHUP)) {
-		if ((m & EPOLLIN) && !(st & M_IN)) {
+		if ((m & EPOLLIN) && (!(st & M_IN) || (events & ~VFILE_CHANGED))) {
+			/* a byte per event that made it ready: a new edge for EPOLLET */
 			raw_syscall6(SYS_sendto, c, (long)&b, 1, MSG_DONTWAIT, 0, 0);
 			st |= M_IN;
 		} else if (!(m & EPOLLIN) && (st & M_IN)) {
