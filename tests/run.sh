@@ -521,6 +521,20 @@ for sec in value timeout wake requeue wakeop bitset robust quirks; do
 done
 f_py_threads() { local TIMEOUT=10; x /usr/bin/python3 "$ROOT/tests/progs/py_threads.py"; }
 fcase python3-threading --need /usr/bin/python3 -- f_py_threads
+# -- child programs: vfork, posix_spawn, wait (issue 14) ----------------------
+for sec in filacts vfork system popen status wnohang sigchld waitid groups; do
+    fcase "spawn-$sec" --prog spawn --status 0 -- "f_t8 $PROGS/spawn $sec"
+done
+# dash runs external commands through vfork; python's subprocess and
+# os.popen through vfork/posix_spawn; env and perl's exec replace themselves.
+dcase sh-external --status 4 -- /bin/sh -c 'echo a; /bin/echo b; /usr/bin/env -i /bin/echo c; exit 4'
+dcase sh-status-chain -- /bin/sh -c '/bin/false || /bin/echo after-false; /bin/sh -c "exit 3"; echo "status $?"'
+dcase sh-redirect -- /bin/sh -c '/bin/echo to-file >out.txt; /bin/cat <out.txt; /bin/ls nothing-here 2>/dev/null; echo "ls: $?"'
+dcase py-subprocess --need /usr/bin/python3 -- /usr/bin/python3 -c 'import subprocess as s; print(s.run(["echo","hi"],capture_output=True).stdout); print(s.run(["sh","-c","exit 7"]).returncode); print(s.check_output("echo $((6*7))", shell=True)); p = s.Popen(["cat"], stdin=s.PIPE, stdout=s.PIPE); print(p.communicate(b"piped")[0])'
+dcase py-popen --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; print(os.popen("/bin/echo popen").read().strip()); print(os.system("exit 5") >> 8)'
+dcase env-exec -- /usr/bin/env -i A=1 /usr/bin/env
+# These need fork (not supported yet): pipelines and $(...) in sh and bash,
+# bash's external commands, xargs, find -exec, perl's system and backticks.
 # Debian programs with real worker threads; the input has several blocks.
 big_input() { seq 1 400000 | awk '{ print ($1 * 7919) % 1000003 }' >big.txt; }
 f_xz_mt() {

@@ -11,6 +11,7 @@
 #include "entry/sud.h"
 #include "proc/signal.h"
 #include "sched/preempt.h"
+#include "sched/xstate.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>

@@ -142,6 +142,7 @@ int cmd_run(int argc, char **argv)
 	enum rewrite_mode rw = REWRITE_PATTERN;
 	struct instance_spec spec = { .grace_ms = 5000 };
 	sched_cfg.nvcpus = default_cpus();
+	sched_cfg.vcpu_enter = sud_enable;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+f:vqh", opts, NULL)) != -1) {
 		switch (c) {
@@ -241,6 +242,9 @@ int cmd_run(int argc, char **argv)
 	lean_init(!trace && !stats_on, rewrite_mode == REWRITE_ZPOLINE);
 	vec_init();
 	kwait_init();
+	signal_init();
+	stats_footer = rewrite_print_stats;
+	stats_init();
 	offload_init();
 	sys_socket_init();
 	fflush(stdout);

@@ -14,7 +14,7 @@
 #include "entry/rewrite.h"
 #include "mm/uaccess.h"
 #include "sys/stats.h"
-#include "sys/timers.h"
+#include "proc/timers.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/preempt.h"

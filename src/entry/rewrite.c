@@ -567,3 +567,10 @@ int rewrite_init(enum rewrite_mode mode)
 	}
 	return 0;
 }
+
+void rewrite_print_stats(FILE *f)
+{
+	struct rewrite_stats rs;
+	rewrite_get_stats(&rs);
+	fprintf(f, "  call sites rewritten: %lu, refused (still trapping): %lu\n", rs.sites, rs.refused);
+}

@@ -1,5 +1,6 @@
 /* rewrite.h - lazy rewriting of trapped syscall sites into jumps to the fast gate. */
 #pragma once
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -32,3 +33,6 @@ struct rewrite_stats {
 	uint64_t sites, refused;
 };
 void rewrite_get_stats(struct rewrite_stats *s);
+
+/* The --stats line about call sites (sys/stats.c's footer). */
+void rewrite_print_stats(FILE *f);

@@ -185,3 +185,10 @@ int fdt_max(struct fdtable *t)
 	}
 	return -1;
 }
+
+void fdt_free(struct fdtable *t)
+{
+	for (int i = 0; i < FDT_PAGES; i++)
+		free(t->page[i]);
+	free(t);
+}

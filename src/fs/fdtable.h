@@ -50,6 +50,8 @@ struct fdtable {
 };
 
 struct fdtable *fdt_new(int limit);
+/* Free an emptied table (its program was reaped). */
+void fdt_free(struct fdtable *t);
 
 static inline struct fdent *fdt_ent(struct fdtable *t, long vfd)
 {

@@ -15,7 +15,6 @@
 #include "loader/load.h"
 #include "mm/brk.h"
 #include "mm/regions.h"
-#include "proc/vproc.h"
 
 #define HEAD_MAX (64u << 10)   /* bytes read to find headers and PT_INTERP */
 #define SHEBANG_MAX 256        /* the kernel's BINPRM_BUF_SIZE */
@@ -142,7 +141,7 @@ static int shebang(const uint8_t *head, size_t n, char *interp, char *arg)
 	return 0;
 }
 
-static int exec_depth(struct vproc *p, const char *file, char *const argv[], char *const envp[],
+static int exec_depth(struct vproc *p, struct brk *brk, const char *file, char *const argv[], char *const envp[],
 		      bool search, struct exec_image *img, struct why *w, int depth,
 		      const char *execfn)
 {
@@ -180,7 +179,7 @@ static int exec_depth(struct vproc *p, const char *file, char *const argv[], cha
 		nargv[k++] = path;
 		for (size_t i = 1; i <= argc; i++)
 			nargv[k++] = argv[i];
-		return exec_depth(p, interp, nargv, envp, false, img, w, depth + 1,
+		return exec_depth(p, brk, interp, nargv, envp, false, img, w, depth + 1,
 				  execfn ? execfn : path);
 	}
 
@@ -201,8 +200,8 @@ static int exec_depth(struct vproc *p, const char *file, char *const argv[], cha
 			o = regions_owner(a);
 		snprintf(reason, sizeof(reason),
 			 "cannot be fused: it must load at %#lx-%#lx (not position-independent), "
-			 "which %s%s%s uses", (unsigned long)ei.lo, (unsigned long)ei.hi,
-			 o ? "[" : "the runtime", o ? o->name : "", o ? "]" : "");
+			 "which %s uses", (unsigned long)ei.lo, (unsigned long)ei.hi,
+			 o ? "another program of this instance" : "the runtime");
 		return fail(w, path, reason, -ENOMEM);
 	}
 	if (err < 0)
@@ -214,14 +213,13 @@ static int exec_depth(struct vproc *p, const char *file, char *const argv[], cha
 			return err;
 		regions_add(p, interp.bias + interp_lo, interp_span);
 	}
-	if (brk_init(p, exe.end) < 0)
+	if (brk_init(brk, p, exe.end) < 0)
 		return fail(w, path, "cannot reserve the program break", -ENOMEM);
 
-	free(p->exe);
-	p->exe = realpath(path, NULL);
+	img->exe = realpath(path, NULL);
 	/* Linux names a process after the file exec'd, symlink or script. */
 	const char *fn = execfn ? execfn : path, *slash = strrchr(fn, '/');
-	snprintf(p->comm, sizeof(p->comm), "%.15s", slash ? slash + 1 : fn);
+	snprintf(img->comm, sizeof(img->comm), "%.15s", slash ? slash + 1 : fn);
 	struct stack_spec ss = {
 		.argv = argv, .envp = envp, .execfn = execfn ? execfn : path, .exe = &ei, .exe_map = &exe,
 		.interp_base = ei.has_interp ? interp.bias : 0,
@@ -231,16 +229,16 @@ static int exec_depth(struct vproc *p, const char *file, char *const argv[], cha
 		return fail(w, path, strerror(errno), -errno);
 	regions_add(p, ss.stack_lo, ss.stack_len);
 	img->entry = ei.has_interp ? interp.entry : exe.entry;
-	p->arg_start = ss.arg_start;
-	p->arg_end = ss.arg_end;
-	p->env_start = ss.env_start;
-	p->env_end = ss.env_end;
+	img->arg_start = ss.arg_start;
+	img->arg_end = ss.arg_end;
+	img->env_start = ss.env_start;
+	img->env_end = ss.env_end;
 	return 0;
 }
 
-int exec_load(struct vproc *p, const char *file, char *const argv[], char *const envp[],
-	      bool search, struct exec_image *img, char *why, size_t whylen)
+int exec_load(struct vproc *owner, struct brk *brk, const char *file, char *const argv[],
+	      char *const envp[], bool search, struct exec_image *img, char *why, size_t whylen)
 {
 	struct why w = { why, whylen };
-	return exec_depth(p, file, argv, envp, search, img, &w, 0, NULL);
+	return exec_depth(owner, brk, file, argv, envp, search, img, &w, 0, NULL);
 }

@@ -5,21 +5,27 @@
 #include <stdint.h>
 
 struct vproc;
+struct brk;
 
+/* What a loaded image tells the program it becomes. */
 struct exec_image {
 	uint64_t entry;   /* first instruction: the interpreter's, or the program's */
 	uint64_t sp;      /* initial stack pointer */
+	char *exe;        /* the file's real path (malloc'd; /proc/self/exe) */
+	char comm[16];    /* the name Linux gives the process */
+	uint64_t arg_start, arg_end, env_start, env_end; /* /proc/self/cmdline, environ */
 };
 
 /**
  * exec_load - resolve @file (#! scripts; PATH for bare names if @search),
- * map it and its ELF interpreter, build the initial stack and reserve the
- * break. Nothing of the caller's old image is touched.
+ * map it and its ELF interpreter as regions of @owner (mm/regions.h),
+ * build the initial stack and reserve the break in @brk. Nothing of the
+ * caller's old image is touched.
  *
  * Returns 0, or -errno with one line in @why saying which file and why.
  */
-int exec_load(struct vproc *p, const char *file, char *const argv[], char *const envp[],
-	      bool search, struct exec_image *img, char *why, size_t whylen);
+int exec_load(struct vproc *owner, struct brk *brk, const char *file, char *const argv[],
+	      char *const envp[], bool search, struct exec_image *img, char *why, size_t whylen);
 
 /* The status a shell gives a command that failed with err: 127 or 126. */
 int exec_status(int err);

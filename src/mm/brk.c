@@ -2,11 +2,11 @@
 #include "mm/brk.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <sys/mman.h>
 
 #include "core/log.h"
 #include "mm/regions.h"
-#include "proc/vproc.h"
 
 /* Address space reserved for a program's break. Past it brk fails and
  * malloc falls back to mmap, as it does on Linux when the break meets a
@@ -19,7 +19,7 @@ static uint64_t page_up(uint64_t x)
 	return (x + PAGE - 1) & ~(PAGE - 1);
 }
 
-int brk_init(struct vproc *p, uint64_t end)
+int brk_init(struct brk *b, struct vproc *owner, uint64_t end)
 {
 	uint64_t start = page_up(end);
 	void *m = mmap((void *)start, BRK_RESERVE, PROT_NONE,
@@ -31,26 +31,26 @@ int brk_init(struct vproc *p, uint64_t end)
 		if (m == MAP_FAILED)
 			return -errno;
 	}
-	p->brk_start = p->brk_cur = (uint64_t)m;
-	p->brk_limit = (uint64_t)m + BRK_RESERVE;
-	regions_add(p, (uint64_t)m, BRK_RESERVE);
+	b->start = b->cur = (uint64_t)m;
+	b->limit = (uint64_t)m + BRK_RESERVE;
+	regions_add(owner, (uint64_t)m, BRK_RESERVE);
 	return 0;
 }
 
-long brk_set(struct vproc *p, uint64_t addr)
+long brk_set(struct brk *b, uint64_t addr)
 {
-	if (addr < p->brk_start || addr > p->brk_limit)
-		return p->brk_cur;
-	uint64_t old_end = page_up(p->brk_cur), new_end = page_up(addr);
+	if (addr < b->start || addr > b->limit)
+		return b->cur;
+	uint64_t old_end = page_up(b->cur), new_end = page_up(addr);
 	if (new_end > old_end) {
 		if (mprotect((void *)old_end, new_end - old_end, PROT_READ | PROT_WRITE) < 0)
-			return p->brk_cur;
+			return b->cur;
 	} else if (new_end < old_end) {
 		/* Released pages read as zero when the break grows again. */
 		if (mmap((void *)new_end, old_end - new_end, PROT_NONE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
-			return p->brk_cur;
+			return b->cur;
 	}
-	p->brk_cur = addr;
+	b->cur = addr;
 	return addr;
 }

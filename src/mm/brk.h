@@ -4,7 +4,13 @@
 
 struct vproc;
 
-/* Reserve the break area right after the image ending at `end`. */
-int brk_init(struct vproc *p, uint64_t end);
+/* A program's break: its reserved range and where the break is now. */
+struct brk {
+	uint64_t start, cur, limit;
+};
+
+/* Reserve the break area right after the image ending at `end`, as a
+ * region of owner's (mm/regions.h). */
+int brk_init(struct brk *b, struct vproc *owner, uint64_t end);
 /* brk(2): the new break, or the unchanged one if the request fails. */
-long brk_set(struct vproc *p, uint64_t addr);
+long brk_set(struct brk *b, uint64_t addr);

@@ -20,7 +20,7 @@
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/sched.h"
-#include "sys/trace.h"
+#include "proc/tracelog.h"
 
 /*
  * The monitor is a plain runtime thread (not a vCPU): it waits for
@@ -37,7 +37,7 @@ static bool ending;            /* the exit policy has been triggered */
 
 static bool alive(struct vproc *p)
 {
-	return __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VP_DEAD;
+	return p && __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VP_DEAD;
 }
 
 static int nalive(void)
@@ -48,10 +48,23 @@ static int nalive(void)
 	return n;
 }
 
+/* A command-line program lives on in the programs it spawned: a daemon's
+ * parent exits at once, and its child is what the user ran. */
+static bool family_alive(struct vproc *root)
+{
+	for (int i = 0; i < vproc_count(); i++) {
+		struct vproc *p = vproc_at(i);
+		if (alive(p) && p->root == root)
+			return true;
+	}
+	return false;
+}
+
 static void report(struct vproc *p)
 {
-	/* Alone, a program's end is pegasus's own: the shell reports it. */
-	if (vproc_count() == 1)
+	/* Alone, a program's end is pegasus's own: the shell reports it. A
+	 * spawned program's end is its parent's to report. */
+	if (spec->nprogs == 1 || p->root != p)
 		return;
 	if (p->exit_signal)
 		fprintf(stderr, "pegasus: [%s] killed by SIG%s%s\n", p->name, sigabbrev_np(p->exit_signal),
@@ -64,9 +77,8 @@ void instance_program_ended(struct vproc *p)
 {
 	pthread_mutex_lock(&mu);
 	report(p);
-	bool trigger = spec->exit_policy == EXIT_FIRST ? p == decider :
-		       spec->exit_policy == EXIT_NAMED ? p == decider : false;
-	if (trigger)
+	/* --exit=first|NAME: when the deciding program and all it spawned are over. */
+	if (spec->exit_policy != EXIT_ALL && p->root == decider && !family_alive(decider))
 		ending = true;
 	pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mu);
@@ -175,6 +187,8 @@ static void inherit_signals(struct uthread *ut)
 static int load_one(const struct prog_spec *ps, struct uthread **out)
 {
 	struct vproc *p = vproc_new(ps->name);
+	if (!p)
+		pg_die("out of memory");
 	int fds[3];
 	for (int i = 0; i < 3; i++) {
 		fds[i] = open_stdio(ps, i);
@@ -198,12 +212,13 @@ static int load_one(const struct prog_spec *ps, struct uthread **out)
 	struct exec_image img;
 	char why[PATH_MAX + 256];
 	/* The program's relative path and PATH lookup, from its own cwd. */
-	int err = exec_load(p, ps->argv[0], ps->argv, ps->env, true, &img, why, sizeof(why));
+	int err = exec_load(p, &p->brk, ps->argv[0], ps->argv, ps->env, true, &img, why, sizeof(why));
 	if (err) {
 		fprintf(stderr, "pegasus: %s%s%s%s\n", vproc_count() > 1 ? "[" : "",
 			vproc_count() > 1 ? ps->name : "", vproc_count() > 1 ? "] " : "", why);
 		return exec_status(err);
 	}
+	vproc_take_image(p, &img);
 	struct uthread *ut = uthread_new(p, p->pid);
 	p->main_thread = ut;
 	vproc_add_thread(p, ut);

@@ -1,5 +1,6 @@
 /* sigframe.h - the kernel's x86-64 signal frame, as programs see it. */
 #pragma once
+#include "sched/xstate.h"
 #include <signal.h>
 #include <stdint.h>
 
@@ -55,5 +56,3 @@ _Static_assert(sizeof(struct k_ucontext) == 304, "ucontext layout");
 #define FP_XSTATE_MAGIC1 0x46505853u
 #define FP_XSTATE_MAGIC2 0x46505845u
 #define FPX_SW_OFFSET 464
-#define XSAVE_HDR_OFFSET 512
-#define MXCSR_OFFSET 24

@@ -15,14 +15,14 @@
 #include "proc/sigframe.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
-#include "sys/systab.h"
-#include "entry/rewrite.h"
-#include "fs/signalfd.h"
-#include "sys/timers.h"
-#include "sys/trace.h"
+#include "proc/signalfd.h"
+#include "proc/timers.h"
+#include "proc/tracelog.h"
 #include "sched/preempt.h"
 #include "sched/sched.h"
+#include "sched/poller.h"
 #include "sched/waitq.h"
+#include "sched/xstate.h"
 
 enum { ACT_TERM, ACT_CORE, ACT_IGN, ACT_STOP, ACT_CONT };
 
@@ -115,13 +115,6 @@ static bool rtq_push(struct rtqueue *q, int tid, const siginfo_t *si)
 
 /* rtq_take - the oldest instance of sig for tid (0: the process); also
  * says whether more remain. Host signals are blocked by the caller. */
-/* The used nodes of q, in index order: w and b name each. */
-#define for_each_used(q, w, b, u)                                                       \
-	for (int w = 0; w < RTQ_MAX / RTQ_CHUNK; w++)                                   \
-		for (uint64_t u = __atomic_load_n(&(q)->used[w], __ATOMIC_ACQUIRE); u;  \
-		     u &= u - 1)                                                        \
-			for (int b = __builtin_ctzll(u), once_ = 1; once_; once_ = 0)
-
 static void rtq_free(struct rtqueue *q, int w, int b)
 {
 	__atomic_store_n(&q->chunk[w][b].sig, 0, __ATOMIC_RELAXED);
@@ -131,14 +124,18 @@ static void rtq_free(struct rtqueue *q, int w, int b)
 static bool rtq_take(struct rtqueue *q, int sig, int tid, siginfo_t *info, bool *more)
 {
 	int bw = -1, bb = 0, count = 0;
-	for_each_used(q, w, b, u) {
-		struct rtq_node *n = &q->chunk[w][b];
-		if (__atomic_load_n(&n->sig, __ATOMIC_ACQUIRE) != sig || n->tid != tid)
-			continue;
-		count++;
-		if (bw < 0 || n->seq < q->chunk[bw][bb].seq) {
-			bw = w;
-			bb = b;
+	/* The used nodes only: chunk w's node b for each bit b of used[w]. */
+	for (int w = 0; w < RTQ_MAX / RTQ_CHUNK; w++) {
+		for (uint64_t u = __atomic_load_n(&q->used[w], __ATOMIC_ACQUIRE); u; u &= u - 1) {
+			int b = __builtin_ctzll(u);
+			struct rtq_node *n = &q->chunk[w][b];
+			if (__atomic_load_n(&n->sig, __ATOMIC_ACQUIRE) != sig || n->tid != tid)
+				continue;
+			count++;
+			if (bw < 0 || n->seq < q->chunk[bw][bb].seq) {
+				bw = w;
+				bb = b;
+			}
 		}
 	}
 	*more = count > 1;
@@ -153,13 +150,16 @@ static bool rtq_take(struct rtqueue *q, int sig, int tid, siginfo_t *info, bool 
  * timer (if any) goes on. Host signals are blocked by the caller. */
 static void rtq_discard(struct rtqueue *q, int sig)
 {
-	for_each_used(q, w, b, u) {
-		struct rtq_node *n = &q->chunk[w][b];
-		if (__atomic_load_n(&n->sig, __ATOMIC_ACQUIRE) != sig)
-			continue;
-		siginfo_t info = n->info;
-		rtq_free(q, w, b);
-		timers_not_queued(&info);
+	for (int w = 0; w < RTQ_MAX / RTQ_CHUNK; w++) {
+		for (uint64_t u = __atomic_load_n(&q->used[w], __ATOMIC_ACQUIRE); u; u &= u - 1) {
+			int b = __builtin_ctzll(u);
+			struct rtq_node *n = &q->chunk[w][b];
+			if (__atomic_load_n(&n->sig, __ATOMIC_ACQUIRE) != sig)
+				continue;
+			siginfo_t info = n->info;
+			rtq_free(q, w, b);
+			timers_not_queued(&info);
+		}
 	}
 }
 
@@ -333,54 +333,6 @@ void signal_discard(struct vproc *p, int sig)
 	signal_release_host(old);
 }
 
-/* ---- extended (vector) state ---- */
-
-static size_t xsave_size_cached;
-static uint64_t xcr0_cached;
-
-size_t xsave_area_size(void)
-{
-	if (!xsave_size_cached) {
-		unsigned a, b, c, d;
-		__cpuid_count(0xd, 0, a, b, c, d);
-		xsave_size_cached = b;
-		unsigned lo, hi;
-		__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-		xcr0_cached = ((uint64_t)hi << 32) | lo;
-	}
-	return xsave_size_cached;
-}
-
-uint64_t xstate_features(void)
-{
-	xsave_area_size();
-	return xcr0_cached;
-}
-
-/* The state a signal handler or a new program starts with: every component
- * in its initial configuration, MXCSR at its power-on value. */
-void xsave_init_state(void *area)
-{
-	memset(area, 0, xsave_area_size());
-	uint32_t mxcsr = 0x1f80;
-	memcpy((char *)area + MXCSR_OFFSET, &mxcsr, 4);
-	uint16_t fcw = 0x37f;
-	memcpy(area, &fcw, 2);
-}
-
-/* Make an app-supplied XSAVE image safe for xrstor: only enabled features,
- * standard format, no reserved MXCSR bits. A bad image must not crash us. */
-void xsave_sanitize(void *area)
-{
-	uint64_t *hdr = (uint64_t *)((char *)area + XSAVE_HDR_OFFSET);
-	hdr[0] &= xstate_features();
-	memset(&hdr[1], 0, 56);
-	uint32_t mxcsr;
-	memcpy(&mxcsr, (char *)area + MXCSR_OFFSET, 4);
-	mxcsr &= 0xffff; /* bits 16-31 are reserved; all of 0-15 exist (DAZ too) */
-	memcpy((char *)area + MXCSR_OFFSET, &mxcsr, 4);
-}
-
 /* ---- delivery ---- */
 
 static bool on_altstack(const struct uthread *ut, uint64_t sp)
@@ -526,41 +478,6 @@ void signal_deliver_pending(struct uthread *ut)
 	}
 }
 
-/**
- * gate_prepare_return - last runtime step before app code runs again.
- * @ut: the uthread about to resume.
- *
- * Fast path: nothing pending and no mask to put back. Called from
- * gate_return with the runtime's %fs on the uthread's runtime stack.
- */
-void gate_prepare_return(struct uthread *ut)
-{
-	/* Its program is ending: this thread does not go back to app code. */
-	if (__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
-		vproc_thread_exit(ut, 0);
-	/* Stopped right after a syscall whose site was rewritten meanwhile:
-	 * those bytes are now a jmp's; resume at the same point in the stub. */
-	if (__atomic_load_n(&rewrite_have_interiors, __ATOMIC_ACQUIRE))
-		ut->tf.rip = rewrite_fixup_rip(ut->tf.rip);
-	if (__atomic_load_n(&ut->need_resched, __ATOMIC_RELAXED)) {
-		/* Its slice ended while it was in the runtime. */
-		ut->need_resched = false;
-		sched_poll_events();
-		uthread_yield();
-	}
-	if (signal_arrivals_pending())
-		signal_process_arrivals();
-	if (pending_of(ut) & ~ut->sigmask)
-		signal_deliver_pending(ut);
-	sched_balance();
-	/* rt_sigsuspend's mask lasts until a handler frame saves the old one;
-	 * if none was built, it ends here. */
-	if (ut->has_saved_sigmask) {
-		ut->sigmask = ut->saved_sigmask;
-		ut->has_saved_sigmask = false;
-	}
-}
-
 long signal_call_mask(struct uthread *ut, uint64_t uset, long size)
 {
 	uint64_t set;
@@ -576,7 +493,7 @@ long signal_call_mask(struct uthread *ut, uint64_t uset, long size)
 	return 0;
 }
 
-long signal_after_eintr(struct uthread *ut, const struct sysent *e)
+long signal_after_eintr(struct uthread *ut, bool restartable)
 {
 	int sig = signal_next_deliverable(ut);
 	if (!sig)
@@ -588,7 +505,7 @@ long signal_after_eintr(struct uthread *ut, const struct sysent *e)
 		 * the call goes on as if nothing happened. */
 		return default_action(sig) <= ACT_CORE ? -EINTR : 1;
 	}
-	if ((ka->flags & SA_RESTART) && !(e->flags & SF_NORESTART))
+	if ((ka->flags & SA_RESTART) && restartable)
 		return SYS_RESTART;
 	return -EINTR;
 }
@@ -697,12 +614,36 @@ void signal_notify(struct vproc *p, struct uthread *tgt)
 	spin_unlock(&p->lock);
 }
 
+static bool arrivals_poll(struct sched_poller *p)
+{
+	if (!signal_arrivals_pending())
+		return false;
+	signal_process_arrivals();
+	return true;
+}
+
+static bool arrivals_pending(struct sched_poller *p)
+{
+	return signal_arrivals_pending();
+}
+
+static struct sched_poller poller = {
+	.poll = arrivals_poll, .pending = arrivals_pending, .tls = true, .vcpu = -1,
+};
+
+void signal_init(void)
+{
+	sched_poller_add(&poller);
+}
+
 void signal_process_arrivals(void)
 {
 	if (!__atomic_exchange_n(&arrivals, 0, __ATOMIC_ACQ_REL))
 		return;
 	for (int i = 0; i < vproc_count(); i++) {
 		struct vproc *p = vproc_at(i);
+		if (!p)
+			continue; /* reaped */
 		signal_notify(p, NULL);
 		/* Host signals may be for one thread too (timers, SIGEV_THREAD_ID). */
 		spin_lock(&p->lock);

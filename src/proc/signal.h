@@ -51,7 +51,7 @@ void signal_deliver_pending(struct uthread *ut);
 /* A call served by the kernel returned -EINTR because a host signal arrived:
  * decide what the app sees, as Linux does for that call. Returns the value
  * to give the app, or 1 to mean "issue the call again". */
-long signal_after_eintr(struct uthread *ut, const struct sysent *e);
+long signal_after_eintr(struct uthread *ut, bool restartable);
 
 /* A call-scoped mask (ppoll, pselect6, epoll_pwait): it replaces the mask
  * until the call returns and, if a handler runs, until that handler's
@@ -81,15 +81,13 @@ void signal_notify(struct vproc *p, struct uthread *tgt);
  * goes to another thread, as Linux's retarget_shared_pending(). */
 void signal_retarget(struct uthread *ut, uint64_t before);
 
-/* Host handlers queue and note an arrival; normal context then notifies. */
+/* Host handlers queue and note an arrival; normal context then notifies
+ * (on the way back to app code, or from the poller signal_init registers). */
 void signal_note_arrival(void);
 bool signal_arrivals_pending(void);
 void signal_process_arrivals(void);
+void signal_init(void);
 
 /* Make the runtime's host signal handlers catch what programs may get. */
 void signal_install_host_handlers(void);
 
-uint64_t xstate_features(void);
-void xsave_init_state(void *area);
-void xsave_sanitize(void *area);
-size_t xsave_area_size(void);

@@ -18,15 +18,19 @@
 #include "sched/vcpu.h"
 #include "mm/regions.h"
 #include "proc/instance.h"
+#include "proc/wait.h"
 #include "sched/sched.h"
-#include "sys/stats.h"
-#include "sys/timers.h"
-#include "sys/trace.h"
+#include "proc/timers.h"
+#include "proc/tracelog.h"
+#include "loader/exec.h"
 
-#define MAX_VPROCS 64
+#define MAX_VPROCS 4096
 
+/* Slots of reaped programs are NULL until a new program takes them; readers
+ * take no lock (signal handlers read it), writers take table_lock. */
 static struct vproc *vprocs[MAX_VPROCS];
 static int nvprocs;
+static spinlock_t table_lock;
 /* Virtual pids start well above what a fresh container's init would see, but
  * are small and stable so traces of two runs compare. */
 static int next_pid = 1000;
@@ -36,13 +40,36 @@ static int next_pid = 1000;
  * to the files it creates (A_CMODE arguments). */
 static unsigned default_umask = 022;
 
+/* table_add - the lowest free slot: 0 or -EAGAIN (the table is full). */
+static int table_add(struct vproc *p)
+{
+	spin_lock(&table_lock);
+	int i = 0;
+	while (i < nvprocs && vprocs[i])
+		i++;
+	if (i == MAX_VPROCS) {
+		spin_unlock(&table_lock);
+		return -EAGAIN;
+	}
+	__atomic_store_n(&vprocs[i], p, __ATOMIC_RELEASE);
+	if (i == nvprocs)
+		__atomic_store_n(&nvprocs, i + 1, __ATOMIC_RELEASE);
+	spin_unlock(&table_lock);
+	return 0;
+}
+
 struct vproc *vproc_new(const char *name)
 {
-	PG_ASSERT(nvprocs < MAX_VPROCS);
 	struct vproc *p = calloc(1, sizeof(*p));
 	if (!p)
-		pg_die("out of memory");
+		return NULL;
+	if (table_add(p) < 0) {
+		free(p);
+		return NULL;
+	}
 	p->pid = vproc_alloc_id();
+	p->root = p;
+	p->parent_signal = SIGCHLD;
 	p->ppid = 1;
 	p->pgid = p->pid;
 	p->sid = p->pid;
@@ -53,17 +80,47 @@ struct vproc *vproc_new(const char *name)
 	p->cwd_fd = -1;
 	long lim = p->rlim[RLIMIT_NOFILE].rlim_cur;
 	p->fdt = fdt_new(lim > FDT_PAGE * FDT_PAGES ? FDT_PAGE * FDT_PAGES : lim);
-	if (stats_on && !(p->stats = calloc(1, sizeof(*p->stats))))
-		pg_die("out of memory");
-	vprocs[nvprocs++] = p;
+	if (vproc_hooks.created)
+		vproc_hooks.created(p);
 	return p;
+}
+
+struct vproc_hooks vproc_hooks;
+
+/* Reaped programs wait here before being freed: a lookup that found one
+ * just before its reap is long done when REAP_DELAY more have been reaped. */
+#define REAP_DELAY 64
+static struct vproc *reaped[REAP_DELAY];
+static unsigned nreaped;
+
+void vproc_release(struct vproc *p)
+{
+	spin_lock(&table_lock);
+	for (int i = 0; i < nvprocs; i++)
+		if (vprocs[i] == p)
+			__atomic_store_n(&vprocs[i], NULL, __ATOMIC_RELEASE);
+	struct vproc *old = reaped[nreaped % REAP_DELAY];
+	reaped[nreaped++ % REAP_DELAY] = p;
+	spin_unlock(&table_lock);
+	if (p->cwd_fd >= 0)
+		close(p->cwd_fd);
+	p->cwd_fd = -1;
+	if (!old)
+		return;
+	fdt_free(old->fdt);
+	free(old->cwd);
+	free(old->exe);
+	free(old->stats);
+	free(old);
 }
 
 struct vproc *vproc_by_pid(int pid)
 {
-	for (int i = 0; i < nvprocs; i++)
-		if (vprocs[i]->pid == pid)
-			return vprocs[i];
+	for (int i = 0; i < vproc_count(); i++) {
+		struct vproc *p = vproc_at(i);
+		if (p && p->pid == pid)
+			return p;
+	}
 	return NULL;
 }
 
@@ -93,12 +150,12 @@ int vproc_set_stdio(struct vproc *p, const int host[3])
 
 int vproc_count(void)
 {
-	return nvprocs;
+	return __atomic_load_n(&nvprocs, __ATOMIC_ACQUIRE);
 }
 
 struct vproc *vproc_at(int i)
 {
-	return vprocs[i];
+	return __atomic_load_n(&vprocs[i], __ATOMIC_ACQUIRE);
 }
 
 int vproc_alloc_id(void)
@@ -108,8 +165,10 @@ int vproc_alloc_id(void)
 
 struct uthread *uthread_by_tid(int tid)
 {
-	for (int i = 0; i < nvprocs; i++) {
-		struct vproc *p = vprocs[i];
+	for (int i = 0; i < vproc_count(); i++) {
+		struct vproc *p = vproc_at(i);
+		if (!p)
+			continue;
 		spin_lock(&p->lock);
 		struct uthread *t = p->threads;
 		while (t && t->tid != tid)
@@ -123,10 +182,12 @@ struct uthread *uthread_by_tid(int tid)
 
 struct uthread *uthread_by_tid_nolock(int tid)
 {
-	for (int i = 0; i < nvprocs; i++)
-		for (struct uthread *t = vprocs[i]->threads; t; t = t->proc_next)
+	for (int i = 0; i < vproc_count(); i++) {
+		struct vproc *p = vproc_at(i);
+		for (struct uthread *t = p ? p->threads : NULL; t; t = t->proc_next)
 			if (t->tid == tid)
 				return t;
+	}
 	return NULL;
 }
 
@@ -202,9 +263,12 @@ static void vproc_finish(struct vproc *p)
 	}
 	timers_release_all(p);
 	regions_release(p);
-	stats_print(p);
+	if (vproc_hooks.ended)
+		vproc_hooks.ended(p);
 	__atomic_store_n(&p->state, VP_DEAD, __ATOMIC_RELEASE);
 	instance_program_ended(p);
+	/* Last: once its parent hears of it, p may be reaped and freed. */
+	wait_program_ended(p);
 }
 
 void vproc_thread_exit(struct uthread *ut, int code)
@@ -242,4 +306,16 @@ void vproc_die_of_signal(int sig)
 	syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), sig);
 	/* Not reached unless the signal is one the host ignores here. */
 	_exit(128 + sig);
+}
+
+void vproc_take_image(struct vproc *p, struct exec_image *img)
+{
+	free(p->exe);
+	p->exe = img->exe;
+	img->exe = NULL;
+	memcpy(p->comm, img->comm, sizeof(p->comm));
+	p->arg_start = img->arg_start;
+	p->arg_end = img->arg_end;
+	p->env_start = img->env_start;
+	p->env_end = img->env_end;
 }

@@ -1,14 +1,17 @@
 /* vproc.h - a virtual process: one fused program's private OS state. */
 #pragma once
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "mm/brk.h"
 #include "core/spinlock.h"
 
 struct uthread;
 struct sys_stats;
+struct vfork_wait;
 
 /* The kernel's x86-64 struct sigaction, as rt_sigaction passes it. */
 struct k_sigaction {
@@ -51,7 +54,7 @@ struct vproc {
 	uint64_t sigpending;         /* process-directed pending signals */
 	uint64_t sigclaimed;         /* standard ones whose siginfo slot is taken */
 	siginfo_t *siginfo;          /* their info, mapped on first use (signal.c) */
-	uint64_t brk_start, brk_cur, brk_limit;
+	struct brk brk;
 	uint64_t arg_start, arg_end, env_start, env_end; /* on its stack */
 	struct uthread *main_thread;
 	struct uthread *threads;     /* all its threads, linked by proc_next */
@@ -70,6 +73,12 @@ struct vproc {
 	char *cwd;                   /* and its path, for getcwd and relative paths */
 	unsigned umask;
 	struct rlimit rlim[RLIM_NLIMITS];
+
+	/* Its family (proc/wait.c and proc/spawn.c, under their lock). */
+	struct vproc *root;          /* the command-line program it descends from */
+	int parent_signal;           /* sent to the parent at its end (clone's CSIGNAL) */
+	bool zombie;                 /* ended, its status not yet collected by a wait */
+	struct vfork_wait *vfork;    /* its parent, waiting until it execs or ends */
 };
 
 /* Once, before any program: take over the host umask and fd limit. */
@@ -80,8 +89,13 @@ int vproc_set_stdio(struct vproc *p, const int host[3]);
  * relative paths); 0 or -errno. */
 long vproc_chdir(struct vproc *p, int dirfd, const char *path);
 
-/* The one instance-wide list of programs. */
+/* The one instance-wide list of programs (vproc_new: NULL when memory or
+ * slots run out). vproc_at(i) is NULL for a slot
+ * whose program was reaped; i < vproc_count(). */
 struct vproc *vproc_new(const char *name);
+/* A reaped child leaves the list; its memory is freed a while later, so a
+ * lookup racing with the reap never touches freed memory. */
+void vproc_release(struct vproc *p);
 struct vproc *vproc_by_pid(int pid);
 int vproc_count(void);
 struct vproc *vproc_at(int i);
@@ -107,3 +121,16 @@ _Noreturn void vproc_kill(struct vproc *p, int sig);
 _Noreturn void vproc_thread_exit(struct uthread *ut, int code);
 /* End the host process by signal sig, as a shell will report it. */
 _Noreturn void vproc_die_of_signal(int sig);
+
+struct exec_image;
+/* vproc_take_image - p now runs the image exec_load made: its path, name
+ * and argument/environment ranges (the path's memory becomes p's). */
+void vproc_take_image(struct vproc *p, struct exec_image *img);
+
+/* What layers above proc do when a program is made and when it has ended
+ * (sys/stats.c: its --stats counters); either may be NULL. */
+struct vproc_hooks {
+	void (*created)(struct vproc *p);
+	void (*ended)(struct vproc *p);
+};
+extern struct vproc_hooks vproc_hooks;

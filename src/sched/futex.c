@@ -8,7 +8,7 @@
 #include "core/spinlock.h"
 #include "mm/uaccess.h"
 #include "sched/waitq.h"
-#include "sys/timeutil.h"
+#include "core/timeutil.h"
 
 /*
  * All fused programs share one address space, so a futex is named by its

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/rawsys.h"
 #include "core/spinlock.h"
+#include "sched/poller.h"
 #include "sched/waitq.h"
 
 /* One epoll set for the whole instance, nested in every vCPU's idle set:
@@ -42,11 +43,24 @@ struct entry {
 static struct entry *table[NBUCKET];
 static int nwaiters;
 
+/* harvest - wake the uthreads whose fds became ready. Never blocks; no
+ * syscall while nobody waits. */
+static bool harvest(struct sched_poller *p)
+{
+	if (!__atomic_load_n(&nwaiters, __ATOMIC_ACQUIRE))
+		return false;
+	kwait_drain();
+	return false; /* the uthreads it wakes are work the run queues show */
+}
+
+static struct sched_poller poller = { .poll = harvest, .vcpu = -1 };
+
 void kwait_init(void)
 {
 	kw_epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (kw_epfd < 0)
 		pg_die("epoll_create1: %s", strerror(errno));
+	sched_poller_add(&poller);
 }
 
 void kwait_attach(int vcpu_epfd)
@@ -84,12 +98,6 @@ static long arm(struct entry *e, uint32_t extra)
 	return r;
 }
 
-void kwait_harvest(void)
-{
-	/* Fast path: nobody waits on a kernel fd, no syscall. */
-	if (__atomic_load_n(&nwaiters, __ATOMIC_ACQUIRE))
-		kwait_drain();
-}
 
 void kwait_drain(void)
 {

@@ -2,14 +2,14 @@
 #pragma once
 #include <stdint.h>
 
+/* The shared set, and its poller (sched/poller.h). */
 void kwait_init(void);
 /* Put the shared readiness set into a vCPU's idle epoll set. */
 void kwait_attach(int vcpu_epfd);
-/* Wake the uthreads whose fds became ready. Never blocks; no syscall
- * while nobody waits. */
-void kwait_harvest(void);
-/* The same even if nobody waits: empties the shared set once it is
- * readable, so a registration that fired for nobody leaves it. */
+/* Wake the uthreads whose fds became ready (a poller does it while any
+ * waits); also when nobody waits: an idle vCPU whose epoll set says the
+ * shared set is readable empties it, so a registration that fired for
+ * nobody leaves it. */
 void kwait_drain(void);
 
 /**

@@ -15,12 +15,10 @@
 #include "core/hthread.h"
 #include "core/log.h"
 #include "core/rawsys.h"
-#include "entry/sud.h"
-#include "proc/signal.h"
 #include "sched/kwait.h"
+#include "sched/poller.h"
 #include "sched/preempt.h"
 #include "sched/timer.h"
-#include "sys/stats.h"
 
 struct sched_config sched_cfg = { .nvcpus = 1, .poll_ns = 50000, .slice_ns = 10000000 };
 struct vcpu **vcpus;
@@ -193,6 +191,11 @@ struct uthread *uthread_self_or_null(void)
 	return v ? v->cur : NULL;
 }
 
+static void sleep_timeout(struct utimer *t)
+{
+	uthread_wake((struct uthread *)((char *)t - offsetof(struct uthread, timer)), WAKE_TIMEOUT);
+}
+
 int uthread_sleep(uint64_t deadline, bool intr)
 {
 	struct uthread *ut = uthread_self();
@@ -214,8 +217,10 @@ int uthread_sleep(uint64_t deadline, bool intr)
 			return WAKE_SIGNAL;
 		/* Already woken and queued: it must go through the scheduler. */
 	}
-	if (deadline)
+	if (deadline) {
+		ut->timer.fn = sleep_timeout;
 		timer_arm(&ut->timer, deadline);
+	}
 	to_scheduler(ut);
 	if (deadline)
 		timer_cancel(&ut->timer);
@@ -250,7 +255,7 @@ void uthread_exit_current(void)
 static void idle_sleep(struct vcpu *v)
 {
 	__atomic_store_n(&v->idle, true, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&v->rq_len, __ATOMIC_SEQ_CST) || signal_arrivals_pending()) {
+	if (__atomic_load_n(&v->rq_len, __ATOMIC_SEQ_CST) || sched_pollers_pending(v->id)) {
 		__atomic_store_n(&v->idle, false, __ATOMIC_RELAXED);
 		return;
 	}
@@ -278,33 +283,28 @@ static void idle_sleep(struct vcpu *v)
 		kwait_drain();
 }
 
-/* runtime_tls - the runtime's own TLS in %fs, before library code. Between
- * two uthreads of the mid path the vCPU loop may still hold an app's base
- * (fsbase.h): what it does there touches no TLS until this. */
-static void runtime_tls(struct vcpu *v)
+void sched_runtime_tls(void)
 {
+	struct vcpu *v = vcpu_self();
 	if (!pg_fsgsbase)
 		fsbase_switch(&v->kfs, v->rt_fs);
 }
 
-void sched_poll_events(void)
+bool sched_poll_events(void)
 {
 	/* No clock read unless a timer is armed: this runs at every switch. */
 	if (timer_next_deadline() != UINT64_MAX)
 		timer_run_expired(now_ns());
-	kwait_harvest();
-	if (signal_arrivals_pending() || stats_requested()) {
-		runtime_tls(vcpu_self());
-		signal_process_arrivals();
-		stats_poll();
-	}
+	return sched_pollers_run(vcpu_self()->id);
 }
 
 static struct uthread *pick_next(struct vcpu *v)
 {
 	uint64_t spin_until = 0;
 	for (;;) {
-		sched_poll_events();
+		/* A poller that found work keeps an idle vCPU spinning. */
+		if (sched_poll_events())
+			spin_until = 0;
 		struct uthread *ut = rq_pop(v);
 		if (!ut)
 			ut = steal(v);
@@ -370,14 +370,19 @@ static void vcpu_setup_idle(struct vcpu *v)
 	kwait_attach(v->epfd);
 }
 
+static void vcpu_enter(struct vcpu *v)
+{
+	int r = sched_cfg.vcpu_enter ? sched_cfg.vcpu_enter(v) : 0;
+	if (r < 0)
+		pg_die("vCPU %d cannot run programs: %s", v->id, strerror(-r));
+}
+
 static void *vcpu_main(void *arg)
 {
 	struct vcpu *v = arg;
 	vcpu_bind_current(v);
 	vcpu_setup_idle(v);
-	int r = sud_enable(v);
-	if (r < 0)
-		pg_die("cannot enable Syscall User Dispatch on vCPU %d: %s", v->id, strerror(-r));
+	vcpu_enter(v);
 	/* Born with every host signal blocked (hthread_start); bound and able
 	 * to be kicked now, its handlers have this vCPU to work on. */
 	sigset_t none;
@@ -391,6 +396,7 @@ void sched_start_many(struct uthread **first, int n)
 {
 	struct vcpu *v0 = vcpu_self();
 	vcpus = calloc(sched_cfg.nvcpus, sizeof(*vcpus));
+	timer_init(sched_cfg.nvcpus);
 	vcpus[0] = v0;
 	for (int i = 1; i < sched_cfg.nvcpus; i++)
 		vcpus[i] = vcpu_alloc(i);
@@ -398,9 +404,7 @@ void sched_start_many(struct uthread **first, int n)
 	for (int i = 1; i < sched_cfg.nvcpus; i++)
 		if (hthread_start(&vcpus[i]->thread, 1 << 20, 0, 0, vcpu_main, vcpus[i]))
 			pg_die("cannot start vCPU %d", i);
-	int r = sud_enable(v0);
-	if (r < 0)
-		pg_die("cannot enable Syscall User Dispatch: %s", strerror(-r));
+	vcpu_enter(v0);
 	preempt_start_vcpu(v0);
 	for (int i = 0; i < n; i++) {
 		/* Spread the programs over the vCPUs to begin with. */

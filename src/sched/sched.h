@@ -9,6 +9,9 @@ struct sched_config {
 	int nvcpus;          /* --cpus: vCPU kernel threads */
 	uint64_t poll_ns;    /* --poll: spin this long before sleeping in the kernel */
 	uint64_t slice_ns;   /* --slice: preempt app code running longer than this */
+	/* Each vCPU thread, bound and about to run uthreads, turns on the
+	 * catch-all of app syscalls (entry/sud.c); -errno stops pegasus. */
+	int (*vcpu_enter)(struct vcpu *v);
 };
 
 extern struct sched_config sched_cfg;
@@ -45,10 +48,16 @@ bool uthread_wake(struct uthread *ut, int reason);
  */
 int uthread_sleep(uint64_t deadline, bool intr);
 
-/* Fire expired timers, wake fd and signal waiters. The
- * vCPU loop calls it, and so does a preemption tick, so that a vCPU busy
- * with app code still wakes the sleepers it owes a wakeup. */
-void sched_poll_events(void);
+/* Fire expired timers and run the pollers (sched/poller.h); true if a
+ * poller found work. The vCPU loop calls it, and so does a preemption
+ * tick, so that a vCPU busy with app code still wakes the sleepers it owes
+ * a wakeup. */
+bool sched_poll_events(void);
+
+/* sched_runtime_tls - the runtime's own TLS in %fs, before library code.
+ * Between two uthreads of the mid path the vCPU loop may still hold an
+ * app's base (core/fsbase.h): what it runs there touches no TLS until this. */
+void sched_runtime_tls(void);
 
 /* Let other runnable uthreads run. */
 void uthread_yield(void);

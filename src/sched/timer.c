@@ -1,4 +1,4 @@
-/* timer.c - the timers every vCPU shares: a binary min-heap under one lock. */
+/* timer.c - one-shot timers on per-vCPU heaps: binary min-heaps, one lock each. */
 #include "sched/timer.h"
 
 #include <stdlib.h>
@@ -7,77 +7,98 @@
 #include "core/spinlock.h"
 #include "sched/sched.h"
 
-static spinlock_t lock = SPINLOCK_INIT;
-static struct utimer **heap;
-static int nheap, capheap;
-/* Mirror of heap[0]->deadline for a lock-free peek by every vCPU loop. */
-static uint64_t earliest = UINT64_MAX;
+struct timer_heap {
+	spinlock_t lock;
+	struct utimer **t;
+	int n, cap;
+	/* Mirror of t[0]->deadline for a lock-free peek by every vCPU loop. */
+	uint64_t earliest;
+} __attribute__((aligned(64)));
 
-static void place(int i, struct utimer *t)
+static struct timer_heap *heaps;
+static int nheaps;
+
+void timer_init(int n)
 {
-	heap[i] = t;
-	t->heap_idx = i;
+	heaps = calloc(n, sizeof(*heaps));
+	if (!heaps)
+		pg_die("out of memory");
+	for (int i = 0; i < n; i++)
+		heaps[i].earliest = UINT64_MAX;
+	nheaps = n;
 }
 
-static void sift_up(int i)
+static void place(struct timer_heap *h, int i, struct utimer *t)
 {
-	struct utimer *t = heap[i];
+	h->t[i] = t;
+	__atomic_store_n(&t->heap_idx, i, __ATOMIC_RELEASE);
+}
+
+static void sift_up(struct timer_heap *h, int i)
+{
+	struct utimer *t = h->t[i];
 	while (i > 0) {
 		int parent = (i - 1) / 2;
-		if (heap[parent]->deadline <= t->deadline)
+		if (h->t[parent]->deadline <= t->deadline)
 			break;
-		place(i, heap[parent]);
+		place(h, i, h->t[parent]);
 		i = parent;
 	}
-	place(i, t);
+	place(h, i, t);
 }
 
-static void sift_down(int i)
+static void sift_down(struct timer_heap *h, int i)
 {
-	struct utimer *t = heap[i];
+	struct utimer *t = h->t[i];
 	for (;;) {
 		int c = 2 * i + 1;
-		if (c >= nheap)
+		if (c >= h->n)
 			break;
-		if (c + 1 < nheap && heap[c + 1]->deadline < heap[c]->deadline)
+		if (c + 1 < h->n && h->t[c + 1]->deadline < h->t[c]->deadline)
 			c++;
-		if (heap[c]->deadline >= t->deadline)
+		if (h->t[c]->deadline >= t->deadline)
 			break;
-		place(i, heap[c]);
+		place(h, i, h->t[c]);
 		i = c;
 	}
-	place(i, t);
+	place(h, i, t);
 }
 
-static void remove_at(int i)
+static void publish(struct timer_heap *h)
 {
-	struct utimer *t = heap[i];
-	t->heap_idx = -1;
-	if (--nheap == i)
-		goto out;
-	place(i, heap[nheap]);
-	sift_down(i);
-	sift_up(heap[i]->heap_idx);
-out:
-	__atomic_store_n(&earliest, nheap ? heap[0]->deadline : UINT64_MAX, __ATOMIC_RELEASE);
+	__atomic_store_n(&h->earliest, h->n ? h->t[0]->deadline : UINT64_MAX, __ATOMIC_RELEASE);
+}
+
+static void remove_at(struct timer_heap *h, int i)
+{
+	struct utimer *t = h->t[i];
+	__atomic_store_n(&t->heap_idx, -1, __ATOMIC_RELEASE);
+	if (--h->n != i) {
+		place(h, i, h->t[h->n]);
+		sift_down(h, i);
+		sift_up(h, h->t[i]->heap_idx);
+	}
+	publish(h);
 }
 
 void timer_arm(struct utimer *t, uint64_t deadline)
 {
-	spin_lock(&lock);
+	struct timer_heap *h = &heaps[vcpu_self()->id];
+	spin_lock(&h->lock);
 	PG_ASSERT(t->heap_idx < 0);
-	if (nheap == capheap) {
-		capheap = capheap ? capheap * 2 : 64;
-		heap = realloc(heap, capheap * sizeof(*heap));
-		if (!heap)
+	if (h->n == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 64;
+		h->t = realloc(h->t, h->cap * sizeof(*h->t));
+		if (!h->t)
 			pg_die("out of memory");
 	}
 	t->deadline = deadline;
-	place(nheap++, t);
-	sift_up(nheap - 1);
-	bool first = heap[0] == t;
-	__atomic_store_n(&earliest, heap[0]->deadline, __ATOMIC_RELEASE);
-	spin_unlock(&lock);
+	__atomic_store_n(&t->heap, h, __ATOMIC_RELAXED);
+	place(h, h->n++, t);
+	sift_up(h, h->n - 1);
+	bool first = h->t[0] == t;
+	publish(h);
+	spin_unlock(&h->lock);
 	/* A sleeping vCPU computed its timeout from the old earliest deadline. */
 	if (first)
 		sched_kick_idle();
@@ -85,30 +106,58 @@ void timer_arm(struct utimer *t, uint64_t deadline)
 
 void timer_cancel(struct utimer *t)
 {
-	if (__atomic_load_n(&t->heap_idx, __ATOMIC_ACQUIRE) < 0)
-		return;
-	spin_lock(&lock);
-	if (t->heap_idx >= 0)
-		remove_at(t->heap_idx);
-	spin_unlock(&lock);
+	struct timer_heap *h = __atomic_load_n(&t->heap, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&t->heap_idx, __ATOMIC_ACQUIRE) >= 0) {
+		spin_lock(&h->lock);
+		if (t->heap_idx >= 0)
+			remove_at(h, t->heap_idx);
+		spin_unlock(&h->lock);
+	}
+	/* running was set before heap_idx went -1 (see fire_due). */
+	while (__atomic_load_n(&t->running, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
 }
 
 uint64_t timer_next_deadline(void)
 {
-	return __atomic_load_n(&earliest, __ATOMIC_ACQUIRE);
+	uint64_t min = UINT64_MAX;
+	for (int i = 0; i < nheaps; i++) {
+		uint64_t e = __atomic_load_n(&heaps[i].earliest, __ATOMIC_ACQUIRE);
+		if (e < min)
+			min = e;
+	}
+	return min;
+}
+
+/* fire_due - run h's due timers, the lock held on entry and on return;
+ * each fn runs unlocked, its timer marked running first. */
+static void fire_due(struct timer_heap *h, uint64_t now)
+{
+	while (h->n && h->t[0]->deadline <= now) {
+		struct utimer *t = h->t[0];
+		__atomic_store_n(&t->running, true, __ATOMIC_RELAXED);
+		remove_at(h, 0);
+		spin_unlock(&h->lock);
+		t->fn(t);
+		__atomic_store_n(&t->running, false, __ATOMIC_RELEASE);
+		spin_lock(&h->lock);
+	}
 }
 
 void timer_run_expired(uint64_t now)
 {
-	if (timer_next_deadline() > now)
-		return;
-	spin_lock(&lock);
-	while (nheap && heap[0]->deadline <= now) {
-		struct utimer *t = heap[0];
-		remove_at(0);
-		/* Woken under the lock: the uthread cannot re-arm this timer for a
-		 * new sleep before this wake is done, so no wake is ever stale. */
-		uthread_wake(t->ut, WAKE_TIMEOUT);
+	int self = vcpu_self()->id;
+	for (int k = 0; k < nheaps; k++) {
+		/* Its own heap first; others' only if due and not busy: their
+		 * vCPU may be running app code for a while. */
+		struct timer_heap *h = &heaps[(self + k) % nheaps];
+		if (__atomic_load_n(&h->earliest, __ATOMIC_ACQUIRE) > now)
+			continue;
+		if (k == 0)
+			spin_lock(&h->lock);
+		else if (!spin_trylock(&h->lock))
+			continue;
+		fire_due(h, now);
+		spin_unlock(&h->lock);
 	}
-	spin_unlock(&lock);
 }

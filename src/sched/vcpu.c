@@ -12,8 +12,7 @@
 
 #include "core/fsbase.h"
 #include "core/log.h"
-#include "proc/signal.h"
-#include "proc/vproc.h"
+#include "sched/xstate.h"
 
 #define RSTACK_SIZE (64u << 10)   /* runtime stack of each uthread */
 #define SIGSTACK_SIZE (64u << 10) /* host signal handlers' stack per vCPU */
@@ -114,7 +113,6 @@ struct uthread *uthread_new(struct vproc *p, int tid)
 	ut->altstack.flags = SS_DISABLE;
 	ut->tf.rflags = 0x202;
 	ut->timer.heap_idx = -1;
-	ut->timer.ut = ut;
 	ut->state = UT_BLOCKED;
 	/* Its first switch-in "returns" into gate_return, which enters app
 	 * code from the trap frame: six zeroed callee-saved slots, then the

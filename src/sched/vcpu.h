@@ -11,6 +11,7 @@
 
 struct vproc;
 struct vcpu;
+struct timer_heap;
 
 /* The user register state of a uthread while the runtime serves it: written
  * at the gate (or from a signal's ucontext), read back on return to app code. */
@@ -37,11 +38,13 @@ enum ut_state {
 /* Why a blocked uthread was woken. */
 enum wake_reason { WAKE_EVENT = 1, WAKE_TIMEOUT, WAKE_SIGNAL };
 
-/* A one-shot timer: fires by waking its uthread with WAKE_TIMEOUT. */
+/* A one-shot timer (sched/timer.h): at its deadline fn runs on a vCPU. */
 struct utimer {
 	uint64_t deadline;   /* CLOCK_MONOTONIC ns */
 	int heap_idx;        /* -1 when not armed */
-	struct uthread *ut;
+	void (*fn)(struct utimer *t);
+	struct timer_heap *heap; /* the heap it is, or was last, armed on */
+	bool running;        /* fn runs now: a cancel waits for it */
 };
 
 /* A thread of an application program. */
@@ -151,6 +154,12 @@ void vcpu_bind_current(struct vcpu *v);
 /* A new uthread of program p with the given virtual tid, not yet runnable. */
 struct uthread *uthread_new(struct vproc *p, int tid);
 
+/* Returned by a handler that rewrote the uthread's whole trap frame. */
+#define SYS_FRAME_REPLACED (-4096 - 1)
+/* Returned by a handler whose call must be issued again from app code once
+ * a signal handler has run (SA_RESTART semantics). See syscall_result(). */
+#define SYS_RESTART (-4096 - 2)
+
 /**
  * syscall_result - put a handler's result in the trap frame as the syscall
  * instruction would leave it (%rax, %rcx, %r11), or set up a restart: the
@@ -161,9 +170,9 @@ struct uthread *uthread_new(struct vproc *p, int tid);
 static inline void syscall_result(struct uthread *ut, long nr, long ret)
 {
 	struct trap_frame *tf = &ut->tf;
-	if (ret == -4096 - 1) /* SYS_FRAME_REPLACED */
+	if (ret == SYS_FRAME_REPLACED)
 		return;
-	if (ret == -4096 - 2) { /* SYS_RESTART */
+	if (ret == SYS_RESTART) {
 		tf->rip = ut->fast_rec ? ut->fast_rec - STUB_REC_OFF : tf->rip - 2;
 		tf->rax = nr;
 		return;

@@ -129,7 +129,7 @@ void waitq_add_locked(struct waitq *q, struct wq_entry *e)
 void waitq_add(struct waitq *q, struct wq_entry *e)
 {
 	spin_lock(&q->lock);
-	link_tail(q, e);
+	waitq_add_locked(q, e);
 	spin_unlock(&q->lock);
 }
 
@@ -164,8 +164,9 @@ long waitq_park(struct waitq *q, struct wq_entry *e, uint64_t deadline, bool int
 		/* Still queued: a timeout, an interrupt, the program's end, or a
 		 * wake-up that was not for this wait (an uninterruptible one woken
 		 * by a signal): sleep again for those. */
-		if (why == WAKE_TIMEOUT || (why == WAKE_SIGNAL && (intr || __atomic_load_n(
-						&ut->exiting, __ATOMIC_ACQUIRE)))) {
+		bool interrupted = why == WAKE_SIGNAL &&
+				   (intr || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE));
+		if (why == WAKE_TIMEOUT || interrupted) {
 			unlink_entry(q, e);
 			__atomic_store_n(&e->q, NULL, __ATOMIC_RELAXED);
 			spin_unlock(&q->lock);

@@ -19,7 +19,7 @@
 #include "sched/kwait.h"
 #include "sched/offload.h"
 #include "sched/sched.h"
-#include "sys/kwrite.h"
+#include "sys/kblock.h"
 #include "sys/systab.h"
 
 /* pid_to_host - a virtual pid argument as the kernel may see it: the caller
@@ -189,10 +189,8 @@ static long issue(struct uthread *ut, long nr, const struct sysent *e, long vfd,
 	if (offload)
 		return offload_syscall(nr, k);
 	if ((e->flags & (SF_WAIT_IN | SF_WAIT_OUT)) && may_wait(ut, e, vfd, k)) {
-		long r = KWRITE_PLAIN;
-		if (nr == SYS_write || nr == SYS_writev)
-			r = kwrite_blocking(nr, k);
-		if (r != KWRITE_PLAIN)
+		long r = kblock_call(nr, k);
+		if (r != KBLOCK_PLAIN)
 			return r;
 		r = wait_ready(ut, e, (int)k[0]);
 		if (r < 0)
@@ -220,7 +218,7 @@ static long kcall_mapped(struct uthread *ut, long nr, const struct sysent *e, lo
 			return r;
 		/* A host signal, or one of the program's, cut the call short:
 		 * Linux would restart it unless a handler of the program runs. */
-		r = signal_after_eintr(ut, e);
+		r = signal_after_eintr(ut, !(e->flags & SF_NORESTART));
 		if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
 			return r == 1 ? -EINTR : r;
 	}

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,6 @@
 #define NOOP (-4096 - 5)
 
 #define IOV_ON_STACK 8
-#define IOV_LIMIT 1024 /* UIO_MAXIOV */
 #define SETFL_MASK (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME | O_NONBLOCK)
 
 /* io - one read or write through the object's op; a blocking file parks
@@ -46,7 +46,7 @@ static long io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool
 		r = vfile_wait(f, wr ? EPOLLOUT : EPOLLIN, 0);
 		if (r == -EINTR) {
 			/* As the kernel's ERESTARTSYS: on again unless a handler runs. */
-			r = signal_after_eintr(ut, e);
+			r = signal_after_eintr(ut, !(e->flags & SF_NORESTART));
 			if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
 				return r == 1 ? -EINTR : r;
 		}
@@ -58,7 +58,7 @@ static long io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool
 static long vec_io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool wr,
 		   uint64_t uiov, long cnt, struct vmsg *m)
 {
-	if (cnt < 0 || cnt > IOV_LIMIT)
+	if (cnt < 0 || cnt > IOV_MAX)
 		return -EINVAL;
 	struct iovec small[IOV_ON_STACK], *iov = cnt <= IOV_ON_STACK ? small : malloc(cnt * sizeof(*iov));
 	if (!iov)
@@ -96,7 +96,7 @@ static long msg_io(struct uthread *ut, const struct sysent *e, struct vfile *f, 
  * done, or the first entry's error. */
 static long mmsg_io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool wr, const long a[6])
 {
-	unsigned vlen = (unsigned)a[2] > IOV_LIMIT ? IOV_LIMIT : (unsigned)a[2];
+	unsigned vlen = (unsigned)a[2] > IOV_MAX ? IOV_MAX : (unsigned)a[2];
 	int flags = (int)a[3];
 	long n = 0;
 	for (unsigned i = 0; i < vlen; i++) {

@@ -2,8 +2,10 @@
 #include "sys/stats.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
-#include "entry/rewrite.h"
+#include "core/log.h"
+#include "sched/poller.h"
 
 bool stats_on;
 static int requested;
@@ -13,19 +15,41 @@ void stats_request(void)
 	__atomic_store_n(&requested, 1, __ATOMIC_RELEASE);
 }
 
-bool stats_requested(void)
+static bool print_requested(struct sched_poller *p)
+{
+	if (!__atomic_load_n(&requested, __ATOMIC_ACQUIRE) ||
+	    !__atomic_exchange_n(&requested, 0, __ATOMIC_ACQ_REL))
+		return false;
+	for (int i = 0; i < vproc_count(); i++)
+		if (vproc_at(i)->state != VP_DEAD)
+			stats_print(vproc_at(i));
+	return false;
+}
+
+static bool print_pending(struct sched_poller *p)
 {
 	return __atomic_load_n(&requested, __ATOMIC_ACQUIRE);
 }
 
-void stats_poll(void)
+static struct sched_poller poller = {
+	.poll = print_requested, .pending = print_pending, .tls = true, .vcpu = -1,
+};
+
+static void counters_new(struct vproc *p)
 {
-	if (!__atomic_load_n(&requested, __ATOMIC_ACQUIRE) ||
-	    !__atomic_exchange_n(&requested, 0, __ATOMIC_ACQ_REL))
-		return;
-	for (int i = 0; i < vproc_count(); i++)
-		if (vproc_at(i)->state != VP_DEAD)
-			stats_print(vproc_at(i));
+	if (!(p->stats = calloc(1, sizeof(*p->stats))))
+		pg_die("out of memory");
+}
+
+void (*stats_footer)(FILE *f);
+
+void stats_init(void)
+{
+	sched_poller_add(&poller);
+	if (stats_on) {
+		vproc_hooks.created = counters_new;
+		vproc_hooks.ended = stats_print;
+	}
 }
 
 void stats_print(struct vproc *p)
@@ -63,7 +87,6 @@ void stats_print(struct vproc *p)
 			fprintf(f, "  %-24s %12lu %12lu %12lu\n", sys_class_name(c), t + r, t, r);
 	}
 	fprintf(f, "  %-24s %12lu %12lu %12lu\n", "all", total[0] + total[1], total[0], total[1]);
-	struct rewrite_stats rs;
-	rewrite_get_stats(&rs);
-	fprintf(f, "  call sites rewritten: %lu, refused (still trapping): %lu\n", rs.sites, rs.refused);
+	if (stats_footer)
+		stats_footer(f);
 }

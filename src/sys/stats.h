@@ -1,6 +1,7 @@
 /* stats.h - per-program syscall counts (--stats): by name, class and path. */
 #pragma once
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
@@ -32,9 +33,9 @@ static inline void stats_fast(struct uthread *ut, long nr)
 
 /* Print p's table to the runtime's stderr. */
 void stats_print(struct vproc *p);
-/* Ask for every live program's table (async-signal-safe)... */
+/* Ask for every live program's table (async-signal-safe), printed by
+ * whichever vCPU runs the stats poller first (stats_init registers it). */
 void stats_request(void);
-/* Has a print been asked for? (No TLS: the vCPU loop asks it on an app's %fs.) */
-bool stats_requested(void);
-/* ...printed here, by whichever vCPU loop comes by first. */
-void stats_poll(void);
+void stats_init(void);
+/* More lines at the end of each table (the entry layer's rewritten sites). */
+extern void (*stats_footer)(FILE *f);

@@ -15,10 +15,12 @@
 #include "mm/regions.h"
 #include "mm/uaccess.h"
 #include "proc/signal.h"
+#include "proc/spawn.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
-#include "sys/timers.h"
+#include "proc/timers.h"
+#include "sched/xstate.h"
 
 #define ARG_STRLEN_MAX (128u << 10) /* the kernel's MAX_ARG_STRLEN */
 #define ARG_TOTAL_MAX (2u << 20)
@@ -153,19 +155,16 @@ long sys_execve(struct uthread *ut, const long a[6])
 	}
 
 	struct vproc *p = ut->proc;
-	uint64_t old_brk = p->brk_start, old_brk_cur = p->brk_cur, old_brk_end = p->brk_limit;
+	struct brk brk;
 	struct pieces old = { 0 };
 	regions_each(p, 0, 0, collect, &old);
 	struct exec_image img;
 	char why[PATH_MAX + 256];
-	r = exec_load(p, path, argv, envp, false, &img, why, sizeof(why));
+	r = exec_load(p, &brk, path, argv, envp, false, &img, why, sizeof(why));
 	free_vec(argv);
 	free_vec(envp);
 	if (r < 0) {
 		/* The old image is untouched: the caller goes on with an error. */
-		p->brk_start = old_brk;
-		p->brk_cur = old_brk_cur;
-		p->brk_limit = old_brk_end;
 		free(old.r);
 		return r;
 	}
@@ -175,7 +174,10 @@ long sys_execve(struct uthread *ut, const long a[6])
 		regions_remove(old.r[i][0], old.r[i][1] - old.r[i][0]);
 	}
 	free(old.r);
+	p->brk = brk;
+	vproc_take_image(p, &img);
 	close_on_exec(p);
 	reset_for_exec(ut, &img);
+	vfork_release(p); /* its own memory now: the vfork parent goes on */
 	return SYS_FRAME_REPLACED;
 }

@@ -17,7 +17,7 @@
 
 long sys_brk(struct uthread *ut, const long a[6])
 {
-	return brk_set(ut->proc, a[0]);
+	return brk_set(&ut->proc->brk, a[0]);
 }
 
 /* arch_prctl - %fs is the program's (per uthread, loaded at the gate); %gs

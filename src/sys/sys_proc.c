@@ -41,7 +41,8 @@ long sys_setpgid(struct uthread *ut, const long a[6])
 	if (a[1] < 0)
 		return -EINVAL;
 	struct vproc *p = target(ut, a[0]);
-	if (!p)
+	/* Only the caller and its own children may be moved. */
+	if (!p || (p != ut->proc && p->ppid != ut->proc->pid))
 		return -ESRCH;
 	if (p->pid == p->sid)
 		return -EPERM; /* a session leader cannot move */
@@ -87,14 +88,6 @@ long sys_get_robust_list(struct uthread *ut, const long a[6])
  * area with the kernel would let the kernel write into it on every
  * preemption of the vCPU, on behalf of whichever uthread runs. */
 long sys_rseq(struct uthread *ut, const long a[6]) { return -ENOSYS; }
-
-/* No fused program has children yet: fork and spawn arrive later. */
-long sys_wait4(struct uthread *ut, const long a[6]) { return -ECHILD; }
-
-long sys_waitid(struct uthread *ut, const long a[6])
-{
-	return a[0] < 0 || a[0] > 3 ? -EINVAL : -ECHILD;
-}
 
 long sys_restart_syscall(struct uthread *ut, const long a[6]) { return -EINTR; }
 

@@ -11,7 +11,8 @@
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
-#include "sys/timeutil.h"
+#include "core/timeutil.h"
+#include "sched/xstate.h"
 
 #define KSIGSET 8 /* the kernel's sigset_t size on x86-64 */
 #define MINSIGSTKSZ_K 2048
@@ -242,13 +243,16 @@ static long kill_matching(struct uthread *ut, long pid, const siginfo_t *si)
 	int sent = 0;
 	for (int i = 0; i < vproc_count(); i++) {
 		struct vproc *p = vproc_at(i);
+		if (!p)
+			continue;
 		bool match = pid > 0 ? p->pid == pid :
 			     pid == 0 ? p->pgid == ut->proc->pgid :
 			     pid == -1 ? true : p->pgid == -pid;
 		if (!match)
 			continue;
 		sent++;
-		if (si->si_signo) {
+		/* A zombie exists but takes no more signals. */
+		if (si->si_signo && __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VP_DEAD) {
 			if (signal_queue(p, NULL, si) == SIGQ_FULL)
 				return -EAGAIN;
 			signal_notify(p, NULL);

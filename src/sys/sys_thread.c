@@ -8,11 +8,13 @@
 #include "core/log.h"
 #include "mm/uaccess.h"
 #include "proc/signal.h"
+#include "proc/spawn.h"
 #include "proc/vproc.h"
 #include "sched/futex.h"
 #include "sched/sched.h"
 #include "sys/systab.h"
 #include "sys/trace.h"
+#include "sched/xstate.h"
 
 /* What a new thread of the same program must share with its creator. */
 #define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
@@ -20,16 +22,15 @@
 #define THREAD_OK (THREAD_FLAGS | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
 		   CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_IO)
 
-struct clone_req {
-	uint64_t flags, stack, parent_tid, child_tid, tls;
-};
-
 /* new_thread - a uthread that starts where its creator returns from clone,
  * with %rax = 0, on its own stack and TLS. */
 static long new_thread(struct uthread *ut, const struct clone_req *c)
 {
+	/* posix_spawn's clone(CLONE_VM|CLONE_VFORK): a new program. */
+	if ((c->flags & CLONE_VM) && !(c->flags & CLONE_THREAD))
+		return spawn_vm_child(ut, c);
 	if ((c->flags & THREAD_FLAGS) != THREAD_FLAGS || (c->flags & ~(uint64_t)THREAD_OK)) {
-		/* fork, vfork and posix_spawn's clone come with process support. */
+		/* fork (a copy of the memory) is not supported yet. */
 		return -ENOSYS;
 	}
 	struct vproc *p = ut->proc;
@@ -61,7 +62,7 @@ static long new_thread(struct uthread *ut, const struct clone_req *c)
 long sys_clone(struct uthread *ut, const long a[6])
 {
 	/* x86-64 order: flags, stack, parent_tid, child_tid, tls. */
-	struct clone_req c = { a[0], a[1], a[2], a[3], a[4] };
+	struct clone_req c = { a[0], a[1], a[2], a[3], a[4], a[0] & CSIGNAL };
 	return new_thread(ut, &c);
 }
 
@@ -74,10 +75,13 @@ long sys_clone3(struct uthread *ut, const long a[6])
 	if (copy_from_user(&ca, a[0], (size_t)a[1] < sizeof(ca) ? (size_t)a[1] : sizeof(ca)))
 		return -EFAULT;
 	/* pidfd matters only with CLONE_PIDFD (glibc fills it anyway). */
-	if (ca.exit_signal || ca.set_tid || (ca.flags & CLONE_PIDFD))
+	if (ca.exit_signal > 64 || (ca.flags & CSIGNAL))
+		return -EINVAL;
+	if (ca.set_tid || (ca.flags & CLONE_PIDFD))
 		return -ENOSYS;
 	struct clone_req c = {
 		ca.flags, ca.stack ? ca.stack + ca.stack_size : 0, ca.parent_tid, ca.child_tid, ca.tls,
+		(int)ca.exit_signal,
 	};
 	return new_thread(ut, &c);
 }
@@ -149,7 +153,7 @@ long sys_futex(struct uthread *ut, const long a[6])
 		 * runs. (A timed one is EINTR once a handler runs.) */
 		if (r != -EINTR || a[3] || (cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET))
 			return r;
-		r = signal_after_eintr(ut, systab_get(SYS_futex));
+		r = signal_after_eintr(ut, true);
 		if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
 			return r == 1 ? -EINTR : r;
 	}

@@ -9,7 +9,7 @@
 #include "sched/vcpu.h"
 #include "sys/systab.h"
 #include "sched/sched.h"
-#include "sys/timeutil.h"
+#include "core/timeutil.h"
 
 /* sleep_until - wait for the CLOCK_MONOTONIC deadline or a signal that runs
  * a handler; on interruption report the time left through rem. */

@@ -2,6 +2,8 @@
 #pragma once
 #include <stdint.h>
 
+#include "sched/vcpu.h" /* SYS_FRAME_REPLACED, SYS_RESTART, syscall_result */
+
 struct uthread;
 
 enum sys_class { CLS_NONE, CLS_EMU, CLS_PASS, CLS_OFFL, CLS_NOSYS, CLS_DENY };
@@ -41,11 +43,6 @@ struct sysent {
 
 #define SYS_MAX 512
 
-/* Returned by a handler that rewrote the uthread's whole trap frame. */
-#define SYS_FRAME_REPLACED (-4096 - 1)
-/* Returned by a handler whose call must be issued again from app code once
- * a signal handler has run (SA_RESTART semantics). See syscall_result(). */
-#define SYS_RESTART (-4096 - 2)
 
 extern const struct sysent systab[SYS_MAX];
 

@@ -66,7 +66,7 @@ X(setsockopt,               PASS,   0,             A_FD, A_INT, A_INT, A_HEX, A_
 X(getsockopt,               PASS,   0,             A_FD, A_INT, A_INT, A_HEX, A_HEX)
 X(clone,                    EMU,    SF_NOREWRITE,  A_HEX, A_HEX, A_HEX, A_HEX, A_HEX)
 X(fork,                     NOSYS,  SF_NOREWRITE,  )
-X(vfork,                    NOSYS,  SF_NOREWRITE,  )
+X(vfork,                    EMU,    SF_NOREWRITE,  )
 X(execve,                   EMU,    SF_NOREWRITE,  A_PATH, A_HEX, A_HEX)
 X(exit,                     EMU,    0,             A_INT)
 X(wait4,                    EMU,    0,             A_PID, A_HEX, A_INT, A_HEX)

@@ -13,61 +13,10 @@
 
 #include "core/log.h"
 #include "mm/uaccess.h"
+#include "proc/tracelog.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
-
-bool trace_on;
-static int trace_fd = 2;
-
-struct line {
-	char buf[1024];
-	size_t n;
-};
-
-static void put(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct line *l, const char *fmt, ...)
-{
-	if (l->n >= sizeof(l->buf))
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int w = vsnprintf(l->buf + l->n, sizeof(l->buf) - l->n, fmt, ap);
-	va_end(ap);
-	if (w > 0)
-		l->n = l->n + w < sizeof(l->buf) ? l->n + w : sizeof(l->buf) - 1;
-}
-
-static void emit(struct line *l)
-{
-	if (l->n > sizeof(l->buf) - 2)
-		l->n = sizeof(l->buf) - 2;
-	l->buf[l->n++] = '\n';
-	for (size_t off = 0; off < l->n;) {
-		ssize_t w = write(trace_fd, l->buf + off, l->n - off);
-		if (w <= 0)
-			break;
-		off += w;
-	}
-}
-
-int trace_open(const char *file)
-{
-	if (file) {
-		int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0)
-			return -errno;
-		/* Out of the way of the host fds the programs get; programs never
-		 * see it: their fd numbers are virtual. */
-		trace_fd = fcntl(fd, F_DUPFD_CLOEXEC, 900);
-		close(fd);
-		if (trace_fd < 0)
-			return -errno;
-	}
-	trace_on = true;
-	return 0;
-}
-
 
 struct flagname {
 	unsigned long v;
@@ -97,69 +46,69 @@ static const char *const clocks[] = {
 static const char *const hows[] = { "SIG_BLOCK", "SIG_UNBLOCK", "SIG_SETMASK" };
 #undef F
 
-static void put_flags(struct line *l, unsigned long v, const struct flagname *t, const char *zero)
+static void put_flags(struct trace_line *l, unsigned long v, const struct flagname *t, const char *zero)
 {
 	bool any = false;
 	for (; t->n; t++) {
 		if ((v & t->v) == t->v) {
-			put(l, "%s%s", any ? "|" : "", t->n);
+			trace_put(l, "%s%s", any ? "|" : "", t->n);
 			v &= ~t->v;
 			any = true;
 		}
 	}
 	if (v)
-		put(l, "%s%#lx", any ? "|" : "", v);
+		trace_put(l, "%s%#lx", any ? "|" : "", v);
 	else if (!any)
-		put(l, "%s", zero);
+		trace_put(l, "%s", zero);
 }
 
 /* put_mem - app bytes as a quoted C string, at most max bytes shown. */
-static void put_mem(struct line *l, long addr, size_t len, bool nul_ends)
+static void put_mem(struct trace_line *l, long addr, size_t len, bool nul_ends)
 {
 	char tmp[64];
 	size_t n = len < sizeof(tmp) ? len : sizeof(tmp);
 	if (nul_ends) {
 		long s = addr ? pg_uaccess_strnlen((const char *)addr, n) : -EFAULT;
 		if (s < 0 || !uaccess_range_ok(addr, 1)) {
-			put(l, "%#lx", addr);
+			trace_put(l, "%#lx", addr);
 			return;
 		}
 		n = s;
 		len = pg_uaccess_strnlen((const char *)addr, 4096);
 	}
 	if (copy_from_user(tmp, addr, n) < 0) {
-		put(l, "%#lx", addr);
+		trace_put(l, "%#lx", addr);
 		return;
 	}
-	put(l, "\"");
+	trace_put(l, "\"");
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = tmp[i];
 		switch (c) {
-		case '\n': put(l, "\\n"); break;
-		case '\t': put(l, "\\t"); break;
-		case '"': put(l, "\\\""); break;
-		case '\\': put(l, "\\\\"); break;
+		case '\n': trace_put(l, "\\n"); break;
+		case '\t': trace_put(l, "\\t"); break;
+		case '"': trace_put(l, "\\\""); break;
+		case '\\': trace_put(l, "\\\\"); break;
 		default:
 			if (c >= 32 && c < 127)
-				put(l, "%c", c);
+				trace_put(l, "%c", c);
 			else
-				put(l, "\\%o", c);
+				trace_put(l, "\\%o", c);
 		}
 	}
-	put(l, "\"%s", len > n ? "..." : "");
+	trace_put(l, "\"%s", len > n ? "..." : "");
 }
 
-static void put_arg(struct line *l, int kind, long v, long next, long ret)
+static void put_arg(struct trace_line *l, int kind, long v, long next, long ret)
 {
 	switch (kind) {
-	case A_INT: case A_FD: case A_PID: case A_MSEC: put(l, "%d", (int)v); break;
-	case A_UINT: case A_SIZE: put(l, "%lu", (unsigned long)v); break;
-	case A_MSGFLAGS: put(l, "%#x", (unsigned)v); break;
+	case A_INT: case A_FD: case A_PID: case A_MSEC: trace_put(l, "%d", (int)v); break;
+	case A_UINT: case A_SIZE: trace_put(l, "%lu", (unsigned long)v); break;
+	case A_MSGFLAGS: trace_put(l, "%#x", (unsigned)v); break;
 	case A_DIRFD:
 		if ((int)v == AT_FDCWD)
-			put(l, "AT_FDCWD");
+			trace_put(l, "AT_FDCWD");
 		else
-			put(l, "%d", (int)v);
+			trace_put(l, "%d", (int)v);
 		break;
 	case A_PATH: case A_STR: put_mem(l, v, 4096, true); break;
 	case A_IBUF: put_mem(l, v, next, false); break;
@@ -167,65 +116,60 @@ static void put_arg(struct line *l, int kind, long v, long next, long ret)
 		if (ret > 0)
 			put_mem(l, v, ret, false);
 		else
-			put(l, "%#lx", v);
+			trace_put(l, "%#lx", v);
 		break;
 	case A_OFLAGS: {
 		static const char *const acc[] = { "O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE" };
-		put(l, "%s", acc[v & O_ACCMODE]);
+		trace_put(l, "%s", acc[v & O_ACCMODE]);
 		if (v & ~O_ACCMODE) {
-			put(l, "|");
+			trace_put(l, "|");
 			put_flags(l, v & ~(long)O_ACCMODE, open_flags, "0");
 		}
 		break;
 	}
-	case A_MODE: case A_CMODE: put(l, "0%lo", v); break;
+	case A_MODE: case A_CMODE: trace_put(l, "0%lo", v); break;
 	case A_PROT: put_flags(l, v, prot_flags, "PROT_NONE"); break;
 	case A_MFLAGS: put_flags(l, v, map_flags, "0"); break;
 	case A_SIG:
 		if (v > 0 && v < 65 && sigabbrev_np(v))
-			put(l, "SIG%s", sigabbrev_np(v));
+			trace_put(l, "SIG%s", sigabbrev_np(v));
 		else
-			put(l, "%ld", v);
+			trace_put(l, "%ld", v);
 		break;
 	case A_HOW:
 		if (v >= 0 && v < 3)
-			put(l, "%s", hows[v]);
+			trace_put(l, "%s", hows[v]);
 		else
-			put(l, "%ld", v);
+			trace_put(l, "%ld", v);
 		break;
 	case A_CLOCK:
 		if (v >= 0 && v < 8)
-			put(l, "%s", clocks[v]);
+			trace_put(l, "%s", clocks[v]);
 		else
-			put(l, "%ld", v);
+			trace_put(l, "%ld", v);
 		break;
 	default:
 		if (v)
-			put(l, "%#lx", v);
+			trace_put(l, "%#lx", v);
 		else
-			put(l, "NULL");
+			trace_put(l, "NULL");
 	}
 }
 
-static void put_head(struct line *l, struct uthread *ut)
-{
-	put(l, "[%s %d] ", ut->proc->name, ut->tid);
-}
-
-static void put_call(struct line *l, struct uthread *ut, long nr, const struct sysent *e,
+static void put_call(struct trace_line *l, struct uthread *ut, long nr, const struct sysent *e,
 		     const long a[6], long ret)
 {
-	put_head(l, ut);
+	trace_put_head(l, ut);
 	if (e)
-		put(l, "%s(", e->name);
+		trace_put(l, "%s(", e->name);
 	else
-		put(l, "syscall_%ld(", nr);
+		trace_put(l, "syscall_%ld(", nr);
 	for (int i = 0; e && i < 6 && e->args[i] != A_END; i++) {
 		if (i)
-			put(l, ", ");
+			trace_put(l, ", ");
 		put_arg(l, e->args[i], a[i], i < 5 ? a[i + 1] : 0, ret);
 	}
-	put(l, ")");
+	trace_put(l, ")");
 }
 
 /* Calls that do not return are printed on the way in, like strace. */
@@ -233,40 +177,27 @@ void trace_enter(struct uthread *ut, long nr, const struct sysent *e, const long
 {
 	if (!e || (strcmp(e->name, "exit_group") && strcmp(e->name, "exit")))
 		return;
-	struct line l = { .n = 0 };
+	struct trace_line l = { .n = 0 };
 	put_call(&l, ut, nr, e, a, 0);
-	put(&l, " = ? <%s>", sys_class_name(e->cls));
-	emit(&l);
+	trace_put(&l, " = ? <%s>", sys_class_name(e->cls));
+	trace_emit(&l);
 }
 
 void trace_exit(struct uthread *ut, long nr, const struct sysent *e, const long a[6], long ret)
 {
-	struct line l = { .n = 0 };
+	struct trace_line l = { .n = 0 };
 	put_call(&l, ut, nr, e, a, ret);
 	if (ret == SYS_FRAME_REPLACED)
-		put(&l, " = %ld", (long)ut->tf.rax);
+		trace_put(&l, " = %ld", (long)ut->tf.rax);
 	else if (ret == SYS_RESTART)
-		put(&l, " = ? ERESTARTSYS (to be restarted)");
+		trace_put(&l, " = ? ERESTARTSYS (to be restarted)");
 	else if (ret < 0 && ret > -4096)
-		put(&l, " = -1 %s (%s)", strerrorname_np(-ret) ? strerrorname_np(-ret) : "E?",
+		trace_put(&l, " = -1 %s (%s)", strerrorname_np(-ret) ? strerrorname_np(-ret) : "E?",
 		    strerror(-ret));
 	else if (e && (e->args[0] == A_HEX || e->args[1] == A_PROT) && ret > 4096)
-		put(&l, " = %#lx", ret);
+		trace_put(&l, " = %#lx", ret);
 	else
-		put(&l, " = %ld", ret);
-	put(&l, " <%s>", sys_class_name(e ? e->cls : CLS_NONE));
-	emit(&l);
-}
-
-void trace_event(struct uthread *ut, const char *fmt, ...)
-{
-	struct line l = { .n = 0 };
-	put_head(&l, ut);
-	va_list ap;
-	va_start(ap, fmt);
-	int w = vsnprintf(l.buf + l.n, sizeof(l.buf) - l.n, fmt, ap);
-	va_end(ap);
-	if (w > 0)
-		l.n += (size_t)w < sizeof(l.buf) - l.n ? (size_t)w : sizeof(l.buf) - l.n - 1;
-	emit(&l);
+		trace_put(&l, " = %ld", ret);
+	trace_put(&l, " <%s>", sys_class_name(e ? e->cls : CLS_NONE));
+	trace_emit(&l);
 }

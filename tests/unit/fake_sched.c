@@ -34,7 +34,6 @@ struct uthread *fake_uthread(int i)
 {
 	uts[i].state = UT_RUNNING;
 	uts[i].timer.heap_idx = -1;
-	uts[i].timer.ut = &uts[i];
 	vcpu.cur = &uts[i];
 	return &uts[i];
 }

@@ -1,4 +1,4 @@
-/* sys_timer.c - POSIX timers whose signals reach the program (and thread) that made them. */
+/* timers.c - POSIX timers (timer_create...) whose signals reach the program (and thread) that made them. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,9 +14,8 @@
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
-#include "sys/systab.h"
-#include "sys/timers.h"
-#include "sys/timeutil.h"
+#include "proc/timers.h"
+#include "core/timeutil.h"
 
 /*
  * The kernel timer signals the host process; its sigev_value carries a

@@ -41,3 +41,10 @@ bool timers_take(siginfo_t *si);
 
 /* timers_release_all - delete every timer of p (exec, or its end). */
 void timers_release_all(struct vproc *p);
+
+/* The calls (the syscall table's handlers for timer_create...). */
+long sys_timer_create(struct uthread *ut, const long a[6]);
+long sys_timer_delete(struct uthread *ut, const long a[6]);
+long sys_timer_settime(struct uthread *ut, const long a[6]);
+long sys_timer_gettime(struct uthread *ut, const long a[6]);
+long sys_timer_getoverrun(struct uthread *ut, const long a[6]);

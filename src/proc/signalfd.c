@@ -1,5 +1,5 @@
 /* signalfd.c - signalfd over virtual signals: a user-space file object. */
-#include "fs/signalfd.h"
+#include "proc/signalfd.h"
 
 #include <errno.h>
 #include <fcntl.h>

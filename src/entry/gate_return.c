@@ -1,0 +1,44 @@
+/* gate_return.c - the last runtime step before a uthread goes back to app code. */
+#include <stdbool.h>
+
+#include "entry/rewrite.h"
+#include "proc/signal.h"
+#include "proc/vproc.h"
+#include "sched/sched.h"
+#include "sched/vcpu.h"
+
+void gate_prepare_return(struct uthread *ut);
+
+/**
+ * gate_prepare_return - called by gate_return (gate.S) with the runtime's
+ * %fs on the uthread's runtime stack: the program's end, a rewritten
+ * site's fix-up, a slice that ended in the runtime, signals to deliver.
+ * Fast path: nothing pending and no mask to put back.
+ */
+void gate_prepare_return(struct uthread *ut)
+{
+	/* Its program is ending: this thread does not go back to app code. */
+	if (__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
+		vproc_thread_exit(ut, 0);
+	/* Stopped right after a syscall whose site was rewritten meanwhile:
+	 * those bytes are now a jmp's; resume at the same point in the stub. */
+	if (__atomic_load_n(&rewrite_have_interiors, __ATOMIC_ACQUIRE))
+		ut->tf.rip = rewrite_fixup_rip(ut->tf.rip);
+	if (__atomic_load_n(&ut->need_resched, __ATOMIC_RELAXED)) {
+		/* Its slice ended while it was in the runtime. */
+		ut->need_resched = false;
+		sched_poll_events();
+		uthread_yield();
+	}
+	if (signal_arrivals_pending())
+		signal_process_arrivals();
+	if (signal_pending_mask(ut) & ~ut->sigmask)
+		signal_deliver_pending(ut);
+	sched_balance();
+	/* rt_sigsuspend's mask lasts until a handler frame saves the old one;
+	 * if none was built, it ends here. */
+	if (ut->has_saved_sigmask) {
+		ut->sigmask = ut->saved_sigmask;
+		ut->has_saved_sigmask = false;
+	}
+}

@@ -1,0 +1,164 @@
+/* wait.c - the ends of spawned programs: zombies, wait4/waitid, SIGCHLD, orphans. */
+#include "proc/wait.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/spinlock.h"
+#include "proc/signal.h"
+#include "proc/spawn.h"
+#include "proc/vproc.h"
+#include "sched/sched.h"
+
+/* A uthread parked in wait_child until a child of its program ends. */
+struct waiter {
+	struct uthread *ut;
+	int pid;              /* its program */
+	struct waiter *next;
+};
+
+/* Guards every program's ppid, zombie flag and the waiters: a child's end
+ * and its parent's wait, or its parent's own end, meet under it. */
+static spinlock_t family_lock;
+static struct waiter *waiters;
+
+static void wake_waiters(int pid)
+{
+	for (struct waiter *w = waiters; w; w = w->next)
+		if (w->pid == pid)
+			uthread_wake(w->ut, WAKE_EVENT);
+}
+
+/* A command-line program is the monitor's, never reaped. */
+static bool spawned(const struct vproc *p)
+{
+	return p->root != p;
+}
+
+/* Linux reaps at once the children of a parent that ignores SIGCHLD. */
+static bool reaps_itself(const struct vproc *parent)
+{
+	const struct k_sigaction *ka = &parent->sigaction[SIGCHLD - 1];
+	return ka->handler == (uint64_t)SIG_IGN || (ka->flags & SA_NOCLDWAIT);
+}
+
+static bool gone(const struct vproc *p)
+{
+	return __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == VP_DEAD;
+}
+
+/* The instance's first program adopts orphans, as a subreaper would. */
+static struct vproc *reaper_for(const struct vproc *dying)
+{
+	struct vproc *r = vproc_at(0);
+	return r && r != dying && !gone(r) ? r : NULL;
+}
+
+static void signal_parent(struct vproc *parent, const struct vproc *p)
+{
+	if (!p->parent_signal)
+		return;
+	siginfo_t si = { .si_signo = p->parent_signal };
+	si.si_code = p->exit_signal ? CLD_KILLED : CLD_EXITED;
+	si.si_pid = p->pid;
+	si.si_uid = getuid();
+	si.si_status = p->exit_signal ? p->exit_signal : p->exit_code;
+	signal_queue(parent, NULL, &si);
+	signal_notify(parent, NULL);
+}
+
+/* adopt_children - p's children, alive or zombies, go to the reaper. */
+static void adopt_children(struct vproc *p)
+{
+	struct vproc *reaper = reaper_for(p);
+	for (int i = 0; i < vproc_count(); i++) {
+		struct vproc *c = vproc_at(i);
+		if (!c || c == p || !spawned(c) || c->ppid != p->pid)
+			continue;
+		c->ppid = reaper ? reaper->pid : 1;
+		if (c->zombie && (!reaper || reaps_itself(reaper))) {
+			c->zombie = false;
+			vproc_release(c);
+		}
+	}
+	if (reaper)
+		wake_waiters(reaper->pid);
+}
+
+void wait_program_ended(struct vproc *p)
+{
+	vfork_release(p);
+	spin_lock(&family_lock);
+	adopt_children(p);
+	if (spawned(p)) {
+		struct vproc *parent = p->ppid > 1 ? vproc_by_pid(p->ppid) : NULL;
+		if (parent && !gone(parent)) {
+			signal_parent(parent, p);
+			if (reaps_itself(parent))
+				vproc_release(p);
+			else
+				p->zombie = true;
+			wake_waiters(parent->pid);
+		} else {
+			vproc_release(p);
+		}
+	}
+	spin_unlock(&family_lock);
+}
+
+/* Does child c match a wait's idtype/id and its __WCLONE/__WALL choice? */
+static bool wanted(const struct vproc *c, int idtype, int id, int options)
+{
+	if ((idtype == P_PID && c->pid != id) || (idtype == P_PGID && c->pgid != id))
+		return false;
+	if (options & __WALL)
+		return true;
+	/* A "clone" child signals its parent with something else than SIGCHLD. */
+	return !!(options & __WCLONE) == (c->parent_signal != SIGCHLD);
+}
+
+long wait_child(struct uthread *ut, int idtype, int id, int options, struct wait_result *res)
+{
+	int me = ut->proc->pid;
+	bool interrupted = false;
+	for (;;) {
+		bool any = false;
+		spin_lock(&family_lock);
+		for (int i = 0; i < vproc_count(); i++) {
+			struct vproc *c = vproc_at(i);
+			if (!c || !spawned(c) || c->ppid != me || !wanted(c, idtype, id, options))
+				continue;
+			any = true;
+			if (!c->zombie)
+				continue;
+			res->pid = c->pid;
+			res->code = c->exit_signal ? CLD_KILLED : CLD_EXITED;
+			res->status = c->exit_signal ? c->exit_signal : c->exit_code;
+			if (!(options & WNOWAIT)) {
+				c->zombie = false;
+				vproc_release(c);
+			}
+			spin_unlock(&family_lock);
+			return 0;
+		}
+		if (!any || interrupted || (options & WNOHANG)) {
+			spin_unlock(&family_lock);
+			res->pid = 0;
+			return !any ? -ECHILD : interrupted ? -EINTR : 0;
+		}
+		struct waiter w = { ut, me, waiters };
+		waiters = &w;
+		__atomic_store_n(&ut->state, UT_BLOCKED, __ATOMIC_RELAXED);
+		spin_unlock(&family_lock);
+		/* Look once more after a signal: a child that ended meanwhile wins. */
+		interrupted = uthread_sleep(0, ~ut->sigmask) == WAKE_SIGNAL;
+		spin_lock(&family_lock);
+		struct waiter **pp = &waiters;
+		while (*pp != &w)
+			pp = &(*pp)->next;
+		*pp = w.next;
+		spin_unlock(&family_lock);
+	}
+}

@@ -1,0 +1,22 @@
+/* wait.h - the ends of spawned programs: zombies, wait4/waitid, SIGCHLD, orphans. */
+#pragma once
+
+struct uthread;
+struct vproc;
+
+/* What a wait reports about one child. */
+struct wait_result {
+	int pid;      /* 0: none has ended yet (WNOHANG) */
+	int code;     /* CLD_EXITED or CLD_KILLED */
+	int status;   /* its exit code, or the signal that killed it */
+};
+
+/* wait_program_ended - p is over (its last thread, runtime context): its
+ * parent gets its signal and may collect its status; an orphan is reaped
+ * at once; p's own children go to the instance's first program. */
+void wait_program_ended(struct vproc *p);
+
+/* wait_child - a child of ut's program named by idtype/id (P_ALL, P_PID,
+ * P_PGID) has ended: its status in *res and, unless WNOWAIT, it is reaped.
+ * Blocks unless WNOHANG. 0, or -ECHILD, -EINTR (a signal came first). */
+long wait_child(struct uthread *ut, int idtype, int id, int options, struct wait_result *res);

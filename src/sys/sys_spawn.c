@@ -1,0 +1,102 @@
+/* sys_spawn.c - vfork and waiting for children: wait4, waitid. */
+#include <errno.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mm/uaccess.h"
+#include "proc/signal.h"
+#include "proc/spawn.h"
+#include "proc/vproc.h"
+#include "proc/wait.h"
+#include "sched/vcpu.h"
+#include "sys/systab.h"
+
+long sys_vfork(struct uthread *ut, const long a[6])
+{
+	struct clone_req c = { .flags = CLONE_VM | CLONE_VFORK, .exit_signal = SIGCHLD };
+	return spawn_vm_child(ut, &c);
+}
+
+/* wait_restartable - wait_child, with a signal that cut it short handled
+ * as Linux's ERESTARTSYS: resumed if no handler runs, restarted after an
+ * SA_RESTART one, EINTR otherwise. */
+static long wait_restartable(struct uthread *ut, long nr, int idtype, int id, int options,
+			     struct wait_result *res)
+{
+	for (;;) {
+		long r = wait_child(ut, idtype, id, options, res);
+		if (r != -EINTR)
+			return r;
+		r = signal_after_eintr(ut, !(systab_get(nr)->flags & SF_NORESTART));
+		if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
+			return r == 1 ? -EINTR : r;
+	}
+}
+
+/* Nothing is measured per program yet: a child's usage reads as zero. */
+static long zero_rusage(uint64_t uptr)
+{
+	struct rusage ru;
+	memset(&ru, 0, sizeof(ru));
+	return uptr && copy_to_user(uptr, &ru, sizeof(ru)) ? -EFAULT : 0;
+}
+
+long sys_wait4(struct uthread *ut, const long a[6])
+{
+	int pid = (int)a[0], options = (int)a[2];
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL))
+		return -EINVAL;
+	/* As kernel_wait4 reads pid: < -1 a group, -1 any, 0 the caller's group. */
+	int idtype = pid < -1 ? P_PGID : pid == -1 ? P_ALL : pid == 0 ? P_PGID : P_PID;
+	int id = pid < -1 ? -pid : pid == 0 ? ut->proc->pgid : pid;
+	struct wait_result res;
+	long r = wait_restartable(ut, SYS_wait4, idtype, id, options, &res);
+	if (r < 0 || !res.pid)
+		return r;
+	int status = res.code == CLD_EXITED ? (res.status & 0xff) << 8 : res.status & 0x7f;
+	if ((a[1] && copy_to_user(a[1], &status, 4)) || zero_rusage(a[3]))
+		return -EFAULT;
+	return res.pid;
+}
+
+long sys_waitid(struct uthread *ut, const long a[6])
+{
+	int idtype = (int)a[0], id = (int)a[1], options = (int)a[3];
+	if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD |
+			__WCLONE | __WALL))
+		return -EINVAL;
+	if (!(options & (WEXITED | WSTOPPED | WCONTINUED)))
+		return -EINVAL;
+	if (idtype == P_PIDFD)
+		return -EBADF; /* no pidfds are handed out yet */
+	if (idtype != P_ALL && idtype != P_PID && idtype != P_PGID)
+		return -EINVAL;
+	if (idtype == P_PGID && id == 0)
+		id = ut->proc->pgid;
+	if (idtype != P_ALL && id <= 0)
+		return -EINVAL;
+	struct wait_result res = { 0 };
+	long r = 0;
+	/* Stops and continues are not reported per program: only ends. */
+	if (options & WEXITED)
+		r = wait_restartable(ut, SYS_waitid, idtype, id, options, &res);
+	if (r < 0)
+		return r;
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	if (res.pid) {
+		si.si_signo = SIGCHLD;
+		si.si_code = res.code;
+		si.si_pid = res.pid;
+		si.si_uid = getuid();
+		si.si_status = res.status;
+	}
+	if ((a[2] && copy_to_user(a[2], &si, sizeof(si))) || zero_rusage(a[4]))
+		return -EFAULT;
+	return 0;
+}
