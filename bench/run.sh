@@ -34,6 +34,8 @@
 #   NOPIN=1              pin nothing
 #   PEGASUS_ARGS="..."   options added to every pegasus configuration
 #   PEGASUS_CONFIGS="a;b" replaces every program's configurations
+#   SERVICES_ARGS="..."  options of bench/services.sh (e.g. --quick); BENCHES
+#                        without "services" skips it
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -42,6 +44,7 @@ PROGRAMS=(
 	"syscall_paths | cpu  | --rewrite=pattern ; --rewrite=zpoline ; --rewrite=off ; PEGASUS_FSGSBASE=0"
 	"threads       | none | --poll 50 ; --poll 0 ; PEGASUS_FSGSBASE=0 --poll 50"
 	"timers        | cpu  | ; PEGASUS_FSGSBASE=0"
+	"epoll         | cpu  | "
 )
 
 BUILD=${BUILD:-build}
@@ -69,7 +72,14 @@ if [ -z "${BENCHES:-}" ]; then
 	for e in "${PROGRAMS[@]}"; do
 		BENCHES+=" $(trim "${e%%|*}")"
 	done
+	BENCHES+=" services"
 fi
+# "services" is not a program of build/bench/ but bench/services.sh (real
+# servers and clients, Linux processes vs fused; about 4 minutes, each run
+# bounded by a timeout), run after the programs with $SERVICES_ARGS.
+run_services=""
+case " $BENCHES " in *" services "*) run_services=1 ;; esac
+BENCHES=$(printf '%s\n' $BENCHES | grep -vx services | tr '\n' ' ')
 
 if [ ! -x "$PEGASUS" ]; then
 	echo "run.sh: $PEGASUS not built (run make)" >&2
@@ -199,6 +209,19 @@ for b in $BENCHES; do
 			}' "${files[@]}"
 	} >>"$resdir/table.md"
 done
+
+if [ -n "$run_services" ]; then
+	echo >>"$resdir/table.md"
+	echo "run.sh: bench/services.sh ${SERVICES_ARGS:-}(about 4 minutes; --quick: 1)..." >&2
+	# shellcheck disable=SC2086 # SERVICES_ARGS is a word list
+	BUILD=$BUILD PEGASUS=$PEGASUS ./bench/services.sh ${SERVICES_ARGS:-} >"$resdir/services.out" 2>"$resdir/services.err"
+	st=$?
+	cat "$resdir/services.out" >>"$resdir/table.md"
+	if [ $st -ne 0 ]; then
+		rc=1
+		notes+=("bench/services.sh: some runs failed (exit $st): see the FAIL lines above")
+	fi
+fi
 
 if [ ${#notes[@]} -gt 0 ]; then
 	echo >>"$resdir/table.md"

@@ -448,6 +448,12 @@ p_fuzz_corpus() {
     out=$(BUILD="$BUILD_DIR" "$ROOT/fuzz/replay.sh" 2>&1) || { echo "$out" | head -5; return 1; }
 }
 ncase fuzz-elf-corpus -- p_fuzz_corpus
+# The local channel's corpus (found by fuzz/run-libfuzzer.sh channel).
+p_fuzz_channel() {
+    local out
+    out=$("$BUILD_DIR/fuzz/fuzz_channel_replay" "$ROOT/fuzz/corpus/channel" 2>&1) || { echo "$out" | head -5; return 1; }
+}
+ncase fuzz-channel-corpus -- p_fuzz_channel
 # Unit tests of internals (tests/unit): every case of every test binary is
 # a case here, named unit-<file>-<case>.
 p_unit() {
@@ -608,7 +614,7 @@ for sec in pipe-basic pipe-epipe pipe-size pipe-atomic pipe-bulk splice eventfd 
 done
 fcase pipes-sigpipe-death --prog pipes_eventfd --status 141 -- "f_t8 $PROGS/pipes_eventfd sigpipe"
 for sec in tcp unix udp pipe-r pipe-w eventfd timerfd signalfd file api nested loop twosets dup passed \
-    pwait fair exclusive wake; do
+    pwait fair exclusive wake mixed; do
     fcase "epoll-$sec" --prog epoll --status 0 -- "f_t8 $PROGS/epoll $sec"
 done
 for sec in poll ppoll select pselect; do
@@ -619,6 +625,7 @@ fcase sock-tcp-many-1cpu --need taskset --prog sock_inet --status 0 -- "f_t8c1 $
 fcase sock-unix-bulk-1cpu --need taskset --prog sock_unix --status 0 -- "f_t8c1 $PROGS/sock_unix bulk"
 fcase pipes-pipe-atomic-1cpu --need taskset --prog pipes_eventfd --status 0 -- "f_t8c1 $PROGS/pipes_eventfd pipe-atomic"
 fcase epoll-wake-1cpu --need taskset --prog epoll --status 0 -- "f_t8c1 $PROGS/epoll wake"
+fcase epoll-mixed-1cpu --need taskset --prog epoll --status 0 -- "f_t8c1 $PROGS/epoll mixed"
 # Two programs, a client and a server (tests/progs/sock_fused.c): natively
 # two processes started together; under pegasus one fused run
 # (--exit=all, client first so its status is pegasus's). The client's

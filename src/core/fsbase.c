@@ -15,11 +15,19 @@
 #endif
 
 bool pg_fsgsbase;
+bool pg_mid_app_fs;
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+#define SANITIZED true
+#else
+#define SANITIZED false
+#endif
 
 void fsbase_init(void)
 {
 	const char *force = getenv("PEGASUS_FSGSBASE");
 	pg_fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) && !(force && !strcmp(force, "0"));
+	pg_mid_app_fs = !pg_fsgsbase && !SANITIZED;
 }
 
 uint64_t fsbase_read(void)

@@ -16,6 +16,10 @@
  * written only when it changes.
  */
 extern bool pg_fsgsbase;
+/* The mid path (futex, sched_yield...) runs on the app's %fs: without
+ * FSGSBASE, where writing it costs a kernel call, and the build is not a
+ * sanitizer build (whose instrumented code may reach TLS anywhere). */
+extern bool pg_mid_app_fs;
 
 /* fsbase_init - decide the path, once, before any thread is started. */
 void fsbase_init(void);

@@ -45,6 +45,29 @@ static inline uint64_t deadline_after(const struct timespec *rel)
 	return timespec_ns(&now) + timespec_ns(rel);
 }
 
+/* How a waiting call with a relative timeout ends: block false for a zero
+ * timeout (one look), deadline 0 for none (rel NULL). */
+struct wait_end {
+	bool block;
+	uint64_t deadline;
+};
+
+static inline struct wait_end wait_end_rel(const struct timespec *rel)
+{
+	if (!rel)
+		return (struct wait_end){ true, 0 };
+	if (!rel->tv_sec && !rel->tv_nsec)
+		return (struct wait_end){ false, 0 };
+	return (struct wait_end){ true, deadline_after(rel) };
+}
+
+/* wait_end_ms - the same for a timeout in ms (negative: none). */
+static inline struct wait_end wait_end_ms(int ms)
+{
+	struct timespec rel = { ms / 1000, (ms % 1000) * 1000000L };
+	return wait_end_rel(ms < 0 ? NULL : &rel);
+}
+
 /* deadline_at - CLOCK_MONOTONIC ns for absolute time `abs` on clock clk. */
 static inline uint64_t deadline_at(clockid_t clk, const struct timespec *abs)
 {

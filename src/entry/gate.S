@@ -233,17 +233,16 @@ lean_return_end:
  * Mid path: calls that may block and switch uthreads (futex, sched_yield)
  * but call no library code and touch no TLS. With FSGSBASE the runtime's
  * %fs is loaded (12 ns); without, the app's stays (a kernel call each
- * way saved). Of the vector state only xmm0-15 and MXCSR are saved
+ * way saved: pg_mid_app_fs), but in a sanitizer build, whose
+ * instrumentation calls its runtime (which uses TLS) from any code. Of the vector state only xmm0-15 and MXCSR are saved
  * (runtime code is SSE-only); a switch, a signal or the full path
  * completes the save (vec_make_full).
  */
 mid:
-	cmpb $0, pg_fsgsbase(%rip)
-	je 4f
-	rdfsbase %rax
-	mov %rax, TF_FS(%rbx)
-	mov %gs:VCPU_RT_FS, %rax
-	wrfsbase %rax
+	cmpb $0, pg_mid_app_fs(%rip)
+	jne 4f
+	SAVE_APP_FS %rbx
+	LOAD_FS %gs:VCPU_RT_FS
 4:	SSE_AREA_OP save, %rbx
 	movb $VEC_SSE, UT_VECMODE(%rbx)
 	mov %rbx, %rdi

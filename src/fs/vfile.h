@@ -45,7 +45,9 @@ struct vfile_ops {
 	long (*read)(struct vfile *f, struct uthread *ut, struct vmsg *m);
 	long (*write)(struct vfile *f, struct uthread *ut, struct vmsg *m);
 	/* The events ready now (EPOLLIN...). Called under the poll head's
-	 * lock by waiters: it must not sleep or take that lock. */
+	 * lock by waiters, without it by epoll and poll (under their own
+	 * locks): it must not sleep or take that lock. NULL: always ready
+	 * (or, with a host fd, the kernel file's readiness). */
 	uint32_t (*poll)(struct vfile *f);
 	long (*ioctl)(struct vfile *f, struct uthread *ut, unsigned cmd, uint64_t arg);
 	long (*stat)(struct vfile *f, struct stat *st);
@@ -53,9 +55,16 @@ struct vfile_ops {
 	void (*setfl)(struct vfile *f);
 	long (*getdents64)(struct vfile *f, struct uthread *ut, uint64_t ubuf, size_t count);
 	long (*lseek)(struct vfile *f, int64_t off, int whence);
+	/* A host fd whose readability is part of this file's (an epoll set's
+	 * kernel members): waiters on the file watch it too. */
+	int (*wait_fd)(struct vfile *f);
+	/* A host fd that stands for the file where only a host fd can go (an
+	 * fd passed through a kernel socket), owned by the file; -errno. */
+	int (*host_file)(struct vfile *f);
 	/* Extra lines of /proc/self/fdinfo/N (Linux's show_fdinfo). */
 	int (*fdinfo)(struct vfile *f, char *buf, size_t size);
-	/* The last fd of the last open file description is gone. */
+	/* The last fd of the open file description is gone (it has left every
+	 * epoll set by then). */
 	void (*release)(struct vfile *f);
 };
 
@@ -89,14 +98,8 @@ struct vfile {
 	int refs;                       /* fd entries pointing here */
 	int flags;                      /* status flags: O_NONBLOCK, O_RDWR... (F_GETFL) */
 	/* Readiness is pushed here: waiters park on it for the events they
-	 * want; callbacks (the kernel mirror, later epoll items) hang on it. */
+	 * want; callbacks (epoll items, poll and select calls) hang on it. */
 	struct waitq poll_head;
-	/* A host socket whose poll mask follows the object's (vfile.c),
-	 * made the first time the object is handed to a kernel poll, select
-	 * or epoll; mirror_ctl is the end the runtime drives. */
-	int mirror_fd, mirror_ctl;
-	unsigned mirror_state;
-	struct wq_entry mirror;
 };
 
 /* vfile_init - a new object with one reference (the caller's). */
@@ -112,13 +115,10 @@ static inline struct vfile *vfile_get(struct vfile *f)
 /* vfile_put - drop a reference; the last one releases the object. */
 void vfile_put(struct vfile *f);
 
-/* In every notify: readiness may also have dropped, which callbacks (the
- * mirror) re-check; no parked waiter asks for it (epoll leaves it unused). */
-#define VFILE_CHANGED 0x400u /* EPOLLMSG */
-
-/* vfile_notify - the object's readiness changed: wake its waiters for
- * events (those that became ready; 0 if it only dropped) and its
- * callbacks. Not from a host signal handler (it takes the head's lock). */
+/* vfile_notify - the object's readiness changed: wake its waiters and
+ * callbacks for events (those that became ready; 0 if it only dropped,
+ * which wakes nobody). Not from a host signal handler (it takes the
+ * head's lock). */
 void vfile_notify(struct vfile *f, uint32_t events);
 
 /**
@@ -127,8 +127,3 @@ void vfile_notify(struct vfile *f, uint32_t events);
  * deadline (ns, 0: none). 0 when ready, -EINTR, -ETIMEDOUT.
  */
 long vfile_wait(struct vfile *f, uint32_t events, uint64_t deadline);
-
-/* vfile_kernel_fd - a host fd the kernel can poll for f's readiness
- * (POLLIN, POLLOUT, POLLRDHUP, POLLHUP, POLLERR; made on first use), until
- * poll and epoll are served in user space; -errno. */
-int vfile_kernel_fd(struct vfile *f);

@@ -253,8 +253,6 @@ long nsock_recv(struct vfile *f, struct uthread *ut, struct vmsg *m)
 		m->controllen = 0;
 	}
 	free(o.files);
-	if (r > 0 && __atomic_load_n(&f->mirror_fd, __ATOMIC_ACQUIRE) >= 0)
-		vfile_notify(f, 0); /* the kernel's view of readiness drops too */
 	m->out_flags = mflags | (m->flags & MSG_CMSG_CLOEXEC); /* echoed, as ___sys_recvmsg */
 	if (r >= 0 && m->name) {
 		if (dgram && o.addrlen) {

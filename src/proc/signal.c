@@ -493,6 +493,19 @@ long signal_call_mask(struct uthread *ut, uint64_t uset, long size)
 	return 0;
 }
 
+bool signal_wait_goes_on(struct uthread *ut, bool restartable)
+{
+	return signal_after_eintr(ut, restartable) == 1 && !__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE);
+}
+
+void signal_call_mask_end(struct uthread *ut, long ret)
+{
+	if (ret == -EINTR || !ut->has_saved_sigmask)
+		return;
+	ut->sigmask = ut->saved_sigmask;
+	ut->has_saved_sigmask = false;
+}
+
 long signal_after_eintr(struct uthread *ut, bool restartable)
 {
 	int sig = signal_next_deliverable(ut);

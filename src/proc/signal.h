@@ -53,10 +53,20 @@ void signal_deliver_pending(struct uthread *ut);
  * to give the app, or 1 to mean "issue the call again". */
 long signal_after_eintr(struct uthread *ut, bool restartable);
 
+/* A wait of a call that a handler always ends with EINTR (SF_NORESTART:
+ * poll, select, epoll_wait) was interrupted: true when no handler runs and
+ * the program goes on, so the wait goes on (Linux's ERESTARTNOHAND). */
+bool signal_wait_goes_on(struct uthread *ut, bool restartable);
+
 /* A call-scoped mask (ppoll, pselect6, epoll_pwait): it replaces the mask
  * until the call returns and, if a handler runs, until that handler's
  * frame restores the old one. uset NULL: nothing to do. 0 or -errno. */
 long signal_call_mask(struct uthread *ut, uint64_t uset, long size);
+/* The call ends with ret: unless it is -EINTR (a handler then runs under the
+ * call's mask, which its frame saves), the old mask is back at once, so a
+ * signal the call's mask let through waits (Linux's
+ * restore_saved_sigmask_unless). */
+void signal_call_mask_end(struct uthread *ut, long ret);
 
 /**
  * signal_arm_wait - before an interruptible wait (sched/waitq.h): the

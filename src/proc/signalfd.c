@@ -101,7 +101,7 @@ static void fill(struct signalfd_siginfo *o, const siginfo_t *si)
 
 /* resync - after a read or a new mask: what the reader's thread still has
  * pending becomes the seen set (cleared first: a signal queued in between
- * is then counted again, never lost), and the mirror follows. */
+ * is then counted again, never lost), and its waiters are told. */
 static void resync(struct sigfd *s, struct uthread *ut)
 {
 	uint64_t mask = __atomic_load_n(&s->p->sigfd_mask[s->slot], __ATOMIC_ACQUIRE);

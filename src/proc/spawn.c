@@ -85,11 +85,11 @@ static long copy_state(struct vproc *parent, struct vproc *c)
 	return copy_fds(parent, c);
 }
 
-/* first_thread - the child's one thread: it returns from the call with 0,
- * on the stack and TLS clone gave (or the caller's, for vfork). */
-static struct uthread *first_thread(struct uthread *ut, struct vproc *c, const struct clone_req *req)
+/* clone_thread - a uthread of program p, with virtual tid, that returns
+ * from ut's clone with 0, on the stack and TLS clone gave (or ut's). */
+struct uthread *clone_thread(struct uthread *ut, struct vproc *p, int tid, const struct clone_req *req)
 {
-	struct uthread *t = uthread_new(c, c->pid);
+	struct uthread *t = uthread_new(p, tid);
 	t->tf = ut->tf;
 	t->tf.rax = 0;
 	t->tf.rcx = t->tf.rip; /* as the syscall instruction leaves them */
@@ -103,8 +103,6 @@ static struct uthread *first_thread(struct uthread *ut, struct vproc *c, const s
 	memcpy(t->xsave, ut->xsave, xsave_area_size());
 	t->sigmask = ut->sigmask;
 	memcpy(t->comm, ut->comm, sizeof(t->comm));
-	c->main_thread = t;
-	vproc_add_thread(c, t);
 	return t;
 }
 
@@ -150,15 +148,16 @@ long spawn_vm_child(struct uthread *ut, const struct clone_req *req)
 		r = -EFAULT;
 	if (r == 0 && (req->flags & CLONE_CHILD_SETTID) && copy_to_user(req->child_tid, &c->pid, 4))
 		r = -EFAULT;
+	struct uthread *t = clone_thread(ut, c, c->pid, req);
+	c->main_thread = t;
+	vproc_add_thread(c, t);
 	if (r < 0) {
 		/* Never ran: it ends at once, reaped as an orphan (ppid 1). */
 		c->ppid = 1;
-		struct uthread *t = first_thread(ut, c, req);
 		vproc_terminate(c, SIGKILL, 0);
 		sched_enqueue(t, NULL);
 		return r;
 	}
-	struct uthread *t = first_thread(ut, c, req);
 	int pid = c->pid;
 	/* Set before it runs: it may exec or end before the parent waits. */
 	struct vfork_wait w = { .ut = ut };

@@ -24,5 +24,10 @@ struct vfork_wait {
  * CLONE_VFORK the caller waits until it execs or ends. Its pid or -errno. */
 long spawn_vm_child(struct uthread *ut, const struct clone_req *c);
 
+/* clone_thread - a uthread of program p, with virtual tid, that returns
+ * from ut's clone with 0, on the stack and TLS clone gave (or ut's). Not
+ * yet a thread of p nor runnable. */
+struct uthread *clone_thread(struct uthread *ut, struct vproc *p, int tid, const struct clone_req *req);
+
 /* p has exec'd or ended: its vfork parent, if any, goes on. */
 void vfork_release(struct vproc *p);

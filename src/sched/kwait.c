@@ -2,6 +2,7 @@
 #include "sched/kwait.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -157,4 +158,37 @@ long kwait_fd(int fd, uint32_t events, uint64_t deadline)
 		e->armed = 0;
 	spin_unlock(&e->waiters.lock);
 	return r;
+}
+
+long kwait_watch(int fd, struct wq_entry *cb)
+{
+	struct entry *e = entry_of(fd);
+	if (!e)
+		return -ENOMEM;
+	spin_lock(&e->waiters.lock);
+	if (!__atomic_load_n(&cb->q, __ATOMIC_RELAXED)) {
+		waitq_add_locked(&e->waiters, cb);
+		/* A callback counts as a waiter: harvests look for it. */
+		__atomic_add_fetch(&nwaiters, 1, __ATOMIC_RELEASE);
+	}
+	long r = arm(e, 0);
+	spin_unlock(&e->waiters.lock);
+	return r;
+}
+
+void kwait_unwatch(struct wq_entry *cb)
+{
+	/* Only its owner hangs or takes cb off: the test is not racy. */
+	struct waitq *q = __atomic_load_n(&cb->q, __ATOMIC_ACQUIRE);
+	if (!q)
+		return;
+	struct entry *e = (struct entry *)((char *)q - offsetof(struct entry, waiters));
+	spin_lock(&q->lock);
+	waitq_remove_locked(q, cb);
+	/* Left armed for nobody: not trusted by the next wait, as in kwait_fd
+	 * (the fd may be closed and its number reused by then). */
+	if (waitq_empty(q))
+		e->armed = 0;
+	spin_unlock(&q->lock);
+	__atomic_sub_fetch(&nwaiters, 1, __ATOMIC_RELEASE);
 }

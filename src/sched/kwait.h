@@ -19,3 +19,15 @@ void kwait_drain(void);
  * -ETIMEDOUT.
  */
 long kwait_fd(int fd, uint32_t events, uint64_t deadline);
+
+struct wq_entry;
+
+/**
+ * kwait_watch - hang callback cb (func set; events: EPOLLIN/EPOLLOUT) on
+ * host fd's readiness, or re-arm it if it is hung already and fired: the
+ * callback runs once per firing, from the vCPU that harvests it, under the
+ * fd's queue lock. Returns 0, or -errno (-EPERM: fd cannot be polled).
+ */
+long kwait_watch(int fd, struct wq_entry *cb);
+/* kwait_unwatch - take cb off again (a no-op if it is not hung). */
+void kwait_unwatch(struct wq_entry *cb);

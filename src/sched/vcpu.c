@@ -9,6 +9,9 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+#endif
 
 #include "core/fsbase.h"
 #include "core/log.h"
@@ -76,6 +79,11 @@ static struct uthread *uthread_alloc(void)
 		free_list = ut->rq_next;
 	spin_unlock(&free_lock);
 	if (ut) {
+#ifdef __SANITIZE_ADDRESS__
+		/* A thread that ended left its frames' redzones poisoned on a
+		 * stack it never returned through: the new one starts clean. */
+		__asan_unpoison_memory_region(ut->rstack_base, ut->rstack_size);
+#endif
 		/* Everything but its memory starts afresh. */
 		void *xs = ut->xsave, *sse = ut->sse_area, *fast = ut->vec_fast, *base = ut->rstack_base;
 		siginfo_t *slots = ut->siginfo;

@@ -133,13 +133,18 @@ void waitq_add(struct waitq *q, struct wq_entry *e)
 	spin_unlock(&q->lock);
 }
 
+void waitq_remove_locked(struct waitq *q, struct wq_entry *e)
+{
+	unlink_entry(q, e);
+	__atomic_store_n(&e->q, NULL, __ATOMIC_RELAXED);
+}
+
 void waitq_remove(struct wq_entry *e)
 {
 	struct waitq *q = lock_queue_of(e);
 	if (!q)
 		return;
-	unlink_entry(q, e);
-	__atomic_store_n(&e->q, NULL, __ATOMIC_RELAXED);
+	waitq_remove_locked(q, e);
 	spin_unlock(&q->lock);
 }
 

@@ -88,3 +88,5 @@ static inline bool waitq_empty(const struct waitq *q)
 void waitq_add(struct waitq *q, struct wq_entry *e);
 void waitq_add_locked(struct waitq *q, struct wq_entry *e);
 void waitq_remove(struct wq_entry *e);
+/* The same for an entry on q, whose lock the caller holds. */
+void waitq_remove_locked(struct waitq *q, struct wq_entry *e);

@@ -33,23 +33,6 @@ static long pid_to_host(struct uthread *ut, long pid, long *out)
 	return -ESRCH;
 }
 
-/* call_sigmask - ppoll/pselect6's mask holds for the call (and until a
- * handler runs): applied to the virtual mask; the kernel gets none, so
- * host signals keep reaching the runtime. */
-static long call_sigmask(struct uthread *ut, int kind, long *arg, long size)
-{
-	uint64_t ptr = *arg;
-	if (ptr && kind == A_SIGSET6) {
-		struct { uint64_t p, size; } s6;
-		if (copy_from_user(&s6, ptr, sizeof(s6)))
-			return -EFAULT;
-		ptr = s6.p;
-		size = s6.size;
-	}
-	*arg = 0;
-	return signal_call_mask(ut, ptr, size);
-}
-
 static bool has_dirfd(const struct sysent *e)
 {
 	for (int i = 0; i < 6; i++)
@@ -93,7 +76,7 @@ static long map_args(struct uthread *ut, const struct sysent *e, const long a[6]
 			/* A negative fd stays as it is: the kernel answers EBADF
 			 * where it matters (and mmap ignores it for anonymous maps). */
 			if ((int)a[i] >= 0)
-				r = (k[i] = kcall_kernel_fd(ut, a[i])) < 0 ? k[i] : 0;
+				r = (k[i] = fdt_host(p->fdt, a[i])) < 0 ? k[i] : 0;
 			break;
 		case A_DIRFD:
 			if ((int)a[i] == AT_FDCWD)
@@ -111,26 +94,11 @@ static long map_args(struct uthread *ut, const struct sysent *e, const long a[6]
 		case A_PID:
 			r = pid_to_host(ut, a[i], &k[i]);
 			break;
-		case A_SIGSET:
-		case A_SIGSET6:
-			r = call_sigmask(ut, e->args[i], &k[i], i < 5 ? a[i + 1] : 0);
-			break;
 		}
 		if (r)
 			return r;
 	}
 	return 0;
-}
-
-int kcall_kernel_fd(struct uthread *ut, long vfd)
-{
-	int h = fdt_host(ut->proc->fdt, vfd);
-	if (h >= 0 || !fdt_has_obj(ut->proc->fdt, vfd))
-		return h;
-	struct vfile *f = fdt_obj(ut->proc->fdt, vfd);
-	h = f ? vfile_kernel_fd(f) : -EBADF;
-	vfile_put(f);
-	return h;
 }
 
 /* new_fd - a call made a host fd: it becomes the program's lowest free. */
@@ -142,18 +110,6 @@ long kcall_new_fd(struct uthread *ut, long host)
 	if (vfd < 0)
 		raw_syscall3(SYS_close, host, 0, 0);
 	return vfd;
-}
-
-/* zero_timeout - the same call, made not to wait (SF_TRYFIRST). */
-static void zero_timeout(const struct sysent *e, long k[6])
-{
-	static const struct timespec zero;
-	for (int i = 0; i < 6; i++) {
-		if (e->args[i] == A_MSEC)
-			k[i] = 0;
-		else if (e->args[i] == A_TSPEC)
-			k[i] = (long)&zero;
-	}
 }
 
 /* may_wait - may the call wait on its fd (vfd, host k[0])? Not if the fd is
@@ -205,13 +161,6 @@ static long kcall_mapped(struct uthread *ut, long nr, const struct sysent *e, lo
 			 const long k[6], bool offload)
 {
 	long r;
-	if (offload && (e->flags & SF_TRYFIRST)) {
-		long z[6] = { k[0], k[1], k[2], k[3], k[4], k[5] };
-		zero_timeout(e, z);
-		r = raw_syscall6(nr, z[0], z[1], z[2], z[3], z[4], z[5]);
-		if (r != 0 || signal_next_deliverable(ut))
-			return r;
-	}
 	for (;;) {
 		r = issue(ut, nr, e, vfd, k, offload);
 		if (r != -EINTR)

@@ -16,11 +16,6 @@ long kcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6])
 /* kcall_offload - the same, always on a worker thread (flock, FIFO opens...). */
 long kcall_offload(struct uthread *ut, long nr, const struct sysent *e, const long a[6]);
 
-/* kcall_kernel_fd - what the kernel sees for program fd vfd: its host fd,
- * or for an object alone its kernel-visible readiness (vfile_kernel_fd:
- * poll, select and epoll on it work); -EBADF if free. */
-int kcall_kernel_fd(struct uthread *ut, long vfd);
-
 /* kcall_new_fd - give a new host fd the program's lowest free number
  * (closing it on EMFILE); negative values pass through. */
 long kcall_new_fd(struct uthread *ut, long host);

@@ -329,14 +329,6 @@ static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vf
 		return f->ops->lseek ? f->ops->lseek(f, a[1], (int)a[2]) : NOOP;
 	case SYS_getdents64:
 		return f->ops->getdents64 ? f->ops->getdents64(f, ut, a[1], a[2]) : NOOP;
-	case SYS_close:
-	case SYS_dup:
-	case SYS_dup2:
-	case SYS_dup3:
-	case SYS_close_range:
-	case SYS_signalfd:
-	case SYS_signalfd4:
-		return OBJCALL_PASS; /* their handlers work on the fd table */
 	default:
 		return socket_call(ut, nr, f, a);
 	}
@@ -360,8 +352,32 @@ static long unsupported(long nr, const struct sysent *e)
 	}
 }
 
+/* table_call - a call whose handler works on the fd table itself: no
+ * object lookup here (epoll_wait's own costs as much). */
+static bool table_call(long nr)
+{
+	switch (nr) {
+	case SYS_close:
+	case SYS_dup:
+	case SYS_dup2:
+	case SYS_dup3:
+	case SYS_close_range:
+	case SYS_signalfd:
+	case SYS_signalfd4:
+	case SYS_epoll_ctl:
+	case SYS_epoll_wait:
+	case SYS_epoll_pwait:
+	case SYS_epoll_pwait2:
+		return true;
+	default:
+		return false;
+	}
+}
+
 long objcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6])
 {
+	if (table_call(nr))
+		return OBJCALL_PASS;
 	struct fdtable *t = ut->proc->fdt;
 	struct vfile *f = fdt_obj(t, a[0]);
 	if (!f)

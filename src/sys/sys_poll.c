@@ -1,52 +1,138 @@
-/* sys_poll.c - calls that carry fd numbers inside their buffers: poll, select, SCM_RIGHTS. */
+/* sys_poll.c - calls that carry fd numbers inside their buffers: poll, select (on fs/fpoll.c), SCM_RIGHTS. */
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 
-#include "core/rawsys.h"
 #include "fs/fdtable.h"
+#include "fs/fpoll.h"
+#include "fs/vfile.h"
 #include "mm/uaccess.h"
-#include "proc/vproc.h"
-#include "sched/vcpu.h"
 #include "proc/signal.h"
-#include "sched/kwait.h"
+#include "proc/vproc.h"
 #include "sched/sched.h"
+#include "sched/vcpu.h"
+#include "sys/inflight.h"
 #include "sys/kcall.h"
-#include <sys/epoll.h>
-#include <time.h>
 #include "sys/systab.h"
+#include "core/timeutil.h"
 
-/* Any fd number the kernel is sure to call invalid (POLLNVAL, EBADF). */
-#define BAD_HOST_FD INT_MAX
+/* ---- the files of one call: on the runtime stack up to POLL_STACK ---- */
+
+#define POLL_STACK 32
+
+struct fset {
+	struct fpoll_ent *ents;
+	struct pollfd *kfds;
+	int n;
+	struct fpoll_ent ents_stack[POLL_STACK];
+	struct pollfd kfds_stack[POLL_STACK];
+};
+
+static bool fset_init(struct fset *s, size_t n)
+{
+	s->n = 0;
+	if (n <= POLL_STACK) {
+		s->ents = s->ents_stack;
+		s->kfds = s->kfds_stack;
+		return true;
+	}
+	s->ents = malloc(n * (sizeof(*s->ents) + sizeof(*s->kfds)));
+	s->kfds = (struct pollfd *)(s->ents + n);
+	return s->ents != NULL;
+}
+
+/* fset_add - program fd vfd (its object referenced); false if not open. */
+static bool fset_add(struct fset *s, struct uthread *ut, int vfd, uint32_t events)
+{
+	struct fdtable *t = ut->proc->fdt;
+	struct fpoll_ent *x = &s->ents[s->n++];
+	x->file = fdt_obj(t, vfd);
+	x->host = fdt_host(t, vfd);
+	/* An object that leaves readiness to its kernel file. */
+	if (x->file && !x->file->ops->poll && x->host >= 0) {
+		vfile_put(x->file);
+		x->file = NULL;
+	}
+	x->events = events;
+	x->revents = 0;
+	return x->file || x->host >= 0;
+}
+
+static void fset_free(struct fset *s)
+{
+	for (int i = 0; i < s->n; i++)
+		vfile_put(s->ents[i].file);
+	if (s->ents != s->ents_stack)
+		free(s->ents);
+}
+
+/* fset_wait - fpoll_wait, going on after signals that run no handler. */
+static long fset_wait(struct uthread *ut, long nr, struct fset *s, struct wait_end end)
+{
+	for (;;) {
+		/* The call's mask is in place: the signals it lets through end the wait. */
+		if (end.block)
+			signal_arm_wait(ut, ~ut->sigmask);
+		long r = fpoll_wait(s->ents, s->n, s->kfds, end.block, end.deadline);
+		if (r != -EINTR || !signal_wait_goes_on(ut, !(systab_get(nr)->flags & SF_NORESTART)))
+			return r;
+	}
+}
+
+/* read_timespec - a timeout argument: *rel, or NULL for none; -errno. */
+static long read_timespec(uint64_t u, struct timespec *buf, struct timespec **rel)
+{
+	*rel = NULL;
+	if (!u)
+		return 0;
+	if (copy_from_user(buf, u, sizeof(*buf)))
+		return -EFAULT;
+	if (!timespec_valid(buf))
+		return -EINVAL;
+	*rel = buf;
+	return 0;
+}
+
+/* left - what remains of a timeout, written back as Linux's
+ * poll_select_finish does (never for a zero timeout or none). */
+static struct timespec left(struct wait_end end)
+{
+	uint64_t now = now_ns(), ns = end.deadline > now ? end.deadline - now : 0;
+	return (struct timespec){ ns / NSEC_PER_SEC, ns % NSEC_PER_SEC };
+}
 
 /* ---- poll, ppoll ---- */
 
-static long poll_common(struct uthread *ut, long nr, const long a[6])
+static long poll_call(struct uthread *ut, long nr, uint64_t ufds, unsigned long n, struct wait_end end)
 {
-	unsigned long n = a[1];
 	if (n > (unsigned long)ut->proc->fdt->limit)
 		return -EINVAL;
-	struct pollfd stackbuf[64], *pf = n <= 64 ? stackbuf : malloc(n * sizeof(*pf));
-	long r = !pf ? -ENOMEM : copy_from_user(pf, a[0], n * sizeof(*pf));
-	if (r == 0) {
-		for (unsigned long i = 0; i < n; i++) {
-			if (pf[i].fd >= 0) {
-				int h = kcall_kernel_fd(ut, pf[i].fd);
-				pf[i].fd = h >= 0 ? h : BAD_HOST_FD;
-			}
-		}
-		long b[6] = { (long)pf, a[1], a[2], a[3], a[4], a[5] };
-		r = kcall(ut, nr, systab_get(nr), b);
-		/* Only revents go back: the app's fd numbers stay as they were. */
-		for (unsigned long i = 0; r >= 0 && i < n; i++)
-			if (copy_to_user(a[0] + i * sizeof(*pf) + offsetof(struct pollfd, revents),
-					 &pf[i].revents, sizeof(short)))
-				r = -EFAULT;
+	struct pollfd stackbuf[POLL_STACK], *pf = n <= POLL_STACK ? stackbuf : malloc(n * sizeof(*pf));
+	struct fset s;
+	if (!pf || !fset_init(&s, n)) {
+		if (pf != stackbuf)
+			free(pf);
+		return -ENOMEM;
 	}
+	long r = copy_from_user(pf, ufds, n * sizeof(*pf)) ? -EFAULT : 0;
+	for (unsigned long i = 0; !r && i < n; i++)
+		if (pf[i].fd >= 0)
+			fset_add(&s, ut, pf[i].fd, (uint16_t)pf[i].events);
+	if (!r)
+		r = fset_wait(ut, nr, &s, end);
+	/* Every revents goes back, even after EINTR; the fds stay as they were. */
+	for (unsigned long i = 0, j = 0; r != -EFAULT && i < n; i++) {
+		short rev = pf[i].fd >= 0 ? (short)s.ents[j++].revents : 0;
+		if (copy_to_user(ufds + i * sizeof(*pf) + offsetof(struct pollfd, revents), &rev,
+				 sizeof(rev)))
+			r = -EFAULT;
+	}
+	fset_free(&s);
 	if (pf != stackbuf)
 		free(pf);
 	return r;
@@ -54,172 +140,152 @@ static long poll_common(struct uthread *ut, long nr, const long a[6])
 
 long sys_poll(struct uthread *ut, const long a[6])
 {
-	return poll_common(ut, SYS_poll, a);
+	return poll_call(ut, SYS_poll, a[0], a[1], wait_end_ms((int)a[2]));
 }
 
 long sys_ppoll(struct uthread *ut, const long a[6])
 {
-	return poll_common(ut, SYS_ppoll, a);
-}
-
-/* ---- epoll_wait: the app's epoll set is itself pollable ---- */
-
-/* The uthread parks on the readiness of the app's epoll fd (nested in the
- * runtime's own set) instead of blocking a worker thread in epoll_wait:
- * events reach it through the vCPUs' idle loop, with no thread hop. */
-static long epoll_common(struct uthread *ut, const long a[6], long timeout_ms, uint64_t uset,
-			 long setsize)
-{
-	int h = fdt_host(ut->proc->fdt, a[0]);
-	if (h < 0)
-		return h;
-	if (a[2] <= 0 || a[2] > 0x7fffffff / 12)
-		return -EINVAL;
-	long r = signal_call_mask(ut, uset, setsize);
+	struct timespec ts, *rel;
+	long r = read_timespec(a[2], &ts, &rel);
+	if (!r)
+		r = signal_call_mask(ut, a[3], a[4]);
 	if (r)
 		return r;
-	uint64_t deadline = timeout_ms > 0 ? now_ns() + timeout_ms * 1000000ull : 0;
-	signal_arm_wait(ut, ~ut->sigmask);
-	for (;;) {
-		r = raw_syscall6(SYS_epoll_wait, h, a[1], a[2], 0, 0, 0);
-		if (r != 0 || timeout_ms == 0)
-			return r;
-		if (signal_next_deliverable(ut))
-			return -EINTR;
-		r = kwait_fd(h, EPOLLIN, deadline);
-		if (r == -ETIMEDOUT)
-			return 0;
-		if (r < 0)
-			return r;
+	struct wait_end end = wait_end_rel(rel);
+	r = poll_call(ut, SYS_ppoll, a[0], a[1], end);
+	if (a[3])
+		signal_call_mask_end(ut, r);
+	if (rel && end.block) {
+		ts = left(end);
+		copy_to_user(a[2], &ts, sizeof(ts)); /* a failure here is ignored, as Linux's */
 	}
-}
-
-long sys_epoll_wait(struct uthread *ut, const long a[6])
-{
-	return epoll_common(ut, a, (int)a[3] < 0 ? -1 : (int)a[3], 0, 0);
-}
-
-long sys_epoll_pwait(struct uthread *ut, const long a[6])
-{
-	return epoll_common(ut, a, (int)a[3] < 0 ? -1 : (int)a[3], a[4], a[5]);
-}
-
-long sys_epoll_pwait2(struct uthread *ut, const long a[6])
-{
-	long ms = -1;
-	if (a[3]) {
-		struct timespec ts;
-		if (copy_from_user(&ts, a[3], sizeof(ts)))
-			return -EFAULT;
-		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
-			return -EINVAL;
-		ms = ts.tv_sec * 1000 + (ts.tv_nsec + 999999) / 1000000;
-		if (ms == 0 && (ts.tv_sec || ts.tv_nsec))
-			ms = 1;
-	}
-	return epoll_common(ut, a, ms, a[4], a[5]);
+	return r;
 }
 
 /* ---- select, pselect6: fd_set bitmaps of program fds ---- */
 
+#define POLLIN_SET (EPOLLRDNORM | EPOLLRDBAND | EPOLLIN | EPOLLHUP | EPOLLERR)
+#define POLLOUT_SET (EPOLLWRBAND | EPOLLWRNORM | EPOLLOUT | EPOLLERR)
+#define POLLEX_SET (EPOLLPRI)
 /* Up to FD_SETSIZE numbers, a call's bitmaps live on the runtime stack. */
-#define SEL_STACK_FDS 1024
-#define SEL_STACK_WORDS (SEL_STACK_FDS / 64)
+#define SEL_STACK_WORDS (1024 / 64)
 
-/* zwords - n zeroed bitmap words: the caller's stack buffer if it holds
- * them, else the heap (NULL if that fails); zwords_free gives them back. */
-static uint64_t *zwords(uint64_t *stack, size_t n)
+static const uint32_t sel_events[3] = { POLLIN_SET, POLLOUT_SET, POLLEX_SET };
+
+static bool bit(const uint64_t *w, long i)
 {
-	uint64_t *w = n <= SEL_STACK_WORDS ? stack : malloc(n * 8);
-	if (w)
-		memset(w, 0, n * 8);
-	return w;
+	return w && (w[i / 64] >> (i % 64) & 1);
 }
 
-static void zwords_free(uint64_t *w, const uint64_t *stack)
+static long select_call(struct uthread *ut, long nr, long n, const long usets[3], struct wait_end end)
 {
-	if (w != stack)
-		free(w);
-}
-
-static long select_common(struct uthread *ut, long nr, const long a[6])
-{
-	long n = a[0];
-	if (n < 0 || n > ut->proc->fdt->limit)
+	if (n < 0)
 		return -EINVAL;
-	size_t vwords = (n + 63) / 64;
-	uint64_t vstack[3][SEL_STACK_WORDS], hstack[3][SEL_STACK_WORDS];
-	uint64_t *v[3] = { 0 }, *h[3] = { 0 };
-	int host_stack[SEL_STACK_FDS];
-	int *host = n <= SEL_STACK_FDS ? host_stack : malloc(n * sizeof(int));
-	long r = host ? 0 : -ENOMEM;
-	for (long i = 0; !r && i < n; i++)
-		host[i] = -1; /* not named in any set */
-	for (int s = 0; s < 3 && !r; s++) {
-		if (!a[s + 1])
+	if (n > ut->proc->fdt->limit) /* Linux cuts n to its table's size */
+		n = ut->proc->fdt->limit;
+	size_t words = (n + 63) / 64;
+	uint64_t stack[3][SEL_STACK_WORDS], *v[3] = { 0 };
+	long r = 0;
+	for (int k = 0; k < 3 && !r; k++) {
+		if (!usets[k])
 			continue;
-		v[s] = zwords(vstack[s], vwords);
-		if (!v[s] || copy_from_user(v[s], a[s + 1], vwords * 8))
-			r = v[s] ? -EFAULT : -ENOMEM;
-	}
-	/* Every program fd named in any set must be open. */
-	int hmax = 0;
-	for (long i = 0; !r && i < n; i++) {
-		bool named = false;
-		for (int s = 0; s < 3; s++)
-			named |= v[s] && (v[s][i / 64] >> (i % 64) & 1);
-		if (!named)
-			continue;
-		host[i] = kcall_kernel_fd(ut, i);
-		if (host[i] < 0)
-			r = -EBADF;
-		else if (host[i] + 1 > hmax)
-			hmax = host[i] + 1;
-	}
-	size_t hwords = (hmax + 63) / 64;
-	for (int s = 0; s < 3 && !r; s++) {
-		if (!v[s])
-			continue;
-		if (!(h[s] = zwords(hstack[s], hwords))) {
+		v[k] = words <= SEL_STACK_WORDS ? stack[k] : malloc(words * 8);
+		if (!v[k])
 			r = -ENOMEM;
-			break;
-		}
-		for (long i = 0; i < n; i++)
-			if (v[s][i / 64] >> (i % 64) & 1)
-				h[s][host[i] / 64] |= 1ull << (host[i] % 64);
-	}
-	if (!r) {
-		long b[6] = { hmax, (long)h[0], (long)h[1], (long)h[2], a[4], a[5] };
-		r = kcall(ut, nr, systab_get(nr), b);
-	}
-	/* The result sets, in program numbers. */
-	for (int s = 0; s < 3 && r >= 0; s++) {
-		if (!v[s])
-			continue;
-		memset(v[s], 0, vwords * 8);
-		for (long i = 0; i < n; i++)
-			if (host[i] >= 0 && (h[s][host[i] / 64] >> (host[i] % 64) & 1))
-				v[s][i / 64] |= 1ull << (i % 64);
-		if (copy_to_user(a[s + 1], v[s], vwords * 8))
+		else if (copy_from_user(v[k], usets[k], words * 8))
 			r = -EFAULT;
 	}
-	for (int s = 0; s < 3; s++) {
-		zwords_free(v[s], vstack[s]);
-		zwords_free(h[s], hstack[s]);
+	long named = 0;
+	for (long i = 0; !r && i < n; i++)
+		named += bit(v[0], i) || bit(v[1], i) || bit(v[2], i);
+	struct fset s = { .n = 0 };
+	if (!r && !fset_init(&s, named))
+		r = -ENOMEM;
+	for (long i = 0; !r && i < n; i++) {
+		uint32_t ev = 0;
+		for (int k = 0; k < 3; k++)
+			ev |= bit(v[k], i) ? sel_events[k] : 0;
+		if (ev && !fset_add(&s, ut, (int)i, ev))
+			r = -EBADF; /* every fd named must be open */
 	}
-	if (host != host_stack)
-		free(host);
+	if (!r)
+		r = fset_wait(ut, nr, &s, end);
+	if (r >= 0) {
+		/* The result sets, word by word in place: each event counts once
+		 * per set it is in. */
+		r = 0;
+		for (size_t w = 0, j = 0; w < words; w++) {
+			uint64_t asked[3];
+			for (int k = 0; k < 3; k++) {
+				asked[k] = v[k] ? v[k][w] : 0;
+				if (v[k])
+					v[k][w] = 0;
+			}
+			uint64_t any = asked[0] | asked[1] | asked[2];
+			for (; any; any &= any - 1) {
+				int b = __builtin_ctzll(any);
+				uint32_t rev = s.ents[j++].revents;
+				for (int k = 0; k < 3; k++) {
+					if ((asked[k] >> b & 1) && (rev & sel_events[k])) {
+						v[k][w] |= 1ull << b;
+						r++;
+					}
+				}
+			}
+		}
+		for (int k = 0; k < 3; k++)
+			if (v[k] && copy_to_user(usets[k], v[k], words * 8))
+				r = -EFAULT;
+	}
+	fset_free(&s);
+	for (int k = 0; k < 3; k++)
+		if (v[k] != stack[k])
+			free(v[k]);
 	return r;
 }
-
 long sys_select(struct uthread *ut, const long a[6])
 {
-	return select_common(ut, SYS_select, a);
+	struct timeval tv;
+	struct timespec ts, *rel = NULL;
+	if (a[4]) {
+		if (copy_from_user(&tv, a[4], sizeof(tv)))
+			return -EFAULT;
+		/* Linux folds whole seconds out of tv_usec; a negative part is EINVAL. */
+		ts = (struct timespec){ tv.tv_sec + tv.tv_usec / 1000000, tv.tv_usec % 1000000 * 1000 };
+		if (!timespec_valid(&ts))
+			return -EINVAL;
+		rel = &ts;
+	}
+	struct wait_end end = wait_end_rel(rel);
+	long r = select_call(ut, SYS_select, (int)a[0], &a[1], end);
+	if (rel && end.block) {
+		ts = left(end);
+		tv = (struct timeval){ ts.tv_sec, ts.tv_nsec / 1000 };
+		copy_to_user(a[4], &tv, sizeof(tv)); /* a failure here is ignored, as Linux's */
+	}
+	return r;
 }
 
 long sys_pselect6(struct uthread *ut, const long a[6])
 {
-	return select_common(ut, SYS_pselect6, a);
+	struct timespec ts, *rel;
+	struct { uint64_t set, size; } sig = { 0, 0 };
+	long r = read_timespec(a[4], &ts, &rel);
+	if (!r && a[5] && copy_from_user(&sig, a[5], sizeof(sig)))
+		r = -EFAULT;
+	if (!r)
+		r = signal_call_mask(ut, sig.set, (long)sig.size);
+	if (r)
+		return r;
+	struct wait_end end = wait_end_rel(rel);
+	r = select_call(ut, SYS_pselect6, (int)a[0], &a[1], end);
+	if (sig.set)
+		signal_call_mask_end(ut, r);
+	if (rel && end.block) {
+		ts = left(end);
+		copy_to_user(a[4], &ts, sizeof(ts));
+	}
+	return r;
 }
 
 /* ---- SCM_RIGHTS: fds passed over UNIX sockets ---- */
@@ -236,7 +302,7 @@ static long map_rights(struct uthread *ut, char *ctl, size_t len, bool to_host)
 		int *fds = (int *)CMSG_DATA(c);
 		size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (size_t i = 0; i < nfd; i++) {
-			long m = to_host ? fdt_host(ut->proc->fdt, fds[i]) : kcall_new_fd(ut, fds[i]);
+			long m = to_host ? inflight_send(ut, fds[i]) : inflight_recv(ut, fds[i]);
 			if (m < 0)
 				return to_host ? -EBADF : m;
 			fds[i] = m;

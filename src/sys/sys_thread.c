@@ -40,20 +40,7 @@ static long new_thread(struct uthread *ut, const struct clone_req *c)
 	if ((c->flags & CLONE_CHILD_SETTID) && copy_to_user(c->child_tid, &tid, 4))
 		return -EFAULT;
 
-	struct uthread *t = uthread_new(p, tid);
-	t->tf = ut->tf;
-	t->tf.rax = 0;
-	t->tf.rcx = t->tf.rip; /* as the syscall instruction leaves them */
-	t->tf.r11 = t->tf.rflags;
-	if (c->stack)
-		t->tf.rsp = c->stack;
-	if (c->flags & CLONE_SETTLS)
-		t->tf.fs_base = c->tls;
-	memcpy(t->xsave, ut->xsave, xsave_area_size());
-	if (c->flags & CLONE_CHILD_CLEARTID)
-		t->clear_child_tid = c->child_tid;
-	t->sigmask = ut->sigmask;
-	memcpy(t->comm, ut->comm, sizeof(t->comm));
+	struct uthread *t = clone_thread(ut, p, tid, c);
 	vproc_add_thread(p, t);
 	sched_enqueue(t, NULL);
 	return tid;

@@ -27,7 +27,6 @@ enum sys_flags {
 	SF_NOREWRITE = 1 << 1, /* its call sites are never rewritten */
 	SF_WAIT_IN = 1 << 2,   /* may block until fd (arg 0) is readable */
 	SF_WAIT_OUT = 1 << 3,  /* may block until fd (arg 0) is writable */
-	SF_TRYFIRST = 1 << 4,  /* offloaded only if a zero-timeout try finds nothing */
 	SF_RETFD = 1 << 5,     /* returns a new fd: a host fd becomes a program's fd */
 };
 

@@ -22,6 +22,9 @@
  * exclusive   EPOLLEXCLUSIVE rules (EINVAL cases), 4 sets with a waiter
  *             each on one eventfd: a write wakes at least one
  * wake        epoll_wait blocked in a thread, woken by a write from main
+ * mixed       blocked waits on a set of a signalfd and a pipe, on a set
+ *             holding it, and poll/select on it, each woken from a thread
+ *             (a signal to the process, a pipe write)
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -691,6 +694,81 @@ static void sec_wake(void)
     say("50 blocked waits woken by a thread's write");
 }
 
+static int mx_pipe[2];
+static void *mx_kill(void *arg)
+{
+    (void)arg;
+    msleep(30);
+    kill(getpid(), SIGUSR2);
+    return NULL;
+}
+static void *mx_write(void *arg)
+{
+    (void)arg;
+    msleep(30);
+    write(mx_pipe[1], "x", 1);
+    return NULL;
+}
+
+/* wait_with - start a thread doing `what`, wait in epoll_wait(set), report */
+static void wait_with(const char *label, int set, void *(*what)(void *))
+{
+    pthread_t t;
+    struct epoll_event out[4];
+    memset(out, 0, sizeof out);
+    pthread_create(&t, NULL, what, NULL);
+    int n = epoll_wait(set, out, 4, 5000);
+    say("%s: %s, member %u %s", label, rs(n), n == 1 ? out[0].data.u32 : 0, n == 1 ? evs(out[0].events) : "");
+    pthread_join(t, NULL);
+}
+
+static void sec_mixed(void)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &s, NULL);
+    int sfd = signalfd(-1, &s, SFD_NONBLOCK);
+    pipe(mx_pipe);
+    int e = epoll_create1(0), outer = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 1};
+    epoll_ctl(e, EPOLL_CTL_ADD, sfd, &ev);
+    ev.data.u32 = 2;
+    epoll_ctl(e, EPOLL_CTL_ADD, mx_pipe[0], &ev);
+    ev.data.u32 = 3;
+    epoll_ctl(outer, EPOLL_CTL_ADD, e, &ev);
+    struct signalfd_siginfo si;
+    wait_with("set, a signal", e, mx_kill);
+    read(sfd, &si, sizeof si);
+    wait_with("set, a pipe write", e, mx_write);
+    drain_fd(mx_pipe[0]);
+    wait_with("outer set, a pipe write in the inner", outer, mx_write);
+    drain_fd(mx_pipe[0]);
+    wait_with("outer set, a signal in the inner", outer, mx_kill);
+    read(sfd, &si, sizeof si);
+    pthread_t t;
+    pthread_create(&t, NULL, mx_write, NULL);
+    struct pollfd p = {e, POLLIN, 0};
+    int n = poll(&p, 1, 5000);
+    say("poll on the set, a pipe write: %s %s", rs(n), evs(p.revents));
+    pthread_join(t, NULL);
+    drain_fd(mx_pipe[0]);
+    pthread_create(&t, NULL, mx_kill, NULL);
+    fd_set r;
+    FD_ZERO(&r);
+    FD_SET(e, &r);
+    FD_SET(sfd, &r);
+    struct timeval tv = {5, 0};
+    n = select((e > sfd ? e : sfd) + 1, &r, NULL, NULL, &tv);
+    pthread_join(t, NULL);
+    say("select on the set and the signalfd, a signal: %s, set %d signalfd %d", rs(n), FD_ISSET(e, &r) != 0, FD_ISSET(sfd, &r) != 0);
+    read(sfd, &si, sizeof si);
+    struct epoll_event out[4];
+    say("nothing, 20 ms: %s", rs(epoll_wait(outer, out, 4, 20)));
+    close(outer); close(e); close(sfd); close(mx_pipe[0]); close(mx_pipe[1]);
+    sigprocmask(SIG_UNBLOCK, &s, NULL);
+}
+
 int main(int argc, char **argv)
 {
     alarm(argc < 2 ? 60 : 7);
@@ -699,7 +777,7 @@ int main(int argc, char **argv)
         {"pipe-w", sec_pipe_w}, {"eventfd", sec_eventfd}, {"timerfd", sec_timerfd},
         {"signalfd", sec_signalfd}, {"file", sec_file}, {"api", sec_api}, {"nested", sec_nested},
         {"loop", sec_loop}, {"twosets", sec_twosets}, {"dup", sec_dup}, {"passed", sec_passed}, {"pwait", sec_pwait},
-        {"fair", sec_fair}, {"exclusive", sec_exclusive}, {"wake", sec_wake},
+        {"fair", sec_fair}, {"exclusive", sec_exclusive}, {"wake", sec_wake}, {"mixed", sec_mixed},
     };
     return run_sections("epoll", argc, argv, secs, sizeof secs / sizeof secs[0]);
 }

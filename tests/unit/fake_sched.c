@@ -1,4 +1,5 @@
 /* fake_sched.c - a stand-in scheduler for unit tests: one "vCPU", uthreads that never really sleep. */
+#include "sched/poller.h"
 #include "fake_sched.h"
 
 #include <asm/prctl.h>
@@ -86,5 +87,10 @@ int uthread_sleep(uint64_t deadline, bool intr)
 }
 
 void sched_kick_idle(void)
+{
+}
+
+/* Pollers are registered but never run here. */
+void sched_poller_add(struct sched_poller *p)
 {
 }

@@ -471,18 +471,17 @@ static ssize_t stream_send(struct chan_dir *d, struct iov_iter *from, const stru
 	if (!done)
 		return -EAGAIN;
 
-	/* Readable edge. seq_cst fence: our tail store (release) is ordered
-	 * before the head load; paired with the fence a reader issues between
+	/* Readable. seq_cst fence: our tail store (release) is ordered before
+	 * the head load; paired with the fence a reader issues between
 	 * registering as a waiter and re-checking, either we see the head it
-	 * left the ring at or it sees our tail (Dekker). The bytes-before
-	 * count may be an underestimate (a stale head): that only notifies
-	 * more, never less. */
+	 * left the ring at or it sees our tail (Dekker). Every arrival past the
+	 * low-water mark notifies, not only the first: Linux wakes the
+	 * socket's queue per skb (sock_def_readable), and EPOLLET reports each
+	 * one. A stale head only notifies more, never less. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	size_t head = LOAD(&r->head);
-	size_t before = head > tail0 ? 0 : tail0 - head;
-	size_t after = tail1 - head;
+	size_t after = tail1 - LOAD(&r->head);
 	size_t lowat = d->proto == CHAN_TCP ? LOAD(&d->rcvlowat) : 1;
-	if (direct || (before < lowat && after >= lowat)) {
+	if (direct || after >= lowat) {
 		struct chan_end *e = d->reader;
 		chan_notify_fn fn = e ? LOAD(&e->notify) : NULL;
 		if (fn)	/* direct: the ring may be empty, say IN anyway */
@@ -568,7 +567,9 @@ static size_t msg_free_space(const struct chan_dir *d, size_t qbytes)
 	return qbytes >= d->limit ? 0 : d->limit - qbytes;
 }
 
-static ssize_t msg_send(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc)
+/* mutual: the reader is connected back to the sender (a socketpair), whom
+ * unix_dgram_sendmsg exempts from the receive queue's length limit. */
+static ssize_t msg_send(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc, bool mutual)
 {
 	size_t len = from->left;
 	if (len > d->max_msg)
@@ -605,12 +606,11 @@ static ssize_t msg_send(struct chan_dir *d, struct iov_iter *from, const struct 
 	/* Admitted while usage is under the budget, as sock_alloc_send_pskb
 	 * admits while sk_wmem_alloc < sk_sndbuf: the last one may overshoot. */
 	/* unix_recvq_full: a UNIX dgram queue holds max_dgram_qlen + 1 (11). */
-	if ((d->qlen && d->qbytes >= d->limit) || (d->proto == CHAN_UNIX_DGRAM && d->qlen > 10)) {
+	if ((d->qlen && d->qbytes >= d->limit) || (d->proto == CHAN_UNIX_DGRAM && !mutual && d->qlen > 10)) {
 		spin_unlock(&d->qlock);
 		free(m);
 		return drop ? (ssize_t)len : -EAGAIN;
 	}
-	bool was_empty = !d->qhead;
 	if (d->qtail)
 		d->qtail->next = m;
 	else
@@ -620,8 +620,7 @@ static ssize_t msg_send(struct chan_dir *d, struct iov_iter *from, const struct 
 	__atomic_store_n(&d->qbytes, d->qbytes + m->cost, __ATOMIC_RELAXED);
 	d->qpayload += len;
 	spin_unlock(&d->qlock);
-	if (was_empty)
-		end_notify(d->reader);
+	end_notify(d->reader); /* every datagram wakes, as sock_def_readable */
 	return len;
 }
 
@@ -687,14 +686,14 @@ int chan_take_error(struct chan_end *e)
 	return take_err(e);
 }
 
-static ssize_t dir_send(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc)
+static ssize_t dir_send(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc, bool mutual)
 {
-	return d->is_msg ? msg_send(d, from, anc) : stream_send(d, from, anc);
+	return d->is_msg ? msg_send(d, from, anc, mutual) : stream_send(d, from, anc);
 }
 
 ssize_t chan_sendto(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc, int flags)
 {
-	return dir_send(d, from, anc);
+	return dir_send(d, from, anc, false);
 }
 
 /* TCP, peer closed cleanly (we got its FIN): the first write is accepted
@@ -732,7 +731,8 @@ ssize_t chan_send(struct chan_end *e, struct iov_iter *from, const struct chan_a
 		return tcp_write_after_close(e, from);
 	if (!d->is_msg && (st & CHAN_RD_GONE))
 		return -EPIPE;
-	return dir_send(d, from, anc);
+	struct chan_end *r = d->reader;
+	return dir_send(d, from, anc, r && e->rx && LOAD(&r->tx) == e->rx);
 }
 
 ssize_t chan_recv(struct chan_end *e, struct iov_iter *to, struct chan_anc_out *anc, int flags, int *msg_flags)

@@ -67,10 +67,11 @@ struct chan_hooks {
 };
 
 /* Readiness callback: mask is the end's EPOLL* mask right after an event
- * that may have made something ready. It fires on every transition *into*
- * readiness (data arrived on an empty queue, the reader crossed SO_RCVLOWAT,
- * space crossed the write low-water mark, shutdown, close, reset, error)
- * and is never skipped for such a transition; it may also fire spuriously.
+ * that may have made something ready. It fires on every arrival of data
+ * (with the queue at or past SO_RCVLOWAT: as Linux's sock_def_readable,
+ * so EPOLLET sees more data on a non-empty queue), on every transition
+ * into readiness (space crossed the write low-water mark, shutdown,
+ * close, reset, error), and may also fire spuriously.
  * It does not fire when readiness goes away. Treat mask as Linux's wake
  * key: wake whoever waits on any of these bits, then let them re-poll.
  * Called from the thread that caused the event, without channel locks held

@@ -1,0 +1,683 @@
+/* epoll.c - epoll sets as user-space files: items on poll heads, a ready list, a host epoll for kernel members. */
+#include "fs/epoll.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+
+#include "core/rawsys.h"
+#include "core/spinlock.h"
+#include "fs/vfile.h"
+#include "sched/kwait.h"
+#include "sched/waitq.h"
+
+#define EP_MAX_NESTS 4
+/* Modes, not events: an item with only these is disabled (ONESHOT fired). */
+#define EP_PRIVATE_BITS (EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE)
+#define EXCLUSIVE_OK_BITS \
+	(EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE)
+#define CONTAINER(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+
+struct eventpoll;
+
+/* A user-space file in a set, keyed by (file, fd) as Linux's epitem. */
+struct epitem {
+	struct eventpoll *ep;
+	struct vfile *file;      /* no reference: the file's last close removes the item */
+	int fd;
+	uint32_t events;         /* atomic: callbacks read it under the file's head lock */
+	uint64_t data;
+	struct wq_entry wait;    /* callback on file->poll_head */
+	struct wq_entry kw;      /* callback on a nested set's kernel part */
+	bool kpart;              /* a nested set with kernel members (atomic) */
+	struct epitem *hnext;    /* hash chain */
+	struct epitem *rdnext, *rdprev;
+	bool on_rd;
+	struct epitem *nnext;    /* the set's items that are sets */
+};
+
+/*
+ * Locks, in order: ep_global (ctl, a set's release, a file's last close:
+ * item lifetimes across sets, loop checks) → a set's mtx (its items;
+ * collections) → poll heads (a member's, then its set's) → a set's wq.lock
+ * (the ready list, kready, parked waiters). Callbacks run under a member's
+ * head lock and take only wq.lock, then notify the set's own head.
+ */
+struct eventpoll {
+	struct vfile vf;
+	spinlock_t mtx;
+	struct waitq wq;         /* waiters in epoll_wait */
+	struct epitem *rdhead, *rdtail;
+	bool kready;             /* the kernel part fired since the last check */
+	bool kfirst;             /* which part a collection takes first: they alternate */
+	int kfd;                 /* the private host epoll fd (kernel members), made on first use */
+	int nkernel;             /* kernel members added and not deleted: closes are not seen */
+	int nblocked;            /* parked waiters: the first watches the kernel parts */
+	struct wq_entry kw;      /* callback on kfd's readiness while waiters are parked */
+	struct epitem **hash;
+	unsigned nbuckets, nitems;
+	struct epitem *nested;   /* items that are sets */
+	int nkparts;             /* of those, with kernel members (atomic): polled each time */
+};
+
+static spinlock_t ep_global = SPINLOCK_INIT;
+
+static const struct vfile_ops ep_ops;
+
+static struct eventpoll *ep_of(struct vfile *f)
+{
+	return (struct eventpoll *)f;
+}
+
+bool is_eventpoll(const struct vfile *f)
+{
+	return f && f->ops == &ep_ops;
+}
+
+static int nkernel(const struct eventpoll *ep)
+{
+	return __atomic_load_n(&ep->nkernel, __ATOMIC_ACQUIRE);
+}
+
+static uint32_t ev_load(const struct epitem *epi)
+{
+	return __atomic_load_n(&epi->events, __ATOMIC_ACQUIRE);
+}
+
+static uint32_t item_poll(const struct epitem *epi)
+{
+	return epi->file->ops->poll(epi->file) & ev_load(epi) & ~EP_PRIVATE_BITS;
+}
+
+/* ---- the ready list (wq.lock held) ---- */
+
+static void rd_add(struct eventpoll *ep, struct epitem *epi)
+{
+	if (epi->on_rd)
+		return;
+	epi->rdnext = NULL;
+	epi->rdprev = ep->rdtail;
+	if (ep->rdtail)
+		ep->rdtail->rdnext = epi;
+	else
+		ep->rdhead = epi;
+	ep->rdtail = epi;
+	epi->on_rd = true;
+}
+
+static void rd_del(struct eventpoll *ep, struct epitem *epi)
+{
+	if (!epi->on_rd)
+		return;
+	if (epi->rdprev)
+		epi->rdprev->rdnext = epi->rdnext;
+	else
+		ep->rdhead = epi->rdnext;
+	if (epi->rdnext)
+		epi->rdnext->rdprev = epi->rdprev;
+	else
+		ep->rdtail = epi->rdprev;
+	epi->on_rd = false;
+}
+
+/* queue_ready - epi has events: onto the ready list, one waiter woken (as
+ * Linux's exclusive ep->wq). The set's own head is notified by the caller
+ * once it holds no set lock (notify_set). */
+static void queue_ready(struct eventpoll *ep, struct epitem *epi)
+{
+	spin_lock(&ep->wq.lock);
+	rd_add(ep, epi);
+	waitq_wake_locked(&ep->wq, 1, WQ_ALL);
+	spin_unlock(&ep->wq.lock);
+}
+
+/* The set became readable: whoever polls it (an outer set, poll, select). */
+static void notify_set(struct eventpoll *ep)
+{
+	vfile_notify(&ep->vf, EPOLLIN | EPOLLRDNORM);
+}
+
+/* ep_poll_callback - a member's readiness changed (its head locked). */
+static void ep_poll_callback(struct wq_entry *e, uint32_t events)
+{
+	struct epitem *epi = CONTAINER(e, struct epitem, wait);
+	uint32_t want = ev_load(epi);
+	/* Disabled, or a change that brought nothing it waits for. */
+	if (!(want & ~EP_PRIVATE_BITS) || !(events & want))
+		return;
+	queue_ready(epi->ep, epi);
+	notify_set(epi->ep);
+}
+
+/* A nested set's kernel part fired: poll that member at the next collection. */
+static void ep_nested_fired(struct wq_entry *e, uint32_t events)
+{
+	struct epitem *epi = CONTAINER(e, struct epitem, kw);
+	queue_ready(epi->ep, epi);
+	notify_set(epi->ep);
+}
+
+/* The set's own kernel members fired: its waiters check them. */
+static void ep_kernel_fired(struct wq_entry *e, uint32_t events)
+{
+	struct eventpoll *ep = CONTAINER(e, struct eventpoll, kw);
+	spin_lock(&ep->wq.lock);
+	ep->kready = true;
+	waitq_wake_locked(&ep->wq, -1, WQ_ALL);
+	spin_unlock(&ep->wq.lock);
+}
+
+/* ---- items by (file, fd) ---- */
+
+static unsigned bucket(const struct eventpoll *ep, const struct vfile *f, int fd)
+{
+	uint64_t k = ((uint64_t)f >> 4) * 0x9e3779b97f4a7c15ull ^ (uint64_t)(unsigned)fd * 0xff51afd7ed558ccdull;
+	return (unsigned)(k >> 32) & (ep->nbuckets - 1);
+}
+
+static struct epitem *find(const struct eventpoll *ep, const struct vfile *f, int fd)
+{
+	if (!ep->nbuckets)
+		return NULL;
+	struct epitem *x = ep->hash[bucket(ep, f, fd)];
+	while (x && (x->file != f || x->fd != fd))
+		x = x->hnext;
+	return x;
+}
+
+static bool hash_grow(struct eventpoll *ep)
+{
+	unsigned nb = ep->nbuckets ? ep->nbuckets * 2 : 16;
+	struct epitem **h = calloc(nb, sizeof(*h));
+	if (!h)
+		return false;
+	struct eventpoll old = { .hash = ep->hash, .nbuckets = ep->nbuckets };
+	ep->hash = h;
+	ep->nbuckets = nb;
+	for (unsigned i = 0; i < old.nbuckets; i++) {
+		for (struct epitem *x = old.hash[i], *next; x; x = next) {
+			next = x->hnext;
+			unsigned b = bucket(ep, x->file, x->fd);
+			x->hnext = h[b];
+			h[b] = x;
+		}
+	}
+	free(old.hash);
+	return true;
+}
+
+static void hash_del(struct eventpoll *ep, struct epitem *epi)
+{
+	struct epitem **pp = &ep->hash[bucket(ep, epi->file, epi->fd)];
+	while (*pp != epi)
+		pp = &(*pp)->hnext;
+	*pp = epi->hnext;
+	ep->nitems--;
+}
+
+/* ---- the kernel part ---- */
+
+/* A nested set whose kernel part must be looked at (its readiness is
+ * pushed by no callback). */
+static bool kpart(const struct epitem *x)
+{
+	return __atomic_load_n(&x->kpart, __ATOMIC_ACQUIRE);
+}
+
+/* The nested sets with kernel members, or none without a look at each. */
+#define FOR_KPARTS(ep, x) \
+	for (struct epitem *x = __atomic_load_n(&(ep)->nkparts, __ATOMIC_ACQUIRE) ? (ep)->nested : NULL; \
+	     x; x = x->nnext) \
+		if (kpart(x))
+
+/* set_kpart - a nested item's set gained or lost its kernel members (ep_global held). */
+static void set_kpart(struct epitem *x, bool on)
+{
+	if (x->kpart == on)
+		return;
+	__atomic_store_n(&x->kpart, on, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&x->ep->nkparts, on ? 1 : -1, __ATOMIC_ACQ_REL);
+}
+
+/* watch - a waiter is about to park (mtx held): the kernel parts it
+ * cannot see otherwise are watched through kwait (re-armed if they fired). */
+static void watch(struct eventpoll *ep)
+{
+	if (nkernel(ep))
+		kwait_watch(ep->kfd, &ep->kw);
+	FOR_KPARTS(ep, x)
+		kwait_watch(ep_of(x->file)->kfd, &x->kw);
+}
+
+static void unwatch(struct eventpoll *ep)
+{
+	kwait_unwatch(&ep->kw);
+	for (struct epitem *x = ep->nested; x; x = x->nnext)
+		kwait_unwatch(&x->kw);
+}
+
+/* kernel_collect - one non-blocking look at the kernel members. */
+static int kernel_collect(struct eventpoll *ep, struct epoll_event *out, int max)
+{
+	/* Cleared before the look: a firing after it is not lost. */
+	__atomic_store_n(&ep->kready, false, __ATOMIC_SEQ_CST);
+	long r = raw_syscall6(SYS_epoll_wait, ep->kfd, (long)out, max, 0, 0, 0);
+	return r > 0 ? (int)r : 0;
+}
+
+/* ---- collecting events (mtx held) ---- */
+
+/* user_collect - report from the ready list, each item at most once per
+ * call; level-triggered ones go back to its tail (round robin). */
+static int user_collect(struct eventpoll *ep, struct epoll_event *out, int max)
+{
+	int n = 0;
+	/* Nothing queued: no lock (a callback queueing now is seen next time). */
+	if (!__atomic_load_n(&ep->rdhead, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&ep->nkparts, __ATOMIC_ACQUIRE))
+		return 0;
+	spin_lock(&ep->wq.lock);
+	/* A nested set's kernel part is seen only by polling it. */
+	FOR_KPARTS(ep, x)
+		rd_add(ep, x);
+	struct epitem *last = ep->rdtail;
+	spin_unlock(&ep->wq.lock);
+	while (n < max && last) {
+		spin_lock(&ep->wq.lock);
+		struct epitem *epi = ep->rdhead;
+		if (epi)
+			rd_del(ep, epi);
+		spin_unlock(&ep->wq.lock);
+		if (!epi)
+			break;
+		uint32_t rev = item_poll(epi);
+		if (rev) {
+			out[n].events = rev;
+			out[n].data.u64 = epi->data;
+			n++;
+			uint32_t ev = ev_load(epi);
+			if (ev & EPOLLONESHOT) {
+				__atomic_store_n(&epi->events, ev & EP_PRIVATE_BITS, __ATOMIC_RELEASE);
+			} else if (!(ev & EPOLLET)) {
+				spin_lock(&ep->wq.lock);
+				rd_add(ep, epi);
+				spin_unlock(&ep->wq.lock);
+			}
+		}
+		if (epi == last)
+			break;
+	}
+	return n;
+}
+
+static int collect(struct eventpoll *ep, struct epoll_event *out, int max)
+{
+	spin_lock(&ep->mtx);
+	/* Alternate which part goes first: neither starves the other. */
+	bool kfirst = ep->kfirst && nkernel(ep);
+	ep->kfirst = !ep->kfirst;
+	int n = kfirst ? kernel_collect(ep, out, max) : 0;
+	n += user_collect(ep, out + n, max - n);
+	if (!kfirst && nkernel(ep) && n < max)
+		n += kernel_collect(ep, out + n, max - n);
+	spin_unlock(&ep->mtx);
+	return n;
+}
+
+long eventpoll_wait(struct vfile *f, struct epoll_event *out, int max, bool block,
+		    uint64_t deadline)
+{
+	struct eventpoll *ep = ep_of(f);
+	for (;;) {
+		int n = collect(ep, out, max);
+		if (n || !block)
+			return n;
+		spin_lock(&ep->mtx);
+		ep->nblocked++;
+		watch(ep);
+		spin_unlock(&ep->mtx);
+		long r = 0;
+		spin_lock(&ep->wq.lock);
+		if (!ep->rdhead && !ep->kready) {
+			struct wq_entry w = { .events = WQ_ALL };
+			r = waitq_park(&ep->wq, &w, deadline, true);
+		} else {
+			spin_unlock(&ep->wq.lock);
+		}
+		spin_lock(&ep->mtx);
+		if (!--ep->nblocked)
+			unwatch(ep);
+		spin_unlock(&ep->mtx);
+		if (r == -EINTR)
+			return r;
+		if (r == -ETIMEDOUT) /* one last look, as Linux's ep_poll */
+			return collect(ep, out, max);
+	}
+}
+
+/* ---- the set as a file: poll, release ---- */
+
+#define POLL_SNAP 32
+
+/* ep_fpoll - readable when an item on the ready list still has events,
+ * or a kernel member does (Linux's ep_eventpoll_poll). Member polls run
+ * without wq.lock (they may take their own locks). */
+static uint32_t ep_fpoll(struct vfile *f)
+{
+	struct eventpoll *ep = ep_of(f);
+	struct epitem *snap[POLL_SNAP];
+	int ns = 0;
+	bool ready = false;
+	spin_lock(&ep->mtx); /* items stay alive meanwhile */
+	spin_lock(&ep->wq.lock);
+	for (struct epitem *x = ep->rdhead; x && !ready; x = x->rdnext) {
+		if (ns == POLL_SNAP)
+			ready = true; /* too many to look at: say ready, a wait sorts it out */
+		else
+			snap[ns++] = x;
+	}
+	spin_unlock(&ep->wq.lock);
+	for (int i = 0; i < ns && !ready; i++)
+		ready = item_poll(snap[i]) != 0;
+	FOR_KPARTS(ep, x)
+		ready = ready || item_poll(x) != 0;
+	if (!ready && nkernel(ep)) {
+		struct pollfd p = { .fd = ep->kfd, .events = POLLIN };
+		ready = raw_syscall3(SYS_poll, (long)&p, 1, 0) == 1;
+	}
+	spin_unlock(&ep->mtx);
+	return ready ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+/* Its kernel members' readiness, for poll and select to watch. */
+static int ep_wait_fd(struct vfile *f)
+{
+	struct eventpoll *ep = ep_of(f);
+	return nkernel(ep) ? ep->kfd : -1;
+}
+
+/* make_kfd - the set's host epoll fd, made the first time one is needed
+ * (mtx held): a set of user-space files alone never has one. */
+static int make_kfd(struct eventpoll *ep)
+{
+	if (ep->kfd < 0) {
+		long r = raw_syscall3(SYS_epoll_create1, EPOLL_CLOEXEC, 0, 0);
+		if (r < 0)
+			return (int)r;
+		__atomic_store_n(&ep->kfd, (int)r, __ATOMIC_RELEASE);
+	}
+	return ep->kfd;
+}
+
+/* What stands for the set where only a host fd can go (SCM_RIGHTS). */
+static int ep_host_file(struct vfile *f)
+{
+	struct eventpoll *ep = ep_of(f);
+	spin_lock(&ep->mtx);
+	int r = make_kfd(ep);
+	spin_unlock(&ep->mtx);
+	return r;
+}
+
+/* ep_remove - take epi out of its set and off its file (mtx held). */
+static void ep_remove(struct eventpoll *ep, struct epitem *epi)
+{
+	/* Off the head first: no callback runs on it after this. */
+	waitq_remove(&epi->wait);
+	kwait_unwatch(&epi->kw);
+	spin_lock(&ep->wq.lock);
+	rd_del(ep, epi);
+	spin_unlock(&ep->wq.lock);
+	hash_del(ep, epi);
+	set_kpart(epi, false);
+	for (struct epitem **pp = &ep->nested; *pp; pp = &(*pp)->nnext) {
+		if (*pp == epi) {
+			*pp = epi->nnext;
+			break;
+		}
+	}
+	free(epi);
+}
+
+static void ep_release(struct vfile *f)
+{
+	struct eventpoll *ep = ep_of(f);
+	spin_lock(&ep_global);
+	spin_lock(&ep->mtx);
+	for (unsigned i = 0; i < ep->nbuckets; i++)
+		while (ep->hash[i])
+			ep_remove(ep, ep->hash[i]);
+	kwait_unwatch(&ep->kw);
+	spin_unlock(&ep->mtx);
+	spin_unlock(&ep_global);
+	if (ep->kfd >= 0)
+		raw_syscall3(SYS_close, ep->kfd, 0, 0);
+	free(ep->hash);
+	free(ep);
+}
+
+static const struct vfile_ops ep_ops = {
+	.name = "[eventpoll]",
+	.poll = ep_fpoll,
+	.wait_fd = ep_wait_fd,
+	.host_file = ep_host_file,
+	.release = ep_release,
+};
+
+struct vfile *eventpoll_create(long *err)
+{
+	struct eventpoll *ep = calloc(1, sizeof(*ep));
+	if (!ep) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	vfile_init(&ep->vf, &ep_ops, O_RDWR);
+	ep->kfd = -1;
+	ep->kw = (struct wq_entry){ .events = EPOLLIN, .func = ep_kernel_fired };
+	return &ep->vf;
+}
+
+void eventpoll_release_file(struct vfile *f)
+{
+	/* No fd is left, so no ADD can come: an empty head stays empty. */
+	if (!__atomic_load_n(&f->poll_head.ncallbacks, __ATOMIC_ACQUIRE))
+		return;
+	spin_lock(&ep_global);
+	for (;;) {
+		spin_lock(&f->poll_head.lock);
+		struct wq_entry *e = f->poll_head.head;
+		while (e && e->func != ep_poll_callback)
+			e = e->next;
+		spin_unlock(&f->poll_head.lock);
+		if (!e)
+			break;
+		/* Items only leave under ep_global, which is held: e stays. */
+		struct epitem *epi = CONTAINER(e, struct epitem, wait);
+		struct eventpoll *ep = epi->ep;
+		spin_lock(&ep->mtx);
+		ep_remove(ep, epi);
+		spin_unlock(&ep->mtx);
+	}
+	spin_unlock(&ep_global);
+}
+
+/* ---- epoll_ctl ---- */
+
+/* depth_down - how deep the sets below ep go; past EP_MAX_NESTS if they
+ * reach `into` (a cycle). ep_global held. */
+static int depth_down(struct eventpoll *ep, const struct eventpoll *into, int depth)
+{
+	int result = 0;
+	for (struct epitem *x = ep->nested; x && result <= EP_MAX_NESTS; x = x->nnext) {
+		struct eventpoll *sub = ep_of(x->file);
+		int d = sub == into || depth > EP_MAX_NESTS ? EP_MAX_NESTS + 1
+							   : depth_down(sub, into, depth + 1) + 1;
+		if (d > result)
+			result = d;
+	}
+	return result;
+}
+
+/* depth_up - how many sets above ep (its items on other sets' lists).
+ * ep_global held; heads are taken child before parent, as callbacks do. */
+static int depth_up(struct eventpoll *ep, int depth)
+{
+	int result = 0;
+	if (depth > EP_MAX_NESTS)
+		return EP_MAX_NESTS + 1;
+	spin_lock(&ep->vf.poll_head.lock);
+	for (struct wq_entry *e = ep->vf.poll_head.head; e; e = e->next) {
+		if (e->func != ep_poll_callback)
+			continue;
+		int d = depth_up(CONTAINER(e, struct epitem, wait)->ep, depth + 1) + 1;
+		if (d > result)
+			result = d;
+	}
+	spin_unlock(&ep->vf.poll_head.lock);
+	return result;
+}
+
+/* Linux's ep_loop_check: no cycle, and no path longer than EP_MAX_NESTS. */
+static bool loop_check(struct eventpoll *ep, struct eventpoll *to)
+{
+	int down = depth_down(to, ep, 0);
+	return down > EP_MAX_NESTS || down + 1 + depth_up(ep, 0) > EP_MAX_NESTS;
+}
+
+/* insert - a new item (mtx held); true when it is ready at once. */
+static long insert(struct eventpoll *ep, const struct ep_target *t, uint32_t events, uint64_t data,
+		   bool *ready)
+{
+	if (ep->nitems >= ep->nbuckets && !hash_grow(ep))
+		return -ENOMEM;
+	struct epitem *epi = calloc(1, sizeof(*epi));
+	if (!epi)
+		return -ENOMEM;
+	*epi = (struct epitem){
+		.ep = ep, .file = t->file, .fd = t->fd, .events = events, .data = data,
+		.wait = { .events = WQ_ALL, .func = ep_poll_callback },
+		.kw = { .events = EPOLLIN, .func = ep_nested_fired },
+	};
+	unsigned b = bucket(ep, t->file, t->fd);
+	epi->hnext = ep->hash[b];
+	ep->hash[b] = epi;
+	ep->nitems++;
+	if (is_eventpoll(t->file)) {
+		epi->nnext = ep->nested;
+		ep->nested = epi;
+		set_kpart(epi, nkernel(ep_of(t->file)) > 0);
+		if (kpart(epi) && ep->nblocked)
+			kwait_watch(ep_of(t->file)->kfd, &epi->kw);
+	}
+	waitq_add(&t->file->poll_head, &epi->wait);
+	/* After hanging: a change in between is caught by one or the other. */
+	if (item_poll(epi)) {
+		queue_ready(ep, epi);
+		*ready = true;
+	}
+	return 0;
+}
+
+static long modify(struct eventpoll *ep, struct epitem *epi, uint32_t events, uint64_t data,
+		   bool *ready)
+{
+	epi->data = data;
+	__atomic_store_n(&epi->events, events, __ATOMIC_RELEASE);
+	if (item_poll(epi)) {
+		queue_ready(ep, epi);
+		*ready = true;
+	}
+	return 0;
+}
+
+/* kernel_parents - ep gained or lost its kernel members: the sets it is in
+ * look at them from now on, or no longer, and a waiter already parked on
+ * it watches them. Under ep_global, from the count as it is then: the last
+ * of two racing transitions leaves the right state. */
+static void kernel_parents(struct eventpoll *ep)
+{
+	spin_lock(&ep_global);
+	bool on = nkernel(ep) > 0;
+	spin_lock(&ep->mtx);
+	if (on && ep->nblocked)
+		kwait_watch(ep->kfd, &ep->kw);
+	spin_unlock(&ep->mtx);
+	spin_lock(&ep->vf.poll_head.lock);
+	for (struct wq_entry *e = ep->vf.poll_head.head; e; e = e->next)
+		if (e->func == ep_poll_callback)
+			set_kpart(CONTAINER(e, struct epitem, wait), on);
+	spin_unlock(&ep->vf.poll_head.lock);
+	spin_unlock(&ep_global);
+}
+
+/* kernel_ctl - a kernel member: the kernel's epoll does it all; the count
+ * of members only matters when it leaves or reaches 0. */
+static long kernel_ctl(struct eventpoll *ep, int op, int host, struct epoll_event *ev)
+{
+	int kfd = __atomic_load_n(&ep->kfd, __ATOMIC_ACQUIRE);
+	if (kfd < 0 && (kfd = ep_host_file(&ep->vf)) < 0)
+		return kfd;
+	long r = raw_syscall6(SYS_epoll_ctl, kfd, op, host, (long)ev, 0, 0);
+	if (r || op == EPOLL_CTL_MOD)
+		return r;
+	int n = __atomic_load_n(&ep->nkernel, __ATOMIC_ACQUIRE), to;
+	do {
+		to = op == EPOLL_CTL_ADD ? n + 1 : n ? n - 1 : 0;
+	} while (!__atomic_compare_exchange_n(&ep->nkernel, &n, to, false, __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE));
+	if (!n != !to)
+		kernel_parents(ep);
+	return 0;
+}
+
+long eventpoll_ctl(struct vfile *f, int op, const struct ep_target *t, struct epoll_event *ev)
+{
+	struct eventpoll *ep = ep_of(f);
+	bool has_ev = op != EPOLL_CTL_DEL;
+	if (t->file && !t->file->ops->poll)
+		return -EPERM;
+	if (t->file == f)
+		return -EINVAL;
+	/* No CAP_BLOCK_SUSPEND here: Linux drops the flag then. */
+	uint32_t events = has_ev ? ev->events & ~EPOLLWAKEUP : 0;
+	if (has_ev && (events & EPOLLEXCLUSIVE) &&
+	    (op == EPOLL_CTL_MOD ||
+	     (op == EPOLL_CTL_ADD && (is_eventpoll(t->file) || (events & ~EXCLUSIVE_OK_BITS)))))
+		return -EINVAL;
+	if (!t->file)
+		return kernel_ctl(ep, op, t->host, ev);
+	events |= EPOLLERR | EPOLLHUP; /* always reported, as Linux */
+	bool ready = false;
+	long r = 0;
+	spin_lock(&ep_global);
+	if (op == EPOLL_CTL_ADD && is_eventpoll(t->file) && loop_check(ep, ep_of(t->file)))
+		r = -ELOOP;
+	spin_lock(&ep->mtx);
+	struct epitem *epi = r ? NULL : find(ep, t->file, t->fd);
+	if (!r) {
+		switch (op) {
+		case EPOLL_CTL_ADD:
+			r = epi ? -EEXIST : insert(ep, t, events, ev->data.u64, &ready);
+			break;
+		case EPOLL_CTL_DEL:
+			if (epi)
+				ep_remove(ep, epi);
+			r = epi ? 0 : -ENOENT;
+			break;
+		case EPOLL_CTL_MOD:
+			r = !epi ? -ENOENT : (ev_load(epi) & EPOLLEXCLUSIVE) ? -EINVAL
+				: modify(ep, epi, events, ev->data.u64, &ready);
+			break;
+		default:
+			r = -EINVAL;
+		}
+	}
+	spin_unlock(&ep->mtx);
+	spin_unlock(&ep_global);
+	if (ready)
+		notify_set(ep);
+	return r;
+}

@@ -1,0 +1,48 @@
+/* epoll.h - epoll sets as user-space files (Linux's fs/eventpoll.c). */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+
+struct vfile;
+
+/*
+ * A set has two kinds of members. A user-space file (an fd with an object)
+ * gets an item hung on its poll head, whose callback feeds the set's ready
+ * list, as Linux's ep_poll_callback. A kernel file (an fd without one) goes
+ * into the set's private host epoll fd (made with the first one), keyed by
+ * the host fd, so the kernel
+ * keeps Linux's semantics for it (dup, last close, ET, ONESHOT); a wait
+ * looks there only when the set has kernel members: at most one
+ * non-blocking check per wait, or, to block, watched through kwait.
+ * Interest belongs to the open file description: an item goes away when
+ * its file's last fd is closed (eventpoll_release_file), not with one fd.
+ */
+
+/* What epoll_ctl names: a user-space file (file set) or a kernel file. */
+struct ep_target {
+	struct vfile *file;  /* its object, or NULL */
+	int fd;              /* the program's number: part of an item's key */
+	int host;            /* the host fd when file is NULL */
+};
+
+/* eventpoll_create - a new set (one reference), or NULL with -errno in *err. */
+struct vfile *eventpoll_create(long *err);
+
+bool is_eventpoll(const struct vfile *f);
+
+/* eventpoll_ctl - EPOLL_CTL_ADD/MOD/DEL of t in set ep (is_eventpoll),
+ * with Linux's checks after the fd lookups; ev is ignored for DEL. */
+long eventpoll_ctl(struct vfile *ep, int op, const struct ep_target *t, struct epoll_event *ev);
+
+/**
+ * eventpoll_wait - up to max ready events into out (runtime memory).
+ * @block: park until one is ready, the deadline (CLOCK_MONOTONIC ns, 0:
+ * none) passes (0 events), or the uthread's interrupt word is set
+ * (signal_arm_wait, by the caller): -EINTR.
+ */
+long eventpoll_wait(struct vfile *ep, struct epoll_event *out, int max, bool block,
+		    uint64_t deadline);
+
+/* eventpoll_release_file - f's last fd is gone: it leaves every set. */
+void eventpoll_release_file(struct vfile *f);

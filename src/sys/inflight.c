@@ -1,0 +1,84 @@
+/* inflight.c - user-space objects of fds passed by SCM_RIGHTS through kernel sockets. */
+#include "sys/inflight.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kcmp.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+
+#include "core/rawsys.h"
+#include "core/spinlock.h"
+#include "fs/fdtable.h"
+#include "fs/vfile.h"
+#include "proc/vproc.h"
+#include "sched/vcpu.h"
+#include "sys/kcall.h"
+
+struct inflight {
+	int host;               /* ours, on the sent file: what kcmp compares */
+	struct vfile *obj;      /* with the reference the receiver gets */
+	struct inflight *next;
+};
+
+static spinlock_t lock = SPINLOCK_INIT;
+static struct inflight *list;
+
+long inflight_send(struct uthread *ut, long vfd)
+{
+	int h = fdt_host(ut->proc->fdt, vfd);
+	struct vfile *obj = fdt_obj(ut->proc->fdt, vfd);
+	if (!obj)
+		return h < 0 ? -EBADF : h;
+	/* An object alone goes as the host file that stands for it, if any. */
+	if (h < 0)
+		h = obj->ops->host_file ? obj->ops->host_file(obj) : -EBADF;
+	struct inflight *x = h < 0 ? NULL : malloc(sizeof(*x));
+	long dup = x ? raw_syscall3(SYS_fcntl, h, F_DUPFD_CLOEXEC, 0) : -ENOMEM;
+	if (h < 0 || dup < 0) {
+		vfile_put(obj);
+		free(x);
+		return h < 0 ? -EBADF : dup;
+	}
+	x->obj = obj;
+	x->host = (int)dup;
+	spin_lock(&lock);
+	x->next = list;
+	list = x;
+	spin_unlock(&lock);
+	return h;
+}
+
+/* take - the record of host's file, off the list, or NULL. */
+static struct inflight *take(int host)
+{
+	if (!__atomic_load_n(&list, __ATOMIC_ACQUIRE))
+		return NULL;
+	long pid = raw_syscall3(SYS_getpid, 0, 0, 0);
+	spin_lock(&lock);
+	struct inflight **pp = &list;
+	while (*pp && raw_syscall6(SYS_kcmp, pid, pid, KCMP_FILE, host, (*pp)->host, 0) != 0)
+		pp = &(*pp)->next;
+	struct inflight *x = *pp;
+	if (x)
+		*pp = x->next;
+	spin_unlock(&lock);
+	return x;
+}
+
+long inflight_recv(struct uthread *ut, long host)
+{
+	if (host < 0)
+		return host;
+	struct inflight *x = take((int)host);
+	if (!x)
+		return kcall_new_fd(ut, host);
+	raw_syscall3(SYS_close, x->host, 0, 0);
+	long vfd = fdt_install_obj(ut->proc->fdt, (int)host, x->obj, 0, 0);
+	if (vfd < 0) {
+		raw_syscall3(SYS_close, host, 0, 0);
+		vfile_put(x->obj);
+	}
+	free(x);
+	return vfd;
+}

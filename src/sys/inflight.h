@@ -1,0 +1,18 @@
+/* inflight.h - user-space objects of fds passed by SCM_RIGHTS through kernel sockets. */
+#pragma once
+
+struct uthread;
+
+/*
+ * The kernel carries a passed fd's host file, not its object (an epoll set
+ * is a host fd and an object). Sending records the object with a host fd
+ * of its own on that file; receiving finds it again by comparing files
+ * (kcmp KCMP_FILE) and installs the host fd with it. A message that is
+ * never received keeps its record (a reference and a host fd).
+ */
+
+/* inflight_send - the host fd to put in the message for vfd; -EBADF. */
+long inflight_send(struct uthread *ut, long vfd);
+/* inflight_recv - a received host fd becomes the program's lowest free
+ * number, with its object if it was sent with one; -errno. */
+long inflight_recv(struct uthread *ut, long host);

@@ -1,0 +1,144 @@
+/* sys_epoll.c - epoll_create, epoll_ctl and the epoll_wait family over fs/epoll.c's sets. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "core/rawsys.h"
+#include "fs/epoll.h"
+#include "fs/fdtable.h"
+#include "fs/vfile.h"
+#include "mm/uaccess.h"
+#include "proc/signal.h"
+#include "proc/vproc.h"
+#include "sched/vcpu.h"
+#include "sys/systab.h"
+#include "core/timeutil.h"
+
+/* Events gathered on the runtime stack; a bigger maxevents gets at most
+ * WAIT_HEAP_MAX per call (fewer than asked is what epoll may return). */
+#define WAIT_STACK 64
+#define WAIT_HEAP_MAX 4096
+
+/* install_set - a new set (an object alone) at the lowest free number. */
+static long install_set(struct uthread *ut, int flags)
+{
+	if (flags & ~EPOLL_CLOEXEC)
+		return -EINVAL;
+	long r;
+	struct vfile *f = eventpoll_create(&r);
+	if (!f)
+		return r;
+	r = fdt_install_obj(ut->proc->fdt, -1, f, 0, (flags & EPOLL_CLOEXEC) ? FD_CLOEXEC : 0);
+	if (r < 0)
+		vfile_put(f);
+	return r;
+}
+
+long sys_epoll_create(struct uthread *ut, const long a[6])
+{
+	return (int)a[0] <= 0 ? -EINVAL : install_set(ut, 0);
+}
+
+long sys_epoll_create1(struct uthread *ut, const long a[6])
+{
+	return install_set(ut, (int)a[0]);
+}
+
+long sys_epoll_ctl(struct uthread *ut, const long a[6])
+{
+	struct fdtable *t = ut->proc->fdt;
+	struct epoll_event ev = { 0 };
+	if (a[1] != EPOLL_CTL_DEL && copy_from_user(&ev, a[3], sizeof(ev)))
+		return -EFAULT;
+	struct vfile *ep = fdt_obj(t, a[0]);
+	if (!ep && fdt_host(t, a[0]) < 0)
+		return -EBADF;
+	struct ep_target tg = { .file = fdt_obj(t, a[2]), .fd = (int)a[2], .host = fdt_host(t, a[2]) };
+	/* An object that leaves readiness to its kernel file: a kernel member. */
+	if (tg.file && !tg.file->ops->poll && tg.host >= 0) {
+		vfile_put(tg.file);
+		tg.file = NULL;
+	}
+	long r;
+	if (!tg.file && tg.host < 0)
+		r = -EBADF;
+	else if (is_eventpoll(ep))
+		r = eventpoll_ctl(ep, (int)a[1], &tg, &ev);
+	else if (tg.file)
+		r = tg.file->ops->poll ? -EINVAL : -EPERM;
+	else /* two kernel files: the kernel's checks (EPERM, EINVAL) */
+		r = raw_syscall6(SYS_epoll_ctl, fdt_host(t, a[0]), a[1], tg.host, (long)&ev, 0, 0);
+	vfile_put(tg.file);
+	vfile_put(ep);
+	return r;
+}
+
+/* wait - epoll_wait and friends. */
+static long wait(struct uthread *ut, long nr, const long a[6], struct wait_end end)
+{
+	int max = (int)a[2];
+	if (max <= 0 || max > INT_MAX / (int)sizeof(struct epoll_event))
+		return -EINVAL;
+	struct fdtable *t = ut->proc->fdt;
+	struct vfile *f = fdt_obj(t, a[0]);
+	if (!is_eventpoll(f)) {
+		vfile_put(f);
+		return f || fdt_host(t, a[0]) >= 0 ? -EINVAL : -EBADF;
+	}
+	int cap = max < WAIT_HEAP_MAX ? max : WAIT_HEAP_MAX;
+	struct epoll_event stackbuf[WAIT_STACK];
+	struct epoll_event *buf = cap <= WAIT_STACK ? stackbuf : malloc(cap * sizeof(*buf));
+	long r = buf ? 0 : -ENOMEM;
+	while (!r) {
+		/* The call's mask is in place: the signals it lets through end the wait. */
+		if (end.block)
+			signal_arm_wait(ut, ~ut->sigmask);
+		r = eventpoll_wait(f, buf, cap, end.block, end.deadline);
+		if (r != -EINTR || !signal_wait_goes_on(ut, !(systab_get(nr)->flags & SF_NORESTART)))
+			break;
+		r = 0; /* a signal that runs no handler and ends nothing: wait on */
+	}
+	if (r > 0 && copy_to_user(a[1], buf, r * sizeof(*buf)))
+		r = -EFAULT;
+	if (buf != stackbuf)
+		free(buf);
+	vfile_put(f);
+	return r;
+}
+
+long sys_epoll_wait(struct uthread *ut, const long a[6])
+{
+	return wait(ut, SYS_epoll_wait, a, wait_end_ms((int)a[3]));
+}
+
+/* with_mask - the wait under epoll_pwait's signal mask (Linux's
+ * set_user_sigmask, then restore_saved_sigmask_unless(-EINTR)). */
+static long with_mask(struct uthread *ut, long nr, const long a[6], struct wait_end end)
+{
+	long r = signal_call_mask(ut, a[4], a[5]);
+	if (r)
+		return r;
+	r = wait(ut, nr, a, end);
+	if (a[4])
+		signal_call_mask_end(ut, r);
+	return r;
+}
+
+long sys_epoll_pwait(struct uthread *ut, const long a[6])
+{
+	return with_mask(ut, SYS_epoll_pwait, a, wait_end_ms((int)a[3]));
+}
+
+long sys_epoll_pwait2(struct uthread *ut, const long a[6])
+{
+	struct timespec ts;
+	if (a[3] && copy_from_user(&ts, a[3], sizeof(ts)))
+		return -EFAULT;
+	if (a[3] && !timespec_valid(&ts))
+		return -EINVAL;
+	return with_mask(ut, SYS_epoll_pwait2, a, wait_end_rel(a[3] ? &ts : NULL));
+}
