@@ -42,6 +42,9 @@ struct vmsg {
 
 struct vfile_ops {
 	const char *name;     /* "[signalfd]": /proc/self/fd shows anon_inode:NAME */
+	/* read/write park themselves when the file blocks (sockets: timeouts,
+	 * partial progress): their -EAGAIN is final, not "wait and retry". */
+	bool waits;
 	long (*read)(struct vfile *f, struct uthread *ut, struct vmsg *m);
 	long (*write)(struct vfile *f, struct uthread *ut, struct vmsg *m);
 	/* The events ready now (EPOLLIN...). Called under the poll head's

@@ -10,7 +10,8 @@
 
 extern const struct net_hooks *net_hooks;
 
-enum nstate { NS_NEW, NS_LISTEN, NS_CONNECTED, NS_KERNEL };
+/* NS_CONNECTING: a stream waiting for room in a local listener's queue. */
+enum nstate { NS_NEW, NS_LISTEN, NS_CONNECTING, NS_CONNECTED, NS_KERNEL };
 
 /* A connected pair's channel: freed when both ends are closed. */
 struct nchan {
@@ -47,7 +48,7 @@ struct nsock {
 	const struct nfamily *fam;
 	int family, type, protocol;
 	uint8_t proto;		/* enum chan_proto */
-	enum nstate state;
+	enum nstate state;	/* atomic where read without the lock (poll) */
 	uint64_t ino;
 	spinlock_t lock;	/* state, accept queue, peer */
 
@@ -63,6 +64,13 @@ struct nsock {
 	struct nsock **acq;
 	unsigned acq_head, acq_len, acq_cap;
 	int backlog;
+	struct nsock *synq;	/* connectors waiting for room (listen.c) */
+
+	/* Connector: its place in a listener's synq; connect_told: a
+	 * nonblocking connect answered EINPROGRESS (the next one says 0). */
+	struct nsock *syn_l, *syn_next;
+	bool connect_told;
+	int err;		/* a failed connect's error (SO_ERROR), positive */
 
 	/* Names: the kernel socket holds the bound one (getsockname). */
 	struct sockaddr_storage local, peer;
@@ -78,6 +86,13 @@ struct nsock {
 	/* The kernel socket: binds, ports, options; or the whole socket
 	 * once state is NS_KERNEL. -1 until needed (pairs, accepted). */
 	int kfd;
+	/* Its readiness pushed to the poll head (a listener's outside peers,
+	 * a datagram socket's outside senders): kready is set when kwait
+	 * saw it readable, cleared (and the watch re-armed) by the consumer
+	 * that finds it empty. */
+	struct wq_entry kwatch;
+	bool kready, kwatched;
+	bool kpeer;		/* UDP connected to outside the instance: sends go to the kernel socket */
 	uint64_t rcvtimeo, sndtimeo;	/* ns, 0: none */
 	bool linger0;			/* SO_LINGER {1, 0}: close resets */
 	bool rcvbuf_set, sndbuf_set;	/* the rings follow SO_RCVBUF/SO_SNDBUF */
@@ -89,10 +104,6 @@ static inline struct nsock *nsock_of(struct vfile *f)
 }
 
 extern const struct nfamily unix_family, inet_family;
-
-/* A listener's private readiness bit: its accept queue has room (for
- * connects waiting on a full backlog). No poll or epoll user asks for it. */
-#define NSOCK_ROOM (1u << 27)
 
 /* The accept queue is full past backlog + 1, as Linux's
  * sk_acceptq_is_full (len > max_ack_backlog). */
@@ -112,8 +123,20 @@ long nsock_put_name(uint64_t addr, uint64_t lenp, const void *name, uint32_t len
 void nsock_apply_sizes(struct nsock *s);
 void nsock_put(struct nsock *s);
 int nsock_kfd(struct nsock *s);
+void nsock_kwatch(struct nsock *s);	/* (re-)arm the kernel socket's watch, kready cleared */
+void nsock_kwatch_once(struct nsock *s);	/* arm it if it never was */
+void nsock_kernel_ready(struct nsock *s);	/* the kernel socket has something: kready, wake */
+long nsock_link(struct nsock *a, struct nsock *b);	/* a connected stream pair: 0 or -ENOMEM */
+
+/* listen.c */
+long nsock_listen(struct vfile *f, struct uthread *ut, int backlog);
+struct vfile *nsock_accept(struct vfile *f, struct uthread *ut, uint64_t addr, uint64_t lenp, int flags,
+			   long *err);
 long nsock_connect_stream(struct nsock *s, struct uthread *ut, struct nsock *listener, const void *dst,
 			  uint32_t len);
+long nsock_connect_wait(struct nsock *s, struct uthread *ut);	/* a blocking connect's wait for room */
+void nsock_synq_leave(struct nsock *c);		/* a waiting connector gives up (or closes) */
+void nsock_listener_close(struct nsock *l);	/* refuse waiting connectors, drop the queue */
 void nsock_connect_dgram(struct nsock *s, struct nsock *peer);
 long nsock_to_kernel(struct nsock *s);
 
@@ -122,12 +145,7 @@ long nsock_recv(struct vfile *f, struct uthread *ut, struct vmsg *m);
 long nsock_send(struct vfile *f, struct uthread *ut, struct vmsg *m);
 uint32_t nsock_poll(struct vfile *f);
 long nsock_ioctl(struct vfile *f, struct uthread *ut, unsigned cmd, uint64_t arg);
-
-/* sockio.c: data and readiness */
-long nsock_recv(struct vfile *f, struct uthread *ut, struct vmsg *m);
-long nsock_send(struct vfile *f, struct uthread *ut, struct vmsg *m);
-uint32_t nsock_poll(struct vfile *f);
-long nsock_ioctl(struct vfile *f, struct uthread *ut, unsigned cmd, uint64_t arg);
+uint32_t nsock_kernel_poll(int kfd, uint32_t events);	/* the kernel socket's mask now */
 
 /* names.c: one table for every family. key: bytes that name the socket
  * (unix: dev/ino or abstract name; inet: family, port, address). */

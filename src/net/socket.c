@@ -15,6 +15,7 @@
 #include "core/rawsys.h"
 #include "mm/uaccess.h"
 #include "net/sock.h"
+#include "sched/kwait.h"
 
 const struct net_hooks *net_hooks;
 static const struct chan_hooks chan_hooks = { .copy = pg_uaccess_copy, .file_put = (void (*)(void *))net_file_put };
@@ -119,18 +120,18 @@ static void nsock_release(struct vfile *f)
 	struct nsock *s = nsock_of(f);
 	if (s->published)
 		names_unpublish(s);
-	/* Pending connections nobody accepted: their clients see a reset. */
-	for (unsigned i = 0; i < s->acq_len; i++)
-		nsock_put(s->acq[(s->acq_head + i) % s->acq_cap]);
-	free(s->acq);
+	nsock_synq_leave(s);
+	nsock_listener_close(s);
 	if (s->end) {
-		if (s->linger0 && s->proto == CHAN_TCP && s->end->peer)
-			__atomic_store_n(&s->end->peer->err, ECONNRESET, __ATOMIC_RELEASE);
-		chan_close(s->end);
+		if (s->linger0 && s->proto == CHAN_TCP)
+			chan_abort(s->end);
+		else
+			chan_close(s->end);
 	}
 	nchan_put(s->chan);
 	nqueue_put(s->txq);
 	nqueue_put(s->rxq);
+	kwait_unwatch(&s->kwatch); /* before its fd number can be reused */
 	if (s->kfd >= 0)
 		raw_syscall3(SYS_close, s->kfd, 0, 0);
 	free(s);
@@ -141,7 +142,7 @@ int nsock_kfd(struct nsock *s)
 	int fd = __atomic_load_n(&s->kfd, __ATOMIC_ACQUIRE);
 	if (fd >= 0)
 		return fd;
-	long r = raw_syscall3(SYS_socket, s->family, s->type | SOCK_CLOEXEC, s->protocol);
+	long r = raw_syscall3(SYS_socket, s->family, s->type | SOCK_CLOEXEC | SOCK_NONBLOCK, s->protocol);
 	if (r < 0)
 		return (int)r;
 	int none = -1;
@@ -150,6 +151,33 @@ int nsock_kfd(struct nsock *s)
 		return none;
 	}
 	return (int)r;
+}
+
+static void kernel_ready(struct wq_entry *w, uint32_t events)
+{
+	nsock_kernel_ready((struct nsock *)((char *)w - offsetof(struct nsock, kwatch)));
+}
+
+void nsock_kernel_ready(struct nsock *s)
+{
+	/* One edge until a consumer saw it empty again (nsock_kwatch). */
+	if (!__atomic_exchange_n(&s->kready, true, __ATOMIC_ACQ_REL))
+		vfile_notify(&s->vf, EPOLLIN | EPOLLRDNORM | EPOLLERR);
+}
+
+void nsock_kwatch(struct nsock *s)
+{
+	__atomic_store_n(&s->kready, false, __ATOMIC_RELEASE);
+	s->kwatch.func = kernel_ready;
+	s->kwatch.events = EPOLLIN;
+	/* Armed on a ready fd, it fires at once: nothing slips in between. */
+	kwait_watch(s->kfd, &s->kwatch);
+}
+
+void nsock_kwatch_once(struct nsock *s)
+{
+	if (!__atomic_exchange_n(&s->kwatched, true, __ATOMIC_ACQ_REL))
+		nsock_kwatch(s);
 }
 
 /* nsock_to_kernel - from now on the kernel socket is the socket (a peer
@@ -185,48 +213,20 @@ static void attach_end(struct nsock *s, struct nchan *c, int side)
 	s->chan = c;
 	s->end = &c->c.end[side];
 	chan_set_notify(s->end, on_ready, &s->vf);
-	s->state = NS_CONNECTED;
 }
 
-long nsock_connect_stream(struct nsock *s, struct uthread *ut, struct nsock *l, const void *dst, uint32_t len)
+long nsock_link(struct nsock *a, struct nsock *b)
 {
-	bool nonblock = s->vf.flags & O_NONBLOCK;
-	uint64_t deadline = net_deadline(s->sndtimeo);
-	spin_lock(&l->lock);
-	while (l->state == NS_LISTEN && acq_full(l) && l->acq_len < l->acq_cap) {
-		spin_unlock(&l->lock);
-		if (nonblock)
-			return s->proto == CHAN_TCP ? -EINPROGRESS : -EAGAIN;
-		long r = net_hooks->wait(ut, &l->vf, NSOCK_ROOM, deadline);
-		if (r)
-			return r == -ETIMEDOUT ? (s->proto == CHAN_TCP ? -ETIMEDOUT : -EAGAIN) : r;
-		spin_lock(&l->lock);
-	}
-	if (l->state != NS_LISTEN || l->acq_len >= l->acq_cap) {
-		spin_unlock(&l->lock);
-		return -ECONNREFUSED;
-	}
-	struct nsock *srv = nsock_new(l->family, l->type, l->protocol, 0);
 	struct nchan *c = calloc(1, sizeof(*c));
-	if (!srv || !c || chan_init(&c->c, s->proto, 0, &chan_hooks)) {
-		spin_unlock(&l->lock);
+	if (!c || chan_init(&c->c, a->proto, 0, &chan_hooks)) {
 		free(c);
-		nsock_put(srv);
 		return -ENOMEM;
 	}
 	c->refs = 2;
-	c->passcred = s->passcred || l->passcred;
-	attach_end(s, c, 0);
-	attach_end(srv, c, 1);
-	srv->cred = l->cred;
-	srv->passcred = l->passcred;
-	srv->peercred = s->cred;
-	srv->has_peercred = s->has_peercred = true;
-	s->peercred = l->cred;
-	s->fam->names(s, srv, l, dst, len);
-	l->acq[(l->acq_head + l->acq_len++) % l->acq_cap] = srv;
-	spin_unlock(&l->lock);
-	vfile_notify(&l->vf, EPOLLIN | EPOLLRDNORM);
+	attach_end(a, c, 0);
+	attach_end(b, c, 1);
+	/* a's state is its caller's to publish (an accept may complete it) */
+	b->state = NS_CONNECTED;
 	return 0;
 }
 
@@ -264,17 +264,12 @@ long net_socketpair(struct uthread *ut, int family, int type, int protocol, stru
 	if (nsock_is_dgram(a)) {
 		nsock_connect_dgram(a, b);
 		nsock_connect_dgram(b, a);
+	} else if (nsock_link(a, b)) {
+		nsock_put(a);
+		nsock_put(b);
+		return -ENOMEM;
 	} else {
-		struct nchan *c = calloc(1, sizeof(*c));
-		if (!c || chan_init(&c->c, a->proto, 0, &chan_hooks)) {
-			free(c);
-			nsock_put(a);
-			nsock_put(b);
-			return -ENOMEM;
-		}
-		c->refs = 2;
-		attach_end(a, c, 0);
-		attach_end(b, c, 1);
+		a->state = NS_CONNECTED;
 	}
 	a->peercred = b->peercred = a->cred;
 	a->has_peercred = b->has_peercred = true;
@@ -296,8 +291,10 @@ struct vfile *net_socket(struct uthread *ut, int family, int type, int protocol,
 		*err = -EAFNOSUPPORT; /* the kernel serves it (and says what is wrong) */
 		return NULL;
 	}
-	/* The kernel socket comes first: its errors (EMFILE, EACCES) are Linux's. */
-	long k = raw_syscall3(SYS_socket, family, base | SOCK_CLOEXEC, protocol);
+	/* The kernel socket comes first: its errors (EMFILE, EACCES) are Linux's.
+	 * Nonblocking: the runtime only asks it what is there (an outside
+	 * peer at accept) and never waits in it, until it becomes the socket. */
+	long k = raw_syscall3(SYS_socket, family, base | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
 	if (k < 0) {
 		*err = k;
 		return NULL;
@@ -313,121 +310,28 @@ struct vfile *net_socket(struct uthread *ut, int family, int type, int protocol,
 	return &s->vf;
 }
 
-/* ---- listen and accept ---- */
+/* ---- connect ---- */
 
-static long nsock_listen(struct vfile *f, struct uthread *ut, int backlog)
+/* udp_connect_kernel - a UDP socket's peer is outside the instance: the
+ * kernel socket connects (its errors, its filter), sends go out of it, and
+ * local peers can still reach its port. */
+static long udp_connect_kernel(struct nsock *s, uint64_t addr, uint32_t len)
 {
-	struct nsock *s = nsock_of(f);
-	if (s->state == NS_KERNEL)
-		return VFILE_BECAME_KERNEL;
-	if (nsock_is_dgram(s))
-		return -EOPNOTSUPP;
-	if (s->state == NS_CONNECTED)
-		return -EINVAL;
 	long r = s->fam->autobind(s, NULL);
 	if (r)
 		return r;
-	/* The kernel listens too: peers outside the instance reach it there. */
-	r = raw_syscall3(SYS_listen, s->kfd, backlog, 0);
+	r = raw_syscall3(SYS_connect, s->kfd, addr, len);
 	if (r)
 		return r;
-	if (backlog < 0 || backlog > 4096)
-		backlog = 4096; /* net.core.somaxconn */
-	spin_lock(&s->lock);
-	unsigned cap = (unsigned)backlog + 2;
-	if (cap > s->acq_cap) {
-		struct nsock **q = calloc(cap, sizeof(*q));
-		if (!q) {
-			spin_unlock(&s->lock);
-			return -ENOMEM;
-		}
-		for (unsigned i = 0; i < s->acq_len; i++)
-			q[i] = s->acq[(s->acq_head + i) % s->acq_cap];
-		free(s->acq);
-		s->acq = q;
-		s->acq_head = 0;
-		s->acq_cap = cap;
-	}
-	s->backlog = backlog;
-	if (s->family == AF_UNIX) { /* unix_listen: a listener's peer credentials are its own */
-		s->peercred = s->cred;
-		s->has_peercred = true;
-	}
-	bool first = s->state != NS_LISTEN;
-	s->state = NS_LISTEN;
-	spin_unlock(&s->lock);
-	if (first && !s->published)
-		r = s->fam->bind(s, NULL, NULL, 0); /* publish the name the kernel holds */
-	vfile_notify(f, NSOCK_ROOM);
-	return r;
+	nqueue_put(s->txq);
+	s->txq = NULL;
+	s->dend.tx = NULL;
+	s->peerlen = len;
+	s->kpeer = true;
+	copy_from_user(&s->peer, addr, len);
+	nsock_kwatch_once(s);
+	return 0;
 }
-
-static struct vfile *nsock_accept(struct vfile *f, struct uthread *ut, uint64_t addr, uint64_t lenp,
-				  int flags, long *err)
-{
-	struct nsock *l = nsock_of(f);
-	if (l->state == NS_KERNEL) {
-		*err = VFILE_BECAME_KERNEL;
-		return NULL;
-	}
-	if (l->state != NS_LISTEN) {
-		*err = -EINVAL;
-		return NULL;
-	}
-	bool nonblock = l->vf.flags & O_NONBLOCK;
-	uint64_t deadline = net_deadline(l->rcvtimeo);
-	for (;;) {
-		spin_lock(&l->lock);
-		struct nsock *s = NULL;
-		if (l->acq_len) {
-			s = l->acq[l->acq_head];
-			l->acq_head = (l->acq_head + 1) % l->acq_cap;
-			l->acq_len--;
-		}
-		spin_unlock(&l->lock);
-		if (s) {
-			vfile_notify(f, NSOCK_ROOM); /* room for a blocked connect */
-			long r = nsock_put_name(addr, lenp, &s->peer, s->peerlen);
-			if (r) {
-				nsock_put(s);
-				*err = r;
-				return NULL;
-			}
-			return &s->vf;
-		}
-		/* A peer from outside the instance, through the kernel listener. */
-		long k = raw_syscall6(SYS_accept4, l->kfd, addr, lenp, flags | SOCK_NONBLOCK, 0, 0);
-		if (k >= 0) {
-			if (!(flags & SOCK_NONBLOCK))
-				raw_syscall3(SYS_fcntl, k, F_SETFL, O_RDWR);
-			*err = k;
-			return NULL;
-		}
-		if (k != -EAGAIN) {
-			*err = k;
-			return NULL;
-		}
-		if (nonblock) {
-			*err = -EAGAIN;
-			return NULL;
-		}
-		/* Local peers notify the poll head; outside ones are seen by
-		 * looking again every 10 ms (the kernel listener is not
-		 * hung on kwait yet). */
-		uint64_t near = net_deadline(10000000);
-		long r = net_hooks->wait(ut, f, EPOLLIN, deadline && deadline < near ? deadline : near);
-		if (r == -ETIMEDOUT && deadline && net_deadline(1) >= deadline) {
-			*err = -EAGAIN;
-			return NULL;
-		}
-		if (r && r != -ETIMEDOUT) {
-			*err = r;
-			return NULL;
-		}
-	}
-}
-
-/* ---- connect ---- */
 
 static long nsock_connect(struct vfile *f, struct uthread *ut, uint64_t addr, uint32_t len)
 {
@@ -443,22 +347,49 @@ static long nsock_connect(struct vfile *f, struct uthread *ut, uint64_t addr, ui
 		return -EFAULT;
 	sa_family_t af = *(sa_family_t *)sa;
 	if (nsock_is_dgram(s) && af == AF_UNSPEC) { /* dissolve the association */
+		s->kpeer = false;
 		nqueue_put(s->txq);
 		s->txq = NULL;
 		s->dend.tx = NULL;
 		s->peerlen = 0;
-		return s->family == AF_UNIX ? 0 : raw_syscall3(SYS_connect, s->kfd, addr, len);
+		if (s->family == AF_UNIX)
+			return 0;
+		/* An ephemeral port goes with the association (__udp_disconnect):
+		 * the kernel unhashes it, and the next send binds again. */
+		long r = raw_syscall3(SYS_connect, s->kfd, addr, len);
+		struct sockaddr_in6 now;
+		socklen_t nl = sizeof(now);
+		if (!r && !raw_syscall3(SYS_getsockname, s->kfd, (long)&now, (long)&nl) && !now.sin6_port) {
+			if (s->published)
+				names_unpublish(s);
+			s->locallen = 0;
+		}
+		return r;
 	}
-	if (s->state == NS_LISTEN)
-		return -EINVAL;
-	if (s->state == NS_CONNECTED)
+	switch (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE)) {
+	case NS_LISTEN: /* EISCONN for TCP, EINVAL for UNIX: the kernel's */
+		return raw_syscall3(SYS_connect, s->kfd, addr, len);
+	case NS_CONNECTING:
+		if (s->vf.flags & O_NONBLOCK)
+			return -EALREADY;
+		return nsock_connect_wait(s, ut);
+	case NS_CONNECTED:
+		if (s->connect_told) { /* the connect that said EINPROGRESS is done */
+			s->connect_told = false;
+			return 0;
+		}
 		return -EISCONN;
+	default:
+		break;
+	}
+	s->err = 0; /* an earlier failed connect's, untold: this one tries again */
 	long err = 0;
 	struct nsock *peer = s->fam->lookup(s, ut, sa, len, !nsock_is_dgram(s), &err);
 	if (err)
 		return err;
 	if (!peer)
-		return nsock_to_kernel(s);
+		return s->proto == CHAN_UDP ? udp_connect_kernel(s, addr, len) : nsock_to_kernel(s);
+	s->kpeer = false;
 	long r = s->fam->autobind(s, sa);
 	if (!r && nsock_is_dgram(s)) {
 		nsock_connect_dgram(s, peer);
@@ -485,7 +416,10 @@ static long nsock_bind(struct vfile *f, struct uthread *ut, uint64_t addr, uint3
 		return -EFAULT;
 	if (s->published || s->state != NS_NEW)
 		return raw_syscall3(SYS_bind, nsock_kfd(s), addr, len); /* Linux's EINVAL */
-	return s->fam->bind(s, ut, len <= sizeof(sa) ? sa : NULL, len);
+	long r = s->fam->bind(s, ut, len <= sizeof(sa) ? sa : NULL, len);
+	if (!r && s->proto == CHAN_UDP)
+		nsock_kwatch_once(s); /* senders outside the instance reach the port too */
+	return r;
 }
 
 /* ---- shutdown, names ---- */
@@ -534,7 +468,7 @@ static long nsock_getpeername(struct vfile *f, struct uthread *ut, uint64_t addr
 	struct nsock *s = nsock_of(f);
 	if (s->state == NS_KERNEL)
 		return VFILE_BECAME_KERNEL;
-	if (!s->peerlen || (s->state != NS_CONNECTED && !s->txq))
+	if (!s->peerlen || (s->state != NS_CONNECTED && !s->txq && !s->kpeer))
 		return -ENOTCONN;
 	return nsock_put_name(addr, lenp, &s->peer, s->peerlen);
 }
@@ -649,9 +583,11 @@ static long nsock_getsockopt(struct vfile *f, struct uthread *ut, int level, int
 	if (level == SOL_SOCKET) {
 		switch (opt) {
 		case SO_ERROR: {
-			int e = s->end ? chan_take_error(s->end) : 0;
+			int e = s->end ? chan_take_error(s->end) : __atomic_exchange_n(&s->err, 0, __ATOMIC_ACQ_REL);
 			if (!e)
 				e = sock_int(kfd, SOL_SOCKET, SO_ERROR);
+			if (s->kready && !(nsock_kernel_poll(kfd, EPOLLIN) & (EPOLLIN | EPOLLERR)))
+				nsock_kwatch(s); /* the error was all there was */
 			return put_int_opt(val, lenp, e);
 		}
 		case SO_ACCEPTCONN:
@@ -713,6 +649,7 @@ static long nsock_stat(struct vfile *f, struct stat *st)
 
 const struct vfile_ops nsock_ops = {
 	.name = "socket",
+	.waits = true,
 	.read = nsock_recv,
 	.write = nsock_send,
 	.poll = nsock_poll,

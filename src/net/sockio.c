@@ -183,9 +183,48 @@ static size_t iov_total(const struct vmsg *m)
 
 /* ---- recv ---- */
 
+/* udp_kernel_recv - a datagram (or an ICMP error) that came to the kernel
+ * socket from outside the instance, straight into the app's buffers;
+ * -EAGAIN if none. The watch is re-armed once the socket is seen empty. */
+static long udp_kernel_recv(struct nsock *s, struct vmsg *m)
+{
+	struct msghdr h = { .msg_name = (void *)m->name, .msg_namelen = m->name ? m->namelen : 0,
+			    .msg_iov = (struct iovec *)m->iov, .msg_iovlen = m->iovcnt,
+			    .msg_control = (void *)m->control, .msg_controllen = m->control ? m->controllen : 0 };
+	long r = raw_syscall3(SYS_recvmsg, s->kfd, (long)&h, m->flags | MSG_DONTWAIT);
+	if (r == -EAGAIN || !(nsock_kernel_poll(s->kfd, EPOLLIN) & (EPOLLIN | EPOLLERR)))
+		nsock_kwatch(s);
+	if (r >= 0) {
+		m->namelen = h.msg_namelen;
+		m->controllen = h.msg_controllen;
+		m->out_flags = h.msg_flags;
+	}
+	return r;
+}
+
+
 static struct chan_end *data_end(struct nsock *s)
 {
-	return s->state == NS_CONNECTED || nsock_is_dgram(s) ? s->end : NULL;
+	return __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == NS_CONNECTED || nsock_is_dgram(s) ? s->end : NULL;
+}
+
+/* recv(MSG_OOB): TCP's urgent byte, if one waits. */
+static long recv_urg(struct nsock *s, struct chan_end *e, struct vmsg *m)
+{
+	if (s->proto != CHAN_TCP)
+		return -EINVAL;
+	int b = chan_recv_urg(e, m->flags & MSG_PEEK);
+	if (b < 0)
+		return b;
+	struct iov_iter it;
+	iov_iter_init(&it, m->iov, m->iovcnt);
+	if (!it.left)
+		return 0;
+	unsigned char c = (unsigned char)b;
+	for (int i = 0; i < m->iovcnt; i++)
+		if (m->iov[i].iov_len)
+			return copy_to_user((uint64_t)m->iov[i].iov_base, &c, 1) ? -EFAULT : 1;
+	return 0;
 }
 
 long nsock_recv(struct vfile *f, struct uthread *ut, struct vmsg *m)
@@ -197,7 +236,7 @@ long nsock_recv(struct vfile *f, struct uthread *ut, struct vmsg *m)
 	if (!e)
 		return kernel_io(s, false, m);
 	if (m->flags & MSG_OOB)
-		return -EINVAL;
+		return recv_urg(s, e, m);
 	bool dgram = e->rx->is_msg;
 	if (m->rw && !iov_total(m)) /* sock_read_iter: a 0-byte read takes nothing */
 		return 0;
@@ -223,6 +262,13 @@ long nsock_recv(struct vfile *f, struct uthread *ut, struct vmsg *m)
 	long r;
 	for (;;) {
 		r = chan_recv(e, &it, &o, flags, &mflags);
+		if (r == -EAGAIN && s->proto == CHAN_UDP && (s->kpeer || __atomic_load_n(&s->kready, __ATOMIC_ACQUIRE))) {
+			long k = udp_kernel_recv(s, m);
+			if (k != -EAGAIN) {
+				free(o.files);
+				return k;
+			}
+		}
 		if (r > 0 || (r == 0 && dgram)) {
 			done += dgram ? 0 : (size_t)r;
 			if (dgram || peek || done >= target || o.nfiles || o.has_cred)
@@ -294,6 +340,26 @@ static uint32_t source_addr(struct nsock *s, const void *dst, struct sockaddr_st
 	return s->locallen;
 }
 
+/* udp_kernel_send - a datagram to outside the instance goes out of the
+ * kernel socket (bound first, so that replies find it and wake us). */
+static long udp_kernel_send(struct nsock *s, struct vmsg *m, struct iov_iter *it, const void *dst)
+{
+	long r = s->fam->autobind(s, NULL);
+	if (r)
+		return r;
+	nsock_kwatch_once(s);
+	struct msghdr h = { .msg_name = (void *)dst, .msg_namelen = dst ? m->namelen : 0,
+			    .msg_iov = (struct iovec *)m->iov, .msg_iovlen = m->iovcnt };
+	r = raw_syscall3(SYS_sendmsg, s->kfd, (long)&h, m->flags | MSG_DONTWAIT);
+	if (r >= 0)
+		iov_iter_advance(it, (size_t)r);
+	/* A loopback port with nobody answers at once (ICMP, in the send):
+	 * its error is an edge now, not at the next harvest. */
+	if (nsock_kernel_poll(s->kfd, EPOLLIN) & EPOLLERR)
+		nsock_kernel_ready(s);
+	return r;
+}
+
 static long dgram_send(struct nsock *s, struct uthread *ut, struct vmsg *m, struct iov_iter *it,
 		       struct anc_in *a)
 {
@@ -311,8 +377,8 @@ static long dgram_send(struct nsock *s, struct uthread *ut, struct vmsg *m, stru
 		peer = s->fam->lookup(s, ut, dst, m->namelen, false, &err);
 		if (err)
 			return err;
-		if (!peer)
-			return nsock_to_kernel(s); /* a destination outside the instance */
+		if (!peer) /* a destination outside the instance */
+			return s->proto == CHAN_UDP ? udp_kernel_send(s, m, it, dst) : nsock_to_kernel(s);
 		q = &peer->rxq->d;
 		passcred |= peer->passcred;
 		/* A peer connected elsewhere takes nothing from us. */
@@ -320,6 +386,8 @@ static long dgram_send(struct nsock *s, struct uthread *ut, struct vmsg *m, stru
 			nsock_put(peer);
 			return s->family == AF_UNIX ? -EPERM : (long)it->left;
 		}
+	} else if (s->kpeer) {
+		return udp_kernel_send(s, m, it, NULL);
 	} else if (!s->txq) {
 		return s->family == AF_UNIX ? -ENOTCONN : -EDESTADDRREQ;
 	}
@@ -371,6 +439,18 @@ long nsock_send(struct vfile *f, struct uthread *ut, struct vmsg *m)
 	uint64_t deadline = 0;
 	size_t done = 0;
 	bool first = true;
+	uint64_t urg = 0; /* MSG_OOB: the last byte goes apart, after the rest */
+	if (m->flags & MSG_OOB) {
+		if (s->proto != CHAN_TCP) {
+			anc_drop(&a);
+			return -EOPNOTSUPP;
+		}
+		for (int i = m->iovcnt - 1; i >= 0 && !urg; i--)
+			if (m->iov[i].iov_len)
+				urg = (uint64_t)m->iov[i].iov_base + m->iov[i].iov_len - 1;
+		if (urg)
+			it.left--;
+	}
 	if (!dgram && s->family == AF_UNIX && !a.anc.has_cred &&
 	    (s->passcred || __atomic_load_n(&s->chan->passcred, __ATOMIC_RELAXED))) {
 		a.anc.has_cred = true;
@@ -405,6 +485,12 @@ long nsock_send(struct vfile *f, struct uthread *ut, struct vmsg *m)
 		}
 	}
 	anc_drop(&a);
+	if (urg && r >= 0 && !it.left) {
+		unsigned char c;
+		r = copy_from_user(&c, urg, 1) ? -EFAULT : chan_send_urg(e, c);
+		if (!r)
+			done++;
+	}
 	if (done)
 		return (long)done;
 	if (r == -EPIPE && !(m->flags & MSG_NOSIGNAL))
@@ -414,7 +500,7 @@ long nsock_send(struct vfile *f, struct uthread *ut, struct vmsg *m)
 
 /* ---- readiness, ioctls ---- */
 
-static uint32_t kernel_poll(int kfd, uint32_t events)
+uint32_t nsock_kernel_poll(int kfd, uint32_t events)
 {
 	struct pollfd p = { kfd, (short)events, 0 };
 	if (kfd < 0 || raw_syscall3(SYS_poll, (long)&p, 1, 0) <= 0)
@@ -426,15 +512,26 @@ uint32_t nsock_poll(struct vfile *f)
 {
 	struct nsock *s = nsock_of(f);
 	struct chan_end *e = data_end(s);
+	uint32_t all = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLRDNORM | EPOLLWRNORM;
+	/* Datagrams and errors from outside (asked of the kernel directly when
+	 * connected there: an ICMP error shows before any harvest). */
+	if (e && s->proto == CHAN_UDP && (s->kpeer || __atomic_load_n(&s->kready, __ATOMIC_ACQUIRE)))
+		return chan_poll(e) | nsock_kernel_poll(s->kfd, all); /* datagrams from outside too */
 	if (e)
 		return chan_poll(e);
-	uint32_t all = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLRDNORM | EPOLLWRNORM;
-	if (s->state == NS_LISTEN) {
-		uint32_t m = (s->acq_len ? EPOLLIN | EPOLLRDNORM : 0) | kernel_poll(s->kfd, EPOLLIN);
-		return m | (acq_full(s) ? 0 : NSOCK_ROOM);
+	switch (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE)) {
+	case NS_LISTEN:
+		return __atomic_load_n(&s->acq_len, __ATOMIC_RELAXED) || __atomic_load_n(&s->kready, __ATOMIC_ACQUIRE)
+			       ? EPOLLIN | EPOLLRDNORM : 0;
+	case NS_CONNECTING: /* as SYN_SENT: nothing yet */
+		return 0;
+	default:
+		break;
 	}
+	if (__atomic_load_n(&s->err, __ATOMIC_RELAXED)) /* a refused connect, as tcp_poll after a reset */
+		return EPOLLOUT | EPOLLWRNORM | EPOLLERR | EPOLLHUP | EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 	if (s->kfd >= 0)
-		return kernel_poll(s->kfd, all);
+		return nsock_kernel_poll(s->kfd, all);
 	return EPOLLOUT | EPOLLWRNORM | EPOLLHUP;
 }
 

@@ -20,6 +20,7 @@
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/kcall.h"
+#include "sys/objsplice.h"
 #include "sys/sys_socket.h"
 #include "sys/systab.h"
 
@@ -29,17 +30,14 @@
 #define IOV_ON_STACK 8
 #define SETFL_MASK (O_APPEND | O_ASYNC | O_DIRECT | O_NOATIME | O_NONBLOCK)
 
-/* io - one read or write through the object's op; a blocking file parks
- * on its poll head until it is ready, as the kernel's files wait. */
-static long io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool wr,
-	       struct vmsg *m)
+long objcall_io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool wr, struct vmsg *m)
 {
 	long (*op)(struct vfile *, struct uthread *, struct vmsg *) = wr ? f->ops->write : f->ops->read;
 	if (!op)
 		return NOOP;
 	for (;;) {
 		long r = op(f, ut, m);
-		if (r != -EAGAIN || (__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK) ||
+		if (r != -EAGAIN || f->ops->waits || (__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK) ||
 		    (m->flags & MSG_DONTWAIT))
 			return r;
 		signal_arm_wait(ut, ~ut->sigmask);
@@ -67,7 +65,7 @@ static long vec_io(struct uthread *ut, const struct sysent *e, struct vfile *f, 
 	if (!r) {
 		m->iov = iov;
 		m->iovcnt = (int)cnt;
-		r = io(ut, e, f, wr, m);
+		r = objcall_io(ut, e, f, wr, m);
 	}
 	if (iov != small)
 		free(iov);
@@ -121,7 +119,7 @@ static long buf_io(struct uthread *ut, const struct sysent *e, struct vfile *f, 
 	struct iovec one = { (void *)buf, len };
 	m->iov = &one;
 	m->iovcnt = 1;
-	return io(ut, e, f, wr, m);
+	return objcall_io(ut, e, f, wr, m);
 }
 
 static long recvfrom_call(struct uthread *ut, const struct sysent *e, struct vfile *f,
@@ -329,6 +327,9 @@ static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vf
 		return f->ops->lseek ? f->ops->lseek(f, a[1], (int)a[2]) : NOOP;
 	case SYS_getdents64:
 		return f->ops->getdents64 ? f->ops->getdents64(f, ut, a[1], a[2]) : NOOP;
+	case SYS_sendfile:
+	case SYS_splice:
+		return objsplice(ut, nr, e, a);
 	default:
 		return socket_call(ut, nr, f, a);
 	}

@@ -1,5 +1,6 @@
 /* objcall.h - calls on fds with a user-space object, routed to its ops. */
 #pragma once
+#include <stdbool.h>
 
 struct uthread;
 struct sysent;
@@ -14,3 +15,10 @@ struct sysent;
  * or OBJCALL_PASS.
  */
 long objcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6]);
+
+struct vfile;
+struct vmsg;
+/* One read or write through f's op (the caller checked it has one); a
+ * blocking file parks on its poll head until it is ready, as the
+ * kernel's files wait. */
+long objcall_io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool wr, struct vmsg *m);

@@ -72,8 +72,10 @@ static long hook_wait(struct uthread *ut, struct vfile *f, uint32_t events, uint
 		long r = vfile_wait(f, events, deadline);
 		if (r != -EINTR)
 			return r;
-		/* As the kernel's ERESTARTSYS: on again unless a handler runs. */
-		r = signal_after_eintr(ut, systab_get((long)ut->tf.rax));
+		/* As the kernel's ERESTARTSYS: on again unless a handler runs;
+		 * a call with a timeout is never restarted (signal(7)). */
+		const struct sysent *e = systab_get((long)ut->tf.rax);
+		r = signal_after_eintr(ut, !deadline && e && !(e->flags & SF_NORESTART));
 		if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
 			return r == 1 ? -EINTR : r;
 	}
@@ -127,7 +129,7 @@ long sys_socket_to_kernel(struct uthread *ut, struct vfile *f)
  * path (net_socket) passes the single-program UNIX cases but a blocked
  * accept in one fused program is not woken by a connect from another
  * (sock-fused-unix), and several TCP cases differ. socketpair is local. */
-static const bool named_local = false;
+static const bool named_local = true;
 
 long sys_socket(struct uthread *ut, const long a[6])
 {

@@ -853,9 +853,22 @@ int chan_shutdown(struct chan_end *e, int how)
 	return 0;
 }
 
+static void close_end(struct chan_end *e, bool abort);
+
 void chan_close(struct chan_end *e)
 {
+	close_end(e, false);
+}
+
+void chan_abort(struct chan_end *e)
+{
+	close_end(e, true);
+}
+
+static void close_end(struct chan_end *e, bool abort)
+{
 	struct chan_end *peer = e->peer;
+	bool wake = true;
 	/* Had we sent FIN already? Then a reset finds the peer in CLOSE_WAIT
 	 * and it reports EPIPE instead of ECONNRESET (tcp_reset). */
 	bool fin_sent = e->tx && (LOAD(&e->tx->state) & CHAN_WR_SHUT);
@@ -882,13 +895,14 @@ void chan_close(struct chan_end *e)
 				STORE(&peer->err, ECONNRESET);
 			break;
 		case CHAN_TCP:
-			if (unread) {	/* tcp_close sends RST instead of FIN */
+			if (unread || abort) {	/* tcp_close sends RST instead of FIN */
 				STORE(&peer->err, fin_sent ? EPIPE : ECONNRESET);
 				OR(&peer->shut, SHUT_MASK);
 				if (peer->tx)
 					OR(&peer->tx->state, CHAN_WR_SHUT);
 			} else {
 				OR(&peer->shut, SHUT_RCV);	/* FIN */
+				wake = !fin_sent;	/* sent at shutdown: nothing new */
 			}
 			break;
 		case CHAN_PIPE:
@@ -898,7 +912,8 @@ void chan_close(struct chan_end *e)
 			break;
 		}
 		peer->peer = NULL;
-		end_notify(peer);
+		if (wake)
+			end_notify(peer);
 	}
 	if (e->rx) {
 		chan_notify_fn fn = LOAD(&e->rx->space_fn);
@@ -926,6 +941,31 @@ static bool dir_writable(struct chan_dir *d)
 	else
 		free_bytes = ring_cap(&d->ring) - ring_used_any(&d->ring);
 	return free_bytes >= d->wrlowat;
+}
+
+int chan_send_urg(struct chan_end *e, unsigned char byte)
+{
+	struct chan_dir *d = e->tx;
+	if (!d)
+		return -ENOTCONN;
+	int err = take_err(e);
+	if (err)
+		return -err;
+	if ((LOAD(&e->shut) & SHUT_SEND) || (LOAD(&d->state) & CHAN_RD_GONE))
+		return -EPIPE;
+	STORE(&d->urg, 0x100u | byte);
+	struct chan_end *r = d->reader;
+	chan_notify_fn fn = r ? LOAD(&r->notify) : NULL;
+	if (fn)
+		fn(LOAD(&r->notify_arg), chan_poll(r) | EPOLLPRI);
+	return 0;
+}
+
+int chan_recv_urg(struct chan_end *e, bool peek)
+{
+	struct chan_dir *d = e->rx;
+	unsigned v = d ? (peek ? LOAD(&d->urg) : XCHG(&d->urg, 0)) : 0;
+	return v ? (int)(v & 0xff) : -EINVAL;
 }
 
 uint32_t chan_poll(struct chan_end *e)
@@ -956,6 +996,8 @@ uint32_t chan_poll(struct chan_end *e)
 		m |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM;
 	if (rx && dir_readable(rx))
 		m |= EPOLLIN | EPOLLRDNORM;
+	if (rx && LOAD(&rx->urg))
+		m |= EPOLLPRI;			/* tcp_poll: TCP_URG_VALID */
 	bool out;
 	if (!tx)
 		out = true;			/* unconnected dgram: own sndbuf only */
@@ -988,7 +1030,8 @@ size_t chan_inq(struct chan_end *e)
 size_t chan_outq(struct chan_end *e)
 {
 	struct chan_dir *d = e->tx;
-	if (!d)
+	/* TCP counts bytes not yet acked: in the peer's queue they are. */
+	if (!d || e->proto == CHAN_TCP)
 		return 0;
 	if (!d->is_msg)
 		return ring_used_any(&d->ring);

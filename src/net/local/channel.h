@@ -129,6 +129,7 @@ struct chan_dir {
 	size_t max_msg;		/* largest datagram (EMSGSIZE beyond) */
 	size_t rcvlowat;	/* SO_RCVLOWAT (poll uses it for TCP only) */
 	size_t wrlowat;		/* writable when free >= wrlowat */
+	unsigned urg;		/* TCP: an urgent byte not yet read (0x100 | byte), or 0 */
 
 	struct chan_pending *pending;	/* atomic: a parked reader's buffer */
 
@@ -210,13 +211,21 @@ ssize_t chan_recv(struct chan_end *e, struct iov_iter *to, struct chan_anc_out *
 int chan_read_arm(struct chan_end *e, struct chan_pending *p, struct iov_iter *to);
 size_t chan_read_disarm(struct chan_end *e, struct chan_pending *p);
 
+/* TCP urgent data (MSG_OOB, out of line): the last byte of an OOB send
+ * waits apart, POLLPRI while it is there; a newer one replaces it, as
+ * Linux's single urgent pointer. send: 0 or -errno; recv: the byte, or
+ * -EINVAL when none waits. */
+int chan_send_urg(struct chan_end *e, unsigned char byte);
+int chan_recv_urg(struct chan_end *e, bool peek);
+
 /* --- state ----------------------------------------------------------- */
 int chan_shutdown(struct chan_end *e, int how);	/* SHUT_RD/WR/RDWR: 0 or -EINVAL */
 void chan_close(struct chan_end *e);		/* the last reference to this end */
+void chan_abort(struct chan_end *e);		/* the same with a reset (TCP's SO_LINGER {1, 0}) */
 uint32_t chan_poll(struct chan_end *e);		/* EPOLL* mask now */
 int chan_take_error(struct chan_end *e);	/* SO_ERROR: positive errno or 0, cleared */
 size_t chan_inq(struct chan_end *e);		/* FIONREAD/SIOCINQ */
-size_t chan_outq(struct chan_end *e);		/* SIOCOUTQ: sent, not yet read */
+size_t chan_outq(struct chan_end *e);		/* SIOCOUTQ: sent, not yet read (TCP: 0, acked once queued) */
 
 /* Bytes a datagram of len costs against the budget (as an skb's truesize). */
 size_t chan_msg_cost(size_t len);
