@@ -18,16 +18,6 @@
  * poll head (EPOLLOUT), so a blocking connect, poll and epoll all see it.
  */
 
-/* Take s's reference unless it is already being released. */
-static bool tryget(struct nsock *s)
-{
-	int r = __atomic_load_n(&s->vf.refs, __ATOMIC_RELAXED);
-	while (r > 0)
-		if (__atomic_compare_exchange_n(&s->vf.refs, &r, r + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-			return true;
-	return false;
-}
-
 /* establish - connect cli to listener l: the server's end joins the accept
  * queue. l->lock held, room checked. 0 or -ENOMEM. */
 static long establish(struct nsock *cli, struct nsock *l, const void *dst, uint32_t len)
@@ -83,7 +73,7 @@ static void admit(struct nsock *l, bool refuse)
 		l->synq = c->syn_next;
 		c->syn_next = NULL;
 		c->syn_l = NULL;
-		if (!tryget(c))
+		if (!nsock_tryget(c))
 			continue; /* closing: nothing to tell it */
 		if (refuse || establish(c, l, &c->peer, c->peerlen)) {
 			c->err = ECONNREFUSED;

@@ -66,8 +66,8 @@ struct nsock *names_find(const void *key, uint32_t keylen,
 		found[nf++] = n->s;
 	}
 	struct nsock *s = nf ? found[names_turn++ % nf] : NULL;
-	if (s)
-		vfile_get(&s->vf);
+	if (s && !nsock_tryget(s))
+		s = NULL; /* its last close is running: it unpublishes next */
 	spin_unlock(&names_lock);
 	return s;
 }

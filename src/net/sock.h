@@ -103,6 +103,16 @@ static inline struct nsock *nsock_of(struct vfile *f)
 	return (struct nsock *)f;
 }
 
+/* Take s's reference unless its last close is already running. */
+static inline bool nsock_tryget(struct nsock *s)
+{
+	int r = __atomic_load_n(&s->vf.refs, __ATOMIC_RELAXED);
+	while (r > 0)
+		if (__atomic_compare_exchange_n(&s->vf.refs, &r, r + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
 extern const struct nfamily unix_family, inet_family;
 
 /* The accept queue is full past backlog + 1, as Linux's

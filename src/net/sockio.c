@@ -458,7 +458,6 @@ long nsock_send(struct vfile *f, struct uthread *ut, struct vmsg *m)
 	}
 	for (;;) {
 		bool with_anc = first && (a.anc.nfiles || a.anc.has_cred);
-		size_t before = it.left;
 		r = dgram ? dgram_send(s, ut, m, &it, &a) : chan_send(e, &it, with_anc ? &a.anc : NULL, m->flags);
 		if (r == VFILE_BECAME_KERNEL)
 			break;
@@ -469,7 +468,6 @@ long nsock_send(struct vfile *f, struct uthread *ut, struct vmsg *m)
 			if (dgram || s->proto == CHAN_UNIX_SEQPACKET)
 				break;
 			done += (size_t)r;
-			(void)before;
 			if (!it.left)
 				break;
 			continue;

@@ -104,10 +104,15 @@ static struct vfile *alone(struct uthread *ut, const char *rest, const char *dir
 	return fdt_obj(ut->proc->fdt, vfd);
 }
 
-/* An object alone shows as an anonymous inode, as Linux's signalfd does. */
+/* An object alone shows as Linux shows its kind: a socket or a pipe by
+ * its inode (its stat op says which), else an anonymous inode (signalfd). */
 static void anon_link(struct vfile *f, char *out, size_t size)
 {
-	snprintf(out, size, "anon_inode:%s", f->ops->name ? f->ops->name : "[pegasus]");
+	struct stat st;
+	if (f->ops->stat && !f->ops->stat(f, &st) && (S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode)))
+		snprintf(out, size, "%s:[%lu]", S_ISSOCK(st.st_mode) ? "socket" : "pipe", (unsigned long)st.st_ino);
+	else
+		snprintf(out, size, "anon_inode:%s", f->ops->name ? f->ops->name : "[pegasus]");
 }
 
 static long anon_fdinfo(struct vfile *f, int flags)

@@ -125,16 +125,10 @@ long sys_socket_to_kernel(struct uthread *ut, struct vfile *f)
 	return 0;
 }
 
-/* Named sockets (socket(2)) stay kernel sockets for now: the user-space
- * path (net_socket) passes the single-program UNIX cases but a blocked
- * accept in one fused program is not woken by a connect from another
- * (sock-fused-unix), and several TCP cases differ. socketpair is local. */
-static const bool named_local = true;
-
+/* socket(2): AF_UNIX, TCP and UDP are user-space objects (net/ decides
+ * at connect or send whether a peer is local); other kinds are the kernel's. */
 long sys_socket(struct uthread *ut, const long a[6])
 {
-	if (!named_local)
-		return kcall(ut, SYS_socket, systab_get(SYS_socket), a);
 	long err = 0;
 	struct vfile *f = net_socket(ut, (int)a[0], (int)a[1], (int)a[2], &err);
 	if (!f)
