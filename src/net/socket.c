@@ -342,7 +342,7 @@ static long nsock_connect(struct vfile *f, struct uthread *ut, uint64_t addr, ui
 	if (len > sizeof(sa))
 		return -EINVAL;
 	if (len < sizeof(sa_family_t))
-		return s->family == AF_UNIX ? -EINVAL : -EINVAL;
+		return -EINVAL;
 	if (copy_from_user(sa, addr, len))
 		return -EFAULT;
 	sa_family_t af = *(sa_family_t *)sa;
