@@ -45,6 +45,7 @@ PROGRAMS=(
 	"threads       | none | --poll 50 ; --poll 0 ; PEGASUS_FSGSBASE=0 --poll 50"
 	"timers        | cpu  | ; PEGASUS_FSGSBASE=0"
 	"epoll         | cpu  | "
+	"sockets       | none | ; --cpus 1"
 )
 
 BUILD=${BUILD:-build}

@@ -652,6 +652,30 @@ f_sock_fused() { # KIND [1cpu]: natively under taskset -c 0, fused with --cpus 1
 for kind in tcp unix udp rights halfclose many unixdgram; do
     fcase "sock-fused-$kind" --prog sock_fused --status 0 -- "f_sock_fused $kind"
 done
+# One side fused, the other a native process: a fused listener is reached
+# from outside through its kernel listener, a fused client reaches an
+# outside server through the kernel (natively: two processes).
+f_sock_outside() { # KIND fused-SIDE (server|client)
+    local P=$PROGS/sock_fused st sp TIMEOUT=15
+    if [ "$2" = server ]; then
+        timeout -k 5 "$TIMEOUT" "${RUNNER[@]}" "$P" "$1" server srv.log &
+        sp=$!
+        timeout -k 5 "$TIMEOUT" "$P" "$1" client
+    else
+        timeout -k 5 "$TIMEOUT" "$P" "$1" server srv.log &
+        sp=$!
+        timeout -k 5 "$TIMEOUT" "${RUNNER[@]}" "$P" "$1" client
+    fi
+    st=$?
+    wait "$sp"
+    cat srv.log
+    return $st
+}
+for kind in tcp unix udp many; do
+    for side in server client; do
+        fcase "sock-outside-$kind-$side" --prog sock_fused --status 0 -- "f_sock_outside $kind $side"
+    done
+done
 fcase sock-fused-tcp-1cpu --need taskset --prog sock_fused --status 0 -- "f_sock_fused tcp 1cpu"
 fcase sock-fused-unix-1cpu --need taskset --prog sock_fused --status 0 -- "f_sock_fused unix 1cpu"
 fcase sock-fused-many-1cpu --need taskset --prog sock_fused --status 0 -- "f_sock_fused many 1cpu"

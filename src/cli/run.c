@@ -23,6 +23,7 @@
 #include "sched/sched.h"
 #include "sched/vcpu.h"
 #include "sys/stats.h"
+#include "sys/sys_socket.h"
 #include "sys/systab.h"
 #include "sys/trace.h"
 
@@ -245,6 +246,7 @@ int cmd_run(int argc, char **argv)
 	stats_footer = rewrite_print_stats;
 	stats_init();
 	offload_init();
+	sys_socket_init();
 	fflush(stdout);
 	fflush(stderr);
 	signal_install_host_handlers();

@@ -47,10 +47,14 @@ struct vmsg {
 	 * again (the op skips what is done), and a signal ends the call with
 	 * this count, as Linux's pipe_write and sock_sendmsg return. */
 	size_t done;
+	bool rw;              /* read, readv, writev...: 0 bytes is a no-op (not for write, recv, send) */
 };
 
 struct vfile_ops {
 	const char *name;     /* "[signalfd]": /proc/self/fd shows anon_inode:NAME */
+	/* read/write park themselves when the file blocks (sockets: timeouts,
+	 * partial progress): their -EAGAIN is final, not "wait and retry". */
+	bool waits;
 	long (*read)(struct vfile *f, struct uthread *ut, struct vmsg *m);
 	long (*write)(struct vfile *f, struct uthread *ut, struct vmsg *m);
 	/* The events ready now (EPOLLIN...). Called under the poll head's
@@ -80,6 +84,11 @@ struct vfile_ops {
 	 * epoll set by then). */
 	void (*release)(struct vfile *f);
 };
+
+/* An op's answer when the object handed itself over to a kernel file (a
+ * socket whose peer is outside the instance): the caller replaces the
+ * fds that name it with that kernel file and serves the call there. */
+#define VFILE_BECAME_KERNEL (-4096 - 6)
 
 /* Sockets: the second table (Linux's proto_ops). Addresses and option
  * values are app addresses; lengths as the syscalls pass them. */

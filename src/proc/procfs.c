@@ -104,16 +104,13 @@ static struct vfile *alone(struct uthread *ut, const char *rest, const char *dir
 	return fdt_obj(ut->proc->fdt, vfd);
 }
 
-/* An object alone shows as an anonymous inode, as Linux's signalfd does,
- * unless it is a pipe or a socket, whose file systems name them by inode. */
+/* An object alone shows as Linux shows its kind: a socket or a pipe by
+ * its inode (its stat op says which), else an anonymous inode (signalfd). */
 static void anon_link(struct vfile *f, char *out, size_t size)
 {
 	struct stat st;
-	bool named = !f->ops->name && f->ops->stat && !f->ops->stat(f, &st);
-	if (named && S_ISFIFO(st.st_mode))
-		snprintf(out, size, "pipe:[%lu]", (unsigned long)st.st_ino);
-	else if (named && S_ISSOCK(st.st_mode))
-		snprintf(out, size, "socket:[%lu]", (unsigned long)st.st_ino);
+	if (f->ops->stat && !f->ops->stat(f, &st) && (S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode)))
+		snprintf(out, size, "%s:[%lu]", S_ISSOCK(st.st_mode) ? "socket" : "pipe", (unsigned long)st.st_ino);
 	else
 		snprintf(out, size, "anon_inode:%s", f->ops->name ? f->ops->name : "[pegasus]");
 }

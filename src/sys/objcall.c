@@ -20,6 +20,8 @@
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
+#include "sys/kcall.h"
+#include "sys/sys_socket.h"
 #include "sys/systab.h"
 
 /* The object has no op for the call: its host fd serves it, or it fails. */
@@ -54,7 +56,7 @@ static long io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool
 		r = op(f, ut, m);
 		if (r == -EAGAIN && vfile_in_kernel(f))
 			continue;
-		if (r != -EAGAIN || vfile_nonblock(f, m))
+		if (r != -EAGAIN || f->ops->waits || vfile_nonblock(f, m))
 			break;
 		signal_arm_wait(ut, ~ut->sigmask);
 		/* ERR and HUP end any wait, as poll reports them unasked: the
@@ -113,6 +115,28 @@ static long msg_io(struct uthread *ut, const struct sysent *e, struct vfile *f, 
 	h.msg_controllen = m.controllen;
 	h.msg_flags = m.out_flags;
 	return copy_to_user(umsg, &h, sizeof(h)) ? -EFAULT : r;
+}
+
+/* mmsg_io - sendmmsg/recvmmsg as one msg call per entry; the count
+ * done, or the first entry's error. */
+static long mmsg_io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool wr, const long a[6])
+{
+	unsigned vlen = (unsigned)a[2] > IOV_MAX ? IOV_MAX : (unsigned)a[2];
+	int flags = (int)a[3];
+	long n = 0;
+	for (unsigned i = 0; i < vlen; i++) {
+		uint64_t um = a[1] + i * sizeof(struct mmsghdr);
+		long r = msg_io(ut, e, f, wr, um, flags & ~MSG_WAITFORONE);
+		if (r < 0)
+			return n ? n : r;
+		unsigned len = (unsigned)r;
+		if (copy_to_user(um + offsetof(struct mmsghdr, msg_len), &len, sizeof(len)))
+			return n ? n : -EFAULT;
+		n++;
+		if (flags & MSG_WAITFORONE)
+			flags |= MSG_DONTWAIT;
+	}
+	return n;
 }
 
 /* buf_io - the calls with one buffer: read, pread64, recvfrom and theirs. */
@@ -236,8 +260,8 @@ static long accept_call(struct uthread *ut, struct vfile *f, const long a[6], in
 		return -EINVAL;
 	long err = 0;
 	struct vfile *nf = f->sock->accept(f, ut, a[1], a[2], flags, &err);
-	if (!nf)
-		return err;
+	if (!nf) /* err >= 0: a kernel socket (a peer from outside the instance) */
+		return err >= 0 ? kcall_new_fd(ut, err) : err;
 	if (flags & SOCK_NONBLOCK)
 		nf->flags |= O_NONBLOCK;
 	long v = fdt_install_obj(ut->proc->fdt, -1, nf, 0, (flags & SOCK_CLOEXEC) ? FD_CLOEXEC : 0);
@@ -269,10 +293,10 @@ static long socket_call(struct uthread *ut, long nr, struct vfile *f, const long
 	return NOOP;
 }
 
-bool objcall_is_fifo(struct vfile *f)
+unsigned objcall_file_type(struct vfile *f)
 {
 	struct stat st;
-	return f->ops->stat && !f->ops->stat(f, &st) && S_ISFIFO(st.st_mode);
+	return f->ops->stat && !f->ops->stat(f, &st) ? st.st_mode & S_IFMT : 0;
 }
 
 /* vmsplice_call - user memory into a pipe (its write end) or out of it
@@ -282,7 +306,7 @@ static long vmsplice_call(struct uthread *ut, const struct sysent *e, struct vfi
 {
 	if (a[3] & ~(long)(SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT))
 		return -EINVAL;
-	if (!objcall_is_fifo(f))
+	if (objcall_file_type(f) != S_IFIFO)
 		return -EBADF;
 	struct vmsg m = { .off = -1, .flags = (a[3] & SPLICE_F_NONBLOCK) ? MSG_DONTWAIT : 0 };
 	return vec_io(ut, e, f, (f->flags & O_ACCMODE) != O_RDONLY, a[1], a[2], &m);
@@ -300,11 +324,12 @@ long objcall_io(struct uthread *ut, const struct sysent *e, struct vfile *f, boo
 static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vfile *f, bool host,
 		  const long a[6])
 {
-	struct vmsg m = { .off = -1 };
+	struct vmsg m = { .off = -1, .rw = true };
 	switch (nr) {
 	case SYS_read:
 		return buf_io(ut, e, f, false, a[1], a[2], &m);
 	case SYS_write:
+		m.rw = false; /* write(fd, p, 0) sends an empty datagram; writev of nothing does not */
 		return buf_io(ut, e, f, true, a[1], a[2], &m);
 	case SYS_pread64:
 	case SYS_pwrite64:
@@ -329,6 +354,7 @@ static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vf
 	case SYS_sendto:
 		if (!f->sock)
 			return NOOP;
+		m.rw = false;
 		m.flags = (int)a[3];
 		m.name = a[4];
 		m.namelen = (uint32_t)a[5];
@@ -338,6 +364,9 @@ static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vf
 		if (!f->sock)
 			return NOOP;
 		return msg_io(ut, e, f, nr == SYS_sendmsg, a[1], (int)a[2]);
+	case SYS_recvmmsg:
+	case SYS_sendmmsg:
+		return f->sock ? mmsg_io(ut, e, f, nr == SYS_sendmmsg, a) : NOOP;
 	case SYS_fstat:
 		return stat_call(f, host, a[1]);
 	case SYS_newfstatat:
@@ -375,7 +404,7 @@ static long unsupported(long nr, const struct sysent *e)
 	case SYS_bind: case SYS_listen: case SYS_accept: case SYS_accept4: case SYS_connect:
 	case SYS_shutdown: case SYS_getsockopt: case SYS_setsockopt: case SYS_getsockname:
 	case SYS_getpeername: case SYS_recvfrom: case SYS_sendto: case SYS_recvmsg:
-	case SYS_sendmsg:
+	case SYS_sendmsg: case SYS_recvmmsg: case SYS_sendmmsg:
 		return -ENOTSOCK;
 	default: return -EINVAL;
 	}
@@ -420,6 +449,11 @@ long objcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6
 		return h < 0 && h != -EBADF ? h : OBJCALL_PASS;
 	}
 	long r = serve(ut, nr, e, f, host, a);
+	if (r == VFILE_BECAME_KERNEL) {
+		r = sys_socket_to_kernel(ut, f);
+		if (!r)
+			r = OBJCALL_PASS; /* the kernel socket serves this call */
+	}
 	if (r == NOOP)
 		r = host ? OBJCALL_PASS : unsupported(nr, e);
 	vfile_put(f);

@@ -1,5 +1,6 @@
 /* objcall.h - calls on fds with a user-space object, routed to its ops. */
 #pragma once
+#include <stdbool.h>
 
 struct uthread;
 struct sysent;
@@ -26,5 +27,5 @@ long objcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6
 long objcall_io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool wr, void *buf,
 		size_t len, int flags);
 
-/* Is f a FIFO (a pipe end)? Its stat says so. */
-bool objcall_is_fifo(struct vfile *f);
+/* f's file type (S_IFIFO, S_IFSOCK...) as its stat op says; 0 without one. */
+unsigned objcall_file_type(struct vfile *f);

@@ -184,14 +184,6 @@ long fd_install_pair(struct uthread *ut, const int host[2], struct vfile *const 
 	return r;
 }
 
-long sys_socketpair(struct uthread *ut, const long a[6])
-{
-	int h[2];
-	struct vfile *none[2] = { 0 };
-	long r = raw_syscall6(SYS_socketpair, a[0], a[1], a[2], (long)h, 0, 0);
-	return r < 0 ? r : fd_install_pair(ut, h, none, 0, a[3]);
-}
-
 /* ---- working directory: per program ---- */
 
 /* set_cwd - make the directory open as host O_PATH fd the program's cwd. */

@@ -51,13 +51,19 @@ static long side_open(struct uthread *ut, struct side *s, long vfd, uint64_t uof
 	return uoff && s->off < 0 ? -EINVAL : 0;
 }
 
-static bool side_fifo(struct uthread *ut, const struct side *s)
+/* The side's file type (S_IFIFO, S_IFSOCK, S_IFREG...), 0 if unknown. */
+static unsigned side_type(struct uthread *ut, const struct side *s)
 {
 	if (s->obj)
-		return objcall_is_fifo(s->obj);
+		return objcall_file_type(s->obj);
 	struct stat st;
 	int h = fdt_host(ut->proc->fdt, s->vfd);
-	return h >= 0 && !raw_syscall3(SYS_fstat, h, &st, 0) && S_ISFIFO(st.st_mode);
+	return h >= 0 && !raw_syscall3(SYS_fstat, h, &st, 0) ? st.st_mode & S_IFMT : 0;
+}
+
+static bool side_fifo(struct uthread *ut, const struct side *s)
+{
+	return side_type(ut, s) == S_IFIFO;
 }
 
 /* side_io - read or write through the object's ops or the kernel call
@@ -97,7 +103,7 @@ static long copy(struct uthread *ut, const struct sysent *e, struct side *in, st
 	/* Into a user-space pipe: no more than its free pages take, as
 	 * do_splice_read; a full one makes a non-blocking call EAGAIN and a
 	 * blocking one wait in the write below. */
-	size_t r = out->obj ? pipe_room(out->obj) : BOUNCE;
+	size_t r = out->obj && side_fifo(ut, out) ? pipe_room(out->obj) : BOUNCE;
 	if (!r && (nb || (out->obj->flags & O_NONBLOCK)))
 		return -EAGAIN;
 	if (r) {
@@ -126,6 +132,24 @@ static long copy(struct uthread *ut, const struct sysent *e, struct side *in, st
 	return w;
 }
 
+/* copy_all - as sendfile moves into a socket or file (through the
+ * kernel's internal pipe, round after round): until len is done,
+ * the source is empty (EOF) or the destination would block; the count, or
+ * the error if nothing moved. */
+static long copy_all(struct uthread *ut, const struct sysent *e, struct side *in, struct side *out,
+		     size_t len, int flags)
+{
+	size_t done = 0;
+	long r = 0;
+	while (done < len) {
+		r = copy(ut, e, in, out, len - done, flags, false);
+		if (r <= 0)
+			break;
+		done += r;
+	}
+	return done ? (long)done : r;
+}
+
 static long finish(struct side *s, long r)
 {
 	if (r > 0 && s->uoff && copy_to_user(s->uoff, &s->off, sizeof(s->off)))
@@ -150,8 +174,10 @@ long sys_splice(struct uthread *ut, const long a[6])
 	bool ip = side_fifo(ut, &in), op = side_fifo(ut, &out);
 	if (!r && (a[5] & ~(long)(SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT)))
 		r = -EINVAL;
-	if (!r && ((!ip && !op) || (in.obj && !ip) || (out.obj && !op)))
-		r = -EINVAL; /* one side must be a pipe; other objects have no splice */
+	/* One side must be a pipe; of the other objects, sockets splice. */
+	bool is = in.obj && side_type(ut, &in) == S_IFSOCK, os = out.obj && side_type(ut, &out) == S_IFSOCK;
+	if (!r && ((!ip && !op) || (in.obj && !ip && !is) || (out.obj && !op && !os)))
+		r = -EINVAL;
 	if (!r && ((ip && a[1]) || (op && a[3])))
 		r = -ESPIPE;
 	if (!r)
@@ -181,8 +207,9 @@ long sys_tee(struct uthread *ut, const long a[6])
 	return r;
 }
 
-/* sendfile(out, in, offset, count): from a file into a user-space pipe;
- * a user-space pipe is no source (it has no splice_read: EINVAL). */
+/* sendfile(out, in, offset, count): from a file into a user-space pipe
+ * (one pipe's worth, as splice) or socket (all of it); a user-space pipe
+ * is no source (it has no splice_read: EINVAL). */
 long sys_sendfile(struct uthread *ut, const long a[6])
 {
 	const struct sysent *e = systab_get(SYS_sendfile);
@@ -193,7 +220,8 @@ long sys_sendfile(struct uthread *ut, const long a[6])
 		r = kcall(ut, SYS_sendfile, e, a);
 		in.uoff = 0; /* the kernel updated it */
 	} else if (!r) {
-		r = in.obj || !objcall_is_fifo(out.obj) ? -EINVAL : copy(ut, e, &in, &out, a[3], 0, false);
+		r = in.obj ? -EINVAL : side_fifo(ut, &out) ? copy(ut, e, &in, &out, a[3], 0, false)
+						  : copy_all(ut, e, &in, &out, a[3], 0);
 	}
 	r = finish(&in, r);
 	return finish(&out, r);

@@ -8,11 +8,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
+#include "fs/fdtable.h"
+#include "fs/vfile.h"
 #include "mm/uaccess.h"
+#include "net/socket.h"
 #include "proc/tracelog.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
@@ -183,6 +187,30 @@ void trace_enter(struct uthread *ut, long nr, const struct sysent *e, const long
 	trace_emit(&l);
 }
 
+/* socket_backend - who serves the socket a socket call made or used:
+ * "local" (a user-space socket of the runtime's) or "kernel"; NULL for
+ * other calls. */
+static const char *socket_backend(struct uthread *ut, long nr, const long a[6], long ret)
+{
+	long fd;
+	switch (nr) {
+	case SYS_socket: case SYS_accept: case SYS_accept4:
+		fd = ret;
+		break;
+	case SYS_connect: case SYS_bind: case SYS_listen:
+		fd = ret < 0 ? -1 : a[0];
+		break;
+	default:
+		return NULL;
+	}
+	if (fd < 0)
+		return NULL;
+	struct vfile *f = fdt_obj(ut->proc->fdt, fd);
+	const char *b = f && f->sock ? net_backend(f) : fdt_host(ut->proc->fdt, fd) >= 0 ? "kernel" : NULL;
+	vfile_put(f);
+	return b;
+}
+
 void trace_exit(struct uthread *ut, long nr, const struct sysent *e, const long a[6], long ret)
 {
 	struct trace_line l = { .n = 0 };
@@ -199,5 +227,8 @@ void trace_exit(struct uthread *ut, long nr, const struct sysent *e, const long 
 	else
 		trace_put(&l, " = %ld", ret);
 	trace_put(&l, " <%s>", sys_class_name(e ? e->cls : CLS_NONE));
+	const char *b = socket_backend(ut, nr, a, ret);
+	if (b)
+		trace_put(&l, " [%s]", b);
 	trace_emit(&l);
 }

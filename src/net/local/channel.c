@@ -24,6 +24,8 @@ struct chan_msg {
 	struct chan_cred cred;
 	unsigned nfiles;
 	void **files;
+	uint32_t addrlen;
+	unsigned char *addr;	/* after the files, addrlen bytes */
 	unsigned char data[];
 };
 
@@ -309,14 +311,21 @@ void chan_set_rcvlowat(struct chan_dir *d, size_t lowat)
 static struct chan_msg *msg_alloc(size_t len, const struct chan_anc *anc)
 {
 	unsigned nf = anc ? anc->nfiles : 0;
+	uint32_t alen = anc && anc->addr ? anc->addrlen : 0;
+	if (alen > CHAN_ADDR_MAX)
+		alen = CHAN_ADDR_MAX;
 	size_t off = (len + 7) & ~(size_t)7;
-	struct chan_msg *m = malloc(sizeof(*m) + off + nf * sizeof(void *));
+	struct chan_msg *m = malloc(sizeof(*m) + off + nf * sizeof(void *) + alen);
 	if (!m)
 		return NULL;
 	memset(m, 0, sizeof(*m));
 	m->len = len;
 	m->cost = chan_msg_cost(len);
 	m->files = (void **)(m->data + off);
+	m->addr = (unsigned char *)(m->files + nf);
+	m->addrlen = alen;
+	if (alen)
+		memcpy(m->addr, anc->addr, alen);
 	if (anc) {
 		m->nfiles = nf;
 		memcpy(m->files, anc->files, nf * sizeof(void *));
@@ -333,6 +342,10 @@ static void anc_deliver(struct chan_dir *d, struct chan_msg *m, struct chan_anc_
 	if (out && m->has_cred) {
 		out->has_cred = true;
 		out->cred = m->cred;
+	}
+	if (out && m->addrlen) {
+		memcpy(out->addr, m->addr, m->addrlen);
+		out->addrlen = m->addrlen;
 	}
 	if (!m->nfiles)
 		return;
@@ -458,18 +471,17 @@ static ssize_t stream_send(struct chan_dir *d, struct iov_iter *from, const stru
 	if (!done)
 		return -EAGAIN;
 
-	/* Readable edge. seq_cst fence: our tail store (release) is ordered
-	 * before the head load; paired with the fence a reader issues between
+	/* Readable. seq_cst fence: our tail store (release) is ordered before
+	 * the head load; paired with the fence a reader issues between
 	 * registering as a waiter and re-checking, either we see the head it
-	 * left the ring at or it sees our tail (Dekker). The bytes-before
-	 * count may be an underestimate (a stale head): that only notifies
-	 * more, never less. */
+	 * left the ring at or it sees our tail (Dekker). Every arrival past the
+	 * low-water mark notifies, not only the first: Linux wakes the
+	 * socket's queue per skb (sock_def_readable), and EPOLLET reports each
+	 * one. A stale head only notifies more, never less. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	size_t head = LOAD(&r->head);
-	size_t before = head > tail0 ? 0 : tail0 - head;
-	size_t after = tail1 - head;
+	size_t after = tail1 - LOAD(&r->head);
 	size_t lowat = d->proto == CHAN_TCP ? LOAD(&d->rcvlowat) : 1;
-	if (direct || (before < lowat && after >= lowat)) {
+	if (direct || after >= lowat) {
 		struct chan_end *e = d->reader;
 		chan_notify_fn fn = e ? LOAD(&e->notify) : NULL;
 		if (fn)	/* direct: the ring may be empty, say IN anyway */
@@ -555,7 +567,9 @@ static size_t msg_free_space(const struct chan_dir *d, size_t qbytes)
 	return qbytes >= d->limit ? 0 : d->limit - qbytes;
 }
 
-static ssize_t msg_send(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc)
+/* mutual: the reader is connected back to the sender (a socketpair), whom
+ * unix_dgram_sendmsg exempts from the receive queue's length limit. */
+static ssize_t msg_send(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc, bool mutual)
 {
 	size_t len = from->left;
 	if (len > d->max_msg)
@@ -591,12 +605,12 @@ static ssize_t msg_send(struct chan_dir *d, struct iov_iter *from, const struct 
 	}
 	/* Admitted while usage is under the budget, as sock_alloc_send_pskb
 	 * admits while sk_wmem_alloc < sk_sndbuf: the last one may overshoot. */
-	if (d->qlen && d->qbytes >= d->limit) {
+	/* unix_recvq_full: a UNIX dgram queue holds max_dgram_qlen + 1 (11). */
+	if ((d->qlen && d->qbytes >= d->limit) || (d->proto == CHAN_UNIX_DGRAM && !mutual && d->qlen > 10)) {
 		spin_unlock(&d->qlock);
 		free(m);
 		return drop ? (ssize_t)len : -EAGAIN;
 	}
-	bool was_empty = !d->qhead;
 	if (d->qtail)
 		d->qtail->next = m;
 	else
@@ -606,8 +620,7 @@ static ssize_t msg_send(struct chan_dir *d, struct iov_iter *from, const struct 
 	__atomic_store_n(&d->qbytes, d->qbytes + m->cost, __ATOMIC_RELAXED);
 	d->qpayload += len;
 	spin_unlock(&d->qlock);
-	if (was_empty)
-		end_notify(d->reader);
+	end_notify(d->reader); /* every datagram wakes, as sock_def_readable */
 	return len;
 }
 
@@ -673,14 +686,14 @@ int chan_take_error(struct chan_end *e)
 	return take_err(e);
 }
 
-static ssize_t dir_send(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc)
+static ssize_t dir_send(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc, bool mutual)
 {
-	return d->is_msg ? msg_send(d, from, anc) : stream_send(d, from, anc);
+	return d->is_msg ? msg_send(d, from, anc, mutual) : stream_send(d, from, anc);
 }
 
 ssize_t chan_sendto(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc, int flags)
 {
-	return dir_send(d, from, anc);
+	return dir_send(d, from, anc, false);
 }
 
 /* TCP, peer closed cleanly (we got its FIN): the first write is accepted
@@ -718,7 +731,8 @@ ssize_t chan_send(struct chan_end *e, struct iov_iter *from, const struct chan_a
 		return tcp_write_after_close(e, from);
 	if (!d->is_msg && (st & CHAN_RD_GONE))
 		return -EPIPE;
-	return dir_send(d, from, anc);
+	struct chan_end *r = d->reader;
+	return dir_send(d, from, anc, r && e->rx && LOAD(&r->tx) == e->rx);
 }
 
 ssize_t chan_recv(struct chan_end *e, struct iov_iter *to, struct chan_anc_out *anc, int flags, int *msg_flags)
@@ -728,6 +742,7 @@ ssize_t chan_recv(struct chan_end *e, struct iov_iter *to, struct chan_anc_out *
 	if (anc) {
 		anc->nfiles = 0;
 		anc->has_cred = false;
+		anc->addrlen = 0;
 	}
 	if (msg_flags)
 		*msg_flags = 0;
@@ -838,9 +853,22 @@ int chan_shutdown(struct chan_end *e, int how)
 	return 0;
 }
 
+static void close_end(struct chan_end *e, bool abort);
+
 void chan_close(struct chan_end *e)
 {
+	close_end(e, false);
+}
+
+void chan_abort(struct chan_end *e)
+{
+	close_end(e, true);
+}
+
+static void close_end(struct chan_end *e, bool abort)
+{
 	struct chan_end *peer = e->peer;
+	bool wake = true;
 	/* Had we sent FIN already? Then a reset finds the peer in CLOSE_WAIT
 	 * and it reports EPIPE instead of ECONNRESET (tcp_reset). */
 	bool fin_sent = e->tx && (LOAD(&e->tx->state) & CHAN_WR_SHUT);
@@ -867,13 +895,14 @@ void chan_close(struct chan_end *e)
 				STORE(&peer->err, ECONNRESET);
 			break;
 		case CHAN_TCP:
-			if (unread) {	/* tcp_close sends RST instead of FIN */
+			if (unread || abort) {	/* tcp_close sends RST instead of FIN */
 				STORE(&peer->err, fin_sent ? EPIPE : ECONNRESET);
 				OR(&peer->shut, SHUT_MASK);
 				if (peer->tx)
 					OR(&peer->tx->state, CHAN_WR_SHUT);
 			} else {
 				OR(&peer->shut, SHUT_RCV);	/* FIN */
+				wake = !fin_sent;	/* sent at shutdown: nothing new */
 			}
 			break;
 		case CHAN_PIPE:
@@ -883,7 +912,8 @@ void chan_close(struct chan_end *e)
 			break;
 		}
 		peer->peer = NULL;
-		end_notify(peer);
+		if (wake)
+			end_notify(peer);
 	}
 	if (e->rx) {
 		chan_notify_fn fn = LOAD(&e->rx->space_fn);
@@ -911,6 +941,31 @@ static bool dir_writable(struct chan_dir *d)
 	else
 		free_bytes = ring_cap(&d->ring) - ring_used_any(&d->ring);
 	return free_bytes >= d->wrlowat;
+}
+
+int chan_send_urg(struct chan_end *e, unsigned char byte)
+{
+	struct chan_dir *d = e->tx;
+	if (!d)
+		return -ENOTCONN;
+	int err = take_err(e);
+	if (err)
+		return -err;
+	if ((LOAD(&e->shut) & SHUT_SEND) || (LOAD(&d->state) & CHAN_RD_GONE))
+		return -EPIPE;
+	STORE(&d->urg, 0x100u | byte);
+	struct chan_end *r = d->reader;
+	chan_notify_fn fn = r ? LOAD(&r->notify) : NULL;
+	if (fn)
+		fn(LOAD(&r->notify_arg), chan_poll(r) | EPOLLPRI);
+	return 0;
+}
+
+int chan_recv_urg(struct chan_end *e, bool peek)
+{
+	struct chan_dir *d = e->rx;
+	unsigned v = d ? (peek ? LOAD(&d->urg) : XCHG(&d->urg, 0)) : 0;
+	return v ? (int)(v & 0xff) : -EINVAL;
 }
 
 uint32_t chan_poll(struct chan_end *e)
@@ -941,6 +996,8 @@ uint32_t chan_poll(struct chan_end *e)
 		m |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM;
 	if (rx && dir_readable(rx))
 		m |= EPOLLIN | EPOLLRDNORM;
+	if (rx && LOAD(&rx->urg))
+		m |= EPOLLPRI;			/* tcp_poll: TCP_URG_VALID */
 	bool out;
 	if (!tx)
 		out = true;			/* unconnected dgram: own sndbuf only */
@@ -973,7 +1030,8 @@ size_t chan_inq(struct chan_end *e)
 size_t chan_outq(struct chan_end *e)
 {
 	struct chan_dir *d = e->tx;
-	if (!d)
+	/* TCP counts bytes not yet acked: in the peer's queue they are. */
+	if (!d || e->proto == CHAN_TCP)
 		return 0;
 	if (!d->is_msg)
 		return ring_used_any(&d->ring);

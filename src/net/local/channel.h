@@ -40,7 +40,12 @@ struct chan_anc {
 	unsigned nfiles;
 	bool has_cred;
 	struct chan_cred cred;
+	/* The sender's address (datagrams: recvfrom's source), or NULL. */
+	const void *addr;
+	uint32_t addrlen;
 };
+
+#define CHAN_ADDR_MAX 128	/* sizeof(struct sockaddr_storage) */
 
 /* What a receiver gets. The caller gives the array; files beyond
  * max_files are put and MSG_CTRUNC is set, as Linux's scm_detach_fds.
@@ -52,6 +57,8 @@ struct chan_anc_out {
 	unsigned nfiles;	/* out */
 	bool has_cred;		/* out */
 	struct chan_cred cred;	/* out */
+	unsigned char addr[CHAN_ADDR_MAX];	/* out: the sender's address */
+	uint32_t addrlen;	/* out: 0 if the sender gave none */
 };
 
 struct chan_hooks {
@@ -60,10 +67,11 @@ struct chan_hooks {
 };
 
 /* Readiness callback: mask is the end's EPOLL* mask right after an event
- * that may have made something ready. It fires on every transition *into*
- * readiness (data arrived on an empty queue, the reader crossed SO_RCVLOWAT,
- * space crossed the write low-water mark, shutdown, close, reset, error)
- * and is never skipped for such a transition; it may also fire spuriously.
+ * that may have made something ready. It fires on every arrival of data
+ * (with the queue at or past SO_RCVLOWAT: as Linux's sock_def_readable,
+ * so EPOLLET sees more data on a non-empty queue), on every transition
+ * into readiness (space crossed the write low-water mark, shutdown,
+ * close, reset, error), and may also fire spuriously.
  * It does not fire when readiness goes away. Treat mask as Linux's wake
  * key: wake whoever waits on any of these bits, then let them re-poll.
  * Called from the thread that caused the event, without channel locks held
@@ -121,6 +129,7 @@ struct chan_dir {
 	size_t max_msg;		/* largest datagram (EMSGSIZE beyond) */
 	size_t rcvlowat;	/* SO_RCVLOWAT (poll uses it for TCP only) */
 	size_t wrlowat;		/* writable when free >= wrlowat */
+	unsigned urg;		/* TCP: an urgent byte not yet read (0x100 | byte), or 0 */
 
 	struct chan_pending *pending;	/* atomic: a parked reader's buffer */
 
@@ -202,13 +211,21 @@ ssize_t chan_recv(struct chan_end *e, struct iov_iter *to, struct chan_anc_out *
 int chan_read_arm(struct chan_end *e, struct chan_pending *p, struct iov_iter *to);
 size_t chan_read_disarm(struct chan_end *e, struct chan_pending *p);
 
+/* TCP urgent data (MSG_OOB, out of line): the last byte of an OOB send
+ * waits apart, POLLPRI while it is there; a newer one replaces it, as
+ * Linux's single urgent pointer. send: 0 or -errno; recv: the byte, or
+ * -EINVAL when none waits. */
+int chan_send_urg(struct chan_end *e, unsigned char byte);
+int chan_recv_urg(struct chan_end *e, bool peek);
+
 /* --- state ----------------------------------------------------------- */
 int chan_shutdown(struct chan_end *e, int how);	/* SHUT_RD/WR/RDWR: 0 or -EINVAL */
 void chan_close(struct chan_end *e);		/* the last reference to this end */
+void chan_abort(struct chan_end *e);		/* the same with a reset (TCP's SO_LINGER {1, 0}) */
 uint32_t chan_poll(struct chan_end *e);		/* EPOLL* mask now */
 int chan_take_error(struct chan_end *e);	/* SO_ERROR: positive errno or 0, cleared */
 size_t chan_inq(struct chan_end *e);		/* FIONREAD/SIOCINQ */
-size_t chan_outq(struct chan_end *e);		/* SIOCOUTQ: sent, not yet read */
+size_t chan_outq(struct chan_end *e);		/* SIOCOUTQ: sent, not yet read (TCP: 0, acked once queued) */
 
 /* Bytes a datagram of len costs against the budget (as an skb's truesize). */
 size_t chan_msg_cost(size_t len);

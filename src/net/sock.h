@@ -1,0 +1,169 @@
+/* sock.h - the socket object inside net/: state shared by the unix and inet halves. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/spinlock.h"
+#include "net/local/channel.h"
+#include "net/socket.h"
+
+extern const struct net_hooks *net_hooks;
+
+/* NS_CONNECTING: a stream waiting for room in a local listener's queue. */
+enum nstate { NS_NEW, NS_LISTEN, NS_CONNECTING, NS_CONNECTED, NS_KERNEL };
+
+/* A connected pair's channel: freed when both ends are closed. */
+struct nchan {
+	struct channel c;
+	int refs;
+	bool passcred;	/* an end has SO_PASSCRED: every send carries credentials */
+};
+
+/* A datagram socket's receive queue: senders connected to it hold it. */
+struct nqueue {
+	struct chan_dir d;
+	int refs;
+};
+
+struct nsock;
+
+/* The family's half (unix.c, inet.c): names and where a peer is. */
+struct nfamily {
+	/* bind the kernel socket, then publish the name: 0 or -errno */
+	long (*bind)(struct nsock *s, struct uthread *ut, const void *addr, uint32_t len);
+	/* the bound socket at addr, with a reference (listener or dgram),
+	 * NULL: no local one (-> the kernel), or *err for a local refusal */
+	struct nsock *(*lookup)(struct nsock *s, struct uthread *ut, const void *addr, uint32_t len,
+				bool listener, long *err);
+	/* before listen/connect/send of an unbound socket (autobind); dst:
+	 * where it goes (inet binds the loopback it uses), or NULL */
+	long (*autobind)(struct nsock *s, const void *dst);
+	/* a stream connection was made: both ends' names as Linux shows them */
+	void (*names)(struct nsock *cli, struct nsock *srv, struct nsock *l, const void *dst, uint32_t len);
+};
+
+struct nsock {
+	struct vfile vf;	/* first: the fd table's object */
+	const struct nfamily *fam;
+	int family, type, protocol;
+	uint8_t proto;		/* enum chan_proto */
+	enum nstate state;	/* atomic where read without the lock (poll) */
+	uint64_t ino;
+	spinlock_t lock;	/* state, accept queue, peer */
+
+	/* Connected streams: one end of a channel. */
+	struct nchan *chan;
+	struct chan_end *end;
+	/* Datagrams: the own queue and end; tx set by connect. */
+	struct nqueue *rxq, *txq;
+	struct chan_end dend;
+	struct nsock *dpeer;	/* connected dgram peer (reference) */
+
+	/* Listener: pending connections (their server-side sockets). */
+	struct nsock **acq;
+	unsigned acq_head, acq_len, acq_cap;
+	int backlog;
+	struct nsock *synq;	/* connectors waiting for room (listen.c) */
+
+	/* Connector: its place in a listener's synq; connect_told: a
+	 * nonblocking connect answered EINPROGRESS (the next one says 0). */
+	struct nsock *syn_l, *syn_next;
+	bool connect_told;
+	int err;		/* a failed connect's error (SO_ERROR), positive */
+
+	/* Names: the kernel socket holds the bound one (getsockname). */
+	struct sockaddr_storage local, peer;
+	uint32_t locallen, peerlen;	/* 0: unnamed / not connected */
+	bool published;		/* in the name table */
+	void *name_key;		/* names.c's entry */
+
+	/* Credentials of this end's opener and of the peer at connect. */
+	struct chan_cred cred, peercred;
+	bool has_peercred;
+	bool passcred;
+
+	/* The kernel socket: binds, ports, options; or the whole socket
+	 * once state is NS_KERNEL. -1 until needed (pairs, accepted). */
+	int kfd;
+	/* Its readiness pushed to the poll head (a listener's outside peers,
+	 * a datagram socket's outside senders): kready is set when kwait
+	 * saw it readable, cleared (and the watch re-armed) by the consumer
+	 * that finds it empty. */
+	struct wq_entry kwatch;
+	bool kready, kwatched;
+	bool kpeer;		/* UDP connected to outside the instance: sends go to the kernel socket */
+	uint64_t rcvtimeo, sndtimeo;	/* ns, 0: none */
+	bool linger0;			/* SO_LINGER {1, 0}: close resets */
+	bool rcvbuf_set, sndbuf_set;	/* the rings follow SO_RCVBUF/SO_SNDBUF */
+};
+
+static inline struct nsock *nsock_of(struct vfile *f)
+{
+	return (struct nsock *)f;
+}
+
+/* Take s's reference unless its last close is already running. */
+static inline bool nsock_tryget(struct nsock *s)
+{
+	int r = __atomic_load_n(&s->vf.refs, __ATOMIC_RELAXED);
+	while (r > 0)
+		if (__atomic_compare_exchange_n(&s->vf.refs, &r, r + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
+extern const struct nfamily unix_family, inet_family;
+
+/* The accept queue is full past backlog + 1, as Linux's
+ * sk_acceptq_is_full (len > max_ack_backlog). */
+static inline bool acq_full(const struct nsock *l)
+{
+	return l->acq_len > (unsigned)l->backlog;
+}
+
+extern const struct vfile_ops nsock_ops;
+extern const struct socket_ops nsock_sops;
+
+/* socket.c */
+struct nsock *nsock_new(int family, int type, int protocol, int flags);
+bool nsock_is_dgram(const struct nsock *s);
+uint64_t net_deadline(uint64_t rel);	/* CLOCK_MONOTONIC ns, rel from now; 0 for 0 */
+long nsock_put_name(uint64_t addr, uint64_t lenp, const void *name, uint32_t len);
+void nsock_apply_sizes(struct nsock *s);
+void nsock_put(struct nsock *s);
+int nsock_kfd(struct nsock *s);
+void nsock_kwatch(struct nsock *s);	/* (re-)arm the kernel socket's watch, kready cleared */
+void nsock_kwatch_once(struct nsock *s);	/* arm it if it never was */
+void nsock_kernel_ready(struct nsock *s);	/* the kernel socket has something: kready, wake */
+long nsock_link(struct nsock *a, struct nsock *b);	/* a connected stream pair: 0 or -ENOMEM */
+
+/* listen.c */
+long nsock_listen(struct vfile *f, struct uthread *ut, int backlog);
+struct vfile *nsock_accept(struct vfile *f, struct uthread *ut, uint64_t addr, uint64_t lenp, int flags,
+			   long *err);
+long nsock_connect_stream(struct nsock *s, struct uthread *ut, struct nsock *listener, const void *dst,
+			  uint32_t len);
+long nsock_connect_wait(struct nsock *s, struct uthread *ut);	/* a blocking connect's wait for room */
+void nsock_synq_leave(struct nsock *c);		/* a waiting connector gives up (or closes) */
+void nsock_listener_close(struct nsock *l);	/* refuse waiting connectors, drop the queue */
+void nsock_connect_dgram(struct nsock *s, struct nsock *peer);
+long nsock_to_kernel(struct nsock *s);
+
+/* sockio.c: data and readiness */
+long nsock_recv(struct vfile *f, struct uthread *ut, struct vmsg *m);
+long nsock_send(struct vfile *f, struct uthread *ut, struct vmsg *m);
+uint32_t nsock_poll(struct vfile *f);
+long nsock_ioctl(struct vfile *f, struct uthread *ut, unsigned cmd, uint64_t arg);
+uint32_t nsock_kernel_poll(int kfd, uint32_t events);	/* the kernel socket's mask now */
+
+/* names.c: one table for every family. key: bytes that name the socket
+ * (unix: dev/ino or abstract name; inet: family, port, address). */
+long names_publish(struct nsock *s, const void *key, uint32_t keylen);
+void names_unpublish(struct nsock *s);
+/* The sockets published at key, wildcard address entries for inet
+ * (match(key) by the family's rule); the next one in turn with a
+ * reference, or NULL. */
+struct nsock *names_find(const void *key, uint32_t keylen,
+			 bool (*match)(const void *want, const void *have, uint32_t len),
+			 bool listener);

@@ -1,0 +1,659 @@
+/* socket.c - the user-space socket object: lifetime, backend choice, connect/accept, options, names. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <linux/sockios.h>
+
+#include "core/rawsys.h"
+#include "mm/uaccess.h"
+#include "net/sock.h"
+#include "sched/kwait.h"
+
+const struct net_hooks *net_hooks;
+static const struct chan_hooks chan_hooks = { .copy = pg_uaccess_copy, .file_put = (void (*)(void *))net_file_put };
+static uint64_t next_ino = 1u << 24;
+
+void net_init(const struct net_hooks *hooks)
+{
+	net_hooks = hooks;
+}
+
+void net_file_put(struct net_file *nf)
+{
+	if (!nf)
+		return;
+	vfile_put(nf->obj);
+	if (nf->host >= 0)
+		raw_syscall3(SYS_close, nf->host, 0, 0);
+	free(nf);
+}
+
+uint64_t net_deadline(uint64_t rel)
+{
+	if (!rel)
+		return 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec + rel;
+}
+
+/* The channel's readiness callback: push it to the object's poll head,
+ * where parked readers/writers and poll/epoll callbacks hang. */
+static void on_ready(void *arg, uint32_t mask)
+{
+	vfile_notify(arg, mask);
+}
+
+static enum chan_proto proto_of(int family, int type)
+{
+	if (family == AF_UNIX)
+		return type == SOCK_STREAM ? CHAN_UNIX_STREAM : type == SOCK_DGRAM ? CHAN_UNIX_DGRAM
+									: CHAN_UNIX_SEQPACKET;
+	return type == SOCK_STREAM ? CHAN_TCP : CHAN_UDP;
+}
+
+bool nsock_is_dgram(const struct nsock *s)
+{
+	return s->proto == CHAN_UNIX_DGRAM || s->proto == CHAN_UDP;
+}
+
+struct nsock *nsock_new(int family, int type, int protocol, int flags)
+{
+	struct nsock *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	vfile_init(&s->vf, &nsock_ops, O_RDWR | (flags & O_NONBLOCK));
+	s->vf.sock = &nsock_sops;
+	s->fam = family == AF_UNIX ? &unix_family : &inet_family;
+	s->family = family;
+	s->type = type;
+	s->protocol = protocol;
+	s->proto = proto_of(family, type);
+	s->ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
+	s->kfd = -1;
+	if (nsock_is_dgram(s)) {
+		s->rxq = calloc(1, sizeof(*s->rxq));
+		if (!s->rxq || chan_dir_init(&s->rxq->d, s->proto, 0, &chan_hooks)) {
+			free(s->rxq);
+			free(s);
+			return NULL;
+		}
+		s->rxq->refs = 1;
+		chan_end_init(&s->dend, s->proto, &s->rxq->d, NULL);
+		chan_set_notify(&s->dend, on_ready, &s->vf);
+		s->end = &s->dend;
+	}
+	return s;
+}
+
+static void nqueue_put(struct nqueue *q)
+{
+	if (q && __atomic_sub_fetch(&q->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		chan_dir_fini(&q->d);
+		free(q);
+	}
+}
+
+static void nchan_put(struct nchan *c)
+{
+	if (c && __atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		chan_fini(&c->c);
+		free(c);
+	}
+}
+
+void nsock_put(struct nsock *s)
+{
+	vfile_put(s ? &s->vf : NULL);
+}
+
+static void nsock_release(struct vfile *f)
+{
+	struct nsock *s = nsock_of(f);
+	if (s->published)
+		names_unpublish(s);
+	nsock_synq_leave(s);
+	nsock_listener_close(s);
+	if (s->end) {
+		if (s->linger0 && s->proto == CHAN_TCP)
+			chan_abort(s->end);
+		else
+			chan_close(s->end);
+	}
+	nchan_put(s->chan);
+	nqueue_put(s->txq);
+	nqueue_put(s->rxq);
+	kwait_unwatch(&s->kwatch); /* before its fd number can be reused */
+	if (s->kfd >= 0)
+		raw_syscall3(SYS_close, s->kfd, 0, 0);
+	free(s);
+}
+
+int nsock_kfd(struct nsock *s)
+{
+	int fd = __atomic_load_n(&s->kfd, __ATOMIC_ACQUIRE);
+	if (fd >= 0)
+		return fd;
+	long r = raw_syscall3(SYS_socket, s->family, s->type | SOCK_CLOEXEC | SOCK_NONBLOCK, s->protocol);
+	if (r < 0)
+		return (int)r;
+	int none = -1;
+	if (!__atomic_compare_exchange_n(&s->kfd, &none, (int)r, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		raw_syscall3(SYS_close, r, 0, 0);
+		return none;
+	}
+	return (int)r;
+}
+
+static void kernel_ready(struct wq_entry *w, uint32_t events)
+{
+	nsock_kernel_ready((struct nsock *)((char *)w - offsetof(struct nsock, kwatch)));
+}
+
+void nsock_kernel_ready(struct nsock *s)
+{
+	/* One edge until a consumer saw it empty again (nsock_kwatch). */
+	if (!__atomic_exchange_n(&s->kready, true, __ATOMIC_ACQ_REL))
+		vfile_notify(&s->vf, EPOLLIN | EPOLLRDNORM | EPOLLERR);
+}
+
+void nsock_kwatch(struct nsock *s)
+{
+	__atomic_store_n(&s->kready, false, __ATOMIC_RELEASE);
+	s->kwatch.func = kernel_ready;
+	s->kwatch.events = EPOLLIN;
+	/* Armed on a ready fd, it fires at once: nothing slips in between. */
+	kwait_watch(s->kfd, &s->kwatch);
+}
+
+void nsock_kwatch_once(struct nsock *s)
+{
+	if (!__atomic_exchange_n(&s->kwatched, true, __ATOMIC_ACQ_REL))
+		nsock_kwatch(s);
+}
+
+/* nsock_to_kernel - from now on the kernel socket is the socket (a peer
+ * outside the instance): it already holds the options and the name. */
+long nsock_to_kernel(struct nsock *s)
+{
+	int kfd = nsock_kfd(s);
+	if (kfd < 0)
+		return kfd;
+	long fl = raw_syscall3(SYS_fcntl, kfd, F_GETFL, 0);
+	if (fl >= 0)
+		raw_syscall3(SYS_fcntl, kfd, F_SETFL, (fl & ~O_NONBLOCK) | (s->vf.flags & O_NONBLOCK));
+	if (s->published)
+		names_unpublish(s);
+	s->state = NS_KERNEL;
+	return VFILE_BECAME_KERNEL;
+}
+
+int net_kernel_fd(struct vfile *f)
+{
+	return nsock_of(f)->kfd;
+}
+
+const char *net_backend(struct vfile *f)
+{
+	return f->sock == &nsock_sops && nsock_of(f)->state == NS_KERNEL ? "kernel" : "local";
+}
+
+/* ---- connections ---- */
+
+static void attach_end(struct nsock *s, struct nchan *c, int side)
+{
+	s->chan = c;
+	s->end = &c->c.end[side];
+	chan_set_notify(s->end, on_ready, &s->vf);
+}
+
+long nsock_link(struct nsock *a, struct nsock *b)
+{
+	struct nchan *c = calloc(1, sizeof(*c));
+	if (!c || chan_init(&c->c, a->proto, 0, &chan_hooks)) {
+		free(c);
+		return -ENOMEM;
+	}
+	c->refs = 2;
+	attach_end(a, c, 0);
+	attach_end(b, c, 1);
+	/* a's state is its caller's to publish (an accept may complete it) */
+	b->state = NS_CONNECTED;
+	return 0;
+}
+
+void nsock_connect_dgram(struct nsock *s, struct nsock *peer)
+{
+	__atomic_add_fetch(&peer->rxq->refs, 1, __ATOMIC_RELAXED);
+	struct nqueue *old = s->txq;
+	s->txq = peer->rxq;
+	s->dend.tx = &peer->rxq->d;
+	memcpy(&s->peer, &peer->local, peer->locallen);
+	s->peerlen = peer->locallen;
+	s->peercred = peer->cred;
+	s->has_peercred = true;
+	nqueue_put(old);
+}
+
+long net_socketpair(struct uthread *ut, int family, int type, int protocol, struct vfile *sv[2])
+{
+	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (family != AF_UNIX)
+		return -EAFNOSUPPORT; /* Linux has socketpair for AF_UNIX only */
+	if (base != SOCK_STREAM && base != SOCK_DGRAM && base != SOCK_SEQPACKET)
+		return -ESOCKTNOSUPPORT;
+	if (protocol && protocol != PF_UNIX)
+		return -EPROTONOSUPPORT;
+	int fl = (type & SOCK_NONBLOCK) ? O_NONBLOCK : 0;
+	struct nsock *a = nsock_new(family, base, protocol, fl), *b = nsock_new(family, base, protocol, fl);
+	if (!a || !b) {
+		nsock_put(a);
+		nsock_put(b);
+		return -ENOMEM;
+	}
+	net_hooks->cred(ut, &a->cred);
+	b->cred = a->cred;
+	if (nsock_is_dgram(a)) {
+		nsock_connect_dgram(a, b);
+		nsock_connect_dgram(b, a);
+	} else if (nsock_link(a, b)) {
+		nsock_put(a);
+		nsock_put(b);
+		return -ENOMEM;
+	} else {
+		a->state = NS_CONNECTED;
+	}
+	a->peercred = b->peercred = a->cred;
+	a->has_peercred = b->has_peercred = true;
+	a->peerlen = b->peerlen = a->locallen = b->locallen = sizeof(sa_family_t);
+	a->peer.ss_family = b->peer.ss_family = a->local.ss_family = b->local.ss_family = AF_UNIX;
+	sv[0] = &a->vf;
+	sv[1] = &b->vf;
+	return 0;
+}
+
+struct vfile *net_socket(struct uthread *ut, int family, int type, int protocol, long *err)
+{
+	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	bool inet_ok = (family == AF_INET || family == AF_INET6) &&
+		       ((base == SOCK_STREAM && (!protocol || protocol == IPPROTO_TCP)) ||
+			(base == SOCK_DGRAM && (!protocol || protocol == IPPROTO_UDP)));
+	bool unix_ok = family == AF_UNIX && (base == SOCK_STREAM || base == SOCK_DGRAM || base == SOCK_SEQPACKET);
+	if (!inet_ok && !unix_ok) {
+		*err = -EAFNOSUPPORT; /* the kernel serves it (and says what is wrong) */
+		return NULL;
+	}
+	/* The kernel socket comes first: its errors (EMFILE, EACCES) are Linux's.
+	 * Nonblocking: the runtime only asks it what is there (an outside
+	 * peer at accept) and never waits in it, until it becomes the socket. */
+	long k = raw_syscall3(SYS_socket, family, base | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
+	if (k < 0) {
+		*err = k;
+		return NULL;
+	}
+	struct nsock *s = nsock_new(family, base, protocol, (type & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
+	if (!s) {
+		raw_syscall3(SYS_close, k, 0, 0);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	s->kfd = (int)k;
+	net_hooks->cred(ut, &s->cred);
+	return &s->vf;
+}
+
+/* ---- connect ---- */
+
+/* udp_connect_kernel - a UDP socket's peer is outside the instance: the
+ * kernel socket connects (its errors, its filter), sends go out of it, and
+ * local peers can still reach its port. */
+static long udp_connect_kernel(struct nsock *s, uint64_t addr, uint32_t len)
+{
+	long r = s->fam->autobind(s, NULL);
+	if (r)
+		return r;
+	r = raw_syscall3(SYS_connect, s->kfd, addr, len);
+	if (r)
+		return r;
+	nqueue_put(s->txq);
+	s->txq = NULL;
+	s->dend.tx = NULL;
+	s->peerlen = len;
+	s->kpeer = true;
+	copy_from_user(&s->peer, addr, len);
+	nsock_kwatch_once(s);
+	return 0;
+}
+
+static long nsock_connect(struct vfile *f, struct uthread *ut, uint64_t addr, uint32_t len)
+{
+	struct nsock *s = nsock_of(f);
+	if (s->state == NS_KERNEL)
+		return VFILE_BECAME_KERNEL;
+	unsigned char sa[CHAN_ADDR_MAX];
+	if (len > sizeof(sa))
+		return -EINVAL;
+	if (len < sizeof(sa_family_t))
+		return -EINVAL;
+	if (copy_from_user(sa, addr, len))
+		return -EFAULT;
+	sa_family_t af = *(sa_family_t *)sa;
+	if (nsock_is_dgram(s) && af == AF_UNSPEC) { /* dissolve the association */
+		s->kpeer = false;
+		nqueue_put(s->txq);
+		s->txq = NULL;
+		s->dend.tx = NULL;
+		s->peerlen = 0;
+		if (s->family == AF_UNIX)
+			return 0;
+		/* An ephemeral port goes with the association (__udp_disconnect):
+		 * the kernel unhashes it, and the next send binds again. */
+		long r = raw_syscall3(SYS_connect, s->kfd, addr, len);
+		struct sockaddr_in6 now;
+		socklen_t nl = sizeof(now);
+		if (!r && !raw_syscall3(SYS_getsockname, s->kfd, (long)&now, (long)&nl) && !now.sin6_port) {
+			if (s->published)
+				names_unpublish(s);
+			s->locallen = 0;
+		}
+		return r;
+	}
+	switch (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE)) {
+	case NS_LISTEN: /* EISCONN for TCP, EINVAL for UNIX: the kernel's */
+		return raw_syscall3(SYS_connect, s->kfd, addr, len);
+	case NS_CONNECTING:
+		if (s->vf.flags & O_NONBLOCK)
+			return -EALREADY;
+		return nsock_connect_wait(s, ut);
+	case NS_CONNECTED:
+		if (s->connect_told) { /* the connect that said EINPROGRESS is done */
+			s->connect_told = false;
+			return 0;
+		}
+		return -EISCONN;
+	default:
+		break;
+	}
+	s->err = 0; /* an earlier failed connect's, untold: this one tries again */
+	long err = 0;
+	struct nsock *peer = s->fam->lookup(s, ut, sa, len, !nsock_is_dgram(s), &err);
+	if (err)
+		return err;
+	if (!peer)
+		return s->proto == CHAN_UDP ? udp_connect_kernel(s, addr, len) : nsock_to_kernel(s);
+	s->kpeer = false;
+	long r = s->fam->autobind(s, sa);
+	if (!r && nsock_is_dgram(s)) {
+		nsock_connect_dgram(s, peer);
+		if (s->family != AF_UNIX) { /* the destination as given, as Linux reports it */
+			memcpy(&s->peer, sa, len);
+			s->peerlen = len;
+		}
+	} else if (!r) {
+		r = nsock_connect_stream(s, ut, peer, sa, len);
+	}
+	nsock_put(peer);
+	return r;
+}
+
+static long nsock_bind(struct vfile *f, struct uthread *ut, uint64_t addr, uint32_t len)
+{
+	struct nsock *s = nsock_of(f);
+	if (s->state == NS_KERNEL)
+		return VFILE_BECAME_KERNEL;
+	unsigned char sa[CHAN_ADDR_MAX];
+	if (len > sizeof(sa))
+		len = sizeof(sa) + 1; /* the kernel says EINVAL */
+	else if (copy_from_user(sa, addr, len))
+		return -EFAULT;
+	if (s->published || s->state != NS_NEW)
+		return raw_syscall3(SYS_bind, nsock_kfd(s), addr, len); /* Linux's EINVAL */
+	long r = s->fam->bind(s, ut, len <= sizeof(sa) ? sa : NULL, len);
+	if (!r && s->proto == CHAN_UDP)
+		nsock_kwatch_once(s); /* senders outside the instance reach the port too */
+	return r;
+}
+
+/* ---- shutdown, names ---- */
+
+static long nsock_shutdown(struct vfile *f, struct uthread *ut, int how)
+{
+	struct nsock *s = nsock_of(f);
+	if (s->state == NS_KERNEL)
+		return VFILE_BECAME_KERNEL;
+	if (how < SHUT_RD || how > SHUT_RDWR)
+		return -EINVAL;
+	if (s->end && (s->state == NS_CONNECTED || nsock_is_dgram(s)))
+		return chan_shutdown(s->end, how);
+	long r = raw_syscall3(SYS_shutdown, nsock_kfd(s), how, 0);
+	if (!r && s->state == NS_LISTEN)
+		vfile_notify(f, EPOLLIN);
+	return r;
+}
+
+long nsock_put_name(uint64_t addr, uint64_t lenp, const void *name, uint32_t len)
+{
+	if (!addr)
+		return 0;
+	uint32_t have;
+	if (copy_from_user(&have, lenp, sizeof(have)))
+		return -EFAULT;
+	if ((int)have < 0)
+		return -EINVAL;
+	if (copy_to_user(addr, name, have < len ? have : len) || copy_to_user(lenp, &len, sizeof(len)))
+		return -EFAULT;
+	return 0;
+}
+
+static long nsock_getsockname(struct vfile *f, struct uthread *ut, uint64_t addr, uint64_t lenp)
+{
+	struct nsock *s = nsock_of(f);
+	if (s->state == NS_KERNEL)
+		return VFILE_BECAME_KERNEL;
+	if (s->locallen)
+		return nsock_put_name(addr, lenp, &s->local, s->locallen);
+	return raw_syscall3(SYS_getsockname, nsock_kfd(s), addr, lenp);
+}
+
+static long nsock_getpeername(struct vfile *f, struct uthread *ut, uint64_t addr, uint64_t lenp)
+{
+	struct nsock *s = nsock_of(f);
+	if (s->state == NS_KERNEL)
+		return VFILE_BECAME_KERNEL;
+	if (!s->peerlen || (s->state != NS_CONNECTED && !s->txq && !s->kpeer))
+		return -ENOTCONN;
+	return nsock_put_name(addr, lenp, &s->peer, s->peerlen);
+}
+
+/* ---- options: the kernel socket validates and keeps them ---- */
+
+static uint64_t timeo_ns(int kfd, int opt)
+{
+	struct timeval tv;
+	socklen_t l = sizeof(tv);
+	if (raw_syscall6(SYS_getsockopt, kfd, SOL_SOCKET, opt, (long)&tv, (long)&l, 0))
+		return 0;
+	return (uint64_t)tv.tv_sec * 1000000000ull + (uint64_t)tv.tv_usec * 1000;
+}
+
+static int sock_int(int kfd, int level, int opt)
+{
+	int v = 0;
+	socklen_t l = sizeof(v);
+	raw_syscall6(SYS_getsockopt, kfd, level, opt, (long)&v, (long)&l, 0);
+	return v;
+}
+
+/* Apply the kernel's view of buffer sizes to the rings: Linux doubles
+ * the value asked and so does the kernel socket; half is payload. */
+void nsock_apply_sizes(struct nsock *s)
+{
+	if (s->kfd < 0 || !s->end)
+		return;
+	int rcv = sock_int(s->kfd, SOL_SOCKET, SO_RCVBUF), snd = sock_int(s->kfd, SOL_SOCKET, SO_SNDBUF);
+	if (s->end->rx && rcv > 0 && s->rcvbuf_set)
+		chan_set_capacity(s->end->rx, (size_t)rcv);
+	if (s->end->tx && snd > 0 && s->sndbuf_set && !nsock_is_dgram(s))
+		chan_set_capacity(s->end->tx, (size_t)snd);
+}
+
+static long nsock_setsockopt(struct vfile *f, struct uthread *ut, int level, int opt, uint64_t val,
+			     uint32_t len)
+{
+	struct nsock *s = nsock_of(f);
+	if (s->state == NS_KERNEL)
+		return VFILE_BECAME_KERNEL;
+	int kfd = nsock_kfd(s);
+	if (kfd < 0)
+		return kfd;
+	/* One address space: the kernel reads the app's value itself. */
+	long r = raw_syscall6(SYS_setsockopt, kfd, level, opt, val, len, 0);
+	if (r || level != SOL_SOCKET)
+		return r;
+	switch (opt) {
+	case SO_RCVBUF:
+	case SO_RCVBUFFORCE:
+		s->rcvbuf_set = true;
+		nsock_apply_sizes(s);
+		break;
+	case SO_SNDBUF:
+	case SO_SNDBUFFORCE:
+		s->sndbuf_set = true;
+		nsock_apply_sizes(s);
+		break;
+	case SO_RCVLOWAT:
+		if (s->end && s->end->rx)
+			chan_set_rcvlowat(s->end->rx, (size_t)sock_int(kfd, SOL_SOCKET, SO_RCVLOWAT));
+		break;
+	case SO_PASSCRED:
+		s->passcred = sock_int(kfd, SOL_SOCKET, SO_PASSCRED);
+		if (s->chan && s->passcred)
+			__atomic_store_n(&s->chan->passcred, true, __ATOMIC_RELAXED);
+		break;
+	case SO_RCVTIMEO_OLD:
+	case SO_RCVTIMEO_NEW:
+		s->rcvtimeo = timeo_ns(kfd, SO_RCVTIMEO_OLD);
+		break;
+	case SO_SNDTIMEO_OLD:
+	case SO_SNDTIMEO_NEW:
+		s->sndtimeo = timeo_ns(kfd, SO_SNDTIMEO_OLD);
+		break;
+	case SO_LINGER: {
+		struct linger lg;
+		socklen_t l = sizeof(lg);
+		if (!raw_syscall6(SYS_getsockopt, kfd, SOL_SOCKET, SO_LINGER, (long)&lg, (long)&l, 0))
+			s->linger0 = lg.l_onoff && !lg.l_linger;
+		break;
+	}
+	}
+	return 0;
+}
+
+static long put_int_opt(uint64_t val, uint64_t lenp, int v)
+{
+	uint32_t len;
+	if (copy_from_user(&len, lenp, sizeof(len)))
+		return -EFAULT;
+	if ((int)len < 0)
+		return -EINVAL;
+	if (len > sizeof(v))
+		len = sizeof(v);
+	if (copy_to_user(val, &v, len) || copy_to_user(lenp, &len, sizeof(len)))
+		return -EFAULT;
+	return 0;
+}
+
+static long nsock_getsockopt(struct vfile *f, struct uthread *ut, int level, int opt, uint64_t val,
+			     uint64_t lenp)
+{
+	struct nsock *s = nsock_of(f);
+	if (s->state == NS_KERNEL)
+		return VFILE_BECAME_KERNEL;
+	int kfd = nsock_kfd(s);
+	if (kfd < 0)
+		return kfd;
+	if (level == SOL_SOCKET) {
+		switch (opt) {
+		case SO_ERROR: {
+			int e = s->end ? chan_take_error(s->end) : __atomic_exchange_n(&s->err, 0, __ATOMIC_ACQ_REL);
+			if (!e)
+				e = sock_int(kfd, SOL_SOCKET, SO_ERROR);
+			if (s->kready && !(nsock_kernel_poll(kfd, EPOLLIN) & (EPOLLIN | EPOLLERR)))
+				nsock_kwatch(s); /* the error was all there was */
+			return put_int_opt(val, lenp, e);
+		}
+		case SO_ACCEPTCONN:
+			return put_int_opt(val, lenp, s->state == NS_LISTEN);
+		case SO_PEERCRED: {
+			if (!s->has_peercred)
+				break;
+			struct ucred uc = { .pid = s->peercred.pid, .uid = s->peercred.uid, .gid = s->peercred.gid };
+			uint32_t len;
+			if (copy_from_user(&len, lenp, sizeof(len)))
+				return -EFAULT;
+			if (len > sizeof(uc))
+				len = sizeof(uc);
+			if (copy_to_user(val, &uc, len) || copy_to_user(lenp, &len, sizeof(len)))
+				return -EFAULT;
+			return 0;
+		}
+		}
+	}
+	long r = raw_syscall6(SYS_getsockopt, kfd, level, opt, val, lenp, 0);
+	if (!r && level == IPPROTO_TCP && opt == TCP_INFO) {
+		/* The kernel socket never connected: the state is ours. */
+		uint8_t st = s->state == NS_LISTEN ? TCP_LISTEN
+			   : s->state == NS_CONNECTED ? ((__atomic_load_n(&s->end->shut, __ATOMIC_ACQUIRE) & 2)
+							  ? TCP_FIN_WAIT2 : TCP_ESTABLISHED)
+			   : TCP_CLOSE;
+		uint32_t len;
+		if (!copy_from_user(&len, lenp, sizeof(len)) && len >= 1)
+			r = copy_to_user(val, &st, 1);
+	}
+	return r;
+}
+
+/* ---- the tables ---- */
+
+const struct socket_ops nsock_sops = {
+	.bind = nsock_bind,
+	.listen = nsock_listen,
+	.accept = nsock_accept,
+	.connect = nsock_connect,
+	.shutdown = nsock_shutdown,
+	.getsockopt = nsock_getsockopt,
+	.setsockopt = nsock_setsockopt,
+	.getsockname = nsock_getsockname,
+	.getpeername = nsock_getpeername,
+};
+
+static long nsock_stat(struct vfile *f, struct stat *st)
+{
+	struct nsock *s = nsock_of(f);
+	memset(st, 0, sizeof(*st));
+	st->st_mode = S_IFSOCK | 0777;
+	st->st_nlink = 1;
+	st->st_blksize = 4096;
+	st->st_ino = s->ino;
+	st->st_dev = 8; /* sockfs's anonymous device on Linux: 0:8 */
+	return 0;
+}
+
+const struct vfile_ops nsock_ops = {
+	.name = "socket",
+	.waits = true,
+	.read = nsock_recv,
+	.write = nsock_send,
+	.poll = nsock_poll,
+	.ioctl = nsock_ioctl,
+	.stat = nsock_stat,
+	.release = nsock_release,
+};

@@ -1,0 +1,49 @@
+/* socket.h - user-space sockets: what the syscall layer creates and lends them. */
+#pragma once
+#include <stdint.h>
+
+#include "fs/vfile.h"
+#include "net/local/channel.h"
+
+struct uthread;
+
+/* A file passed with SCM_RIGHTS: a user-space object, a host fd (dup'ed
+ * for the message), or a host fd with an object. */
+struct net_file {
+	struct vfile *obj;	/* with its reference, or NULL */
+	int host;		/* owned, or -1 */
+};
+
+/* What net needs from the layers above it (proc, sys), lent once at start:
+ * net never includes them. */
+struct net_hooks {
+	/* The caller's program's virtual credentials. */
+	void (*cred)(struct uthread *ut, struct chan_cred *c);
+	/* The caller's fd as a file to pass (SCM_RIGHTS); -EBADF. */
+	long (*fd_file)(struct uthread *ut, int fd, struct net_file **out);
+	/* A received file into the caller's table: the new fd or -errno
+	 * (the file is consumed either way). */
+	long (*fd_install)(struct uthread *ut, struct net_file *nf, int cloexec);
+	/* Park until f is ready for events or deadline (ns, 0: none), as a
+	 * blocking file waits: 0, -EINTR (a handler runs: give up, or return
+	 * the progress made), -ETIMEDOUT. Restarts under SA_RESTART itself. */
+	long (*wait)(struct uthread *ut, struct vfile *f, uint32_t events, uint64_t deadline);
+	/* The program's cwd as a host O_PATH fd (relative AF_UNIX paths). */
+	int (*cwd_fd)(struct uthread *ut);
+};
+
+void net_init(const struct net_hooks *hooks);
+void net_file_put(struct net_file *nf);
+
+/* socket(2) and socketpair(2) for the families served in user space:
+ * NULL with *err = -EAFNOSUPPORT (or other) when the kernel should serve
+ * it. type carries SOCK_NONBLOCK (SOCK_CLOEXEC is the caller's). */
+struct vfile *net_socket(struct uthread *ut, int family, int type, int protocol, long *err);
+long net_socketpair(struct uthread *ut, int family, int type, int protocol, struct vfile *sv[2]);
+
+/* After a socket op answered VFILE_BECAME_KERNEL: the kernel socket that
+ * now serves f (the caller dups it for each fd naming f). */
+int net_kernel_fd(struct vfile *f);
+
+/* "local" or "kernel": --trace and fdinfo name the backend. */
+const char *net_backend(struct vfile *f);

@@ -1,0 +1,161 @@
+/* sys_socket.c - socket(2) and socketpair(2) as user-space objects, and the hooks net/ borrows. */
+#include "sys/sys_socket.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/rawsys.h"
+#include "fs/fdtable.h"
+#include "mm/uaccess.h"
+#include "net/socket.h"
+#include "proc/signal.h"
+#include "proc/vproc.h"
+#include "sched/vcpu.h"
+#include "sys/kcall.h"
+#include "sys/systab.h"
+
+static void hook_cred(struct uthread *ut, struct chan_cred *c)
+{
+	*c = (struct chan_cred){ .pid = ut->proc->pid, .uid = geteuid(), .gid = getegid() };
+}
+
+static long hook_fd_file(struct uthread *ut, int fd, struct net_file **out)
+{
+	struct fdtable *t = ut->proc->fdt;
+	int host = fdt_host(t, fd);
+	struct vfile *obj = fdt_obj(t, fd);
+	if (host < 0 && !obj)
+		return -EBADF;
+	struct net_file *nf = malloc(sizeof(*nf));
+	if (!nf) {
+		vfile_put(obj);
+		return -ENOMEM;
+	}
+	nf->obj = obj;
+	nf->host = host >= 0 ? (int)raw_syscall3(SYS_fcntl, host, F_DUPFD_CLOEXEC, 0) : -1;
+	if (host >= 0 && nf->host < 0) {
+		long r = nf->host;
+		nf->host = -1;
+		net_file_put(nf);
+		return r;
+	}
+	*out = nf;
+	return 0;
+}
+
+static long hook_fd_install(struct uthread *ut, struct net_file *nf, int cloexec)
+{
+	struct fdtable *t = ut->proc->fdt;
+	/* A host fd's close-on-exec is its own flag; the dup has it set. */
+	if (nf->host >= 0 && !cloexec)
+		raw_syscall3(SYS_fcntl, nf->host, F_SETFD, 0);
+	long v = nf->obj ? fdt_install_obj(t, nf->host, nf->obj, 0, cloexec ? FD_CLOEXEC : 0)
+			 : fdt_install(t, nf->host, 0);
+	if (v < 0) {
+		net_file_put(nf);
+		return v;
+	}
+	free(nf); /* its object and host fd are the table's now */
+	return v;
+}
+
+static long hook_wait(struct uthread *ut, struct vfile *f, uint32_t events, uint64_t deadline)
+{
+	for (;;) {
+		signal_arm_wait(ut, ~ut->sigmask);
+		long r = vfile_wait(f, events, deadline);
+		if (r != -EINTR)
+			return r;
+		/* As the kernel's ERESTARTSYS: on again unless a handler runs;
+		 * a call with a timeout is never restarted (signal(7)). */
+		const struct sysent *e = systab_get((long)ut->tf.rax);
+		r = signal_after_eintr(ut, !deadline && e && !(e->flags & SF_NORESTART));
+		if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
+			return r == 1 ? -EINTR : r;
+	}
+}
+
+static int hook_cwd_fd(struct uthread *ut)
+{
+	return ut->proc->cwd_fd;
+}
+
+static const struct net_hooks hooks = {
+	.cred = hook_cred,
+	.fd_file = hook_fd_file,
+	.fd_install = hook_fd_install,
+	.wait = hook_wait,
+	.cwd_fd = hook_cwd_fd,
+};
+
+void sys_socket_init(void)
+{
+	net_init(&hooks);
+}
+
+long sys_socket_to_kernel(struct uthread *ut, struct vfile *f)
+{
+	struct fdtable *t = ut->proc->fdt;
+	int kfd = net_kernel_fd(f);
+	for (int v = 0, max = fdt_max(t); v <= max; v++) {
+		struct fdent *e = fdt_ent(t, v);
+		if (!e || __atomic_load_n(&e->obj, __ATOMIC_ACQUIRE) != f || e->host >= 0)
+			continue;
+		int cloexec = fdt_get_fdflags(t, v) & FD_CLOEXEC;
+		long h = raw_syscall3(SYS_fcntl, kfd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
+		if (h < 0)
+			return h;
+		fdt_install_at(t, v, (int)h, NULL, 0);
+	}
+	fdt_flags_changed();
+	return 0;
+}
+
+/* socket(2): AF_UNIX, TCP and UDP are user-space objects (net/ decides
+ * at connect or send whether a peer is local); other kinds are the kernel's. */
+long sys_socket(struct uthread *ut, const long a[6])
+{
+	long err = 0;
+	struct vfile *f = net_socket(ut, (int)a[0], (int)a[1], (int)a[2], &err);
+	if (!f)
+		return err == -EAFNOSUPPORT ? kcall(ut, SYS_socket, systab_get(SYS_socket), a) : err;
+	long v = fdt_install_obj(ut->proc->fdt, -1, f, 0, (a[1] & SOCK_CLOEXEC) ? FD_CLOEXEC : 0);
+	if (v < 0)
+		vfile_put(f);
+	return v;
+}
+
+long sys_socketpair(struct uthread *ut, const long a[6])
+{
+	struct vfile *sv[2];
+	if (a[0] != AF_UNIX)
+		return kcall(ut, SYS_socketpair, systab_get(SYS_socketpair), a);
+	long r = net_socketpair(ut, (int)a[0], (int)a[1], (int)a[2], sv);
+	if (r)
+		return r;
+	struct fdtable *t = ut->proc->fdt;
+	int fl = (a[1] & SOCK_CLOEXEC) ? FD_CLOEXEC : 0;
+	int v[2];
+	v[0] = fdt_install_obj(t, -1, sv[0], 0, fl);
+	v[1] = v[0] < 0 ? -EMFILE : fdt_install_obj(t, -1, sv[1], 0, fl);
+	if (v[0] < 0 || v[1] < 0) {
+		if (v[0] >= 0)
+			fdt_remove(t, v[0]);
+		else
+			vfile_put(sv[0]);
+		vfile_put(sv[1]);
+		return -EMFILE;
+	}
+	if (copy_to_user(a[3], v, sizeof(v))) {
+		fdt_remove(t, v[0]);
+		fdt_remove(t, v[1]);
+		return -EFAULT;
+	}
+	return 0;
+}
