@@ -38,7 +38,7 @@ struct fdent {
  * description, which dup'ed fds (of any program) share: so any F_SETFL or
  * FIONBIO through pegasus bumps fdt_flags_gen and every cached value is
  * read again before it is used. A process outside the instance that shares
- * the description and flips the flag is not seen (see ARCHITECTURE.md).
+ * the description and flips the flag is not seen (see docs/DECISIONS.md).
  */
 extern uint32_t fdt_flags_gen;
 

@@ -14,7 +14,7 @@
  * All fused programs share one address space, so a futex is named by its
  * address alone, private or shared. (Two programs mapping the same file
  * MAP_SHARED at different addresses would not meet on it; see
- * docs/ARCHITECTURE.md.)
+ * docs/DECISIONS.md.)
  */
 
 /* A waiter is keyed by its address, with bit 0 set for a shared futex:

@@ -17,7 +17,7 @@
 #define O_NOTIFICATION_PIPE O_EXCL /* <linux/watch_queue.h>, which clashes with <fcntl.h> */
 
 /* Both ends live in the instance as one channel, until one leaves it
- * (see ARCHITECTURE.md). O_DIRECT (packet mode) pipes stay the kernel's:
+ * (see docs/DECISIONS.md). O_DIRECT (packet mode) pipes stay the kernel's:
  * the channel has no packet boundaries in its byte ring. */
 long sys_pipe2(struct uthread *ut, const long a[6])
 {
