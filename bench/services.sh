@@ -418,7 +418,7 @@ sc=$(taskset -c 0 "$BUILD/bench/syscall_paths" -t 0.05 -r 5 getppid_raw getuid_g
 	for c in "${CONFIGS[@]:1}"; do joined+=", then $c"; done
 	echo "pegasus: git $(git describe --always --dirty 2>/dev/null || echo ?); polling: $joined${PEGASUS_ARGS:+; added to every run: $PEGASUS_ARGS} (--poll USEC: an idle vCPU spins that long before it sleeps)"
 	echo "rounds: $ROUNDS, medians; wrk ${WRK_SECS} s a run, memcaslap ${MC_SECS} s, redis-benchmark -n 50k..800k/$NSCALE"
-	echo "sockets: KERNEL loopback TCP between fused programs still (in-process sockets not landed yet): no speed-up expected today"
+	echo "sockets: fused programs talk through in-process channels (src/net/local); the Linux processes through loopback TCP"
 } | tee "$resdir/table.md"
 echo
 
