@@ -14,6 +14,7 @@
 #include "entry/rewrite.h"
 #include "mm/uaccess.h"
 #include "sys/stats.h"
+#include "proc/fork.h"
 #include "proc/timers.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
@@ -134,6 +135,13 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 {
 	struct vcpu *v = vcpu_self();
 	struct uthread *ut = v->cur;
+	/* The kernel's SIGCHLD is about a forked child's host process, whose
+	 * end proc/fork.c turns into the program's own SIGCHLD. */
+	if (sig == SIGCHLD && si->si_code > 0) {
+		v->selector = oldsel;
+		return;
+	}
+	fork_signal_arrived(si);
 	/* A timer's signal is for the program (or thread) that made it; any
 	 * other signal sent to pegasus is for the instance's first program. */
 	struct vproc *p = vproc_count() ? vproc_at(0) : NULL;

@@ -1,6 +1,7 @@
 /* vfile.c - user-space file objects: lifetime, poll heads, the kernel-visible mirror. */
 #include "fs/vfile.h"
 
+#include <string.h>
 #include <errno.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -80,4 +81,14 @@ int vfile_kernel_fd(struct vfile *f)
 	fd = f->mirror_fd;
 	spin_unlock(&f->poll_head.lock);
 	return fd;
+}
+
+void vfile_after_fork(struct vfile *f)
+{
+	/* Its waiters were other threads; its mirror eventfd is the parent's
+	 * too (a wait on it would see the parent's object): both start anew. */
+	memset(&f->poll_head, 0, sizeof(f->poll_head));
+	if (f->mirror_fd >= 0)
+		raw_syscall3(SYS_close, f->mirror_fd, 0, 0);
+	f->mirror_fd = -1;
 }

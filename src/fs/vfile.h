@@ -56,6 +56,16 @@ struct vfile_ops {
 	int (*fdinfo)(struct vfile *f, char *buf, size_t size);
 	/* The last fd of the last open file description is gone. */
 	void (*release)(struct vfile *f);
+	/* Before a fork (proc/fork.c), which makes the child another host
+	 * process: a host fd (new, close-on-exec) for a kernel object that
+	 * takes this object's place and state, so that parent and child keep
+	 * sharing it; it then replaces the object in every fd entry naming
+	 * it, each with its own FD_CLOEXEC. -errno: the child loses the fd
+	 * (EBADF there), as it does for an object without this op. */
+	long (*to_kernel)(struct vfile *f);
+	/* The object describes the process that reads it (signalfd: its
+	 * signals), so the child's copy of it is right as it is. */
+	bool fork_copies;
 };
 
 /* Sockets: the second table (Linux's proto_ops). Addresses and option
@@ -123,3 +133,7 @@ long vfile_wait(struct vfile *f, uint32_t events, uint64_t deadline);
 /* vfile_kernel_fd - a host fd the kernel can poll for f's POLLIN (made on
  * first use), until poll and epoll are served in user space; -errno. */
 int vfile_kernel_fd(struct vfile *f);
+
+/* vfile_after_fork - in a forked child, on the copy of an object that
+ * fork_copies: no waiters, no mirror yet. */
+void vfile_after_fork(struct vfile *f);

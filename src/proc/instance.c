@@ -142,6 +142,29 @@ static void *monitor(void *arg)
 	die_like(decider);
 }
 
+static void init_sync(void)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&mu, NULL);
+	pthread_cond_init(&cv, &ca);
+}
+
+void instance_after_fork(struct vproc *p)
+{
+	/* The child process is p's: it ends with p (and what p spawns), as p
+	 * ended, and reports nothing (p's end is its parent's to report). */
+	init_sync();
+	decider = p;
+	ending = false;
+	spec->exit_policy = EXIT_FIRST;
+	spec->nprogs = 1;
+	output_after_fork();
+	if (hthread_start(NULL, 0, 1, 0, monitor, NULL))
+		pg_die("cannot start the instance monitor");
+}
+
 /* open_stdio - the host fd a program gets for stdio slot i. */
 static int open_stdio(const struct prog_spec *ps, int i)
 {
@@ -244,10 +267,7 @@ int instance_run(struct instance_spec *s)
 			if (!strcmp(vproc_at(i)->name, s->exit_name))
 				decider = vproc_at(i);
 	}
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&cv, &ca);
+	init_sync();
 	/* Host signals go to vCPUs. */
 	if (hthread_start(NULL, 0, 1, 0, monitor, NULL))
 		pg_die("cannot start the instance monitor");

@@ -431,6 +431,13 @@ long sys_timer_delete(struct uthread *ut, const long a[6])
 	return 0;
 }
 
+void timers_after_fork(void)
+{
+	/* Host timers are not inherited: every slot is free in the child. */
+	for (int i = 0; i < NTIMERS; i++)
+		timers[i] = (struct ktimer){ 0 };
+}
+
 void timers_release_all(struct vproc *p)
 {
 	for (int i = 0; i < NTIMERS; i++)

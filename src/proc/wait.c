@@ -108,6 +108,14 @@ void wait_program_ended(struct vproc *p)
 	spin_unlock(&family_lock);
 }
 
+void wait_after_fork(void)
+{
+	/* The waiters were the parent's threads; the lock may have been the
+	 * reaper's or the monitor's at the fork. */
+	waiters = NULL;
+	family_lock.locked = 0;
+}
+
 /* Does child c match a wait's idtype/id and its __WCLONE/__WALL choice? */
 static bool wanted(const struct vproc *c, int idtype, int id, int options)
 {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <linux/futex.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/spinlock.h"
@@ -241,4 +242,10 @@ long futex_op(uint64_t uaddr, int op, uint32_t val, uint64_t utime,
 		/* PI futexes: refused (glibc then reports ENOTSUP for PI mutexes). */
 		return -ENOSYS;
 	}
+}
+
+void futex_after_fork(void)
+{
+	/* Every waiter was another thread, gone in the child. */
+	memset(buckets, 0, sizeof(buckets));
 }

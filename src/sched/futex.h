@@ -10,3 +10,5 @@ long futex_op(uint64_t uaddr, int op, uint32_t val, uint64_t timeout_or_val2, ui
 
 /* Wake up to n waiters of uaddr (thread exit's CLEARTID, robust lists). */
 long futex_wake(uint64_t uaddr, bool shared, int n, uint32_t bitset);
+/* In a forked child (sched_after_fork): no waiters. */
+void futex_after_fork(void);

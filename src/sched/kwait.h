@@ -19,3 +19,5 @@ void kwait_drain(void);
  * -ETIMEDOUT.
  */
 long kwait_fd(int fd, uint32_t events, uint64_t deadline);
+/* In a forked child (sched_after_fork): a new set of its own, no waiters. */
+void kwait_after_fork(void);
