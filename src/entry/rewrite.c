@@ -156,6 +156,11 @@ uint64_t rewrite_fixup_rip(uint64_t rip)
 	return rip;
 }
 
+/* App code is written through /proc/self/mem, as a debugger sets a
+ * breakpoint: no mprotect (so no window where the page is writable, no
+ * split VMA), and no lookup of the page's protection to put back. */
+static int self_mem = -1;
+
 /* ---- stub arenas: executable memory within rel32 reach of the sites ---- */
 
 #define ARENA_SIZE (256u << 10)
@@ -216,6 +221,40 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	return NULL;
+}
+
+/* own_copy - a's two views, over a new memfd with the same bytes: after a
+ * fork, the parent and the child would otherwise write stubs into the same
+ * shared pages (each allocating the same free slots for different sites). */
+static int own_copy(struct arena *a)
+{
+	int fd = memfd_create("pegasus-stubs", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (pwrite(fd, a->rw, ARENA_SIZE, 0) != ARENA_SIZE ||
+	    mmap(a->rw, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED ||
+	    mmap(a->rx, ARENA_SIZE, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+		close(fd);
+		return -ENOMEM;
+	}
+	close(fd);
+	return 0;
+}
+
+void rewrite_after_fork(void)
+{
+	/* The inherited /proc/self/mem is the parent's memory. */
+	if (self_mem >= 0) {
+		int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+		if (fd < 0 || dup3(fd, self_mem, O_CLOEXEC) < 0)
+			pg_die("cannot reopen /proc/self/mem after a fork");
+		close(fd);
+		/* A registration is the mm's: the child's is new. */
+		raw_syscall3(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
+	}
+	for (struct arena *a = arenas; a; a = a->next)
+		if (own_copy(a) < 0)
+			pg_die("cannot copy the rewritten sites' stubs after a fork");
 }
 
 /* ---- emitting ---- */
@@ -343,10 +382,6 @@ static void sync_cores(void)
 	raw_syscall3(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
 }
 
-/* App code is written through /proc/self/mem, as a debugger sets a
- * breakpoint: no mprotect (so no window where the page is writable, no
- * split VMA), and no lookup of the page's protection to put back. */
-static int self_mem = -1;
 
 static int mem_write(uint64_t addr, const uint8_t *b, size_t n)
 {

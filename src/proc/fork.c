@@ -41,6 +41,8 @@ static pthread_cond_t reap_cv = PTHREAD_COND_INITIALIZER;
 static int nhost;              /* forked children not yet reaped */
 static bool reaper_started;
 
+void (*fork_child_hook)(void);
+
 static struct vproc *by_host_pid(int pid)
 {
 	for (int i = 0; i < vproc_count(); i++) {
@@ -151,6 +153,8 @@ static void objects_after_fork(struct vproc *p)
 static long in_child(struct uthread *ut, int pid, int ppid, const struct clone_req *req)
 {
 	struct vproc *p = ut->proc;
+	if (fork_child_hook)
+		fork_child_hook();
 	sched_after_fork();
 	vproc_after_fork(p, ut, pid, ppid);
 	wait_after_fork();

@@ -20,6 +20,10 @@ struct clone_req;
  */
 long fork_program(struct uthread *ut, const struct clone_req *req);
 
+/* What a layer above proc redoes first in a forked child (entry/rewrite.c:
+ * its stubs, in memory shared with the parent, become the child's own). */
+extern void (*fork_child_hook)(void);
+
 /* fork_signal_send - a signal for p, a forked child in another host
  * process, goes there (async-signal-safe). */
 enum sigq fork_signal_send(struct vproc *p, const siginfo_t *si);
