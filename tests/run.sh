@@ -556,16 +556,18 @@ with mp.Pool(2) as pool:
     print(pool.map(abs, [-1, -2, -3]))'
 dcase fork-xargs -- /bin/sh -c 'printf "1 2 3\n" | xargs -n1 echo; printf "a\nb\n" | xargs -I{} sh -c "echo item {}"'
 dcase fork-find-exec -- /usr/bin/find dir -name '*.txt' -exec /bin/echo found {} ';'
+# gcc itself cannot run under pegasus yet (its driver and cc1 are both
+# non-PIE at 0x400000: issue 14), so the recipes are shell tools; make runs
+# them through sh -c and forks for $(shell ...).
 f_make() {
     mkdir proj && cd proj || return 99
-    printf '#include "m.h"\nint main(void) { return twice(21) == 42 ? 0 : 1; }\n' >main.c
-    printf 'int twice(int x);\n' >m.h
-    printf '#include "m.h"\nint twice(int x) { return 2 * x; }\n' >m.c
-    printf 'app: main.o m.o\n\t$(CC) -o $@ main.o m.o\n%%.o: %%.c m.h\n\t$(CC) -c $<\n' >Makefile
-    x /usr/bin/make -s CC=gcc || return $?
-    ./app && echo "app runs"
+    printf 'a\nb\n' >a.in
+    printf 'c\n' >b.in
+    printf 'N := $(shell echo 2)\nall: out\n\t@echo "built $(N) parts: $$(cat out | wc -l) lines"\nout: a.part b.part\n\tcat $^ > $@\n%%.part: %%.in\n\ttr a-z A-Z < $< > $@\n' >Makefile
+    x /usr/bin/make -s -j2 || return $?
+    cat out
 }
-fcase fork-make --need make --need gcc -- f_make
+fcase fork-make --need make -- f_make
 # Debian programs with real worker threads; the input has several blocks.
 big_input() { seq 1 400000 | awk '{ print ($1 * 7919) % 1000003 }' >big.txt; }
 f_xz_mt() {

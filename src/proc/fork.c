@@ -21,6 +21,7 @@
 #include "proc/timers.h"
 #include "proc/vproc.h"
 #include "proc/wait.h"
+#include "sched/futex.h"
 #include "sched/quiesce.h"
 #include "sched/sched.h"
 
@@ -203,6 +204,7 @@ long fork_program(struct uthread *ut, const struct clone_req *req)
 	if (!c)
 		return -EAGAIN;
 	objects_to_kernel(parent);
+	futex_shared_to_kernel();
 	long r = sched_stop_others();
 	if (r < 0) {
 		vproc_release(c);
