@@ -91,6 +91,11 @@ static bool kernel_side(bool shared)
 	return shared && __atomic_load_n(&shared_in_kernel, __ATOMIC_ACQUIRE);
 }
 
+bool futex_in_kernel(int op)
+{
+	return kernel_side(!(op & FUTEX_PRIVATE_FLAG));
+}
+
 long futex_wake(uint64_t uaddr, bool shared, int n, uint32_t bitset)
 {
 	if (uaddr & 3)

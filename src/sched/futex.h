@@ -13,5 +13,7 @@ long futex_wake(uint64_t uaddr, bool shared, int n, uint32_t bitset);
 /* A program has forked: shared futexes may now be another host process's
  * too, and go to the kernel as well (see futex.c). */
 void futex_shared_to_kernel(void);
+/* Does futex op (its flags) go to the kernel (a shared one, after a fork)? */
+bool futex_in_kernel(int op);
 /* In a forked child (sched_after_fork): no waiters. */
 void futex_after_fork(void);
