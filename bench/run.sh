@@ -44,6 +44,7 @@ PROGRAMS=(
 	"syscall_paths | cpu  | --rewrite=pattern ; --rewrite=zpoline ; --rewrite=off ; PEGASUS_FSGSBASE=0"
 	"threads       | none | --poll 50 ; --poll 0 ; PEGASUS_FSGSBASE=0 --poll 50"
 	"timers        | cpu  | ; PEGASUS_FSGSBASE=0"
+	"procs         | cpu  | ; PEGASUS_FSGSBASE=0"
 )
 
 BUILD=${BUILD:-build}

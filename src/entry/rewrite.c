@@ -160,6 +160,21 @@ uint64_t rewrite_fixup_rip(uint64_t rip)
  * breakpoint: no mprotect (so no window where the page is writable, no
  * split VMA), and no lookup of the page's protection to put back. */
 static int self_mem = -1;
+/* In a forked child until its first rewrite: self_mem is the parent's. */
+static bool self_mem_stale;
+
+/* reopen_mem - the child's own /proc/self/mem (and membarrier registration,
+ * which is the mm's), at its first rewrite: most children rewrite nothing
+ * before they exec or exit, and the open costs a path walk in /proc. */
+static void reopen_mem(void)
+{
+	int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	if (fd < 0 || dup3(fd, self_mem, O_CLOEXEC) < 0)
+		pg_die("cannot reopen /proc/self/mem after a fork");
+	close(fd);
+	raw_syscall3(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
+	self_mem_stale = false;
+}
 
 /* ---- stub arenas: executable memory within rel32 reach of the sites ---- */
 
@@ -231,7 +246,10 @@ static int own_copy(struct arena *a)
 	int fd = memfd_create("pegasus-stubs", MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (pwrite(fd, a->rw, ARENA_SIZE, 0) != ARENA_SIZE ||
+	/* Only the stubs made so far: the rest is zeroes, and copying it
+	 * would cost each fork 256 KiB of page-cache writes per arena. */
+	size_t used = (a->used + 4095) & ~(size_t)4095;
+	if (ftruncate(fd, ARENA_SIZE) < 0 || pwrite(fd, a->rw, used, 0) != (ssize_t)used ||
 	    mmap(a->rw, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED ||
 	    mmap(a->rx, ARENA_SIZE, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
 		close(fd);
@@ -244,14 +262,7 @@ static int own_copy(struct arena *a)
 void rewrite_after_fork(void)
 {
 	/* The inherited /proc/self/mem is the parent's memory. */
-	if (self_mem >= 0) {
-		int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
-		if (fd < 0 || dup3(fd, self_mem, O_CLOEXEC) < 0)
-			pg_die("cannot reopen /proc/self/mem after a fork");
-		close(fd);
-		/* A registration is the mm's: the child's is new. */
-		raw_syscall3(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
-	}
+	self_mem_stale = self_mem >= 0;
 	for (struct arena *a = arenas; a; a = a->next)
 		if (own_copy(a) < 0)
 			pg_die("cannot copy the rewritten sites' stubs after a fork");
@@ -385,6 +396,8 @@ static void sync_cores(void)
 
 static int mem_write(uint64_t addr, const uint8_t *b, size_t n)
 {
+	if (self_mem_stale)
+		reopen_mem();
 	long r = raw_syscall6(SYS_pwrite64, self_mem, (long)b, n, addr, 0, 0);
 	return r == (long)n ? 0 : r < 0 ? (int)r : -EIO;
 }

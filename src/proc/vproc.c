@@ -261,14 +261,18 @@ void vproc_terminate(struct vproc *p, int sig, int code)
  * hears of it. */
 static void vproc_finish(struct vproc *p)
 {
-	int max = fdt_max(p->fdt);
-	for (int v = 0; v <= max; v++) {
-		int h = fdt_remove(p->fdt, v);
-		if (h >= 0)
-			close(h);
+	/* A forked child's process ends with p: its exit frees all that at
+	 * once, where unmapping region by region cost each fork ~10%. */
+	if (!instance_ends_with(p)) {
+		int max = fdt_max(p->fdt);
+		for (int v = 0; v <= max; v++) {
+			int h = fdt_remove(p->fdt, v);
+			if (h >= 0)
+				close(h);
+		}
+		timers_release_all(p);
+		regions_release(p);
 	}
-	timers_release_all(p);
-	regions_release(p);
 	if (vproc_hooks.ended)
 		vproc_hooks.ended(p);
 	__atomic_store_n(&p->state, VP_DEAD, __ATOMIC_RELEASE);

@@ -287,6 +287,9 @@ long futex_op(uint64_t uaddr, int op, uint32_t val, uint64_t utime,
 
 void futex_after_fork(void)
 {
-	/* Every waiter was another thread, gone in the child. */
-	memset(buckets, 0, sizeof(buckets));
+	/* Every waiter was another thread, gone in the child. (Empty buckets
+	 * are left untouched: no copy-on-write fault for them.) */
+	for (int i = 0; i < NBUCKETS; i++)
+		if (buckets[i].q.head || buckets[i].q.lock.locked)
+			memset(&buckets[i], 0, sizeof(buckets[i]));
 }
