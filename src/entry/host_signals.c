@@ -141,10 +141,13 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 		v->selector = oldsel;
 		return;
 	}
-	fork_signal_arrived(si);
-	/* A timer's signal is for the program (or thread) that made it; any
-	 * other signal sent to pegasus is for the instance's first program. */
-	struct vproc *p = vproc_count() ? vproc_at(0) : NULL;
+	int target = fork_signal_arrived(si);
+	/* A timer's signal is for the program (or thread) that made it; one
+	 * from another process of the instance names its program; any other
+	 * signal sent to pegasus is for the instance's first program. */
+	struct vproc *p = target ? vproc_by_pid(target) : NULL;
+	if (!p)
+		p = vproc_count() ? vproc_at(0) : NULL;
 	struct uthread *tgt = NULL;
 	enum timer_route route = timers_route(si, &p, &tgt);
 	if (route == TIMER_NOT_OURS && ut)

@@ -87,7 +87,8 @@ enum sigq fork_signal_send(struct vproc *p, const siginfo_t *si)
 		return SIGQ_DROPPED;
 	siginfo_t s = *si;
 	if (s.si_code >= 0) {
-		s.si_value.sival_ptr = (void *)(FORK_SIG_TAG | (uint32_t)s.si_code);
+		s.si_value.sival_ptr = (void *)(FORK_SIG_TAG << 48 | (uint64_t)(uint32_t)p->pid << 16 |
+						(uint16_t)s.si_code);
 		s.si_code = SI_QUEUE;
 	}
 	long r = raw_syscall3(SYS_rt_sigqueueinfo, pid, s.si_signo, &s);
@@ -149,15 +150,30 @@ static void objects_after_fork(struct vproc *p)
 	}
 }
 
+/* parent_of - in the child: its parent program, in the parent's host
+ * process (host pid hpid), as a placeholder that takes signals (kill of
+ * getppid(), of the group) and that nothing here waits for. */
+static void parent_of(struct vproc *p, int ppid, int hpid)
+{
+	struct vproc *pp = vproc_new(p->name);
+	if (!pp)
+		return; /* signals to the parent then fail with ESRCH */
+	pp->pid = ppid;
+	pp->pgid = p->pgid;
+	pp->sid = p->sid;
+	pp->host_pid = hpid;
+}
+
 /* in_child - the child process, on the thread that forked, host signals
  * held: the runtime around ut alone, ut's program as pid (parent ppid). */
-static long in_child(struct uthread *ut, int pid, int ppid, const struct clone_req *req)
+static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const struct clone_req *req)
 {
 	struct vproc *p = ut->proc;
 	if (fork_child_hook)
 		fork_child_hook();
 	sched_after_fork();
 	vproc_after_fork(p, ut, pid, ppid);
+	parent_of(p, ppid, hpid);
 	wait_after_fork();
 	timers_after_fork();
 	objects_after_fork(p);
@@ -212,9 +228,10 @@ long fork_program(struct uthread *ut, const struct clone_req *req)
 	}
 	uint64_t held = signal_hold_host();
 	pthread_mutex_lock(&reap_mu);
+	int hpid = getpid();
 	pid_t pid = fork();
 	if (pid == 0) {
-		r = in_child(ut, c->pid, parent->pid, req);
+		r = in_child(ut, c->pid, parent->pid, hpid, req);
 		signal_release_host(held);
 		return r;
 	}

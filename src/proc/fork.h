@@ -30,16 +30,20 @@ enum sigq fork_signal_send(struct vproc *p, const siginfo_t *si);
 
 /* How a forwarded signal travels: the kernel lets a process queue only
  * negative si_codes to another, so SI_USER and SI_KERNEL ride as SI_QUEUE
- * with this tag and their code in si_value. */
-#define FORK_SIG_TAG 0x5047464b00000000ull /* "PGFK" */
+ * with this tag (16 bits), the target's virtual pid (32) and their code
+ * (16) in si_value. */
+#define FORK_SIG_TAG 0x5047ull /* "PG" */
 
-/* fork_signal_arrived - a host signal that came from the parent instance
- * gets back the si_code it was sent with. Async-signal-safe, no TLS. */
-static inline void fork_signal_arrived(siginfo_t *si)
+/* fork_signal_arrived - a host signal that came from another process of
+ * the instance gets back the si_code it was sent with; returns the virtual
+ * pid it is for, or 0 (then it is the first program's, as any signal from
+ * outside). Async-signal-safe, no TLS. */
+static inline int fork_signal_arrived(siginfo_t *si)
 {
 	uint64_t v = (uint64_t)si->si_value.sival_ptr;
-	if (si->si_code == SI_QUEUE && (v >> 32) == (FORK_SIG_TAG >> 32)) {
-		si->si_code = (int)(uint32_t)v;
-		si->si_value.sival_ptr = 0;
-	}
+	if (si->si_code != SI_QUEUE || (v >> 48) != FORK_SIG_TAG)
+		return 0;
+	si->si_code = (int16_t)(v & 0xffff);
+	si->si_value.sival_ptr = 0;
+	return (int)(uint32_t)(v >> 16);
 }

@@ -177,6 +177,22 @@ static void sec_signals(void)
     close(ready[0]);
     close(ready[1]);
     signal(SIGCHLD, SIG_DFL);
+
+    /* The child signals its parent. */
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &usr1, NULL);
+    pid = fork();
+    if (pid == 0)
+        _exit(kill(getppid(), SIGUSR1) == 0 ? 0 : 1);
+    siginfo_t si;
+    struct timespec ts = { 5, 0 };
+    int s = sigtimedwait(&usr1, &si, &ts);
+    say("parent got %s from the child: code %s, pid ok %s", s == SIGUSR1 ? "SIGUSR1" : "nothing",
+        si.si_code == SI_USER ? "SI_USER" : "other", si.si_pid == pid ? "yes" : "no");
+    report("signalling child", pid);
+    sigprocmask(SIG_UNBLOCK, &usr1, NULL);
 }
 
 static void sec_ids(void)
