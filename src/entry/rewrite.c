@@ -162,6 +162,13 @@ uint64_t rewrite_fixup_rip(uint64_t rip)
 static int self_mem = -1;
 /* In a forked child until its first rewrite: self_mem is the parent's. */
 static bool self_mem_stale;
+/* A forked child traps this many calls before it rewrites any site: most
+ * children run a few calls (exit, exec) on sites the parent never ran,
+ * where a rewrite (a code page copied, three membarriers) costs far more
+ * than the traps; a child that lives on rewrites its sites at their next
+ * trap. */
+#define CHILD_TRAPS_FIRST 64
+static int child_traps;
 
 /* reopen_mem - the child's own /proc/self/mem (and membarrier registration,
  * which is the mm's), at its first rewrite: most children rewrite nothing
@@ -263,6 +270,7 @@ void rewrite_after_fork(void)
 {
 	/* The inherited /proc/self/mem is the parent's memory. */
 	self_mem_stale = self_mem >= 0;
+	child_traps = CHILD_TRAPS_FIRST;
 	for (struct arena *a = arenas; a; a = a->next)
 		if (own_copy(a) < 0)
 			pg_die("cannot copy the rewritten sites' stubs after a fork");
@@ -461,6 +469,8 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 {
 	const struct sysent *e = systab_get(nr);
 	if (rewrite_mode == REWRITE_OFF || (e && (e->flags & SF_NOREWRITE)))
+		return;
+	if (child_traps && __atomic_sub_fetch(&child_traps, 1, __ATOMIC_RELAXED) > 0)
 		return;
 	struct match m;
 	spin_lock(&lock);

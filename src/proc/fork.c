@@ -67,15 +67,18 @@ static void *reaper(void *arg)
 			usleep(1000); /* EINTR; ECHILD cannot last while nhost > 0 */
 			continue;
 		}
+		/* Under reap_mu, which a fork holds: this thread's malloc and
+		 * free (a reaped vproc) never run while the host fork is made. */
 		pthread_mutex_lock(&reap_mu);
 		struct vproc *p = by_host_pid(si.si_pid);
-		if (p)
+		if (p) {
 			nhost--;
+			if (si.si_code == CLD_EXITED)
+				vproc_host_ended(p, 0, si.si_status);
+			else
+				vproc_host_ended(p, si.si_status, 0);
+		}
 		pthread_mutex_unlock(&reap_mu);
-		if (p && si.si_code == CLD_EXITED)
-			vproc_host_ended(p, 0, si.si_status);
-		else if (p)
-			vproc_host_ended(p, si.si_status, 0);
 	}
 	return NULL;
 }
@@ -229,7 +232,13 @@ long fork_program(struct uthread *ut, const struct clone_req *req)
 	uint64_t held = signal_hold_host();
 	pthread_mutex_lock(&reap_mu);
 	int hpid = getpid();
-	pid_t pid = fork();
+	/* _Fork, not fork: glibc's fork handlers lock and unlock every malloc
+	 * arena (one per runtime thread) and walk every thread's descriptor,
+	 * ~30 copy-on-write faults per fork on both sides. No runtime thread
+	 * is in malloc now: the vCPUs are parked, the reaper waits for
+	 * reap_mu, workers and the output pump never allocate, the monitor
+	 * only once the instance ends. */
+	pid_t pid = _Fork();
 	if (pid == 0) {
 		r = in_child(ut, c->pid, parent->pid, hpid, req);
 		signal_release_host(held);

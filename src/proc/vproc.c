@@ -74,8 +74,16 @@ struct vproc *vproc_new(const char *name)
 	p->pgid = p->pid;
 	p->sid = p->pid;
 	p->name = name;
-	for (int r = 0; r < RLIM_NLIMITS; r++)
-		getrlimit(r, &p->rlim[r]);
+	/* The host's limits as the first program found them (read once: a
+	 * fork makes two vprocs, which would cost 32 getrlimit calls). */
+	static struct rlimit host_rlim[RLIM_NLIMITS];
+	static bool have_rlim;
+	if (!__atomic_load_n(&have_rlim, __ATOMIC_ACQUIRE)) {
+		for (int r = 0; r < RLIM_NLIMITS; r++)
+			getrlimit(r, &host_rlim[r]);
+		__atomic_store_n(&have_rlim, true, __ATOMIC_RELEASE);
+	}
+	memcpy(p->rlim, host_rlim, sizeof(host_rlim));
 	p->umask = default_umask;
 	p->cwd_fd = -1;
 	long lim = p->rlim[RLIMIT_NOFILE].rlim_cur;
