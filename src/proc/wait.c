@@ -156,6 +156,10 @@ long wait_child(struct uthread *ut, int idtype, int id, int options, struct wait
 			res->pid = 0;
 			return !any ? -ECHILD : interrupted ? -EINTR : 0;
 		}
+		/* Armed for this wait: the interrupt word may still be set by an
+		 * earlier one (with nothing left to deliver, each sleep then
+		 * ended at once and wait4 spun, holding its vCPU). */
+		signal_arm_wait(ut, ~ut->sigmask);
 		struct waiter w = { ut, me, waiters };
 		waiters = &w;
 		__atomic_store_n(&ut->state, UT_BLOCKED, __ATOMIC_RELAXED);
