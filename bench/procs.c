@@ -1,5 +1,5 @@
-/* procs.c - making a process: fork, vfork, each with exit and wait. (posix_spawn
- * in a loop hangs pegasus on one vCPU, on main too: not measured until fixed.) */
+/* procs.c - making a process: fork, vfork, posix_spawn, each with exit and wait. */
+#include <spawn.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -51,10 +51,21 @@ static void vfork_exec(uint64_t n)
 	}
 }
 
+static void spawn(uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		pid_t pid;
+		if (posix_spawn(&pid, true_argv[0], NULL, NULL, true_argv, environ))
+			abort();
+		wait_for(pid);
+	}
+}
+
 static const struct bench_case cases[] = {
 	{ "fork_exit_wait", "fork, the child _exits at once, the parent waits", fork_exit },
 	{ "fork_exec_true_wait", "fork, the child execs /bin/true, the parent waits", fork_exec },
 	{ "vfork_exec_true_wait", "vfork, the child execs /bin/true, the parent waits", vfork_exec },
+	{ "posix_spawn_true_wait", "posix_spawn of /bin/true, then wait", spawn },
 };
 
 int main(int argc, char **argv)
