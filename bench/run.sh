@@ -46,6 +46,7 @@ PROGRAMS=(
 	"timers        | cpu  | ; PEGASUS_FSGSBASE=0"
 	"epoll         | cpu  | "
 	"sockets       | none | ; --cpus 1"
+	"procs         | cpu  | ; PEGASUS_FSGSBASE=0"
 )
 
 BUILD=${BUILD:-build}

@@ -15,6 +15,7 @@
 #include "entry/lean.h"
 #include "entry/rewrite.h"
 #include "entry/sud.h"
+#include "proc/fork.h"
 #include "proc/instance.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
@@ -237,6 +238,7 @@ int cmd_run(int argc, char **argv)
 		return 125;
 	}
 	systab_check();
+	fork_child_hook = rewrite_after_fork;
 	vproc_init_host();
 	vcpu_bind_current(vcpu_alloc(0));
 	lean_init(!trace && !stats_on, rewrite_mode == REWRITE_ZPOLINE);

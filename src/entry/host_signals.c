@@ -14,6 +14,7 @@
 #include "entry/rewrite.h"
 #include "mm/uaccess.h"
 #include "sys/stats.h"
+#include "proc/fork.h"
 #include "proc/timers.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
@@ -134,9 +135,19 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 {
 	struct vcpu *v = vcpu_self();
 	struct uthread *ut = v->cur;
-	/* A timer's signal is for the program (or thread) that made it; any
-	 * other signal sent to pegasus is for the instance's first program. */
-	struct vproc *p = vproc_count() ? vproc_at(0) : NULL;
+	/* The kernel's SIGCHLD is about a forked child's host process, whose
+	 * end proc/fork.c turns into the program's own SIGCHLD. */
+	if (sig == SIGCHLD && si->si_code > 0) {
+		v->selector = oldsel;
+		return;
+	}
+	int target = fork_signal_arrived(si);
+	/* A timer's signal is for the program (or thread) that made it; one
+	 * from another process of the instance names its program; any other
+	 * signal sent to pegasus is for the instance's first program. */
+	struct vproc *p = target ? vproc_by_pid(target) : NULL;
+	if (!p)
+		p = vproc_count() ? vproc_at(0) : NULL;
 	struct uthread *tgt = NULL;
 	enum timer_route route = timers_route(si, &p, &tgt);
 	if (route == TIMER_NOT_OURS && ut)

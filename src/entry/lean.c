@@ -11,6 +11,7 @@
 #include "mm/uaccess.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
+#include "sched/futex.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
 
@@ -173,8 +174,9 @@ long mid_entry_c(struct uthread *ut)
 	const long a[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
 	if (nr == SYS_futex) {
 		int cmd = a[1] & FUTEX_CMD_MASK;
-		/* A timeout arms a timer, whose heap may grow with realloc. */
-		if (((cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) && a[3]) ||
+		/* A timeout arms a timer, whose heap may grow with realloc; a
+		 * kernel wait is offloaded (pthread calls). */
+		if (((cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) && (a[3] || futex_in_kernel((int)a[1]))) ||
 		    cmd > FUTEX_WAKE_BITSET || cmd == FUTEX_FD)
 			return 0;
 	}

@@ -156,6 +156,33 @@ uint64_t rewrite_fixup_rip(uint64_t rip)
 	return rip;
 }
 
+/* App code is written through /proc/self/mem, as a debugger sets a
+ * breakpoint: no mprotect (so no window where the page is writable, no
+ * split VMA), and no lookup of the page's protection to put back. */
+static int self_mem = -1;
+/* In a forked child until its first rewrite: self_mem is the parent's. */
+static bool self_mem_stale;
+/* A forked child traps this many calls before it rewrites any site: most
+ * children run a few calls (exit, exec) on sites the parent never ran,
+ * where a rewrite (a code page copied, three membarriers) costs far more
+ * than the traps; a child that lives on rewrites its sites at their next
+ * trap. */
+#define CHILD_TRAPS_FIRST 64
+static int child_traps;
+
+/* reopen_mem - the child's own /proc/self/mem (and membarrier registration,
+ * which is the mm's), at its first rewrite: most children rewrite nothing
+ * before they exec or exit, and the open costs a path walk in /proc. */
+static void reopen_mem(void)
+{
+	int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	if (fd < 0 || dup3(fd, self_mem, O_CLOEXEC) < 0)
+		pg_die("cannot reopen /proc/self/mem after a fork");
+	close(fd);
+	raw_syscall3(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
+	self_mem_stale = false;
+}
+
 /* ---- stub arenas: executable memory within rel32 reach of the sites ---- */
 
 #define ARENA_SIZE (256u << 10)
@@ -216,6 +243,37 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	return NULL;
+}
+
+/* own_copy - a's two views, over a new memfd with the same bytes: after a
+ * fork, the parent and the child would otherwise write stubs into the same
+ * shared pages (each allocating the same free slots for different sites). */
+static int own_copy(struct arena *a)
+{
+	int fd = memfd_create("pegasus-stubs", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* Only the stubs made so far: the rest is zeroes, and copying it
+	 * would cost each fork 256 KiB of page-cache writes per arena. */
+	size_t used = (a->used + 4095) & ~(size_t)4095;
+	if (ftruncate(fd, ARENA_SIZE) < 0 || pwrite(fd, a->rw, used, 0) != (ssize_t)used ||
+	    mmap(a->rw, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED ||
+	    mmap(a->rx, ARENA_SIZE, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+		close(fd);
+		return -ENOMEM;
+	}
+	close(fd);
+	return 0;
+}
+
+void rewrite_after_fork(void)
+{
+	/* The inherited /proc/self/mem is the parent's memory. */
+	self_mem_stale = self_mem >= 0;
+	child_traps = CHILD_TRAPS_FIRST;
+	for (struct arena *a = arenas; a; a = a->next)
+		if (own_copy(a) < 0)
+			pg_die("cannot copy the rewritten sites' stubs after a fork");
 }
 
 /* ---- emitting ---- */
@@ -343,13 +401,11 @@ static void sync_cores(void)
 	raw_syscall3(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
 }
 
-/* App code is written through /proc/self/mem, as a debugger sets a
- * breakpoint: no mprotect (so no window where the page is writable, no
- * split VMA), and no lookup of the page's protection to put back. */
-static int self_mem = -1;
 
 static int mem_write(uint64_t addr, const uint8_t *b, size_t n)
 {
+	if (self_mem_stale)
+		reopen_mem();
 	long r = raw_syscall6(SYS_pwrite64, self_mem, (long)b, n, addr, 0, 0);
 	return r == (long)n ? 0 : r < 0 ? (int)r : -EIO;
 }
@@ -413,6 +469,8 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 {
 	const struct sysent *e = systab_get(nr);
 	if (rewrite_mode == REWRITE_OFF || (e && (e->flags & SF_NOREWRITE)))
+		return;
+	if (child_traps && __atomic_sub_fetch(&child_traps, 1, __ATOMIC_RELAXED) > 0)
 		return;
 	struct match m;
 	spin_lock(&lock);

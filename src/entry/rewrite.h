@@ -15,6 +15,8 @@ int rewrite_init(enum rewrite_mode mode);
 
 /* A program trapped on the syscall instruction at addr with number nr:
  * rewrite the site if it matches a known pattern. Runtime context. */
+/* In a forked child: the stubs become the child's own pages. */
+void rewrite_after_fork(void);
 void rewrite_site(struct uthread *ut, uint64_t addr, long nr);
 
 /* Where a thread stopped inside a rewritten sequence must resume. */

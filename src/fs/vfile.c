@@ -1,6 +1,7 @@
 /* vfile.c - user-space file objects: lifetime and poll heads. */
 #include "fs/vfile.h"
 
+#include <string.h>
 #include <errno.h>
 #include <poll.h>
 #include <sys/epoll.h>
@@ -60,4 +61,10 @@ uint32_t vfile_kernel_poll(struct vfile *f)
 {
 	struct pollfd p = { .fd = f->kfd, .events = POLLIN | POLLOUT | POLLPRI };
 	return raw_syscall3(SYS_poll, &p, 1, 0) == 1 ? (uint16_t)p.revents : 0;
+}
+
+void vfile_after_fork(struct vfile *f)
+{
+	/* Its waiters were other threads of the parent: none here. */
+	memset(&f->poll_head, 0, sizeof(f->poll_head));
 }

@@ -75,14 +75,18 @@ struct vfile_ops {
 	 * kernel members): waiters on the file watch it too. */
 	int (*wait_fd)(struct vfile *f);
 	/* A host fd that stands for the file where only a host fd can go (an
-	 * fd passed through a kernel socket), owned by the file; -errno. A
-	 * pipe or eventfd moves into the kernel for it (vfile_moved_locked). */
+	 * fd passed through a kernel socket, a fork that makes the child
+	 * another host process), owned by the file; -errno. A pipe or eventfd
+	 * moves into the kernel for it (vfile_moved_locked). */
 	int (*host_file)(struct vfile *f);
 	/* Extra lines of /proc/self/fdinfo/N (Linux's show_fdinfo). */
 	int (*fdinfo)(struct vfile *f, char *buf, size_t size);
 	/* The last fd of the open file description is gone (it has left every
 	 * epoll set by then). */
 	void (*release)(struct vfile *f);
+	/* The object describes the process that reads it (signalfd: its
+	 * signals), so the child's copy of it is right as it is. */
+	bool fork_copies;
 };
 
 /* An op's answer when the object handed itself over to a kernel file (a
@@ -173,3 +177,7 @@ static inline int vfile_kernel_wait_fd(struct vfile *f)
 {
 	return vfile_in_kernel(f) ? f->kfd : -1;
 }
+
+/* vfile_after_fork - in a forked child, on the copy of an object that
+ * fork_copies: no waiters. */
+void vfile_after_fork(struct vfile *f);

@@ -34,6 +34,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv; /* on CLOCK_MONOTONIC, set up in instance_run */
 static struct vproc *decider;  /* whose end gives pegasus its status */
 static bool ending;            /* the exit policy has been triggered */
+static bool forked;            /* a forked child: every program descends from decider */
 
 static bool alive(struct vproc *p)
 {
@@ -73,6 +74,20 @@ static void report(struct vproc *p)
 		fprintf(stderr, "pegasus: [%s] exited with code %d\n", p->name, p->exit_code);
 }
 
+static _Noreturn void die_like(struct vproc *p);
+
+bool instance_ends_with(struct vproc *p)
+{
+	if (!forked || p != decider)
+		return false;
+	for (int i = 0; i < vproc_count(); i++) {
+		struct vproc *q = vproc_at(i);
+		if (q != p && alive(q) && q->root == decider)
+			return false;
+	}
+	return true;
+}
+
 void instance_program_ended(struct vproc *p)
 {
 	pthread_mutex_lock(&mu);
@@ -82,6 +97,9 @@ void instance_program_ended(struct vproc *p)
 		ending = true;
 	pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mu);
+	/* In a forked child nothing is left to stop then: no monitor needed. */
+	if (forked && ending)
+		die_like(decider);
 }
 
 /* die_like - end the host process as the deciding program ended. */
@@ -140,6 +158,31 @@ static void *monitor(void *arg)
 	}
 	pthread_mutex_unlock(&mu);
 	die_like(decider);
+}
+
+static void init_sync(void)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_mutex_init(&mu, NULL);
+	pthread_cond_init(&cv, &ca);
+}
+
+void instance_after_fork(struct vproc *p)
+{
+	/* The child process is p's: it ends with p and what p spawns, as p
+	 * ended, and reports nothing (p's end is its parent's to report).
+	 * Every program here descends from p, so when they are over nothing
+	 * is left to stop: the last one ends the process itself, and no
+	 * monitor thread is started (a thread per fork). */
+	init_sync();
+	decider = p;
+	ending = false;
+	forked = true;
+	spec->exit_policy = EXIT_FIRST;
+	spec->nprogs = 1;
+	output_after_fork();
 }
 
 /* open_stdio - the host fd a program gets for stdio slot i. */
@@ -244,10 +287,7 @@ int instance_run(struct instance_spec *s)
 			if (!strcmp(vproc_at(i)->name, s->exit_name))
 				decider = vproc_at(i);
 	}
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&cv, &ca);
+	init_sync();
 	/* Host signals go to vCPUs. */
 	if (hthread_start(NULL, 0, 1, 0, monitor, NULL))
 		pg_die("cannot start the instance monitor");

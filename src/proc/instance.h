@@ -37,3 +37,9 @@ int instance_run(struct instance_spec *spec);
 
 /* The last thread of p has gone: p is over (runtime context). */
 void instance_program_ended(struct vproc *p);
+
+/* In a forked child: p is the instance's one program, whose end ends the
+ * host process (a new monitor; the parent's is not here). */
+void instance_after_fork(struct vproc *p);
+/* Does the host process end with p's end (a forked child's last program)? */
+bool instance_ends_with(struct vproc *p);

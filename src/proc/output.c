@@ -129,6 +129,13 @@ int output_pipe(const char *name, int fd)
 	return w;
 }
 
+void output_after_fork(void)
+{
+	/* The pump is the parent's: the child's lines reach it through the
+	 * inherited pipes, and there is nothing here to flush. */
+	started = false;
+}
+
 void output_flush(void)
 {
 	if (!started)

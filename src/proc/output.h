@@ -6,3 +6,6 @@
 int output_pipe(const char *name, int fd);
 /* Let the output thread drain what is buffered (at the end). */
 void output_flush(void);
+
+/* In a forked child: the parent's pump prefixes its output. */
+void output_after_fork(void);

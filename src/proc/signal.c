@@ -1,5 +1,6 @@
 /* signal.c - virtual signals: queueing, dispositions and Linux-format frames. */
 #include "proc/signal.h"
+#include "proc/fork.h"
 
 #include <cpuid.h>
 #include <errno.h>
@@ -212,6 +213,8 @@ enum sigq signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si
 	int sig = si->si_signo;
 	if (sig < 1 || sig > 64)
 		return SIGQ_DROPPED;
+	if (p->host_pid)
+		return fork_signal_send(p, si);
 	uint64_t bit = SIGBIT(sig);
 	/* Linux drops an ignored signal at once unless it is blocked. */
 	struct uthread *mt = tgt ? tgt : __atomic_load_n(&p->main_thread, __ATOMIC_ACQUIRE);

@@ -167,6 +167,8 @@ static const struct vfile_ops sigfd_ops = {
 	.poll = sigfd_poll,
 	.fdinfo = sigfd_fdinfo,
 	.release = sigfd_release,
+	/* A forked child reads its own signals: its copy is its signalfd. */
+	.fork_copies = true,
 };
 
 long sys_signalfd4(struct uthread *ut, const long a[6])

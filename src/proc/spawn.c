@@ -115,7 +115,13 @@ static void vfork_wait(struct vfork_wait *w, struct vproc *c)
 	while (!w->done && !__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE)) {
 		__atomic_store_n(&ut->state, UT_BLOCKED, __ATOMIC_RELAXED);
 		spin_unlock(&vfork_lock);
-		uthread_sleep(0, SIG_UNBLOCKABLE);
+		/* Not interruptible: only its program's end (exiting, checked by
+		 * uthread_sleep; vproc_terminate wakes it) cuts it short. (It
+		 * was passed a signal mask as the "interruptible" flag: with a
+		 * signal pending, say the SIGCHLD of an earlier child, it spun
+		 * here without letting the child run on its vCPU, for ever on
+		 * one vCPU, and stopped a fork's quiescing on two.) */
+		uthread_sleep(0, false);
 		spin_lock(&vfork_lock);
 	}
 	if (!w->done)

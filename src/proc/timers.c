@@ -67,6 +67,7 @@ struct ktimer {
 };
 
 static struct ktimer timers[NTIMERS];
+static int nslots_used; /* slots below this were ever taken (a fork resets those) */
 static int ndeferred[65];    /* atomic: timers with a deferred signal, by signal */
 
 /* Times in ns saturate at KTIME_MAX (~292 years), as Linux's ktime_t. */
@@ -361,6 +362,9 @@ long sys_timer_create(struct uthread *ut, const long a[6])
 	}
 	if (slot < 0)
 		return -EAGAIN;
+	for (int n = __atomic_load_n(&nslots_used, __ATOMIC_RELAXED); n <= slot;)
+		__atomic_compare_exchange_n(&nslots_used, &n, slot + 1, false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED);
 	memset(&host, 0, sizeof(host));
 	host.sigev_notify = sev.sigev_notify == SIGEV_NONE ? SIGEV_NONE : SIGEV_SIGNAL;
 	host.sigev_signo = sev.sigev_signo;
@@ -431,9 +435,19 @@ long sys_timer_delete(struct uthread *ut, const long a[6])
 	return 0;
 }
 
+void timers_after_fork(void)
+{
+	/* Host timers are not inherited: every slot is free in the child.
+	 * (Slots never taken are left untouched: no cache misses nor
+	 * copy-on-write faults for them.) */
+	for (int i = 0; i < nslots_used; i++)
+		if (timers[i].used)
+			timers[i] = (struct ktimer){ 0 };
+}
+
 void timers_release_all(struct vproc *p)
 {
-	for (int i = 0; i < NTIMERS; i++)
+	for (int i = 0; i < nslots_used; i++)
 		if (__atomic_load_n(&timers[i].used, __ATOMIC_ACQUIRE) == 2 && timers[i].p == p)
 			release(&timers[i]);
 }

@@ -48,3 +48,6 @@ long sys_timer_delete(struct uthread *ut, const long a[6]);
 long sys_timer_settime(struct uthread *ut, const long a[6]);
 long sys_timer_gettime(struct uthread *ut, const long a[6]);
 long sys_timer_getoverrun(struct uthread *ut, const long a[6]);
+
+/* In a forked child: no timers (the kernel's are not inherited either). */
+void timers_after_fork(void);

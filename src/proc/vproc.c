@@ -74,8 +74,16 @@ struct vproc *vproc_new(const char *name)
 	p->pgid = p->pid;
 	p->sid = p->pid;
 	p->name = name;
-	for (int r = 0; r < RLIM_NLIMITS; r++)
-		getrlimit(r, &p->rlim[r]);
+	/* The host's limits as the first program found them (read once: a
+	 * fork makes two vprocs, which would cost 32 getrlimit calls). */
+	static struct rlimit host_rlim[RLIM_NLIMITS];
+	static bool have_rlim;
+	if (!__atomic_load_n(&have_rlim, __ATOMIC_ACQUIRE)) {
+		for (int r = 0; r < RLIM_NLIMITS; r++)
+			getrlimit(r, &host_rlim[r]);
+		__atomic_store_n(&have_rlim, true, __ATOMIC_RELEASE);
+	}
+	memcpy(p->rlim, host_rlim, sizeof(host_rlim));
 	p->umask = default_umask;
 	p->cwd_fd = -1;
 	long lim = p->rlim[RLIMIT_NOFILE].rlim_cur;
@@ -227,6 +235,12 @@ static void kick_thread(struct uthread *t)
 
 void vproc_terminate(struct vproc *p, int sig, int code)
 {
+	if (p->host_pid) {
+		/* A forked child ends in its own process; its end comes back. */
+		if (p->host_pid > 0)
+			kill(p->host_pid, sig ? sig : SIGKILL);
+		return;
+	}
 	spin_lock(&p->lock);
 	int expect = VP_LIVE;
 	if (!__atomic_compare_exchange_n(&p->state, &expect, VP_EXITING, false, __ATOMIC_ACQ_REL,
@@ -255,14 +269,18 @@ void vproc_terminate(struct vproc *p, int sig, int code)
  * hears of it. */
 static void vproc_finish(struct vproc *p)
 {
-	int max = fdt_max(p->fdt);
-	for (int v = 0; v <= max; v++) {
-		int h = fdt_remove(p->fdt, v);
-		if (h >= 0)
-			close(h);
+	/* A forked child's process ends with p: its exit frees all that at
+	 * once, where unmapping region by region cost each fork ~10%. */
+	if (!instance_ends_with(p)) {
+		int max = fdt_max(p->fdt);
+		for (int v = 0; v <= max; v++) {
+			int h = fdt_remove(p->fdt, v);
+			if (h >= 0)
+				close(h);
+		}
+		timers_release_all(p);
+		regions_release(p);
 	}
-	timers_release_all(p);
-	regions_release(p);
 	if (vproc_hooks.ended)
 		vproc_hooks.ended(p);
 	__atomic_store_n(&p->state, VP_DEAD, __ATOMIC_RELEASE);
@@ -279,6 +297,61 @@ void vproc_thread_exit(struct uthread *ut, int code)
 		vproc_finish(p);
 	}
 	uthread_exit_current();
+}
+
+void vproc_host_ended(struct vproc *p, int sig, int code)
+{
+	p->exit_signal = sig;
+	p->exit_code = sig ? 128 + sig : code & 0xff;
+	__atomic_store_n(&p->state, VP_EXITING, __ATOMIC_RELEASE);
+	vproc_finish(p);
+}
+
+/* drop - in a forked child, program q (not the forking one) is gone: its
+ * threads never run, its host fds are closed. Its memory stays mapped: it
+ * costs nothing until touched, where unmapping costs a call per region. */
+static void drop(struct vproc *q, struct uthread *keep)
+{
+	for (struct uthread *t = q->threads; t; t = t->proc_next)
+		if (t != keep)
+			__atomic_store_n(&t->state, UT_EXITED, __ATOMIC_RELEASE);
+	if (q == keep->proc)
+		return;
+	int max = fdt_max(q->fdt);
+	for (int v = 0; v <= max; v++) {
+		int h = fdt_host(q->fdt, v);
+		if (h >= 0)
+			close(h);
+	}
+	if (q->cwd_fd >= 0)
+		close(q->cwd_fd);
+}
+
+void vproc_after_fork(struct vproc *p, struct uthread *ut, int pid, int ppid)
+{
+	for (int i = 0; i < nvprocs; i++) {
+		if (vprocs[i])
+			drop(vprocs[i], ut);
+		vprocs[i] = NULL;
+	}
+	vprocs[0] = p;
+	nvprocs = 1;
+	table_lock.locked = 0;
+	p->lock.locked = 0;
+	p->pid = pid;
+	p->ppid = ppid;
+	p->root = p;
+	p->zombie = false;
+	p->vfork = NULL;
+	p->threads = ut;
+	ut->proc_next = NULL;
+	p->nthreads = 1;
+	p->main_thread = ut;
+	ut->tid = pid;
+	/* Pending signals are not inherited (fork(2)). */
+	p->sigpending = p->sigclaimed = 0;
+	ut->sigpending = ut->sigclaimed = 0;
+	memset(p->rtq.used, 0, sizeof(p->rtq.used));
 }
 
 void vproc_exit(struct vproc *p, int code)

@@ -79,6 +79,10 @@ struct vproc {
 	int parent_signal;           /* sent to the parent at its end (clone's CSIGNAL) */
 	bool zombie;                 /* ended, its status not yet collected by a wait */
 	struct vfork_wait *vfork;    /* its parent, waiting until it execs or ends */
+	/* A forked child runs in another host process (proc/fork.c): its pid
+	 * there (-1 while being forked), signals sent to it go there, and its
+	 * host end is its end here. 0: it runs in this process. */
+	int host_pid;
 };
 
 /* Once, before any program: take over the host umask and fd limit. */
@@ -119,6 +123,16 @@ _Noreturn void vproc_kill(struct vproc *p, int sig);
 /* vproc_thread_exit - the calling uthread of its program is gone; the last
  * one to go finishes the program (with code, unless already ending). */
 _Noreturn void vproc_thread_exit(struct uthread *ut, int code);
+/* vproc_host_ended - p, a forked child in another host process, has ended
+ * there (killed by sig, or exited with code): it ends here, as a program. */
+void vproc_host_ended(struct vproc *p, int sig, int code);
+/**
+ * vproc_after_fork - in a forked child: p is the only program, in slot 0,
+ * with pid, ppid and the one thread ut (tid = pid); the threads of every
+ * program are gone (woken, they would never run) and the other programs'
+ * host fds closed. No signal is pending.
+ */
+void vproc_after_fork(struct vproc *p, struct uthread *ut, int pid, int ppid);
 /* End the host process by signal sig, as a shell will report it. */
 _Noreturn void vproc_die_of_signal(int sig);
 

@@ -108,6 +108,14 @@ void wait_program_ended(struct vproc *p)
 	spin_unlock(&family_lock);
 }
 
+void wait_after_fork(void)
+{
+	/* The waiters were the parent's threads; the lock may have been the
+	 * reaper's or the monitor's at the fork. */
+	waiters = NULL;
+	family_lock.locked = 0;
+}
+
 /* Does child c match a wait's idtype/id and its __WCLONE/__WALL choice? */
 static bool wanted(const struct vproc *c, int idtype, int id, int options)
 {
@@ -148,6 +156,10 @@ long wait_child(struct uthread *ut, int idtype, int id, int options, struct wait
 			res->pid = 0;
 			return !any ? -ECHILD : interrupted ? -EINTR : 0;
 		}
+		/* Armed for this wait: the interrupt word may still be set by an
+		 * earlier one (with nothing left to deliver, each sleep then
+		 * ended at once and wait4 spun, holding its vCPU). */
+		signal_arm_wait(ut, ~ut->sigmask);
 		struct waiter w = { ut, me, waiters };
 		waiters = &w;
 		__atomic_store_n(&ut->state, UT_BLOCKED, __ATOMIC_RELAXED);

@@ -20,3 +20,6 @@ void wait_program_ended(struct vproc *p);
  * P_PGID) has ended: its status in *res and, unless WNOWAIT, it is reaped.
  * Blocks unless WNOHANG. 0, or -ECHILD, -EINTR (a signal came first). */
 long wait_child(struct uthread *ut, int idtype, int id, int options, struct wait_result *res);
+
+/* In a forked child: nobody waits yet. */
+void wait_after_fork(void);

@@ -3,10 +3,14 @@
 
 #include <errno.h>
 #include <linux/futex.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 
+#include "core/rawsys.h"
 #include "core/spinlock.h"
 #include "mm/uaccess.h"
+#include "sched/offload.h"
 #include "sched/waitq.h"
 #include "core/timeutil.h"
 
@@ -65,6 +69,33 @@ static int wake_locked(struct waitq *b, uint64_t uaddr, bool shared, int n, uint
 	return waitq_wake_key_locked(b, key_of(uaddr, shared), n, bitset);
 }
 
+/*
+ * Once a program has forked, a futex word in MAP_SHARED memory may be
+ * shared with another host process (a process-shared semaphore or mutex:
+ * python's multiprocessing locks), which no wait queue here can reach. So
+ * from then on shared futexes go to the kernel as well: a wait is the
+ * kernel's (offloaded: it blocks a worker, not a vCPU), a wake wakes both
+ * the waiters queued here before and the kernel's, and the other shared
+ * ops are the kernel's. Private futexes stay here: no other process has
+ * them.
+ */
+static bool shared_in_kernel;
+
+void futex_shared_to_kernel(void)
+{
+	__atomic_store_n(&shared_in_kernel, true, __ATOMIC_RELEASE);
+}
+
+static bool kernel_side(bool shared)
+{
+	return shared && __atomic_load_n(&shared_in_kernel, __ATOMIC_ACQUIRE);
+}
+
+bool futex_in_kernel(int op)
+{
+	return kernel_side(!(op & FUTEX_PRIVATE_FLAG));
+}
+
 long futex_wake(uint64_t uaddr, bool shared, int n, uint32_t bitset)
 {
 	if (uaddr & 3)
@@ -73,6 +104,11 @@ long futex_wake(uint64_t uaddr, bool shared, int n, uint32_t bitset)
 	spin_lock(&b->lock);
 	int r = wake_locked(b, uaddr, shared, n, bitset);
 	spin_unlock(&b->lock);
+	if (kernel_side(shared) && r < n) {
+		long k = raw_syscall6(SYS_futex, uaddr, FUTEX_WAKE_BITSET, n - r, 0, 0, bitset);
+		if (k > 0)
+			r += (int)k;
+	}
 	return r;
 }
 
@@ -219,6 +255,12 @@ long futex_op(uint64_t uaddr, int op, uint32_t val, uint64_t utime,
 		return -ENOSYS;
 	uint64_t deadline;
 	long r;
+	if (kernel_side(shared) && cmd != FUTEX_WAKE && cmd != FUTEX_WAKE_BITSET) {
+		long a[6] = { (long)uaddr, op, val, (long)utime, (long)uaddr2, val3 };
+		if (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)
+			return offload_syscall(SYS_futex, a);
+		return raw_syscall6(SYS_futex, a[0], a[1], a[2], a[3], a[4], a[5]);
+	}
 	switch (cmd) {
 	case FUTEX_WAIT:
 		val3 = FUTEX_BITSET_MATCH_ANY;
@@ -241,4 +283,13 @@ long futex_op(uint64_t uaddr, int op, uint32_t val, uint64_t utime,
 		/* PI futexes: refused (glibc then reports ENOTSUP for PI mutexes). */
 		return -ENOSYS;
 	}
+}
+
+void futex_after_fork(void)
+{
+	/* Every waiter was another thread, gone in the child. (Empty buckets
+	 * are left untouched: no copy-on-write fault for them.) */
+	for (int i = 0; i < NBUCKETS; i++)
+		if (buckets[i].q.head || buckets[i].q.lock.locked)
+			memset(&buckets[i], 0, sizeof(buckets[i]));
 }

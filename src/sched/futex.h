@@ -10,3 +10,10 @@ long futex_op(uint64_t uaddr, int op, uint32_t val, uint64_t timeout_or_val2, ui
 
 /* Wake up to n waiters of uaddr (thread exit's CLEARTID, robust lists). */
 long futex_wake(uint64_t uaddr, bool shared, int n, uint32_t bitset);
+/* A program has forked: shared futexes may now be another host process's
+ * too, and go to the kernel as well (see futex.c). */
+void futex_shared_to_kernel(void);
+/* Does futex op (its flags) go to the kernel (a shared one, after a fork)? */
+bool futex_in_kernel(int op);
+/* In a forked child (sched_after_fork): no waiters. */
+void futex_after_fork(void);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/rawsys.h"
@@ -191,4 +192,22 @@ void kwait_unwatch(struct wq_entry *cb)
 		e->armed = 0;
 	spin_unlock(&q->lock);
 	__atomic_sub_fetch(&nwaiters, 1, __ATOMIC_RELEASE);
+}
+
+void kwait_after_fork(void)
+{
+	/* The parent's set is shared with it: a new one, empty, and every
+	 * entry's waiters (other threads) forgotten. */
+	close(kw_epfd);
+	kw_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (kw_epfd < 0)
+		pg_die("epoll_create1: %s", strerror(errno));
+	lock.locked = 0;
+	nwaiters = 0;
+	for (int i = 0; i < NBUCKET; i++)
+		for (struct entry *e = table[i]; e; e = e->next) {
+			memset(&e->waiters, 0, sizeof(e->waiters));
+			e->armed = 0;
+			e->in_epoll = false;
+		}
 }

@@ -31,3 +31,5 @@ struct wq_entry;
 long kwait_watch(int fd, struct wq_entry *cb);
 /* kwait_unwatch - take cb off again (a no-op if it is not hung). */
 void kwait_unwatch(struct wq_entry *cb);
+/* In a forked child (sched_after_fork): a new set of its own, no waiters. */
+void kwait_after_fork(void);

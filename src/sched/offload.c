@@ -150,3 +150,13 @@ long offload_syscall(long nr, const long a[6])
 	spin_unlock(&j.done_q.lock);
 	return j.result;
 }
+
+void offload_after_fork(void)
+{
+	/* The workers and their jobs (other threads' calls) are the parent's;
+	 * the child starts one when it first needs one. */
+	pthread_mutex_init(&mu, NULL);
+	pthread_cond_init(&cv, NULL);
+	head = tail = NULL;
+	nworkers = nidle = nqueued = 0;
+}

@@ -10,3 +10,5 @@ void offload_init(void);
  * -EINTR, as the kernel would). Returns the kernel's result.
  */
 long offload_syscall(long nr, const long a[6]);
+/* In a forked child (sched_after_fork): no workers and no jobs yet. */
+void offload_after_fork(void);

@@ -18,6 +18,7 @@
 #include "sched/kwait.h"
 #include "sched/poller.h"
 #include "sched/preempt.h"
+#include "sched/quiesce.h"
 #include "sched/timer.h"
 
 struct sched_config sched_cfg = { .nvcpus = 1, .poll_ns = 50000, .slice_ns = 10000000 };
@@ -231,8 +232,10 @@ void uthread_yield(void)
 {
 	struct uthread *ut = uthread_self();
 	struct vcpu *v = vcpu_self();
-	/* Nothing else to run anywhere: do not pay for the round trip. */
-	if (!__atomic_load_n(&v->rq_len, __ATOMIC_RELAXED)) {
+	/* Nothing else to run anywhere: do not pay for the round trip
+	 * (unless a fork wants this vCPU parked in its loop). */
+	if (!__atomic_load_n(&v->rq_len, __ATOMIC_RELAXED) &&
+	    !__atomic_load_n(&sched_stopping, __ATOMIC_RELAXED)) {
 		bool other = false;
 		for (int i = 0; i < sched_cfg.nvcpus && !other; i++)
 			other = __atomic_load_n(&vcpus[i]->rq_len, __ATOMIC_RELAXED) != 0;
@@ -302,6 +305,9 @@ static struct uthread *pick_next(struct vcpu *v)
 {
 	uint64_t spin_until = 0;
 	for (;;) {
+		/* Nothing held here: the place to wait while a fork is made. */
+		if (__atomic_load_n(&sched_stopping, __ATOMIC_ACQUIRE))
+			sched_park();
 		/* A poller that found work keeps an idle vCPU spinning. */
 		if (sched_poll_events())
 			spin_until = 0;
@@ -357,9 +363,7 @@ static _Noreturn void vcpu_loop(struct vcpu *v)
 	}
 }
 
-/* vcpu_setup_idle - the eventfd that kicks this vCPU and the epoll set it
- * sleeps on, which also holds the shared kernel-fd readiness set. */
-static void vcpu_setup_idle(struct vcpu *v)
+void sched_setup_idle(struct vcpu *v)
 {
 	v->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	v->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -370,7 +374,7 @@ static void vcpu_setup_idle(struct vcpu *v)
 	kwait_attach(v->epfd);
 }
 
-static void vcpu_enter(struct vcpu *v)
+void sched_enter(struct vcpu *v)
 {
 	int r = sched_cfg.vcpu_enter ? sched_cfg.vcpu_enter(v) : 0;
 	if (r < 0)
@@ -381,8 +385,8 @@ static void *vcpu_main(void *arg)
 {
 	struct vcpu *v = arg;
 	vcpu_bind_current(v);
-	vcpu_setup_idle(v);
-	vcpu_enter(v);
+	sched_setup_idle(v);
+	sched_enter(v);
 	/* Born with every host signal blocked (hthread_start); bound and able
 	 * to be kicked now, its handlers have this vCPU to work on. */
 	sigset_t none;
@@ -400,11 +404,11 @@ void sched_start_many(struct uthread **first, int n)
 	vcpus[0] = v0;
 	for (int i = 1; i < sched_cfg.nvcpus; i++)
 		vcpus[i] = vcpu_alloc(i);
-	vcpu_setup_idle(v0);
+	sched_setup_idle(v0);
 	for (int i = 1; i < sched_cfg.nvcpus; i++)
 		if (hthread_start(&vcpus[i]->thread, 1 << 20, 0, 0, vcpu_main, vcpus[i]))
 			pg_die("cannot start vCPU %d", i);
-	vcpu_enter(v0);
+	sched_enter(v0);
 	preempt_start_vcpu(v0);
 	for (int i = 0; i < n; i++) {
 		/* Spread the programs over the vCPUs to begin with. */

@@ -161,3 +161,13 @@ void timer_run_expired(uint64_t now)
 		spin_unlock(&h->lock);
 	}
 }
+
+void timer_after_fork(void)
+{
+	/* Every armed timer was another thread's, or a subsystem's of the
+	 * parent: the child's one vCPU starts with none. */
+	nheaps = 1;
+	heaps[0].lock.locked = 0;
+	heaps[0].n = 0;
+	heaps[0].earliest = UINT64_MAX;
+}

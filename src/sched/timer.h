@@ -28,3 +28,5 @@ uint64_t timer_next_deadline(void);
 /* Run every due timer (deadline <= now): the calling vCPU's, and those of
  * other vCPUs whose heap is not busy. */
 void timer_run_expired(uint64_t now);
+/* In a forked child (sched_after_fork): one empty heap, for vCPU 0. */
+void timer_after_fork(void);

@@ -9,12 +9,19 @@
 #include <unistd.h>
 
 #include "mm/uaccess.h"
+#include "proc/fork.h"
 #include "proc/signal.h"
 #include "proc/spawn.h"
 #include "proc/vproc.h"
 #include "proc/wait.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
+
+long sys_fork(struct uthread *ut, const long a[6])
+{
+	struct clone_req c = { .exit_signal = SIGCHLD };
+	return fork_program(ut, &c);
+}
 
 long sys_vfork(struct uthread *ut, const long a[6])
 {

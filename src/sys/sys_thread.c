@@ -7,6 +7,7 @@
 
 #include "core/log.h"
 #include "mm/uaccess.h"
+#include "proc/fork.h"
 #include "proc/signal.h"
 #include "proc/spawn.h"
 #include "proc/vproc.h"
@@ -29,10 +30,11 @@ static long new_thread(struct uthread *ut, const struct clone_req *c)
 	/* posix_spawn's clone(CLONE_VM|CLONE_VFORK): a new program. */
 	if ((c->flags & CLONE_VM) && !(c->flags & CLONE_THREAD))
 		return spawn_vm_child(ut, c);
-	if ((c->flags & THREAD_FLAGS) != THREAD_FLAGS || (c->flags & ~(uint64_t)THREAD_OK)) {
-		/* fork (a copy of the memory) is not supported yet. */
+	/* fork: a copy of the memory, in a host process of its own. */
+	if (!(c->flags & (CLONE_VM | CLONE_THREAD)))
+		return fork_program(ut, c);
+	if ((c->flags & THREAD_FLAGS) != THREAD_FLAGS || (c->flags & ~(uint64_t)THREAD_OK))
 		return -ENOSYS;
-	}
 	struct vproc *p = ut->proc;
 	int tid = vproc_alloc_id();
 	if ((c->flags & CLONE_PARENT_SETTID) && copy_to_user(c->parent_tid, &tid, 4))

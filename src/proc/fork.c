@@ -1,0 +1,244 @@
+/* fork.c - fork as a host fork: the child process keeps only the forking program, joined to the instance. */
+#include "proc/fork.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/hthread.h"
+#include "core/log.h"
+#include "core/rawsys.h"
+#include "fs/fdtable.h"
+#include "fs/vfile.h"
+#include "mm/uaccess.h"
+#include "proc/instance.h"
+#include "proc/spawn.h"
+#include "proc/timers.h"
+#include "proc/vproc.h"
+#include "proc/wait.h"
+#include "sched/futex.h"
+#include "sched/quiesce.h"
+#include "sched/sched.h"
+
+/* What a fork may ask for. Sharing the fd table, cwd or dispositions with
+ * a child in another process (CLONE_FILES, CLONE_FS, CLONE_SIGHAND), new
+ * namespaces or a pidfd are not offered. */
+#define FORK_OK (CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | \
+		 CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_IO | CLONE_SYSVSEM | CSIGNAL)
+
+/*
+ * The parent process learns of its forked children's ends from one host
+ * thread, started at the first fork, blocked in waitid for any host child
+ * (the runtime has no others). reap_mu orders a child's registration (its
+ * host pid stored after fork returns) before its end is looked up.
+ */
+static pthread_mutex_t reap_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t reap_cv = PTHREAD_COND_INITIALIZER;
+static int nhost;              /* forked children not yet reaped */
+static bool reaper_started;
+
+void (*fork_child_hook)(void);
+
+static struct vproc *by_host_pid(int pid)
+{
+	for (int i = 0; i < vproc_count(); i++) {
+		struct vproc *p = vproc_at(i);
+		if (p && p->host_pid == pid)
+			return p;
+	}
+	return NULL;
+}
+
+static void *reaper(void *arg)
+{
+	for (;;) {
+		pthread_mutex_lock(&reap_mu);
+		while (!nhost)
+			pthread_cond_wait(&reap_cv, &reap_mu);
+		pthread_mutex_unlock(&reap_mu);
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | __WALL) < 0) {
+			usleep(1000); /* EINTR; ECHILD cannot last while nhost > 0 */
+			continue;
+		}
+		/* Under reap_mu, which a fork holds: this thread's malloc and
+		 * free (a reaped vproc) never run while the host fork is made. */
+		pthread_mutex_lock(&reap_mu);
+		struct vproc *p = by_host_pid(si.si_pid);
+		if (p) {
+			nhost--;
+			if (si.si_code == CLD_EXITED)
+				vproc_host_ended(p, 0, si.si_status);
+			else
+				vproc_host_ended(p, si.si_status, 0);
+		}
+		pthread_mutex_unlock(&reap_mu);
+	}
+	return NULL;
+}
+
+enum sigq fork_signal_send(struct vproc *p, const siginfo_t *si)
+{
+	int pid = __atomic_load_n(&p->host_pid, __ATOMIC_ACQUIRE);
+	if (pid <= 0 || __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == VP_DEAD)
+		return SIGQ_DROPPED;
+	siginfo_t s = *si;
+	if (s.si_code >= 0) {
+		s.si_value.sival_ptr = (void *)(FORK_SIG_TAG << 48 | (uint64_t)(uint32_t)p->pid << 16 |
+						(uint16_t)s.si_code);
+		s.si_code = SI_QUEUE;
+	}
+	long r = raw_syscall3(SYS_rt_sigqueueinfo, pid, s.si_signo, &s);
+	return r == -EAGAIN ? SIGQ_FULL : SIGQ_QUEUED;
+}
+
+/* objects_to_kernel - before the fork: what p names that lives only in this
+ * process moves into the kernel (its host_file op, as for an fd passed to
+ * a kernel socket), so that both sides share it; every fd entry naming it
+ * takes the kernel file when next used (fdt_settle). */
+static void objects_to_kernel(struct vproc *p)
+{
+	int max = fdt_max(p->fdt);
+	for (int v = 0; v <= max; v++) {
+		struct vfile *obj = fdt_host(p->fdt, v) < 0 ? fdt_obj(p->fdt, v) : NULL;
+		if (obj && !obj->ops->fork_copies && !vfile_in_kernel(obj) && obj->ops->host_file)
+			obj->ops->host_file(obj); /* the file owns the fd; failure: EBADF below */
+		vfile_put(obj);
+	}
+}
+
+/* objects_after_fork - in the child: an object that describes its process
+ * is its own copy; one moved into the kernel is that kernel file, inherited
+ * by the fork; any other could not follow it here (EBADF). */
+static void objects_after_fork(struct vproc *p)
+{
+	int max = fdt_max(p->fdt);
+	for (int v = 0; v <= max; v++) {
+		struct vfile *obj = fdt_host(p->fdt, v) < 0 ? fdt_obj(p->fdt, v) : NULL;
+		if (obj && obj->ops->fork_copies)
+			vfile_after_fork(obj);
+		else if (obj && vfile_in_kernel(obj))
+			fdt_settle(p->fdt, v);
+		else if (obj)
+			fdt_remove(p->fdt, v);
+		vfile_put(obj);
+	}
+}
+
+/* parent_of - in the child: its parent program, in the parent's host
+ * process (host pid hpid), as a placeholder that takes signals (kill of
+ * getppid(), of the group) and that nothing here waits for. */
+static void parent_of(struct vproc *p, int ppid, int hpid)
+{
+	struct vproc *pp = vproc_new(p->name);
+	if (!pp)
+		return; /* signals to the parent then fail with ESRCH */
+	pp->pid = ppid;
+	pp->pgid = p->pgid;
+	pp->sid = p->sid;
+	pp->host_pid = hpid;
+}
+
+/* in_child - the child process, on the thread that forked, host signals
+ * held: the runtime around ut alone, ut's program as pid (parent ppid). */
+static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const struct clone_req *req)
+{
+	struct vproc *p = ut->proc;
+	if (fork_child_hook)
+		fork_child_hook();
+	sched_after_fork();
+	vproc_after_fork(p, ut, pid, ppid);
+	parent_of(p, ppid, hpid);
+	wait_after_fork();
+	timers_after_fork();
+	objects_after_fork(p);
+	pthread_mutex_init(&reap_mu, NULL);
+	pthread_cond_init(&reap_cv, NULL);
+	nhost = 0;
+	reaper_started = false;
+	instance_after_fork(p);
+	p->parent_signal = req->exit_signal;
+	if (req->flags & CLONE_CHILD_CLEARTID)
+		ut->clear_child_tid = req->child_tid;
+	if (req->stack)
+		ut->tf.rsp = req->stack;
+	if (req->flags & CLONE_SETTLS)
+		ut->tf.fs_base = req->tls;
+	if ((req->flags & CLONE_CHILD_SETTID) && copy_to_user(req->child_tid, &pid, 4))
+		return -EFAULT;
+	return 0;
+}
+
+/* placeholder - the child as the parent's instance sees it: a program
+ * with no thread here, whose signals go to its host process. */
+static struct vproc *placeholder(struct vproc *parent, const struct clone_req *req)
+{
+	struct vproc *c = vproc_new(parent->name);
+	if (!c)
+		return NULL;
+	c->host_pid = -1;
+	c->ppid = parent->pid;
+	c->pgid = parent->pgid;
+	c->sid = parent->sid;
+	c->root = parent->root;
+	c->parent_signal = req->exit_signal;
+	memcpy(c->comm, parent->comm, sizeof(c->comm));
+	return c;
+}
+
+long fork_program(struct uthread *ut, const struct clone_req *req)
+{
+	if (req->flags & ~(uint64_t)FORK_OK)
+		return -ENOSYS;
+	struct vproc *parent = ut->proc;
+	struct vproc *c = placeholder(parent, req);
+	if (!c)
+		return -EAGAIN;
+	objects_to_kernel(parent);
+	futex_shared_to_kernel();
+	long r = sched_stop_others();
+	if (r < 0) {
+		vproc_release(c);
+		return r;
+	}
+	uint64_t held = signal_hold_host();
+	pthread_mutex_lock(&reap_mu);
+	int hpid = getpid();
+	/* _Fork, not fork: glibc's fork handlers lock and unlock every malloc
+	 * arena (one per runtime thread) and walk every thread's descriptor,
+	 * ~30 copy-on-write faults per fork on both sides. No runtime thread
+	 * is in malloc now: the vCPUs are parked, the reaper waits for
+	 * reap_mu, workers and the output pump never allocate, the monitor
+	 * only once the instance ends. */
+	pid_t pid = _Fork();
+	if (pid == 0) {
+		r = in_child(ut, c->pid, parent->pid, hpid, req);
+		signal_release_host(held);
+		return r;
+	}
+	int err = errno;
+	sched_resume_others();
+	if (pid > 0) {
+		__atomic_store_n(&c->host_pid, pid, __ATOMIC_RELEASE);
+		nhost++;
+		pthread_cond_signal(&reap_cv);
+		if (!reaper_started && hthread_start(NULL, 64 << 10, 1, 0, reaper, NULL) == 0)
+			reaper_started = true;
+	}
+	pthread_mutex_unlock(&reap_mu);
+	signal_release_host(held);
+	if (pid < 0) {
+		vproc_release(c);
+		return -err;
+	}
+	int vpid = c->pid;
+	if ((req->flags & CLONE_PARENT_SETTID) && copy_to_user(req->parent_tid, &vpid, 4))
+		return -EFAULT;
+	return vpid;
+}

@@ -1,0 +1,49 @@
+/* fork.h - fork as a host fork: the child process keeps only the forking program, joined to the instance. */
+#pragma once
+#include <signal.h>
+#include <stdint.h>
+
+#include "proc/signal.h"
+
+struct uthread;
+struct vproc;
+struct clone_req;
+
+/**
+ * fork_program - fork, and clone without CLONE_VM: the host process forks
+ * (the other vCPUs parked meanwhile, so no runtime lock is held by a thread
+ * that the child lacks); the child keeps ut's program alone, as a new
+ * virtual pid whose parent is ut's program, and returns 0 from the call;
+ * the parent gets that pid, and the child's host end becomes its end here
+ * (wait4, waitid, SIGCHLD, the exit policy). -ENOSYS for flags it cannot
+ * honour, -EAGAIN if the other vCPUs could not be stopped.
+ */
+long fork_program(struct uthread *ut, const struct clone_req *req);
+
+/* What a layer above proc redoes first in a forked child (entry/rewrite.c:
+ * its stubs, in memory shared with the parent, become the child's own). */
+extern void (*fork_child_hook)(void);
+
+/* fork_signal_send - a signal for p, a forked child in another host
+ * process, goes there (async-signal-safe). */
+enum sigq fork_signal_send(struct vproc *p, const siginfo_t *si);
+
+/* How a forwarded signal travels: the kernel lets a process queue only
+ * negative si_codes to another, so SI_USER and SI_KERNEL ride as SI_QUEUE
+ * with this tag (16 bits), the target's virtual pid (32) and their code
+ * (16) in si_value. */
+#define FORK_SIG_TAG 0x5047ull /* "PG" */
+
+/* fork_signal_arrived - a host signal that came from another process of
+ * the instance gets back the si_code it was sent with; returns the virtual
+ * pid it is for, or 0 (then it is the first program's, as any signal from
+ * outside). Async-signal-safe, no TLS. */
+static inline int fork_signal_arrived(siginfo_t *si)
+{
+	uint64_t v = (uint64_t)si->si_value.sival_ptr;
+	if (si->si_code != SI_QUEUE || (v >> 48) != FORK_SIG_TAG)
+		return 0;
+	si->si_code = (int16_t)(v & 0xffff);
+	si->si_value.sival_ptr = 0;
+	return (int)(uint32_t)(v >> 16);
+}

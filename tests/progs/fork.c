@@ -1,0 +1,399 @@
+/* fork.c - fork without exec: memory copied, fds shared, statuses, signals, ids, threads, many children.
+ *
+ *   fork            all sections; exit 0 if every check held, else 1
+ *   fork SECTION    one section (memory, fds, status, signals, ids, wait,
+ *                   thread, exec, sigfd, bomb)
+ * Output never shows a pid: those differ between Linux and pegasus. A child
+ * prints only while its parent waits for it, so the order is fixed.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+/* The status of pid, as a shell would describe it. */
+static void report(const char *what, pid_t pid)
+{
+    int st;
+    pid_t r;
+    while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+        ;
+    CHECK(r == pid, "waitpid: %d %s", r, strerror(errno));
+    if (WIFEXITED(st))
+        say("%s: exited %d", what, WEXITSTATUS(st));
+    else if (WIFSIGNALED(st))
+        say("%s: killed by %d", what, WTERMSIG(st));
+    else
+        say("%s: status %#x", what, st);
+}
+
+static int global = 1;
+
+static void sec_memory(void)
+{
+    int stack = 10;
+    int *heap = malloc(sizeof(int));
+    *heap = 100;
+    pid_t pid = fork();
+    if (pid == 0) {
+        say("child sees global %d stack %d heap %d", global, stack, *heap);
+        global = 2, stack = 20, *heap = 200;
+        say("child wrote global %d stack %d heap %d", global, stack, *heap);
+        _exit(0);
+    }
+    report("memory child", pid);
+    say("parent still has global %d stack %d heap %d", global, stack, *heap);
+    free(heap);
+}
+
+static void sec_fds(void)
+{
+    /* One open file description: the offset moves for both. */
+    int fd = open("fork-shared.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int p[2];
+    CHECK(fd >= 0 && pipe(p) == 0, "open/pipe: %s", strerror(errno));
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(p[0]);
+        CHECK(write(fd, "child\n", 6) == 6, "child write: %s", strerror(errno));
+        CHECK(write(p[1], "through the pipe", 16) == 16, "pipe write");
+        _exit(failures);
+    }
+    close(p[1]);
+    char buf[64] = { 0 };
+    ssize_t n = read(p[0], buf, sizeof(buf) - 1);
+    say("parent read %zd bytes from the child: %s", n, buf);
+    n = read(p[0], buf, sizeof(buf));
+    say("then end of file (child's end closed by its exit): %zd", n);
+    report("fds child", pid);
+    CHECK(write(fd, "parent\n", 7) == 7, "parent write");
+    say("shared offset after both wrote: %ld", (long)lseek(fd, 0, SEEK_CUR));
+    lseek(fd, 0, SEEK_SET);
+    memset(buf, 0, sizeof(buf));
+    n = read(fd, buf, sizeof(buf) - 1);
+    say("file holds %zd bytes: %s", n, buf);
+    close(fd);
+    close(p[0]);
+}
+
+static void sec_status(void)
+{
+    int codes[] = { 0, 1, 42, 255 };
+    for (int i = 0; i < 4; i++) {
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(codes[i]);
+        report("_exit", pid);
+    }
+    pid_t pid = fork();
+    if (pid == 0)
+        exit(3); /* atexit, stdio flush */
+    report("exit", pid);
+    pid = fork();
+    if (pid == 0)
+        abort();
+    report("abort", pid);
+    pid = fork();
+    if (pid == 0) {
+        volatile int *null = NULL;
+        *null = 1;
+        _exit(0);
+    }
+    report("segfault", pid);
+}
+
+static volatile sig_atomic_t chld_count, chld_code, chld_status, chld_pid_ok;
+static pid_t expect_pid;
+
+static void on_chld(int sig, siginfo_t *si, void *uc)
+{
+    chld_count++;
+    chld_code = si->si_code;
+    chld_status = si->si_status;
+    chld_pid_ok = si->si_pid == expect_pid;
+}
+
+static void on_term(int sig)
+{
+    _exit(50 + sig);
+}
+
+static void sec_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_chld;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigaction(SIGCHLD, &sa, NULL);
+
+    /* Killed by SIGKILL while paused. */
+    int ready[2];
+    CHECK(pipe(ready) == 0, "pipe");
+    pid_t pid = fork();
+    if (pid == 0) {
+        CHECK(write(ready[1], "r", 1) == 1, "ready");
+        for (;;)
+            pause();
+    }
+    expect_pid = pid;
+    char c;
+    CHECK(read(ready[0], &c, 1) == 1, "ready");
+    CHECK(kill(pid, SIGKILL) == 0, "kill: %s", strerror(errno));
+    report("SIGKILL", pid);
+    say("SIGCHLD: count %d code %s status %d from that child %s", chld_count,
+        chld_code == CLD_KILLED ? "CLD_KILLED" : "other", chld_status, chld_pid_ok ? "yes" : "no");
+
+    /* SIGTERM caught by the child's handler. */
+    chld_count = 0;
+    pid = fork();
+    if (pid == 0) {
+        on_signal(SIGTERM, on_term, 0);
+        CHECK(write(ready[1], "r", 1) == 1, "ready");
+        for (;;)
+            pause();
+    }
+    expect_pid = pid;
+    CHECK(read(ready[0], &c, 1) == 1, "ready");
+    CHECK(kill(pid, SIGTERM) == 0, "kill: %s", strerror(errno));
+    report("SIGTERM with a handler", pid);
+    say("SIGCHLD: count %d code %s status %d from that child %s", chld_count,
+        chld_code == CLD_EXITED ? "CLD_EXITED" : "other", chld_status, chld_pid_ok ? "yes" : "no");
+
+    /* Signal 0 probes a live child; a reaped one is gone. */
+    pid = fork();
+    if (pid == 0) {
+        CHECK(read(ready[0], &c, 1) == 1, "go");
+        _exit(0);
+    }
+    say("kill(child, 0) alive: %d", kill(pid, 0));
+    CHECK(write(ready[1], "g", 1) == 1, "go");
+    report("probed", pid);
+    int r = kill(pid, 0);
+    say("kill(child, 0) after reap: %d %s", r, strerrorname_np(errno));
+    close(ready[0]);
+    close(ready[1]);
+    signal(SIGCHLD, SIG_DFL);
+
+    /* The child signals its parent. */
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &usr1, NULL);
+    pid = fork();
+    if (pid == 0)
+        _exit(kill(getppid(), SIGUSR1) == 0 ? 0 : 1);
+    siginfo_t si;
+    struct timespec ts = { 5, 0 };
+    int s = sigtimedwait(&usr1, &si, &ts);
+    say("parent got %s from the child: code %s, pid ok %s", s == SIGUSR1 ? "SIGUSR1" : "nothing",
+        si.si_code == SI_USER ? "SI_USER" : "other", si.si_pid == pid ? "yes" : "no");
+    report("signalling child", pid);
+    sigprocmask(SIG_UNBLOCK, &usr1, NULL);
+}
+
+static void sec_ids(void)
+{
+    int p[2];
+    CHECK(pipe(p) == 0, "pipe");
+    pid_t me = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        pid_t ids[3] = { getpid(), getppid(), gettid() };
+        CHECK(write(p[1], ids, sizeof(ids)) == sizeof(ids), "write");
+        _exit(0);
+    }
+    pid_t ids[3];
+    CHECK(read(p[0], ids, sizeof(ids)) == sizeof(ids), "read");
+    say("child's getpid is fork's value: %s", ids[0] == pid ? "yes" : "no");
+    say("child's getppid is the parent: %s", ids[1] == me ? "yes" : "no");
+    say("child's gettid is its pid: %s", ids[2] == pid ? "yes" : "no");
+    say("child's pid differs from the parent's: %s", pid != me ? "yes" : "no");
+    report("ids child", pid);
+    close(p[0]);
+    close(p[1]);
+}
+
+static void sec_wait(void)
+{
+    int go[2];
+    CHECK(pipe(go) == 0, "pipe");
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        CHECK(read(go[0], &c, 1) == 1, "go");
+        _exit(9);
+    }
+    int st;
+    say("WNOHANG before it ends: %d", waitpid(pid, &st, WNOHANG));
+    CHECK(write(go[1], "g", 1) == 1, "go");
+    siginfo_t si;
+    memset(&si, 0, sizeof(si));
+    CHECK(waitid(P_PID, pid, &si, WEXITED | WNOWAIT) == 0, "waitid: %s", strerror(errno));
+    say("waitid WNOWAIT: code %s status %d pid ok %s", si.si_code == CLD_EXITED ? "CLD_EXITED" : "?",
+        si.si_status, si.si_pid == pid ? "yes" : "no");
+    report("still there after WNOWAIT", pid);
+    int r = waitpid(-1, &st, WNOHANG);
+    say("no more children: %d %s", r, strerrorname_np(errno));
+    /* Several at once, collected with wait(-1). */
+    for (int i = 0; i < 5; i++)
+        if (fork() == 0)
+            _exit(10 + i);
+    int sum = 0;
+    for (int i = 0; i < 5; i++) {
+        CHECK(wait(&st) > 0, "wait: %s", strerror(errno));
+        sum += WEXITSTATUS(st);
+    }
+    say("five children, statuses sum to %d", sum);
+    close(go[0]);
+    close(go[1]);
+}
+
+static void *spinner(void *arg)
+{
+    volatile int *stop = arg;
+    while (!*stop)
+        ;
+    return NULL;
+}
+
+static void *forker(void *arg)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        say("child of a thread: runs alone, global %d", global);
+        _exit(6);
+    }
+    report("child of a thread", pid);
+    return NULL;
+}
+
+static void sec_thread(void)
+{
+    volatile int stop = 0;
+    pthread_t spin, f;
+    pthread_create(&spin, NULL, spinner, (void *)&stop);
+    pthread_create(&f, NULL, forker, NULL);
+    pthread_join(f, NULL);
+    stop = 1;
+    pthread_join(spin, NULL);
+    /* Threads work in a child too. */
+    pid_t pid = fork();
+    if (pid == 0) {
+        pthread_t t;
+        pthread_create(&t, NULL, forker, NULL);
+        pthread_join(t, NULL);
+        _exit(0);
+    }
+    report("child that made a thread", pid);
+}
+
+static void sec_exec(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/echo", "echo", "exec'd in a forked child", (char *)NULL);
+        _exit(127);
+    }
+    report("exec child", pid);
+    pid = fork();
+    if (pid == 0) {
+        execl("/nonexistent", "x", (char *)NULL);
+        _exit(errno == ENOENT ? 11 : 12);
+    }
+    report("failed exec child", pid);
+}
+
+static void sec_sigfd(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    int sfd = signalfd(-1, &set, 0);
+    CHECK(sfd >= 0, "signalfd: %s", strerror(errno));
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* The inherited signalfd reads the child's own signals. */
+        kill(getpid(), SIGUSR1);
+        struct signalfd_siginfo si;
+        ssize_t n = read(sfd, &si, sizeof(si));
+        say("child read its own signal: %s", n == sizeof(si) && si.ssi_signo == SIGUSR1 ? "yes" : "no");
+        _exit(0);
+    }
+    report("signalfd child", pid);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    close(sfd);
+}
+
+/* chain_link - a chain of left more forks below this process: each link
+ * exits with its child's status + 1. */
+static _Noreturn void chain_link(int left)
+{
+    for (; left > 0; left--) {
+        pid_t pid = fork();
+        if (pid != 0) {
+            int st;
+            _exit(waitpid(pid, &st, 0) == pid && WIFEXITED(st) ? WEXITSTATUS(st) + 1 : 100);
+        }
+    }
+    _exit(0);
+}
+
+/* Many at once, each forking one more, bounded; then a chain. */
+static void sec_bomb(void)
+{
+    int ok = 0;
+    for (int i = 0; i < 40; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            pid_t g = fork();
+            if (g < 0)
+                _exit(2);
+            if (g == 0)
+                _exit(0);
+            int st;
+            _exit(waitpid(g, &st, 0) == g && WIFEXITED(st) ? 0 : 1);
+        }
+        CHECK(pid > 0, "fork %d: %s", i, strerror(errno));
+    }
+    int st;
+    while (wait(&st) > 0)
+        ok += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    say("40 children each with a grandchild: %d fine", ok);
+    pid_t pid = fork();
+    if (pid == 0)
+        chain_link(8);
+    report("a chain of 8 forks", pid);
+}
+
+static const struct {
+    const char *name;
+    void (*fn)(void);
+} sections[] = {
+    {"memory", sec_memory}, {"fds", sec_fds},       {"status", sec_status}, {"signals", sec_signals},
+    {"ids", sec_ids},       {"wait", sec_wait},     {"thread", sec_thread}, {"exec", sec_exec},
+    {"sigfd", sec_sigfd},   {"bomb", sec_bomb},
+};
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    const char *only = argc > 1 ? argv[1] : NULL;
+    int ran = 0;
+    for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
+        if (only && strcmp(only, sections[i].name) != 0)
+            continue;
+        sections[i].fn();
+        ran++;
+    }
+    if (!ran) {
+        fprintf(stderr, "fork: unknown section '%s'\n", only);
+        return 2;
+    }
+    printf("%s\n", failures ? "fork: FAILED" : "fork: all ok");
+    return failures ? 1 : 0;
+}
