@@ -11,6 +11,13 @@
 
 #include "fs/epoll.h"
 
+uint64_t vfile_new_ino(void)
+{
+	/* Above the kernel's get_next_ino() counter for pipes and sockets. */
+	static uint64_t next = 1ull << 32;
+	return __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED);
+}
+
 void vfile_init(struct vfile *f, const struct vfile_ops *ops, int flags)
 {
 	*f = (struct vfile){ .ops = ops, .refs = 1, .flags = flags, .kfd = -1 };

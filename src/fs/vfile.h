@@ -127,6 +127,10 @@ struct vfile {
 	int kfd;
 };
 
+/* vfile_new_ino - an inode number for a pipe or socket object (what
+ * fstat and /proc/self/fd show), far above the kernel's own. */
+uint64_t vfile_new_ino(void);
+
 /* vfile_init - a new object with one reference (the caller's). */
 void vfile_init(struct vfile *f, const struct vfile_ops *ops, int flags);
 

@@ -19,7 +19,6 @@
 
 const struct net_hooks *net_hooks;
 static const struct chan_hooks chan_hooks = { .copy = pg_uaccess_copy, .file_put = (void (*)(void *))net_file_put };
-static uint64_t next_ino = 1u << 24;
 
 void net_init(const struct net_hooks *hooks)
 {
@@ -77,7 +76,7 @@ struct nsock *nsock_new(int family, int type, int protocol, int flags)
 	s->type = type;
 	s->protocol = protocol;
 	s->proto = proto_of(family, type);
-	s->ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
+	s->ino = vfile_new_ino();
 	s->kfd = -1;
 	if (nsock_is_dgram(s)) {
 		s->rxq = calloc(1, sizeof(*s->rxq));

@@ -18,6 +18,7 @@
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/kcall.h"
+#include "sys/sys_fd.h"
 #include "sys/systab.h"
 
 static void hook_cred(struct uthread *ut, struct chan_cred *c)
@@ -139,23 +140,6 @@ long sys_socketpair(struct uthread *ut, const long a[6])
 	long r = net_socketpair(ut, (int)a[0], (int)a[1], (int)a[2], sv);
 	if (r)
 		return r;
-	struct fdtable *t = ut->proc->fdt;
-	int fl = (a[1] & SOCK_CLOEXEC) ? FD_CLOEXEC : 0;
-	int v[2];
-	v[0] = fdt_install_obj(t, -1, sv[0], 0, fl);
-	v[1] = v[0] < 0 ? -EMFILE : fdt_install_obj(t, -1, sv[1], 0, fl);
-	if (v[0] < 0 || v[1] < 0) {
-		if (v[0] >= 0)
-			fdt_remove(t, v[0]);
-		else
-			vfile_put(sv[0]);
-		vfile_put(sv[1]);
-		return -EMFILE;
-	}
-	if (copy_to_user(a[3], v, sizeof(v))) {
-		fdt_remove(t, v[0]);
-		fdt_remove(t, v[1]);
-		return -EFAULT;
-	}
-	return 0;
+	static const int none[2] = { -1, -1 };
+	return fd_install_pair(ut, none, sv, (a[1] & SOCK_CLOEXEC) ? FD_CLOEXEC : 0, a[3]);
 }

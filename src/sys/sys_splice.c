@@ -94,9 +94,10 @@ static size_t file_page_off(struct uthread *ut, const struct side *s)
 	return pos > 0 ? (size_t)pos % 4096 : 0;
 }
 
-/* copy - up to len bytes from in to out; dup (tee) leaves them in in. */
-static long copy(struct uthread *ut, const struct sysent *e, struct side *in, struct side *out,
-		 size_t len, int flags, bool dup)
+/* copy_round - up to len bytes from in to out through buf (BOUNCE
+ * bytes); dup (tee) leaves them in in. */
+static long copy_round(struct uthread *ut, const struct sysent *e, struct side *in,
+		       struct side *out, char *buf, size_t len, int flags, bool dup)
 {
 	int nb = (flags & SPLICE_F_NONBLOCK) ? MSG_DONTWAIT : 0;
 	size_t n = len < BOUNCE ? len : BOUNCE;
@@ -113,9 +114,6 @@ static long copy(struct uthread *ut, const struct sysent *e, struct side *in, st
 	}
 	if (!n)
 		return 0;
-	char *buf = malloc(n);
-	if (!buf)
-		return -ENOMEM;
 	long got = side_io(ut, e, in, false, buf, n, in->obj ? nb | MSG_PEEK : 0);
 	long w = got > 0 ? side_io(ut, e, out, true, buf, got, nb) : got;
 	if (in->obj && w > 0 && !dup)
@@ -128,25 +126,28 @@ static long copy(struct uthread *ut, const struct sysent *e, struct side *in, st
 		else
 			raw_syscall3(SYS_lseek, fdt_host(ut->proc->fdt, in->vfd), back - got, SEEK_CUR);
 	}
-	free(buf);
 	return w;
 }
 
-/* copy_all - as sendfile moves into a socket or file (through the
- * kernel's internal pipe, round after round): until len is done,
- * the source is empty (EOF) or the destination would block; the count, or
- * the error if nothing moved. */
-static long copy_all(struct uthread *ut, const struct sysent *e, struct side *in, struct side *out,
-		     size_t len, int flags)
+/* copy - one round (splice, tee), or with all as sendfile moves into a
+ * socket or file (through the kernel's internal pipe, round after round)
+ * until len is done, the source is empty (EOF) or the destination would
+ * block. The count, or the error if nothing moved. One bounce buffer a
+ * call, not a round. */
+static long copy(struct uthread *ut, const struct sysent *e, struct side *in, struct side *out,
+		 size_t len, int flags, bool dup, bool all)
 {
+	char *buf = malloc(BOUNCE);
+	if (!buf)
+		return -ENOMEM;
 	size_t done = 0;
 	long r = 0;
-	while (done < len) {
-		r = copy(ut, e, in, out, len - done, flags, false);
-		if (r <= 0)
-			break;
-		done += r;
-	}
+	do {
+		r = copy_round(ut, e, in, out, buf, len - done, flags, dup);
+		if (r > 0)
+			done += r;
+	} while (all && r > 0 && done < len);
+	free(buf);
 	return done ? (long)done : r;
 }
 
@@ -181,7 +182,7 @@ long sys_splice(struct uthread *ut, const long a[6])
 	if (!r && ((ip && a[1]) || (op && a[3])))
 		r = -ESPIPE;
 	if (!r)
-		r = copy(ut, e, &in, &out, a[4], (int)a[5], false);
+		r = copy(ut, e, &in, &out, a[4], (int)a[5], false, false);
 	r = finish(&in, r);
 	return finish(&out, r);
 }
@@ -201,7 +202,7 @@ long sys_tee(struct uthread *ut, const long a[6])
 	else if (!in.obj)
 		r = -EINVAL; /* a kernel pipe cannot be peeked: a known gap */
 	else
-		r = copy(ut, e, &in, &out, a[2], (int)a[3], true);
+		r = copy(ut, e, &in, &out, a[2], (int)a[3], true, false);
 	vfile_put(in.obj);
 	vfile_put(out.obj);
 	return r;
@@ -220,8 +221,7 @@ long sys_sendfile(struct uthread *ut, const long a[6])
 		r = kcall(ut, SYS_sendfile, e, a);
 		in.uoff = 0; /* the kernel updated it */
 	} else if (!r) {
-		r = in.obj ? -EINVAL : side_fifo(ut, &out) ? copy(ut, e, &in, &out, a[3], 0, false)
-						  : copy_all(ut, e, &in, &out, a[3], 0);
+		r = in.obj ? -EINVAL : copy(ut, e, &in, &out, a[3], 0, false, !side_fifo(ut, &out));
 	}
 	r = finish(&in, r);
 	return finish(&out, r);

@@ -368,8 +368,6 @@ static const struct vfile_ops pipe_ops[2] = { { PIPE_OPS }, { PIPE_OPS } };
 
 int pipe_new(int flags, struct vfile *ends[2])
 {
-	/* Far above the kernel's own inode numbers for pipes (get_next_ino). */
-	static uint64_t next_ino = 1ull << 32;
 	struct pipe *p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
@@ -383,7 +381,7 @@ int pipe_new(int flags, struct vfile *ends[2])
 	}
 	p->ends = 2;
 	p->open[0] = p->open[1] = true;
-	p->ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
+	p->ino = vfile_new_ino();
 	clock_gettime(CLOCK_REALTIME, &p->born);
 	for (int i = 0; i < 2; i++) {
 		vfile_init(&p->end[i], &pipe_ops[i], (i ? O_WRONLY : O_RDONLY) | (flags & O_NONBLOCK));
