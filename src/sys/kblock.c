@@ -172,6 +172,7 @@ static long buf_call(long nr, const long k[6], uint32_t events)
 	int flags = (int)k[3];
 	size_t len = k[2], done = 0;
 	bool more = wr || (flags & MSG_WAITALL);
+	int type = 0; /* SO_TYPE, asked once something moved and more is wanted */
 	for (;;) {
 		long r = raw_syscall6(nr, k[0], k[1] + done, len - done,
 				      (flags & ~MSG_WAITALL) | MSG_DONTWAIT, k[4], k[5]);
@@ -184,7 +185,11 @@ static long buf_call(long nr, const long k[6], uint32_t events)
 			return done ? (long)done : r;
 		done += r;
 		/* Datagrams go or come whole, in one call. */
-		if (!more || done >= len || r == 0 || sockopt_int(w.fd, SO_TYPE) != SOCK_STREAM)
+		if (!more || done >= len || r == 0)
+			return done;
+		if (!type)
+			type = sockopt_int(w.fd, SO_TYPE);
+		if (type != SOCK_STREAM)
 			return done;
 	}
 }
