@@ -775,6 +775,17 @@ p_no_sud() {
     grep -q seccomp "$OUT/p.err" || { echo "stderr does not name the seccomp filter: $(cat "$OUT/p.err")"; return 1; }
 }
 pcase host-refuses-sud --prog no_sud -- p_no_sud
+# A non-PIE program at 0x400000: its loader-reserved break region covers
+# what lies above its image within a rel32 jump, so the stubs must go below.
+p_rewrite_nonpie() {
+    local -a R=("${RUNNER[@]}")
+    unset 'R[${#R[@]}-1]'
+    timeout -k 5 "$TIMEOUT" "${R[@]}" --stats -- "$PROGS/hello_static" >"$OUT/p.out" 2>"$OUT/p.err" </dev/null
+    local n
+    n=$(sed -n 's/.*call sites rewritten: \([0-9]*\),.*/\1/p' "$OUT/p.err")
+    [ "${n:-0}" -gt 0 ] || { echo "no call site rewritten: $(tail -1 "$OUT/p.err")"; return 1; }
+}
+pcase rewrite-nonpie --prog hello_static --not-in 'off:rewriting is off in this mode' -- p_rewrite_nonpie
 pcase bad-missing -- p_missing
 pcase bad-missing-in-path -- p_missing_path
 pcase bad-text-no-shebang -- p_text

@@ -202,6 +202,49 @@ static bool reach(uint64_t from, uint64_t to)
 	return d > INT32_MIN / 2 && d < INT32_MAX / 2;
 }
 
+/* try_rx - map the arena's executable view at exactly want, or fail. */
+static uint8_t *try_rx(int fd, uint64_t want, uint64_t site)
+{
+	uint8_t *rx = mmap((void *)want, ARENA_SIZE, PROT_READ | PROT_EXEC,
+			   MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+	if (rx != MAP_FAILED && !reach(site, (uint64_t)rx)) {
+		munmap(rx, ARENA_SIZE);
+		rx = MAP_FAILED;
+	}
+	return rx;
+}
+
+/* gap_near - the free address range closest to site that holds an arena,
+ * from /proc/self/maps, or 0. For when the 16 MiB steps around site find
+ * nothing: a non-PIE program at 0x400000 whose break region (reserved by
+ * the loader, 1 GiB) covers everything above its image within reach, while
+ * the few MiB below its image are free. */
+static uint64_t gap_near(uint64_t site)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return 0;
+	uint64_t prev_end = 0x10000, best = 0, best_d = UINT64_MAX, lo, hi;
+	char line[512];
+	for (bool last = false; !last;) {
+		if (!fgets(line, sizeof(line), f) || sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			lo = hi = 1ull << 47, last = true;
+		if (lo > prev_end && lo - prev_end >= ARENA_SIZE) {
+			/* The end of the gap nearest the site. */
+			uint64_t at = site < prev_end ? prev_end : (lo - ARENA_SIZE) & ~4095ull;
+			if (site > prev_end && site < lo)
+				at = site & ~4095ull;
+			uint64_t d = at > site ? at - site : site - at;
+			if (d < best_d && reach(site, at) && reach(site, at + ARENA_SIZE))
+				best = at, best_d = d;
+		}
+		if (hi > prev_end)
+			prev_end = hi;
+	}
+	fclose(f);
+	return best;
+}
+
 /* Two views of one memfd: app code jumps into the RX one, the runtime
  * writes through the RW one, and no page is ever writable and executable. */
 static struct arena *arena_near(uint64_t site)
@@ -220,14 +263,13 @@ static struct arena *arena_near(uint64_t site)
 	uint64_t base = site & ~((1ull << 24) - 1);
 	for (int i = 1; i < 64 && rx == MAP_FAILED; i++) {
 		uint64_t off = (uint64_t)((i + 1) / 2) << 24;
-		uint64_t want = (i & 1) ? base - off : base + off;
-		rx = mmap((void *)want, ARENA_SIZE, PROT_READ | PROT_EXEC,
-			  MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
-		if (rx != MAP_FAILED && !reach(site, (uint64_t)rx)) {
-			munmap(rx, ARENA_SIZE);
-			rx = MAP_FAILED;
-		}
+		if ((i & 1) && off > base)
+			continue;
+		rx = try_rx(fd, (i & 1) ? base - off : base + off, site);
 	}
+	uint64_t gap = rx == MAP_FAILED ? gap_near(site) : 0;
+	if (gap)
+		rx = try_rx(fd, gap, site);
 	close(fd);
 	if (rx == MAP_FAILED) {
 		munmap(rw, ARENA_SIZE);
