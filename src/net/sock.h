@@ -138,6 +138,10 @@ void nsock_kwatch_once(struct nsock *s);	/* arm it if it never was */
 void nsock_kernel_ready(struct nsock *s);	/* the kernel socket has something: kready, wake */
 long nsock_link(struct nsock *a, struct nsock *b);	/* a connected stream pair: 0 or -ENOMEM */
 
+/* leave.c: the socket (and a connected peer) moved into the kernel, for a
+ * fork or SCM_RIGHTS to a kernel socket: the kernel fd, or -errno. */
+int nsock_host_file(struct vfile *f);
+
 /* listen.c */
 long nsock_listen(struct vfile *f, struct uthread *ut, int backlog);
 struct vfile *nsock_accept(struct vfile *f, struct uthread *ut, uint64_t addr, uint64_t lenp, int flags,

@@ -133,6 +133,8 @@ static void nsock_release(struct vfile *f)
 	kwait_unwatch(&s->kwatch); /* before its fd number can be reused */
 	if (s->kfd >= 0)
 		raw_syscall3(SYS_close, s->kfd, 0, 0);
+	if (vfile_in_kernel(f)) /* its kernel twin (leave.c) */
+		raw_syscall3(SYS_close, f->kfd, 0, 0);
 	free(s);
 }
 
@@ -655,4 +657,6 @@ const struct vfile_ops nsock_ops = {
 	.ioctl = nsock_ioctl,
 	.stat = nsock_stat,
 	.release = nsock_release,
+	.host_file = nsock_host_file,
+	.wait_fd = vfile_kernel_wait_fd,
 };
