@@ -655,6 +655,7 @@ for sec in poll ppoll select pselect; do
     fcase "pollsel-$sec" --prog pollsel --status 0 -- "f_t8 $PROGS/pollsel $sec"
 done
 # peers on one CPU: a writer and its reader take turns only by blocking
+dcase proc-net-sockets --prog procnet --status 0 -- "$PROGS/procnet"
 fcase sock-tcp-many-1cpu --need taskset --prog sock_inet --status 0 -- "f_t8c1 $PROGS/sock_inet tcp-many"
 fcase sock-unix-bulk-1cpu --need taskset --prog sock_unix --status 0 -- "f_t8c1 $PROGS/sock_unix bulk"
 fcase pipes-pipe-atomic-1cpu --need taskset --prog pipes_eventfd --status 0 -- "f_t8c1 $PROGS/pipes_eventfd pipe-atomic"

@@ -96,6 +96,7 @@ struct nsock {
 	uint64_t rcvtimeo, sndtimeo;	/* ns, 0: none */
 	bool linger0;			/* SO_LINGER {1, 0}: close resets */
 	bool rcvbuf_set, sndbuf_set;	/* the rings follow SO_RCVBUF/SO_SNDBUF */
+	struct nsock *all_prev, *all_next;	/* every socket (procnet.c) */
 };
 
 static inline struct nsock *nsock_of(struct vfile *f)

@@ -14,6 +14,7 @@
 
 #include "core/rawsys.h"
 #include "mm/uaccess.h"
+#include "net/procnet.h"
 #include "net/sock.h"
 #include "sched/kwait.h"
 
@@ -90,6 +91,7 @@ struct nsock *nsock_new(int family, int type, int protocol, int flags)
 		chan_set_notify(&s->dend, on_ready, &s->vf);
 		s->end = &s->dend;
 	}
+	procnet_add(s);
 	return s;
 }
 
@@ -117,6 +119,7 @@ void nsock_put(struct nsock *s)
 static void nsock_release(struct vfile *f)
 {
 	struct nsock *s = nsock_of(f);
+	procnet_remove(s);
 	if (s->published)
 		names_unpublish(s);
 	nsock_synq_leave(s);

@@ -15,6 +15,7 @@
 #include "fs/vfile.h"
 #include "mm/regions.h"
 #include "mm/uaccess.h"
+#include "net/procnet.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 
@@ -384,6 +385,17 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 {
 	struct uthread *ut;
 	const char *rest = parse(self, dirfd, path, &ut);
+	/* /proc/net is the instance's, whoever asks: the kernel's lines and
+	 * the local sockets'. */
+	const char *net = rest ? (!strncmp(rest, "net/", 4) ? rest + 4 : NULL)
+			       : (dirfd == AT_FDCWD || path[0] == '/') && !strncmp(path, "/proc/net/", 10) ? path + 10 : NULL;
+	size_t nlen;
+	char *text = net ? procnet_file(net, &nlen) : NULL;
+	if (text) {
+		long r = mem_file(net, text, nlen, flags);
+		free(text);
+		return r;
+	}
 	if (!rest)
 		return -ENOSYS;
 	if (!strcmp(rest, "fd") || !strcmp(rest, "fd/"))
