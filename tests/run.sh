@@ -787,6 +787,18 @@ p_rewrite_nonpie() {
     [ "${n:-0}" -gt 0 ] || { echo "no call site rewritten: $(tail -1 "$OUT/p.err")"; return 1; }
 }
 pcase rewrite-nonpie --prog hello_static --not-in 'off:rewriting is off in this mode' -- p_rewrite_nonpie
+# Code unmapped and mapped again (dlclose, dlopen): its sites are matched
+# anew, not taken for the old mapping's, which would leave them trapping.
+p_rewrite_reload() {
+    local -a R=("${RUNNER[@]}")
+    unset 'R[${#R[@]}-1]'
+    timeout -k 5 "$TIMEOUT" "${R[@]}" --stats -- "$PROGS/reload" "$PROGS/librelib.so" >"$OUT/p.out" 2>"$OUT/p.err" </dev/null ||
+        { echo "status $?: $(cat "$OUT/p.out" "$OUT/p.err" | head -5)"; return 1; }
+    local n
+    n=$(awk '$1 == "getppid" { print $3 }' "$OUT/p.err")
+    [ -n "$n" ] && [ "$n" -lt 100 ] || { echo "getppid trapped ${n:-?} times of 2000: $(grep getppid "$OUT/p.err")"; return 1; }
+}
+pcase rewrite-reload --prog reload --not-in 'off:rewriting is off in this mode' -- p_rewrite_reload
 pcase bad-missing -- p_missing
 pcase bad-missing-in-path -- p_missing_path
 pcase bad-text-no-shebang -- p_text
