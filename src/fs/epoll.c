@@ -126,12 +126,14 @@ static void rd_del(struct eventpoll *ep, struct epitem *epi)
 /* queue_ready - epi has events: onto the ready list, one waiter woken (as
  * Linux's exclusive ep->wq). The set's own head is notified by the caller
  * once it holds no set lock (notify_set). */
-static void queue_ready(struct eventpoll *ep, struct epitem *epi)
+/* queue_ready - epi to ep's ready list, one waiter woken: how many were. */
+static int queue_ready(struct eventpoll *ep, struct epitem *epi)
 {
 	spin_lock(&ep->wq.lock);
 	rd_add(ep, epi);
-	waitq_wake_locked(&ep->wq, 1, WQ_ALL);
+	int woken = waitq_wake_locked(&ep->wq, 1, WQ_ALL);
 	spin_unlock(&ep->wq.lock);
+	return woken;
 }
 
 /* The set became readable: whoever polls it (an outer set, poll, select). */
@@ -148,7 +150,9 @@ static void ep_poll_callback(struct wq_entry *e, uint32_t events)
 	/* Disabled, or a change that brought nothing it waits for. */
 	if (!(want & ~EP_PRIVATE_BITS) || !(events & want))
 		return;
-	queue_ready(epi->ep, epi);
+	/* EPOLLEXCLUSIVE: a set whose waiter this woke ends the wake-up for
+	 * the other exclusive sets (Linux's ewake). */
+	e->woke = queue_ready(epi->ep, epi) > 0;
 	notify_set(epi->ep);
 }
 
@@ -558,7 +562,7 @@ static long insert(struct eventpoll *ep, const struct ep_target *t, uint32_t eve
 		return -ENOMEM;
 	*epi = (struct epitem){
 		.ep = ep, .file = t->file, .fd = t->fd, .events = events, .data = data,
-		.wait = { .events = WQ_ALL, .func = ep_poll_callback },
+		.wait = { .events = WQ_ALL, .func = ep_poll_callback, .exclusive = !!(events & EPOLLEXCLUSIVE) },
 		.kw = { .events = EPOLLIN, .func = ep_nested_fired },
 	};
 	unsigned b = bucket(ep, t->file, t->fd);

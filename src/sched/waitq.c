@@ -47,11 +47,18 @@ static void wake_parked(struct waitq *q, struct wq_entry *e)
 static int wake(struct waitq *q, bool keyed, uint64_t key, int n, uint32_t events)
 {
 	int woken = 0;
+	bool excl_done = false;
 	struct wq_entry *e = q->head;
 	while (e && (n < 0 || woken < n || q->ncallbacks)) {
 		struct wq_entry *next = e->next;
 		if ((e->events & events) && (!keyed || e->key == key)) {
-			if (e->func) {
+			if (e->func && e->exclusive) {
+				if (!excl_done) {
+					e->woke = false;
+					e->func(e, events);
+					excl_done = e->woke;
+				}
+			} else if (e->func) {
 				e->func(e, events);
 			} else if (n < 0 || woken < n) {
 				wake_parked(q, e);

@@ -41,6 +41,9 @@ struct wq_entry {
 	uint32_t events;         /* events it waits for (a mask, a futex bitset) */
 	struct uthread *ut;      /* the parked uthread */
 	wq_func_t func;          /* or the callback */
+	/* An exclusive callback (EPOLLEXCLUSIVE): once one of them says it
+	 * woke someone (sets woke), a wake calls no further exclusive ones. */
+	bool exclusive, woke;
 };
 
 #define WQ_ALL 0xffffffffu

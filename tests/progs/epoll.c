@@ -652,6 +652,11 @@ static void sec_exclusive(void)
         pthread_mutex_unlock(&xm);
     }
     say("4 exclusive waiters, one write: at least one woke %d", w >= 1);
+    msleep(50); /* the others stay asleep: one wake-up, one exclusive waiter */
+    pthread_mutex_lock(&xm);
+    w = xwoke;
+    pthread_mutex_unlock(&xm);
+    say("one write woke exactly one: %d", w == 1);
     for (int i = 0; i < 5000 && w < 4; i++) { /* more writes wake the rest */
         write(f, &v, 8);
         msleep(1);
