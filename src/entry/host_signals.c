@@ -370,6 +370,8 @@ crash:
 
 static void fault_entry_c(struct uthread *ut)
 {
+	pg_debug("[%s] signal %d at %#lx (address %p, code %d)", ut->proc->name, ut->fault_info.si_signo,
+		 (unsigned long)ut->tf.rip, ut->fault_info.si_addr, ut->fault_info.si_code);
 	signal_force_fault(ut, &ut->fault_info);
 }
 

@@ -33,6 +33,8 @@ struct epitem {
 	struct wq_entry wait;    /* callback on file->poll_head */
 	struct wq_entry kw;      /* callback on a nested set's kernel part */
 	bool kpart;              /* a nested set with kernel members (atomic) */
+	bool moved;              /* its file moved into the kernel: on ep->moved */
+	struct epitem *mnext;    /* ep->moved chain */
 	struct epitem *hnext;    /* hash chain */
 	struct epitem *rdnext, *rdprev;
 	bool on_rd;
@@ -61,6 +63,10 @@ struct eventpoll {
 	unsigned nbuckets, nitems;
 	struct epitem *nested;   /* items that are sets */
 	int nkparts;             /* of those, with kernel members (atomic): polled each time */
+	/* Members whose files moved into the kernel (a fork, SCM_RIGHTS out):
+	 * no callback pushes their readiness any more, so, as kernel parts,
+	 * they are polled at each collection and watched through kwait. */
+	struct epitem *moved;
 };
 
 static spinlock_t ep_global = SPINLOCK_INIT;
@@ -254,12 +260,30 @@ static void watch(struct eventpoll *ep)
 		kwait_watch(ep->kfd, &ep->kw);
 	FOR_KPARTS(ep, x)
 		kwait_watch(ep_of(x->file)->kfd, &x->kw);
+	for (struct epitem *x = ep->moved; x; x = x->mnext) {
+		x->kw.events = ev_load(x) & (EPOLLIN | EPOLLOUT); /* as MOD left it */
+		kwait_watch(x->file->kfd, &x->kw);
+	}
+}
+
+/* to_moved - epi's file moved into the kernel (mtx held): a kernel part. */
+static void to_moved(struct eventpoll *ep, struct epitem *epi)
+{
+	epi->moved = true;
+	epi->mnext = ep->moved;
+	ep->moved = epi;
+	if (ep->nblocked) {
+		epi->kw.events = ev_load(epi) & (EPOLLIN | EPOLLOUT);
+		kwait_watch(epi->file->kfd, &epi->kw);
+	}
 }
 
 static void unwatch(struct eventpoll *ep)
 {
 	kwait_unwatch(&ep->kw);
 	for (struct epitem *x = ep->nested; x; x = x->nnext)
+		kwait_unwatch(&x->kw);
+	for (struct epitem *x = ep->moved; x; x = x->mnext)
 		kwait_unwatch(&x->kw);
 }
 
@@ -281,11 +305,13 @@ static int user_collect(struct eventpoll *ep, struct epoll_event *out, int max)
 	int n = 0;
 	/* Nothing queued: no lock (a callback queueing now is seen next time). */
 	if (!__atomic_load_n(&ep->rdhead, __ATOMIC_ACQUIRE) &&
-	    !__atomic_load_n(&ep->nkparts, __ATOMIC_ACQUIRE))
+	    !__atomic_load_n(&ep->nkparts, __ATOMIC_ACQUIRE) && !ep->moved)
 		return 0;
 	spin_lock(&ep->wq.lock);
 	/* A nested set's kernel part is seen only by polling it. */
 	FOR_KPARTS(ep, x)
+		rd_add(ep, x);
+	for (struct epitem *x = ep->moved; x; x = x->mnext)
 		rd_add(ep, x);
 	struct epitem *last = ep->rdtail;
 	spin_unlock(&ep->wq.lock);
@@ -297,6 +323,8 @@ static int user_collect(struct eventpoll *ep, struct epoll_event *out, int max)
 		spin_unlock(&ep->wq.lock);
 		if (!epi)
 			break;
+		if (!epi->moved && vfile_in_kernel(epi->file))
+			to_moved(ep, epi);
 		uint32_t rev = item_poll(epi);
 		if (rev) {
 			out[n].events = rev;
@@ -388,6 +416,8 @@ static uint32_t ep_fpoll(struct vfile *f)
 		ready = item_poll(snap[i]) != 0;
 	FOR_KPARTS(ep, x)
 		ready = ready || item_poll(x) != 0;
+	for (struct epitem *x = ep->moved; x && !ready; x = x->mnext)
+		ready = item_poll(x) != 0;
 	if (!ready && nkernel(ep)) {
 		struct pollfd p = { .fd = ep->kfd, .events = POLLIN };
 		ready = raw_syscall3(SYS_poll, (long)&p, 1, 0) == 1;
@@ -440,6 +470,12 @@ static void ep_remove(struct eventpoll *ep, struct epitem *epi)
 	for (struct epitem **pp = &ep->nested; *pp; pp = &(*pp)->nnext) {
 		if (*pp == epi) {
 			*pp = epi->nnext;
+			break;
+		}
+	}
+	for (struct epitem **pp = &ep->moved; epi->moved && *pp; pp = &(*pp)->mnext) {
+		if (*pp == epi) {
+			*pp = epi->mnext;
 			break;
 		}
 	}
@@ -575,6 +611,8 @@ static long insert(struct eventpoll *ep, const struct ep_target *t, uint32_t eve
 		set_kpart(epi, nkernel(ep_of(t->file)) > 0);
 		if (kpart(epi) && ep->nblocked)
 			kwait_watch(ep_of(t->file)->kfd, &epi->kw);
+	} else if (vfile_in_kernel(t->file)) {
+		to_moved(ep, epi);
 	}
 	waitq_add(&t->file->poll_head, &epi->wait);
 	/* After hanging: a change in between is caught by one or the other. */

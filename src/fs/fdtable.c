@@ -207,26 +207,14 @@ int fdt_settle(struct fdtable *t, long vfd)
 		return fdt_host(t, vfd); /* settled meanwhile, or never moved */
 	}
 	bool cloexec = e->nb & FD_CLOEXEC;
-	long h;
-	if (__atomic_load_n(&f->refs, __ATOMIC_ACQUIRE) == 1) {
-		/* The entry is its only user (any other holds a reference, got
-		 * under a table lock): it takes the kernel file itself, so host
-		 * numbers go as they would have for a kernel pipe. */
-		h = f->kfd;
-		f->kfd = -1;
-		if (!cloexec)
-			raw_syscall3(SYS_fcntl, h, F_SETFD, 0);
-	} else {
-		h = raw_syscall3(SYS_fcntl, f->kfd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
-	}
+	long h = raw_syscall3(SYS_fcntl, f->kfd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
 	if (h >= 0) {
-		/* host first: a lock-free reader sees an fd, never a hole */
+		/* The object stays with its entry (calls go to the host fd, see
+		 * objcall): epoll items and poll heads hang on it, and the
+		 * entry's close is still what ends it. */
 		e->nb = 0;
 		__atomic_store_n(&e->host, (int)h, __ATOMIC_RELEASE);
-		__atomic_store_n(&e->obj, NULL, __ATOMIC_RELEASE);
 	}
 	spin_unlock(&t->lock);
-	if (h >= 0)
-		vfile_put(f); /* the entry's reference */
 	return (int)h;
 }

@@ -121,10 +121,10 @@ int fdt_remove(struct fdtable *t, int vfd);
 int fdt_get_fdflags(struct fdtable *t, long vfd);
 int fdt_set_fdflags(struct fdtable *t, long vfd, int fdflags);
 /* fdt_settle - vfd's object moved into the kernel (its host_file op): the
- * entry gets a kernel fd of its own (a dup, with the entry's FD_CLOEXEC)
- * and drops the object, so it is a kernel fd like any other from now on:
- * dup'ed numbers stay distinct files for epoll, as Linux's. The host fd,
- * or -errno. */
+ * entry gets a kernel fd of its own (a dup, with the entry's FD_CLOEXEC),
+ * which every call then uses; the object stays with the entry (its epoll
+ * items and waiters follow the kernel file from then on) until the entry
+ * is closed. The host fd, or -errno. */
 int fdt_settle(struct fdtable *t, long vfd);
 /* The highest vfd in use, or -1. */
 int fdt_max(struct fdtable *t);

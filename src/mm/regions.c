@@ -145,6 +145,15 @@ static void unmap_piece(uint64_t s, uint64_t e, void *arg)
 	regions_remove(s, e - s);
 }
 
+void regions_reown(struct vproc *from, struct vproc *to)
+{
+	spin_lock(&lock);
+	for (size_t i = 0; i < n; i++)
+		if (r[i].owner == from)
+			r[i].owner = to;
+	spin_unlock(&lock);
+}
+
 void regions_release(struct vproc *p)
 {
 	regions_each(p, 0, 0, unmap_piece, NULL);

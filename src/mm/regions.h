@@ -26,5 +26,7 @@ struct vproc *regions_owner(uint64_t addr);
 /* Call fn on each of p's pieces within [start, start+len). */
 void regions_each(struct vproc *p, uint64_t start, uint64_t len,
 		  void (*fn)(uint64_t s, uint64_t e, void *arg), void *arg);
+/* Give all of from's regions to to (nothing is mapped or unmapped). */
+void regions_reown(struct vproc *from, struct vproc *to);
 /* Unmap and forget all of p's regions. */
 void regions_release(struct vproc *p);

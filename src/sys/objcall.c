@@ -441,11 +441,11 @@ long objcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6
 	if (!f)
 		return OBJCALL_PASS; /* closed meanwhile: the table answers */
 	bool host = fdt_host(t, a[0]) >= 0;
-	if (vfile_in_kernel(f) && !host) {
-		/* Moved into the kernel: the entry takes a kernel fd and the
-		 * call goes on as for any (no reference held: see fdt_settle). */
+	if (vfile_in_kernel(f)) {
+		/* Moved into the kernel: the entry has (or takes) a kernel fd and
+		 * the call goes there, as for any. */
 		vfile_put(f);
-		long h = fdt_settle(t, a[0]);
+		long h = host ? 0 : fdt_settle(t, a[0]);
 		return h < 0 && h != -EBADF ? h : OBJCALL_PASS;
 	}
 	long r = serve(ut, nr, e, f, host, a);

@@ -114,25 +114,6 @@ static void reset_for_exec(struct uthread *ut, const struct exec_image *img)
 }
 
 /* The old image's pieces, collected before the new one is mapped. */
-struct pieces {
-	uint64_t (*r)[2];
-	size_t n, cap;
-};
-
-static void collect(uint64_t s, uint64_t e, void *arg)
-{
-	struct pieces *ps = arg;
-	if (ps->n == ps->cap) {
-		ps->cap = ps->cap ? ps->cap * 2 : 64;
-		ps->r = realloc(ps->r, ps->cap * sizeof(*ps->r));
-	}
-	if (ps->r) {
-		ps->r[ps->n][0] = s;
-		ps->r[ps->n][1] = e;
-		ps->n++;
-	}
-}
-
 long sys_execve(struct uthread *ut, const long a[6])
 {
 	char path[PATH_MAX];
@@ -157,24 +138,32 @@ long sys_execve(struct uthread *ut, const long a[6])
 
 	struct vproc *p = ut->proc;
 	struct brk brk;
-	struct pieces old = { 0 };
-	regions_each(p, 0, 0, collect, &old);
 	struct exec_image img;
 	char why[PATH_MAX + 256];
+	/* The old image's regions get an owner of their own while the new
+	 * image loads. A region may be recorded that the kernel no longer maps
+	 * (memory a forked child did not inherit: MADV_DONTFORK, which V8 uses
+	 * everywhere), and the new image may land right there: its regions_add
+	 * then cuts that record, so unmapping the old image spares the new. */
+	struct vproc *old = calloc(1, sizeof(*old));
+	if (!old) {
+		free_vec(argv);
+		free_vec(envp);
+		return -ENOMEM;
+	}
+	regions_reown(p, old);
 	r = exec_load(p, &brk, path, argv, envp, false, &img, why, sizeof(why));
 	free_vec(argv);
 	free_vec(envp);
 	if (r < 0) {
 		/* The old image is untouched: the caller goes on with an error. */
-		free(old.r);
+		regions_reown(old, p);
+		free(old);
 		return r;
 	}
 	/* Point of no return: the old image's memory goes. */
-	for (size_t i = 0; i < old.n; i++) {
-		munmap((void *)old.r[i][0], old.r[i][1] - old.r[i][0]);
-		regions_remove(old.r[i][0], old.r[i][1] - old.r[i][0]);
-	}
-	free(old.r);
+	regions_release(old);
+	free(old);
 	p->brk = brk;
 	vproc_take_image(p, &img);
 	close_on_exec(p);

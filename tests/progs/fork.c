@@ -2,7 +2,7 @@
  *
  *   fork            all sections; exit 0 if every check held, else 1
  *   fork SECTION    one section (memory, fds, status, signals, ids, wait,
- *                   thread, exec, sigfd, bomb, sockets)
+ *                   thread, exec, sigfd, bomb, sockets, dontfork, epoll)
  * Output never shows a pid: those differ between Linux and pegasus. A child
  * prints only while its parent waits for it, so the order is fixed.
  */
@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -401,6 +404,68 @@ static void sec_sockets(void)
     close(l);
 }
 
+/* Memory marked MADV_DONTFORK (V8 marks most of its heap) is not in the
+ * child: an exec there may load the new program right where it was. */
+static void sec_dontfork(void)
+{
+    for (int i = 0; i < 8; i++) {
+        void *p = mmap(NULL, 512 << 10, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        CHECK(p != MAP_FAILED && madvise(p, 512 << 10, MADV_DONTFORK) == 0, "mmap/madvise: %s", strerror(errno));
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/echo", "echo", "exec after MADV_DONTFORK ok", (char *)NULL);
+        _exit(127);
+    }
+    report("exec child", pid);
+}
+
+/* epoll across a fork: a thread waiting on an eventfd when the fork moves
+ * it into the kernel, and a pipe made before the fork added to a set after
+ * it, written by the child. */
+static int ep_set, ep_efd;
+static void *ep_waiter(void *arg)
+{
+    (void)arg;
+    struct epoll_event ev;
+    int n = epoll_wait(ep_set, &ev, 1, 5000);
+    say("waiter across the fork: %d event(s)", n);
+    return NULL;
+}
+
+static void sec_epoll(void)
+{
+    ep_set = epoll_create1(0);
+    ep_efd = eventfd(0, 0);
+    struct epoll_event ev = {.events = EPOLLIN};
+    epoll_ctl(ep_set, EPOLL_CTL_ADD, ep_efd, &ev);
+    int p[2];
+    CHECK(pipe(p) == 0, "pipe: %s", strerror(errno));
+    pthread_t t;
+    pthread_create(&t, NULL, ep_waiter, NULL);
+    msleep(50);
+    pid_t pid = fork();
+    if (pid == 0) {
+        msleep(50);
+        if (write(p[1], "x", 1) != 1)
+            _exit(3);
+        _exit(0);
+    }
+    close(p[1]);
+    int e2 = epoll_create1(0);
+    epoll_ctl(e2, EPOLL_CTL_ADD, p[0], &ev);
+    struct epoll_event out;
+    say("set made after the fork, pipe from before: %d event(s)", epoll_wait(e2, &out, 1, 5000));
+    report("pipe writer", pid);
+    uint64_t one = 1;
+    CHECK(write(ep_efd, &one, 8) == 8, "write: %s", strerror(errno));
+    pthread_join(t, NULL);
+    close(e2);
+    close(p[0]);
+    close(ep_set);
+    close(ep_efd);
+}
+
 static void sec_sigfd(void)
 {
     sigset_t set;
@@ -471,6 +536,7 @@ static const struct {
     {"memory", sec_memory}, {"fds", sec_fds},       {"status", sec_status}, {"signals", sec_signals},
     {"ids", sec_ids},       {"wait", sec_wait},     {"thread", sec_thread}, {"exec", sec_exec},
     {"sigfd", sec_sigfd},   {"bomb", sec_bomb}, {"sockets", sec_sockets},
+    {"dontfork", sec_dontfork}, {"epoll", sec_epoll},
 };
 
 int main(int argc, char **argv)
