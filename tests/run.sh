@@ -543,6 +543,20 @@ dcase env-exec -- /usr/bin/env -i A=1 /usr/bin/env
 for sec in memory fds status signals ids wait thread exec sigfd bomb; do
     fcase "fork-$sec" --prog fork --status 0 -- "f_t8 $PROGS/fork $sec"
 done
+# -- virtual pids wherever a pid appears (issue 14) ---------------------------
+for sec in ids owner cpuclock; do
+    fcase "vpid-$sec" --prog vpid --status 0 -- "f_t8 $PROGS/vpid $sec"
+done
+# The pid a program writes to its pid file is one a plain `kill` outside
+# reaches: pegasus's own, whose signals go to the first program.
+f_vpid_pidfile() {
+    x "$PROGS/vpid" pidfile prog.pid &
+    local r=$! i
+    for i in $(seq 500); do [ -s prog.pid ] && break; sleep 0.01; done
+    kill -TERM "$(cat prog.pid)" || echo "kill failed"
+    wait $r
+}
+fcase vpid-pidfile --prog vpid --status 0 -- f_vpid_pidfile
 dcase fork-sh-pipe -- /bin/sh -c 'echo a | tr a b'
 dcase fork-sh-subst -- /bin/sh -c 'x=$(echo hi); echo $x; y=`echo there`; echo $y'
 dcase fork-bash -- /bin/bash -c 'x=$(echo hi | tr h H); echo $x; for i in 1 2 3; do (exit $i); echo "sub $?"; done; ls nothing 2>/dev/null | wc -l; echo "pipe ${PIPESTATUS[*]}"'

@@ -136,10 +136,9 @@ static void objects_after_fork(struct vproc *p)
  * getppid(), of the group) and that nothing here waits for. */
 static void parent_of(struct vproc *p, int ppid, int hpid)
 {
-	struct vproc *pp = vproc_new(p->name);
+	struct vproc *pp = vproc_new(p->name, ppid);
 	if (!pp)
 		return; /* signals to the parent then fail with ESRCH */
-	pp->pid = ppid;
 	pp->pgid = p->pgid;
 	pp->sid = p->sid;
 	pp->host_pid = hpid;
@@ -179,7 +178,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const stru
  * with no thread here, whose signals go to its host process. */
 static struct vproc *placeholder(struct vproc *parent, const struct clone_req *req)
 {
-	struct vproc *c = vproc_new(parent->name);
+	struct vproc *c = vproc_new(parent->name, 0);
 	if (!c)
 		return NULL;
 	c->host_pid = -1;

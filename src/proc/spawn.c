@@ -145,7 +145,7 @@ long spawn_vm_child(struct uthread *ut, const struct clone_req *req)
 {
 	if (req->flags & ~(uint64_t)SPAWN_OK)
 		return -ENOSYS;
-	struct vproc *parent = ut->proc, *c = vproc_new(parent->name);
+	struct vproc *parent = ut->proc, *c = vproc_new(parent->name, 0);
 	if (!c)
 		return -EAGAIN;
 	c->parent_signal = req->exit_signal;

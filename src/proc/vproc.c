@@ -18,6 +18,7 @@
 #include "sched/vcpu.h"
 #include "mm/regions.h"
 #include "proc/instance.h"
+#include "proc/pidspace.h"
 #include "proc/wait.h"
 #include "sched/sched.h"
 #include "proc/timers.h"
@@ -31,9 +32,6 @@
 static struct vproc *vprocs[MAX_VPROCS];
 static int nvprocs;
 static spinlock_t table_lock;
-/* Virtual pids start well above what a fresh container's init would see, but
- * are small and stable so traces of two runs compare. */
-static int next_pid = 1000;
 
 /* The umask programs start with: pegasus's own at start-up. The host
  * process's umask is then 0, and each program's is applied by the runtime
@@ -58,16 +56,20 @@ static int table_add(struct vproc *p)
 	return 0;
 }
 
-struct vproc *vproc_new(const char *name)
+struct vproc *vproc_new(const char *name, int pid)
 {
 	struct vproc *p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
+	if (!pid && (pid = pidspace_alloc()) < 0) {
+		free(p);
+		return NULL;
+	}
 	if (table_add(p) < 0) {
 		free(p);
 		return NULL;
 	}
-	p->pid = vproc_alloc_id();
+	p->pid = pid;
 	p->root = p;
 	p->parent_signal = SIGCHLD;
 	p->ppid = 1;
@@ -110,6 +112,9 @@ void vproc_release(struct vproc *p)
 	struct vproc *old = reaped[nreaped % REAP_DELAY];
 	reaped[nreaped++ % REAP_DELAY] = p;
 	spin_unlock(&table_lock);
+	/* Reaped: its pid may be given out again (any host process of the
+	 * instance may do so; the lookups that raced see it gone first). */
+	pidspace_free(p->pid);
 	if (p->cwd_fd >= 0)
 		close(p->cwd_fd);
 	p->cwd_fd = -1;
@@ -168,7 +173,7 @@ struct vproc *vproc_at(int i)
 
 int vproc_alloc_id(void)
 {
-	return __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);
+	return pidspace_alloc();
 }
 
 struct uthread *uthread_by_tid(int tid)
@@ -222,6 +227,10 @@ int vproc_remove_thread(struct vproc *p, struct uthread *t)
 		__atomic_store_n(&p->main_thread, p->threads, __ATOMIC_RELEASE);
 	int left = --p->nthreads;
 	spin_unlock(&p->lock);
+	/* A thread's id is free at its end; the leader's is the program's,
+	 * free when the program is reaped. */
+	if (t->tid != p->pid)
+		pidspace_free(t->tid);
 	return left;
 }
 

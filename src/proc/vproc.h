@@ -93,10 +93,11 @@ int vproc_set_stdio(struct vproc *p, const int host[3]);
  * relative paths); 0 or -errno. */
 long vproc_chdir(struct vproc *p, int dirfd, const char *path);
 
-/* The one instance-wide list of programs (vproc_new: NULL when memory or
- * slots run out). vproc_at(i) is NULL for a slot
+/* The one instance-wide list of programs (vproc_new: NULL when memory,
+ * slots or ids run out; pid 0 takes a new virtual pid, any other is one
+ * the caller already holds, or another host process's program). vproc_at(i) is NULL for a slot
  * whose program was reaped; i < vproc_count(). */
-struct vproc *vproc_new(const char *name);
+struct vproc *vproc_new(const char *name, int pid);
 /* A reaped child leaves the list; its memory is freed a while later, so a
  * lookup racing with the reap never touches freed memory. */
 void vproc_release(struct vproc *p);
