@@ -206,7 +206,9 @@ struct uthread *uthread_by_tid_nolock(int tid)
 
 void vproc_add_thread(struct vproc *p, struct uthread *t)
 {
+	t->cpu_ns = t->cpu_start = 0; /* a reused uthread starts again */
 	spin_lock(&p->lock);
+	t->cpu_acct = p->cpu_acct;
 	t->proc_next = p->threads;
 	p->threads = t;
 	p->nthreads++;

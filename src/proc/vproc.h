@@ -61,6 +61,7 @@ struct vproc {
 	spinlock_t lock;             /* threads list */
 	int nthreads;
 	int pdeathsig;
+	bool cpu_acct;               /* its threads' CPU time is counted (proc/cputime.c) */
 	struct sys_stats *stats;     /* --stats counters, or NULL */
 	struct rtqueue rtq;
 #define SIGFD_MAX 16
