@@ -557,6 +557,28 @@ f_vpid_pidfile() {
     wait $r
 }
 fcase vpid-pidfile --prog vpid --status 0 -- f_vpid_pidfile
+# ps inside an instance lists its programs by the pids they know each
+# other by (natively: among every process of the host). Compared by shape:
+# the lines of sh ($$), its background sleep ($!, forked) and ps itself.
+f_vpid_ps() {
+    x /bin/sh -c 'sleep 3 & echo "ids $$ $!"; ps -e -o pid=,ppid=,comm=; echo "ps $?"; ps -o pid=,args= -p $!; ps aux >aux.out; echo "aux $?"; kill $!' >ps.out || return $?
+    local sh bg
+    read -r _ sh bg <ps.out
+    awk -v sh="$sh" -v bg="$bg" '
+        $1 == sh && $3 == "sh" { s = 1 }
+        $1 == bg && $2 == sh && $3 == "sleep" { b = 1 }
+        $2 == sh && $3 == "ps" { p = 1 }
+        $1 == bg && $2 == "sleep" && $3 == "3" { a = 1 }
+        /^(ps|aux) / { print }
+        END { print "sh line " s + 0; print "sleep line " b + 0; print "ps line " p + 0; print "ps -p args " a + 0 }' ps.out
+    awk -v bg="$bg" '$2 == bg && $11 == "sleep" { n++ } END { print "aux sleep " n + 0 }' aux.out
+}
+fcase vpid-ps --need ps -- f_vpid_ps
+# /proc/<pid> of a program and of its forked child: links, stat, files.
+f_vpid_proc() {
+    x /bin/sh -c 'cd /tmp; sleep 3 & p=$!; cd /; readlink /proc/$$/exe /proc/$$/cwd /proc/$p/exe /proc/$p/cwd; stat -c %F /proc/$$ /proc/$p; test -e /proc/$p/status && echo exists; tr "\0" " " </proc/$p/cmdline; echo; cat /proc/$p/comm; grep -c "^Pid:[[:space:]]*$p\$" /proc/$p/status; read -r sp sc _ </proc/$p/stat; [ "$sp" = "$p" ] && echo "stat $sc"; ls /proc | grep -qx "$$" && echo "sh listed"; ls /proc | grep -qx "$p" && echo "sleep listed"; kill $p'
+}
+fcase vpid-proc -- f_vpid_proc
 dcase fork-sh-pipe -- /bin/sh -c 'echo a | tr a b'
 dcase fork-sh-subst -- /bin/sh -c 'x=$(echo hi); echo $x; y=`echo there`; echo $y'
 dcase fork-bash -- /bin/bash -c 'x=$(echo hi | tr h H); echo $x; for i in 1 2 3; do (exit $i); echo "sub $?"; done; ls nothing 2>/dev/null | wc -l; echo "pipe ${PIPESTATUS[*]}"'

@@ -15,13 +15,29 @@
  * bitmap covers the kernel's PID_MAX_LIMIT: the first program's pid is the
  * host pid of pegasus, anywhere below that. 512 KiB reserved; only the
  * pages of ids in use are ever touched.
+ *
+ * Beside it, what each program's own process publishes about it (ids,
+ * name, where its argv is) for the others' /proc: an open-addressed table
+ * by pid (a freed slot becomes a tombstone), each record under a sequence
+ * count its one writer bumps around a change.
  */
 #define PID_SPACE_MAX (1 << 22) /* the kernel's PID_MAX_LIMIT on 64-bit */
 #define PID_FIRST 1000          /* where the counter starts and wraps to */
 
+#define PROGS_MAX 4096
+#define SLOT_FREE 0
+#define SLOT_GONE (-1) /* a tombstone: lookups go on past it */
+
+struct prog_slot {
+	int pid;                        /* SLOT_FREE, SLOT_GONE or the pid */
+	unsigned seq;                   /* odd while its writer changes it */
+	struct prog_info info;
+};
+
 struct pidspace {
 	int next;                       /* the counter: the next id to try */
 	uint64_t taken[PID_SPACE_MAX / 64];
+	struct prog_slot progs[PROGS_MAX];
 };
 
 static struct pidspace *space;
@@ -78,9 +94,84 @@ int pidspace_alloc(void)
 	return -EAGAIN;
 }
 
+/* find - pid's slot, or NULL. */
+static struct prog_slot *find(struct pidspace *s, int pid)
+{
+	for (int i = 0; i < PROGS_MAX; i++) {
+		struct prog_slot *sl = &s->progs[(pid + i) % PROGS_MAX];
+		int v = __atomic_load_n(&sl->pid, __ATOMIC_ACQUIRE);
+		if (v == pid)
+			return sl;
+		if (v == SLOT_FREE)
+			return NULL;
+	}
+	return NULL;
+}
+
+void pidspace_publish(const struct prog_info *pi)
+{
+	struct pidspace *s = get();
+	if (!s || pi->pid <= 0)
+		return;
+	struct prog_slot *sl = find(s, pi->pid);
+	for (int i = 0; !sl && i < PROGS_MAX; i++) {
+		struct prog_slot *c = &s->progs[(pi->pid + i) % PROGS_MAX];
+		int v = __atomic_load_n(&c->pid, __ATOMIC_ACQUIRE);
+		/* Claimed with its seq odd: readers skip it until it is written. */
+		if ((v == SLOT_FREE || v == SLOT_GONE) &&
+		    __atomic_compare_exchange_n(&c->pid, &v, pi->pid, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED)) {
+			sl = c;
+		}
+	}
+	if (!sl)
+		return; /* full: that program's /proc shows only in its own process */
+	__atomic_add_fetch(&sl->seq, 1, __ATOMIC_ACQ_REL);
+	sl->info = *pi;
+	__atomic_add_fetch(&sl->seq, 1, __ATOMIC_RELEASE);
+}
+
+bool pidspace_lookup(int pid, struct prog_info *out)
+{
+	struct pidspace *s = get();
+	struct prog_slot *sl = s && pid > 0 ? find(s, pid) : NULL;
+	for (int tries = 0; sl && tries < 1000; tries++) {
+		unsigned seq = __atomic_load_n(&sl->seq, __ATOMIC_ACQUIRE);
+		if (seq & 1)
+			continue;
+		*out = sl->info;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&sl->seq, __ATOMIC_RELAXED) == seq &&
+		    __atomic_load_n(&sl->pid, __ATOMIC_RELAXED) == pid && out->pid == pid)
+			return true;
+	}
+	return false;
+}
+
+int pidspace_list(int *pids, int max)
+{
+	struct pidspace *s = get();
+	int n = 0;
+	for (int i = 0; s && i < PROGS_MAX && n < max; i++) {
+		int v = __atomic_load_n(&s->progs[i].pid, __ATOMIC_ACQUIRE);
+		if (v > 0)
+			pids[n++] = v;
+	}
+	return n;
+}
+
+void pidspace_unpublish(int pid)
+{
+	struct pidspace *s = get();
+	struct prog_slot *sl = s && pid > 0 ? find(s, pid) : NULL;
+	if (sl)
+		__atomic_store_n(&sl->pid, SLOT_GONE, __ATOMIC_RELEASE);
+}
+
 void pidspace_free(int pid)
 {
 	struct pidspace *s = get();
-	if (s && pid > 0 && pid < PID_SPACE_MAX)
-		__atomic_fetch_and(&s->taken[pid / 64], ~(1ull << (pid % 64)), __ATOMIC_RELEASE);
+	if (!s || pid <= 0 || pid >= PID_SPACE_MAX)
+		return;
+	__atomic_fetch_and(&s->taken[pid / 64], ~(1ull << (pid % 64)), __ATOMIC_RELEASE);
 }

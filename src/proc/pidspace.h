@@ -1,6 +1,7 @@
 /* pidspace.h - the instance's virtual pid space, shared by its host processes. */
 #pragma once
 #include <stdbool.h>
+#include <stdint.h>
 
 /* pidspace_claim - take pid if no program or thread of the instance, in any
  * of its host processes, holds it: true if taken. */
@@ -10,3 +11,23 @@ bool pidspace_claim(int pid);
 int pidspace_alloc(void);
 /* pidspace_free - pid is no longer a program's or a thread's. */
 void pidspace_free(int pid);
+
+/* What the instance's host processes tell each other about a program
+ * (/proc of a program that runs in another host process: ps). */
+struct prog_info {
+	int pid, ppid, pgid, sid;
+	int host_pid;                /* the host process that runs it */
+	char comm[16];
+	uint64_t arg_start, arg_end; /* its argv strings, in that process */
+	int cwd_fd;                  /* its working directory, a host fd there */
+	char exe[256];               /* its image's path (cut short if longer) */
+};
+
+/* pidspace_publish - record or update what pi->pid is (its owner only). */
+void pidspace_publish(const struct prog_info *pi);
+/* pidspace_unpublish - pid is no program any more (reaped). */
+void pidspace_unpublish(int pid);
+/* pidspace_lookup - what was published for pid: true and *out if any. */
+bool pidspace_lookup(int pid, struct prog_info *out);
+/* pidspace_list - up to max published pids, unordered; their count. */
+int pidspace_list(int *pids, int max);

@@ -9,40 +9,69 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
 #include "mm/regions.h"
 #include "mm/uaccess.h"
+#include "proc/pidspace.h"
+#include "proc/procdir.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 
-/* parse - split "/proc/<who>/<rest>" where who names a fused program
+/* placeholder_info - a forked child as its own process published it (its
+ * name after an exec), or as this one knows it. */
+static void placeholder_info(struct vproc *p, struct prog_info *out)
+{
+	if (pidspace_lookup(p->pid, out) && out->host_pid == p->host_pid)
+		return;
+	*out = (struct prog_info){ p->pid, p->ppid, p->pgid, p->sid, p->host_pid, { 0 }, 0, 0, -1, { 0 } };
+	memcpy(out->comm, p->comm, sizeof(out->comm));
+}
+
+/* elsewhere_info - a program this process does not know (a sibling forked
+ * from another process of the instance), if some process published it. */
+static void elsewhere_info(int pid, struct prog_info *out)
+{
+	if (!pidspace_lookup(pid, out) || out->host_pid == getpid())
+		out->pid = 0;
+}
+
+/* parse_who - split "/proc/<who>/<rest>" where who names a fused program
  * (self, thread-self, a program's virtual pid, or one of its tids): the
  * target thread goes to *tgt and rest ("" for the directory) is returned.
- * NULL if the path is not about one of ours: other numbers are host
- * processes, as they are for any process on this host. */
-static const char *parse(struct uthread *ut, int dirfd, const char *path, struct uthread **tgt)
+ * A program that runs in another host process of the instance (forked)
+ * goes to *other instead (*tgt NULL, other->pid its pid). NULL if the path is not about one of ours: other
+ * numbers are host processes, as they are for any process on this host. */
+static const char *parse_who(struct uthread *ut, int dirfd, const char *path, struct uthread **tgt,
+			     struct prog_info *other)
 {
+	*tgt = NULL;
+	other->pid = 0;
 	if (dirfd != AT_FDCWD && path[0] != '/')
 		return NULL;
 	if (strncmp(path, "/proc/", 6))
 		return NULL;
 	const char *who = path + 6, *slash = strchrnul(who, '/');
 	size_t n = slash - who;
-	*tgt = NULL;
 	if ((n == 4 && !strncmp(who, "self", 4)) || (n == 11 && !strncmp(who, "thread-self", 11))) {
 		*tgt = ut;
 	} else if (n) {
 		char *end;
 		long pid = strtol(who, &end, 10);
-		if (end == slash) {
+		if (end == slash && pid > 0 && pid < INT_MAX) {
 			struct vproc *p = vproc_by_pid(pid);
-			*tgt = p && p->state != VP_DEAD ? p->main_thread : uthread_by_tid(pid);
+			if (p && p->host_pid > 0 && p->state != VP_DEAD)
+				placeholder_info(p, other);
+			else if (p && p->state != VP_DEAD)
+				*tgt = p->main_thread;
+			else if (!(*tgt = uthread_by_tid(pid)))
+				elsewhere_info(pid, other);
 		}
 	}
-	if (!*tgt)
+	if (!*tgt && !other->pid)
 		return NULL;
 	return *slash ? slash + 1 : "";
 }
@@ -211,12 +240,11 @@ static long status_file(struct uthread *ut, int flags)
 }
 
 /* stat: pid, comm, ppid, pgrp, session and thread count are the program's;
- * the rest (times, memory) is the host process's. */
-static long stat_file(struct uthread *ut, int flags)
+ * the rest (times, memory) is the host's (host: its stat file). */
+static long stat_file(const struct prog_info *p, int nthreads, int tid, const char *host_path, int flags)
 {
-	struct vproc *p = ut->proc;
 	size_t len;
-	char *host = slurp("/proc/thread-self/stat", &len);
+	char *host = slurp(host_path, &len);
 	char *rest = host ? strrchr(host, ')') : NULL;
 	if (!rest) {
 		free(host);
@@ -231,15 +259,16 @@ static long stat_file(struct uthread *ut, int flags)
 	snprintf(ids[0], 16, "%d", p->ppid);
 	snprintf(ids[1], 16, "%d", p->pgid);
 	snprintf(ids[2], 16, "%d", p->sid);
-	snprintf(ids[3], 16, "%d", p->nthreads);
+	snprintf(ids[3], 16, "%d", nthreads);
 	if (n > 17) {
 		tok[1] = ids[0]; /* field 4: ppid */
 		tok[2] = ids[1]; /* field 5: pgrp */
 		tok[3] = ids[2]; /* field 6: session */
-		tok[17] = ids[3]; /* field 20: num_threads */
+		if (nthreads > 0)
+			tok[17] = ids[3]; /* field 20: num_threads */
 	}
 	char out[4096];
-	int o = snprintf(out, sizeof(out), "%d (%.15s)", ut->tid, comm_of(ut));
+	int o = snprintf(out, sizeof(out), "%d (%.15s)", tid, p->comm);
 	for (int i = 0; i < n && o < (int)sizeof(out); i++)
 		o += snprintf(out + o, sizeof(out) - o, " %s", tok[i]);
 	if (o < (int)sizeof(out) - 1)
@@ -380,12 +409,96 @@ static long maps_file(struct uthread *ut, int flags)
 	return r;
 }
 
+/* other_path - the host's name for rest of a program in another host
+ * process: its image for exe, its cwd's fd there for cwd. */
+static void other_path(const struct prog_info *pi, const char *rest, char *out, size_t size)
+{
+	if (!strcmp(rest, "exe") && pi->exe[0])
+		snprintf(out, size, "%s", pi->exe);
+	else if ((!strcmp(rest, "cwd") || !strncmp(rest, "cwd/", 4)) && pi->cwd_fd >= 0)
+		snprintf(out, size, "/proc/%d/fd/%d%s", pi->host_pid, pi->cwd_fd, rest + 3);
+	else
+		snprintf(out, size, "/proc/%d%s%s", pi->host_pid, *rest ? "/" : "", rest);
+}
+
+/* other_status - a forked child's status: its process's, with the ids and
+ * name the program has. */
+static long other_status(const struct prog_info *pi, const char *host_path, int flags)
+{
+	size_t len;
+	char *host = slurp(host_path, &len);
+	if (!host)
+		return -errno;
+	size_t cap = len + 512, o = 0;
+	char *out = malloc(cap);
+	for (char *line = strtok(host, "\n"); out && line; line = strtok(NULL, "\n")) {
+		int v = !strncmp(line, "Tgid:", 5) || !strncmp(line, "Pid:", 4) || !strncmp(line, "NStgid:", 7) ||
+			!strncmp(line, "NSpid:", 6) ? pi->pid
+			: !strncmp(line, "PPid:", 5) ? pi->ppid
+			: !strncmp(line, "NSpgid:", 7) ? pi->pgid
+			: !strncmp(line, "NSsid:", 6) ? pi->sid : -1;
+		int key = (int)(strchrnul(line, ':') - line);
+		if (!strncmp(line, "Name:", 5))
+			o += snprintf(out + o, cap - o, "Name:\t%.15s\n", pi->comm);
+		else if (v >= 0)
+			o += snprintf(out + o, cap - o, "%.*s:\t%d\n", key, line, v);
+		else
+			o += snprintf(out + o, cap - o, "%s\n", line);
+	}
+	long r = out ? mem_file("status", out, o, flags) : -ENOMEM;
+	free(out);
+	free(host);
+	return r;
+}
+
+/* other_cmdline - its argv strings, read from its process's memory. */
+static long other_cmdline(const struct prog_info *pi, int flags)
+{
+	size_t len = pi->arg_end > pi->arg_start ? pi->arg_end - pi->arg_start : 0;
+	if (len > 1 << 20)
+		len = 1 << 20;
+	char *buf = malloc(len + 1);
+	if (!buf)
+		return -ENOMEM;
+	struct iovec local = { buf, len }, remote = { (void *)pi->arg_start, len };
+	ssize_t n = len ? process_vm_readv(pi->host_pid, &local, 1, &remote, 1, 0) : 0;
+	long r = mem_file("cmdline", buf, n > 0 ? (size_t)n : 0, flags);
+	free(buf);
+	return r;
+}
+
+/* other_open - a file of a program in another host process: stat, status
+ * and cmdline with what it published, the rest as that process's. */
+static long other_open(const struct prog_info *pi, const char *rest, int flags)
+{
+	char host[PATH_MAX];
+	other_path(pi, rest, host, sizeof(host));
+	if (!strcmp(rest, "stat"))
+		return stat_file(pi, 0, pi->pid, host, flags);
+	if (!strcmp(rest, "status"))
+		return other_status(pi, host, flags);
+	if (!strcmp(rest, "cmdline"))
+		return other_cmdline(pi, flags);
+	if (!strcmp(rest, "comm")) {
+		char c[32];
+		int n = snprintf(c, sizeof(c), "%.15s\n", pi->comm);
+		return mem_file("comm", c, n, flags);
+	}
+	long fd = open(host, flags, 0);
+	return fd < 0 ? -errno : fd;
+}
+
 long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, struct vfile **obj)
 {
 	struct uthread *ut;
-	const char *rest = parse(self, dirfd, path, &ut);
+	struct prog_info other;
+	if (procdir_is_root(dirfd, path))
+		return procdir_open(flags, obj);
+	const char *rest = parse_who(self, dirfd, path, &ut, &other);
 	if (!rest)
 		return -ENOSYS;
+	if (other.pid)
+		return other_open(&other, rest, flags);
 	if (!strcmp(rest, "fd") || !strcmp(rest, "fd/"))
 		return fd_dir(ut, flags, obj);
 	struct vproc *p = ut->proc;
@@ -403,7 +516,11 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 	if (!strcmp(rest, "maps"))
 		return maps_file(ut, flags);
 	if (!strcmp(rest, "stat"))
-		return stat_file(ut, flags);
+	{
+		struct prog_info pi = { p->pid, p->ppid, p->pgid, p->sid, 0, { 0 }, 0, 0, -1, { 0 } };
+		snprintf(pi.comm, sizeof(pi.comm), "%s", comm_of(ut));
+		return stat_file(&pi, p->nthreads, ut->tid, "/proc/thread-self/stat", flags);
+	}
 	if (!strcmp(rest, "exe") && p->exe)
 		return open(p->exe, flags & ~(O_CREAT | O_TRUNC | O_WRONLY | O_RDWR));
 	struct vfile *f = alone(ut, rest, "fdinfo/");
@@ -434,11 +551,21 @@ long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf,
 		snprintf(link, sizeof(link), "%d/task/%d", ut->proc->pid, ut->tid);
 	} else {
 		struct uthread *t;
+		struct prog_info other;
 		struct vfile *f;
-		const char *rest = parse(ut, dirfd, path, &t);
+		const char *rest = parse_who(ut, dirfd, path, &t, &other);
 		if (!rest)
 			return -ENOSYS;
-		if (!strcmp(rest, "exe") && t->proc->exe) {
+		if (other.pid && !strcmp(rest, "exe") && other.exe[0]) {
+			snprintf(link, sizeof(link), "%s", other.exe);
+		} else if (other.pid) {
+			char host[PATH_MAX];
+			other_path(&other, rest, host, sizeof(host));
+			ssize_t n = readlink(host, link, sizeof(link) - 1);
+			if (n < 0)
+				return -errno;
+			link[n] = 0;
+		} else if (!strcmp(rest, "exe") && t->proc->exe) {
 			snprintf(link, sizeof(link), "%s", t->proc->exe);
 		} else if (!strcmp(rest, "cwd")) {
 			snprintf(link, sizeof(link), "%s", t->proc->cwd);
@@ -460,4 +587,30 @@ long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf,
 	if (n > size)
 		n = size;
 	return copy_to_user(ubuf, link, n) ? -EFAULT : (long)n;
+}
+
+long procfs_path(struct uthread *ut, int dirfd, const char *path, char *out, size_t size)
+{
+	struct uthread *t;
+	struct prog_info other;
+	const char *rest = parse_who(ut, dirfd, path, &t, &other);
+	if (!rest)
+		return -ENOSYS;
+	/* The host's own numbers, not /proc/self: lstat of the directory is
+	 * a directory, as /proc/<pid> is. */
+	if (other.pid) {
+		other_path(&other, rest, out, size);
+		return 0;
+	}
+	if (!strcmp(rest, "exe") && t->proc->exe) {
+		snprintf(out, size, "%s", t->proc->exe);
+		return 0;
+	}
+	char host[PATH_MAX];
+	long r = host_rest(t, rest, host, sizeof(host));
+	if (r < 0)
+		return r;
+	/* host_rest says /proc/self/...; "" names the directory itself. */
+	snprintf(out, size, "/proc/%d%s%s", getpid(), *rest ? "/" : "", host + strlen("/proc/self/"));
+	return 0;
 }

@@ -165,6 +165,7 @@ long spawn_vm_child(struct uthread *ut, const struct clone_req *req)
 		return r;
 	}
 	int pid = c->pid;
+	vproc_publish(c);
 	/* Set before it runs: it may exec or end before the parent waits. */
 	struct vfork_wait w = { .ut = ut };
 	if (req->flags & CLONE_VFORK)

@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -114,6 +115,7 @@ void vproc_release(struct vproc *p)
 	spin_unlock(&table_lock);
 	/* Reaped: its pid may be given out again (any host process of the
 	 * instance may do so; the lookups that raced see it gone first). */
+	pidspace_unpublish(p->pid);
 	pidspace_free(p->pid);
 	if (p->cwd_fd >= 0)
 		close(p->cwd_fd);
@@ -363,6 +365,7 @@ void vproc_after_fork(struct vproc *p, struct uthread *ut, int pid, int ppid)
 	p->sigpending = p->sigclaimed = 0;
 	ut->sigpending = ut->sigclaimed = 0;
 	memset(p->rtq.used, 0, sizeof(p->rtq.used));
+	vproc_publish(p); /* this process runs it now */
 }
 
 void vproc_exit(struct vproc *p, int code)
@@ -392,6 +395,17 @@ void vproc_die_of_signal(int sig)
 	_exit(128 + sig);
 }
 
+void vproc_publish(struct vproc *p)
+{
+	if (p->host_pid)
+		return; /* a forked child: its own process tells */
+	struct prog_info pi = { p->pid, p->ppid, p->pgid, p->sid, getpid(), { 0 }, p->arg_start,
+				p->arg_end, p->cwd_fd, { 0 } };
+	memcpy(pi.comm, p->comm, sizeof(pi.comm));
+	snprintf(pi.exe, sizeof(pi.exe), "%s", p->exe ? p->exe : "");
+	pidspace_publish(&pi);
+}
+
 void vproc_take_image(struct vproc *p, struct exec_image *img)
 {
 	free(p->exe);
@@ -402,4 +416,5 @@ void vproc_take_image(struct vproc *p, struct exec_image *img)
 	p->arg_end = img->arg_end;
 	p->env_start = img->env_start;
 	p->env_end = img->env_end;
+	vproc_publish(p);
 }

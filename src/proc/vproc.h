@@ -138,6 +138,10 @@ void vproc_after_fork(struct vproc *p, struct uthread *ut, int pid, int ppid);
 /* End the host process by signal sig, as a shell will report it. */
 _Noreturn void vproc_die_of_signal(int sig);
 
+/* vproc_publish - tell the instance's other host processes what p is now
+ * (its ids, name, argv): after an exec, a fork, setsid/setpgid. */
+void vproc_publish(struct vproc *p);
+
 struct exec_image;
 /* vproc_take_image - p now runs the image exec_load made: its path, name
  * and argument/environment ranges (the path's memory becomes p's). */

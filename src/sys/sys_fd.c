@@ -217,6 +217,7 @@ static long set_cwd(struct vproc *p, long host)
 	p->cwd_fd = host;
 	if (old >= 0)
 		raw_syscall3(SYS_close, old, 0, 0);
+	vproc_publish(p); /* the others' /proc/<pid>/cwd */
 	return 0;
 }
 
