@@ -550,13 +550,15 @@ done
 # The pid a program writes to its pid file is one a plain `kill` outside
 # reaches: pegasus's own, whose signals go to the first program.
 f_vpid_pidfile() {
-    x "$PROGS/vpid" pidfile prog.pid &
+    x "$PROGS/vpid" "${1:-pidfile}" prog.pid &
     local r=$! i
     for i in $(seq 500); do [ -s prog.pid ] && break; sleep 0.01; done
     kill -TERM "$(cat prog.pid)" || echo "kill failed"
     wait $r
 }
 fcase vpid-pidfile --prog vpid --status 0 -- f_vpid_pidfile
+# A forked child's pid is its host pid (when no program holds that id).
+fcase vpid-forkpidfile --prog vpid --status 0 -- "f_vpid_pidfile forkpidfile"
 # ps inside an instance lists its programs by the pids they know each
 # other by (natively: among every process of the host). Compared by shape:
 # the lines of sh ($$), its background sleep ($!, forked) and ps itself.

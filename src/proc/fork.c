@@ -17,6 +17,7 @@
 #include "fs/vfile.h"
 #include "mm/uaccess.h"
 #include "proc/instance.h"
+#include "proc/pidspace.h"
 #include "proc/spawn.h"
 #include "proc/timers.h"
 #include "proc/vproc.h"
@@ -209,6 +210,7 @@ long fork_program(struct uthread *ut, const struct clone_req *req)
 	uint64_t held = signal_hold_host();
 	pthread_mutex_lock(&reap_mu);
 	int hpid = getpid();
+	int slot = pidspace_handoff_open(c->pid);
 	/* _Fork, not fork: glibc's fork handlers lock and unlock every malloc
 	 * arena (one per runtime thread) and walk every thread's descriptor,
 	 * ~30 copy-on-write faults per fork on both sides. No runtime thread
@@ -217,11 +219,19 @@ long fork_program(struct uthread *ut, const struct clone_req *req)
 	 * only once the instance ends. */
 	pid_t pid = _Fork();
 	if (pid == 0) {
-		r = in_child(ut, c->pid, parent->pid, hpid, req);
+		r = in_child(ut, pidspace_handoff_take(slot, c->pid), parent->pid, hpid, req);
 		signal_release_host(held);
 		return r;
 	}
 	int err = errno;
+	if (pid > 0 && pidspace_claim(pid)) {
+		pidspace_free(c->pid);
+		c->pid = pid; /* the child's pid is its host pid */
+	}
+	if (pid > 0)
+		pidspace_handoff_give(slot, c->pid);
+	else
+		pidspace_handoff_close(slot);
 	sched_resume_others();
 	if (pid > 0) {
 		__atomic_store_n(&c->host_pid, pid, __ATOMIC_RELEASE);

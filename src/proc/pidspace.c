@@ -4,7 +4,11 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "core/rawsys.h"
 
 /*
  * Virtual pids and tids must be unique across the instance, and a forked
@@ -34,10 +38,18 @@ struct prog_slot {
 	struct prog_info info;
 };
 
+/* A fork's child learns its pid from its parent here (see fork.c). */
+#define HANDOFFS 256
+struct handoff {
+	int fallback;                   /* 0: free; else the pid if the host's is taken */
+	int pid;                        /* 0 until the parent decides */
+};
+
 struct pidspace {
 	int next;                       /* the counter: the next id to try */
 	uint64_t taken[PID_SPACE_MAX / 64];
 	struct prog_slot progs[PROGS_MAX];
+	struct handoff handoffs[HANDOFFS];
 };
 
 static struct pidspace *space;
@@ -174,4 +186,47 @@ void pidspace_free(int pid)
 	if (!s || pid <= 0 || pid >= PID_SPACE_MAX)
 		return;
 	__atomic_fetch_and(&s->taken[pid / 64], ~(1ull << (pid % 64)), __ATOMIC_RELEASE);
+}
+
+int pidspace_handoff_open(int fallback)
+{
+	struct pidspace *s = get();
+	for (int i = 0; s && i < HANDOFFS; i++) {
+		struct handoff *h = &s->handoffs[(fallback + i) % HANDOFFS];
+		int free = 0;
+		if (__atomic_compare_exchange_n(&h->fallback, &free, fallback, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED)) {
+			__atomic_store_n(&h->pid, 0, __ATOMIC_RELEASE);
+			return (fallback + i) % HANDOFFS;
+		}
+	}
+	return -1;
+}
+
+void pidspace_handoff_give(int slot, int pid)
+{
+	if (slot < 0)
+		return;
+	struct handoff *h = &space->handoffs[slot];
+	__atomic_store_n(&h->pid, pid, __ATOMIC_RELEASE);
+	/* A shared futex: the waiter is another process. */
+	raw_syscall3(SYS_futex, &h->pid, FUTEX_WAKE, 1);
+}
+
+int pidspace_handoff_take(int slot, int fallback)
+{
+	if (slot < 0)
+		return fallback;
+	struct handoff *h = &space->handoffs[slot];
+	int pid;
+	while (!(pid = __atomic_load_n(&h->pid, __ATOMIC_ACQUIRE)))
+		raw_syscall6(SYS_futex, &h->pid, FUTEX_WAIT, 0, 0, 0, 0);
+	__atomic_store_n(&h->fallback, 0, __ATOMIC_RELEASE);
+	return pid;
+}
+
+void pidspace_handoff_close(int slot)
+{
+	if (slot >= 0)
+		__atomic_store_n(&space->handoffs[slot].fallback, 0, __ATOMIC_RELEASE);
 }

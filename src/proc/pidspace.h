@@ -31,3 +31,17 @@ void pidspace_unpublish(int pid);
 bool pidspace_lookup(int pid, struct prog_info *out);
 /* pidspace_list - up to max published pids, unordered; their count. */
 int pidspace_list(int *pids, int max);
+
+/*
+ * A forked child's pid is its host pid when no one in the instance holds
+ * that id (so its pid file names a process `kill` reaches), else the
+ * fallback its parent took before the fork. Only the parent knows the host
+ * pid in time and can claim it without racing the child, so it decides and
+ * hands the answer over: open a slot before the fork (-1: none free, the
+ * fallback stands), give the pid after it, and the child takes it (waiting
+ * if need be). A fork that failed closes the slot.
+ */
+int pidspace_handoff_open(int fallback);
+void pidspace_handoff_give(int slot, int pid);
+int pidspace_handoff_take(int slot, int fallback);
+void pidspace_handoff_close(int slot);

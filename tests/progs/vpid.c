@@ -2,6 +2,8 @@
  *
  *   vpid pidfile FILE   write getpid() to FILE, wait for SIGTERM (from
  *                       outside: the test's shell kills the pid in FILE)
+ *   vpid forkpidfile FILE   the same in a forked child (a daemon's way),
+ *                       which its parent waits for
  *   vpid [SECTION...]   the sections (ids, owner, cpuclock); exit 0 if
  *                       every check held, else 1
  * Output never shows a pid: those differ between Linux and pegasus.
@@ -209,5 +211,15 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IONBF, 0);
     if (argc == 3 && !strcmp(argv[1], "pidfile"))
         return pidfile(argv[2]);
+    if (argc == 3 && !strcmp(argv[1], "forkpidfile")) {
+        pid_t c = fork();
+        if (c == 0)
+            _exit(pidfile(argv[2]));
+        int st = 0;
+        while (waitpid(c, &st, 0) < 0 && errno == EINTR)
+            ;
+        say("child: exited %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        return 0;
+    }
     return run_sections("vpid", argc, argv, sections, sizeof sections / sizeof sections[0]);
 }
