@@ -544,7 +544,7 @@ for sec in memory fds status signals ids wait thread exec sigfd bomb; do
     fcase "fork-$sec" --prog fork --status 0 -- "f_t8 $PROGS/fork $sec"
 done
 # -- virtual pids wherever a pid appears (issue 14) ---------------------------
-for sec in ids owner cpuclock; do
+for sec in ids siblings owner cpuclock; do
     fcase "vpid-$sec" --prog vpid --status 0 -- "f_t8 $PROGS/vpid $sec"
 done
 # The pid a program writes to its pid file is one a plain `kill` outside

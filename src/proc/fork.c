@@ -89,14 +89,19 @@ enum sigq fork_signal_send(struct vproc *p, const siginfo_t *si)
 	int pid = __atomic_load_n(&p->host_pid, __ATOMIC_ACQUIRE);
 	if (pid <= 0 || __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == VP_DEAD)
 		return SIGQ_DROPPED;
+	return fork_signal_send_to(pid, p->pid, si);
+}
+
+enum sigq fork_signal_send_to(int host_pid, int vpid, const siginfo_t *si)
+{
 	siginfo_t s = *si;
 	if (s.si_code >= 0) {
-		s.si_value.sival_ptr = (void *)(FORK_SIG_TAG << 48 | (uint64_t)(uint32_t)p->pid << 16 |
+		s.si_value.sival_ptr = (void *)(FORK_SIG_TAG << 48 | (uint64_t)(uint32_t)vpid << 16 |
 						(uint16_t)s.si_code);
 		s.si_code = SI_QUEUE;
 	}
-	long r = raw_syscall3(SYS_rt_sigqueueinfo, pid, s.si_signo, &s);
-	return r == -EAGAIN ? SIGQ_FULL : SIGQ_QUEUED;
+	long r = raw_syscall3(SYS_rt_sigqueueinfo, host_pid, s.si_signo, &s);
+	return r == -EAGAIN ? SIGQ_FULL : r < 0 ? SIGQ_DROPPED : SIGQ_QUEUED;
 }
 
 /* objects_to_kernel - before the fork: what p names that lives only in this

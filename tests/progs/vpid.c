@@ -4,7 +4,7 @@
  *                       outside: the test's shell kills the pid in FILE)
  *   vpid forkpidfile FILE   the same in a forked child (a daemon's way),
  *                       which its parent waits for
- *   vpid [SECTION...]   the sections (ids, owner, cpuclock); exit 0 if
+ *   vpid [SECTION...]   the sections (ids, siblings, owner, cpuclock); exit 0 if
  *                       every check held, else 1
  * Output never shows a pid: those differ between Linux and pegasus.
  */
@@ -102,6 +102,48 @@ static void sec_ids(void)
      * quiet pid space, none is given to both. */
     CHECK(same == 0, "%d ids given out in both processes", same);
     say("ids: parent and child ids distinct");
+}
+
+static volatile sig_atomic_t usr1, usr2;
+static void on_usr1(int sig) { (void)sig; usr1 = 1; }
+static void on_usr2(int sig) { (void)sig; usr2 = 1; }
+
+static int exit_code(pid_t pid)
+{
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* siblings: forked programs in different host processes signal each
+ * other by pid: a sibling, and a grandchild its grandparent. */
+static void sec_siblings(void)
+{
+    on_signal(SIGUSR1, on_usr1, 0);
+    on_signal(SIGUSR2, on_usr2, 0);
+    pid_t a = fork();
+    if (a == 0) {
+        for (int i = 0; i < 500 && !usr1; i++)
+            msleep(10);
+        _exit(usr1 ? 0 : 1);
+    }
+    pid_t b = fork();
+    if (b == 0)
+        _exit(kill(a, SIGUSR1) == 0 ? 0 : 1);
+    say("siblings: sender exited %d", exit_code(b));
+    say("siblings: receiver exited %d", exit_code(a));
+    pid_t top = getpid(), c = fork();
+    if (c == 0) {
+        pid_t g = fork();
+        if (g == 0)
+            _exit(kill(top, SIGUSR2) == 0 ? 0 : 1);
+        _exit(exit_code(g));
+    }
+    say("grandchild: exited %d", exit_code(c));
+    for (int i = 0; i < 500 && !usr2; i++)
+        msleep(10);
+    say("grandparent: %s", usr2 ? "got SIGUSR2" : "no signal");
 }
 
 static int owner_of(int fd) { return fcntl(fd, F_GETOWN); }
@@ -202,6 +244,7 @@ static void sec_cpuclock(void)
 
 static const struct section sections[] = {
     { "ids", sec_ids },
+    { "siblings", sec_siblings },
     { "owner", sec_owner },
     { "cpuclock", sec_cpuclock },
 };
