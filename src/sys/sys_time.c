@@ -48,8 +48,13 @@ long sys_clock_nanosleep(struct uthread *ut, const long a[6])
 		return -EINVAL;
 	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC && clk != CLOCK_BOOTTIME &&
 	    clk != CLOCK_TAI) {
-		/* CPU-time and other clocks: rare, served by the kernel. */
-		return raw_syscall6(SYS_clock_nanosleep, a[0], a[1], a[2], a[3], 0, 0);
+		/* CPU-time and other clocks: rare, served by the kernel (a
+		 * process clock named by a virtual pid: the host process's). */
+		clockid_t k = clk;
+		struct uthread *t;
+		if (clk < 0 && cputime_clock(ut, clk, &k, &t) != CPUCLOCK_KERNEL)
+			k = clk;
+		return raw_syscall6(SYS_clock_nanosleep, k, a[1], a[2], a[3], 0, 0);
 	}
 	/* An absolute time on clk becomes a monotonic deadline. */
 	if (a[1] & TIMER_ABSTIME)

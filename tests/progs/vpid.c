@@ -229,6 +229,14 @@ static void sec_cpuclock(void)
     busy(0.02);
     double pb = secs(proc);
     CHECK(pa >= b - 0.01 && pb > pa, "process clock %f then %f (thread %f)", pa, pb, b);
+    /* A timer on the process clock. */
+    timer_t tm;
+    struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+    struct itimerspec its = { { 0, 0 }, { 5, 0 } }, left;
+    CHECK(timer_create(proc, &sev, &tm) == 0, "timer_create on the process clock: %s", strerror(errno));
+    CHECK(timer_settime(tm, 0, &its, NULL) == 0 && timer_gettime(tm, &left) == 0 &&
+          left.it_value.tv_sec >= 4, "timer on the process clock");
+    timer_delete(tm);
     CHECK(clock_getcpuclockid(0, &proc) == 0 && secs(proc) > 0, "clock_getcpuclockid(0)");
     /* Another thread's clock: its own time, not the caller's. */
     pthread_t t;
