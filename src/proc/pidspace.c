@@ -21,19 +21,22 @@
  * pages of ids in use are ever touched.
  *
  * Beside it, what each program's own process publishes about it (ids,
- * name, where its argv is) for the others' /proc: an open-addressed table
- * by pid (a freed slot becomes a tombstone), each record under a sequence
- * count its one writer bumps around a change.
+ * name, where its argv is) for the others' /proc: a table of buckets of 4
+ * records by pid (no probe chains, so a freed record is simply free again;
+ * a fifth program in one bucket stays unpublished, seen only by its own
+ * process), each record under a sequence count its one writer bumps around
+ * a change. Which processes exist does not matter: until the first fork
+ * every program is this process's, and readers skip the table.
  */
 #define PID_SPACE_MAX (1 << 22) /* the kernel's PID_MAX_LIMIT on 64-bit */
 #define PID_FIRST 1000          /* where the counter starts and wraps to */
 
 #define PROGS_MAX 4096
+#define WAYS 4
 #define SLOT_FREE 0
-#define SLOT_GONE (-1) /* a tombstone: lookups go on past it */
 
 struct prog_slot {
-	int pid;                        /* SLOT_FREE, SLOT_GONE or the pid */
+	int pid;                        /* SLOT_FREE or the pid */
 	unsigned seq;                   /* odd while its writer changes it */
 	struct prog_info info;
 };
@@ -47,6 +50,7 @@ struct handoff {
 
 struct pidspace {
 	int next;                       /* the counter: the next id to try */
+	int forked;                     /* a fork made another host process */
 	uint64_t taken[PID_SPACE_MAX / 64];
 	struct prog_slot progs[PROGS_MAX];
 	struct handoff handoffs[HANDOFFS];
@@ -106,17 +110,19 @@ int pidspace_alloc(void)
 	return -EAGAIN;
 }
 
-/* find - pid's slot, or NULL. */
+/* bucket - the WAYS records pid may have. */
+static struct prog_slot *bucket(struct pidspace *s, int pid)
+{
+	return &s->progs[(unsigned)pid % (PROGS_MAX / WAYS) * WAYS];
+}
+
+/* find - pid's record, or NULL. */
 static struct prog_slot *find(struct pidspace *s, int pid)
 {
-	for (int i = 0; i < PROGS_MAX; i++) {
-		struct prog_slot *sl = &s->progs[(pid + i) % PROGS_MAX];
-		int v = __atomic_load_n(&sl->pid, __ATOMIC_ACQUIRE);
-		if (v == pid)
-			return sl;
-		if (v == SLOT_FREE)
-			return NULL;
-	}
+	struct prog_slot *b = bucket(s, pid);
+	for (int i = 0; i < WAYS; i++)
+		if (__atomic_load_n(&b[i].pid, __ATOMIC_ACQUIRE) == pid)
+			return &b[i];
 	return NULL;
 }
 
@@ -125,28 +131,32 @@ void pidspace_publish(const struct prog_info *pi)
 	struct pidspace *s = get();
 	if (!s || pi->pid <= 0)
 		return;
-	struct prog_slot *sl = find(s, pi->pid);
-	for (int i = 0; !sl && i < PROGS_MAX; i++) {
-		struct prog_slot *c = &s->progs[(pi->pid + i) % PROGS_MAX];
-		int v = __atomic_load_n(&c->pid, __ATOMIC_ACQUIRE);
-		/* Claimed with its seq odd: readers skip it until it is written. */
-		if ((v == SLOT_FREE || v == SLOT_GONE) &&
-		    __atomic_compare_exchange_n(&c->pid, &v, pi->pid, false, __ATOMIC_ACQ_REL,
-						__ATOMIC_RELAXED)) {
-			sl = c;
-		}
+	struct prog_slot *sl = find(s, pi->pid), *b = bucket(s, pi->pid);
+	for (int i = 0; !sl && i < WAYS; i++) {
+		int v = SLOT_FREE;
+		/* Claimed before it is written: readers check the sequence. */
+		if (__atomic_compare_exchange_n(&b[i].pid, &v, pi->pid, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			sl = &b[i];
 	}
 	if (!sl)
-		return; /* full: that program's /proc shows only in its own process */
+		return; /* a full bucket: that program's /proc shows only in its own process */
 	__atomic_add_fetch(&sl->seq, 1, __ATOMIC_ACQ_REL);
 	sl->info = *pi;
 	__atomic_add_fetch(&sl->seq, 1, __ATOMIC_RELEASE);
+}
+
+bool pidspace_forked(void)
+{
+	struct pidspace *s = __atomic_load_n(&space, __ATOMIC_ACQUIRE);
+	return s && __atomic_load_n(&s->forked, __ATOMIC_RELAXED);
 }
 
 bool pidspace_lookup(int pid, struct prog_info *out)
 {
 	struct pidspace *s = get();
 	struct prog_slot *sl = s && pid > 0 ? find(s, pid) : NULL;
+	/* The writer may be preempted mid-change: a bounded wait. */
 	for (int tries = 0; sl && tries < 1000; tries++) {
 		unsigned seq = __atomic_load_n(&sl->seq, __ATOMIC_ACQUIRE);
 		if (seq & 1)
@@ -177,7 +187,7 @@ void pidspace_unpublish(int pid)
 	struct pidspace *s = get();
 	struct prog_slot *sl = s && pid > 0 ? find(s, pid) : NULL;
 	if (sl)
-		__atomic_store_n(&sl->pid, SLOT_GONE, __ATOMIC_RELEASE);
+		__atomic_store_n(&sl->pid, SLOT_FREE, __ATOMIC_RELEASE);
 }
 
 void pidspace_free(int pid)
@@ -191,6 +201,8 @@ void pidspace_free(int pid)
 int pidspace_handoff_open(int fallback)
 {
 	struct pidspace *s = get();
+	if (s)
+		__atomic_store_n(&s->forked, 1, __ATOMIC_RELAXED);
 	for (int i = 0; s && i < HANDOFFS; i++) {
 		struct handoff *h = &s->handoffs[(fallback + i) % HANDOFFS];
 		int free = 0;

@@ -29,6 +29,9 @@ void pidspace_publish(const struct prog_info *pi);
 void pidspace_unpublish(int pid);
 /* pidspace_lookup - what was published for pid: true and *out if any. */
 bool pidspace_lookup(int pid, struct prog_info *out);
+/* pidspace_forked - has the instance more than one host process (ever)?
+ * Until then, every program is this process's: no need to look here. */
+bool pidspace_forked(void);
 /* pidspace_list - up to max published pids, unordered; their count. */
 int pidspace_list(int *pids, int max);
 

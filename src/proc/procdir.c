@@ -84,7 +84,7 @@ static void snapshot(struct procdir *d)
 	}
 	/* Programs other processes of the instance run (a forked child's
 	 * siblings, its parent's other children). */
-	int m = pids ? pidspace_list(pids + k, max - k) : 0;
+	int m = pids && pidspace_forked() ? pidspace_list(pids + k, max - k) : 0;
 	for (int i = k; i < k + m; i++) {
 		struct prog_info pi;
 		if (pidspace_lookup(pids[i], &pi) && pi.host_pid != getpid())

@@ -35,7 +35,7 @@ static void placeholder_info(struct vproc *p, struct prog_info *out)
  * from another process of the instance), if some process published it. */
 static void elsewhere_info(int pid, struct prog_info *out)
 {
-	if (!pidspace_lookup(pid, out) || out->host_pid == getpid())
+	if (!pidspace_forked() || !pidspace_lookup(pid, out) || out->host_pid == getpid())
 		out->pid = 0;
 }
 

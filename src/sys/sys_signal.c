@@ -245,6 +245,8 @@ static void fill_info(siginfo_t *si, struct uthread *from, int sig, int code)
  * tagged with their pid (proc/fork.c). How many matched. */
 static int kill_elsewhere(struct uthread *ut, long pid, const siginfo_t *si)
 {
+	if (!pidspace_forked())
+		return 0;
 	int pids[512], n = pid > 0 ? 1 : pidspace_list(pids, 512), sent = 0;
 	int pgid = pid == 0 ? ut->proc->pgid : (int)-pid;
 	if (pid > 0)
