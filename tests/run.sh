@@ -563,7 +563,7 @@ fcase vpid-forkpidfile --prog vpid --status 0 -- "f_vpid_pidfile forkpidfile"
 # other by (natively: among every process of the host). Compared by shape:
 # the lines of sh ($$), its background sleep ($!, forked) and ps itself.
 f_vpid_ps() {
-    x /bin/sh -c 'sleep 3 & echo "ids $$ $!"; ps -e -o pid=,ppid=,comm=; echo "ps $?"; ps -o pid=,args= -p $!; ps aux >aux.out; echo "aux $?"; kill $!' >ps.out || return $?
+    x /bin/sh -c 'sleep 3 & until [ "$(cat /proc/$!/comm)" = sleep ]; do sleep 0.01; done; echo "ids $$ $!"; ps -e -o pid=,ppid=,comm=; echo "ps $?"; ps -o pid=,args= -p $!; ps aux >aux.out; echo "aux $?"; kill $!' >ps.out || return $?
     local sh bg
     read -r _ sh bg <ps.out
     awk -v sh="$sh" -v bg="$bg" '
@@ -578,7 +578,7 @@ f_vpid_ps() {
 fcase vpid-ps --need ps -- f_vpid_ps
 # /proc/<pid> of a program and of its forked child: links, stat, files.
 f_vpid_proc() {
-    x /bin/sh -c 'cd /tmp; sleep 3 & p=$!; cd /; readlink /proc/$$/exe /proc/$$/cwd /proc/$p/exe /proc/$p/cwd; stat -c %F /proc/$$ /proc/$p; test -e /proc/$p/status && echo exists; tr "\0" " " </proc/$p/cmdline; echo; cat /proc/$p/comm; grep -c "^Pid:[[:space:]]*$p\$" /proc/$p/status; read -r sp sc _ </proc/$p/stat; [ "$sp" = "$p" ] && echo "stat $sc"; ls /proc | grep -qx "$$" && echo "sh listed"; ls /proc | grep -qx "$p" && echo "sleep listed"; kill $p'
+    x /bin/sh -c 'cd /tmp; sleep 3 & p=$!; cd /; until [ "$(cat /proc/$p/comm)" = sleep ]; do sleep 0.01; done; readlink /proc/$$/exe /proc/$$/cwd /proc/$p/exe /proc/$p/cwd; stat -c %F /proc/$$ /proc/$p; test -e /proc/$p/status && echo exists; tr "\0" " " </proc/$p/cmdline; echo; cat /proc/$p/comm; grep -c "^Pid:[[:space:]]*$p\$" /proc/$p/status; read -r sp sc _ </proc/$p/stat; [ "$sp" = "$p" ] && echo "stat $sc"; ls /proc | grep -qx "$$" && echo "sh listed"; ls /proc | grep -qx "$p" && echo "sleep listed"; kill $p'
 }
 fcase vpid-proc -- f_vpid_proc
 dcase fork-sh-pipe -- /bin/sh -c 'echo a | tr a b'

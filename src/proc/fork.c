@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -233,8 +234,17 @@ long fork_program(struct uthread *ut, const struct clone_req *req)
 		pidspace_free(c->pid);
 		c->pid = pid; /* the child's pid is its host pid */
 	}
-	if (pid > 0)
+	if (pid > 0) {
+		/* What the child is until it says more (it execs, say): the
+		 * others' /proc/<pid> from the start. Before the handoff, so
+		 * that its own updates come after this. */
+		struct prog_info pi = { c->pid, parent->pid, c->pgid, c->sid, pid, { 0 },
+					parent->arg_start, parent->arg_end, parent->cwd_fd, { 0 } };
+		memcpy(pi.comm, parent->comm, sizeof(pi.comm));
+		snprintf(pi.exe, sizeof(pi.exe), "%s", parent->exe ? parent->exe : "");
+		pidspace_publish(&pi);
 		pidspace_handoff_give(slot, c->pid);
+	}
 	else
 		pidspace_handoff_close(slot);
 	sched_resume_others();
