@@ -581,6 +581,8 @@ f_vpid_proc() {
     x /bin/sh -c 'cd /tmp; sleep 3 & p=$!; cd /; until [ "$(cat /proc/$p/comm)" = sleep ]; do sleep 0.01; done; readlink /proc/$$/exe /proc/$$/cwd /proc/$p/exe /proc/$p/cwd; stat -c %F /proc/$$ /proc/$p; test -e /proc/$p/status && echo exists; tr "\0" " " </proc/$p/cmdline; echo; cat /proc/$p/comm; grep -c "^Pid:[[:space:]]*$p\$" /proc/$p/status; read -r sp sc _ </proc/$p/stat; [ "$sp" = "$p" ] && echo "stat $sc"; ls /proc | grep -qx "$$" && echo "sh listed"; ls /proc | grep -qx "$p" && echo "sleep listed"; kill $p'
 }
 fcase vpid-proc -- f_vpid_proc
+f_vpid_task() { x /usr/bin/python3 "$ROOT/tests/progs/vpid_task.py"; }
+fcase vpid-task --need /usr/bin/python3 --need ps -- f_vpid_task
 dcase fork-sh-pipe -- /bin/sh -c 'echo a | tr a b'
 dcase fork-sh-subst -- /bin/sh -c 'x=$(echo hi); echo $x; y=`echo there`; echo $y'
 dcase fork-bash -- /bin/bash -c 'x=$(echo hi | tr h H); echo $x; for i in 1 2 3; do (exit $i); echo "sub $?"; done; ls nothing 2>/dev/null | wc -l; echo "pipe ${PIPESTATUS[*]}"'

@@ -18,6 +18,7 @@
 #include "mm/uaccess.h"
 #include "proc/pidspace.h"
 #include "proc/procdir.h"
+#include "proc/procfs_dirs.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 
@@ -37,6 +38,23 @@ static void elsewhere_info(int pid, struct prog_info *out)
 {
 	if (!pidspace_forked() || !pidspace_lookup(pid, out) || out->host_pid == getpid())
 		out->pid = 0;
+}
+
+/* task_rest - "task/<tid>/<more>" of a program is its thread tid's <more>,
+ * as /proc/<tid>/<more> is: *tgt becomes that thread. */
+static const char *task_rest(struct uthread **tgt, const char *rest)
+{
+	if (strncmp(rest, "task/", 5))
+		return rest;
+	char *end;
+	long tid = strtol(rest + 5, &end, 10);
+	if (end == rest + 5 || (*end && *end != '/'))
+		return rest;
+	struct uthread *t = uthread_by_tid(tid);
+	if (!t || t->proc != (*tgt)->proc)
+		return rest; /* the host's view: no such task there either */
+	*tgt = t;
+	return *end ? end + 1 : "";
 }
 
 /* parse_who - split "/proc/<who>/<rest>" where who names a fused program
@@ -73,7 +91,8 @@ static const char *parse_who(struct uthread *ut, int dirfd, const char *path, st
 	}
 	if (!*tgt && !other->pid)
 		return NULL;
-	return *slash ? slash + 1 : "";
+	const char *rest = *slash ? slash + 1 : "";
+	return *tgt ? task_rest(tgt, rest) : rest;
 }
 
 /* host_rest - the host /proc/self path for rest: fd/N and fdinfo/N name
@@ -277,91 +296,6 @@ static long stat_file(const struct prog_info *p, int nthreads, int tid, const ch
 	return mem_file("stat", out, o < (int)sizeof(out) ? o : (int)sizeof(out), flags);
 }
 
-/* /proc/self/fd as a directory: the program's fd numbers, not the host's.
- * Listed from a snapshot taken at the first read (so it includes the
- * directory's own fd, as Linux's does); rewinding takes a new one. */
-struct fddir {
-	struct vfile vf;
-	int n, pos;
-	int *fds;
-};
-
-static void fddir_snapshot(struct fddir *d, struct uthread *ut)
-{
-	struct fdtable *t = ut->proc->fdt;
-	int max = fdt_max(t);
-	free(d->fds);
-	d->fds = malloc(sizeof(int) * (max + 1));
-	d->n = 0;
-	for (int v = 0; d->fds && v <= max; v++)
-		if (fdt_host(t, v) >= 0 || fdt_has_obj(t, v))
-			d->fds[d->n++] = v;
-}
-
-static long fddir_getdents64(struct vfile *f, struct uthread *ut, uint64_t ubuf, size_t count)
-{
-	struct fddir *d = (struct fddir *)f;
-	if (d->pos == 0)
-		fddir_snapshot(d, ut);
-	char buf[4096];
-	size_t o = 0, lim = count < sizeof(buf) ? count : sizeof(buf);
-	for (; d->pos < d->n + 2; d->pos++) {
-		char name[16];
-		int type = d->pos < 2 ? DT_DIR : DT_LNK;
-		int len = d->pos < 2 ? snprintf(name, sizeof(name), "%s", d->pos ? ".." : ".")
-				     : snprintf(name, sizeof(name), "%d", d->fds[d->pos - 2]);
-		size_t reclen = (19 + len + 1 + 7) & ~7ul;
-		if (o + reclen > lim)
-			break;
-		struct { uint64_t ino; int64_t off; uint16_t reclen; uint8_t type; } h = {
-			(uint64_t)d->pos + 1, d->pos + 1, (uint16_t)reclen, (uint8_t)type,
-		};
-		memset(buf + o, 0, reclen);
-		memcpy(buf + o, &h, 19);
-		memcpy(buf + o + 19, name, len);
-		o += reclen;
-	}
-	if (!o && d->pos < d->n + 2)
-		return -EINVAL; /* buffer too small for one entry */
-	return copy_to_user(ubuf, buf, o) ? -EFAULT : (long)o;
-}
-
-static long fddir_lseek(struct vfile *f, int64_t off, int whence)
-{
-	struct fddir *d = (struct fddir *)f;
-	if (whence != SEEK_SET || off < 0)
-		return -EINVAL;
-	d->pos = off > d->n + 2 ? d->n + 2 : (int)off;
-	return off;
-}
-
-static void fddir_release(struct vfile *f)
-{
-	free(((struct fddir *)f)->fds);
-	free(f);
-}
-
-/* A directory whose host fd (the host's /proc/self/fd) serves fstat and
- * the rest; listing and seeking are its own. */
-static const struct vfile_ops fddir_ops = {
-	.getdents64 = fddir_getdents64, .lseek = fddir_lseek, .release = fddir_release,
-};
-
-static long fd_dir(struct uthread *ut, int flags, struct vfile **obj)
-{
-	struct fddir *d = calloc(1, sizeof(*d));
-	if (!d)
-		return -ENOMEM;
-	vfile_init(&d->vf, &fddir_ops, flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));
-	long h = open("/proc/self/fd", flags | O_DIRECTORY);
-	if (h < 0) {
-		free(d);
-		return -errno;
-	}
-	*obj = &d->vf;
-	return h;
-}
-
 /* maps: the host's lines, clipped to the caller's own regions. */
 struct maps_out {
 	char *buf;
@@ -500,7 +434,9 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 	if (other.pid)
 		return other_open(&other, rest, flags);
 	if (!strcmp(rest, "fd") || !strcmp(rest, "fd/"))
-		return fd_dir(ut, flags, obj);
+		return procfs_numdir(ut->proc, NUMDIR_FD, flags, obj);
+	if (!strcmp(rest, "task") || !strcmp(rest, "task/"))
+		return procfs_numdir(ut->proc, NUMDIR_TASK, flags, obj);
 	struct vproc *p = ut->proc;
 	if (!strcmp(rest, "cmdline"))
 		return user_range_file("cmdline", p->arg_start, p->arg_end, flags);
