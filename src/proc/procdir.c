@@ -174,3 +174,8 @@ long procdir_open(int flags, struct vfile **obj)
 	*obj = &d->vf;
 	return h;
 }
+
+bool procdir_is(const struct vfile *f)
+{
+	return f && f->ops == &procdir_ops;
+}

@@ -40,6 +40,22 @@ static void elsewhere_info(int pid, struct prog_info *out)
 		out->pid = 0;
 }
 
+/* absolute - a path relative to an fd of the /proc directory (procdir.c,
+ * what opendir("/proc") gives) as the /proc path it names, *dirfd then
+ * AT_FDCWD; any other path as it is. */
+static const char *absolute(struct uthread *ut, int *dirfd, const char *path, char *buf, size_t size)
+{
+	if (*dirfd == AT_FDCWD || path[0] == '/')
+		return path;
+	struct vfile *f = fdt_obj(ut->proc->fdt, *dirfd);
+	bool proc = procdir_is(f);
+	vfile_put(f);
+	if (!proc || (size_t)snprintf(buf, size, "/proc/%s", path) >= size)
+		return path;
+	*dirfd = AT_FDCWD;
+	return buf;
+}
+
 /* task_rest - "task/<tid>/<more>" of a program is its thread tid's <more>,
  * as /proc/<tid>/<more> is: *tgt becomes that thread. */
 static const char *task_rest(struct uthread **tgt, const char *rest)
@@ -426,6 +442,8 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 {
 	struct uthread *ut;
 	struct prog_info other;
+	char abs[PATH_MAX];
+	path = absolute(self, &dirfd, path, abs, sizeof(abs));
 	if (procdir_is_root(dirfd, path))
 		return procdir_open(flags, obj);
 	const char *rest = parse_who(self, dirfd, path, &ut, &other);
@@ -480,7 +498,8 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 
 long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf, size_t size)
 {
-	char link[PATH_MAX];
+	char link[PATH_MAX], abs[PATH_MAX];
+	path = absolute(ut, &dirfd, path, abs, sizeof(abs));
 	if (dirfd == AT_FDCWD && (!strcmp(path, "/proc/self") || !strcmp(path, "/proc/self/"))) {
 		snprintf(link, sizeof(link), "%d", ut->proc->pid);
 	} else if (dirfd == AT_FDCWD && !strcmp(path, "/proc/thread-self")) {
@@ -527,6 +546,8 @@ long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf,
 
 long procfs_path(struct uthread *ut, int dirfd, const char *path, char *out, size_t size)
 {
+	char abs[PATH_MAX];
+	path = absolute(ut, &dirfd, path, abs, sizeof(abs));
 	struct uthread *t;
 	struct prog_info other;
 	const char *rest = parse_who(ut, dirfd, path, &t, &other);

@@ -17,6 +17,14 @@ for tid in tids:
 print("tasks described", ok)
 ps = subprocess.run(["ps", "-L", "-o", "pid=,lwp=", "-p", str(os.getpid())], capture_output=True, text=True)
 print("ps -L lines", ps.stdout.count("\n"), "status", ps.returncode)
+# Relative to an fd of /proc, as fdopendir/openat users do.
+pfd = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY)
+me = str(os.getpid())
+st = open(f"{me}/status", opener=lambda p, f: os.open(p, f, dir_fd=pfd)).read()
+print("via dirfd: listed", me in os.listdir(pfd), "status", f"\nPid:\t{me}\n" in st,
+      "stat", os.stat(me, dir_fd=pfd).st_mode & 0o170000 == 0o040000,
+      "exe", os.readlink(f"{me}/exe", dir_fd=pfd) == os.readlink("/proc/self/exe"))
+os.close(pfd)
 ev.set()
 for t in ts:
     t.join()
