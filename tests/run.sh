@@ -540,7 +540,7 @@ dcase py-subprocess --need /usr/bin/python3 -- /usr/bin/python3 -c 'import subpr
 dcase py-popen --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; print(os.popen("/bin/echo popen").read().strip()); print(os.system("exit 5") >> 8)'
 dcase env-exec -- /usr/bin/env -i A=1 /usr/bin/env
 # -- fork without exec: a host fork keeping the forking program --------------
-for sec in memory fds status signals ids wait thread exec sigfd bomb; do
+for sec in memory fds status signals ids wait thread exec sigfd bomb sockets; do
     fcase "fork-$sec" --prog fork --status 0 -- "f_t8 $PROGS/fork $sec"
 done
 # -- virtual pids wherever a pid appears (issue 14) ---------------------------
@@ -695,6 +695,7 @@ for sec in poll ppoll select pselect; do
     fcase "pollsel-$sec" --prog pollsel --status 0 -- "f_t8 $PROGS/pollsel $sec"
 done
 # peers on one CPU: a writer and its reader take turns only by blocking
+dcase proc-net-sockets --prog procnet --status 0 -- "$PROGS/procnet"
 fcase sock-tcp-many-1cpu --need taskset --prog sock_inet --status 0 -- "f_t8c1 $PROGS/sock_inet tcp-many"
 fcase sock-unix-bulk-1cpu --need taskset --prog sock_unix --status 0 -- "f_t8c1 $PROGS/sock_unix bulk"
 fcase pipes-pipe-atomic-1cpu --need taskset --prog pipes_eventfd --status 0 -- "f_t8c1 $PROGS/pipes_eventfd pipe-atomic"
@@ -815,6 +816,29 @@ p_no_sud() {
     grep -q seccomp "$OUT/p.err" || { echo "stderr does not name the seccomp filter: $(cat "$OUT/p.err")"; return 1; }
 }
 pcase host-refuses-sud --prog no_sud -- p_no_sud
+# A non-PIE program at 0x400000: its loader-reserved break region covers
+# what lies above its image within a rel32 jump, so the stubs must go below.
+p_rewrite_nonpie() {
+    local -a R=("${RUNNER[@]}")
+    unset 'R[${#R[@]}-1]'
+    timeout -k 5 "$TIMEOUT" "${R[@]}" --stats -- "$PROGS/hello_static" >"$OUT/p.out" 2>"$OUT/p.err" </dev/null
+    local n
+    n=$(sed -n 's/.*call sites rewritten: \([0-9]*\),.*/\1/p' "$OUT/p.err")
+    [ "${n:-0}" -gt 0 ] || { echo "no call site rewritten: $(tail -1 "$OUT/p.err")"; return 1; }
+}
+pcase rewrite-nonpie --prog hello_static --not-in 'off:rewriting is off in this mode' -- p_rewrite_nonpie
+# Code unmapped and mapped again (dlclose, dlopen): its sites are matched
+# anew, not taken for the old mapping's, which would leave them trapping.
+p_rewrite_reload() {
+    local -a R=("${RUNNER[@]}")
+    unset 'R[${#R[@]}-1]'
+    timeout -k 5 "$TIMEOUT" "${R[@]}" --stats -- "$PROGS/reload" "$PROGS/librelib.so" >"$OUT/p.out" 2>"$OUT/p.err" </dev/null ||
+        { echo "status $?: $(cat "$OUT/p.out" "$OUT/p.err" | head -5)"; return 1; }
+    local n
+    n=$(awk '$1 == "getppid" { print $3 }' "$OUT/p.err")
+    [ -n "$n" ] && [ "$n" -lt 100 ] || { echo "getppid trapped ${n:-?} times of 2000: $(grep getppid "$OUT/p.err")"; return 1; }
+}
+pcase rewrite-reload --prog reload --not-in 'off:rewriting is off in this mode' -- p_rewrite_reload
 pcase bad-missing -- p_missing
 pcase bad-missing-in-path -- p_missing_path
 pcase bad-text-no-shebang -- p_text

@@ -66,6 +66,9 @@ int cmd_check(int argc, char **argv)
 	snprintf(xs, sizeof(xs), "(%zu-byte XSAVE area, features %#lx)", xsave_area_size(),
 		 (unsigned long)xstate_features());
 	line("xsave", 1, xs);
+	/* As started: without GLIBC_TUNABLES, `run` restarts itself (cli/reexec.c). */
+	line("runtime libraries SSE-only as started", xstate_libs_sse_only(),
+	     "(optional: if not, `pegasus run` restarts itself with glibc's AVX masked, so the gate saves xmm0-15 alone)");
 	int huge = read_int("/proc/sys/vm/nr_hugepages");
 	char hp[64];
 	snprintf(hp, sizeof(hp), "(%d reserved; optional for DPDK)", huge);

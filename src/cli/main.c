@@ -20,6 +20,9 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* First of all: it may start this process again (environment as given). */
+	if (argc > 1 && !strcmp(argv[1], "run"))
+		reexec_sse_only(argv);
 	/* Before any thread: how %fs/%gs are written, and this thread's %gs
 	 * (no vCPU yet) for any host signal handler that reads it. */
 	fsbase_init();

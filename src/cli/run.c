@@ -23,6 +23,7 @@
 #include "sched/offload.h"
 #include "sched/sched.h"
 #include "sched/vcpu.h"
+#include "sched/xstate.h"
 #include "sys/stats.h"
 #include "sys/sys_socket.h"
 #include "sys/systab.h"
@@ -243,6 +244,7 @@ int cmd_run(int argc, char **argv)
 	vcpu_bind_current(vcpu_alloc(0));
 	lean_init(!trace && !stats_on, rewrite_mode == REWRITE_ZPOLINE);
 	vec_init();
+	pg_info("the gate saves %s of the programs' vector state", pg_vec_lazy ? "xmm0-15 and MXCSR (the rest stays live: the runtime's libraries are SSE-only)" : "all (XSAVE)");
 	kwait_init();
 	signal_init();
 	stats_footer = rewrite_print_stats;

@@ -4,15 +4,6 @@
 #define SYS_MAX 512
 #define LEAN_MID 0x80
 
-/* xsave the app's vector state into the uthread's area (\ut: uthread). */
-.macro SAVE_VECTOR_STATE ut
-	mov UT_XSAVE(\ut), %rcx
-	mov $-1, %eax
-	mov $-1, %edx
-	xsaveopt64 (%rcx)
-	movb $VEC_FULL, UT_VECMODE(\ut)
-.endm
-
 /* The mid path's partial save: xmm0-15 and MXCSR, ~10x cheaper here. */
 .macro SSE_AREA_OP op, ut
 	mov UT_SSE(\ut), %rcx
@@ -29,6 +20,28 @@
 	ldmxcsr 256(%rcx)
 	.endif
 .endm
+
+/*
+ * Save what runtime code may change of the app's vector state (\ut: the
+ * uthread): all of it with XSAVE, or, when the runtime's code and
+ * libraries write xmm0-15 and MXCSR alone (pg_vec_lazy, sched/xstate.h),
+ * just those, as the mid path does; the rest stays live in the registers
+ * until a switch or a signal frame needs it in memory (vec_make_full).
+ */
+.macro SAVE_VECTOR_STATE ut
+	cmpb $0, pg_vec_lazy(%rip)
+	je 1f
+	SSE_AREA_OP save, \ut
+	movb $VEC_SSE, UT_VECMODE(\ut)
+	jmp 2f
+1:	mov UT_XSAVE(\ut), %rcx
+	mov $-1, %eax
+	mov $-1, %edx
+	xsaveopt64 (%rcx)
+	movb $VEC_FULL, UT_VECMODE(\ut)
+2:
+.endm
+
 
 /*
  * The app's %fs base into its trap frame. With FSGSBASE it is read here;
@@ -142,11 +155,15 @@ gate_return:
 	mov UT_RSTACK(%rdi), %rsp
 	call gate_prepare_return
 	mov %gs:VCPU_CUR, %rbx
-	mov UT_XSAVE(%rbx), %rcx
+	cmpb $VEC_SSE, UT_VECMODE(%rbx)
+	jne 1f
+	SSE_AREA_OP restore, %rbx
+	jmp 2f
+1:	mov UT_XSAVE(%rbx), %rcx
 	mov $-1, %eax
 	mov $-1, %edx
 	xrstor64 (%rcx)
-	LOAD_FS TF_FS(%rbx)
+2:	LOAD_FS TF_FS(%rbx)
 	LOAD_APP_REGS_AND_GO
 gate_return_end:
 
@@ -272,6 +289,8 @@ mid_restart:
 	mov %gs:VCPU_CUR, %rbx
 	mov UT_RSTACK(%rbx), %rsp
 	LOAD_FS %gs:VCPU_RT_FS
+	cmpb $0, pg_vec_lazy(%rip)
+	jne gate_return
 	mov %rbx, %rdi
 	call vec_make_full
 	jmp gate_return
@@ -279,9 +298,11 @@ mid_restart:
 /* Not for the mid path after all (a timeout...): the full one. */
 mid_full:
 	LOAD_FS %gs:VCPU_RT_FS
+	cmpb $0, pg_vec_lazy(%rip)
+	jne 5f
 	mov %rbx, %rdi
 	call vec_make_full
-	mov %rbx, %rdi
+5:	mov %rbx, %rdi
 	call fast_entry_c
 	jmp gate_return
 

@@ -41,4 +41,7 @@ void gate_prepare_return(struct uthread *ut)
 		ut->sigmask = ut->saved_sigmask;
 		ut->has_saved_sigmask = false;
 	}
+	/* Switched out with plain moves (VEC_FAST) meanwhile: back to VEC_SSE,
+	 * the one gate_return restores without XSAVE. */
+	vec_switch_in(ut);
 }

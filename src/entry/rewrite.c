@@ -15,6 +15,7 @@
 #include "core/rawsys.h"
 #include "core/spinlock.h"
 #include "entry/lean.h"
+#include "mm/regions.h"
 #include "mm/uaccess.h"
 #include "proc/vproc.h"
 #include "sched/offsets.h"
@@ -94,11 +95,61 @@ static unsigned hash(uint64_t k)
 	return (unsigned)((k * 0x9e3779b97f4a7c15ull) >> 48) & (MAP_SIZE - 1);
 }
 
+/*
+ * Keys are never taken out of the table (its probe chains must stay whole):
+ * a site that is gone keeps its key with a NULL value, and a new site at
+ * the same address takes that slot again. keys[] lists the live keys in
+ * order, so that a range of code going away finds its sites quickly.
+ */
+static unsigned map_used;
+static uint64_t *keys;
+static size_t nkeys, capkeys;
+
+static size_t key_index(uint64_t key)
+{
+	size_t lo = 0, hi = nkeys;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (keys[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Room for another key (3/4 of the table at most: probes stay short). */
+static bool map_has_room(void)
+{
+	return map_used < MAP_SIZE / 4 * 3 && (nkeys < capkeys || capkeys < MAP_SIZE);
+}
+
+/* map_put - with lock held; map_has_room() said yes. */
 static void map_put(uint64_t key, struct site *s)
 {
+	if (nkeys == capkeys) {
+		size_t cap = capkeys ? capkeys * 2 : 256;
+		uint64_t *k = realloc(keys, cap * sizeof(*k));
+		if (!k)
+			return;
+		keys = k;
+		capkeys = cap;
+	}
+	size_t at = key_index(key);
+	if (at == nkeys || keys[at] != key) {
+		memmove(keys + at + 1, keys + at, (nkeys - at) * sizeof(*keys));
+		keys[at] = key;
+		nkeys++;
+	}
 	for (unsigned i = hash(key);; i = (i + 1) & (MAP_SIZE - 1)) {
-		if (!map[i].key) {
+		uint64_t k = map[i].key;
+		if (k == key) {
+			__atomic_store_n(&map[i].val, s, __ATOMIC_RELEASE);
+			return;
+		}
+		if (!k) {
 			map[i].val = s;
+			map_used++;
 			/* Release: a reader that sees the key sees the value. */
 			__atomic_store_n(&map[i].key, key, __ATOMIC_RELEASE);
 			return;
@@ -113,8 +164,36 @@ static struct site *map_get(uint64_t key)
 		if (!k)
 			return NULL;
 		if (k == key)
-			return map[i].val;
+			return __atomic_load_n(&map[i].val, __ATOMIC_ACQUIRE);
 	}
+}
+
+/*
+ * rewrite_forget - code in [start, start + len) is going away (munmap, a
+ * MAP_FIXED over it, an exec dropping the old image): its sites and
+ * refusals are forgotten, so code mapped there later is matched afresh and
+ * no return address in it is taken for a stub's interior point. The site
+ * records stay allocated (a lock-free reader may hold one), their stubs
+ * unused.
+ */
+void rewrite_forget(uint64_t start, uint64_t len)
+{
+	if (!__atomic_load_n(&nkeys, __ATOMIC_RELAXED))
+		return;
+	spin_lock(&lock);
+	size_t from = key_index(start), to = from;
+	while (to < nkeys && keys[to] < start + len) {
+		for (unsigned i = hash(keys[to]);; i = (i + 1) & (MAP_SIZE - 1)) {
+			if (map[i].key == keys[to]) {
+				__atomic_store_n(&map[i].val, NULL, __ATOMIC_RELEASE);
+				break;
+			}
+		}
+		to++;
+	}
+	memmove(keys + from, keys + to, (nkeys - to) * sizeof(*keys));
+	nkeys -= to - from;
+	spin_unlock(&lock);
 }
 
 bool rewrite_is_old_syscall(uint64_t ip)
@@ -132,7 +211,8 @@ static void refuse(uint64_t sc)
 		 "%02x %02x %02x %02x %02x %02x", (unsigned long)sc, b[0], b[1], b[2], b[3], b[4],
 		 b[5], b[6], b[7], b[10], b[11], b[12], b[13], b[14], b[15]);
 	nrefused++;
-	map_put(sc, &refused_site);
+	if (map_has_room())
+		map_put(sc, &refused_site);
 }
 
 bool rewrite_is_patching(uint64_t ip)
@@ -202,6 +282,49 @@ static bool reach(uint64_t from, uint64_t to)
 	return d > INT32_MIN / 2 && d < INT32_MAX / 2;
 }
 
+/* try_rx - map the arena's executable view at exactly want, or fail. */
+static uint8_t *try_rx(int fd, uint64_t want, uint64_t site)
+{
+	uint8_t *rx = mmap((void *)want, ARENA_SIZE, PROT_READ | PROT_EXEC,
+			   MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
+	if (rx != MAP_FAILED && !reach(site, (uint64_t)rx)) {
+		munmap(rx, ARENA_SIZE);
+		rx = MAP_FAILED;
+	}
+	return rx;
+}
+
+/* gap_near - the free address range closest to site that holds an arena,
+ * from /proc/self/maps, or 0. For when the 16 MiB steps around site find
+ * nothing: a non-PIE program at 0x400000 whose break region (reserved by
+ * the loader, 1 GiB) covers everything above its image within reach, while
+ * the few MiB below its image are free. */
+static uint64_t gap_near(uint64_t site)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return 0;
+	uint64_t prev_end = 0x10000, best = 0, best_d = UINT64_MAX, lo, hi;
+	char line[512];
+	for (bool last = false; !last;) {
+		if (!fgets(line, sizeof(line), f) || sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			lo = hi = 1ull << 47, last = true;
+		if (lo > prev_end && lo - prev_end >= ARENA_SIZE) {
+			/* The end of the gap nearest the site. */
+			uint64_t at = site < prev_end ? prev_end : (lo - ARENA_SIZE) & ~4095ull;
+			if (site > prev_end && site < lo)
+				at = site & ~4095ull;
+			uint64_t d = at > site ? at - site : site - at;
+			if (d < best_d && reach(site, at) && reach(site, at + ARENA_SIZE))
+				best = at, best_d = d;
+		}
+		if (hi > prev_end)
+			prev_end = hi;
+	}
+	fclose(f);
+	return best;
+}
+
 /* Two views of one memfd: app code jumps into the RX one, the runtime
  * writes through the RW one, and no page is ever writable and executable. */
 static struct arena *arena_near(uint64_t site)
@@ -220,14 +343,13 @@ static struct arena *arena_near(uint64_t site)
 	uint64_t base = site & ~((1ull << 24) - 1);
 	for (int i = 1; i < 64 && rx == MAP_FAILED; i++) {
 		uint64_t off = (uint64_t)((i + 1) / 2) << 24;
-		uint64_t want = (i & 1) ? base - off : base + off;
-		rx = mmap((void *)want, ARENA_SIZE, PROT_READ | PROT_EXEC,
-			  MAP_SHARED | MAP_FIXED_NOREPLACE, fd, 0);
-		if (rx != MAP_FAILED && !reach(site, (uint64_t)rx)) {
-			munmap(rx, ARENA_SIZE);
-			rx = MAP_FAILED;
-		}
+		if ((i & 1) && off > base)
+			continue;
+		rx = try_rx(fd, (i & 1) ? base - off : base + off, site);
 	}
+	uint64_t gap = rx == MAP_FAILED ? gap_near(site) : 0;
+	if (gap)
+		rx = try_rx(fd, gap, site);
 	close(fd);
 	if (rx == MAP_FAILED) {
 		munmap(rw, ARENA_SIZE);
@@ -474,7 +596,7 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 		return;
 	struct match m;
 	spin_lock(&lock);
-	if (map_get(sc)) { /* rewritten meanwhile, or refused before */
+	if (map_get(sc) || !map_has_room()) { /* rewritten meanwhile, refused before, or no room */
 		spin_unlock(&lock);
 		return;
 	}
@@ -608,6 +730,7 @@ int rewrite_init(enum rewrite_mode mode)
 	rewrite_mode = mode;
 	if (mode == REWRITE_OFF)
 		return 0;
+	regions_unmapped_hook = rewrite_forget;
 	if (mode == REWRITE_ZPOLINE) {
 		int r = zpoline_map();
 		if (r < 0)

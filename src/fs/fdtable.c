@@ -42,8 +42,11 @@ static bool is_free(const struct fdent *e)
 
 /* fill - an entry's new contents: the host fd last (release), since
  * lock-free readers read it first and the rest after (gate.S, lean.c). */
-static void fill(struct fdent *e, int host, struct vfile *obj, int fdflags)
+/* fill - entry vfd of t, with t's lock held. */
+static void fill(struct fdtable *t, int vfd, struct fdent *e, int host, struct vfile *obj, int fdflags)
 {
+	if (vfd >= t->top)
+		__atomic_store_n(&t->top, vfd + 1, __ATOMIC_RELEASE);
 	e->obj = obj;
 	__atomic_store_n(&e->nb, host < 0 ? (uint32_t)fdflags : 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&e->host, host, __ATOMIC_RELEASE);
@@ -74,7 +77,7 @@ int fdt_install_obj(struct fdtable *t, int host, struct vfile *obj, int minfd, i
 		if (!pg)
 			break;
 		if (is_free(&pg[vfd % FDT_PAGE])) {
-			fill(&pg[vfd % FDT_PAGE], host, obj, fdflags);
+			fill(t, vfd, &pg[vfd % FDT_PAGE], host, obj, fdflags);
 			if (minfd <= t->hint)
 				t->hint = vfd + 1;
 			spin_unlock(&t->lock);
@@ -98,7 +101,7 @@ int fdt_install_at(struct fdtable *t, int vfd, int host, struct vfile *obj, int 
 	struct fdent *e = &pg[vfd % FDT_PAGE];
 	int old = e->host >= 0 ? e->host : FDT_NOHOST;
 	struct vfile *oldobj = e->obj;
-	fill(e, host, obj, fdflags);
+	fill(t, vfd, e, host, obj, fdflags);
 	spin_unlock(&t->lock);
 	vfile_put(oldobj);
 	return old;
@@ -177,11 +180,10 @@ int fdt_query_nonblock(struct fdtable *t, long vfd, int host)
 
 int fdt_max(struct fdtable *t)
 {
-	for (int p = FDT_PAGES - 1; p >= 0; p--) {
-		struct fdent *pg = __atomic_load_n(&t->page[p], __ATOMIC_ACQUIRE);
-		for (int i = FDT_PAGE - 1; pg && i >= 0; i--)
-			if (!is_free(&pg[i]))
-				return p * FDT_PAGE + i;
+	for (int v = __atomic_load_n(&t->top, __ATOMIC_ACQUIRE) - 1; v >= 0; v--) {
+		struct fdent *e = fdt_ent(t, v);
+		if (e && !is_free(e))
+			return v;
 	}
 	return -1;
 }

@@ -46,6 +46,7 @@ struct fdtable {
 	spinlock_t lock;     /* writers: install, remove */
 	int limit;           /* RLIMIT_NOFILE of the program */
 	int hint;            /* no free number below this */
+	int top;             /* no number at or above this was ever used */
 	struct fdent *page[FDT_PAGES];
 };
 

@@ -76,6 +76,8 @@ static void cut(uint64_t s, uint64_t e)
 	}
 }
 
+void (*regions_unmapped_hook)(uint64_t start, uint64_t len);
+
 void regions_add(struct vproc *p, uint64_t start, uint64_t len)
 {
 	uint64_t end = (start + len + 4095) & ~4095ull;
@@ -83,13 +85,18 @@ void regions_add(struct vproc *p, uint64_t start, uint64_t len)
 	cut(start, end);
 	insert_at(find(start), (struct region){ start, end, p });
 	spin_unlock(&lock);
+	if (regions_unmapped_hook) /* a MAP_FIXED may have replaced code */
+		regions_unmapped_hook(start, end - start);
 }
 
 void regions_remove(uint64_t start, uint64_t len)
 {
+	uint64_t end = (start + len + 4095) & ~4095ull;
 	spin_lock(&lock);
-	cut(start, (start + len + 4095) & ~4095ull);
+	cut(start, end);
 	spin_unlock(&lock);
+	if (regions_unmapped_hook)
+		regions_unmapped_hook(start, end - start);
 }
 
 bool regions_owned(struct vproc *p, uint64_t start, uint64_t len)

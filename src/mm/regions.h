@@ -13,6 +13,10 @@ struct vproc;
  * clobbering another program or the runtime.
  */
 
+/* Called after a range stopped being what it was (unmapped, or mapped
+ * over): the entry layer forgets rewritten call sites there. */
+extern void (*regions_unmapped_hook)(uint64_t start, uint64_t len);
+
 void regions_add(struct vproc *p, uint64_t start, uint64_t len);
 void regions_remove(uint64_t start, uint64_t len);
 /* Is [start, start+len) entirely p's? */

@@ -96,6 +96,7 @@ struct nsock {
 	uint64_t rcvtimeo, sndtimeo;	/* ns, 0: none */
 	bool linger0;			/* SO_LINGER {1, 0}: close resets */
 	bool rcvbuf_set, sndbuf_set;	/* the rings follow SO_RCVBUF/SO_SNDBUF */
+	struct nsock *all_prev, *all_next;	/* every socket (procnet.c) */
 };
 
 static inline struct nsock *nsock_of(struct vfile *f)
@@ -137,6 +138,10 @@ void nsock_kwatch(struct nsock *s);	/* (re-)arm the kernel socket's watch, kread
 void nsock_kwatch_once(struct nsock *s);	/* arm it if it never was */
 void nsock_kernel_ready(struct nsock *s);	/* the kernel socket has something: kready, wake */
 long nsock_link(struct nsock *a, struct nsock *b);	/* a connected stream pair: 0 or -ENOMEM */
+
+/* leave.c: the socket (and a connected peer) moved into the kernel, for a
+ * fork or SCM_RIGHTS to a kernel socket: the kernel fd, or -errno. */
+int nsock_host_file(struct vfile *f);
 
 /* listen.c */
 long nsock_listen(struct vfile *f, struct uthread *ut, int backlog);

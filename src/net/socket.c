@@ -14,6 +14,7 @@
 
 #include "core/rawsys.h"
 #include "mm/uaccess.h"
+#include "net/procnet.h"
 #include "net/sock.h"
 #include "sched/kwait.h"
 
@@ -90,6 +91,7 @@ struct nsock *nsock_new(int family, int type, int protocol, int flags)
 		chan_set_notify(&s->dend, on_ready, &s->vf);
 		s->end = &s->dend;
 	}
+	procnet_add(s);
 	return s;
 }
 
@@ -117,6 +119,7 @@ void nsock_put(struct nsock *s)
 static void nsock_release(struct vfile *f)
 {
 	struct nsock *s = nsock_of(f);
+	procnet_remove(s);
 	if (s->published)
 		names_unpublish(s);
 	nsock_synq_leave(s);
@@ -133,6 +136,8 @@ static void nsock_release(struct vfile *f)
 	kwait_unwatch(&s->kwatch); /* before its fd number can be reused */
 	if (s->kfd >= 0)
 		raw_syscall3(SYS_close, s->kfd, 0, 0);
+	if (vfile_in_kernel(f)) /* its kernel twin (leave.c) */
+		raw_syscall3(SYS_close, f->kfd, 0, 0);
 	free(s);
 }
 
@@ -655,4 +660,6 @@ const struct vfile_ops nsock_ops = {
 	.ioctl = nsock_ioctl,
 	.stat = nsock_stat,
 	.release = nsock_release,
+	.host_file = nsock_host_file,
+	.wait_fd = vfile_kernel_wait_fd,
 };

@@ -506,6 +506,8 @@ uint32_t nsock_kernel_poll(int kfd, uint32_t events)
 uint32_t nsock_poll(struct vfile *f)
 {
 	struct nsock *s = nsock_of(f);
+	if (vfile_in_kernel(f)) /* left the process: its kernel twin (leave.c) */
+		return vfile_kernel_poll(f);
 	struct chan_end *e = data_end(s);
 	uint32_t all = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLRDNORM | EPOLLWRNORM;
 	/* Datagrams and errors from outside (asked of the kernel directly when

@@ -16,6 +16,7 @@
 #include "fs/vfile.h"
 #include "mm/regions.h"
 #include "mm/uaccess.h"
+#include "net/procnet.h"
 #include "proc/pidspace.h"
 #include "proc/procdir.h"
 #include "proc/procfs_dirs.h"
@@ -447,6 +448,17 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 	if (procdir_is_root(dirfd, path))
 		return procdir_open(flags, obj);
 	const char *rest = parse_who(self, dirfd, path, &ut, &other);
+	/* /proc/net is the instance's, whoever asks: the kernel's lines and
+	 * the local sockets'. */
+	const char *net = rest ? (!strncmp(rest, "net/", 4) ? rest + 4 : NULL)
+			       : (dirfd == AT_FDCWD || path[0] == '/') && !strncmp(path, "/proc/net/", 10) ? path + 10 : NULL;
+	size_t nlen;
+	char *text = net ? procnet_file(net, &nlen) : NULL;
+	if (text) {
+		long r = mem_file(net, text, nlen, flags);
+		free(text);
+		return r;
+	}
 	if (!rest)
 		return -ENOSYS;
 	if (other.pid)

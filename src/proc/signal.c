@@ -396,6 +396,7 @@ static int setup_frame(struct uthread *ut, int sig, const siginfo_t *info,
 	f.info = *info;
 
 	/* The vector state goes out in XSAVE format, flagged for readers. */
+	vec_make_full(ut);
 	char *xs = ut->xsave;
 	struct { uint32_t magic1, extended_size; uint64_t xfeatures; uint32_t xstate_size; } sw = {
 		FP_XSTATE_MAGIC1, (uint32_t)xsz + 4, xstate_features(), (uint32_t)xsz,
@@ -414,6 +415,7 @@ static int setup_frame(struct uthread *ut, int sig, const siginfo_t *info,
 	tf->rax = 0;
 	tf->rflags &= ~(0x400ull | 0x100ull | 0x10000ull); /* DF, TF, RF */
 	xsave_init_state(ut->xsave);
+	ut->vec_mode = VEC_FULL;
 
 	ut->has_saved_sigmask = false;
 	if (!(ka->flags & SA_NODEFER))

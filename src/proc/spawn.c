@@ -100,6 +100,7 @@ struct uthread *clone_thread(struct uthread *ut, struct vproc *p, int tid, const
 		t->tf.fs_base = req->tls;
 	if (req->flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = req->child_tid;
+	vec_make_full(ut);
 	memcpy(t->xsave, ut->xsave, xsave_area_size());
 	t->sigmask = ut->sigmask;
 	memcpy(t->comm, ut->comm, sizeof(t->comm));

@@ -22,7 +22,7 @@
 #include "sched/quiesce.h"
 #include "sched/timer.h"
 
-struct sched_config sched_cfg = { .nvcpus = 1, .poll_ns = 50000, .slice_ns = 10000000 };
+struct sched_config sched_cfg = { .nvcpus = 1, .poll_ns = 50000, .steal_delay_ns = 10000, .slice_ns = 10000000 };
 struct vcpu **vcpus;
 
 void uctx_switch(uint64_t *save_rsp, uint64_t new_rsp);
@@ -61,6 +61,7 @@ static struct uthread *rq_unlink_head(struct vcpu *v)
 		if (!v->rq_head)
 			v->rq_tail = NULL;
 		v->rq_len--;
+		v->rq_pops++;
 	}
 	return ut;
 }
@@ -75,12 +76,47 @@ static struct uthread *rq_pop(struct vcpu *v)
 	return ut;
 }
 
-/* steal - take work queued on another vCPU that is busy or asleep. */
-static struct uthread *steal(struct vcpu *self)
+/*
+ * What a spinning vCPU has seen of another's queue: a wakee queued next to
+ * its waker is left there a moment (sched_cfg.steal_delay_ns), because in
+ * a request/response exchange the waker blocks right after and the wakee
+ * then runs where the data it reads is warm, with no cross-CPU wake-up;
+ * taken at once it makes two vCPUs ping-pong in lock step. A queue that
+ * keeps the same head longer, holds two, or belongs to a sleeping vCPU is
+ * real spare work and is stolen.
+ */
+struct steal_seen {
+	unsigned pops;          /* the victim's rq_pops when its head was first seen */
+	uint64_t since;         /* and when */
+};
+
+static bool worth_stealing(struct vcpu *o, struct steal_seen *seen, uint64_t now)
+{
+	if (!sched_cfg.steal_delay_ns || __atomic_load_n(&o->idle, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&o->rq_len, __ATOMIC_RELAXED) > 1)
+		return true;
+	unsigned pops = __atomic_load_n(&o->rq_pops, __ATOMIC_RELAXED);
+	if (!seen->since || seen->pops != pops) {
+		seen->pops = pops;
+		seen->since = now;
+		return false;
+	}
+	return now - seen->since >= sched_cfg.steal_delay_ns;
+}
+
+/* steal - take work queued on another vCPU that is busy or asleep; with
+ * seen (a spinning vCPU's view, now its clock), only what waited there. */
+static struct uthread *steal(struct vcpu *self, struct steal_seen *seen, uint64_t now)
 {
 	for (int i = 1; i < sched_cfg.nvcpus; i++) {
-		struct vcpu *o = vcpus[(self->id + i) % sched_cfg.nvcpus];
-		if (!__atomic_load_n(&o->rq_len, __ATOMIC_RELAXED))
+		int id = (self->id + i) % sched_cfg.nvcpus;
+		struct vcpu *o = vcpus[id];
+		if (!__atomic_load_n(&o->rq_len, __ATOMIC_RELAXED)) {
+			if (seen)
+				seen[id].since = 0;
+			continue;
+		}
+		if (seen && !worth_stealing(o, &seen[id], now))
 			continue;
 		/* Never wait for a queue lock: its holder may be a vCPU thread
 		 * the host has descheduled; try the next one instead. */
@@ -305,6 +341,8 @@ bool sched_poll_events(void)
 static struct uthread *pick_next(struct vcpu *v)
 {
 	uint64_t spin_until = 0;
+	struct steal_seen seen[sched_cfg.nvcpus];
+	memset(seen, 0, sizeof(seen));
 	for (;;) {
 		/* Nothing held here: the place to wait while a fork is made. */
 		if (__atomic_load_n(&sched_stopping, __ATOMIC_ACQUIRE))
@@ -313,13 +351,15 @@ static struct uthread *pick_next(struct vcpu *v)
 		if (sched_poll_events())
 			spin_until = 0;
 		struct uthread *ut = rq_pop(v);
-		if (!ut)
-			ut = steal(v);
 		if (ut)
 			return ut;
 		uint64_t now = now_ns();
 		if (!spin_until)
 			spin_until = now + sched_cfg.poll_ns;
+		/* The last look before sleeping takes anything queued. */
+		ut = steal(v, now < spin_until ? seen : NULL, now);
+		if (ut)
+			return ut;
 		if (now < spin_until) {
 			for (int i = 0; i < 64; i++)
 				_mm_pause();

@@ -8,6 +8,7 @@
 struct sched_config {
 	int nvcpus;          /* --cpus: vCPU kernel threads */
 	uint64_t poll_ns;    /* --poll: spin this long before sleeping in the kernel */
+	uint64_t steal_delay_ns; /* a spinning vCPU leaves a wakee by its waker this long */
 	uint64_t slice_ns;   /* --slice: preempt app code running longer than this */
 	/* Each vCPU thread, bound and about to run uthreads, turns on the
 	 * catch-all of app syscalls (entry/sud.c); -errno stops pegasus. */

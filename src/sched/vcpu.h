@@ -112,6 +112,7 @@ struct vcpu {
 	spinlock_t rq_lock;
 	struct uthread *rq_head, *rq_tail;
 	int rq_len;
+	unsigned rq_pops;       /* heads taken so far: a thief's "same head?" */
 
 	int epfd;               /* idle sleep: kick eventfd + kernel-fd readiness */
 	int kick_fd;

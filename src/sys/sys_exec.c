@@ -107,6 +107,7 @@ static void reset_for_exec(struct uthread *ut, const struct exec_image *img)
 	ut->tf.rsp = img->sp;
 	ut->tf.rflags = 0x202;
 	xsave_init_state(ut->xsave);
+	ut->vec_mode = VEC_FULL;
 	ut->clear_child_tid = 0;
 	ut->comm[0] = 0; /* the new image's name, from exec_load */
 	ut->robust_list = ut->robust_list_len = 0;

@@ -122,6 +122,7 @@ long sys_rt_sigreturn(struct uthread *ut, const long a[6])
 	tf->rflags = (tf->rflags & ~fix) | (sc->eflags & fix);
 	ut->sigmask = uc.uc_sigmask & ~SIG_UNBLOCKABLE;
 	restore_fpstate(ut, sc->fpstate);
+	ut->vec_mode = VEC_FULL; /* the frame's image is the whole state now */
 
 	/* restore_altstack(): silently keep the old one if the saved is bad. */
 	const struct k_stack *ss = &uc.uc_stack;

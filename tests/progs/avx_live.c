@@ -5,9 +5,12 @@
  * - ymm0-15 live across a call to glibc's write();
  * - ymm0-15 live across a signal delivered at a raw tgkill, whose handler
  *   clobbers every vector register and MXCSR;
- * - zmm0-31 and k0-7 across a raw syscall, when AVX-512 is available.
+ * - zmm0-31 and k0-7 across raw syscalls, when AVX-512 is available: a
+ *   lean one, one the runtime serves with library code, one that blocks.
  *
  * Built with -mavx2. Exits 0 when all checks held, 1 otherwise. */
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -133,13 +136,14 @@ __asm__(".text\n"
         ".size ymm_tgkill, .-ymm_tgkill\n");
 void ymm_tgkill(const void *in, void *out, long pid, long tid, long sig);
 
-/* zmm_syscall(in, out, nr): zmm0-31 from in[32][64], k0-7 from
- * in[2048 + 8*r] (16 bits each, AVX512F kmovw); syscall; store back the
- * same layout. */
+/* zmm_syscall(in, out, nr, a0, a1, a2): zmm0-31 from in[32][64], k0-7
+ * from in[2048 + 8*r] (16 bits each, AVX512F kmovw); syscall nr(a0, a1,
+ * a2); store back the same layout. */
 __asm__(".text\n"
         ".globl zmm_syscall\n"
         ".type zmm_syscall,@function\n"
         "zmm_syscall:\n"
+        "  push %rsi\n"
         "  .irp r,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
         "  vmovdqu64 \\r*64(%rdi), %zmm\\r\n"
         "  .endr\n"
@@ -147,7 +151,11 @@ __asm__(".text\n"
         "  kmovw 2048+\\r*8(%rdi), %k\\r\n"
         "  .endr\n"
         "  mov %rdx, %rax\n"
+        "  mov %rcx, %rdi\n"
+        "  mov %r8, %rsi\n"
+        "  mov %r9, %rdx\n"
         "  syscall\n"
+        "  pop %rsi\n"
         "  .irp r,0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
         "  vmovdqu64 %zmm\\r, \\r*64(%rsi)\n"
         "  .endr\n"
@@ -157,12 +165,21 @@ __asm__(".text\n"
         "  vzeroupper\n"
         "  ret\n"
         ".size zmm_syscall, .-zmm_syscall\n");
-void zmm_syscall(const void *in, void *out, long nr);
+void zmm_syscall(const void *in, void *out, long nr, long a0, long a1, long a2);
 
 static unsigned char in[16 * 32], out[16 * 32];
 static unsigned char zin[32 * 64 + 64], zout[32 * 64 + 64];
 static volatile int handled;
 static uint32_t handler_mxcsr;
+
+/* Writes one byte to the pipe once the reader has had time to block. */
+static void *late_writer(void *arg)
+{
+    usleep(50000);
+    if (write(*(int *)arg, "x", 1) != 1)
+        failures++;
+    return NULL;
+}
 
 static void fill(unsigned char *p, size_t n, unsigned seed)
 {
@@ -278,14 +295,36 @@ int main(void)
     printf("     handler started with MXCSR %#x\n", handler_mxcsr);
 
     if (__builtin_cpu_supports("avx512f")) {
-        fill(zin, sizeof zin, 11);
-        memset(zout, 0, sizeof zout);
-        zmm_syscall(zin, zout, SYS_getpid);
-        report("zmm0-31 across raw getpid", compare(zin, zout, 32, 64, "zmm0-31"));
-        int kok = 1;
-        for (int r = 1; r < 8; r++)
-            kok &= memcmp(zin + 2048 + 8 * r, zout + 2048 + 8 * r, 2) == 0;
-        report("k1-7 across raw getpid", kok);
+        /* A lean call, a call the runtime serves with library code (a path
+         * and a log line), and a read that blocks until another thread
+         * writes (the reader's uthread is switched out and back). */
+        int pfd[2];
+        pthread_t th;
+        char byte;
+        if (pipe(pfd) || pthread_create(&th, NULL, late_writer, &pfd[1]))
+            failures++;
+        const struct {
+            const char *name;
+            long nr, a0, a1, a2;
+        } zcalls[] = {{"getpid", SYS_getpid, 0, 0, 0},
+                      {"openat of a missing file", SYS_openat, AT_FDCWD, (long)"/nonexistent/avx", O_RDONLY},
+                      {"unknown syscall 1001", 1001, 0, 0, 0},
+                      {"read that blocks", SYS_read, 0, (long)&byte, 1}};
+        for (unsigned i = 0; i < sizeof zcalls / sizeof zcalls[0]; i++) {
+            char what[96];
+            long a0 = zcalls[i].nr == SYS_read ? pfd[0] : zcalls[i].a0;
+            fill(zin, sizeof zin, 11 + i);
+            memset(zout, 0, sizeof zout);
+            zmm_syscall(zin, zout, zcalls[i].nr, a0, zcalls[i].a1, zcalls[i].a2);
+            snprintf(what, sizeof what, "zmm0-31 across raw %s", zcalls[i].name);
+            report(what, compare(zin, zout, 32, 64, what));
+            int kok = 1;
+            for (int r = 1; r < 8; r++)
+                kok &= memcmp(zin + 2048 + 8 * r, zout + 2048 + 8 * r, 2) == 0;
+            snprintf(what, sizeof what, "k1-7 across raw %s", zcalls[i].name);
+            report(what, kok);
+        }
+        pthread_join(th, NULL);
     } else {
         printf("     avx512 not available: zmm/k checks skipped\n");
     }

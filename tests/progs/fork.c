@@ -2,14 +2,17 @@
  *
  *   fork            all sections; exit 0 if every check held, else 1
  *   fork SECTION    one section (memory, fds, status, signals, ids, wait,
- *                   thread, exec, sigfd, bomb)
+ *                   thread, exec, sigfd, bomb, sockets)
  * Output never shows a pid: those differ between Linux and pegasus. A child
  * prints only while its parent waits for it, so the order is fixed.
  */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -307,6 +310,97 @@ static void sec_exec(void)
     report("failed exec child", pid);
 }
 
+/* Read exactly n bytes (or to EOF) from fd into buf, NUL-terminated. */
+static ssize_t read_all(int fd, char *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += r;
+    }
+    buf[got] = 0;
+    return (ssize_t)got;
+}
+
+/* Sockets shared with a child: a stream pair with data queued before the
+ * fork, a seqpacket pair (boundaries), a listener the child accepts on,
+ * and a TCP connection made before the fork with unread bytes in it. */
+static void sec_sockets(void)
+{
+    char buf[64];
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair: %s", strerror(errno));
+    CHECK(write(sv[0], "before", 6) == 6, "write");
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sv[0]);
+        ssize_t n = read_all(sv[1], buf, 6);
+        say("child read %zd '%s' from the stream pair", n, buf);
+        if (write(sv[1], "from child", 10) != 10)
+            _exit(3);
+        _exit(0);
+    }
+    close(sv[1]);
+    ssize_t n = read_all(sv[0], buf, 20);
+    report("stream pair child", pid);
+    say("parent read %zd '%s', then EOF", n, buf);
+    close(sv[0]);
+
+    CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == 0, "socketpair: %s", strerror(errno));
+    CHECK(write(sv[0], "one", 3) == 3 && write(sv[0], "two!", 4) == 4, "write");
+    pid = fork();
+    if (pid == 0) {
+        ssize_t a = read(sv[1], buf, sizeof buf), b = read(sv[1], buf + 10, sizeof buf - 10);
+        say("child got messages of %zd and %zd bytes", a, b);
+        _exit(0);
+    }
+    report("seqpacket child", pid);
+    close(sv[0]);
+    close(sv[1]);
+
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    CHECK(bind(l, (struct sockaddr *)&a, sizeof a) == 0 && listen(l, 8) == 0 &&
+              getsockname(l, (struct sockaddr *)&a, &al) == 0,
+          "listen: %s", strerror(errno));
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(connect(c, (struct sockaddr *)&a, sizeof a) == 0, "connect: %s", strerror(errno));
+    int acc = accept(l, NULL, NULL);
+    CHECK(acc >= 0, "accept: %s", strerror(errno));
+    CHECK(write(c, "unread", 6) == 6, "write");
+    pid = fork();
+    if (pid == 0) {
+        close(c);
+        ssize_t m = read_all(acc, buf, 6);
+        say("child read %zd '%s' sent before the fork", m, buf);
+        if (write(acc, "ack", 3) != 3)
+            _exit(3);
+        close(acc);
+        /* The listener: the parent connects after the fork. */
+        int d = accept(l, NULL, NULL);
+        if (d < 0)
+            _exit(4);
+        m = read_all(d, buf, 5);
+        say("child accepted and read %zd '%s'", m, buf);
+        _exit(0);
+    }
+    close(acc);
+    n = read_all(c, buf, 10);
+    say("parent read %zd '%s', then EOF", n, buf);
+    int d = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(connect(d, (struct sockaddr *)&a, sizeof a) == 0, "connect after fork: %s", strerror(errno));
+    CHECK(write(d, "hello", 5) == 5, "write");
+    close(d);
+    report("listener child", pid);
+    close(c);
+    close(l);
+}
+
 static void sec_sigfd(void)
 {
     sigset_t set;
@@ -376,7 +470,7 @@ static const struct {
 } sections[] = {
     {"memory", sec_memory}, {"fds", sec_fds},       {"status", sec_status}, {"signals", sec_signals},
     {"ids", sec_ids},       {"wait", sec_wait},     {"thread", sec_thread}, {"exec", sec_exec},
-    {"sigfd", sec_sigfd},   {"bomb", sec_bomb},
+    {"sigfd", sec_sigfd},   {"bomb", sec_bomb}, {"sockets", sec_sockets},
 };
 
 int main(int argc, char **argv)

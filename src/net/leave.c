@@ -1,0 +1,142 @@
+/* leave.c - a socket object leaves the process (a fork, SCM_RIGHTS to a kernel socket): its kernel twin. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+
+#include "core/rawsys.h"
+#include "net/sock.h"
+
+/*
+ * What becomes of each kind (the fd entries then take a dup of the kernel
+ * file: fdt_settle):
+ *  - a socket not connected to a local peer (new, bound, or already served
+ *    by its kernel socket): that kernel socket, its name withdrawn from the
+ *    local table, so local connects reach it through the kernel too;
+ *  - a listener with nothing queued: its kernel listener, which already
+ *    takes the outside peers (queued local connections could not follow);
+ *  - a connected stream or seqpacket socket and its peer, together: a
+ *    kernel AF_UNIX socketpair of that type, each direction's unread data
+ *    written into it first, shutdowns and a closed peer carried over. A
+ *    TCP pair becomes an AF_UNIX stream: the bytes, their order, EOF and
+ *    EPIPE are the same, TCP's options and names are not;
+ *  - anything else (queued datagrams, a connect under way) stays: -EBUSY,
+ *    and a forked child sees EBADF for it.
+ */
+
+static int dup_cloexec(int fd)
+{
+	return (int)raw_syscall3(SYS_fcntl, fd, F_DUPFD_CLOEXEC, 0);
+}
+
+/* moved - f is kernel file k from now on (it owns k). */
+static void moved(struct nsock *s, int k)
+{
+	long fl = raw_syscall3(SYS_fcntl, k, F_GETFL, 0);
+	if (fl >= 0)
+		raw_syscall3(SYS_fcntl, k, F_SETFL, (fl & ~O_NONBLOCK) | (s->vf.flags & O_NONBLOCK));
+	spin_lock(&s->vf.poll_head.lock);
+	vfile_moved_locked(&s->vf, k);
+	spin_unlock(&s->vf.poll_head.lock);
+}
+
+/* drain - what waits for end e to read, written into kernel socket k (whose
+ * peer e becomes): 0, or -errno (nothing of it is lost on -ENOBUFS: the
+ * kernel socket's buffer was made large enough first). */
+static int drain(struct chan_end *e, int k, bool msgs)
+{
+	size_t cap = 1 << 16;
+	char *buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	int r = 0;
+	for (;;) {
+		struct iovec v = { buf, cap };
+		struct iov_iter it;
+		iov_iter_init(&it, &v, 1);
+		int mflags = 0;
+		ssize_t got = chan_recv(e, &it, NULL, MSG_DONTWAIT, &mflags);
+		if (got <= 0) /* empty (-EAGAIN), EOF, or a pending reset: done */
+			break;
+		for (ssize_t off = 0; off < got;) {
+			long w = raw_syscall6(SYS_sendto, k, (long)(buf + off), got - off, MSG_DONTWAIT | MSG_NOSIGNAL, 0, 0);
+			if (w <= 0) {
+				r = w < 0 ? (int)w : -ENOBUFS;
+				goto out;
+			}
+			off += msgs ? got : w;
+		}
+	}
+out:
+	free(buf);
+	return r;
+}
+
+static void big_buffers(int k)
+{
+	int sz = 1 << 22;
+	if (raw_syscall6(SYS_setsockopt, k, SOL_SOCKET, SO_SNDBUFFORCE, (long)&sz, sizeof(sz), 0) < 0)
+		raw_syscall6(SYS_setsockopt, k, SOL_SOCKET, SO_SNDBUF, (long)&sz, sizeof(sz), 0);
+}
+
+/* pair_to_kernel - s's connection and, if still open, its peer's end. */
+static int pair_to_kernel(struct nsock *s)
+{
+	struct channel *c = &s->chan->c;
+	int side = s->end == &c->end[0] ? 0 : 1;
+	struct nsock *peer = NULL;
+	if (__atomic_load_n(&s->chan->refs, __ATOMIC_ACQUIRE) == 2 && c->end[1 - side].notify_arg) {
+		peer = nsock_of(c->end[1 - side].notify_arg);
+		if (!nsock_tryget(peer))
+			peer = NULL;
+	}
+	int type = s->proto == CHAN_UNIX_SEQPACKET ? SOCK_SEQPACKET : SOCK_STREAM;
+	int k[2];
+	long r = raw_syscall6(SYS_socketpair, AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, (long)k, 0, 0);
+	if (r < 0)
+		goto out;
+	/* dir[i] carries data to end[i]: into k[1 - i], which k[i] reads. */
+	for (int i = 0; i < 2 && !r; i++) {
+		big_buffers(k[1 - i]);
+		r = drain(&c->end[i], k[1 - i], type == SOCK_SEQPACKET);
+	}
+	if (r < 0) {
+		raw_syscall3(SYS_close, k[0], 0, 0);
+		raw_syscall3(SYS_close, k[1], 0, 0);
+		goto out;
+	}
+	for (int i = 0; i < 2; i++) {
+		uint32_t st = __atomic_load_n(&c->dir[i].state, __ATOMIC_ACQUIRE);
+		if (st & CHAN_WR_SHUT)
+			raw_syscall3(SYS_shutdown, k[1 - i], SHUT_WR, 0);
+		if (st & CHAN_RD_SHUT)
+			raw_syscall3(SYS_shutdown, k[i], SHUT_RD, 0);
+	}
+	moved(s, k[side]);
+	if (peer)
+		moved(peer, k[1 - side]);
+	else
+		raw_syscall3(SYS_close, k[1 - side], 0, 0);
+out:
+	nsock_put(peer);
+	return r < 0 ? (int)r : s->vf.kfd;
+}
+
+int nsock_host_file(struct vfile *f)
+{
+	struct nsock *s = nsock_of(f);
+	if (vfile_in_kernel(f))
+		return f->kfd;
+	spin_lock(&s->lock);
+	long r;
+	enum nstate st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+	if (st == NS_CONNECTED && s->chan)
+		r = pair_to_kernel(s);
+	else if (st == NS_CONNECTING || (st == NS_LISTEN && (s->acq_len || s->synq)) ||
+		 (nsock_is_dgram(s) && (st != NS_KERNEL && (s->dpeer || (s->rxq && s->rxq->d.qlen)))))
+		r = -EBUSY;
+	else if ((r = nsock_to_kernel(s)) == VFILE_BECAME_KERNEL && (r = dup_cloexec(s->kfd)) >= 0)
+		moved(s, (int)r);
+	spin_unlock(&s->lock);
+	return r < 0 ? (int)r : f->kfd;
+}
