@@ -581,6 +581,32 @@ f_vpid_proc() {
     x /bin/sh -c 'cd /tmp; sleep 3 & p=$!; cd /; until [ "$(cat /proc/$p/comm)" = sleep ]; do sleep 0.01; done; readlink /proc/$$/exe /proc/$$/cwd /proc/$p/exe /proc/$p/cwd; stat -c %F /proc/$$ /proc/$p; test -e /proc/$p/status && echo exists; tr "\0" " " </proc/$p/cmdline; echo; cat /proc/$p/comm; grep -c "^Pid:[[:space:]]*$p\$" /proc/$p/status; read -r sp sc _ </proc/$p/stat; [ "$sp" = "$p" ] && echo "stat $sc"; ls /proc | grep -qx "$$" && echo "sh listed"; ls /proc | grep -qx "$p" && echo "sleep listed"; kill $p'
 }
 fcase vpid-proc -- f_vpid_proc
+# nginx as a daemon: the master forks, writes its pid file, sets itself
+# as its channels' owner (F_SETOWN); a plain kill outside reloads it (HUP)
+# and stops it (QUIT). Natively `x` returns when the parent exits, under
+# pegasus when the instance ends: both run in the background.
+f_vpid_nginx() {
+    local d=$PWD/ngx port=$((20000 + $$ % 10000)) r i pid
+    mkdir -p "$d/logs"
+    printf 'daemon on; master_process on; worker_processes 2; pid %s/nginx.pid;\nerror_log %s/logs/error.log;\nevents { worker_connections 64; }\nhttp { access_log off; client_body_temp_path %s/t1; proxy_temp_path %s/t2; fastcgi_temp_path %s/t3; uwsgi_temp_path %s/t4; scgi_temp_path %s/t5;\n server { listen 127.0.0.1:%d; location / { return 200 "hello\\n"; } } }\n' \
+        "$d" "$d" "$d" "$d" "$d" "$d" "$d" "$port" >"$d/nginx.conf"
+    x /usr/sbin/nginx -p "$d" -c "$d/nginx.conf" &
+    r=$!
+    for i in $(seq 500); do [ -s "$d/nginx.pid" ] && curl -sf "http://127.0.0.1:$port/" >/dev/null && break; sleep 0.01; done
+    pid=$(cat "$d/nginx.pid")
+    curl -s "http://127.0.0.1:$port/"
+    kill -HUP "$pid" && echo "reload sent"
+    for i in $(seq 200); do grep -q 'reconfiguring' "$d/logs/error.log" && break; sleep 0.01; done
+    sleep 0.2
+    curl -s "http://127.0.0.1:$port/"
+    kill -QUIT "$pid" && echo "quit sent"
+    for i in $(seq 500); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+    kill -0 "$pid" 2>/dev/null && echo "still running"
+    wait $r
+    echo "nginx status $?"
+    grep -c 'F_SETOWN\|emerg\|alert' "$d/logs/error.log"
+}
+fcase vpid-nginx --need /usr/sbin/nginx --need curl -- f_vpid_nginx
 f_vpid_task() { x /usr/bin/python3 "$ROOT/tests/progs/vpid_task.py"; }
 fcase vpid-task --need /usr/bin/python3 --need ps -- f_vpid_task
 dcase fork-sh-pipe -- /bin/sh -c 'echo a | tr a b'
