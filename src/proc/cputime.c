@@ -2,9 +2,11 @@
 #include "proc/cputime.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 #include "core/timeutil.h"
 #include "fs/fdtable.h"
+#include "proc/pidspace.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 
@@ -76,9 +78,14 @@ long cputime_clock(struct uthread *ut, clockid_t clk, clockid_t *kclk, struct ut
 		return CPUCLOCK_UTHREAD;
 	}
 	struct vproc *p = id == 0 ? ut->proc : vproc_by_pid(id);
-	if (!p)
+	struct prog_info pi;
+	int host;
+	if (p)
+		host = p->host_pid > 0 ? p->host_pid : 0; /* a forked child: its process */
+	else if (pidspace_forked() && pidspace_lookup(id, &pi))
+		host = pi.host_pid == getpid() ? 0 : pi.host_pid; /* another process's program */
+	else
 		return -EINVAL;
-	int host = p->host_pid > 0 ? p->host_pid : 0; /* a forked child: its process */
 	*kclk = MAKE_CLK(host, CLK_KIND(clk));
 	return CPUCLOCK_KERNEL;
 }
