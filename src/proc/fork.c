@@ -225,7 +225,7 @@ long fork_program(struct uthread *ut, const struct clone_req *req)
 	 * only once the instance ends. */
 	pid_t pid = _Fork();
 	if (pid == 0) {
-		r = in_child(ut, pidspace_handoff_take(slot, c->pid), parent->pid, hpid, req);
+		r = in_child(ut, pidspace_handoff_take(slot, c->pid, hpid), parent->pid, hpid, req);
 		signal_release_host(held);
 		return r;
 	}

@@ -7,6 +7,7 @@
 #include <linux/futex.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 
 #include "core/rawsys.h"
 
@@ -225,14 +226,19 @@ void pidspace_handoff_give(int slot, int pid)
 	raw_syscall3(SYS_futex, &h->pid, FUTEX_WAKE, 1);
 }
 
-int pidspace_handoff_take(int slot, int fallback)
+int pidspace_handoff_take(int slot, int fallback, int parent)
 {
 	if (slot < 0)
 		return fallback;
 	struct handoff *h = &space->handoffs[slot];
 	int pid;
-	while (!(pid = __atomic_load_n(&h->pid, __ATOMIC_ACQUIRE)))
-		raw_syscall6(SYS_futex, &h->pid, FUTEX_WAIT, 0, 0, 0, 0);
+	while (!(pid = __atomic_load_n(&h->pid, __ATOMIC_ACQUIRE))) {
+		/* A parent killed before it gave the answer never will. */
+		if (raw_syscall3(SYS_getppid, 0, 0, 0) != parent)
+			return fallback;
+		struct timespec tick = { 0, 50 * 1000 * 1000 };
+		raw_syscall6(SYS_futex, &h->pid, FUTEX_WAIT, 0, &tick, 0, 0);
+	}
 	__atomic_store_n(&h->fallback, 0, __ATOMIC_RELEASE);
 	return pid;
 }

@@ -42,9 +42,10 @@ int pidspace_list(int *pids, int max);
  * pid in time and can claim it without racing the child, so it decides and
  * hands the answer over: open a slot before the fork (-1: none free, the
  * fallback stands), give the pid after it, and the child takes it (waiting
- * if need be). A fork that failed closes the slot.
+ * if need be; the fallback if its parent process is gone). A fork that
+ * failed closes the slot.
  */
 int pidspace_handoff_open(int fallback);
 void pidspace_handoff_give(int slot, int pid);
-int pidspace_handoff_take(int slot, int fallback);
+int pidspace_handoff_take(int slot, int fallback, int parent_host_pid);
 void pidspace_handoff_close(int slot);
