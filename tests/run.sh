@@ -578,7 +578,7 @@ f_vpid_ps() {
 fcase vpid-ps --need ps -- f_vpid_ps
 # /proc/<pid> of a program and of its forked child: links, stat, files.
 f_vpid_proc() {
-    x /bin/sh -c 'cd /tmp; sleep 3 & p=$!; cd /; until [ "$(cat /proc/$p/comm)" = sleep ]; do sleep 0.01; done; readlink /proc/$$/exe /proc/$$/cwd /proc/$p/exe /proc/$p/cwd; stat -c %F /proc/$$ /proc/$p; test -e /proc/$p/status && echo exists; tr "\0" " " </proc/$p/cmdline; echo; cat /proc/$p/comm; grep -c "^Pid:[[:space:]]*$p\$" /proc/$p/status; read -r sp sc _ </proc/$p/stat; [ "$sp" = "$p" ] && echo "stat $sc"; ls /proc | grep -qx "$$" && echo "sh listed"; ls /proc | grep -qx "$p" && echo "sleep listed"; kill $p'
+    x /bin/sh -c 'cd /tmp; sleep 3 & p=$!; cd /; until [ "$(cat /proc/$p/comm)" = sleep ]; do sleep 0.01; done; readlink /proc/$$/exe /proc/$$/cwd /proc/$p/exe /proc/$p/cwd; stat -c %F /proc/$$ /proc/$p; test -e /proc/$p/status && echo exists; tr "\0" " " </proc/$p/cmdline; echo; cat /proc/$p/comm; grep -c "^Pid:[[:space:]]*$p\$" /proc/$p/status; read -r sp sc _ </proc/$p/stat; [ "$sp" = "$p" ] && echo "stat $sc"; ls /proc | grep -qx "$$" && echo "sh listed"; ls /proc | grep -qx "$p" && echo "sleep listed"; pidof sleep | tr " " "\n" | grep -qx "$p" && echo "pidof finds sleep"; cd /proc && cat $$/comm; kill $p'
 }
 fcase vpid-proc -- f_vpid_proc
 # nginx as a daemon: the master forks, writes its pid file, sets itself

@@ -155,7 +155,8 @@ bool procdir_is_root(int dirfd, const char *path)
 {
 	if (dirfd != AT_FDCWD && path[0] != '/')
 		return false;
-	return !strcmp(path, "/proc") || !strcmp(path, "/proc/");
+	return !strcmp(path, "/proc") || !strcmp(path, "/proc/") || !strcmp(path, "/proc/.") ||
+	       !strcmp(path, "/proc/./");
 }
 
 long procdir_open(int flags, struct vfile **obj)

@@ -41,17 +41,33 @@ static void elsewhere_info(int pid, struct prog_info *out)
 		out->pid = 0;
 }
 
+bool procfs_under_proc(const char *path)
+{
+	return path && !strncmp(path, "/proc", 5) && (!path[5] || path[5] == '/');
+}
+
 /* absolute - a path relative to an fd of the /proc directory (procdir.c,
- * what opendir("/proc") gives) as the /proc path it names, *dirfd then
- * AT_FDCWD; any other path as it is. */
+ * what opendir("/proc") gives), or to a cwd in /proc, as the /proc path it
+ * names, *dirfd then AT_FDCWD; any other path as it is. */
 static const char *absolute(struct uthread *ut, int *dirfd, const char *path, char *buf, size_t size)
 {
-	if (*dirfd == AT_FDCWD || path[0] == '/')
+	if (path[0] == '/')
 		return path;
-	struct vfile *f = fdt_obj(ut->proc->fdt, *dirfd);
-	bool proc = procdir_is(f);
-	vfile_put(f);
-	if (!proc || (size_t)snprintf(buf, size, "/proc/%s", path) >= size)
+	const char *base;
+	if (*dirfd == AT_FDCWD) {
+		/* pidof: chdir("/proc"), then "<pid>/stat". */
+		base = ut->proc->cwd;
+		if (!base || !procfs_under_proc(base))
+			return path;
+	} else {
+		struct vfile *f = fdt_obj(ut->proc->fdt, *dirfd);
+		bool proc = procdir_is(f);
+		vfile_put(f);
+		if (!proc)
+			return path;
+		base = "/proc";
+	}
+	if ((size_t)snprintf(buf, size, "%s/%s", base, path) >= size)
 		return path;
 	*dirfd = AT_FDCWD;
 	return buf;

@@ -1,5 +1,6 @@
 /* procfs.h - /proc/self and /proc/<vpid> as the program expects them. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 
 struct uthread;
@@ -19,3 +20,6 @@ long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf,
  * the instance's programs. 0 with the path in out, -errno, or -ENOSYS if
  * path is not ours to map. */
 long procfs_path(struct uthread *ut, int dirfd, const char *path, char *out, size_t size);
+
+/* procfs_under_proc - is absolute path /proc or below it? */
+bool procfs_under_proc(const char *path);

@@ -67,9 +67,10 @@ static long abs_path(struct uthread *ut, long upath, char *buf, size_t size, lon
 static long proc_path(struct uthread *ut, int dirfd, uint64_t upath, char *buf, long *out)
 {
 	char path[PATH_MAX];
-	/* Or relative to an fd of /proc itself, which is an object. */
+	/* Or relative to an fd of /proc itself (an object), or to a cwd in
+	 * /proc (pidof's chdir("/proc")). */
 	if ((copy_from_user(path, upath, 6) || memcmp(path, "/proc/", 6)) &&
-	    (dirfd == AT_FDCWD || !fdt_has_obj(ut->proc->fdt, dirfd)))
+	    (dirfd == AT_FDCWD ? !procfs_under_proc(ut->proc->cwd) : !fdt_has_obj(ut->proc->fdt, dirfd)))
 		return -ENOSYS;
 	long n = strncpy_from_user(path, upath, sizeof(path));
 	if (n < 0)
