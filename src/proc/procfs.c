@@ -94,8 +94,9 @@ static const char *task_rest(struct uthread **tgt, const char *rest)
  * (self, thread-self, a program's virtual pid, or one of its tids): the
  * target thread goes to *tgt and rest ("" for the directory) is returned.
  * A program that runs in another host process of the instance (forked)
- * goes to *other instead (*tgt NULL, other->pid its pid). NULL if the path is not about one of ours: other
- * numbers are host processes, as they are for any process on this host. */
+ * goes to *other instead (*tgt NULL, other->pid its pid). NULL if the path
+ * is not about one of ours: other numbers are host processes, as they are
+ * for any process on this host. */
 static const char *parse_who(struct uthread *ut, int dirfd, const char *path, struct uthread **tgt,
 			     struct prog_info *other)
 {
