@@ -544,6 +544,72 @@ for sec in memory fds status signals ids wait thread exec sigfd bomb sockets don
     fcase "fork-$sec" --prog fork --status 0 -- "f_t8 $PROGS/fork $sec"
 done
 dcase node-child-process --need /usr/bin/node -- /usr/bin/node -e 'const c = require("child_process"); console.log(c.execSync("echo child").toString().trim(), c.spawnSync("sh", ["-c", "exit 3"]).status, c.spawnSync("/bin/true").status)'
+# -- virtual pids wherever a pid appears (issue 14) ---------------------------
+for sec in ids siblings owner cpuclock; do
+    fcase "vpid-$sec" --prog vpid --status 0 -- "f_t8 $PROGS/vpid $sec"
+done
+# The pid a program writes to its pid file is one a plain `kill` outside
+# reaches: pegasus's own, whose signals go to the first program.
+f_vpid_pidfile() {
+    x "$PROGS/vpid" "${1:-pidfile}" prog.pid &
+    local r=$! i
+    for i in $(seq 500); do [ -s prog.pid ] && break; sleep 0.01; done
+    kill -TERM "$(cat prog.pid)" || echo "kill failed"
+    wait $r
+}
+fcase vpid-pidfile --prog vpid --status 0 -- f_vpid_pidfile
+# A forked child's pid is its host pid (when no program holds that id).
+fcase vpid-forkpidfile --prog vpid --status 0 -- "f_vpid_pidfile forkpidfile"
+# ps inside an instance lists its programs by the pids they know each
+# other by (natively: among every process of the host). Compared by shape:
+# the lines of sh ($$), its background sleep ($!, forked) and ps itself.
+f_vpid_ps() {
+    x /bin/sh -c 'sleep 3 & until [ "$(cat /proc/$!/comm)" = sleep ]; do sleep 0.01; done; echo "ids $$ $!"; ps -e -o pid=,ppid=,comm=; echo "ps $?"; ps -o pid=,args= -p $!; ps aux >aux.out; echo "aux $?"; kill $!' >ps.out || return $?
+    local sh bg
+    read -r _ sh bg <ps.out
+    awk -v sh="$sh" -v bg="$bg" '
+        $1 == sh && $3 == "sh" { s = 1 }
+        $1 == bg && $2 == sh && $3 == "sleep" { b = 1 }
+        $2 == sh && $3 == "ps" { p = 1 }
+        $1 == bg && $2 == "sleep" && $3 == "3" { a = 1 }
+        /^(ps|aux) / { print }
+        END { print "sh line " s + 0; print "sleep line " b + 0; print "ps line " p + 0; print "ps -p args " a + 0 }' ps.out
+    awk -v bg="$bg" '$2 == bg && $11 == "sleep" { n++ } END { print "aux sleep " n + 0 }' aux.out
+}
+fcase vpid-ps --need ps -- f_vpid_ps
+# /proc/<pid> of a program and of its forked child: links, stat, files.
+f_vpid_proc() {
+    x /bin/sh -c 'cd /tmp; sleep 3 & p=$!; cd /; until [ "$(cat /proc/$p/comm)" = sleep ]; do sleep 0.01; done; readlink /proc/$$/exe /proc/$$/cwd /proc/$p/exe /proc/$p/cwd; stat -c %F /proc/$$ /proc/$p; test -e /proc/$p/status && echo exists; tr "\0" " " </proc/$p/cmdline; echo; cat /proc/$p/comm; grep -c "^Pid:[[:space:]]*$p\$" /proc/$p/status; read -r sp sc _ </proc/$p/stat; [ "$sp" = "$p" ] && echo "stat $sc"; ls /proc | grep -qx "$$" && echo "sh listed"; ls /proc | grep -qx "$p" && echo "sleep listed"; pidof sleep | tr " " "\n" | grep -qx "$p" && echo "pidof finds sleep"; cd /proc && cat $$/comm; kill $p'
+}
+fcase vpid-proc -- f_vpid_proc
+# nginx as a daemon: the master forks, writes its pid file, sets itself
+# as its channels' owner (F_SETOWN); a plain kill outside reloads it (HUP)
+# and stops it (QUIT). Natively `x` returns when the parent exits, under
+# pegasus when the instance ends: both run in the background.
+f_vpid_nginx() {
+    local d=$PWD/ngx port=$((20000 + $$ % 10000)) r i pid
+    mkdir -p "$d/logs"
+    printf 'daemon on; master_process on; worker_processes 2; pid %s/nginx.pid;\nerror_log %s/logs/error.log;\nevents { worker_connections 64; }\nhttp { access_log off; client_body_temp_path %s/t1; proxy_temp_path %s/t2; fastcgi_temp_path %s/t3; uwsgi_temp_path %s/t4; scgi_temp_path %s/t5;\n server { listen 127.0.0.1:%d; location / { return 200 "hello\\n"; } } }\n' \
+        "$d" "$d" "$d" "$d" "$d" "$d" "$d" "$port" >"$d/nginx.conf"
+    x /usr/sbin/nginx -p "$d" -c "$d/nginx.conf" &
+    r=$!
+    for i in $(seq 500); do [ -s "$d/nginx.pid" ] && curl -sf "http://127.0.0.1:$port/" >/dev/null && break; sleep 0.01; done
+    pid=$(cat "$d/nginx.pid")
+    curl -s "http://127.0.0.1:$port/"
+    kill -HUP "$pid" && echo "reload sent"
+    for i in $(seq 200); do grep -q 'reconfiguring' "$d/logs/error.log" && break; sleep 0.01; done
+    sleep 0.2
+    curl -s "http://127.0.0.1:$port/"
+    kill -QUIT "$pid" && echo "quit sent"
+    for i in $(seq 500); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+    kill -0 "$pid" 2>/dev/null && echo "still running"
+    wait $r
+    echo "nginx status $?"
+    grep -c 'F_SETOWN\|emerg\|alert' "$d/logs/error.log"
+}
+fcase vpid-nginx --need /usr/sbin/nginx --need curl -- f_vpid_nginx
+f_vpid_task() { x /usr/bin/python3 "$ROOT/tests/progs/vpid_task.py"; }
+fcase vpid-task --need /usr/bin/python3 --need ps -- f_vpid_task
 dcase fork-sh-pipe -- /bin/sh -c 'echo a | tr a b'
 dcase fork-sh-subst -- /bin/sh -c 'x=$(echo hi); echo $x; y=`echo there`; echo $y'
 dcase fork-bash -- /bin/bash -c 'x=$(echo hi | tr h H); echo $x; for i in 1 2 3; do (exit $i); echo "sub $?"; done; ls nothing 2>/dev/null | wc -l; echo "pipe ${PIPESTATUS[*]}"'

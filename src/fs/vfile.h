@@ -125,6 +125,9 @@ struct vfile {
 	 * kfd is the kernel file, and every call goes there (atomic). */
 	bool in_kernel;
 	int kfd;
+	/* F_SETOWN's owner, a virtual id kept as given (sys/fd_owner.c):
+	 * owner_type is F_OWNER_TID/PID/PGRP, owner the id (0: none). */
+	int owner_type, owner;
 };
 
 /* vfile_new_ino - an inode number for a pipe or socket object (what

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -17,6 +18,7 @@
 #include "fs/vfile.h"
 #include "mm/uaccess.h"
 #include "proc/instance.h"
+#include "proc/pidspace.h"
 #include "proc/spawn.h"
 #include "proc/timers.h"
 #include "proc/vproc.h"
@@ -88,14 +90,19 @@ enum sigq fork_signal_send(struct vproc *p, const siginfo_t *si)
 	int pid = __atomic_load_n(&p->host_pid, __ATOMIC_ACQUIRE);
 	if (pid <= 0 || __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == VP_DEAD)
 		return SIGQ_DROPPED;
+	return fork_signal_send_to(pid, p->pid, si);
+}
+
+enum sigq fork_signal_send_to(int host_pid, int vpid, const siginfo_t *si)
+{
 	siginfo_t s = *si;
 	if (s.si_code >= 0) {
-		s.si_value.sival_ptr = (void *)(FORK_SIG_TAG << 48 | (uint64_t)(uint32_t)p->pid << 16 |
+		s.si_value.sival_ptr = (void *)(FORK_SIG_TAG << 48 | (uint64_t)(uint32_t)vpid << 16 |
 						(uint16_t)s.si_code);
 		s.si_code = SI_QUEUE;
 	}
-	long r = raw_syscall3(SYS_rt_sigqueueinfo, pid, s.si_signo, &s);
-	return r == -EAGAIN ? SIGQ_FULL : SIGQ_QUEUED;
+	long r = raw_syscall3(SYS_rt_sigqueueinfo, host_pid, s.si_signo, &s);
+	return r == -EAGAIN ? SIGQ_FULL : r < 0 ? SIGQ_DROPPED : SIGQ_QUEUED;
 }
 
 /* objects_to_kernel - before the fork: what p names that lives only in this
@@ -136,10 +143,9 @@ static void objects_after_fork(struct vproc *p)
  * getppid(), of the group) and that nothing here waits for. */
 static void parent_of(struct vproc *p, int ppid, int hpid)
 {
-	struct vproc *pp = vproc_new(p->name);
+	struct vproc *pp = vproc_new(p->name, ppid);
 	if (!pp)
 		return; /* signals to the parent then fail with ESRCH */
-	pp->pid = ppid;
 	pp->pgid = p->pgid;
 	pp->sid = p->sid;
 	pp->host_pid = hpid;
@@ -179,7 +185,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const stru
  * with no thread here, whose signals go to its host process. */
 static struct vproc *placeholder(struct vproc *parent, const struct clone_req *req)
 {
-	struct vproc *c = vproc_new(parent->name);
+	struct vproc *c = vproc_new(parent->name, 0);
 	if (!c)
 		return NULL;
 	c->host_pid = -1;
@@ -210,6 +216,7 @@ long fork_program(struct uthread *ut, const struct clone_req *req)
 	uint64_t held = signal_hold_host();
 	pthread_mutex_lock(&reap_mu);
 	int hpid = getpid();
+	int slot = pidspace_handoff_open(c->pid);
 	/* _Fork, not fork: glibc's fork handlers lock and unlock every malloc
 	 * arena (one per runtime thread) and walk every thread's descriptor,
 	 * ~30 copy-on-write faults per fork on both sides. No runtime thread
@@ -218,11 +225,28 @@ long fork_program(struct uthread *ut, const struct clone_req *req)
 	 * only once the instance ends. */
 	pid_t pid = _Fork();
 	if (pid == 0) {
-		r = in_child(ut, c->pid, parent->pid, hpid, req);
+		r = in_child(ut, pidspace_handoff_take(slot, c->pid, hpid), parent->pid, hpid, req);
 		signal_release_host(held);
 		return r;
 	}
 	int err = errno;
+	if (pid > 0 && pidspace_claim(pid)) {
+		pidspace_free(c->pid);
+		c->pid = pid; /* the child's pid is its host pid */
+	}
+	if (pid > 0) {
+		/* What the child is until it says more (it execs, say): the
+		 * others' /proc/<pid> from the start. Before the handoff, so
+		 * that its own updates come after this. */
+		struct prog_info pi = { c->pid, parent->pid, c->pgid, c->sid, pid, { 0 },
+					parent->arg_start, parent->arg_end, parent->cwd_fd, { 0 } };
+		memcpy(pi.comm, parent->comm, sizeof(pi.comm));
+		snprintf(pi.exe, sizeof(pi.exe), "%s", parent->exe ? parent->exe : "");
+		pidspace_publish(&pi);
+		pidspace_handoff_give(slot, c->pid);
+	}
+	else
+		pidspace_handoff_close(slot);
 	sched_resume_others();
 	if (pid > 0) {
 		__atomic_store_n(&c->host_pid, pid, __ATOMIC_RELEASE);

@@ -27,6 +27,8 @@ extern void (*fork_child_hook)(void);
 /* fork_signal_send - a signal for p, a forked child in another host
  * process, goes there (async-signal-safe). */
 enum sigq fork_signal_send(struct vproc *p, const siginfo_t *si);
+/* fork_signal_send_to - the same for program vpid of host process host_pid. */
+enum sigq fork_signal_send_to(int host_pid, int vpid, const siginfo_t *si);
 
 /* How a forwarded signal travels: the kernel lets a process queue only
  * negative si_codes to another, so SI_USER and SI_KERNEL ride as SI_QUEUE

@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "loader/exec.h"
 #include "proc/output.h"
+#include "proc/pidspace.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/sched.h"
@@ -226,10 +227,14 @@ static void inherit_signals(struct uthread *ut)
 			ut->proc->sigaction[sig - 1].handler = (uint64_t)SIG_IGN;
 }
 
-/* load_one - a program's private state and image; 0, or a status. */
-static int load_one(const struct prog_spec *ps, struct uthread **out)
+/* load_one - a program's private state and image; 0, or a status. The
+ * instance's first program has the host pid of pegasus as its virtual pid:
+ * the pid it writes to a pid file is one that tools outside can kill, and
+ * a signal sent to pegasus is for that program (entry/host_signals.c). */
+static int load_one(const struct prog_spec *ps, bool first, struct uthread **out)
 {
-	struct vproc *p = vproc_new(ps->name);
+	int pid = first && pidspace_claim(getpid()) ? getpid() : 0;
+	struct vproc *p = vproc_new(ps->name, pid);
 	if (!p)
 		pg_die("out of memory");
 	int fds[3];
@@ -277,7 +282,7 @@ int instance_run(struct instance_spec *s)
 	spec = s;
 	struct uthread *first[s->nprogs];
 	for (int i = 0; i < s->nprogs; i++) {
-		int st = load_one(&s->progs[i], &first[i]);
+		int st = load_one(&s->progs[i], i == 0, &first[i]);
 		if (st)
 			return st;
 	}

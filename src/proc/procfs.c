@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "fs/fdtable.h"
@@ -16,36 +17,116 @@
 #include "mm/regions.h"
 #include "mm/uaccess.h"
 #include "net/procnet.h"
+#include "proc/pidspace.h"
+#include "proc/procdir.h"
+#include "proc/procfs_dirs.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 
-/* parse - split "/proc/<who>/<rest>" where who names a fused program
+/* placeholder_info - a forked child as its own process published it (its
+ * name after an exec), or as this one knows it. */
+static void placeholder_info(struct vproc *p, struct prog_info *out)
+{
+	if (pidspace_lookup(p->pid, out) && out->host_pid == p->host_pid)
+		return;
+	*out = (struct prog_info){ p->pid, p->ppid, p->pgid, p->sid, p->host_pid, { 0 }, 0, 0, -1, { 0 } };
+	memcpy(out->comm, p->comm, sizeof(out->comm));
+}
+
+/* elsewhere_info - a program this process does not know (a sibling forked
+ * from another process of the instance), if some process published it. */
+static void elsewhere_info(int pid, struct prog_info *out)
+{
+	if (!pidspace_forked() || !pidspace_lookup(pid, out) || out->host_pid == getpid())
+		out->pid = 0;
+}
+
+bool procfs_under_proc(const char *path)
+{
+	return path && !strncmp(path, "/proc", 5) && (!path[5] || path[5] == '/');
+}
+
+/* absolute - a path relative to an fd of the /proc directory (procdir.c,
+ * what opendir("/proc") gives), or to a cwd in /proc, as the /proc path it
+ * names, *dirfd then AT_FDCWD; any other path as it is. */
+static const char *absolute(struct uthread *ut, int *dirfd, const char *path, char *buf, size_t size)
+{
+	if (path[0] == '/')
+		return path;
+	const char *base;
+	if (*dirfd == AT_FDCWD) {
+		/* pidof: chdir("/proc"), then "<pid>/stat". */
+		base = ut->proc->cwd;
+		if (!base || !procfs_under_proc(base))
+			return path;
+	} else {
+		struct vfile *f = fdt_obj(ut->proc->fdt, *dirfd);
+		bool proc = procdir_is(f);
+		vfile_put(f);
+		if (!proc)
+			return path;
+		base = "/proc";
+	}
+	if ((size_t)snprintf(buf, size, "%s/%s", base, path) >= size)
+		return path;
+	*dirfd = AT_FDCWD;
+	return buf;
+}
+
+/* task_rest - "task/<tid>/<more>" of a program is its thread tid's <more>,
+ * as /proc/<tid>/<more> is: *tgt becomes that thread. */
+static const char *task_rest(struct uthread **tgt, const char *rest)
+{
+	if (strncmp(rest, "task/", 5))
+		return rest;
+	char *end;
+	long tid = strtol(rest + 5, &end, 10);
+	if (end == rest + 5 || (*end && *end != '/'))
+		return rest;
+	struct uthread *t = uthread_by_tid(tid);
+	if (!t || t->proc != (*tgt)->proc)
+		return rest; /* the host's view: no such task there either */
+	*tgt = t;
+	return *end ? end + 1 : "";
+}
+
+/* parse_who - split "/proc/<who>/<rest>" where who names a fused program
  * (self, thread-self, a program's virtual pid, or one of its tids): the
  * target thread goes to *tgt and rest ("" for the directory) is returned.
- * NULL if the path is not about one of ours: other numbers are host
- * processes, as they are for any process on this host. */
-static const char *parse(struct uthread *ut, int dirfd, const char *path, struct uthread **tgt)
+ * A program that runs in another host process of the instance (forked)
+ * goes to *other instead (*tgt NULL, other->pid its pid). NULL if the path
+ * is not about one of ours: other numbers are host processes, as they are
+ * for any process on this host. */
+static const char *parse_who(struct uthread *ut, int dirfd, const char *path, struct uthread **tgt,
+			     struct prog_info *other)
 {
+	*tgt = NULL;
+	other->pid = 0;
 	if (dirfd != AT_FDCWD && path[0] != '/')
 		return NULL;
 	if (strncmp(path, "/proc/", 6))
 		return NULL;
 	const char *who = path + 6, *slash = strchrnul(who, '/');
 	size_t n = slash - who;
-	*tgt = NULL;
 	if ((n == 4 && !strncmp(who, "self", 4)) || (n == 11 && !strncmp(who, "thread-self", 11))) {
 		*tgt = ut;
 	} else if (n) {
 		char *end;
 		long pid = strtol(who, &end, 10);
-		if (end == slash) {
+		if (end == slash && pid > 0 && pid < INT_MAX) {
 			struct vproc *p = vproc_by_pid(pid);
-			*tgt = p && p->state != VP_DEAD ? p->main_thread : uthread_by_tid(pid);
+			if (p && p->host_pid > 0 && p->state != VP_DEAD)
+				placeholder_info(p, other);
+			else if (p && p->state != VP_DEAD)
+				*tgt = p->main_thread;
+			else if (!(*tgt = uthread_by_tid(pid)))
+				elsewhere_info(pid, other);
 		}
 	}
-	if (!*tgt)
+	if (!*tgt && !other->pid)
 		return NULL;
-	return *slash ? slash + 1 : "";
+	const char *rest = *slash ? slash + 1 : "";
+	return *tgt ? task_rest(tgt, rest) : rest;
 }
 
 /* host_rest - the host /proc/self path for rest: fd/N and fdinfo/N name
@@ -212,12 +293,11 @@ static long status_file(struct uthread *ut, int flags)
 }
 
 /* stat: pid, comm, ppid, pgrp, session and thread count are the program's;
- * the rest (times, memory) is the host process's. */
-static long stat_file(struct uthread *ut, int flags)
+ * the rest (times, memory) is the host's (host: its stat file). */
+static long stat_file(const struct prog_info *p, int nthreads, int tid, const char *host_path, int flags)
 {
-	struct vproc *p = ut->proc;
 	size_t len;
-	char *host = slurp("/proc/thread-self/stat", &len);
+	char *host = slurp(host_path, &len);
 	char *rest = host ? strrchr(host, ')') : NULL;
 	if (!rest) {
 		free(host);
@@ -232,106 +312,22 @@ static long stat_file(struct uthread *ut, int flags)
 	snprintf(ids[0], 16, "%d", p->ppid);
 	snprintf(ids[1], 16, "%d", p->pgid);
 	snprintf(ids[2], 16, "%d", p->sid);
-	snprintf(ids[3], 16, "%d", p->nthreads);
+	snprintf(ids[3], 16, "%d", nthreads);
 	if (n > 17) {
 		tok[1] = ids[0]; /* field 4: ppid */
 		tok[2] = ids[1]; /* field 5: pgrp */
 		tok[3] = ids[2]; /* field 6: session */
-		tok[17] = ids[3]; /* field 20: num_threads */
+		if (nthreads > 0)
+			tok[17] = ids[3]; /* field 20: num_threads */
 	}
 	char out[4096];
-	int o = snprintf(out, sizeof(out), "%d (%.15s)", ut->tid, comm_of(ut));
+	int o = snprintf(out, sizeof(out), "%d (%.15s)", tid, p->comm);
 	for (int i = 0; i < n && o < (int)sizeof(out); i++)
 		o += snprintf(out + o, sizeof(out) - o, " %s", tok[i]);
 	if (o < (int)sizeof(out) - 1)
 		out[o++] = '\n';
 	free(host);
 	return mem_file("stat", out, o < (int)sizeof(out) ? o : (int)sizeof(out), flags);
-}
-
-/* /proc/self/fd as a directory: the program's fd numbers, not the host's.
- * Listed from a snapshot taken at the first read (so it includes the
- * directory's own fd, as Linux's does); rewinding takes a new one. */
-struct fddir {
-	struct vfile vf;
-	int n, pos;
-	int *fds;
-};
-
-static void fddir_snapshot(struct fddir *d, struct uthread *ut)
-{
-	struct fdtable *t = ut->proc->fdt;
-	int max = fdt_max(t);
-	free(d->fds);
-	d->fds = malloc(sizeof(int) * (max + 1));
-	d->n = 0;
-	for (int v = 0; d->fds && v <= max; v++)
-		if (fdt_host(t, v) >= 0 || fdt_has_obj(t, v))
-			d->fds[d->n++] = v;
-}
-
-static long fddir_getdents64(struct vfile *f, struct uthread *ut, uint64_t ubuf, size_t count)
-{
-	struct fddir *d = (struct fddir *)f;
-	if (d->pos == 0)
-		fddir_snapshot(d, ut);
-	char buf[4096];
-	size_t o = 0, lim = count < sizeof(buf) ? count : sizeof(buf);
-	for (; d->pos < d->n + 2; d->pos++) {
-		char name[16];
-		int type = d->pos < 2 ? DT_DIR : DT_LNK;
-		int len = d->pos < 2 ? snprintf(name, sizeof(name), "%s", d->pos ? ".." : ".")
-				     : snprintf(name, sizeof(name), "%d", d->fds[d->pos - 2]);
-		size_t reclen = (19 + len + 1 + 7) & ~7ul;
-		if (o + reclen > lim)
-			break;
-		struct { uint64_t ino; int64_t off; uint16_t reclen; uint8_t type; } h = {
-			(uint64_t)d->pos + 1, d->pos + 1, (uint16_t)reclen, (uint8_t)type,
-		};
-		memset(buf + o, 0, reclen);
-		memcpy(buf + o, &h, 19);
-		memcpy(buf + o + 19, name, len);
-		o += reclen;
-	}
-	if (!o && d->pos < d->n + 2)
-		return -EINVAL; /* buffer too small for one entry */
-	return copy_to_user(ubuf, buf, o) ? -EFAULT : (long)o;
-}
-
-static long fddir_lseek(struct vfile *f, int64_t off, int whence)
-{
-	struct fddir *d = (struct fddir *)f;
-	if (whence != SEEK_SET || off < 0)
-		return -EINVAL;
-	d->pos = off > d->n + 2 ? d->n + 2 : (int)off;
-	return off;
-}
-
-static void fddir_release(struct vfile *f)
-{
-	free(((struct fddir *)f)->fds);
-	free(f);
-}
-
-/* A directory whose host fd (the host's /proc/self/fd) serves fstat and
- * the rest; listing and seeking are its own. */
-static const struct vfile_ops fddir_ops = {
-	.getdents64 = fddir_getdents64, .lseek = fddir_lseek, .release = fddir_release,
-};
-
-static long fd_dir(struct uthread *ut, int flags, struct vfile **obj)
-{
-	struct fddir *d = calloc(1, sizeof(*d));
-	if (!d)
-		return -ENOMEM;
-	vfile_init(&d->vf, &fddir_ops, flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));
-	long h = open("/proc/self/fd", flags | O_DIRECTORY);
-	if (h < 0) {
-		free(d);
-		return -errno;
-	}
-	*obj = &d->vf;
-	return h;
 }
 
 /* maps: the host's lines, clipped to the caller's own regions. */
@@ -381,10 +377,94 @@ static long maps_file(struct uthread *ut, int flags)
 	return r;
 }
 
+/* other_path - the host's name for rest of a program in another host
+ * process: its image for exe, its cwd's fd there for cwd. */
+static void other_path(const struct prog_info *pi, const char *rest, char *out, size_t size)
+{
+	if (!strcmp(rest, "exe") && pi->exe[0])
+		snprintf(out, size, "%s", pi->exe);
+	else if ((!strcmp(rest, "cwd") || !strncmp(rest, "cwd/", 4)) && pi->cwd_fd >= 0)
+		snprintf(out, size, "/proc/%d/fd/%d%s", pi->host_pid, pi->cwd_fd, rest + 3);
+	else
+		snprintf(out, size, "/proc/%d%s%s", pi->host_pid, *rest ? "/" : "", rest);
+}
+
+/* other_status - a forked child's status: its process's, with the ids and
+ * name the program has. */
+static long other_status(const struct prog_info *pi, const char *host_path, int flags)
+{
+	size_t len;
+	char *host = slurp(host_path, &len);
+	if (!host)
+		return -errno;
+	size_t cap = len + 512, o = 0;
+	char *out = malloc(cap);
+	for (char *line = strtok(host, "\n"); out && line; line = strtok(NULL, "\n")) {
+		int v = !strncmp(line, "Tgid:", 5) || !strncmp(line, "Pid:", 4) || !strncmp(line, "NStgid:", 7) ||
+			!strncmp(line, "NSpid:", 6) ? pi->pid
+			: !strncmp(line, "PPid:", 5) ? pi->ppid
+			: !strncmp(line, "NSpgid:", 7) ? pi->pgid
+			: !strncmp(line, "NSsid:", 6) ? pi->sid : -1;
+		int key = (int)(strchrnul(line, ':') - line);
+		if (!strncmp(line, "Name:", 5))
+			o += snprintf(out + o, cap - o, "Name:\t%.15s\n", pi->comm);
+		else if (v >= 0)
+			o += snprintf(out + o, cap - o, "%.*s:\t%d\n", key, line, v);
+		else
+			o += snprintf(out + o, cap - o, "%s\n", line);
+	}
+	long r = out ? mem_file("status", out, o, flags) : -ENOMEM;
+	free(out);
+	free(host);
+	return r;
+}
+
+/* other_cmdline - its argv strings, read from its process's memory. */
+static long other_cmdline(const struct prog_info *pi, int flags)
+{
+	size_t len = pi->arg_end > pi->arg_start ? pi->arg_end - pi->arg_start : 0;
+	if (len > 1 << 20)
+		len = 1 << 20;
+	char *buf = malloc(len + 1);
+	if (!buf)
+		return -ENOMEM;
+	struct iovec local = { buf, len }, remote = { (void *)pi->arg_start, len };
+	ssize_t n = len ? process_vm_readv(pi->host_pid, &local, 1, &remote, 1, 0) : 0;
+	long r = mem_file("cmdline", buf, n > 0 ? (size_t)n : 0, flags);
+	free(buf);
+	return r;
+}
+
+/* other_open - a file of a program in another host process: stat, status
+ * and cmdline with what it published, the rest as that process's. */
+static long other_open(const struct prog_info *pi, const char *rest, int flags)
+{
+	char host[PATH_MAX];
+	other_path(pi, rest, host, sizeof(host));
+	if (!strcmp(rest, "stat"))
+		return stat_file(pi, 0, pi->pid, host, flags);
+	if (!strcmp(rest, "status"))
+		return other_status(pi, host, flags);
+	if (!strcmp(rest, "cmdline"))
+		return other_cmdline(pi, flags);
+	if (!strcmp(rest, "comm")) {
+		char c[32];
+		int n = snprintf(c, sizeof(c), "%.15s\n", pi->comm);
+		return mem_file("comm", c, n, flags);
+	}
+	long fd = open(host, flags, 0);
+	return fd < 0 ? -errno : fd;
+}
+
 long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, struct vfile **obj)
 {
 	struct uthread *ut;
-	const char *rest = parse(self, dirfd, path, &ut);
+	struct prog_info other;
+	char abs[PATH_MAX];
+	path = absolute(self, &dirfd, path, abs, sizeof(abs));
+	if (procdir_is_root(dirfd, path))
+		return procdir_open(flags, obj);
+	const char *rest = parse_who(self, dirfd, path, &ut, &other);
 	/* /proc/net is the instance's, whoever asks: the kernel's lines and
 	 * the local sockets'. */
 	const char *net = rest ? (!strncmp(rest, "net/", 4) ? rest + 4 : NULL)
@@ -398,8 +478,12 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 	}
 	if (!rest)
 		return -ENOSYS;
+	if (other.pid)
+		return other_open(&other, rest, flags);
 	if (!strcmp(rest, "fd") || !strcmp(rest, "fd/"))
-		return fd_dir(ut, flags, obj);
+		return procfs_numdir(ut->proc, NUMDIR_FD, flags, obj);
+	if (!strcmp(rest, "task") || !strcmp(rest, "task/"))
+		return procfs_numdir(ut->proc, NUMDIR_TASK, flags, obj);
 	struct vproc *p = ut->proc;
 	if (!strcmp(rest, "cmdline"))
 		return user_range_file("cmdline", p->arg_start, p->arg_end, flags);
@@ -415,7 +499,11 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 	if (!strcmp(rest, "maps"))
 		return maps_file(ut, flags);
 	if (!strcmp(rest, "stat"))
-		return stat_file(ut, flags);
+	{
+		struct prog_info pi = { p->pid, p->ppid, p->pgid, p->sid, 0, { 0 }, 0, 0, -1, { 0 } };
+		snprintf(pi.comm, sizeof(pi.comm), "%s", comm_of(ut));
+		return stat_file(&pi, p->nthreads, ut->tid, "/proc/thread-self/stat", flags);
+	}
 	if (!strcmp(rest, "exe") && p->exe)
 		return open(p->exe, flags & ~(O_CREAT | O_TRUNC | O_WRONLY | O_RDWR));
 	struct vfile *f = alone(ut, rest, "fdinfo/");
@@ -439,18 +527,29 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 
 long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf, size_t size)
 {
-	char link[PATH_MAX];
+	char link[PATH_MAX], abs[PATH_MAX];
+	path = absolute(ut, &dirfd, path, abs, sizeof(abs));
 	if (dirfd == AT_FDCWD && (!strcmp(path, "/proc/self") || !strcmp(path, "/proc/self/"))) {
 		snprintf(link, sizeof(link), "%d", ut->proc->pid);
 	} else if (dirfd == AT_FDCWD && !strcmp(path, "/proc/thread-self")) {
 		snprintf(link, sizeof(link), "%d/task/%d", ut->proc->pid, ut->tid);
 	} else {
 		struct uthread *t;
+		struct prog_info other;
 		struct vfile *f;
-		const char *rest = parse(ut, dirfd, path, &t);
+		const char *rest = parse_who(ut, dirfd, path, &t, &other);
 		if (!rest)
 			return -ENOSYS;
-		if (!strcmp(rest, "exe") && t->proc->exe) {
+		if (other.pid && !strcmp(rest, "exe") && other.exe[0]) {
+			snprintf(link, sizeof(link), "%s", other.exe);
+		} else if (other.pid) {
+			char host[PATH_MAX];
+			other_path(&other, rest, host, sizeof(host));
+			ssize_t n = readlink(host, link, sizeof(link) - 1);
+			if (n < 0)
+				return -errno;
+			link[n] = 0;
+		} else if (!strcmp(rest, "exe") && t->proc->exe) {
 			snprintf(link, sizeof(link), "%s", t->proc->exe);
 		} else if (!strcmp(rest, "cwd")) {
 			snprintf(link, sizeof(link), "%s", t->proc->cwd);
@@ -472,4 +571,32 @@ long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf,
 	if (n > size)
 		n = size;
 	return copy_to_user(ubuf, link, n) ? -EFAULT : (long)n;
+}
+
+long procfs_path(struct uthread *ut, int dirfd, const char *path, char *out, size_t size)
+{
+	char abs[PATH_MAX];
+	path = absolute(ut, &dirfd, path, abs, sizeof(abs));
+	struct uthread *t;
+	struct prog_info other;
+	const char *rest = parse_who(ut, dirfd, path, &t, &other);
+	if (!rest)
+		return -ENOSYS;
+	/* The host's own numbers, not /proc/self: lstat of the directory is
+	 * a directory, as /proc/<pid> is. */
+	if (other.pid) {
+		other_path(&other, rest, out, size);
+		return 0;
+	}
+	if (!strcmp(rest, "exe") && t->proc->exe) {
+		snprintf(out, size, "%s", t->proc->exe);
+		return 0;
+	}
+	char host[PATH_MAX];
+	long r = host_rest(t, rest, host, sizeof(host));
+	if (r < 0)
+		return r;
+	/* host_rest says /proc/self/...; "" names the directory itself. */
+	snprintf(out, size, "/proc/%d%s%s", getpid(), *rest ? "/" : "", host + strlen("/proc/self/"));
+	return 0;
 }

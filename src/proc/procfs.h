@@ -1,5 +1,6 @@
 /* procfs.h - /proc/self and /proc/<vpid> as the program expects them. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 
 struct uthread;
@@ -13,3 +14,12 @@ long procfs_open(struct uthread *ut, int dirfd, const char *path, int flags, str
 /* readlink of /proc/self/exe, /proc/self, /proc/<vpid>/...: the length
  * copied to the app's buffer, -errno, or -ENOSYS if not ours. */
 long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf, size_t size);
+
+/* procfs_path - a /proc path of a call the kernel serves (stat, access,
+ * statx...) as the host names it: /proc/<vpid>/... and /proc/self/... of
+ * the instance's programs. 0 with the path in out, -errno, or -ENOSYS if
+ * path is not ours to map. */
+long procfs_path(struct uthread *ut, int dirfd, const char *path, char *out, size_t size);
+
+/* procfs_under_proc - is absolute path /proc or below it? */
+bool procfs_under_proc(const char *path);

@@ -146,7 +146,7 @@ long spawn_vm_child(struct uthread *ut, const struct clone_req *req)
 {
 	if (req->flags & ~(uint64_t)SPAWN_OK)
 		return -ENOSYS;
-	struct vproc *parent = ut->proc, *c = vproc_new(parent->name);
+	struct vproc *parent = ut->proc, *c = vproc_new(parent->name, 0);
 	if (!c)
 		return -EAGAIN;
 	c->parent_signal = req->exit_signal;
@@ -166,6 +166,7 @@ long spawn_vm_child(struct uthread *ut, const struct clone_req *req)
 		return r;
 	}
 	int pid = c->pid;
+	vproc_publish(c);
 	/* Set before it runs: it may exec or end before the parent waits. */
 	struct vfork_wait w = { .ut = ut };
 	if (req->flags & CLONE_VFORK)

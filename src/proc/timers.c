@@ -15,6 +15,7 @@
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "proc/timers.h"
+#include "proc/cputime.h"
 #include "core/timeutil.h"
 
 /*
@@ -353,6 +354,13 @@ long sys_timer_create(struct uthread *ut, const long a[6])
 	}
 	if (sev.sigev_notify != SIGEV_NONE && (sev.sigev_signo < 1 || sev.sigev_signo > 64))
 		return -EINVAL;
+	/* A process CPU clock named by a virtual pid: the host process's. A
+	 * uthread's counted time cannot drive a kernel timer: a thread clock
+	 * stays the kernel's (the vCPU thread's, for the caller's own). */
+	clockid_t clk = (clockid_t)a[0];
+	struct uthread *owner;
+	if (clk < 0 && cputime_clock(ut, clk, &clk, &owner) != CPUCLOCK_KERNEL)
+		clk = (clockid_t)a[0];
 	int slot = -1;
 	for (int i = 0; i < NTIMERS && slot < 0; i++) {
 		int expect = 0;
@@ -378,12 +386,12 @@ long sys_timer_create(struct uthread *ut, const long a[6])
 	set_deferred(t, false);
 	t->interval = 0;
 	__atomic_store_n(&t->last_overrun, 0, __ATOMIC_RELAXED);
-	t->clock = (clockid_t)a[0];
+	t->clock = clk;
 	t->how = sev.sigev_notify == SIGEV_NONE ? ARM_HOST : cpu_clock(t->clock) ? ARM_REL : ARM_ABS;
 	unlock_timer(t, mask);
 	host.sigev_value.sival_ptr = (void *)(TAG | (uint64_t)t->gen << 16 | slot);
 	int id;
-	long r = raw_syscall3(SYS_timer_create, a[0], &host, &id);
+	long r = raw_syscall3(SYS_timer_create, clk, &host, &id);
 	if (r == 0 && copy_to_user(a[2], &id, sizeof(id))) {
 		raw_syscall3(SYS_timer_delete, id, 0, 0);
 		r = -EFAULT;

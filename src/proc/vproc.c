@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -18,6 +19,7 @@
 #include "sched/vcpu.h"
 #include "mm/regions.h"
 #include "proc/instance.h"
+#include "proc/pidspace.h"
 #include "proc/wait.h"
 #include "sched/sched.h"
 #include "proc/timers.h"
@@ -31,9 +33,6 @@
 static struct vproc *vprocs[MAX_VPROCS];
 static int nvprocs;
 static spinlock_t table_lock;
-/* Virtual pids start well above what a fresh container's init would see, but
- * are small and stable so traces of two runs compare. */
-static int next_pid = 1000;
 
 /* The umask programs start with: pegasus's own at start-up. The host
  * process's umask is then 0, and each program's is applied by the runtime
@@ -58,16 +57,20 @@ static int table_add(struct vproc *p)
 	return 0;
 }
 
-struct vproc *vproc_new(const char *name)
+struct vproc *vproc_new(const char *name, int pid)
 {
 	struct vproc *p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
+	if (!pid && (pid = pidspace_alloc()) < 0) {
+		free(p);
+		return NULL;
+	}
 	if (table_add(p) < 0) {
 		free(p);
 		return NULL;
 	}
-	p->pid = vproc_alloc_id();
+	p->pid = pid;
 	p->root = p;
 	p->parent_signal = SIGCHLD;
 	p->ppid = 1;
@@ -110,6 +113,10 @@ void vproc_release(struct vproc *p)
 	struct vproc *old = reaped[nreaped % REAP_DELAY];
 	reaped[nreaped++ % REAP_DELAY] = p;
 	spin_unlock(&table_lock);
+	/* Reaped: its pid may be given out again (any host process of the
+	 * instance may do so; the lookups that raced see it gone first). */
+	pidspace_unpublish(p->pid);
+	pidspace_free(p->pid);
 	if (p->cwd_fd >= 0)
 		close(p->cwd_fd);
 	p->cwd_fd = -1;
@@ -168,7 +175,7 @@ struct vproc *vproc_at(int i)
 
 int vproc_alloc_id(void)
 {
-	return __atomic_fetch_add(&next_pid, 1, __ATOMIC_RELAXED);
+	return pidspace_alloc();
 }
 
 struct uthread *uthread_by_tid(int tid)
@@ -201,7 +208,9 @@ struct uthread *uthread_by_tid_nolock(int tid)
 
 void vproc_add_thread(struct vproc *p, struct uthread *t)
 {
+	t->cpu_ns = t->cpu_start = 0; /* a reused uthread starts again */
 	spin_lock(&p->lock);
+	t->cpu_acct = p->cpu_acct;
 	t->proc_next = p->threads;
 	p->threads = t;
 	p->nthreads++;
@@ -222,6 +231,10 @@ int vproc_remove_thread(struct vproc *p, struct uthread *t)
 		__atomic_store_n(&p->main_thread, p->threads, __ATOMIC_RELEASE);
 	int left = --p->nthreads;
 	spin_unlock(&p->lock);
+	/* A thread's id is free at its end; the leader's is the program's,
+	 * free when the program is reaped. */
+	if (t->tid != p->pid)
+		pidspace_free(t->tid);
 	return left;
 }
 
@@ -352,6 +365,7 @@ void vproc_after_fork(struct vproc *p, struct uthread *ut, int pid, int ppid)
 	p->sigpending = p->sigclaimed = 0;
 	ut->sigpending = ut->sigclaimed = 0;
 	memset(p->rtq.used, 0, sizeof(p->rtq.used));
+	vproc_publish(p); /* this process runs it now */
 }
 
 void vproc_exit(struct vproc *p, int code)
@@ -381,6 +395,17 @@ void vproc_die_of_signal(int sig)
 	_exit(128 + sig);
 }
 
+void vproc_publish(struct vproc *p)
+{
+	if (p->host_pid)
+		return; /* a forked child: its own process tells */
+	struct prog_info pi = { p->pid, p->ppid, p->pgid, p->sid, getpid(), { 0 }, p->arg_start,
+				p->arg_end, p->cwd_fd, { 0 } };
+	memcpy(pi.comm, p->comm, sizeof(pi.comm));
+	snprintf(pi.exe, sizeof(pi.exe), "%s", p->exe ? p->exe : "");
+	pidspace_publish(&pi);
+}
+
 void vproc_take_image(struct vproc *p, struct exec_image *img)
 {
 	free(p->exe);
@@ -391,4 +416,5 @@ void vproc_take_image(struct vproc *p, struct exec_image *img)
 	p->arg_end = img->arg_end;
 	p->env_start = img->env_start;
 	p->env_end = img->env_end;
+	vproc_publish(p);
 }

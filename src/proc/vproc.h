@@ -61,6 +61,7 @@ struct vproc {
 	spinlock_t lock;             /* threads list */
 	int nthreads;
 	int pdeathsig;
+	bool cpu_acct;               /* its threads' CPU time is counted (proc/cputime.c) */
 	struct sys_stats *stats;     /* --stats counters, or NULL */
 	struct rtqueue rtq;
 #define SIGFD_MAX 16
@@ -93,10 +94,11 @@ int vproc_set_stdio(struct vproc *p, const int host[3]);
  * relative paths); 0 or -errno. */
 long vproc_chdir(struct vproc *p, int dirfd, const char *path);
 
-/* The one instance-wide list of programs (vproc_new: NULL when memory or
- * slots run out). vproc_at(i) is NULL for a slot
+/* The one instance-wide list of programs (vproc_new: NULL when memory,
+ * slots or ids run out; pid 0 takes a new virtual pid, any other is one
+ * the caller already holds, or another host process's program). vproc_at(i) is NULL for a slot
  * whose program was reaped; i < vproc_count(). */
-struct vproc *vproc_new(const char *name);
+struct vproc *vproc_new(const char *name, int pid);
 /* A reaped child leaves the list; its memory is freed a while later, so a
  * lookup racing with the reap never touches freed memory. */
 void vproc_release(struct vproc *p);
@@ -135,6 +137,10 @@ void vproc_host_ended(struct vproc *p, int sig, int code);
 void vproc_after_fork(struct vproc *p, struct uthread *ut, int pid, int ppid);
 /* End the host process by signal sig, as a shell will report it. */
 _Noreturn void vproc_die_of_signal(int sig);
+
+/* vproc_publish - tell the instance's other host processes what p is now
+ * (its ids, name, argv): after an exec, a fork, setsid/setpgid. */
+void vproc_publish(struct vproc *p);
 
 struct exec_image;
 /* vproc_take_image - p now runs the image exec_load made: its path, name

@@ -15,6 +15,7 @@
 #include "core/hthread.h"
 #include "core/log.h"
 #include "core/rawsys.h"
+#include "core/timeutil.h"
 #include "sched/kwait.h"
 #include "sched/poller.h"
 #include "sched/preempt.h"
@@ -395,9 +396,12 @@ static _Noreturn void vcpu_loop(struct vcpu *v)
 		__atomic_store_n(&ut->state, UT_RUNNING, __ATOMIC_RELEASE);
 		ut->last_vcpu = v;
 		v->cur = ut;
+		ut->cpu_start = ut->cpu_acct ? thread_cpu_ns() : 0;
 		uctx_switch(&v->sched_rsp, ut->ctx_rsp);
 		/* Back on this vCPU's own stack; v is still right here. */
 		struct uthread *prev = v->cur;
+		if (prev->cpu_start)
+			prev->cpu_ns += thread_cpu_ns() - prev->cpu_start;
 		v->cur = NULL;
 		finish_switch(v, prev);
 	}

@@ -87,6 +87,11 @@ struct uthread {
 	struct uthread *proc_next; /* the program's thread list */
 	bool exiting;           /* its program is ending: leave at the next gate */
 	bool need_resched;      /* a slice tick came while it was in the runtime */
+	/* CPU time (proc/cputime.c): counted only once its program used a
+	 * CPU-time clock (two kernel calls a switch); cpu_start is its vCPU
+	 * thread's CPU time when it was switched in, 0 when not counted. */
+	bool cpu_acct;
+	uint64_t cpu_ns, cpu_start;
 };
 
 /* A kernel thread that runs uthreads; %gs points at it. */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/epoll.h>
@@ -15,6 +16,7 @@
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
 #include "mm/uaccess.h"
+#include "proc/procfs.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/kwait.h"
@@ -58,6 +60,36 @@ static long abs_path(struct uthread *ut, long upath, char *buf, size_t size, lon
 	return 0;
 }
 
+/* proc_path - /proc/<vpid>/... and /proc/self/... name a program of the
+ * instance, which the host knows by other numbers (proc/procfs.c): 0 with
+ * the host's path in buf, or -ENOSYS for any other path. Only the first
+ * bytes are read to tell (nothing for a relative path of a kernel dirfd). */
+static long proc_path(struct uthread *ut, int dirfd, uint64_t upath, char *buf, long *out)
+{
+	char path[PATH_MAX];
+	/* Or relative to an fd of /proc itself (an object), or to a cwd in
+	 * /proc (pidof's chdir("/proc")). */
+	if ((copy_from_user(path, upath, 6) || memcmp(path, "/proc/", 6)) &&
+	    (dirfd == AT_FDCWD ? !procfs_under_proc(ut->proc->cwd) : !fdt_has_obj(ut->proc->fdt, dirfd)))
+		return -ENOSYS;
+	long n = strncpy_from_user(path, upath, sizeof(path));
+	if (n < 0)
+		return n;
+	long r = procfs_path(ut, dirfd, path, buf, PATH_MAX);
+	if (r == 0)
+		*out = (long)buf; /* absolute: the call's dirfd does not matter */
+	return r;
+}
+
+/* dirfd_of - the call's dirfd argument, or AT_FDCWD. */
+static int dirfd_of(const struct sysent *e, const long a[6])
+{
+	for (int i = 0; i < 6; i++)
+		if (e->args[i] == A_DIRFD)
+			return (int)a[i];
+	return AT_FDCWD;
+}
+
 /* map_args - the arguments as the kernel must see them: host fds, the
  * program's cwd for AT_FDCWD, its umask on created files, host pids. */
 static long map_args(struct uthread *ut, const struct sysent *e, const long a[6], long k[6],
@@ -88,8 +120,13 @@ static long map_args(struct uthread *ut, const struct sysent *e, const long a[6]
 				r = (k[i] = fdt_host(p->fdt, a[i])) < 0 ? k[i] : 0;
 			break;
 		case A_PATH:
-			if (!has_dirfd(e))
+			r = proc_path(ut, dirfd_of(e, a), a[i], paths[npath], &k[i]);
+			if (r == 0 && k[i] != a[i])
+				npath++;
+			else if (r == -ENOSYS && !has_dirfd(e))
 				r = abs_path(ut, a[i], paths[npath++], PATH_MAX, &k[i]);
+			else if (r == -ENOSYS)
+				r = 0;
 			break;
 		case A_CMODE:
 			k[i] = a[i] & ~(long)p->umask;

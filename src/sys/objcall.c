@@ -20,6 +20,7 @@
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
+#include "sys/fd_owner.h"
 #include "sys/kcall.h"
 #include "sys/sys_socket.h"
 #include "sys/systab.h"
@@ -230,6 +231,11 @@ static long fcntl_call(struct uthread *ut, struct vfile *f, bool host, const lon
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
 		return OBJCALL_PASS; /* the fd table's handler */
+	case F_SETOWN:
+	case F_GETOWN:
+	case F_SETOWN_EX:
+	case F_GETOWN_EX:
+		return fd_owner_fcntl(ut, f, -1, (int)a[1], a[2]); /* kept with the object */
 	default:
 		return f->ops->fcntl ? f->ops->fcntl(f, ut, (int)a[1], a[2]) : NOOP;
 	}

@@ -20,6 +20,7 @@
 #include "mm/uaccess.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
+#include "sys/fd_owner.h"
 #include "sys/kcall.h"
 #include "sys/sys_fd.h"
 #include "sys/systab.h"
@@ -137,6 +138,14 @@ long sys_fcntl(struct uthread *ut, const long a[6])
 		fdt_flags_changed();
 		return r;
 	}
+	case F_SETOWN:
+	case F_GETOWN:
+	case F_SETOWN_EX:
+	case F_GETOWN_EX: {
+		/* Owners are virtual ids (objects get here from objcall). */
+		int h = fdt_host(fdt(ut), a[0]);
+		return h < 0 ? -EBADF : fd_owner_fcntl(ut, NULL, h, (int)a[1], a[2]);
+	}
 	default:
 		return kcall(ut, SYS_fcntl, e, a);
 	}
@@ -208,6 +217,7 @@ static long set_cwd(struct vproc *p, long host)
 	p->cwd_fd = host;
 	if (old >= 0)
 		raw_syscall3(SYS_close, old, 0, 0);
+	vproc_publish(p); /* the others' /proc/<pid>/cwd */
 	return 0;
 }
 

@@ -99,3 +99,28 @@ long sys_readlinkat(struct uthread *ut, const long a[6])
 	return readlink_call(ut, SYS_readlinkat, a, (int)a[0], a[1], a[2], a[3]);
 }
 
+
+/* stat and access with a dirfd: served on the full path, where kcall maps
+ * /proc/<vpid>/... and /proc/self/... to the host's names (proc/procfs.c);
+ * the lean path would hand them to the kernel as they are (ps stats
+ * /proc/<pid> of every program). The price: these calls no longer take the
+ * lean path (~0.1-0.2 us each). */
+long sys_newfstatat(struct uthread *ut, const long a[6])
+{
+	return kcall(ut, SYS_newfstatat, systab_get(SYS_newfstatat), a);
+}
+
+long sys_statx(struct uthread *ut, const long a[6])
+{
+	return kcall(ut, SYS_statx, systab_get(SYS_statx), a);
+}
+
+long sys_faccessat(struct uthread *ut, const long a[6])
+{
+	return kcall(ut, SYS_faccessat, systab_get(SYS_faccessat), a);
+}
+
+long sys_faccessat2(struct uthread *ut, const long a[6])
+{
+	return kcall(ut, SYS_faccessat2, systab_get(SYS_faccessat2), a);
+}

@@ -47,6 +47,7 @@ long sys_setpgid(struct uthread *ut, const long a[6])
 	if (p->pid == p->sid)
 		return -EPERM; /* a session leader cannot move */
 	p->pgid = a[1] ? (int)a[1] : p->pid;
+	vproc_publish(p);
 	return 0;
 }
 
@@ -56,6 +57,7 @@ long sys_setsid(struct uthread *ut, const long a[6])
 	if (p->pgid == p->pid)
 		return -EPERM; /* already a group leader */
 	p->sid = p->pgid = p->pid;
+	vproc_publish(p);
 	return p->sid;
 }
 

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "mm/uaccess.h"
+#include "proc/fork.h"
+#include "proc/pidspace.h"
 #include "proc/sigframe.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
@@ -238,6 +240,31 @@ static void fill_info(siginfo_t *si, struct uthread *from, int sig, int code)
 	si->si_uid = getuid();
 }
 
+/* kill_elsewhere - programs that other host processes of the instance run
+ * and this one does not know (a forked child's siblings, its grandparent),
+ * as they published themselves: the signal goes to their host process,
+ * tagged with their pid (proc/fork.c). How many matched. */
+static int kill_elsewhere(struct uthread *ut, long pid, const siginfo_t *si)
+{
+	if (!pidspace_forked())
+		return 0;
+	int pids[512], n = pid > 0 ? 1 : pidspace_list(pids, 512), sent = 0;
+	int pgid = pid == 0 ? ut->proc->pgid : (int)-pid;
+	if (pid > 0)
+		pids[0] = (int)pid;
+	for (int i = 0; i < n; i++) {
+		struct prog_info pi;
+		if (!pidspace_lookup(pids[i], &pi) || pi.host_pid == getpid() || vproc_by_pid(pi.pid))
+			continue;
+		if (pid <= 0 && pid != -1 && pi.pgid != pgid)
+			continue;
+		sent++;
+		if (si->si_signo)
+			fork_signal_send_to(pi.host_pid, pi.pid, si);
+	}
+	return sent;
+}
+
 /* Signal every program whose pid or group matches, as kill(2) reads pid. */
 static long kill_matching(struct uthread *ut, long pid, const siginfo_t *si)
 {
@@ -259,6 +286,7 @@ static long kill_matching(struct uthread *ut, long pid, const siginfo_t *si)
 			signal_notify(p, NULL);
 		}
 	}
+	sent += kill_elsewhere(ut, pid, si);
 	return sent ? 0 : -ESRCH;
 }
 

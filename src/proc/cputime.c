@@ -1,0 +1,100 @@
+/* cputime.c - CPU-time clocks whose ids name a program or one of its threads. */
+#include "proc/cputime.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#include "core/timeutil.h"
+#include "fs/fdtable.h"
+#include "proc/pidspace.h"
+#include "proc/vproc.h"
+#include "sched/vcpu.h"
+
+/*
+ * glibc makes these ids from virtual pids and tids, as the kernel encodes
+ * them (posix-cpu-timers.c): ~id << 3, then bit 2 for a thread, and the
+ * low two bits for the kind (PROF, VIRT, SCHED; 3 is an fd clock).
+ *
+ * A program's process CPU time is the host process's (every program of
+ * the instance that runs in it): the kernel counts per kernel thread, and
+ * vCPU threads run any program. A thread's CPU time is its uthread's,
+ * counted by the scheduler around each switch (its vCPU thread's time
+ * before and after): two kernel calls a switch, so counting starts for a
+ * program at the first CPU-time clock it uses, and a thread's clock then
+ * shows its time from that moment.
+ */
+#define CLK_ID(c) (~((c) >> 3))
+#define CLK_THREAD 4
+#define CLK_KIND(c) ((c) & 3)
+#define CLK_FD 3
+#define MAKE_CLK(id, flags) ((clockid_t)((unsigned)~(id) << 3) | (flags))
+
+/* count - from now on, the program's threads' CPU time is counted; the
+ * caller's from this moment of its current slice. */
+static void count(struct uthread *ut)
+{
+	struct vproc *p = ut->proc;
+	if (__atomic_load_n(&p->cpu_acct, __ATOMIC_RELAXED))
+		return;
+	spin_lock(&p->lock);
+	p->cpu_acct = true;
+	for (struct uthread *t = p->threads; t; t = t->proc_next)
+		t->cpu_acct = true;
+	spin_unlock(&p->lock);
+	ut->cpu_start = thread_cpu_ns();
+}
+
+long cputime_clock(struct uthread *ut, clockid_t clk, clockid_t *kclk, struct uthread **thread)
+{
+	*thread = NULL;
+	if (clk == CLOCK_THREAD_CPUTIME_ID) {
+		count(ut);
+		*thread = ut;
+		*kclk = MAKE_CLK(0, CLK_THREAD | 2 /* SCHED */);
+		return CPUCLOCK_UTHREAD;
+	}
+	*kclk = clk;
+	if (clk >= 0)
+		return CPUCLOCK_KERNEL;
+	int id = CLK_ID(clk);
+	if (CLK_KIND(clk) == CLK_FD) {
+		/* A dynamic clock (PTP) opened as a file: the host fd's. */
+		int h = id >= 0 ? fdt_host(ut->proc->fdt, id) : -1;
+		if (h < 0 || (clk & CLK_THREAD))
+			return -EINVAL;
+		*kclk = MAKE_CLK(h, CLK_FD);
+		return CPUCLOCK_KERNEL;
+	}
+	if (id < 0)
+		return -EINVAL;
+	if (clk & CLK_THREAD) {
+		/* Linux: a thread of the caller's own process only. */
+		struct uthread *t = id == 0 ? ut : uthread_by_tid(id);
+		if (!t || t->proc != ut->proc)
+			return -EINVAL;
+		count(ut);
+		*thread = t;
+		*kclk = MAKE_CLK(0, CLK_THREAD | CLK_KIND(clk));
+		return CPUCLOCK_UTHREAD;
+	}
+	struct vproc *p = id == 0 ? ut->proc : vproc_by_pid(id);
+	struct prog_info pi;
+	int host;
+	if (p)
+		host = p->host_pid > 0 ? p->host_pid : 0; /* a forked child: its process */
+	else if (pidspace_forked() && pidspace_lookup(id, &pi))
+		host = pi.host_pid == getpid() ? 0 : pi.host_pid; /* another process's program */
+	else
+		return -EINVAL;
+	*kclk = MAKE_CLK(host, CLK_KIND(clk));
+	return CPUCLOCK_KERNEL;
+}
+
+uint64_t cputime_thread_ns(struct uthread *cur, struct uthread *t)
+{
+	uint64_t ns = __atomic_load_n(&t->cpu_ns, __ATOMIC_RELAXED);
+	/* Its current slice, which only its own vCPU thread can read. */
+	if (t == cur && t->cpu_start)
+		ns += thread_cpu_ns() - t->cpu_start;
+	return ns;
+}

@@ -1,0 +1,51 @@
+/* pidspace.h - the instance's virtual pid space, shared by its host processes. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+/* pidspace_claim - take pid if no program or thread of the instance, in any
+ * of its host processes, holds it: true if taken. */
+bool pidspace_claim(int pid);
+/* pidspace_alloc - the next free pid after the last one given out (wrapping
+ * below PID_SPACE_MAX), taken; -EAGAIN when none is free. */
+int pidspace_alloc(void);
+/* pidspace_free - pid is no longer a program's or a thread's. */
+void pidspace_free(int pid);
+
+/* What the instance's host processes tell each other about a program
+ * (/proc of a program that runs in another host process: ps). */
+struct prog_info {
+	int pid, ppid, pgid, sid;
+	int host_pid;                /* the host process that runs it */
+	char comm[16];
+	uint64_t arg_start, arg_end; /* its argv strings, in that process */
+	int cwd_fd;                  /* its working directory, a host fd there */
+	char exe[256];               /* its image's path (cut short if longer) */
+};
+
+/* pidspace_publish - record or update what pi->pid is (its owner only). */
+void pidspace_publish(const struct prog_info *pi);
+/* pidspace_unpublish - pid is no program any more (reaped). */
+void pidspace_unpublish(int pid);
+/* pidspace_lookup - what was published for pid: true and *out if any. */
+bool pidspace_lookup(int pid, struct prog_info *out);
+/* pidspace_forked - has the instance more than one host process (ever)?
+ * Until then, every program is this process's: no need to look here. */
+bool pidspace_forked(void);
+/* pidspace_list - up to max published pids, unordered; their count. */
+int pidspace_list(int *pids, int max);
+
+/*
+ * A forked child's pid is its host pid when no one in the instance holds
+ * that id (so its pid file names a process `kill` reaches), else the
+ * fallback its parent took before the fork. Only the parent knows the host
+ * pid in time and can claim it without racing the child, so it decides and
+ * hands the answer over: open a slot before the fork (-1: none free, the
+ * fallback stands), give the pid after it, and the child takes it (waiting
+ * if need be; the fallback if its parent process is gone). A fork that
+ * failed closes the slot.
+ */
+int pidspace_handoff_open(int fallback);
+void pidspace_handoff_give(int slot, int pid);
+int pidspace_handoff_take(int slot, int fallback, int parent_host_pid);
+void pidspace_handoff_close(int slot);

@@ -1,0 +1,14 @@
+/* procfs_dirs.h - the numbered directories of /proc/<pid>: fd/ and task/. */
+#pragma once
+
+struct vfile;
+struct vproc;
+
+enum numdir_kind {
+	NUMDIR_FD,   /* fd/: the program's fd numbers */
+	NUMDIR_TASK, /* task/: its threads' virtual tids */
+};
+
+/* procfs_numdir - the directory of p opened with flags: a host fd of the
+ * host's own (fstat and the rest) and in *obj the object that lists it. */
+long procfs_numdir(struct vproc *p, enum numdir_kind kind, int flags, struct vfile **obj);

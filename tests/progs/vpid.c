@@ -1,0 +1,276 @@
+/* vpid.c - virtual pids where a pid appears: pid files, ids across forks, F_SETOWN, CPU-time clocks.
+ *
+ *   vpid pidfile FILE   write getpid() to FILE, wait for SIGTERM (from
+ *                       outside: the test's shell kills the pid in FILE)
+ *   vpid forkpidfile FILE   the same in a forked child (a daemon's way),
+ *                       which its parent waits for
+ *   vpid [SECTION...]   the sections (ids, siblings, owner, cpuclock); exit 0 if
+ *                       every check held, else 1
+ * Output never shows a pid: those differ between Linux and pegasus.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+static volatile sig_atomic_t got;
+static void on_term(int sig) { got = sig; }
+
+/* pidfile: the pid a program reports is the one `kill` outside reaches. */
+static int pidfile(const char *path)
+{
+    on_signal(SIGTERM, on_term, 0);
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f) || rename(tmp, path)) {
+        perror("pidfile");
+        return 2;
+    }
+    for (int i = 0; i < 1000 && !got; i++)
+        msleep(10);
+    say(got == SIGTERM ? "got SIGTERM" : "no signal");
+    return got == SIGTERM ? 0 : 1;
+}
+
+static void *report_tid(void *arg)
+{
+    int *tid = arg;
+    *tid = (int)syscall(SYS_gettid);
+    return NULL;
+}
+
+static int thread_tid(void)
+{
+    int tid = 0;
+    pthread_t t;
+    if (pthread_create(&t, NULL, report_tid, &tid) == 0)
+        pthread_join(t, NULL);
+    return tid;
+}
+
+/* ids: a forked child and its parent, each making threads and children
+ * after the fork, never hand out the same id. */
+static void sec_ids(void)
+{
+    int p[2];
+    CHECK(pipe(p) == 0, "pipe: %s", strerror(errno));
+    pid_t c = fork();
+    if (c == 0) {
+        int ids[8];
+        for (int i = 0; i < 4; i++)
+            ids[i] = thread_tid();
+        for (int i = 4; i < 8; i++) {
+            pid_t g = fork();
+            if (g == 0)
+                _exit(0);
+            ids[i] = g;
+            waitpid(g, NULL, 0);
+        }
+        write(p[1], ids, sizeof(ids));
+        _exit(0);
+    }
+    int mine[8], theirs[8];
+    for (int i = 0; i < 4; i++)
+        mine[i] = thread_tid();
+    for (int i = 4; i < 8; i++) {
+        pid_t g = fork();
+        if (g == 0)
+            _exit(0);
+        mine[i] = g;
+        waitpid(g, NULL, 0);
+    }
+    CHECK(read(p[0], theirs, sizeof(theirs)) == sizeof(theirs), "read: %s", strerror(errno));
+    waitpid(c, NULL, 0);
+    /* Ids of ended threads and reaped children may come back; these were
+     * all alive together only pairwise, so compare what was live: each
+     * side's ids against the other's and the parent's own. */
+    int same = 0, bad = 0;
+    for (int i = 0; i < 8; i++) {
+        bad += mine[i] <= 0 || theirs[i] <= 0 || theirs[i] == getpid() || mine[i] == c ||
+               theirs[i] == c;
+        for (int j = 0; j < 8; j++)
+            same += mine[i] == theirs[j];
+    }
+    CHECK(!bad, "an id is the parent's or the child's");
+    /* Linux may reuse a freed id, but not at once: in a few dozen ids on a
+     * quiet pid space, none is given to both. */
+    CHECK(same == 0, "%d ids given out in both processes", same);
+    say("ids: parent and child ids distinct");
+}
+
+static volatile sig_atomic_t usr1, usr2;
+static void on_usr1(int sig) { (void)sig; usr1 = 1; }
+static void on_usr2(int sig) { (void)sig; usr2 = 1; }
+
+static int exit_code(pid_t pid)
+{
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* siblings: forked programs in different host processes signal each
+ * other by pid: a sibling, and a grandchild its grandparent. */
+static void sec_siblings(void)
+{
+    on_signal(SIGUSR1, on_usr1, 0);
+    on_signal(SIGUSR2, on_usr2, 0);
+    pid_t a = fork();
+    if (a == 0) {
+        for (int i = 0; i < 500 && !usr1; i++)
+            msleep(10);
+        _exit(usr1 ? 0 : 1);
+    }
+    pid_t b = fork();
+    if (b == 0)
+        _exit(kill(a, SIGUSR1) == 0 ? 0 : 1);
+    say("siblings: sender exited %d", exit_code(b));
+    say("siblings: receiver exited %d", exit_code(a));
+    pid_t top = getpid(), c = fork();
+    if (c == 0) {
+        pid_t g = fork();
+        if (g == 0)
+            _exit(kill(top, SIGUSR2) == 0 ? 0 : 1);
+        _exit(exit_code(g));
+    }
+    say("grandchild: exited %d", exit_code(c));
+    for (int i = 0; i < 500 && !usr2; i++)
+        msleep(10);
+    say("grandparent: %s", usr2 ? "got SIGUSR2" : "no signal");
+}
+
+static int owner_of(int fd) { return fcntl(fd, F_GETOWN); }
+
+/* owner: F_SETOWN/F_GETOWN(_EX) with the caller's ids. */
+static void owner_check(const char *what, int fd)
+{
+    CHECK(fcntl(fd, F_SETOWN, getpid()) == 0, "%s F_SETOWN pid: %s", what, strerror(errno));
+    CHECK(owner_of(fd) == getpid(), "%s F_GETOWN %d", what, owner_of(fd));
+    CHECK(fcntl(fd, F_SETOWN, -getpgrp()) == 0, "%s F_SETOWN pgrp: %s", what, strerror(errno));
+    CHECK(owner_of(fd) == -getpgrp(), "%s F_GETOWN %d", what, owner_of(fd));
+    struct f_owner_ex ex = { F_OWNER_TID, (pid_t)syscall(SYS_gettid) }, back = { 0, 0 };
+    CHECK(fcntl(fd, F_SETOWN_EX, &ex) == 0, "%s F_SETOWN_EX tid: %s", what, strerror(errno));
+    CHECK(fcntl(fd, F_GETOWN_EX, &back) == 0 && back.type == F_OWNER_TID && back.pid == ex.pid,
+          "%s F_GETOWN_EX %d %d", what, back.type, back.pid);
+    ex = (struct f_owner_ex){ F_OWNER_PID, getpid() };
+    CHECK(fcntl(fd, F_SETOWN_EX, &ex) == 0, "%s F_SETOWN_EX pid: %s", what, strerror(errno));
+    CHECK(fcntl(fd, F_GETOWN_EX, &back) == 0 && back.type == F_OWNER_PID && back.pid == getpid(),
+          "%s F_GETOWN_EX %d %d", what, back.type, back.pid);
+    CHECK(fcntl(fd, F_SETOWN, 0) == 0 && owner_of(fd) == 0, "%s F_SETOWN 0", what);
+    say("owner %s: set and read back", what);
+}
+
+static void sec_owner(void)
+{
+    int fd = open("vpid-owner.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int p[2], s[2];
+    CHECK(fd >= 0 && pipe(p) == 0 && socketpair(AF_UNIX, SOCK_STREAM, 0, s) == 0, "setup: %s",
+          strerror(errno));
+    owner_check("file", fd);
+    owner_check("pipe", p[0]);
+    owner_check("socket", s[0]);
+    /* An id that names nothing: ESRCH, as Linux. */
+    errno = 0;
+    CHECK(fcntl(fd, F_SETOWN, 0x3ffffff) < 0 && errno == ESRCH, "no such pid: %s", strerror(errno));
+    struct f_owner_ex ex = { F_OWNER_TID, 0x3ffffff };
+    errno = 0;
+    CHECK(fcntl(fd, F_SETOWN_EX, &ex) < 0 && errno == ESRCH, "no such tid: %s", strerror(errno));
+    close(fd), close(p[0]), close(p[1]), close(s[0]), close(s[1]);
+    unlink("vpid-owner.txt");
+}
+
+static double secs(clockid_t clk)
+{
+    struct timespec t = { 0, 0 };
+    CHECK(clock_gettime(clk, &t) == 0, "clock_gettime(%d): %s", (int)clk, strerror(errno));
+    return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void busy(double s)
+{
+    double until = secs(CLOCK_THREAD_CPUTIME_ID) + s;
+    volatile unsigned long x = 0;
+    while (secs(CLOCK_THREAD_CPUTIME_ID) < until)
+        for (int i = 0; i < 10000; i++)
+            x += i;
+}
+
+static volatile int spin_stop;
+static void *spinner(void *arg)
+{
+    (void)arg;
+    busy(0.05);
+    while (!spin_stop)
+        msleep(1);
+    return NULL;
+}
+
+/* cpuclock: the clock ids glibc makes from a pid or a thread. */
+static void sec_cpuclock(void)
+{
+    clockid_t me, proc, other;
+    struct timespec res;
+    CHECK(pthread_getcpuclockid(pthread_self(), &me) == 0, "pthread_getcpuclockid");
+    CHECK(clock_getres(me, &res) == 0, "clock_getres thread: %s", strerror(errno));
+    double a = secs(me);
+    busy(0.05);
+    double b = secs(me);
+    CHECK(a > 0 && b >= a + 0.04, "thread clock %f then %f", a, b);
+    CHECK(clock_getcpuclockid(getpid(), &proc) == 0, "clock_getcpuclockid(getpid())");
+    CHECK(clock_getres(proc, &res) == 0, "clock_getres process: %s", strerror(errno));
+    double pa = secs(proc);
+    busy(0.02);
+    double pb = secs(proc);
+    CHECK(pa >= b - 0.01 && pb > pa, "process clock %f then %f (thread %f)", pa, pb, b);
+    /* A timer on the process clock. */
+    timer_t tm;
+    struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+    struct itimerspec its = { { 0, 0 }, { 5, 0 } }, left;
+    CHECK(timer_create(proc, &sev, &tm) == 0, "timer_create on the process clock: %s", strerror(errno));
+    CHECK(timer_settime(tm, 0, &its, NULL) == 0 && timer_gettime(tm, &left) == 0 &&
+          left.it_value.tv_sec >= 4, "timer on the process clock");
+    timer_delete(tm);
+    CHECK(clock_getcpuclockid(0, &proc) == 0 && secs(proc) > 0, "clock_getcpuclockid(0)");
+    /* Another thread's clock: its own time, not the caller's. */
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, spinner, NULL) == 0, "pthread_create");
+    CHECK(pthread_getcpuclockid(t, &other) == 0, "pthread_getcpuclockid other");
+    msleep(150);
+    double o = secs(other);
+    CHECK(o >= 0.04 && o < 1, "other thread's clock %f", o);
+    spin_stop = 1;
+    pthread_join(t, NULL);
+    say("cpuclock: thread and process clocks run");
+}
+
+static const struct section sections[] = {
+    { "ids", sec_ids },
+    { "siblings", sec_siblings },
+    { "owner", sec_owner },
+    { "cpuclock", sec_cpuclock },
+};
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    if (argc == 3 && !strcmp(argv[1], "pidfile"))
+        return pidfile(argv[2]);
+    if (argc == 3 && !strcmp(argv[1], "forkpidfile")) {
+        pid_t c = fork();
+        if (c == 0)
+            _exit(pidfile(argv[2]));
+        int st = 0;
+        while (waitpid(c, &st, 0) < 0 && errno == EINTR)
+            ;
+        say("child: exited %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        return 0;
+    }
+    return run_sections("vpid", argc, argv, sections, sizeof sections / sizeof sections[0]);
+}
