@@ -31,7 +31,8 @@ _Static_assert(sizeof(struct fdent) == 16, "fdent size");
  * signals, tracing) answers "not served" and takes the full path.
  */
 
-enum { LEAN_NO, LEAN_KERNEL, LEAN_NBIO, LEAN_PID, LEAN_TID, LEAN_PPID, LEAN_PGRP, LEAN_MID = 0x80 };
+enum { LEAN_NO, LEAN_KERNEL, LEAN_NBIO, LEAN_PID, LEAN_TID, LEAN_PPID, LEAN_PGRP, LEAN_PROCPATH,
+       LEAN_MID = 0x80 };
 
 uint8_t lean_kind[SYS_MAX];
 static uint8_t direct_kind[SYS_MAX];
@@ -83,6 +84,11 @@ void lean_init(bool enabled, bool page0_mapped)
 			k = LEAN_PPID;
 		else if (e->handler == sys_getpgrp)
 			k = LEAN_PGRP;
+		/* (dirfd, path, ...) calls whose handler only maps /proc paths
+		 * (sys/kcall.c's proc_path): any other path goes as it is. */
+		else if (e->handler == sys_newfstatat || e->handler == sys_statx ||
+			 e->handler == sys_faccessat || e->handler == sys_faccessat2)
+			k = LEAN_PROCPATH;
 		else if (e->cls == CLS_PASS && !e->handler &&
 			 !(e->flags & (SF_WAIT_IN | SF_WAIT_OUT | SF_RETFD)))
 			k = LEAN_KERNEL;
@@ -96,14 +102,14 @@ void lean_init(bool enabled, bool page0_mapped)
 			dirfd |= e->args[i] == A_DIRFD;
 		/* Only fd numbers are mapped here; other argument kinds need the
 		 * full path (a relative path without dirfd, a umask, a pid...). */
-		for (int i = 0; (k == LEAN_KERNEL || k == LEAN_NBIO) && i < 6; i++) {
+		for (int i = 0; (k == LEAN_KERNEL || k == LEAN_NBIO || k == LEAN_PROCPATH) && i < 6; i++) {
 			int kind = e->args[i];
 			if (kind == A_PID || kind == A_SIGSET || kind == A_SIGSET6 || kind == A_CMODE ||
 			    (kind == A_PATH && !dirfd))
 				k = LEAN_NO;
 		}
 		lean_kind[nr] = k;
-		direct_kind[nr] = direct_for(e, k, page0_mapped);
+		direct_kind[nr] = k == LEAN_PROCPATH ? DIRECT_NO : direct_for(e, k, page0_mapped);
 	}
 }
 
@@ -116,6 +122,21 @@ long lean_entry_c(struct uthread *ut)
 	case LEAN_TID: ret = ut->tid; break;
 	case LEAN_PPID: ret = ut->proc->ppid; break;
 	case LEAN_PGRP: ret = ut->proc->pgid; break;
+	case LEAN_PROCPATH: {
+		/* The full path maps what may name a program's /proc entry:
+		 * "/proc/...", or a relative path from a cwd under /proc (an
+		 * fd of /proc is an object: the full path takes it below). */
+		char h[6];
+		const char *cwd = ut->proc->cwd;
+		if (copy_from_user(h, tf->rsi, sizeof(h)))
+			return 0;
+		if (h[0] == '/' && h[1] == 'p' && h[2] == 'r' && h[3] == 'o' && h[4] == 'c' && h[5] == '/')
+			return 0;
+		if (h[0] && h[0] != '/' && (int)tf->rdi == AT_FDCWD && cwd && cwd[0] == '/' && cwd[1] == 'p' &&
+		    cwd[2] == 'r' && cwd[3] == 'o' && cwd[4] == 'c' && (cwd[5] == '/' || !cwd[5]))
+			return 0;
+		goto kernel;
+	}
 	case LEAN_NBIO: {
 		/* A blocking fd parks on the full path; an object serves itself.
 		 * The host fd is read before the flag (installs write them the
@@ -126,7 +147,8 @@ long lean_entry_c(struct uthread *ut)
 			return 0;
 	}
 		/* fall through */
-	case LEAN_KERNEL: {
+	case LEAN_KERNEL:
+	kernel: {
 		long k[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
 		const struct sysent *e = &systab[nr];
 		for (int i = 0; i < 6; i++) {
