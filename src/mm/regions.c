@@ -145,6 +145,20 @@ static void unmap_piece(uint64_t s, uint64_t e, void *arg)
 	regions_remove(s, e - s);
 }
 
+void regions_release_others(struct vproc *keep)
+{
+	spin_lock(&lock);
+	size_t m = 0;
+	struct region *pick = malloc((n ? n : 1) * sizeof(*pick));
+	for (size_t i = 0; pick && i < n; i++)
+		if (r[i].owner != keep)
+			pick[m++] = r[i];
+	spin_unlock(&lock);
+	for (size_t i = 0; i < m; i++)
+		unmap_piece(pick[i].start, pick[i].end, NULL);
+	free(pick);
+}
+
 void regions_reown(struct vproc *from, struct vproc *to)
 {
 	spin_lock(&lock);

@@ -28,5 +28,8 @@ void regions_each(struct vproc *p, uint64_t start, uint64_t len,
 		  void (*fn)(uint64_t s, uint64_t e, void *arg), void *arg);
 /* Give all of from's regions to to (nothing is mapped or unmapped). */
 void regions_reown(struct vproc *from, struct vproc *to);
+/* Unmap and forget every program's regions but keep's (a forked child
+ * that keeps one program). */
+void regions_release_others(struct vproc *keep);
 /* Unmap and forget all of p's regions. */
 void regions_release(struct vproc *p);

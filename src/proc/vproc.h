@@ -80,6 +80,7 @@ struct vproc {
 	int parent_signal;           /* sent to the parent at its end (clone's CSIGNAL) */
 	bool zombie;                 /* ended, its status not yet collected by a wait */
 	struct vfork_wait *vfork;    /* its parent, waiting until it execs or ends */
+	bool forked_for_exec;        /* its own host process, for an image whose addresses were taken */
 	/* A forked child runs in another host process (proc/fork.c): its pid
 	 * there (-1 while being forked), signals sent to it go there, and its
 	 * host end is its end here. 0: it runs in this process. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/rawsys.h"
@@ -15,7 +16,9 @@
 #include "mm/regions.h"
 #include "mm/uaccess.h"
 #include "proc/signal.h"
+#include "proc/fork.h"
 #include "proc/spawn.h"
+#include "proc/wait.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
@@ -114,6 +117,39 @@ static void reset_for_exec(struct uthread *ut, const struct exec_image *img)
 }
 
 /* The old image's pieces, collected before the new one is mapped. */
+/*
+ * exec_elsewhere - the calling program forks (a host fork, proc/fork.c)
+ * and in the child, which keeps this program alone, the other programs'
+ * memory goes: 0 there, and the exec goes on. Here the program stands in
+ * for that child: its vfork parent goes on, it waits for the child and
+ * ends as it ends (exit code or signal). Signals sent to it here are not
+ * passed on (their default actions end it, the child lives on). -errno
+ * if the fork failed.
+ */
+static long exec_elsewhere(struct uthread *ut)
+{
+	struct vproc *p = ut->proc;
+	struct clone_req req = { .flags = SIGCHLD, .exit_signal = SIGCHLD };
+	long child = fork_program(ut, &req);
+	if (child < 0)
+		return child;
+	if (child == 0) {
+		p->forked_for_exec = true;
+		regions_release_others(p);
+		return 0;
+	}
+	vfork_release(p); /* never back in app code: its parent's stack is safe */
+	ut->sigmask = ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+	struct wait_result res = { 0 };
+	long w;
+	while ((w = wait_child(ut, P_PID, (int)child, __WALL, &res)) == -EINTR &&
+	       !__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
+		;
+	if (w == 0 && res.code == CLD_KILLED)
+		vproc_kill(p, res.status);
+	vproc_exit(p, w == 0 ? res.status : 127);
+}
+
 long sys_execve(struct uthread *ut, const long a[6])
 {
 	char path[PATH_MAX];
@@ -153,13 +189,23 @@ long sys_execve(struct uthread *ut, const long a[6])
 	}
 	regions_reown(p, old);
 	r = exec_load(p, &brk, path, argv, envp, false, &img, why, sizeof(why));
+	if (r == -EEXIST && !p->forked_for_exec) {
+		/* A non-PIE image whose addresses another program of the instance
+		 * holds (gcc's driver and cc1): it runs in a host process of its
+		 * own, this program standing in for it here. */
+		regions_reown(old, p);
+		r = exec_elsewhere(ut);
+		regions_reown(p, old);
+		if (r == 0)
+			r = exec_load(p, &brk, path, argv, envp, false, &img, why, sizeof(why));
+	}
 	free_vec(argv);
 	free_vec(envp);
 	if (r < 0) {
 		/* The old image is untouched: the caller goes on with an error. */
 		regions_reown(old, p);
 		free(old);
-		return r;
+		return r == -EEXIST ? -ENOMEM : r;
 	}
 	/* Point of no return: the old image's memory goes. */
 	regions_release(old);
