@@ -651,6 +651,9 @@ f_gcc() {
     x /usr/bin/gcc -O1 -o hello m.c f.c && ./hello
 }
 fcase gcc-make --need make --need gcc -- f_gcc
+# Debian's python3 is non-PIE: exec'ing itself needs the addresses its own
+# old image holds.
+dcase exec-self-nonpie --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; os.execv("/usr/bin/python3", ["python3", "-c", "print(\"re-exec ok\")"])'
 # Debian programs with real worker threads; the input has several blocks.
 big_input() { seq 1 400000 | awk '{ print ($1 * 7919) % 1000003 }' >big.txt; }
 f_xz_mt() {

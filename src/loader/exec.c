@@ -202,6 +202,7 @@ static int exec_depth(struct vproc *p, struct brk *brk, const char *file, char *
 			 "cannot be fused: it must load at %#lx-%#lx (not position-independent), "
 			 "which %s uses", (unsigned long)ei.lo, (unsigned long)ei.hi,
 			 o ? "another program of this instance" : "the runtime");
+		img->clash = o;
 		return fail(w, path, reason, o ? -EEXIST : -ENOMEM);
 	}
 	if (err < 0)

@@ -14,6 +14,8 @@ struct exec_image {
 	char *exe;        /* the file's real path (malloc'd; /proc/self/exe) */
 	char comm[16];    /* the name Linux gives the process */
 	uint64_t arg_start, arg_end, env_start, env_end; /* /proc/self/cmdline, environ */
+	/* On -EEXIST: the program holding the addresses a non-PIE image needs. */
+	struct vproc *clash;
 };
 
 /**
@@ -22,7 +24,9 @@ struct exec_image {
  * build the initial stack and reserve the break in @brk. Nothing of the
  * caller's old image is touched.
  *
- * Returns 0, or -errno with one line in @why saying which file and why.
+ * Returns 0, or -errno with one line in @why saying which file and why;
+ * -EEXIST when a non-PIE image's addresses are another program's
+ * (@img->clash says whose).
  */
 int exec_load(struct vproc *owner, struct brk *brk, const char *file, char *const argv[],
 	      char *const envp[], bool search, struct exec_image *img, char *why, size_t whylen);

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "core/rawsys.h"
 #include "fs/fdtable.h"
 #include "loader/exec.h"
@@ -189,7 +190,21 @@ long sys_execve(struct uthread *ut, const long a[6])
 	}
 	regions_reown(p, old);
 	r = exec_load(p, &brk, path, argv, envp, false, &img, why, sizeof(why));
-	if (r == -EEXIST && !p->forked_for_exec) {
+	if (r == -EEXIST && img.clash == old) {
+		/* Its own old image holds what the new one needs (a non-PIE
+		 * program exec'ing itself): the old one goes first, as Linux's
+		 * point of no return comes before the mapping; a failure from
+		 * here ends the program (SIGKILL), as Linux's does. */
+		regions_release(old);
+		r = exec_load(p, &brk, path, argv, envp, false, &img, why, sizeof(why));
+		if (r < 0) {
+			free_vec(argv);
+			free_vec(envp);
+			free(old);
+			pg_info("[%s] exec of %s failed after its old image was dropped: %s", p->name, path, why);
+			vproc_kill(p, SIGKILL);
+		}
+	} else if (r == -EEXIST && !p->forked_for_exec) {
 		/* A non-PIE image whose addresses another program of the instance
 		 * holds (gcc's driver and cc1): it runs in a host process of its
 		 * own, this program standing in for it here. */
