@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -19,7 +20,10 @@
  *              private host epoll: one kernel epoll_wait per call);
  *   local_N    one signalfd with a pending blocked signal and N-1 empty
  *              epoll sets, all user-space files under pegasus (a wait
- *              makes no kernel call); natively all kernel files.
+ *              makes no kernel call); natively all kernel files;
+ *   kernel_N   N inotify fds, the first with an event queued: kernel files
+ *              under pegasus too (the set's private host epoll: a wait
+ *              is that epoll's, issued from the lean gate).
  * What the members are in each run is printed as a '#' line.
  */
 
@@ -50,6 +54,18 @@ static void add(int fd)
 static int eventfd_member(int i)
 {
 	return eventfd(i == 0, EFD_NONBLOCK);
+}
+
+static int kernel_member(int i)
+{
+	int fd = inotify_init1(IN_NONBLOCK);
+	if (i == 0 && fd >= 0) {
+		/* One event queued for good: the watch's own removal. */
+		char dir[] = "/tmp/pegasus-epoll-bench-XXXXXX";
+		if (!mkdtemp(dir) || inotify_add_watch(fd, dir, IN_DELETE_SELF) < 0 || rmdir(dir) < 0)
+			return -1;
+	}
+	return fd;
 }
 
 static int local_member(int i)
@@ -131,6 +147,8 @@ SET(eventfd, 10000)
 SET(local, 1)
 SET(local, 100)
 SET(local, 10000)
+SET(kernel, 1)
+SET(kernel, 100)
 
 #define CASE(kind, n, what, unavail)                                                       \
 	{ #kind "_" #n, what, wait_once, kind##_##n##_init, teardown, 0, unavail }
@@ -142,6 +160,8 @@ static const struct bench_case cases[] = {
 	CASE(local, 1, "epoll_wait(0), a ready signalfd", NULL),
 	CASE(local, 100, "epoll_wait(0), a ready signalfd and 99 empty epoll sets", NULL),
 	CASE(local, 10000, "epoll_wait(0), a ready signalfd and 9,999 empty epoll sets", too_few_fds),
+	CASE(kernel, 1, "epoll_wait(0), 1 inotify fd, ready", NULL),
+	CASE(kernel, 100, "epoll_wait(0), 100 inotify fds, one ready", NULL),
 };
 
 int main(int argc, char **argv)

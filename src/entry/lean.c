@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 
 #include "core/rawsys.h"
+#include "fs/epoll.h"
 #include "fs/fdtable.h"
 #include "mm/uaccess.h"
 #include "proc/signal.h"
@@ -32,7 +33,7 @@ _Static_assert(sizeof(struct fdent) == 16, "fdent size");
  */
 
 enum { LEAN_NO, LEAN_KERNEL, LEAN_NBIO, LEAN_PID, LEAN_TID, LEAN_PPID, LEAN_PGRP, LEAN_PROCPATH,
-       LEAN_MID = 0x80 };
+       LEAN_EPOLL, LEAN_MID = 0x80 };
 
 uint8_t lean_kind[SYS_MAX];
 static uint8_t direct_kind[SYS_MAX];
@@ -86,6 +87,9 @@ void lean_init(bool enabled, bool page0_mapped)
 			k = LEAN_PGRP;
 		/* (dirfd, path, ...) calls whose handler only maps /proc paths
 		 * (sys/kcall.c's proc_path): any other path goes as it is. */
+		/* A wait on a set of kernel files only: the kernel's (fs/epoll.h). */
+		else if (nr == SYS_epoll_wait || nr == SYS_epoll_pwait)
+			k = LEAN_EPOLL;
 		else if (e->handler == sys_newfstatat || e->handler == sys_statx ||
 			 e->handler == sys_faccessat || e->handler == sys_faccessat2)
 			k = LEAN_PROCPATH;
@@ -122,6 +126,21 @@ long lean_entry_c(struct uthread *ut)
 	case LEAN_TID: ret = ut->tid; break;
 	case LEAN_PPID: ret = ut->proc->ppid; break;
 	case LEAN_PGRP: ret = ut->proc->pgid; break;
+	case LEAN_EPOLL: {
+		/* epoll_wait, or epoll_pwait without a mask. Events ready now
+		 * come back at once; nothing ready and a timeout other than 0
+		 * take the full path, which parks the uthread, not the vCPU. */
+		struct fdent *fe = fdt_ent(ut->proc->fdt, tf->rdi);
+		struct vfile *f = fe ? __atomic_load_n(&fe->obj, __ATOMIC_ACQUIRE) : NULL;
+		int kfd = f && __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0 ? eventpoll_lean_fd(f) : -1;
+		if (kfd < 0 || (nr == SYS_epoll_pwait && tf->r8) || (int)tf->rdx <= 0 ||
+		    (uint64_t)tf->rsi < UACCESS_MIN)
+			return 0;
+		ret = raw_syscall6(SYS_epoll_wait, kfd, tf->rsi, (int)tf->rdx, 0, 0, 0);
+		if (ret == -EINTR || ret == -EBADF || (ret == 0 && (int)tf->r10 != 0))
+			return 0;
+		goto done;
+	}
 	case LEAN_PROCPATH: {
 		/* The full path maps what may name a program's /proc entry:
 		 * "/proc/...", or a relative path from a cwd under /proc (an

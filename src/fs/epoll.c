@@ -50,6 +50,7 @@ struct epitem {
  */
 struct eventpoll {
 	struct vfile vf;
+	int lean_kfd;            /* epoll.h: kfd while every member is a kernel file, else -1 */
 	spinlock_t mtx;
 	struct waitq wq;         /* waiters in epoll_wait */
 	struct epitem *rdhead, *rdtail;
@@ -69,9 +70,12 @@ struct eventpoll {
 	struct epitem *moved;
 };
 
+_Static_assert(offsetof(struct eventpoll, lean_kfd) == offsetof(struct eventpoll_lean, lean_kfd),
+	       "struct eventpoll_lean");
+
 static spinlock_t ep_global = SPINLOCK_INIT;
 
-static const struct vfile_ops ep_ops;
+#define ep_ops eventpoll_ops
 
 static struct eventpoll *ep_of(struct vfile *f)
 {
@@ -219,6 +223,14 @@ static bool hash_grow(struct eventpoll *ep)
 	return true;
 }
 
+/* update_lean - what eventpoll_lean_fd says, after the members changed
+ * (mtx held): a wait on a set of kernel files only is the kernel's. */
+static void update_lean(struct eventpoll *ep)
+{
+	int kfd = __atomic_load_n(&ep->kfd, __ATOMIC_ACQUIRE);
+	__atomic_store_n(&ep->lean_kfd, !ep->nitems && nkernel(ep) && kfd >= 0 ? kfd : -1, __ATOMIC_RELEASE);
+}
+
 static void hash_del(struct eventpoll *ep, struct epitem *epi)
 {
 	struct epitem **pp = &ep->hash[bucket(ep, epi->file, epi->fd)];
@@ -226,6 +238,7 @@ static void hash_del(struct eventpoll *ep, struct epitem *epi)
 		pp = &(*pp)->hnext;
 	*pp = epi->hnext;
 	ep->nitems--;
+	update_lean(ep);
 }
 
 /* ---- the kernel part ---- */
@@ -499,7 +512,7 @@ static void ep_release(struct vfile *f)
 	free(ep);
 }
 
-static const struct vfile_ops ep_ops = {
+const struct vfile_ops ep_ops = {
 	.name = "[eventpoll]",
 	.poll = ep_fpoll,
 	.wait_fd = ep_wait_fd,
@@ -516,6 +529,7 @@ struct vfile *eventpoll_create(long *err)
 	}
 	vfile_init(&ep->vf, &ep_ops, O_RDWR);
 	ep->kfd = -1;
+	ep->lean_kfd = -1;
 	ep->kw = (struct wq_entry){ .events = EPOLLIN, .func = ep_kernel_fired };
 	return &ep->vf;
 }
@@ -605,6 +619,7 @@ static long insert(struct eventpoll *ep, const struct ep_target *t, uint32_t eve
 	epi->hnext = ep->hash[b];
 	ep->hash[b] = epi;
 	ep->nitems++;
+	update_lean(ep);
 	if (is_eventpoll(t->file)) {
 		epi->nnext = ep->nested;
 		ep->nested = epi;
@@ -672,6 +687,9 @@ static long kernel_ctl(struct eventpoll *ep, int op, int host, struct epoll_even
 					      __ATOMIC_ACQUIRE));
 	if (!n != !to)
 		kernel_parents(ep);
+	spin_lock(&ep->mtx);
+	update_lean(ep);
+	spin_unlock(&ep->mtx);
 	return 0;
 }
 

@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 
+#include "fs/vfile.h"
+
 struct vfile;
 
 /*
@@ -30,6 +32,24 @@ struct ep_target {
 struct vfile *eventpoll_create(long *err);
 
 bool is_eventpoll(const struct vfile *f);
+
+/*
+ * For the lean gate (entry/lean.c: no lock, no library code): while every
+ * member of a set is a kernel file, a wait on it is a wait on its private
+ * host epoll fd, whose events carry the program's data as they are. The
+ * set begins like this; lean_kfd is that fd then, else -1.
+ */
+extern const struct vfile_ops eventpoll_ops;
+struct eventpoll_lean {
+	struct vfile vf;
+	int lean_kfd;
+};
+
+static inline int eventpoll_lean_fd(const struct vfile *f)
+{
+	return f->ops == &eventpoll_ops ? __atomic_load_n(&((const struct eventpoll_lean *)f)->lean_kfd, __ATOMIC_ACQUIRE)
+					: -1;
+}
 
 /* eventpoll_ctl - EPOLL_CTL_ADD/MOD/DEL of t in set ep (is_eventpoll),
  * with Linux's checks after the fd lookups; ev is ignored for DEL. */
