@@ -146,8 +146,6 @@ static int efd_host_file(struct vfile *f)
 
 static void efd_release(struct vfile *f)
 {
-	if (vfile_in_kernel(f))
-		raw_syscall3(SYS_close, f->kfd, 0, 0);
 	free(efd_of(f));
 }
 

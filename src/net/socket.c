@@ -136,8 +136,6 @@ static void nsock_release(struct vfile *f)
 	kwait_unwatch(&s->kwatch); /* before its fd number can be reused */
 	if (s->kfd >= 0)
 		raw_syscall3(SYS_close, s->kfd, 0, 0);
-	if (vfile_in_kernel(f)) /* its kernel twin (leave.c) */
-		raw_syscall3(SYS_close, f->kfd, 0, 0);
 	free(s);
 }
 
