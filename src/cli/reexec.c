@@ -1,6 +1,7 @@
 /* reexec.c - `pegasus run` starts itself again once, with its own glibc told to leave AVX alone. */
 #include "cli/cli.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 void reexec_sse_only(char **argv)
 {
 	const char *saved = getenv(SAVED);
+	bool clean = false;
 	if (saved) {
 		/* The second start: the programs' own value back. */
 		if (saved[0] == '=')
@@ -31,7 +33,7 @@ void reexec_sse_only(char **argv)
 		else
 			unsetenv("GLIBC_TUNABLES");
 		unsetenv(SAVED);
-	} else if (!xstate_libs_sse_only() && !getenv("PEGASUS_VEC_FULL")) {
+	} else if (!(clean = xstate_libs_sse_only()) && !getenv("PEGASUS_VEC_FULL")) {
 		const char *cur = getenv("GLIBC_TUNABLES");
 		size_t n = (cur ? strlen(cur) + 2 : 1) + sizeof(MASK);
 		char *mark = malloc(n), *tun = malloc(n);
@@ -51,6 +53,7 @@ void reexec_sse_only(char **argv)
 		free(mark);
 		free(tun);
 	}
-	pg_vec_lazy = !getenv("PEGASUS_VEC_FULL") && xstate_libs_sse_only();
+	/* As started (clean), or as started again: checked once either way. */
+	pg_vec_lazy = !getenv("PEGASUS_VEC_FULL") && (clean || xstate_libs_sse_only());
 	unsetenv("PEGASUS_VEC_FULL");
 }

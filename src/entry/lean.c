@@ -117,6 +117,12 @@ void lean_init(bool enabled, bool page0_mapped)
 	}
 }
 
+/* "/proc", alone or as the first part of a path (no library call here). */
+static bool under_proc(const char *p)
+{
+	return p[0] == '/' && p[1] == 'p' && p[2] == 'r' && p[3] == 'o' && p[4] == 'c' && (!p[5] || p[5] == '/');
+}
+
 long lean_entry_c(struct uthread *ut)
 {
 	struct trap_frame *tf = &ut->tf;
@@ -147,12 +153,9 @@ long lean_entry_c(struct uthread *ut)
 		 * fd of /proc is an object: the full path takes it below). */
 		char h[6];
 		const char *cwd = ut->proc->cwd;
-		if (copy_from_user(h, tf->rsi, sizeof(h)))
+		if (copy_from_user(h, tf->rsi, sizeof(h)) || (under_proc(h) && h[5] == '/'))
 			return 0;
-		if (h[0] == '/' && h[1] == 'p' && h[2] == 'r' && h[3] == 'o' && h[4] == 'c' && h[5] == '/')
-			return 0;
-		if (h[0] && h[0] != '/' && (int)tf->rdi == AT_FDCWD && cwd && cwd[0] == '/' && cwd[1] == 'p' &&
-		    cwd[2] == 'r' && cwd[3] == 'o' && cwd[4] == 'c' && (cwd[5] == '/' || !cwd[5]))
+		if (h[0] && h[0] != '/' && (int)tf->rdi == AT_FDCWD && cwd && under_proc(cwd))
 			return 0;
 		goto kernel;
 	}

@@ -54,26 +54,30 @@ static void erase_at(size_t i)
 }
 
 /* cut - remove [s, e) from whatever owns it, splitting ranges. Locked. */
-static void cut(uint64_t s, uint64_t e)
+/* cut - forget [s, e); whether anything was recorded there. */
+static bool cut(uint64_t s, uint64_t e)
 {
 	size_t i = find(s);
+	bool any = false;
 	while (i < n && r[i].start < e) {
 		struct region x = r[i];
+		any = true;
 		if (x.start < s && x.end > e) { /* split in two */
 			r[i].end = s;
 			insert_at(i + 1, (struct region){ e, x.end, x.owner });
-			return;
+			break;
 		}
 		if (x.start < s) {
 			r[i].end = s;
 			i++;
 		} else if (x.end > e) {
 			r[i].start = e;
-			return;
+			break;
 		} else {
 			erase_at(i);
 		}
 	}
+	return any;
 }
 
 void (*regions_unmapped_hook)(uint64_t start, uint64_t len);
@@ -82,10 +86,12 @@ void regions_add(struct vproc *p, uint64_t start, uint64_t len)
 {
 	uint64_t end = (start + len + 4095) & ~4095ull;
 	spin_lock(&lock);
-	cut(start, end);
+	bool replaced = cut(start, end);
 	insert_at(find(start), (struct region){ start, end, p });
 	spin_unlock(&lock);
-	if (regions_unmapped_hook) /* a MAP_FIXED may have replaced code */
+	/* A MAP_FIXED over recorded memory may have replaced code; a fresh
+	 * range had none (what was there went through regions_remove). */
+	if (replaced && regions_unmapped_hook)
 		regions_unmapped_hook(start, end - start);
 }
 

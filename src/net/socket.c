@@ -507,13 +507,18 @@ void nsock_apply_sizes(struct nsock *s)
 		chan_set_capacity(s->end->tx, (size_t)snd);
 }
 
+/* option_fd - the kernel socket that holds s's options, or -errno
+ * (VFILE_BECAME_KERNEL: the whole socket is that kernel socket now). */
+static int option_fd(struct nsock *s)
+{
+	return s->state == NS_KERNEL ? VFILE_BECAME_KERNEL : nsock_kfd(s);
+}
+
 static long nsock_setsockopt(struct vfile *f, struct uthread *ut, int level, int opt, uint64_t val,
 			     uint32_t len)
 {
 	struct nsock *s = nsock_of(f);
-	if (s->state == NS_KERNEL)
-		return VFILE_BECAME_KERNEL;
-	int kfd = nsock_kfd(s);
+	int kfd = option_fd(s);
 	if (kfd < 0)
 		return kfd;
 	/* One address space: the kernel reads the app's value itself. */
@@ -577,9 +582,7 @@ static long nsock_getsockopt(struct vfile *f, struct uthread *ut, int level, int
 			     uint64_t lenp)
 {
 	struct nsock *s = nsock_of(f);
-	if (s->state == NS_KERNEL)
-		return VFILE_BECAME_KERNEL;
-	int kfd = nsock_kfd(s);
+	int kfd = option_fd(s);
 	if (kfd < 0)
 		return kfd;
 	if (level == SOL_SOCKET) {
