@@ -342,7 +342,7 @@ static struct uthread *pick_next(struct vcpu *v)
 {
 	uint64_t spin_until = 0;
 	struct steal_seen seen[sched_cfg.nvcpus];
-	memset(seen, 0, sizeof(seen));
+	bool seen_set = false; /* cleared on the first spin: most picks find work at once */
 	for (;;) {
 		/* Nothing held here: the place to wait while a fork is made. */
 		if (__atomic_load_n(&sched_stopping, __ATOMIC_ACQUIRE))
@@ -356,6 +356,10 @@ static struct uthread *pick_next(struct vcpu *v)
 		uint64_t now = now_ns();
 		if (!spin_until)
 			spin_until = now + sched_cfg.poll_ns;
+		if (!seen_set) {
+			memset(seen, 0, sizeof(seen));
+			seen_set = true;
+		}
 		/* The last look before sleeping takes anything queued. */
 		ut = steal(v, now < spin_until ? seen : NULL, now);
 		if (ut)
