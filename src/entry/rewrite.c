@@ -15,6 +15,7 @@
 #include "core/rawsys.h"
 #include "core/spinlock.h"
 #include "entry/lean.h"
+#include "entry/sitemap.h"
 #include "mm/regions.h"
 #include "mm/uaccess.h"
 #include "proc/vproc.h"
@@ -59,6 +60,9 @@ struct site {
 	uint64_t syscall_ud2;/* the ud2 where the syscall was, or 0 */
 	uint64_t interior[MAX_INTERIOR]; /* boundaries covered by the jmp... */
 	uint64_t post[MAX_INTERIOR];     /* ...and the same points in the stub */
+	struct arena *arena; /* where its stub is (none for zpoline) */
+	uint32_t stub_off;
+	struct site *next_gone;
 };
 
 enum rewrite_mode rewrite_mode = REWRITE_PATTERN;
@@ -79,126 +83,78 @@ extern void gate_fast(void), gate_zpoline(void), gate_direct(void), gate_direct_
 #define ZP_PAGE 4096
 
 static spinlock_t lock = SPINLOCK_INIT;
-/* The value of a syscall address that was looked at and refused. */
-static struct site refused_site;
-static struct site *map_get(uint64_t key);
+/* The value of a syscall address that was looked at and refused, and of one
+ * that trapped once. */
+static struct site refused_site, seen_once;
 static volatile uint64_t patching; /* site address whose first byte is int3 */
 static uint64_t nsites, nrefused;
 
-/* ---- lock-free address -> site map, for the signal handlers ---- */
-
-#define MAP_SIZE (1u << 16)
-static struct { uint64_t key; struct site *val; } map[MAP_SIZE];
-
-static unsigned hash(uint64_t k)
-{
-	return (unsigned)((k * 0x9e3779b97f4a7c15ull) >> 48) & (MAP_SIZE - 1);
-}
+/* ---- sites that are gone: their records and stubs, reused later ---- */
 
 /*
- * Keys are never taken out of the table (its probe chains must stay whole):
- * a site that is gone keeps its key with a NULL value, and a new site at
- * the same address takes that slot again. keys[] lists the live keys in
- * order, so that a range of code going away finds its sites quickly.
+ * A forgotten site's record and stub are reused only after RETIRE_DELAY
+ * more sites are gone: a signal handler that found the record just before
+ * (sitemap_get is lock-free) is long done with it by then, and a thread
+ * still in the stub (blocked in a call whose code was unmapped under it)
+ * returns through the stub it left, not through another site's.
  */
-static unsigned map_used;
-static uint64_t *keys;
-static size_t nkeys, capkeys;
+#define RETIRE_DELAY 256
+static struct site *retired[RETIRE_DELAY];
+static unsigned nretired;
+static struct site *gone; /* the sites one forget takes, through next_gone */
 
-static size_t key_index(uint64_t key)
+static void stub_free(struct arena *a, uint32_t off);
+
+static void retire(struct site *s)
 {
-	size_t lo = 0, hi = nkeys;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (keys[mid] < key)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	struct site *old = retired[nretired % RETIRE_DELAY];
+	retired[nretired++ % RETIRE_DELAY] = s;
+	if (!old)
+		return;
+	if (old->arena)
+		stub_free(old->arena, old->stub_off);
+	free(old);
 }
 
-/* Room for another key (3/4 of the table at most: probes stay short). */
-static bool map_has_room(void)
+/* A site goes with its first byte. */
+static void forget_one(uint64_t key, void *val)
 {
-	return map_used < MAP_SIZE / 4 * 3 && (nkeys < capkeys || capkeys < MAP_SIZE);
-}
-
-/* map_put - with lock held; map_has_room() said yes. */
-static void map_put(uint64_t key, struct site *s)
-{
-	if (nkeys == capkeys) {
-		size_t cap = capkeys ? capkeys * 2 : 256;
-		uint64_t *k = realloc(keys, cap * sizeof(*k));
-		if (!k)
-			return;
-		keys = k;
-		capkeys = cap;
-	}
-	size_t at = key_index(key);
-	if (at == nkeys || keys[at] != key) {
-		memmove(keys + at + 1, keys + at, (nkeys - at) * sizeof(*keys));
-		keys[at] = key;
-		nkeys++;
-	}
-	for (unsigned i = hash(key);; i = (i + 1) & (MAP_SIZE - 1)) {
-		uint64_t k = map[i].key;
-		if (k == key) {
-			__atomic_store_n(&map[i].val, s, __ATOMIC_RELEASE);
-			return;
-		}
-		if (!k) {
-			map[i].val = s;
-			map_used++;
-			/* Release: a reader that sees the key sees the value. */
-			__atomic_store_n(&map[i].key, key, __ATOMIC_RELEASE);
-			return;
-		}
-	}
-}
-
-static struct site *map_get(uint64_t key)
-{
-	for (unsigned i = hash(key);; i = (i + 1) & (MAP_SIZE - 1)) {
-		uint64_t k = __atomic_load_n(&map[i].key, __ATOMIC_ACQUIRE);
-		if (!k)
-			return NULL;
-		if (k == key)
-			return __atomic_load_n(&map[i].val, __ATOMIC_ACQUIRE);
-	}
+	struct site *s = val;
+	if (s == &refused_site || s == &seen_once || s->start != key)
+		return;
+	s->next_gone = gone;
+	gone = s;
 }
 
 /*
  * rewrite_forget - code in [start, start + len) is going away (munmap, a
  * MAP_FIXED over it, an exec dropping the old image): its sites and
  * refusals are forgotten, so code mapped there later is matched afresh and
- * no return address in it is taken for a stub's interior point. The site
- * records stay allocated (a lock-free reader may hold one), their stubs
- * unused.
+ * no return address in it is taken for a stub's interior point.
  */
 void rewrite_forget(uint64_t start, uint64_t len)
 {
-	if (!__atomic_load_n(&nkeys, __ATOMIC_RELAXED))
+	if (sitemap_empty())
 		return;
 	spin_lock(&lock);
-	size_t from = key_index(start), to = from;
-	while (to < nkeys && keys[to] < start + len) {
-		for (unsigned i = hash(keys[to]);; i = (i + 1) & (MAP_SIZE - 1)) {
-			if (map[i].key == keys[to]) {
-				__atomic_store_n(&map[i].val, NULL, __ATOMIC_RELEASE);
-				break;
-			}
-		}
-		to++;
+	gone = NULL;
+	sitemap_forget(start, start + len, forget_one);
+	while (gone) {
+		struct site *s = gone;
+		gone = s->next_gone;
+		/* Its other keys too, should the range end inside it. */
+		if (s->syscall_ud2)
+			sitemap_forget(s->syscall_ud2, s->syscall_ud2 + 1, NULL);
+		for (int k = 0; k < s->ninterior; k++)
+			sitemap_forget(s->interior[k], s->interior[k] + 1, NULL);
+		retire(s);
 	}
-	memmove(keys + from, keys + to, (nkeys - to) * sizeof(*keys));
-	nkeys -= to - from;
 	spin_unlock(&lock);
 }
 
 bool rewrite_is_old_syscall(uint64_t ip)
 {
-	struct site *s = map_get(ip);
+	struct site *s = sitemap_get(ip);
 	return s && s->syscall_ud2 == ip;
 }
 
@@ -211,8 +167,8 @@ static void refuse(uint64_t sc)
 		 "%02x %02x %02x %02x %02x %02x", (unsigned long)sc, b[0], b[1], b[2], b[3], b[4],
 		 b[5], b[6], b[7], b[10], b[11], b[12], b[13], b[14], b[15]);
 	nrefused++;
-	if (map_has_room())
-		map_put(sc, &refused_site);
+	if (sitemap_has_room())
+		sitemap_put(sc, &refused_site);
 }
 
 bool rewrite_is_patching(uint64_t ip)
@@ -223,13 +179,13 @@ bool rewrite_is_patching(uint64_t ip)
 		return true;
 	/* The int3 was hit while patching, but the signal is handled only
 	 * now that the patch is complete: a site starts there, run it. */
-	struct site *s = map_get(ip - 1);
+	struct site *s = sitemap_get(ip - 1);
 	return s && s != &refused_site && s->start == ip - 1;
 }
 
 uint64_t rewrite_fixup_rip(uint64_t rip)
 {
-	struct site *s = map_get(rip);
+	struct site *s = sitemap_get(rip);
 	for (int i = 0; s && i < s->ninterior; i++)
 		if (s->interior[i] == rip)
 			return s->post[i];
@@ -272,9 +228,35 @@ struct arena {
 	uint8_t *rx;   /* executable view, near the code it serves */
 	uint8_t *rw;   /* writable view of the same memfd pages */
 	size_t used;
+	uint32_t free_head; /* offset + 1 of a retired stub, linked through its first bytes */
 	struct arena *next;
 };
 static struct arena *arenas;
+
+static bool stub_room(const struct arena *a)
+{
+	return a->free_head || a->used + STUB_SIZE <= ARENA_SIZE;
+}
+
+/* stub_alloc - a slot of a (stub_room said yes): a retired one first. */
+static uint32_t stub_alloc(struct arena *a)
+{
+	uint32_t off;
+	if (a->free_head) {
+		off = a->free_head - 1;
+		memcpy(&a->free_head, a->rw + off, sizeof(a->free_head));
+	} else {
+		off = (uint32_t)a->used;
+		a->used += STUB_SIZE;
+	}
+	return off;
+}
+
+static void stub_free(struct arena *a, uint32_t off)
+{
+	memcpy(a->rw + off, &a->free_head, sizeof(a->free_head));
+	a->free_head = off + 1;
+}
 
 static bool reach(uint64_t from, uint64_t to)
 {
@@ -330,7 +312,7 @@ static uint64_t gap_near(uint64_t site)
 static struct arena *arena_near(uint64_t site)
 {
 	for (struct arena *a = arenas; a; a = a->next)
-		if (a->used + STUB_SIZE <= ARENA_SIZE && reach(site, (uint64_t)a->rx) &&
+		if (stub_room(a) && reach(site, (uint64_t)a->rx) &&
 		    reach(site, (uint64_t)a->rx + ARENA_SIZE))
 			return a;
 	int fd = memfd_create("pegasus-stubs", MFD_CLOEXEC);
@@ -507,7 +489,7 @@ static bool match_site(uint64_t sc, long nr, struct match *m)
 static bool overlaps(uint64_t start, unsigned len)
 {
 	for (uint64_t a = start >= 16 ? start - 16 : 0; a < start + len; a++) {
-		struct site *s = map_get(a);
+		struct site *s = sitemap_get(a);
 		if (s && s->start == a && a + s->len > start)
 			return true;
 	}
@@ -576,14 +558,14 @@ static void zpoline_site(uint64_t sc)
 		return;
 	}
 	*s = (struct site){ .start = sc, .len = 2, .kind = P_ZPOLINE };
-	map_put(sc, s);
+	sitemap_put(sc, s);
 	done();
 	nsites++;
 }
 
 bool rewrite_zpoline_return(uint64_t ret)
 {
-	struct site *s = map_get(ret - 2);
+	struct site *s = sitemap_get(ret - 2);
 	return rewrite_mode == REWRITE_ZPOLINE && s && s->kind == P_ZPOLINE && s->start == ret - 2;
 }
 
@@ -596,7 +578,16 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 		return;
 	struct match m;
 	spin_lock(&lock);
-	if (map_get(sc) || !map_has_room()) { /* rewritten meanwhile, refused before, or no room */
+	struct site *known = sitemap_get(sc);
+	if ((known && known != &seen_once) || !sitemap_has_room()) { /* rewritten meanwhile, refused before, or no room */
+		spin_unlock(&lock);
+		return;
+	}
+	if (!known) {
+		/* A site is rewritten at its second trap: most sites of a short
+		 * program run once (ld.so's start, exit), and a rewrite (a code
+		 * page copied, a membarrier to every vCPU) costs more than a trap. */
+		sitemap_put(sc, &seen_once);
 		spin_unlock(&lock);
 		return;
 	}
@@ -611,10 +602,15 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 		return;
 	}
 	struct site *s = calloc(1, sizeof(*s));
-	uint64_t stub = (uint64_t)a->rx + a->used;
-	struct emit em = { a->rw + a->used, stub };
+	if (!s) {
+		spin_unlock(&lock);
+		return;
+	}
+	s->arena = a;
+	s->stub_off = stub_alloc(a);
+	uint64_t stub = (uint64_t)a->rx + s->stub_off;
+	struct emit em = { a->rw + s->stub_off, stub };
 	uint64_t rec = stub + STUB_REC_OFF; /* code below stays under it */
-	a->used += STUB_SIZE;
 	unsigned len = m.pre_len + 2 + m.post_len;
 	s->start = m.start;
 	s->len = len;
@@ -679,15 +675,16 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 	if (poke(m.start, code, len) < 0) {
 		done();
 		refuse(sc);
+		stub_free(a, s->stub_off);
 		free(s);
 		spin_unlock(&lock);
 		return;
 	}
-	map_put(m.start, s);
+	sitemap_put(m.start, s);
 	if (s->syscall_ud2)
-		map_put(s->syscall_ud2, s);
+		sitemap_put(s->syscall_ud2, s);
 	for (int i = 0; i < s->ninterior; i++)
-		map_put(s->interior[i], s);
+		sitemap_put(s->interior[i], s);
 	if (s->ninterior)
 		__atomic_store_n(&rewrite_have_interiors, 1, __ATOMIC_RELEASE);
 	done();

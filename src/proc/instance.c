@@ -96,7 +96,11 @@ void instance_program_ended(struct vproc *p)
 	/* --exit=first|NAME: when the deciding program and all it spawned are over. */
 	if (spec->exit_policy != EXIT_ALL && p->root == decider && !family_alive(decider))
 		ending = true;
-	pthread_cond_signal(&cv);
+	/* The monitor waits for the end or for the last program: a wake-up
+	 * of its thread at every exit would cost each short child a futex
+	 * wake and, with that thread running, a TLB shootdown per munmap. */
+	if (ending || nalive() == 0)
+		pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mu);
 	/* In a forked child nothing is left to stop then: no monitor needed. */
 	if (forked && ending)

@@ -17,7 +17,7 @@
 #include "sched/timer.h"
 
 int sched_stopping;
-static int nparked;
+static int park_seq;       /* one more per vCPU that parks: the stopper waits on it */
 static spinlock_t stop_lock; /* one stopper at a time */
 
 #define STOP_TIMEOUT_NS 1000000000ull
@@ -28,27 +28,42 @@ static void futex_call(int *word, int op, int val, long timeout_ns)
 	raw_syscall6(SYS_futex, word, op | FUTEX_PRIVATE_FLAG, val, timeout_ns ? (long)&ts : 0, 0, 0);
 }
 
+/* The parker leaves as soon as its stop is over: the stopper does not wait
+ * for it (waking a sleeping thread costs more than the fork), and a stop
+ * made before it left is another number, which it parks for afresh. */
 void sched_park(void)
 {
-	__atomic_add_fetch(&nparked, 1, __ATOMIC_SEQ_CST);
-	futex_call(&nparked, FUTEX_WAKE, 1, 0);
-	while (__atomic_load_n(&sched_stopping, __ATOMIC_ACQUIRE))
-		futex_call(&sched_stopping, FUTEX_WAIT, 1, 0);
-	__atomic_sub_fetch(&nparked, 1, __ATOMIC_SEQ_CST);
+	struct vcpu *v = vcpu_self();
+	int gen = __atomic_load_n(&sched_stopping, __ATOMIC_ACQUIRE);
+	if (!(gen & 1))
+		return;
+	__atomic_store_n(&v->parked_gen, gen, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&park_seq, 1, __ATOMIC_SEQ_CST);
+	futex_call(&park_seq, FUTEX_WAKE, 1, 0);
+	while (__atomic_load_n(&sched_stopping, __ATOMIC_ACQUIRE) == gen)
+		futex_call(&sched_stopping, FUTEX_WAIT, gen, 0);
 }
 
-/* kick_others - every other vCPU leaves what it does for its loop: an idle
- * one through its eventfd, a busy one through its kick signal (app code
- * goes to the gate and yields; runtime code yields on its way back). */
-static void kick_others(struct vcpu *self)
+void sched_leave_idle(struct vcpu *v)
 {
-	for (int i = 0; i < sched_cfg.nvcpus; i++) {
-		struct vcpu *v = vcpus[i];
-		if (v == self)
-			continue;
-		vcpu_kick(v);
-		preempt_kick(v);
+	int asleep = VCPU_ASLEEP;
+	while (!__atomic_compare_exchange_n(&v->idle, &asleep, VCPU_AWAKE, false, __ATOMIC_SEQ_CST,
+					    __ATOMIC_SEQ_CST)) {
+		futex_call(&v->idle, FUTEX_WAIT, VCPU_CLAIMED, 0);
+		asleep = VCPU_ASLEEP;
 	}
+}
+
+/* stopped - is v parked for this stop, or claimed asleep? Claiming costs a
+ * compare-and-swap where a kick would cost two wake-ups. */
+static bool stopped(struct vcpu *v, int gen)
+{
+	if (v->claimed || __atomic_load_n(&v->parked_gen, __ATOMIC_SEQ_CST) == gen)
+		return true;
+	int asleep = VCPU_ASLEEP;
+	v->claimed = __atomic_compare_exchange_n(&v->idle, &asleep, VCPU_CLAIMED, false,
+						 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	return v->claimed;
 }
 
 int sched_stop_others(void)
@@ -57,29 +72,47 @@ int sched_stop_others(void)
 	while (!spin_trylock(&stop_lock))
 		uthread_yield();
 	struct vcpu *self = vcpu_self();
-	int want = sched_cfg.nvcpus - 1;
-	__atomic_store_n(&sched_stopping, 1, __ATOMIC_SEQ_CST);
-	uint64_t deadline = now_ns() + STOP_TIMEOUT_NS;
+	int gen = __atomic_add_fetch(&sched_stopping, 1, __ATOMIC_SEQ_CST);
+	uint64_t deadline = 0;
 	for (;;) {
-		int n = __atomic_load_n(&nparked, __ATOMIC_SEQ_CST);
-		if (n == want)
+		int seq = __atomic_load_n(&park_seq, __ATOMIC_SEQ_CST);
+		bool all = true;
+		for (int i = 0; i < sched_cfg.nvcpus; i++) {
+			struct vcpu *v = vcpus[i];
+			if (v == self || stopped(v, gen))
+				continue;
+			/* Out of what it does, to its loop: an idle one (woken
+			 * meanwhile) through its eventfd, a busy one through its
+			 * kick signal (app code goes to the gate and yields;
+			 * runtime code yields on its way back). */
+			vcpu_kick(v);
+			preempt_kick(v);
+			all = false;
+		}
+		if (all)
 			return 0;
-		if (now_ns() > deadline) {
+		if (!deadline) {
+			deadline = now_ns() + STOP_TIMEOUT_NS;
+		} else if (now_ns() > deadline) {
 			sched_resume_others();
 			return -EAGAIN;
 		}
-		kick_others(self);
-		futex_call(&nparked, FUTEX_WAIT, n, 1000000);
+		futex_call(&park_seq, FUTEX_WAIT, seq, 1000000);
 	}
 }
 
 void sched_resume_others(void)
 {
-	__atomic_store_n(&sched_stopping, 0, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&sched_stopping, 1, __ATOMIC_SEQ_CST);
 	futex_call(&sched_stopping, FUTEX_WAKE, 0x7fffffff, 0);
-	/* The next stopper counts parkers afresh: wait for these to leave. */
-	while (__atomic_load_n(&nparked, __ATOMIC_SEQ_CST))
-		__builtin_ia32_pause();
+	for (int i = 0; i < sched_cfg.nvcpus; i++) {
+		struct vcpu *v = vcpus[i];
+		if (!v->claimed)
+			continue;
+		v->claimed = false;
+		__atomic_store_n(&v->idle, VCPU_ASLEEP, __ATOMIC_SEQ_CST);
+		futex_call(&v->idle, FUTEX_WAKE, 1, 0);
+	}
 	spin_unlock(&stop_lock);
 }
 
@@ -87,7 +120,6 @@ void sched_after_fork(void)
 {
 	struct vcpu *v = vcpu_self();
 	sched_stopping = 0;
-	nparked = 0;
 	spin_unlock(&stop_lock);
 	/* One vCPU: the child runs one program, usually one thread; a vCPU
 	 * thread more per fork would cost more than most children run. */
@@ -98,7 +130,8 @@ void sched_after_fork(void)
 	v->rq_head = v->rq_tail = NULL;
 	v->rq_len = 0;
 	spin_unlock(&v->rq_lock); /* an offload worker may have held it */
-	v->idle = false;
+	v->idle = VCPU_AWAKE;
+	v->claimed = false;
 	/* The parent's eventfd and epoll set are shared with it: new ones. */
 	close(v->kick_fd);
 	close(v->epfd);

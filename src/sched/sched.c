@@ -272,7 +272,7 @@ void uthread_yield(void)
 	/* Nothing else to run anywhere: do not pay for the round trip
 	 * (unless a fork wants this vCPU parked in its loop). */
 	if (!__atomic_load_n(&v->rq_len, __ATOMIC_RELAXED) &&
-	    !__atomic_load_n(&sched_stopping, __ATOMIC_RELAXED)) {
+	    !(__atomic_load_n(&sched_stopping, __ATOMIC_RELAXED) & 1)) {
 		bool other = false;
 		for (int i = 0; i < sched_cfg.nvcpus && !other; i++)
 			other = __atomic_load_n(&vcpus[i]->rq_len, __ATOMIC_RELAXED) != 0;
@@ -292,13 +292,10 @@ void uthread_exit_current(void)
 
 /* ---- the vCPU loop ---- */
 
+/* Claimable by a fork's stopper from the moment v->idle says asleep until
+ * sched_leave_idle: only lock-free loads and the wait itself run there. */
 static void idle_sleep(struct vcpu *v)
 {
-	__atomic_store_n(&v->idle, true, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&v->rq_len, __ATOMIC_SEQ_CST) || sched_pollers_pending(v->id)) {
-		__atomic_store_n(&v->idle, false, __ATOMIC_RELAXED);
-		return;
-	}
 	uint64_t next = timer_next_deadline(), now = now_ns();
 	struct timespec ts, *tsp = NULL;
 	if (next != UINT64_MAX) {
@@ -307,9 +304,15 @@ static void idle_sleep(struct vcpu *v)
 		ts.tv_nsec = d % 1000000000ull;
 		tsp = &ts;
 	}
+	__atomic_store_n(&v->idle, VCPU_ASLEEP, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&v->rq_len, __ATOMIC_SEQ_CST) || sched_pollers_pending(v->id) ||
+	    timer_next_deadline() != next) {
+		sched_leave_idle(v);
+		return;
+	}
 	struct epoll_event ev[16];
 	long n = raw_syscall6(SYS_epoll_pwait2, v->epfd, (long)ev, 16, (long)tsp, 0, 8);
-	__atomic_store_n(&v->idle, false, __ATOMIC_RELAXED);
+	sched_leave_idle(v);
 	bool fd_ready = false;
 	for (long i = 0; i < n; i++) {
 		if (ev[i].data.ptr == NULL) {
@@ -345,7 +348,7 @@ static struct uthread *pick_next(struct vcpu *v)
 	bool seen_set = false; /* cleared on the first spin: most picks find work at once */
 	for (;;) {
 		/* Nothing held here: the place to wait while a fork is made. */
-		if (__atomic_load_n(&sched_stopping, __ATOMIC_ACQUIRE))
+		if (__atomic_load_n(&sched_stopping, __ATOMIC_ACQUIRE) & 1)
 			sched_park();
 		/* A poller that found work keeps an idle vCPU spinning. */
 		if (sched_poll_events())

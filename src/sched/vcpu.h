@@ -94,6 +94,11 @@ struct uthread {
 	uint64_t cpu_ns, cpu_start;
 };
 
+/* vcpu.idle: a vCPU asleep in its idle wait holds no lock and runs no
+ * uthread, so a fork's stopper may claim it there instead of waking it; it
+ * waits, on its way out of the sleep, until the stop is over. */
+enum { VCPU_AWAKE, VCPU_ASLEEP, VCPU_CLAIMED };
+
 /* A kernel thread that runs uthreads; %gs points at it. */
 struct vcpu {
 	struct vcpu *self;
@@ -116,7 +121,9 @@ struct vcpu {
 
 	int epfd;               /* idle sleep: kick eventfd + kernel-fd readiness */
 	int kick_fd;
-	bool idle;              /* asleep in the kernel: needs a kick */
+	int idle;               /* VCPU_AWAKE, _ASLEEP (in the kernel: needs a kick) or _CLAIMED */
+	int parked_gen;         /* the stop (sched_stopping) it last parked for */
+	bool claimed;           /* asleep, and held so by a stopper (quiesce.c) */
 	pthread_t thread;
 	int host_tid;
 };

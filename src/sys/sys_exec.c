@@ -28,50 +28,71 @@
 
 #define ARG_STRLEN_MAX (128u << 10) /* the kernel's MAX_ARG_STRLEN */
 #define ARG_TOTAL_MAX (2u << 20)
-#define ARG_COUNT_MAX 0x7fffffff
 
 static void free_vec(char **v)
 {
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
+	free(v); /* the strings live in the same block */
 }
 
-/* copy_vec - an app's NULL-terminated string array, into runtime memory. */
+/* copy_vec - an app's NULL-terminated string array, into runtime memory:
+ * one block, the pointers first and the strings behind them. The app's
+ * pointers and lengths are read first, then the bytes copied: no per-string
+ * allocation (a 128 KiB malloc each was an mmap, an mremap and a munmap per
+ * string, 40 of each for a shell's exec). A string another thread changes
+ * meanwhile is cut at the length first seen. */
 static long copy_vec(uint64_t uvec, char ***out, size_t *total)
 {
-	size_t n = 0, cap = 16;
-	char **v = calloc(cap, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (; uvec; n++) {
+	size_t n = 0, cap = 64, bytes = 0;
+	uint64_t *ups = malloc(cap * sizeof(*ups));
+	size_t *lens = malloc(cap * sizeof(*lens));
+	long r = ups && lens ? 0 : -ENOMEM;
+	for (; uvec && !r; n++) {
 		uint64_t up;
 		if (copy_from_user(&up, uvec + n * 8, 8)) {
-			free_vec(v);
-			return -EFAULT;
+			r = -EFAULT;
+			break;
 		}
 		if (!up)
 			break;
-		if (n + 2 > cap) {
-			char **nv = realloc(v, (cap *= 2) * sizeof(*v));
-			if (!nv) {
-				free_vec(v);
-				return -ENOMEM;
+		if (n == cap) {
+			cap *= 2;
+			uint64_t *nu = realloc(ups, cap * sizeof(*ups));
+			ups = nu ? nu : ups;
+			size_t *nl = nu ? realloc(lens, cap * sizeof(*lens)) : NULL;
+			lens = nl ? nl : lens;
+			if (!nl) {
+				r = -ENOMEM;
+				break;
 			}
-			v = nv;
 		}
-		char *s = malloc(ARG_STRLEN_MAX);
-		long len = s ? strncpy_from_user(s, up, ARG_STRLEN_MAX) : -ENOMEM;
-		if (len < 0 || (*total += len + 1 + 8) > ARG_TOTAL_MAX) {
-			free(s);
-			v[n] = NULL;
-			free_vec(v);
-			return len == -ENAMETOOLONG || len >= 0 ? -E2BIG : len;
-		}
-		v[n] = realloc(s, len + 1);
-		v[n + 1] = NULL;
+		long len = uaccess_range_ok(up, 1) ? pg_uaccess_strnlen((const char *)up, ARG_STRLEN_MAX)
+						   : -EFAULT;
+		if (len < 0)
+			r = len;
+		else if (len >= (long)ARG_STRLEN_MAX || (*total += len + 1 + 8) > ARG_TOTAL_MAX)
+			r = -E2BIG;
+		ups[n] = up;
+		lens[n] = len + 1;
+		bytes += len + 1;
 	}
-	v[n] = NULL;
+	char **v = r ? NULL : malloc((n + 1) * sizeof(*v) + bytes);
+	if (!r && !v)
+		r = -ENOMEM;
+	char *s = (char *)(v + n + 1);
+	for (size_t i = 0; i < n && !r; i++) {
+		r = pg_uaccess_copy(s, (const char *)ups[i], lens[i] - 1);
+		s[lens[i] - 1] = 0;
+		v[i] = s;
+		s += lens[i];
+	}
+	if (v)
+		v[n] = NULL;
+	free(ups);
+	free(lens);
+	if (r) {
+		free(v);
+		return r;
+	}
 	*out = v;
 	return 0;
 }
