@@ -654,6 +654,66 @@ fcase gcc-make --need make --need gcc -- f_gcc
 # Debian's python3 is non-PIE: exec'ing itself needs the addresses its own
 # old image holds.
 dcase exec-self-nonpie --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; os.execv("/usr/bin/python3", ["python3", "-c", "print(\"re-exec ok\")"])'
+# Fused non-PIE programs that need the same addresses: the second starts
+# with an execve of itself, which takes it to a host process of its own
+# (instance.c, exec_stub; sys_exec.c, exec_elsewhere). The output order
+# between programs is not fixed: each waits for a file the other renames
+# into place, or the output is compared sorted.
+nonpie_python() { file -L /usr/bin/python3 2>/dev/null | grep -q 'LSB executable'; }
+if nonpie_python; then NONPIE_PY=/usr/bin/python3; else NONPIE_PY=/usr/bin/python3-non-pie; fi
+py_wait_for() { # FILE: python that waits (10 s at most) for FILE
+    printf 'import os, sys, time\nfor _ in range(1000):\n    if os.path.exists("%s"): break\n    time.sleep(0.01)\nelse:\n    sys.exit(9)\n' "$1"
+}
+py_put() { # FILE TEXT: python that writes FILE whole (a rename)
+    printf 'open("%s.tmp", "w").write("%s\\n"); __import__("os").rename("%s.tmp", "%s")\n' "$1" "$2" "$1" "$1"
+}
+p_fused_nonpie_twice() {
+    # The first decides (status 5); it waits for what the second wrote.
+    fz -- "$NONPIE_PY" -c "$(py_wait_for f)
+print(open('f').read().strip()); sys.exit(5)" ::: "$NONPIE_PY" -c "print('two', flush=True)
+$(py_put f 'from two')"
+    fz_status 5 $? || return 1
+    fz_out 'two
+from two'
+}
+p_fused_nonpie_exit_named() {
+    # The clashing one decides, and ends with 3.
+    local name
+    name=$(basename "$NONPIE_PY")-2
+    fz --exit="$name" -- "$NONPIE_PY" -c "$(py_put f 'from one')" ::: \
+        "$NONPIE_PY" -c "$(py_wait_for f)
+print(open('f').read().strip()); sys.exit(3)"
+    fz_status 3 $? || return 1
+    fz_out 'from one' || return 1
+    grep -qx "pegasus: \[$name\] exited with code 3" "$OUT/p.err" ||
+        { echo "stderr: $(head -c 300 "$OUT/p.err" | tr '\n' '|')"; return 1; }
+}
+p_fused_nonpie_node() {
+    # python3 and node (both non-PIE at 0x400000 in Debian); node's end
+    # with 4 is reported, the first program's status is pegasus's.
+    fz --exit=all -- "$NONPIE_PY" -c 'print(1)' ::: node -e 'console.log(2); console.error("to stderr"); process.exitCode = 4'
+    fz_status 0 $? || return 1
+    fz_out '1
+2' || return 1
+    grep -qx 'to stderr' "$OUT/p.err" && grep -qx 'pegasus: \[node\] exited with code 4' "$OUT/p.err" ||
+        { echo "stderr: $(head -c 300 "$OUT/p.err" | tr '\n' '|')"; return 1; }
+}
+# A non-PIE image at the runtime's own addresses (pegasus is PIE: with
+# ASLR off it is at 0x555555554000) still cannot run: a clear error, 126.
+p_fused_nonpie_runtime_clash() {
+    printf '.globl _start\n_start: mov $60, %%eax\n xor %%edi, %%edi\n syscall\n' >rc.s
+    gcc -nostdlib -static -no-pie -Wl,-Ttext-segment=0x555555554000 -o rc rc.s || { echo "cannot build rc"; return 1; }
+    timeout -k 5 "$TIMEOUT" setarch -R "${PEGASUS_RUN[@]}" -- "$NONPIE_PY" -c 'print(1)' ::: ./rc \
+        >"$OUT/p.out" 2>"$OUT/p.err" </dev/null
+    fz_status 126 $? || return 1
+    [ ! -s "$OUT/p.out" ] || { echo "a program ran: $(head -c 200 "$OUT/p.out")"; return 1; }
+    grep -q 'cannot be fused: .*which the runtime uses' "$OUT/p.err" ||
+        { echo "stderr: $(head -c 300 "$OUT/p.err" | tr '\n' '|')"; return 1; }
+}
+pcase fused-nonpie-twice --need "$NONPIE_PY" -- p_fused_nonpie_twice
+pcase fused-nonpie-exit-named --need "$NONPIE_PY" -- p_fused_nonpie_exit_named
+pcase fused-nonpie-node --need "$NONPIE_PY" --need node -- p_fused_nonpie_node
+pcase fused-nonpie-runtime-clash --need "$NONPIE_PY" --need gcc --need setarch -- p_fused_nonpie_runtime_clash
 # Debian programs with real worker threads; the input has several blocks.
 big_input() { seq 1 400000 | awk '{ print ($1 * 7919) % 1000003 }' >big.txt; }
 f_xz_mt() {
@@ -1119,13 +1179,6 @@ p_fused_exit_first() {
         { echo "the looping program did not die of SIGTERM: $(head -c 300 "$OUT/p.err" | tr '\n' '|')"; return 1; }
     [ "$ms" -lt 2500 ] || { echo "took $ms ms (grace is 5 s)"; return 1; }
 }
-p_fused_nonpie_clash() {
-    fz -- /usr/bin/python3 -c 'print(1)' ::: /usr/bin/python3 -c 'print(2)'
-    fz_status 126 $? || return 1
-    [ ! -s "$OUT/p.out" ] || { echo "a program ran: $(head -c 200 "$OUT/p.out")"; return 1; }
-    grep -q 'cannot be fused' "$OUT/p.err" || { echo "stderr: $(head -c 300 "$OUT/p.err" | tr '\n' '|')"; return 1; }
-}
-nonpie_python() { file -L /usr/bin/python3 2>/dev/null | grep -q 'LSB executable'; }
 pcase fused-order --prog fused -- p_fused_order
 pcase fused-fd --prog fused -- p_fused_fd
 pcase fused-cwd --prog fused -- p_fused_cwd
@@ -1138,11 +1191,6 @@ pcase fused-maps --prog fused -- p_fused_maps
 pcase fused-pod-error -- p_fused_pod_error
 pcase fused-pod --prog fused -- p_fused_pod
 pcase fused-exit-first --prog fused -- p_fused_exit_first
-if nonpie_python; then
-    pcase fused-nonpie-clash --need /usr/bin/python3 --need file -- p_fused_nonpie_clash
-else
-    pcase fused-nonpie-clash --need /usr/bin/python3-non-pie -- p_fused_nonpie_clash
-fi
 
 # ---------------------------------------------------------------------------
 # The engine.

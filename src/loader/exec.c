@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -242,4 +243,106 @@ int exec_load(struct vproc *owner, struct brk *brk, const char *file, char *cons
 {
 	struct why w = { why, whylen };
 	return exec_depth(owner, brk, file, argv, envp, search, img, &w, 0, NULL);
+}
+
+/* Bytes of the stub's code: the three movabs and the exit status are
+ * patched in by exec_stub. */
+static const uint8_t stub_code[] = {
+	0x48, 0xbf, 0, 0, 0, 0, 0, 0, 0, 0, /* movabs $path, %rdi */
+	0x48, 0xbe, 0, 0, 0, 0, 0, 0, 0, 0, /* movabs $argv, %rsi */
+	0x48, 0xba, 0, 0, 0, 0, 0, 0, 0, 0, /* movabs $envp, %rdx */
+	0xb8, 59, 0, 0, 0,                  /* mov $SYS_execve, %eax */
+	0x0f, 0x05,                         /* syscall: only back on failure */
+	0xbf, 2, 0, 0, 0,                   /* mov $2, %edi */
+	0x48, 0xbe, 0, 0, 0, 0, 0, 0, 0, 0, /* movabs $msg, %rsi */
+	0xba, 0, 0, 0, 0,                   /* mov $msglen, %edx */
+	0xb8, 1, 0, 0, 0,                   /* mov $SYS_write, %eax */
+	0x0f, 0x05,                         /* syscall */
+	0xbf, 126, 0, 0, 0,                 /* mov $126, %edi */
+	0xb8, 231, 0, 0, 0,                 /* mov $SYS_exit_group, %eax */
+	0x0f, 0x05,                         /* syscall */
+	0x0f, 0x0b,                         /* ud2 */
+};
+#define STUB_PATH 2
+#define STUB_ARGV 12
+#define STUB_ENVP 22
+#define STUB_MSG 44
+#define STUB_MSGLEN 53
+#define STUB_STACK (64u << 10)
+
+static uint64_t put_str(char **at, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	memcpy(*at, s, n);
+	*at += n;
+	return (uint64_t)(*at - n);
+}
+
+int exec_stub(struct vproc *owner, const char *name, const char *file, char *const argv[],
+	      char *const envp[], bool search, struct exec_image *img, char *why, size_t whylen)
+{
+	struct why w = { why, whylen };
+	char path[PATH_MAX], msg[PATH_MAX + 128];
+	int err = resolve(file, search, path, sizeof(path));
+	if (err < 0)
+		return fail(&w, file, strerror(-err), err);
+	int msglen = snprintf(msg, sizeof(msg),
+			      "pegasus: [%s] %s: cannot run in a host process of its own\n", name, path);
+	if (msglen >= (int)sizeof(msg))
+		msglen = sizeof(msg) - 1;
+	size_t argc = 0, envc = 0, strings = strlen(path) + 1 + msglen + 1;
+	for (; argv[argc]; argc++)
+		strings += strlen(argv[argc]) + 1;
+	for (; envp && envp[envc]; envc++)
+		strings += strlen(envp[envc]) + 1;
+	/* A code page, then the strings, the two vectors and a stack. */
+	size_t data = (strings + 7) / 8 * 8 + (argc + envc + 2) * 8;
+	size_t len = 4096 + (data + STUB_STACK + 4095) / 4096 * 4096;
+	char *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return fail(&w, path, strerror(errno), -errno);
+	char *at = base + 4096;
+	uint64_t upath = put_str(&at, path);
+	uint64_t uargs = (uint64_t)at;
+	uint64_t *vargv = malloc((argc + envc + 2) * 8), *venvp = vargv + argc + 1;
+	if (!vargv) {
+		munmap(base, len);
+		return fail(&w, path, strerror(ENOMEM), -ENOMEM);
+	}
+	for (size_t i = 0; i < argc; i++)
+		vargv[i] = put_str(&at, argv[i]);
+	uint64_t uenv = (uint64_t)at;
+	for (size_t i = 0; i < envc; i++)
+		venvp[i] = put_str(&at, envp[i]);
+	uint64_t uenv_end = (uint64_t)at;
+	vargv[argc] = venvp[envc] = 0;
+	uint64_t umsg = (uint64_t)at;
+	memcpy(at, msg, msglen);
+	at = base + 4096 + (strings + 7) / 8 * 8;
+	uint64_t uargv = (uint64_t)at, uenvp = uargv + (argc + 1) * 8;
+	memcpy(at, vargv, (argc + envc + 2) * 8);
+	free(vargv);
+	uint32_t ulen = msglen;
+	memcpy(base, stub_code, sizeof(stub_code));
+	memcpy(base + STUB_PATH, &upath, 8);
+	memcpy(base + STUB_ARGV, &uargv, 8);
+	memcpy(base + STUB_ENVP, &uenvp, 8);
+	memcpy(base + STUB_MSG, &umsg, 8);
+	memcpy(base + STUB_MSGLEN, &ulen, 4);
+	if (mprotect(base, 4096, PROT_READ | PROT_EXEC) < 0) {
+		err = -errno;
+		munmap(base, len);
+		return fail(&w, path, strerror(-err), err);
+	}
+	regions_add(owner, (uint64_t)base, len);
+	img->entry = (uint64_t)base;
+	img->sp = ((uint64_t)base + len - 64) & ~15ull;
+	img->exe = realpath(path, NULL);
+	const char *slash = strrchr(path, '/');
+	snprintf(img->comm, sizeof(img->comm), "%.15s", slash ? slash + 1 : path);
+	img->arg_start = uargs;
+	img->arg_end = uenv;
+	img->env_start = uenv;
+	img->env_end = uenv_end;
+	return 0;
 }

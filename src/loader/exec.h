@@ -33,3 +33,15 @@ int exec_load(struct vproc *owner, struct brk *brk, const char *file, char *cons
 
 /* The status a shell gives a command that failed with err: 127 or 126. */
 int exec_status(int err);
+
+/**
+ * exec_stub - for a program whose non-PIE image cannot be mapped here
+ * (exec_load said -EEXIST): a tiny start image of @owner whose first
+ * instructions execve @file (resolved as exec_load does) with @argv and
+ * @envp, so that the program's own execve takes it to a host process of
+ * its own (sys/sys_exec.c). Should that fail, it says so on stderr (as
+ * program @name) and exits with 126. Returns 0 with @img filled in like
+ * exec_load's, or -errno with @why.
+ */
+int exec_stub(struct vproc *owner, const char *name, const char *file, char *const argv[],
+	      char *const envp[], bool search, struct exec_image *img, char *why, size_t whylen);

@@ -261,10 +261,18 @@ static int load_one(const struct prog_spec *ps, bool first, struct uthread **out
 			ps->cwd ? ps->cwd : ".", strerror(-r));
 		return 2;
 	}
-	struct exec_image img;
+	struct exec_image img = { 0 };
 	char why[PATH_MAX + 256];
 	/* The program's relative path and PATH lookup, from its own cwd. */
 	int err = exec_load(p, &p->brk, ps->argv[0], ps->argv, ps->env, true, &img, why, sizeof(why));
+	if (err == -EEXIST && img.clash) {
+		/* A non-PIE image whose addresses another program holds: it
+		 * starts with an execve of itself, which takes it to a host
+		 * process of its own (sys_exec.c, exec_elsewhere). */
+		pg_info("[%s] %s; it runs in a host process of its own", ps->name, why);
+		img = (struct exec_image){ 0 };
+		err = exec_stub(p, ps->name, ps->argv[0], ps->argv, ps->env, true, &img, why, sizeof(why));
+	}
 	if (err) {
 		fprintf(stderr, "pegasus: %s%s%s%s\n", vproc_count() > 1 ? "[" : "",
 			vproc_count() > 1 ? ps->name : "", vproc_count() > 1 ? "] " : "", why);
