@@ -654,6 +654,20 @@ fcase gcc-make --need make --need gcc -- f_gcc
 # Debian's python3 is non-PIE: exec'ing itself needs the addresses its own
 # old image holds.
 dcase exec-self-nonpie --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; os.execv("/usr/bin/python3", ["python3", "-c", "print(\"re-exec ok\")"])'
+# A non-PIE child of a non-PIE program (python's vfork + exec of itself)
+# runs in a host process of its own: the pipe that tells the parent the
+# exec happened must end then (not when the child ends), and a SIGTERM to
+# the child's pid must end the child, not only the program standing in.
+STANDIN_PY='import subprocess, sys, time, os
+t0 = time.time()
+p = subprocess.Popen([sys.executable, "-c", "import time, sys; time.sleep(3); open(sys.argv[1], \"w\").write(\"late\")", "flag"])
+print("popen returned before the child ended:", time.time() - t0 < 2)
+time.sleep(0.5)
+p.terminate()
+print("status", p.wait())
+time.sleep(3)
+print("flag written:", os.path.exists("flag"))'
+dcase exec-standin-signals --need /usr/bin/python3 -- /usr/bin/python3 -c "$STANDIN_PY"
 # Fused non-PIE programs that need the same addresses: the second starts
 # with an execve of itself, which takes it to a host process of its own
 # (instance.c, exec_stub; sys_exec.c, exec_elsewhere). The output order

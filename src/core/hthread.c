@@ -2,6 +2,7 @@
 #include "core/hthread.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -27,10 +28,19 @@ static long mask_host_signals(uint64_t block, uint64_t *old)
 	return raw_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, &block, old, 8, 0, 0);
 }
 
+static int starting; /* made, not yet in their fn */
+
+void hthread_wait_started(void)
+{
+	while (__atomic_load_n(&starting, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
 static void *trampoline(void *sv)
 {
 	struct start s = *(struct start *)sv;
 	free(sv);
+	__atomic_sub_fetch(&starting, 1, __ATOMIC_RELEASE);
 	/* glibc's start_thread opened signal 32 (SIGCANCEL) just before this;
 	 * a handler that ran meanwhile found hthread_no_vcpu in %gs (the maker
 	 * lent it for the clone) and passed the signal on to the process. */
@@ -61,11 +71,14 @@ int hthread_start(pthread_t *t, size_t stack, int detached, int allow,
 	uint64_t gs = gsbase_read();
 	gsbase_write((uint64_t)hthread_no_vcpu);
 	pthread_t tmp;
+	__atomic_add_fetch(&starting, 1, __ATOMIC_ACQ_REL);
 	int r = pthread_create(t ? t : &tmp, &attr, trampoline, s);
 	pthread_attr_destroy(&attr);
 	gsbase_write(gs);
 	mask_host_signals(old_mask, NULL);
-	if (r)
+	if (r) {
+		__atomic_sub_fetch(&starting, 1, __ATOMIC_RELEASE);
 		free(s);
+	}
 	return r;
 }

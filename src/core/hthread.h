@@ -19,3 +19,12 @@ int hthread_start(pthread_t *t, size_t stack, int detached, int allow,
 
 /* %gs of the runtime's threads that run no vCPU: all zero (no `self`). */
 extern char hthread_no_vcpu[4096];
+
+/*
+ * hthread_wait_started - until every thread hthread_start made has begun
+ * its fn. A host fork waits here: a thread still starting may be in the
+ * allocator (its start record freed, the sanitizers' thread set-up), whose
+ * lock the child would inherit held. The caller keeps new ones from being
+ * made meanwhile.
+ */
+void hthread_wait_started(void);

@@ -222,7 +222,9 @@ long fork_program(struct uthread *ut, const struct clone_req *req)
 	 * ~30 copy-on-write faults per fork on both sides. No runtime thread
 	 * is in malloc now: the vCPUs are parked, the reaper waits for
 	 * reap_mu, workers and the output pump never allocate, the monitor
-	 * only once the instance ends. */
+	 * only once the instance ends; a thread still starting is waited
+	 * for (the vCPUs, which make them, are parked). */
+	hthread_wait_started();
 	pid_t pid = _Fork();
 	if (pid == 0) {
 		r = in_child(ut, pidspace_handoff_take(slot, c->pid, hpid), parent->pid, hpid, req);

@@ -215,6 +215,14 @@ enum sigq signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si
 		return SIGQ_DROPPED;
 	if (p->host_pid)
 		return fork_signal_send(p, si);
+	int host = __atomic_load_n(&p->stand_in_host, __ATOMIC_ACQUIRE);
+	if (host > 0 && sig != SIGCHLD) {
+		/* Its own SIGCHLD is from the program it stands in for; a
+		 * SIGKILL or SIGSTOP also takes the stand-in. */
+		enum sigq r = fork_signal_send_to(host, p->stand_in_pid, si);
+		if (sig != SIGKILL && sig != SIGSTOP)
+			return r;
+	}
 	uint64_t bit = SIGBIT(sig);
 	/* Linux drops an ignored signal at once unless it is blocked. */
 	struct uthread *mt = tgt ? tgt : __atomic_load_n(&p->main_thread, __ATOMIC_ACQUIRE);

@@ -278,6 +278,16 @@ void vproc_terminate(struct vproc *p, int sig, int code)
 	}
 }
 
+void vproc_close_fds(struct vproc *p)
+{
+	int max = fdt_max(p->fdt);
+	for (int v = 0; v <= max; v++) {
+		int h = fdt_remove(p->fdt, v);
+		if (h >= 0)
+			close(h);
+	}
+}
+
 /* vproc_finish - the program is over: its fds and memory go, the instance
  * hears of it. */
 static void vproc_finish(struct vproc *p)
@@ -285,12 +295,7 @@ static void vproc_finish(struct vproc *p)
 	/* A forked child's process ends with p: its exit frees all that at
 	 * once, where unmapping region by region cost each fork ~10%. */
 	if (!instance_ends_with(p)) {
-		int max = fdt_max(p->fdt);
-		for (int v = 0; v <= max; v++) {
-			int h = fdt_remove(p->fdt, v);
-			if (h >= 0)
-				close(h);
-		}
+		vproc_close_fds(p);
 		timers_release_all(p);
 		regions_release(p);
 	}
@@ -330,12 +335,10 @@ static void drop(struct vproc *q, struct uthread *keep)
 			__atomic_store_n(&t->state, UT_EXITED, __ATOMIC_RELEASE);
 	if (q == keep->proc)
 		return;
-	int max = fdt_max(q->fdt);
-	for (int v = 0; v <= max; v++) {
-		int h = fdt_host(q->fdt, v);
-		if (h >= 0)
-			close(h);
-	}
+	/* Its objects' references go too: an object the kept program shares
+	 * lives on, and one held only here closes its kernel fd (a pipe moved
+	 * into the kernel for this fork would otherwise never see its end). */
+	vproc_close_fds(q);
 	if (q->cwd_fd >= 0)
 		close(q->cwd_fd);
 }

@@ -85,7 +85,14 @@ struct vproc {
 	 * there (-1 while being forked), signals sent to it go there, and its
 	 * host end is its end here. 0: it runs in this process. */
 	int host_pid;
+	/* It stands in for a program that runs in another host process, its
+	 * image there (sys_exec.c, exec_elsewhere): the signals it is sent go
+	 * on to that program, pid stand_in_pid of host process stand_in_host. */
+	int stand_in_host, stand_in_pid;
 };
+
+/* vproc_close_fds - every fd of p is closed. */
+void vproc_close_fds(struct vproc *p);
 
 /* Once, before any program: take over the host umask and fd limit. */
 void vproc_init_host(void);

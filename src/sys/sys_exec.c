@@ -143,10 +143,10 @@ static void reset_for_exec(struct uthread *ut, const struct exec_image *img)
  * exec_elsewhere - the calling program forks (a host fork, proc/fork.c)
  * and in the child, which keeps this program alone, the other programs'
  * memory goes: 0 there, and the exec goes on. Here the program stands in
- * for that child: its vfork parent goes on, it waits for the child and
- * ends as it ends (exit code or signal). Signals sent to it here are not
- * passed on (their default actions end it, the child lives on). -errno
- * if the fork failed.
+ * for that child: its vfork parent goes on, its fds are closed (the child
+ * has them), the signals it is sent go on to the child (proc/signal.c), it
+ * waits for the child and ends as it ends (exit code or signal). -errno if
+ * the fork failed.
  */
 static long exec_elsewhere(struct uthread *ut)
 {
@@ -162,6 +162,15 @@ static long exec_elsewhere(struct uthread *ut)
 	}
 	vfork_release(p); /* never back in app code: its parent's stack is safe */
 	ut->sigmask = ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+	struct vproc *c = vproc_by_pid((int)child);
+	int host = c ? __atomic_load_n(&c->host_pid, __ATOMIC_ACQUIRE) : 0;
+	if (host > 0) {
+		p->stand_in_pid = (int)child;
+		__atomic_store_n(&p->stand_in_host, host, __ATOMIC_RELEASE);
+	}
+	/* The child has the fds now: held here too, a pipe would never see
+	 * its end (python's exec-error pipe, a shell's command substitution). */
+	vproc_close_fds(p);
 	struct wait_result res = { 0 };
 	long w;
 	while ((w = wait_child(ut, P_PID, (int)child, __WALL, &res)) == -EINTR &&
