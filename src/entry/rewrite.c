@@ -185,6 +185,14 @@ bool rewrite_is_patching(uint64_t ip)
 
 uint64_t rewrite_fixup_rip(uint64_t rip)
 {
+	/* Stopped right after a syscall whose site another thread is
+	 * patching now (its second trap came while this one's call was
+	 * served): those bytes are half-written until the site is in the map.
+	 * The patch takes microseconds, and its writer holds nothing this
+	 * thread has. */
+	uint64_t p;
+	while ((p = __atomic_load_n(&patching, __ATOMIC_ACQUIRE)) && rip > p && rip < p + 16)
+		__builtin_ia32_pause();
 	struct site *s = sitemap_get(rip);
 	for (int i = 0; s && i < s->ninterior; i++)
 		if (s->interior[i] == rip)
@@ -672,6 +680,10 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 		code[m.pre_len + 1] = 0x0b;
 	}
 
+	/* Before the patch: a thread stopped at one of its interior points
+	 * waits in rewrite_fixup_rip until it is done. */
+	if (s->ninterior)
+		__atomic_store_n(&rewrite_have_interiors, 1, __ATOMIC_RELEASE);
 	if (poke(m.start, code, len) < 0) {
 		done();
 		refuse(sc);
@@ -685,8 +697,6 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 		sitemap_put(s->syscall_ud2, s);
 	for (int i = 0; i < s->ninterior; i++)
 		sitemap_put(s->interior[i], s);
-	if (s->ninterior)
-		__atomic_store_n(&rewrite_have_interiors, 1, __ATOMIC_RELEASE);
 	done();
 	nsites++;
 	spin_unlock(&lock);
