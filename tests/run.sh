@@ -668,6 +668,15 @@ print("status", p.wait())
 time.sleep(3)
 print("flag written:", os.path.exists("flag"))'
 dcase exec-standin-signals --need /usr/bin/python3 -- /usr/bin/python3 -c "$STANDIN_PY"
+# execve's argument limits: one string past 128 KiB, or 2 MiB in all, is
+# E2BIG; what fits runs.
+dcase exec-arg-limits --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os, subprocess
+for args in (["x" * 131071], ["x" * 131072], ["y" * 100000] * 30, ["z" * 60000] * 10):
+    try:
+        print(subprocess.run(["/bin/echo"] + args, capture_output=True).stdout.__len__())
+    except OSError as e:
+        print("error", e.errno)'
+
 # Fused non-PIE programs that need the same addresses: the second starts
 # with an execve of itself, which takes it to a host process of its own
 # (instance.c, exec_stub; sys_exec.c, exec_elsewhere). The output order

@@ -11,9 +11,10 @@ extern int sched_stopping;
 
 /**
  * sched_stop_others - park every other vCPU in its loop (kicked out of app
- * code or runtime code), or claim it where it sleeps idle. From a uthread in runtime code with
- * no lock held. 0, or -EAGAIN if one did not park within a second (a vCPU
- * blocked in a kernel call): nothing is stopped then.
+ * code or runtime code), or claim it where it sleeps idle. From a uthread
+ * in runtime code with no lock held. 0, or -EAGAIN if one did not park
+ * within a second (a vCPU blocked in a kernel call): nothing is stopped
+ * then.
  */
 int sched_stop_others(void);
 /* sched_resume_others - let them go on. */

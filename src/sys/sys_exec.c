@@ -42,10 +42,9 @@ static void free_vec(char **v)
  * meanwhile is cut at the length first seen. */
 static long copy_vec(uint64_t uvec, char ***out, size_t *total)
 {
-	size_t n = 0, cap = 64, bytes = 0;
-	uint64_t *ups = malloc(cap * sizeof(*ups));
-	size_t *lens = malloc(cap * sizeof(*lens));
-	long r = ups && lens ? 0 : -ENOMEM;
+	struct { uint64_t at; size_t len; } *seen = NULL; /* len with its NUL */
+	size_t n = 0, cap = 0, bytes = 0;
+	long r = 0;
 	for (; uvec && !r; n++) {
 		uint64_t up;
 		if (copy_from_user(&up, uvec + n * 8, 8)) {
@@ -55,15 +54,12 @@ static long copy_vec(uint64_t uvec, char ***out, size_t *total)
 		if (!up)
 			break;
 		if (n == cap) {
-			cap *= 2;
-			uint64_t *nu = realloc(ups, cap * sizeof(*ups));
-			ups = nu ? nu : ups;
-			size_t *nl = nu ? realloc(lens, cap * sizeof(*lens)) : NULL;
-			lens = nl ? nl : lens;
-			if (!nl) {
+			void *more = realloc(seen, (cap = cap ? cap * 2 : 64) * sizeof(*seen));
+			if (!more) {
 				r = -ENOMEM;
 				break;
 			}
+			seen = more;
 		}
 		long len = uaccess_range_ok(up, 1) ? pg_uaccess_strnlen((const char *)up, ARG_STRLEN_MAX)
 						   : -EFAULT;
@@ -71,8 +67,8 @@ static long copy_vec(uint64_t uvec, char ***out, size_t *total)
 			r = len;
 		else if (len >= (long)ARG_STRLEN_MAX || (*total += len + 1 + 8) > ARG_TOTAL_MAX)
 			r = -E2BIG;
-		ups[n] = up;
-		lens[n] = len + 1;
+		seen[n].at = up;
+		seen[n].len = len + 1;
 		bytes += len + 1;
 	}
 	char **v = r ? NULL : malloc((n + 1) * sizeof(*v) + bytes);
@@ -80,19 +76,17 @@ static long copy_vec(uint64_t uvec, char ***out, size_t *total)
 		r = -ENOMEM;
 	char *s = (char *)(v + n + 1);
 	for (size_t i = 0; i < n && !r; i++) {
-		r = pg_uaccess_copy(s, (const char *)ups[i], lens[i] - 1);
-		s[lens[i] - 1] = 0;
+		r = pg_uaccess_copy(s, (const char *)seen[i].at, seen[i].len - 1);
+		s[seen[i].len - 1] = 0;
 		v[i] = s;
-		s += lens[i];
+		s += seen[i].len;
 	}
-	if (v)
-		v[n] = NULL;
-	free(ups);
-	free(lens);
+	free(seen);
 	if (r) {
 		free(v);
 		return r;
 	}
+	v[n] = NULL;
 	*out = v;
 	return 0;
 }

@@ -63,6 +63,11 @@ static void reads(const char *set, void *rp)
     T(syscall(SYS_poll, rp, 1, 0));
     T(syscall(SYS_futex, (void *)((uintptr_t)rp & ~(uintptr_t)3), FUTEX_WAIT, 0, NULL, NULL, 0));
     T(syscall(SYS_execve, rp, NULL, NULL));
+    /* A good path whose argv or envp is bad, or holds a bad string. */
+    char *bad_argv[] = { "true", rp, NULL };
+    T(syscall(SYS_execve, "/bin/true", rp, NULL));
+    T(syscall(SYS_execve, "/bin/true", bad_argv, NULL));
+    T(syscall(SYS_execve, "/bin/true", NULL, bad_argv));
 }
 
 /* Calls that make the kernel write user memory at wp. */
