@@ -176,15 +176,21 @@ EOF
 		[ "$now" -ge "$secs" ] && break
 	done
 	# wrk ends by itself 3 s after the last sample (and prints its summary);
-	# redis-benchmark -l is stopped.
+	# redis-benchmark -l is stopped: the SIGTERM goes to the first program,
+	# redis-server, whose shutdown resets the client's connections (counted
+	# apart from the run's errors).
+	local run_errors
+	run_errors=$(errors_so_far "$out" "$err")
 	if [ "$kind" = redis ] && kill -0 "$PID" 2>/dev/null; then
 		kill "$PID"
 	fi
 	wait "$PID"
 	local st=$?
 	[ -z "$died" ] && [ $st -eq 143 ] && st="143 (our SIGTERM at the end)"
+	[ -z "$died" ] && [ "$kind" = redis ] && [ "$st" = 1 ] &&
+		st="1 (redis-benchmark's, its connections reset by redis-server's shutdown at our SIGTERM)"
 	PID=""
-	echo "  summary: fds first $f1, last $fl, max $fmax; RSS MB first $r1, last $rl, max $rmax; errors $(errors_so_far "$out" "$err"); instance exit status $st"
+	echo "  summary: fds first $f1, last $fl, max $fmax; RSS MB first $r1, last $rl, max $rmax; errors during the run $run_errors, at the stop $(($(errors_so_far "$out" "$err") - run_errors)); instance exit status $st"
 	if [ "$kind" = nginx ]; then
 		grep -E 'requests in|Requests/sec|Socket errors|Non-2xx' "$out" | sed 's/^ */  wrk: /'
 	fi
