@@ -522,15 +522,34 @@ static int mem_write(uint64_t addr, const uint8_t *b, size_t n)
 	return r == (long)n ? 0 : r < 0 ? (int)r : -EIO;
 }
 
+/*
+ * alone - can only the calling thread run the code at sc? Its program's
+ * own code (not a vfork parent's it runs on), one thread, no CLONE_VM
+ * child beside it. Then the patch is one write, with no membarrier: a
+ * membarrier interrupts every vCPU running (an IPI each), 3 per site,
+ * and an exec'd image rewrites its sites afresh (18 for /bin/true).
+ * The thread itself serialises on its way back from the kernel's write
+ * and the runtime's return path before it runs the site again.
+ */
+static bool alone(struct uthread *ut, uint64_t sc)
+{
+	struct vproc *p = ut->proc;
+	return __atomic_load_n(&p->nthreads, __ATOMIC_ACQUIRE) == 1 && !p->vm_shared &&
+	       regions_owner(sc) == p;
+}
+
 /* poke - replace len live bytes at start: an int3 first (threads arriving
- * meanwhile trap and retry), then the tail, then the first byte. */
-static int poke(uint64_t start, const uint8_t *code, unsigned len)
+ * meanwhile trap and retry), then the tail, then the first byte; in one
+ * write when no other thread can run them (alone()). */
+static int poke(uint64_t start, const uint8_t *code, unsigned len, bool solo)
 {
 	static const uint8_t int3 = 0xcc;
 	uint8_t orig;
 	if (copy_from_user(&orig, start, 1))
 		return -EFAULT;
 	__atomic_store_n(&patching, start, __ATOMIC_SEQ_CST);
+	if (solo)
+		return mem_write(start, code, len);
 	int r = mem_write(start, &int3, 1);
 	if (r < 0)
 		return r;
@@ -555,11 +574,11 @@ static void done(void)
 	__atomic_store_n(&patching, 0, __ATOMIC_SEQ_CST);
 }
 
-static void zpoline_site(uint64_t sc)
+static void zpoline_site(uint64_t sc, bool solo)
 {
 	static const uint8_t call_rax[2] = { 0xff, 0xd0 };
 	struct site *s = calloc(1, sizeof(*s));
-	if (!s || overlaps(sc, 2) || poke(sc, call_rax, 2) < 0) {
+	if (!s || overlaps(sc, 2) || poke(sc, call_rax, 2, solo) < 0) {
 		done();
 		free(s);
 		refuse(sc);
@@ -603,7 +622,7 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 	if (!match_site(sc, nr, &m) || overlaps(m.start, m.pre_len + 2 + m.post_len) ||
 	    !(a = arena_near(m.start))) {
 		if (rewrite_mode == REWRITE_ZPOLINE)
-			zpoline_site(sc);
+			zpoline_site(sc, alone(ut, sc));
 		else
 			refuse(sc);
 		spin_unlock(&lock);
@@ -684,7 +703,7 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 	 * waits in rewrite_fixup_rip until it is done. */
 	if (s->ninterior)
 		__atomic_store_n(&rewrite_have_interiors, 1, __ATOMIC_RELEASE);
-	if (poke(m.start, code, len) < 0) {
+	if (poke(m.start, code, len, alone(ut, sc)) < 0) {
 		done();
 		refuse(sc);
 		stub_free(a, s->stub_off);

@@ -166,6 +166,8 @@ long spawn_vm_child(struct uthread *ut, const struct clone_req *req)
 		return r;
 	}
 	int pid = c->pid;
+	if (!(req->flags & CLONE_VFORK))
+		parent->vm_shared = true; /* its code may run on two programs at once */
 	vproc_publish(c);
 	/* Set before it runs: it may exec or end before the parent waits. */
 	struct vfork_wait w = { .ut = ut };

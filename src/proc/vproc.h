@@ -89,6 +89,7 @@ struct vproc {
 	 * image there (sys_exec.c, exec_elsewhere): the signals it is sent go
 	 * on to that program, pid stand_in_pid of host process stand_in_host. */
 	int stand_in_host, stand_in_pid;
+	bool vm_shared;              /* made a CLONE_VM child that runs beside it (no CLONE_VFORK) */
 };
 
 /* vproc_close_fds - every fd of p is closed. */
