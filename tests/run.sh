@@ -454,6 +454,12 @@ p_fuzz_channel() {
     out=$("$BUILD_DIR/fuzz/fuzz_channel_replay" "$ROOT/fuzz/corpus/channel" 2>&1) || { echo "$out" | head -5; return 1; }
 }
 ncase fuzz-channel-corpus -- p_fuzz_channel
+# The rewriter's site map against a model (fuzz/run-libfuzzer.sh sitemap).
+p_fuzz_sitemap() {
+    local out
+    out=$("$BUILD_DIR/fuzz/fuzz_sitemap_replay" "$ROOT/fuzz/corpus/sitemap" 2>&1) || { echo "$out" | head -5; return 1; }
+}
+ncase fuzz-sitemap-corpus -- p_fuzz_sitemap
 # Unit tests of internals (tests/unit): every case of every test binary is
 # a case here, named unit-<file>-<case>.
 p_unit() {

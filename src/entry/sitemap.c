@@ -131,6 +131,8 @@ void sitemap_forget(uint64_t start, uint64_t end, void (*each)(uint64_t key, voi
 		if (each && val)
 			each(keys[to], val);
 	}
+	if (to == from)
+		return; /* nothing in range (and keys may not exist yet) */
 	memmove(keys + from, keys + to, (nkeys - to) * sizeof(*keys));
 	nkeys -= to - from;
 	if (used - nkeys > SITEMAP_SIZE / 4)
