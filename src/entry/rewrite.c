@@ -17,6 +17,7 @@
 #include "entry/lean.h"
 #include "entry/sitemap.h"
 #include "entry/stub_arena.h"
+#include "loader/exec.h"
 #include "mm/regions.h"
 #include "mm/uaccess.h"
 #include "proc/vproc.h"
@@ -90,6 +91,69 @@ static struct site refused_site, seen_once;
 static volatile uint64_t patching; /* site address whose first byte is int3 */
 static uint64_t nsites, nrefused;
 
+/* ---- sites known hot, by file: rewritten at their first trap ---- */
+
+/*
+ * A site is rewritten at its second trap, but the same file's site at the
+ * same offset was hot before: ld.so's mmap, openat, read... wrappers run
+ * many times in every program, and each exec maps ld.so elsewhere, where
+ * each of them traps twice again (~18 second traps, ~2.5 µs each, per
+ * exec of /bin/true). The loader says where it maps which file
+ * (exec_image_mapped); a site rewritten in such an image is remembered by
+ * (file, offset) and, in any later image of that file, rewritten at its
+ * first trap. A wrong match (a hash collision, an image gone unnoticed)
+ * only makes a site rewritten at its first trap, as all were before.
+ */
+#define IMAGES_MAX 64
+#define HOT_SIZE 4096
+static struct { uint64_t lo, hi, file; } images[IMAGES_MAX];
+static unsigned next_image;
+static uint64_t hot[HOT_SIZE]; /* open addressing on the (file, offset) hash; 0: empty */
+static unsigned nhot;
+
+static void image_mapped(uint64_t lo, uint64_t len, uint64_t dev, uint64_t ino)
+{
+	spin_lock(&lock);
+	for (unsigned i = 0; i < IMAGES_MAX; i++)
+		if (images[i].lo < lo + len && lo < images[i].hi)
+			images[i].hi = images[i].lo = 0; /* that one is gone */
+	unsigned i = next_image++ % IMAGES_MAX;
+	images[i].lo = lo;
+	images[i].hi = lo + len;
+	images[i].file = (dev * 0x9e3779b97f4a7c15ull) ^ (ino * 0xc2b2ae3d27d4eb4full) ^ 1;
+	spin_unlock(&lock);
+}
+
+/* hot_key - the (file, offset) hash of a site in a known image, or 0. */
+static uint64_t hot_key(uint64_t sc)
+{
+	for (unsigned i = 0; i < IMAGES_MAX; i++)
+		if (sc >= images[i].lo && sc < images[i].hi) {
+			uint64_t k = (images[i].file + (sc - images[i].lo)) * 0xff51afd7ed558ccdull;
+			return k ? k : 1;
+		}
+	return 0;
+}
+
+static bool hot_has(uint64_t k)
+{
+	for (unsigned i = k % HOT_SIZE; k && hot[i]; i = (i + 1) % HOT_SIZE)
+		if (hot[i] == k)
+			return true;
+	return false;
+}
+
+static void hot_add(uint64_t k)
+{
+	if (!k || nhot >= HOT_SIZE / 2 || hot_has(k))
+		return; /* full: later hot sites take two traps, as any */
+	unsigned i = k % HOT_SIZE;
+	while (hot[i])
+		i = (i + 1) % HOT_SIZE;
+	hot[i] = k;
+	nhot++;
+}
+
 /* ---- sites that are gone: their records and stubs, reused later ---- */
 
 /*
@@ -136,6 +200,9 @@ void rewrite_forget(uint64_t start, uint64_t len)
 	if (sitemap_empty())
 		return;
 	spin_lock(&lock);
+	for (unsigned i = 0; i < IMAGES_MAX; i++)
+		if (images[i].lo < start + len && start < images[i].hi)
+			images[i].hi = images[i].lo = 0;
 	gone = NULL;
 	sitemap_forget(start, start + len, forget_one);
 	while (gone) {
@@ -457,7 +524,8 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 		spin_unlock(&lock);
 		return;
 	}
-	if (!known) {
+	uint64_t hk = hot_key(sc);
+	if (!known && !hot_has(hk)) {
 		/* A site is rewritten at its second trap: most sites of a short
 		 * program run once (ld.so's start, exit), and a rewrite (a code
 		 * page copied, a membarrier to every vCPU) costs more than a trap. */
@@ -475,6 +543,7 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 		spin_unlock(&lock);
 		return;
 	}
+	hot_add(hk);
 	struct site *s = calloc(1, sizeof(*s));
 	if (!s) {
 		spin_unlock(&lock);
@@ -604,6 +673,7 @@ int rewrite_init(enum rewrite_mode mode)
 	if (mode == REWRITE_OFF)
 		return 0;
 	regions_unmapped_hook = rewrite_forget;
+	exec_image_mapped = image_mapped;
 	if (mode == REWRITE_ZPOLINE) {
 		int r = zpoline_map();
 		if (r < 0)

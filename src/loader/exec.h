@@ -18,6 +18,10 @@ struct exec_image {
 	struct vproc *clash;
 };
 
+/* Told of each image exec_load maps (the program's, its interpreter's):
+ * where, and which file (st_dev, st_ino); NULL: no one listens. */
+extern void (*exec_image_mapped)(uint64_t lo, uint64_t len, uint64_t dev, uint64_t ino);
+
 /**
  * exec_load - resolve @file (#! scripts; PATH for bare names if @search),
  * map it and its ELF interpreter as regions of @owner (mm/regions.h),
