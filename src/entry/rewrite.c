@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -91,28 +92,84 @@ static struct site refused_site, seen_once;
 static volatile uint64_t patching; /* site address whose first byte is int3 */
 static uint64_t nsites, nrefused;
 
-/* ---- sites known hot, by file: rewritten at their first trap ---- */
+/* ---- sites known by file: patched when their file is mapped again ---- */
 
 /*
- * A site is rewritten at its second trap, but the same file's site at the
- * same offset was hot before: ld.so's mmap, openat, read... wrappers run
- * many times in every program, and each exec maps ld.so elsewhere, where
- * each of them traps twice again (~18 second traps, ~2.5 µs each, per
- * exec of /bin/true). The loader says where it maps which file
- * (exec_image_mapped); a site rewritten in such an image is remembered by
- * (file, offset) and, in any later image of that file, rewritten at its
- * first trap. A wrong match (a hash collision, an image gone unnoticed)
- * only makes a site rewritten at its first trap, as all were before.
+ * Each exec maps ld.so (and the program) somewhere new, where each of its
+ * sites would trap again: once for a site run once (the calls of ld.so's
+ * start), twice before being rewritten for one run more often (its mmap,
+ * openat, read... wrappers), ~25 traps of ~2.5 µs per exec of /bin/true.
+ * The loader says where it maps which file (exec_image_mapped); a site
+ * that trapped in such an image is remembered by (file, offset, number),
+ * and when that file is mapped again the ones that were hot there are
+ * patched at once, before any thread runs the image (one write each, no
+ * membarrier), where the pattern still fits: the bytes are checked as at
+ * a trap, and the file is known by device, inode, size and mtime. A wrong
+ * match (a hash collision, an image gone unnoticed) only makes a site
+ * rewritten at its first trap, as all were before.
  */
 #define IMAGES_MAX 64
-#define HOT_SIZE 4096
+#define KNOWN_SIZE 4096
 static struct { uint64_t lo, hi, file; } images[IMAGES_MAX];
 static unsigned next_image;
-static uint64_t hot[HOT_SIZE]; /* open addressing on the (file, offset) hash; 0: empty */
-static unsigned nhot;
+static struct known_site {
+	uint64_t key;        /* (file, offset) hash; 0: empty */
+	uint64_t file;
+	uint32_t off;
+	int16_t nr;
+	bool hot;            /* it trapped twice in an image of its file */
+} known[KNOWN_SIZE];
+static unsigned nknown;
 
-static void image_mapped(uint64_t lo, uint64_t len, uint64_t dev, uint64_t ino)
+static int patch_site(uint64_t sc, long nr, bool solo);
+
+/* known_key - the (file, offset) hash of a site in a known image, or 0. */
+static uint64_t known_key(uint64_t sc, uint64_t *file, uint32_t *off)
 {
+	for (unsigned i = 0; i < IMAGES_MAX; i++)
+		if (sc >= images[i].lo && sc < images[i].hi) {
+			*file = images[i].file;
+			*off = (uint32_t)(sc - images[i].lo);
+			uint64_t k = (images[i].file + *off) * 0xff51afd7ed558ccdull;
+			return k ? k : 1;
+		}
+	return 0;
+}
+
+static struct known_site *known_find(uint64_t k)
+{
+	for (unsigned i = k % KNOWN_SIZE; k && known[i].key; i = (i + 1) % KNOWN_SIZE)
+		if (known[i].key == k)
+			return &known[i];
+	return NULL;
+}
+
+/* known_note - the site at sc trapped (hot: for the second time). */
+static void known_note(uint64_t sc, long nr, bool hot)
+{
+	uint64_t file;
+	uint32_t off;
+	uint64_t k = known_key(sc, &file, &off);
+	struct known_site *ks = known_find(k);
+	if (!ks && k && nknown < KNOWN_SIZE / 2) { /* full: later ones trap, as any */
+		unsigned i = k % KNOWN_SIZE;
+		while (known[i].key)
+			i = (i + 1) % KNOWN_SIZE;
+		ks = &known[i];
+		*ks = (struct known_site){ k, file, off, (int16_t)nr, false };
+		nknown++;
+	}
+	if (ks && hot)
+		ks->hot = true;
+}
+
+static void image_mapped(uint64_t lo, uint64_t len, const struct stat *st)
+{
+	/* The file as it is now: a file rewritten in place keeps its inode,
+	 * not its modification time. */
+	uint64_t file = ((uint64_t)st->st_dev * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)st->st_ino * 0xc2b2ae3d27d4eb4full) ^
+			((uint64_t)st->st_mtim.tv_sec * 0x165667b19e3779f9ull) ^ (uint64_t)st->st_mtim.tv_nsec ^
+			((uint64_t)st->st_size << 20) ^ 1;
 	spin_lock(&lock);
 	for (unsigned i = 0; i < IMAGES_MAX; i++)
 		if (images[i].lo < lo + len && lo < images[i].hi)
@@ -120,38 +177,17 @@ static void image_mapped(uint64_t lo, uint64_t len, uint64_t dev, uint64_t ino)
 	unsigned i = next_image++ % IMAGES_MAX;
 	images[i].lo = lo;
 	images[i].hi = lo + len;
-	images[i].file = (dev * 0x9e3779b97f4a7c15ull) ^ (ino * 0xc2b2ae3d27d4eb4full) ^ 1;
+	images[i].file = file;
+	/* Nothing runs this image yet: its known sites are patched now. */
+	for (unsigned j = 0; rewrite_mode != REWRITE_OFF && j < KNOWN_SIZE; j++) {
+		struct known_site *ks = &known[j];
+		uint64_t sc = lo + ks->off;
+		if (!ks->key || ks->file != file || ks->off >= len || sitemap_get(sc) || !sitemap_has_room())
+			continue;
+		if (ks->hot) /* a site run once there would cost a rewrite, not save a trap */
+			patch_site(sc, ks->nr, true);
+	}
 	spin_unlock(&lock);
-}
-
-/* hot_key - the (file, offset) hash of a site in a known image, or 0. */
-static uint64_t hot_key(uint64_t sc)
-{
-	for (unsigned i = 0; i < IMAGES_MAX; i++)
-		if (sc >= images[i].lo && sc < images[i].hi) {
-			uint64_t k = (images[i].file + (sc - images[i].lo)) * 0xff51afd7ed558ccdull;
-			return k ? k : 1;
-		}
-	return 0;
-}
-
-static bool hot_has(uint64_t k)
-{
-	for (unsigned i = k % HOT_SIZE; k && hot[i]; i = (i + 1) % HOT_SIZE)
-		if (hot[i] == k)
-			return true;
-	return false;
-}
-
-static void hot_add(uint64_t k)
-{
-	if (!k || nhot >= HOT_SIZE / 2 || hot_has(k))
-		return; /* full: later hot sites take two traps, as any */
-	unsigned i = k % HOT_SIZE;
-	while (hot[i])
-		i = (i + 1) % HOT_SIZE;
-	hot[i] = k;
-	nhot++;
 }
 
 /* ---- sites that are gone: their records and stubs, reused later ---- */
@@ -510,45 +546,21 @@ bool rewrite_zpoline_return(uint64_t ret)
 	return rewrite_mode == REWRITE_ZPOLINE && s && s->kind == P_ZPOLINE && s->start == ret - 2;
 }
 
-void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
+/*
+ * patch_site - with the lock held: the site of the syscall at sc (number
+ * nr) becomes a jump to a stub. 1 done, 0 no pattern fits (or no stub
+ * room within reach), -1 it could not be written (refused then).
+ */
+static int patch_site(uint64_t sc, long nr, bool solo)
 {
-	const struct sysent *e = systab_get(nr);
-	if (rewrite_mode == REWRITE_OFF || (e && (e->flags & SF_NOREWRITE)))
-		return;
-	if (child_traps && __atomic_sub_fetch(&child_traps, 1, __ATOMIC_RELAXED) > 0)
-		return;
 	struct match m;
-	spin_lock(&lock);
-	struct site *known = sitemap_get(sc);
-	if ((known && known != &seen_once) || !sitemap_has_room()) { /* rewritten meanwhile, refused before, or no room */
-		spin_unlock(&lock);
-		return;
-	}
-	uint64_t hk = hot_key(sc);
-	if (!known && !hot_has(hk)) {
-		/* A site is rewritten at its second trap: most sites of a short
-		 * program run once (ld.so's start, exit), and a rewrite (a code
-		 * page copied, a membarrier to every vCPU) costs more than a trap. */
-		sitemap_put(sc, &seen_once);
-		spin_unlock(&lock);
-		return;
-	}
 	struct arena *a = NULL;
 	if (!match_site(sc, nr, &m) || overlaps(m.start, m.pre_len + 2 + m.post_len) ||
-	    !(a = arena_near(m.start))) {
-		if (rewrite_mode == REWRITE_ZPOLINE)
-			zpoline_site(sc, alone(ut, sc));
-		else
-			refuse(sc);
-		spin_unlock(&lock);
-		return;
-	}
-	hot_add(hk);
+	    !(a = arena_near(m.start)))
+		return 0;
 	struct site *s = calloc(1, sizeof(*s));
-	if (!s) {
-		spin_unlock(&lock);
-		return;
-	}
+	if (!s)
+		return -1;
 	s->arena = a;
 	s->stub_off = stub_alloc(a);
 	uint64_t stub = (uint64_t)a->rx + s->stub_off;
@@ -619,13 +631,12 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 	 * waits in rewrite_fixup_rip until it is done. */
 	if (s->ninterior)
 		__atomic_store_n(&rewrite_have_interiors, 1, __ATOMIC_RELEASE);
-	if (poke(m.start, code, len, alone(ut, sc)) < 0) {
+	if (poke(m.start, code, len, solo) < 0) {
 		done();
 		refuse(sc);
 		stub_free(a, s->stub_off);
 		free(s);
-		spin_unlock(&lock);
-		return;
+		return -1;
 	}
 	sitemap_put(m.start, s);
 	if (s->syscall_ud2)
@@ -634,9 +645,55 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 		sitemap_put(s->interior[i], s);
 	done();
 	nsites++;
+	return 1;
+}
+
+void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
+{
+	const struct sysent *e = systab_get(nr);
+	if (rewrite_mode == REWRITE_OFF || (e && (e->flags & SF_NOREWRITE)))
+		return;
+	/*
+	 * Deferred rewrites (a forked child's first traps, a site's first trap)
+	 * only while no other thread can run the site: a thread that trapped
+	 * at it without rewriting it goes back to just after its syscall,
+	 * which the rewrite by another thread's trap would turn into the
+	 * middle of a jmp, with nothing to stop it between its fix-up check
+	 * (rewrite_fixup_rip) and that instruction (python3-threading and
+	 * threads-cond died so in the %fs mode, whose return path makes a
+	 * kernel call in that window). With other threads a site is rewritten
+	 * at its first trap: any thread that trapped there then went through
+	 * the lock after the patch.
+	 */
+	bool solo = alone(ut, sc);
+	if (solo && child_traps && __atomic_sub_fetch(&child_traps, 1, __ATOMIC_RELAXED) > 0)
+		return;
+	spin_lock(&lock);
+	struct site *known_as = sitemap_get(sc);
+	if ((known_as && known_as != &seen_once) || !sitemap_has_room()) { /* rewritten meanwhile, refused before, or no room */
+		spin_unlock(&lock);
+		return;
+	}
+	known_note(sc, nr, known_as != NULL || !solo);
+	if (!known_as && solo) {
+		/* A site is rewritten at its second trap: most sites of a short
+		 * program run once (ld.so's start, exit), and a rewrite (a code
+		 * page copied, a membarrier to every vCPU) costs more than a trap. */
+		sitemap_put(sc, &seen_once);
+		spin_unlock(&lock);
+		return;
+	}
+	int r = patch_site(sc, nr, solo);
+	if (r == 0) {
+		if (rewrite_mode == REWRITE_ZPOLINE)
+			zpoline_site(sc, solo);
+		else
+			refuse(sc);
+	}
 	spin_unlock(&lock);
-	pg_debug("[%s] rewrote %s site at %#lx (pattern %d)", ut->proc->name, e ? e->name : "?",
-		 (unsigned long)sc, m.kind);
+	if (r <= 0)
+		return;
+	pg_debug("[%s] rewrote %s site at %#lx", ut->proc->name, e ? e->name : "?", (unsigned long)sc);
 }
 
 void rewrite_get_stats(struct rewrite_stats *st)

@@ -86,7 +86,7 @@ int exec_status(int err)
 /* the interpreter's span, for ownership */
 static uint64_t interp_lo, interp_span;
 
-void (*exec_image_mapped)(uint64_t lo, uint64_t len, uint64_t dev, uint64_t ino);
+void (*exec_image_mapped)(uint64_t lo, uint64_t len, const struct stat *st);
 static struct stat interp_st;
 
 static int load_interp(struct why *w, const char *exe, const char *interp, struct loaded_elf *out)
@@ -214,14 +214,14 @@ static int exec_depth(struct vproc *p, struct brk *brk, const char *file, char *
 		return fail(w, path, strerror(-err), err);
 	regions_add(p, exe.bias + ei.lo, LOADED_SPAN(&ei));
 	if (exec_image_mapped)
-		exec_image_mapped(exe.bias + ei.lo, LOADED_SPAN(&ei), st.st_dev, st.st_ino);
+		exec_image_mapped(exe.bias + ei.lo, LOADED_SPAN(&ei), &st);
 	if (ei.has_interp) {
 		err = load_interp(w, path, ei.interp, &interp);
 		if (err)
 			return err;
 		regions_add(p, interp.bias + interp_lo, interp_span);
 		if (exec_image_mapped)
-			exec_image_mapped(interp.bias + interp_lo, interp_span, interp_st.st_dev, interp_st.st_ino);
+			exec_image_mapped(interp.bias + interp_lo, interp_span, &interp_st);
 	}
 	if (brk_init(brk, p, exe.end) < 0)
 		return fail(w, path, "cannot reserve the program break", -ENOMEM);

@@ -19,8 +19,9 @@ struct exec_image {
 };
 
 /* Told of each image exec_load maps (the program's, its interpreter's):
- * where, and which file (st_dev, st_ino); NULL: no one listens. */
-extern void (*exec_image_mapped)(uint64_t lo, uint64_t len, uint64_t dev, uint64_t ino);
+ * where, and which file (its stat); NULL: no one listens. */
+struct stat;
+extern void (*exec_image_mapped)(uint64_t lo, uint64_t len, const struct stat *st);
 
 /**
  * exec_load - resolve @file (#! scripts; PATH for bare names if @search),
