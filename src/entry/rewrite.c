@@ -477,7 +477,7 @@ static int mem_write(uint64_t addr, const uint8_t *b, size_t n)
  * own code (not a vfork parent's it runs on), one thread, no CLONE_VM
  * child beside it. Then the patch is one write, with no membarrier: a
  * membarrier interrupts every vCPU running (an IPI each), 3 per site,
- * and an exec'd image rewrites its sites afresh (18 for /bin/true).
+ * and an exec'd image rewrites its sites afresh (6 for /bin/true).
  * The thread itself serialises on its way back from the kernel's write
  * and the runtime's return path before it runs the site again.
  */
