@@ -85,11 +85,11 @@ void lean_init(bool enabled, bool page0_mapped)
 			k = LEAN_PPID;
 		else if (e->handler == sys_getpgrp)
 			k = LEAN_PGRP;
-		/* (dirfd, path, ...) calls whose handler only maps /proc paths
-		 * (sys/kcall.c's proc_path): any other path goes as it is. */
 		/* A wait on a set of kernel files only: the kernel's (fs/epoll.h). */
 		else if (nr == SYS_epoll_wait || nr == SYS_epoll_pwait)
 			k = LEAN_EPOLL;
+		/* (dirfd, path, ...) calls whose handler only maps /proc paths
+		 * (sys/kcall.c's proc_path): any other path goes as it is. */
 		else if (e->handler == sys_newfstatat || e->handler == sys_statx ||
 			 e->handler == sys_faccessat || e->handler == sys_faccessat2)
 			k = LEAN_PROCPATH;

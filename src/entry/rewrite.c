@@ -653,6 +653,11 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 	const struct sysent *e = systab_get(nr);
 	if (rewrite_mode == REWRITE_OFF || (e && (e->flags & SF_NOREWRITE)))
 		return;
+	/* Rewritten meanwhile or refused before (a refused site traps at
+	 * every call): seen without a lock or a region lookup. */
+	struct site *was = sitemap_get(sc);
+	if (was && was != &seen_once)
+		return;
 	/*
 	 * Deferred rewrites (a forked child's first traps, a site's first trap)
 	 * only while no other thread can run the site: a thread that trapped

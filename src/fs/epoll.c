@@ -75,7 +75,6 @@ _Static_assert(offsetof(struct eventpoll, lean_kfd) == offsetof(struct eventpoll
 
 static spinlock_t ep_global = SPINLOCK_INIT;
 
-#define ep_ops eventpoll_ops
 
 static struct eventpoll *ep_of(struct vfile *f)
 {
@@ -84,7 +83,7 @@ static struct eventpoll *ep_of(struct vfile *f)
 
 bool is_eventpoll(const struct vfile *f)
 {
-	return f && f->ops == &ep_ops;
+	return f && f->ops == &eventpoll_ops;
 }
 
 static int nkernel(const struct eventpoll *ep)
@@ -512,7 +511,7 @@ static void ep_release(struct vfile *f)
 	free(ep);
 }
 
-const struct vfile_ops ep_ops = {
+const struct vfile_ops eventpoll_ops = {
 	.name = "[eventpoll]",
 	.poll = ep_fpoll,
 	.wait_fd = ep_wait_fd,
@@ -527,7 +526,7 @@ struct vfile *eventpoll_create(long *err)
 		*err = -ENOMEM;
 		return NULL;
 	}
-	vfile_init(&ep->vf, &ep_ops, O_RDWR);
+	vfile_init(&ep->vf, &eventpoll_ops, O_RDWR);
 	ep->kfd = -1;
 	ep->lean_kfd = -1;
 	ep->kw = (struct wq_entry){ .events = EPOLLIN, .func = ep_kernel_fired };

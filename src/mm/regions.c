@@ -53,8 +53,8 @@ static void erase_at(size_t i)
 	n--;
 }
 
-/* cut - remove [s, e) from whatever owns it, splitting ranges. Locked. */
-/* cut - forget [s, e); whether anything was recorded there. */
+/* cut - remove [s, e) from whatever owns it, splitting ranges (locked);
+ * whether anything was recorded there. */
 static bool cut(uint64_t s, uint64_t e)
 {
 	size_t i = find(s);
