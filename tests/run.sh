@@ -146,6 +146,7 @@ xc() {
 have() {
     case $1 in
     /*) [ -x "$1" ] ;;
+    cpu:*) grep -qw "${1#cpu:}" /proc/cpuinfo ;;
     *) command -v "$1" >/dev/null 2>&1 ;;
     esac
 }
@@ -410,6 +411,20 @@ dcase raw-syscall-static --prog raw_syscall_static --status 0 --not-in "$ZP_REDZ
 dcase avx-live --prog avx_live --status 0 -- "$PROGS/avx_live"
 dcase efault --prog efault --status 0 -- "$PROGS/efault"
 dcase efault-page0 --prog efault --status 0 -- "$PROGS/efault" page0
+# CPUID answers through rewritten sites (entry/cpuid.h), forced on where the
+# host can make CPUID fault; elsewhere the same check of the plain path.
+f_cpuid() { PEGASUS_CPUID=1 x "$PROGS/cpuid"; }
+fcase cpuid --prog cpuid --status 0 -- f_cpuid
+p_cpuid_rewritten() {
+    local -a R=("${RUNNER[@]}")
+    unset 'R[${#R[@]}-1]'
+    PEGASUS_CPUID=1 timeout -k 5 "$TIMEOUT" "${R[@]}" -v -v -- "$PROGS/cpuid" >"$OUT/p.out" 2>"$OUT/p.err" </dev/null ||
+        { echo "status $?: $(grep -v '^\[' "$OUT/p.out" | head -3; tail -3 "$OUT/p.err")"; return 1; }
+    local n
+    n=$(grep -c 'rewrote a CPUID site' "$OUT/p.err")
+    [ "$n" -ge 4 ] || { echo "$n CPUID sites rewritten (the program has 4 that fit): $(grep -i cpuid "$OUT/p.err" | head -3)"; return 1; }
+}
+pcase cpuid-sites-rewritten --prog cpuid --need cpu:cpuid_fault --not-in 'off:rewriting is off in this mode' -- p_cpuid_rewritten
 for sec in basic siginfo sigaction resethand nodefer masks pending ignore wait sigfd altstack \
     faults fpstate restart; do
     dcase "signals-$sec" --prog signals --status 0 -- "$PROGS/signals" "$sec"
@@ -1323,7 +1338,7 @@ for i in "${!C_NAME[@]}"; do
     # requirements
     why=""
     for n in ${C_NEED[$i]}; do
-        have "$n" || why="${why:+$why, }$n not installed"
+        have "$n" || why="${why:+$why, }$(case $n in cpu:*) echo "no ${n#cpu:} on this CPU" ;; *) echo "$n not installed" ;; esac)"
     done
     if [ -n "$why" ]; then
         for mi in "${sel[@]}"; do skip "$(case_label "$name" "$mi")" "$why"; done

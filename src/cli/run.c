@@ -12,6 +12,7 @@
 #include "cli/hostreq.h"
 #include "cli/pod.h"
 #include "core/log.h"
+#include "entry/cpuid.h"
 #include "entry/lean.h"
 #include "entry/rewrite.h"
 #include "entry/sud.h"
@@ -254,5 +255,6 @@ int cmd_run(int argc, char **argv)
 	fflush(stdout);
 	fflush(stderr);
 	signal_install_host_handlers();
+	cpuid_init();
 	return instance_run(&spec);
 }

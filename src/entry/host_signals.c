@@ -11,6 +11,7 @@
 
 #include "core/log.h"
 #include "core/rawsys.h"
+#include "entry/cpuid.h"
 #include "entry/rewrite.h"
 #include "mm/uaccess.h"
 #include "sys/stats.h"
@@ -309,6 +310,18 @@ NOINSTR static void on_fault(int sig, siginfo_t *si, void *ucv)
 	ucontext_t *uc = ucv;
 	struct vcpu *v = vcpu_self();
 	uint64_t ip = uc->uc_mcontext.gregs[REG_RIP];
+	/* A CPUID made to fault (entry/cpuid.h): a program's is served through
+	 * the gate, which rewrites its site; the runtime's (and the miss of a
+	 * rewritten site's lookup) here. */
+	if (sig == SIGSEGV && si->si_code == SI_KERNEL && cpuid_at(ip)) {
+		if (v && v->cur && v->selector == SEL_BLOCK && !in_range(ip, cpuid_cached, cpuid_cached_end)) {
+			v->selector = SEL_ALLOW;
+			to_gate(uc, v->cur, cpuid_site_entry);
+		} else {
+			cpuid_emulate(uc);
+		}
+		return;
+	}
 	if (!v) {
 		if (si->si_code <= 0) {
 			pass_on(sig, si, uc);

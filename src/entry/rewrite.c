@@ -15,6 +15,8 @@
 #include "core/log.h"
 #include "core/rawsys.h"
 #include "core/spinlock.h"
+#include "entry/cpuid.h"
+#include "entry/insn.h"
 #include "entry/lean.h"
 #include "entry/sitemap.h"
 #include "entry/stub_arena.h"
@@ -51,7 +53,19 @@
  * %rip is one resumes at the same point in the stub (rewrite_fixup_rip()).
  */
 
-enum pattern { P_MOV_EAX = 1, P_MOV_RAX, P_LEA, P_MOV_REG, P_XOR_MOV, P_CMP_RAX, P_CMP_EAX, P_ZPOLINE };
+enum pattern { P_MOV_EAX = 1, P_MOV_RAX, P_LEA, P_MOV_REG, P_XOR_MOV, P_CMP_RAX, P_CMP_EAX, P_ZPOLINE,
+	       P_CPUID };
+
+/*
+ * A CPUID site (entry/cpuid.h) is the CPUID and the instructions after it
+ * up to 5 bytes or more, each one insn_movable() knows, the last possibly
+ * a short jcc or jmp; it becomes `jmp rel32` to a stub that calls
+ * cpuid_cached below the red zone with the flags saved, runs the moved
+ * instructions (a short branch as a rel32 one) and jumps back. Known
+ * sites record it with this number.
+ */
+#define NR_CPUID (-1)
+#define CPUID_POST_MAX 16
 
 #define MAX_INTERIOR 3
 
@@ -122,6 +136,7 @@ static struct known_site {
 static unsigned nknown;
 
 static int patch_site(uint64_t sc, long nr, bool solo);
+static int patch_cpuid(uint64_t sc, bool solo);
 
 /* known_key - the (file, offset) hash of a site in a known image, or 0. */
 static uint64_t known_key(uint64_t sc, uint64_t *file, uint32_t *off)
@@ -184,7 +199,10 @@ static void image_mapped(uint64_t lo, uint64_t len, const struct stat *st)
 		uint64_t sc = lo + ks->off;
 		if (!ks->key || ks->file != file || ks->off >= len || sitemap_get(sc) || !sitemap_has_room())
 			continue;
-		if (ks->hot) /* a site run once there would cost a rewrite, not save a trap */
+		/* A site run once there would cost a rewrite, not save a trap. */
+		if (ks->hot && ks->nr == NR_CPUID)
+			patch_cpuid(sc, true);
+		else if (ks->hot)
 			patch_site(sc, ks->nr, true);
 	}
 	spin_unlock(&lock);
@@ -265,9 +283,9 @@ static void refuse(uint64_t sc)
 {
 	uint8_t b[16] = { 0 };
 	copy_from_user(b, sc - 8, 16);
-	pg_debug("call site at %#lx left trapping: %02x %02x %02x %02x %02x %02x %02x %02x [0f 05] "
+	pg_debug("call site at %#lx left trapping: %02x %02x %02x %02x %02x %02x %02x %02x [%02x %02x] "
 		 "%02x %02x %02x %02x %02x %02x", (unsigned long)sc, b[0], b[1], b[2], b[3], b[4],
-		 b[5], b[6], b[7], b[10], b[11], b[12], b[13], b[14], b[15]);
+		 b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 	nrefused++;
 	if (sitemap_has_room())
 		sitemap_put(sc, &refused_site);
@@ -546,6 +564,42 @@ bool rewrite_zpoline_return(uint64_t ret)
 	return rewrite_mode == REWRITE_ZPOLINE && s && s->kind == P_ZPOLINE && s->start == ret - 2;
 }
 
+/* install - write the jmp to s's stub over its site (the trapping
+ * instruction at sc): 1, or -1 when it cannot be written (refused then). */
+static int install(struct site *s, uint64_t sc, uint64_t stub, bool solo)
+{
+	/* The patch: jmp, then int3 filler (never executed), then the ud2. */
+	uint8_t code[32];
+	memset(code, 0xcc, sizeof(code));
+	code[0] = 0xe9;
+	int32_t rel = (int32_t)(stub - (s->start + 5));
+	memcpy(code + 1, &rel, 4);
+	if (s->syscall_ud2) {
+		code[s->syscall_ud2 - s->start] = 0x0f;
+		code[s->syscall_ud2 - s->start + 1] = 0x0b;
+	}
+
+	/* Before the patch: a thread stopped at one of its interior points
+	 * waits in rewrite_fixup_rip until it is done. */
+	if (s->ninterior)
+		__atomic_store_n(&rewrite_have_interiors, 1, __ATOMIC_RELEASE);
+	if (poke(s->start, code, s->len, solo) < 0) {
+		done();
+		refuse(sc);
+		stub_free(s->arena, s->stub_off);
+		free(s);
+		return -1;
+	}
+	sitemap_put(s->start, s);
+	if (s->syscall_ud2)
+		sitemap_put(s->syscall_ud2, s);
+	for (int i = 0; i < s->ninterior; i++)
+		sitemap_put(s->interior[i], s);
+	done();
+	nsites++;
+	return 1;
+}
+
 /*
  * patch_site - with the lock held: the site of the syscall at sc (number
  * nr) becomes a jump to a stub. 1 done, 0 no pattern fits (or no stub
@@ -616,36 +670,111 @@ static int patch_site(uint64_t sc, long nr, bool solo)
 	uint64_t recv[3] = { resume, (uint64_t)gate, (uint64_t)nr | (uint64_t)(dk == DIRECT_FD_NB) << 32 };
 	memcpy(a->rw + (rec - (uint64_t)a->rx), recv, sizeof(recv));
 
-	/* The patch: jmp, then int3 filler (never executed), then the ud2. */
-	uint8_t code[16];
-	memset(code, 0xcc, sizeof(code));
-	code[0] = 0xe9;
-	int32_t rel = (int32_t)(stub - (m.start + 5));
-	memcpy(code + 1, &rel, 4);
-	if (s->syscall_ud2) {
-		code[m.pre_len] = 0x0f;
-		code[m.pre_len + 1] = 0x0b;
-	}
+	return install(s, sc, stub, solo);
+}
 
-	/* Before the patch: a thread stopped at one of its interior points
-	 * waits in rewrite_fixup_rip until it is done. */
-	if (s->ninterior)
-		__atomic_store_n(&rewrite_have_interiors, 1, __ATOMIC_RELEASE);
-	if (poke(m.start, code, len, solo) < 0) {
-		done();
-		refuse(sc);
-		stub_free(a, s->stub_off);
-		free(s);
-		return -1;
+
+/*
+ * patch_cpuid - with the lock held: the CPUID at sc and what follows it
+ * (see NR_CPUID) become a jump to a stub. 1 done, 0 it does not fit (or no
+ * stub room within reach), -1 it could not be written.
+ */
+static int patch_cpuid(uint64_t sc, bool solo)
+{
+	uint8_t b[2 + CPUID_POST_MAX];
+	if (copy_from_user(b, sc, sizeof(b)) || b[0] != 0x0f || b[1] != 0xa2)
+		return 0;
+	unsigned len = 2, nbound = 0;
+	uint8_t bound[MAX_INTERIOR];
+	int8_t disp[MAX_INTERIOR];
+	bool branch = false; /* the last one moved is a short jcc or jmp */
+	while (len < 5 && !branch) {
+		if (nbound == MAX_INTERIOR)
+			return 0;
+		int d, n = insn_movable(b + len, (int)(sizeof(b) - len), &d);
+		if (!n && ((b[len] & 0xf0) == 0x70 || b[len] == 0xeb)) {
+			branch = true;
+			n = 2;
+			d = -1;
+		}
+		if (!n)
+			return 0;
+		bound[nbound] = (uint8_t)len;
+		disp[nbound++] = (int8_t)(d < 0 ? -1 : (int)len + d);
+		len += n;
 	}
-	sitemap_put(m.start, s);
-	if (s->syscall_ud2)
-		sitemap_put(s->syscall_ud2, s);
-	for (int i = 0; i < s->ninterior; i++)
-		sitemap_put(s->interior[i], s);
-	done();
-	nsites++;
-	return 1;
+	if (len < 5)
+		return 0;
+	struct arena *a = NULL;
+	if (overlaps(sc, len) || !(a = arena_near(sc)))
+		return 0;
+	struct site *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -1;
+	s->arena = a;
+	s->stub_off = stub_alloc(a);
+	s->start = sc;
+	s->len = (uint8_t)len;
+	s->kind = P_CPUID;
+	uint64_t stub = (uint64_t)a->rx + s->stub_off, lit = stub + STUB_SIZE - 8;
+	struct emit em = { a->rw + s->stub_off, stub };
+	/* Below the red zone, flags kept: the call clobbers both. */
+	put(&em, (uint8_t[]){ 0x48, 0x8d, 0x64, 0x24, 0x80 }, 5); /* lea -0x80(%rsp),%rsp */
+	put(&em, (uint8_t[]){ 0x9c, 0xff, 0x15 }, 3);             /* pushfq; call *lit(%rip) */
+	put_rel32(&em, lit);
+	put(&em, (uint8_t[]){ 0x9d, 0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0 }, 9); /* popfq; lea 0x80(%rsp),%rsp */
+	/* The moved instructions, a %rip-relative displacement moved with them. */
+	uint64_t post_at = em.at;
+	uint8_t post[CPUID_POST_MAX];
+	memcpy(post, b + 2, len - 2);
+	for (unsigned i = 0; i < nbound; i++) {
+		if (disp[i] >= 0) {
+			int32_t d;
+			memcpy(&d, post + disp[i] - 2, 4);
+			d += (int32_t)((sc + 2) - post_at);
+			memcpy(post + disp[i] - 2, &d, 4);
+		}
+		s->interior[i] = sc + bound[i];
+		s->post[i] = post_at + bound[i] - 2;
+	}
+	s->ninterior = (uint8_t)nbound;
+	if (branch) { /* as a rel32 one to the same target */
+		unsigned at = bound[nbound - 1];
+		uint64_t target = sc + len + (int8_t)b[at + 1];
+		put(&em, post, at - 2);
+		if (b[at] == 0xeb)
+			put(&em, (uint8_t[]){ 0xe9 }, 1);
+		else
+			put(&em, (uint8_t[]){ 0x0f, (uint8_t)(0x80 | (b[at] & 0xf)) }, 2);
+		put_rel32(&em, target);
+	} else {
+		put(&em, post, len - 2);
+	}
+	put(&em, (uint8_t[]){ 0xe9 }, 1);
+	put_rel32(&em, sc + len);
+	PG_ASSERT(em.at <= lit);
+	uint64_t target = (uint64_t)cpuid_cached;
+	memcpy(a->rw + s->stub_off + STUB_SIZE - 8, &target, 8);
+	return install(s, sc, stub, solo);
+}
+
+/* rewrite_cpuid_site - a program's CPUID at sc faulted (entry/cpuid.c):
+ * its site is rewritten at once, as a trap costs far more than a rewrite. */
+void rewrite_cpuid_site(struct uthread *ut, uint64_t sc)
+{
+	if (rewrite_mode == REWRITE_OFF || sitemap_get(sc))
+		return;
+	bool solo = alone(ut, sc);
+	spin_lock(&lock);
+	if (!sitemap_get(sc) && sitemap_has_room()) {
+		known_note(sc, NR_CPUID, true);
+		int r = patch_cpuid(sc, solo);
+		if (r == 0)
+			refuse(sc);
+		if (r > 0)
+			pg_debug("[%s] rewrote a CPUID site at %#lx", ut->proc->name, (unsigned long)sc);
+	}
+	spin_unlock(&lock);
 }
 
 void rewrite_site(struct uthread *ut, uint64_t sc, long nr)

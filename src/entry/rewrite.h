@@ -18,6 +18,8 @@ int rewrite_init(enum rewrite_mode mode);
 /* In a forked child: the stubs become the child's own pages. */
 void rewrite_after_fork(void);
 void rewrite_site(struct uthread *ut, uint64_t addr, long nr);
+/* A program's CPUID at addr faulted (entry/cpuid.h): rewrite its site. */
+void rewrite_cpuid_site(struct uthread *ut, uint64_t addr);
 /* Code in [start, start + len) goes away: forget its sites (mm's unmap hook). */
 void rewrite_forget(uint64_t start, uint64_t len);
 

@@ -37,8 +37,12 @@ long sys_arch_prctl(struct uthread *ut, const long a[6])
 		return -EPERM;
 	case ARCH_GET_GS:
 		return copy_to_user(a[1], &zero, 8) ? -EFAULT : 0;
+	/* CPUID runs for programs; the runtime's own faulting (entry/cpuid.h)
+	 * is not theirs to see, and faulting for a program is not offered. */
 	case ARCH_GET_CPUID:
-		return raw_syscall3(SYS_arch_prctl, a[0], a[1], 0);
+		return 1;
+	case ARCH_SET_CPUID:
+		return a[1] ? 0 : -ENODEV;
 	case 0x1021: /* ARCH_GET_XCOMP_SUPP */
 	case 0x1022: /* ARCH_GET_XCOMP_PERM */
 	case 0x1023: /* ARCH_REQ_XCOMP_PERM */
