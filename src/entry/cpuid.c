@@ -57,7 +57,12 @@ NOINSTR static uint32_t subleaf(uint32_t leaf, uint32_t ecx)
  * host signals that only queue work, so nothing runs app code between. */
 NOINSTR static void hardware(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-	raw_syscall3(SYS_arch_prctl, ARCH_SET_CPUID, 1, 0);
+	/* Refused (a program's seccomp filter): the CPUID would fault in the
+	 * handler, where SIGSEGV is blocked. All zeros: "no such leaf". */
+	if (raw_syscall3(SYS_arch_prctl, ARCH_SET_CPUID, 1, 0) < 0) {
+		memset(r, 0, 16);
+		return;
+	}
 	__cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
 	raw_syscall3(SYS_arch_prctl, ARCH_SET_CPUID, 0, 0);
 }
@@ -124,8 +129,7 @@ void cpuid_site_entry(struct uthread *ut)
 	rewrite_cpuid_site(ut, ip);
 }
 
-/* One CPUID's cost here, in ns: the median of a few. */
-static uint64_t cost_ns(void)
+uint64_t cpuid_cost_ns(void)
 {
 	uint64_t t[5];
 	for (int i = 0; i < 5; i++) {
@@ -148,7 +152,7 @@ static uint64_t cost_ns(void)
 void cpuid_init(void)
 {
 	const char *force = getenv("PEGASUS_CPUID");
-	uint64_t ns = cost_ns();
+	uint64_t ns = cpuid_cost_ns();
 	bool want = force && *force ? strcmp(force, "0") != 0 : ns > CPUID_REWRITE_ABOVE_NS;
 	/* Faulting alone makes each CPUID dearer (the exit, then a signal):
 	 * it pays only through the rewritten sites. */
@@ -166,4 +170,14 @@ void cpuid_init(void)
 		return;
 	}
 	pg_debug("CPUID costs %lu ns here: answered from a cache, its sites rewritten", (unsigned long)ns);
+}
+
+bool cpuid_can_fault(void)
+{
+	if (faulting)
+		return true;
+	if (raw_syscall3(SYS_arch_prctl, ARCH_SET_CPUID, 0, 0) < 0)
+		return false;
+	raw_syscall3(SYS_arch_prctl, ARCH_SET_CPUID, 1, 0);
+	return true;
 }

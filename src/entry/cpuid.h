@@ -27,6 +27,11 @@ struct uthread;
  * and the threads it starts; after the fault handler is installed. */
 void cpuid_init(void);
 
+/* cpuid_cost_ns - one CPUID's cost here: the median of a few. */
+uint64_t cpuid_cost_ns(void);
+/* cpuid_can_fault - can this host make CPUID fault (pegasus check)? */
+bool cpuid_can_fault(void);
+
 /* cpuid_at - is the instruction at ip a CPUID made to fault? Signal-safe. */
 bool cpuid_at(uint64_t ip);
 
