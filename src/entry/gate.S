@@ -112,11 +112,40 @@
 	jmp *%gs:VCPU_RET_RIP
 .endm
 
+/*
+ * FD_ENTRY - the fd table entry of the program's fd in %edi into %r11, or a
+ * jump to \fail (out of range, no such page). For the direct gates: no
+ * flag is changed (jrcxz tests, BMI2 shifts); clobbers %rax and %rcx.
+ */
+.macro FD_ENTRY fail
+	mov %edi, %eax                  /* the fd, as the kernel reads it: 32 bits */
+	mov $20, %ecx
+	shrx %rcx, %rax, %rcx           /* past the table's 1024 x 1024 entries? */
+	jrcxz 1f
+	jmp \fail
+1:	mov $10, %ecx
+	shrx %rcx, %rax, %rcx           /* page index */
+	mov %gs:VCPU_CUR, %r11
+	mov UT_PROC(%r11), %r11
+	mov VP_FDT(%r11), %r11
+	mov FDT_PAGE0(%r11,%rcx,8), %rcx
+	jrcxz 2f                        /* no such page */
+	mov $54, %r11d
+	shlx %r11, %rax, %rax
+	shrx %r11, %rax, %rax           /* index in the page */
+	lea (%rax,%rax), %rax
+	lea (%rcx,%rax,8), %r11         /* the entry: 16 bytes each */
+	jmp 3f
+2:	jmp \fail
+3:
+.endm
+
 	.text
 	.globl gate_text_start, gate_text_end
 	.globl gate_from_signal, gate_fast, gate_zpoline, gate_return, gate_return_end
 	.globl gate_direct, direct_done, gate_direct_end
 	.globl gate_direct_fd, direct_fd_saved, direct_fd_done, direct_fd_slow, gate_direct_fd_end
+	.globl gate_direct_ep, direct_ep_saved, direct_ep_done, direct_ep_slow, gate_direct_ep_end
 	.globl lean_return, lean_return_end, lean_restart
 	.globl mid_return, mid_return_end, mid_restart
 
@@ -358,23 +387,7 @@ gate_direct_fd:
 	mov %rcx, %gs:VCPU_DIRECT_REC
 	mov %rdi, %gs:VCPU_DIRECT_ARG0
 direct_fd_saved:
-	mov %edi, %eax                  /* the fd, as the kernel reads it: 32 bits */
-	mov $20, %ecx
-	shrx %rcx, %rax, %rcx           /* past the table's 1024 x 1024 entries? */
-	jrcxz 1f
-	jmp direct_fd_slow
-1:	mov $10, %ecx
-	shrx %rcx, %rax, %rcx           /* page index */
-	mov %gs:VCPU_CUR, %r11
-	mov UT_PROC(%r11), %r11
-	mov VP_FDT(%r11), %r11
-	mov FDT_PAGE0(%r11,%rcx,8), %rcx
-	jrcxz 9f                        /* no such page */
-	mov $54, %r11d
-	shlx %r11, %rax, %rax
-	shrx %r11, %rax, %rax           /* index in the page */
-	lea (%rax,%rax), %rax
-	lea (%rcx,%rax,8), %r11         /* the entry: 16 bytes each */
+	FD_ENTRY direct_fd_slow
 	/* The host fd first, then what goes with it: an install writes them
 	 * in the other order (x86 keeps both orders), so an O_NONBLOCK read
 	 * here is never an earlier file's. */
@@ -411,6 +424,73 @@ direct_fd_slow:
 	mov 16(%rcx), %eax
 	jmp gate_fast
 gate_direct_fd_end:
+
+/*
+ * gate_direct_ep - epoll_wait, or epoll_pwait without a mask, on a set
+ * whose members are all kernel files (fs/epoll.h: lean_kfd): the call goes
+ * to the set's host epoll fd, whose events carry the program's data as
+ * they are, with timeout 0; the app's %rdi and %r10 are kept in the vCPU
+ * and put back after it. Anything else goes to gate_fast as the stub left
+ * it: another fd, a set with members of its own, a mask, an error, and
+ * nothing ready when the app would wait (the full path parks the uthread,
+ * not the vCPU). Flag-free like gate_direct_fd; %rdi and %r10 are scratch
+ * once saved. Host signals in here: direct_to_gate().
+ */
+	.p2align 4
+gate_direct_ep:
+	mov %rcx, %gs:VCPU_DIRECT_REC
+	mov %rdi, %gs:VCPU_DIRECT_ARG0
+	mov %r10, %gs:VCPU_DIRECT_ARG3
+direct_ep_saved:
+	lea -281(%rax), %rcx            /* epoll_pwait: only without a mask */
+	jrcxz 1f
+	jmp 2f
+1:	mov %r8, %rcx
+	jrcxz 2f
+	jmp direct_ep_slow
+2:	FD_ENTRY direct_ep_slow
+	movslq (%r11), %rcx
+	lea 1(%rcx), %rcx               /* host + 1: 0 for an object alone (or a free entry) */
+	jrcxz 4f
+	jmp direct_ep_slow
+4:	mov FDENT_OBJ(%r11), %rdi
+	mov %rdi, %rcx
+	jrcxz 9f
+	mov VF_OPS(%rdi), %rax
+	lea eventpoll_ops(%rip), %rcx
+	not %rcx
+	lea 1(%rax,%rcx), %rcx          /* ops - &eventpoll_ops */
+	jrcxz 5f
+9:	jmp direct_ep_slow
+5:	movslq EP_LEAN_KFD(%rdi), %rcx
+	lea 1(%rcx), %rcx               /* kfd + 1: 0 once the set has members of its own */
+	jrcxz 9b
+	lea -1(%rcx), %rdi
+	mov $0, %r10d
+	mov $232, %eax                  /* epoll_wait */
+	syscall
+direct_ep_done:
+	mov %rax, %rcx
+	jrcxz 6f                        /* nothing ready */
+	mov $63, %ecx
+	shrx %rcx, %rax, %rcx
+	jrcxz 7f                        /* events */
+	jmp direct_ep_slow              /* an error: the full path answers it */
+6:	mov %gs:VCPU_DIRECT_ARG3, %ecx  /* the app's timeout (an int) */
+	jrcxz 7f
+	jmp direct_ep_slow
+7:	mov %gs:VCPU_DIRECT_ARG0, %rdi
+	mov %gs:VCPU_DIRECT_ARG3, %r10
+	mov %gs:VCPU_DIRECT_REC, %rcx
+	mov (%rcx), %rcx
+	jmp *%rcx
+direct_ep_slow:
+	mov %gs:VCPU_DIRECT_ARG0, %rdi
+	mov %gs:VCPU_DIRECT_ARG3, %r10
+	mov %gs:VCPU_DIRECT_REC, %rcx
+	mov 16(%rcx), %eax
+	jmp gate_fast
+gate_direct_ep_end:
 	.popsection
 
 	.section .note.GNU-stack,"",@progbits

@@ -48,6 +48,7 @@ extern char lean_return[], lean_return_end[], lean_restart[];
 extern char mid_return[], mid_return_end[], mid_restart[];
 extern char gate_direct[], direct_done[], gate_direct_end[];
 extern char gate_direct_fd[], direct_fd_saved[], direct_fd_done[], direct_fd_slow[], gate_direct_fd_end[];
+extern char gate_direct_ep[], direct_ep_saved[], direct_ep_done[], direct_ep_slow[], gate_direct_ep_end[];
 extern void gate_from_signal(void);
 extern void pg_restorer(void);
 void syscall_entry_c(struct uthread *ut);
@@ -98,27 +99,35 @@ NOINSTR static void to_gate(ucontext_t *uc, struct uthread *ut, void (*fn)(struc
 NOINSTR static bool in_direct(uint64_t ip)
 {
 	return in_range(ip, gate_direct, gate_direct_end) ||
-	       in_range(ip, gate_direct_fd, gate_direct_fd_end);
+	       in_range(ip, gate_direct_fd, gate_direct_fd_end) ||
+	       in_range(ip, gate_direct_ep, gate_direct_ep_end);
 }
 
 /* direct_to_gate - a host signal landed in a direct gate, where every app
  * register is live but %rcx (and %r11 once the call is done), and, in
- * gate_direct_fd, %rdi (kept in the vCPU): go through the gate as the app
- * just after its call, or, if the call was not issued (or was cut short:
- * EINTR), as the app about to enter its stub again. */
+ * gate_direct_fd and gate_direct_ep, %rdi (and there %r10), kept in the
+ * vCPU: go through the gate as the app just after its call, or, if the
+ * call was not issued (or was cut short: EINTR; for epoll, anything but
+ * events, which a second look would not find again), as the app about to
+ * enter its stub again. */
 NOINSTR static void direct_to_gate(struct vcpu *v, ucontext_t *uc, void (*fn)(struct uthread *))
 {
 	greg_t *g = uc->uc_mcontext.gregs;
 	uint64_t ip = g[REG_RIP];
 	bool fd = in_range(ip, gate_direct_fd, gate_direct_fd_end);
-	uint64_t entry = fd ? (uint64_t)gate_direct_fd : (uint64_t)gate_direct;
+	bool ep = in_range(ip, gate_direct_ep, gate_direct_ep_end);
+	uint64_t entry = fd ? (uint64_t)gate_direct_fd : ep ? (uint64_t)gate_direct_ep : (uint64_t)gate_direct;
 	uint64_t rec = ip == entry ? (uint64_t)g[REG_RCX] : v->direct_rec;
-	bool issued = fd ? in_range(ip, direct_fd_done, direct_fd_slow) : ip >= (uint64_t)direct_done;
+	bool issued = fd ? in_range(ip, direct_fd_done, direct_fd_slow)
+		      : ep ? in_range(ip, direct_ep_done, direct_ep_slow) && (long)g[REG_RAX] > 0
+			   : ip >= (uint64_t)direct_done;
 	issued = issued && g[REG_RAX] != -EINTR;
 	struct trap_frame *tf = &v->cur->tf;
 	to_gate(uc, v->cur, fn);
-	if (fd && ip >= (uint64_t)direct_fd_saved)
+	if ((fd && ip >= (uint64_t)direct_fd_saved) || (ep && ip >= (uint64_t)direct_ep_saved))
 		tf->rdi = v->direct_arg0;
+	if (ep && ip >= (uint64_t)direct_ep_saved)
+		tf->r10 = v->direct_arg3;
 	if (issued) {
 		tf->rip = *(const uint64_t *)rec;
 		tf->rcx = tf->rip;

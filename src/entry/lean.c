@@ -23,6 +23,8 @@ _Static_assert(offsetof(struct fdtable, page) == FDT_PAGE0, "FDT_PAGE0");
 _Static_assert(offsetof(struct fdent, nb) == FDENT_NB, "FDENT_NB");
 _Static_assert(offsetof(struct fdent, obj) == FDENT_OBJ, "FDENT_OBJ");
 _Static_assert(sizeof(struct fdent) == 16, "fdent size");
+_Static_assert(offsetof(struct vfile, ops) == VF_OPS, "VF_OPS");
+_Static_assert(offsetof(struct eventpoll_lean, lean_kfd) == EP_LEAN_KFD, "EP_LEAN_KFD");
 
 /*
  * This file is built with -mgeneral-regs-only and calls no library code:
@@ -114,6 +116,11 @@ void lean_init(bool enabled, bool page0_mapped)
 		}
 		lean_kind[nr] = k;
 		direct_kind[nr] = k == LEAN_PROCPATH ? DIRECT_NO : direct_for(e, k, page0_mapped);
+		/* gate_direct_ep: the set's host epoll fd reached from the gate
+		 * (BMI2 as gate_direct_fd; not with page 0 mapped, where the
+		 * kernel would write events the program's bad pointer names). */
+		if (k == LEAN_EPOLL && !page0_mapped && __builtin_cpu_supports("bmi2"))
+			direct_kind[nr] = DIRECT_EPOLL;
 	}
 }
 

@@ -16,7 +16,7 @@ void lean_init(bool enabled, bool page0_mapped);
 /* Which direct gate a site that loads the constant number nr may enter:
  * gate_direct (the call issued as is), gate_direct_fd (its fd in %rdi
  * mapped; _NB: only while the fd is known to be non-blocking), or none. */
-enum direct_kind { DIRECT_NO, DIRECT_PLAIN, DIRECT_FD, DIRECT_FD_NB };
+enum direct_kind { DIRECT_NO, DIRECT_PLAIN, DIRECT_FD, DIRECT_FD_NB, DIRECT_EPOLL };
 enum direct_kind lean_direct(long nr);
 /* Serve the call in ut->tf if it can be served lean: 1 if done, 0 if not. */
 long lean_entry_c(struct uthread *ut);

@@ -85,7 +85,8 @@ struct site {
 enum rewrite_mode rewrite_mode = REWRITE_PATTERN;
 int rewrite_have_interiors;
 
-extern void gate_fast(void), gate_zpoline(void), gate_direct(void), gate_direct_fd(void);
+extern void gate_fast(void), gate_zpoline(void), gate_direct(void), gate_direct_fd(void),
+	gate_direct_ep(void);
 
 /*
  * zpoline mode: a site no pattern fits becomes `call *%rax` (ff d0, the
@@ -665,7 +666,10 @@ static int patch_site(uint64_t sc, long nr, bool solo)
 	/* A number the stub loads itself, of a call that needs nothing from
 	 * the runtime, is issued straight from the gate. */
 	enum direct_kind dk = m.load_nr ? lean_direct(nr) : DIRECT_NO;
-	void (*gate)(void) = dk == DIRECT_PLAIN ? gate_direct : dk != DIRECT_NO ? gate_direct_fd : gate_fast;
+	void (*gate)(void) = dk == DIRECT_PLAIN	 ? gate_direct
+			     : dk == DIRECT_EPOLL ? gate_direct_ep
+			     : dk != DIRECT_NO	  ? gate_direct_fd
+						  : gate_fast;
 	/* Bit 32 of the number tells gate_direct_fd to check O_NONBLOCK. */
 	uint64_t recv[3] = { resume, (uint64_t)gate, (uint64_t)nr | (uint64_t)(dk == DIRECT_FD_NB) << 32 };
 	memcpy(a->rw + (rec - (uint64_t)a->rx), recv, sizeof(recv));

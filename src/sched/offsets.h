@@ -36,6 +36,9 @@
 #define FDT_PAGE0   16     /* struct fdtable: page[] */
 #define FDENT_NB    4      /* struct fdent: host at 0, nb, obj */
 #define FDENT_OBJ   8      /* entries are 16 bytes */
+/* ...and gate_direct_ep to find a set's host epoll fd. */
+#define VF_OPS      0      /* struct vfile: ops */
+#define EP_LEAN_KFD 72     /* struct eventpoll_lean: lean_kfd */
 
 /* A stub's record lies this far past the stub's first byte (rewrite.c). */
 #define STUB_REC_OFF 40
@@ -53,5 +56,6 @@
 #define VCPU_DIRECT_REC 32
 #define VCPU_DIRECT_ARG0 40
 #define VCPU_DIRECT_HOST1 48
-#define VCPU_KFS      56
-#define VCPU_SELECTOR 64
+#define VCPU_DIRECT_ARG3 56
+#define VCPU_KFS      64
+#define VCPU_SELECTOR 72

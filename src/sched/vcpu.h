@@ -108,6 +108,7 @@ struct vcpu {
 	uint64_t direct_rec;    /* the stub record of a call in gate_direct */
 	uint64_t direct_arg0;   /* the app's %rdi while gate_direct_fd maps it */
 	uint64_t direct_host1;  /* gate_direct_fd's host fd + 1, while it checks */
+	uint64_t direct_arg3;   /* the app's %r10 while gate_direct_ep zeroes it */
 	uint64_t kfs;           /* the %fs base this kernel thread holds (fsbase.h) */
 	volatile uint8_t selector; /* Syscall User Dispatch selector byte */
 	int id;
@@ -142,6 +143,7 @@ _Static_assert(offsetof(struct vcpu, ret_rip) == VCPU_RET_RIP, "VCPU_RET_RIP");
 _Static_assert(offsetof(struct vcpu, direct_rec) == VCPU_DIRECT_REC, "VCPU_DIRECT_REC");
 _Static_assert(offsetof(struct vcpu, direct_arg0) == VCPU_DIRECT_ARG0, "VCPU_DIRECT_ARG0");
 _Static_assert(offsetof(struct vcpu, direct_host1) == VCPU_DIRECT_HOST1, "VCPU_DIRECT_HOST1");
+_Static_assert(offsetof(struct vcpu, direct_arg3) == VCPU_DIRECT_ARG3, "VCPU_DIRECT_ARG3");
 _Static_assert(offsetof(struct vcpu, kfs) == VCPU_KFS, "VCPU_KFS");
 _Static_assert(offsetof(struct vcpu, selector) == VCPU_SELECTOR, "VCPU_SELECTOR");
 

@@ -25,11 +25,17 @@
  * mixed       blocked waits on a set of a signalfd and a pipe, on a set
  *             holding it, and poll/select on it, each woken from a thread
  *             (a signal to the process, a pipe write)
+ * kernelset   a set of kernel files alone (inotify), which pegasus waits on
+ *             from its gate: timeout 0 and not, data kept, EINVAL/EFAULT/
+ *             EBADF, a mask, and 300,000 waits under a signal storm
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <sys/syscall.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -774,6 +780,78 @@ static void sec_mixed(void)
     sigprocmask(SIG_UNBLOCK, &s, NULL);
 }
 
+static volatile int storm_stop;
+static void *storm(void *arg)
+{
+    while (!storm_stop) {
+        pthread_kill(*(pthread_t *)arg, SIGUSR1);
+        usleep(200);
+    }
+    return NULL;
+}
+
+static void *touch_later(void *arg)
+{
+    msleep(30);
+    close(open((const char *)arg, O_WRONLY | O_CREAT, 0644));
+    return NULL;
+}
+
+static void sec_kernelset(void)
+{
+    tname = "kernelset";
+    mkdir("kset.d", 0755);
+    int in = inotify_init1(IN_NONBLOCK), e = epoll_create1(0);
+    inotify_add_watch(in, "kset.d", IN_CREATE);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 0x1122334455667788ull}, out[4];
+    struct epoll_event *volatile badp = (struct epoll_event *)8;
+    int r;
+    say("add an inotify fd: %s", rs(epoll_ctl(e, EPOLL_CTL_ADD, in, &ev)));
+    say("wait(0), nothing: %s", rs(epoll_wait(e, out, 4, 0)));
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    r = epoll_wait(e, out, 4, 20);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    say("wait(20 ms), nothing: %s, waited >= 19 ms: %s", rs(r), ms >= 19 ? "yes" : "no");
+    close(open("kset.d/a", O_WRONLY | O_CREAT, 0644));
+    r = epoll_wait(e, out, 4, 0);
+    say("wait(0), ready: %s, events %#x, data %#llx", rs(r), r > 0 ? out[0].events : 0,
+        r > 0 ? (unsigned long long)out[0].data.u64 : 0);
+    say("again (level-triggered): %s", rs(epoll_wait(e, out, 4, -1)));
+    say("maxevents 0: %s", rs(epoll_wait(e, out, 0, 0)));
+    say("events at a bad address: %s", rs(epoll_wait(e, badp, 4, 0)));
+    say("on an inotify fd: %s", rs(epoll_wait(in, out, 4, 0)));
+    say("on a closed fd: %s", rs(epoll_wait(1000, out, 4, 0)));
+    sigset_t none;
+    sigemptyset(&none);
+    say("epoll_pwait with a mask, ready: %s", rs(epoll_pwait(e, out, 4, 0, &none)));
+    char buf[4096];
+    while (read(in, buf, sizeof buf) > 0)
+        ;
+    pthread_t t, self = pthread_self();
+    pthread_create(&t, NULL, touch_later, "kset.d/b");
+    say("wait(-1), made ready from a thread: %s", rs(epoll_wait(e, out, 4, -1)));
+    pthread_join(t, NULL);
+    /* Many waits, each finding the event, while signals land anywhere. */
+    on_signal(SIGUSR1, on_usr1, SA_RESTART);
+    got_usr1 = 0;
+    storm_stop = 0;
+    pthread_create(&t, NULL, storm, &self);
+    int bad = 0;
+    for (int i = 0; i < 300000; i++) {
+        out[0].data.u64 = 0;
+        if (epoll_wait(e, out, 4, 0) != 1 || out[0].data.u64 != 0x1122334455667788ull)
+            bad++;
+    }
+    storm_stop = 1;
+    pthread_join(t, NULL);
+    say("300000 waits under signals: %d wrong, handler ran: %s", bad, got_usr1 > 0 ? "yes" : "no");
+    signal(SIGUSR1, SIG_DFL);
+    close(in); close(e);
+    unlink("kset.d/a"); unlink("kset.d/b"); rmdir("kset.d");
+}
+
 int main(int argc, char **argv)
 {
     alarm(argc < 2 ? 60 : 7);
@@ -783,6 +861,7 @@ int main(int argc, char **argv)
         {"signalfd", sec_signalfd}, {"file", sec_file}, {"api", sec_api}, {"nested", sec_nested},
         {"loop", sec_loop}, {"twosets", sec_twosets}, {"dup", sec_dup}, {"passed", sec_passed}, {"pwait", sec_pwait},
         {"fair", sec_fair}, {"exclusive", sec_exclusive}, {"wake", sec_wake}, {"mixed", sec_mixed},
+        {"kernelset", sec_kernelset},
     };
     return run_sections("epoll", argc, argv, secs, sizeof secs / sizeof secs[0]);
 }
