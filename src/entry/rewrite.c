@@ -1,4 +1,4 @@
-/* rewrite.c - lazy rewriting of trapped syscall sites into jumps to the fast gate. */
+/* rewrite.c - lazy rewriting of trapped syscall sites (and faulting CPUIDs) into jumps to stubs. */
 #include "entry/rewrite.h"
 
 #include <errno.h>
@@ -676,7 +676,6 @@ static int patch_site(uint64_t sc, long nr, bool solo)
 
 	return install(s, sc, stub, solo);
 }
-
 
 /*
  * patch_cpuid - with the lock held: the CPUID at sc and what follows it

@@ -1,4 +1,4 @@
-/* rewrite.h - lazy rewriting of trapped syscall sites into jumps to the fast gate. */
+/* rewrite.h - lazy rewriting of trapped syscall sites (and faulting CPUIDs) into jumps to stubs. */
 #pragma once
 #include <stdio.h>
 #include <stdbool.h>
