@@ -552,6 +552,9 @@ fcase python3-threading --need /usr/bin/python3 -- f_py_threads
 for sec in filacts vfork system popen status wnohang sigchld waitid groups; do
     fcase "spawn-$sec" --prog spawn --status 0 -- "f_t8 $PROGS/spawn $sec"
 done
+# on 2 CPUs: concurrent loads into one address space (taskset natively)
+f_spawn_threads() { local TIMEOUT=60; xc 2 "$PROGS/spawn" threads; }
+fcase spawn-threads --need taskset --prog spawn --status 0 -- f_spawn_threads
 # dash runs external commands through vfork; python's subprocess and
 # os.popen through vfork/posix_spawn; env and perl's exec replace themselves.
 dcase sh-external --status 4 -- /bin/sh -c 'echo a; /bin/echo b; /usr/bin/env -i /bin/echo c; exit 4'

@@ -82,14 +82,28 @@ int exec_status(int err)
 }
 
 
-/* load_interp - map the ELF interpreter named by PT_INTERP. */
-/* the interpreter's span, for ownership */
-static uint64_t interp_lo, interp_span;
+/*
+ * What an exec reads of a file: its first bytes and its ELF headers. 64 KiB,
+ * so on the heap, one per exec: execs run at once on several vCPUs (these
+ * were static once, and two execs mixed their headers: an ld.so recorded
+ * with another's span, "corrupted shared library", stubs unmapped).
+ */
+struct exec_read {
+	uint8_t head[HEAD_MAX];
+	struct elf_info ei;
+};
+
+/* The interpreter as mapped: its span and file (ownership, known sites). */
+struct interp_map {
+	uint64_t lo, span;
+	struct stat st;
+};
 
 void (*exec_image_mapped)(uint64_t lo, uint64_t len, const struct stat *st);
-static struct stat interp_st;
 
-static int load_interp(struct why *w, const char *exe, const char *interp, struct loaded_elf *out)
+/* load_interp - map the ELF interpreter named by PT_INTERP. */
+static int load_interp(struct why *w, const char *exe, const char *interp, struct loaded_elf *out,
+		       struct interp_map *im)
 {
 	struct stat st;
 	int fd = open_exec(interp, &st);
@@ -99,16 +113,19 @@ static int load_interp(struct why *w, const char *exe, const char *interp, struc
 			 strerror(-fd));
 		return fail(w, exe, reason, fd == -ENOENT ? -ENOENT : -ELIBBAD);
 	}
-	static uint8_t head[HEAD_MAX];
-	static struct elf_info ei;
-	ssize_t n = pread(fd, head, sizeof(head), 0);
-	enum elf_error e = n < 0 ? ELF_CORRUPT : elf_parse(head, n, st.st_size, &ei);
-	if (e == ELF_OK && (ei.type != ET_DYN || ei.has_interp))
+	struct exec_read *rd = malloc(sizeof(*rd));
+	if (!rd) {
+		close(fd);
+		return fail(w, interp, strerror(ENOMEM), -ENOMEM);
+	}
+	struct elf_info *ei = &rd->ei;
+	ssize_t n = pread(fd, rd->head, sizeof(rd->head), 0);
+	enum elf_error e = n < 0 ? ELF_CORRUPT : elf_parse(rd->head, n, st.st_size, ei);
+	if (e == ELF_OK && (ei->type != ET_DYN || ei->has_interp))
 		e = ELF_BAD_TYPE;
-	int r = e == ELF_OK ? elf_map(fd, &ei, out) : 0;
-	interp_lo = ei.lo;
-	interp_span = LOADED_SPAN(&ei);
-	interp_st = st;
+	int r = e == ELF_OK ? elf_map(fd, ei, out) : 0;
+	*im = (struct interp_map){ ei->lo, LOADED_SPAN(ei), st };
+	free(rd);
 	close(fd);
 	if (e != ELF_OK)
 		return fail(w, interp, elf_strerror(e), -ELIBBAD);
@@ -148,8 +165,15 @@ static int shebang(const uint8_t *head, size_t n, char *interp, char *arg)
 
 static int exec_depth(struct vproc *p, struct brk *brk, const char *file, char *const argv[], char *const envp[],
 		      bool search, struct exec_image *img, struct why *w, int depth,
-		      const char *execfn)
+		      const char *execfn);
+
+/* exec_read_in - exec_depth's work, with rd for what it reads of the file. */
+static int exec_read_in(struct vproc *p, struct brk *brk, const char *file, char *const argv[],
+			char *const envp[], bool search, struct exec_image *img, struct why *w, int depth,
+			const char *execfn, struct exec_read *rd)
 {
+	uint8_t *head = rd->head;
+	struct elf_info *ei = &rd->ei;
 	char path[PATH_MAX];
 	int err = resolve(file, search, path, sizeof(path));
 	if (err < 0)
@@ -160,8 +184,7 @@ static int exec_depth(struct vproc *p, struct brk *brk, const char *file, char *
 	int fd = open_exec(path, &st);
 	if (fd < 0)
 		return fail(w, path, strerror(-fd), fd);
-	static uint8_t head[HEAD_MAX];
-	ssize_t n = pread(fd, head, sizeof(head), 0);
+	ssize_t n = pread(fd, head, HEAD_MAX, 0);
 	if (n < 0) {
 		close(fd);
 		return fail(w, path, strerror(errno), -errno);
@@ -188,40 +211,40 @@ static int exec_depth(struct vproc *p, struct brk *brk, const char *file, char *
 				  execfn ? execfn : path);
 	}
 
-	static struct elf_info ei;
-	enum elf_error e = elf_parse(head, n, st.st_size, &ei);
+	enum elf_error e = elf_parse(head, n, st.st_size, ei);
 	if (e != ELF_OK) {
 		close(fd);
 		return fail(w, path, elf_strerror(e), -ENOEXEC);
 	}
 	struct loaded_elf exe, interp = { 0 };
-	err = elf_map(fd, &ei, &exe);
+	err = elf_map(fd, ei, &exe);
 	close(fd);
 	if (err == -EEXIST) {
 		/* A non-PIE program needs its addresses; another one has them. */
 		char reason[256];
 		struct vproc *o = NULL;
-		for (uint64_t a = ei.lo; a < ei.hi && !o; a += 4096)
+		for (uint64_t a = ei->lo; a < ei->hi && !o; a += 4096)
 			o = regions_owner(a);
 		snprintf(reason, sizeof(reason),
 			 "cannot be fused: it must load at %#lx-%#lx (not position-independent), "
-			 "which %s uses", (unsigned long)ei.lo, (unsigned long)ei.hi,
+			 "which %s uses", (unsigned long)ei->lo, (unsigned long)ei->hi,
 			 o ? "another program of this instance" : "the runtime");
 		img->clash = o;
 		return fail(w, path, reason, o ? -EEXIST : -ENOMEM);
 	}
 	if (err < 0)
 		return fail(w, path, strerror(-err), err);
-	regions_add(p, exe.bias + ei.lo, LOADED_SPAN(&ei));
+	regions_add(p, exe.bias + ei->lo, LOADED_SPAN(ei));
 	if (exec_image_mapped)
-		exec_image_mapped(exe.bias + ei.lo, LOADED_SPAN(&ei), &st);
-	if (ei.has_interp) {
-		err = load_interp(w, path, ei.interp, &interp);
+		exec_image_mapped(exe.bias + ei->lo, LOADED_SPAN(ei), &st);
+	if (ei->has_interp) {
+		struct interp_map im;
+		err = load_interp(w, path, ei->interp, &interp, &im);
 		if (err)
 			return err;
-		regions_add(p, interp.bias + interp_lo, interp_span);
+		regions_add(p, interp.bias + im.lo, im.span);
 		if (exec_image_mapped)
-			exec_image_mapped(interp.bias + interp_lo, interp_span, &interp_st);
+			exec_image_mapped(interp.bias + im.lo, im.span, &im.st);
 	}
 	if (brk_init(brk, p, exe.end) < 0)
 		return fail(w, path, "cannot reserve the program break", -ENOMEM);
@@ -231,19 +254,33 @@ static int exec_depth(struct vproc *p, struct brk *brk, const char *file, char *
 	const char *fn = execfn ? execfn : path, *slash = strrchr(fn, '/');
 	snprintf(img->comm, sizeof(img->comm), "%.15s", slash ? slash + 1 : fn);
 	struct stack_spec ss = {
-		.argv = argv, .envp = envp, .execfn = execfn ? execfn : path, .exe = &ei, .exe_map = &exe,
-		.interp_base = ei.has_interp ? interp.bias : 0,
+		.argv = argv, .envp = envp, .execfn = execfn ? execfn : path, .exe = ei, .exe_map = &exe,
+		.interp_base = ei->has_interp ? interp.bias : 0,
 	};
 	img->sp = stack_build(&ss);
 	if (!img->sp)
 		return fail(w, path, strerror(errno), -errno);
 	regions_add(p, ss.stack_lo, ss.stack_len);
-	img->entry = ei.has_interp ? interp.entry : exe.entry;
+	img->entry = ei->has_interp ? interp.entry : exe.entry;
 	img->arg_start = ss.arg_start;
 	img->arg_end = ss.arg_end;
 	img->env_start = ss.env_start;
 	img->env_end = ss.env_end;
 	return 0;
+}
+
+/* exec_depth - load file (a #! script: its interpreter, depth scripts deep)
+ * into p's address space as an image to start. */
+static int exec_depth(struct vproc *p, struct brk *brk, const char *file, char *const argv[], char *const envp[],
+		      bool search, struct exec_image *img, struct why *w, int depth,
+		      const char *execfn)
+{
+	struct exec_read *rd = malloc(sizeof(*rd));
+	if (!rd)
+		return fail(w, file, strerror(ENOMEM), -ENOMEM);
+	int r = exec_read_in(p, brk, file, argv, envp, search, img, w, depth, execfn, rd);
+	free(rd);
+	return r;
 }
 
 int exec_load(struct vproc *owner, struct brk *brk, const char *file, char *const argv[],

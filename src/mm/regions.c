@@ -90,19 +90,64 @@ void regions_add(struct vproc *p, uint64_t start, uint64_t len)
 	insert_at(find(start), (struct region){ start, end, p });
 	spin_unlock(&lock);
 	/* A MAP_FIXED over recorded memory may have replaced code; a fresh
-	 * range had none (what was there went through regions_remove). */
+	 * range had none (what was there went through unmap()). */
 	if (replaced && regions_unmapped_hook)
 		regions_unmapped_hook(start, end - start);
 }
 
-void regions_remove(uint64_t start, uint64_t len)
+/* take - the first piece of [start, end) that is p's (others: that is not
+ * p's), cut out of the table: true, the piece in [*s, *e). */
+static bool take(struct vproc *p, bool others, uint64_t start, uint64_t end, uint64_t *s, uint64_t *e)
 {
-	uint64_t end = (start + len + 4095) & ~4095ull;
+	bool found = false;
 	spin_lock(&lock);
-	cut(start, end);
+	for (size_t i = find(start); i < n && r[i].start < end && !found; i++) {
+		if ((r[i].owner == p) == others)
+			continue;
+		*s = r[i].start > start ? r[i].start : start;
+		*e = r[i].end < end ? r[i].end : end;
+		cut(*s, *e);
+		found = true;
+	}
 	spin_unlock(&lock);
-	if (regions_unmapped_hook)
-		regions_unmapped_hook(start, end - start);
+	return found;
+}
+
+static uint64_t end_of(uint64_t start, uint64_t len)
+{
+	return len ? (start + len + 4095) & ~4095ull : UINT64_MAX;
+}
+
+void regions_remove(struct vproc *p, uint64_t start, uint64_t len)
+{
+	uint64_t s, e;
+	while (take(p, false, start, end_of(start, len), &s, &e))
+		if (regions_unmapped_hook)
+			regions_unmapped_hook(s, e - s);
+}
+
+/*
+ * unmap - each piece leaves the table, its sites forgotten, before the
+ * kernel unmaps it: from the moment the kernel may give the range to
+ * another program (an mmap on another vCPU), nothing here names it as the
+ * old owner's. Cut after the munmap, the record could be the new owner's
+ * already (threads spawning at once on 2 vCPUs: a new ld.so lost its
+ * regions and its mprotect failed with ENOMEM).
+ */
+static void unmap(struct vproc *p, bool others, uint64_t start, uint64_t len)
+{
+	uint64_t s, e;
+	while (take(p, others, start, end_of(start, len), &s, &e)) {
+		if (regions_unmapped_hook)
+			regions_unmapped_hook(s, e - s);
+		munmap((void *)s, e - s);
+	}
+}
+
+void regions_unmap(struct vproc *p, uint64_t start, uint64_t len)
+{
+	if (len)
+		unmap(p, false, start, len);
 }
 
 bool regions_owned(struct vproc *p, uint64_t start, uint64_t len)
@@ -145,24 +190,9 @@ void regions_each(struct vproc *p, uint64_t start, uint64_t len,
 	free(pick);
 }
 
-static void unmap_piece(uint64_t s, uint64_t e, void *arg)
-{
-	munmap((void *)s, e - s);
-	regions_remove(s, e - s);
-}
-
 void regions_release_others(struct vproc *keep)
 {
-	spin_lock(&lock);
-	size_t m = 0;
-	struct region *pick = malloc((n ? n : 1) * sizeof(*pick));
-	for (size_t i = 0; pick && i < n; i++)
-		if (r[i].owner != keep)
-			pick[m++] = r[i];
-	spin_unlock(&lock);
-	for (size_t i = 0; i < m; i++)
-		unmap_piece(pick[i].start, pick[i].end, NULL);
-	free(pick);
+	unmap(keep, true, 0, 0);
 }
 
 void regions_reown(struct vproc *from, struct vproc *to)
@@ -176,5 +206,5 @@ void regions_reown(struct vproc *from, struct vproc *to)
 
 void regions_release(struct vproc *p)
 {
-	regions_each(p, 0, 0, unmap_piece, NULL);
+	unmap(p, false, 0, 0);
 }

@@ -18,7 +18,11 @@ struct vproc;
 extern void (*regions_unmapped_hook)(uint64_t start, uint64_t len);
 
 void regions_add(struct vproc *p, uint64_t start, uint64_t len);
-void regions_remove(uint64_t start, uint64_t len);
+/* p's pieces of [start, start+len) leave the table, nothing unmapped: done
+ * before a kernel call that unmaps them (mremap, shmdt), never after. */
+void regions_remove(struct vproc *p, uint64_t start, uint64_t len);
+/* Unmap p's pieces of [start, start+len) (munmap; what is not p's stays). */
+void regions_unmap(struct vproc *p, uint64_t start, uint64_t len);
 /* Is [start, start+len) entirely p's? */
 bool regions_owned(struct vproc *p, uint64_t start, uint64_t len);
 /* The program owning addr, or NULL (the runtime, or nobody). */

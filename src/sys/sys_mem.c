@@ -65,19 +65,12 @@ static bool page_aligned(uint64_t x)
 	return !(x & 4095);
 }
 
-/* Unmap the caller's pieces of a range (munmap, and MAP_FIXED's replace). */
-static void unmap_piece(uint64_t s, uint64_t e, void *arg)
-{
-	kernel(SYS_munmap, s, e - s, 0, 0, 0, 0);
-	regions_remove(s, e - s);
-}
-
 /* claim_fixed - make [addr, addr+len) free for a MAP_FIXED/MREMAP_FIXED
  * of program p: its own pieces go, as the kernel would replace them; any
  * other mapping there (another program's, the runtime's) makes it fail. */
 static long claim_fixed(struct vproc *p, uint64_t addr, uint64_t len)
 {
-	regions_each(p, addr, len, unmap_piece, NULL);
+	regions_unmap(p, addr, len);
 	void *m = (void *)kernel(SYS_mmap, addr, len, PROT_NONE,
 				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_NORESERVE, -1, 0);
 	if ((long)m < 0 || (uint64_t)m != addr) {
@@ -118,7 +111,7 @@ long sys_munmap(struct uthread *ut, const long a[6])
 	if (!page_aligned(a[0]) || !a[1])
 		return -EINVAL;
 	/* What is not the caller's is, for it, not mapped: nothing to do. */
-	regions_each(ut->proc, a[0], a[1], unmap_piece, NULL);
+	regions_unmap(ut->proc, a[0], a[1]);
 	return 0;
 }
 
@@ -164,14 +157,19 @@ long sys_mremap(struct uthread *ut, const long a[6])
 		if (r)
 			return r;
 	}
+	/* The old range leaves the table before the kernel may free it (and
+	 * give it to another program); back if the call fails. */
+	bool moves = (!(flags & MREMAP_DONTUNMAP) || !oldlen) && oldlen;
+	if (moves)
+		regions_remove(p, old, oldlen);
 	long r = kernel(SYS_mremap, a[0], a[1], a[2], a[3], a[4], 0);
 	if (r < 0 && r > -4096) {
 		if (flags & MREMAP_FIXED)
 			kernel(SYS_munmap, nw, newlen, 0, 0, 0, 0);
+		if (moves)
+			regions_add(p, old, oldlen);
 		return r;
 	}
-	if (!(flags & MREMAP_DONTUNMAP) || !oldlen)
-		regions_remove(old, oldlen);
 	regions_add(p, r, newlen);
 	return r;
 }
@@ -189,8 +187,9 @@ long sys_shmdt(struct uthread *ut, const long a[6])
 {
 	if (regions_owner(a[0]) != ut->proc)
 		return -EINVAL;
+	regions_remove(ut->proc, a[0], 4096); /* at least its first page; see docs */
 	long r = kernel(SYS_shmdt, a[0], 0, 0, 0, 0, 0);
-	if (r == 0)
-		regions_remove(a[0], 4096); /* at least its first page; see docs */
+	if (r)
+		regions_add(ut->proc, a[0], 4096);
 	return r;
 }

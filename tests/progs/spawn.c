@@ -2,11 +2,12 @@
  *
  *   spawn            all sections; exit 0 if every check held, else 1
  *   spawn SECTION    one section (filacts, vfork, system, popen, status,
- *                    wnohang, sigchld, waitid, groups)
+ *                    wnohang, sigchld, waitid, groups, threads)
  * Output never shows a pid: those differ between Linux and pegasus.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -317,6 +318,38 @@ static void sec_groups(void)
     say("kill of a gone group: %d %s", r, strerrorname_np(errno));
 }
 
+/* Four threads spawning at once: under pegasus each new program is loaded
+ * into the one address space while the others load and exit (the loader's
+ * buffers, the address space's records). */
+static void *spawner(void *arg)
+{
+    long bad = 0;
+    for (int i = 0; i < 150; i++) {
+        const char *argv[] = { "/bin/true", NULL };
+        pid_t pid;
+        int st;
+        if (posix_spawn(&pid, argv[0], NULL, NULL, (char *const *)argv, environ) ||
+            waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+            bad++;
+    }
+    return (void *)bad;
+}
+
+static void sec_threads(void)
+{
+    pthread_t t[4];
+    long bad = 0;
+    for (int i = 0; i < 4; i++)
+        pthread_create(&t[i], NULL, spawner, NULL);
+    for (int i = 0; i < 4; i++) {
+        void *r;
+        pthread_join(t[i], &r);
+        bad += (long)r;
+    }
+    CHECK(bad == 0, "%ld of 600 spawns from 4 threads failed", bad);
+    say("600 spawns from 4 threads: %ld failed", bad);
+}
+
 static const struct {
     const char *name;
     void (*fn)(void);
@@ -324,6 +357,7 @@ static const struct {
     {"filacts", sec_filacts}, {"vfork", sec_vfork},     {"system", sec_system},
     {"popen", sec_popen},     {"status", sec_status},   {"wnohang", sec_wnohang},
     {"sigchld", sec_sigchld}, {"waitid", sec_waitid},   {"groups", sec_groups},
+    {"threads", sec_threads},
 };
 
 int main(int argc, char **argv)
