@@ -462,6 +462,21 @@ static bool match_site(uint64_t sc, long nr, struct match *m)
 	return m->pre_len + 2 + m->post_len >= 5;
 }
 
+/* move_disp - the %rip-relative disp32 at at, for an instruction moved by
+ * delta bytes: false if the target is then out of its reach (the stub may
+ * be up to 1 GiB away, the target already 2 GiB). */
+static bool move_disp(uint8_t *at, int64_t delta)
+{
+	int32_t d;
+	memcpy(&d, at, 4);
+	int64_t nd = (int64_t)d - delta;
+	if (nd != (int32_t)nd)
+		return false;
+	d = (int32_t)nd;
+	memcpy(at, &d, 4);
+	return true;
+}
+
 /* Would the new patch touch bytes an earlier one rewrote? */
 static bool overlaps(uint64_t start, unsigned len)
 {
@@ -632,11 +647,10 @@ static int patch_site(uint64_t sc, long nr, bool solo)
 	uint64_t pre_at = em.at;
 	uint8_t pre[12];
 	memcpy(pre, m.pre, m.pre_len);
-	if (m.rip_disp >= 0) {
-		int32_t d;
-		memcpy(&d, pre + m.rip_disp, 4);
-		d += (int32_t)((m.start + m.pre_len) - (pre_at + m.pre_len));
-		memcpy(pre + m.rip_disp, &d, 4);
+	if (m.rip_disp >= 0 && !move_disp(pre + m.rip_disp, (int64_t)(pre_at - m.start))) {
+		stub_free(a, s->stub_off);
+		free(s);
+		return 0;
 	}
 	put(&em, pre, m.pre_len);
 	for (int i = 0; i < m.nbound; i++) {
@@ -731,11 +745,10 @@ static int patch_cpuid(uint64_t sc, bool solo)
 	uint8_t post[CPUID_POST_MAX];
 	memcpy(post, b + 2, len - 2);
 	for (unsigned i = 0; i < nbound; i++) {
-		if (disp[i] >= 0) {
-			int32_t d;
-			memcpy(&d, post + disp[i] - 2, 4);
-			d += (int32_t)((sc + 2) - post_at);
-			memcpy(post + disp[i] - 2, &d, 4);
+		if (disp[i] >= 0 && !move_disp(post + disp[i] - 2, (int64_t)(post_at - (sc + 2)))) {
+			stub_free(a, s->stub_off);
+			free(s);
+			return 0;
 		}
 		s->interior[i] = sc + bound[i];
 		s->post[i] = post_at + bound[i] - 2;

@@ -2,6 +2,7 @@
 #include <asm/prctl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -9,26 +10,41 @@
  * into a jump to a stub (entry/cpuid.h); the second and third runs go
  * through the stub. The instructions after each CPUID differ, so each
  * stub moves a different kind: a %rip-relative store, a push/pop, movs
- * and an ALU immediate, a lea, and one not movable (a jump: the site keeps
- * faulting). The flags and the red zone must survive the stub. */
+ * and an ALU immediate, a lea, a short jcc moved as a rel32 one, and one
+ * that does not fit (a jump right after it: the site keeps faulting). The
+ * flags and the whole red zone must survive the stub.
+ *
+ *   cpuid         the answers (the same natively and fused)
+ *   cpuid addrs   first the address of each site function, for the check
+ *                 that its own sites were rewritten (tests/run.sh) */
 
 struct r { uint32_t a, b, c, d; };
 static volatile uint32_t g_d;
-static volatile uint64_t g_rz;
+static volatile uint64_t g_rz;  /* red-zone qwords found changed */
 static volatile uint8_t g_zf;
 
 static struct r site_rip(uint32_t leaf, uint32_t sub)
 {
 	struct r r;
-	__asm__ volatile("xor %%r10d, %%r10d\n\t"
+	/* The 128 bytes below %rsp hold a pattern across the CPUID. */
+	__asm__ volatile("mov $-128, %%r10\n\t"
+			 "1: lea 0x5a5a(%%r10), %%r11\n\t"
+			 "mov %%r11, (%%rsp,%%r10)\n\t"
+			 "add $8, %%r10\n\t"
+			 "jnz 1b\n\t"
+			 "xor %%r10d, %%r10d\n\t"
 			 "cmp $0, %%r10d\n\t"           /* ZF = 1 */
-			 "movq $0x5a5a5a5a, -8(%%rsp)\n\t"
 			 "cpuid\n\t"
 			 "mov %%edx, %[gd]\n\t"
 			 "setz %[zf]\n\t"
-			 "mov -8(%%rsp), %%r11\n\t"
-			 "mov %%r11, %[rz]\n\t"
-			 : "=a"(r.a), "=b"(r.b), "=c"(r.c), "=d"(r.d), [gd] "=m"(g_d), [zf] "=m"(g_zf), [rz] "=m"(g_rz)
+			 "mov $-128, %%r10\n\t"
+			 "2: lea 0x5a5a(%%r10), %%r11\n\t"
+			 "cmp %%r11, (%%rsp,%%r10)\n\t"
+			 "je 3f\n\t"
+			 "incq %[rz]\n\t"
+			 "3: add $8, %%r10\n\t"
+			 "jnz 2b\n\t"
+			 : "=a"(r.a), "=b"(r.b), "=c"(r.c), "=d"(r.d), [gd] "=m"(g_d), [zf] "=m"(g_zf), [rz] "+m"(g_rz)
 			 : "a"(leaf), "c"(sub)
 			 : "r10", "r11", "cc", "memory");
 	r.d = g_d;
@@ -78,6 +94,24 @@ static struct r site_lea(uint32_t leaf, uint32_t sub)
 	return r;
 }
 
+static struct r site_jcc(uint32_t leaf, uint32_t sub)
+{
+	struct r r;
+	uint32_t zero;
+	__asm__ volatile("xor %%r8d, %%r8d\n\t"
+			 "cpuid\n\t"
+			 "test %%ecx, %%ecx\n\t"
+			 "jne 1f\n\t"
+			 "mov $1, %%r8d\n\t"
+			 "1: mov %%r8d, %[z]\n\t"
+			 : "=a"(r.a), "=b"(r.b), "=c"(r.c), "=d"(r.d), [z] "=m"(zero)
+			 : "a"(leaf), "c"(sub)
+			 : "r8", "cc", "memory");
+	if (zero != (r.c == 0))
+		r.c ^= 0x80000000; /* a branch gone wrong shows as a wrong answer */
+	return r;
+}
+
 static struct r site_jump(uint32_t leaf, uint32_t sub)
 {
 	struct r r;
@@ -102,7 +136,7 @@ static struct r per_cpu_masked(uint32_t leaf, struct r r)
 	return r;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static const uint32_t q[][2] = {
 		{ 0, 0 }, { 1, 0 }, { 2, 0x12345 }, { 4, 0 }, { 4, 1 }, { 4, 2 }, { 4, 3 }, { 4, 4 },
@@ -110,9 +144,13 @@ int main(void)
 		{ 0x80000000, 0 }, { 0x80000001, 7 }, { 0x80000002, 0 }, { 0x80000006, 0 },
 		{ 0x80000008, 0 }, { 0x40000000, 0 },
 	};
-	struct r (*sites[])(uint32_t, uint32_t) = { site_rip, site_push, site_mov_alu, site_lea, site_jump };
-	const char *names[] = { "rip", "push", "mov_alu", "lea", "jump" };
+	struct r (*sites[])(uint32_t, uint32_t) = { site_rip, site_push, site_mov_alu, site_lea, site_jcc,
+						   site_jump };
+	const char *names[] = { "rip", "push", "mov_alu", "lea", "jcc", "jump" };
 	int bad = 0;
+	if (argc > 1 && !strcmp(argv[1], "addrs"))
+		for (unsigned s = 0; s < sizeof(sites) / sizeof(sites[0]); s++)
+			printf("site %s %#lx\n", names[s], (unsigned long)sites[s]);
 	printf("ARCH_GET_CPUID %ld\n", syscall(SYS_arch_prctl, ARCH_GET_CPUID, 0));
 	for (unsigned i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
 		struct r first = per_cpu_masked(q[i][0], site_rip(q[i][0], q[i][1]));
@@ -125,9 +163,9 @@ int main(void)
 					printf("leaf %#x/%u: site %s round %d differs\n", q[i][0], q[i][1], names[s], round);
 					bad = 1;
 				}
-				if (s == 0 && (g_zf != 1 || g_rz != 0x5a5a5a5a)) {
-					printf("leaf %#x: flags or red zone lost (zf %u, rz %#lx)\n", q[i][0],
-					       g_zf, (unsigned long)g_rz);
+				if (s == 0 && (g_zf != 1 || g_rz != 0)) {
+					printf("leaf %#x: flags or red zone lost (zf %u, %lu qwords changed)\n",
+					       q[i][0], g_zf, (unsigned long)g_rz);
 					bad = 1;
 				}
 			}

@@ -835,6 +835,27 @@ static void sec_kernelset(void)
     pthread_create(&t, NULL, touch_later, "kset.d/b");
     say("wait(-1), made ready from a thread: %s", rs(epoll_wait(e, out, 4, -1)));
     pthread_join(t, NULL);
+    /* A raw epoll_wait with a timeout while the event is ready: the app's
+     * %rdi, %r10 and flags come back as the kernel leaves them (pegasus
+     * issues it with timeout 0 from its gate). */
+    int regs_bad = 0;
+    for (int i = 0; i < 5; i++) {
+        long ret, rdi_after, r10_after;
+        unsigned char cf;
+        register long r10 __asm__("r10") = 5000;
+        __asm__ volatile("stc\n\t"
+                         "mov $232, %%eax\n\t"
+                         "syscall\n\t"
+                         "setc %[cf]\n\t"
+                         "mov %%rdi, %[rdi]\n\t"
+                         "mov %%r10, %[r10]\n\t"
+                         : "=a"(ret), [cf] "=r"(cf), [rdi] "=r"(rdi_after), [r10] "=r"(r10_after), "+r"(r10)
+                         : "D"((long)e), "S"(out), "d"(4L)
+                         : "rcx", "r11", "memory");
+        if (ret != 1 || !cf || rdi_after != e || r10_after != 5000)
+            regs_bad++;
+    }
+    say("raw waits with a timeout, ready: %d with a register or flag changed", regs_bad);
     /* Many waits, each finding the event, while signals land anywhere. */
     on_signal(SIGUSR1, on_usr1, SA_RESTART);
     got_usr1 = 0;
