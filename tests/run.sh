@@ -565,6 +565,8 @@ done
 # on 2 CPUs: concurrent loads into one address space (taskset natively)
 f_spawn_threads() { local TIMEOUT=60; xc 2 "$PROGS/spawn" threads; }
 fcase spawn-threads --need taskset --prog spawn --status 0 -- f_spawn_threads
+f_spawn_forks() { local TIMEOUT=60; xc 2 "$PROGS/spawn" forks; }
+fcase spawn-forks --need taskset --prog spawn --status 0 -- f_spawn_forks
 # dash runs external commands through vfork; python's subprocess and
 # os.popen through vfork/posix_spawn; env and perl's exec replace themselves.
 dcase sh-external --status 4 -- /bin/sh -c 'echo a; /bin/echo b; /usr/bin/env -i /bin/echo c; exit 4'

@@ -240,6 +240,8 @@ int cmd_run(int argc, char **argv)
 		return 125;
 	}
 	systab_check();
+	fork_prepare_hook = rewrite_fork_prepare;
+	fork_parent_hook = rewrite_fork_parent;
 	fork_child_hook = rewrite_after_fork;
 	vproc_init_host();
 	vcpu_bind_current(vcpu_alloc(0));

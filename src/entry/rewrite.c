@@ -348,6 +348,21 @@ static void reopen_mem(void)
 	self_mem_stale = false;
 }
 
+int rewrite_fork_prepare(void)
+{
+	spin_lock(&lock);
+	int r = stub_arenas_fork_prepare();
+	if (r < 0)
+		spin_unlock(&lock);
+	return r;
+}
+
+void rewrite_fork_parent(void)
+{
+	stub_arenas_fork_done();
+	spin_unlock(&lock);
+}
+
 void rewrite_after_fork(void)
 {
 	/* The inherited /proc/self/mem is the parent's memory. */
@@ -355,6 +370,8 @@ void rewrite_after_fork(void)
 	child_traps = CHILD_TRAPS_FIRST;
 	if (stub_arenas_after_fork() < 0)
 		pg_die("cannot copy the rewritten sites' stubs after a fork");
+	/* Taken by this thread in the parent, for the fork (rewrite_fork_prepare). */
+	spin_unlock(&lock);
 }
 
 /* ---- emitting ---- */

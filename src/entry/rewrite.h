@@ -15,6 +15,11 @@ int rewrite_init(enum rewrite_mode mode);
 
 /* A program trapped on the syscall instruction at addr with number nr:
  * rewrite the site if it matches a known pattern. Runtime context. */
+/* Around a host fork (proc/fork.c's hooks): no site is patched while it is
+ * made, and the child gets the stubs as they were (entry/stub_arena.h).
+ * rewrite_fork_prepare: 0 or -ENOMEM (no fork then). */
+int rewrite_fork_prepare(void);
+void rewrite_fork_parent(void);
 /* In a forked child: the stubs become the child's own pages. */
 void rewrite_after_fork(void);
 void rewrite_site(struct uthread *ut, uint64_t addr, long nr);

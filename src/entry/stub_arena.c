@@ -113,6 +113,7 @@ struct arena *arena_near(uint64_t site)
 		return NULL;
 	}
 	struct arena *a = calloc(1, sizeof(*a));
+	a->fork_fd = -1;
 	a->rx = rx;
 	a->rw = rw;
 	a->next = arenas;
@@ -124,10 +125,16 @@ fail:
 	return NULL;
 }
 
-/* own_copy - a's two views, over a new memfd with the same bytes: after a
- * fork, the parent and the child would otherwise write stubs into the same
- * shared pages (each allocating the same free slots for different sites). */
-static int own_copy(struct arena *a)
+/*
+ * A forked child needs its own arenas: parent and child would otherwise
+ * write stubs into the same shared pages. The copies are made by the
+ * parent before the fork, with the rewriter's lock held, so that they hold
+ * the stubs and free list as they are at the fork: once the parent goes on
+ * it writes new stubs into the pages the child still shares, and a copy
+ * the child made itself could hold a stub where its free list expects a
+ * free slot's link (its next stub_alloc read code as an offset).
+ */
+static int copy_for_fork(struct arena *a)
 {
 	int fd = memfd_create("pegasus-stubs", MFD_CLOEXEC);
 	if (fd < 0)
@@ -135,20 +142,42 @@ static int own_copy(struct arena *a)
 	/* Only the stubs made so far: the rest is zeroes, and copying it
 	 * would cost each fork 256 KiB of page-cache writes per arena. */
 	size_t used = (a->used + 4095) & ~(size_t)4095;
-	if (ftruncate(fd, ARENA_SIZE) < 0 || pwrite(fd, a->rw, used, 0) != (ssize_t)used ||
-	    mmap(a->rw, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED ||
-	    mmap(a->rx, ARENA_SIZE, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, fd, 0) == MAP_FAILED) {
+	if (ftruncate(fd, ARENA_SIZE) < 0 || pwrite(fd, a->rw, used, 0) != (ssize_t)used) {
 		close(fd);
 		return -ENOMEM;
 	}
-	close(fd);
+	a->fork_fd = fd;
 	return 0;
+}
+
+int stub_arenas_fork_prepare(void)
+{
+	for (struct arena *a = arenas; a; a = a->next)
+		if (copy_for_fork(a) < 0) {
+			stub_arenas_fork_done();
+			return -ENOMEM;
+		}
+	return 0;
+}
+
+void stub_arenas_fork_done(void)
+{
+	for (struct arena *a = arenas; a; a = a->next)
+		if (a->fork_fd >= 0) {
+			close(a->fork_fd);
+			a->fork_fd = -1;
+		}
 }
 
 int stub_arenas_after_fork(void)
 {
-	for (struct arena *a = arenas; a; a = a->next)
-		if (own_copy(a) < 0)
-			return -ENOMEM;
-	return 0;
+	int r = 0;
+	for (struct arena *a = arenas; a; a = a->next) {
+		if (a->fork_fd < 0 ||
+		    mmap(a->rw, ARENA_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, a->fork_fd, 0) == MAP_FAILED ||
+		    mmap(a->rx, ARENA_SIZE, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_FIXED, a->fork_fd, 0) == MAP_FAILED)
+			r = -ENOMEM;
+	}
+	stub_arenas_fork_done();
+	return r;
 }

@@ -14,6 +14,7 @@ struct arena {
 	uint8_t *rw;   /* writable view of the same memfd pages */
 	size_t used;
 	uint32_t free_head; /* offset + 1 of a retired stub, linked through its first bytes */
+	int fork_fd;        /* its copy for a forked child while a fork is made, else -1 */
 	struct arena *next;
 };
 
@@ -27,6 +28,11 @@ struct arena *arena_near(uint64_t site);
 uint32_t stub_alloc(struct arena *a);
 /* stub_free - the slot at off may be given out again. */
 void stub_free(struct arena *a, uint32_t off);
-/* stub_arenas_after_fork - in a forked child: each arena onto a memfd of
- * its own (parent and child would write the same free slots). 0 or -ENOMEM. */
+/* stub_arenas_fork_prepare - before a fork (no stub written until it is
+ * made): each arena's bytes into a memfd of its own for the child. 0 or
+ * -ENOMEM; stub_arenas_fork_done closes them in the parent after it. */
+int stub_arenas_fork_prepare(void);
+void stub_arenas_fork_done(void);
+/* stub_arenas_after_fork - in the forked child: each arena onto its copy.
+ * 0 or -ENOMEM. */
 int stub_arenas_after_fork(void);

@@ -44,6 +44,8 @@ static pthread_cond_t reap_cv = PTHREAD_COND_INITIALIZER;
 static int nhost;              /* forked children not yet reaped */
 static bool reaper_started;
 
+int (*fork_prepare_hook)(void);
+void (*fork_parent_hook)(void);
 void (*fork_child_hook)(void);
 
 static struct vproc *by_host_pid(int pid)
@@ -209,6 +211,8 @@ long fork_program(struct uthread *ut, const struct clone_req *req)
 	objects_to_kernel(parent);
 	futex_shared_to_kernel();
 	long r = sched_stop_others();
+	if (r == 0 && fork_prepare_hook && (r = fork_prepare_hook()) < 0)
+		sched_resume_others();
 	if (r < 0) {
 		vproc_release(c);
 		return r;
@@ -232,6 +236,8 @@ long fork_program(struct uthread *ut, const struct clone_req *req)
 		return r;
 	}
 	int err = errno;
+	if (fork_parent_hook)
+		fork_parent_hook();
 	if (pid > 0 && pidspace_claim(pid)) {
 		pidspace_free(c->pid);
 		c->pid = pid; /* the child's pid is its host pid */

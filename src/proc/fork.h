@@ -20,8 +20,13 @@ struct clone_req;
  */
 long fork_program(struct uthread *ut, const struct clone_req *req);
 
-/* What a layer above proc redoes first in a forked child (entry/rewrite.c:
- * its stubs, in memory shared with the parent, become the child's own). */
+/* What a layer above proc does around a host fork (entry/rewrite.c: its
+ * stubs, in memory shared with the parent, become the child's own, as they
+ * were at the fork): prepare (0, or a -errno that fails the fork) with the
+ * other vCPUs stopped, then parent in the parent or child first thing in
+ * the child. */
+extern int (*fork_prepare_hook)(void);
+extern void (*fork_parent_hook)(void);
 extern void (*fork_child_hook)(void);
 
 /* fork_signal_send - a signal for p, a forked child in another host

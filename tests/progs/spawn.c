@@ -2,7 +2,7 @@
  *
  *   spawn            all sections; exit 0 if every check held, else 1
  *   spawn SECTION    one section (filacts, vfork, system, popen, status,
- *                    wnohang, sigchld, waitid, groups, threads)
+ *                    wnohang, sigchld, waitid, groups, threads, forks)
  * Output never shows a pid: those differ between Linux and pegasus.
  */
 #define _GNU_SOURCE
@@ -350,6 +350,42 @@ static void sec_threads(void)
     say("600 spawns from 4 threads: %ld failed", bad);
 }
 
+/* fork+exec from one thread while another spawns: under pegasus the parent
+ * rewrites sites of each spawned program (stubs written) while forked
+ * children, each in a host process of its own, exec and rewrite theirs in
+ * their copies of the stubs (taken at the fork). */
+static void *forker(void *arg)
+{
+    long bad = 0;
+    for (int i = 0; i < 100; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            execl("/bin/true", "true", (char *)NULL);
+            _exit(127);
+        }
+        int st;
+        if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+            bad++;
+    }
+    return (void *)bad;
+}
+
+static void sec_forks(void)
+{
+    pthread_t t[3];
+    long bad = 0;
+    pthread_create(&t[0], NULL, forker, NULL);
+    pthread_create(&t[1], NULL, spawner, NULL);
+    pthread_create(&t[2], NULL, spawner, NULL);
+    for (int i = 0; i < 3; i++) {
+        void *r;
+        pthread_join(t[i], &r);
+        bad += (long)r;
+    }
+    CHECK(bad == 0, "%ld of 400 forks and spawns from 3 threads failed", bad);
+    say("100 fork+exec beside 300 spawns: %ld failed", bad);
+}
+
 static const struct {
     const char *name;
     void (*fn)(void);
@@ -357,7 +393,7 @@ static const struct {
     {"filacts", sec_filacts}, {"vfork", sec_vfork},     {"system", sec_system},
     {"popen", sec_popen},     {"status", sec_status},   {"wnohang", sec_wnohang},
     {"sigchld", sec_sigchld}, {"waitid", sec_waitid},   {"groups", sec_groups},
-    {"threads", sec_threads},
+    {"threads", sec_threads}, {"forks", sec_forks},
 };
 
 int main(int argc, char **argv)
