@@ -85,6 +85,8 @@ void (*regions_unmapped_hook)(uint64_t start, uint64_t len);
 void regions_add(struct vproc *p, uint64_t start, uint64_t len)
 {
 	uint64_t end = (start + len + 4095) & ~4095ull;
+	if (end <= start)
+		return; /* nothing (an empty record would stop take() from progressing) */
 	spin_lock(&lock);
 	bool replaced = cut(start, end);
 	insert_at(find(start), (struct region){ start, end, p });
@@ -107,7 +109,7 @@ static bool take(struct vproc *p, bool others, uint64_t start, uint64_t end, uin
 		*s = r[i].start > start ? r[i].start : start;
 		*e = r[i].end < end ? r[i].end : end;
 		cut(*s, *e);
-		found = true;
+		found = true; /* s < e: find() gave r[i].end > start, the loop r[i].start < end */
 	}
 	spin_unlock(&lock);
 	return found;

@@ -5,7 +5,9 @@
  *                    wnohang, sigchld, waitid, groups, threads, forks)
  * Output never shows a pid: those differ between Linux and pegasus.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <fcntl.h>
 #include <pthread.h>
 #include <spawn.h>
