@@ -310,8 +310,16 @@ static int kernel_collect(struct eventpoll *ep, struct epoll_event *out, int max
 
 /* ---- collecting events (mtx held) ---- */
 
-/* user_collect - report from the ready list, each item at most once per
- * call; level-triggered ones go back to its tail (round robin). */
+/*
+ * user_collect - report from the ready list, each item at most once per
+ * call; level-triggered ones go back to its tail (round robin). As Linux's
+ * ep_send_events: items leave the list a batch at a time in one hold of
+ * wq.lock, are polled without it (a member's poll may take its own locks),
+ * and the level-triggered ones go back in the next hold. Items stay alive
+ * meanwhile (mtx held), and `last`, the tail at the start, stays on the
+ * list until taken: callbacks only add.
+ */
+#define COLLECT_BATCH 16
 static int user_collect(struct eventpoll *ep, struct epoll_event *out, int max)
 {
 	int n = 0;
@@ -319,6 +327,7 @@ static int user_collect(struct eventpoll *ep, struct epoll_event *out, int max)
 	if (!__atomic_load_n(&ep->rdhead, __ATOMIC_ACQUIRE) &&
 	    !__atomic_load_n(&ep->nkparts, __ATOMIC_ACQUIRE) && !ep->moved)
 		return 0;
+	struct epitem *batch[COLLECT_BATCH];
 	spin_lock(&ep->wq.lock);
 	/* A nested set's kernel part is seen only by polling it. */
 	FOR_KPARTS(ep, x)
@@ -326,34 +335,38 @@ static int user_collect(struct eventpoll *ep, struct epoll_event *out, int max)
 	for (struct epitem *x = ep->moved; x; x = x->mnext)
 		rd_add(ep, x);
 	struct epitem *last = ep->rdtail;
-	spin_unlock(&ep->wq.lock);
-	while (n < max && last) {
-		spin_lock(&ep->wq.lock);
-		struct epitem *epi = ep->rdhead;
-		if (epi)
+	while (last && n < max) {
+		int nb = 0;
+		while (last && nb < COLLECT_BATCH && nb < max - n) {
+			struct epitem *epi = ep->rdhead;
 			rd_del(ep, epi);
+			batch[nb++] = epi;
+			if (epi == last)
+				last = NULL;
+		}
 		spin_unlock(&ep->wq.lock);
-		if (!epi)
-			break;
-		if (!epi->moved && vfile_in_kernel(epi->file))
-			to_moved(ep, epi);
-		uint32_t rev = item_poll(epi);
-		if (rev) {
+		int back = 0;
+		for (int i = 0; i < nb; i++) {
+			struct epitem *epi = batch[i];
+			if (!epi->moved && vfile_in_kernel(epi->file))
+				to_moved(ep, epi);
+			uint32_t rev = item_poll(epi);
+			if (!rev)
+				continue;
 			out[n].events = rev;
 			out[n].data.u64 = epi->data;
 			n++;
 			uint32_t ev = ev_load(epi);
-			if (ev & EPOLLONESHOT) {
+			if (ev & EPOLLONESHOT)
 				__atomic_store_n(&epi->events, ev & EP_PRIVATE_BITS, __ATOMIC_RELEASE);
-			} else if (!(ev & EPOLLET)) {
-				spin_lock(&ep->wq.lock);
-				rd_add(ep, epi);
-				spin_unlock(&ep->wq.lock);
-			}
+			else if (!(ev & EPOLLET))
+				batch[back++] = epi; /* back <= i: the slot was read */
 		}
-		if (epi == last)
-			break;
+		spin_lock(&ep->wq.lock);
+		for (int i = 0; i < back; i++)
+			rd_add(ep, batch[i]);
 	}
+	spin_unlock(&ep->wq.lock);
 	return n;
 }
 

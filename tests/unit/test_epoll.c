@@ -159,6 +159,45 @@ UNIT_TEST(fair_round_robin)
 	vfile_put(ep);
 }
 
+/* More ready items than one batch of the collection: each reported once
+ * per wait, the level-triggered ones again at the next, the edge-triggered
+ * and the ones no longer ready not, and the order kept round robin. */
+UNIT_TEST(batches_once_each)
+{
+	setup();
+	struct vfile *ep = set();
+	struct tfile *f[30];
+	for (int i = 0; i < 30; i++) {
+		f[i] = tfile();
+		set_ready(f[i], 0);
+		CHECK_EQ(ctl(ep, EPOLL_CTL_ADD, &f[i]->vf, i, EPOLLIN | (i % 3 == 0 ? EPOLLET : 0), i), 0);
+	}
+	for (int i = 0; i < 30; i++)
+		set_ready(f[i], EPOLLIN);
+	f[29]->ready = 0; /* queued, but not ready by the time it is polled */
+	int seen[30] = { 0 };
+	CHECK_EQ(look(ep, 32), 29);
+	for (int i = 0; i < 29; i++) {
+		CHECK_EQ(out[i].data.u64, i);
+		seen[out[i].data.u64]++;
+	}
+	for (int i = 0; i < 30; i++)
+		CHECK_EQ(seen[i], i < 29);
+	/* Again: the 19 level-triggered ones, in the same order. */
+	CHECK_EQ(look(ep, 32), 19);
+	for (int i = 0, k = 0; i < 29; i++)
+		if (i % 3)
+			CHECK_EQ(out[k++].data.u64, i);
+	/* A smaller maxevents: the rest wait for the next call, in turn. */
+	CHECK_EQ(look(ep, 7), 7);
+	CHECK_EQ(out[0].data.u64, 1);
+	CHECK_EQ(look(ep, 32), 19);
+	CHECK_EQ(out[0].data.u64, 11);
+	for (int i = 0; i < 30; i++)
+		vfile_put(&f[i]->vf);
+	vfile_put(ep);
+}
+
 UNIT_TEST(keys_and_last_close)
 {
 	setup();
