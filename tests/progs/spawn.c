@@ -337,17 +337,25 @@ static void *spawner(void *arg)
     return (void *)bad;
 }
 
-static void sec_threads(void)
+/* Run each of the n bodies in a thread of its own: their failures, summed. */
+static long in_threads(void *(*const body[])(void *), int n)
 {
-    pthread_t t[4];
+    pthread_t t[8];
     long bad = 0;
-    for (int i = 0; i < 4; i++)
-        pthread_create(&t[i], NULL, spawner, NULL);
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < n; i++)
+        pthread_create(&t[i], NULL, body[i], NULL);
+    for (int i = 0; i < n; i++) {
         void *r;
         pthread_join(t[i], &r);
         bad += (long)r;
     }
+    return bad;
+}
+
+static void sec_threads(void)
+{
+    void *(*const body[])(void *) = { spawner, spawner, spawner, spawner };
+    long bad = in_threads(body, 4);
     CHECK(bad == 0, "%ld of 600 spawns from 4 threads failed", bad);
     say("600 spawns from 4 threads: %ld failed", bad);
 }
@@ -374,16 +382,8 @@ static void *forker(void *arg)
 
 static void sec_forks(void)
 {
-    pthread_t t[3];
-    long bad = 0;
-    pthread_create(&t[0], NULL, forker, NULL);
-    pthread_create(&t[1], NULL, spawner, NULL);
-    pthread_create(&t[2], NULL, spawner, NULL);
-    for (int i = 0; i < 3; i++) {
-        void *r;
-        pthread_join(t[i], &r);
-        bad += (long)r;
-    }
+    void *(*const body[])(void *) = { forker, spawner, spawner };
+    long bad = in_threads(body, 3);
     CHECK(bad == 0, "%ld of 400 forks and spawns from 3 threads failed", bad);
     say("100 fork+exec beside 300 spawns: %ld failed", bad);
 }
