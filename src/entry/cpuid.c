@@ -36,7 +36,9 @@ _Static_assert(sizeof(struct slot) == 32, "cpuid_cached.S's slot");
 struct slot cpuid_cache[SLOTS];
 
 /* Leaves below 64 whose answer depends on %ecx (Intel SDM); the extended
- * ones are 0x8000001d, 0x80000020 and 0x80000026 (AMD APM). The others
+ * ones are 0x8000001d, 0x80000020 and 0x80000026 (AMD APM), and the
+ * hypervisor's range 0x40000000-0x4fffffff is keyed by %ecx too (its
+ * meaning is the hypervisor's: Xen's 0x40000003 has subleaves). The others
  * ignore %ecx, and callers such as glibc's leaf 2 leave garbage there. */
 const uint64_t cpuid_subleaf_mask = 1ull << 0x4 | 1ull << 0x7 | 1ull << 0xb | 1ull << 0xd |
 	1ull << 0xf | 1ull << 0x10 | 1ull << 0x12 | 1ull << 0x14 | 1ull << 0x17 | 1ull << 0x18 |
@@ -48,7 +50,8 @@ static bool faulting;
 NOINSTR static uint32_t subleaf(uint32_t leaf, uint32_t ecx)
 {
 	bool has = leaf < 64 ? (cpuid_subleaf_mask >> leaf) & 1
-			     : leaf == 0x8000001d || leaf == 0x80000020 || leaf == 0x80000026;
+			     : leaf == 0x8000001d || leaf == 0x80000020 || leaf == 0x80000026 ||
+				       (leaf >> 28) == 4;
 	return has ? ecx : 0;
 }
 
@@ -127,6 +130,14 @@ void cpuid_site_entry(struct uthread *ut)
 	tf->rdx = r[3];
 	tf->rip = ip + 2;
 	rewrite_cpuid_site(ut, ip);
+}
+
+void cpuid_after_fork(void)
+{
+	/* A slot being filled by a thread the child does not have: free. */
+	for (int i = 0; i < SLOTS; i++)
+		if (cpuid_cache[i].state == FILLING)
+			cpuid_cache[i].state = EMPTY;
 }
 
 uint64_t cpuid_cost_ns(void)

@@ -39,6 +39,10 @@ bool cpuid_at(uint64_t ip);
  * Signal-handler safe: for runtime code and threads without a program. */
 void cpuid_emulate(ucontext_t *uc);
 
+/* cpuid_after_fork - in a forked child (one thread): slots caught half
+ * filled by the parent's other threads are free again. */
+void cpuid_after_fork(void);
+
 /* cpuid_site_entry - runtime context, through the gate: answer a program's
  * CPUID in its trap frame, step past it and rewrite its site. */
 void cpuid_site_entry(struct uthread *ut);

@@ -29,6 +29,10 @@ cpuid_cached:
 	cmp $0x80000020, %eax
 	je 2f
 	cmp $0x80000026, %eax
+	je 2f
+	mov %eax, %r8d
+	shr $28, %r8d
+	cmp $4, %r8d                    /* the hypervisor's 0x4xxxxxxx */
 	jne 3f
 2:	mov %ecx, %edi
 3:	imul $0x9e3779b1, %esi, %r8d

@@ -368,6 +368,7 @@ void rewrite_after_fork(void)
 	/* The inherited /proc/self/mem is the parent's memory. */
 	self_mem_stale = self_mem >= 0;
 	child_traps = CHILD_TRAPS_FIRST;
+	cpuid_after_fork();
 	if (stub_arenas_after_fork() < 0)
 		pg_die("cannot copy the rewritten sites' stubs after a fork");
 	/* Taken by this thread in the parent, for the fork (rewrite_fork_prepare). */
