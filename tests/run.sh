@@ -579,6 +579,16 @@ dcase env-exec -- /usr/bin/env -i A=1 /usr/bin/env
 for sec in memory fds status signals ids wait thread exec sigfd bomb sockets dontfork epoll; do
     fcase "fork-$sec" --prog fork --status 0 -- "f_t8 $PROGS/fork $sec"
 done
+# A forked child stops recording what it did not inherit (MADV_DONTFORK):
+# else its exec would later unmap whatever the runtime put there.
+p_fork_dontfork_dropped() {
+    local -a R=("${RUNNER[@]}")
+    unset 'R[${#R[@]}-1]'
+    timeout -k 5 "$TIMEOUT" "${R[@]}" -v -v -- "$PROGS/fork" dontfork >"$OUT/p.out" 2>"$OUT/p.err" </dev/null ||
+        { echo "status $?: $(tail -3 "$OUT/p.err")"; return 1; }
+    grep -q 'MADV_DONTFORK) dropped' "$OUT/p.err" || { echo "no dropped records logged: $(grep -i fork "$OUT/p.err" | head -3)"; return 1; }
+}
+pcase fork-dontfork-dropped --prog fork -- p_fork_dontfork_dropped
 dcase node-child-process --need /usr/bin/node -- /usr/bin/node -e 'const c = require("child_process"); console.log(c.execSync("echo child").toString().trim(), c.spawnSync("sh", ["-c", "exit 3"]).status, c.spawnSync("/bin/true").status)'
 # -- virtual pids wherever a pid appears (issue 14) ---------------------------
 for sec in ids siblings owner cpuclock; do

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/mman.h>
 
 #include "core/log.h"
@@ -209,4 +210,74 @@ void regions_reown(struct vproc *from, struct vproc *to)
 void regions_release(struct vproc *p)
 {
 	unmap(p, false, 0, 0);
+}
+
+static bool dontfork_used;
+
+void regions_note_dontfork(void)
+{
+	__atomic_store_n(&dontfork_used, true, __ATOMIC_RELAXED);
+}
+
+/* unbacked - the first piece of a record in [from, ...) that no mapping
+ * of the sorted list m (n_m ranges) covers: true, the piece in [*s, *e). */
+static bool unbacked(const uint64_t (*m)[2], size_t n_m, uint64_t from, uint64_t *s, uint64_t *e)
+{
+	size_t j = 0;
+	for (size_t i = find(from); i < n; i++) {
+		uint64_t at = r[i].start > from ? r[i].start : from;
+		while (at < r[i].end) {
+			while (j < n_m && m[j][1] <= at)
+				j++;
+			if (j == n_m || m[j][0] > at) { /* a hole from at */
+				*s = at;
+				*e = j < n_m && m[j][0] < r[i].end ? m[j][0] : r[i].end;
+				return true;
+			}
+			at = m[j][1];
+		}
+	}
+	return false;
+}
+
+void regions_after_fork(void)
+{
+	if (!dontfork_used || !n)
+		return;
+	FILE *f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return;
+	size_t n_m = 0, cap_m = 256;
+	uint64_t (*m)[2] = malloc(cap_m * sizeof(*m));
+	char line[512];
+	while (m && fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+			continue;
+		if (n_m == cap_m) {
+			uint64_t (*more)[2] = realloc(m, 2 * cap_m * sizeof(*m));
+			if (!more)
+				break;
+			m = more;
+			cap_m *= 2;
+		}
+		m[n_m][0] = lo;
+		m[n_m++][1] = hi;
+	}
+	fclose(f);
+	uint64_t s, e, from = 0;
+	int dropped = 0;
+	for (bool found = m != NULL; found; from = e) {
+		spin_lock(&lock);
+		found = unbacked(m, n_m, from, &s, &e);
+		if (found)
+			cut(s, e);
+		spin_unlock(&lock);
+		if (found && regions_unmapped_hook)
+			regions_unmapped_hook(s, e - s);
+		dropped += found;
+	}
+	free(m);
+	if (dropped)
+		pg_debug("fork: %d recorded ranges the kernel did not copy (MADV_DONTFORK) dropped", dropped);
 }

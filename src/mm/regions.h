@@ -30,6 +30,14 @@ struct vproc *regions_owner(uint64_t addr);
 /* Call fn on each of p's pieces within [start, start+len). */
 void regions_each(struct vproc *p, uint64_t start, uint64_t len,
 		  void (*fn)(uint64_t s, uint64_t e, void *arg), void *arg);
+/* A program asked for MADV_DONTFORK: a forked child will not have that
+ * memory, which regions_after_fork then stops recording. */
+void regions_note_dontfork(void);
+/* In a forked child (one thread): records of memory the kernel did not
+ * copy into it (MADV_DONTFORK) go, their sites forgotten; else the range
+ * could hold the runtime's own memory later (a stub arena, a large
+ * malloc), which the program's next unmap of its old pieces would take. */
+void regions_after_fork(void);
 /* Give all of from's regions to to (nothing is mapped or unmapped). */
 void regions_reown(struct vproc *from, struct vproc *to);
 /* Unmap and forget every program's regions but keep's (a forked child

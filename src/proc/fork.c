@@ -16,6 +16,7 @@
 #include "core/rawsys.h"
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
+#include "mm/regions.h"
 #include "mm/uaccess.h"
 #include "proc/instance.h"
 #include "proc/pidspace.h"
@@ -160,6 +161,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const stru
 	struct vproc *p = ut->proc;
 	if (fork_child_hook)
 		fork_child_hook();
+	regions_after_fork();
 	sched_after_fork();
 	vproc_after_fork(p, ut, pid, ppid);
 	parent_of(p, ppid, hpid);

@@ -133,7 +133,10 @@ long sys_mprotect(struct uthread *ut, const long a[6])
 
 long sys_madvise(struct uthread *ut, const long a[6])
 {
-	return own_range(ut, SYS_madvise, a, -ENOMEM);
+	long r = own_range(ut, SYS_madvise, a, -ENOMEM);
+	if (r == 0 && (int)a[2] == MADV_DONTFORK)
+		regions_note_dontfork();
+	return r;
 }
 
 long sys_pkey_mprotect(struct uthread *ut, const long a[6])

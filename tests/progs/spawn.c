@@ -323,16 +323,32 @@ static void sec_groups(void)
 /* Four threads spawning at once: under pegasus each new program is loaded
  * into the one address space while the others load and exit (the loader's
  * buffers, the address space's records). */
+static char first_failure[160]; /* what the first failed spawn or fork did */
+
+static void note_failure(const char *what, int e, pid_t w, pid_t pid, int st)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&mu);
+    if (!first_failure[0])
+        snprintf(first_failure, sizeof first_failure, "%s: error %s, waitpid %s, status %#x", what,
+                 e ? strerror(e) : "none", w == pid ? "ok" : strerror(errno), st);
+    pthread_mutex_unlock(&mu);
+}
+
 static void *spawner(void *arg)
 {
     long bad = 0;
     for (int i = 0; i < 150; i++) {
         const char *argv[] = { "/bin/true", NULL };
-        pid_t pid;
-        int st;
-        if (posix_spawn(&pid, argv[0], NULL, NULL, (char *const *)argv, environ) ||
-            waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+        pid_t pid = -1, w = -1;
+        int st = 0;
+        int e = posix_spawn(&pid, argv[0], NULL, NULL, (char *const *)argv, environ);
+        if (!e)
+            w = waitpid(pid, &st, 0);
+        if (e || w != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
             bad++;
+            note_failure("posix_spawn", e, w, pid, st);
+        }
     }
     return (void *)bad;
 }
@@ -356,7 +372,7 @@ static void sec_threads(void)
 {
     void *(*const body[])(void *) = { spawner, spawner, spawner, spawner };
     long bad = in_threads(body, 4);
-    CHECK(bad == 0, "%ld of 600 spawns from 4 threads failed", bad);
+    CHECK(bad == 0, "%ld of 600 spawns from 4 threads failed, the first: %s", bad, first_failure);
     say("600 spawns from 4 threads: %ld failed", bad);
 }
 
@@ -373,9 +389,12 @@ static void *forker(void *arg)
             execl("/bin/true", "true", (char *)NULL);
             _exit(127);
         }
-        int st;
-        if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+        int st = 0;
+        pid_t w = pid < 0 ? -1 : waitpid(pid, &st, 0);
+        if (pid < 0 || w != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
             bad++;
+            note_failure("fork", pid < 0 ? errno : 0, w, pid, st);
+        }
     }
     return (void *)bad;
 }
@@ -384,7 +403,7 @@ static void sec_forks(void)
 {
     void *(*const body[])(void *) = { forker, spawner, spawner };
     long bad = in_threads(body, 3);
-    CHECK(bad == 0, "%ld of 400 forks and spawns from 3 threads failed", bad);
+    CHECK(bad == 0, "%ld of 400 forks and spawns from 3 threads failed, the first: %s", bad, first_failure);
     say("100 fork+exec beside 300 spawns: %ld failed", bad);
 }
 
