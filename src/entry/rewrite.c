@@ -125,6 +125,7 @@ static uint64_t nsites, nrefused;
  */
 #define IMAGES_MAX 64
 #define KNOWN_SIZE 4096
+#define FILES_MAX 256
 static struct { uint64_t lo, hi, file; } images[IMAGES_MAX];
 static unsigned next_image;
 static struct known_site {
@@ -133,8 +134,36 @@ static struct known_site {
 	uint32_t off;
 	int16_t nr;
 	bool hot;            /* it trapped twice in an image of its file */
+	int next;            /* index of its file's next known site, or -1 */
 } known[KNOWN_SIZE];
 static unsigned nknown;
+/* The files with known sites, each with the chain of its sites: a mapping
+ * looks at its file's sites alone. Full: later files' sites trap, as any. */
+static struct known_file {
+	uint64_t file;
+	int first;           /* index of its first known site, or -1 */
+} files[FILES_MAX];
+static unsigned nfiles;
+
+/* images_drop - the images overlapping [lo, hi) are gone. */
+static void images_drop(uint64_t lo, uint64_t hi)
+{
+	for (unsigned i = 0; i < IMAGES_MAX; i++)
+		if (images[i].lo < hi && lo < images[i].hi)
+			images[i].hi = images[i].lo = 0;
+}
+
+/* file_of - the files[] entry of file, made if add and there is room. */
+static int file_of(uint64_t file, bool add)
+{
+	for (unsigned i = 0; i < nfiles; i++)
+		if (files[i].file == file)
+			return (int)i;
+	if (!add || nfiles == FILES_MAX)
+		return -1;
+	files[nfiles] = (struct known_file){ file, -1 };
+	return (int)nfiles++;
+}
 
 static int patch_site(uint64_t sc, long nr, bool solo);
 static int patch_cpuid(uint64_t sc, bool solo);
@@ -167,12 +196,14 @@ static void known_note(uint64_t sc, long nr, bool hot)
 	uint32_t off;
 	uint64_t k = known_key(sc, &file, &off);
 	struct known_site *ks = known_find(k);
-	if (!ks && k && nknown < KNOWN_SIZE / 2) { /* full: later ones trap, as any */
+	int f = !ks && k && nknown < KNOWN_SIZE / 2 ? file_of(file, true) : -1;
+	if (f >= 0) { /* full: later ones trap, as any */
 		unsigned i = k % KNOWN_SIZE;
 		while (known[i].key)
 			i = (i + 1) % KNOWN_SIZE;
 		ks = &known[i];
-		*ks = (struct known_site){ k, file, off, (int16_t)nr, false };
+		*ks = (struct known_site){ k, file, off, (int16_t)nr, false, files[f].first };
+		files[f].first = (int)i;
 		nknown++;
 	}
 	if (ks && hot)
@@ -187,23 +218,22 @@ static void image_mapped(uint64_t lo, uint64_t len, const struct stat *st)
 			((uint64_t)st->st_mtim.tv_sec * 0x165667b19e3779f9ull) ^ (uint64_t)st->st_mtim.tv_nsec ^
 			((uint64_t)st->st_size << 20) ^ 1;
 	spin_lock(&lock);
-	for (unsigned i = 0; i < IMAGES_MAX; i++)
-		if (images[i].lo < lo + len && lo < images[i].hi)
-			images[i].hi = images[i].lo = 0; /* that one is gone */
+	images_drop(lo, lo + len); /* what was there is gone */
 	unsigned i = next_image++ % IMAGES_MAX;
 	images[i].lo = lo;
 	images[i].hi = lo + len;
 	images[i].file = file;
-	/* Nothing runs this image yet: its known sites are patched now. */
-	for (unsigned j = 0; rewrite_mode != REWRITE_OFF && j < KNOWN_SIZE; j++) {
+	/* Nothing runs this image yet: its known sites are patched now (not
+	 * one run once there: it would cost a rewrite, not save a trap). */
+	int f = rewrite_mode != REWRITE_OFF ? file_of(file, false) : -1;
+	for (int j = f >= 0 ? files[f].first : -1; j >= 0; j = known[j].next) {
 		struct known_site *ks = &known[j];
 		uint64_t sc = lo + ks->off;
-		if (!ks->key || ks->file != file || ks->off >= len || sitemap_get(sc) || !sitemap_has_room())
+		if (!ks->hot || ks->off >= len || sitemap_get(sc) || !sitemap_has_room())
 			continue;
-		/* A site run once there would cost a rewrite, not save a trap. */
-		if (ks->hot && ks->nr == NR_CPUID)
+		if (ks->nr == NR_CPUID)
 			patch_cpuid(sc, true);
-		else if (ks->hot)
+		else
 			patch_site(sc, ks->nr, true);
 	}
 	spin_unlock(&lock);
@@ -255,9 +285,7 @@ void rewrite_forget(uint64_t start, uint64_t len)
 	if (sitemap_empty())
 		return;
 	spin_lock(&lock);
-	for (unsigned i = 0; i < IMAGES_MAX; i++)
-		if (images[i].lo < start + len && start < images[i].hi)
-			images[i].hi = images[i].lo = 0;
+	images_drop(start, start + len);
 	gone = NULL;
 	sitemap_forget(start, start + len, forget_one);
 	while (gone) {
@@ -495,10 +523,15 @@ static bool move_disp(uint8_t *at, int64_t delta)
 	return true;
 }
 
+/* The longest patch: a syscall site's 12-byte pre, the syscall and a 6-byte
+ * post (struct match), or a CPUID and CPUID_POST_MAX moved bytes. */
+#define SITE_MAX 20
+_Static_assert(2 + CPUID_POST_MAX <= SITE_MAX, "SITE_MAX");
+
 /* Would the new patch touch bytes an earlier one rewrote? */
 static bool overlaps(uint64_t start, unsigned len)
 {
-	for (uint64_t a = start >= 16 ? start - 16 : 0; a < start + len; a++) {
+	for (uint64_t a = start >= SITE_MAX ? start - SITE_MAX : 0; a < start + len; a++) {
 		struct site *s = sitemap_get(a);
 		if (s && s->start == a && a + s->len > start)
 			return true;
@@ -598,6 +631,35 @@ bool rewrite_zpoline_return(uint64_t ret)
 	return rewrite_mode == REWRITE_ZPOLINE && s && s->kind == P_ZPOLINE && s->start == ret - 2;
 }
 
+/* new_site - a record and a stub slot for a patch of len bytes at start:
+ * NULL if it would touch an earlier patch or no stub fits within reach
+ * (*err 0: the site does not fit) or memory ran out (*err -1). */
+static struct site *new_site(uint64_t start, unsigned len, enum pattern kind, int *err)
+{
+	struct arena *a;
+	*err = 0;
+	if (overlaps(start, len) || !(a = arena_near(start)))
+		return NULL;
+	struct site *s = calloc(1, sizeof(*s));
+	if (!s) {
+		*err = -1;
+		return NULL;
+	}
+	s->arena = a;
+	s->stub_off = stub_alloc(a);
+	s->start = start;
+	s->len = (uint8_t)len;
+	s->kind = kind;
+	return s;
+}
+
+/* drop_site - a record from new_site that is not installed after all. */
+static void drop_site(struct site *s)
+{
+	stub_free(s->arena, s->stub_off);
+	free(s);
+}
+
 /* install - write the jmp to s's stub over its site (the trapping
  * instruction at sc): 1, or -1 when it cannot be written (refused then). */
 static int install(struct site *s, uint64_t sc, uint64_t stub, bool solo)
@@ -620,8 +682,7 @@ static int install(struct site *s, uint64_t sc, uint64_t stub, bool solo)
 	if (poke(s->start, code, s->len, solo) < 0) {
 		done();
 		refuse(sc);
-		stub_free(s->arena, s->stub_off);
-		free(s);
+		drop_site(s);
 		return -1;
 	}
 	sitemap_put(s->start, s);
@@ -642,22 +703,17 @@ static int install(struct site *s, uint64_t sc, uint64_t stub, bool solo)
 static int patch_site(uint64_t sc, long nr, bool solo)
 {
 	struct match m;
-	struct arena *a = NULL;
-	if (!match_site(sc, nr, &m) || overlaps(m.start, m.pre_len + 2 + m.post_len) ||
-	    !(a = arena_near(m.start)))
+	int err;
+	if (!match_site(sc, nr, &m))
 		return 0;
-	struct site *s = calloc(1, sizeof(*s));
+	unsigned len = m.pre_len + 2 + m.post_len;
+	struct site *s = new_site(m.start, len, m.kind, &err);
 	if (!s)
-		return -1;
-	s->arena = a;
-	s->stub_off = stub_alloc(a);
+		return err;
+	struct arena *a = s->arena;
 	uint64_t stub = (uint64_t)a->rx + s->stub_off;
 	struct emit em = { a->rw + s->stub_off, stub };
 	uint64_t rec = stub + STUB_REC_OFF; /* code below stays under it */
-	unsigned len = m.pre_len + 2 + m.post_len;
-	s->start = m.start;
-	s->len = len;
-	s->kind = m.kind;
 
 	/* pre, replayed as it was (the number load itself, with its exact
 	 * effect on the flags), its boundaries mapped and a %rip-relative
@@ -666,8 +722,7 @@ static int patch_site(uint64_t sc, long nr, bool solo)
 	uint8_t pre[12];
 	memcpy(pre, m.pre, m.pre_len);
 	if (m.rip_disp >= 0 && !move_disp(pre + m.rip_disp, (int64_t)(pre_at - m.start))) {
-		stub_free(a, s->stub_off);
-		free(s);
+		drop_site(s);
 		return 0;
 	}
 	put(&em, pre, m.pre_len);
@@ -740,17 +795,11 @@ static int patch_cpuid(uint64_t sc, bool solo)
 	}
 	if (len < 5)
 		return 0;
-	struct arena *a = NULL;
-	if (overlaps(sc, len) || !(a = arena_near(sc)))
-		return 0;
-	struct site *s = calloc(1, sizeof(*s));
+	int err;
+	struct site *s = new_site(sc, len, P_CPUID, &err);
 	if (!s)
-		return -1;
-	s->arena = a;
-	s->stub_off = stub_alloc(a);
-	s->start = sc;
-	s->len = (uint8_t)len;
-	s->kind = P_CPUID;
+		return err;
+	struct arena *a = s->arena;
 	uint64_t stub = (uint64_t)a->rx + s->stub_off, lit = stub + STUB_SIZE - 8;
 	struct emit em = { a->rw + s->stub_off, stub };
 	/* Below the red zone, flags kept: the call clobbers both. */
@@ -764,8 +813,7 @@ static int patch_cpuid(uint64_t sc, bool solo)
 	memcpy(post, b + 2, len - 2);
 	for (unsigned i = 0; i < nbound; i++) {
 		if (disp[i] >= 0 && !move_disp(post + disp[i] - 2, (int64_t)(post_at - (sc + 2)))) {
-			stub_free(a, s->stub_off);
-			free(s);
+			drop_site(s);
 			return 0;
 		}
 		s->interior[i] = sc + bound[i];

@@ -93,17 +93,20 @@ struct exec_read {
 	struct elf_info ei;
 };
 
-/* The interpreter as mapped: its span and file (ownership, known sites). */
-struct interp_map {
-	uint64_t lo, span;
-	struct stat st;
-};
-
 void (*exec_image_mapped)(uint64_t lo, uint64_t len, const struct stat *st);
 
-/* load_interp - map the ELF interpreter named by PT_INTERP. */
-static int load_interp(struct why *w, const char *exe, const char *interp, struct loaded_elf *out,
-		       struct interp_map *im)
+/* record_image - an image of file st mapped at [lo, lo + len) for p: its
+ * owner, and the rewriter told (its sites known by file). */
+static void record_image(struct vproc *p, uint64_t lo, uint64_t len, const struct stat *st)
+{
+	regions_add(p, lo, len);
+	if (exec_image_mapped)
+		exec_image_mapped(lo, len, st);
+}
+
+/* load_interp - map the ELF interpreter named by PT_INTERP, for p. */
+static int load_interp(struct vproc *p, struct why *w, const char *exe, const char *interp,
+		       struct loaded_elf *out)
 {
 	struct stat st;
 	int fd = open_exec(interp, &st);
@@ -124,7 +127,8 @@ static int load_interp(struct why *w, const char *exe, const char *interp, struc
 	if (e == ELF_OK && (ei->type != ET_DYN || ei->has_interp))
 		e = ELF_BAD_TYPE;
 	int r = e == ELF_OK ? elf_map(fd, ei, out) : 0;
-	*im = (struct interp_map){ ei->lo, LOADED_SPAN(ei), st };
+	if (e == ELF_OK && r == 0)
+		record_image(p, out->bias + ei->lo, LOADED_SPAN(ei), &st);
 	free(rd);
 	close(fd);
 	if (e != ELF_OK)
@@ -234,17 +238,11 @@ static int exec_read_in(struct vproc *p, struct brk *brk, const char *file, char
 	}
 	if (err < 0)
 		return fail(w, path, strerror(-err), err);
-	regions_add(p, exe.bias + ei->lo, LOADED_SPAN(ei));
-	if (exec_image_mapped)
-		exec_image_mapped(exe.bias + ei->lo, LOADED_SPAN(ei), &st);
+	record_image(p, exe.bias + ei->lo, LOADED_SPAN(ei), &st);
 	if (ei->has_interp) {
-		struct interp_map im;
-		err = load_interp(w, path, ei->interp, &interp, &im);
+		err = load_interp(p, w, path, ei->interp, &interp);
 		if (err)
 			return err;
-		regions_add(p, interp.bias + im.lo, im.span);
-		if (exec_image_mapped)
-			exec_image_mapped(interp.bias + im.lo, im.span, &im.st);
 	}
 	if (brk_init(brk, p, exe.end) < 0)
 		return fail(w, path, "cannot reserve the program break", -ENOMEM);
