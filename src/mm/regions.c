@@ -123,8 +123,8 @@ static uint64_t end_of(uint64_t start, uint64_t len)
 
 void regions_remove(struct vproc *p, uint64_t start, uint64_t len)
 {
-	uint64_t s, e;
-	while (take(p, false, start, end_of(start, len), &s, &e))
+	uint64_t s, e, end = end_of(start, len);
+	for (uint64_t from = start; take(p, false, from, end, &s, &e); from = e)
 		if (regions_unmapped_hook)
 			regions_unmapped_hook(s, e - s);
 }
@@ -136,11 +136,20 @@ void regions_remove(struct vproc *p, uint64_t start, uint64_t len)
  * old owner's. Cut after the munmap, the record could be the new owner's
  * already (threads spawning at once on 2 vCPUs: a new ld.so lost its
  * regions and its mprotect failed with ENOMEM).
+ *
+ * The search goes on from the end of the piece just unmapped, never from
+ * the start again: once unmapped, a piece may be mapped anew by another
+ * thread, of this program too, and recorded as p's; a search from the
+ * start took that new mapping as well. (Four threads of one program
+ * spawning at once: one thread's munmap of its spawn stack, held up
+ * between two pieces, unmapped the stack another thread had just mapped
+ * at the same address, under its running spawn child: SIGSEGV, "stack
+ * smashing detected", or an exec that failed with errno 0.)
  */
 static void unmap(struct vproc *p, bool others, uint64_t start, uint64_t len)
 {
-	uint64_t s, e;
-	while (take(p, others, start, end_of(start, len), &s, &e)) {
+	uint64_t s, e, end = end_of(start, len);
+	for (uint64_t from = start; take(p, others, from, end, &s, &e); from = e) {
 		if (regions_unmapped_hook)
 			regions_unmapped_hook(s, e - s);
 		munmap((void *)s, e - s);
