@@ -591,7 +591,7 @@ p_fork_dontfork_dropped() {
 pcase fork-dontfork-dropped --prog fork -- p_fork_dontfork_dropped
 dcase node-child-process --need /usr/bin/node -- /usr/bin/node -e 'const c = require("child_process"); console.log(c.execSync("echo child").toString().trim(), c.spawnSync("sh", ["-c", "exit 3"]).status, c.spawnSync("/bin/true").status)'
 # -- virtual pids wherever a pid appears (issue 14) ---------------------------
-for sec in ids siblings owner cpuclock; do
+for sec in ids siblings owner cpuclock zombie; do
     fcase "vpid-$sec" --prog vpid --status 0 -- "f_t8 $PROGS/vpid $sec"
 done
 # The pid a program writes to its pid file is one a plain `kill` outside

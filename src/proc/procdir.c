@@ -78,8 +78,10 @@ static void snapshot(struct procdir *d)
 	int *pids = malloc(sizeof(int) * max);
 	for (int i = 0; pids && i < n; i++) {
 		struct vproc *p = vproc_at(i);
-		/* Live programs, here or forked into a process of their own. */
-		if (p && p->host_pid >= 0 && __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VP_DEAD)
+		/* Live programs, here or forked into a process of their own,
+		 * and zombies. */
+		if (p && ((p->host_pid >= 0 && __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VP_DEAD) ||
+			  vproc_is_zombie(p)))
 			pids[k++] = p->pid;
 	}
 	/* Programs other processes of the instance run (a forked child's

@@ -33,6 +33,24 @@ static void placeholder_info(struct vproc *p, struct prog_info *out)
 	memcpy(out->comm, p->comm, sizeof(out->comm));
 }
 
+/* A zombie has no process of its own to show: its info says so with host
+ * pid 0 (every other program's is that of a live host process). */
+static bool is_zombie(const struct prog_info *pi)
+{
+	return pi->pid && !pi->host_pid;
+}
+
+/* zombie_info - p, if it ended and waits to be reaped: what /proc shows of
+ * it (ids and name; state Z, no memory, no command line, no links). */
+static bool zombie_info(struct vproc *p, struct prog_info *out)
+{
+	if (!vproc_is_zombie(p))
+		return false;
+	*out = (struct prog_info){ p->pid, p->ppid, p->pgid, p->sid, 0, { 0 }, 0, 0, -1, { 0 } };
+	memcpy(out->comm, p->comm, sizeof(out->comm));
+	return true;
+}
+
 /* elsewhere_info - a program this process does not know (a sibling forked
  * from another process of the instance), if some process published it. */
 static void elsewhere_info(int pid, struct prog_info *out)
@@ -115,7 +133,9 @@ static const char *parse_who(struct uthread *ut, int dirfd, const char *path, st
 		long pid = strtol(who, &end, 10);
 		if (end == slash && pid > 0 && pid < INT_MAX) {
 			struct vproc *p = vproc_by_pid(pid);
-			if (p && p->host_pid > 0 && p->state != VP_DEAD)
+			if (p && zombie_info(p, other))
+				;
+			else if (p && p->host_pid > 0 && p->state != VP_DEAD)
 				placeholder_info(p, other);
 			else if (p && p->state != VP_DEAD)
 				*tgt = p->main_thread;
@@ -293,7 +313,8 @@ static long status_file(struct uthread *ut, int flags)
 }
 
 /* stat: pid, comm, ppid, pgrp, session and thread count are the program's;
- * the rest (times, memory) is the host's (host: its stat file). */
+ * the rest (times, memory) is the host's (host: its stat file); a zombie's
+ * state is Z and it has no memory. */
 static long stat_file(const struct prog_info *p, int nthreads, int tid, const char *host_path, int flags)
 {
 	size_t len;
@@ -319,6 +340,10 @@ static long stat_file(const struct prog_info *p, int nthreads, int tid, const ch
 		tok[3] = ids[2]; /* field 6: session */
 		if (nthreads > 0)
 			tok[17] = ids[3]; /* field 20: num_threads */
+	}
+	if (is_zombie(p) && n > 21) {
+		tok[0] = "Z";
+		tok[20] = tok[21] = "0"; /* fields 23, 24: vsize, rss */
 	}
 	char out[4096];
 	int o = snprintf(out, sizeof(out), "%d (%.15s)", tid, p->comm);
@@ -377,20 +402,38 @@ static long maps_file(struct uthread *ut, int flags)
 	return r;
 }
 
-/* other_path - the host's name for rest of a program in another host
- * process: its image for exe, its cwd's fd there for cwd. */
-static void other_path(const struct prog_info *pi, const char *rest, char *out, size_t size)
+/* The files of a zombie's directory; its links and the rest are gone. */
+static bool zombie_has(const char *rest)
 {
-	if (!strcmp(rest, "exe") && pi->exe[0])
+	static const char *const files[] = { "", "stat", "status", "cmdline", "comm", "environ", "maps" };
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (!strcmp(rest, files[i]))
+			return true;
+	return false;
+}
+
+/* other_path - the host's name for rest of a program in another host
+ * process: its image for exe, its cwd's fd there for cwd. A zombie's files
+ * are stood for by this process's (their contents are made up). 0, or
+ * -ENOENT for what a zombie does not have. */
+static long other_path(const struct prog_info *pi, const char *rest, char *out, size_t size)
+{
+	if (is_zombie(pi) && !zombie_has(rest))
+		return -ENOENT;
+	if (is_zombie(pi))
+		snprintf(out, size, "/proc/%d%s%s", getpid(), *rest ? "/" : "", rest);
+	else if (!strcmp(rest, "exe") && pi->exe[0])
 		snprintf(out, size, "%s", pi->exe);
 	else if ((!strcmp(rest, "cwd") || !strncmp(rest, "cwd/", 4)) && pi->cwd_fd >= 0)
 		snprintf(out, size, "/proc/%d/fd/%d%s", pi->host_pid, pi->cwd_fd, rest + 3);
 	else
 		snprintf(out, size, "/proc/%d%s%s", pi->host_pid, *rest ? "/" : "", rest);
+	return 0;
 }
 
 /* other_status - a forked child's status: its process's, with the ids and
- * name the program has. */
+ * name the program has; a zombie's (from this process's lines) has state
+ * Z, one thread and no memory lines. */
 static long other_status(const struct prog_info *pi, const char *host_path, int flags)
 {
 	size_t len;
@@ -406,7 +449,14 @@ static long other_status(const struct prog_info *pi, const char *host_path, int 
 			: !strncmp(line, "NSpgid:", 7) ? pi->pgid
 			: !strncmp(line, "NSsid:", 6) ? pi->sid : -1;
 		int key = (int)(strchrnul(line, ':') - line);
-		if (!strncmp(line, "Name:", 5))
+		if (is_zombie(pi) && (!strncmp(line, "Vm", 2) || !strncmp(line, "Rss", 3) ||
+				      !strncmp(line, "Hugetlb", 7)))
+			continue;
+		if (is_zombie(pi) && !strncmp(line, "State:", 6))
+			o += snprintf(out + o, cap - o, "State:\tZ (zombie)\n");
+		else if (is_zombie(pi) && !strncmp(line, "Threads:", 8))
+			o += snprintf(out + o, cap - o, "Threads:\t1\n");
+		else if (!strncmp(line, "Name:", 5))
 			o += snprintf(out + o, cap - o, "Name:\t%.15s\n", pi->comm);
 		else if (v >= 0)
 			o += snprintf(out + o, cap - o, "%.*s:\t%d\n", key, line, v);
@@ -440,9 +490,11 @@ static long other_cmdline(const struct prog_info *pi, int flags)
 static long other_open(const struct prog_info *pi, const char *rest, int flags)
 {
 	char host[PATH_MAX];
-	other_path(pi, rest, host, sizeof(host));
+	long r = other_path(pi, rest, host, sizeof(host));
+	if (r < 0)
+		return r;
 	if (!strcmp(rest, "stat"))
-		return stat_file(pi, 0, pi->pid, host, flags);
+		return stat_file(pi, is_zombie(pi) ? 1 : 0 /* as Linux shows one */, pi->pid, host, flags);
 	if (!strcmp(rest, "status"))
 		return other_status(pi, host, flags);
 	if (!strcmp(rest, "cmdline"))
@@ -452,6 +504,8 @@ static long other_open(const struct prog_info *pi, const char *rest, int flags)
 		int n = snprintf(c, sizeof(c), "%.15s\n", pi->comm);
 		return mem_file("comm", c, n, flags);
 	}
+	if (is_zombie(pi) && *rest)
+		return mem_file(rest, "", 0, flags); /* environ, maps: nothing left */
 	long fd = open(host, flags, 0);
 	return fd < 0 ? -errno : fd;
 }
@@ -540,11 +594,15 @@ long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf,
 		const char *rest = parse_who(ut, dirfd, path, &t, &other);
 		if (!rest)
 			return -ENOSYS;
-		if (other.pid && !strcmp(rest, "exe") && other.exe[0]) {
+		if (is_zombie(&other)) {
+			return -ENOENT;
+		} else if (other.pid && !strcmp(rest, "exe") && other.exe[0]) {
 			snprintf(link, sizeof(link), "%s", other.exe);
 		} else if (other.pid) {
 			char host[PATH_MAX];
-			other_path(&other, rest, host, sizeof(host));
+			long r = other_path(&other, rest, host, sizeof(host));
+			if (r < 0)
+				return r;
 			ssize_t n = readlink(host, link, sizeof(link) - 1);
 			if (n < 0)
 				return -errno;
@@ -584,10 +642,8 @@ long procfs_path(struct uthread *ut, int dirfd, const char *path, char *out, siz
 		return -ENOSYS;
 	/* The host's own numbers, not /proc/self: lstat of the directory is
 	 * a directory, as /proc/<pid> is. */
-	if (other.pid) {
-		other_path(&other, rest, out, size);
-		return 0;
-	}
+	if (other.pid)
+		return other_path(&other, rest, out, size);
 	if (!strcmp(rest, "exe") && t->proc->exe) {
 		snprintf(out, size, "%s", t->proc->exe);
 		return 0;

@@ -129,6 +129,12 @@ void vproc_release(struct vproc *p)
 	free(old);
 }
 
+bool vproc_is_zombie(const struct vproc *p)
+{
+	return __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == VP_DEAD &&
+	       __atomic_load_n(&p->zombie, __ATOMIC_ACQUIRE);
+}
+
 struct vproc *vproc_by_pid(int pid)
 {
 	for (int i = 0; i < vproc_count(); i++) {

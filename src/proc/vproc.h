@@ -112,6 +112,8 @@ struct vproc *vproc_new(const char *name, int pid);
  * lookup racing with the reap never touches freed memory. */
 void vproc_release(struct vproc *p);
 struct vproc *vproc_by_pid(int pid);
+/* Has p ended with its status not yet collected by a wait (a zombie)? */
+bool vproc_is_zombie(const struct vproc *p);
 int vproc_count(void);
 struct vproc *vproc_at(int i);
 struct uthread *uthread_by_tid(int tid);

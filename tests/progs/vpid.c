@@ -4,11 +4,15 @@
  *                       outside: the test's shell kills the pid in FILE)
  *   vpid forkpidfile FILE   the same in a forked child (a daemon's way),
  *                       which its parent waits for
- *   vpid [SECTION...]   the sections (ids, siblings, owner, cpuclock); exit 0 if
+ *   vpid [SECTION...]   the sections (ids, siblings, owner, cpuclock, zombie); exit 0 if
  *                       every check held, else 1
  * Output never shows a pid: those differ between Linux and pegasus.
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -250,11 +254,89 @@ static void sec_cpuclock(void)
     say("cpuclock: thread and process clocks run");
 }
 
+/* zombie: a child that ended and is not yet waited for is in /proc, as a
+ * zombie (state Z, no command line, no exe), until its parent reaps it. */
+static int slurp_file(const char *path, char *buf, size_t size)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int n = (int)read(fd, buf, size - 1);
+    close(fd);
+    if (n >= 0)
+        buf[n] = 0;
+    return n;
+}
+
+static bool listed(pid_t pid)
+{
+    DIR *d = opendir("/proc");
+    bool found = false;
+    for (struct dirent *e; d && (e = readdir(d));)
+        found |= atoi(e->d_name) == pid;
+    if (d)
+        closedir(d);
+    return found;
+}
+
+static void zombie_check(const char *how, pid_t c)
+{
+    siginfo_t si = { 0 };
+    while (waitid(P_PID, c, &si, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+        ;
+    CHECK(si.si_pid == c, "%s: waitid WNOWAIT gave pid %d", how, si.si_pid);
+    char path[64], buf[4096], link[256];
+    snprintf(path, sizeof(path), "/proc/%d", c);
+    struct stat st;
+    CHECK(stat(path, &st) == 0 && S_ISDIR(st.st_mode), "%s: stat %s: %s", how, path, strerror(errno));
+    CHECK(listed(c), "%s: not listed in /proc", how);
+    snprintf(path, sizeof(path), "/proc/%d/stat", c);
+    CHECK(slurp_file(path, buf, sizeof(buf)) > 0, "%s: read %s: %s", how, path, strerror(errno));
+    char *close_paren = strrchr(buf, ')');
+    int ppid = -1;
+    char state = close_paren ? close_paren[2] : '?';
+    if (close_paren)
+        sscanf(close_paren + 4, "%d", &ppid);
+    CHECK(atoi(buf) == c && ppid == getpid(), "%s: stat says pid %d ppid %d", how, atoi(buf), ppid);
+    snprintf(path, sizeof(path), "/proc/%d/status", c);
+    CHECK(slurp_file(path, buf, sizeof(buf)) > 0, "%s: read %s: %s", how, path, strerror(errno));
+    char *line = strstr(buf, "\nState:");
+    char want_pid[32];
+    snprintf(want_pid, sizeof(want_pid), "\nPid:\t%d\n", c);
+    CHECK(strstr(buf, want_pid), "%s: status has no %s line", how, "Pid");
+    snprintf(path, sizeof(path), "/proc/%d/cmdline", c);
+    int cmdline = slurp_file(path, buf, sizeof(buf));
+    snprintf(path, sizeof(path), "/proc/%d/exe", c);
+    int exe = readlink(path, link, sizeof(link)) < 0 ? errno : 0;
+    int alive = kill(c, 0);
+    say("%s: state %c, status %.*s, cmdline %d bytes, exe %s, kill 0: %d", how, state,
+        line ? (int)strcspn(line + 8, "\n") : 4, line ? line + 8 : "none", cmdline,
+        exe ? strerror(exe) : "a link", alive);
+    int code = exit_code(c);
+    snprintf(path, sizeof(path), "/proc/%d", c);
+    int gone = access(path, F_OK) < 0 ? errno : 0;
+    int dead = kill(c, 0) < 0 ? errno : 0;
+    say("%s: reaped (exit %d): /proc entry %s, kill 0: %s", how, code,
+        gone ? strerror(gone) : "still there", dead ? strerror(dead) : "ok");
+}
+
+static void sec_zombie(void)
+{
+    pid_t c = fork();
+    if (c == 0)
+        _exit(3);
+    zombie_check("forked", c);
+    char *argv[] = { "true", NULL }, *envp[] = { NULL };
+    CHECK(posix_spawn(&c, "/bin/true", NULL, NULL, argv, envp) == 0, "posix_spawn failed");
+    zombie_check("spawned", c);
+}
+
 static const struct section sections[] = {
     { "ids", sec_ids },
     { "siblings", sec_siblings },
     { "owner", sec_owner },
     { "cpuclock", sec_cpuclock },
+    { "zombie", sec_zombie },
 };
 
 int main(int argc, char **argv)
