@@ -25,12 +25,11 @@
 #            waitport PORTS CLIENT ARGS`: server(s) and client fused in one
 #            process. The client starts with the server, so waitport (a tiny
 #            C program) retries connect() until the port listens, then
-#            execs the client in place (no shell: fork is not served yet).
+#            execs the client in place (no shell in between to measure).
 #            The instance ends when the client does (--exit=waitport).
 # Nothing is pinned: both sides may use every CPU (pegasus: --cpus defaults
-# to one vCPU per CPU). Traffic between fused programs still goes through
-# kernel loopback sockets until local sockets land, so ratios near 1x are
-# expected today.
+# to one vCPU per CPU). Traffic between fused programs goes through the
+# runtime's local sockets (in memory); Linux's through loopback.
 #
 # Columns: the client's own figure (req/s; memcaslap: ops/s), medians over
 # the rounds, pegasus/Linux (> 1: pegasus faster), then CPU time per

@@ -7,7 +7,7 @@
  * execvp()s PROGRAM in place. A client fused with its server by
  * `pegasus run -- SERVER ::: waitport PORT CLIENT...` starts at the same
  * moment as the server; this makes it wait for the listener without a
- * shell (fork is not served yet, but execve in place is). Exit status:
+ * shell, whose own work would count in the figures. Exit status:
  * 3 if a port never answered (one line on stderr), 127 if PROGRAM could
  * not be executed, otherwise PROGRAM's.
  */
