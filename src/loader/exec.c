@@ -104,6 +104,15 @@ static void record_image(struct vproc *p, uint64_t lo, uint64_t len, const struc
 		exec_image_mapped(lo, len, st);
 }
 
+/* name_image - the image's path, and its name: Linux names a process
+ * after the file exec'd (fn: the name asked for, symlink or script). */
+static void name_image(struct exec_image *img, const char *path, const char *fn)
+{
+	img->exe = realpath(path, NULL);
+	const char *slash = strrchr(fn, '/');
+	snprintf(img->comm, sizeof(img->comm), "%.15s", slash ? slash + 1 : fn);
+}
+
 /* load_interp - map the ELF interpreter named by PT_INTERP, for p. */
 static int load_interp(struct vproc *p, struct why *w, const char *exe, const char *interp,
 		       struct loaded_elf *out)
@@ -247,10 +256,7 @@ static int exec_read_in(struct vproc *p, struct brk *brk, const char *file, char
 	if (brk_init(brk, p, exe.end) < 0)
 		return fail(w, path, "cannot reserve the program break", -ENOMEM);
 
-	img->exe = realpath(path, NULL);
-	/* Linux names a process after the file exec'd, symlink or script. */
-	const char *fn = execfn ? execfn : path, *slash = strrchr(fn, '/');
-	snprintf(img->comm, sizeof(img->comm), "%.15s", slash ? slash + 1 : fn);
+	name_image(img, path, execfn ? execfn : path);
 	struct stack_spec ss = {
 		.argv = argv, .envp = envp, .execfn = execfn ? execfn : path, .exe = ei, .exe_map = &exe,
 		.interp_base = ei->has_interp ? interp.bias : 0,
@@ -344,14 +350,11 @@ int exec_stub(struct vproc *owner, const char *name, const char *file, char *con
 	char *base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED)
 		return fail(&w, path, strerror(errno), -errno);
+	/* Strings first, then the vectors (8-aligned) that point into them. */
 	char *at = base + 4096;
+	uint64_t *vargv = (uint64_t *)(base + 4096 + (strings + 7) / 8 * 8), *venvp = vargv + argc + 1;
 	uint64_t upath = put_str(&at, path);
 	uint64_t uargs = (uint64_t)at;
-	uint64_t *vargv = malloc((argc + envc + 2) * 8), *venvp = vargv + argc + 1;
-	if (!vargv) {
-		munmap(base, len);
-		return fail(&w, path, strerror(ENOMEM), -ENOMEM);
-	}
 	for (size_t i = 0; i < argc; i++)
 		vargv[i] = put_str(&at, argv[i]);
 	uint64_t uenv = (uint64_t)at;
@@ -361,10 +364,7 @@ int exec_stub(struct vproc *owner, const char *name, const char *file, char *con
 	vargv[argc] = venvp[envc] = 0;
 	uint64_t umsg = (uint64_t)at;
 	memcpy(at, msg, msglen);
-	at = base + 4096 + (strings + 7) / 8 * 8;
-	uint64_t uargv = (uint64_t)at, uenvp = uargv + (argc + 1) * 8;
-	memcpy(at, vargv, (argc + envc + 2) * 8);
-	free(vargv);
+	uint64_t uargv = (uint64_t)vargv, uenvp = (uint64_t)venvp;
 	uint32_t ulen = msglen;
 	memcpy(base, stub_code, sizeof(stub_code));
 	memcpy(base + STUB_PATH, &upath, 8);
@@ -380,9 +380,7 @@ int exec_stub(struct vproc *owner, const char *name, const char *file, char *con
 	regions_add(owner, (uint64_t)base, len);
 	img->entry = (uint64_t)base;
 	img->sp = ((uint64_t)base + len - 64) & ~15ull;
-	img->exe = realpath(path, NULL);
-	const char *slash = strrchr(path, '/');
-	snprintf(img->comm, sizeof(img->comm), "%.15s", slash ? slash + 1 : path);
+	name_image(img, path, path);
 	img->arg_start = uargs;
 	img->arg_end = uenv;
 	img->env_start = uenv;
