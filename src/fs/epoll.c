@@ -398,7 +398,12 @@ long eventpoll_wait(struct vfile *f, struct epoll_event *out, int max, bool bloc
 		spin_unlock(&ep->mtx);
 		long r = 0;
 		spin_lock(&ep->wq.lock);
-		if (!ep->rdhead && !ep->kready) {
+		/* kready counts only while the set has kernel members: only
+		 * then does a look (kernel_collect) clear it. Fired, then left
+		 * by its last member, it kept this loop from ever parking (a
+		 * busy loop that held its vCPU: Go's netpoller, in caddy). A
+		 * member added meanwhile wakes the wait when it fires. */
+		if (!ep->rdhead && !(ep->kready && nkernel(ep))) {
 			struct wq_entry w = { .events = WQ_ALL };
 			r = waitq_park(&ep->wq, &w, deadline, true);
 		} else {

@@ -314,3 +314,41 @@ UNIT_TEST(kernel_members)
 	vfile_put(&a->vf);
 	vfile_put(ep);
 }
+
+/* While the waiter sleeps: its one kernel member fires (harvested: the
+ * set's kernel part reports ready), then leaves the set. */
+static int kernel_efd;
+static struct vfile *kernel_ep;
+
+static int fire_then_remove(struct uthread *ut, int nth)
+{
+	(void)ut;
+	if (nth > 1)
+		return WAKE_TIMEOUT; /* a second sleep: the wait parked again */
+	uint64_t one = 1;
+	CHECK_EQ(write(kernel_efd, &one, 8), 8);
+	kwait_drain();
+	struct ep_target k = { .file = NULL, .fd = 8, .host = kernel_efd };
+	CHECK_EQ(eventpoll_ctl(kernel_ep, EPOLL_CTL_DEL, &k, NULL), 0);
+	return WAKE_TIMEOUT;
+}
+
+/* The kernel part fired and then lost its last member before the waiter
+ * looked: the wait must park again (it spun for ever once, its vCPU
+ * taken: Go's netpoller in caddy, fused with nginx). */
+UNIT_TEST(kernel_member_gone_after_firing)
+{
+	setup();
+	struct uthread *A = fake_uthread(0);
+	kernel_ep = set();
+	kernel_efd = eventfd(0, EFD_NONBLOCK);
+	struct ep_target k = { .file = NULL, .fd = 8, .host = kernel_efd };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 42 };
+	CHECK_EQ(eventpoll_ctl(kernel_ep, EPOLL_CTL_ADD, &k, &ev), 0);
+	fake_on_sleep(A, fire_then_remove);
+	CHECK_EQ(eventpoll_wait(kernel_ep, out, 4, true, 1), 0);
+	CHECK_EQ(fake_sleeps(A), 2);
+	fake_on_sleep(A, NULL);
+	close(kernel_efd);
+	vfile_put(kernel_ep);
+}
