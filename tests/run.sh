@@ -576,7 +576,7 @@ dcase py-subprocess --need /usr/bin/python3 -- /usr/bin/python3 -c 'import subpr
 dcase py-popen --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; print(os.popen("/bin/echo popen").read().strip()); print(os.system("exit 5") >> 8)'
 dcase env-exec -- /usr/bin/env -i A=1 /usr/bin/env
 # -- fork without exec: a host fork keeping the forking program --------------
-for sec in memory fds status signals ids wait thread exec sigfd bomb sockets dontfork epoll; do
+for sec in memory fds status signals ids wait thread exec sigfd bomb sockets dontfork epoll waitfor; do
     fcase "fork-$sec" --prog fork --status 0 -- "f_t8 $PROGS/fork $sec"
 done
 # A forked child stops recording what it did not inherit (MADV_DONTFORK):

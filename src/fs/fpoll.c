@@ -62,13 +62,22 @@ static int kernel_fd(const struct fpoll_ent *x)
 	return x->file->ops->wait_fd ? x->file->ops->wait_fd(x->file) : -1;
 }
 
+/* kernel_events - what that fd is watched for: a host fd's and a file's
+ * that moved into the kernel (its wait_fd is itself) are the events asked
+ * for; any other wait_fd (an epoll set's kernel part) is ready when
+ * readable. (POLLIN alone for all once: a pipe's write end, moved into the
+ * kernel by a fork, never woke a poll for POLLOUT.) */
+static uint32_t kernel_events(const struct fpoll_ent *x)
+{
+	return !x->file || vfile_in_kernel(x->file) ? x->events : POLLIN;
+}
+
 long fpoll_wait(struct fpoll_ent *ents, int n, struct pollfd *kfds, bool block, uint64_t deadline)
 {
 	struct fpoll pt = { 0 };
 	for (int i = 0; i < n && block; i++) {
 		struct fpoll_ent *x = &ents[i];
-		x->kw = (struct wq_entry){ .events = x->file ? POLLIN : x->events, .func = fired,
-					   .key = (uint64_t)&pt };
+		x->kw = (struct wq_entry){ .func = fired, .key = (uint64_t)&pt };
 		/* Hung before the first look: a change after it wakes us. */
 		if (x->file) {
 			x->w = (struct wq_entry){ .events = x->events | POLLERR | POLLHUP, .func = fired,
@@ -87,6 +96,8 @@ long fpoll_wait(struct fpoll_ent *ents, int n, struct pollfd *kfds, bool block, 
 		/* Arming a kernel fd that is ready already fires at once. */
 		for (int i = 0; i < n; i++) {
 			int k = kernel_fd(&ents[i]);
+			if (!__atomic_load_n(&ents[i].kw.q, __ATOMIC_RELAXED)) /* not hung yet */
+				ents[i].kw.events = kernel_events(&ents[i]);
 			long w = k >= 0 ? kwait_watch(k, &ents[i].kw) : 0;
 			if (w < 0 && w != -EPERM) /* cannot watch it: look again */
 				pt.fired = true;

@@ -7,6 +7,9 @@
  * prints only while its parent waits for it, so the order is fixed.
  */
 #include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <sys/select.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <arpa/inet.h>
@@ -529,6 +532,76 @@ static void sec_bomb(void)
     report("a chain of 8 forks", pid);
 }
 
+/* waitfor: a pipe from before the fork, now in the kernel, on both sides:
+ * the child fills it without blocking and waits in poll and select for
+ * room, as its parent drains it later; then the other way round. */
+static long fill_and_wait(int fd, bool use_select)
+{
+    char buf[8192];
+    memset(buf, 'x', sizeof buf);
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    long total = 0;
+    while (total < 1 << 20) {
+        ssize_t w = write(fd, buf, sizeof buf);
+        if (w > 0) {
+            total += w;
+            continue;
+        }
+        if (use_select) {
+            fd_set wr;
+            FD_ZERO(&wr);
+            FD_SET(fd, &wr);
+            struct timeval tv = {10, 0};
+            if (select(fd + 1, NULL, &wr, NULL, &tv) != 1)
+                return -1;
+        } else {
+            struct pollfd pf = {fd, POLLOUT, 0};
+            if (poll(&pf, 1, 10000) != 1)
+                return -1; /* never woken: its room went unseen */
+        }
+    }
+    return total;
+}
+
+static long drain(int fd)
+{
+    char buf[65536];
+    long n = 0;
+    ssize_t r;
+    msleep(100); /* the writer fills the pipe and waits first */
+    while ((r = read(fd, buf, sizeof buf)) > 0)
+        n += r;
+    return n;
+}
+
+static void sec_waitfor(void)
+{
+    for (int use_select = 0; use_select < 2; use_select++) {
+        const char *how = use_select ? "select" : "poll";
+        int p[2];
+        CHECK(pipe(p) == 0, "pipe: %s", strerror(errno));
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(p[0]);
+            _exit(fill_and_wait(p[1], use_select) == 1 << 20 ? 0 : 1);
+        }
+        close(p[1]);
+        say("child writes, waits in %s: parent read %ld bytes", how, drain(p[0]));
+        report("the writer", pid);
+        close(p[0]);
+        CHECK(pipe(p) == 0, "pipe: %s", strerror(errno));
+        pid = fork();
+        if (pid == 0) {
+            close(p[1]);
+            _exit(drain(p[0]) == 1 << 20 ? 0 : 1);
+        }
+        close(p[0]);
+        say("parent writes, waits in %s: %ld bytes", how, fill_and_wait(p[1], use_select));
+        close(p[1]);
+        report("the reader", pid);
+    }
+}
+
 static const struct {
     const char *name;
     void (*fn)(void);
@@ -536,7 +609,7 @@ static const struct {
     {"memory", sec_memory}, {"fds", sec_fds},       {"status", sec_status}, {"signals", sec_signals},
     {"ids", sec_ids},       {"wait", sec_wait},     {"thread", sec_thread}, {"exec", sec_exec},
     {"sigfd", sec_sigfd},   {"bomb", sec_bomb}, {"sockets", sec_sockets},
-    {"dontfork", sec_dontfork}, {"epoll", sec_epoll},
+    {"dontfork", sec_dontfork}, {"epoll", sec_epoll}, {"waitfor", sec_waitfor},
 };
 
 int main(int argc, char **argv)
