@@ -504,6 +504,12 @@ for u in "${units[@]}"; do
 done
 ncase build-kinds --prog hello --prog hello_static --prog hello_static_pie -- p_build_kinds
 dcase procself --prog procself --status 3 -- "$PROGS/procself" a b
+# /dev/fd/N and /dev/stdin name the program's fds (symlinks into
+# /proc/self/fd the kernel would resolve in pegasus's own process); a pipe
+# opens again through them (bash's process substitution), on either side
+# of a fork.
+dcase dev-fd-bash --need /bin/bash -- /bin/bash -c 'diff <(seq 3) <(seq 4); echo "diff $?"; while read l; do echo "L:$l"; done < <(printf "x\ny\n"); cat < <(echo in); echo x | cat /dev/stdin; exec 5</etc/hostname; cat /dev/fd/5 | wc -c; readlink /dev/stdin /dev/fd; stat -L -c %F /dev/stdin </dev/null; true'
+dcase proc-fd-reopen-pipe --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; r, w = os.pipe(); os.write(w, b"abc"); print(open(f"/proc/self/fd/{r}", "rb", buffering=0).read(3)); w2 = os.open(f"/dev/fd/{r}", os.O_WRONLY); os.write(w2, b"via-w2"); os.close(w2); os.close(w); print(os.read(r, 100)); print(os.read(r, 100))'
 for m in segv:139 abort:134 exit42:42 _exit7:7 kill:137 term:143 fpe:136 ill:132 \
     blocked-segv:139 ignored-segv:139 atexit:3 return:200 exit256:0; do
     dcase "die-${m%%:*}" --prog die --status "${m##*:}" -- "$PROGS/die" "${m%%:*}"

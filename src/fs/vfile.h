@@ -79,6 +79,10 @@ struct vfile_ops {
 	 * another host process), owned by the file; -errno. A pipe or eventfd
 	 * moves into the kernel for it (vfile_moved_locked). */
 	int (*host_file)(struct vfile *f);
+	/* Opened again through /proc/<pid>/fd/N (or /dev/fd/N) with open
+	 * flags: the file that open gives, with a reference; NULL if it
+	 * cannot be (ENXIO, as Linux's anonymous inodes). */
+	struct vfile *(*reopen)(struct vfile *f, int flags);
 	/* Extra lines of /proc/self/fdinfo/N (Linux's show_fdinfo). */
 	int (*fdinfo)(struct vfile *f, char *buf, size_t size);
 	/* The last fd of the open file description is gone (it has left every

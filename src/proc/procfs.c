@@ -164,7 +164,8 @@ static long host_rest(struct uthread *ut, const char *rest, char *out, size_t si
 		long vfd = strtol(num, &end, 10);
 		if (*end && *end != '/')
 			return -ENOENT;
-		int h = fdt_host(ut->proc->fdt, vfd);
+		/* A file that moved into the kernel (a fork) has its host fd. */
+		int h = fdt_settle(ut->proc->fdt, vfd);
 		if (h < 0)
 			return -ENOENT;
 		snprintf(out, size, "/proc/self/%.*s%d%s", (int)(num - rest), rest, h, end);
@@ -201,7 +202,7 @@ static struct vfile *alone(struct uthread *ut, const char *rest, const char *dir
 		return NULL;
 	char *end;
 	long vfd = strtol(rest + n, &end, 10);
-	if (*end || fdt_host(ut->proc->fdt, vfd) >= 0)
+	if (*end || fdt_settle(ut->proc->fdt, vfd) >= 0)
 		return NULL;
 	return fdt_obj(ut->proc->fdt, vfd);
 }
@@ -510,11 +511,49 @@ static long other_open(const struct prog_info *pi, const char *rest, int flags)
 	return fd < 0 ? -errno : fd;
 }
 
+/* The symlinks of /dev that name the caller's fds, and their targets. */
+static const char *const dev_links[][2] = {
+	{ "/dev/fd", "/proc/self/fd" },
+	{ "/dev/stdin", "/proc/self/fd/0" },
+	{ "/dev/stdout", "/proc/self/fd/1" },
+	{ "/dev/stderr", "/proc/self/fd/2" },
+};
+
+/* dev_link - the target of path if it is one of those symlinks, or NULL. */
+static const char *dev_link(const char *path)
+{
+	for (size_t i = 0; i < sizeof(dev_links) / sizeof(dev_links[0]); i++)
+		if (!strcmp(path, dev_links[i][0]))
+			return dev_links[i][1];
+	return NULL;
+}
+
+/* dev_alias - the kernel would resolve those symlinks in pegasus's own
+ * process (its fd N, not the program's): the /proc path a path through
+ * them stands for, or path. */
+static const char *dev_alias(const char *path, char *buf, size_t size)
+{
+	const char *target = dev_link(path);
+	if (target)
+		return target;
+	if (!strncmp(path, "/dev/fd/", 8)) {
+		snprintf(buf, size, "/proc/self/fd/%s", path + 8);
+		return buf;
+	}
+	return path;
+}
+
+bool procfs_may_alias(const char *head)
+{
+	return !strncmp(head, "/dev/fd", 7) || !strncmp(head, "/dev/std", 8);
+}
+
 long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, struct vfile **obj)
 {
 	struct uthread *ut;
 	struct prog_info other;
-	char abs[PATH_MAX];
+	char abs[PATH_MAX], alias[PATH_MAX];
+	path = dev_alias(path, alias, sizeof(alias));
 	path = absolute(self, &dirfd, path, abs, sizeof(abs));
 	if (procdir_is_root(dirfd, path))
 		return procdir_open(flags, obj);
@@ -567,8 +606,13 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 		return r;
 	}
 	if ((f = alone(ut, rest, "fd/"))) {
+		/* A pipe opens again; an anonymous inode cannot. */
+		struct vfile *nf = f->ops->reopen ? f->ops->reopen(f, flags) : NULL;
 		vfile_put(f);
-		return -ENXIO; /* an anonymous inode cannot be opened again */
+		if (!nf)
+			return -ENXIO;
+		*obj = nf;
+		return FDT_NOHOST;
 	}
 	/* Anything else: the host's view of this same process. */
 	char host[PATH_MAX];
@@ -581,9 +625,14 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 
 long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf, size_t size)
 {
-	char link[PATH_MAX], abs[PATH_MAX];
+	char link[PATH_MAX], abs[PATH_MAX], alias[PATH_MAX];
+	/* The symlink itself: its text, as natively. */
+	const char *dev = dirfd == AT_FDCWD || path[0] == '/' ? dev_link(path) : NULL;
+	path = dev_alias(path, alias, sizeof(alias));
 	path = absolute(ut, &dirfd, path, abs, sizeof(abs));
-	if (dirfd == AT_FDCWD && (!strcmp(path, "/proc/self") || !strcmp(path, "/proc/self/"))) {
+	if (dev) {
+		snprintf(link, sizeof(link), "%s", dev);
+	} else if (dirfd == AT_FDCWD && (!strcmp(path, "/proc/self") || !strcmp(path, "/proc/self/"))) {
 		snprintf(link, sizeof(link), "%d", ut->proc->pid);
 	} else if (dirfd == AT_FDCWD && !strcmp(path, "/proc/thread-self")) {
 		snprintf(link, sizeof(link), "%d/task/%d", ut->proc->pid, ut->tid);
@@ -633,7 +682,8 @@ long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf,
 
 long procfs_path(struct uthread *ut, int dirfd, const char *path, char *out, size_t size)
 {
-	char abs[PATH_MAX];
+	char abs[PATH_MAX], alias[PATH_MAX];
+	path = dev_alias(path, alias, sizeof(alias));
 	path = absolute(ut, &dirfd, path, abs, sizeof(abs));
 	struct uthread *t;
 	struct prog_info other;

@@ -10,6 +10,9 @@ struct uthread;
  * Returns a host fd, -errno, or -ENOSYS if path is not ours to serve. */
 struct vfile;
 long procfs_open(struct uthread *ut, int dirfd, const char *path, int flags, struct vfile **obj);
+/* Might a path starting with these 8 bytes name a program's fd through
+ * /dev (/dev/fd/N, /dev/stdin...)? Then procfs_path has its host name. */
+bool procfs_may_alias(const char *head);
 
 /* readlink of /proc/self/exe, /proc/self, /proc/<vpid>/...: the length
  * copied to the app's buffer, -errno, or -ENOSYS if not ours. */

@@ -69,7 +69,7 @@ static long proc_path(struct uthread *ut, int dirfd, uint64_t upath, char *buf, 
 	char path[PATH_MAX];
 	/* Or relative to an fd of /proc itself (an object), or to a cwd in
 	 * /proc (pidof's chdir("/proc")). */
-	if ((copy_from_user(path, upath, 6) || memcmp(path, "/proc/", 6)) &&
+	if ((copy_from_user(path, upath, 8) || (memcmp(path, "/proc/", 6) && !procfs_may_alias(path))) &&
 	    (dirfd == AT_FDCWD ? !procfs_under_proc(ut->proc->cwd) : !fdt_has_obj(ut->proc->fdt, dirfd)))
 		return -ENOSYS;
 	long n = strncpy_from_user(path, upath, sizeof(path));

@@ -39,11 +39,15 @@ static long open_call(struct uthread *ut, long nr, const long a[6], int dirfd, u
 		struct vfile *obj = NULL;
 		long r = procfs_open(ut, dirfd, path, flags, &obj);
 		if (r != -ENOSYS) {
-			if (r < 0)
+			/* FDT_NOHOST: an object alone (a pipe opened again). */
+			bool alone = r == FDT_NOHOST;
+			if (r < 0 && !alone)
 				return r;
-			long v = fdt_install_obj(ut->proc->fdt, r, obj, 0, 0);
+			long v = fdt_install_obj(ut->proc->fdt, alone ? -1 : (int)r, obj, 0,
+						 alone && (flags & O_CLOEXEC) ? FD_CLOEXEC : 0);
 			if (v < 0) {
-				close(r);
+				if (!alone)
+					close(r);
 				vfile_put(obj);
 			}
 			return v;

@@ -360,10 +360,29 @@ static void pipe_release(struct vfile *f)
 	}
 }
 
+/* pipe_reopen - an open of /proc/self/fd/N of a pipe opens the pipe, as a
+ * FIFO's open does (bash's process substitution: diff <(a) <(b) opens
+ * /dev/fd/63): the end its access mode names, which must still be open
+ * (either end for O_RDWR: this one). The pipe's two open file
+ * descriptions are the only ones: the new fd shares its end's. */
+static struct vfile *pipe_reopen(struct vfile *f, int flags)
+{
+	int want = (flags & O_ACCMODE) == O_RDONLY ? 0 : (flags & O_ACCMODE) == O_WRONLY ? 1 : side(f);
+	struct pipe *p = pipe_of(f);
+	struct vfile *e = &p->end[want];
+	/* Another end's last reference may be going: take one only if some
+	 * is left (its release runs after the count reached 0). */
+	int refs = __atomic_load_n(&e->refs, __ATOMIC_ACQUIRE);
+	while (refs > 0 && !__atomic_compare_exchange_n(&e->refs, &refs, refs + 1, false,
+							 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		;
+	return refs > 0 ? e : NULL;
+}
+
 #define PIPE_OPS                                                                           \
 	.read = pipe_read, .write = pipe_write, .poll = pipe_poll, .ioctl = pipe_ioctl,     \
 	.fcntl = pipe_fcntl, .stat = pipe_stat, .release = pipe_release,            \
-	.host_file = pipe_host_file, .wait_fd = vfile_kernel_wait_fd
+	.host_file = pipe_host_file, .wait_fd = vfile_kernel_wait_fd, .reopen = pipe_reopen
 static const struct vfile_ops pipe_ops[2] = { { PIPE_OPS }, { PIPE_OPS } };
 
 int pipe_new(int flags, struct vfile *ends[2])
