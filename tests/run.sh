@@ -898,7 +898,7 @@ f_sock_fused() { # KIND [1cpu]: natively under taskset -c 0, fused with --cpus 1
     cat srv.log
     return $st
 }
-for kind in tcp unix udp rights halfclose many unixdgram; do
+for kind in tcp unix udp rights halfclose many unixdgram forktcp forkunix; do
     fcase "sock-fused-$kind" --prog sock_fused --status 0 -- "f_sock_fused $kind"
 done
 # One side fused, the other a native process: a fused listener is reached

@@ -52,6 +52,17 @@ void names_unpublish(struct nsock *s)
 	spin_unlock(&names_lock);
 }
 
+void names_forget_all(void)
+{
+	names_lock.locked = 0; /* another thread of the parent may have held it */
+	while (names) {
+		struct name *n = names;
+		names = n->next;
+		n->s->published = false;
+		free(n);
+	}
+}
+
 struct nsock *names_find(const void *key, uint32_t keylen,
 			 bool (*match)(const void *want, const void *have, uint32_t len), bool listener)
 {

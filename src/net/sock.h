@@ -166,6 +166,8 @@ uint32_t nsock_kernel_poll(int kfd, uint32_t events);	/* the kernel socket's mas
  * (unix: dev/ino or abstract name; inet: family, port, address). */
 long names_publish(struct nsock *s, const void *key, uint32_t keylen);
 void names_unpublish(struct nsock *s);
+/* In a forked child: every name goes (see net_after_fork). */
+void names_forget_all(void);
 /* The sockets published at key, wildcard address entries for inet
  * (match(key) by the family's rule); the next one in turn with a
  * reference, or NULL. */

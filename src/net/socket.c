@@ -26,6 +26,11 @@ void net_init(const struct net_hooks *hooks)
 	net_hooks = hooks;
 }
 
+void net_after_fork(void)
+{
+	names_forget_all();
+}
+
 void net_file_put(struct net_file *nf)
 {
 	if (!nf)

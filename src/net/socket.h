@@ -33,6 +33,13 @@ struct net_hooks {
 };
 
 void net_init(const struct net_hooks *hooks);
+/* In a forked child: no socket here is findable by name any more. The
+ * forking program's own moved into the kernel (their names with them);
+ * every other program's stays in the parent, where a connect from here
+ * must reach it, through the kernel; a copy found here would take the
+ * connection and never answer (threads blocked in accept held their
+ * sockets, so closing the others' fds did not unpublish them). */
+void net_after_fork(void);
 void net_file_put(struct net_file *nf);
 
 /* socket(2) and socketpair(2) for the families served in user space:

@@ -18,6 +18,7 @@
 #include "fs/vfile.h"
 #include "mm/regions.h"
 #include "mm/uaccess.h"
+#include "net/socket.h"
 #include "proc/instance.h"
 #include "proc/pidspace.h"
 #include "proc/spawn.h"
@@ -168,6 +169,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const stru
 	wait_after_fork();
 	timers_after_fork();
 	objects_after_fork(p);
+	net_after_fork();
 	pthread_mutex_init(&reap_mu, NULL);
 	pthread_cond_init(&reap_cv, NULL);
 	nhost = 0;

@@ -27,6 +27,7 @@
 #endif
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "socklib.h"
 
@@ -526,6 +527,34 @@ int main(int argc, char **argv)
             echo_server(unix_server_accept("echo.sock"));
         else
             echo_client(unix_client_connect("echo.sock"));
+    } else if (!strcmp(kind, "forktcp") || !strcmp(kind, "forkunix")) {
+        /* The client is a forked child (a host process of its own under
+         * pegasus): it reaches the fused listener through the kernel. */
+        int tcp = !strcmp(kind, "forktcp");
+        if (server) {
+            echo_server(tcp ? tcp_server_accept("tcp.port") : unix_server_accept("echo.sock"));
+        } else {
+            /* Forked once the server listens: the listener exists in the
+             * parent's memory when the child is made (a copy of it there
+             * once took the connection and never answered). */
+            if (tcp)
+                get_port("tcp.port");
+            else
+                wait_file("echo.sock");
+            msleep(50); /* from bind and the port file to listen() */
+            fflush(stdout);
+            pid_t c = fork();
+            if (c == 0) {
+                echo_client(tcp ? tcp_client_connect("tcp.port") : unix_client_connect("echo.sock"));
+                fflush(stdout);
+                _exit(failures ? 1 : 0);
+            }
+            int st = 0;
+            while (waitpid(c, &st, 0) < 0 && errno == EINTR)
+                ;
+            say("client: its forked child exited %d", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+            failures += !WIFEXITED(st) || WEXITSTATUS(st);
+        }
     } else if (!strcmp(kind, "udp")) {
         server ? udp_server() : udp_client();
     } else if (!strcmp(kind, "rights")) {
