@@ -1254,6 +1254,27 @@ p_fused_exit_first() {
         { echo "the looping program did not die of SIGTERM: $(head -c 300 "$OUT/p.err" | tr '\n' '|')"; return 1; }
     [ "$ms" -lt 2500 ] || { echo "took $ms ms (grace is 5 s)"; return 1; }
 }
+# A SIGTERM sent to pegasus from outside (kill, `timeout`) ends the
+# instance: the first program's, with what it spawned (natively the shell
+# dies and its child lives on, but a supervisor waits for pegasus); once
+# the first program is gone, every program left takes it.
+p_outside_term() { # SHELL-SCRIPT EXPECTED-STATUS
+    local r st
+    "${PEGASUS_RUN[@]}" -- /bin/sh -c "$1" >"$OUT/p.out" 2>"$OUT/p.err" </dev/null &
+    r=$!
+    sleep 1
+    kill -TERM "$r"
+    # The children sleep 30 s: an instance that waits for them is caught
+    # by the bounded wait, not by a time measured here.
+    timeout 10 tail --pid="$r" -f /dev/null || { kill -KILL "$r"; echo "pegasus still runs 10 s after SIGTERM"; return 1; }
+    wait "$r"
+    st=$?
+    fz_status "$2" "$st"
+}
+p_outside_term_alive() { p_outside_term 'sleep 30 & sleep 30' 143; }
+p_outside_term_gone() { p_outside_term 'sleep 30 & exit 0' 0; }
+pcase outside-term-first-alive -- p_outside_term_alive
+pcase outside-term-first-gone -- p_outside_term_gone
 pcase fused-order --prog fused -- p_fused_order
 pcase fused-fd --prog fused -- p_fused_fd
 pcase fused-cwd --prog fused -- p_fused_cwd

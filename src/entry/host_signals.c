@@ -137,6 +137,14 @@ NOINSTR static void direct_to_gate(struct vcpu *v, ucontext_t *uc, void (*fn)(st
 	}
 }
 
+/* from_outside - sent by another process (kill, sigqueue), not raised by
+ * the kernel for a call of this one (SIGPIPE of a write: SI_USER with the
+ * writer's own pid). */
+NOINSTR static bool from_outside(const siginfo_t *si)
+{
+	return si->si_code <= 0 && si->si_pid != (pid_t)raw_syscall3(SYS_getpid, 0, 0, 0);
+}
+
 /* An asynchronous host signal (kill from outside, SIGPIPE, SIGALRM...) for
  * the program. In app code: go through the gate at once. In the return
  * half of the gate: start the return over, so it delivers the signal. In
@@ -156,12 +164,20 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 	 * from another process of the instance names its program; any other
 	 * signal sent to pegasus is for the instance's first program. */
 	struct vproc *p = target ? vproc_by_pid(target) : NULL;
+	bool outside = !p && from_outside(si);
 	if (!p)
 		p = vproc_count() ? vproc_at(0) : NULL;
 	struct uthread *tgt = NULL;
 	enum timer_route route = timers_route(si, &p, &tgt);
-	if (route == TIMER_NOT_OURS && ut)
-		p = ut->proc;
+	if (route == TIMER_NOT_OURS && ut && !outside)
+		p = ut->proc; /* raised for the running program's call */
+	if (route == TIMER_NOT_OURS && outside && signal_queue_if_gone(p, si)) {
+		/* The first program is gone: the signal went to every program
+		 * left (else a kill or `timeout` could never end the instance). */
+		signal_note_arrival();
+		leave_for_gate(v, uc, oldsel, async_entry_c);
+		return;
+	}
 	if (route == TIMER_STALE || !p) {
 		/* Nothing new for any program: resume as the signal found things. */
 		v->selector = oldsel;

@@ -93,8 +93,12 @@ void instance_program_ended(struct vproc *p)
 {
 	pthread_mutex_lock(&mu);
 	report(p);
-	/* --exit=first|NAME: when the deciding program and all it spawned are over. */
-	if (spec->exit_policy != EXIT_ALL && p->root == decider && !family_alive(decider))
+	/* --exit=first|NAME: when the deciding program and all it spawned are
+	 * over; or at once when a signal killed it: it was stopped (a kill
+	 * from outside, Ctrl-C, `timeout`), not done, and what it spawned goes
+	 * too (a daemon's parent exits, it is not killed). */
+	if (spec->exit_policy != EXIT_ALL && p->root == decider &&
+	    (!family_alive(decider) || (p == decider && p->exit_signal)))
 		ending = true;
 	/* The monitor waits for the end or for the last program: a wake-up
 	 * of its thread at every exit would cost each short child a futex

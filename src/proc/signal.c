@@ -248,6 +248,21 @@ enum sigq signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si
 	return SIGQ_QUEUED;
 }
 
+bool signal_queue_if_gone(struct vproc *p, const siginfo_t *si)
+{
+	if (!p || __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VP_DEAD)
+		return false;
+	/* Its family: what it spawned or forked, wherever that runs; not a
+	 * forked child's stand-in for its parent (another root). */
+	for (int i = 0; i < vproc_count(); i++) {
+		struct vproc *q = vproc_at(i);
+		if (q && q != p && q->root == p->root && q->host_pid >= 0 &&
+		    __atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != VP_DEAD)
+			signal_queue(q, NULL, si);
+	}
+	return true;
+}
+
 static uint64_t pending_of(const struct uthread *ut)
 {
 	return __atomic_load_n(&ut->sigpending, __ATOMIC_ACQUIRE) |

@@ -23,6 +23,11 @@ enum sigq {
 /* Queue a signal for a process (tgt == NULL) or one of its threads.
  * Async-signal-safe: the runtime's host signal handlers call it. */
 enum sigq signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si);
+/* signal_queue_if_gone - a signal sent to pegasus from outside, whose
+ * program (the first) p has ended (or is NULL): queued for every program
+ * still alive instead, true. False (nothing queued) if p lives on.
+ * Async-signal-safe. */
+bool signal_queue_if_gone(struct vproc *p, const siginfo_t *si);
 
 /* A synchronous fault in app code: delivered now, even if blocked or
  * ignored (then the default action kills the program, as on Linux). */
