@@ -59,6 +59,7 @@ void names_forget_all(void)
 		struct name *n = names;
 		names = n->next;
 		n->s->published = false;
+		n->s->name_key = NULL;
 		free(n);
 	}
 }
