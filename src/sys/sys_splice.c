@@ -104,10 +104,11 @@ static long copy_round(struct uthread *ut, const struct sysent *e, struct side *
 	/* Into a user-space pipe: no more than its free pages take, as
 	 * do_splice_read; a full one makes a non-blocking call EAGAIN and a
 	 * blocking one wait in the write below. */
-	size_t r = out->obj && side_fifo(ut, out) ? pipe_room(out->obj) : BOUNCE;
+	bool to_pipe = out->obj && side_fifo(ut, out);
+	size_t r = to_pipe ? pipe_room(out->obj) : BOUNCE;
 	if (!r && (nb || (out->obj->flags & O_NONBLOCK)))
 		return -EAGAIN;
-	if (r) {
+	if (r && to_pipe) { /* a socket or file takes it whole: no page rule */
 		size_t skip = file_page_off(ut, in);
 		r = r > skip ? r - skip : 1;
 		n = n < r ? n : r;
