@@ -137,11 +137,16 @@ NOINSTR static void direct_to_gate(struct vcpu *v, ucontext_t *uc, void (*fn)(st
 	}
 }
 
-/* from_outside - sent by another process (kill, sigqueue), not raised by
- * the kernel for a call of this one (SIGPIPE of a write: SI_USER with the
- * writer's own pid). */
+/* from_outside - sent by another process (kill, sigqueue) or by the
+ * terminal (Ctrl-C, a hangup, a resize), not raised by the kernel for a
+ * call of this one (SIGPIPE of a write: SI_USER with the writer's own pid)
+ * or by its timers (alarm: SI_KERNEL too, for the program running). */
 NOINSTR static bool from_outside(const siginfo_t *si)
 {
+	if (si->si_code == SI_KERNEL)
+		return si->si_signo == SIGINT || si->si_signo == SIGQUIT || si->si_signo == SIGHUP ||
+		       si->si_signo == SIGWINCH || si->si_signo == SIGTSTP || si->si_signo == SIGCONT ||
+		       si->si_signo == SIGTTIN || si->si_signo == SIGTTOU;
 	return si->si_code <= 0 && si->si_pid != (pid_t)raw_syscall3(SYS_getpid, 0, 0, 0);
 }
 
