@@ -1274,6 +1274,15 @@ p_outside_term() { # SHELL-SCRIPT EXPECTED-STATUS
 p_outside_term_alive() { p_outside_term 'sleep 30 & sleep 30' 143; }
 p_outside_term_gone() { p_outside_term 'sleep 30 & exit 0' 0; }
 pcase outside-term-first-alive -- p_outside_term_alive
+# Ctrl-C on the terminal signals the foreground group: a program that
+# survives it (a handler) and the child it waits for (spawned: a program
+# of the instance, no host process of its own to take the terminal's
+# signal), which dies of it, as natively.
+p_ctrl_c() {
+    timeout -k 5 20 python3 "$ROOT/tests/progs/ctrl_c.py" "${PEGASUS_RUN[@]}" -- /usr/bin/python3 -c 'import signal, subprocess; signal.signal(signal.SIGINT, lambda *a: None); subprocess.call(["sleep", "30"])' >"$OUT/p.out" 2>"$OUT/p.err"
+    grep -qx 'exited 0' "$OUT/p.out" || { echo "$(tr '\n' '|' <"$OUT/p.out") $(head -c 200 "$OUT/p.err")"; return 1; }
+}
+pcase ctrl-c-group --need /usr/bin/python3 -- p_ctrl_c
 pcase outside-term-first-gone -- p_outside_term_gone
 pcase fused-order --prog fused -- p_fused_order
 pcase fused-fd --prog fused -- p_fused_fd

@@ -137,17 +137,23 @@ NOINSTR static void direct_to_gate(struct vcpu *v, ucontext_t *uc, void (*fn)(st
 	}
 }
 
-/* from_outside - sent by another process (kill, sigqueue) or by the
- * terminal (Ctrl-C, a hangup, a resize), not raised by the kernel for a
- * call of this one (SIGPIPE of a write: SI_USER with the writer's own pid)
- * or by its timers (alarm: SI_KERNEL too, for the program running). */
-NOINSTR static bool from_outside(const siginfo_t *si)
+/* Where an asynchronous signal comes from. */
+enum origin {
+	FROM_CALL,     /* raised for a call or timer of this process (SIGPIPE of
+			* a write: SI_USER with its own pid; alarm: SI_KERNEL) */
+	FROM_PROCESS,  /* sent by another process: kill, sigqueue */
+	FROM_TERMINAL, /* Ctrl-C, Ctrl-\, a hangup, a resize: to a process group */
+};
+
+NOINSTR static enum origin origin_of(const siginfo_t *si)
 {
+	int sig = si->si_signo;
 	if (si->si_code == SI_KERNEL)
-		return si->si_signo == SIGINT || si->si_signo == SIGQUIT || si->si_signo == SIGHUP ||
-		       si->si_signo == SIGWINCH || si->si_signo == SIGTSTP || si->si_signo == SIGCONT ||
-		       si->si_signo == SIGTTIN || si->si_signo == SIGTTOU;
-	return si->si_code <= 0 && si->si_pid != (pid_t)raw_syscall3(SYS_getpid, 0, 0, 0);
+		return sig == SIGINT || sig == SIGQUIT || sig == SIGHUP || sig == SIGWINCH ||
+		       sig == SIGTSTP || sig == SIGCONT || sig == SIGTTIN || sig == SIGTTOU
+			       ? FROM_TERMINAL : FROM_CALL;
+	return si->si_code <= 0 && si->si_pid != (pid_t)raw_syscall3(SYS_getpid, 0, 0, 0)
+		       ? FROM_PROCESS : FROM_CALL;
 }
 
 /* An asynchronous host signal (kill from outside, SIGPIPE, SIGALRM...) for
@@ -169,16 +175,26 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 	 * from another process of the instance names its program; any other
 	 * signal sent to pegasus is for the instance's first program. */
 	struct vproc *p = target ? vproc_by_pid(target) : NULL;
-	bool outside = !p && from_outside(si);
+	enum origin from = p ? FROM_PROCESS : origin_of(si);
 	if (!p)
 		p = vproc_count() ? vproc_at(0) : NULL;
 	struct uthread *tgt = NULL;
 	enum timer_route route = timers_route(si, &p, &tgt);
-	if (route == TIMER_NOT_OURS && ut && !outside)
+	if (route == TIMER_NOT_OURS && ut && from == FROM_CALL)
 		p = ut->proc; /* raised for the running program's call */
-	if (route == TIMER_NOT_OURS && outside && signal_queue_if_gone(p, si)) {
-		/* The first program is gone: the signal went to every program
-		 * left (else a kill or `timeout` could never end the instance). */
+	/* The terminal signals the first program's process group, as it would
+	 * the foreground job (Ctrl-C stops a shell and the command it waits
+	 * for); a process's signal for the first program goes to its family
+	 * once it is gone (else a kill or `timeout` could never end the
+	 * instance). */
+	bool queued = false;
+	if (route == TIMER_NOT_OURS && p && !target && from == FROM_TERMINAL) {
+		signal_queue_group_here(p->pgid, si);
+		queued = true;
+	} else if (route == TIMER_NOT_OURS && p && !target && from == FROM_PROCESS) {
+		queued = signal_queue_if_gone(p, si);
+	}
+	if (queued) {
 		signal_note_arrival();
 		leave_for_gate(v, uc, oldsel, async_entry_c);
 		return;

@@ -248,6 +248,16 @@ enum sigq signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si
 	return SIGQ_QUEUED;
 }
 
+void signal_queue_group_here(int pgid, const siginfo_t *si)
+{
+	for (int i = 0; i < vproc_count(); i++) {
+		struct vproc *q = vproc_at(i);
+		if (q && q->pgid == pgid && !q->host_pid &&
+		    __atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != VP_DEAD)
+			signal_queue(q, NULL, si);
+	}
+}
+
 bool signal_queue_if_gone(struct vproc *p, const siginfo_t *si)
 {
 	if (!p || __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VP_DEAD)

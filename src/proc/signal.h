@@ -28,6 +28,10 @@ enum sigq signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si
  * still alive instead, true. False (nothing queued) if p lives on.
  * Async-signal-safe. */
 bool signal_queue_if_gone(struct vproc *p, const siginfo_t *si);
+/* signal_queue_group_here - queued for every live program of process
+ * group pgid that runs in this host process (a forked child's process
+ * takes the terminal's signals itself). Async-signal-safe. */
+void signal_queue_group_here(int pgid, const siginfo_t *si);
 
 /* A synchronous fault in app code: delivered now, even if blocked or
  * ignored (then the default action kills the program, as on Linux). */
