@@ -126,6 +126,12 @@ void sched_after_fork(void)
 	v->id = 0;
 	vcpus[0] = v;
 	sched_cfg.nvcpus = 1;
+	/* No spinning when idle: with one vCPU no other can hand it work,
+	 * what wakes it comes through the kernel anyway, and a spin takes a
+	 * CPU from the parent and the siblings it works with (a pipeline of
+	 * three forked programs: 1.79 s spinning 50 us, 0.37 s not; Linux
+	 * 0.23 s). */
+	sched_cfg.poll_ns = 0;
 	v->host_tid = (int)raw_syscall3(SYS_gettid, 0, 0, 0);
 	v->rq_head = v->rq_tail = NULL;
 	v->rq_len = 0;
