@@ -439,6 +439,17 @@ for sec in basic siginfo sigaction resethand nodefer masks pending ignore wait s
     faults fpstate restart; do
     dcase "signals-$sec" --prog signals --status 0 -- "$PROGS/signals" "$sec"
 done
+# A SIGCONT from outside (kill, `timeout`) while the program is not
+# stopped: its waits go on asleep (natively and fused the same lines).
+f_signals_nothing() {
+    local r
+    "${RUNNER[@]}" "$PROGS/signals" nothing &
+    r=$!
+    sleep 0.2
+    kill -CONT "$r"
+    wait "$r"
+}
+fcase signals-nothing --prog signals --status 0 -- f_signals_nothing
 dcase signals-resethand-kill --prog signals --status 138 -- "$PROGS/signals" resethand-kill
 dcase signals-static-all --prog signals_static --status 0 -- "$PROGS/signals_static"
 f_hello() { PEGASUS_TEST_VAR='v a l' x "$PROGS/$1" first 'sec ond' ''; }

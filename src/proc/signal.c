@@ -546,19 +546,29 @@ void signal_call_mask_end(struct uthread *ut, long ret)
 
 long signal_after_eintr(struct uthread *ut, bool restartable)
 {
-	int sig = signal_next_deliverable(ut);
-	if (!sig)
-		return 1;
-	const struct k_sigaction *ka = &ut->proc->sigaction[sig - 1];
-	bool handler = ka->handler != (uint64_t)SIG_DFL && ka->handler != (uint64_t)SIG_IGN;
-	if (!handler) {
-		/* It ends the program on the way out, or it is dropped then and
-		 * the call goes on as if nothing happened. */
-		return default_action(sig) <= ACT_CORE ? -EINTR : 1;
+	int sig;
+	while ((sig = signal_next_deliverable(ut))) {
+		const struct k_sigaction *ka = &ut->proc->sigaction[sig - 1];
+		bool handler = ka->handler != (uint64_t)SIG_DFL && ka->handler != (uint64_t)SIG_IGN;
+		if (handler)
+			return (ka->flags & SA_RESTART) && restartable ? SYS_RESTART : -EINTR;
+		int act = ka->handler == (uint64_t)SIG_IGN ? ACT_IGN : default_action(sig);
+		/* It ends the program on the way out. */
+		if (act <= ACT_CORE)
+			return -EINTR;
+		/* It stops the program on the way out; after SIGCONT the call
+		 * starts over, or fails with EINTR where Linux's does (epoll_wait,
+		 * poll: not restartable). */
+		if (act == ACT_STOP)
+			return restartable ? SYS_RESTART : -EINTR;
+		/* Nothing for the program to see (SIGCONT when it is not stopped,
+		 * one ignored since it was sent): dropped now, and the call goes
+		 * on as if nothing happened. Left pending, it ended every later
+		 * wait at once: a busy loop (mosquitto after a SIGCONT). */
+		siginfo_t info;
+		signal_dequeue(ut, sig, &info);
 	}
-	if ((ka->flags & SA_RESTART) && restartable)
-		return SYS_RESTART;
-	return -EINTR;
+	return 1;
 }
 
 void signal_arm_wait(struct uthread *ut, uint64_t wake)

@@ -938,6 +938,56 @@ static void sec_restart(void)
     close(p[1]);
 }
 
+/* ---- a signal with nothing to do, during a wait ------------------------ */
+/* SIGCONT to a program that is not stopped, or a signal ignored after it was
+ * sent, does nothing: a wait in progress goes on, asleep. (Once it stayed
+ * pending and every later wait ended at once: a busy loop inside the call,
+ * mosquitto after `timeout`'s SIGCONT.) Checked by CPU time: a sleeping
+ * 300 ms wait uses next to none, a busy loop all of it. */
+static volatile int nothing_waits;
+
+static void *nothing_waiter(void *arg)
+{
+    int ep = *(int *)arg;
+    struct epoll_event ev;
+    struct pollfd pf = {ep, POLLIN, 0};
+    for (int i = 0; i < 2; i++) /* epoll_wait, then poll: both wait out their time */
+        nothing_waits += i ? poll(&pf, 1, 400) : epoll_wait(ep, &ev, 1, 400);
+    return NULL;
+}
+
+static double cpu_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void sec_nothing(void)
+{
+    printf("== a signal with nothing to do\n");
+    int p[2];
+    if (pipe(p))
+        return;
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN};
+    epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+    signal(SIGCONT, SIG_DFL);
+    pthread_t t;
+    pthread_create(&t, NULL, nothing_waiter, &ep);
+    usleep(50000);
+    double before = cpu_seconds();
+    kill(getpid(), SIGCONT);
+    usleep(300000); /* the test also sends one from outside meanwhile */
+    double used = cpu_seconds() - before;
+    pthread_join(t, NULL);
+    check("SIGCONT while not stopped: the waits time out, nothing ready", nothing_waits == 0);
+    check("... and sleep meanwhile (not a busy loop)", used < 0.15);
+    close(ep);
+    close(p[0]);
+    close(p[1]);
+}
+
 static const struct {
     const char *name;
     void (*fn)(void);
@@ -947,7 +997,7 @@ static const struct {
     {"pending", sec_pending},   {"ignore", sec_ignore},     {"wait", sec_wait},
     {"sigfd", sec_sigfd},
     {"altstack", sec_altstack}, {"faults", sec_faults},     {"fpstate", sec_fpstate},
-    {"restart", sec_restart},
+    {"restart", sec_restart}, {"nothing", sec_nothing},
 };
 
 int main(int argc, char **argv)
