@@ -147,6 +147,7 @@ have() {
     case $1 in
     /*) [ -x "$1" ] ;;
     cpu:*) grep -qw "${1#cpu:}" /proc/cpuinfo ;;
+    root) [ "$(id -u)" = 0 ] ;;
     *) command -v "$1" >/dev/null 2>&1 ;;
     esac
 }
@@ -162,7 +163,7 @@ have() {
 #   ncase NAME [opts] -- FUNCTION          like pcase, but once, without
 #                                          pegasus (checks of the test setup)
 # opts:
-#   --need CMD      SKIP unless CMD is installed (repeatable)
+#   --need CMD      SKIP unless CMD is installed (repeatable; cpu:FLAG, root)
 #   --prog NAME     needs the test program $PROGS/NAME (FAIL if not built)
 #   --status N      the native status must be N (checks the case itself)
 #   --stderr        compare stderr too
@@ -596,6 +597,9 @@ dcase env-exec -- /usr/bin/env -i A=1 /usr/bin/env
 for sec in memory fds status signals ids wait thread exec sigfd bomb sockets dontfork epoll waitfor; do
     fcase "fork-$sec" --prog fork --status 0 -- "f_t8 $PROGS/fork $sec"
 done
+# A daemon's child drops root (memcached -d -u nobody): its /proc/self/mem
+# is root's then; its call sites are still rewritten (or it traps on).
+fcase fork-setuid --need root --prog fork --status 0 -- "f_t8 $PROGS/fork setuid"
 # A forked child stops recording what it did not inherit (MADV_DONTFORK):
 # else its exec would later unmap whatever the runtime put there.
 p_fork_dontfork_dropped() {

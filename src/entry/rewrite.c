@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -363,17 +364,45 @@ static bool self_mem_stale;
 #define CHILD_TRAPS_FIRST 64
 static int child_traps;
 
-/* reopen_mem - the child's own /proc/self/mem (and membarrier registration,
- * which is the mm's), at its first rewrite: most children rewrite nothing
- * before they exec or exit, and the open costs a path walk in /proc. */
-static void reopen_mem(void)
+/* open_self_mem - /proc/self/mem for writing. A program that changed its
+ * ids (a daemon's setuid to nobody: memcached -d, dnsmasq) made the
+ * process non-dumpable, and its /proc files root's: it is made dumpable
+ * for the open, as it was, then put back. */
+static int open_self_mem(void)
 {
 	int fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
-	if (fd < 0 || dup3(fd, self_mem, O_CLOEXEC) < 0)
-		pg_die("cannot reopen /proc/self/mem after a fork");
+	if (fd >= 0 || (errno != EACCES && errno != EPERM))
+		return fd;
+	int was = (int)raw_syscall3(SYS_prctl, PR_GET_DUMPABLE, 0, 0);
+	if (was < 0 || raw_syscall3(SYS_prctl, PR_SET_DUMPABLE, 1, 0) < 0)
+		return -1;
+	fd = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+	raw_syscall3(SYS_prctl, PR_SET_DUMPABLE, was, 0);
+	return fd;
+}
+
+/* reopen_mem - the child's own /proc/self/mem (and membarrier registration,
+ * which is the mm's), at its first rewrite: most children rewrite nothing
+ * before they exec or exit, and the open costs a path walk in /proc. If it
+ * cannot be had, this process rewrites no more sites: they trap, slower
+ * but right (it once ended the program). */
+static int reopen_mem(void)
+{
+	int fd = open_self_mem();
+	if (fd < 0 || dup3(fd, self_mem, O_CLOEXEC) < 0) {
+		int err = fd < 0 ? errno : EBADF;
+		if (fd >= 0)
+			close(fd);
+		pg_info("cannot reopen /proc/self/mem after a fork (%s): call sites are not rewritten in this process",
+			strerror(err));
+		rewrite_mode = REWRITE_OFF;
+		self_mem_stale = false;
+		return -err;
+	}
 	close(fd);
 	raw_syscall3(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, 0);
 	self_mem_stale = false;
+	return 0;
 }
 
 int rewrite_fork_prepare(void)
@@ -551,8 +580,10 @@ static void sync_cores(void)
 
 static int mem_write(uint64_t addr, const uint8_t *b, size_t n)
 {
-	if (self_mem_stale)
-		reopen_mem();
+	if (rewrite_mode == REWRITE_OFF)
+		return -EACCES; /* no /proc/self/mem here (reopen_mem) */
+	if (self_mem_stale && reopen_mem() < 0)
+		return -EACCES;
 	long r = raw_syscall6(SYS_pwrite64, self_mem, (long)b, n, addr, 0, 0);
 	return r == (long)n ? 0 : r < 0 ? (int)r : -EIO;
 }

@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -602,6 +603,22 @@ static void sec_waitfor(void)
     }
 }
 
+/* setuid: the child of a daemon drops root and goes on making calls (a
+ * rewrite needs /proc/self/mem, root's once the ids changed). Needs root. */
+static void sec_setuid(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (setgid(65534) || setuid(65534))
+            _exit(2);
+        long sum = 0;
+        for (int i = 0; i < 300; i++)
+            sum += getppid() + (long)syscall(SYS_getuid) + (long)syscall(SYS_getpid);
+        _exit(getuid() == 65534 && sum > 0 ? 0 : 1);
+    }
+    report("a child that dropped root", pid);
+}
+
 static const struct {
     const char *name;
     void (*fn)(void);
@@ -610,6 +627,7 @@ static const struct {
     {"ids", sec_ids},       {"wait", sec_wait},     {"thread", sec_thread}, {"exec", sec_exec},
     {"sigfd", sec_sigfd},   {"bomb", sec_bomb}, {"sockets", sec_sockets},
     {"dontfork", sec_dontfork}, {"epoll", sec_epoll}, {"waitfor", sec_waitfor},
+    {"setuid", sec_setuid},
 };
 
 int main(int argc, char **argv)
