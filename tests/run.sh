@@ -913,7 +913,7 @@ f_sock_fused() { # KIND [1cpu]: natively under taskset -c 0, fused with --cpus 1
     cat srv.log
     return $st
 }
-for kind in tcp unix udp rights halfclose many unixdgram forktcp forkunix; do
+for kind in tcp unix udp rights halfclose many unixdgram forktcp forkunix epollconnect; do
     fcase "sock-fused-$kind" --prog sock_fused --status 0 -- "f_sock_fused $kind"
 done
 # One side fused, the other a native process: a fused listener is reached
@@ -935,7 +935,7 @@ f_sock_outside() { # KIND fused-SIDE (server|client)
     cat srv.log
     return $st
 }
-for kind in tcp unix udp many; do
+for kind in tcp unix udp many epollconnect; do
     for side in server client; do
         fcase "sock-outside-$kind-$side" --prog sock_fused --status 0 -- "f_sock_outside $kind $side"
     done

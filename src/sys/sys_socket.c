@@ -102,17 +102,22 @@ void sys_socket_init(void)
 
 long sys_socket_to_kernel(struct uthread *ut, struct vfile *f)
 {
+	/* As when it leaves the process (host_file): the object is its kernel
+	 * socket from now on, and its epoll items and poll waiters follow the
+	 * kernel file (an upstream socket nginx put in epoll before connect()
+	 * to an outside server never reported the connection when the fds
+	 * were just replaced). Every entry naming it takes a dup. */
+	int kfd = f->ops->host_file ? f->ops->host_file(f) : -EINVAL;
+	if (kfd < 0)
+		return kfd;
 	struct fdtable *t = ut->proc->fdt;
-	int kfd = net_kernel_fd(f);
 	for (int v = 0, max = fdt_max(t); v <= max; v++) {
 		struct fdent *e = fdt_ent(t, v);
-		if (!e || __atomic_load_n(&e->obj, __ATOMIC_ACQUIRE) != f || e->host >= 0)
-			continue;
-		int cloexec = fdt_get_fdflags(t, v) & FD_CLOEXEC;
-		long h = raw_syscall3(SYS_fcntl, kfd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, 0);
-		if (h < 0)
-			return h;
-		fdt_install_at(t, v, (int)h, NULL, 0);
+		if (e && __atomic_load_n(&e->obj, __ATOMIC_ACQUIRE) == f && e->host < 0) {
+			int h = fdt_settle(t, v);
+			if (h < 0)
+				return h;
+		}
 	}
 	fdt_flags_changed();
 	return 0;

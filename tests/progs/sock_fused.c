@@ -18,6 +18,7 @@
  *            the server runs one epoll loop
  * unixdgram  50 datagrams (one empty) between two bound UNIX dgram paths;
  *            the server answers each to the sender's name, uppercased
+ * epollconnect  tcp, the client's socket in an epoll set before connect()
  * halfclose  the client sends 100000 bytes and shuts down its write side;
  *            the server counts to EOF, answers, closes; the client reads
  *            the answer and then EOF
@@ -98,6 +99,35 @@ static int connect_retry(int domain, int type, const struct sockaddr *sa, sockle
     logline("FAIL connect: still refused");
     failures++;
     return -1;
+}
+
+/* epoll_connect - nginx's way to an upstream: a non-blocking socket in an
+ * epoll set (edge-triggered) before connect(); the set reports it
+ * writable once connected. The socket, blocking again, or -1. */
+static int epoll_connect(const char *portfile)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    sa.sin_port = htons(get_port(portfile));
+    int ep = epoll_create1(0), c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.fd = c};
+    epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+    int r = connect(c, (struct sockaddr *)&sa, sizeof sa);
+    if (r && errno != EINPROGRESS) {
+        logline("FAIL connect: %s", ename(errno));
+        failures++;
+        return -1;
+    }
+    struct epoll_event out;
+    int n = epoll_wait(ep, &out, 1, 5000);
+    int err = 0;
+    socklen_t l = sizeof err;
+    getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &l);
+    say("client: epoll_wait after connect: %d event(s), %s, error %s", n,
+        n == 1 && (out.events & EPOLLOUT) ? "writable" : "not writable", ename(err));
+    failures += n != 1 || err;
+    close(ep);
+    fcntl(c, F_SETFL, 0);
+    return c;
 }
 
 static int tcp_server_accept(const char *portfile)
@@ -527,6 +557,11 @@ int main(int argc, char **argv)
             echo_server(unix_server_accept("echo.sock"));
         else
             echo_client(unix_client_connect("echo.sock"));
+    } else if (!strcmp(kind, "epollconnect")) {
+        if (server)
+            echo_server(tcp_server_accept("tcp.port"));
+        else
+            echo_client(epoll_connect("tcp.port"));
     } else if (!strcmp(kind, "forktcp") || !strcmp(kind, "forkunix")) {
         /* The client is a forked child (a host process of its own under
          * pegasus): it reaches the fused listener through the kernel. */
