@@ -916,6 +916,29 @@ f_sock_fused() { # KIND [1cpu]: natively under taskset -c 0, fused with --cpus 1
 for kind in tcp unix udp rights halfclose many unixdgram forktcp forkunix epollconnect; do
     fcase "sock-fused-$kind" --prog sock_fused --status 0 -- "f_sock_fused $kind"
 done
+# One program drops root (a daemon's setuid to nobody); a program beside it
+# keeps root's ids and rights: ids are per program, not per host process
+# (natively two processes; fused on one vCPU, whose kernel thread runs
+# each program with its own ids).
+f_cred_neighbour() {
+    local P=$PROGS/cred st TIMEOUT=15
+    rm -f dropped
+    if [ ${#RUNNER[@]} -eq 0 ]; then
+        timeout -k 5 "$TIMEOUT" "$P" drop >drop.out &
+        timeout -k 5 "$TIMEOUT" "$P" neighbour
+        st=$?
+        wait
+    else
+        timeout -k 5 "$TIMEOUT" "${RUNNER[@]:0:${#RUNNER[@]}-1}" --cpus 1 --exit=all -- \
+            "$P" neighbour ::: "$P" drop >out.all
+        st=$?
+        grep '^neighbour' out.all
+        grep '^drop' out.all >drop.out
+    fi
+    cat drop.out
+    return $st
+}
+fcase cred-neighbour --need root --prog cred --status 0 -- f_cred_neighbour
 # One side fused, the other a native process: a fused listener is reached
 # from outside through its kernel listener, a fused client reaches an
 # outside server through the kernel (natively: two processes).

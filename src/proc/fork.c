@@ -200,6 +200,7 @@ static struct vproc *placeholder(struct vproc *parent, const struct clone_req *r
 	c->sid = parent->sid;
 	c->root = parent->root;
 	c->parent_signal = req->exit_signal;
+	c->cred = parent->cred;
 	memcpy(c->comm, parent->comm, sizeof(c->comm));
 	return c;
 }

@@ -71,6 +71,7 @@ static long copy_state(struct vproc *parent, struct vproc *c)
 	memcpy(c->rlim, parent->rlim, sizeof(c->rlim));
 	c->fdt->limit = parent->fdt->limit;
 	c->umask = parent->umask;
+	c->cred = parent->cred;
 	/* Until it execs it runs the parent's image, break included. */
 	c->brk = parent->brk;
 	c->arg_start = parent->arg_start;

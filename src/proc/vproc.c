@@ -15,6 +15,7 @@
 
 #include "fs/fdtable.h"
 
+#include "core/hostcred.h"
 #include "core/log.h"
 #include "sched/vcpu.h"
 #include "mm/regions.h"
@@ -89,6 +90,7 @@ struct vproc *vproc_new(const char *name, int pid)
 	memcpy(p->rlim, host_rlim, sizeof(host_rlim));
 	p->umask = default_umask;
 	p->cwd_fd = -1;
+	p->cred = hostcred_initial(); /* pegasus's own, until it changes them */
 	long lim = p->rlim[RLIMIT_NOFILE].rlim_cur;
 	p->fdt = fdt_new(lim > FDT_PAGE * FDT_PAGES ? FDT_PAGE * FDT_PAGES : lim);
 	if (vproc_hooks.created)
@@ -215,6 +217,7 @@ struct uthread *uthread_by_tid_nolock(int tid)
 void vproc_add_thread(struct vproc *p, struct uthread *t)
 {
 	t->cpu_ns = t->cpu_start = 0; /* a reused uthread starts again */
+	t->credp = &p->cred;
 	spin_lock(&p->lock);
 	t->cpu_acct = p->cpu_acct;
 	t->proc_next = p->threads;

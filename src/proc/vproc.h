@@ -12,6 +12,7 @@
 struct uthread;
 struct sys_stats;
 struct vfork_wait;
+struct hostcred;
 
 /* The kernel's x86-64 struct sigaction, as rt_sigaction passes it. */
 struct k_sigaction {
@@ -77,6 +78,7 @@ struct vproc {
 
 	/* Its family (proc/wait.c and proc/spawn.c, under their lock). */
 	struct vproc *root;          /* the command-line program it descends from */
+	const struct hostcred *cred; /* its user and group ids (proc/cred.h) */
 	int parent_signal;           /* sent to the parent at its end (clone's CSIGNAL) */
 	bool zombie;                 /* ended, its status not yet collected by a wait */
 	struct vfork_wait *vfork;    /* its parent, waiting until it execs or ends */

@@ -8,16 +8,20 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/hostcred.h"
 #include "core/hthread.h"
 #include "core/log.h"
 #include "core/rawsys.h"
 #include "sched/preempt.h"
+#include "sched/sched.h"
+#include "sched/vcpu.h"
 #include "sched/waitq.h"
 
 #define MAX_WORKERS 256
 
 struct job {
 	long nr, a[6];
+	const struct hostcred *cred; /* its program's ids (NULL: pegasus's) */
 	long result;
 	int worker_tid;          /* who runs it, for interruption (under mu) */
 	int done;                /* under done_q's lock (or set by its own uthread
@@ -36,6 +40,7 @@ static void *worker_main(void *arg)
 	/* Workers take no host signal but the one that interrupts their call
 	 * (hthread_start): no runtime handler that needs a vCPU runs on them. */
 	int tid = syscall(SYS_gettid);
+	const struct hostcred *held = hostcred_initial();
 
 	pthread_mutex_lock(&mu);
 	for (;;) {
@@ -52,6 +57,12 @@ static void *worker_main(void *arg)
 		j->worker_tid = tid;
 		pthread_mutex_unlock(&mu);
 
+		/* The call runs with its program's ids, as on its vCPU. */
+		const struct hostcred *want = j->cred ? j->cred : hostcred_initial();
+		if (want != held) {
+			hostcred_apply(want);
+			held = want;
+		}
 		j->result = raw_syscall6(j->nr, j->a[0], j->a[1], j->a[2], j->a[3], j->a[4], j->a[5]);
 
 		pthread_mutex_lock(&mu);
@@ -119,6 +130,9 @@ long offload_syscall(long nr, const long a[6])
 {
 	struct job j = { .nr = nr };
 	memcpy(j.a, a, sizeof(j.a));
+	struct uthread *ut = uthread_self_or_null();
+	if (ut && ut->credp)
+		j.cred = __atomic_load_n(ut->credp, __ATOMIC_ACQUIRE);
 
 	pthread_mutex_lock(&mu);
 	if (tail)

@@ -1,6 +1,8 @@
 /* sched.c - the M:N scheduler: per-vCPU run queues, stealing, idle, wakeups. */
 #include "sched/sched.h"
 
+#include "core/hostcred.h"
+
 #include <errno.h>
 #include <immintrin.h>
 #include <stdlib.h>
@@ -401,6 +403,13 @@ static _Noreturn void vcpu_loop(struct vcpu *v)
 			_mm_pause();
 		__atomic_store_n(&ut->on_cpu, true, __ATOMIC_RELAXED);
 		__atomic_store_n(&ut->state, UT_RUNNING, __ATOMIC_RELEASE);
+		/* Its program's ids, if this kernel thread holds others (one
+		 * pointer compare when no program changed its ids). */
+		const struct hostcred *cred = ut->credp ? __atomic_load_n(ut->credp, __ATOMIC_ACQUIRE) : NULL;
+		if (cred && cred != v->cred) {
+			hostcred_apply(cred);
+			v->cred = cred;
+		}
 		ut->last_vcpu = v;
 		v->cur = ut;
 		ut->cpu_start = ut->cpu_acct ? thread_cpu_ns() : 0;

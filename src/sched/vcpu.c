@@ -1,6 +1,8 @@
 /* vcpu.c - vCPU kernel-thread state and uthread creation. */
 #include "sched/vcpu.h"
 
+#include "core/hostcred.h"
+
 #include <cpuid.h>
 #include <immintrin.h>
 #include <signal.h>
@@ -40,6 +42,7 @@ struct vcpu *vcpu_alloc(int id)
 	memset(v, 0, sizeof(*v));
 	v->self = v;
 	v->id = id;
+	v->cred = hostcred_initial(); /* what its kernel thread starts with */
 	v->sigstack = map_stack(SIGSTACK_SIZE);
 	return v;
 }

@@ -85,6 +85,9 @@ struct uthread {
 	struct uthread *rq_next;
 	struct vcpu *last_vcpu;
 	struct uthread *proc_next; /* the program's thread list */
+	/* Where its program's ids are (proc/cred.c): the vCPU that runs it
+	 * takes them first if it holds others (core/hostcred.h). */
+	const struct hostcred *const *credp;
 	bool exiting;           /* its program is ending: leave at the next gate */
 	bool need_resched;      /* a slice tick came while it was in the runtime */
 	/* CPU time (proc/cputime.c): counted only once its program used a
@@ -100,6 +103,8 @@ struct uthread {
 enum { VCPU_AWAKE, VCPU_ASLEEP, VCPU_CLAIMED };
 
 /* A kernel thread that runs uthreads; %gs points at it. */
+struct hostcred;
+
 struct vcpu {
 	struct vcpu *self;
 	struct uthread *cur;
@@ -127,6 +132,7 @@ struct vcpu {
 	bool claimed;           /* asleep, and held so by a stopper (quiesce.c) */
 	pthread_t thread;
 	int host_tid;
+	const struct hostcred *cred; /* the ids this kernel thread holds */
 };
 
 _Static_assert(offsetof(struct trap_frame, rip) == TF_RIP, "TF_RIP");

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/hostcred.h"
 #include "core/rawsys.h"
 #include "fs/fdtable.h"
 #include "mm/uaccess.h"
@@ -23,7 +24,8 @@
 
 static void hook_cred(struct uthread *ut, struct chan_cred *c)
 {
-	*c = (struct chan_cred){ .pid = ut->proc->pid, .uid = geteuid(), .gid = getegid() };
+	const struct hostcred *ids = __atomic_load_n(&ut->proc->cred, __ATOMIC_ACQUIRE);
+	*c = (struct chan_cred){ .pid = ut->proc->pid, .uid = ids->euid, .gid = ids->egid };
 }
 
 static long hook_fd_file(struct uthread *ut, int fd, struct net_file **out)

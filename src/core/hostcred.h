@@ -1,0 +1,30 @@
+/* hostcred.h - the ids a program runs with, applied to the kernel thread that runs it. */
+#pragma once
+#include <stdint.h>
+
+/*
+ * Linux keeps ids per thread, and one kernel thread (a vCPU) runs the
+ * threads of every fused program: a program's setuid() must not reach the
+ * others. Each program has its own set (proc/cred.c), immutable once
+ * made, and a kernel thread is switched to the set of the program it is
+ * about to run when that differs from the one it holds: with ids nobody
+ * changed, all programs share pegasus's own set and no switch happens.
+ */
+#define HOSTCRED_GROUPS 64
+
+struct hostcred {
+	uint32_t uid, euid, suid, fsuid;
+	uint32_t gid, egid, sgid, fsgid;
+	int ngroups;
+	uint32_t groups[HOSTCRED_GROUPS];
+};
+
+/* The ids pegasus started with (read once). */
+const struct hostcred *hostcred_initial(void);
+
+/* hostcred_apply - the calling kernel thread takes c's real, effective and
+ * filesystem ids and groups. Its saved uid stays pegasus's own, so that it
+ * can take another set later (the programs' saved ids are theirs to see:
+ * proc/cred.c). Best effort: pegasus not started as root cannot switch,
+ * and its programs cannot change ids beyond what it may. */
+void hostcred_apply(const struct hostcred *c);
