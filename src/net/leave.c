@@ -20,7 +20,8 @@
  *    written into it first, shutdowns and a closed peer carried over. A
  *    TCP pair becomes an AF_UNIX stream: the bytes, their order, EOF and
  *    EPIPE are the same, TCP's options and names are not;
- *  - anything else (queued datagrams, a connect under way) stays: -EBUSY,
+ *  - anything else (queued datagrams, a datagram socket connected to a
+ *    local peer or made by socketpair, a connect under way) stays: -EBUSY,
  *    and a forked child sees EBADF for it.
  */
 
@@ -133,8 +134,9 @@ int nsock_host_file(struct vfile *f)
 	if (st == NS_CONNECTED && s->chan)
 		r = pair_to_kernel(s);
 	else if (st == NS_CONNECTING || (st == NS_LISTEN && (s->acq_len || s->synq)) ||
-		 (nsock_is_dgram(s) && (st != NS_KERNEL && (s->dpeer || (s->rxq && s->rxq->d.qlen)))))
-		r = -EBUSY;
+		 (nsock_is_dgram(s) && (st != NS_KERNEL && (s->dpeer || s->txq || (s->rxq && s->rxq->d.qlen)))))
+		r = -EBUSY; /* a dgram pair too (its peer is local: txq): an
+			     * unconnected kernel twin broke the parent's sends */
 	else if ((r = nsock_to_kernel(s)) == VFILE_BECAME_KERNEL && (r = dup_cloexec(s->kfd)) >= 0)
 		moved(s, (int)r);
 	spin_unlock(&s->lock);

@@ -619,6 +619,24 @@ static void sec_setuid(void)
     report("a child that dropped root", pid);
 }
 
+/* dgrampair: a datagram socketpair the parent keeps using after a fork
+ * (socat's diagnostics channel, written by its signal handlers). */
+static void sec_dgrampair(void)
+{
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0, "socketpair: %s", strerror(errno));
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    report("a child that did not use the pair", pid);
+    ssize_t w = send(sv[1], "sig15", 5, MSG_DONTWAIT);
+    char b[16] = {0};
+    ssize_t r = recv(sv[0], b, sizeof b, MSG_DONTWAIT);
+    say("after the fork: sent %zd, received %zd '%s'", w, r, r > 0 ? b : "");
+    close(sv[0]);
+    close(sv[1]);
+}
+
 static const struct {
     const char *name;
     void (*fn)(void);
@@ -627,7 +645,7 @@ static const struct {
     {"ids", sec_ids},       {"wait", sec_wait},     {"thread", sec_thread}, {"exec", sec_exec},
     {"sigfd", sec_sigfd},   {"bomb", sec_bomb}, {"sockets", sec_sockets},
     {"dontfork", sec_dontfork}, {"epoll", sec_epoll}, {"waitfor", sec_waitfor},
-    {"setuid", sec_setuid},
+    {"setuid", sec_setuid}, {"dgrampair", sec_dgrampair},
 };
 
 int main(int argc, char **argv)
