@@ -40,7 +40,9 @@ static void *worker_main(void *arg)
 	/* Workers take no host signal but the one that interrupts their call
 	 * (hthread_start): no runtime handler that needs a vCPU runs on them. */
 	int tid = syscall(SYS_gettid);
-	const struct hostcred *held = hostcred_initial();
+	/* Unknown: a thread starts with its creator's ids, which may be a
+	 * program's (a vCPU running it made this worker). */
+	const struct hostcred *held = NULL;
 
 	pthread_mutex_lock(&mu);
 	for (;;) {
