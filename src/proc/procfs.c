@@ -12,6 +12,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "core/hostcred.h"
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
 #include "mm/regions.h"
@@ -274,6 +275,7 @@ static long status_file(struct uthread *ut, int flags)
 	size_t cap = len + 1024, o = 0;
 	char *out = malloc(cap);
 	uint64_t ign = 0, cgt = 0;
+	const struct hostcred *ids = __atomic_load_n(&p->cred, __ATOMIC_ACQUIRE);
 	for (int s = 1; s <= 64; s++) {
 		uint64_t h = p->sigaction[s - 1].handler;
 		if (h == (uint64_t)SIG_IGN)
@@ -304,6 +306,9 @@ static long status_file(struct uthread *ut, int flags)
 		REPL("SigBlk", "%016lx", (unsigned long)ut->sigmask);
 		REPL("SigIgn", "%016lx", (unsigned long)ign);
 		REPL("SigCgt", "%016lx", (unsigned long)cgt);
+		/* Its own ids: the saved ones are not the kernel thread's. */
+		REPL("Uid", "%u\t%u\t%u\t%u", ids->uid, ids->euid, ids->suid, ids->fsuid);
+		REPL("Gid", "%u\t%u\t%u\t%u", ids->gid, ids->egid, ids->sgid, ids->fsgid);
 #undef REPL
 		o += snprintf(out + o, cap - o, "%s\n", line);
 	}
