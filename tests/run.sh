@@ -520,6 +520,14 @@ dcase procself --prog procself --status 3 -- "$PROGS/procself" a b
 # /proc/self/fd the kernel would resolve in pegasus's own process); a pipe
 # opens again through them (bash's process substitution), on either side
 # of a fork.
+# An *at() call's dirfd does not matter for an absolute path, even one that
+# names nothing (Linux ignores it; mariadb's Aria relies on it); with a
+# relative path it is EBADF.
+dcase at-absolute-bad-dirfd --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os, errno
+fd = os.open("/etc/hostname", os.O_RDONLY, dir_fd=9999); print(len(os.read(fd, 100)) > 0)
+print(os.stat("/tmp", dir_fd=9999).st_mode > 0, os.access("/tmp", os.R_OK, dir_fd=9999))
+try: os.open("hostname", os.O_RDONLY, dir_fd=9999)
+except OSError as e: print(errno.errorcode[e.errno])'
 dcase dev-fd-bash --need /bin/bash -- /bin/bash -c 'diff <(seq 3) <(seq 4); echo "diff $?"; while read l; do echo "L:$l"; done < <(printf "x\ny\n"); cat < <(echo in); echo x | cat /dev/stdin; exec 5</etc/hostname; cat /dev/fd/5 | wc -c; readlink /dev/stdin /dev/fd; stat -L -c %F /dev/stdin </dev/null; true'
 dcase proc-fd-reopen-pipe --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; r, w = os.pipe(); os.write(w, b"abc"); print(open(f"/proc/self/fd/{r}", "rb", buffering=0).read(3)); w2 = os.open(f"/dev/fd/{r}", os.O_WRONLY); os.write(w2, b"via-w2"); os.close(w2); os.close(w); print(os.read(r, 100)); print(os.read(r, 100))'
 for m in segv:139 abort:134 exit42:42 _exit7:7 kill:137 term:143 fpe:136 ill:132 \
@@ -1312,6 +1320,15 @@ p_outside_term() { # SHELL-SCRIPT EXPECTED-STATUS
 p_outside_term_alive() { p_outside_term 'sleep 30 & sleep 30' 143; }
 p_outside_term_gone() { p_outside_term 'sleep 30 & exit 0' 0; }
 pcase outside-term-first-alive -- p_outside_term_alive
+# Linux AIO names fds inside its requests (struct iocb), which would reach
+# the kernel untranslated: io_setup is refused (ENOSYS, so that libaio
+# users such as InnoDB fall back to their own threads).
+p_no_linux_aio() {
+    fz -- /usr/bin/python3 -c 'import ctypes, os; libc = ctypes.CDLL(None, use_errno=True); ctx = ctypes.c_ulong(0); r = libc.syscall(206, 8, ctypes.byref(ctx)); print(r, os.strerror(ctypes.get_errno()))'
+    fz_status 0 $? || return 1
+    fz_out '-1 Function not implemented'
+}
+pcase io-setup-refused --need /usr/bin/python3 -- p_no_linux_aio
 # Ctrl-C on the terminal signals the foreground group: a program that
 # survives it (a handler) and the child it waits for (spawned: a program
 # of the instance, no host process of its own to take the terminal's

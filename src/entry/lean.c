@@ -202,9 +202,14 @@ long lean_entry_c(struct uthread *ut)
 				return 0;
 			if (e->args[i] == A_FD && (int)k[i] >= 0)
 				k[i] = fdt_host(ut->proc->fdt, k[i]);
-			else if (e->args[i] == A_DIRFD)
-				k[i] = (int)k[i] == AT_FDCWD ? ut->proc->cwd_fd : fdt_host(ut->proc->fdt, k[i]);
-			if (k[i] == -EBADF && (e->args[i] == A_FD || e->args[i] == A_DIRFD)) {
+			else if (e->args[i] == A_DIRFD && (int)k[i] != AT_FDCWD) {
+				/* None: -1, which the kernel ignores for an absolute
+				 * path, as the program's number (kcall.c). */
+				long h = fdt_host(ut->proc->fdt, k[i]);
+				k[i] = h < 0 ? -1 : h;
+			} else if (e->args[i] == A_DIRFD)
+				k[i] = ut->proc->cwd_fd;
+			if (k[i] == -EBADF && e->args[i] == A_FD) {
 				ret = -EBADF;
 				goto done;
 			}

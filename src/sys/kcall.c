@@ -114,10 +114,15 @@ static long map_args(struct uthread *ut, const struct sysent *e, const long a[6]
 				r = k[i];
 			break;
 		case A_DIRFD:
+			/* One that names no host fd goes as -1: the kernel then
+			 * answers EBADF for a relative path and ignores it for an
+			 * absolute one, as Linux does (mariadb's Aria passes a
+			 * closed dirfd with absolute paths); the number itself
+			 * could name one of pegasus's own fds. */
 			if ((int)a[i] == AT_FDCWD)
 				k[i] = p->cwd_fd;
-			else
-				r = (k[i] = fdt_host(p->fdt, a[i])) < 0 ? k[i] : 0;
+			else if ((k[i] = fdt_host(p->fdt, a[i])) < 0)
+				k[i] = -1;
 			break;
 		case A_PATH:
 			r = proc_path(ut, dirfd_of(e, a), a[i], paths[npath], &k[i]);

@@ -214,7 +214,7 @@ X(futex,                    EMU,    0,             A_HEX, A_INT, A_INT, A_HEX, A
 X(sched_setaffinity,        EMU,    0,             A_PID, A_SIZE, A_HEX)
 X(sched_getaffinity,        EMU,    0,             A_PID, A_SIZE, A_HEX)
 X(set_thread_area,          NOSYS,  0,             A_HEX)
-X(io_setup,                 PASS,   0,             A_UINT, A_HEX)
+X(io_setup,                 NOSYS,   0,             A_UINT, A_HEX)
 X(io_destroy,               PASS,   0,             A_HEX)
 X(io_getevents,             OFFL,   SF_NORESTART,  A_HEX, A_INT, A_INT, A_HEX, A_HEX)
 X(io_submit,                PASS,   0,             A_HEX, A_INT, A_HEX)
