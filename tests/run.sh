@@ -528,6 +528,16 @@ fd = os.open("/etc/hostname", os.O_RDONLY, dir_fd=9999); print(len(os.read(fd, 1
 print(os.stat("/tmp", dir_fd=9999).st_mode > 0, os.access("/tmp", os.R_OK, dir_fd=9999))
 try: os.open("hostname", os.O_RDONLY, dir_fd=9999)
 except OSError as e: print(errno.errorcode[e.errno])'
+# A connected UDP socket's name is the source address of the route to its
+# peer (local or not); glibc's getaddrinfo relies on it (an assertion that
+# aborted apache2 and python's getaddrinfo(None, 80)).
+dcase udp-connected-name --need /usr/bin/python3 -- /usr/bin/python3 -c 'import socket
+srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); srv.bind(("127.0.0.1", 0))
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); c.connect(srv.getsockname()); print("local peer", c.getsockname()[0])
+c2 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); c2.connect(("127.0.0.1", 9)); print("no peer", c2.getsockname()[0])
+c6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); c6.connect(("::1", 9)); print("v6", c6.getsockname()[0])
+m = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); m.connect(("::ffff:127.0.0.1", 9)); print("v4-mapped", m.getsockname()[0])
+print(sorted({a[4][0] for a in socket.getaddrinfo(None, 80)}))'
 dcase dev-fd-bash --need /bin/bash -- /bin/bash -c 'diff <(seq 3) <(seq 4); echo "diff $?"; while read l; do echo "L:$l"; done < <(printf "x\ny\n"); cat < <(echo in); echo x | cat /dev/stdin; exec 5</etc/hostname; cat /dev/fd/5 | wc -c; readlink /dev/stdin /dev/fd; stat -L -c %F /dev/stdin </dev/null; true'
 dcase proc-fd-reopen-pipe --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; r, w = os.pipe(); os.write(w, b"abc"); print(open(f"/proc/self/fd/{r}", "rb", buffering=0).read(3)); w2 = os.open(f"/dev/fd/{r}", os.O_WRONLY); os.write(w2, b"via-w2"); os.close(w2); os.close(w); print(os.read(r, 100)); print(os.read(r, 100))'
 for m in segv:139 abort:134 exit42:42 _exit7:7 kill:137 term:143 fpe:136 ill:132 \

@@ -319,9 +319,41 @@ struct vfile *net_socket(struct uthread *ut, int family, int type, int protocol,
 
 /* ---- connect ---- */
 
+/* wildcard - is the address part of s's name the wildcard (not bound to
+ * one address)? */
+static bool wildcard(const struct nsock *s)
+{
+	if (s->family == AF_INET)
+		return ((const struct sockaddr_in *)&s->local)->sin_addr.s_addr == htonl(INADDR_ANY);
+	return s->family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&s->local)->sin6_addr);
+}
+
+/* source_for - a connected UDP socket's name is the source address of the
+ * route to its peer, as Linux reports it (glibc's getaddrinfo sorts its
+ * answers by it, and asserts a v4-mapped source for a v4-mapped peer: it
+ * aborted, and apache2 with it). For a local peer, a throwaway kernel
+ * socket connected there tells which; the port stays s's. */
+static void source_for(struct nsock *s, const void *dst, uint32_t len)
+{
+	if (!wildcard(s))
+		return;
+	long t = raw_syscall3(SYS_socket, s->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (t < 0)
+		return;
+	struct sockaddr_in6 src;
+	socklen_t sl = sizeof(src);
+	if (!raw_syscall3(SYS_connect, t, (long)dst, len) && !raw_syscall3(SYS_getsockname, t, (long)&src, (long)&sl)) {
+		if (s->family == AF_INET)
+			((struct sockaddr_in *)&s->local)->sin_addr = ((struct sockaddr_in *)&src)->sin_addr;
+		else
+			((struct sockaddr_in6 *)&s->local)->sin6_addr = src.sin6_addr;
+	}
+	raw_syscall3(SYS_close, t, 0, 0);
+}
+
 /* udp_connect_kernel - a UDP socket's peer is outside the instance: the
  * kernel socket connects (its errors, its filter), sends go out of it, and
- * local peers can still reach its port. */
+ * local peers can still reach its port. Its name is then the kernel's. */
 static long udp_connect_kernel(struct nsock *s, uint64_t addr, uint32_t len)
 {
 	long r = s->fam->autobind(s, NULL);
@@ -330,6 +362,9 @@ static long udp_connect_kernel(struct nsock *s, uint64_t addr, uint32_t len)
 	r = raw_syscall3(SYS_connect, s->kfd, addr, len);
 	if (r)
 		return r;
+	socklen_t nl = sizeof(s->local);
+	if (!raw_syscall3(SYS_getsockname, s->kfd, (long)&s->local, (long)&nl))
+		s->locallen = nl;
 	nqueue_put(s->txq);
 	s->txq = NULL;
 	s->dend.tx = NULL;
@@ -403,6 +438,7 @@ static long nsock_connect(struct vfile *f, struct uthread *ut, uint64_t addr, ui
 		if (s->family != AF_UNIX) { /* the destination as given, as Linux reports it */
 			memcpy(&s->peer, sa, len);
 			s->peerlen = len;
+			source_for(s, sa, len);
 		}
 	} else if (!r) {
 		r = nsock_connect_stream(s, ut, peer, sa, len);
