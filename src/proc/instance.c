@@ -51,12 +51,16 @@ static int nalive(void)
 }
 
 /* A command-line program lives on in the programs it spawned: a daemon's
- * parent exits at once, and its child is what the user ran. */
+ * parent exits at once, and its child is what the user ran. In a forked
+ * child's process only those running here count: one it forked runs in a
+ * process of its own, which this one need not outlive (its parent's
+ * waitpid waited for a forked grandchild: `pg_ctl start` never
+ * returned, `sh -c 'sleep 3 &'` took 3 s). */
 static bool family_alive(struct vproc *root)
 {
 	for (int i = 0; i < vproc_count(); i++) {
 		struct vproc *p = vproc_at(i);
-		if (alive(p) && p->root == root)
+		if (alive(p) && p->root == root && (!forked || !p->host_pid))
 			return true;
 	}
 	return false;

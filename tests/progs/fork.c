@@ -637,6 +637,28 @@ static void sec_dgrampair(void)
     close(sv[1]);
 }
 
+/* grandchild: a child forks a grandchild and exits; its parent's waitpid
+ * returns at once, while the grandchild lives on (here it waits for the
+ * parent to close a pipe after that waitpid: a wait for the grandchild
+ * would never end). `pg_ctl start`, `sh -c 'server &'`. */
+static void sec_grandchild(void)
+{
+    int p[2];
+    CHECK(pipe(p) == 0, "pipe: %s", strerror(errno));
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (fork() == 0) {
+            close(p[1]);
+            char b;
+            _exit(read(p[0], &b, 1) == 0 ? 0 : 1);
+        }
+        _exit(7);
+    }
+    close(p[0]);
+    report("a child whose forked child lives on", pid);
+    close(p[1]);
+}
+
 static const struct {
     const char *name;
     void (*fn)(void);
@@ -645,7 +667,7 @@ static const struct {
     {"ids", sec_ids},       {"wait", sec_wait},     {"thread", sec_thread}, {"exec", sec_exec},
     {"sigfd", sec_sigfd},   {"bomb", sec_bomb}, {"sockets", sec_sockets},
     {"dontfork", sec_dontfork}, {"epoll", sec_epoll}, {"waitfor", sec_waitfor},
-    {"setuid", sec_setuid}, {"dgrampair", sec_dgrampair},
+    {"setuid", sec_setuid}, {"dgrampair", sec_dgrampair}, {"grandchild", sec_grandchild},
 };
 
 int main(int argc, char **argv)
