@@ -957,6 +957,8 @@ f_cred_neighbour() {
     return $st
 }
 fcase cred-neighbour --need root --prog cred --status 0 -- f_cred_neighbour
+# Linux's rules for changing ids (root, then not): the same answers fused.
+dcase cred-rules --need root --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/cred_rules.py"
 # One side fused, the other a native process: a fused listener is reached
 # from outside through its kernel listener, a fused client reaches an
 # outside server through the kernel (natively: two processes).

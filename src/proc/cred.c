@@ -52,127 +52,88 @@ static struct hostcred current(struct uthread *ut)
 	return *__atomic_load_n(&ut->proc->cred, __ATOMIC_ACQUIRE);
 }
 
-long cred_setuid(struct uthread *ut, uint32_t uid)
+/* One kind of ids of a set: the user ids or the group ids. Linux's rules
+ * are the same for both (CAP_SETUID or CAP_SETGID: an effective uid of 0). */
+struct idset {
+	uint32_t *r, *e, *s, *fs;
+};
+
+static struct idset kind(struct hostcred *c, bool group)
+{
+	return group ? (struct idset){ &c->gid, &c->egid, &c->sgid, &c->fsgid }
+		     : (struct idset){ &c->uid, &c->euid, &c->suid, &c->fsuid };
+}
+
+static long set_one(struct uthread *ut, bool group, uint32_t id)
 {
 	struct hostcred c = current(ut);
-	if (uid == KEEP)
+	struct idset x = kind(&c, group);
+	if (id == KEEP)
 		return -EINVAL;
 	if (privileged(&c))
-		c.uid = c.suid = uid;
-	else if (uid != c.uid && uid != c.suid)
+		*x.r = *x.s = id;
+	else if (id != *x.r && id != *x.s)
 		return -EPERM;
-	c.euid = c.fsuid = uid;
+	*x.e = *x.fs = id;
 	return publish(ut, &c);
 }
 
-long cred_setgid(struct uthread *ut, uint32_t gid)
+static long set_re(struct uthread *ut, bool group, uint32_t r, uint32_t e)
 {
 	struct hostcred c = current(ut);
-	if (gid == KEEP)
-		return -EINVAL;
-	if (privileged(&c))
-		c.gid = c.sgid = gid;
-	else if (gid != c.gid && gid != c.sgid)
-		return -EPERM;
-	c.egid = c.fsgid = gid;
-	return publish(ut, &c);
-}
-
-long cred_setreuid(struct uthread *ut, uint32_t r, uint32_t e)
-{
-	struct hostcred c = current(ut), old = c;
-	bool priv = privileged(&old);
-	if ((r != KEEP && !priv && r != old.uid && r != old.euid) ||
-	    (e != KEEP && !priv && !one_of(e, old.uid, old.euid, old.suid)))
+	struct idset x = kind(&c, group);
+	uint32_t or = *x.r, oe = *x.e, os = *x.s;
+	bool priv = privileged(&c);
+	if ((r != KEEP && !priv && r != or && r != oe) || (e != KEEP && !priv && !one_of(e, or, oe, os)))
 		return -EPERM;
 	if (r != KEEP)
-		c.uid = r;
+		*x.r = r;
 	if (e != KEEP)
-		c.euid = e;
-	/* Linux: the saved uid follows a new effective one when the real one
+		*x.e = e;
+	/* Linux: the saved id follows a new effective one when the real one
 	 * was set, or the effective one is not the old real one. */
-	if (r != KEEP || (e != KEEP && e != old.uid))
-		c.suid = c.euid;
-	c.fsuid = c.euid;
+	if (r != KEEP || (e != KEEP && e != or))
+		*x.s = *x.e;
+	*x.fs = *x.e;
 	return publish(ut, &c);
 }
 
-long cred_setregid(struct uthread *ut, uint32_t r, uint32_t e)
-{
-	struct hostcred c = current(ut), old = c;
-	bool priv = privileged(&old);
-	if ((r != KEEP && !priv && r != old.gid && r != old.egid) ||
-	    (e != KEEP && !priv && !one_of(e, old.gid, old.egid, old.sgid)))
-		return -EPERM;
-	if (r != KEEP)
-		c.gid = r;
-	if (e != KEEP)
-		c.egid = e;
-	if (r != KEEP || (e != KEEP && e != old.gid))
-		c.sgid = c.egid;
-	c.fsgid = c.egid;
-	return publish(ut, &c);
-}
-
-long cred_setresuid(struct uthread *ut, uint32_t r, uint32_t e, uint32_t s)
-{
-	struct hostcred c = current(ut), old = c;
-	if (!privileged(&old))
-		for (int i = 0; i < 3; i++) {
-			uint32_t id = i == 0 ? r : i == 1 ? e : s;
-			if (id != KEEP && !one_of(id, old.uid, old.euid, old.suid))
-				return -EPERM;
-		}
-	if (r != KEEP)
-		c.uid = r;
-	if (e != KEEP)
-		c.euid = e;
-	if (s != KEEP)
-		c.suid = s;
-	c.fsuid = c.euid;
-	return publish(ut, &c);
-}
-
-long cred_setresgid(struct uthread *ut, uint32_t r, uint32_t e, uint32_t s)
-{
-	struct hostcred c = current(ut), old = c;
-	if (!privileged(&old))
-		for (int i = 0; i < 3; i++) {
-			uint32_t id = i == 0 ? r : i == 1 ? e : s;
-			if (id != KEEP && !one_of(id, old.gid, old.egid, old.sgid))
-				return -EPERM;
-		}
-	if (r != KEEP)
-		c.gid = r;
-	if (e != KEEP)
-		c.egid = e;
-	if (s != KEEP)
-		c.sgid = s;
-	c.fsgid = c.egid;
-	return publish(ut, &c);
-}
-
-long cred_setfsuid(struct uthread *ut, uint32_t f)
+static long set_res(struct uthread *ut, bool group, uint32_t r, uint32_t e, uint32_t s)
 {
 	struct hostcred c = current(ut);
-	uint32_t old = c.fsuid;
-	if (f != KEEP && (privileged(&c) || one_of(f, c.uid, c.euid, c.suid) || f == c.fsuid)) {
-		c.fsuid = f;
+	struct idset x = kind(&c, group);
+	uint32_t want[3] = { r, e, s }, *to[3] = { x.r, x.e, x.s };
+	bool priv = privileged(&c);
+	for (int i = 0; i < 3 && !priv; i++)
+		if (want[i] != KEEP && !one_of(want[i], *x.r, *x.e, *x.s))
+			return -EPERM;
+	for (int i = 0; i < 3; i++)
+		if (want[i] != KEEP)
+			*to[i] = want[i];
+	*x.fs = *x.e;
+	return publish(ut, &c);
+}
+
+static long set_fs(struct uthread *ut, bool group, uint32_t f)
+{
+	struct hostcred c = current(ut);
+	struct idset x = kind(&c, group);
+	uint32_t old = *x.fs;
+	if (f != KEEP && (privileged(&c) || one_of(f, *x.r, *x.e, *x.s) || f == old)) {
+		*x.fs = f;
 		publish(ut, &c);
 	}
 	return old; /* always the old one, as Linux's */
 }
 
-long cred_setfsgid(struct uthread *ut, uint32_t f)
-{
-	struct hostcred c = current(ut);
-	uint32_t old = c.fsgid;
-	if (f != KEEP && (privileged(&c) || one_of(f, c.gid, c.egid, c.sgid) || f == c.fsgid)) {
-		c.fsgid = f;
-		publish(ut, &c);
-	}
-	return old;
-}
+long cred_setuid(struct uthread *ut, uint32_t uid) { return set_one(ut, false, uid); }
+long cred_setgid(struct uthread *ut, uint32_t gid) { return set_one(ut, true, gid); }
+long cred_setreuid(struct uthread *ut, uint32_t r, uint32_t e) { return set_re(ut, false, r, e); }
+long cred_setregid(struct uthread *ut, uint32_t r, uint32_t e) { return set_re(ut, true, r, e); }
+long cred_setresuid(struct uthread *ut, uint32_t r, uint32_t e, uint32_t s) { return set_res(ut, false, r, e, s); }
+long cred_setresgid(struct uthread *ut, uint32_t r, uint32_t e, uint32_t s) { return set_res(ut, true, r, e, s); }
+long cred_setfsuid(struct uthread *ut, uint32_t f) { return set_fs(ut, false, f); }
+long cred_setfsgid(struct uthread *ut, uint32_t f) { return set_fs(ut, true, f); }
 
 long cred_setgroups(struct uthread *ut, int n, const uint32_t *groups)
 {
