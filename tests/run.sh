@@ -538,6 +538,9 @@ c2 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); c2.connect(("127.0.0.1", 
 c6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); c6.connect(("::1", 9)); print("v6", c6.getsockname()[0])
 m = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); m.connect(("::ffff:127.0.0.1", 9)); print("v4-mapped", m.getsockname()[0])
 print(sorted({a[4][0] for a in socket.getaddrinfo(None, 80)}))'
+# Raising a hard limit needs CAP_SYS_RESOURCE, which root in a container
+# may lack: the kernel's answer, not "root may" (lowering is free).
+dcase rlimit-raise-hard --need /bin/bash -- /bin/bash -c 'ulimit -n $(( $(ulimit -Hn) + 1 )) 2>/dev/null; echo "raise $?"; ulimit -n 1000; echo "lower $?"; ulimit -Hn'
 dcase dev-fd-bash --need /bin/bash -- /bin/bash -c 'diff <(seq 3) <(seq 4); echo "diff $?"; while read l; do echo "L:$l"; done < <(printf "x\ny\n"); cat < <(echo in); echo x | cat /dev/stdin; exec 5</etc/hostname; cat /dev/fd/5 | wc -c; readlink /dev/stdin /dev/fd; stat -L -c %F /dev/stdin </dev/null; true'
 dcase proc-fd-reopen-pipe --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; r, w = os.pipe(); os.write(w, b"abc"); print(open(f"/proc/self/fd/{r}", "rb", buffering=0).read(3)); w2 = os.open(f"/dev/fd/{r}", os.O_WRONLY); os.write(w2, b"via-w2"); os.close(w2); os.close(w); print(os.read(r, 100)); print(os.read(r, 100))'
 for m in segv:139 abort:134 exit42:42 _exit7:7 kill:137 term:143 fpe:136 ill:132 \

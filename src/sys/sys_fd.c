@@ -1,5 +1,6 @@
 /* sys_fd.c - calls on the fd table itself: close, dup, fd pairs, cwd, umask, rlimits. */
 #include <errno.h>
+#include <linux/capability.h>
 #include <stddef.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -280,6 +281,16 @@ static long rlimit_get(struct vproc *p, int res, uint64_t uold)
 	return uold && copy_to_user(uold, &p->rlim[res], sizeof(struct rlimit)) ? -EFAULT : 0;
 }
 
+/* may_raise - may the caller raise a hard limit? Linux asks for
+ * CAP_SYS_RESOURCE, which root in a container may lack: the kernel thread
+ * holds the program's ids (proc/cred.c), so its own effective set says. */
+static bool may_raise(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+	return raw_syscall3(SYS_capget, &h, d, 0) == 0 && (d[0].effective & (1u << CAP_SYS_RESOURCE));
+}
+
 /* Limits are the program's own; the runtime enforces RLIMIT_NOFILE (its fd
  * table) and RLIMIT_STACK (at exec), and keeps the others as values. */
 static long rlimit_set(struct vproc *p, int res, uint64_t unew)
@@ -291,7 +302,7 @@ static long rlimit_set(struct vproc *p, int res, uint64_t unew)
 		return -EFAULT;
 	if (nl.rlim_cur > nl.rlim_max)
 		return -EINVAL;
-	if (nl.rlim_max > p->rlim[res].rlim_max && geteuid() != 0)
+	if (nl.rlim_max > p->rlim[res].rlim_max && !may_raise())
 		return -EPERM;
 	if (res == RLIMIT_NOFILE && nl.rlim_max > FDT_PAGE * FDT_PAGES)
 		return -EPERM;
