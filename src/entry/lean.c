@@ -10,6 +10,7 @@
 #include "fs/epoll.h"
 #include "fs/fdtable.h"
 #include "mm/uaccess.h"
+#include "proc/procfs.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/futex.h"
@@ -130,18 +131,6 @@ static bool under_proc(const char *p)
 	return p[0] == '/' && p[1] == 'p' && p[2] == 'r' && p[3] == 'o' && p[4] == 'c' && (!p[5] || p[5] == '/');
 }
 
-/* "/dev/fd..." or "/dev/std...": the program's fds by /dev's symlinks into
- * /proc/self/fd, which the full path maps (proc/procfs.c). No library
- * call either. */
-static bool dev_fd(const char *p)
-{
-	static const char dev[] = "/dev/";
-	for (int i = 0; i < 5; i++)
-		if (p[i] != dev[i])
-			return false;
-	return (p[5] == 'f' && p[6] == 'd') || (p[5] == 's' && p[6] == 't' && p[7] == 'd');
-}
-
 long lean_entry_c(struct uthread *ut)
 {
 	struct trap_frame *tf = &ut->tf;
@@ -173,7 +162,8 @@ long lean_entry_c(struct uthread *ut)
 		 * path takes it below). */
 		char h[8];
 		const char *cwd = ut->proc->cwd;
-		if (copy_from_user(h, tf->rsi, sizeof(h)) || (under_proc(h) && h[5] == '/') || dev_fd(h))
+		if (copy_from_user(h, tf->rsi, sizeof(h)) || (under_proc(h) && h[5] == '/') ||
+		    procfs_may_alias(h))
 			return 0;
 		if (h[0] && h[0] != '/' && (int)tf->rdi == AT_FDCWD && cwd && under_proc(cwd))
 			return 0;

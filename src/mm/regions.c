@@ -93,7 +93,7 @@ void regions_add(struct vproc *p, uint64_t start, uint64_t len)
 	insert_at(find(start), (struct region){ start, end, p });
 	spin_unlock(&lock);
 	/* A MAP_FIXED over recorded memory may have replaced code; a fresh
-	 * range had none (what was there went through unmap()). */
+	 * range had none (what was there went through let_go()). */
 	if (replaced && regions_unmapped_hook)
 		regions_unmapped_hook(start, end - start);
 }
@@ -121,19 +121,12 @@ static uint64_t end_of(uint64_t start, uint64_t len)
 	return len ? (start + len + 4095) & ~4095ull : UINT64_MAX;
 }
 
-void regions_remove(struct vproc *p, uint64_t start, uint64_t len)
-{
-	uint64_t s, e, end = end_of(start, len);
-	for (uint64_t from = start; take(p, false, from, end, &s, &e); from = e)
-		if (regions_unmapped_hook)
-			regions_unmapped_hook(s, e - s);
-}
-
 /*
- * unmap - each piece leaves the table, its sites forgotten, before the
- * kernel unmaps it: from the moment the kernel may give the range to
- * another program (an mmap on another vCPU), nothing here names it as the
- * old owner's. Cut after the munmap, the record could be the new owner's
+ * let_go - p's pieces of [start, start + len) (others: every other
+ * program's) leave the table, their sites forgotten, and with kernel_too
+ * are unmapped, each one after it left the table: from the moment the
+ * kernel may give the range to another program (an mmap on another vCPU),
+ * nothing here names it as the old owner's. Cut after the munmap, the record could be the new owner's
  * already (threads spawning at once on 2 vCPUs: a new ld.so lost its
  * regions and its mprotect failed with ENOMEM).
  *
@@ -146,20 +139,26 @@ void regions_remove(struct vproc *p, uint64_t start, uint64_t len)
  * at the same address, under its running spawn child: SIGSEGV, "stack
  * smashing detected", or an exec that failed with errno 0.)
  */
-static void unmap(struct vproc *p, bool others, uint64_t start, uint64_t len)
+static void let_go(struct vproc *p, bool others, uint64_t start, uint64_t len, bool kernel_too)
 {
 	uint64_t s, e, end = end_of(start, len);
 	for (uint64_t from = start; take(p, others, from, end, &s, &e); from = e) {
 		if (regions_unmapped_hook)
 			regions_unmapped_hook(s, e - s);
-		munmap((void *)s, e - s);
+		if (kernel_too)
+			munmap((void *)s, e - s);
 	}
+}
+
+void regions_remove(struct vproc *p, uint64_t start, uint64_t len)
+{
+	let_go(p, false, start, len, false);
 }
 
 void regions_unmap(struct vproc *p, uint64_t start, uint64_t len)
 {
 	if (len)
-		unmap(p, false, start, len);
+		let_go(p, false, start, len, true);
 }
 
 bool regions_owned(struct vproc *p, uint64_t start, uint64_t len)
@@ -187,7 +186,7 @@ struct vproc *regions_owner(uint64_t addr)
 void regions_each(struct vproc *p, uint64_t start, uint64_t len,
 		  void (*fn)(uint64_t s, uint64_t e, void *arg), void *arg)
 {
-	uint64_t end = len ? (start + len + 4095) & ~4095ull : UINT64_MAX;
+	uint64_t end = end_of(start, len);
 	/* Collected first: fn may call back into this module. */
 	spin_lock(&lock);
 	size_t m = 0;
@@ -204,7 +203,7 @@ void regions_each(struct vproc *p, uint64_t start, uint64_t len,
 
 void regions_release_others(struct vproc *keep)
 {
-	unmap(keep, true, 0, 0);
+	let_go(keep, true, 0, 0, true);
 }
 
 void regions_reown(struct vproc *from, struct vproc *to)
@@ -218,7 +217,7 @@ void regions_reown(struct vproc *from, struct vproc *to)
 
 void regions_release(struct vproc *p)
 {
-	unmap(p, false, 0, 0);
+	let_go(p, false, 0, 0, true);
 }
 
 static bool dontfork_used;

@@ -203,11 +203,6 @@ long nsock_to_kernel(struct nsock *s)
 	return VFILE_BECAME_KERNEL;
 }
 
-int net_kernel_fd(struct vfile *f)
-{
-	return nsock_of(f)->kfd;
-}
-
 const char *net_backend(struct vfile *f)
 {
 	return f->sock == &nsock_sops && nsock_of(f)->state == NS_KERNEL ? "kernel" : "local";

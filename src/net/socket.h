@@ -48,9 +48,6 @@ void net_file_put(struct net_file *nf);
 struct vfile *net_socket(struct uthread *ut, int family, int type, int protocol, long *err);
 long net_socketpair(struct uthread *ut, int family, int type, int protocol, struct vfile *sv[2]);
 
-/* After a socket op answered VFILE_BECAME_KERNEL: the kernel socket that
- * now serves f (the caller dups it for each fd naming f). */
-int net_kernel_fd(struct vfile *f);
 
 /* "local" or "kernel": --trace and fdinfo name the backend. */
 const char *net_backend(struct vfile *f);

@@ -550,7 +550,12 @@ static const char *dev_alias(const char *path, char *buf, size_t size)
 
 bool procfs_may_alias(const char *head)
 {
-	return !strncmp(head, "/dev/fd", 7) || !strncmp(head, "/dev/std", 8);
+	/* No library call: the lean path asks too, on the program's %fs. */
+	static const char dev[] = "/dev/";
+	for (int i = 0; i < 5; i++)
+		if (head[i] != dev[i])
+			return false;
+	return (head[5] == 'f' && head[6] == 'd') || (head[5] == 's' && head[6] == 't' && head[7] == 'd');
 }
 
 long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, struct vfile **obj)
@@ -632,7 +637,7 @@ long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf,
 {
 	char link[PATH_MAX], abs[PATH_MAX], alias[PATH_MAX];
 	/* The symlink itself: its text, as natively. */
-	const char *dev = dirfd == AT_FDCWD || path[0] == '/' ? dev_link(path) : NULL;
+	const char *dev = dev_link(path);
 	path = dev_alias(path, alias, sizeof(alias));
 	path = absolute(ut, &dirfd, path, abs, sizeof(abs));
 	if (dev) {

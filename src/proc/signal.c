@@ -248,28 +248,42 @@ enum sigq signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si
 	return SIGQ_QUEUED;
 }
 
-void signal_queue_group_here(int pgid, const siginfo_t *si)
+/* queue_live - si for every live program that match(q, arg) says. */
+static void queue_live(const siginfo_t *si, bool (*match)(const struct vproc *q, const void *arg),
+		       const void *arg)
 {
 	for (int i = 0; i < vproc_count(); i++) {
 		struct vproc *q = vproc_at(i);
-		if (q && q->pgid == pgid && !q->host_pid &&
-		    __atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != VP_DEAD)
+		if (q && __atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != VP_DEAD && match(q, arg))
 			signal_queue(q, NULL, si);
 	}
+}
+
+/* In group *pgid and run here (a forked child's process takes the
+ * terminal's signals itself). */
+static bool in_group_here(const struct vproc *q, const void *pgid)
+{
+	return q->pgid == *(const int *)pgid && !q->host_pid;
+}
+
+/* Of gone's family: what it spawned or forked, wherever that runs; not a
+ * forked child's stand-in for its parent (another root). */
+static bool of_family(const struct vproc *q, const void *gone)
+{
+	const struct vproc *p = gone;
+	return q != p && q->root == p->root && q->host_pid >= 0;
+}
+
+void signal_queue_group_here(int pgid, const siginfo_t *si)
+{
+	queue_live(si, in_group_here, &pgid);
 }
 
 bool signal_queue_if_gone(struct vproc *p, const siginfo_t *si)
 {
 	if (!p || __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VP_DEAD)
 		return false;
-	/* Its family: what it spawned or forked, wherever that runs; not a
-	 * forked child's stand-in for its parent (another root). */
-	for (int i = 0; i < vproc_count(); i++) {
-		struct vproc *q = vproc_at(i);
-		if (q && q != p && q->root == p->root && q->host_pid >= 0 &&
-		    __atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != VP_DEAD)
-			signal_queue(q, NULL, si);
-	}
+	queue_live(si, of_family, p);
 	return true;
 }
 

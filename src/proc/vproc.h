@@ -75,10 +75,10 @@ struct vproc {
 	char *cwd;                   /* and its path, for getcwd and relative paths */
 	unsigned umask;
 	struct rlimit rlim[RLIM_NLIMITS];
+	const struct hostcred *cred; /* its user and group ids (proc/cred.h) */
 
 	/* Its family (proc/wait.c and proc/spawn.c, under their lock). */
 	struct vproc *root;          /* the command-line program it descends from */
-	const struct hostcred *cred; /* its user and group ids (proc/cred.h) */
 	int parent_signal;           /* sent to the parent at its end (clone's CSIGNAL) */
 	bool zombie;                 /* ended, its status not yet collected by a wait */
 	struct vfork_wait *vfork;    /* its parent, waiting until it execs or ends */

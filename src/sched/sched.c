@@ -1,8 +1,6 @@
 /* sched.c - the M:N scheduler: per-vCPU run queues, stealing, idle, wakeups. */
 #include "sched/sched.h"
 
-#include "core/hostcred.h"
-
 #include <errno.h>
 #include <immintrin.h>
 #include <stdlib.h>
@@ -14,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/fsbase.h"
+#include "core/hostcred.h"
 #include "core/hthread.h"
 #include "core/log.h"
 #include "core/rawsys.h"

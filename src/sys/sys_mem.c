@@ -162,7 +162,7 @@ long sys_mremap(struct uthread *ut, const long a[6])
 	}
 	/* The old range leaves the table before the kernel may free it (and
 	 * give it to another program); back if the call fails. */
-	bool moves = (!(flags & MREMAP_DONTUNMAP) || !oldlen) && oldlen;
+	bool moves = oldlen && !(flags & MREMAP_DONTUNMAP);
 	if (moves)
 		regions_remove(p, old, oldlen);
 	long r = kernel(SYS_mremap, a[0], a[1], a[2], a[3], a[4], 0);
