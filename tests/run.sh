@@ -632,6 +632,12 @@ p_fork_dontfork_dropped() {
 }
 pcase fork-dontfork-dropped --prog fork -- p_fork_dontfork_dropped
 dcase node-child-process --need /usr/bin/node -- /usr/bin/node -e 'const c = require("child_process"); console.log(c.execSync("echo child").toString().trim(), c.spawnSync("sh", ["-c", "exit 3"]).status, c.spawnSync("/bin/true").status)'
+# pidfds: of forked and spawned children, through poll, epoll, waitid,
+# pidfd_send_signal, clone3's CLONE_PIDFD and pidfd_getfd.
+for sec in open signal waitid spawned clone3 getfd errors; do
+    fcase "pidfd-$sec" --prog pidfd --status 0 -- "f_t8 $PROGS/pidfd $sec"
+done
+dcase pidfd-asyncio --need /usr/bin/python3 -- /usr/bin/python3 -W ignore "$ROOT/tests/progs/pidfd_asyncio.py"
 # -- virtual pids wherever a pid appears (issue 14) ---------------------------
 for sec in ids siblings owner cpuclock zombie; do
     fcase "vpid-$sec" --prog vpid --status 0 -- "f_t8 $PROGS/vpid $sec"

@@ -10,6 +10,7 @@ struct vproc;
 struct clone_req {
 	uint64_t flags, stack, parent_tid, child_tid, tls;
 	int exit_signal;     /* sent to the parent when the child ends */
+	uint64_t pidfd;      /* CLONE_PIDFD: where the parent's pidfd goes (sys_thread.c) */
 };
 
 /* The parent of a CLONE_VFORK child, parked until the child lets it go. */

@@ -71,6 +71,8 @@ struct vproc *vproc_new(const char *name, int pid)
 		free(p);
 		return NULL;
 	}
+	static uint64_t serials;
+	p->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
 	p->pid = pid;
 	p->root = p;
 	p->parent_signal = SIGCHLD;

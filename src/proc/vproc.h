@@ -92,6 +92,7 @@ struct vproc {
 	 * on to that program, pid stand_in_pid of host process stand_in_host. */
 	int stand_in_host, stand_in_pid;
 	bool vm_shared;              /* made a CLONE_VM child that runs beside it (no CLONE_VFORK) */
+	uint64_t serial;             /* unique in this host process: the program, not its pid */
 };
 
 /* vproc_close_fds - every fd of p is closed. */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/spinlock.h"
+#include "proc/pidfd.h"
 #include "proc/signal.h"
 #include "proc/spawn.h"
 #include "proc/vproc.h"
@@ -90,6 +91,7 @@ static void adopt_children(struct vproc *p)
 void wait_program_ended(struct vproc *p)
 {
 	vfork_release(p);
+	pidfd_ended(p);
 	spin_lock(&family_lock);
 	adopt_children(p);
 	if (spawned(p)) {

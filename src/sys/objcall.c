@@ -432,6 +432,8 @@ static bool table_call(long nr)
 	case SYS_epoll_wait:
 	case SYS_epoll_pwait:
 	case SYS_epoll_pwait2:
+	case SYS_pidfd_send_signal:
+	case SYS_pidfd_getfd:
 		return true;
 	default:
 		return false;

@@ -19,6 +19,7 @@
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
 #include "mm/uaccess.h"
+#include "proc/pidfd.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/fd_owner.h"
@@ -65,13 +66,15 @@ long sys_close_range(struct uthread *ut, const long a[6])
 	return 0;
 }
 
-/* dup_common - a new fd for the file behind vfd, at the lowest program
+/* dup_common - a new fd of the caller for the file behind vfd of table
+ * from (its own, or another program's for pidfd_getfd), at the lowest
  * number >= minfd (F_DUPFD) or exactly at target (dup2/dup3): a new host
  * fd if it has one, and the same object (one open file description). */
-static long dup_common(struct uthread *ut, long vfd, long minfd, long target, bool cloexec)
+static long dup_common(struct uthread *ut, struct fdtable *from, long vfd, long minfd, long target,
+		       bool cloexec)
 {
-	int h = fdt_host(fdt(ut), vfd);
-	struct vfile *obj = fdt_obj(fdt(ut), vfd); /* the copy shares it */
+	int h = fdt_host(from, vfd);
+	struct vfile *obj = fdt_obj(from, vfd); /* the copy shares it */
 	if (h < 0 && !obj)
 		return -EBADF;
 	if (target >= 0 && target == vfd) {
@@ -101,14 +104,14 @@ static long dup_common(struct uthread *ut, long vfd, long minfd, long target, bo
 
 long sys_dup(struct uthread *ut, const long a[6])
 {
-	return dup_common(ut, a[0], 0, -1, false);
+	return dup_common(ut, fdt(ut), a[0], 0, -1, false);
 }
 
 long sys_dup2(struct uthread *ut, const long a[6])
 {
 	if (a[1] < 0 || a[1] >= ut->proc->fdt->limit)
 		return fdt_host(fdt(ut), a[0]) < 0 ? -EBADF : -EBADF;
-	return dup_common(ut, a[0], 0, a[1], false);
+	return dup_common(ut, fdt(ut), a[0], 0, a[1], false);
 }
 
 long sys_dup3(struct uthread *ut, const long a[6])
@@ -117,7 +120,7 @@ long sys_dup3(struct uthread *ut, const long a[6])
 		return -EINVAL;
 	if (a[1] < 0 || a[1] >= ut->proc->fdt->limit)
 		return -EBADF;
-	return dup_common(ut, a[0], 0, a[1], a[2] & O_CLOEXEC);
+	return dup_common(ut, fdt(ut), a[0], 0, a[1], a[2] & O_CLOEXEC);
 }
 
 /* fcntl: F_DUPFD* make program fds; the waiting lock commands go to a
@@ -130,7 +133,7 @@ long sys_fcntl(struct uthread *ut, const long a[6])
 	case F_DUPFD_CLOEXEC:
 		if (a[2] < 0 || a[2] >= ut->proc->fdt->limit)
 			return -EINVAL;
-		return dup_common(ut, a[0], a[2], -1, a[1] == F_DUPFD_CLOEXEC);
+		return dup_common(ut, fdt(ut), a[0], a[2], -1, a[1] == F_DUPFD_CLOEXEC);
 	case F_SETLKW:
 	case F_OFD_SETLKW:
 		return kcall_offload(ut, SYS_fcntl, e, a);
@@ -340,4 +343,34 @@ long sys_prlimit64(struct uthread *ut, const long a[6])
 		return -EINVAL;
 	}
 	return a[3] && copy_to_user(a[3], &old, sizeof(old)) ? -EFAULT : 0;
+}
+
+long pidfd_new_fd(struct uthread *ut, struct vproc *p, int pid, bool nonblock)
+{
+	struct vfile *f = pidfd_new(p, pid, nonblock);
+	if (!f)
+		return -ENOMEM;
+	long fd = fdt_install_obj(fdt(ut), -1, f, 0, FD_CLOEXEC);
+	if (fd < 0)
+		vfile_put(f);
+	return fd;
+}
+
+/* pidfd_getfd - a copy of another program's fd, close-on-exec. Only
+ * programs of this host process have a table here; a forked child's is
+ * in its own (EPERM, as if ptrace were refused). */
+long sys_pidfd_getfd(struct uthread *ut, const long a[6])
+{
+	if (a[2])
+		return -EINVAL;
+	struct vfile *f = fdt_obj(fdt(ut), a[0]);
+	struct vproc *p = pidfd_program(f);
+	long r = pidfd_pid(f) < 0 ? -EBADF :
+		 !p || __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == VP_DEAD ? -ESRCH : 0;
+	if (!r && (p->host_pid || p->stand_in_host || !p->fdt))
+		r = -EPERM;
+	if (!r)
+		r = dup_common(ut, p->fdt, (int)a[1], 0, -1, true);
+	vfile_put(f);
+	return r;
 }

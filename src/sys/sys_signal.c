@@ -5,8 +5,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fs/fdtable.h"
+#include "fs/vfile.h"
 #include "mm/uaccess.h"
 #include "proc/fork.h"
+#include "proc/pidfd.h"
 #include "proc/pidspace.h"
 #include "proc/sigframe.h"
 #include "proc/signal.h"
@@ -354,6 +357,41 @@ long sys_rt_sigqueueinfo(struct uthread *ut, const long a[6])
 	if ((int)a[0] <= 0)
 		return -ESRCH;
 	return kill_matching(ut, (int)a[0], &si);
+}
+
+/* pidfd_send_signal - kill(2) to the program a pidfd names (or, as Linux
+ * 6.9's flags ask, to its main thread or its group); ESRCH once it has
+ * been reaped, even if its pid names another since. */
+long sys_pidfd_send_signal(struct uthread *ut, const long a[6])
+{
+	enum { THREAD = 1, THREAD_GROUP = 2, PROCESS_GROUP = 4 }; /* PIDFD_SIGNAL_* */
+	long scope = a[3];
+	if ((scope & ~(long)(THREAD | THREAD_GROUP | PROCESS_GROUP)) || (scope & (scope - 1)))
+		return -EINVAL;
+	if (!sig_valid(a[1]) && a[1])
+		return -EINVAL;
+	struct vfile *f = fdt_obj(ut->proc->fdt, a[0]);
+	int pid = pidfd_pid(f);
+	struct vproc *p = pidfd_program(f);
+	vfile_put(f);
+	if (pid < 0)
+		return pid;
+	if (!p)
+		return -ESRCH;
+	siginfo_t si;
+	if (a[2]) {
+		int signo;
+		if (copy_from_user(&signo, a[2], sizeof(signo)))
+			return -EFAULT;
+		long r = signo != a[1] ? -EINVAL : user_info(ut, pid, a[1], a[2], &si);
+		if (r)
+			return r;
+	} else {
+		fill_info(&si, ut, a[1], scope == THREAD ? SI_TKILL : SI_USER);
+	}
+	if (scope == THREAD)
+		return thread_kill(ut, pid, pid, a[1], &si);
+	return kill_matching(ut, scope == PROCESS_GROUP ? -p->pgid : pid, &si);
 }
 
 long sys_rt_tgsigqueueinfo(struct uthread *ut, const long a[6])

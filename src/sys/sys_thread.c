@@ -13,6 +13,7 @@
 #include "proc/vproc.h"
 #include "sched/futex.h"
 #include "sched/sched.h"
+#include "sys/sys_fd.h"
 #include "sys/systab.h"
 #include "sys/trace.h"
 #include "sched/xstate.h"
@@ -23,16 +24,32 @@
 #define THREAD_OK (THREAD_FLAGS | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
 		   CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_IO)
 
+/* new_process - a child program; with CLONE_PIDFD, the parent's pidfd of
+ * it (made once it exists: a vfork child may even have been reaped). */
+static long new_process(struct uthread *ut, const struct clone_req *req)
+{
+	struct clone_req c = *req;
+	c.flags &= ~(uint64_t)CLONE_PIDFD;
+	long pid = (c.flags & CLONE_VM) ? spawn_vm_child(ut, &c) : fork_program(ut, &c);
+	if (pid <= 0 || !(req->flags & CLONE_PIDFD))
+		return pid;
+	int fd = (int)pidfd_new_fd(ut, vproc_by_pid((int)pid), (int)pid, false);
+	/* The child exists: a fd that could not be made reads as -1. */
+	if (copy_to_user(req->pidfd, &fd, sizeof(fd)))
+		return -EFAULT;
+	return pid;
+}
+
 /* new_thread - a uthread that starts where its creator returns from clone,
  * with %rax = 0, on its own stack and TLS. */
 static long new_thread(struct uthread *ut, const struct clone_req *c)
 {
-	/* posix_spawn's clone(CLONE_VM|CLONE_VFORK): a new program. */
-	if ((c->flags & CLONE_VM) && !(c->flags & CLONE_THREAD))
-		return spawn_vm_child(ut, c);
-	/* fork: a copy of the memory, in a host process of its own. */
-	if (!(c->flags & (CLONE_VM | CLONE_THREAD)))
-		return fork_program(ut, c);
+	if ((c->flags & CLONE_PIDFD) && (c->flags & (CLONE_THREAD | CLONE_DETACHED)))
+		return -EINVAL;
+	/* posix_spawn's clone(CLONE_VM|CLONE_VFORK): a new program; fork: a
+	 * copy of the memory, in a host process of its own. */
+	if (!(c->flags & CLONE_THREAD))
+		return new_process(ut, c);
 	if ((c->flags & THREAD_FLAGS) != THREAD_FLAGS || (c->flags & ~(uint64_t)THREAD_OK))
 		return -ENOSYS;
 	struct vproc *p = ut->proc;
@@ -51,7 +68,10 @@ static long new_thread(struct uthread *ut, const struct clone_req *c)
 long sys_clone(struct uthread *ut, const long a[6])
 {
 	/* x86-64 order: flags, stack, parent_tid, child_tid, tls. */
-	struct clone_req c = { a[0], a[1], a[2], a[3], a[4], a[0] & CSIGNAL };
+	struct clone_req c = { a[0], a[1], a[2], a[3], a[4], a[0] & CSIGNAL, a[2] };
+	/* clone's CLONE_PIDFD uses parent_tid: both at once cannot be. */
+	if ((c.flags & CLONE_PIDFD) && (c.flags & CLONE_PARENT_SETTID))
+		return -EINVAL;
 	return new_thread(ut, &c);
 }
 
@@ -63,14 +83,13 @@ long sys_clone3(struct uthread *ut, const long a[6])
 		return -EINVAL;
 	if (copy_from_user(&ca, a[0], (size_t)a[1] < sizeof(ca) ? (size_t)a[1] : sizeof(ca)))
 		return -EFAULT;
-	/* pidfd matters only with CLONE_PIDFD (glibc fills it anyway). */
 	if (ca.exit_signal > 64 || (ca.flags & CSIGNAL))
 		return -EINVAL;
-	if (ca.set_tid || (ca.flags & CLONE_PIDFD))
+	if (ca.set_tid)
 		return -ENOSYS;
 	struct clone_req c = {
 		ca.flags, ca.stack ? ca.stack + ca.stack_size : 0, ca.parent_tid, ca.child_tid, ca.tls,
-		(int)ca.exit_signal,
+		(int)ca.exit_signal, ca.pidfd,
 	};
 	return new_thread(ut, &c);
 }
