@@ -968,6 +968,12 @@ f_cred_neighbour() {
 fcase cred-neighbour --need root --prog cred --status 0 -- f_cred_neighbour
 # Linux's rules for changing ids (root, then not): the same answers fused.
 dcase cred-rules --need root --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/cred_rules.py"
+# Capabilities are each program's too: kept across setuid with
+# PR_SET_KEEPCAPS (setpriv), capset, bounding and ambient sets, execve.
+for sec in drop keep capset bounding ambient; do
+    fcase "caps-$sec" --need root --prog caps --status 0 -- "f_t8 $PROGS/caps $sec"
+done
+dcase setpriv-reuid --need root --need /usr/bin/setpriv -- /usr/bin/setpriv --reuid=nobody --regid=nogroup --clear-groups id
 # One side fused, the other a native process: a fused listener is reached
 # from outside through its kernel listener, a fused client reaches an
 # outside server through the kernel (natively: two processes).

@@ -1,13 +1,16 @@
 /* hostcred.c - the ids a program runs with, applied to the kernel thread that runs it. */
 #include "core/hostcred.h"
 
+#include <linux/capability.h>
 #include <stdbool.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #include "core/rawsys.h"
 
 static struct hostcred initial;
 static bool have_initial;
+static int last_cap;
 
 const struct hostcred *hostcred_initial(void)
 {
@@ -20,8 +23,31 @@ const struct hostcred *hostcred_initial(void)
 	initial.fsgid = initial.egid;
 	long n = raw_syscall3(SYS_getgroups, HOSTCRED_GROUPS, initial.groups, 0);
 	initial.ngroups = n > 0 ? (int)n : 0;
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { 0 };
+	raw_syscall3(SYS_capget, &h, d, 0);
+	initial.cap_eff = d[0].effective | (uint64_t)d[1].effective << 32;
+	initial.cap_prm = d[0].permitted | (uint64_t)d[1].permitted << 32;
+	initial.cap_inh = d[0].inheritable | (uint64_t)d[1].inheritable << 32;
+	for (int cap = 0; cap < 64; cap++) {
+		long in = raw_syscall6(SYS_prctl, PR_CAPBSET_READ, cap, 0, 0, 0, 0);
+		if (in < 0)
+			break; /* past the last capability this kernel knows */
+		last_cap = cap;
+		initial.cap_bset |= (uint64_t)(in == 1) << cap;
+		in = raw_syscall6(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0, 0);
+		initial.cap_amb |= (uint64_t)(in == 1) << cap;
+	}
+	long bits = raw_syscall6(SYS_prctl, PR_GET_SECUREBITS, 0, 0, 0, 0, 0);
+	initial.securebits = bits > 0 ? (unsigned)bits : 0;
 	__atomic_store_n(&have_initial, true, __ATOMIC_RELEASE);
 	return &initial;
+}
+
+int hostcred_last_cap(void)
+{
+	hostcred_initial();
+	return last_cap;
 }
 
 void hostcred_apply(const struct hostcred *c)
@@ -36,4 +62,13 @@ void hostcred_apply(const struct hostcred *c)
 	raw_syscall3(SYS_setfsgid, c->fsgid, 0, 0);
 	raw_syscall3(SYS_setresuid, c->uid, c->euid, host->suid);
 	raw_syscall3(SYS_setfsuid, c->fsuid, 0, 0);
+	/* The uid calls left the effective set as the kernel computes it for
+	 * these ids; the program's own may differ (a capset, kept caps). */
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = {
+		{ (uint32_t)(c->cap_eff & host->cap_prm), (uint32_t)host->cap_prm, (uint32_t)host->cap_inh },
+		{ (uint32_t)((c->cap_eff & host->cap_prm) >> 32), (uint32_t)(host->cap_prm >> 32),
+		  (uint32_t)(host->cap_inh >> 32) },
+	};
+	raw_syscall3(SYS_capset, &h, d, 0);
 }

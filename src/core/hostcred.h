@@ -17,14 +17,20 @@ struct hostcred {
 	uint32_t gid, egid, sgid, fsgid;
 	int ngroups;
 	uint32_t groups[HOSTCRED_GROUPS];
+	/* Capability sets (bit n: capability n) and prctl's securebits. */
+	uint64_t cap_eff, cap_prm, cap_inh, cap_bset, cap_amb;
+	unsigned securebits;
 };
 
 /* The ids pegasus started with (read once). */
 const struct hostcred *hostcred_initial(void);
+/* The highest capability this kernel knows (CAP_LAST_CAP). */
+int hostcred_last_cap(void);
 
 /* hostcred_apply - the calling kernel thread takes c's real, effective and
- * filesystem ids and groups. Its saved uid stays pegasus's own, so that it
- * can take another set later (the programs' saved ids are theirs to see:
- * proc/cred.c). Best effort: pegasus not started as root cannot switch,
- * and its programs cannot change ids beyond what it may. */
+ * filesystem ids, groups and effective capabilities. Its saved uid and
+ * permitted set stay pegasus's own, so that it can take another set later
+ * (the programs' saved ids and other sets are theirs to see: proc/cred.c).
+ * Best effort: pegasus not started as root cannot switch, and its
+ * programs cannot change ids beyond what it may. */
 void hostcred_apply(const struct hostcred *c);

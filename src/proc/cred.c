@@ -2,21 +2,61 @@
 #include "proc/cred.h"
 
 #include <errno.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "core/hostcred.h"
+#include "mm/uaccess.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 
 #define KEEP ((uint32_t)-1)
 
-/* CAP_SETUID and CAP_SETGID, as an effective uid of 0 has them (pegasus
- * runs programs with no capabilities of their own beyond root's). */
-static bool privileged(const struct hostcred *c)
+#define BIT(cap) (1ull << (cap))
+/* What Linux's CAP_FS_SET holds: the capabilities that follow fsuid. */
+#define FS_CAPS (BIT(CAP_CHOWN) | BIT(CAP_DAC_OVERRIDE) | BIT(CAP_DAC_READ_SEARCH) |  \
+		 BIT(CAP_FOWNER) | BIT(CAP_FSETID) | BIT(CAP_LINUX_IMMUTABLE) |           \
+		 BIT(CAP_MKNOD) | BIT(CAP_MAC_OVERRIDE))
+
+static bool capable(const struct hostcred *c, int cap)
 {
-	return c->euid == 0;
+	return c->cap_eff & BIT(cap);
+}
+
+/* Changing uids needs CAP_SETUID, gids CAP_SETGID. */
+static bool privileged(const struct hostcred *c, bool group)
+{
+	return capable(c, group ? CAP_SETGID : CAP_SETUID);
+}
+
+/* fix_setuid - Linux's cap_emulate_setxuid: leaving root in every uid
+ * drops the permitted set (unless SECBIT_KEEP_CAPS); leaving effective
+ * uid 0 empties the effective set, and coming back to it fills it again. */
+static void fix_setuid(const struct hostcred *old, struct hostcred *c)
+{
+	bool was_root = !old->uid || !old->euid || !old->suid;
+	if (was_root && c->uid && c->euid && c->suid) {
+		if (!(c->securebits & SECBIT_KEEP_CAPS))
+			c->cap_prm = c->cap_eff = 0;
+		c->cap_amb = 0;
+	}
+	if (!old->euid && c->euid)
+		c->cap_eff = 0;
+	if (old->euid && !c->euid)
+		c->cap_eff = c->cap_prm;
+}
+
+/* fix_setfsuid - the same for fsuid alone: the file capabilities follow. */
+static void fix_setfsuid(uint32_t old, struct hostcred *c)
+{
+	if (!old && c->fsuid)
+		c->cap_eff &= ~FS_CAPS;
+	if (old && !c->fsuid)
+		c->cap_eff |= c->cap_prm & FS_CAPS;
 }
 
 static bool one_of(uint32_t id, uint32_t a, uint32_t b, uint32_t c)
@@ -66,24 +106,26 @@ static struct idset kind(struct hostcred *c, bool group)
 
 static long set_one(struct uthread *ut, bool group, uint32_t id)
 {
-	struct hostcred c = current(ut);
+	struct hostcred c = current(ut), old = c;
 	struct idset x = kind(&c, group);
 	if (id == KEEP)
 		return -EINVAL;
-	if (privileged(&c))
+	if (privileged(&c, group))
 		*x.r = *x.s = id;
 	else if (id != *x.r && id != *x.s)
 		return -EPERM;
 	*x.e = *x.fs = id;
+	if (!group)
+		fix_setuid(&old, &c);
 	return publish(ut, &c);
 }
 
 static long set_re(struct uthread *ut, bool group, uint32_t r, uint32_t e)
 {
-	struct hostcred c = current(ut);
+	struct hostcred c = current(ut), old = c;
 	struct idset x = kind(&c, group);
 	uint32_t or = *x.r, oe = *x.e, os = *x.s;
-	bool priv = privileged(&c);
+	bool priv = privileged(&c, group);
 	if ((r != KEEP && !priv && r != or && r != oe) || (e != KEEP && !priv && !one_of(e, or, oe, os)))
 		return -EPERM;
 	if (r != KEEP)
@@ -95,15 +137,17 @@ static long set_re(struct uthread *ut, bool group, uint32_t r, uint32_t e)
 	if (r != KEEP || (e != KEEP && e != or))
 		*x.s = *x.e;
 	*x.fs = *x.e;
+	if (!group)
+		fix_setuid(&old, &c);
 	return publish(ut, &c);
 }
 
 static long set_res(struct uthread *ut, bool group, uint32_t r, uint32_t e, uint32_t s)
 {
-	struct hostcred c = current(ut);
+	struct hostcred c = current(ut), old = c;
 	struct idset x = kind(&c, group);
 	uint32_t want[3] = { r, e, s }, *to[3] = { x.r, x.e, x.s };
-	bool priv = privileged(&c);
+	bool priv = privileged(&c, group);
 	for (int i = 0; i < 3 && !priv; i++)
 		if (want[i] != KEEP && !one_of(want[i], *x.r, *x.e, *x.s))
 			return -EPERM;
@@ -111,6 +155,8 @@ static long set_res(struct uthread *ut, bool group, uint32_t r, uint32_t e, uint
 		if (want[i] != KEEP)
 			*to[i] = want[i];
 	*x.fs = *x.e;
+	if (!group)
+		fix_setuid(&old, &c);
 	return publish(ut, &c);
 }
 
@@ -119,8 +165,10 @@ static long set_fs(struct uthread *ut, bool group, uint32_t f)
 	struct hostcred c = current(ut);
 	struct idset x = kind(&c, group);
 	uint32_t old = *x.fs;
-	if (f != KEEP && (privileged(&c) || one_of(f, *x.r, *x.e, *x.s) || f == old)) {
+	if (f != KEEP && (privileged(&c, group) || one_of(f, *x.r, *x.e, *x.s) || f == old)) {
 		*x.fs = f;
+		if (!group)
+			fix_setfsuid(old, &c);
 		publish(ut, &c);
 	}
 	return old; /* always the old one, as Linux's */
@@ -138,12 +186,177 @@ long cred_setfsgid(struct uthread *ut, uint32_t f) { return set_fs(ut, true, f);
 long cred_setgroups(struct uthread *ut, int n, const uint32_t *groups)
 {
 	struct hostcred c = current(ut);
-	if (!privileged(&c))
+	if (!privileged(&c, true))
 		return -EPERM;
 	if (n < 0 || n > HOSTCRED_GROUPS)
 		return -EINVAL;
 	c.ngroups = n;
 	memset(c.groups, 0, sizeof(c.groups));
 	memcpy(c.groups, groups, n * sizeof(*groups));
+	return publish(ut, &c);
+}
+
+bool cred_capable(struct uthread *ut, int cap)
+{
+	return capable(__atomic_load_n(&ut->proc->cred, __ATOMIC_ACQUIRE), cap);
+}
+
+/* ---- capget, capset and the capability prctls ---- */
+
+/* cap_words - the number of 32-bit sets a header's version carries; a
+ * version Linux does not know is answered with the one it prefers. */
+static int cap_words(uint64_t uhdr, uint32_t *version, int *pid)
+{
+	struct __user_cap_header_struct h;
+	if (copy_from_user(&h, uhdr, sizeof(h)))
+		return -EFAULT;
+	*pid = h.pid;
+	*version = h.version;
+	if (h.version == _LINUX_CAPABILITY_VERSION_1)
+		return 1;
+	if (h.version == _LINUX_CAPABILITY_VERSION_2 || h.version == _LINUX_CAPABILITY_VERSION_3)
+		return 2;
+	h.version = _LINUX_CAPABILITY_VERSION_3;
+	return copy_to_user(uhdr, &h.version, sizeof(h.version)) ? -EFAULT : -EINVAL;
+}
+
+long cred_capget(struct uthread *ut, uint64_t uhdr, uint64_t udata)
+{
+	uint32_t version;
+	int pid, words = cap_words(uhdr, &version, &pid);
+	if (words < 0)
+		return udata || words == -EFAULT ? words : 0;
+	if (!udata)
+		return 0;
+	struct vproc *p = ut->proc;
+	if (pid < 0)
+		return -EINVAL;
+	if (pid && pid != p->pid) {
+		struct uthread *t = uthread_by_tid(pid);
+		if (!(p = t ? t->proc : vproc_by_pid(pid)))
+			return -ESRCH;
+	}
+	const struct hostcred *c = __atomic_load_n(&p->cred, __ATOMIC_ACQUIRE);
+	struct __user_cap_data_struct d[2];
+	for (int i = 0; i < 2; i++)
+		d[i] = (struct __user_cap_data_struct){ (uint32_t)(c->cap_eff >> 32 * i),
+							(uint32_t)(c->cap_prm >> 32 * i),
+							(uint32_t)(c->cap_inh >> 32 * i) };
+	return copy_to_user(udata, d, words * sizeof(d[0])) ? -EFAULT : 0;
+}
+
+static bool subset(uint64_t a, uint64_t b)
+{
+	return !(a & ~b);
+}
+
+long cred_capset(struct uthread *ut, uint64_t uhdr, uint64_t udata)
+{
+	uint32_t version;
+	int pid, words = cap_words(uhdr, &version, &pid);
+	if (words < 0)
+		return words;
+	if (pid && pid != ut->proc->pid && pid != ut->tid)
+		return -EPERM; /* only one's own, since Linux 2.6.24 */
+	struct __user_cap_data_struct d[2] = { 0 };
+	if (copy_from_user(d, udata, words * sizeof(d[0])))
+		return -EFAULT;
+	struct hostcred c = current(ut);
+	uint64_t eff = d[0].effective | (uint64_t)d[1].effective << 32;
+	uint64_t prm = d[0].permitted | (uint64_t)d[1].permitted << 32;
+	uint64_t inh = d[0].inheritable | (uint64_t)d[1].inheritable << 32;
+	if (words == 1) { /* a v1 caller leaves the upper sets as they are */
+		eff |= c.cap_eff & ~0xffffffffull;
+		prm |= c.cap_prm & ~0xffffffffull;
+		inh |= c.cap_inh & ~0xffffffffull;
+	}
+	/* Linux's cap_capset: nothing gained but inheritable ones within the
+	 * bounding set, and those beyond the permitted set need CAP_SETPCAP. */
+	if ((!capable(&c, CAP_SETPCAP) && !subset(inh, c.cap_inh | c.cap_prm)) ||
+	    !subset(inh, c.cap_inh | c.cap_bset) || !subset(prm, c.cap_prm) || !subset(eff, prm))
+		return -EPERM;
+	c.cap_eff = eff;
+	c.cap_prm = prm;
+	c.cap_inh = inh;
+	c.cap_amb &= prm & inh; /* an ambient one must stay permitted and inheritable */
+	return publish(ut, &c);
+}
+
+static bool cap_known(long cap)
+{
+	return cap >= 0 && cap <= hostcred_last_cap();
+}
+
+long cred_prctl(struct uthread *ut, long option, long a2, long a3, long a4, long a5)
+{
+	struct hostcred c = current(ut);
+	switch (option) {
+	case PR_GET_KEEPCAPS:
+		return !!(c.securebits & SECBIT_KEEP_CAPS);
+	case PR_SET_KEEPCAPS:
+		if (a2 != 0 && a2 != 1)
+			return -EINVAL;
+		if (c.securebits & SECBIT_KEEP_CAPS_LOCKED)
+			return -EPERM;
+		c.securebits = a2 ? c.securebits | SECBIT_KEEP_CAPS : c.securebits & ~SECBIT_KEEP_CAPS;
+		return publish(ut, &c);
+	case PR_GET_SECUREBITS:
+		return c.securebits;
+	case PR_SET_SECUREBITS:
+		/* Locked bits stay; any change needs CAP_SETPCAP. */
+		if (((c.securebits & SECURE_ALL_LOCKS) >> 1 & (c.securebits ^ a2)) ||
+		    (c.securebits & ~a2 & SECURE_ALL_LOCKS) || (a2 & ~(long)(SECURE_ALL_BITS | SECURE_ALL_LOCKS)) ||
+		    !capable(&c, CAP_SETPCAP))
+			return -EPERM;
+		c.securebits = (unsigned)a2;
+		return publish(ut, &c);
+	case PR_CAPBSET_READ:
+		return cap_known(a2) ? (long)(c.cap_bset >> a2 & 1) : -EINVAL;
+	case PR_CAPBSET_DROP:
+		if (!cap_known(a2))
+			return -EINVAL;
+		if (!capable(&c, CAP_SETPCAP))
+			return -EPERM;
+		c.cap_bset &= ~BIT(a2);
+		return publish(ut, &c);
+	case PR_CAP_AMBIENT:
+		if (a2 == PR_CAP_AMBIENT_CLEAR_ALL) {
+			if (a3 || a4 || a5)
+				return -EINVAL;
+			c.cap_amb = 0;
+			return publish(ut, &c);
+		}
+		if (a4 || a5 || !cap_known(a3))
+			return -EINVAL;
+		if (a2 == PR_CAP_AMBIENT_IS_SET)
+			return c.cap_amb >> a3 & 1;
+		if (a2 == PR_CAP_AMBIENT_LOWER) {
+			c.cap_amb &= ~BIT(a3);
+			return publish(ut, &c);
+		}
+		if (a2 != PR_CAP_AMBIENT_RAISE)
+			return -EINVAL;
+		if (!(c.cap_prm & c.cap_inh & BIT(a3)) || (c.securebits & SECBIT_NO_CAP_AMBIENT_RAISE))
+			return -EPERM;
+		c.cap_amb |= BIT(a3);
+		return publish(ut, &c);
+	default:
+		return CRED_NOT_MINE;
+	}
+}
+
+/* cred_exec - Linux's execve for a file without capabilities of its own:
+ * root (unless SECBIT_NOROOT) gets the bounding set, others only their
+ * ambient set; effective when the effective uid is 0 (or ambient). */
+long cred_exec(struct uthread *ut)
+{
+	struct hostcred c = current(ut);
+	if ((!c.euid || !c.uid) && !(c.securebits & SECBIT_NOROOT)) {
+		c.cap_prm = c.cap_bset | c.cap_inh;
+		c.cap_eff = c.euid ? 0 : c.cap_prm;
+	} else {
+		c.cap_prm = c.cap_eff = c.cap_amb;
+	}
+	c.securebits &= ~SECBIT_KEEP_CAPS;
 	return publish(ut, &c);
 }

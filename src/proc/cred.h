@@ -2,6 +2,8 @@
 #pragma once
 #include <stdint.h>
 
+#include <stdbool.h>
+
 struct uthread;
 struct hostcred;
 
@@ -29,3 +31,20 @@ long cred_setfsuid(struct uthread *ut, uint32_t f);
 long cred_setfsgid(struct uthread *ut, uint32_t f);
 /* groups: n of them (at most HOSTCRED_GROUPS: EINVAL beyond). */
 long cred_setgroups(struct uthread *ut, int n, const uint32_t *groups);
+
+/*
+ * Capabilities, also the program's own (what ids alone gave before: root's
+ * rights are its effective capabilities). Changing ids changes them as
+ * Linux's cap_emulate_setxuid does, capset and the capability prctls work
+ * on them, and execve recomputes them (files with capabilities of their
+ * own are not read: their sets count as empty).
+ */
+bool cred_capable(struct uthread *ut, int cap);
+long cred_capget(struct uthread *ut, uint64_t uhdr, uint64_t udata);
+long cred_capset(struct uthread *ut, uint64_t uhdr, uint64_t udata);
+/* prctl's keep-caps, securebits, bounding and ambient options; any other
+ * option answers CRED_NOT_MINE. */
+#define CRED_NOT_MINE (-4096 - 1)
+long cred_prctl(struct uthread *ut, long option, long a2, long a3, long a4, long a5);
+/* At execve, once the new image is in. 0 or -ENOMEM. */
+long cred_exec(struct uthread *ut);

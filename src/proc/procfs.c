@@ -263,8 +263,8 @@ static const char *comm_of(struct uthread *ut)
 	return ut->comm[0] ? ut->comm : ut->proc->comm;
 }
 
-/* status: the host's lines, with the ids, name and signal sets replaced by
- * the program's own. */
+/* status: the host's lines, with the ids, capabilities, name and signal
+ * sets replaced by the program's own. */
 static long status_file(struct uthread *ut, int flags)
 {
 	struct vproc *p = ut->proc;
@@ -272,7 +272,7 @@ static long status_file(struct uthread *ut, int flags)
 	char *host = slurp("/proc/thread-self/status", &len);
 	if (!host)
 		return -EIO;
-	size_t cap = len + 1024, o = 0;
+	size_t cap = len + 2048, o = 0; /* room for 64 groups */
 	char *out = malloc(cap);
 	uint64_t ign = 0, cgt = 0;
 	const struct hostcred *ids = __atomic_load_n(&p->cred, __ATOMIC_ACQUIRE);
@@ -309,6 +309,18 @@ static long status_file(struct uthread *ut, int flags)
 		/* Its own ids: the saved ones are not the kernel thread's. */
 		REPL("Uid", "%u\t%u\t%u\t%u", ids->uid, ids->euid, ids->suid, ids->fsuid);
 		REPL("Gid", "%u\t%u\t%u\t%u", ids->gid, ids->egid, ids->sgid, ids->fsgid);
+		if (!strncmp(line, "Groups:", 7)) { /* "Groups:\t0 4 27 ", as Linux */
+			o += snprintf(out + o, cap - o, "Groups:\t");
+			for (int g = 0; g < ids->ngroups; g++)
+				o += snprintf(out + o, cap - o, g ? " %u" : "%u", ids->groups[g]);
+			o += snprintf(out + o, cap - o, " \n");
+			continue;
+		}
+		REPL("CapInh", "%016llx", (unsigned long long)ids->cap_inh);
+		REPL("CapPrm", "%016llx", (unsigned long long)ids->cap_prm);
+		REPL("CapEff", "%016llx", (unsigned long long)ids->cap_eff);
+		REPL("CapBnd", "%016llx", (unsigned long long)ids->cap_bset);
+		REPL("CapAmb", "%016llx", (unsigned long long)ids->cap_amb);
 #undef REPL
 		o += snprintf(out + o, cap - o, "%s\n", line);
 	}

@@ -16,6 +16,7 @@
 #include "loader/exec.h"
 #include "mm/regions.h"
 #include "mm/uaccess.h"
+#include "proc/cred.h"
 #include "proc/signal.h"
 #include "proc/fork.h"
 #include "proc/spawn.h"
@@ -108,8 +109,8 @@ static void close_on_exec(struct vproc *p)
 }
 
 /* reset_for_exec - what execve(2) resets: handled signals go back to their
- * default, POSIX timers are deleted, the alternate stack is gone, registers
- * and vector state start clean. The signal mask and pending signals survive. */
+ * default, POSIX timers are deleted, the alternate stack is gone, the
+ * capabilities are computed again, registers and vector state start clean. The signal mask and pending signals survive. */
 static void reset_for_exec(struct uthread *ut, const struct exec_image *img)
 {
 	struct vproc *p = ut->proc;
@@ -121,6 +122,7 @@ static void reset_for_exec(struct uthread *ut, const struct exec_image *img)
 	}
 	ut->altstack.sp = ut->altstack.size = 0;
 	ut->altstack.flags = SS_DISABLE;
+	cred_exec(ut);
 	memset(&ut->tf, 0, sizeof(ut->tf));
 	ut->tf.rip = img->entry;
 	ut->tf.rsp = img->sp;

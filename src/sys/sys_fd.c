@@ -19,6 +19,7 @@
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
 #include "mm/uaccess.h"
+#include "proc/cred.h"
 #include "proc/pidfd.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
@@ -284,19 +285,10 @@ static long rlimit_get(struct vproc *p, int res, uint64_t uold)
 	return uold && copy_to_user(uold, &p->rlim[res], sizeof(struct rlimit)) ? -EFAULT : 0;
 }
 
-/* may_raise - may the caller raise a hard limit? Linux asks for
- * CAP_SYS_RESOURCE, which root in a container may lack: the kernel thread
- * holds the program's ids (proc/cred.c), so its own effective set says. */
-static bool may_raise(void)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2];
-	return raw_syscall3(SYS_capget, &h, d, 0) == 0 && (d[0].effective & (1u << CAP_SYS_RESOURCE));
-}
-
 /* Limits are the program's own; the runtime enforces RLIMIT_NOFILE (its fd
- * table) and RLIMIT_STACK (at exec), and keeps the others as values. */
-static long rlimit_set(struct vproc *p, int res, uint64_t unew)
+ * table) and RLIMIT_STACK (at exec), and keeps the others as values.
+ * Raising a hard limit asks the caller (ut) for CAP_SYS_RESOURCE. */
+static long rlimit_set(struct uthread *ut, struct vproc *p, int res, uint64_t unew)
 {
 	struct rlimit nl;
 	if (res < 0 || res >= RLIM_NLIMITS)
@@ -305,7 +297,7 @@ static long rlimit_set(struct vproc *p, int res, uint64_t unew)
 		return -EFAULT;
 	if (nl.rlim_cur > nl.rlim_max)
 		return -EINVAL;
-	if (nl.rlim_max > p->rlim[res].rlim_max && !may_raise())
+	if (nl.rlim_max > p->rlim[res].rlim_max && !cred_capable(ut, CAP_SYS_RESOURCE))
 		return -EPERM;
 	if (res == RLIMIT_NOFILE && nl.rlim_max > FDT_PAGE * FDT_PAGES)
 		return -EPERM;
@@ -322,7 +314,7 @@ long sys_getrlimit(struct uthread *ut, const long a[6])
 
 long sys_setrlimit(struct uthread *ut, const long a[6])
 {
-	return rlimit_set(ut->proc, a[0], a[1]);
+	return rlimit_set(ut, ut->proc, a[0], a[1]);
 }
 
 long sys_prlimit64(struct uthread *ut, const long a[6])
@@ -336,7 +328,7 @@ long sys_prlimit64(struct uthread *ut, const long a[6])
 		return -ESRCH;
 	struct rlimit old = p->rlim[(unsigned)a[1] < RLIM_NLIMITS ? a[1] : 0];
 	if (a[2]) {
-		long r = rlimit_set(p, a[1], a[2]);
+		long r = rlimit_set(ut, p, a[1], a[2]);
 		if (r)
 			return r;
 	} else if ((unsigned long)a[1] >= RLIM_NLIMITS) {

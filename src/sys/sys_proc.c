@@ -8,6 +8,7 @@
 
 #include "core/rawsys.h"
 #include "mm/uaccess.h"
+#include "proc/cred.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
@@ -136,24 +137,9 @@ long sys_ioprio_set(struct uthread *ut, const long a[6])
 	return r ? r : raw_syscall3(SYS_ioprio_set, a[0], who, a[2]);
 }
 
-/* capget/capset carry the pid inside their header. */
-static long cap_call(struct uthread *ut, long nr, const long a[6])
-{
-	struct __user_cap_header_struct h;
-	if (copy_from_user(&h, a[0], sizeof(h)))
-		return -EFAULT;
-	if (h.pid && h.pid != ut->proc->pid && h.pid != ut->tid)
-		return -ESRCH;
-	h.pid = 0;
-	long r = raw_syscall3(nr, &h, a[1], 0);
-	/* The kernel may write the version it prefers into the header. */
-	if (copy_to_user(a[0], &h.version, sizeof(h.version)))
-		return -EFAULT;
-	return r;
-}
-
-long sys_capget(struct uthread *ut, const long a[6]) { return cap_call(ut, SYS_capget, a); }
-long sys_capset(struct uthread *ut, const long a[6]) { return cap_call(ut, SYS_capset, a); }
+/* The program's own capabilities (proc/cred.c). */
+long sys_capget(struct uthread *ut, const long a[6]) { return cred_capget(ut, a[0], a[1]); }
+long sys_capset(struct uthread *ut, const long a[6]) { return cred_capset(ut, a[0], a[1]); }
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
@@ -186,7 +172,11 @@ long sys_prctl(struct uthread *ut, const long a[6])
 	}
 	case PR_GET_NAME:
 		return copy_to_user(a[1], ut->comm, 16) ? -EFAULT : 0;
-	default:
-		return raw_syscall6(SYS_prctl, a[0], a[1], a[2], a[3], a[4], 0);
+	default: {
+		/* Capabilities are the program's; the rest describes the calling
+		 * thread, which is the kernel's view of it. */
+		long r = cred_prctl(ut, a[0], a[1], a[2], a[3], a[4]);
+		return r != CRED_NOT_MINE ? r : raw_syscall6(SYS_prctl, a[0], a[1], a[2], a[3], a[4], 0);
+	}
 	}
 }

@@ -44,7 +44,7 @@ static inline struct timespec timespec_after(struct timespec t, long ns)
 /* msleep - sleep ms milliseconds of wall time, handlers or not: to a
  * deadline, so that signals arriving faster than they are handled cannot
  * keep restarting the sleep from its start. */
-static void msleep(long ms)
+static inline void msleep(long ms)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
