@@ -178,7 +178,7 @@ void nsock_kwatch(struct nsock *s)
 	s->kwatch.func = kernel_ready;
 	s->kwatch.events = EPOLLIN;
 	/* Armed on a ready fd, it fires at once: nothing slips in between. */
-	kwait_watch(s->kfd, &s->kwatch);
+	kwait_watch_background(s->kfd, &s->kwatch);
 }
 
 void nsock_kwatch_once(struct nsock *s)

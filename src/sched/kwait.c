@@ -37,6 +37,7 @@ struct entry {
 	int fd;
 	uint32_t armed;          /* events armed in epoll; 0 after it fired */
 	bool in_epoll;
+	bool background;         /* watched for an object, not for a parked uthread (kwait_watch_background) */
 	struct waitq waiters;
 	struct entry *next;
 };
@@ -44,6 +45,19 @@ struct entry {
 #define NBUCKET 64
 static struct entry *table[NBUCKET];
 static int nwaiters;
+/* Entries armed for parked uthreads (their waits, or the epoll and poll
+ * calls they park in): readiness someone is blocked on. */
+static int narmed;
+
+/* set_armed - e's armed events, under its queue's lock, counted. */
+static void set_armed(struct entry *e, uint32_t events)
+{
+	if (!e->armed != !events && !e->background)
+		__atomic_add_fetch(&narmed, events ? 1 : -1, __ATOMIC_RELEASE);
+	e->armed = events;
+}
+
+static int watcher = -1; /* the vCPU that sleeps on the shared set, or -1 */
 
 /* harvest - wake the uthreads whose fds became ready. Never blocks; no
  * syscall while nobody waits. */
@@ -63,6 +77,22 @@ void kwait_init(void)
 	if (kw_epfd < 0)
 		pg_die("epoll_create1: %s", strerror(errno));
 	sched_poller_add(&poller);
+}
+
+int kwait_watcher(void)
+{
+	return __atomic_load_n(&watcher, __ATOMIC_ACQUIRE);
+}
+
+bool kwait_pass_watch(int from, int to)
+{
+	return from == to || __atomic_compare_exchange_n(&watcher, &from, to, false, __ATOMIC_ACQ_REL,
+							 __ATOMIC_RELAXED);
+}
+
+bool kwait_parked(void)
+{
+	return __atomic_load_n(&narmed, __ATOMIC_ACQUIRE) > 0;
 }
 
 void kwait_attach(int vcpu_epfd)
@@ -95,7 +125,7 @@ static long arm(struct entry *e, uint32_t extra)
 				 e->fd, (long)&ev, 0, 0);
 	if (r == 0) {
 		e->in_epoll = true;
-		e->armed = want;
+		set_armed(e, want);
 	}
 	return r;
 }
@@ -114,7 +144,7 @@ void kwait_drain(void)
 		if (!e)
 			continue;
 		spin_lock(&e->waiters.lock);
-		e->armed = 0; /* one-shot: fired and disarmed */
+		set_armed(e, 0); /* one-shot: fired and disarmed */
 		waitq_wake_locked(&e->waiters, -1, WQ_ALL);
 		spin_unlock(&e->waiters.lock);
 	}
@@ -156,17 +186,21 @@ long kwait_fd(int fd, uint32_t events, uint64_t deadline)
 		/* Left armed for nobody (a signal, a timeout): it may fire once
 		 * (drained), and the next wait must not trust it: the fd may be
 		 * closed and its number reused by then, which MOD then finds. */
-		e->armed = 0;
+		set_armed(e, 0);
 	spin_unlock(&e->waiters.lock);
 	return r;
 }
 
-long kwait_watch(int fd, struct wq_entry *cb)
+static long watch(int fd, struct wq_entry *cb, bool background)
 {
 	struct entry *e = entry_of(fd);
 	if (!e)
 		return -ENOMEM;
 	spin_lock(&e->waiters.lock);
+	if (background != e->background) { /* a new file under a used number */
+		set_armed(e, 0);
+		e->background = background;
+	}
 	if (!__atomic_load_n(&cb->q, __ATOMIC_RELAXED)) {
 		waitq_add_locked(&e->waiters, cb);
 		/* A callback counts as a waiter: harvests look for it. */
@@ -175,6 +209,16 @@ long kwait_watch(int fd, struct wq_entry *cb)
 	long r = arm(e, 0);
 	spin_unlock(&e->waiters.lock);
 	return r;
+}
+
+long kwait_watch(int fd, struct wq_entry *cb)
+{
+	return watch(fd, cb, false);
+}
+
+long kwait_watch_background(int fd, struct wq_entry *cb)
+{
+	return watch(fd, cb, true);
 }
 
 void kwait_unwatch(struct wq_entry *cb)
@@ -189,7 +233,7 @@ void kwait_unwatch(struct wq_entry *cb)
 	/* Left armed for nobody: not trusted by the next wait, as in kwait_fd
 	 * (the fd may be closed and its number reused by then). */
 	if (waitq_empty(q))
-		e->armed = 0;
+		set_armed(e, 0);
 	spin_unlock(&q->lock);
 	__atomic_sub_fetch(&nwaiters, 1, __ATOMIC_RELEASE);
 }
@@ -204,6 +248,8 @@ void kwait_after_fork(void)
 		pg_die("epoll_create1: %s", strerror(errno));
 	lock.locked = 0;
 	nwaiters = 0;
+	narmed = 0;
+	watcher = -1;
 	for (int i = 0; i < NBUCKET; i++)
 		for (struct entry *e = table[i]; e; e = e->next) {
 			memset(&e->waiters, 0, sizeof(e->waiters));

@@ -141,6 +141,7 @@ void sched_after_fork(void)
 	/* The parent's eventfd and epoll set are shared with it: new ones. */
 	close(v->kick_fd);
 	close(v->epfd);
+	close(v->epfd_kw);
 	timer_after_fork();
 	futex_after_fork();
 	offload_after_fork();

@@ -7,6 +7,9 @@
 
 struct sched_config {
 	int nvcpus;          /* --cpus: vCPU kernel threads */
+	/* The CPUs programs see (sched_getaffinity): the instance's vCPUs,
+	 * also in a forked child, which runs on one of its own. */
+	int shown_cpus;
 	uint64_t poll_ns;    /* --poll: spin this long before sleeping in the kernel */
 	uint64_t steal_delay_ns; /* a spinning vCPU leaves a wakee by its waker this long */
 	uint64_t slice_ns;   /* --slice: preempt app code running longer than this */

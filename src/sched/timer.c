@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/spinlock.h"
 #include "sched/sched.h"
+#include "sched/vcpu.h"
 
 struct timer_heap {
 	spinlock_t lock;
@@ -99,8 +100,14 @@ void timer_arm(struct utimer *t, uint64_t deadline)
 	bool first = h->t[0] == t;
 	publish(h);
 	spin_unlock(&h->lock);
-	/* A sleeping vCPU computed its timeout from the old earliest deadline. */
-	if (first)
+	/* A sleeping vCPU computed its timeout from the old earliest deadline.
+	 * But a uthread arming its own sleep's timer parks right after, and
+	 * its vCPU, with nothing else queued, then sleeps until it itself: no
+	 * other is woken (a server parking in epoll_wait with a timeout cost a
+	 * kick per request, and the kicked vCPU's spin took the server). */
+	struct vcpu *v = vcpu_self();
+	bool parks_here = v->cur && t == &v->cur->timer && !__atomic_load_n(&v->rq_len, __ATOMIC_RELAXED);
+	if (first && !parks_here)
 		sched_kick_idle();
 }
 

@@ -125,7 +125,8 @@ struct vcpu {
 	int rq_len;
 	unsigned rq_pops;       /* heads taken so far: a thief's "same head?" */
 
-	int epfd;               /* idle sleep: kick eventfd + kernel-fd readiness */
+	int epfd;               /* idle sleep: kick eventfd alone */
+	int epfd_kw;            /* idle sleep as the kernel-fd watcher: kick eventfd + shared set */
 	int kick_fd;
 	int idle;               /* VCPU_AWAKE, _ASLEEP (in the kernel: needs a kick) or _CLAIMED */
 	int parked_gen;         /* the stop (sched_stopping) it last parked for */
