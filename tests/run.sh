@@ -615,7 +615,7 @@ dcase py-subprocess --need /usr/bin/python3 -- /usr/bin/python3 -c 'import subpr
 dcase py-popen --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; print(os.popen("/bin/echo popen").read().strip()); print(os.system("exit 5") >> 8)'
 dcase env-exec -- /usr/bin/env -i A=1 /usr/bin/env
 # -- fork without exec: a host fork keeping the forking program --------------
-for sec in memory fds status signals ids wait thread exec sigfd bomb sockets dontfork epoll waitfor dgrampair grandchild; do
+for sec in memory fds status signals ids wait thread exec sigfd bomb sockets dontfork epoll waitfor dgrampair grandchild pgroup pidcalls; do
     fcase "fork-$sec" --prog fork --status 0 -- "f_t8 $PROGS/fork $sec"
 done
 # A daemon's child drops root (memcached -d -u nobody): its /proc/self/mem
@@ -638,6 +638,25 @@ for sec in open signal waitid spawned clone3 getfd errors; do
     fcase "pidfd-$sec" --prog pidfd --status 0 -- "f_t8 $PROGS/pidfd $sec"
 done
 dcase pidfd-asyncio --need /usr/bin/python3 -- /usr/bin/python3 -W ignore "$ROOT/tests/progs/pidfd_asyncio.py"
+# A terminal: openpty (TIOCGPTPEER makes an fd), and a forked child that
+# takes it as its controlling terminal (setsid, TIOCSCTTY): python's pty,
+# script(1).
+dcase pty-python --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os, pty
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("sh", ["sh", "-c", "echo hello-from-pty; tty >/dev/null && echo has-tty"])
+out = b""
+while True:
+    try:
+        d = os.read(fd, 1024)
+    except OSError:
+        break
+    if not d:
+        break
+    out += d
+print(out, os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))'
+dcase pty-script --need /usr/bin/script -- /usr/bin/script -qec 'echo hi; tty >/dev/null && echo has-tty' /dev/null
+dcase proc-self-stat-state -- /bin/sh -c 'cut -d" " -f3 /proc/self/stat; awk "/^State/{print \$2}" /proc/self/status'
 # -- virtual pids wherever a pid appears (issue 14) ---------------------------
 for sec in ids siblings owner cpuclock zombie; do
     fcase "vpid-$sec" --prog vpid --status 0 -- "f_t8 $PROGS/vpid $sec"

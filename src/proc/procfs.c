@@ -615,7 +615,8 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 		return maps_file(ut, flags);
 	if (!strcmp(rest, "stat"))
 	{
-		struct prog_info pi = { p->pid, p->ppid, p->pgid, p->sid, 0, { 0 }, 0, 0, -1, { 0 } };
+		/* Running here, in this host process (not a zombie). */
+		struct prog_info pi = { p->pid, p->ppid, p->pgid, p->sid, getpid(), { 0 }, 0, 0, -1, { 0 } };
 		snprintf(pi.comm, sizeof(pi.comm), "%s", comm_of(ut));
 		return stat_file(&pi, p->nthreads, ut->tid, "/proc/thread-self/stat", flags);
 	}

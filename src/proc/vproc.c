@@ -411,13 +411,49 @@ void vproc_die_of_signal(int sig)
 
 void vproc_publish(struct vproc *p)
 {
-	if (p->host_pid)
-		return; /* a forked child: its own process tells */
-	struct prog_info pi = { p->pid, p->ppid, p->pgid, p->sid, getpid(), { 0 }, p->arg_start,
+	struct prog_info pi;
+	if (p->host_pid) {
+		/* A forked child: its own process tells what it is; its parent
+		 * here may move it to another group (setpgid). */
+		if (pidspace_lookup(p->pid, &pi) && pi.host_pid == p->host_pid &&
+		    (pi.pgid != p->pgid || pi.sid != p->sid)) {
+			pi.pgid = p->pgid;
+			pi.sid = p->sid;
+			pidspace_publish(&pi);
+		}
+		return;
+	}
+	pi = (struct prog_info){ p->pid, p->ppid, p->pgid, p->sid, getpid(), { 0 }, p->arg_start,
 				p->arg_end, p->cwd_fd, { 0 } };
 	memcpy(pi.comm, p->comm, sizeof(pi.comm));
 	snprintf(pi.exe, sizeof(pi.exe), "%s", p->exe ? p->exe : "");
 	pidspace_publish(&pi);
+}
+
+int vproc_host_of(int pid)
+{
+	struct vproc *p = vproc_by_pid(pid);
+	if (p && p->stand_in_host)
+		return p->stand_in_host;
+	if (p && p->host_pid > 0)
+		return p->host_pid;
+	if (p || uthread_by_tid(pid))
+		return 0;
+	struct prog_info pi;
+	if (pidspace_forked() && pidspace_lookup(pid, &pi) && pi.host_pid != getpid())
+		return pi.host_pid;
+	return -ESRCH;
+}
+
+void vproc_sync_ids(struct vproc *p)
+{
+	struct prog_info pi;
+	if (!pidspace_forked() || !pidspace_lookup(p->pid, &pi))
+		return;
+	if (pi.host_pid == (p->host_pid ? p->host_pid : getpid())) {
+		__atomic_store_n(&p->pgid, pi.pgid, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->sid, pi.sid, __ATOMIC_RELAXED);
+	}
 }
 
 void vproc_take_image(struct vproc *p, struct exec_image *img)

@@ -156,6 +156,16 @@ _Noreturn void vproc_die_of_signal(int sig);
  * (its ids, name, argv): after an exec, a fork, setsid/setpgid. */
 void vproc_publish(struct vproc *p);
 
+/* vproc_host_of - the host process that runs virtual pid (or tid) pid: 0
+ * for this one (its programs share its kernel threads), or the host pid of
+ * another process of the instance (a forked child, a sibling); -ESRCH. */
+int vproc_host_of(int pid);
+
+/* vproc_sync_ids - p's group and session as last published: a forked
+ * child may have moved itself (setpgid, setsid) in its own process, or
+ * its parent may have moved it from here. */
+void vproc_sync_ids(struct vproc *p);
+
 struct exec_image;
 /* vproc_take_image - p now runs the image exec_load made: its path, name
  * and argument/environment ranges (the path's memory becomes p's). */

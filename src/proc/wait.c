@@ -119,8 +119,10 @@ void wait_after_fork(void)
 }
 
 /* Does child c match a wait's idtype/id and its __WCLONE/__WALL choice? */
-static bool wanted(const struct vproc *c, int idtype, int id, int options)
+static bool wanted(struct vproc *c, int idtype, int id, int options)
 {
+	if (idtype == P_PGID && c->host_pid)
+		vproc_sync_ids(c); /* a forked child may have changed groups */
 	if ((idtype == P_PID && c->pid != id) || (idtype == P_PGID && c->pgid != id))
 		return false;
 	if (options & __WALL)

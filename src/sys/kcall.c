@@ -25,15 +25,15 @@
 #include "sys/kblock.h"
 #include "sys/systab.h"
 
-/* pid_to_host - a virtual pid argument as the kernel may see it: the caller
- * itself is 0 ("this process"); any other id is not the kernel's to name. */
+/* pid_to_host - a virtual pid argument as the kernel may see it: 0 ("the
+ * caller") for the caller and the other programs of this host process,
+ * whose kernel threads it shares; the host pid of another process of the
+ * instance (a forked child). */
 static long pid_to_host(struct uthread *ut, long pid, long *out)
 {
-	if (pid == 0 || pid == ut->proc->pid || pid == ut->tid) {
-		*out = 0;
-		return 0;
-	}
-	return -ESRCH;
+	long h = pid == 0 ? 0 : vproc_host_of((int)pid);
+	*out = h > 0 ? h : 0;
+	return h < 0 ? h : 0;
 }
 
 static bool has_dirfd(const struct sysent *e)

@@ -156,12 +156,15 @@ long sys_fcntl(struct uthread *ut, const long a[6])
 	}
 }
 
-/* ioctl: FIONBIO sets O_NONBLOCK as F_SETFL does. */
+/* ioctl: FIONBIO sets O_NONBLOCK as F_SETFL does; TIOCGPTPEER (openpty's
+ * way to the terminal's other end) makes a new fd. */
 long sys_ioctl(struct uthread *ut, const long a[6])
 {
 	long r = kcall(ut, SYS_ioctl, systab_get(SYS_ioctl), a);
 	if ((unsigned)a[1] == FIONBIO)
 		fdt_flags_changed();
+	if ((unsigned)a[1] == TIOCGPTPEER)
+		r = kcall_new_fd(ut, r);
 	return r;
 }
 

@@ -9,6 +9,7 @@
 #include "core/rawsys.h"
 #include "mm/uaccess.h"
 #include "proc/cred.h"
+#include "proc/instance.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
@@ -17,13 +18,17 @@
 long sys_getpid(struct uthread *ut, const long a[6]) { return ut->proc->pid; }
 long sys_gettid(struct uthread *ut, const long a[6]) { return ut->tid; }
 long sys_getppid(struct uthread *ut, const long a[6]) { return ut->proc->ppid; }
-long sys_getpgrp(struct uthread *ut, const long a[6]) { return ut->proc->pgid; }
-
-/* target - the program a pid argument names (0: the caller). */
+/* target - the program a pid argument names (0: the caller), its group
+ * and session as they are now. */
 static struct vproc *target(struct uthread *ut, long pid)
 {
-	return pid == 0 ? ut->proc : vproc_by_pid((int)pid);
+	struct vproc *p = pid == 0 ? ut->proc : vproc_by_pid((int)pid);
+	if (p)
+		vproc_sync_ids(p);
+	return p;
 }
+
+long sys_getpgrp(struct uthread *ut, const long a[6]) { return target(ut, 0)->pgid; }
 
 long sys_getpgid(struct uthread *ut, const long a[6])
 {
@@ -54,11 +59,16 @@ long sys_setpgid(struct uthread *ut, const long a[6])
 
 long sys_setsid(struct uthread *ut, const long a[6])
 {
-	struct vproc *p = ut->proc;
+	struct vproc *p = target(ut, 0);
 	if (p->pgid == p->pid)
 		return -EPERM; /* already a group leader */
 	p->sid = p->pgid = p->pid;
 	vproc_publish(p);
+	/* A forked child that is its host process alone leads that process's
+	 * session too: its TIOCSCTTY then takes a terminal (login_tty, in
+	 * forkpty, script, expect). */
+	if (instance_ends_with(p))
+		raw_syscall3(SYS_setsid, 0, 0, 0);
 	return p->sid;
 }
 
@@ -94,22 +104,22 @@ long sys_rseq(struct uthread *ut, const long a[6]) { return -ENOSYS; }
 
 long sys_restart_syscall(struct uthread *ut, const long a[6]) { return -EINTR; }
 
-/* which/who of get/setpriority and ioprio_*: who names a process or group
- * for which <= 1, a user otherwise. Only the caller is ours to name. */
+/* which/who of get/setpriority and ioprio_*: who names a process (which
+ * 0), a group (1) or a user. A program of this host process is its kernel
+ * thread (0, as for the caller); one of another, that process. A group is
+ * only the caller's own. */
 static long prio_who(struct uthread *ut, long which, long who, long *out)
 {
 	*out = who;
 	if (which > 1)
 		return 0;
-	if (who == 0 || who == (which == 0 ? ut->proc->pid : ut->proc->pgid)) {
+	if (which == 1) {
 		*out = 0;
-		return 0;
+		return who == 0 || who == ut->proc->pgid ? 0 : -ESRCH;
 	}
-	if (which == 0 && uthread_by_tid((int)who) == ut) {
-		*out = 0;
-		return 0;
-	}
-	return -ESRCH;
+	long h = who == 0 ? 0 : vproc_host_of((int)who);
+	*out = h > 0 ? h : 0;
+	return h < 0 ? h : 0;
 }
 
 long sys_getpriority(struct uthread *ut, const long a[6])

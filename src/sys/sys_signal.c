@@ -276,6 +276,8 @@ static long kill_matching(struct uthread *ut, long pid, const siginfo_t *si)
 		struct vproc *p = vproc_at(i);
 		if (!p)
 			continue;
+		if (pid <= 0 && p->host_pid)
+			vproc_sync_ids(p); /* a forked child may have changed groups */
 		bool match = pid > 0 ? p->pid == pid :
 			     pid == 0 ? p->pgid == ut->proc->pgid :
 			     pid == -1 ? true : p->pgid == -pid;

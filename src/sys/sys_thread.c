@@ -171,14 +171,15 @@ long sys_futex(struct uthread *ut, const long a[6])
 
 static long vcpu_mask(uint64_t *mask)
 {
-	int n = sched_cfg.nvcpus < 64 ? sched_cfg.nvcpus : 64;
+	int n = sched_cfg.shown_cpus < 64 ? sched_cfg.shown_cpus : 64;
 	*mask = n == 64 ? ~0ull : (1ull << n) - 1;
 	return 8;
 }
 
+/* Any program of the instance sees the same vCPUs. */
 static bool self_or_thread(struct uthread *ut, long pid)
 {
-	return pid == 0 || pid == ut->tid || uthread_by_tid((int)pid);
+	return pid == 0 || pid == ut->tid || vproc_host_of((int)pid) >= 0;
 }
 
 long sys_sched_getaffinity(struct uthread *ut, const long a[6])

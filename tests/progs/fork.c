@@ -6,8 +6,13 @@
  * Output never shows a pid: those differ between Linux and pegasus. A child
  * prints only while its parent waits for it, so the order is fixed.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <stdbool.h>
 #include <sys/select.h>
 #include <pthread.h>
@@ -659,6 +664,72 @@ static void sec_grandchild(void)
     close(p[1]);
 }
 
+/* pgroup: a child that moves itself to a group of its own, or a session:
+ * its parent sees it there, and a signal to that group reaches it (perl's
+ * setpgrp then kill -TERM, ruby's spawn(pgroup: true)). */
+static void sec_pgroup(void)
+{
+    for (int how = 0; how < 2; how++) {
+        int ready[2];
+        CHECK(pipe(ready) == 0, "pipe");
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(ready[0]);
+            if (how == 0)
+                setpgid(0, 0);
+            else
+                setsid();
+            CHECK(write(ready[1], "x", 1) == 1, "write");
+            pause();
+            _exit(3);
+        }
+        close(ready[1]);
+        char b;
+        CHECK(read(ready[0], &b, 1) == 1, "ready");
+        close(ready[0]);
+        say("pgroup(%s): getpgid(child) is %s, getsid(child) is %s", how ? "setsid" : "setpgid",
+            getpgid(pid) == pid ? "the child" : "another", getsid(pid) == pid ? "the child" : "another");
+        int r = kill(-pid, SIGTERM);
+        say("pgroup: kill(-child) %d %s", r, r ? strerror(errno) : "");
+        if (r)
+            kill(pid, SIGKILL);
+        report("the group's leader", pid);
+    }
+}
+
+/* pidcalls: calls that name a forked child by pid: priority, scheduler,
+ * affinity (renice -p, chrt -p, taskset -p), and the CPUs it sees. */
+static void sec_pidcalls(void)
+{
+    cpu_set_t mine;
+    CHECK(sched_getaffinity(0, sizeof mine, &mine) == 0, "own affinity");
+    int p[2];
+    CHECK(pipe(p) == 0, "pipe");
+    pid_t pid = fork();
+    if (pid == 0) {
+        cpu_set_t s;
+        int n = sched_getaffinity(0, sizeof s, &s) == 0 ? CPU_COUNT(&s) : -1;
+        CHECK(write(p[1], &n, sizeof n) == sizeof n, "write");
+        pause();
+        _exit(0);
+    }
+    int n = 0;
+    CHECK(read(p[0], &n, sizeof n) == sizeof n, "read");
+    say("pidcalls: the child sees %s CPUs", n == CPU_COUNT(&mine) ? "as many" : "other");
+    errno = 0;
+    int prio = getpriority(PRIO_PROCESS, pid);
+    say("pidcalls: getpriority %d %s", prio, errno ? strerror(errno) : "");
+    say("pidcalls: setpriority %d", setpriority(PRIO_PROCESS, pid, 3) ? -errno : 0);
+    say("pidcalls: getpriority after %d", getpriority(PRIO_PROCESS, pid));
+    say("pidcalls: sched_getscheduler %d", sched_getscheduler(pid));
+    cpu_set_t s;
+    say("pidcalls: sched_getaffinity %d", sched_getaffinity(pid, sizeof s, &s) ? -errno : CPU_COUNT(&s) == CPU_COUNT(&mine));
+    kill(pid, SIGKILL);
+    report("the child", pid);
+    close(p[0]);
+    close(p[1]);
+}
+
 static const struct {
     const char *name;
     void (*fn)(void);
@@ -668,6 +739,7 @@ static const struct {
     {"sigfd", sec_sigfd},   {"bomb", sec_bomb}, {"sockets", sec_sockets},
     {"dontfork", sec_dontfork}, {"epoll", sec_epoll}, {"waitfor", sec_waitfor},
     {"setuid", sec_setuid}, {"dgrampair", sec_dgrampair}, {"grandchild", sec_grandchild},
+    {"pgroup", sec_pgroup}, {"pidcalls", sec_pidcalls},
 };
 
 int main(int argc, char **argv)
