@@ -2,6 +2,7 @@
 #include <stdbool.h>
 
 #include "entry/rewrite.h"
+#include "proc/cputime.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/sched.h"
@@ -27,6 +28,7 @@ void gate_prepare_return(struct uthread *ut)
 	if (__atomic_load_n(&ut->need_resched, __ATOMIC_RELAXED)) {
 		/* Its slice ended while it was in the runtime. */
 		ut->need_resched = false;
+		cputime_enforce(ut);
 		sched_poll_events();
 		uthread_yield();
 	}

@@ -15,6 +15,7 @@
 #include "entry/rewrite.h"
 #include "mm/uaccess.h"
 #include "sys/stats.h"
+#include "proc/cputime.h"
 #include "proc/fork.h"
 #include "proc/timers.h"
 #include "proc/signal.h"
@@ -443,6 +444,7 @@ static void async_entry_c(struct uthread *ut)
  * gate delivers any signal on the way back. */
 static void kick_entry_c(struct uthread *ut)
 {
+	cputime_enforce(ut);
 	sched_poll_events();
 	sched_balance();
 	uthread_yield();

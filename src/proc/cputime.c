@@ -7,6 +7,7 @@
 #include "core/timeutil.h"
 #include "fs/fdtable.h"
 #include "proc/pidspace.h"
+#include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 
@@ -29,11 +30,10 @@
 #define CLK_FD 3
 #define MAKE_CLK(id, flags) ((clockid_t)((unsigned)~(id) << 3) | (flags))
 
-/* count - from now on, the program's threads' CPU time is counted; the
- * caller's from this moment of its current slice. */
-static void count(struct uthread *ut)
+/* count - from now on, p's threads' CPU time is counted; the caller's (if
+ * one of them) from this moment of its current slice. */
+static void count_program(struct vproc *p, struct uthread *ut)
 {
-	struct vproc *p = ut->proc;
 	if (__atomic_load_n(&p->cpu_acct, __ATOMIC_RELAXED))
 		return;
 	spin_lock(&p->lock);
@@ -41,7 +41,13 @@ static void count(struct uthread *ut)
 	for (struct uthread *t = p->threads; t; t = t->proc_next)
 		t->cpu_acct = true;
 	spin_unlock(&p->lock);
-	ut->cpu_start = thread_cpu_ns();
+	if (ut->proc == p)
+		ut->cpu_start = thread_cpu_ns();
+}
+
+static void count(struct uthread *ut)
+{
+	count_program(ut->proc, ut);
 }
 
 long cputime_clock(struct uthread *ut, clockid_t clk, clockid_t *kclk, struct uthread **thread)
@@ -97,4 +103,44 @@ uint64_t cputime_thread_ns(struct uthread *cur, struct uthread *t)
 	if (t == cur && t->cpu_start)
 		ns += thread_cpu_ns() - t->cpu_start;
 	return ns;
+}
+
+/* program_ns - p's CPU time: its threads' as counted (the caller's slice
+ * included). */
+static uint64_t program_ns(struct vproc *p, struct uthread *cur)
+{
+	uint64_t ns = 0;
+	spin_lock(&p->lock);
+	for (struct uthread *t = p->threads; t; t = t->proc_next)
+		ns += cputime_thread_ns(cur, t);
+	spin_unlock(&p->lock);
+	return ns;
+}
+
+static void limit_signal(struct vproc *p, int sig)
+{
+	siginfo_t si = { .si_signo = sig, .si_code = SI_KERNEL };
+	signal_queue(p, NULL, &si);
+	signal_notify(p, NULL);
+}
+
+void cputime_enforce(struct uthread *ut)
+{
+	struct vproc *p = ut->proc;
+	struct rlimit *rl = &p->rlim[RLIMIT_CPU];
+	if (rl->rlim_cur == RLIM_INFINITY)
+		return;
+	/* Counted from the first tick under a limit (set, inherited or
+	 * exec'd with): a slice at most goes uncounted. */
+	count_program(p, ut);
+	uint64_t s = program_ns(p, ut) / 1000000000ull;
+	/* As Linux's check_process_timers: SIGKILL at the hard limit; at the
+	 * soft one SIGXCPU, and the soft limit moves a second on. */
+	if (rl->rlim_max != RLIM_INFINITY && s >= rl->rlim_max) {
+		limit_signal(p, SIGKILL);
+	} else if (s >= rl->rlim_cur) {
+		limit_signal(p, SIGXCPU);
+		if (rl->rlim_cur < rl->rlim_max)
+			rl->rlim_cur++;
+	}
 }

@@ -21,3 +21,7 @@ enum cpuclock_kind {
 long cputime_clock(struct uthread *ut, clockid_t clk, clockid_t *kclk, struct uthread **thread);
 /* cputime_thread_ns - t's CPU time as far as counted, seen from cur. */
 uint64_t cputime_thread_ns(struct uthread *cur, struct uthread *t);
+
+/* cputime_enforce - RLIMIT_CPU, per program, at ut's slice ticks: its
+ * program is signalled as Linux does past the soft and hard limits. */
+void cputime_enforce(struct uthread *ut);
