@@ -102,6 +102,8 @@ CASES=(
 	"memcached-c50      | memcached memcaslap          | memcached -t 2, memcaslap -T1 -c50 (90% get, 10% set)"
 	"haproxy-nginx-c50  | haproxy nginx wrk            | wrk -c50 -> haproxy (nbthread 1) -> nginx, 6-byte response"
 	"nginx-caddy-c50    | nginx caddy wrk              | wrk -c50 -> nginx (proxy_pass, keepalive) -> caddy file_server, 6-byte file"
+	"outside-nginx-small-c10  | nginx wrk              | nginx alone under pegasus, wrk -t1 -c10 a native process outside (loopback kernel sockets)"
+	"outside-redis-get-c50-P1 | redis-server redis-benchmark | redis-server alone under pegasus, redis-benchmark -t get -c 50 outside"
 )
 
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; printf '%s' "${s%"${s##*[![:space:]]}"}"; }
@@ -187,7 +189,7 @@ EOF
 # the client's output: redis, wrk or memcaslap), NREQ (redis: requests).
 case_setup() {
 	local name=$1 p1 p2
-	NSRV=1 SRV1=() SRV2=() CLIENT=() KIND="" NREQ=0
+	NSRV=1 SRV1=() SRV2=() CLIENT=() KIND="" NREQ=0 OUTSIDE=""
 	next_port; p1=$REPLY
 	PORTS=$p1
 	case $name in
@@ -202,6 +204,12 @@ case_setup() {
 		SRV1=("$(command -v redis-server)" --port "$p1" --bind 127.0.0.1 --save "" --appendonly no)
 		CLIENT=("$(command -v redis-benchmark)" -p "$p1" -c "$c" -P "$P" -n "$NREQ" -t "$t" --csv)
 		KIND=redis
+		;;
+	outside-*)
+		# The same case, its client left out of the instance.
+		case_setup "${name#outside-}"
+		OUTSIDE=1
+		return
 		;;
 	nginx-small-* | nginx-64k-*)
 		local c=${name##*-c} path=/
@@ -346,12 +354,48 @@ run_linux() {
 		printf "%s %.2f %.2f %d\n", rate, s * 1e6 / n, (s + t[1] + t[2]) * 1e6 / n, e }' >"$out.row"
 }
 
+# run_outside CASE OUT CONFIG: the server alone under pegasus, its client a
+# native process: "RATE - TOTALCPU_US ERRORS" (pegasus's CPU and the
+# client's) into OUT.row.
+run_outside() {
+	local name=$1 out=$2 cfg=$3 pid st tf rate n err
+	# shellcheck disable=SC2206 # option lists
+	local args=(run $PEGASUS_ARGS $cfg -- "${SRV1[@]}")
+	echo "$PEGASUS ${args[*]}; ${CLIENT[*]}" >"$out.cmd"
+	XDG_DATA_HOME=$tmp/xdg XDG_CONFIG_HOME=$tmp/xdg "$PEGASUS" "${args[@]}" >"$out.srv" 2>&1 &
+	pid=$!
+	LIVE_PIDS+=("$pid")
+	if ! "$WAITPORT" -t 20 "$PORTS" true 2>"$out.err"; then
+		kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+		fail_note "$name" "pegasus $cfg" 1 "$out.err"
+		return
+	fi
+	tf=$tmp/time
+	TIMEFORMAT='%3U %3S'
+	{ time timeout -k 5 "$(run_limit)" "${CLIENT[@]}" >"$out" 2>>"$out.err"; } 2>"$tf"
+	st=$?
+	local c=$(proc_cpu "$pid")
+	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+	LIVE_PIDS=()
+	read -r rate n err <<<"$(parse "$KIND" "$out")"
+	if [ "$st" -ne 0 ] || [ "$rate" = - ]; then
+		fail_note "$name" "pegasus $cfg" "$st" "$out.err"
+		return
+	fi
+	awk -v rate="$rate" -v n="$n" -v srv="$c" -v hz="$tick" -v ct="$(cat "$tf")" -v e="$err" 'BEGIN {
+		split(ct, t, " "); printf "%s - %.2f %d\n", rate, (srv / hz + t[1] + t[2]) * 1e6 / n, e }' >"$out.row"
+}
+
 # run_pegasus CASE ROUND CONFIG: the same, fused in one pegasus run.
 run_pegasus() {
 	local name=$1 r=$2 cfg=$3 tag out st tf rate n err
 	tag=pegasus$(echo "$cfg" | tr -d ' -')
 	out=$resdir/$1.$tag.$2
 	case_setup "$name"
+	if [ -n "$OUTSIDE" ]; then
+		run_outside "$name" "$out" "$cfg"
+		return
+	fi
 	local args=(run --exit=waitport)
 	# shellcheck disable=SC2206 # option lists
 	args+=($PEGASUS_ARGS $cfg -- "${SRV1[@]}" :::)
