@@ -9,6 +9,7 @@
 #endif
 #include <grp.h>
 #include <linux/capability.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -67,17 +68,35 @@ static void status_caps(const char *what)
 
 static uint64_t all;
 
+/* in_parent - fork: the child runs the section (and ends with _exit or an
+ * exec), the parent waits for it and goes on as root. */
+static bool in_parent(const char *name)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        return false;
+    int st;
+    waitpid(pid, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "section %s: status %x", name, st);
+    return true;
+}
+
 static void sec_drop(void)
 {
+    if (in_parent("drop"))
+        return;
     CHECK(setresuid(65534, 65534, 65534) == 0, "setresuid: %s", strerror(errno));
     show("drop: after setresuid", get(), all);
     say("drop: setresgid -> %d", setresgid(65534, 65534, 65534) ? -errno : 0);
     say("drop: setgroups -> %d", setgroups(0, NULL) ? -errno : 0);
     say("drop: capset back -> %d", set((struct caps){BIT(CAP_SETGID), BIT(CAP_SETGID), 0}));
+    _exit(failures ? 1 : 0);
 }
 
 static void sec_keep(void)
 {
+    if (in_parent("keep"))
+        return;
     CHECK(prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == 0, "keepcaps");
     say("keep: PR_GET_KEEPCAPS %d", prctl(PR_GET_KEEPCAPS, 0, 0, 0, 0));
     CHECK(setresuid(65534, 65534, 65534) == 0, "setresuid: %s", strerror(errno));
@@ -91,10 +110,13 @@ static void sec_keep(void)
     /* Back to effective uid 0: the effective set is the permitted again. */
     say("keep: seteuid(0) -> %d", setresuid(-1, 0, -1) ? -errno : 0);
     show("keep: after seteuid(0)", get(), all);
+    _exit(failures ? 1 : 0);
 }
 
 static void sec_capset(void)
 {
+    if (in_parent("capset"))
+        return;
     struct caps c = get();
     say("capset: raise eff beyond prm -> %d", set((struct caps){all, c.prm & ~BIT(CAP_KILL), 0}));
     say("capset: drop KILL from prm -> %d", set((struct caps){c.eff & ~BIT(CAP_KILL), c.prm & ~BIT(CAP_KILL), 0}));
@@ -109,10 +131,13 @@ static void sec_capset(void)
     long r = syscall(SYS_capget, &h, NULL);
     say("capget: unknown version, no data -> %ld, version %s", r,
         h.version == _LINUX_CAPABILITY_VERSION_3 ? "v3" : "other");
+    _exit(failures ? 1 : 0);
 }
 
 static void sec_bounding(void)
 {
+    if (in_parent("bounding"))
+        return;
     say("bounding: NET_RAW in %d", prctl(PR_CAPBSET_READ, CAP_NET_RAW, 0, 0, 0));
     say("bounding: drop -> %d", prctl(PR_CAPBSET_DROP, CAP_NET_RAW, 0, 0, 0) ? -errno : 0);
     say("bounding: NET_RAW in %d", prctl(PR_CAPBSET_READ, CAP_NET_RAW, 0, 0, 0));
@@ -124,6 +149,8 @@ static void sec_bounding(void)
 
 static void sec_ambient(void)
 {
+    if (in_parent("ambient"))
+        return;
     struct caps c = get();
     say("ambient: raise without inh -> %d",
         prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_BIND_SERVICE, 0, 0) ? -errno : 0);
@@ -138,36 +165,13 @@ static void sec_ambient(void)
     execl("/bin/sh", "sh", "-c", "grep -E '^Cap(Prm|Eff|Amb)' /proc/self/status | sed 's/^/ambient: after exec /'", (char *)NULL);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} sections[] = {
+static const struct section sections[] = {
     {"drop", sec_drop}, {"keep", sec_keep}, {"capset", sec_capset}, {"bounding", sec_bounding}, {"ambient", sec_ambient},
 };
 
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
-    const char *only = argc > 1 ? argv[1] : NULL;
     all = get().prm;
-    int ran = 0;
-    for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
-        if (only && strcmp(only, sections[i].name) != 0)
-            continue;
-        pid_t pid = fork();
-        if (pid == 0) {
-            sections[i].fn();
-            _exit(failures ? 1 : 0);
-        }
-        int st;
-        waitpid(pid, &st, 0);
-        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "section %s: status %x", sections[i].name, st);
-        ran++;
-    }
-    if (!ran) {
-        fprintf(stderr, "caps: unknown section '%s'\n", only);
-        return 2;
-    }
-    printf("%s\n", failures ? "caps: FAILED" : "caps: all ok");
-    return failures ? 1 : 0;
+    return run_sections("caps", argc, argv, sections, sizeof sections / sizeof sections[0]);
 }

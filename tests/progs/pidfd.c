@@ -279,29 +279,13 @@ static void sec_errors(void)
     close(fd);
 }
 
-static const struct {
-    const char *name;
-    void (*fn)(void);
-} sections[] = {
-    {"open", sec_open},       {"signal", sec_signal}, {"waitid", sec_waitid}, {"spawned", sec_spawned},
-    {"clone3", sec_clone3},   {"getfd", sec_getfd},   {"errors", sec_errors},
+static const struct section sections[] = {
+    {"open", sec_open},     {"signal", sec_signal}, {"waitid", sec_waitid}, {"spawned", sec_spawned},
+    {"clone3", sec_clone3}, {"getfd", sec_getfd},   {"errors", sec_errors},
 };
 
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
-    const char *only = argc > 1 ? argv[1] : NULL;
-    int ran = 0;
-    for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
-        if (only && strcmp(only, sections[i].name) != 0)
-            continue;
-        sections[i].fn();
-        ran++;
-    }
-    if (!ran) {
-        fprintf(stderr, "pidfd: unknown section '%s'\n", only);
-        return 2;
-    }
-    printf("%s\n", failures ? "pidfd: FAILED" : "pidfd: all ok");
-    return failures ? 1 : 0;
+    return run_sections("pidfd", argc, argv, sections, sizeof sections / sizeof sections[0]);
 }
