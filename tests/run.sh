@@ -619,9 +619,24 @@ dcase py-subprocess --need /usr/bin/python3 -- /usr/bin/python3 -c 'import subpr
 dcase py-popen --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; print(os.popen("/bin/echo popen").read().strip()); print(os.system("exit 5") >> 8)'
 dcase env-exec -- /usr/bin/env -i A=1 /usr/bin/env
 # -- fork without exec: a host fork keeping the forking program --------------
-for sec in memory fds status signals ids wait thread exec sigfd bomb sockets dontfork epoll waitfor dgrampair grandchild pgroup pidcalls; do
+for sec in memory fds status signals ids wait thread exec sigfd bomb sockets dontfork epoll waitfor dgrampair grandchild pgroup pidcalls names; do
     fcase "fork-$sec" --prog fork --status 0 -- "f_t8 $PROGS/fork $sec"
 done
+# A fork in one program while another waits on a socket whose peer is a
+# third's: the child closes that peer (not its own), which must not wake
+# the waiter there (redis master + replica fused beside a shell).
+p_fork_ghost() {
+    local port=$((30000 + RANDOM % 20000)) g="$PROGS/fork_ghost"
+    local -a R=("${RUNNER[@]}")
+    unset 'R[${#R[@]}-1]'
+    timeout -k 5 "$TIMEOUT" "${R[@]}" --exit=all -- "$g" server "$port" ::: "$g" client "$port" ::: "$g" forker \
+        >"$OUT/p.out" 2>"$OUT/p.err" </dev/null || { echo "status $?: $(tail -3 "$OUT/p.err")"; return 1; }
+    [ "$(sort "$OUT/p.out" | tr '\n' '|')" = "client: got 0 |forker: done|server: closed|" ] ||
+        { echo "output: $(tr '\n' '|' <"$OUT/p.out") $(tail -3 "$OUT/p.err")"; return 1; }
+    ! grep -E 'internal error|assertion failed' "$OUT/p.err" | head -3 | grep . ||
+        { echo "(stderr above: a thread ran in a forked child)"; return 1; }
+}
+pcase fork-ghost --prog fork_ghost -- p_fork_ghost
 # A daemon's child drops root (memcached -d -u nobody): its /proc/self/mem
 # is root's then; its call sites are still rewritten (or it traps on).
 fcase fork-setuid --need root --prog fork --status 0 -- "f_t8 $PROGS/fork setuid"
@@ -1389,6 +1404,18 @@ p_ctrl_c() {
 }
 pcase ctrl-c-group --need /usr/bin/python3 -- p_ctrl_c
 pcase outside-term-first-gone -- p_outside_term_gone
+# With --exit=all, a SIGTERM from outside (`timeout`) that kills the first
+# program stops the others too (they took no signal before: timeout never
+# ended).
+p_outside_term_exit_all() {
+    local -a R=("${PEGASUS_RUN[@]}")
+    timeout -s KILL 15 timeout 2 "${R[@]}" --exit=all -- /bin/sleep 30 ::: /bin/sleep 30 ::: /bin/sh -c 'trap "echo sh got TERM; exit 3" TERM; sleep 30 & wait' \
+        >"$OUT/p.out" 2>"$OUT/p.err" </dev/null
+    local st=$?
+    [ "$st" -eq 124 ] || { echo "status $st (timeout's 124 expected): $(tail -3 "$OUT/p.err")"; return 1; }
+    grep -qx 'sh got TERM' "$OUT/p.out" || { echo "the third program's handler did not run: $(tr '\n' '|' <"$OUT/p.out")"; return 1; }
+}
+pcase outside-term-exit-all -- p_outside_term_exit_all
 pcase fused-order --prog fused -- p_fused_order
 pcase fused-fd --prog fused -- p_fused_fd
 pcase fused-cwd --prog fused -- p_fused_cwd

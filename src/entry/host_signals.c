@@ -17,6 +17,7 @@
 #include "sys/stats.h"
 #include "proc/cputime.h"
 #include "proc/fork.h"
+#include "proc/instance.h"
 #include "proc/timers.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
@@ -189,6 +190,8 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 	 * once it is gone (else a kill or `timeout` could never end the
 	 * instance). */
 	bool queued = false;
+	if (route == TIMER_NOT_OURS && p && !target && from != FROM_CALL)
+		instance_outside_signal(si->si_signo);
 	if (route == TIMER_NOT_OURS && p && !target && from == FROM_TERMINAL) {
 		signal_queue_group_here(p->pgid, si);
 		queued = true;

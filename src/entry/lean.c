@@ -144,7 +144,7 @@ long lean_entry_c(struct uthread *ut)
 		/* epoll_wait, or epoll_pwait without a mask. Events ready now
 		 * come back at once; nothing ready and a timeout other than 0
 		 * take the full path, which parks the uthread, not the vCPU. */
-		struct fdent *fe = fdt_ent(ut->proc->fdt, tf->rdi);
+		struct fdent *fe = fdt_ent(ut->proc->fdt, (int)tf->rdi);
 		struct vfile *f = fe ? __atomic_load_n(&fe->obj, __ATOMIC_ACQUIRE) : NULL;
 		int kfd = f && __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0 ? eventpoll_lean_fd(f) : -1;
 		if (kfd < 0 || (nr == SYS_epoll_pwait && tf->r8) || (int)tf->rdx <= 0 ||
@@ -173,7 +173,7 @@ long lean_entry_c(struct uthread *ut)
 		/* A blocking fd parks on the full path; an object serves itself.
 		 * The host fd is read before the flag (installs write them the
 		 * other way round), so the flag is never an earlier file's. */
-		struct fdent *fe = fdt_ent(ut->proc->fdt, tf->rdi);
+		struct fdent *fe = fdt_ent(ut->proc->fdt, (int)tf->rdi);
 		if (!fe || __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0 ||
 		    __atomic_load_n(&fe->obj, __ATOMIC_ACQUIRE) || fdent_nonblock(fe) != 1)
 			return 0;
@@ -184,6 +184,7 @@ long lean_entry_c(struct uthread *ut)
 		long k[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
 		const struct sysent *e = &systab[nr];
 		for (int i = 0; i < 6; i++) {
+			k[i] = sys_arg(e->args[i], k[i]);
 			if (ARG_IS_BUFFER(e->args[i]) && k[i] && (uint64_t)k[i] < UACCESS_MIN)
 				return 0; /* the full path answers EFAULT */
 			/* An fd with an object: served by it (sys/objcall.c). */

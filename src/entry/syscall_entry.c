@@ -58,8 +58,10 @@ static void serve(struct uthread *ut)
 {
 	struct trap_frame *tf = &ut->tf;
 	long nr = (long)tf->rax;
-	const long a[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
 	const struct sysent *e = systab_get(nr);
+	long a[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
+	for (int i = 0; e && i < 6; i++)
+		a[i] = sys_arg(e->args[i], a[i]);
 
 	if (trace_on)
 		trace_enter(ut, nr, e, a);

@@ -114,6 +114,10 @@ struct socket_ops {
 			   uint32_t len);
 	long (*getsockname)(struct vfile *f, struct uthread *ut, uint64_t addr, uint64_t lenp);
 	long (*getpeername)(struct vfile *f, struct uthread *ut, uint64_t addr, uint64_t lenp);
+	/* Once moved into the kernel, its own name (or its peer's) where the
+	 * kernel file's is not it (a pair made a socketpair); VFILE_NOOP: the
+	 * kernel file's is. */
+	long (*kept_name)(struct vfile *f, bool peer, uint64_t addr, uint64_t lenp);
 };
 
 /* An open file description of a user-space object: dup'ed fds share it. */

@@ -19,7 +19,8 @@
  *    kernel AF_UNIX socketpair of that type, each direction's unread data
  *    written into it first, shutdowns and a closed peer carried over. A
  *    TCP pair becomes an AF_UNIX stream: the bytes, their order, EOF and
- *    EPIPE are the same, TCP's options and names are not;
+ *    EPIPE are the same, TCP's options are not (its names are kept:
+ *    nsock_kept_name);
  *  - anything else (queued datagrams, a datagram socket connected to a
  *    local peer or made by socketpair, a connect under way) stays: -EBUSY,
  *    and a forked child sees EBADF for it.
@@ -114,9 +115,11 @@ static int pair_to_kernel(struct nsock *s)
 			raw_syscall3(SYS_shutdown, k[i], SHUT_RD, 0);
 	}
 	moved(s, k[side]);
-	if (peer)
+	s->names_kept = true;
+	if (peer) {
 		moved(peer, k[1 - side]);
-	else
+		peer->names_kept = true;
+	} else
 		raw_syscall3(SYS_close, k[1 - side], 0, 0);
 out:
 	nsock_put(peer);

@@ -93,6 +93,9 @@ struct nsock {
 	struct wq_entry kwatch;
 	bool kready, kwatched;
 	bool kpeer;		/* UDP connected to outside the instance: sends go to the kernel socket */
+	/* Moved into the kernel as one end of a socketpair (leave.c): its
+	 * names are still local and peer, not the AF_UNIX pair's. */
+	bool names_kept;
 	uint64_t rcvtimeo, sndtimeo;	/* ns, 0: none */
 	bool linger0;			/* SO_LINGER {1, 0}: close resets */
 	bool rcvbuf_set, sndbuf_set;	/* the rings follow SO_RCVBUF/SO_SNDBUF */

@@ -93,10 +93,29 @@ bool instance_ends_with(struct vproc *p)
 	return true;
 }
 
+static uint64_t outside_sigs; /* the signals sent to the instance from outside */
+
+void instance_outside_signal(int sig)
+{
+	if (sig > 0 && sig <= 64)
+		__atomic_or_fetch(&outside_sigs, 1ull << (sig - 1), __ATOMIC_RELAXED);
+}
+
+static void signal_all_alive(int sig);
+
 void instance_program_ended(struct vproc *p)
 {
 	pthread_mutex_lock(&mu);
 	report(p);
+	/* --exit=all: a signal from outside (kill, `timeout`, Ctrl-C) that
+	 * killed the first program was meant for the instance, which stops:
+	 * the others get that signal first (a handler may end them cleanly),
+	 * then the monitor's SIGTERM and, past the grace time, SIGKILL. */
+	if (spec->exit_policy == EXIT_ALL && p == decider && p->exit_signal &&
+	    (__atomic_load_n(&outside_sigs, __ATOMIC_RELAXED) >> (p->exit_signal - 1) & 1)) {
+		signal_all_alive(p->exit_signal);
+		ending = true;
+	}
 	/* --exit=first|NAME: when the deciding program and all it spawned are
 	 * over; or at once when a signal killed it: it was stopped (a kill
 	 * from outside, Ctrl-C, `timeout`), not done, and what it spawned goes

@@ -35,6 +35,10 @@ struct instance_spec {
  * returns only on failure to start, with the exit status to use. */
 int instance_run(struct instance_spec *spec);
 
+/* A signal from outside the instance (another process, the terminal) was
+ * routed to its first program (async-signal-safe). */
+void instance_outside_signal(int sig);
+
 /* The last thread of p has gone: p is over (runtime context). */
 void instance_program_ended(struct vproc *p);
 

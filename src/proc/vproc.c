@@ -337,13 +337,10 @@ void vproc_host_ended(struct vproc *p, int sig, int code)
 }
 
 /* drop - in a forked child, program q (not the forking one) is gone: its
- * threads never run, its host fds are closed. Its memory stays mapped: it
- * costs nothing until touched, where unmapping costs a call per region. */
+ * host fds are closed. Its memory stays mapped: it costs nothing until
+ * touched, where unmapping costs a call per region. */
 static void drop(struct vproc *q, struct uthread *keep)
 {
-	for (struct uthread *t = q->threads; t; t = t->proc_next)
-		if (t != keep)
-			__atomic_store_n(&t->state, UT_EXITED, __ATOMIC_RELEASE);
 	if (q == keep->proc)
 		return;
 	/* Its objects' references go too: an object the kept program shares
@@ -354,8 +351,21 @@ static void drop(struct vproc *q, struct uthread *keep)
 		close(q->cwd_fd);
 }
 
+/* stop_threads - in a forked child, the threads of every program but keep
+ * never run: first of all, before any file closes, since a close wakes
+ * the peers' waiters (a socket's other end), which would run here. */
+static void stop_threads(struct vproc *q, struct uthread *keep)
+{
+	for (struct uthread *t = q->threads; t; t = t->proc_next)
+		if (t != keep)
+			__atomic_store_n(&t->state, UT_EXITED, __ATOMIC_RELEASE);
+}
+
 void vproc_after_fork(struct vproc *p, struct uthread *ut, int pid, int ppid)
 {
+	for (int i = 0; i < nvprocs; i++)
+		if (vprocs[i])
+			stop_threads(vprocs[i], ut);
 	for (int i = 0; i < nvprocs; i++) {
 		if (vprocs[i])
 			drop(vprocs[i], ut);

@@ -451,7 +451,14 @@ long objcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6
 	bool host = fdt_host(t, a[0]) >= 0;
 	if (vfile_in_kernel(f)) {
 		/* Moved into the kernel: the entry has (or takes) a kernel fd and
-		 * the call goes there, as for any. */
+		 * the call goes there, as for any, but for names the object kept. */
+		if (f->sock && f->sock->kept_name && (nr == SYS_getsockname || nr == SYS_getpeername)) {
+			long r = f->sock->kept_name(f, nr == SYS_getpeername, a[1], a[2]);
+			if (r != NOOP) {
+				vfile_put(f);
+				return r;
+			}
+		}
 		vfile_put(f);
 		long h = host ? 0 : fdt_settle(t, a[0]);
 		return h < 0 && h != -EBADF ? h : OBJCALL_PASS;

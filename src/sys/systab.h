@@ -30,6 +30,23 @@ enum sys_flags {
 	SF_RETFD = 1 << 5,     /* returns a new fd: a host fd becomes a program's fd */
 };
 
+/* sys_arg - an argument as the kernel reads it: an int (fd, pid, signal,
+ * flags...) is the register's low 32 bits, whatever the caller left above
+ * them (libev passes an fd whose register still holds a generation count
+ * in its upper half; the kernel's wrappers drop it). */
+static inline long sys_arg(uint8_t kind, long v)
+{
+	switch (kind) {
+	case A_FD: case A_DIRFD: case A_PID: case A_SIG: case A_OFLAGS: case A_HOW: case A_CLOCK:
+	case A_MSEC:
+		return (int)v;
+	case A_UINT: case A_MSGFLAGS: case A_CMODE: case A_MODE:
+		return (unsigned)v;
+	default:
+		return v;
+	}
+}
+
 typedef long (*sys_handler_t)(struct uthread *ut, const long a[6]);
 
 struct sysent {

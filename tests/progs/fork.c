@@ -664,6 +664,41 @@ static void sec_grandchild(void)
     close(p[1]);
 }
 
+/* names: a TCP connection between two sockets of the program keeps its
+ * addresses across a fork, in the parent and the child (redis names its
+ * replica by getpeername; a sentinel resolves that name). */
+static bool same_names(int fd, const struct sockaddr_in *self, const struct sockaddr_in *peer)
+{
+    struct sockaddr_in a, b;
+    socklen_t al = sizeof a, bl = sizeof b;
+    return !getsockname(fd, (struct sockaddr *)&a, &al) && !getpeername(fd, (struct sockaddr *)&b, &bl) &&
+           al == sizeof a && bl == sizeof b && !memcmp(&a, self, sizeof a) && !memcmp(&b, peer, sizeof b);
+}
+
+static void sec_names(void)
+{
+    int l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t al = sizeof a;
+    CHECK(!bind(l, (struct sockaddr *)&a, sizeof a) && !listen(l, 1), "listen: %s", strerror(errno));
+    getsockname(l, (struct sockaddr *)&a, &al);
+    CHECK(!connect(c, (struct sockaddr *)&a, sizeof a), "connect: %s", strerror(errno));
+    int s = accept(l, NULL, NULL);
+    struct sockaddr_in cs, ss;
+    socklen_t csl = sizeof cs, ssl = sizeof ss;
+    getsockname(c, (struct sockaddr *)&cs, &csl);
+    getsockname(s, (struct sockaddr *)&ss, &ssl);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(same_names(s, &ss, &cs) && same_names(c, &cs, &ss) ? 0 : 4);
+    report("a child that read the names", pid);
+    say("names: parent's after the fork %s", same_names(s, &ss, &cs) && same_names(c, &cs, &ss) ? "the same" : "changed");
+    close(s);
+    close(c);
+    close(l);
+}
+
 /* pgroup: a child that moves itself to a group of its own, or a session:
  * its parent sees it there, and a signal to that group reaches it (perl's
  * setpgrp then kill -TERM, ruby's spawn(pgroup: true)). */
@@ -739,7 +774,7 @@ static const struct {
     {"sigfd", sec_sigfd},   {"bomb", sec_bomb}, {"sockets", sec_sockets},
     {"dontfork", sec_dontfork}, {"epoll", sec_epoll}, {"waitfor", sec_waitfor},
     {"setuid", sec_setuid}, {"dgrampair", sec_dgrampair}, {"grandchild", sec_grandchild},
-    {"pgroup", sec_pgroup}, {"pidcalls", sec_pidcalls},
+    {"pgroup", sec_pgroup}, {"pidcalls", sec_pidcalls}, {"names", sec_names},
 };
 
 int main(int argc, char **argv)

@@ -211,6 +211,28 @@ int main(void)
         CHECK(n == 0, "munmap returned %ld", n);
     }
 
+    /* Int arguments are the register's low 32 bits: the kernel drops what
+     * is above them (libev leaves a generation count there with an fd). */
+    const long hi = 5L << 32;
+    int efd = (int)sc3(SYS_eventfd2, hi | 0, hi | 0, 0);
+    int ep = (int)sc1(SYS_epoll_create1, 0);
+    unsigned long long ev[2] = {1 /* EPOLLIN */, 0};
+    CHECK(efd >= 0 && ep >= 0, "eventfd and epoll set");
+    n = sc6(SYS_epoll_ctl, hi | ep, 1 /* ADD */, hi | efd, (long)ev, 0, 0);
+    CHECK(n == 0, "epoll_ctl ADD, upper bits set in the fds: %ld", n);
+    unsigned long long one = 1;
+    n = sc3(SYS_write, hi | efd, (long)&one, 8);
+    CHECK(n == 8, "write, upper bits set in the fd: %ld", n);
+    n = sc6(SYS_epoll_ctl, hi | ep, 3 /* MOD */, hi | efd, (long)ev, 0, 0);
+    CHECK(n == 0, "epoll_ctl MOD, upper bits set in the fds: %ld", n);
+    n = sc3(SYS_read, hi | efd, (long)&one, 8);
+    CHECK(n == 8 && one == 1, "read, upper bits set in the fd: %ld", n);
+    n = sc3(SYS_fcntl, hi | efd, 1 /* F_GETFD */, 0);
+    CHECK(n >= 0, "fcntl, upper bits set in the fd: %ld", n);
+    n = sc3(SYS_kill, hi | pid1, hi | 0, 0);
+    CHECK(n == 0, "kill(pid, 0), upper bits set in both: %ld", n);
+    CHECK(sc1(SYS_close, hi | efd) == 0 && sc1(SYS_close, hi | ep) == 0, "close, upper bits set in the fd");
+
     check_regs("getpid", regtest, SYS_getpid, pid1);
     check_regs("syscall 1000", regtest, 1000, -ENOSYS);
     check_regs("getppid", regtest, SYS_getppid, ppid);
