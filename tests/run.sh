@@ -1385,6 +1385,15 @@ p_outside_term() { # SHELL-SCRIPT EXPECTED-STATUS
 p_outside_term_alive() { p_outside_term 'sleep 30 & sleep 30' 143; }
 p_outside_term_gone() { p_outside_term 'sleep 30 & exit 0' 0; }
 pcase outside-term-first-alive -- p_outside_term_alive
+# The first program's parent is pegasus's own, as natively the shell that
+# started it (not 1: a program that polls getppid() for its parent's death
+# thought it orphaned).
+p_first_ppid() {
+    local out
+    out=$(bash -c 'echo "$$"; "$@"; true' _ "${RUNNER[@]}" /bin/sh -c 'echo "$PPID"' </dev/null 2>"$OUT/p.err") || { echo "status $?"; return 1; }
+    [ "$(echo "$out" | sed -n 1p)" = "$(echo "$out" | sed -n 2p)" ] || { echo "launcher and first program's ppid differ: $(echo $out)"; return 1; }
+}
+pcase first-ppid -- p_first_ppid
 # Linux AIO names fds inside its requests (struct iocb), which would reach
 # the kernel untranslated: io_setup is refused (ENOSYS, so that libaio
 # users such as InnoDB fall back to their own threads).

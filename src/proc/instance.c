@@ -265,9 +265,17 @@ static void inherit_signals(struct uthread *ut)
 static int load_one(const struct prog_spec *ps, bool first, struct uthread **out)
 {
 	int pid = first && pidspace_claim(getpid()) ? getpid() : 0;
+	/* Its parent is pegasus's: what started it (a shell), as natively; the
+	 * number is kept out of the instance's pid space. */
+	static int host_ppid;
+	if (first) {
+		host_ppid = getppid();
+		pidspace_claim(host_ppid);
+	}
 	struct vproc *p = vproc_new(ps->name, pid);
 	if (!p)
 		pg_die("out of memory");
+	p->ppid = host_ppid > 0 ? host_ppid : 1;
 	int fds[3];
 	for (int i = 0; i < 3; i++) {
 		fds[i] = open_stdio(ps, i);
