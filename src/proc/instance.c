@@ -103,17 +103,33 @@ void instance_outside_signal(int sig)
 
 static void signal_all_alive(int sig);
 
+/* outside_stop - the stop signal sent from outside that ended the first
+ * program (its death's, or the first of TERM, INT, HUP, QUIT that came),
+ * or 0. */
+static int outside_stop(int died_of)
+{
+	uint64_t got = __atomic_load_n(&outside_sigs, __ATOMIC_RELAXED);
+	static const int stops[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
+	if (died_of && (got >> (died_of - 1) & 1))
+		return died_of;
+	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
+		if (got >> (stops[i] - 1) & 1)
+			return stops[i];
+	return 0;
+}
+
 void instance_program_ended(struct vproc *p)
 {
 	pthread_mutex_lock(&mu);
 	report(p);
-	/* --exit=all: a signal from outside (kill, `timeout`, Ctrl-C) that
-	 * killed the first program was meant for the instance, which stops:
-	 * the others get that signal first (a handler may end them cleanly),
-	 * then the monitor's SIGTERM and, past the grace time, SIGKILL. */
-	if (spec->exit_policy == EXIT_ALL && p == decider && p->exit_signal &&
-	    (__atomic_load_n(&outside_sigs, __ATOMIC_RELAXED) >> (p->exit_signal - 1) & 1)) {
-		signal_all_alive(p->exit_signal);
+	/* --exit=all: a stop signal from outside (kill, `timeout`, Ctrl-C)
+	 * was meant for the instance; once the first program has ended after
+	 * it (killed, or by its handler), the others get it too (a handler
+	 * may end them cleanly), then the monitor's SIGTERM and, past the
+	 * grace time, SIGKILL. */
+	int stop = spec->exit_policy == EXIT_ALL && p == decider ? outside_stop(p->exit_signal) : 0;
+	if (stop) {
+		signal_all_alive(stop);
 		ending = true;
 	}
 	/* --exit=first|NAME: when the deciding program and all it spawned are
