@@ -1394,6 +1394,41 @@ p_first_ppid() {
     [ "$(echo "$out" | sed -n 1p)" = "$(echo "$out" | sed -n 2p)" ] || { echo "launcher and first program's ppid differ: $(echo $out)"; return 1; }
 }
 pcase first-ppid -- p_first_ppid
+# poll for POLLWRNORM alone on a socket connecting to a server outside the
+# instance (varnish's backend connect): its kernel socket's readiness with
+# RDNORM/WRNORM, which the kernel reports only when asked.
+p_poll_wrnorm_outside() {
+    local port=$((30000 + RANDOM % 20000))
+    /usr/bin/python3 -c 'import socket, sys, time; l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); l.bind(("127.0.0.1", int(sys.argv[1]))); l.listen(); time.sleep(8)' "$port" &
+    local srv=$!
+    sleep 0.5
+    timeout -k 5 "$TIMEOUT" "${RUNNER[@]}" /usr/bin/python3 -c 'import select, socket, sys
+s = socket.socket(); s.setblocking(False)
+try:
+    s.connect(("127.0.0.1", int(sys.argv[1])))
+except BlockingIOError:
+    pass
+p = select.poll(); p.register(s, select.POLLWRNORM)
+print([hex(e) for f, e in p.poll(3000)])' "$port" >"$OUT/p.out" 2>"$OUT/p.err" </dev/null
+    local st=$?
+    kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
+    [ "$st" -eq 0 ] && [ "$(cat "$OUT/p.out")" = "['0x100']" ] || { echo "status $st: $(cat "$OUT/p.out") $(tail -2 "$OUT/p.err")"; return 1; }
+}
+pcase poll-wrnorm-outside --need /usr/bin/python3 -- p_poll_wrnorm_outside
+# A read of the error queue never waits, on a new socket and on one whose
+# connect was refused (socat then hung instead of exiting).
+dcase recvmsg-errqueue --need /usr/bin/python3 -- /usr/bin/python3 -c 'import socket
+for kind in ("fresh", "refused"):
+    s = socket.socket()
+    if kind == "refused":
+        try:
+            s.connect(("127.0.0.1", 1))
+        except OSError as e:
+            print(kind, "connect:", e.strerror)
+    try:
+        print(kind, s.recvmsg(100, 0, socket.MSG_ERRQUEUE | socket.MSG_TRUNC))
+    except OSError as e:
+        print(kind, "recvmsg:", e.strerror)'
 # Linux AIO names fds inside its requests (struct iocb), which would reach
 # the kernel untranslated: io_setup is refused (ENOSYS, so that libaio
 # users such as InnoDB fall back to their own threads).

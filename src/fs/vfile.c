@@ -66,7 +66,11 @@ void vfile_moved_locked(struct vfile *f, int kfd)
 
 uint32_t vfile_kernel_poll(struct vfile *f)
 {
-	struct pollfd p = { .fd = f->kfd, .events = POLLIN | POLLOUT | POLLPRI };
+	/* The kernel reports only what is asked (and errors): every event a
+	 * waiter may want, RDNORM and WRNORM included (varnish's connect
+	 * waits for POLLWRNORM alone). */
+	struct pollfd p = { .fd = f->kfd, .events = POLLIN | POLLOUT | POLLPRI | POLLRDNORM | POLLWRNORM |
+						 POLLRDBAND | POLLWRBAND | POLLRDHUP };
 	return raw_syscall3(SYS_poll, &p, 1, 0) == 1 ? (uint16_t)p.revents : 0;
 }
 

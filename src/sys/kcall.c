@@ -158,11 +158,13 @@ long kcall_new_fd(struct uthread *ut, long host)
 }
 
 /* may_wait - may the call wait on its fd (vfd, host k[0])? Not if the fd is
- * non-blocking or the call says MSG_DONTWAIT: the kernel answers EAGAIN. */
+ * non-blocking or the call says MSG_DONTWAIT: the kernel answers EAGAIN;
+ * nor a read of the error queue, which never waits (socat after a
+ * refused connect). */
 static bool may_wait(struct uthread *ut, const struct sysent *e, long vfd, const long k[6])
 {
 	for (int i = 0; i < 6; i++)
-		if (e->args[i] == A_MSGFLAGS && (k[i] & MSG_DONTWAIT))
+		if (e->args[i] == A_MSGFLAGS && (k[i] & (MSG_DONTWAIT | MSG_ERRQUEUE)))
 			return false;
 	return !fdt_query_nonblock(ut->proc->fdt, vfd, (int)k[0]);
 }
