@@ -1417,6 +1417,18 @@ print([hex(e) for f, e in p.poll(3000)])' "$port" >"$OUT/p.out" 2>"$OUT/p.err" <
 pcase poll-wrnorm-outside --need /usr/bin/python3 -- p_poll_wrnorm_outside
 # A read of the error queue never waits, on a new socket and on one whose
 # connect was refused (socat then hung instead of exiting).
+# A process-directed signal goes to the main thread when it does not block
+# it (Linux's complete_signal), here parked in accept() while a worker
+# waits in a read: python runs handlers on its main thread only.
+dcase signal-main-thread --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os, signal, socket, sys, threading, time
+r, w = os.pipe()
+threading.Thread(target=lambda: os.read(r, 4), daemon=True).start()
+def later():
+    time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGTERM)
+threading.Thread(target=later, daemon=True).start()
+signal.signal(signal.SIGTERM, lambda *a: (print("handler ran", flush=True), sys.exit(0)))
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); s.accept()'
 dcase recvmsg-errqueue --need /usr/bin/python3 -- /usr/bin/python3 -c 'import socket
 for kind in ("fresh", "refused"):
     s = socket.socket()

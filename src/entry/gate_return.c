@@ -34,7 +34,7 @@ void gate_prepare_return(struct uthread *ut)
 	}
 	if (signal_arrivals_pending())
 		signal_process_arrivals();
-	if (signal_pending_mask(ut) & ~ut->sigmask)
+	if (signal_deliverable_mask(ut) & ~ut->sigmask)
 		signal_deliver_pending(ut);
 	sched_balance();
 	/* rt_sigsuspend's mask lasts until a handler frame saves the old one;

@@ -251,6 +251,6 @@ enum direct_kind lean_direct(long nr)
 
 long lean_return_check(struct uthread *ut)
 {
-	return signal_arrivals_pending() || (signal_pending_mask(ut) & ~ut->sigmask) ||
+	return signal_arrivals_pending() || (signal_deliverable_mask(ut) & ~ut->sigmask) ||
 	       ut->has_saved_sigmask || ut->exiting || ut->need_resched;
 }

@@ -293,6 +293,32 @@ static uint64_t pending_of(const struct uthread *ut)
 	       __atomic_load_n(&ut->proc->sigpending, __ATOMIC_ACQUIRE);
 }
 
+/* takes - the signals ut may take now: its own, and the process's that the
+ * main thread cannot (it blocks them, it is leaving, or it is parked in a
+ * wait they do not end); the main thread takes all. As Linux's
+ * complete_signal gives a process signal to the main thread when it does
+ * not block it, and tells that thread only: the thread that crossed the
+ * gate first took it (a worker of a python server, whose handlers run on
+ * its main thread only: the main thread stayed in accept()). */
+static uint64_t takes(const struct uthread *ut)
+{
+	uint64_t own = __atomic_load_n(&ut->sigpending, __ATOMIC_ACQUIRE);
+	uint64_t proc = __atomic_load_n(&ut->proc->sigpending, __ATOMIC_ACQUIRE);
+	const struct uthread *mt = __atomic_load_n(&ut->proc->main_thread, __ATOMIC_ACQUIRE);
+	if (proc && mt && mt != ut) {
+		uint64_t for_main = __atomic_load_n(&mt->exiting, __ATOMIC_ACQUIRE) ? 0 : ~mt->sigmask;
+		if (__atomic_load_n(&mt->state, __ATOMIC_ACQUIRE) == UT_BLOCKED)
+			for_main &= __atomic_load_n(&mt->sig_wake, __ATOMIC_ACQUIRE);
+		proc &= ~for_main;
+	}
+	return own | proc;
+}
+
+uint64_t signal_deliverable_mask(const struct uthread *ut)
+{
+	return takes(ut);
+}
+
 static int pick(uint64_t set)
 {
 	if (!set)
@@ -304,7 +330,7 @@ static int pick(uint64_t set)
 
 int signal_next_deliverable(struct uthread *ut)
 {
-	return pick(pending_of(ut) & ~ut->sigmask);
+	return pick(takes(ut) & ~ut->sigmask);
 }
 
 uint64_t signal_hold_host(void)
@@ -597,7 +623,7 @@ void signal_arm_wait(struct uthread *ut, uint64_t wake)
 	__atomic_store_n(&ut->sig_wake, wake, __ATOMIC_RELAXED);
 	/* Pairs with signal_notify(): it sets a pending bit, then reads the mask. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (pending_of(ut) & wake)
+	if (takes(ut) & wake)
 		__atomic_store_n(&ut->sig_intr, 1, __ATOMIC_RELAXED);
 }
 
@@ -670,22 +696,34 @@ void signal_notify(struct vproc *p, struct uthread *tgt)
 	uint64_t pend = __atomic_load_n(&p->sigpending, __ATOMIC_ACQUIRE);
 	if (!pend)
 		return;
-	/* Like Linux's complete_signal(): a running thread that does not block
-	 * it will take it; otherwise wake one sleeper that would. */
+	/* Like Linux's complete_signal(): the main thread if it does not block
+	 * it (a python server's handlers run there only: its main thread in
+	 * accept() must take a SIGTERM, not a worker thread in a read); else a
+	 * running thread that does not block it; else one sleeper that would. */
 	spin_lock(&p->lock);
-	struct uthread *t;
-	for (t = p->threads; t; t = t->proc_next) {
-		if ((pend & ~t->sigmask) && __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == UT_RUNNING) {
+	struct uthread *mt = __atomic_load_n(&p->main_thread, __ATOMIC_ACQUIRE), *t = NULL;
+	if (mt && (pend & ~mt->sigmask)) {
+		if (__atomic_load_n(&mt->state, __ATOMIC_ACQUIRE) == UT_RUNNING) {
+			if (pend & __atomic_load_n(&mt->sig_wake, __ATOMIC_RELAXED))
+				interrupt(mt);
+			kick_running(mt);
+			t = mt;
+		} else if ((pend & __atomic_load_n(&mt->sig_wake, __ATOMIC_RELAXED)) && interrupt(mt)) {
+			t = mt;
+		}
+	}
+	for (struct uthread *r = p->threads; !t && r; r = r->proc_next) {
+		if ((pend & ~r->sigmask) && __atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == UT_RUNNING) {
 			/* It may be on its way into a wait that this signal ends. */
-			if (pend & __atomic_load_n(&t->sig_wake, __ATOMIC_RELAXED))
-				interrupt(t);
-			kick_running(t);
-			break;
+			if (pend & __atomic_load_n(&r->sig_wake, __ATOMIC_RELAXED))
+				interrupt(r);
+			kick_running(r);
+			t = r;
 		}
 	}
 	for (struct uthread *w = p->threads; !t && w; w = w->proc_next)
 		if ((pend & __atomic_load_n(&w->sig_wake, __ATOMIC_RELAXED)) && interrupt(w))
-			break;
+			t = w;
 	spin_unlock(&p->lock);
 }
 

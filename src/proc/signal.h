@@ -91,6 +91,9 @@ long signal_wait(struct uthread *ut, uint64_t wake, uint64_t deadline);
 
 /* Pending signals of the thread and its process. */
 uint64_t signal_pending_mask(const struct uthread *ut);
+/* The pending signals ut itself may take now (a process's signal is the
+ * main thread's unless it cannot take it): what the gate delivers. */
+uint64_t signal_deliverable_mask(const struct uthread *ut);
 
 /* After signal_queue() in normal context: wake or kick the thread that
  * should take it (tgt, or some thread of p). */
