@@ -104,12 +104,12 @@ void instance_outside_signal(int sig)
 static void signal_all_alive(int sig);
 
 /* outside_stop - the stop signal sent from outside that ended the first
- * program (its death's, or the first of TERM, INT, HUP, QUIT that came),
- * or 0. */
+ * program (its death's, or TERM, INT or QUIT if one came: not HUP, which
+ * servers take as "reload"), or 0. */
 static int outside_stop(int died_of)
 {
 	uint64_t got = __atomic_load_n(&outside_sigs, __ATOMIC_RELAXED);
-	static const int stops[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
+	static const int stops[] = { SIGTERM, SIGINT, SIGQUIT };
 	if (died_of && (got >> (died_of - 1) & 1))
 		return died_of;
 	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
