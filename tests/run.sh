@@ -1460,6 +1460,24 @@ p_ctrl_c() {
 }
 pcase ctrl-c-group --need /usr/bin/python3 -- p_ctrl_c
 pcase outside-term-first-gone -- p_outside_term_gone
+# A SIGTERM sent to pegasus from outside reaches every command-line
+# program at once: the first one here waits for the second to go (as a
+# database for a fused pooler's connections); sent to the first alone,
+# the second got it only once the first had ended, i.e. never.
+p_outside_term_all_roots() {
+    local d="$OUT/roots" r
+    mkdir -p "$d"
+    rm -f "$d/b-gone"
+    "${PEGASUS_RUN[@]}" -- /bin/sh -c "trap 'echo A got TERM' TERM; while [ ! -e $d/b-gone ]; do sleep 0.1; done; echo A done" \
+        ::: /bin/sh -c "trap 'echo B got TERM; touch $d/b-gone; exit 0' TERM; sleep 30 & wait" >"$OUT/p.out" 2>"$OUT/p.err" </dev/null &
+    r=$!
+    sleep 1
+    kill -TERM "$r"
+    timeout 10 tail --pid="$r" -f /dev/null || { kill -KILL "$r"; echo "pegasus still runs 10 s after SIGTERM: $(tr '\n' '|' <"$OUT/p.out")"; return 1; }
+    wait "$r"
+    [ "$(sort "$OUT/p.out" | tr '\n' '|')" = "A done|A got TERM|B got TERM|" ] || { echo "output: $(tr '\n' '|' <"$OUT/p.out")"; return 1; }
+}
+pcase outside-term-all-roots -- p_outside_term_all_roots
 # With --exit=all, a SIGTERM from outside (`timeout`) that ends the first
 # program, by default or by its handler, stops the others too (they took
 # no signal before: timeout never ended).

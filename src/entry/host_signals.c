@@ -196,6 +196,14 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 		signal_queue_group_here(p->pgid, si);
 		queued = true;
 	} else if (route == TIMER_NOT_OURS && p && !target && from == FROM_PROCESS) {
+		/* A stop from outside is the instance's: every command-line
+		 * program takes it at once, as a service manager's stop reaches
+		 * each (a database waiting for a fused pooler's connections
+		 * waited for the grace time's SIGKILL). Other signals (HUP: a
+		 * reload) are the first program's. */
+		int sig = si->si_signo;
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT)
+			signal_queue_other_roots(p, si);
 		queued = signal_queue_if_gone(p, si);
 	}
 	if (queued) {

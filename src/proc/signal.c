@@ -279,6 +279,17 @@ void signal_queue_group_here(int pgid, const siginfo_t *si)
 	queue_live(si, in_group_here, &pgid);
 }
 
+/* Another command-line program than *first, alive here. */
+static bool other_root(const struct vproc *q, const void *first)
+{
+	return q != first && q->root == q && !q->host_pid;
+}
+
+void signal_queue_other_roots(struct vproc *first, const siginfo_t *si)
+{
+	queue_live(si, other_root, first);
+}
+
 bool signal_queue_if_gone(struct vproc *p, const siginfo_t *si)
 {
 	if (!p || __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VP_DEAD)

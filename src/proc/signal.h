@@ -28,6 +28,9 @@ enum sigq signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si
  * still alive instead, true. False (nothing queued) if p lives on.
  * Async-signal-safe. */
 bool signal_queue_if_gone(struct vproc *p, const siginfo_t *si);
+/* signal_queue_other_roots - queued for every live command-line program
+ * but first. Async-signal-safe. */
+void signal_queue_other_roots(struct vproc *first, const siginfo_t *si);
 /* signal_queue_group_here - queued for every live program of process
  * group pgid that runs in this host process (a forked child's process
  * takes the terminal's signals itself). Async-signal-safe. */
