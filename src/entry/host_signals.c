@@ -190,8 +190,9 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 	 * once it is gone (else a kill or `timeout` could never end the
 	 * instance). */
 	bool queued = false;
+	bool stop = from == FROM_PROCESS && (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT);
 	if (route == TIMER_NOT_OURS && p && !target && from != FROM_CALL)
-		instance_outside_signal(si->si_signo);
+		instance_outside_signal(sig, stop);
 	if (route == TIMER_NOT_OURS && p && !target && from == FROM_TERMINAL) {
 		signal_queue_group_here(p->pgid, si);
 		queued = true;
@@ -201,8 +202,7 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 		 * each (a database waiting for a fused pooler's connections
 		 * waited for the grace time's SIGKILL). Other signals (HUP: a
 		 * reload) are the first program's. */
-		int sig = si->si_signo;
-		if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT)
+		if (stop)
 			signal_queue_other_roots(p, si);
 		queued = signal_queue_if_gone(p, si);
 	}

@@ -94,14 +94,15 @@ bool instance_ends_with(struct vproc *p)
 }
 
 static uint64_t outside_sigs; /* the signals sent to the instance from outside */
+static bool roots_stopped;    /* every command-line program was sent a stop from outside */
 
-void instance_outside_signal(int sig)
+void instance_outside_signal(int sig, bool to_all_roots)
 {
 	if (sig > 0 && sig <= 64)
 		__atomic_or_fetch(&outside_sigs, 1ull << (sig - 1), __ATOMIC_RELAXED);
+	if (to_all_roots)
+		__atomic_store_n(&roots_stopped, true, __ATOMIC_RELAXED);
 }
-
-static void signal_all_alive(int sig);
 
 /* outside_stop - the stop signal sent from outside that ended the first
  * program (its death's, or TERM, INT or QUIT if one came: not HUP, which
@@ -123,15 +124,11 @@ void instance_program_ended(struct vproc *p)
 	pthread_mutex_lock(&mu);
 	report(p);
 	/* --exit=all: a stop signal from outside (kill, `timeout`, Ctrl-C)
-	 * was meant for the instance; once the first program has ended after
-	 * it (killed, or by its handler), the others get it too (a handler
-	 * may end them cleanly), then the monitor's SIGTERM and, past the
-	 * grace time, SIGKILL. */
-	int stop = spec->exit_policy == EXIT_ALL && p == decider ? outside_stop(p->exit_signal) : 0;
-	if (stop) {
-		signal_all_alive(stop);
+	 * was meant for the instance, which stops once the first program has
+	 * ended after it (killed, or by its handler): the monitor's SIGTERM
+	 * for those that had none and, past the grace time, SIGKILL. */
+	if (spec->exit_policy == EXIT_ALL && p == decider && outside_stop(p->exit_signal))
 		ending = true;
-	}
 	/* --exit=first|NAME: when the deciding program and all it spawned are
 	 * over; or at once when a signal killed it: it was stopped (a kill
 	 * from outside, Ctrl-C, `timeout`), not done, and what it spawned goes
@@ -175,6 +172,10 @@ static void signal_all_alive(int sig)
 	for (int i = 0; i < vproc_count(); i++) {
 		struct vproc *p = vproc_at(i);
 		if (!alive(p))
+			continue;
+		/* A command-line program that took a stop from outside is
+		 * stopping: a second SIGTERM would run its handler again. */
+		if (sig != SIGKILL && p->root == p && __atomic_load_n(&roots_stopped, __ATOMIC_RELAXED))
 			continue;
 		if (sig == SIGKILL) {
 			vproc_terminate(p, SIGKILL, 0);

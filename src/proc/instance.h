@@ -37,7 +37,7 @@ int instance_run(struct instance_spec *spec);
 
 /* A signal from outside the instance (another process, the terminal) was
  * routed to its first program (async-signal-safe). */
-void instance_outside_signal(int sig);
+void instance_outside_signal(int sig, bool to_all_roots);
 
 /* The last thread of p has gone: p is over (runtime context). */
 void instance_program_ended(struct vproc *p);
