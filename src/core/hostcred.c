@@ -8,6 +8,21 @@
 
 #include "core/rawsys.h"
 
+void hostcred_caps_from(const struct __user_cap_data_struct *d, uint64_t *eff, uint64_t *prm,
+			uint64_t *inh)
+{
+	*eff = d[0].effective | (uint64_t)d[1].effective << 32;
+	*prm = d[0].permitted | (uint64_t)d[1].permitted << 32;
+	*inh = d[0].inheritable | (uint64_t)d[1].inheritable << 32;
+}
+
+void hostcred_caps_to(struct __user_cap_data_struct *d, uint64_t eff, uint64_t prm, uint64_t inh)
+{
+	for (int i = 0; i < 2; i++)
+		d[i] = (struct __user_cap_data_struct){ (uint32_t)(eff >> 32 * i), (uint32_t)(prm >> 32 * i),
+							(uint32_t)(inh >> 32 * i) };
+}
+
 static struct hostcred initial;
 static bool have_initial;
 static int last_cap;
@@ -26,9 +41,7 @@ const struct hostcred *hostcred_initial(void)
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct d[2] = { 0 };
 	raw_syscall3(SYS_capget, &h, d, 0);
-	initial.cap_eff = d[0].effective | (uint64_t)d[1].effective << 32;
-	initial.cap_prm = d[0].permitted | (uint64_t)d[1].permitted << 32;
-	initial.cap_inh = d[0].inheritable | (uint64_t)d[1].inheritable << 32;
+	hostcred_caps_from(d, &initial.cap_eff, &initial.cap_prm, &initial.cap_inh);
 	for (int cap = 0; cap < 64; cap++) {
 		long in = raw_syscall6(SYS_prctl, PR_CAPBSET_READ, cap, 0, 0, 0, 0);
 		if (in < 0)
@@ -65,10 +78,7 @@ void hostcred_apply(const struct hostcred *c)
 	/* The uid calls left the effective set as the kernel computes it for
 	 * these ids; the program's own may differ (a capset, kept caps). */
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2] = {
-		{ (uint32_t)(c->cap_eff & host->cap_prm), (uint32_t)host->cap_prm, (uint32_t)host->cap_inh },
-		{ (uint32_t)((c->cap_eff & host->cap_prm) >> 32), (uint32_t)(host->cap_prm >> 32),
-		  (uint32_t)(host->cap_inh >> 32) },
-	};
+	struct __user_cap_data_struct d[2];
+	hostcred_caps_to(d, c->cap_eff & host->cap_prm, host->cap_prm, host->cap_inh);
 	raw_syscall3(SYS_capset, &h, d, 0);
 }

@@ -1,5 +1,6 @@
 /* hostcred.h - the ids a program runs with, applied to the kernel thread that runs it. */
 #pragma once
+#include <linux/capability.h>
 #include <stdint.h>
 
 /*
@@ -21,6 +22,11 @@ struct hostcred {
 	uint64_t cap_eff, cap_prm, cap_inh, cap_bset, cap_amb;
 	unsigned securebits;
 };
+
+/* A capability header's two 32-bit data words and the 64-bit sets. */
+void hostcred_caps_from(const struct __user_cap_data_struct *d, uint64_t *eff, uint64_t *prm,
+			uint64_t *inh);
+void hostcred_caps_to(struct __user_cap_data_struct *d, uint64_t eff, uint64_t prm, uint64_t inh);
 
 /* The ids pegasus started with (read once). */
 const struct hostcred *hostcred_initial(void);

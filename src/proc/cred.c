@@ -205,13 +205,12 @@ bool cred_capable(struct uthread *ut, int cap)
 
 /* cap_words - the number of 32-bit sets a header's version carries; a
  * version Linux does not know is answered with the one it prefers. */
-static int cap_words(uint64_t uhdr, uint32_t *version, int *pid)
+static int cap_words(uint64_t uhdr, int *pid)
 {
 	struct __user_cap_header_struct h;
 	if (copy_from_user(&h, uhdr, sizeof(h)))
 		return -EFAULT;
 	*pid = h.pid;
-	*version = h.version;
 	if (h.version == _LINUX_CAPABILITY_VERSION_1)
 		return 1;
 	if (h.version == _LINUX_CAPABILITY_VERSION_2 || h.version == _LINUX_CAPABILITY_VERSION_3)
@@ -222,26 +221,19 @@ static int cap_words(uint64_t uhdr, uint32_t *version, int *pid)
 
 long cred_capget(struct uthread *ut, uint64_t uhdr, uint64_t udata)
 {
-	uint32_t version;
-	int pid, words = cap_words(uhdr, &version, &pid);
+	int pid, words = cap_words(uhdr, &pid);
 	if (words < 0)
 		return udata || words == -EFAULT ? words : 0;
 	if (!udata)
 		return 0;
-	struct vproc *p = ut->proc;
 	if (pid < 0)
 		return -EINVAL;
-	if (pid && pid != p->pid) {
-		struct uthread *t = uthread_by_tid(pid);
-		if (!(p = t ? t->proc : vproc_by_pid(pid)))
-			return -ESRCH;
-	}
+	struct vproc *p = pid ? vproc_by_id(pid) : ut->proc;
+	if (!p)
+		return -ESRCH;
 	const struct hostcred *c = __atomic_load_n(&p->cred, __ATOMIC_ACQUIRE);
 	struct __user_cap_data_struct d[2];
-	for (int i = 0; i < 2; i++)
-		d[i] = (struct __user_cap_data_struct){ (uint32_t)(c->cap_eff >> 32 * i),
-							(uint32_t)(c->cap_prm >> 32 * i),
-							(uint32_t)(c->cap_inh >> 32 * i) };
+	hostcred_caps_to(d, c->cap_eff, c->cap_prm, c->cap_inh);
 	return copy_to_user(udata, d, words * sizeof(d[0])) ? -EFAULT : 0;
 }
 
@@ -252,8 +244,7 @@ static bool subset(uint64_t a, uint64_t b)
 
 long cred_capset(struct uthread *ut, uint64_t uhdr, uint64_t udata)
 {
-	uint32_t version;
-	int pid, words = cap_words(uhdr, &version, &pid);
+	int pid, words = cap_words(uhdr, &pid);
 	if (words < 0)
 		return words;
 	if (pid && pid != ut->proc->pid && pid != ut->tid)
@@ -262,9 +253,8 @@ long cred_capset(struct uthread *ut, uint64_t uhdr, uint64_t udata)
 	if (copy_from_user(d, udata, words * sizeof(d[0])))
 		return -EFAULT;
 	struct hostcred c = current(ut);
-	uint64_t eff = d[0].effective | (uint64_t)d[1].effective << 32;
-	uint64_t prm = d[0].permitted | (uint64_t)d[1].permitted << 32;
-	uint64_t inh = d[0].inheritable | (uint64_t)d[1].inheritable << 32;
+	uint64_t eff, prm, inh;
+	hostcred_caps_from(d, &eff, &prm, &inh);
 	if (words == 1) { /* a v1 caller leaves the upper sets as they are */
 		eff |= c.cap_eff & ~0xffffffffull;
 		prm |= c.cap_prm & ~0xffffffffull;

@@ -104,19 +104,14 @@ void instance_outside_signal(int sig, bool to_all_roots)
 		__atomic_store_n(&roots_stopped, true, __ATOMIC_RELAXED);
 }
 
-/* outside_stop - the stop signal sent from outside that ended the first
- * program (its death's, or TERM, INT or QUIT if one came: not HUP, which
- * servers take as "reload"), or 0. */
-static int outside_stop(int died_of)
+/* stopped_from_outside - did a signal from outside end the first program
+ * (killed by one, or TERM, INT or QUIT came: not HUP, which servers take
+ * as "reload")? */
+static bool stopped_from_outside(int died_of)
 {
 	uint64_t got = __atomic_load_n(&outside_sigs, __ATOMIC_RELAXED);
-	static const int stops[] = { SIGTERM, SIGINT, SIGQUIT };
-	if (died_of && (got >> (died_of - 1) & 1))
-		return died_of;
-	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
-		if (got >> (stops[i] - 1) & 1)
-			return stops[i];
-	return 0;
+	uint64_t stops = 1ull << (SIGTERM - 1) | 1ull << (SIGINT - 1) | 1ull << (SIGQUIT - 1);
+	return (died_of && (got >> (died_of - 1) & 1)) || (got & stops);
 }
 
 void instance_program_ended(struct vproc *p)
@@ -127,7 +122,7 @@ void instance_program_ended(struct vproc *p)
 	 * was meant for the instance, which stops once the first program has
 	 * ended after it (killed, or by its handler): the monitor's SIGTERM
 	 * for those that had none and, past the grace time, SIGKILL. */
-	if (spec->exit_policy == EXIT_ALL && p == decider && outside_stop(p->exit_signal))
+	if (spec->exit_policy == EXIT_ALL && p == decider && stopped_from_outside(p->exit_signal))
 		ending = true;
 	/* --exit=first|NAME: when the deciding program and all it spawned are
 	 * over; or at once when a signal killed it: it was stopped (a kill

@@ -693,6 +693,25 @@ void signal_retarget(struct uthread *ut, uint64_t before)
 		signal_notify(ut->proc, NULL);
 }
 
+/* reach_running - t runs: it goes through the gate (and ends the wait it
+ * may be on its way into) and takes the signal there. */
+static bool reach_running(struct uthread *t, uint64_t pend)
+{
+	if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != UT_RUNNING)
+		return false;
+	if (pend & __atomic_load_n(&t->sig_wake, __ATOMIC_RELAXED))
+		interrupt(t);
+	kick_running(t);
+	return true;
+}
+
+/* reach_parked - t is parked in a wait that one of pend ends: it is
+ * woken to take it. */
+static bool reach_parked(struct uthread *t, uint64_t pend)
+{
+	return (pend & __atomic_load_n(&t->sig_wake, __ATOMIC_RELAXED)) && interrupt(t);
+}
+
 void signal_notify(struct vproc *p, struct uthread *tgt)
 {
 	signalfd_wake(p);
@@ -712,29 +731,12 @@ void signal_notify(struct vproc *p, struct uthread *tgt)
 	 * accept() must take a SIGTERM, not a worker thread in a read); else a
 	 * running thread that does not block it; else one sleeper that would. */
 	spin_lock(&p->lock);
-	struct uthread *mt = __atomic_load_n(&p->main_thread, __ATOMIC_ACQUIRE), *t = NULL;
-	if (mt && (pend & ~mt->sigmask)) {
-		if (__atomic_load_n(&mt->state, __ATOMIC_ACQUIRE) == UT_RUNNING) {
-			if (pend & __atomic_load_n(&mt->sig_wake, __ATOMIC_RELAXED))
-				interrupt(mt);
-			kick_running(mt);
-			t = mt;
-		} else if ((pend & __atomic_load_n(&mt->sig_wake, __ATOMIC_RELAXED)) && interrupt(mt)) {
-			t = mt;
-		}
-	}
-	for (struct uthread *r = p->threads; !t && r; r = r->proc_next) {
-		if ((pend & ~r->sigmask) && __atomic_load_n(&r->state, __ATOMIC_ACQUIRE) == UT_RUNNING) {
-			/* It may be on its way into a wait that this signal ends. */
-			if (pend & __atomic_load_n(&r->sig_wake, __ATOMIC_RELAXED))
-				interrupt(r);
-			kick_running(r);
-			t = r;
-		}
-	}
-	for (struct uthread *w = p->threads; !t && w; w = w->proc_next)
-		if ((pend & __atomic_load_n(&w->sig_wake, __ATOMIC_RELAXED)) && interrupt(w))
-			t = w;
+	struct uthread *mt = __atomic_load_n(&p->main_thread, __ATOMIC_ACQUIRE);
+	bool done = mt && (pend & ~mt->sigmask) && (reach_running(mt, pend) || reach_parked(mt, pend));
+	for (struct uthread *t = p->threads; !done && t; t = t->proc_next)
+		done = (pend & ~t->sigmask) && reach_running(t, pend);
+	for (struct uthread *t = p->threads; !done && t; t = t->proc_next)
+		done = reach_parked(t, pend);
 	spin_unlock(&p->lock);
 }
 

@@ -133,6 +133,13 @@ void vproc_release(struct vproc *p)
 	free(old);
 }
 
+struct vproc *vproc_by_id(int id)
+{
+	struct vproc *p = vproc_by_pid(id);
+	struct uthread *t = p ? NULL : uthread_by_tid(id);
+	return p ? p : t ? t->proc : NULL;
+}
+
 bool vproc_is_zombie(const struct vproc *p)
 {
 	return __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == VP_DEAD &&
@@ -450,6 +457,8 @@ void vproc_host_limits(struct vproc *p)
 
 int vproc_host_of(int pid)
 {
+	if (pid == 0)
+		return 0;
 	struct vproc *p = vproc_by_pid(pid);
 	if (p && p->stand_in_host)
 		return p->stand_in_host;

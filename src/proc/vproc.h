@@ -115,6 +115,8 @@ struct vproc *vproc_new(const char *name, int pid);
  * lookup racing with the reap never touches freed memory. */
 void vproc_release(struct vproc *p);
 struct vproc *vproc_by_pid(int pid);
+/* The program whose pid, or one of whose threads' tid, is id; or NULL. */
+struct vproc *vproc_by_id(int id);
 /* Has p ended with its status not yet collected by a wait (a zombie)? */
 bool vproc_is_zombie(const struct vproc *p);
 int vproc_count(void);
@@ -161,8 +163,9 @@ void vproc_publish(struct vproc *p);
 void vproc_host_limits(struct vproc *p);
 
 /* vproc_host_of - the host process that runs virtual pid (or tid) pid: 0
- * for this one (its programs share its kernel threads), or the host pid of
- * another process of the instance (a forked child, a sibling); -ESRCH. */
+ * for this one (pid 0, the caller, or another program: they share its
+ * kernel threads), or the host pid of another process of the instance (a
+ * forked child, a sibling); -ESRCH. */
 int vproc_host_of(int pid);
 
 /* vproc_sync_ids - p's group and session as last published: a forked

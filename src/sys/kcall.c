@@ -25,13 +25,9 @@
 #include "sys/kblock.h"
 #include "sys/systab.h"
 
-/* pid_to_host - a virtual pid argument as the kernel may see it: 0 ("the
- * caller") for the caller and the other programs of this host process,
- * whose kernel threads it shares; the host pid of another process of the
- * instance (a forked child). */
-static long pid_to_host(struct uthread *ut, long pid, long *out)
+long kcall_pid(long pid, long *out)
 {
-	long h = pid == 0 ? 0 : vproc_host_of((int)pid);
+	long h = vproc_host_of((int)pid);
 	*out = h > 0 ? h : 0;
 	return h < 0 ? h : 0;
 }
@@ -137,7 +133,7 @@ static long map_args(struct uthread *ut, const struct sysent *e, const long a[6]
 			k[i] = a[i] & ~(long)p->umask;
 			break;
 		case A_PID:
-			r = pid_to_host(ut, a[i], &k[i]);
+			r = kcall_pid(a[i], &k[i]);
 			break;
 		}
 		if (r)

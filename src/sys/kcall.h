@@ -13,6 +13,12 @@ struct sysent;
  */
 long kcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6]);
 
+/* kcall_pid - a virtual pid argument as the kernel may see it, into *out:
+ * 0 ("the caller") for the caller and the other programs of this host
+ * process, whose kernel threads it shares; the host pid of another process
+ * of the instance (a forked child). 0 or -ESRCH. */
+long kcall_pid(long pid, long *out);
+
 /* kcall_offload - the same, always on a worker thread (flock, FIFO opens...). */
 long kcall_offload(struct uthread *ut, long nr, const struct sysent *e, const long a[6]);
 

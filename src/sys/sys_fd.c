@@ -324,11 +324,7 @@ long sys_setrlimit(struct uthread *ut, const long a[6])
 
 long sys_prlimit64(struct uthread *ut, const long a[6])
 {
-	struct vproc *p = a[0] == 0 ? ut->proc : vproc_by_pid((int)a[0]);
-	if (!p) {
-		struct uthread *t = uthread_by_tid((int)a[0]);
-		p = t ? t->proc : NULL;
-	}
+	struct vproc *p = a[0] == 0 ? ut->proc : vproc_by_id((int)a[0]);
 	if (!p)
 		return -ESRCH;
 	struct rlimit old = p->rlim[(unsigned)a[1] < RLIM_NLIMITS ? a[1] : 0];

@@ -12,6 +12,7 @@
 #include "proc/instance.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
+#include "sys/kcall.h"
 #include "sys/systab.h"
 #include "sys/trace.h"
 
@@ -117,9 +118,7 @@ static long prio_who(struct uthread *ut, long which, long who, long *out)
 		*out = 0;
 		return who == 0 || who == ut->proc->pgid ? 0 : -ESRCH;
 	}
-	long h = who == 0 ? 0 : vproc_host_of((int)who);
-	*out = h > 0 ? h : 0;
-	return h < 0 ? h : 0;
+	return kcall_pid(who, out);
 }
 
 long sys_getpriority(struct uthread *ut, const long a[6])
