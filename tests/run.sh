@@ -544,10 +544,6 @@ print(sorted({a[4][0] for a in socket.getaddrinfo(None, 80)}))'
 # moves on), SIGKILL at the hard one; a child inherits it.
 dcase rlimit-cpu --need /bin/bash -- /bin/bash -c 'ulimit -S -t 1; ulimit -H -t 3; trap "echo got XCPU" XCPU; while :; do :; done'
 dcase rlimit-cpu-child --need /bin/bash -- /bin/bash -c 'ulimit -t 1; /bin/sh -c "while :; do :; done"; echo "child status $?"'
-# RLIMIT_FSIZE, where the writer is its host process alone (bash forks its
-# commands): the kernel's SIGXFSZ at the limit. (A program spawned into a
-# shared process, as dash's vfork makes, is not limited: DECISIONS.md.)
-dcase rlimit-fsize-bash --need /bin/bash -- /bin/bash -c 'ulimit -f 1; head -c 4096 /dev/zero > fsize.out; echo "status $? size $(stat -c %s fsize.out)"'
 dcase rlimit-raise-hard --need /bin/bash -- /bin/bash -c 'ulimit -n $(( $(ulimit -Hn) + 1 )) 2>/dev/null; echo "raise $?"; ulimit -n 1000; echo "lower $?"; ulimit -Hn'
 dcase dev-fd-bash --need /bin/bash -- /bin/bash -c 'diff <(seq 3) <(seq 4); echo "diff $?"; while read l; do echo "L:$l"; done < <(printf "x\ny\n"); cat < <(echo in); echo x | cat /dev/stdin; exec 5</etc/hostname; cat /dev/fd/5 | wc -c; readlink /dev/stdin /dev/fd; stat -L -c %F /dev/stdin </dev/null; true'
 dcase proc-fd-reopen-pipe --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; r, w = os.pipe(); os.write(w, b"abc"); print(open(f"/proc/self/fd/{r}", "rb", buffering=0).read(3)); w2 = os.open(f"/dev/fd/{r}", os.O_WRONLY); os.write(w2, b"via-w2"); os.close(w2); os.close(w); print(os.read(r, 100)); print(os.read(r, 100))'

@@ -175,7 +175,6 @@ static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const stru
 	nhost = 0;
 	reaper_started = false;
 	instance_after_fork(p);
-	vproc_host_limits(p);
 	p->parent_signal = req->exit_signal;
 	if (req->flags & CLONE_CHILD_CLEARTID)
 		ut->clear_child_tid = req->child_tid;

@@ -447,14 +447,6 @@ void vproc_publish(struct vproc *p)
 	pidspace_publish(&pi);
 }
 
-void vproc_host_limits(struct vproc *p)
-{
-	/* RLIMIT_FSIZE: the kernel checks each write of its host process
-	 * (SIGXFSZ, EFBIG), right when the program is that process alone. */
-	if (instance_ends_with(p))
-		setrlimit(RLIMIT_FSIZE, &p->rlim[RLIMIT_FSIZE]);
-}
-
 int vproc_host_of(int pid)
 {
 	if (pid == 0)

@@ -158,10 +158,6 @@ _Noreturn void vproc_die_of_signal(int sig);
  * (its ids, name, argv): after an exec, a fork, setsid/setpgid. */
 void vproc_publish(struct vproc *p);
 
-/* vproc_host_limits - p's rlimits that its host process takes, when it
- * runs there alone (a forked child): RLIMIT_FSIZE. */
-void vproc_host_limits(struct vproc *p);
-
 /* vproc_host_of - the host process that runs virtual pid (or tid) pid: 0
  * for this one (pid 0, the caller, or another program: they share its
  * kernel threads), or the host pid of another process of the instance (a

@@ -307,8 +307,6 @@ static long rlimit_set(struct uthread *ut, struct vproc *p, int res, uint64_t un
 	p->rlim[res] = nl;
 	if (res == RLIMIT_NOFILE)
 		p->fdt->limit = nl.rlim_cur > FDT_PAGE * FDT_PAGES ? FDT_PAGE * FDT_PAGES : nl.rlim_cur;
-	if (res == RLIMIT_FSIZE)
-		vproc_host_limits(p);
 	return 0;
 }
 
