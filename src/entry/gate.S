@@ -123,10 +123,16 @@
 	shrx %rcx, %rax, %rcx           /* past the table's 1024 x 1024 entries? */
 	jrcxz 1f
 	jmp \fail
-1:	mov $10, %ecx
-	shrx %rcx, %rax, %rcx           /* page index */
-	mov %gs:VCPU_CUR, %r11
+1:	mov %gs:VCPU_CUR, %r11
 	mov UT_PROC(%r11), %r11
+	/* A program with a file size limit: its writes are checked on the
+	 * way through (sys/fsize.c), so none of its fd calls goes direct. */
+	mov VP_FSIZE(%r11), %rcx
+	lea 1(%rcx), %rcx               /* RLIM_INFINITY + 1: 0 */
+	jrcxz 4f
+	jmp \fail
+4:	mov $10, %ecx
+	shrx %rcx, %rax, %rcx           /* page index */
 	mov VP_FDT(%r11), %r11
 	mov FDT_PAGE0(%r11,%rcx,8), %rcx
 	jrcxz 2f                        /* no such page */

@@ -15,11 +15,13 @@
 #include "proc/vproc.h"
 #include "sched/futex.h"
 #include "sched/vcpu.h"
+#include "sys/fsize.h"
 #include "sys/systab.h"
 
 /* What gate_direct_fd reads (sched/offsets.h). */
 _Static_assert(offsetof(struct uthread, proc) == UT_PROC, "UT_PROC");
 _Static_assert(offsetof(struct vproc, fdt) == VP_FDT, "VP_FDT");
+_Static_assert(offsetof(struct vproc, rlim[RLIMIT_FSIZE].rlim_cur) == VP_FSIZE, "VP_FSIZE");
 _Static_assert(offsetof(struct fdtable, page) == FDT_PAGE0, "FDT_PAGE0");
 _Static_assert(offsetof(struct fdent, nb) == FDENT_NB, "FDENT_NB");
 _Static_assert(offsetof(struct fdent, obj) == FDENT_OBJ, "FDENT_OBJ");
@@ -181,6 +183,8 @@ long lean_entry_c(struct uthread *ut)
 		/* fall through */
 	case LEAN_KERNEL:
 	kernel: {
+		if (fsize_applies(nr) && fsize_limited(ut->proc))
+			return 0; /* sys/fsize.c checks it */
 		long k[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
 		const struct sysent *e = &systab[nr];
 		for (int i = 0; i < 6; i++) {

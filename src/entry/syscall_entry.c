@@ -9,6 +9,7 @@
 #include "sched/vcpu.h"
 #include "entry/rewrite.h"
 #include "fs/fdtable.h"
+#include "sys/fsize.h"
 #include "sys/kcall.h"
 #include "sys/objcall.h"
 #include "sys/stats.h"
@@ -44,6 +45,8 @@ static long dispatch(struct uthread *ut, long nr, const struct sysent *e, const 
 			if (r != OBJCALL_PASS)
 				return r;
 		}
+		if (fsize_limited(ut->proc) && fsize_applies(nr))
+			return fsize_serve(ut, nr, a);
 		return e->handler ? e->handler(ut, a) : kcall(ut, nr, e, a);
 	case CLS_DENY:
 		return refuse(ut, nr, e, -EPERM);
