@@ -546,6 +546,17 @@ dcase rlimit-cpu --need /bin/bash -- /bin/bash -c 'ulimit -S -t 1; ulimit -H -t 
 dcase rlimit-cpu-child --need /bin/bash -- /bin/bash -c 'ulimit -t 1; /bin/sh -c "while :; do :; done"; echo "child status $?"'
 dcase rlimit-fsize --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/fsize.py"
 dcase rlimit-fsize-shell --need /bin/bash -- /bin/bash -c 'cd "$(mktemp -d)"; ulimit -f 1; trap "echo got XFSZ" XFSZ; dd if=/dev/zero of=a bs=700 count=2 2>/dev/null; echo "dd $? $(stat -c %s a)"; head -c 3000 /dev/zero >b; echo "head $? $(stat -c %s b)"; (printf "%0900d" 0 >>b) 2>/dev/null; echo "append $? $(stat -c %s b)"; truncate -s 5000 c; echo "truncate $?"; seq 1000 >d; echo "seq $? $(stat -c %s d)"; sh -c "ulimit -f unlimited" 2>/dev/null; echo "raise $?"'
+dcase rlimit-as --need /bin/bash --need /usr/bin/python3 -- /bin/bash -c 'ulimit -v 200000; /usr/bin/python3 -c "
+import mmap
+try: x = bytearray(300 << 20); print(\"big ok\")
+except MemoryError: print(\"big MemoryError\")
+y = bytearray(50 << 20); print(\"small ok\")
+try: m = mmap.mmap(-1, 400 << 20); print(\"mmap ok\")
+except OSError as e: print(\"mmap\", e.errno)
+m = mmap.mmap(-1, 10 << 20); m.resize(20 << 20); print(\"resize ok\")
+try: m.resize(500 << 20); print(\"resize big ok\")
+except OSError as e: print(\"resize big\", e.errno)
+"; ulimit -v 20000; /bin/ls / >/dev/null; echo "ls $?"'
 dcase rlimit-raise-hard --need /bin/bash -- /bin/bash -c 'ulimit -n $(( $(ulimit -Hn) + 1 )) 2>/dev/null; echo "raise $?"; ulimit -n 1000; echo "lower $?"; ulimit -Hn'
 dcase dev-fd-bash --need /bin/bash -- /bin/bash -c 'diff <(seq 3) <(seq 4); echo "diff $?"; while read l; do echo "L:$l"; done < <(printf "x\ny\n"); cat < <(echo in); echo x | cat /dev/stdin; exec 5</etc/hostname; cat /dev/fd/5 | wc -c; readlink /dev/stdin /dev/fd; stat -L -c %F /dev/stdin </dev/null; true'
 dcase proc-fd-reopen-pipe --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; r, w = os.pipe(); os.write(w, b"abc"); print(open(f"/proc/self/fd/{r}", "rb", buffering=0).read(3)); w2 = os.open(f"/dev/fd/{r}", os.O_WRONLY); os.write(w2, b"via-w2"); os.close(w2); os.close(w); print(os.read(r, 100)); print(os.read(r, 100))'

@@ -266,6 +266,8 @@ static int exec_read_in(struct vproc *p, struct brk *brk, const char *file, char
 		return fail(w, path, strerror(errno), -errno);
 	regions_add(p, ss.stack_lo, ss.stack_len);
 	img->entry = ei->has_interp ? interp.entry : exe.entry;
+	img->stack_lo = ss.stack_lo;
+	img->stack_len = ss.stack_len;
 	img->arg_start = ss.arg_start;
 	img->arg_end = ss.arg_end;
 	img->env_start = ss.env_start;

@@ -14,6 +14,7 @@ struct exec_image {
 	char *exe;        /* the file's real path (malloc'd; /proc/self/exe) */
 	char comm[16];    /* the name Linux gives the process */
 	uint64_t arg_start, arg_end, env_start, env_end; /* /proc/self/cmdline, environ */
+	uint64_t stack_lo, stack_len; /* the main stack's mapping (0: none) */
 	/* On -EEXIST: the program holding the addresses a non-PIE image needs. */
 	struct vproc *clash;
 };

@@ -37,6 +37,11 @@ int brk_init(struct brk *b, struct vproc *owner, uint64_t end)
 	return 0;
 }
 
+uint64_t brk_unused(const struct brk *b)
+{
+	return b->limit ? b->limit - page_up(b->cur) : 0;
+}
+
 long brk_set(struct brk *b, uint64_t addr)
 {
 	if (addr < b->start || addr > b->limit)

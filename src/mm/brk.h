@@ -12,5 +12,8 @@ struct brk {
 /* Reserve the break area right after the image ending at `end`, as a
  * region of owner's (mm/regions.h). */
 int brk_init(struct brk *b, struct vproc *owner, uint64_t end);
+/* The part of the reserved range above the break: not memory the program
+ * has (RLIMIT_AS counts the break as far as it is set). */
+uint64_t brk_unused(const struct brk *b);
 /* brk(2): the new break, or the unchanged one if the request fails. */
 long brk_set(struct brk *b, uint64_t addr);

@@ -174,6 +174,21 @@ bool regions_owned(struct vproc *p, uint64_t start, uint64_t len)
 	return at >= end;
 }
 
+uint64_t regions_size(struct vproc *p, uint64_t start, uint64_t len)
+{
+	uint64_t end = end_of(start, len), sum = 0;
+	spin_lock(&lock);
+	for (size_t i = find(start); i < n && r[i].start < end; i++) {
+		if (r[i].owner != p)
+			continue;
+		uint64_t s = r[i].start > start ? r[i].start : start;
+		uint64_t e = r[i].end < end ? r[i].end : end;
+		sum += e - s;
+	}
+	spin_unlock(&lock);
+	return sum;
+}
+
 struct vproc *regions_owner(uint64_t addr)
 {
 	spin_lock(&lock);

@@ -25,6 +25,8 @@ void regions_remove(struct vproc *p, uint64_t start, uint64_t len);
 void regions_unmap(struct vproc *p, uint64_t start, uint64_t len);
 /* Is [start, start+len) entirely p's? */
 bool regions_owned(struct vproc *p, uint64_t start, uint64_t len);
+/* Bytes of p's pieces within [start, start+len); len 0: up to the end. */
+uint64_t regions_size(struct vproc *p, uint64_t start, uint64_t len);
 /* The program owning addr, or NULL (the runtime, or nobody). */
 struct vproc *regions_owner(uint64_t addr);
 /* Call fn on each of p's pieces within [start, start+len). */

@@ -74,6 +74,8 @@ static long copy_state(struct vproc *parent, struct vproc *c)
 	c->cred = parent->cred;
 	/* Until it execs it runs the parent's image, break included. */
 	c->brk = parent->brk;
+	c->stack_lo = parent->stack_lo;
+	c->stack_len = parent->stack_len;
 	c->arg_start = parent->arg_start;
 	c->arg_end = parent->arg_end;
 	c->env_start = parent->env_start;

@@ -481,6 +481,8 @@ void vproc_take_image(struct vproc *p, struct exec_image *img)
 	p->exe = img->exe;
 	img->exe = NULL;
 	memcpy(p->comm, img->comm, sizeof(p->comm));
+	p->stack_lo = img->stack_lo;
+	p->stack_len = img->stack_len;
 	p->arg_start = img->arg_start;
 	p->arg_end = img->arg_end;
 	p->env_start = img->env_start;

@@ -57,6 +57,7 @@ struct vproc {
 	siginfo_t *siginfo;          /* their info, mapped on first use (signal.c) */
 	struct brk brk;
 	uint64_t arg_start, arg_end, env_start, env_end; /* on its stack */
+	uint64_t stack_lo, stack_len; /* its main stack's mapping (0: none) */
 	struct uthread *main_thread;
 	struct uthread *threads;     /* all its threads, linked by proc_next */
 	spinlock_t lock;             /* threads list */

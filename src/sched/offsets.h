@@ -32,8 +32,8 @@
 
 /* What gate_direct_fd reads to map an fd (asserted in entry/lean.c). */
 #define UT_PROC     200
-#define VP_FDT      3656
-#define VP_FSIZE    3704   /* struct vproc: rlim[RLIMIT_FSIZE].rlim_cur */
+#define VP_FDT      3672
+#define VP_FSIZE    3720   /* struct vproc: rlim[RLIMIT_FSIZE].rlim_cur */
 #define FDT_PAGE0   16     /* struct fdtable: page[] */
 #define FDENT_NB    4      /* struct fdent: host at 0, nb, obj */
 #define FDENT_OBJ   8      /* entries are 16 bytes */

@@ -1,7 +1,9 @@
 /* sys_mem.c - per-program memory calls: brk and the thread pointer. */
 #include <asm/prctl.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #include "core/rawsys.h"
@@ -15,9 +17,58 @@
 #include "sched/vcpu.h"
 #include "sys/systab.h"
 
+static long kernel(long nr, long a, long b, long c, long d, long e, long f)
+{
+	return raw_syscall6(nr, a, b, c, d, e, f);
+}
+
+static uint64_t page_up(uint64_t x)
+{
+	return (x + 4095) & ~4095ull;
+}
+
+/* stack_unused - the part of p's main stack below what it has used: Linux's
+ * stack mapping starts at 128 KiB and grows down as it is touched, where
+ * the loader maps the whole rlimit (stack.c). The lowest page in memory
+ * stands for the lowest touched. */
+static uint64_t stack_unused(struct vproc *p)
+{
+	uint64_t len = p->stack_len, pages = len / 4096, min = 128 << 10;
+	if (len <= min || regions_size(p, p->stack_lo, len) != len)
+		return 0; /* gone (unmapped by the program) */
+	unsigned char *vec = malloc(pages);
+	if (!vec || kernel(SYS_mincore, p->stack_lo, len, (long)vec, 0, 0, 0) < 0) {
+		free(vec);
+		return 0;
+	}
+	uint64_t i = 0;
+	while (i < pages && !(vec[i] & 1))
+		i++;
+	free(vec);
+	return i * 4096 < len - min ? i * 4096 : len - min;
+}
+
+/* as_room - may p's address space grow by len bytes at addr (0: anywhere;
+ * p's own pieces there are replaced, not added)? RLIMIT_AS as Linux's
+ * may_expand_vm, over what p has mapped, its break as far as it is set. */
+static bool as_room(struct vproc *p, uint64_t addr, uint64_t len)
+{
+	uint64_t lim = p->rlim[RLIMIT_AS].rlim_cur;
+	if (lim == RLIM_INFINITY)
+		return true;
+	uint64_t have = regions_size(p, 0, 0) - brk_unused(&p->brk) - stack_unused(p);
+	uint64_t more = page_up(len) - (addr && len ? regions_size(p, addr, len) : 0);
+	return have + more <= lim;
+}
+
 long sys_brk(struct uthread *ut, const long a[6])
 {
-	return brk_set(&ut->proc->brk, a[0]);
+	struct brk *b = &ut->proc->brk;
+	uint64_t to = a[0];
+	if (to >= b->start && to <= b->limit && page_up(to) > page_up(b->cur) &&
+	    !as_room(ut->proc, 0, page_up(to) - page_up(b->cur)))
+		return b->cur;
+	return brk_set(b, to);
 }
 
 /* arch_prctl - %fs is the program's (per uthread, loaded at the gate); %gs
@@ -54,11 +105,6 @@ long sys_arch_prctl(struct uthread *ut, const long a[6])
 }
 
 /* ---- mappings: each program sees and changes only its own ---- */
-
-static long kernel(long nr, long a, long b, long c, long d, long e, long f)
-{
-	return raw_syscall6(nr, a, b, c, d, e, f);
-}
 
 static bool page_aligned(uint64_t x)
 {
@@ -100,6 +146,8 @@ long sys_mmap(struct uthread *ut, const long a[6])
 		if (r)
 			return r;
 	}
+	if (!as_room(p, (flags & MAP_FIXED) ? addr : 0, len))
+		return -ENOMEM;
 	long r = kernel(SYS_mmap, a[0], a[1], a[2], a[3], fd, a[5]);
 	if (r >= 0 || r < -4095)
 		regions_add(p, r, len);
@@ -153,6 +201,10 @@ long sys_mremap(struct uthread *ut, const long a[6])
 		return -EINVAL;
 	if (!regions_owned(p, old, oldlen ? oldlen : 4096))
 		return -EFAULT;
+	/* Growing in place or moving: the new length; kept (DONTUNMAP): both. */
+	uint64_t grows = (flags & MREMAP_DONTUNMAP) ? newlen : newlen > oldlen ? newlen - oldlen : 0;
+	if (grows && !as_room(p, 0, grows))
+		return -ENOMEM;
 	if (flags & MREMAP_FIXED) {
 		if (!page_aligned(nw))
 			return -EINVAL;
@@ -180,6 +232,9 @@ long sys_mremap(struct uthread *ut, const long a[6])
 long sys_shmat(struct uthread *ut, const long a[6])
 {
 	struct shmid_ds ds;
+	if (ut->proc->rlim[RLIMIT_AS].rlim_cur != RLIM_INFINITY &&
+	    kernel(SYS_shmctl, a[0], IPC_STAT, (long)&ds, 0, 0, 0) == 0 && !as_room(ut->proc, 0, ds.shm_segsz))
+		return -ENOMEM;
 	long r = kernel(SYS_shmat, a[0], a[1], a[2], 0, 0, 0);
 	if ((r >= 0 || r < -4095) && kernel(SYS_shmctl, a[0], IPC_STAT, (long)&ds, 0, 0, 0) == 0)
 		regions_add(ut->proc, r, ds.shm_segsz);
