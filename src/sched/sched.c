@@ -139,8 +139,22 @@ void vcpu_kick(struct vcpu *v)
 	raw_syscall3(SYS_write, v->kick_fd, &one, 8);
 }
 
+/*
+ * Work queued for help when no vCPU was asleep to kick. A vCPU takes its
+ * last look at the queues before it says it sleeps (idle_sleep): work
+ * queued in between would wait for its busy vCPU's next tick (or for ever
+ * with --slice 0). So the one who asks sets this before looking for a
+ * sleeper, and a vCPU about to sleep checks it after saying so (both
+ * seq_cst): either it is kicked or it sees the flag and looks again.
+ */
+static int help_wanted;
+
 void sched_kick_idle(void)
 {
+	/* Set already: its next reader looks again after this work was
+	 * queued (the caller queued it first); no store to a shared line. */
+	if (!__atomic_load_n(&help_wanted, __ATOMIC_SEQ_CST))
+		__atomic_store_n(&help_wanted, 1, __ATOMIC_SEQ_CST);
 	for (int i = 0; i < sched_cfg.nvcpus; i++) {
 		struct vcpu *v = vcpus[i];
 		if (v && __atomic_load_n(&v->idle, __ATOMIC_SEQ_CST)) {
@@ -328,7 +342,7 @@ static bool idle_sleep(struct vcpu *v)
 	}
 	__atomic_store_n(&v->idle, VCPU_ASLEEP, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&v->rq_len, __ATOMIC_SEQ_CST) || sched_pollers_pending(v->id) ||
-	    timer_next_deadline() != next) {
+	    timer_next_deadline() != next || __atomic_exchange_n(&help_wanted, 0, __ATOMIC_SEQ_CST)) {
 		sched_leave_idle(v);
 		return true;
 	}
