@@ -134,6 +134,10 @@ struct vcpu {
 	pthread_t thread;
 	int host_tid;
 	const struct hostcred *cred; /* the ids this kernel thread holds */
+	/* Its idle spin (sched.c spin_ns): while the host lets it run. */
+	uint64_t spin_checked;  /* when its preemptions were last counted */
+	long spin_nivcsw;       /* how many there were then */
+	bool host_busy;         /* the host preempted it lately: no spin */
 };
 
 _Static_assert(offsetof(struct trap_frame, rip) == TF_RIP, "TF_RIP");
