@@ -544,6 +544,13 @@ print(sorted({a[4][0] for a in socket.getaddrinfo(None, 80)}))'
 # moves on), SIGKILL at the hard one; a child inherits it.
 dcase rlimit-cpu --need /bin/bash -- /bin/bash -c 'ulimit -S -t 1; ulimit -H -t 3; trap "echo got XCPU" XCPU; while :; do :; done'
 dcase rlimit-cpu-child --need /bin/bash -- /bin/bash -c 'ulimit -t 1; /bin/sh -c "while :; do :; done"; echo "child status $?"'
+dcase epoll-fork-inherited --prog epoll_fork_share --status 0 -- "$PROGS/epoll_fork_share" inherited
+dcase epoll-fork-child-adds --prog epoll_fork_share --status 0 -- "$PROGS/epoll_fork_share" child-adds
+dcase epoll-fork-oneshot --prog epoll_fork_share --status 0 -- "$PROGS/epoll_fork_share" oneshot
+dcase epoll-fork-et --prog epoll_fork_share --status 0 -- "$PROGS/epoll_fork_share" et
+dcase epoll-fork-oneshot-scm --prog epoll_fork_share --status 0 -- "$PROGS/epoll_fork_share" oneshot-scm
+dcase epoll-fork-et-scm --prog epoll_fork_share --status 0 -- "$PROGS/epoll_fork_share" et-scm
+dcase epoll-fork-read-across --prog epoll_fork_share --status 0 -- "$PROGS/epoll_fork_share" read-across
 dcase rlimit-fsize --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/fsize.py"
 dcase rlimit-fsize-shell --need /bin/bash -- /bin/bash -c 'cd "$(mktemp -d)"; ulimit -f 1; trap "echo got XFSZ" XFSZ; dd if=/dev/zero of=a bs=700 count=2 2>/dev/null; echo "dd $? $(stat -c %s a)"; head -c 3000 /dev/zero >b; echo "head $? $(stat -c %s b)"; (printf "%0900d" 0 >>b) 2>/dev/null; echo "append $? $(stat -c %s b)"; truncate -s 5000 c; echo "truncate $?"; seq 1000 >d; echo "seq $? $(stat -c %s d)"; sh -c "ulimit -f unlimited" 2>/dev/null; echo "raise $?"'
 dcase rlimit-as --need /bin/bash --need /usr/bin/python3 -- /bin/bash -c 'ulimit -v 200000; /usr/bin/python3 -c "

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 
 #include "core/rawsys.h"
@@ -290,6 +291,33 @@ static void to_moved(struct eventpoll *ep, struct epitem *epi)
 	}
 }
 
+static void ep_remove(struct eventpoll *ep, struct epitem *epi);
+static int make_kfd(struct eventpoll *ep);
+
+/*
+ * item_to_kernel - epi's file moved into the kernel (a fork, SCM_RIGHTS):
+ * it becomes a member of the host epoll fd, with its events and data, and
+ * epi goes (mtx held). Not when that would give the set its first kernel
+ * members while it is in another set: the sets above look at kernel parts
+ * they know of (set_kpart, under ep_global); it stays a moved item then,
+ * polled at each collection. True when moved.
+ */
+static bool item_to_kernel(struct eventpoll *ep, struct epitem *epi)
+{
+	if ((!nkernel(ep) && __atomic_load_n(&ep->vf.poll_head.ncallbacks, __ATOMIC_ACQUIRE)) ||
+	    make_kfd(ep) < 0)
+		return false;
+	struct epoll_event ev = { .events = ev_load(epi) & ~EPOLLWAKEUP, .data.u64 = epi->data };
+	if (raw_syscall6(SYS_epoll_ctl, ep->kfd, EPOLL_CTL_ADD, epi->file->kfd, (long)&ev, 0, 0) < 0)
+		return false;
+	ep_remove(ep, epi);
+	__atomic_add_fetch(&ep->nkernel, 1, __ATOMIC_ACQ_REL);
+	update_lean(ep);
+	if (ep->nblocked)
+		kwait_watch(ep->kfd, &ep->kw);
+	return true;
+}
+
 static void unwatch(struct eventpoll *ep)
 {
 	kwait_unwatch(&ep->kw);
@@ -348,8 +376,11 @@ static int user_collect(struct eventpoll *ep, struct epoll_event *out, int max)
 		int back = 0;
 		for (int i = 0; i < nb; i++) {
 			struct epitem *epi = batch[i];
-			if (!epi->moved && vfile_in_kernel(epi->file))
+			if (!epi->moved && vfile_in_kernel(epi->file)) {
+				if (item_to_kernel(ep, epi))
+					continue; /* a kernel member now: epi is gone */
 				to_moved(ep, epi);
+			}
 			uint32_t rev = item_poll(epi);
 			if (!rev)
 				continue;
@@ -529,12 +560,38 @@ static void ep_release(struct vfile *f)
 	free(ep);
 }
 
+static void to_kernel(struct eventpoll *ep);
+
+/* ep_fork_prepare - before a fork: parent and child share the set as
+ * Linux's share one epoll file, through its host epoll fd, which the
+ * child's copy names too (ctl from either side, and waits, are the
+ * kernel's then). */
+static void ep_fork_prepare(struct vfile *f)
+{
+	spin_lock(&ep_global);
+	to_kernel(ep_of(f));
+	spin_unlock(&ep_global);
+}
+
+/* ep_after_fork - the child's copy: the parent's waiters are not here, and
+ * the kernel part is looked at anew. */
+static void ep_after_fork(struct vfile *f)
+{
+	struct eventpoll *ep = ep_of(f);
+	memset(&ep->wq, 0, sizeof(ep->wq));
+	ep->nblocked = 0;
+	ep->kready = true;
+}
+
 const struct vfile_ops eventpoll_ops = {
 	.name = "[eventpoll]",
 	.poll = ep_fpoll,
 	.wait_fd = ep_wait_fd,
 	.host_file = ep_host_file,
 	.release = ep_release,
+	.fork_copies = true,
+	.fork_prepare = ep_fork_prepare,
+	.after_fork = ep_after_fork,
 };
 
 struct vfile *eventpoll_create(long *err)
@@ -660,6 +717,12 @@ static long modify(struct eventpoll *ep, struct epitem *epi, uint32_t events, ui
 {
 	epi->data = data;
 	__atomic_store_n(&epi->events, events, __ATOMIC_RELEASE);
+	/* A moved member is watched with the events it had when the waiters
+	 * parked (none, if its ONESHOT had fired): they watch the new ones. */
+	if (epi->moved && ep->nblocked) {
+		epi->kw.events = events & (EPOLLIN | EPOLLOUT);
+		kwait_watch(epi->file->kfd, &epi->kw);
+	}
 	if (item_poll(epi)) {
 		queue_ready(ep, epi);
 		*ready = true;
@@ -671,9 +734,8 @@ static long modify(struct eventpoll *ep, struct epitem *epi, uint32_t events, ui
  * look at them from now on, or no longer, and a waiter already parked on
  * it watches them. Under ep_global, from the count as it is then: the last
  * of two racing transitions leaves the right state. */
-static void kernel_parents(struct eventpoll *ep)
+static void kernel_parents_locked(struct eventpoll *ep)
 {
-	spin_lock(&ep_global);
 	bool on = nkernel(ep) > 0;
 	spin_lock(&ep->mtx);
 	if (on && ep->nblocked)
@@ -684,7 +746,55 @@ static void kernel_parents(struct eventpoll *ep)
 		if (e->func == ep_poll_callback)
 			set_kpart(CONTAINER(e, struct epitem, wait), on);
 	spin_unlock(&ep->vf.poll_head.lock);
+}
+
+static void kernel_parents(struct eventpoll *ep)
+{
+	spin_lock(&ep_global);
+	kernel_parents_locked(ep);
 	spin_unlock(&ep_global);
+}
+
+/*
+ * to_kernel - the set becomes the kernel's as far as its members can
+ * follow (ep_global held): each member whose file can move into the
+ * kernel (a pipe, a socket, an eventfd; a nested set, the same way) is
+ * moved and becomes a member of the host epoll fd with its events and
+ * data. A member that describes its process (a signalfd) stays a
+ * user-space item; one that can do neither stays as it is.
+ */
+static void to_kernel(struct eventpoll *ep)
+{
+	spin_lock(&ep->mtx);
+	int added = 0;
+	for (unsigned b = 0; make_kfd(ep) >= 0 && b < ep->nbuckets; b++) {
+		for (struct epitem *epi = ep->hash[b], *next; epi; epi = next) {
+			next = epi->hnext;
+			struct vfile *file = epi->file;
+			int k = -1;
+			if (is_eventpoll(file)) {
+				/* Loops were refused at ADD: this ends. */
+				to_kernel(ep_of(file));
+				k = ep_of(file)->kfd;
+			} else if (!file->ops->fork_copies && file->ops->host_file) {
+				k = file->ops->host_file(file);
+			}
+			struct epoll_event ev = { .events = ev_load(epi) & ~EPOLLWAKEUP, .data.u64 = epi->data };
+			if (k < 0 || raw_syscall6(SYS_epoll_ctl, ep->kfd, EPOLL_CTL_ADD, k, (long)&ev, 0, 0) < 0)
+				continue;
+			ep_remove(ep, epi);
+			added++;
+		}
+	}
+	if (added) {
+		__atomic_add_fetch(&ep->nkernel, added, __ATOMIC_ACQ_REL);
+		update_lean(ep);
+		if (ep->nblocked)
+			kwait_watch(ep->kfd, &ep->kw);
+	}
+	spin_unlock(&ep->mtx);
+	if (added)
+		kernel_parents_locked(ep);
 }
 
 /* kernel_ctl - a kernel member: the kernel's epoll does it all; the count
@@ -734,6 +844,15 @@ long eventpoll_ctl(struct vfile *f, int op, const struct ep_target *t, struct ep
 		r = -ELOOP;
 	spin_lock(&ep->mtx);
 	struct epitem *epi = r ? NULL : find(ep, t->file, t->fd);
+	/* A file in the kernel that is not an item here is a kernel member,
+	 * under its own kernel fd (added so, or moved by to_kernel): as the
+	 * kernel's, ET and ONESHOT are exact and a set shared with a forked
+	 * child sees the child's changes. */
+	if (!r && !epi && vfile_in_kernel(t->file)) {
+		spin_unlock(&ep->mtx);
+		spin_unlock(&ep_global);
+		return kernel_ctl(ep, op, t->file->kfd, ev);
+	}
 	if (!r) {
 		switch (op) {
 		case EPOLL_CTL_ADD:

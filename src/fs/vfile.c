@@ -45,8 +45,10 @@ long vfile_wait(struct vfile *f, uint32_t events, uint64_t deadline)
 {
 	for (;;) {
 		spin_lock(&f->poll_head.lock);
-		/* Checked under the lock the notifier wakes under: no lost wake. */
-		if (f->ops->poll(f) & events) {
+		/* Checked under the lock the notifier wakes under: no lost wake.
+		 * Moved into the kernel (a fork, SCM_RIGHTS): nothing notifies
+		 * this head any more; the caller finds out and asks the kernel. */
+		if (vfile_in_kernel(f) || (f->ops->poll(f) & events)) {
 			spin_unlock(&f->poll_head.lock);
 			return 0;
 		}
@@ -78,4 +80,6 @@ void vfile_after_fork(struct vfile *f)
 {
 	/* Its waiters were other threads of the parent: none here. */
 	memset(&f->poll_head, 0, sizeof(f->poll_head));
+	if (f->ops->after_fork)
+		f->ops->after_fork(f);
 }

@@ -89,8 +89,16 @@ struct vfile_ops {
 	 * epoll set by then). */
 	void (*release)(struct vfile *f);
 	/* The object describes the process that reads it (signalfd: its
-	 * signals), so the child's copy of it is right as it is. */
+	 * signals), or keeps what both processes share in the kernel (an
+	 * epoll set: fork_prepare), so the child's copy of it is right as it
+	 * is (after vfile_after_fork and its after_fork). */
 	bool fork_copies;
+	/* Before a fork, for an object that fork_copies: what parent and
+	 * child must share moves into the kernel. */
+	void (*fork_prepare)(struct vfile *f);
+	/* In the child, on its copy: state of the parent's other threads
+	 * (waiters) forgotten. */
+	void (*after_fork)(struct vfile *f);
 };
 
 /* An op's answer when the object handed itself over to a kernel file (a

@@ -118,7 +118,9 @@ static void objects_to_kernel(struct vproc *p)
 	int max = fdt_max(p->fdt);
 	for (int v = 0; v <= max; v++) {
 		struct vfile *obj = fdt_host(p->fdt, v) < 0 ? fdt_obj(p->fdt, v) : NULL;
-		if (obj && !obj->ops->fork_copies && !vfile_in_kernel(obj) && obj->ops->host_file)
+		if (obj && obj->ops->fork_copies && obj->ops->fork_prepare)
+			obj->ops->fork_prepare(obj);
+		else if (obj && !obj->ops->fork_copies && !vfile_in_kernel(obj) && obj->ops->host_file)
 			obj->ops->host_file(obj); /* the file owns the fd; failure: EBADF below */
 		vfile_put(obj);
 	}
