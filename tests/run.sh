@@ -551,6 +551,8 @@ dcase epoll-fork-et --prog epoll_fork_share --status 0 -- "$PROGS/epoll_fork_sha
 dcase epoll-fork-oneshot-scm --prog epoll_fork_share --status 0 -- "$PROGS/epoll_fork_share" oneshot-scm
 dcase epoll-fork-et-scm --prog epoll_fork_share --status 0 -- "$PROGS/epoll_fork_share" et-scm
 dcase epoll-fork-read-across --prog epoll_fork_share --status 0 -- "$PROGS/epoll_fork_share" read-across
+dcase itimer --prog itimer --status 0 -- "$PROGS/itimer"
+dcase fexecve --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; fd = os.open("/bin/echo", os.O_RDONLY); os.execve(fd, ["echo", "fexecve"], {})'
 dcase rlimit-fsize --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/fsize.py"
 dcase rlimit-fsize-shell --need /bin/bash -- /bin/bash -c 'cd "$(mktemp -d)"; ulimit -f 1; trap "echo got XFSZ" XFSZ; dd if=/dev/zero of=a bs=700 count=2 2>/dev/null; echo "dd $? $(stat -c %s a)"; head -c 3000 /dev/zero >b; echo "head $? $(stat -c %s b)"; (printf "%0900d" 0 >>b) 2>/dev/null; echo "append $? $(stat -c %s b)"; truncate -s 5000 c; echo "truncate $?"; seq 1000 >d; echo "seq $? $(stat -c %s d)"; sh -c "ulimit -f unlimited" 2>/dev/null; echo "raise $?"'
 dcase rlimit-as --need /bin/bash --need /usr/bin/python3 -- /bin/bash -c 'ulimit -v 200000; /usr/bin/python3 -c "
@@ -1498,6 +1500,24 @@ p_outside_term_all_roots() {
     [ "$(sort "$OUT/p.out" | tr '\n' '|')" = "A done|A got TERM|B got TERM|" ] || { echo "output: $(tr '\n' '|' <"$OUT/p.out")"; return 1; }
 }
 pcase outside-term-all-roots -- p_outside_term_all_roots
+# ITIMER_REAL and alarm() are each program's (one host timer for all of them
+# gave one program's SIGALRM to another, or killed it).
+p_itimer_fused() {
+    timeout -k 5 30 "${PEGASUS_RUN[@]}" --exit=all -- "$PROGS/itimer" periodic 50 ::: "$PROGS/itimer" periodic 100 \
+        ::: /bin/sh -c 'sleep 1.2; echo sh ok' ::: /usr/bin/python3 -c 'import signal; signal.alarm(1)' \
+        >"$OUT/p.out" 2>"$OUT/p.err" </dev/null
+    local st=$?
+    [ "$(sort "$OUT/p.out" | tr '\n' '|')" = "100 ms: ok|50 ms: ok|sh ok|" ] || { echo "status $st, output: $(tr '\n' '|' <"$OUT/p.out")"; return 1; }
+}
+pcase itimer-fused --prog itimer --need /usr/bin/python3 -- p_itimer_fused
+# clone with new namespaces: EPERM as for an unprivileged caller (vsftpd
+# falls back to a plain fork on EPERM or EINVAL, not on ENOSYS).
+p_clone_ns_eperm() {
+    local out
+    out=$("${PEGASUS_RUN[@]}" -- /usr/bin/python3 -c 'import ctypes; libc = ctypes.CDLL(None, use_errno=True); r = libc.syscall(56, 0x08000000 | 17, 0, 0, 0, 0); print(r, ctypes.get_errno())' 2>&1)
+    [ "$out" = "-1 1" ] || { echo "clone(CLONE_NEWIPC): $out"; return 1; }
+}
+pcase clone-ns-eperm --need /usr/bin/python3 -- p_clone_ns_eperm
 # With --exit=all, a SIGTERM from outside (`timeout`) that ends the first
 # program, by default or by its handler, stops the others too (they took
 # no signal before: timeout never ended).

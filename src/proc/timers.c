@@ -59,6 +59,7 @@ struct ktimer {
 	int64_t interval;    /* ns; 0: one-shot */
 	int64_t expiry;      /* ns on clock: the current (or last) expiration */
 	int last_overrun;    /* of the last signal taken: timer_getoverrun */
+	bool itimer;         /* the program's ITIMER_REAL (setitimer, alarm) */
 	enum {
 		ARM_ABS,     /* the runtime re-arms it, at the next period (absolute) */
 		ARM_REL,     /* the same, a period from now: a CPU-time clock, which
@@ -326,13 +327,25 @@ bool timers_take(siginfo_t *si)
 		__atomic_store_n(&t->last_overrun, si->si_overrun, __ATOMIC_RELAXED);
 		si->si_value = t->value;
 	}
+	if (now && t->itimer) {
+		/* Linux's it_real_fn sends SIGALRM as the kernel: SI_KERNEL. */
+		int sig = si->si_signo;
+		memset(si, 0, sizeof(*si));
+		si->si_signo = sig;
+		si->si_code = SI_KERNEL;
+	}
 	spin_unlock(&t->lock);
 	return now;
 }
 
+static long create(struct vproc *p, clockid_t clk, const struct sigevent *sev, int tid, bool itimer,
+		   struct ktimer **out);
+static void release(struct ktimer *t);
+static long settime(struct ktimer *t, int flags, const struct itimerspec *want, struct itimerspec *old);
+
 long sys_timer_create(struct uthread *ut, const long a[6])
 {
-	struct sigevent sev, host;
+	struct sigevent sev;
 	if (a[1]) {
 		if (copy_from_user(&sev, a[1], sizeof(sev)))
 			return -EFAULT;
@@ -361,6 +374,25 @@ long sys_timer_create(struct uthread *ut, const long a[6])
 	struct uthread *owner;
 	if (clk < 0 && cputime_clock(ut, clk, &clk, &owner) != CPUCLOCK_KERNEL)
 		clk = (clockid_t)a[0];
+	/* Without a sigevent, Linux puts the timer id in si_value. */
+	struct ktimer *t;
+	long r = create(ut->proc, clk, &sev, tid, false, &t);
+	if (r < 0)
+		return r;
+	if (!a[1])
+		t->value.sival_int = t->host_id;
+	if (copy_to_user(a[2], &t->host_id, sizeof(int))) {
+		release(t);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+/* create - a timer of p's on clk for sev (thread tid or 0), in *out. */
+static long create(struct vproc *p, clockid_t clk, const struct sigevent *sev, int tid, bool itimer,
+		   struct ktimer **out)
+{
+	struct sigevent host;
 	int slot = -1;
 	for (int i = 0; i < NTIMERS && slot < 0; i++) {
 		int expect = 0;
@@ -374,8 +406,8 @@ long sys_timer_create(struct uthread *ut, const long a[6])
 		__atomic_compare_exchange_n(&nslots_used, &n, slot + 1, false, __ATOMIC_RELAXED,
 					    __ATOMIC_RELAXED);
 	memset(&host, 0, sizeof(host));
-	host.sigev_notify = sev.sigev_notify == SIGEV_NONE ? SIGEV_NONE : SIGEV_SIGNAL;
-	host.sigev_signo = sev.sigev_signo;
+	host.sigev_notify = sev->sigev_notify == SIGEV_NONE ? SIGEV_NONE : SIGEV_SIGNAL;
+	host.sigev_signo = sev->sigev_signo;
 	struct ktimer *t = &timers[slot];
 	/* Under the lock: a signal of the slot's last timer, still on its way,
 	 * sees either all of the old state or the new generation. */
@@ -387,28 +419,22 @@ long sys_timer_create(struct uthread *ut, const long a[6])
 	t->interval = 0;
 	__atomic_store_n(&t->last_overrun, 0, __ATOMIC_RELAXED);
 	t->clock = clk;
-	t->how = sev.sigev_notify == SIGEV_NONE ? ARM_HOST : cpu_clock(t->clock) ? ARM_REL : ARM_ABS;
+	t->how = sev->sigev_notify == SIGEV_NONE ? ARM_HOST : cpu_clock(t->clock) ? ARM_REL : ARM_ABS;
+	t->itimer = itimer;
 	unlock_timer(t, mask);
 	host.sigev_value.sival_ptr = (void *)(TAG | (uint64_t)t->gen << 16 | slot);
 	int id;
 	long r = raw_syscall3(SYS_timer_create, clk, &host, &id);
-	if (r == 0 && copy_to_user(a[2], &id, sizeof(id))) {
-		raw_syscall3(SYS_timer_delete, id, 0, 0);
-		r = -EFAULT;
-	}
 	if (r < 0) {
 		__atomic_store_n(&timers[slot].used, 0, __ATOMIC_RELEASE);
 		return r;
 	}
 	t->host_id = id;
-	t->p = ut->proc;
+	t->p = p;
 	t->tid = tid;
-	/* Without a sigevent, Linux puts the timer id in si_value. */
-	if (a[1])
-		t->value = sev.sigev_value;
-	else
-		t->value.sival_int = id;
+	t->value = sev->sigev_value;
 	__atomic_store_n(&t->used, 2, __ATOMIC_RELEASE);
+	*out = t;
 	return 0;
 }
 
@@ -417,7 +443,7 @@ static struct ktimer *find(struct uthread *ut, long id)
 {
 	for (int i = 0; i < NTIMERS; i++)
 		if (__atomic_load_n(&timers[i].used, __ATOMIC_ACQUIRE) == 2 &&
-		    timers[i].host_id == (int)id && timers[i].p == ut->proc)
+		    timers[i].host_id == (int)id && timers[i].p == ut->proc && !timers[i].itimer)
 			return &timers[i];
 	return NULL;
 }
@@ -453,10 +479,11 @@ void timers_after_fork(void)
 			timers[i] = (struct ktimer){ 0 };
 }
 
-void timers_release_all(struct vproc *p)
+void timers_release_all(struct vproc *p, bool exec)
 {
 	for (int i = 0; i < nslots_used; i++)
-		if (__atomic_load_n(&timers[i].used, __ATOMIC_ACQUIRE) == 2 && timers[i].p == p)
+		if (__atomic_load_n(&timers[i].used, __ATOMIC_ACQUIRE) == 2 && timers[i].p == p &&
+		    !(exec && timers[i].itimer))
 			release(&timers[i]);
 }
 
@@ -488,16 +515,26 @@ long sys_timer_settime(struct uthread *ut, const long a[6])
 		return -EFAULT;
 	if (!timespec_valid(&want.it_value) || !timespec_valid(&want.it_interval))
 		return -EINVAL;
+	long r = settime(t, (int)a[1], &want, a[3] ? &old : NULL);
+	if (r == 0 && a[3] && copy_to_user(a[3], &old, sizeof(old)))
+		return -EFAULT;
+	return r;
+}
+
+/* settime - arm (or disarm) t as timer_settime; the old setting in *old. */
+static long settime(struct ktimer *t, int flags, const struct itimerspec *wantp, struct itimerspec *oldp)
+{
+	struct itimerspec want = *wantp, old;
 	bool arm = want.it_value.tv_sec || want.it_value.tv_nsec;
 	/* A signalling timer's host timer goes off once: see rearm(). */
 	struct itimerspec host = want;
 	if (t->how != ARM_HOST)
 		host.it_interval = (struct timespec){ 0, 0 };
 	uint64_t mask = lock_timer(t);
-	long r = a[3] ? get_locked(t, &old) : 0;
+	long r = oldp ? get_locked(t, &old) : 0;
 	int64_t now = clock_now(t->clock);
 	if (r == 0)
-		r = raw_syscall6(SYS_timer_settime, t->host_id, a[1], &host, 0, 0, 0);
+		r = raw_syscall6(SYS_timer_settime, t->host_id, flags, &host, 0, 0, 0);
 	if (r == 0) {
 		/* A signal of the old arming still queued is dropped when taken. */
 		t->seq++;
@@ -505,12 +542,12 @@ long sys_timer_settime(struct uthread *ut, const long a[6])
 		set_deferred(t, false);
 		__atomic_store_n(&t->last_overrun, 0, __ATOMIC_RELAXED);
 		t->interval = arm ? ktime_of(&want.it_interval) : 0;
-		t->expiry = a[1] & TIMER_ABSTIME ? ktime_of(&want.it_value) :
-						   ktime_add(now, ktime_of(&want.it_value));
+		t->expiry = flags & TIMER_ABSTIME ? ktime_of(&want.it_value) :
+						    ktime_add(now, ktime_of(&want.it_value));
 	}
 	unlock_timer(t, mask);
-	if (r == 0 && a[3] && copy_to_user(a[3], &old, sizeof(old)))
-		return -EFAULT;
+	if (r == 0 && oldp)
+		*oldp = old;
 	return r;
 }
 
@@ -536,4 +573,46 @@ long sys_timer_getoverrun(struct uthread *ut, const long a[6])
 		return -EINVAL;
 	/* Written under the lock, one int: no need to take it to read. */
 	return __atomic_load_n(&t->last_overrun, __ATOMIC_RELAXED);
+}
+
+/* ---- ITIMER_REAL: the program's own (setitimer, getitimer, alarm) ---- */
+
+/*
+ * Linux keeps one ITIMER_REAL per process; the host process's would be
+ * every fused program's at once (one program's alarm() killed another with
+ * SIGALRM). So each program's is a timer here, made on first use, routed
+ * like a POSIX timer and delivered as the kernel's (SI_KERNEL). It stays
+ * across execve and is not inherited by a fork, as Linux's.
+ */
+static struct ktimer *itimer_of(struct vproc *p)
+{
+	for (int i = 0; i < nslots_used; i++)
+		if (__atomic_load_n(&timers[i].used, __ATOMIC_ACQUIRE) == 2 && timers[i].p == p &&
+		    timers[i].itimer)
+			return &timers[i];
+	return NULL;
+}
+
+long timers_itimer_real(struct vproc *p, const struct itimerspec *want, struct itimerspec *old)
+{
+	struct ktimer *t = itimer_of(p);
+	bool arm = want && (want->it_value.tv_sec || want->it_value.tv_nsec);
+	if (!t && !arm) {
+		if (old)
+			memset(old, 0, sizeof(*old));
+		return 0; /* never armed: nothing to read or disarm */
+	}
+	if (!t) {
+		struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGALRM };
+		long r = create(p, CLOCK_MONOTONIC, &sev, 0, true, &t);
+		if (r < 0)
+			return r;
+	}
+	if (!want) {
+		uint64_t mask = lock_timer(t);
+		long r = get_locked(t, old);
+		unlock_timer(t, mask);
+		return r;
+	}
+	return settime(t, 0, want, old);
 }

@@ -2,6 +2,7 @@
 #pragma once
 #include <signal.h>
 #include <stdbool.h>
+#include <time.h>
 
 struct vproc;
 struct uthread;
@@ -39,8 +40,14 @@ void timers_not_queued(const siginfo_t *si);
  * anything but a timer signal is left alone. */
 bool timers_take(siginfo_t *si);
 
-/* timers_release_all - delete every timer of p (exec, or its end). */
-void timers_release_all(struct vproc *p);
+/* timers_release_all - delete every timer of p: at its end; at exec
+ * (exec) all but its ITIMER_REAL, which Linux keeps across execve. */
+void timers_release_all(struct vproc *p, bool exec);
+
+/* timers_itimer_real - p's ITIMER_REAL as a timer_settime (want) or a
+ * timer_gettime (want NULL) on CLOCK_MONOTONIC: the old or current value
+ * in *old. 0 or -errno. */
+long timers_itimer_real(struct vproc *p, const struct itimerspec *want, struct itimerspec *old);
 
 /* The calls (the syscall table's handlers for timer_create...). */
 long sys_timer_create(struct uthread *ut, const long a[6]);

@@ -314,7 +314,7 @@ static void vproc_finish(struct vproc *p)
 	 * once, where unmapping region by region cost each fork ~10%. */
 	if (!instance_ends_with(p)) {
 		vproc_close_fds(p);
-		timers_release_all(p);
+		timers_release_all(p, false);
 		regions_release(p);
 	}
 	if (vproc_hooks.ended)

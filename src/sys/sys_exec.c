@@ -19,6 +19,7 @@
 #include "proc/cred.h"
 #include "proc/signal.h"
 #include "proc/fork.h"
+#include "proc/procfs.h"
 #include "proc/spawn.h"
 #include "proc/wait.h"
 #include "proc/vproc.h"
@@ -114,7 +115,7 @@ static void close_on_exec(struct vproc *p)
 static void reset_for_exec(struct uthread *ut, const struct exec_image *img)
 {
 	struct vproc *p = ut->proc;
-	timers_release_all(p);
+	timers_release_all(p, true);
 	for (int i = 0; i < 64; i++) {
 		struct k_sigaction *ka = &p->sigaction[i];
 		if (ka->handler != (uint64_t)SIG_IGN)
@@ -177,11 +178,11 @@ static long exec_elsewhere(struct uthread *ut)
 	vproc_exit(p, w == 0 ? res.status : 127);
 }
 
+static long exec_path(struct uthread *ut, char *path, uint64_t uargv, uint64_t uenvp);
+
 long sys_execve(struct uthread *ut, const long a[6])
 {
 	char path[PATH_MAX];
-	char **argv = NULL, **envp = NULL;
-	size_t total = 0;
 	long r = strncpy_from_user(path, a[0], sizeof(path));
 	if (r < 0)
 		return r;
@@ -192,9 +193,46 @@ long sys_execve(struct uthread *ut, const long a[6])
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", ut->proc->cwd, rel) >= sizeof(path))
 			return -ENAMETOOLONG;
 	}
-	if ((r = copy_vec(a[1], &argv, &total)) < 0)
+	return exec_path(ut, path, a[1], a[2]);
+}
+
+/* execveat - as execve of the path the dirfd and path name: the fd itself
+ * with AT_EMPTY_PATH (fexecve), or a path below it, through /proc/self/fd. */
+long sys_execveat(struct uthread *ut, const long a[6])
+{
+	char rel[PATH_MAX], path[PATH_MAX];
+	int dirfd = (int)a[0], flags = (int)a[4];
+	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return -EINVAL;
+	long r = strncpy_from_user(rel, a[1], sizeof(rel));
+	if (r < 0)
 		return r;
-	if ((r = copy_vec(a[2], &envp, &total)) < 0) {
+	if (!rel[0] && !(flags & AT_EMPTY_PATH))
+		return -ENOENT;
+	if (rel[0] == '/')
+		return exec_path(ut, rel, a[2], a[3]);
+	if (dirfd == AT_FDCWD)
+		r = snprintf(path, sizeof(path), "%s/%s", ut->proc->cwd, rel);
+	else
+		r = snprintf(path, sizeof(path), "/proc/self/fd/%d%s%s", dirfd, rel[0] ? "/" : "", rel);
+	return (size_t)r >= sizeof(path) ? -ENAMETOOLONG : exec_path(ut, path, a[2], a[3]);
+}
+
+/* exec_path - execve of an absolute path with the app's argv and envp. */
+static long exec_path(struct uthread *ut, char *path, uint64_t uargv, uint64_t uenvp)
+{
+	char **argv = NULL, **envp = NULL;
+	size_t total = 0;
+	long r;
+	/* /proc/self/exe, /proc/<vpid>/..., /dev/fd/N: as the program means them
+	 * (the host's /proc/self/exe is pegasus). */
+	char host[PATH_MAX];
+	if ((procfs_under_proc(path) || procfs_may_alias(path)) &&
+	    procfs_path(ut, AT_FDCWD, path, host, sizeof(host)) == 0)
+		memcpy(path, host, strlen(host) + 1);
+	if ((r = copy_vec(uargv, &argv, &total)) < 0)
+		return r;
+	if ((r = copy_vec(uenvp, &envp, &total)) < 0) {
 		free_vec(argv);
 		return r;
 	}

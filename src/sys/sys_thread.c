@@ -40,12 +40,23 @@ static long new_process(struct uthread *ut, const struct clone_req *req)
 	return pid;
 }
 
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x80
+#endif
+#define NS_FLAGS (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
+		  CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME)
+
 /* new_thread - a uthread that starts where its creator returns from clone,
  * with %rax = 0, on its own stack and TLS. */
 static long new_thread(struct uthread *ut, const struct clone_req *c)
 {
 	if ((c->flags & CLONE_PIDFD) && (c->flags & (CLONE_THREAD | CLONE_DETACHED)))
 		return -EINVAL;
+	/* New namespaces: refused as Linux refuses an unprivileged caller
+	 * (vsftpd's isolate falls back to a plain fork on EPERM or EINVAL;
+	 * ENOSYS ended every session). */
+	if (c->flags & NS_FLAGS)
+		return -EPERM;
 	/* posix_spawn's clone(CLONE_VM|CLONE_VFORK): a new program; fork: a
 	 * copy of the memory, in a host process of its own. */
 	if (!(c->flags & CLONE_THREAD))

@@ -1,13 +1,17 @@
 /* sys_time.c - sleeping calls, served so that only the program's signals wake them; CPU-time clocks. */
 #include <errno.h>
+#include <stdbool.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "core/rawsys.h"
 #include "mm/uaccess.h"
 #include "proc/cputime.h"
 #include "proc/signal.h"
+#include "proc/timers.h"
 #include "sched/vcpu.h"
+#include "sys/kcall.h"
 #include "sys/systab.h"
 #include "sched/sched.h"
 #include "core/timeutil.h"
@@ -93,4 +97,77 @@ long sys_clock_getres(struct uthread *ut, const long a[6])
 	if ((r = raw_syscall3(SYS_clock_getres, k, &ts, 0)) < 0)
 		return r;
 	return a[1] && copy_to_user(a[1], &ts, sizeof(ts)) ? -EFAULT : 0;
+}
+
+/* ---- setitimer, getitimer, alarm: ITIMER_REAL is the program's own ---- */
+
+static struct timespec tv_ts(struct timeval tv)
+{
+	return (struct timespec){ tv.tv_sec, tv.tv_usec * 1000 };
+}
+
+/* ts_tv - a remaining time as getitimer gives it: in µs, truncated, and
+ * 1 µs rather than 0 while it still runs (Linux's itimer_get_remtime). */
+static struct timeval ts_tv(struct timespec ts)
+{
+	struct timeval tv = { ts.tv_sec, ts.tv_nsec / 1000 };
+	if (!tv.tv_sec && !tv.tv_usec && ts.tv_nsec)
+		tv.tv_usec = 1;
+	return tv;
+}
+
+static bool tv_valid(const struct timeval *tv)
+{
+	return tv->tv_sec >= 0 && tv->tv_usec >= 0 && tv->tv_usec < 1000000;
+}
+
+/* itimer_real - set (want) or read p's ITIMER_REAL in itimerval terms. */
+static long itimer_real(struct uthread *ut, const struct itimerval *want, struct itimerval *old)
+{
+	struct itimerspec w, o;
+	if (want)
+		w = (struct itimerspec){ tv_ts(want->it_interval), tv_ts(want->it_value) };
+	long r = timers_itimer_real(ut->proc, want ? &w : NULL, &o);
+	if (r == 0 && old)
+		*old = (struct itimerval){ ts_tv(o.it_interval), ts_tv(o.it_value) };
+	return r;
+}
+
+long sys_setitimer(struct uthread *ut, const long a[6])
+{
+	if (a[0] != ITIMER_REAL) /* VIRTUAL, PROF: the host process's, as before */
+		return kcall(ut, SYS_setitimer, systab_get(SYS_setitimer), a);
+	/* A null new value disarms (Linux's compatibility rule). */
+	struct itimerval want = { { 0, 0 }, { 0, 0 } }, old;
+	if (a[1] && copy_from_user(&want, a[1], sizeof(want)))
+		return -EFAULT;
+	if (!tv_valid(&want.it_value) || !tv_valid(&want.it_interval))
+		return -EINVAL;
+	long r = itimer_real(ut, &want, &old);
+	if (r == 0 && a[2] && copy_to_user(a[2], &old, sizeof(old)))
+		return -EFAULT;
+	return r;
+}
+
+long sys_getitimer(struct uthread *ut, const long a[6])
+{
+	if (a[0] != ITIMER_REAL)
+		return kcall(ut, SYS_getitimer, systab_get(SYS_getitimer), a);
+	struct itimerval cur;
+	long r = itimer_real(ut, NULL, &cur);
+	if (r == 0 && copy_to_user(a[1], &cur, sizeof(cur)))
+		return -EFAULT;
+	return r;
+}
+
+/* alarm - seconds left of the old alarm, rounded as Linux's alarm_setitimer. */
+long sys_alarm(struct uthread *ut, const long a[6])
+{
+	struct itimerval want = { { 0, 0 }, { (unsigned)a[0], 0 } }, old = { { 0, 0 }, { 0, 0 } };
+	if (itimer_real(ut, &want, &old) < 0)
+		return 0;
+	long secs = old.it_value.tv_sec;
+	if ((!secs && old.it_value.tv_usec) || old.it_value.tv_usec >= 500000)
+		secs++;
+	return secs;
 }
