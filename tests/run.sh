@@ -553,6 +553,8 @@ dcase epoll-fork-et-scm --prog epoll_fork_share --status 0 -- "$PROGS/epoll_fork
 dcase epoll-fork-read-across --prog epoll_fork_share --status 0 -- "$PROGS/epoll_fork_share" read-across
 dcase itimer --prog itimer --status 0 -- "$PROGS/itimer"
 dcase fexecve --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; fd = os.open("/bin/echo", os.O_RDONLY); os.execve(fd, ["echo", "fexecve"], {})'
+dcase unix-perm --need root --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/unix_perm.py"
+dcase unix-dgram-outside --need /usr/bin/python3 -- /bin/bash -c 'd=$(mktemp -d); /usr/bin/python3 -c "import socket, sys; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1); s.bind(sys.argv[1]); s.settimeout(10); print(s.recv(100)); print(s.recv(100))" $d/s & while [ ! -S $d/s ]; do sleep 0.05; done; for m in one two; do /usr/bin/python3 -c "import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(sys.argv[2].encode(), sys.argv[1])" $d/s $m; done; wait'
 dcase rlimit-fsize --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/fsize.py"
 dcase rlimit-fsize-shell --need /bin/bash -- /bin/bash -c 'cd "$(mktemp -d)"; ulimit -f 1; trap "echo got XFSZ" XFSZ; dd if=/dev/zero of=a bs=700 count=2 2>/dev/null; echo "dd $? $(stat -c %s a)"; head -c 3000 /dev/zero >b; echo "head $? $(stat -c %s b)"; (printf "%0900d" 0 >>b) 2>/dev/null; echo "append $? $(stat -c %s b)"; truncate -s 5000 c; echo "truncate $?"; seq 1000 >d; echo "seq $? $(stat -c %s d)"; sh -c "ulimit -f unlimited" 2>/dev/null; echo "raise $?"'
 dcase rlimit-as --need /bin/bash --need /usr/bin/python3 -- /bin/bash -c 'ulimit -v 200000; /usr/bin/python3 -c "

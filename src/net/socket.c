@@ -455,8 +455,8 @@ static long nsock_bind(struct vfile *f, struct uthread *ut, uint64_t addr, uint3
 	if (s->published || s->state != NS_NEW)
 		return raw_syscall3(SYS_bind, nsock_kfd(s), addr, len); /* Linux's EINVAL */
 	long r = s->fam->bind(s, ut, len <= sizeof(sa) ? sa : NULL, len);
-	if (!r && s->proto == CHAN_UDP)
-		nsock_kwatch_once(s); /* senders outside the instance reach the port too */
+	if (!r && nsock_is_dgram(s))
+		nsock_kwatch_once(s); /* senders outside the instance reach the name too */
 	return r;
 }
 

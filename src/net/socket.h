@@ -30,6 +30,8 @@ struct net_hooks {
 	long (*wait)(struct uthread *ut, struct vfile *f, uint32_t events, uint64_t deadline);
 	/* The program's cwd as a host O_PATH fd (relative AF_UNIX paths). */
 	int (*cwd_fd)(struct uthread *ut);
+	/* The program's umask (socket files it binds). */
+	unsigned (*umask)(struct uthread *ut);
 };
 
 void net_init(const struct net_hooks *hooks);

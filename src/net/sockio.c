@@ -183,10 +183,11 @@ static size_t iov_total(const struct vmsg *m)
 
 /* ---- recv ---- */
 
-/* udp_kernel_recv - a datagram (or an ICMP error) that came to the kernel
- * socket from outside the instance, straight into the app's buffers;
- * -EAGAIN if none. The watch is re-armed once the socket is seen empty. */
-static long udp_kernel_recv(struct nsock *s, struct vmsg *m)
+/* dgram_kernel_recv - a datagram (or an ICMP error) that came to the
+ * kernel socket from outside the instance (another process: a UDP port,
+ * a bound AF_UNIX name), straight into the app's buffers; -EAGAIN if none.
+ * The watch is re-armed once the socket is seen empty. */
+static long dgram_kernel_recv(struct nsock *s, struct vmsg *m)
 {
 	struct msghdr h = { .msg_name = (void *)m->name, .msg_namelen = m->name ? m->namelen : 0,
 			    .msg_iov = (struct iovec *)m->iov, .msg_iovlen = m->iovcnt,
@@ -263,8 +264,8 @@ long nsock_recv(struct vfile *f, struct uthread *ut, struct vmsg *m)
 	long r;
 	for (;;) {
 		r = chan_recv(e, &it, &o, flags, &mflags);
-		if (r == -EAGAIN && s->proto == CHAN_UDP && (s->kpeer || __atomic_load_n(&s->kready, __ATOMIC_ACQUIRE))) {
-			long k = udp_kernel_recv(s, m);
+		if (r == -EAGAIN && dgram && (s->kpeer || __atomic_load_n(&s->kready, __ATOMIC_ACQUIRE))) {
+			long k = dgram_kernel_recv(s, m);
 			if (k != -EAGAIN)
 				return k;
 		}
@@ -510,7 +511,7 @@ uint32_t nsock_poll(struct vfile *f)
 	uint32_t all = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLRDNORM | EPOLLWRNORM;
 	/* Datagrams and errors from outside (asked of the kernel directly when
 	 * connected there: an ICMP error shows before any harvest). */
-	if (e && s->proto == CHAN_UDP && (s->kpeer || __atomic_load_n(&s->kready, __ATOMIC_ACQUIRE)))
+	if (e && nsock_is_dgram(s) && (s->kpeer || __atomic_load_n(&s->kready, __ATOMIC_ACQUIRE)))
 		return chan_poll(e) | nsock_kernel_poll(s->kfd, all); /* datagrams from outside too */
 	if (e)
 		return chan_poll(e);

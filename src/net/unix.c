@@ -91,6 +91,11 @@ static long unix_bind(struct nsock *s, struct uthread *ut, const void *sa, uint3
 			memcpy(&s->local, a, SUN_OFF + n);
 			((struct sockaddr_un *)&s->local)->sun_path[n] = 0;
 			s->locallen = SUN_OFF + n + 1;
+			/* Made by the runtime, whose umask is not the program's:
+			 * the mode Linux gives it (0777 less the umask). */
+			if (ut)
+				raw_syscall6(SYS_fchmodat, AT_FDCWD, (long)ka.sun_path,
+					     0777 & ~net_hooks->umask(ut), 0, 0, 0);
 			struct stat st;
 			struct ukey k;
 			if (!stat(ka.sun_path, &st))
@@ -144,6 +149,13 @@ static struct nsock *unix_lookup(struct nsock *s, struct uthread *ut, const void
 		}
 		if (!S_ISSOCK(st.st_mode)) {
 			*err = -ECONNREFUSED;
+			return NULL;
+		}
+		/* Connecting and sending need write permission on the socket
+		 * file, as Linux checks; the vCPU runs with the program's ids. */
+		long acc = raw_syscall6(SYS_faccessat2, AT_FDCWD, (long)path, W_OK, AT_EACCESS, 0, 0);
+		if (acc == -EACCES || acc == -EPERM) {
+			*err = acc;
 			return NULL;
 		}
 		kl = path_key(&k, &st);

@@ -89,12 +89,18 @@ static int hook_cwd_fd(struct uthread *ut)
 	return ut->proc->cwd_fd;
 }
 
+static unsigned hook_umask(struct uthread *ut)
+{
+	return ut->proc->umask;
+}
+
 static const struct net_hooks hooks = {
 	.cred = hook_cred,
 	.fd_file = hook_fd_file,
 	.fd_install = hook_fd_install,
 	.wait = hook_wait,
 	.cwd_fd = hook_cwd_fd,
+	.umask = hook_umask,
 };
 
 void sys_socket_init(void)
