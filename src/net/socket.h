@@ -28,7 +28,8 @@ struct net_hooks {
 	 * blocking file waits: 0, -EINTR (a handler runs: give up, or return
 	 * the progress made), -ETIMEDOUT. Restarts under SA_RESTART itself. */
 	long (*wait)(struct uthread *ut, struct vfile *f, uint32_t events, uint64_t deadline);
-	/* The program's cwd as a host O_PATH fd (relative AF_UNIX paths). */
+	/* The program's cwd as a host O_PATH fd (relative AF_UNIX paths), or
+	 * AT_FDCWD when it is the host process's own. */
 	int (*cwd_fd)(struct uthread *ut);
 	/* The program's umask (socket files it binds). */
 	unsigned (*umask)(struct uthread *ut);

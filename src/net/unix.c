@@ -41,11 +41,12 @@ static uint32_t kernel_path(struct uthread *ut, const struct sockaddr_un *a, uin
 			    struct sockaddr_un *out)
 {
 	*out = *a;
-	if (len <= SUN_OFF || !a->sun_path[0] || a->sun_path[0] == '/' || !ut)
+	int cwd = ut ? net_hooks->cwd_fd(ut) : AT_FDCWD;
+	if (len <= SUN_OFF || !a->sun_path[0] || a->sun_path[0] == '/' || cwd == AT_FDCWD)
 		return len;
 	char tmp[sizeof(out->sun_path) + 1];
 	size_t n = strnlen(a->sun_path, len - SUN_OFF);
-	int w = snprintf(tmp, sizeof(tmp), "/proc/self/fd/%d/%.*s", net_hooks->cwd_fd(ut), (int)n, a->sun_path);
+	int w = snprintf(tmp, sizeof(tmp), "/proc/self/fd/%d/%.*s", cwd, (int)n, a->sun_path);
 	if (w < 0 || (size_t)w >= sizeof(out->sun_path))
 		return len; /* too long to say so: the host's cwd it is */
 	memcpy(out->sun_path, tmp, (size_t)w + 1);

@@ -178,6 +178,9 @@ static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const stru
 	reaper_started = false;
 	instance_after_fork(p);
 	p->parent_signal = req->exit_signal;
+	/* Alone here: the process's cwd becomes the program's (chroot, and
+	 * relative AF_UNIX names without /proc, need it so). */
+	p->cwd_synced = raw_syscall3(SYS_fchdir, p->cwd_fd, 0, 0) == 0;
 	if (req->flags & CLONE_CHILD_CLEARTID)
 		ut->clear_child_tid = req->child_tid;
 	if (req->stack)

@@ -489,3 +489,13 @@ void vproc_take_image(struct vproc *p, struct exec_image *img)
 	p->env_end = img->env_end;
 	vproc_publish(p);
 }
+
+bool vproc_alone(const struct vproc *p)
+{
+	for (int i = 0; i < vproc_count(); i++) {
+		struct vproc *q = vproc_at(i);
+		if (q && q != p && !q->host_pid && __atomic_load_n(&q->threads, __ATOMIC_ACQUIRE))
+			return false;
+	}
+	return true;
+}

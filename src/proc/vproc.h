@@ -93,6 +93,9 @@ struct vproc {
 	 * on to that program, pid stand_in_pid of host process stand_in_host. */
 	int stand_in_host, stand_in_pid;
 	bool vm_shared;              /* made a CLONE_VM child that runs beside it (no CLONE_VFORK) */
+	/* Its host process's cwd is its own (a forked child's: chdir moves
+	 * both; relative AF_UNIX names go as they are; chroot is served). */
+	bool cwd_synced;
 	uint64_t serial;             /* unique in this host process: the program, not its pid */
 };
 
@@ -120,6 +123,8 @@ struct vproc *vproc_by_pid(int pid);
 struct vproc *vproc_by_id(int id);
 /* Has p ended with its status not yet collected by a wait (a zombie)? */
 bool vproc_is_zombie(const struct vproc *p);
+/* Is p the only program running in this host process? */
+bool vproc_alone(const struct vproc *p);
 int vproc_count(void);
 struct vproc *vproc_at(int i);
 struct uthread *uthread_by_tid(int tid);

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "core/rawsys.h"
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
@@ -203,15 +204,25 @@ long fd_install_pair(struct uthread *ut, const int host[2], struct vfile *const 
 
 /* ---- working directory: per program ---- */
 
-/* set_cwd - make the directory open as host O_PATH fd the program's cwd. */
+/* set_cwd - make the directory open as host O_PATH fd the program's cwd.
+ * A program whose host process's cwd is its own moves that too, and asks
+ * the kernel its name (no /proc in a chroot). */
 static long set_cwd(struct vproc *p, long host)
 {
 	char link[64], path[PATH_MAX];
-	snprintf(link, sizeof(link), "/proc/self/fd/%ld", host);
-	ssize_t n = readlink(link, path, sizeof(path) - 1);
+	ssize_t n;
+	if (p->cwd_synced) {
+		n = raw_syscall3(SYS_fchdir, host, 0, 0);
+		if (!n)
+			n = raw_syscall3(SYS_getcwd, (long)path, sizeof(path), 0) - 1;
+	} else {
+		snprintf(link, sizeof(link), "/proc/self/fd/%ld", host);
+		n = readlink(link, path, sizeof(path) - 1);
+		n = n < 0 ? -errno : n;
+	}
 	if (n < 0) {
 		raw_syscall3(SYS_close, host, 0, 0);
-		return -errno;
+		return n;
 	}
 	path[n] = 0;
 	char *dup = strdup(path);
@@ -254,6 +265,43 @@ long sys_chdir(struct uthread *ut, const long a[6])
 	if (r == 0)
 		return -ENOENT;
 	return vproc_chdir(ut->proc, ut->proc->cwd_fd, path);
+}
+
+/*
+ * chroot - the root is the host process's, which the runtime shares: it
+ * is served for a program alone in its host process (a forked child:
+ * sshd's privilege-separated child, dovecot's login, vsftpd's session),
+ * whose cwd is the process's own there, and refused beside others, whose
+ * files it would move. Linux's order: the path, search permission, then
+ * CAP_SYS_CHROOT.
+ */
+long sys_chroot(struct uthread *ut, const long a[6])
+{
+	char path[PATH_MAX], link[64];
+	long r = strncpy_from_user(path, a[0], sizeof(path));
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return -ENOENT;
+	long h = raw_syscall6(SYS_openat, ut->proc->cwd_fd, (long)path, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, 0, 0);
+	if (h < 0)
+		return h;
+	r = raw_syscall6(SYS_faccessat, h, (long)".", X_OK, 0, 0, 0);
+	if (!r && !cred_capable(ut, CAP_SYS_CHROOT))
+		r = -EPERM;
+	if (!r && (!ut->proc->cwd_synced || !vproc_alone(ut->proc))) {
+		static bool said;
+		if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+			pg_warn("[%s] chroot is served only for a program alone in its host process "
+				"(a forked child): returning EPERM", ut->proc->name);
+		r = -EPERM;
+	}
+	if (!r) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%ld", h);
+		r = raw_syscall3(SYS_chroot, (long)link, 0, 0);
+	}
+	raw_syscall3(SYS_close, h, 0, 0);
+	return r;
 }
 
 long sys_fchdir(struct uthread *ut, const long a[6])

@@ -86,7 +86,7 @@ static long hook_wait(struct uthread *ut, struct vfile *f, uint32_t events, uint
 
 static int hook_cwd_fd(struct uthread *ut)
 {
-	return ut->proc->cwd_fd;
+	return ut->proc->cwd_synced ? AT_FDCWD : ut->proc->cwd_fd;
 }
 
 static unsigned hook_umask(struct uthread *ut)

@@ -169,7 +169,7 @@ X(prctl,                    EMU,    0,             A_INT, A_HEX, A_HEX, A_HEX, A
 X(arch_prctl,               EMU,    0,             A_HEX, A_HEX)
 X(adjtimex,                 PASS,   0,             A_HEX)
 X(setrlimit,                EMU,    0,             A_INT, A_HEX)
-X(chroot,                   DENY,   0,             A_PATH)
+X(chroot,                   EMU,    0,             A_PATH)
 X(sync,                     OFFL,   0,             )
 X(acct,                     DENY,   0,             A_PATH)
 X(settimeofday,             PASS,   0,             A_HEX, A_HEX)
