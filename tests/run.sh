@@ -1521,6 +1521,18 @@ p_clone_ns_eperm() {
     [ "$out" = "-1 1" ] || { echo "clone(CLONE_NEWIPC): $out"; return 1; }
 }
 pcase clone-ns-eperm --need /usr/bin/python3 -- p_clone_ns_eperm
+# Fds above stderr that pegasus starts with (exec 5<f, 3>log wrappers, make's
+# jobserver) are every command-line program's, at the same numbers, and are
+# inherited by what they exec.
+p_inherited_fds() {
+    printf 'five\n' >"$OUT/five"
+    timeout -k 5 30 "${PEGASUS_RUN[@]}" -- /bin/sh -c 'cat <&5; echo seven >&7; /bin/sh -c "echo again >&7"' \
+        ::: /bin/sh -c 'echo other >&8' \
+        5<"$OUT/five" 7>"$OUT/seven" 8>"$OUT/eight" >"$OUT/p.out" 2>"$OUT/p.err" </dev/null
+    [ "$(cat "$OUT/p.out")|$(tr '\n' ' ' <"$OUT/seven")|$(cat "$OUT/eight")" = "five|seven again |other" ] ||
+        { echo "got: $(cat "$OUT/p.out")|$(tr '\n' ' ' <"$OUT/seven")|$(cat "$OUT/eight") $(head -c 300 "$OUT/p.err")"; return 1; }
+}
+pcase inherited-fds -- p_inherited_fds
 # With --exit=all, a SIGTERM from outside (`timeout`) that ends the first
 # program, by default or by its handler, stops the others too (they took
 # no signal before: timeout never ended).

@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "core/fsbase.h"
 #include "core/hthread.h"
+#include "proc/instance.h"
 
 static void usage(FILE *f)
 {
@@ -21,8 +22,10 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	/* First of all: it may start this process again (environment as given). */
-	if (argc > 1 && !strcmp(argv[1], "run"))
+	if (argc > 1 && !strcmp(argv[1], "run")) {
 		reexec_sse_only(argv);
+		instance_note_inherited_fds();
+	}
 	/* Before any thread: how %fs/%gs are written, and this thread's %gs
 	 * (no vCPU yet) for any host signal handler that reads it. */
 	fsbase_init();

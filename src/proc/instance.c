@@ -1,6 +1,7 @@
 /* instance.c - an instance: the fused programs of one pegasus process and their ends. */
 #include "proc/instance.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,6 +16,7 @@
 
 #include "core/hthread.h"
 #include "core/log.h"
+#include "fs/fdtable.h"
 #include "loader/exec.h"
 #include "proc/output.h"
 #include "proc/pidspace.h"
@@ -229,6 +231,47 @@ void instance_after_fork(struct vproc *p)
 	output_after_fork();
 }
 
+/*
+ * Fds above stderr that pegasus was started with (a shell's `exec 5<f`, a
+ * `3>log` wrapper, make's jobserver, systemd's LISTEN_FDS): each
+ * command-line program has them at the same numbers, as a child of the
+ * shell would. Noted before the runtime opens anything of its own; the
+ * host's copies close once every program holds its own.
+ */
+#define INHERIT_MAX 256
+static int inherited[INHERIT_MAX], ninherited;
+
+void instance_note_inherited_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) && ninherited < INHERIT_MAX) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		if (!*end && end != e->d_name && fd > 2 && fd != dirfd(d))
+			inherited[ninherited++] = (int)fd;
+	}
+	closedir(d);
+	for (int i = 0; i < ninherited; i++)
+		fcntl(inherited[i], F_SETFD, FD_CLOEXEC);
+}
+
+static int give_inherited(struct vproc *p)
+{
+	for (int i = 0; i < ninherited; i++) {
+		int h = fcntl(inherited[i], F_DUPFD, 3); /* its FD_CLOEXEC is the entry's */
+		int old = h < 0 ? -EBADF : fdt_install_at(p->fdt, inherited[i], h, NULL, 0);
+		if (old == -EBADF || old == -EMFILE) {
+			if (h >= 0)
+				close(h);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* open_stdio - the host fd a program gets for stdio slot i. */
 static int open_stdio(const struct prog_spec *ps, int i)
 {
@@ -297,7 +340,7 @@ static int load_one(const struct prog_spec *ps, bool first, struct uthread **out
 			return 2;
 		}
 	}
-	if (vproc_set_stdio(p, fds) < 0)
+	if (vproc_set_stdio(p, fds) < 0 || give_inherited(p) < 0)
 		pg_die("cannot set up the fds of %s", ps->name);
 	for (int i = 0; i < 3; i++)
 		if (fds[i] > 2)
@@ -345,6 +388,8 @@ int instance_run(struct instance_spec *s)
 		if (st)
 			return st;
 	}
+	for (int i = 0; i < ninherited; i++)
+		close(inherited[i]);
 	decider = vproc_at(0);
 	if (s->exit_policy == EXIT_NAMED) {
 		for (int i = 0; i < vproc_count(); i++)

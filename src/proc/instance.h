@@ -31,6 +31,10 @@ struct instance_spec {
 	void *arena;         /* what a pod file's parsing allocated */
 };
 
+/* Note the fds above stderr pegasus was started with, for the programs
+ * (before the runtime opens any of its own). */
+void instance_note_inherited_fds(void);
+
 /* Load every program (nothing runs until all are loaded), then run them;
  * returns only on failure to start, with the exit status to use. */
 int instance_run(struct instance_spec *spec);
