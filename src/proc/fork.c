@@ -166,6 +166,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const stru
 		fork_child_hook();
 	regions_after_fork();
 	sched_after_fork();
+	p->pdeathsig = 0; /* Linux clears it in a fork's child */
 	vproc_after_fork(p, ut, pid, ppid);
 	parent_of(p, ppid, hpid);
 	wait_after_fork();

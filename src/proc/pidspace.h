@@ -21,6 +21,7 @@ struct prog_info {
 	uint64_t arg_start, arg_end; /* its argv strings, in that process */
 	int cwd_fd;                  /* its working directory, a host fd there */
 	char exe[256];               /* its image's path (cut short if longer) */
+	int pdeathsig;               /* PR_SET_PDEATHSIG: its parent sends it (wait.c) */
 };
 
 /* pidspace_publish - record or update what pi->pid is (its owner only). */

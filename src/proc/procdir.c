@@ -182,3 +182,44 @@ bool procdir_is(const struct vfile *f)
 {
 	return f && f->ops == &procdir_ops;
 }
+
+/*
+ * /proc/<pid> (or self) opened as a directory: the host's directory of the
+ * process that runs the program, and an object that remembers which
+ * program it names, so that a path relative to it (openat(dirfd, "stat"):
+ * psmisc's killall, pstree) is the program's /proc file, not the host
+ * process's (whose comm is pegasus's).
+ */
+struct piddir {
+	struct vfile vf;
+	char path[32]; /* "/proc/<vpid>" */
+};
+
+static void piddir_release(struct vfile *f)
+{
+	free(f);
+}
+
+static const struct vfile_ops piddir_ops = { .release = piddir_release };
+
+long procdir_open_pid(int vpid, long host, int flags, struct vfile **obj)
+{
+	struct piddir *d = calloc(1, sizeof(*d));
+	if (!d) {
+		close((int)host);
+		return -ENOMEM;
+	}
+	vfile_init(&d->vf, &piddir_ops, flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));
+	snprintf(d->path, sizeof(d->path), "/proc/%d", vpid);
+	*obj = &d->vf;
+	return host;
+}
+
+const char *procdir_path(const struct vfile *f)
+{
+	if (f && f->ops == &procdir_ops)
+		return "/proc";
+	if (f && f->ops == &piddir_ops)
+		return ((const struct piddir *)f)->path;
+	return NULL;
+}

@@ -80,11 +80,10 @@ static const char *absolute(struct uthread *ut, int *dirfd, const char *path, ch
 			return path;
 	} else {
 		struct vfile *f = fdt_obj(ut->proc->fdt, *dirfd);
-		bool proc = procdir_is(f);
+		base = procdir_path(f);
 		vfile_put(f);
-		if (!proc)
+		if (!base)
 			return path;
-		base = "/proc";
 	}
 	if ((size_t)snprintf(buf, size, "%s/%s", base, path) >= size)
 		return path;
@@ -593,8 +592,12 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 	}
 	if (!rest)
 		return -ENOSYS;
-	if (other.pid)
-		return other_open(&other, rest, flags);
+	/* The directory itself: what is opened relative to it stays ours. */
+	bool dir = (!*rest || !strcmp(rest, ".")) && (flags & O_ACCMODE) == O_RDONLY;
+	if (other.pid) {
+		long fd = other_open(&other, rest, flags);
+		return dir && fd >= 0 ? procdir_open_pid(other.pid, fd, flags, obj) : fd;
+	}
 	if (!strcmp(rest, "fd") || !strcmp(rest, "fd/"))
 		return procfs_numdir(ut->proc, NUMDIR_FD, flags, obj);
 	if (!strcmp(rest, "task") || !strcmp(rest, "task/"))
@@ -643,6 +646,8 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 	if (r < 0)
 		return r;
 	long fd = open(host, flags, 0);
+	if (fd >= 0 && dir)
+		return procdir_open_pid(p->pid, fd, flags, obj);
 	return fd < 0 ? -errno : fd;
 }
 

@@ -320,6 +320,9 @@ static void vproc_finish(struct vproc *p)
 	if (vproc_hooks.ended)
 		vproc_hooks.ended(p);
 	__atomic_store_n(&p->state, VP_DEAD, __ATOMIC_RELEASE);
+	/* Before the instance hears of it: a forked child's process ends
+	 * there, and its children's parent-death signals must go first. */
+	wait_orphans(p);
 	instance_program_ended(p);
 	/* Last: once its parent hears of it, p may be reaped and freed. */
 	wait_program_ended(p);
@@ -444,6 +447,7 @@ void vproc_publish(struct vproc *p)
 				p->arg_end, p->cwd_fd, { 0 } };
 	memcpy(pi.comm, p->comm, sizeof(pi.comm));
 	snprintf(pi.exe, sizeof(pi.exe), "%s", p->exe ? p->exe : "");
+	pi.pdeathsig = p->pdeathsig;
 	pidspace_publish(&pi);
 }
 

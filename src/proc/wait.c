@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "core/spinlock.h"
+#include "proc/fork.h"
 #include "proc/pidfd.h"
+#include "proc/pidspace.h"
 #include "proc/signal.h"
 #include "proc/spawn.h"
 #include "proc/vproc.h"
@@ -71,6 +73,31 @@ static void signal_parent(struct vproc *parent, const struct vproc *p)
 }
 
 /* adopt_children - p's children, alive or zombies, go to the reaper. */
+/* parent_died - c's parent p has ended: c's PR_SET_PDEATHSIG signal, if it
+ * asked for one; a forked child's (in another host process) is what it
+ * published, and goes there. */
+static void parent_died(struct vproc *p, struct vproc *c)
+{
+	struct prog_info pi;
+	/* Elsewhere: forked, or exec'd into a process of its own (its image's
+	 * addresses were taken here: a stand-in). */
+	int host = c->host_pid > 0 ? c->host_pid : c->stand_in_host;
+	int vpid = c->host_pid > 0 ? c->pid : c->stand_in_pid;
+	int sig = c->pdeathsig;
+	if (host > 0)
+		sig = pidspace_lookup(vpid, &pi) && pi.host_pid == host ? pi.pdeathsig : 0;
+	if (!sig || c->zombie || __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == VP_DEAD)
+		return;
+	siginfo_t si = { .si_signo = sig, .si_code = SI_USER };
+	si.si_pid = p->pid;
+	if (host > 0) {
+		fork_signal_send_to(host, vpid, &si);
+	} else if (c->host_pid == 0) {
+		signal_queue(c, NULL, &si);
+		signal_notify(c, NULL);
+	}
+}
+
 static void adopt_children(struct vproc *p)
 {
 	struct vproc *reaper = reaper_for(p);
@@ -78,6 +105,7 @@ static void adopt_children(struct vproc *p)
 		struct vproc *c = vproc_at(i);
 		if (!c || c == p || !spawned(c) || c->ppid != p->pid)
 			continue;
+		parent_died(p, c);
 		c->ppid = reaper ? reaper->pid : 1;
 		if (c->zombie && (!reaper || reaps_itself(reaper))) {
 			c->zombie = false;
@@ -88,12 +116,18 @@ static void adopt_children(struct vproc *p)
 		wake_waiters(reaper->pid);
 }
 
+void wait_orphans(struct vproc *p)
+{
+	spin_lock(&family_lock);
+	adopt_children(p);
+	spin_unlock(&family_lock);
+}
+
 void wait_program_ended(struct vproc *p)
 {
 	vfork_release(p);
 	pidfd_ended(p);
 	spin_lock(&family_lock);
-	adopt_children(p);
 	if (spawned(p)) {
 		struct vproc *parent = p->ppid > 1 ? vproc_by_pid(p->ppid) : NULL;
 		if (parent && !gone(parent)) {

@@ -11,9 +11,11 @@ struct wait_result {
 	int status;   /* its exit code, or the signal that killed it */
 };
 
-/* wait_program_ended - p is over (its last thread, runtime context): its
- * parent gets its signal and may collect its status; an orphan is reaped
- * at once; p's own children go to the instance's first program. */
+/* wait_orphans - p is over: its children get their PR_SET_PDEATHSIG
+ * signals and go to the instance's first program (or a subreaper). */
+void wait_orphans(struct vproc *p);
+/* wait_program_ended - then (its last thread, runtime context): its parent
+ * gets its signal and may collect its status; an orphan is reaped at once. */
 void wait_program_ended(struct vproc *p);
 
 /* wait_child - a child of ut's program named by idtype/id (P_ALL, P_PID,

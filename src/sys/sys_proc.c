@@ -167,6 +167,7 @@ long sys_prctl(struct uthread *ut, const long a[6])
 		if (a[1] < 0 || a[1] > 64)
 			return -EINVAL;
 		ut->proc->pdeathsig = (int)a[1];
+		vproc_publish(ut->proc); /* a forked child's parent process reads it */
 		return 0;
 	case PR_GET_PDEATHSIG:
 		return copy_to_user(a[1], &ut->proc->pdeathsig, sizeof(int)) ? -EFAULT : 0;

@@ -1,5 +1,6 @@
 /* sys_signal.c - signal system calls, served on the virtual dispositions. */
 #include <errno.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -11,6 +12,7 @@
 #include "proc/fork.h"
 #include "proc/pidfd.h"
 #include "proc/pidspace.h"
+#include "proc/procdir.h"
 #include "proc/sigframe.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
@@ -261,6 +263,14 @@ static int kill_elsewhere(struct uthread *ut, long pid, const siginfo_t *si)
 			continue;
 		if (pid <= 0 && pid != -1 && pi.pgid != pgid)
 			continue;
+		/* Its host process is gone, reaped by the host's init (an orphan
+		 * whose parent process ended first): nobody here will unpublish
+		 * it, so this does; kill -0 of a dead daemon said "alive". */
+		if (raw_syscall3(SYS_kill, pi.host_pid, 0, 0) == -ESRCH) {
+			pidspace_unpublish(pi.pid);
+			pidspace_free(pi.pid);
+			continue;
+		}
 		sent++;
 		if (si->si_signo)
 			fork_signal_send_to(pi.host_pid, pi.pid, si);
@@ -375,10 +385,17 @@ long sys_pidfd_send_signal(struct uthread *ut, const long a[6])
 	struct vfile *f = fdt_obj(ut->proc->fdt, a[0]);
 	int pid = pidfd_pid(f);
 	struct vproc *p = pidfd_program(f);
+	/* A /proc/<pid> directory names its process too (psmisc's killall). */
+	const char *dir = procdir_path(f);
+	bool by_dir = dir && !strncmp(dir, "/proc/", 6);
+	if (by_dir) {
+		pid = atoi(dir + 6);
+		p = vproc_by_pid(pid);
+	}
 	vfile_put(f);
 	if (pid < 0)
 		return pid;
-	if (!p)
+	if (!p && !(by_dir && scope != PROCESS_GROUP && scope != THREAD))
 		return -ESRCH;
 	siginfo_t si;
 	if (a[2]) {
