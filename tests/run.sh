@@ -558,6 +558,7 @@ dcase unix-dgram-outside --need /usr/bin/python3 -- /bin/bash -c 'd=$(mktemp -d)
 dcase chroot-forked --need root --need /usr/bin/python3 -- /usr/bin/timeout 30 /usr/bin/python3 "$ROOT/tests/progs/chroot.py"
 dcase orphans --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/orphans.py"
 dcase killall --need killall -- /bin/bash -c 'sleep 30 & s=$!; sleep 0.2; killall -0 sleep; echo "killall -0 $?"; killall -TERM sleep; echo "killall $?"; wait $s; echo "wait $?"'
+dcase stops --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/stops.py"
 dcase rlimit-fsize --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/fsize.py"
 dcase rlimit-fsize-shell --need /bin/bash -- /bin/bash -c 'cd "$(mktemp -d)"; ulimit -f 1; trap "echo got XFSZ" XFSZ; dd if=/dev/zero of=a bs=700 count=2 2>/dev/null; echo "dd $? $(stat -c %s a)"; head -c 3000 /dev/zero >b; echo "head $? $(stat -c %s b)"; (printf "%0900d" 0 >>b) 2>/dev/null; echo "append $? $(stat -c %s b)"; truncate -s 5000 c; echo "truncate $?"; seq 1000 >d; echo "seq $? $(stat -c %s d)"; sh -c "ulimit -f unlimited" 2>/dev/null; echo "raise $?"'
 dcase rlimit-as --need /bin/bash --need /usr/bin/python3 -- /bin/bash -c 'ulimit -v 200000; /usr/bin/python3 -c "
@@ -1528,7 +1529,7 @@ pcase clone-ns-eperm --need /usr/bin/python3 -- p_clone_ns_eperm
 # inherited by what they exec.
 p_inherited_fds() {
     printf 'five\n' >"$OUT/five"
-    timeout -k 5 30 "${PEGASUS_RUN[@]}" -- /bin/sh -c 'cat <&5; echo seven >&7; /bin/sh -c "echo again >&7"' \
+    timeout -k 5 30 "${PEGASUS_RUN[@]}" --exit=all -- /bin/sh -c 'cat <&5; echo seven >&7; /bin/sh -c "echo again >&7"' \
         ::: /bin/sh -c 'echo other >&8' \
         5<"$OUT/five" 7>"$OUT/seven" 8>"$OUT/eight" >"$OUT/p.out" 2>"$OUT/p.err" </dev/null
     [ "$(cat "$OUT/p.out")|$(tr '\n' ' ' <"$OUT/seven")|$(cat "$OUT/eight")" = "five|seven again |other" ] ||

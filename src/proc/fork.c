@@ -69,7 +69,10 @@ static void *reaper(void *arg)
 		pthread_mutex_unlock(&reap_mu);
 		siginfo_t si;
 		memset(&si, 0, sizeof(si));
-		if (waitid(P_ALL, 0, &si, WEXITED | __WALL) < 0) {
+		/* Stops too: a forked child alone in its process stops that
+		 * process (signal.c stop_program); its parent's WUNTRACED wait
+		 * and SIGCHLD hear of it here. */
+		if (waitid(P_ALL, 0, &si, WEXITED | WSTOPPED | WCONTINUED | __WALL) < 0) {
 			usleep(1000); /* EINTR; ECHILD cannot last while nhost > 0 */
 			continue;
 		}
@@ -77,7 +80,14 @@ static void *reaper(void *arg)
 		 * free (a reaped vproc) never run while the host fork is made. */
 		pthread_mutex_lock(&reap_mu);
 		struct vproc *p = by_host_pid(si.si_pid);
-		if (p) {
+		struct prog_info pi;
+		if (p && (si.si_code == CLD_STOPPED || si.si_code == CLD_TRAPPED)) {
+			/* SIGSTOP stops it; the program's own signal (TSTP...) was published. */
+			bool known = pidspace_lookup(p->pid, &pi) && pi.host_pid == si.si_pid && pi.stopsig;
+			wait_child_stopped(p, known ? pi.stopsig : si.si_status);
+		} else if (p && si.si_code == CLD_CONTINUED) {
+			wait_child_continued(p);
+		} else if (p) {
 			nhost--;
 			if (si.si_code == CLD_EXITED)
 				vproc_host_ended(p, 0, si.si_status);

@@ -22,6 +22,7 @@ struct prog_info {
 	int cwd_fd;                  /* its working directory, a host fd there */
 	char exe[256];               /* its image's path (cut short if longer) */
 	int pdeathsig;               /* PR_SET_PDEATHSIG: its parent sends it (wait.c) */
+	int stopsig;                 /* the stop signal its process stopped for */
 };
 
 /* pidspace_publish - record or update what pi->pid is (its owner only). */

@@ -361,6 +361,8 @@ static long stat_file(const struct prog_info *p, int nthreads, int tid, const ch
 	if (is_zombie(p) && n > 21) {
 		tok[0] = "Z";
 		tok[20] = tok[21] = "0"; /* fields 23, 24: vsize, rss */
+	} else if (p->stopsig && n > 0) {
+		tok[0] = "T"; /* stopped beside other programs: its vCPU runs on */
 	}
 	char out[4096];
 	int o = snprintf(out, sizeof(out), "%d (%.15s)", tid, p->comm);
@@ -621,6 +623,7 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 		/* Running here, in this host process (not a zombie). */
 		struct prog_info pi = { p->pid, p->ppid, p->pgid, p->sid, getpid(), { 0 }, 0, 0, -1, { 0 } };
 		snprintf(pi.comm, sizeof(pi.comm), "%s", comm_of(ut));
+		pi.stopsig = __atomic_load_n(&p->stop_sig, __ATOMIC_ACQUIRE);
 		return stat_file(&pi, p->nthreads, ut->tid, "/proc/thread-self/stat", flags);
 	}
 	if (!strcmp(rest, "exe") && p->exe)

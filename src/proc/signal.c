@@ -15,6 +15,7 @@
 #include "mm/uaccess.h"
 #include "proc/sigframe.h"
 #include "proc/vproc.h"
+#include "proc/wait.h"
 #include "sched/vcpu.h"
 #include "proc/signalfd.h"
 #include "proc/timers.h"
@@ -515,6 +516,73 @@ static int setup_frame(struct uthread *ut, int sig, const siginfo_t *info,
 	return 0;
 }
 
+/* ---- stops ---- */
+
+#define STOP_SIGNALS (SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(SIGTTIN) | SIGBIT(SIGTTOU))
+
+/* stop_wait - ut parks while its program is stopped (until SIGCONT, or a
+ * SIGKILL, which ends it). */
+static void stop_wait(struct uthread *ut)
+{
+	struct vproc *p = ut->proc;
+	while (__atomic_load_n(&p->stop_sig, __ATOMIC_ACQUIRE) && !(pending_of(ut) & SIGBIT(SIGKILL)) &&
+	       !__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE)) {
+		signal_arm_wait(ut, SIGBIT(SIGKILL));
+		struct wq_entry w = { .events = WQ_ALL };
+		spin_lock(&p->stopq.lock);
+		if (!__atomic_load_n(&p->stop_sig, __ATOMIC_ACQUIRE)) {
+			spin_unlock(&p->stopq.lock);
+			break;
+		}
+		waitq_park(&p->stopq, &w, 0, true);
+	}
+}
+
+/*
+ * stop_program - a stop signal's default action. A program alone in its
+ * host process stops that process: the job control of the user's shell
+ * sees pegasus stop (the first program), the parent process's reaper sees
+ * a forked child stop (proc/fork.c), and SIGCONT resumes it. Beside other
+ * programs it stops alone: its threads park at their next gate crossing,
+ * its parent hears (SIGCHLD, WUNTRACED), and SIGCONT or SIGKILL ends it.
+ */
+static void stop_program(struct uthread *ut, int sig)
+{
+	struct vproc *p = ut->proc;
+	if (vproc_alone(p)) {
+		/* Which signal, for a parent in another process (fork.c). */
+		p->host_stopsig = sig;
+		vproc_publish(p);
+		raw_syscall3(SYS_kill, getpid(), SIGSTOP, 0);
+		p->host_stopsig = 0;
+		vproc_publish(p);
+		return;
+	}
+	if (!__atomic_exchange_n(&p->stop_sig, sig, __ATOMIC_ACQ_REL)) {
+		wait_child_stopped(p, sig);
+		spin_lock(&p->lock);
+		for (struct uthread *t = p->threads; t; t = t->proc_next)
+			if (t != ut)
+				sched_kick_running(t);
+		spin_unlock(&p->lock);
+	}
+	stop_wait(ut);
+}
+
+/* continue_program - a SIGCONT is pending for p (normal context): stops
+ * still pending are dropped, as Linux's prepare_signal does, and a stopped
+ * program goes on. */
+static void continue_program(struct vproc *p)
+{
+	for (int sig = 1; sig < 32; sig++)
+		if (STOP_SIGNALS & SIGBIT(sig))
+			signal_discard(p, sig);
+	if (!__atomic_exchange_n(&p->stop_sig, 0, __ATOMIC_ACQ_REL))
+		return;
+	waitq_wake(&p->stopq, -1, WQ_ALL);
+	wait_child_continued(p);
+}
+
 /* The default action of sig: ignore, stop, or end the program. */
 static void act_default(struct uthread *ut, int sig)
 {
@@ -523,9 +591,7 @@ static void act_default(struct uthread *ut, int sig)
 	case ACT_CONT:
 		return;
 	case ACT_STOP:
-		/* A stopped program stops the instance: the job control of the
-		 * user's shell sees pegasus stop, and SIGCONT resumes it. */
-		raw_syscall3(SYS_kill, getpid(), SIGSTOP, 0);
+		stop_program(ut, sig);
 		return;
 	default:
 		vproc_kill(ut->proc, sig);
@@ -534,6 +600,9 @@ static void act_default(struct uthread *ut, int sig)
 
 void signal_deliver_pending(struct uthread *ut)
 {
+	/* Its program stopped beside others: no app code until it goes on. */
+	if (__atomic_load_n(&ut->proc->stop_sig, __ATOMIC_ACQUIRE))
+		stop_wait(ut);
 	int sig;
 	while ((sig = signal_next_deliverable(ut))) {
 		siginfo_t info;
@@ -715,6 +784,12 @@ static bool reach_parked(struct uthread *t, uint64_t pend)
 void signal_notify(struct vproc *p, struct uthread *tgt)
 {
 	signalfd_wake(p);
+	uint64_t any = __atomic_load_n(&p->sigpending, __ATOMIC_ACQUIRE) |
+		       (tgt ? __atomic_load_n(&tgt->sigpending, __ATOMIC_ACQUIRE) : 0);
+	if (any & SIGBIT(SIGCONT))
+		continue_program(p);
+	else if ((any & SIGBIT(SIGKILL)) && __atomic_load_n(&p->stop_sig, __ATOMIC_ACQUIRE))
+		waitq_wake(&p->stopq, -1, WQ_ALL);
 	if (tgt) {
 		uint64_t pend = pending_of(tgt);
 		if (pend & __atomic_load_n(&tgt->sig_wake, __ATOMIC_RELAXED))

@@ -448,6 +448,7 @@ void vproc_publish(struct vproc *p)
 	memcpy(pi.comm, p->comm, sizeof(pi.comm));
 	snprintf(pi.exe, sizeof(pi.exe), "%s", p->exe ? p->exe : "");
 	pi.pdeathsig = p->pdeathsig;
+	pi.stopsig = p->host_stopsig;
 	pidspace_publish(&pi);
 }
 

@@ -8,6 +8,7 @@
 
 #include "mm/brk.h"
 #include "core/spinlock.h"
+#include "sched/waitq.h"
 
 struct uthread;
 struct sys_stats;
@@ -97,6 +98,15 @@ struct vproc {
 	 * both; relative AF_UNIX names go as they are; chroot is served). */
 	bool cwd_synced;
 	uint64_t serial;             /* unique in this host process: the program, not its pid */
+	/* Stopped beside other programs (signal.c stop_program): the stop
+	 * signal, 0 when running; its threads park on stopq until SIGCONT or
+	 * SIGKILL. For its parent's waits (WUNTRACED, WCONTINUED), under
+	 * wait.c's lock: a stop not yet reported, a continue not yet. */
+	int stop_sig;
+	struct waitq stopq;
+	int stop_report;
+	bool cont_report;
+	int host_stopsig;            /* alone, its process stopped for this signal */
 };
 
 /* vproc_close_fds - every fd of p is closed. */

@@ -72,6 +72,44 @@ static void signal_parent(struct vproc *parent, const struct vproc *p)
 	signal_notify(parent, NULL);
 }
 
+/* report_parent - SIGCHLD for a stop or a continue of p (code CLD_STOPPED
+ * or CLD_CONTINUED, status the signal), unless its parent asked for none
+ * (SA_NOCLDSTOP); its waits look again. family_lock held. */
+static void report_parent(struct vproc *p, int code, int status)
+{
+	struct vproc *parent = spawned(p) && p->ppid > 1 ? vproc_by_pid(p->ppid) : NULL;
+	if (!parent || gone(parent))
+		return;
+	const struct k_sigaction *ka = &parent->sigaction[SIGCHLD - 1];
+	if (p->parent_signal == SIGCHLD && !(ka->flags & SA_NOCLDSTOP)) {
+		siginfo_t si = { .si_signo = SIGCHLD, .si_code = code };
+		si.si_pid = p->pid;
+		si.si_uid = getuid();
+		si.si_status = status;
+		signal_queue(parent, NULL, &si);
+		signal_notify(parent, NULL);
+	}
+	wake_waiters(parent->pid);
+}
+
+void wait_child_stopped(struct vproc *p, int sig)
+{
+	spin_lock(&family_lock);
+	p->stop_report = sig;
+	p->cont_report = false;
+	report_parent(p, CLD_STOPPED, sig);
+	spin_unlock(&family_lock);
+}
+
+void wait_child_continued(struct vproc *p)
+{
+	spin_lock(&family_lock);
+	p->stop_report = 0;
+	p->cont_report = true;
+	report_parent(p, CLD_CONTINUED, SIGCONT);
+	spin_unlock(&family_lock);
+}
+
 /* adopt_children - p's children, alive or zombies, go to the reaper. */
 /* parent_died - c's parent p has ended: c's PR_SET_PDEATHSIG signal, if it
  * asked for one; a forked child's (in another host process) is what it
@@ -177,7 +215,25 @@ long wait_child(struct uthread *ut, int idtype, int id, int options, struct wait
 			if (!c || !spawned(c) || c->ppid != me || !wanted(c, idtype, id, options))
 				continue;
 			any = true;
-			if (!c->zombie)
+			if ((options & WUNTRACED) && c->stop_report && !c->zombie) {
+				res->pid = c->pid;
+				res->code = CLD_STOPPED;
+				res->status = c->stop_report;
+				if (!(options & WNOWAIT))
+					c->stop_report = 0;
+				spin_unlock(&family_lock);
+				return 0;
+			}
+			if ((options & WCONTINUED) && c->cont_report && !c->zombie) {
+				res->pid = c->pid;
+				res->code = CLD_CONTINUED;
+				res->status = SIGCONT;
+				if (!(options & WNOWAIT))
+					c->cont_report = false;
+				spin_unlock(&family_lock);
+				return 0;
+			}
+			if (!c->zombie || !(options & WEXITED))
 				continue;
 			res->pid = c->pid;
 			res->code = c->exit_signal ? CLD_KILLED : CLD_EXITED;

@@ -11,6 +11,12 @@ struct wait_result {
 	int status;   /* its exit code, or the signal that killed it */
 };
 
+/* wait_child_stopped, wait_child_continued - p stopped (by sig) or went
+ * on: its parent gets SIGCHLD (unless SA_NOCLDSTOP) and its WUNTRACED or
+ * WCONTINUED waits report it, once. */
+void wait_child_stopped(struct vproc *p, int sig);
+void wait_child_continued(struct vproc *p);
+
 /* wait_orphans - p is over: its children get their PR_SET_PDEATHSIG
  * signals and go to the instance's first program (or a subreaper). */
 void wait_orphans(struct vproc *p);

@@ -170,7 +170,7 @@ static long exec_elsewhere(struct uthread *ut)
 	vproc_close_fds(p);
 	struct wait_result res = { 0 };
 	long w;
-	while ((w = wait_child(ut, P_PID, (int)child, __WALL, &res)) == -EINTR &&
+	while ((w = wait_child(ut, P_PID, (int)child, __WALL | WEXITED, &res)) == -EINTR &&
 	       !__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
 		;
 	if (w == 0 && res.code == CLD_KILLED)

@@ -66,10 +66,13 @@ long sys_wait4(struct uthread *ut, const long a[6])
 	int idtype = pid < -1 ? P_PGID : pid == -1 ? P_ALL : pid == 0 ? P_PGID : P_PID;
 	int id = pid < -1 ? -pid : pid == 0 ? ut->proc->pgid : pid;
 	struct wait_result res;
-	long r = wait_restartable(ut, SYS_wait4, idtype, id, options, &res);
+	long r = wait_restartable(ut, SYS_wait4, idtype, id, options | WEXITED, &res);
 	if (r < 0 || !res.pid)
 		return r;
-	int status = res.code == CLD_EXITED ? (res.status & 0xff) << 8 : res.status & 0x7f;
+	int status = res.code == CLD_EXITED    ? (res.status & 0xff) << 8
+		     : res.code == CLD_STOPPED   ? (res.status & 0xff) << 8 | 0x7f
+		     : res.code == CLD_CONTINUED ? 0xffff
+						 : res.status & 0x7f;
 	if ((a[1] && copy_to_user(a[1], &status, 4)) || zero_rusage(a[3]))
 		return -EFAULT;
 	return res.pid;
@@ -101,9 +104,7 @@ long sys_waitid(struct uthread *ut, const long a[6])
 		return -EINVAL;
 	struct wait_result res = { 0 };
 	long r = 0;
-	/* Stops and continues are not reported per program: only ends. */
-	if (options & WEXITED)
-		r = wait_restartable(ut, SYS_waitid, idtype, id, options | (nonblock ? WNOHANG : 0), &res);
+	r = wait_restartable(ut, SYS_waitid, idtype, id, options | (nonblock ? WNOHANG : 0), &res);
 	if (r < 0)
 		return r;
 	/* A non-blocking pidfd's child that has not ended: EAGAIN, as Linux. */
