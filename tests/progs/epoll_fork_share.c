@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -12,17 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int ep, p[2], notify[2];
+#include "testlib.h"
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-}
+static int ep, p[2], notify[2];
 
 /* The set, its number and the fd table after the fork: php-fpm's worker
  * dup()s its listener and closes what it takes for the set's fd. */
@@ -33,7 +24,7 @@ static void inherited(void)
 	if (fork() == 0) {
 		write(p[1], "x", 1);
 		int n = epoll_wait(ep, out, 4, 2000);
-		say("child: epoll_wait=%d fd=%d fcntl=%d dup=%d\n", n, n > 0 ? out[0].data.fd == p[0] : -1,
+		say("child: epoll_wait=%d fd=%d fcntl=%d dup=%d", n, n > 0 ? out[0].data.fd == p[0] : -1,
 		    fcntl(ep, F_GETFD), dup(0) > ep);
 		_exit(0);
 	}
@@ -47,18 +38,18 @@ static void child_adds(void)
 	epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
 	if (fork() == 0) {
 		int n = epoll_wait(ep, out, 4, 3000);
-		say("child: epoll_wait=%d ev=0x%x\n", n, n > 0 ? out[0].events : 0);
+		say("child: epoll_wait=%d ev=0x%x", n, n > 0 ? out[0].events : 0);
 		struct epoll_event ev2 = { .events = EPOLLOUT, .data.fd = p[1] };
-		say("child: add=%d\n", epoll_ctl(ep, EPOLL_CTL_ADD, p[1], &ev2));
+		say("child: add=%d", epoll_ctl(ep, EPOLL_CTL_ADD, p[1], &ev2));
 		_exit(0);
 	}
 	usleep(100000);
 	write(p[1], "x", 1);
 	wait(NULL);
 	int n = epoll_wait(ep, out, 4, 100);
-	say("parent: epoll_wait=%d\n", n);
+	say("parent: epoll_wait=%d", n);
 	for (int i = 0; i < n; i++)
-		say("  %s 0x%x\n", out[i].data.fd == p[0] ? "r" : "w", out[i].events);
+		say("  %s 0x%x", out[i].data.fd == p[0] ? "r" : "w", out[i].events);
 }
 
 /* A thread waits in the set; the main thread re-arms ONESHOT (or relies on
@@ -68,7 +59,7 @@ static void *waiter(void *arg)
 	for (int i = 0; i < 3; i++) {
 		struct epoll_event ev[4];
 		int n = epoll_wait(ep, ev, 4, 3000);
-		say("waiter: %d 0x%x\n", n, n > 0 ? ev[0].events & EPOLLIN : 0);
+		say("waiter: %d 0x%x", n, n > 0 ? ev[0].events & EPOLLIN : 0);
 		if (n <= 0)
 			break;
 		write(notify[1], &ev[0].data.fd, sizeof(int));
@@ -135,7 +126,7 @@ static void rearm(uint32_t mode, bool scm)
 			break;
 		usleep(20000); /* the waiter is back in epoll_wait */
 		char b[8];
-		say("main: read %zd\n", read(fd, b, sizeof b));
+		say("main: read %zd", read(fd, b, sizeof b));
 		if (mode & EPOLLONESHOT) {
 			struct epoll_event e2 = { .events = EPOLLIN | mode, .data.fd = fd };
 			epoll_ctl(ep, EPOLL_CTL_MOD, fd, &e2);
@@ -150,7 +141,7 @@ static void *reader(void *arg)
 {
 	for (int i = 0; i < 2; i++) {
 		char b[8];
-		say("reader: %zd\n", read(p[0], b, sizeof b));
+		say("reader: %zd", read(p[0], b, sizeof b));
 	}
 	return NULL;
 }
