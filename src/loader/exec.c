@@ -217,7 +217,10 @@ static int exec_read_in(struct vproc *p, struct brk *brk, const char *file, char
 		nargv[k++] = interp;
 		if (*arg)
 			nargv[k++] = arg;
-		nargv[k++] = path;
+		/* The script as its caller named it (the kernel's
+		 * bprm->filename: `./bin/tool` stays relative in $0), a PATH
+		 * search's result, or a #! line's interpreter further down. */
+		nargv[k++] = (char *)(depth ? path : execfn ? execfn : strchr(file, '/') ? file : path);
 		for (size_t i = 1; i <= argc; i++)
 			nargv[k++] = argv[i];
 		return exec_depth(p, brk, interp, nargv, envp, false, img, w, depth + 1,
@@ -289,11 +292,12 @@ static int exec_depth(struct vproc *p, struct brk *brk, const char *file, char *
 	return r;
 }
 
-int exec_load(struct vproc *owner, struct brk *brk, const char *file, char *const argv[],
-	      char *const envp[], bool search, struct exec_image *img, char *why, size_t whylen)
+int exec_load(struct vproc *owner, struct brk *brk, const char *file, const char *given,
+	      char *const argv[], char *const envp[], bool search, struct exec_image *img, char *why,
+	      size_t whylen)
 {
 	struct why w = { why, whylen };
-	return exec_depth(owner, brk, file, argv, envp, search, img, &w, 0, NULL);
+	return exec_depth(owner, brk, file, argv, envp, search, img, &w, 0, given);
 }
 
 /* Bytes of the stub's code: the three movabs and the exit status are

@@ -32,10 +32,12 @@ extern void (*exec_image_mapped)(uint64_t lo, uint64_t len, const struct stat *s
  *
  * Returns 0, or -errno with one line in @why saying which file and why;
  * -EEXIST when a non-PIE image's addresses are another program's
- * (@img->clash says whose).
+ * (@img->clash says whose). @given: the name the caller used, if @file
+ * is it made absolute (a script's $0, AT_EXECFN); NULL: @file.
  */
-int exec_load(struct vproc *owner, struct brk *brk, const char *file, char *const argv[],
-	      char *const envp[], bool search, struct exec_image *img, char *why, size_t whylen);
+int exec_load(struct vproc *owner, struct brk *brk, const char *file, const char *given,
+	      char *const argv[], char *const envp[], bool search, struct exec_image *img, char *why,
+	      size_t whylen);
 
 /* The status a shell gives a command that failed with err: 127 or 126. */
 int exec_status(int err);

@@ -354,7 +354,7 @@ static int load_one(const struct prog_spec *ps, bool first, struct uthread **out
 	struct exec_image img = { 0 };
 	char why[PATH_MAX + 256];
 	/* The program's relative path and PATH lookup, from its own cwd. */
-	int err = exec_load(p, &p->brk, ps->argv[0], ps->argv, ps->env, true, &img, why, sizeof(why));
+	int err = exec_load(p, &p->brk, ps->argv[0], NULL, ps->argv, ps->env, true, &img, why, sizeof(why));
 	if (err == -EEXIST && img.clash) {
 		/* A non-PIE image whose addresses another program holds: it
 		 * starts with an execve of itself, which takes it to a host

@@ -178,7 +178,7 @@ static long exec_elsewhere(struct uthread *ut)
 	vproc_exit(p, w == 0 ? res.status : 127);
 }
 
-static long exec_path(struct uthread *ut, char *path, uint64_t uargv, uint64_t uenvp);
+static long exec_path(struct uthread *ut, char *path, const char *given, uint64_t uargv, uint64_t uenvp);
 
 long sys_execve(struct uthread *ut, const long a[6])
 {
@@ -186,14 +186,13 @@ long sys_execve(struct uthread *ut, const long a[6])
 	long r = strncpy_from_user(path, a[0], sizeof(path));
 	if (r < 0)
 		return r;
-	if (path[0] != '/' && path[0]) {
-		/* Relative to the program's own working directory. */
-		char rel[PATH_MAX];
-		memcpy(rel, path, r + 1);
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", ut->proc->cwd, rel) >= sizeof(path))
-			return -ENAMETOOLONG;
-	}
-	return exec_path(ut, path, a[1], a[2]);
+	char given[PATH_MAX];
+	memcpy(given, path, r + 1);
+	/* Relative to the program's own working directory. */
+	if (path[0] != '/' && path[0] &&
+	    (size_t)snprintf(path, sizeof(path), "%s/%s", ut->proc->cwd, given) >= sizeof(path))
+		return -ENAMETOOLONG;
+	return exec_path(ut, path, given, a[1], a[2]);
 }
 
 /* execveat - as execve of the path the dirfd and path name: the fd itself
@@ -210,16 +209,17 @@ long sys_execveat(struct uthread *ut, const long a[6])
 	if (!rel[0] && !(flags & AT_EMPTY_PATH))
 		return -ENOENT;
 	if (rel[0] == '/')
-		return exec_path(ut, rel, a[2], a[3]);
+		return exec_path(ut, rel, NULL, a[2], a[3]);
 	if (dirfd == AT_FDCWD)
 		r = snprintf(path, sizeof(path), "%s/%s", ut->proc->cwd, rel);
 	else
 		r = snprintf(path, sizeof(path), "/proc/self/fd/%d%s%s", dirfd, rel[0] ? "/" : "", rel);
-	return (size_t)r >= sizeof(path) ? -ENAMETOOLONG : exec_path(ut, path, a[2], a[3]);
+	return (size_t)r >= sizeof(path) ? -ENAMETOOLONG : exec_path(ut, path, NULL, a[2], a[3]);
 }
 
-/* exec_path - execve of an absolute path with the app's argv and envp. */
-static long exec_path(struct uthread *ut, char *path, uint64_t uargv, uint64_t uenvp)
+/* exec_path - execve of an absolute path (given: as the app named it, or
+ * NULL) with the app's argv and envp. */
+static long exec_path(struct uthread *ut, char *path, const char *given, uint64_t uargv, uint64_t uenvp)
 {
 	char **argv = NULL, **envp = NULL;
 	size_t total = 0;
@@ -253,14 +253,14 @@ static long exec_path(struct uthread *ut, char *path, uint64_t uargv, uint64_t u
 		return -ENOMEM;
 	}
 	regions_reown(p, old);
-	r = exec_load(p, &brk, path, argv, envp, false, &img, why, sizeof(why));
+	r = exec_load(p, &brk, path, given, argv, envp, false, &img, why, sizeof(why));
 	if (r == -EEXIST && img.clash == old) {
 		/* Its own old image holds what the new one needs (a non-PIE
 		 * program exec'ing itself): the old one goes first, as Linux's
 		 * point of no return comes before the mapping; a failure from
 		 * here ends the program (SIGKILL), as Linux's does. */
 		regions_release(old);
-		r = exec_load(p, &brk, path, argv, envp, false, &img, why, sizeof(why));
+		r = exec_load(p, &brk, path, given, argv, envp, false, &img, why, sizeof(why));
 		if (r < 0) {
 			free_vec(argv);
 			free_vec(envp);
@@ -276,7 +276,7 @@ static long exec_path(struct uthread *ut, char *path, uint64_t uargv, uint64_t u
 		r = exec_elsewhere(ut);
 		regions_reown(p, old);
 		if (r == 0)
-			r = exec_load(p, &brk, path, argv, envp, false, &img, why, sizeof(why));
+			r = exec_load(p, &brk, path, given, argv, envp, false, &img, why, sizeof(why));
 	}
 	free_vec(argv);
 	free_vec(envp);
