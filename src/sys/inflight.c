@@ -33,6 +33,16 @@ long inflight_send(struct uthread *ut, long vfd)
 	/* An object alone goes as the host file that stands for it, if any. */
 	if (h < 0)
 		h = obj->ops->host_file ? obj->ops->host_file(obj) : -EBADF;
+	/* Moved into the kernel (a pipe, a socket, an eventfd): that file is
+	 * all of it now, whoever receives it. A record would be taken back by
+	 * a receiver of this process only: one in another (a forked child, a
+	 * multiprocessing forkserver) left it here for good, and its host fd
+	 * kept a pipe's write end open (the forkserver never saw EOF and the
+	 * instance never ended). */
+	if (h >= 0 && vfile_in_kernel(obj)) {
+		vfile_put(obj);
+		return h;
+	}
 	struct inflight *x = h < 0 ? NULL : malloc(sizeof(*x));
 	long dup = x ? raw_syscall3(SYS_fcntl, h, F_DUPFD_CLOEXEC, 0) : -ENOMEM;
 	if (h < 0 || dup < 0) {
