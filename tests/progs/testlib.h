@@ -20,15 +20,23 @@ static int failures;
         }                                                                      \
     } while (0)
 
-/* One line of output, flushed at once: a hang later loses nothing. */
+/* One line of output, flushed at once: a hang later loses nothing. One
+ * write even unbuffered, so that programs sharing a file never split
+ * each other's lines. */
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
 {
+    char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    vprintf(fmt, ap);
+    int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
     va_end(ap);
-    putchar('\n');
+    if (n < 0)
+        return;
+    if (n > (int)sizeof(line) - 2)
+        n = (int)sizeof(line) - 2;
+    line[n++] = '\n';
+    fwrite(line, 1, (size_t)n, stdout);
     fflush(stdout);
 }
 
