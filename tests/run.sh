@@ -1431,8 +1431,10 @@ pcase first-ppid -- p_first_ppid
 p_poll_wrnorm_outside() {
     local port=$((30000 + RANDOM % 20000))
     /usr/bin/python3 -c 'import socket, sys, time; l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); l.bind(("127.0.0.1", int(sys.argv[1]))); l.listen(); time.sleep(8)' "$port" &
-    local srv=$!
-    sleep 0.5
+    local srv=$! i
+    # Listening before the client starts (a slow start under load made it
+    # a refused connect: ERR|HUP).
+    for i in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
     timeout -k 5 "$TIMEOUT" "${RUNNER[@]}" /usr/bin/python3 -c 'import select, socket, sys
 s = socket.socket(); s.setblocking(False)
 try:
