@@ -558,7 +558,7 @@ dcase unix-dgram-outside --need /usr/bin/python3 -- /bin/bash -c 'd=$(mktemp -d)
 dcase chroot-forked --need root --need /usr/bin/python3 -- /usr/bin/timeout 30 /usr/bin/python3 "$ROOT/tests/progs/chroot.py"
 dcase orphans --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/orphans.py"
 dcase killall --need killall -- /bin/bash -c 'sleep 30 & s=$!; for i in $(seq 100); do killall -q -0 sleep && break; sleep 0.1; done; echo "killall -0 $?"; killall -TERM sleep; echo "killall $?"; wait $s; echo "wait $?"'
-dcase stops --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/stops.py"
+dcase stops --need /usr/bin/python3 --prog ticker -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/stops.py" "$PROGS/ticker"
 dcase script-dollar0 -- /bin/sh "$ROOT/tests/progs/dollar0.sh"
 dcase mp-forkserver --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/mp_start.py" forkserver
 dcase mp-spawn --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/mp_start.py" spawn

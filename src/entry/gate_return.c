@@ -31,6 +31,9 @@ void gate_prepare_return(struct uthread *ut)
 		cputime_enforce(ut);
 		sched_poll_events();
 		uthread_yield();
+		/* Its program stopped (proc/signal.c stop_program): it parks. */
+		if (__atomic_load_n(&ut->proc->stop_sig, __ATOMIC_RELAXED))
+			signal_deliver_pending(ut);
 	}
 	if (signal_arrivals_pending())
 		signal_process_arrivals();

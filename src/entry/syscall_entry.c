@@ -47,7 +47,7 @@ static long dispatch(struct uthread *ut, long nr, const struct sysent *e, const 
 		}
 		if (fsize_limited(ut->proc) && fsize_applies(nr))
 			return fsize_serve(ut, nr, a);
-		return e->handler ? e->handler(ut, a) : kcall(ut, nr, e, a);
+		return kcall_serve(ut, nr, e, a);
 	case CLS_DENY:
 		return refuse(ut, nr, e, -EPERM);
 	default:

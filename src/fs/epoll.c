@@ -294,6 +294,28 @@ static void to_moved(struct eventpoll *ep, struct epitem *epi)
 static void ep_remove(struct eventpoll *ep, struct epitem *epi);
 static int make_kfd(struct eventpoll *ep);
 
+/* join_kernel - epi's file, as host fd k, joins the set's host epoll fd
+ * with epi's events and data, and epi goes (mtx held). False: it stays. */
+static bool join_kernel(struct eventpoll *ep, struct epitem *epi, int k)
+{
+	struct epoll_event ev = { .events = ev_load(epi) & ~EPOLLWAKEUP, .data.u64 = epi->data };
+	if (k < 0 || make_kfd(ep) < 0 ||
+	    raw_syscall6(SYS_epoll_ctl, ep->kfd, EPOLL_CTL_ADD, k, (long)&ev, 0, 0) < 0)
+		return false;
+	ep_remove(ep, epi);
+	return true;
+}
+
+/* kernel_grew - n members joined the host epoll fd (mtx held): counted,
+ * and waiters already parked watch it. */
+static void kernel_grew(struct eventpoll *ep, int n)
+{
+	__atomic_add_fetch(&ep->nkernel, n, __ATOMIC_ACQ_REL);
+	update_lean(ep);
+	if (ep->nblocked)
+		kwait_watch(ep->kfd, &ep->kw);
+}
+
 /*
  * item_to_kernel - epi's file moved into the kernel (a fork, SCM_RIGHTS):
  * it becomes a member of the host epoll fd, with its events and data, and
@@ -305,16 +327,9 @@ static int make_kfd(struct eventpoll *ep);
 static bool item_to_kernel(struct eventpoll *ep, struct epitem *epi)
 {
 	if ((!nkernel(ep) && __atomic_load_n(&ep->vf.poll_head.ncallbacks, __ATOMIC_ACQUIRE)) ||
-	    make_kfd(ep) < 0)
+	    !join_kernel(ep, epi, epi->file->kfd))
 		return false;
-	struct epoll_event ev = { .events = ev_load(epi) & ~EPOLLWAKEUP, .data.u64 = epi->data };
-	if (raw_syscall6(SYS_epoll_ctl, ep->kfd, EPOLL_CTL_ADD, epi->file->kfd, (long)&ev, 0, 0) < 0)
-		return false;
-	ep_remove(ep, epi);
-	__atomic_add_fetch(&ep->nkernel, 1, __ATOMIC_ACQ_REL);
-	update_lean(ep);
-	if (ep->nblocked)
-		kwait_watch(ep->kfd, &ep->kw);
+	kernel_grew(ep, 1);
 	return true;
 }
 
@@ -767,7 +782,7 @@ static void to_kernel(struct eventpoll *ep)
 {
 	spin_lock(&ep->mtx);
 	int added = 0;
-	for (unsigned b = 0; make_kfd(ep) >= 0 && b < ep->nbuckets; b++) {
+	for (unsigned b = 0; b < ep->nbuckets; b++) {
 		for (struct epitem *epi = ep->hash[b], *next; epi; epi = next) {
 			next = epi->hnext;
 			struct vfile *file = epi->file;
@@ -779,19 +794,11 @@ static void to_kernel(struct eventpoll *ep)
 			} else if (!file->ops->fork_copies && file->ops->host_file) {
 				k = file->ops->host_file(file);
 			}
-			struct epoll_event ev = { .events = ev_load(epi) & ~EPOLLWAKEUP, .data.u64 = epi->data };
-			if (k < 0 || raw_syscall6(SYS_epoll_ctl, ep->kfd, EPOLL_CTL_ADD, k, (long)&ev, 0, 0) < 0)
-				continue;
-			ep_remove(ep, epi);
-			added++;
+			added += join_kernel(ep, epi, k);
 		}
 	}
-	if (added) {
-		__atomic_add_fetch(&ep->nkernel, added, __ATOMIC_ACQ_REL);
-		update_lean(ep);
-		if (ep->nblocked)
-			kwait_watch(ep->kfd, &ep->kw);
-	}
+	if (added)
+		kernel_grew(ep, added);
 	spin_unlock(&ep->mtx);
 	if (added)
 		kernel_parents_locked(ep);

@@ -42,6 +42,13 @@ uint64_t brk_unused(const struct brk *b)
 	return b->limit ? b->limit - page_up(b->cur) : 0;
 }
 
+uint64_t brk_growth(const struct brk *b, uint64_t addr)
+{
+	if (addr < b->start || addr > b->limit || page_up(addr) <= page_up(b->cur))
+		return 0;
+	return page_up(addr) - page_up(b->cur);
+}
+
 long brk_set(struct brk *b, uint64_t addr)
 {
 	if (addr < b->start || addr > b->limit)

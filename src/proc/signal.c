@@ -561,9 +561,14 @@ static void stop_program(struct uthread *ut, int sig)
 	if (!__atomic_exchange_n(&p->stop_sig, sig, __ATOMIC_ACQ_REL)) {
 		wait_child_stopped(p, sig);
 		spin_lock(&p->lock);
-		for (struct uthread *t = p->threads; t; t = t->proc_next)
-			if (t != ut)
-				sched_kick_running(t);
+		/* Its other threads park at their next gate return (gate_return.c),
+		 * now if they run app code. */
+		for (struct uthread *t = p->threads; t; t = t->proc_next) {
+			if (t == ut)
+				continue;
+			__atomic_store_n(&t->need_resched, true, __ATOMIC_RELAXED);
+			sched_kick_running(t);
+		}
 		spin_unlock(&p->lock);
 	}
 	stop_wait(ut);

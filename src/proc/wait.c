@@ -59,17 +59,33 @@ static struct vproc *reaper_for(const struct vproc *dying)
 	return r && r != dying && !gone(r) ? r : NULL;
 }
 
-static void signal_parent(struct vproc *parent, const struct vproc *p)
+/* tell_parent - p's signal to its parent (SIGCHLD, or a clone's own), with
+ * code and status as waitid reports them. */
+static void tell_parent(struct vproc *parent, const struct vproc *p, int code, int status)
 {
-	if (!p->parent_signal)
-		return;
-	siginfo_t si = { .si_signo = p->parent_signal };
-	si.si_code = p->exit_signal ? CLD_KILLED : CLD_EXITED;
+	siginfo_t si = { .si_signo = p->parent_signal, .si_code = code };
 	si.si_pid = p->pid;
 	si.si_uid = getuid();
-	si.si_status = p->exit_signal ? p->exit_signal : p->exit_code;
+	si.si_status = status;
 	signal_queue(parent, NULL, &si);
 	signal_notify(parent, NULL);
+}
+
+/* The code and status of p's end, as waitid and SIGCHLD give them. */
+static int end_code(const struct vproc *p)
+{
+	return p->exit_signal ? CLD_KILLED : CLD_EXITED;
+}
+
+static int end_status(const struct vproc *p)
+{
+	return p->exit_signal ? p->exit_signal : p->exit_code;
+}
+
+static void signal_parent(struct vproc *parent, const struct vproc *p)
+{
+	if (p->parent_signal)
+		tell_parent(parent, p, end_code(p), end_status(p));
 }
 
 /* report_parent - SIGCHLD for a stop or a continue of p (code CLD_STOPPED
@@ -81,20 +97,24 @@ static void report_parent(struct vproc *p, int code, int status)
 	if (!parent || gone(parent))
 		return;
 	const struct k_sigaction *ka = &parent->sigaction[SIGCHLD - 1];
-	if (p->parent_signal == SIGCHLD && !(ka->flags & SA_NOCLDSTOP)) {
-		siginfo_t si = { .si_signo = SIGCHLD, .si_code = code };
-		si.si_pid = p->pid;
-		si.si_uid = getuid();
-		si.si_status = status;
-		signal_queue(parent, NULL, &si);
-		signal_notify(parent, NULL);
-	}
+	if (p->parent_signal == SIGCHLD && !(ka->flags & SA_NOCLDSTOP))
+		tell_parent(parent, p, code, status);
 	wake_waiters(parent->pid);
+}
+
+/* seen_as - p, or the program that stands in for it here (p exec'd into a
+ * process of its own: sys_exec.c exec_elsewhere), which is what p's
+ * parent knows and waits for. */
+static struct vproc *seen_as(struct vproc *p)
+{
+	struct vproc *parent = p->host_pid > 0 && p->ppid > 1 ? vproc_by_pid(p->ppid) : NULL;
+	return parent && __atomic_load_n(&parent->stand_in_host, __ATOMIC_ACQUIRE) == p->host_pid ? parent : p;
 }
 
 void wait_child_stopped(struct vproc *p, int sig)
 {
 	spin_lock(&family_lock);
+	p = seen_as(p);
 	p->stop_report = sig;
 	p->cont_report = false;
 	report_parent(p, CLD_STOPPED, sig);
@@ -104,13 +124,13 @@ void wait_child_stopped(struct vproc *p, int sig)
 void wait_child_continued(struct vproc *p)
 {
 	spin_lock(&family_lock);
+	p = seen_as(p);
 	p->stop_report = 0;
 	p->cont_report = true;
 	report_parent(p, CLD_CONTINUED, SIGCONT);
 	spin_unlock(&family_lock);
 }
 
-/* adopt_children - p's children, alive or zombies, go to the reaper. */
 /* parent_died - c's parent p has ended: c's PR_SET_PDEATHSIG signal, if it
  * asked for one; a forked child's (in another host process) is what it
  * published, and goes there. */
@@ -136,6 +156,7 @@ static void parent_died(struct vproc *p, struct vproc *c)
 	}
 }
 
+/* adopt_children - p's children, alive or zombies, go to the reaper. */
 static void adopt_children(struct vproc *p)
 {
 	struct vproc *reaper = reaper_for(p);
@@ -215,32 +236,24 @@ long wait_child(struct uthread *ut, int idtype, int id, int options, struct wait
 			if (!c || !spawned(c) || c->ppid != me || !wanted(c, idtype, id, options))
 				continue;
 			any = true;
+			/* What there is to report of c, once (unless WNOWAIT). */
+			bool take = !(options & WNOWAIT);
 			if ((options & WUNTRACED) && c->stop_report && !c->zombie) {
-				res->pid = c->pid;
-				res->code = CLD_STOPPED;
-				res->status = c->stop_report;
-				if (!(options & WNOWAIT))
+				*res = (struct wait_result){ c->pid, CLD_STOPPED, c->stop_report };
+				if (take)
 					c->stop_report = 0;
-				spin_unlock(&family_lock);
-				return 0;
-			}
-			if ((options & WCONTINUED) && c->cont_report && !c->zombie) {
-				res->pid = c->pid;
-				res->code = CLD_CONTINUED;
-				res->status = SIGCONT;
-				if (!(options & WNOWAIT))
+			} else if ((options & WCONTINUED) && c->cont_report && !c->zombie) {
+				*res = (struct wait_result){ c->pid, CLD_CONTINUED, SIGCONT };
+				if (take)
 					c->cont_report = false;
-				spin_unlock(&family_lock);
-				return 0;
-			}
-			if (!c->zombie || !(options & WEXITED))
+			} else if (c->zombie && (options & WEXITED)) {
+				*res = (struct wait_result){ c->pid, end_code(c), end_status(c) };
+				if (take) {
+					c->zombie = false;
+					vproc_release(c);
+				}
+			} else {
 				continue;
-			res->pid = c->pid;
-			res->code = c->exit_signal ? CLD_KILLED : CLD_EXITED;
-			res->status = c->exit_signal ? c->exit_signal : c->exit_code;
-			if (!(options & WNOWAIT)) {
-				c->zombie = false;
-				vproc_release(c);
 			}
 			spin_unlock(&family_lock);
 			return 0;

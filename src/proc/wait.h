@@ -7,8 +7,8 @@ struct vproc;
 /* What a wait reports about one child. */
 struct wait_result {
 	int pid;      /* 0: none has ended yet (WNOHANG) */
-	int code;     /* CLD_EXITED or CLD_KILLED */
-	int status;   /* its exit code, or the signal that killed it */
+	int code;     /* CLD_EXITED, CLD_KILLED, CLD_STOPPED or CLD_CONTINUED */
+	int status;   /* its exit code, or the signal that killed, stopped or continued it */
 };
 
 /* wait_child_stopped, wait_child_continued - p stopped (by sig) or went

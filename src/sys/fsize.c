@@ -82,8 +82,7 @@ static int64_t room(struct uthread *ut, uint64_t limit, int64_t pos, uint64_t le
 
 static long issue(struct uthread *ut, long nr, const long a[6])
 {
-	const struct sysent *e = systab_get(nr);
-	return e->handler ? e->handler(ut, a) : kcall(ut, nr, e, a);
+	return kcall_serve(ut, nr, systab_get(nr), a);
 }
 
 /* vectored - writev and pwritev(2): an iovec list cut to fit, in runtime

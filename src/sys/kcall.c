@@ -233,6 +233,11 @@ long kcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6])
 	return serve(ut, nr, e, a, e->cls == CLS_OFFL);
 }
 
+long kcall_serve(struct uthread *ut, long nr, const struct sysent *e, const long a[6])
+{
+	return e->handler ? e->handler(ut, a) : kcall(ut, nr, e, a);
+}
+
 long kcall_offload(struct uthread *ut, long nr, const struct sysent *e, const long a[6])
 {
 	return serve(ut, nr, e, a, true);

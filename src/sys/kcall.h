@@ -19,6 +19,10 @@ long kcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6])
  * of the instance (a forked child). 0 or -ESRCH. */
 long kcall_pid(long pid, long *out);
 
+/* kcall_serve - a call of the table as the entry serves it once no object
+ * took it: its handler, or kcall. */
+long kcall_serve(struct uthread *ut, long nr, const struct sysent *e, const long a[6]);
+
 /* kcall_offload - the same, always on a worker thread (flock, FIFO opens...). */
 long kcall_offload(struct uthread *ut, long nr, const struct sysent *e, const long a[6]);
 

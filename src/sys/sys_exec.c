@@ -180,41 +180,41 @@ static long exec_elsewhere(struct uthread *ut)
 
 static long exec_path(struct uthread *ut, char *path, const char *given, uint64_t uargv, uint64_t uenvp);
 
-long sys_execve(struct uthread *ut, const long a[6])
+/*
+ * exec_at - execveat(dirfd, path, argv, envp, flags), which execve is
+ * with AT_FDCWD: the path made absolute (the program's own cwd, or the
+ * dirfd through /proc/self/fd: the fd itself with AT_EMPTY_PATH, as
+ * fexecve), and the name the program gave kept for a script's $0 (the
+ * kernel's bprm->filename: /dev/fd/N[/path] for a dirfd).
+ */
+static long exec_at(struct uthread *ut, int dirfd, uint64_t upath, int flags, uint64_t uargv,
+		    uint64_t uenvp)
 {
-	char path[PATH_MAX];
-	long r = strncpy_from_user(path, a[0], sizeof(path));
-	if (r < 0)
-		return r;
-	char given[PATH_MAX];
-	memcpy(given, path, r + 1);
-	/* Relative to the program's own working directory. */
-	if (path[0] != '/' && path[0] &&
-	    (size_t)snprintf(path, sizeof(path), "%s/%s", ut->proc->cwd, given) >= sizeof(path))
-		return -ENAMETOOLONG;
-	return exec_path(ut, path, given, a[1], a[2]);
-}
-
-/* execveat - as execve of the path the dirfd and path name: the fd itself
- * with AT_EMPTY_PATH (fexecve), or a path below it, through /proc/self/fd. */
-long sys_execveat(struct uthread *ut, const long a[6])
-{
-	char rel[PATH_MAX], path[PATH_MAX];
-	int dirfd = (int)a[0], flags = (int)a[4];
+	char given[PATH_MAX], path[PATH_MAX];
 	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
 		return -EINVAL;
-	long r = strncpy_from_user(rel, a[1], sizeof(rel));
+	long r = strncpy_from_user(given, upath, sizeof(given));
 	if (r < 0)
 		return r;
-	if (!rel[0] && !(flags & AT_EMPTY_PATH))
+	if (!given[0] && !(flags & AT_EMPTY_PATH))
 		return -ENOENT;
-	if (rel[0] == '/')
-		return exec_path(ut, rel, NULL, a[2], a[3]);
-	if (dirfd == AT_FDCWD)
-		r = snprintf(path, sizeof(path), "%s/%s", ut->proc->cwd, rel);
-	else
-		r = snprintf(path, sizeof(path), "/proc/self/fd/%d%s%s", dirfd, rel[0] ? "/" : "", rel);
-	return (size_t)r >= sizeof(path) ? -ENAMETOOLONG : exec_path(ut, path, NULL, a[2], a[3]);
+	if (given[0] == '/')
+		r = snprintf(path, sizeof(path), "%s", given);
+	else if (dirfd == AT_FDCWD)
+		r = snprintf(path, sizeof(path), "%s/%s", ut->proc->cwd, given);
+	else if ((r = snprintf(path, sizeof(path), "/proc/self/fd/%d%s%s", dirfd, given[0] ? "/" : "", given)) > 0)
+		snprintf(given, sizeof(given), "/dev/%s", path + strlen("/proc/self/"));
+	return (size_t)r >= sizeof(path) ? -ENAMETOOLONG : exec_path(ut, path, given, uargv, uenvp);
+}
+
+long sys_execve(struct uthread *ut, const long a[6])
+{
+	return exec_at(ut, AT_FDCWD, a[0], 0, a[1], a[2]);
+}
+
+long sys_execveat(struct uthread *ut, const long a[6])
+{
+	return exec_at(ut, (int)a[0], a[1], (int)a[4], a[2], a[3]);
 }
 
 /* exec_path - execve of an absolute path (given: as the app named it, or

@@ -22,11 +22,6 @@ static long kernel(long nr, long a, long b, long c, long d, long e, long f)
 	return raw_syscall6(nr, a, b, c, d, e, f);
 }
 
-static uint64_t page_up(uint64_t x)
-{
-	return (x + 4095) & ~4095ull;
-}
-
 /* stack_unused - the part of p's main stack below what it has used: Linux's
  * stack mapping starts at 128 KiB and grows down as it is touched, where
  * the loader maps the whole rlimit (stack.c). The lowest page in memory
@@ -57,18 +52,17 @@ static bool as_room(struct vproc *p, uint64_t addr, uint64_t len)
 	if (lim == RLIM_INFINITY)
 		return true;
 	uint64_t have = regions_size(p, 0, 0) - brk_unused(&p->brk) - stack_unused(p);
-	uint64_t more = page_up(len) - (addr && len ? regions_size(p, addr, len) : 0);
+	uint64_t more = ((len + 4095) & ~4095ull) - (addr && len ? regions_size(p, addr, len) : 0);
 	return have + more <= lim;
 }
 
 long sys_brk(struct uthread *ut, const long a[6])
 {
 	struct brk *b = &ut->proc->brk;
-	uint64_t to = a[0];
-	if (to >= b->start && to <= b->limit && page_up(to) > page_up(b->cur) &&
-	    !as_room(ut->proc, 0, page_up(to) - page_up(b->cur)))
+	uint64_t more = brk_growth(b, a[0]);
+	if (more && !as_room(ut->proc, 0, more))
 		return b->cur;
-	return brk_set(b, to);
+	return brk_set(b, a[0]);
 }
 
 /* arch_prctl - %fs is the program's (per uthread, loaded at the gate); %gs

@@ -53,3 +53,25 @@ os.kill(pid, signal.SIGSTOP)
 os.waitpid(pid, os.WUNTRACED)
 os.kill(pid, signal.SIGKILL)
 print("stopped then killed:", os.WTERMSIG(os.waitpid(pid, 0)[1]) == signal.SIGKILL)
+# Every thread of a stopped program stops, not only the one that took the
+# signal (argv[1]: a program whose thread writes to an fd every 10 ms).
+r, w = os.pipe()
+p = subprocess.Popen([sys.argv[1], str(w)], pass_fds=[w])
+os.close(w)
+os.read(r, 1)
+os.kill(p.pid, signal.SIGSTOP)
+os.waitpid(p.pid, os.WUNTRACED)
+os.set_blocking(r, False)
+time.sleep(0.1)
+try:
+    os.read(r, 4096)  # what it wrote before it stopped
+except BlockingIOError:
+    pass
+time.sleep(0.3)
+try:
+    wrote = len(os.read(r, 4096))
+except BlockingIOError:
+    wrote = 0
+print("threads stopped too:", wrote == 0)
+os.kill(p.pid, signal.SIGKILL)
+p.wait()
