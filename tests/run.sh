@@ -1429,12 +1429,12 @@ pcase first-ppid -- p_first_ppid
 # instance (varnish's backend connect): its kernel socket's readiness with
 # RDNORM/WRNORM, which the kernel reports only when asked.
 p_poll_wrnorm_outside() {
-    local port=$((30000 + RANDOM % 20000))
-    /usr/bin/python3 -c 'import socket, sys, time; l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); l.bind(("127.0.0.1", int(sys.argv[1]))); l.listen(); time.sleep(8)' "$port" &
-    local srv=$! i
-    # Listening before the client starts (a slow start under load made it
-    # a refused connect: ERR|HUP).
-    for i in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+    # The server picks its own port (a random one was once taken: EADDRINUSE)
+    # and names it once listening, before the client starts (a slow start
+    # under load made it a refused connect: ERR|HUP).
+    /usr/bin/python3 -c 'import socket, sys, time; l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(); print(l.getsockname()[1], flush=True); time.sleep(8)' >"$OUT/port" &
+    local srv=$! i port=
+    for i in $(seq 100); do port=$(cat "$OUT/port"); [ -n "$port" ] && break; sleep 0.1; done
     timeout -k 5 "$TIMEOUT" "${RUNNER[@]}" /usr/bin/python3 -c 'import select, socket, sys
 s = socket.socket(); s.setblocking(False)
 try:
