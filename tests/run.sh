@@ -1492,6 +1492,19 @@ p_ctrl_c() {
     grep -qx 'exited 0' "$OUT/p.out" || { echo "$(tr '\n' '|' <"$OUT/p.out") $(head -c 200 "$OUT/p.err")"; return 1; }
 }
 pcase ctrl-c-group --need /usr/bin/python3 -- p_ctrl_c
+# Job control on a terminal, as a user at an interactive bash: Ctrl-Z
+# stops the foreground job (a forked child: the shell's tcsetpgrp named a
+# program group, which the kernel knew as no group of its own, and the
+# stop reached no one), jobs, bg, fg, Ctrl-C, a stopped pipeline killed.
+# With the terminal outside the instance and inside it (python's pty.fork).
+p_job_control() {
+    timeout -k 5 60 python3 "$ROOT/tests/progs/job_control.py" "${PEGASUS_RUN[@]}" -- /bin/bash --norc --noprofile -i >"$OUT/p.out" 2>"$OUT/p.err"
+    local st=$?
+    [ "$st" -eq 0 ] && ! grep -qv ': ok$' "$OUT/p.out" && [ "$(grep -c ': ok$' "$OUT/p.out")" -eq 11 ] ||
+        { echo "status $st: $(grep -v ': ok$' "$OUT/p.out" | head -3 | tr '\n' '|') $(head -c 200 "$OUT/p.err")"; return 1; }
+}
+pcase job-control-terminal --need /usr/bin/python3 -- p_job_control
+dcase job-control-inside --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/job_control.py" /bin/bash --norc --noprofile -i
 pcase outside-term-first-gone -- p_outside_term_gone
 # A SIGTERM sent to pegasus from outside reaches every command-line
 # program at once: the first one here waits for the second to go (as a

@@ -19,6 +19,7 @@
 #include "proc/fork.h"
 #include "proc/instance.h"
 #include "proc/timers.h"
+#include "proc/tty_pgrp.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/preempt.h"
@@ -194,7 +195,7 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 	if (route == TIMER_NOT_OURS && p && !target && from != FROM_CALL)
 		instance_outside_signal(sig, stop);
 	if (route == TIMER_NOT_OURS && p && !target && from == FROM_TERMINAL) {
-		signal_queue_group_here(p->pgid, si);
+		signal_queue_group_here(tty_signal_group(p->pgid), si);
 		queued = true;
 	} else if (route == TIMER_NOT_OURS && p && !target && from == FROM_PROCESS) {
 		/* A stop from outside is the instance's: every command-line

@@ -27,6 +27,7 @@
 #include "sys/fd_owner.h"
 #include "sys/kcall.h"
 #include "sys/sys_fd.h"
+#include "sys/sys_tty.h"
 #include "sys/systab.h"
 
 static struct fdtable *fdt(struct uthread *ut)
@@ -158,10 +159,14 @@ long sys_fcntl(struct uthread *ut, const long a[6])
 }
 
 /* ioctl: FIONBIO sets O_NONBLOCK as F_SETFL does; TIOCGPTPEER (openpty's
- * way to the terminal's other end) makes a new fd. */
+ * way to the terminal's other end) makes a new fd; job control on a
+ * terminal speaks in program groups (sys_tty.c). */
 long sys_ioctl(struct uthread *ut, const long a[6])
 {
-	long r = kcall(ut, SYS_ioctl, systab_get(SYS_ioctl), a);
+	long r = tty_ioctl(ut, a);
+	if (r != TTY_NOT_JOB_CONTROL)
+		return r;
+	r = kcall(ut, SYS_ioctl, systab_get(SYS_ioctl), a);
 	if ((unsigned)a[1] == FIONBIO)
 		fdt_flags_changed();
 	if ((unsigned)a[1] == TIOCGPTPEER)

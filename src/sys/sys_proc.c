@@ -10,6 +10,7 @@
 #include "mm/uaccess.h"
 #include "proc/cred.h"
 #include "proc/instance.h"
+#include "proc/tty_pgrp.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/kcall.h"
@@ -55,6 +56,7 @@ long sys_setpgid(struct uthread *ut, const long a[6])
 		return -EPERM; /* a session leader cannot move */
 	p->pgid = a[1] ? (int)a[1] : p->pid;
 	vproc_publish(p);
+	tty_mirror_pgid(p, p == ut->proc && instance_ends_with(p));
 	return 0;
 }
 
