@@ -34,6 +34,19 @@ static void placeholder_info(struct vproc *p, struct prog_info *out)
 	memcpy(out->comm, p->comm, sizeof(out->comm));
 }
 
+/* stand_in_info - a program exec'd into a process of its own (sys_exec.c
+ * exec_elsewhere) as that process published it, under the pid its parent
+ * knows: its name, command line, state (a stop) are that program's. */
+static bool stand_in_info(struct vproc *p, struct prog_info *out)
+{
+	int host = __atomic_load_n(&p->stand_in_host, __ATOMIC_ACQUIRE);
+	if (host <= 0 || !pidspace_lookup(p->stand_in_pid, out) || out->host_pid != host)
+		return false;
+	out->pid = p->pid;
+	out->ppid = p->ppid;
+	return true;
+}
+
 /* A zombie has no process of its own to show: its info says so with host
  * pid 0 (every other program's is that of a live host process). */
 static bool is_zombie(const struct prog_info *pi)
@@ -137,6 +150,8 @@ static const char *parse_who(struct uthread *ut, int dirfd, const char *path, st
 				;
 			else if (p && p->host_pid > 0 && p->state != VP_DEAD)
 				placeholder_info(p, other);
+			else if (p && p->state != VP_DEAD && stand_in_info(p, other))
+				;
 			else if (p && p->state != VP_DEAD)
 				*tgt = p->main_thread;
 			else if (!(*tgt = uthread_by_tid(pid)))

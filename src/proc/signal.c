@@ -219,9 +219,12 @@ enum sigq signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si
 	int host = __atomic_load_n(&p->stand_in_host, __ATOMIC_ACQUIRE);
 	if (host > 0 && sig != SIGCHLD) {
 		/* Its own SIGCHLD is from the program it stands in for; a
-		 * SIGKILL or SIGSTOP also takes the stand-in. */
+		 * SIGKILL also takes the stand-in. A stop is the program's
+		 * alone, whose parent hears it as the stand-in's (wait.c): one
+		 * pending here would end the stand-in's wait (exec_elsewhere)
+		 * again and again, and it spun on its vCPU. */
 		enum sigq r = fork_signal_send_to(host, p->stand_in_pid, si);
-		if (sig != SIGKILL && sig != SIGSTOP)
+		if (sig != SIGKILL)
 			return r;
 	}
 	uint64_t bit = SIGBIT(sig);

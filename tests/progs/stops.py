@@ -1,4 +1,4 @@
-# stops.py - SIGSTOP/SIGTSTP and SIGCONT of a child (forked, or spawned beside its parent): waits and SIGCHLD report them.
+# stops.py - SIGSTOP/SIGTSTP and SIGCONT of a child (forked, spawned beside its parent, or exec'd elsewhere): waits and SIGCHLD report them.
 import os, signal, subprocess, sys, time
 
 codes = []
@@ -17,11 +17,17 @@ def spawned():
     return subprocess.Popen(["/bin/sleep", "5"]).pid
 
 
+def elsewhere():
+    # Debian's python3 is not PIE: beside its parent's image it is exec'd
+    # into a host process of its own, for which its pid here stands in.
+    return subprocess.Popen(["/usr/bin/python3", "-c", "import time; time.sleep(5)"]).pid
+
+
 def state(pid):
     return open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0]
 
 
-for kind, make in (("forked", forked), ("spawned", spawned)):
+for kind, make in (("forked", forked), ("spawned", spawned), ("exec'd elsewhere", elsewhere)):
     for sig in (signal.SIGSTOP, signal.SIGTSTP):
         pid = make()
         time.sleep(0.3)
