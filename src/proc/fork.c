@@ -179,6 +179,9 @@ static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const stru
 	p->pdeathsig = 0; /* Linux clears it in a fork's child */
 	vproc_after_fork(p, ut, pid, ppid);
 	parent_of(p, ppid, hpid);
+	/* This process runs it now; its parent's process may have given it
+	 * to another parent already (vproc_publish takes that). */
+	vproc_publish(p);
 	wait_after_fork();
 	timers_after_fork();
 	objects_after_fork(p);

@@ -17,6 +17,7 @@
 
 #include "core/hostcred.h"
 #include "core/log.h"
+#include "core/rawsys.h"
 #include "sched/vcpu.h"
 #include "mm/regions.h"
 #include "proc/instance.h"
@@ -399,7 +400,6 @@ void vproc_after_fork(struct vproc *p, struct uthread *ut, int pid, int ppid)
 	p->sigpending = p->sigclaimed = 0;
 	ut->sigpending = ut->sigclaimed = 0;
 	memset(p->rtq.used, 0, sizeof(p->rtq.used));
-	vproc_publish(p); /* this process runs it now */
 }
 
 void vproc_exit(struct vproc *p, int code)
@@ -429,6 +429,27 @@ void vproc_die_of_signal(int sig)
 	_exit(128 + sig);
 }
 
+/* parent_host - the host process of p's parent if that runs elsewhere:
+ * only a forked program's own parent is a stand-in here with a host pid,
+ * its process's parent. 0: the parent runs here (wait.c sets ppid when it
+ * ends) or is not known here. */
+static int parent_host(struct vproc *p)
+{
+	struct vproc *pp = pidspace_forked() ? vproc_by_pid(p->ppid) : NULL;
+	return pp ? __atomic_load_n(&pp->host_pid, __ATOMIC_ACQUIRE) : 0;
+}
+
+/* take_adoption - p's parent, in another process, ended there, and that
+ * process gave p to the instance's first program in p's record (wait.c):
+ * p's parent now. */
+static void take_adoption(struct vproc *p)
+{
+	struct prog_info pi;
+	if (parent_host(p) > 0 && pidspace_lookup(p->pid, &pi) && pi.host_pid == getpid() &&
+	    pi.ppid != p->ppid)
+		__atomic_store_n(&p->ppid, pi.ppid, __ATOMIC_RELAXED);
+}
+
 void vproc_publish(struct vproc *p)
 {
 	struct prog_info pi;
@@ -436,13 +457,15 @@ void vproc_publish(struct vproc *p)
 		/* A forked child: its own process tells what it is; its parent
 		 * here may move it to another group (setpgid). */
 		if (pidspace_lookup(p->pid, &pi) && pi.host_pid == p->host_pid &&
-		    (pi.pgid != p->pgid || pi.sid != p->sid)) {
+		    (pi.pgid != p->pgid || pi.sid != p->sid || pi.ppid != p->ppid)) {
 			pi.pgid = p->pgid;
 			pi.sid = p->sid;
+			pi.ppid = p->ppid; /* adopted here (wait.c) */
 			pidspace_publish(&pi);
 		}
 		return;
 	}
+	take_adoption(p); /* which its publishing would undo */
 	pi = (struct prog_info){ p->pid, p->ppid, p->pgid, p->sid, getpid(), { 0 }, p->arg_start,
 				p->arg_end, p->cwd_fd, { 0 } };
 	memcpy(pi.comm, p->comm, sizeof(pi.comm));
@@ -478,6 +501,21 @@ void vproc_sync_ids(struct vproc *p)
 		__atomic_store_n(&p->pgid, pi.pgid, __ATOMIC_RELAXED);
 		__atomic_store_n(&p->sid, pi.sid, __ATOMIC_RELAXED);
 	}
+}
+
+int vproc_ppid(struct vproc *p)
+{
+	take_adoption(p);
+	int host = parent_host(p);
+	int now = host > 0 ? (int)raw_syscall3(SYS_getppid, 0, 0, 0) : host;
+	if (now != host) {
+		/* The parent's whole process is gone (the middle of a double
+		 * fork): the host gave this one to its reaper, init or a
+		 * subreaper, the program's parent now as on Linux. */
+		__atomic_store_n(&p->ppid, now, __ATOMIC_RELAXED);
+		vproc_publish(p);
+	}
+	return p->ppid;
 }
 
 void vproc_take_image(struct vproc *p, struct exec_image *img)

@@ -185,6 +185,11 @@ int vproc_host_of(int pid);
  * its parent may have moved it from here. */
 void vproc_sync_ids(struct vproc *p);
 
+/* vproc_ppid - p's parent as getppid(2) says: the instance's first program
+ * once its parent ended (its process adopted it there), or the host's
+ * reaper once the parent's whole host process is gone. */
+int vproc_ppid(struct vproc *p);
+
 struct exec_image;
 /* vproc_take_image - p now runs the image exec_load made: its path, name
  * and argument/environment ranges (the path's memory becomes p's). */

@@ -19,7 +19,7 @@
 
 long sys_getpid(struct uthread *ut, const long a[6]) { return ut->proc->pid; }
 long sys_gettid(struct uthread *ut, const long a[6]) { return ut->tid; }
-long sys_getppid(struct uthread *ut, const long a[6]) { return ut->proc->ppid; }
+long sys_getppid(struct uthread *ut, const long a[6]) { return vproc_ppid(ut->proc); }
 /* target - the program a pid argument names (0: the caller), its group
  * and session as they are now. */
 static struct vproc *target(struct uthread *ut, long pid)
