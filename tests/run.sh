@@ -1039,6 +1039,15 @@ f_cred_neighbour() {
     return $st
 }
 fcase cred-neighbour --need root --prog cred --status 0 -- f_cred_neighbour
+# An exec of a set-user-ID (set-group-ID) file by a program that dropped
+# root takes the file's owner (group) as effective id, unless no_new_privs;
+# ld.so runs it in secure mode (AT_SECURE: LD_PRELOAD ignored): exim4
+# regains root that way for a local delivery.
+dcase setuid-exec --need root --need /usr/bin/setpriv -- /bin/sh -c 'd=$(mktemp -d); chmod 755 $d
+cp /usr/bin/id $d/uid; chmod 4755 $d/uid; cp /usr/bin/id $d/gid; chgrp mail $d/gid; chmod 2755 $d/gid
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+as_nobody $d/uid; as_nobody $d/gid; as_nobody --no-new-privs $d/uid
+as_nobody /bin/sh -c "LD_PRELOAD=/nonexistent.so $d/uid -u; /usr/bin/id -u"; rm -rf $d'
 # Linux's rules for changing ids (root, then not): the same answers fused.
 dcase cred-rules --need root --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/cred_rules.py"
 # Capabilities are each program's too: kept across setuid with

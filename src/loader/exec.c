@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -227,6 +229,12 @@ static int exec_read_in(struct vproc *p, struct brk *brk, const char *file, char
 				  execfn ? execfn : path);
 	}
 
+	/* Set-user-ID bits count on a mount that honours them (not nosuid). */
+	struct statvfs sv;
+	img->file_mode = st.st_mode;
+	img->file_uid = st.st_uid;
+	img->file_gid = st.st_gid;
+	img->file_nosuid = fstatvfs(fd, &sv) < 0 || (sv.f_flag & ST_NOSUID);
 	enum elf_error e = elf_parse(head, n, st.st_size, ei);
 	if (e != ELF_OK) {
 		close(fd);
@@ -275,7 +283,15 @@ static int exec_read_in(struct vproc *p, struct brk *brk, const char *file, char
 	img->arg_end = ss.arg_end;
 	img->env_start = ss.env_start;
 	img->env_end = ss.env_end;
+	img->auxv = ss.auxv;
 	return 0;
+}
+
+void exec_aux_set(const struct exec_image *img, uint64_t type, uint64_t val)
+{
+	for (uint64_t *a = img->auxv; a && a[0] != AT_NULL; a += 2)
+		if (a[0] == type)
+			a[1] = val;
 }
 
 /* exec_depth - load file (a #! script: its interpreter, depth scripts deep)

@@ -17,7 +17,16 @@ struct exec_image {
 	uint64_t stack_lo, stack_len; /* the main stack's mapping (0: none) */
 	/* On -EEXIST: the program holding the addresses a non-PIE image needs. */
 	struct vproc *clash;
+	/* The program file's mode and owner, and whether its mount honours
+	 * set-user-ID bits (not nosuid): the ids an exec gives (proc/cred.c). */
+	uint32_t file_mode, file_uid, file_gid;
+	bool file_nosuid;
+	uint64_t *auxv;   /* the new stack's auxiliary vector (AT_* pairs) */
 };
+
+/* exec_aux_set - give entry type of img's auxiliary vector the value val
+ * (the ids and AT_SECURE, once the exec's credentials are known). */
+void exec_aux_set(const struct exec_image *img, uint64_t type, uint64_t val);
 
 /* Told of each image exec_load maps (the program's, its interpreter's):
  * where, and which file (its stat); NULL: no one listens. */

@@ -29,6 +29,7 @@ struct stack_spec {
 	/* out: where argv and envp strings lie, for /proc/self/cmdline, environ */
 	uint64_t arg_start, arg_end, env_start, env_end;
 	uint64_t stack_lo, stack_len; /* out: the stack mapping */
+	uint64_t *auxv;         /* out: the auxiliary vector on it */
 };
 
 /* stack_build - map a stack and lay out argc, argv, envp and auxv on it as

@@ -121,5 +121,6 @@ uint64_t stack_build(struct stack_spec *s)
 		*w++ = envs[i];
 	*w++ = 0;
 	memcpy(w, aux, sizeof(aux));
+	s->auxv = w;
 	return top;
 }

@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 
 #include "core/hostcred.h"
+#include "loader/exec.h"
 #include "mm/uaccess.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
@@ -335,12 +337,32 @@ long cred_prctl(struct uthread *ut, long option, long a2, long a3, long a4, long
 	}
 }
 
-/* cred_exec - Linux's execve for a file without capabilities of its own:
+/* host_may_become - can the runtime's kernel threads take uid (a
+ * set-user-ID file's owner)? Any, when pegasus runs as root; else only
+ * the ids it started with. */
+static bool host_may_become(uint32_t uid)
+{
+	const struct hostcred *h = hostcred_initial();
+	return !h->euid || uid == h->uid || uid == h->euid || uid == h->suid;
+}
+
+/* cred_exec - Linux's execve (bprm_fill_uid, cap_bprm_creds_from_file) for
+ * a file without capabilities of its own: a set-user-ID (set-group-ID)
+ * file on a mount that honours it makes its owner (group) the effective
+ * id, unless no_new_privs; the saved and fs ids take the effective ones;
  * root (unless SECBIT_NOROOT) gets the bounding set, others only their
  * ambient set; effective when the effective uid is 0 (or ambient). */
-long cred_exec(struct uthread *ut)
+long cred_exec(struct uthread *ut, const struct exec_image *img, bool *secure)
 {
 	struct hostcred c = current(ut);
+	bool may = !img->file_nosuid && !ut->proc->no_new_privs;
+	if (may && (img->file_mode & S_ISUID) && host_may_become(img->file_uid))
+		c.euid = img->file_uid;
+	if (may && (img->file_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+		c.egid = img->file_gid;
+	c.suid = c.fsuid = c.euid;
+	c.sgid = c.fsgid = c.egid;
+	*secure = c.euid != c.uid || c.egid != c.gid;
 	if ((!c.euid || !c.uid) && !(c.securebits & SECBIT_NOROOT)) {
 		c.cap_prm = c.cap_bset | c.cap_inh;
 		c.cap_eff = c.euid ? 0 : c.cap_prm;

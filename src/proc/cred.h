@@ -46,5 +46,8 @@ long cred_capset(struct uthread *ut, uint64_t uhdr, uint64_t udata);
  * option answers CRED_NOT_MINE. */
 #define CRED_NOT_MINE (-4096 - 1)
 long cred_prctl(struct uthread *ut, long option, long a2, long a3, long a4, long a5);
-/* At execve, once the new image is in. 0 or -ENOMEM. */
-long cred_exec(struct uthread *ut);
+/* At execve, once the new image img is in: the ids and capabilities it
+ * gives; *secure when the effective ids differ from the real ones
+ * (AT_SECURE). 0 or -ENOMEM. */
+struct exec_image;
+long cred_exec(struct uthread *ut, const struct exec_image *img, bool *secure);

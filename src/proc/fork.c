@@ -220,6 +220,7 @@ static struct vproc *placeholder(struct vproc *parent, const struct clone_req *r
 	c->root = parent->root;
 	c->parent_signal = req->exit_signal;
 	c->cred = parent->cred;
+	c->no_new_privs = parent->no_new_privs;
 	memcpy(c->comm, parent->comm, sizeof(c->comm));
 	return c;
 }

@@ -72,6 +72,7 @@ static long copy_state(struct vproc *parent, struct vproc *c)
 	c->fdt->limit = parent->fdt->limit;
 	c->umask = parent->umask;
 	c->cred = parent->cred;
+	c->no_new_privs = parent->no_new_privs;
 	/* Until it execs it runs the parent's image, break included. */
 	c->brk = parent->brk;
 	c->stack_lo = parent->stack_lo;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -94,6 +95,7 @@ struct vproc *vproc_new(const char *name, int pid)
 	p->umask = default_umask;
 	p->cwd_fd = -1;
 	p->cred = hostcred_initial(); /* pegasus's own, until it changes them */
+	p->no_new_privs = raw_syscall6(SYS_prctl, PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0, 0) == 1;
 	long lim = p->rlim[RLIMIT_NOFILE].rlim_cur;
 	p->fdt = fdt_new(lim > FDT_PAGE * FDT_PAGES ? FDT_PAGE * FDT_PAGES : lim);
 	if (vproc_hooks.created)

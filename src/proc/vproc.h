@@ -107,6 +107,7 @@ struct vproc {
 	int stop_report;
 	bool cont_report;
 	int host_stopsig;            /* alone, its process stopped for this signal */
+	bool no_new_privs;           /* PR_SET_NO_NEW_PRIVS: kept by fork, spawn and exec */
 };
 
 /* vproc_close_fds - every fd of p is closed. */

@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/hostcred.h"
 #include "core/log.h"
 #include "core/rawsys.h"
 #include "fs/fdtable.h"
@@ -123,7 +125,16 @@ static void reset_for_exec(struct uthread *ut, const struct exec_image *img)
 	}
 	ut->altstack.sp = ut->altstack.size = 0;
 	ut->altstack.flags = SS_DISABLE;
-	cred_exec(ut);
+	bool secure;
+	if (cred_exec(ut, img, &secure) == 0) {
+		/* The new stack was built under the old ids: a set-user-ID
+		 * file's are the program's now, and ld.so's secure mode
+		 * (AT_SECURE) ignores LD_PRELOAD and the like, as on Linux. */
+		const struct hostcred *c = __atomic_load_n(&ut->proc->cred, __ATOMIC_ACQUIRE);
+		exec_aux_set(img, AT_EUID, c->euid);
+		exec_aux_set(img, AT_EGID, c->egid);
+		exec_aux_set(img, AT_SECURE, secure);
+	}
 	memset(&ut->tf, 0, sizeof(ut->tf));
 	ut->tf.rip = img->entry;
 	ut->tf.rsp = img->sp;

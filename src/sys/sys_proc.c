@@ -184,6 +184,13 @@ long sys_prctl(struct uthread *ut, const long a[6])
 	}
 	case PR_GET_NAME:
 		return copy_to_user(a[1], ut->comm, 16) ? -EFAULT : 0;
+	case PR_SET_NO_NEW_PRIVS: /* the program's: its execs, not the runtime's threads */
+		if (a[1] != 1 || a[2] || a[3] || a[4])
+			return -EINVAL;
+		ut->proc->no_new_privs = true;
+		return 0;
+	case PR_GET_NO_NEW_PRIVS:
+		return a[1] || a[2] || a[3] || a[4] ? -EINVAL : ut->proc->no_new_privs;
 	default: {
 		/* Capabilities are the program's; the rest describes the calling
 		 * thread, which is the kernel's view of it. */
