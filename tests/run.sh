@@ -661,7 +661,9 @@ done
 # third's: the child closes that peer (not its own), which must not wake
 # the waiter there (redis master + replica fused beside a shell).
 p_fork_ghost() {
-    local port=$((30000 + RANDOM % 20000)) g="$PROGS/fork_ghost"
+    # Below the kernel's ephemeral range (32768-60999), which other tests'
+    # connections use: a port taken there failed the bind (exit 2).
+    local port=$((20000 + RANDOM % 12000)) g="$PROGS/fork_ghost"
     local -a R=("${RUNNER[@]}")
     unset 'R[${#R[@]}-1]'
     timeout -k 5 "$TIMEOUT" "${R[@]}" --exit=all -- "$g" server "$port" ::: "$g" client "$port" ::: "$g" forker \
@@ -672,6 +674,13 @@ p_fork_ghost() {
         { echo "(stderr above: a thread ran in a forked child)"; return 1; }
 }
 pcase fork-ghost --prog fork_ghost -- p_fork_ghost
+# A local TCP connection served by a forked child (postgres's backends)
+# leaves the process as an AF_UNIX pair: its names, family, protocol and
+# TCP options stay a TCP socket's (TCP_NODELAY was EOPNOTSUPP); a reader
+# blocked on it when it moved reads the pair (it read EOF once the parent
+# closed its copy); a writer blocked on it loses nothing.
+dcase moved-tcp --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/moved_tcp.py"
+dcase kernel-connect --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/kernel_connect.py"
 # A daemon's child drops root (memcached -d -u nobody): its /proc/self/mem
 # is root's then; its call sites are still rewritten (or it traps on).
 fcase fork-setuid --need root --prog fork --status 0 -- "f_t8 $PROGS/fork setuid"

@@ -122,10 +122,11 @@ struct socket_ops {
 			   uint32_t len);
 	long (*getsockname)(struct vfile *f, struct uthread *ut, uint64_t addr, uint64_t lenp);
 	long (*getpeername)(struct vfile *f, struct uthread *ut, uint64_t addr, uint64_t lenp);
-	/* Once moved into the kernel, its own name (or its peer's) where the
-	 * kernel file's is not it (a pair made a socketpair); VFILE_NOOP: the
-	 * kernel file's is. */
-	long (*kept_name)(struct vfile *f, bool peer, uint64_t addr, uint64_t lenp);
+	/* Once moved into the kernel, call nr (getsockname, getpeername,
+	 * getsockopt, setsockopt) as the socket it was answers it where the
+	 * kernel file would not (a TCP pair made an AF_UNIX socketpair);
+	 * VFILE_NOOP: the kernel file answers. */
+	long (*kept)(struct vfile *f, long nr, const long a[6]);
 };
 
 /* An open file description of a user-space object: dup'ed fds share it. */

@@ -1,10 +1,13 @@
 /* leave.c - a socket object leaves the process (a fork, SCM_RIGHTS to a kernel socket): its kernel twin. */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 
 #include "core/rawsys.h"
+#include "mm/uaccess.h"
 #include "net/sock.h"
 
 /*
@@ -19,8 +22,9 @@
  *    kernel AF_UNIX socketpair of that type, each direction's unread data
  *    written into it first, shutdowns and a closed peer carried over. A
  *    TCP pair becomes an AF_UNIX stream: the bytes, their order, EOF and
- *    EPIPE are the same, TCP's options are not (its names are kept:
- *    nsock_kept_name);
+ *    EPIPE are the same; its names, family, protocol and TCP options are
+ *    the socket's still (nsock_kept: a forked backend's getpeername and
+ *    TCP_NODELAY, postgres's);
  *  - anything else (queued datagrams, a datagram socket connected to a
  *    local peer or made by socketpair, a connect under way) stays: -EBUSY,
  *    and a forked child sees EBADF for it.
@@ -144,4 +148,89 @@ int nsock_host_file(struct vfile *f)
 		moved(s, (int)r);
 	spin_unlock(&s->lock);
 	return r < 0 ? (int)r : f->kfd;
+}
+
+/* ---- what a socket moved into an AF_UNIX pair still is ---- */
+
+/* Linux's value of TCP option opt on a new connection. */
+static int tcp_default(int opt)
+{
+	switch (opt) {
+	case TCP_MAXSEG: return 65483; /* loopback's MTU less the headers */
+	case TCP_KEEPIDLE: return 7200;
+	case TCP_KEEPINTVL: return 75;
+	case TCP_KEEPCNT: return 9;
+	case TCP_SYNCNT: return 6;
+	case TCP_LINGER2: return 60;
+	default: return 0;
+	}
+}
+
+/* put_int - getsockopt's answer v: as much of it as *lenp asks for. */
+static long put_int(uint64_t val, uint64_t lenp, int v)
+{
+	int len;
+	if (copy_from_user(&len, lenp, sizeof(len)))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	if (len > (int)sizeof(v))
+		len = sizeof(v);
+	if (copy_to_user(val, &v, len) || copy_to_user(lenp, &len, sizeof(len)))
+		return -EFAULT;
+	return 0;
+}
+
+/* tcp_option - get or set TCP option opt of a moved TCP socket: the
+ * integer ones, checked as Linux checks them, kept here (the AF_UNIX pair
+ * has none); TCP_INFO, TCP_CONGESTION and the like are the kernel's
+ * answer (EOPNOTSUPP). */
+static long tcp_option(struct nsock *s, bool set, int opt, uint64_t val, uint64_t len)
+{
+	if (opt < 1 || opt >= 32 || opt == TCP_INFO || opt == TCP_CONGESTION || opt == TCP_MD5SIG ||
+	    opt == TCP_ULP || opt > TCP_NOTSENT_LOWAT)
+		return VFILE_NOOP;
+	if (!set) {
+		uint32_t bit = __atomic_load_n(&s->tcp_set, __ATOMIC_ACQUIRE) & (1u << opt);
+		return put_int(val, len, bit ? s->tcp_opt[opt] : tcp_default(opt));
+	}
+	int v;
+	if (len < sizeof(v))
+		return -EINVAL;
+	if (copy_from_user(&v, val, sizeof(v)))
+		return -EFAULT;
+	if (((opt == TCP_KEEPIDLE || opt == TCP_KEEPINTVL) && (v < 1 || v > 32767)) ||
+	    (opt == TCP_KEEPCNT && (v < 1 || v > 127)))
+		return -EINVAL;
+	s->tcp_opt[opt] = v;
+	__atomic_or_fetch(&s->tcp_set, 1u << opt, __ATOMIC_RELEASE);
+	return 0;
+}
+
+long nsock_kept(struct vfile *f, long nr, const long a[6])
+{
+	struct nsock *s = nsock_of(f);
+	if (!__atomic_load_n(&s->names_kept, __ATOMIC_ACQUIRE))
+		return VFILE_NOOP;
+	bool tcp = s->proto == CHAN_TCP;
+	switch (nr) {
+	case SYS_getpeername:
+		/* unnamed: the pair's AF_UNIX says as much */
+		return s->peerlen ? nsock_put_name(a[1], a[2], &s->peer, s->peerlen) : VFILE_NOOP;
+	case SYS_getsockname:
+		return s->locallen ? nsock_put_name(a[1], a[2], &s->local, s->locallen) : VFILE_NOOP;
+	case SYS_connect:
+		/* connected: the AF_UNIX pair would say EINVAL to an inet name
+		 * (ab's second connect after EINPROGRESS) */
+		return tcp ? -EISCONN : VFILE_NOOP;
+	case SYS_getsockopt:
+		if (tcp && a[1] == SOL_SOCKET && (a[2] == SO_DOMAIN || a[2] == SO_PROTOCOL))
+			return put_int(a[3], a[4], a[2] == SO_DOMAIN ? s->family : IPPROTO_TCP);
+		/* fall through */
+	case SYS_setsockopt:
+		return tcp && a[1] == IPPROTO_TCP ? tcp_option(s, nr == SYS_setsockopt, (int)a[2], a[3], a[4])
+						   : VFILE_NOOP;
+	default:
+		return VFILE_NOOP;
+	}
 }

@@ -96,6 +96,9 @@ struct nsock {
 	/* Moved into the kernel as one end of a socketpair (leave.c): its
 	 * names are still local and peer, not the AF_UNIX pair's. */
 	bool names_kept;
+	/* TCP's options set since (leave.c nsock_kept): bit n, option n. */
+	uint32_t tcp_set;
+	int tcp_opt[32];
 	uint64_t rcvtimeo, sndtimeo;	/* ns, 0: none */
 	bool linger0;			/* SO_LINGER {1, 0}: close resets */
 	bool rcvbuf_set, sndbuf_set;	/* the rings follow SO_RCVBUF/SO_SNDBUF */
@@ -145,6 +148,9 @@ long nsock_link(struct nsock *a, struct nsock *b);	/* a connected stream pair: 0
 /* leave.c: the socket (and a connected peer) moved into the kernel, for a
  * fork or SCM_RIGHTS to a kernel socket: the kernel fd, or -errno. */
 int nsock_host_file(struct vfile *f);
+/* nsock_kept - socket_ops.kept: a socket moved into an AF_UNIX pair keeps
+ * its names, and a TCP one its family, protocol and TCP options. */
+long nsock_kept(struct vfile *f, long nr, const long a[6]);
 
 /* listen.c */
 long nsock_listen(struct vfile *f, struct uthread *ut, int backlog);

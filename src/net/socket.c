@@ -511,18 +511,6 @@ static long nsock_getpeername(struct vfile *f, struct uthread *ut, uint64_t addr
 	return nsock_put_name(addr, lenp, &s->peer, s->peerlen);
 }
 
-static long nsock_kept_name(struct vfile *f, bool peer, uint64_t addr, uint64_t lenp)
-{
-	struct nsock *s = nsock_of(f);
-	if (!__atomic_load_n(&s->names_kept, __ATOMIC_ACQUIRE))
-		return VFILE_NOOP;
-	if (peer && s->peerlen)
-		return nsock_put_name(addr, lenp, &s->peer, s->peerlen);
-	if (!peer && s->locallen)
-		return nsock_put_name(addr, lenp, &s->local, s->locallen);
-	return VFILE_NOOP; /* unnamed: the pair's AF_UNIX says as much */
-}
-
 /* ---- options: the kernel socket validates and keeps them ---- */
 
 static uint64_t timeo_ns(int kfd, int opt)
@@ -686,7 +674,7 @@ const struct socket_ops nsock_sops = {
 	.setsockopt = nsock_setsockopt,
 	.getsockname = nsock_getsockname,
 	.getpeername = nsock_getpeername,
-	.kept_name = nsock_kept_name,
+	.kept = nsock_kept,
 };
 
 static long nsock_stat(struct vfile *f, struct stat *st)

@@ -277,6 +277,11 @@ long nsock_recv(struct vfile *f, struct uthread *ut, struct vmsg *m)
 				break;
 			continue;
 		}
+		/* Moved into the kernel meanwhile (a fork, SCM_RIGHTS): what it
+		 * held is there, and the channel's end (EOF once the other side
+		 * closes its copy) is not the connection any more. */
+		if ((r == -EAGAIN || r == 0) && !done && vfile_in_kernel(f))
+			return VFILE_BECAME_KERNEL;
 		if (r != -EAGAIN || nonblock || (done && !(m->flags & MSG_WAITALL) && done >= target))
 			break;
 		if (!deadline && s->rcvtimeo)
@@ -470,6 +475,12 @@ long nsock_send(struct vfile *f, struct uthread *ut, struct vmsg *m)
 			if (!it.left)
 				break;
 			continue;
+		}
+		/* Moved into the kernel while it waited for room: the rest
+		 * goes there (the kernel serves the whole call if none went). */
+		if ((r == -EAGAIN || r == -EPIPE) && vfile_in_kernel(f)) {
+			r = done ? (long)done : VFILE_BECAME_KERNEL;
+			break;
 		}
 		if (r != -EAGAIN || nonblock)
 			break;

@@ -2,6 +2,7 @@
 #include "sys/kblock.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -240,5 +241,38 @@ long kblock_call(long nr, const long k[6])
 	case SYS_sendmmsg: return msg_call(nr, k, EPOLLOUT, 3);
 	case SYS_accept: case SYS_accept4: return accept_call(nr, k);
 	default: return KBLOCK_PLAIN;
+	}
+}
+
+long kblock_connect(const long k[6], bool may_wait)
+{
+	int fd = (int)k[0];
+	int domain = sockopt_int(fd, SO_DOMAIN);
+	if ((domain != AF_INET && domain != AF_INET6) || sockopt_int(fd, SO_TYPE) != SOCK_STREAM)
+		return KBLOCK_PLAIN;
+	if (!may_wait)
+		return raw_syscall3(SYS_connect, fd, k[1], k[2]);
+	/* The flag is the open file's, set only around each try (a blocking
+	 * connect's socket is rarely used elsewhere before it connects). The
+	 * try after the handshake ends gives its result as Linux's blocking
+	 * call would, and leaves the socket connected (a later connect:
+	 * EISCONN) or free to connect again. EALREADY: a connect cut short
+	 * by a signal and restarted, which Linux waits for again. */
+	long fl = raw_syscall3(SYS_fcntl, fd, F_GETFL, 0);
+	if (fl < 0)
+		return KBLOCK_PLAIN;
+	struct waiter w = { .fd = fd, .events = EPOLLOUT };
+	for (;;) {
+		if (raw_syscall3(SYS_fcntl, fd, F_SETFL, fl | O_NONBLOCK) < 0)
+			return KBLOCK_PLAIN;
+		long r = raw_syscall3(SYS_connect, fd, k[1], k[2]);
+		raw_syscall3(SYS_fcntl, fd, F_SETFL, fl);
+		if (r != -EINPROGRESS && r != -EALREADY)
+			return r;
+		long pr = park(&w);
+		if (pr == -EAGAIN)
+			return -EINPROGRESS; /* SO_SNDTIMEO passed: it goes on */
+		if (pr < 0)
+			return pr; /* -EINTR: it goes on too */
 	}
 }

@@ -1,5 +1,6 @@
 /* kblock.h - blocking calls on kernel pipes and sockets that park the uthread, not the vCPU. */
 #pragma once
+#include <stdbool.h>
 
 /* Returned when the call is better issued as it is once its fd is ready
  * (a tty; an empty write). */
@@ -14,3 +15,10 @@
  * KBLOCK_PLAIN.
  */
 long kblock_call(long nr, const long k[6]);
+
+/* kblock_connect - connect(2) of a kernel TCP socket (host args k) without
+ * a worker thread: a non-blocking socket's never sleeps; a blocking one's
+ * is made non-blocking for the call and the uthread parks until the
+ * handshake ends (SO_SNDTIMEO bounds it: EINPROGRESS, as Linux). Other
+ * sockets: KBLOCK_PLAIN (the worker makes the blocking call). */
+long kblock_connect(const long k[6], bool may_wait);

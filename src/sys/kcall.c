@@ -185,6 +185,11 @@ static long issue(struct uthread *ut, long nr, const struct sysent *e, long vfd,
 {
 	/* What waits below ends for a signal the program does not block. */
 	signal_arm_wait(ut, ~ut->sigmask);
+	if (nr == SYS_connect) {
+		long r = kblock_connect(k, may_wait(ut, e, vfd, k));
+		if (r != KBLOCK_PLAIN)
+			return r;
+	}
 	if (offload)
 		return offload_syscall(nr, k);
 	if ((e->flags & (SF_WAIT_IN | SF_WAIT_OUT)) && may_wait(ut, e, vfd, k)) {

@@ -451,9 +451,9 @@ long objcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6
 	bool host = fdt_host(t, a[0]) >= 0;
 	if (vfile_in_kernel(f)) {
 		/* Moved into the kernel: the entry has (or takes) a kernel fd and
-		 * the call goes there, as for any, but for names the object kept. */
-		if (f->sock && f->sock->kept_name && (nr == SYS_getsockname || nr == SYS_getpeername)) {
-			long r = f->sock->kept_name(f, nr == SYS_getpeername, a[1], a[2]);
+		 * the call goes there, as for any, but for what the object kept. */
+		if (f->sock && f->sock->kept) {
+			long r = f->sock->kept(f, nr, a);
 			if (r != NOOP) {
 				vfile_put(f);
 				return r;
