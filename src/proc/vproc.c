@@ -535,6 +535,16 @@ void vproc_take_image(struct vproc *p, struct exec_image *img)
 	vproc_publish(p);
 }
 
+bool vproc_sole_thread(const struct uthread *ut)
+{
+	int n = 0;
+	for (int i = 0; i < vproc_count() && n < 2; i++) {
+		struct vproc *q = vproc_at(i);
+		n += q ? __atomic_load_n(&q->nthreads, __ATOMIC_RELAXED) : 0;
+	}
+	return n == 1 && ut->proc->nthreads == 1;
+}
+
 bool vproc_alone(const struct vproc *p)
 {
 	for (int i = 0; i < vproc_count(); i++) {

@@ -136,6 +136,9 @@ struct vproc *vproc_by_id(int id);
 bool vproc_is_zombie(const struct vproc *p);
 /* Is p the only program running in this host process? */
 bool vproc_alone(const struct vproc *p);
+/* Is ut the only thread of any program in this host process (a forked
+ * single-threaded server's backend)? */
+bool vproc_sole_thread(const struct uthread *ut);
 int vproc_count(void);
 struct vproc *vproc_at(int i);
 struct uthread *uthread_by_tid(int tid);

@@ -180,9 +180,22 @@ static long wait_ready(struct uthread *ut, const struct sysent *e, int fd)
 	}
 }
 
+/* A flush to disk, which Linux does not interrupt either (D state). */
+static bool disk_flush(long nr)
+{
+	return nr == SYS_fsync || nr == SYS_fdatasync || nr == SYS_msync || nr == SYS_sync ||
+	       nr == SYS_syncfs || nr == SYS_sync_file_range;
+}
+
 static long issue(struct uthread *ut, long nr, const struct sysent *e, long vfd, const long k[6],
 		  bool offload)
 {
+	/* The only thread of its process (postgres's backend committing) has
+	 * nothing else for its vCPU to run while the disk works: it makes the
+	 * flush itself, not a worker woken and waited for (two thread
+	 * switches a commit). */
+	if (offload && disk_flush(nr) && vproc_sole_thread(ut))
+		offload = false;
 	/* What waits below ends for a signal the program does not block. */
 	signal_arm_wait(ut, ~ut->sigmask);
 	if (nr == SYS_connect) {
