@@ -196,6 +196,11 @@ static long issue(struct uthread *ut, long nr, const struct sysent *e, long vfd,
 	 * switches a commit). */
 	if (offload && disk_flush(nr) && vproc_sole_thread(ut))
 		offload = false;
+	/* sendfile to a non-blocking socket or pipe never waits for room (a
+	 * file page not cached is read in place, as the program's own thread
+	 * waits for it natively): nginx's static files to outside clients. */
+	if (offload && nr == SYS_sendfile && !may_wait(ut, e, vfd, k))
+		offload = false;
 	/* What waits below ends for a signal the program does not block. */
 	signal_arm_wait(ut, ~ut->sigmask);
 	if (nr == SYS_connect) {
