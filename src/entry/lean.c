@@ -10,6 +10,7 @@
 #include "fs/epoll.h"
 #include "fs/fdtable.h"
 #include "mm/uaccess.h"
+#include "proc/pidspace.h"
 #include "proc/procfs.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
@@ -140,7 +141,12 @@ long lean_entry_c(struct uthread *ut)
 	switch (lean_kind[nr]) {
 	case LEAN_PID: ret = ut->proc->pid; break;
 	case LEAN_TID: ret = ut->tid; break;
-	case LEAN_PPID: ret = ut->proc->ppid; break;
+	case LEAN_PPID:
+		/* A parent in another host process may be gone: vproc_ppid asks. */
+		if (pidspace_forked())
+			return 0;
+		ret = ut->proc->ppid;
+		break;
 	case LEAN_PGRP: ret = ut->proc->pgid; break;
 	case LEAN_EPOLL: {
 		/* epoll_wait, or epoll_pwait without a mask. Events ready now

@@ -187,8 +187,8 @@ static long put_int(uint64_t val, uint64_t lenp, int v)
  * answer (EOPNOTSUPP). */
 static long tcp_option(struct nsock *s, bool set, int opt, uint64_t val, uint64_t len)
 {
-	if (opt < 1 || opt >= 32 || opt == TCP_INFO || opt == TCP_CONGESTION || opt == TCP_MD5SIG ||
-	    opt == TCP_ULP || opt > TCP_NOTSENT_LOWAT)
+	if (opt < 1 || opt > TCP_NOTSENT_LOWAT || opt == TCP_INFO || opt == TCP_CONGESTION ||
+	    opt == TCP_MD5SIG)
 		return VFILE_NOOP;
 	if (!set) {
 		uint32_t bit = __atomic_load_n(&s->tcp_set, __ATOMIC_ACQUIRE) & (1u << opt);

@@ -98,7 +98,7 @@ struct nsock {
 	bool names_kept;
 	/* TCP's options set since (leave.c nsock_kept): bit n, option n. */
 	uint32_t tcp_set;
-	int tcp_opt[32];
+	int tcp_opt[32];		/* up to TCP_NOTSENT_LOWAT (25) */
 	uint64_t rcvtimeo, sndtimeo;	/* ns, 0: none */
 	bool linger0;			/* SO_LINGER {1, 0}: close resets */
 	bool rcvbuf_set, sndbuf_set;	/* the rings follow SO_RCVBUF/SO_SNDBUF */

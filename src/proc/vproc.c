@@ -441,15 +441,16 @@ static int parent_host(struct vproc *p)
 	return pp ? __atomic_load_n(&pp->host_pid, __ATOMIC_ACQUIRE) : 0;
 }
 
-/* take_adoption - p's parent, in another process, ended there, and that
+/* take_adoption - p's parent, in host process host, ended there, and that
  * process gave p to the instance's first program in p's record (wait.c):
- * p's parent now. */
-static void take_adoption(struct vproc *p)
+ * p's parent now. True if so. */
+static bool take_adoption(struct vproc *p, int host)
 {
 	struct prog_info pi;
-	if (parent_host(p) > 0 && pidspace_lookup(p->pid, &pi) && pi.host_pid == getpid() &&
-	    pi.ppid != p->ppid)
-		__atomic_store_n(&p->ppid, pi.ppid, __ATOMIC_RELAXED);
+	if (host <= 0 || !pidspace_lookup(p->pid, &pi) || pi.host_pid != getpid() || pi.ppid == p->ppid)
+		return false;
+	__atomic_store_n(&p->ppid, pi.ppid, __ATOMIC_RELAXED);
+	return true;
 }
 
 void vproc_publish(struct vproc *p)
@@ -467,7 +468,7 @@ void vproc_publish(struct vproc *p)
 		}
 		return;
 	}
-	take_adoption(p); /* which its publishing would undo */
+	take_adoption(p, parent_host(p)); /* which its publishing would undo */
 	pi = (struct prog_info){ p->pid, p->ppid, p->pgid, p->sid, getpid(), { 0 }, p->arg_start,
 				p->arg_end, p->cwd_fd, { 0 } };
 	memcpy(pi.comm, p->comm, sizeof(pi.comm));
@@ -507,10 +508,8 @@ void vproc_sync_ids(struct vproc *p)
 
 int vproc_ppid(struct vproc *p)
 {
-	take_adoption(p);
-	int host = parent_host(p);
-	int now = host > 0 ? (int)raw_syscall3(SYS_getppid, 0, 0, 0) : host;
-	if (now != host) {
+	int host = parent_host(p), now;
+	if (host > 0 && !take_adoption(p, host) && (now = (int)raw_syscall3(SYS_getppid, 0, 0, 0)) != host) {
 		/* The parent's whole process is gone (the middle of a double
 		 * fork): the host gave this one to its reaper, init or a
 		 * subreaper, the program's parent now as on Linux. */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -247,8 +248,7 @@ long kblock_call(long nr, const long k[6])
 long kblock_connect(const long k[6], bool may_wait)
 {
 	int fd = (int)k[0];
-	int domain = sockopt_int(fd, SO_DOMAIN);
-	if ((domain != AF_INET && domain != AF_INET6) || sockopt_int(fd, SO_TYPE) != SOCK_STREAM)
+	if (sockopt_int(fd, SO_PROTOCOL) != IPPROTO_TCP)
 		return KBLOCK_PLAIN;
 	if (!may_wait)
 		return raw_syscall3(SYS_connect, fd, k[1], k[2]);

@@ -180,26 +180,15 @@ static long wait_ready(struct uthread *ut, const struct sysent *e, int fd)
 	}
 }
 
-/* A flush to disk, which Linux does not interrupt either (D state). */
-static bool disk_flush(long nr)
-{
-	return nr == SYS_fsync || nr == SYS_fdatasync || nr == SYS_msync || nr == SYS_sync ||
-	       nr == SYS_syncfs || nr == SYS_sync_file_range;
-}
-
 static long issue(struct uthread *ut, long nr, const struct sysent *e, long vfd, const long k[6],
 		  bool offload)
 {
-	/* The only thread of its process (postgres's backend committing) has
-	 * nothing else for its vCPU to run while the disk works: it makes the
-	 * flush itself, not a worker woken and waited for (two thread
-	 * switches a commit). */
-	if (offload && disk_flush(nr) && vproc_sole_thread(ut))
-		offload = false;
-	/* sendfile to a non-blocking socket or pipe never waits for room (a
-	 * file page not cached is read in place, as the program's own thread
-	 * waits for it natively): nginx's static files to outside clients. */
-	if (offload && nr == SYS_sendfile && !may_wait(ut, e, vfd, k))
+	/* In place where no one waits for the worker's hand-off (systab.h):
+	 * a postgres backend's commit, nginx's sendfile to a non-blocking
+	 * socket (a file page not cached is read in place, as the program's
+	 * own thread waits for it natively). */
+	if (offload && (((e->flags & SF_OFFL_ALONE) && vproc_sole_thread(ut)) ||
+			((e->flags & SF_OFFL_NB) && !may_wait(ut, e, vfd, k))))
 		offload = false;
 	/* What waits below ends for a signal the program does not block. */
 	signal_arm_wait(ut, ~ut->sigmask);

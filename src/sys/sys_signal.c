@@ -263,17 +263,17 @@ static int kill_elsewhere(struct uthread *ut, long pid, const siginfo_t *si)
 			continue;
 		if (pid <= 0 && pid != -1 && pi.pgid != pgid)
 			continue;
-		/* Its host process is gone, reaped by the host's init (an orphan
+		/* Its host process gone, reaped by the host's init (an orphan
 		 * whose parent process ended first): nobody here will unpublish
-		 * it, so this does; kill -0 of a dead daemon said "alive". */
-		if (raw_syscall3(SYS_kill, pi.host_pid, 0, 0) == -ESRCH) {
+		 * it, so this does; kill -0 of a dead daemon said "alive". Asked
+		 * only when the send fails (a signal 0 is a plain check). */
+		if (fork_signal_send_to(pi.host_pid, pi.pid, si) == SIGQ_DROPPED &&
+		    raw_syscall3(SYS_kill, pi.host_pid, 0, 0) == -ESRCH) {
 			pidspace_unpublish(pi.pid);
 			pidspace_free(pi.pid);
 			continue;
 		}
 		sent++;
-		if (si->si_signo)
-			fork_signal_send_to(pi.host_pid, pi.pid, si);
 	}
 	return sent;
 }

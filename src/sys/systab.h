@@ -28,6 +28,10 @@ enum sys_flags {
 	SF_WAIT_IN = 1 << 2,   /* may block until fd (arg 0) is readable */
 	SF_WAIT_OUT = 1 << 3,  /* may block until fd (arg 0) is writable */
 	SF_RETFD = 1 << 5,     /* returns a new fd: a host fd becomes a program's fd */
+	/* Offloaded calls made in place, without a worker's two thread switches: */
+	SF_OFFL_NB = 1 << 6,   /* when fd (arg 0) is non-blocking: it cannot wait for room then */
+	SF_OFFL_ALONE = 1 << 7, /* by the only thread of its process: a disk flush, which Linux
+				 * does not interrupt either, leaves its vCPU nothing else to run */
 };
 
 /* sys_arg - an argument as the kernel reads it: an int (fd, pid, signal,
