@@ -681,6 +681,11 @@ pcase fork-ghost --prog fork_ghost -- p_fork_ghost
 # closed its copy); a writer blocked on it loses nothing.
 dcase moved-tcp --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/moved_tcp.py"
 dcase kernel-connect --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/kernel_connect.py"
+# A forked child waits alone on kernel fds (its vCPU in the kernel's own
+# epoll_pwait2 or ppoll: sched/solo.h): data, a handled signal, a
+# signalfd, a thread a signal wakes, a timer and a timeout all end or
+# interrupt the wait as on Linux.
+dcase solo-wait --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/solo_wait.py"
 # A daemon's child drops root (memcached -d -u nobody): its /proc/self/mem
 # is root's then; its call sites are still rewritten (or it traps on).
 fcase fork-setuid --need root --prog fork --status 0 -- "f_t8 $PROGS/fork setuid"

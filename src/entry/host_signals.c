@@ -24,6 +24,7 @@
 #include "proc/vproc.h"
 #include "sched/preempt.h"
 #include "sched/sched.h"
+#include "sched/solo.h"
 #include "sched/vcpu.h"
 
 /*
@@ -232,6 +233,7 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 NOINSTR static void leave_for_gate(struct vcpu *v, ucontext_t *uc, uint8_t oldsel,
 			   void (*fn)(struct uthread *))
 {
+	solo_signal(v, (unsigned long long *)&uc->uc_mcontext.gregs[REG_RIP]);
 	uint64_t ip = uc->uc_mcontext.gregs[REG_RIP];
 	if (in_range(ip, gate_return, gate_return_end)) {
 		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)gate_return;
@@ -275,6 +277,7 @@ NOINSTR static void on_kick(int sig, siginfo_t *si, void *ucv)
 	}
 	uint8_t old = v->selector;
 	v->selector = SEL_ALLOW;
+	solo_signal(v, (unsigned long long *)&((ucontext_t *)ucv)->uc_mcontext.gregs[REG_RIP]);
 	if (v->cur && old == SEL_BLOCK)
 		leave_for_gate(v, ucv, old, kick_entry_c);
 	else if (v->cur)

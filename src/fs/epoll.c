@@ -13,6 +13,8 @@
 #include "core/spinlock.h"
 #include "fs/vfile.h"
 #include "sched/kwait.h"
+#include "sched/solo.h"
+#include "sched/vcpu.h"
 #include "sched/waitq.h"
 
 #define EP_MAX_NESTS 4
@@ -430,6 +432,37 @@ static int collect(struct eventpoll *ep, struct epoll_event *out, int max)
 	return n;
 }
 
+/*
+ * solo_wait - wait in the set's host epoll fd itself when the vCPU has
+ * nothing else to do (sched/solo.h): a forked server's one thread waits as
+ * natively, in one call. Its kernel members are all there (no nested set's
+ * kernel part, no moved member, which only a look finds); a user-space
+ * member's readiness cuts the call short through the waiter hung here.
+ * Returns events, 0 at the deadline, -EINTR (look again) or -EAGAIN (park).
+ */
+static long solo_wait(struct eventpoll *ep, struct epoll_event *out, int max, uint64_t deadline)
+{
+	spin_lock(&ep->mtx);
+	bool whole = nkernel(ep) && !__atomic_load_n(&ep->nkparts, __ATOMIC_ACQUIRE) && !ep->moved;
+	spin_unlock(&ep->mtx);
+	if (!whole)
+		return -EAGAIN;
+	struct wq_entry w = { .events = WQ_ALL, .func = solo_woken, .ut = uthread_self() };
+	solo_arm();
+	spin_lock(&ep->wq.lock);
+	bool ready = ep->rdhead != NULL;
+	if (!ready)
+		waitq_add_locked(&ep->wq, &w);
+	spin_unlock(&ep->wq.lock);
+	if (ready)
+		return -EINTR;
+	struct timespec ts;
+	long r = solo_call(SYS_epoll_pwait2, ep->kfd, (long)out, max, deadline ? (long)&ts : 0, &ts,
+			   deadline);
+	waitq_remove(&w);
+	return r >= 0 || r == -EINTR ? r : -EAGAIN;
+}
+
 long eventpoll_wait(struct vfile *f, struct epoll_event *out, int max, bool block,
 		    uint64_t deadline)
 {
@@ -438,11 +471,18 @@ long eventpoll_wait(struct vfile *f, struct epoll_event *out, int max, bool bloc
 		int n = collect(ep, out, max);
 		if (n || !block)
 			return n;
+		long r = solo_wait(ep, out, max, deadline);
+		if (r > 0)
+			return r;
+		if (r == 0) /* timed out: one last look, as below */
+			return collect(ep, out, max);
+		if (r == -EINTR) /* cut short: look again */
+			continue;
 		spin_lock(&ep->mtx);
 		ep->nblocked++;
 		watch(ep);
 		spin_unlock(&ep->mtx);
-		long r = 0;
+		r = 0;
 		spin_lock(&ep->wq.lock);
 		/* kready counts only while the set has kernel members: only
 		 * then does a look (kernel_collect) clear it. Fired, then left

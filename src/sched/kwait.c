@@ -2,6 +2,7 @@
 #include "sched/kwait.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "core/rawsys.h"
 #include "core/spinlock.h"
 #include "sched/poller.h"
+#include "sched/solo.h"
 #include "sched/waitq.h"
 
 /* One epoll set for the whole instance, nested in every vCPU's idle set:
@@ -95,6 +97,11 @@ bool kwait_parked(void)
 	return __atomic_load_n(&narmed, __ATOMIC_ACQUIRE) > 0;
 }
 
+bool kwait_busy(void)
+{
+	return __atomic_load_n(&nwaiters, __ATOMIC_ACQUIRE) > 0;
+}
+
 void kwait_attach(int vcpu_epfd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 1 };
@@ -165,12 +172,24 @@ static struct entry *entry_of(int fd)
 
 long kwait_fd(int fd, uint32_t events, uint64_t deadline)
 {
+	/* A vCPU with nothing else to do sleeps in the kernel's own poll. */
+	struct pollfd pfd = { .fd = fd, .events = (short)events };
+	struct timespec ts;
+	long r;
+	do { /* cut short (a slice tick): look at what came, then again */
+		solo_arm();
+		r = solo_call(SYS_ppoll, (long)&pfd, 1, deadline ? (long)&ts : 0, 0, &ts, deadline);
+	} while (r == -EINTR);
+	if (r > 0 || r == -EINVAL || r == -ENOMEM)
+		return 0; /* ready (or an error its call reports), or cannot wait: retry */
+	if (r == 0)
+		return -ETIMEDOUT;
 	struct entry *e = entry_of(fd);
 	if (!e)
 		return -ENOMEM;
 	struct wq_entry w = { .events = events };
 	spin_lock(&e->waiters.lock);
-	long r = arm(e, events);
+	r = arm(e, events);
 	if (r < 0) {
 		spin_unlock(&e->waiters.lock);
 		return r == -EPERM ? 0 : r; /* regular files cannot be polled: ready */

@@ -19,6 +19,9 @@ bool kwait_pass_watch(int from, int to);
 /* Is a parked uthread waiting for a kernel fd's readiness (a wait, or an
  * epoll or poll call it parks in)? */
 bool kwait_parked(void);
+/* Is anything (a parked uthread, an object's callback) waiting on a
+ * kernel fd, for whichever vCPU harvests the shared set? */
+bool kwait_busy(void);
 /* Wake the uthreads whose fds became ready (a poller does it while any
  * waits); also when nobody waits: an idle vCPU whose epoll set says the
  * shared set is readable empties it, so a registration that fired for

@@ -136,6 +136,13 @@ static struct uthread *steal(struct vcpu *self, struct steal_seen *seen, uint64_
 
 void vcpu_kick(struct vcpu *v)
 {
+	/* Waiting in a host call of its uthread's (solo.c): only a signal
+	 * reaches it there. Pairs with solo_enter's store of v->solo and
+	 * look at the queues: either it sees the work, or this sees it. */
+	if (__atomic_load_n(&v->solo, __ATOMIC_SEQ_CST)) {
+		preempt_kick(v);
+		return;
+	}
 	uint64_t one = 1;
 	raw_syscall3(SYS_write, v->kick_fd, &one, 8);
 }
@@ -158,11 +165,17 @@ void sched_kick_idle(void)
 		__atomic_store_n(&help_wanted, 1, __ATOMIC_SEQ_CST);
 	for (int i = 0; i < sched_cfg.nvcpus; i++) {
 		struct vcpu *v = vcpus[i];
-		if (v && __atomic_load_n(&v->idle, __ATOMIC_SEQ_CST)) {
+		if (v && (__atomic_load_n(&v->idle, __ATOMIC_SEQ_CST) ||
+			  __atomic_load_n(&v->solo, __ATOMIC_SEQ_CST))) {
 			vcpu_kick(v);
 			return;
 		}
 	}
+}
+
+bool sched_help_wanted(void)
+{
+	return __atomic_load_n(&help_wanted, __ATOMIC_SEQ_CST);
 }
 
 /**
@@ -182,7 +195,7 @@ void sched_enqueue(struct uthread *ut, struct vcpu *prefer)
 	int before = rq_push(v, ut);
 	/* Pairs with the idle flag store + queue re-check in idle_sleep(). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(&v->idle, __ATOMIC_RELAXED))
+	if (__atomic_load_n(&v->idle, __ATOMIC_RELAXED) || __atomic_load_n(&v->solo, __ATOMIC_RELAXED))
 		vcpu_kick(v);
 	else if (before > 0 || (v != vcpu_self() && __atomic_load_n(&v->cur, __ATOMIC_RELAXED)))
 		sched_kick_idle();

@@ -138,6 +138,10 @@ struct vcpu {
 	uint64_t spin_checked;  /* when its preemptions were last counted */
 	long spin_nivcsw;       /* how many there were then */
 	bool host_busy;         /* the host preempted it lately: no spin */
+	/* Its uthread waits in a host call (sched/solo.h): a kick is a host
+	 * signal then, which marks solo_cut and cuts the call short. */
+	int solo;
+	volatile int solo_cut;
 };
 
 _Static_assert(offsetof(struct trap_frame, rip) == TF_RIP, "TF_RIP");

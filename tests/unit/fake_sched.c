@@ -1,8 +1,10 @@
 /* fake_sched.c - a stand-in scheduler for unit tests: one "vCPU", uthreads that never really sleep. */
 #include "sched/poller.h"
+#include "sched/solo.h"
 #include "fake_sched.h"
 
 #include <asm/prctl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,5 +94,19 @@ void sched_kick_idle(void)
 
 /* Pollers are registered but never run here. */
 void sched_poller_add(struct sched_poller *p)
+{
+}
+
+/* No vCPU here to wait in a host call: every wait parks. */
+long solo_call(long nr, long a0, long a1, long a2, long a3, struct timespec *ts, uint64_t deadline)
+{
+	return -EAGAIN;
+}
+
+void solo_arm(void)
+{
+}
+
+void solo_woken(struct wq_entry *e, uint32_t events)
 {
 }

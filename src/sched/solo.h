@@ -1,0 +1,42 @@
+/* solo.h - a uthread with its vCPU to itself waits in the kernel's own call instead of parking. */
+#pragma once
+#include <stdint.h>
+#include <time.h>
+
+struct vcpu;
+
+struct wq_entry;
+
+/* solo_arm - the calling uthread is about to make a solo_call: from now
+ * on a solo_wake of its vCPU cuts that call short. */
+void solo_arm(void);
+
+/**
+ * solo_call - make blocking host call nr (a wait on kernel fds: epoll_pwait2,
+ * ppoll; a fifth argument of 0) on the calling uthread's vCPU, if nothing
+ * else can want that vCPU before deadline (CLOCK_MONOTONIC ns, 0: none):
+ * nothing queued, no timer due, no poller's work, no kernel fd watched for
+ * others, no signal for the uthread. One system call where parking costs
+ * four (kwait's registration, the idle wait, the harvest, the look after).
+ * What would want the vCPU meanwhile (a kick, a signal, a slice tick)
+ * comes as a host signal, which cuts the call short (vcpu.solo_cut).
+ *
+ * @ts: the timespec the call's arguments point at, filled in here from
+ * deadline (NULL when deadline is 0).
+ *
+ * Returns the call's result; -EINTR: cut short (look again, and arm again
+ * before the next call); or -EAGAIN: not now (something else wants the
+ * vCPU, or came for the uthread): park instead, which sees to it.
+ */
+long solo_call(long nr, long a0, long a1, long a2, long a3, struct timespec *ts,
+	       uint64_t deadline);
+
+/* solo_wake - cut v's solo call short (or its next one, if armed and not
+ * yet made). solo_woken: the same as a wait queue callback, for the vCPU
+ * of entry e's uthread (e->ut). */
+void solo_wake(struct vcpu *v);
+void solo_woken(struct wq_entry *e, uint32_t events);
+
+/* solo_signal - from a host signal handler on a vCPU: if its uthread is in
+ * solo_call, cut the call short (rip: the interrupted context's). */
+void solo_signal(struct vcpu *v, unsigned long long *rip);
