@@ -674,6 +674,27 @@ p_fork_ghost() {
         { echo "(stderr above: a thread ran in a forked child)"; return 1; }
 }
 pcase fork-ghost --prog fork_ghost -- p_fork_ghost
+# An idle instance sleeps: a vCPU with nothing to run takes no slice
+# ticks (each woke 100 times a second), so the instance's threads switch
+# a handful of times in a second, not hundreds.
+p_idle_quiet() {
+    "${RUNNER[@]}" /bin/sleep 4 >"$OUT/p.out" 2>"$OUT/p.err" </dev/null &
+    local r=$! pid="" p n0 n1
+    sleep 1
+    # The process with the vCPU threads: pegasus itself or the copy it
+    # re-executed (a child).
+    for p in $r $(pgrep -P $r); do
+        [ "$(ls /proc/$p/task 2>/dev/null | wc -l)" -gt 1 ] && pid=$p
+    done
+    [ -n "$pid" ] || { wait $r; echo "no multi-threaded pegasus process found"; return 1; }
+    switches() { cat /proc/$pid/task/*/status 2>/dev/null | awk '/ctxt_switches/ {n += $2} END {print n + 0}'; }
+    n0=$(switches)
+    sleep 1
+    n1=$(switches)
+    wait $r || { echo "status $?: $(tail -3 "$OUT/p.err")"; return 1; }
+    [ $((n1 - n0)) -lt 25 ] || { echo "$((n1 - n0)) context switches in a second of idling"; return 1; }
+}
+pcase idle-quiet -- p_idle_quiet
 # A local TCP connection served by a forked child (postgres's backends)
 # leaves the process as an AF_UNIX pair: its names, family, protocol and
 # TCP options stay a TCP socket's (TCP_NODELAY was EOPNOTSUPP); a reader

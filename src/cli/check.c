@@ -43,7 +43,7 @@ int cmd_stats(int argc, char **argv)
 		fprintf(stderr, "usage: pegasus stats PID   (of a pegasus run --stats)\n");
 		return 2;
 	}
-	if (kill(pid, SIG_STATS) < 0) {
+	if (sigqueue(pid, SIG_STATS, (union sigval){ .sival_int = SIG_STATS_VALUE }) < 0) {
 		fprintf(stderr, "pegasus: %ld: %s\n", pid, strerror(errno));
 		return 1;
 	}

@@ -266,8 +266,11 @@ NOINSTR static void pass_on(int sig, siginfo_t *si, ucontext_t *uc)
 	raw_syscall3(SYS_rt_sigqueueinfo, pid, sig, si);
 }
 
+NOINSTR static void on_async_entry(int sig, siginfo_t *si, void *ucv);
+
 /* SIG_VCPU_KICK: a slice tick or another vCPU asking this one to look at
- * its current uthread (a signal for it, or work waiting). */
+ * its current uthread (a signal for it, or work waiting). Anything else
+ * of that number is a program's SIGRTMAX (sched/preempt.h). */
 NOINSTR static void on_kick(int sig, siginfo_t *si, void *ucv)
 {
 	struct vcpu *v = vcpu_self();
@@ -275,8 +278,20 @@ NOINSTR static void on_kick(int sig, siginfo_t *si, void *ucv)
 		pass_on(sig, si, ucv);
 		return;
 	}
+	if (si->si_code != SI_TKILL && (si->si_code != SI_TIMER || si->si_timerid != v->tick_timer)) {
+		on_async_entry(sig, si, ucv);
+		return;
+	}
 	uint8_t old = v->selector;
 	v->selector = SEL_ALLOW;
+	/* Its slice tick, asleep in the kernel with nothing to preempt: no
+	 * more ticks until it runs a uthread again (sched/preempt.h). */
+	if (si->si_code == SI_TIMER && (__atomic_load_n(&v->idle, __ATOMIC_RELAXED) == VCPU_ASLEEP ||
+					__atomic_load_n(&v->solo, __ATOMIC_RELAXED))) {
+		preempt_tick_set(v, false);
+		v->selector = old;
+		return;
+	}
 	solo_signal(v, (unsigned long long *)&((ucontext_t *)ucv)->uc_mcontext.gregs[REG_RIP]);
 	if (v->cur && old == SEL_BLOCK)
 		leave_for_gate(v, ucv, old, kick_entry_c);
@@ -294,6 +309,10 @@ NOINSTR static void on_stats(int sig, siginfo_t *si, void *ucv)
 		pass_on(sig, si, ucv);
 		return;
 	}
+	if (si->si_code != SI_QUEUE || si->si_value.sival_int != SIG_STATS_VALUE) {
+		on_async_entry(sig, si, ucv); /* a program's SIGRTMAX-2 */
+		return;
+	}
 	uint8_t old = v->selector;
 	v->selector = SEL_ALLOW;
 	stats_request();
@@ -301,9 +320,19 @@ NOINSTR static void on_stats(int sig, siginfo_t *si, void *ucv)
 }
 
 /* SIG_WORKER_INTR only cuts an offload worker's blocking call short (EINTR);
- * workers have no %gs, so this touches nothing. */
-static void on_worker_intr(int sig, siginfo_t *si, void *uc)
+ * workers have no %gs, so this touches nothing. Of that number, anything
+ * but a tgkill is a program's SIGRTMAX-1: to a vCPU with it (a worker, the
+ * one thread that lets the number in besides them, would keep it). */
+NOINSTR static void on_worker_intr(int sig, siginfo_t *si, void *ucv)
 {
+	if (si->si_code == SI_TKILL)
+		return;
+	if (vcpu_self()) {
+		on_async_entry(sig, si, ucv);
+		return;
+	}
+	raw_syscall6(SYS_rt_tgsigqueueinfo, raw_syscall3(SYS_getpid, 0, 0, 0), vcpus[0]->host_tid, sig,
+		     si, 0, 0);
 }
 
 NOINSTR static void on_async_entry(int sig, siginfo_t *si, void *ucv)

@@ -515,6 +515,7 @@ static _Noreturn void vcpu_loop(struct vcpu *v)
 		}
 		ut->last_vcpu = v;
 		v->cur = ut;
+		preempt_tick_resume(v);
 		ut->cpu_start = ut->cpu_acct ? thread_cpu_ns() : 0;
 		uctx_switch(&v->sched_rsp, ut->ctx_rsp);
 		/* Back on this vCPU's own stack; v is still right here. */

@@ -142,6 +142,8 @@ struct vcpu {
 	 * signal then, which marks solo_cut and cuts the call short. */
 	int solo;
 	volatile int solo_cut;
+	int tick_timer;         /* its slice timer's kernel id, or -1 */
+	bool tick_paused;       /* stopped while it sleeps (sched/preempt.h) */
 };
 
 _Static_assert(offsetof(struct trap_frame, rip) == TF_RIP, "TF_RIP");
