@@ -707,6 +707,10 @@ dcase kernel-connect --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/pyt
 # signalfd, a thread a signal wakes, a timer and a timeout all end or
 # interrupt the wait as on Linux.
 dcase solo-wait --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/solo_wait.py"
+# SIGRTMAX, -1 and -2 to a forked child (and from outside): the host
+# signals the runtime kicks, interrupts and counts with are a program's
+# too (the child's handlers never ran).
+dcase rt-signals-far --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/rt_signals_far.py"
 # A daemon's child drops root (memcached -d -u nobody): its /proc/self/mem
 # is root's then; its call sites are still rewritten (or it traps on).
 fcase fork-setuid --need root --prog fork --status 0 -- "f_t8 $PROGS/fork setuid"
