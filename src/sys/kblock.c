@@ -37,15 +37,6 @@
 #define IOV_ON_STACK 64  /* 1 KB of the uthread's 64 KB runtime stack */
 #define IOV_LIMIT 1024 /* UIO_MAXIOV: beyond it the kernel answers EINVAL */
 
-/* The fd's writes never wait for a reader: a regular file, a directory, a
- * block device. RWF_NOWAIT's EAGAIN there means "not cached", not "full". */
-static bool never_waits(int fd)
-{
-	struct stat st;
-	if (raw_syscall3(SYS_fstat, fd, &st, 0) < 0)
-		return true;
-	return S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode);
-}
 
 static int sockopt_int(int fd, int opt)
 {
@@ -62,9 +53,23 @@ static int sockopt_int(int fd, int opt)
 struct waiter {
 	int fd;
 	uint32_t events;   /* EPOLLIN or EPOLLOUT */
-	bool known;
+	bool known;        /* deadline is known */
 	uint64_t deadline; /* ns, 0: none */
 };
+
+/* The fd's writes never wait for a reader: a regular file, a directory, a
+ * block device. RWF_NOWAIT's EAGAIN there means "not cached", not "full".
+ * The same look tells whether a timeout can apply: only a socket has one
+ * (a pipe's wait asked for SO_RCVTIMEO each time: ENOTSOCK). */
+static bool never_waits(struct waiter *w)
+{
+	struct stat st;
+	if (raw_syscall3(SYS_fstat, w->fd, &st, 0) < 0)
+		return true;
+	if (!S_ISSOCK(st.st_mode))
+		w->known = true;
+	return S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode);
+}
 
 /* park - until the fd may be ready again: 0, or -EINTR, or -EAGAIN when
  * the socket's timeout passed. */
@@ -117,7 +122,7 @@ static long rw_pieces(struct waiter *w, struct iovec *iov, int cnt, bool waitall
 		if (r == -EAGAIN && !plain) {
 			/* A file that never waits: the rest, plainly (its EAGAIN
 			 * was "not cached", which waiting won't fix). */
-			if ((plain = never_waits(w->fd)))
+			if ((plain = never_waits(w)))
 				continue;
 			r = park(w);
 			if (r < 0) /* a signal or the timeout: what moved so far, as Linux */
