@@ -5,6 +5,7 @@
 #include "proc/cputime.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
+#include "sched/preempt.h"
 #include "sched/sched.h"
 #include "sched/vcpu.h"
 
@@ -46,6 +47,9 @@ void gate_prepare_return(struct uthread *ut)
 		ut->sigmask = ut->saved_sigmask;
 		ut->has_saved_sigmask = false;
 	}
+	/* Its vCPU's ticks, stopped while it waited in the kernel (a solo
+	 * wait that outlasted a slice): app code is preemptible again. */
+	preempt_tick_resume(vcpu_self());
 	/* Switched out with plain moves (VEC_FAST) meanwhile: back to VEC_SSE,
 	 * the one gate_return restores without XSAVE. */
 	vec_switch_in(ut);

@@ -25,7 +25,8 @@ void preempt_start_vcpu(struct vcpu *v);
  * own to run (idle, or its uthread's solo wait) has nothing to preempt:
  * its tick stops it there (a tick woke every idle vCPU 100 times a
  * second), and its next return to work starts it again
- * (preempt_tick_resume).
+ * (preempt_tick_resume: when the vCPU loop starts a uthread, and on a
+ * uthread's way back to app code after a solo wait).
  */
 void preempt_tick_set(struct vcpu *v, bool on);
 static inline void preempt_tick_resume(struct vcpu *v)

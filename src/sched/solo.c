@@ -54,7 +54,6 @@ long solo_call(long nr, long a0, long a1, long a2, long a3, struct timespec *ts,
 	}
 	long r = pg_syscall_cuttable(nr, a0, a1, a2, a3, &v->solo_cut);
 	__atomic_store_n(&v->solo, 0, __ATOMIC_RELEASE);
-	preempt_tick_resume(v); /* stopped if the wait outlasted a slice */
 	return r;
 }
 
