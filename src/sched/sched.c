@@ -173,9 +173,10 @@ void sched_kick_idle(void)
 	}
 }
 
-bool sched_help_wanted(void)
+bool sched_take_help_wanted(void)
 {
-	return __atomic_load_n(&help_wanted, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(&help_wanted, __ATOMIC_SEQ_CST) &&
+	       __atomic_exchange_n(&help_wanted, 0, __ATOMIC_SEQ_CST);
 }
 
 /**
@@ -356,7 +357,7 @@ static bool idle_sleep(struct vcpu *v)
 	}
 	__atomic_store_n(&v->idle, VCPU_ASLEEP, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&v->rq_len, __ATOMIC_SEQ_CST) || sched_pollers_pending(v->id) ||
-	    timer_next_deadline() != next || __atomic_exchange_n(&help_wanted, 0, __ATOMIC_SEQ_CST)) {
+	    timer_next_deadline() != next || sched_take_help_wanted()) {
 		sched_leave_idle(v);
 		return true;
 	}

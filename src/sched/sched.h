@@ -79,5 +79,6 @@ _Noreturn void uthread_exit_current(void);
 void vcpu_kick(struct vcpu *v);
 /* Kick some idle vCPU, if any: new work appeared. */
 void sched_kick_idle(void);
-/* Work was queued for help that no idle vCPU was kicked for. */
-bool sched_help_wanted(void);
+/* Work was queued for help that no idle vCPU was kicked for: true once,
+ * for the vCPU about to sleep that takes it (it looks for work instead). */
+bool sched_take_help_wanted(void);

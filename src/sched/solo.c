@@ -7,6 +7,7 @@
 #include "sched/kwait.h"
 #include "sched/poller.h"
 #include "sched/preempt.h"
+#include "sched/quiesce.h"
 #include "sched/sched.h"
 #include "sched/timer.h"
 #include "sched/vcpu.h"
@@ -28,9 +29,12 @@ static bool enter(struct vcpu *v, uint64_t deadline)
 	struct uthread *ut = v->cur;
 	__atomic_store_n(&v->solo, 1, __ATOMIC_SEQ_CST);
 	uint64_t next = timer_next_deadline();
+	/* A stop for a fork (quiesce.h) wants this vCPU in its loop; help
+	 * wanted elsewhere, to look for work there (as idle_sleep does). */
 	if (__atomic_load_n(&v->rq_len, __ATOMIC_SEQ_CST) || sched_pollers_pending(v->id) ||
-	    sched_help_wanted() || kwait_busy() || (next != UINT64_MAX && (!deadline || next < deadline)) ||
-	    __atomic_load_n(&ut->sig_intr, __ATOMIC_SEQ_CST) || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE)) {
+	    kwait_busy() || (next != UINT64_MAX && (!deadline || next < deadline)) ||
+	    __atomic_load_n(&ut->sig_intr, __ATOMIC_SEQ_CST) || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE) ||
+	    (__atomic_load_n(&sched_stopping, __ATOMIC_SEQ_CST) & 1) || sched_take_help_wanted()) {
 		__atomic_store_n(&v->solo, 0, __ATOMIC_RELEASE);
 		return false;
 	}

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <sys/select.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -26,6 +27,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testlib.h"
@@ -765,6 +767,70 @@ static void sec_pidcalls(void)
     close(p[1]);
 }
 
+/* A fork while another thread waits in a blocking read of a kernel pipe
+ * (under pegasus its vCPU then sleeps in the kernel's own call:
+ * sched/solo.h), which the fork must still stop (it gave up after a
+ * second: EAGAIN). The fork comes during the reader's second wait, with
+ * no timer anywhere meanwhile: the main thread spins. */
+static int solo_pipe[2];
+static atomic_int solo_reads;
+
+static void *solo_reader(void *arg)
+{
+    (void)arg;
+    char c;
+    for (int i = 0; i < 2; i++)
+        if (read(solo_pipe[0], &c, 1) == 1)
+            atomic_fetch_add(&solo_reads, 1);
+    return NULL;
+}
+
+static void spin_ms(int ms)
+{
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    do
+        clock_gettime(CLOCK_MONOTONIC, &b);
+    while ((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < ms);
+}
+
+static void sec_solo(void)
+{
+    int go[2];
+    CHECK(pipe(solo_pipe) == 0 && pipe(go) == 0, "pipe");
+    pid_t writer = fork(); /* the pipes have an end in another process now */
+    if (writer == 0) {
+        char c;
+        close(solo_pipe[0]);
+        close(go[1]);
+        while (read(go[0], &c, 1) == 1)
+            write(solo_pipe[1], "x", 1);
+        _exit(0);
+    }
+    close(solo_pipe[1]);
+    close(go[0]);
+    pthread_t rd;
+    pthread_create(&rd, NULL, solo_reader, NULL);
+    spin_ms(50);
+    write(go[1], "g", 1);
+    while (atomic_load(&solo_reads) < 1)
+        ;
+    spin_ms(100);
+    for (int i = 0; i < 3; i++) {
+        pid_t pid = fork();
+        CHECK(pid >= 0, "fork %d beside the waiting reader: %s", i, strerror(errno));
+        if (pid == 0)
+            _exit(i);
+        report("child beside the waiting reader", pid);
+    }
+    write(go[1], "g", 1);
+    pthread_join(rd, NULL);
+    say("solo: reads %d", atomic_load(&solo_reads));
+    close(go[1]);
+    close(solo_pipe[0]);
+    report("the writer", writer);
+}
+
 static const struct {
     const char *name;
     void (*fn)(void);
@@ -774,7 +840,7 @@ static const struct {
     {"sigfd", sec_sigfd},   {"bomb", sec_bomb}, {"sockets", sec_sockets},
     {"dontfork", sec_dontfork}, {"epoll", sec_epoll}, {"waitfor", sec_waitfor},
     {"setuid", sec_setuid}, {"dgrampair", sec_dgrampair}, {"grandchild", sec_grandchild},
-    {"pgroup", sec_pgroup}, {"pidcalls", sec_pidcalls}, {"names", sec_names},
+    {"pgroup", sec_pgroup}, {"pidcalls", sec_pidcalls}, {"names", sec_names}, {"solo", sec_solo},
 };
 
 int main(int argc, char **argv)
