@@ -147,7 +147,12 @@ long lean_entry_c(struct uthread *ut)
 			return 0;
 		ret = ut->proc->ppid;
 		break;
-	case LEAN_PGRP: ret = ut->proc->pgid; break;
+	case LEAN_PGRP:
+		/* A forked child's parent may have moved it: target() reads that. */
+		if (pidspace_forked())
+			return 0;
+		ret = ut->proc->pgid;
+		break;
 	case LEAN_EPOLL: {
 		/* epoll_wait, or epoll_pwait without a mask. Events ready now
 		 * come back at once; nothing ready and a timeout other than 0

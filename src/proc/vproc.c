@@ -453,7 +453,9 @@ static bool take_adoption(struct vproc *p, int host)
 	return true;
 }
 
-void vproc_publish(struct vproc *p)
+/* publish - vproc_publish; group_is_new: p's own process just moved it
+ * (setpgid, setsid), which no record says yet. */
+static void publish(struct vproc *p, bool group_is_new)
 {
 	struct prog_info pi;
 	if (p->host_pid) {
@@ -468,7 +470,14 @@ void vproc_publish(struct vproc *p)
 		}
 		return;
 	}
-	take_adoption(p, parent_host(p)); /* which its publishing would undo */
+	int host = parent_host(p);
+	take_adoption(p, host); /* which its publishing would undo */
+	/* A forked child's parent may have moved it to another group (a
+	 * shell's setpgid of its job, before the job execs): only the record
+	 * says so, which publishing its own stale group would undo (the
+	 * shell's `kill -STOP %1` found no such group). */
+	if (host > 0 && !group_is_new)
+		vproc_sync_ids(p);
 	pi = (struct prog_info){ p->pid, p->ppid, p->pgid, p->sid, getpid(), { 0 }, p->arg_start,
 				p->arg_end, p->cwd_fd, { 0 } };
 	memcpy(pi.comm, p->comm, sizeof(pi.comm));
@@ -476,6 +485,16 @@ void vproc_publish(struct vproc *p)
 	pi.pdeathsig = p->pdeathsig;
 	pi.stopsig = p->host_stopsig;
 	pidspace_publish(&pi);
+}
+
+void vproc_publish(struct vproc *p)
+{
+	publish(p, false);
+}
+
+void vproc_publish_group(struct vproc *p)
+{
+	publish(p, true);
 }
 
 int vproc_host_of(int pid)

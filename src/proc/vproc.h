@@ -177,6 +177,9 @@ _Noreturn void vproc_die_of_signal(int sig);
 /* vproc_publish - tell the instance's other host processes what p is now
  * (its ids, name, argv): after an exec, a fork, setsid/setpgid. */
 void vproc_publish(struct vproc *p);
+/* The same after p's own process moved it to another group or session
+ * (setpgid, setsid): its record's group is older then, not newer. */
+void vproc_publish_group(struct vproc *p);
 
 /* vproc_host_of - the host process that runs virtual pid (or tid) pid: 0
  * for this one (pid 0, the caller, or another program: they share its

@@ -55,7 +55,7 @@ long sys_setpgid(struct uthread *ut, const long a[6])
 	if (p->pid == p->sid)
 		return -EPERM; /* a session leader cannot move */
 	p->pgid = a[1] ? (int)a[1] : p->pid;
-	vproc_publish(p);
+	vproc_publish_group(p);
 	tty_mirror_pgid(p, p == ut->proc && instance_ends_with(p));
 	return 0;
 }
@@ -66,7 +66,7 @@ long sys_setsid(struct uthread *ut, const long a[6])
 	if (p->pgid == p->pid)
 		return -EPERM; /* already a group leader */
 	p->sid = p->pgid = p->pid;
-	vproc_publish(p);
+	vproc_publish_group(p);
 	/* A forked child that is its host process alone leads that process's
 	 * session too: its TIOCSCTTY then takes a terminal (login_tty, in
 	 * forkpty, script, expect). */

@@ -831,6 +831,35 @@ static void sec_solo(void)
     report("the writer", writer);
 }
 
+/* A shell's job: the child moves itself to a group of its own and execs,
+ * the parent moves it too (setpgid from both sides, as bash does); a kill
+ * of that group from the parent finds it at every moment (the child's own
+ * record, published in its process, undid the parent's move until the
+ * child's setpgid: bash's `kill -STOP %1` said "No such process"). */
+static void sec_jobgroup(void)
+{
+    int misses = 0;
+    for (int round = 0; round < 30; round++) {
+        pid_t p = fork();
+        if (p == 0) {
+            setpgid(0, 0);
+            execl("/bin/sleep", "sleep", "0.05", (char *)0);
+            _exit(127);
+        }
+        setpgid(p, p);
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        do {
+            if (kill(-p, 0) < 0 && errno == ESRCH)
+                misses++;
+            clock_gettime(CLOCK_MONOTONIC, &b);
+        } while ((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < 10);
+        kill(p, SIGKILL);
+        waitpid(p, NULL, 0);
+    }
+    say("jobgroup: the group was %s", misses ? "missing at times" : "there throughout");
+}
+
 static const struct {
     const char *name;
     void (*fn)(void);
@@ -841,6 +870,7 @@ static const struct {
     {"dontfork", sec_dontfork}, {"epoll", sec_epoll}, {"waitfor", sec_waitfor},
     {"setuid", sec_setuid}, {"dgrampair", sec_dgrampair}, {"grandchild", sec_grandchild},
     {"pgroup", sec_pgroup}, {"pidcalls", sec_pidcalls}, {"names", sec_names}, {"solo", sec_solo},
+    {"jobgroup", sec_jobgroup},
 };
 
 int main(int argc, char **argv)
