@@ -707,6 +707,11 @@ dcase kernel-connect --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/pyt
 # signalfd, a thread a signal wakes, a timer and a timeout all end or
 # interrupt the wait as on Linux.
 dcase solo-wait --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/solo_wait.py"
+# /dev/fd/N of fds that are the runtime's objects (pipes, sockets,
+# eventfds): stat, lstat, access, and opens relative to an opened /dev/fd/
+# (the host's links name pegasus's own fds: ENOENT, or another file).
+dcase devfd-objects --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/devfd_objects.py"
+dcase devfd-procsub --need /bin/bash --need /usr/bin/gzip -- /bin/bash -c 'gzip -dc <(echo hello | gzip); echo "gzip $?"; stat -L -c %F <(true); test -e <(true) && echo exists; diff <(echo a) <(echo b); echo "diff $?"'
 # SIGRTMAX, -1 and -2 to a forked child (and from outside): the host
 # signals the runtime kicks, interrupts and counts with are a program's
 # too (the child's handlers never ran).

@@ -94,6 +94,8 @@ static const char *absolute(struct uthread *ut, int *dirfd, const char *path, ch
 	} else {
 		struct vfile *f = fdt_obj(ut->proc->fdt, *dirfd);
 		base = procdir_path(f);
+		if (!base)
+			base = procfs_numdir_path(f);
 		vfile_put(f);
 		if (!base)
 			return path;
@@ -724,6 +726,23 @@ long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf,
 	if (n > size)
 		n = size;
 	return copy_to_user(ubuf, link, n) ? -EFAULT : (long)n;
+}
+
+int procfs_fd_alone(struct uthread *ut, int dirfd, const char *path)
+{
+	char abs[PATH_MAX], alias[PATH_MAX];
+	path = dev_alias(path, alias, sizeof(alias));
+	path = absolute(ut, &dirfd, path, abs, sizeof(abs));
+	struct uthread *t;
+	struct prog_info other;
+	const char *rest = parse_who(ut, dirfd, path, &t, &other);
+	if (!rest || other.pid || t->proc != ut->proc || strncmp(rest, "fd/", 3))
+		return -1;
+	struct vfile *f = alone(ut, rest, "fd/");
+	if (!f)
+		return -1;
+	vfile_put(f);
+	return (int)strtol(rest + 3, NULL, 10);
 }
 
 long procfs_path(struct uthread *ut, int dirfd, const char *path, char *out, size_t size)

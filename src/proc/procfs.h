@@ -19,6 +19,12 @@ bool procfs_may_alias(const char *head);
  * copied to the app's buffer, -errno, or -ENOSYS if not ours. */
 long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf, size_t size);
 
+/* procfs_fd_alone - the caller's fd that path names through /dev/fd/N,
+ * /proc/self/fd/N or /proc/<its pid>/fd/N when that fd is an object with
+ * no host file (a pipe, a socket, an eventfd of the runtime's), whose
+ * magic link the kernel cannot follow; else -1. */
+int procfs_fd_alone(struct uthread *ut, int dirfd, const char *path);
+
 /* procfs_path - a /proc path of a call the kernel serves (stat, access,
  * statx...) as the host names it: /proc/<vpid>/... and /proc/self/... of
  * the instance's programs. 0 with the path in out, -errno, or -ENOSYS if

@@ -23,6 +23,7 @@ struct numdir {
 	struct vfile vf;
 	enum numdir_kind kind;
 	int pid;       /* whose: looked up at each snapshot */
+	char path[32]; /* /proc/<pid>/fd or task: what names under it mean */
 	int n, pos;
 	int *ids;
 };
@@ -115,6 +116,7 @@ long procfs_numdir(struct vproc *p, enum numdir_kind kind, int flags, struct vfi
 	vfile_init(&d->vf, &numdir_ops, flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));
 	d->kind = kind;
 	d->pid = p->pid;
+	snprintf(d->path, sizeof(d->path), "/proc/%d/%s", p->pid, kind == NUMDIR_FD ? "fd" : "task");
 	long h = open(kind == NUMDIR_FD ? "/proc/self/fd" : "/proc/self/task", flags | O_DIRECTORY);
 	if (h < 0) {
 		free(d);
@@ -122,4 +124,9 @@ long procfs_numdir(struct vproc *p, enum numdir_kind kind, int flags, struct vfi
 	}
 	*obj = &d->vf;
 	return h;
+}
+
+const char *procfs_numdir_path(const struct vfile *f)
+{
+	return f && f->ops == &numdir_ops ? ((const struct numdir *)f)->path : NULL;
 }

@@ -12,3 +12,7 @@ enum numdir_kind {
 /* procfs_numdir - the directory of p opened with flags: a host fd of the
  * host's own (fstat and the rest) and in *obj the object that lists it. */
 long procfs_numdir(struct vproc *p, enum numdir_kind kind, int flags, struct vfile **obj);
+/* procfs_numdir_path - the /proc path such a directory's fd names
+ * (names relative to it are its program's fds, not the host's), or NULL
+ * for another file. */
+const char *procfs_numdir_path(const struct vfile *f);

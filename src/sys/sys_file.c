@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -14,6 +15,7 @@
 #include "proc/procfs.h"
 #include "sched/vcpu.h"
 #include "sys/kcall.h"
+#include "sys/objcall.h"
 #include "sys/systab.h"
 
 /* Opening a FIFO blocks until the other end is opened: only then, and only
@@ -109,22 +111,119 @@ long sys_readlinkat(struct uthread *ut, const long a[6])
  * the lean path would hand them to the kernel as they are (ps stats
  * /proc/<pid> of every program). The price: these calls no longer take the
  * lean path (~0.1-0.2 us each). */
+/*
+ * fd_alone - the program's fd that upath names through /dev/fd/N or
+ * /proc/self/fd/N when it is an object alone (a pipe of the runtime's,
+ * which the host's magic link does not know: stat of bash's <(...) path
+ * said ENOENT), and in *end the address of the path's final NUL: the
+ * empty path with which the call becomes one on that fd (AT_EMPTY_PATH,
+ * served by its object). -1 for any other path.
+ */
+static int fd_alone(struct uthread *ut, int dirfd, uint64_t upath, uint64_t *end)
+{
+	char path[PATH_MAX];
+	/* Or relative to an fd of such a directory (gzip opens <(...) so). */
+	if ((copy_from_user(path, upath, 8) || (memcmp(path, "/proc/", 6) && !procfs_may_alias(path))) &&
+	    (dirfd == AT_FDCWD || !fdt_has_obj(ut->proc->fdt, dirfd)))
+		return -1;
+	long n = strncpy_from_user(path, upath, sizeof(path));
+	if (n <= 0 || n >= PATH_MAX)
+		return -1;
+	*end = upath + (uint64_t)n;
+	return procfs_fd_alone(ut, dirfd, path);
+}
+
+/* link_stat - lstat of the magic link to fd: a symlink whose permissions
+ * are the fd's access mode (as Linux's proc_fd_link). */
+static long link_stat(struct uthread *ut, int fd, struct stat *st)
+{
+	struct vfile *f = fdt_obj(ut->proc->fdt, fd);
+	if (!f)
+		return -ENOENT;
+	int acc = f->flags & O_ACCMODE;
+	vfile_put(f);
+	memset(st, 0, sizeof(*st));
+	st->st_mode = S_IFLNK | (acc != O_WRONLY ? S_IRUSR | S_IXUSR : 0) |
+		      (acc != O_RDONLY ? S_IWUSR | S_IXUSR : 0);
+	st->st_nlink = 1;
+	st->st_uid = geteuid();
+	st->st_gid = getegid();
+	st->st_size = 64;
+	st->st_blksize = 1024;
+	st->st_ino = (uint64_t)ut->proc->pid << 16 | (uint64_t)fd;
+	return 0;
+}
+
 long sys_newfstatat(struct uthread *ut, const long a[6])
 {
-	return kcall(ut, SYS_newfstatat, systab_get(SYS_newfstatat), a);
+	const struct sysent *e = systab_get(SYS_newfstatat);
+	uint64_t end;
+	int fd = fd_alone(ut, (int)a[0], a[1], &end);
+	if (fd >= 0 && (a[3] & AT_SYMLINK_NOFOLLOW)) {
+		struct stat st;
+		long r = link_stat(ut, fd, &st);
+		return r ? r : copy_to_user(a[2], &st, sizeof(st)) ? -EFAULT : 0;
+	}
+	if (fd >= 0) {
+		long b[6] = { fd, (long)end, a[2], a[3] | AT_EMPTY_PATH, 0, 0 };
+		return objcall(ut, SYS_newfstatat, e, b);
+	}
+	return kcall(ut, SYS_newfstatat, e, a);
 }
 
 long sys_statx(struct uthread *ut, const long a[6])
 {
-	return kcall(ut, SYS_statx, systab_get(SYS_statx), a);
+	const struct sysent *e = systab_get(SYS_statx);
+	uint64_t end;
+	int fd = fd_alone(ut, (int)a[0], a[1], &end);
+	if (fd >= 0 && (a[2] & AT_SYMLINK_NOFOLLOW)) {
+		struct stat st;
+		long r = link_stat(ut, fd, &st);
+		if (r)
+			return r;
+		struct statx sx = {
+			.stx_mask = STATX_BASIC_STATS, .stx_blksize = st.st_blksize, .stx_nlink = 1,
+			.stx_uid = st.st_uid, .stx_gid = st.st_gid, .stx_mode = st.st_mode,
+			.stx_ino = st.st_ino, .stx_size = st.st_size,
+		};
+		return copy_to_user(a[4], &sx, sizeof(sx)) ? -EFAULT : 0;
+	}
+	if (fd >= 0) {
+		long b[6] = { fd, (long)end, a[2] | AT_EMPTY_PATH, a[3], a[4], 0 };
+		return objcall(ut, SYS_statx, e, b);
+	}
+	return kcall(ut, SYS_statx, e, a);
+}
+
+/* The calls without a dirfd: the same from the cwd. */
+long sys_stat(struct uthread *ut, const long a[6])
+{
+	return sys_newfstatat(ut, (const long[6]){ AT_FDCWD, a[0], a[1], 0, 0, 0 });
+}
+
+long sys_lstat(struct uthread *ut, const long a[6])
+{
+	return sys_newfstatat(ut, (const long[6]){ AT_FDCWD, a[0], a[1], AT_SYMLINK_NOFOLLOW, 0, 0 });
+}
+
+long sys_access(struct uthread *ut, const long a[6])
+{
+	return sys_faccessat(ut, (const long[6]){ AT_FDCWD, a[0], a[1], 0, 0, 0 });
 }
 
 long sys_faccessat(struct uthread *ut, const long a[6])
 {
+	uint64_t end;
+	/* The object behind the link is the program's own: there it is. */
+	if (fd_alone(ut, (int)a[0], a[1], &end) >= 0)
+		return 0;
 	return kcall(ut, SYS_faccessat, systab_get(SYS_faccessat), a);
 }
 
 long sys_faccessat2(struct uthread *ut, const long a[6])
 {
+	uint64_t end;
+	if (fd_alone(ut, (int)a[0], a[1], &end) >= 0)
+		return 0;
 	return kcall(ut, SYS_faccessat2, systab_get(SYS_faccessat2), a);
 }
