@@ -712,6 +712,10 @@ dcase solo-wait --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 
 # (the host's links name pegasus's own fds: ENOENT, or another file).
 dcase devfd-objects --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/devfd_objects.py"
 dcase devfd-procsub --need /bin/bash --need /usr/bin/gzip -- /bin/bash -c 'gzip -dc <(echo hello | gzip); echo "gzip $?"; stat -L -c %F <(true); test -e <(true) && echo exists; diff <(echo a) <(echo b); echo "diff $?"'
+# The main stack grows as far as RLIMIT_STACK at exec says (it was 8 MB
+# whatever `ulimit -s` said): a small limit faults, a large one holds.
+f_stack_limit() { x /bin/sh -c "(ulimit -s 4000; exec $PROGS/stack_depth 6000) 2>/dev/null; echo \"4000: \$?\"; (ulimit -s 20000 && exec $PROGS/stack_depth 12000) 2>/dev/null; echo \"20000: \$?\"; (ulimit -s unlimited && exec $PROGS/stack_depth 16000) 2>/dev/null; echo \"unlimited: \$?\""; }
+fcase stack-limit --prog stack_depth -- f_stack_limit
 # SIGRTMAX, -1 and -2 to a forked child (and from outside): the host
 # signals the runtime kicks, interrupts and counts with are a program's
 # too (the child's handlers never ran).

@@ -270,7 +270,7 @@ static int exec_read_in(struct vproc *p, struct brk *brk, const char *file, char
 	name_image(img, path, execfn ? execfn : path);
 	struct stack_spec ss = {
 		.argv = argv, .envp = envp, .execfn = execfn ? execfn : path, .exe = ei, .exe_map = &exe,
-		.interp_base = ei->has_interp ? interp.bias : 0,
+		.interp_base = ei->has_interp ? interp.bias : 0, .limit = img->stack_limit,
 	};
 	img->sp = stack_build(&ss);
 	if (!img->sp)

@@ -9,6 +9,9 @@ struct brk;
 
 /* What a loaded image tells the program it becomes. */
 struct exec_image {
+	/* In: the program's RLIMIT_STACK (RLIM_INFINITY: unlimited), which
+	 * sizes the main stack; 0: the host's. */
+	uint64_t stack_limit;
 	uint64_t entry;   /* first instruction: the interpreter's, or the program's */
 	uint64_t sp;      /* initial stack pointer */
 	char *exe;        /* the file's real path (malloc'd; /proc/self/exe) */

@@ -26,6 +26,7 @@ struct stack_spec {
 	const struct elf_info *exe;
 	const struct loaded_elf *exe_map;
 	uint64_t interp_base;   /* 0 without an interpreter */
+	uint64_t limit;         /* RLIMIT_STACK (RLIM_INFINITY: none; 0: the host's) */
 	/* out: where argv and envp strings lie, for /proc/self/cmdline, environ */
 	uint64_t arg_start, arg_end, env_start, env_end;
 	uint64_t stack_lo, stack_len; /* out: the stack mapping */

@@ -9,22 +9,26 @@
 
 #include "loader/load.h"
 
-#define STACK_DEFAULT (8ull << 20)
-#define STACK_MAX (64ull << 20)
+#define STACK_MIN (128ull << 10)
+/* An unlimited stack grows on Linux until it meets a mapping: a reserve
+ * this large (address space only, MAP_NORESERVE) stands for that. */
+#define STACK_MAX (1ull << 30)
 #define GUARD 4096ull
 
 #ifndef AT_MINSIGSTKSZ
 #define AT_MINSIGSTKSZ 51
 #endif
 
-static size_t stack_size(void)
+/* stack_size - the main stack as RLIMIT_STACK lets it grow (`ulimit -s`
+ * before an exec: a deep recursion needs it, a small one must fault). */
+static size_t stack_size(uint64_t limit)
 {
 	struct rlimit rl;
-	if (getrlimit(RLIMIT_STACK, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
-		return STACK_DEFAULT;
-	if (rl.rlim_cur > STACK_MAX)
+	if (!limit)
+		limit = getrlimit(RLIMIT_STACK, &rl) < 0 ? 8ull << 20 : rl.rlim_cur;
+	if (limit == RLIM_INFINITY || limit > STACK_MAX)
 		return STACK_MAX;
-	return rl.rlim_cur < (128u << 10) ? (128u << 10) : rl.rlim_cur;
+	return limit < STACK_MIN ? STACK_MIN : (limit + 4095) & ~4095ull;
 }
 
 /* push_str - copy a string below *top; returns its address. */
@@ -46,7 +50,7 @@ static size_t count(char *const *v)
 
 uint64_t stack_build(struct stack_spec *s)
 {
-	size_t size = stack_size();
+	size_t size = stack_size(s->limit);
 	char *lo = mmap(NULL, size + GUARD, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
 	if (lo == MAP_FAILED)

@@ -351,7 +351,7 @@ static int load_one(const struct prog_spec *ps, bool first, struct uthread **out
 			ps->cwd ? ps->cwd : ".", strerror(-r));
 		return 2;
 	}
-	struct exec_image img = { 0 };
+	struct exec_image img = { .stack_limit = p->rlim[RLIMIT_STACK].rlim_cur };
 	char why[PATH_MAX + 256];
 	/* The program's relative path and PATH lookup, from its own cwd. */
 	int err = exec_load(p, &p->brk, ps->argv[0], NULL, ps->argv, ps->env, true, &img, why, sizeof(why));

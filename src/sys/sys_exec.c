@@ -264,6 +264,7 @@ static long exec_path(struct uthread *ut, char *path, const char *given, uint64_
 		return -ENOMEM;
 	}
 	regions_reown(p, old);
+	img.stack_limit = p->rlim[RLIMIT_STACK].rlim_cur;
 	r = exec_load(p, &brk, path, given, argv, envp, false, &img, why, sizeof(why));
 	if (r == -EEXIST && img.clash == old) {
 		/* Its own old image holds what the new one needs (a non-PIE
