@@ -716,6 +716,17 @@ dcase devfd-procsub --need /bin/bash --need /usr/bin/gzip -- /bin/bash -c 'gzip 
 # whatever `ulimit -s` said): a small limit faults, a large one holds.
 f_stack_limit() { x /bin/sh -c "(ulimit -s 4000; exec $PROGS/stack_depth 6000) 2>/dev/null; echo \"4000: \$?\"; (ulimit -s 20000 && exec $PROGS/stack_depth 12000) 2>/dev/null; echo \"20000: \$?\"; (ulimit -s unlimited && exec $PROGS/stack_depth 16000) 2>/dev/null; echo \"unlimited: \$?\""; }
 fcase stack-limit --prog stack_depth -- f_stack_limit
+# sched_setaffinity is kept, and inherited by threads, children and exec
+# (`taskset -c 0 nproc` said 2).
+dcase affinity-kept --need /usr/bin/python3 --need /usr/bin/taskset -- /usr/bin/python3 -c 'import os, threading, subprocess
+os.sched_setaffinity(0, {0}); print(os.sched_getaffinity(0))
+r = []; t = threading.Thread(target=lambda: r.append(os.sched_getaffinity(0))); t.start(); t.join(); print("thread", r[0])
+pid = os.fork()
+if pid == 0:
+    print("child", os.sched_getaffinity(0)); os._exit(0)
+os.wait()
+print("exec", subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip())
+print("taskset", subprocess.run(["taskset", "-c", "1", "nproc", "--all"], capture_output=True, text=True).stdout.strip() != "")'
 # SIGRTMAX, -1 and -2 to a forked child (and from outside): the host
 # signals the runtime kicks, interrupts and counts with are a program's
 # too (the child's handlers never ran).

@@ -94,6 +94,7 @@ static long copy_state(struct vproc *parent, struct vproc *c)
 struct uthread *clone_thread(struct uthread *ut, struct vproc *p, int tid, const struct clone_req *req)
 {
 	struct uthread *t = uthread_new(p, tid);
+	t->affinity = ut->affinity;
 	t->tf = ut->tf;
 	t->tf.rax = 0;
 	t->tf.rcx = t->tf.rip; /* as the syscall instruction leaves them */

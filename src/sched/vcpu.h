@@ -95,6 +95,9 @@ struct uthread {
 	 * thread's CPU time when it was switched in, 0 when not counted. */
 	bool cpu_acct;
 	uint64_t cpu_ns, cpu_start;
+	/* sched_setaffinity's CPUs, of those programs see (0: all of them):
+	 * kept and inherited as Linux's mask, though uthreads are not pinned. */
+	uint64_t affinity;
 };
 
 /* vcpu.idle: a vCPU asleep in its idle wait holds no lock and runs no

@@ -193,6 +193,14 @@ static bool self_or_thread(struct uthread *ut, long pid)
 	return pid == 0 || pid == ut->tid || vproc_host_of((int)pid) >= 0;
 }
 
+/* affinity_of - the thread whose mask is kept: the caller's own (what
+ * taskset and pthread_setaffinity_np on oneself set); another thread's
+ * call is accepted and not kept (it could end meanwhile). */
+static struct uthread *affinity_of(struct uthread *ut, long pid)
+{
+	return pid == 0 || pid == ut->tid ? ut : NULL;
+}
+
 long sys_sched_getaffinity(struct uthread *ut, const long a[6])
 {
 	uint64_t mask;
@@ -201,10 +209,14 @@ long sys_sched_getaffinity(struct uthread *ut, const long a[6])
 	if ((unsigned long)a[1] < 8 || (a[1] & 7))
 		return -EINVAL;
 	long n = vcpu_mask(&mask);
+	struct uthread *t = affinity_of(ut, a[0]);
+	if (t && (t->affinity & mask))
+		mask &= t->affinity;
 	return copy_to_user(a[2], &mask, n) ? -EFAULT : n;
 }
 
-/* Accepted when it names at least one vCPU; uthreads are not pinned. */
+/* Accepted when it names at least one vCPU, and kept (`taskset -c 0 nproc`
+ * says 1); uthreads are not pinned. */
 long sys_sched_setaffinity(struct uthread *ut, const long a[6])
 {
 	uint64_t want = 0, have;
@@ -213,7 +225,12 @@ long sys_sched_setaffinity(struct uthread *ut, const long a[6])
 	if (copy_from_user(&want, a[2], (size_t)a[1] < 8 ? (size_t)a[1] : 8))
 		return -EFAULT;
 	vcpu_mask(&have);
-	return (want & have) ? 0 : -EINVAL;
+	if (!(want & have))
+		return -EINVAL;
+	struct uthread *t = affinity_of(ut, a[0]);
+	if (t)
+		__atomic_store_n(&t->affinity, want & have, __ATOMIC_RELAXED);
+	return 0;
 }
 
 long sys_getcpu(struct uthread *ut, const long a[6])
