@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/rawsys.h"
 #include "core/spinlock.h"
 #include "proc/fork.h"
 #include "proc/pidfd.h"
@@ -226,6 +228,21 @@ static bool wanted(struct vproc *c, int idtype, int id, int options)
 	return !!(options & __WCLONE) == (c->parent_signal != SIGCHLD);
 }
 
+/* still_stopped - c's stop is still news: a forked child's host process
+ * that went on since (a SIGCONT, or its end, which the reaper has yet to
+ * note) reports no stop, as Linux's wait finds none once a child runs
+ * again (bash's `kill -STOP %1; kill -CONT %1; wait` said the job was
+ * stopped). A look that consumes nothing. */
+static bool still_stopped(const struct vproc *c)
+{
+	int h = __atomic_load_n(&c->host_pid, __ATOMIC_ACQUIRE);
+	siginfo_t si;
+	si.si_pid = 0;
+	return h <= 0 ||
+	       raw_syscall6(SYS_waitid, P_PID, h, (long)&si, WEXITED | WCONTINUED | WNOHANG | WNOWAIT, 0, 0) < 0 ||
+	       !si.si_pid;
+}
+
 long wait_child(struct uthread *ut, int idtype, int id, int options, struct wait_result *res)
 {
 	int me = ut->proc->pid;
@@ -240,7 +257,7 @@ long wait_child(struct uthread *ut, int idtype, int id, int options, struct wait
 			any = true;
 			/* What there is to report of c, once (unless WNOWAIT). */
 			bool take = !(options & WNOWAIT);
-			if ((options & WUNTRACED) && c->stop_report && !c->zombie) {
+			if ((options & WUNTRACED) && c->stop_report && !c->zombie && still_stopped(c)) {
 				*res = (struct wait_result){ c->pid, CLD_STOPPED, c->stop_report };
 				if (take)
 					c->stop_report = 0;
