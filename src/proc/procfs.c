@@ -728,14 +728,23 @@ long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf,
 	return copy_to_user(ubuf, link, n) ? -EFAULT : (long)n;
 }
 
+/* resolve - path, through /dev's links and relative to a /proc directory
+ * fd, as what follows whose /proc entry it names (parse_who), or NULL.
+ * abs and alias: the caller's PATH_MAX buffers. */
+static const char *resolve(struct uthread *ut, int dirfd, const char *path, char *abs, char *alias,
+			   struct uthread **t, struct prog_info *other)
+{
+	path = dev_alias(path, alias, PATH_MAX);
+	path = absolute(ut, &dirfd, path, abs, PATH_MAX);
+	return parse_who(ut, dirfd, path, t, other);
+}
+
 int procfs_fd_alone(struct uthread *ut, int dirfd, const char *path)
 {
 	char abs[PATH_MAX], alias[PATH_MAX];
-	path = dev_alias(path, alias, sizeof(alias));
-	path = absolute(ut, &dirfd, path, abs, sizeof(abs));
 	struct uthread *t;
 	struct prog_info other;
-	const char *rest = parse_who(ut, dirfd, path, &t, &other);
+	const char *rest = resolve(ut, dirfd, path, abs, alias, &t, &other);
 	if (!rest || other.pid || t->proc != ut->proc || strncmp(rest, "fd/", 3))
 		return -1;
 	struct vfile *f = alone(ut, rest, "fd/");
@@ -748,11 +757,9 @@ int procfs_fd_alone(struct uthread *ut, int dirfd, const char *path)
 long procfs_path(struct uthread *ut, int dirfd, const char *path, char *out, size_t size)
 {
 	char abs[PATH_MAX], alias[PATH_MAX];
-	path = dev_alias(path, alias, sizeof(alias));
-	path = absolute(ut, &dirfd, path, abs, sizeof(abs));
 	struct uthread *t;
 	struct prog_info other;
-	const char *rest = parse_who(ut, dirfd, path, &t, &other);
+	const char *rest = resolve(ut, dirfd, path, abs, alias, &t, &other);
 	if (!rest)
 		return -ENOSYS;
 	/* The host's own numbers, not /proc/self: lstat of the directory is

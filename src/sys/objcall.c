@@ -180,18 +180,21 @@ static long stat_of(struct vfile *f, bool host, struct stat *st)
 	return 0;
 }
 
+long objcall_statx_out(const struct stat *st, uint64_t ubuf)
+{
+	struct statx sx = {
+		.stx_mask = STATX_BASIC_STATS, .stx_blksize = st->st_blksize, .stx_nlink = st->st_nlink,
+		.stx_uid = st->st_uid, .stx_gid = st->st_gid, .stx_mode = st->st_mode, .stx_ino = st->st_ino,
+		.stx_size = st->st_size, .stx_blocks = st->st_blocks,
+	};
+	return copy_to_user(ubuf, &sx, sizeof(sx)) ? -EFAULT : 0;
+}
+
 static long statx_of(struct vfile *f, bool host, uint64_t ubuf)
 {
 	struct stat st;
 	long r = stat_of(f, host, &st);
-	if (r)
-		return r;
-	struct statx sx = {
-		.stx_mask = STATX_BASIC_STATS, .stx_blksize = st.st_blksize, .stx_nlink = st.st_nlink,
-		.stx_uid = st.st_uid, .stx_gid = st.st_gid, .stx_mode = st.st_mode, .stx_ino = st.st_ino,
-		.stx_size = st.st_size, .stx_blocks = st.st_blocks,
-	};
-	return copy_to_user(ubuf, &sx, sizeof(sx)) ? -EFAULT : 0;
+	return r ? r : objcall_statx_out(&st, ubuf);
 }
 
 static long stat_call(struct vfile *f, bool host, uint64_t ubuf)

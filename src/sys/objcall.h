@@ -7,6 +7,7 @@ struct sysent;
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct vfile;
 
@@ -29,3 +30,8 @@ long objcall_io(struct uthread *ut, const struct sysent *e, struct vfile *f, boo
 
 /* f's file type (S_IFIFO, S_IFSOCK...) as its stat op says; 0 without one. */
 unsigned objcall_file_type(struct vfile *f);
+
+struct stat;
+/* objcall_statx_out - what statx gives of a file whose stat is st, to
+ * the program's buffer ubuf: 0 or -EFAULT. */
+long objcall_statx_out(const struct stat *st, uint64_t ubuf);

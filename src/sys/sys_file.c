@@ -179,14 +179,7 @@ long sys_statx(struct uthread *ut, const long a[6])
 	if (fd >= 0 && (a[2] & AT_SYMLINK_NOFOLLOW)) {
 		struct stat st;
 		long r = link_stat(ut, fd, &st);
-		if (r)
-			return r;
-		struct statx sx = {
-			.stx_mask = STATX_BASIC_STATS, .stx_blksize = st.st_blksize, .stx_nlink = 1,
-			.stx_uid = st.st_uid, .stx_gid = st.st_gid, .stx_mode = st.st_mode,
-			.stx_ino = st.st_ino, .stx_size = st.st_size,
-		};
-		return copy_to_user(a[4], &sx, sizeof(sx)) ? -EFAULT : 0;
+		return r ? r : objcall_statx_out(&st, a[4]);
 	}
 	if (fd >= 0) {
 		long b[6] = { fd, (long)end, a[2] | AT_EMPTY_PATH, a[3], a[4], 0 };
