@@ -727,6 +727,10 @@ if pid == 0:
 os.wait()
 print("exec", subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip())
 print("taskset", subprocess.run(["taskset", "-c", "1", "nproc", "--all"], capture_output=True, text=True).stdout.strip() != "")'
+# /dev/stdin and /dev/fd/N reached through the /dev directory (gzip opens
+# "/dev/", then "stdin") or from a cwd of /dev: the program's fds, not
+# pegasus's own.
+dcase devfd-via-dev --need /usr/bin/gzip -- /bin/bash -c 'cd "$(mktemp -d)"; echo hi | gzip >h.gz; gzip -dc /dev/stdin <h.gz; exec 5<h.gz; gzip -dc /dev/fd/5; echo data | (cd /dev && cat stdin); rm -r "$PWD"'
 # SIGRTMAX, -1 and -2 to a forked child (and from outside): the host
 # signals the runtime kicks, interrupts and counts with are a program's
 # too (the child's handlers never ran).

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -78,9 +79,35 @@ bool procfs_under_proc(const char *path)
 	return path && !strncmp(path, "/proc", 5) && (!path[5] || path[5] == '/');
 }
 
+/* dev_name - does a path relative to /dev name one of its links to the
+ * caller's fds (stdin, stdout, stderr, fd, fd/N)? */
+static bool dev_name(const char *path)
+{
+	static const char *const names[] = { "stdin", "stdout", "stderr", "fd" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t n = strlen(names[i]);
+		if (!strncmp(path, names[i], n) && (!path[n] || path[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* is_dev - is host directory fd h the host's /dev? */
+static bool is_dev(int h)
+{
+	static struct stat dev;
+	struct stat st;
+	if (!dev.st_ino && stat("/dev", &dev) < 0)
+		return false;
+	return h >= 0 && !fstat(h, &st) && st.st_dev == dev.st_dev && st.st_ino == dev.st_ino;
+}
+
 /* absolute - a path relative to an fd of the /proc directory (procdir.c,
  * what opendir("/proc") gives), or to a cwd in /proc, as the /proc path it
- * names, *dirfd then AT_FDCWD; any other path as it is. */
+ * names; one relative to /dev (an fd of it, or the cwd) that names a link
+ * to the caller's fds, as /dev/... (gzip opens "/dev/", then "stdin": the
+ * host would take pegasus's own); *dirfd then AT_FDCWD. Any other path as
+ * it is. */
 static const char *absolute(struct uthread *ut, int *dirfd, const char *path, char *buf, size_t size)
 {
 	if (path[0] == '/')
@@ -89,8 +116,14 @@ static const char *absolute(struct uthread *ut, int *dirfd, const char *path, ch
 	if (*dirfd == AT_FDCWD) {
 		/* pidof: chdir("/proc"), then "<pid>/stat". */
 		base = ut->proc->cwd;
-		if (!base || !procfs_under_proc(base))
+		if (base && !strcmp(base, "/dev") && dev_name(path))
+			base = "/dev";
+		else if (!base || !procfs_under_proc(base))
 			return path;
+	} else if (!fdt_has_obj(ut->proc->fdt, *dirfd)) {
+		if (!dev_name(path) || !is_dev(fdt_host(ut->proc->fdt, *dirfd)))
+			return path;
+		base = "/dev";
 	} else {
 		struct vfile *f = fdt_obj(ut->proc->fdt, *dirfd);
 		base = procdir_path(f);
@@ -593,8 +626,8 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 	struct uthread *ut;
 	struct prog_info other;
 	char abs[PATH_MAX], alias[PATH_MAX];
-	path = dev_alias(path, alias, sizeof(alias));
 	path = absolute(self, &dirfd, path, abs, sizeof(abs));
+	path = dev_alias(path, alias, sizeof(alias));
 	if (procdir_is_root(dirfd, path))
 		return procdir_open(flags, obj);
 	const char *rest = parse_who(self, dirfd, path, &ut, &other);
@@ -734,8 +767,8 @@ long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf,
 static const char *resolve(struct uthread *ut, int dirfd, const char *path, char *abs, char *alias,
 			   struct uthread **t, struct prog_info *other)
 {
-	path = dev_alias(path, alias, PATH_MAX);
 	path = absolute(ut, &dirfd, path, abs, PATH_MAX);
+	path = dev_alias(path, alias, PATH_MAX);
 	return parse_who(ut, dirfd, path, t, other);
 }
 
