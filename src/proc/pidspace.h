@@ -23,6 +23,7 @@ struct prog_info {
 	char exe[256];               /* its image's path (cut short if longer) */
 	int pdeathsig;               /* PR_SET_PDEATHSIG: its parent sends it (wait.c) */
 	int stopsig;                 /* the stop signal its process stopped for */
+	int execd;                   /* it exec'd since its fork (setpgid: EACCES) */
 };
 
 /* pidspace_publish - record or update what pi->pid is (its owner only). */

@@ -387,6 +387,7 @@ void vproc_after_fork(struct vproc *p, struct uthread *ut, int pid, int ppid)
 	vprocs[0] = p;
 	nvprocs = 1;
 	table_lock.locked = 0;
+	p->execd = false; /* a fork's child has not exec'd yet */
 	p->lock.locked = 0;
 	p->pid = pid;
 	p->ppid = ppid;
@@ -484,6 +485,7 @@ static void publish(struct vproc *p, bool group_is_new)
 	snprintf(pi.exe, sizeof(pi.exe), "%s", p->exe ? p->exe : "");
 	pi.pdeathsig = p->pdeathsig;
 	pi.stopsig = p->host_stopsig;
+	pi.execd = p->execd;
 	pidspace_publish(&pi);
 }
 
@@ -522,6 +524,8 @@ void vproc_sync_ids(struct vproc *p)
 	if (pi.host_pid == (p->host_pid ? p->host_pid : getpid())) {
 		__atomic_store_n(&p->pgid, pi.pgid, __ATOMIC_RELAXED);
 		__atomic_store_n(&p->sid, pi.sid, __ATOMIC_RELAXED);
+		if (p->host_pid)
+			__atomic_store_n(&p->execd, pi.execd != 0, __ATOMIC_RELAXED);
 	}
 }
 
@@ -550,6 +554,7 @@ void vproc_take_image(struct vproc *p, struct exec_image *img)
 	p->arg_end = img->arg_end;
 	p->env_start = img->env_start;
 	p->env_end = img->env_end;
+	p->execd = true;
 	vproc_publish(p);
 }
 

@@ -54,6 +54,8 @@ long sys_setpgid(struct uthread *ut, const long a[6])
 		return -ESRCH;
 	if (p->pid == p->sid)
 		return -EPERM; /* a session leader cannot move */
+	if (p != ut->proc && __atomic_load_n(&p->execd, __ATOMIC_RELAXED))
+		return -EACCES; /* a child that has exec'd is its own */
 	p->pgid = a[1] ? (int)a[1] : p->pid;
 	vproc_publish_group(p);
 	tty_mirror_pgid(p, p == ut->proc && instance_ends_with(p));

@@ -858,6 +858,24 @@ static void sec_jobgroup(void)
         waitpid(p, NULL, 0);
     }
     say("jobgroup: the group was %s", misses ? "missing at times" : "there throughout");
+    /* Once the child has exec'd (its close-on-exec pipe end closes), it
+     * is its own: the parent's setpgid says EACCES. */
+    int cx[2];
+    CHECK(pipe2(cx, O_CLOEXEC) == 0, "pipe2");
+    pid_t p = fork();
+    if (p == 0) {
+        close(cx[0]);
+        execl("/bin/sleep", "sleep", "0.2", (char *)0);
+        _exit(127);
+    }
+    close(cx[1]);
+    char c;
+    while (read(cx[0], &c, 1) > 0)
+        ;
+    close(cx[0]);
+    int r = setpgid(p, p);
+    say("jobgroup: setpgid of a child that exec'd: %s", r ? strerror(errno) : "0");
+    report("the child that exec'd", p);
 }
 
 static const struct {
