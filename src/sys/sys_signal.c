@@ -178,6 +178,19 @@ long sys_sigaltstack(struct uthread *ut, const long a[6])
 	return 0;
 }
 
+/* wait_for_handler - pause and sigsuspend: until a signal runs a handler
+ * or ends the program. One with nothing to do (SIGCONT after a stop of the
+ * host process, an ignored one) does not end the wait: pause() returned
+ * when a forked child was stopped and continued. */
+static long wait_for_handler(struct uthread *ut)
+{
+	for (;;) {
+		long r = signal_wait(ut, ~ut->sigmask, 0);
+		if (r != -EINTR || !signal_wait_goes_on(ut, false))
+			return r;
+	}
+}
+
 long sys_rt_sigsuspend(struct uthread *ut, const long a[6])
 {
 	uint64_t set;
@@ -188,12 +201,12 @@ long sys_rt_sigsuspend(struct uthread *ut, const long a[6])
 	ut->saved_sigmask = ut->sigmask;
 	ut->has_saved_sigmask = true;
 	ut->sigmask = set & ~SIG_UNBLOCKABLE;
-	return signal_wait(ut, ~ut->sigmask, 0);
+	return wait_for_handler(ut);
 }
 
 long sys_pause(struct uthread *ut, const long a[6])
 {
-	return signal_wait(ut, ~ut->sigmask, 0);
+	return wait_for_handler(ut);
 }
 
 long sys_rt_sigtimedwait(struct uthread *ut, const long a[6])

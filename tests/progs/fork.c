@@ -878,6 +878,29 @@ static void sec_jobgroup(void)
     report("the child that exec'd", p);
 }
 
+/* A child in pause() stopped, continued, then killed: pause() goes on
+ * through the stop and the SIGCONT (no handler ran), so the parent hears
+ * of the stop, the continue and the kill (pause returned, and the child
+ * exited 0 before the kill). */
+static void sec_stopcont(void)
+{
+    int st = 0;
+    pid_t p = fork();
+    if (p == 0) {
+        pause();
+        _exit(0);
+    }
+    usleep(20000);
+    kill(p, SIGSTOP);
+    pid_t r = waitpid(p, &st, WUNTRACED);
+    say("stopcont: stopped %d", r == p && WIFSTOPPED(st) ? WSTOPSIG(st) : -1);
+    kill(p, SIGCONT);
+    r = waitpid(p, &st, WCONTINUED);
+    say("stopcont: continued %s", r == p && WIFCONTINUED(st) ? "yes" : WIFEXITED(st) ? "no, it exited" : "no");
+    kill(p, SIGKILL);
+    report("stopcont: the child", p);
+}
+
 static const struct {
     const char *name;
     void (*fn)(void);
@@ -888,7 +911,7 @@ static const struct {
     {"dontfork", sec_dontfork}, {"epoll", sec_epoll}, {"waitfor", sec_waitfor},
     {"setuid", sec_setuid}, {"dgrampair", sec_dgrampair}, {"grandchild", sec_grandchild},
     {"pgroup", sec_pgroup}, {"pidcalls", sec_pidcalls}, {"names", sec_names}, {"solo", sec_solo},
-    {"jobgroup", sec_jobgroup},
+    {"jobgroup", sec_jobgroup}, {"stopcont", sec_stopcont},
 };
 
 int main(int argc, char **argv)
