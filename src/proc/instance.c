@@ -36,6 +36,10 @@ static struct instance_spec *spec;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv; /* on CLOCK_MONOTONIC, set up in instance_run */
 static struct vproc *decider;  /* whose end gives pegasus its status */
+/* Programs between their end (VP_DEAD, which nalive counts) and
+ * instance_program_ended: the instance does not end under them, whose
+ * report (a crash's "killed by SIGSEGV") would go unprinted. */
+static int finishing;
 static bool ending;            /* the exit policy has been triggered */
 static bool forked;            /* a forked child: every program descends from decider */
 
@@ -116,10 +120,16 @@ static bool stopped_from_outside(int died_of)
 	return (died_of && (got >> (died_of - 1) & 1)) || (got & stops);
 }
 
+void instance_program_finishing(void)
+{
+	__atomic_add_fetch(&finishing, 1, __ATOMIC_ACQ_REL);
+}
+
 void instance_program_ended(struct vproc *p)
 {
 	pthread_mutex_lock(&mu);
 	report(p);
+	__atomic_sub_fetch(&finishing, 1, __ATOMIC_ACQ_REL);
 	/* --exit=all: a stop signal from outside (kill, `timeout`, Ctrl-C)
 	 * was meant for the instance, which stops once the first program has
 	 * ended after it (killed, or by its handler): the monitor's SIGTERM
@@ -136,7 +146,7 @@ void instance_program_ended(struct vproc *p)
 	/* The monitor waits for the end or for the last program: a wake-up
 	 * of its thread at every exit would cost each short child a futex
 	 * wake and, with that thread running, a TLB shootdown per munmap. */
-	if (ending || nalive() == 0)
+	if (ending || (nalive() == 0 && !__atomic_load_n(&finishing, __ATOMIC_ACQUIRE)))
 		pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mu);
 	/* In a forked child nothing is left to stop then: no monitor needed. */
@@ -187,7 +197,7 @@ static void signal_all_alive(int sig)
 static void *monitor(void *arg)
 {
 	pthread_mutex_lock(&mu);
-	while (!ending && nalive() > 0)
+	while (!ending && (nalive() > 0 || __atomic_load_n(&finishing, __ATOMIC_ACQUIRE)))
 		pthread_cond_wait(&cv, &mu);
 	/* The policy fired (or everyone is gone): ask the rest to stop. */
 	if (nalive() > 0) {
@@ -202,6 +212,8 @@ static void *monitor(void *arg)
 				pthread_cond_wait(&cv, &mu);
 		}
 	}
+	while (__atomic_load_n(&finishing, __ATOMIC_ACQUIRE))
+		pthread_cond_wait(&cv, &mu);
 	pthread_mutex_unlock(&mu);
 	die_like(decider);
 }
@@ -226,6 +238,7 @@ void instance_after_fork(struct vproc *p)
 	decider = p;
 	ending = false;
 	forked = true;
+	finishing = 0; /* the parent's programs that were ending are not here */
 	spec->exit_policy = EXIT_FIRST;
 	spec->nprogs = 1;
 	output_after_fork();

@@ -43,6 +43,9 @@ int instance_run(struct instance_spec *spec);
  * routed to its first program (async-signal-safe). */
 void instance_outside_signal(int sig, bool to_all_roots);
 
+/* instance_program_finishing - a program is about to end (vproc.c, before
+ * its state says so): the instance waits for its instance_program_ended. */
+void instance_program_finishing(void);
 /* The last thread of p has gone: p is over (runtime context). */
 void instance_program_ended(struct vproc *p);
 

@@ -322,6 +322,7 @@ static void vproc_finish(struct vproc *p)
 	}
 	if (vproc_hooks.ended)
 		vproc_hooks.ended(p);
+	instance_program_finishing();
 	__atomic_store_n(&p->state, VP_DEAD, __ATOMIC_RELEASE);
 	/* Before the instance hears of it: a forked child's process ends
 	 * there, and its children's parent-death signals must go first. */
