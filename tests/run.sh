@@ -674,19 +674,26 @@ p_fork_ghost() {
         { echo "(stderr above: a thread ran in a forked child)"; return 1; }
 }
 pcase fork-ghost --prog fork_ghost -- p_fork_ghost
+# vcpu_process PID - the process with pegasus's vCPU threads: PID itself
+# or the copy of itself it re-executed (a child); waits up to 5 s for it.
+vcpu_process() {
+    local i p
+    for i in $(seq 100); do
+        for p in $1 $(pgrep -P $1); do
+            [ "$(ls /proc/$p/task 2>/dev/null | wc -l)" -gt 1 ] && { echo $p; return 0; }
+        done
+        sleep 0.05
+    done
+    return 1
+}
 # An idle instance sleeps: a vCPU with nothing to run takes no slice
 # ticks (each woke 100 times a second), so the instance's threads switch
 # a handful of times in a second, not hundreds.
 p_idle_quiet() {
     "${RUNNER[@]}" /bin/sleep 4 >"$OUT/p.out" 2>"$OUT/p.err" </dev/null &
-    local r=$! pid="" p n0 n1
+    local r=$! pid n0 n1
     sleep 1
-    # The process with the vCPU threads: pegasus itself or the copy it
-    # re-executed (a child).
-    for p in $r $(pgrep -P $r); do
-        [ "$(ls /proc/$p/task 2>/dev/null | wc -l)" -gt 1 ] && pid=$p
-    done
-    [ -n "$pid" ] || { wait $r; echo "no multi-threaded pegasus process found"; return 1; }
+    pid=$(vcpu_process $r) || { wait $r; echo "no multi-threaded pegasus process found"; return 1; }
     switches() { cat /proc/$pid/task/*/status 2>/dev/null | awk '/ctxt_switches/ {n += $2} END {print n + 0}'; }
     n0=$(switches)
     sleep 1
@@ -695,6 +702,19 @@ p_idle_quiet() {
     [ $((n1 - n0)) -lt 25 ] || { echo "$((n1 - n0)) context switches in a second of idling"; return 1; }
 }
 pcase idle-quiet -- p_idle_quiet
+# `pegasus stats PID` asks a running --stats instance for its counts (a
+# sigqueue of signal 62 with a value; without it, 62 is a program's).
+p_stats_request() {
+    "${PEGASUS_RUN[@]}" --stats -- /bin/sleep 3 >"$OUT/p.out" 2>"$OUT/p.err" </dev/null &
+    local r=$! pid i
+    pid=$(vcpu_process $r) || { wait $r; echo "no multi-threaded pegasus process found"; return 1; }
+    "$PEGASUS" stats "$pid" || { wait $r; echo "pegasus stats: status $?"; return 1; }
+    for i in $(seq 100); do grep -q "system calls" "$OUT/p.err" && break; sleep 0.02; done
+    grep -q "system calls" "$OUT/p.err" || { wait $r; echo "no counts before the end"; return 1; }
+    wait $r || { echo "status $?: $(tail -3 "$OUT/p.err")"; return 1; }
+    [ "$(grep -c 'system calls' "$OUT/p.err")" -eq 2 ] || { echo "$(grep -c 'system calls' "$OUT/p.err") reports, 2 expected"; return 1; }
+}
+pcase stats-request -- p_stats_request
 # A local TCP connection served by a forked child (postgres's backends)
 # leaves the process as an AF_UNIX pair: its names, family, protocol and
 # TCP options stay a TCP socket's (TCP_NODELAY was EOPNOTSUPP); a reader
