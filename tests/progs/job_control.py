@@ -77,7 +77,9 @@ try:
          rb"K-DONE\r?\n.*PROMPT\$ ")
     step("exit", b"exit\r", rb"exit")
 finally:
-    deadline = time.time() + 5
+    # Generous: the shell's end only has to come (CI saw one take over 5 s
+    # under load, once, unexplained).
+    deadline = time.time() + 15
     while time.time() < deadline:
         w, st = os.waitpid(pid, os.WNOHANG)
         if w:
@@ -90,4 +92,4 @@ finally:
     else:
         os.kill(pid, 9)
         os.waitpid(pid, 0)
-        print("shell still running 5 s after exit")
+        print("shell still running 15 s after exit")
