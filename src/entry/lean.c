@@ -142,16 +142,13 @@ long lean_entry_c(struct uthread *ut)
 	case LEAN_PID: ret = ut->proc->pid; break;
 	case LEAN_TID: ret = ut->tid; break;
 	case LEAN_PPID:
-		/* A parent in another host process may be gone: vproc_ppid asks. */
-		if (pidspace_forked())
-			return 0;
-		ret = ut->proc->ppid;
-		break;
 	case LEAN_PGRP:
-		/* A forked child's parent may have moved it: target() reads that. */
+		/* With forked processes, another one may have changed them (a
+		 * parent's process gone, a parent's setpgid): the full path reads
+		 * the program's record (vproc_ppid, target). */
 		if (pidspace_forked())
 			return 0;
-		ret = ut->proc->pgid;
+		ret = lean_kind[nr] == LEAN_PPID ? ut->proc->ppid : ut->proc->pgid;
 		break;
 	case LEAN_EPOLL: {
 		/* epoll_wait, or epoll_pwait without a mask. Events ready now

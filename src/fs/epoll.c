@@ -442,6 +442,8 @@ static int collect(struct eventpoll *ep, struct epoll_event *out, int max)
  */
 static long solo_wait(struct eventpoll *ep, struct epoll_event *out, int max, uint64_t deadline)
 {
+	if (!nkernel(ep) || !solo_may(deadline))
+		return -EAGAIN;
 	spin_lock(&ep->mtx);
 	bool whole = nkernel(ep) && !__atomic_load_n(&ep->nkparts, __ATOMIC_ACQUIRE) && !ep->moved;
 	spin_unlock(&ep->mtx);

@@ -175,11 +175,13 @@ long kwait_fd(int fd, uint32_t events, uint64_t deadline)
 	/* A vCPU with nothing else to do sleeps in the kernel's own poll. */
 	struct pollfd pfd = { .fd = fd, .events = (short)events };
 	struct timespec ts;
-	long r;
-	do { /* cut short (a slice tick): look at what came, then again */
+	long r = -EAGAIN;
+	while (solo_may(deadline)) { /* cut short (a stray signal): look again */
 		solo_arm();
 		r = solo_call(SYS_ppoll, (long)&pfd, 1, deadline ? (long)&ts : 0, 0, &ts, deadline);
-	} while (r == -EINTR);
+		if (r != -EINTR)
+			break;
+	}
 	if (r > 0 || r == -EINVAL || r == -ENOMEM)
 		return 0; /* ready (or an error its call reports), or cannot wait: retry */
 	if (r == 0)

@@ -21,20 +21,31 @@
  * query where Linux makes 9.1. Here the vCPU itself sleeps in the call.
  */
 
-/* enter - say v waits in a call, then check nothing else wants it: a
- * kicker publishes its work, then looks at v->solo (vcpu_kick), so either
- * it signals or this sees the work. */
-static bool enter(struct vcpu *v, uint64_t deadline)
+/* wanted - does anything else want v before deadline, or came for its
+ * uthread? A stop for a fork (quiesce.h) wants v in its loop. Loads only. */
+static bool wanted(struct vcpu *v, uint64_t deadline)
 {
 	struct uthread *ut = v->cur;
-	__atomic_store_n(&v->solo, 1, __ATOMIC_SEQ_CST);
 	uint64_t next = timer_next_deadline();
-	/* A stop for a fork (quiesce.h) wants this vCPU in its loop; help
-	 * wanted elsewhere, to look for work there (as idle_sleep does). */
-	if (__atomic_load_n(&v->rq_len, __ATOMIC_SEQ_CST) || sched_pollers_pending(v->id) ||
-	    kwait_busy() || (next != UINT64_MAX && (!deadline || next < deadline)) ||
-	    __atomic_load_n(&ut->sig_intr, __ATOMIC_SEQ_CST) || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE) ||
-	    (__atomic_load_n(&sched_stopping, __ATOMIC_SEQ_CST) & 1) || sched_take_help_wanted()) {
+	return __atomic_load_n(&v->rq_len, __ATOMIC_SEQ_CST) || sched_pollers_pending(v->id) ||
+	       kwait_busy() || (next != UINT64_MAX && (!deadline || next < deadline)) ||
+	       __atomic_load_n(&ut->sig_intr, __ATOMIC_SEQ_CST) || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE) ||
+	       (__atomic_load_n(&sched_stopping, __ATOMIC_SEQ_CST) & 1);
+}
+
+bool solo_may(uint64_t deadline)
+{
+	return !wanted(vcpu_self(), deadline);
+}
+
+/* enter - say v waits in a call, then check nothing else wants it: a
+ * kicker publishes its work, then looks at v->solo (vcpu_kick), so either
+ * it signals or this sees the work. Help wanted elsewhere is taken, to
+ * look for work there (as idle_sleep does). */
+static bool enter(struct vcpu *v, uint64_t deadline)
+{
+	__atomic_store_n(&v->solo, 1, __ATOMIC_SEQ_CST);
+	if (wanted(v, deadline) || sched_take_help_wanted()) {
 		__atomic_store_n(&v->solo, 0, __ATOMIC_RELEASE);
 		return false;
 	}
@@ -61,7 +72,9 @@ long solo_call(long nr, long a0, long a1, long a2, long a3, struct timespec *ts,
 	return r;
 }
 
-void solo_wake(struct vcpu *v)
+/* solo_wake - cut v's solo call short (or its next one, if armed and not
+ * yet made). */
+static void solo_wake(struct vcpu *v)
 {
 	/* Pairs with enter(): the mark is set before v->solo is read, so a
 	 * call not yet made finds the mark, one in progress gets the signal. */

@@ -1,5 +1,6 @@
 /* solo.h - a uthread with its vCPU to itself waits in the kernel's own call instead of parking. */
 #pragma once
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -7,8 +8,13 @@ struct vcpu;
 
 struct wq_entry;
 
+/* solo_may - might a solo_call now wait (nothing else wants the calling
+ * uthread's vCPU before deadline)? Loads only: a wait that cannot be solo
+ * skips the setting up (a set's locks, a callback on its queue). */
+bool solo_may(uint64_t deadline);
+
 /* solo_arm - the calling uthread is about to make a solo_call: from now
- * on a solo_wake of its vCPU cuts that call short. */
+ * on a readiness that solo_woken hears of cuts that call short. */
 void solo_arm(void);
 
 /**
@@ -31,10 +37,8 @@ void solo_arm(void);
 long solo_call(long nr, long a0, long a1, long a2, long a3, struct timespec *ts,
 	       uint64_t deadline);
 
-/* solo_wake - cut v's solo call short (or its next one, if armed and not
- * yet made). solo_woken: the same as a wait queue callback, for the vCPU
- * of entry e's uthread (e->ut). */
-void solo_wake(struct vcpu *v);
+/* solo_woken - a wait queue callback: cut short the solo call (or the
+ * next one, if armed and not yet made) of entry e's uthread (e->ut). */
 void solo_woken(struct wq_entry *e, uint32_t events);
 
 /* solo_signal - from a host signal handler on a vCPU: if its uthread is in

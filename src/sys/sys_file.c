@@ -154,38 +154,41 @@ static long link_stat(struct uthread *ut, int fd, struct stat *st)
 	return 0;
 }
 
-long sys_newfstatat(struct uthread *ut, const long a[6])
+/*
+ * stat_call - newfstatat (its flags a[3], buffer a[2]) or statx (flags
+ * a[2], buffer a[4]) of a path that may name an object's fd through its
+ * magic link (fd_alone): lstat is the link's, stat the object's (the call
+ * made on the fd with AT_EMPTY_PATH); any other path is the kernel's.
+ */
+static long stat_call(struct uthread *ut, long nr, const long a[6])
 {
-	const struct sysent *e = systab_get(SYS_newfstatat);
-	uint64_t end;
+	const struct sysent *e = systab_get(nr);
+	bool sx = nr == SYS_statx;
+	long flags = sx ? a[2] : a[3];
+	uint64_t end, ubuf = sx ? a[4] : a[2];
 	int fd = fd_alone(ut, (int)a[0], a[1], &end);
-	if (fd >= 0 && (a[3] & AT_SYMLINK_NOFOLLOW)) {
+	if (fd < 0)
+		return kcall(ut, nr, e, a);
+	if (flags & AT_SYMLINK_NOFOLLOW) {
 		struct stat st;
 		long r = link_stat(ut, fd, &st);
-		return r ? r : copy_to_user(a[2], &st, sizeof(st)) ? -EFAULT : 0;
+		if (r)
+			return r;
+		return sx ? objcall_statx_out(&st, ubuf) : copy_to_user(ubuf, &st, sizeof(st)) ? -EFAULT : 0;
 	}
-	if (fd >= 0) {
-		long b[6] = { fd, (long)end, a[2], a[3] | AT_EMPTY_PATH, 0, 0 };
-		return objcall(ut, SYS_newfstatat, e, b);
-	}
-	return kcall(ut, SYS_newfstatat, e, a);
+	long b[6] = { fd, (long)end, a[2], a[3], a[4], 0 };
+	b[sx ? 2 : 3] |= AT_EMPTY_PATH;
+	return objcall(ut, nr, e, b);
+}
+
+long sys_newfstatat(struct uthread *ut, const long a[6])
+{
+	return stat_call(ut, SYS_newfstatat, a);
 }
 
 long sys_statx(struct uthread *ut, const long a[6])
 {
-	const struct sysent *e = systab_get(SYS_statx);
-	uint64_t end;
-	int fd = fd_alone(ut, (int)a[0], a[1], &end);
-	if (fd >= 0 && (a[2] & AT_SYMLINK_NOFOLLOW)) {
-		struct stat st;
-		long r = link_stat(ut, fd, &st);
-		return r ? r : objcall_statx_out(&st, a[4]);
-	}
-	if (fd >= 0) {
-		long b[6] = { fd, (long)end, a[2] | AT_EMPTY_PATH, a[3], a[4], 0 };
-		return objcall(ut, SYS_statx, e, b);
-	}
-	return kcall(ut, SYS_statx, e, a);
+	return stat_call(ut, SYS_statx, a);
 }
 
 /* The calls without a dirfd: the same from the cwd. */

@@ -110,3 +110,8 @@ void solo_arm(void)
 void solo_woken(struct wq_entry *e, uint32_t events)
 {
 }
+
+bool solo_may(uint64_t deadline)
+{
+	return false;
+}
