@@ -26,7 +26,7 @@
  * records by pid (no probe chains, so a freed record is simply free again;
  * a fifth program in one bucket stays unpublished, seen only by its own
  * process), each record under a sequence count its one writer bumps around
- * a change. Which processes exist does not matter: until the first fork
+ * a change; the parent and group fields apart, written by either side. Which processes exist does not matter: until the first fork
  * every program is this process's, and readers skip the table.
  */
 #define PID_SPACE_MAX (1 << 22) /* the kernel's PID_MAX_LIMIT on 64-bit */
@@ -39,6 +39,11 @@
 struct prog_slot {
 	int pid;                        /* SLOT_FREE or the pid */
 	unsigned seq;                   /* odd while its writer changes it */
+	/* Its parent and its group, which its parent's process changes too
+	 * (setpgid of a child, adoption): each a word stored whole, so that
+	 * neither side's write undoes the other's other fields. */
+	int ppid;
+	uint64_t group;                 /* pgid << 32 | sid */
 	struct prog_info info;
 };
 
@@ -127,12 +132,18 @@ static struct prog_slot *find(struct pidspace *s, int pid)
 	return NULL;
 }
 
+static uint64_t group_word(int pgid, int sid)
+{
+	return (uint64_t)(uint32_t)pgid << 32 | (uint32_t)sid;
+}
+
 void pidspace_publish(const struct prog_info *pi)
 {
 	struct pidspace *s = get();
 	if (!s || pi->pid <= 0)
 		return;
 	struct prog_slot *sl = find(s, pi->pid), *b = bucket(s, pi->pid);
+	bool is_new = !sl;
 	for (int i = 0; !sl && i < WAYS; i++) {
 		int v = SLOT_FREE;
 		/* Claimed before it is written: readers check the sequence. */
@@ -143,8 +154,28 @@ void pidspace_publish(const struct prog_info *pi)
 	if (!sl)
 		return; /* a full bucket: that program's /proc shows only in its own process */
 	__atomic_add_fetch(&sl->seq, 1, __ATOMIC_ACQ_REL);
+	if (is_new) {
+		__atomic_store_n(&sl->ppid, pi->ppid, __ATOMIC_RELAXED);
+		__atomic_store_n(&sl->group, group_word(pi->pgid, pi->sid), __ATOMIC_RELAXED);
+	}
 	sl->info = *pi;
 	__atomic_add_fetch(&sl->seq, 1, __ATOMIC_RELEASE);
+}
+
+void pidspace_set_group(int pid, int pgid, int sid)
+{
+	struct pidspace *s = get();
+	struct prog_slot *sl = s && pid > 0 ? find(s, pid) : NULL;
+	if (sl)
+		__atomic_store_n(&sl->group, group_word(pgid, sid), __ATOMIC_RELEASE);
+}
+
+void pidspace_set_ppid(int pid, int ppid)
+{
+	struct pidspace *s = get();
+	struct prog_slot *sl = s && pid > 0 ? find(s, pid) : NULL;
+	if (sl)
+		__atomic_store_n(&sl->ppid, ppid, __ATOMIC_RELEASE);
 }
 
 bool pidspace_forked(void)
@@ -163,6 +194,10 @@ bool pidspace_lookup(int pid, struct prog_info *out)
 		if (seq & 1)
 			continue;
 		*out = sl->info;
+		out->ppid = __atomic_load_n(&sl->ppid, __ATOMIC_ACQUIRE);
+		uint64_t group = __atomic_load_n(&sl->group, __ATOMIC_ACQUIRE);
+		out->pgid = (int)(group >> 32);
+		out->sid = (int)(uint32_t)group;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&sl->seq, __ATOMIC_RELAXED) == seq &&
 		    __atomic_load_n(&sl->pid, __ATOMIC_RELAXED) == pid && out->pid == pid)

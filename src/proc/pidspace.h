@@ -26,8 +26,14 @@ struct prog_info {
 	int execd;                   /* it exec'd since its fork (setpgid: EACCES) */
 };
 
-/* pidspace_publish - record or update what pi->pid is (its owner only). */
+/* pidspace_publish - record or update what pi->pid is (its owner only);
+ * its ppid, pgid and sid only in a new record: later, the setters below. */
 void pidspace_publish(const struct prog_info *pi);
+/* pidspace_set_group, pidspace_set_ppid - pid's group and session, its
+ * parent, now (by its own process or its parent's: a setpgid, an adoption);
+ * no-ops without a record. */
+void pidspace_set_group(int pid, int pgid, int sid);
+void pidspace_set_ppid(int pid, int ppid);
 /* pidspace_unpublish - pid is no program any more (reaped). */
 void pidspace_unpublish(int pid);
 /* pidspace_lookup - what was published for pid: true and *out if any. */

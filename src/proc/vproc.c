@@ -455,32 +455,19 @@ static bool take_adoption(struct vproc *p, int host)
 	return true;
 }
 
-/* publish - vproc_publish; group_is_new: p's own process just moved it
- * (setpgid, setsid), which no record says yet. */
+/* publish - vproc_publish; group_is_new: p's own process or its parent's
+ * just moved it (setpgid, setsid). */
 static void publish(struct vproc *p, bool group_is_new)
 {
-	struct prog_info pi;
-	if (p->host_pid) {
-		/* A forked child: its own process tells what it is; its parent
-		 * here may move it to another group (setpgid). */
-		if (pidspace_lookup(p->pid, &pi) && pi.host_pid == p->host_pid &&
-		    (pi.pgid != p->pgid || pi.sid != p->sid || pi.ppid != p->ppid)) {
-			pi.pgid = p->pgid;
-			pi.sid = p->sid;
-			pi.ppid = p->ppid; /* adopted here (wait.c) */
-			pidspace_publish(&pi);
-		}
-		return;
-	}
-	int host = parent_host(p);
-	take_adoption(p, host); /* which its publishing would undo */
-	/* A forked child's parent may have moved it to another group (a
-	 * shell's setpgid of its job, before the job execs): only the record
-	 * says so, which publishing its own stale group would undo (the
-	 * shell's `kill -STOP %1` found no such group). */
-	if (host > 0 && !group_is_new)
-		vproc_sync_ids(p);
-	pi = (struct prog_info){ p->pid, p->ppid, p->pgid, p->sid, getpid(), { 0 }, p->arg_start,
+	/* The group alone, stored whole: a shell's setpgid of its job and the
+	 * job's own, racing from two processes, each leave the record right
+	 * (a copy of the record written back undid the other's: bash's
+	 * `kill -STOP %1` found no such group). */
+	if (group_is_new)
+		pidspace_set_group(p->pid, p->pgid, p->sid);
+	if (p->host_pid)
+		return; /* a forked child: its own process tells the rest */
+	struct prog_info pi = { p->pid, p->ppid, p->pgid, p->sid, getpid(), { 0 }, p->arg_start,
 				p->arg_end, p->cwd_fd, { 0 } };
 	memcpy(pi.comm, p->comm, sizeof(pi.comm));
 	snprintf(pi.exe, sizeof(pi.exe), "%s", p->exe ? p->exe : "");
@@ -538,7 +525,7 @@ int vproc_ppid(struct vproc *p)
 		 * fork): the host gave this one to its reaper, init or a
 		 * subreaper, the program's parent now as on Linux. */
 		__atomic_store_n(&p->ppid, now, __ATOMIC_RELAXED);
-		vproc_publish(p);
+		pidspace_set_ppid(p->pid, now);
 	}
 	return p->ppid;
 }

@@ -176,10 +176,12 @@ void vproc_after_fork(struct vproc *p, struct uthread *ut, int pid, int ppid);
 _Noreturn void vproc_die_of_signal(int sig);
 
 /* vproc_publish - tell the instance's other host processes what p is now
- * (its ids, name, argv): after an exec, a fork, setsid/setpgid. */
+ * (its name, argv, cwd...): after an exec, a fork. Its group, session and
+ * parent only in its first record: those change by the calls below and
+ * pidspace_set_ppid, from either side of a fork. */
 void vproc_publish(struct vproc *p);
-/* The same after p's own process moved it to another group or session
- * (setpgid, setsid): its record's group is older then, not newer. */
+/* The same after p was moved to another group or session (setpgid,
+ * setsid), by its own process or, for a forked child, its parent's. */
 void vproc_publish_group(struct vproc *p);
 
 /* vproc_host_of - the host process that runs virtual pid (or tid) pid: 0

@@ -168,8 +168,7 @@ static void adopt_children(struct vproc *p)
 			continue;
 		parent_died(p, c);
 		c->ppid = reaper ? reaper->pid : 1;
-		if (c->host_pid > 0)
-			vproc_publish(c); /* its own process reads it (getppid) */
+		pidspace_set_ppid(c->pid, c->ppid); /* a forked child's process reads it (getppid) */
 		if (c->zombie && (!reaper || reaps_itself(reaper))) {
 			c->zombie = false;
 			vproc_release(c);
