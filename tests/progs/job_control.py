@@ -79,21 +79,27 @@ try:
 finally:
     # The shell may still count the killed job for a moment and answer
     # "There are stopped jobs." (natively too: seen both ways in CI); a
-    # second exit leaves anyway.
+    # second exit leaves anyway. The answer may have come with the echo
+    # of the first exit, already read into `seen`.
     deadline = time.time() + 15
+    shown = seen
+    tail = seen[-200:]
     again = True
     while time.time() < deadline:
         w, st = os.waitpid(pid, os.WNOHANG)
         if w:
             break
+        if b"stopped jobs" in shown and again:
+            os.write(fd, b"exit\r")
+            again = False
+        shown = b""
         if select.select([fd], [], [], 0.05)[0]:
             try:
-                if b"stopped jobs" in os.read(fd, 4096) and again:
-                    os.write(fd, b"exit\r")
-                    again = False
+                shown = os.read(fd, 4096)
+                tail = (tail + shown)[-200:]
             except OSError:
                 pass
     else:
         os.kill(pid, 9)
         os.waitpid(pid, 0)
-        print("shell still running 15 s after exit")
+        print("shell still running 15 s after exit; the terminal showed %r" % tail)
