@@ -178,6 +178,13 @@ int fdt_query_nonblock(struct fdtable *t, long vfd, int host)
 	return nb;
 }
 
+void fdt_note_nonblock(struct fdtable *t, long vfd, uint32_t gen, bool nb)
+{
+	struct fdent *e = fdt_ent(t, vfd);
+	if (e && __atomic_load_n(&e->host, __ATOMIC_ACQUIRE) >= 0 && !e->obj)
+		__atomic_store_n(&e->nb, gen << 1 | (uint32_t)nb, __ATOMIC_RELEASE);
+}
+
 int fdt_max(struct fdtable *t)
 {
 	for (int v = __atomic_load_n(&t->top, __ATOMIC_ACQUIRE) - 1; v >= 0; v--) {

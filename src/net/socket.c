@@ -625,7 +625,10 @@ static long nsock_getsockopt(struct vfile *f, struct uthread *ut, int level, int
 		switch (opt) {
 		case SO_ERROR: {
 			int e = s->end ? chan_take_error(s->end) : __atomic_exchange_n(&s->err, 0, __ATOMIC_ACQ_REL);
-			if (!e)
+			/* A stream connected in memory: its kernel socket never
+			 * connected, and has no error to tell (nginx asks once a
+			 * request of its upstream's connection). */
+			if (!e && !(s->end && __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == NS_CONNECTED))
 				e = sock_int(kfd, SOL_SOCKET, SO_ERROR);
 			if (s->kready && !(nsock_kernel_poll(kfd, EPOLLIN) & (EPOLLIN | EPOLLERR)))
 				nsock_kwatch(s); /* the error was all there was */

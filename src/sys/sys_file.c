@@ -57,7 +57,13 @@ static long open_call(struct uthread *ut, long nr, const long a[6], int dirfd, u
 		if (blocking_fifo(ut, dirfd, path, flags))
 			return kcall_offload(ut, nr, e, a);
 	}
-	return kcall(ut, nr, e, a);
+	/* The new description's O_NONBLOCK is the call's own: its first
+	 * blocking read (a file server's, once a request) need not ask. */
+	uint32_t gen = __atomic_load_n(&fdt_flags_gen, __ATOMIC_ACQUIRE);
+	long v = kcall(ut, nr, e, a);
+	if (v >= 0)
+		fdt_note_nonblock(ut->proc->fdt, v, gen, flags & O_NONBLOCK);
+	return v;
 }
 
 long sys_open(struct uthread *ut, const long a[6])
