@@ -36,11 +36,14 @@ static uint32_t abstract_key(struct ukey *k, const struct sockaddr_un *a, uint32
 }
 
 /* kernel_path - a relative path names a file under the program's cwd,
- * not the host's: the kernel gets it through the cwd's /proc link. */
+ * not the host's: the kernel gets it through the cwd's /proc link. The
+ * path ends at len even without a NUL (libzmq's and libdbus's addresses
+ * count none): out is zeroed past it, so its sun_path is a C string. */
 static uint32_t kernel_path(struct uthread *ut, const struct sockaddr_un *a, uint32_t len,
 			    struct sockaddr_un *out)
 {
-	*out = *a;
+	memset(out, 0, sizeof(*out));
+	memcpy(out, a, len < sizeof(*out) ? len : sizeof(*out));
 	int cwd = ut ? net_hooks->cwd_fd(ut) : AT_FDCWD;
 	if (len <= SUN_OFF || !a->sun_path[0] || a->sun_path[0] == '/' || cwd == AT_FDCWD)
 		return len;
@@ -164,16 +167,14 @@ static struct nsock *unix_lookup(struct nsock *s, struct uthread *ut, const void
 		kl = abstract_key(&k, a, len);
 	}
 	struct nsock *p = names_find(&k, kl, NULL, listener);
-	if (!p && listener && (p = names_find(&k, kl, NULL, false))) {
-		nsock_put(p); /* ours, bound but not listening */
-		*err = -ECONNREFUSED;
+	bool listens = p || !listener;
+	if (!p && !(listener && (p = names_find(&k, kl, NULL, false))))
 		return NULL;
-	}
-	if (!p)
-		return NULL;
-	if (p->type != s->type) { /* Linux: EPROTOTYPE for a socket of another type */
+	/* Linux: EPROTOTYPE for a socket of another type (a datagram one
+	 * bound there too), else ECONNREFUSED for one that does not listen. */
+	if (p->type != s->type || !listens) {
+		*err = p->type != s->type ? -EPROTOTYPE : -ECONNREFUSED;
 		nsock_put(p);
-		*err = -EPROTOTYPE;
 		return NULL;
 	}
 	return p;

@@ -23,6 +23,9 @@
  * shutdown   half-close, poll masks, EPIPE/SIGPIPE, close with unread data
  *            (ECONNRESET), FIONREAD, SIOCOUTQ
  * bulk       100 MB over a stream socketpair, checksum
+ * nonul      absolute paths whose address length counts no NUL, other
+ *            bytes after them (libzmq's ipc://, libdbus): bind, connect,
+ *            sendto; a seqpacket connect to a dgram socket (EPROTOTYPE)
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -217,6 +220,52 @@ static void sec_path(void)
     memset(p108, 'x', 108);
     p108[108] = 0;
     unlink(p108);
+}
+
+/* un_nonul - an absolute name for file under the cwd, its address length
+ * without the NUL and the rest of the address filled with junk. */
+static socklen_t un_nonul(struct sockaddr_un *a, const char *file)
+{
+    char cwd[64], path[128];
+    CHECK(getcwd(cwd, sizeof cwd), "a short cwd");
+    snprintf(path, sizeof path, "%s/%s", cwd, file);
+    CHECK(strlen(path) < sizeof a->sun_path, "a short path");
+    memset(a, 'X', sizeof *a);
+    a->sun_family = AF_UNIX;
+    memcpy(a->sun_path, path, strlen(path));
+    return offsetof(struct sockaddr_un, sun_path) + strlen(path);
+}
+
+static void sec_nonul(void)
+{
+    struct sockaddr_un a, d, b;
+    socklen_t al = un_nonul(&a, "n.sock"), dl = un_nonul(&d, "nd.sock"), bl = un_nonul(&b, "nb.sock");
+    unlink("n.sock");
+    unlink("nd.sock");
+    unlink("nb.sock");
+    int l = socket(AF_UNIX, SOCK_STREAM, 0);
+    say("bind: %s", rs(bind(l, (struct sockaddr *)&a, al)));
+    say("the file: %s", rs(access("n.sock", F_OK)));
+    listen(l, 4);
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    say("stream connect: %s", rs(connect(c, (struct sockaddr *)&a, al)));
+    int ds = socket(AF_UNIX, SOCK_DGRAM, 0);
+    say("dgram bind: %s", rs(bind(ds, (struct sockaddr *)&d, dl)));
+    int dc = socket(AF_UNIX, SOCK_DGRAM, 0);
+    say("sendto: %s", rs(sendto(dc, "hi", 2, 0, (struct sockaddr *)&d, dl)));
+    char buf[8];
+    say("received: %s", rs(recv(ds, buf, sizeof buf, MSG_DONTWAIT)));
+    int dc2 = socket(AF_UNIX, SOCK_DGRAM, 0);
+    say("dgram connect: %s", rs(connect(dc2, (struct sockaddr *)&d, dl)));
+    int sq = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+    say("seqpacket connect to the dgram socket: %s", rs(connect(sq, (struct sockaddr *)&d, dl)));
+    int bs = socket(AF_UNIX, SOCK_STREAM, 0);
+    say("bind another: %s", rs(bind(bs, (struct sockaddr *)&b, bl)));
+    say("its file: %s", rs(access("nb.sock", F_OK)));
+    close(l); close(c); close(ds); close(dc); close(dc2); close(sq); close(bs);
+    unlink("n.sock");
+    unlink("nd.sock");
+    unlink("nb.sock");
 }
 
 static void sec_abstract(void)
@@ -677,7 +726,7 @@ int main(int argc, char **argv)
     static const struct section secs[] = {
         {"pair", sec_pair}, {"empty", sec_empty}, {"path", sec_path}, {"abstract", sec_abstract}, {"autobind", sec_autobind},
         {"dgram", sec_dgram}, {"seqpacket", sec_seqpacket}, {"rights", sec_rights}, {"creds", sec_creds},
-        {"shutdown", sec_shutdown}, {"bulk", sec_bulk},
+        {"shutdown", sec_shutdown}, {"bulk", sec_bulk}, {"nonul", sec_nonul},
     };
     return run_sections("sock_unix", argc, argv, secs, sizeof secs / sizeof secs[0]);
 }
