@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 
@@ -16,8 +17,10 @@
  *  - a socket not connected to a local peer (new, bound, or already served
  *    by its kernel socket): that kernel socket, its name withdrawn from the
  *    local table, so local connects reach it through the kernel too;
- *  - a listener with nothing queued: its kernel listener, which already
- *    takes the outside peers (queued local connections could not follow);
+ *  - a listener: its kernel listener, which already takes the outside
+ *    peers; each local connection queued at it is made again through
+ *    that listener (queued_to_kernel), so that whichever process accepts
+ *    gets it, and its client end becomes that connection's kernel socket;
  *  - a connected stream or seqpacket socket and its peer, together: a
  *    kernel AF_UNIX socketpair of that type, each direction's unread data
  *    written into it first, shutdowns and a closed peer carried over. A
@@ -26,8 +29,9 @@
  *    the socket's still (nsock_kept: a forked backend's getpeername and
  *    TCP_NODELAY, postgres's);
  *  - anything else (queued datagrams, a datagram socket connected to a
- *    local peer or made by socketpair, a connect under way) stays: -EBUSY,
- *    and a forked child sees EBADF for it.
+ *    local peer or made by socketpair, a connect under way, a listener
+ *    with connectors waiting for room) stays: -EBUSY, and a forked child
+ *    sees EBADF for it.
  */
 
 static int dup_cloexec(int fd)
@@ -85,17 +89,26 @@ static void big_buffers(int k)
 		raw_syscall6(SYS_setsockopt, k, SOL_SOCKET, SO_SNDBUF, (long)&sz, sizeof(sz), 0);
 }
 
+/* peer_of - the other end of s's channel, referenced, or NULL if closed. */
+static struct nsock *peer_of(struct nsock *s)
+{
+	struct channel *c = &s->chan->c;
+	struct chan_end *other = s->end == &c->end[0] ? &c->end[1] : &c->end[0];
+	struct nsock *peer = NULL;
+	if (__atomic_load_n(&s->chan->refs, __ATOMIC_ACQUIRE) == 2 && other->notify_arg) {
+		peer = nsock_of(other->notify_arg);
+		if (!nsock_tryget(peer))
+			peer = NULL;
+	}
+	return peer;
+}
+
 /* pair_to_kernel - s's connection and, if still open, its peer's end. */
 static int pair_to_kernel(struct nsock *s)
 {
 	struct channel *c = &s->chan->c;
 	int side = s->end == &c->end[0] ? 0 : 1;
-	struct nsock *peer = NULL;
-	if (__atomic_load_n(&s->chan->refs, __ATOMIC_ACQUIRE) == 2 && c->end[1 - side].notify_arg) {
-		peer = nsock_of(c->end[1 - side].notify_arg);
-		if (!nsock_tryget(peer))
-			peer = NULL;
-	}
+	struct nsock *peer = peer_of(s);
 	int type = s->proto == CHAN_UNIX_SEQPACKET ? SOCK_SEQPACKET : SOCK_STREAM;
 	int k[2];
 	long r = raw_syscall6(SYS_socketpair, AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, (long)k, 0, 0);
@@ -130,6 +143,81 @@ out:
 	return r < 0 ? (int)r : s->vf.kfd;
 }
 
+/* listener_address - where a kernel socket connects to reach l's kernel
+ * listener: its bound name, a wildcard address made loopback. */
+static socklen_t listener_address(struct nsock *l, struct sockaddr_storage *to)
+{
+	socklen_t len = sizeof(*to);
+	if (raw_syscall3(SYS_getsockname, l->kfd, (long)to, (long)&len) < 0)
+		return 0;
+	struct sockaddr_in *in = (struct sockaddr_in *)to;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)to;
+	if (to->ss_family == AF_INET && !in->sin_addr.s_addr)
+		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (to->ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
+		in6->sin6_addr = in6addr_loopback;
+	return len;
+}
+
+/* queued_to_kernel - srv, queued at a listener whose kernel listener is at
+ * to: its connection made again there by a new kernel socket, what the
+ * client sent written in first and its shutdowns carried over; the client
+ * (if still open) is that socket from now on. The kernel's accept then
+ * gives the server's end. 0 or -errno. */
+static int queued_to_kernel(struct nsock *srv, const struct sockaddr_storage *to, socklen_t tolen)
+{
+	struct channel *c = &srv->chan->c;
+	int side = srv->end == &c->end[0] ? 0 : 1;
+	int k = (int)raw_syscall3(SYS_socket, to->ss_family, srv->type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (k < 0)
+		return k;
+	big_buffers(k);
+	long r = raw_syscall3(SYS_connect, k, (long)to, tolen);
+	if (r == -EINPROGRESS) {
+		/* Loopback: the handshake is done before long. */
+		struct pollfd p = { .fd = k, .events = POLLOUT };
+		r = raw_syscall3(SYS_poll, (long)&p, 1, 1000) == 1 && !(p.revents & POLLERR) ? 0 : -ETIMEDOUT;
+	}
+	if (!r)
+		r = drain(&c->end[side], k, srv->type == SOCK_SEQPACKET);
+	if (r < 0) {
+		raw_syscall3(SYS_close, k, 0, 0);
+		return (int)r;
+	}
+	if (__atomic_load_n(&c->dir[side].state, __ATOMIC_ACQUIRE) & CHAN_WR_SHUT)
+		raw_syscall3(SYS_shutdown, k, SHUT_WR, 0);
+	if (__atomic_load_n(&c->dir[1 - side].state, __ATOMIC_ACQUIRE) & CHAN_RD_SHUT)
+		raw_syscall3(SYS_shutdown, k, SHUT_RD, 0);
+	struct nsock *cli = peer_of(srv);
+	if (cli)
+		moved(cli, k);
+	else
+		raw_syscall3(SYS_close, k, 0, 0); /* closed: the server reads what it sent, then EOF */
+	nsock_put(cli);
+	return 0;
+}
+
+/* listener_to_kernel - l's queued local connections into its kernel
+ * listener, oldest first (l->lock held). 0 or -errno (those not moved
+ * stay queued). */
+static int listener_to_kernel(struct nsock *l)
+{
+	struct sockaddr_storage to;
+	socklen_t tolen = listener_address(l, &to);
+	if (!tolen)
+		return -EBUSY;
+	while (l->acq_len) {
+		struct nsock *srv = l->acq[l->acq_head];
+		int r = queued_to_kernel(srv, &to, tolen);
+		if (r < 0)
+			return r;
+		l->acq_head = (l->acq_head + 1) % l->acq_cap;
+		l->acq_len--;
+		nsock_put(srv);
+	}
+	return 0;
+}
+
 int nsock_host_file(struct vfile *f)
 {
 	struct nsock *s = nsock_of(f);
@@ -140,7 +228,7 @@ int nsock_host_file(struct vfile *f)
 	enum nstate st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
 	if (st == NS_CONNECTED && s->chan)
 		r = pair_to_kernel(s);
-	else if (st == NS_CONNECTING || (st == NS_LISTEN && (s->acq_len || s->synq)) ||
+	else if (st == NS_CONNECTING || (st == NS_LISTEN && (s->synq || (s->acq_len && listener_to_kernel(s)))) ||
 		 (nsock_is_dgram(s) && (st != NS_KERNEL && (s->dpeer || s->txq || (s->rxq && s->rxq->d.qlen)))))
 		r = -EBUSY; /* a dgram pair too (its peer is local: txq): an
 			     * unconnected kernel twin broke the parent's sends */

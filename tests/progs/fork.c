@@ -26,6 +26,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -831,6 +832,60 @@ static void sec_solo(void)
     report("the writer", writer);
 }
 
+/* A preforking server: connections queued at its listeners (TCP and
+ * UNIX) before the fork, one client still open and one already gone, are
+ * accepted by the child, with what they sent; the open one gets its reply
+ * (pegasus: the listener's queued local connections made again through
+ * its kernel listener; the child's accept said EBADF). */
+static void sec_queued(void)
+{
+    int tl = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in ta = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t tal = sizeof ta;
+    CHECK(bind(tl, (struct sockaddr *)&ta, sizeof ta) == 0 && listen(tl, 8) == 0, "tcp listen: %s", strerror(errno));
+    getsockname(tl, (struct sockaddr *)&ta, &tal);
+    struct sockaddr_un ua = { .sun_family = AF_UNIX };
+    strcpy(ua.sun_path, "fork-queued.sock");
+    unlink(ua.sun_path);
+    int ul = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(bind(ul, (struct sockaddr *)&ua, sizeof ua) == 0 && listen(ul, 8) == 0, "unix listen: %s", strerror(errno));
+    int open_c = socket(AF_INET, SOCK_STREAM, 0), gone_c = socket(AF_INET, SOCK_STREAM, 0);
+    int unix_c = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(connect(open_c, (struct sockaddr *)&ta, sizeof ta) == 0 && write(open_c, "early", 5) == 5, "open client");
+    CHECK(connect(gone_c, (struct sockaddr *)&ta, sizeof ta) == 0 && write(gone_c, "bye", 3) == 3, "gone client");
+    close(gone_c);
+    CHECK(connect(unix_c, (struct sockaddr *)&ua, sizeof ua) == 0 && write(unix_c, "unix", 4) == 4, "unix client");
+    shutdown(unix_c, SHUT_WR);
+    pid_t pid = fork();
+    if (pid == 0) {
+        for (int i = 0; i < 3; i++) {
+            int s = accept(i < 2 ? tl : ul, NULL, NULL);
+            if (s < 0) {
+                say("child: accept %d: %s", i, strerror(errno));
+                continue;
+            }
+            char buf[16] = { 0 }, more;
+            ssize_t n = read(s, buf, sizeof buf - 1);
+            ssize_t eof = n > 0 && i ? read(s, &more, 1) : -2;
+            say("child: accepted %d: \"%s\"%s", i, buf, eof == 0 ? ", then EOF" : "");
+            if (i != 1)
+                write(s, "reply", 5);
+            close(s);
+        }
+        _exit(0);
+    }
+    report("the accepting child", pid);
+    char buf[16] = { 0 };
+    say("open client reads \"%s\"", read(open_c, buf, sizeof buf - 1) > 0 ? buf : strerror(errno));
+    memset(buf, 0, sizeof buf);
+    say("unix client reads \"%s\"", read(unix_c, buf, sizeof buf - 1) > 0 ? buf : strerror(errno));
+    close(open_c);
+    close(unix_c);
+    close(tl);
+    close(ul);
+    unlink(ua.sun_path);
+}
+
 /* A shell's job: the child moves itself to a group of its own and execs,
  * the parent moves it too (setpgid from both sides, as bash does); a kill
  * of that group from the parent finds it at every moment (the child's own
@@ -911,7 +966,7 @@ static const struct {
     {"dontfork", sec_dontfork}, {"epoll", sec_epoll}, {"waitfor", sec_waitfor},
     {"setuid", sec_setuid}, {"dgrampair", sec_dgrampair}, {"grandchild", sec_grandchild},
     {"pgroup", sec_pgroup}, {"pidcalls", sec_pidcalls}, {"names", sec_names}, {"solo", sec_solo},
-    {"jobgroup", sec_jobgroup}, {"stopcont", sec_stopcont},
+    {"jobgroup", sec_jobgroup}, {"stopcont", sec_stopcont}, {"queued", sec_queued},
 };
 
 int main(int argc, char **argv)
