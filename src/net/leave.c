@@ -28,8 +28,10 @@
  *    EPIPE are the same; its names, family, protocol and TCP options are
  *    the socket's still (nsock_kept: a forked backend's getpeername and
  *    TCP_NODELAY, postgres's);
- *  - anything else (queued datagrams, a datagram socket connected to a
- *    local peer or made by socketpair, a connect under way, a listener
+ *  - an AF_UNIX datagram pair (socketpair, or two connected to each other
+ *    alone): a kernel datagram pair, each one's queued datagrams sent in;
+ *  - anything else (queued datagrams, a datagram socket connected to
+ *    another local peer, a connect under way, a listener
  *    with connectors waiting for room) stays: -EBUSY, and a forked child
  *    sees EBADF for it.
  */
@@ -143,6 +145,44 @@ out:
 	return r < 0 ? (int)r : s->vf.kfd;
 }
 
+/* The kernel's default net.unix.max_dgram_qlen: more queued datagrams
+ * than this might not fit in a kernel pair's queue. */
+#define KERNEL_DGRAM_QLEN 10
+
+/* dgram_pair_to_kernel - s and its peer, AF_UNIX datagram sockets connected
+ * to each other alone (socketpair): a kernel datagram pair, what each has
+ * queued sent into it first. -EBUSY when s is no such pair. */
+static int dgram_pair_to_kernel(struct nsock *s)
+{
+	struct nqueue *tx = s->txq;
+	struct chan_end *pe = tx ? tx->d.reader : NULL;
+	if (s->family != AF_UNIX || !pe || !pe->notify_arg || __atomic_load_n(&tx->refs, __ATOMIC_ACQUIRE) != 2 ||
+	    __atomic_load_n(&s->rxq->refs, __ATOMIC_ACQUIRE) != 2)
+		return -EBUSY;
+	struct nsock *peer = nsock_of(pe->notify_arg);
+	if (!nsock_tryget(peer))
+		return -EBUSY;
+	int k[2], r = -EBUSY;
+	if (peer->txq != s->rxq || vfile_in_kernel(&peer->vf) || s->rxq->d.qlen > KERNEL_DGRAM_QLEN ||
+	    tx->d.qlen > KERNEL_DGRAM_QLEN ||
+	    (r = (int)raw_syscall6(SYS_socketpair, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, (long)k, 0, 0)) < 0)
+		goto out;
+	big_buffers(k[0]);
+	big_buffers(k[1]);
+	if ((r = drain(&s->dend, k[1], true)) < 0 || (r = drain(&peer->dend, k[0], true)) < 0) {
+		raw_syscall3(SYS_close, k[0], 0, 0);
+		raw_syscall3(SYS_close, k[1], 0, 0);
+		goto out;
+	}
+	moved(s, k[0]);
+	moved(peer, k[1]);
+	s->names_kept = peer->names_kept = true;
+	r = k[0];
+out:
+	nsock_put(peer);
+	return r;
+}
+
 /* listener_address - where a kernel socket connects to reach l's kernel
  * listener: its bound name, a wildcard address made loopback. */
 static socklen_t listener_address(struct nsock *l, struct sockaddr_storage *to)
@@ -228,10 +268,13 @@ int nsock_host_file(struct vfile *f)
 	enum nstate st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
 	if (st == NS_CONNECTED && s->chan)
 		r = pair_to_kernel(s);
+	else if (nsock_is_dgram(s) && st != NS_KERNEL && s->txq)
+		r = dgram_pair_to_kernel(s); /* else its peer is local: an
+					      * unconnected kernel twin broke the
+					      * parent's sends */
 	else if (st == NS_CONNECTING || (st == NS_LISTEN && (s->synq || (s->acq_len && listener_to_kernel(s)))) ||
-		 (nsock_is_dgram(s) && (st != NS_KERNEL && (s->dpeer || s->txq || (s->rxq && s->rxq->d.qlen)))))
-		r = -EBUSY; /* a dgram pair too (its peer is local: txq): an
-			     * unconnected kernel twin broke the parent's sends */
+		 (nsock_is_dgram(s) && st != NS_KERNEL && s->rxq && s->rxq->d.qlen))
+		r = -EBUSY;
 	else if ((r = nsock_to_kernel(s)) == VFILE_BECAME_KERNEL && (r = dup_cloexec(s->kfd)) >= 0)
 		moved(s, (int)r);
 	spin_unlock(&s->lock);

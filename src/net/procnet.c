@@ -138,7 +138,7 @@ static void inet_line(struct text *t, int sl, struct nsock *s, bool v6)
 static void unix_line(struct text *t, struct nsock *s)
 {
 	int type = s->type == SOCK_STREAM ? 1 : s->type == SOCK_DGRAM ? 2 : 5;
-	int st = s->state == NS_CONNECTED || s->dpeer ? 3 : 1;
+	int st = s->state == NS_CONNECTED || s->txq ? 3 : 1;
 	addf(t, "0000000000000000: %08X %08X %08X %04X %02X %5lu", 2, 0,
 	     s->state == NS_LISTEN ? 0x10000 : 0, type, st, (unsigned long)s->ino);
 	const struct sockaddr_un *u = (const void *)&s->local;

@@ -58,7 +58,6 @@ struct nsock {
 	/* Datagrams: the own queue and end; tx set by connect. */
 	struct nqueue *rxq, *txq;
 	struct chan_end dend;
-	struct nsock *dpeer;	/* connected dgram peer (reference) */
 
 	/* Listener: pending connections (their server-side sockets). */
 	struct nsock **acq;

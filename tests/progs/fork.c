@@ -641,6 +641,26 @@ static void sec_dgrampair(void)
     char b[16] = {0};
     ssize_t r = recv(sv[0], b, sizeof b, MSG_DONTWAIT);
     say("after the fork: sent %zd, received %zd '%s'", w, r, r > 0 ? b : "");
+    /* A child that uses it: what was queued before the fork, a datagram
+     * each way, boundaries kept (the child's end said EBADF). */
+    send(sv[1], "queued", 6, 0);
+    send(sv[1], "two", 3, 0);
+    pid = fork();
+    if (pid == 0) {
+        char c[16] = {0};
+        ssize_t n = recv(sv[0], c, sizeof c, 0);
+        say("child: received %zd '%s'", n, n > 0 ? c : strerror(errno));
+        memset(c, 0, sizeof c);
+        n = recv(sv[0], c, sizeof c, 0);
+        say("child: received %zd '%s'", n, n > 0 ? c : strerror(errno));
+        n = send(sv[0], "from the child", 14, 0);
+        say("child: sent %zd", n);
+        _exit(0);
+    }
+    report("a child that used the pair", pid);
+    memset(b, 0, sizeof b);
+    r = recv(sv[1], b, sizeof b, MSG_DONTWAIT);
+    say("the parent received %zd '%s'", r, r > 0 ? b : strerror(errno));
     close(sv[0]);
     close(sv[1]);
 }
