@@ -77,16 +77,22 @@ static void read_name(struct nsock *s)
 		s->locallen = l;
 }
 
+/* v6only - IPV6_V6ONLY of s, a v6 socket (its kernel socket keeps it). */
+static bool v6only(struct nsock *s)
+{
+	int v = 0;
+	socklen_t l = sizeof(v);
+	if (s->family == AF_INET6)
+		raw_syscall6(SYS_getsockopt, s->kfd, IPPROTO_IPV6, IPV6_V6ONLY, (long)&v, (long)&l, 0);
+	return v;
+}
+
 static long publish(struct nsock *s)
 {
 	struct ikey k;
 	if (s->published || !key_of(&s->local, s->locallen, s->type, &k))
 		return 0;
-	int v6only = 0;
-	socklen_t l = sizeof(v6only);
-	if (s->family == AF_INET6)
-		raw_syscall6(SYS_getsockopt, s->kfd, IPPROTO_IPV6, IPV6_V6ONLY, (long)&v6only, (long)&l, 0);
-	k.v6only = (uint8_t)v6only;
+	k.v6only = v6only(s);
 	return names_publish(s, &k, sizeof(k));
 }
 
@@ -142,20 +148,34 @@ static struct nsock *inet_lookup(struct nsock *s, struct uthread *ut, const void
 	struct ikey k;
 	if (!key_of(sa, len, s->type, &k) || !k.port)
 		return NULL;
-	if (s->family == AF_INET6 && a->sa_family == AF_INET)
+	/* A v4 address from a v6 socket: a datagram's to the v4-mapped
+	 * address (udpv6_sendmsg), unless the socket is v6-only; a stream's
+	 * connect is the kernel's to refuse. */
+	if (s->family == AF_INET6 && a->sa_family == AF_INET &&
+	    (!nsock_is_dgram(s) || v6only(s))) {
+		if (nsock_is_dgram(s))
+			*err = -ENETUNREACH;
 		return NULL;
+	}
 	return names_find(&k, sizeof(k), match, listener);
 }
 
-/* to_family - addr (v4 or v6) as a socket of family sees it: a v4 peer
- * of a v6 socket reads as ::ffff:a.b.c.d. */
-static uint32_t to_family(int family, const struct sockaddr_storage *in, uint32_t len, struct sockaddr_storage *out)
+uint32_t inet_to_family(int family, const struct sockaddr_storage *addr, uint32_t len,
+			struct sockaddr_storage *out)
 {
+	struct sockaddr_storage copy = *addr, *in = &copy; /* out may be addr */
 	if (family == AF_INET6 && in->ss_family == AF_INET) {
 		const struct sockaddr_in *i = (const void *)in;
 		struct sockaddr_in6 *o = (void *)out;
 		*o = (struct sockaddr_in6){ .sin6_family = AF_INET6, .sin6_port = i->sin_port, .sin6_addr = v4any };
 		memcpy(&o->sin6_addr.s6_addr[12], &i->sin_addr, 4);
+		return sizeof(*o);
+	}
+	if (family == AF_INET && in->ss_family == AF_INET6 && is_v4(&((const struct sockaddr_in6 *)in)->sin6_addr)) {
+		const struct sockaddr_in6 *i = (const void *)in;
+		struct sockaddr_in *o = (void *)out;
+		*o = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = i->sin6_port };
+		memcpy(&o->sin_addr, &i->sin6_addr.s6_addr[12], 4);
 		return sizeof(*o);
 	}
 	*out = *in;
@@ -168,14 +188,23 @@ static void inet_names(struct nsock *cli, struct nsock *srv, struct nsock *l, co
 	 * with the listener's port (a wildcard listener's real address). */
 	struct sockaddr_storage d = { 0 };
 	memcpy(&d, dst, len < sizeof(d) ? len : sizeof(d));
+	/* A client bound to a wildcard address takes the one it reached as
+	 * its own, as the kernel's route picks it at connect (named checks
+	 * that rndc talks from 127.0.0.1). */
+	if (cli->local.ss_family == AF_INET && !((struct sockaddr_in *)&cli->local)->sin_addr.s_addr &&
+	    d.ss_family == AF_INET)
+		((struct sockaddr_in *)&cli->local)->sin_addr = ((struct sockaddr_in *)&d)->sin_addr;
+	if (cli->local.ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&cli->local)->sin6_addr) && d.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&cli->local)->sin6_addr = ((struct sockaddr_in6 *)&d)->sin6_addr;
 	struct sockaddr_storage local = cli->local;
 	if (d.ss_family == AF_INET && !((struct sockaddr_in *)&d)->sin_addr.s_addr)
 		((struct sockaddr_in *)&d)->sin_addr = ((struct sockaddr_in *)&local)->sin_addr;
 	if (d.ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&d)->sin6_addr))
 		((struct sockaddr_in6 *)&d)->sin6_addr = in6addr_loopback;
-	cli->peerlen = to_family(cli->family, &d, len, &cli->peer);
-	srv->locallen = to_family(l->family, &d, len, &srv->local);
-	srv->peerlen = to_family(l->family, &local, cli->locallen, &srv->peer);
+	cli->peerlen = inet_to_family(cli->family, &d, len, &cli->peer);
+	srv->locallen = inet_to_family(l->family, &d, len, &srv->local);
+	srv->peerlen = inet_to_family(l->family, &local, cli->locallen, &srv->peer);
 }
 
 const struct nfamily inet_family = {

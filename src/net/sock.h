@@ -24,6 +24,7 @@ struct nchan {
 struct nqueue {
 	struct chan_dir d;
 	int refs;
+	int family;	/* its reader's: the sender's address as it sees it */
 };
 
 struct nsock;
@@ -120,6 +121,12 @@ static inline bool nsock_tryget(struct nsock *s)
 }
 
 extern const struct nfamily unix_family, inet_family;
+
+/* inet_to_family - addr (v4 or v6) as a socket of family sees it: a v4
+ * peer of a v6 socket reads as ::ffff:a.b.c.d, a v4-mapped one of a v4
+ * socket as a.b.c.d (out may be in). Its length. */
+uint32_t inet_to_family(int family, const struct sockaddr_storage *in, uint32_t len,
+			struct sockaddr_storage *out);
 
 /* The accept queue is full past backlog + 1, as Linux's
  * sk_acceptq_is_full (len > max_ack_backlog). */

@@ -92,6 +92,7 @@ struct nsock *nsock_new(int family, int type, int protocol, int flags)
 			return NULL;
 		}
 		s->rxq->refs = 1;
+		s->rxq->family = family;
 		chan_end_init(&s->dend, s->proto, &s->rxq->d, NULL);
 		chan_set_notify(&s->dend, on_ready, &s->vf);
 		s->end = &s->dend;

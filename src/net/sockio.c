@@ -399,6 +399,9 @@ static long dgram_send(struct nsock *s, struct uthread *ut, struct vmsg *m, stru
 		goto out;
 	struct sockaddr_storage src;
 	a->anc.addrlen = source_addr(s, q ? dst : (void *)&s->peer, &src);
+	struct nqueue *rq = q ? peer->rxq : s->txq;
+	if (s->family != AF_UNIX && a->anc.addrlen && rq)
+		a->anc.addrlen = inet_to_family(rq->family, &src, a->anc.addrlen, &src);
 	if (s->family == AF_UNIX && s->locallen > sizeof(sa_family_t)) {
 		a->anc.addr = &s->local;
 		a->anc.addrlen = s->locallen;

@@ -767,6 +767,11 @@ ssize_t chan_recv(struct chan_end *e, struct iov_iter *to, struct chan_anc_out *
 		*msg_flags = mflags;
 	if (n != -EAGAIN)
 		return n;
+	/* TCP's EPIPE is a reset that came after the peer's FIN (CLOSE_WAIT):
+	 * tcp_recvmsg sees the FIN (SOCK_DONE) before sk_err, so EOF, and
+	 * the error stays for the next send. */
+	if (e->proto == CHAN_TCP && LOAD(&e->err) == EPIPE)
+		return 0;
 	if (!d->is_msg) {
 		int err = take_err(e);
 		if (err)
