@@ -1097,7 +1097,7 @@ f_sock_fused() { # KIND [1cpu]: natively under taskset -c 0, fused with --cpus 1
     cat srv.log
     return $st
 }
-for kind in tcp unix udp rights halfclose many unixdgram forktcp forkunix epollconnect; do
+for kind in tcp unix udp rights halfclose many unixdgram forktcp forkunix epollconnect stalepeer; do
     fcase "sock-fused-$kind" --prog sock_fused --status 0 -- "f_sock_fused $kind"
 done
 # One program drops root (a daemon's setuid to nobody); a program beside it

@@ -122,6 +122,12 @@ static inline bool nsock_tryget(struct nsock *s)
 
 extern const struct nfamily unix_family, inet_family;
 
+/* unix_connect_outside - connect stream or seqpacket socket s to a path no
+ * socket of the instance listens at, through its kernel socket: 0 (s is
+ * the kernel's from now on) or -errno, a refusal (a stale socket file)
+ * leaving s local, so that a retry finds a listener made here since. */
+long unix_connect_outside(struct nsock *s, struct uthread *ut, const void *sa, uint32_t len);
+
 /* inet_to_family - addr (v4 or v6) as a socket of family sees it: a v4
  * peer of a v6 socket reads as ::ffff:a.b.c.d, a v4-mapped one of a v4
  * socket as a.b.c.d (out may be in). Its length. */

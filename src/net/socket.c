@@ -425,8 +425,11 @@ static long nsock_connect(struct vfile *f, struct uthread *ut, uint64_t addr, ui
 	struct nsock *peer = s->fam->lookup(s, ut, sa, len, !nsock_is_dgram(s), &err);
 	if (err)
 		return err;
+	if (!peer && s->proto == CHAN_UDP)
+		return udp_connect_kernel(s, addr, len);
 	if (!peer)
-		return s->proto == CHAN_UDP ? udp_connect_kernel(s, addr, len) : nsock_to_kernel(s);
+		return s->family == AF_UNIX && !nsock_is_dgram(s) ? unix_connect_outside(s, ut, sa, len)
+								 : nsock_to_kernel(s);
 	s->kpeer = false;
 	long r = s->fam->autobind(s, sa);
 	if (!r && nsock_is_dgram(s)) {

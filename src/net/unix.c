@@ -180,6 +180,23 @@ static struct nsock *unix_lookup(struct nsock *s, struct uthread *ut, const void
 	return p;
 }
 
+long unix_connect_outside(struct nsock *s, struct uthread *ut, const void *sa, uint32_t len)
+{
+	int kfd = nsock_kfd(s);
+	if (kfd < 0)
+		return kfd;
+	struct sockaddr_un ka;
+	uint32_t klen = kernel_path(ut, sa, len, &ka);
+	long r = raw_syscall3(SYS_connect, kfd, (long)&ka, klen); /* kfd is non-blocking */
+	if (r == 0) {
+		nsock_to_kernel(s); /* connected: the kernel's from the next call on */
+		return 0;
+	}
+	if (r == -EAGAIN) /* a full backlog outside: the kernel's wait, as the program asked */
+		return nsock_to_kernel(s);
+	return r;
+}
+
 static void unix_names(struct nsock *cli, struct nsock *srv, struct nsock *l, const void *dst, uint32_t len)
 {
 	cli->peer = srv->local = l->local;

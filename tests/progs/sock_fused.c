@@ -19,6 +19,11 @@
  * unixdgram  50 datagrams (one empty) between two bound UNIX dgram paths;
  *            the server answers each to the sender's name, uppercased
  * epollconnect  tcp, the client's socket in an epoll set before connect()
+ * stalepeer  (roles swapped: the first program listens) a stale socket
+ *            file: the second's connect is refused, then succeeds on the
+ *            same socket once the first listens there; SO_PEERCRED names
+ *            the second (a refused connect made the socket the kernel's,
+ *            and its peer was the instance's host process)
  * halfclose  the client sends 100000 bytes and shuts down its write side;
  *            the server counts to EOF, answers, closes; the client reads
  *            the answer and then EOF
@@ -532,6 +537,64 @@ static void unixdgram_client(void)
     unlink("cli.dgram");
 }
 
+static void stalepeer_listener(void)
+{
+    struct sockaddr_un a;
+    socklen_t al = un_path(&a, "stale.sock");
+    unlink("stale.sock");
+    int l = socket(AF_UNIX, SOCK_STREAM, 0);
+    bind(l, (struct sockaddr *)&a, al);
+    close(l); /* the file stays: stale */
+    put_file("stale.made", "1");
+    wait_file("stale.tried");
+    unlink("stale.sock");
+    l = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (bind(l, (struct sockaddr *)&a, al) || listen(l, 4)) {
+        logline("FAIL bind/listen %s", ename(errno));
+        failures++;
+    }
+    int s = accept(l, NULL, NULL);
+    char b[32] = { 0 };
+    for (size_t n = 0; n < sizeof b - 1;) {
+        ssize_t r = read(s, b + n, sizeof b - 1 - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    struct ucred u = { 0 };
+    socklen_t ul = sizeof u;
+    getsockopt(s, SOL_SOCKET, SO_PEERCRED, &u, &ul);
+    logline("SO_PEERCRED names the connecting program: %s", u.pid == atoi(b) ? "yes" : "no");
+    close(s);
+    close(l);
+    unlink("stale.sock");
+}
+
+static void stalepeer_connector(void)
+{
+    struct sockaddr_un a;
+    socklen_t al = un_path(&a, "stale.sock");
+    wait_file("stale.made");
+    int c = socket(AF_UNIX, SOCK_STREAM, 0), tries = 0;
+    while (connect(c, (struct sockaddr *)&a, al)) {
+        if (!tries++) {
+            logline("first connect: %s", ename(errno));
+            put_file("stale.tried", "1");
+        }
+        if (tries > 2000) {
+            logline("FAIL connect: still %s", ename(errno));
+            failures++;
+            return;
+        }
+        msleep(5);
+    }
+    logline("then connected on the same socket");
+    char b[32];
+    snprintf(b, sizeof b, "%d", (int)getpid());
+    write(c, b, strlen(b));
+    close(c);
+}
+
 int main(int argc, char **argv)
 {
     alarm(15);
@@ -547,7 +610,12 @@ int main(int argc, char **argv)
         perror(argv[3]);
         return 2;
     }
-    if (!strcmp(kind, "tcp")) {
+    if (!strcmp(kind, "stalepeer")) {
+        if (server)
+            stalepeer_connector();
+        else
+            stalepeer_listener();
+    } else if (!strcmp(kind, "tcp")) {
         if (server)
             echo_server(tcp_server_accept("tcp.port"));
         else
