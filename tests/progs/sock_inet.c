@@ -418,6 +418,7 @@ static void sec_tcp_flags(void)
     char buf[64] = {0};
     tcp_pair(&c, &s);
     say("MSG_DONTWAIT on empty: %s", rs(recv(c, buf, sizeof buf, MSG_DONTWAIT)));
+    say("0 bytes, MSG_DONTWAIT, on empty: %s", rs(recv(c, buf, 0, MSG_DONTWAIT)));
     say("blocking still: O_NONBLOCK %d", !!(fcntl(c, F_GETFL) & O_NONBLOCK));
     write(s, "peekaboo", 8);
     wait_inq(c, 8);
@@ -425,6 +426,10 @@ static void sec_tcp_flags(void)
     say("MSG_PEEK all: %s \"%.8s\"", rs(recv(c, buf, sizeof buf, MSG_PEEK)), buf);
     memset(buf, 0, sizeof buf);
     say("recv: %s \"%.8s\"", rs(recv(c, buf, sizeof buf, 0)), buf);
+    write(s, "x", 1);
+    wait_inq(c, 1);
+    say("0 bytes with one queued: %s", rs(recv(c, buf, 0, MSG_DONTWAIT)));
+    recv(c, buf, 1, 0);
     write(s, "discardme!", 10);
     wait_inq(c, 10);
     say("MSG_TRUNC 7 (discards): %s", rs(recv(c, NULL, 7, MSG_TRUNC)));

@@ -755,6 +755,11 @@ ssize_t chan_recv(struct chan_end *e, struct iov_iter *to, struct chan_anc_out *
 		if (err)
 			return -err;
 	} else if (!to->left) {
+		/* tcp_recvmsg's loop runs once even for 0 bytes: with nothing
+		 * to read and no EOF or error, it would block (EAGAIN). */
+		if (e->proto == CHAN_TCP && !ring_used(&d->ring) && !(LOAD(&d->state) & (CHAN_WR_SHUT | CHAN_RD_SHUT)) &&
+		    !LOAD(&e->err) && !(LOAD(&e->shut) & SHUT_RCV))
+			return -EAGAIN;
 		return 0;
 	}
 	/* State before data: a writer sets WR_SHUT after publishing its last
