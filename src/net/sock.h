@@ -103,6 +103,7 @@ struct nsock {
 	bool linger0;			/* SO_LINGER {1, 0}: close resets */
 	bool rcvbuf_set, sndbuf_set;	/* the rings follow SO_RCVBUF/SO_SNDBUF */
 	struct nsock *all_prev, *all_next;	/* every socket (procnet.c) */
+	bool pktinfo, pktinfo6;		/* IP_PKTINFO, IPV6_RECVPKTINFO asked */
 };
 
 static inline struct nsock *nsock_of(struct vfile *f)

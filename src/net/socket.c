@@ -563,6 +563,10 @@ static long nsock_setsockopt(struct vfile *f, struct uthread *ut, int level, int
 		return kfd;
 	/* One address space: the kernel reads the app's value itself. */
 	long r = raw_syscall6(SYS_setsockopt, kfd, level, opt, val, len, 0);
+	if (!r && level == IPPROTO_IP && opt == IP_PKTINFO)
+		s->pktinfo = sock_int(kfd, level, opt) > 0;
+	if (!r && level == IPPROTO_IPV6 && opt == IPV6_RECVPKTINFO)
+		s->pktinfo6 = sock_int(kfd, level, opt) > 0;
 	if (r || level != SOL_SOCKET)
 		return r;
 	switch (opt) {

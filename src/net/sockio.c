@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sockios.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -100,7 +101,8 @@ static long parse_control(struct nsock *s, struct uthread *ut, const struct vmsg
 	return r;
 }
 
-static bool put_cmsg(char *buf, size_t cap, size_t *used, int type, const void *data, size_t len, int *mflags)
+static bool put_cmsg(char *buf, size_t cap, size_t *used, int level, int type, const void *data, size_t len,
+		     int *mflags)
 {
 	size_t need = CMSG_SPACE(len), at = *used;
 	if (at + CMSG_LEN(len) > cap) {
@@ -109,15 +111,54 @@ static bool put_cmsg(char *buf, size_t cap, size_t *used, int type, const void *
 	}
 	struct cmsghdr *c = (struct cmsghdr *)(buf + at);
 	c->cmsg_len = CMSG_LEN(len);
-	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_level = level;
 	c->cmsg_type = type;
 	memcpy(CMSG_DATA(c), data, len);
 	*used = at + need > cap ? cap : at + need;
 	return true;
 }
 
+/* loopback_index - the loopback interface's index, where every datagram
+ * between the instance's sockets arrives. */
+static int loopback_index(void)
+{
+	static int idx;
+	if (!idx) {
+		unsigned i = if_nametoindex("lo");
+		__atomic_store_n(&idx, i ? (int)i : 1, __ATOMIC_RELAXED);
+	}
+	return idx;
+}
+
+/* put_pktinfo - IP_PKTINFO or IPV6_PKTINFO of a datagram sent to dst (as
+ * its sender named it), if s asked for it: it arrived on the loopback. */
+static void put_pktinfo(struct nsock *s, const struct chan_anc_out *o, char *buf, size_t cap, size_t *used,
+			int *mflags)
+{
+	if (!o->dstlen || !(s->pktinfo || s->pktinfo6))
+		return;
+	struct sockaddr_storage d = { 0 };
+	memcpy(&d, o->dst, o->dstlen);
+	if (s->pktinfo6 && s->family == AF_INET6) {
+		inet_to_family(AF_INET6, &d, o->dstlen, &d);
+		struct in6_pktinfo pi = { .ipi6_addr = ((struct sockaddr_in6 *)&d)->sin6_addr,
+					  .ipi6_ifindex = (unsigned)loopback_index() };
+		if (IN6_IS_ADDR_UNSPECIFIED(&pi.ipi6_addr))
+			pi.ipi6_addr = in6addr_loopback;
+		put_cmsg(buf, cap, used, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi), mflags);
+	}
+	if (s->pktinfo && inet_to_family(AF_INET, &d, o->dstlen, &d) && d.ss_family == AF_INET) {
+		struct in_addr a = ((struct sockaddr_in *)&d)->sin_addr;
+		if (!a.s_addr)
+			a.s_addr = htonl(INADDR_LOOPBACK);
+		struct in_pktinfo pi = { .ipi_ifindex = loopback_index(), .ipi_spec_dst = a, .ipi_addr = a };
+		put_cmsg(buf, cap, used, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi), mflags);
+	}
+}
+
 /* deliver_control - credentials and files into the receiver's control
- * buffer (as scm_recv: credentials first); files become its fds. */
+ * buffer (as scm_recv: credentials first); files become its fds; a UDP
+ * datagram's packet info. */
 static long deliver_control(struct nsock *s, struct uthread *ut, struct vmsg *m, struct chan_anc_out *o,
 			    bool peek, int *mflags)
 {
@@ -134,7 +175,7 @@ static long deliver_control(struct nsock *s, struct uthread *ut, struct vmsg *m,
 			uc = (struct ucred){ o->cred.pid, o->cred.uid, o->cred.gid };
 		else
 			uc = (struct ucred){ 0, 65534, 65534 }; /* overflow ids: no sender credentials */
-		put_cmsg(buf, cap, &used, SCM_CREDENTIALS, &uc, sizeof(uc), mflags);
+		put_cmsg(buf, cap, &used, SOL_SOCKET, SCM_CREDENTIALS, &uc, sizeof(uc), mflags);
 	}
 	if (o->nfiles) {
 		int fds[CHAN_MAX_FILES];
@@ -163,8 +204,9 @@ static long deliver_control(struct nsock *s, struct uthread *ut, struct vmsg *m,
 			fds[n++] = (int)fd;
 		}
 		if (n)
-			put_cmsg(buf, cap, &used, SCM_RIGHTS, fds, n * sizeof(int), mflags);
+			put_cmsg(buf, cap, &used, SOL_SOCKET, SCM_RIGHTS, fds, n * sizeof(int), mflags);
 	}
+	put_pktinfo(s, o, buf, cap, &used, mflags);
 	long r = 0;
 	if (used && copy_to_user(m->control, buf, used))
 		r = -EFAULT;
@@ -407,6 +449,10 @@ static long dgram_send(struct nsock *s, struct uthread *ut, struct vmsg *m, stru
 		a->anc.addrlen = s->locallen;
 	} else {
 		a->anc.addr = a->anc.addrlen ? &src : NULL;
+	}
+	if (s->family != AF_UNIX) { /* where it goes, for IP_PKTINFO */
+		a->anc.dst = q ? (const void *)dst : (const void *)&s->peer;
+		a->anc.dstlen = q ? m->namelen : s->peerlen;
 	}
 	if (s->family == AF_UNIX && !a->anc.has_cred) {
 		a->anc.has_cred = true;

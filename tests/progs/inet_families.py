@@ -5,8 +5,10 @@ them, v6-only refusals, and a client bound to a wildcard address before it
 connects (it then names itself by the address it reached, as rndc and
 named check)."""
 import socket
+import struct
 
 I4, I6 = socket.AF_INET, socket.AF_INET6
+IP_PKTINFO = 8  # <linux/in.h>; not in every python's socket module
 
 
 def server(fam, kind, addr, v6only=0):
@@ -72,3 +74,38 @@ tcp("tcp [::] <- ::1", I6, "::", I6, "::1")
 tcp("tcp v6-only [::] <- v4", I6, "::", I4, "127.0.0.1", v6only=1)
 tcp("tcp, client bound to 0.0.0.0", I4, "127.0.0.1", I4, "127.0.0.1", client_bind="0.0.0.0")
 tcp("tcp, client bound to [::]", I6, "::1", I6, "::1", client_bind="::")
+
+
+def pktinfo(name, fam, bind, dst, ask):
+    """The packet info a UDP server asked for (dnsmasq's wildcard mode
+    needs it to answer): the interface and the address it was sent to."""
+    s, port = server(fam, socket.SOCK_DGRAM, bind)
+    if ask:
+        s.setsockopt(*ask, 1)
+    c = socket.socket(fam, socket.SOCK_DGRAM)
+    c.sendto(b"q", (dst, port))
+    try:
+        _, anc, _, _ = s.recvmsg(10, 256)
+        seen = []
+        for level, kind, data in anc:
+            if (level, kind) == (socket.IPPROTO_IP, IP_PKTINFO):
+                ifi, spec, addr = struct.unpack("i4s4s", data[:12])
+                seen.append("IP_PKTINFO on %s, to %s (%s)" % (
+                    socket.if_indextoname(ifi), socket.inet_ntoa(addr), socket.inet_ntoa(spec)))
+            elif (level, kind) == (socket.IPPROTO_IPV6, socket.IPV6_PKTINFO):
+                addr, ifi = struct.unpack("16si", data[:20])
+                seen.append("IPV6_PKTINFO on %s, to %s" % (
+                    socket.if_indextoname(ifi), socket.inet_ntop(socket.AF_INET6, addr)))
+            else:
+                seen.append("level %d type %d" % (level, kind))
+        res = "; ".join(seen) or "no control message"
+    except OSError as e:
+        res = type(e).__name__
+    print("%-36s %s" % (name, res))
+    s.close()
+    c.close()
+
+
+pktinfo("pktinfo v4, asked", I4, "0.0.0.0", "127.0.0.1", (socket.IPPROTO_IP, IP_PKTINFO))
+pktinfo("pktinfo v4, not asked", I4, "0.0.0.0", "127.0.0.1", None)
+pktinfo("pktinfo v6, asked", I6, "::", "::1", (socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO))

@@ -26,6 +26,8 @@ struct chan_msg {
 	void **files;
 	uint32_t addrlen;
 	unsigned char *addr;	/* after the files, addrlen bytes */
+	uint32_t dstlen;
+	unsigned char *dst;	/* after the address, dstlen bytes */
 	unsigned char data[];
 };
 
@@ -311,11 +313,13 @@ void chan_set_rcvlowat(struct chan_dir *d, size_t lowat)
 static struct chan_msg *msg_alloc(size_t len, const struct chan_anc *anc)
 {
 	unsigned nf = anc ? anc->nfiles : 0;
-	uint32_t alen = anc && anc->addr ? anc->addrlen : 0;
+	uint32_t alen = anc && anc->addr ? anc->addrlen : 0, dlen = anc && anc->dst ? anc->dstlen : 0;
 	if (alen > CHAN_ADDR_MAX)
 		alen = CHAN_ADDR_MAX;
+	if (dlen > CHAN_DST_MAX)
+		dlen = CHAN_DST_MAX;
 	size_t off = (len + 7) & ~(size_t)7;
-	struct chan_msg *m = malloc(sizeof(*m) + off + nf * sizeof(void *) + alen);
+	struct chan_msg *m = malloc(sizeof(*m) + off + nf * sizeof(void *) + alen + dlen);
 	if (!m)
 		return NULL;
 	memset(m, 0, sizeof(*m));
@@ -326,6 +330,10 @@ static struct chan_msg *msg_alloc(size_t len, const struct chan_anc *anc)
 	m->addrlen = alen;
 	if (alen)
 		memcpy(m->addr, anc->addr, alen);
+	m->dst = m->addr + alen;
+	m->dstlen = dlen;
+	if (dlen)
+		memcpy(m->dst, anc->dst, dlen);
 	if (anc) {
 		m->nfiles = nf;
 		memcpy(m->files, anc->files, nf * sizeof(void *));
@@ -346,6 +354,10 @@ static void anc_deliver(struct chan_dir *d, struct chan_msg *m, struct chan_anc_
 	if (out && m->addrlen) {
 		memcpy(out->addr, m->addr, m->addrlen);
 		out->addrlen = m->addrlen;
+	}
+	if (out && m->dstlen) {
+		memcpy(out->dst, m->dst, m->dstlen);
+		out->dstlen = m->dstlen;
 	}
 	if (!m->nfiles)
 		return;
@@ -742,7 +754,7 @@ ssize_t chan_recv(struct chan_end *e, struct iov_iter *to, struct chan_anc_out *
 	if (anc) {
 		anc->nfiles = 0;
 		anc->has_cred = false;
-		anc->addrlen = 0;
+		anc->addrlen = anc->dstlen = 0;
 	}
 	if (msg_flags)
 		*msg_flags = 0;

@@ -43,9 +43,13 @@ struct chan_anc {
 	/* The sender's address (datagrams: recvfrom's source), or NULL. */
 	const void *addr;
 	uint32_t addrlen;
+	/* Where it was sent (UDP: IP_PKTINFO's address), or NULL. */
+	const void *dst;
+	uint32_t dstlen;
 };
 
 #define CHAN_ADDR_MAX 128	/* sizeof(struct sockaddr_storage) */
+#define CHAN_DST_MAX 28		/* sizeof(struct sockaddr_in6) */
 
 /* What a receiver gets. The caller gives the array; files beyond
  * max_files are put and MSG_CTRUNC is set, as Linux's scm_detach_fds.
@@ -59,6 +63,8 @@ struct chan_anc_out {
 	struct chan_cred cred;	/* out */
 	unsigned char addr[CHAN_ADDR_MAX];	/* out: the sender's address */
 	uint32_t addrlen;	/* out: 0 if the sender gave none */
+	unsigned char dst[CHAN_DST_MAX];	/* out: where it was sent */
+	uint32_t dstlen;	/* out: 0 if not told */
 };
 
 struct chan_hooks {
