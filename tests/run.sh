@@ -702,6 +702,17 @@ p_idle_quiet() {
     [ $((n1 - n0)) -lt 25 ] || { echo "$((n1 - n0)) context switches in a second of idling"; return 1; }
 }
 pcase idle-quiet -- p_idle_quiet
+# The host's ps names pegasus's process "pegasus", also once it restarted
+# itself with glibc's AVX masked (through /proc/self/exe: it was "exe").
+p_host_comm() {
+    "${RUNNER[@]}" /bin/sleep 2 >"$OUT/p.out" 2>"$OUT/p.err" </dev/null &
+    local r=$! pid comm
+    pid=$(vcpu_process $r) || { wait $r; echo "no multi-threaded pegasus process found"; return 1; }
+    comm=$(cat /proc/$pid/comm)
+    wait $r || { echo "status $?: $(tail -3 "$OUT/p.err")"; return 1; }
+    [ "$comm" = pegasus ] || { echo "the host calls it \"$comm\""; return 1; }
+}
+pcase host-comm -- p_host_comm
 # `pegasus stats PID` asks a running --stats instance for its counts (a
 # sigqueue of signal 62 with a value; without it, 62 is a program's).
 p_stats_request() {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -33,6 +34,9 @@ void reexec_sse_only(char **argv)
 		else
 			unsetenv("GLIBC_TUNABLES");
 		unsetenv(SAVED);
+		/* Its name as started, not "exe" (ps, pgrep, pidof). */
+		const char *base = strrchr(argv[0], '/');
+		prctl(PR_SET_NAME, base ? base + 1 : argv[0], 0, 0, 0);
 	} else if (!(clean = xstate_libs_sse_only()) && !getenv("PEGASUS_VEC_FULL")) {
 		const char *cur = getenv("GLIBC_TUNABLES");
 		size_t n = (cur ? strlen(cur) + 2 : 1) + sizeof(MASK);
