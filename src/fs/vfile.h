@@ -141,11 +141,16 @@ struct vfile {
 	/* Moved into the kernel (host_file: the file left the instance):
 	 * kfd is the kernel file, and every call goes there (atomic). */
 	bool in_kernel;
+	/* fchmod's permission bits, with VFILE_PERM_SET; 0: the kind's own
+	 * (in in_kernel's padding: gate.S knows the offsets after it). */
+	uint16_t perm;
 	int kfd;
 	/* F_SETOWN's owner, a virtual id kept as given (sys/fd_owner.c):
 	 * owner_type is F_OWNER_TID/PID/PGRP, owner the id (0: none). */
 	int owner_type, owner;
 };
+
+#define VFILE_PERM_SET 0x8000u
 
 /* vfile_new_ino - an inode number for a pipe or socket object (what
  * fstat and /proc/self/fd show), far above the kernel's own. */

@@ -166,8 +166,13 @@ static long recvfrom_call(struct uthread *ut, const struct sysent *e, struct vfi
 /* A file with no stat op and no host fd: an anonymous inode, as Linux's. */
 static long stat_of(struct vfile *f, bool host, struct stat *st)
 {
-	if (f->ops->stat)
-		return f->ops->stat(f, st);
+	unsigned perm = __atomic_load_n(&f->perm, __ATOMIC_RELAXED);
+	if (f->ops->stat) {
+		long r = f->ops->stat(f, st);
+		if (!r && perm)
+			st->st_mode = (st->st_mode & S_IFMT) | (perm & 07777);
+		return r;
+	}
 	if (host)
 		return NOOP;
 	memset(st, 0, sizeof(*st));
@@ -384,6 +389,9 @@ static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vf
 		return empty_path(a[1], a[2]) ? statx_of(f, host, a[4]) : NOOP;
 	case SYS_fcntl:
 		return fcntl_call(ut, f, host, a);
+	case SYS_fchmod: /* the inode of a socket or pipe takes it (ksh's pipes) */
+		__atomic_store_n(&f->perm, (uint16_t)(VFILE_PERM_SET | ((unsigned)a[1] & 07777)), __ATOMIC_RELAXED);
+		return 0;
 	case SYS_ioctl:
 		return ioctl_call(ut, f, host, a);
 	case SYS_lseek:

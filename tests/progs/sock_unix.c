@@ -92,6 +92,11 @@ static void sec_pair(void)
     say("stream merges writes: %s \"%s\"", rs(read(sv[1], buf, sizeof buf)), buf);
     say("names: local %s", sockname(sv[0], 0));
     say("peer %s", sockname(sv[0], 1));
+    /* ksh93 makes its pipes of socketpairs, fchmod'ed 0200/0400. */
+    struct stat st;
+    say("fchmod 0200: %s", rs(fchmod(sv[0], 0200)));
+    fstat(sv[0], &st);
+    say("mode then: %o", (unsigned)st.st_mode);
     close(sv[0]);
     say("EOF after close: %s", rs(read(sv[1], buf, sizeof buf)));
     close(sv[1]);
