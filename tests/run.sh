@@ -657,6 +657,10 @@ dcase env-exec -- /usr/bin/env -i A=1 /usr/bin/env
 for sec in memory fds status signals ids wait thread exec sigfd bomb sockets dontfork epoll waitfor dgrampair grandchild pgroup pidcalls names solo jobgroup stopcont queued; do
     fcase "fork-$sec" --prog fork --status 0 -- "f_t8 $PROGS/fork $sec"
 done
+# execve beside other threads (spinning, sleeping, blocked; from main or
+# not): they end, the new image runs (rustup's proxy execs rustc so).
+fcase exec-threads --prog exec_threads --status 0 -- "f_t8 $PROGS/exec_threads"
+fcase exec-threads-1cpu --need taskset --prog exec_threads --status 0 -- "f_t8c1 $PROGS/exec_threads"
 # A fork in one program while another waits on a socket whose peer is a
 # third's: the child closes that peer (not its own), which must not wake
 # the waiter there (redis master + replica fused beside a shell).

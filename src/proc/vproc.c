@@ -299,6 +299,34 @@ void vproc_terminate(struct vproc *p, int sig, int code)
 	}
 }
 
+bool vproc_end_others(struct uthread *ut)
+{
+	struct vproc *p = ut->proc;
+	spin_lock(&p->lock);
+	bool alone = __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == VP_LIVE;
+	for (struct uthread *t = p->threads; alone && t; t = t->proc_next) {
+		if (t == ut)
+			continue;
+		__atomic_store_n(&t->exiting, true, __ATOMIC_RELEASE);
+		kick_thread(t);
+	}
+	spin_unlock(&p->lock);
+	return alone;
+}
+
+void vproc_take_leader_id(struct uthread *ut)
+{
+	struct vproc *p = ut->proc;
+	if (ut->tid == p->pid)
+		return;
+	spin_lock(&p->lock);
+	int old = ut->tid;
+	ut->tid = p->pid;
+	p->main_thread = ut;
+	spin_unlock(&p->lock);
+	pidspace_free(old);
+}
+
 void vproc_close_fds(struct vproc *p)
 {
 	int max = fdt_max(p->fdt);

@@ -172,6 +172,15 @@ void vproc_host_ended(struct vproc *p, int sig, int code);
  * host fds closed. No signal is pending.
  */
 void vproc_after_fork(struct vproc *p, struct uthread *ut, int pid, int ppid);
+/* vproc_end_others - exec's first step (Linux's de_thread): every thread
+ * of ut's program but ut is told to end and kicked; false if the program
+ * is ending already (ut ends too then). The caller waits for
+ * p->nthreads to reach 1. */
+bool vproc_end_others(struct uthread *ut);
+/* vproc_take_leader_id - ut, alone in its program after an exec, takes the
+ * program's pid as its thread id, as Linux's exec'ing thread does. */
+void vproc_take_leader_id(struct uthread *ut);
+
 /* End the host process by signal sig, as a shell will report it. */
 _Noreturn void vproc_die_of_signal(int sig);
 

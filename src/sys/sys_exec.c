@@ -25,6 +25,7 @@
 #include "proc/spawn.h"
 #include "proc/wait.h"
 #include "proc/vproc.h"
+#include "sched/sched.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
 #include "proc/timers.h"
@@ -191,6 +192,26 @@ static long exec_elsewhere(struct uthread *ut)
 
 static long exec_path(struct uthread *ut, char *path, const char *given, uint64_t uargv, uint64_t uenvp);
 
+/* exec_alone - the program's other threads ended (Linux's de_thread): a
+ * thread spinning in app code ends at its next slice, a blocked one at
+ * once; ut takes the program's pid as its id. False if the program is
+ * being killed meanwhile. */
+static bool exec_alone(struct uthread *ut)
+{
+	struct vproc *p = ut->proc;
+	if (__atomic_load_n(&p->nthreads, __ATOMIC_ACQUIRE) > 1) {
+		if (!vproc_end_others(ut))
+			return false;
+		while (__atomic_load_n(&p->nthreads, __ATOMIC_ACQUIRE) > 1) {
+			if (__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
+				return false;
+			signal_wait(ut, 0, now_ns() + 50000);
+		}
+	}
+	vproc_take_leader_id(ut);
+	return true;
+}
+
 /*
  * exec_at - execveat(dirfd, path, argv, envp, flags), which execve is
  * with AT_FDCWD: the path made absolute (the program's own cwd, or the
@@ -298,7 +319,13 @@ static long exec_path(struct uthread *ut, char *path, const char *given, uint64_
 		free(old);
 		return r == -EEXIST ? -ENOMEM : r;
 	}
-	/* Point of no return: the old image's memory goes. */
+	/* Point of no return: the other threads end (they would run on in
+	 * the old image's freed memory), then the old image goes. */
+	if (!exec_alone(ut)) {
+		regions_release(old);
+		free(old);
+		vproc_thread_exit(ut, 0); /* the program is being killed */
+	}
 	regions_release(old);
 	free(old);
 	p->brk = brk;
