@@ -1526,7 +1526,31 @@ p_outside_term() { # SHELL-SCRIPT EXPECTED-STATUS
     fz_status "$2" "$st"
 }
 p_outside_term_alive() { p_outside_term 'sleep 30 & sleep 30' 143; }
-p_outside_term_gone() { p_outside_term 'sleep 30 & exit 0' 0; }
+# A background job its shell left running (forked: a host process of its
+# own) outlives pegasus, as natively it outlives the shell: pegasus ends
+# with the shell, and the job runs on (a reader of pegasus's stdout, or
+# `gpg | grep` with gpg's agent left running, waited for it).
+p_background_outlives() {
+    local r st tag="31.$RANDOM"
+    "${PEGASUS_RUN[@]}" -- /bin/sh -c "sleep $tag & exit 0" >"$OUT/p.out" 2>"$OUT/p.err" </dev/null &
+    r=$!
+    timeout 10 tail --pid="$r" -f /dev/null || { kill -KILL "$r"; echo "pegasus still runs 10 s after its shell ended"; return 1; }
+    wait "$r"
+    st=$?
+    local left
+    left=$(pgrep -f "sleep $tag")
+    [ -n "$left" ] && kill $left
+    [ "$st" -eq 0 ] || { echo "status $st: $(tail -3 "$OUT/p.err")"; return 1; }
+    [ -n "$left" ] || { echo "the background job did not outlive pegasus"; return 1; }
+    # One that sent its stdout elsewhere holds none of pegasus's: a
+    # reader of it sees EOF while the job still runs.
+    tag="32.$RANDOM"
+    timeout 10 "${PEGASUS_RUN[@]}" -- /bin/sh -c "(exec >/dev/null 2>&1 </dev/null; sleep $tag) & echo bye" | cat >"$OUT/p.out"
+    left=$(pgrep -f "sleep $tag")
+    [ -n "$left" ] && kill $left
+    [ "$(cat "$OUT/p.out")" = bye ] || { echo "read \"$(head -c 100 "$OUT/p.out")\""; return 1; }
+    [ -n "$left" ] || { echo "the job was gone before the reader saw EOF"; return 1; }
+}
 pcase outside-term-first-alive -- p_outside_term_alive
 # The first program's parent is pegasus's own, as natively the shell that
 # started it (not 1: a program that polls getppid() for its parent's death
@@ -1617,7 +1641,7 @@ p_job_control() {
 }
 pcase job-control-terminal --need /usr/bin/python3 -- p_job_control
 dcase job-control-inside --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/job_control.py" /bin/bash --norc --noprofile -i
-pcase outside-term-first-gone -- p_outside_term_gone
+pcase background-outlives -- p_background_outlives
 # A SIGTERM sent to pegasus from outside reaches every command-line
 # program at once: the first one here waits for the second to go (as a
 # database for a fused pooler's connections); sent to the first alone,

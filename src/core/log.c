@@ -7,11 +7,27 @@
 
 int pg_log_level = 1;
 
+static int (*log_where)(void);
+
+int pg_log_fd(void)
+{
+	int (*where)(void) = __atomic_load_n(&log_where, __ATOMIC_ACQUIRE);
+	return where ? where() : 2;
+}
+
+void pg_log_set_fd(int (*where)(void))
+{
+	__atomic_store_n(&log_where, where, __ATOMIC_RELEASE);
+}
+
 /* The runtime's stderr is fd 2 of the host process; programs write to it
  * through their own fd tables, so a plain write(2) never interleaves with a
  * half-flushed stdio buffer of theirs. */
 static void log_write(const char *fmt, va_list ap)
 {
+	int fd = pg_log_fd();
+	if (fd < 0)
+		return;
 	char buf[1024];
 	int n = snprintf(buf, sizeof(buf), "pegasus: ");
 	n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
@@ -19,7 +35,7 @@ static void log_write(const char *fmt, va_list ap)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
 	for (int off = 0; off < n;) {
-		ssize_t w = write(2, buf + off, n - off);
+		ssize_t w = write(fd, buf + off, n - off);
 		if (w <= 0)
 			break;
 		off += w;

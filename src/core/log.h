@@ -7,6 +7,10 @@
 extern int pg_log_level;
 
 void pg_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* pg_log_fd - where diagnostics go: the host's fd 2, or what the hook set
+ * by pg_log_set_fd says (a forked child: its program's stderr; < 0: none). */
+int pg_log_fd(void);
+void pg_log_set_fd(int (*where)(void));
 noreturn void pg_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define pg_err(...)   pg_log(0, __VA_ARGS__)

@@ -167,6 +167,39 @@ static void parent_of(struct vproc *p, int ppid, int hpid)
 	pp->host_pid = hpid;
 }
 
+/* The program a forked child process runs (its one program). */
+static struct vproc *child_prog;
+
+/* child_stderr - the runtime's diagnostics in a forked child go where its
+ * program's stderr goes now (pg_log_set_fd). */
+static int child_stderr(void)
+{
+	return child_prog ? fdt_host(child_prog->fdt, 2) : -1;
+}
+
+/* release_host_stdio - a forked child keeps none of the host stdio the
+ * runtime was started with, unless its program uses that very fd: a
+ * child that sent its own stdout elsewhere (a daemon, `(exec >/dev/null;
+ * sleep) &`) would keep a reader of pegasus's stdout waiting for EOF
+ * (`gpg ... | grep` while gpg-agent lives). */
+static void release_host_stdio(struct vproc *p)
+{
+	int null = (int)raw_syscall3(SYS_open, (long)"/dev/null", O_RDWR | O_CLOEXEC, 0);
+	if (null < 0)
+		return;
+	int max = fdt_max(p->fdt);
+	for (int h = 0; h < 3; h++) {
+		bool used = false;
+		for (int v = 0; v <= max && !used; v++)
+			used = fdt_host(p->fdt, v) == h;
+		if (!used)
+			raw_syscall3(SYS_dup2, null, h, 0);
+	}
+	raw_syscall3(SYS_close, null, 0, 0);
+	child_prog = p;
+	pg_log_set_fd(child_stderr);
+}
+
 /* in_child - the child process, on the thread that forked, host signals
  * held: the runtime around ut alone, ut's program as pid (parent ppid). */
 static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const struct clone_req *req)
@@ -191,6 +224,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const stru
 	nhost = 0;
 	reaper_started = false;
 	instance_after_fork(p);
+	release_host_stdio(p);
 	p->parent_signal = req->exit_signal;
 	/* Alone here: the process's cwd becomes the program's (chroot, and
 	 * relative AF_UNIX names without /proc, need it so). */

@@ -42,31 +42,48 @@ static struct vproc *decider;  /* whose end gives pegasus its status */
 static int finishing;
 static bool ending;            /* the exit policy has been triggered */
 static bool forked;            /* a forked child: every program descends from decider */
+static bool decider_left;      /* the deciding program ended by itself, not by a signal */
 
 static bool alive(struct vproc *p)
 {
 	return p && __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VP_DEAD;
 }
 
+/* detached - p runs in a host process of its own, forked from the
+ * deciding program's family, which is over or ended by itself: natively a
+ * background job or a daemon its shell left running (`sh -c 'server &'`,
+ * gpg's agent), which outlives pegasus too. The instance neither waits
+ * for it nor stops it (a reader of pegasus's stdout waited for it: `gpg
+ * ... | grep` hung while the agent lived). In a forked child's process,
+ * always: its parent's waitpid waited for a forked grandchild (`pg_ctl
+ * start` never returned). */
+static bool detached(struct vproc *p)
+{
+	return p->host_pid && p->root == decider && (forked || decider_left);
+}
+
+/* counts - p is alive and the instance's to wait for and to stop. */
+static bool counts(struct vproc *p)
+{
+	return alive(p) && !detached(p);
+}
+
 static int nalive(void)
 {
 	int n = 0;
 	for (int i = 0; i < vproc_count(); i++)
-		n += alive(vproc_at(i));
+		n += counts(vproc_at(i));
 	return n;
 }
 
-/* A command-line program lives on in the programs it spawned: a daemon's
- * parent exits at once, and its child is what the user ran. In a forked
- * child's process only those running here count: one it forked runs in a
- * process of its own, which this one need not outlive (its parent's
- * waitpid waited for a forked grandchild: `pg_ctl start` never
- * returned, `sh -c 'sleep 3 &'` took 3 s). */
+/* A command-line program lives on in the programs it spawned here: a
+ * daemon's parent exits at once, and its child is what the user ran (one
+ * it forked into a process of its own lives on by itself: detached). */
 static bool family_alive(struct vproc *root)
 {
 	for (int i = 0; i < vproc_count(); i++) {
 		struct vproc *p = vproc_at(i);
-		if (alive(p) && p->root == root && (!forked || !p->host_pid))
+		if (counts(p) && p->root == root)
 			return true;
 	}
 	return false;
@@ -140,6 +157,8 @@ void instance_program_ended(struct vproc *p)
 	 * over; or at once when a signal killed it: it was stopped (a kill
 	 * from outside, Ctrl-C, `timeout`), not done, and what it spawned goes
 	 * too (a daemon's parent exits, it is not killed). */
+	if (p == decider && !p->exit_signal)
+		decider_left = true;
 	if (spec->exit_policy != EXIT_ALL && p->root == decider &&
 	    (!family_alive(decider) || (p == decider && p->exit_signal)))
 		ending = true;
@@ -178,7 +197,7 @@ static void signal_all_alive(int sig)
 {
 	for (int i = 0; i < vproc_count(); i++) {
 		struct vproc *p = vproc_at(i);
-		if (!alive(p))
+		if (!counts(p))
 			continue;
 		/* A command-line program that took a stop from outside is
 		 * stopping: a second SIGTERM would run its handler again. */

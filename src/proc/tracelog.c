@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 
@@ -30,8 +31,9 @@ void trace_emit(struct trace_line *l)
 	if (l->n > sizeof(l->buf) - 2)
 		l->n = sizeof(l->buf) - 2;
 	l->buf[l->n++] = '\n';
-	for (size_t off = 0; off < l->n;) {
-		ssize_t w = write(trace_fd, l->buf + off, l->n - off);
+	int fd = trace_fd == 2 ? pg_log_fd() : trace_fd; /* to stderr: as the log */
+	for (size_t off = 0; fd >= 0 && off < l->n;) {
+		ssize_t w = write(fd, l->buf + off, l->n - off);
 		if (w <= 0)
 			break;
 		off += w;
