@@ -1642,6 +1642,21 @@ p_job_control() {
 pcase job-control-terminal --need /usr/bin/python3 -- p_job_control
 dcase job-control-inside --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/job_control.py" /bin/bash --norc --noprofile -i
 pcase background-outlives -- p_background_outlives
+# gpg starts its own agent (which binds its sockets, forks, and whose
+# parent exits), then connects to it: the key is made. The agent is
+# stopped by a native client afterwards.
+p_gpg_agent() {
+    local g st
+    g=$(mktemp -d)
+    chmod 700 "$g"
+    GNUPGHOME=$g timeout 60 "${PEGASUS_RUN[@]}" -- /usr/bin/gpg --batch --passphrase "" \
+        --quick-gen-key "Test <t@example.org>" ed25519 sign 0 >"$OUT/p.out" 2>"$OUT/p.err"
+    st=$?
+    GNUPGHOME=$g timeout 5 gpgconf --kill gpg-agent >/dev/null 2>&1
+    rm -rf "$g"
+    [ "$st" -eq 0 ] || { echo "status $st: $(grep -v '^gpg: \(directory\|keybox\)' "$OUT/p.err" | head -3 | tr '\n' '|')"; return 1; }
+}
+pcase gpg-agent --need /usr/bin/gpg --need /usr/bin/gpgconf -- p_gpg_agent
 # A SIGTERM sent to pegasus from outside reaches every command-line
 # program at once: the first one here waits for the second to go (as a
 # database for a fused pooler's connections); sent to the first alone,

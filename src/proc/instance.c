@@ -49,17 +49,18 @@ static bool alive(struct vproc *p)
 	return p && __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VP_DEAD;
 }
 
-/* detached - p runs in a host process of its own, forked from the
- * deciding program's family, which is over or ended by itself: natively a
- * background job or a daemon its shell left running (`sh -c 'server &'`,
- * gpg's agent), which outlives pegasus too. The instance neither waits
- * for it nor stops it (a reader of pegasus's stdout waited for it: `gpg
- * ... | grep` hung while the agent lived). In a forked child's process,
- * always: its parent's waitpid waited for a forked grandchild (`pg_ctl
- * start` never returned). */
+/* detached - p runs in a host process of its own, forked from the family
+ * of the instance's one command-line program, which ended by itself:
+ * natively a background job or a daemon its shell left running (`sh -c
+ * 'server &'`, gpg's agent), which outlives pegasus too. The instance
+ * neither waits for it nor stops it (a reader of pegasus's stdout waited
+ * for it: `gpg ... | grep` hung while the agent lived). Beside other
+ * command-line programs a daemon's child is what they were fused with:
+ * waited for. In a forked child's process, always: its parent's waitpid
+ * waited for a forked grandchild (`pg_ctl start` never returned). */
 static bool detached(struct vproc *p)
 {
-	return p->host_pid && p->root == decider && (forked || decider_left);
+	return p->host_pid && p->root == decider && (forked || (decider_left && spec->nprogs == 1));
 }
 
 /* counts - p is alive and the instance's to wait for and to stop. */

@@ -132,8 +132,13 @@ static ssize_t model_recv(struct model *m, int i, unsigned char *buf, size_t n, 
 			return k;
 		}
 	} else {
+		/* TCP's 0-byte recv with nothing queued, no EOF and no error
+		 * would block (tcp_recvmsg's loop runs once): EAGAIN. */
 		if (!n)
-			return 0;
+			return m->proto == CHAN_TCP && !d->used && !d->wr_shut && !d->rd_shut && !(e->shut & 1) &&
+					       !e->err
+				       ? -EAGAIN
+				       : 0;
 		if (d->used) {
 			size_t k = d->used < n ? d->used : n;
 			memcpy(buf, d->bytes, k);
@@ -143,6 +148,10 @@ static ssize_t model_recv(struct model *m, int i, unsigned char *buf, size_t n, 
 			}
 			return k;
 		}
+		/* TCP's EPIPE is a reset after the peer's FIN: EOF, the error
+		 * kept for a send. */
+		if (m->proto == CHAN_TCP && e->err == EPIPE)
+			return 0;
 		if (e->err) {
 			int err = e->err;
 			e->err = 0;
