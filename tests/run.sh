@@ -1147,6 +1147,13 @@ cp /usr/bin/id $d/uid; chmod 4755 $d/uid; cp /usr/bin/id $d/gid; chgrp mail $d/g
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 as_nobody $d/uid; as_nobody $d/gid; as_nobody --no-new-privs $d/uid
 as_nobody /bin/sh -c "LD_PRELOAD=/nonexistent.so $d/uid -u; /usr/bin/id -u"; rm -rf $d'
+# An exec of a file with capabilities (setcap cap_net_raw=ep) by a program
+# that dropped root gives it those (squid's pinger: its ICMP socket), not
+# with no_new_privs, and not a file without them.
+dcase file-caps --need root --need /usr/bin/setpriv --need /usr/sbin/setcap -- /bin/sh -c 'd=$(mktemp -d); chmod 755 $d
+cp '"$PROGS"'/raw_socket $d/plain; cp '"$PROGS"'/raw_socket $d/capped; /usr/sbin/setcap cap_net_raw=ep $d/capped
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+as_nobody $d/plain; as_nobody $d/capped; as_nobody --no-new-privs $d/capped; rm -rf $d'
 # Linux's rules for changing ids (root, then not): the same answers fused.
 dcase cred-rules --need root --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/cred_rules.py"
 # Capabilities are each program's too: kept across setuid with

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -178,6 +180,22 @@ static int shebang(const uint8_t *head, size_t n, char *interp, char *arg)
 	return 0;
 }
 
+/* file_caps - the file's capabilities, as get_vfs_caps_from_disk reads
+ * them (revision 2 or 3: two 32-bit words of each set, little-endian). */
+static void file_caps(int fd, struct exec_image *img)
+{
+	uint32_t v[6] = { 0 }; /* magic_etc, {permitted, inheritable} x 2, rootid */
+	ssize_t n = fgetxattr(fd, "security.capability", v, sizeof(v));
+	uint32_t rev = v[0] & VFS_CAP_REVISION_MASK;
+	img->has_fcaps = n >= (ssize_t)XATTR_CAPS_SZ_2 &&
+			 (rev == VFS_CAP_REVISION_2 || rev == VFS_CAP_REVISION_3);
+	if (!img->has_fcaps)
+		return;
+	img->fcap_eff = v[0] & VFS_CAP_FLAGS_EFFECTIVE;
+	img->fcap_prm = v[1] | (uint64_t)v[3] << 32;
+	img->fcap_inh = v[2] | (uint64_t)v[4] << 32;
+}
+
 static int exec_depth(struct vproc *p, struct brk *brk, const char *file, char *const argv[], char *const envp[],
 		      bool search, struct exec_image *img, struct why *w, int depth,
 		      const char *execfn);
@@ -235,6 +253,7 @@ static int exec_read_in(struct vproc *p, struct brk *brk, const char *file, char
 	img->file_uid = st.st_uid;
 	img->file_gid = st.st_gid;
 	img->file_nosuid = fstatvfs(fd, &sv) < 0 || (sv.f_flag & ST_NOSUID);
+	file_caps(fd, img);
 	enum elf_error e = elf_parse(head, n, st.st_size, ei);
 	if (e != ELF_OK) {
 		close(fd);

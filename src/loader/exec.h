@@ -25,6 +25,10 @@ struct exec_image {
 	uint32_t file_mode, file_uid, file_gid;
 	bool file_nosuid;
 	uint64_t *auxv;   /* the new stack's auxiliary vector (AT_* pairs) */
+	/* The file's capabilities (security.capability, setcap): permitted,
+	 * inheritable and the effective bit; has_fcaps: it has some. */
+	bool has_fcaps, fcap_eff;
+	uint64_t fcap_prm, fcap_inh;
 };
 
 /* exec_aux_set - give entry type of img's auxiliary vector the value val

@@ -346,29 +346,42 @@ static bool host_may_become(uint32_t uid)
 	return !h->euid || uid == h->uid || uid == h->euid || uid == h->suid;
 }
 
-/* cred_exec - Linux's execve (bprm_fill_uid, cap_bprm_creds_from_file) for
- * a file without capabilities of its own: a set-user-ID (set-group-ID)
- * file on a mount that honours it makes its owner (group) the effective
- * id, unless no_new_privs; the saved and fs ids take the effective ones;
- * root (unless SECBIT_NOROOT) gets the bounding set, others only their
- * ambient set; effective when the effective uid is 0 (or ambient). */
+/* cred_exec - Linux's execve (bprm_fill_uid, cap_bprm_creds_from_file): a
+ * set-user-ID (set-group-ID) file on a mount that honours it makes its
+ * owner (group) the effective id, unless no_new_privs; the saved and fs
+ * ids take the effective ones; root (unless SECBIT_NOROOT) gets the
+ * bounding set, effective when the effective uid is 0; others get what
+ * the file's capabilities give (setcap: its permitted set within the
+ * bounding set, its inheritable set within theirs, under no_new_privs
+ * none they did not have; effective if the file says so) or else their
+ * ambient set. */
 long cred_exec(struct uthread *ut, const struct exec_image *img, bool *secure)
 {
 	struct hostcred c = current(ut);
+	uint64_t old_prm = c.cap_prm;
 	bool may = !img->file_nosuid && !ut->proc->no_new_privs;
+	bool fcaps = !img->file_nosuid && img->has_fcaps;
 	if (may && (img->file_mode & S_ISUID) && host_may_become(img->file_uid))
 		c.euid = img->file_uid;
 	if (may && (img->file_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
 		c.egid = img->file_gid;
 	c.suid = c.fsuid = c.euid;
 	c.sgid = c.fsgid = c.egid;
-	*secure = c.euid != c.uid || c.egid != c.gid;
 	if ((!c.euid || !c.uid) && !(c.securebits & SECBIT_NOROOT)) {
 		c.cap_prm = c.cap_bset | c.cap_inh;
-		c.cap_eff = c.euid ? 0 : c.cap_prm;
+		c.cap_eff = c.euid && !(fcaps && img->fcap_eff) ? 0 : c.cap_prm;
+	} else if (fcaps) {
+		c.cap_amb = 0; /* a file with capabilities clears the ambient set */
+		c.cap_prm = (img->fcap_prm & c.cap_bset) | (img->fcap_inh & c.cap_inh);
+		if (ut->proc->no_new_privs)
+			c.cap_prm &= old_prm; /* no more than it had */
+		c.cap_eff = img->fcap_eff ? c.cap_prm : 0;
 	} else {
 		c.cap_prm = c.cap_eff = c.cap_amb;
 	}
+	/* Linux's secureexec: new ids, or capabilities beyond the ambient
+	 * set for a caller that is not really root. */
+	*secure = c.euid != c.uid || c.egid != c.gid || (c.uid && (c.cap_prm & ~c.cap_amb));
 	c.securebits &= ~SECBIT_KEEP_CAPS;
 	return publish(ut, &c);
 }
