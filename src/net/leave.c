@@ -30,8 +30,11 @@
  *    TCP_NODELAY, postgres's);
  *  - an AF_UNIX datagram pair (socketpair, or two connected to each other
  *    alone): a kernel datagram pair, each one's queued datagrams sent in;
- *  - anything else (queued datagrams, a datagram socket connected to
- *    another local peer, a connect under way, a listener
+ *  - a UDP socket with datagrams queued: its kernel socket, each datagram
+ *    sent to it again from its sender's kernel socket (its source kept);
+ *  - anything else (AF_UNIX datagrams queued at a socket that is no
+ *    pair's, a datagram socket connected to another local peer, a
+ *    connect under way, a listener
  *    with connectors waiting for room) stays: -EBUSY, and a forked child
  *    sees EBADF for it.
  */
@@ -183,9 +186,39 @@ out:
 	return r;
 }
 
+/* udp_queue_to_kernel - the datagrams queued at UDP socket s, sent again
+ * to its kernel socket (at to) each from its sender's kernel socket, so
+ * that its source stays; one whose sender is gone is dropped, as UDP may.
+ * 0 or -errno (what was not sent stays queued). */
+static int udp_queue_to_kernel(struct nsock *s, const struct sockaddr_storage *to, socklen_t tolen)
+{
+	size_t cap = 1 << 16;
+	char *buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	big_buffers(s->kfd);
+	for (;;) {
+		struct iovec v = { buf, cap };
+		struct iov_iter it;
+		iov_iter_init(&it, &v, 1);
+		struct chan_anc_out o = { 0 };
+		int mflags = 0;
+		ssize_t got = chan_recv(&s->dend, &it, &o, MSG_DONTWAIT, &mflags);
+		if (got < 0)
+			break;
+		long err = 0;
+		struct nsock *from = o.addrlen ? s->fam->lookup(s, NULL, o.addr, o.addrlen, false, &err) : NULL;
+		if (from && from->kfd >= 0)
+			raw_syscall6(SYS_sendto, from->kfd, (long)buf, got, MSG_DONTWAIT, (long)to, tolen);
+		nsock_put(from);
+	}
+	free(buf);
+	return 0;
+}
+
 /* listener_address - where a kernel socket connects to reach l's kernel
- * listener: its bound name, a wildcard address made loopback. */
-static socklen_t listener_address(struct nsock *l, struct sockaddr_storage *to)
+ * socket: its bound name, a wildcard address made loopback. */
+static socklen_t kernel_address(struct nsock *l, struct sockaddr_storage *to)
 {
 	socklen_t len = sizeof(*to);
 	if (raw_syscall3(SYS_getsockname, l->kfd, (long)to, (long)&len) < 0)
@@ -243,7 +276,7 @@ static int queued_to_kernel(struct nsock *srv, const struct sockaddr_storage *to
 static int listener_to_kernel(struct nsock *l)
 {
 	struct sockaddr_storage to;
-	socklen_t tolen = listener_address(l, &to);
+	socklen_t tolen = kernel_address(l, &to);
 	if (!tolen)
 		return -EBUSY;
 	while (l->acq_len) {
@@ -256,6 +289,15 @@ static int listener_to_kernel(struct nsock *l)
 		nsock_put(srv);
 	}
 	return 0;
+}
+
+/* udp_to_kernel - a UDP socket's queued datagrams into its kernel socket
+ * (s->lock held): true if done, false for a socket that is not UDP. */
+static bool udp_to_kernel(struct nsock *s)
+{
+	struct sockaddr_storage to;
+	socklen_t tolen = s->proto == CHAN_UDP && s->kfd >= 0 ? kernel_address(s, &to) : 0;
+	return tolen && udp_queue_to_kernel(s, &to, tolen) == 0;
 }
 
 int nsock_host_file(struct vfile *f)
@@ -273,7 +315,7 @@ int nsock_host_file(struct vfile *f)
 					      * unconnected kernel twin broke the
 					      * parent's sends */
 	else if (st == NS_CONNECTING || (st == NS_LISTEN && (s->synq || (s->acq_len && listener_to_kernel(s)))) ||
-		 (nsock_is_dgram(s) && st != NS_KERNEL && s->rxq && s->rxq->d.qlen))
+		 (nsock_is_dgram(s) && st != NS_KERNEL && s->rxq && s->rxq->d.qlen && !udp_to_kernel(s)))
 		r = -EBUSY;
 	else if ((r = nsock_to_kernel(s)) == VFILE_BECAME_KERNEL && (r = dup_cloexec(s->kfd)) >= 0)
 		moved(s, (int)r);

@@ -876,8 +876,25 @@ static void sec_queued(void)
     close(gone_c);
     CHECK(connect(unix_c, (struct sockaddr *)&ua, sizeof ua) == 0 && write(unix_c, "unix", 4) == 4, "unix client");
     shutdown(unix_c, SHUT_WR);
+    /* A UDP server with a datagram queued: the child reads it, from its
+     * sender, and answers there. */
+    int us = socket(AF_INET, SOCK_DGRAM, 0), uc = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in usa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) }, uca;
+    socklen_t usl = sizeof usa, ucl = sizeof uca;
+    CHECK(bind(us, (struct sockaddr *)&usa, sizeof usa) == 0, "udp bind: %s", strerror(errno));
+    getsockname(us, (struct sockaddr *)&usa, &usl);
+    CHECK(sendto(uc, "dgram", 5, 0, (struct sockaddr *)&usa, sizeof usa) == 5, "udp send");
+    getsockname(uc, (struct sockaddr *)&uca, &ucl);
     pid_t pid = fork();
     if (pid == 0) {
+        char d[16] = { 0 };
+        struct sockaddr_in from;
+        socklen_t fl = sizeof from;
+        ssize_t dn = recvfrom(us, d, sizeof d - 1, 0, (struct sockaddr *)&from, &fl);
+        say("child: udp %s, from its sender: %s", dn > 0 ? d : strerror(errno),
+            dn > 0 && from.sin_port == uca.sin_port ? "yes" : "no");
+        if (dn > 0)
+            sendto(us, "back", 4, 0, (struct sockaddr *)&from, fl);
         for (int i = 0; i < 3; i++) {
             int s = accept(i < 2 ? tl : ul, NULL, NULL);
             if (s < 0) {
@@ -899,6 +916,10 @@ static void sec_queued(void)
     say("open client reads \"%s\"", read(open_c, buf, sizeof buf - 1) > 0 ? buf : strerror(errno));
     memset(buf, 0, sizeof buf);
     say("unix client reads \"%s\"", read(unix_c, buf, sizeof buf - 1) > 0 ? buf : strerror(errno));
+    memset(buf, 0, sizeof buf);
+    say("udp client reads \"%s\"", recv(uc, buf, sizeof buf - 1, 0) > 0 ? buf : strerror(errno));
+    close(us);
+    close(uc);
     close(open_c);
     close(unix_c);
     close(tl);
