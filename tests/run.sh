@@ -1649,6 +1649,21 @@ p_job_control() {
 pcase job-control-terminal --need /usr/bin/python3 -- p_job_control
 dcase job-control-inside --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/job_control.py" /bin/bash --norc --noprofile -i
 pcase background-outlives -- p_background_outlives
+# kill of a process outside the instance reaches it (a supervisor stopping
+# a service it did not start; `kill $(cat x.pid)`): it said ESRCH.
+p_kill_outside() {
+    sleep 30 &
+    local s=$!
+    "${RUNNER[@]}" /bin/sh -c "kill -0 $s && echo alive; kill -TERM $s && echo sent" >"$OUT/p.out" 2>"$OUT/p.err"
+    local st=$?
+    wait "$s" 2>/dev/null
+    local ws=$?
+    kill "$s" 2>/dev/null
+    [ "$st" -eq 0 ] && [ "$(tr '\n' ' ' <"$OUT/p.out")" = "alive sent " ] ||
+        { echo "status $st: $(tr '\n' '|' <"$OUT/p.out") $(head -c 200 "$OUT/p.err")"; return 1; }
+    [ "$ws" -eq 143 ] || { echo "the outside process ended with $ws, not by SIGTERM"; return 1; }
+}
+pcase kill-outside -- p_kill_outside
 # gpg starts its own agent (which binds its sockets, forks, and whose
 # parent exits), then connects to it: the key is made. The agent is
 # stopped by a native client afterwards.

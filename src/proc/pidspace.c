@@ -93,6 +93,14 @@ bool pidspace_claim(int pid)
 	return !(__atomic_fetch_or(&s->taken[pid / 64], bit, __ATOMIC_ACQ_REL) & bit);
 }
 
+bool pidspace_taken(int pid)
+{
+	struct pidspace *s = __atomic_load_n(&space, __ATOMIC_ACQUIRE);
+	if (!s || pid <= 0 || pid >= PID_SPACE_MAX)
+		return false;
+	return __atomic_load_n(&s->taken[pid / 64], __ATOMIC_ACQUIRE) >> (pid % 64) & 1;
+}
+
 int pidspace_alloc(void)
 {
 	struct pidspace *s = get();

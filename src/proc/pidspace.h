@@ -9,6 +9,9 @@ bool pidspace_claim(int pid);
 /* pidspace_alloc - the next free pid after the last one given out (wrapping
  * below PID_SPACE_MAX), taken; -EAGAIN when none is free. */
 int pidspace_alloc(void);
+/* pidspace_taken - is pid a program's or a thread's of the instance (in
+ * any of its host processes)? */
+bool pidspace_taken(int pid);
 /* pidspace_free - pid is no longer a program's or a thread's. */
 void pidspace_free(int pid);
 

@@ -315,7 +315,15 @@ static long kill_matching(struct uthread *ut, long pid, const siginfo_t *si)
 		}
 	}
 	sent += kill_elsewhere(ut, pid, si);
-	return sent ? 0 : -ESRCH;
+	if (sent)
+		return 0;
+	/* No id of the instance: a process (group) outside it, the kernel's
+	 * to find and to check, with the program's ids (a supervisor's kill
+	 * of a service it did not start, `kill $(cat x.pid)`). Never -1: that
+	 * is every process the user may signal. */
+	if ((pid > 0 || pid < -1) && !pidspace_taken(pid > 0 ? (int)pid : (int)-pid))
+		return raw_syscall3(SYS_kill, pid, si->si_signo, 0);
+	return -ESRCH;
 }
 
 long sys_kill(struct uthread *ut, const long a[6])
