@@ -1664,6 +1664,15 @@ p_kill_outside() {
     [ "$ws" -eq 143 ] || { echo "the outside process ended with $ws, not by SIGTERM"; return 1; }
 }
 pcase kill-outside -- p_kill_outside
+# Signals ignored when pegasus starts stay ignored for its programs, as
+# for an exec'd program (`nohup pegasus run -- X` died of SIGHUP).
+p_host_sigign() {
+    local want got
+    want=$(bash -c 'trap "" HUP USR1; exec "$@"' _ /bin/grep SigIgn /proc/self/status)
+    got=$(bash -c 'trap "" HUP USR1; exec "$@"' _ "${RUNNER[@]}" /bin/grep SigIgn /proc/self/status 2>"$OUT/p.err")
+    [ "$got" = "$want" ] || { echo "natively \"$want\", under pegasus \"$got\""; return 1; }
+}
+pcase host-sigign -- p_host_sigign
 # gpg starts its own agent (which binds its sockets, forks, and whose
 # parent exits), then connects to it: the key is made. The agent is
 # stopped by a native client afterwards.

@@ -25,6 +25,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "run")) {
 		reexec_sse_only(argv);
 		instance_note_inherited_fds();
+		instance_note_host_signals();
 	}
 	/* Before any thread: how %fs/%gs are written, and this thread's %gs
 	 * (no vCPU yet) for any host signal handler that reads it. */

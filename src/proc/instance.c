@@ -319,27 +319,32 @@ static int open_stdio(const struct prog_spec *ps, int i)
 		 : open(s, O_RDONLY | O_CLOEXEC);
 }
 
+/* The signal mask and ignored signals pegasus was started with, which an
+ * exec'd program inherits (`nohup`: SIGHUP ignored). */
+static uint64_t host_blocked, host_ignored;
+
+void instance_note_host_signals(void)
+{
+	sigset_t old;
+	sigprocmask(SIG_SETMASK, NULL, &old);
+	for (int sig = 1; sig < 65; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		struct sigaction sa;
+		if (sigismember(&old, sig) == 1)
+			host_blocked |= SIGBIT(sig);
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+			host_ignored |= SIGBIT(sig);
+	}
+}
+
 static void inherit_signals(struct uthread *ut)
 {
-	/* Taken once from the host process, as pegasus was started; the
-	 * runtime itself then runs with nothing blocked. */
-	static bool taken;
-	static uint64_t blocked, ignored;
-	if (!taken) {
-		sigset_t old, none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, &old);
-		for (int sig = 1; sig < 65; sig++) {
-			if (sig == SIGKILL || sig == SIGSTOP)
-				continue;
-			struct sigaction sa;
-			if (sigismember(&old, sig) == 1)
-				blocked |= SIGBIT(sig);
-			if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
-				ignored |= SIGBIT(sig);
-		}
-		taken = true;
-	}
+	/* The runtime itself runs with nothing blocked. */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	uint64_t blocked = host_blocked, ignored = host_ignored;
 	ut->sigmask = blocked;
 	for (int sig = 1; sig < 65; sig++)
 		if (ignored & SIGBIT(sig))

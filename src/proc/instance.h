@@ -35,6 +35,11 @@ struct instance_spec {
  * (before the runtime opens any of its own). */
 void instance_note_inherited_fds(void);
 
+/* Note the signal mask and the ignored signals pegasus was started with,
+ * which its programs inherit as an exec'd program would (before the
+ * runtime installs its own handlers). */
+void instance_note_host_signals(void);
+
 /* Load every program (nothing runs until all are loaded), then run them;
  * returns only on failure to start, with the exit status to use. */
 int instance_run(struct instance_spec *spec);
