@@ -1557,6 +1557,15 @@ p_background_outlives() {
     [ -n "$left" ] && kill $left
     [ "$(cat "$OUT/p.out")" = bye ] || { echo "read \"$(head -c 100 "$OUT/p.out")\""; return 1; }
     [ -n "$left" ] || { echo "the job was gone before the reader saw EOF"; return 1; }
+    # Also when the shell dies of a signal of its own (a crash, an abort):
+    # its forked job is not stopped with it.
+    tag="33.$RANDOM"
+    timeout 10 "${PEGASUS_RUN[@]}" -- /bin/sh -c "sleep $tag & kill -ABRT \$\$" >/dev/null 2>"$OUT/p.err"
+    st=$?
+    left=$(pgrep -f "sleep $tag")
+    [ -n "$left" ] && kill $left
+    [ "$st" -eq 134 ] || { echo "status $st after an abort: $(tail -2 "$OUT/p.err")"; return 1; }
+    [ -n "$left" ] || { echo "the job of a shell that aborted was stopped with it"; return 1; }
 }
 pcase outside-term-first-alive -- p_outside_term_alive
 # The first program's parent is pegasus's own, as natively the shell that

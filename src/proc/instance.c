@@ -42,7 +42,7 @@ static struct vproc *decider;  /* whose end gives pegasus its status */
 static int finishing;
 static bool ending;            /* the exit policy has been triggered */
 static bool forked;            /* a forked child: every program descends from decider */
-static bool decider_left;      /* the deciding program ended by itself, not by a signal */
+static bool decider_ended;     /* the deciding program has ended */
 
 static bool alive(struct vproc *p)
 {
@@ -50,17 +50,19 @@ static bool alive(struct vproc *p)
 }
 
 /* detached - p runs in a host process of its own, forked from the family
- * of the instance's one command-line program, which ended by itself:
- * natively a background job or a daemon its shell left running (`sh -c
- * 'server &'`, gpg's agent), which outlives pegasus too. The instance
- * neither waits for it nor stops it (a reader of pegasus's stdout waited
- * for it: `gpg ... | grep` hung while the agent lived). Beside other
+ * of the instance's one command-line program, which has ended: natively a
+ * background job or a daemon its shell left running (`sh -c 'server &'`,
+ * gpg's agent), which outlives pegasus too. The instance neither waits
+ * for it nor stops it (a reader of pegasus's stdout waited for it: `gpg
+ * ... | grep` hung while the agent lived); a signal to the whole group
+ * (Ctrl-C, `timeout`) reaches its host process from the kernel, one
+ * that moved to a session of its own (setsid) is spared. Beside other
  * command-line programs a daemon's child is what they were fused with:
  * waited for. In a forked child's process, always: its parent's waitpid
  * waited for a forked grandchild (`pg_ctl start` never returned). */
 static bool detached(struct vproc *p)
 {
-	return p->host_pid && p->root == decider && (forked || (decider_left && spec->nprogs == 1));
+	return p->host_pid && p->root == decider && (forked || (decider_ended && spec->nprogs == 1));
 }
 
 /* counts - p is alive and the instance's to wait for and to stop. */
@@ -158,8 +160,8 @@ void instance_program_ended(struct vproc *p)
 	 * over; or at once when a signal killed it: it was stopped (a kill
 	 * from outside, Ctrl-C, `timeout`), not done, and what it spawned goes
 	 * too (a daemon's parent exits, it is not killed). */
-	if (p == decider && !p->exit_signal)
-		decider_left = true;
+	if (p == decider)
+		decider_ended = true;
 	if (spec->exit_policy != EXIT_ALL && p->root == decider &&
 	    (!family_alive(decider) || (p == decider && p->exit_signal)))
 		ending = true;
