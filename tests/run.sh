@@ -715,6 +715,17 @@ p_host_comm() {
     comm=$(cat /proc/$pid/comm)
     wait $r || { echo "status $?: $(tail -3 "$OUT/p.err")"; return 1; }
     [ "$comm" = pegasus ] || { echo "the host calls it \"$comm\""; return 1; }
+    # A forked child's process, once it exec'd, is called by its program.
+    local tag="2.$RANDOM" names p
+    "${RUNNER[@]}" /bin/sh -c "sleep $tag & wait" >/dev/null 2>"$OUT/p.err" </dev/null &
+    r=$!
+    for i in $(seq 50); do
+        names=$(for p in $(pgrep -f "sleep $tag"); do cat /proc/$p/comm 2>/dev/null; done | sort | tr '\n' ' ')
+        [ "$names" = "pegasus sleep " ] && break
+        sleep 0.05
+    done
+    wait $r
+    [ "$names" = "pegasus sleep " ] || { echo "the host calls the instance and its forked sleep \"$names\""; return 1; }
 }
 pcase host-comm -- p_host_comm
 # `pegasus stats PID` asks a running --stats instance for its counts (a

@@ -572,6 +572,10 @@ void vproc_take_image(struct vproc *p, struct exec_image *img)
 	p->env_end = img->env_end;
 	p->execd = true;
 	vproc_publish(p);
+	/* A forked child's host process runs this program alone: the host's
+	 * ps, pgrep and top name it so (its thread here leads that process). */
+	if (instance_ends_with(p))
+		raw_syscall3(SYS_prctl, PR_SET_NAME, (long)p->comm, 0);
 }
 
 bool vproc_sole_thread(const struct uthread *ut)
