@@ -749,6 +749,7 @@ pcase stats-request -- p_stats_request
 dcase moved-tcp --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/moved_tcp.py"
 dcase kernel-connect --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/kernel_connect.py"
 dcase inet-families --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/inet_families.py"
+dcase udp-fionread --need /usr/bin/python3 -- /usr/bin/timeout 30 /usr/bin/python3 "$ROOT/tests/progs/udp_fionread.py"
 # A forked child waits alone on kernel fds (its vCPU in the kernel's own
 # epoll_pwait2 or ppoll: sched/solo.h): data, a handled signal, a
 # signalfd, a thread a signal wakes, a timer and a timeout all end or

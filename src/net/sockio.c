@@ -604,6 +604,12 @@ long nsock_ioctl(struct vfile *f, struct uthread *ut, unsigned cmd, uint64_t arg
 		if (!e)
 			break;
 		v = (int)(cmd == FIONREAD ? chan_inq(e) : chan_outq(e));
+		/* Nothing local: a datagram from outside waits at the kernel
+		 * socket (a resolver's second answer: glibc sizes its buffer
+		 * by FIONREAD, and dropped the answer on 0). */
+		if (cmd == FIONREAD && !v && nsock_is_dgram(s) && s->kfd >= 0 &&
+		    raw_syscall3(SYS_ioctl, s->kfd, FIONREAD, (long)&v) < 0)
+			v = 0;
 		return copy_to_user(arg, &v, sizeof(v)) ? -EFAULT : 0;
 	}
 	int kfd = nsock_kfd(s);
