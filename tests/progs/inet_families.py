@@ -72,6 +72,8 @@ tcp("tcp [::] <- v4", I6, "::", I4, "127.0.0.1")
 tcp("tcp 127.0.0.1 <- v6 mapped", I4, "127.0.0.1", I6, "::ffff:127.0.0.1")
 tcp("tcp [::] <- ::1", I6, "::", I6, "::1")
 tcp("tcp v6-only [::] <- v4", I6, "::", I4, "127.0.0.1", v6only=1)
+tcp("tcp 0.0.0.0 <- connect to 0.0.0.0", I4, "0.0.0.0", I4, "0.0.0.0")
+tcp("tcp [::] <- connect to [::]", I6, "::", I6, "::")
 tcp("tcp, client bound to 0.0.0.0", I4, "127.0.0.1", I4, "127.0.0.1", client_bind="0.0.0.0")
 tcp("tcp, client bound to [::]", I6, "::1", I6, "::1", client_bind="::")
 
