@@ -346,10 +346,9 @@ static void inherit_signals(struct uthread *ut)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	uint64_t blocked = host_blocked, ignored = host_ignored;
-	ut->sigmask = blocked;
+	ut->sigmask = host_blocked;
 	for (int sig = 1; sig < 65; sig++)
-		if (ignored & SIGBIT(sig))
+		if (host_ignored & SIGBIT(sig))
 			ut->proc->sigaction[sig - 1].handler = (uint64_t)SIG_IGN;
 }
 
