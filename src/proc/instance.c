@@ -16,6 +16,7 @@
 
 #include "core/hthread.h"
 #include "core/log.h"
+#include "core/rawsys.h"
 #include "fs/fdtable.h"
 #include "loader/exec.h"
 #include "proc/output.h"
@@ -327,15 +328,18 @@ static uint64_t host_blocked, host_ignored;
 
 void instance_note_host_signals(void)
 {
-	sigset_t old;
-	sigprocmask(SIG_SETMASK, NULL, &old);
+	/* The kernel's own calls: glibc's refuse or hide 32 and 33, its
+	 * internal signals, which a parent may leave ignored too. */
+	uint64_t old = 0;
+	raw_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, 0, (long)&old, 8, 0, 0);
 	for (int sig = 1; sig < 65; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
-		struct sigaction sa;
-		if (sigismember(&old, sig) == 1)
+		struct k_sigaction ka;
+		if (old & SIGBIT(sig))
 			host_blocked |= SIGBIT(sig);
-		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+		if (raw_syscall6(SYS_rt_sigaction, sig, 0, (long)&ka, 8, 0, 0) == 0 &&
+		    ka.handler == (uint64_t)SIG_IGN)
 			host_ignored |= SIGBIT(sig);
 	}
 }
