@@ -160,6 +160,13 @@ void fdt_flags_changed(void)
 		__atomic_store_n(&fdt_flags_gen, 1, __ATOMIC_RELEASE);
 }
 
+void fdt_note_nonblock(struct fdtable *t, long vfd, int host, uint32_t gen, bool nb)
+{
+	struct fdent *e = fdt_ent(t, vfd);
+	if (e && host >= 0 && __atomic_load_n(&e->host, __ATOMIC_ACQUIRE) == host)
+		__atomic_store_n(&e->nb, gen << 1 | (uint32_t)nb, __ATOMIC_RELEASE);
+}
+
 int fdt_query_nonblock(struct fdtable *t, long vfd, int host)
 {
 	int nb = fdt_nonblock(t, vfd);
@@ -172,18 +179,10 @@ int fdt_query_nonblock(struct fdtable *t, long vfd, int host)
 	if (fl < 0)
 		return 1;
 	nb = (fl & O_NONBLOCK) != 0;
-	struct fdent *e = fdt_ent(t, vfd);
-	if (e && __atomic_load_n(&e->host, __ATOMIC_ACQUIRE) == host)
-		__atomic_store_n(&e->nb, gen << 1 | (uint32_t)nb, __ATOMIC_RELEASE);
+	fdt_note_nonblock(t, vfd, host, gen, nb);
 	return nb;
 }
 
-void fdt_note_nonblock(struct fdtable *t, long vfd, uint32_t gen, bool nb)
-{
-	struct fdent *e = fdt_ent(t, vfd);
-	if (e && __atomic_load_n(&e->host, __ATOMIC_ACQUIRE) >= 0 && !e->obj)
-		__atomic_store_n(&e->nb, gen << 1 | (uint32_t)nb, __ATOMIC_RELEASE);
-}
 
 int fdt_max(struct fdtable *t)
 {

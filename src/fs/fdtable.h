@@ -92,10 +92,10 @@ static inline int fdt_nonblock(struct fdtable *t, long vfd)
  * F_GETFL fails (the call itself then reports the error). */
 int fdt_query_nonblock(struct fdtable *t, long vfd, int host);
 
-/* fdt_note_nonblock - vfd's host fd was just opened with O_NONBLOCK nb (a
- * new open file description: its flag is known without asking); gen:
- * fdt_flags_gen read before the open. */
-void fdt_note_nonblock(struct fdtable *t, long vfd, uint32_t gen, bool nb);
+/* fdt_note_nonblock - vfd, still host fd host, has O_NONBLOCK nb as of
+ * generation gen (fdt_flags_gen read before the flag was: a new open's
+ * own flag, or F_GETFL's answer). */
+void fdt_note_nonblock(struct fdtable *t, long vfd, int host, uint32_t gen, bool nb);
 /* fdt_flags_changed - after an F_SETFL or FIONBIO: forget every cached flag. */
 void fdt_flags_changed(void);
 

@@ -160,25 +160,27 @@ static struct nsock *inet_lookup(struct nsock *s, struct uthread *ut, const void
 	return names_find(&k, sizeof(k), match, listener);
 }
 
-uint32_t inet_to_family(int family, const struct sockaddr_storage *addr, uint32_t len,
+uint32_t inet_to_family(int family, const struct sockaddr_storage *in, uint32_t len,
 			struct sockaddr_storage *out)
 {
-	struct sockaddr_storage copy = *addr, *in = &copy; /* out may be addr */
+	/* Each conversion reads what it needs before it writes: out may be in
+	 * (a datagram's source, converted in place on every send). */
 	if (family == AF_INET6 && in->ss_family == AF_INET) {
-		const struct sockaddr_in *i = (const void *)in;
+		struct sockaddr_in i = *(const struct sockaddr_in *)in;
 		struct sockaddr_in6 *o = (void *)out;
-		*o = (struct sockaddr_in6){ .sin6_family = AF_INET6, .sin6_port = i->sin_port, .sin6_addr = v4any };
-		memcpy(&o->sin6_addr.s6_addr[12], &i->sin_addr, 4);
+		*o = (struct sockaddr_in6){ .sin6_family = AF_INET6, .sin6_port = i.sin_port, .sin6_addr = v4any };
+		memcpy(&o->sin6_addr.s6_addr[12], &i.sin_addr, 4);
 		return sizeof(*o);
 	}
 	if (family == AF_INET && in->ss_family == AF_INET6 && is_v4(&((const struct sockaddr_in6 *)in)->sin6_addr)) {
-		const struct sockaddr_in6 *i = (const void *)in;
+		struct sockaddr_in6 i = *(const struct sockaddr_in6 *)in;
 		struct sockaddr_in *o = (void *)out;
-		*o = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = i->sin6_port };
-		memcpy(&o->sin_addr, &i->sin6_addr.s6_addr[12], 4);
+		*o = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = i.sin6_port };
+		memcpy(&o->sin_addr, &i.sin6_addr.s6_addr[12], 4);
 		return sizeof(*o);
 	}
-	*out = *in;
+	if (out != in)
+		*out = *in;
 	return len;
 }
 

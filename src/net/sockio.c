@@ -123,11 +123,13 @@ static bool put_cmsg(char *buf, size_t cap, size_t *used, int level, int type, c
 static int loopback_index(void)
 {
 	static int idx;
-	if (!idx) {
-		unsigned i = if_nametoindex("lo");
-		__atomic_store_n(&idx, i ? (int)i : 1, __ATOMIC_RELAXED);
+	int i = __atomic_load_n(&idx, __ATOMIC_RELAXED);
+	if (!i) {
+		unsigned lo = if_nametoindex("lo");
+		i = lo ? (int)lo : 1;
+		__atomic_store_n(&idx, i, __ATOMIC_RELAXED);
 	}
-	return idx;
+	return i;
 }
 
 /* put_pktinfo - IP_PKTINFO or IPV6_PKTINFO of a datagram sent to dst (as

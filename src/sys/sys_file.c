@@ -62,7 +62,7 @@ static long open_call(struct uthread *ut, long nr, const long a[6], int dirfd, u
 	uint32_t gen = __atomic_load_n(&fdt_flags_gen, __ATOMIC_ACQUIRE);
 	long v = kcall(ut, nr, e, a);
 	if (v >= 0)
-		fdt_note_nonblock(ut->proc->fdt, v, gen, flags & O_NONBLOCK);
+		fdt_note_nonblock(ut->proc->fdt, v, fdt_host(ut->proc->fdt, v), gen, flags & O_NONBLOCK);
 	return v;
 }
 
