@@ -1,4 +1,4 @@
-/* sockets.c - TCP and UNIX stream sockets between two threads: 64-byte echo round trip, 64 KiB bulk. */
+/* sockets.c - TCP and UNIX stream sockets between two threads: 64-byte echo round trip, 64 KiB bulk, an epoll server of 100 connections. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -21,7 +22,11 @@
  * wake-ups), natively the kernel's loopback. A second thread serves it:
  *   *_rtt64    write 64 bytes, read the 64-byte echo: ns per round trip;
  *   *_bulk64k  64 KiB writes on one stream, read by the other thread in
- *              64 KiB reads: ns per 64 KiB (65536 / ns = GB/s).
+ *              64 KiB reads: ns per 64 KiB (65536 / ns = GB/s);
+ *   *_epoll100 100 connections, their server ends in one level-triggered
+ *              epoll set of a server thread that echoes what each sends;
+ *              a round is a 64-byte message on each connection, then the
+ *              100 echoes read: ns per message (one wait serves many).
  * Where the threads run is the scheduler's (run.sh does not pin this one).
  */
 
@@ -60,6 +65,9 @@ static size_t readn(int fd, void *p, size_t n)
 	}
 	return o;
 }
+
+#define NCONN 100
+static int clis[NCONN], srvs[NCONN];
 
 static void connect_pair(int family)
 {
@@ -171,6 +179,72 @@ static void bulk_fini(void)
 	free(bulk_buf);
 }
 
+/* The server of the *_epoll100 cases: one epoll set, level-triggered,
+ * every ready connection read once and its bytes written back; it ends
+ * when every client has closed. */
+static void *epoll_echo(void *arg)
+{
+	(void)arg;
+	int ep = epoll_create1(0), open = NCONN;
+	for (int i = 0; i < NCONN; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = srvs[i] };
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, srvs[i], &ev))
+			die("epoll_ctl");
+	}
+	struct epoll_event evs[NCONN];
+	char b[RTT];
+	while (open > 0) {
+		int n = epoll_wait(ep, evs, NCONN, -1);
+		for (int i = 0; i < n; i++) {
+			ssize_t r = read(evs[i].data.fd, b, sizeof(b));
+			if (r > 0) {
+				writen(evs[i].data.fd, b, (size_t)r);
+			} else {
+				epoll_ctl(ep, EPOLL_CTL_DEL, evs[i].data.fd, NULL);
+				open--;
+			}
+		}
+	}
+	close(ep);
+	return NULL;
+}
+
+static void epoll100_init(int family)
+{
+	for (int i = 0; i < NCONN; i++) {
+		connect_pair(family);
+		clis[i] = cli;
+		srvs[i] = srv;
+	}
+	if (pthread_create(&peer, NULL, epoll_echo, NULL))
+		die("pthread_create");
+}
+static void tcp_epoll100_init(void) { epoll100_init(AF_INET); }
+static void unix_epoll100_init(void) { epoll100_init(AF_UNIX); }
+
+static void epoll100(uint64_t n)
+{
+	char b[RTT] = { 1 };
+	for (uint64_t i = 0; i < n; i++) {
+		for (int c = 0; c < NCONN; c++)
+			writen(clis[c], b, RTT);
+		for (int c = 0; c < NCONN; c++)
+			if (readn(clis[c], b, RTT) != RTT)
+				die("echo");
+	}
+}
+
+static void epoll100_fini(void)
+{
+	for (int i = 0; i < NCONN; i++)
+		shutdown(clis[i], SHUT_WR);
+	pthread_join(peer, NULL);
+	for (int i = 0; i < NCONN; i++) {
+		close(clis[i]);
+		close(srvs[i]);
+	}
+}
+
 static const struct bench_case cases[] = {
 	{ "tcp_rtt64", "TCP 127.0.0.1, 64 B write + 64 B echo read, two threads", rtt, tcp_rtt_init, stop, 0, NULL },
 	{ "unix_rtt64", "UNIX stream (abstract name), 64 B echo round trip", rtt, unix_rtt_init, stop, 0, NULL },
@@ -178,6 +252,10 @@ static const struct bench_case cases[] = {
 	  0, NULL },
 	{ "unix_bulk64k", "UNIX stream, one 64 KiB write, read by the other thread", bulk, unix_bulk_init,
 	  bulk_fini, 0, NULL },
+	{ "tcp_epoll100", "TCP 127.0.0.1, 100 connections to an epoll echo thread, ns per 64 B message",
+	  epoll100, tcp_epoll100_init, epoll100_fini, NCONN, NULL },
+	{ "unix_epoll100", "UNIX stream, 100 connections to an epoll echo thread, ns per 64 B message",
+	  epoll100, unix_epoll100_init, epoll100_fini, NCONN, NULL },
 };
 
 int main(int argc, char **argv)

@@ -148,6 +148,8 @@ have() {
     /*) [ -x "$1" ] ;;
     cpu:*) grep -qw "${1#cpu:}" /proc/cpuinfo ;;
     root) [ "$(id -u)" = 0 ] ;;
+    # a runtime built without sanitizers (their instrumentation calls its library anywhere)
+    unsanitized) ! { nm "$PEGASUS"; nm -D "$PEGASUS"; } 2>/dev/null | grep -q '__[at]san_init\|__ubsan_handle' ;;
     *) command -v "$1" >/dev/null 2>&1 ;;
     esac
 }
@@ -163,7 +165,8 @@ have() {
 #   ncase NAME [opts] -- FUNCTION          like pcase, but once, without
 #                                          pegasus (checks of the test setup)
 # opts:
-#   --need CMD      SKIP unless CMD is installed (repeatable; cpu:FLAG, root)
+#   --need CMD      SKIP unless CMD is installed (repeatable; cpu:FLAG, root,
+#                   unsanitized)
 #   --prog NAME     needs the test program $PROGS/NAME (FAIL if not built)
 #   --status N      the native status must be N (checks the case itself)
 #   --stderr        compare stderr too
@@ -497,6 +500,13 @@ p_fuzz_sitemap() {
     out=$("$BUILD_DIR/fuzz/fuzz_sitemap_replay" "$ROOT/fuzz/corpus/sitemap" 2>&1) || { echo "$out" | head -5; return 1; }
 }
 ncase fuzz-sitemap-corpus -- p_fuzz_sitemap
+# What the lean gate may run is lean: no vector register, no %fs, no
+# library call, as the compiler built it (tests/lean_closure.py).
+p_lean_closure() {
+    local out
+    out=$(python3 "$ROOT/tests/lean_closure.py" "$PEGASUS" "$ROOT/src" 2>&1) || { echo "$out" | tail -6; return 1; }
+}
+ncase lean-closure --need objdump --need python3 --need unsanitized -- p_lean_closure
 # Unit tests of internals (tests/unit): every case of every test binary is
 # a case here, named unit-<file>-<case>.
 p_unit() {
@@ -1089,7 +1099,7 @@ for sec in pipe-basic pipe-epipe pipe-size pipe-atomic pipe-bulk splice eventfd 
 done
 fcase pipes-sigpipe-death --prog pipes_eventfd --status 141 -- "f_t8 $PROGS/pipes_eventfd sigpipe"
 for sec in tcp unix udp pipe-r pipe-w eventfd timerfd signalfd file api nested loop twosets dup passed \
-    pwait fair exclusive wake mixed kernelset; do
+    pwait fair exclusive wake mixed kernelset userset; do
     fcase "epoll-$sec" --prog epoll --status 0 -- "f_t8 $PROGS/epoll $sec"
 done
 for sec in poll ppoll select pselect; do
@@ -1892,7 +1902,7 @@ for i in "${!C_NAME[@]}"; do
     # requirements
     why=""
     for n in ${C_NEED[$i]}; do
-        have "$n" || why="${why:+$why, }$(case $n in cpu:*) echo "no ${n#cpu:} on this CPU" ;; *) echo "$n not installed" ;; esac)"
+        have "$n" || why="${why:+$why, }$(case $n in cpu:*) echo "no ${n#cpu:} on this CPU" ;; unsanitized) echo "a sanitizer build" ;; *) echo "$n not installed" ;; esac)"
     done
     if [ -n "$why" ]; then
         for mi in "${sel[@]}"; do skip "$(case_label "$name" "$mi")" "$why"; done

@@ -2,6 +2,7 @@
 #include <stdbool.h>
 
 #include "entry/rewrite.h"
+#include "fs/vfile.h"
 #include "proc/cputime.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
@@ -20,6 +21,10 @@ void gate_prepare_return(struct uthread *ut);
 void gate_prepare_return(struct uthread *ut)
 {
 	/* Its program is ending: this thread does not go back to app code. */
+	if (ut->lean_put) {
+		vfile_put(ut->lean_put);
+		ut->lean_put = NULL;
+	}
 	if (__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
 		vproc_thread_exit(ut, 0);
 	/* Stopped right after a syscall whose site was rewritten meanwhile:

@@ -134,6 +134,35 @@ static bool under_proc(const char *p)
 	return p[0] == '/' && p[1] == 'p' && p[2] == 'r' && p[3] == 'o' && p[4] == 'c' && (!p[5] || p[5] == '/');
 }
 
+/*
+ * user_set_wait - a wait with timeout 0 on the user-space set at vfd
+ * (fs/epoll.h: eventpoll_wait_lean). While its program has one thread
+ * nothing can close the set meanwhile (as Linux's fdget of a table with
+ * one user); otherwise it is held by a reference taken as fdt_obj does.
+ * The last reference cannot be dropped here (its release calls library
+ * code): the full return drops it (ut->lean_put, lean_return_check).
+ */
+static long user_set_wait(struct uthread *ut, int vfd, uint64_t out, int max)
+{
+	struct fdtable *t = ut->proc->fdt;
+	if (__atomic_load_n(&ut->proc->nthreads, __ATOMIC_ACQUIRE) == 1)
+		return eventpoll_wait_lean(fdt_ent(t, vfd)->obj, out, max);
+	spin_lock(&t->lock);
+	struct fdent *fe = fdt_ent(t, vfd);
+	struct vfile *f = is_eventpoll(fe->obj) && fe->host < 0 ? vfile_get(fe->obj) : NULL;
+	spin_unlock(&t->lock);
+	if (!f)
+		return -EAGAIN;
+	long r = eventpoll_wait_lean(f, out, max);
+	int refs = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
+	while (refs > 1 && !__atomic_compare_exchange_n(&f->refs, &refs, refs - 1, false, __ATOMIC_ACQ_REL,
+							  __ATOMIC_RELAXED))
+		;
+	if (refs <= 1)
+		ut->lean_put = f;
+	return r;
+}
+
 long lean_entry_c(struct uthread *ut)
 {
 	struct trap_frame *tf = &ut->tf;
@@ -156,12 +185,15 @@ long lean_entry_c(struct uthread *ut)
 		 * take the full path, which parks the uthread, not the vCPU. */
 		struct fdent *fe = fdt_ent(ut->proc->fdt, (int)tf->rdi);
 		struct vfile *f = fe ? __atomic_load_n(&fe->obj, __ATOMIC_ACQUIRE) : NULL;
-		int kfd = f && __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0 ? eventpoll_lean_fd(f) : -1;
-		if (kfd < 0 || (nr == SYS_epoll_pwait && tf->r8) || (int)tf->rdx <= 0 ||
-		    (uint64_t)tf->rsi < UACCESS_MIN)
+		if (!is_eventpoll(f) || __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) >= 0 ||
+		    (nr == SYS_epoll_pwait && tf->r8) || (int)tf->rdx <= 0 || (uint64_t)tf->rsi < UACCESS_MIN)
 			return 0;
-		ret = raw_syscall6(SYS_epoll_wait, kfd, tf->rsi, (int)tf->rdx, 0, 0, 0);
-		if (ret == -EINTR || ret == -EBADF || (ret == 0 && (int)tf->r10 != 0))
+		int kfd = eventpoll_lean_fd(f);
+		if (kfd >= 0)
+			ret = raw_syscall6(SYS_epoll_wait, kfd, tf->rsi, (int)tf->rdx, 0, 0, 0);
+		else
+			ret = user_set_wait(ut, (int)tf->rdi, tf->rsi, (int)tf->rdx);
+		if (ret == -EINTR || ret == -EBADF || ret == -EAGAIN || (ret == 0 && (int)tf->r10 != 0))
 			return 0;
 		goto done;
 	}
@@ -264,5 +296,5 @@ enum direct_kind lean_direct(long nr)
 long lean_return_check(struct uthread *ut)
 {
 	return signal_arrivals_pending() || (signal_deliverable_mask(ut) & ~ut->sigmask) ||
-	       ut->has_saved_sigmask || ut->exiting || ut->need_resched;
+	       ut->has_saved_sigmask || ut->exiting || ut->need_resched || ut->lean_put;
 }

@@ -12,6 +12,7 @@
 #include "core/rawsys.h"
 #include "core/spinlock.h"
 #include "fs/vfile.h"
+#include "mm/uaccess.h"
 #include "sched/kwait.h"
 #include "sched/solo.h"
 #include "sched/vcpu.h"
@@ -84,11 +85,6 @@ static struct eventpoll *ep_of(struct vfile *f)
 	return (struct eventpoll *)f;
 }
 
-bool is_eventpoll(const struct vfile *f)
-{
-	return f && f->ops == &eventpoll_ops;
-}
-
 static int nkernel(const struct eventpoll *ep)
 {
 	return __atomic_load_n(&ep->nkernel, __ATOMIC_ACQUIRE);
@@ -104,19 +100,23 @@ static uint32_t item_poll(const struct epitem *epi)
 	return epi->file->ops->poll(epi->file) & ev_load(epi) & ~EP_PRIVATE_BITS;
 }
 
-/* ---- the ready list (wq.lock held) ---- */
+/*
+ * ---- the ready list ----
+ * Changed under wq.lock; items leave it only under mtx too (collections,
+ * ep_remove), so a collection (mtx held) may walk it without wq.lock:
+ * callbacks only append, and their links are published before the tail
+ * that leads to them (rd_add's release stores, the walk's acquire loads).
+ */
 
 static void rd_add(struct eventpoll *ep, struct epitem *epi)
 {
 	if (epi->on_rd)
 		return;
+	struct epitem *tail = ep->rdtail;
 	epi->rdnext = NULL;
-	epi->rdprev = ep->rdtail;
-	if (ep->rdtail)
-		ep->rdtail->rdnext = epi;
-	else
-		ep->rdhead = epi;
-	ep->rdtail = epi;
+	epi->rdprev = tail;
+	__atomic_store_n(tail ? &tail->rdnext : &ep->rdhead, epi, __ATOMIC_RELEASE);
+	__atomic_store_n(&ep->rdtail, epi, __ATOMIC_RELEASE);
 	epi->on_rd = true;
 }
 
@@ -127,11 +127,11 @@ static void rd_del(struct eventpoll *ep, struct epitem *epi)
 	if (epi->rdprev)
 		epi->rdprev->rdnext = epi->rdnext;
 	else
-		ep->rdhead = epi->rdnext;
+		__atomic_store_n(&ep->rdhead, epi->rdnext, __ATOMIC_RELEASE);
 	if (epi->rdnext)
 		epi->rdnext->rdprev = epi->rdprev;
 	else
-		ep->rdtail = epi->rdprev;
+		__atomic_store_n(&ep->rdtail, epi->rdprev, __ATOMIC_RELEASE);
 	epi->on_rd = false;
 }
 
@@ -344,90 +344,225 @@ static void unwatch(struct eventpoll *ep)
 		kwait_unwatch(&x->kw);
 }
 
-/* kernel_collect - one non-blocking look at the kernel members. */
-static int kernel_collect(struct eventpoll *ep, struct epoll_event *out, int max)
+/* kernel_collect - one non-blocking look at the kernel members, their
+ * events written by the kernel into the program's buffer: how many, or
+ * -EFAULT (the kernel keeps them then, as it does its own). */
+static int kernel_collect(struct eventpoll *ep, uint64_t out, int max)
 {
 	/* Cleared before the look: a firing after it is not lost. */
 	__atomic_store_n(&ep->kready, false, __ATOMIC_SEQ_CST);
-	long r = raw_syscall6(SYS_epoll_wait, ep->kfd, (long)out, max, 0, 0, 0);
-	return r > 0 ? (int)r : 0;
+	long r = raw_syscall6(SYS_epoll_wait, ep->kfd, out, max, 0, 0, 0);
+	return r > 0 || r == -EFAULT ? (int)r : 0;
 }
 
 /* ---- collecting events (mtx held) ---- */
 
-/*
- * user_collect - report from the ready list, each item at most once per
- * call; level-triggered ones go back to its tail (round robin). As Linux's
- * ep_send_events: items leave the list a batch at a time in one hold of
- * wq.lock, are polled without it (a member's poll may take its own locks),
- * and the level-triggered ones go back in the next hold. Items stay alive
- * meanwhile (mtx held), and `last`, the tail at the start, stays on the
- * list until taken: callbacks only add.
- */
+
+/* A collection under way (mtx held). */
 #define COLLECT_BATCH 16
-static int user_collect(struct eventpoll *ep, struct epoll_event *out, int max)
+struct collection {
+	uint64_t out;   /* the program's buffer */
+	int max, n;
+	/* A member whose file moved into the kernel: made a kernel part (true:
+	 * it left the set's items). NULL on the lean gate, which cannot make
+	 * the calls that takes: the collection stops there (-EAGAIN). */
+	bool (*moved_in)(struct eventpoll *ep, struct epitem *epi);
+	int stop;    /* -EFAULT (an event could not be written), -EAGAIN */
+	int kept;    /* reported where they are: the list's first items */
+	bool batching; /* an item went to the batch: every later one does */
+	int nb;
+	struct epitem **batch; /* COLLECT_BATCH items to leave the list before their poll */
+};
+
+/* report - epi's events rev as the collection's next event. */
+static bool report(struct collection *c, const struct epitem *epi, uint32_t rev)
 {
-	int n = 0;
-	/* Nothing queued: no lock (a callback queueing now is seen next time). */
-	if (!__atomic_load_n(&ep->rdhead, __ATOMIC_ACQUIRE) &&
-	    !__atomic_load_n(&ep->nkparts, __ATOMIC_ACQUIRE) && !ep->moved)
-		return 0;
-	struct epitem *batch[COLLECT_BATCH];
-	spin_lock(&ep->wq.lock);
-	/* A nested set's kernel part is seen only by polling it. */
-	FOR_KPARTS(ep, x)
-		rd_add(ep, x);
-	for (struct epitem *x = ep->moved; x; x = x->mnext)
-		rd_add(ep, x);
-	struct epitem *last = ep->rdtail;
-	while (last && n < max) {
-		int nb = 0;
-		while (last && nb < COLLECT_BATCH && nb < max - n) {
-			struct epitem *epi = ep->rdhead;
-			rd_del(ep, epi);
-			batch[nb++] = epi;
-			if (epi == last)
-				last = NULL;
-		}
-		spin_unlock(&ep->wq.lock);
-		int back = 0;
-		for (int i = 0; i < nb; i++) {
-			struct epitem *epi = batch[i];
-			if (!epi->moved && vfile_in_kernel(epi->file)) {
-				if (item_to_kernel(ep, epi))
-					continue; /* a kernel member now: epi is gone */
-				to_moved(ep, epi);
-			}
-			uint32_t rev = item_poll(epi);
-			if (!rev)
-				continue;
-			out[n].events = rev;
-			out[n].data.u64 = epi->data;
-			n++;
-			uint32_t ev = ev_load(epi);
-			if (ev & EPOLLONESHOT)
-				__atomic_store_n(&epi->events, ev & EP_PRIVATE_BITS, __ATOMIC_RELEASE);
-			else if (!(ev & EPOLLET))
-				batch[back++] = epi; /* back <= i: the slot was read */
-		}
-		spin_lock(&ep->wq.lock);
-		for (int i = 0; i < back; i++)
-			rd_add(ep, batch[i]);
+	_Static_assert(sizeof(struct epoll_event) == 12, "epoll_event: packed, as put_user_4_8 writes it");
+	if (put_user_4_8(c->out + c->n * sizeof(struct epoll_event), rev, epi->data)) {
+		c->stop = -EFAULT;
+		return false;
 	}
-	spin_unlock(&ep->wq.lock);
-	return n;
+	c->n++;
+	return true;
 }
 
-static int collect(struct eventpoll *ep, struct epoll_event *out, int max)
+/* Did epi's file move into the kernel since the last collection? With
+ * no moved_in the collection stops: the full path's turn. */
+static bool in_kernel_now(struct collection *c, const struct epitem *epi)
 {
+	if (epi->moved || !vfile_in_kernel(epi->file))
+		return false;
+	if (!c->moved_in)
+		c->stop = -EAGAIN;
+	return true;
+}
+
+/* The full path's moved_in: a kernel member, or else a moved item. */
+static bool settle_moved(struct eventpoll *ep, struct epitem *epi)
+{
+	if (item_to_kernel(ep, epi))
+		return true;
+	to_moved(ep, epi);
+	return false;
+}
+
+/* rotate - the items reported in place to the list's tail (wq.lock
+ * held), before any reported after them: the order Linux's
+ * ep_send_events leaves, reported items behind those not looked at. */
+static void rotate(struct eventpoll *ep, struct collection *c)
+{
+	for (; c->kept; c->kept--) {
+		struct epitem *h = ep->rdhead;
+		rd_del(ep, h);
+		rd_add(ep, h);
+	}
+}
+
+/*
+ * flush - the batch off the list, in one hold of wq.lock, then polled:
+ * a change of readiness after an item left the list queues it again (its
+ * callback), so none is lost (Linux's ep_send_events). Reported
+ * level-triggered items, and those not reported for want of room, go back
+ * to the tail in the next hold.
+ */
+static void flush(struct eventpoll *ep, struct collection *c)
+{
+	struct epitem **b = c->batch;
+	int nb = c->nb, back = 0;
+	c->nb = 0;
+	if (!nb)
+		return;
+	spin_lock(&ep->wq.lock);
+	for (int i = 0; i < nb; i++)
+		rd_del(ep, b[i]);
+	spin_unlock(&ep->wq.lock);
+	for (int i = 0; i < nb; i++) {
+		struct epitem *epi = b[i];
+		if (c->stop || c->n == c->max || (in_kernel_now(c, epi) && c->stop)) {
+			b[back++] = epi; /* back <= i: the slot was read */
+			continue;
+		}
+		if (!epi->moved && vfile_in_kernel(epi->file) && c->moved_in(ep, epi))
+			continue; /* a kernel member now: epi is gone */
+		uint32_t rev = item_poll(epi);
+		if (!rev)
+			continue;
+		if (!report(c, epi, rev)) {
+			b[back++] = epi;
+			continue;
+		}
+		uint32_t ev = ev_load(epi);
+		if (ev & EPOLLONESHOT)
+			__atomic_store_n(&epi->events, ev & EP_PRIVATE_BITS, __ATOMIC_RELEASE);
+		else if (!(ev & EPOLLET))
+			b[back++] = epi;
+	}
+	if (!back && !c->kept)
+		return;
+	spin_lock(&ep->wq.lock);
+	rotate(ep, c);
+	for (int i = 0; i < back; i++)
+		rd_add(ep, b[i]);
+	spin_unlock(&ep->wq.lock);
+}
+
+/*
+ * user_collect - report from the ready list, each item at most once per
+ * call, in list order. Ready level-triggered items at the list's head are
+ * reported where they stay, without wq.lock (what a wait on a busy
+ * level-triggered set mostly sees); from the first other one on, items
+ * leave the list before their poll, a batch at a time (flush). Reported
+ * items end behind those not looked at (rotate): round robin under load.
+ *
+ * Events go straight into the program's buffer; a fault writing one ends
+ * the collection, the item kept (Linux's -EFAULT). On the lean gate
+ * (moved_in NULL) nothing here may make a library call: an item whose
+ * file moved into the kernel ends it too (-EAGAIN: the full path's turn).
+ * Returns events, or else that error, or 0.
+ */
+static int user_collect(struct eventpoll *ep, uint64_t out, int max,
+			bool (*moved_in)(struct eventpoll *, struct epitem *))
+{
+	/* A nested set's kernel part, a moved member: seen only by polling. */
+	if (__atomic_load_n(&ep->nkparts, __ATOMIC_ACQUIRE) || ep->moved) {
+		spin_lock(&ep->wq.lock);
+		FOR_KPARTS(ep, x)
+			rd_add(ep, x);
+		for (struct epitem *x = ep->moved; x; x = x->mnext)
+			rd_add(ep, x);
+		spin_unlock(&ep->wq.lock);
+	}
+	/* The list's end now: items queued after it wait for the next call. */
+	struct epitem *last = __atomic_load_n(&ep->rdtail, __ATOMIC_ACQUIRE);
+	if (!last)
+		return 0;
+	struct epitem *batch[COLLECT_BATCH];
+	struct collection c = { .out = out, .max = max, .batch = batch, .moved_in = moved_in };
+	struct epitem *x = __atomic_load_n(&ep->rdhead, __ATOMIC_ACQUIRE), *next;
+	for (;;) {
+		for (; x && !c.stop && c.n + c.nb < max; x = next) {
+			next = x == last ? NULL : __atomic_load_n(&x->rdnext, __ATOMIC_ACQUIRE);
+			bool moving = in_kernel_now(&c, x);
+			if (c.stop)
+				break;
+			if (!c.batching && !moving && !(ev_load(x) & (EPOLLET | EPOLLONESHOT))) {
+				uint32_t rev = item_poll(x);
+				if (rev) {
+					c.kept += report(&c, x, rev);
+					continue;
+				}
+			}
+			c.batching = true;
+			c.batch[c.nb++] = x;
+			if (c.nb == COLLECT_BATCH)
+				flush(ep, &c);
+		}
+		if (c.nb)
+			flush(ep, &c);
+		if (!x || c.stop || c.n == max)
+			break;
+	}
+	if (x && c.kept) {
+		spin_lock(&ep->wq.lock);
+		rotate(ep, &c);
+		spin_unlock(&ep->wq.lock);
+	}
+	return c.n ? c.n : c.stop;
+}
+
+/* collect - events into the program's buffer: how many, or -EFAULT. */
+static int collect(struct eventpoll *ep, uint64_t out, int max)
+{
+	const uint64_t size = sizeof(struct epoll_event);
 	spin_lock(&ep->mtx);
 	/* Alternate which part goes first: neither starves the other. */
 	bool kfirst = ep->kfirst && nkernel(ep);
 	ep->kfirst = !ep->kfirst;
-	int n = kfirst ? kernel_collect(ep, out, max) : 0;
-	n += user_collect(ep, out + n, max - n);
-	if (!kfirst && nkernel(ep) && n < max)
-		n += kernel_collect(ep, out + n, max - n);
+	int n = 0, r = kfirst ? kernel_collect(ep, out, max) : 0;
+	if (r >= 0) {
+		n += r;
+		r = user_collect(ep, out + n * size, max - n, settle_moved);
+	}
+	if (r >= 0) {
+		n += r;
+		r = !kfirst && nkernel(ep) && n < max ? kernel_collect(ep, out + n * size, max - n) : 0;
+	}
+	if (r >= 0)
+		n += r;
+	spin_unlock(&ep->mtx);
+	/* A fault after some events: those are the answer (the rest are kept). */
+	return n ? n : r;
+}
+
+long eventpoll_wait_lean(struct vfile *f, uint64_t out, int max)
+{
+	struct eventpoll *ep = ep_of(f);
+	/* Kernel parts: their looks are the full path's (a set of kernel
+	 * members alone goes to the kernel from the gate: eventpoll_lean_fd). */
+	if (nkernel(ep) || __atomic_load_n(&ep->nkparts, __ATOMIC_ACQUIRE))
+		return -EAGAIN;
+	spin_lock(&ep->mtx);
+	int n = nkernel(ep) || ep->moved ? -EAGAIN : user_collect(ep, out, max, NULL);
 	spin_unlock(&ep->mtx);
 	return n;
 }
@@ -438,9 +573,10 @@ static int collect(struct eventpoll *ep, struct epoll_event *out, int max)
  * natively, in one call. Its kernel members are all there (no nested set's
  * kernel part, no moved member, which only a look finds); a user-space
  * member's readiness cuts the call short through the waiter hung here.
- * Returns events, 0 at the deadline, -EINTR (look again) or -EAGAIN (park).
+ * Returns events, 0 at the deadline, -EFAULT, -EINTR (look again) or
+ * -EAGAIN (park).
  */
-static long solo_wait(struct eventpoll *ep, struct epoll_event *out, int max, uint64_t deadline)
+static long solo_wait(struct eventpoll *ep, uint64_t out, int max, uint64_t deadline)
 {
 	if (!nkernel(ep) || !solo_may(deadline))
 		return -EAGAIN;
@@ -459,13 +595,13 @@ static long solo_wait(struct eventpoll *ep, struct epoll_event *out, int max, ui
 	if (ready)
 		return -EINTR;
 	struct timespec ts;
-	long r = solo_call(SYS_epoll_pwait2, ep->kfd, (long)out, max, deadline ? (long)&ts : 0, &ts,
+	long r = solo_call(SYS_epoll_pwait2, ep->kfd, out, max, deadline ? (long)&ts : 0, &ts,
 			   deadline);
 	waitq_remove(&w);
-	return r >= 0 || r == -EINTR ? r : -EAGAIN;
+	return r >= 0 || r == -EINTR || r == -EFAULT ? r : -EAGAIN;
 }
 
-long eventpoll_wait(struct vfile *f, struct epoll_event *out, int max, bool block,
+long eventpoll_wait(struct vfile *f, uint64_t out, int max, bool block,
 		    uint64_t deadline)
 {
 	struct eventpoll *ep = ep_of(f);
@@ -474,7 +610,7 @@ long eventpoll_wait(struct vfile *f, struct epoll_event *out, int max, bool bloc
 		if (n || !block)
 			return n;
 		long r = solo_wait(ep, out, max, deadline);
-		if (r > 0)
+		if (r > 0 || r == -EFAULT)
 			return r;
 		if (r == 0) /* timed out: one last look, as below */
 			return collect(ep, out, max);

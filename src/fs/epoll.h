@@ -31,7 +31,6 @@ struct ep_target {
 /* eventpoll_create - a new set (one reference), or NULL with -errno in *err. */
 struct vfile *eventpoll_create(long *err);
 
-bool is_eventpoll(const struct vfile *f);
 
 /*
  * For the lean gate (entry/lean.c: no lock, no library code): while every
@@ -45,23 +44,39 @@ struct eventpoll_lean {
 	int lean_kfd;
 };
 
+static inline bool is_eventpoll(const struct vfile *f)
+{
+	return f && f->ops == &eventpoll_ops;
+}
+
 static inline int eventpoll_lean_fd(const struct vfile *f)
 {
 	return f->ops == &eventpoll_ops ? __atomic_load_n(&((const struct eventpoll_lean *)f)->lean_kfd, __ATOMIC_ACQUIRE)
 					: -1;
 }
 
+/**
+ * eventpoll_wait_lean - for the lean gate: a wait with timeout 0 on a set
+ * of user-space files (nested sets without kernel members included),
+ * writing up to max events straight into the program's buffer at out.
+ * Makes no kernel or library call and needs no vector register. Returns
+ * events (0: none ready), -EFAULT, or -EAGAIN when the set needs the full
+ * path (kernel members, a member that moved into the kernel).
+ */
+long eventpoll_wait_lean(struct vfile *ep, uint64_t out, int max);
+
 /* eventpoll_ctl - EPOLL_CTL_ADD/MOD/DEL of t in set ep (is_eventpoll),
  * with Linux's checks after the fd lookups; ev is ignored for DEL. */
 long eventpoll_ctl(struct vfile *ep, int op, const struct ep_target *t, struct epoll_event *ev);
 
 /**
- * eventpoll_wait - up to max ready events into out (runtime memory).
+ * eventpoll_wait - up to max ready events into the program's buffer at
+ * out: how many, or -EFAULT (none lost: Linux's).
  * @block: park until one is ready, the deadline (CLOCK_MONOTONIC ns, 0:
  * none) passes (0 events), or the uthread's interrupt word is set
  * (signal_arm_wait, by the caller): -EINTR.
  */
-long eventpoll_wait(struct vfile *ep, struct epoll_event *out, int max, bool block,
+long eventpoll_wait(struct vfile *ep, uint64_t out, int max, bool block,
 		    uint64_t deadline);
 
 /* eventpoll_release_file - f's last fd is gone: it leaves every set. */

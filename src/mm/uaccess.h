@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 long pg_uaccess_copy(void *dst, const void *src, size_t n);
+long pg_uaccess_put_4_8(void *dst, uint32_t a, uint64_t b);
 long pg_uaccess_strnlen(const char *s, size_t max);
 extern char uaccess_start[], uaccess_end[], uaccess_fixup[];
 
@@ -45,6 +46,15 @@ static inline long copy_to_user(uint64_t dst, const void *src, size_t n)
 	if (!uaccess_range_ok(dst, n) || (n && !dst))
 		return -EFAULT;
 	return pg_uaccess_copy((void *)dst, src, n);
+}
+
+/* put_user_4_8 - a 4-byte value then an 8-byte one, packed, at app
+ * address dst (an epoll_event): 0 or -EFAULT. */
+static inline long put_user_4_8(uint64_t dst, uint32_t a, uint64_t b)
+{
+	if (!uaccess_range_ok(dst, 12) || !dst)
+		return -EFAULT;
+	return pg_uaccess_put_4_8((void *)dst, a, b);
 }
 
 /* strncpy_from_user - copy a NUL-terminated app string of at most max-1

@@ -98,6 +98,9 @@ struct uthread {
 	/* sched_setaffinity's CPUs, of those programs see (0: all of them):
 	 * kept and inherited as Linux's mask, though uthreads are not pinned. */
 	uint64_t affinity;
+	/* An object's last reference, which the lean path could not drop
+	 * (its release calls library code): the full return drops it. */
+	void *lean_put;
 };
 
 /* vcpu.idle: a vCPU asleep in its idle wait holds no lock and runs no

@@ -18,11 +18,6 @@
 #include "sys/systab.h"
 #include "core/timeutil.h"
 
-/* Events gathered on the runtime stack; a bigger maxevents gets at most
- * WAIT_HEAP_MAX per call (fewer than asked is what epoll may return). */
-#define WAIT_STACK 64
-#define WAIT_HEAP_MAX 4096
-
 /* install_set - a new set (an object alone) at the lowest free number. */
 static long install_set(struct uthread *ut, int flags)
 {
@@ -89,23 +84,19 @@ static long wait(struct uthread *ut, long nr, const long a[6], struct wait_end e
 		vfile_put(f);
 		return f || fdt_host(t, a[0]) >= 0 ? -EINVAL : -EBADF;
 	}
-	int cap = max < WAIT_HEAP_MAX ? max : WAIT_HEAP_MAX;
-	struct epoll_event stackbuf[WAIT_STACK];
-	struct epoll_event *buf = cap <= WAIT_STACK ? stackbuf : malloc(cap * sizeof(*buf));
-	long r = buf ? 0 : -ENOMEM;
+	/* Events go straight into the program's buffer (fs/epoll.c); as
+	 * Linux's access_ok, only its end is checked first. */
+	uint64_t top = (uint64_t)a[1] + (uint64_t)max * sizeof(struct epoll_event);
+	long r = top >= (uint64_t)a[1] && uaccess_range_ok(top - 1, 1) ? 0 : -EFAULT;
 	while (!r) {
 		/* The call's mask is in place: the signals it lets through end the wait. */
 		if (end.block)
 			signal_arm_wait(ut, ~ut->sigmask);
-		r = eventpoll_wait(f, buf, cap, end.block, end.deadline);
+		r = eventpoll_wait(f, a[1], max, end.block, end.deadline);
 		if (r != -EINTR || !signal_wait_goes_on(ut, !(systab_get(nr)->flags & SF_NORESTART)))
 			break;
 		r = 0; /* a signal that runs no handler and ends nothing: wait on */
 	}
-	if (r > 0 && copy_to_user(a[1], buf, r * sizeof(*buf)))
-		r = -EFAULT;
-	if (buf != stackbuf)
-		free(buf);
 	vfile_put(f);
 	return r;
 }

@@ -25,6 +25,9 @@
  * mixed       blocked waits on a set of a signalfd and a pipe, on a set
  *             holding it, and poll/select on it, each woken from a thread
  *             (a signal to the process, a pipe write)
+ * userset     a set of user-space files with events ready or timeout 0
+ *             (pegasus's lean gate): EFAULT keeps events, maxevents 1
+ *             rotates, sets closed under a thread waiting on them
  * kernelset   a set of kernel files alone (inotify), which pegasus waits on
  *             from its gate: timeout 0 and not, data kept, EINVAL/EFAULT/
  *             EBADF, a mask, and 300,000 waits under a signal storm
@@ -34,6 +37,7 @@
 #endif
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <sys/syscall.h>
@@ -875,6 +879,110 @@ static void sec_kernelset(void)
     unlink("kset.d/a"); unlink("kset.d/b"); rmdir("kset.d");
 }
 
+/* userset: a set of user-space files (eventfds, a pipe) under pegasus,
+ * waited on with timeout 0 or with events ready, which its lean gate
+ * serves: a bad buffer gives EFAULT and loses no event (ET and ONESHOT
+ * ones included), maxevents 1 rotates, signals keep coming, and a set
+ * closed by one thread while another waits on it in a loop. */
+static int race_ep = -1;
+static volatile int race_stop, race_started;
+static void *race_waiter(void *arg)
+{
+    (void)arg;
+    long waits = 0;
+    race_started = 1;
+    while (!race_stop) {
+        struct epoll_event ev[4];
+        int n = epoll_wait(__atomic_load_n(&race_ep, __ATOMIC_RELAXED), ev, 4, 0);
+        if (n < 0 && errno != EBADF && errno != EINVAL)
+            say("FAIL racing wait: %s", strerror(errno));
+        waits++;
+    }
+    return (void *)waits;
+}
+
+static void sec_userset(void)
+{
+    int e = epoll_create1(0), lt = eventfd(1, 0), et = eventfd(1, 0), os = eventfd(1, 0);
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 1};
+    epoll_ctl(e, EPOLL_CTL_ADD, lt, &ev);
+    ev = (struct epoll_event){.events = EPOLLIN | EPOLLET, .data.u64 = 2};
+    epoll_ctl(e, EPOLL_CTL_ADD, et, &ev);
+    ev = (struct epoll_event){.events = EPOLLIN | EPOLLONESHOT, .data.u64 = 3};
+    epoll_ctl(e, EPOLL_CTL_ADD, os, &ev);
+    /* A page mapped and unmapped far from where the runtime maps its own
+     * (as tests/progs/efault.c's): a pointer to nothing. */
+    void *bad = mmap((void *)0x500000000000ull, 4096, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (bad == MAP_FAILED)
+        bad = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    munmap(bad, 4096);
+    int r = epoll_wait(e, bad, 4, 0);
+    say("bad buffer, 3 ready: %s", rs(r));
+    r = epoll_wait(e, bad, 4, 100);
+    say("bad buffer, timeout 100 ms: %s", rs(r));
+    struct epoll_event out[8];
+    unsigned mask = 0;
+    r = epoll_wait(e, out, 8, 0);
+    for (int i = 0; i < r; i++)
+        mask |= 1u << out[i].data.u64;
+    say("then: %d events, data %s%s%s", r, mask & 2 ? "1 " : "", mask & 4 ? "2 " : "", mask & 8 ? "3" : "");
+    r = epoll_wait(e, out, 8, 0);
+    say("again: %d (the level-triggered one), data %llu", r, r > 0 ? (unsigned long long)out[0].data.u64 : 0ull);
+    /* maxevents 1 over 3 level-triggered members: each in turn. */
+    int lts[3];
+    for (int i = 0; i < 3; i++) {
+        lts[i] = eventfd(1, 0);
+        ev = (struct epoll_event){.events = EPOLLIN, .data.u64 = 10 + i};
+        epoll_ctl(e, EPOLL_CTL_ADD, lts[i], &ev);
+    }
+    unsigned seen = 0;
+    for (int i = 0; i < 4; i++)
+        if (epoll_wait(e, out, 1, 0) == 1)
+            seen |= 1u << out[0].data.u64;
+    say("maxevents 1, 4 ready, 4 waits: %d distinct", __builtin_popcount(seen));
+    for (int i = 0; i < 3; i++)
+        close(lts[i]);
+    /* A drained member leaves, a written one comes back. */
+    uint64_t v;
+    if (read(lt, &v, 8) != 8)
+        say("FAIL read");
+    r = epoll_wait(e, out, 8, 0);
+    say("drained: %s", rs(r));
+    v = 5;
+    if (write(lt, &v, 8) != 8)
+        say("FAIL write");
+    r = epoll_wait(e, out, 8, -1);
+    say("written: %d, data %llu", r, r > 0 ? (unsigned long long)out[0].data.u64 : 0ull);
+    close(e); close(lt); close(et); close(os);
+
+    /* One thread closes sets while another waits on them in a loop. */
+    int fd = eventfd(1, 0), bad_waits = 0;
+    pthread_t t;
+    race_stop = 0;
+    race_ep = epoll_create1(0);
+    ev = (struct epoll_event){.events = EPOLLIN, .data.u64 = 7};
+    epoll_ctl(race_ep, EPOLL_CTL_ADD, fd, &ev);
+    race_started = 0;
+    pthread_create(&t, NULL, race_waiter, NULL);
+    while (!race_started)
+        sched_yield();
+    for (int i = 0; i < 3000; i++) {
+        int n = epoll_create1(0);
+        if (epoll_ctl(n, EPOLL_CTL_ADD, fd, &ev) < 0)
+            bad_waits++;
+        int old = __atomic_exchange_n(&race_ep, n, __ATOMIC_RELAXED);
+        close(old);
+    }
+    race_stop = 1;
+    void *waits;
+    pthread_join(t, &waits);
+    close(race_ep);
+    close(fd);
+    say("3000 sets closed under a waiting thread: %d failed ctl, it waited: %s", bad_waits,
+        (long)waits > 0 ? "yes" : "no");
+}
+
 int main(int argc, char **argv)
 {
     alarm(argc < 2 ? 60 : 7);
@@ -884,7 +992,7 @@ int main(int argc, char **argv)
         {"signalfd", sec_signalfd}, {"file", sec_file}, {"api", sec_api}, {"nested", sec_nested},
         {"loop", sec_loop}, {"twosets", sec_twosets}, {"dup", sec_dup}, {"passed", sec_passed}, {"pwait", sec_pwait},
         {"fair", sec_fair}, {"exclusive", sec_exclusive}, {"wake", sec_wake}, {"mixed", sec_mixed},
-        {"kernelset", sec_kernelset},
+        {"kernelset", sec_kernelset}, {"userset", sec_userset},
     };
     return run_sections("epoll", argc, argv, secs, sizeof secs / sizeof secs[0]);
 }
