@@ -386,8 +386,8 @@ static bool report(struct collection *c, const struct epitem *epi, uint32_t rev)
 	return true;
 }
 
-/* Did epi's file move into the kernel since the last collection? With
- * no moved_in the collection stops: the full path's turn. */
+/* Did epi's file move into the kernel since the last collection? Without
+ * moved_in the collection stops there: the full path's turn. */
 static bool in_kernel_now(struct collection *c, const struct epitem *epi)
 {
 	if (epi->moved || !vfile_in_kernel(epi->file))
@@ -438,7 +438,8 @@ static void flush(struct eventpoll *ep, struct collection *c)
 	spin_unlock(&ep->wq.lock);
 	for (int i = 0; i < nb; i++) {
 		struct epitem *epi = b[i];
-		if (c->stop || c->n == c->max || (in_kernel_now(c, epi) && c->stop)) {
+		/* Kept for the next call: no room, a fault, a moved file (lean). */
+		if (c->stop || c->n == c->max || (in_kernel_now(c, epi) && !c->moved_in)) {
 			b[back++] = epi; /* back <= i: the slot was read */
 			continue;
 		}
