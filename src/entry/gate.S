@@ -484,6 +484,7 @@ direct_ep_done:
 	jmp direct_ep_slow              /* an error: the full path answers it */
 6:	mov %gs:VCPU_DIRECT_ARG3, %ecx  /* the app's timeout (an int) */
 	jrcxz 7f
+	movb $1, %gs:VCPU_EP_LOOKED     /* the full path need not look again */
 	jmp direct_ep_slow
 7:	mov %gs:VCPU_DIRECT_ARG0, %rdi
 	mov %gs:VCPU_DIRECT_ARG3, %r10

@@ -182,7 +182,13 @@ long lean_entry_c(struct uthread *ut)
 	case LEAN_EPOLL: {
 		/* epoll_wait, or epoll_pwait without a mask. Events ready now
 		 * come back at once; nothing ready and a timeout other than 0
-		 * take the full path, which parks the uthread, not the vCPU. */
+		 * take the full path, which parks the uthread, not the vCPU,
+		 * and skips the look just made (vcpu.ep_looked): a wait that
+		 * blocks makes one kernel look before its wait, not three. */
+		struct vcpu *v = vcpu_self();
+		int timeout = (int)tf->r10;
+		if (timeout != 0 && v->ep_looked)
+			return 0; /* the direct gate looked */
 		struct fdent *fe = fdt_ent(ut->proc->fdt, (int)tf->rdi);
 		struct vfile *f = fe ? __atomic_load_n(&fe->obj, __ATOMIC_ACQUIRE) : NULL;
 		if (!is_eventpoll(f) || __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) >= 0 ||
@@ -193,7 +199,9 @@ long lean_entry_c(struct uthread *ut)
 			ret = raw_syscall6(SYS_epoll_wait, kfd, tf->rsi, (int)tf->rdx, 0, 0, 0);
 		else
 			ret = user_set_wait(ut, (int)tf->rdi, tf->rsi, (int)tf->rdx);
-		if (ret == -EINTR || ret == -EBADF || ret == -EAGAIN || (ret == 0 && (int)tf->r10 != 0))
+		if (ret == 0 && timeout != 0)
+			v->ep_looked = 1;
+		if (ret == -EINTR || ret == -EBADF || ret == -EAGAIN || (ret == 0 && timeout != 0))
 			return 0;
 		goto done;
 	}

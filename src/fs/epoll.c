@@ -531,18 +531,19 @@ static int user_collect(struct eventpoll *ep, uint64_t out, int max,
 	return c.n ? c.n : c.stop;
 }
 
-/* collect - events into the program's buffer: how many, or -EFAULT. */
-static int collect(struct eventpoll *ep, uint64_t out, int max)
+/* collect - events into the program's buffer: how many, or -EFAULT (or,
+ * with no moved_in, -EAGAIN: user_collect). mtx held. */
+static int collect_locked(struct eventpoll *ep, uint64_t out, int max,
+			  bool (*moved_in)(struct eventpoll *, struct epitem *))
 {
 	const uint64_t size = sizeof(struct epoll_event);
-	spin_lock(&ep->mtx);
 	/* Alternate which part goes first: neither starves the other. */
 	bool kfirst = ep->kfirst && nkernel(ep);
 	ep->kfirst = !ep->kfirst;
 	int n = 0, r = kfirst ? kernel_collect(ep, out, max) : 0;
 	if (r >= 0) {
 		n += r;
-		r = user_collect(ep, out + n * size, max - n, settle_moved);
+		r = user_collect(ep, out + n * size, max - n, moved_in);
 	}
 	if (r >= 0) {
 		n += r;
@@ -550,20 +551,27 @@ static int collect(struct eventpoll *ep, uint64_t out, int max)
 	}
 	if (r >= 0)
 		n += r;
-	spin_unlock(&ep->mtx);
 	/* A fault after some events: those are the answer (the rest are kept). */
 	return n ? n : r;
+}
+
+static int collect(struct eventpoll *ep, uint64_t out, int max)
+{
+	spin_lock(&ep->mtx);
+	int n = collect_locked(ep, out, max, settle_moved);
+	spin_unlock(&ep->mtx);
+	return n;
 }
 
 long eventpoll_wait_lean(struct vfile *f, uint64_t out, int max)
 {
 	struct eventpoll *ep = ep_of(f);
-	/* Kernel parts: their looks are the full path's (a set of kernel
-	 * members alone goes to the kernel from the gate: eventpoll_lean_fd). */
-	if (nkernel(ep) || __atomic_load_n(&ep->nkparts, __ATOMIC_ACQUIRE))
+	/* Nested sets' kernel parts and moved members are watched through
+	 * kwait: the full path's (its own host epoll fd is one call here). */
+	if (__atomic_load_n(&ep->nkparts, __ATOMIC_ACQUIRE))
 		return -EAGAIN;
 	spin_lock(&ep->mtx);
-	int n = nkernel(ep) || ep->moved ? -EAGAIN : user_collect(ep, out, max, NULL);
+	int n = ep->moved ? -EAGAIN : collect_locked(ep, out, max, NULL);
 	spin_unlock(&ep->mtx);
 	return n;
 }
@@ -603,11 +611,14 @@ static long solo_wait(struct eventpoll *ep, uint64_t out, int max, uint64_t dead
 }
 
 long eventpoll_wait(struct vfile *f, uint64_t out, int max, bool block,
-		    uint64_t deadline)
+		    uint64_t deadline, bool looked)
 {
 	struct eventpoll *ep = ep_of(f);
-	for (;;) {
-		int n = collect(ep, out, max);
+	/* Looks only spare a wait: readiness that comes after one ends the
+	 * wait itself (the ready list's check under wq.lock, kwait, the
+	 * kernel's own wait), so one just made need not be made again. */
+	for (bool look = !(looked && block);; look = true) {
+		int n = look ? collect(ep, out, max) : 0;
 		if (n || !block)
 			return n;
 		long r = solo_wait(ep, out, max, deadline);

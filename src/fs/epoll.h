@@ -56,12 +56,13 @@ static inline int eventpoll_lean_fd(const struct vfile *f)
 }
 
 /**
- * eventpoll_wait_lean - for the lean gate: a wait with timeout 0 on a set
- * of user-space files (nested sets without kernel members included),
- * writing up to max events straight into the program's buffer at out.
- * Makes no kernel or library call and needs no vector register. Returns
- * events (0: none ready), -EFAULT, or -EAGAIN when the set needs the full
- * path (kernel members, a member that moved into the kernel).
+ * eventpoll_wait_lean - for the lean gate: a wait with timeout 0, writing
+ * up to max events straight into the program's buffer at out. Makes no
+ * library call and needs no vector register; a set with kernel members
+ * costs one non-blocking epoll_wait on its host epoll fd, as the full
+ * path's look. Returns events (0: none ready), -EFAULT, or -EAGAIN when
+ * the set needs the full path (a nested set with kernel members, a member
+ * that moved into the kernel).
  */
 long eventpoll_wait_lean(struct vfile *ep, uint64_t out, int max);
 
@@ -71,13 +72,14 @@ long eventpoll_ctl(struct vfile *ep, int op, const struct ep_target *t, struct e
 
 /**
  * eventpoll_wait - up to max ready events into the program's buffer at
- * out: how many, or -EFAULT (none lost: Linux's).
+ * out: how many, or -EFAULT (none lost: Linux's). @looked: the caller
+ * found nothing a moment ago; a blocking wait starts without a look.
  * @block: park until one is ready, the deadline (CLOCK_MONOTONIC ns, 0:
  * none) passes (0 events), or the uthread's interrupt word is set
  * (signal_arm_wait, by the caller): -EINTR.
  */
 long eventpoll_wait(struct vfile *ep, uint64_t out, int max, bool block,
-		    uint64_t deadline);
+		    uint64_t deadline, bool looked);
 
 /* eventpoll_release_file - f's last fd is gone: it leaves every set. */
 void eventpoll_release_file(struct vfile *f);

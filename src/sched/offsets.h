@@ -60,3 +60,4 @@
 #define VCPU_DIRECT_ARG3 56
 #define VCPU_KFS      64
 #define VCPU_SELECTOR 72
+#define VCPU_EP_LOOKED 73

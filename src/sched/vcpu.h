@@ -122,6 +122,11 @@ struct vcpu {
 	uint64_t direct_arg3;   /* the app's %r10 while gate_direct_ep zeroes it */
 	uint64_t kfs;           /* the %fs base this kernel thread holds (fsbase.h) */
 	volatile uint8_t selector; /* Syscall User Dispatch selector byte */
+	/* The epoll_wait on its way to the full path, which would wait, had
+	 * its set looked at just now by a gate and found nothing: the next
+	 * look may be skipped (fs/epoll.h eventpoll_wait). A hint only: a
+	 * skipped look costs nothing but a wait that starts at once. */
+	uint8_t ep_looked;
 	int id;
 	void *sigstack;         /* sigaltstack for the runtime's signal handlers */
 	uint64_t sched_rsp;     /* the scheduler loop's saved %rsp */
@@ -169,6 +174,7 @@ _Static_assert(offsetof(struct vcpu, direct_host1) == VCPU_DIRECT_HOST1, "VCPU_D
 _Static_assert(offsetof(struct vcpu, direct_arg3) == VCPU_DIRECT_ARG3, "VCPU_DIRECT_ARG3");
 _Static_assert(offsetof(struct vcpu, kfs) == VCPU_KFS, "VCPU_KFS");
 _Static_assert(offsetof(struct vcpu, selector) == VCPU_SELECTOR, "VCPU_SELECTOR");
+_Static_assert(offsetof(struct vcpu, ep_looked) == VCPU_EP_LOOKED, "VCPU_EP_LOOKED");
 
 /* vcpu_self - the vCPU this code runs on; valid in app-context handlers too,
  * because programs on x86-64 Linux never touch %gs. After a uthread blocks

@@ -84,6 +84,9 @@ static long wait(struct uthread *ut, long nr, const long a[6], struct wait_end e
 		vfile_put(f);
 		return f || fdt_host(t, a[0]) >= 0 ? -EINVAL : -EBADF;
 	}
+	/* A gate looked at the set a moment ago and found nothing. */
+	bool looked = vcpu_self()->ep_looked;
+	vcpu_self()->ep_looked = 0;
 	/* Events go straight into the program's buffer (fs/epoll.c); as
 	 * Linux's access_ok, only its end is checked first. */
 	uint64_t top = (uint64_t)a[1] + (uint64_t)max * sizeof(struct epoll_event);
@@ -92,7 +95,8 @@ static long wait(struct uthread *ut, long nr, const long a[6], struct wait_end e
 		/* The call's mask is in place: the signals it lets through end the wait. */
 		if (end.block)
 			signal_arm_wait(ut, ~ut->sigmask);
-		r = eventpoll_wait(f, a[1], max, end.block, end.deadline);
+		r = eventpoll_wait(f, a[1], max, end.block, end.deadline, looked);
+		looked = false;
 		if (r != -EINTR || !signal_wait_goes_on(ut, !(systab_get(nr)->flags & SF_NORESTART)))
 			break;
 		r = 0; /* a signal that runs no handler and ends nothing: wait on */

@@ -65,7 +65,7 @@ static struct epoll_event out[32];
 static long look(struct vfile *ep, int max)
 {
 	memset(out, 0, sizeof(out));
-	return eventpoll_wait(ep, (uint64_t)out, max, false, 0);
+	return eventpoll_wait(ep, (uint64_t)out, max, false, 0, false);
 }
 
 static void setup(void)
@@ -273,14 +273,14 @@ UNIT_TEST(blocked_wait_woken)
 	wake_me = tfile();
 	CHECK_EQ(ctl(ep, EPOLL_CTL_ADD, &wake_me->vf, 3, EPOLLIN, 9), 0);
 	fake_on_sleep(A, notify_hook);
-	CHECK_EQ(eventpoll_wait(ep, (uint64_t)out, 4, true, 0), 1);
+	CHECK_EQ(eventpoll_wait(ep, (uint64_t)out, 4, true, 0, false), 1);
 	CHECK_EQ(out[0].data.u64, 9);
 	CHECK_EQ(fake_sleeps(A), 1);
 	fake_on_sleep(A, NULL);
 	wake_me->ready = 0;
-	CHECK_EQ(eventpoll_wait(ep, (uint64_t)out, 4, true, 1), 0); /* the sleep times out */
+	CHECK_EQ(eventpoll_wait(ep, (uint64_t)out, 4, true, 1, false), 0); /* the sleep times out */
 	A->sig_intr = 1;
-	CHECK_EQ(eventpoll_wait(ep, (uint64_t)out, 4, true, 0), -EINTR);
+	CHECK_EQ(eventpoll_wait(ep, (uint64_t)out, 4, true, 0, false), -EINTR);
 	A->sig_intr = 0;
 	vfile_put(&wake_me->vf);
 	vfile_put(ep);
@@ -346,7 +346,7 @@ UNIT_TEST(kernel_member_gone_after_firing)
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 42 };
 	CHECK_EQ(eventpoll_ctl(kernel_ep, EPOLL_CTL_ADD, &k, &ev), 0);
 	fake_on_sleep(A, fire_then_remove);
-	CHECK_EQ(eventpoll_wait(kernel_ep, (uint64_t)out, 4, true, 1), 0);
+	CHECK_EQ(eventpoll_wait(kernel_ep, (uint64_t)out, 4, true, 1, false), 0);
 	CHECK_EQ(fake_sleeps(A), 2);
 	fake_on_sleep(A, NULL);
 	close(kernel_efd);
