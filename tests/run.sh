@@ -567,6 +567,9 @@ dcase unix-perm --need root --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/t
 dcase unix-dgram-outside --need /usr/bin/python3 -- /bin/bash -c 'd=$(mktemp -d); /usr/bin/python3 -c "import socket, sys; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1); s.bind(sys.argv[1]); s.settimeout(10); print(s.recv(100)); print(s.recv(100))" $d/s & while [ ! -S $d/s ]; do sleep 0.05; done; for m in one two; do /usr/bin/python3 -c "import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(sys.argv[2].encode(), sys.argv[1])" $d/s $m; done; wait'
 dcase chroot-forked --need root --need /usr/bin/python3 -- /usr/bin/timeout 30 /usr/bin/python3 "$ROOT/tests/progs/chroot.py"
 dcase orphans --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/orphans.py"
+# PR_SET_CHILD_SUBREAPER: a spawned program's orphaned grandchild is its to
+# reap, and its getppid says so; without the request it is not.
+dcase subreaper --prog subreaper --status 0 -- "$PROGS/subreaper"
 # getppid() of an orphan whose parent ran in another host process: a
 # double fork's grandchild, a spawned program's forked child (also after
 # it execs, which publishes what it is).

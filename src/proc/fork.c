@@ -209,7 +209,8 @@ static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const stru
 		fork_child_hook();
 	regions_after_fork();
 	sched_after_fork();
-	p->pdeathsig = 0; /* Linux clears it in a fork's child */
+	p->pdeathsig = 0; /* Linux clears both in a fork's child */
+	p->child_subreaper = false;
 	vproc_after_fork(p, ut, pid, ppid);
 	parent_of(p, ppid, hpid);
 	/* This process runs it now; its parent's process may have given it

@@ -109,6 +109,7 @@ struct vproc {
 	int host_stopsig;            /* alone, its process stopped for this signal */
 	bool no_new_privs;           /* PR_SET_NO_NEW_PRIVS: kept by fork, spawn and exec */
 	bool execd;                  /* it has exec'd since its fork: its parent may no longer setpgid it */
+	bool child_subreaper;        /* PR_SET_CHILD_SUBREAPER: its descendants' orphans come to it */
 };
 
 /* vproc_close_fds - every fd of p is closed. */

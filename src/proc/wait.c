@@ -54,9 +54,22 @@ static bool gone(const struct vproc *p)
 	return __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == VP_DEAD;
 }
 
-/* The instance's first program adopts orphans, as a subreaper would. */
+/* reaper_for - who adopts dying's children (Linux's find_new_reaper):
+ * its nearest living ancestor that asked to (PR_SET_CHILD_SUBREAPER),
+ * else the instance's first program, as a subreaper of the whole. */
 static struct vproc *reaper_for(const struct vproc *dying)
 {
+	/* Bounded: a chain of parents is a path, but a racing re-parent is
+	 * not worth a loop. */
+	const struct vproc *a = dying;
+	for (int hops = 0; a->ppid > 1 && hops < 1024; hops++) {
+		struct vproc *up = vproc_by_pid(a->ppid);
+		if (!up)
+			break;
+		if (up != dying && up->child_subreaper && !gone(up))
+			return up;
+		a = up;
+	}
 	struct vproc *r = vproc_at(0);
 	return r && r != dying && !gone(r) ? r : NULL;
 }

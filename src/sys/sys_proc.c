@@ -175,6 +175,15 @@ long sys_prctl(struct uthread *ut, const long a[6])
 		return 0;
 	case PR_GET_PDEATHSIG:
 		return copy_to_user(a[1], &ut->proc->pdeathsig, sizeof(int)) ? -EFAULT : 0;
+	/* The program's (proc/wait.c reaper_for), not the host process's: the
+	 * kernel would hand the runtime host processes it does not wait for. */
+	case PR_SET_CHILD_SUBREAPER:
+		ut->proc->child_subreaper = a[1] != 0;
+		return 0;
+	case PR_GET_CHILD_SUBREAPER: {
+		int on = ut->proc->child_subreaper;
+		return copy_to_user(a[1], &on, sizeof(on)) ? -EFAULT : 0;
+	}
 	case PR_SET_NAME: {
 		char name[16];
 		long n = pg_uaccess_strnlen((const char *)a[1], 15);
