@@ -570,6 +570,10 @@ dcase orphans --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$
 # PR_SET_CHILD_SUBREAPER: a spawned program's orphaned grandchild is its to
 # reap, and its getppid says so; without the request it is not.
 dcase subreaper --prog subreaper --status 0 -- "$PROGS/subreaper"
+# POSIX record locks belong to each program, as to each process on Linux:
+# a spawned child conflicts with its parent, F_GETLK names the holder, any
+# close drops them, F_SETLKW waits for the unlock.
+dcase record-locks --prog record_locks --status 0 -- "$PROGS/record_locks"
 # getppid() of an orphan whose parent ran in another host process: a
 # double fork's grandchild, a spawned program's forked child (also after
 # it execs, which publishes what it is).
@@ -1140,6 +1144,40 @@ f_sock_fused() { # KIND [1cpu]: natively under taskset -c 0, fused with --cpus 1
 for kind in tcp unix udp rights halfclose many unixdgram forktcp forkunix epollconnect stalepeer; do
     fcase "sock-fused-$kind" --prog sock_fused --status 0 -- "f_sock_fused $kind"
 done
+# Two programs on one sqlite database, in one host process (python3 is not
+# PIE and comes first, the sqlite3 shell is PIE and joins it): the shell
+# holds an exclusive transaction, python is refused ("database is locked"),
+# then waits for the commit and sees its row. sqlite locks with POSIX
+# record locks, which such programs shared until each owned its own.
+f_sqlite_fused() {
+    local st sp TIMEOUT=20 py=/usr/bin/python3
+    local a=(sqlite3 db "create table t(x);" "begin exclusive;" ".shell touch a.ready" ".shell sleep 1"
+        "insert into t values (1);" "commit;" ".shell echo A committed > a.log")
+    local b='import sqlite3, time, os
+while not os.path.exists("a.ready"):
+    time.sleep(0.01)
+try:
+    sqlite3.connect("db", timeout=0, isolation_level=None).execute("begin exclusive")
+    print("B: got the lock beside A")
+except sqlite3.OperationalError as e:
+    print("B:", e)
+c = sqlite3.connect("db", timeout=10, isolation_level=None)
+c.execute("begin exclusive")
+print("B: then sees", c.execute("select count(*) from t").fetchone()[0], "row")'
+    if [ ${#RUNNER[@]} -eq 0 ]; then
+        timeout -k 5 "$TIMEOUT" "${a[@]}" &
+        sp=$!
+        timeout -k 5 "$TIMEOUT" "$py" -c "$b"
+        st=$?
+        wait "$sp"
+    else
+        timeout -k 5 "$TIMEOUT" "${RUNNER[@]:0:${#RUNNER[@]}-1}" --exit=all -- "$py" -c "$b" ::: "${a[@]}"
+        st=$?
+    fi
+    cat a.log
+    return $st
+}
+fcase sqlite-fused-locks --need /usr/bin/python3 --need sqlite3 --status 0 -- f_sqlite_fused
 # One program drops root (a daemon's setuid to nobody); a program beside it
 # keeps root's ids and rights: ids are per program, not per host process
 # (natively two processes; fused on one vCPU, whose kernel thread runs

@@ -21,6 +21,7 @@
 #include "net/socket.h"
 #include "proc/instance.h"
 #include "proc/pidspace.h"
+#include "proc/posix_locks.h"
 #include "proc/spawn.h"
 #include "proc/timers.h"
 #include "proc/vproc.h"
@@ -211,6 +212,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const stru
 	sched_after_fork();
 	p->pdeathsig = 0; /* Linux clears both in a fork's child */
 	p->child_subreaper = false;
+	posix_locks_after_fork(p); /* and holds no record lock */
 	vproc_after_fork(p, ut, pid, ppid);
 	parent_of(p, ppid, hpid);
 	/* This process runs it now; its parent's process may have given it

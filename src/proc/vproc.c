@@ -23,6 +23,7 @@
 #include "mm/regions.h"
 #include "proc/instance.h"
 #include "proc/pidspace.h"
+#include "proc/posix_locks.h"
 #include "proc/wait.h"
 #include "sched/sched.h"
 #include "proc/timers.h"
@@ -344,6 +345,7 @@ static void vproc_finish(struct vproc *p)
 	/* A forked child's process ends with p: its exit frees all that at
 	 * once, where unmapping region by region cost each fork ~10%. */
 	if (!instance_ends_with(p)) {
+		posix_locks_release(p);
 		vproc_close_fds(p);
 		timers_release_all(p, false);
 		regions_release(p);
@@ -388,6 +390,7 @@ static void drop(struct vproc *q, struct uthread *keep)
 	/* Its objects' references go too: an object the kept program shares
 	 * lives on, and one held only here closes its kernel fd (a pipe moved
 	 * into the kernel for this fork would otherwise never see its end). */
+	posix_locks_release(q); /* a copy would keep its locks alive */
 	vproc_close_fds(q);
 	if (q->cwd_fd >= 0)
 		close(q->cwd_fd);

@@ -110,6 +110,7 @@ struct vproc {
 	bool no_new_privs;           /* PR_SET_NO_NEW_PRIVS: kept by fork, spawn and exec */
 	bool execd;                  /* it has exec'd since its fork: its parent may no longer setpgid it */
 	bool child_subreaper;        /* PR_SET_CHILD_SUBREAPER: its descendants' orphans come to it */
+	struct plock_file *plocks;   /* files it holds POSIX locks on (proc/posix_locks.c) */
 };
 
 /* vproc_close_fds - every fd of p is closed. */

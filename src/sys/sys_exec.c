@@ -21,6 +21,7 @@
 #include "proc/cred.h"
 #include "proc/signal.h"
 #include "proc/fork.h"
+#include "proc/posix_locks.h"
 #include "proc/procfs.h"
 #include "proc/spawn.h"
 #include "proc/wait.h"
@@ -106,8 +107,10 @@ static void close_on_exec(struct vproc *p)
 		long fl = h >= 0 ? raw_syscall3(SYS_fcntl, h, F_GETFD, 0) : fdt_get_fdflags(p->fdt, v);
 		if (fl >= 0 && (fl & FD_CLOEXEC)) {
 			fdt_remove(p->fdt, v);
-			if (h >= 0)
+			if (h >= 0) {
+				posix_locks_closed(p, h);
 				raw_syscall3(SYS_close, h, 0, 0);
+			}
 		}
 	}
 }

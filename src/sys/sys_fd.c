@@ -22,6 +22,7 @@
 #include "mm/uaccess.h"
 #include "proc/cred.h"
 #include "proc/pidfd.h"
+#include "proc/posix_locks.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/fd_owner.h"
@@ -42,6 +43,7 @@ long sys_close(struct uthread *ut, const long a[6])
 		return 0;
 	if (host < 0)
 		return host;
+	posix_locks_closed(ut->proc, host);
 	/* Linux: the fd is gone even if close reports an error (EINTR, EIO). */
 	long r = raw_syscall3(SYS_close, host, 0, 0);
 	return r == -EINTR ? 0 : r;
@@ -62,8 +64,10 @@ long sys_close_range(struct uthread *ut, const long a[6])
 				fdt_set_fdflags(fdt(ut), v, FD_CLOEXEC); /* an object alone */
 		} else {
 			int h = fdt_remove(fdt(ut), v);
-			if (h >= 0)
+			if (h >= 0) {
+				posix_locks_closed(ut->proc, h);
 				raw_syscall3(SYS_close, h, 0, 0);
+			}
 		}
 	}
 	return 0;
@@ -100,8 +104,10 @@ static long dup_common(struct uthread *ut, struct fdtable *from, long vfd, long 
 	}
 	if (target < 0)
 		return r;
-	if (r >= 0)
+	if (r >= 0) { /* what was at target: closed, as close() would */
+		posix_locks_closed(ut->proc, (int)r);
 		raw_syscall3(SYS_close, r, 0, 0);
+	}
 	return target;
 }
 
@@ -126,18 +132,40 @@ long sys_dup3(struct uthread *ut, const long a[6])
 	return dup_common(ut, fdt(ut), a[0], 0, a[1], a[2] & O_CLOEXEC);
 }
 
-/* fcntl: F_DUPFD* make program fds; the waiting lock commands go to a
- * worker; the rest is translated. */
+/* record_lock - F_SETLK, F_SETLKW, F_GETLK: the program owns its locks
+ * (proc/posix_locks.h); on other files, the kernel's call. */
+static long record_lock(struct uthread *ut, const long a[6])
+{
+	const struct sysent *e = systab_get(SYS_fcntl);
+	int h = fdt_host(fdt(ut), a[0]);
+	struct flock lock;
+	if (h < 0)
+		return -EBADF;
+	if (copy_from_user(&lock, a[2], sizeof(lock)))
+		return -EFAULT;
+	long r = posix_lock(ut->proc, h, (int)a[1], &lock);
+	if (r == POSIX_LOCK_KERNEL)
+		return a[1] == F_SETLKW ? kcall_offload(ut, SYS_fcntl, e, a) : kcall(ut, SYS_fcntl, e, a);
+	if (!r && a[1] == F_GETLK && copy_to_user(a[2], &lock, sizeof(lock)))
+		return -EFAULT;
+	return r;
+}
+
+/* fcntl: F_DUPFD* make program fds; record locks are the program's; the
+ * waiting lock commands go to a worker; the rest is translated. */
 long sys_fcntl(struct uthread *ut, const long a[6])
 {
 	const struct sysent *e = systab_get(SYS_fcntl);
 	switch (a[1]) {
+	case F_SETLK:
+	case F_SETLKW:
+	case F_GETLK:
+		return record_lock(ut, a);
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
 		if (a[2] < 0 || a[2] >= ut->proc->fdt->limit)
 			return -EINVAL;
 		return dup_common(ut, fdt(ut), a[0], a[2], -1, a[1] == F_DUPFD_CLOEXEC);
-	case F_SETLKW:
 	case F_OFD_SETLKW:
 		return kcall_offload(ut, SYS_fcntl, e, a);
 	case F_SETFL: {

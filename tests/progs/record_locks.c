@@ -1,0 +1,148 @@
+/* record_locks: POSIX record locks (fcntl F_SETLK/F_SETLKW/F_GETLK, lockf)
+ * between a program and the programs it spawns, which are processes of
+ * their own to Linux (under pegasus, programs of one host process): each
+ * owns its locks, conflicts and F_GETLK's holder are as Linux's, any close
+ * of one of its fds on the file drops its locks, a waiting lock waits for
+ * the other's unlock, the fd's access and SEEK_CUR are honoured.
+ *
+ *   record_locks            the parent (runs everything)
+ *   record_locks try FILE START LEN TYPE PARENT   a child: F_GETLK, then F_SETLK
+ *   record_locks wait FILE START LEN              a child: F_SETLKW, then says so
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char *ename(long r)
+{
+    return r < 0 ? strerrorname_np(errno) : "ok";
+}
+
+static int lock(int fd, int cmd, short type, off_t start, off_t len, short whence)
+{
+    struct flock fl = { .l_type = type, .l_whence = whence, .l_start = start, .l_len = len };
+    return fcntl(fd, cmd, &fl);
+}
+
+static int run(char *const argv[])
+{
+    pid_t pid;
+    int r = posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, environ), st;
+    if (r) {
+        fprintf(stderr, "posix_spawn: %s\n", strerror(r));
+        exit(2);
+    }
+    fflush(stdout);
+    waitpid(pid, &st, 0);
+    return WEXITSTATUS(st);
+}
+
+static int try(const char *file, const char *start, const char *len, const char *type, const char *parent)
+{
+    int fd = open(file, O_RDWR);
+    short t = !strcmp(type, "w") ? F_WRLCK : F_RDLCK;
+    struct flock fl = { .l_type = t, .l_whence = SEEK_SET, .l_start = atol(start), .l_len = atol(len) };
+    if (fcntl(fd, F_GETLK, &fl) < 0)
+        printf("  child: F_GETLK %s\n", ename(-1));
+    else if (fl.l_type == F_UNLCK)
+        printf("  child: F_GETLK [%s,+%s) %s: free\n", start, len, type);
+    else
+        printf("  child: F_GETLK [%s,+%s) %s: held (%s) by %s, from %ld\n", start, len, type,
+               fl.l_type == F_WRLCK ? "write" : "read", fl.l_pid == atoi(parent) ? "the parent" : "someone else",
+               (long)fl.l_start);
+    int r = lock(fd, F_SETLK, t, atol(start), atol(len), SEEK_SET);
+    printf("  child: F_SETLK [%s,+%s) %s: %s\n", start, len, type, ename(r));
+    fflush(stdout);
+    return 0;
+}
+
+static int wait_lock(const char *file, const char *start, const char *len)
+{
+    int fd = open(file, O_RDWR);
+    int r = lock(fd, F_SETLKW, F_WRLCK, atol(start), atol(len), SEEK_SET);
+    printf("  child: F_SETLKW [%s,+%s): %s, after the parent's unlock\n", start, len, ename(r));
+    fflush(stdout);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 7 && !strcmp(argv[1], "try"))
+        return try(argv[2], argv[3], argv[4], argv[5], argv[6]);
+    if (argc == 5 && !strcmp(argv[1], "wait"))
+        return wait_lock(argv[2], argv[3], argv[4]);
+    const char *file = "record_locks.dat";
+    char me[16];
+    snprintf(me, sizeof me, "%d", getpid());
+    int fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0 || ftruncate(fd, 4096)) {
+        perror(file);
+        return 2;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    printf("a write lock on [0,100):\n");
+    printf("  parent: F_SETLK %s\n", ename(lock(fd, F_SETLK, F_WRLCK, 0, 100, SEEK_SET)));
+    run((char *[]){ "record_locks", "try", (char *)file, "10", "10", "w", me, NULL });
+    run((char *[]){ "record_locks", "try", (char *)file, "10", "10", "r", me, NULL });
+    run((char *[]){ "record_locks", "try", (char *)file, "200", "10", "w", me, NULL });
+    printf("  parent: its own F_GETLK [0,+10) w: ");
+    struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 10 };
+    fcntl(fd, F_GETLK, &fl);
+    printf("%s\n", fl.l_type == F_UNLCK ? "free (its own lock never conflicts)" : "held");
+
+    printf("read locks share:\n");
+    printf("  parent: F_SETLK read [0,100) %s\n", ename(lock(fd, F_SETLK, F_RDLCK, 0, 100, SEEK_SET)));
+    run((char *[]){ "record_locks", "try", (char *)file, "0", "10", "r", me, NULL });
+    run((char *[]){ "record_locks", "try", (char *)file, "0", "10", "w", me, NULL });
+
+    printf("any close of the file drops them all:\n");
+    int other = open(file, O_RDONLY);
+    close(other);
+    run((char *[]){ "record_locks", "try", (char *)file, "0", "10", "w", me, NULL });
+
+    printf("SEEK_CUR is the fd's offset:\n");
+    lseek(fd, 1000, SEEK_SET);
+    printf("  parent: F_SETLK write at +0 from 1000, 10 bytes: %s\n", ename(lock(fd, F_SETLK, F_WRLCK, 0, 10, SEEK_CUR)));
+    run((char *[]){ "record_locks", "try", (char *)file, "1000", "10", "w", me, NULL });
+    run((char *[]){ "record_locks", "try", (char *)file, "0", "10", "w", me, NULL });
+
+    printf("lockf is the same lock:\n");
+    lseek(fd, 2000, SEEK_SET);
+    printf("  parent: lockf F_TLOCK 100 bytes at 2000: %s\n", ename(lockf(fd, F_TLOCK, 100)));
+    run((char *[]){ "record_locks", "try", (char *)file, "2050", "1", "w", me, NULL });
+    printf("  parent: lockf F_ULOCK: %s\n", ename(lockf(fd, F_ULOCK, 100)));
+    run((char *[]){ "record_locks", "try", (char *)file, "2050", "1", "w", me, NULL });
+
+    printf("the fd's access:\n");
+    int ro = open(file, O_RDONLY);
+    printf("  parent: write lock on a read-only fd: %s\n", ename(lock(ro, F_SETLK, F_WRLCK, 3000, 1, SEEK_SET)));
+    printf("  parent: bad type: %s\n", ename(lock(fd, F_SETLK, 42, 3000, 1, SEEK_SET)));
+    printf("  parent: read lock on a read-only fd: %s\n", ename(lock(ro, F_SETLK, F_RDLCK, 3000, 1, SEEK_SET)));
+
+    printf("a waiting lock:\n");
+    printf("  parent: F_SETLK [3500,+10): %s\n", ename(lock(fd, F_SETLK, F_WRLCK, 3500, 10, SEEK_SET)));
+    pid_t pid;
+    char *wargv[] = { "record_locks", "wait", (char *)file, "3500", "10", NULL };
+    posix_spawn(&pid, "/proc/self/exe", NULL, NULL, wargv, environ);
+    struct timespec ts = { 0, 200 * 1000000L };
+    nanosleep(&ts, NULL);
+    printf("  parent: unlocks\n");
+    fflush(stdout);
+    lock(fd, F_SETLK, F_UNLCK, 3500, 10, SEEK_SET);
+    int st;
+    waitpid(pid, &st, 0);
+    unlink(file);
+    return 0;
+}
