@@ -135,21 +135,21 @@ static bool under_proc(const char *p)
 }
 
 /*
- * user_set_wait - a wait with timeout 0 on the user-space set at vfd
- * (fs/epoll.h: eventpoll_wait_lean). While its program has one thread
- * nothing can close the set meanwhile (as Linux's fdget of a table with
- * one user); otherwise it is held by a reference taken as fdt_obj does.
- * The last reference cannot be dropped here (its release calls library
- * code): the full return drops it (ut->lean_put, lean_return_check).
+ * user_set_wait - a wait with timeout 0 on set f, at vfd (fs/epoll.h:
+ * eventpoll_wait_lean). While its program has one thread nothing can
+ * close the set meanwhile (as Linux's fdget of a table with one user);
+ * otherwise it is held by a reference taken as fdt_obj does. The last
+ * reference cannot be dropped here (its release calls library code): the
+ * full return drops it (ut->lean_put, lean_return_check).
  */
-static long user_set_wait(struct uthread *ut, int vfd, uint64_t out, int max)
+static long user_set_wait(struct uthread *ut, struct vfile *f, int vfd, uint64_t out, int max)
 {
 	struct fdtable *t = ut->proc->fdt;
 	if (__atomic_load_n(&ut->proc->nthreads, __ATOMIC_ACQUIRE) == 1)
-		return eventpoll_wait_lean(fdt_ent(t, vfd)->obj, out, max);
+		return eventpoll_wait_lean(f, out, max);
 	spin_lock(&t->lock);
 	struct fdent *fe = fdt_ent(t, vfd);
-	struct vfile *f = is_eventpoll(fe->obj) && fe->host < 0 ? vfile_get(fe->obj) : NULL;
+	f = is_eventpoll(fe->obj) && fe->host < 0 ? vfile_get(fe->obj) : NULL;
 	spin_unlock(&t->lock);
 	if (!f)
 		return -EAGAIN;
@@ -198,7 +198,7 @@ long lean_entry_c(struct uthread *ut)
 		if (kfd >= 0)
 			ret = raw_syscall6(SYS_epoll_wait, kfd, tf->rsi, (int)tf->rdx, 0, 0, 0);
 		else
-			ret = user_set_wait(ut, (int)tf->rdi, tf->rsi, (int)tf->rdx);
+			ret = user_set_wait(ut, f, (int)tf->rdi, tf->rsi, (int)tf->rdx);
 		if (ret == 0 && timeout != 0)
 			v->ep_looked = 1;
 		if (ret == -EINTR || ret == -EBADF || ret == -EAGAIN || (ret == 0 && timeout != 0))
