@@ -192,8 +192,9 @@ long lean_entry_c(struct uthread *ut)
 		struct fdent *fe = fdt_ent(ut->proc->fdt, (int)tf->rdi);
 		struct vfile *f = fe ? __atomic_load_n(&fe->obj, __ATOMIC_ACQUIRE) : NULL;
 		if (!is_eventpoll(f) || __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) >= 0 ||
-		    (nr == SYS_epoll_pwait && tf->r8) || (int)tf->rdx <= 0 || (uint64_t)tf->rsi < UACCESS_MIN)
-			return 0;
+		    (nr == SYS_epoll_pwait && tf->r8) || eventpoll_wait_args(tf->rsi, (int)tf->rdx) ||
+		    (uint64_t)tf->rsi < UACCESS_MIN)
+			return 0; /* the full path answers */
 		int kfd = eventpoll_lean_fd(f);
 		if (kfd >= 0)
 			ret = raw_syscall6(SYS_epoll_wait, kfd, tf->rsi, (int)tf->rdx, 0, 0, 0);

@@ -1,5 +1,7 @@
 /* epoll.h - epoll sets as user-space files (Linux's fs/eventpoll.c). */
 #pragma once
+#include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/epoll.h>
@@ -69,6 +71,18 @@ long eventpoll_wait_lean(struct vfile *ep, uint64_t out, int max);
 /* eventpoll_ctl - EPOLL_CTL_ADD/MOD/DEL of t in set ep (is_eventpoll),
  * with Linux's checks after the fd lookups; ev is ignored for DEL. */
 long eventpoll_ctl(struct vfile *ep, int op, const struct ep_target *t, struct epoll_event *ev);
+
+/* eventpoll_wait_args - Linux's checks of a wait's arguments, after the
+ * fd's (EBADF) and before what it is (EINVAL): maxevents (EINVAL), then
+ * the buffer's end (access_ok: EFAULT; a bad start faults only when an
+ * event is written there). */
+static inline long eventpoll_wait_args(uint64_t events, int max)
+{
+	if (max <= 0 || max > INT_MAX / (int)sizeof(struct epoll_event))
+		return -EINVAL;
+	uint64_t top = events + (uint64_t)max * sizeof(struct epoll_event);
+	return top < events || top > 0x7ffffffff000ull ? -EFAULT : 0; /* TASK_SIZE_MAX */
+}
 
 /**
  * eventpoll_wait - up to max ready events into the program's buffer at

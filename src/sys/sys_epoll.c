@@ -76,21 +76,20 @@ long sys_epoll_ctl(struct uthread *ut, const long a[6])
 static long wait(struct uthread *ut, long nr, const long a[6], struct wait_end end)
 {
 	int max = (int)a[2];
-	if (max <= 0 || max > INT_MAX / (int)sizeof(struct epoll_event))
-		return -EINVAL;
 	struct fdtable *t = ut->proc->fdt;
 	struct vfile *f = fdt_obj(t, a[0]);
-	if (!is_eventpoll(f)) {
+	/* Linux's order: the fd, the arguments, what the fd is. */
+	long r = !f && fdt_host(t, a[0]) < 0 ? -EBADF : eventpoll_wait_args(a[1], max);
+	if (!r && !is_eventpoll(f))
+		r = -EINVAL;
+	if (r) {
 		vfile_put(f);
-		return f || fdt_host(t, a[0]) >= 0 ? -EINVAL : -EBADF;
+		return r;
 	}
 	/* A gate looked at the set a moment ago and found nothing. */
 	bool looked = vcpu_self()->ep_looked;
 	vcpu_self()->ep_looked = 0;
-	/* Events go straight into the program's buffer (fs/epoll.c); as
-	 * Linux's access_ok, only its end is checked first. */
-	uint64_t top = (uint64_t)a[1] + (uint64_t)max * sizeof(struct epoll_event);
-	long r = top >= (uint64_t)a[1] && uaccess_range_ok(top - 1, 1) ? 0 : -EFAULT;
+	/* Events go straight into the program's buffer (fs/epoll.c). */
 	while (!r) {
 		/* The call's mask is in place: the signals it lets through end the wait. */
 		if (end.block)

@@ -28,6 +28,7 @@
  * userset     a set of user-space files with events ready or timeout 0
  *             (pegasus's lean gate): EFAULT keeps events, maxevents 1
  *             rotates, sets closed under a thread waiting on them
+ * args        maxevents and buffer checks in Linux's order
  * kernelset   a set of kernel files alone (inotify), which pegasus waits on
  *             from its gate: timeout 0 and not, data kept, EINVAL/EFAULT/
  *             EBADF, a mask, and 300,000 waits under a signal storm
@@ -983,6 +984,44 @@ static void sec_userset(void)
         (long)waits > 0 ? "yes" : "no");
 }
 
+/* args: Linux's checks of a wait's arguments, in its order: the fd
+ * (EBADF), maxevents (EINVAL), the buffer's end (EFAULT), what the fd is
+ * (EINVAL); a bad start faults only when an event is written there. */
+static void sec_args(void)
+{
+    int e = epoll_create1(0), p[2];
+    struct epoll_event ev[4];
+    /* Through a volatile: the compiler knows epoll_wait's buffer size. */
+    /* The image's data, far below the stack: its end too (2 GiB on). */
+    static struct epoll_event bss_ev[4];
+    struct epoll_event *volatile bss = bss_ev;
+    struct epoll_event *volatile buf = ev, *volatile null = NULL, *volatile low = (void *)8,
+                                 *volatile kern = (void *)0xffff800000000000ull,
+                                 *volatile top = (void *)0x7ffffffff000ull;
+    volatile int huge = 0x7fffffff, over = 178956971, most = 178956970;
+    for (int ready = 0; ready < 2; ready++) {
+        say("%s:", ready ? "one member ready" : "nothing ready");
+        say("  maxevents INT_MAX: %s", rs(epoll_wait(e, buf, huge, 0)));
+        say("  maxevents one over the limit: %s", rs(epoll_wait(e, buf, over, 0)));
+        say("  maxevents at the limit, buffer in .bss: %s", rs(epoll_wait(e, bss, most, 0)));
+        say("  NULL buffer: %s", rs(epoll_wait(e, null, 4, 0)));
+        say("  buffer at 8: %s", rs(epoll_wait(e, low, 4, 0)));
+        say("  kernel address: %s", rs(epoll_wait(e, kern, 4, 0)));
+        say("  ending past the user half: %s", rs(epoll_wait(e, top, 4, 0)));
+        say("  NULL buffer, timeout 10 ms: %s", rs(epoll_wait(e, null, 4, 10)));
+        say("  bad fd and bad maxevents: %s", rs(epoll_wait(-1, buf, 0, 0)));
+        say("  bad fd and bad buffer: %s", rs(epoll_wait(-1, kern, 4, 0)));
+        say("  a pipe and bad buffer: %s", rs(epoll_wait(p[0] >= 0 && ready ? p[0] : 0, kern, 4, 0)));
+        if (!ready) {
+            if (pipe(p))
+                say("FAIL pipe");
+            struct epoll_event w = {.events = EPOLLOUT};
+            epoll_ctl(e, EPOLL_CTL_ADD, p[1], &w);
+        }
+    }
+    close(p[0]); close(p[1]); close(e);
+}
+
 int main(int argc, char **argv)
 {
     alarm(argc < 2 ? 60 : 7);
@@ -992,7 +1031,7 @@ int main(int argc, char **argv)
         {"signalfd", sec_signalfd}, {"file", sec_file}, {"api", sec_api}, {"nested", sec_nested},
         {"loop", sec_loop}, {"twosets", sec_twosets}, {"dup", sec_dup}, {"passed", sec_passed}, {"pwait", sec_pwait},
         {"fair", sec_fair}, {"exclusive", sec_exclusive}, {"wake", sec_wake}, {"mixed", sec_mixed},
-        {"kernelset", sec_kernelset}, {"userset", sec_userset},
+        {"kernelset", sec_kernelset}, {"userset", sec_userset}, {"args", sec_args},
     };
     return run_sections("epoll", argc, argv, secs, sizeof secs / sizeof secs[0]);
 }
