@@ -72,6 +72,10 @@ struct eventpoll {
 	 * no callback pushes their readiness any more, so, as kernel parts,
 	 * they are polled at each collection and watched through kwait. */
 	struct epitem *moved;
+	/* Its host epoll fd is shared with another process (a fork's other
+	 * side): members added there are not counted here, so nkernel can no
+	 * longer say there are none. */
+	bool kshared;
 };
 
 _Static_assert(offsetof(struct eventpoll, lean_kfd) == offsetof(struct eventpoll_lean, lean_kfd),
@@ -85,9 +89,12 @@ static struct eventpoll *ep_of(struct vfile *f)
 	return (struct eventpoll *)f;
 }
 
+/* Kernel members: how many were added here and not deleted, or at least
+ * one once the host epoll fd is shared (the other side's count unknown). */
 static int nkernel(const struct eventpoll *ep)
 {
-	return __atomic_load_n(&ep->nkernel, __ATOMIC_ACQUIRE);
+	int n = __atomic_load_n(&ep->nkernel, __ATOMIC_ACQUIRE);
+	return n ? n : __atomic_load_n(&ep->kshared, __ATOMIC_ACQUIRE);
 }
 
 static uint32_t ev_load(const struct epitem *epi)
@@ -766,6 +773,7 @@ static void ep_release(struct vfile *f)
 }
 
 static void to_kernel(struct eventpoll *ep);
+static void kernel_parents(struct eventpoll *ep);
 
 /* ep_fork_prepare - before a fork: parent and child share the set as
  * Linux's share one epoll file, through its host epoll fd, which the
@@ -773,9 +781,21 @@ static void to_kernel(struct eventpoll *ep);
  * kernel's then). */
 static void ep_fork_prepare(struct vfile *f)
 {
+	struct eventpoll *ep = ep_of(f);
 	spin_lock(&ep_global);
-	to_kernel(ep_of(f));
+	to_kernel(ep);
+	spin_lock(&ep->mtx);
+	/* Made now even for a set with no member yet: what either side adds
+	 * the other sees (Linux's one epoll file), and a DEL there of
+	 * a member added here (or the reverse) leaves no count to trust. */
+	if (make_kfd(ep) >= 0) {
+		__atomic_store_n(&ep->kshared, true, __ATOMIC_RELEASE);
+		update_lean(ep);
+	}
+	spin_unlock(&ep->mtx);
 	spin_unlock(&ep_global);
+	if (ep->kshared)
+		kernel_parents(ep);
 }
 
 /* ep_after_fork - the child's copy: the parent's waiters are not here, and

@@ -52,6 +52,37 @@ static void child_adds(void)
 		say("  %s 0x%x", out[i].data.fd == p[0] ? "r" : "w", out[i].events);
 }
 
+/* What the child adds, the parent deletes: the parent's own member is
+ * still reported (a sweep found the set's count of kernel members gone to
+ * 0 by the DEL, and every later wait blind), and so is one added by the
+ * parent to a set that was empty at the fork. */
+static void del_across(void)
+{
+	int q[2], r[2];
+	pipe(q);
+	pipe(r);
+	int empty = epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = p[0] }, out[4];
+	epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+	if (fork() == 0) {
+		struct epoll_event e2 = { .events = EPOLLIN, .data.fd = q[0] };
+		say("child: add=%d", epoll_ctl(ep, EPOLL_CTL_ADD, q[0], &e2));
+		struct epoll_event e3 = { .events = EPOLLIN, .data.fd = r[0] };
+		say("child: add to the set empty at the fork=%d", epoll_ctl(empty, EPOLL_CTL_ADD, r[0], &e3));
+		_exit(0);
+	}
+	wait(NULL);
+	say("parent: del of the child's=%d", epoll_ctl(ep, EPOLL_CTL_DEL, q[0], NULL));
+	write(p[1], "x", 1);
+	int n = epoll_wait(ep, out, 4, 0);
+	say("parent: epoll_wait(0)=%d fd=%s", n, n == 1 && out[0].data.fd == p[0] ? "its own" : "?");
+	n = epoll_wait(ep, out, 4, 500);
+	say("parent: epoll_wait(500)=%d", n);
+	write(r[1], "y", 1);
+	n = epoll_wait(empty, out, 4, 500);
+	say("parent: the child's member of the set empty at the fork: %d", n);
+}
+
 /* A thread waits in the set; the main thread re-arms ONESHOT (or relies on
  * ET) after each event; the writer is a forked child (erlang's ports). */
 static void *waiter(void *arg)
@@ -180,6 +211,8 @@ int main(int argc, char **argv)
 		rearm(EPOLLET, true);
 	else if (!strcmp(what, "read-across"))
 		read_across();
+	else if (!strcmp(what, "del-across"))
+		del_across();
 	else
 		return 2;
 	return 0;
