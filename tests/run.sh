@@ -575,6 +575,9 @@ dcase subreaper --prog subreaper --status 0 -- "$PROGS/subreaper"
 # a spawned child conflicts with its parent, F_GETLK names the holder, any
 # close drops them, F_SETLKW waits for the unlock.
 dcase record-locks --prog record_locks --status 0 -- "$PROGS/record_locks"
+# A program linked with an executable stack (PT_GNU_STACK RWE): its stack
+# is mapped executable, as the kernel does (GCC's nested-function trampolines).
+dcase exec-stack --prog exec_stack --status 0 -- "$PROGS/exec_stack"
 # getppid() of an orphan whose parent ran in another host process: a
 # double fork's grandchild, a spawned program's forked child (also after
 # it execs, which publishes what it is).

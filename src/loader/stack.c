@@ -48,11 +48,22 @@ static size_t count(char *const *v)
 	return n;
 }
 
+/* Does the executable ask for an executable stack (PT_GNU_STACK with
+ * PF_X: GCC's trampolines for nested functions)? Without the header it
+ * does not, on x86-64 since Linux 5.8. */
+static bool exec_stack(const struct elf_info *exe)
+{
+	for (int i = 0; exe && i < exe->phnum; i++)
+		if (exe->phdr[i].p_type == PT_GNU_STACK)
+			return exe->phdr[i].p_flags & PF_X;
+	return false;
+}
+
 uint64_t stack_build(struct stack_spec *s)
 {
 	size_t size = stack_size(s->limit);
-	char *lo = mmap(NULL, size + GUARD, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+	int prot = PROT_READ | PROT_WRITE | (exec_stack(s->exe) ? PROT_EXEC : 0);
+	char *lo = mmap(NULL, size + GUARD, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
 	if (lo == MAP_FAILED)
 		return 0;
 	mprotect(lo, GUARD, PROT_NONE); /* overflow faults instead of scribbling */
