@@ -928,7 +928,13 @@ static long insert(struct eventpoll *ep, const struct ep_target *t, uint32_t eve
 	} else if (vfile_in_kernel(t->file)) {
 		to_moved(ep, epi);
 	}
-	waitq_add(&t->file->poll_head, &epi->wait);
+	/* As Linux's ep_ptable_queue_proc: an exclusive item at the tail,
+	 * others at the head, so that of items that become ready at once the
+	 * last added is reported first, as there. */
+	if (epi->wait.exclusive)
+		waitq_add(&t->file->poll_head, &epi->wait);
+	else
+		waitq_add_head(&t->file->poll_head, &epi->wait);
 	/* After hanging: a change in between is caught by one or the other. */
 	if (item_poll(epi)) {
 		queue_ready(ep, epi);

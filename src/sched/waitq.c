@@ -19,6 +19,20 @@ static void link_tail(struct waitq *q, struct wq_entry *e)
 	__atomic_store_n(&e->q, q, __ATOMIC_RELAXED);
 }
 
+static void link_head(struct waitq *q, struct wq_entry *e)
+{
+	e->prev = NULL;
+	e->next = q->head;
+	if (q->head)
+		q->head->prev = e;
+	else
+		q->tail = e;
+	q->head = e;
+	if (e->func)
+		q->ncallbacks++;
+	__atomic_store_n(&e->q, q, __ATOMIC_RELAXED);
+}
+
 static void unlink_entry(struct waitq *q, struct wq_entry *e)
 {
 	if (e->prev)
@@ -137,6 +151,13 @@ void waitq_add(struct waitq *q, struct wq_entry *e)
 {
 	spin_lock(&q->lock);
 	waitq_add_locked(q, e);
+	spin_unlock(&q->lock);
+}
+
+void waitq_add_head(struct waitq *q, struct wq_entry *e)
+{
+	spin_lock(&q->lock);
+	link_head(q, e);
 	spin_unlock(&q->lock);
 }
 

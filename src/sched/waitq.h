@@ -90,6 +90,8 @@ static inline bool waitq_empty(const struct waitq *q)
 /* Hang a callback entry (func and events set) on q, or take it off. */
 void waitq_add(struct waitq *q, struct wq_entry *e);
 void waitq_add_locked(struct waitq *q, struct wq_entry *e);
+/* At the head, as Linux's add_wait_queue: the last hung is called first. */
+void waitq_add_head(struct waitq *q, struct wq_entry *e);
 void waitq_remove(struct wq_entry *e);
 /* The same for an entry on q, whose lock the caller holds. */
 void waitq_remove_locked(struct waitq *q, struct wq_entry *e);

@@ -29,6 +29,7 @@
  *             (pegasus's lean gate): EFAULT keeps events, maxevents 1
  *             rotates, sets closed under a thread waiting on them
  * args        maxevents and buffer checks in Linux's order
+ * order       items of one file ready at once: last added first
  * kernelset   a set of kernel files alone (inotify), which pegasus waits on
  *             from its gate: timeout 0 and not, data kept, EINVAL/EFAULT/
  *             EBADF, a mask, and 300,000 waits under a signal storm
@@ -984,6 +985,28 @@ static void sec_userset(void)
         (long)waits > 0 ? "yes" : "no");
 }
 
+/* order: items of one file that become ready at once are reported last
+ * added first, as Linux hangs them on the file's wait queue. */
+static void sec_order(void)
+{
+    int e = epoll_create1(0), p[2];
+    if (pipe(p))
+        say("FAIL pipe");
+    int d1 = dup(p[0]), d2 = dup(p[0]);
+    int fds[3] = { p[0], d1, d2 };
+    for (int i = 0; i < 3; i++) {
+        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 10 + i};
+        epoll_ctl(e, EPOLL_CTL_ADD, fds[i], &ev);
+    }
+    if (write(p[1], "x", 1) != 1)
+        say("FAIL write");
+    struct epoll_event out[4];
+    int n = epoll_wait(e, out, 4, 0);
+    say("one write, three items of the pipe: %d, data %u %u %u", n, out[0].data.u32, n > 1 ? out[1].data.u32 : 0,
+        n > 2 ? out[2].data.u32 : 0);
+    close(p[0]); close(p[1]); close(d1); close(d2); close(e);
+}
+
 /* args: Linux's checks of a wait's arguments, in its order: the fd
  * (EBADF), maxevents (EINVAL), the buffer's end (EFAULT), what the fd is
  * (EINVAL); a bad start faults only when an event is written there. */
@@ -1031,7 +1054,7 @@ int main(int argc, char **argv)
         {"signalfd", sec_signalfd}, {"file", sec_file}, {"api", sec_api}, {"nested", sec_nested},
         {"loop", sec_loop}, {"twosets", sec_twosets}, {"dup", sec_dup}, {"passed", sec_passed}, {"pwait", sec_pwait},
         {"fair", sec_fair}, {"exclusive", sec_exclusive}, {"wake", sec_wake}, {"mixed", sec_mixed},
-        {"kernelset", sec_kernelset}, {"userset", sec_userset}, {"args", sec_args},
+        {"kernelset", sec_kernelset}, {"userset", sec_userset}, {"args", sec_args}, {"order", sec_order},
     };
     return run_sections("epoll", argc, argv, secs, sizeof secs / sizeof secs[0]);
 }
