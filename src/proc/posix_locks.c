@@ -73,13 +73,15 @@ long posix_lock(struct vproc *p, int host, int cmd, struct flock *lock)
 	long fl = raw_syscall3(SYS_fcntl, host, F_GETFL, 0);
 	if (fl < 0)
 		return fl;
+	if (fl & O_PATH)
+		return -EBADF;
 	if (file_id(host, &st) < 0 || !S_ISREG(st.st_mode))
 		return POSIX_LOCK_KERNEL;
 	int acc = (int)fl & O_ACCMODE;
 	/* Linux's checks: the type, and the fd's access for it. */
 	if (lock->l_type != F_RDLCK && lock->l_type != F_WRLCK && lock->l_type != F_UNLCK)
 		return -EINVAL;
-	if (cmd != F_GETLK && (fl & O_PATH || (lock->l_type == F_RDLCK && acc == O_WRONLY) ||
+	if (cmd != F_GETLK && ((lock->l_type == F_RDLCK && acc == O_WRONLY) ||
 			       (lock->l_type == F_WRLCK && acc == O_RDONLY)))
 		return -EBADF;
 	/* The offset is the program's description's, not ours. */
@@ -110,7 +112,7 @@ long posix_lock(struct vproc *p, int host, int cmd, struct flock *lock)
 			return ofd < 0 ? POSIX_LOCK_KERNEL : -ENOLCK;
 		}
 		*f = (struct plock_file){ st.st_dev, st.st_ino, ofd, ++serials, p->plocks };
-		p->plocks = f;
+		__atomic_store_n(&p->plocks, f, __ATOMIC_RELEASE); /* posix_locks_closed reads it unlocked */
 		on = ofd;
 	}
 	long r;
@@ -146,7 +148,7 @@ static int drop(struct vproc *p, struct plock_file *f)
 {
 	for (struct plock_file **pp = &p->plocks; *pp; pp = &(*pp)->next) {
 		if (*pp == f) {
-			*pp = f->next;
+			__atomic_store_n(pp, f->next, __ATOMIC_RELEASE);
 			break;
 		}
 	}
@@ -173,7 +175,7 @@ static struct plock_file *take_all(struct vproc *p)
 {
 	spin_lock(&lists);
 	struct plock_file *all = p->plocks;
-	p->plocks = NULL;
+	__atomic_store_n(&p->plocks, NULL, __ATOMIC_RELEASE);
 	spin_unlock(&lists);
 	return all;
 }
