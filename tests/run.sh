@@ -1110,7 +1110,7 @@ for sec in pipe-basic pipe-epipe pipe-size pipe-atomic pipe-bulk splice eventfd 
 done
 fcase pipes-sigpipe-death --prog pipes_eventfd --status 141 -- "f_t8 $PROGS/pipes_eventfd sigpipe"
 for sec in tcp unix udp pipe-r pipe-w eventfd timerfd signalfd file api nested loop twosets dup passed \
-    pwait fair exclusive wake mixed kernelset userset args order; do
+    pwait fair exclusive wake mixed kernelset userset args order etedge; do
     fcase "epoll-$sec" --prog epoll --status 0 -- "f_t8 $PROGS/epoll $sec"
 done
 for sec in poll ppoll select pselect; do

@@ -30,6 +30,7 @@
  *             rotates, sets closed under a thread waiting on them
  * args        maxevents and buffer checks in Linux's order
  * order       items of one file ready at once: last added first
+ * etedge      ET edges come only from what an item waits for
  * kernelset   a set of kernel files alone (inotify), which pegasus waits on
  *             from its gate: timeout 0 and not, data kept, EINVAL/EFAULT/
  *             EBADF, a mask, and 300,000 waits under a signal storm
@@ -986,6 +987,43 @@ static void sec_userset(void)
         (long)waits > 0 ? "yes" : "no");
 }
 
+/* etedge: an edge-triggered item gets an edge only from a change of what
+ * it waits for, as Linux's wake-up keys: data arriving gives an EPOLLOUT
+ * item none, and a read by the peer gives an EPOLLIN item none. */
+static void sec_etedge(void)
+{
+    for (int inet = 0; inet < 2; inet++) {
+        int a, b, sv[2];
+        if (inet) {
+            tcp_pair(&a, &b);
+        } else if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0) {
+            a = sv[0];
+            b = sv[1];
+        } else {
+            say("FAIL socketpair");
+            return;
+        }
+        int e = epoll_create1(0);
+        struct epoll_event ev = {.events = EPOLLOUT | EPOLLET, .data.u32 = 1}, out[2];
+        epoll_ctl(e, EPOLL_CTL_ADD, a, &ev);
+        int n0 = epoll_wait(e, out, 2, 0), n1 = epoll_wait(e, out, 2, 0);
+        if (write(b, "x", 1) != 1)
+            say("FAIL write");
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+        int n2 = epoll_wait(e, out, 2, 0);
+        say("%s, ET EPOLLOUT: first %d, again %d, after data arrives %d", inet ? "tcp" : "unix", n0, n1, n2);
+        ev = (struct epoll_event){.events = EPOLLIN | EPOLLET, .data.u32 = 2};
+        epoll_ctl(e, EPOLL_CTL_MOD, a, &ev);
+        n0 = epoll_wait(e, out, 2, 0);
+        n1 = epoll_wait(e, out, 2, 0);
+        say("%s, ET EPOLLIN: first %d, again %d", inet ? "tcp" : "unix", n0, n1);
+        close(a);
+        close(b);
+        close(e);
+    }
+}
+
 /* order: items of one file that become ready at once are reported last
  * added first, as Linux hangs them on the file's wait queue. */
 static void sec_order(void)
@@ -1055,7 +1093,7 @@ int main(int argc, char **argv)
         {"signalfd", sec_signalfd}, {"file", sec_file}, {"api", sec_api}, {"nested", sec_nested},
         {"loop", sec_loop}, {"twosets", sec_twosets}, {"dup", sec_dup}, {"passed", sec_passed}, {"pwait", sec_pwait},
         {"fair", sec_fair}, {"exclusive", sec_exclusive}, {"wake", sec_wake}, {"mixed", sec_mixed},
-        {"kernelset", sec_kernelset}, {"userset", sec_userset}, {"args", sec_args}, {"order", sec_order},
+        {"kernelset", sec_kernelset}, {"userset", sec_userset}, {"args", sec_args}, {"order", sec_order}, {"etedge", sec_etedge},
     };
     return run_sections("epoll", argc, argv, secs, sizeof secs / sizeof secs[0]);
 }

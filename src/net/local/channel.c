@@ -100,18 +100,26 @@ size_t chan_msg_cost(size_t len)
 
 /* --- notification ------------------------------------------------------ */
 
-static void end_notify(struct chan_end *e)
+/* What a change of one kind can bring, as the keys of Linux's wake-ups
+ * (sock_def_readable, sk_write_space): an epoll item waiting for other
+ * events gets no edge from it. A change of state (shutdown, close, an
+ * error) says all there is. */
+#define NOTE_IN (EPOLLIN | EPOLLRDNORM | EPOLLRDBAND | EPOLLPRI)
+#define NOTE_OUT (EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND)
+#define NOTE_ALL (~0u)
+
+static void end_notify(struct chan_end *e, uint32_t kind)
 {
 	if (!e)
 		return;
 	chan_notify_fn fn = LOAD(&e->notify);
 	if (fn)
-		fn(LOAD(&e->notify_arg), chan_poll(e));
+		fn(LOAD(&e->notify_arg), chan_poll(e) & kind);
 }
 
 static void space_notify(struct chan_dir *d)
 {
-	end_notify(d->writer);
+	end_notify(d->writer, NOTE_OUT);
 	chan_notify_fn fn = LOAD(&d->space_fn);
 	if (fn)
 		fn(LOAD(&d->space_arg), EPOLLOUT | EPOLLWRNORM);
@@ -305,7 +313,7 @@ int chan_set_capacity(struct chan_dir *d, size_t bytes)
 void chan_set_rcvlowat(struct chan_dir *d, size_t lowat)
 {
 	STORE(&d->rcvlowat, lowat ? lowat : 1);
-	end_notify(d->reader);
+	end_notify(d->reader, NOTE_IN);
 }
 
 /* --- ancillary data ----------------------------------------------------- */
@@ -438,7 +446,7 @@ static ssize_t stream_send(struct chan_dir *d, struct iov_iter *from, const stru
 			direct = true;
 			if (done < want) {	/* fault */
 				spin_unlock(&d->wlock);
-				end_notify(d->reader);
+				end_notify(d->reader, NOTE_IN);
 				return done ? (ssize_t)done : -EFAULT;
 			}
 		}
@@ -497,7 +505,7 @@ static ssize_t stream_send(struct chan_dir *d, struct iov_iter *from, const stru
 		struct chan_end *e = d->reader;
 		chan_notify_fn fn = e ? LOAD(&e->notify) : NULL;
 		if (fn)	/* direct: the ring may be empty, say IN anyway */
-			fn(LOAD(&e->notify_arg), chan_poll(e) | EPOLLIN | EPOLLRDNORM);
+			fn(LOAD(&e->notify_arg), (chan_poll(e) & NOTE_IN) | EPOLLIN | EPOLLRDNORM);
 	}
 	return done;
 }
@@ -632,7 +640,7 @@ static ssize_t msg_send(struct chan_dir *d, struct iov_iter *from, const struct 
 	__atomic_store_n(&d->qbytes, d->qbytes + m->cost, __ATOMIC_RELAXED);
 	d->qpayload += len;
 	spin_unlock(&d->qlock);
-	end_notify(d->reader); /* every datagram wakes, as sock_def_readable */
+	end_notify(d->reader, NOTE_IN); /* every datagram wakes, as sock_def_readable */
 	return len;
 }
 
@@ -719,7 +727,7 @@ static ssize_t tcp_write_after_close(struct chan_end *e, struct iov_iter *from)
 	STORE(&e->err, EPIPE);
 	OR(&e->shut, SHUT_MASK);
 	OR(&e->tx->state, CHAN_WR_SHUT);
-	end_notify(e);
+	end_notify(e, NOTE_ALL);
 	return n;
 }
 
@@ -869,9 +877,9 @@ int chan_shutdown(struct chan_end *e, int how)
 		if (peer)
 			OR(&peer->shut, SHUT_RCV);
 	}
-	end_notify(e);
+	end_notify(e, NOTE_ALL);
 	if (peer && !is_dgram(e->proto))
-		end_notify(peer);
+		end_notify(peer, NOTE_ALL);
 	return 0;
 }
 
@@ -935,7 +943,7 @@ static void close_end(struct chan_end *e, bool abort)
 		}
 		peer->peer = NULL;
 		if (wake)
-			end_notify(peer);
+			end_notify(peer, NOTE_ALL);
 	}
 	if (e->rx) {
 		chan_notify_fn fn = LOAD(&e->rx->space_fn);
@@ -979,7 +987,7 @@ int chan_send_urg(struct chan_end *e, unsigned char byte)
 	struct chan_end *r = d->reader;
 	chan_notify_fn fn = r ? LOAD(&r->notify) : NULL;
 	if (fn)
-		fn(LOAD(&r->notify_arg), chan_poll(r) | EPOLLPRI);
+		fn(LOAD(&r->notify_arg), (chan_poll(r) & NOTE_IN) | EPOLLPRI);
 	return 0;
 }
 
