@@ -578,6 +578,9 @@ dcase record-locks --prog record_locks --status 0 -- "$PROGS/record_locks"
 # A program linked with an executable stack (PT_GNU_STACK RWE): its stack
 # is mapped executable, as the kernel does (GCC's nested-function trampolines).
 dcase exec-stack --prog exec_stack --status 0 -- "$PROGS/exec_stack"
+# A library that asks for one, dlopened: glibc's mprotect(PROT_GROWSDOWN)
+# of the main stack reaches down to its lowest page, as the kernel's.
+dcase dlopen-exec-stack --prog dlopen_xstack --status 0 -- "$PROGS/dlopen_xstack" "$PROGS/libxstack.so"
 # getppid() of an orphan whose parent ran in another host process: a
 # double fork's grandchild, a spawned program's forked child (also after
 # it execs, which publishes what it is).

@@ -33,6 +33,9 @@ struct stack_spec {
 	uint64_t *auxv;         /* out: the auxiliary vector on it */
 };
 
+/* The main stack's lowest page stays PROT_NONE: an overflow faults. */
+#define STACK_GUARD 4096ull
+
 /* stack_build - map a stack and lay out argc, argv, envp and auxv on it as
  * the kernel does; returns the initial %rsp, or 0 with errno set. */
 uint64_t stack_build(struct stack_spec *s);

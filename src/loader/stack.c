@@ -13,7 +13,7 @@
 /* An unlimited stack grows on Linux until it meets a mapping: a reserve
  * this large (address space only, MAP_NORESERVE) stands for that. */
 #define STACK_MAX (1ull << 30)
-#define GUARD 4096ull
+#define GUARD STACK_GUARD
 
 #ifndef AT_MINSIGSTKSZ
 #define AT_MINSIGSTKSZ 51

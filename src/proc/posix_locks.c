@@ -99,9 +99,20 @@ long posix_lock(struct vproc *p, int host, int cmd, struct flock *lock)
 		spin_unlock(&lists);
 		return 0; /* nothing of p's on it */
 	}
-	/* A test with nothing of p's on the file: the program's own
-	 * description holds no OFD lock, so its view is any owner's. */
-	int on = f ? f->ofd : cmd == F_GETLK ? host : -1;
+	/* A test with nothing of p's on the file: through a description of
+	 * its own for the moment (the program's may hold an OFD lock of its
+	 * own making, which a POSIX test sees). */
+	if (!f && cmd == F_GETLK) {
+		int tmp = reopen(host, acc);
+		long r = tmp < 0 ? POSIX_LOCK_KERNEL : raw_syscall3(SYS_fcntl, tmp, F_OFD_GETLK, (long)lock);
+		if (!r && lock->l_type != F_UNLCK && lock->l_pid == -1)
+			lock->l_pid = owner_of(p, &st);
+		spin_unlock(&lists);
+		if (tmp >= 0)
+			raw_syscall3(SYS_close, tmp, 0, 0);
+		return r;
+	}
+	int on = f ? f->ofd : -1;
 	if (on < 0) {
 		int ofd = reopen(host, acc);
 		f = ofd >= 0 ? malloc(sizeof(*f)) : NULL;

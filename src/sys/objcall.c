@@ -223,6 +223,26 @@ static void set_flags(struct vfile *f, int flags)
 		f->ops->setfl(f);
 }
 
+/* object_lock - a record lock on a pipe or socket of the runtime's, which
+ * no other process can open by a path: its arguments are checked as
+ * Linux's, and it is granted (a test finds none). Two programs of the
+ * instance locking the same range of one such object do not conflict. */
+static long object_lock(int cmd, uint64_t arg)
+{
+	struct flock lock;
+	if (copy_from_user(&lock, arg, sizeof(lock)))
+		return -EFAULT;
+	bool ofd = cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW || cmd == F_OFD_GETLK;
+	if ((lock.l_type != F_RDLCK && lock.l_type != F_WRLCK && lock.l_type != F_UNLCK) ||
+	    (lock.l_whence != SEEK_SET && lock.l_whence != SEEK_CUR && lock.l_whence != SEEK_END) ||
+	    (ofd && lock.l_pid) || ((cmd == F_GETLK || cmd == F_OFD_GETLK) && lock.l_type == F_UNLCK))
+		return -EINVAL;
+	if (cmd != F_GETLK && cmd != F_OFD_GETLK)
+		return 0;
+	lock.l_type = F_UNLCK;
+	return copy_to_user(arg, &lock, sizeof(lock)) ? -EFAULT : 0;
+}
+
 static long fcntl_call(struct uthread *ut, struct vfile *f, bool host, const long a[6])
 {
 	struct fdtable *t = ut->proc->fdt;
@@ -239,6 +259,13 @@ static long fcntl_call(struct uthread *ut, struct vfile *f, bool host, const lon
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
 		return OBJCALL_PASS; /* the fd table's handler */
+	case F_SETLK:
+	case F_SETLKW:
+	case F_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+	case F_OFD_GETLK:
+		return host ? OBJCALL_PASS : object_lock((int)a[1], a[2]);
 	case F_SETOWN:
 	case F_GETOWN:
 	case F_SETOWN_EX:

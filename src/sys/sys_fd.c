@@ -23,6 +23,7 @@
 #include "proc/cred.h"
 #include "proc/pidfd.h"
 #include "proc/posix_locks.h"
+#include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/fd_owner.h"
@@ -143,7 +144,19 @@ static long record_lock(struct uthread *ut, const long a[6])
 		return -EBADF;
 	if (copy_from_user(&lock, a[2], sizeof(lock)))
 		return -EFAULT;
-	long r = posix_lock(ut->proc, h, (int)a[1], &lock);
+	long r;
+	for (;;) {
+		/* A waiting lock ends for a signal the program does not block;
+		 * one whose handler has SA_RESTART (or none runs) waits again,
+		 * as the kernel's. */
+		signal_arm_wait(ut, ~ut->sigmask);
+		r = posix_lock(ut->proc, h, (int)a[1], &lock);
+		if (r != -EINTR || a[1] != F_SETLKW)
+			break;
+		r = signal_after_eintr(ut, true);
+		if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
+			return r == 1 ? -EINTR : r;
+	}
 	if (r == POSIX_LOCK_KERNEL)
 		return a[1] == F_SETLKW ? kcall_offload(ut, SYS_fcntl, e, a) : kcall(ut, SYS_fcntl, e, a);
 	if (!r && a[1] == F_GETLK && copy_to_user(a[2], &lock, sizeof(lock)))

@@ -8,6 +8,7 @@
 
 #include "core/rawsys.h"
 #include "fs/fdtable.h"
+#include "loader/load.h"
 #include "mm/regions.h"
 #include <sys/shm.h>
 #include <linux/mman.h>
@@ -168,8 +169,22 @@ static long own_range(struct uthread *ut, long nr, const long a[6], long err)
 	return kernel(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
+/*
+ * mprotect - on the program's own pages. PROT_GROWSDOWN names the main
+ * stack: the kernel's grows down and the change reaches its lowest page;
+ * the loader's is a plain mapping, so the range is extended down to it
+ * here (above its guard page). glibc asks so to make the stack executable
+ * when it loads a library linked with -z execstack.
+ */
 long sys_mprotect(struct uthread *ut, const long a[6])
 {
+	struct vproc *p = ut->proc;
+	uint64_t lo = p->stack_lo + STACK_GUARD, hi = p->stack_lo + p->stack_len;
+	if ((a[2] & PROT_GROWSDOWN) && p->stack_len && (uint64_t)a[0] >= lo && (uint64_t)a[0] < hi &&
+	    page_aligned(a[0]) && (uint64_t)a[0] + a[1] <= hi) {
+		const long b[6] = { (long)lo, a[0] + a[1] - (long)lo, a[2] & ~PROT_GROWSDOWN };
+		return own_range(ut, SYS_mprotect, b, -ENOMEM);
+	}
 	return own_range(ut, SYS_mprotect, a, -ENOMEM);
 }
 

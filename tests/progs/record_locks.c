@@ -8,6 +8,7 @@
  *   record_locks            the parent (runs everything)
  *   record_locks try FILE START LEN TYPE PARENT   a child: F_GETLK, then F_SETLK
  *   record_locks wait FILE START LEN              a child: F_SETLKW, then says so
+ *   record_locks waitsig FILE START LEN           the same, a SA_RESTART handler running meanwhile
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -18,7 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,11 +71,21 @@ static int try(const char *file, const char *start, const char *len, const char 
     return 0;
 }
 
-static int wait_lock(const char *file, const char *start, const char *len)
+static volatile sig_atomic_t ticks;
+static void on_alarm(int sig) { (void)sig; ticks++; }
+
+static int wait_lock(const char *file, const char *start, const char *len, int sig)
 {
     int fd = open(file, O_RDWR);
+    if (sig) { /* a handler with SA_RESTART runs while it waits: the wait goes on */
+        struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
+        sigaction(SIGALRM, &sa, NULL);
+        struct itimerval it = { { 0, 0 }, { 0, 100000 } };
+        setitimer(ITIMER_REAL, &it, NULL);
+    }
     int r = lock(fd, F_SETLKW, F_WRLCK, atol(start), atol(len), SEEK_SET);
-    printf("  child: F_SETLKW [%s,+%s): %s, after the parent's unlock\n", start, len, ename(r));
+    printf("  child: F_SETLKW [%s,+%s): %s, after the parent's unlock%s\n", start, len, ename(r),
+           sig ? (ticks ? ", a handler having run" : ", no handler ran") : "");
     fflush(stdout);
     return 0;
 }
@@ -81,7 +95,9 @@ int main(int argc, char **argv)
     if (argc == 7 && !strcmp(argv[1], "try"))
         return try(argv[2], argv[3], argv[4], argv[5], argv[6]);
     if (argc == 5 && !strcmp(argv[1], "wait"))
-        return wait_lock(argv[2], argv[3], argv[4]);
+        return wait_lock(argv[2], argv[3], argv[4], 0);
+    if (argc == 5 && !strcmp(argv[1], "waitsig"))
+        return wait_lock(argv[2], argv[3], argv[4], SIGALRM);
     const char *file = "record_locks.dat";
     char me[16];
     snprintf(me, sizeof me, "%d", getpid());
@@ -131,18 +147,41 @@ int main(int argc, char **argv)
     printf("  parent: bad type: %s\n", ename(lock(fd, F_SETLK, 42, 3000, 1, SEEK_SET)));
     printf("  parent: read lock on a read-only fd: %s\n", ename(lock(ro, F_SETLK, F_RDLCK, 3000, 1, SEEK_SET)));
 
-    printf("a waiting lock:\n");
-    printf("  parent: F_SETLK [3500,+10): %s\n", ename(lock(fd, F_SETLK, F_WRLCK, 3500, 10, SEEK_SET)));
-    pid_t pid;
-    char *wargv[] = { "record_locks", "wait", (char *)file, "3500", "10", NULL };
-    posix_spawn(&pid, "/proc/self/exe", NULL, NULL, wargv, environ);
-    struct timespec ts = { 0, 200 * 1000000L };
-    nanosleep(&ts, NULL);
-    printf("  parent: unlocks\n");
-    fflush(stdout);
-    lock(fd, F_SETLK, F_UNLCK, 3500, 10, SEEK_SET);
-    int st;
-    waitpid(pid, &st, 0);
+    for (int sig = 0; sig < 2; sig++) {
+        printf("a waiting lock%s:\n", sig ? ", a handler with SA_RESTART running meanwhile" : "");
+        printf("  parent: F_SETLK [3500,+10): %s\n", ename(lock(fd, F_SETLK, F_WRLCK, 3500, 10, SEEK_SET)));
+        pid_t pid;
+        char *wargv[] = { "record_locks", sig ? "waitsig" : "wait", (char *)file, "3500", "10", NULL };
+        posix_spawn(&pid, "/proc/self/exe", NULL, NULL, wargv, environ);
+        struct timespec ts = { 0, 300 * 1000000L };
+        nanosleep(&ts, NULL);
+        printf("  parent: unlocks\n");
+        fflush(stdout);
+        lock(fd, F_SETLK, F_UNLCK, 3500, 10, SEEK_SET);
+        int st;
+        waitpid(pid, &st, 0);
+    }
+
+    printf("a POSIX test sees the fd's own OFD lock:\n");
+    printf("  parent: F_OFD_SETLK [3900,+10): %s\n", ename(lock(fd, F_OFD_SETLK, F_WRLCK, 3900, 10, SEEK_SET)));
+    fl = (struct flock){ .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 3900, .l_len = 1 };
+    fcntl(fd, F_GETLK, &fl);
+    printf("  parent: F_GETLK [3900,+1) w through the same fd: %s, pid %d\n",
+           fl.l_type == F_UNLCK ? "free" : "held", (int)fl.l_pid);
+    lock(fd, F_OFD_SETLK, F_UNLCK, 3900, 10, SEEK_SET);
+
+    printf("pipes and sockets:\n");
+    int pp[2], sv[2];
+    if (pipe(pp) || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+        return 2;
+    printf("  F_SETLK write on a pipe's write end: %s\n", ename(lock(pp[1], F_SETLK, F_WRLCK, 0, 0, SEEK_SET)));
+    printf("  F_SETLK read on its read end: %s\n", ename(lock(pp[0], F_SETLK, F_RDLCK, 0, 0, SEEK_SET)));
+    printf("  F_SETLK write on a unix socket: %s\n", ename(lock(sv[0], F_SETLK, F_WRLCK, 0, 0, SEEK_SET)));
+    printf("  lockf F_TLOCK on the pipe: %s\n", ename(lockf(pp[1], F_TLOCK, 0)));
+    printf("  F_SETLK bad type on the pipe: %s\n", ename(lock(pp[1], F_SETLK, 42, 0, 0, SEEK_SET)));
+    fl = (struct flock){ .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    const char *got = ename(fcntl(sv[1], F_GETLK, &fl));
+    printf("  F_GETLK on the socket: %s, %s\n", got, fl.l_type == F_UNLCK ? "free" : "held");
     unlink(file);
     return 0;
 }
