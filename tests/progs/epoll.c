@@ -1013,6 +1013,15 @@ static void sec_etedge(void)
         nanosleep(&ts, NULL);
         int n2 = epoll_wait(e, out, 2, 0);
         say("%s, ET EPOLLOUT: first %d, again %d, after data arrives %d", inet ? "tcp" : "unix", n0, n1, n2);
+        /* What it sends, read whole by the peer: a unix stream's writer
+         * gets an edge (unix_write_space), a TCP one not. */
+        char c[4];
+        if (write(a, "yz", 2) != 2)
+            say("FAIL write");
+        nanosleep(&ts, NULL);
+        n1 = epoll_wait(e, out, 2, 0);
+        n2 = read(b, c, sizeof(c)) == 2 ? epoll_wait(e, out, 2, 0) : -9;
+        say("%s, ET EPOLLOUT: after its own write %d, after the peer read it %d", inet ? "tcp" : "unix", n1, n2);
         ev = (struct epoll_event){.events = EPOLLIN | EPOLLET, .data.u32 = 2};
         epoll_ctl(e, EPOLL_CTL_MOD, a, &ev);
         n0 = epoll_wait(e, out, 2, 0);

@@ -113,8 +113,10 @@ static void end_notify(struct chan_end *e, uint32_t kind)
 	if (!e)
 		return;
 	chan_notify_fn fn = LOAD(&e->notify);
-	if (fn)
-		fn(LOAD(&e->notify_arg), chan_poll(e) & kind);
+	uint32_t m = fn ? chan_poll(e) & kind : 0;
+	/* Nothing of that kind to tell: no wake-up (a state change always). */
+	if (fn && (m || kind == NOTE_ALL))
+		fn(LOAD(&e->notify_arg), m);
 }
 
 static void space_notify(struct chan_dir *d)
@@ -388,11 +390,11 @@ static void anc_deliver(struct chan_dir *d, struct chan_msg *m, struct chan_anc_
 /* --- streams ------------------------------------------------------------ */
 
 /* Free space edge: a reader freed bytes; wake writers if free space went
- * from below the write low-water mark to at or above it. */
-static void stream_space_edge(struct chan_dir *d, size_t head_before, size_t freed)
+ * from below the write low-water mark to at or above it (true then). */
+static bool stream_space_edge(struct chan_dir *d, size_t head_before, size_t freed)
 {
 	if (!freed)
-		return;
+		return false;
 	/* seq_cst fence: our head store (release, in ring_read) is ordered
 	 * before the tail load below. Paired with the fence a writer issues
 	 * between registering as a waiter and re-checking the space, either
@@ -402,8 +404,11 @@ static void stream_space_edge(struct chan_dir *d, size_t head_before, size_t fre
 	size_t tail = LOAD(&d->ring.tail);
 	size_t used_before = tail - head_before;
 	size_t free_before = used_before >= cap ? 0 : cap - used_before;
-	if (free_before < d->wrlowat && free_before + freed >= d->wrlowat)
+	if (free_before < d->wrlowat && free_before + freed >= d->wrlowat) {
 		space_notify(d);
+		return true;
+	}
+	return false;
 }
 
 static ssize_t stream_send(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc)
@@ -575,8 +580,16 @@ static ssize_t stream_recv(struct chan_dir *d, struct iov_iter *to, struct chan_
 	if (got > 0 && !peek && rec)
 		stream_drop_records(d, r->head);
 	spin_unlock(&d->rlock);
-	if (got > 0 && !peek)
-		stream_space_edge(d, head0, got);
+	bool told = got > 0 && !peek && stream_space_edge(d, head0, got);
+	/* A unix stream's writer hears EPOLLOUT, while it can write, each
+	 * time a message it sent is read whole (Linux's unix_write_space,
+	 * per skb freed); TCP's only when space crosses the low-water mark
+	 * (tcp_check_space). The ring keeps no bounds of the writes: every
+	 * read tells, so an edge-triggered writer may get an edge Linux
+	 * would not give (after a read of part of a message), never miss
+	 * one. */
+	if (got > 0 && !peek && !told && d->proto == CHAN_UNIX_STREAM)
+		end_notify(d->writer, NOTE_OUT);
 	return got;
 }
 
