@@ -1,11 +1,14 @@
 /* sys_proc.c - process identity and life: virtual ids, exit, wait, prctl. */
 #include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <linux/capability.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
+#include "core/log.h"
 #include "core/rawsys.h"
 #include "mm/uaccess.h"
 #include "proc/cred.h"
@@ -153,6 +156,28 @@ long sys_ioprio_set(struct uthread *ut, const long a[6])
 /* The program's own capabilities (proc/cred.c). */
 long sys_capget(struct uthread *ut, const long a[6]) { return cred_capget(ut, a[0], a[1]); }
 long sys_capset(struct uthread *ut, const long a[6]) { return cred_capset(ut, a[0], a[1]); }
+
+/*
+ * unshare - what a program could share with another task is its threads'
+ * (fd table, cwd and umask, dispositions, memory; no two programs share
+ * them): with one thread there is nothing to leave, and Linux does
+ * nothing either (samba's and systemd's unshare(CLONE_FS) then succeed).
+ * Private tables for one of several threads, and namespaces, which are
+ * the whole host process's, are refused as before: EPERM, said once.
+ */
+long sys_unshare(struct uthread *ut, const long a[6])
+{
+	const unsigned long threads_only = CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_VM | CLONE_THREAD;
+	unsigned long f = (unsigned long)a[0];
+	if (!(f & ~(threads_only | CLONE_SYSVSEM)) &&
+	    (!(f & threads_only) || __atomic_load_n(&ut->proc->nthreads, __ATOMIC_ACQUIRE) == 1))
+		return 0;
+	static bool said;
+	if (!__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+		pg_warn("[%s] unshare(0x%lx): namespaces, or private tables for one of several threads, "
+			"are not served: returning EPERM", ut->proc->name, f);
+	return -EPERM;
+}
 
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
