@@ -446,11 +446,12 @@ static void flush(struct eventpoll *ep, struct collection *c)
 	for (int i = 0; i < nb; i++) {
 		struct epitem *epi = b[i];
 		/* Kept for the next call: no room, a fault, a moved file (lean). */
-		if (c->stop || c->n == c->max || (in_kernel_now(c, epi) && !c->moved_in)) {
+		bool moving = !c->stop && c->n < c->max && in_kernel_now(c, epi);
+		if (c->stop || c->n == c->max) {
 			b[back++] = epi; /* back <= i: the slot was read */
 			continue;
 		}
-		if (!epi->moved && vfile_in_kernel(epi->file) && c->moved_in(ep, epi))
+		if (moving && c->moved_in(ep, epi))
 			continue; /* a kernel member now: epi is gone */
 		uint32_t rev = item_poll(epi);
 		if (!rev)

@@ -102,17 +102,12 @@ long posix_lock(struct vproc *p, int host, int cmd, struct flock *lock)
 	/* A test with nothing of p's on the file: through a description of
 	 * its own for the moment (the program's may hold an OFD lock of its
 	 * own making, which a POSIX test sees). */
-	if (!f && cmd == F_GETLK) {
-		int tmp = reopen(host, acc);
-		long r = tmp < 0 ? POSIX_LOCK_KERNEL : raw_syscall3(SYS_fcntl, tmp, F_OFD_GETLK, (long)lock);
-		if (!r && lock->l_type != F_UNLCK && lock->l_pid == -1)
-			lock->l_pid = owner_of(p, &st);
+	int tmp = !f && cmd == F_GETLK ? reopen(host, acc) : -1;
+	int on = f ? f->ofd : tmp;
+	if (on < 0 && cmd == F_GETLK) {
 		spin_unlock(&lists);
-		if (tmp >= 0)
-			raw_syscall3(SYS_close, tmp, 0, 0);
-		return r;
+		return POSIX_LOCK_KERNEL;
 	}
-	int on = f ? f->ofd : -1;
 	if (on < 0) {
 		int ofd = reopen(host, acc);
 		f = ofd >= 0 ? malloc(sizeof(*f)) : NULL;
@@ -151,6 +146,8 @@ long posix_lock(struct vproc *p, int host, int cmd, struct flock *lock)
 	if (!r && cmd == F_GETLK && lock->l_type != F_UNLCK && lock->l_pid == -1)
 		lock->l_pid = owner_of(p, &st);
 	spin_unlock(&lists);
+	if (tmp >= 0)
+		raw_syscall3(SYS_close, tmp, 0, 0);
 	return r;
 }
 
