@@ -135,25 +135,37 @@ static bool under_proc(const char *p)
 }
 
 /*
- * user_set_wait - a wait with timeout 0 on set f, at vfd (fs/epoll.h:
- * eventpoll_wait_lean). While its program has one thread nothing can
- * close the set meanwhile (as Linux's fdget of a table with one user);
- * otherwise it is held by a reference taken as fdt_obj does. The last
+ * set_wait - a wait with timeout 0 on the set at vfd: its host epoll fd's
+ * when every member is a kernel file, else eventpoll_wait_lean; -EAGAIN
+ * when vfd is no set (the full path answers). While its program has one
+ * thread nothing can close the set meanwhile (as Linux's fdget of a table
+ * with one user); otherwise it is held, before anything in it is read, by
+ * a reference taken as fdt_obj does. The last
  * reference cannot be dropped here (its release calls library code): the
  * full return drops it (ut->lean_put, lean_return_check).
  */
-static long user_set_wait(struct uthread *ut, struct vfile *f, int vfd, uint64_t out, int max)
+static long set_wait(struct uthread *ut, int vfd, uint64_t out, int max)
 {
 	struct fdtable *t = ut->proc->fdt;
-	if (__atomic_load_n(&ut->proc->nthreads, __ATOMIC_ACQUIRE) == 1)
-		return eventpoll_wait_lean(f, out, max);
-	spin_lock(&t->lock);
+	bool alone = __atomic_load_n(&ut->proc->nthreads, __ATOMIC_ACQUIRE) == 1;
 	struct fdent *fe = fdt_ent(t, vfd);
-	f = is_eventpoll(fe->obj) && fe->host < 0 ? vfile_get(fe->obj) : NULL;
-	spin_unlock(&t->lock);
-	if (!f)
+	struct vfile *f;
+	if (!fe)
 		return -EAGAIN;
-	long r = eventpoll_wait_lean(f, out, max);
+	if (alone) {
+		f = __atomic_load_n(&fe->obj, __ATOMIC_ACQUIRE);
+	} else {
+		spin_lock(&t->lock);
+		f = vfile_get(fe->obj);
+		spin_unlock(&t->lock);
+	}
+	long r = -EAGAIN;
+	if (is_eventpoll(f) && __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0) {
+		int kfd = eventpoll_lean_fd(f);
+		r = kfd >= 0 ? raw_syscall6(SYS_epoll_wait, kfd, out, max, 0, 0, 0) : eventpoll_wait_lean(f, out, max);
+	}
+	if (alone || !f)
+		return r;
 	int refs = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
 	while (refs > 1 && !__atomic_compare_exchange_n(&f->refs, &refs, refs - 1, false, __ATOMIC_ACQ_REL,
 							  __ATOMIC_RELAXED))
@@ -189,17 +201,10 @@ long lean_entry_c(struct uthread *ut)
 		int timeout = (int)tf->r10;
 		if (timeout != 0 && v->ep_looked)
 			return 0; /* the direct gate looked */
-		struct fdent *fe = fdt_ent(ut->proc->fdt, (int)tf->rdi);
-		struct vfile *f = fe ? __atomic_load_n(&fe->obj, __ATOMIC_ACQUIRE) : NULL;
-		if (!is_eventpoll(f) || __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) >= 0 ||
-		    (nr == SYS_epoll_pwait && tf->r8) || eventpoll_wait_args(tf->rsi, (int)tf->rdx) ||
+		if ((nr == SYS_epoll_pwait && tf->r8) || eventpoll_wait_args(tf->rsi, (int)tf->rdx) ||
 		    (uint64_t)tf->rsi < UACCESS_MIN)
 			return 0; /* the full path answers */
-		int kfd = eventpoll_lean_fd(f);
-		if (kfd >= 0)
-			ret = raw_syscall6(SYS_epoll_wait, kfd, tf->rsi, (int)tf->rdx, 0, 0, 0);
-		else
-			ret = user_set_wait(ut, f, (int)tf->rdi, tf->rsi, (int)tf->rdx);
+		ret = set_wait(ut, (int)tf->rdi, tf->rsi, (int)tf->rdx);
 		if (ret == 0 && timeout != 0)
 			v->ep_looked = 1;
 		if (ret == -EINTR || ret == -EBADF || ret == -EAGAIN || (ret == 0 && timeout != 0))
