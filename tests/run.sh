@@ -439,6 +439,34 @@ p_cpuid_rewritten() {
         { echo "sites not rewritten:${missing:- (no site addresses printed)}"; return 1; }
 }
 pcase cpuid-sites-rewritten --prog cpuid --need cpu:cpuid_fault --not-in 'off:rewriting is off in this mode' -- p_cpuid_rewritten
+# ld.so's CPUIDs rewritten before it runs, with or without CPUID faulting
+# (entry/cpuid.h; forced on where a CPUID is cheap): every one found by the
+# sweep rewritten, and what ld.so learnt of the CPU the same as natively.
+f_cpu_features() { PEGASUS_CPUID=1 x "$PROGS/cpu_features"; }
+fcase cpu-features --prog cpu_features -- f_cpu_features
+p_cpuid_ldso() {
+    local -a R=("${RUNNER[@]}")
+    unset 'R[${#R[@]}-1]'
+    local line found done of
+    # Swept at ld.so's second mapping: the exec.
+    PEGASUS_CPUID=1 timeout -k 5 "$TIMEOUT" "${R[@]}" -v -v -- /bin/sh -c 'exec /bin/true' >"$OUT/p.out" 2>"$OUT/p.err" </dev/null ||
+        { echo "status $?: $(tail -3 "$OUT/p.err")"; return 1; }
+    line=$(grep -m1 "the interpreter's CPUID sites" "$OUT/p.err") || { echo "no sweep reported"; tail -3 "$OUT/p.err"; return 1; }
+    read -r found done of < <(echo "$line" | sed -n 's/.*sites: \([0-9-]*\) found, \([0-9]*\) of \([0-9]*\) rewritten.*/\1 \2 \3/p')
+    [ "${found:-0}" -gt 0 ] && [ "$done" = "$found" ] && [ "$of" = "$found" ] || { echo "$line"; return 1; }
+}
+pcase cpuid-ldso-swept --not-in 'off:rewriting is off in this mode' -- p_cpuid_ldso
+# The sweep's instruction lengths (entry/insn_len.h), each the one objdump
+# gives, in the code of real binaries: none declined there.
+p_insn_len() {
+    local f files=()
+    for f in /lib64/ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/libc.so.6 /lib/x86_64-linux-gnu/libm.so.6 \
+        /usr/lib/x86_64-linux-gnu/libstdc++.so.6 /bin/bash "$PEGASUS"; do
+        [ -f "$f" ] && files+=("$f")
+    done
+    out=$("$BUILD_DIR/tests/unit/insn_sweep" -s "${files[@]}" 2>&1) || { echo "$out" | head -12; return 1; }
+}
+ncase insn-len-objdump --need objdump -- p_insn_len
 for sec in basic siginfo sigaction resethand nodefer masks pending ignore wait sigfd altstack \
     faults fpstate restart; do
     dcase "signals-$sec" --prog signals --status 0 -- "$PROGS/signals" "$sec"

@@ -70,10 +70,10 @@ int cmd_check(int argc, char **argv)
 	/* As started: without GLIBC_TUNABLES, `run` restarts itself (cli/reexec.c). */
 	line("runtime libraries SSE-only as started", xstate_libs_sse_only(),
 	     "(optional: if not, `pegasus run` restarts itself with glibc's AVX masked, so the gate saves xmm0-15 alone)");
-	char cf[128];
+	char cf[192];
 	unsigned long cns = (unsigned long)cpuid_cost_ns();
-	snprintf(cf, sizeof(cf), "(optional: a CPUID costs %lu ns here; above %d its sites are rewritten)", cns,
-		 CPUID_REWRITE_ABOVE_NS);
+	snprintf(cf, sizeof(cf), "(optional: a CPUID costs %lu ns here; above %d ld.so's sites are rewritten, "
+		 "with faulting the program's too)", cns, CPUID_REWRITE_ABOVE_NS);
 	line("cpuid faulting", cpuid_can_fault(), cf);
 	int huge = read_int("/proc/sys/vm/nr_hugepages");
 	char hp[64];

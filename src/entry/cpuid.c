@@ -3,6 +3,8 @@
 
 #include <asm/prctl.h>
 #include <cpuid.h>
+#include <errno.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -26,14 +28,19 @@ enum { EMPTY, FILLING, FULL };
 
 /* 32 bytes, laid out as cpuid_cached.S reads it. */
 struct slot {
-	uint32_t state; /* EMPTY -> FILLING -> FULL, once */
+	uint32_t state; /* EMPTY -> FILLING -> FULL, once; a slot whose filler
+			 * died FILLING stays so: its keys ask the hardware */
 	uint32_t leaf, sub;
 	uint32_t r[4];  /* eax, ebx, ecx, edx */
 	uint32_t pad;
 };
 _Static_assert(sizeof(struct slot) == 32, "cpuid_cached.S's slot");
 
-struct slot cpuid_cache[SLOTS];
+/* Two whole pages, made shared at cpuid_init: a forked child's answers
+ * serve its parent, its siblings and the children they fork next (each
+ * child's ld.so would ask them all again otherwise). */
+struct slot cpuid_cache[SLOTS] __attribute__((aligned(4096)));
+_Static_assert(sizeof(cpuid_cache) % 4096 == 0, "cpuid_cache: whole pages");
 
 /* Leaves below 64 whose answer depends on %ecx (Intel SDM); the extended
  * ones are 0x8000001d, 0x80000020 and 0x80000026 (AMD APM), and the
@@ -46,6 +53,7 @@ const uint64_t cpuid_subleaf_mask = 1ull << 0x4 | 1ull << 0x7 | 1ull << 0xb | 1u
 	1ull << 0x24;
 
 static bool faulting;
+static bool sweeping; /* the interpreter's sites found by a sweep */
 
 NOINSTR static uint32_t subleaf(uint32_t leaf, uint32_t ecx)
 {
@@ -132,13 +140,6 @@ void cpuid_site_entry(struct uthread *ut)
 	rewrite_cpuid_site(ut, ip);
 }
 
-void cpuid_after_fork(void)
-{
-	/* A slot being filled by a thread the child does not have: free. */
-	for (int i = 0; i < SLOTS; i++)
-		if (cpuid_cache[i].state == FILLING)
-			cpuid_cache[i].state = EMPTY;
-}
 
 uint64_t cpuid_cost_ns(void)
 {
@@ -171,16 +172,27 @@ void cpuid_init(void)
 		pg_debug("CPUID costs %lu ns here: left to the hardware", (unsigned long)ns);
 		return;
 	}
+	/* Not shared: each forked child fills its own copy (slower, as right). */
+	if (mmap(cpuid_cache, sizeof(cpuid_cache), PROT_READ | PROT_WRITE, MAP_FIXED | MAP_SHARED | MAP_ANONYMOUS,
+		 -1, 0) == MAP_FAILED)
+		pg_debug("cpuid cache not shared across forks: %s", strerror(errno));
+	sweeping = true;
 	faulting = true;
 	long r = raw_syscall3(SYS_arch_prctl, ARCH_SET_CPUID, 0, 0);
 	if (r < 0) {
 		faulting = false;
-		/* Said only when asked for: most hosts without it are not VMs. */
-		pg_log(force ? 1 : 3, "CPUID costs %lu ns here, but the host cannot make it fault "
-		       "(ARCH_SET_CPUID: %s): left to the hardware", (unsigned long)ns, strerror((int)-r));
+		pg_debug("CPUID costs %lu ns here, but the host cannot make it fault (ARCH_SET_CPUID: %s): "
+			 "the sites of ld.so found by a sweep are answered from a cache",
+			 (unsigned long)ns, strerror((int)-r));
 		return;
 	}
-	pg_debug("CPUID costs %lu ns here: answered from a cache, its sites rewritten", (unsigned long)ns);
+	pg_debug("CPUID costs %lu ns here: answered from a cache, its sites rewritten (ld.so's found by "
+		 "a sweep, the others as they fault)", (unsigned long)ns);
+}
+
+bool cpuid_sweep_wanted(void)
+{
+	return sweeping;
 }
 
 bool cpuid_can_fault(void)

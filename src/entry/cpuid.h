@@ -7,8 +7,8 @@
 struct uthread;
 
 /*
- * In a virtual machine every CPUID is an exit to the hypervisor: 6.6 us on
- * these VMs, and glibc's ld.so runs ~70 of them (cache sizes: leaves 2 and
+ * In a virtual machine every CPUID is an exit to the hypervisor: 3.8-6.6 us
+ * on these VMs, and glibc's ld.so runs ~70 of them (cache sizes: leaves 2 and
  * 4) at the start of every program, two thirds of an exec of /bin/true.
  * Where the kernel offers CPUID faulting (ARCH_SET_CPUID), a CPUID costs
  * more than CPUID_REWRITE_ABOVE_NS and call sites are rewritten, the
@@ -19,6 +19,15 @@ struct uthread;
  * syscall sites are, so the next ld.so mapped runs none. The answers are
  * the hardware's; one reporting the asking CPU's APIC id reports the id of
  * the CPU that asked first.
+ *
+ * The sites of ld.so, the interpreter every dynamic program starts in and
+ * the one that asks the ~70, are found before it runs, by sweeping its
+ * code when its file is first mapped (entry/cpuid_scan.h), which also
+ * tells what a patch may cover around each (a loop may branch back to
+ * just after a CPUID: glibc's handle_amd). So where CPUID cannot fault
+ * (AMD before Zen 4, and VMs there), ld.so's are rewritten all the same,
+ * the cache filled by the stub itself at each new (leaf, subleaf); only
+ * the program's own CPUIDs then run as they are.
  */
 #define CPUID_REWRITE_ABOVE_NS 1000
 
@@ -26,6 +35,11 @@ struct uthread;
  * else by the measured cost) and turn faulting on for the calling thread
  * and the threads it starts; after the fault handler is installed. */
 void cpuid_init(void);
+
+/* cpuid_sweep_wanted - are CPUIDs rewritten here, so that those of each
+ * new interpreter (ld.so) are found by sweeping its code (entry/cpuid_scan.h)
+ * and rewritten before it runs? */
+bool cpuid_sweep_wanted(void);
 
 /* cpuid_cost_ns - one CPUID's cost here: the median of a few. */
 uint64_t cpuid_cost_ns(void);
@@ -38,10 +52,6 @@ bool cpuid_at(uint64_t ip);
 /* cpuid_emulate - answer the CPUID at uc's %rip in uc and step past it.
  * Signal-handler safe: for runtime code and threads without a program. */
 void cpuid_emulate(ucontext_t *uc);
-
-/* cpuid_after_fork - in a forked child (one thread): slots caught half
- * filled by the parent's other threads are free again. */
-void cpuid_after_fork(void);
 
 /* cpuid_site_entry - runtime context, through the gate: answer a program's
  * CPUID in its trap frame, step past it and rewrite its site. */

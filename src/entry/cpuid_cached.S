@@ -3,10 +3,11 @@
 /*
  * In: %eax leaf, %ecx subleaf. Out: %eax, %ebx, %ecx, %edx as CPUID gives
  * them. Every other register is kept; the flags are not (the stub saves
- * them). Runs on the app's stack, %fs and vector state, so it reads memory
- * and nothing else. A key not in the cache is asked of the instruction
- * itself, which faults (CPUID faulting) into on_fault, whose answer fills
- * the cache (cpuid_emulate); the key and hash are cpuid.c's.
+ * them). Runs on the app's stack, %fs and vector state, so it touches
+ * memory and nothing else. A key not in the cache is asked of the
+ * instruction itself (which, where CPUID faults, faults into on_fault and
+ * is answered by cpuid_emulate), and the answer fills a free slot; the
+ * key and hash are cpuid.c's.
  */
 	.text
 	.globl cpuid_cached, cpuid_cached_end
@@ -61,7 +62,33 @@ cpuid_cached:
 5:	inc %r8d
 	dec %r9d
 	jnz 4b
-6:	mov %esi, %eax
+	/* Not in the cache. An EMPTY slot this thread takes (EMPTY -> FILLING,
+	 * as cpuid.c's answer() does) is filled here: where CPUID cannot
+	 * fault, nothing else would fill it. The FULL store comes last; x86
+	 * keeps stores in order, so a reader seeing FULL sees the answer. */
+6:	cmpl $0, (%rdx)
+	jne 7f
+	mov %rdx, %r9
+	xor %eax, %eax
+	mov $1, %r8d
+	lock cmpxchg %r8d, (%r9)        /* EMPTY -> FILLING, or lost to another */
+	jne 7f
+	mov %esi, 4(%r9)
+	mov %edi, 8(%r9)
+	mov %esi, %eax
+	mov %edi, %ecx
+	cpuid                           /* faulting: answered by on_fault */
+	mov %eax, 12(%r9)
+	mov %ebx, 16(%r9)
+	mov %ecx, 20(%r9)
+	mov %edx, 24(%r9)
+	movl $2, (%r9)                  /* FULL */
+	pop %r9
+	pop %r8
+	pop %rdi
+	pop %rsi
+	ret
+7:	mov %esi, %eax
 	mov %edi, %ecx
 	pop %r9
 	pop %r8

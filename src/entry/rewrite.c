@@ -17,7 +17,9 @@
 #include "core/rawsys.h"
 #include "core/spinlock.h"
 #include "entry/cpuid.h"
+#include "entry/cpuid_scan.h"
 #include "entry/insn.h"
+#include "entry/insn_len.h"
 #include "entry/lean.h"
 #include "entry/sitemap.h"
 #include "entry/stub_arena.h"
@@ -135,6 +137,7 @@ static struct known_site {
 	uint32_t off;
 	int16_t nr;
 	bool hot;            /* it trapped twice in an image of its file */
+	uint8_t pre, post;   /* a CPUID's: what its patch may cover (cpuid_found) */
 	int next;            /* index of its file's next known site, or -1 */
 } known[KNOWN_SIZE];
 static unsigned nknown;
@@ -143,6 +146,7 @@ static unsigned nknown;
 static struct known_file {
 	uint64_t file;
 	int first;           /* index of its first known site, or -1 */
+	bool swept;          /* its CPUIDs found by a sweep (cpuid_sweep_wanted) */
 } files[FILES_MAX];
 static unsigned nfiles;
 
@@ -162,24 +166,23 @@ static int file_of(uint64_t file, bool add)
 			return (int)i;
 	if (!add || nfiles == FILES_MAX)
 		return -1;
-	files[nfiles] = (struct known_file){ file, -1 };
+	files[nfiles] = (struct known_file){ file, -1, false };
 	return (int)nfiles++;
 }
 
 static int patch_site(uint64_t sc, long nr, bool solo);
-static int patch_cpuid(uint64_t sc, bool solo);
+static int patch_cpuid(uint64_t sc, bool solo, unsigned pre, unsigned post);
 
-/* known_key - the (file, offset) hash of a site in a known image, or 0. */
-static uint64_t known_key(uint64_t sc, uint64_t *file, uint32_t *off)
+/* image_of - the file and offset of code at sc, if in a known image. */
+static bool image_of(uint64_t sc, uint64_t *file, uint32_t *off)
 {
 	for (unsigned i = 0; i < IMAGES_MAX; i++)
 		if (sc >= images[i].lo && sc < images[i].hi) {
 			*file = images[i].file;
 			*off = (uint32_t)(sc - images[i].lo);
-			uint64_t k = (images[i].file + *off) * 0xff51afd7ed558ccdull;
-			return k ? k : 1;
+			return true;
 		}
-	return 0;
+	return false;
 }
 
 static struct known_site *known_find(uint64_t k)
@@ -190,54 +193,161 @@ static struct known_site *known_find(uint64_t k)
 	return NULL;
 }
 
-/* known_note - the site at sc trapped (hot: for the second time). */
-static void known_note(uint64_t sc, long nr, bool hot)
+/* known_add - the record of the site at off in file, made if there is
+ * room (full: later ones trap, as any). */
+static struct known_site *known_add(uint64_t file, uint32_t off, long nr)
 {
-	uint64_t file;
-	uint32_t off;
-	uint64_t k = known_key(sc, &file, &off);
+	uint64_t k = (file + off) * 0xff51afd7ed558ccdull;
+	k = k ? k : 1;
 	struct known_site *ks = known_find(k);
-	int f = !ks && k && nknown < KNOWN_SIZE / 2 ? file_of(file, true) : -1;
-	if (f >= 0) { /* full: later ones trap, as any */
+	int f = !ks && nknown < KNOWN_SIZE / 2 ? file_of(file, true) : -1;
+	if (f >= 0) {
 		unsigned i = k % KNOWN_SIZE;
 		while (known[i].key)
 			i = (i + 1) % KNOWN_SIZE;
 		ks = &known[i];
-		*ks = (struct known_site){ k, file, off, (int16_t)nr, false, files[f].first };
+		*ks = (struct known_site){ k, file, off, (int16_t)nr, false, 0, CPUID_POST_MAX, files[f].first };
 		files[f].first = (int)i;
 		nknown++;
 	}
-	if (ks && hot)
-		ks->hot = true;
+	return ks;
 }
 
-static void image_mapped(uint64_t lo, uint64_t len, const struct stat *st)
+/* known_note - the site at sc trapped (hot: for the second time); its
+ * record, if it has one. */
+static struct known_site *known_note(uint64_t sc, long nr, bool hot)
 {
-	/* The file as it is now: a file rewritten in place keeps its inode,
-	 * not its modification time. */
-	uint64_t file = ((uint64_t)st->st_dev * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)st->st_ino * 0xc2b2ae3d27d4eb4full) ^
-			((uint64_t)st->st_mtim.tv_sec * 0x165667b19e3779f9ull) ^ (uint64_t)st->st_mtim.tv_nsec ^
-			((uint64_t)st->st_size << 20) ^ 1;
+	uint64_t file;
+	uint32_t off;
+	struct known_site *ks = image_of(sc, &file, &off) ? known_add(file, off, nr) : NULL;
+	if (ks && hot)
+		ks->hot = true;
+	return ks;
+}
+
+/* file_id - a file as it is now: a file rewritten in place keeps its
+ * inode, not its modification time. */
+static uint64_t file_id(const struct stat *st)
+{
+	return ((uint64_t)st->st_dev * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)st->st_ino * 0xc2b2ae3d27d4eb4full) ^
+	       ((uint64_t)st->st_mtim.tv_sec * 0x165667b19e3779f9ull) ^ (uint64_t)st->st_mtim.tv_nsec ^
+	       ((uint64_t)st->st_size << 20) ^ 1;
+}
+
+/*
+ * A sweep of ld.so takes ~0.6 ms and saves ~0.25 ms at each later start of
+ * a program (its ~70 CPUIDs), so an instance that starts one program and
+ * nothing else is better off without it: an interpreter is swept when it
+ * is mapped a second time, or before a fork (whose child may exec; it
+ * inherits the result), found again by its path.
+ */
+#define SWEPT_MAX 128  /* CPUIDs a sweep of one file may find (glibc 2.36's ld.so has 37) */
+#define PENDING_MAX 4
+static struct pending_sweep {
+	uint64_t file, vaddr_lo;
+	char path[256];
+} pending[PENDING_MAX];
+static unsigned npending;
+
+/* pending_take - with the lock held: was file mapped once, unswept? It is
+ * not pending any more. */
+static bool pending_take(uint64_t file)
+{
+	for (unsigned i = 0; i < npending; i++)
+		if (pending[i].file == file) {
+			pending[i] = pending[--npending];
+			return true;
+		}
+	return false;
+}
+
+/* swept - with the lock held: file's CPUIDs as a sweep found them become
+ * known sites, hot (patched wherever it is mapped from now on). */
+static void swept(uint64_t file, const struct cpuid_found *found, int n)
+{
+	int f = file_of(file, true);
+	if (f < 0 || files[f].swept)
+		return;
+	files[f].swept = true;
+	for (int c = 0; c < n; c++) {
+		struct known_site *ks = known_add(file, found[c].off, NR_CPUID);
+		if (ks) {
+			ks->hot = true;
+			ks->pre = found[c].pre;
+			ks->post = found[c].post;
+		}
+	}
+}
+
+/* sweep_pending - before a fork: the interpreters mapped once are swept. */
+static void sweep_pending(void)
+{
+	struct cpuid_found found[SWEPT_MAX];
+	spin_lock(&lock);
+	while (npending) {
+		struct pending_sweep ps = pending[--npending];
+		spin_unlock(&lock);
+		struct stat st;
+		int fd = open(ps.path, O_RDONLY | O_CLOEXEC), n = -1;
+		if (fd >= 0 && fstat(fd, &st) == 0 && file_id(&st) == ps.file)
+			n = cpuid_scan(fd, ps.vaddr_lo, found, SWEPT_MAX);
+		if (fd >= 0)
+			close(fd);
+		pg_debug("%s swept for CPUIDs before a fork: %d found", ps.path, n);
+		spin_lock(&lock);
+		if (n >= 0)
+			swept(ps.file, found, n);
+	}
+	spin_unlock(&lock);
+}
+
+static void image_mapped(const struct mapped_image *mi)
+{
+	uint64_t lo = mi->lo, len = mi->len, file = file_id(mi->st);
+	/* An interpreter's CPUIDs: swept outside the lock (it reads the file). */
+	struct cpuid_found cpuids[SWEPT_MAX];
+	int ncpuids = -1;
+	if (mi->interp && mi->fd >= 0 && rewrite_mode != REWRITE_OFF && cpuid_sweep_wanted()) {
+		spin_lock(&lock);
+		int f = file_of(file, false);
+		bool done = f >= 0 && files[f].swept, again = !done && pending_take(file);
+		if (!done && !again && npending < PENDING_MAX && mi->path[0] == '/' &&
+		    strlen(mi->path) < sizeof(pending[0].path)) {
+			pending[npending].file = file;
+			pending[npending].vaddr_lo = mi->vaddr_lo;
+			strcpy(pending[npending++].path, mi->path);
+		}
+		spin_unlock(&lock);
+		if (again)
+			ncpuids = cpuid_scan(mi->fd, mi->vaddr_lo, cpuids, SWEPT_MAX);
+	}
 	spin_lock(&lock);
 	images_drop(lo, lo + len); /* what was there is gone */
 	unsigned i = next_image++ % IMAGES_MAX;
 	images[i].lo = lo;
 	images[i].hi = lo + len;
 	images[i].file = file;
+	if (ncpuids >= 0)
+		swept(file, cpuids, ncpuids);
 	/* Nothing runs this image yet: its known sites are patched now (not
 	 * one run once there: it would cost a rewrite, not save a trap). */
 	int f = rewrite_mode != REWRITE_OFF ? file_of(file, false) : -1;
+	int ncpuid = 0, cpuid_done = 0;
 	for (int j = f >= 0 ? files[f].first : -1; j >= 0; j = known[j].next) {
 		struct known_site *ks = &known[j];
 		uint64_t sc = lo + ks->off;
 		if (!ks->hot || ks->off >= len || sitemap_get(sc) || !sitemap_has_room())
 			continue;
-		if (ks->nr == NR_CPUID)
-			patch_cpuid(sc, true);
-		else
+		if (ks->nr == NR_CPUID) {
+			ncpuid++;
+			cpuid_done += patch_cpuid(sc, true, ks->pre, ks->post) > 0;
+		} else {
 			patch_site(sc, ks->nr, true);
+		}
 	}
 	spin_unlock(&lock);
+	if (ncpuids >= 0)
+		pg_debug("the interpreter's CPUID sites: %d found, %d of %d rewritten", ncpuids, cpuid_done, ncpuid);
 }
 
 /* ---- sites that are gone: their records and stubs, reused later ---- */
@@ -407,6 +517,7 @@ static int reopen_mem(void)
 
 int rewrite_fork_prepare(void)
 {
+	sweep_pending();
 	spin_lock(&lock);
 	int r = stub_arenas_fork_prepare();
 	if (r < 0)
@@ -425,7 +536,6 @@ void rewrite_after_fork(void)
 	/* The inherited /proc/self/mem is the parent's memory. */
 	self_mem_stale = self_mem >= 0;
 	child_traps = CHILD_TRAPS_FIRST;
-	cpuid_after_fork();
 	if (stub_arenas_after_fork() < 0)
 		pg_die("cannot copy the rewritten sites' stubs after a fork");
 	/* Taken by this thread in the parent, for the fork (rewrite_fork_prepare). */
@@ -795,12 +905,35 @@ static int patch_site(uint64_t sc, long nr, bool solo)
 	return install(s, sc, stub, solo);
 }
 
-/*
- * patch_cpuid - with the lock held: the CPUID at sc and what follows it
- * (see NR_CPUID) become a jump to a stub. 1 done, 0 it does not fit (or no
- * stub room within reach), -1 it could not be written.
- */
-static int patch_cpuid(uint64_t sc, bool solo)
+/* put_cpuid_call - the stub's lookup: below the red zone, flags kept (the
+ * call clobbers both); lit is the stub's literal holding cpuid_cached. */
+static void put_cpuid_call(struct emit *em, uint64_t lit)
+{
+	put(em, (uint8_t[]){ 0x48, 0x8d, 0x64, 0x24, 0x80 }, 5); /* lea -0x80(%rsp),%rsp */
+	put(em, (uint8_t[]){ 0x9c, 0xff, 0x15 }, 3);             /* pushfq; call *lit(%rip) */
+	put_rel32(em, lit);
+	put(em, (uint8_t[]){ 0x9d, 0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0 }, 9); /* popfq; lea 0x80(%rsp),%rsp */
+}
+
+/* cpuid_stub_end - the stub's last jump (to back) and its literal; then
+ * the jmp over the site. */
+static int cpuid_stub_end(struct site *s, struct emit *em, uint64_t back, uint64_t sc, bool solo)
+{
+	struct arena *a = s->arena;
+	uint64_t lit = (uint64_t)a->rx + s->stub_off + STUB_SIZE - 8;
+	put(em, (uint8_t[]){ 0xe9 }, 1);
+	put_rel32(em, back);
+	PG_ASSERT(em->at <= lit);
+	uint64_t target = (uint64_t)cpuid_cached;
+	memcpy(a->rw + s->stub_off + STUB_SIZE - 8, &target, 8);
+	return install(s, sc, (uint64_t)a->rx + s->stub_off, solo);
+}
+
+/* cpuid_after - the CPUID at sc and the instructions after it, up to 5
+ * bytes or more, none starting past post bytes after it (a branch's
+ * target there), become a jump to a stub: the lookup, the moved
+ * instructions (a last short jcc or jmp as a rel32 one), a jump back. */
+static int cpuid_after(uint64_t sc, bool solo, unsigned post)
 {
 	uint8_t b[2 + CPUID_POST_MAX];
 	if (copy_from_user(b, sc, sizeof(b)) || b[0] != 0x0f || b[1] != 0xa2)
@@ -810,7 +943,7 @@ static int patch_cpuid(uint64_t sc, bool solo)
 	int8_t disp[MAX_INTERIOR];
 	bool branch = false; /* the last one moved is a short jcc or jmp */
 	while (len < 5 && !branch) {
-		if (nbound == MAX_INTERIOR)
+		if (nbound == MAX_INTERIOR || len - 2 >= post)
 			return 0;
 		int d, n = insn_movable(b + len, (int)(sizeof(b) - len), &d);
 		if (!n && ((b[len] & 0xf0) == 0x70 || b[len] == 0xeb)) {
@@ -830,20 +963,14 @@ static int patch_cpuid(uint64_t sc, bool solo)
 	struct site *s = new_site(sc, len, P_CPUID, &err);
 	if (!s)
 		return err;
-	struct arena *a = s->arena;
-	uint64_t stub = (uint64_t)a->rx + s->stub_off, lit = stub + STUB_SIZE - 8;
-	struct emit em = { a->rw + s->stub_off, stub };
-	/* Below the red zone, flags kept: the call clobbers both. */
-	put(&em, (uint8_t[]){ 0x48, 0x8d, 0x64, 0x24, 0x80 }, 5); /* lea -0x80(%rsp),%rsp */
-	put(&em, (uint8_t[]){ 0x9c, 0xff, 0x15 }, 3);             /* pushfq; call *lit(%rip) */
-	put_rel32(&em, lit);
-	put(&em, (uint8_t[]){ 0x9d, 0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0 }, 9); /* popfq; lea 0x80(%rsp),%rsp */
+	struct emit em = { s->arena->rw + s->stub_off, (uint64_t)s->arena->rx + s->stub_off };
+	put_cpuid_call(&em, (uint64_t)s->arena->rx + s->stub_off + STUB_SIZE - 8);
 	/* The moved instructions, a %rip-relative displacement moved with them. */
 	uint64_t post_at = em.at;
-	uint8_t post[CPUID_POST_MAX];
-	memcpy(post, b + 2, len - 2);
+	uint8_t moved[CPUID_POST_MAX];
+	memcpy(moved, b + 2, len - 2);
 	for (unsigned i = 0; i < nbound; i++) {
-		if (disp[i] >= 0 && !move_disp(post + disp[i] - 2, (int64_t)(post_at - (sc + 2)))) {
+		if (disp[i] >= 0 && !move_disp(moved + disp[i] - 2, (int64_t)(post_at - (sc + 2)))) {
 			drop_site(s);
 			return 0;
 		}
@@ -853,22 +980,87 @@ static int patch_cpuid(uint64_t sc, bool solo)
 	s->ninterior = (uint8_t)nbound;
 	if (branch) { /* as a rel32 one to the same target */
 		unsigned at = bound[nbound - 1];
-		uint64_t target = sc + len + (int8_t)b[at + 1];
-		put(&em, post, at - 2);
+		put(&em, moved, at - 2);
 		if (b[at] == 0xeb)
 			put(&em, (uint8_t[]){ 0xe9 }, 1);
 		else
 			put(&em, (uint8_t[]){ 0x0f, (uint8_t)(0x80 | (b[at] & 0xf)) }, 2);
-		put_rel32(&em, target);
+		put_rel32(&em, sc + len + (int8_t)b[at + 1]);
 	} else {
-		put(&em, post, len - 2);
+		put(&em, moved, len - 2);
 	}
-	put(&em, (uint8_t[]){ 0xe9 }, 1);
-	put_rel32(&em, sc + len);
-	PG_ASSERT(em.at <= lit);
-	uint64_t target = (uint64_t)cpuid_cached;
-	memcpy(a->rw + s->stub_off + STUB_SIZE - 8, &target, 8);
-	return install(s, sc, stub, solo);
+	return cpuid_stub_end(s, &em, sc + len, sc, solo);
+}
+
+/* cpuid_before - the instructions just before the CPUID at sc, 5 bytes or
+ * more of the pre bytes there (whole instructions), become a jump to a
+ * stub that runs them, then the lookup, and jumps past the CPUID. The
+ * CPUID stays: a branch to it runs it as it is (and it is refused, so
+ * that a fault there does not patch over it). */
+static int cpuid_before(uint64_t sc, bool solo, unsigned pre)
+{
+	uint8_t b[CPUID_POST_MAX];
+	if (pre < 5 || pre > sizeof(b) || copy_from_user(b, sc - pre, pre))
+		return 0;
+	unsigned start = 0; /* the latest whole instruction leaving 5 bytes or more */
+	for (unsigned i = 0; i + 5 <= pre;) {
+		start = i;
+		int n = insn_len(b + i, pre - i);
+		if (!n)
+			return 0;
+		i += (unsigned)n;
+	}
+	unsigned len = pre - start, nbound = 0;
+	uint8_t moved[CPUID_POST_MAX];
+	memcpy(moved, b + start, len);
+	int disp[MAX_INTERIOR + 1];
+	unsigned bound[MAX_INTERIOR + 1];
+	for (unsigned i = 0; i < len; nbound++) {
+		if (nbound > MAX_INTERIOR)
+			return 0;
+		int d, n = insn_movable(moved + i, (int)(len - i), &d);
+		if (!n)
+			return 0;
+		bound[nbound] = i;
+		disp[nbound] = d < 0 ? -1 : (int)i + d;
+		i += (unsigned)n;
+	}
+	uint64_t at = sc - len;
+	int err;
+	struct site *s = new_site(at, len, P_CPUID, &err);
+	if (!s)
+		return err;
+	struct emit em = { s->arena->rw + s->stub_off, (uint64_t)s->arena->rx + s->stub_off };
+	uint64_t moved_at = em.at;
+	for (unsigned i = 0; i < nbound; i++) {
+		if (disp[i] >= 0 && !move_disp(moved + disp[i], (int64_t)(moved_at - at))) {
+			drop_site(s);
+			return 0;
+		}
+		if (i > 0) { /* the first is the site's start */
+			s->interior[s->ninterior] = at + bound[i];
+			s->post[s->ninterior++] = moved_at + bound[i];
+		}
+	}
+	put(&em, moved, len);
+	put_cpuid_call(&em, (uint64_t)s->arena->rx + s->stub_off + STUB_SIZE - 8);
+	int r = cpuid_stub_end(s, &em, sc + 2, at, solo);
+	if (r > 0 && sitemap_has_room())
+		sitemap_put(sc, &refused_site);
+	return r;
+}
+
+/*
+ * patch_cpuid - with the lock held: the CPUID at sc becomes a jump to a
+ * stub that answers it from the cache, with the instructions after it
+ * (post: bytes they may span, see cpuid_found) or else those before it
+ * (pre). 1 done, 0 it does not fit (or no stub room within reach), -1 it
+ * could not be written.
+ */
+static int patch_cpuid(uint64_t sc, bool solo, unsigned pre, unsigned post)
+{
+	int r = cpuid_after(sc, solo, post);
+	return r == 0 ? cpuid_before(sc, solo, pre) : r;
 }
 
 /* rewrite_cpuid_site - a program's CPUID at sc faulted (entry/cpuid.c):
@@ -880,8 +1072,8 @@ void rewrite_cpuid_site(struct uthread *ut, uint64_t sc)
 	bool solo = alone(ut, sc);
 	spin_lock(&lock);
 	if (!sitemap_get(sc) && sitemap_has_room()) {
-		known_note(sc, NR_CPUID, true);
-		int r = patch_cpuid(sc, solo);
+		struct known_site *ks = known_note(sc, NR_CPUID, true);
+		int r = patch_cpuid(sc, solo, ks ? ks->pre : 0, ks ? ks->post : CPUID_POST_MAX);
 		if (r == 0)
 			refuse(sc);
 		if (r > 0)

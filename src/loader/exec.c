@@ -97,15 +97,15 @@ struct exec_read {
 	struct elf_info ei;
 };
 
-void (*exec_image_mapped)(uint64_t lo, uint64_t len, const struct stat *st);
+void (*exec_image_mapped)(const struct mapped_image *mi);
 
-/* record_image - an image of file st mapped at [lo, lo + len) for p: its
- * owner, and the rewriter told (its sites known by file). */
-static void record_image(struct vproc *p, uint64_t lo, uint64_t len, const struct stat *st)
+/* record_image - an image mapped for p: its owner, and the rewriter told
+ * (its sites known by file). */
+static void record_image(struct vproc *p, const struct mapped_image *mi)
 {
-	regions_add(p, lo, len);
+	regions_add(p, mi->lo, mi->len);
 	if (exec_image_mapped)
-		exec_image_mapped(lo, len, st);
+		exec_image_mapped(mi);
 }
 
 /* name_image - the image's path, and its name: Linux names a process
@@ -141,7 +141,7 @@ static int load_interp(struct vproc *p, struct why *w, const char *exe, const ch
 		e = ELF_BAD_TYPE;
 	int r = e == ELF_OK ? elf_map(fd, ei, out) : 0;
 	if (e == ELF_OK && r == 0)
-		record_image(p, out->bias + ei->lo, LOADED_SPAN(ei), &st);
+		record_image(p, &(struct mapped_image){ out->bias + ei->lo, LOADED_SPAN(ei), ei->lo, &st, interp, fd, true });
 	free(rd);
 	close(fd);
 	if (e != ELF_OK)
@@ -277,7 +277,7 @@ static int exec_read_in(struct vproc *p, struct brk *brk, const char *file, char
 	}
 	if (err < 0)
 		return fail(w, path, strerror(-err), err);
-	record_image(p, exe.bias + ei->lo, LOADED_SPAN(ei), &st);
+	record_image(p, &(struct mapped_image){ exe.bias + ei->lo, LOADED_SPAN(ei), ei->lo, &st, path, -1, false });
 	if (ei->has_interp) {
 		err = load_interp(p, w, path, ei->interp, &interp);
 		if (err)

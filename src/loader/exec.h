@@ -35,10 +35,20 @@ struct exec_image {
  * (the ids and AT_SECURE, once the exec's credentials are known). */
 void exec_aux_set(const struct exec_image *img, uint64_t type, uint64_t val);
 
-/* Told of each image exec_load maps (the program's, its interpreter's):
- * where, and which file (its stat); NULL: no one listens. */
+/* An image exec_load mapped: where, which file (its stat, its path as
+ * named, an fd open on it during the call or -1), the ELF address at lo,
+ * and whether it is the program's interpreter (ld.so). */
 struct stat;
-extern void (*exec_image_mapped)(uint64_t lo, uint64_t len, const struct stat *st);
+struct mapped_image {
+	uint64_t lo, len;
+	uint64_t vaddr_lo;
+	const struct stat *st;
+	const char *path;
+	int fd;
+	bool interp;
+};
+/* Told of each image exec_load maps; NULL: no one listens. */
+extern void (*exec_image_mapped)(const struct mapped_image *mi);
 
 /**
  * exec_load - resolve @file (#! scripts; PATH for bare names if @search),
