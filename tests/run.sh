@@ -590,6 +590,7 @@ dcase epoll-fork-oneshot-scm --prog epoll_fork_share --status 0 -- "$PROGS/epoll
 dcase epoll-fork-et-scm --prog epoll_fork_share --status 0 -- "$PROGS/epoll_fork_share" et-scm
 dcase epoll-fork-read-across --prog epoll_fork_share --status 0 -- "$PROGS/epoll_fork_share" read-across
 dcase epoll-fork-del-across --prog epoll_fork_share --status 0 -- "$PROGS/epoll_fork_share" del-across
+dcase epoll-fork-fired-oneshot --prog epoll_fork_share --status 0 -- "$PROGS/epoll_fork_share" fired-oneshot
 dcase itimer --prog itimer --status 0 -- "$PROGS/itimer"
 dcase fexecve --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; fd = os.open("/bin/echo", os.O_RDONLY); os.execve(fd, ["echo", "fexecve"], {})'
 dcase unix-perm --need root --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/unix_perm.py"

@@ -76,6 +76,11 @@ struct eventpoll {
 	 * side): members added there are not counted here, so nkernel can no
 	 * longer say there are none. */
 	bool kshared;
+	/* Fired ONESHOT members joined to the host epoll fd (see join_kernel)
+	 * whose first event has not been dropped yet: while any, the kernel's
+	 * events are read back and filtered (kernel_collect), never written
+	 * straight by a kernel call (lean_kfd -1, no solo_wait, no lean look). */
+	int ndisarmed;
 };
 
 _Static_assert(offsetof(struct eventpoll, lean_kfd) == offsetof(struct eventpoll_lean, lean_kfd),
@@ -237,7 +242,9 @@ static bool hash_grow(struct eventpoll *ep)
 static void update_lean(struct eventpoll *ep)
 {
 	int kfd = __atomic_load_n(&ep->kfd, __ATOMIC_ACQUIRE);
-	__atomic_store_n(&ep->lean_kfd, !ep->nitems && nkernel(ep) && kfd >= 0 ? kfd : -1, __ATOMIC_RELEASE);
+	__atomic_store_n(&ep->lean_kfd,
+			 !ep->nitems && nkernel(ep) && kfd >= 0 && !__atomic_load_n(&ep->ndisarmed, __ATOMIC_ACQUIRE) ? kfd : -1,
+			 __ATOMIC_RELEASE);
 }
 
 static void hash_del(struct eventpoll *ep, struct epitem *epi)
@@ -303,14 +310,31 @@ static void to_moved(struct eventpoll *ep, struct epitem *epi)
 static void ep_remove(struct eventpoll *ep, struct epitem *epi);
 static int make_kfd(struct eventpoll *ep);
 
+/* The data a fired ONESHOT member joins the host epoll fd with: an
+ * address of the runtime's, which no program's data names. */
+static const char disarmed_tag;
+#define DISARMED_DATA ((uint64_t)(uintptr_t)&disarmed_tag)
+
 /* join_kernel - epi's file, as host fd k, joins the set's host epoll fd
- * with epi's events and data, and epi goes (mtx held). False: it stays. */
+ * with epi's events and data, and epi goes (mtx held). False: it stays.
+ * A fired ONESHOT member cannot join disarmed (the kernel adds EPOLLERR
+ * and EPOLLHUP to every ADD: a pipe whose writer is gone would report
+ * HUP): it joins armed for anything under DISARMED_DATA, and its first
+ * event, dropped, leaves it disarmed in the kernel, as Linux's is, until
+ * a MOD from either side of a fork arms it with the program's data. */
 static bool join_kernel(struct eventpoll *ep, struct epitem *epi, int k)
 {
 	struct epoll_event ev = { .events = ev_load(epi) & ~EPOLLWAKEUP, .data.u64 = epi->data };
+	bool disarmed = !(ev.events & ~EP_PRIVATE_BITS);
+	if (disarmed) {
+		ev.events = EPOLLONESHOT | EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP;
+		ev.data.u64 = DISARMED_DATA;
+	}
 	if (k < 0 || make_kfd(ep) < 0 ||
 	    raw_syscall6(SYS_epoll_ctl, ep->kfd, EPOLL_CTL_ADD, k, (long)&ev, 0, 0) < 0)
 		return false;
+	if (disarmed)
+		__atomic_add_fetch(&ep->ndisarmed, 1, __ATOMIC_ACQ_REL);
 	ep_remove(ep, epi);
 	return true;
 }
@@ -351,6 +375,28 @@ static void unwatch(struct eventpoll *ep)
 		kwait_unwatch(&x->kw);
 }
 
+/* drop_disarmed - the n events the kernel wrote at out, less those of
+ * members joined disarmed (join_kernel), which are so now: how many. */
+static long drop_disarmed(struct eventpoll *ep, uint64_t out, int n)
+{
+	const uint64_t size = sizeof(struct epoll_event);
+	int kept = 0;
+	for (int i = 0; i < n; i++) {
+		struct epoll_event e;
+		if (copy_from_user(&e, out + i * size, size))
+			return kept ? kept : -EFAULT;
+		if (e.data.u64 == DISARMED_DATA) {
+			if (!__atomic_sub_fetch(&ep->ndisarmed, 1, __ATOMIC_ACQ_REL))
+				update_lean(ep);
+			continue;
+		}
+		if (kept != i && copy_to_user(out + kept * size, &e, size))
+			return kept ? kept : -EFAULT;
+		kept++;
+	}
+	return kept;
+}
+
 /* kernel_collect - one non-blocking look at the kernel members, their
  * events written by the kernel into the program's buffer: how many, or
  * -EFAULT (the kernel keeps them then, as it does its own). */
@@ -359,6 +405,8 @@ static int kernel_collect(struct eventpoll *ep, uint64_t out, int max)
 	/* Cleared before the look: a firing after it is not lost. */
 	__atomic_store_n(&ep->kready, false, __ATOMIC_SEQ_CST);
 	long r = raw_syscall6(SYS_epoll_wait, ep->kfd, out, max, 0, 0, 0);
+	if (r > 0 && __atomic_load_n(&ep->ndisarmed, __ATOMIC_ACQUIRE))
+		r = drop_disarmed(ep, out, (int)r);
 	return r > 0 || r == -EFAULT ? (int)r : 0;
 }
 
@@ -576,7 +624,7 @@ long eventpoll_wait_lean(struct vfile *f, uint64_t out, int max)
 	struct eventpoll *ep = ep_of(f);
 	/* Nested sets' kernel parts and moved members are watched through
 	 * kwait: the full path's (its own host epoll fd is one call here). */
-	if (__atomic_load_n(&ep->nkparts, __ATOMIC_ACQUIRE))
+	if (__atomic_load_n(&ep->nkparts, __ATOMIC_ACQUIRE) || __atomic_load_n(&ep->ndisarmed, __ATOMIC_ACQUIRE))
 		return -EAGAIN;
 	spin_lock(&ep->mtx);
 	int n = ep->moved ? -EAGAIN : collect_locked(ep, out, max, NULL);
@@ -598,7 +646,8 @@ static long solo_wait(struct eventpoll *ep, uint64_t out, int max, uint64_t dead
 	if (!nkernel(ep) || !solo_may(deadline))
 		return -EAGAIN;
 	spin_lock(&ep->mtx);
-	bool whole = nkernel(ep) && !__atomic_load_n(&ep->nkparts, __ATOMIC_ACQUIRE) && !ep->moved;
+	bool whole = nkernel(ep) && !__atomic_load_n(&ep->nkparts, __ATOMIC_ACQUIRE) && !ep->moved &&
+		     !__atomic_load_n(&ep->ndisarmed, __ATOMIC_ACQUIRE);
 	spin_unlock(&ep->mtx);
 	if (!whole)
 		return -EAGAIN;

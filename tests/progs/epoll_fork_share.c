@@ -192,6 +192,32 @@ static void read_across(void)
 	pthread_join(th, NULL);
 }
 
+/* A ONESHOT member that fired before the fork stays disarmed in the set
+ * the fork shares, though its pipe then reads EOF (HUP), until the child
+ * arms it again with data of its own, which the parent then sees. */
+static void fired_oneshot(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT, .data.u64 = 1 }, out[4];
+	epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+	write(p[1], "x", 1);
+	say("before: %d", epoll_wait(ep, out, 4, 0));
+	close(p[1]);
+	say("disarmed, writer gone: %d", epoll_wait(ep, out, 4, 0));
+	pid_t c = fork();
+	if (c == 0) {
+		say("child, disarmed: %d", epoll_wait(ep, out, 4, 100));
+		struct epoll_event again = { .events = EPOLLIN | EPOLLONESHOT, .data.u64 = 2 };
+		say("child MOD: %d", epoll_ctl(ep, EPOLL_CTL_MOD, p[0], &again));
+		_exit(0);
+	}
+	say("parent, while the child waits: %d", epoll_wait(ep, out, 4, 50));
+	waitpid(c, NULL, 0);
+	int n = epoll_wait(ep, out, 4, 1000);
+	say("parent, armed by the child: %d data %d events %#x", n, n > 0 ? (int)out[0].data.u64 : -1,
+	    n > 0 ? out[0].events : 0);
+	say("parent, fired again: %d", epoll_wait(ep, out, 4, 0));
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
@@ -213,6 +239,8 @@ int main(int argc, char **argv)
 		read_across();
 	else if (!strcmp(what, "del-across"))
 		del_across();
+	else if (!strcmp(what, "fired-oneshot"))
+		fired_oneshot();
 	else
 		return 2;
 	return 0;
