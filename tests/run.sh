@@ -415,6 +415,7 @@ dcase raw-syscall-static --prog raw_syscall_static --status 0 --not-in "$ZP_REDZ
 dcase avx-live --prog avx_live --status 0 -- "$PROGS/avx_live"
 dcase efault --prog efault --status 0 -- "$PROGS/efault"
 dcase efault-page0 --prog efault --status 0 -- "$PROGS/efault" page0
+dcase long-reads --prog long_reads --status 0 -- "$PROGS/long_reads"
 # CPUID answers through rewritten sites (entry/cpuid.h), forced on where the
 # host can make CPUID fault; elsewhere the same check of the plain path.
 f_cpuid() { PEGASUS_CPUID=1 x "$PROGS/cpuid"; }

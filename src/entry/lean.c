@@ -99,6 +99,10 @@ void lean_init(bool enabled, bool page0_mapped)
 		else if (e->handler == sys_newfstatat || e->handler == sys_statx ||
 			 e->handler == sys_faccessat || e->handler == sys_faccessat2)
 			k = LEAN_PROCPATH;
+		/* A long getrandom stops at any pending signal, the slice tick's
+		 * too: the full path reads on (sys/kcall.c, cut_by_host_signal). */
+		else if (nr == SYS_getrandom)
+			k = LEAN_NO;
 		else if (e->cls == CLS_PASS && !e->handler &&
 			 !(e->flags & (SF_WAIT_IN | SF_WAIT_OUT | SF_RETFD)))
 			k = LEAN_KERNEL;

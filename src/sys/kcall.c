@@ -10,7 +10,9 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 
 #include "core/rawsys.h"
 #include "fs/fdtable.h"
@@ -210,14 +212,47 @@ static long issue(struct uthread *ut, long nr, const struct sysent *e, long vfd,
 	return raw_syscall6(nr, k[0], k[1], k[2], k[3], k[4], k[5]);
 }
 
+/* cut_by_host_signal - did a call that returned r end early only because
+ * a host signal was pending (the slice tick, a wake-up)? Then *buf and
+ * *len are the indexes of its buffer and length arguments. The memory
+ * devices (/dev/zero, /dev/full, /dev/random, /dev/urandom) and getrandom
+ * stop between pages for any pending signal; natively, with no signal of
+ * the program's, the call returns the whole count. */
+static bool cut_by_host_signal(struct uthread *ut, long nr, const long k[6], long r, int *buf, int *len)
+{
+	struct stat st;
+	if (nr == SYS_getrandom)
+		*buf = 0, *len = 1;
+	else if (nr == SYS_read || nr == SYS_pread64)
+		*buf = 1, *len = 2;
+	else
+		return false;
+	return r > 0 && r < k[*len] && !signal_deliverable_mask(ut) &&
+	       (nr == SYS_getrandom || (raw_syscall3(SYS_fstat, k[0], &st, 0) == 0 && S_ISCHR(st.st_mode) &&
+					major(st.st_rdev) == 1));
+}
+
 /* kcall_mapped - issue a call whose arguments are the kernel's already
  * (vfd: the program's fd behind k[0], for calls that wait on it). */
 static long kcall_mapped(struct uthread *ut, long nr, const struct sysent *e, long vfd,
 			 const long k[6], bool offload)
 {
-	long r;
+	long r, done = 0, rest[6];
 	for (;;) {
 		r = issue(ut, nr, e, vfd, k, offload);
+		int buf, len;
+		if (cut_by_host_signal(ut, nr, k, r, &buf, &len)) { /* the rest, as Linux gives it */
+			done += r;
+			memmove(rest, k, sizeof(rest));
+			rest[buf] += r;
+			rest[len] -= r;
+			if (nr == SYS_pread64)
+				rest[3] += r;
+			k = rest;
+			continue;
+		}
+		if (done)
+			return r > 0 ? done + r : done; /* a count once something moved */
 		if (r != -EINTR)
 			return r;
 		/* A host signal, or one of the program's, cut the call short:
