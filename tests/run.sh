@@ -407,6 +407,12 @@ dcase shebang-perl-w --need /usr/bin/perl --status 4 -- ./s-perl a b
 dcase shebang-env --need /usr/bin/perl -- ./s-envperl x 'y z'
 f_shebang_path() { PATH=$PWD/bin:$PATH x pegasus-test-script arg; }
 fcase shebang-path -- f_shebang_path
+# An exec with tens of thousands of arguments (xargs, a big glob): the new
+# stack's pointers were kept on the runtime's 64 KiB stack (SIGSEGV past
+# ~4,800), a script's new argv too.
+dcase exec-many-args -- /bin/sh -c '/bin/echo $(seq 30000) | md5sum; ./s-sh $(seq 20000) | tail -c 40'
+f_xargs_many() { seq 1 200000 | x xargs echo | md5sum; }
+fcase xargs-many -- f_xargs_many
 
 # -- C test programs ---------------------------------------------------------
 ZP_REDZONE='zpoline:zpoline rewrites a site into call *%rax, which pushes its return address into the red zone this case checks (see docs/ARCHITECTURE.md)'

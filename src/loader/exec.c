@@ -232,7 +232,9 @@ static int exec_read_in(struct vproc *p, struct brk *brk, const char *file, char
 		size_t argc = 0;
 		while (argv[argc])
 			argc++;
-		char *nargv[argc + 3];
+		char **nargv = malloc((argc + 3) * sizeof(char *)); /* not a VLA: argc may be 100,000 */
+		if (!nargv)
+			return fail(w, path, strerror(ENOMEM), -ENOMEM);
 		size_t k = 0;
 		nargv[k++] = interp;
 		if (*arg)
@@ -243,8 +245,9 @@ static int exec_read_in(struct vproc *p, struct brk *brk, const char *file, char
 		nargv[k++] = (char *)(depth ? path : execfn ? execfn : strchr(file, '/') ? file : path);
 		for (size_t i = 1; i <= argc; i++)
 			nargv[k++] = argv[i];
-		return exec_depth(p, brk, interp, nargv, envp, false, img, w, depth + 1,
-				  execfn ? execfn : path);
+		int r = exec_depth(p, brk, interp, nargv, envp, false, img, w, depth + 1, execfn ? execfn : path);
+		free(nargv);
+		return r;
 	}
 
 	/* Set-user-ID bits count on a mount that honours them (not nosuid). */

@@ -1,5 +1,6 @@
 /* stack.c - the initial stack of a program: argc, argv, envp, auxv, as Linux builds it. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
@@ -83,9 +84,16 @@ uint64_t stack_build(struct stack_spec *s)
 		return 0;
 	}
 
-	/* Strings at the top, as the kernel places them. */
+	/* Strings at the top, as the kernel places them; their addresses on
+	 * the heap for now (not the caller's stack: a runtime stack of 64 KiB
+	 * does not hold 5,000 of them, `xargs` passes more). */
+	uint64_t *envs = malloc((envc + argc + 2) * sizeof(uint64_t)), *args = envs + envc + 1;
+	if (!envs) {
+		munmap(lo, size + GUARD);
+		errno = ENOMEM;
+		return 0;
+	}
 	uint64_t execfn = push_str(&top, s->execfn);
-	uint64_t envs[envc + 1], args[argc + 1];
 	s->env_end = top;
 	for (size_t i = envc; i-- > 0;)
 		envs[i] = push_str(&top, s->envp[i]);
@@ -135,6 +143,7 @@ uint64_t stack_build(struct stack_spec *s)
 	for (size_t i = 0; i < envc; i++)
 		*w++ = envs[i];
 	*w++ = 0;
+	free(envs);
 	memcpy(w, aux, sizeof(aux));
 	s->auxv = w;
 	return top;
