@@ -413,6 +413,13 @@ fcase shebang-path -- f_shebang_path
 dcase exec-many-args -- /bin/sh -c '/bin/echo $(seq 30000) | md5sum; ./s-sh $(seq 20000) | tail -c 40'
 f_xargs_many() { seq 1 200000 | x xargs echo | md5sum; }
 fcase xargs-many -- f_xargs_many
+# wait4's struct rusage of a forked child (/usr/bin/time): its CPU time,
+# not zeros.
+f_time_child() {
+    x /usr/bin/time -f '%U %S' sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done' 2>&1 |
+        awk '{ print ($1 + $2 > 0.05) ? "CPU time reported" : "no CPU time: " $0 }'
+}
+fcase time-child-rusage --need /usr/bin/time -- f_time_child
 
 # -- C test programs ---------------------------------------------------------
 ZP_REDZONE='zpoline:zpoline rewrites a site into call *%rax, which pushes its return address into the red zone this case checks (see docs/ARCHITECTURE.md)'

@@ -69,11 +69,15 @@ static void *reaper(void *arg)
 			pthread_cond_wait(&reap_cv, &reap_mu);
 		pthread_mutex_unlock(&reap_mu);
 		siginfo_t si;
+		struct rusage ru;
 		memset(&si, 0, sizeof(si));
+		memset(&ru, 0, sizeof(ru));
 		/* Stops too: a forked child alone in its process stops that
 		 * process (signal.c stop_program); its parent's WUNTRACED wait
-		 * and SIGCHLD hear of it here. */
-		if (waitid(P_ALL, 0, &si, WEXITED | WSTOPPED | WCONTINUED | __WALL) < 0) {
+		 * and SIGCHLD hear of it here. The kernel's waitid, whose fifth
+		 * argument glibc's lacks: the child's usage, for its parent's wait. */
+		if (raw_syscall6(SYS_waitid, P_ALL, 0, (long)&si, WEXITED | WSTOPPED | WCONTINUED | __WALL,
+				 (long)&ru, 0) < 0) {
 			usleep(1000); /* EINTR; ECHILD cannot last while nhost > 0 */
 			continue;
 		}
@@ -90,6 +94,7 @@ static void *reaper(void *arg)
 			wait_child_continued(p);
 		} else if (p) {
 			nhost--;
+			p->host_usage = ru;
 			if (si.si_code == CLD_EXITED)
 				vproc_host_ended(p, 0, si.si_status);
 			else

@@ -111,6 +111,10 @@ struct vproc {
 	bool execd;                  /* it has exec'd since its fork: its parent may no longer setpgid it */
 	bool child_subreaper;        /* PR_SET_CHILD_SUBREAPER: its descendants' orphans come to it */
 	struct plock_file *plocks;   /* files it holds POSIX locks on (proc/posix_locks.c) */
+	/* A forked child's, from its host process's reap: what its parent's
+	 * wait4 and waitid report (a program of this process: zeros, its CPU
+	 * time not counted apart). */
+	struct rusage host_usage;
 };
 
 /* vproc_close_fds - every fd of p is closed. */

@@ -278,7 +278,7 @@ long wait_child(struct uthread *ut, int idtype, int id, int options, struct wait
 				if (take)
 					c->cont_report = false;
 			} else if (c->zombie && (options & WEXITED)) {
-				*res = (struct wait_result){ c->pid, end_code(c), end_status(c) };
+				*res = (struct wait_result){ c->pid, end_code(c), end_status(c), c->host_usage };
 				if (take) {
 					c->zombie = false;
 					vproc_release(c);

@@ -1,5 +1,6 @@
 /* wait.h - the ends of spawned programs: zombies, wait4/waitid, SIGCHLD, orphans. */
 #pragma once
+#include <sys/resource.h>
 
 struct uthread;
 struct vproc;
@@ -9,6 +10,7 @@ struct wait_result {
 	int pid;      /* 0: none has ended yet (WNOHANG) */
 	int code;     /* CLD_EXITED, CLD_KILLED, CLD_STOPPED or CLD_CONTINUED */
 	int status;   /* its exit code, or the signal that killed, stopped or continued it */
+	struct rusage usage; /* an ended child's (vproc.h: host_usage), else zeros */
 };
 
 /* wait_child_stopped, wait_child_continued - p stopped (by sig) or went

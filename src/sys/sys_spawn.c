@@ -49,12 +49,10 @@ static long wait_restartable(struct uthread *ut, long nr, int idtype, int id, in
 	}
 }
 
-/* Nothing is measured per program yet: a child's usage reads as zero. */
-static long zero_rusage(uint64_t uptr)
+/* put_usage - the waited child's usage, where the call asked for it. */
+static long put_usage(uint64_t uptr, const struct wait_result *res)
 {
-	struct rusage ru;
-	memset(&ru, 0, sizeof(ru));
-	return uptr && copy_to_user(uptr, &ru, sizeof(ru)) ? -EFAULT : 0;
+	return uptr && copy_to_user(uptr, &res->usage, sizeof(res->usage)) ? -EFAULT : 0;
 }
 
 long sys_wait4(struct uthread *ut, const long a[6])
@@ -73,7 +71,7 @@ long sys_wait4(struct uthread *ut, const long a[6])
 		     : res.code == CLD_STOPPED   ? (res.status & 0xff) << 8 | 0x7f
 		     : res.code == CLD_CONTINUED ? 0xffff
 						 : res.status & 0x7f;
-	if ((a[1] && copy_to_user(a[1], &status, 4)) || zero_rusage(a[3]))
+	if ((a[1] && copy_to_user(a[1], &status, 4)) || put_usage(a[3], &res))
 		return -EFAULT;
 	return res.pid;
 }
@@ -119,7 +117,7 @@ long sys_waitid(struct uthread *ut, const long a[6])
 		si.si_uid = getuid();
 		si.si_status = res.status;
 	}
-	if ((a[2] && copy_to_user(a[2], &si, sizeof(si))) || zero_rusage(a[4]))
+	if ((a[2] && copy_to_user(a[2], &si, sizeof(si))) || put_usage(a[4], &res))
 		return -EFAULT;
 	return 0;
 }
