@@ -891,6 +891,14 @@ while True:
     out += d
 print(out, os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))'
 dcase pty-script --need /usr/bin/script -- /usr/bin/script -qec 'echo hi; tty >/dev/null && echo has-tty' /dev/null
+# Started on a terminal by a shell without job control (pegasus leads no
+# host group there): the program is in the foreground, as natively; bash
+# -i took itself for a background job and stopped the whole instance.
+f_tty_fg_nonleader() {
+    timeout -k 5 "$TIMEOUT" script -qec \
+        "sh -c 'true; ${RUNNER[*]} /usr/bin/python3 $ROOT/tests/progs/tty_foreground.py'" /dev/null | tr -d '\r'
+}
+fcase tty-foreground-nonleader --need /usr/bin/script --need /usr/bin/python3 -- f_tty_fg_nonleader
 dcase proc-self-stat-state -- /bin/sh -c 'cut -d" " -f3 /proc/self/stat; awk "/^State/{print \$2}" /proc/self/status'
 # -- virtual pids wherever a pid appears (issue 14) ---------------------------
 for sec in ids siblings owner cpuclock zombie; do

@@ -35,10 +35,18 @@ void tty_foreground_set(int vpgid, int host)
 	__atomic_store_n(&fg_host, host, __ATOMIC_RELEASE);
 }
 
-int tty_foreground_of(int host)
+int tty_foreground_of(int host, int caller_pgid)
 {
 	int h = __atomic_load_n(&fg_host, __ATOMIC_ACQUIRE);
-	return h && h == host ? __atomic_load_n(&fg_vpgid, __ATOMIC_RELAXED) : host;
+	if (h && h == host)
+		return __atomic_load_n(&fg_vpgid, __ATOMIC_RELAXED);
+	/* This host process's own group (pegasus run in the foreground by a
+	 * shell without job control: `sh -c "...; pegasus run -- bash -i"`,
+	 * where pegasus leads no group): every program here is in the
+	 * foreground as the kernel sees it, so the caller's group is the
+	 * answer. The host id, which no program's group is, made bash -i
+	 * think itself in the background and stop the whole process. */
+	return host == raw_syscall3(SYS_getpgid, 0, 0, 0) ? caller_pgid : host;
 }
 
 int tty_signal_group(int fallback)

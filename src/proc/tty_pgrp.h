@@ -16,8 +16,8 @@ int tty_host_group(int vpgid);
 void tty_foreground_set(int vpgid, int host);
 
 /* tty_foreground_of - the program group the kernel's foreground host
- * group `host` stands for. */
-int tty_foreground_of(int host);
+ * group `host` stands for, as a program of group caller_pgid sees it. */
+int tty_foreground_of(int host, int caller_pgid);
 
 /* tty_signal_group - the program group here that takes a signal from the
  * terminal (Ctrl-C, Ctrl-Z): the foreground group a program here set, while

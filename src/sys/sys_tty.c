@@ -63,7 +63,7 @@ static long get_foreground(struct uthread *ut, const long a[6])
 	long r = tty_kcall(ut, b);
 	if (r)
 		return r;
-	int vpgid = tty_foreground_of(host);
+	int vpgid = tty_foreground_of(host, ut->proc->pgid);
 	return copy_to_user(a[2], &vpgid, sizeof(vpgid)) ? -EFAULT : 0;
 }
 
