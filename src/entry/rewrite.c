@@ -172,6 +172,9 @@ static int file_of(uint64_t file, bool add)
 
 static int patch_site(uint64_t sc, long nr, bool solo);
 static int patch_cpuid(uint64_t sc, bool solo, unsigned pre, unsigned post);
+static bool staging; /* the image being mapped takes its patches a page at a time */
+static void stage_begin(void);
+static void stage_end(void);
 
 /* image_of - the file and offset of code at sc, if in a known image. */
 static bool image_of(uint64_t sc, uint64_t *file, uint32_t *off)
@@ -333,6 +336,8 @@ static void image_mapped(const struct mapped_image *mi)
 	 * one run once there: it would cost a rewrite, not save a trap). */
 	int f = rewrite_mode != REWRITE_OFF ? file_of(file, false) : -1;
 	int ncpuid = 0, cpuid_done = 0;
+	if (f >= 0)
+		stage_begin();
 	for (int j = f >= 0 ? files[f].first : -1; j >= 0; j = known[j].next) {
 		struct known_site *ks = &known[j];
 		uint64_t sc = lo + ks->off;
@@ -345,6 +350,8 @@ static void image_mapped(const struct mapped_image *mi)
 			patch_site(sc, ks->nr, true);
 		}
 	}
+	if (staging)
+		stage_end();
 	spin_unlock(&lock);
 	if (ncpuids >= 0)
 		pg_debug("the interpreter's CPUID sites: %d found, %d of %d rewritten", ncpuids, cpuid_done, ncpuid);
@@ -699,6 +706,72 @@ static int mem_write(uint64_t addr, const uint8_t *b, size_t n)
 }
 
 /*
+ * Patches made as an image is mapped, before anything runs it: staged a
+ * page at a time and written with one write a page (a write a site was a
+ * sixth of an exec of /bin/true: ld.so's, libc's and the program's ~40
+ * sites, in ~12 pages). Only between stage_begin and stage_end, with the
+ * lock held.
+ */
+#define STAGE_PAGES 16
+static struct staged_page {
+	uint64_t page;
+	uint8_t bytes[4096];
+} *stage;
+static unsigned nstaged;
+
+static void stage_begin(void)
+{
+	if (!stage)
+		stage = malloc(STAGE_PAGES * sizeof(*stage));
+	staging = stage != NULL;
+	nstaged = 0;
+}
+
+/* stage_end - the staged pages written (on failure, a page's sites may be
+ * left half there: as a failed write of each, refused at its first trap). */
+static void stage_end(void)
+{
+	for (unsigned i = 0; i < nstaged; i++)
+		mem_write(stage[i].page, stage[i].bytes, sizeof(stage[i].bytes));
+	nstaged = 0;
+	staging = false;
+}
+
+/* stage_write - len bytes at addr, into their pages' staged copies; a
+ * page that cannot be read is written to at once. */
+static int stage_write(uint64_t addr, const uint8_t *b, size_t len)
+{
+	while (len) {
+		uint64_t page = addr & ~4095ull;
+		size_t off = addr - page, n = len < 4096 - off ? len : 4096 - off;
+		unsigned i = 0;
+		while (i < nstaged && stage[i].page != page)
+			i++;
+		if (i == nstaged) {
+			if (nstaged == STAGE_PAGES) {
+				stage_end();
+				staging = true;
+				i = 0;
+			}
+			if (copy_from_user(stage[i].bytes, page, sizeof(stage[i].bytes))) {
+				int r = mem_write(addr, b, n);
+				if (r < 0)
+					return r;
+				goto next;
+			}
+			stage[i].page = page;
+			nstaged = i + 1;
+		}
+		memcpy(stage[i].bytes + off, b, n);
+	next:
+		addr += n;
+		b += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
  * alone - can only the calling thread run the code at sc? Its program's
  * own code (not a vfork parent's it runs on), one thread, no CLONE_VM
  * child beside it. Then the patch is one write, with no membarrier: a
@@ -725,7 +798,7 @@ static int poke(uint64_t start, const uint8_t *code, unsigned len, bool solo)
 		return -EFAULT;
 	__atomic_store_n(&patching, start, __ATOMIC_SEQ_CST);
 	if (solo)
-		return mem_write(start, code, len);
+		return staging ? stage_write(start, code, len) : mem_write(start, code, len);
 	int r = mem_write(start, &int3, 1);
 	if (r < 0)
 		return r;
