@@ -899,6 +899,7 @@ f_tty_fg_nonleader() {
         "sh -c 'true; ${RUNNER[*]} /usr/bin/python3 $ROOT/tests/progs/tty_foreground.py'" /dev/null | tr -d '\r'
 }
 fcase tty-foreground-nonleader --need /usr/bin/script --need /usr/bin/python3 -- f_tty_fg_nonleader
+dcase proc-self-fd-dots --stderr -- /bin/sh -c 'ls -la /proc/self/fd/ >/dev/null && stat -c %F /proc/self/fd/. /proc/self/fd/..'
 dcase proc-self-stat-state -- /bin/sh -c 'cut -d" " -f3 /proc/self/stat; awk "/^State/{print \$2}" /proc/self/status'
 # -- virtual pids wherever a pid appears (issue 14) ---------------------------
 for sec in ids siblings owner cpuclock zombie; do

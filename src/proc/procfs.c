@@ -209,6 +209,9 @@ static long host_rest(struct uthread *ut, const char *rest, char *out, size_t si
 		return 0;
 	}
 	const char *num = !strncmp(rest, "fd/", 3) ? rest + 3 : !strncmp(rest, "fdinfo/", 7) ? rest + 7 : NULL;
+	/* "fd/." and "fd/..": the directories, as `ls -la /proc/self/fd/` stats them. */
+	if (num && num[0] == '.')
+		num = NULL;
 	if (num && *num) {
 		char *end;
 		long vfd = strtol(num, &end, 10);
