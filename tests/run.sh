@@ -899,6 +899,23 @@ f_tty_fg_nonleader() {
         "sh -c 'true; ${RUNNER[*]} /usr/bin/python3 $ROOT/tests/progs/tty_foreground.py'" /dev/null | tr -d '\r'
 }
 fcase tty-foreground-nonleader --need /usr/bin/script --need /usr/bin/python3 -- f_tty_fg_nonleader
+# A program pegasus started is reaped when it ends, as by the shell that
+# ran pegasus: the others stop seeing its pid (kill -0 and /proc/<pid>
+# answered for it until the instance ended: a "stop it and wait till it is
+# gone" loop never finished). (/proc/<pid> of the first program, whose
+# pid is pegasus's own, stays: it is the host's.)
+p_toplevel_gone() {
+    local -a R=("${RUNNER[@]}")
+    unset 'R[${#R[@]}-1]'
+    rm -f "$OUT/daemon.pid"
+    local out
+    out=$(timeout -k 5 "$TIMEOUT" "${R[@]}" --exit=all -- /bin/sh -c "echo \$\$ > $OUT/daemon.pid; exec sleep 30" ::: \
+        /bin/sh -c "while [ ! -s $OUT/daemon.pid ]; do sleep 0.05; done; d=\$(cat $OUT/daemon.pid); kill \$d
+            i=0; while kill -0 \$d 2>/dev/null; do i=\$((i+1)); [ \$i -gt 100 ] && { echo still there; exit 1; }; sleep 0.05; done
+            echo gone" 2>&1)
+    [ "$(echo "$out" | tail -1)" = gone ] || { echo "$out" | tail -3; return 1; }
+}
+pcase toplevel-reaped -- p_toplevel_gone
 dcase proc-self-fd-dots --stderr -- /bin/sh -c 'ls -la /proc/self/fd/ >/dev/null && stat -c %F /proc/self/fd/. /proc/self/fd/..'
 dcase proc-self-stat-state -- /bin/sh -c 'cut -d" " -f3 /proc/self/stat; awk "/^State/{print \$2}" /proc/self/status'
 # -- virtual pids wherever a pid appears (issue 14) ---------------------------

@@ -112,6 +112,16 @@ struct vproc_hooks vproc_hooks;
 static struct vproc *reaped[REAP_DELAY];
 static unsigned nreaped;
 
+void vproc_unlist(struct vproc *p)
+{
+	spin_lock(&table_lock);
+	for (int i = 0; i < nvprocs; i++)
+		if (vprocs[i] == p)
+			__atomic_store_n(&vprocs[i], NULL, __ATOMIC_RELEASE);
+	spin_unlock(&table_lock);
+	pidspace_unpublish(p->pid);
+}
+
 void vproc_release(struct vproc *p)
 {
 	spin_lock(&table_lock);

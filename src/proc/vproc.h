@@ -136,6 +136,10 @@ struct vproc *vproc_new(const char *name, int pid);
 /* A reaped child leaves the list; its memory is freed a while later, so a
  * lookup racing with the reap never touches freed memory. */
 void vproc_release(struct vproc *p);
+/* vproc_unlist - an ended program pegasus itself started: no lookup finds
+ * it any more (kill, /proc/<pid>), as its parent outside would have
+ * reaped it; its record stays for the instance's end (never freed). */
+void vproc_unlist(struct vproc *p);
 struct vproc *vproc_by_pid(int pid);
 /* The program whose pid, or one of whose threads' tid, is id; or NULL. */
 struct vproc *vproc_by_id(int id);

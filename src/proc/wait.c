@@ -215,6 +215,11 @@ void wait_program_ended(struct vproc *p)
 		} else {
 			vproc_release(p);
 		}
+	} else {
+		/* One pegasus started: its parent is the shell outside, which
+		 * reaps it at once, so the others no longer see it (a "stop the
+		 * daemon and wait till its pid is gone" loop waited forever). */
+		vproc_unlist(p);
 	}
 	spin_unlock(&family_lock);
 }
