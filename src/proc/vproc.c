@@ -124,16 +124,13 @@ void vproc_unlist(struct vproc *p)
 
 void vproc_release(struct vproc *p)
 {
+	vproc_unlist(p);
 	spin_lock(&table_lock);
-	for (int i = 0; i < nvprocs; i++)
-		if (vprocs[i] == p)
-			__atomic_store_n(&vprocs[i], NULL, __ATOMIC_RELEASE);
 	struct vproc *old = reaped[nreaped % REAP_DELAY];
 	reaped[nreaped++ % REAP_DELAY] = p;
 	spin_unlock(&table_lock);
 	/* Reaped: its pid may be given out again (any host process of the
 	 * instance may do so; the lookups that raced see it gone first). */
-	pidspace_unpublish(p->pid);
 	pidspace_free(p->pid);
 	if (p->cwd_fd >= 0)
 		close(p->cwd_fd);
