@@ -14,7 +14,7 @@
 #define SECTION_MAX (64u << 20)
 #define WINDOW (2 * CPUID_SCAN_REACH + 2) /* a CPUID and its reach, each way */
 
-/* What the second pass learns around one CPUID at off: which bytes of
+/* What the sweep learnt around one CPUID at off: which bytes of
  * [off - REACH, off + 2 + REACH) start an instruction, and which a direct
  * branch targets. */
 struct window {
@@ -28,6 +28,8 @@ static bool branch_target(const uint8_t *b, int len, uint64_t at, uint64_t *t)
 	int i = 0;
 	while (i < len && (b[i] == 0x2e || b[i] == 0x3e || b[i] == 0xf2 || (b[i] & 0xf0) == 0x40))
 		i++; /* branch hints, bnd, a REX */
+	if (i >= len)
+		return false;
 	uint8_t op = b[i];
 	bool rel8 = (op & 0xf0) == 0x70 || op == 0xeb || (op >= 0xe0 && op <= 0xe3);
 	bool rel32 = op == 0xe8 || op == 0xe9 || (op == 0x0f && i + 1 < len && (b[i + 1] & 0xf0) == 0x80);
