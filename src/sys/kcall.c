@@ -227,7 +227,10 @@ static bool cut_by_host_signal(struct uthread *ut, long nr, const long k[6], lon
 		*buf = 1, *len = 2;
 	else
 		return false;
-	return r > 0 && r < k[*len] && !signal_deliverable_mask(ut) &&
+	/* They stop at a page's end: a short read of a pipe or socket, which
+	 * ends anywhere, is not looked at further (an fstat each was 13% of
+	 * nginx's throughput with clients outside). */
+	return r > 0 && r < k[*len] && r % 4096 == 0 && !signal_deliverable_mask(ut) &&
 	       (nr == SYS_getrandom || (raw_syscall3(SYS_fstat, k[0], &st, 0) == 0 && S_ISCHR(st.st_mode) &&
 					major(st.st_rdev) == 1));
 }
