@@ -659,9 +659,17 @@ long signal_call_mask(struct uthread *ut, uint64_t uset, long size)
 	return 0;
 }
 
+long signal_interrupted(struct uthread *ut, bool restartable)
+{
+	long r = signal_after_eintr(ut, restartable);
+	if (r != 1)
+		return r;
+	return __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE) ? -EINTR : 0;
+}
+
 bool signal_wait_goes_on(struct uthread *ut, bool restartable)
 {
-	return signal_after_eintr(ut, restartable) == 1 && !__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE);
+	return signal_interrupted(ut, restartable) == 0;
 }
 
 void signal_call_mask_end(struct uthread *ut, long ret)

@@ -65,6 +65,11 @@ void signal_deliver_pending(struct uthread *ut);
  * to give the app, or 1 to mean "issue the call again". */
 long signal_after_eintr(struct uthread *ut, bool restartable);
 
+/* signal_interrupted - the same for a call about to be issued again: 0 to
+ * issue it again (nothing ends it, the program is not exiting), else the
+ * value the app gets. */
+long signal_interrupted(struct uthread *ut, bool restartable);
+
 /* A wait of a call that a handler always ends with EINTR (SF_NORESTART:
  * poll, select, epoll_wait) was interrupted: true when no handler runs and
  * the program goes on, so the wait goes on (Linux's ERESTARTNOHAND). */

@@ -260,9 +260,8 @@ static long kcall_mapped(struct uthread *ut, long nr, const struct sysent *e, lo
 			return r;
 		/* A host signal, or one of the program's, cut the call short:
 		 * Linux would restart it unless a handler of the program runs. */
-		r = signal_after_eintr(ut, !(e->flags & SF_NORESTART));
-		if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
-			return r == 1 ? -EINTR : r;
+		if ((r = signal_interrupted(ut, !(e->flags & SF_NORESTART))))
+			return r;
 	}
 }
 

@@ -63,14 +63,9 @@ static long io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool
 		/* ERR and HUP end any wait, as poll reports them unasked: the
 		 * op then tells EOF or the error. */
 		r = vfile_wait(f, (wr ? EPOLLOUT : EPOLLIN) | EPOLLERR | EPOLLHUP, 0);
-		if (r == -EINTR) {
-			/* As the kernel's ERESTARTSYS: on again unless a handler runs. */
-			r = signal_after_eintr(ut, !(e->flags & SF_NORESTART));
-			if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE)) {
-				r = r == 1 ? -EINTR : r;
-				break;
-			}
-		}
+		/* As the kernel's ERESTARTSYS: on again unless a handler runs. */
+		if (r == -EINTR && (r = signal_interrupted(ut, !(e->flags & SF_NORESTART))))
+			break;
 	}
 	if (r < 0 && m->done)
 		return (long)m->done; /* what a blocking write queued before */

@@ -153,9 +153,8 @@ static long record_lock(struct uthread *ut, const long a[6])
 		r = posix_lock(ut->proc, h, (int)a[1], &lock);
 		if (r != -EINTR || a[1] != F_SETLKW)
 			break;
-		r = signal_after_eintr(ut, true);
-		if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
-			return r == 1 ? -EINTR : r;
+		if ((r = signal_interrupted(ut, true)))
+			return r;
 	}
 	if (r == POSIX_LOCK_KERNEL)
 		return a[1] == F_SETLKW ? kcall_offload(ut, SYS_fcntl, e, a) : kcall(ut, SYS_fcntl, e, a);

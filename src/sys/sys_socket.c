@@ -78,9 +78,8 @@ static long hook_wait(struct uthread *ut, struct vfile *f, uint32_t events, uint
 		/* As the kernel's ERESTARTSYS: on again unless a handler runs;
 		 * a call with a timeout is never restarted (signal(7)). */
 		const struct sysent *e = systab_get((long)ut->tf.rax);
-		r = signal_after_eintr(ut, !deadline && e && !(e->flags & SF_NORESTART));
-		if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
-			return r == 1 ? -EINTR : r;
+		if ((r = signal_interrupted(ut, !deadline && e && !(e->flags & SF_NORESTART))))
+			return r;
 	}
 }
 

@@ -43,9 +43,8 @@ static long wait_restartable(struct uthread *ut, long nr, int idtype, int id, in
 		long r = wait_child(ut, idtype, id, options, res);
 		if (r != -EINTR)
 			return r;
-		r = signal_after_eintr(ut, !(systab_get(nr)->flags & SF_NORESTART));
-		if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
-			return r == 1 ? -EINTR : r;
+		if ((r = signal_interrupted(ut, !(systab_get(nr)->flags & SF_NORESTART))))
+			return r;
 	}
 }
 

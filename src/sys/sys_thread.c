@@ -172,9 +172,8 @@ long sys_futex(struct uthread *ut, const long a[6])
 		 * runs. (A timed one is EINTR once a handler runs.) */
 		if (r != -EINTR || a[3] || (cmd != FUTEX_WAIT && cmd != FUTEX_WAIT_BITSET))
 			return r;
-		r = signal_after_eintr(ut, true);
-		if (r != 1 || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
-			return r == 1 ? -EINTR : r;
+		if ((r = signal_interrupted(ut, true)))
+			return r;
 	}
 }
 
