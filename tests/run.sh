@@ -651,6 +651,9 @@ except OSError as e: print(\"resize big\", e.errno)
 "; ulimit -v 20000; /bin/ls / >/dev/null; echo "ls $?"'
 dcase rlimit-raise-hard --need /bin/bash -- /bin/bash -c 'ulimit -n $(( $(ulimit -Hn) + 1 )) 2>/dev/null; echo "raise $?"; ulimit -n 1000; echo "lower $?"; ulimit -Hn'
 dcase dev-fd-bash --need /bin/bash -- /bin/bash -c 'diff <(seq 3) <(seq 4); echo "diff $?"; while read l; do echo "L:$l"; done < <(printf "x\ny\n"); cat < <(echo in); echo x | cat /dev/stdin; exec 5</etc/hostname; cat /dev/fd/5 | wc -c; readlink /dev/stdin /dev/fd; stat -L -c %F /dev/stdin </dev/null; true'
+# Descriptors past the table's first pages (fd 4096 on) and past its own
+# directory: opened, read, written, listed, closed as natively.
+dcase fd-high --need /bin/bash -- /bin/bash -c 'ulimit -n 20000; cd "$(mktemp -d)"; exec 9000>hifd 5000</etc/hostname 4095</etc/hostname 4096</etc/hostname; echo hi >&9000; read x <&5000; echo "${#x}"; read y <&4096; echo "${#y}"; ls /proc/self/fd | sort -n | tail -4; exec 9000>&-; cat hifd; exec 15000</etc/hostname; ls -l /proc/self/fd/15000 | grep -c hostname; rm -r "$PWD"'
 dcase proc-fd-reopen-pipe --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; r, w = os.pipe(); os.write(w, b"abc"); print(open(f"/proc/self/fd/{r}", "rb", buffering=0).read(3)); w2 = os.open(f"/dev/fd/{r}", os.O_WRONLY); os.write(w2, b"via-w2"); os.close(w2); os.close(w); print(os.read(r, 100)); print(os.read(r, 100))'
 for m in segv:139 abort:134 exit42:42 _exit7:7 kill:137 term:143 fpe:136 ill:132 \
     blocked-segv:139 ignored-segv:139 atexit:3 return:200 exit256:0; do

@@ -119,8 +119,8 @@
  */
 .macro FD_ENTRY fail
 	mov %edi, %eax                  /* the fd, as the kernel reads it: 32 bits */
-	mov $20, %ecx
-	shrx %rcx, %rax, %rcx           /* past the table's 1024 x 1024 entries? */
+	mov $12, %ecx
+	shrx %rcx, %rax, %rcx           /* past the table's own FDT_DIRECT pages? */
 	jrcxz 1f
 	jmp \fail
 1:	mov %gs:VCPU_CUR, %r11

@@ -24,6 +24,7 @@ _Static_assert(offsetof(struct uthread, proc) == UT_PROC, "UT_PROC");
 _Static_assert(offsetof(struct vproc, fdt) == VP_FDT, "VP_FDT");
 _Static_assert(offsetof(struct vproc, rlim[RLIMIT_FSIZE].rlim_cur) == VP_FSIZE, "VP_FSIZE");
 _Static_assert(offsetof(struct fdtable, page) == FDT_PAGE0, "FDT_PAGE0");
+_Static_assert(FDT_DIRECT * FDT_PAGE == 1 << 12, "FD_ENTRY (gate.S) checks fd >> 12");
 _Static_assert(offsetof(struct fdent, nb) == FDENT_NB, "FDENT_NB");
 _Static_assert(offsetof(struct fdent, obj) == FDENT_OBJ, "FDENT_OBJ");
 _Static_assert(sizeof(struct fdent) == 16, "fdent size");

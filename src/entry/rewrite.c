@@ -127,7 +127,7 @@ static uint64_t nsites, nrefused;
  * rewritten at its first trap, as all were before.
  */
 #define IMAGES_MAX 64
-#define KNOWN_SIZE 4096
+#define KNOWN_MAX 2048   /* known sites; their index has twice the slots */
 #define FILES_MAX 256
 static struct { uint64_t lo, hi, file; } images[IMAGES_MAX];
 static unsigned next_image;
@@ -139,8 +139,9 @@ static struct known_site {
 	bool hot;            /* it trapped twice in an image of its file */
 	uint8_t pre, post;   /* a CPUID's: what its patch may cover (cpuid_found) */
 	int next;            /* index of its file's next known site, or -1 */
-} known[KNOWN_SIZE];
+} known[KNOWN_MAX];      /* filled in order: a fork copies only pages in use */
 static unsigned nknown;
+static int16_t known_index[KNOWN_MAX * 2]; /* by key hash: known[] index + 1, 0 empty */
 /* The files with known sites, each with the chain of its sites: a mapping
  * looks at its file's sites alone. Full: later files' sites trap, as any. */
 static struct known_file {
@@ -190,9 +191,9 @@ static bool image_of(uint64_t sc, uint64_t *file, uint32_t *off)
 
 static struct known_site *known_find(uint64_t k)
 {
-	for (unsigned i = k % KNOWN_SIZE; k && known[i].key; i = (i + 1) % KNOWN_SIZE)
-		if (known[i].key == k)
-			return &known[i];
+	for (unsigned i = k % (KNOWN_MAX * 2); k && known_index[i]; i = (i + 1) % (KNOWN_MAX * 2))
+		if (known[known_index[i] - 1].key == k)
+			return &known[known_index[i] - 1];
 	return NULL;
 }
 
@@ -203,15 +204,15 @@ static struct known_site *known_add(uint64_t file, uint32_t off, long nr)
 	uint64_t k = (file + off) * 0xff51afd7ed558ccdull;
 	k = k ? k : 1;
 	struct known_site *ks = known_find(k);
-	int f = !ks && nknown < KNOWN_SIZE / 2 ? file_of(file, true) : -1;
+	int f = !ks && nknown < KNOWN_MAX ? file_of(file, true) : -1;
 	if (f >= 0) {
-		unsigned i = k % KNOWN_SIZE;
-		while (known[i].key)
-			i = (i + 1) % KNOWN_SIZE;
-		ks = &known[i];
+		unsigned i = k % (KNOWN_MAX * 2);
+		while (known_index[i])
+			i = (i + 1) % (KNOWN_MAX * 2);
+		ks = &known[nknown];
 		*ks = (struct known_site){ k, file, off, (int16_t)nr, false, 0, CPUID_POST_MAX, files[f].first };
-		files[f].first = (int)i;
-		nknown++;
+		files[f].first = (int)nknown++;
+		known_index[i] = (int16_t)nknown;
 	}
 	return ks;
 }

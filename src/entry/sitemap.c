@@ -11,45 +11,56 @@
  * takes that slot back. keys[] lists the live keys in order, so that a
  * range of code going away finds its keys quickly.
  *
- * Forgotten slots pile up as programs exec (each image lands at new
- * addresses): once they are a quarter of the table, the live keys are put
- * into the other table and readers switch to it. A reader holds a table
- * only for one lookup; the table left is cleared at the next rebuild, at
- * least SITEMAP_SIZE / 4 forgotten keys later.
+ * A table is the first `mask + 1` slots of one of two static arrays: it
+ * starts at SITEMAP_MIN slots and doubles when 3/4 full. Only the pages of
+ * a table's slots in use are ever touched, which matters at every fork: a
+ * hash spreads a few hundred sites over as many pages, and each present
+ * page is copied into the child and torn down at its exit.
+ *
+ * A rebuild (growth, or forgotten slots a quarter of the table as programs
+ * exec and their images land at new addresses) puts the live keys into the
+ * other array and readers switch to it; a table never shrinks. A reader holds a table only for one
+ * lookup; the array left is cleared at the next rebuild, later.
  */
-#define SITEMAP_SIZE (1u << 16)
+#define SITEMAP_MIN (1u << 10)
+#define SITEMAP_MAX (1u << 16)
 
 struct slot {
 	uint64_t key;
 	void *val;
 };
-static struct slot tables[2][SITEMAP_SIZE];
-static struct slot *table = tables[0];
+struct table {
+	struct slot *slots;
+	unsigned mask;     /* slots - 1, a power of two minus one */
+};
+static struct slot arrays[2][SITEMAP_MAX];
+static struct table tables[2] = { { arrays[0], SITEMAP_MIN - 1 }, { arrays[1], SITEMAP_MIN - 1 } };
+static struct table *table = &tables[0];
 static unsigned used;    /* slots of `table` holding a key, live or forgotten */
 static uint64_t *keys;   /* the live keys, sorted */
 static size_t nkeys, capkeys;
 
-static unsigned hash(uint64_t k)
+static unsigned hash(uint64_t k, unsigned mask)
 {
-	return (unsigned)((k * 0x9e3779b97f4a7c15ull) >> 48) & (SITEMAP_SIZE - 1);
+	return (unsigned)((k * 0x9e3779b97f4a7c15ull) >> 48) & mask;
 }
 
-static struct slot *probe(struct slot *t, uint64_t key)
+static struct slot *probe(const struct table *t, uint64_t key)
 {
-	for (unsigned i = hash(key);; i = (i + 1) & (SITEMAP_SIZE - 1))
-		if (!t[i].key || t[i].key == key)
-			return &t[i];
+	for (unsigned i = hash(key, t->mask);; i = (i + 1) & t->mask)
+		if (!t->slots[i].key || t->slots[i].key == key)
+			return &t->slots[i];
 }
 
 void *sitemap_get(uint64_t key)
 {
-	struct slot *t = __atomic_load_n(&table, __ATOMIC_ACQUIRE);
-	for (unsigned i = hash(key);; i = (i + 1) & (SITEMAP_SIZE - 1)) {
-		uint64_t k = __atomic_load_n(&t[i].key, __ATOMIC_ACQUIRE);
+	const struct table *t = __atomic_load_n(&table, __ATOMIC_ACQUIRE);
+	for (unsigned i = hash(key, t->mask);; i = (i + 1) & t->mask) {
+		uint64_t k = __atomic_load_n(&t->slots[i].key, __ATOMIC_ACQUIRE);
 		if (!k)
 			return NULL;
 		if (k == key)
-			return __atomic_load_n(&t[i].val, __ATOMIC_ACQUIRE);
+			return __atomic_load_n(&t->slots[i].val, __ATOMIC_ACQUIRE);
 	}
 }
 
@@ -58,10 +69,10 @@ bool sitemap_empty(void)
 	return !__atomic_load_n(&nkeys, __ATOMIC_RELAXED);
 }
 
-/* 3/4 of the table at most: probes stay short. */
+/* 3/4 of the largest table at most: probes stay short. */
 bool sitemap_has_room(void)
 {
-	return used < SITEMAP_SIZE / 4 * 3 && (nkeys < capkeys || capkeys < SITEMAP_SIZE);
+	return used < SITEMAP_MAX / 4 * 3 && (nkeys < capkeys || capkeys < SITEMAP_MAX);
 }
 
 static size_t key_index(uint64_t key)
@@ -79,7 +90,7 @@ static size_t key_index(uint64_t key)
 
 /* insert - into t, which no reader sees yet or which readers may walk:
  * the value is there before the key (release). */
-static void insert(struct slot *t, uint64_t key, void *val)
+static void insert(const struct table *t, uint64_t key, void *val)
 {
 	struct slot *s = probe(t, key);
 	if (s->key == key) {
@@ -89,6 +100,28 @@ static void insert(struct slot *t, uint64_t key, void *val)
 	s->val = val;
 	used++;
 	__atomic_store_n(&s->key, key, __ATOMIC_RELEASE);
+}
+
+/* rebuild - the live keys into a table of `slots` in the other array,
+ * which readers then use. */
+static void rebuild(unsigned slots)
+{
+	const struct table *old = table;
+	struct table *t = old == &tables[0] ? &tables[1] : &tables[0];
+	memset(t->slots, 0, (t->mask + 1) * sizeof(*t->slots)); /* all it used */
+	t->mask = slots - 1;
+	used = 0;
+	for (size_t i = 0; i < nkeys; i++)
+		insert(t, keys[i], probe(old, keys[i])->val);
+	__atomic_store_n(&table, t, __ATOMIC_RELEASE);
+}
+
+/* grown - the table has room for one more key: 3/4 full at most. */
+static void grown(void)
+{
+	unsigned slots = table->mask + 1;
+	if (used + 1 > slots / 4 * 3 && slots < SITEMAP_MAX)
+		rebuild(slots * 2);
 }
 
 void sitemap_put(uint64_t key, void *val)
@@ -107,18 +140,8 @@ void sitemap_put(uint64_t key, void *val)
 		keys[at] = key;
 		nkeys++;
 	}
+	grown();
 	insert(table, key, val);
-}
-
-/* rebuild - the live keys into the other table, which readers then use. */
-static void rebuild(void)
-{
-	struct slot *old = table, *t = table == tables[0] ? tables[1] : tables[0];
-	memset(t, 0, sizeof(tables[0]));
-	used = 0;
-	for (size_t i = 0; i < nkeys; i++)
-		insert(t, keys[i], probe(old, keys[i])->val);
-	__atomic_store_n(&table, t, __ATOMIC_RELEASE);
 }
 
 void sitemap_forget(uint64_t start, uint64_t end, void (*each)(uint64_t key, void *val))
@@ -135,6 +158,7 @@ void sitemap_forget(uint64_t start, uint64_t end, void (*each)(uint64_t key, voi
 		return; /* nothing in range (and keys may not exist yet) */
 	memmove(keys + from, keys + to, (nkeys - to) * sizeof(*keys));
 	nkeys -= to - from;
-	if (used - nkeys > SITEMAP_SIZE / 4)
-		rebuild();
+	unsigned slots = table->mask + 1;
+	if (used - nkeys > slots / 4)
+		rebuild(slots);
 }

@@ -21,7 +21,22 @@ struct fdtable *fdt_new(int limit)
 
 static struct fdent *page_of(struct fdtable *t, int vfd, bool create)
 {
-	struct fdent **slot = &t->page[vfd / FDT_PAGE];
+	int i = vfd / FDT_PAGE;
+	struct fdent **dir = t->page;
+	if (i >= FDT_DIRECT) {
+		if (!t->more && create) {
+			struct fdent **more = calloc(FDT_PAGES - FDT_DIRECT, sizeof(*more));
+			if (!more)
+				return NULL;
+			/* Release: a reader that sees it sees it empty. */
+			__atomic_store_n(&t->more, more, __ATOMIC_RELEASE);
+		}
+		if (!t->more)
+			return NULL;
+		dir = t->more;
+		i -= FDT_DIRECT;
+	}
+	struct fdent **slot = &dir[i];
 	struct fdent *pg = *slot;
 	if (!pg && create) {
 		pg = malloc(FDT_PAGE * sizeof(*pg));
@@ -196,8 +211,11 @@ int fdt_max(struct fdtable *t)
 
 void fdt_free(struct fdtable *t)
 {
-	for (int i = 0; i < FDT_PAGES; i++)
+	for (int i = 0; i < FDT_DIRECT; i++)
 		free(t->page[i]);
+	for (int i = 0; t->more && i < FDT_PAGES - FDT_DIRECT; i++)
+		free(t->more[i]);
+	free(t->more);
 	free(t);
 }
 

@@ -11,11 +11,14 @@
  * kernel), a host fd and a user-space object (a kernel file with
  * overrides), or an object alone (fs/vfile.h); a number is free when it has
  * neither. Lookups take no lock: the table is two-level and its pages
- * never move.
+ * never move. The first FDT_DIRECT pages hang off the table itself, the
+ * rest off a directory made at the first fd past them: a table is small
+ * (it lives on after its program is reaped, and every fork copies it).
  */
 
 #define FDT_PAGE 1024
 #define FDT_PAGES 1024 /* up to 1M descriptors, as Linux's default hard limit */
+#define FDT_DIRECT 4   /* pages reached from the table itself: fds 0..4095 */
 
 struct vfile;
 
@@ -47,7 +50,8 @@ struct fdtable {
 	int limit;           /* RLIMIT_NOFILE of the program */
 	int hint;            /* no free number below this */
 	int top;             /* no number at or above this was ever used */
-	struct fdent *page[FDT_PAGES];
+	struct fdent *page[FDT_DIRECT];
+	struct fdent **more; /* pages FDT_DIRECT.. : NULL until one is needed */
 };
 
 struct fdtable *fdt_new(int limit);
@@ -58,7 +62,15 @@ static inline struct fdent *fdt_ent(struct fdtable *t, long vfd)
 {
 	if (vfd < 0 || vfd >= FDT_PAGE * FDT_PAGES)
 		return 0;
-	struct fdent *pg = __atomic_load_n(&t->page[vfd / FDT_PAGE], __ATOMIC_ACQUIRE);
+	long i = vfd / FDT_PAGE;
+	struct fdent **dir = t->page;
+	if (i >= FDT_DIRECT) {
+		dir = __atomic_load_n(&t->more, __ATOMIC_ACQUIRE);
+		if (!dir)
+			return 0;
+		i -= FDT_DIRECT;
+	}
+	struct fdent *pg = __atomic_load_n(&dir[i], __ATOMIC_ACQUIRE);
 	return pg ? &pg[vfd % FDT_PAGE] : 0;
 }
 

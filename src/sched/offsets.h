@@ -34,7 +34,7 @@
 #define UT_PROC     200
 #define VP_FDT      3672
 #define VP_FSIZE    3720   /* struct vproc: rlim[RLIMIT_FSIZE].rlim_cur */
-#define FDT_PAGE0   16     /* struct fdtable: page[] */
+#define FDT_PAGE0   16     /* struct fdtable: page[], FDT_DIRECT (4) pages */
 #define FDENT_NB    4      /* struct fdent: host at 0, nb, obj */
 #define FDENT_OBJ   8      /* entries are 16 bytes */
 /* ...and gate_direct_ep to find a set's host epoll fd. */

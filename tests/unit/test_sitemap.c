@@ -80,3 +80,22 @@ UNIT_TEST(churn_keeps_room_and_live_keys)
 		CHECK(sitemap_get(k * 16) == &vals[0]);
 	CHECK(sitemap_get(base) == NULL);
 }
+
+/* The table starts small and doubles: every key put before a growth is
+ * still found after it, up to the largest table. */
+UNIT_TEST(growth_keeps_every_key)
+{
+	clear_all();
+	uint64_t n = 0;
+	for (; sitemap_has_room(); n++) {
+		sitemap_put(0x400000 + n * 5, &vals[n & 3]);
+		if ((n & (n + 1)) == 0) /* after each power of two, all of them */
+			for (uint64_t k = 0; k <= n; k++)
+				CHECK(sitemap_get(0x400000 + k * 5) == &vals[k & 3]);
+	}
+	CHECK(n >= 40000); /* the largest table holds tens of thousands */
+	for (uint64_t k = 0; k < n; k++)
+		CHECK(sitemap_get(0x400000 + k * 5) == &vals[k & 3]);
+	CHECK(sitemap_get(0x400000 + n * 5) == NULL);
+	clear_all();
+}
