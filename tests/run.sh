@@ -654,6 +654,27 @@ dcase dev-fd-bash --need /bin/bash -- /bin/bash -c 'diff <(seq 3) <(seq 4); echo
 # Descriptors past the table's first pages (fd 4096 on) and past its own
 # directory: opened, read, written, listed, closed as natively.
 dcase fd-high --need /bin/bash -- /bin/bash -c 'ulimit -n 20000; cd "$(mktemp -d)"; exec 9000>hifd 5000</etc/hostname 4095</etc/hostname 4096</etc/hostname; echo hi >&9000; read x <&5000; echo "${#x}"; read y <&4096; echo "${#y}"; ls /proc/self/fd | sort -n | tail -4; exec 9000>&-; cat hifd; exec 15000</etc/hostname; ls -l /proc/self/fd/15000 | grep -c hostname; rm -r "$PWD"'
+# A listener one thread accepts on while another forks: the child that
+# closes it holds it no more (the thread's call never returns there), so
+# once its parent is gone the port refuses; and the accept, moved into the
+# kernel by the fork, ends with the process instead of spinning.
+dcase fork-thread-accepting --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os, socket, threading, time
+r, w = os.pipe(); gr, gw = os.pipe()
+m = os.fork()
+if m == 0:
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+    os.write(w, str(s.getsockname()[1]).encode().ljust(8))
+    threading.Thread(target=s.accept, daemon=True).start()
+    time.sleep(0.2)
+    if os.fork() == 0:
+        s.close(); os.read(gr, 1); os._exit(0)
+    os._exit(0)
+port = int(os.read(r, 8)); os.waitpid(m, 0)
+try:
+    socket.create_connection(("127.0.0.1", port), timeout=2); print("connected to a closed listener")
+except ConnectionRefusedError:
+    print("refused")
+os.write(gw, b"x")'
 dcase proc-fd-reopen-pipe --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; r, w = os.pipe(); os.write(w, b"abc"); print(open(f"/proc/self/fd/{r}", "rb", buffering=0).read(3)); w2 = os.open(f"/dev/fd/{r}", os.O_WRONLY); os.write(w2, b"via-w2"); os.close(w2); os.close(w); print(os.read(r, 100)); print(os.read(r, 100))'
 for m in segv:139 abort:134 exit42:42 _exit7:7 kill:137 term:143 fpe:136 ill:132 \
     blocked-segv:139 ignored-segv:139 atexit:3 return:200 exit256:0; do
@@ -1650,6 +1671,24 @@ POD
     fz_out 'one | show: FOO=bar cwd=dir
 two | show: FOO=(unset) cwd=sub'
 }
+# A fork in one program while another waits in select on its listener: the
+# child process must not keep that listener (perl, not a second python3:
+# Debian's is not PIE, so the two would not share a host process) (the port stayed bound, and
+# took connections no one accepted, while the child lived).
+p_fused_fork_keeps_no_listener() {
+    fz --exit=all -- python3 -c 'import socket, select, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); port = s.getsockname()[1]
+select.select([s], [], [], 1.0); s.close(); time.sleep(0.3)
+try:
+    socket.create_connection(("127.0.0.1", port), timeout=2); print("connected to a closed listener")
+except ConnectionRefusedError:
+    print("refused")
+t = socket.socket(); t.bind(("127.0.0.1", port)); t.listen(); print("bound again")' ::: \
+        perl -e 'select(undef, undef, undef, 0.3); fork or sleep 3'
+    fz_status 0 $? || return 1
+    fz_out 'refused
+bound again'
+}
 p_fused_exit_first() {
     local F=$PROGS/fused t0 ms
     t0=$(date +%s%N)
@@ -1912,6 +1951,7 @@ pcase outside-term-exit-all -- p_outside_term_exit_all_killed
 pcase outside-term-exit-all-handled -- p_outside_term_exit_all_handled
 pcase fused-order --prog fused -- p_fused_order
 pcase fused-fd --prog fused -- p_fused_fd
+pcase fused-fork-keeps-no-listener --need python3 --need perl -- p_fused_fork_keeps_no_listener
 pcase fused-cwd --prog fused -- p_fused_cwd
 pcase fused-ten --prog fused -- p_fused_ten
 pcase fused-segv --prog fused -- p_fused_segv

@@ -8,12 +8,13 @@
 #include <stdlib.h>
 #include <sys/syscall.h>
 
+#include "core/bigdata.h"
 #include "core/fsbase.h"
 #include "core/rawsys.h"
 
 /* %gs of a thread that runs no vCPU: its first word (a vCPU's `self`) is
  * NULL, and every other field a handler might read is zero. */
-char hthread_no_vcpu[4096] __attribute__((aligned(64)));
+char hthread_no_vcpu[4096] __attribute__((aligned(64))) PG_BIG;
 
 struct start {
 	void *(*fn)(void *);

@@ -8,11 +8,24 @@ typedef struct {
 
 #define SPINLOCK_INIT { 0 }
 
+/* Spins this long (a few microseconds), then yields the CPU while it waits:
+ * the holder may be a thread the kernel put on this same CPU (the reaper
+ * waking a vCPU it shares CPU 0 with), which spinning on would only delay
+ * to the end of the time slice. */
+#define SPIN_BEFORE_YIELD 256
+
+/* spin_yield - give the CPU up (core/spinlock.c). Weak: where only the lock
+ * is linked (unit tests, fuzzers) it is absent, and waiters just spin. */
+void spin_yield(void) __attribute__((weak));
+
 static inline void spin_lock(spinlock_t *l)
 {
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE)) {
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+		for (unsigned n = 1; __atomic_load_n(&l->locked, __ATOMIC_RELAXED); n++) {
 			__builtin_ia32_pause();
+			if (n % SPIN_BEFORE_YIELD == 0 && spin_yield)
+				spin_yield();
+		}
 	}
 }
 

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/bigdata.h"
 #include "core/log.h"
 #include "core/rawsys.h"
 #include "core/spinlock.h"
@@ -139,16 +140,16 @@ static struct known_site {
 	bool hot;            /* it trapped twice in an image of its file */
 	uint8_t pre, post;   /* a CPUID's: what its patch may cover (cpuid_found) */
 	int next;            /* index of its file's next known site, or -1 */
-} known[KNOWN_MAX];      /* filled in order: a fork copies only pages in use */
+} known[KNOWN_MAX] PG_BIG;      /* filled in order: a fork copies only pages in use */
 static unsigned nknown;
-static int16_t known_index[KNOWN_MAX * 2]; /* by key hash: known[] index + 1, 0 empty */
+static int16_t known_index[KNOWN_MAX * 2] PG_BIG; /* by key hash: known[] index + 1, 0 empty */
 /* The files with known sites, each with the chain of its sites: a mapping
  * looks at its file's sites alone. Full: later files' sites trap, as any. */
 static struct known_file {
 	uint64_t file;
 	int first;           /* index of its first known site, or -1 */
 	bool swept;          /* its CPUIDs found by a sweep (cpuid_sweep_wanted) */
-} files[FILES_MAX];
+} files[FILES_MAX] PG_BIG;
 static unsigned nfiles;
 
 /* images_drop - the images overlapping [lo, hi) are gone. */
@@ -250,7 +251,7 @@ static uint64_t file_id(const struct stat *st)
 static struct pending_sweep {
 	uint64_t file, vaddr_lo;
 	char path[256];
-} pending[PENDING_MAX];
+} pending[PENDING_MAX] PG_BIG;
 static unsigned npending;
 
 /* pending_take - with the lock held: was file mapped once, unswept? It is
@@ -368,7 +369,7 @@ static void image_mapped(const struct mapped_image *mi)
  * returns through the stub it left, not through another site's.
  */
 #define RETIRE_DELAY 256
-static struct site *retired[RETIRE_DELAY];
+static struct site *retired[RETIRE_DELAY] PG_BIG;
 static unsigned nretired;
 static struct site *gone; /* the sites one forget takes, through next_gone */
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bigdata.h"
+
 /*
  * Open addressing, read without a lock: a key, once in a table, stays there
  * (its probe chain must stay whole for a reader walking it), and a key
@@ -33,7 +35,7 @@ struct table {
 	struct slot *slots;
 	unsigned mask;     /* slots - 1, a power of two minus one */
 };
-static struct slot arrays[2][SITEMAP_MAX];
+static struct slot arrays[2][SITEMAP_MAX] PG_BIG;
 static struct table tables[2] = { { arrays[0], SITEMAP_MIN - 1 }, { arrays[1], SITEMAP_MIN - 1 } };
 static struct table *table = &tables[0];
 static unsigned used;    /* slots of `table` holding a key, live or forgotten */

@@ -240,17 +240,19 @@ struct vfile *nsock_accept(struct vfile *f, struct uthread *ut, uint64_t addr, u
 			   long *err)
 {
 	struct nsock *l = nsock_of(f);
-	if (l->state == NS_KERNEL) {
-		*err = VFILE_BECAME_KERNEL;
-		return NULL;
-	}
-	if (l->state != NS_LISTEN) { /* Linux's EINVAL or EOPNOTSUPP */
+	if (l->state != NS_LISTEN && l->state != NS_KERNEL) { /* Linux's EINVAL or EOPNOTSUPP */
 		*err = raw_syscall6(SYS_accept4, nsock_kfd(l), addr, lenp, flags, 0, 0);
 		return NULL;
 	}
 	bool nonblock = l->vf.flags & O_NONBLOCK;
 	uint64_t deadline = net_deadline(l->rcvtimeo);
 	for (;;) {
+		/* Moved into the kernel, maybe while this waited (a fork): the
+		 * kernel listener is the socket now, and its wait ends at once. */
+		if (__atomic_load_n(&l->state, __ATOMIC_ACQUIRE) == NS_KERNEL) {
+			*err = VFILE_BECAME_KERNEL;
+			return NULL;
+		}
 		spin_lock(&l->lock);
 		struct nsock *s = NULL;
 		if (l->acq_len) {

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/bigdata.h"
 #include "core/hthread.h"
 
 #define MAX_STREAMS 128
@@ -24,7 +25,7 @@ struct stream {
 	size_t len;
 };
 
-static struct stream streams[MAX_STREAMS];
+static struct stream streams[MAX_STREAMS] PG_BIG;
 static int nstreams;
 static pthread_t thread;
 static bool started;

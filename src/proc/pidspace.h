@@ -2,6 +2,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 /* pidspace_claim - take pid if no program or thread of the instance, in any
  * of its host processes, holds it: true if taken. */
@@ -28,6 +29,16 @@ struct prog_info {
 	int stopsig;                 /* the stop signal its process stopped for */
 	int execd;                   /* it exec'd since its fork (setpgid: EACCES) */
 };
+
+/* prog_info_set_exe - pi->exe := exe (NULL: empty), cut short if longer.
+ * Not snprintf: a forked child publishes itself at once, and its first call
+ * of the formatter would fault in pages of libc's code for a copy. */
+static inline void prog_info_set_exe(struct prog_info *pi, const char *exe)
+{
+	size_t n = exe ? strnlen(exe, sizeof(pi->exe) - 1) : 0;
+	memcpy(pi->exe, exe ? exe : "", n);
+	pi->exe[n] = 0;
+}
 
 /* pidspace_publish - record or update what pi->pid is (its owner only);
  * its ppid, pgid and sid only in a new record: later, the setters below. */

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/rawsys.h"
+#include "core/bigdata.h"
 #include "core/spinlock.h"
 #include "mm/uaccess.h"
 #include "proc/signal.h"
@@ -68,7 +69,7 @@ struct ktimer {
 	} how;
 };
 
-static struct ktimer timers[NTIMERS];
+static struct ktimer timers[NTIMERS] PG_BIG;
 static int nslots_used; /* slots below this were ever taken (a fork resets those) */
 static int ndeferred[65];    /* atomic: timers with a deferred signal, by signal */
 

@@ -16,10 +16,12 @@
 
 #include "fs/fdtable.h"
 
+#include "core/bigdata.h"
 #include "core/hostcred.h"
 #include "core/log.h"
 #include "core/rawsys.h"
 #include "sched/vcpu.h"
+#include "fs/vfile.h"
 #include "mm/regions.h"
 #include "proc/instance.h"
 #include "proc/pidspace.h"
@@ -34,7 +36,7 @@
 
 /* Slots of reaped programs are NULL until a new program takes them; readers
  * take no lock (signal handlers read it), writers take table_lock. */
-static struct vproc *vprocs[MAX_VPROCS];
+static struct vproc *vprocs[MAX_VPROCS] PG_BIG;
 static int nvprocs;
 static spinlock_t table_lock;
 
@@ -413,11 +415,30 @@ static void stop_threads(struct vproc *q, struct uthread *keep)
 			__atomic_store_n(&t->state, UT_EXITED, __ATOMIC_RELEASE);
 }
 
+/* put_held - in a forked child, once no thread but keep can run: the files
+ * the others' calls held go, as those calls never return here. Else a file
+ * closed here by every fd lived on (a listener another thread accepted on
+ * kept its port bound while the child lived). */
+static void put_held(struct vproc *q, struct uthread *keep)
+{
+	for (struct uthread *t = q->threads; t; t = t->proc_next) {
+		if (t == keep)
+			continue;
+		vfile_put(t->held.file);
+		if (t->held.set)
+			t->held.put_set(t->held.set);
+		t->held = (struct uthread_held){ 0 };
+	}
+}
+
 void vproc_after_fork(struct vproc *p, struct uthread *ut, int pid, int ppid)
 {
 	for (int i = 0; i < nvprocs; i++)
 		if (vprocs[i])
 			stop_threads(vprocs[i], ut);
+	for (int i = 0; i < nvprocs; i++)
+		if (vprocs[i])
+			put_held(vprocs[i], ut);
 	for (int i = 0; i < nvprocs; i++) {
 		if (vprocs[i])
 			drop(vprocs[i], ut);
@@ -508,7 +529,7 @@ static void publish(struct vproc *p, bool group_is_new)
 	struct prog_info pi = { p->pid, p->ppid, p->pgid, p->sid, getpid(), { 0 }, p->arg_start,
 				p->arg_end, p->cwd_fd, { 0 } };
 	memcpy(pi.comm, p->comm, sizeof(pi.comm));
-	snprintf(pi.exe, sizeof(pi.exe), "%s", p->exe ? p->exe : "");
+	prog_info_set_exe(&pi, p->exe);
 	pi.pdeathsig = p->pdeathsig;
 	pi.stopsig = p->host_stopsig;
 	pi.execd = p->execd;

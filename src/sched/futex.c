@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 
+#include "core/bigdata.h"
 #include "core/rawsys.h"
 #include "core/spinlock.h"
 #include "mm/uaccess.h"
@@ -33,12 +34,18 @@ struct bucket {
 } __attribute__((aligned(64)));
 
 #define NBUCKETS 256
-static struct bucket buckets[NBUCKETS];
+static struct bucket buckets[NBUCKETS] PG_BIG;
+/* The buckets ever used: a fork's child clears those alone, without reading
+ * (and so faulting in) the pages of the others. */
+static uint64_t used[NBUCKETS / 64];
 
 static struct waitq *bucket_of(uint64_t uaddr)
 {
 	uint64_t h = (uaddr >> 2) * 0x9e3779b97f4a7c15ull;
-	return &buckets[h >> 56].q;
+	unsigned i = h >> 56;
+	if (!(__atomic_load_n(&used[i / 64], __ATOMIC_RELAXED) & (1ull << i % 64)))
+		__atomic_fetch_or(&used[i / 64], 1ull << i % 64, __ATOMIC_RELAXED);
+	return &buckets[i].q;
 }
 
 /* Lock two buckets in a fixed order. */
@@ -290,6 +297,6 @@ void futex_after_fork(void)
 	/* Every waiter was another thread, gone in the child. (Empty buckets
 	 * are left untouched: no copy-on-write fault for them.) */
 	for (int i = 0; i < NBUCKETS; i++)
-		if (buckets[i].q.head || buckets[i].q.lock.locked)
+		if ((used[i / 64] & (1ull << i % 64)) && (buckets[i].q.head || buckets[i].q.lock.locked))
 			memset(&buckets[i], 0, sizeof(buckets[i]));
 }

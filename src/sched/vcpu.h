@@ -9,6 +9,7 @@
 #include "core/spinlock.h"
 #include "sched/offsets.h"
 
+struct vfile;
 struct vproc;
 struct vcpu;
 struct timer_heap;
@@ -101,6 +102,15 @@ struct uthread {
 	/* An object's last reference, which the lean path could not drop
 	 * (its release calls library code): the full return drops it. */
 	void *lean_put;
+	/* The files its call holds a reference to while it may park (the
+	 * object of a read or accept, an epoll set, a poll set's files): a
+	 * fork's child lets go of them for the threads it does not have,
+	 * whose calls never return there (proc/vproc.c). */
+	struct uthread_held {
+		struct vfile *file;
+		void *set;                   /* put_set(set) drops a poll set's */
+		void (*put_set)(void *set);
+	} held;
 };
 
 /* vcpu.idle: a vCPU asleep in its idle wait holds no lock and runs no

@@ -473,26 +473,19 @@ static bool table_call(long nr)
 	}
 }
 
-long objcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6])
+/* on_file - objcall on f, the object of fd a[0] (the caller's reference). */
+static long on_file(struct uthread *ut, long nr, const struct sysent *e, struct vfile *f, const long a[6])
 {
-	if (table_call(nr))
-		return OBJCALL_PASS;
 	struct fdtable *t = ut->proc->fdt;
-	struct vfile *f = fdt_obj(t, a[0]);
-	if (!f)
-		return OBJCALL_PASS; /* closed meanwhile: the table answers */
 	bool host = fdt_host(t, a[0]) >= 0;
 	if (vfile_in_kernel(f)) {
 		/* Moved into the kernel: the entry has (or takes) a kernel fd and
 		 * the call goes there, as for any, but for what the object kept. */
 		if (f->sock && f->sock->kept) {
 			long r = f->sock->kept(f, nr, a);
-			if (r != NOOP) {
-				vfile_put(f);
+			if (r != NOOP)
 				return r;
-			}
 		}
-		vfile_put(f);
 		long h = host ? 0 : fdt_settle(t, a[0]);
 		return h < 0 && h != -EBADF ? h : OBJCALL_PASS;
 	}
@@ -504,6 +497,20 @@ long objcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6
 	}
 	if (r == NOOP)
 		r = host ? OBJCALL_PASS : unsupported(nr, e);
+	return r;
+}
+
+long objcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6])
+{
+	if (table_call(nr))
+		return OBJCALL_PASS;
+	struct vfile *f = fdt_obj(ut->proc->fdt, a[0]);
+	if (!f)
+		return OBJCALL_PASS; /* closed meanwhile: the table answers */
+	struct vfile *outer = ut->held.file;
+	ut->held.file = f;
+	long r = on_file(ut, nr, e, f, a);
+	ut->held.file = outer;
 	vfile_put(f);
 	return r;
 }

@@ -86,6 +86,8 @@ static long wait(struct uthread *ut, long nr, const long a[6], struct wait_end e
 		vfile_put(f);
 		return r;
 	}
+	struct vfile *outer = ut->held.file;
+	ut->held.file = f;
 	/* A gate looked at the set a moment ago and found nothing. */
 	bool looked = vcpu_self()->ep_looked;
 	vcpu_self()->ep_looked = 0;
@@ -100,6 +102,7 @@ static long wait(struct uthread *ut, long nr, const long a[6], struct wait_end e
 			break;
 		r = 0; /* a signal that runs no handler and ends nothing: wait on */
 	}
+	ut->held.file = outer;
 	vfile_put(f);
 	return r;
 }

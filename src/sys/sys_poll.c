@@ -71,8 +71,8 @@ static void fset_free(struct fset *s)
 		free(s->ents);
 }
 
-/* fset_wait - fpoll_wait, going on after signals that run no handler. */
-static long fset_wait(struct uthread *ut, long nr, struct fset *s, struct wait_end end)
+/* fset_wait_on - fpoll_wait, going on after signals that run no handler. */
+static long fset_wait_on(struct uthread *ut, long nr, struct fset *s, struct wait_end end)
 {
 	for (;;) {
 		/* The call's mask is in place: the signals it lets through end the wait. */
@@ -82,6 +82,27 @@ static long fset_wait(struct uthread *ut, long nr, struct fset *s, struct wait_e
 		if (r != -EINTR || !signal_wait_goes_on(ut, !(systab_get(nr)->flags & SF_NORESTART)))
 			return r;
 	}
+}
+
+/* fset_put_files - a fork's child drops the references of the set of a
+ * thread it does not have (uthread.held). */
+static void fset_put_files(void *set)
+{
+	struct fset *s = set;
+	for (int i = 0; i < s->n; i++) {
+		vfile_put(s->ents[i].file);
+		s->ents[i].file = NULL;
+	}
+}
+
+/* fset_wait - fset_wait_on, the set's references held (uthread.held). */
+static long fset_wait(struct uthread *ut, long nr, struct fset *s, struct wait_end end)
+{
+	ut->held.set = s;
+	ut->held.put_set = fset_put_files;
+	long r = fset_wait_on(ut, nr, s, end);
+	ut->held.set = NULL;
+	return r;
 }
 
 /* read_timespec - a timeout argument: *rel, or NULL for none; -errno. */
