@@ -1516,7 +1516,16 @@ p_trace_status() {
     local s=$?
     [ "$s" = 1 ] || { echo "status $s, expected 1"; return 1; }
 }
+# The trace's reader goes away (`--trace 2>&1 | head`): the program gets
+# one SIGPIPE and ends of it, as under strace; each trace line raised
+# another SIGPIPE, whose delivery made a line of its own, forever.
+p_trace_reader_gone() {
+    timeout -s KILL "$TIMEOUT" "${PEGASUS_RUN[@]}" --trace -- /bin/bash -c 'trap "echo" EXIT; for i in $(seq 300); do /bin/true; done' 2>&1 </dev/null | head -5 >/dev/null
+    local s=${PIPESTATUS[0]}
+    [ "$s" = 141 ] || { echo "status $s, expected 141 (SIGPIPE)"; return 1; }
+}
 pcase trace-stderr -- p_trace_stderr
+pcase trace-reader-gone --need /bin/bash -- p_trace_reader_gone
 pcase trace-stdout-clean -- p_trace_stdout_clean
 pcase trace-file -- p_trace_file
 pcase trace-status -- p_trace_status

@@ -1,6 +1,7 @@
 /* log.c - runtime diagnostics written straight to the real stderr. */
 #include "core/log.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 int pg_log_level = 1;
 
 static int (*log_where)(void);
+static int broken_fd = -1; /* a pipe whose reader went away */
 
 int pg_log_fd(void)
 {
@@ -34,8 +36,10 @@ static void log_write(const char *fmt, va_list ap)
 	if (n > (int)sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
-	for (int off = 0; off < n;) {
+	for (int off = 0; off < n && fd != broken_fd;) {
 		ssize_t w = write(fd, buf + off, n - off);
+		if (w < 0 && errno == EPIPE)
+			broken_fd = fd; /* no reader: each try would raise a SIGPIPE for the program */
 		if (w <= 0)
 			break;
 		off += w;

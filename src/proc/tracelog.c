@@ -34,6 +34,13 @@ void trace_emit(struct trace_line *l)
 	int fd = trace_fd == 2 ? pg_log_fd() : trace_fd; /* to stderr: as the log */
 	for (size_t off = 0; fd >= 0 && off < l->n;) {
 		ssize_t w = write(fd, l->buf + off, l->n - off);
+		if (w < 0 && errno == EPIPE) {
+			/* Its reader is gone (`--trace 2>&1 | head`): tracing ends, as
+			 * strace would. Else the SIGPIPE each line raised, for the
+			 * program, made a line of its own, endlessly. */
+			trace_on = false;
+			break;
+		}
 		if (w <= 0)
 			break;
 		off += w;
