@@ -675,6 +675,43 @@ try:
 except ConnectionRefusedError:
     print("refused")
 os.write(gw, b"x")'
+# /proc/PID/stat of a child started beside its parent (posix_spawn,
+# vfork): its own start time, the same at each read (java's Process.destroy
+# checks it before it sends the signal: the parent's, which flipped between
+# the vCPU threads', made destroyForcibly() a no-op).
+dcase proc-stat-spawned-start --need /usr/bin/python3 -- /usr/bin/python3 -c 'import subprocess, time, os
+time.sleep(0.15)
+p = subprocess.Popen(["sleep", "2"])
+def start(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[19])
+me = start(os.getpid())
+seen = {start(p.pid) for _ in range(20)}
+print("child started later:", min(seen) >= me + 10, "stable:", len(seen) == 1)
+p.kill(); p.wait(); print("killed:", p.returncode)'
+# /proc/self/stat's CPU times are the process's, every thread's (they were
+# those of the vCPU thread that read them).
+dcase proc-stat-process-cpu --need /usr/bin/python3 -- /usr/bin/python3 -c 'import threading, hashlib, time, os
+data = b"x" * (1 << 20)
+def burn():
+    end = time.monotonic() + 0.6
+    while time.monotonic() < end:
+        hashlib.sha256(data).digest()
+ts = [threading.Thread(target=burn) for _ in range(2)]
+for t in ts: t.start()
+for t in ts: t.join()
+with open("/proc/self/stat") as f:
+    f = f.read().rsplit(")", 1)[1].split()
+stat = (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+pt = time.process_time()
+print("stat cpu matches the process clock:", abs(stat - pt) < 0.25 * pt)'
+# A thread CPU clock first read after some work shows that work (a lone
+# thread's: counting per thread starts at the first read).
+dcase thread-cpuclock-first-read --need /usr/bin/python3 -- /usr/bin/python3 -c 'import time, hashlib
+end = time.monotonic() + 0.4
+while time.monotonic() < end:
+    hashlib.sha256(b"y" * 4096).digest()
+print("thread clock counts the work before its first read:", time.thread_time() > 0.25)'
 dcase proc-fd-reopen-pipe --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; r, w = os.pipe(); os.write(w, b"abc"); print(open(f"/proc/self/fd/{r}", "rb", buffering=0).read(3)); w2 = os.open(f"/dev/fd/{r}", os.O_WRONLY); os.write(w2, b"via-w2"); os.close(w2); os.close(w); print(os.read(r, 100)); print(os.read(r, 100))'
 for m in segv:139 abort:134 exit42:42 _exit7:7 kill:137 term:143 fpe:136 ill:132 \
     blocked-segv:139 ignored-segv:139 atexit:3 return:200 exit256:0; do

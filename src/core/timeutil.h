@@ -33,6 +33,15 @@ static inline struct timespec timespec_add_ns(struct timespec t, long ns)
 	return t;
 }
 
+/* boot_ticks - clock ticks (USER_HZ, 100) since boot, as /proc/PID/stat's
+ * starttime counts them. */
+static inline uint64_t boot_ticks(void)
+{
+	struct timespec t;
+	raw_syscall6(SYS_clock_gettime, CLOCK_BOOTTIME, (long)&t, 0, 0, 0, 0);
+	return (uint64_t)t.tv_sec * 100 + (uint64_t)t.tv_nsec / 10000000;
+}
+
 static inline uint64_t timespec_ns(const struct timespec *t)
 {
 	return (uint64_t)t->tv_sec * NSEC_PER_SEC + t->tv_nsec;
@@ -91,5 +100,13 @@ static inline uint64_t thread_cpu_ns(void)
 {
 	struct timespec t = { 0, 0 };
 	raw_syscall3(SYS_clock_gettime, CLOCK_THREAD_CPUTIME_ID, &t, 0);
+	return timespec_ns(&t);
+}
+
+/* process_cpu_ns - the host process's CPU time (all its threads). */
+static inline uint64_t process_cpu_ns(void)
+{
+	struct timespec t = { 0, 0 };
+	raw_syscall3(SYS_clock_gettime, CLOCK_PROCESS_CPUTIME_ID, &t, 0);
 	return timespec_ns(&t);
 }

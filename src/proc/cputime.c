@@ -41,8 +41,15 @@ static void count_program(struct vproc *p, struct uthread *ut)
 	for (struct uthread *t = p->threads; t; t = t->proc_next)
 		t->cpu_acct = true;
 	spin_unlock(&p->lock);
-	if (ut->proc == p)
-		ut->cpu_start = thread_cpu_ns();
+	if (ut->proc != p)
+		return;
+	ut->cpu_start = thread_cpu_ns();
+	/* What it ran before was not counted. A lone thread of the one
+	 * program of its host process ran for all of the process's CPU time
+	 * so far (the runtime's share included): a clock first read after
+	 * some work then shows that work, as on Linux. */
+	if (p->nthreads == 1 && vproc_alone(p))
+		ut->cpu_ns = process_cpu_ns();
 }
 
 static void count(struct uthread *ut)

@@ -28,6 +28,7 @@ struct prog_info {
 	int pdeathsig;               /* PR_SET_PDEATHSIG: its parent sends it (wait.c) */
 	int stopsig;                 /* the stop signal its process stopped for */
 	int execd;                   /* it exec'd since its fork (setpgid: EACCES) */
+	uint64_t start_ticks;        /* vproc.start_ticks */
 };
 
 /* prog_info_set_exe - pi->exe := exe (NULL: empty), cut short if longer.

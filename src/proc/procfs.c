@@ -385,7 +385,8 @@ static long status_file(struct uthread *ut, int flags)
 /* stat: pid, comm, ppid, pgrp, session and thread count are the program's;
  * the rest (times, memory) is the host's (host: its stat file); a zombie's
  * state is Z and it has no memory. */
-static long stat_file(const struct prog_info *p, int nthreads, int tid, const char *host_path, int flags)
+static long stat_file(const struct prog_info *p, int nthreads, int tid, int exit_signal, const char *host_path,
+		      int flags)
 {
 	size_t len;
 	char *host = slurp(host_path, &len);
@@ -399,11 +400,13 @@ static long stat_file(const struct prog_info *p, int nthreads, int tid, const ch
 	int n = 0;
 	for (char *t = strtok(rest + 1, " \n"); t && n < 64; t = strtok(NULL, " \n"))
 		tok[n++] = t;
-	char ids[4][16];
-	snprintf(ids[0], 16, "%d", p->ppid);
-	snprintf(ids[1], 16, "%d", p->pgid);
-	snprintf(ids[2], 16, "%d", p->sid);
-	snprintf(ids[3], 16, "%d", nthreads);
+	char ids[6][24];
+	snprintf(ids[0], sizeof(ids[0]), "%d", p->ppid);
+	snprintf(ids[1], sizeof(ids[1]), "%d", p->pgid);
+	snprintf(ids[2], sizeof(ids[2]), "%d", p->sid);
+	snprintf(ids[3], sizeof(ids[3]), "%d", nthreads);
+	snprintf(ids[4], sizeof(ids[4]), "%llu", (unsigned long long)p->start_ticks);
+	snprintf(ids[5], sizeof(ids[5]), "%d", exit_signal);
 	if (n > 17) {
 		tok[1] = ids[0]; /* field 4: ppid */
 		tok[2] = ids[1]; /* field 5: pgrp */
@@ -411,6 +414,13 @@ static long stat_file(const struct prog_info *p, int nthreads, int tid, const ch
 		if (nthreads > 0)
 			tok[17] = ids[3]; /* field 20: num_threads */
 	}
+	/* Field 22, starttime: a program started beside its parent has its own
+	 * (java checks it before it kills a child it started: a parent's made
+	 * destroyForcibly() a no-op). */
+	if (p->start_ticks && n > 19)
+		tok[19] = ids[4];
+	if (exit_signal && n > 35)
+		tok[35] = ids[5]; /* field 38: exit_signal */
 	if (is_zombie(p) && n > 21) {
 		tok[0] = "Z";
 		tok[20] = tok[21] = "0"; /* fields 23, 24: vsize, rss */
@@ -566,7 +576,7 @@ static long other_open(const struct prog_info *pi, const char *rest, int flags)
 	if (r < 0)
 		return r;
 	if (!strcmp(rest, "stat"))
-		return stat_file(pi, is_zombie(pi) ? 1 : 0 /* as Linux shows one */, pi->pid, host, flags);
+		return stat_file(pi, is_zombie(pi) ? 1 : 0 /* as Linux shows one */, pi->pid, 0, host, flags);
 	if (!strcmp(rest, "status"))
 		return other_status(pi, host, flags);
 	if (!strcmp(rest, "cmdline"))
@@ -673,11 +683,17 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 		return maps_file(ut, flags);
 	if (!strcmp(rest, "stat"))
 	{
-		/* Running here, in this host process (not a zombie). */
+		/* Running here, in this host process (not a zombie): a
+		 * process's CPU times are the host process's (every thread's, as
+		 * Linux's), a thread's (task/N/stat) those of the vCPU thread
+		 * that reads them. */
+		bool thread = strstr(path, "/task/") || !strncmp(path, "/proc/thread-self", 17);
 		struct prog_info pi = { p->pid, p->ppid, p->pgid, p->sid, getpid(), { 0 }, 0, 0, -1, { 0 } };
 		snprintf(pi.comm, sizeof(pi.comm), "%s", comm_of(ut));
 		pi.stopsig = __atomic_load_n(&p->stop_sig, __ATOMIC_ACQUIRE);
-		return stat_file(&pi, p->nthreads, ut->tid, "/proc/thread-self/stat", flags);
+		pi.start_ticks = p->start_ticks;
+		return stat_file(&pi, p->nthreads, ut->tid, p->parent_signal ? p->parent_signal : SIGCHLD,
+				 thread ? "/proc/thread-self/stat" : "/proc/self/stat", flags);
 	}
 	if (!strcmp(rest, "exe") && p->exe)
 		return open(p->exe, flags & ~(O_CREAT | O_TRUNC | O_WRONLY | O_RDWR));

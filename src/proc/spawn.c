@@ -10,6 +10,7 @@
 
 #include "core/rawsys.h"
 #include "core/spinlock.h"
+#include "core/timeutil.h"
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
 #include "mm/uaccess.h"
@@ -155,6 +156,7 @@ long spawn_vm_child(struct uthread *ut, const struct clone_req *req)
 	if (!c)
 		return -EAGAIN;
 	c->parent_signal = req->exit_signal;
+	c->start_ticks = boot_ticks(); /* its host process's start is its parent's */
 	long r = copy_state(parent, c);
 	if (r == 0 && (req->flags & CLONE_PARENT_SETTID) && copy_to_user(req->parent_tid, &c->pid, 4))
 		r = -EFAULT;

@@ -448,6 +448,7 @@ void vproc_after_fork(struct vproc *p, struct uthread *ut, int pid, int ppid)
 	nvprocs = 1;
 	table_lock.locked = 0;
 	p->execd = false; /* a fork's child has not exec'd yet */
+	p->start_ticks = 0; /* its host process started with it */
 	p->lock.locked = 0;
 	p->pid = pid;
 	p->ppid = ppid;
@@ -533,6 +534,7 @@ static void publish(struct vproc *p, bool group_is_new)
 	pi.pdeathsig = p->pdeathsig;
 	pi.stopsig = p->host_stopsig;
 	pi.execd = p->execd;
+	pi.start_ticks = p->start_ticks;
 	pidspace_publish(&pi);
 }
 

@@ -115,6 +115,11 @@ struct vproc {
 	 * wait4 and waitid report (a program of this process: zeros, its CPU
 	 * time not counted apart). */
 	struct rusage host_usage;
+	/* When it started, as /proc/PID/stat's starttime (clock ticks since
+	 * boot), for a program started in this host process beside its parent
+	 * (vfork, posix_spawn); 0: its host process's start is its own (the
+	 * first program, a forked child). */
+	uint64_t start_ticks;
 };
 
 /* vproc_close_fds - every fd of p is closed. */
