@@ -689,6 +689,10 @@ me = start(os.getpid())
 seen = {start(p.pid) for _ in range(20)}
 print("child started later:", min(seen) >= me + 10, "stable:", len(seen) == 1)
 p.kill(); p.wait(); print("killed:", p.returncode)'
+# The same through java: destroyForcibly() of a child it started (run as a
+# single-file source program, no javac step).
+f_java_kill() { local TIMEOUT=60; x /usr/bin/java "$ROOT/tests/progs/JavaKill.java"; }
+fcase java-destroy-forcibly --need /usr/bin/java -- f_java_kill
 # /proc/self/stat's CPU times are the process's, every thread's (they were
 # those of the vCPU thread that read them).
 dcase proc-stat-process-cpu --need /usr/bin/python3 -- /usr/bin/python3 -c 'import threading, hashlib, time, os
