@@ -7,6 +7,6 @@
  * is within 2 GB). Without it the tables sit among the small variables in
  * object order, which then lie a few on each page over megabytes: every
  * fork, each such page written afterwards by parent or child costs a
- * copy-on-write fault of its own. Together the small ones fill 3 pages.
+ * copy-on-write fault of its own. Together the small ones fill 5 pages.
  */
 #define PG_BIG __attribute__((section(".lbss")))

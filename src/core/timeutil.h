@@ -94,19 +94,18 @@ static inline uint64_t deadline_at(clockid_t clk, const struct timespec *abs)
 	return timespec_ns(&now_mono) + d;
 }
 
+/* cpu_clock_ns - a CPU-time clock of the host (this kernel thread's,
+ * CLOCK_THREAD_CPUTIME_ID; the process's, CLOCK_PROCESS_CPUTIME_ID). */
+static inline uint64_t cpu_clock_ns(clockid_t clk)
+{
+	struct timespec t = { 0, 0 };
+	raw_syscall3(SYS_clock_gettime, clk, &t, 0);
+	return timespec_ns(&t);
+}
+
 /* thread_cpu_ns - CPU time of the calling kernel thread (a vCPU's): a raw
  * call, since glibc's goes through the vDSO only to make the same one. */
 static inline uint64_t thread_cpu_ns(void)
 {
-	struct timespec t = { 0, 0 };
-	raw_syscall3(SYS_clock_gettime, CLOCK_THREAD_CPUTIME_ID, &t, 0);
-	return timespec_ns(&t);
-}
-
-/* process_cpu_ns - the host process's CPU time (all its threads). */
-static inline uint64_t process_cpu_ns(void)
-{
-	struct timespec t = { 0, 0 };
-	raw_syscall3(SYS_clock_gettime, CLOCK_PROCESS_CPUTIME_ID, &t, 0);
-	return timespec_ns(&t);
+	return cpu_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 }

@@ -21,8 +21,9 @@
  *
  * A rebuild (growth, or forgotten slots a quarter of the table as programs
  * exec and their images land at new addresses) puts the live keys into the
- * other array and readers switch to it; a table never shrinks. A reader holds a table only for one
- * lookup; the array left is cleared at the next rebuild, later.
+ * other array and readers switch to it; a table never shrinks. A reader
+ * holds a table only for one lookup; the array left is cleared at the next
+ * rebuild, later.
  */
 #define SITEMAP_MIN (1u << 10)
 #define SITEMAP_MAX (1u << 16)

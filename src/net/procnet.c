@@ -50,11 +50,6 @@ void procnet_remove(struct nsock *s)
 	spin_unlock(&all_lock);
 }
 
-struct nsock *procnet_first(void)
-{
-	return all;
-}
-
 /* A growing text buffer. */
 struct text {
 	char *p;

@@ -7,9 +7,6 @@ struct nsock;
 /* Every socket object is listed from creation to release. */
 void procnet_add(struct nsock *s);
 void procnet_remove(struct nsock *s);
-/* procnet_first - every socket, from this one on by all_next (a forked
- * child alone, at its start: no lock). */
-struct nsock *procnet_first(void);
 
 /* The content of /proc/net/NAME (tcp, tcp6, udp, udp6, unix), malloc'd,
  * length in *len; NULL for another name or when it cannot be made. */

@@ -26,19 +26,9 @@ void net_init(const struct net_hooks *hooks)
 	net_hooks = hooks;
 }
 
-void net_after_fork(bool (*kept)(struct vfile *f, void *arg), void *arg)
+void net_after_fork(void)
 {
 	names_forget_all();
-	for (struct nsock *s = procnet_first(); s; s = s->all_next) {
-		if (kept(&s->vf, arg))
-			continue;
-		/* (Its watch went with the parent's kernel epoll: kwait_after_fork.) */
-		if (s->kfd >= 0)
-			raw_syscall3(SYS_close, s->kfd, 0, 0);
-		if (s->vf.kfd >= 0 && s->vf.kfd != s->kfd)
-			raw_syscall3(SYS_close, s->vf.kfd, 0, 0);
-		s->kfd = s->vf.kfd = -1;
-	}
 }
 
 void net_file_put(struct net_file *nf)

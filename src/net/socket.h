@@ -1,6 +1,5 @@
 /* socket.h - user-space sockets: what the syscall layer creates and lends them. */
 #pragma once
-#include <stdbool.h>
 #include <stdint.h>
 
 #include "fs/vfile.h"
@@ -42,12 +41,8 @@ void net_init(const struct net_hooks *hooks);
  * every other program's stays in the parent, where a connect from here
  * must reach it, through the kernel; a copy found here would take the
  * connection and never answer (threads blocked in accept held their
- * sockets, so closing the others' fds did not unpublish them). And a
- * socket the child's program has no fd of (kept(f, arg) false) lets go of
- * its kernel files: held here only by threads that do not exist in this
- * process, it kept a listener's port bound, and took connections no one
- * would accept, as long as the child lived. */
-void net_after_fork(bool (*kept)(struct vfile *f, void *arg), void *arg);
+ * sockets, so closing the others' fds did not unpublish them). */
+void net_after_fork(void);
 void net_file_put(struct net_file *nf);
 
 /* socket(2) and socketpair(2) for the families served in user space:

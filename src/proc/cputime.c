@@ -49,7 +49,7 @@ static void count_program(struct vproc *p, struct uthread *ut)
 	 * so far (the runtime's share included): a clock first read after
 	 * some work then shows that work, as on Linux. */
 	if (p->nthreads == 1 && vproc_alone(p))
-		ut->cpu_ns = process_cpu_ns();
+		ut->cpu_ns = cpu_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 static void count(struct uthread *ut)

@@ -6,7 +6,6 @@
 #include <linux/sched.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -161,41 +160,6 @@ static void objects_after_fork(struct vproc *p)
 	}
 }
 
-/* The objects the child's program has fds of, sorted by address. */
-struct kept {
-	struct vfile **objs;
-	size_t n;
-};
-
-static int by_address(const void *a, const void *b)
-{
-	uintptr_t x = (uintptr_t)*(struct vfile *const *)a, y = (uintptr_t)*(struct vfile *const *)b;
-	return (x > y) - (x < y);
-}
-
-static struct kept kept_objects(struct vproc *p)
-{
-	int max = fdt_max(p->fdt);
-	struct kept k = { malloc(((size_t)max + 1) * sizeof(*k.objs)), 0 };
-	for (int v = 0; k.objs && v <= max; v++) {
-		struct vfile *obj = fdt_obj(p->fdt, v);
-		if (obj)
-			k.objs[k.n++] = obj;
-		vfile_put(obj); /* the fd's reference holds it */
-	}
-	if (k.objs)
-		qsort(k.objs, k.n, sizeof(*k.objs), by_address);
-	return k;
-}
-
-/* kept_has - does the child's program have an fd of f? (Out of memory:
- * everything is kept, as before.) */
-static bool kept_has(struct vfile *f, void *arg)
-{
-	const struct kept *k = arg;
-	return !k->objs || bsearch(&f, k->objs, k->n, sizeof(*k->objs), by_address);
-}
-
 /* parent_of - in the child: its parent program, in the parent's host
  * process (host pid hpid), as a placeholder that takes signals (kill of
  * getppid(), of the group) and that nothing here waits for. */
@@ -262,9 +226,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const stru
 	wait_after_fork();
 	timers_after_fork();
 	objects_after_fork(p);
-	struct kept k = kept_objects(p);
-	net_after_fork(kept_has, &k);
-	free(k.objs);
+	net_after_fork();
 	pthread_mutex_init(&reap_mu, NULL);
 	pthread_cond_init(&reap_cv, NULL);
 	nhost = 0;

@@ -37,7 +37,7 @@ struct bucket {
 static struct bucket buckets[NBUCKETS] PG_BIG;
 /* The buckets ever used: a fork's child clears those alone, without reading
  * (and so faulting in) the pages of the others. */
-static uint64_t used[NBUCKETS / 64];
+static uint64_t used[NBUCKETS / 64] __attribute__((aligned(64))); /* read by every wait: a line of its own */
 
 static struct waitq *bucket_of(uint64_t uaddr)
 {
