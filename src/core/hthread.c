@@ -11,6 +11,7 @@
 #include "core/bigdata.h"
 #include "core/fsbase.h"
 #include "core/rawsys.h"
+#include "core/stackmap.h"
 
 /* %gs of a thread that runs no vCPU: its first word (a vCPU's `self`) is
  * NULL, and every other field a handler might read is zero. */
@@ -37,11 +38,27 @@ void hthread_wait_started(void)
 		sched_yield();
 }
 
+/* The thread's guard page, where glibc left none (hthread_start): the
+ * lowest page of the stack glibc mapped or took from its cache. */
+static void guard_own_stack(void)
+{
+	pthread_attr_t a;
+	void *lo;
+	size_t size;
+	if (pthread_getattr_np(pthread_self(), &a) != 0)
+		return;
+	if (pthread_attr_getstack(&a, &lo, &size) == 0)
+		stack_guard(lo);
+	pthread_attr_destroy(&a);
+}
+
 static void *trampoline(void *sv)
 {
 	struct start s = *(struct start *)sv;
 	free(sv);
 	__atomic_sub_fetch(&starting, 1, __ATOMIC_RELEASE);
+	if (stack_guard_cheap())
+		guard_own_stack();
 	/* glibc's start_thread opened signal 32 (SIGCANCEL) just before this;
 	 * a handler that ran meanwhile found hthread_no_vcpu in %gs (the maker
 	 * lent it for the clone) and passed the signal on to the process. */
@@ -64,6 +81,10 @@ int hthread_start(pthread_t *t, size_t stack, int detached, int allow,
 		pthread_attr_setstacksize(&attr, stack);
 	if (detached)
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* No PROT_NONE guard of glibc's, which splits the stack's mapping in
+	 * two: the thread installs a guard that does not (trampoline). */
+	if (stack_guard_cheap())
+		pthread_attr_setguardsize(&attr, 0);
 	/* The new thread inherits %gs: for the clone, the maker's is
 	 * hthread_no_vcpu, with every host signal blocked so that none runs a
 	 * handler on the maker meanwhile. */

@@ -17,21 +17,19 @@
 
 #include "core/fsbase.h"
 #include "core/log.h"
+#include "core/stackmap.h"
 #include "sched/xstate.h"
 
 #define RSTACK_SIZE (64u << 10)   /* runtime stack of each uthread */
 #define SIGSTACK_SIZE (64u << 10) /* host signal handlers' stack per vCPU */
-#define GUARD 4096u
 
+/* A guard page below each: a runtime stack overflow faults loudly. */
 static void *map_stack(size_t size)
 {
-	/* One guard page below: a runtime stack overflow faults loudly. */
-	char *m = mmap(NULL, size + GUARD, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
-	if (m == MAP_FAILED)
+	void *m = stack_map(size);
+	if (!m)
 		pg_die("cannot map a stack: out of memory");
-	mprotect(m, GUARD, PROT_NONE);
-	return m + GUARD;
+	return m;
 }
 
 struct vcpu *vcpu_alloc(int id)
