@@ -2,9 +2,11 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include "core/spinlock.h"
+#include "sched/waitq.h"
 #include "net/local/channel.h"
 #include "net/socket.h"
 
@@ -25,6 +27,9 @@ struct nqueue {
 	struct chan_dir d;
 	int refs;
 	int family;	/* its reader's: the sender's address as it sees it */
+	/* UNIX dgram senders that wait for room in d (nsock.room_w), as
+	 * Linux's peer_wait: connected ones, and blocked sendto's. */
+	struct waitq senders;
 };
 
 struct nsock;
@@ -58,6 +63,13 @@ struct nsock {
 	struct chan_end *end;
 	/* Datagrams: the own queue and end; tx set by connect. */
 	struct nqueue *rxq, *txq;
+	/* UNIX dgram: the queue whose room it waits for (its txq, or where a
+	 * sendto found no room), with a reference; room_w hangs on that
+	 * queue's senders. room_blocked: a sendto found no room there and
+	 * none came since (poll's private NS_ROOM, for blocking sendto). */
+	struct nqueue *room_q;
+	struct wq_entry room_w;
+	bool room_blocked;
 	struct chan_end dend;
 
 	/* Listener: pending connections (their server-side sockets). */
@@ -175,6 +187,13 @@ long nsock_connect_wait(struct nsock *s, struct uthread *ut);	/* a blocking conn
 void nsock_synq_leave(struct nsock *c);		/* a waiting connector gives up (or closes) */
 void nsock_listener_close(struct nsock *l);	/* refuse waiting connectors, drop the queue */
 void nsock_connect_dgram(struct nsock *s, struct nsock *peer);
+/* nsock_watch_room - s hears when q (NULL: none) has room again (s->lock
+ * not held): EPOLLOUT on s's poll head, and room_blocked cleared. */
+void nsock_watch_room(struct nsock *s, struct nqueue *q);
+/* A private poll bit of a UNIX dgram socket: the queue its last sendto
+ * found full has room. Never asked for by poll (16-bit events) or epoll
+ * (EPOLLEXCLUSIVE's bit, which it takes off). */
+#define NS_ROOM EPOLLEXCLUSIVE
 long nsock_to_kernel(struct nsock *s);
 
 /* sockio.c: data and readiness */

@@ -57,6 +57,22 @@ static void on_ready(void *arg, uint32_t mask)
 	vfile_notify(arg, mask);
 }
 
+/* A UNIX dgram queue has room again (or its reader left): the senders
+ * waiting for it hear it (Linux's peer_wait). */
+static void queue_room(void *arg, uint32_t mask)
+{
+	struct nqueue *q = arg;
+	waitq_wake(&q->senders, 0, mask);
+}
+
+/* On a queue's senders: the queue s sends to, or last found full, has room. */
+static void on_room(struct wq_entry *w, uint32_t events)
+{
+	struct nsock *s = (struct nsock *)((char *)w - __builtin_offsetof(struct nsock, room_w));
+	__atomic_store_n(&s->room_blocked, false, __ATOMIC_RELEASE);
+	vfile_notify(&s->vf, EPOLLOUT | EPOLLWRNORM | NS_ROOM | (events & EPOLLERR));
+}
+
 static enum chan_proto proto_of(int family, int type)
 {
 	if (family == AF_UNIX)
@@ -93,6 +109,7 @@ struct nsock *nsock_new(int family, int type, int protocol, int flags)
 		}
 		s->rxq->refs = 1;
 		s->rxq->family = family;
+		chan_set_space_notify(&s->rxq->d, queue_room, s->rxq);
 		chan_end_init(&s->dend, s->proto, &s->rxq->d, NULL);
 		chan_set_notify(&s->dend, on_ready, &s->vf);
 		s->end = &s->dend;
@@ -137,6 +154,7 @@ static void nsock_release(struct vfile *f)
 			chan_close(s->end);
 	}
 	nchan_put(s->chan);
+	nsock_watch_room(s, NULL);
 	nqueue_put(s->txq);
 	nqueue_put(s->rxq);
 	kwait_unwatch(&s->kwatch); /* before its fd number can be reused */
@@ -233,8 +251,32 @@ long nsock_link(struct nsock *a, struct nsock *b)
 	return 0;
 }
 
+void nsock_watch_room(struct nsock *s, struct nqueue *q)
+{
+	/* UDP never waits for room: a full receiver drops. */
+	if (s->proto != CHAN_UNIX_DGRAM || __atomic_load_n(&s->room_q, __ATOMIC_ACQUIRE) == q)
+		return;
+	spin_lock(&s->lock);
+	struct nqueue *old = s->room_q;
+	if (old != q) {
+		if (old)
+			waitq_remove(&s->room_w);
+		if (q) {
+			__atomic_add_fetch(&q->refs, 1, __ATOMIC_RELAXED);
+			s->room_w = (struct wq_entry){ .events = WQ_ALL, .func = on_room };
+			waitq_add(&q->senders, &s->room_w);
+		}
+		__atomic_store_n(&s->room_q, q, __ATOMIC_RELEASE);
+	} else {
+		old = NULL;
+	}
+	spin_unlock(&s->lock);
+	nqueue_put(old);
+}
+
 void nsock_connect_dgram(struct nsock *s, struct nsock *peer)
 {
+	nsock_watch_room(s, peer->rxq);
 	__atomic_add_fetch(&peer->rxq->refs, 1, __ATOMIC_RELAXED);
 	struct nqueue *old = s->txq;
 	s->txq = peer->rxq;

@@ -461,6 +461,15 @@ static long dgram_send(struct nsock *s, struct uthread *ut, struct vmsg *m, stru
 		a->anc.cred = s->cred;
 	}
 	r = q ? chan_sendto(q, it, &a->anc, m->flags) : chan_send(&s->dend, it, &a->anc, m->flags);
+	if (r == -EAGAIN && q && s->proto == CHAN_UNIX_DGRAM) {
+		/* A blocking sendto waits for room there (unix_wait_for_peer):
+		 * blocked first, then watched, then looked at again, so room
+		 * made before the watch is not missed. */
+		__atomic_store_n(&s->room_blocked, true, __ATOMIC_SEQ_CST);
+		nsock_watch_room(s, peer->rxq);
+		if (chan_dir_room(q))
+			__atomic_store_n(&s->room_blocked, false, __ATOMIC_RELEASE);
+	}
 	if (r == -ECONNREFUSED && !q && s->family == AF_UNIX) {
 		/* The peer is gone: the association goes too (next: ENOTCONN). */
 		s->dend.tx = NULL;
@@ -537,7 +546,10 @@ long nsock_send(struct vfile *f, struct uthread *ut, struct vmsg *m)
 			break;
 		if (!deadline && s->sndtimeo)
 			deadline = net_deadline(s->sndtimeo);
-		long w = net_hooks->wait(ut, f, EPOLLOUT, deadline);
+		/* A datagram sendto's destination was full: its room, not
+		 * this socket's writability (always, unconnected). */
+		uint32_t want = __atomic_load_n(&s->room_blocked, __ATOMIC_ACQUIRE) ? NS_ROOM : EPOLLOUT;
+		long w = net_hooks->wait(ut, f, want, deadline);
 		if (w) {
 			r = w == -ETIMEDOUT ? -EAGAIN : w;
 			break;
@@ -573,10 +585,11 @@ uint32_t nsock_poll(struct vfile *f)
 	uint32_t all = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLRDNORM | EPOLLWRNORM;
 	/* Datagrams and errors from outside (asked of the kernel directly when
 	 * connected there: an ICMP error shows before any harvest). */
+	uint32_t room = __atomic_load_n(&s->room_blocked, __ATOMIC_ACQUIRE) ? 0 : NS_ROOM;
 	if (e && nsock_is_dgram(s) && (s->kpeer || __atomic_load_n(&s->kready, __ATOMIC_ACQUIRE)))
-		return chan_poll(e) | nsock_kernel_poll(s->kfd, all); /* datagrams from outside too */
+		return chan_poll(e) | room | nsock_kernel_poll(s->kfd, all); /* datagrams from outside too */
 	if (e)
-		return chan_poll(e);
+		return chan_poll(e) | (nsock_is_dgram(s) ? room : 0);
 	switch (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE)) {
 	case NS_LISTEN:
 		return __atomic_load_n(&s->acq_len, __ATOMIC_RELAXED) || __atomic_load_n(&s->kready, __ATOMIC_ACQUIRE)

@@ -15,6 +15,10 @@
  * dgram      dgram on paths: sender's address, unbound sender, connect
  *            filtering (EPERM), ENOENT, ECONNREFUSED after the peer closes,
  *            MSG_TRUNC, the queue limit (EAGAIN)
+ * dgramroom  a sender connected to a full named dgram socket: not
+ *            writable (poll, epoll) until the receiver takes one; blocking
+ *            send and sendto wait for room (a receiver that closes meanwhile
+ *            races natively: the send may land before the queue dies)
  * seqpacket  listen/accept, record boundaries, MSG_TRUNC/MSG_EOR flags, EOF
  * rights     SCM_RIGHTS: a pipe end, a file, several fds, a socket itself,
  *            MSG_CTRUNC with a short control buffer
@@ -427,6 +431,75 @@ static void sec_dgram(void)
     unlink("a.sock"); unlink("b.sock"); unlink("c.sock");
 }
 
+/* The receiver, 200 ms later: takes one datagram. */
+static void *room_take(void *arg)
+{
+    int fd = *(int *)arg;
+    msleep(200);
+    char c;
+    recv(fd, &c, 1, MSG_DONTWAIT);
+    return NULL;
+}
+
+/* Fill R's queue from S (non-blocking), then one blocking send (to, or the
+ * connected peer) of "b" while a thread takes one: its result, then how
+ * many R holds and the last of them. */
+static const char *room_blocking(int S, int R, const struct sockaddr_un *to, socklen_t tl)
+{
+    set_nb(S, 1);
+    int n = 0;
+    while ((to ? sendto(S, "q", 1, 0, (const struct sockaddr *)to, tl) : send(S, "q", 1, 0)) == 1 && n < 10000)
+        n++;
+    set_nb(S, 0);
+    pthread_t t;
+    pthread_create(&t, NULL, room_take, &R);
+    long r = to ? sendto(S, "b", 1, 0, (const struct sockaddr *)to, tl) : send(S, "b", 1, 0);
+    pthread_join(t, NULL);
+    char c, last = '-';
+    int held = 0;
+    while (recv(R, &c, 1, MSG_DONTWAIT) == 1)
+        held++, last = c;
+    static char out[64];
+    snprintf(out, sizeof out, "%s; the receiver holds %d, the last '%c'", rs(r), held, last);
+    return out;
+}
+
+static void sec_dgramroom(void)
+{
+    struct sockaddr_un a;
+    socklen_t al = un_addr(&a, "room.sock", 0);
+    unlink("room.sock");
+    int R = socket(AF_UNIX, SOCK_DGRAM, 0), S = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    bind(R, (struct sockaddr *)&a, al);
+    say("connect: %s", rs(connect(S, (struct sockaddr *)&a, al)));
+    int ep = epoll_create1(0), et = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLOUT, .data.fd = S};
+    epoll_ctl(ep, EPOLL_CTL_ADD, S, &ev);
+    ev.events = EPOLLOUT | EPOLLET;
+    epoll_ctl(et, EPOLL_CTL_ADD, S, &ev);
+    say("empty queue: poll %s, epoll %d, edge %d", evs(revents(S, POLLOUT)), epoll_wait(ep, &ev, 1, 0),
+        epoll_wait(et, &ev, 1, 0));
+    int n = 0;
+    ssize_t r;
+    while ((r = send(S, "q", 1, 0)) == 1 && n < 10000)
+        n++;
+    say("sent until full: %d, then %s", n, rs(r));
+    say("full: poll %s, epoll %d, edge %d", evs(revents(S, POLLOUT)), epoll_wait(ep, &ev, 1, 0),
+        epoll_wait(et, &ev, 1, 0));
+    char c;
+    recv(R, &c, 1, 0);
+    say("one taken: epoll %d (events %s), edge %d, poll %s", epoll_wait(ep, &ev, 1, 1000), evs(ev.events),
+        epoll_wait(et, &ev, 1, 1000), evs(revents(S, POLLOUT)));
+    say("send again: %s, then %s", rs(send(S, "q", 1, 0)), rs(send(S, "q", 1, 0)));
+    while (recv(R, &c, 1, MSG_DONTWAIT) == 1)
+        ;
+    say("blocking send, the receiver takes one: %s", room_blocking(S, R, NULL, 0));
+    int U = socket(AF_UNIX, SOCK_DGRAM, 0);
+    say("blocking sendto, the receiver takes one: %s", room_blocking(U, R, &a, al));
+    close(S); close(U); close(ep); close(et);
+    unlink("room.sock");
+}
+
 static void sec_seqpacket(void)
 {
     struct sockaddr_un a;
@@ -730,7 +803,7 @@ int main(int argc, char **argv)
     alarm(argc < 2 ? 60 : 7);
     static const struct section secs[] = {
         {"pair", sec_pair}, {"empty", sec_empty}, {"path", sec_path}, {"abstract", sec_abstract}, {"autobind", sec_autobind},
-        {"dgram", sec_dgram}, {"seqpacket", sec_seqpacket}, {"rights", sec_rights}, {"creds", sec_creds},
+        {"dgram", sec_dgram}, {"dgramroom", sec_dgramroom}, {"seqpacket", sec_seqpacket}, {"rights", sec_rights}, {"creds", sec_creds},
         {"shutdown", sec_shutdown}, {"bulk", sec_bulk}, {"nonul", sec_nonul},
     };
     return run_sections("sock_unix", argc, argv, secs, sizeof secs / sizeof secs[0]);

@@ -600,8 +600,23 @@ static size_t msg_free_space(const struct chan_dir *d, size_t qbytes)
 	return qbytes >= d->limit ? 0 : d->limit - qbytes;
 }
 
+/* unix_recvq_full: a UNIX dgram queue holds max_dgram_qlen + 1 (11). */
+#define UNIX_DGRAM_QLEN 10
+
 /* mutual: the reader is connected back to the sender (a socketpair), whom
  * unix_dgram_sendmsg exempts from the receive queue's length limit. */
+static bool dgram_mutual(const struct chan_end *e, const struct chan_dir *d)
+{
+	struct chan_end *r = d->reader;
+	return r && e->rx && LOAD(&r->tx) == e->rx;
+}
+
+static bool dgram_qlen_full(const struct chan_dir *d, bool mutual)
+{
+	return d->proto == CHAN_UNIX_DGRAM && !mutual &&
+	       __atomic_load_n(&d->qlen, __ATOMIC_RELAXED) > UNIX_DGRAM_QLEN;
+}
+
 static ssize_t msg_send(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc, bool mutual)
 {
 	size_t len = from->left;
@@ -610,8 +625,8 @@ static ssize_t msg_send(struct chan_dir *d, struct iov_iter *from, const struct 
 	bool drop = d->proto == CHAN_UDP;
 	/* Unlocked look first, so a sender spinning on a full queue does
 	 * not allocate and copy each time; the locked check decides. */
-	if (__atomic_load_n(&d->qlen, __ATOMIC_RELAXED) &&
-	    __atomic_load_n(&d->qbytes, __ATOMIC_RELAXED) >= d->limit &&
+	if (((__atomic_load_n(&d->qlen, __ATOMIC_RELAXED) &&
+	      __atomic_load_n(&d->qbytes, __ATOMIC_RELAXED) >= d->limit) || dgram_qlen_full(d, mutual)) &&
 	    !(LOAD(&d->state) & CHAN_RD_GONE))
 		return drop ? (ssize_t)len : -EAGAIN;
 
@@ -621,6 +636,10 @@ static ssize_t msg_send(struct chan_dir *d, struct iov_iter *from, const struct 
 	struct iovec v = { m->data, len };
 	struct iov_iter dst;
 	iov_iter_init(&dst, &v, 1);
+	/* Refused below, the message is not sent: the caller's cursor goes
+	 * back, so that a blocking sender's next try sends it whole (it sent
+	 * an empty datagram). */
+	struct iov_iter unsent = *from;
 	if (iov_copy(copy_of(d), &dst, from, len) < len) {
 		free(m);	/* files still the caller's */
 		return -EFAULT;
@@ -634,15 +653,18 @@ static ssize_t msg_send(struct chan_dir *d, struct iov_iter *from, const struct 
 		free(m);
 		if (drop)
 			return len;
+		*from = unsent;
 		return d->proto == CHAN_UNIX_SEQPACKET ? -EPIPE : -ECONNREFUSED;
 	}
 	/* Admitted while usage is under the budget, as sock_alloc_send_pskb
 	 * admits while sk_wmem_alloc < sk_sndbuf: the last one may overshoot. */
-	/* unix_recvq_full: a UNIX dgram queue holds max_dgram_qlen + 1 (11). */
-	if ((d->qlen && d->qbytes >= d->limit) || (d->proto == CHAN_UNIX_DGRAM && !mutual && d->qlen > 10)) {
+	if ((d->qlen && d->qbytes >= d->limit) || dgram_qlen_full(d, mutual)) {
 		spin_unlock(&d->qlock);
 		free(m);
-		return drop ? (ssize_t)len : -EAGAIN;
+		if (drop)
+			return len;
+		*from = unsent;
+		return -EAGAIN;
 	}
 	if (d->qtail)
 		d->qtail->next = m;
@@ -687,17 +709,18 @@ static ssize_t msg_recv(struct chan_dir *d, struct iov_iter *to, struct chan_anc
 		d->qhead = m->next;
 		if (!d->qhead)
 			d->qtail = NULL;
-		d->qlen--;
+		size_t qlen = --d->qlen;
 		size_t before = d->qbytes;
 		__atomic_store_n(&d->qbytes, before - m->cost, __ATOMIC_RELAXED);
 		d->qpayload -= len;
 		spin_unlock(&d->qlock);
 		spin_unlock(&d->rlock);
 		size_t free_before = msg_free_space(d, before), free_after = msg_free_space(d, before - m->cost);
+		bool qlen_reopened = d->proto == CHAN_UNIX_DGRAM && qlen == UNIX_DGRAM_QLEN;
 		msg_free(d, m);
 		if (free_before < d->wrlowat && free_after >= d->wrlowat)
 			space_notify(d);
-		else if (!free_before && free_after)	/* admission reopened */
+		else if ((!free_before && free_after) || qlen_reopened)	/* admission reopened */
 			space_notify(d);
 	}
 	if (fault)
@@ -764,8 +787,7 @@ ssize_t chan_send(struct chan_end *e, struct iov_iter *from, const struct chan_a
 		return tcp_write_after_close(e, from);
 	if (!d->is_msg && (st & CHAN_RD_GONE))
 		return -EPIPE;
-	struct chan_end *r = d->reader;
-	return dir_send(d, from, anc, r && e->rx && LOAD(&r->tx) == e->rx);
+	return dir_send(d, from, anc, dgram_mutual(e, d));
 }
 
 ssize_t chan_recv(struct chan_end *e, struct iov_iter *to, struct chan_anc_out *anc, int flags, int *msg_flags)
@@ -1046,11 +1068,17 @@ uint32_t chan_poll(struct chan_end *e)
 		out = true;			/* unconnected dgram: own sndbuf only */
 	else if (e->proto == CHAN_TCP)
 		out = (shut & SHUT_SEND) || dir_writable(tx);	/* tcp_poll */
-	else
-		out = dir_writable(tx);		/* unix_writable: ignores shutdown */
+	else	/* unix_writable: ignores shutdown; unix_dgram_poll: and a
+		 * peer not connected back whose queue is full (not writable) */
+		out = dir_writable(tx) && !dgram_qlen_full(tx, dgram_mutual(e, tx));
 	if (out)
 		m |= EPOLLOUT | EPOLLWRNORM | (e->proto == CHAN_TCP ? 0 : EPOLLWRBAND);
 	return m;
+}
+
+bool chan_dir_room(struct chan_dir *d)
+{
+	return dir_writable(d) && !dgram_qlen_full(d, false);
 }
 
 size_t chan_inq(struct chan_end *e)
