@@ -106,13 +106,25 @@ void nsock_synq_leave(struct nsock *c)
 	spin_unlock(&synq_lock);
 }
 
-void nsock_listener_close(struct nsock *l)
+void nsock_listen_stop(struct nsock *l)
 {
+	spin_lock(&l->lock);
+	struct nsock **q = l->acq;
+	unsigned head = l->acq_head, len = l->acq_len, cap = l->acq_cap;
+	l->acq = NULL;
+	l->acq_head = l->acq_len = l->acq_cap = 0;
+	if (l->state == NS_LISTEN) /* a name no connect finds (names_find) */
+		__atomic_store_n(&l->state, NS_NEW, __ATOMIC_RELEASE);
+	spin_unlock(&l->lock);
 	admit(l, true);
-	/* Pending connections nobody accepted: their clients see a reset. */
-	for (unsigned i = 0; i < l->acq_len; i++)
-		nsock_put(l->acq[(l->acq_head + i) % l->acq_cap]);
-	free(l->acq);
+	/* Pending connections nobody accepted: their clients see a reset
+	 * (inet_csk_listen_stop; unix_release_sock of an embryo). */
+	for (unsigned i = 0; i < len; i++) {
+		struct nsock *p = q[(head + i) % cap];
+		p->embryo = true;
+		nsock_put(p);
+	}
+	free(q);
 }
 
 /* connect_now - the accept queue has room: connect. l->lock held, and
@@ -248,9 +260,15 @@ struct vfile *nsock_accept(struct vfile *f, struct uthread *ut, uint64_t addr, u
 	uint64_t deadline = net_deadline(l->rcvtimeo);
 	for (;;) {
 		/* Moved into the kernel, maybe while this waited (a fork): the
-		 * kernel listener is the socket now, and its wait ends at once. */
-		if (__atomic_load_n(&l->state, __ATOMIC_ACQUIRE) == NS_KERNEL) {
+		 * kernel listener is the socket now, and its wait ends at once.
+		 * Or shut down meanwhile: the kernel's EINVAL. */
+		enum nstate st = __atomic_load_n(&l->state, __ATOMIC_ACQUIRE);
+		if (st == NS_KERNEL) {
 			*err = VFILE_BECAME_KERNEL;
+			return NULL;
+		}
+		if (st != NS_LISTEN) {
+			*err = raw_syscall6(SYS_accept4, nsock_kfd(l), addr, lenp, flags, 0, 0);
 			return NULL;
 		}
 		spin_lock(&l->lock);
@@ -290,8 +308,9 @@ struct vfile *nsock_accept(struct vfile *f, struct uthread *ut, uint64_t addr, u
 			*err = -EAGAIN;
 			return NULL;
 		}
-		/* Local peers and the kernel listener's watch notify the head. */
-		long r = net_hooks->wait(ut, f, EPOLLIN, deadline);
+		/* Local peers and the kernel listener's watch notify the head;
+		 * a shutdown makes it HUP. */
+		long r = net_hooks->wait(ut, f, EPOLLIN | EPOLLHUP, deadline);
 		if (r) {
 			*err = r == -ETIMEDOUT ? -EAGAIN : r;
 			return NULL;

@@ -113,6 +113,7 @@ struct nsock {
 	int tcp_opt[32];		/* up to TCP_NOTSENT_LOWAT (25) */
 	uint64_t rcvtimeo, sndtimeo;	/* ns, 0: none */
 	bool linger0;			/* SO_LINGER {1, 0}: close resets */
+	bool embryo;			/* dropped from a listener's queue unaccepted: resets */
 	bool rcvbuf_set, sndbuf_set;	/* the rings follow SO_RCVBUF/SO_SNDBUF */
 	struct nsock *all_prev, *all_next;	/* every socket (procnet.c) */
 	bool pktinfo, pktinfo6;		/* IP_PKTINFO, IPV6_RECVPKTINFO asked */
@@ -185,7 +186,9 @@ long nsock_connect_stream(struct nsock *s, struct uthread *ut, struct nsock *lis
 			  uint32_t len);
 long nsock_connect_wait(struct nsock *s, struct uthread *ut);	/* a blocking connect's wait for room */
 void nsock_synq_leave(struct nsock *c);		/* a waiting connector gives up (or closes) */
-void nsock_listener_close(struct nsock *l);	/* refuse waiting connectors, drop the queue */
+/* nsock_listen_stop - no longer listening (a close, a shutdown): waiting
+ * connectors refused, the accept queue dropped (its clients reset). */
+void nsock_listen_stop(struct nsock *l);
 void nsock_connect_dgram(struct nsock *s, struct nsock *peer);
 /* nsock_watch_room - s hears when q (NULL: none) has room again (s->lock
  * not held): EPOLLOUT on s's poll head, and room_blocked cleared. */

@@ -146,9 +146,9 @@ static void nsock_release(struct vfile *f)
 	if (s->published)
 		names_unpublish(s);
 	nsock_synq_leave(s);
-	nsock_listener_close(s);
+	nsock_listen_stop(s);
 	if (s->end) {
-		if (s->linger0 && s->proto == CHAN_TCP)
+		if ((s->linger0 && s->proto == CHAN_TCP) || s->embryo)
 			chan_abort(s->end);
 		else
 			chan_close(s->end);
@@ -518,9 +518,15 @@ static long nsock_shutdown(struct vfile *f, struct uthread *ut, int how)
 	if (s->end && (s->state == NS_CONNECTED || nsock_is_dgram(s)))
 		return chan_shutdown(s->end, how);
 	long r = raw_syscall3(SYS_shutdown, nsock_kfd(s), how, 0);
-	if (!r && s->state == NS_LISTEN)
-		vfile_notify(f, EPOLLIN);
-	return r;
+	if (r || s->state != NS_LISTEN)
+		return r;
+	/* inet_shutdown: a TCP listener shut for reading disconnects (its
+	 * kernel half has: CLOSE, so poll says HUP), refusing what waits;
+	 * listen() may start it again. */
+	if (s->proto == CHAN_TCP && how != SHUT_WR)
+		nsock_listen_stop(s);
+	vfile_notify(f, EPOLLIN | EPOLLHUP);
+	return 0;
 }
 
 long nsock_put_name(uint64_t addr, uint64_t lenp, const void *name, uint32_t len)

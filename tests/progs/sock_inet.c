@@ -16,6 +16,8 @@
  *               SO_ERROR), EISCONN, connect to a closed port non-blocking
  * tcp-shutdown  SHUT_WR half-close both ways, SHUT_RD, SHUT_RDWR, poll
  *               masks after each, ENOTCONN, EINVAL
+ * tcp-lshut     shutdown of a listener (SHUT_WR, SHUT_RDWR, SHUT_RD while
+ *               accepting), and a listener closed with a client pending
  * tcp-reset     close with unread data: ECONNRESET, SO_ERROR once, then EOF
  *               and EPIPE; SO_LINGER {1,0} close: reset too
  * tcp-epipe     write after the peer closed: ECONNRESET then EPIPE with
@@ -320,6 +322,59 @@ static void sec_tcp_shutdown(void)
     say("server read: %s", rs(read(s, buf, sizeof buf)));
     say("shutdown twice: %s", rs(shutdown(c, SHUT_RDWR)));
     close(c); close(s);
+}
+
+static void *lshut_accepter(void *arg)
+{
+    long r = accept(*(int *)arg, NULL, NULL);
+    return (void *)(r < 0 ? -(long)errno : r);
+}
+
+/* shutdown of a listener: SHUT_WR leaves it listening; SHUT_RD(WR)
+ * disconnects it (HUP, accept EINVAL, a pending client reset, connects
+ * refused, a blocked accept woken). (listen() again natively rebinds an
+ * ephemeral port: not compared.) */
+static void sec_tcp_lshut(void)
+{
+    struct sockaddr_in sa;
+    char buf[8];
+    int l = tcp_listener(4, &sa);
+    say("listener SHUT_WR: %s", rs(shutdown(l, SHUT_WR)));
+    int c = tcp_connect(&sa), s = accept(l, NULL, NULL);
+    say("still accepts: %s", s >= 0 ? "yes" : ename(errno));
+    close(c); close(s);
+    int pending = tcp_connect(&sa);
+    wait_ev(l, POLLIN);
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {.events = EPOLLIN};
+    epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev);
+    say("listener SHUT_RDWR: %s", rs(shutdown(l, SHUT_RDWR)));
+    say("epoll: %d %s", epoll_wait(ep, &ev, 1, 1000), evs(ev.events));
+    say("poll: %s", evs(revents(l, POLLIN | POLLOUT)));
+    say("accept: %s", rs(accept(l, NULL, NULL)));
+    wait_ev(pending, POLLIN);
+    say("the pending client reads: %s", rs(read(pending, buf, sizeof buf)));
+    close(pending);
+    c = socket(AF_INET, SOCK_STREAM, 0);
+    say("connect: %s", rs(connect(c, (struct sockaddr *)&sa, sizeof sa)));
+    close(c); close(l); close(ep);
+    l = tcp_listener(4, &sa);
+    pthread_t t;
+    void *res;
+    pthread_create(&t, NULL, lshut_accepter, &l);
+    msleep(100);
+    say("SHUT_RD while a thread accepts: %s", rs(shutdown(l, SHUT_RD)));
+    pthread_join(t, &res);
+    say("its accept: %s", rs((long)res < 0 ? (errno = -(long)res, -1) : (long)res));
+    close(l);
+    /* A listener closed with a connection nobody accepted: a reset too. */
+    l = tcp_listener(4, &sa);
+    pending = tcp_connect(&sa);
+    wait_ev(l, POLLIN);
+    close(l);
+    wait_ev(pending, POLLIN);
+    say("closed listener's pending client reads: %s", rs(read(pending, buf, sizeof buf)));
+    close(pending);
 }
 
 static void sec_tcp_reset(void)
@@ -1029,7 +1084,7 @@ int main(int argc, char **argv)
 {
     alarm(7);
     static const struct section secs[] = {
-        {"tcp-basic", sec_tcp_basic}, {"misuse", sec_misuse}, {"timeo", sec_timeo}, {"tcp6", sec_tcp6}, {"tcp-connect", sec_tcp_connect}, {"tcp-shutdown", sec_tcp_shutdown},
+        {"tcp-basic", sec_tcp_basic}, {"misuse", sec_misuse}, {"timeo", sec_timeo}, {"tcp6", sec_tcp6}, {"tcp-connect", sec_tcp_connect}, {"tcp-shutdown", sec_tcp_shutdown}, {"tcp-lshut", sec_tcp_lshut},
         {"tcp-reset", sec_tcp_reset}, {"tcp-epipe", sec_tcp_epipe}, {"tcp-flags", sec_tcp_flags},
         {"tcp-ioctl", sec_tcp_ioctl}, {"tcp-opts", sec_tcp_opts}, {"tcp-reuse", sec_tcp_reuse},
         {"tcp-backlog", sec_tcp_backlog}, {"tcp-vec", sec_tcp_vec}, {"tcp-sendfile", sec_tcp_sendfile},

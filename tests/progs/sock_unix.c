@@ -19,6 +19,7 @@
  *            writable (poll, epoll) until the receiver takes one; blocking
  *            send and sendto wait for room (a receiver that closes meanwhile
  *            races natively: the send may land before the queue dies)
+ * lclose     a listener closed with a client nobody accepted: ECONNRESET
  * seqpacket  listen/accept, record boundaries, MSG_TRUNC/MSG_EOR flags, EOF
  * rights     SCM_RIGHTS: a pipe end, a file, several fds, a socket itself,
  *            MSG_CTRUNC with a short control buffer
@@ -464,6 +465,26 @@ static const char *room_blocking(int S, int R, const struct sockaddr_un *to, soc
     return out;
 }
 
+/* A listener closed with a connection nobody accepted: its client is reset. */
+static void sec_lclose(void)
+{
+    struct sockaddr_un a;
+    socklen_t al = un_addr(&a, "lc.sock", 0);
+    unlink("lc.sock");
+    int l = socket(AF_UNIX, SOCK_STREAM, 0), c = socket(AF_UNIX, SOCK_STREAM, 0);
+    bind(l, (struct sockaddr *)&a, al);
+    listen(l, 4);
+    say("connect: %s", rs(connect(c, (struct sockaddr *)&a, al)));
+    close(l);
+    wait_ev(c, POLLIN);
+    char buf[8];
+    say("poll: %s", evs(revents(c, POLLIN | POLLOUT | POLLRDHUP)));
+    say("read: %s", rs(read(c, buf, sizeof buf)));
+    say("read again: %s", rs(read(c, buf, sizeof buf)));
+    close(c);
+    unlink("lc.sock");
+}
+
 static void sec_dgramroom(void)
 {
     struct sockaddr_un a;
@@ -803,7 +824,7 @@ int main(int argc, char **argv)
     alarm(argc < 2 ? 60 : 7);
     static const struct section secs[] = {
         {"pair", sec_pair}, {"empty", sec_empty}, {"path", sec_path}, {"abstract", sec_abstract}, {"autobind", sec_autobind},
-        {"dgram", sec_dgram}, {"dgramroom", sec_dgramroom}, {"seqpacket", sec_seqpacket}, {"rights", sec_rights}, {"creds", sec_creds},
+        {"dgram", sec_dgram}, {"dgramroom", sec_dgramroom}, {"lclose", sec_lclose}, {"seqpacket", sec_seqpacket}, {"rights", sec_rights}, {"creds", sec_creds},
         {"shutdown", sec_shutdown}, {"bulk", sec_bulk}, {"nonul", sec_nonul},
     };
     return run_sections("sock_unix", argc, argv, secs, sizeof secs / sizeof secs[0]);

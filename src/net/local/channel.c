@@ -954,9 +954,10 @@ static void close_end(struct chan_end *e, bool abort)
 		case CHAN_UNIX_STREAM:
 		case CHAN_UNIX_SEQPACKET:
 			/* unix_release_sock: peer gets SHUTDOWN_MASK, and
-			 * ECONNRESET if we leave unread data. */
+			 * ECONNRESET if we leave unread data or were never
+			 * accepted (an embryo: abort). */
 			OR(&peer->shut, SHUT_MASK);
-			if (unread)
+			if (unread || abort)
 				STORE(&peer->err, ECONNRESET);
 			break;
 		case CHAN_TCP:

@@ -227,7 +227,7 @@ int chan_recv_urg(struct chan_end *e, bool peek);
 /* --- state ----------------------------------------------------------- */
 int chan_shutdown(struct chan_end *e, int how);	/* SHUT_RD/WR/RDWR: 0 or -EINVAL */
 void chan_close(struct chan_end *e);		/* the last reference to this end */
-void chan_abort(struct chan_end *e);		/* the same with a reset (TCP's SO_LINGER {1, 0}) */
+void chan_abort(struct chan_end *e);		/* the same with a reset (TCP's SO_LINGER {1, 0}, an end never accepted) */
 uint32_t chan_poll(struct chan_end *e);		/* EPOLL* mask now */
 bool chan_dir_room(struct chan_dir *d);		/* a message from an unconnected sender fits */
 int chan_take_error(struct chan_end *e);	/* SO_ERROR: positive errno or 0, cleared */
