@@ -33,6 +33,10 @@ struct net_hooks {
 	int (*cwd_fd)(struct uthread *ut);
 	/* The program's umask (socket files it binds). */
 	unsigned (*umask)(struct uthread *ut);
+	/* Host fds the kernel delivered in a control buffer's SCM_RIGHTS
+	 * (a datagram from another process) become the caller's, in place:
+	 * 0 or -errno. */
+	long (*rights_in)(struct uthread *ut, char *ctl, size_t len);
 };
 
 void net_init(const struct net_hooks *hooks);

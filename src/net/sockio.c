@@ -231,14 +231,30 @@ static size_t iov_total(const struct vmsg *m)
  * kernel socket from outside the instance (another process: a UDP port,
  * a bound AF_UNIX name), straight into the app's buffers; -EAGAIN if none.
  * The watch is re-armed once the socket is seen empty. */
-static long dgram_kernel_recv(struct nsock *s, struct vmsg *m)
+static long dgram_kernel_recv(struct nsock *s, struct uthread *ut, struct vmsg *m)
 {
+	/* An AF_UNIX datagram's control comes here first: the host fds of
+	 * its SCM_RIGHTS become the program's before it sees them. */
+	bool rights = s->family == AF_UNIX && m->control && m->controllen;
+	size_t cap = rights ? (m->controllen < CTL_MAX ? m->controllen : CTL_MAX) : 0;
+	char *ctl = rights ? calloc(1, cap) : NULL;
+	if (rights && !ctl)
+		return -ENOMEM;
 	struct msghdr h = { .msg_name = (void *)m->name, .msg_namelen = m->name ? m->namelen : 0,
 			    .msg_iov = (struct iovec *)m->iov, .msg_iovlen = m->iovcnt,
-			    .msg_control = (void *)m->control, .msg_controllen = m->control ? m->controllen : 0 };
+			    .msg_control = rights ? ctl : (void *)m->control,
+			    .msg_controllen = rights ? cap : m->control ? m->controllen : 0 };
 	long r = raw_syscall3(SYS_recvmsg, s->kfd, (long)&h, m->flags | MSG_DONTWAIT);
 	if (r == -EAGAIN || !(nsock_kernel_poll(s->kfd, EPOLLIN) & (EPOLLIN | EPOLLERR)))
 		nsock_kwatch(s);
+	if (r >= 0 && rights && h.msg_controllen) {
+		long e = net_hooks->rights_in(ut, ctl, h.msg_controllen);
+		if (!e && copy_to_user(m->control, ctl, h.msg_controllen))
+			e = -EFAULT;
+		if (e)
+			r = e;
+	}
+	free(ctl);
 	if (r >= 0) {
 		m->namelen = h.msg_namelen;
 		m->controllen = h.msg_controllen;
@@ -309,7 +325,7 @@ long nsock_recv(struct vfile *f, struct uthread *ut, struct vmsg *m)
 	for (;;) {
 		r = chan_recv(e, &it, &o, flags, &mflags);
 		if (r == -EAGAIN && dgram && (s->kpeer || __atomic_load_n(&s->kready, __ATOMIC_ACQUIRE))) {
-			long k = dgram_kernel_recv(s, m);
+			long k = dgram_kernel_recv(s, ut, m);
 			if (k != -EAGAIN)
 				return k;
 		}

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/kcmp.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include "core/rawsys.h"
@@ -91,4 +92,22 @@ long inflight_recv(struct uthread *ut, long host)
 	}
 	free(x);
 	return vfd;
+}
+
+long inflight_map_rights(struct uthread *ut, char *ctl, size_t len, bool to_host)
+{
+	struct msghdr mh = { .msg_control = ctl, .msg_controllen = len };
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		int *fds = (int *)CMSG_DATA(c);
+		size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfd; i++) {
+			long m = to_host ? inflight_send(ut, fds[i]) : inflight_recv(ut, fds[i]);
+			if (m < 0)
+				return to_host ? -EBADF : m;
+			fds[i] = m;
+		}
+	}
+	return 0;
 }

@@ -1,5 +1,7 @@
 /* inflight.h - user-space objects of fds passed by SCM_RIGHTS through kernel sockets. */
 #pragma once
+#include <stdbool.h>
+#include <stddef.h>
 
 struct uthread;
 
@@ -16,3 +18,7 @@ long inflight_send(struct uthread *ut, long vfd);
 /* inflight_recv - a received host fd becomes the program's lowest free
  * number, with its object if it was sent with one; -errno. */
 long inflight_recv(struct uthread *ut, long host);
+/* inflight_map_rights - the fds of every SCM_RIGHTS message of a control
+ * buffer, rewritten in place: to_host, program fds to host fds (sending);
+ * otherwise received host fds to program fds. 0 or -errno. */
+long inflight_map_rights(struct uthread *ut, char *ctl, size_t len, bool to_host);

@@ -311,27 +311,6 @@ long sys_pselect6(struct uthread *ut, const long a[6])
 
 /* ---- SCM_RIGHTS: fds passed over UNIX sockets ---- */
 
-/* Rewrite the fds in SCM_RIGHTS messages of a control buffer in place:
- * to_host maps program fds to host fds (sending); otherwise received host
- * fds become program fds (receiving). */
-static long map_rights(struct uthread *ut, char *ctl, size_t len, bool to_host)
-{
-	struct msghdr mh = { .msg_control = ctl, .msg_controllen = len };
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		int *fds = (int *)CMSG_DATA(c);
-		size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < nfd; i++) {
-			long m = to_host ? inflight_send(ut, fds[i]) : inflight_recv(ut, fds[i]);
-			if (m < 0)
-				return to_host ? -EBADF : m;
-			fds[i] = m;
-		}
-	}
-	return 0;
-}
-
 long sys_sendmsg(struct uthread *ut, const long a[6])
 {
 	struct msghdr mh;
@@ -346,7 +325,7 @@ long sys_sendmsg(struct uthread *ut, const long a[6])
 			return -ENOMEM;
 		long r = copy_from_user(ctl, (uint64_t)mh.msg_control, mh.msg_controllen);
 		if (!r)
-			r = map_rights(ut, ctl, mh.msg_controllen, true);
+			r = inflight_map_rights(ut, ctl, mh.msg_controllen, true);
 		if (r) {
 			free(ctl);
 			return r;
@@ -377,7 +356,7 @@ long sys_recvmsg(struct uthread *ut, const long a[6])
 	long b[6] = { a[0], (long)&mh, a[2], 0, 0, 0 };
 	long r = kcall(ut, SYS_recvmsg, systab_get(SYS_recvmsg), b);
 	if (r >= 0 && ctl) {
-		long m = map_rights(ut, ctl, mh.msg_controllen, false);
+		long m = inflight_map_rights(ut, ctl, mh.msg_controllen, false);
 		if (m < 0)
 			r = m;
 		else if (copy_to_user(uctl, ctl, mh.msg_controllen))

@@ -1,4 +1,5 @@
 /* sys_socket.c - socket(2) and socketpair(2) as user-space objects, and the hooks net/ borrows. */
+#include "sys/inflight.h"
 #include "sys/sys_socket.h"
 
 #include <errno.h>
@@ -93,6 +94,11 @@ static unsigned hook_umask(struct uthread *ut)
 	return ut->proc->umask;
 }
 
+static long hook_rights_in(struct uthread *ut, char *ctl, size_t len)
+{
+	return inflight_map_rights(ut, ctl, len, false);
+}
+
 static const struct net_hooks hooks = {
 	.cred = hook_cred,
 	.fd_file = hook_fd_file,
@@ -100,6 +106,7 @@ static const struct net_hooks hooks = {
 	.wait = hook_wait,
 	.cwd_fd = hook_cwd_fd,
 	.umask = hook_umask,
+	.rights_in = hook_rights_in,
 };
 
 void sys_socket_init(void)

@@ -665,6 +665,57 @@ static void sec_dgrampair(void)
     close(sv[1]);
 }
 
+/* dgramrights: a child binds a datagram name after the fork (its socket
+ * the child's, in the child's process) and receives a file the parent
+ * sends it there (squid's coordinator passes its listener to its kids so):
+ * the fd it gets reads that file. */
+static void sec_dgramrights(void)
+{
+    int ready[2];
+    CHECK(pipe(ready) == 0, "pipe: %s", strerror(errno));
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof a.sun_path, "rights.sock");
+    unlink(a.sun_path);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int k = socket(AF_UNIX, SOCK_DGRAM, 0);
+        CHECK(bind(k, (struct sockaddr *)&a, sizeof a) == 0, "bind: %s", strerror(errno));
+        write(ready[1], "r", 1);
+        char byte, cbuf[CMSG_SPACE(sizeof(int))];
+        struct iovec v = {&byte, 1};
+        struct msghdr m = {.msg_iov = &v, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+        ssize_t n = recvmsg(k, &m, 0);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        int fd = c && c->cmsg_type == SCM_RIGHTS ? *(int *)CMSG_DATA(c) : -1;
+        char got[16] = {0};
+        ssize_t r = fd >= 0 ? pread(fd, got, sizeof got - 1, 0) : -1;
+        say("child: received %zd '%c', an fd that reads %zd '%s'", n, n == 1 ? byte : '-', r,
+            r >= 0 ? got : strerror(errno));
+        say("child: it is the lowest free fd: %s", fd == fcntl(0, F_DUPFD, 0) - 1 ? "yes" : "no");
+        _exit(0);
+    }
+    char b;
+    read(ready[0], &b, 1);
+    FILE *f = tmpfile();
+    fputs("passed", f);
+    fflush(f);
+    int fd = fileno(f), s = socket(AF_UNIX, SOCK_DGRAM, 0);
+    char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+    struct iovec v = {"L", 1};
+    struct msghdr m = {.msg_name = &a, .msg_namelen = sizeof a, .msg_iov = &v, .msg_iovlen = 1,
+                       .msg_control = cbuf, .msg_controllen = sizeof cbuf};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    say("sent: %zd", sendmsg(s, &m, 0));
+    report("the child", pid);
+    fclose(f);
+    close(s); close(ready[0]); close(ready[1]);
+    unlink(a.sun_path);
+}
+
 /* grandchild: a child forks a grandchild and exits; its parent's waitpid
  * returns at once, while the grandchild lives on (here it waits for the
  * parent to close a pipe after that waitpid: a wait for the grandchild
@@ -1005,7 +1056,7 @@ static const struct {
     {"ids", sec_ids},       {"wait", sec_wait},     {"thread", sec_thread}, {"exec", sec_exec},
     {"sigfd", sec_sigfd},   {"bomb", sec_bomb}, {"sockets", sec_sockets},
     {"dontfork", sec_dontfork}, {"epoll", sec_epoll}, {"waitfor", sec_waitfor},
-    {"setuid", sec_setuid}, {"dgrampair", sec_dgrampair}, {"grandchild", sec_grandchild},
+    {"setuid", sec_setuid}, {"dgrampair", sec_dgrampair}, {"dgramrights", sec_dgramrights}, {"grandchild", sec_grandchild},
     {"pgroup", sec_pgroup}, {"pidcalls", sec_pidcalls}, {"names", sec_names}, {"solo", sec_solo},
     {"jobgroup", sec_jobgroup}, {"stopcont", sec_stopcont}, {"queued", sec_queued},
 };
