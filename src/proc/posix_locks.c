@@ -96,8 +96,11 @@ long posix_lock(struct vproc *p, int host, int cmd, struct flock *lock)
 	spin_lock(&lists);
 	struct plock_file *f = find(p, &st);
 	if (!f && lock->l_type == F_UNLCK && cmd != F_GETLK) {
+		/* Nothing of p's on it here; what p holds, the kernel's own
+		 * lock holds (taken where the file could not be reopened: a
+		 * root-owned file after setuid), and the kernel unlocks it. */
 		spin_unlock(&lists);
-		return 0; /* nothing of p's on it */
+		return POSIX_LOCK_KERNEL;
 	}
 	/* A test with nothing of p's on the file: through a description of
 	 * its own for the moment (the program's may hold an OFD lock of its

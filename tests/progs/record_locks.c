@@ -90,6 +90,51 @@ static int wait_lock(const char *file, const char *start, const char *len, int s
     return 0;
 }
 
+/* Children that drop root before locking a root-owned file they cannot
+ * open again (vsftpd's log, apache's mutex file): the first locks and
+ * unlocks, then the second must get the lock while the first still lives. */
+static void setuid_children(void)
+{
+    if (geteuid() != 0) {
+        printf("setuid children: not root, not tried\n");
+        return;
+    }
+    const char *file = "record_locks.root";
+    unlink(file);
+    int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int go[2], done[2];
+    if (fd < 0 || pipe(go) || pipe(done))
+        return;
+    char b = 0;
+    pid_t first = fork();
+    if (first == 0) {
+        if (setgid(65534) || setuid(65534))
+            _exit(2);
+        printf("setuid children: the first locks: %s", ename(lock(fd, F_SETLKW, F_WRLCK, 0, 0, SEEK_SET)));
+        printf(", unlocks: %s\n", ename(lock(fd, F_SETLK, F_UNLCK, 0, 0, SEEK_SET)));
+        fflush(stdout);
+        write(go[1], "u", 1);
+        read(done[0], &b, 1); /* lives on until the second has tried */
+        _exit(0);
+    }
+    read(go[0], &b, 1);
+    pid_t second = fork();
+    if (second == 0) {
+        if (setgid(65534) || setuid(65534))
+            _exit(2);
+        printf("setuid children: the second, while the first lives: %s\n",
+               ename(lock(fd, F_SETLK, F_WRLCK, 0, 0, SEEK_SET)));
+        fflush(stdout);
+        _exit(0);
+    }
+    int st;
+    waitpid(second, &st, 0);
+    write(done[1], "d", 1);
+    waitpid(first, &st, 0);
+    close(fd);
+    unlink(file);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 7 && !strcmp(argv[1], "try"))
@@ -183,5 +228,6 @@ int main(int argc, char **argv)
     const char *got = ename(fcntl(sv[1], F_GETLK, &fl));
     printf("  F_GETLK on the socket: %s, %s\n", got, fl.l_type == F_UNLCK ? "free" : "held");
     unlink(file);
+    setuid_children();
     return 0;
 }
