@@ -346,25 +346,10 @@ static int tcp_default(int opt)
 	}
 }
 
-/* put_int - getsockopt's answer v: as much of it as *lenp asks for. */
-static long put_int(uint64_t val, uint64_t lenp, int v)
-{
-	int len;
-	if (copy_from_user(&len, lenp, sizeof(len)))
-		return -EFAULT;
-	if (len < 0)
-		return -EINVAL;
-	if (len > (int)sizeof(v))
-		len = sizeof(v);
-	if (copy_to_user(val, &v, len) || copy_to_user(lenp, &len, sizeof(len)))
-		return -EFAULT;
-	return 0;
-}
-
 /* tcp_option - get or set TCP option opt of a moved TCP socket: the
  * integer ones, checked as Linux checks them, kept here (the AF_UNIX pair
- * has none); TCP_INFO, TCP_CONGESTION and the like are the kernel's
- * answer (EOPNOTSUPP). */
+ * has none); TCP_CONGESTION is the shadow socket's (below), TCP_INFO and
+ * the like the AF_UNIX pair's answer (EOPNOTSUPP). */
 static long tcp_option(struct nsock *s, bool set, int opt, uint64_t val, uint64_t len)
 {
 	if (opt < 1 || opt > TCP_NOTSENT_LOWAT || opt == TCP_INFO || opt == TCP_CONGESTION ||
@@ -372,7 +357,7 @@ static long tcp_option(struct nsock *s, bool set, int opt, uint64_t val, uint64_
 		return VFILE_NOOP;
 	if (!set) {
 		uint32_t bit = __atomic_load_n(&s->tcp_set, __ATOMIC_ACQUIRE) & (1u << opt);
-		return put_int(val, len, bit ? s->tcp_opt[opt] : tcp_default(opt));
+		return nsock_put_int(val, len, bit ? s->tcp_opt[opt] : tcp_default(opt));
 	}
 	int v;
 	if (len < sizeof(v))
@@ -385,6 +370,25 @@ static long tcp_option(struct nsock *s, bool set, int opt, uint64_t val, uint64_
 	s->tcp_opt[opt] = v;
 	__atomic_or_fetch(&s->tcp_set, 1u << opt, __ATOMIC_RELEASE);
 	return 0;
+}
+
+/* shadow_fd - a kernel TCP socket of s's family, made at first use, that
+ * answers the IP, IPv6 and non-integer TCP options of a moved TCP socket
+ * (the AF_UNIX pair has none): Linux's checks, defaults and values. */
+static int shadow_fd(struct nsock *s)
+{
+	int fd = __atomic_load_n(&s->shadow, __ATOMIC_ACQUIRE);
+	if (fd > 0)
+		return fd;
+	long k = raw_syscall3(SYS_socket, s->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (k < 0)
+		return (int)k;
+	int none = 0;
+	if (!__atomic_compare_exchange_n(&s->shadow, &none, (int)k, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		raw_syscall3(SYS_close, k, 0, 0);
+		return none;
+	}
+	return (int)k;
 }
 
 long nsock_kept(struct vfile *f, long nr, const long a[6])
@@ -405,11 +409,18 @@ long nsock_kept(struct vfile *f, long nr, const long a[6])
 		return tcp ? -EISCONN : VFILE_NOOP;
 	case SYS_getsockopt:
 		if (tcp && a[1] == SOL_SOCKET && (a[2] == SO_DOMAIN || a[2] == SO_PROTOCOL))
-			return put_int(a[3], a[4], a[2] == SO_DOMAIN ? s->family : IPPROTO_TCP);
+			return nsock_put_int(a[3], a[4], a[2] == SO_DOMAIN ? s->family : IPPROTO_TCP);
 		/* fall through */
 	case SYS_setsockopt:
-		return tcp && a[1] == IPPROTO_TCP ? tcp_option(s, nr == SYS_setsockopt, (int)a[2], a[3], a[4])
-						   : VFILE_NOOP;
+		if (!tcp || a[1] == SOL_SOCKET)
+			return VFILE_NOOP;
+		if (a[1] == IPPROTO_TCP) {
+			long r = tcp_option(s, nr == SYS_setsockopt, (int)a[2], a[3], a[4]);
+			if (r != VFILE_NOOP || a[2] != TCP_CONGESTION)
+				return r;
+		}
+		int k = shadow_fd(s);
+		return k < 0 ? k : raw_syscall6(nr, k, a[1], a[2], a[3], a[4], 0);
 	default:
 		return VFILE_NOOP;
 	}

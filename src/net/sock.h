@@ -111,6 +111,7 @@ struct nsock {
 	/* TCP's options set since (leave.c nsock_kept): bit n, option n. */
 	uint32_t tcp_set;
 	int tcp_opt[32];		/* up to TCP_NOTSENT_LOWAT (25) */
+	int shadow;			/* and its IP options' kernel socket (leave.c), 0: none yet */
 	uint64_t rcvtimeo, sndtimeo;	/* ns, 0: none */
 	bool linger0;			/* SO_LINGER {1, 0}: close resets */
 	bool embryo;			/* dropped from a listener's queue unaccepted: resets */
@@ -162,6 +163,8 @@ extern const struct socket_ops nsock_sops;
 struct nsock *nsock_new(int family, int type, int protocol, int flags);
 bool nsock_is_dgram(const struct nsock *s);
 uint64_t net_deadline(uint64_t rel);	/* CLOCK_MONOTONIC ns, rel from now; 0 for 0 */
+/* nsock_put_int - getsockopt's answer v: as much of it as *lenp asks for. */
+long nsock_put_int(uint64_t val, uint64_t lenp, int v);
 long nsock_put_name(uint64_t addr, uint64_t lenp, const void *name, uint32_t len);
 void nsock_apply_sizes(struct nsock *s);
 void nsock_put(struct nsock *s);

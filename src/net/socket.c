@@ -160,6 +160,8 @@ static void nsock_release(struct vfile *f)
 	kwait_unwatch(&s->kwatch); /* before its fd number can be reused */
 	if (s->kfd >= 0)
 		raw_syscall3(SYS_close, s->kfd, 0, 0);
+	if (s->shadow > 0)
+		raw_syscall3(SYS_close, s->shadow, 0, 0);
 	free(s);
 }
 
@@ -656,7 +658,7 @@ static long nsock_setsockopt(struct vfile *f, struct uthread *ut, int level, int
 	return 0;
 }
 
-static long put_int_opt(uint64_t val, uint64_t lenp, int v)
+long nsock_put_int(uint64_t val, uint64_t lenp, int v)
 {
 	uint32_t len;
 	if (copy_from_user(&len, lenp, sizeof(len)))
@@ -688,10 +690,10 @@ static long nsock_getsockopt(struct vfile *f, struct uthread *ut, int level, int
 				e = sock_int(kfd, SOL_SOCKET, SO_ERROR);
 			if (s->kready && !(nsock_kernel_poll(kfd, EPOLLIN) & (EPOLLIN | EPOLLERR)))
 				nsock_kwatch(s); /* the error was all there was */
-			return put_int_opt(val, lenp, e);
+			return nsock_put_int(val, lenp, e);
 		}
 		case SO_ACCEPTCONN:
-			return put_int_opt(val, lenp, s->state == NS_LISTEN);
+			return nsock_put_int(val, lenp, s->state == NS_LISTEN);
 		case SO_PEERCRED: {
 			if (!s->has_peercred)
 				break;

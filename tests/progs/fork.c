@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -716,6 +717,46 @@ static void sec_dgramrights(void)
     unlink(a.sun_path);
 }
 
+/* What one option of fd says: set (0 or errno), then got. */
+static void ipopt(const char *who, int fd, int level, int opt, const char *name, int v)
+{
+    int set = setsockopt(fd, level, opt, &v, sizeof v) ? errno : 0, got = -1;
+    socklen_t l = sizeof got;
+    int g = getsockopt(fd, level, opt, &got, &l) ? errno : 0;
+    say("%s: %s set %s, get %s %d", who, name, set ? strerrorname_np(set) : "ok", g ? strerrorname_np(g) : "ok", got);
+}
+
+/* ipopts: IP-level and TCP options of a loopback TCP connection the
+ * fork left to both (sshd sets IP_TOS in its re-exec'd child). */
+static void sec_ipopts(void)
+{
+    int l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    bind(l, (struct sockaddr *)&a, al);
+    listen(l, 1);
+    getsockname(l, (struct sockaddr *)&a, &al);
+    CHECK(connect(c, (struct sockaddr *)&a, al) == 0, "connect: %s", strerror(errno));
+    int s = accept(l, NULL, NULL);
+    pid_t pid = fork();
+    const char *who = pid == 0 ? "child" : "parent";
+    if (pid)
+        report("the child", pid);
+    ipopt(who, s, IPPROTO_IP, IP_TOS, "IP_TOS", 8);
+    ipopt(who, s, IPPROTO_IP, IP_TTL, "IP_TTL", 33);
+    ipopt(who, s, IPPROTO_IP, IP_RECVERR, "IP_RECVERR", 1);
+    ipopt(who, s, IPPROTO_IPV6, IPV6_TCLASS, "IPV6_TCLASS (an inet socket)", 8);
+    ipopt(who, c, IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY", 1);
+    char cc[16] = {0};
+    socklen_t ccl = sizeof cc;
+    int set = setsockopt(c, IPPROTO_TCP, TCP_CONGESTION, "reno", 4) ? errno : 0;
+    int g = getsockopt(c, IPPROTO_TCP, TCP_CONGESTION, cc, &ccl) ? errno : 0;
+    say("%s: TCP_CONGESTION set %s, get %s '%s'", who, set ? strerrorname_np(set) : "ok", g ? strerrorname_np(g) : "ok", cc);
+    if (pid == 0)
+        _exit(0);
+    close(s); close(c); close(l);
+}
+
 /* grandchild: a child forks a grandchild and exits; its parent's waitpid
  * returns at once, while the grandchild lives on (here it waits for the
  * parent to close a pipe after that waitpid: a wait for the grandchild
@@ -1056,7 +1097,7 @@ static const struct {
     {"ids", sec_ids},       {"wait", sec_wait},     {"thread", sec_thread}, {"exec", sec_exec},
     {"sigfd", sec_sigfd},   {"bomb", sec_bomb}, {"sockets", sec_sockets},
     {"dontfork", sec_dontfork}, {"epoll", sec_epoll}, {"waitfor", sec_waitfor},
-    {"setuid", sec_setuid}, {"dgrampair", sec_dgrampair}, {"dgramrights", sec_dgramrights}, {"grandchild", sec_grandchild},
+    {"setuid", sec_setuid}, {"dgrampair", sec_dgrampair}, {"dgramrights", sec_dgramrights}, {"ipopts", sec_ipopts}, {"grandchild", sec_grandchild},
     {"pgroup", sec_pgroup}, {"pidcalls", sec_pidcalls}, {"names", sec_names}, {"solo", sec_solo},
     {"jobgroup", sec_jobgroup}, {"stopcont", sec_stopcont}, {"queued", sec_queued},
 };
