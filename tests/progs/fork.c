@@ -710,8 +710,9 @@ static void sec_dgramrights(void)
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    say("sent: %zd", sendmsg(s, &m, 0));
+    ssize_t sent = sendmsg(s, &m, 0);
     report("the child", pid);
+    say("the parent had sent: %zd", sent); /* after the child's lines */
     fclose(f);
     close(s); close(ready[0]); close(ready[1]);
     unlink(a.sun_path);
