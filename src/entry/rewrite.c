@@ -528,35 +528,40 @@ int rewrite_fork_prepare(void)
 {
 	sweep_pending();
 	spin_lock(&lock);
-	int r = stub_arenas_fork_prepare();
-	if (r < 0)
-		spin_unlock(&lock);
-	return r;
+	return 0;
 }
 
 void rewrite_fork_parent(void)
 {
-	stub_arenas_fork_done();
 	spin_unlock(&lock);
 }
 
 void rewrite_after_fork(void)
 {
-	/* The inherited /proc/self/mem is the parent's memory. */
+	/* The inherited /proc/self/mem is the parent's memory. The stub
+	 * arenas are the child's own copy-on-write copy (stub_arena.h). */
 	self_mem_stale = self_mem >= 0;
 	child_traps = CHILD_TRAPS_FIRST;
-	if (stub_arenas_after_fork() < 0)
-		pg_die("cannot copy the rewritten sites' stubs after a fork");
 	/* Taken by this thread in the parent, for the fork (rewrite_fork_prepare). */
 	spin_unlock(&lock);
 }
 
 /* ---- emitting ---- */
 
+/* A stub is composed here and written whole before its site is patched
+ * (install): the arena is never writable (stub_arena.h). */
 struct emit {
+	uint8_t buf[STUB_SIZE];
 	uint8_t *p;
-	uint64_t at; /* RX address of p */
+	uint64_t at; /* the arena address of p */
 };
+
+static void emit_init(struct emit *e, const struct site *s)
+{
+	memset(e->buf, 0xcc, sizeof(e->buf));
+	e->p = e->buf;
+	e->at = (uint64_t)s->arena->rx + s->stub_off;
+}
 
 static void put(struct emit *e, const void *b, size_t n)
 {
@@ -876,10 +881,17 @@ static void drop_site(struct site *s)
 	free(s);
 }
 
-/* install - write the jmp to s's stub over its site (the trapping
- * instruction at sc): 1, or -1 when it cannot be written (refused then). */
-static int install(struct site *s, uint64_t sc, uint64_t stub, bool solo)
+/* install - write s's stub (its bytes), then the jmp to it over its site
+ * (the trapping instruction at sc): 1, or -1 when either cannot be
+ * written (refused then). */
+static int install(struct site *s, uint64_t sc, const uint8_t *bytes, bool solo)
 {
+	uint64_t stub = (uint64_t)s->arena->rx + s->stub_off;
+	if ((staging ? stage_write(stub, bytes, STUB_SIZE) : mem_write(stub, bytes, STUB_SIZE)) < 0) {
+		refuse(sc);
+		drop_site(s);
+		return -1;
+	}
 	/* The patch: jmp, then int3 filler (never executed), then the ud2. */
 	uint8_t code[32];
 	memset(code, 0xcc, sizeof(code));
@@ -926,9 +938,9 @@ static int patch_site(uint64_t sc, long nr, bool solo)
 	struct site *s = new_site(m.start, len, m.kind, &err);
 	if (!s)
 		return err;
-	struct arena *a = s->arena;
-	uint64_t stub = (uint64_t)a->rx + s->stub_off;
-	struct emit em = { a->rw + s->stub_off, stub };
+	uint64_t stub = (uint64_t)s->arena->rx + s->stub_off;
+	struct emit em;
+	emit_init(&em, s);
 	uint64_t rec = stub + STUB_REC_OFF; /* code below stays under it */
 
 	/* pre, replayed as it was (the number load itself, with its exact
@@ -975,9 +987,9 @@ static int patch_site(uint64_t sc, long nr, bool solo)
 						  : gate_fast;
 	/* Bit 32 of the number tells gate_direct_fd to check O_NONBLOCK. */
 	uint64_t recv[3] = { resume, (uint64_t)gate, (uint64_t)nr | (uint64_t)(dk == DIRECT_FD_NB) << 32 };
-	memcpy(a->rw + (rec - (uint64_t)a->rx), recv, sizeof(recv));
+	memcpy(em.buf + STUB_REC_OFF, recv, sizeof(recv));
 
-	return install(s, sc, stub, solo);
+	return install(s, sc, em.buf, solo);
 }
 
 /* put_cpuid_call - the stub's lookup: below the red zone, flags kept (the
@@ -994,14 +1006,13 @@ static void put_cpuid_call(struct emit *em, uint64_t lit)
  * the jmp over the site. */
 static int cpuid_stub_end(struct site *s, struct emit *em, uint64_t back, uint64_t sc, bool solo)
 {
-	struct arena *a = s->arena;
-	uint64_t lit = (uint64_t)a->rx + s->stub_off + STUB_SIZE - 8;
+	uint64_t lit = (uint64_t)s->arena->rx + s->stub_off + STUB_SIZE - 8;
 	put(em, (uint8_t[]){ 0xe9 }, 1);
 	put_rel32(em, back);
 	PG_ASSERT(em->at <= lit);
 	uint64_t target = (uint64_t)cpuid_cached;
-	memcpy(a->rw + s->stub_off + STUB_SIZE - 8, &target, 8);
-	return install(s, sc, (uint64_t)a->rx + s->stub_off, solo);
+	memcpy(em->buf + STUB_SIZE - 8, &target, 8);
+	return install(s, sc, em->buf, solo);
 }
 
 /* cpuid_after - the CPUID at sc and the instructions after it, up to 5
@@ -1038,7 +1049,8 @@ static int cpuid_after(uint64_t sc, bool solo, unsigned post)
 	struct site *s = new_site(sc, len, P_CPUID, &err);
 	if (!s)
 		return err;
-	struct emit em = { s->arena->rw + s->stub_off, (uint64_t)s->arena->rx + s->stub_off };
+	struct emit em;
+	emit_init(&em, s);
 	put_cpuid_call(&em, (uint64_t)s->arena->rx + s->stub_off + STUB_SIZE - 8);
 	/* The moved instructions, a %rip-relative displacement moved with them. */
 	uint64_t post_at = em.at;
@@ -1105,7 +1117,8 @@ static int cpuid_before(uint64_t sc, bool solo, unsigned pre)
 	struct site *s = new_site(at, len, P_CPUID, &err);
 	if (!s)
 		return err;
-	struct emit em = { s->arena->rw + s->stub_off, (uint64_t)s->arena->rx + s->stub_off };
+	struct emit em;
+	emit_init(&em, s);
 	uint64_t moved_at = em.at;
 	for (unsigned i = 0; i < nbound; i++) {
 		if (disp[i] >= 0 && !move_disp(moved + disp[i], (int64_t)(moved_at - at))) {

@@ -7,14 +7,16 @@
 #define ARENA_SIZE (256u << 10)
 #define STUB_SIZE 64
 
-/* Two views of one memfd: app code jumps into the RX one, the runtime
- * writes through the RW one, and no page is ever writable and executable. */
+/* Private anonymous memory, never writable: the runtime writes stubs
+ * through /proc/self/mem (rewrite.c mem_write), as it patches sites, so no
+ * page is ever writable and executable, and a forked child's copy is the
+ * kernel's copy-on-write one (two views of a shared memfd needed a copy of
+ * each arena per fork). */
 struct arena {
-	uint8_t *rx;   /* executable view, near the code it serves */
-	uint8_t *rw;   /* writable view of the same memfd pages */
+	uint8_t *rx;   /* the stubs, near the code they serve */
 	size_t used;
-	uint32_t free_head; /* offset + 1 of a retired stub, linked through its first bytes */
-	int fork_fd;        /* its copy for a forked child while a fork is made, else -1 */
+	uint32_t *freed;    /* offsets of retired stubs, given out again first */
+	unsigned nfreed, capfreed;
 	struct arena *next;
 };
 
@@ -28,11 +30,3 @@ struct arena *arena_near(uint64_t site);
 uint32_t stub_alloc(struct arena *a);
 /* stub_free - the slot at off may be given out again. */
 void stub_free(struct arena *a, uint32_t off);
-/* stub_arenas_fork_prepare - before a fork (no stub written until it is
- * made): each arena's bytes into a memfd of its own for the child. 0 or
- * -ENOMEM; stub_arenas_fork_done closes them in the parent after it. */
-int stub_arenas_fork_prepare(void);
-void stub_arenas_fork_done(void);
-/* stub_arenas_after_fork - in the forked child: each arena onto its copy.
- * 0 or -ENOMEM. */
-int stub_arenas_after_fork(void);
