@@ -653,6 +653,11 @@ dcase rlimit-raise-hard --need /bin/bash -- /bin/bash -c 'ulimit -n $(( $(ulimit
 dcase dev-fd-bash --need /bin/bash -- /bin/bash -c 'diff <(seq 3) <(seq 4); echo "diff $?"; while read l; do echo "L:$l"; done < <(printf "x\ny\n"); cat < <(echo in); echo x | cat /dev/stdin; exec 5</etc/hostname; cat /dev/fd/5 | wc -c; readlink /dev/stdin /dev/fd; stat -L -c %F /dev/stdin </dev/null; true'
 # Descriptors past the table's first pages (fd 4096 on) and past its own
 # directory: opened, read, written, listed, closed as natively.
+# A soft fd limit below the hard one, set before the program (pegasus raises
+# its own): the program keeps it, runs out of fds where Linux would, and
+# keeps an fd it was given above it.
+f_nofile_soft() { (exec 230</dev/null; ulimit -Sn 200 && x /bin/bash -c 'ulimit -n; [ "$(ulimit -Hn)" -gt 200 ] && echo "hard higher"; [ -e /proc/self/fd/230 ] && echo "fd 230 kept"; for i in $(seq 3 250); do eval "exec $i</dev/null" 2>/dev/null || { echo "fd $i refused"; break; }; done'); }
+fcase rlimit-nofile-soft --need /bin/bash -- f_nofile_soft
 dcase fd-high --need /bin/bash -- /bin/bash -c 'ulimit -n 20000; cd "$(mktemp -d)"; exec 9000>hifd 5000</etc/hostname 4095</etc/hostname 4096</etc/hostname; echo hi >&9000; read x <&5000; echo "${#x}"; read y <&4096; echo "${#y}"; ls /proc/self/fd | sort -n | tail -4; exec 9000>&-; cat hifd; exec 15000</etc/hostname; ls -l /proc/self/fd/15000 | grep -c hostname; rm -r "$PWD"'
 # A listener one thread accepts on while another forks: the child that
 # closes it holds it no more (the thread's call never returns there), so

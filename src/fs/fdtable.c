@@ -105,7 +105,14 @@ int fdt_install_obj(struct fdtable *t, int host, struct vfile *obj, int minfd, i
 
 int fdt_install_at(struct fdtable *t, int vfd, int host, struct vfile *obj, int fdflags)
 {
-	if (vfd < 0 || vfd >= t->limit || vfd >= FDT_PAGE * FDT_PAGES)
+	if (vfd >= t->limit)
+		return -EBADF;
+	return fdt_inherit_at(t, vfd, host, obj, fdflags);
+}
+
+int fdt_inherit_at(struct fdtable *t, int vfd, int host, struct vfile *obj, int fdflags)
+{
+	if (vfd < 0 || vfd >= FDT_PAGE * FDT_PAGES)
 		return -EBADF;
 	spin_lock(&t->lock);
 	struct fdent *pg = page_of(t, vfd, true);

@@ -130,6 +130,9 @@ struct vfile *fdt_obj(struct fdtable *t, long vfd);
 /* Install at exactly vfd (dup2); returns the host fd previously there (for
  * the caller to close), FDT_NOHOST if none, or -EBADF/-EMFILE. */
 int fdt_install_at(struct fdtable *t, int vfd, int host, struct vfile *obj, int fdflags);
+/* fdt_inherit_at - the same past the limit too: an fd a program starts
+ * with, as Linux keeps fds above a lowered RLIMIT_NOFILE. */
+int fdt_inherit_at(struct fdtable *t, int vfd, int host, struct vfile *obj, int fdflags);
 /* Free vfd: its host fd (for the caller to close), FDT_NOHOST if it had
  * none (its object is put), or -EBADF if free. */
 int fdt_remove(struct fdtable *t, int vfd);

@@ -298,7 +298,7 @@ static int give_inherited(struct vproc *p)
 {
 	for (int i = 0; i < ninherited; i++) {
 		int h = fcntl(inherited[i], F_DUPFD, 3); /* its FD_CLOEXEC is the entry's */
-		int old = h < 0 ? -EBADF : fdt_install_at(p->fdt, inherited[i], h, NULL, 0);
+		int old = h < 0 ? -EBADF : fdt_inherit_at(p->fdt, inherited[i], h, NULL, 0);
 		if (old == -EBADF || old == -EMFILE) {
 			if (h >= 0)
 				close(h);

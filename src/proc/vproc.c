@@ -63,6 +63,21 @@ static int table_add(struct vproc *p)
 	return 0;
 }
 
+/* The host's limits as pegasus found them, before it raised its own
+ * RLIMIT_NOFILE (vproc_init_host): a program starts with those (read
+ * once: a fork makes two vprocs, which would cost 32 getrlimit calls). */
+static struct rlimit host_rlim[RLIM_NLIMITS];
+static bool have_rlim;
+
+static void read_host_rlimits(void)
+{
+	if (__atomic_load_n(&have_rlim, __ATOMIC_ACQUIRE))
+		return;
+	for (int r = 0; r < RLIM_NLIMITS; r++)
+		getrlimit(r, &host_rlim[r]);
+	__atomic_store_n(&have_rlim, true, __ATOMIC_RELEASE);
+}
+
 struct vproc *vproc_new(const char *name, int pid)
 {
 	struct vproc *p = calloc(1, sizeof(*p));
@@ -85,15 +100,7 @@ struct vproc *vproc_new(const char *name, int pid)
 	p->pgid = p->pid;
 	p->sid = p->pid;
 	p->name = name;
-	/* The host's limits as the first program found them (read once: a
-	 * fork makes two vprocs, which would cost 32 getrlimit calls). */
-	static struct rlimit host_rlim[RLIM_NLIMITS];
-	static bool have_rlim;
-	if (!__atomic_load_n(&have_rlim, __ATOMIC_ACQUIRE)) {
-		for (int r = 0; r < RLIM_NLIMITS; r++)
-			getrlimit(r, &host_rlim[r]);
-		__atomic_store_n(&have_rlim, true, __ATOMIC_RELEASE);
-	}
+	read_host_rlimits();
 	memcpy(p->rlim, host_rlim, sizeof(host_rlim));
 	p->umask = default_umask;
 	p->cwd_fd = -1;
@@ -172,7 +179,9 @@ struct vproc *vproc_by_pid(int pid)
 void vproc_init_host(void)
 {
 	default_umask = umask(0);
-	/* All programs share the host process's fd space: give it all. */
+	read_host_rlimits();
+	/* All programs share the host process's fd space: give it all (the
+	 * programs keep the soft limit they came with). */
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
