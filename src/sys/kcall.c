@@ -8,9 +8,11 @@
 #include <string.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
@@ -167,10 +169,28 @@ static bool may_wait(struct uthread *ut, const struct sysent *e, long vfd, const
 	return !fdt_query_nonblock(ut->proc->fdt, vfd, (int)k[0]);
 }
 
+/* background_tty_read - is fd this process's controlling terminal (only
+ * it answers TIOCGPGRP), with another group in the foreground? Then the
+ * read itself answers at once, as Linux's does: SIGTTIN, or EIO where the
+ * signal is ignored or the group orphaned; no input need come first. */
+static bool background_tty_read(int fd)
+{
+	int fg;
+	return raw_syscall3(SYS_ioctl, fd, TIOCGPGRP, (long)&fg) == 0 && fg != raw_syscall3(SYS_getpgid, 0, 0, 0);
+}
+
 /* wait_ready - park until fd is ready for the call (or in error). */
 static long wait_ready(struct uthread *ut, const struct sysent *e, int fd)
 {
 	short want = (e->flags & SF_WAIT_IN) ? POLLIN : POLLOUT;
+	if (want == POLLIN && background_tty_read(fd)) {
+		/* tty_check_change: EIO for a program that ignores or blocks
+		 * SIGTTIN, whose host disposition is the runtime's catch (the
+		 * kernel's read would signal, and the signal go nowhere). */
+		bool ignored = (ut->sigmask & SIGBIT(SIGTTIN)) ||
+			       ut->proc->sigaction[SIGTTIN - 1].handler == (uint64_t)SIG_IGN;
+		return ignored ? -EIO : 0;
+	}
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = want };
 		/* Ready, error, hangup or a bad fd: the call itself tells. */
