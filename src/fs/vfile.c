@@ -41,22 +41,23 @@ void vfile_notify(struct vfile *f, uint32_t events)
 	waitq_wake(&f->poll_head, -1, events);
 }
 
+struct wait_for {
+	struct vfile *f;
+	uint32_t events;
+};
+
+/* Moved into the kernel (a fork, SCM_RIGHTS): nothing notifies the head
+ * any more; the caller finds out and asks the kernel. */
+static bool ready_for(void *arg)
+{
+	struct wait_for *w = arg;
+	return vfile_in_kernel(w->f) || (w->f->ops->poll(w->f) & w->events);
+}
+
 long vfile_wait(struct vfile *f, uint32_t events, uint64_t deadline)
 {
-	for (;;) {
-		spin_lock(&f->poll_head.lock);
-		/* Checked under the lock the notifier wakes under: no lost wake.
-		 * Moved into the kernel (a fork, SCM_RIGHTS): nothing notifies
-		 * this head any more; the caller finds out and asks the kernel. */
-		if (vfile_in_kernel(f) || (f->ops->poll(f) & events)) {
-			spin_unlock(&f->poll_head.lock);
-			return 0;
-		}
-		struct wq_entry w = { .events = events };
-		long r = waitq_park(&f->poll_head, &w, deadline, true);
-		if (r < 0)
-			return r;
-	}
+	struct wait_for w = { f, events };
+	return waitq_wait_until(&f->poll_head, events, ready_for, &w, deadline);
 }
 
 void vfile_moved_locked(struct vfile *f, int kfd)

@@ -155,25 +155,18 @@ out:
 /* dgram_pair_to_kernel - s and its peer, AF_UNIX datagram sockets connected
  * to each other alone (socketpair): a kernel datagram pair, what each has
  * queued sent into it first. -EBUSY when s is no such pair. */
-/* Is q a pair's queue by its references: its reader's, and its one
- * sender's as its txq and maybe as the queue whose room it watches? */
-static bool pair_queue(const struct nqueue *q, const struct nsock *sender)
-{
-	return __atomic_load_n(&q->refs, __ATOMIC_ACQUIRE) == 2 + (sender->room_q == q);
-}
-
 static int dgram_pair_to_kernel(struct nsock *s)
 {
 	struct nqueue *tx = s->txq;
 	struct chan_end *pe = tx ? tx->d.reader : NULL;
-	if (s->family != AF_UNIX || !pe || !pe->notify_arg || !pair_queue(tx, s))
+	if (s->family != AF_UNIX || !pe || !pe->notify_arg || __atomic_load_n(&tx->refs, __ATOMIC_ACQUIRE) != 2 ||
+	    __atomic_load_n(&s->rxq->refs, __ATOMIC_ACQUIRE) != 2)
 		return -EBUSY;
 	struct nsock *peer = nsock_of(pe->notify_arg);
 	if (!nsock_tryget(peer))
 		return -EBUSY;
 	int k[2], r = -EBUSY;
-	if (peer->txq != s->rxq || !pair_queue(s->rxq, peer) || vfile_in_kernel(&peer->vf) ||
-	    s->rxq->d.qlen > KERNEL_DGRAM_QLEN ||
+	if (peer->txq != s->rxq || vfile_in_kernel(&peer->vf) || s->rxq->d.qlen > KERNEL_DGRAM_QLEN ||
 	    tx->d.qlen > KERNEL_DGRAM_QLEN ||
 	    (r = (int)raw_syscall6(SYS_socketpair, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, (long)k, 0, 0)) < 0)
 		goto out;
@@ -378,12 +371,12 @@ static long tcp_option(struct nsock *s, bool set, int opt, uint64_t val, uint64_
 static int shadow_fd(struct nsock *s)
 {
 	int fd = __atomic_load_n(&s->shadow, __ATOMIC_ACQUIRE);
-	if (fd > 0)
+	if (fd >= 0)
 		return fd;
 	long k = raw_syscall3(SYS_socket, s->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (k < 0)
 		return (int)k;
-	int none = 0;
+	int none = -1;
 	if (!__atomic_compare_exchange_n(&s->shadow, &none, (int)k, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		raw_syscall3(SYS_close, k, 0, 0);
 		return none;

@@ -63,13 +63,10 @@ struct nsock {
 	struct chan_end *end;
 	/* Datagrams: the own queue and end; tx set by connect. */
 	struct nqueue *rxq, *txq;
-	/* UNIX dgram: the queue whose room it waits for (its txq, or where a
-	 * sendto found no room), with a reference; room_w hangs on that
-	 * queue's senders. room_blocked: a sendto found no room there and
-	 * none came since (poll's private NS_ROOM, for blocking sendto). */
+	/* UNIX dgram: on the senders of room_q, its txq (which holds the
+	 * reference): its writers hear when that queue has room again. */
 	struct nqueue *room_q;
 	struct wq_entry room_w;
-	bool room_blocked;
 	struct chan_end dend;
 
 	/* Listener: pending connections (their server-side sockets). */
@@ -111,7 +108,7 @@ struct nsock {
 	/* TCP's options set since (leave.c nsock_kept): bit n, option n. */
 	uint32_t tcp_set;
 	int tcp_opt[32];		/* up to TCP_NOTSENT_LOWAT (25) */
-	int shadow;			/* and its IP options' kernel socket (leave.c), 0: none yet */
+	int shadow;			/* and its IP options' kernel socket (leave.c), -1: none yet */
 	uint64_t rcvtimeo, sndtimeo;	/* ns, 0: none */
 	bool linger0;			/* SO_LINGER {1, 0}: close resets */
 	bool embryo;			/* dropped from a listener's queue unaccepted: resets */
@@ -193,13 +190,14 @@ void nsock_synq_leave(struct nsock *c);		/* a waiting connector gives up (or clo
  * connectors refused, the accept queue dropped (its clients reset). */
 void nsock_listen_stop(struct nsock *l);
 void nsock_connect_dgram(struct nsock *s, struct nsock *peer);
-/* nsock_watch_room - s hears when q (NULL: none) has room again (s->lock
- * not held): EPOLLOUT on s's poll head, and room_blocked cleared. */
-void nsock_watch_room(struct nsock *s, struct nqueue *q);
-/* A private poll bit of a UNIX dgram socket: the queue its last sendto
- * found full has room. Never asked for by poll (16-bit events) or epoll
- * (EPOLLEXCLUSIVE's bit, which it takes off). */
-#define NS_ROOM EPOLLEXCLUSIVE
+/* nqueue_put - a reference on q goes (the last frees it); q may be NULL. */
+void nqueue_put(struct nqueue *q);
+/* nsock_set_txq - s sends to q from now on (NULL: to no one; q's
+ * reference is the caller's, given to s), and hears when q has room. */
+void nsock_set_txq(struct nsock *s, struct nqueue *q);
+/* nsock_wait_room - a blocking sendto's wait until q would take a datagram
+ * (unix_wait_for_peer): 0, -EINTR or -ETIMEDOUT. */
+long nsock_wait_room(struct uthread *ut, struct nqueue *q, uint64_t deadline);
 long nsock_to_kernel(struct nsock *s);
 
 /* sockio.c: data and readiness */

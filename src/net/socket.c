@@ -62,15 +62,24 @@ static void on_ready(void *arg, uint32_t mask)
 static void queue_room(void *arg, uint32_t mask)
 {
 	struct nqueue *q = arg;
-	waitq_wake(&q->senders, 0, mask);
+	waitq_wake(&q->senders, -1, mask);
 }
 
-/* On a queue's senders: the queue s sends to, or last found full, has room. */
+/* On its txq's senders: the queue s sends to has room. */
 static void on_room(struct wq_entry *w, uint32_t events)
 {
 	struct nsock *s = (struct nsock *)((char *)w - __builtin_offsetof(struct nsock, room_w));
-	__atomic_store_n(&s->room_blocked, false, __ATOMIC_RELEASE);
-	vfile_notify(&s->vf, EPOLLOUT | EPOLLWRNORM | NS_ROOM | (events & EPOLLERR));
+	vfile_notify(&s->vf, EPOLLOUT | EPOLLWRNORM | (events & EPOLLERR));
+}
+
+static bool queue_admits(void *arg)
+{
+	return chan_dir_admits(&((struct nqueue *)arg)->d);
+}
+
+long nsock_wait_room(struct uthread *ut, struct nqueue *q, uint64_t deadline)
+{
+	return net_hooks->wait_until(ut, &q->senders, queue_admits, q, deadline);
 }
 
 static enum chan_proto proto_of(int family, int type)
@@ -100,6 +109,7 @@ struct nsock *nsock_new(int family, int type, int protocol, int flags)
 	s->proto = proto_of(family, type);
 	s->ino = vfile_new_ino();
 	s->kfd = -1;
+	s->shadow = -1;
 	if (nsock_is_dgram(s)) {
 		s->rxq = calloc(1, sizeof(*s->rxq));
 		if (!s->rxq || chan_dir_init(&s->rxq->d, s->proto, 0, &chan_hooks)) {
@@ -118,7 +128,7 @@ struct nsock *nsock_new(int family, int type, int protocol, int flags)
 	return s;
 }
 
-static void nqueue_put(struct nqueue *q)
+void nqueue_put(struct nqueue *q)
 {
 	if (q && __atomic_sub_fetch(&q->refs, 1, __ATOMIC_ACQ_REL) == 0) {
 		chan_dir_fini(&q->d);
@@ -154,13 +164,12 @@ static void nsock_release(struct vfile *f)
 			chan_close(s->end);
 	}
 	nchan_put(s->chan);
-	nsock_watch_room(s, NULL);
-	nqueue_put(s->txq);
+	nsock_set_txq(s, NULL);
 	nqueue_put(s->rxq);
 	kwait_unwatch(&s->kwatch); /* before its fd number can be reused */
 	if (s->kfd >= 0)
 		raw_syscall3(SYS_close, s->kfd, 0, 0);
-	if (s->shadow > 0)
+	if (s->shadow >= 0)
 		raw_syscall3(SYS_close, s->shadow, 0, 0);
 	free(s);
 }
@@ -253,24 +262,20 @@ long nsock_link(struct nsock *a, struct nsock *b)
 	return 0;
 }
 
-void nsock_watch_room(struct nsock *s, struct nqueue *q)
+void nsock_set_txq(struct nsock *s, struct nqueue *q)
 {
+	struct nqueue *old = s->txq;
 	/* UDP never waits for room: a full receiver drops. */
-	if (s->proto != CHAN_UNIX_DGRAM || __atomic_load_n(&s->room_q, __ATOMIC_ACQUIRE) == q)
-		return;
+	bool watch = s->proto == CHAN_UNIX_DGRAM;
 	spin_lock(&s->lock);
-	struct nqueue *old = s->room_q;
-	if (old != q) {
-		if (old)
-			waitq_remove(&s->room_w);
-		if (q) {
-			__atomic_add_fetch(&q->refs, 1, __ATOMIC_RELAXED);
-			s->room_w = (struct wq_entry){ .events = WQ_ALL, .func = on_room };
-			waitq_add(&q->senders, &s->room_w);
-		}
-		__atomic_store_n(&s->room_q, q, __ATOMIC_RELEASE);
-	} else {
-		old = NULL;
+	if (watch && s->room_q)
+		waitq_remove(&s->room_w);
+	s->txq = q;
+	s->dend.tx = q ? &q->d : NULL;
+	s->room_q = watch ? q : NULL;
+	if (s->room_q) {
+		s->room_w = (struct wq_entry){ .events = WQ_ALL, .func = on_room };
+		waitq_add(&q->senders, &s->room_w);
 	}
 	spin_unlock(&s->lock);
 	nqueue_put(old);
@@ -278,16 +283,12 @@ void nsock_watch_room(struct nsock *s, struct nqueue *q)
 
 void nsock_connect_dgram(struct nsock *s, struct nsock *peer)
 {
-	nsock_watch_room(s, peer->rxq);
 	__atomic_add_fetch(&peer->rxq->refs, 1, __ATOMIC_RELAXED);
-	struct nqueue *old = s->txq;
-	s->txq = peer->rxq;
-	s->dend.tx = &peer->rxq->d;
+	nsock_set_txq(s, peer->rxq);
 	memcpy(&s->peer, &peer->local, peer->locallen);
 	s->peerlen = peer->locallen;
 	s->peercred = peer->cred;
 	s->has_peercred = true;
-	nqueue_put(old);
 }
 
 long net_socketpair(struct uthread *ut, int family, int type, int protocol, struct vfile *sv[2])
@@ -405,9 +406,7 @@ static long udp_connect_kernel(struct nsock *s, uint64_t addr, uint32_t len)
 	socklen_t nl = sizeof(s->local);
 	if (!raw_syscall3(SYS_getsockname, s->kfd, (long)&s->local, (long)&nl))
 		s->locallen = nl;
-	nqueue_put(s->txq);
-	s->txq = NULL;
-	s->dend.tx = NULL;
+	nsock_set_txq(s, NULL);
 	s->peerlen = len;
 	s->kpeer = true;
 	copy_from_user(&s->peer, addr, len);
@@ -430,9 +429,7 @@ static long nsock_connect(struct vfile *f, struct uthread *ut, uint64_t addr, ui
 	sa_family_t af = *(sa_family_t *)sa;
 	if (nsock_is_dgram(s) && af == AF_UNSPEC) { /* dissolve the association */
 		s->kpeer = false;
-		nqueue_put(s->txq);
-		s->txq = NULL;
-		s->dend.tx = NULL;
+		nsock_set_txq(s, NULL);
 		s->peerlen = 0;
 		if (s->family == AF_UNIX)
 			return 0;

@@ -6,6 +6,7 @@
 #include "net/local/channel.h"
 
 struct uthread;
+struct waitq;
 
 /* A file passed with SCM_RIGHTS: a user-space object, a host fd (dup'ed
  * for the message), or a host fd with an object. */
@@ -28,6 +29,10 @@ struct net_hooks {
 	 * blocking file waits: 0, -EINTR (a handler runs: give up, or return
 	 * the progress made), -ETIMEDOUT. Restarts under SA_RESTART itself. */
 	long (*wait)(struct uthread *ut, struct vfile *f, uint32_t events, uint64_t deadline);
+	/* The same on wait queue q until ready(arg) (sched/waitq.h's
+	 * waitq_wait_until), as a blocking call waits. */
+	long (*wait_until)(struct uthread *ut, struct waitq *q, bool (*ready)(void *arg), void *arg,
+			   uint64_t deadline);
 	/* The program's cwd as a host O_PATH fd (relative AF_UNIX paths), or
 	 * AT_FDCWD when it is the host process's own. */
 	int (*cwd_fd)(struct uthread *ut);

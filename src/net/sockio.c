@@ -424,8 +424,10 @@ static long udp_kernel_send(struct nsock *s, struct vmsg *m, struct iov_iter *it
 	return r;
 }
 
+/* *full: the local queue a UNIX datagram sendto found with no room (a
+ * reference the caller puts), for a blocking sender to wait on. */
 static long dgram_send(struct nsock *s, struct uthread *ut, struct vmsg *m, struct iov_iter *it,
-		       struct anc_in *a)
+		       struct anc_in *a, struct nqueue **full)
 {
 	unsigned char dst[CHAN_ADDR_MAX];
 	struct nsock *peer = NULL;
@@ -478,17 +480,12 @@ static long dgram_send(struct nsock *s, struct uthread *ut, struct vmsg *m, stru
 	}
 	r = q ? chan_sendto(q, it, &a->anc, m->flags) : chan_send(&s->dend, it, &a->anc, m->flags);
 	if (r == -EAGAIN && q && s->proto == CHAN_UNIX_DGRAM) {
-		/* A blocking sendto waits for room there (unix_wait_for_peer):
-		 * blocked first, then watched, then looked at again, so room
-		 * made before the watch is not missed. */
-		__atomic_store_n(&s->room_blocked, true, __ATOMIC_SEQ_CST);
-		nsock_watch_room(s, peer->rxq);
-		if (chan_dir_room(q))
-			__atomic_store_n(&s->room_blocked, false, __ATOMIC_RELEASE);
+		__atomic_add_fetch(&peer->rxq->refs, 1, __ATOMIC_RELAXED);
+		*full = peer->rxq;
 	}
 	if (r == -ECONNREFUSED && !q && s->family == AF_UNIX) {
 		/* The peer is gone: the association goes too (next: ENOTCONN). */
-		s->dend.tx = NULL;
+		nsock_set_txq(s, NULL);
 		s->peerlen = 0;
 	}
 out:
@@ -538,7 +535,8 @@ long nsock_send(struct vfile *f, struct uthread *ut, struct vmsg *m)
 	}
 	for (;;) {
 		bool with_anc = first && (a.anc.nfiles || a.anc.has_cred);
-		r = dgram ? dgram_send(s, ut, m, &it, &a) : chan_send(e, &it, with_anc ? &a.anc : NULL, m->flags);
+		struct nqueue *full = NULL;
+		r = dgram ? dgram_send(s, ut, m, &it, &a, &full) : chan_send(e, &it, with_anc ? &a.anc : NULL, m->flags);
 		if (r == VFILE_BECAME_KERNEL)
 			break;
 		if (r >= 0) {
@@ -558,14 +556,16 @@ long nsock_send(struct vfile *f, struct uthread *ut, struct vmsg *m)
 			r = done ? (long)done : VFILE_BECAME_KERNEL;
 			break;
 		}
-		if (r != -EAGAIN || nonblock)
+		if (r != -EAGAIN || nonblock) {
+			nqueue_put(full);
 			break;
+		}
 		if (!deadline && s->sndtimeo)
 			deadline = net_deadline(s->sndtimeo);
-		/* A datagram sendto's destination was full: its room, not
-		 * this socket's writability (always, unconnected). */
-		uint32_t want = __atomic_load_n(&s->room_blocked, __ATOMIC_ACQUIRE) ? NS_ROOM : EPOLLOUT;
-		long w = net_hooks->wait(ut, f, want, deadline);
+		/* A datagram sendto's destination was full: a wait for its
+		 * room, not for this socket's writability (unix_wait_for_peer). */
+		long w = full ? nsock_wait_room(ut, full, deadline) : net_hooks->wait(ut, f, EPOLLOUT, deadline);
+		nqueue_put(full);
 		if (w) {
 			r = w == -ETIMEDOUT ? -EAGAIN : w;
 			break;
@@ -601,11 +601,10 @@ uint32_t nsock_poll(struct vfile *f)
 	uint32_t all = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLRDNORM | EPOLLWRNORM;
 	/* Datagrams and errors from outside (asked of the kernel directly when
 	 * connected there: an ICMP error shows before any harvest). */
-	uint32_t room = __atomic_load_n(&s->room_blocked, __ATOMIC_ACQUIRE) ? 0 : NS_ROOM;
 	if (e && nsock_is_dgram(s) && (s->kpeer || __atomic_load_n(&s->kready, __ATOMIC_ACQUIRE)))
-		return chan_poll(e) | room | nsock_kernel_poll(s->kfd, all); /* datagrams from outside too */
+		return chan_poll(e) | nsock_kernel_poll(s->kfd, all); /* datagrams from outside too */
 	if (e)
-		return chan_poll(e) | (nsock_is_dgram(s) ? room : 0);
+		return chan_poll(e);
 	switch (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE)) {
 	case NS_LISTEN:
 		return __atomic_load_n(&s->acq_len, __ATOMIC_RELAXED) || __atomic_load_n(&s->kready, __ATOMIC_ACQUIRE)

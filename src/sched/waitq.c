@@ -215,3 +215,19 @@ long waitq_sleep(uint64_t deadline)
 	int why = uthread_sleep(deadline, true);
 	return why == WAKE_TIMEOUT ? -ETIMEDOUT : why == WAKE_SIGNAL ? -EINTR : 0;
 }
+
+long waitq_wait_until(struct waitq *q, uint32_t events, bool (*ready)(void *arg), void *arg,
+		      uint64_t deadline)
+{
+	for (;;) {
+		spin_lock(&q->lock);
+		if (ready(arg)) {
+			spin_unlock(&q->lock);
+			return 0;
+		}
+		struct wq_entry w = { .events = events };
+		long r = waitq_park(q, &w, deadline, true);
+		if (r < 0)
+			return r;
+	}
+}

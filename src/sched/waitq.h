@@ -63,6 +63,15 @@ struct wq_entry {
  */
 long waitq_park(struct waitq *q, struct wq_entry *e, uint64_t deadline, bool intr);
 
+/**
+ * waitq_wait_until - park on q (woken by wakes that meet events) until
+ * ready(arg) holds, as checked under q->lock (the lock its wakers change
+ * the condition before waking under: no lost wake-up), or deadline
+ * (-ETIMEDOUT) or an interrupt (-EINTR, as waitq_park's intr). 0 once it
+ * holds.
+ */
+long waitq_wait_until(struct waitq *q, uint32_t events, bool (*ready)(void *arg), void *arg,
+		      uint64_t deadline);
 /* waitq_sleep - the same with no queue: only the deadline (-ETIMEDOUT) or
  * the interrupt word (-EINTR) end it; 0 for a spurious wake-up. */
 long waitq_sleep(uint64_t deadline);

@@ -1,5 +1,4 @@
 /* sys_socket.c - socket(2) and socketpair(2) as user-space objects, and the hooks net/ borrows. */
-#include "sys/inflight.h"
 #include "sys/sys_socket.h"
 
 #include <errno.h>
@@ -19,6 +18,8 @@
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
+#include "sched/waitq.h"
+#include "sys/inflight.h"
 #include "sys/kcall.h"
 #include "sys/sys_fd.h"
 #include "sys/systab.h"
@@ -69,19 +70,46 @@ static long hook_fd_install(struct uthread *ut, struct net_file *nf, int cloexec
 	return v;
 }
 
-static long hook_wait(struct uthread *ut, struct vfile *f, uint32_t events, uint64_t deadline)
+/* A blocking call's wait on q until ready(arg), for wakes meeting events:
+ * as the kernel's ERESTARTSYS, on again after a signal unless a handler
+ * runs; a call with a timeout is never restarted (signal(7)). */
+static long wait_restarting(struct uthread *ut, struct waitq *q, uint32_t events, bool (*ready)(void *arg),
+			    void *arg, uint64_t deadline)
 {
 	for (;;) {
 		signal_arm_wait(ut, ~ut->sigmask);
-		long r = vfile_wait(f, events, deadline);
+		long r = waitq_wait_until(q, events, ready, arg, deadline);
 		if (r != -EINTR)
 			return r;
-		/* As the kernel's ERESTARTSYS: on again unless a handler runs;
-		 * a call with a timeout is never restarted (signal(7)). */
 		const struct sysent *e = systab_get((long)ut->tf.rax);
 		if ((r = signal_interrupted(ut, !deadline && e && !(e->flags & SF_NORESTART))))
 			return r;
 	}
+}
+
+static long hook_wait_until(struct uthread *ut, struct waitq *q, bool (*ready)(void *arg), void *arg,
+			    uint64_t deadline)
+{
+	return wait_restarting(ut, q, WQ_ALL, ready, arg, deadline);
+}
+
+struct file_ready {
+	struct vfile *f;
+	uint32_t events;
+};
+
+/* Moved into the kernel (a fork, SCM_RIGHTS): nothing notifies the head
+ * any more; the caller finds out and asks the kernel. */
+static bool file_ready(void *arg)
+{
+	struct file_ready *w = arg;
+	return vfile_in_kernel(w->f) || (w->f->ops->poll(w->f) & w->events);
+}
+
+static long hook_wait(struct uthread *ut, struct vfile *f, uint32_t events, uint64_t deadline)
+{
+	struct file_ready w = { f, events };
+	return wait_restarting(ut, &f->poll_head, events, file_ready, &w, deadline);
 }
 
 static int hook_cwd_fd(struct uthread *ut)
@@ -104,6 +132,7 @@ static const struct net_hooks hooks = {
 	.fd_file = hook_fd_file,
 	.fd_install = hook_fd_install,
 	.wait = hook_wait,
+	.wait_until = hook_wait_until,
 	.cwd_fd = hook_cwd_fd,
 	.umask = hook_umask,
 	.rights_in = hook_rights_in,

@@ -517,8 +517,28 @@ static void sec_dgramroom(void)
     say("blocking send, the receiver takes one: %s", room_blocking(S, R, NULL, 0));
     int U = socket(AF_UNIX, SOCK_DGRAM, 0);
     say("blocking sendto, the receiver takes one: %s", room_blocking(U, R, &a, al));
-    close(S); close(U); close(ep); close(et);
+    /* S, connected to full R, finds another full queue with a sendto: it
+     * still hears of R's room, and a blocking send to R still waits for R. */
+    struct sockaddr_un a2;
+    socklen_t al2 = un_addr(&a2, "room2.sock", 0);
+    unlink("room2.sock");
+    int R2 = socket(AF_UNIX, SOCK_DGRAM, 0);
+    bind(R2, (struct sockaddr *)&a2, al2);
+    set_nb(S, 1);
+    while (recv(R, &c, 1, MSG_DONTWAIT) == 1)
+        ;
+    while (send(S, "q", 1, 0) == 1)
+        ;
+    n = 0;
+    while (sendto(S, "q", 1, 0, (struct sockaddr *)&a2, al2) == 1)
+        n++;
+    say("full R, then R2 filled by sendto: %d", n);
+    recv(R, &c, 1, 0);
+    say("R takes one: epoll %d", epoll_wait(ep, &ev, 1, 1000));
+    say("blocking send to R after a sendto to full R2: %s", room_blocking(S, R, NULL, 0));
+    close(S); close(U); close(R2); close(ep); close(et);
     unlink("room.sock");
+    unlink("room2.sock");
 }
 
 static void sec_seqpacket(void)

@@ -1077,9 +1077,12 @@ uint32_t chan_poll(struct chan_end *e)
 	return m;
 }
 
-bool chan_dir_room(struct chan_dir *d)
+bool chan_dir_admits(struct chan_dir *d)
 {
-	return dir_writable(d) && !dgram_qlen_full(d, false);
+	return (LOAD(&d->state) & CHAN_RD_GONE) ||
+	       !((__atomic_load_n(&d->qlen, __ATOMIC_RELAXED) &&
+		  __atomic_load_n(&d->qbytes, __ATOMIC_RELAXED) >= d->limit) ||
+		 dgram_qlen_full(d, false));
 }
 
 size_t chan_inq(struct chan_end *e)

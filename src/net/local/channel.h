@@ -229,7 +229,8 @@ int chan_shutdown(struct chan_end *e, int how);	/* SHUT_RD/WR/RDWR: 0 or -EINVAL
 void chan_close(struct chan_end *e);		/* the last reference to this end */
 void chan_abort(struct chan_end *e);		/* the same with a reset (TCP's SO_LINGER {1, 0}, an end never accepted) */
 uint32_t chan_poll(struct chan_end *e);		/* EPOLL* mask now */
-bool chan_dir_room(struct chan_dir *d);		/* a message from an unconnected sender fits */
+bool chan_dir_admits(struct chan_dir *d);	/* msg_send would take one from an unconnected sender
+						 * (or refuse it: its reader is gone) */
 int chan_take_error(struct chan_end *e);	/* SO_ERROR: positive errno or 0, cleared */
 size_t chan_inq(struct chan_end *e);		/* FIONREAD/SIOCINQ */
 size_t chan_outq(struct chan_end *e);		/* SIOCOUTQ: sent, not yet read (TCP: 0, acked once queued) */
