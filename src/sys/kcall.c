@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
@@ -169,28 +170,37 @@ static bool may_wait(struct uthread *ut, const struct sysent *e, long vfd, const
 	return !fdt_query_nonblock(ut->proc->fdt, vfd, (int)k[0]);
 }
 
-/* background_tty_read - is fd this process's controlling terminal (only
- * it answers TIOCGPGRP), with another group in the foreground? Then the
- * read itself answers at once, as Linux's does: SIGTTIN, or EIO where the
- * signal is ignored or the group orphaned; no input need come first. */
-static bool background_tty_read(int fd)
+/*
+ * tty_read - a blocking read of a terminal (not a pty master), whose rules
+ * only the kernel's read applies: VMIN/VTIME (a read may end empty, with
+ * no input ever: `stty min 0 time 5`), EIO once the other side hangs up,
+ * and job control. It waits on a worker, so the vCPU runs on. A read by a
+ * background group of its controlling terminal (only the controlling one
+ * answers TIOCGPGRP, and a master answers for its slave) is made at once
+ * here: Linux's raises SIGTTIN without waiting for input, or fails with
+ * EIO where SIGTTIN is ignored or blocked; the program's own disposition
+ * decides (the host's is the runtime's catch, and a worker blocks it).
+ * KBLOCK_PLAIN for a pty master, which waits for readiness as a pipe.
+ */
+static long tty_read(struct uthread *ut, long nr, const long k[6])
 {
-	int fg;
-	return raw_syscall3(SYS_ioctl, fd, TIOCGPGRP, (long)&fg) == 0 && fg != raw_syscall3(SYS_getpgid, 0, 0, 0);
+	struct termios t;
+	int ptn, fg;
+	if (raw_syscall3(SYS_ioctl, k[0], TCGETS, (long)&t) < 0 || raw_syscall3(SYS_ioctl, k[0], TIOCGPTN, (long)&ptn) == 0)
+		return KBLOCK_PLAIN;
+	if (raw_syscall3(SYS_ioctl, k[0], TIOCGPGRP, (long)&fg) == 0 && fg > 0 &&
+	    fg != raw_syscall3(SYS_getpgid, 0, 0, 0)) {
+		if ((ut->sigmask & SIGBIT(SIGTTIN)) || ut->proc->sigaction[SIGTTIN - 1].handler == (uint64_t)SIG_IGN)
+			return -EIO;
+		return raw_syscall6(nr, k[0], k[1], k[2], k[3], k[4], k[5]);
+	}
+	return offload_syscall(nr, k);
 }
 
 /* wait_ready - park until fd is ready for the call (or in error). */
 static long wait_ready(struct uthread *ut, const struct sysent *e, int fd)
 {
 	short want = (e->flags & SF_WAIT_IN) ? POLLIN : POLLOUT;
-	if (want == POLLIN && background_tty_read(fd)) {
-		/* tty_check_change: EIO for a program that ignores or blocks
-		 * SIGTTIN, whose host disposition is the runtime's catch (the
-		 * kernel's read would signal, and the signal go nowhere). */
-		bool ignored = (ut->sigmask & SIGBIT(SIGTTIN)) ||
-			       ut->proc->sigaction[SIGTTIN - 1].handler == (uint64_t)SIG_IGN;
-		return ignored ? -EIO : 0;
-	}
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = want };
 		/* Ready, error, hangup or a bad fd: the call itself tells. */
@@ -223,6 +233,8 @@ static long issue(struct uthread *ut, long nr, const struct sysent *e, long vfd,
 		return offload_syscall(nr, k);
 	if ((e->flags & (SF_WAIT_IN | SF_WAIT_OUT)) && may_wait(ut, e, vfd, k)) {
 		long r = kblock_call(nr, k);
+		if (r == KBLOCK_PLAIN && (e->flags & SF_WAIT_IN))
+			r = tty_read(ut, nr, k);
 		if (r != KBLOCK_PLAIN)
 			return r;
 		r = wait_ready(ut, e, (int)k[0]);
