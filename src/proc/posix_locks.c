@@ -19,7 +19,9 @@
 struct plock_file {
 	dev_t dev;
 	ino_t ino;
-	int ofd;                 /* host fd, O_CLOEXEC: the lock owner */
+	int ofd;                 /* host fd, O_CLOEXEC: the lock owner; -1:
+				  * none could be opened, the kernel's own
+				  * lock (the host process's) serves it */
 	uint64_t serial;         /* which entry (a waiting lock's re-check) */
 	struct plock_file *next;
 };
@@ -96,9 +98,10 @@ long posix_lock(struct vproc *p, int host, int cmd, struct flock *lock)
 	spin_lock(&lists);
 	struct plock_file *f = find(p, &st);
 	if (!f && lock->l_type == F_UNLCK && cmd != F_GETLK) {
-		/* Nothing of p's on it here; what p holds, the kernel's own
-		 * lock holds (taken where the file could not be reopened: a
-		 * root-owned file after setuid), and the kernel unlocks it. */
+		spin_unlock(&lists);
+		return 0; /* nothing of p's on it */
+	}
+	if (f && f->ofd < 0) {
 		spin_unlock(&lists);
 		return POSIX_LOCK_KERNEL;
 	}
@@ -112,16 +115,24 @@ long posix_lock(struct vproc *p, int host, int cmd, struct flock *lock)
 		return POSIX_LOCK_KERNEL;
 	}
 	if (on < 0) {
+		/* Where no description of p's own can be opened (a root-owned
+		 * file after setuid or chroot), the kernel's own lock serves,
+		 * noted so that p's unlocks go there too, and only p's: the
+		 * host process's lock is every fused program's. */
 		int ofd = reopen(host, acc);
-		f = ofd >= 0 ? malloc(sizeof(*f)) : NULL;
+		f = malloc(sizeof(*f));
 		if (!f) {
 			spin_unlock(&lists);
 			if (ofd >= 0)
 				raw_syscall3(SYS_close, ofd, 0, 0);
-			return ofd < 0 ? POSIX_LOCK_KERNEL : -ENOLCK;
+			return -ENOLCK;
 		}
 		*f = (struct plock_file){ st.st_dev, st.st_ino, ofd, ++serials, p->plocks };
 		__atomic_store_n(&p->plocks, f, __ATOMIC_RELEASE); /* posix_locks_closed reads it unlocked */
+		if (ofd < 0) {
+			spin_unlock(&lists);
+			return POSIX_LOCK_KERNEL;
+		}
 		on = ofd;
 	}
 	long r;
@@ -195,7 +206,8 @@ void posix_locks_release(struct vproc *p)
 {
 	for (struct plock_file *f = take_all(p), *next; f; f = next) {
 		next = f->next;
-		raw_syscall3(SYS_close, f->ofd, 0, 0);
+		if (f->ofd >= 0)
+			raw_syscall3(SYS_close, f->ofd, 0, 0);
 		free(f);
 	}
 }

@@ -131,12 +131,59 @@ static void setuid_children(void)
     waitpid(second, &st, 0);
     write(done[1], "d", 1);
     waitpid(first, &st, 0);
+    /* Spawned programs (under pegasus, beside this one in its host
+     * process): one locks as nobody; another, holding nothing, unlocks:
+     * the first's lock stays. (Both live on until it is tested: the
+     * kernel's lock that serves one that cannot reopen the file is its
+     * host process's, which a sibling's close of the file would drop.) */
+    printf("spawned children:\n");
+    char a1[16], a2[16], a3[16];
+    snprintf(a1, sizeof a1, "%d", fd);
+    snprintf(a2, sizeof a2, "%d", go[1]);
+    snprintf(a3, sizeof a3, "%d", done[0]);
+    pid_t holder, unlocker;
+    fflush(stdout);
+    if (posix_spawn(&holder, "/proc/self/exe", NULL, NULL,
+                    (char *[]){ "record_locks", "holdsetuid", a1, a2, a3, NULL }, environ))
+        return;
+    read(go[0], &b, 1);
+    if (posix_spawn(&unlocker, "/proc/self/exe", NULL, NULL,
+                    (char *[]){ "record_locks", "unlocknothing", a1, a2, a3, NULL }, environ))
+        return;
+    read(go[0], &b, 1);
+    int t = open(file, O_RDONLY);
+    struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+    fcntl(t, F_GETLK, &fl);
+    printf("  the lock, tested by this one: %s\n", fl.l_type == F_UNLCK ? "free" : "held");
+    fflush(stdout);
+    close(t);
+    write(done[1], "dd", 2);
+    waitpid(holder, &st, 0);
+    waitpid(unlocker, &st, 0);
     close(fd);
     unlink(file);
 }
 
 int main(int argc, char **argv)
 {
+    if (argc == 5 && !strcmp(argv[1], "holdsetuid")) { /* FD GO DONE: lock as nobody, hold */
+        char b = 0;
+        if (setgid(65534) || setuid(65534))
+            return 2;
+        printf("  spawned, as nobody: locks: %s\n", ename(lock(atoi(argv[2]), F_SETLK, F_WRLCK, 0, 0, SEEK_SET)));
+        fflush(stdout);
+        write(atoi(argv[3]), "l", 1);
+        read(atoi(argv[4]), &b, 1);
+        return 0;
+    }
+    if (argc == 5 && !strcmp(argv[1], "unlocknothing")) { /* FD GO DONE: unlock, live on */
+        char b = 0;
+        printf("  spawned, holding nothing: unlocks: %s\n", ename(lock(atoi(argv[2]), F_SETLK, F_UNLCK, 0, 0, SEEK_SET)));
+        fflush(stdout);
+        write(atoi(argv[3]), "u", 1);
+        read(atoi(argv[4]), &b, 1);
+        return 0;
+    }
     if (argc == 7 && !strcmp(argv[1], "try"))
         return try(argv[2], argv[3], argv[4], argv[5], argv[6]);
     if (argc == 5 && !strcmp(argv[1], "wait"))
