@@ -21,7 +21,7 @@ import sys
 ROOTS = ["lean_entry_c", "lean_return_check"]
 
 FUNC = re.compile(r"^[0-9a-f]+ <([^>]+)>:$")
-BRANCH = re.compile(r"^\s*[0-9a-f]+:\s+(?:notrack\s+|bnd\s+)?(call|j[a-z]+)\s+[0-9a-f]+ <([^>+]+)(?:\+0x[0-9a-f]+)?>")
+BRANCH = re.compile(r"^\s*[0-9a-f]+:\s+(?:notrack\s+|bnd\s+)?(call|j[a-z]+)\s+([0-9a-f]+) <([^>+]+)(?:\+0x[0-9a-f]+)?>")
 BAD = [(re.compile(r"%[xyz]mm\d+"), "uses a vector register"),
        (re.compile(r"%fs:"), "reads or writes through %fs (TLS)")]
 
@@ -38,8 +38,22 @@ def poll_ops(src):
     return sorted(names)
 
 
+def plt_ranges(binary):
+    """The PLT sections' address ranges: a static binary's calls of libc's
+    IFUNCs (memcpy, strlen) go through them, and objdump names no symbol
+    for their entries (`<_init+0x170>`)."""
+    heads = subprocess.run(["objdump", "-h", binary], capture_output=True, text=True, check=True).stdout
+    ranges = []
+    for line in heads.splitlines():
+        f = line.split()
+        if len(f) > 3 and re.fullmatch(r"\.i?plt(\.\w+)?", f[1]):
+            ranges.append((int(f[3], 16), int(f[3], 16) + int(f[2], 16)))
+    return ranges
+
+
 def functions(binary):
     """name -> (findings, callees) from objdump's disassembly."""
+    plt = plt_ranges(binary)
     dis = subprocess.run(["objdump", "-d", "--no-show-raw-insn", binary],
                          capture_output=True, text=True, check=True).stdout
     funcs, cur = {}, None
@@ -56,9 +70,9 @@ def functions(binary):
             if pat.search(line):
                 found.append(f"{what}: {line.strip()}")
         b = BRANCH.match(line)
-        if b and b.group(2) != cur:
-            target = b.group(2)
-            if target.endswith("@plt"):
+        if b and b.group(3) != cur:
+            target, at = b.group(3), int(b.group(2), 16)
+            if target.endswith("@plt") or any(lo <= at < hi for lo, hi in plt):
                 found.append(f"calls library code: {line.strip()}")
             else:
                 callees.add(target)
