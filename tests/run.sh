@@ -1895,6 +1895,7 @@ p_job_control() {
         { echo "status $st: $(grep -v ': ok$' "$OUT/p.out" | head -3 | tr '\n' '|') $(head -c 200 "$OUT/p.err")"; return 1; }
 }
 pcase job-control-terminal --need /usr/bin/python3 -- p_job_control
+dcase fork-rights-ctrunc --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/rights_ctrunc.py"
 dcase tty-reads --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/tty_reads.py"
 dcase job-control-inside --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/job_control.py" /bin/bash --norc --noprofile -i
 pcase background-outlives -- p_background_outlives

@@ -39,9 +39,10 @@ struct net_hooks {
 	/* The program's umask (socket files it binds). */
 	unsigned (*umask)(struct uthread *ut);
 	/* Host fds the kernel delivered in a control buffer's SCM_RIGHTS
-	 * (a datagram from another process) become the caller's, in place:
-	 * 0 or -errno. */
-	long (*rights_in)(struct uthread *ut, char *ctl, size_t len);
+	 * (a datagram from another process) become the caller's, in place
+	 * (sys/inflight.h: those that cannot are closed, *len cut, MSG_CTRUNC
+	 * set in *mflags): 0 or -errno. */
+	long (*rights_in)(struct uthread *ut, char *ctl, size_t *len, int *mflags);
 };
 
 void net_init(const struct net_hooks *hooks);

@@ -248,7 +248,9 @@ static long dgram_kernel_recv(struct nsock *s, struct uthread *ut, struct vmsg *
 	if (r == -EAGAIN || !(nsock_kernel_poll(s->kfd, EPOLLIN) & (EPOLLIN | EPOLLERR)))
 		nsock_kwatch(s);
 	if (r >= 0 && rights && h.msg_controllen) {
-		long e = net_hooks->rights_in(ut, ctl, h.msg_controllen);
+		size_t len = h.msg_controllen;
+		long e = net_hooks->rights_in(ut, ctl, &len, &h.msg_flags);
+		h.msg_controllen = len;
 		if (!e && copy_to_user(m->control, ctl, h.msg_controllen))
 			e = -EFAULT;
 		if (e)

@@ -94,9 +94,22 @@ long inflight_recv(struct uthread *ut, long host)
 	return vfd;
 }
 
-long inflight_map_rights(struct uthread *ut, char *ctl, size_t len, bool to_host)
+/* drop_rights - close the host fds of the SCM_RIGHTS messages from c on,
+ * from its index i: received, they cannot be given to the program. */
+static void drop_rights(struct msghdr *mh, struct cmsghdr *c, size_t i)
 {
-	struct msghdr mh = { .msg_control = ctl, .msg_controllen = len };
+	for (; c; c = CMSG_NXTHDR(mh, c), i = 0) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		int *fds = (int *)CMSG_DATA(c);
+		for (size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i < n; i++)
+			raw_syscall3(SYS_close, fds[i], 0, 0);
+	}
+}
+
+long inflight_map_rights(struct uthread *ut, char *ctl, size_t *len, bool to_host, int *mflags)
+{
+	struct msghdr mh = { .msg_control = ctl, .msg_controllen = *len };
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -104,9 +117,19 @@ long inflight_map_rights(struct uthread *ut, char *ctl, size_t len, bool to_host
 		size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (size_t i = 0; i < nfd; i++) {
 			long m = to_host ? inflight_send(ut, fds[i]) : inflight_recv(ut, fds[i]);
-			if (m < 0)
-				return to_host ? -EBADF : m;
-			fds[i] = m;
+			if (m >= 0) {
+				fds[i] = (int)m;
+				continue;
+			}
+			if (to_host)
+				return -EBADF;
+			/* As scm_detach_fds: what fit stays, the rest is closed,
+			 * and the message says it was cut (MSG_CTRUNC). */
+			drop_rights(&mh, c, i);
+			c->cmsg_len = CMSG_LEN(i * sizeof(int));
+			*len = i ? (size_t)((char *)c - ctl) + CMSG_SPACE(i * sizeof(int)) : (size_t)((char *)c - ctl);
+			*mflags |= MSG_CTRUNC;
+			return 0;
 		}
 	}
 	return 0;

@@ -19,6 +19,9 @@ long inflight_send(struct uthread *ut, long vfd);
  * number, with its object if it was sent with one; -errno. */
 long inflight_recv(struct uthread *ut, long host);
 /* inflight_map_rights - the fds of every SCM_RIGHTS message of a control
- * buffer, rewritten in place: to_host, program fds to host fds (sending);
- * otherwise received host fds to program fds. 0 or -errno. */
-long inflight_map_rights(struct uthread *ut, char *ctl, size_t len, bool to_host);
+ * buffer of *len bytes, rewritten in place: to_host, program fds to host
+ * fds (sending; -EBADF for one that is not the program's); otherwise
+ * received host fds to program fds, and where one cannot be had, the rest
+ * closed, *len cut after those given and MSG_CTRUNC set in *mflags, as
+ * Linux does. 0 or -errno. */
+long inflight_map_rights(struct uthread *ut, char *ctl, size_t *len, bool to_host, int *mflags);

@@ -324,8 +324,10 @@ long sys_sendmsg(struct uthread *ut, const long a[6])
 		if (!ctl)
 			return -ENOMEM;
 		long r = copy_from_user(ctl, (uint64_t)mh.msg_control, mh.msg_controllen);
+		size_t len = mh.msg_controllen;
+		int unused = 0;
 		if (!r)
-			r = inflight_map_rights(ut, ctl, mh.msg_controllen, true);
+			r = inflight_map_rights(ut, ctl, &len, true, &unused);
 		if (r) {
 			free(ctl);
 			return r;
@@ -356,7 +358,9 @@ long sys_recvmsg(struct uthread *ut, const long a[6])
 	long b[6] = { a[0], (long)&mh, a[2], 0, 0, 0 };
 	long r = kcall(ut, SYS_recvmsg, systab_get(SYS_recvmsg), b);
 	if (r >= 0 && ctl) {
-		long m = inflight_map_rights(ut, ctl, mh.msg_controllen, false);
+		size_t len = mh.msg_controllen;
+		long m = inflight_map_rights(ut, ctl, &len, false, &mh.msg_flags);
+		mh.msg_controllen = len;
 		if (m < 0)
 			r = m;
 		else if (copy_to_user(uctl, ctl, mh.msg_controllen))

@@ -122,9 +122,9 @@ static unsigned hook_umask(struct uthread *ut)
 	return ut->proc->umask;
 }
 
-static long hook_rights_in(struct uthread *ut, char *ctl, size_t len)
+static long hook_rights_in(struct uthread *ut, char *ctl, size_t *len, int *mflags)
 {
-	return inflight_map_rights(ut, ctl, len, false);
+	return inflight_map_rights(ut, ctl, len, false, mflags);
 }
 
 static const struct net_hooks hooks = {
