@@ -199,6 +199,21 @@ long nsock_connect_wait(struct nsock *s, struct uthread *ut)
 	return r == -ETIMEDOUT ? -EINPROGRESS : r;
 }
 
+/* name_moved - does s's kernel socket now hold another name than the
+ * one published? Then that one is s's name. A TCP listener shut down
+ * (inet_shutdown) let its ephemeral port go; its next listen took one. */
+static bool name_moved(struct nsock *s)
+{
+	struct sockaddr_storage now;
+	socklen_t nl = sizeof(now);
+	if (raw_syscall3(SYS_getsockname, s->kfd, (long)&now, (long)&nl) ||
+	    (nl == s->locallen && !memcmp(&now, &s->local, nl)))
+		return false;
+	memcpy(&s->local, &now, nl);
+	s->locallen = nl;
+	return true;
+}
+
 long nsock_listen(struct vfile *f, struct uthread *ut, int backlog)
 {
 	struct nsock *s = nsock_of(f);
@@ -240,6 +255,8 @@ long nsock_listen(struct vfile *f, struct uthread *ut, int backlog)
 	bool first = s->state != NS_LISTEN;
 	s->state = NS_LISTEN;
 	spin_unlock(&s->lock);
+	if (first && s->published && name_moved(s))
+		names_unpublish(s); /* published again below, under that name */
 	if (first)
 		nsock_kwatch(s); /* outside peers wake accept, poll and epoll too */
 	if (first && !s->published)

@@ -332,8 +332,8 @@ static void *lshut_accepter(void *arg)
 
 /* shutdown of a listener: SHUT_WR leaves it listening; SHUT_RD(WR)
  * disconnects it (HUP, accept EINVAL, a pending client reset, connects
- * refused, a blocked accept woken). (listen() again natively rebinds an
- * ephemeral port: not compared.) */
+ * refused, a blocked accept woken; listen() again takes a new ephemeral
+ * port). */
 static void sec_tcp_lshut(void)
 {
     struct sockaddr_in sa;
@@ -367,6 +367,21 @@ static void sec_tcp_lshut(void)
     pthread_join(t, &res);
     say("its accept: %s", rs((long)res < 0 ? (errno = -(long)res, -1) : (long)res));
     close(l);
+    /* listen() again after SHUT_RD: an ephemeral port went with the
+     * shutdown, and the listener is found at its new one only. */
+    l = tcp_listener(4, &sa);
+    shutdown(l, SHUT_RD);
+    say("listen again: %s", rs(listen(l, 4)));
+    struct sockaddr_in now;
+    socklen_t nl = sizeof now;
+    getsockname(l, (struct sockaddr *)&now, &nl);
+    say("the same port: %s", now.sin_port == sa.sin_port ? "yes" : "no");
+    c = socket(AF_INET, SOCK_STREAM, 0);
+    say("connect to the old port: %s", rs(connect(c, (struct sockaddr *)&sa, sizeof sa)));
+    close(c);
+    c = socket(AF_INET, SOCK_STREAM, 0);
+    say("connect to the new one: %s", rs(connect(c, (struct sockaddr *)&now, sizeof now)));
+    close(c); close(l);
     /* A listener closed with a connection nobody accepted: a reset too. */
     l = tcp_listener(4, &sa);
     pending = tcp_connect(&sa);
