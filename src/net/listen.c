@@ -199,8 +199,9 @@ long nsock_connect_wait(struct nsock *s, struct uthread *ut)
 	return r == -ETIMEDOUT ? -EINPROGRESS : r;
 }
 
-/* name_moved - does s's kernel socket now hold another name than the
- * one published? Then that one is s's name. A TCP listener shut down
+/* name_moved - does s's kernel socket, TCP (an AF_UNIX one's kernel name
+ * is a host path, not the program's), now hold another name than the one
+ * published? Then that one is s's name. A TCP listener shut down
  * (inet_shutdown) let its ephemeral port go; its next listen took one. */
 static bool name_moved(struct nsock *s)
 {
@@ -255,7 +256,7 @@ long nsock_listen(struct vfile *f, struct uthread *ut, int backlog)
 	bool first = s->state != NS_LISTEN;
 	s->state = NS_LISTEN;
 	spin_unlock(&s->lock);
-	if (first && s->published && name_moved(s))
+	if (first && s->published && s->proto == CHAN_TCP && name_moved(s))
 		names_unpublish(s); /* published again below, under that name */
 	if (first)
 		nsock_kwatch(s); /* outside peers wake accept, poll and epoll too */
