@@ -664,7 +664,7 @@ dcase fd-high --need /bin/bash -- /bin/bash -c 'ulimit -n 20000; cd "$(mktemp -d
 # once its parent is gone the port refuses; and the accept, moved into the
 # kernel by the fork, ends with the process instead of spinning.
 dcase fork-thread-accepting --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os, socket, threading, time
-r, w = os.pipe(); gr, gw = os.pipe()
+r, w = os.pipe(); gr, gw = os.pipe(); cr, cw = os.pipe()
 m = os.fork()
 if m == 0:
     s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
@@ -672,9 +672,9 @@ if m == 0:
     threading.Thread(target=s.accept, daemon=True).start()
     time.sleep(0.2)
     if os.fork() == 0:
-        s.close(); os.read(gr, 1); os._exit(0)
+        s.close(); os.write(cw, b"c"); os.read(gr, 1); os._exit(0)
     os._exit(0)
-port = int(os.read(r, 8)); os.waitpid(m, 0)
+port = int(os.read(r, 8)); os.waitpid(m, 0); os.read(cr, 1)
 try:
     socket.create_connection(("127.0.0.1", port), timeout=2); print("connected to a closed listener")
 except ConnectionRefusedError:

@@ -722,6 +722,7 @@ static int mem_write(uint64_t addr, const uint8_t *b, size_t n)
 #define STAGE_PAGES 16
 static struct staged_page {
 	uint64_t page;
+	bool stubs;     /* an arena's page: written before the sites' */
 	uint8_t bytes[4096];
 } *stage;
 static unsigned nstaged;
@@ -738,15 +739,20 @@ static void stage_begin(void)
  * left half there: as a failed write of each, refused at its first trap). */
 static void stage_end(void)
 {
-	for (unsigned i = 0; i < nstaged; i++)
-		mem_write(stage[i].page, stage[i].bytes, sizeof(stage[i].bytes));
+	/* Stubs first: a site page written without its stubs' page (that
+	 * write failing) would jump into an empty slot. */
+	for (int stubs = 1; stubs >= 0; stubs--)
+		for (unsigned i = 0; i < nstaged; i++)
+			if (stage[i].stubs == stubs)
+				mem_write(stage[i].page, stage[i].bytes, sizeof(stage[i].bytes));
 	nstaged = 0;
 	staging = false;
 }
 
-/* stage_write - len bytes at addr, into their pages' staged copies; a
- * page that cannot be read is written to at once. */
-static int stage_write(uint64_t addr, const uint8_t *b, size_t len)
+/* stage_write - len bytes at addr, into their pages' staged copies (an
+ * arena's, stubs, written first); a page that cannot be read is written
+ * to at once. */
+static int stage_write(uint64_t addr, const uint8_t *b, size_t len, bool stubs)
 {
 	while (len) {
 		uint64_t page = addr & ~4095ull;
@@ -767,6 +773,7 @@ static int stage_write(uint64_t addr, const uint8_t *b, size_t len)
 				goto next;
 			}
 			stage[i].page = page;
+			stage[i].stubs = stubs;
 			nstaged = i + 1;
 		}
 		memcpy(stage[i].bytes + off, b, n);
@@ -805,7 +812,7 @@ static int poke(uint64_t start, const uint8_t *code, unsigned len, bool solo)
 		return -EFAULT;
 	__atomic_store_n(&patching, start, __ATOMIC_SEQ_CST);
 	if (solo)
-		return staging ? stage_write(start, code, len) : mem_write(start, code, len);
+		return staging ? stage_write(start, code, len, false) : mem_write(start, code, len);
 	int r = mem_write(start, &int3, 1);
 	if (r < 0)
 		return r;
@@ -887,7 +894,7 @@ static void drop_site(struct site *s)
 static int install(struct site *s, uint64_t sc, const uint8_t *bytes, bool solo)
 {
 	uint64_t stub = (uint64_t)s->arena->rx + s->stub_off;
-	if ((staging ? stage_write(stub, bytes, STUB_SIZE) : mem_write(stub, bytes, STUB_SIZE)) < 0) {
+	if ((staging ? stage_write(stub, bytes, STUB_SIZE, true) : mem_write(stub, bytes, STUB_SIZE)) < 0) {
 		refuse(sc);
 		drop_site(s);
 		return -1;
