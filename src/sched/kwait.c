@@ -261,8 +261,12 @@ void kwait_unwatch(struct wq_entry *cb)
 
 void kwait_after_fork(void)
 {
-	/* The parent's set is shared with it: a new one, empty, and every
-	 * entry's waiters (other threads) forgotten. */
+	/* The parent's set is shared with it: a new one. Parked waiters were
+	 * other threads', forgotten; callbacks are objects' the child has too
+	 * (a listener's outside peers), kept, counted and armed again there:
+	 * dropped, their owners' later unwatch took nwaiters below zero, and
+	 * kwait_busy() said no while a watch was on (a forked haproxy master
+	 * slept in a solo epoll_wait its listener's readiness never cut). */
 	close(kw_epfd);
 	kw_epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (kw_epfd < 0)
@@ -273,8 +277,11 @@ void kwait_after_fork(void)
 	watcher = -1;
 	for (int i = 0; i < NBUCKET; i++)
 		for (struct entry *e = table[i]; e; e = e->next) {
-			memset(&e->waiters, 0, sizeof(e->waiters));
+			int kept = waitq_after_fork(&e->waiters);
 			e->armed = 0;
 			e->in_epoll = false;
+			nwaiters += kept;
+			if (kept)
+				arm(e, 0);
 		}
 }

@@ -2,6 +2,7 @@
 #include "sched/waitq.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "sched/sched.h"
 
@@ -230,4 +231,20 @@ long waitq_wait_until(struct waitq *q, uint32_t events, bool (*ready)(void *arg)
 		if (r < 0)
 			return r;
 	}
+}
+
+int waitq_after_fork(struct waitq *q)
+{
+	struct wq_entry *e = q->head;
+	memset(q, 0, sizeof(*q));
+	int kept = 0;
+	while (e) {
+		struct wq_entry *next = e->next;
+		if (e->func) {
+			link_tail(q, e);
+			kept++;
+		}
+		e = next;
+	}
+	return kept;
 }

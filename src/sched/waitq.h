@@ -88,6 +88,11 @@ int waitq_wake(struct waitq *q, int n, uint32_t events);
  * on (futex requeue). Both locks held. Returns how many moved. */
 int waitq_requeue_locked(struct waitq *q, struct waitq *q2, uint64_t key, uint64_t key2, int n);
 
+/* waitq_after_fork - in a forked child: q keeps its callback entries (of
+ * objects the child has too), not its parked ones (other threads', which
+ * the child lacks), and its lock is free. Returns the callbacks kept. */
+int waitq_after_fork(struct waitq *q);
+
 /* The union of the events of every queued entry. q->lock held. */
 uint32_t waitq_events_locked(const struct waitq *q);
 

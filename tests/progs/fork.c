@@ -23,6 +23,7 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -758,6 +759,49 @@ static void sec_ipopts(void)
     close(s); close(c); close(l);
 }
 
+/* kwatched: a forked child's epoll set holds a listener of its own and a
+ * kernel file; a peer in another process connects: the wait wakes. The
+ * child first closes a listener it inherited, watched for outside peers
+ * in the parent (its unwatch took the child's count of watches below
+ * zero, and the wait then slept in the set's kernel epoll alone: haproxy
+ * -W -D's master CLI answered once). */
+static void sec_kwatched(void)
+{
+    struct sockaddr_un a1 = {.sun_family = AF_UNIX}, a2 = {.sun_family = AF_UNIX};
+    snprintf(a1.sun_path, sizeof a1.sun_path, "kw1.sock");
+    snprintf(a2.sun_path, sizeof a2.sun_path, "kw2.sock");
+    unlink(a1.sun_path);
+    unlink(a2.sun_path);
+    int l1 = socket(AF_UNIX, SOCK_STREAM, 0), ready[2];
+    CHECK(bind(l1, (struct sockaddr *)&a1, sizeof a1) == 0 && listen(l1, 4) == 0, "listen: %s", strerror(errno));
+    CHECK(pipe(ready) == 0, "pipe");
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(l1);
+        int l2 = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        CHECK(bind(l2, (struct sockaddr *)&a2, sizeof a2) == 0 && listen(l2, 4) == 0, "listen: %s", strerror(errno));
+        int ep = epoll_create1(0), kfile = inotify_init1(IN_NONBLOCK);
+        struct epoll_event ev = {.events = EPOLLIN, .data.fd = l2};
+        epoll_ctl(ep, EPOLL_CTL_ADD, l2, &ev);
+        ev.data.fd = kfile;
+        epoll_ctl(ep, EPOLL_CTL_ADD, kfile, &ev);
+        write(ready[1], "r", 1);
+        int n = epoll_wait(ep, &ev, 1, 5000);
+        say("child: epoll_wait %d, the listener's: %s", n, n == 1 && ev.data.fd == l2 ? "yes" : "no");
+        int c = accept(l2, NULL, NULL);
+        say("child: accepted: %s", c >= 0 ? "yes" : strerror(errno));
+        _exit(0);
+    }
+    char b;
+    read(ready[0], &b, 1);
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    CHECK(connect(c, (struct sockaddr *)&a2, sizeof a2) == 0, "connect: %s", strerror(errno));
+    report("the child", pid);
+    close(c); close(l1); close(ready[0]); close(ready[1]);
+    unlink(a1.sun_path);
+    unlink(a2.sun_path);
+}
+
 /* grandchild: a child forks a grandchild and exits; its parent's waitpid
  * returns at once, while the grandchild lives on (here it waits for the
  * parent to close a pipe after that waitpid: a wait for the grandchild
@@ -1098,7 +1142,7 @@ static const struct {
     {"ids", sec_ids},       {"wait", sec_wait},     {"thread", sec_thread}, {"exec", sec_exec},
     {"sigfd", sec_sigfd},   {"bomb", sec_bomb}, {"sockets", sec_sockets},
     {"dontfork", sec_dontfork}, {"epoll", sec_epoll}, {"waitfor", sec_waitfor},
-    {"setuid", sec_setuid}, {"dgrampair", sec_dgrampair}, {"dgramrights", sec_dgramrights}, {"ipopts", sec_ipopts}, {"grandchild", sec_grandchild},
+    {"setuid", sec_setuid}, {"dgrampair", sec_dgrampair}, {"dgramrights", sec_dgramrights}, {"ipopts", sec_ipopts}, {"kwatched", sec_kwatched}, {"grandchild", sec_grandchild},
     {"pgroup", sec_pgroup}, {"pidcalls", sec_pidcalls}, {"names", sec_names}, {"solo", sec_solo},
     {"jobgroup", sec_jobgroup}, {"stopcont", sec_stopcont}, {"queued", sec_queued},
 };
