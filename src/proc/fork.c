@@ -223,6 +223,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const stru
 	/* This process runs it now; its parent's process may have given it
 	 * to another parent already (vproc_publish takes that). */
 	vproc_publish(p);
+	vproc_name_host(p, ut->comm[0] ? ut->comm : p->comm);
 	wait_after_fork();
 	timers_after_fork();
 	objects_after_fork(p);

@@ -614,10 +614,22 @@ void vproc_take_image(struct vproc *p, struct exec_image *img)
 	p->env_end = img->env_end;
 	p->execd = true;
 	vproc_publish(p);
-	/* A forked child's host process runs this program alone: the host's
-	 * ps, pgrep and top name it so (its thread here leads that process). */
-	if (instance_ends_with(p))
-		raw_syscall3(SYS_prctl, PR_SET_NAME, (long)p->comm, 0);
+	vproc_name_host(p, p->comm);
+}
+
+void vproc_name_host(struct vproc *p, const char *comm)
+{
+	/* The host process whose pid is p's (the first program's, a forked
+	 * child's) is named as p: ps, pgrep, pidof and start-stop-daemon
+	 * --name read its leader's name. /proc/self/comm is the leader's,
+	 * written from any of its threads. */
+	if (p->pid != raw_syscall3(SYS_getpid, 0, 0, 0))
+		return;
+	long fd = raw_syscall6(SYS_openat, AT_FDCWD, (long)"/proc/self/comm", O_WRONLY | O_CLOEXEC, 0, 0, 0);
+	if (fd < 0)
+		return;
+	raw_syscall3(SYS_write, fd, (long)comm, (long)strnlen(comm, 15));
+	raw_syscall3(SYS_close, fd, 0, 0);
 }
 
 bool vproc_sole_thread(const struct uthread *ut)

@@ -228,6 +228,9 @@ struct exec_image;
 /* vproc_take_image - p now runs the image exec_load made: its path, name
  * and argument/environment ranges (the path's memory becomes p's). */
 void vproc_take_image(struct vproc *p, struct exec_image *img);
+/* vproc_name_host - p's name is comm now: the host process whose pid p's
+ * is shows it (/proc/PID/comm, what ps and pgrep read). */
+void vproc_name_host(struct vproc *p, const char *comm);
 
 /* What layers above proc do when a program is made and when it has ended
  * (sys/stats.c: its --stats counters); either may be NULL. */

@@ -216,6 +216,8 @@ long sys_prctl(struct uthread *ut, const long a[6])
 			return -EFAULT;
 		name[n] = 0;
 		memcpy(ut->comm, name, 16);
+		if (ut->tid == ut->proc->pid) /* the process's name too */
+			vproc_name_host(ut->proc, name);
 		return 0;
 	}
 	case PR_GET_NAME:
