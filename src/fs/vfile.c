@@ -41,23 +41,18 @@ void vfile_notify(struct vfile *f, uint32_t events)
 	waitq_wake(&f->poll_head, -1, events);
 }
 
-struct wait_for {
-	struct vfile *f;
-	uint32_t events;
-};
-
-/* Moved into the kernel (a fork, SCM_RIGHTS): nothing notifies the head
- * any more; the caller finds out and asks the kernel. */
-static bool ready_for(void *arg)
+bool vfile_ready_for(void *arg)
 {
-	struct wait_for *w = arg;
+	struct vfile_wait_for *w = arg;
+	/* Moved into the kernel (a fork, SCM_RIGHTS): nothing notifies the
+	 * head any more; the caller finds out and asks the kernel. */
 	return vfile_in_kernel(w->f) || (w->f->ops->poll(w->f) & w->events);
 }
 
 long vfile_wait(struct vfile *f, uint32_t events, uint64_t deadline)
 {
-	struct wait_for w = { f, events };
-	return waitq_wait_until(&f->poll_head, events, ready_for, &w, deadline);
+	struct vfile_wait_for w = { f, events };
+	return waitq_wait_until(&f->poll_head, events, vfile_ready_for, &w, deadline);
 }
 
 void vfile_moved_locked(struct vfile *f, int kfd)

@@ -187,6 +187,14 @@ void vfile_notify(struct vfile *f, uint32_t events);
  * deadline (ns, 0: none). 0 when ready, -EINTR, -ETIMEDOUT.
  */
 long vfile_wait(struct vfile *f, uint32_t events, uint64_t deadline);
+/* vfile_ready_for - vfile_wait's condition (a waitq_wait_until ready):
+ * f of arg, a struct vfile_wait_for, is ready for its events, or moved
+ * into the kernel. */
+struct vfile_wait_for {
+	struct vfile *f;
+	uint32_t events;
+};
+bool vfile_ready_for(void *arg);
 
 static inline bool vfile_in_kernel(const struct vfile *f)
 {

@@ -370,18 +370,7 @@ static long tcp_option(struct nsock *s, bool set, int opt, uint64_t val, uint64_
  * (the AF_UNIX pair has none): Linux's checks, defaults and values. */
 static int shadow_fd(struct nsock *s)
 {
-	int fd = __atomic_load_n(&s->shadow, __ATOMIC_ACQUIRE);
-	if (fd >= 0)
-		return fd;
-	long k = raw_syscall3(SYS_socket, s->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (k < 0)
-		return (int)k;
-	int none = -1;
-	if (!__atomic_compare_exchange_n(&s->shadow, &none, (int)k, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		raw_syscall3(SYS_close, k, 0, 0);
-		return none;
-	}
-	return (int)k;
+	return nsock_lazy_socket(&s->shadow, s->family, SOCK_STREAM, 0);
 }
 
 long nsock_kept(struct vfile *f, long nr, const long a[6])

@@ -165,6 +165,9 @@ long nsock_put_int(uint64_t val, uint64_t lenp, int v);
 long nsock_put_name(uint64_t addr, uint64_t lenp, const void *name, uint32_t len);
 void nsock_apply_sizes(struct nsock *s);
 void nsock_put(struct nsock *s);
+/* nsock_lazy_socket - the kernel socket in *slot (-1 until then), made at
+ * first use (close-on-exec); one even when threads race for it. */
+int nsock_lazy_socket(int *slot, int family, int type, int protocol);
 int nsock_kfd(struct nsock *s);
 void nsock_kwatch(struct nsock *s);	/* (re-)arm the kernel socket's watch, kready cleared */
 void nsock_kwatch_once(struct nsock *s);	/* arm it if it never was */

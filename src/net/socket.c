@@ -174,20 +174,25 @@ static void nsock_release(struct vfile *f)
 	free(s);
 }
 
-int nsock_kfd(struct nsock *s)
+int nsock_lazy_socket(int *slot, int family, int type, int protocol)
 {
-	int fd = __atomic_load_n(&s->kfd, __ATOMIC_ACQUIRE);
+	int fd = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 	if (fd >= 0)
 		return fd;
-	long r = raw_syscall3(SYS_socket, s->family, s->type | SOCK_CLOEXEC | SOCK_NONBLOCK, s->protocol);
+	long r = raw_syscall3(SYS_socket, family, type | SOCK_CLOEXEC, protocol);
 	if (r < 0)
 		return (int)r;
 	int none = -1;
-	if (!__atomic_compare_exchange_n(&s->kfd, &none, (int)r, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		raw_syscall3(SYS_close, r, 0, 0);
+	if (!__atomic_compare_exchange_n(slot, &none, (int)r, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		raw_syscall3(SYS_close, r, 0, 0); /* another thread's came first */
 		return none;
 	}
 	return (int)r;
+}
+
+int nsock_kfd(struct nsock *s)
+{
+	return nsock_lazy_socket(&s->kfd, s->family, s->type | SOCK_NONBLOCK, s->protocol);
 }
 
 static void kernel_ready(struct wq_entry *w, uint32_t events)

@@ -93,23 +93,10 @@ static long hook_wait_until(struct uthread *ut, struct waitq *q, bool (*ready)(v
 	return wait_restarting(ut, q, WQ_ALL, ready, arg, deadline);
 }
 
-struct file_ready {
-	struct vfile *f;
-	uint32_t events;
-};
-
-/* Moved into the kernel (a fork, SCM_RIGHTS): nothing notifies the head
- * any more; the caller finds out and asks the kernel. */
-static bool file_ready(void *arg)
-{
-	struct file_ready *w = arg;
-	return vfile_in_kernel(w->f) || (w->f->ops->poll(w->f) & w->events);
-}
-
 static long hook_wait(struct uthread *ut, struct vfile *f, uint32_t events, uint64_t deadline)
 {
-	struct file_ready w = { f, events };
-	return wait_restarting(ut, &f->poll_head, events, file_ready, &w, deadline);
+	struct vfile_wait_for w = { f, events };
+	return wait_restarting(ut, &f->poll_head, events, vfile_ready_for, &w, deadline);
 }
 
 static int hook_cwd_fd(struct uthread *ut)
