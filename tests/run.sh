@@ -1897,6 +1897,9 @@ p_job_control() {
 }
 pcase job-control-terminal --need /usr/bin/python3 -- p_job_control
 dcase fork-rights-ctrunc --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/rights_ctrunc.py"
+# A poll for no events on a pipe's write end, whose reader (another
+# process) goes: the error ends it (tail -f checks its output so).
+dcase poll-reader-gone --need /usr/bin/tail -- /bin/bash -c 'd=$(mktemp -d); echo late > $d/log; tail -f $d/log | head -1; echo "done $?"; rm -r $d'
 dcase tty-reads --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/tty_reads.py"
 dcase job-control-inside --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/job_control.py" /bin/bash --norc --noprofile -i
 pcase background-outlives -- p_background_outlives

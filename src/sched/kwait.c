@@ -189,7 +189,9 @@ long kwait_fd(int fd, uint32_t events, uint64_t deadline)
 	struct entry *e = entry_of(fd);
 	if (!e)
 		return -ENOMEM;
-	struct wq_entry w = { .events = events };
+	/* Errors and hangups wake it whatever it waits for, as the kernel
+	 * reports them unasked. */
+	struct wq_entry w = { .events = events | EPOLLERR | EPOLLHUP };
 	spin_lock(&e->waiters.lock);
 	r = arm(e, events);
 	if (r < 0) {
