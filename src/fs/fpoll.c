@@ -36,7 +36,7 @@ static int scan(struct fpoll_ent *ents, int n, struct pollfd *kfds)
 		struct fpoll_ent *x = &ents[i];
 		if (x->file)
 			x->revents = (x->file->ops->poll ? x->file->ops->poll(x->file) : DEFAULT_POLLMASK) &
-				     (x->events | x->unasked);
+				     (x->events | POLLERR | POLLHUP);
 		else if (x->host < 0)
 			x->revents = POLLNVAL;
 		else
@@ -47,7 +47,7 @@ static int scan(struct fpoll_ent *ents, int n, struct pollfd *kfds)
 		return count;
 	for (int i = 0, j = 0; i < n; i++) {
 		if (!ents[i].file && ents[i].host >= 0) {
-			ents[i].revents = (uint16_t)kfds[j++].revents & (ents[i].events | ents[i].unasked | POLLNVAL);
+			ents[i].revents = (uint16_t)kfds[j++].revents;
 			count += ents[i].revents != 0;
 		}
 	}
@@ -64,14 +64,14 @@ static int kernel_fd(const struct fpoll_ent *x)
 
 /* kernel_events - what that fd is watched for: a host fd's and a file's
  * that moved into the kernel (its wait_fd is itself) are the events asked
- * for, and what counts unasked (a poll for none, on a pipe's write end
+ * for, errors and hangups too (a poll for none, on a pipe's write end
  * whose reader another process closed, never woke: `tail -f | head -1`
  * hung); any other wait_fd (an epoll set's kernel part) is ready when
  * readable. (POLLIN alone for all once: a pipe's write end, moved into the
  * kernel by a fork, never woke a poll for POLLOUT.) */
 static uint32_t kernel_events(const struct fpoll_ent *x)
 {
-	return !x->file || vfile_in_kernel(x->file) ? x->events | x->unasked : POLLIN;
+	return !x->file || vfile_in_kernel(x->file) ? x->events | POLLERR | POLLHUP : POLLIN;
 }
 
 long fpoll_wait(struct fpoll_ent *ents, int n, struct pollfd *kfds, bool block, uint64_t deadline)
@@ -82,7 +82,7 @@ long fpoll_wait(struct fpoll_ent *ents, int n, struct pollfd *kfds, bool block, 
 		x->kw = (struct wq_entry){ .func = fired, .key = (uint64_t)&pt };
 		/* Hung before the first look: a change after it wakes us. */
 		if (x->file) {
-			x->w = (struct wq_entry){ .events = x->events | x->unasked, .func = fired,
+			x->w = (struct wq_entry){ .events = x->events | POLLERR | POLLHUP, .func = fired,
 						  .key = (uint64_t)&pt };
 			waitq_add(&x->file->poll_head, &x->w);
 		}

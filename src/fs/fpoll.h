@@ -14,13 +14,12 @@ struct fpoll_ent {
 	 * NULL; one without a poll op is always ready. */
 	struct vfile *file;
 	int host;             /* else its host fd; < 0: not open (POLLNVAL) */
-	uint32_t events;      /* POLL* asked */
-	uint32_t unasked;     /* what counts unasked: POLLERR and POLLHUP (select
-			       * too: an error or hangup on an fd of its
-			       * exceptfds alone ends its wait, with none set,
-			       * where Linux's sleeps on: waiting on instead,
-			       * a watch that the kernel fires for the error at
-			       * every arming would spin) */
+	uint32_t events;      /* POLL* asked; POLLERR and POLLHUP always count
+			       * (select's too: an error on an fd of its
+			       * exceptfds alone ends its wait with none set,
+			       * where Linux's sleeps on; waiting on, a watch
+			       * the kernel fires for the error at every arming
+			       * would spin) */
 	uint32_t revents;     /* out */
 	struct wq_entry w, kw;/* fpoll's: on the file's poll head, on kwait */
 };

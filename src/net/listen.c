@@ -181,7 +181,7 @@ long nsock_connect_stream(struct nsock *s, struct uthread *ut, struct nsock *l, 
 
 long nsock_connect_wait(struct nsock *s, struct uthread *ut)
 {
-	long r = net_hooks->wait(ut, &s->vf, EPOLLOUT, net_deadline(s->sndtimeo));
+	long r = nsock_wait(ut, &s->vf, EPOLLOUT, net_deadline(s->sndtimeo));
 	if (s->proto != CHAN_TCP) /* a UNIX connect that failed leaves no trace */
 		nsock_synq_leave(s);
 	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != NS_CONNECTING) {
@@ -328,7 +328,7 @@ struct vfile *nsock_accept(struct vfile *f, struct uthread *ut, uint64_t addr, u
 		}
 		/* Local peers and the kernel listener's watch notify the head;
 		 * a shutdown makes it HUP. */
-		long r = net_hooks->wait(ut, f, EPOLLIN | EPOLLHUP, deadline);
+		long r = nsock_wait(ut, f, EPOLLIN | EPOLLHUP, deadline);
 		if (r) {
 			*err = r == -ETIMEDOUT ? -EAGAIN : r;
 			return NULL;

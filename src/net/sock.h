@@ -198,6 +198,9 @@ void nqueue_put(struct nqueue *q);
 /* nsock_set_txq - s sends to q from now on (NULL: to no one; q's
  * reference is the caller's, given to s), and hears when q has room. */
 void nsock_set_txq(struct nsock *s, struct nqueue *q);
+/* nsock_wait - park until f is ready for events or deadline (ns, 0: none),
+ * as a blocking call on a file waits (net_hooks.wait_until). */
+long nsock_wait(struct uthread *ut, struct vfile *f, uint32_t events, uint64_t deadline);
 /* nsock_wait_room - a blocking sendto's wait until q would take a datagram
  * (unix_wait_for_peer): 0, -EINTR or -ETIMEDOUT. */
 long nsock_wait_room(struct uthread *ut, struct nqueue *q, uint64_t deadline);

@@ -79,7 +79,13 @@ static bool queue_admits(void *arg)
 
 long nsock_wait_room(struct uthread *ut, struct nqueue *q, uint64_t deadline)
 {
-	return net_hooks->wait_until(ut, &q->senders, queue_admits, q, deadline);
+	return net_hooks->wait_until(ut, &q->senders, WQ_ALL, queue_admits, q, deadline);
+}
+
+long nsock_wait(struct uthread *ut, struct vfile *f, uint32_t events, uint64_t deadline)
+{
+	struct vfile_wait_for w = { f, events };
+	return net_hooks->wait_until(ut, &f->poll_head, events, vfile_ready_for, &w, deadline);
 }
 
 static enum chan_proto proto_of(int family, int type)

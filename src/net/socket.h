@@ -25,14 +25,13 @@ struct net_hooks {
 	/* A received file into the caller's table: the new fd or -errno
 	 * (the file is consumed either way). */
 	long (*fd_install)(struct uthread *ut, struct net_file *nf, int cloexec);
-	/* Park until f is ready for events or deadline (ns, 0: none), as a
-	 * blocking file waits: 0, -EINTR (a handler runs: give up, or return
-	 * the progress made), -ETIMEDOUT. Restarts under SA_RESTART itself. */
-	long (*wait)(struct uthread *ut, struct vfile *f, uint32_t events, uint64_t deadline);
-	/* The same on wait queue q until ready(arg) (sched/waitq.h's
-	 * waitq_wait_until), as a blocking call waits. */
-	long (*wait_until)(struct uthread *ut, struct waitq *q, bool (*ready)(void *arg), void *arg,
-			   uint64_t deadline);
+	/* Park on wait queue q (woken by wakes meeting events) until
+	 * ready(arg) (sched/waitq.h's waitq_wait_until) or deadline (ns, 0:
+	 * none), as a blocking call waits: 0, -EINTR (a handler runs: give
+	 * up, or return the progress made), -ETIMEDOUT. Restarts under
+	 * SA_RESTART itself. */
+	long (*wait_until)(struct uthread *ut, struct waitq *q, uint32_t events, bool (*ready)(void *arg),
+			   void *arg, uint64_t deadline);
 	/* The program's cwd as a host O_PATH fd (relative AF_UNIX paths), or
 	 * AT_FDCWD when it is the host process's own. */
 	int (*cwd_fd)(struct uthread *ut);

@@ -348,7 +348,7 @@ long nsock_recv(struct vfile *f, struct uthread *ut, struct vmsg *m)
 			break;
 		if (!deadline && s->rcvtimeo)
 			deadline = net_deadline(s->rcvtimeo);
-		long w = net_hooks->wait(ut, f, EPOLLIN, deadline);
+		long w = nsock_wait(ut, f, EPOLLIN, deadline);
 		if (w) {
 			r = w == -ETIMEDOUT ? -EAGAIN : w;
 			break;
@@ -566,7 +566,7 @@ long nsock_send(struct vfile *f, struct uthread *ut, struct vmsg *m)
 			deadline = net_deadline(s->sndtimeo);
 		/* A datagram sendto's destination was full: a wait for its
 		 * room, not for this socket's writability (unix_wait_for_peer). */
-		long w = full ? nsock_wait_room(ut, full, deadline) : net_hooks->wait(ut, f, EPOLLOUT, deadline);
+		long w = full ? nsock_wait_room(ut, full, deadline) : nsock_wait(ut, f, EPOLLOUT, deadline);
 		nqueue_put(full);
 		if (w) {
 			r = w == -ETIMEDOUT ? -EAGAIN : w;

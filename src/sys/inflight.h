@@ -22,6 +22,6 @@ long inflight_recv(struct uthread *ut, long host);
  * buffer of *len bytes, rewritten in place: to_host, program fds to host
  * fds (sending; -EBADF for one that is not the program's); otherwise
  * received host fds to program fds, and where one cannot be had, the rest
- * closed, *len cut after those given and MSG_CTRUNC set in *mflags, as
- * Linux does. 0 or -errno. */
+ * closed, *len cut after those given and MSG_CTRUNC set in *mflags (only
+ * receiving: NULL when sending), as Linux does. 0 or -errno. */
 long inflight_map_rights(struct uthread *ut, char *ctl, size_t *len, bool to_host, int *mflags);

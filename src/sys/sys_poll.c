@@ -46,9 +46,8 @@ static bool fset_init(struct fset *s, size_t n)
 	return s->ents != NULL;
 }
 
-/* fset_add - program fd vfd (its object referenced), for events and what
- * counts unasked (fpoll.h); false if not open. */
-static bool fset_add(struct fset *s, struct uthread *ut, int vfd, uint32_t events, uint32_t unasked)
+/* fset_add - program fd vfd (its object referenced); false if not open. */
+static bool fset_add(struct fset *s, struct uthread *ut, int vfd, uint32_t events)
 {
 	struct fdtable *t = ut->proc->fdt;
 	struct fpoll_ent *x = &s->ents[s->n++];
@@ -60,7 +59,6 @@ static bool fset_add(struct fset *s, struct uthread *ut, int vfd, uint32_t event
 		x->file = NULL;
 	}
 	x->events = events;
-	x->unasked = unasked;
 	x->revents = 0;
 	return x->file || x->host >= 0;
 }
@@ -145,7 +143,7 @@ static long poll_call(struct uthread *ut, long nr, uint64_t ufds, unsigned long 
 	long r = copy_from_user(pf, ufds, n * sizeof(*pf)) ? -EFAULT : 0;
 	for (unsigned long i = 0; !r && i < n; i++)
 		if (pf[i].fd >= 0)
-			fset_add(&s, ut, pf[i].fd, (uint16_t)pf[i].events, POLLERR | POLLHUP);
+			fset_add(&s, ut, pf[i].fd, (uint16_t)pf[i].events);
 	if (!r)
 		r = fset_wait(ut, nr, &s, end);
 	/* Every revents goes back, even after EINTR; the fds stay as they were. */
@@ -228,7 +226,7 @@ static long select_call(struct uthread *ut, long nr, long n, const long usets[3]
 		uint32_t ev = 0;
 		for (int k = 0; k < 3; k++)
 			ev |= bit(v[k], i) ? sel_events[k] : 0;
-		if (ev && !fset_add(&s, ut, (int)i, ev, POLLERR | POLLHUP))
+		if (ev && !fset_add(&s, ut, (int)i, ev))
 			r = -EBADF; /* every fd named must be open */
 	}
 	if (!r)
@@ -327,9 +325,8 @@ long sys_sendmsg(struct uthread *ut, const long a[6])
 			return -ENOMEM;
 		long r = copy_from_user(ctl, (uint64_t)mh.msg_control, mh.msg_controllen);
 		size_t len = mh.msg_controllen;
-		int unused = 0;
 		if (!r)
-			r = inflight_map_rights(ut, ctl, &len, true, &unused);
+			r = inflight_map_rights(ut, ctl, &len, true, NULL);
 		if (r) {
 			free(ctl);
 			return r;

@@ -70,10 +70,9 @@ static long hook_fd_install(struct uthread *ut, struct net_file *nf, int cloexec
 	return v;
 }
 
-/* A blocking call's wait on q until ready(arg), for wakes meeting events:
- * as the kernel's ERESTARTSYS, on again after a signal unless a handler
+/* As the kernel's ERESTARTSYS: on again after a signal unless a handler
  * runs; a call with a timeout is never restarted (signal(7)). */
-static long wait_restarting(struct uthread *ut, struct waitq *q, uint32_t events, bool (*ready)(void *arg),
+static long hook_wait_until(struct uthread *ut, struct waitq *q, uint32_t events, bool (*ready)(void *arg),
 			    void *arg, uint64_t deadline)
 {
 	for (;;) {
@@ -85,18 +84,6 @@ static long wait_restarting(struct uthread *ut, struct waitq *q, uint32_t events
 		if ((r = signal_interrupted(ut, !deadline && e && !(e->flags & SF_NORESTART))))
 			return r;
 	}
-}
-
-static long hook_wait_until(struct uthread *ut, struct waitq *q, bool (*ready)(void *arg), void *arg,
-			    uint64_t deadline)
-{
-	return wait_restarting(ut, q, WQ_ALL, ready, arg, deadline);
-}
-
-static long hook_wait(struct uthread *ut, struct vfile *f, uint32_t events, uint64_t deadline)
-{
-	struct vfile_wait_for w = { f, events };
-	return wait_restarting(ut, &f->poll_head, events, vfile_ready_for, &w, deadline);
 }
 
 static int hook_cwd_fd(struct uthread *ut)
@@ -118,7 +105,6 @@ static const struct net_hooks hooks = {
 	.cred = hook_cred,
 	.fd_file = hook_fd_file,
 	.fd_install = hook_fd_install,
-	.wait = hook_wait,
 	.wait_until = hook_wait_until,
 	.cwd_fd = hook_cwd_fd,
 	.umask = hook_umask,

@@ -48,9 +48,9 @@ UNIT_TEST(masks_and_nval)
 	vfile_init(&np, &nopoll_ops, 0);
 	a.ready = POLLIN | POLLOUT | POLLHUP;
 	struct fpoll_ent e[3] = {
-		{ .file = &a.vf, .events = POLLIN, .unasked = POLLERR | POLLHUP },
-		{ .file = NULL, .host = -1, .events = POLLIN, .unasked = POLLERR | POLLHUP },
-		{ .file = &np, .events = POLLOUT | POLLPRI, .unasked = POLLERR | POLLHUP },
+		{ .file = &a.vf, .events = POLLIN },
+		{ .file = NULL, .host = -1, .events = POLLIN },
+		{ .file = &np, .events = POLLOUT | POLLPRI },
 	};
 	CHECK_EQ(fpoll_wait(e, 3, kfds, false, 0), 3);
 	CHECK_EQ(e[0].revents, POLLIN | POLLHUP); /* asked, plus HUP always */
@@ -63,8 +63,8 @@ UNIT_TEST(kernel_and_user)
 	setup();
 	int efd = eventfd(0, EFD_NONBLOCK);
 	struct fpoll_ent e[2] = {
-		{ .file = NULL, .host = efd, .events = POLLIN, .unasked = POLLERR | POLLHUP },
-		{ .file = &a.vf, .events = POLLIN, .unasked = POLLERR | POLLHUP },
+		{ .file = NULL, .host = efd, .events = POLLIN },
+		{ .file = &a.vf, .events = POLLIN },
 	};
 	CHECK_EQ(fpoll_wait(e, 2, kfds, false, 0), 0);
 	uint64_t one = 1;
@@ -87,8 +87,8 @@ UNIT_TEST(blocked_until_notified)
 	setup();
 	struct uthread *A = fake_uthread(0);
 	struct fpoll_ent e[2] = {
-		{ .file = &a.vf, .events = POLLIN, .unasked = POLLERR | POLLHUP },
-		{ .file = &b.vf, .events = POLLOUT, .unasked = POLLERR | POLLHUP },
+		{ .file = &a.vf, .events = POLLIN },
+		{ .file = &b.vf, .events = POLLOUT },
 	};
 	fake_on_sleep(A, notify_hook);
 	CHECK_EQ(fpoll_wait(e, 2, kfds, true, 0), 1);

@@ -617,6 +617,16 @@ static bool dgram_qlen_full(const struct chan_dir *d, bool mutual)
 	       __atomic_load_n(&d->qlen, __ATOMIC_RELAXED) > UNIX_DGRAM_QLEN;
 }
 
+/* msg_full - would d refuse a message now? Admitted while usage is under
+ * the budget, as sock_alloc_send_pskb admits while sk_wmem_alloc <
+ * sk_sndbuf (the last one may overshoot), and unix_recvq_full's length. */
+static bool msg_full(const struct chan_dir *d, bool mutual)
+{
+	return (__atomic_load_n(&d->qlen, __ATOMIC_RELAXED) &&
+		__atomic_load_n(&d->qbytes, __ATOMIC_RELAXED) >= d->limit) ||
+	       dgram_qlen_full(d, mutual);
+}
+
 static ssize_t msg_send(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc, bool mutual)
 {
 	size_t len = from->left;
@@ -625,9 +635,7 @@ static ssize_t msg_send(struct chan_dir *d, struct iov_iter *from, const struct 
 	bool drop = d->proto == CHAN_UDP;
 	/* Unlocked look first, so a sender spinning on a full queue does
 	 * not allocate and copy each time; the locked check decides. */
-	if (((__atomic_load_n(&d->qlen, __ATOMIC_RELAXED) &&
-	      __atomic_load_n(&d->qbytes, __ATOMIC_RELAXED) >= d->limit) || dgram_qlen_full(d, mutual)) &&
-	    !(LOAD(&d->state) & CHAN_RD_GONE))
+	if (msg_full(d, mutual) && !(LOAD(&d->state) & CHAN_RD_GONE))
 		return drop ? (ssize_t)len : -EAGAIN;
 
 	struct chan_msg *m = msg_alloc(len, anc);
@@ -656,9 +664,7 @@ static ssize_t msg_send(struct chan_dir *d, struct iov_iter *from, const struct 
 		*from = unsent;
 		return d->proto == CHAN_UNIX_SEQPACKET ? -EPIPE : -ECONNREFUSED;
 	}
-	/* Admitted while usage is under the budget, as sock_alloc_send_pskb
-	 * admits while sk_wmem_alloc < sk_sndbuf: the last one may overshoot. */
-	if ((d->qlen && d->qbytes >= d->limit) || dgram_qlen_full(d, mutual)) {
+	if (msg_full(d, mutual)) {
 		spin_unlock(&d->qlock);
 		free(m);
 		if (drop)
@@ -1079,10 +1085,7 @@ uint32_t chan_poll(struct chan_end *e)
 
 bool chan_dir_admits(struct chan_dir *d)
 {
-	return (LOAD(&d->state) & CHAN_RD_GONE) ||
-	       !((__atomic_load_n(&d->qlen, __ATOMIC_RELAXED) &&
-		  __atomic_load_n(&d->qbytes, __ATOMIC_RELAXED) >= d->limit) ||
-		 dgram_qlen_full(d, false));
+	return (LOAD(&d->state) & CHAN_RD_GONE) || !msg_full(d, false);
 }
 
 size_t chan_inq(struct chan_end *e)
