@@ -173,6 +173,39 @@ static void parent_of(struct vproc *p, int ppid, int hpid)
 	pp->host_pid = hpid;
 }
 
+/*
+ * Made once by the first fork of a host process and inherited: a child
+ * makes no path walk for them.
+ * - dev_null: what a child's host stdio becomes (release_host_stdio).
+ * - The runtime's text gets copied page tables: the kernel copies them at
+ *   fork only for mappings that hold anonymous memory (vma_needs_copy),
+ *   and leaves a file's text to fault in the child, where the runtime's
+ *   re-initialisation ran all over it: ~13 faults per forked child. One
+ *   byte of it written back as it is through /proc/self/mem gives the
+ *   mapping that memory (one page); its entries, a few hundred, are
+ *   copied instead, ~5% of a fork+exit+wait here. A program's own text is
+ *   left as it is: a big binary's whole text copied at every fork would
+ *   cost more than the few pages a child that execs touches.
+ */
+static int dev_null = -1;
+static bool text_copied;
+
+static void fork_once(void)
+{
+	if (dev_null < 0)
+		dev_null = (int)raw_syscall3(SYS_open, (long)"/dev/null", O_RDWR | O_CLOEXEC, 0);
+	if (text_copied)
+		return;
+	text_copied = true;
+	int mem = (int)raw_syscall3(SYS_open, (long)"/proc/self/mem", O_RDWR | O_CLOEXEC, 0);
+	uint8_t b;
+	long at = (long)(uintptr_t)fork_program;
+	if (mem >= 0 && raw_syscall6(SYS_pread64, mem, (long)&b, 1, at, 0, 0) == 1)
+		raw_syscall6(SYS_pwrite64, mem, (long)&b, 1, at, 0, 0);
+	if (mem >= 0)
+		raw_syscall3(SYS_close, mem, 0, 0);
+}
+
 /* The program a forked child process runs (its one program). */
 static struct vproc *child_prog;
 
@@ -190,18 +223,14 @@ static int child_stderr(void)
  * (`gpg ... | grep` while gpg-agent lives). */
 static void release_host_stdio(struct vproc *p)
 {
-	int null = (int)raw_syscall3(SYS_open, (long)"/dev/null", O_RDWR | O_CLOEXEC, 0);
-	if (null < 0)
-		return;
 	int max = fdt_max(p->fdt);
-	for (int h = 0; h < 3; h++) {
+	for (int h = 0; h < 3 && dev_null >= 0; h++) {
 		bool used = false;
 		for (int v = 0; v <= max && !used; v++)
 			used = fdt_host(p->fdt, v) == h;
 		if (!used)
-			raw_syscall3(SYS_dup2, null, h, 0);
+			raw_syscall3(SYS_dup2, dev_null, h, 0);
 	}
-	raw_syscall3(SYS_close, null, 0, 0);
 	child_prog = p;
 	pg_log_set_fd(child_stderr);
 }
@@ -276,6 +305,7 @@ long fork_program(struct uthread *ut, const struct clone_req *req)
 	struct vproc *c = placeholder(parent, req);
 	if (!c)
 		return -EAGAIN;
+	fork_once();
 	objects_to_kernel(parent);
 	futex_shared_to_kernel();
 	long r = sched_stop_others();

@@ -64,18 +64,21 @@ static int table_add(struct vproc *p)
 }
 
 /* The host's limits as pegasus found them, before it raised its own
- * RLIMIT_NOFILE (vproc_init_host): a program starts with those (read
- * once: a fork makes two vprocs, which would cost 32 getrlimit calls). */
+ * RLIMIT_NOFILE (vproc_init_host), and its no_new_privs: a program starts
+ * with those (read once: a fork makes two vprocs, which would cost 33
+ * calls). */
 static struct rlimit host_rlim[RLIM_NLIMITS];
-static bool have_rlim;
+static bool host_nnp;
+static bool have_host_state;
 
-static void read_host_rlimits(void)
+static void read_host_state(void)
 {
-	if (__atomic_load_n(&have_rlim, __ATOMIC_ACQUIRE))
+	if (__atomic_load_n(&have_host_state, __ATOMIC_ACQUIRE))
 		return;
 	for (int r = 0; r < RLIM_NLIMITS; r++)
 		getrlimit(r, &host_rlim[r]);
-	__atomic_store_n(&have_rlim, true, __ATOMIC_RELEASE);
+	host_nnp = raw_syscall6(SYS_prctl, PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0, 0) == 1;
+	__atomic_store_n(&have_host_state, true, __ATOMIC_RELEASE);
 }
 
 struct vproc *vproc_new(const char *name, int pid)
@@ -100,12 +103,12 @@ struct vproc *vproc_new(const char *name, int pid)
 	p->pgid = p->pid;
 	p->sid = p->pid;
 	p->name = name;
-	read_host_rlimits();
+	read_host_state();
 	memcpy(p->rlim, host_rlim, sizeof(host_rlim));
 	p->umask = default_umask;
 	p->cwd_fd = -1;
 	p->cred = hostcred_initial(); /* pegasus's own, until it changes them */
-	p->no_new_privs = raw_syscall6(SYS_prctl, PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0, 0) == 1;
+	p->no_new_privs = host_nnp;
 	long lim = p->rlim[RLIMIT_NOFILE].rlim_cur;
 	p->fdt = fdt_new(lim > FDT_PAGE * FDT_PAGES ? FDT_PAGE * FDT_PAGES : lim);
 	if (vproc_hooks.created)
@@ -179,7 +182,7 @@ struct vproc *vproc_by_pid(int pid)
 void vproc_init_host(void)
 {
 	default_umask = umask(0);
-	read_host_rlimits();
+	read_host_state();
 	/* All programs share the host process's fd space: give it all (the
 	 * programs keep the soft limit they came with). */
 	struct rlimit rl;
@@ -623,8 +626,18 @@ void vproc_name_host(struct vproc *p, const char *comm)
 	 * child's) is named as p: ps, pgrep, pidof and start-stop-daemon
 	 * --name read its leader's name. /proc/self/comm is the leader's,
 	 * written from any of its threads. */
-	if (p->pid != raw_syscall3(SYS_getpid, 0, 0, 0))
+	long self = raw_syscall3(SYS_getpid, 0, 0, 0);
+	if (p->pid != self)
 		return;
+	/* On the leader itself (a forked child's one thread), its own name
+	 * is the process's: no path walk in /proc. */
+	if (raw_syscall3(SYS_gettid, 0, 0, 0) == self) {
+		char name[16];
+		strncpy(name, comm, 15);
+		name[15] = 0;
+		raw_syscall3(SYS_prctl, PR_SET_NAME, (long)name, 0);
+		return;
+	}
 	long fd = raw_syscall6(SYS_openat, AT_FDCWD, (long)"/proc/self/comm", O_WRONLY | O_CLOEXEC, 0, 0, 0);
 	if (fd < 0)
 		return;

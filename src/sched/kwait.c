@@ -75,10 +75,25 @@ static struct sched_poller poller = { .poll = harvest, .vcpu = -1 };
 
 void kwait_init(void)
 {
-	kw_epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (kw_epfd < 0)
-		pg_die("epoll_create1: %s", strerror(errno));
 	sched_poller_add(&poller);
+}
+
+/* shared_set - the shared set, made at its first use: a forked child that
+ * execs or exits at once never watches a kernel fd. */
+static int shared_set(void)
+{
+	int fd = __atomic_load_n(&kw_epfd, __ATOMIC_ACQUIRE);
+	if (fd >= 0)
+		return fd;
+	int was = -1;
+	fd = epoll_create1(EPOLL_CLOEXEC);
+	if (fd < 0)
+		pg_die("epoll_create1: %s", strerror(errno));
+	if (!__atomic_compare_exchange_n(&kw_epfd, &was, fd, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		close(fd); /* made meanwhile by another thread */
+		fd = was;
+	}
+	return fd;
 }
 
 int kwait_watcher(void)
@@ -105,7 +120,7 @@ bool kwait_busy(void)
 void kwait_attach(int vcpu_epfd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 1 };
-	if (epoll_ctl(vcpu_epfd, EPOLL_CTL_ADD, kw_epfd, &ev) < 0)
+	if (epoll_ctl(vcpu_epfd, EPOLL_CTL_ADD, shared_set(), &ev) < 0)
 		pg_die("epoll_ctl: %s", strerror(errno));
 }
 
@@ -125,10 +140,10 @@ static long arm(struct entry *e, uint32_t extra)
 	if (e->armed == want && e->in_epoll)
 		return 0;
 	struct epoll_event ev = { .events = want | EPOLLONESHOT, .data.u64 = (uint64_t)e->fd << 1 };
-	int op = e->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-	long r = raw_syscall6(SYS_epoll_ctl, kw_epfd, op, e->fd, (long)&ev, 0, 0);
+	int op = e->in_epoll ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, set = shared_set();
+	long r = raw_syscall6(SYS_epoll_ctl, set, op, e->fd, (long)&ev, 0, 0);
 	if (r == -ENOENT || r == -EEXIST) /* closed and reopened, or added meanwhile */
-		r = raw_syscall6(SYS_epoll_ctl, kw_epfd, r == -ENOENT ? EPOLL_CTL_ADD : EPOLL_CTL_MOD,
+		r = raw_syscall6(SYS_epoll_ctl, set, r == -ENOENT ? EPOLL_CTL_ADD : EPOLL_CTL_MOD,
 				 e->fd, (long)&ev, 0, 0);
 	if (r == 0) {
 		e->in_epoll = true;
@@ -141,7 +156,8 @@ static long arm(struct entry *e, uint32_t extra)
 void kwait_drain(void)
 {
 	struct epoll_event ev[32];
-	long n = raw_syscall6(SYS_epoll_wait, kw_epfd, (long)ev, 32, 0, 0, 0);
+	int set = __atomic_load_n(&kw_epfd, __ATOMIC_ACQUIRE);
+	long n = set >= 0 ? raw_syscall6(SYS_epoll_wait, set, (long)ev, 32, 0, 0, 0) : 0;
 	if (n <= 0)
 		return;
 	for (long i = 0; i < n; i++) {
@@ -269,10 +285,9 @@ void kwait_after_fork(void)
 	 * dropped, their owners' later unwatch took nwaiters below zero, and
 	 * kwait_busy() said no while a watch was on (a forked haproxy master
 	 * slept in a solo epoll_wait its listener's readiness never cut). */
-	close(kw_epfd);
-	kw_epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (kw_epfd < 0)
-		pg_die("epoll_create1: %s", strerror(errno));
+	if (kw_epfd >= 0)
+		close(kw_epfd);
+	kw_epfd = -1; /* made again at its first use (shared_set) */
 	lock.locked = 0;
 	nwaiters = 0;
 	narmed = 0;

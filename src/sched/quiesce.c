@@ -138,10 +138,13 @@ void sched_after_fork(void)
 	spin_unlock(&v->rq_lock); /* an offload worker may have held it */
 	v->idle = VCPU_AWAKE;
 	v->claimed = false;
-	/* The parent's eventfd and epoll set are shared with it: new ones. */
+	/* The parent's eventfd and epoll sets are shared with it: new ones
+	 * (the sets at the first sleep: sched_setup_idle). */
 	close(v->kick_fd);
-	close(v->epfd);
-	close(v->epfd_kw);
+	if (v->epfd >= 0) {
+		close(v->epfd);
+		close(v->epfd_kw);
+	}
 	timer_after_fork();
 	futex_after_fork();
 	offload_after_fork();

@@ -341,12 +341,29 @@ static bool takes_watch(struct vcpu *v)
 	return (w < 0 || busy) && kwait_pass_watch(w, v->id);
 }
 
+/* idle_sets - the epoll sets v sleeps on, made at its first sleep when it
+ * has none (sched_setup_idle; a forked child's, sched_after_fork). */
+static void idle_sets(struct vcpu *v)
+{
+	if (v->epfd >= 0)
+		return;
+	v->epfd = epoll_create1(EPOLL_CLOEXEC);
+	v->epfd_kw = epoll_create1(EPOLL_CLOEXEC);
+	if (v->epfd < 0 || v->epfd_kw < 0)
+		pg_die("cannot create the idle wakeup of vCPU %d: %s", v->id, strerror(errno));
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	epoll_ctl(v->epfd, EPOLL_CTL_ADD, v->kick_fd, &ev);
+	epoll_ctl(v->epfd_kw, EPOLL_CTL_ADD, v->kick_fd, &ev);
+	kwait_attach(v->epfd_kw);
+}
+
 /* Claimable by a fork's stopper from the moment v->idle says asleep until
  * sched_leave_idle: only lock-free loads and the wait itself run there.
  * Whether something woke it (a kick, a kernel fd) rather than a timeout
  * or a signal (its slice tick). */
 static bool idle_sleep(struct vcpu *v)
 {
+	idle_sets(v);
 	uint64_t next = timer_next_deadline(), now = now_ns();
 	struct timespec ts, *tsp = NULL;
 	if (next != UINT64_MAX) {
@@ -531,14 +548,9 @@ static _Noreturn void vcpu_loop(struct vcpu *v)
 void sched_setup_idle(struct vcpu *v)
 {
 	v->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	v->epfd = epoll_create1(EPOLL_CLOEXEC);
-	v->epfd_kw = epoll_create1(EPOLL_CLOEXEC);
-	if (v->kick_fd < 0 || v->epfd < 0 || v->epfd_kw < 0)
-		pg_die("cannot create the idle wakeup of vCPU %d: %s", v->id, strerror(errno));
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
-	epoll_ctl(v->epfd, EPOLL_CTL_ADD, v->kick_fd, &ev);
-	epoll_ctl(v->epfd_kw, EPOLL_CTL_ADD, v->kick_fd, &ev);
-	kwait_attach(v->epfd_kw);
+	if (v->kick_fd < 0)
+		pg_die("cannot create the kick of vCPU %d: %s", v->id, strerror(errno));
+	v->epfd = v->epfd_kw = -1;
 }
 
 void sched_enter(struct vcpu *v)

@@ -63,8 +63,9 @@ bool sched_poll_events(void);
  * app's base (core/fsbase.h): what it runs there touches no TLS until this. */
 void sched_runtime_tls(void);
 
-/* sched_setup_idle - the eventfd that kicks v and the epoll set it sleeps
- * on, which also holds the shared kernel-fd readiness set. */
+/* sched_setup_idle - the eventfd that kicks v. The epoll sets it sleeps on
+ * (one also holds the shared kernel-fd readiness set) are made at its
+ * first sleep, which a forked child that execs or exits at once never has. */
 void sched_setup_idle(struct vcpu *v);
 /* sched_enter - v's thread turns on the catch-all (sched_config.vcpu_enter). */
 void sched_enter(struct vcpu *v);

@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #endif
 #include <fcntl.h>
+#include <fenv.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -1134,6 +1135,49 @@ static void sec_stopcont(void)
     report("stopcont: the child", p);
 }
 
+static void *rounding(void *arg)
+{
+    (void)arg;
+    return fegetround() == FE_UPWARD ? (void *)1 : NULL;
+}
+
+/* The same calls again and again: a site is rewritten at its second trap,
+ * so the later ones go through its stub (a new thread's FP environment,
+ * a forked child's registers, exec from a vfork child). */
+static void sec_again(void)
+{
+    fesetround(FE_UPWARD);
+    int up = 0, sum = 0, st;
+    for (int i = 0; i < 8; i++) {
+        pthread_t t;
+        void *r = NULL;
+        pthread_create(&t, NULL, rounding, NULL);
+        pthread_join(t, &r);
+        up += r != NULL;
+    }
+    fesetround(FE_TONEAREST);
+    say("again: threads kept the rounding mode: %d of 8", up);
+    for (int i = 0; i < 8; i++) {
+        pid_t p = fork();
+        if (p == 0)
+            _exit(i + 1);
+        waitpid(p, &st, 0);
+        sum += WIFEXITED(st) ? WEXITSTATUS(st) : 100;
+    }
+    say("again: 8 forks, statuses sum to %d", sum);
+    volatile int vsum = 0; /* a vfork child runs on this frame */
+    for (int i = 0; i < 4; i++) {
+        pid_t p = vfork();
+        if (p == 0) {
+            execl("/bin/sh", "sh", "-c", "exit 3", (char *)NULL);
+            _exit(127);
+        }
+        waitpid(p, &st, 0);
+        vsum += WIFEXITED(st) ? WEXITSTATUS(st) : 100;
+    }
+    say("again: 4 vfork+exec, statuses sum to %d", vsum);
+}
+
 static const struct {
     const char *name;
     void (*fn)(void);
@@ -1144,7 +1188,7 @@ static const struct {
     {"dontfork", sec_dontfork}, {"epoll", sec_epoll}, {"waitfor", sec_waitfor},
     {"setuid", sec_setuid}, {"dgrampair", sec_dgrampair}, {"dgramrights", sec_dgramrights}, {"ipopts", sec_ipopts}, {"kwatched", sec_kwatched}, {"grandchild", sec_grandchild},
     {"pgroup", sec_pgroup}, {"pidcalls", sec_pidcalls}, {"names", sec_names}, {"solo", sec_solo},
-    {"jobgroup", sec_jobgroup}, {"stopcont", sec_stopcont}, {"queued", sec_queued},
+    {"jobgroup", sec_jobgroup}, {"stopcont", sec_stopcont}, {"queued", sec_queued}, {"again", sec_again},
 };
 
 int main(int argc, char **argv)
