@@ -22,6 +22,7 @@
 #include "entry/insn.h"
 #include "entry/insn_len.h"
 #include "entry/lean.h"
+#include "entry/site_journal.h"
 #include "entry/sitemap.h"
 #include "entry/stub_arena.h"
 #include "loader/exec.h"
@@ -130,7 +131,8 @@ static uint64_t nsites, nrefused;
 #define IMAGES_MAX 64
 #define KNOWN_MAX 2048   /* known sites; their index has twice the slots */
 #define FILES_MAX 256
-static struct { uint64_t lo, hi, file; } images[IMAGES_MAX];
+/* An image: its file's offset 0 at lo, mapped from map_lo to hi. */
+static struct { uint64_t lo, map_lo, hi, file; } images[IMAGES_MAX];
 static unsigned next_image;
 static struct known_site {
 	uint64_t key;        /* (file, offset) hash; 0: empty */
@@ -156,8 +158,8 @@ static unsigned nfiles;
 static void images_drop(uint64_t lo, uint64_t hi)
 {
 	for (unsigned i = 0; i < IMAGES_MAX; i++)
-		if (images[i].lo < hi && lo < images[i].hi)
-			images[i].hi = images[i].lo = 0;
+		if (images[i].map_lo < hi && lo < images[i].hi)
+			images[i].hi = images[i].map_lo = images[i].lo = 0;
 }
 
 /* file_of - the files[] entry of file, made if add and there is room. */
@@ -182,7 +184,7 @@ static void stage_end(void);
 static bool image_of(uint64_t sc, uint64_t *file, uint32_t *off)
 {
 	for (unsigned i = 0; i < IMAGES_MAX; i++)
-		if (sc >= images[i].lo && sc < images[i].hi) {
+		if (sc >= images[i].map_lo && sc < images[i].hi) {
 			*file = images[i].file;
 			*off = (uint32_t)(sc - images[i].lo);
 			return true;
@@ -198,14 +200,15 @@ static struct known_site *known_find(uint64_t k)
 	return NULL;
 }
 
-/* known_add - the record of the site at off in file, made if there is
- * room (full: later ones trap, as any). */
-static struct known_site *known_add(uint64_t file, uint32_t off, long nr)
+/* known_add - the record of the site at off in file, made (*made) if
+ * there is room (full: later ones trap, as any). */
+static struct known_site *known_add(uint64_t file, uint32_t off, long nr, bool *made)
 {
 	uint64_t k = (file + off) * 0xff51afd7ed558ccdull;
 	k = k ? k : 1;
 	struct known_site *ks = known_find(k);
 	int f = !ks && nknown < KNOWN_MAX ? file_of(file, true) : -1;
+	*made = f >= 0;
 	if (f >= 0) {
 		unsigned i = k % (KNOWN_MAX * 2);
 		while (known_index[i])
@@ -218,16 +221,67 @@ static struct known_site *known_add(uint64_t file, uint32_t off, long nr)
 	return ks;
 }
 
-/* known_note - the site at sc trapped (hot: for the second time); its
- * record, if it has one. */
+/* known_note - the site at sc trapped (hot: for the second time here);
+ * its record, if it has one. One known already trapped in another image
+ * of its file, or in another process: hot too (a site run once by every
+ * exec of a program, or by every forked child). What is new is told to
+ * the instance's other processes (site_journal.h). */
 static struct known_site *known_note(uint64_t sc, long nr, bool hot)
 {
 	uint64_t file;
 	uint32_t off;
-	struct known_site *ks = image_of(sc, &file, &off) ? known_add(file, off, nr) : NULL;
-	if (ks && hot)
+	bool made = false;
+	struct known_site *ks = image_of(sc, &file, &off) ? known_add(file, off, nr, &made) : NULL;
+	if (!ks)
+		return NULL;
+	hot = hot || !made;
+	if (made || (hot && !ks->hot))
+		site_journal_add(&(struct site_note){ file, off, (int16_t)nr, ks->pre, ks->post },
+				 (int)raw_syscall3(SYS_getpid, 0, 0, 0));
+	if (hot)
 		ks->hot = true;
 	return ks;
+}
+
+/* patch_live - before a fork (nothing else runs): ks became hot through
+ * another process's notes; its site is patched wherever its file is
+ * mapped here, so that the children inherit it patched. */
+static void patch_live(const struct known_site *ks)
+{
+	for (unsigned i = 0; i < IMAGES_MAX; i++) {
+		uint64_t sc = images[i].lo + ks->off;
+		struct site *was = sitemap_get(sc);
+		if (images[i].file != ks->file || sc < images[i].map_lo || sc >= images[i].hi ||
+		    (was && was != &seen_once) || !sitemap_has_room())
+			continue;
+		if (ks->nr == NR_CPUID)
+			patch_cpuid(sc, true, ks->pre, ks->post);
+		else
+			patch_site(sc, ks->nr, true);
+	}
+}
+
+/* import_notes - with the lock held, before a fork: the sites other
+ * processes of the instance learned since the last look. A site seen
+ * twice (here and there, or in two of them) is hot. */
+static void import_notes(void)
+{
+	struct site_note n;
+	int self = (int)raw_syscall3(SYS_getpid, 0, 0, 0);
+	while (site_journal_next(&n, self)) {
+		bool made;
+		struct known_site *ks = known_add(n.file, n.off, n.nr, &made);
+		if (!ks || ks->hot)
+			continue;
+		if (n.nr == NR_CPUID) {
+			ks->pre = n.pre;
+			ks->post = n.post;
+		}
+		if (made)
+			continue;
+		ks->hot = true;
+		patch_live(ks);
+	}
 }
 
 /* file_id - a file as it is now: a file rewritten in place keeps its
@@ -275,7 +329,8 @@ static void swept(uint64_t file, const struct cpuid_found *found, int n)
 		return;
 	files[f].swept = true;
 	for (int c = 0; c < n; c++) {
-		struct known_site *ks = known_add(file, found[c].off, NR_CPUID);
+		bool made;
+		struct known_site *ks = known_add(file, found[c].off, NR_CPUID, &made);
 		if (ks) {
 			ks->hot = true;
 			ks->pre = found[c].pre;
@@ -308,7 +363,7 @@ static void sweep_pending(void)
 
 static void image_mapped(const struct mapped_image *mi)
 {
-	uint64_t lo = mi->lo, len = mi->len, file = file_id(mi->st);
+	uint64_t lo = mi->lo, len = mi->len, map_lo = mi->map_lo, file = file_id(mi->st);
 	/* An interpreter's CPUIDs: swept outside the lock (it reads the file). */
 	struct cpuid_found cpuids[SWEPT_MAX];
 	int ncpuids = -1;
@@ -327,9 +382,10 @@ static void image_mapped(const struct mapped_image *mi)
 			ncpuids = cpuid_scan(mi->fd, mi->vaddr_lo, cpuids, SWEPT_MAX);
 	}
 	spin_lock(&lock);
-	images_drop(lo, lo + len); /* what was there is gone */
+	images_drop(map_lo, lo + len); /* what was there is gone */
 	unsigned i = next_image++ % IMAGES_MAX;
 	images[i].lo = lo;
+	images[i].map_lo = map_lo;
 	images[i].hi = lo + len;
 	images[i].file = file;
 	if (ncpuids >= 0)
@@ -343,7 +399,7 @@ static void image_mapped(const struct mapped_image *mi)
 	for (int j = f >= 0 ? files[f].first : -1; j >= 0; j = known[j].next) {
 		struct known_site *ks = &known[j];
 		uint64_t sc = lo + ks->off;
-		if (!ks->hot || ks->off >= len || sitemap_get(sc) || !sitemap_has_room())
+		if (!ks->hot || sc < map_lo || ks->off >= len || sitemap_get(sc) || !sitemap_has_room())
 			continue;
 		if (ks->nr == NR_CPUID) {
 			ncpuid++;
@@ -357,6 +413,16 @@ static void image_mapped(const struct mapped_image *mi)
 	spin_unlock(&lock);
 	if (ncpuids >= 0)
 		pg_debug("the interpreter's CPUID sites: %d found, %d of %d rewritten", ncpuids, cpuid_done, ncpuid);
+}
+
+/* code_mapped - a program mapped a file's code itself (ld.so, each
+ * library's text): an image from at, its file's offset off there. */
+static void code_mapped(uint64_t at, uint64_t len, int host_fd, uint64_t off)
+{
+	struct stat st;
+	if (off > at || fstat(host_fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return;
+	image_mapped(&(struct mapped_image){ at - off, off + len, 0, &st, "", -1, false, at });
 }
 
 /* ---- sites that are gone: their records and stubs, reused later ---- */
@@ -402,10 +468,12 @@ static void forget_one(uint64_t key, void *val)
  */
 void rewrite_forget(uint64_t start, uint64_t len)
 {
-	if (sitemap_empty())
-		return;
 	spin_lock(&lock);
 	images_drop(start, start + len);
+	if (sitemap_empty()) {
+		spin_unlock(&lock);
+		return;
+	}
 	gone = NULL;
 	sitemap_forget(start, start + len, forget_one);
 	while (gone) {
@@ -528,6 +596,8 @@ int rewrite_fork_prepare(void)
 {
 	sweep_pending();
 	spin_lock(&lock);
+	if (rewrite_mode != REWRITE_OFF)
+		import_notes();
 	return 0;
 }
 
@@ -1200,8 +1270,6 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 	 * the lock after the patch.
 	 */
 	bool solo = alone(ut, sc);
-	if (solo && child_traps && __atomic_sub_fetch(&child_traps, 1, __ATOMIC_RELAXED) > 0)
-		return;
 	spin_lock(&lock);
 	struct site *known_as = sitemap_get(sc);
 	if ((known_as && known_as != &seen_once) || !sitemap_has_room()) { /* rewritten meanwhile, refused before, or no room */
@@ -1209,6 +1277,13 @@ void rewrite_site(struct uthread *ut, uint64_t sc, long nr)
 		return;
 	}
 	known_note(sc, nr, known_as != NULL || !solo);
+	/* A forked child's first traps are noted (and told), not rewritten:
+	 * most children exec or exit soon, and their first rewrite costs a
+	 * /proc/self/mem of their own (reopen_mem). */
+	if (solo && child_traps && __atomic_sub_fetch(&child_traps, 1, __ATOMIC_RELAXED) > 0) {
+		spin_unlock(&lock);
+		return;
+	}
 	if (!known_as && solo) {
 		/* A site is rewritten at its second trap: most sites of a short
 		 * program run once (ld.so's start, exit), and a rewrite (a code
@@ -1265,6 +1340,8 @@ int rewrite_init(enum rewrite_mode mode)
 		return 0;
 	regions_unmapped_hook = rewrite_forget;
 	exec_image_mapped = image_mapped;
+	regions_code_mapped_hook = code_mapped;
+	site_journal_init();
 	if (mode == REWRITE_ZPOLINE) {
 		int r = zpoline_map();
 		if (r < 0)

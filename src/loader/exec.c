@@ -141,7 +141,8 @@ static int load_interp(struct vproc *p, struct why *w, const char *exe, const ch
 		e = ELF_BAD_TYPE;
 	int r = e == ELF_OK ? elf_map(fd, ei, out) : 0;
 	if (e == ELF_OK && r == 0)
-		record_image(p, &(struct mapped_image){ out->bias + ei->lo, LOADED_SPAN(ei), ei->lo, &st, interp, fd, true });
+		record_image(p, &(struct mapped_image){ out->bias + ei->lo, LOADED_SPAN(ei), ei->lo, &st, interp, fd, true,
+							 out->bias + ei->lo });
 	free(rd);
 	close(fd);
 	if (e != ELF_OK)
@@ -280,7 +281,8 @@ static int exec_read_in(struct vproc *p, struct brk *brk, const char *file, char
 	}
 	if (err < 0)
 		return fail(w, path, strerror(-err), err);
-	record_image(p, &(struct mapped_image){ exe.bias + ei->lo, LOADED_SPAN(ei), ei->lo, &st, path, -1, false });
+	record_image(p, &(struct mapped_image){ exe.bias + ei->lo, LOADED_SPAN(ei), ei->lo, &st, path, -1, false,
+						exe.bias + ei->lo });
 	if (ei->has_interp) {
 		err = load_interp(p, w, path, ei->interp, &interp);
 		if (err)

@@ -40,12 +40,13 @@ void exec_aux_set(const struct exec_image *img, uint64_t type, uint64_t val);
  * and whether it is the program's interpreter (ld.so). */
 struct stat;
 struct mapped_image {
-	uint64_t lo, len;
+	uint64_t lo, len;    /* [lo, lo + len): what offsets in the image name */
 	uint64_t vaddr_lo;
 	const struct stat *st;
 	const char *path;
 	int fd;
 	bool interp;
+	uint64_t map_lo;     /* where its mapping starts (>= lo) */
 };
 /* Told of each image exec_load maps; NULL: no one listens. */
 extern void (*exec_image_mapped)(const struct mapped_image *mi);

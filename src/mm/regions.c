@@ -82,6 +82,7 @@ static bool cut(uint64_t s, uint64_t e)
 }
 
 void (*regions_unmapped_hook)(uint64_t start, uint64_t len);
+void (*regions_code_mapped_hook)(uint64_t at, uint64_t len, int host_fd, uint64_t off);
 
 void regions_add(struct vproc *p, uint64_t start, uint64_t len)
 {

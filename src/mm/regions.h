@@ -16,6 +16,9 @@ struct vproc;
 /* Called after a range stopped being what it was (unmapped, or mapped
  * over): the entry layer forgets rewritten call sites there. */
 extern void (*regions_unmapped_hook)(uint64_t start, uint64_t len);
+/* Told of a program's own mapping of a file's code (PROT_EXEC: ld.so maps
+ * each library's text so), at for len, from offset off of host_fd. */
+extern void (*regions_code_mapped_hook)(uint64_t at, uint64_t len, int host_fd, uint64_t off);
 
 void regions_add(struct vproc *p, uint64_t start, uint64_t len);
 /* p's pieces of [start, start+len) leave the table, nothing unmapped: done
