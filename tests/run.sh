@@ -1817,6 +1817,12 @@ p_first_ppid() {
     [ "$(echo "$out" | sed -n 1p)" = "$(echo "$out" | sed -n 2p)" ] || { echo "launcher and first program's ppid differ: $(echo $out)"; return 1; }
 }
 pcase first-ppid -- p_first_ppid
+# A program that renames itself (perl's $0 = PR_SET_NAME of its main
+# thread) is found by that name from a forked child's process.
+dcase rename-seen-by-child --need /usr/bin/perl --need /usr/bin/pgrep -- /usr/bin/perl -e '$0 = "myworker"; system("pgrep -x myworker >/dev/null && echo found || echo missing"); system("cat /proc/$$/comm")'
+# ...and it can signal and ask about that parent, an outside process whose
+# number the instance keeps for it (kill said ESRCH).
+dcase first-ppid-reach --need /usr/bin/python3 -- /bin/sh -c 'kill -0 $PPID && echo "parent signalled"; python3 -c "import os; p = os.getppid(); print(os.getsid(p) > 0, os.getpgid(p) > 0)"'
 # poll for POLLWRNORM alone on a socket connecting to a server outside the
 # instance (varnish's backend connect): its kernel socket's readiness with
 # RDNORM/WRNORM, which the kernel reports only when asked.

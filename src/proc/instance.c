@@ -368,7 +368,7 @@ static int load_one(const struct prog_spec *ps, bool first, struct uthread **out
 	static int host_ppid;
 	if (first) {
 		host_ppid = getppid();
-		pidspace_claim(host_ppid);
+		pidspace_host_parent(host_ppid);
 	}
 	struct vproc *p = vproc_new(ps->name, pid);
 	if (!p)

@@ -57,6 +57,7 @@ struct handoff {
 struct pidspace {
 	int next;                       /* the counter: the next id to try */
 	int forked;                     /* a fork made another host process */
+	int host_parent;                /* what started pegasus: taken, not the instance's */
 	uint64_t taken[PID_SPACE_MAX / 64];
 	struct prog_slot progs[PROGS_MAX];
 	struct handoff handoffs[HANDOFFS];
@@ -93,12 +94,19 @@ bool pidspace_claim(int pid)
 	return !(__atomic_fetch_or(&s->taken[pid / 64], bit, __ATOMIC_ACQ_REL) & bit);
 }
 
-bool pidspace_taken(int pid)
+void pidspace_host_parent(int pid)
+{
+	struct pidspace *s = get();
+	if (s && pidspace_claim(pid))
+		s->host_parent = pid;
+}
+
+bool pidspace_outside(int pid)
 {
 	struct pidspace *s = __atomic_load_n(&space, __ATOMIC_ACQUIRE);
-	if (!s || pid <= 0 || pid >= PID_SPACE_MAX)
-		return false;
-	return __atomic_load_n(&s->taken[pid / 64], __ATOMIC_ACQUIRE) >> (pid % 64) & 1;
+	if (!s || pid <= 0 || pid >= PID_SPACE_MAX || pid == s->host_parent)
+		return true;
+	return !(__atomic_load_n(&s->taken[pid / 64], __ATOMIC_ACQUIRE) >> (pid % 64) & 1);
 }
 
 int pidspace_alloc(void)

@@ -51,7 +51,7 @@ struct vproc {
 	int exit_signal;             /* ...the signal that killed it */
 	const char *name;            /* short name for messages and traces */
 	char *exe;                   /* absolute path of the running image */
-	char comm[16];               /* its name as exec'd (basename, 15 chars) */
+	char comm[16];               /* its name: as exec'd (basename, 15 chars), or as its main thread renamed itself */
 	struct k_sigaction sigaction[64];
 	uint64_t sigpending;         /* process-directed pending signals */
 	uint64_t sigclaimed;         /* standard ones whose siginfo slot is taken */

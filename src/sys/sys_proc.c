@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "core/rawsys.h"
+#include "proc/pidspace.h"
 #include "mm/uaccess.h"
 #include "proc/cred.h"
 #include "proc/instance.h"
@@ -35,16 +36,28 @@ static struct vproc *target(struct uthread *ut, long pid)
 
 long sys_getpgrp(struct uthread *ut, const long a[6]) { return target(ut, 0)->pgid; }
 
+/* other_ids - getpgid or getsid (nr) of a pid with no program here: one
+ * of the instance's in another host process, as it published them, or a
+ * process outside the instance (the shell that started pegasus), the
+ * kernel's. */
+static long other_ids(long nr, long pid)
+{
+	struct prog_info pi;
+	if (pid > 0 && pidspace_lookup((int)pid, &pi))
+		return nr == SYS_getpgid ? pi.pgid : pi.sid;
+	return pid > 0 && pidspace_outside((int)pid) ? raw_syscall3(nr, pid, 0, 0) : -ESRCH;
+}
+
 long sys_getpgid(struct uthread *ut, const long a[6])
 {
 	struct vproc *p = target(ut, a[0]);
-	return p ? p->pgid : -ESRCH;
+	return p ? p->pgid : other_ids(SYS_getpgid, a[0]);
 }
 
 long sys_getsid(struct uthread *ut, const long a[6])
 {
 	struct vproc *p = target(ut, a[0]);
-	return p ? p->sid : -ESRCH;
+	return p ? p->sid : other_ids(SYS_getsid, a[0]);
 }
 
 long sys_setpgid(struct uthread *ut, const long a[6])
@@ -216,8 +229,11 @@ long sys_prctl(struct uthread *ut, const long a[6])
 			return -EFAULT;
 		name[n] = 0;
 		memcpy(ut->comm, name, 16);
-		if (ut->tid == ut->proc->pid) /* the process's name too */
+		if (ut->tid == ut->proc->pid) { /* the process's name too, as the others see it */
+			memcpy(ut->proc->comm, name, 16);
+			vproc_publish(ut->proc);
 			vproc_name_host(ut->proc, name);
+		}
 		return 0;
 	}
 	case PR_GET_NAME:

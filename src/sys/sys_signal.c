@@ -321,7 +321,7 @@ static long kill_matching(struct uthread *ut, long pid, const siginfo_t *si)
 	 * to find and to check, with the program's ids (a supervisor's kill
 	 * of a service it did not start, `kill $(cat x.pid)`). Never -1: that
 	 * is every process the user may signal. */
-	if ((pid > 0 || pid < -1) && !pidspace_taken(pid > 0 ? (int)pid : (int)-pid))
+	if ((pid > 0 || pid < -1) && pidspace_outside(pid > 0 ? (int)pid : (int)-pid))
 		return raw_syscall3(SYS_kill, pid, si->si_signo, 0);
 	return -ESRCH;
 }
