@@ -1817,6 +1817,14 @@ p_first_ppid() {
     [ "$(echo "$out" | sed -n 1p)" = "$(echo "$out" | sed -n 2p)" ] || { echo "launcher and first program's ppid differ: $(echo $out)"; return 1; }
 }
 pcase first-ppid -- p_first_ppid
+# A first program that stops itself stops pegasus as by that signal: the
+# shell that started it reports 128 + SIGTSTP, as natively (SIGSTOP's before).
+p_first_stops_tstp() {
+    local out
+    out=$(bash -c 'set -m; "$@"; echo "rc=$?"; kill -CONT %1; wait' _ "${RUNNER[@]}" /bin/sh -c 'kill -TSTP $$; echo back' </dev/null 2>"$OUT/p.err") || { echo "status $?"; return 1; }
+    [ "$out" = "$(printf 'rc=148\nback')" ] || { echo "got: $(echo $out)"; return 1; }
+}
+pcase first-stops-tstp -- p_first_stops_tstp
 # A program that renames itself (perl's $0 = PR_SET_NAME of its main
 # thread) is found by that name from a forked child's process.
 dcase rename-seen-by-child --need /usr/bin/perl --need /usr/bin/pgrep -- /usr/bin/perl -e '$0 = "myworker"; system("pgrep -x myworker >/dev/null && echo found || echo missing"); system("cat /proc/$$/comm")'

@@ -549,6 +549,25 @@ static void stop_wait(struct uthread *ut)
  * programs it stops alone: its threads park at their next gate crossing,
  * its parent hears (SIGCHLD, WUNTRACED), and SIGCONT or SIGKILL ends it.
  */
+/* host_stop - the host process stops as if by sig, which its parent's
+ * wait reads (a shell's job reports 128 + sig): sig's default action, for
+ * this thread alone, then the runtime's handler back once it goes on. */
+static void host_stop(int sig)
+{
+	struct { long handler, flags, restorer; uint64_t mask; } dfl = { (long)SIG_DFL, 0, 0, 0 }, was;
+	uint64_t bit = 1ull << (sig - 1), mask;
+	if (sig == SIGSTOP || raw_syscall6(SYS_rt_sigaction, sig, (long)&dfl, (long)&was, 8, 0, 0) < 0) {
+		raw_syscall3(SYS_kill, getpid(), SIGSTOP, 0);
+		return;
+	}
+	raw_syscall6(SYS_rt_sigprocmask, SIG_UNBLOCK, (long)&bit, (long)&mask, 8, 0, 0);
+	/* Taken on the way out of this call: the whole process stops there
+	 * (or goes on at once where its group is orphaned, as natively). */
+	raw_syscall3(SYS_tgkill, getpid(), raw_syscall3(SYS_gettid, 0, 0, 0), sig);
+	raw_syscall6(SYS_rt_sigprocmask, SIG_SETMASK, (long)&mask, 0, 8, 0, 0);
+	raw_syscall6(SYS_rt_sigaction, sig, (long)&was, 0, 8, 0, 0);
+}
+
 static void stop_program(struct uthread *ut, int sig)
 {
 	struct vproc *p = ut->proc;
@@ -556,7 +575,7 @@ static void stop_program(struct uthread *ut, int sig)
 		/* Which signal, for a parent in another process (fork.c). */
 		p->host_stopsig = sig;
 		vproc_publish(p);
-		raw_syscall3(SYS_kill, getpid(), SIGSTOP, 0);
+		host_stop(sig);
 		p->host_stopsig = 0;
 		vproc_publish(p);
 		return;
