@@ -1825,6 +1825,13 @@ p_first_stops_tstp() {
     [ "$out" = "$(printf 'rc=148\nback')" ] || { echo "got: $(echo $out)"; return 1; }
 }
 pcase first-stops-tstp -- p_first_stops_tstp
+# A command-line program is in pegasus's group and session, as a command is
+# in its shell's: not a leader, so setsid works (each program was made a
+# group and session leader: EPERM), and setsid(1) runs its command itself.
+dcase setsid-first --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os
+print("leader", os.getpgid(0) == os.getpid(), os.getsid(0) == os.getpid())
+print("setsid", os.setsid() == os.getpid(), os.getpgid(0) == os.getpid(), os.getsid(0) == os.getpid())'
+dcase setsid-command --need /usr/bin/setsid --status 3 -- /usr/bin/setsid /bin/sh -c 'echo in the foreground; exit 3'
 # A program that renames itself (perl's $0 = PR_SET_NAME of its main
 # thread) is found by that name from a forked child's process.
 dcase rename-seen-by-child --need /usr/bin/perl --need /usr/bin/pgrep -- /usr/bin/perl -e '$0 = "myworker"; system("pgrep -x myworker >/dev/null && echo found || echo missing"); system("cat /proc/$$/comm")'

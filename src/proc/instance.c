@@ -363,17 +363,29 @@ static void inherit_signals(struct uthread *ut)
 static int load_one(const struct prog_spec *ps, bool first, struct uthread **out)
 {
 	int pid = first && pidspace_claim(getpid()) ? getpid() : 0;
-	/* Its parent is pegasus's: what started it (a shell), as natively; the
-	 * number is kept out of the instance's pid space. */
-	static int host_ppid;
+	/* Its parent, group and session are pegasus's: a command a shell
+	 * started has the shell as its parent, and the shell's group (or its
+	 * job's, which pegasus then leads) and session: setsid works where it
+	 * would natively, not where pegasus made every program a leader. The
+	 * numbers are kept out of the instance's pid space. */
+	static int host_ppid, host_pgid, host_sid;
 	if (first) {
 		host_ppid = getppid();
-		pidspace_host_parent(host_ppid);
+		host_pgid = (int)raw_syscall3(SYS_getpgid, 0, 0, 0);
+		host_sid = (int)raw_syscall3(SYS_getsid, 0, 0, 0);
+		int ids[3] = { host_ppid, host_pgid, host_sid };
+		for (int i = 0; i < 3; i++)
+			if (ids[i] > 0 && ids[i] != getpid())
+				pidspace_keep_outside(ids[i]);
 	}
 	struct vproc *p = vproc_new(ps->name, pid);
 	if (!p)
 		pg_die("out of memory");
 	p->ppid = host_ppid > 0 ? host_ppid : 1;
+	if (host_pgid > 0 && host_sid > 0) {
+		p->pgid = host_pgid;
+		p->sid = host_sid;
+	}
 	int fds[3];
 	for (int i = 0; i < 3; i++) {
 		fds[i] = open_stdio(ps, i);

@@ -57,7 +57,7 @@ struct handoff {
 struct pidspace {
 	int next;                       /* the counter: the next id to try */
 	int forked;                     /* a fork made another host process */
-	int host_parent;                /* what started pegasus: taken, not the instance's */
+	int outside[3];                 /* pegasus's parent, group and session: taken, not the instance's */
 	uint64_t taken[PID_SPACE_MAX / 64];
 	struct prog_slot progs[PROGS_MAX];
 	struct handoff handoffs[HANDOFFS];
@@ -94,18 +94,24 @@ bool pidspace_claim(int pid)
 	return !(__atomic_fetch_or(&s->taken[pid / 64], bit, __ATOMIC_ACQ_REL) & bit);
 }
 
-void pidspace_host_parent(int pid)
+void pidspace_keep_outside(int pid)
 {
 	struct pidspace *s = get();
-	if (s && pidspace_claim(pid))
-		s->host_parent = pid;
+	for (int i = 0; s && i < 3; i++)
+		if (!s->outside[i] && pidspace_claim(pid)) {
+			s->outside[i] = pid;
+			return;
+		}
 }
 
 bool pidspace_outside(int pid)
 {
 	struct pidspace *s = __atomic_load_n(&space, __ATOMIC_ACQUIRE);
-	if (!s || pid <= 0 || pid >= PID_SPACE_MAX || pid == s->host_parent)
+	if (!s || pid <= 0 || pid >= PID_SPACE_MAX)
 		return true;
+	for (int i = 0; i < 3; i++)
+		if (pid == s->outside[i])
+			return true;
 	return !(__atomic_load_n(&s->taken[pid / 64], __ATOMIC_ACQUIRE) >> (pid % 64) & 1);
 }
 

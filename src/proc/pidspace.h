@@ -10,12 +10,13 @@ bool pidspace_claim(int pid);
 /* pidspace_alloc - the next free pid after the last one given out (wrapping
  * below PID_SPACE_MAX), taken; -EAGAIN when none is free. */
 int pidspace_alloc(void);
-/* pidspace_host_parent - pid started pegasus: the instance's first program
- * has it as its parent, and no program or thread of the instance gets it. */
-void pidspace_host_parent(int pid);
+/* pidspace_keep_outside - pid is a host process (or group, or session)
+ * outside the instance that its programs name: pegasus's parent, group or
+ * session. No program or thread of the instance gets it (up to three). */
+void pidspace_keep_outside(int pid);
 /* pidspace_outside - does pid name a host process outside the instance
- * (neither a program's nor a thread's in any of its host processes), the
- * host parent included? */
+ * (neither a program's nor a thread's in any of its host processes), those
+ * kept outside included? */
 bool pidspace_outside(int pid);
 /* pidspace_free - pid is no longer a program's or a thread's. */
 void pidspace_free(int pid);

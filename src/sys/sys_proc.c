@@ -85,10 +85,11 @@ long sys_setsid(struct uthread *ut, const long a[6])
 		return -EPERM; /* already a group leader */
 	p->sid = p->pgid = p->pid;
 	vproc_publish_group(p);
-	/* A forked child that is its host process alone leads that process's
-	 * session too: its TIOCSCTTY then takes a terminal (login_tty, in
-	 * forkpty, script, expect). */
-	if (instance_ends_with(p))
+	/* A program alone in its host process (a forked child, or the first
+	 * program by itself) leads that process's session too: it leaves its
+	 * terminal as natively, and its TIOCSCTTY then takes one (login_tty,
+	 * in forkpty, script, expect). */
+	if (vproc_alone(p))
 		raw_syscall3(SYS_setsid, 0, 0, 0);
 	return p->sid;
 }
