@@ -987,6 +987,22 @@ p_toplevel_gone() {
     [ "$(echo "$out" | tail -1)" = gone ] || { echo "$out" | tail -3; return 1; }
 }
 pcase toplevel-reaped -- p_toplevel_gone
+# --exit=all: a SIGTERM from outside after the first program has ended
+# (and been released) is for the programs still running: it was dropped,
+# and only SIGKILL ended pegasus.
+p_term_after_first() {
+    local -a R=("${RUNNER[@]}")
+    unset 'R[${#R[@]}-1]'
+    "${R[@]}" --exit=all -- /bin/true ::: /bin/sleep 60 </dev/null >/dev/null 2>&1 &
+    local pid=$! i
+    sleep 1
+    kill -TERM "$pid"
+    for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; wait "$pid"; echo "still running 5 s after SIGTERM"; return 1; fi
+    wait "$pid"
+    return 0
+}
+pcase term-after-first-ended -- p_term_after_first
 dcase proc-self-fd-dots --stderr -- /bin/sh -c 'ls -la /proc/self/fd/ >/dev/null && stat -c %F /proc/self/fd/. /proc/self/fd/..'
 dcase proc-self-stat-state -- /bin/sh -c 'cut -d" " -f3 /proc/self/stat; awk "/^State/{print \$2}" /proc/self/status'
 # -- virtual pids wherever a pid appears (issue 14) ---------------------------

@@ -101,7 +101,7 @@ static void report(struct vproc *p)
 		return;
 	if (p->exit_signal)
 		fprintf(stderr, "pegasus: [%s] killed by SIG%s%s\n", p->name, sigabbrev_np(p->exit_signal),
-			p == decider || ending ? "" : "; the other programs go on");
+			p == decider || ending || nalive() - counts(p) == 0 ? "" : "; the other programs go on");
 	else if (p->exit_code)
 		fprintf(stderr, "pegasus: [%s] exited with code %d\n", p->name, p->exit_code);
 }

@@ -215,6 +215,17 @@ struct vproc *vproc_at(int i)
 	return __atomic_load_n(&vprocs[i], __ATOMIC_ACQUIRE);
 }
 
+struct vproc *vproc_first_root(void)
+{
+	struct vproc *p = vproc_count() ? vproc_at(0) : NULL;
+	for (int i = 1; !p && i < vproc_count(); i++) {
+		struct vproc *q = vproc_at(i);
+		if (q && q->root == q && !q->host_pid && __atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != VP_DEAD)
+			p = q;
+	}
+	return p;
+}
+
 int vproc_alloc_id(void)
 {
 	return pidspace_alloc();
