@@ -1194,6 +1194,54 @@ p_fused_nonpie_runtime_clash() {
     grep -q 'cannot be fused: .*which the runtime uses' "$OUT/p.err" ||
         { echo "stderr: $(head -c 300 "$OUT/p.err" | tr '\n' '|')"; return 1; }
 }
+# Two programs exec'ing the non-PIE image at once: the one whose mapping
+# came second took the first's mapped-but-unrecorded image for the
+# runtime's, and its execve said ENOMEM (1 run in 3).
+p_fused_nonpie_exec_race() {
+    local i
+    for i in $(seq 8); do
+        fz --exit=all -- /bin/sh -c "exec $NONPIE_PY -c 'print(1)'" ::: /bin/sh -c "exec $NONPIE_PY -c 'print(2)'"
+        fz_status 0 $? || return 1
+        fz_out '1
+2' || return 1
+    done
+}
+# One that went to a host process of its own ends with pegasus's: a
+# SIGKILL of pegasus left it running, holding its listening port.
+p_fused_nonpie_killed() {
+    "${PEGASUS_RUN[@]}" -- "$NONPIE_PY" -c 'import time; time.sleep(60)' ::: \
+        "$NONPIE_PY" -c "$(py_put f up)
+import time; time.sleep(60)" </dev/null >/dev/null 2>&1 &
+    local pid=$! i kids
+    for i in $(seq 100); do [ -e f ] && break; sleep 0.05; done
+    kids=$(ps -o pid= --ppid "$pid" | tr -d ' ')
+    [ -n "$kids" ] || { kill -KILL "$pid"; echo "no host process of its own"; return 1; }
+    kill -KILL "$pid"
+    wait "$pid" 2>/dev/null
+    for i in $(seq 40); do kill -0 $kids 2>/dev/null || return 0; sleep 0.05; done
+    kill -KILL $kids
+    echo "its host process outlived pegasus"
+    return 1
+}
+# A signal sent from outside to that host process is for the program it
+# runs (it went to the instance's first program: a SIGTERM did nothing).
+p_fused_nonpie_term_own() {
+    "${PEGASUS_RUN[@]}" --exit=all -- "$NONPIE_PY" -c "$(py_wait_for g)" ::: \
+        "$NONPIE_PY" -c "$(py_put f up)
+import time; time.sleep(60)" </dev/null >/dev/null 2>"$OUT/p.err" &
+    local pid=$! i kid
+    for i in $(seq 100); do [ -e f ] && break; sleep 0.05; done
+    kid=$(ps -o pid= --ppid "$pid" | tr -d ' ' | head -1)
+    [ -n "$kid" ] || { kill -KILL "$pid"; echo "no host process of its own"; return 1; }
+    kill -TERM "$kid"
+    for i in $(seq 100); do kill -0 "$kid" 2>/dev/null || break; sleep 0.05; done
+    touch g
+    wait "$pid"
+    grep -q 'python3.*-2\] killed by SIGTERM' "$OUT/p.err" || { echo "stderr: $(tr '\n' '|' <"$OUT/p.err")"; return 1; }
+}
+pcase fused-nonpie-term-own --need "$NONPIE_PY" -- p_fused_nonpie_term_own
+pcase fused-nonpie-exec-race --need "$NONPIE_PY" -- p_fused_nonpie_exec_race
+pcase fused-nonpie-killed --need "$NONPIE_PY" -- p_fused_nonpie_killed
 pcase fused-nonpie-twice --need "$NONPIE_PY" -- p_fused_nonpie_twice
 pcase fused-nonpie-exit-named --need "$NONPIE_PY" -- p_fused_nonpie_exit_named
 pcase fused-nonpie-node --need "$NONPIE_PY" --need node -- p_fused_nonpie_node

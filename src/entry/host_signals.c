@@ -181,7 +181,7 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 	struct vproc *p = target ? vproc_by_pid(target) : NULL;
 	enum origin from = p ? FROM_PROCESS : origin_of(si);
 	if (!p)
-		p = vproc_first_root();
+		p = vproc_outside_target();
 	struct uthread *tgt = NULL;
 	enum timer_route route = timers_route(si, &p, &tgt);
 	if (route == TIMER_NOT_OURS && ut && from == FROM_CALL)

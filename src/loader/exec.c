@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/spinlock.h"
 #include "loader/elf.h"
 #include "loader/load.h"
 #include "mm/brk.h"
@@ -99,13 +100,19 @@ struct exec_read {
 
 void (*exec_image_mapped)(const struct mapped_image *mi);
 
-/* record_image - an image mapped for p: its owner, and the rewriter told
- * (its sites known by file). */
-static void record_image(struct vproc *p, const struct mapped_image *mi)
+/* map_image - map an ELF image for p and record it as p's, in one step
+ * for two programs' execs at once: another's non-PIE image mapped but not
+ * yet recorded made a clash with nobody (ENOMEM, not a host process of
+ * its own). */
+static int map_image(struct vproc *p, int fd, const struct elf_info *ei, struct loaded_elf *out)
 {
-	regions_add(p, mi->lo, mi->len);
-	if (exec_image_mapped)
-		exec_image_mapped(mi);
+	static spinlock_t lock = SPINLOCK_INIT;
+	spin_lock(&lock);
+	int r = elf_map(fd, ei, out);
+	if (r == 0)
+		regions_add(p, out->bias + ei->lo, LOADED_SPAN(ei));
+	spin_unlock(&lock);
+	return r;
 }
 
 /* name_image - the image's path, and its name: Linux names a process
@@ -139,10 +146,10 @@ static int load_interp(struct vproc *p, struct why *w, const char *exe, const ch
 	enum elf_error e = n < 0 ? ELF_CORRUPT : elf_parse(rd->head, n, st.st_size, ei);
 	if (e == ELF_OK && (ei->type != ET_DYN || ei->has_interp))
 		e = ELF_BAD_TYPE;
-	int r = e == ELF_OK ? elf_map(fd, ei, out) : 0;
-	if (e == ELF_OK && r == 0)
-		record_image(p, &(struct mapped_image){ out->bias + ei->lo, LOADED_SPAN(ei), ei->lo, &st, interp, fd, true,
-							 out->bias + ei->lo });
+	int r = e == ELF_OK ? map_image(p, fd, ei, out) : 0;
+	if (e == ELF_OK && r == 0 && exec_image_mapped)
+		exec_image_mapped(&(struct mapped_image){ out->bias + ei->lo, LOADED_SPAN(ei), ei->lo, &st, interp, fd,
+							  true, out->bias + ei->lo });
 	free(rd);
 	close(fd);
 	if (e != ELF_OK)
@@ -264,7 +271,7 @@ static int exec_read_in(struct vproc *p, struct brk *brk, const char *file, char
 		return fail(w, path, elf_strerror(e), -ENOEXEC);
 	}
 	struct loaded_elf exe, interp = { 0 };
-	err = elf_map(fd, ei, &exe);
+	err = map_image(p, fd, ei, &exe);
 	close(fd);
 	if (err == -EEXIST) {
 		/* A non-PIE program needs its addresses; another one has them. */
@@ -281,8 +288,9 @@ static int exec_read_in(struct vproc *p, struct brk *brk, const char *file, char
 	}
 	if (err < 0)
 		return fail(w, path, strerror(-err), err);
-	record_image(p, &(struct mapped_image){ exe.bias + ei->lo, LOADED_SPAN(ei), ei->lo, &st, path, -1, false,
-						exe.bias + ei->lo });
+	if (exec_image_mapped)
+		exec_image_mapped(&(struct mapped_image){ exe.bias + ei->lo, LOADED_SPAN(ei), ei->lo, &st, path, -1,
+							  false, exe.bias + ei->lo });
 	if (ei->has_interp) {
 		err = load_interp(p, w, path, ei->interp, &interp);
 		if (err)

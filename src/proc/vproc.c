@@ -215,9 +215,14 @@ struct vproc *vproc_at(int i)
 	return __atomic_load_n(&vprocs[i], __ATOMIC_ACQUIRE);
 }
 
-struct vproc *vproc_first_root(void)
+struct vproc *vproc_outside_target(void)
 {
-	struct vproc *p = vproc_count() ? vproc_at(0) : NULL;
+	/* The program whose pid this process's is (a forked child's, one
+	 * that went to a host process of its own to exec), if it runs here. */
+	struct vproc *p = vproc_by_pid((int)raw_syscall3(SYS_getpid, 0, 0, 0));
+	if (p && !p->host_pid)
+		return p;
+	p = vproc_count() ? vproc_at(0) : NULL;
 	for (int i = 1; !p && i < vproc_count(); i++) {
 		struct vproc *q = vproc_at(i);
 		if (q && q->root == q && !q->host_pid && __atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != VP_DEAD)

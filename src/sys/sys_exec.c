@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -164,12 +165,19 @@ static long exec_elsewhere(struct uthread *ut)
 {
 	struct vproc *p = ut->proc;
 	struct clone_req req = { .flags = SIGCHLD, .exit_signal = SIGCHLD };
+	long parent_host = raw_syscall3(SYS_getpid, 0, 0, 0);
 	long child = fork_program(ut, &req);
 	if (child < 0)
 		return child;
 	if (child == 0) {
 		p->forked_for_exec = true;
 		regions_release_others(p);
+		/* It is the program its stand-in is: it ends with the stand-in's
+		 * process (a SIGKILL of pegasus left it running, holding its
+		 * ports). The forking thread is a vCPU's, which lives as long. */
+		raw_syscall3(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0);
+		if (raw_syscall3(SYS_getppid, 0, 0, 0) != parent_host)
+			raw_syscall3(SYS_kill, raw_syscall3(SYS_getpid, 0, 0, 0), SIGKILL, 0);
 		return 0;
 	}
 	vfork_release(p); /* never back in app code: its parent's stack is safe */
