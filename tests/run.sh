@@ -1200,7 +1200,8 @@ p_fused_nonpie_runtime_clash() {
 p_fused_nonpie_exec_race() {
     local i
     for i in $(seq 8); do
-        fz --exit=all -- /bin/sh -c "exec $NONPIE_PY -c 'print(1)'" ::: /bin/sh -c "exec $NONPIE_PY -c 'print(2)'"
+        fz --exit=all -- /bin/sh -c "exec $NONPIE_PY -c 'import os; os.write(1, b\"1\\n\")'" ::: \
+            /bin/sh -c "exec $NONPIE_PY -c 'import os; os.write(1, b\"2\\n\")'"
         fz_status 0 $? || return 1
         fz_out '1
 2' || return 1
