@@ -27,10 +27,6 @@ void gate_prepare_return(struct uthread *ut)
 	}
 	if (__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
 		vproc_thread_exit(ut, 0);
-	/* Stopped right after a syscall whose site was rewritten meanwhile:
-	 * those bytes are now a jmp's; resume at the same point in the stub. */
-	if (__atomic_load_n(&rewrite_have_interiors, __ATOMIC_ACQUIRE))
-		ut->tf.rip = rewrite_fixup_rip(ut->tf.rip);
 	if (__atomic_load_n(&ut->need_resched, __ATOMIC_RELAXED)) {
 		/* Its slice ended while it was in the runtime. */
 		ut->need_resched = false;
@@ -52,6 +48,13 @@ void gate_prepare_return(struct uthread *ut)
 		ut->sigmask = ut->saved_sigmask;
 		ut->has_saved_sigmask = false;
 	}
+	/* Stopped right after a syscall whose site was rewritten meanwhile:
+	 * those bytes are now a jmp's; resume at the same point in the stub.
+	 * Last, after any yield or stop above: a site may be patched while
+	 * this thread waits there (another process's notes, imported before
+	 * a fork: entry/site_journal.h), and a restart set its %rip back. */
+	if (__atomic_load_n(&rewrite_have_interiors, __ATOMIC_ACQUIRE))
+		ut->tf.rip = rewrite_fixup_rip(ut->tf.rip);
 	/* Its vCPU's ticks, stopped while it waited in the kernel (a solo
 	 * wait that outlasted a slice): app code is preemptible again. */
 	preempt_tick_resume(vcpu_self());

@@ -1,6 +1,7 @@
 /* rewrite.c - lazy rewriting of trapped syscall sites (and faulting CPUIDs) into jumps to stubs. */
 #include "entry/rewrite.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/membarrier.h>
@@ -119,19 +120,24 @@ static uint64_t nsites, nrefused;
  * sites would trap again: once for a site run once (the calls of ld.so's
  * start), twice before being rewritten for one run more often (its mmap,
  * openat, read... wrappers), ~25 traps of ~2.5 µs per exec of /bin/true.
- * The loader says where it maps which file (exec_image_mapped); a site
- * that trapped in such an image is remembered by (file, offset, number),
- * and when that file is mapped again the ones that were hot there are
- * patched at once, before any thread runs the image (one write each, no
- * membarrier), where the pattern still fits: the bytes are checked as at
- * a trap, and the file is known by device, inode, size and mtime. A wrong
- * match (a hash collision, an image gone unnoticed) only makes a site
- * rewritten at its first trap, as all were before.
+ * The loader says where it maps which file (exec_image_mapped), and so
+ * does a program's own mapping of a file's code (code_mapped: the
+ * libraries ld.so maps); a site that trapped in such an image is
+ * remembered by (file, offset, number), and when that file is mapped
+ * again the ones that were hot there are patched at once, before any
+ * thread runs the image (one write each, no membarrier), where the pattern
+ * still fits: the bytes are checked as at a trap, and the file is known by
+ * device, inode, size and mtime. A site is hot once it trapped twice: in
+ * one image, in two, or in two processes of the instance (their notes,
+ * site_journal.h). A wrong match (a hash collision, an image gone
+ * unnoticed) only makes a site rewritten at its first trap, as all were
+ * before.
  */
-#define IMAGES_MAX 64
-#define KNOWN_MAX 2048   /* known sites; their index has twice the slots */
+#define IMAGES_MAX 256  /* a ring: the loader's images and the libraries ld.so maps */
+#define KNOWN_MAX 8192  /* known sites; their index has twice the slots */
 #define FILES_MAX 256
-/* An image: its file's offset 0 at lo, mapped from map_lo to hi. */
+/* An image: its lowest segment's address lo (offsets are from there), its
+ * mapping from map_lo to hi. */
 static struct { uint64_t lo, map_lo, hi, file; } images[IMAGES_MAX];
 static unsigned next_image;
 static struct known_site {
@@ -243,7 +249,9 @@ static struct known_site *known_note(uint64_t sc, long nr, bool hot)
 	return ks;
 }
 
-/* patch_live - before a fork (nothing else runs): ks became hot through
+/* patch_live - before a fork (the vCPUs parked: no app code runs; a
+ * thread stopped right after the site is moved into the stub when it goes
+ * on, gate_return.c): ks became hot through
  * another process's notes; its site is patched wherever its file is
  * mapped here, so that the children inherit it patched. */
 static void patch_live(const struct known_site *ks)
@@ -416,13 +424,34 @@ static void image_mapped(const struct mapped_image *mi)
 }
 
 /* code_mapped - a program mapped a file's code itself (ld.so, each
- * library's text): an image from at, its file's offset off there. */
+ * library's text): an image from at, of the ELF file whose segment at
+ * file offset off it is. Offsets in an image are from its lowest segment's
+ * address, as the loader's (text may lie at another file offset than that
+ * difference: lld and mold put it a page further). */
 static void code_mapped(uint64_t at, uint64_t len, int host_fd, uint64_t off)
 {
 	struct stat st;
-	if (off > at || fstat(host_fd, &st) < 0 || !S_ISREG(st.st_mode))
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[64];
+	if (fstat(host_fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    pread(host_fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_phentsize != sizeof(Elf64_Phdr) || !eh.e_phnum || eh.e_phnum > 64)
 		return;
-	image_mapped(&(struct mapped_image){ at - off, off + len, 0, &st, "", -1, false, at });
+	size_t n = eh.e_phnum * sizeof(Elf64_Phdr);
+	if (pread(host_fd, ph, n, (off_t)eh.e_phoff) != (ssize_t)n)
+		return;
+	uint64_t lowest = UINT64_MAX, vaddr = UINT64_MAX;
+	for (int i = 0; i < eh.e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		lowest = ph[i].p_vaddr < lowest ? ph[i].p_vaddr & ~4095ull : lowest;
+		if ((ph[i].p_offset & ~4095ull) == off)
+			vaddr = ph[i].p_vaddr & ~4095ull;
+	}
+	if (vaddr == UINT64_MAX || vaddr - lowest > at)
+		return;
+	uint64_t lo = at - (vaddr - lowest);
+	image_mapped(&(struct mapped_image){ lo, at + len - lo, lowest, &st, "", -1, false, at });
 }
 
 /* ---- sites that are gone: their records and stubs, reused later ---- */

@@ -27,6 +27,8 @@ void site_journal_init(void);
  * processes append. */
 void site_journal_add(const struct site_note *n, int self);
 /* The next note another process than self appended since this one last
- * looked: false when there is none. One reader per process (the caller
- * serialises); a forked child reads on from where its parent was. */
+ * looked: false when there is none. Never waits: a note still being
+ * written when it is reached is lost to this reader. One reader per
+ * process (the caller serialises); a forked child reads on from where its
+ * parent was. */
 bool site_journal_next(struct site_note *n, int self);

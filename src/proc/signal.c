@@ -541,14 +541,6 @@ static void stop_wait(struct uthread *ut)
 	}
 }
 
-/*
- * stop_program - a stop signal's default action. A program alone in its
- * host process stops that process: the job control of the user's shell
- * sees pegasus stop (the first program), the parent process's reaper sees
- * a forked child stop (proc/fork.c), and SIGCONT resumes it. Beside other
- * programs it stops alone: its threads park at their next gate crossing,
- * its parent hears (SIGCHLD, WUNTRACED), and SIGCONT or SIGKILL ends it.
- */
 /* host_stop - the host process stops as if by sig, which its parent's
  * wait reads (a shell's job reports 128 + sig): sig's default action, for
  * this thread alone, then the runtime's handler back once it goes on. */
@@ -568,6 +560,14 @@ static void host_stop(int sig)
 	raw_syscall6(SYS_rt_sigaction, sig, (long)&was, 0, 8, 0, 0);
 }
 
+/*
+ * stop_program - a stop signal's default action. A program alone in its
+ * host process stops that process: the job control of the user's shell
+ * sees pegasus stop (the first program), the parent process's reaper sees
+ * a forked child stop (proc/fork.c), and SIGCONT resumes it. Beside other
+ * programs it stops alone: its threads park at their next gate crossing,
+ * its parent hears (SIGCHLD, WUNTRACED), and SIGCONT or SIGKILL ends it.
+ */
 static void stop_program(struct uthread *ut, int sig)
 {
 	struct vproc *p = ut->proc;

@@ -160,13 +160,13 @@ struct vproc *vproc_at(int i);
 struct uthread *uthread_by_tid(int tid);
 /* The same without taking locks (signal handlers): a racy but safe read. */
 struct uthread *uthread_by_tid_nolock(int tid);
-/* A new virtual id from the instance-wide pid/tid space. */
 /* vproc_outside_target - whom a signal from outside is for: the program
  * whose pid is this host process's, if it runs here (the first one, even
  * dead: its family then; a forked child); else the instance's first
  * program (slot 0), or once that is released the first command-line
  * program alive here; NULL if none. */
 struct vproc *vproc_outside_target(void);
+/* A new virtual id from the instance-wide pid/tid space. */
 int vproc_alloc_id(void);
 void vproc_add_thread(struct vproc *p, struct uthread *t);
 /* Remove t; returns the number of threads left. */

@@ -51,5 +51,6 @@ long kwait_watch(int fd, struct wq_entry *cb);
 long kwait_watch_background(int fd, struct wq_entry *cb);
 /* kwait_unwatch - take cb off again (a no-op if it is not hung). */
 void kwait_unwatch(struct wq_entry *cb);
-/* In a forked child (sched_after_fork): a new set of its own, no waiters. */
+/* In a forked child (sched_after_fork): the parent's set let go (a new one
+ * at the first use), no waiters but the objects' callbacks, armed again. */
 void kwait_after_fork(void);

@@ -138,8 +138,9 @@ void sched_after_fork(void)
 	spin_unlock(&v->rq_lock); /* an offload worker may have held it */
 	v->idle = VCPU_AWAKE;
 	v->claimed = false;
-	/* The parent's eventfd and epoll sets are shared with it: new ones
-	 * (the sets at the first sleep: sched_setup_idle). */
+	/* The parent's eventfd and epoll sets are shared with it: a new kick
+	 * now (sched_setup_idle), the sets at the first sleep (sched.c
+	 * idle_sets) and kwait's at its first use. */
 	close(v->kick_fd);
 	if (v->epfd >= 0) {
 		close(v->epfd);

@@ -10,10 +10,10 @@
 
 #include "core/log.h"
 #include "core/rawsys.h"
-#include "proc/pidspace.h"
 #include "mm/uaccess.h"
 #include "proc/cred.h"
 #include "proc/instance.h"
+#include "proc/pidspace.h"
 #include "proc/tty_pgrp.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
