@@ -869,6 +869,23 @@ p_host_comm() {
     [ "$names" = "sh sleep " ] || { echo "the host calls the instance and its forked sleep \"$names\""; return 1; }
 }
 pcase host-comm -- p_host_comm
+# ...and its command line is the program's (ps -ef, pidof, pgrep -f read
+# /proc/PID/cmdline): "pegasus run -- sleep ..." before. A forked child's
+# process, once it exec'd, shows what it runs.
+p_host_cmdline() {
+    local tag="2.$RANDOM" p cmd lines=
+    "${RUNNER[@]}" /bin/sh -c "sleep $tag & wait" >/dev/null 2>"$OUT/p.err" </dev/null &
+    local r=$!
+    for i in $(seq 50); do
+        cmd=$(for p in $(pgrep -f "sleep $tag"); do tr '\0' ' ' </proc/$p/cmdline 2>/dev/null | sed 's/ *$//'; echo; done | sort | tr '\n' '|')
+        [ -n "$cmd" ] && lines=$cmd
+        [ "$lines" = "/bin/sh -c sleep $tag & wait|sleep $tag|" ] && break
+        sleep 0.05
+    done
+    wait $r
+    [ "$lines" = "/bin/sh -c sleep $tag & wait|sleep $tag|" ] || { echo "the host shows: $lines"; return 1; }
+}
+pcase host-cmdline --need pgrep -- p_host_cmdline
 # `pegasus stats PID` asks a running --stats instance for its counts (a
 # sigqueue of signal 62 with a value; without it, 62 is a program's).
 p_stats_request() {

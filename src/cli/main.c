@@ -1,4 +1,5 @@
 /* main.c - the pegasus command: dispatch to a subcommand. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,27 @@
 #include "core/fsbase.h"
 #include "core/hthread.h"
 #include "proc/instance.h"
+#include "proc/vproc.h"
+
+/* host_args_take - copies of argv, its strings' area lent to proc/vproc.c
+ * (vproc_host_args) when they lie in one piece, as the kernel puts them. */
+static char **host_args_take(int argc, char **argv)
+{
+	char **copy = calloc(argc + 1, sizeof(char *));
+	if (!copy)
+		return argv;
+	char *end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+	bool one_piece = true;
+	for (int i = 0; i < argc; i++) {
+		copy[i] = strdup(argv[i]);
+		if (!copy[i])
+			return argv;
+		one_piece &= argv[i] >= argv[0] && argv[i] < end;
+	}
+	if (one_piece)
+		vproc_host_args(argv[0], (size_t)(end - argv[0]));
+	return copy;
+}
 
 static void usage(FILE *f)
 {
@@ -37,8 +59,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!strcmp(argv[1], "run"))
-		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run")) {
+		/* The strings the kernel shows as this process's command line
+		 * (/proc/PID/cmdline) become the first program's: run reads
+		 * copies of them. */
+		char **args = host_args_take(argc, argv);
+		return cmd_run(argc - 1, args + 1);
+	}
 	if (!strcmp(argv[1], "check"))
 		return cmd_check(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "stats"))

@@ -23,6 +23,7 @@
 #include "sched/vcpu.h"
 #include "fs/vfile.h"
 #include "mm/regions.h"
+#include "mm/uaccess.h"
 #include "proc/instance.h"
 #include "proc/pidspace.h"
 #include "proc/posix_locks.h"
@@ -619,6 +620,31 @@ int vproc_ppid(struct vproc *p)
 	return p->ppid;
 }
 
+/* The host's own argv strings, free to overwrite (main.c runs on copies):
+ * where the first program's process shows that program's command line to
+ * tools outside (ps, pidof, pgrep -f read /proc/PID/cmdline). A forked
+ * child's process has them too. Cut to their length, padded with NULs. */
+static char *host_args;
+static size_t host_args_len;
+
+void vproc_host_args(char *area, size_t len)
+{
+	host_args = area;
+	host_args_len = len;
+}
+
+static void show_host_args(const struct vproc *p)
+{
+	if (!host_args || host_args_len < 2 || p->arg_end <= p->arg_start)
+		return;
+	size_t n = p->arg_end - p->arg_start;
+	if (n > host_args_len - 1)
+		n = host_args_len - 1;
+	if (copy_from_user(host_args, p->arg_start, n))
+		n = 0;
+	memset(host_args + n, 0, host_args_len - n);
+}
+
 void vproc_take_image(struct vproc *p, struct exec_image *img)
 {
 	free(p->exe);
@@ -634,6 +660,8 @@ void vproc_take_image(struct vproc *p, struct exec_image *img)
 	p->execd = true;
 	vproc_publish(p);
 	vproc_name_host(p, p->comm);
+	if (p->pid == raw_syscall3(SYS_getpid, 0, 0, 0))
+		show_host_args(p);
 }
 
 void vproc_name_host(struct vproc *p, const char *comm)

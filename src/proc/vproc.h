@@ -237,6 +237,9 @@ void vproc_take_image(struct vproc *p, struct exec_image *img);
 /* vproc_name_host - p's name is comm now: the host process whose pid p's
  * is shows it (/proc/PID/comm, what ps and pgrep read). */
 void vproc_name_host(struct vproc *p, const char *comm);
+/* vproc_host_args - the host process's own argv strings, len bytes from
+ * area, which vproc_name_host may overwrite with a program's. */
+void vproc_host_args(char *area, size_t len);
 
 /* What layers above proc do when a program is made and when it has ended
  * (sys/stats.c: its --stats counters); either may be NULL. */
