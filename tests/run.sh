@@ -1022,6 +1022,10 @@ p_term_after_first() {
 pcase term-after-first-ended -- p_term_after_first
 dcase proc-self-fd-dots --stderr -- /bin/sh -c 'ls -la /proc/self/fd/ >/dev/null && stat -c %F /proc/self/fd/. /proc/self/fd/..'
 dcase proc-self-stat-state -- /bin/sh -c 'cut -d" " -f3 /proc/self/stat; awk "/^State/{print \$2}" /proc/self/status'
+# Priority-inheritance mutexes (FUTEX_LOCK_PI and its kin): refused with
+# ENOSYS, pthread_mutex_init said ENOTSUP (uWSGI warned and fell back).
+f_pi_mutex() { local TIMEOUT=60; x "$PROGS/pi_mutex"; }
+fcase pi-mutex --prog pi_mutex --status 0 -- f_pi_mutex
 # -- virtual pids wherever a pid appears (issue 14) ---------------------------
 for sec in ids siblings owner cpuclock zombie; do
     fcase "vpid-$sec" --prog vpid --status 0 -- "f_t8 $PROGS/vpid $sec"

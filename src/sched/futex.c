@@ -249,19 +249,93 @@ static long timeout_deadline(uint64_t utime, bool absolute, bool realtime, uint6
 	return 0;
 }
 
+/*
+ * PI futexes: the word holds its owner's tid (FUTEX_TID_MASK), which
+ * glibc's PI mutexes take and give back with a compare-and-swap, calling
+ * here only when that fails. Priorities are not inherited: one scheduler
+ * runs every uthread, and real-time classes are the host's. Nor is
+ * ownership handed over at an unlock: the unlocker frees the word and
+ * wakes one waiter, which takes it as any locker would. Whoever takes the
+ * word here marks it FUTEX_WAITERS (others may be parked), so that its
+ * unlock comes back here to wake them.
+ */
+#ifndef FUTEX_LOCK_PI2
+#define FUTEX_LOCK_PI2 13
+#endif
+
+/* lock_pi_once - with b locked: take uaddr for tid (0), refuse (-errno),
+ * or wait for an unlock (1: b unlocked by the wait, look again). */
+static long lock_pi_once(struct waitq *b, uint64_t uaddr, bool shared, int tid, uint64_t deadline, bool try)
+{
+	uint32_t cur;
+	if (copy_from_user(&cur, uaddr, 4))
+		return -EFAULT;
+	if ((cur & FUTEX_TID_MASK) == (uint32_t)tid)
+		return -EDEADLK;
+	if (!(cur & FUTEX_TID_MASK)) { /* free, or its owner died (robust: OWNER_DIED kept) */
+		uint32_t mine = (uint32_t)tid | (cur & FUTEX_OWNER_DIED) | FUTEX_WAITERS;
+		long old = cmpxchg_user(uaddr, cur, mine);
+		return old < 0 ? old : old == cur ? 0 : 2;
+	}
+	if (try)
+		return -EWOULDBLOCK;
+	if (!(cur & FUTEX_WAITERS) && cmpxchg_user(uaddr, cur, cur | FUTEX_WAITERS) != cur)
+		return 2;
+	/* Not interruptible: Linux restarts a LOCK_PI after a signal's
+	 * handler, and glibc would take an EINTR for the lock. */
+	struct wq_entry w = { .key = key_of(uaddr, shared), .events = FUTEX_BITSET_MATCH_ANY };
+	long r = waitq_park(b, &w, deadline, false);
+	return r ? r : 1; /* -ETIMEDOUT; -EINTR: its program is ending */
+}
+
+static long lock_pi(uint64_t uaddr, bool shared, int tid, uint64_t deadline, bool try)
+{
+	struct waitq *b = bucket_of(uaddr);
+	for (;;) {
+		spin_lock(&b->lock);
+		long r = lock_pi_once(b, uaddr, shared, tid, deadline, try);
+		if (r != 1)
+			spin_unlock(&b->lock);
+		if (r <= 0)
+			return r;
+	}
+}
+
+static long unlock_pi(uint64_t uaddr, bool shared, int tid)
+{
+	struct waitq *b = bucket_of(uaddr);
+	spin_lock(&b->lock);
+	uint32_t cur;
+	long r = copy_from_user(&cur, uaddr, 4) ? -EFAULT : 0;
+	if (!r && (cur & FUTEX_TID_MASK) != (uint32_t)tid)
+		r = -EPERM;
+	/* Only lockers here change a word with an owner, under this lock. */
+	if (!r && (r = cmpxchg_user(uaddr, cur, 0)) >= 0)
+		r = r == cur ? 0 : -EAGAIN;
+	if (!r)
+		wake_locked(b, uaddr, shared, 1, FUTEX_BITSET_MATCH_ANY);
+	spin_unlock(&b->lock);
+	return r;
+}
+
 long futex_op(uint64_t uaddr, int op, uint32_t val, uint64_t utime,
-	      uint64_t uaddr2, uint32_t val3)
+	      uint64_t uaddr2, uint32_t val3, int tid)
 {
 	int cmd = op & FUTEX_CMD_MASK;
 	bool realtime = op & FUTEX_CLOCK_REALTIME;
 	bool shared = !(op & FUTEX_PRIVATE_FLAG);
 	if (uaddr & 3)
 		return -EINVAL;
-	/* As this kernel: CLOCK_REALTIME only for WAIT_BITSET. */
-	if (realtime && cmd != FUTEX_WAIT_BITSET)
+	/* As this kernel: CLOCK_REALTIME only for WAIT_BITSET and LOCK_PI2. */
+	if (realtime && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_LOCK_PI2)
 		return -ENOSYS;
+	bool pi = cmd == FUTEX_LOCK_PI || cmd == FUTEX_LOCK_PI2 || cmd == FUTEX_TRYLOCK_PI || cmd == FUTEX_UNLOCK_PI;
 	uint64_t deadline;
 	long r;
+	/* A shared PI futex another host process may hold names its owner by
+	 * a tid the kernel does not know: refused, as before PI was served. */
+	if (pi && kernel_side(shared))
+		return -ENOSYS;
 	if (kernel_side(shared) && cmd != FUTEX_WAKE && cmd != FUTEX_WAKE_BITSET) {
 		long a[6] = { (long)uaddr, op, val, (long)utime, (long)uaddr2, val3 };
 		if (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)
@@ -286,8 +360,17 @@ long futex_op(uint64_t uaddr, int op, uint32_t val, uint64_t utime,
 		return futex_requeue(uaddr, uaddr2, shared, (int)val, (int)utime, &val3);
 	case FUTEX_WAKE_OP:
 		return futex_wake_op(uaddr, uaddr2, shared, (int)val, (int)utime, val3);
+	case FUTEX_LOCK_PI: /* an absolute CLOCK_REALTIME time */
+	case FUTEX_LOCK_PI2: /* absolute, CLOCK_MONOTONIC unless asked */
+		r = timeout_deadline(utime, true, cmd == FUTEX_LOCK_PI || realtime, &deadline);
+		return r ? r : lock_pi(uaddr, shared, tid, deadline, false);
+	case FUTEX_TRYLOCK_PI:
+		return lock_pi(uaddr, shared, tid, 0, true);
+	case FUTEX_UNLOCK_PI:
+		return unlock_pi(uaddr, shared, tid);
 	default:
-		/* PI futexes: refused (glibc then reports ENOTSUP for PI mutexes). */
+		/* WAIT_REQUEUE_PI and CMP_REQUEUE_PI (glibc 2.36's condition
+		 * variables use neither): refused. */
 		return -ENOSYS;
 	}
 }

@@ -3,10 +3,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* futex(2) for every op but the PI ones; -errno like the kernel. Waits
- * are interruptible: the caller arms the interrupt word (signal_arm_wait). */
+/* futex(2) for the calling thread tid, every op but the requeue-PI ones;
+ * -errno like the kernel. Waits are interruptible (the caller arms the
+ * interrupt word: signal_arm_wait), but a LOCK_PI's. */
 long futex_op(uint64_t uaddr, int op, uint32_t val, uint64_t timeout_or_val2, uint64_t uaddr2,
-	      uint32_t val3);
+	      uint32_t val3, int tid);
 
 /* Wake up to n waiters of uaddr (thread exit's CLEARTID, robust lists). */
 long futex_wake(uint64_t uaddr, bool shared, int n, uint32_t bitset);

@@ -117,23 +117,25 @@ static void robust_release(struct uthread *ut, uint64_t word)
 }
 
 /* robust_exit - mark the futexes a dying thread holds OWNER_DIED and wake
- * one waiter of each, as the kernel's exit_robust_list(). */
+ * one waiter of each, as the kernel's exit_robust_list(). Bit 0 of a list
+ * pointer says the entry is a PI mutex's: not part of its address (a PI
+ * mutex's owner died holding it, and the next locker waited for ever). */
 static void robust_exit(struct uthread *ut)
 {
 	struct { uint64_t list; int64_t offset; uint64_t pending; } head;
 	if (!ut->robust_list || copy_from_user(&head, ut->robust_list, sizeof(head)))
 		return;
-	uint64_t entry = head.list;
+	uint64_t entry = head.list & ~1ull, pending = head.pending & ~1ull;
 	for (int limit = 2048; entry && entry != ut->robust_list && limit-- > 0;) {
 		uint64_t next;
 		if (copy_from_user(&next, entry, 8))
 			break;
-		if (entry != head.pending)
+		if (entry != pending)
 			robust_release(ut, entry + head.offset);
-		entry = next;
+		entry = next & ~1ull;
 	}
-	if (head.pending)
-		robust_release(ut, head.pending + head.offset);
+	if (pending)
+		robust_release(ut, pending + head.offset);
 }
 
 long sys_exit(struct uthread *ut, const long a[6])
@@ -166,7 +168,7 @@ long sys_futex(struct uthread *ut, const long a[6])
 	for (;;) {
 		if (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)
 			signal_arm_wait(ut, ~ut->sigmask);
-		long r = futex_op(a[0], (int)a[1], (uint32_t)a[2], a[3], a[4], (uint32_t)a[5]);
+		long r = futex_op(a[0], (int)a[1], (uint32_t)a[2], a[3], a[4], (uint32_t)a[5], ut->tid);
 		/* An untimed wait cut short by a signal is ERESTARTSYS on Linux:
 		 * restarted after an SA_RESTART handler, resumed if no handler
 		 * runs. (A timed one is EINTR once a handler runs.) */
