@@ -168,6 +168,15 @@ static void images_drop(uint64_t lo, uint64_t hi)
 			images[i].hi = images[i].map_lo = images[i].lo = 0;
 }
 
+static bool images_overlap(uint64_t lo, uint64_t hi)
+{
+	for (unsigned i = 0; i < IMAGES_MAX; i++)
+		if (__atomic_load_n(&images[i].map_lo, __ATOMIC_RELAXED) < hi &&
+		    lo < __atomic_load_n(&images[i].hi, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
 /* file_of - the files[] entry of file, made if add and there is room. */
 static int file_of(uint64_t file, bool add)
 {
@@ -206,15 +215,16 @@ static struct known_site *known_find(uint64_t k)
 	return NULL;
 }
 
-/* known_add - the record of the site at off in file, made (*made) if
- * there is room (full: later ones trap, as any). */
+/* known_add - the record of the site at off in file, made (then *made,
+ * if asked) if there is room (full: later ones trap, as any). */
 static struct known_site *known_add(uint64_t file, uint32_t off, long nr, bool *made)
 {
 	uint64_t k = (file + off) * 0xff51afd7ed558ccdull;
 	k = k ? k : 1;
 	struct known_site *ks = known_find(k);
 	int f = !ks && nknown < KNOWN_MAX ? file_of(file, true) : -1;
-	*made = f >= 0;
+	if (made)
+		*made = f >= 0;
 	if (f >= 0) {
 		unsigned i = k % (KNOWN_MAX * 2);
 		while (known_index[i])
@@ -251,9 +261,9 @@ static struct known_site *known_note(uint64_t sc, long nr, bool hot)
 
 /* patch_live - before a fork (the vCPUs parked: no app code runs; a
  * thread stopped right after the site is moved into the stub when it goes
- * on, gate_return.c): ks became hot through
- * another process's notes; its site is patched wherever its file is
- * mapped here, so that the children inherit it patched. */
+ * on, gate_return.c): ks became hot through another process's notes; its
+ * site is patched wherever its file is mapped here, so that the children
+ * inherit it patched. */
 static void patch_live(const struct known_site *ks)
 {
 	for (unsigned i = 0; i < IMAGES_MAX; i++) {
@@ -337,8 +347,7 @@ static void swept(uint64_t file, const struct cpuid_found *found, int n)
 		return;
 	files[f].swept = true;
 	for (int c = 0; c < n; c++) {
-		bool made;
-		struct known_site *ks = known_add(file, found[c].off, NR_CPUID, &made);
+		struct known_site *ks = known_add(file, found[c].off, NR_CPUID, NULL);
 		if (ks) {
 			ks->hot = true;
 			ks->pre = found[c].pre;
@@ -427,7 +436,9 @@ static void image_mapped(const struct mapped_image *mi)
  * library's text): an image from at, of the ELF file whose segment at
  * file offset off it is. Offsets in an image are from its lowest segment's
  * address, as the loader's (text may lie at another file offset than that
- * difference: lld and mold put it a page further). */
+ * difference: lld and mold put it a page further). Its program headers are
+ * read here, not by elf_parse, which wants PT_INTERP within what it reads:
+ * libc.so.6 has one 1.6 MB in. */
 static void code_mapped(uint64_t at, uint64_t len, int host_fd, uint64_t off)
 {
 	struct stat st;
@@ -497,6 +508,11 @@ static void forget_one(uint64_t key, void *val)
  */
 void rewrite_forget(uint64_t start, uint64_t len)
 {
+	/* Most unmaps touch neither an image nor a site: no lock for them.
+	 * (An image recorded meanwhile over the same range is the program's
+	 * own race between its mmap and its munmap.) */
+	if (sitemap_empty() && !images_overlap(start, start + len))
+		return;
 	spin_lock(&lock);
 	images_drop(start, start + len);
 	if (sitemap_empty()) {

@@ -546,7 +546,7 @@ static void stop_wait(struct uthread *ut)
  * this thread alone, then the runtime's handler back once it goes on. */
 static void host_stop(int sig)
 {
-	struct { long handler, flags, restorer; uint64_t mask; } dfl = { (long)SIG_DFL, 0, 0, 0 }, was;
+	struct k_sigaction dfl = { (uint64_t)SIG_DFL, 0, 0, 0 }, was;
 	uint64_t bit = 1ull << (sig - 1), mask;
 	if (sig == SIGSTOP || raw_syscall6(SYS_rt_sigaction, sig, (long)&dfl, (long)&was, 8, 0, 0) < 0) {
 		raw_syscall3(SYS_kill, getpid(), SIGSTOP, 0);

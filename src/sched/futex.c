@@ -264,7 +264,8 @@ static long timeout_deadline(uint64_t utime, bool absolute, bool realtime, uint6
 #endif
 
 /* lock_pi_once - with b locked: take uaddr for tid (0), refuse (-errno),
- * or wait for an unlock (1: b unlocked by the wait, look again). */
+ * find the word changed under it (2: look again), or wait for an unlock
+ * (1: b unlocked by the wait, look again). */
 static long lock_pi_once(struct waitq *b, uint64_t uaddr, bool shared, int tid, uint64_t deadline, bool try)
 {
 	uint32_t cur;

@@ -144,10 +144,10 @@ long sys_mmap(struct uthread *ut, const long a[6])
 	if (!as_room(p, (flags & MAP_FIXED) ? addr : 0, len))
 		return -ENOMEM;
 	long r = kernel(SYS_mmap, a[0], a[1], a[2], a[3], fd, a[5]);
-	if (r >= 0 || r < -4095)
-		regions_add(p, r, len);
-	if ((r >= 0 || r < -4095) && (a[2] & PROT_EXEC) && !(flags & MAP_ANONYMOUS) && (int)fd >= 0 &&
-	    regions_code_mapped_hook)
+	if (r < 0 && r >= -4095)
+		return r;
+	regions_add(p, r, len);
+	if ((a[2] & PROT_EXEC) && !(flags & MAP_ANONYMOUS) && (int)fd >= 0 && regions_code_mapped_hook)
 		regions_code_mapped_hook((uint64_t)r, len, (int)fd, (uint64_t)a[5]);
 	return r;
 }
