@@ -1918,6 +1918,17 @@ dcase setsid-first --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os
 print("leader", os.getpgid(0) == os.getpid(), os.getsid(0) == os.getpid())
 print("setsid", os.setsid() == os.getpid(), os.getpgid(0) == os.getpid(), os.getsid(0) == os.getpid())'
 dcase setsid-command --need /usr/bin/setsid --status 3 -- /usr/bin/setsid /bin/sh -c 'echo in the foreground; exit 3'
+# In a pid namespace of its own (a container's, a CI runner's), the group
+# and session that pegasus was started in are outside it: getpgid and
+# getsid say 0, the program is no leader, setsid works (the first program
+# was made a leader when the host's answer was 0).
+f_ids_outside_namespace() {
+    timeout -k 5 "$TIMEOUT" unshare -p -f /bin/sh -c '"$@"; echo "rc=$?"' _ "${RUNNER[@]}" /usr/bin/python3 -c 'import os
+print("ids", os.getpgid(0), os.getsid(0), os.getppid() > 0)
+print("leader", os.getpgid(0) == os.getpid(), os.getsid(0) == os.getpid())
+print("setsid", os.setsid() == os.getpid(), os.getsid(0) == os.getpid())'
+}
+fcase ids-outside-namespace --need root --need unshare --need /usr/bin/python3 -- f_ids_outside_namespace
 # A program that renames itself (perl's $0 = PR_SET_NAME of its main
 # thread) is found by that name from a forked child's process.
 dcase rename-seen-by-child --need /usr/bin/perl --need /usr/bin/pgrep -- /usr/bin/perl -e '$0 = "myworker"; system("pgrep -x myworker >/dev/null && echo found || echo missing"); system("cat /proc/$$/comm")'

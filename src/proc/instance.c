@@ -381,8 +381,11 @@ static int load_one(const struct prog_spec *ps, bool first, struct uthread **out
 	struct vproc *p = vproc_new(ps->name, pid);
 	if (!p)
 		pg_die("out of memory");
-	p->ppid = host_ppid > 0 ? host_ppid : 1;
-	if (host_pgid > 0 && host_sid > 0) {
+	/* 0 is a real answer: the parent, group or session is outside the
+	 * pid namespace pegasus runs in (a container's, CI's), and the
+	 * program sees 0 there as natively; it is not a leader for it. */
+	p->ppid = host_ppid;
+	if (host_pgid >= 0 && host_sid >= 0) {
 		p->pgid = host_pgid;
 		p->sid = host_sid;
 	}
