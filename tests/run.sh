@@ -721,6 +721,20 @@ dcase thread-cpuclock-first-read --need /usr/bin/python3 -- /usr/bin/python3 -c 
 while time.process_time() < 0.4:
     hashlib.sha256(b"y" * 4096).digest()
 print("thread clock counts the work before its first read:", time.thread_time() > 0.3)'
+# ...and in a program with several threads, each thread's own work (the
+# counting starts at the first read; what ran before is the scheduler's
+# TSC estimate): the main thread's shows, the idle thread's stays small.
+dcase thread-cpuclock-first-read-threads --need /usr/bin/python3 -- /usr/bin/python3 -c 'import time, hashlib, threading
+ev, idle = threading.Event(), []
+def waiter():
+    ev.wait()
+    idle.append(time.thread_time())
+t = threading.Thread(target=waiter); t.start()
+while time.process_time() < 0.4:
+    hashlib.sha256(b"y" * 4096).digest()
+print("main thread counts its work:", time.thread_time() > 0.3)
+ev.set(); t.join()
+print("idle thread counts little:", idle[0] < 0.1)'
 dcase proc-fd-reopen-pipe --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; r, w = os.pipe(); os.write(w, b"abc"); print(open(f"/proc/self/fd/{r}", "rb", buffering=0).read(3)); w2 = os.open(f"/dev/fd/{r}", os.O_WRONLY); os.write(w2, b"via-w2"); os.close(w2); os.close(w); print(os.read(r, 100)); print(os.read(r, 100))'
 for m in segv:139 abort:134 exit42:42 _exit7:7 kill:137 term:143 fpe:136 ill:132 \
     blocked-segv:139 ignored-segv:139 atexit:3 return:200 exit256:0; do

@@ -9,6 +9,7 @@
 #include "proc/pidspace.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
+#include "sched/sched.h"
 #include "sched/vcpu.h"
 
 /*
@@ -21,8 +22,11 @@
  * vCPU threads run any program. A thread's CPU time is its uthread's,
  * counted by the scheduler around each switch (its vCPU thread's time
  * before and after): two kernel calls a switch, so counting starts for a
- * program at the first CPU-time clock it uses, and a thread's clock then
- * shows its time from that moment.
+ * program at the first CPU-time clock it uses. What each thread ran
+ * before is the scheduler's estimate (TSC cycles while switched in,
+ * sched_ran_ns), kept within the host process's CPU time: python's
+ * thread_time() after a second of work in a program with a second
+ * thread read 0.
  */
 #define CLK_ID(c) (~((c) >> 3))
 #define CLK_THREAD 4
@@ -36,18 +40,25 @@ static void count_program(struct vproc *p, struct uthread *ut)
 {
 	if (__atomic_load_n(&p->cpu_acct, __ATOMIC_RELAXED))
 		return;
+	uint64_t host_ns = cpu_clock_ns(CLOCK_PROCESS_CPUTIME_ID), sum = 0;
 	spin_lock(&p->lock);
-	p->cpu_acct = true;
 	for (struct uthread *t = p->threads; t; t = t->proc_next)
-		t->cpu_acct = true;
+		sum += t->cpu_ns = sched_ran_ns(t);
+	/* Each thread's time is set before it is counted: a vCPU adds to
+	 * cpu_ns only from a switch in that saw cpu_acct. */
+	for (struct uthread *t = p->threads; t; t = t->proc_next) {
+		if (sum > host_ns)
+			t->cpu_ns = (uint64_t)((unsigned __int128)t->cpu_ns * host_ns / sum);
+		__atomic_store_n(&t->cpu_acct, true, __ATOMIC_RELEASE);
+	}
+	p->cpu_acct = true;
 	spin_unlock(&p->lock);
 	if (ut->proc != p)
 		return;
 	ut->cpu_start = thread_cpu_ns();
-	/* What it ran before was not counted. A lone thread of the one
-	 * program of its host process ran for all of the process's CPU time
-	 * so far (the runtime's share included): a clock first read after
-	 * some work then shows that work, as on Linux. */
+	/* A lone thread of the one program of its host process ran for all
+	 * of the process's CPU time so far (the runtime's share included):
+	 * closer than the estimate. */
 	if (p->nthreads == 1 && vproc_alone(p))
 		ut->cpu_ns = cpu_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 }

@@ -267,7 +267,7 @@ struct uthread *uthread_by_tid_nolock(int tid)
 
 void vproc_add_thread(struct vproc *p, struct uthread *t)
 {
-	t->cpu_ns = t->cpu_start = 0; /* a reused uthread starts again */
+	t->cpu_ns = t->cpu_start = t->ran_tsc = 0; /* a reused uthread starts again */
 	t->credp = &p->cred;
 	spin_lock(&p->lock);
 	t->cpu_acct = p->cpu_acct;

@@ -1,6 +1,7 @@
 /* sched.c - the M:N scheduler: per-vCPU run queues, stealing, idle, wakeups. */
 #include "sched/sched.h"
 
+#include <cpuid.h>
 #include <errno.h>
 #include <immintrin.h>
 #include <stdlib.h>
@@ -535,9 +536,12 @@ static _Noreturn void vcpu_loop(struct vcpu *v)
 		v->cur = ut;
 		preempt_tick_resume(v);
 		ut->cpu_start = ut->cpu_acct ? thread_cpu_ns() : 0;
+		__atomic_store_n(&ut->ran_tsc_start, __rdtsc(), __ATOMIC_RELAXED);
 		uctx_switch(&v->sched_rsp, ut->ctx_rsp);
 		/* Back on this vCPU's own stack; v is still right here. */
 		struct uthread *prev = v->cur;
+		__atomic_store_n(&prev->ran_tsc, prev->ran_tsc + (__rdtsc() - prev->ran_tsc_start),
+				 __ATOMIC_RELAXED);
 		if (prev->cpu_start)
 			prev->cpu_ns += thread_cpu_ns() - prev->cpu_start;
 		v->cur = NULL;
@@ -575,9 +579,37 @@ static void *vcpu_main(void *arg)
 	vcpu_loop(v);
 }
 
+/* The TSC's rate is measured from the start to each reading (no
+ * calibration wait); trusted only where it is invariant (CPUID
+ * 0x80000007 EDX bit 8: constant, and ticking in deep C-states). */
+static uint64_t tsc_base, tsc_base_ns;
+
+uint64_t sched_ran_ns(const struct uthread *t)
+{
+	uint64_t now = __rdtsc(), cycles = __atomic_load_n(&t->ran_tsc, __ATOMIC_RELAXED);
+	if (!tsc_base)
+		return 0;
+	if (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE)) {
+		uint64_t start = __atomic_load_n(&t->ran_tsc_start, __ATOMIC_RELAXED);
+		cycles += now > start ? now - start : 0;
+	}
+	uint64_t dt = now - tsc_base, dns = now_ns() - tsc_base_ns;
+	return dt ? (uint64_t)((unsigned __int128)cycles * dns / dt) : 0;
+}
+
+static void tsc_start(void)
+{
+	unsigned a, b, c, d;
+	if (__get_cpuid(0x80000007, &a, &b, &c, &d) && (d >> 8 & 1)) {
+		tsc_base_ns = now_ns();
+		tsc_base = __rdtsc();
+	}
+}
+
 void sched_start_many(struct uthread **first, int n)
 {
 	struct vcpu *v0 = vcpu_self();
+	tsc_start();
 	sched_cfg.shown_cpus = sched_cfg.nvcpus;
 	vcpus = calloc(sched_cfg.nvcpus, sizeof(*vcpus));
 	timer_init(sched_cfg.nvcpus);

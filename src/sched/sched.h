@@ -23,6 +23,11 @@ extern struct vcpu **vcpus;
 
 uint64_t now_ns(void);
 
+/* sched_ran_ns - how long t has run on vCPUs, its current slice included,
+ * as the TSC estimates it; 0 where the TSC cannot tell (it stops or
+ * drifts with the CPU's state). */
+uint64_t sched_ran_ns(const struct uthread *t);
+
 /* Start the vCPUs and run the n first uthreads; never returns. */
 _Noreturn void sched_start_many(struct uthread **first, int n);
 

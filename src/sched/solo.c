@@ -2,6 +2,7 @@
 #include "sched/solo.h"
 
 #include <errno.h>
+#include <x86intrin.h>
 
 #include "core/rawsys.h"
 #include "sched/kwait.h"
@@ -67,8 +68,11 @@ long solo_call(long nr, long a0, long a1, long a2, long a3, struct timespec *ts,
 		ts->tv_sec = (time_t)(d / 1000000000ull);
 		ts->tv_nsec = (long)(d % 1000000000ull);
 	}
+	uint64_t slept = __rdtsc();
 	long r = pg_syscall_cuttable(nr, a0, a1, a2, a3, &v->solo_cut);
 	__atomic_store_n(&v->solo, 0, __ATOMIC_RELEASE);
+	/* Asleep, not running: its run time (sched_ran_ns) skips the wait. */
+	v->cur->ran_tsc_start += __rdtsc() - slept;
 	return r;
 }
 

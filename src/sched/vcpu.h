@@ -96,6 +96,11 @@ struct uthread {
 	 * thread's CPU time when it was switched in, 0 when not counted. */
 	bool cpu_acct;
 	uint64_t cpu_ns, cpu_start;
+	/* How long it ran, always counted but only estimated: TSC cycles
+	 * from switch in to switch out, a solo wait's excepted (one rdtsc
+	 * each, no kernel call). A first CPU-time clock starts from this
+	 * (sched_ran_ns). */
+	uint64_t ran_tsc, ran_tsc_start;
 	/* sched_setaffinity's CPUs, of those programs see (0: all of them):
 	 * kept and inherited as Linux's mask, though uthreads are not pinned. */
 	uint64_t affinity;
