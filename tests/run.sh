@@ -913,6 +913,26 @@ p_stats_request() {
     [ "$(grep -c 'system calls' "$OUT/p.err")" -eq 2 ] || { echo "$(grep -c 'system calls' "$OUT/p.err") reports, 2 expected"; return 1; }
 }
 pcase stats-request -- p_stats_request
+# A forked child's calls are counted in its process and shown at its end
+# (they went to /dev/null, and the parent showed an empty table for each
+# child); a site only children run traps in the first two and is patched
+# for the rest (the site journal: each child trapped at the same sites).
+p_fork_children_learn() {
+    "${PEGASUS_RUN[@]}" --stats -- "$PROGS/fork" learn >"$OUT/p.out" 2>"$OUT/p.err" </dev/null || { echo "status $?"; return 1; }
+    grep -q "statuses sum to 21" "$OUT/p.out" || { echo "got: $(cat "$OUT/p.out")"; return 1; }
+    local all
+    all=$(awk '$1 == "all" { printf "%s/%s ", $2, $3 }' "$OUT/p.err")
+    # total/trapped of each child, then the parent's
+    set -- $all
+    [ $# -eq 7 ] || { echo "$# tables, 7 expected: $all"; return 1; }
+    local i
+    for i in 1 2 3 4 5 6; do
+        eval "local t=\${$i}"
+        [ "${t%/*}" -ge 2 ] || { echo "child $i counted ${t%/*} calls (close and exit_group at least): $all"; return 1; }
+        [ "$i" -le 2 ] || [ "${t#*/}" -eq 0 ] || { echo "child $i trapped ${t#*/} times: $all"; return 1; }
+    done
+}
+pcase fork-children-learn --prog fork --not-in 'off:rewriting is off in this mode' -- p_fork_children_learn
 # A local TCP connection served by a forked child (postgres's backends)
 # leaves the process as an AF_UNIX pair: its names, family, protocol and
 # TCP options stay a TCP socket's (TCP_NODELAY was EOPNOTSUPP); a reader

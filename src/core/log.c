@@ -25,18 +25,10 @@ void pg_log_set_fd(int (*where)(void))
 /* The runtime's stderr is fd 2 of the host process; programs write to it
  * through their own fd tables, so a plain write(2) never interleaves with a
  * half-flushed stdio buffer of theirs. */
-static void log_write(const char *fmt, va_list ap)
+void pg_log_write(const char *buf, size_t n)
 {
 	int fd = pg_log_fd();
-	if (fd < 0)
-		return;
-	char buf[1024];
-	int n = snprintf(buf, sizeof(buf), "pegasus: ");
-	n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
-	if (n > (int)sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
-	buf[n++] = '\n';
-	for (int off = 0; off < n && fd != broken_fd;) {
+	for (size_t off = 0; fd >= 0 && off < n && fd != broken_fd;) {
 		ssize_t w = write(fd, buf + off, n - off);
 		if (w < 0 && errno == EPIPE)
 			broken_fd = fd; /* no reader: each try would raise a SIGPIPE for the program */
@@ -44,6 +36,17 @@ static void log_write(const char *fmt, va_list ap)
 			break;
 		off += w;
 	}
+}
+
+static void log_write(const char *fmt, va_list ap)
+{
+	char buf[1024];
+	int n = snprintf(buf, sizeof(buf), "pegasus: ");
+	n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	pg_log_write(buf, n);
 }
 
 void pg_log(int level, const char *fmt, ...)

@@ -1,6 +1,7 @@
 /* log.h - runtime diagnostics written straight to the real stderr. */
 #pragma once
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdnoreturn.h>
 
 /* Verbosity: 0 errors only, 1 warnings (default), 2 info, 3 debug. */
@@ -11,6 +12,8 @@ void pg_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)
  * by pg_log_set_fd says (a forked child: its program's stderr; < 0: none). */
 int pg_log_fd(void);
 void pg_log_set_fd(int (*where)(void));
+/* pg_log_write - n bytes as they are, where diagnostics go (a table). */
+void pg_log_write(const char *buf, size_t n);
 noreturn void pg_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define pg_err(...)   pg_log(0, __VA_ARGS__)

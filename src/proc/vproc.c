@@ -493,6 +493,8 @@ void vproc_after_fork(struct vproc *p, struct uthread *ut, int pid, int ppid)
 	p->sigpending = p->sigclaimed = 0;
 	ut->sigpending = ut->sigclaimed = 0;
 	memset(p->rtq.used, 0, sizeof(p->rtq.used));
+	if (vproc_hooks.forked)
+		vproc_hooks.forked(p);
 }
 
 void vproc_exit(struct vproc *p, int code)

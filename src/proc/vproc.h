@@ -241,10 +241,11 @@ void vproc_name_host(struct vproc *p, const char *comm);
  * area, which vproc_name_host may overwrite with a program's. */
 void vproc_host_args(char *area, size_t len);
 
-/* What layers above proc do when a program is made and when it has ended
- * (sys/stats.c: its --stats counters); either may be NULL. */
+/* What layers above proc do when a program is made, has ended, or is a
+ * fork's child (sys/stats.c: its --stats counters); any may be NULL. */
 struct vproc_hooks {
 	void (*created)(struct vproc *p);
 	void (*ended)(struct vproc *p);
+	void (*forked)(struct vproc *p); /* p is a fork's child, in its process */
 };
 extern struct vproc_hooks vproc_hooks;

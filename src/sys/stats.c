@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/log.h"
 #include "sched/poller.h"
@@ -41,6 +42,12 @@ static void counters_new(struct vproc *p)
 		pg_die("out of memory");
 }
 
+/* A fork's child counts its own calls from 0, as its own process. */
+static void counters_zero(struct vproc *p)
+{
+	memset(p->stats, 0, sizeof(*p->stats));
+}
+
 void (*stats_footer)(FILE *f);
 
 void stats_init(void)
@@ -49,16 +56,26 @@ void stats_init(void)
 	if (stats_on) {
 		vproc_hooks.created = counters_new;
 		vproc_hooks.ended = stats_print;
+		vproc_hooks.forked = counters_zero;
 	}
 }
 
 void stats_print(struct vproc *p)
 {
-	if (!stats_on || !p->stats)
+	/* A forked child's calls were counted in its own process, which
+	 * prints them at its end. */
+	if (!stats_on || !p->stats || p->host_pid)
 		return;
 	const struct sys_stats *s = p->stats;
 	unsigned long by_class[CLS_DENY + 1][3] = { { 0 } }, total[3] = { 0, 0, 0 };
-	FILE *f = stderr;
+	/* Built whole, then written where diagnostics go: a forked child's
+	 * fd 2 may be /dev/null (fork.c release_host_stdio), its log is its
+	 * program's stderr. */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return;
 	fprintf(f, "pegasus: [%s] system calls\n", p->name);
 	fprintf(f, "  %-24s %12s %12s %12s %12s  %s\n", "call", "total", "trapped", "rewritten", "kcall", "class");
 	for (unsigned nr = 0; nr <= SYS_MAX; nr++) {
@@ -91,4 +108,7 @@ void stats_print(struct vproc *p)
 	fprintf(f, "  %-24s %12lu %12lu %12lu %12lu\n", "all", total[0] + total[1], total[0], total[1], total[2]);
 	if (stats_footer)
 		stats_footer(f);
+	if (fclose(f) == 0)
+		pg_log_write(text, len);
+	free(text);
 }

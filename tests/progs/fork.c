@@ -1178,6 +1178,23 @@ static void sec_again(void)
     say("again: 4 vfork+exec, statuses sum to %d", vsum);
 }
 
+/* Children that make calls their parent never makes (close, then _exit):
+ * what the first ones learn (their traps) the later ones know. */
+static void sec_learn(void)
+{
+    int sum = 0, st;
+    for (int i = 0; i < 6; i++) {
+        pid_t p = fork();
+        if (p == 0) {
+            close(-1);
+            _exit(i + 1);
+        }
+        waitpid(p, &st, 0);
+        sum += WIFEXITED(st) ? WEXITSTATUS(st) : 100;
+    }
+    say("learn: 6 forks, statuses sum to %d", sum);
+}
+
 static const struct {
     const char *name;
     void (*fn)(void);
@@ -1189,6 +1206,7 @@ static const struct {
     {"setuid", sec_setuid}, {"dgrampair", sec_dgrampair}, {"dgramrights", sec_dgramrights}, {"ipopts", sec_ipopts}, {"kwatched", sec_kwatched}, {"grandchild", sec_grandchild},
     {"pgroup", sec_pgroup}, {"pidcalls", sec_pidcalls}, {"names", sec_names}, {"solo", sec_solo},
     {"jobgroup", sec_jobgroup}, {"stopcont", sec_stopcont}, {"queued", sec_queued}, {"again", sec_again},
+    {"learn", sec_learn},
 };
 
 int main(int argc, char **argv)
