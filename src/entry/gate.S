@@ -3,6 +3,7 @@
 
 #define SYS_MAX 512
 #define LEAN_MID 0x80
+#define LEAN_TRY_MID 2 /* lean_entry_c: try the mid path (entry/lean.h) */
 
 /* The mid path's partial save: xmm0-15 and MXCSR, ~10x cheaper here. */
 .macro SSE_AREA_OP op, ut
@@ -265,6 +266,8 @@ fast_common:
 	je mid
 	mov %rbx, %rdi
 	call lean_entry_c
+	cmp $LEAN_TRY_MID, %eax         /* an object's read, write or wait */
+	je mid
 	test %eax, %eax
 	jz 1f
 	mov %rbx, %rdi

@@ -21,9 +21,9 @@ void gate_prepare_return(struct uthread *ut);
 void gate_prepare_return(struct uthread *ut)
 {
 	/* Its program is ending: this thread does not go back to app code. */
-	if (ut->lean_put) {
-		vfile_put(ut->lean_put);
-		ut->lean_put = NULL;
+	for (int i = 0; i < 2 && ut->lean_put[i]; i++) {
+		vfile_put(ut->lean_put[i]);
+		ut->lean_put[i] = NULL;
 	}
 	if (__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
 		vproc_thread_exit(ut, 0);

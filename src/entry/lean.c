@@ -6,6 +6,7 @@
 #include <linux/futex.h>
 #include <sys/syscall.h>
 
+#include "core/fsbase.h"
 #include "core/rawsys.h"
 #include "fs/epoll.h"
 #include "fs/fdtable.h"
@@ -17,6 +18,7 @@
 #include "sched/futex.h"
 #include "sched/vcpu.h"
 #include "sys/fsize.h"
+#include "sys/mid_io.h"
 #include "sys/systab.h"
 
 /* What gate_direct_fd reads (sched/offsets.h). */
@@ -82,7 +84,8 @@ void lean_init(bool enabled, bool page0_mapped)
 		if (!enabled || !e)
 			continue;
 		if (e->handler == sys_futex || e->handler == sys_sched_yield ||
-		    e->handler == sys_rt_sigprocmask || e->handler == sys_set_robust_list)
+		    e->handler == sys_rt_sigprocmask || e->handler == sys_set_robust_list ||
+		    (nr == SYS_epoll_ctl && pg_mid_app_fs))
 			k = LEAN_MID;
 		else if (e->handler == sys_getpid)
 			k = LEAN_PID;
@@ -142,41 +145,19 @@ static bool under_proc(const char *p)
 /*
  * set_wait - a wait with timeout 0 on the set at vfd: its host epoll fd's
  * when every member is a kernel file, else eventpoll_wait_lean; -EAGAIN
- * when vfd is no set (the full path answers). While its program has one
- * thread nothing can close the set meanwhile (as Linux's fdget of a table
- * with one user); otherwise it is held, before anything in it is read, by
- * a reference taken as fdt_obj does. The last
- * reference cannot be dropped here (its release calls library code): the
- * full return drops it (ut->lean_put, lean_return_check).
+ * when vfd is no set (the full path answers). Held as sys/mid_io.h says.
  */
 static long set_wait(struct uthread *ut, int vfd, uint64_t out, int max)
 {
-	struct fdtable *t = ut->proc->fdt;
-	bool alone = __atomic_load_n(&ut->proc->nthreads, __ATOMIC_ACQUIRE) == 1;
-	struct fdent *fe = fdt_ent(t, vfd);
-	struct vfile *f;
-	if (!fe)
-		return -EAGAIN;
-	if (alone) {
-		f = __atomic_load_n(&fe->obj, __ATOMIC_ACQUIRE);
-	} else {
-		spin_lock(&t->lock);
-		f = vfile_get(fe->obj);
-		spin_unlock(&t->lock);
-	}
+	bool held;
+	struct vfile *f = mid_hold(ut, vfd, &held);
 	long r = -EAGAIN;
-	if (is_eventpoll(f) && __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0) {
+	if (is_eventpoll(f)) {
 		int kfd = eventpoll_lean_fd(f);
 		r = kfd >= 0 ? raw_syscall6(SYS_epoll_wait, kfd, out, max, 0, 0, 0) : eventpoll_wait_lean(f, out, max);
 	}
-	if (alone || !f)
-		return r;
-	int refs = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
-	while (refs > 1 && !__atomic_compare_exchange_n(&f->refs, &refs, refs - 1, false, __ATOMIC_ACQ_REL,
-							  __ATOMIC_RELAXED))
-		;
-	if (refs <= 1)
-		ut->lean_put = f;
+	if (f)
+		mid_release(ut, f, held);
 	return r;
 }
 
@@ -212,6 +193,8 @@ long lean_entry_c(struct uthread *ut)
 		ret = set_wait(ut, (int)tf->rdi, tf->rsi, (int)tf->rdx);
 		if (ret == 0 && timeout != 0)
 			v->ep_looked = 1;
+		if (ret == 0 && timeout != 0 && pg_mid_app_fs)
+			return LEAN_TRY_MID; /* it parks: the mid path, not two %fs changes */
 		if (ret == -EINTR || ret == -EBADF || ret == -EAGAIN || (ret == 0 && timeout != 0))
 			return 0;
 		goto done;
@@ -235,6 +218,9 @@ long lean_entry_c(struct uthread *ut)
 		 * The host fd is read before the flag (installs write them the
 		 * other way round), so the flag is never an earlier file's. */
 		struct fdent *fe = fdt_ent(ut->proc->fdt, (int)tf->rdi);
+		if (fe && __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0 && pg_mid_app_fs &&
+		    (nr == SYS_read || nr == SYS_write || nr == SYS_recvfrom || nr == SYS_sendto))
+			return LEAN_TRY_MID; /* an object's bytes: sys/mid_io.c */
 		if (!fe || __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0 ||
 		    __atomic_load_n(&fe->obj, __ATOMIC_ACQUIRE) || fdent_nonblock(fe) != 1)
 			return 0;
@@ -295,6 +281,16 @@ long mid_entry_c(struct uthread *ut)
 	struct trap_frame *tf = &ut->tf;
 	long nr = (long)tf->rax;
 	const long a[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
+	if (nr == SYS_read || nr == SYS_write || nr == SYS_recvfrom || nr == SYS_sendto ||
+	    nr == SYS_epoll_wait || nr == SYS_epoll_pwait || nr == SYS_epoll_ctl) {
+		long r = nr == SYS_epoll_ctl ? mid_epoll_ctl(ut, a)
+			 : nr == SYS_epoll_wait || nr == SYS_epoll_pwait ? mid_epoll_wait(ut, nr, a)
+			 : mid_io(ut, nr, a);
+		if (r == VFILE_MID_PASS)
+			return 0;
+		syscall_result(ut, nr, r);
+		return 1;
+	}
 	if (nr == SYS_futex) {
 		int cmd = a[1] & FUTEX_CMD_MASK;
 		/* A timeout arms a timer, whose heap may grow with realloc; a
@@ -315,5 +311,5 @@ enum direct_kind lean_direct(long nr)
 long lean_return_check(struct uthread *ut)
 {
 	return signal_arrivals_pending() || (signal_deliverable_mask(ut) & ~ut->sigmask) ||
-	       ut->has_saved_sigmask || ut->exiting || ut->need_resched || ut->lean_put;
+	       ut->has_saved_sigmask || ut->exiting || ut->need_resched || ut->lean_put[0];
 }

@@ -18,7 +18,10 @@ void lean_init(bool enabled, bool page0_mapped);
  * mapped; _NB: only while the fd is known to be non-blocking), or none. */
 enum direct_kind { DIRECT_NO, DIRECT_PLAIN, DIRECT_FD, DIRECT_FD_NB, DIRECT_EPOLL };
 enum direct_kind lean_direct(long nr);
-/* Serve the call in ut->tf if it can be served lean: 1 if done, 0 if not. */
+/* Serve the call in ut->tf if it can be served lean: 1 if done, 0 if not,
+ * LEAN_TRY_MID where the mid path may serve it without changing %fs (a
+ * kernel call each way without FSGSBASE: sys/mid_io.c). */
+#define LEAN_TRY_MID 2
 long lean_entry_c(struct uthread *ut);
 /* Must the return to app code take the full path (signals to deliver)? */
 long lean_return_check(struct uthread *ut);

@@ -81,7 +81,14 @@ struct eventpoll {
 	 * events are read back and filtered (kernel_collect), never written
 	 * straight by a kernel call (lean_kfd -1, no solo_wait, no lean look). */
 	int ndisarmed;
+	/* Items deleted, kept for the next add (mtx): an event loop that adds
+	 * and deletes an fd per request (redis-benchmark's ae) allocates
+	 * nothing, and the gate's mid path, which may not, serves both. */
+	struct epitem *spare;
+	unsigned nspare;
 };
+
+#define SPARE_MAX 64
 
 _Static_assert(offsetof(struct eventpoll, lean_kfd) == offsetof(struct eventpoll_lean, lean_kfd),
 	       "struct eventpoll_lean");
@@ -667,10 +674,40 @@ static long solo_wait(struct eventpoll *ep, uint64_t out, int max, uint64_t dead
 	return r >= 0 || r == -EINTR || r == -EFAULT ? r : -EAGAIN;
 }
 
+/* A blocking wait that kwait would have to watch for (kernel members,
+ * nested sets' kernel parts, members moved into the kernel): kwait's
+ * watches allocate, which the mid path may not (mtx held). */
+static bool needs_kwait(struct eventpoll *ep)
+{
+	return nkernel(ep) || __atomic_load_n(&ep->nkparts, __ATOMIC_ACQUIRE) || ep->moved ||
+	       __atomic_load_n(&ep->ndisarmed, __ATOMIC_ACQUIRE);
+}
+
+static long wait_loop(struct vfile *f, uint64_t out, int max, bool block, uint64_t deadline, bool looked,
+		      bool mid);
+
 long eventpoll_wait(struct vfile *f, uint64_t out, int max, bool block,
 		    uint64_t deadline, bool looked)
 {
+	return wait_loop(f, out, max, block, deadline, looked, false);
+}
+
+long eventpoll_wait_mid(struct vfile *f, uint64_t out, int max, uint64_t deadline)
+{
+	return wait_loop(f, out, max, true, deadline, true, true);
+}
+
+static long wait_loop(struct vfile *f, uint64_t out, int max, bool block, uint64_t deadline, bool looked,
+		      bool mid)
+{
 	struct eventpoll *ep = ep_of(f);
+	if (mid) { /* and again before it parks: a member may come meanwhile */
+		spin_lock(&ep->mtx);
+		bool kernel = needs_kwait(ep);
+		spin_unlock(&ep->mtx);
+		if (kernel)
+			return -EAGAIN;
+	}
 	/* Looks only spare a wait: readiness that comes after one ends the
 	 * wait itself (the ready list's check under wq.lock, kwait, the
 	 * kernel's own wait), so one just made need not be made again. */
@@ -686,6 +723,10 @@ long eventpoll_wait(struct vfile *f, uint64_t out, int max, bool block,
 		if (r == -EINTR) /* cut short: look again */
 			continue;
 		spin_lock(&ep->mtx);
+		if (mid && needs_kwait(ep)) {
+			spin_unlock(&ep->mtx);
+			return -EAGAIN;
+		}
 		ep->nblocked++;
 		watch(ep);
 		spin_unlock(&ep->mtx);
@@ -802,7 +843,13 @@ static void ep_remove(struct eventpoll *ep, struct epitem *epi)
 			break;
 		}
 	}
-	free(epi);
+	if (ep->nspare < SPARE_MAX) {
+		epi->hnext = ep->spare;
+		ep->spare = epi;
+		ep->nspare++;
+	} else {
+		free(epi);
+	}
 }
 
 static void ep_release(struct vfile *f)
@@ -818,6 +865,11 @@ static void ep_release(struct vfile *f)
 	spin_unlock(&ep_global);
 	if (ep->kfd >= 0)
 		raw_syscall3(SYS_close, ep->kfd, 0, 0);
+	while (ep->spare) {
+		struct epitem *x = ep->spare;
+		ep->spare = x->hnext;
+		free(x);
+	}
 	free(ep->hash);
 	free(ep);
 }
@@ -956,9 +1008,13 @@ static long insert(struct eventpoll *ep, const struct ep_target *t, uint32_t eve
 {
 	if (ep->nitems >= ep->nbuckets && !hash_grow(ep))
 		return -ENOMEM;
-	struct epitem *epi = calloc(1, sizeof(*epi));
-	if (!epi)
+	struct epitem *epi = ep->spare;
+	if (epi) {
+		ep->spare = epi->hnext;
+		ep->nspare--;
+	} else if (!(epi = calloc(1, sizeof(*epi)))) {
 		return -ENOMEM;
+	}
 	*epi = (struct epitem){
 		.ep = ep, .file = t->file, .fd = t->fd, .events = events, .data = data,
 		.wait = { .events = WQ_ALL, .func = ep_poll_callback, .exclusive = !!(events & EPOLLEXCLUSIVE) },
@@ -1091,6 +1147,36 @@ static long kernel_ctl(struct eventpoll *ep, int op, int host, struct epoll_even
 	update_lean(ep);
 	spin_unlock(&ep->mtx);
 	return 0;
+}
+
+long eventpoll_ctl_mid(struct vfile *f, int op, struct vfile *file, int fd, const struct epoll_event *ev)
+{
+	struct eventpoll *ep = ep_of(f);
+	uint32_t events = ev ? ev->events & ~EPOLLWAKEUP : 0;
+	/* EXCLUSIVE's rules, sets in sets, kernel files: the full path's. */
+	if ((events & EPOLLEXCLUSIVE) || file == f || is_eventpoll(file) || vfile_in_kernel(file))
+		return -EAGAIN;
+	bool ready = false;
+	long r = -EAGAIN;
+	spin_lock(&ep_global);
+	spin_lock(&ep->mtx);
+	struct epitem *epi = find(ep, file, fd);
+	/* Nothing allocated, nothing freed, nothing kwait watches (a moved
+	 * member is watched there). */
+	if (op == EPOLL_CTL_ADD && !epi && ep->spare && ep->nitems < ep->nbuckets) {
+		struct ep_target t = { .file = file, .fd = fd, .host = -1 };
+		r = insert(ep, &t, events | EPOLLERR | EPOLLHUP, ev->data.u64, &ready);
+	} else if (op == EPOLL_CTL_DEL && epi && !epi->moved && ep->nspare < SPARE_MAX) {
+		ep_remove(ep, epi);
+		r = 0;
+	} else if (op == EPOLL_CTL_MOD && epi && !epi->moved && !(ev_load(epi) & EPOLLEXCLUSIVE)) {
+		r = modify(ep, epi, events | EPOLLERR | EPOLLHUP, ev->data.u64, &ready);
+	}
+	spin_unlock(&ep->mtx);
+	spin_unlock(&ep_global);
+	if (ready)
+		notify_set(ep);
+	return r;
 }
 
 long eventpoll_ctl(struct vfile *f, int op, const struct ep_target *t, struct epoll_event *ev)

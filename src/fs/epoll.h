@@ -72,6 +72,12 @@ long eventpoll_wait_lean(struct vfile *ep, uint64_t out, int max);
  * with Linux's checks after the fd lookups; ev is ignored for DEL. */
 long eventpoll_ctl(struct vfile *ep, int op, const struct ep_target *t, struct epoll_event *ev);
 
+/* eventpoll_ctl_mid - EPOLL_CTL_ADD/DEL/MOD (op) of an object, for the
+ * gate's mid path (no library code; ev NULL for DEL): -EAGAIN, having
+ * changed nothing, where the full eventpoll_ctl must serve it (an add
+ * that allocates, errors, sets in sets, kernel files...). */
+long eventpoll_ctl_mid(struct vfile *ep, int op, struct vfile *file, int fd, const struct epoll_event *ev);
+
 /* eventpoll_wait_args - Linux's checks of a wait's arguments, after the
  * fd's (EBADF) and before what it is (EINVAL): maxevents (EINVAL), then
  * the buffer's end (access_ok: EFAULT; a bad start faults only when an
@@ -94,6 +100,11 @@ static inline long eventpoll_wait_args(uint64_t events, int max)
  */
 long eventpoll_wait(struct vfile *ep, uint64_t out, int max, bool block,
 		    uint64_t deadline, bool looked);
+
+/* eventpoll_wait_mid - a blocking eventpoll_wait after a look, for the
+ * gate's mid path (sys/mid_io.c): -EAGAIN, having changed nothing, where
+ * the wait needs kwait (a kernel member...), which calls library code. */
+long eventpoll_wait_mid(struct vfile *ep, uint64_t out, int max, uint64_t deadline);
 
 /* eventpoll_release_file - f's last fd is gone: it leaves every set. */
 void eventpoll_release_file(struct vfile *f);

@@ -120,6 +120,18 @@ static long efd_write(struct vfile *f, struct uthread *ut, struct vmsg *m)
 	return sizeof(v);
 }
 
+/* The mid path's share (vfile.h): the ops themselves, which call no
+ * library code; a wait, or a file moved into the kernel, goes the full way. */
+static long efd_mid_io(struct vfile *f, bool wr, uint64_t buf, size_t len, int flags)
+{
+	struct iovec iov = { (void *)buf, len };
+	struct vmsg m = { .iov = &iov, .iovcnt = 1, .off = -1 };
+	long r = wr ? efd_write(f, NULL, &m) : efd_read(f, NULL, &m);
+	if (r == -EAGAIN && (vfile_in_kernel(f) || !(f->flags & O_NONBLOCK)))
+		return VFILE_MID_PASS;
+	return r;
+}
+
 static int efd_fdinfo(struct vfile *f, char *buf, size_t size)
 {
 	struct efd *e = efd_of(f);
@@ -150,7 +162,7 @@ static void efd_release(struct vfile *f)
 }
 
 static const struct vfile_ops efd_ops = {
-	.name = "[eventfd]", .read = efd_read, .write = efd_write, .poll = efd_poll,
+	.name = "[eventfd]", .read = efd_read, .write = efd_write, .mid_io = efd_mid_io, .poll = efd_poll,
 	.fdinfo = efd_fdinfo, .release = efd_release,
 	.host_file = efd_host_file, .wait_fd = vfile_kernel_wait_fd,
 };

@@ -763,6 +763,7 @@ const struct vfile_ops nsock_ops = {
 	.waits = true,
 	.read = nsock_recv,
 	.write = nsock_send,
+	.mid_io = nsock_mid_io,
 	.poll = nsock_poll,
 	.ioctl = nsock_ioctl,
 	.stat = nsock_stat,

@@ -271,6 +271,27 @@ static struct chan_end *data_end(struct nsock *s)
 	return __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == NS_CONNECTED || nsock_is_dgram(s) ? s->end : NULL;
 }
 
+/* nsock_mid_io - the mid path's share (vfile.h): a connected in-memory
+ * TCP socket whose bytes move at once, a send whole. Options that change
+ * a read's target (SO_RCVLOWAT), a socket moved into the kernel or any
+ * state chan_mid_* does not take go the full way. */
+long nsock_mid_io(struct vfile *f, bool wr, uint64_t buf, size_t len, int flags)
+{
+	struct nsock *s = nsock_of(f);
+	struct chan_end *e = s->proto == CHAN_TCP ? data_end(s) : NULL;
+	if (!e || vfile_in_kernel(f) || (!wr && __atomic_load_n(&e->rx->rcvlowat, __ATOMIC_RELAXED) > 1))
+		return VFILE_MID_PASS;
+	bool nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
+	struct iovec iov = { (void *)buf, len };
+	struct iov_iter it;
+	iov_iter_init(&it, &iov, 1);
+	ssize_t r = wr ? chan_mid_send(e, &it, !nonblock) : chan_mid_recv(e, &it);
+	if (r > 0)
+		return r;
+	/* Nothing there, or a state the full path reports (EOF, an error). */
+	return r == -EAGAIN && nonblock && chan_mid_idle(e, wr) ? -EAGAIN : VFILE_MID_PASS;
+}
+
 /* recv(MSG_OOB): TCP's urgent byte, if one waits. */
 static long recv_urg(struct nsock *s, struct chan_end *e, struct vmsg *m)
 {

@@ -82,6 +82,12 @@ static void remove_at(struct timer_heap *h, int i)
 	publish(h);
 }
 
+bool timer_room(void)
+{
+	struct timer_heap *h = &heaps[vcpu_self()->id];
+	return __atomic_load_n(&h->n, __ATOMIC_RELAXED) < h->cap;
+}
+
 void timer_arm(struct utimer *t, uint64_t deadline)
 {
 	struct timer_heap *h = &heaps[vcpu_self()->id];

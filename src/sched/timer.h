@@ -21,6 +21,9 @@ void timer_init(int n);
 /* Arm t (fn set) to fire at deadline (CLOCK_MONOTONIC ns), on the calling
  * vCPU's heap. t must not be armed. */
 void timer_arm(struct utimer *t, uint64_t deadline);
+/* timer_room - an arm on this vCPU now allocates nothing (the gate's mid
+ * path, which may call no library code, arms only then). */
+bool timer_room(void);
 /* Disarm t; if its fn is running, wait until it returns. */
 void timer_cancel(struct utimer *t);
 /* The earliest deadline of all heaps, or UINT64_MAX. Lock-free. */

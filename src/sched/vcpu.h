@@ -104,9 +104,10 @@ struct uthread {
 	/* sched_setaffinity's CPUs, of those programs see (0: all of them):
 	 * kept and inherited as Linux's mask, though uthreads are not pinned. */
 	uint64_t affinity;
-	/* An object's last reference, which the lean path could not drop
-	 * (its release calls library code): the full return drops it. */
-	void *lean_put;
+	/* Objects' last references, which the lean or mid path could not
+	 * drop (their release calls library code): the full return drops
+	 * them. Two: epoll_ctl holds a set and a file. */
+	void *lean_put[2];
 	/* The files its call holds a reference to while it may park (the
 	 * object of a read or accept, an epoll set, a poll set's files): a
 	 * fork's child lets go of them for the threads it does not have,

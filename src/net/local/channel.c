@@ -848,6 +848,35 @@ ssize_t chan_recv(struct chan_end *e, struct iov_iter *to, struct chan_anc_out *
 	return -EAGAIN;
 }
 
+ssize_t chan_mid_recv(struct chan_end *e, struct iov_iter *to)
+{
+	struct chan_dir *d = e->rx;
+	int mflags;
+	if (!d || e->proto != CHAN_TCP || !to->left || LOAD(&d->qhead))
+		return -EAGAIN;
+	return stream_recv(d, to, NULL, 0, &mflags);
+}
+
+ssize_t chan_mid_send(struct chan_end *e, struct iov_iter *from, bool all)
+{
+	struct chan_dir *d = e->tx;
+	if (!d || e->proto != CHAN_TCP || !from->left || LOAD(&e->err) || (LOAD(&e->shut) & SHUT_SEND) ||
+	    (LOAD(&d->state) & CHAN_RD_GONE) || (all && ring_space(&d->ring) < from->left))
+		return -EAGAIN;
+	ssize_t r = stream_send(d, from, NULL);
+	return r < 0 ? -EAGAIN : r; /* -EPIPE: the reader left meanwhile, nothing sent */
+}
+
+bool chan_mid_idle(struct chan_end *e, bool wr)
+{
+	struct chan_dir *d = wr ? e->tx : e->rx;
+	if (!d || LOAD(&e->err) || LOAD(&e->shut))
+		return false;
+	unsigned st = LOAD(&d->state);
+	return wr ? !(st & CHAN_RD_GONE) && !ring_space(&d->ring)
+		  : !(st & (CHAN_WR_SHUT | CHAN_RD_SHUT)) && !ring_used(&d->ring);
+}
+
 int chan_read_arm(struct chan_end *e, struct chan_pending *p, struct iov_iter *to)
 {
 	struct chan_dir *d = e->rx;

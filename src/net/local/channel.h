@@ -206,6 +206,20 @@ ssize_t chan_sendto(struct chan_dir *d, struct iov_iter *from, const struct chan
  * MSG_CTRUNC. anc may be NULL (files are then put). */
 ssize_t chan_recv(struct chan_end *e, struct iov_iter *to, struct chan_anc_out *anc, int flags, int *msg_flags);
 
+/*
+ * chan_mid_recv, chan_mid_send - a TCP stream's bytes moved at once, for
+ * the runtime's mid path, where no library code may run (sys/mid_io.c).
+ * Only what needs nothing else: no ancillary records (TCP carries none),
+ * no pending error or shutdown to report, and for a send that must not
+ * stop part way (all), room for every byte. Otherwise -EAGAIN, with
+ * nothing changed: the full path (chan_recv, chan_send) serves the call.
+ */
+ssize_t chan_mid_recv(struct chan_end *e, struct iov_iter *to);
+ssize_t chan_mid_send(struct chan_end *e, struct iov_iter *from, bool all);
+/* chan_mid_idle - the end's direction (wr: send) merely has no bytes (no
+ * room) now: no error, shutdown or EOF to report, so EAGAIN is the answer. */
+bool chan_mid_idle(struct chan_end *e, bool wr);
+
 /* Direct copy. A reader about to park (its recv said -EAGAIN) arms its
  * buffer: 0 (armed: park), > 0 (a writer already filled it with that many
  * bytes: disarmed, done), -EAGAIN if data/EOF/an error arrived meanwhile

@@ -1,0 +1,97 @@
+/* mid_io.c - reads, writes and epoll waits served on the gate's mid path. */
+#include "sys/mid_io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include "core/timeutil.h"
+#include "fs/epoll.h"
+#include "fs/fdtable.h"
+#include "fs/vfile.h"
+#include "mm/uaccess.h"
+#include "proc/signal.h"
+#include "proc/vproc.h"
+#include "sched/sched.h"
+#include "sched/timer.h"
+#include "sched/vcpu.h"
+
+/*
+ * Without FSGSBASE a change of %fs is a kernel call (arch_prctl: 3-4 us
+ * where the hypervisor traps the MSR write), and the full path makes two
+ * a call: the runtime's %fs in, the app's out. A fused server's reads,
+ * writes and waits on in-memory sockets cost 8 us each that way. These
+ * are served on the app's %fs instead (entry/gate.S, mid): nothing here
+ * or below may call library code or touch TLS (malloc, errno, stdio).
+ * What cannot be served so goes to the full path with nothing changed.
+ */
+
+long mid_io(struct uthread *ut, long nr, const long a[6])
+{
+	bool wr = nr == SYS_write || nr == SYS_sendto;
+	bool sock_call = nr == SYS_recvfrom || nr == SYS_sendto;
+	int flags = sock_call ? (int)a[3] : 0;
+	/* An address, other flags, 0 bytes (a no-op or a probe, by kind)
+	 * and bad pointers (EFAULT's rules) are the full path's. */
+	if ((sock_call && (a[4] || (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL)))) || !a[2] ||
+	    (uint64_t)a[1] < UACCESS_MIN)
+		return VFILE_MID_PASS;
+	bool held;
+	struct vfile *f = mid_hold(ut, (int)a[0], &held);
+	long r = VFILE_MID_PASS;
+	if (f && f->ops->mid_io && (!sock_call || f->sock) &&
+	    (f->flags & O_ACCMODE) != (wr ? O_RDONLY : O_WRONLY))
+		r = f->ops->mid_io(f, wr, (uint64_t)a[1], (size_t)a[2], flags);
+	if (f)
+		mid_release(ut, f, held);
+	return r;
+}
+
+long mid_epoll_ctl(struct uthread *ut, const long a[6])
+{
+	struct epoll_event ev;
+	int op = (int)a[1];
+	if ((op != EPOLL_CTL_ADD && op != EPOLL_CTL_DEL && op != EPOLL_CTL_MOD) ||
+	    (op != EPOLL_CTL_DEL && copy_from_user(&ev, a[3], sizeof(ev))))
+		return VFILE_MID_PASS;
+	bool held_set, held;
+	struct vfile *set = mid_hold(ut, (int)a[0], &held_set);
+	struct vfile *f = is_eventpoll(set) ? mid_hold(ut, (int)a[2], &held) : NULL;
+	long r = VFILE_MID_PASS;
+	if (f && f->ops->poll && eventpoll_ctl_mid(set, op, f, (int)a[2], op == EPOLL_CTL_DEL ? NULL : &ev) == 0)
+		r = 0;
+	if (f)
+		mid_release(ut, f, held);
+	if (set)
+		mid_release(ut, set, held_set);
+	return r;
+}
+
+long mid_epoll_wait(struct uthread *ut, long nr, const long a[6])
+{
+	int max = (int)a[2], timeout = (int)a[3];
+	/* A timeout's timer must not grow its heap (realloc). */
+	if ((nr == SYS_epoll_pwait && a[4]) || eventpoll_wait_args(a[1], max) || (uint64_t)a[1] < UACCESS_MIN ||
+	    !timeout || (timeout > 0 && !timer_room()))
+		return VFILE_MID_PASS;
+	bool held;
+	struct vfile *f = mid_hold(ut, (int)a[0], &held);
+	long r = VFILE_MID_PASS;
+	if (is_eventpoll(f)) {
+		struct vfile *outer = ut->held.file;
+		ut->held.file = f;
+		/* The lean gate looked at the set a moment ago (vcpu.ep_looked). */
+		vcpu_self()->ep_looked = 0;
+		signal_arm_wait(ut, ~ut->sigmask);
+		r = eventpoll_wait_mid(f, (uint64_t)a[1], max, wait_end_ms(timeout).deadline);
+		ut->held.file = outer;
+		/* -EAGAIN: kwait's; -EINTR: the signal rules (restart, EINTR)
+		 * are the full path's, which finds the signal at once. */
+		if (r == -EAGAIN || r == -EINTR)
+			r = VFILE_MID_PASS;
+	}
+	if (f)
+		mid_release(ut, f, held);
+	return r;
+}

@@ -1,0 +1,54 @@
+/* mid_io.h - reads, writes and epoll waits served on the gate's mid path. */
+#pragma once
+#include <stdbool.h>
+
+#include "fs/fdtable.h"
+#include "fs/vfile.h"
+#include "proc/vproc.h"
+#include "sched/vcpu.h"
+
+/* mid_hold - the object alone (no host fd) at the program's vfd, held as
+ * fdt_obj holds it, or NULL. A program with one thread cannot close it
+ * meanwhile (as Linux's fdget of an unshared table): not held then.
+ * Inline: the lean path (built without vector registers) uses it too. */
+static inline struct vfile *mid_hold(struct uthread *ut, int vfd, bool *held)
+{
+	struct fdtable *t = ut->proc->fdt;
+	struct fdent *fe = fdt_ent(t, vfd);
+	*held = false;
+	if (!fe || __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) >= 0)
+		return NULL;
+	if (__atomic_load_n(&ut->proc->nthreads, __ATOMIC_ACQUIRE) == 1)
+		return __atomic_load_n(&fe->obj, __ATOMIC_ACQUIRE);
+	spin_lock(&t->lock);
+	struct vfile *f = vfile_get(fe->obj);
+	spin_unlock(&t->lock);
+	*held = f != NULL;
+	return f;
+}
+
+/* mid_release - let go of mid_hold's object; a last reference, whose
+ * release calls library code, is left to the full return (ut->lean_put). */
+static inline void mid_release(struct uthread *ut, struct vfile *f, bool held)
+{
+	if (!held)
+		return;
+	int refs = __atomic_load_n(&f->refs, __ATOMIC_RELAXED);
+	while (refs > 1 && !__atomic_compare_exchange_n(&f->refs, &refs, refs - 1, false, __ATOMIC_ACQ_REL,
+							  __ATOMIC_RELAXED))
+		;
+	if (refs <= 1)
+		ut->lean_put[ut->lean_put[0] != NULL] = f;
+}
+
+/*
+ * mid_io - read, write, recvfrom or sendto (nr) on an object whose
+ * mid_io op moves the bytes at once; mid_epoll_wait - epoll_wait, or
+ * epoll_pwait without a mask, that must park on a set of user-space
+ * members. The call's result, or VFILE_MID_PASS, having changed nothing:
+ * the full path serves it.
+ */
+long mid_io(struct uthread *ut, long nr, const long a[6]);
+long mid_epoll_wait(struct uthread *ut, long nr, const long a[6]);
+/* mid_epoll_ctl - epoll_ctl of an object in a set; else as above. */
+long mid_epoll_ctl(struct uthread *ut, const long a[6]);
