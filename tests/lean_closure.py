@@ -1,6 +1,13 @@
 #!/usr/bin/env python3
 """lean_closure.py - check that code the lean gate may run is lean.
 
+With --mid, the same for the mid path's reads, writes and epoll calls
+(src/sys/mid_io.c), which run on the app's %fs where FSGSBASE is absent:
+no %fs (TLS) anywhere they reach. Vector registers and library calls are
+theirs to use (only xmm0-15 are live there, and the runtime's libraries
+are SSE-only: memcpy); what they call only on paths a check excludes is
+named in MID_GUARDED and not followed.
+
 The lean gate (src/entry/lean.c) serves calls on the app's %fs with the
 app's vector registers still live, so every instruction it may reach must
 leave both alone and call no library code. The compiler decides that, not
@@ -19,6 +26,26 @@ import subprocess
 import sys
 
 ROOTS = ["lean_entry_c", "lean_return_check"]
+MID_ROOTS = ["mid_io", "mid_epoll_wait", "mid_epoll_ctl"]
+# Calls not followed on the mid path (caller, callee; caller None: any),
+# each excluded by a check before it or harmless:
+MID_GUARDED = {
+    (None, "pg_die"): "fatal: the process ends there",
+    (None, "clock_gettime"): "sets errno only for a bad clock id",
+    ("stream_send", "msg_alloc"): "ancillary records only: TCP carries none (chan_mid_send)",
+    ("stream_drop_records", "msg_free"): "ancillary records only (chan_mid_recv)",
+    ("stream_recv", "msg_free"): "the same, inlined",
+    ("timer_arm", "__libc_realloc"): "the heap's growth: timer_room() first",
+    ("watch", "kwait_watch"): "a set with kernel parts: needs_kwait() first",
+    ("wait_loop", "kwait_watch"): "the same, inlined",
+    ("modify", "kwait_watch"): "a moved member: eventpoll_ctl_mid refuses those",
+    ("insert", "kwait_watch"): "a set in a set: eventpoll_ctl_mid refuses those",
+    ("insert", "hash_grow"): "nitems < nbuckets first",
+    ("insert", "__free"): "hash_grow's, inlined: nitems < nbuckets first",
+    ("insert", "__calloc"): "a spare item first",
+    ("insert", "to_moved"): "a file in the kernel: refused first",
+    ("ep_remove", "__free"): "nspare < SPARE_MAX first",
+}
 
 FUNC = re.compile(r"^[0-9a-f]+ <([^>]+)>:$")
 BRANCH = re.compile(r"^\s*[0-9a-f]+:\s+(?:notrack\s+|bnd\s+)?(call|j[a-z]+)\s+([0-9a-f]+) <([^>+]+)(?:\+0x[0-9a-f]+)?>")
@@ -26,15 +53,15 @@ BAD = [(re.compile(r"%[xyz]mm\d+"), "uses a vector register"),
        (re.compile(r"%fs:"), "reads or writes through %fs (TLS)")]
 
 
-def poll_ops(src):
-    """Every vfile poll op named in the sources (not the scheduler's pollers)."""
+def ops(src, op):
+    """Every vfile op of this name in the sources (not the scheduler's pollers)."""
     names = set()
-    out = subprocess.run(["grep", "-rhoz", "--include=*.c", "-E", r"[^;]*\.poll *= *[A-Za-z_0-9]+", src],
+    out = subprocess.run(["grep", "-rhoz", "--include=*.c", "-E", r"[^;]*\." + op + r" *= *[A-Za-z_0-9]+", src],
                          capture_output=True, text=True).stdout
     for stmt in out.split("\0"):
         if "sched_poller" in stmt:
             continue
-        names.update(re.findall(r"\.poll *= *([A-Za-z_0-9]+)", stmt))
+        names.update(re.findall(r"\." + op + r" *= *([A-Za-z_0-9]+)", stmt))
     return sorted(names)
 
 
@@ -51,7 +78,7 @@ def plt_ranges(binary):
     return ranges
 
 
-def functions(binary):
+def functions(binary, mid):
     """name -> (findings, callees) from objdump's disassembly."""
     plt = plt_ranges(binary)
     dis = subprocess.run(["objdump", "-d", "--no-show-raw-insn", binary],
@@ -66,33 +93,40 @@ def functions(binary):
         if cur is None or not line.strip():
             continue
         found, callees = funcs[cur]
-        for pat, what in BAD:
+        for pat, what in BAD[1:] if mid else BAD:
             if pat.search(line):
                 found.append(f"{what}: {line.strip()}")
         b = BRANCH.match(line)
         if b and b.group(3) != cur:
             target, at = b.group(3), int(b.group(2), 16)
             if target.endswith("@plt") or any(lo <= at < hi for lo, hi in plt):
-                found.append(f"calls library code: {line.strip()}")
+                if not mid:
+                    found.append(f"calls library code: {line.strip()}")
             else:
                 callees.add(target)
     return funcs
 
 
 def main():
-    if len(sys.argv) != 3:
+    args = sys.argv[1:]
+    mid = args[:1] == ["--mid"]
+    args = args[1:] if mid else args
+    if len(args) != 2:
         print(__doc__.strip().splitlines()[0], file=sys.stderr)
         return 2
-    funcs = functions(sys.argv[1])
-    roots = ROOTS + poll_ops(sys.argv[2])
-    missing = [r for r in ROOTS if r not in funcs]
+    funcs = functions(args[0], mid)
+    entries = MID_ROOTS if mid else ROOTS
+    roots = entries + ops(args[1], "poll") + (ops(args[1], "mid_io") + ops(args[1], "func") if mid else [])
+    missing = [r for r in entries if r not in funcs]
     if missing:
-        print(f"lean entry points not in the binary: {', '.join(missing)}")
+        print(f"entry points not in the binary: {', '.join(missing)}")
         return 1
     parent, todo = {r: None for r in roots if r in funcs}, [r for r in roots if r in funcs]
     while todo:
         f = todo.pop()
         for c in sorted(funcs.get(f, ([], set()))[1]):
+            if mid and ((None, c) in MID_GUARDED or (f, c) in MID_GUARDED):
+                continue
             if c not in parent:
                 parent[c] = f
                 todo.append(c)
@@ -105,7 +139,7 @@ def main():
                 p = parent[p]
             print(f"{f}: {what} (reached: {' <- '.join(path)})")
             bad += 1
-    print(f"{len(parent)} functions reached from {len(roots)} roots, {bad} not lean")
+    print(f"{len(parent)} functions reached from {len(roots)} roots, {bad} not {'mid-safe' if mid else 'lean'}")
     return 1 if bad else 0
 
 

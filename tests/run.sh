@@ -549,6 +549,13 @@ p_lean_closure() {
     out=$(python3 "$ROOT/tests/lean_closure.py" "$PEGASUS" "$ROOT/src" 2>&1) || { echo "$out" | tail -6; return 1; }
 }
 ncase lean-closure --need objdump --need python3 --need unsanitized -- p_lean_closure
+# ...and what the mid path's reads, writes and epoll calls run on the
+# app's %fs touches no TLS (sys/mid_io.c; --mid).
+p_mid_closure() {
+    local out
+    out=$(python3 "$ROOT/tests/lean_closure.py" --mid "$PEGASUS" "$ROOT/src" 2>&1) || { echo "$out" | tail -6; return 1; }
+}
+ncase mid-closure --need objdump --need python3 --need unsanitized -- p_mid_closure
 # Unit tests of internals (tests/unit): every case of every test binary is
 # a case here, named unit-<file>-<case>.
 p_unit() {
@@ -1963,6 +1970,21 @@ print("leader", os.getpgid(0) == os.getpid(), os.getsid(0) == os.getpid())
 print("setsid", os.setsid() == os.getpid(), os.getsid(0) == os.getpid())'
 }
 fcase ids-outside-namespace --need root --need unshare --need /usr/bin/python3 -- f_ids_outside_namespace
+# setpgid into a group that does not exist in the session is EPERM (it
+# made the group up); into the parent's group, which does, it works.
+dcase setpgid-missing-group --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os
+try:
+    os.setpgid(0, 99999); print("moved")
+except OSError as e:
+    print("refused", e.errno)
+os.setpgid(0, 0)
+pid = os.fork()
+if pid == 0:
+    os.setpgid(0, os.getppid()); print("child joined", os.getpgid(0) == os.getppid(), flush=True); os._exit(0)
+os.waitpid(pid, 0)'
+# A program of another user may not signal one of root's: EPERM, and it
+# lives (kill said 0 and the signal was dropped).
+dcase kill-other-user --need root --need setpriv -- /bin/sh -c 'sleep 5 & V=$!; setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "kill -TERM $V 2>/dev/null; echo kill-rc=\$?; kill -0 $V 2>/dev/null; echo probe-rc=\$?"; if kill -0 $V; then echo survived; kill $V; else echo killed; fi; wait'
 # A program that renames itself (perl's $0 = PR_SET_NAME of its main
 # thread) is found by that name from a forked child's process.
 dcase rename-seen-by-child --need /usr/bin/perl --need /usr/bin/pgrep -- /usr/bin/perl -e '$0 = "myworker"; system("pgrep -x myworker >/dev/null && echo found || echo missing"); system("cat /proc/$$/comm")'

@@ -60,6 +60,26 @@ long sys_getsid(struct uthread *ut, const long a[6])
 	return p ? p->sid : other_ids(SYS_getsid, a[0]);
 }
 
+/* group_in_session - a program of the instance, in this process or in
+ * another, is in group pgid of session sid (a zombie too, as Linux's). */
+static bool group_in_session(int pgid, int sid)
+{
+	for (int i = 0; i < vproc_count(); i++) {
+		struct vproc *q = vproc_at(i);
+		if (q && q->host_pid)
+			vproc_sync_ids(q); /* a forked child may have moved */
+		if (q && q->pgid == pgid && q->sid == sid)
+			return true;
+	}
+	int pids[512], n = pidspace_forked() ? pidspace_list(pids, 512) : 0;
+	for (int i = 0; i < n; i++) {
+		struct prog_info pi;
+		if (pidspace_lookup(pids[i], &pi) && pi.pgid == pgid && pi.sid == sid)
+			return true;
+	}
+	return false;
+}
+
 long sys_setpgid(struct uthread *ut, const long a[6])
 {
 	if (a[1] < 0)
@@ -72,7 +92,13 @@ long sys_setpgid(struct uthread *ut, const long a[6])
 		return -EPERM; /* a session leader cannot move */
 	if (p != ut->proc && __atomic_load_n(&p->execd, __ATOMIC_RELAXED))
 		return -EACCES; /* a child that has exec'd is its own */
-	p->pgid = a[1] ? (int)a[1] : p->pid;
+	/* Linux: the same session as the caller, and a group of its own or
+	 * one that exists in that session (EPERM; setpgid into a made-up
+	 * group succeeded). */
+	int pgid = a[1] ? (int)a[1] : p->pid;
+	if (p->sid != ut->proc->sid || (pgid != p->pid && !group_in_session(pgid, p->sid)))
+		return -EPERM;
+	p->pgid = pgid;
 	vproc_publish_group(p);
 	tty_mirror_pgid(p, p == ut->proc && instance_ends_with(p));
 	return 0;

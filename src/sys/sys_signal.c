@@ -1,5 +1,6 @@
 /* sys_signal.c - signal system calls, served on the virtual dispositions. */
 #include <errno.h>
+#include <linux/capability.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
 #include "mm/uaccess.h"
+#include "core/hostcred.h"
+#include "proc/cred.h"
 #include "proc/fork.h"
 #include "proc/pidfd.h"
 #include "proc/pidspace.h"
@@ -261,8 +264,9 @@ static void fill_info(siginfo_t *si, struct uthread *from, int sig, int code)
 /* kill_elsewhere - programs that other host processes of the instance run
  * and this one does not know (a forked child's siblings, its grandparent),
  * as they published themselves: the signal goes to their host process,
- * tagged with their pid (proc/fork.c). How many matched. */
-static int kill_elsewhere(struct uthread *ut, long pid, const siginfo_t *si)
+ * tagged with their pid (proc/fork.c). How many matched; those the kernel
+ * would not let the sender signal are counted in *denied. */
+static int kill_elsewhere(struct uthread *ut, long pid, const siginfo_t *si, int *denied)
 {
 	if (!pidspace_forked())
 		return 0;
@@ -280,21 +284,41 @@ static int kill_elsewhere(struct uthread *ut, long pid, const siginfo_t *si)
 		 * whose parent process ended first): nobody here will unpublish
 		 * it, so this does; kill -0 of a dead daemon said "alive". Asked
 		 * only when the send fails (a signal 0 is a plain check). */
-		if (fork_signal_send_to(pi.host_pid, pi.pid, si) == SIGQ_DROPPED &&
-		    raw_syscall3(SYS_kill, pi.host_pid, 0, 0) == -ESRCH) {
-			pidspace_unpublish(pi.pid);
-			pidspace_free(pi.pid);
-			continue;
+		if (fork_signal_send_to(pi.host_pid, pi.pid, si) == SIGQ_DROPPED) {
+			long k = raw_syscall3(SYS_kill, pi.host_pid, 0, 0);
+			if (k == -ESRCH) {
+				pidspace_unpublish(pi.pid);
+				pidspace_free(pi.pid);
+				continue;
+			}
+			if (k == -EPERM) { /* another user's program */
+				(*denied)++;
+				continue;
+			}
 		}
 		sent++;
 	}
 	return sent;
 }
 
+/* may_signal - Linux's kill_ok_by_cred: the sender's real or effective
+ * uid is the target's real or saved one, or it has CAP_KILL; SIGCONT
+ * within the session too (a signal to another user's program said 0 and
+ * was dropped). */
+static bool may_signal(struct uthread *ut, const struct vproc *p, int sig)
+{
+	const struct hostcred *me = ut->proc->cred, *them = p->cred;
+	if (!me || !them || me == them || (sig == SIGCONT && p->sid == ut->proc->sid))
+		return true;
+	if (me->uid == them->uid || me->uid == them->suid || me->euid == them->uid || me->euid == them->suid)
+		return true;
+	return cred_capable(ut, CAP_KILL);
+}
+
 /* Signal every program whose pid or group matches, as kill(2) reads pid. */
 static long kill_matching(struct uthread *ut, long pid, const siginfo_t *si)
 {
-	int sent = 0;
+	int sent = 0, denied = 0;
 	for (int i = 0; i < vproc_count(); i++) {
 		struct vproc *p = vproc_at(i);
 		if (!p)
@@ -306,6 +330,11 @@ static long kill_matching(struct uthread *ut, long pid, const siginfo_t *si)
 			     pid == -1 ? true : p->pgid == -pid;
 		if (!match)
 			continue;
+		/* -1 skips those it may not signal, as Linux; else EPERM. */
+		if (!may_signal(ut, p, si->si_signo)) {
+			denied++;
+			continue;
+		}
 		sent++;
 		/* A zombie exists but takes no more signals. */
 		if (si->si_signo && __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VP_DEAD) {
@@ -314,9 +343,11 @@ static long kill_matching(struct uthread *ut, long pid, const siginfo_t *si)
 			signal_notify(p, NULL);
 		}
 	}
-	sent += kill_elsewhere(ut, pid, si);
+	sent += kill_elsewhere(ut, pid, si, &denied);
 	if (sent)
 		return 0;
+	if (denied)
+		return -EPERM;
 	/* No id of the instance: a process (group) outside it, the kernel's
 	 * to find and to check, with the program's ids (a supervisor's kill
 	 * of a service it did not start, `kill $(cat x.pid)`). Never -1: that
