@@ -920,6 +920,11 @@ p_stats_request() {
     [ "$(grep -c 'system calls' "$OUT/p.err")" -eq 2 ] || { echo "$(grep -c 'system calls' "$OUT/p.err") reports, 2 expected"; return 1; }
 }
 pcase stats-request -- p_stats_request
+# Reads, writes and epoll calls that the mid path may serve (no %fs change
+# without FSGSBASE: sys/mid_io.c), with the cases it must leave to the full
+# path: EOF, a reset, bad buffers, a full socket, eventfd limits, more
+# epoll adds and deletes than a set keeps spare.
+dcase mid-io --prog mid_io -- "$PROGS/mid_io"
 # A forked child's calls are counted in its process and shown at its end
 # (they went to /dev/null, and the parent showed an empty table for each
 # child); a site only children run traps in the first two and is patched

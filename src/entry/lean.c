@@ -218,8 +218,7 @@ long lean_entry_c(struct uthread *ut)
 		 * The host fd is read before the flag (installs write them the
 		 * other way round), so the flag is never an earlier file's. */
 		struct fdent *fe = fdt_ent(ut->proc->fdt, (int)tf->rdi);
-		if (fe && __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0 && pg_mid_app_fs &&
-		    (nr == SYS_read || nr == SYS_write || nr == SYS_recvfrom || nr == SYS_sendto))
+		if (fe && __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0 && pg_mid_app_fs && mid_io_call(nr))
 			return LEAN_TRY_MID; /* an object's bytes: sys/mid_io.c */
 		if (!fe || __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0 ||
 		    __atomic_load_n(&fe->obj, __ATOMIC_ACQUIRE) || fdent_nonblock(fe) != 1)
@@ -281,8 +280,7 @@ long mid_entry_c(struct uthread *ut)
 	struct trap_frame *tf = &ut->tf;
 	long nr = (long)tf->rax;
 	const long a[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
-	if (nr == SYS_read || nr == SYS_write || nr == SYS_recvfrom || nr == SYS_sendto ||
-	    nr == SYS_epoll_wait || nr == SYS_epoll_pwait || nr == SYS_epoll_ctl) {
+	if (mid_io_call(nr) || nr == SYS_epoll_wait || nr == SYS_epoll_pwait || nr == SYS_epoll_ctl) {
 		long r = nr == SYS_epoll_ctl ? mid_epoll_ctl(ut, a)
 			 : nr == SYS_epoll_wait || nr == SYS_epoll_pwait ? mid_epoll_wait(ut, nr, a)
 			 : mid_io(ut, nr, a);

@@ -122,10 +122,9 @@ static long efd_write(struct vfile *f, struct uthread *ut, struct vmsg *m)
 
 /* The mid path's share (vfile.h): the ops themselves, which call no
  * library code; a wait, or a file moved into the kernel, goes the full way. */
-static long efd_mid_io(struct vfile *f, bool wr, uint64_t buf, size_t len, int flags)
+static long efd_mid_io(struct vfile *f, bool wr, const struct iovec *iov, int iovcnt, int flags)
 {
-	struct iovec iov = { (void *)buf, len };
-	struct vmsg m = { .iov = &iov, .iovcnt = 1, .off = -1 };
+	struct vmsg m = { .iov = iov, .iovcnt = iovcnt, .off = -1 };
 	long r = wr ? efd_write(f, NULL, &m) : efd_read(f, NULL, &m);
 	if (r == -EAGAIN && (vfile_in_kernel(f) || !(f->flags & O_NONBLOCK)))
 		return VFILE_MID_PASS;

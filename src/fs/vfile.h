@@ -59,14 +59,15 @@ struct vfile_ops {
 	bool waits;
 	long (*read)(struct vfile *f, struct uthread *ut, struct vmsg *m);
 	long (*write)(struct vfile *f, struct uthread *ut, struct vmsg *m);
-	/* A plain read or write of len bytes at app address buf (read, write,
-	 * recvfrom and sendto without an address; flags MSG_DONTWAIT and
-	 * MSG_NOSIGNAL) served on the gate's mid path, which runs on the
-	 * app's %fs where a kernel call is needed to change it (sys/mid_io.c):
-	 * no library code, nothing that parks. Bytes, -EAGAIN for a
-	 * non-blocking file with nothing to move, or VFILE_MID_PASS, having
-	 * changed nothing, for the full path to serve it. */
-	long (*mid_io)(struct vfile *f, bool wr, uint64_t buf, size_t len, int flags);
+	/* A plain read or write of the app's buffers in iov (read, write,
+	 * readv, writev, recvfrom and sendto without an address, sendmsg
+	 * without one or control data; flags MSG_DONTWAIT and MSG_NOSIGNAL)
+	 * served on the gate's mid path, which runs on the app's %fs where a
+	 * kernel call is needed to change it (sys/mid_io.c): no library code,
+	 * nothing that parks. Bytes, -EAGAIN for a non-blocking file with
+	 * nothing to move, or VFILE_MID_PASS, having changed nothing, for the
+	 * full path to serve it. */
+	long (*mid_io)(struct vfile *f, bool wr, const struct iovec *iov, int iovcnt, int flags);
 	/* The events ready now (EPOLLIN...). Called under the poll head's
 	 * lock by waiters, without it by epoll and poll (under their own
 	 * locks): it must not sleep or take that lock. NULL: always ready

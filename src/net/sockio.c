@@ -275,16 +275,15 @@ static struct chan_end *data_end(struct nsock *s)
  * TCP socket whose bytes move at once, a send whole. Options that change
  * a read's target (SO_RCVLOWAT), a socket moved into the kernel or any
  * state chan_mid_* does not take go the full way. */
-long nsock_mid_io(struct vfile *f, bool wr, uint64_t buf, size_t len, int flags)
+long nsock_mid_io(struct vfile *f, bool wr, const struct iovec *iov, int iovcnt, int flags)
 {
 	struct nsock *s = nsock_of(f);
 	struct chan_end *e = s->proto == CHAN_TCP ? data_end(s) : NULL;
 	if (!e || vfile_in_kernel(f) || (!wr && __atomic_load_n(&e->rx->rcvlowat, __ATOMIC_RELAXED) > 1))
 		return VFILE_MID_PASS;
 	bool nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
-	struct iovec iov = { (void *)buf, len };
 	struct iov_iter it;
-	iov_iter_init(&it, &iov, 1);
+	iov_iter_init(&it, iov, iovcnt);
 	ssize_t r = wr ? chan_mid_send(e, &it, !nonblock) : chan_mid_recv(e, &it);
 	if (r > 0)
 		return r;

@@ -27,22 +27,70 @@
  * What cannot be served so goes to the full path with nothing changed.
  */
 
+/* A short iovec array here (more: the full path's); its bytes, or -1. */
+#define MID_IOV 8
+
+static long take_iov(struct iovec *iov, uint64_t uiov, long n)
+{
+	if (n <= 0 || n > MID_IOV || uiov < UACCESS_MIN || copy_from_user(iov, uiov, n * sizeof(*iov)))
+		return -1;
+	long total = 0;
+	for (long i = 0; i < n; i++) {
+		/* EFAULT's and EINVAL's rules, and 0 bytes, are the full path's. */
+		if ((iov[i].iov_len && (uint64_t)iov[i].iov_base < UACCESS_MIN) || (ssize_t)iov[i].iov_len < 0 ||
+		    (total += (long)iov[i].iov_len) < 0)
+			return -1;
+	}
+	return total ? total : -1;
+}
+
 long mid_io(struct uthread *ut, long nr, const long a[6])
 {
-	bool wr = nr == SYS_write || nr == SYS_sendto;
-	bool sock_call = nr == SYS_recvfrom || nr == SYS_sendto;
-	int flags = sock_call ? (int)a[3] : 0;
-	/* An address, other flags, 0 bytes (a no-op or a probe, by kind)
-	 * and bad pointers (EFAULT's rules) are the full path's. */
-	if ((sock_call && (a[4] || (flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL)))) || !a[2] ||
-	    (uint64_t)a[1] < UACCESS_MIN)
+	struct iovec iov[MID_IOV];
+	long n = 1, flags = 0;
+	bool wr = nr == SYS_write || nr == SYS_writev || nr == SYS_sendto || nr == SYS_sendmsg;
+	bool sock_call = nr == SYS_recvfrom || nr == SYS_sendto || nr == SYS_sendmsg;
+	switch (nr) {
+	case SYS_read:
+	case SYS_write:
+		iov[0] = (struct iovec){ (void *)a[1], (size_t)a[2] };
+		break;
+	case SYS_readv:
+	case SYS_writev:
+		n = a[2];
+		if (take_iov(iov, (uint64_t)a[1], n) < 0)
+			return VFILE_MID_PASS;
+		break;
+	case SYS_recvfrom:
+	case SYS_sendto:
+		/* An address is the full path's. */
+		if (a[4])
+			return VFILE_MID_PASS;
+		iov[0] = (struct iovec){ (void *)a[1], (size_t)a[2] };
+		flags = a[3];
+		break;
+	case SYS_sendmsg: {
+		struct msghdr h;
+		if ((uint64_t)a[1] < UACCESS_MIN || copy_from_user(&h, a[1], sizeof(h)) || h.msg_name ||
+		    h.msg_controllen || take_iov(iov, (uint64_t)h.msg_iov, (long)h.msg_iovlen) < 0)
+			return VFILE_MID_PASS;
+		n = (long)h.msg_iovlen;
+		flags = a[2];
+		break;
+	}
+	default:
+		return VFILE_MID_PASS;
+	}
+	/* Other flags, 0 bytes (a no-op or a probe, by kind) and bad
+	 * pointers (EFAULT's rules) are the full path's. */
+	if ((flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL)) || !iov[0].iov_len || (uint64_t)iov[0].iov_base < UACCESS_MIN)
 		return VFILE_MID_PASS;
 	bool held;
 	struct vfile *f = mid_hold(ut, (int)a[0], &held);
 	long r = VFILE_MID_PASS;
 	if (f && f->ops->mid_io && (!sock_call || f->sock) &&
 	    (f->flags & O_ACCMODE) != (wr ? O_RDONLY : O_WRONLY))
-		r = f->ops->mid_io(f, wr, (uint64_t)a[1], (size_t)a[2], flags);
+		r = f->ops->mid_io(f, wr, iov, (int)n, (int)flags);
 	if (f)
 		mid_release(ut, f, held);
 	return r;

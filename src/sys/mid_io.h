@@ -1,6 +1,7 @@
 /* mid_io.h - reads, writes and epoll waits served on the gate's mid path. */
 #pragma once
 #include <stdbool.h>
+#include <sys/syscall.h>
 
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
@@ -41,8 +42,16 @@ static inline void mid_release(struct uthread *ut, struct vfile *f, bool held)
 		ut->lean_put[ut->lean_put[0] != NULL] = f;
 }
 
+/* mid_io_call - a call mid_io may serve. */
+static inline bool mid_io_call(long nr)
+{
+	return nr == SYS_read || nr == SYS_write || nr == SYS_readv || nr == SYS_writev || nr == SYS_recvfrom ||
+	       nr == SYS_sendto || nr == SYS_sendmsg;
+}
+
 /*
- * mid_io - read, write, recvfrom or sendto (nr) on an object whose
+ * mid_io - read, write, their vectored forms, recvfrom, sendto or sendmsg
+ * (nr) on an object whose
  * mid_io op moves the bytes at once; mid_epoll_wait - epoll_wait, or
  * epoll_pwait without a mask, that must park on a set of user-space
  * members. The call's result, or VFILE_MID_PASS, having changed nothing:

@@ -1,0 +1,145 @@
+/* mid_io.c - reads, writes and epoll calls that pegasus may serve on its mid path (sys/mid_io.c): edge cases, compared with Linux. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+static const char *res(long r)
+{
+	static char b[64];
+	if (r < 0)
+		snprintf(b, sizeof(b), "-1 %s", strerrorname_np(errno));
+	else
+		snprintf(b, sizeof(b), "%ld", r);
+	return b;
+}
+
+/* A connected in-memory (under pegasus) TCP pair: c and s. */
+static void tcp_pair(int *c, int *s)
+{
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t n = sizeof(a);
+	bind(l, (struct sockaddr *)&a, sizeof(a));
+	listen(l, 1);
+	getsockname(l, (struct sockaddr *)&a, &n);
+	*c = socket(AF_INET, SOCK_STREAM, 0);
+	connect(*c, (struct sockaddr *)&a, sizeof(a));
+	*s = accept(l, NULL, NULL);
+	close(l);
+}
+
+/* An address no page is mapped at, which the compiler cannot see through. */
+static void *volatile bad = (void *)8;
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	int c, s;
+	char buf[256];
+	tcp_pair(&c, &s);
+
+	printf("write: %s\n", res(write(c, "hello", 5)));
+	char a1[3], a2[10];
+	struct iovec rv[2] = { { a1, 3 }, { a2, 10 } };
+	printf("readv: %s", res(readv(s, rv, 2)));
+	printf(" [%.3s|%.2s]\n", a1, a2);
+
+	struct iovec wv[3] = { { "ab", 2 }, { "", 0 }, { "cde", 3 } };
+	printf("writev with an empty part: %s\n", res(writev(c, wv, 3)));
+	printf("read: %s", res(read(s, buf, sizeof(buf))));
+	printf(" [%.5s]\n", buf);
+
+	printf("recv MSG_DONTWAIT, nothing there: %s\n", res(recv(s, buf, 10, MSG_DONTWAIT)));
+	struct iovec mv[2] = { { "12", 2 }, { "345", 3 } };
+	struct msghdr m = { .msg_iov = mv, .msg_iovlen = 2 };
+	printf("sendmsg: %s\n", res(sendmsg(c, &m, MSG_NOSIGNAL)));
+	printf("recvfrom without an address: %s\n", res(recvfrom(s, buf, 4, 0, NULL, NULL)));
+	printf("the rest: %s\n", res(recv(s, buf, sizeof(buf), 0)));
+
+	printf("write from a bad buffer: %s\n", res(write(c, bad, 4)));
+	printf("write: %s\n", res(write(c, "wxyz", 4)));
+	printf("read into a bad buffer: %s\n", res(read(s, bad, 4)));
+	printf("read after it: %s\n", res(read(s, buf, sizeof(buf))));
+
+	/* Fill without blocking, then drain: as many bytes come out. */
+	fcntl(c, F_SETFL, O_NONBLOCK);
+	fcntl(s, F_SETFL, O_NONBLOCK);
+	long in = 0, out = 0, r;
+	char big[4096];
+	memset(big, 'q', sizeof(big));
+	while ((r = write(c, big, sizeof(big))) > 0)
+		in += r;
+	printf("filled until: %s\n", res(r));
+	while ((r = read(s, big, sizeof(big))) > 0)
+		out += r;
+	printf("drained until: %s, all of it: %d\n", res(r), in == out && in > 0);
+
+	shutdown(c, SHUT_WR);
+	printf("read at EOF: %s\n", res(read(s, buf, sizeof(buf))));
+	close(c);
+	usleep(10000);
+	printf("write after the peer closed: %s\n", res(write(s, "x", 1)));
+	printf("again: %s\n", res(send(s, "x", 1, MSG_NOSIGNAL)));
+	close(s);
+
+	int e = eventfd(0, 0);
+	uint64_t v = 2;
+	printf("eventfd write: %s\n", res(write(e, &v, 8)));
+	printf("eventfd read: %s", res(read(e, &v, 8)));
+	printf(" = %llu\n", (unsigned long long)v);
+	printf("eventfd short read: %s\n", res(read(e, &v, 4)));
+	fcntl(e, F_SETFL, O_NONBLOCK);
+	printf("eventfd read at 0: %s\n", res(read(e, &v, 8)));
+	v = UINT64_MAX - 1;
+	printf("eventfd to the top: %s\n", res(write(e, &v, 8)));
+	v = 1;
+	printf("eventfd past it: %s\n", res(write(e, &v, 8)));
+
+	/* Add and delete more items than a set keeps spare, twice. */
+	int ep = epoll_create1(0), fds[100];
+	for (int i = 0; i < 100; i++)
+		fds[i] = eventfd(0, EFD_NONBLOCK);
+	int errs = 0;
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 100; i++) {
+			struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
+			errs += epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) != 0;
+		}
+		for (int i = 0; i < 100; i += 2)
+			errs += epoll_ctl(ep, EPOLL_CTL_DEL, fds[i], NULL) != 0;
+		for (int i = 0; i < 100; i += 2) {
+			struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
+			errs += epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) != 0;
+		}
+		for (int i = 0; i < 100; i++)
+			errs += epoll_ctl(ep, EPOLL_CTL_DEL, fds[i], NULL) != 0;
+	}
+	printf("epoll adds and deletes, errors: %d\n", errs);
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 7 }, got[4];
+	printf("add: %s\n", res(epoll_ctl(ep, EPOLL_CTL_ADD, fds[7], &ev)));
+	printf("add again: %s\n", res(epoll_ctl(ep, EPOLL_CTL_ADD, fds[7], &ev)));
+	printf("delete one not there: %s\n", res(epoll_ctl(ep, EPOLL_CTL_DEL, fds[8], NULL)));
+	printf("modify one not there: %s\n", res(epoll_ctl(ep, EPOLL_CTL_MOD, fds[8], &ev)));
+	printf("wait 20 ms, nothing: %s\n", res(epoll_wait(ep, got, 4, 20)));
+	v = 1;
+	write(fds[7], &v, 8);
+	printf("wait, one ready: %s", res(epoll_wait(ep, got, 4, 1000)));
+	printf(" data %u\n", got[0].data.u32);
+	ev.events = EPOLLOUT;
+	ev.data.u32 = 70;
+	printf("modify to OUT: %s\n", res(epoll_ctl(ep, EPOLL_CTL_MOD, fds[7], &ev)));
+	printf("wait: %s", res(epoll_wait(ep, got, 4, 1000)));
+	printf(" data %u events %x\n", got[0].data.u32, got[0].events);
+	return 0;
+}
