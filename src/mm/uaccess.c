@@ -18,3 +18,10 @@ long strncpy_from_user(char *dst, uint64_t src, size_t max)
 	dst[n] = 0;
 	return n;
 }
+
+long uaccess_copy_app(void *dst, const void *src, size_t n)
+{
+	if (n && ((uintptr_t)dst < UACCESS_MIN || (uintptr_t)src < UACCESS_MIN))
+		return -EFAULT;
+	return pg_uaccess_copy(dst, src, n);
+}

@@ -5,6 +5,10 @@
 #include <stdint.h>
 
 long pg_uaccess_copy(void *dst, const void *src, size_t n);
+/* uaccess_copy_app - pg_uaccess_copy for copies whose app side may be
+ * either (the channels' rings): page 0 is EFAULT too, where zpoline's sled
+ * is readable (a send from address 8 sent the sled's bytes). */
+long uaccess_copy_app(void *dst, const void *src, size_t n);
 long pg_uaccess_put_4_8(void *dst, uint32_t a, uint64_t b);
 long pg_uaccess_strnlen(const char *s, size_t max);
 extern char uaccess_start[], uaccess_end[], uaccess_fixup[];

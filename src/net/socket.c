@@ -19,7 +19,7 @@
 #include "sched/kwait.h"
 
 const struct net_hooks *net_hooks;
-static const struct chan_hooks chan_hooks = { .copy = pg_uaccess_copy, .file_put = (void (*)(void *))net_file_put };
+static const struct chan_hooks chan_hooks = { .copy = uaccess_copy_app, .file_put = (void (*)(void *))net_file_put };
 
 void net_init(const struct net_hooks *hooks)
 {

@@ -75,7 +75,7 @@ static void on_ready(void *arg, uint32_t mask)
 	vfile_notify(arg, mask);
 }
 
-static const struct chan_hooks hooks = { .copy = pg_uaccess_copy };
+static const struct chan_hooks hooks = { .copy = uaccess_copy_app };
 
 /* consumed - the reader got to rpos: its finished buffers free their pages;
  * a writer waiting for a page is told when the first one frees. */
