@@ -1774,7 +1774,8 @@ p$i 3"
 }
 p_fused_segv() {
     local F=$PROGS/fused
-    fz --exit=all -- "$F" say a 3 ::: "$F" segv ::: "$F" say c 3
+    # The others end only after it: the line says they go on.
+    fz --exit=all -- "$F" outlive segv.pid a 3 ::: "$F" segv segv.pid ::: "$F" outlive segv.pid c 3
     fz_status 0 $? || return 1
     fz_out 'a 1
 a 2

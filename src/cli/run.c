@@ -245,7 +245,7 @@ int cmd_run(int argc, char **argv)
 	fork_child_hook = rewrite_after_fork;
 	vproc_init_host();
 	vcpu_bind_current(vcpu_alloc(0));
-	lean_init(!trace && !stats_on, rewrite_mode == REWRITE_ZPOLINE);
+	lean_init(!trace, rewrite_mode == REWRITE_ZPOLINE);
 	vec_init();
 	pg_info("the gate saves %s of the programs' vector state", pg_vec_lazy ? "xmm0-15 and MXCSR (the rest stays live: the runtime's libraries are SSE-only)" : "all (XSAVE)");
 	kwait_init();

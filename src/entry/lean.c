@@ -19,6 +19,7 @@
 #include "sched/vcpu.h"
 #include "sys/fsize.h"
 #include "sys/mid_io.h"
+#include "sys/stats.h"
 #include "sys/systab.h"
 
 /* What gate_direct_fd reads (sched/offsets.h). */
@@ -42,7 +43,7 @@ _Static_assert(offsetof(struct eventpoll_lean, lean_kfd) == EP_LEAN_KFD, "EP_LEA
  */
 
 enum { LEAN_NO, LEAN_KERNEL, LEAN_NBIO, LEAN_PID, LEAN_TID, LEAN_PPID, LEAN_PGRP, LEAN_PROCPATH,
-       LEAN_EPOLL, LEAN_MID = 0x80 };
+       LEAN_EPOLL, LEAN_OBJ_MID, LEAN_MID = 0x80 };
 
 uint8_t lean_kind[SYS_MAX];
 static uint8_t direct_kind[SYS_MAX];
@@ -85,7 +86,7 @@ void lean_init(bool enabled, bool page0_mapped)
 			continue;
 		if (e->handler == sys_futex || e->handler == sys_sched_yield ||
 		    e->handler == sys_rt_sigprocmask || e->handler == sys_set_robust_list ||
-		    (nr == SYS_epoll_ctl && pg_mid_app_fs))
+		    ((nr == SYS_epoll_ctl || nr == SYS_close) && pg_mid_app_fs))
 			k = LEAN_MID;
 		else if (e->handler == sys_getpid)
 			k = LEAN_PID;
@@ -115,6 +116,11 @@ void lean_init(bool enabled, bool page0_mapped)
 		else if (e->cls == CLS_PASS && !e->handler &&
 			 (e->flags & (SF_WAIT_IN | SF_WAIT_OUT)) && !(e->flags & SF_RETFD))
 			k = LEAN_NBIO;
+		/* Its handler maps what a kernel file needs (sendmsg's control
+		 * data, getsockopt's credentials); an object's bytes or option
+		 * may still go the mid path. */
+		else if (pg_mid_app_fs && mid_obj_call(nr))
+			k = LEAN_OBJ_MID;
 		bool dirfd = false;
 		for (int i = 0; i < 6; i++)
 			dirfd |= e->args[i] == A_DIRFD;
@@ -127,11 +133,12 @@ void lean_init(bool enabled, bool page0_mapped)
 				k = LEAN_NO;
 		}
 		lean_kind[nr] = k;
-		direct_kind[nr] = k == LEAN_PROCPATH ? DIRECT_NO : direct_for(e, k, page0_mapped);
+		/* --stats counts each call: none bypasses lean_entry_c. */
+		direct_kind[nr] = k == LEAN_PROCPATH || stats_on ? DIRECT_NO : direct_for(e, k, page0_mapped);
 		/* gate_direct_ep: the set's host epoll fd reached from the gate
 		 * (BMI2 as gate_direct_fd; not with page 0 mapped, where the
 		 * kernel would write events the program's bad pointer names). */
-		if (k == LEAN_EPOLL && !page0_mapped && __builtin_cpu_supports("bmi2"))
+		if (k == LEAN_EPOLL && !page0_mapped && !stats_on && __builtin_cpu_supports("bmi2"))
 			direct_kind[nr] = DIRECT_EPOLL;
 	}
 }
@@ -154,6 +161,8 @@ static long set_wait(struct uthread *ut, int vfd, uint64_t out, int max)
 	long r = -EAGAIN;
 	if (is_eventpoll(f)) {
 		int kfd = eventpoll_lean_fd(f);
+		if (kfd >= 0)
+			stats_kernel(ut, SYS_epoll_wait);
 		r = kfd >= 0 ? raw_syscall6(SYS_epoll_wait, kfd, out, max, 0, 0, 0) : eventpoll_wait_lean(f, out, max);
 	}
 	if (f)
@@ -199,6 +208,10 @@ long lean_entry_c(struct uthread *ut)
 			return 0;
 		goto done;
 	}
+	case LEAN_OBJ_MID: {
+		struct fdent *fe = fdt_ent(ut->proc->fdt, (int)tf->rdi);
+		return fe && __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0 ? LEAN_TRY_MID : 0;
+	}
 	case LEAN_PROCPATH: {
 		/* The full path maps what may name a program's /proc entry:
 		 * "/proc/...", /dev/fd/N and /dev/stdin..., or a relative path
@@ -235,10 +248,11 @@ long lean_entry_c(struct uthread *ut)
 			k[i] = sys_arg(e->args[i], k[i]);
 			if (ARG_IS_BUFFER(e->args[i]) && k[i] && (uint64_t)k[i] < UACCESS_MIN)
 				return 0; /* the full path answers EFAULT */
-			/* An fd with an object: served by it (sys/objcall.c). */
+			/* An fd with an object: served by it (sys/objcall.c),
+			 * or on the mid path (getsockopt). */
 			if ((e->args[i] == A_FD || e->args[i] == A_DIRFD) && (int)k[i] >= 0 &&
 			    fdt_has_obj(ut->proc->fdt, k[i]))
-				return 0;
+				return i == 0 && pg_mid_app_fs && mid_obj_call(nr) ? LEAN_TRY_MID : 0;
 			if (e->args[i] == A_FD && (int)k[i] >= 0)
 				k[i] = fdt_host(ut->proc->fdt, k[i]);
 			else if (e->args[i] == A_DIRFD && (int)k[i] != AT_FDCWD) {
@@ -258,12 +272,14 @@ long lean_entry_c(struct uthread *ut)
 		 * again and applies the signal rules. */
 		if (ret == -EINTR)
 			return 0;
+		stats_kernel(ut, nr);
 		break;
 	}
 	default:
 		return 0;
 	}
 done:
+	stats_lean(ut, nr);
 	tf->rax = ret;
 	tf->rcx = tf->rip;
 	tf->r11 = tf->rflags;
@@ -280,12 +296,16 @@ long mid_entry_c(struct uthread *ut)
 	struct trap_frame *tf = &ut->tf;
 	long nr = (long)tf->rax;
 	const long a[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
-	if (mid_io_call(nr) || nr == SYS_epoll_wait || nr == SYS_epoll_pwait || nr == SYS_epoll_ctl) {
+	if (mid_obj_call(nr) || nr == SYS_epoll_wait || nr == SYS_epoll_pwait || nr == SYS_epoll_ctl ||
+	    nr == SYS_close) {
 		long r = nr == SYS_epoll_ctl ? mid_epoll_ctl(ut, a)
 			 : nr == SYS_epoll_wait || nr == SYS_epoll_pwait ? mid_epoll_wait(ut, nr, a)
+			 : nr == SYS_close ? mid_close(ut, a)
+			 : nr == SYS_getsockopt ? mid_getsockopt(ut, a)
 			 : mid_io(ut, nr, a);
 		if (r == VFILE_MID_PASS)
 			return 0;
+		stats_lean(ut, nr);
 		syscall_result(ut, nr, r);
 		return 1;
 	}
@@ -297,6 +317,7 @@ long mid_entry_c(struct uthread *ut)
 		    cmd > FUTEX_WAKE_BITSET || cmd == FUTEX_FD)
 			return 0;
 	}
+	stats_lean(ut, nr);
 	syscall_result(ut, nr, systab[nr].handler(ut, a));
 	return 1;
 }

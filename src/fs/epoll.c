@@ -1149,6 +1149,35 @@ static long kernel_ctl(struct eventpoll *ep, int op, int host, struct epoll_even
 	return 0;
 }
 
+long eventpoll_ctl_kernel_mid(struct vfile *f, int op, int host, struct epoll_event *ev)
+{
+	struct eventpoll *ep = ep_of(f);
+	int kfd = __atomic_load_n(&ep->kfd, __ATOMIC_ACQUIRE);
+	/* No host epoll fd yet, EXCLUSIVE's rules, and a delete (a set's last
+	 * kernel member changes what it and its parents watch): the full path's. */
+	if (kfd < 0 || op == EPOLL_CTL_DEL || (ev->events & EPOLLEXCLUSIVE))
+		return -EAGAIN;
+	/* A refusal (EPERM for a regular file: Go tries each file it opens)
+	 * and a change leave no count to keep. */
+	long r = raw_syscall6(SYS_epoll_ctl, kfd, op, host, (long)ev, 0, 0);
+	if (r || op == EPOLL_CTL_MOD)
+		return r;
+	int n = __atomic_load_n(&ep->nkernel, __ATOMIC_ACQUIRE);
+	do {
+		/* The first kernel member changes what waiters and parents
+		 * watch (kernel_parents, which may allocate): undone, the full
+		 * path adds it again. */
+		if (!n) {
+			raw_syscall6(SYS_epoll_ctl, kfd, EPOLL_CTL_DEL, host, 0, 0, 0);
+			return -EAGAIN;
+		}
+	} while (!__atomic_compare_exchange_n(&ep->nkernel, &n, n + 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	spin_lock(&ep->mtx);
+	update_lean(ep);
+	spin_unlock(&ep->mtx);
+	return 0;
+}
+
 long eventpoll_ctl_mid(struct vfile *f, int op, struct vfile *file, int fd, const struct epoll_event *ev)
 {
 	struct eventpoll *ep = ep_of(f);

@@ -77,6 +77,9 @@ long eventpoll_ctl(struct vfile *ep, int op, const struct ep_target *t, struct e
  * changed nothing, where the full eventpoll_ctl must serve it (an add
  * that allocates, errors, sets in sets, kernel files...). */
 long eventpoll_ctl_mid(struct vfile *ep, int op, struct vfile *file, int fd, const struct epoll_event *ev);
+/* eventpoll_ctl_kernel_mid - the same for a kernel file (host fd) that
+ * has no object: an add or a change through the set's host epoll fd. */
+long eventpoll_ctl_kernel_mid(struct vfile *ep, int op, int host, struct epoll_event *ev);
 
 /* eventpoll_wait_args - Linux's checks of a wait's arguments, after the
  * fd's (EBADF) and before what it is (EINVAL): maxevents (EINVAL), then

@@ -129,15 +129,15 @@ int fdt_inherit_at(struct fdtable *t, int vfd, int host, struct vfile *obj, int 
 	return old;
 }
 
-int fdt_remove(struct fdtable *t, int vfd)
+static int remove_ent(struct fdtable *t, int vfd, bool plain)
 {
 	struct fdent *e = fdt_ent(t, vfd);
 	if (!e)
 		return -EBADF;
 	spin_lock(&t->lock);
-	if (is_free(e)) {
+	if (is_free(e) || (plain && e->obj)) {
 		spin_unlock(&t->lock);
-		return -EBADF;
+		return is_free(e) ? -EBADF : -EAGAIN;
 	}
 	int old = e->host >= 0 ? e->host : FDT_NOHOST;
 	struct vfile *obj = e->obj;
@@ -148,6 +148,16 @@ int fdt_remove(struct fdtable *t, int vfd)
 	spin_unlock(&t->lock);
 	vfile_put(obj);
 	return old;
+}
+
+int fdt_remove(struct fdtable *t, int vfd)
+{
+	return remove_ent(t, vfd, false);
+}
+
+int fdt_remove_plain(struct fdtable *t, int vfd)
+{
+	return remove_ent(t, vfd, true);
 }
 
 int fdt_get_fdflags(struct fdtable *t, long vfd)

@@ -136,6 +136,9 @@ int fdt_inherit_at(struct fdtable *t, int vfd, int host, struct vfile *obj, int 
 /* Free vfd: its host fd (for the caller to close), FDT_NOHOST if it had
  * none (its object is put), or -EBADF if free. */
 int fdt_remove(struct fdtable *t, int vfd);
+/* The same for an entry with a host fd and no object (whose put may call
+ * anything): -EAGAIN, nothing changed, for one with an object. */
+int fdt_remove_plain(struct fdtable *t, int vfd);
 /* FD_CLOEXEC of an entry without a host fd; -EBADF for others. */
 int fdt_get_fdflags(struct fdtable *t, long vfd);
 int fdt_set_fdflags(struct fdtable *t, long vfd, int fdflags);

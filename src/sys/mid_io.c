@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
+#include "core/rawsys.h"
 #include "core/timeutil.h"
 #include "fs/epoll.h"
 #include "fs/fdtable.h"
@@ -96,6 +97,18 @@ long mid_io(struct uthread *ut, long nr, const long a[6])
 	return r;
 }
 
+/* plain_host - the host fd at vfd when it has no object, else -1. */
+static int plain_host(struct uthread *ut, int vfd)
+{
+	struct fdent *fe = fdt_ent(ut->proc->fdt, vfd);
+	if (!fe)
+		return -1;
+	/* The host fd before the object, as installs write them the other
+	 * way round: a host fd seen with no object is no earlier file's. */
+	int host = __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE);
+	return host >= 0 && !__atomic_load_n(&fe->obj, __ATOMIC_ACQUIRE) ? host : -1;
+}
+
 long mid_epoll_ctl(struct uthread *ut, const long a[6])
 {
 	struct epoll_event ev;
@@ -103,16 +116,52 @@ long mid_epoll_ctl(struct uthread *ut, const long a[6])
 	if ((op != EPOLL_CTL_ADD && op != EPOLL_CTL_DEL && op != EPOLL_CTL_MOD) ||
 	    (op != EPOLL_CTL_DEL && copy_from_user(&ev, a[3], sizeof(ev))))
 		return VFILE_MID_PASS;
+	int set_host = plain_host(ut, (int)a[0]), host = plain_host(ut, (int)a[2]);
+	/* Two kernel files: the kernel's call, its checks (EPERM, EINVAL). */
+	if (set_host >= 0 && host >= 0)
+		return raw_syscall6(SYS_epoll_ctl, set_host, op, host, (long)&ev, 0, 0);
 	bool held_set, held;
 	struct vfile *set = mid_hold(ut, (int)a[0], &held_set);
-	struct vfile *f = is_eventpoll(set) ? mid_hold(ut, (int)a[2], &held) : NULL;
+	struct vfile *f = is_eventpoll(set) && host < 0 ? mid_hold(ut, (int)a[2], &held) : NULL;
 	long r = VFILE_MID_PASS;
 	if (f && f->ops->poll && eventpoll_ctl_mid(set, op, f, (int)a[2], op == EPOLL_CTL_DEL ? NULL : &ev) == 0)
 		r = 0;
+	else if (is_eventpoll(set) && host >= 0 && (r = eventpoll_ctl_kernel_mid(set, op, host, &ev)) == -EAGAIN)
+		r = VFILE_MID_PASS;
 	if (f)
 		mid_release(ut, f, held);
 	if (set)
 		mid_release(ut, set, held_set);
+	return r;
+}
+
+long mid_close(struct uthread *ut, const long a[6])
+{
+	/* Locks the file's last close drops (posix_locks_closed): the full
+	 * path's; so is an object's put, which may release it. */
+	if (__atomic_load_n(&ut->proc->plocks, __ATOMIC_ACQUIRE))
+		return VFILE_MID_PASS;
+	int host = fdt_remove_plain(ut->proc->fdt, (int)a[0]);
+	if (host == -EAGAIN)
+		return VFILE_MID_PASS;
+	if (host < 0)
+		return host;
+	/* Linux: the fd is gone even if close reports an error (EINTR, EIO). */
+	long r = raw_syscall3(SYS_close, host, 0, 0);
+	return r == -EINTR ? 0 : r;
+}
+
+long mid_getsockopt(struct uthread *ut, const long a[6])
+{
+	if ((uint64_t)a[3] < UACCESS_MIN || (uint64_t)a[4] < UACCESS_MIN)
+		return VFILE_MID_PASS;
+	bool held;
+	struct vfile *f = mid_hold(ut, (int)a[0], &held);
+	long r = VFILE_MID_PASS;
+	if (f && f->ops->mid_getsockopt)
+		r = f->ops->mid_getsockopt(f, (int)a[1], (int)a[2], (uint64_t)a[3], (uint64_t)a[4]);
+	if (f)
+		mid_release(ut, f, held);
 	return r;
 }
 

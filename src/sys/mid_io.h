@@ -59,5 +59,18 @@ static inline bool mid_io_call(long nr)
  */
 long mid_io(struct uthread *ut, long nr, const long a[6]);
 long mid_epoll_wait(struct uthread *ut, long nr, const long a[6]);
-/* mid_epoll_ctl - epoll_ctl of an object in a set; else as above. */
+/* mid_epoll_ctl - epoll_ctl of an object in a set, a kernel file's add
+ * or change in a set of the runtime's, or a kernel file in a kernel set;
+ * else as above. */
 long mid_epoll_ctl(struct uthread *ut, const long a[6]);
+/* mid_close - close of a kernel file without object or POSIX locks. */
+long mid_close(struct uthread *ut, const long a[6]);
+/* mid_getsockopt - what an object's mid_getsockopt keeps at hand. */
+long mid_getsockopt(struct uthread *ut, const long a[6]);
+
+/* mid_obj_call - a call on an fd that only an object may serve on the mid
+ * path (a kernel file's is the full path's or the lean one's). */
+static inline bool mid_obj_call(long nr)
+{
+	return mid_io_call(nr) || nr == SYS_getsockopt;
+}

@@ -67,7 +67,8 @@ void stats_print(struct vproc *p)
 	if (!stats_on || !p->stats || p->host_pid)
 		return;
 	const struct sys_stats *s = p->stats;
-	unsigned long by_class[CLS_DENY + 1][3] = { { 0 } }, total[3] = { 0, 0, 0 };
+	/* trapped, full (rewritten), lean (rewritten), kcall */
+	unsigned long by_class[CLS_DENY + 1][4] = { { 0 } }, total[4] = { 0 };
 	/* Built whole, then written where diagnostics go: a forked child's
 	 * fd 2 may be /dev/null (fork.c release_host_stdio), its log is its
 	 * program's stderr. */
@@ -77,10 +78,11 @@ void stats_print(struct vproc *p)
 	if (!f)
 		return;
 	fprintf(f, "pegasus: [%s] system calls\n", p->name);
-	fprintf(f, "  %-24s %12s %12s %12s %12s  %s\n", "call", "total", "trapped", "rewritten", "kcall", "class");
+	fprintf(f, "  %-24s %12s %12s %12s %12s %12s  %s\n", "call", "total", "trapped", "full", "lean", "kcall",
+		"class");
 	for (unsigned nr = 0; nr <= SYS_MAX; nr++) {
-		unsigned long t = s->trapped[nr], r = s->fast[nr], k = s->kernel[nr];
-		if (!t && !r)
+		unsigned long n[4] = { s->trapped[nr], s->fast[nr], s->lean[nr], s->kernel[nr] };
+		if (!n[0] && !n[1] && !n[2])
 			continue;
 		const struct sysent *e = nr < SYS_MAX ? systab_get(nr) : NULL;
 		int cls = e ? e->cls : CLS_NONE;
@@ -89,23 +91,25 @@ void stats_print(struct vproc *p)
 			snprintf(name, sizeof(name), "%s", e->name);
 		else
 			snprintf(name, sizeof(name), "syscall_%u%s", nr, nr == SYS_MAX ? "+" : "");
-		fprintf(f, "  %-24s %12lu %12lu %12lu %12lu  %s\n", name, t + r, t, r, k, sys_class_name(cls));
-		by_class[cls][0] += t;
-		by_class[cls][1] += r;
-		by_class[cls][2] += k;
-		total[0] += t;
-		total[1] += r;
-		total[2] += k;
+		fprintf(f, "  %-24s %12lu %12lu %12lu %12lu %12lu  %s\n", name, n[0] + n[1] + n[2], n[0], n[1], n[2],
+			n[3], sys_class_name(cls));
+		for (int i = 0; i < 4; i++) {
+			by_class[cls][i] += n[i];
+			total[i] += n[i];
+		}
 	}
 	static const int order[] = { CLS_EMU, CLS_PASS, CLS_OFFL, CLS_NOSYS };
 	for (unsigned i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		int c = order[i];
-		unsigned long t = by_class[c][0] + (c == CLS_NOSYS ? by_class[CLS_NONE][0] + by_class[CLS_DENY][0] : 0);
-		unsigned long r = by_class[c][1] + (c == CLS_NOSYS ? by_class[CLS_NONE][1] + by_class[CLS_DENY][1] : 0);
-		if (t + r)
-			fprintf(f, "  %-24s %12lu %12lu %12lu %12lu\n", sys_class_name(c), t + r, t, r, by_class[c][2]);
+		unsigned long n[4];
+		for (int j = 0; j < 4; j++)
+			n[j] = by_class[c][j] + (c == CLS_NOSYS ? by_class[CLS_NONE][j] + by_class[CLS_DENY][j] : 0);
+		if (n[0] + n[1] + n[2])
+			fprintf(f, "  %-24s %12lu %12lu %12lu %12lu %12lu\n", sys_class_name(c), n[0] + n[1] + n[2], n[0],
+				n[1], n[2], n[3]);
 	}
-	fprintf(f, "  %-24s %12lu %12lu %12lu %12lu\n", "all", total[0] + total[1], total[0], total[1], total[2]);
+	fprintf(f, "  %-24s %12lu %12lu %12lu %12lu %12lu\n", "all", total[0] + total[1] + total[2], total[0], total[1],
+		total[2], total[3]);
 	if (stats_footer)
 		stats_footer(f);
 	if (fclose(f) == 0)

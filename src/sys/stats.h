@@ -9,7 +9,11 @@
 
 struct sys_stats {
 	unsigned long trapped[SYS_MAX + 1]; /* index SYS_MAX: numbers out of range */
-	unsigned long fast[SYS_MAX + 1];
+	unsigned long fast[SYS_MAX + 1]; /* rewritten sites, on the full path */
+	/* Rewritten sites served on the lean or mid path (entry/lean.c): no
+	 * %fs change, no full vector save. What the full path serves instead
+	 * costs two arch_prctl a call where FSGSBASE is missing. */
+	unsigned long lean[SYS_MAX + 1];
 	/* Of those, the ones passed on to the kernel by kcall (translated or
 	 * offloaded): a call a user-space object served never is. */
 	unsigned long kernel[SYS_MAX + 1];
@@ -32,6 +36,13 @@ static inline void stats_fast(struct uthread *ut, long nr)
 {
 	if (stats_on)
 		__atomic_add_fetch(&ut->proc->stats->fast[stats_index(nr)], 1, __ATOMIC_RELAXED);
+}
+
+/* No library call: the lean path (built without vector registers) uses it. */
+static inline void stats_lean(struct uthread *ut, long nr)
+{
+	if (stats_on)
+		__atomic_add_fetch(&ut->proc->stats->lean[stats_index(nr)], 1, __ATOMIC_RELAXED);
 }
 
 static inline void stats_kernel(struct uthread *ut, long nr)

@@ -18,7 +18,10 @@
  *   munmap-other ADDR DONE read ADDR, munmap it (0), mprotect it (ENOMEM),
  *                          check our maps lack it, create DONE
  *   show VAR               print $VAR and the basename of the cwd
- *   segv                   crash
+ *   segv [PIDFILE]         crash (having written getpid() to PIDFILE)
+ *   outlive PIDFILE NAME N wait until the program in PIDFILE is gone, then
+ *                          say NAME N: alive when it ends, however slow
+ *                          its start (a sanitizer build's)
  *   loop                   sleep forever
  *   exit N                 exit N
  *
@@ -141,6 +144,19 @@ int main(int argc, char **argv)
 	}
 	const char *job = argv[1];
 
+	if (!strcmp(job, "outlive")) {
+		NEED(3);
+		char buf[32];
+		if (get_file(argv[2], buf, sizeof buf) != 0)
+			return 1;
+		for (int i = 0; i < 2000 && kill(atoi(buf), 0) == 0; i++)
+			msleep(5);
+		/* Its end may be reported a moment after kill stops finding it. */
+		msleep(100);
+		argv += 1; /* outlive PIDFILE NAME N -> say NAME N */
+		argc -= 1;
+		job = "say";
+	}
 	if (!strcmp(job, "say")) {
 		NEED(2);
 		int n = atoi(argv[3]);
@@ -310,6 +326,11 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(job, "segv")) {
+		if (argc > 2) {
+			char pid[32];
+			snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+			put_file(argv[2], pid);
+		}
 		*(volatile int *)(uintptr_t)8 = 1;
 		return 99;
 	}

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/wait.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -40,6 +42,101 @@ static void tcp_pair(int *c, int *s)
 
 /* An address no page is mapped at, which the compiler cannot see through. */
 static void *volatile bad = (void *)8;
+
+/* Is the file locked for another process (a forked child asks)? */
+static void lock_seen(const char *what)
+{
+	pid_t p = fork();
+	if (p == 0) {
+		int fd = open("mid_io.tmp", O_RDWR);
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+		fcntl(fd, F_GETLK, &fl);
+		printf("%s: %s\n", what, fl.l_type == F_UNLCK ? "unlocked" : "locked");
+		_exit(0);
+	}
+	waitpid(p, NULL, 0);
+}
+
+/* Kernel files (no object under pegasus) in a set of the runtime's, their
+ * closes, and SO_ERROR of an in-memory socket: the mid path's share. */
+static void kernel_files(void)
+{
+	int reg = open("mid_io.tmp", O_RDWR | O_CREAT | O_TRUNC, 0600), ep = epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 1 }, got[4];
+	for (int i = 0; i < 3; i++)
+		printf("add a regular file: %s\n", res(epoll_ctl(ep, EPOLL_CTL_ADD, reg, &ev)));
+	int in1 = inotify_init1(IN_NONBLOCK), in2 = inotify_init1(IN_NONBLOCK);
+	inotify_add_watch(in1, ".", IN_CREATE);
+	inotify_add_watch(in2, ".", IN_CREATE);
+	ev.data.u32 = 11;
+	printf("add inotify 1: %s\n", res(epoll_ctl(ep, EPOLL_CTL_ADD, in1, &ev)));
+	ev.data.u32 = 12;
+	printf("add inotify 2: %s\n", res(epoll_ctl(ep, EPOLL_CTL_ADD, in2, &ev)));
+	printf("add it again: %s\n", res(epoll_ctl(ep, EPOLL_CTL_ADD, in2, &ev)));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	printf("modify to EXCLUSIVE: %s\n", res(epoll_ctl(ep, EPOLL_CTL_MOD, in2, &ev)));
+	ev.events = EPOLLIN;
+	ev.data.u32 = 22;
+	printf("modify: %s\n", res(epoll_ctl(ep, EPOLL_CTL_MOD, in2, &ev)));
+	printf("modify from a bad pointer: %s\n", res(epoll_ctl(ep, EPOLL_CTL_MOD, in2, bad)));
+	printf("wait, nothing: %s\n", res(epoll_wait(ep, got, 4, 10)));
+	close(open("mid_io.new", O_CREAT | O_WRONLY, 0600));
+	int n = epoll_wait(ep, got, 4, 1000);
+	unsigned sum = 0;
+	for (int i = 0; i < n; i++)
+		sum += got[i].data.u32;
+	printf("wait, both: %d (data sum %u)\n", n, sum);
+	char b[4096];
+	while (read(in1, b, sizeof(b)) > 0 || read(in2, b, sizeof(b)) > 0)
+		;
+	printf("delete 1: %s\n", res(epoll_ctl(ep, EPOLL_CTL_DEL, in1, NULL)));
+	printf("delete 1 again: %s\n", res(epoll_ctl(ep, EPOLL_CTL_DEL, in1, NULL)));
+	printf("close 2: %s\n", res(close(in2)));
+	unlink("mid_io.new");
+	close(open("mid_io.new", O_CREAT | O_WRONLY, 0600));
+	printf("wait, none left: %s\n", res(epoll_wait(ep, got, 4, 10)));
+	unlink("mid_io.new");
+	close(in1);
+	close(ep);
+
+	for (int i = 0; i < 3; i++)
+		printf("close: %s\n", res(close(reg)));
+	printf("close -1: %s\n", res(close(-1)));
+	printf("close 100000: %s\n", res(close(100000)));
+	int a = open("mid_io.tmp", O_RDWR), c = open("mid_io.tmp", O_RDWR);
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	printf("lock: %s\n", res(fcntl(a, F_SETLK, &fl)));
+	lock_seen("after the lock");
+	printf("close another fd of the file: %s\n", res(close(c)));
+	lock_seen("after that close");
+	close(a);
+	unlink("mid_io.tmp");
+
+	int s1, s2, err;
+	tcp_pair(&s1, &s2);
+	for (int i = 0; i < 3; i++) {
+		socklen_t len = sizeof(err);
+		printf("SO_ERROR: %s", res(getsockopt(s1, SOL_SOCKET, SO_ERROR, &err, &len)));
+		printf(" = %d (len %u)\n", err, len);
+	}
+	socklen_t len = 2;
+	err = -1;
+	printf("SO_ERROR into 2 bytes: %s", res(getsockopt(s1, SOL_SOCKET, SO_ERROR, &err, &len)));
+	printf(" = %d (len %u)\n", err, len);
+	len = sizeof(err);
+	printf("SO_ERROR into a bad buffer: %s\n", res(getsockopt(s1, SOL_SOCKET, SO_ERROR, bad, &len)));
+	struct linger lg = { 1, 0 };
+	setsockopt(s2, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(s2);
+	usleep(10000);
+	for (int i = 0; i < 2; i++) {
+		len = sizeof(err);
+		printf("SO_ERROR after a reset: %s", res(getsockopt(s1, SOL_SOCKET, SO_ERROR, &err, &len)));
+		printf(" = %s\n", err ? strerrorname_np(err) : "0");
+	}
+	close(s1);
+}
+
 
 int main(void)
 {
@@ -141,5 +238,6 @@ int main(void)
 	printf("modify to OUT: %s\n", res(epoll_ctl(ep, EPOLL_CTL_MOD, fds[7], &ev)));
 	printf("wait: %s", res(epoll_wait(ep, got, 4, 1000)));
 	printf(" data %u events %x\n", got[0].data.u32, got[0].events);
+	kernel_files();
 	return 0;
 }
