@@ -26,7 +26,7 @@ import subprocess
 import sys
 
 ROOTS = ["lean_entry_c", "lean_return_check"]
-MID_ROOTS = ["mid_io", "mid_epoll_wait", "mid_epoll_ctl", "mid_close", "mid_getsockopt"]
+MID_ROOTS = ["mid_io", "mid_epoll_wait", "mid_epoll_ctl", "mid_close", "mid_query", "mid_sendfile", "mid_openat", "mid_clock_gettime"]
 # Calls not followed on the mid path (caller, callee; caller None: any),
 # each excluded by a check before it or harmless:
 MID_GUARDED = {
@@ -116,7 +116,7 @@ def main():
         return 2
     funcs = functions(args[0], mid)
     entries = MID_ROOTS if mid else ROOTS
-    roots = entries + ops(args[1], "poll") + (ops(args[1], "mid_io") + ops(args[1], "mid_getsockopt") + ops(args[1], "func") if mid else [])
+    roots = entries + ops(args[1], "poll") + (ops(args[1], "mid_io") + ops(args[1], "mid_call") + ops(args[1], "func") if mid else [])
     missing = [r for r in entries if r not in funcs]
     if missing:
         print(f"entry points not in the binary: {', '.join(missing)}")

@@ -86,7 +86,8 @@ void lean_init(bool enabled, bool page0_mapped)
 			continue;
 		if (e->handler == sys_futex || e->handler == sys_sched_yield ||
 		    e->handler == sys_rt_sigprocmask || e->handler == sys_set_robust_list ||
-		    ((nr == SYS_epoll_ctl || nr == SYS_close) && pg_mid_app_fs))
+		    ((nr == SYS_epoll_ctl || nr == SYS_close || nr == SYS_clock_gettime || nr == SYS_openat) &&
+		     pg_mid_app_fs))
 			k = LEAN_MID;
 		else if (e->handler == sys_getpid)
 			k = LEAN_PID;
@@ -141,12 +142,6 @@ void lean_init(bool enabled, bool page0_mapped)
 		if (k == LEAN_EPOLL && !page0_mapped && !stats_on && __builtin_cpu_supports("bmi2"))
 			direct_kind[nr] = DIRECT_EPOLL;
 	}
-}
-
-/* "/proc", alone or as the first part of a path (no library call here). */
-static bool under_proc(const char *p)
-{
-	return p[0] == '/' && p[1] == 'p' && p[2] == 'r' && p[3] == 'o' && p[4] == 'c' && (!p[5] || p[5] == '/');
 }
 
 /*
@@ -219,10 +214,10 @@ long lean_entry_c(struct uthread *ut)
 		 * path takes it below). */
 		char h[8];
 		const char *cwd = ut->proc->cwd;
-		if (copy_from_user(h, tf->rsi, sizeof(h)) || (under_proc(h) && h[5] == '/') ||
+		if (copy_from_user(h, tf->rsi, sizeof(h)) || (procfs_under(h) && h[5] == '/') ||
 		    procfs_may_alias(h))
 			return 0;
-		if (h[0] && h[0] != '/' && (int)tf->rdi == AT_FDCWD && cwd && under_proc(cwd))
+		if (h[0] && h[0] != '/' && (int)tf->rdi == AT_FDCWD && cwd && procfs_under(cwd))
 			return 0;
 		goto kernel;
 	}
@@ -297,11 +292,14 @@ long mid_entry_c(struct uthread *ut)
 	long nr = (long)tf->rax;
 	const long a[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
 	if (mid_obj_call(nr) || nr == SYS_epoll_wait || nr == SYS_epoll_pwait || nr == SYS_epoll_ctl ||
-	    nr == SYS_close) {
+	    nr == SYS_close || nr == SYS_clock_gettime || nr == SYS_openat) {
 		long r = nr == SYS_epoll_ctl ? mid_epoll_ctl(ut, a)
 			 : nr == SYS_epoll_wait || nr == SYS_epoll_pwait ? mid_epoll_wait(ut, nr, a)
 			 : nr == SYS_close ? mid_close(ut, a)
-			 : nr == SYS_getsockopt ? mid_getsockopt(ut, a)
+			 : nr == SYS_getsockopt || nr == SYS_ioctl ? mid_query(ut, nr, a)
+			 : nr == SYS_sendfile ? mid_sendfile(ut, a)
+			 : nr == SYS_clock_gettime ? mid_clock_gettime(ut, a)
+			 : nr == SYS_openat ? mid_openat(ut, a)
 			 : mid_io(ut, nr, a);
 		if (r == VFILE_MID_PASS)
 			return 0;

@@ -50,9 +50,16 @@ static struct fdent *page_of(struct fdtable *t, int vfd, bool create)
 	return pg;
 }
 
+/* No file: free, or held by an open under way (FDT_RESERVED). */
 static bool is_free(const struct fdent *e)
 {
 	return e->host < 0 && !e->obj;
+}
+
+/* Free for a new file: not held either. */
+static bool is_available(const struct fdent *e)
+{
+	return e->host == -1 && !e->obj;
 }
 
 /* fill - an entry's new contents: the host fd last (release), since
@@ -91,7 +98,7 @@ int fdt_install_obj(struct fdtable *t, int host, struct vfile *obj, int minfd, i
 		struct fdent *pg = page_of(t, vfd, true);
 		if (!pg)
 			break;
-		if (is_free(&pg[vfd % FDT_PAGE])) {
+		if (is_available(&pg[vfd % FDT_PAGE])) {
 			fill(t, vfd, &pg[vfd % FDT_PAGE], host, obj, fdflags);
 			if (minfd <= t->hint)
 				t->hint = vfd + 1;
@@ -121,6 +128,10 @@ int fdt_inherit_at(struct fdtable *t, int vfd, int host, struct vfile *obj, int 
 		return -EMFILE;
 	}
 	struct fdent *e = &pg[vfd % FDT_PAGE];
+	if (e->host == FDT_RESERVED) { /* Linux's dup2 onto an fd being opened */
+		spin_unlock(&t->lock);
+		return -EBUSY;
+	}
 	int old = e->host >= 0 ? e->host : FDT_NOHOST;
 	struct vfile *oldobj = e->obj;
 	fill(t, vfd, e, host, obj, fdflags);
@@ -148,6 +159,43 @@ static int remove_ent(struct fdtable *t, int vfd, bool plain)
 	spin_unlock(&t->lock);
 	vfile_put(obj);
 	return old;
+}
+
+int fdt_reserve(struct fdtable *t)
+{
+	spin_lock(&t->lock);
+	int vfd = t->hint, r = -EAGAIN;
+	for (; vfd < t->limit && vfd < FDT_PAGE * FDT_PAGES; vfd++) {
+		struct fdent *e = fdt_ent(t, vfd);
+		if (!e)
+			break; /* a page to allocate: not here */
+		if (is_available(e)) {
+			if (vfd >= t->top)
+				__atomic_store_n(&t->top, vfd + 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&e->host, FDT_RESERVED, __ATOMIC_RELEASE);
+			t->hint = vfd + 1;
+			r = vfd;
+			break;
+		}
+	}
+	spin_unlock(&t->lock);
+	return r;
+}
+
+void fdt_fill_reserved(struct fdtable *t, int vfd, int host)
+{
+	spin_lock(&t->lock);
+	fill(t, vfd, fdt_ent(t, vfd), host, NULL, 0);
+	spin_unlock(&t->lock);
+}
+
+void fdt_unreserve(struct fdtable *t, int vfd)
+{
+	spin_lock(&t->lock);
+	__atomic_store_n(&fdt_ent(t, vfd)->host, -1, __ATOMIC_RELEASE);
+	if (vfd < t->hint)
+		t->hint = vfd;
+	spin_unlock(&t->lock);
 }
 
 int fdt_remove(struct fdtable *t, int vfd)

@@ -25,14 +25,19 @@ struct vfile;
 struct fdent {
 	int host;            /* host fd, or -1: none */
 	/* With a host fd: its O_NONBLOCK as last read, gen << 1 | flag (0:
-	 * unknown). Without: the entry's FD_CLOEXEC (with a host fd, that flag
-	 * is the host fd's own). 16 bytes an entry: gate.S indexes them. */
+	 * unknown); 1 also for a regular file opened here, whose calls never
+	 * wait for readiness (sys_file.c). Without: the entry's FD_CLOEXEC
+	 * (with a host fd, that flag is the host fd's own). 16 bytes an
+	 * entry: gate.S indexes them. */
 	uint32_t nb;
 	struct vfile *obj;   /* user-space file object, or NULL (kernel-backed) */
 };
 
 /* fdt_remove/fdt_install_at: the entry had an object and no host fd. */
 #define FDT_NOHOST (-4096)
+/* The host fd of an entry an open under way holds (fdt_reserve): no file
+ * to any call (EBADF), taken by no install, EBUSY to dup2. */
+#define FDT_RESERVED (-2)
 
 /*
  * O_NONBLOCK of a kernel-backed fd, cached so that a call on a non-blocking
@@ -136,6 +141,14 @@ int fdt_inherit_at(struct fdtable *t, int vfd, int host, struct vfile *obj, int 
 /* Free vfd: its host fd (for the caller to close), FDT_NOHOST if it had
  * none (its object is put), or -EBADF if free. */
 int fdt_remove(struct fdtable *t, int vfd);
+/* fdt_reserve - hold the lowest free number for an open under way, as
+ * Linux's get_unused_fd: the number, or -EAGAIN where that needs an
+ * allocation or passes the limit (fdt_install says what). Then exactly
+ * one of fdt_fill_reserved (its host fd) or fdt_unreserve. No library
+ * code: the mid path opens files. */
+int fdt_reserve(struct fdtable *t);
+void fdt_fill_reserved(struct fdtable *t, int vfd, int host);
+void fdt_unreserve(struct fdtable *t, int vfd);
 /* The same for an entry with a host fd and no object (whose put may call
  * anything): -EAGAIN, nothing changed, for one with an object. */
 int fdt_remove_plain(struct fdtable *t, int vfd);

@@ -68,9 +68,10 @@ struct vfile_ops {
 	 * nothing to move, or VFILE_MID_PASS, having changed nothing, for the
 	 * full path to serve it. */
 	long (*mid_io)(struct vfile *f, bool wr, const struct iovec *iov, int iovcnt, int flags);
-	/* getsockopt on the mid path, as mid_io: the answer, or
-	 * VFILE_MID_PASS (an option it does not keep at hand). */
-	long (*mid_getsockopt)(struct vfile *f, int level, int opt, uint64_t val, uint64_t lenp);
+	/* A query on the mid path, as mid_io (getsockopt, ioctl: call nr
+	 * with the app's arguments a): the answer, or VFILE_MID_PASS for
+	 * one it does not keep at hand. */
+	long (*mid_call)(struct vfile *f, long nr, const long a[6]);
 	/* The events ready now (EPOLLIN...). Called under the poll head's
 	 * lock by waiters, without it by epoll and poll (under their own
 	 * locks): it must not sleep or take that lock. NULL: always ready

@@ -210,6 +210,7 @@ long nsock_to_kernel(struct nsock *s);
 long nsock_recv(struct vfile *f, struct uthread *ut, struct vmsg *m);
 long nsock_send(struct vfile *f, struct uthread *ut, struct vmsg *m);
 long nsock_mid_io(struct vfile *f, bool wr, const struct iovec *iov, int iovcnt, int flags);
+long nsock_mid_call(struct vfile *f, long nr, const long a[6]);
 uint32_t nsock_poll(struct vfile *f);
 long nsock_ioctl(struct vfile *f, struct uthread *ut, unsigned cmd, uint64_t arg);
 uint32_t nsock_kernel_poll(int kfd, uint32_t events);	/* the kernel socket's mask now */

@@ -680,17 +680,6 @@ long nsock_put_int(uint64_t val, uint64_t lenp, int v)
 	return 0;
 }
 
-/* The mid path's share (vfile.h): SO_ERROR of a stream connected in
- * memory, which nginx asks once a request of each upstream connection. */
-static long nsock_mid_getsockopt(struct vfile *f, int level, int opt, uint64_t val, uint64_t lenp)
-{
-	struct nsock *s = nsock_of(f);
-	if (level != SOL_SOCKET || opt != SO_ERROR || !s->end || s->kready || vfile_in_kernel(f) ||
-	    __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != NS_CONNECTED)
-		return VFILE_MID_PASS;
-	return nsock_put_int(val, lenp, chan_take_error(s->end));
-}
-
 static long nsock_getsockopt(struct vfile *f, struct uthread *ut, int level, int opt, uint64_t val,
 			     uint64_t lenp)
 {
@@ -775,7 +764,7 @@ const struct vfile_ops nsock_ops = {
 	.read = nsock_recv,
 	.write = nsock_send,
 	.mid_io = nsock_mid_io,
-	.mid_getsockopt = nsock_mid_getsockopt,
+	.mid_call = nsock_mid_call,
 	.poll = nsock_poll,
 	.ioctl = nsock_ioctl,
 	.stat = nsock_stat,

@@ -291,6 +291,24 @@ long nsock_mid_io(struct vfile *f, bool wr, const struct iovec *iov, int iovcnt,
 	return r == -EAGAIN && nonblock && chan_mid_idle(e, wr) ? -EAGAIN : VFILE_MID_PASS;
 }
 
+/* nsock_mid_call - the mid path's queries (vfile.h) of a TCP stream
+ * connected in memory: SO_ERROR (nginx asks once a request of each
+ * upstream connection), FIONREAD and SIOCOUTQ (wrk, after each read). */
+long nsock_mid_call(struct vfile *f, long nr, const long a[6])
+{
+	struct nsock *s = nsock_of(f);
+	struct chan_end *e = s->proto == CHAN_TCP ? data_end(s) : NULL;
+	if (!e || s->kready || vfile_in_kernel(f) || __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != NS_CONNECTED)
+		return VFILE_MID_PASS;
+	if (nr == SYS_getsockopt && a[1] == SOL_SOCKET && a[2] == SO_ERROR)
+		return nsock_put_int((uint64_t)a[3], (uint64_t)a[4], chan_take_error(e));
+	if (nr == SYS_ioctl && (a[1] == FIONREAD || a[1] == SIOCOUTQ)) {
+		int v = (int)(a[1] == FIONREAD ? chan_inq(e) : chan_outq(e));
+		return copy_to_user((uint64_t)a[2], &v, sizeof(v)) ? -EFAULT : 0;
+	}
+	return VFILE_MID_PASS;
+}
+
 /* recv(MSG_OOB): TCP's urgent byte, if one waits. */
 static long recv_urg(struct nsock *s, struct chan_end *e, struct vmsg *m)
 {

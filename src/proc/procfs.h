@@ -15,6 +15,13 @@ long procfs_open(struct uthread *ut, int dirfd, const char *path, int flags, str
  * No library call (the lean path asks, on the program's %fs). */
 bool procfs_may_alias(const char *head);
 
+/* procfs_under - "/proc", alone or as the first part of path p (no library
+ * call: the lean and mid paths ask). */
+static inline bool procfs_under(const char *p)
+{
+	return p[0] == '/' && p[1] == 'p' && p[2] == 'r' && p[3] == 'o' && p[4] == 'c' && (!p[5] || p[5] == '/');
+}
+
 /* readlink of /proc/self/exe, /proc/self, /proc/<vpid>/...: the length
  * copied to the app's buffer, -errno, or -ENOSYS if not ours. */
 long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf, size_t size);

@@ -42,6 +42,7 @@ struct vcpu *vcpu_alloc(int id)
 	v->id = id;
 	v->cred = hostcred_initial(); /* what its kernel thread starts with */
 	v->sigstack = map_stack(SIGSTACK_SIZE);
+	v->bounce = map_stack(VCPU_BOUNCE);
 	return v;
 }
 

@@ -127,6 +127,8 @@ enum { VCPU_AWAKE, VCPU_ASLEEP, VCPU_CLAIMED };
 /* A kernel thread that runs uthreads; %gs points at it. */
 struct hostcred;
 
+#define VCPU_BOUNCE (64u << 10)
+
 struct vcpu {
 	struct vcpu *self;
 	struct uthread *cur;
@@ -145,6 +147,9 @@ struct vcpu {
 	uint8_t ep_looked;
 	int id;
 	void *sigstack;         /* sigaltstack for the runtime's signal handlers */
+	/* VCPU_BOUNCE bytes for a mid-path copy between two files (sys/mid_io.c
+	 * sendfile), which cannot allocate; its pages come when first used. */
+	void *bounce;
 	uint64_t sched_rsp;     /* the scheduler loop's saved %rsp */
 
 	spinlock_t rq_lock;

@@ -1,9 +1,10 @@
-/* mid_io.c - reads, writes and epoll waits served on the gate's mid path. */
+/* mid_io.c - calls on fds and clocks served on the gate's mid path: reads, writes, epoll, close, getsockopt, clock_gettime. */
 #include "sys/mid_io.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "core/rawsys.h"
@@ -12,6 +13,8 @@
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
 #include "mm/uaccess.h"
+#include "proc/cputime.h"
+#include "proc/procfs.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/sched.h"
@@ -151,18 +154,62 @@ long mid_close(struct uthread *ut, const long a[6])
 	return r == -EINTR ? 0 : r;
 }
 
-long mid_getsockopt(struct uthread *ut, const long a[6])
+long mid_query(struct uthread *ut, long nr, const long a[6])
 {
-	if ((uint64_t)a[3] < UACCESS_MIN || (uint64_t)a[4] < UACCESS_MIN)
+	/* Bad pointers: EFAULT's rules are the full path's. */
+	if (nr == SYS_getsockopt ? (uint64_t)a[3] < UACCESS_MIN || (uint64_t)a[4] < UACCESS_MIN
+				 : (uint64_t)a[2] < UACCESS_MIN)
 		return VFILE_MID_PASS;
 	bool held;
 	struct vfile *f = mid_hold(ut, (int)a[0], &held);
 	long r = VFILE_MID_PASS;
-	if (f && f->ops->mid_getsockopt)
-		r = f->ops->mid_getsockopt(f, (int)a[1], (int)a[2], (uint64_t)a[3], (uint64_t)a[4]);
+	if (f && f->ops->mid_call)
+		r = f->ops->mid_call(f, nr, a);
 	if (f)
 		mid_release(ut, f, held);
 	return r;
+}
+
+long mid_sendfile(struct uthread *ut, const long a[6])
+{
+	long count = a[3];
+	int in = plain_host(ut, (int)a[1]);
+	int64_t off;
+	/* The file position's own sendfile (no offset), a count of 0 and the
+	 * bad pointers are the full path's. */
+	if (in < 0 || count <= 0 || (uint64_t)a[2] < UACCESS_MIN || copy_from_user(&off, a[2], sizeof(off)) ||
+	    off < 0)
+		return VFILE_MID_PASS;
+	bool held;
+	struct vfile *out = mid_hold(ut, (int)a[0], &held);
+	long done = 0, r = VFILE_MID_PASS;
+	/* Into a non-blocking object (a blocking one may park: the full path). */
+	if (out && out->ops->mid_io && (out->flags & O_NONBLOCK) && (out->flags & O_ACCMODE) != O_RDONLY) {
+		char *buf = vcpu_self()->bounce;
+		while (done < count) {
+			long n = count - done < VCPU_BOUNCE ? count - done : VCPU_BOUNCE;
+			long got = raw_syscall6(SYS_pread64, in, (long)buf, n, off + done, 0, 0);
+			if (got <= 0) {
+				r = got ? VFILE_MID_PASS : 0; /* an error: the full path reports it */
+				break;
+			}
+			struct iovec iov = { buf, (size_t)got };
+			long sent = out->ops->mid_io(out, true, &iov, 1, MSG_DONTWAIT);
+			if (sent < 0) {
+				r = sent;
+				break;
+			}
+			done += sent;
+			if (sent < got)
+				break; /* full: the rest of what was read stays in the file */
+		}
+	}
+	if (out)
+		mid_release(ut, out, held);
+	if (!done)
+		return r;
+	off += done;
+	return copy_to_user(a[2], &off, sizeof(off)) ? -EFAULT : done;
 }
 
 long mid_epoll_wait(struct uthread *ut, long nr, const long a[6])
@@ -191,4 +238,68 @@ long mid_epoll_wait(struct uthread *ut, long nr, const long a[6])
 	if (f)
 		mid_release(ut, f, held);
 	return r;
+}
+
+long mid_clock_gettime(struct uthread *ut, const long a[6])
+{
+	clockid_t clk = (clockid_t)a[0];
+	struct timespec ts;
+	if ((uint64_t)a[1] < UACCESS_MIN)
+		return VFILE_MID_PASS;
+	/* The caller's thread clock once its program's threads are counted
+	 * (haproxy reads it each turn of its loop; the vDSO cannot). */
+	if (clk == CLOCK_THREAD_CPUTIME_ID && __atomic_load_n(&ut->proc->cpu_acct, __ATOMIC_ACQUIRE)) {
+		ts = timespec_add_ns((struct timespec){ 0, 0 }, (long)cputime_thread_ns(ut, ut));
+	} else if (clk >= 0 && clk != CLOCK_THREAD_CPUTIME_ID) {
+		/* The host's clocks (the process's CPU time is the host process's). */
+		long r = raw_syscall3(SYS_clock_gettime, clk, (long)&ts, 0);
+		if (r < 0)
+			return r;
+	} else {
+		return VFILE_MID_PASS; /* ids of other programs and threads */
+	}
+	return copy_to_user(a[1], &ts, sizeof(ts)) ? -EFAULT : 0;
+}
+
+long mid_openat(struct uthread *ut, const long a[6])
+{
+	int dirfd = (int)a[0];
+	uint64_t path = (uint64_t)a[1];
+	long flags = a[2];
+	char h[8];
+	const char *cwd = ut->proc->cwd;
+	/* A file made (the program's umask), O_PATH, what may name a
+	 * program's /proc entry or fd (the full path's procfs_open), a bad
+	 * pointer: the full path's. */
+	if ((flags & (O_CREAT | __O_TMPFILE | O_PATH)) || path < UACCESS_MIN || copy_from_user(h, path, sizeof(h)) ||
+	    procfs_under(h) || procfs_may_alias(h))
+		return VFILE_MID_PASS;
+	int hdir = dirfd == AT_FDCWD ? ut->proc->cwd_fd : plain_host(ut, dirfd);
+	if (h[0] != '/' && (hdir < 0 || (dirfd == AT_FDCWD && cwd && procfs_under(cwd))))
+		return VFILE_MID_PASS;
+	/* A FIFO's open waits for its other end, a device's may do anything:
+	 * regular files and directories only (the full path's check for a
+	 * FIFO is this stat too). A name that is not there is not there. */
+	struct stat st;
+	long r = raw_syscall6(SYS_newfstatat, hdir, path, (long)&st, 0, 0, 0);
+	if (r == -ENOENT || r == -ENOTDIR)
+		return r;
+	if (r || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+		return VFILE_MID_PASS;
+	struct fdtable *t = ut->proc->fdt;
+	int vfd = fdt_reserve(t);
+	if (vfd < 0)
+		return VFILE_MID_PASS; /* the table grows, or EMFILE: the full path */
+	uint32_t gen = __atomic_load_n(&fdt_flags_gen, __ATOMIC_ACQUIRE);
+	long host = raw_syscall6(SYS_openat, hdir, path, flags, 0, 0, 0);
+	if (host < 0) {
+		fdt_unreserve(t, vfd);
+		return host;
+	}
+	fdt_fill_reserved(t, vfd, (int)host);
+	/* As sys_file.c's open_call: a regular file never waits. */
+	bool never_waits = (flags & O_NONBLOCK) ||
+			   (raw_syscall3(SYS_fstat, host, (long)&st, 0) == 0 && S_ISREG(st.st_mode));
+	fdt_note_nonblock(t, vfd, (int)host, gen, never_waits);
+	return vfd;
 }

@@ -1,4 +1,4 @@
-/* mid_io.h - reads, writes and epoll waits served on the gate's mid path. */
+/* mid_io.h - calls on fds and clocks served on the gate's mid path: reads, writes, epoll, close, getsockopt, clock_gettime. */
 #pragma once
 #include <stdbool.h>
 #include <sys/syscall.h>
@@ -65,12 +65,20 @@ long mid_epoll_wait(struct uthread *ut, long nr, const long a[6]);
 long mid_epoll_ctl(struct uthread *ut, const long a[6]);
 /* mid_close - close of a kernel file without object or POSIX locks. */
 long mid_close(struct uthread *ut, const long a[6]);
-/* mid_getsockopt - what an object's mid_getsockopt keeps at hand. */
-long mid_getsockopt(struct uthread *ut, const long a[6]);
+/* mid_query - getsockopt or ioctl (nr): what an object's mid_call keeps
+ * at hand. */
+long mid_query(struct uthread *ut, long nr, const long a[6]);
+/* mid_sendfile - from a kernel file at an offset into a non-blocking
+ * object, through the vCPU's bounce buffer. */
+long mid_sendfile(struct uthread *ut, const long a[6]);
+/* mid_openat - an open (no O_CREAT) of a regular file or a directory. */
+long mid_openat(struct uthread *ut, const long a[6]);
+/* mid_clock_gettime - a host clock, or the caller's counted thread clock. */
+long mid_clock_gettime(struct uthread *ut, const long a[6]);
 
 /* mid_obj_call - a call on an fd that only an object may serve on the mid
  * path (a kernel file's is the full path's or the lean one's). */
 static inline bool mid_obj_call(long nr)
 {
-	return mid_io_call(nr) || nr == SYS_getsockopt;
+	return mid_io_call(nr) || nr == SYS_getsockopt || nr == SYS_ioctl || nr == SYS_sendfile;
 }

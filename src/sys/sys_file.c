@@ -58,11 +58,20 @@ static long open_call(struct uthread *ut, long nr, const long a[6], int dirfd, u
 			return kcall_offload(ut, nr, e, a);
 	}
 	/* The new description's O_NONBLOCK is the call's own: its first
-	 * blocking read (a file server's, once a request) need not ask. */
+	 * blocking read (a file server's, once a request) need not ask. A
+	 * regular file's calls never wait for readiness either: noted as
+	 * non-blocking, they go to the kernel as they are, on the lean path
+	 * (a file server's read and an access log's write, one each a
+	 * request, took the full path's two %fs changes without FSGSBASE). */
 	uint32_t gen = __atomic_load_n(&fdt_flags_gen, __ATOMIC_ACQUIRE);
 	long v = kcall(ut, nr, e, a);
-	if (v >= 0)
-		fdt_note_nonblock(ut->proc->fdt, v, fdt_host(ut->proc->fdt, v), gen, flags & O_NONBLOCK);
+	int host = v >= 0 ? fdt_host(ut->proc->fdt, v) : -1;
+	struct stat st;
+	bool never_waits = (flags & O_NONBLOCK) ||
+			   (host >= 0 && !(flags & O_PATH) && raw_syscall3(SYS_fstat, host, (long)&st, 0) == 0 &&
+			    S_ISREG(st.st_mode));
+	if (host >= 0)
+		fdt_note_nonblock(ut->proc->fdt, v, host, gen, never_waits);
 	return v;
 }
 

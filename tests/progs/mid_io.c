@@ -5,12 +5,20 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/ioctl.h>
+#include <sys/sendfile.h>
+#include <linux/sockios.h>
 #include <sys/wait.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <fcntl.h>
@@ -137,6 +145,151 @@ static void kernel_files(void)
 	close(s1);
 }
 
+/* Opens: numbers, errors, kinds of file, limits. */
+static void opens(void)
+{
+	int w = open("mid_io.open", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	write(w, "contents", 8);
+	close(w);
+	mkdir("mid_io.dir", 0755);
+	mkfifo("mid_io.fifo", 0644);
+	for (int i = 0; i < 3; i++) {
+		int a = open("mid_io.open", O_RDONLY), b = open("mid_io.open", O_RDONLY | O_CLOEXEC);
+		char buf[16] = { 0 };
+		printf("open twice: next %d, cloexec %d/%d, read %s", b - a, fcntl(a, F_GETFD), fcntl(b, F_GETFD),
+		       res(read(b, buf, sizeof(buf))));
+		printf(" [%s]\n", buf);
+		close(a);
+		int c = open("mid_io.open", O_RDWR);
+		printf("after a close, the lowest again: %d\n", c == a);
+		close(b);
+		close(c);
+	}
+	printf("missing: %s\n", res(open("mid_io.nothere", O_RDONLY)));
+	printf("under a file: %s\n", res(open("mid_io.open/x", O_RDONLY)));
+	printf("a directory for writing: %s\n", res(open("mid_io.dir", O_WRONLY)));
+	int d = open("mid_io.dir", O_RDONLY | O_DIRECTORY);
+	printf("a directory: %d\n", d >= 0);
+	printf("a file as a directory: %s\n", res(open("mid_io.open", O_RDONLY | O_DIRECTORY)));
+	int in = openat(d, "../mid_io.open", O_RDONLY);
+	printf("relative to a directory fd: %d\n", in >= 0);
+	close(in);
+	printf("relative to a bad fd: %s\n", res(openat(1000, "mid_io.open", O_RDONLY)));
+	printf("relative to a file fd: %s\n", res(openat(0, "mid_io.open", O_RDONLY)));
+	in = openat(1000, "/dev/null", O_RDONLY);
+	printf("absolute, with a bad fd: %d\n", in >= 0);
+	close(in);
+	printf("from a bad pointer: %s\n", res(open(bad, O_RDONLY)));
+	int fifo = open("mid_io.fifo", O_RDONLY | O_NONBLOCK);
+	printf("a FIFO, non-blocking: %d, F_GETFL %x\n", fifo >= 0, fcntl(fifo, F_GETFL) & ~O_LARGEFILE);
+	close(fifo);
+	int ps = open("/proc/self/stat", O_RDONLY);
+	char st[64] = { 0 };
+	read(ps, st, sizeof(st) - 1);
+	printf("/proc/self/stat names this pid: %d\n", atoi(st) == getpid());
+	close(ps);
+	/* Up to the limit: EMFILE. */
+	int first = open("mid_io.open", O_RDONLY);
+	close(first);
+	struct rlimit old, rl;
+	getrlimit(RLIMIT_NOFILE, &old);
+	rl = old;
+	rl.rlim_cur = first + 3;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	int n = 0, fds[8], last = 0;
+	while (n < 8 && (last = open("mid_io.open", O_RDONLY)) >= 0)
+		fds[n++] = last;
+	printf("opened under the limit: %d, then %s\n", n, res(last));
+	while (n > 0)
+		close(fds[--n]);
+	setrlimit(RLIMIT_NOFILE, &old);
+	close(d);
+	unlink("mid_io.open");
+	unlink("mid_io.fifo");
+	rmdir("mid_io.dir");
+}
+
+/* FIONREAD, SIOCOUTQ and sendfile from a file into a non-blocking socket. */
+static void queries_and_sendfile(void)
+{
+	int c, s, v;
+	tcp_pair(&c, &s);
+	for (int i = 0; i < 3; i++) {
+		write(c, "12345", 5);
+		printf("FIONREAD: %s", res(ioctl(s, FIONREAD, &v)));
+		printf(" = %d\n", v);
+		printf("SIOCOUTQ of the reader: %s", res(ioctl(s, SIOCOUTQ, &v)));
+		printf(" = %d\n", v);
+		char b[8];
+		read(s, b, sizeof(b));
+	}
+	printf("FIONREAD into a bad buffer: %s\n", res(ioctl(s, FIONREAD, bad)));
+
+	static char data[300000];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)(i * 7 + i / 251);
+	int f = open("mid_io.data", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	write(f, data, sizeof(data));
+	fcntl(c, F_SETFL, O_NONBLOCK);
+	fcntl(s, F_SETFL, O_NONBLOCK);
+	off_t off = 100;
+	printf("sendfile 1000 at 100: %s", res(sendfile(c, f, &off, 1000)));
+	printf(", offset %lld, position %lld\n", (long long)off, (long long)lseek(f, 0, SEEK_CUR));
+	static char got[300000];
+	long n = read(s, got, sizeof(got));
+	printf("read: %ld, the same bytes: %d\n", n, n == 1000 && !memcmp(got, data + 100, 1000));
+	/* Until the socket is full: every byte arrives once, in order. */
+	off = 0;
+	long sent = 0, r;
+	int rounds = 0;
+	while ((r = sendfile(c, f, &off, sizeof(data) - off)) > 0 && rounds++ < 1000) {
+		sent += r;
+		if (off == (off_t)sizeof(data))
+			break;
+	}
+	/* How much fits is the buffers' business (Linux's loopback takes it all). */
+	printf("sendfile until full or done: last %s\n", r > 0 || errno == EAGAIN ? "a count or EAGAIN" : res(r));
+	long recvd = 0;
+	int same = 1;
+	for (;;) {
+		while ((n = read(s, got, 65536)) > 0) {
+			same &= !memcmp(got, data + recvd, n);
+			recvd += n;
+		}
+		if (off == (off_t)sizeof(data))
+			break;
+		if ((r = sendfile(c, f, &off, sizeof(data) - off)) <= 0)
+			break;
+		sent += r;
+	}
+	while ((n = read(s, got, 65536)) > 0) {
+		same &= !memcmp(got, data + recvd, n);
+		recvd += n;
+	}
+	printf("sent %ld, received %ld, the same bytes: %d, offset at the end: %d\n", sent, recvd, same,
+	       off == (off_t)sizeof(data));
+	off = sizeof(data) - 10;
+	printf("sendfile past the end: %s", res(sendfile(c, f, &off, 100)));
+	printf(", offset %lld\n", (long long)off);
+	printf("sendfile at the end: %s\n", res(sendfile(c, f, &off, 100)));
+	printf("sendfile with a bad offset pointer: %s\n", res(sendfile(c, f, bad, 100)));
+	off = -1;
+	printf("sendfile at offset -1: %s\n", res(sendfile(c, f, &off, 100)));
+	int wo = open("mid_io.data", O_WRONLY);
+	off = 0;
+	printf("sendfile from a write-only file: %s\n", res(sendfile(c, wo, &off, 100)));
+	close(wo);
+	off = 0;
+	printf("sendfile of 0 bytes: %s\n", res(sendfile(c, f, &off, 0)));
+	close(s);
+	usleep(10000);
+	off = 0;
+	printf("sendfile to a closed peer: %s\n", res(sendfile(c, f, &off, 100)));
+	close(c);
+	close(f);
+	unlink("mid_io.data");
+}
+
 
 int main(void)
 {
@@ -239,5 +392,25 @@ int main(void)
 	printf("wait: %s", res(epoll_wait(ep, got, 4, 1000)));
 	printf(" data %u events %x\n", got[0].data.u32, got[0].events);
 	kernel_files();
+	queries_and_sendfile();
+	opens();
+
+	/* clock_gettime as a call (the vDSO's for most clocks; a thread's CPU
+	 * clock is always a call). */
+	struct timespec t0, t1;
+	int back = 0;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	for (int i = 0; i < 1000; i++) {
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+		back += t1.tv_sec < t0.tv_sec || (t1.tv_sec == t0.tv_sec && t1.tv_nsec < t0.tv_nsec);
+		t0 = t1;
+	}
+	printf("thread clock went back: %d times\n", back);
+	for (int i = 0; i < 3; i++) {
+		printf("clock_gettime MONOTONIC: %s\n", res(syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &t1)));
+		printf("into a bad buffer: %s\n", res(syscall(SYS_clock_gettime, CLOCK_MONOTONIC, bad)));
+		printf("clock 100: %s\n", res(syscall(SYS_clock_gettime, 100, &t1)));
+		printf("thread clock into a bad buffer: %s\n", res(syscall(SYS_clock_gettime, CLOCK_THREAD_CPUTIME_ID, bad)));
+	}
 	return 0;
 }
