@@ -401,7 +401,9 @@ direct_fd_saved:
 	 * in the other order (x86 keeps both orders), so an O_NONBLOCK read
 	 * here is never an earlier file's. */
 	movslq (%r11), %rcx
-	lea 1(%rcx), %rcx               /* host + 1: 0 for a free entry (-1) */
+	lea 1(%rcx), %rcx               /* host + 1: 0 for a free entry (-1); an
+	                                   open's number (FDT_RESERVED, -2) goes to
+	                                   the kernel as fd -2: EBADF, as Linux's */
 	jrcxz 9f
 	mov %rcx, %gs:VCPU_DIRECT_HOST1
 	mov FDENT_OBJ(%r11), %rcx

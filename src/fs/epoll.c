@@ -1157,6 +1157,10 @@ long eventpoll_ctl_kernel_mid(struct vfile *f, int op, int host, struct epoll_ev
 	 * kernel member changes what it and its parents watch): the full path's. */
 	if (kfd < 0 || op == EPOLL_CTL_DEL || (ev->events & EPOLLEXCLUSIVE))
 		return -EAGAIN;
+	/* The first kernel member changes what waiters and parents watch
+	 * (kernel_parents, which may allocate): the full path's. */
+	if (op == EPOLL_CTL_ADD && !__atomic_load_n(&ep->nkernel, __ATOMIC_ACQUIRE))
+		return -EAGAIN;
 	/* A refusal (EPERM for a regular file: Go tries each file it opens)
 	 * and a change leave no count to keep. */
 	long r = raw_syscall6(SYS_epoll_ctl, kfd, op, host, (long)ev, 0, 0);
@@ -1164,9 +1168,8 @@ long eventpoll_ctl_kernel_mid(struct vfile *f, int op, int host, struct epoll_ev
 		return r;
 	int n = __atomic_load_n(&ep->nkernel, __ATOMIC_ACQUIRE);
 	do {
-		/* The first kernel member changes what waiters and parents
-		 * watch (kernel_parents, which may allocate): undone, the full
-		 * path adds it again. */
+		/* It became the first meanwhile (a delete beside): undone,
+		 * the full path adds it again. */
 		if (!n) {
 			raw_syscall6(SYS_epoll_ctl, kfd, EPOLL_CTL_DEL, host, 0, 0, 0);
 			return -EAGAIN;

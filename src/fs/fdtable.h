@@ -1,5 +1,6 @@
 /* fdtable.h - a program's virtual file descriptor table. */
 #pragma once
+#include <sys/stat.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -113,6 +114,13 @@ int fdt_query_nonblock(struct fdtable *t, long vfd, int host);
  * generation gen (fdt_flags_gen read before the flag was: a new open's
  * own flag, or F_GETFL's answer). */
 void fdt_note_nonblock(struct fdtable *t, long vfd, int host, uint32_t gen, bool nb);
+/* fdt_file_never_waits - a file of this stat whose reads and writes never
+ * wait for readiness: regular, and not empty (/proc/kmsg and tracefs's
+ * trace_pipe are regular and empty, and wait). Noted as non-blocking. */
+static inline bool fdt_file_never_waits(const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && st->st_size > 0;
+}
 /* fdt_flags_changed - after an F_SETFL or FIONBIO: forget every cached flag. */
 void fdt_flags_changed(void);
 

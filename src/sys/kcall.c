@@ -212,6 +212,15 @@ static long wait_ready(struct uthread *ut, const struct sysent *e, int fd)
 	}
 }
 
+/* really_nonblock - host fd's own O_NONBLOCK: the cached flag also says 1
+ * for a regular file (it never waits for readiness), whose sendfile into
+ * it may still take long (shutil.copyfile's 1 GiB rounds): a worker's. */
+static bool really_nonblock(int host)
+{
+	long fl = raw_syscall3(SYS_fcntl, host, F_GETFL, 0);
+	return fl >= 0 && (fl & O_NONBLOCK);
+}
+
 static long issue(struct uthread *ut, long nr, const struct sysent *e, long vfd, const long k[6],
 		  bool offload)
 {
@@ -220,7 +229,7 @@ static long issue(struct uthread *ut, long nr, const struct sysent *e, long vfd,
 	 * socket (a file page not cached is read in place, as the program's
 	 * own thread waits for it natively). */
 	if (offload && (((e->flags & SF_OFFL_ALONE) && vproc_sole_thread(ut)) ||
-			((e->flags & SF_OFFL_NB) && !may_wait(ut, e, vfd, k))))
+			((e->flags & SF_OFFL_NB) && !may_wait(ut, e, vfd, k) && really_nonblock((int)k[0]))))
 		offload = false;
 	/* What waits below ends for a signal the program does not block. */
 	signal_arm_wait(ut, ~ut->sigmask);

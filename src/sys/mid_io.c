@@ -183,8 +183,9 @@ long mid_sendfile(struct uthread *ut, const long a[6])
 	bool held;
 	struct vfile *out = mid_hold(ut, (int)a[0], &held);
 	long done = 0, r = VFILE_MID_PASS;
-	/* Into a non-blocking object (a blocking one may park: the full path). */
-	if (out && out->ops->mid_io && (out->flags & O_NONBLOCK) && (out->flags & O_ACCMODE) != O_RDONLY) {
+	/* Into a non-blocking socket (a blocking one may park: the full path;
+	 * an eventfd is EINVAL there). */
+	if (out && out->sock && out->ops->mid_io && (out->flags & O_NONBLOCK) && (out->flags & O_ACCMODE) != O_RDONLY) {
 		char *buf = vcpu_self()->bounce;
 		while (done < count) {
 			long n = count - done < VCPU_BOUNCE ? count - done : VCPU_BOUNCE;
@@ -261,6 +262,23 @@ long mid_clock_gettime(struct uthread *ut, const long a[6])
 	return copy_to_user(a[1], &ts, sizeof(ts)) ? -EFAULT : 0;
 }
 
+/* dev_alias - a relative path that names a program's fd from /dev (cwd
+ * or dirfd /dev: gzip opens "/dev/", then "stdin"): the full path maps it
+ * (procfs.c absolute). */
+static bool dev_alias(const char h[8])
+{
+	static const char *const names[] = { "stdin", "stdout", "stderr", "fd/" };
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *n = names[i];
+		unsigned j = 0;
+		while (n[j] && h[j] == n[j])
+			j++;
+		if (!n[j] && (n[j - 1] == '/' || !h[j] || h[j] == '/'))
+			return true;
+	}
+	return false;
+}
+
 long mid_openat(struct uthread *ut, const long a[6])
 {
 	int dirfd = (int)a[0];
@@ -275,17 +293,18 @@ long mid_openat(struct uthread *ut, const long a[6])
 	    procfs_under(h) || procfs_may_alias(h))
 		return VFILE_MID_PASS;
 	int hdir = dirfd == AT_FDCWD ? ut->proc->cwd_fd : plain_host(ut, dirfd);
-	if (h[0] != '/' && (hdir < 0 || (dirfd == AT_FDCWD && cwd && procfs_under(cwd))))
+	if (h[0] != '/' && (hdir < 0 || (dirfd == AT_FDCWD && cwd && procfs_under(cwd)) || dev_alias(h)))
 		return VFILE_MID_PASS;
 	/* A FIFO's open waits for its other end, a device's may do anything:
 	 * regular files and directories only (the full path's check for a
 	 * FIFO is this stat too). A name that is not there is not there. */
 	struct stat st;
-	long r = raw_syscall6(SYS_newfstatat, hdir, path, (long)&st, 0, 0, 0);
+	long r = raw_syscall6(SYS_newfstatat, hdir, path, (long)&st, (flags & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0,
+			      0, 0);
 	if (r == -ENOENT || r == -ENOTDIR)
 		return r;
 	if (r || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
-		return VFILE_MID_PASS;
+		return VFILE_MID_PASS; /* O_NOFOLLOW's link (ELOOP) too */
 	struct fdtable *t = ut->proc->fdt;
 	int vfd = fdt_reserve(t);
 	if (vfd < 0)
@@ -294,12 +313,16 @@ long mid_openat(struct uthread *ut, const long a[6])
 	long host = raw_syscall6(SYS_openat, hdir, path, flags, 0, 0, 0);
 	if (host < 0) {
 		fdt_unreserve(t, vfd);
-		return host;
+		/* Cut by a host signal (a slow file system): the full path
+		 * issues it again and applies the signal rules. */
+		return host == -EINTR ? VFILE_MID_PASS : host;
 	}
-	fdt_fill_reserved(t, vfd, (int)host);
-	/* As sys_file.c's open_call: a regular file never waits. */
+	/* As sys_file.c's open_call: a file that never waits is noted so;
+	 * looked at before the number is the file's, so the note is never
+	 * another file's that took the number after a close. */
 	bool never_waits = (flags & O_NONBLOCK) ||
-			   (raw_syscall3(SYS_fstat, host, (long)&st, 0) == 0 && S_ISREG(st.st_mode));
+			   (raw_syscall3(SYS_fstat, host, (long)&st, 0) == 0 && fdt_file_never_waits(&st));
+	fdt_fill_reserved(t, vfd, (int)host);
 	fdt_note_nonblock(t, vfd, (int)host, gen, never_waits);
 	return vfd;
 }

@@ -97,7 +97,7 @@ static long dup_common(struct uthread *ut, struct fdtable *from, long vfd, long 
 	int fdflags = cloexec ? FD_CLOEXEC : 0; /* kept in the entry when nh is -1 */
 	long r = target < 0 ? fdt_install_obj(fdt(ut), nh, obj, minfd, fdflags)
 			    : fdt_install_at(fdt(ut), target, nh, obj, fdflags);
-	if (r == -EBADF || r == -EMFILE) {
+	if (r < 0 && r != FDT_NOHOST) { /* EBADF, EMFILE, EBUSY (an open's number) */
 		if (nh >= 0)
 			raw_syscall3(SYS_close, nh, 0, 0);
 		vfile_put(obj);

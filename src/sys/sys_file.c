@@ -59,7 +59,8 @@ static long open_call(struct uthread *ut, long nr, const long a[6], int dirfd, u
 	}
 	/* The new description's O_NONBLOCK is the call's own: its first
 	 * blocking read (a file server's, once a request) need not ask. A
-	 * regular file's calls never wait for readiness either: noted as
+	 * regular file's calls never wait for readiness either (but an empty
+	 * one's: /proc/kmsg, tracefs's trace_pipe wait): noted as
 	 * non-blocking, they go to the kernel as they are, on the lean path
 	 * (a file server's read and an access log's write, one each a
 	 * request, took the full path's two %fs changes without FSGSBASE). */
@@ -69,7 +70,7 @@ static long open_call(struct uthread *ut, long nr, const long a[6], int dirfd, u
 	struct stat st;
 	bool never_waits = (flags & O_NONBLOCK) ||
 			   (host >= 0 && !(flags & O_PATH) && raw_syscall3(SYS_fstat, host, (long)&st, 0) == 0 &&
-			    S_ISREG(st.st_mode));
+			    fdt_file_never_waits(&st));
 	if (host >= 0)
 		fdt_note_nonblock(ut->proc->fdt, v, host, gen, never_waits);
 	return v;
