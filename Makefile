@@ -15,18 +15,11 @@ $(BUILD)/build.ninja:
 deps:
 	./scripts/install-deps.sh
 
-# Every rewrite mode, and the %fs path of hosts without FSGSBASE forced on
-# (PEGASUS_FSGSBASE=0: the next machine may lack it); zpoline only where
-# page 0 can be mapped (root, or vm.mmap_min_addr=0): elsewhere its cases
-# are reported skipped.
-NOFSGS = PEGASUS_FSGSBASE=0
+# Every mode this host can run (scripts/test-modes.sh: each rewrite mode,
+# and the %fs path of hosts without FSGSBASE forced on).
 test: all
-	@if $(BUILD)/pegasus run --rewrite=zpoline -- /bin/true 2>/dev/null; then \
-		PEGASUS_MODES="$${PEGASUS_MODES-;--rewrite=off;--rewrite=zpoline;$(NOFSGS);$(NOFSGS) --rewrite=off}" ./tests/run.sh; \
-	else \
-		echo "SKIP all [zpoline]: page 0 cannot be mapped here (not root, vm.mmap_min_addr > 0)"; \
-		PEGASUS_MODES="$${PEGASUS_MODES-;--rewrite=off;$(NOFSGS);$(NOFSGS) --rewrite=off}" ./tests/run.sh; \
-	fi
+	@modes=$$(./scripts/test-modes.sh $(BUILD)/pegasus all) && \
+		PEGASUS_MODES="$${PEGASUS_MODES-$$modes}" ./tests/run.sh
 
 bench: all
 	./bench/run.sh
