@@ -129,7 +129,12 @@ static uint64_t nsites, nrefused;
  * still fits: the bytes are checked as at a trap, and the file is known by
  * device, inode, size and mtime. A site is hot once it trapped twice: in
  * one image, in two, or in two processes of the instance (their notes,
- * site_journal.h). A wrong match (a hash collision, an image gone
+ * site_journal.h). It is patched into new images only if it trapped in
+ * two (or is a CPUID): a page written through /proc/self/mem costs ~8
+ * traps here, and a site hot in one program alone (a shell's wait4, a
+ * posix_spawn child's sigactions, run on the parent's libc) is not run by
+ * the programs it execs (10 of 18 pages written at each exec of
+ * /bin/true were such). A wrong match (a hash collision, an image gone
  * unnoticed) only makes a site rewritten at its first trap, as all were
  * before.
  */
@@ -137,8 +142,8 @@ static uint64_t nsites, nrefused;
 #define KNOWN_MAX 8192  /* known sites; their index has twice the slots */
 #define FILES_MAX 256
 /* An image: its lowest segment's address lo (offsets are from there), its
- * mapping from map_lo to hi. */
-static struct { uint64_t lo, map_lo, hi, file; } images[IMAGES_MAX];
+ * mapping from map_lo to hi; serial tells it from the images before it. */
+static struct { uint64_t lo, map_lo, hi, file; uint32_t serial; } images[IMAGES_MAX];
 static unsigned next_image;
 static struct known_site {
 	uint64_t key;        /* (file, offset) hash; 0: empty */
@@ -146,7 +151,9 @@ static struct known_site {
 	uint32_t off;
 	int16_t nr;
 	bool hot;            /* it trapped twice in an image of its file */
+	bool shared;         /* in two images, or two processes: patched into new ones */
 	uint8_t pre, post;   /* a CPUID's: what its patch may cover (cpuid_found) */
+	uint32_t seen_in;    /* the serial of the image it first trapped in; 0: another process's */
 	int next;            /* index of its file's next known site, or -1 */
 } known[KNOWN_MAX] PG_BIG;      /* filled in order: a fork copies only pages in use */
 static unsigned nknown;
@@ -195,13 +202,15 @@ static bool staging; /* the image being mapped takes its patches a page at a tim
 static void stage_begin(void);
 static void stage_end(void);
 
-/* image_of - the file and offset of code at sc, if in a known image. */
-static bool image_of(uint64_t sc, uint64_t *file, uint32_t *off)
+/* image_of - the file and offset of code at sc, and its image's serial,
+ * if in a known image. */
+static bool image_of(uint64_t sc, uint64_t *file, uint32_t *off, uint32_t *serial)
 {
 	for (unsigned i = 0; i < IMAGES_MAX; i++)
 		if (sc >= images[i].map_lo && sc < images[i].hi) {
 			*file = images[i].file;
 			*off = (uint32_t)(sc - images[i].lo);
+			*serial = images[i].serial;
 			return true;
 		}
 	return false;
@@ -230,7 +239,8 @@ static struct known_site *known_add(uint64_t file, uint32_t off, long nr, bool *
 		while (known_index[i])
 			i = (i + 1) % (KNOWN_MAX * 2);
 		ks = &known[nknown];
-		*ks = (struct known_site){ k, file, off, (int16_t)nr, false, 0, CPUID_POST_MAX, files[f].first };
+		*ks = (struct known_site){ .key = k, .file = file, .off = off, .nr = (int16_t)nr,
+					   .post = CPUID_POST_MAX, .next = files[f].first };
 		files[f].first = (int)nknown++;
 		known_index[i] = (int16_t)nknown;
 	}
@@ -245,12 +255,16 @@ static struct known_site *known_add(uint64_t file, uint32_t off, long nr, bool *
 static struct known_site *known_note(uint64_t sc, long nr, bool hot)
 {
 	uint64_t file;
-	uint32_t off;
+	uint32_t off, serial;
 	bool made = false;
-	struct known_site *ks = image_of(sc, &file, &off) ? known_add(file, off, nr, &made) : NULL;
+	struct known_site *ks = image_of(sc, &file, &off, &serial) ? known_add(file, off, nr, &made) : NULL;
 	if (!ks)
 		return NULL;
 	hot = hot || !made;
+	if (made)
+		ks->seen_in = serial;
+	else if (ks->seen_in != serial)
+		ks->shared = true;
 	if (made || (hot && !ks->hot))
 		site_journal_add(&(struct site_note){ file, off, (int16_t)nr, ks->pre, ks->post },
 				 (int)raw_syscall3(SYS_getpid, 0, 0, 0));
@@ -289,7 +303,11 @@ static void import_notes(void)
 	while (site_journal_next(&n, self)) {
 		bool made;
 		struct known_site *ks = known_add(n.file, n.off, n.nr, &made);
-		if (!ks || ks->hot)
+		if (!ks)
+			continue;
+		if (!made)
+			ks->shared = true; /* trapped here and there */
+		if (ks->hot)
 			continue;
 		if (n.nr == NR_CPUID) {
 			ks->pre = n.pre;
@@ -349,7 +367,7 @@ static void swept(uint64_t file, const struct cpuid_found *found, int n)
 	for (int c = 0; c < n; c++) {
 		struct known_site *ks = known_add(file, found[c].off, NR_CPUID, NULL);
 		if (ks) {
-			ks->hot = true;
+			ks->hot = ks->shared = true;
 			ks->pre = found[c].pre;
 			ks->post = found[c].post;
 		}
@@ -405,6 +423,7 @@ static void image_mapped(const struct mapped_image *mi)
 	images[i].map_lo = map_lo;
 	images[i].hi = lo + len;
 	images[i].file = file;
+	images[i].serial = next_image; /* from 1: 0 is another process's */
 	if (ncpuids >= 0)
 		swept(file, cpuids, ncpuids);
 	/* Nothing runs this image yet: its known sites are patched now (not
@@ -416,7 +435,8 @@ static void image_mapped(const struct mapped_image *mi)
 	for (int j = f >= 0 ? files[f].first : -1; j >= 0; j = known[j].next) {
 		struct known_site *ks = &known[j];
 		uint64_t sc = lo + ks->off;
-		if (!ks->hot || sc < map_lo || ks->off >= len || sitemap_get(sc) || !sitemap_has_room())
+		if (!ks->hot || !(ks->shared || ks->nr == NR_CPUID) || sc < map_lo || ks->off >= len ||
+		    sitemap_get(sc) || !sitemap_has_room())
 			continue;
 		if (ks->nr == NR_CPUID) {
 			ncpuid++;

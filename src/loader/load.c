@@ -2,6 +2,7 @@
 #include "loader/load.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -24,14 +25,17 @@ static int map_segment(int fd, const Elf64_Phdr *ph, uint64_t bias)
 	int prot = prot_of(ph->p_flags);
 
 	if (ph->p_filesz) {
-		/* Writable while we clear the bss head; protections set below. */
-		if (mmap((void *)start, PAGE_UP(file_end) - start, prot | PROT_WRITE,
+		/* The rest of the last file page belongs to the bss: it must read
+		 * 0. Cleared through a writable mapping; one not writable itself
+		 * (rare: the bss is the data segment's) is protected after. */
+		bool clear = ph->p_memsz > ph->p_filesz && (file_end & (PAGE - 1));
+		bool reprotect = clear && !(prot & PROT_WRITE);
+		if (mmap((void *)start, PAGE_UP(file_end) - start, reprotect ? prot | PROT_WRITE : prot,
 			 MAP_PRIVATE | MAP_FIXED, fd, PAGE_DOWN(ph->p_offset)) == MAP_FAILED)
 			return -errno;
-		/* The rest of the last file page belongs to the bss: it must read 0. */
-		if (ph->p_memsz > ph->p_filesz && (file_end & (PAGE - 1)))
+		if (clear)
 			memset((void *)file_end, 0, PAGE - (file_end & (PAGE - 1)));
-		if (mprotect((void *)start, PAGE_UP(file_end) - start, prot) < 0)
+		if (reprotect && mprotect((void *)start, PAGE_UP(file_end) - start, prot) < 0)
 			return -errno;
 		start = PAGE_UP(file_end);
 	}
