@@ -29,6 +29,8 @@ static long establish(struct nsock *cli, struct nsock *l, const void *dst, uint3
 	}
 	srv->cred = l->cred;
 	srv->passcred = l->passcred;
+	srv->oobinline = l->oobinline; /* sk_clone_lock copies the flags */
+	chan_set_oobinline(srv->end, srv->oobinline);
 	srv->peercred = cli->cred;
 	srv->has_peercred = cli->has_peercred = true;
 	cli->peercred = l->cred;

@@ -91,6 +91,7 @@ struct nsock {
 	struct chan_cred cred, peercred;
 	bool has_peercred;
 	bool passcred;
+	bool oobinline;		/* SO_OOBINLINE: its reads take TCP's urgent byte in the stream */
 
 	/* The kernel socket: binds, ports, options; or the whole socket
 	 * once state is NS_KERNEL. -1 until needed (pairs, accepted). */

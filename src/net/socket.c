@@ -256,6 +256,7 @@ static void attach_end(struct nsock *s, struct nchan *c, int side)
 	s->chan = c;
 	s->end = &c->c.end[side];
 	chan_set_notify(s->end, on_ready, &s->vf);
+	chan_set_oobinline(s->end, s->oobinline);
 }
 
 long nsock_link(struct nsock *a, struct nsock *b)
@@ -641,6 +642,11 @@ static long nsock_setsockopt(struct vfile *f, struct uthread *ut, int level, int
 	case SO_RCVLOWAT:
 		if (s->end && s->end->rx)
 			chan_set_rcvlowat(s->end->rx, (size_t)sock_int(kfd, SOL_SOCKET, SO_RCVLOWAT));
+		break;
+	case SO_OOBINLINE:
+		s->oobinline = sock_int(kfd, SOL_SOCKET, SO_OOBINLINE) > 0;
+		if (s->end)
+			chan_set_oobinline(s->end, s->oobinline);
 		break;
 	case SO_PASSCRED:
 		s->passcred = sock_int(kfd, SOL_SOCKET, SO_PASSCRED);

@@ -669,6 +669,11 @@ long nsock_ioctl(struct vfile *f, struct uthread *ut, unsigned cmd, uint64_t arg
 	struct chan_end *e = data_end(s);
 	int v;
 	switch (cmd) {
+	case SIOCATMARK:
+		if (!e || s->proto != CHAN_TCP)
+			break;
+		v = chan_at_mark(e);
+		return copy_to_user(arg, &v, sizeof(v)) ? -EFAULT : 0;
 	case FIONREAD:
 	case SIOCOUTQ:
 		if (!e)

@@ -24,6 +24,8 @@
  *               SIGPIPE, MSG_NOSIGNAL (no signal)
  * tcp-flags     MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL (across three writes,
  *               cut short by EOF), MSG_TRUNC discarding, SO_RCVLOWAT
+ * tcp-urgent    MSG_OOB: reads stop at the mark, SIOCATMARK, recv(MSG_OOB)
+ *               once, POLLPRI, SO_OOBINLINE
  * tcp-ioctl     FIONREAD/SIOCINQ, SIOCOUTQ reaching 0, EINVAL on a listener
  * tcp-opts      SO_RCVBUF/SO_SNDBUF doubled, TCP_NODELAY, TCP_CORK,
  *               SO_KEEPALIVE, TCP_INFO state, SO_ERROR, SO_LINGER
@@ -524,6 +526,71 @@ static void sec_tcp_flags(void)
     write(s, "67890", 5);
     wait_inq(c, 10);
     say("10 bytes queued: poll %s", evs(revents(c, POLLIN)));
+    close(c); close(s);
+}
+
+/* TCP urgent data: a read stops at the mark, SIOCATMARK there, the byte
+ * apart for recv(MSG_OOB) (once), POLLPRI while unread, a read past the
+ * mark ends it; with SO_OOBINLINE the byte is the stream's. */
+static void sec_tcp_urgent(void)
+{
+    int c, s, mark = -1, n = -1;
+    char buf[64] = {0}, o = 0;
+    long r;
+    tcp_pair(&c, &s);
+    write(s, "abc", 3);
+    say("send OOB: %s", rs(send(s, "!", 1, MSG_OOB)));
+    write(s, "def", 3);
+    wait_ev(c, POLLPRI);
+    msleep(20); /* "def" behind it (loopback: there already) */
+    say("poll: %s", evs(revents(c, POLLIN | POLLPRI)));
+    ioctl(c, FIONREAD, &n);
+    say("FIONREAD counts to the mark: %d", n);
+    ioctl(c, SIOCATMARK, &mark);
+    say("at mark before: %d", mark);
+    say("read stops at the mark: %s \"%.3s\"", rs(read(c, buf, sizeof buf)), buf);
+    ioctl(c, SIOCATMARK, &mark);
+    ioctl(c, FIONREAD, &n);
+    say("at mark: %d, FIONREAD %d", mark, n);
+    r = recv(c, &o, 1, MSG_OOB | MSG_PEEK);
+    say("MSG_OOB|MSG_PEEK: %s '%c'", rs(r), o);
+    o = 0;
+    r = recv(c, &o, 1, MSG_OOB);
+    say("MSG_OOB: %s '%c'", rs(r), o);
+    say("MSG_OOB again: %s", rs(recv(c, &o, 1, MSG_OOB)));
+    say("poll after: %s", evs(revents(c, POLLIN | POLLPRI)));
+    ioctl(c, SIOCATMARK, &mark);
+    say("still at mark: %d", mark);
+    memset(buf, 0, sizeof buf);
+    say("read past: %s \"%.3s\"", rs(read(c, buf, sizeof buf)), buf);
+    ioctl(c, SIOCATMARK, &mark);
+    say("at mark after: %d", mark);
+    /* Read past without taking it: the byte is gone with the mark. */
+    send(s, "?", 1, MSG_OOB);
+    write(s, "gh", 2);
+    wait_ev(c, POLLPRI);
+    msleep(20);
+    memset(buf, 0, sizeof buf);
+    say("mark first, read: %s \"%.2s\"", rs(read(c, buf, sizeof buf)), buf);
+    say("MSG_OOB after passing: %s", rs(recv(c, &o, 1, MSG_OOB)));
+    say("poll: %s", evs(revents(c, POLLIN | POLLPRI)));
+    /* Inline: the byte at the mark is read as data; MSG_OOB is EINVAL. */
+    int one = 1;
+    say("SO_OOBINLINE: %s", rs(setsockopt(c, SOL_SOCKET, SO_OOBINLINE, &one, sizeof one)));
+    write(s, "xy", 2);
+    send(s, "Z", 1, MSG_OOB);
+    write(s, "w", 1);
+    wait_ev(c, POLLPRI);
+    msleep(20);
+    ioctl(c, FIONREAD, &n);
+    say("inline poll: %s, FIONREAD %d", evs(revents(c, POLLIN | POLLPRI)), n);
+    say("inline MSG_OOB: %s", rs(recv(c, &o, 1, MSG_OOB)));
+    memset(buf, 0, sizeof buf);
+    say("inline read to the mark: %s \"%.2s\"", rs(read(c, buf, sizeof buf)), buf);
+    ioctl(c, SIOCATMARK, &mark);
+    say("inline at mark: %d", mark);
+    memset(buf, 0, sizeof buf);
+    say("inline read: %s \"%.2s\"", rs(read(c, buf, sizeof buf)), buf);
     close(c); close(s);
 }
 
@@ -1100,7 +1167,7 @@ int main(int argc, char **argv)
     alarm(7);
     static const struct section secs[] = {
         {"tcp-basic", sec_tcp_basic}, {"misuse", sec_misuse}, {"timeo", sec_timeo}, {"tcp6", sec_tcp6}, {"tcp-connect", sec_tcp_connect}, {"tcp-shutdown", sec_tcp_shutdown}, {"tcp-lshut", sec_tcp_lshut},
-        {"tcp-reset", sec_tcp_reset}, {"tcp-epipe", sec_tcp_epipe}, {"tcp-flags", sec_tcp_flags},
+        {"tcp-reset", sec_tcp_reset}, {"tcp-epipe", sec_tcp_epipe}, {"tcp-flags", sec_tcp_flags}, {"tcp-urgent", sec_tcp_urgent},
         {"tcp-ioctl", sec_tcp_ioctl}, {"tcp-opts", sec_tcp_opts}, {"tcp-reuse", sec_tcp_reuse},
         {"tcp-backlog", sec_tcp_backlog}, {"tcp-vec", sec_tcp_vec}, {"tcp-sendfile", sec_tcp_sendfile},
         {"tcp-bulk", sec_tcp_bulk}, {"tcp-many", sec_tcp_many}, {"udp-basic", sec_udp_basic},

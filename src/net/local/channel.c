@@ -430,12 +430,13 @@ static ssize_t stream_send(struct chan_dir *d, struct iov_iter *from, const stru
 	size_t tail0 = r->tail;
 
 	/* Direct copy into a parked reader's buffer. Only when the ring is
-	 * empty (nothing may overtake bytes already queued) and no ancillary
-	 * data rides along (it needs a record in the stream). The ACQUIRE
+	 * empty (nothing may overtake bytes already queued), no ancillary
+	 * data rides along (it needs a record in the stream) and no urgent
+	 * mark waits (a read past it clears it: stream_recv). The ACQUIRE
 	 * load of pending pairs with the reader's CAS that armed it, which
 	 * came after its last head store: so head below is current. */
 	struct chan_pending *p = LOAD(&d->pending);
-	if (p && !anc && LOAD(&p->state) == CHAN_PENDING_ARMED && tail0 == LOAD(&r->head) &&
+	if (p && !anc && !LOAD(&d->urg) && LOAD(&p->state) == CHAN_PENDING_ARMED && tail0 == LOAD(&r->head) &&
 	    (!atomic || p->to->left >= n)) {
 		int armed = CHAN_PENDING_ARMED;
 		/* The CAS excludes the reader cancelling (timeout, signal)
@@ -537,6 +538,18 @@ static void stream_drop_records(struct chan_dir *d, size_t head)
 	}
 }
 
+/* The urgent word (chan_dir.urg): whether the byte waits apart or was
+ * taken (Linux's TCP_URG_VALID, TCP_URG_READ), the byte, and the mark:
+ * the ring position of the byte (inline) or of the byte after which it
+ * was sent (out of line). One word: a reader sees a mark and its state
+ * together. A read stops at the mark and, once past it, clears it
+ * (tcp_recvmsg). */
+#define URG_VALID	(1ull << 63)
+#define URG_READ	(1ull << 62)
+#define URG_MARK_BITS	54
+#define URG_MARK(u)	((size_t)((u) & ((1ull << URG_MARK_BITS) - 1)))
+#define URG_BYTE(u)	((unsigned char)((u) >> URG_MARK_BITS))
+
 static ssize_t stream_recv(struct chan_dir *d, struct iov_iter *to, struct chan_anc_out *anc, int flags, int *mflags)
 {
 	struct ring *r = &d->ring;
@@ -549,6 +562,9 @@ static ssize_t stream_recv(struct chan_dir *d, struct iov_iter *to, struct chan_
 	size_t head0 = r->head;
 	size_t n = used < to->left ? used : to->left;
 	bool peek = flags & MSG_PEEK;
+	uint64_t urg = LOAD(&d->urg);
+	if (urg && URG_MARK(head0) < URG_MARK(urg) && URG_MARK(urg) - URG_MARK(head0) < n)
+		n = URG_MARK(urg) - URG_MARK(head0);	/* up to the mark, not past it */
 
 	/* A read that reaches bytes carrying ancillary data stops at their
 	 * end and takes the data (Linux: unix_stream_read_generic stops
@@ -579,6 +595,8 @@ static ssize_t stream_recv(struct chan_dir *d, struct iov_iter *to, struct chan_
 		anc_deliver(d, rec, anc, peek, mflags);
 	if (got > 0 && !peek && rec)
 		stream_drop_records(d, r->head);
+	if (urg && got > 0 && !peek && URG_MARK(r->head) > URG_MARK(urg))
+		__atomic_compare_exchange_n(&d->urg, &urg, 0, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	spin_unlock(&d->rlock);
 	bool told = got > 0 && !peek && stream_space_edge(d, head0, got);
 	/* A unix stream's writer hears EPOLLOUT, while it can write, each
@@ -1054,7 +1072,19 @@ int chan_send_urg(struct chan_end *e, unsigned char byte)
 		return -err;
 	if ((LOAD(&e->shut) & SHUT_SEND) || (LOAD(&d->state) & CHAN_RD_GONE))
 		return -EPIPE;
-	STORE(&d->urg, 0x100u | byte);
+	spin_lock(&d->wlock);
+	size_t mark = d->ring.tail;
+	if (LOAD(&d->oobinline)) {
+		struct iovec v = { &byte, 1 };
+		struct iov_iter from;
+		iov_iter_init(&from, &v, 1);
+		if (ring_write(&d->ring, &from, 1) != 1) {
+			spin_unlock(&d->wlock);
+			return -EAGAIN;
+		}
+	}
+	STORE(&d->urg, URG_VALID | (uint64_t)byte << URG_MARK_BITS | URG_MARK(mark));
+	spin_unlock(&d->wlock);
 	struct chan_end *r = d->reader;
 	chan_notify_fn fn = r ? LOAD(&r->notify) : NULL;
 	if (fn)
@@ -1065,8 +1095,28 @@ int chan_send_urg(struct chan_end *e, unsigned char byte)
 int chan_recv_urg(struct chan_end *e, bool peek)
 {
 	struct chan_dir *d = e->rx;
-	unsigned v = d ? (peek ? LOAD(&d->urg) : XCHG(&d->urg, 0)) : 0;
-	return v ? (int)(v & 0xff) : -EINVAL;
+	if (!d || LOAD(&d->oobinline))
+		return -EINVAL;
+	uint64_t u = LOAD(&d->urg);
+	while (u & URG_VALID) {
+		if (peek || __atomic_compare_exchange_n(&d->urg, &u, (u & ~URG_VALID) | URG_READ, false,
+							__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			return URG_BYTE(u);
+	}
+	return -EINVAL;
+}
+
+bool chan_at_mark(struct chan_end *e)
+{
+	struct chan_dir *d = e->rx;
+	uint64_t u = d ? LOAD(&d->urg) : 0;
+	return u && URG_MARK(u) == URG_MARK(LOAD(&d->ring.head));
+}
+
+void chan_set_oobinline(struct chan_end *e, bool on)
+{
+	if (e->rx)
+		STORE(&e->rx->oobinline, on);
 }
 
 uint32_t chan_poll(struct chan_end *e)
@@ -1097,7 +1147,7 @@ uint32_t chan_poll(struct chan_end *e)
 		m |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM;
 	if (rx && dir_readable(rx))
 		m |= EPOLLIN | EPOLLRDNORM;
-	if (rx && LOAD(&rx->urg))
+	if (rx && (LOAD(&rx->urg) & URG_VALID))
 		m |= EPOLLPRI;			/* tcp_poll: TCP_URG_VALID */
 	bool out;
 	if (!tx)
@@ -1122,8 +1172,14 @@ size_t chan_inq(struct chan_end *e)
 	struct chan_dir *d = e->rx;
 	if (!d)
 		return 0;
-	if (!d->is_msg)
+	if (!d->is_msg) {
+		/* Out of line, TCP counts to the urgent mark (tcp_ioctl). */
+		uint64_t u = LOAD(&d->urg);
+		size_t head = URG_MARK(LOAD(&d->ring.head));
+		if (u && !LOAD(&d->oobinline) && URG_MARK(u) >= head)
+			return URG_MARK(u) - head;
 		return ring_used_any(&d->ring);
+	}
 	size_t n = 0;
 	spin_lock(&d->qlock);
 	if (d->proto == CHAN_UNIX_SEQPACKET)

@@ -135,7 +135,8 @@ struct chan_dir {
 	size_t max_msg;		/* largest datagram (EMSGSIZE beyond) */
 	size_t rcvlowat;	/* SO_RCVLOWAT (poll uses it for TCP only) */
 	size_t wrlowat;		/* writable when free >= wrlowat */
-	unsigned urg;		/* TCP: an urgent byte not yet read (0x100 | byte), or 0 */
+	uint64_t urg;		/* TCP urgent data: its state, byte and mark (channel.c URG_*), or 0 */
+	bool oobinline;		/* the reader's SO_OOBINLINE: the urgent byte stays in the stream */
 
 	struct chan_pending *pending;	/* atomic: a parked reader's buffer */
 
@@ -231,12 +232,17 @@ bool chan_mid_idle(struct chan_end *e, bool wr);
 int chan_read_arm(struct chan_end *e, struct chan_pending *p, struct iov_iter *to);
 size_t chan_read_disarm(struct chan_end *e, struct chan_pending *p);
 
-/* TCP urgent data (MSG_OOB, out of line): the last byte of an OOB send
- * waits apart, POLLPRI while it is there; a newer one replaces it, as
- * Linux's single urgent pointer. send: 0 or -errno; recv: the byte, or
- * -EINVAL when none waits. */
+/* TCP urgent data (MSG_OOB): the last byte of an OOB send marks its place
+ * in the stream; reads stop at the mark, SIOCATMARK says when the next
+ * byte is there, POLLPRI while the byte is unread. Out of line (default)
+ * the byte waits apart for recv(MSG_OOB); with the reader's SO_OOBINLINE
+ * it is the stream's byte at the mark. A newer one replaces it, as
+ * Linux's single urgent pointer. send: 0 or -errno (-EAGAIN: no room for
+ * an inline byte); recv: the byte, or -EINVAL when none waits apart. */
 int chan_send_urg(struct chan_end *e, unsigned char byte);
 int chan_recv_urg(struct chan_end *e, bool peek);
+bool chan_at_mark(struct chan_end *e);			/* SIOCATMARK */
+void chan_set_oobinline(struct chan_end *e, bool on);	/* SO_OOBINLINE of e's reads */
 
 /* --- state ----------------------------------------------------------- */
 int chan_shutdown(struct chan_end *e, int how);	/* SHUT_RD/WR/RDWR: 0 or -EINVAL */
