@@ -32,6 +32,7 @@ static bool started;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t idle_cv = PTHREAD_COND_INITIALIZER;
 static int busy;
+static bool drained; /* every stream at its end: the pump is gone */
 
 static void write_all(int fd, const char *b, size_t n)
 {
@@ -80,8 +81,21 @@ static void *pump(void *arg)
 			pfd[i] = (struct pollfd){ streams[i].rfd, POLLIN, 0 };
 			live += streams[i].rfd >= 0;
 		}
-		if (!live)
+		if (!live) {
+			/* Nothing more can come (unless a stream was added
+			 * meanwhile): a flush waits no longer (it waited for an
+			 * idle moment that never came, 1 s). */
+			pthread_mutex_lock(&mu);
+			bool more = nstreams != m;
+			if (!more) {
+				drained = true;
+				pthread_cond_broadcast(&idle_cv);
+			}
+			pthread_mutex_unlock(&mu);
+			if (more)
+				continue;
 			break;
+		}
 		if (poll(pfd, m, 100) <= 0) {
 			pthread_mutex_lock(&mu);
 			busy = 0;
@@ -119,11 +133,13 @@ int output_pipe(const char *name, int fd)
 	snprintf(s->prefix, sizeof(s->prefix), "%s | ", name);
 	pthread_mutex_lock(&mu);
 	nstreams++;
+	/* A pump that found every earlier stream ended is gone: a new one. */
+	bool start = !started || drained;
+	started = true;
+	drained = false;
 	pthread_mutex_unlock(&mu);
-	if (!started) {
-		started = true;
+	if (start)
 		hthread_start(&thread, 0, 0, 0, pump, NULL); /* host signals go to vCPUs */
-	}
 	/* The program's fd is a dup of the write end, not close-on-exec. */
 	int w = fcntl(p[1], F_DUPFD, 3);
 	close(p[1]);
@@ -147,7 +163,7 @@ void output_flush(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += 1;
-	while (busy && pthread_cond_timedwait(&idle_cv, &mu, &ts) == 0)
+	while (busy && !drained && pthread_cond_timedwait(&idle_cv, &mu, &ts) == 0)
 		;
 	pthread_mutex_unlock(&mu);
 }

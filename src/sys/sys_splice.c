@@ -66,6 +66,23 @@ static bool side_fifo(struct uthread *ut, const struct side *s)
 	return side_type(ut, s) == S_IFIFO;
 }
 
+/* takes_nonblock - does SPLICE_F_NONBLOCK reach s's own I/O? A pipe's,
+ * and an AF_UNIX socket's read (unix_stream_splice_read); TCP reads and
+ * every socket's writes wait as the socket does (tcp_splice_read,
+ * splice_to_socket: its O_NONBLOCK alone). */
+static bool takes_nonblock(struct uthread *ut, const struct side *s, bool wr)
+{
+	unsigned t = side_type(ut, s);
+	if (t == S_IFIFO)
+		return true;
+	if (wr || t != S_IFSOCK || !s->obj || !s->obj->sock)
+		return false;
+	int dom = 0;
+	uint32_t len = sizeof(dom);
+	return s->obj->sock->getsockopt(s->obj, ut, SOL_SOCKET, SO_DOMAIN, (uint64_t)&dom, (uint64_t)&len) == 0 &&
+	       dom == AF_UNIX;
+}
+
 /* side_io - read or write through the object's ops or the kernel call
  * (at the side's offset if it has one). */
 static long side_io(struct uthread *ut, const struct sysent *e, struct side *s, bool wr, void *buf,
@@ -100,13 +117,14 @@ static long copy_round(struct uthread *ut, const struct sysent *e, struct side *
 		       struct side *out, char *buf, size_t len, int flags, bool dup)
 {
 	int nb = (flags & SPLICE_F_NONBLOCK) ? MSG_DONTWAIT : 0;
+	int in_nb = nb && takes_nonblock(ut, in, false) ? nb : 0, out_nb = nb && takes_nonblock(ut, out, true) ? nb : 0;
 	size_t n = len < BOUNCE ? len : BOUNCE;
 	/* Into a user-space pipe: no more than its free pages take, as
 	 * do_splice_read; a full one makes a non-blocking call EAGAIN and a
 	 * blocking one wait in the write below. */
 	bool to_pipe = out->obj && side_fifo(ut, out);
 	size_t r = to_pipe ? pipe_room(out->obj) : BOUNCE;
-	if (!r && (nb || (out->obj->flags & O_NONBLOCK)))
+	if (!r && (out_nb || (out->obj->flags & O_NONBLOCK)))
 		return -EAGAIN;
 	if (r && to_pipe) { /* a socket or file takes it whole: no page rule */
 		size_t skip = file_page_off(ut, in);
@@ -115,8 +133,8 @@ static long copy_round(struct uthread *ut, const struct sysent *e, struct side *
 	}
 	if (!n)
 		return 0;
-	long got = side_io(ut, e, in, false, buf, n, in->obj ? nb | MSG_PEEK : 0);
-	long w = got > 0 ? side_io(ut, e, out, true, buf, got, nb) : got;
+	long got = side_io(ut, e, in, false, buf, n, in->obj ? in_nb | MSG_PEEK : 0);
+	long w = got > 0 ? side_io(ut, e, out, true, buf, got, out_nb) : got;
 	if (in->obj && w > 0 && !dup)
 		side_io(ut, e, in, false, buf, w, MSG_DONTWAIT); /* take what went out */
 	if (!in->obj && got > 0 && w < got) {

@@ -514,6 +514,13 @@ static void drain(int fd)
     }
 }
 
+static void *late_write(void *arg)
+{
+    msleep(100);
+    write(*(int *)arg, "late", 4);
+    return NULL;
+}
+
 static void sec_splice_more(void)
 {
     static char big[200000];
@@ -549,6 +556,18 @@ static void sec_splice_more(void)
     say("vmsplice nothing: %s", rs(vmsplice(p[0], NULL, 0, 0)));
     close(e); close(f); close(p[0]); close(p[1]); close(k[0]); close(k[1]); close(q[0]); close(q[1]);
     unlink("more.dat");
+    /* SPLICE_F_NONBLOCK is the pipe's and an AF_UNIX read's: an empty
+     * blocking TCP socket waits for its bytes (it said EAGAIN). */
+    int c, s, u[2];
+    tcp_pair(&c, &s);
+    pipe(p);
+    pthread_t t;
+    pthread_create(&t, NULL, late_write, &s);
+    say("splice NONBLOCK from an empty blocking TCP socket: %s", rs(splice(c, NULL, p[1], NULL, 100, SPLICE_F_NONBLOCK)));
+    pthread_join(t, NULL);
+    socketpair(AF_UNIX, SOCK_STREAM, 0, u);
+    say("splice NONBLOCK from an empty blocking AF_UNIX socket: %s", rs(splice(u[0], NULL, p[1], NULL, 100, SPLICE_F_NONBLOCK)));
+    close(c); close(s); close(u[0]); close(u[1]); close(p[0]); close(p[1]);
 }
 
 static void sec_pipe_leave(void)
