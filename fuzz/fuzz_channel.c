@@ -58,6 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				wseq[dir] += r;
 			if (r >= 0 && !is_stream && proto != CHAN_UNIX_DGRAM)
 				ASSERT(r == (ssize_t)n);
+			if (op == 1 && proto == CHAN_TCP) /* urgent, out of line: not in the sequence */
+				(void)chan_send_urg(e, 0x55);
 			break;
 		}
 		case 2:
@@ -93,6 +95,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)chan_inq(e);
 			(void)chan_outq(e);
 			(void)chan_take_error(e);
+			if (proto == CHAN_TCP) {
+				(void)chan_at_mark(e);
+				int u = chan_recv_urg(e, data[i + 2] & 1);
+				ASSERT(u == -EINVAL || u == 0x55);
+			}
 			break;
 		default:
 			if (is_stream)

@@ -26,6 +26,7 @@
  *               cut short by EOF), MSG_TRUNC discarding, SO_RCVLOWAT
  * tcp-urgent    MSG_OOB: reads stop at the mark, SIOCATMARK, recv(MSG_OOB)
  *               once, POLLPRI, SO_OOBINLINE
+ * tcp-bothwrite an echo server and a client that sends 2 MB before reading
  * tcp-ioctl     FIONREAD/SIOCINQ, SIOCOUTQ reaching 0, EINVAL on a listener
  * tcp-opts      SO_RCVBUF/SO_SNDBUF doubled, TCP_NODELAY, TCP_CORK,
  *               SO_KEEPALIVE, TCP_INFO state, SO_ERROR, SO_LINGER
@@ -592,6 +593,48 @@ static void sec_tcp_urgent(void)
     memset(buf, 0, sizeof buf);
     say("inline read: %s \"%.2s\"", rs(read(c, buf, sizeof buf)), buf);
     close(c); close(s);
+}
+
+/* An echo server that writes back as it reads, and a client that sends
+ * 2 MB before it reads: on Linux the loopback buffers (autotuned up to
+ * ~4 MB) take it; with fixed 256 KiB rings both wait for ever. A chosen
+ * SO_SNDBUF stops the growth (as it stops Linux's autotuning). */
+static void *echo_back(void *arg)
+{
+    int fd = *(int *)arg;
+    static char b[65536];
+    ssize_t r;
+    while ((r = read(fd, b, sizeof b)) > 0)
+        if (writen(fd, b, (size_t)r) != r)
+            break;
+    shutdown(fd, SHUT_WR);
+    return NULL;
+}
+
+static void sec_tcp_bothwrite(void)
+{
+    int c, s;
+    tcp_pair(&c, &s);
+    pthread_t t;
+    pthread_create(&t, NULL, echo_back, &s);
+    static unsigned char out[2 << 20], in[2 << 20];
+    fill_pattern(out, sizeof out, 7, 0);
+    say("send 2 MB before reading: %s", rs(writen(c, out, sizeof out)));
+    shutdown(c, SHUT_WR);
+    say("read back: %s", rs(readn(c, in, sizeof in)));
+    say("same bytes: %d", !memcmp(in, out, sizeof out));
+    pthread_join(t, NULL);
+    close(c); close(s);
+    int d, e, sz = 65536, n = 0;
+    tcp_pair(&d, &e);
+    setsockopt(d, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+    setsockopt(e, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+    fcntl(d, F_SETFL, O_NONBLOCK);
+    ssize_t w;
+    while ((w = write(d, out, 65536)) > 0)
+        n += (int)w;
+    say("with SO_SNDBUF and SO_RCVBUF 64 KiB, a non-blocking writer stops under 1 MB: %d", n > 0 && n < (1 << 20));
+    close(d); close(e);
 }
 
 static void sec_tcp_ioctl(void)
@@ -1167,7 +1210,7 @@ int main(int argc, char **argv)
     alarm(7);
     static const struct section secs[] = {
         {"tcp-basic", sec_tcp_basic}, {"misuse", sec_misuse}, {"timeo", sec_timeo}, {"tcp6", sec_tcp6}, {"tcp-connect", sec_tcp_connect}, {"tcp-shutdown", sec_tcp_shutdown}, {"tcp-lshut", sec_tcp_lshut},
-        {"tcp-reset", sec_tcp_reset}, {"tcp-epipe", sec_tcp_epipe}, {"tcp-flags", sec_tcp_flags}, {"tcp-urgent", sec_tcp_urgent},
+        {"tcp-reset", sec_tcp_reset}, {"tcp-epipe", sec_tcp_epipe}, {"tcp-flags", sec_tcp_flags}, {"tcp-urgent", sec_tcp_urgent}, {"tcp-bothwrite", sec_tcp_bothwrite},
         {"tcp-ioctl", sec_tcp_ioctl}, {"tcp-opts", sec_tcp_opts}, {"tcp-reuse", sec_tcp_reuse},
         {"tcp-backlog", sec_tcp_backlog}, {"tcp-vec", sec_tcp_vec}, {"tcp-sendfile", sec_tcp_sendfile},
         {"tcp-bulk", sec_tcp_bulk}, {"tcp-many", sec_tcp_many}, {"udp-basic", sec_udp_basic},

@@ -171,6 +171,23 @@ static void set_wrlowat(struct chan_dir *d)
 		d->wrlowat = 1;
 }
 
+/*
+ * A TCP ring grows as Linux autotunes a loopback connection's buffers
+ * (tcp_wmem and tcp_rmem, up to 4 and 6 MiB: a writer whose reader does
+ * not read gets ~3.9 MB in before it would block). With 256 KiB alone, two
+ * programs that both write a megabyte before reading (an echo client's
+ * sendall against a server echoing as it reads) wait for each other for
+ * ever. A write that finds the ring full doubles it, up to TCP_GROWN_CAP,
+ * unless the program chose a size (SO_SNDBUF/SO_RCVBUF lock Linux's
+ * autotuning too); a connection whose reader keeps up keeps its 256 KiB.
+ */
+#define TCP_GROWN_CAP (4u << 20)
+
+static bool growable(struct chan_dir *d)
+{
+	return d->proto == CHAN_TCP && !LOAD(&d->sized) && d->limit < TCP_GROWN_CAP;
+}
+
 static void set_limits(struct chan_dir *d, size_t cap)
 {
 	if (is_stream(d)) {
@@ -286,6 +303,37 @@ size_t chan_capacity(const struct chan_dir *d)
 	return d->limit;
 }
 
+/* ring_set_cap - a stream's ring of (about) bytes, its contents kept. */
+static int ring_set_cap(struct chan_dir *d, size_t bytes)
+{
+	/* The only place both sides of a ring are stopped: readers and the
+	 * writer hold these for a copy at most, never while parked. */
+	spin_lock(&d->rlock);
+	spin_lock(&d->wlock);
+	/* A reader armed for direct copy holds no ring state: no check. */
+	int err = ring_resize(&d->ring, bytes);
+	if (!err)
+		set_limits(d, bytes);
+	spin_unlock(&d->wlock);
+	spin_unlock(&d->rlock);
+	return err;
+}
+
+/* stream_grow - a full TCP ring doubled (growable): whether it grew. */
+static bool stream_grow(struct chan_dir *d)
+{
+	if (!growable(d))
+		return false;
+	spin_lock(&d->rlock);
+	spin_lock(&d->wlock);
+	bool grew = growable(d) && !ring_space(&d->ring) && ring_resize(&d->ring, d->limit * 2) == 0;
+	if (grew)
+		set_limits(d, 0); /* a stream's: its ring's */
+	spin_unlock(&d->wlock);
+	spin_unlock(&d->rlock);
+	return grew;
+}
+
 int chan_set_capacity(struct chan_dir *d, size_t bytes)
 {
 	if (!bytes)
@@ -297,16 +345,8 @@ int chan_set_capacity(struct chan_dir *d, size_t bytes)
 		space_notify(d);
 		return 0;
 	}
-	/* The only place both sides of a ring are stopped: readers and the
-	 * writer hold these for a copy at most, never while parked. */
-	spin_lock(&d->rlock);
-	spin_lock(&d->wlock);
-	/* A reader armed for direct copy holds no ring state: no check. */
-	int err = ring_resize(&d->ring, bytes);
-	if (!err)
-		set_limits(d, bytes);
-	spin_unlock(&d->wlock);
-	spin_unlock(&d->rlock);
+	STORE(&d->sized, true);
+	int err = ring_set_cap(d, bytes);
 	if (!err)
 		space_notify(d);
 	return err;
@@ -768,7 +808,17 @@ int chan_take_error(struct chan_end *e)
 
 static ssize_t dir_send(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc, bool mutual)
 {
-	return d->is_msg ? msg_send(d, from, anc, mutual) : stream_send(d, from, anc);
+	if (d->is_msg)
+		return msg_send(d, from, anc, mutual);
+	ssize_t r = stream_send(d, from, anc);
+	/* TCP (no ancillary data): what did not fit goes into a grown ring. */
+	while (from->left && (r > 0 || r == -EAGAIN) && stream_grow(d)) {
+		ssize_t more = stream_send(d, from, NULL);
+		if (more < 0)
+			break;
+		r = r > 0 ? r + more : more;
+	}
+	return r;
 }
 
 ssize_t chan_sendto(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc, int flags)
@@ -891,7 +941,7 @@ bool chan_mid_idle(struct chan_end *e, bool wr)
 	if (!d || LOAD(&e->err) || LOAD(&e->shut))
 		return false;
 	unsigned st = LOAD(&d->state);
-	return wr ? !(st & CHAN_RD_GONE) && !ring_space(&d->ring)
+	return wr ? !(st & CHAN_RD_GONE) && !ring_space(&d->ring) && !growable(d)
 		  : !(st & (CHAN_WR_SHUT | CHAN_RD_SHUT)) && !ring_used(&d->ring);
 }
 
@@ -1059,7 +1109,7 @@ static bool dir_writable(struct chan_dir *d)
 		free_bytes = msg_free_space(d, __atomic_load_n(&d->qbytes, __ATOMIC_RELAXED));
 	else
 		free_bytes = ring_cap(&d->ring) - ring_used_any(&d->ring);
-	return free_bytes >= d->wrlowat;
+	return free_bytes >= d->wrlowat || growable(d);
 }
 
 int chan_send_urg(struct chan_end *e, unsigned char byte)

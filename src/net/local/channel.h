@@ -137,6 +137,7 @@ struct chan_dir {
 	size_t wrlowat;		/* writable when free >= wrlowat */
 	uint64_t urg;		/* TCP urgent data: its state, byte and mark (channel.c URG_*), or 0 */
 	bool oobinline;		/* the reader's SO_OOBINLINE: the urgent byte stays in the stream */
+	bool sized;		/* TCP: a size was set (SO_SNDBUF/SO_RCVBUF): the ring does not grow */
 
 	struct chan_pending *pending;	/* atomic: a parked reader's buffer */
 
