@@ -174,6 +174,12 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 		v->selector = oldsel;
 		return;
 	}
+	/* A forked child's program ended, its process goes on (fork.h). */
+	if (fork_end_arrived(si)) {
+		fork_end_note(si);
+		v->selector = oldsel;
+		return;
+	}
 	int target = fork_signal_arrived(si);
 	/* A timer's signal is for the program (or thread) that made it; one
 	 * from another process of the instance names its program; any other

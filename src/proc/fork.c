@@ -27,6 +27,7 @@
 #include "proc/vproc.h"
 #include "proc/wait.h"
 #include "sched/futex.h"
+#include "sched/poller.h"
 #include "sched/quiesce.h"
 #include "sched/sched.h"
 
@@ -86,7 +87,12 @@ static void *reaper(void *arg)
 		pthread_mutex_lock(&reap_mu);
 		struct vproc *p = by_host_pid(si.si_pid);
 		struct prog_info pi;
-		if (p && (si.si_code == CLD_STOPPED || si.si_code == CLD_TRAPPED)) {
+		bool ended = si.si_code == CLD_EXITED || si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED;
+		if (ended && (!p || __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VP_LIVE)) {
+			/* Its program ended before it, and said so (fork_end_note):
+			 * reaped since, or a zombie already. */
+			nhost--;
+		} else if (p && (si.si_code == CLD_STOPPED || si.si_code == CLD_TRAPPED)) {
 			/* SIGSTOP stops it; the program's own signal (TSTP...) was published. */
 			bool known = pidspace_lookup(p->pid, &pi) && pi.host_pid == si.si_pid && pi.stopsig;
 			wait_child_stopped(p, known ? pi.stopsig : si.si_status);
@@ -104,6 +110,74 @@ static void *reaper(void *arg)
 	}
 	return NULL;
 }
+
+/* A forked child's early ends (fork.h FORK_END_TAG), as their notices
+ * came: a handler puts each in a free slot, a vCPU's poller takes them. */
+#define ENDS_MAX 64
+static uint64_t ends[ENDS_MAX];
+static bool ends_noted;
+
+/* In a forked child: the program it was made for, and the host process
+ * that forked it. */
+static struct vproc *child_prog;
+static int parent_host;
+
+bool fork_tell_ended(const struct vproc *p, int wstatus)
+{
+	/* Not to a process that took the parent's place: this one's parent
+	 * must still be the one that forked it. */
+	if (p != child_prog || parent_host <= 0 || raw_syscall3(SYS_getppid, 0, 0, 0) != parent_host)
+		return false;
+	siginfo_t si = { .si_signo = SIGCHLD, .si_code = SI_QUEUE };
+	si.si_pid = (pid_t)raw_syscall3(SYS_getpid, 0, 0, 0);
+	si.si_uid = getuid();
+	si.si_value.sival_ptr = (void *)(FORK_END_TAG << 48 | (uint64_t)(uint32_t)p->pid << 16 | (uint16_t)wstatus);
+	return raw_syscall3(SYS_rt_sigqueueinfo, parent_host, SIGCHLD, (long)&si) == 0;
+}
+
+void fork_end_note(const siginfo_t *si)
+{
+	uint64_t v = (uint64_t)si->si_value.sival_ptr;
+	for (int i = 0; i < ENDS_MAX; i++) {
+		uint64_t none = 0;
+		if (__atomic_compare_exchange_n(&ends[i], &none, v, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+			__atomic_store_n(&ends_noted, true, __ATOMIC_RELEASE);
+			sched_kick_idle();
+			return;
+		}
+	}
+	/* Full: the child's process end will tell, later. */
+}
+
+static bool ends_pending(struct sched_poller *pl)
+{
+	(void)pl;
+	return __atomic_load_n(&ends_noted, __ATOMIC_ACQUIRE);
+}
+
+/* ends_poll - each noted end ends its placeholder, as its host end would
+ * (the reaper then only counts the process). */
+static bool ends_poll(struct sched_poller *pl)
+{
+	if (!__atomic_exchange_n(&ends_noted, false, __ATOMIC_ACQ_REL))
+		return false;
+	for (int i = 0; i < ENDS_MAX; i++) {
+		uint64_t v = __atomic_exchange_n(&ends[i], 0, __ATOMIC_ACQUIRE);
+		if (!v)
+			continue;
+		int vpid = (int)(uint32_t)(v >> 16), status = (int)(v & 0xffff);
+		pthread_mutex_lock(&reap_mu);
+		struct vproc *p = vproc_by_pid(vpid);
+		if (p && p->host_pid > 0 && __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == VP_LIVE) {
+			memset(&p->host_usage, 0, sizeof(p->host_usage));
+			vproc_host_ended(p, status & 0x7f, (status >> 8) & 0xff);
+		}
+		pthread_mutex_unlock(&reap_mu);
+	}
+	return true;
+}
+
+static struct sched_poller ends_poller = { .poll = ends_poll, .pending = ends_pending, .tls = true, .vcpu = -1 };
 
 enum sigq fork_signal_send(struct vproc *p, const siginfo_t *si)
 {
@@ -192,6 +266,11 @@ static bool text_copied;
 
 static void fork_once(void)
 {
+	static bool polling;
+	if (!polling) {
+		polling = true;
+		sched_poller_add(&ends_poller);
+	}
 	if (dev_null < 0)
 		dev_null = (int)raw_syscall3(SYS_open, (long)"/dev/null", O_RDWR | O_CLOEXEC, 0);
 	if (text_copied)
@@ -205,9 +284,6 @@ static void fork_once(void)
 	if (mem >= 0)
 		raw_syscall3(SYS_close, mem, 0, 0);
 }
-
-/* The program a forked child process runs (its one program). */
-static struct vproc *child_prog;
 
 /* child_stderr - the runtime's diagnostics in a forked child go where its
  * program's stderr goes now (pg_log_set_fd). */
@@ -249,6 +325,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const stru
 	posix_locks_after_fork(p); /* and holds no record lock */
 	vproc_after_fork(p, ut, pid, ppid);
 	parent_of(p, ppid, hpid);
+	parent_host = hpid;
 	/* This process runs it now; its parent's process may have given it
 	 * to another parent already (vproc_publish takes that). */
 	vproc_publish(p);

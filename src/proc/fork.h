@@ -1,6 +1,7 @@
 /* fork.h - fork as a host fork: the child process keeps only the forking program, joined to the instance. */
 #pragma once
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "proc/signal.h"
@@ -40,6 +41,29 @@ enum sigq fork_signal_send_to(int host_pid, int vpid, const siginfo_t *si);
  * with this tag (16 bits), the target's virtual pid (32) and their code
  * (16) in si_value. */
 #define FORK_SIG_TAG 0x5047ull /* "PG" */
+
+/*
+ * A forked child's program that ends while its host process goes on (a
+ * program it vforked or posix_spawned lives there still: a daemon's start)
+ * tells its parent's process at once, not at the process's end: a SIGCHLD
+ * queued with this tag (16 bits), its virtual pid (32) and its wait status
+ * (16) in si_value. The parent's wait then ends when Linux's would.
+ */
+#define FORK_END_TAG 0x5045ull /* "PE" */
+
+/* fork_tell_ended - if p is the program this forked process was made for,
+ * its end (wait status wstatus) is told to its parent's process: whether
+ * it was. */
+bool fork_tell_ended(const struct vproc *p, int wstatus);
+
+static inline bool fork_end_arrived(const siginfo_t *si)
+{
+	return si->si_signo == SIGCHLD && si->si_code == SI_QUEUE &&
+	       ((uint64_t)si->si_value.sival_ptr >> 48) == FORK_END_TAG;
+}
+/* fork_end_note - such a notice came (a host signal handler: async-signal-
+ * safe): a vCPU ends the child's placeholder soon after (a poller). */
+void fork_end_note(const siginfo_t *si);
 
 /* fork_signal_arrived - a host signal that came from another process of
  * the instance gets back the si_code it was sent with; returns the virtual

@@ -13,6 +13,7 @@
 #include <fenv.h>
 #include <poll.h>
 #include <sched.h>
+#include <spawn.h>
 #include <sys/resource.h>
 #include <stdbool.h>
 #include <sys/select.h>
@@ -51,6 +52,8 @@ static void report(const char *what, pid_t pid)
     else
         say("%s: status %#x", what, st);
 }
+
+extern char **environ;
 
 static int global = 1;
 
@@ -825,6 +828,50 @@ static void sec_grandchild(void)
     close(p[1]);
 }
 
+/* spawnedlives: a forked child that posix_spawns (or vforks) a program
+ * and exits: its parent's wait ends at once, as on Linux, though the
+ * spawned program lives on in the child's process until the parent lets
+ * it go (the wait waited for that process's end: a deadlock here; busybox
+ * start-stop-daemon -b left a dead pid in its pid file). */
+static void sec_spawnedlives(void)
+{
+    for (int how = 0; how < 2; how++) {
+        int p[2], q[2];
+        CHECK(pipe(p) == 0 && pipe(q) == 0, "pipe: %s", strerror(errno));
+        pid_t pid = fork();
+        if (pid == 0) {
+            pid_t g = -1;
+            close(p[1]);
+            close(q[0]);
+            if (how == 0) {
+                posix_spawn_file_actions_t fa;
+                posix_spawn_file_actions_init(&fa);
+                posix_spawn_file_actions_adddup2(&fa, p[0], 0);
+                char *av[] = {"cat", NULL};
+                if (posix_spawn(&g, "/bin/cat", &fa, NULL, av, environ))
+                    g = -1;
+            } else if ((g = vfork()) == 0) {
+                dup2(p[0], 0);
+                execl("/bin/cat", "cat", (char *)NULL);
+                _exit(127);
+            }
+            write(q[1], &g, sizeof g);
+            _exit(7);
+        }
+        close(p[0]);
+        close(q[1]);
+        pid_t g = -1;
+        read(q[0], &g, sizeof g);
+        report(how ? "a child whose vforked program lives on" : "a child whose spawned program lives on", pid);
+        char path[32];
+        snprintf(path, sizeof path, "/proc/%d", (int)g);
+        say("  that program: kill 0 %s, /proc entry %d", kill(g, 0) == 0 ? "ok" : strerror(errno),
+            access(path, F_OK) == 0);
+        close(p[1]); /* it ends */
+        close(q[0]);
+    }
+}
+
 /* names: a TCP connection between two sockets of the program keeps its
  * addresses across a fork, in the parent and the child (redis names its
  * replica by getpeername; a sentinel resolves that name). */
@@ -1203,7 +1250,7 @@ static const struct {
     {"ids", sec_ids},       {"wait", sec_wait},     {"thread", sec_thread}, {"exec", sec_exec},
     {"sigfd", sec_sigfd},   {"bomb", sec_bomb}, {"sockets", sec_sockets},
     {"dontfork", sec_dontfork}, {"epoll", sec_epoll}, {"waitfor", sec_waitfor},
-    {"setuid", sec_setuid}, {"dgrampair", sec_dgrampair}, {"dgramrights", sec_dgramrights}, {"ipopts", sec_ipopts}, {"kwatched", sec_kwatched}, {"grandchild", sec_grandchild},
+    {"setuid", sec_setuid}, {"dgrampair", sec_dgrampair}, {"dgramrights", sec_dgramrights}, {"ipopts", sec_ipopts}, {"kwatched", sec_kwatched}, {"grandchild", sec_grandchild}, {"spawnedlives", sec_spawnedlives},
     {"pgroup", sec_pgroup}, {"pidcalls", sec_pidcalls}, {"names", sec_names}, {"solo", sec_solo},
     {"jobgroup", sec_jobgroup}, {"stopcont", sec_stopcont}, {"queued", sec_queued}, {"again", sec_again},
     {"learn", sec_learn},
