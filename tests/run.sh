@@ -575,6 +575,10 @@ for u in "${units[@]}"; do
 done
 ncase build-kinds --prog hello --prog hello_static --prog hello_static_pie -- p_build_kinds
 dcase procself --prog procself --status 3 -- "$PROGS/procself" a b
+# lstat of /proc/self/exe, cwd and root: links (they said the file or
+# directory: `[ -L ]` false, python's realpath left them, ls -l showed no
+# target)
+dcase procself-links --need /usr/bin/stat -- /bin/bash -c 'stat -c "%A %s %N" /proc/self/exe; stat -c "%A %s" /proc/self/cwd /proc/self/root /proc/$$/exe; [ -L /proc/$$/exe ] && echo "-L exe"; [ -L /proc/self/cwd ] && echo "-L cwd"; find /proc/self/ -maxdepth 1 -type l -name exe | wc -l'
 # /dev/fd/N and /dev/stdin name the program's fds (symlinks into
 # /proc/self/fd the kernel would resolve in pegasus's own process); a pipe
 # opens again through them (bash's process substitution), on either side

@@ -806,7 +806,7 @@ int procfs_fd_alone(struct uthread *ut, int dirfd, const char *path)
 	return (int)strtol(rest + 3, NULL, 10);
 }
 
-long procfs_path(struct uthread *ut, int dirfd, const char *path, char *out, size_t size)
+long procfs_path(struct uthread *ut, int dirfd, const char *path, bool nofollow, char *out, size_t size)
 {
 	char abs[PATH_MAX], alias[PATH_MAX];
 	struct uthread *t;
@@ -816,6 +816,13 @@ long procfs_path(struct uthread *ut, int dirfd, const char *path, char *out, siz
 		return -ENOSYS;
 	/* The host's own numbers, not /proc/self: lstat of the directory is
 	 * a directory, as /proc/<pid> is. */
+	/* The link itself: any of the host's links of the kind (lrwxrwxrwx,
+	 * size 0: `[ -L /proc/self/exe ]`, python's realpath, ls -l). */
+	if (nofollow && (!strcmp(rest, "exe") || !strcmp(rest, "cwd") || !strcmp(rest, "root")) &&
+	    !is_zombie(&other)) {
+		snprintf(out, size, "/proc/%d/%s", getpid(), rest);
+		return 0;
+	}
 	if (other.pid)
 		return other_path(&other, rest, out, size);
 	if (!strcmp(rest, "exe") && t->proc->exe) {

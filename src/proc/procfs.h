@@ -34,9 +34,10 @@ int procfs_fd_alone(struct uthread *ut, int dirfd, const char *path);
 
 /* procfs_path - a /proc path of a call the kernel serves (stat, access,
  * statx...) as the host names it: /proc/<vpid>/... and /proc/self/... of
- * the instance's programs. 0 with the path in out, -errno, or -ENOSYS if
- * path is not ours to map. */
-long procfs_path(struct uthread *ut, int dirfd, const char *path, char *out, size_t size);
+ * the instance's programs; nofollow: the call does not follow a last link
+ * (lstat: exe, cwd and root are links). 0 with the path in out, -errno,
+ * or -ENOSYS if path is not ours to map. */
+long procfs_path(struct uthread *ut, int dirfd, const char *path, bool nofollow, char *out, size_t size);
 
 /* procfs_under_proc - is absolute path /proc or below it? */
 bool procfs_under_proc(const char *path);

@@ -65,7 +65,7 @@ static long abs_path(struct uthread *ut, long upath, char *buf, size_t size, lon
  * instance, which the host knows by other numbers (proc/procfs.c): 0 with
  * the host's path in buf, or -ENOSYS for any other path. Only the first
  * bytes are read to tell (nothing for a relative path of a kernel dirfd). */
-static long proc_path(struct uthread *ut, int dirfd, uint64_t upath, char *buf, long *out)
+static long proc_path(struct uthread *ut, int dirfd, uint64_t upath, bool nofollow, char *buf, long *out)
 {
 	char path[PATH_MAX];
 	/* Or relative to an fd of /proc itself (an object), or to a cwd in
@@ -76,10 +76,18 @@ static long proc_path(struct uthread *ut, int dirfd, uint64_t upath, char *buf, 
 	long n = strncpy_from_user(path, upath, sizeof(path));
 	if (n < 0)
 		return n;
-	long r = procfs_path(ut, dirfd, path, buf, PATH_MAX);
+	long r = procfs_path(ut, dirfd, path, nofollow, buf, PATH_MAX);
 	if (r == 0)
 		*out = (long)buf; /* absolute: the call's dirfd does not matter */
 	return r;
+}
+
+/* stat_nofollow - a stat of a link itself (lstat: newfstatat and statx
+ * with AT_SYMLINK_NOFOLLOW)? */
+static bool stat_nofollow(const struct sysent *e, const long a[6])
+{
+	return (e == systab_get(SYS_newfstatat) && (a[3] & AT_SYMLINK_NOFOLLOW)) ||
+	       (e == systab_get(SYS_statx) && (a[2] & AT_SYMLINK_NOFOLLOW));
 }
 
 /* dirfd_of - the call's dirfd argument, or AT_FDCWD. */
@@ -126,7 +134,7 @@ static long map_args(struct uthread *ut, const struct sysent *e, const long a[6]
 				k[i] = -1;
 			break;
 		case A_PATH:
-			r = proc_path(ut, dirfd_of(e, a), a[i], paths[npath], &k[i]);
+			r = proc_path(ut, dirfd_of(e, a), a[i], stat_nofollow(e, a), paths[npath], &k[i]);
 			if (r == 0 && k[i] != a[i])
 				npath++;
 			else if (r == -ENOSYS && !has_dirfd(e))

@@ -271,7 +271,7 @@ static long exec_path(struct uthread *ut, char *path, const char *given, uint64_
 	 * (the host's /proc/self/exe is pegasus). */
 	char host[PATH_MAX];
 	if ((procfs_under_proc(path) || procfs_may_alias(path)) &&
-	    procfs_path(ut, AT_FDCWD, path, host, sizeof(host)) == 0)
+	    procfs_path(ut, AT_FDCWD, path, false, host, sizeof(host)) == 0)
 		memcpy(path, host, strlen(host) + 1);
 	if ((r = copy_vec(uargv, &argv, &total)) < 0)
 		return r;
