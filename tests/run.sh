@@ -1159,6 +1159,18 @@ import multiprocessing as mp
 mp.set_start_method("fork")
 with mp.Pool(2) as pool:
     print(pool.map(abs, [-1, -2, -3]))'
+# The CPU time of a posix_spawn'd child (a program of the same process):
+# its wait4 rusage and the parent's RUSAGE_CHILDREN and times() (they
+# stayed 0: python's subprocess children never counted)
+dcase spawn-rusage --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os, resource, subprocess
+child = ["/usr/bin/python3", "-c", "x = sum(range(10**7)); b = bytearray(30 * 2**20)"]
+r0, t0 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime, os.times().children_user
+pid = os.posix_spawn(child[0], child, os.environ)
+p, st, ru = os.wait4(pid, 0)
+print("spawn: status", st, "utime > 0.05", ru.ru_utime > 0.05, "maxrss > 30000", ru.ru_maxrss > 30000)
+subprocess.run(child)
+print("RUSAGE_CHILDREN grew", resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - r0 > 0.1)
+print("times() grew", os.times().children_user - t0 > 0.1)'
 dcase fork-xargs -- /bin/sh -c 'printf "1 2 3\n" | xargs -n1 echo; printf "a\nb\n" | xargs -I{} sh -c "echo item {}"'
 dcase fork-find-exec -- /usr/bin/find dir -name '*.txt' -exec /bin/echo found {} ';'
 # make runs its recipes through sh -c and forks for $(shell ...).

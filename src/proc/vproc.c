@@ -290,6 +290,7 @@ int vproc_remove_thread(struct vproc *p, struct uthread *t)
 	if (p->main_thread == t)
 		__atomic_store_n(&p->main_thread, p->threads, __ATOMIC_RELEASE);
 	int left = --p->nthreads;
+	p->ran_ns += sched_ran_ns(t);
 	spin_unlock(&p->lock);
 	/* A thread's id is free at its end; the leader's is the program's,
 	 * free when the program is reaped. */
@@ -387,6 +388,14 @@ static void vproc_finish(struct vproc *p)
 		vproc_close_fds(p);
 		timers_release_all(p, false);
 		regions_release(p);
+	}
+	if (!p->host_pid && !p->stand_in_host) { /* a stand-in's is its process's (sys_exec.c) */
+		/* Its peak memory is at most its host process's. */
+		struct rusage host;
+		uint64_t ns = p->ran_ns + p->children_ns;
+		p->host_usage.ru_utime = (struct timeval){ (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull / 1000) };
+		if (!raw_syscall3(SYS_getrusage, RUSAGE_SELF, (long)&host, 0))
+			p->host_usage.ru_maxrss = host.ru_maxrss;
 	}
 	if (vproc_hooks.ended)
 		vproc_hooks.ended(p);

@@ -111,10 +111,15 @@ struct vproc {
 	bool execd;                  /* it has exec'd since its fork: its parent may no longer setpgid it */
 	bool child_subreaper;        /* PR_SET_CHILD_SUBREAPER: its descendants' orphans come to it */
 	struct plock_file *plocks;   /* files it holds POSIX locks on (proc/posix_locks.c) */
-	/* A forked child's, from its host process's reap: what its parent's
-	 * wait4 and waitid report (a program of this process: zeros, its CPU
-	 * time not counted apart). */
+	/* What its parent's wait4 and waitid report of its end: a forked
+	 * child's, from its host process's reap; a program of this process's,
+	 * its CPU time (ran_ns and children_ns) as user time. */
 	struct rusage host_usage;
+	/* A program of this host process: the CPU time of its ended threads,
+	 * as the scheduler estimates it (sched_ran_ns), and of its children
+	 * of this process that it waited for, with their own (Linux's cutime):
+	 * the host's counts do not split by program (RUSAGE_CHILDREN, times). */
+	uint64_t ran_ns, children_ns;
 	/* When it started, as /proc/PID/stat's starttime (clock ticks since
 	 * boot), for a program started in this host process beside its parent
 	 * (vfork, posix_spawn); 0: its host process's start is its own (the

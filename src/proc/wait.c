@@ -291,6 +291,10 @@ long wait_child(struct uthread *ut, int idtype, int id, int options, struct wait
 			} else if (c->zombie && (options & WEXITED)) {
 				*res = (struct wait_result){ c->pid, end_code(c), end_status(c), c->host_usage };
 				if (take) {
+					/* Its time becomes the parent's children's (a
+					 * forked child's, the host's count has). */
+					if (!c->host_pid)
+						ut->proc->children_ns += c->ran_ns + c->children_ns;
 					c->zombie = false;
 					vproc_release(c);
 				}

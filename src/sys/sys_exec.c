@@ -196,6 +196,8 @@ static long exec_elsewhere(struct uthread *ut)
 	while ((w = wait_child(ut, P_PID, (int)child, __WALL | WEXITED, &res)) == -EINTR &&
 	       !__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
 		;
+	if (w == 0)
+		p->host_usage = res.usage; /* what its parent's wait reports */
 	if (w == 0 && res.code == CLD_KILLED)
 		vproc_kill(p, res.status);
 	vproc_exit(p, w == 0 ? res.status : 127);

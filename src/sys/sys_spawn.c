@@ -5,9 +5,11 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/times.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/rawsys.h"
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
 #include "mm/uaccess.h"
@@ -133,4 +135,33 @@ long sys_pidfd_open(struct uthread *ut, const long a[6])
 	if (!p)
 		return uthread_by_tid(pid) ? -ENOENT : -ESRCH;
 	return pidfd_new_fd(ut, p, pid, a[1] & O_NONBLOCK);
+}
+
+/* getrusage, times: the host's counts, and RUSAGE_CHILDREN (cutime) with
+ * the children of this process the program waited for, which the kernel
+ * never saw end (vfork, posix_spawn: python's subprocess). RUSAGE_SELF
+ * stays the host process's, every program's of it. */
+long sys_getrusage(struct uthread *ut, const long a[6])
+{
+	struct rusage ru;
+	long r = raw_syscall3(SYS_getrusage, a[0], (long)&ru, 0);
+	if (r)
+		return r;
+	if ((int)a[0] == RUSAGE_CHILDREN) {
+		uint64_t us = (uint64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec +
+			      __atomic_load_n(&ut->proc->children_ns, __ATOMIC_RELAXED) / 1000;
+		ru.ru_utime = (struct timeval){ (time_t)(us / 1000000), (long)(us % 1000000) };
+	}
+	return copy_to_user(a[1], &ru, sizeof(ru)) ? -EFAULT : 0;
+}
+
+long sys_times(struct uthread *ut, const long a[6])
+{
+	struct tms t;
+	long r = raw_syscall3(SYS_times, (long)&t, 0, 0);
+	if (r < 0 || !a[0])
+		return r;
+	t.tms_cutime += (clock_t)(__atomic_load_n(&ut->proc->children_ns, __ATOMIC_RELAXED) /
+				  (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK)));
+	return copy_to_user(a[0], &t, sizeof(t)) ? -EFAULT : r;
 }
