@@ -257,6 +257,9 @@ static void attach_end(struct nsock *s, struct nchan *c, int side)
 	s->end = &c->c.end[side];
 	chan_set_notify(s->end, on_ready, &s->vf);
 	chan_set_oobinline(s->end, s->oobinline);
+	/* Sizes set before the connection was made (they were ignored). */
+	if (s->rcvbuf_set || s->sndbuf_set)
+		nsock_apply_sizes(s);
 }
 
 long nsock_link(struct nsock *a, struct nsock *b)

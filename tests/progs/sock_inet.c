@@ -635,6 +635,18 @@ static void sec_tcp_bothwrite(void)
         n += (int)w;
     say("with SO_SNDBUF and SO_RCVBUF 64 KiB, a non-blocking writer stops under 1 MB: %d", n > 0 && n < (1 << 20));
     close(d); close(e);
+    /* Set before the connection: it holds too (it was ignored). */
+    struct sockaddr_in sa;
+    int l = tcp_listener(1, &sa);
+    d = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    setsockopt(d, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
+    connect(d, (struct sockaddr *)&sa, sizeof sa);
+    wait_ev(d, POLLOUT);
+    e = accept(l, NULL, NULL);
+    for (n = 0; (w = write(d, out, 65536)) > 0;)
+        n += (int)w;
+    say("SO_SNDBUF set before connect: the writer stops under 1 MB: %d", n > 0 && n < (1 << 20));
+    close(d); close(e); close(l);
 }
 
 static void sec_tcp_ioctl(void)
