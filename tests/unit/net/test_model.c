@@ -239,6 +239,9 @@ static int model_run(int proto, int steps, char *why, size_t whylen)
 	/* channel and model must agree on the message budget */
 	if (m.msg)
 		chan_set_capacity(&c.dir[0], MLIMIT), chan_set_capacity(&c.dir[1], MLIMIT);
+	/* A TCP ring of a size set does not grow (the model's is fixed). */
+	if (proto == CHAN_TCP)
+		chan_set_capacity(&c.dir[0], MCAP), chan_set_capacity(&c.dir[1], MCAP);
 	unsigned char out[600], a[600], b[600];
 	unsigned char seq = 0;
 	for (int s = 0; s < steps; s++) {
