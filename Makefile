@@ -18,7 +18,7 @@ deps:
 # Every mode this host can run (scripts/test-modes.sh: each rewrite mode,
 # and the %fs path of hosts without FSGSBASE forced on).
 test: all
-	@modes=$$(./scripts/test-modes.sh $(BUILD)/pegasus all) && \
+	@modes=$$(./scripts/test-modes.sh $(BUILD)/pegasus) && \
 		PEGASUS_MODES="$${PEGASUS_MODES-$$modes}" ./tests/run.sh
 
 bench: all

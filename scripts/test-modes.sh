@@ -1,33 +1,27 @@
 #!/bin/bash
 # test-modes.sh - the rewrite and %fs modes this host can run the suite in.
 #
-#   scripts/test-modes.sh PEGASUS [all|fs]
+#   scripts/test-modes.sh PEGASUS
 #
-# Prints a PEGASUS_MODES value for tests/run.sh: "all" (make test) is every
-# rewrite mode and the %fs path of hosts without FSGSBASE forced on
-# (PEGASUS_FSGSBASE=0: the next machine may lack it); "fs" (the sanitizer
-# run) the default mode and the forced %fs path. A mode the host cannot run,
+# Prints a PEGASUS_MODES value for tests/run.sh (make test): every rewrite
+# mode and the %fs path of hosts without FSGSBASE forced on
+# (PEGASUS_FSGSBASE=0: the next machine may lack it). A mode the host cannot run,
 # or that would repeat another here, is left out with a SKIP line on stderr:
 # zpoline where page 0 cannot be mapped; the forced %fs path where the host
 # has no FSGSBASE, so that the default modes already take it (the suite
 # would run twice the same, ~10 minutes more on such a host).
 set -u
-pegasus=$1 set=${2:-all}
+pegasus=$1
 nofsgs=PEGASUS_FSGSBASE=0
-modes=""
-[ "$set" = all ] && modes=";--rewrite=off"
-if [ "$set" = all ]; then
-	if "$pegasus" run --rewrite=zpoline -- /bin/true 2>/dev/null; then
-		modes+=";--rewrite=zpoline"
-	else
-		echo "SKIP all [zpoline]: page 0 cannot be mapped here (not root, vm.mmap_min_addr > 0)" >&2
-	fi
+modes=";--rewrite=off"
+if "$pegasus" run --rewrite=zpoline -- /bin/true 2>/dev/null; then
+	modes+=";--rewrite=zpoline"
+else
+	echo "SKIP all [zpoline]: page 0 cannot be mapped here (not root, vm.mmap_min_addr > 0)" >&2
 fi
 if "$pegasus" check 2>/dev/null | grep -q '^fsgsbase .*%fs path: wrfsbase'; then
-	modes+=";$nofsgs"
-	[ "$set" = all ] && modes+=";$nofsgs --rewrite=off"
+	modes+=";$nofsgs;$nofsgs --rewrite=off"
 else
 	echo "SKIP all [fsgsbase=0]: this host has no FSGSBASE: the default modes take the %fs path already" >&2
 fi
-# A lone mode is the default one: tests/run.sh reads an empty value so.
-printf '%s\n' "${modes:-;}"
+printf '%s\n' "$modes"
