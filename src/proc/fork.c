@@ -326,6 +326,9 @@ static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const stru
 	vproc_after_fork(p, ut, pid, ppid);
 	parent_of(p, ppid, hpid);
 	parent_host = hpid;
+	/* The parent's unread notices are of its children, not this one's. */
+	memset(ends, 0, sizeof(ends));
+	ends_noted = false;
 	/* This process runs it now; its parent's process may have given it
 	 * to another parent already (vproc_publish takes that). */
 	vproc_publish(p);
