@@ -205,8 +205,7 @@ void wait_program_ended(struct vproc *p)
 	/* The program a forked process was made for, ending before it: its
 	 * parent's process hears of it now (its SIGCHLD and wait come from
 	 * there). */
-	bool told = p->parent_signal &&
-		    fork_tell_ended(p, p->exit_signal ? (p->exit_signal & 0x7f) : (p->exit_code & 0xff) << 8);
+	bool told = fork_tell_ended(p, p->exit_signal ? (p->exit_signal & 0x7f) : (p->exit_code & 0xff) << 8);
 	spin_lock(&family_lock);
 	if (spawned(p)) {
 		struct vproc *parent = p->ppid > 1 ? vproc_by_pid(p->ppid) : NULL;
