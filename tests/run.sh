@@ -625,6 +625,9 @@ dcase orphans --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$
 # PR_SET_CHILD_SUBREAPER: a spawned program's orphaned grandchild is its to
 # reap, and its getppid says so; without the request it is not.
 dcase subreaper --prog subreaper --status 0 -- "$PROGS/subreaper"
+# A parent-death signal whose parent's process is SIGKILLed (it never came)
+# or exits (once, not also from the kernel)
+dcase pdeath --prog pdeath --status 0 -- "$PROGS/pdeath"
 # unshare of what only threads share (CLONE_FS, CLONE_FILES...) by a
 # program with one thread: nothing to leave, as Linux (samba, systemd).
 dcase unshare-one-thread --need perl -- perl -e 'for my $f (0, 0x200, 0x400, 0x600, 0x40000, 0x200|0x400|0x800) { my $r = syscall(272, $f); print "unshare($f): ", ($r == 0 ? "ok" : "errno " . ($!+0)), "\n" }'

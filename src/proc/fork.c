@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -187,16 +188,49 @@ enum sigq fork_signal_send(struct vproc *p, const siginfo_t *si)
 	return fork_signal_send_to(pid, p->pid, si);
 }
 
-enum sigq fork_signal_send_to(int host_pid, int vpid, const siginfo_t *si)
+static enum sigq send_tagged(int host_pid, int vpid, const siginfo_t *si, uint64_t tag)
 {
 	siginfo_t s = *si;
 	if (s.si_code >= 0) {
-		s.si_value.sival_ptr = (void *)(FORK_SIG_TAG << 48 | (uint64_t)(uint32_t)vpid << 16 |
-						(uint16_t)s.si_code);
+		s.si_value.sival_ptr = (void *)(tag << 48 | (uint64_t)(uint32_t)vpid << 16 | (uint16_t)s.si_code);
 		s.si_code = SI_QUEUE;
 	}
 	long r = raw_syscall3(SYS_rt_sigqueueinfo, host_pid, s.si_signo, &s);
 	return r == -EAGAIN ? SIGQ_FULL : r < 0 ? SIGQ_DROPPED : SIGQ_QUEUED;
+}
+
+enum sigq fork_signal_send_to(int host_pid, int vpid, const siginfo_t *si)
+{
+	return send_tagged(host_pid, vpid, si, FORK_SIG_TAG);
+}
+
+enum sigq fork_pdeath_send_to(int host_pid, int vpid, const siginfo_t *si)
+{
+	return send_tagged(host_pid, vpid, si, FORK_PDEATH_TAG);
+}
+
+static bool pdeath_seen;
+
+void fork_pdeath_arm(const struct vproc *p)
+{
+	if (p != child_prog || p->forked_for_exec) /* a stand-in's child keeps SIGKILL (sys_exec.c) */
+		return;
+	__atomic_store_n(&pdeath_seen, false, __ATOMIC_RELEASE);
+	raw_syscall3(SYS_prctl, PR_SET_PDEATHSIG, p->pdeathsig, 0);
+}
+
+bool fork_pdeath_repeat(const siginfo_t *si)
+{
+	uint64_t v = (uint64_t)si->si_value.sival_ptr;
+	bool ours = si->si_code == SI_QUEUE && (v >> 48) == FORK_PDEATH_TAG;
+	bool kernel = si->si_code == SI_USER && parent_host > 0 && si->si_pid == parent_host && child_prog &&
+		      !child_prog->forked_for_exec && si->si_signo == child_prog->pdeathsig;
+	if (!ours && !kernel)
+		return false;
+	if (__atomic_exchange_n(&pdeath_seen, true, __ATOMIC_ACQ_REL))
+		return true;
+	raw_syscall3(SYS_prctl, PR_SET_PDEATHSIG, 0, 0);
+	return false;
 }
 
 /* objects_to_kernel - before the fork: what p names that lives only in this
@@ -326,6 +360,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const stru
 	vproc_after_fork(p, ut, pid, ppid);
 	parent_of(p, ppid, hpid);
 	parent_host = hpid;
+	pdeath_seen = false;
 	/* The parent's unread notices are of its children, not this one's. */
 	memset(ends, 0, sizeof(ends));
 	ends_noted = false;

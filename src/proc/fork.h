@@ -35,12 +35,28 @@ extern void (*fork_child_hook)(void);
 enum sigq fork_signal_send(struct vproc *p, const siginfo_t *si);
 /* fork_signal_send_to - the same for program vpid of host process host_pid. */
 enum sigq fork_signal_send_to(int host_pid, int vpid, const siginfo_t *si);
+/* fork_pdeath_send_to - the same for its PR_SET_PDEATHSIG signal, sent
+ * by the runtime where its parent ended: the receiving process disarms the
+ * kernel's (fork_pdeath_arm), which would send it again. */
+enum sigq fork_pdeath_send_to(int host_pid, int vpid, const siginfo_t *si);
+/* fork_pdeath_arm - p, the program this forked process was made for, set
+ * its parent-death signal: the kernel's too (PR_SET_PDEATHSIG of the
+ * host process), so that a parent whose process is SIGKILLed, where no
+ * runtime code runs, still sends it. */
+void fork_pdeath_arm(const struct vproc *p);
+/* fork_pdeath_repeat - si is a parent-death signal (the runtime's, tagged,
+ * or the kernel's: SI_USER from the parent's process) that came already:
+ * true, and it is dropped. The kernel sends one as each thread of the
+ * parent's process dies (its reaper thread is one), and the runtime's may
+ * come beside it; the first disarms the kernel's. Async-signal-safe. */
+bool fork_pdeath_repeat(const siginfo_t *si);
 
 /* How a forwarded signal travels: the kernel lets a process queue only
  * negative si_codes to another, so SI_USER and SI_KERNEL ride as SI_QUEUE
  * with this tag (16 bits), the target's virtual pid (32) and their code
  * (16) in si_value. */
 #define FORK_SIG_TAG 0x5047ull /* "PG" */
+#define FORK_PDEATH_TAG 0x5044ull /* "PD": a parent-death signal */
 
 /*
  * A forked child's program that ends while its host process goes on (a
@@ -72,7 +88,7 @@ void fork_end_note(const siginfo_t *si);
 static inline int fork_signal_arrived(siginfo_t *si)
 {
 	uint64_t v = (uint64_t)si->si_value.sival_ptr;
-	if (si->si_code != SI_QUEUE || (v >> 48) != FORK_SIG_TAG)
+	if (si->si_code != SI_QUEUE || ((v >> 48) != FORK_SIG_TAG && (v >> 48) != FORK_PDEATH_TAG))
 		return 0;
 	si->si_code = (int16_t)(v & 0xffff);
 	si->si_value.sival_ptr = 0;

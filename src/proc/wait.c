@@ -163,7 +163,12 @@ static void parent_died(struct vproc *p, struct vproc *c)
 		return;
 	siginfo_t si = { .si_signo = sig, .si_code = SI_USER };
 	si.si_pid = p->pid;
-	if (host > 0) {
+	/* A forked child armed the kernel's too (fork_pdeath_arm), and takes
+	 * the first of the two (fork_pdeath_repeat). A stand-in's child is
+	 * told as any signal (its kernel one is SIGKILL, kept). */
+	if (c->host_pid > 0 && p->stand_in_host != c->host_pid) {
+		fork_pdeath_send_to(host, vpid, &si);
+	} else if (host > 0) {
 		fork_signal_send_to(host, vpid, &si);
 	} else if (c->host_pid == 0) {
 		signal_queue(c, NULL, &si);

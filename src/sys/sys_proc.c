@@ -12,6 +12,7 @@
 #include "core/rawsys.h"
 #include "mm/uaccess.h"
 #include "proc/cred.h"
+#include "proc/fork.h"
 #include "proc/instance.h"
 #include "proc/pidspace.h"
 #include "proc/tty_pgrp.h"
@@ -237,6 +238,7 @@ long sys_prctl(struct uthread *ut, const long a[6])
 			return -EINVAL;
 		ut->proc->pdeathsig = (int)a[1];
 		vproc_publish(ut->proc); /* a forked child's parent process reads it */
+		fork_pdeath_arm(ut->proc);
 		return 0;
 	case PR_GET_PDEATHSIG:
 		return copy_to_user(a[1], &ut->proc->pdeathsig, sizeof(int)) ? -EFAULT : 0;
