@@ -174,11 +174,11 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 		v->selector = oldsel;
 		return;
 	}
-	/* A forked child's program ended, its process goes on (fork.h); a
-	 * parent-death signal that came already. */
+	/* A forked child's program ended, its process goes on (fork.h). */
+	if (fork_end_arrived(si))
+		fork_end_note(si);
+	/* That, or a parent-death signal that came already: nothing more. */
 	if (fork_end_arrived(si) || fork_pdeath_repeat(si)) {
-		if (fork_end_arrived(si))
-			fork_end_note(si);
 		v->selector = oldsel;
 		return;
 	}

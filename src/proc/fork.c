@@ -123,17 +123,28 @@ static bool ends_noted;
 static struct vproc *child_prog;
 static int parent_host;
 
+/* send_tagged - si for program vpid of process host_pid, its code with
+ * tag in si_value (fork.h: the kernel queues only negative codes). */
+static enum sigq send_tagged(int host_pid, int vpid, const siginfo_t *si, uint64_t tag)
+{
+	siginfo_t s = *si;
+	if (s.si_code >= 0) {
+		s.si_value.sival_ptr = (void *)(tag << 48 | (uint64_t)(uint32_t)vpid << 16 | (uint16_t)s.si_code);
+		s.si_code = SI_QUEUE;
+	}
+	long r = raw_syscall3(SYS_rt_sigqueueinfo, host_pid, s.si_signo, &s);
+	return r == -EAGAIN ? SIGQ_FULL : r < 0 ? SIGQ_DROPPED : SIGQ_QUEUED;
+}
+
 bool fork_tell_ended(const struct vproc *p, int wstatus)
 {
 	/* Not to a process that took the parent's place: this one's parent
 	 * must still be the one that forked it. */
 	if (p != child_prog || parent_host <= 0 || raw_syscall3(SYS_getppid, 0, 0, 0) != parent_host)
 		return false;
-	siginfo_t si = { .si_signo = SIGCHLD, .si_code = SI_QUEUE };
-	si.si_pid = (pid_t)raw_syscall3(SYS_getpid, 0, 0, 0);
-	si.si_uid = getuid();
-	si.si_value.sival_ptr = (void *)(FORK_END_TAG << 48 | (uint64_t)(uint32_t)p->pid << 16 | (uint16_t)wstatus);
-	return raw_syscall3(SYS_rt_sigqueueinfo, parent_host, SIGCHLD, (long)&si) == 0;
+	/* The wait status rides where a forwarded signal's code does. */
+	siginfo_t si = { .si_signo = SIGCHLD, .si_code = wstatus };
+	return send_tagged(parent_host, p->pid, &si, FORK_END_TAG) == SIGQ_QUEUED;
 }
 
 void fork_end_note(const siginfo_t *si)
@@ -186,17 +197,6 @@ enum sigq fork_signal_send(struct vproc *p, const siginfo_t *si)
 	if (pid <= 0 || __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == VP_DEAD)
 		return SIGQ_DROPPED;
 	return fork_signal_send_to(pid, p->pid, si);
-}
-
-static enum sigq send_tagged(int host_pid, int vpid, const siginfo_t *si, uint64_t tag)
-{
-	siginfo_t s = *si;
-	if (s.si_code >= 0) {
-		s.si_value.sival_ptr = (void *)(tag << 48 | (uint64_t)(uint32_t)vpid << 16 | (uint16_t)s.si_code);
-		s.si_code = SI_QUEUE;
-	}
-	long r = raw_syscall3(SYS_rt_sigqueueinfo, host_pid, s.si_signo, &s);
-	return r == -EAGAIN ? SIGQ_FULL : r < 0 ? SIGQ_DROPPED : SIGQ_QUEUED;
 }
 
 enum sigq fork_signal_send_to(int host_pid, int vpid, const siginfo_t *si)

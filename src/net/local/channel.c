@@ -303,17 +303,20 @@ size_t chan_capacity(const struct chan_dir *d)
 	return d->limit;
 }
 
-/* ring_set_cap - a stream's ring of (about) bytes, its contents kept. */
-static int ring_set_cap(struct chan_dir *d, size_t bytes)
+/* ring_set_cap - a stream's ring of (about) bytes, its contents kept; or,
+ * with grow, a full TCP ring that may grow, twice as large (-EAGAIN: it
+ * may not, or is not full any more). */
+static int ring_set_cap(struct chan_dir *d, size_t bytes, bool grow)
 {
 	/* The only place both sides of a ring are stopped: readers and the
 	 * writer hold these for a copy at most, never while parked. */
 	spin_lock(&d->rlock);
 	spin_lock(&d->wlock);
 	/* A reader armed for direct copy holds no ring state: no check. */
-	int err = ring_resize(&d->ring, bytes);
+	int err = grow && (!growable(d) || ring_space(&d->ring)) ? -EAGAIN
+		  : ring_resize(&d->ring, grow ? d->limit * 2 : bytes);
 	if (!err)
-		set_limits(d, bytes);
+		set_limits(d, bytes); /* a stream's limit: its ring's */
 	spin_unlock(&d->wlock);
 	spin_unlock(&d->rlock);
 	return err;
@@ -322,16 +325,7 @@ static int ring_set_cap(struct chan_dir *d, size_t bytes)
 /* stream_grow - a full TCP ring doubled (growable): whether it grew. */
 static bool stream_grow(struct chan_dir *d)
 {
-	if (!growable(d))
-		return false;
-	spin_lock(&d->rlock);
-	spin_lock(&d->wlock);
-	bool grew = growable(d) && !ring_space(&d->ring) && ring_resize(&d->ring, d->limit * 2) == 0;
-	if (grew)
-		set_limits(d, 0); /* a stream's: its ring's */
-	spin_unlock(&d->wlock);
-	spin_unlock(&d->rlock);
-	return grew;
+	return growable(d) && ring_set_cap(d, 0, true) == 0;
 }
 
 int chan_set_capacity(struct chan_dir *d, size_t bytes)
@@ -346,7 +340,7 @@ int chan_set_capacity(struct chan_dir *d, size_t bytes)
 		return 0;
 	}
 	STORE(&d->sized, true);
-	int err = ring_set_cap(d, bytes);
+	int err = ring_set_cap(d, bytes, false);
 	if (!err)
 		space_notify(d);
 	return err;
