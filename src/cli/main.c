@@ -1,4 +1,5 @@
 /* main.c - the pegasus command: dispatch to a subcommand. */
+#include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,11 @@ int main(int argc, char **argv)
 	/* Before any thread: how %fs/%gs are written, and this thread's %gs
 	 * (no vCPU yet) for any host signal handler that reads it. */
 	fsbase_init();
+	/* One malloc arena for all the runtime's threads: each further arena
+	 * is two mappings and a page table of its own that every fork copies
+	 * and every child's exit frees, and the runtime's hot paths do not
+	 * allocate (tcache serves the rest without the arena's lock). */
+	mallopt(M_ARENA_MAX, 1);
 	gsbase_write((uint64_t)hthread_no_vcpu);
 	/* The runtime's own setting, not the programs' environment. */
 	unsetenv("PEGASUS_FSGSBASE");

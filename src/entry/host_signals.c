@@ -171,6 +171,7 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 	/* The kernel's SIGCHLD is about a forked child's host process, whose
 	 * end proc/fork.c turns into the program's own SIGCHLD. */
 	if (sig == SIGCHLD && si->si_code > 0) {
+		fork_host_child_note();
 		v->selector = oldsel;
 		return;
 	}

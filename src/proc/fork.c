@@ -39,15 +39,17 @@
 		 CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_IO | CLONE_SYSVSEM | CSIGNAL)
 
 /*
- * The parent process learns of its forked children's ends from one host
- * thread, started at the first fork, blocked in waitid for any host child
- * (the runtime has no others). reap_mu orders a child's registration (its
- * host pid stored after fork returns) before its end is looked up.
+ * The parent process learns of its forked children's ends, stops and
+ * continues from the kernel's SIGCHLD: the host handler notes it
+ * (fork_host_child_note) and kicks an idle vCPU, whose poller reaps with
+ * waitid(WNOHANG) any host child (the runtime has no others). The vCPU
+ * that a parent's wait4 leaves idle is woken by the signal itself: no
+ * thread in between (a reaper thread blocked in waitid was one more
+ * wakeup on every child's end). reap_mu orders a child's registration
+ * (its host pid stored after fork returns) before its end is looked up.
  */
 static pthread_mutex_t reap_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t reap_cv = PTHREAD_COND_INITIALIZER;
-static int nhost;              /* forked children not yet reaped */
-static bool reaper_started;
+static bool reap_noted;
 
 int (*fork_prepare_hook)(void);
 void (*fork_parent_hook)(void);
@@ -63,53 +65,60 @@ static struct vproc *by_host_pid(int pid)
 	return NULL;
 }
 
-static void *reaper(void *arg)
+/* reap_one - under reap_mu: what waitid said of host child si.si_pid
+ * (usage ru) becomes its placeholder's end, stop or continue. */
+static void reap_one(const siginfo_t *si, const struct rusage *ru)
+{
+	struct vproc *p = by_host_pid(si->si_pid);
+	struct prog_info pi;
+	if (!p)
+		return;
+	if (si->si_code == CLD_STOPPED || si->si_code == CLD_TRAPPED) {
+		/* A forked child alone in its process stops that process
+		 * (signal.c stop_program); SIGSTOP does too, and the program's
+		 * own signal (TSTP...) was published. */
+		bool known = pidspace_lookup(p->pid, &pi) && pi.host_pid == si->si_pid && pi.stopsig;
+		wait_child_stopped(p, known ? pi.stopsig : si->si_status);
+	} else if (si->si_code == CLD_CONTINUED) {
+		wait_child_continued(p);
+	} else if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == VP_LIVE) {
+		/* Else its program ended before it, and said so
+		 * (fork_end_note): reaped since, or a zombie already. */
+		p->host_usage = *ru;
+		if (si->si_code == CLD_EXITED)
+			vproc_host_ended(p, 0, si->si_status);
+		else
+			vproc_host_ended(p, si->si_status, 0);
+	}
+}
+
+/* reap_children - every host child's news since the last look. The
+ * kernel's waitid, whose fifth argument glibc's lacks: the child's usage,
+ * for its parent's wait. */
+static void reap_children(void)
 {
 	for (;;) {
-		pthread_mutex_lock(&reap_mu);
-		while (!nhost)
-			pthread_cond_wait(&reap_cv, &reap_mu);
-		pthread_mutex_unlock(&reap_mu);
 		siginfo_t si;
 		struct rusage ru;
 		memset(&si, 0, sizeof(si));
 		memset(&ru, 0, sizeof(ru));
-		/* Stops too: a forked child alone in its process stops that
-		 * process (signal.c stop_program); its parent's WUNTRACED wait
-		 * and SIGCHLD hear of it here. The kernel's waitid, whose fifth
-		 * argument glibc's lacks: the child's usage, for its parent's wait. */
-		if (raw_syscall6(SYS_waitid, P_ALL, 0, (long)&si, WEXITED | WSTOPPED | WCONTINUED | __WALL,
-				 (long)&ru, 0) < 0) {
-			usleep(1000); /* EINTR; ECHILD cannot last while nhost > 0 */
-			continue;
-		}
-		/* Under reap_mu, which a fork holds: this thread's malloc and
-		 * free (a reaped vproc) never run while the host fork is made. */
+		/* Under reap_mu, which a fork holds until the child's host pid
+		 * is stored. */
 		pthread_mutex_lock(&reap_mu);
-		struct vproc *p = by_host_pid(si.si_pid);
-		struct prog_info pi;
-		bool ended = si.si_code == CLD_EXITED || si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED;
-		if (ended && (!p || __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VP_LIVE)) {
-			/* Its program ended before it, and said so (fork_end_note):
-			 * reaped since, or a zombie already. */
-			nhost--;
-		} else if (p && (si.si_code == CLD_STOPPED || si.si_code == CLD_TRAPPED)) {
-			/* SIGSTOP stops it; the program's own signal (TSTP...) was published. */
-			bool known = pidspace_lookup(p->pid, &pi) && pi.host_pid == si.si_pid && pi.stopsig;
-			wait_child_stopped(p, known ? pi.stopsig : si.si_status);
-		} else if (p && si.si_code == CLD_CONTINUED) {
-			wait_child_continued(p);
-		} else if (p) {
-			nhost--;
-			p->host_usage = ru;
-			if (si.si_code == CLD_EXITED)
-				vproc_host_ended(p, 0, si.si_status);
-			else
-				vproc_host_ended(p, si.si_status, 0);
-		}
+		long r = raw_syscall6(SYS_waitid, P_ALL, 0, (long)&si,
+				      WEXITED | WSTOPPED | WCONTINUED | __WALL | WNOHANG, (long)&ru, 0);
+		if (r == 0 && si.si_pid > 0)
+			reap_one(&si, &ru);
 		pthread_mutex_unlock(&reap_mu);
+		if (r != 0 || si.si_pid <= 0)
+			return; /* none changed (0), none left (ECHILD) */
 	}
-	return NULL;
+}
+
+void fork_host_child_note(void)
+{
+	__atomic_store_n(&reap_noted, true, __ATOMIC_RELEASE);
+	sched_kick_idle();
 }
 
 /* A forked child's early ends (fork.h FORK_END_TAG), as their notices
@@ -164,15 +173,19 @@ void fork_end_note(const siginfo_t *si)
 static bool ends_pending(struct sched_poller *pl)
 {
 	(void)pl;
-	return __atomic_load_n(&ends_noted, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&ends_noted, __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&reap_noted, __ATOMIC_ACQUIRE);
 }
 
-/* ends_poll - each noted end ends its placeholder, as its host end would
- * (the reaper then only counts the process). */
+/* ends_poll - host children reaped, and each noted end ends its
+ * placeholder, as its host end would (whose reap then finds it ended). */
 static bool ends_poll(struct sched_poller *pl)
 {
+	bool reap = __atomic_exchange_n(&reap_noted, false, __ATOMIC_ACQ_REL);
+	if (reap)
+		reap_children();
 	if (!__atomic_exchange_n(&ends_noted, false, __ATOMIC_ACQ_REL))
-		return false;
+		return reap;
 	for (int i = 0; i < ENDS_MAX; i++) {
 		uint64_t v = __atomic_exchange_n(&ends[i], 0, __ATOMIC_ACQUIRE);
 		if (!v)
@@ -373,9 +386,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const stru
 	objects_after_fork(p);
 	net_after_fork();
 	pthread_mutex_init(&reap_mu, NULL);
-	pthread_cond_init(&reap_cv, NULL);
-	nhost = 0;
-	reaper_started = false;
+	reap_noted = false; /* the parent's children's news */
 	instance_after_fork(p);
 	release_host_stdio(p);
 	p->parent_signal = req->exit_signal;
@@ -434,11 +445,11 @@ long fork_program(struct uthread *ut, const struct clone_req *req)
 	pthread_mutex_lock(&reap_mu);
 	int hpid = getpid();
 	int slot = pidspace_handoff_open(c->pid);
-	/* _Fork, not fork: glibc's fork handlers lock and unlock every malloc
-	 * arena (one per runtime thread) and walk every thread's descriptor,
-	 * ~30 copy-on-write faults per fork on both sides. No runtime thread
-	 * is in malloc now: the vCPUs are parked, the reaper waits for
-	 * reap_mu, workers and the output pump never allocate, the monitor
+	/* _Fork, not fork: glibc's fork handlers lock and unlock the malloc
+	 * arena and walk every thread's descriptor, ~30 copy-on-write faults
+	 * per fork on both sides. No runtime thread is in malloc now: the
+	 * vCPUs (whose pollers reap) are parked, workers and the output pump
+	 * never allocate, the monitor
 	 * only once the instance ends; a thread still starting is waited
 	 * for (the vCPUs, which make them, are parked). */
 	hthread_wait_started();
@@ -469,13 +480,8 @@ long fork_program(struct uthread *ut, const struct clone_req *req)
 	else
 		pidspace_handoff_close(slot);
 	sched_resume_others();
-	if (pid > 0) {
+	if (pid > 0)
 		__atomic_store_n(&c->host_pid, pid, __ATOMIC_RELEASE);
-		nhost++;
-		pthread_cond_signal(&reap_cv);
-		if (!reaper_started && hthread_start(NULL, 64 << 10, 1, 0, reaper, NULL) == 0)
-			reaper_started = true;
-	}
 	pthread_mutex_unlock(&reap_mu);
 	signal_release_host(held);
 	if (pid < 0) {

@@ -77,6 +77,11 @@ static inline bool fork_end_arrived(const siginfo_t *si)
 	return si->si_signo == SIGCHLD && si->si_code == SI_QUEUE &&
 	       ((uint64_t)si->si_value.sival_ptr >> 48) == FORK_END_TAG;
 }
+/* fork_host_child_note - the kernel's SIGCHLD came (a host signal handler:
+ * async-signal-safe): a host child ended, stopped or continued; a vCPU's
+ * poller reaps it soon after. */
+void fork_host_child_note(void);
+
 /* fork_end_note - such a notice came (a host signal handler: async-signal-
  * safe): a vCPU ends the child's placeholder soon after (a poller). */
 void fork_end_note(const siginfo_t *si);
