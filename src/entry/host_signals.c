@@ -171,7 +171,13 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 	/* The kernel's SIGCHLD is about a forked child's host process, whose
 	 * end proc/fork.c turns into the program's own SIGCHLD. */
 	if (sig == SIGCHLD && si->si_code > 0) {
+		/* A vCPU in its loop (asleep, mostly: a parent's wait left it
+		 * idle) looks at once; a busy one asks an idle one. */
 		fork_host_child_note();
+		if (!ut)
+			vcpu_kick(v);
+		else
+			sched_kick_idle();
 		v->selector = oldsel;
 		return;
 	}

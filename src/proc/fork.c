@@ -118,7 +118,6 @@ static void reap_children(void)
 void fork_host_child_note(void)
 {
 	__atomic_store_n(&reap_noted, true, __ATOMIC_RELEASE);
-	sched_kick_idle();
 }
 
 /* A forked child's early ends (fork.h FORK_END_TAG), as their notices

@@ -78,8 +78,8 @@ static inline bool fork_end_arrived(const siginfo_t *si)
 	       ((uint64_t)si->si_value.sival_ptr >> 48) == FORK_END_TAG;
 }
 /* fork_host_child_note - the kernel's SIGCHLD came (a host signal handler:
- * async-signal-safe): a host child ended, stopped or continued; a vCPU's
- * poller reaps it soon after. */
+ * async-signal-safe): a host child ended, stopped or continued; the next
+ * vCPU to run its pollers reaps it (the handler wakes one). */
 void fork_host_child_note(void);
 
 /* fork_end_note - such a notice came (a host signal handler: async-signal-
