@@ -914,6 +914,24 @@ p_host_cmdline() {
     [ "$lines" = "/bin/sh -c sleep $tag & wait|sleep $tag|" ] || { echo "the host shows: $lines"; return 1; }
 }
 pcase host-cmdline --need pgrep -- p_host_cmdline
+# The same for a forked child of a program the first one spawned in its
+# own process (dash runs python3 there): the child's host process showed
+# the instance's command line, "/bin/sh -c ...".
+p_host_cmdline_spawned() {
+    local tag="2.$RANDOM" p cmd lines=
+    "${RUNNER[@]}" /bin/sh -c "/usr/bin/python3 -c 'import os, time; os.fork() or time.sleep($tag)'; true" \
+        >/dev/null 2>"$OUT/p.err" </dev/null &
+    local r=$! want="/usr/bin/python3 -c import os, time; os.fork() or time.sleep($tag)|"
+    for i in $(seq 50); do
+        cmd=$(for p in $(pgrep -f "time.sleep\\($tag"); do tr '\0' ' ' </proc/$p/cmdline 2>/dev/null | sed 's/ *$//'; echo; done | sort -u | tr '\n' '|')
+        [ -n "$cmd" ] && lines=$cmd
+        [ "$lines" = "$want" ] && break
+        sleep 0.05
+    done
+    wait $r
+    [ "$lines" = "$want" ] || { echo "the host shows: $lines"; return 1; }
+}
+pcase host-cmdline-spawned --need pgrep --need python3 -- p_host_cmdline_spawned
 # `pegasus stats PID` asks a running --stats instance for its counts (a
 # sigqueue of signal 62 with a value; without it, 62 is a program's).
 p_stats_request() {

@@ -469,6 +469,31 @@ static void put_held(struct vproc *q, struct uthread *keep)
 	}
 }
 
+/* The host's own argv strings, free to overwrite (main.c runs on copies):
+ * where the first program's process shows that program's command line to
+ * tools outside (ps, pidof, pgrep -f read /proc/PID/cmdline). A forked
+ * child's process has them too. Cut to their length, padded with NULs. */
+static char *host_args;
+static size_t host_args_len;
+
+void vproc_host_args(char *area, size_t len)
+{
+	host_args = area;
+	host_args_len = len;
+}
+
+static void show_host_args(const struct vproc *p)
+{
+	if (!host_args || host_args_len < 2 || p->arg_end <= p->arg_start)
+		return;
+	size_t n = p->arg_end - p->arg_start;
+	if (n > host_args_len - 1)
+		n = host_args_len - 1;
+	if (copy_from_user(host_args, p->arg_start, n))
+		n = 0;
+	memset(host_args + n, 0, host_args_len - n);
+}
+
 void vproc_after_fork(struct vproc *p, struct uthread *ut, int pid, int ppid)
 {
 	for (int i = 0; i < nvprocs; i++)
@@ -502,6 +527,10 @@ void vproc_after_fork(struct vproc *p, struct uthread *ut, int pid, int ppid)
 	p->sigpending = p->sigclaimed = 0;
 	ut->sigpending = ut->sigclaimed = 0;
 	memset(p->rtq.used, 0, sizeof(p->rtq.used));
+	/* The host process is p's now: tools outside read p's command line
+	 * there, not that of the program that started the instance (p may be
+	 * one that a program of the parent's process spawned). */
+	show_host_args(p);
 	if (vproc_hooks.forked)
 		vproc_hooks.forked(p);
 }
@@ -629,31 +658,6 @@ int vproc_ppid(struct vproc *p)
 		pidspace_set_ppid(p->pid, now);
 	}
 	return p->ppid;
-}
-
-/* The host's own argv strings, free to overwrite (main.c runs on copies):
- * where the first program's process shows that program's command line to
- * tools outside (ps, pidof, pgrep -f read /proc/PID/cmdline). A forked
- * child's process has them too. Cut to their length, padded with NULs. */
-static char *host_args;
-static size_t host_args_len;
-
-void vproc_host_args(char *area, size_t len)
-{
-	host_args = area;
-	host_args_len = len;
-}
-
-static void show_host_args(const struct vproc *p)
-{
-	if (!host_args || host_args_len < 2 || p->arg_end <= p->arg_start)
-		return;
-	size_t n = p->arg_end - p->arg_start;
-	if (n > host_args_len - 1)
-		n = host_args_len - 1;
-	if (copy_from_user(host_args, p->arg_start, n))
-		n = 0;
-	memset(host_args + n, 0, host_args_len - n);
 }
 
 void vproc_take_image(struct vproc *p, struct exec_image *img)
