@@ -1093,6 +1093,42 @@ p_term_after_first() {
 pcase term-after-first-ended -- p_term_after_first
 dcase proc-self-fd-dots --stderr -- /bin/sh -c 'ls -la /proc/self/fd/ >/dev/null && stat -c %F /proc/self/fd/. /proc/self/fd/..'
 dcase proc-self-stat-state -- /bin/sh -c 'cut -d" " -f3 /proc/self/stat; awk "/^State/{print \$2}" /proc/self/status'
+# /proc/self/status's Umask is the program's own (it said 0000 always).
+dcase proc-status-umask -- /bin/sh -c 'umask 027; grep Umask /proc/self/status; umask 0; grep Umask /proc/self/status'
+# /proc/<pid>/limits are the program's own rlimits (setrlimit, ulimit), as
+# its own and its children see them (they were the host's), in Linux's
+# format.
+dcase proc-limits-own --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os, resource, subprocess
+resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+resource.setrlimit(resource.RLIMIT_STACK, (4 << 20, resource.RLIM_INFINITY))
+resource.setrlimit(resource.RLIMIT_CPU, (1000, resource.RLIM_INFINITY))
+mine = open("/proc/self/limits").read(); print(mine, end="")
+print("seen by a child:", subprocess.run(["cat", f"/proc/{os.getpid()}/limits"], capture_output=True, text=True).stdout == mine)
+print("a child inherits them:", subprocess.run(["cat", "/proc/self/limits"], capture_output=True, text=True).stdout == mine)
+resource.setrlimit(resource.RLIMIT_NOFILE, (123, 456))
+print([l for l in open("/proc/self/limits") if l.startswith("Max open files")][0], end="")'
+dcase proc-limits-ulimit --need /bin/bash -- /bin/bash -c 'ulimit -s 4096; ulimit -n 123; grep -E "^Max (stack size|open files)" /proc/self/limits; while read -r l; do case $l in "Max open files"*) echo "$l";; esac; done </proc/$$/limits'
+# /proc/self files are made when read, not when opened (as Linux's): a
+# shell opens them in its forked child, which execs the program that reads
+# them (they described the shell); a read from offset 0 makes them again
+# (seq_file), lseek and pread read the bytes made, fstat and sendfile are a
+# /proc file's.
+dcase proc-made-at-read --need /bin/bash -- /bin/bash -c 'echo "cmdline: $(tr "\0" " " < /proc/self/cmdline)"; grep ^Name: < /proc/self/status; cat < /proc/self/comm; cut -d" " -f2 < /proc/self/stat; echo "$(grep -c . < /proc/self/limits) limits"'
+dcase proc-made-reread --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os, ctypes, errno
+fd = os.open("/proc/self/comm", os.O_RDONLY)
+print(os.read(fd, 3), os.read(fd, 100), os.read(fd, 100))
+ctypes.CDLL(None).prctl(15, b"renamed", 0, 0, 0)
+print("same offset:", os.pread(fd, 100, 2), "from 0:", os.pread(fd, 100, 0))
+os.lseek(fd, 0, os.SEEK_SET); print("after lseek 0:", os.read(fd, 100))
+print("lseek cur:", os.lseek(fd, -3, os.SEEK_CUR), os.read(fd, 100))
+try: os.lseek(fd, 0, os.SEEK_END)
+except OSError as e: print("SEEK_END", errno.errorcode[e.errno])
+print("size", os.fstat(fd).st_size)
+out = os.open("/dev/null", os.O_WRONLY)
+try: print("sendfile", os.sendfile(out, fd, 0, 100))
+except OSError as e: print("sendfile", errno.errorcode[e.errno])
+st = os.open("/proc/self/status", os.O_RDONLY)
+print(os.readv(st, [bytearray(5), bytearray(3)]), os.read(st, 3))'
 # Priority-inheritance mutexes (FUTEX_LOCK_PI and its kin): refused with
 # ENOSYS, pthread_mutex_init said ENOTSUP (uWSGI warned and fell back).
 f_pi_mutex() { local TIMEOUT=60; x "$PROGS/pi_mutex"; }
@@ -2092,6 +2128,15 @@ p_no_linux_aio() {
     fz_out '-1 Function not implemented'
 }
 pcase io-setup-refused --need /usr/bin/python3 -- p_no_linux_aio
+# The notice of a refused call names the program that made it as it is
+# called now: the exec'd one after a fork+exec (bash) or a vfork+exec
+# (dash), not the shell (it said [bash] for strace's ptrace).
+p_refused_label() {
+    local out
+    out=$("${PEGASUS_RUN[@]}" -- /bin/bash -c 'strace -o /dev/null true; /bin/sh -c "strace -o /dev/null true"' 2>&1 >/dev/null)
+    [ "$(echo "$out" | grep -c '^pegasus: \[strace\] ptrace ')" = 2 ] || { echo "notices: $out"; return 1; }
+}
+pcase refused-label-execd --need strace -- p_refused_label
 # Ctrl-C on the terminal signals the foreground group: a program that
 # survives it (a handler) and the child it waits for (spawned: a program
 # of the instance, no host process of its own to take the terminal's

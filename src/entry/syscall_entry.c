@@ -26,7 +26,7 @@ static long refuse(struct uthread *ut, long nr, const struct sysent *e, long err
 	uint64_t bit = 1ull << (u % 64);
 	unsigned idx = u / 64;
 	if (!(atomic_fetch_or(&refused_logged[idx], bit) & bit))
-		pg_warn("[%s] %s (syscall %ld) is not supported: returning %s", ut->proc->name,
+		pg_warn("[%s] %s (syscall %ld) is not supported: returning %s", ut->proc->comm,
 			e ? e->name : "unknown", nr, err == -EPERM ? "EPERM" : "ENOSYS");
 	return err;
 }

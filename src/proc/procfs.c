@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "core/hostcred.h"
+#include "core/spinlock.h"
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
 #include "mm/regions.h"
@@ -283,18 +285,38 @@ static long anon_fdinfo(struct vfile *f, int flags)
 	return mem_file("fdinfo", buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1, flags);
 }
 
+/* The bytes of a generated file (struct made below), malloc'd. */
+struct text {
+	char *buf;
+	size_t len;
+};
+
+/* text_copy - out := a copy of len bytes of data. */
+static long text_copy(struct text *out, const char *data, size_t len)
+{
+	out->buf = malloc(len + 1);
+	if (!out->buf)
+		return -ENOMEM;
+	memcpy(out->buf, data, len);
+	out->len = len;
+	return 0;
+}
+
 /* App memory between two addresses (argv or envp strings). */
-static long user_range_file(const char *name, uint64_t lo, uint64_t hi, int flags)
+static long user_range_text(uint64_t lo, uint64_t hi, struct text *out)
 {
 	size_t len = hi > lo ? hi - lo : 0;
-	char *buf = malloc(len + 1);
-	if (!buf)
+	out->buf = malloc(len + 1);
+	if (!out->buf)
 		return -ENOMEM;
-	if (copy_from_user(buf, lo, len))
-		len = 0;
-	long r = mem_file(name, buf, len, flags);
-	free(buf);
-	return r;
+	out->len = copy_from_user(out->buf, lo, len) ? 0 : len;
+	return 0;
+}
+
+static long comm_text(const char *comm, struct text *out)
+{
+	char c[32];
+	return text_copy(out, c, snprintf(c, sizeof(c), "%.15s\n", comm));
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -317,7 +339,7 @@ static const char *comm_of(struct uthread *ut)
 
 /* status: the host's lines, with the ids, capabilities, name and signal
  * sets replaced by the program's own. */
-static long status_file(struct uthread *ut, int flags)
+static long status_text(struct uthread *ut, struct text *text)
 {
 	struct vproc *p = ut->proc;
 	size_t len;
@@ -326,6 +348,10 @@ static long status_file(struct uthread *ut, int flags)
 		return -EIO;
 	size_t cap = len + 2048, o = 0; /* room for 64 groups */
 	char *out = malloc(cap);
+	if (!out) {
+		free(host);
+		return -ENOMEM;
+	}
 	uint64_t ign = 0, cgt = 0;
 	const struct hostcred *ids = __atomic_load_n(&p->cred, __ATOMIC_ACQUIRE);
 	for (int s = 1; s <= 64; s++) {
@@ -358,6 +384,7 @@ static long status_file(struct uthread *ut, int flags)
 		REPL("SigBlk", "%016lx", (unsigned long)ut->sigmask);
 		REPL("SigIgn", "%016lx", (unsigned long)ign);
 		REPL("SigCgt", "%016lx", (unsigned long)cgt);
+		REPL("Umask", "%04o", p->umask);
 		/* Its own ids: the saved ones are not the kernel thread's. */
 		REPL("Uid", "%u\t%u\t%u\t%u", ids->uid, ids->euid, ids->suid, ids->fsuid);
 		REPL("Gid", "%u\t%u\t%u\t%u", ids->gid, ids->egid, ids->sgid, ids->fsgid);
@@ -376,17 +403,16 @@ static long status_file(struct uthread *ut, int flags)
 #undef REPL
 		o += snprintf(out + o, cap - o, "%s\n", line);
 	}
-	long r = mem_file("status", out, o, flags);
-	free(out);
 	free(host);
-	return r;
+	*text = (struct text){ out, o };
+	return 0;
 }
 
 /* stat: pid, comm, ppid, pgrp, session and thread count are the program's;
  * the rest (times, memory) is the host's (host: its stat file); a zombie's
  * state is Z and it has no memory. */
-static long stat_file(const struct prog_info *p, int nthreads, int tid, int exit_signal, const char *host_path,
-		      int flags)
+static long stat_text(const struct prog_info *p, int nthreads, int tid, int exit_signal, const char *host_path,
+		      struct text *text)
 {
 	size_t len;
 	char *host = slurp(host_path, &len);
@@ -434,7 +460,7 @@ static long stat_file(const struct prog_info *p, int nthreads, int tid, int exit
 	if (o < (int)sizeof(out) - 1)
 		out[o++] = '\n';
 	free(host);
-	return mem_file("stat", out, o < (int)sizeof(out) ? o : (int)sizeof(out), flags);
+	return text_copy(text, out, o < (int)sizeof(out) ? o : (int)sizeof(out));
 }
 
 /* maps: the host's lines, clipped to the caller's own regions. */
@@ -458,7 +484,7 @@ static void maps_piece(uint64_t s, uint64_t e, void *arg)
 			   (unsigned long)s, (unsigned long)e, m->rest, off, m->rest + 13);
 }
 
-static long maps_file(struct uthread *ut, int flags)
+static long maps_text(struct uthread *ut, struct text *text)
 {
 	FILE *f = fopen("/proc/self/maps", "re");
 	if (!f)
@@ -479,19 +505,27 @@ static long maps_file(struct uthread *ut, int flags)
 		regions_each(ut->proc, lo, hi - lo, maps_piece, &m);
 	}
 	fclose(f);
-	long r = mem_file("maps", m.buf ? m.buf : "", m.len, flags);
-	free(m.buf);
-	return r;
+	if (!m.buf)
+		return text_copy(text, "", 0);
+	*text = (struct text){ m.buf, m.len };
+	return 0;
 }
+
+/* one_of - is name one of the n names? */
+static bool one_of(const char *name, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(name, names[i]))
+			return true;
+	return false;
+}
+#define ONE_OF(name, names) one_of(name, names, sizeof(names) / sizeof(names[0]))
 
 /* The files of a zombie's directory; its links and the rest are gone. */
 static bool zombie_has(const char *rest)
 {
 	static const char *const files[] = { "", "stat", "status", "cmdline", "comm", "environ", "maps" };
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		if (!strcmp(rest, files[i]))
-			return true;
-	return false;
+	return ONE_OF(rest, files);
 }
 
 /* other_path - the host's name for rest of a program in another host
@@ -516,7 +550,7 @@ static long other_path(const struct prog_info *pi, const char *rest, char *out, 
 /* other_status - a forked child's status: its process's, with the ids and
  * name the program has; a zombie's (from this process's lines) has state
  * Z, one thread and no memory lines. */
-static long other_status(const struct prog_info *pi, const char *host_path, int flags)
+static long other_status_text(const struct prog_info *pi, const char *host_path, struct text *text)
 {
 	size_t len;
 	char *host = slurp(host_path, &len);
@@ -545,14 +579,13 @@ static long other_status(const struct prog_info *pi, const char *host_path, int 
 		else
 			o += snprintf(out + o, cap - o, "%s\n", line);
 	}
-	long r = out ? mem_file("status", out, o, flags) : -ENOMEM;
-	free(out);
 	free(host);
-	return r;
+	*text = (struct text){ out, o };
+	return out ? 0 : -ENOMEM;
 }
 
 /* other_cmdline - its argv strings, read from its process's memory. */
-static long other_cmdline(const struct prog_info *pi, int flags)
+static long other_cmdline_text(const struct prog_info *pi, struct text *text)
 {
 	size_t len = pi->arg_end > pi->arg_start ? pi->arg_end - pi->arg_start : 0;
 	if (len > 1 << 20)
@@ -562,34 +595,283 @@ static long other_cmdline(const struct prog_info *pi, int flags)
 		return -ENOMEM;
 	struct iovec local = { buf, len }, remote = { (void *)pi->arg_start, len };
 	ssize_t n = len ? process_vm_readv(pi->host_pid, &local, 1, &remote, 1, 0) : 0;
-	long r = mem_file("cmdline", buf, n > 0 ? (size_t)n : 0, flags);
-	free(buf);
-	return r;
+	*text = (struct text){ buf, n > 0 ? (size_t)n : 0 };
+	return 0;
 }
 
-/* other_open - a file of a program in another host process: stat, status
- * and cmdline with what it published, the rest as that process's. */
-static long other_open(const struct prog_info *pi, const char *rest, int flags)
+/* other_made - is rest of a program in another host process a file made
+ * from what it published (stat, status, cmdline, comm), or one a zombie
+ * has nothing left in (environ, maps)? */
+static bool other_made(const struct prog_info *pi, const char *rest)
+{
+	static const char *const files[] = { "stat", "status", "cmdline", "comm" };
+	return ONE_OF(rest, files) || (is_zombie(pi) && *rest && zombie_has(rest));
+}
+
+/* other_text - the bytes of such a file. */
+static long other_text(const struct prog_info *pi, const char *rest, struct text *text)
 {
 	char host[PATH_MAX];
 	long r = other_path(pi, rest, host, sizeof(host));
 	if (r < 0)
 		return r;
 	if (!strcmp(rest, "stat"))
-		return stat_file(pi, is_zombie(pi) ? 1 : 0 /* as Linux shows one */, pi->pid, 0, host, flags);
+		return stat_text(pi, is_zombie(pi) ? 1 : 0 /* as Linux shows one */, pi->pid, 0, host, text);
 	if (!strcmp(rest, "status"))
-		return other_status(pi, host, flags);
+		return other_status_text(pi, host, text);
 	if (!strcmp(rest, "cmdline"))
-		return other_cmdline(pi, flags);
-	if (!strcmp(rest, "comm")) {
-		char c[32];
-		int n = snprintf(c, sizeof(c), "%.15s\n", pi->comm);
-		return mem_file("comm", c, n, flags);
-	}
-	if (is_zombie(pi) && *rest)
-		return mem_file(rest, "", 0, flags); /* environ, maps: nothing left */
+		return other_cmdline_text(pi, text);
+	if (!strcmp(rest, "comm"))
+		return comm_text(pi->comm, text);
+	return text_copy(text, "", 0); /* a zombie's environ, maps: nothing left */
+}
+
+/* other_open - any other file of a program in another host process: that
+ * process's. */
+static long other_open(const struct prog_info *pi, const char *rest, int flags)
+{
+	char host[PATH_MAX];
+	long r = other_path(pi, rest, host, sizeof(host));
+	if (r < 0)
+		return r;
 	long fd = open(host, flags, 0);
 	return fd < 0 ? -errno : fd;
+}
+
+/* limits: the program's own (setrlimit, ulimit), as Linux's
+ * proc_pid_limits prints them. */
+static const char *const limit_names[RLIM_NLIMITS][2] = {
+	[RLIMIT_CPU] = { "Max cpu time", "seconds" },
+	[RLIMIT_FSIZE] = { "Max file size", "bytes" },
+	[RLIMIT_DATA] = { "Max data size", "bytes" },
+	[RLIMIT_STACK] = { "Max stack size", "bytes" },
+	[RLIMIT_CORE] = { "Max core file size", "bytes" },
+	[RLIMIT_RSS] = { "Max resident set", "bytes" },
+	[RLIMIT_NPROC] = { "Max processes", "processes" },
+	[RLIMIT_NOFILE] = { "Max open files", "files" },
+	[RLIMIT_MEMLOCK] = { "Max locked memory", "bytes" },
+	[RLIMIT_AS] = { "Max address space", "bytes" },
+	[RLIMIT_LOCKS] = { "Max file locks", "locks" },
+	[RLIMIT_SIGPENDING] = { "Max pending signals", "signals" },
+	[RLIMIT_MSGQUEUE] = { "Max msgqueue size", "bytes" },
+	[RLIMIT_NICE] = { "Max nice priority", NULL },
+	[RLIMIT_RTPRIO] = { "Max realtime priority", NULL },
+	[RLIMIT_RTTIME] = { "Max realtime timeout", "us" },
+};
+
+/* limit_value - v as proc_pid_limits prints it, in buf if a number. */
+static const char *limit_value(rlim_t v, char *buf, size_t size)
+{
+	if (v == RLIM_INFINITY)
+		return "unlimited";
+	snprintf(buf, size, "%lu", (unsigned long)v);
+	return buf;
+}
+
+static long limits_text(const struct vproc *p, struct text *text)
+{
+	char out[2048], soft[24], hard[24];
+	int o = snprintf(out, sizeof(out), "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+	for (int r = 0; r < RLIM_NLIMITS; r++) {
+		o += snprintf(out + o, sizeof(out) - o, "%-25s %-20s %-20s ", limit_names[r][0],
+			      limit_value(p->rlim[r].rlim_cur, soft, sizeof(soft)),
+			      limit_value(p->rlim[r].rlim_max, hard, sizeof(hard)));
+		o += limit_names[r][1] ? snprintf(out + o, sizeof(out) - o, "%-10s\n", limit_names[r][1])
+				       : snprintf(out + o, sizeof(out) - o, "\n");
+	}
+	return text_copy(text, out, o);
+}
+
+/* own_stat_text - stat of thread t, running here, in this host process
+ * (not a zombie): a process's CPU times are the host process's (every
+ * thread's, as Linux's), a thread's (task/N/stat) those of the vCPU
+ * thread that reads them. */
+static long own_stat_text(struct uthread *t, bool thread, struct text *text)
+{
+	struct vproc *p = t->proc;
+	struct prog_info pi = { p->pid, p->ppid, p->pgid, p->sid, getpid(), { 0 }, 0, 0, -1, { 0 } };
+	snprintf(pi.comm, sizeof(pi.comm), "%s", comm_of(t));
+	pi.stopsig = __atomic_load_n(&p->stop_sig, __ATOMIC_ACQUIRE);
+	pi.start_ticks = p->start_ticks;
+	return stat_text(&pi, p->nthreads, t->tid, p->parent_signal ? p->parent_signal : SIGCHLD,
+			 thread ? "/proc/thread-self/stat" : "/proc/self/stat", text);
+}
+
+/* The files of a program here made from its state. (Linux reads environ
+ * and maps from the memory the program had at the open, which an exec
+ * leaves empty; here they are the new image's.) */
+static bool own_made(const char *rest)
+{
+	static const char *const files[] = { "cmdline", "environ", "comm", "status", "stat", "maps", "limits" };
+	return ONE_OF(rest, files);
+}
+
+/* own_text - the bytes of such a file of thread t (thread: the path named
+ * the thread, task/N or thread-self). */
+static long own_text(struct uthread *t, const char *rest, bool thread, struct text *text)
+{
+	struct vproc *p = t->proc;
+	if (!strcmp(rest, "cmdline"))
+		return user_range_text(p->arg_start, p->arg_end, text);
+	if (!strcmp(rest, "environ"))
+		return user_range_text(p->env_start, p->env_end, text);
+	if (!strcmp(rest, "comm"))
+		return comm_text(comm_of(t), text);
+	if (!strcmp(rest, "status"))
+		return status_text(t, text);
+	if (!strcmp(rest, "maps"))
+		return maps_text(t, text);
+	if (!strcmp(rest, "limits"))
+		return limits_text(p, text);
+	return own_stat_text(t, thread, text);
+}
+
+/*
+ * A file made from a program's state (cmdline, status, stat...) is made
+ * when read, as Linux's seq_file makes it: at the first read, and again at
+ * one from offset 0 or from elsewhere than the last one ended; not at the
+ * open (a shell opens /proc/self/cmdline in its forked child, which then
+ * execs the program that reads it). Its host fd is the host's own file of
+ * that name: fstat, fcntl, mmap and sendfile answer as for a /proc file.
+ */
+struct made {
+	struct vfile vf;
+	int pid, tid;     /* whose: looked up again at each making */
+	bool thread;      /* opened through task/N or thread-self */
+	char rest[16];    /* its name in the directory */
+	spinlock_t lock;  /* text, pos and end */
+	struct text text; /* buf NULL: not made yet */
+	int64_t pos;
+	int64_t end;      /* where the last read ended */
+};
+
+/* made_text - d's bytes as its program is now: of the thread it was opened
+ * for while that lives, else of what /proc/<pid> names now (the program's
+ * main thread, its zombie, a program of another host process after a
+ * fork). */
+static long made_text(struct uthread *reader, const struct made *d, struct text *text)
+{
+	char path[64];
+	struct uthread *t;
+	struct prog_info other;
+	snprintf(path, sizeof(path), "/proc/%d/%s", d->pid, d->rest);
+	const char *rest = parse_who(reader, AT_FDCWD, path, &t, &other);
+	if (!rest)
+		return -ESRCH;
+	if (other.pid)
+		return other_text(&other, rest, text);
+	struct uthread *u = uthread_by_tid(d->tid);
+	return own_text(u && u->proc == t->proc ? u : t, rest, d->thread, text);
+}
+
+/* text_to_iov - t's bytes from offset at into the app's buffers: the
+ * count, or -EFAULT if none could be copied. */
+static long text_to_iov(const struct text *t, int64_t at, const struct iovec *iov, int n)
+{
+	size_t done = 0;
+	for (int i = 0; i < n && (size_t)at + done < t->len; i++) {
+		size_t k = t->len - at - done < iov[i].iov_len ? t->len - at - done : iov[i].iov_len;
+		if (copy_to_user((uint64_t)iov[i].iov_base, t->buf + at + done, k))
+			return done ? (long)done : -EFAULT;
+		done += k;
+	}
+	return (long)done;
+}
+
+static long made_read(struct vfile *f, struct uthread *ut, struct vmsg *m)
+{
+	struct made *d = (struct made *)f;
+	if ((f->flags & O_ACCMODE) == O_WRONLY)
+		return -EBADF;
+	spin_lock(&d->lock);
+	int64_t at = m->off >= 0 ? m->off : d->pos;
+	bool make = !d->text.buf || at == 0 || at != d->end;
+	spin_unlock(&d->lock);
+	struct text fresh = { 0 };
+	long r = make ? made_text(ut, d, &fresh) : 0;
+	if (r < 0)
+		return r;
+	spin_lock(&d->lock);
+	if (fresh.buf) {
+		struct text old = d->text;
+		d->text = fresh;
+		fresh = old;
+	}
+	at = m->off >= 0 ? m->off : d->pos;
+	r = text_to_iov(&d->text, at, m->iov, m->iovcnt);
+	if (r >= 0)
+		d->end = at + r;
+	if (r > 0 && m->off < 0)
+		d->pos = at + r;
+	spin_unlock(&d->lock);
+	free(fresh.buf);
+	return r;
+}
+
+/* A write to comm renames the thread on Linux; here it is taken and
+ * dropped (the host's file would rename a thread of pegasus's). The other
+ * files' writes are the host file's (EINVAL, as theirs). */
+static long made_write(struct vfile *f, struct uthread *ut, struct vmsg *m)
+{
+	if (strcmp(((struct made *)f)->rest, "comm"))
+		return VFILE_NOOP;
+	size_t n = 0;
+	for (int i = 0; i < m->iovcnt; i++)
+		n += m->iov[i].iov_len;
+	return (long)n;
+}
+
+/* As Linux's seq_lseek: from the start or the position; cmdline and
+ * environ (of size 0) from the end too. */
+static long made_lseek(struct vfile *f, int64_t off, int whence)
+{
+	struct made *d = (struct made *)f;
+	bool sized = !strcmp(d->rest, "cmdline") || !strcmp(d->rest, "environ");
+	if (whence != SEEK_SET && whence != SEEK_CUR && !(sized && whence == SEEK_END))
+		return -EINVAL;
+	spin_lock(&d->lock);
+	int64_t to = off + (whence == SEEK_CUR ? d->pos : 0);
+	if (to >= 0)
+		d->pos = to;
+	spin_unlock(&d->lock);
+	return to >= 0 ? to : -EINVAL;
+}
+
+static void made_release(struct vfile *f)
+{
+	free(((struct made *)f)->text.buf);
+	free(f);
+}
+
+static const struct vfile_ops made_ops = {
+	.read = made_read, .write = made_write, .lseek = made_lseek, .release = made_release,
+};
+
+/* made_open - file rest of thread t's program (other: of a program in
+ * another host process) opened with flags: the host's own file of the
+ * name, with in *obj the made file (O_PATH: the host's file alone). */
+static long made_open(struct uthread *t, const struct prog_info *other, const char *rest, bool thread, int flags,
+		      struct vfile **obj)
+{
+	char host[PATH_MAX];
+	long r = other->pid ? other_path(other, rest, host, sizeof(host)) : host_rest(t, rest, host, sizeof(host));
+	if (r < 0)
+		return r;
+	long h = open(host, flags, 0);
+	if (h < 0 || (flags & O_PATH))
+		return h < 0 ? -errno : h;
+	struct made *d = calloc(1, sizeof(*d));
+	if (!d) {
+		close(h);
+		return -ENOMEM;
+	}
+	vfile_init(&d->vf, &made_ops, flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));
+	d->pid = other->pid ? other->pid : t->proc->pid;
+	d->tid = other->pid ? 0 : t->tid;
+	d->thread = thread;
+	snprintf(d->rest, sizeof(d->rest), "%s", rest);
+	*obj = &d->vf;
+	return h;
 }
 
 /* The symlinks of /dev that name the caller's fds, and their targets. */
@@ -659,6 +941,8 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 		return -ENOSYS;
 	/* The directory itself: what is opened relative to it stays ours. */
 	bool dir = (!*rest || !strcmp(rest, ".")) && (flags & O_ACCMODE) == O_RDONLY;
+	if (other.pid && other_made(&other, rest))
+		return made_open(NULL, &other, rest, false, flags, obj);
 	if (other.pid) {
 		long fd = other_open(&other, rest, flags);
 		return dir && fd >= 0 ? procdir_open_pid(other.pid, fd, flags, obj) : fd;
@@ -668,32 +952,9 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 	if (!strcmp(rest, "task") || !strcmp(rest, "task/"))
 		return procfs_numdir(ut->proc, NUMDIR_TASK, flags, obj);
 	struct vproc *p = ut->proc;
-	if (!strcmp(rest, "cmdline"))
-		return user_range_file("cmdline", p->arg_start, p->arg_end, flags);
-	if (!strcmp(rest, "environ"))
-		return user_range_file("environ", p->env_start, p->env_end, flags);
-	if (!strcmp(rest, "comm")) {
-		char c[32];
-		int n = snprintf(c, sizeof(c), "%.15s\n", comm_of(ut));
-		return mem_file("comm", c, n, flags);
-	}
-	if (!strcmp(rest, "status"))
-		return status_file(ut, flags);
-	if (!strcmp(rest, "maps"))
-		return maps_file(ut, flags);
-	if (!strcmp(rest, "stat"))
-	{
-		/* Running here, in this host process (not a zombie): a
-		 * process's CPU times are the host process's (every thread's, as
-		 * Linux's), a thread's (task/N/stat) those of the vCPU thread
-		 * that reads them. */
+	if (own_made(rest)) {
 		bool thread = strstr(path, "/task/") || !strncmp(path, "/proc/thread-self", 17);
-		struct prog_info pi = { p->pid, p->ppid, p->pgid, p->sid, getpid(), { 0 }, 0, 0, -1, { 0 } };
-		snprintf(pi.comm, sizeof(pi.comm), "%s", comm_of(ut));
-		pi.stopsig = __atomic_load_n(&p->stop_sig, __ATOMIC_ACQUIRE);
-		pi.start_ticks = p->start_ticks;
-		return stat_file(&pi, p->nthreads, ut->tid, p->parent_signal ? p->parent_signal : SIGCHLD,
-				 thread ? "/proc/thread-self/stat" : "/proc/self/stat", flags);
+		return made_open(ut, &other, rest, thread, flags, obj);
 	}
 	if (!strcmp(rest, "exe") && p->exe)
 		return open(p->exe, flags & ~(O_CREAT | O_TRUNC | O_WRONLY | O_RDWR));

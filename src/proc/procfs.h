@@ -5,9 +5,11 @@
 
 struct uthread;
 
-/* Files of /proc about the caller: generated (cmdline, comm, environ,
- * status, stat), or the host's /proc/self/... in place of /proc/<vpid>/...
- * Returns a host fd, -errno, or -ENOSYS if path is not ours to serve. */
+/* Files of /proc about the caller: generated when read (cmdline, comm,
+ * environ, status, stat, maps, limits: a host fd of the host's own file,
+ * and in *obj the object that makes them), or the host's /proc/self/... in
+ * place of /proc/<vpid>/... Returns a host fd, -errno, or -ENOSYS if path
+ * is not ours to serve. */
 struct vfile;
 long procfs_open(struct uthread *ut, int dirfd, const char *path, int flags, struct vfile **obj);
 /* Might a path starting with these 8 bytes name a program's fd through
