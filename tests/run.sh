@@ -672,6 +672,18 @@ dcase dev-fd-bash --need /bin/bash -- /bin/bash -c 'diff <(seq 3) <(seq 4); echo
 # keeps an fd it was given above it.
 f_nofile_soft() { (exec 230</dev/null; ulimit -Sn 200 && x /bin/bash -c 'ulimit -n; [ "$(ulimit -Hn)" -gt 200 ] && echo "hard higher"; [ -e /proc/self/fd/230 ] && echo "fd 230 kept"; for i in $(seq 3 250); do eval "exec $i</dev/null" 2>/dev/null || { echo "fd $i refused"; break; }; done'); }
 fcase rlimit-nofile-soft --need /bin/bash -- f_nofile_soft
+# A program with an fd above a lowered RLIMIT_NOFILE spawns (vfork) and
+# forks, and the children have it too: a spawn said EBADF (the copy of its
+# table stopped at the limit), python's fallback fork then EAGAIN.
+dcase rlimit-nofile-spawn --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os, resource, subprocess
+os.dup2(1, 200)
+resource.setrlimit(resource.RLIMIT_NOFILE, (100, 456))
+for i in range(2):
+    print(subprocess.run(["/bin/sh", "-c", "echo child; [ -e /proc/self/fd/200 ] && echo has 200"]).returncode, flush=True)
+p = os.fork()
+if p == 0:
+    print("forked child has 200:", os.path.exists("/proc/self/fd/200"), flush=True); os._exit(0)
+print(os.waitpid(p, 0)[1])'
 dcase fd-high --need /bin/bash -- /bin/bash -c 'ulimit -n 20000; cd "$(mktemp -d)"; exec 9000>hifd 5000</etc/hostname 4095</etc/hostname 4096</etc/hostname; echo hi >&9000; read x <&5000; echo "${#x}"; read y <&4096; echo "${#y}"; ls /proc/self/fd | sort -n | tail -4; exec 9000>&-; cat hifd; exec 15000</etc/hostname; ls -l /proc/self/fd/15000 | grep -c hostname; rm -r "$PWD"'
 # A listener one thread accepts on while another forks: the child that
 # closes it holds it no more (the thread's call never returns there), so

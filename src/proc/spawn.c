@@ -48,7 +48,9 @@ static long copy_fds(struct vproc *from, struct vproc *to)
 			vfile_put(obj); /* free, or closed meanwhile by another thread */
 			continue;
 		}
-		long old = fdt_install_at(to->fdt, v, (int)nh, obj, (int)fdflags);
+		/* Past the limit too: a table is copied whole (a lowered
+		 * RLIMIT_NOFILE keeps the fds above it, in the child too). */
+		long old = fdt_inherit_at(to->fdt, v, (int)nh, obj, (int)fdflags);
 		if (old < -1 && old != FDT_NOHOST) {
 			if (nh >= 0)
 				raw_syscall3(SYS_close, nh, 0, 0);
