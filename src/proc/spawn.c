@@ -164,16 +164,16 @@ long spawn_vm_child(struct uthread *ut, const struct clone_req *req)
 		r = -EFAULT;
 	if (r == 0 && (req->flags & CLONE_CHILD_SETTID) && copy_to_user(req->child_tid, &c->pid, 4))
 		r = -EFAULT;
+	if (r < 0) {
+		/* It never was: the fds it took are closed now (a pipe's write
+		 * end copied to it kept its parent's read from seeing EOF). */
+		vproc_close_fds(c);
+		vproc_release(c);
+		return r;
+	}
 	struct uthread *t = clone_thread(ut, c, c->pid, req);
 	c->main_thread = t;
 	vproc_add_thread(c, t);
-	if (r < 0) {
-		/* Never ran: it ends at once, reaped as an orphan (ppid 1). */
-		c->ppid = 1;
-		vproc_terminate(c, SIGKILL, 0);
-		sched_enqueue(t, NULL);
-		return r;
-	}
 	int pid = c->pid;
 	if (!(req->flags & CLONE_VFORK))
 		parent->vm_shared = true; /* its code may run on two programs at once */
