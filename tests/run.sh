@@ -912,36 +912,36 @@ pcase host-comm -- p_host_comm
 # ...and its command line is the program's (ps -ef, pidof, pgrep -f read
 # /proc/PID/cmdline): "pegasus run -- sleep ..." before. A forked child's
 # process, once it exec'd, shows what it runs.
-p_host_cmdline() {
-    local tag="2.$RANDOM" p cmd lines=
-    "${RUNNER[@]}" /bin/sh -c "sleep $tag & wait" >/dev/null 2>"$OUT/p.err" </dev/null &
-    local r=$!
+# host_cmdlines_are PATTERN WANT - within 2.5 s, the host's command lines
+# of the processes pgrep -f PATTERN finds are WANT (sorted, each ended by
+# "|"), while the instance started just before ($r) runs; then waits for it.
+host_cmdlines_are() {
+    local p cmd lines=
     for i in $(seq 50); do
-        cmd=$(for p in $(pgrep -f "sleep $tag"); do tr '\0' ' ' </proc/$p/cmdline 2>/dev/null | sed 's/ *$//'; echo; done | sort | tr '\n' '|')
+        cmd=$(for p in $(pgrep -f "$1"); do tr '\0' ' ' </proc/$p/cmdline 2>/dev/null | sed 's/ *$//'; echo; done | sort -u | tr '\n' '|')
         [ -n "$cmd" ] && lines=$cmd
-        [ "$lines" = "/bin/sh -c sleep $tag & wait|sleep $tag|" ] && break
+        [ "$lines" = "$2" ] && break
         sleep 0.05
     done
     wait $r
-    [ "$lines" = "/bin/sh -c sleep $tag & wait|sleep $tag|" ] || { echo "the host shows: $lines"; return 1; }
+    [ "$lines" = "$2" ] || { echo "the host shows: $lines"; return 1; }
+}
+p_host_cmdline() {
+    local tag="2.$RANDOM"
+    "${RUNNER[@]}" /bin/sh -c "sleep $tag & wait" >/dev/null 2>"$OUT/p.err" </dev/null &
+    local r=$!
+    host_cmdlines_are "sleep $tag" "/bin/sh -c sleep $tag & wait|sleep $tag|"
 }
 pcase host-cmdline --need pgrep -- p_host_cmdline
 # The same for a forked child of a program the first one spawned in its
 # own process (dash runs python3 there): the child's host process showed
 # the instance's command line, "/bin/sh -c ...".
 p_host_cmdline_spawned() {
-    local tag="2.$RANDOM" p cmd lines=
+    local tag="2.$RANDOM"
     "${RUNNER[@]}" /bin/sh -c "/usr/bin/python3 -c 'import os, time; os.fork() or time.sleep($tag)'; true" \
         >/dev/null 2>"$OUT/p.err" </dev/null &
-    local r=$! want="/usr/bin/python3 -c import os, time; os.fork() or time.sleep($tag)|"
-    for i in $(seq 50); do
-        cmd=$(for p in $(pgrep -f "time.sleep\\($tag"); do tr '\0' ' ' </proc/$p/cmdline 2>/dev/null | sed 's/ *$//'; echo; done | sort -u | tr '\n' '|')
-        [ -n "$cmd" ] && lines=$cmd
-        [ "$lines" = "$want" ] && break
-        sleep 0.05
-    done
-    wait $r
-    [ "$lines" = "$want" ] || { echo "the host shows: $lines"; return 1; }
+    local r=$!
+    host_cmdlines_are "time.sleep\\($tag" "/usr/bin/python3 -c import os, time; os.fork() or time.sleep($tag)|"
 }
 pcase host-cmdline-spawned --need pgrep --need python3 -- p_host_cmdline_spawned
 # `pegasus stats PID` asks a running --stats instance for its counts (a
