@@ -41,12 +41,12 @@
 /*
  * The parent process learns of its forked children's ends, stops and
  * continues from the kernel's SIGCHLD: the host handler notes it
- * (fork_host_child_note) and kicks an idle vCPU, whose poller reaps with
- * waitid(WNOHANG) any host child (the runtime has no others). The vCPU
- * that a parent's wait4 leaves idle is woken by the signal itself: no
- * thread in between (a reaper thread blocked in waitid was one more
- * wakeup on every child's end). reap_mu orders a child's registration
- * (its host pid stored after fork returns) before its end is looked up.
+ * (fork_host_child_note) and wakes a vCPU, whose poller reaps any host
+ * child (the runtime has no others) with waitid(WNOHANG). The vCPU that a
+ * parent's wait4 leaves idle is woken by the signal itself: no thread in
+ * between (a reaper thread blocked in waitid was one more wakeup on every
+ * child's end). reap_mu orders a child's registration (its host pid
+ * stored after fork returns) before its end is looked up.
  */
 static pthread_mutex_t reap_mu = PTHREAD_MUTEX_INITIALIZER;
 static bool reap_noted;
@@ -448,9 +448,9 @@ long fork_program(struct uthread *ut, const struct clone_req *req)
 	 * arena and walk every thread's descriptor, ~30 copy-on-write faults
 	 * per fork on both sides. No runtime thread is in malloc now: the
 	 * vCPUs (whose pollers reap) are parked, workers and the output pump
-	 * never allocate, the monitor
-	 * only once the instance ends; a thread still starting is waited
-	 * for (the vCPUs, which make them, are parked). */
+	 * never allocate, the monitor only once the instance ends; a thread
+	 * still starting is waited for (the vCPUs, which make them, are
+	 * parked). */
 	hthread_wait_started();
 	pid_t pid = _Fork();
 	if (pid == 0) {
