@@ -475,6 +475,7 @@ static void put_held(struct vproc *q, struct uthread *keep)
  * child's process has them too. Cut to their length, padded with NULs. */
 static char *host_args;
 static size_t host_args_len;
+static const struct vproc *host_args_of; /* whose they show now */
 
 void vproc_host_args(char *area, size_t len)
 {
@@ -492,6 +493,7 @@ static void show_host_args(const struct vproc *p)
 	if (copy_from_user(host_args, p->arg_start, n))
 		n = 0;
 	memset(host_args + n, 0, host_args_len - n);
+	host_args_of = p;
 }
 
 void vproc_after_fork(struct vproc *p, struct uthread *ut, int pid, int ppid)
@@ -529,8 +531,10 @@ void vproc_after_fork(struct vproc *p, struct uthread *ut, int pid, int ppid)
 	memset(p->rtq.used, 0, sizeof(p->rtq.used));
 	/* The host process is p's now: tools outside read p's command line
 	 * there, not that of the program that started the instance (p may be
-	 * one that a program of the parent's process spawned). */
-	show_host_args(p);
+	 * one that a program of the parent's process spawned). Not written
+	 * again if shown already: that page would be copied for nothing. */
+	if (host_args_of != p)
+		show_host_args(p);
 	if (vproc_hooks.forked)
 		vproc_hooks.forked(p);
 }
