@@ -171,13 +171,19 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 	/* The kernel's SIGCHLD is about a forked child's host process, whose
 	 * end proc/fork.c turns into the program's own SIGCHLD. */
 	if (sig == SIGCHLD && si->si_code > 0) {
-		/* A vCPU in its loop (asleep, mostly: a parent's wait left it
-		 * idle) looks at once; a busy one asks an idle one. */
+		/* Reaped by this vCPU's pollers, as on a slice tick: at once
+		 * from app code, on its way back to it from runtime code, on
+		 * waking from its loop (asleep, mostly: a parent's wait left
+		 * it idle). */
 		fork_host_child_note();
-		if (!ut)
-			vcpu_kick(v);
+		if (ut && oldsel == SEL_BLOCK) {
+			leave_for_gate(v, uc, oldsel, kick_entry_c);
+			return;
+		}
+		if (ut)
+			__atomic_store_n(&ut->need_resched, true, __ATOMIC_RELAXED);
 		else
-			sched_kick_idle();
+			vcpu_kick(v);
 		v->selector = oldsel;
 		return;
 	}
