@@ -9,7 +9,7 @@ typedef struct {
 #define SPINLOCK_INIT { 0 }
 
 /* Spins this long (a few microseconds), then yields the CPU while it waits:
- * the holder may be a thread the kernel put on this same CPU (the reaper
+ * the holder may be a thread the kernel put on this same CPU (a worker
  * waking a vCPU it shares CPU 0 with), which spinning on would only delay
  * to the end of the time slice. */
 #define SPIN_BEFORE_YIELD 256

@@ -46,9 +46,8 @@ enum sigq fork_pdeath_send_to(int host_pid, int vpid, const siginfo_t *si);
 void fork_pdeath_arm(const struct vproc *p);
 /* fork_pdeath_repeat - si is a parent-death signal (the runtime's, tagged,
  * or the kernel's: SI_USER from the parent's process) that came already:
- * true, and it is dropped. The kernel sends one as each thread of the
- * parent's process dies (its reaper thread is one), and the runtime's may
- * come beside it; the first disarms the kernel's. Async-signal-safe. */
+ * true, and it is dropped. The kernel may send one as each thread of the
+ * parent's process dies, and the runtime's may come beside it; the first disarms the kernel's. Async-signal-safe. */
 bool fork_pdeath_repeat(const siginfo_t *si);
 
 /* How a forwarded signal travels: the kernel lets a process queue only
@@ -78,8 +77,8 @@ static inline bool fork_end_arrived(const siginfo_t *si)
 	       ((uint64_t)si->si_value.sival_ptr >> 48) == FORK_END_TAG;
 }
 /* fork_host_child_note - the kernel's SIGCHLD came (a host signal handler:
- * async-signal-safe): a host child ended, stopped or continued; the next
- * vCPU to run its pollers reaps it (the handler wakes one). */
+ * async-signal-safe): a host child ended, stopped or continued; the vCPU it
+ * landed on reaps it, as on a slice tick. */
 void fork_host_child_note(void);
 
 /* fork_end_note - such a notice came (a host signal handler: async-signal-

@@ -563,8 +563,8 @@ static void host_stop(int sig)
 /*
  * stop_program - a stop signal's default action. A program alone in its
  * host process stops that process: the job control of the user's shell
- * sees pegasus stop (the first program), the parent process's reaper sees
- * a forked child stop (proc/fork.c), and SIGCONT resumes it. Beside other
+ * sees pegasus stop (the first program), the parent process reaps a forked
+ * child's stop (proc/fork.c), and SIGCONT resumes it. Beside other
  * programs it stops alone: its threads park at their next gate crossing,
  * its parent hears (SIGCHLD, WUNTRACED), and SIGCONT or SIGKILL ends it.
  */

@@ -236,8 +236,8 @@ void wait_program_ended(struct vproc *p)
 
 void wait_after_fork(void)
 {
-	/* The waiters were the parent's threads; the lock may have been the
-	 * reaper's or the monitor's at the fork. */
+	/* The waiters were the parent's threads; the lock may have been
+	 * another vCPU's (reaping) or the monitor's at the fork. */
 	waiters = NULL;
 	family_lock.locked = 0;
 }
@@ -256,8 +256,8 @@ static bool wanted(struct vproc *c, int idtype, int id, int options)
 }
 
 /* still_stopped - c's stop is still news: a forked child's host process
- * that went on since (a SIGCONT, or its end, which the reaper has yet to
- * note) reports no stop, as Linux's wait finds none once a child runs
+ * that went on since (a SIGCONT, or its end, which its parent's process has
+ * yet to reap) reports no stop, as Linux's wait finds none once a child runs
  * again (bash's `kill -STOP %1; kill -CONT %1; wait` said the job was
  * stopped). A look that consumes nothing. */
 static bool still_stopped(const struct vproc *c)
