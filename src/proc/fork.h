@@ -47,7 +47,8 @@ void fork_pdeath_arm(const struct vproc *p);
 /* fork_pdeath_repeat - si is a parent-death signal (the runtime's, tagged,
  * or the kernel's: SI_USER from the parent's process) that came already:
  * true, and it is dropped. The kernel may send one as each thread of the
- * parent's process dies, and the runtime's may come beside it; the first disarms the kernel's. Async-signal-safe. */
+ * parent's process dies, and the runtime's may come beside it; the
+ * first disarms the kernel's. Async-signal-safe. */
 bool fork_pdeath_repeat(const siginfo_t *si);
 
 /* How a forwarded signal travels: the kernel lets a process queue only
