@@ -439,10 +439,14 @@ static void watch_handoff(struct vcpu *v)
  * spinning, 80k not). The sign is the kernel's: preemptions of this
  * kernel thread (someone else was runnable and got its CPU), counted
  * every SPIN_CHECK_NS; a few of them and v stops spinning until a
- * period passes without.
+ * period passes without. A spin also yields its CPU at its start and
+ * every SPIN_YIELD_NS: a thread of another process that is runnable
+ * there (a forked child, a client outside) runs at once instead of after
+ * the spin (pinned to one CPU, a fork+exit+wait took 14% less).
  */
 #define SPIN_CHECK_NS 20000000ull
 #define SPIN_BUSY_PREEMPTS 40
+#define SPIN_YIELD_NS 20000ull
 
 static uint64_t spin_ns(struct vcpu *v, uint64_t now)
 {
@@ -461,7 +465,7 @@ static uint64_t spin_ns(struct vcpu *v, uint64_t now)
 
 static struct uthread *pick_next(struct vcpu *v)
 {
-	uint64_t spin_until = 0;
+	uint64_t spin_until = 0, yielded = 0;
 	struct steal_seen seen[sched_cfg.nvcpus];
 	bool seen_set = false; /* cleared on the first spin: most picks find work at once */
 	for (;;) {
@@ -490,6 +494,10 @@ static struct uthread *pick_next(struct vcpu *v)
 			return ut;
 		}
 		if (now < spin_until) {
+			if (now - yielded >= SPIN_YIELD_NS) {
+				sched_yield();
+				yielded = now;
+			}
 			for (int i = 0; i < 64; i++)
 				_mm_pause();
 			continue;
