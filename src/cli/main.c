@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "core/fsbase.h"
+#include "core/hugetext.h"
 #include "core/hthread.h"
 #include "proc/instance.h"
 #include "proc/vproc.h"
@@ -58,6 +59,9 @@ int main(int argc, char **argv)
 	 * and every child's exit frees, and the runtime's hot paths do not
 	 * allocate (tcache serves the rest without the arena's lock). */
 	mallopt(M_ARENA_MAX, 1);
+	/* Before any program maps anything: where the first fork's huge
+	 * page of text goes (core/hugetext.h). */
+	hugetext_reserve();
 	gsbase_write((uint64_t)hthread_no_vcpu);
 	/* The runtime's own setting, not the programs' environment. */
 	unsetenv("PEGASUS_FSGSBASE");

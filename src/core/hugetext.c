@@ -5,7 +5,6 @@
 #include <stdbool.h>
 #include <link.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -43,36 +42,48 @@ static int find_text(struct dl_phdr_info *info, size_t size, void *arg)
 	return 0;
 }
 
-/* alone - nothing but the text is mapped in [lo, lo + HUGE): the text's
- * own mapping ends at hi and the rest of the huge page is free. */
-static bool alone(uintptr_t lo, uintptr_t hi)
+/* claim_rest - the rest of the huge page past the text's mapping, taken
+ * (PROT_NONE) if nothing is there: a program's mmap would otherwise land
+ * there, and the move (or the wait for a huge page while other vCPUs
+ * run) either fail or replace it. */
+static bool claim_rest(uintptr_t from, uintptr_t to)
 {
-	FILE *f = fopen("/proc/self/maps", "re");
-	if (!f)
+	if (from == to)
+		return true;
+	void *m = mmap((void *)from, to - from, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+	if (m == MAP_FAILED)
 		return false;
-	bool ok = true;
-	char line[512];
-	while (ok && fgets(line, sizeof(line), f)) {
-		unsigned long a, b;
-		if (sscanf(line, "%lx-%lx", &a, &b) != 2 || b <= lo || a >= lo + HUGE)
-			continue;
-		ok = a == lo && b == ((hi + 4095) & ~4095ul);
+	if ((uintptr_t)m != from) { /* a kernel older than 4.17 took it as a hint */
+		munmap(m, to - from);
+		return false;
 	}
-	fclose(f);
-	return ok;
+	return true;
+}
+
+static struct text text; /* the runtime's text, when it may move */
+static bool claimed;
+
+void hugetext_reserve(void)
+{
+	const char *env = getenv("PEGASUS_HUGETEXT");
+	if ((env && !strcmp(env, "0")) || !dl_iterate_phdr(find_text, &text) || (text.lo & (HUGE - 1)) ||
+	    text.hi - text.lo > HUGE)
+		return;
+	claimed = claim_rest((text.hi + 4095) & ~4095ul, text.lo + HUGE);
 }
 
 bool hugetext_move(void)
 {
-	const char *env = getenv("PEGASUS_HUGETEXT");
-	if (env && !strcmp(env, "0"))
+	if (!claimed)
 		return false;
-	struct text t = { 0, 0 };
-	if (!dl_iterate_phdr(find_text, &t) || (t.lo & (HUGE - 1)) || t.hi - t.lo > HUGE || !alone(t.lo, t.hi))
-		return false;
+	claimed = false;
+	uintptr_t rest = (text.hi + 4095) & ~4095ul;
 	char *m = mmap(NULL, 2 * HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (m == MAP_FAILED)
+	if (m == MAP_FAILED) {
+		munmap((void *)rest, text.lo + HUGE - rest);
 		return false;
+	}
 	char *a = (char *)(((uintptr_t)m + HUGE - 1) & ~(HUGE - 1));
 	if (a > m)
 		munmap(m, a - m);
@@ -80,22 +91,23 @@ bool hugetext_move(void)
 		munmap(a + HUGE, m + 2 * HUGE - (a + HUGE));
 	/* A huge page, or nothing: 4 KiB anonymous pages would be copied at
 	 * every fork like the file's (and lose the page cache's sharing). */
-	if (madvise(a, HUGE, MADV_HUGEPAGE) != 0) {
-		munmap(a, HUGE);
-		return false;
-	}
-	memcpy(a, (void *)t.lo, t.hi - t.lo);
+	if (madvise(a, HUGE, MADV_HUGEPAGE) != 0)
+		goto fail;
+	memcpy(a, (void *)text.lo, text.hi - text.lo);
 	if (madvise(a, HUGE, MADV_COLLAPSE) != 0 || mprotect(a, HUGE, PROT_READ | PROT_EXEC) != 0) {
 		pg_debug("runtime text stays in 4 KiB file pages (no huge page)");
-		munmap(a, HUGE);
-		return false;
+		goto fail;
 	}
 	/* Atomic for the code running here: the same bytes at the same
 	 * addresses before and after. */
-	if (mremap(a, HUGE, HUGE, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)t.lo) == MAP_FAILED) {
-		munmap(a, HUGE);
-		return false;
-	}
-	prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, t.lo, HUGE, "pegasus text");
+	if (mremap(a, HUGE, HUGE, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)text.lo) == MAP_FAILED)
+		goto fail;
+	prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, text.lo, HUGE, "pegasus text");
+	pg_debug("runtime text %#lx-%#lx moved onto a huge page", (unsigned long)text.lo, (unsigned long)text.hi);
 	return true;
+fail:
+	munmap(a, HUGE);
+	if (rest < text.lo + HUGE)
+		munmap((void *)rest, text.lo + HUGE - rest);
+	return false;
 }
