@@ -100,6 +100,19 @@ struct exec_read {
 
 void (*exec_image_mapped)(const struct mapped_image *mi);
 
+/* read_head - the first bytes of a file of size bytes, into rd->head:
+ * one page, which holds the ELF headers and PT_INTERP of nearly every
+ * program and any #! line; all of HEAD_MAX when the headers go past it
+ * (a spawn read 100 KiB of /bin/true and ld.so where 8 do). */
+#define HEAD_FIRST 4096
+static ssize_t read_head(int fd, uint64_t size, struct exec_read *rd)
+{
+	ssize_t n = pread(fd, rd->head, HEAD_FIRST, 0);
+	if (n == HEAD_FIRST && size > HEAD_FIRST && elf_parse(rd->head, n, size, &rd->ei) == ELF_CORRUPT)
+		n = pread(fd, rd->head, HEAD_MAX, 0);
+	return n;
+}
+
 /* map_image - map an ELF image for p and record it as p's, in one step
  * for two programs' execs at once: another's non-PIE image mapped but not
  * yet recorded made a clash with nobody (ENOMEM, not a host process of
@@ -142,7 +155,7 @@ static int load_interp(struct vproc *p, struct why *w, const char *exe, const ch
 		return fail(w, interp, strerror(ENOMEM), -ENOMEM);
 	}
 	struct elf_info *ei = &rd->ei;
-	ssize_t n = pread(fd, rd->head, sizeof(rd->head), 0);
+	ssize_t n = read_head(fd, st.st_size, rd);
 	enum elf_error e = n < 0 ? ELF_CORRUPT : elf_parse(rd->head, n, st.st_size, ei);
 	if (e == ELF_OK && (ei->type != ET_DYN || ei->has_interp))
 		e = ELF_BAD_TYPE;
@@ -225,7 +238,7 @@ static int exec_read_in(struct vproc *p, struct brk *brk, const char *file, char
 	int fd = open_exec(path, &st);
 	if (fd < 0)
 		return fail(w, path, strerror(-fd), fd);
-	ssize_t n = pread(fd, head, HEAD_MAX, 0);
+	ssize_t n = read_head(fd, st.st_size, rd);
 	if (n < 0) {
 		close(fd);
 		return fail(w, path, strerror(errno), -errno);

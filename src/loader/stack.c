@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "core/stackmap.h"
 #include "loader/load.h"
 
 #define STACK_MIN (128ull << 10)
@@ -67,7 +68,7 @@ uint64_t stack_build(struct stack_spec *s)
 	char *lo = mmap(NULL, size + GUARD, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
 	if (lo == MAP_FAILED)
 		return 0;
-	mprotect(lo, GUARD, PROT_NONE); /* overflow faults instead of scribbling */
+	stack_guard(lo); /* overflow faults instead of scribbling; one mapping where the kernel can */
 	s->stack_lo = (uint64_t)lo;
 	s->stack_len = size + GUARD;
 
