@@ -36,10 +36,31 @@ void stub_free(struct arena *a, uint32_t off)
 	a->freed[a->nfreed++] = off;
 }
 
-static bool reach(uint64_t from, uint64_t to)
+/* An arena is made within 1 GiB of the site it is for, so that the
+ * instructions a stub moves keep their %rip-relative targets in reach
+ * (rewrite.c move_disp); an existing one serves as far as a jump reaches,
+ * with room for the arena itself and a margin. */
+#define NEAR (1ll << 30)
+#define FAR ((2ll << 30) - (256ll << 20))
+
+static bool within(uint64_t from, uint64_t to, int64_t r)
 {
 	int64_t d = (int64_t)(to - from);
-	return d > INT32_MIN / 2 && d < INT32_MAX / 2;
+	return d > -r && d < r;
+}
+
+static bool reach(uint64_t from, uint64_t to)
+{
+	return within(from, to, NEAR);
+}
+
+/* existing - an arena with room for site within r of it, or NULL. */
+static struct arena *existing(uint64_t site, int64_t r)
+{
+	for (struct arena *a = arenas; a; a = a->next)
+		if (stub_room(a) && within(site, (uint64_t)a->rx, r) && within(site, (uint64_t)a->rx + ARENA_SIZE, r))
+			return a;
+	return NULL;
 }
 
 /* try_rx - map the arena at exactly want, or fail. */
@@ -85,13 +106,18 @@ static uint64_t gap_near(uint64_t site)
 	return best;
 }
 
-/* At 16 MiB steps around the site, else in the nearest gap. */
+/* One near the site, else one in a jump's reach (a program's libraries
+ * between two 1 GiB break reservations have no room near them: the search
+ * below, ~30 failed mmaps and a read of /proc/self/maps, was made again
+ * for every site of every spawn, and failed); else a new one at 16 MiB
+ * steps around the site, else in the nearest gap. */
 struct arena *arena_near(uint64_t site)
 {
-	for (struct arena *a = arenas; a; a = a->next)
-		if (stub_room(a) && reach(site, (uint64_t)a->rx) &&
-		    reach(site, (uint64_t)a->rx + ARENA_SIZE))
-			return a;
+	struct arena *a = existing(site, NEAR);
+	if (!a)
+		a = existing(site, FAR);
+	if (a)
+		return a;
 	uint8_t *rx = MAP_FAILED;
 	uint64_t base = site & ~((1ull << 24) - 1);
 	for (int i = 1; i < 64 && rx == MAP_FAILED; i++) {
@@ -105,7 +131,7 @@ struct arena *arena_near(uint64_t site)
 		rx = try_rx(gap, site);
 	if (rx == MAP_FAILED)
 		return NULL;
-	struct arena *a = calloc(1, sizeof(*a));
+	a = calloc(1, sizeof(*a));
 	if (!a) {
 		munmap(rx, ARENA_SIZE);
 		return NULL;
