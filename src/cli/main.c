@@ -63,8 +63,9 @@ int main(int argc, char **argv)
 	 * page of text goes (core/hugetext.h). */
 	hugetext_reserve();
 	gsbase_write((uint64_t)hthread_no_vcpu);
-	/* The runtime's own setting, not the programs' environment. */
+	/* The runtime's own settings, not the programs' environment. */
 	unsetenv("PEGASUS_FSGSBASE");
+	unsetenv("PEGASUS_HUGETEXT");
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -798,7 +798,8 @@ static bool match_site(uint64_t sc, long nr, struct match *m)
 
 /* move_disp - the %rip-relative disp32 at at, for an instruction moved by
  * delta bytes: false if the target is then out of its reach (the stub may
- * be up to 1 GiB away, the target already 2 GiB). */
+ * be up to 1.75 GiB away, stub_arena.c; the target already 2 GiB: a
+ * module's own data, its usual target, is far nearer). */
 static bool move_disp(uint8_t *at, int64_t delta)
 {
 	int32_t d;

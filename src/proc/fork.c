@@ -307,25 +307,16 @@ static void parent_of(struct vproc *p, int ppid, int hpid)
  *   copied instead, ~5% of a fork+exit+wait here. Better still, where
  *   the host makes huge pages, the text moves onto one (core/hugetext.h):
  *   one entry copied, and the child's exit has one to tear down, ~9% of
- *   a fork+exit+wait. A program's own text is
- *   left as it is: a big binary's whole text copied at every fork would
- *   cost more than the few pages a child that execs touches.
+ *   a fork+exit+wait. A program's own text is left as it is: a big
+ *   binary's whole text copied at every fork would cost more than the
+ *   few pages a child that execs touches.
  */
 static int dev_null = -1;
-static bool text_copied;
 
-static void fork_once(void)
+static void fork_init(void)
 {
-	static bool polling;
-	if (!polling) {
-		polling = true;
-		sched_poller_add(&ends_poller);
-	}
-	if (dev_null < 0)
-		dev_null = (int)raw_syscall3(SYS_open, (long)"/dev/null", O_RDWR | O_CLOEXEC, 0);
-	if (text_copied)
-		return;
-	text_copied = true;
+	sched_poller_add(&ends_poller);
+	dev_null = (int)raw_syscall3(SYS_open, (long)"/dev/null", O_RDWR | O_CLOEXEC, 0);
 	if (hugetext_move())
 		return;
 	int mem = (int)raw_syscall3(SYS_open, (long)"/proc/self/mem", O_RDWR | O_CLOEXEC, 0);
@@ -335,6 +326,14 @@ static void fork_once(void)
 		raw_syscall6(SYS_pwrite64, mem, (long)&b, 1, at, 0, 0);
 	if (mem >= 0)
 		raw_syscall3(SYS_close, mem, 0, 0);
+}
+
+/* fork_once - fork_init, by the first fork (two at once on two vCPUs: the
+ * second waits for the first's), inherited done by the children. */
+static void fork_once(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, fork_init);
 }
 
 /* child_stderr - the runtime's diagnostics in a forked child go where its

@@ -442,7 +442,8 @@ static void watch_handoff(struct vcpu *v)
  * period passes without. A spin also yields its CPU at its start and
  * every SPIN_YIELD_NS: a thread of another process that is runnable
  * there (a forked child, a client outside) runs at once instead of after
- * the spin (pinned to one CPU, a fork+exit+wait took 14% less).
+ * the spin (pinned to one CPU, a fork+exit+wait took 14% less). A yield
+ * that hands the CPU over counts as a preemption: the same sign.
  */
 #define SPIN_CHECK_NS 20000000ull
 #define SPIN_BUSY_PREEMPTS 40
