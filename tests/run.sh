@@ -1105,6 +1105,10 @@ p_term_after_first() {
 pcase term-after-first-ended -- p_term_after_first
 dcase proc-self-fd-dots --stderr -- /bin/sh -c 'ls -la /proc/self/fd/ >/dev/null && stat -c %F /proc/self/fd/. /proc/self/fd/..'
 dcase proc-self-stat-state -- /bin/sh -c 'cut -d" " -f3 /proc/self/stat; awk "/^State/{print \$2}" /proc/self/status'
+# A thread's name: PR_GET_NAME said "" before a rename; writes to comm
+# (pthread_setname_np of another thread, `echo name >/proc/self/comm`)
+# were dropped; a new thread has its creator's name.
+dcase thread-names --prog thread_names -- "$PROGS/thread_names"
 # /proc/self/status's Umask is the program's own (it said 0000 always).
 dcase proc-status-umask -- /bin/sh -c 'umask 027; grep Umask /proc/self/status; umask 0; grep Umask /proc/self/status'
 # /proc/<pid>/limits are the program's own rlimits (setrlimit, ulimit), as

@@ -332,11 +332,6 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-static const char *comm_of(struct uthread *ut)
-{
-	return ut->comm[0] ? ut->comm : ut->proc->comm;
-}
-
 /* status: the host's lines, with the ids, capabilities, name and signal
  * sets replaced by the program's own. */
 static long status_text(struct uthread *ut, struct text *text)
@@ -369,7 +364,7 @@ static long status_text(struct uthread *ut, struct text *text)
 			o += snprintf(out + o, cap - o, "%s:\t%s\n", key, v); \
 			continue;                                     \
 		}
-		REPL("Name", "%.15s", comm_of(ut));
+		REPL("Name", "%.15s", uthread_name(ut));
 		REPL("Tgid", "%d", p->pid);
 		REPL("Pid", "%d", ut->tid);
 		REPL("PPid", "%d", p->ppid);
@@ -690,7 +685,7 @@ static long own_stat_text(struct uthread *t, bool thread, struct text *text)
 {
 	struct vproc *p = t->proc;
 	struct prog_info pi = { p->pid, p->ppid, p->pgid, p->sid, getpid(), { 0 }, 0, 0, -1, { 0 } };
-	snprintf(pi.comm, sizeof(pi.comm), "%s", comm_of(t));
+	snprintf(pi.comm, sizeof(pi.comm), "%s", uthread_name(t));
 	pi.stopsig = __atomic_load_n(&p->stop_sig, __ATOMIC_ACQUIRE);
 	pi.start_ticks = p->start_ticks;
 	return stat_text(&pi, p->nthreads, t->tid, p->parent_signal ? p->parent_signal : SIGCHLD,
@@ -716,7 +711,7 @@ static long own_text(struct uthread *t, const char *rest, bool thread, struct te
 	if (!strcmp(rest, "environ"))
 		return user_range_text(p->env_start, p->env_end, text);
 	if (!strcmp(rest, "comm"))
-		return comm_text(comm_of(t), text);
+		return comm_text(uthread_name(t), text);
 	if (!strcmp(rest, "status"))
 		return status_text(t, text);
 	if (!strcmp(rest, "maps"))
@@ -745,23 +740,33 @@ struct made {
 	int64_t end;      /* where the last read ended */
 };
 
-/* made_text - d's bytes as its program is now: of the thread it was opened
- * for while that lives, else of what /proc/<pid> names now (the program's
- * main thread, its zombie, a program of another host process after a
- * fork). */
-static long made_text(struct uthread *reader, const struct made *d, struct text *text)
+/* made_who - whom d describes now: the thread it was opened for while that
+ * lives, else what /proc/<pid> names now (the program's main thread, its
+ * zombie, a program of another host process after a fork: *other). Its
+ * name in the directory, or NULL (-ESRCH). */
+static const char *made_who(struct uthread *reader, const struct made *d, struct uthread **t,
+			    struct prog_info *other)
 {
 	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", d->pid, d->rest);
+	const char *rest = parse_who(reader, AT_FDCWD, path, t, other);
+	struct uthread *u = rest && !other->pid ? uthread_by_tid(d->tid) : NULL;
+	if (u && u->proc == (*t)->proc)
+		*t = u;
+	return rest;
+}
+
+/* made_text - d's bytes as its program is now. */
+static long made_text(struct uthread *reader, const struct made *d, struct text *text)
+{
 	struct uthread *t;
 	struct prog_info other;
-	snprintf(path, sizeof(path), "/proc/%d/%s", d->pid, d->rest);
-	const char *rest = parse_who(reader, AT_FDCWD, path, &t, &other);
+	const char *rest = made_who(reader, d, &t, &other);
 	if (!rest)
 		return -ESRCH;
 	if (other.pid)
 		return other_text(&other, rest, text);
-	struct uthread *u = uthread_by_tid(d->tid);
-	return own_text(u && u->proc == t->proc ? u : t, rest, d->thread, text);
+	return own_text(t, rest, d->thread, text);
 }
 
 /* text_to_iov - t's bytes from offset at into the app's buffers: the
@@ -808,16 +813,31 @@ static long made_read(struct vfile *f, struct uthread *ut, struct vmsg *m)
 	return r;
 }
 
-/* A write to comm renames the thread on Linux; here it is taken and
- * dropped (the host's file would rename a thread of pegasus's). The other
- * files' writes are the host file's (EINVAL, as theirs). */
+/* A write to comm renames the thread, as Linux's comm_write: each buffer
+ * (writev's one by one) names it with its first 15 bytes, a newline kept;
+ * only a thread of the writer's own program (EINVAL). The host's file
+ * would rename a thread of pegasus's. The other files' writes are the
+ * host file's (EINVAL, as theirs). */
 static long made_write(struct vfile *f, struct uthread *ut, struct vmsg *m)
 {
-	if (strcmp(((struct made *)f)->rest, "comm"))
+	struct made *d = (struct made *)f;
+	if (strcmp(d->rest, "comm"))
 		return VFILE_NOOP;
+	struct uthread *t;
+	struct prog_info other;
+	if (!made_who(ut, d, &t, &other))
+		return -ESRCH;
+	if (other.pid || t->proc != ut->proc)
+		return -EINVAL;
 	size_t n = 0;
-	for (int i = 0; i < m->iovcnt; i++)
+	for (int i = 0; i < m->iovcnt; i++) {
+		char name[16] = { 0 };
+		size_t k = m->iov[i].iov_len < 15 ? m->iov[i].iov_len : 15;
+		if (copy_from_user(name, (uint64_t)m->iov[i].iov_base, k))
+			return n ? (long)n : -EFAULT;
+		uthread_rename(t, name);
 		n += m->iov[i].iov_len;
+	}
 	return (long)n;
 }
 

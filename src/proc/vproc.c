@@ -708,6 +708,23 @@ void vproc_name_host(struct vproc *p, const char *comm)
 	raw_syscall3(SYS_close, fd, 0, 0);
 }
 
+const char *uthread_name(const struct uthread *ut)
+{
+	return ut->comm[0] ? ut->comm : ut->proc->comm;
+}
+
+void uthread_rename(struct uthread *ut, const char *name)
+{
+	char n[16] = { 0 };
+	strncpy(n, name, 15);
+	memcpy(ut->comm, n, sizeof(n));
+	if (ut->tid == ut->proc->pid) {
+		memcpy(ut->proc->comm, n, sizeof(n));
+		vproc_publish(ut->proc);
+		vproc_name_host(ut->proc, n);
+	}
+}
+
 bool vproc_sole_thread(const struct uthread *ut)
 {
 	int n = 0;

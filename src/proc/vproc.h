@@ -242,6 +242,12 @@ void vproc_take_image(struct vproc *p, struct exec_image *img);
 /* vproc_name_host - p's name is comm now: the host process whose pid p's
  * is shows it (/proc/PID/comm, what ps and pgrep read). */
 void vproc_name_host(struct vproc *p, const char *comm);
+/* uthread_name - ut's name: its own (PR_SET_NAME, inherited from the
+ * thread that made it), else its program's (a main thread never renamed). */
+const char *uthread_name(const struct uthread *ut);
+/* uthread_rename - ut is named name (up to 15 bytes kept); a main
+ * thread's name is its program's too, as the others and the host see it. */
+void uthread_rename(struct uthread *ut, const char *name);
 /* vproc_host_args - the host process's own argv strings, len bytes from
  * area, which vproc_name_host may overwrite with a program's. */
 void vproc_host_args(char *area, size_t len);

@@ -257,16 +257,14 @@ long sys_prctl(struct uthread *ut, const long a[6])
 		if (n < 0 || copy_from_user(name, a[1], n))
 			return -EFAULT;
 		name[n] = 0;
-		memcpy(ut->comm, name, 16);
-		if (ut->tid == ut->proc->pid) { /* the process's name too, as the others see it */
-			memcpy(ut->proc->comm, name, 16);
-			vproc_publish(ut->proc);
-			vproc_name_host(ut->proc, name);
-		}
+		uthread_rename(ut, name);
 		return 0;
 	}
-	case PR_GET_NAME:
-		return copy_to_user(a[1], ut->comm, 16) ? -EFAULT : 0;
+	case PR_GET_NAME: { /* its program's until it is renamed, as Linux's */
+		char name[16] = { 0 };
+		strncpy(name, uthread_name(ut), 15);
+		return copy_to_user(a[1], name, 16) ? -EFAULT : 0;
+	}
 	case PR_SET_NO_NEW_PRIVS: /* the program's: its execs, not the runtime's threads */
 		if (a[1] != 1 || a[2] || a[3] || a[4])
 			return -EINVAL;

@@ -71,6 +71,7 @@ static long new_thread(struct uthread *ut, const struct clone_req *c)
 		return -EFAULT;
 
 	struct uthread *t = clone_thread(ut, p, tid, c);
+	memcpy(t->comm, uthread_name(ut), sizeof(t->comm)); /* a new thread has its creator's name */
 	vproc_add_thread(p, t);
 	sched_enqueue(t, NULL);
 	return tid;
