@@ -108,7 +108,8 @@ void (*exec_image_mapped)(const struct mapped_image *mi);
 static ssize_t read_head(int fd, uint64_t size, struct exec_read *rd)
 {
 	ssize_t n = pread(fd, rd->head, HEAD_FIRST, 0);
-	if (n == HEAD_FIRST && size > HEAD_FIRST && elf_parse(rd->head, n, size, &rd->ei) == ELF_CORRUPT)
+	/* (A short read, from a network file system, is taken again too.) */
+	if (n > 0 && (uint64_t)n < size && elf_parse(rd->head, n, size, &rd->ei) == ELF_CORRUPT)
 		n = pread(fd, rd->head, HEAD_MAX, 0);
 	return n;
 }
