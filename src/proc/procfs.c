@@ -743,12 +743,12 @@ struct made {
 /* made_who - whom d describes now: the thread it was opened for while that
  * lives, else what /proc/<pid> names now (the program's main thread, its
  * zombie, a program of another host process after a fork: *other). Its
- * name in the directory, or NULL (-ESRCH). */
-static const char *made_who(struct uthread *reader, const struct made *d, struct uthread **t,
-			    struct prog_info *other)
+ * name in the directory, in path (the caller's), or NULL (-ESRCH). */
+#define MADE_PATH 64
+static const char *made_who(struct uthread *reader, const struct made *d, char path[MADE_PATH],
+			    struct uthread **t, struct prog_info *other)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/%s", d->pid, d->rest);
+	snprintf(path, MADE_PATH, "/proc/%d/%s", d->pid, d->rest);
 	const char *rest = parse_who(reader, AT_FDCWD, path, t, other);
 	struct uthread *u = rest && !other->pid ? uthread_by_tid(d->tid) : NULL;
 	if (u && u->proc == (*t)->proc)
@@ -759,9 +759,10 @@ static const char *made_who(struct uthread *reader, const struct made *d, struct
 /* made_text - d's bytes as its program is now. */
 static long made_text(struct uthread *reader, const struct made *d, struct text *text)
 {
+	char path[MADE_PATH];
 	struct uthread *t;
 	struct prog_info other;
-	const char *rest = made_who(reader, d, &t, &other);
+	const char *rest = made_who(reader, d, path, &t, &other);
 	if (!rest)
 		return -ESRCH;
 	if (other.pid)
@@ -823,9 +824,10 @@ static long made_write(struct vfile *f, struct uthread *ut, struct vmsg *m)
 	struct made *d = (struct made *)f;
 	if (strcmp(d->rest, "comm"))
 		return VFILE_NOOP;
+	char path[MADE_PATH];
 	struct uthread *t;
 	struct prog_info other;
-	if (!made_who(ut, d, &t, &other))
+	if (!made_who(ut, d, path, &t, &other))
 		return -ESRCH;
 	if (other.pid || t->proc != ut->proc)
 		return -EINVAL;
