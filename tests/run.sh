@@ -645,7 +645,9 @@ dcase dlopen-exec-stack --prog dlopen_xstack --status 0 -- "$PROGS/dlopen_xstack
 # double fork's grandchild, a spawned program's forked child (also after
 # it execs, which publishes what it is).
 dcase orphan-ppid --need /usr/bin/python3 --need /usr/bin/perl -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/orphan_ppid.py"
-dcase killall --need killall -- /bin/bash -c 'sleep 30 & s=$!; for i in $(seq 100); do killall -q -0 sleep && break; sleep 0.1; done; echo "killall -0 $?"; killall -TERM sleep; echo "killall $?"; wait $s; echo "wait $?"'
+# The sleeper has a name of its own: killall by name reaches every process
+# of the host so named (it ended the other sleeps of whoever ran the suite).
+dcase killall --need killall -- /bin/bash -c 'd=$(mktemp -d); n=pgkill$$; cp /bin/sleep "$d/$n"; "$d/$n" 30 & s=$!; for i in $(seq 100); do killall -q -0 "$n" && break; sleep 0.1; done; echo "killall -0 $?"; killall -TERM "$n"; echo "killall $?"; wait $s; echo "wait $?"; rm -rf "$d"'
 dcase stops --need /usr/bin/python3 --prog ticker -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/stops.py" "$PROGS/ticker"
 dcase script-dollar0 -- /bin/sh "$ROOT/tests/progs/dollar0.sh"
 dcase mp-forkserver --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/mp_start.py" forkserver
