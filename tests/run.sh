@@ -1318,6 +1318,19 @@ $(py_put f 'from two')"
     fz_out 'two
 from two'
 }
+p_fused_nonpie_killed_child() {
+    # A non-PIE program's child of the same binary runs in a process of its
+    # own, a stand-in here; SIGKILL to it (on one vCPU) spun the stand-in's
+    # wait for ever, and the instance with it.
+    fz --cpus 1 -- "$NONPIE_PY" -c 'import subprocess, sys, time
+p = subprocess.Popen([sys.executable, "-c", "import time; print(\"child up\", flush=True); time.sleep(30)"])
+time.sleep(0.5)
+p.kill()
+print("wait", p.wait(), flush=True)'
+    fz_status 0 $? || return 1
+    fz_out 'child up
+wait -9'
+}
 p_fused_nonpie_exit_named() {
     # The clashing one decides, and ends with 3.
     local name
@@ -1402,6 +1415,7 @@ pcase fused-nonpie-term-own --need "$NONPIE_PY" -- p_fused_nonpie_term_own
 pcase fused-nonpie-exec-race --need "$NONPIE_PY" -- p_fused_nonpie_exec_race
 pcase fused-nonpie-killed --need "$NONPIE_PY" -- p_fused_nonpie_killed
 pcase fused-nonpie-twice --need "$NONPIE_PY" -- p_fused_nonpie_twice
+pcase fused-nonpie-killed-child --need "$NONPIE_PY" -- p_fused_nonpie_killed_child
 pcase fused-nonpie-exit-named --need "$NONPIE_PY" -- p_fused_nonpie_exit_named
 pcase fused-nonpie-node --need "$NONPIE_PY" --need node -- p_fused_nonpie_node
 pcase fused-nonpie-runtime-clash --need "$NONPIE_PY" --need gcc --need setarch -- p_fused_nonpie_runtime_clash

@@ -194,8 +194,15 @@ static long exec_elsewhere(struct uthread *ut)
 	struct wait_result res = { 0 };
 	long w;
 	while ((w = wait_child(ut, P_PID, (int)child, __WALL | WEXITED, &res)) == -EINTR &&
-	       !__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE))
-		;
+	       !__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE)) {
+		/* A SIGKILL went on to the child (signal.c) and takes the
+		 * stand-in too, now: it stays pending, and every wait would
+		 * end at once again (the stand-in spun on its vCPU, which then
+		 * never reaped the child: `kill -9` of a Go program's os/exec
+		 * child of the same non-PIE binary hung the instance). */
+		if (signal_pending_mask(ut) & SIGBIT(SIGKILL))
+			vproc_kill(p, SIGKILL);
+	}
 	if (w == 0)
 		p->host_usage = res.usage; /* what its parent's wait reports */
 	if (w == 0 && res.code == CLD_KILLED)
