@@ -196,12 +196,16 @@ static long exec_elsewhere(struct uthread *ut)
 	while ((w = wait_child(ut, P_PID, (int)child, __WALL | WEXITED, &res)) == -EINTR &&
 	       !__atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE)) {
 		/* A SIGKILL went on to the child (signal.c) and takes the
-		 * stand-in too, now: it stays pending, and every wait would
-		 * end at once again (the stand-in spun on its vCPU, which then
-		 * never reaped the child: `kill -9` of a Go program's os/exec
-		 * child of the same non-PIE binary hung the instance). */
+		 * stand-in too. It stays pending, so every wait would end at
+		 * once again (the stand-in spun on its vCPU, which then never
+		 * reaped the child: `kill -9` of a Go program's os/exec child
+		 * of the same non-PIE binary hung the instance). The stand-in
+		 * waits on, woken by no signal, for the child the SIGKILL ends
+		 * (the kernel takes a queued SIGKILL whatever its queue), and
+		 * ends as it did; dying at once left the child's end to reach
+		 * the stand-in's parent as an unknown child's. */
 		if (signal_pending_mask(ut) & SIGBIT(SIGKILL))
-			vproc_kill(p, SIGKILL);
+			ut->sigmask = ~0ull;
 	}
 	if (w == 0)
 		p->host_usage = res.usage; /* what its parent's wait reports */
