@@ -1423,6 +1423,16 @@ pcase fused-nonpie-exec-race --need "$NONPIE_PY" -- p_fused_nonpie_exec_race
 pcase fused-nonpie-killed --need "$NONPIE_PY" -- p_fused_nonpie_killed
 pcase fused-nonpie-twice --need "$NONPIE_PY" -- p_fused_nonpie_twice
 pcase fused-nonpie-killed-child --need "$NONPIE_PY" -- p_fused_nonpie_killed_child
+# A forked child killed by a signal: what it spawned (in its own host
+# process) lives on as orphans, as Linux's; it ended with its parent.
+dcase fork-killed-orphans --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os, subprocess, time
+pid = os.fork()
+if pid == 0:
+    subprocess.Popen(["/bin/sh", "-c", "sleep 0.5; echo grandchild alive"])
+    time.sleep(0.2)
+    os.kill(os.getpid(), 15)
+print("child", os.waitpid(pid, 0)[1], flush=True)
+time.sleep(1.5)'
 pcase fused-nonpie-exit-named --need "$NONPIE_PY" -- p_fused_nonpie_exit_named
 pcase fused-nonpie-node --need "$NONPIE_PY" --need node -- p_fused_nonpie_node
 pcase fused-nonpie-runtime-clash --need "$NONPIE_PY" --need gcc --need setarch -- p_fused_nonpie_runtime_clash

@@ -160,11 +160,14 @@ void instance_program_ended(struct vproc *p)
 	/* --exit=first|NAME: when the deciding program and all it spawned are
 	 * over; or at once when a signal killed it: it was stopped (a kill
 	 * from outside, Ctrl-C, `timeout`), not done, and what it spawned goes
-	 * too (a daemon's parent exits, it is not killed). */
+	 * too (a daemon's parent exits, it is not killed). Not in a forked
+	 * child's process: there the program is one process of its parent's
+	 * family, and what it spawned lives on as orphans, as Linux's do (its
+	 * parent heard of its end already: fork_tell_ended). */
 	if (p == decider)
 		decider_ended = true;
 	if (spec->exit_policy != EXIT_ALL && p->root == decider &&
-	    (!family_alive(decider) || (p == decider && p->exit_signal)))
+	    (!family_alive(decider) || (p == decider && p->exit_signal && !forked)))
 		ending = true;
 	/* The monitor waits for the end or for the last program: a wake-up
 	 * of its thread at every exit would cost each short child a futex
