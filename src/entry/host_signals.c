@@ -160,6 +160,19 @@ NOINSTR static enum origin origin_of(const siginfo_t *si)
 		       ? FROM_PROCESS : FROM_CALL;
 }
 
+/* look_now - v's uthread looks at what came for it (a signal, its
+ * pollers' news): through the gate at once from app code (true: the
+ * handler's return goes there), else on its way back to app code. */
+NOINSTR static bool look_now(struct vcpu *v, ucontext_t *uc, uint8_t oldsel)
+{
+	if (oldsel == SEL_BLOCK) {
+		leave_for_gate(v, uc, oldsel, kick_entry_c);
+		return true;
+	}
+	__atomic_store_n(&v->cur->need_resched, true, __ATOMIC_RELAXED);
+	return false;
+}
+
 /* An asynchronous host signal (kill from outside, SIGPIPE, SIGALRM...) for
  * the program. In app code: go through the gate at once. In the return
  * half of the gate: start the return over, so it delivers the signal. In
@@ -176,14 +189,10 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 		 * waking from its loop (asleep, mostly: a parent's wait left
 		 * it idle). */
 		fork_host_child_note();
-		if (ut && oldsel == SEL_BLOCK) {
-			leave_for_gate(v, uc, oldsel, kick_entry_c);
-			return;
-		}
-		if (ut)
-			__atomic_store_n(&ut->need_resched, true, __ATOMIC_RELAXED);
-		else
+		if (!ut)
 			vcpu_kick(v);
+		else if (look_now(v, uc, oldsel))
+			return;
 		v->selector = oldsel;
 		return;
 	}
@@ -314,12 +323,10 @@ NOINSTR static void on_kick(int sig, siginfo_t *si, void *ucv)
 		return;
 	}
 	solo_signal(v, (unsigned long long *)&((ucontext_t *)ucv)->uc_mcontext.gregs[REG_RIP]);
-	if (v->cur && old == SEL_BLOCK)
-		leave_for_gate(v, ucv, old, kick_entry_c);
-	else if (v->cur)
-		/* In the runtime (a thread that loops on syscalls): it yields on
-		 * its way back to app code. */
-		__atomic_store_n(&v->cur->need_resched, true, __ATOMIC_RELAXED);
+	/* In the runtime (a thread that loops on syscalls): it yields on its
+	 * way back to app code. */
+	if (v->cur)
+		look_now(v, ucv, old);
 }
 
 /* SIG_STATS: noted here, printed by a vCPU loop in normal context. */
