@@ -1423,6 +1423,32 @@ pcase fused-nonpie-exec-race --need "$NONPIE_PY" -- p_fused_nonpie_exec_race
 pcase fused-nonpie-killed --need "$NONPIE_PY" -- p_fused_nonpie_killed
 pcase fused-nonpie-twice --need "$NONPIE_PY" -- p_fused_nonpie_twice
 pcase fused-nonpie-killed-child --need "$NONPIE_PY" -- p_fused_nonpie_killed_child
+# A program spawned (vfork) into a process of its own, its image's
+# addresses being taken (python3 spawning python3), is the pid its parent
+# knows: it saw its host process's pid as getpid() and its stand-in's as
+# getppid(), so a kill of its parent came back to itself (rc -10).
+dcase spawned-elsewhere-ids --need "$NONPIE_PY" -- "$NONPIE_PY" -c 'import os, signal, subprocess, sys, time
+got = []
+signal.signal(signal.SIGUSR1, lambda s, f: got.append(s))
+code = """import os, signal, sys, threading
+signal.signal(signal.SIGUSR2, lambda s, f: print("child usr2", flush=True))
+me = os.getpid()
+stat = open("/proc/self/stat").read().split()[0]
+print(me, os.getppid(), threading.get_native_id(), stat, os.listdir("/proc").count(str(me)), flush=True)
+os.kill(os.getppid(), signal.SIGUSR1)
+sys.stdin.read(1)
+"""
+p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+me, ppid, tid, stat, listed = p.stdout.readline().split()
+print("pid", me == str(p.pid), "ppid", ppid == str(os.getpid()), "tid", tid == me, "stat", stat == me, "listed", listed)
+for _ in range(500):
+    if got: break
+    time.sleep(0.01)
+print("parent usr1", bool(got), "listed here", os.listdir("/proc").count(str(p.pid)), flush=True)
+os.kill(p.pid, signal.SIGUSR2)
+print(p.stdout.readline().strip())
+p.stdin.write("x"); p.stdin.close()
+print("rc", p.wait())'
 # A forked child killed by a signal: what it spawned (in its own host
 # process) lives on as orphans, as Linux's; it ended with its parent.
 dcase fork-killed-orphans --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os, subprocess, time

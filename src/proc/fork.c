@@ -127,9 +127,11 @@ void fork_host_child_note(void)
 static uint64_t ends[ENDS_MAX];
 static bool ends_noted;
 
-/* In a forked child: the program it was made for, and the host process
- * that forked it. */
+/* In a forked child: the program it was made for, the pid its parent's
+ * process knows this process by (the program's own, but for a stand-in's:
+ * fork_program_itself), and the host process that forked it. */
 static struct vproc *child_prog;
+static int child_known_as;
 static int parent_host;
 
 /* send_tagged - si for program vpid of process host_pid, its code with
@@ -153,7 +155,7 @@ bool fork_tell_ended(const struct vproc *p, int wstatus)
 		return false;
 	/* The wait status rides where a forwarded signal's code does. */
 	siginfo_t si = { .si_signo = SIGCHLD, .si_code = wstatus };
-	return send_tagged(parent_host, p->pid, &si, FORK_END_TAG) == SIGQ_QUEUED;
+	return send_tagged(parent_host, child_known_as, &si, FORK_END_TAG) == SIGQ_QUEUED;
 }
 
 void fork_end_note(const siginfo_t *si)
@@ -363,8 +365,9 @@ static void release_host_stdio(struct vproc *p)
 }
 
 /* in_child - the child process, on the thread that forked, host signals
- * held: the runtime around ut alone, ut's program as pid (parent ppid). */
-static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const struct clone_req *req)
+ * held: the runtime around ut alone, ut's program as pid (parent ppid),
+ * known to the parent's process as known_as. */
+static long in_child(struct uthread *ut, int pid, int ppid, int known_as, int hpid, const struct clone_req *req)
 {
 	struct vproc *p = ut->proc;
 	if (fork_child_hook)
@@ -377,6 +380,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, int hpid, const stru
 	vproc_after_fork(p, ut, pid, ppid);
 	parent_of(p, ppid, hpid);
 	parent_host = hpid;
+	child_known_as = known_as;
 	pdeath_seen = false;
 	/* The parent's unread notices are of its children, not this one's. */
 	memset(ends, 0, sizeof(ends));
@@ -427,7 +431,8 @@ static struct vproc *placeholder(struct vproc *parent, const struct clone_req *r
 	return c;
 }
 
-long fork_program(struct uthread *ut, const struct clone_req *req)
+/* fork_host - fork_program; itself: fork_program_itself. */
+static long fork_host(struct uthread *ut, const struct clone_req *req, bool itself)
 {
 	if (req->flags & ~(uint64_t)FORK_OK)
 		return -ENOSYS;
@@ -448,7 +453,7 @@ long fork_program(struct uthread *ut, const struct clone_req *req)
 	uint64_t held = signal_hold_host();
 	pthread_mutex_lock(&reap_mu);
 	int hpid = getpid();
-	int slot = pidspace_handoff_open(c->pid);
+	int slot = itself ? -1 : pidspace_handoff_open(c->pid);
 	/* _Fork, not fork: glibc's fork handlers lock and unlock the malloc
 	 * arena and walk every thread's descriptor, ~30 copy-on-write faults
 	 * per fork on both sides. No runtime thread is in malloc now: the
@@ -459,18 +464,23 @@ long fork_program(struct uthread *ut, const struct clone_req *req)
 	hthread_wait_started();
 	pid_t pid = _Fork();
 	if (pid == 0) {
-		r = in_child(ut, pidspace_handoff_take(slot, c->pid, hpid), parent->pid, hpid, req);
+		if (itself)
+			r = in_child(ut, parent->pid, parent->ppid, c->pid, hpid, req);
+		else {
+			int vpid = pidspace_handoff_take(slot, c->pid, hpid);
+			r = in_child(ut, vpid, parent->pid, vpid, hpid, req);
+		}
 		signal_release_host(held);
 		return r;
 	}
 	int err = errno;
 	if (fork_parent_hook)
 		fork_parent_hook();
-	if (pid > 0 && pidspace_claim(pid)) {
+	if (pid > 0 && !itself && pidspace_claim(pid)) {
 		pidspace_free(c->pid);
 		c->pid = pid; /* the child's pid is its host pid */
 	}
-	if (pid > 0) {
+	if (pid > 0 && !itself) {
 		/* What the child is until it says more (it execs, say): the
 		 * others' /proc/<pid> from the start. Before the handoff, so
 		 * that its own updates come after this. */
@@ -480,9 +490,9 @@ long fork_program(struct uthread *ut, const struct clone_req *req)
 		prog_info_set_exe(&pi, parent->exe);
 		pidspace_publish(&pi);
 		pidspace_handoff_give(slot, c->pid);
-	}
-	else
+	} else if (!itself) {
 		pidspace_handoff_close(slot);
+	}
 	sched_resume_others();
 	if (pid > 0)
 		__atomic_store_n(&c->host_pid, pid, __ATOMIC_RELEASE);
@@ -496,4 +506,14 @@ long fork_program(struct uthread *ut, const struct clone_req *req)
 	if ((req->flags & CLONE_PARENT_SETTID) && copy_to_user(req->parent_tid, &vpid, 4))
 		return -EFAULT;
 	return vpid;
+}
+
+long fork_program(struct uthread *ut, const struct clone_req *req)
+{
+	return fork_host(ut, req, false);
+}
+
+long fork_program_itself(struct uthread *ut, const struct clone_req *req)
+{
+	return fork_host(ut, req, true);
 }

@@ -20,6 +20,12 @@ struct clone_req;
  * honour, -EAGAIN if the other vCPUs could not be stopped.
  */
 long fork_program(struct uthread *ut, const struct clone_req *req);
+/* fork_program_itself - the same, but the child is ut's program itself,
+ * under its pid and its parent (a program that goes on in a host process
+ * of its own, its old one standing in for it: sys_exec.c exec_elsewhere).
+ * The pid returned is the child's host process's handle only: it is
+ * published nowhere and named by no program (vproc_stood_in). */
+long fork_program_itself(struct uthread *ut, const struct clone_req *req);
 
 /* What a layer above proc does around a host fork (entry/rewrite.c: its
  * stubs, in memory shared with the parent, become the child's own, as they

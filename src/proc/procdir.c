@@ -79,9 +79,10 @@ static void snapshot(struct procdir *d)
 	for (int i = 0; pids && i < n; i++) {
 		struct vproc *p = vproc_at(i);
 		/* Live programs, here or forked into a process of their own,
-		 * and zombies. */
+		 * and zombies; not the process a stand-in's program went on in
+		 * (listed as the stand-in). */
 		if (p && ((p->host_pid >= 0 && __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VP_DEAD) ||
-			  vproc_is_zombie(p)))
+			  vproc_is_zombie(p)) && vproc_seen_as(p) == p)
 			pids[k++] = p->pid;
 	}
 	/* Programs other processes of the instance run (a forked child's

@@ -38,16 +38,12 @@ static void placeholder_info(struct vproc *p, struct prog_info *out)
 }
 
 /* stand_in_info - a program exec'd into a process of its own (sys_exec.c
- * exec_elsewhere) as that process published it, under the pid its parent
- * knows: its name, command line, state (a stop) are that program's. */
+ * exec_elsewhere) as that process published it: its name, command line,
+ * state (a stop) are that program's. */
 static bool stand_in_info(struct vproc *p, struct prog_info *out)
 {
 	int host = __atomic_load_n(&p->stand_in_host, __ATOMIC_ACQUIRE);
-	if (host <= 0 || !pidspace_lookup(p->stand_in_pid, out) || out->host_pid != host)
-		return false;
-	out->pid = p->pid;
-	out->ppid = p->ppid;
-	return true;
+	return host > 0 && pidspace_lookup(p->pid, out) && out->host_pid == host;
 }
 
 /* A zombie has no process of its own to show: its info says so with host

@@ -223,7 +223,7 @@ enum sigq signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si
 		 * alone, whose parent hears it as the stand-in's (wait.c): one
 		 * pending here would end the stand-in's wait (exec_elsewhere)
 		 * again and again, and it spun on its vCPU. */
-		enum sigq r = fork_signal_send_to(host, p->stand_in_pid, si);
+		enum sigq r = fork_signal_send_to(host, p->pid, si);
 		if (sig != SIGKILL)
 			return r;
 	}

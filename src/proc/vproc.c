@@ -651,6 +651,12 @@ void vproc_sync_ids(struct vproc *p)
 	}
 }
 
+struct vproc *vproc_seen_as(struct vproc *p)
+{
+	struct vproc *parent = p->host_pid > 0 && p->ppid > 1 ? vproc_by_pid(p->ppid) : NULL;
+	return parent && __atomic_load_n(&parent->stand_in_host, __ATOMIC_ACQUIRE) == p->host_pid ? parent : p;
+}
+
 int vproc_ppid(struct vproc *p)
 {
 	int host = parent_host(p), now;

@@ -89,10 +89,10 @@ struct vproc {
 	 * there (-1 while being forked), signals sent to it go there, and its
 	 * host end is its end here. 0: it runs in this process. */
 	int host_pid;
-	/* It stands in for a program that runs in another host process, its
-	 * image there (sys_exec.c, exec_elsewhere): the signals it is sent go
-	 * on to that program, pid stand_in_pid of host process stand_in_host. */
-	int stand_in_host, stand_in_pid;
+	/* It stands in for itself, gone on in host process stand_in_host,
+	 * where its image's addresses were free (sys_exec.c, exec_elsewhere):
+	 * the signals it is sent go on there. */
+	int stand_in_host;
 	bool vm_shared;              /* made a CLONE_VM child that runs beside it (no CLONE_VFORK) */
 	/* Its host process's cwd is its own (a forked child's: chdir moves
 	 * both; relative AF_UNIX names go as they are; chroot is served). */
@@ -229,6 +229,11 @@ int vproc_host_of(int pid);
  * child may have moved itself (setpgid, setsid) in its own process, or
  * its parent may have moved it from here. */
 void vproc_sync_ids(struct vproc *p);
+
+/* vproc_seen_as - p, or the program that stands in for it when p is the
+ * host process a program went on in (sys_exec.c exec_elsewhere): what its
+ * parent waits for and the others name. */
+struct vproc *vproc_seen_as(struct vproc *p);
 
 /* vproc_ppid - p's parent as getppid(2) says: the instance's first program
  * once its parent ended (its process adopted it there), or the host's

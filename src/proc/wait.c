@@ -117,19 +117,10 @@ static void report_parent(struct vproc *p, int code, int status)
 	wake_waiters(parent->pid);
 }
 
-/* seen_as - p, or the program that stands in for it here (p exec'd into a
- * process of its own: sys_exec.c exec_elsewhere), which is what p's
- * parent knows and waits for. */
-static struct vproc *seen_as(struct vproc *p)
-{
-	struct vproc *parent = p->host_pid > 0 && p->ppid > 1 ? vproc_by_pid(p->ppid) : NULL;
-	return parent && __atomic_load_n(&parent->stand_in_host, __ATOMIC_ACQUIRE) == p->host_pid ? parent : p;
-}
-
 void wait_child_stopped(struct vproc *p, int sig)
 {
 	spin_lock(&family_lock);
-	p = seen_as(p);
+	p = vproc_seen_as(p);
 	p->stop_report = sig;
 	p->cont_report = false;
 	report_parent(p, CLD_STOPPED, sig);
@@ -139,7 +130,7 @@ void wait_child_stopped(struct vproc *p, int sig)
 void wait_child_continued(struct vproc *p)
 {
 	spin_lock(&family_lock);
-	p = seen_as(p);
+	p = vproc_seen_as(p);
 	p->stop_report = 0;
 	p->cont_report = true;
 	report_parent(p, CLD_CONTINUED, SIGCONT);
@@ -155,10 +146,9 @@ static void parent_died(struct vproc *p, struct vproc *c)
 	/* Elsewhere: forked, or exec'd into a process of its own (its image's
 	 * addresses were taken here: a stand-in). */
 	int host = c->host_pid > 0 ? c->host_pid : c->stand_in_host;
-	int vpid = c->host_pid > 0 ? c->pid : c->stand_in_pid;
 	int sig = c->pdeathsig;
 	if (host > 0)
-		sig = pidspace_lookup(vpid, &pi) && pi.host_pid == host ? pi.pdeathsig : 0;
+		sig = pidspace_lookup(c->pid, &pi) && pi.host_pid == host ? pi.pdeathsig : 0;
 	if (!sig || c->zombie || __atomic_load_n(&c->state, __ATOMIC_ACQUIRE) == VP_DEAD)
 		return;
 	siginfo_t si = { .si_signo = sig, .si_code = SI_USER };
@@ -167,9 +157,9 @@ static void parent_died(struct vproc *p, struct vproc *c)
 	 * the first of the two (fork_pdeath_repeat). A stand-in's child is
 	 * told as any signal (its kernel one is SIGKILL, kept). */
 	if (c->host_pid > 0 && p->stand_in_host != c->host_pid) {
-		fork_pdeath_send_to(host, vpid, &si);
+		fork_pdeath_send_to(host, c->pid, &si);
 	} else if (host > 0) {
-		fork_signal_send_to(host, vpid, &si);
+		fork_signal_send_to(host, c->pid, &si);
 	} else if (c->host_pid == 0) {
 		signal_queue(c, NULL, &si);
 		signal_notify(c, NULL);

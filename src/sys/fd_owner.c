@@ -91,7 +91,7 @@ static struct owner virtual_of(struct uthread *ut, int hfd, struct owner k)
 	for (int i = 0; i < vproc_count(); i++) {
 		struct vproc *p = vproc_at(i);
 		if (p && p->host_pid == k.id)
-			return (struct owner){ F_OWNER_PID, p->pid };
+			return (struct owner){ F_OWNER_PID, vproc_seen_as(p)->pid };
 	}
 	return k;
 }

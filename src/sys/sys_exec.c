@@ -166,7 +166,7 @@ static long exec_elsewhere(struct uthread *ut)
 	struct vproc *p = ut->proc;
 	struct clone_req req = { .flags = SIGCHLD, .exit_signal = SIGCHLD };
 	long parent_host = raw_syscall3(SYS_getpid, 0, 0, 0);
-	long child = fork_program(ut, &req);
+	long child = fork_program_itself(ut, &req);
 	if (child < 0)
 		return child;
 	if (child == 0) {
@@ -184,10 +184,8 @@ static long exec_elsewhere(struct uthread *ut)
 	ut->sigmask = ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
 	struct vproc *c = vproc_by_pid((int)child);
 	int host = c ? __atomic_load_n(&c->host_pid, __ATOMIC_ACQUIRE) : 0;
-	if (host > 0) {
-		p->stand_in_pid = (int)child;
+	if (host > 0)
 		__atomic_store_n(&p->stand_in_host, host, __ATOMIC_RELEASE);
-	}
 	/* The child has the fds now: held here too, a pipe would never see
 	 * its end (python's exec-error pipe, a shell's command substitution). */
 	vproc_close_fds(p);
@@ -207,6 +205,9 @@ static long exec_elsewhere(struct uthread *ut)
 		if (signal_pending_mask(ut) & SIGBIT(SIGKILL))
 			ut->sigmask = ~0ull;
 	}
+	/* Its pid is this process's again, for the others until it is
+	 * reaped (the child's process published it as its own). */
+	vproc_publish(p);
 	if (w == 0)
 		p->host_usage = res.usage; /* what its parent's wait reports */
 	if (w == 0 && res.code == CLD_KILLED)

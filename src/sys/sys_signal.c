@@ -321,8 +321,8 @@ static long kill_matching(struct uthread *ut, long pid, const siginfo_t *si)
 	int sent = 0, denied = 0;
 	for (int i = 0; i < vproc_count(); i++) {
 		struct vproc *p = vproc_at(i);
-		if (!p)
-			continue;
+		if (!p || vproc_seen_as(p) != p)
+			continue; /* its stand-in passes signals on */
 		if (pid <= 0 && p->host_pid)
 			vproc_sync_ids(p); /* a forked child may have changed groups */
 		bool match = pid > 0 ? p->pid == pid :
