@@ -1238,7 +1238,7 @@ with mp.Pool(2) as pool:
 # its wait4 rusage and the parent's RUSAGE_CHILDREN and times() (they
 # stayed 0: python's subprocess children never counted)
 dcase spawn-rusage --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os, resource, subprocess
-child = ["/usr/bin/python3", "-c", "x = sum(range(10**7)); b = bytearray(30 * 2**20)"]
+child = ["/usr/bin/python3", "-c", "x = sum(range(4 * 10**7)); b = bytearray(30 * 2**20)"]
 r0, t0 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime, os.times().children_user
 pid = os.posix_spawn(child[0], child, os.environ)
 p, st, ru = os.wait4(pid, 0)

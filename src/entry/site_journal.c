@@ -40,7 +40,7 @@ static uint64_t check_of(uint64_t stamp, int32_t writer, const struct site_note 
 {
 	uint64_t h = stamp * 0x9e3779b97f4a7c15ull;
 	h = (h ^ n->file) * 0xff51afd7ed558ccdull;
-	h = (h ^ ((uint64_t)n->off << 32 | (uint16_t)n->nr << 16 | n->pre << 8 | n->post)) * 0xc4ceb9fe1a85ec53ull;
+	h = (h ^ ((uint64_t)n->off << 32 | (uint64_t)(uint16_t)n->nr << 16 | (uint64_t)n->pre << 8 | n->post)) * 0xc4ceb9fe1a85ec53ull;
 	return (h ^ (uint32_t)writer) * 0x9e3779b97f4a7c15ull;
 }
 
