@@ -1449,6 +1449,30 @@ os.kill(p.pid, signal.SIGUSR2)
 print(p.stdout.readline().strip())
 p.stdin.write("x"); p.stdin.close()
 print("rc", p.wait())'
+# A group's signal reaches every program of a host process: a forked
+# shell and the command it spawned beside it (one process) both take
+# timeout's SIGTERM. Standard signals forwarded to one process for two
+# programs coalesced in the kernel, and the spawned one lived on.
+dcase fork-group-kill-spawned -- /bin/bash -c 'rm -f f; ( timeout 0.3 /bin/sh -c "/bin/sh -c \"sleep 1; echo survived > f\"; true"; echo "rc=$?" ); /bin/sleep 1.5; cat f 2>/dev/null || echo "none survived"'
+dcase fork-killpg-spawned --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os, signal, subprocess, time
+pid = os.fork()
+if pid == 0:
+    os.setpgid(0, 0)
+    subprocess.Popen(["/bin/sh", "-c", "sleep 1; echo survived > f"]).wait()
+    os._exit(0)
+time.sleep(0.3)
+os.killpg(pid, signal.SIGTERM)
+print("child", os.waitpid(pid, 0)[1], flush=True)
+time.sleep(1.3)
+print("spawned one survived" if os.path.exists("f") else "spawned one ended")'
+# A program read from another host process's /proc (a command looking at
+# its shell: a fork): its fd numbers, links, threads and signal masks are
+# the program's, not its host process's (runtime fds, vCPU threads).
+dcase proc-other-process-view -- /bin/bash -c 'exec 7>/dev/null 9<dir/a.txt; trap "echo" USR1; trap "" HUP
+/bin/sh -c "ls /proc/\$PPID/fd | sort -n | tr \"\\n\" \" \"; echo; ls /proc/\$PPID/task | wc -l"
+readlink /proc/$$/fd/9 | sed "s#.*/##"
+/bin/sh -c "readlink /proc/\$PPID/fd/9 | sed s#.*/##; grep -E \"^(Threads|SigBlk|SigIgn|SigCgt)\" /proc/\$PPID/status"
+/bin/sleep 1 & /bin/sleep 0.3; /bin/sh -c "ls /proc/$!/fd | sort -n | tr \"\\n\" \" \"; echo"; wait'
 # A forked child killed by a signal: what it spawned (in its own host
 # process) lives on as orphans, as Linux's; it ended with its parent.
 dcase fork-killed-orphans --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os, subprocess, time

@@ -329,12 +329,19 @@ NOINSTR static void on_kick(int sig, siginfo_t *si, void *ucv)
 		look_now(v, ucv, old);
 }
 
-/* SIG_STATS: noted here, printed by a vCPU loop in normal context. */
+/* SIG_STATS: noted here, printed by a vCPU loop in normal context. Its
+ * number also carries the standard signals other processes of the
+ * instance forward (proc/fork.h). */
+_Static_assert(FORK_SIG_CARRIER == SIG_STATS, "the carrier is SIG_STATS's number");
 NOINSTR static void on_stats(int sig, siginfo_t *si, void *ucv)
 {
 	struct vcpu *v = vcpu_self();
 	if (!v) {
 		pass_on(sig, si, ucv);
+		return;
+	}
+	if (fork_signal_uncarry(si)) {
+		on_async_entry(si->si_signo, si, ucv); /* another process's, for a program here */
 		return;
 	}
 	if (si->si_code != SI_QUEUE || si->si_value.sival_int != SIG_STATS_VALUE) {

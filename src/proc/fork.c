@@ -142,6 +142,11 @@ static enum sigq send_tagged(int host_pid, int vpid, const siginfo_t *si, uint64
 	if (s.si_code >= 0) {
 		s.si_value.sival_ptr = (void *)(tag << 48 | (uint64_t)(uint32_t)vpid << 16 | (uint16_t)s.si_code);
 		s.si_code = SI_QUEUE;
+		if (s.si_signo > 0 && s.si_signo < 32 && s.si_signo != SIGKILL && s.si_signo != SIGSTOP &&
+		    s.si_signo != SIGCONT) {
+			s.si_errno = s.si_signo;
+			s.si_signo = FORK_SIG_CARRIER;
+		}
 	}
 	long r = raw_syscall3(SYS_rt_sigqueueinfo, host_pid, s.si_signo, &s);
 	return r == -EAGAIN ? SIGQ_FULL : r < 0 ? SIGQ_DROPPED : SIGQ_QUEUED;
@@ -488,6 +493,7 @@ static long fork_host(struct uthread *ut, const struct clone_req *req, bool itse
 					parent->arg_start, parent->arg_end, parent->cwd_fd, { 0 } };
 		memcpy(pi.comm, parent->comm, sizeof(pi.comm));
 		prog_info_set_exe(&pi, parent->exe);
+		pi.vproc_addr = (uint64_t)(uintptr_t)parent; /* the child's copy is there */
 		pidspace_publish(&pi);
 		pidspace_handoff_give(slot, c->pid);
 	} else if (!itself) {

@@ -63,15 +63,41 @@ bool fork_pdeath_repeat(const siginfo_t *si);
  * (16) in si_value. */
 #define FORK_SIG_TAG 0x5047ull /* "PG" */
 #define FORK_PDEATH_TAG 0x5044ull /* "PD": a parent-death signal */
+#define FORK_END_TAG 0x5045ull /* "PE": a child's early end (below) */
+
+/*
+ * Standard signals do not queue: one sent to a host process while another
+ * of its number is pending there is dropped, and for two programs of one
+ * process that was the second program's (a group's SIGTERM ended the
+ * forked shell but not the command it had spawned beside it: `timeout`
+ * left it running). So the tagged ones travel as FORK_SIG_CARRIER, a
+ * real-time signal, which queues, the signal itself in si_errno (unused
+ * by SI_QUEUE); SIGKILL, SIGSTOP and SIGCONT (which must wake a stopped
+ * process) stay the kernel's, as does a check (signal 0). The carrier is
+ * SIG_STATS's number, told apart by the tag (sched/preempt.h).
+ */
+#define FORK_SIG_CARRIER 62
+
+/* fork_signal_uncarry - si came as FORK_SIG_CARRIER: the signal it
+ * carries put back in si_signo; whether it carried one. */
+static inline bool fork_signal_uncarry(siginfo_t *si)
+{
+	uint64_t tag = (uint64_t)si->si_value.sival_ptr >> 48;
+	if (si->si_signo != FORK_SIG_CARRIER || si->si_code != SI_QUEUE || si->si_errno < 1 ||
+	    si->si_errno >= 32 || (tag != FORK_SIG_TAG && tag != FORK_PDEATH_TAG && tag != FORK_END_TAG))
+		return false;
+	si->si_signo = si->si_errno;
+	si->si_errno = 0;
+	return true;
+}
 
 /*
  * A forked child's program that ends while its host process goes on (a
  * program it vforked or posix_spawned lives there still: a daemon's start)
  * tells its parent's process at once, not at the process's end: a SIGCHLD
- * queued with this tag (16 bits), its virtual pid (32) and its wait status
- * (16) in si_value. The parent's wait then ends when Linux's would.
+ * queued with FORK_END_TAG (16 bits), its virtual pid (32) and its wait
+ * status (16) in si_value. The parent's wait then ends when Linux's would.
  */
-#define FORK_END_TAG 0x5045ull /* "PE" */
 
 /* fork_tell_ended - if p is the program this forked process was made for,
  * its end (wait status wstatus) is told to its parent's process: whether

@@ -34,6 +34,7 @@ struct prog_info {
 	int stopsig;                 /* the stop signal its process stopped for */
 	int execd;                   /* it exec'd since its fork (setpgid: EACCES) */
 	uint64_t start_ticks;        /* vproc.start_ticks */
+	uint64_t vproc_addr;         /* its struct vproc, in that process (proc/remote.h) */
 };
 
 /* prog_info_set_exe - pi->exe := exe (NULL: empty), cut short if longer.

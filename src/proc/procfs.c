@@ -24,6 +24,7 @@
 #include "proc/pidspace.h"
 #include "proc/procdir.h"
 #include "proc/procfs_dirs.h"
+#include "proc/remote.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 
@@ -343,15 +344,9 @@ static long status_text(struct uthread *ut, struct text *text)
 		free(host);
 		return -ENOMEM;
 	}
-	uint64_t ign = 0, cgt = 0;
+	uint64_t ign, cgt;
 	const struct hostcred *ids = __atomic_load_n(&p->cred, __ATOMIC_ACQUIRE);
-	for (int s = 1; s <= 64; s++) {
-		uint64_t h = p->sigaction[s - 1].handler;
-		if (h == (uint64_t)SIG_IGN)
-			ign |= 1ull << (s - 1);
-		else if (h != (uint64_t)SIG_DFL)
-			cgt |= 1ull << (s - 1);
-	}
+	vproc_dispositions(p, &ign, &cgt);
 	for (char *line = strtok(host, "\n"); line; line = strtok(NULL, "\n")) {
 		char v[64];
 #define REPL(key, fmt, ...)                                           \
@@ -520,13 +515,29 @@ static bool zombie_has(const char *rest)
 }
 
 /* other_path - the host's name for rest of a program in another host
- * process: its image for exe, its cwd's fd there for cwd. A zombie's files
- * are stood for by this process's (their contents are made up). 0, or
- * -ENOENT for what a zombie does not have. */
+ * process: its image for exe, its cwd's fd there for cwd, the host fd
+ * there of its fd N for fd/N and fdinfo/N. A zombie's files are stood for
+ * by this process's (their contents are made up). 0; 1 if fd/N is a file
+ * in that process's memory, out then the link's text; -ENOENT for what it
+ * does not have. */
 static long other_path(const struct prog_info *pi, const char *rest, char *out, size_t size)
 {
 	if (is_zombie(pi) && !zombie_has(rest))
 		return -ENOENT;
+	const char *fd = !strncmp(rest, "fd/", 3) ? rest + 3 : !strncmp(rest, "fdinfo/", 7) ? rest + 7 : NULL;
+	char *end;
+	long vfd = fd ? strtol(fd, &end, 10) : -1;
+	int h;
+	char link[64];
+	if (fd && !is_zombie(pi) && !*end && *fd) {
+		/* Its fd N is some other number in its process. */
+		long r = remote_fd(pi, (int)vfd, &h, link, sizeof(link));
+		if (r == 0)
+			snprintf(out, size, "/proc/%d/%.*s%d", pi->host_pid, (int)(fd - rest), rest, h);
+		else if (r == 1)
+			snprintf(out, size, "%s", link); /* no file of the host's: its link's text */
+		return r == -EPERM ? -EACCES : r < 0 ? -ENOENT : r;
+	}
 	if (is_zombie(pi))
 		snprintf(out, size, "/proc/%d%s%s", getpid(), *rest ? "/" : "", rest);
 	else if (!strcmp(rest, "exe") && pi->exe[0])
@@ -549,7 +560,24 @@ static long other_status_text(const struct prog_info *pi, const char *host_path,
 		return -errno;
 	size_t cap = len + 512, o = 0;
 	char *out = malloc(cap);
+	struct remote_status rs;
+	bool own = !is_zombie(pi) && remote_status(pi, &rs);
 	for (char *line = strtok(host, "\n"); out && line; line = strtok(NULL, "\n")) {
+		/* Its threads and signals, as its process's runtime has them. */
+		const uint64_t *sig = !own ? NULL
+				      : !strncmp(line, "SigPnd:", 7) ? &rs.sigpnd
+				      : !strncmp(line, "ShdPnd:", 7) ? &rs.shdpnd
+				      : !strncmp(line, "SigBlk:", 7) ? &rs.sigblk
+				      : !strncmp(line, "SigIgn:", 7) ? &rs.sigign
+				      : !strncmp(line, "SigCgt:", 7) ? &rs.sigcgt : NULL;
+		if (sig) {
+			o += snprintf(out + o, cap - o, "%.7s\t%016lx\n", line, (unsigned long)*sig);
+			continue;
+		}
+		if (own && !strncmp(line, "Threads:", 8)) {
+			o += snprintf(out + o, cap - o, "Threads:\t%d\n", rs.nthreads);
+			continue;
+		}
 		int v = !strncmp(line, "Tgid:", 5) || !strncmp(line, "Pid:", 4) || !strncmp(line, "NStgid:", 7) ||
 			!strncmp(line, "NSpid:", 6) ? pi->pid
 			: !strncmp(line, "PPid:", 5) ? pi->ppid
@@ -623,8 +651,8 @@ static long other_open(const struct prog_info *pi, const char *rest, int flags)
 {
 	char host[PATH_MAX];
 	long r = other_path(pi, rest, host, sizeof(host));
-	if (r < 0)
-		return r;
+	if (r)
+		return r < 0 ? r : -ENXIO; /* a file in its process's memory opens only there */
 	long fd = open(host, flags, 0);
 	return fd < 0 ? -errno : fd;
 }
@@ -961,14 +989,16 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 	bool dir = (!*rest || !strcmp(rest, ".")) && (flags & O_ACCMODE) == O_RDONLY;
 	if (other.pid && other_made(&other, rest))
 		return made_open(NULL, &other, rest, false, flags, obj);
+	bool fds = !strcmp(rest, "fd") || !strcmp(rest, "fd/");
+	bool tasks = !strcmp(rest, "task") || !strcmp(rest, "task/");
+	if (other.pid && (fds || tasks) && !is_zombie(&other) && remote_fds(&other, NULL, 0) >= 0)
+		return procfs_numdir(other.pid, fds ? NUMDIR_FD : NUMDIR_TASK, flags, obj);
 	if (other.pid) {
 		long fd = other_open(&other, rest, flags);
 		return dir && fd >= 0 ? procdir_open_pid(other.pid, fd, flags, obj) : fd;
 	}
-	if (!strcmp(rest, "fd") || !strcmp(rest, "fd/"))
-		return procfs_numdir(ut->proc, NUMDIR_FD, flags, obj);
-	if (!strcmp(rest, "task") || !strcmp(rest, "task/"))
-		return procfs_numdir(ut->proc, NUMDIR_TASK, flags, obj);
+	if (fds || tasks)
+		return procfs_numdir(ut->proc->pid, fds ? NUMDIR_FD : NUMDIR_TASK, flags, obj);
 	struct vproc *p = ut->proc;
 	if (own_made(rest)) {
 		bool thread = strstr(path, "/task/") || !strncmp(path, "/proc/thread-self", 17);
@@ -1031,7 +1061,9 @@ long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf,
 			long r = other_path(&other, rest, host, sizeof(host));
 			if (r < 0)
 				return r;
-			ssize_t n = readlink(host, link, sizeof(link) - 1);
+			if (r == 1)
+				snprintf(link, sizeof(link), "%s", host);
+			ssize_t n = r == 1 ? (ssize_t)strlen(link) : readlink(host, link, sizeof(link) - 1);
 			if (n < 0)
 				return -errno;
 			link[n] = 0;
@@ -1102,8 +1134,12 @@ long procfs_path(struct uthread *ut, int dirfd, const char *path, bool nofollow,
 		snprintf(out, size, "/proc/%d/%s", getpid(), rest);
 		return 0;
 	}
-	if (other.pid)
-		return other_path(&other, rest, out, size);
+	if (other.pid) {
+		long r = other_path(&other, rest, out, size);
+		if (r == 1 && nofollow) /* a file in its process's memory: its link is a link */
+			snprintf(out, size, "/proc/%d/exe", getpid());
+		return r == 1 && !nofollow ? -ENXIO : r < 0 ? r : 0;
+	}
 	if (!strcmp(rest, "exe") && t->proc->exe) {
 		snprintf(out, size, "%s", t->proc->exe);
 		return 0;

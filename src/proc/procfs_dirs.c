@@ -12,6 +12,7 @@
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
 #include "mm/uaccess.h"
+#include "proc/remote.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 
@@ -28,14 +29,48 @@ struct numdir {
 	int *ids;
 };
 
+/* remote_snapshot - the numbers of a program in another host process
+ * (proc/remote.h): true if they could be read. */
+static bool remote_snapshot(struct numdir *d)
+{
+	struct prog_info pi;
+	if (!remote_of(d->pid, &pi))
+		return false;
+	int max = 4096;
+	d->ids = malloc(sizeof(int) * max);
+	d->n = !d->ids ? -1 : d->kind == NUMDIR_FD ? remote_fds(&pi, d->ids, max) : remote_tids(&pi, d->ids, max);
+	if (d->n < 0) {
+		free(d->ids);
+		d->ids = NULL;
+		d->n = 0;
+		return false;
+	}
+	return true;
+}
+
+static void sort_ids(struct numdir *d)
+{
+	/* Linux lists them by number (tids too: the leader first). */
+	for (int i = 1; i < d->n; i++)
+		for (int j = i; j > 0 && d->ids[j] < d->ids[j - 1]; j--) {
+			int x = d->ids[j];
+			d->ids[j] = d->ids[j - 1];
+			d->ids[j - 1] = x;
+		}
+}
+
 static void snapshot(struct numdir *d, struct uthread *reader)
 {
-	struct vproc *p = vproc_by_pid(d->pid);
-	if (!p)
-		p = reader->proc;
 	free(d->ids);
 	d->ids = NULL;
 	d->n = 0;
+	struct vproc *p = vproc_by_pid(d->pid);
+	if ((!p || p->host_pid || p->stand_in_host) && remote_snapshot(d)) {
+		sort_ids(d);
+		return;
+	}
+	if (!p)
+		p = reader->proc;
 	if (d->kind == NUMDIR_FD) {
 		struct fdtable *t = p->fdt;
 		int max = fdt_max(t);
@@ -50,13 +85,7 @@ static void snapshot(struct numdir *d, struct uthread *reader)
 	for (struct uthread *t = p->threads; d->ids && t && d->n <= p->nthreads; t = t->proc_next)
 		d->ids[d->n++] = t->tid;
 	spin_unlock(&p->lock);
-	/* Linux lists them by tid, the leader first. */
-	for (int i = 1; i < d->n; i++)
-		for (int j = i; j > 0 && d->ids[j] < d->ids[j - 1]; j--) {
-			int x = d->ids[j];
-			d->ids[j] = d->ids[j - 1];
-			d->ids[j - 1] = x;
-		}
+	sort_ids(d);
 }
 
 static long numdir_getdents64(struct vfile *f, struct uthread *ut, uint64_t ubuf, size_t count)
@@ -108,15 +137,15 @@ static const struct vfile_ops numdir_ops = {
 	.getdents64 = numdir_getdents64, .lseek = numdir_lseek, .release = numdir_release,
 };
 
-long procfs_numdir(struct vproc *p, enum numdir_kind kind, int flags, struct vfile **obj)
+long procfs_numdir(int pid, enum numdir_kind kind, int flags, struct vfile **obj)
 {
 	struct numdir *d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
 	vfile_init(&d->vf, &numdir_ops, flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));
 	d->kind = kind;
-	d->pid = p->pid;
-	snprintf(d->path, sizeof(d->path), "/proc/%d/%s", p->pid, kind == NUMDIR_FD ? "fd" : "task");
+	d->pid = pid;
+	snprintf(d->path, sizeof(d->path), "/proc/%d/%s", pid, kind == NUMDIR_FD ? "fd" : "task");
 	long h = open(kind == NUMDIR_FD ? "/proc/self/fd" : "/proc/self/task", flags | O_DIRECTORY);
 	if (h < 0) {
 		free(d);

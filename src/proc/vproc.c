@@ -608,6 +608,7 @@ static void publish(struct vproc *p, bool group_is_new)
 	pi.stopsig = p->host_stopsig;
 	pi.execd = p->execd;
 	pi.start_ticks = p->start_ticks;
+	pi.vproc_addr = (uint64_t)(uintptr_t)p;
 	pidspace_publish(&pi);
 }
 
@@ -648,6 +649,18 @@ void vproc_sync_ids(struct vproc *p)
 		__atomic_store_n(&p->sid, pi.sid, __ATOMIC_RELAXED);
 		if (p->host_pid)
 			__atomic_store_n(&p->execd, pi.execd != 0, __ATOMIC_RELAXED);
+	}
+}
+
+void vproc_dispositions(const struct vproc *p, uint64_t *ign, uint64_t *cgt)
+{
+	*ign = *cgt = 0;
+	for (int s = 1; s <= 64; s++) {
+		uint64_t h = p->sigaction[s - 1].handler;
+		if (h == (uint64_t)SIG_IGN)
+			*ign |= 1ull << (s - 1);
+		else if (h != (uint64_t)SIG_DFL)
+			*cgt |= 1ull << (s - 1);
 	}
 }
 

@@ -230,6 +230,10 @@ int vproc_host_of(int pid);
  * its parent may have moved it from here. */
 void vproc_sync_ids(struct vproc *p);
 
+/* vproc_dispositions - the signals p ignores and those it catches, as
+ * /proc/<pid>/status's SigIgn and SigCgt. */
+void vproc_dispositions(const struct vproc *p, uint64_t *ign, uint64_t *cgt);
+
 /* vproc_seen_as - p, or the program that stands in for it when p is the
  * host process a program went on in (sys_exec.c exec_elsewhere): what its
  * parent waits for and the others name. */

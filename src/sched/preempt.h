@@ -12,7 +12,8 @@
  * with this value (sigqueue): without it, 62 is a program's signal. */
 #define SIG_STATS 62
 #define SIG_STATS_VALUE 0x70677374 /* "pgst" */
-/* Programs may send 62-64 too: from another process (a forked child's
+/* 62 also carries the standard signals forwarded between the instance's
+ * processes (proc/fork.h FORK_SIG_CARRIER), tagged. Programs may send 62-64 too: from another process (a forked child's
  * SIGRTMAX) or from outside they arrive as the same host signals, which
  * are the runtime's only when sent as above (a tick of the vCPU's own
  * timer, a tgkill, `pegasus stats`); host_signals.c tells them apart. */

@@ -1,0 +1,154 @@
+/* remote.c - a program's runtime state read from another host process of the instance. */
+#include "proc/remote.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "fs/fdtable.h"
+#include "fs/vfile.h"
+#include "proc/vproc.h"
+#include "sched/vcpu.h"
+
+/* The runtime's own image, from the linker: an object's ops, read there,
+ * point into it (but a torn read), and are this process's too. */
+extern const char __executable_start[], _end[];
+
+static bool in_image(const void *a, size_t len)
+{
+	return (const char *)a >= __executable_start && (const char *)a + len <= _end;
+}
+
+/* get - len bytes at addr of host process host. */
+static bool get(int host, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)addr, len };
+	return addr && process_vm_readv(host, &local, 1, &remote, 1, 0) == (ssize_t)len;
+}
+
+bool remote_of(int pid, struct prog_info *out)
+{
+	return pidspace_forked() && pidspace_lookup(pid, out) && out->host_pid > 0 && out->host_pid != getpid() &&
+	       out->vproc_addr;
+}
+
+/* prog - its struct vproc, if it still is that program. */
+static bool prog(const struct prog_info *pi, struct vproc *p)
+{
+	return get(pi->host_pid, pi->vproc_addr, p, sizeof(*p)) && p->pid == pi->pid;
+}
+
+bool remote_status(const struct prog_info *pi, struct remote_status *out)
+{
+	struct vproc p;
+	if (!prog(pi, &p))
+		return false;
+	*out = (struct remote_status){ .nthreads = p.nthreads, .shdpnd = p.sigpending };
+	uint64_t t = (uint64_t)p.main_thread;
+	if (!get(pi->host_pid, t + offsetof(struct uthread, sigpending), &out->sigpnd, sizeof(uint64_t)) ||
+	    !get(pi->host_pid, t + offsetof(struct uthread, sigmask), &out->sigblk, sizeof(uint64_t)))
+		out->sigpnd = out->sigblk = 0;
+	vproc_dispositions(&p, &out->sigign, &out->sigcgt);
+	return true;
+}
+
+int remote_tids(const struct prog_info *pi, int *tids, int max)
+{
+	struct vproc p;
+	if (!prog(pi, &p))
+		return -1;
+	int n = 0;
+	for (uint64_t a = (uint64_t)p.threads; a && n < max && n <= p.nthreads;) {
+		if (!get(pi->host_pid, a + offsetof(struct uthread, tid), &tids[n], sizeof(int)) ||
+		    !get(pi->host_pid, a + offsetof(struct uthread, proc_next), &a, sizeof(a)))
+			break;
+		n++;
+	}
+	return n;
+}
+
+/* entries - the fd table's entries from from on (at most n) into e: how
+ * many were read (fds past its pages count as none). */
+static int entries(const struct prog_info *pi, const struct fdtable *t, int from, struct fdent *e, int n)
+{
+	int got = 0;
+	while (got < n) {
+		int v = from + got, i = v / FDT_PAGE, k = n - got;
+		uint64_t page = 0;
+		if (i < FDT_DIRECT)
+			page = (uint64_t)t->page[i];
+		else if (!t->more || !get(pi->host_pid, (uint64_t)(t->more + (i - FDT_DIRECT)), &page, sizeof(page)))
+			break;
+		if (k > FDT_PAGE - v % FDT_PAGE)
+			k = FDT_PAGE - v % FDT_PAGE;
+		if (!page)
+			memset(e + got, 0xff, sizeof(*e) * k); /* host -1: none */
+		else if (!get(pi->host_pid, page + sizeof(*e) * (v % FDT_PAGE), e + got, sizeof(*e) * k))
+			break;
+		for (int j = got; !page && j < got + k; j++)
+			e[j].obj = NULL;
+		got += k;
+	}
+	return got;
+}
+
+/* table - its fd table. */
+static bool table(const struct prog_info *pi, struct fdtable *t)
+{
+	struct vproc p;
+	return prog(pi, &p) && get(pi->host_pid, (uint64_t)p.fdt, t, sizeof(*t)) && t->top >= 0 &&
+	       t->top <= FDT_PAGE * FDT_PAGES;
+}
+
+static bool open_entry(const struct fdent *e)
+{
+	return e->host >= 0 || (e->obj && e->host != FDT_RESERVED);
+}
+
+int remote_fds(const struct prog_info *pi, int *fds, int max)
+{
+	struct fdtable t;
+	if (!table(pi, &t))
+		return -1;
+	struct fdent e[256];
+	int n = 0;
+	for (int v = 0; v < t.top && n < max;) {
+		int k = entries(pi, &t, v, e, t.top - v < 256 ? t.top - v : 256);
+		if (k <= 0)
+			break;
+		for (int j = 0; j < k && n < max; j++)
+			if (open_entry(&e[j]))
+				fds[n++] = v + j;
+		v += k;
+	}
+	return n;
+}
+
+long remote_fd(const struct prog_info *pi, int fd, int *host, char *link, size_t size)
+{
+	struct fdtable t;
+	struct fdent e;
+	if (!table(pi, &t))
+		return -EPERM;
+	if (fd < 0 || fd >= t.top || entries(pi, &t, fd, &e, 1) != 1 || !open_entry(&e))
+		return -ENOENT;
+	*host = e.host;
+	if (e.host >= 0)
+		return 0;
+	/* An object: moved into the kernel (its file is that process's),
+	 * or in its memory, shown by its kind as this process shows its own
+	 * (the ops are the same runtime's, at the same address). */
+	struct vfile f;
+	if (!get(pi->host_pid, (uint64_t)e.obj, &f, sizeof(f)))
+		return -ENOENT;
+	if (f.in_kernel && f.kfd >= 0) {
+		*host = f.kfd;
+		return 0;
+	}
+	const char *name = in_image(f.ops, sizeof(*f.ops)) && in_image(f.ops->name, 1) ? f.ops->name : NULL;
+	snprintf(link, size, "%s%s", f.sock ? "socket:" : "anon_inode:", name ? name : "[pegasus]");
+	return 1;
+}
