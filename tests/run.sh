@@ -1419,6 +1419,29 @@ import time; time.sleep(60)" </dev/null >/dev/null 2>"$OUT/p.err" &
     grep -q 'python3.*-2\] killed by SIGTERM' "$OUT/p.err" || { echo "stderr: $(tr '\n' '|' <"$OUT/p.err")"; return 1; }
 }
 pcase fused-nonpie-term-own --need "$NONPIE_PY" -- p_fused_nonpie_term_own
+# The second, in a host process of its own from the start (its fork is
+# the instance's first), sees the first in /proc and signals it, and its
+# parent is pegasus's (outside), as the first's: not a program here.
+p_fused_nonpie_see_first() {
+    fz -- "$NONPIE_PY" -c "import os, signal, time
+got = []
+signal.signal(signal.SIGUSR1, lambda s, f: got.append(s))
+open('a.pid.tmp', 'w').write('%d %d' % (os.getpid(), os.getppid())); os.rename('a.pid.tmp', 'a.pid')
+for _ in range(1000):
+    if got: break
+    time.sleep(0.01)
+print('first got usr1', bool(got))" ::: "$NONPIE_PY" -c "import os, signal
+$(py_wait_for a.pid)
+a, app = map(int, open('a.pid').read().split())
+print('second sees first', os.path.exists('/proc/%d' % a), str(a) in os.listdir('/proc'))
+os.kill(a, signal.SIGUSR1)
+print('second parent outside', os.getppid() == app)"
+    fz_status 0 $? || return 1
+    fz_out 'second sees first True True
+second parent outside True
+first got usr1 True'
+}
+pcase fused-nonpie-see-first --need "$NONPIE_PY" -- p_fused_nonpie_see_first
 pcase fused-nonpie-exec-race --need "$NONPIE_PY" -- p_fused_nonpie_exec_race
 pcase fused-nonpie-killed --need "$NONPIE_PY" -- p_fused_nonpie_killed
 pcase fused-nonpie-twice --need "$NONPIE_PY" -- p_fused_nonpie_twice

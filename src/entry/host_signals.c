@@ -209,6 +209,11 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 	 * from another process of the instance names its program; any other
 	 * signal sent to pegasus is for the instance's first program. */
 	struct vproc *p = target ? vproc_by_pid(target) : NULL;
+	if (target && !p) {
+		/* For a program that ended here meanwhile: for no other. */
+		v->selector = oldsel;
+		return;
+	}
 	enum origin from = p ? FROM_PROCESS : origin_of(si);
 	if (!p)
 		p = vproc_outside_target();
@@ -336,12 +341,14 @@ _Static_assert(FORK_SIG_CARRIER == SIG_STATS, "the carrier is SIG_STATS's number
 NOINSTR static void on_stats(int sig, siginfo_t *si, void *ucv)
 {
 	struct vcpu *v = vcpu_self();
-	if (!v) {
-		pass_on(sig, si, ucv);
+	if (fork_signal_uncarry(si)) {
+		/* Another process's signal for a program here (passed on as
+		 * itself if a thread with no vCPU took it). */
+		on_async_entry(si->si_signo, si, ucv);
 		return;
 	}
-	if (fork_signal_uncarry(si)) {
-		on_async_entry(si->si_signo, si, ucv); /* another process's, for a program here */
+	if (!v) {
+		pass_on(sig, si, ucv);
 		return;
 	}
 	if (si->si_code != SI_QUEUE || si->si_value.sival_int != SIG_STATS_VALUE) {

@@ -66,6 +66,17 @@ static struct vproc *by_host_pid(int pid)
 	return NULL;
 }
 
+/* stood_in_ended - p's program, which its stand-in is (sys_exec.c
+ * exec_elsewhere), ended: the stand-in's pid is this process's again at
+ * once, before the others can find that process gone (a kill(pid, 0)
+ * said ESRCH, and freed the pid, until the stand-in's own wait woke). */
+static void stood_in_ended(struct vproc *p)
+{
+	struct vproc *s = vproc_seen_as(p);
+	if (s != p)
+		vproc_stand_in_back(s);
+}
+
 /* reap_one - under reap_mu: what waitid said of host child si.si_pid
  * (usage ru) becomes its placeholder's end, stop or continue. */
 static void reap_one(const siginfo_t *si, const struct rusage *ru)
@@ -78,13 +89,14 @@ static void reap_one(const siginfo_t *si, const struct rusage *ru)
 		/* A forked child alone in its process stops that process
 		 * (signal.c stop_program); SIGSTOP does too, and the program's
 		 * own signal (TSTP...) was published. */
-		bool known = pidspace_lookup(p->pid, &pi) && pi.host_pid == si->si_pid && pi.stopsig;
+		bool known = pidspace_lookup(vproc_seen_as(p)->pid, &pi) && pi.host_pid == si->si_pid && pi.stopsig;
 		wait_child_stopped(p, known ? pi.stopsig : si->si_status);
 	} else if (si->si_code == CLD_CONTINUED) {
 		wait_child_continued(p);
 	} else if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == VP_LIVE) {
 		/* Else its program ended before it, and said so
 		 * (fork_end_note): reaped since, or a zombie already. */
+		stood_in_ended(p);
 		p->host_usage = *ru;
 		if (si->si_code == CLD_EXITED)
 			vproc_host_ended(p, 0, si->si_status);
@@ -149,6 +161,15 @@ static enum sigq send_tagged(int host_pid, int vpid, const siginfo_t *si, uint64
 		}
 	}
 	long r = raw_syscall3(SYS_rt_sigqueueinfo, host_pid, s.si_signo, &s);
+	if (r == -EAGAIN && s.si_signo == FORK_SIG_CARRIER && s.si_errno) {
+		/* The queue is full (RLIMIT_SIGPENDING): a standard signal
+		 * goes as itself, which the kernel always takes, at the risk
+		 * of meeting one pending (a kill of a standard signal never
+		 * fails for room). */
+		s.si_signo = s.si_errno;
+		s.si_errno = 0;
+		r = raw_syscall3(SYS_rt_sigqueueinfo, host_pid, s.si_signo, &s);
+	}
 	return r == -EAGAIN ? SIGQ_FULL : r < 0 ? SIGQ_DROPPED : SIGQ_QUEUED;
 }
 
@@ -201,6 +222,7 @@ static bool ends_poll(struct sched_poller *pl)
 		pthread_mutex_lock(&reap_mu);
 		struct vproc *p = vproc_by_pid(vpid);
 		if (p && p->host_pid > 0 && __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == VP_LIVE) {
+			stood_in_ended(p);
 			memset(&p->host_usage, 0, sizeof(p->host_usage));
 			vproc_host_ended(p, status & 0x7f, (status >> 8) & 0xff);
 		}
@@ -383,7 +405,8 @@ static long in_child(struct uthread *ut, int pid, int ppid, int known_as, int hp
 	p->child_subreaper = false;
 	posix_locks_after_fork(p); /* and holds no record lock */
 	vproc_after_fork(p, ut, pid, ppid);
-	parent_of(p, ppid, hpid);
+	if (ppid > 0 && !pidspace_outside(ppid))
+		parent_of(p, ppid, hpid); /* not pegasus's own parent (a program's that stands in for itself) */
 	parent_host = hpid;
 	child_known_as = known_as;
 	pdeath_seen = false;
@@ -458,7 +481,11 @@ static long fork_host(struct uthread *ut, const struct clone_req *req, bool itse
 	uint64_t held = signal_hold_host();
 	pthread_mutex_lock(&reap_mu);
 	int hpid = getpid();
-	int slot = itself ? -1 : pidspace_handoff_open(c->pid);
+	int slot = -1;
+	if (itself)
+		pidspace_note_fork();
+	else
+		slot = pidspace_handoff_open(c->pid);
 	/* _Fork, not fork: glibc's fork handlers lock and unlock the malloc
 	 * arena and walk every thread's descriptor, ~30 copy-on-write faults
 	 * per fork on both sides. No runtime thread is in malloc now: the

@@ -24,7 +24,7 @@ long fork_program(struct uthread *ut, const struct clone_req *req);
  * under its pid and its parent (a program that goes on in a host process
  * of its own, its old one standing in for it: sys_exec.c exec_elsewhere).
  * The pid returned is the child's host process's handle only: it is
- * published nowhere and named by no program (vproc_stood_in). */
+ * published nowhere and named by no program (vproc_seen_as). */
 long fork_program_itself(struct uthread *ut, const struct clone_req *req);
 
 /* What a layer above proc does around a host fork (entry/rewrite.c: its
@@ -70,11 +70,13 @@ bool fork_pdeath_repeat(const siginfo_t *si);
  * of its number is pending there is dropped, and for two programs of one
  * process that was the second program's (a group's SIGTERM ended the
  * forked shell but not the command it had spawned beside it: `timeout`
- * left it running). So the tagged ones travel as FORK_SIG_CARRIER, a
- * real-time signal, which queues, the signal itself in si_errno (unused
- * by SI_QUEUE); SIGKILL, SIGSTOP and SIGCONT (which must wake a stopped
- * process) stay the kernel's, as does a check (signal 0). The carrier is
- * SIG_STATS's number, told apart by the tag (sched/preempt.h).
+ * left it running). So the tagged ones (a kill's, a group's: codes SI_USER
+ * and SI_KERNEL; a sigqueue's own code goes as it is) travel as
+ * FORK_SIG_CARRIER, a real-time signal, which queues, the signal itself
+ * in si_errno (unused by SI_QUEUE); SIGKILL, SIGSTOP and SIGCONT (which
+ * must wake a stopped process) stay the kernel's, as does a check (signal
+ * 0), and a carrier the queue has no room for goes as itself. The carrier
+ * is SIG_STATS's number, told apart by the tag (sched/preempt.h).
  */
 #define FORK_SIG_CARRIER 62
 
@@ -95,8 +97,9 @@ static inline bool fork_signal_uncarry(siginfo_t *si)
  * A forked child's program that ends while its host process goes on (a
  * program it vforked or posix_spawned lives there still: a daemon's start)
  * tells its parent's process at once, not at the process's end: a SIGCHLD
- * queued with FORK_END_TAG (16 bits), its virtual pid (32) and its wait
- * status (16) in si_value. The parent's wait then ends when Linux's would.
+ * (carried as FORK_SIG_CARRIER above) with FORK_END_TAG (16 bits), its
+ * virtual pid (32) and its wait status (16) in si_value. The parent's wait
+ * then ends when Linux's would.
  */
 
 /* fork_tell_ended - if p is the program this forked process was made for,

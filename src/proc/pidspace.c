@@ -248,6 +248,18 @@ void pidspace_unpublish(int pid)
 		__atomic_store_n(&sl->pid, SLOT_FREE, __ATOMIC_RELEASE);
 }
 
+bool pidspace_unpublish_gone(int pid, int host_pid)
+{
+	struct pidspace *s = get();
+	struct prog_slot *sl = s && pid > 0 ? find(s, pid) : NULL;
+	/* Read again at the last moment: its program may have moved to a
+	 * live process since (a stand-in's pid, back here). */
+	if (!sl || __atomic_load_n(&sl->info.host_pid, __ATOMIC_ACQUIRE) != host_pid)
+		return false;
+	__atomic_store_n(&sl->pid, SLOT_FREE, __ATOMIC_RELEASE);
+	return true;
+}
+
 void pidspace_free(int pid)
 {
 	struct pidspace *s = get();
@@ -256,11 +268,17 @@ void pidspace_free(int pid)
 	__atomic_fetch_and(&s->taken[pid / 64], ~(1ull << (pid % 64)), __ATOMIC_RELEASE);
 }
 
-int pidspace_handoff_open(int fallback)
+void pidspace_note_fork(void)
 {
 	struct pidspace *s = get();
 	if (s)
 		__atomic_store_n(&s->forked, 1, __ATOMIC_RELAXED);
+}
+
+int pidspace_handoff_open(int fallback)
+{
+	struct pidspace *s = get();
+	pidspace_note_fork();
 	for (int i = 0; s && i < HANDOFFS; i++) {
 		struct handoff *h = &s->handoffs[(fallback + i) % HANDOFFS];
 		int free = 0;

@@ -57,8 +57,14 @@ void pidspace_set_group(int pid, int pgid, int sid);
 void pidspace_set_ppid(int pid, int ppid);
 /* pidspace_unpublish - pid is no program any more (reaped). */
 void pidspace_unpublish(int pid);
+/* pidspace_unpublish_gone - pid's record, if it still names host process
+ * host_pid (found gone), is dropped: true if so. */
+bool pidspace_unpublish_gone(int pid, int host_pid);
 /* pidspace_lookup - what was published for pid: true and *out if any. */
 bool pidspace_lookup(int pid, struct prog_info *out);
+/* pidspace_note_fork - the instance has more than one host process now
+ * (pidspace_handoff_open says so too). */
+void pidspace_note_fork(void);
 /* pidspace_forked - has the instance more than one host process (ever)?
  * Until then, every program is this process's: no need to look here. */
 bool pidspace_forked(void);

@@ -346,7 +346,7 @@ static long status_text(struct uthread *ut, struct text *text)
 	}
 	uint64_t ign, cgt;
 	const struct hostcred *ids = __atomic_load_n(&p->cred, __ATOMIC_ACQUIRE);
-	vproc_dispositions(p, &ign, &cgt);
+	vproc_dispositions(p->sigaction, &ign, &cgt);
 	for (char *line = strtok(host, "\n"); line; line = strtok(NULL, "\n")) {
 		char v[64];
 #define REPL(key, fmt, ...)                                           \
@@ -529,15 +529,16 @@ static long other_path(const struct prog_info *pi, const char *rest, char *out, 
 	long vfd = fd ? strtol(fd, &end, 10) : -1;
 	int h;
 	char link[64];
-	if (fd && !is_zombie(pi) && !*end && *fd) {
-		/* Its fd N is some other number in its process. */
-		long r = remote_fd(pi, (int)vfd, &h, link, sizeof(link));
-		if (r == 0)
-			snprintf(out, size, "/proc/%d/%.*s%d", pi->host_pid, (int)(fd - rest), rest, h);
-		else if (r == 1)
-			snprintf(out, size, "%s", link); /* no file of the host's: its link's text */
-		return r == -EPERM ? -EACCES : r < 0 ? -ENOENT : r;
-	}
+	long r = fd && !is_zombie(pi) && !*end && *fd && vfd >= 0 && vfd <= INT_MAX
+			 ? remote_fd(pi, (int)vfd, &h, link, sizeof(link)) : -EPERM;
+	/* Its fd N is some other number in its process (unless that cannot
+	 * be read: then the host's N, as before). */
+	if (r == 0)
+		snprintf(out, size, "/proc/%d/%.*s%d", pi->host_pid, (int)(fd - rest), rest, h);
+	else if (r == 1)
+		snprintf(out, size, "%s", link); /* no file of the host's: its link's text */
+	if (r != -EPERM)
+		return r;
 	if (is_zombie(pi))
 		snprintf(out, size, "/proc/%d%s%s", getpid(), *rest ? "/" : "", rest);
 	else if (!strcmp(rest, "exe") && pi->exe[0])

@@ -59,18 +59,18 @@ static void sort_ids(struct numdir *d)
 		}
 }
 
-static void snapshot(struct numdir *d, struct uthread *reader)
+static void snapshot(struct numdir *d)
 {
 	free(d->ids);
 	d->ids = NULL;
 	d->n = 0;
 	struct vproc *p = vproc_by_pid(d->pid);
-	if ((!p || p->host_pid || p->stand_in_host) && remote_snapshot(d)) {
-		sort_ids(d);
+	if (!p || p->host_pid || p->stand_in_host) {
+		/* Elsewhere; unreadable now (it ended, or exec'd): empty. */
+		if (remote_snapshot(d))
+			sort_ids(d);
 		return;
 	}
-	if (!p)
-		p = reader->proc;
 	if (d->kind == NUMDIR_FD) {
 		struct fdtable *t = p->fdt;
 		int max = fdt_max(t);
@@ -92,7 +92,7 @@ static long numdir_getdents64(struct vfile *f, struct uthread *ut, uint64_t ubuf
 {
 	struct numdir *d = (struct numdir *)f;
 	if (d->pos == 0)
-		snapshot(d, ut);
+		snapshot(d);
 	char buf[4096];
 	size_t o = 0, lim = count < sizeof(buf) ? count : sizeof(buf);
 	for (; d->pos < d->n + 2; d->pos++) {

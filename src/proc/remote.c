@@ -35,33 +35,42 @@ bool remote_of(int pid, struct prog_info *out)
 	       out->vproc_addr;
 }
 
-/* prog - its struct vproc, if it still is that program. */
-static bool prog(const struct prog_info *pi, struct vproc *p)
+/* field - len bytes at offset off of its struct vproc, read while it is
+ * still that program (its pid checked after: a vproc freed and reused for
+ * another program between the two reads is not told apart, as no read of
+ * another process's memory can be). Fields, not the whole struct (4 KiB):
+ * the callers run on a runtime stack of 64 KiB. */
+#define FIELD(pi, name, out) field(pi, offsetof(struct vproc, name), out, sizeof(*(out)))
+static bool field(const struct prog_info *pi, size_t off, void *out, size_t len)
 {
-	return get(pi->host_pid, pi->vproc_addr, p, sizeof(*p)) && p->pid == pi->pid;
+	int pid;
+	return get(pi->host_pid, pi->vproc_addr + off, out, len) &&
+	       get(pi->host_pid, pi->vproc_addr + offsetof(struct vproc, pid), &pid, sizeof(pid)) && pid == pi->pid;
 }
 
 bool remote_status(const struct prog_info *pi, struct remote_status *out)
 {
-	struct vproc p;
-	if (!prog(pi, &p))
+	struct k_sigaction sa[64];
+	uint64_t t;
+	*out = (struct remote_status){ 0 };
+	if (!FIELD(pi, nthreads, &out->nthreads) || !FIELD(pi, sigpending, &out->shdpnd) || !FIELD(pi, sigaction, &sa) ||
+	    !FIELD(pi, main_thread, &t))
 		return false;
-	*out = (struct remote_status){ .nthreads = p.nthreads, .shdpnd = p.sigpending };
-	uint64_t t = (uint64_t)p.main_thread;
 	if (!get(pi->host_pid, t + offsetof(struct uthread, sigpending), &out->sigpnd, sizeof(uint64_t)) ||
 	    !get(pi->host_pid, t + offsetof(struct uthread, sigmask), &out->sigblk, sizeof(uint64_t)))
 		out->sigpnd = out->sigblk = 0;
-	vproc_dispositions(&p, &out->sigign, &out->sigcgt);
+	vproc_dispositions(sa, &out->sigign, &out->sigcgt);
 	return true;
 }
 
 int remote_tids(const struct prog_info *pi, int *tids, int max)
 {
-	struct vproc p;
-	if (!prog(pi, &p))
+	int nthreads;
+	uint64_t a;
+	if (!FIELD(pi, nthreads, &nthreads) || !FIELD(pi, threads, &a))
 		return -1;
 	int n = 0;
-	for (uint64_t a = (uint64_t)p.threads; a && n < max && n <= p.nthreads;) {
+	while (a && n < max && n <= nthreads) {
 		if (!get(pi->host_pid, a + offsetof(struct uthread, tid), &tids[n], sizeof(int)) ||
 		    !get(pi->host_pid, a + offsetof(struct uthread, proc_next), &a, sizeof(a)))
 			break;
@@ -98,8 +107,8 @@ static int entries(const struct prog_info *pi, const struct fdtable *t, int from
 /* table - its fd table. */
 static bool table(const struct prog_info *pi, struct fdtable *t)
 {
-	struct vproc p;
-	return prog(pi, &p) && get(pi->host_pid, (uint64_t)p.fdt, t, sizeof(*t)) && t->top >= 0 &&
+	uint64_t a;
+	return FIELD(pi, fdt, &a) && get(pi->host_pid, a, t, sizeof(*t)) && t->top >= 0 &&
 	       t->top <= FDT_PAGE * FDT_PAGES;
 }
 
@@ -113,10 +122,10 @@ int remote_fds(const struct prog_info *pi, int *fds, int max)
 	struct fdtable t;
 	if (!table(pi, &t))
 		return -1;
-	struct fdent e[256];
+	struct fdent e[64];
 	int n = 0;
 	for (int v = 0; v < t.top && n < max;) {
-		int k = entries(pi, &t, v, e, t.top - v < 256 ? t.top - v : 256);
+		int k = entries(pi, &t, v, e, t.top - v < 64 ? t.top - v : 64);
 		if (k <= 0)
 			break;
 		for (int j = 0; j < k && n < max; j++)
@@ -139,8 +148,10 @@ long remote_fd(const struct prog_info *pi, int fd, int *host, char *link, size_t
 	if (e.host >= 0)
 		return 0;
 	/* An object: moved into the kernel (its file is that process's),
-	 * or in its memory, shown by its kind as this process shows its own
-	 * (the ops are the same runtime's, at the same address). */
+	 * or in its memory: a socket, or an anonymous inode by its kind's
+	 * name (the ops are the same runtime's, at the same address). Not
+	 * Linux's socket:[ino] or pipe:[ino]: the number is the object's to
+	 * say, in that process. */
 	struct vfile f;
 	if (!get(pi->host_pid, (uint64_t)e.obj, &f, sizeof(f)))
 		return -ENOENT;

@@ -258,7 +258,10 @@ static void queue_live(const siginfo_t *si, bool (*match)(const struct vproc *q,
 {
 	for (int i = 0; i < vproc_count(); i++) {
 		struct vproc *q = vproc_at(i);
-		if (q && __atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != VP_DEAD && match(q, arg))
+		/* Not the process a stand-in's program went on in: the
+		 * stand-in passes its signals on. */
+		if (q && __atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != VP_DEAD && vproc_seen_as(q) == q &&
+		    match(q, arg))
 			signal_queue(q, NULL, si);
 	}
 }

@@ -639,12 +639,26 @@ int vproc_host_of(int pid)
 	return -ESRCH;
 }
 
+void vproc_stand_in_back(struct vproc *p)
+{
+	struct prog_info pi;
+	int host = __atomic_load_n(&p->stand_in_host, __ATOMIC_ACQUIRE);
+	if (host <= 0 || !pidspace_lookup(p->pid, &pi) || pi.host_pid != host)
+		return;
+	__atomic_store_n(&p->pgid, pi.pgid, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->sid, pi.sid, __ATOMIC_RELAXED);
+	pi.host_pid = getpid();
+	pi.vproc_addr = (uint64_t)(uintptr_t)p;
+	pidspace_publish(&pi);
+}
+
 void vproc_sync_ids(struct vproc *p)
 {
 	struct prog_info pi;
 	if (!pidspace_forked() || !pidspace_lookup(p->pid, &pi))
 		return;
-	if (pi.host_pid == (p->host_pid ? p->host_pid : getpid())) {
+	int stand_in = __atomic_load_n(&p->stand_in_host, __ATOMIC_ACQUIRE);
+	if (pi.host_pid == (p->host_pid ? p->host_pid : getpid()) || (stand_in > 0 && pi.host_pid == stand_in)) {
 		__atomic_store_n(&p->pgid, pi.pgid, __ATOMIC_RELAXED);
 		__atomic_store_n(&p->sid, pi.sid, __ATOMIC_RELAXED);
 		if (p->host_pid)
@@ -652,11 +666,11 @@ void vproc_sync_ids(struct vproc *p)
 	}
 }
 
-void vproc_dispositions(const struct vproc *p, uint64_t *ign, uint64_t *cgt)
+void vproc_dispositions(const struct k_sigaction sa[64], uint64_t *ign, uint64_t *cgt)
 {
 	*ign = *cgt = 0;
 	for (int s = 1; s <= 64; s++) {
-		uint64_t h = p->sigaction[s - 1].handler;
+		uint64_t h = sa[s - 1].handler;
 		if (h == (uint64_t)SIG_IGN)
 			*ign |= 1ull << (s - 1);
 		else if (h != (uint64_t)SIG_DFL)

@@ -230,14 +230,21 @@ int vproc_host_of(int pid);
  * its parent may have moved it from here. */
 void vproc_sync_ids(struct vproc *p);
 
-/* vproc_dispositions - the signals p ignores and those it catches, as
- * /proc/<pid>/status's SigIgn and SigCgt. */
-void vproc_dispositions(const struct vproc *p, uint64_t *ign, uint64_t *cgt);
+/* vproc_dispositions - the signals a program with actions sa (its
+ * sigaction) ignores and those it catches, as /proc/<pid>/status's SigIgn
+ * and SigCgt. */
+void vproc_dispositions(const struct k_sigaction sa[64], uint64_t *ign, uint64_t *cgt);
 
 /* vproc_seen_as - p, or the program that stands in for it when p is the
  * host process a program went on in (sys_exec.c exec_elsewhere): what its
  * parent waits for and the others name. */
 struct vproc *vproc_seen_as(struct vproc *p);
+
+/* vproc_stand_in_back - p stood in for itself in another host process
+ * (sys_exec.c exec_elsewhere), which ended: p's pid is this process's
+ * again for the others (kill, /proc) until p is reaped, as that process
+ * published it last (its name, its group, which p takes). */
+void vproc_stand_in_back(struct vproc *p);
 
 /* vproc_ppid - p's parent as getppid(2) says: the instance's first program
  * once its parent ended (its process adopted it there), or the host's

@@ -205,9 +205,7 @@ static long exec_elsewhere(struct uthread *ut)
 		if (signal_pending_mask(ut) & SIGBIT(SIGKILL))
 			ut->sigmask = ~0ull;
 	}
-	/* Its pid is this process's again, for the others until it is
-	 * reaped (the child's process published it as its own). */
-	vproc_publish(p);
+	vproc_stand_in_back(p); /* done when the child's end came, unless the wait failed */
 	if (w == 0)
 		p->host_usage = res.usage; /* what its parent's wait reports */
 	if (w == 0 && res.code == CLD_KILLED)

@@ -287,8 +287,8 @@ static int kill_elsewhere(struct uthread *ut, long pid, const siginfo_t *si, int
 		if (fork_signal_send_to(pi.host_pid, pi.pid, si) == SIGQ_DROPPED) {
 			long k = raw_syscall3(SYS_kill, pi.host_pid, 0, 0);
 			if (k == -ESRCH) {
-				pidspace_unpublish(pi.pid);
-				pidspace_free(pi.pid);
+				if (pidspace_unpublish_gone(pi.pid, pi.host_pid))
+					pidspace_free(pi.pid);
 				continue;
 			}
 			if (k == -EPERM) { /* another user's program */
@@ -323,7 +323,7 @@ static long kill_matching(struct uthread *ut, long pid, const siginfo_t *si)
 		struct vproc *p = vproc_at(i);
 		if (!p || vproc_seen_as(p) != p)
 			continue; /* its stand-in passes signals on */
-		if (pid <= 0 && p->host_pid)
+		if (pid <= 0 && (p->host_pid || p->stand_in_host))
 			vproc_sync_ids(p); /* a forked child may have changed groups */
 		bool match = pid > 0 ? p->pid == pid :
 			     pid == 0 ? p->pgid == ut->proc->pgid :
