@@ -1442,6 +1442,17 @@ second parent outside True
 first got usr1 True'
 }
 pcase fused-nonpie-see-first --need "$NONPIE_PY" -- p_fused_nonpie_see_first
+# Started with stdin closed: the program's fd 0 is closed too (it was a
+# runtime file, pegasus's /proc/self/mem), and its first open takes it.
+p_stdin_closed() {
+    timeout -k 5 "$TIMEOUT" "${PEGASUS_RUN[@]}" -- /usr/bin/python3 -c 'import os
+print("fd 0", os.readlink("/proc/self/fd/0") if os.path.exists("/proc/self/fd/0") else "closed")
+print("first open", os.open("/dev/null", os.O_RDONLY))' >"$OUT/p.out" 2>"$OUT/p.err" <&-
+    fz_status 0 $? || return 1
+    fz_out 'fd 0 closed
+first open 0'
+}
+pcase stdin-closed --need /usr/bin/python3 -- p_stdin_closed
 pcase fused-nonpie-exec-race --need "$NONPIE_PY" -- p_fused_nonpie_exec_race
 pcase fused-nonpie-killed --need "$NONPIE_PY" -- p_fused_nonpie_killed
 pcase fused-nonpie-twice --need "$NONPIE_PY" -- p_fused_nonpie_twice
@@ -1496,6 +1507,35 @@ dcase proc-other-process-view -- /bin/bash -c 'exec 7>/dev/null 9<dir/a.txt; tra
 readlink /proc/$$/fd/9 | sed "s#.*/##"
 /bin/sh -c "readlink /proc/\$PPID/fd/9 | sed s#.*/##; grep -E \"^(Threads|SigBlk|SigIgn|SigCgt)\" /proc/\$PPID/status"
 /bin/sleep 1 & /bin/sleep 0.3; /bin/sh -c "ls /proc/$!/fd | sort -n | tr \"\\n\" \" \"; echo"; wait'
+# SIGKILL and SIGSTOP for one program of a host process that runs others
+# (a command spawned beside its parent) are that program's alone: the
+# kernel's took the whole process (the parent died or stopped with it).
+dcase fork-kill9-spawned-beside --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os, signal, subprocess, time
+p = subprocess.Popen(["/bin/sleep", "30"])
+time.sleep(0.2)
+if os.fork() == 0:
+    os.kill(p.pid, signal.SIGKILL); os._exit(0)
+print("sleep status", p.wait(), flush=True)
+os.wait()
+print("parent lives", flush=True)'
+dcase fork-stop-spawned-beside --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os, signal, subprocess, time
+p = subprocess.Popen(["/bin/sleep", "30"])
+time.sleep(0.2)
+if os.fork() == 0:
+    os.kill(p.pid, signal.SIGSTOP); os._exit(0)
+os.wait()
+print("stopped", os.waitpid(p.pid, os.WUNTRACED)[1] & 0xff == 0x7f, flush=True)
+print("sleep state", open("/proc/%d/stat" % p.pid).read().split(")")[1].split()[0], flush=True)
+os.kill(p.pid, signal.SIGKILL)
+print("sleep status", p.wait(), flush=True)'
+dcase fork-kill9-orphan-beside -- /bin/bash -c 'rm -f f; /bin/sh -c "/bin/sh -c \"sleep 0.5; echo orphan ran > f\"; echo never" & p=$!; /bin/sleep 0.2; kill -KILL $p; wait $p; echo "rc=$?"; /bin/sleep 0.8; cat f'
+# A program that sleeps beside others in one host process is S, not the
+# host's R (a vCPU running another), to ps (status) and in stat.
+dcase ps-state-spawned-sleeping --need /usr/bin/python3 --need ps -- /usr/bin/python3 -c 'import subprocess, time
+p = subprocess.Popen(["/bin/sleep", "2"]); time.sleep(0.3)
+print("stat", open("/proc/%d/stat" % p.pid).read().split(")")[1].split()[0])
+print("ps", subprocess.run(["ps", "-o", "stat=", "-p", str(p.pid)], capture_output=True, text=True).stdout.strip())
+p.kill(); p.wait()'
 # A forked child killed by a signal: what it spawned (in its own host
 # process) lives on as orphans, as Linux's; it ended with its parent.
 dcase fork-killed-orphans --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os, subprocess, time

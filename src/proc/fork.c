@@ -154,8 +154,9 @@ static enum sigq send_tagged(int host_pid, int vpid, const siginfo_t *si, uint64
 	if (s.si_code >= 0) {
 		s.si_value.sival_ptr = (void *)(tag << 48 | (uint64_t)(uint32_t)vpid << 16 | (uint16_t)s.si_code);
 		s.si_code = SI_QUEUE;
-		if (s.si_signo > 0 && s.si_signo < 32 && s.si_signo != SIGKILL && s.si_signo != SIGSTOP &&
-		    s.si_signo != SIGCONT) {
+		bool whole = s.si_signo == SIGKILL || s.si_signo == SIGSTOP;
+		if (s.si_signo > 0 && s.si_signo < 32 && s.si_signo != SIGCONT &&
+		    (!whole || pidspace_host_shared(host_pid))) {
 			s.si_errno = s.si_signo;
 			s.si_signo = FORK_SIG_CARRIER;
 		}

@@ -73,10 +73,16 @@ bool fork_pdeath_repeat(const siginfo_t *si);
  * left it running). So the tagged ones (a kill's, a group's: codes SI_USER
  * and SI_KERNEL; a sigqueue's own code goes as it is) travel as
  * FORK_SIG_CARRIER, a real-time signal, which queues, the signal itself
- * in si_errno (unused by SI_QUEUE); SIGKILL, SIGSTOP and SIGCONT (which
- * must wake a stopped process) stay the kernel's, as does a check (signal
- * 0), and a carrier the queue has no room for goes as itself. The carrier
- * is SIG_STATS's number, told apart by the tag (sched/preempt.h).
+ * in si_errno (unused by SI_QUEUE). SIGKILL and SIGSTOP too for a process
+ * that runs other programs (a command spawned beside its parent): the
+ * kernel's took them all, where the runtime's end or stop the one; for a
+ * program alone in its process they stay the kernel's (a stopped process
+ * runs no handler: a carried SIGKILL would wait for a SIGCONT). SIGCONT
+ * stays the kernel's (only it wakes a stopped process; the runtime
+ * catches it), as does a check (signal 0); a carrier the queue has no
+ * room for goes as itself.
+ * The carrier is SIG_STATS's number, told apart by the tag
+ * (sched/preempt.h).
  */
 #define FORK_SIG_CARRIER 62
 

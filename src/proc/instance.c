@@ -280,8 +280,17 @@ void instance_after_fork(struct vproc *p)
 #define INHERIT_MAX 256
 static int inherited[INHERIT_MAX], ninherited;
 
+/* Stdio slots pegasus was started with closed (`<&-`): they hold
+ * /dev/null, so that no runtime file lands there (its /proc/self/mem was
+ * a program's stdin), and the programs get them closed, as natively. */
+static bool stdio_closed[3];
+#define STDIO_CLOSED (-2)
+
 void instance_note_inherited_fds(void)
 {
+	for (int i = 0; i < 3; i++)
+		if (fcntl(i, F_GETFD) < 0 && errno == EBADF)
+			stdio_closed[i] = open("/dev/null", O_RDWR) == i;
 	DIR *d = opendir("/proc/self/fd");
 	if (!d)
 		return;
@@ -311,14 +320,15 @@ static int give_inherited(struct vproc *p)
 	return 0;
 }
 
-/* open_stdio - the host fd a program gets for stdio slot i. */
+/* open_stdio - the host fd a program gets for stdio slot i (STDIO_CLOSED:
+ * none, vproc_set_stdio leaves it closed). */
 static int open_stdio(const struct prog_spec *ps, int i)
 {
 	const char *s = ps->stdio[i];
+	if ((!s && !(spec->prefix && i > 0)) || (s && !strcmp(s, "inherit")))
+		return stdio_closed[i] ? STDIO_CLOSED : i;
 	if (!s)
-		return spec->prefix && i > 0 ? output_pipe(ps->name, i) : i;
-	if (!strcmp(s, "inherit"))
-		return i;
+		return output_pipe(ps->name, i);
 	if (!strcmp(s, "null"))
 		return open("/dev/null", i ? O_WRONLY : O_RDONLY | O_CLOEXEC);
 	return i ? open(s, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666)
@@ -395,7 +405,7 @@ static int load_one(const struct prog_spec *ps, bool first, struct uthread **out
 	int fds[3];
 	for (int i = 0; i < 3; i++) {
 		fds[i] = open_stdio(ps, i);
-		if (fds[i] < 0) {
+		if (fds[i] < 0 && fds[i] != STDIO_CLOSED) {
 			fprintf(stderr, "pegasus: [%s] cannot open %s: %s\n", ps->name, ps->stdio[i],
 				strerror(errno));
 			return 2;

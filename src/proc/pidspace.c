@@ -240,6 +240,17 @@ int pidspace_list(int *pids, int max)
 	return n;
 }
 
+bool pidspace_host_shared(int host_pid)
+{
+	struct pidspace *s = get();
+	int n = 0;
+	for (int i = 0; s && i < PROGS_MAX && n < 2; i++)
+		if (__atomic_load_n(&s->progs[i].pid, __ATOMIC_ACQUIRE) > 0 &&
+		    __atomic_load_n(&s->progs[i].info.host_pid, __ATOMIC_RELAXED) == host_pid)
+			n++;
+	return n > 1;
+}
+
 void pidspace_unpublish(int pid)
 {
 	struct pidspace *s = get();

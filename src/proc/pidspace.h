@@ -55,6 +55,9 @@ void pidspace_publish(const struct prog_info *pi);
  * no-ops without a record. */
 void pidspace_set_group(int pid, int pgid, int sid);
 void pidspace_set_ppid(int pid, int ppid);
+/* pidspace_host_shared - do two or more published programs run in host
+ * process host_pid? (Lock-free: async-signal-safe.) */
+bool pidspace_host_shared(int host_pid);
 /* pidspace_unpublish - pid is no program any more (reaped). */
 void pidspace_unpublish(int pid);
 /* pidspace_unpublish_gone - pid's record, if it still names host process

@@ -331,6 +331,19 @@ static char *slurp(const char *path, size_t *len)
 
 /* status: the host's lines, with the ids, capabilities, name and signal
  * sets replaced by the program's own. */
+/* asleep - do thread t (thread) or all its program's threads wait, parked?
+ * (The host's state is a vCPU thread's: R while it runs another.) */
+static bool asleep(struct uthread *t, bool thread)
+{
+	struct vproc *p = t->proc;
+	bool all = true;
+	spin_lock(&p->lock);
+	for (struct uthread *u = thread ? t : p->threads; u && all; u = thread ? NULL : u->proc_next)
+		all = __atomic_load_n(&u->state, __ATOMIC_ACQUIRE) == UT_BLOCKED;
+	spin_unlock(&p->lock);
+	return all;
+}
+
 static long status_text(struct uthread *ut, struct text *text)
 {
 	struct vproc *p = ut->proc;
@@ -356,6 +369,10 @@ static long status_text(struct uthread *ut, struct text *text)
 			continue;                                     \
 		}
 		REPL("Name", "%.15s", uthread_name(ut));
+		if (!strncmp(line, "State:", 6) && !p->stop_sig && asleep(ut, false)) {
+			o += snprintf(out + o, cap - o, "State:\tS (sleeping)\n");
+			continue;
+		}
 		REPL("Tgid", "%d", p->pid);
 		REPL("Pid", "%d", ut->tid);
 		REPL("PPid", "%d", p->ppid);
@@ -398,7 +415,7 @@ static long status_text(struct uthread *ut, struct text *text)
  * the rest (times, memory) is the host's (host: its stat file); a zombie's
  * state is Z and it has no memory. */
 static long stat_text(const struct prog_info *p, int nthreads, int tid, int exit_signal, const char *host_path,
-		      struct text *text)
+		      bool asleep, struct text *text)
 {
 	size_t len;
 	char *host = slurp(host_path, &len);
@@ -438,6 +455,8 @@ static long stat_text(const struct prog_info *p, int nthreads, int tid, int exit
 		tok[20] = tok[21] = "0"; /* fields 23, 24: vsize, rss */
 	} else if (p->stopsig && n > 0) {
 		tok[0] = "T"; /* stopped beside other programs: its vCPU runs on */
+	} else if (asleep && n > 0) {
+		tok[0] = "S"; /* every thread waits: the host's says R if a vCPU runs another */
 	}
 	char out[4096];
 	int o = snprintf(out, sizeof(out), "%d (%.15s)", tid, p->comm);
@@ -579,6 +598,10 @@ static long other_status_text(const struct prog_info *pi, const char *host_path,
 			o += snprintf(out + o, cap - o, "Threads:\t%d\n", rs.nthreads);
 			continue;
 		}
+		if (own && rs.stopsig && !strncmp(line, "State:", 6)) {
+			o += snprintf(out + o, cap - o, "State:\tT (stopped)\n");
+			continue;
+		}
 		int v = !strncmp(line, "Tgid:", 5) || !strncmp(line, "Pid:", 4) || !strncmp(line, "NStgid:", 7) ||
 			!strncmp(line, "NSpid:", 6) ? pi->pid
 			: !strncmp(line, "PPid:", 5) ? pi->ppid
@@ -635,8 +658,15 @@ static long other_text(const struct prog_info *pi, const char *rest, struct text
 	long r = other_path(pi, rest, host, sizeof(host));
 	if (r < 0)
 		return r;
+	struct remote_status rs;
+	if (!strcmp(rest, "stat") && !is_zombie(pi) && remote_status(pi, &rs)) {
+		struct prog_info own = *pi; /* its threads, its stop beside others */
+		if (!own.stopsig)
+			own.stopsig = rs.stopsig;
+		return stat_text(&own, rs.nthreads, pi->pid, 0, host, false, text);
+	}
 	if (!strcmp(rest, "stat"))
-		return stat_text(pi, is_zombie(pi) ? 1 : 0 /* as Linux shows one */, pi->pid, 0, host, text);
+		return stat_text(pi, is_zombie(pi) ? 1 : 0 /* as Linux shows one */, pi->pid, 0, host, false, text);
 	if (!strcmp(rest, "status"))
 		return other_status_text(pi, host, text);
 	if (!strcmp(rest, "cmdline"))
@@ -714,7 +744,7 @@ static long own_stat_text(struct uthread *t, bool thread, struct text *text)
 	pi.stopsig = __atomic_load_n(&p->stop_sig, __ATOMIC_ACQUIRE);
 	pi.start_ticks = p->start_ticks;
 	return stat_text(&pi, p->nthreads, t->tid, p->parent_signal ? p->parent_signal : SIGCHLD,
-			 thread ? "/proc/thread-self/stat" : "/proc/self/stat", text);
+			 thread ? "/proc/thread-self/stat" : "/proc/self/stat", asleep(t, thread), text);
 }
 
 /* The files of a program here made from its state. (Linux reads environ

@@ -22,10 +22,12 @@
  * instance and published where its state is: *out its record. */
 bool remote_of(int pid, struct prog_info *out);
 
-/* remote_status - its thread count, pending (its main thread's, the
+/* remote_status - its thread count, its stop (a program stopped beside
+ * others: its process runs on), pending (its main thread's, the
  * process-wide), blocked (its main thread's), ignored and caught signals. */
 struct remote_status {
 	int nthreads;
+	int stopsig;                 /* stopped beside other programs: the signal */
 	uint64_t sigpnd, shdpnd, sigblk, sigign, sigcgt;
 };
 bool remote_status(const struct prog_info *pi, struct remote_status *out);
