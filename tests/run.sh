@@ -1536,6 +1536,29 @@ p = subprocess.Popen(["/bin/sleep", "2"]); time.sleep(0.3)
 print("stat", open("/proc/%d/stat" % p.pid).read().split(")")[1].split()[0])
 print("ps", subprocess.run(["ps", "-o", "stat=", "-p", str(p.pid)], capture_output=True, text=True).stdout.strip())
 p.kill(); p.wait()'
+# A program that dropped root forks; the child signals its parent (a
+# server run through runuser: postgres's children wake the postmaster so).
+# The kernel checked the child's ids against the parent's host process,
+# root, and said EPERM; the program's own ids decide.
+dcase fork-setuid-signal-parent --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os, signal, time
+got = []
+signal.signal(signal.SIGUSR1, lambda s, f: got.append(s))
+try:
+    os.setgid(65534); os.setuid(65534)
+except PermissionError:
+    print("not root"); raise SystemExit
+pid = os.fork()
+if pid == 0:
+    try:
+        os.kill(os.getppid(), signal.SIGUSR1); print("child: kill(parent) ok", flush=True)
+    except OSError as e:
+        print("child: kill(parent)", e.strerror, flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+for _ in range(200):
+    if got: break
+    time.sleep(0.01)
+print("parent got SIGUSR1", bool(got))'
 # A forked child killed by a signal: what it spawned (in its own host
 # process) lives on as orphans, as Linux's; it ended with its parent.
 dcase fork-killed-orphans --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os, subprocess, time

@@ -13,6 +13,7 @@
 #include "core/hostcred.h"
 #include "loader/exec.h"
 #include "mm/uaccess.h"
+#include "proc/pidspace.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 
@@ -79,6 +80,7 @@ static long publish(struct uthread *ut, const struct hostcred *n)
 		*c = *n;
 		__atomic_store_n(&p->cred, c, __ATOMIC_RELEASE);
 		cur = c;
+		vproc_publish(p); /* who may signal it, for the other processes */
 	}
 	struct vcpu *v = vcpu_self();
 	if (v->cred != cur) {

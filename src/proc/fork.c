@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/hostcred.h"
 #include "core/hthread.h"
 #include "core/hugetext.h"
 #include "core/log.h"
@@ -32,6 +33,7 @@
 #include "sched/poller.h"
 #include "sched/quiesce.h"
 #include "sched/sched.h"
+#include "sched/vcpu.h"
 
 /* What a fork may ask for. Sharing the fd table, cwd or dispositions with
  * a child in another process (CLONE_FILES, CLONE_FS, CLONE_SIGHAND), new
@@ -162,6 +164,18 @@ static enum sigq send_tagged(int host_pid, int vpid, const siginfo_t *si, uint64
 		}
 	}
 	long r = raw_syscall3(SYS_rt_sigqueueinfo, host_pid, s.si_signo, &s);
+	struct vcpu *v = r == -EPERM ? vcpu_self() : NULL;
+	if (v && v->cred && v->cred != hostcred_initial()) {
+		/* The kernel checked this thread's ids, the program's, against
+		 * the other process's leader, which runs with pegasus's own
+		 * (root, for a program that dropped it: a forked child of
+		 * `runuser -u postgres -- postgres` could not signal its
+		 * parent). The program's right was checked on its ids
+		 * (sys_signal.c); pegasus's own send it. */
+		hostcred_apply(hostcred_initial());
+		r = raw_syscall3(SYS_rt_sigqueueinfo, host_pid, s.si_signo, &s);
+		hostcred_apply(v->cred);
+	}
 	if (r == -EAGAIN && s.si_signo == FORK_SIG_CARRIER && s.si_errno) {
 		/* The queue is full (RLIMIT_SIGPENDING): a standard signal
 		 * goes as itself, which the kernel always takes, at the risk
@@ -321,6 +335,7 @@ static void parent_of(struct vproc *p, int ppid, int hpid)
 		return; /* signals to the parent then fail with ESRCH */
 	pp->pgid = p->pgid;
 	pp->sid = p->sid;
+	pp->cred = p->cred; /* its ids at the fork: who may signal it (its record says more) */
 	pp->host_pid = hpid;
 }
 
@@ -522,6 +537,8 @@ static long fork_host(struct uthread *ut, const struct clone_req *req, bool itse
 		memcpy(pi.comm, parent->comm, sizeof(pi.comm));
 		prog_info_set_exe(&pi, parent->exe);
 		pi.vproc_addr = (uint64_t)(uintptr_t)parent; /* the child's copy is there */
+		pi.uid = parent->cred ? parent->cred->uid : 0;
+		pi.suid = parent->cred ? parent->cred->suid : 0;
 		pidspace_publish(&pi);
 		pidspace_handoff_give(slot, c->pid);
 	} else if (!itself) {

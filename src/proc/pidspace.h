@@ -35,6 +35,7 @@ struct prog_info {
 	int execd;                   /* it exec'd since its fork (setpgid: EACCES) */
 	uint64_t start_ticks;        /* vproc.start_ticks */
 	uint64_t vproc_addr;         /* its struct vproc, in that process (proc/remote.h) */
+	uint32_t uid, suid;          /* its real and saved uids: who may signal it */
 };
 
 /* prog_info_set_exe - pi->exe := exe (NULL: empty), cut short if longer.

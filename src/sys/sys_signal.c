@@ -266,6 +266,8 @@ static void fill_info(siginfo_t *si, struct uthread *from, int sig, int code)
  * as they published themselves: the signal goes to their host process,
  * tagged with their pid (proc/fork.c). How many matched; those the kernel
  * would not let the sender signal are counted in *denied. */
+static bool may_signal_ids(struct uthread *ut, uint32_t uid, uint32_t suid, int sid, int sig);
+
 static int kill_elsewhere(struct uthread *ut, long pid, const siginfo_t *si, int *denied)
 {
 	if (!pidspace_forked())
@@ -280,6 +282,13 @@ static int kill_elsewhere(struct uthread *ut, long pid, const siginfo_t *si, int
 			continue;
 		if (pid <= 0 && pid != -1 && pi.pgid != pgid)
 			continue;
+		/* The program's ids, as published (the kernel would check its
+		 * host process's: pegasus's own, root for a program that
+		 * dropped it). */
+		if (!may_signal_ids(ut, pi.uid, pi.suid, pi.sid, si->si_signo)) {
+			(*denied)++;
+			continue;
+		}
 		/* Its host process gone, reaped by the host's init (an orphan
 		 * whose parent process ended first): nobody here will unpublish
 		 * it, so this does; kill -0 of a dead daemon said "alive". Asked
@@ -305,14 +314,26 @@ static int kill_elsewhere(struct uthread *ut, long pid, const siginfo_t *si, int
  * uid is the target's real or saved one, or it has CAP_KILL; SIGCONT
  * within the session too (a signal to another user's program said 0 and
  * was dropped). */
-static bool may_signal(struct uthread *ut, const struct vproc *p, int sig)
+static bool may_signal_ids(struct uthread *ut, uint32_t uid, uint32_t suid, int sid, int sig)
 {
-	const struct hostcred *me = ut->proc->cred, *them = p->cred;
-	if (!me || !them || me == them || (sig == SIGCONT && p->sid == ut->proc->sid))
+	const struct hostcred *me = ut->proc->cred;
+	if (!me || (sig == SIGCONT && sid == ut->proc->sid))
 		return true;
-	if (me->uid == them->uid || me->uid == them->suid || me->euid == them->uid || me->euid == them->suid)
+	if (me->uid == uid || me->uid == suid || me->euid == uid || me->euid == suid)
 		return true;
 	return cred_capable(ut, CAP_KILL);
+}
+
+static bool may_signal(struct uthread *ut, const struct vproc *p, int sig)
+{
+	/* A program of another host process: its ids as it published them
+	 * (a forked child's setuid changed them there). */
+	struct prog_info pi;
+	int host = __atomic_load_n(&p->host_pid, __ATOMIC_ACQUIRE);
+	if (host > 0 && pidspace_lookup(p->pid, &pi) && pi.host_pid == host)
+		return may_signal_ids(ut, pi.uid, pi.suid, p->sid, sig);
+	const struct hostcred *them = p->cred;
+	return !them || them == ut->proc->cred || may_signal_ids(ut, them->uid, them->suid, p->sid, sig);
 }
 
 /* Signal every program whose pid or group matches, as kill(2) reads pid. */
