@@ -84,8 +84,8 @@ static long publish(struct uthread *ut, const struct hostcred *n)
 	}
 	struct vcpu *v = vcpu_self();
 	if (v->cred != cur) {
+		__atomic_store_n(&v->cred, cur, __ATOMIC_RELEASE); /* first: see sched.c vcpu_loop */
 		hostcred_apply(cur);
-		v->cred = cur;
 	}
 	return 0;
 }

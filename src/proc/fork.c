@@ -174,7 +174,7 @@ static enum sigq send_tagged(int host_pid, int vpid, const siginfo_t *si, uint64
 		 * (sys_signal.c); pegasus's own send it. */
 		hostcred_apply(hostcred_initial());
 		r = raw_syscall3(SYS_rt_sigqueueinfo, host_pid, s.si_signo, &s);
-		hostcred_apply(v->cred);
+		hostcred_apply(__atomic_load_n(&v->cred, __ATOMIC_ACQUIRE));
 	}
 	if (r == -EAGAIN && s.si_signo == FORK_SIG_CARRIER && s.si_errno) {
 		/* The queue is full (RLIMIT_SIGPENDING): a standard signal
