@@ -261,13 +261,25 @@ static void fill_info(siginfo_t *si, struct uthread *from, int sig, int code)
 	si->si_uid = getuid();
 }
 
+/* may_signal_ids - Linux's kill_ok_by_cred: the sender's real or
+ * effective uid is the target's real or saved one (uid, suid), or it has
+ * CAP_KILL; SIGCONT within the session (sid) too (a signal to another
+ * user's program said 0 and was dropped). */
+static bool may_signal_ids(struct uthread *ut, uint32_t uid, uint32_t suid, int sid, int sig)
+{
+	const struct hostcred *me = ut->proc->cred;
+	if (!me || (sig == SIGCONT && sid == ut->proc->sid))
+		return true;
+	if (me->uid == uid || me->uid == suid || me->euid == uid || me->euid == suid)
+		return true;
+	return cred_capable(ut, CAP_KILL);
+}
+
 /* kill_elsewhere - programs that other host processes of the instance run
  * and this one does not know (a forked child's siblings, its grandparent),
  * as they published themselves: the signal goes to their host process,
  * tagged with their pid (proc/fork.c). How many matched; those the kernel
  * would not let the sender signal are counted in *denied. */
-static bool may_signal_ids(struct uthread *ut, uint32_t uid, uint32_t suid, int sid, int sig);
-
 static int kill_elsewhere(struct uthread *ut, long pid, const siginfo_t *si, int *denied)
 {
 	if (!pidspace_forked())
@@ -310,20 +322,7 @@ static int kill_elsewhere(struct uthread *ut, long pid, const siginfo_t *si, int
 	return sent;
 }
 
-/* may_signal - Linux's kill_ok_by_cred: the sender's real or effective
- * uid is the target's real or saved one, or it has CAP_KILL; SIGCONT
- * within the session too (a signal to another user's program said 0 and
- * was dropped). */
-static bool may_signal_ids(struct uthread *ut, uint32_t uid, uint32_t suid, int sid, int sig)
-{
-	const struct hostcred *me = ut->proc->cred;
-	if (!me || (sig == SIGCONT && sid == ut->proc->sid))
-		return true;
-	if (me->uid == uid || me->uid == suid || me->euid == uid || me->euid == suid)
-		return true;
-	return cred_capable(ut, CAP_KILL);
-}
-
+/* may_signal - the same for program p. */
 static bool may_signal(struct uthread *ut, const struct vproc *p, int sig)
 {
 	/* A program of another host process: its ids as it published them
