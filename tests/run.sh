@@ -1536,6 +1536,62 @@ p = subprocess.Popen(["/bin/sleep", "2"]); time.sleep(0.3)
 print("stat", open("/proc/%d/stat" % p.pid).read().split(")")[1].split()[0])
 print("ps", subprocess.run(["ps", "-o", "stat=", "-p", str(p.pid)], capture_output=True, text=True).stdout.strip())
 p.kill(); p.wait()'
+# A program forks while another program of its host process is parked in
+# poll on a kernel file (dnsmasq, beside the shell that ran `dig | cat`).
+# The child closes that file (it has not that program) and reuses its fd
+# number for its own: its poll there must wake. The parked call's kernel
+# watch, left in the child, said the number was armed already, and the
+# child slept forever. Forty FIFOs cover the numbers the child reuses.
+f_fork_poll_abandoned() {
+    local TIMEOUT=15 py=/usr/bin/python3 st
+    # perl, a PIE, shares its host process with python (two non-PIE
+    # pythons would not); its select hangs callbacks on the pipe and kwait.
+    local a='open(my $f, "+<", "a.fifo") or die; pipe(my $r, my $w);
+my $in = ""; vec($in, fileno($f), 1) = 1; vec($in, fileno($r), 1) = 1;
+open(my $x, ">", "a.ready"); close $x;
+select($in, undef, undef, undef); sysread($f, my $b, 10); print "A woke: $b\n";'
+    local b='import os, select, threading, time
+while not os.path.exists("a.ready"):
+    time.sleep(0.01)
+time.sleep(0.2)
+n = 40
+for i in range(n):
+    os.mkfifo("f%d" % i)
+go_r, go_w = os.pipe()
+pid = os.fork()
+if pid == 0:
+    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+    fds = [os.open("f%d" % i, os.O_RDWR | os.O_NONBLOCK) for i in range(n)]
+    for i, fd in enumerate(fds):
+        p = select.poll(); p.register(fd, select.POLLIN)
+        os.write(go_w, b"x")
+        print("child: fifo %d" % i, "ready" if p.poll() else "never", flush=True)
+        os.read(fd, 10)
+    os._exit(0)
+os.close(go_w)
+for i in range(n):
+    fd = os.open("f%d" % i, os.O_WRONLY)
+    os.read(go_r, 1)
+    time.sleep(0.02)
+    os.write(fd, b"y")
+os.waitpid(pid, 0)
+os.write(os.open("a.fifo", os.O_WRONLY), b"done")'
+    mkfifo a.fifo
+    if [ ${#RUNNER[@]} -eq 0 ]; then
+        timeout -k 5 "$TIMEOUT" perl -e "$a" >a.out &
+        timeout -k 5 "$TIMEOUT" "$py" -c "$b"
+        st=$?
+        wait
+        cat a.out
+    else
+        timeout -k 5 "$TIMEOUT" "${RUNNER[@]:0:${#RUNNER[@]}-1}" --exit=all -- perl -e "$a" ::: "$py" -c "$b" >out.all
+        st=$?
+        grep -v '^A' out.all
+        grep '^A' out.all
+    fi
+    return $st
+}
+fcase fork-poll-abandoned --need /usr/bin/python3 --need perl --status 0 -- f_fork_poll_abandoned
 # A program that dropped root forks; the child signals its parent (a
 # server run through runuser: postgres's children wake the postmaster so).
 # The kernel checked the child's ids against the parent's host process,

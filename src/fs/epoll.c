@@ -906,6 +906,10 @@ static void ep_after_fork(struct vfile *f)
 {
 	struct eventpoll *ep = ep_of(f);
 	memset(&ep->wq, 0, sizeof(ep->wq));
+	/* Its kernel parts were watched for those waiters (kept by kwait's
+	 * fork): a watch for nobody kept the child's vCPU from its solo waits. */
+	if (ep->nblocked)
+		unwatch(ep);
 	ep->nblocked = 0;
 	ep->kready = true;
 }

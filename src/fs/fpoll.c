@@ -118,10 +118,16 @@ long fpoll_wait(struct fpoll_ent *ents, int n, struct pollfd *kfds, bool block, 
 			break;
 		}
 	}
-	for (int i = 0; i < n && block; i++) {
+	if (block)
+		fpoll_unhook(ents, n);
+	return r;
+}
+
+void fpoll_unhook(struct fpoll_ent *ents, int n)
+{
+	for (int i = 0; i < n; i++) {
 		if (ents[i].file)
 			waitq_remove(&ents[i].w);
 		kwait_unwatch(&ents[i].kw);
 	}
-	return r;
 }

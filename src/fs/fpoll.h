@@ -34,3 +34,10 @@ struct fpoll_ent {
  * caller) is set.
  */
 long fpoll_wait(struct fpoll_ent *ents, int n, struct pollfd *kfds, bool block, uint64_t deadline);
+
+/* fpoll_unhook - take n files' callbacks off their poll heads and kwait
+ * (entries fpoll_wait set up, or with w.q and kw.q NULL). A fork's child
+ * does so for the calls of threads it does not have: left there, a kwait
+ * entry kept its old armed state after its fd closed, and the next file
+ * under that number was never armed (a reply lost, uthread.held). */
+void fpoll_unhook(struct fpoll_ent *ents, int n);

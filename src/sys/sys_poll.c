@@ -53,6 +53,7 @@ static bool fset_add(struct fset *s, struct uthread *ut, int vfd, uint32_t event
 	struct fpoll_ent *x = &s->ents[s->n++];
 	x->file = fdt_obj(t, vfd);
 	x->host = fdt_host(t, vfd);
+	x->w.q = x->kw.q = NULL; /* hung by a blocking fpoll_wait only */
 	/* An object that leaves readiness to its kernel file. */
 	if (x->file && !x->file->ops->poll && x->host >= 0) {
 		vfile_put(x->file);
@@ -84,11 +85,12 @@ static long fset_wait_on(struct uthread *ut, long nr, struct fset *s, struct wai
 	}
 }
 
-/* fset_put_files - a fork's child drops the references of the set of a
- * thread it does not have (uthread.held). */
+/* fset_put_files - a fork's child drops the callbacks and references of
+ * the set of a thread it does not have (uthread.held). */
 static void fset_put_files(void *set)
 {
 	struct fset *s = set;
+	fpoll_unhook(s->ents, s->n);
 	for (int i = 0; i < s->n; i++) {
 		vfile_put(s->ents[i].file);
 		s->ents[i].file = NULL;
