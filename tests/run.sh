@@ -1737,7 +1737,7 @@ f_sock_fused() { # KIND [1cpu]: natively under taskset -c 0, fused with --cpus 1
     cat srv.log
     return $st
 }
-for kind in tcp unix udp rights halfclose many unixdgram forktcp forkunix epollconnect stalepeer; do
+for kind in tcp unix udp rights halfclose many unixdgram forktcp forkunix epollconnect stalepeer listenrace; do
     fcase "sock-fused-$kind" --prog sock_fused --status 0 -- "f_sock_fused $kind"
 done
 # Two programs on one sqlite database, in one host process (python3 is not

@@ -230,9 +230,12 @@ long nsock_listen(struct vfile *f, struct uthread *ut, int backlog)
 	if (r)
 		return r;
 	/* The kernel listens too: peers outside the instance reach it there. */
+	names_meet_lock();
 	r = raw_syscall3(SYS_listen, s->kfd, backlog, 0);
-	if (r)
+	if (r) {
+		names_meet_unlock();
 		return r;
+	}
 	if (backlog < 0 || backlog > 4096)
 		backlog = 4096; /* net.core.somaxconn */
 	spin_lock(&s->lock);
@@ -241,6 +244,7 @@ long nsock_listen(struct vfile *f, struct uthread *ut, int backlog)
 		struct nsock **q = calloc(cap, sizeof(*q));
 		if (!q) {
 			spin_unlock(&s->lock);
+			names_meet_unlock();
 			return -ENOMEM;
 		}
 		for (unsigned i = 0; i < s->acq_len; i++)
@@ -264,6 +268,7 @@ long nsock_listen(struct vfile *f, struct uthread *ut, int backlog)
 		nsock_kwatch(s); /* outside peers wake accept, poll and epoll too */
 	if (first && !s->published)
 		r = s->fam->bind(s, NULL, NULL, 0); /* publish the name the kernel holds */
+	names_meet_unlock();
 	admit(s, false); /* a larger backlog makes room */
 	return r;
 }

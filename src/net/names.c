@@ -17,6 +17,7 @@ struct name {
 };
 
 static spinlock_t names_lock;
+static spinlock_t meet_lock;
 static struct name *names;
 static unsigned names_turn; /* SO_REUSEPORT: connections take turns */
 
@@ -55,6 +56,7 @@ void names_unpublish(struct nsock *s)
 void names_forget_all(void)
 {
 	names_lock.locked = 0; /* another thread of the parent may have held it */
+	meet_lock.locked = 0;
 	while (names) {
 		struct name *n = names;
 		names = n->next;
@@ -82,4 +84,14 @@ struct nsock *names_find(const void *key, uint32_t keylen,
 		s = NULL; /* its last close is running: it unpublishes next */
 	spin_unlock(&names_lock);
 	return s;
+}
+
+void names_meet_lock(void)
+{
+	spin_lock(&meet_lock);
+}
+
+void names_meet_unlock(void)
+{
+	spin_unlock(&meet_lock);
 }

@@ -228,3 +228,11 @@ void names_forget_all(void);
 struct nsock *names_find(const void *key, uint32_t keylen,
 			 bool (*match)(const void *want, const void *have, uint32_t len),
 			 bool listener);
+/* names_meet_lock - held by a listener from its kernel listen until it is
+ * found listening here, and by a UNIX stream connect from its lookup to
+ * its kernel connect: a connect that found no listener here and goes to
+ * the kernel cannot meet there a listener of the instance's that started
+ * meanwhile (the kernel would join them through the host: SO_PEERCRED
+ * named the instance's host process). Taken before any other lock. */
+void names_meet_lock(void);
+void names_meet_unlock(void);

@@ -478,14 +478,20 @@ static long nsock_connect(struct vfile *f, struct uthread *ut, uint64_t addr, ui
 	}
 	s->err = 0; /* an earlier failed connect's, untold: this one tries again */
 	long err = 0;
+	bool unix_stream = s->family == AF_UNIX && !nsock_is_dgram(s);
+	if (unix_stream)
+		names_meet_lock(); /* until it connects outside, if no listener is here */
 	struct nsock *peer = s->fam->lookup(s, ut, sa, len, !nsock_is_dgram(s), &err);
-	if (err)
+	if (!peer && !err && unix_stream)
+		err = unix_connect_outside(s, ut, sa, len);
+	if (unix_stream)
+		names_meet_unlock();
+	if (err || (!peer && unix_stream))
 		return err;
 	if (!peer && s->proto == CHAN_UDP)
 		return udp_connect_kernel(s, addr, len);
 	if (!peer)
-		return s->family == AF_UNIX && !nsock_is_dgram(s) ? unix_connect_outside(s, ut, sa, len)
-								 : nsock_to_kernel(s);
+		return nsock_to_kernel(s);
 	s->kpeer = false;
 	long r = s->fam->autobind(s, sa);
 	if (!r && nsock_is_dgram(s)) {

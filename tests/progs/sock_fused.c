@@ -24,6 +24,11 @@
  *            same socket once the first listens there; SO_PEERCRED names
  *            the second (a refused connect made the socket the kernel's,
  *            and its peer was the instance's host process)
+ * listenrace (roles swapped) 100 times the first program binds and
+ *            listens on a fresh path while the second retries connect on
+ *            it without pause: each connection's SO_PEERCRED names the
+ *            second (a connect that looked before the listen and reached
+ *            the kernel after it was joined through the host)
  * halfclose  the client sends 100000 bytes and shuts down its write side;
  *            the server counts to EOF, answers, closes; the client reads
  *            the answer and then EOF
@@ -595,6 +600,69 @@ static void stalepeer_connector(void)
     close(c);
 }
 
+#define RACE_ROUNDS 100
+
+static void listenrace_listener(void)
+{
+    struct sockaddr_un a;
+    socklen_t al = un_path(&a, "race.sock");
+    int named = 0;
+    for (int i = 0; i < RACE_ROUNDS; i++) {
+        unlink("race.sock");
+        int l = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (bind(l, (struct sockaddr *)&a, al) || listen(l, 4)) {
+            logline("FAIL bind/listen %s", ename(errno));
+            failures++;
+            return;
+        }
+        int s = accept(l, NULL, NULL);
+        /* Gone before the answer: the next connect finds no listener. */
+        close(l);
+        unlink("race.sock");
+        char b[32] = { 0 };
+        for (size_t n = 0; n < sizeof b - 1;) {
+            ssize_t r = read(s, b + n, sizeof b - 1 - n);
+            if (r <= 0 || memchr(b, '\n', n + (size_t)r))
+                break;
+            n += (size_t)r;
+        }
+        struct ucred u = { 0 };
+        socklen_t ul = sizeof u;
+        getsockopt(s, SOL_SOCKET, SO_PEERCRED, &u, &ul);
+        named += u.pid == atoi(b);
+        write(s, "k", 1);
+        close(s);
+    }
+    logline("%d connections of %d: SO_PEERCRED named the connecting program", named, RACE_ROUNDS);
+}
+
+static void listenrace_connector(void)
+{
+    struct sockaddr_un a;
+    socklen_t al = un_path(&a, "race.sock");
+    for (int i = 0; i < RACE_ROUNDS; i++) {
+        int c;
+        for (long tries = 0;; tries++) {
+            c = socket(AF_UNIX, SOCK_STREAM, 0);
+            if (!connect(c, (struct sockaddr *)&a, al))
+                break;
+            close(c);
+            if (tries > 2000000) {
+                logline("FAIL connect %d: still %s", i, ename(errno));
+                failures++;
+                return;
+            }
+            sched_yield();
+        }
+        char b[32], k;
+        snprintf(b, sizeof b, "%d\n", (int)getpid());
+        write(c, b, strlen(b));
+        read(c, &k, 1);
+        close(c);
+    }
+    logline("%d connections made", RACE_ROUNDS);
+}
+
 int main(int argc, char **argv)
 {
     alarm(15);
@@ -615,6 +683,8 @@ int main(int argc, char **argv)
             stalepeer_connector();
         else
             stalepeer_listener();
+    } else if (!strcmp(kind, "listenrace")) {
+        server ? listenrace_connector() : listenrace_listener();
     } else if (!strcmp(kind, "tcp")) {
         if (server)
             echo_server(tcp_server_accept("tcp.port"));
