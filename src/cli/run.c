@@ -13,6 +13,7 @@
 #include "cli/pod.h"
 #include "core/log.h"
 #include "entry/cpuid.h"
+#include "entry/gate.h"
 #include "entry/lean.h"
 #include "entry/rewrite.h"
 #include "entry/sud.h"
@@ -246,6 +247,7 @@ int cmd_run(int argc, char **argv)
 	vproc_init_host();
 	vcpu_bind_current(vcpu_alloc(0));
 	lean_init(!trace, rewrite_mode == REWRITE_ZPOLINE);
+	gate_flags_init();
 	vec_init();
 	pg_info("the gate saves %s of the programs' vector state", pg_vec_lazy ? "xmm0-15 and MXCSR (the rest stays live: the runtime's libraries are SSE-only)" : "all (XSAVE)");
 	kwait_init();

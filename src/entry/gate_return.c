@@ -1,6 +1,8 @@
 /* gate_return.c - the last runtime step before a uthread goes back to app code. */
+#include <cpuid.h>
 #include <stdbool.h>
 
+#include "entry/gate.h"
 #include "entry/rewrite.h"
 #include "fs/vfile.h"
 #include "proc/cputime.h"
@@ -11,6 +13,17 @@
 #include "sched/vcpu.h"
 
 void gate_prepare_return(struct uthread *ut);
+
+uint64_t pg_rflags_slow = ~0ull;
+
+void gate_flags_init(void)
+{
+	/* CPUID 0x80000001 ECX bit 0: LAHF/SAHF in 64-bit mode (missing on
+	 * the first x86-64 CPUs). */
+	unsigned a, b, c, d;
+	if (__get_cpuid(0x80000001, &a, &b, &c, &d) && (c & 1))
+		pg_rflags_slow = ~(uint64_t)RFLAGS_PLAIN;
+}
 
 /**
  * gate_prepare_return - called by gate_return (gate.S) with the runtime's

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/rawsys.h"
 #include "entry/cpuid.h"
+#include "entry/gate.h"
 #include "entry/rewrite.h"
 #include "mm/uaccess.h"
 #include "sys/stats.h"
@@ -93,6 +94,9 @@ NOINSTR static void unblock_all(ucontext_t *uc)
 NOINSTR static void to_gate(ucontext_t *uc, struct uthread *ut, void (*fn)(struct uthread *))
 {
 	tf_from_uc(&ut->tf, uc);
+	/* sigreturn puts back the app's flags: runtime code needs DF, TF and
+	 * AC clear (the trap frame keeps them). */
+	uc->uc_mcontext.gregs[REG_EFL] &= ~(greg_t)RFLAGS_ENTRY_CLEAR;
 	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)gate_from_signal;
 	uc->uc_mcontext.gregs[REG_RSP] = (greg_t)ut->rstack_top;
 	uc->uc_mcontext.gregs[REG_RDI] = (greg_t)fn;

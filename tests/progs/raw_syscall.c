@@ -2,7 +2,9 @@
  *
  * Checks what the kernel ABI promises: return values, -errno for errors,
  * -ENOSYS for an unknown number, and that every register except rax, rcx
- * and r11 (and the 128-byte red zone below %rsp) survives the instruction.
+ * and r11 (and the 128-byte red zone below %rsp) survives the instruction,
+ * the flags too (a call entered with DF set crashed pegasus: its runtime
+ * code ran with it).
  * Prints deterministic lines; exits 0 when every check held, 1 otherwise. */
 #include <errno.h>
 #include <stdio.h>
@@ -167,6 +169,61 @@ static void check_regs(const char *what, void (*fn)(long, unsigned long *), long
           (long)out[12] == expect ? "as expected" : "unexpected");
 }
 
+/* The arithmetic flags and DF, which the kernel gives back as they were. */
+#define FLAGS_KEPT 0xcd5ul
+
+/* A raw read (or any 3-argument call) entered with the flags `in`: the
+ * flags after it. `mov $nr, %eax; syscall` is a shape the rewriter knows,
+ * so under pegasus this is a rewritten site (its lean or mid path). */
+#define SC3_FLAGS(nr, a, b, c, in, ret)                                          \
+    ({                                                                          \
+        unsigned long out_;                                                     \
+        register long a_ __asm__("rdi") = (a), b_ __asm__("rsi") = (b);         \
+        register long c_ __asm__("rdx") = (c);                                  \
+        __asm__ volatile("pushq %[fl]\n\tpopfq\n\tmov %[n], %%eax\n\tsyscall\n\t" \
+                         "pushfq\n\tpopq %[out]\n\tcld"                         \
+                         : "=&a"(ret), [out] "=r"(out_), "+r"(a_), "+r"(b_), "+r"(c_) \
+                         : [fl] "r"((in) | 0x202ul), [n] "i"(nr)                \
+                         : "rcx", "r11", "memory", "cc");                        \
+        out_;                                                                   \
+    })
+
+/* Every arithmetic flag and DF survive a syscall; with DF set the call's
+ * own copies still go forward (the kernel clears DF on entry). */
+static void check_flags(void)
+{
+    static const unsigned long pats[] = {0x0, 0x1, 0x4, 0x10, 0x40, 0x80, 0x800, 0x8d5, 0x841, 0x881, 0x400, 0xcd5};
+    long r;
+    int bad = 0;
+    for (unsigned i = 0; i < sizeof pats / sizeof pats[0]; i++) {
+        unsigned long out = SC3_FLAGS(SYS_getppid, 0, 0, 0, pats[i], r);
+        if ((out & FLAGS_KEPT) != pats[i] || r != getppid()) {
+            printf("     flags %#lx came back %#lx\n", pats[i], out & FLAGS_KEPT);
+            bad++;
+        }
+    }
+    CHECK(!bad, "12 patterns of arithmetic flags and DF survive getppid");
+
+    int p[2];
+    static char src[3000], dst[3000];
+    for (unsigned i = 0; i < sizeof src; i++)
+        src[i] = (char)(i * 7 + 1);
+    if (pipe(p)) {
+        CHECK(0, "pipe");
+        return;
+    }
+    for (unsigned long fl = 0; fl <= 0x400; fl += 0x400) {
+        if (write(p[1], src, sizeof src) != (long)sizeof src)
+            CHECK(0, "write to the pipe");
+        memset(dst, 0, sizeof dst);
+        unsigned long out = SC3_FLAGS(SYS_read, p[0], (long)dst, sizeof dst, fl | 0x81, r);
+        CHECK(r == (long)sizeof dst && !memcmp(src, dst, sizeof dst) && (out & FLAGS_KEPT) == (fl | 0x81),
+              "read of 3000 bytes from a pipe with DF %s: the bytes in order, the flags kept", fl ? "set" : "clear");
+    }
+    close(p[0]);
+    close(p[1]);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -232,6 +289,8 @@ int main(void)
     n = sc3(SYS_kill, hi | pid1, hi | 0, 0);
     CHECK(n == 0, "kill(pid, 0), upper bits set in both: %ld", n);
     CHECK(sc1(SYS_close, hi | efd) == 0 && sc1(SYS_close, hi | ep) == 0, "close, upper bits set in the fd");
+
+    check_flags();
 
     check_regs("getpid", regtest, SYS_getpid, pid1);
     check_regs("syscall 1000", regtest, 1000, -ENOSYS);
