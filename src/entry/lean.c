@@ -46,6 +46,12 @@ enum { LEAN_NO, LEAN_KERNEL, LEAN_NBIO, LEAN_PID, LEAN_TID, LEAN_PPID, LEAN_PGRP
        LEAN_EPOLL, LEAN_OBJ_MID, LEAN_MID = 0x80 };
 
 uint8_t lean_kind[SYS_MAX];
+/* Can the mid path serve objects' calls and the few others it knows? On
+ * the app's %fs (pg_mid_app_fs), or with the runtime's loaded by
+ * wrfsbase; not without FSGSBASE in a sanitizer build (its
+ * instrumentation reaches TLS anywhere, and a kernel call each way would
+ * make the mid path the full one's price). */
+static bool mid_calls;
 static uint8_t direct_kind[SYS_MAX];
 
 /* direct_ok - can a lean call go to the kernel as the app made it, but for
@@ -77,6 +83,7 @@ static enum direct_kind direct_for(const struct sysent *e, int k, bool page0_map
 
 void lean_init(bool enabled, bool page0_mapped)
 {
+	mid_calls = pg_mid_app_fs || pg_fsgsbase;
 	for (int nr = 0; nr < SYS_MAX; nr++) {
 		const struct sysent *e = systab_get(nr);
 		uint8_t k = LEAN_NO;
@@ -87,7 +94,7 @@ void lean_init(bool enabled, bool page0_mapped)
 		if (e->handler == sys_futex || e->handler == sys_sched_yield ||
 		    e->handler == sys_rt_sigprocmask || e->handler == sys_set_robust_list ||
 		    ((nr == SYS_epoll_ctl || nr == SYS_close || nr == SYS_clock_gettime || nr == SYS_openat) &&
-		     pg_mid_app_fs))
+		     mid_calls))
 			k = LEAN_MID;
 		else if (e->handler == sys_getpid)
 			k = LEAN_PID;
@@ -120,7 +127,7 @@ void lean_init(bool enabled, bool page0_mapped)
 		/* Its handler maps what a kernel file needs (sendmsg's control
 		 * data, getsockopt's credentials); an object's bytes or option
 		 * may still go the mid path. */
-		else if (pg_mid_app_fs && mid_obj_call(nr))
+		else if (mid_calls && mid_obj_call(nr))
 			k = LEAN_OBJ_MID;
 		bool dirfd = false;
 		for (int i = 0; i < 6; i++)
@@ -197,7 +204,7 @@ long lean_entry_c(struct uthread *ut)
 		ret = set_wait(ut, (int)tf->rdi, tf->rsi, (int)tf->rdx);
 		if (ret == 0 && timeout != 0)
 			v->ep_looked = 1;
-		if (ret == 0 && timeout != 0 && pg_mid_app_fs)
+		if (ret == 0 && timeout != 0 && mid_calls)
 			return LEAN_TRY_MID; /* it parks: the mid path, not two %fs changes */
 		if (ret == -EINTR || ret == -EBADF || ret == -EAGAIN || (ret == 0 && timeout != 0))
 			return 0;
@@ -226,7 +233,7 @@ long lean_entry_c(struct uthread *ut)
 		 * The host fd is read before the flag (installs write them the
 		 * other way round), so the flag is never an earlier file's. */
 		struct fdent *fe = fdt_ent(ut->proc->fdt, (int)tf->rdi);
-		if (fe && __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0 && pg_mid_app_fs && mid_io_call(nr))
+		if (fe && __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0 && mid_calls && mid_io_call(nr))
 			return LEAN_TRY_MID; /* an object's bytes: sys/mid_io.c */
 		if (!fe || __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0 ||
 		    __atomic_load_n(&fe->obj, __ATOMIC_ACQUIRE) || fdent_nonblock(fe) != 1)
@@ -247,7 +254,7 @@ long lean_entry_c(struct uthread *ut)
 			 * or on the mid path (getsockopt). */
 			if ((e->args[i] == A_FD || e->args[i] == A_DIRFD) && (int)k[i] >= 0 &&
 			    fdt_has_obj(ut->proc->fdt, k[i]))
-				return i == 0 && pg_mid_app_fs && mid_obj_call(nr) ? LEAN_TRY_MID : 0;
+				return i == 0 && mid_calls && mid_obj_call(nr) ? LEAN_TRY_MID : 0;
 			if (e->args[i] == A_FD && (int)k[i] >= 0)
 				k[i] = fdt_host(ut->proc->fdt, k[i]);
 			else if (e->args[i] == A_DIRFD && (int)k[i] != AT_FDCWD) {
