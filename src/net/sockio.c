@@ -272,14 +272,18 @@ static struct chan_end *data_end(struct nsock *s)
 }
 
 /* nsock_mid_io - the mid path's share (vfile.h): a connected in-memory
- * TCP socket whose bytes move at once, a send whole. Options that change
- * a read's target (SO_RCVLOWAT), a socket moved into the kernel or any
- * state chan_mid_* does not take go the full way. */
+ * TCP or UNIX stream socket whose bytes move at once, a send whole.
+ * Options that change a read's target (SO_RCVLOWAT), a UNIX send that
+ * carries credentials (SO_PASSCRED on either end), a socket moved into the
+ * kernel or any state chan_mid_* does not take go the full way. */
 long nsock_mid_io(struct vfile *f, bool wr, const struct iovec *iov, int iovcnt, int flags)
 {
 	struct nsock *s = nsock_of(f);
-	struct chan_end *e = s->proto == CHAN_TCP ? data_end(s) : NULL;
+	struct chan_end *e = s->proto == CHAN_TCP || s->proto == CHAN_UNIX_STREAM ? data_end(s) : NULL;
 	if (!e || vfile_in_kernel(f) || (!wr && __atomic_load_n(&e->rx->rcvlowat, __ATOMIC_RELAXED) > 1))
+		return VFILE_MID_PASS;
+	if (wr && s->proto == CHAN_UNIX_STREAM &&
+	    (s->passcred || __atomic_load_n(&s->chan->passcred, __ATOMIC_RELAXED)))
 		return VFILE_MID_PASS;
 	bool nonblock = (f->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
 	struct iov_iter it;

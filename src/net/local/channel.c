@@ -910,11 +910,17 @@ ssize_t chan_recv(struct chan_end *e, struct iov_iter *to, struct chan_anc_out *
 	return -EAGAIN;
 }
 
+/* mid_stream - a byte stream the mid path moves: TCP, UNIX stream, pipe. */
+static bool mid_stream(const struct chan_end *e)
+{
+	return e->proto == CHAN_TCP || e->proto == CHAN_UNIX_STREAM || e->proto == CHAN_PIPE;
+}
+
 ssize_t chan_mid_recv(struct chan_end *e, struct iov_iter *to)
 {
 	struct chan_dir *d = e->rx;
 	int mflags;
-	if (!d || e->proto != CHAN_TCP || !to->left || LOAD(&d->qhead))
+	if (!d || !mid_stream(e) || !to->left || LOAD(&d->qhead))
 		return -EAGAIN;
 	return stream_recv(d, to, NULL, 0, &mflags);
 }
@@ -922,7 +928,7 @@ ssize_t chan_mid_recv(struct chan_end *e, struct iov_iter *to)
 ssize_t chan_mid_send(struct chan_end *e, struct iov_iter *from, bool all)
 {
 	struct chan_dir *d = e->tx;
-	if (!d || e->proto != CHAN_TCP || !from->left || LOAD(&e->err) || (LOAD(&e->shut) & SHUT_SEND) ||
+	if (!d || !mid_stream(e) || !from->left || LOAD(&e->err) || (LOAD(&e->shut) & SHUT_SEND) ||
 	    (LOAD(&d->state) & CHAN_RD_GONE) || (all && ring_space(&d->ring) < from->left))
 		return -EAGAIN;
 	ssize_t r = stream_send(d, from, NULL);

@@ -209,9 +209,11 @@ ssize_t chan_sendto(struct chan_dir *d, struct iov_iter *from, const struct chan
 ssize_t chan_recv(struct chan_end *e, struct iov_iter *to, struct chan_anc_out *anc, int flags, int *msg_flags);
 
 /*
- * chan_mid_recv, chan_mid_send - a TCP stream's bytes moved at once, for
- * the runtime's mid path, where no library code may run (sys/mid_io.c).
- * Only what needs nothing else: no ancillary records (TCP carries none),
+ * chan_mid_recv, chan_mid_send - a byte stream's bytes (TCP, UNIX stream,
+ * pipe) moved at once, for the runtime's mid path, where no library code
+ * may run (sys/mid_io.c). Only what needs nothing else: no ancillary
+ * records queued (a UNIX stream's files or credentials: a sender that
+ * passes credentials is the caller's to keep off this path),
  * no pending error or shutdown to report, and for a send that must not
  * stop part way (all), room for every byte. Otherwise -EAGAIN, with
  * nothing changed: the full path (chan_recv, chan_send) serves the call.

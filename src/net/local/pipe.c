@@ -187,6 +187,43 @@ static long pipe_write(struct vfile *f, struct uthread *ut, struct vmsg *m)
 	return (long)(m->done + r);
 }
 
+/* pipe_mid_io - the mid path's share (vfile.h): a read of what is there,
+ * a write that fits whole now (atomic, as a short one must be). A read
+ * that would wait or finds EOF, a write that would wait or split or finds
+ * no reader (EPIPE, SIGPIPE), a pipe moved into the kernel: the full
+ * path's, nothing changed. mid_io (sys/mid_io.c) took the access mode. */
+static long pipe_mid_io(struct vfile *f, bool wr, const struct iovec *iov, int iovcnt, int flags)
+{
+	struct pipe *p = pipe_of(f);
+	struct chan_end *e = end_of(f);
+	if (vfile_in_kernel(f))
+		return VFILE_MID_PASS;
+	struct iov_iter it;
+	iov_iter_init(&it, iov, iovcnt);
+	long r;
+	if (!wr) {
+		r = chan_mid_recv(e, &it);
+		if (r > 0) {
+			spin_lock(&p->lock);
+			consumed(p, r);
+			spin_unlock(&p->lock);
+			return r;
+		}
+		return r == -EAGAIN && (f->flags & O_NONBLOCK) && chan_mid_idle(e, false) ? -EAGAIN : VFILE_MID_PASS;
+	}
+	spin_lock(&p->lock);
+	size_t topup, want = it.left, fit = room(p, want, 0, &topup);
+	r = fit >= want ? chan_mid_send(e, &it, true) : -EAGAIN;
+	if (r > 0)
+		produced(p, r, topup);
+	spin_unlock(&p->lock);
+	if (r <= 0)
+		return VFILE_MID_PASS;
+	if (__atomic_load_n(&p->end[0].poll_head.ncallbacks, __ATOMIC_RELAXED))
+		vfile_notify(&p->end[0], EPOLLIN | EPOLLRDNORM); /* as pipe_write */
+	return r;
+}
+
 /* As pipe_poll: the write end is writable while a page is free. */
 static uint32_t pipe_poll(struct vfile *f)
 {
@@ -380,7 +417,8 @@ static struct vfile *pipe_reopen(struct vfile *f, int flags)
 }
 
 #define PIPE_OPS                                                                           \
-	.read = pipe_read, .write = pipe_write, .poll = pipe_poll, .ioctl = pipe_ioctl,     \
+	.read = pipe_read, .write = pipe_write, .mid_io = pipe_mid_io, .poll = pipe_poll,   \
+	.ioctl = pipe_ioctl,                                                                \
 	.fcntl = pipe_fcntl, .stat = pipe_stat, .release = pipe_release,            \
 	.host_file = pipe_host_file, .wait_fd = vfile_kernel_wait_fd, .reopen = pipe_reopen
 static const struct vfile_ops pipe_ops[2] = { { PIPE_OPS }, { PIPE_OPS } };
