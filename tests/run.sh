@@ -1592,6 +1592,11 @@ os.write(os.open("a.fifo", os.O_WRONLY), b"done")'
     return $st
 }
 fcase fork-poll-abandoned --need /usr/bin/python3 --need perl --status 0 -- f_fork_poll_abandoned
+# A fork while a writer and a reader thread stream records through a pipe
+# or a UNIX stream socketpair: the fork moves it into the kernel, and
+# bytes written into its ring while it was drained were lost.
+dcase fork-stream-pipe --prog fork_stream --status 0 -- "$PROGS/fork_stream" pipe
+dcase fork-stream-socket --prog fork_stream --status 0 -- "$PROGS/fork_stream" socket
 # A program that dropped root forks; the child signals its parent (a
 # server run through runuser: postgres's children wake the postmaster so).
 # The kernel checked the child's ids against the parent's host process,

@@ -265,6 +265,16 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 	leave_for_gate(v, uc, oldsel, async_entry_c);
 }
 
+/* restart_at - a return half of the gate starts over at ip, as runtime
+ * code: the app's flags may be live there already (popfq), and DF, TF and
+ * AC must not be for that code (the trap frame still holds them). */
+NOINSTR static void restart_at(ucontext_t *uc, const char *ip)
+{
+	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)ip;
+	uc->uc_mcontext.gregs[REG_EFL] &= ~(greg_t)RFLAGS_ENTRY_CLEAR;
+	unblock_all(uc);
+}
+
 /* leave_for_gate - after a host signal: app code goes through the gate at
  * once (fn runs there); the return half of the gate starts over; the
  * scheduler loop is kicked out of its idle sleep; other runtime code
@@ -275,14 +285,11 @@ NOINSTR static void leave_for_gate(struct vcpu *v, ucontext_t *uc, uint8_t oldse
 	solo_signal(v, (unsigned long long *)&uc->uc_mcontext.gregs[REG_RIP]);
 	uint64_t ip = uc->uc_mcontext.gregs[REG_RIP];
 	if (in_range(ip, gate_return, gate_return_end)) {
-		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)gate_return;
-		unblock_all(uc);
+		restart_at(uc, gate_return);
 	} else if (in_range(ip, lean_return, lean_return_end)) {
-		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)lean_restart;
-		unblock_all(uc);
+		restart_at(uc, lean_restart);
 	} else if (in_range(ip, mid_return, mid_return_end)) {
-		uc->uc_mcontext.gregs[REG_RIP] = (greg_t)mid_restart;
-		unblock_all(uc);
+		restart_at(uc, mid_restart);
 	} else if (in_direct(ip)) {
 		direct_to_gate(v, uc, fn);
 	} else if (oldsel == SEL_BLOCK && !in_range(ip, gate_text_start, gate_text_end)) {

@@ -614,6 +614,13 @@ long nsock_send(struct vfile *f, struct uthread *ut, struct vmsg *m)
 			r = w == -ETIMEDOUT ? -EAGAIN : w;
 			break;
 		}
+		/* Woken by a move into the kernel (a fork drained the ring,
+		 * which now has room): the rest goes there, not into the ring
+		 * nobody reads any more (a record was lost so). */
+		if (vfile_in_kernel(f)) {
+			r = done ? (long)done : VFILE_BECAME_KERNEL;
+			break;
+		}
 	}
 	anc_drop(&a);
 	if (urg && r >= 0 && !it.left) {

@@ -485,9 +485,13 @@ static long fork_host(struct uthread *ut, const struct clone_req *req, bool itse
 	if (!c)
 		return -EAGAIN;
 	fork_once();
-	objects_to_kernel(parent);
 	futex_shared_to_kernel();
 	long r = sched_stop_others();
+	/* Moved with the others stopped: a sender on another vCPU could put
+	 * bytes into a socket's ring between its drain into the kernel pair
+	 * and its move, and they were lost (a pipe's lock covers both). */
+	if (r == 0)
+		objects_to_kernel(parent);
 	if (r == 0 && fork_prepare_hook && (r = fork_prepare_hook()) < 0)
 		sched_resume_others();
 	if (r < 0) {

@@ -445,13 +445,15 @@ static bool stream_space_edge(struct chan_dir *d, size_t head_before, size_t fre
 	return false;
 }
 
-static ssize_t stream_send(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc)
+/* stream_send - whole: all of from or nothing (-EAGAIN), decided under
+ * wlock (the mid path's blocking send, which must not come back short). */
+static ssize_t stream_send(struct chan_dir *d, struct iov_iter *from, const struct chan_anc *anc, bool whole)
 {
 	size_t n = from->left;
 	if (!n)
 		return 0;	/* Linux: a zero-length stream write queues nothing */
 	/* pipe(7): writes of at most PIPE_BUF bytes are atomic. */
-	bool atomic = d->proto == CHAN_PIPE && n <= PIPE_BUF;
+	bool atomic = whole || (d->proto == CHAN_PIPE && n <= PIPE_BUF);
 	struct ring *r = &d->ring;
 	bool direct = false;
 	size_t done = 0;
@@ -804,10 +806,10 @@ static ssize_t dir_send(struct chan_dir *d, struct iov_iter *from, const struct 
 {
 	if (d->is_msg)
 		return msg_send(d, from, anc, mutual);
-	ssize_t r = stream_send(d, from, anc);
+	ssize_t r = stream_send(d, from, anc, false);
 	/* TCP (no ancillary data): what did not fit goes into a grown ring. */
 	while (from->left && (r > 0 || r == -EAGAIN) && stream_grow(d)) {
-		ssize_t more = stream_send(d, from, NULL);
+		ssize_t more = stream_send(d, from, NULL, false);
 		if (more < 0)
 			break;
 		r = r > 0 ? r + more : more;
@@ -931,7 +933,7 @@ ssize_t chan_mid_send(struct chan_end *e, struct iov_iter *from, bool all)
 	if (!d || !mid_stream(e) || !from->left || LOAD(&e->err) || (LOAD(&e->shut) & SHUT_SEND) ||
 	    (LOAD(&d->state) & CHAN_RD_GONE) || (all && ring_space(&d->ring) < from->left))
 		return -EAGAIN;
-	ssize_t r = stream_send(d, from, NULL);
+	ssize_t r = stream_send(d, from, NULL, all);
 	return r < 0 ? -EAGAIN : r; /* -EPIPE: the reader left meanwhile, nothing sent */
 }
 

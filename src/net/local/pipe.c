@@ -203,17 +203,20 @@ static long pipe_mid_io(struct vfile *f, bool wr, const struct iovec *iov, int i
 	long r;
 	if (!wr) {
 		r = chan_mid_recv(e, &it);
-		if (r > 0) {
-			spin_lock(&p->lock);
+		spin_lock(&p->lock);
+		if (r > 0)
 			consumed(p, r);
-			spin_unlock(&p->lock);
-			return r;
-		}
-		return r == -EAGAIN && (f->flags & O_NONBLOCK) && chan_mid_idle(e, false) ? -EAGAIN : VFILE_MID_PASS;
+		/* Drained meanwhile into a kernel pipe (pipe_host_file, under
+		 * the lock): the kernel's answer, not this empty ring's. */
+		else if (r != -EAGAIN || !(f->flags & O_NONBLOCK) || !chan_mid_idle(e, false) || vfile_in_kernel(f))
+			r = VFILE_MID_PASS;
+		spin_unlock(&p->lock);
+		return r;
 	}
 	spin_lock(&p->lock);
 	size_t topup, want = it.left, fit = room(p, want, 0, &topup);
-	r = fit >= want ? chan_mid_send(e, &it, true) : -EAGAIN;
+	/* In the kernel by now (a fork's drain held the lock): not into the ring. */
+	r = fit >= want && !vfile_in_kernel(f) ? chan_mid_send(e, &it, true) : -EAGAIN;
 	if (r > 0)
 		produced(p, r, topup);
 	spin_unlock(&p->lock);
