@@ -7,10 +7,12 @@
  * code ran with it).
  * Prints deterministic lines; exits 0 when every check held, 1 otherwise. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int failures;
@@ -224,6 +226,39 @@ static void check_flags(void)
     close(p[1]);
 }
 
+static volatile sig_atomic_t usr1_seen;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    usr1_seen++;
+}
+
+/* DF set across calls while signals keep arriving from another process:
+ * one that lands as the call returns must not run the runtime's code
+ * with the program's DF (it crashed so), and DF comes back each time. */
+static void check_df_signals(void)
+{
+    struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
+    sigaction(SIGUSR1, &sa, NULL);
+    pid_t parent = getpid(), c = fork();
+    if (c == 0) {
+        for (int i = 0; i < 20000 && kill(parent, SIGUSR1) == 0; i++)
+            ;
+        _exit(0);
+    }
+    long r, bad = 0, calls = 0;
+    int st;
+    while (waitpid(c, &st, WNOHANG) == 0) {
+        for (int i = 0; i < 1000; i++, calls++) {
+            unsigned long out = SC3_FLAGS(SYS_getppid, 0, 0, 0, 0x400ul, r);
+            bad += !(out & 0x400) || r != getppid();
+        }
+    }
+    signal(SIGUSR1, SIG_DFL);
+    CHECK(!bad && calls > 0, "DF kept across getppid while another process sends signals");
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -291,6 +326,7 @@ int main(void)
     CHECK(sc1(SYS_close, hi | efd) == 0 && sc1(SYS_close, hi | ep) == 0, "close, upper bits set in the fd");
 
     check_flags();
+    check_df_signals();
 
     check_regs("getpid", regtest, SYS_getpid, pid1);
     check_regs("syscall 1000", regtest, 1000, -ENOSYS);
