@@ -408,9 +408,11 @@ static void release_host_stdio(struct vproc *p)
 }
 
 /* in_child - the child process, on the thread that forked, host signals
- * held: the runtime around ut alone, ut's program as pid (parent ppid),
- * known to the parent's process as known_as. */
-static long in_child(struct uthread *ut, int pid, int ppid, int known_as, int hpid, const struct clone_req *req)
+ * held: the runtime around ut alone, ut's program as pid (parent ppid; in
+ * host process hpid when forker: the program that forked), known to the
+ * parent's process as known_as. */
+static long in_child(struct uthread *ut, int pid, int ppid, bool forker, int known_as, int hpid,
+		     const struct clone_req *req)
 {
 	struct vproc *p = ut->proc;
 	if (fork_child_hook)
@@ -421,8 +423,12 @@ static long in_child(struct uthread *ut, int pid, int ppid, int known_as, int hp
 	p->child_subreaper = false;
 	posix_locks_after_fork(p); /* and holds no record lock */
 	vproc_after_fork(p, ut, pid, ppid);
-	if (ppid > 0 && !pidspace_outside(ppid))
-		parent_of(p, ppid, hpid); /* not pegasus's own parent (a program's that stands in for itself) */
+	/* Not pegasus's own parent (a program's that stands in for itself).
+	 * The forker is one of the instance's though its pid may be free by
+	 * now (it ended and was reaped before this ran, under load): without
+	 * a placeholder this orphan never saw its parent change. */
+	if (ppid > 0 && (forker || !pidspace_outside(ppid)))
+		parent_of(p, ppid, hpid);
 	parent_host = hpid;
 	child_known_as = known_as;
 	pdeath_seen = false;
@@ -517,10 +523,10 @@ static long fork_host(struct uthread *ut, const struct clone_req *req, bool itse
 	pid_t pid = _Fork();
 	if (pid == 0) {
 		if (itself)
-			r = in_child(ut, parent->pid, parent->ppid, c->pid, hpid, req);
+			r = in_child(ut, parent->pid, parent->ppid, false, c->pid, hpid, req);
 		else {
 			int vpid = pidspace_handoff_take(slot, c->pid, hpid);
-			r = in_child(ut, vpid, parent->pid, vpid, hpid, req);
+			r = in_child(ut, vpid, parent->pid, true, vpid, hpid, req);
 		}
 		signal_release_host(held);
 		return r;

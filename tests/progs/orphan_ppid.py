@@ -7,12 +7,17 @@ import os
 import subprocess
 import time
 
-# Double fork: the middle exits at once, the grandchild asks later.
+# Double fork: the middle exits at once, the grandchild asks until its
+# parent changes (natively at once; under load pegasus learns of the
+# middle's end a little later), 10 s at most.
 r, w = os.pipe()
 middle = os.fork()
 if middle == 0:
+    me = os.getpid()
     if os.fork() == 0:
-        time.sleep(0.5)
+        end = time.time() + 10
+        while os.getppid() == me and time.time() < end:
+            time.sleep(0.02)
         os.write(w, b"%d\n" % os.getppid())
         os._exit(0)
     os._exit(0)
