@@ -54,7 +54,7 @@ extern char mid_return[], mid_return_end[], mid_restart[];
 extern char gate_direct[], direct_done[], gate_direct_end[];
 extern char gate_direct_fd[], direct_fd_saved[], direct_fd_done[], direct_fd_slow[], gate_direct_fd_end[];
 extern char gate_direct_ep[], direct_ep_saved[], direct_ep_done[], direct_ep_slow[], gate_direct_ep_end[];
-extern void gate_from_signal(void);
+extern char gate_from_signal[];
 extern void pg_restorer(void);
 void syscall_entry_c(struct uthread *ut);
 
@@ -89,18 +89,25 @@ NOINSTR static void unblock_all(ucontext_t *uc)
 	uc->uc_sigmask.__val[0] = 0;
 }
 
+/* resume_at - leave the handler into runtime code at ip (the gate, or a
+ * return half of it starting over). sigreturn puts back the flags the
+ * signal found, maybe the app's (popfq ran): runtime code needs DF, TF and
+ * AC clear (the trap frame keeps the app's). */
+NOINSTR static void resume_at(ucontext_t *uc, const char *ip)
+{
+	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)ip;
+	uc->uc_mcontext.gregs[REG_EFL] &= ~(greg_t)RFLAGS_ENTRY_CLEAR;
+	unblock_all(uc);
+}
+
 /* to_gate - leave the handler into gate_from_signal, which saves %fs and the
  * vector state (sigreturn restores both from this frame) and calls fn. */
 NOINSTR static void to_gate(ucontext_t *uc, struct uthread *ut, void (*fn)(struct uthread *))
 {
 	tf_from_uc(&ut->tf, uc);
-	/* sigreturn puts back the app's flags: runtime code needs DF, TF and
-	 * AC clear (the trap frame keeps them). */
-	uc->uc_mcontext.gregs[REG_EFL] &= ~(greg_t)RFLAGS_ENTRY_CLEAR;
-	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)gate_from_signal;
+	resume_at(uc, gate_from_signal);
 	uc->uc_mcontext.gregs[REG_RSP] = (greg_t)ut->rstack_top;
 	uc->uc_mcontext.gregs[REG_RDI] = (greg_t)fn;
-	unblock_all(uc);
 }
 
 /* in_direct - is ip in one of the direct gates (gate.S)? */
@@ -265,16 +272,6 @@ NOINSTR static void on_async(int sig, siginfo_t *si, ucontext_t *uc, uint8_t old
 	leave_for_gate(v, uc, oldsel, async_entry_c);
 }
 
-/* restart_at - a return half of the gate starts over at ip, as runtime
- * code: the app's flags may be live there already (popfq), and DF, TF and
- * AC must not be for that code (the trap frame still holds them). */
-NOINSTR static void restart_at(ucontext_t *uc, const char *ip)
-{
-	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)ip;
-	uc->uc_mcontext.gregs[REG_EFL] &= ~(greg_t)RFLAGS_ENTRY_CLEAR;
-	unblock_all(uc);
-}
-
 /* leave_for_gate - after a host signal: app code goes through the gate at
  * once (fn runs there); the return half of the gate starts over; the
  * scheduler loop is kicked out of its idle sleep; other runtime code
@@ -285,11 +282,11 @@ NOINSTR static void leave_for_gate(struct vcpu *v, ucontext_t *uc, uint8_t oldse
 	solo_signal(v, (unsigned long long *)&uc->uc_mcontext.gregs[REG_RIP]);
 	uint64_t ip = uc->uc_mcontext.gregs[REG_RIP];
 	if (in_range(ip, gate_return, gate_return_end)) {
-		restart_at(uc, gate_return);
+		resume_at(uc, gate_return);
 	} else if (in_range(ip, lean_return, lean_return_end)) {
-		restart_at(uc, lean_restart);
+		resume_at(uc, lean_restart);
 	} else if (in_range(ip, mid_return, mid_return_end)) {
-		restart_at(uc, mid_restart);
+		resume_at(uc, mid_restart);
 	} else if (in_direct(ip)) {
 		direct_to_gate(v, uc, fn);
 	} else if (oldsel == SEL_BLOCK && !in_range(ip, gate_text_start, gate_text_end)) {

@@ -82,11 +82,7 @@ static long publish(struct uthread *ut, const struct hostcred *n)
 		cur = c;
 		vproc_publish(p); /* who may signal it, for the other processes */
 	}
-	struct vcpu *v = vcpu_self();
-	if (v->cred != cur) {
-		__atomic_store_n(&v->cred, cur, __ATOMIC_RELEASE); /* first: see sched.c vcpu_loop */
-		hostcred_apply(cur);
-	}
+	vcpu_take_cred(vcpu_self(), cur);
 	return 0;
 }
 

@@ -547,8 +547,7 @@ static long fork_host(struct uthread *ut, const struct clone_req *req, bool itse
 		memcpy(pi.comm, parent->comm, sizeof(pi.comm));
 		prog_info_set_exe(&pi, parent->exe);
 		pi.vproc_addr = (uint64_t)(uintptr_t)parent; /* the child's copy is there */
-		pi.uid = parent->cred ? parent->cred->uid : 0;
-		pi.suid = parent->cred ? parent->cred->suid : 0;
+		prog_info_set_ids(&pi, parent->cred);
 		pidspace_publish(&pi);
 		pidspace_handoff_give(slot, c->pid);
 	} else if (!itself) {

@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/hostcred.h"
+
 /* pidspace_claim - take pid if no program or thread of the instance, in any
  * of its host processes, holds it: true if taken. */
 bool pidspace_claim(int pid);
@@ -46,6 +48,14 @@ static inline void prog_info_set_exe(struct prog_info *pi, const char *exe)
 	size_t n = exe ? strnlen(exe, sizeof(pi->exe) - 1) : 0;
 	memcpy(pi->exe, exe ? exe : "", n);
 	pi->exe[n] = 0;
+}
+
+/* prog_info_set_ids - who may signal the program: its real and saved uids
+ * (none: root's). */
+static inline void prog_info_set_ids(struct prog_info *pi, const struct hostcred *c)
+{
+	pi->uid = c ? c->uid : 0;
+	pi->suid = c ? c->suid : 0;
 }
 
 /* pidspace_publish - record or update what pi->pid is (its owner only);

@@ -329,8 +329,6 @@ static char *slurp(const char *path, size_t *len)
 	return buf;
 }
 
-/* status: the host's lines, with the ids, capabilities, name and signal
- * sets replaced by the program's own. */
 /* asleep - do thread t (thread) or all its program's threads wait, parked?
  * (The host's state is a vCPU thread's: R while it runs another.) */
 static bool asleep(struct uthread *t, bool thread)
@@ -344,6 +342,8 @@ static bool asleep(struct uthread *t, bool thread)
 	return all;
 }
 
+/* status: the host's lines, with the ids, capabilities, name and signal
+ * sets replaced by the program's own. */
 static long status_text(struct uthread *ut, struct text *text)
 {
 	struct vproc *p = ut->proc;

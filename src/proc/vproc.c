@@ -609,11 +609,7 @@ static void publish(struct vproc *p, bool group_is_new)
 	pi.execd = p->execd;
 	pi.start_ticks = p->start_ticks;
 	pi.vproc_addr = (uint64_t)(uintptr_t)p;
-	const struct hostcred *ids = __atomic_load_n(&p->cred, __ATOMIC_ACQUIRE);
-	if (ids) {
-		pi.uid = ids->uid;
-		pi.suid = ids->suid;
-	}
+	prog_info_set_ids(&pi, __atomic_load_n(&p->cred, __ATOMIC_ACQUIRE));
 	pidspace_publish(&pi);
 }
 

@@ -537,13 +537,8 @@ static _Noreturn void vcpu_loop(struct vcpu *v)
 		/* Its program's ids, if this kernel thread holds others (one
 		 * pointer compare when no program changed its ids). */
 		const struct hostcred *cred = ut->credp ? __atomic_load_n(ut->credp, __ATOMIC_ACQUIRE) : NULL;
-		if (cred && cred != v->cred) {
-			/* Noted first: a host signal's handler that sends with
-			 * pegasus's ids (proc/fork.c send_tagged) puts back
-			 * v->cred, which must be the set being applied. */
-			__atomic_store_n(&v->cred, cred, __ATOMIC_RELEASE);
-			hostcred_apply(cred);
-		}
+		if (cred)
+			vcpu_take_cred(v, cred);
 		ut->last_vcpu = v;
 		v->cur = ut;
 		preempt_tick_resume(v);

@@ -51,6 +51,14 @@ struct vcpu *vcpu_alloc(int id)
  * at v, the runtime TLS is this thread's own, host signal handlers get v's
  * stack. SUD is turned on separately, once the thread is ready for traps.
  */
+void vcpu_take_cred(struct vcpu *v, const struct hostcred *c)
+{
+	if (c == v->cred)
+		return;
+	__atomic_store_n(&v->cred, c, __ATOMIC_RELEASE);
+	hostcred_apply(c);
+}
+
 void vcpu_bind_current(struct vcpu *v)
 {
 	v->rt_fs = fsbase_read();

@@ -215,6 +215,11 @@ static inline struct uthread *uthread_self(void)
 
 struct vcpu *vcpu_alloc(int id);
 void vcpu_bind_current(struct vcpu *v);
+/* vcpu_take_cred - v's kernel thread (the caller) takes ids c, if it holds
+ * others. v->cred is noted first: a host signal's handler that sends with
+ * pegasus's ids (proc/fork.c send_tagged) puts back v->cred, which must
+ * be the set being applied. */
+void vcpu_take_cred(struct vcpu *v, const struct hostcred *c);
 
 /* A new uthread of program p with the given virtual tid, not yet runnable. */
 struct uthread *uthread_new(struct vproc *p, int tid);

@@ -931,7 +931,7 @@ ssize_t chan_mid_send(struct chan_end *e, struct iov_iter *from, bool all)
 {
 	struct chan_dir *d = e->tx;
 	if (!d || !mid_stream(e) || !from->left || LOAD(&e->err) || (LOAD(&e->shut) & SHUT_SEND) ||
-	    (LOAD(&d->state) & CHAN_RD_GONE) || (all && ring_space(&d->ring) < from->left))
+	    (LOAD(&d->state) & CHAN_RD_GONE))
 		return -EAGAIN;
 	ssize_t r = stream_send(d, from, NULL, all);
 	return r < 0 ? -EAGAIN : r; /* -EPIPE: the reader left meanwhile, nothing sent */

@@ -138,6 +138,16 @@ static void produced(struct pipe *p, size_t n, size_t topup)
 	}
 }
 
+/* written - bytes went in. The channel tells readers when the pipe stops
+ * being empty; Linux's pipe_write also wakes on every write once the pipe
+ * has been polled (poll_usage), which edge-triggered epoll items see as a
+ * new event. */
+static void written(struct pipe *p)
+{
+	if (__atomic_load_n(&p->end[0].poll_head.ncallbacks, __ATOMIC_RELAXED))
+		vfile_notify(&p->end[0], EPOLLIN | EPOLLRDNORM);
+}
+
 static long pipe_write(struct vfile *f, struct uthread *ut, struct vmsg *m)
 {
 	struct pipe *p = pipe_of(f);
@@ -173,11 +183,8 @@ static long pipe_write(struct vfile *f, struct uthread *ut, struct vmsg *m)
 	spin_unlock(&p->lock);
 	if (r < 0)
 		return r;
-	/* The channel tells readers when the pipe stops being empty; Linux's
-	 * pipe_write also wakes on every write once the pipe has been polled
-	 * (poll_usage), which edge-triggered epoll items see as a new event. */
-	if (r > 0 && __atomic_load_n(&p->end[0].poll_head.ncallbacks, __ATOMIC_RELAXED))
-		vfile_notify(&p->end[0], EPOLLIN | EPOLLRDNORM);
+	if (r > 0)
+		written(p);
 	/* Linux's blocking pipe_write goes on until all is written; a
 	 * non-blocking one returns what fit. */
 	if (m->done + r < want && !vfile_nonblock(f, m)) {
@@ -222,8 +229,7 @@ static long pipe_mid_io(struct vfile *f, bool wr, const struct iovec *iov, int i
 	spin_unlock(&p->lock);
 	if (r <= 0)
 		return VFILE_MID_PASS;
-	if (__atomic_load_n(&p->end[0].poll_head.ncallbacks, __ATOMIC_RELAXED))
-		vfile_notify(&p->end[0], EPOLLIN | EPOLLRDNORM); /* as pipe_write */
+	written(p);
 	return r;
 }
 
