@@ -432,7 +432,8 @@ direct_fd_saved:
 2:	mov %gs:VCPU_DIRECT_REC, %rcx
 	mov 20(%rcx), %ecx              /* bit 32 of the record's nr */
 	jrcxz 3f
-	mov FDENT_NB(%r11), %ecx        /* non-blocking, as of this generation? */
+	mov $1, %eax                    /* non-blocking, as of this generation? */
+	shrx %eax, FDENT_NB(%r11), %ecx /* gen << 1 | flag: the file bit dropped */
 	mov fdt_flags_gen(%rip), %eax
 	lea 1(%rax,%rax), %eax          /* gen << 1 | O_NONBLOCK */
 	not %eax

@@ -211,8 +211,10 @@ long lean_entry_c(struct uthread *ut)
 		goto done;
 	}
 	case LEAN_OBJ_MID: {
+		/* sendfile also between two kernel files (sys/mid_io.c). */
 		struct fdent *fe = fdt_ent(ut->proc->fdt, (int)tf->rdi);
-		return fe && __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0 ? LEAN_TRY_MID : 0;
+		return fe && (nr == SYS_sendfile || __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0) ? LEAN_TRY_MID
+												  : 0;
 	}
 	case LEAN_PROCPATH: {
 		/* The full path maps what may name a program's /proc entry:

@@ -235,16 +235,17 @@ void fdt_flags_changed(void)
 {
 	/* After the change, not before: a reader that read the flag before
 	 * it changed stored the old generation with it. Skips 0 on wrap. */
-	uint32_t g = __atomic_add_fetch(&fdt_flags_gen, 1, __ATOMIC_ACQ_REL) & 0x7fffffff;
+	uint32_t g = __atomic_add_fetch(&fdt_flags_gen, 1, __ATOMIC_ACQ_REL) & 0x3fffffff; /* gen << 2 fits */
 	if (!g)
 		__atomic_store_n(&fdt_flags_gen, 1, __ATOMIC_RELEASE);
 }
 
-void fdt_note_nonblock(struct fdtable *t, long vfd, int host, uint32_t gen, bool nb)
+void fdt_note_nonblock(struct fdtable *t, long vfd, int host, uint32_t gen, bool nb, bool file)
 {
 	struct fdent *e = fdt_ent(t, vfd);
+	uint32_t note = gen << 2 | (uint32_t)(nb || file) << 1 | (uint32_t)(file && !nb);
 	if (e && host >= 0 && __atomic_load_n(&e->host, __ATOMIC_ACQUIRE) == host)
-		__atomic_store_n(&e->nb, gen << 1 | (uint32_t)nb, __ATOMIC_RELEASE);
+		__atomic_store_n(&e->nb, note, __ATOMIC_RELEASE);
 }
 
 int fdt_query_nonblock(struct fdtable *t, long vfd, int host)
@@ -259,7 +260,7 @@ int fdt_query_nonblock(struct fdtable *t, long vfd, int host)
 	if (fl < 0)
 		return 1;
 	nb = (fl & O_NONBLOCK) != 0;
-	fdt_note_nonblock(t, vfd, host, gen, nb);
+	fdt_note_nonblock(t, vfd, host, gen, nb, false);
 	return nb;
 }
 

@@ -25,9 +25,10 @@ struct vfile;
 
 struct fdent {
 	int host;            /* host fd, or -1: none */
-	/* With a host fd: its O_NONBLOCK as last read, gen << 1 | flag (0:
-	 * unknown); 1 also for a regular file opened here, whose calls never
-	 * wait for readiness (sys_file.c). Without: the entry's FD_CLOEXEC
+	/* With a host fd: its O_NONBLOCK as last read, gen << 2 | flag << 1
+	 * | file (0: unknown); flag 1 also for a regular file opened here,
+	 * whose calls never wait for readiness (sys_file.c), and then file 1
+	 * unless O_NONBLOCK is set too. Without: the entry's FD_CLOEXEC
 	 * (with a host fd, that flag is the host fd's own). 16 bytes an
 	 * entry: gate.S indexes them. */
 	uint32_t nb;
@@ -93,9 +94,26 @@ static inline int fdt_host(struct fdtable *t, long vfd)
 static inline int fdent_nonblock(const struct fdent *e)
 {
 	uint32_t nb = __atomic_load_n(&e->nb, __ATOMIC_ACQUIRE);
-	if (nb >> 1 != __atomic_load_n(&fdt_flags_gen, __ATOMIC_ACQUIRE))
+	if (nb >> 2 != __atomic_load_n(&fdt_flags_gen, __ATOMIC_ACQUIRE))
 		return -1;
-	return nb & 1;
+	return nb >> 1 & 1;
+}
+
+/* fdent_o_nonblock - is the entry's O_NONBLOCK itself known to be set (not
+ * only noted for a regular file that never waits)? As fdent_nonblock, no
+ * call: true for a non-blocking socket or pipe, whose calls never wait. */
+static inline bool fdent_o_nonblock(const struct fdent *e)
+{
+	uint32_t nb = __atomic_load_n(&e->nb, __ATOMIC_ACQUIRE);
+	return nb >> 2 == __atomic_load_n(&fdt_flags_gen, __ATOMIC_ACQUIRE) && (nb & 3) == 2;
+}
+
+/* fdent_regular_file - is the entry noted as a regular file opened here
+ * (without O_NONBLOCK: one with it is noted as non-blocking alone)? */
+static inline bool fdent_regular_file(const struct fdent *e)
+{
+	uint32_t nb = __atomic_load_n(&e->nb, __ATOMIC_ACQUIRE);
+	return nb >> 2 == __atomic_load_n(&fdt_flags_gen, __ATOMIC_ACQUIRE) && (nb & 3) == 3;
 }
 
 /* fdt_nonblock - the same for vfd (-1 for a number with no entry).
@@ -112,8 +130,9 @@ int fdt_query_nonblock(struct fdtable *t, long vfd, int host);
 
 /* fdt_note_nonblock - vfd, still host fd host, has O_NONBLOCK nb as of
  * generation gen (fdt_flags_gen read before the flag was: a new open's
- * own flag, or F_GETFL's answer). */
-void fdt_note_nonblock(struct fdtable *t, long vfd, int host, uint32_t gen, bool nb);
+ * own flag, or F_GETFL's answer); file: without it, a regular file that
+ * never waits (fdt_file_never_waits), noted as non-blocking too. */
+void fdt_note_nonblock(struct fdtable *t, long vfd, int host, uint32_t gen, bool nb, bool file);
 /* fdt_file_never_waits - a file of this stat whose reads and writes never
  * wait for readiness: regular, and not empty (/proc/kmsg and tracefs's
  * trace_pipe are regular and empty, and wait). Noted as non-blocking. */

@@ -20,6 +20,7 @@
 #include "sched/sched.h"
 #include "sched/timer.h"
 #include "sched/vcpu.h"
+#include "sys/fsize.h"
 
 /*
  * Without FSGSBASE a change of %fs is a kernel call (arch_prctl: 3-4 us
@@ -125,6 +126,13 @@ long mid_epoll_ctl(struct uthread *ut, const long a[6])
 		return raw_syscall6(SYS_epoll_ctl, set_host, op, host, (long)&ev, 0, 0);
 	bool held_set, held;
 	struct vfile *set = mid_hold(ut, (int)a[0], &held_set);
+	/* A regular file cannot be polled: EPERM before any other check of
+	 * Linux's but the fds' own, and no kernel call (Go's os.Open offers
+	 * each file it opens to its netpoller: caddy, once a request). */
+	if (is_eventpoll(set) && host >= 0 && fdent_regular_file(fdt_ent(ut->proc->fdt, (int)a[2]))) {
+		mid_release(ut, set, held_set);
+		return -EPERM;
+	}
 	struct vfile *f = is_eventpoll(set) && host < 0 ? mid_hold(ut, (int)a[2], &held) : NULL;
 	long r = VFILE_MID_PASS;
 	if (f && f->ops->poll && eventpoll_ctl_mid(set, op, f, (int)a[2], op == EPOLL_CTL_DEL ? NULL : &ev) == 0)
@@ -170,10 +178,30 @@ long mid_query(struct uthread *ut, long nr, const long a[6])
 	return r;
 }
 
+/* sendfile_kernel - sendfile between two kernel files, in place where the
+ * full path would make it so (sys/kcall.c's issue: into a socket or pipe
+ * known to be non-blocking, which never waits; not a regular file, whose
+ * long copy is a worker's), else VFILE_MID_PASS. nginx serving clients
+ * outside: the full path's two %fs changes and F_GETFL, three kernel
+ * calls a request, where there are no FSGSBASE. */
+static long sendfile_kernel(struct uthread *ut, int out, int in, const long a[6])
+{
+	/* The note read after the host fd (plain_host), which installs write
+	 * last: never an earlier file's. */
+	if (!fdent_o_nonblock(fdt_ent(ut->proc->fdt, (int)a[0])) || fsize_limited(ut->proc) ||
+	    (a[2] && (uint64_t)a[2] < UACCESS_MIN))
+		return VFILE_MID_PASS;
+	long r = raw_syscall6(SYS_sendfile, out, in, a[2], a[3], 0, 0);
+	/* Cut by a host signal: the full path's restart rules. */
+	return r == -EINTR ? VFILE_MID_PASS : r;
+}
+
 long mid_sendfile(struct uthread *ut, const long a[6])
 {
 	long count = a[3];
-	int in = plain_host(ut, (int)a[1]);
+	int in = plain_host(ut, (int)a[1]), out_host = plain_host(ut, (int)a[0]);
+	if (in >= 0 && out_host >= 0)
+		return sendfile_kernel(ut, out_host, in, a);
 	int64_t off;
 	/* The file position's own sendfile (no offset), a count of 0 and the
 	 * bad pointers are the full path's. */
@@ -295,16 +323,22 @@ long mid_openat(struct uthread *ut, const long a[6])
 	int hdir = dirfd == AT_FDCWD ? ut->proc->cwd_fd : plain_host(ut, dirfd);
 	if (h[0] != '/' && (hdir < 0 || (dirfd == AT_FDCWD && cwd && procfs_under(cwd)) || dev_alias(h)))
 		return VFILE_MID_PASS;
-	/* A FIFO's open waits for its other end, a device's may do anything:
-	 * regular files and directories only (the full path's check for a
-	 * FIFO is this stat too). A name that is not there is not there. */
+	/* A blocking open of a FIFO waits for its other end, a device's may
+	 * do anything: regular files and directories only (the full path's
+	 * check for a FIFO is this stat too). A name that is not there is not
+	 * there. A non-blocking open waits for nothing, and the full path
+	 * makes it as it is whatever it names: no stat first (nginx opens
+	 * each file it serves so: a kernel call a request less). */
+	bool nonblock = flags & O_NONBLOCK;
 	struct stat st;
-	long r = raw_syscall6(SYS_newfstatat, hdir, path, (long)&st, (flags & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0,
-			      0, 0);
-	if (r == -ENOENT || r == -ENOTDIR)
-		return r;
-	if (r || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
-		return VFILE_MID_PASS; /* O_NOFOLLOW's link (ELOOP) too */
+	if (!nonblock) {
+		long r = raw_syscall6(SYS_newfstatat, hdir, path, (long)&st,
+				      (flags & O_NOFOLLOW) ? AT_SYMLINK_NOFOLLOW : 0, 0, 0);
+		if (r == -ENOENT || r == -ENOTDIR)
+			return r;
+		if (r || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+			return VFILE_MID_PASS; /* O_NOFOLLOW's link (ELOOP) too */
+	}
 	struct fdtable *t = ut->proc->fdt;
 	int vfd = fdt_reserve(t);
 	if (vfd < 0)
@@ -317,12 +351,13 @@ long mid_openat(struct uthread *ut, const long a[6])
 		 * issues it again and applies the signal rules. */
 		return host == -EINTR ? VFILE_MID_PASS : host;
 	}
-	/* As sys_file.c's open_call: a file that never waits is noted so;
-	 * looked at before the number is the file's, so the note is never
+	/* As sys_file.c's open_call: a file that never waits is noted so,
+	 * from the stat above rather than a kernel call more (only a name
+	 * replaced between the two by one that waits would be noted wrong);
+	 * noted before the number is the file's, so the note is never
 	 * another file's that took the number after a close. */
-	bool never_waits = (flags & O_NONBLOCK) ||
-			   (raw_syscall3(SYS_fstat, host, (long)&st, 0) == 0 && fdt_file_never_waits(&st));
+	bool file = !nonblock && fdt_file_never_waits(&st);
 	fdt_fill_reserved(t, vfd, (int)host);
-	fdt_note_nonblock(t, vfd, (int)host, gen, never_waits);
+	fdt_note_nonblock(t, vfd, (int)host, gen, nonblock, file);
 	return vfd;
 }

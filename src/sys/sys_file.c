@@ -68,11 +68,11 @@ static long open_call(struct uthread *ut, long nr, const long a[6], int dirfd, u
 	long v = kcall(ut, nr, e, a);
 	int host = v >= 0 ? fdt_host(ut->proc->fdt, v) : -1;
 	struct stat st;
-	bool never_waits = (flags & O_NONBLOCK) ||
-			   (host >= 0 && !(flags & O_PATH) && raw_syscall3(SYS_fstat, host, (long)&st, 0) == 0 &&
-			    fdt_file_never_waits(&st));
+	bool nonblock = flags & O_NONBLOCK;
+	bool file = !nonblock && host >= 0 && !(flags & O_PATH) && raw_syscall3(SYS_fstat, host, (long)&st, 0) == 0 &&
+		    fdt_file_never_waits(&st);
 	if (host >= 0)
-		fdt_note_nonblock(ut->proc->fdt, v, host, gen, never_waits);
+		fdt_note_nonblock(ut->proc->fdt, v, host, gen, nonblock, file);
 	return v;
 }
 

@@ -73,6 +73,20 @@ static void kernel_files(void)
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 1 }, got[4];
 	for (int i = 0; i < 3; i++)
 		printf("add a regular file: %s\n", res(epoll_ctl(ep, EPOLL_CTL_ADD, reg, &ev)));
+	/* One with bytes, opened as Go's os.Open does (no O_CREAT, no
+	 * O_NONBLOCK): known as a regular file under pegasus, refused without
+	 * a kernel call, with Linux's order of checks. */
+	write(reg, "bytes", 5);
+	int rd = open("mid_io.tmp", O_RDONLY | O_CLOEXEC);
+	for (int op = EPOLL_CTL_ADD; op <= EPOLL_CTL_MOD; op++)
+		printf("op %d on a regular file with bytes: %s\n", op, res(epoll_ctl(ep, op, rd, &ev)));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	printf("modify it to EXCLUSIVE: %s\n", res(epoll_ctl(ep, EPOLL_CTL_MOD, rd, &ev)));
+	ev.events = EPOLLIN;
+	printf("add it to a bad set: %s\n", res(epoll_ctl(999, EPOLL_CTL_ADD, rd, &ev)));
+	printf("add it to a set that is a file: %s\n", res(epoll_ctl(reg, EPOLL_CTL_ADD, rd, &ev)));
+	printf("add it from a bad pointer: %s\n", res(epoll_ctl(ep, EPOLL_CTL_ADD, rd, bad)));
+	close(rd);
 	int in1 = inotify_init1(IN_NONBLOCK), in2 = inotify_init1(IN_NONBLOCK);
 	inotify_add_watch(in1, ".", IN_CREATE);
 	inotify_add_watch(in2, ".", IN_CREATE);
@@ -182,7 +196,28 @@ static void opens(void)
 	printf("from a bad pointer: %s\n", res(open(bad, O_RDONLY)));
 	int fifo = open("mid_io.fifo", O_RDONLY | O_NONBLOCK);
 	printf("a FIFO, non-blocking: %d, F_GETFL %x\n", fifo >= 0, fcntl(fifo, F_GETFL) & ~O_LARGEFILE);
+	char fb[4];
+	printf("its read, no writer: %s\n", res(read(fifo, fb, sizeof(fb))));
 	close(fifo);
+	/* Non-blocking opens take no stat first (sys/mid_io.c): what that stat
+	 * answered, the open itself must. */
+	printf("a FIFO for writing, non-blocking, no reader: %s\n", res(open("mid_io.fifo", O_WRONLY | O_NONBLOCK)));
+	printf("missing, non-blocking: %s\n", res(open("mid_io.nothere", O_RDONLY | O_NONBLOCK)));
+	printf("under a file, non-blocking: %s\n", res(open("mid_io.open/x", O_RDONLY | O_NONBLOCK)));
+	printf("a file as a directory, non-blocking: %s\n", res(open("mid_io.open", O_RDONLY | O_DIRECTORY | O_NONBLOCK)));
+	symlink("mid_io.open", "mid_io.link");
+	printf("a link with O_NOFOLLOW, non-blocking: %s\n", res(open("mid_io.link", O_RDONLY | O_NOFOLLOW | O_NONBLOCK)));
+	int nb = open("mid_io.link", O_RDONLY | O_NONBLOCK);
+	char nbb[16] = { 0 };
+	printf("a file through a link, non-blocking: F_GETFL %x, read %s", fcntl(nb, F_GETFL) & ~O_LARGEFILE,
+	       res(read(nb, nbb, sizeof(nbb))));
+	printf(" [%s]\n", nbb);
+	close(nb);
+	unlink("mid_io.link");
+	int dn = open("/dev/null", O_RDWR | O_NONBLOCK);
+	printf("/dev/null, non-blocking: write %s", res(write(dn, "x", 1)));
+	printf(", read %s\n", res(read(dn, fb, sizeof(fb))));
+	close(dn);
 	int ps = open("/proc/self/stat", O_RDONLY);
 	char st[64] = { 0 };
 	read(ps, st, sizeof(st) - 1);
@@ -209,6 +244,8 @@ static void opens(void)
 	rmdir("mid_io.dir");
 }
 
+static void sendfile_into(int c, int s);
+
 /* FIONREAD, SIOCOUTQ and sendfile from a file into a non-blocking socket. */
 static void queries_and_sendfile(void)
 {
@@ -225,7 +262,15 @@ static void queries_and_sendfile(void)
 	}
 	printf("FIONREAD into a bad buffer: %s\n", res(ioctl(s, FIONREAD, bad)));
 
-	static char data[300000];
+	sendfile_into(c, s);
+}
+
+static char data[300000];
+
+/* sendfile from a file into the non-blocking socket c, read from s; both
+ * closed at the end. */
+static void sendfile_into(int c, int s)
+{
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (char)(i * 7 + i / 251);
 	int f = open("mid_io.data", O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -281,6 +326,41 @@ static void queries_and_sendfile(void)
 	close(wo);
 	off = 0;
 	printf("sendfile of 0 bytes: %s\n", res(sendfile(c, f, &off, 0)));
+	/* From the file's position: it moves. What the socket holds first. */
+	while (read(s, got, sizeof(got)) > 0)
+		;
+	lseek(f, 50, SEEK_SET);
+	printf("sendfile from the position: %s", res(sendfile(c, f, NULL, 20)));
+	printf(", position %lld", (long long)lseek(f, 0, SEEK_CUR));
+	n = 0;
+	for (int tries = 0; n < 20 && tries < 100; tries++) {
+		long r1 = read(s, got + n, sizeof(got) - n);
+		if (r1 > 0)
+			n += r1;
+		else
+			usleep(1000);
+	}
+	printf(", read %ld, the same bytes: %d\n", n, n == 20 && !memcmp(got, data + 50, 20));
+	/* Left unread: the close below resets the peer. */
+	off = 0;
+	printf("sendfile 10 more: %s\n", res(sendfile(c, f, &off, 10)));
+	/* Into a regular file (the full path's), and past RLIMIT_FSIZE. */
+	int g = open("mid_io.copy", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	off = 0;
+	printf("sendfile into a file: %s", res(sendfile(g, f, &off, 5000)));
+	printf(", size %lld\n", (long long)lseek(g, 0, SEEK_END));
+	struct rlimit fsz, old_fsz;
+	getrlimit(RLIMIT_FSIZE, &old_fsz);
+	fsz = old_fsz;
+	fsz.rlim_cur = 6000;
+	setrlimit(RLIMIT_FSIZE, &fsz);
+	signal(SIGXFSZ, SIG_IGN);
+	off = 0;
+	printf("sendfile into a file past RLIMIT_FSIZE: %s\n", res(sendfile(g, f, &off, 5000)));
+	printf("and again, at the limit: %s\n", res(sendfile(g, f, &off, 5000)));
+	setrlimit(RLIMIT_FSIZE, &old_fsz);
+	close(g);
+	unlink("mid_io.copy");
 	close(s);
 	usleep(10000);
 	off = 0;
@@ -393,6 +473,15 @@ int main(void)
 	printf(" data %u events %x\n", got[0].data.u32, got[0].events);
 	kernel_files();
 	queries_and_sendfile();
+	/* The same into a kernel socket: a pair a fork moved to the kernel. */
+	int kp[2];
+	socketpair(AF_UNIX, SOCK_STREAM, 0, kp);
+	pid_t child = fork();
+	if (child == 0)
+		_exit(0);
+	waitpid(child, NULL, 0);
+	printf("-- into a socket a fork shared\n");
+	sendfile_into(kp[0], kp[1]);
 	opens();
 
 	/* clock_gettime as a call (the vDSO's for most clocks; a thread's CPU

@@ -106,10 +106,25 @@ UNIT_TEST(nonblock_cache_follows_generation)
 	struct fdtable *t = setup();
 	CHECK_EQ(fdt_install(t, 100, 0), 0);
 	CHECK_EQ(fdt_nonblock(t, 0), -1);
-	t->page[0][0].nb = fdt_flags_gen << 1 | 1;
+	fdt_note_nonblock(t, 0, 100, fdt_flags_gen, true, false);
 	CHECK_EQ(fdt_nonblock(t, 0), 1);
+	CHECK(fdent_o_nonblock(fdt_ent(t, 0)));
 	fdt_flags_changed();
 	CHECK_EQ(fdt_nonblock(t, 0), -1);
+	CHECK(!fdent_o_nonblock(fdt_ent(t, 0)));
+	/* A regular file that never waits: non-blocking for the calls, not
+	 * for what asks whether O_NONBLOCK itself is set (sendfile's mid
+	 * path); O_NONBLOCK given too is O_NONBLOCK. */
+	fdt_note_nonblock(t, 0, 100, fdt_flags_gen, false, true);
+	CHECK_EQ(fdt_nonblock(t, 0), 1);
+	CHECK(!fdent_o_nonblock(fdt_ent(t, 0)));
+	fdt_note_nonblock(t, 0, 100, fdt_flags_gen, true, true);
+	CHECK(fdent_o_nonblock(fdt_ent(t, 0)));
+	fdt_note_nonblock(t, 0, 100, fdt_flags_gen, false, false);
+	CHECK_EQ(fdt_nonblock(t, 0), 0);
+	/* A note for another host fd than the entry's is not taken. */
+	fdt_note_nonblock(t, 0, 101, fdt_flags_gen, true, false);
+	CHECK_EQ(fdt_nonblock(t, 0), 0);
 	/* An object alone keeps FD_CLOEXEC there: never a current flag. */
 	CHECK_EQ(fdt_install_obj(t, -1, &obj, 0, FD_CLOEXEC), 1);
 	CHECK_EQ(fdt_nonblock(t, 1), -1);
