@@ -26,7 +26,7 @@ import subprocess
 import sys
 
 ROOTS = ["lean_entry_c", "lean_return_check"]
-MID_ROOTS = ["mid_io", "mid_epoll_wait", "mid_epoll_ctl", "mid_close", "mid_query", "mid_sendfile", "mid_openat", "mid_clock_gettime"]
+MID_ROOTS = ["mid_io", "mid_epoll_wait", "mid_epoll_ctl", "mid_close", "mid_query", "mid_sendfile", "mid_openat", "mid_clock_gettime", "mid_rt_sigaction"]
 # Calls not followed on the mid path (caller, callee; caller None: any),
 # each excluded by a check before it or harmless:
 MID_GUARDED = {
@@ -45,6 +45,7 @@ MID_GUARDED = {
     ("insert", "__calloc"): "a spare item first",
     ("insert", "to_moved"): "a file in the kernel: refused first",
     ("ep_remove", "__free"): "nspare < SPARE_MAX first",
+    ("sigaction_call", "signal_discard"): "may_discard: the full path's alone",
 }
 
 FUNC = re.compile(r"^[0-9a-f]+ <([^>]+)>:$")

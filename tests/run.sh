@@ -819,7 +819,7 @@ done
 f_py_threads() { local TIMEOUT=10; x /usr/bin/python3 "$ROOT/tests/progs/py_threads.py"; }
 fcase python3-threading --need /usr/bin/python3 -- f_py_threads
 # -- child programs: vfork, posix_spawn, wait (issue 14) ----------------------
-for sec in filacts vfork system popen status wnohang sigchld waitid groups; do
+for sec in filacts vfork system popen status wnohang sigchld waitid groups sigdef; do
     fcase "spawn-$sec" --prog spawn --status 0 -- "f_t8 $PROGS/spawn $sec"
 done
 # on 2 CPUs: concurrent loads into one address space (taskset natively)

@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "core/forkhot.h"
+
 int pg_log_level = 1;
 
-static int (*log_where)(void);
+FORK_HOT static int (*log_where)(void);
 static int broken_fd = -1; /* a pipe whose reader went away */
 
 int pg_log_fd(void)

@@ -93,7 +93,8 @@ void lean_init(bool enabled, bool page0_mapped)
 			continue;
 		if (e->handler == sys_futex || e->handler == sys_sched_yield ||
 		    e->handler == sys_rt_sigprocmask || e->handler == sys_set_robust_list ||
-		    ((nr == SYS_epoll_ctl || nr == SYS_close || nr == SYS_clock_gettime || nr == SYS_openat) &&
+		    ((nr == SYS_epoll_ctl || nr == SYS_close || nr == SYS_clock_gettime || nr == SYS_openat ||
+		      nr == SYS_rt_sigaction) &&
 		     mid_calls))
 			k = LEAN_MID;
 		else if (e->handler == sys_getpid)
@@ -301,7 +302,7 @@ long mid_entry_c(struct uthread *ut)
 	long nr = (long)tf->rax;
 	const long a[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
 	if (mid_obj_call(nr) || nr == SYS_epoll_wait || nr == SYS_epoll_pwait || nr == SYS_epoll_ctl ||
-	    nr == SYS_close || nr == SYS_clock_gettime || nr == SYS_openat) {
+	    nr == SYS_close || nr == SYS_clock_gettime || nr == SYS_openat || nr == SYS_rt_sigaction) {
 		long r = nr == SYS_epoll_ctl ? mid_epoll_ctl(ut, a)
 			 : nr == SYS_epoll_wait || nr == SYS_epoll_pwait ? mid_epoll_wait(ut, nr, a)
 			 : nr == SYS_close ? mid_close(ut, a)
@@ -309,6 +310,7 @@ long mid_entry_c(struct uthread *ut)
 			 : nr == SYS_sendfile ? mid_sendfile(ut, a)
 			 : nr == SYS_clock_gettime ? mid_clock_gettime(ut, a)
 			 : nr == SYS_openat ? mid_openat(ut, a)
+			 : nr == SYS_rt_sigaction ? mid_rt_sigaction(ut, a)
 			 : mid_io(ut, nr, a);
 		if (r == VFILE_MID_PASS)
 			return 0;

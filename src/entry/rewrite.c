@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/bigdata.h"
+#include "core/forkhot.h"
 #include "core/log.h"
 #include "core/rawsys.h"
 #include "core/spinlock.h"
@@ -106,7 +107,7 @@ extern void gate_fast(void), gate_zpoline(void), gate_direct(void), gate_direct_
 #define ZP_SLED 512
 #define ZP_PAGE 4096
 
-static spinlock_t lock = SPINLOCK_INIT;
+FORK_HOT static spinlock_t lock = SPINLOCK_INIT;
 /* The value of a syscall address that was looked at and refused, and of one
  * that trapped once. */
 static struct site refused_site, seen_once;
@@ -495,9 +496,9 @@ static void code_mapped(uint64_t at, uint64_t len, int host_fd, uint64_t off)
  * returns through the stub it left, not through another site's.
  */
 #define RETIRE_DELAY 256
-static struct site *retired[RETIRE_DELAY] PG_BIG;
-static unsigned nretired;
-static struct site *gone; /* the sites one forget takes, through next_gone */
+FORK_HOT static struct site *retired[RETIRE_DELAY];
+FORK_HOT static unsigned nretired;
+FORK_HOT static struct site *gone; /* the sites one forget takes, through next_gone */
 
 static void retire(struct site *s)
 {
@@ -607,14 +608,14 @@ uint64_t rewrite_fixup_rip(uint64_t rip)
  * split VMA), and no lookup of the page's protection to put back. */
 static int self_mem = -1;
 /* In a forked child until its first rewrite: self_mem is the parent's. */
-static bool self_mem_stale;
+FORK_HOT static bool self_mem_stale;
 /* A forked child traps this many calls before it rewrites any site: most
  * children run a few calls (exit, exec) on sites the parent never ran,
  * where a rewrite (a code page copied, three membarriers) costs far more
  * than the traps; a child that lives on rewrites its sites at their next
  * trap. */
 #define CHILD_TRAPS_FIRST 64
-static int child_traps;
+FORK_HOT static int child_traps;
 
 /* open_self_mem - /proc/self/mem for writing. A program that changed its
  * ids (a daemon's setuid to nobody: memcached -d, dnsmasq) made the

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <sys/mman.h>
 
+#include "core/forkhot.h"
 #include "core/log.h"
 #include "core/spinlock.h"
 
@@ -17,7 +18,7 @@ struct region {
 	struct vproc *owner;
 };
 
-static spinlock_t lock = SPINLOCK_INIT;
+FORK_HOT static spinlock_t lock = SPINLOCK_INIT;
 static struct region *r;
 static size_t n, cap;
 

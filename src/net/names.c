@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/forkhot.h"
 #include "net/sock.h"
 
 /* A list is enough: binds are rare and lookups happen at connect, not per
@@ -16,8 +17,8 @@ struct name {
 	unsigned char key[];
 };
 
-static spinlock_t names_lock;
-static spinlock_t meet_lock;
+FORK_HOT static spinlock_t names_lock;
+FORK_HOT static spinlock_t meet_lock;
 static struct name *names;
 static unsigned names_turn; /* SO_REUSEPORT: connections take turns */
 

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/forkhot.h"
 #include "core/hostcred.h"
 #include "core/hthread.h"
 #include "core/hugetext.h"
@@ -51,8 +52,8 @@
  * child's end). reap_mu orders a child's registration (its host pid
  * stored after fork returns) before its end is looked up.
  */
-static pthread_mutex_t reap_mu = PTHREAD_MUTEX_INITIALIZER;
-static bool reap_noted;
+FORK_HOT static pthread_mutex_t reap_mu = PTHREAD_MUTEX_INITIALIZER;
+FORK_HOT static bool reap_noted;
 
 int (*fork_prepare_hook)(void);
 void (*fork_parent_hook)(void);
@@ -138,15 +139,15 @@ void fork_host_child_note(void)
 /* A forked child's early ends (fork.h FORK_END_TAG), as their notices
  * came: a handler puts each in a free slot, a vCPU's poller takes them. */
 #define ENDS_MAX 64
-static uint64_t ends[ENDS_MAX];
-static bool ends_noted;
+FORK_HOT static uint64_t ends[ENDS_MAX];
+FORK_HOT static bool ends_noted;
 
 /* In a forked child: the program it was made for, the pid its parent's
  * process knows this process by (the program's own, but for a stand-in's:
  * fork_program_itself), and the host process that forked it. */
-static struct vproc *child_prog;
-static int child_known_as;
-static int parent_host;
+FORK_HOT static struct vproc *child_prog;
+FORK_HOT static int child_known_as;
+FORK_HOT static int parent_host;
 
 /* send_tagged - si for program vpid of process host_pid, its code with
  * tag in si_value (fork.h: the kernel queues only negative codes). */
@@ -266,7 +267,7 @@ enum sigq fork_pdeath_send_to(int host_pid, int vpid, const siginfo_t *si)
 	return send_tagged(host_pid, vpid, si, FORK_PDEATH_TAG);
 }
 
-static bool pdeath_seen;
+FORK_HOT static bool pdeath_seen;
 
 void fork_pdeath_arm(const struct vproc *p)
 {

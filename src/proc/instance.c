@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/forkhot.h"
 #include "core/hthread.h"
 #include "core/log.h"
 #include "core/rawsys.h"
@@ -33,17 +34,17 @@
  * deciding program's status, or by the signal that killed it.
  */
 
-static struct instance_spec *spec;
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv; /* on CLOCK_MONOTONIC, set up in instance_run */
-static struct vproc *decider;  /* whose end gives pegasus its status */
+FORK_HOT static struct instance_spec *spec;
+FORK_HOT static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+FORK_HOT static pthread_cond_t cv; /* on CLOCK_MONOTONIC, set up in instance_run */
+FORK_HOT static struct vproc *decider;  /* whose end gives pegasus its status */
 /* Programs between their end (VP_DEAD, which nalive counts) and
  * instance_program_ended: the instance does not end under them, whose
  * report (a crash's "killed by SIGSEGV") would go unprinted. */
-static int finishing;
-static bool ending;            /* the exit policy has been triggered */
-static bool forked;            /* a forked child: every program descends from decider */
-static bool decider_ended;     /* the deciding program has ended */
+FORK_HOT static int finishing;
+FORK_HOT static bool ending;            /* the exit policy has been triggered */
+FORK_HOT static bool forked;            /* a forked child: every program descends from decider */
+FORK_HOT static bool decider_ended;     /* the deciding program has ended */
 
 static bool alive(struct vproc *p)
 {

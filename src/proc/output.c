@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/bigdata.h"
+#include "core/forkhot.h"
 #include "core/hthread.h"
 
 #define MAX_STREAMS 128
@@ -28,7 +29,7 @@ struct stream {
 static struct stream streams[MAX_STREAMS] PG_BIG;
 static int nstreams;
 static pthread_t thread;
-static bool started;
+FORK_HOT static bool started;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t idle_cv = PTHREAD_COND_INITIALIZER;
 static int busy;

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/forkhot.h"
 #include "core/rawsys.h"
 #include "core/spinlock.h"
 #include "proc/vproc.h"
@@ -28,7 +29,7 @@ struct plock_file {
 
 /* Every program's list (vproc.plocks): locking is rare, one lock will do.
  * Held across the non-blocking fcntl calls, never a waiting one. */
-static spinlock_t lists = SPINLOCK_INIT;
+FORK_HOT static spinlock_t lists = SPINLOCK_INIT;
 static uint64_t serials;
 
 static int file_id(int host, struct stat *st)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 
+#include "core/forkhot.h"
 #include "core/rawsys.h"
 #include "core/spinlock.h"
 #include "core/timeutil.h"
@@ -25,7 +26,7 @@
 #define SPAWN_OK (CLONE_VM | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID | \
 		  CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_IO | CSIGNAL)
 
-static spinlock_t vfork_lock;
+FORK_HOT static spinlock_t vfork_lock;
 
 /* copy_fds - the child gets its own host fd for each of the parent's, with
  * the same close-on-exec flag (the host fd's), and shares the parent's

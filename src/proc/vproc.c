@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/forkhot.h"
 #include "fs/fdtable.h"
 
 #include "core/bigdata.h"
@@ -38,8 +39,8 @@
 /* Slots of reaped programs are NULL until a new program takes them; readers
  * take no lock (signal handlers read it), writers take table_lock. */
 static struct vproc *vprocs[MAX_VPROCS] PG_BIG;
-static int nvprocs;
-static spinlock_t table_lock;
+FORK_HOT static int nvprocs;
+FORK_HOT static spinlock_t table_lock;
 
 /* The umask programs start with: pegasus's own at start-up. The host
  * process's umask is then 0, and each program's is applied by the runtime
@@ -95,7 +96,7 @@ struct vproc *vproc_new(const char *name, int pid)
 		free(p);
 		return NULL;
 	}
-	static uint64_t serials;
+	FORK_HOT static uint64_t serials;
 	p->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
 	p->pid = pid;
 	p->root = p;
@@ -122,8 +123,8 @@ struct vproc_hooks vproc_hooks;
 /* Reaped programs wait here before being freed: a lookup that found one
  * just before its reap is long done when REAP_DELAY more have been reaped. */
 #define REAP_DELAY 64
-static struct vproc *reaped[REAP_DELAY];
-static unsigned nreaped;
+FORK_HOT static struct vproc *reaped[REAP_DELAY];
+FORK_HOT static unsigned nreaped;
 
 void vproc_unlist(struct vproc *p)
 {

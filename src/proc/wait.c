@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/forkhot.h"
 #include "core/rawsys.h"
 #include "core/spinlock.h"
 #include "proc/fork.h"
@@ -26,8 +27,8 @@ struct waiter {
 
 /* Guards every program's ppid, zombie flag and the waiters: a child's end
  * and its parent's wait, or its parent's own end, meet under it. */
-static spinlock_t family_lock;
-static struct waiter *waiters;
+FORK_HOT static spinlock_t family_lock;
+FORK_HOT static struct waiter *waiters;
 
 static void wake_waiters(int pid)
 {

@@ -90,7 +90,10 @@ static bool shared_in_kernel;
 
 void futex_shared_to_kernel(void)
 {
-	__atomic_store_n(&shared_in_kernel, true, __ATOMIC_RELEASE);
+	/* Written once: a page a fork left copy-on-write is not faulted on
+	 * again by every later fork (core/forkhot.h). */
+	if (!__atomic_load_n(&shared_in_kernel, __ATOMIC_ACQUIRE))
+		__atomic_store_n(&shared_in_kernel, true, __ATOMIC_RELEASE);
 }
 
 static bool kernel_side(bool shared)

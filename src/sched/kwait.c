@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/forkhot.h"
 #include "core/log.h"
 #include "core/rawsys.h"
 #include "core/spinlock.h"
@@ -19,8 +20,8 @@
 
 /* One epoll set for the whole instance, nested in every vCPU's idle set:
  * whichever vCPU is idle when an fd becomes ready harvests it. */
-static int kw_epfd = -1;
-static spinlock_t lock = SPINLOCK_INIT; /* the table */
+FORK_HOT static int kw_epfd = -1;
+FORK_HOT static spinlock_t lock = SPINLOCK_INIT; /* the table */
 
 /*
  * The uthreads waiting on one host fd, parked on its queue with the events
@@ -46,10 +47,10 @@ struct entry {
 
 #define NBUCKET 64
 static struct entry *table[NBUCKET];
-static int nwaiters;
+FORK_HOT static int nwaiters;
 /* Entries armed for parked uthreads (their waits, or the epoll and poll
  * calls they park in): readiness someone is blocked on. */
-static int narmed;
+FORK_HOT static int narmed;
 
 /* set_armed - e's armed events, under its queue's lock, counted. */
 static void set_armed(struct entry *e, uint32_t events)
@@ -59,7 +60,7 @@ static void set_armed(struct entry *e, uint32_t events)
 	e->armed = events;
 }
 
-static int watcher = -1; /* the vCPU that sleeps on the shared set, or -1 */
+FORK_HOT static int watcher = -1; /* the vCPU that sleeps on the shared set, or -1 */
 
 /* harvest - wake the uthreads whose fds became ready. Never blocks; no
  * syscall while nobody waits. */

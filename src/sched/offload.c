@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/forkhot.h"
 #include "core/hostcred.h"
 #include "core/hthread.h"
 #include "core/log.h"
@@ -30,10 +31,10 @@ struct job {
 	struct job *next;
 };
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static struct job *head, *tail;
-static int nworkers, nidle, nqueued;
+FORK_HOT static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+FORK_HOT static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+FORK_HOT static struct job *head, *tail;
+FORK_HOT static int nworkers, nidle, nqueued;
 
 static void *worker_main(void *arg)
 {

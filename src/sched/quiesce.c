@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/forkhot.h"
 #include "core/rawsys.h"
 #include "core/spinlock.h"
 #include "sched/futex.h"
@@ -16,9 +17,9 @@
 #include "sched/sched.h"
 #include "sched/timer.h"
 
-int sched_stopping;
+FORK_HOT int sched_stopping;
 static int park_seq;       /* one more per vCPU that parks: the stopper waits on it */
-static spinlock_t stop_lock; /* one stopper at a time */
+FORK_HOT static spinlock_t stop_lock; /* one stopper at a time */
 
 #define STOP_TIMEOUT_NS 1000000000ull
 

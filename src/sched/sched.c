@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/forkhot.h"
 #include "core/fsbase.h"
 #include "core/hostcred.h"
 #include "core/hthread.h"
@@ -25,7 +26,7 @@
 #include "sched/quiesce.h"
 #include "sched/timer.h"
 
-struct sched_config sched_cfg = { .nvcpus = 1, .poll_ns = 50000, .steal_delay_ns = 10000, .slice_ns = 10000000 };
+FORK_HOT struct sched_config sched_cfg = { .nvcpus = 1, .poll_ns = 50000, .steal_delay_ns = 10000, .slice_ns = 10000000 };
 struct vcpu **vcpus;
 
 void uctx_switch(uint64_t *save_rsp, uint64_t new_rsp);

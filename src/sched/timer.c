@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "core/forkhot.h"
 #include "core/log.h"
 #include "core/spinlock.h"
 #include "sched/sched.h"
@@ -16,8 +17,8 @@ struct timer_heap {
 	uint64_t earliest;
 } __attribute__((aligned(64)));
 
-static struct timer_heap *heaps;
-static int nheaps;
+FORK_HOT static struct timer_heap *heaps;
+FORK_HOT static int nheaps;
 
 void timer_init(int n)
 {

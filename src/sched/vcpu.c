@@ -43,6 +43,12 @@ struct vcpu *vcpu_alloc(int id)
 	v->cred = hostcred_initial(); /* what its kernel thread starts with */
 	v->sigstack = map_stack(SIGSTACK_SIZE);
 	v->bounce = map_stack(VCPU_BOUNCE);
+	/* What a host signal's frame was written there is no forked child's
+	 * business (it runs no handler on it through a fork): the child gets
+	 * the range new and empty, and the parent's pages stay writable, where
+	 * a fork made them copy-on-write and the next signal (the child's
+	 * SIGCHLD, each fork) paid two page faults. */
+	madvise(v->sigstack, SIGSTACK_SIZE, MADV_WIPEONFORK);
 	return v;
 }
 

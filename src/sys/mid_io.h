@@ -73,6 +73,10 @@ long mid_query(struct uthread *ut, long nr, const long a[6]);
 long mid_sendfile(struct uthread *ut, const long a[6]);
 /* mid_openat - an open (no O_CREAT) of a regular file or a directory. */
 long mid_openat(struct uthread *ut, const long a[6]);
+/* mid_rt_sigaction - rt_sigaction (sys/sys_signal.c) but for a change that
+ * discards pending signals: glibc's posix_spawn child asks for each of the
+ * 64 dispositions, two %fs changes each on the full path without FSGSBASE. */
+long mid_rt_sigaction(struct uthread *ut, const long a[6]);
 /* mid_clock_gettime - a host clock, or the caller's counted thread clock. */
 long mid_clock_gettime(struct uthread *ut, const long a[6]);
 

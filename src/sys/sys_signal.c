@@ -20,6 +20,7 @@
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
+#include "sys/mid_io.h"
 #include "sys/systab.h"
 #include "core/timeutil.h"
 #include "sched/xstate.h"
@@ -32,29 +33,47 @@ static bool sig_valid(long sig)
 	return sig >= 1 && sig <= 64;
 }
 
-long sys_rt_sigaction(struct uthread *ut, const long a[6])
+/* sigaction_call - rt_sigaction; with may_discard false (the mid path),
+ * VFILE_MID_PASS for a change that discards pending signals, whose
+ * signal_discard locks and frees, and for what EFAULT's rules decide. */
+static long sigaction_call(struct uthread *ut, const long a[6], bool may_discard)
 {
 	int sig = a[0];
 	if (a[3] != KSIGSET || !sig_valid(a[0]) ||
 	    ((sig == SIGKILL || sig == SIGSTOP) && a[1]))
 		return -EINVAL;
+	if (!may_discard && ((a[1] && (uint64_t)a[1] < UACCESS_MIN) || (a[2] && (uint64_t)a[2] < UACCESS_MIN)))
+		return VFILE_MID_PASS;
 	struct vproc *p = ut->proc;
 	struct k_sigaction *cur = &p->sigaction[sig - 1], old = *cur, nsa;
 	if (a[1]) {
 		if (copy_from_user(&nsa, a[1], sizeof(nsa)))
-			return -EFAULT;
-		nsa.mask &= ~SIG_UNBLOCKABLE;
-		*cur = nsa;
+			return may_discard ? -EFAULT : VFILE_MID_PASS;
 		/* POSIX: setting a signal to be ignored discards its pending
 		 * instances, blocked or not. */
 		uint64_t h = nsa.handler;
-		if (h == (uint64_t)SIG_IGN || (h == (uint64_t)SIG_DFL && (sig == SIGCHLD ||
-		    sig == SIGURG || sig == SIGWINCH)))
+		bool discard = h == (uint64_t)SIG_IGN ||
+			       (h == (uint64_t)SIG_DFL && (sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH));
+		if (discard && !may_discard)
+			return VFILE_MID_PASS;
+		nsa.mask &= ~SIG_UNBLOCKABLE;
+		*cur = nsa;
+		if (discard)
 			signal_discard(p, sig);
 	}
 	if (a[2] && copy_to_user(a[2], &old, sizeof(old)))
 		return -EFAULT;
 	return 0;
+}
+
+long sys_rt_sigaction(struct uthread *ut, const long a[6])
+{
+	return sigaction_call(ut, a, true);
+}
+
+long mid_rt_sigaction(struct uthread *ut, const long a[6])
+{
+	return sigaction_call(ut, a, false);
 }
 
 long sys_rt_sigprocmask(struct uthread *ut, const long a[6])

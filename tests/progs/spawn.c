@@ -2,7 +2,7 @@
  *
  *   spawn            all sections; exit 0 if every check held, else 1
  *   spawn SECTION    one section (filacts, vfork, system, popen, status,
- *                    wnohang, sigchld, waitid, groups, threads, forks)
+ *                    wnohang, sigchld, waitid, groups, threads, forks, sigdef)
  * Output never shows a pid: those differ between Linux and pegasus.
  */
 #ifndef _GNU_SOURCE
@@ -399,6 +399,54 @@ static void *forker(void *arg)
     return (void *)bad;
 }
 
+static void on_usr1(int sig)
+{
+    (void)sig;
+}
+
+/* What a spawned child's dispositions are: handlers reset to the default,
+ * ignored ones kept but for POSIX_SPAWN_SETSIGDEF's (glibc's child asks
+ * for every disposition, then sets the handled ones back). */
+static void sec_sigdef(void)
+{
+    signal(SIGUSR1, on_usr1);
+    signal(SIGUSR2, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    signal(SIGRTMIN + 1, on_usr1);
+    for (int round = 0; round < 2; round++) {
+        int p[2];
+        CHECK(pipe2(p, O_CLOEXEC) == 0, "pipe");
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+        posix_spawnattr_t at;
+        posix_spawnattr_init(&at);
+        if (round) {
+            sigset_t def;
+            sigemptyset(&def);
+            sigaddset(&def, SIGHUP);
+            posix_spawnattr_setsigdefault(&at, &def);
+            posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF);
+        }
+        const char *grep[] = { "/bin/grep", "-E", "^Sig(Ign|Cgt)", "/proc/self/status", NULL };
+        pid_t pid = spawn(grep, &fa, &at);
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&at);
+        close(p[1]);
+        drain(p[0]);
+        report(round ? "grep, SIGHUP set to default" : "grep", pid);
+    }
+    struct sigaction sa;
+    sigaction(SIGUSR1, NULL, &sa);
+    CHECK(sa.sa_handler == on_usr1, "the parent's handler changed by the child");
+    sigaction(SIGUSR2, NULL, &sa);
+    CHECK(sa.sa_handler == SIG_IGN, "the parent's SIG_IGN changed by the child");
+    signal(SIGUSR1, SIG_DFL);
+    signal(SIGUSR2, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    signal(SIGRTMIN + 1, SIG_DFL);
+}
+
 static void sec_forks(void)
 {
     void *(*const body[])(void *) = { forker, spawner, spawner };
@@ -414,7 +462,7 @@ static const struct {
     {"filacts", sec_filacts}, {"vfork", sec_vfork},     {"system", sec_system},
     {"popen", sec_popen},     {"status", sec_status},   {"wnohang", sec_wnohang},
     {"sigchld", sec_sigchld}, {"waitid", sec_waitid},   {"groups", sec_groups},
-    {"threads", sec_threads}, {"forks", sec_forks},
+    {"threads", sec_threads}, {"forks", sec_forks},   {"sigdef", sec_sigdef},
 };
 
 int main(int argc, char **argv)
