@@ -198,7 +198,7 @@ long lean_entry_c(struct uthread *ut)
 		struct vcpu *v = vcpu_self();
 		int timeout = (int)tf->r10;
 		if (timeout != 0 && v->ep_looked)
-			return 0; /* the direct gate looked */
+			return mid_calls ? LEAN_TRY_MID : 0; /* the direct gate looked */
 		if ((nr == SYS_epoll_pwait && tf->r8) || eventpoll_wait_args(tf->rsi, (int)tf->rdx) ||
 		    (uint64_t)tf->rsi < UACCESS_MIN)
 			return 0; /* the full path answers */
@@ -212,10 +212,11 @@ long lean_entry_c(struct uthread *ut)
 		goto done;
 	}
 	case LEAN_OBJ_MID: {
-		/* sendfile also between two kernel files (sys/mid_io.c). */
+		/* sendfile and sendmsg also on kernel files (sys/mid_io.c). */
 		struct fdent *fe = fdt_ent(ut->proc->fdt, (int)tf->rdi);
-		return fe && (nr == SYS_sendfile || __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0) ? LEAN_TRY_MID
-												  : 0;
+		return fe && (nr == SYS_sendfile || nr == SYS_sendmsg || __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0)
+			       ? LEAN_TRY_MID
+			       : 0;
 	}
 	case LEAN_PROCPATH: {
 		/* The full path maps what may name a program's /proc entry:
@@ -236,8 +237,11 @@ long lean_entry_c(struct uthread *ut)
 		 * The host fd is read before the flag (installs write them the
 		 * other way round), so the flag is never an earlier file's. */
 		struct fdent *fe = fdt_ent(ut->proc->fdt, (int)tf->rdi);
-		if (fe && __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0 && mid_calls && mid_io_call(nr))
-			return LEAN_TRY_MID; /* an object's bytes: sys/mid_io.c */
+		int host = fe ? __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) : -1;
+		/* An object's bytes, or those of one a fork moved into the
+		 * kernel (its entry has the host fd too): sys/mid_io.c. */
+		if (fe && (host < 0 || __atomic_load_n(&fe->obj, __ATOMIC_ACQUIRE)) && mid_calls && mid_io_call(nr))
+			return LEAN_TRY_MID;
 		if (!fe || __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) < 0 ||
 		    __atomic_load_n(&fe->obj, __ATOMIC_ACQUIRE) || fdent_nonblock(fe) != 1)
 			return 0;

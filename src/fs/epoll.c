@@ -668,8 +668,24 @@ static long solo_wait(struct eventpoll *ep, uint64_t out, int max, uint64_t dead
 	if (ready)
 		return -EINTR;
 	struct timespec ts;
-	long r = solo_call(SYS_epoll_pwait2, ep->kfd, out, max, deadline ? (long)&ts : 0, &ts,
-			   deadline);
+	long r;
+	struct pollfd pfd[2] = { { .fd = ep->kfd, .events = POLLIN }, { .fd = kwait_busy_fd(), .events = POLLIN } };
+	if (pfd[1].fd < 0) {
+		r = solo_call(SYS_epoll_pwait2, ep->kfd, out, max, deadline ? (long)&ts : 0, &ts, deadline);
+	} else {
+		/* Others' kernel fds are watched (a listener's, for clients
+		 * outside): wait on the shared set too, and park when it fires
+		 * (its harvest is the scheduler's); this set's events are
+		 * collected by a second call. */
+		r = solo_call(SYS_ppoll, (long)pfd, 2, deadline ? (long)&ts : 0, 0, &ts, deadline);
+		if (r > 0 && pfd[0].revents) {
+			r = raw_syscall6(SYS_epoll_wait, ep->kfd, out, max, 0, 0, 0);
+			if (r == 0)
+				r = -EINTR; /* taken meanwhile: look again */
+		} else if (r > 0) {
+			r = -EAGAIN;
+		}
+	}
 	waitq_remove(&w);
 	return r >= 0 || r == -EINTR || r == -EFAULT ? r : -EAGAIN;
 }
@@ -701,13 +717,10 @@ static long wait_loop(struct vfile *f, uint64_t out, int max, bool block, uint64
 		      bool mid)
 {
 	struct eventpoll *ep = ep_of(f);
-	if (mid) { /* and again before it parks: a member may come meanwhile */
-		spin_lock(&ep->mtx);
-		bool kernel = needs_kwait(ep);
-		spin_unlock(&ep->mtx);
-		if (kernel)
-			return -EAGAIN;
-	}
+	/* A set kwait would have to watch parks on the full path (mid), but
+	 * waits in its host epoll fd (solo_wait) on the mid path too: a server
+	 * with its clients outside made two %fs changes a wait, without
+	 * FSGSBASE. */
 	/* Looks only spare a wait: readiness that comes after one ends the
 	 * wait itself (the ready list's check under wq.lock, kwait, the
 	 * kernel's own wait), so one just made need not be made again. */
@@ -1223,14 +1236,16 @@ long eventpoll_ctl(struct vfile *f, int op, const struct ep_target *t, struct ep
 		return -EPERM;
 	if (t->file == f)
 		return -EINVAL;
+	/* A kernel file: the kernel's checks, in Linux's order (EPERM for a
+	 * file that cannot be polled before EXCLUSIVE's EINVAL). */
+	if (!t->file)
+		return kernel_ctl(ep, op, t->host, ev);
 	/* No CAP_BLOCK_SUSPEND here: Linux drops the flag then. */
 	uint32_t events = has_ev ? ev->events & ~EPOLLWAKEUP : 0;
 	if (has_ev && (events & EPOLLEXCLUSIVE) &&
 	    (op == EPOLL_CTL_MOD ||
 	     (op == EPOLL_CTL_ADD && (is_eventpoll(t->file) || (events & ~EXCLUSIVE_OK_BITS)))))
 		return -EINVAL;
-	if (!t->file)
-		return kernel_ctl(ep, op, t->host, ev);
 	events |= EPOLLERR | EPOLLHUP; /* always reported, as Linux */
 	bool ready = false;
 	long r = 0;

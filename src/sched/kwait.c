@@ -118,6 +118,11 @@ bool kwait_busy(void)
 	return __atomic_load_n(&nwaiters, __ATOMIC_ACQUIRE) > 0;
 }
 
+int kwait_busy_fd(void)
+{
+	return kwait_busy() ? __atomic_load_n(&kw_epfd, __ATOMIC_ACQUIRE) : -1;
+}
+
 void kwait_attach(int vcpu_epfd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 1 };
@@ -189,13 +194,18 @@ static struct entry *entry_of(int fd)
 
 long kwait_fd(int fd, uint32_t events, uint64_t deadline)
 {
-	/* A vCPU with nothing else to do sleeps in the kernel's own poll. */
-	struct pollfd pfd = { .fd = fd, .events = (short)events };
+	/* A vCPU with nothing else to do sleeps in the kernel's own poll,
+	 * on the shared set too while others wait there: its readiness parks
+	 * this wait the ordinary way, whose harvest drains it. */
+	struct pollfd pfd[2] = { { .fd = fd, .events = (short)events }, { .fd = kwait_busy_fd(), .events = POLLIN } };
 	struct timespec ts;
 	long r = -EAGAIN;
 	while (solo_may(deadline)) { /* cut short (a stray signal): look again */
 		solo_arm();
-		r = solo_call(SYS_ppoll, (long)&pfd, 1, deadline ? (long)&ts : 0, 0, &ts, deadline);
+		r = solo_call(SYS_ppoll, (long)pfd, pfd[1].fd >= 0 ? 2 : 1, deadline ? (long)&ts : 0, 0, &ts,
+			      deadline);
+		if (r > 0 && !pfd[0].revents)
+			r = -EAGAIN; /* the shared set's */
 		if (r != -EINTR)
 			break;
 	}

@@ -22,6 +22,9 @@ bool kwait_parked(void);
 /* Is anything (a parked uthread, an object's callback) waiting on a
  * kernel fd, for whichever vCPU harvests the shared set? */
 bool kwait_busy(void);
+/* kwait_busy_fd - the shared set's fd while kwait_busy, else -1: what a
+ * solo wait (sched/solo.h) waits on beside its own fds. */
+int kwait_busy_fd(void);
 /* Wake the uthreads whose fds became ready (a poller does it while any
  * waits); also when nobody waits: an idle vCPU whose epoll set says the
  * shared set is readable empties it, so a registration that fired for

@@ -5,7 +5,6 @@
 #include <x86intrin.h>
 
 #include "core/rawsys.h"
-#include "sched/kwait.h"
 #include "sched/poller.h"
 #include "sched/preempt.h"
 #include "sched/quiesce.h"
@@ -29,7 +28,7 @@ static bool wanted(struct vcpu *v, uint64_t deadline)
 	struct uthread *ut = v->cur;
 	uint64_t next = timer_next_deadline();
 	return __atomic_load_n(&v->rq_len, __ATOMIC_SEQ_CST) || sched_pollers_pending(v->id) ||
-	       kwait_busy() || (next != UINT64_MAX && (!deadline || next < deadline)) ||
+	       (next != UINT64_MAX && (!deadline || next < deadline)) ||
 	       __atomic_load_n(&ut->sig_intr, __ATOMIC_SEQ_CST) || __atomic_load_n(&ut->exiting, __ATOMIC_ACQUIRE) ||
 	       (__atomic_load_n(&sched_stopping, __ATOMIC_SEQ_CST) & 1);
 }

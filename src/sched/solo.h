@@ -21,8 +21,10 @@ void solo_arm(void);
  * solo_call - make blocking host call nr (a wait on kernel fds: epoll_pwait2,
  * ppoll; a fifth argument of 0) on the calling uthread's vCPU, if nothing
  * else can want that vCPU before deadline (CLOCK_MONOTONIC ns, 0: none):
- * nothing queued, no timer due, no poller's work, no kernel fd watched for
- * others, no signal for the uthread. One system call where parking costs
+ * nothing queued, no timer due, no poller's work, no signal for the
+ * uthread. Kernel fds watched for others (kwait_busy_fd) are the caller's
+ * to wait on beside its own, parking when they fire: a server's listener
+ * stays watched while it waits on its clients. One system call where parking costs
  * four (kwait's registration, the idle wait, the harvest, the look after).
  * What would want the vCPU meanwhile (a kick, a signal, a slice tick)
  * comes as a host signal, which cuts the call short (vcpu.solo_cut).

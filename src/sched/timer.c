@@ -25,8 +25,16 @@ void timer_init(int n)
 	heaps = calloc(n, sizeof(*heaps));
 	if (!heaps)
 		pg_die("out of memory");
-	for (int i = 0; i < n; i++)
+	/* Room for a first 64 from the start: the mid path arms timers only
+	 * where there is room (timer_room), and a vCPU whose waits never took
+	 * the full path would otherwise never have any. */
+	for (int i = 0; i < n; i++) {
 		heaps[i].earliest = UINT64_MAX;
+		heaps[i].cap = 64;
+		heaps[i].t = malloc(heaps[i].cap * sizeof(*heaps[i].t));
+		if (!heaps[i].t)
+			pg_die("out of memory");
+	}
 	nheaps = n;
 }
 
@@ -95,7 +103,7 @@ void timer_arm(struct utimer *t, uint64_t deadline)
 	spin_lock(&h->lock);
 	PG_ASSERT(t->heap_idx < 0);
 	if (h->n == h->cap) {
-		h->cap = h->cap ? h->cap * 2 : 64;
+		h->cap *= 2;
 		h->t = realloc(h->t, h->cap * sizeof(*h->t));
 		if (!h->t)
 			pg_die("out of memory");

@@ -138,7 +138,13 @@ static long rw_pieces(struct waiter *w, struct iovec *iov, int cnt, bool waitall
 		if (r < 0)
 			return done ? (long)done : r;
 		done += r;
-		if (done >= total || r == 0 || (!wr && !waitall))
+		if (done >= total || r == 0)
+			return done;
+		/* A read of a file that never waits came back short with
+		 * RWF_NOWAIT: the rest is not cached, and Linux's read returns
+		 * it all (pure-ftpd sent whole buffers after such short reads:
+		 * corrupt downloads). */
+		if (!wr && !waitall && (plain || !(plain = never_waits(w))))
 			return done;
 		advance(iov, cnt, &first, r);
 	}

@@ -49,6 +49,33 @@ static long take_iov(struct iovec *iov, uint64_t uiov, long n)
 	return total ? total : -1;
 }
 
+/* kernel_bytes - a call's bytes on host fd host, which cannot wait
+ * (nonblock: its description's O_NONBLOCK, as noted; or MSG_DONTWAIT),
+ * else VFILE_MID_PASS (the full path parks). A socket call goes as
+ * sendmsg or recvmsg, the others as writev or readv. Sockets a fork moved
+ * into the kernel (a server's clients, after a prefork) and memcached's
+ * sendmsg to its clients outside took two %fs changes a call without
+ * FSGSBASE. */
+static long kernel_bytes(int host, bool wr, bool sock_call, struct iovec *iov, long n, long flags, bool nonblock)
+{
+	if (!nonblock && !(sock_call && (flags & MSG_DONTWAIT)))
+		return VFILE_MID_PASS;
+	/* A bad pointer is EFAULT's, which page 0 mapped (zpoline) hides
+	 * from the kernel: the full path's. */
+	for (long i = 0; i < n; i++)
+		if (iov[i].iov_len && (uint64_t)iov[i].iov_base < UACCESS_MIN)
+			return VFILE_MID_PASS;
+	long r;
+	if (sock_call) {
+		struct msghdr h = { .msg_iov = iov, .msg_iovlen = (size_t)n };
+		r = raw_syscall3(wr ? SYS_sendmsg : SYS_recvmsg, host, (long)&h, flags | MSG_DONTWAIT);
+	} else {
+		r = raw_syscall3(wr ? SYS_writev : SYS_readv, host, (long)iov, n);
+	}
+	/* Cut by a host signal: the full path's restart rules. */
+	return r == -EINTR ? VFILE_MID_PASS : r;
+}
+
 long mid_io(struct uthread *ut, long nr, const long a[6])
 {
 	struct iovec iov[MID_IOV];
@@ -90,7 +117,23 @@ long mid_io(struct uthread *ut, long nr, const long a[6])
 	 * pointers (EFAULT's rules) are the full path's. */
 	if ((flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL)) || !iov[0].iov_len || (uint64_t)iov[0].iov_base < UACCESS_MIN)
 		return VFILE_MID_PASS;
+	/* A host fd: a kernel file's sendmsg (lean.c), or an object a fork
+	 * moved into the kernel, whose calls go to its host fd (objcall); not
+	 * an object that keeps a kernel socket beside (a datagram socket's,
+	 * for peers outside): its own ops. */
+	struct fdent *fe = fdt_ent(ut->proc->fdt, (int)a[0]);
+	int host = fe ? __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) : -1;
 	bool held;
+	if (host >= 0 && !__atomic_load_n(&fe->obj, __ATOMIC_ACQUIRE))
+		return kernel_bytes(host, wr, sock_call, iov, n, flags, fdent_o_nonblock(fe));
+	if (host >= 0) {
+		struct vfile *o = mid_hold_any(ut, (int)a[0], &held);
+		long r = o && vfile_in_kernel(o) ? kernel_bytes(host, wr, sock_call, iov, n, flags, fdent_o_nonblock(fe))
+						 : VFILE_MID_PASS;
+		if (o)
+			mid_release(ut, o, held);
+		return r;
+	}
 	struct vfile *f = mid_hold(ut, (int)a[0], &held);
 	long r = VFILE_MID_PASS;
 	if (f && f->ops->mid_io && (!sock_call || f->sock) &&
@@ -259,8 +302,12 @@ long mid_epoll_wait(struct uthread *ut, long nr, const long a[6])
 		signal_arm_wait(ut, ~ut->sigmask);
 		r = eventpoll_wait_mid(f, (uint64_t)a[1], max, wait_end_ms(timeout).deadline);
 		ut->held.file = outer;
-		/* -EAGAIN: kwait's; -EINTR: the signal rules (restart, EINTR)
-		 * are the full path's, which finds the signal at once. */
+		/* -EAGAIN: kwait's, right after a look (the gate's or the
+		 * loop's), which the full path need not make again; -EINTR:
+		 * the signal rules (restart, EINTR) are the full path's, which
+		 * finds the signal at once. */
+		if (r == -EAGAIN)
+			vcpu_self()->ep_looked = 1;
 		if (r == -EAGAIN || r == -EINTR)
 			r = VFILE_MID_PASS;
 	}

@@ -12,12 +12,23 @@
  * fdt_obj holds it, or NULL. A program with one thread cannot close it
  * meanwhile (as Linux's fdget of an unshared table): not held then.
  * Inline: the lean path (built without vector registers) uses it too. */
+static inline struct vfile *mid_hold_any(struct uthread *ut, int vfd, bool *held);
 static inline struct vfile *mid_hold(struct uthread *ut, int vfd, bool *held)
+{
+	struct fdent *fe = fdt_ent(ut->proc->fdt, vfd);
+	*held = false;
+	if (!fe || __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) >= 0)
+		return NULL;
+	return mid_hold_any(ut, vfd, held);
+}
+
+/* mid_hold_any - the same for an object with a host fd too. */
+static inline struct vfile *mid_hold_any(struct uthread *ut, int vfd, bool *held)
 {
 	struct fdtable *t = ut->proc->fdt;
 	struct fdent *fe = fdt_ent(t, vfd);
 	*held = false;
-	if (!fe || __atomic_load_n(&fe->host, __ATOMIC_ACQUIRE) >= 0)
+	if (!fe)
 		return NULL;
 	if (__atomic_load_n(&ut->proc->nthreads, __ATOMIC_ACQUIRE) == 1)
 		return __atomic_load_n(&fe->obj, __ATOMIC_ACQUIRE);

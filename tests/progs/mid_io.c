@@ -246,6 +246,45 @@ static void opens(void)
 
 static void sendfile_into(int c, int s);
 
+/* Reads and writes on a stream pair a fork moved into the kernel: c and s
+ * blocking; calls that cannot wait (MSG_DONTWAIT, then O_NONBLOCK) and
+ * ones that can. */
+static void kernel_socket_io(int c, int s)
+{
+	char b[64];
+	printf("-- a socket a fork shared\n");
+	printf("recv, nothing there, MSG_DONTWAIT: %s\n", res(recv(s, b, sizeof(b), MSG_DONTWAIT)));
+	printf("send, MSG_DONTWAIT: %s\n", res(send(c, "hello", 5, MSG_DONTWAIT)));
+	printf("recv, blocking, something there: %s", res(recv(s, b, sizeof(b), 0)));
+	printf(" [%.5s]\n", b);
+	struct iovec v[2] = { { "ab", 2 }, { "cde", 3 } };
+	struct msghdr m = { .msg_iov = v, .msg_iovlen = 2 };
+	printf("sendmsg of two pieces, MSG_DONTWAIT: %s\n", res(sendmsg(c, &m, MSG_DONTWAIT)));
+	memset(b, 0, sizeof(b));
+	struct iovec r[2] = { { b, 1 }, { b + 1, 10 } };
+	printf("readv: %s [%s]\n", res(readv(s, r, 2)), b);
+	while (recv(s, b, sizeof(b), MSG_DONTWAIT) > 0)
+		;
+	fcntl(c, F_SETFL, O_NONBLOCK);
+	fcntl(s, F_SETFL, O_NONBLOCK);
+	printf("read, non-blocking, nothing there: %s\n", res(read(s, b, sizeof(b))));
+	long sent = 0, n;
+	while ((n = write(c, "0123456789abcdef", 16)) > 0)
+		sent += n;
+	printf("write until full: %s, sent something %d\n", n < 0 ? strerrorname_np(errno) : "stopped", sent > 0);
+	long got = 0;
+	while ((n = recvfrom(s, b, sizeof(b), 0, NULL, NULL)) > 0)
+		got += n;
+	printf("recvfrom until empty: %s, got all %d\n", n < 0 ? strerrorname_np(errno) : "0", got == sent);
+	fcntl(c, F_SETFL, 0);
+	fcntl(s, F_SETFL, 0);
+	int d = dup(s);
+	close(s);
+	close(d);
+	printf("send to a closed peer, MSG_NOSIGNAL: %s\n", res(send(c, "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT)));
+	close(c);
+}
+
 /* FIONREAD, SIOCOUTQ and sendfile from a file into a non-blocking socket. */
 static void queries_and_sendfile(void)
 {
@@ -474,12 +513,14 @@ int main(void)
 	kernel_files();
 	queries_and_sendfile();
 	/* The same into a kernel socket: a pair a fork moved to the kernel. */
-	int kp[2];
+	int kp[2], kq[2];
+	socketpair(AF_UNIX, SOCK_STREAM, 0, kq);
 	socketpair(AF_UNIX, SOCK_STREAM, 0, kp);
 	pid_t child = fork();
 	if (child == 0)
 		_exit(0);
 	waitpid(child, NULL, 0);
+	kernel_socket_io(kq[0], kq[1]);
 	printf("-- into a socket a fork shared\n");
 	sendfile_into(kp[0], kp[1]);
 	opens();
