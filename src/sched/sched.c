@@ -175,6 +175,11 @@ void sched_kick_idle(void)
 	}
 }
 
+bool sched_help_wanted(void)
+{
+	return __atomic_load_n(&help_wanted, __ATOMIC_SEQ_CST);
+}
+
 bool sched_take_help_wanted(void)
 {
 	return __atomic_load_n(&help_wanted, __ATOMIC_SEQ_CST) &&

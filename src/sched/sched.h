@@ -88,3 +88,5 @@ void sched_kick_idle(void);
 /* Work was queued for help that no idle vCPU was kicked for: true once,
  * for the vCPU about to sleep that takes it (it looks for work instead). */
 bool sched_take_help_wanted(void);
+/* sched_help_wanted - the same, left set. */
+bool sched_help_wanted(void);

@@ -40,12 +40,14 @@ bool solo_may(uint64_t deadline)
 
 /* enter - say v waits in a call, then check nothing else wants it: a
  * kicker publishes its work, then looks at v->solo (vcpu_kick), so either
- * it signals or this sees the work. Help wanted elsewhere is taken, to
- * look for work there (as idle_sleep does). */
+ * it signals or this sees the work. Help wanted elsewhere refuses the
+ * call, left set for the vCPU loop to take when it looks for work there
+ * (idle_sleep): taken here, a mid path that then went the full way would
+ * have lost it. */
 static bool enter(struct vcpu *v, uint64_t deadline)
 {
 	__atomic_store_n(&v->solo, 1, __ATOMIC_SEQ_CST);
-	if (wanted(v, deadline) || sched_take_help_wanted()) {
+	if (wanted(v, deadline) || sched_help_wanted()) {
 		__atomic_store_n(&v->solo, 0, __ATOMIC_RELEASE);
 		return false;
 	}

@@ -41,6 +41,7 @@ struct vcpu *vcpu_alloc(int id)
 	v->self = v;
 	v->id = id;
 	v->cred = hostcred_initial(); /* what its kernel thread starts with */
+	v->probe_epfd = -1;
 	v->sigstack = map_stack(SIGSTACK_SIZE);
 	v->bounce = map_stack(VCPU_BOUNCE);
 	/* What a host signal's frame was written there is no forked child's

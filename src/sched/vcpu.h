@@ -176,6 +176,7 @@ struct vcpu {
 	volatile int solo_cut;
 	int tick_timer;         /* its slice timer's kernel id, or -1 */
 	bool tick_paused;       /* stopped while it sleeps (sched/preempt.h) */
+	int probe_epfd;         /* an epoll fd of its own that asks the kernel whether a file polls, or -1 */
 };
 
 _Static_assert(offsetof(struct trap_frame, rip) == TF_RIP, "TF_RIP");

@@ -156,6 +156,25 @@ static int plain_host(struct uthread *ut, int vfd)
 	return host >= 0 && !__atomic_load_n(&fe->obj, __ATOMIC_ACQUIRE) ? host : -1;
 }
 
+/* poll_probe - the kernel's answer to adding host fd host to an epoll set
+ * (the vCPU's own scratch one, taken out again): 0, -EPERM for a file
+ * that cannot be polled, or another error. */
+static long poll_probe(int host)
+{
+	struct vcpu *v = vcpu_self();
+	if (v->probe_epfd < 0) {
+		long p = raw_syscall3(SYS_epoll_create1, EPOLL_CLOEXEC, 0, 0);
+		if (p < 0)
+			return p;
+		v->probe_epfd = (int)p;
+	}
+	struct epoll_event ev = { .events = EPOLLIN };
+	long r = raw_syscall6(SYS_epoll_ctl, v->probe_epfd, EPOLL_CTL_ADD, host, (long)&ev, 0, 0);
+	if (r == 0)
+		raw_syscall6(SYS_epoll_ctl, v->probe_epfd, EPOLL_CTL_DEL, host, 0, 0, 0);
+	return r;
+}
+
 long mid_epoll_ctl(struct uthread *ut, const long a[6])
 {
 	struct epoll_event ev;
@@ -169,10 +188,12 @@ long mid_epoll_ctl(struct uthread *ut, const long a[6])
 		return raw_syscall6(SYS_epoll_ctl, set_host, op, host, (long)&ev, 0, 0);
 	bool held_set, held;
 	struct vfile *set = mid_hold(ut, (int)a[0], &held_set);
-	/* A regular file cannot be polled: EPERM before any other check of
-	 * Linux's but the fds' own, and no kernel call (Go's os.Open offers
-	 * each file it opens to its netpoller: caddy, once a request). */
-	if (is_eventpoll(set) && host >= 0 && fdent_regular_file(fdt_ent(ut->proc->fdt, (int)a[2]))) {
+	/* A regular file most often cannot be polled (not sysfs's, nor
+	 * FUSE's): EPERM, as the kernel says of it, before any other check of
+	 * Linux's but the fds' own (Go's os.Open offers each file it opens to
+	 * its netpoller: caddy, once a request). */
+	if (is_eventpoll(set) && host >= 0 && fdent_regular_file(fdt_ent(ut->proc->fdt, (int)a[2])) &&
+	    poll_probe(host) == -EPERM) {
 		mid_release(ut, set, held_set);
 		return -EPERM;
 	}

@@ -87,6 +87,16 @@ static void kernel_files(void)
 	printf("add it to a set that is a file: %s\n", res(epoll_ctl(reg, EPOLL_CTL_ADD, rd, &ev)));
 	printf("add it from a bad pointer: %s\n", res(epoll_ctl(ep, EPOLL_CTL_ADD, rd, bad)));
 	close(rd);
+	/* A regular file that can be polled: sysfs's (GPIO values, by
+	 * sysfs_notify). */
+	int sys = open("/sys/devices/system/cpu/online", O_RDONLY | O_CLOEXEC);
+	for (int i = 0; sys >= 0 && i < 3; i++) {
+		printf("add a sysfs file: %s", res(epoll_ctl(ep, EPOLL_CTL_ADD, sys, &ev)));
+		printf(", again: %s", res(epoll_ctl(ep, EPOLL_CTL_ADD, sys, &ev)));
+		printf(", delete: %s\n", res(epoll_ctl(ep, EPOLL_CTL_DEL, sys, NULL)));
+	}
+	if (sys >= 0)
+		close(sys);
 	int in1 = inotify_init1(IN_NONBLOCK), in2 = inotify_init1(IN_NONBLOCK);
 	inotify_add_watch(in1, ".", IN_CREATE);
 	inotify_add_watch(in2, ".", IN_CREATE);
