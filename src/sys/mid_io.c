@@ -243,9 +243,10 @@ long mid_query(struct uthread *ut, long nr, const long a[6])
 }
 
 /* sendfile_kernel - sendfile between two kernel files, in place where the
- * full path would make it so (sys/kcall.c's issue: into a socket or pipe
- * known to be non-blocking, which never waits; not a regular file, whose
- * long copy is a worker's), else VFILE_MID_PASS. nginx serving clients
+ * full path would make it so (sys/kcall.c's issue: into a file whose
+ * O_NONBLOCK is set, a socket or pipe that then never waits; not into a
+ * regular file noted only as never waiting, whose long copy is a
+ * worker's), else VFILE_MID_PASS. nginx serving clients
  * outside: the full path's two %fs changes and F_GETFL, three kernel
  * calls a request, where there are no FSGSBASE. */
 static long sendfile_kernel(struct uthread *ut, int out, int in, const long a[6])
