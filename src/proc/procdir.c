@@ -154,6 +154,39 @@ static const struct vfile_ops procdir_ops = {
 	.getdents64 = procdir_getdents64, .lseek = procdir_lseek, .release = procdir_release,
 };
 
+/*
+ * /proc/<pid> (or self) opened as a directory: the host's directory of the
+ * process that runs the program, and an object that remembers which
+ * program it names, so that a path relative to it (openat(dirfd, "stat"):
+ * psmisc's killall, pstree) is the program's /proc file, not the host
+ * process's (whose comm is pegasus's). /proc itself opened O_PATH is one
+ * too (rsync walks "/proc/self/fd/2" one component at a time).
+ */
+struct procalias {
+	struct vfile vf;
+	char path[32]; /* "/proc/<vpid>" or "/proc" */
+};
+
+static void procalias_release(struct vfile *f)
+{
+	free(f);
+}
+
+static const struct vfile_ops procalias_ops = { .release = procalias_release };
+
+static long procdir_alias(long host, const char *path, int flags, struct vfile **obj)
+{
+	struct procalias *d = calloc(1, sizeof(*d));
+	if (!d) {
+		close((int)host);
+		return -ENOMEM;
+	}
+	vfile_init(&d->vf, &procalias_ops, flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	*obj = &d->vf;
+	return host;
+}
+
 bool procdir_is_root(int dirfd, const char *path)
 {
 	if (dirfd != AT_FDCWD && path[0] != '/')
@@ -164,8 +197,14 @@ bool procdir_is_root(int dirfd, const char *path)
 
 long procdir_open(int flags, struct vfile **obj)
 {
-	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_PATH))
-		return -ENOSYS; /* the kernel answers (EISDIR), or an O_PATH fd lists nothing */
+	if (flags & O_PATH) {
+		/* Lists nothing (getdents64: the kernel's EBADF), but names
+		 * /proc for paths relative to it: readlinkat(fd, "self"). */
+		long h = open("/proc", flags | O_DIRECTORY);
+		return h < 0 ? -errno : procdir_alias(h, "/proc", flags, obj);
+	}
+	if ((flags & O_ACCMODE) != O_RDONLY)
+		return -ENOSYS; /* the kernel answers (EISDIR) */
 	struct procdir *d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
@@ -184,43 +223,18 @@ bool procdir_is(const struct vfile *f)
 	return f && f->ops == &procdir_ops;
 }
 
-/*
- * /proc/<pid> (or self) opened as a directory: the host's directory of the
- * process that runs the program, and an object that remembers which
- * program it names, so that a path relative to it (openat(dirfd, "stat"):
- * psmisc's killall, pstree) is the program's /proc file, not the host
- * process's (whose comm is pegasus's).
- */
-struct piddir {
-	struct vfile vf;
-	char path[32]; /* "/proc/<vpid>" */
-};
-
-static void piddir_release(struct vfile *f)
-{
-	free(f);
-}
-
-static const struct vfile_ops piddir_ops = { .release = piddir_release };
-
 long procdir_open_pid(int vpid, long host, int flags, struct vfile **obj)
 {
-	struct piddir *d = calloc(1, sizeof(*d));
-	if (!d) {
-		close((int)host);
-		return -ENOMEM;
-	}
-	vfile_init(&d->vf, &piddir_ops, flags & ~(O_CLOEXEC | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC));
-	snprintf(d->path, sizeof(d->path), "/proc/%d", vpid);
-	*obj = &d->vf;
-	return host;
+	char path[32];
+	snprintf(path, sizeof(path), "/proc/%d", vpid);
+	return procdir_alias(host, path, flags, obj);
 }
 
 const char *procdir_path(const struct vfile *f)
 {
 	if (f && f->ops == &procdir_ops)
 		return "/proc";
-	if (f && f->ops == &piddir_ops)
-		return ((const struct piddir *)f)->path;
+	if (f && f->ops == &procalias_ops)
+		return ((const struct procalias *)f)->path;
 	return NULL;
 }

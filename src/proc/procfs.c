@@ -101,12 +101,26 @@ static bool is_dev(int h)
 	return h >= 0 && !fstat(h, &st) && st.st_dev == dev.st_dev && st.st_ino == dev.st_ino;
 }
 
+/* names_proc - does a path relative to host directory fd hdir start with
+ * a "proc" that is /proc (from "/": rsync walks "/proc/self/fd/2" one
+ * component at a time, from an fd of "/")? */
+static bool names_proc(int hdir, const char *path)
+{
+	static struct stat proc;
+	struct stat st;
+	if (!procfs_may_alias(path) || path[0] == '/')
+		return false;
+	if (!proc.st_ino && stat("/proc", &proc) < 0)
+		return false;
+	return hdir >= 0 && !fstatat(hdir, "proc", &st, 0) && st.st_dev == proc.st_dev && st.st_ino == proc.st_ino;
+}
+
 /* absolute - a path relative to an fd of the /proc directory (procdir.c,
  * what opendir("/proc") gives), or to a cwd in /proc, as the /proc path it
- * names; one relative to /dev (an fd of it, or the cwd) that names a link
- * to the caller's fds, as /dev/... (gzip opens "/dev/", then "stdin": the
- * host would take pegasus's own); *dirfd then AT_FDCWD. Any other path as
- * it is. */
+ * names; "proc/..." where that is /proc, the same; one relative to /dev
+ * (an fd of it, or the cwd) that names a link to the caller's fds, as
+ * /dev/... (gzip opens "/dev/", then "stdin": the host would take
+ * pegasus's own); *dirfd then AT_FDCWD. Any other path as it is. */
 static const char *absolute(struct uthread *ut, int *dirfd, const char *path, char *buf, size_t size)
 {
 	if (path[0] == '/')
@@ -117,12 +131,18 @@ static const char *absolute(struct uthread *ut, int *dirfd, const char *path, ch
 		base = ut->proc->cwd;
 		if (base && !strcmp(base, "/dev") && dev_name(path))
 			base = "/dev";
+		else if (names_proc(ut->proc->cwd_fd, path))
+			base = "";
 		else if (!base || !procfs_under_proc(base))
 			return path;
 	} else if (!fdt_has_obj(ut->proc->fdt, *dirfd)) {
-		if (!dev_name(path) || !is_dev(fdt_host(ut->proc->fdt, *dirfd)))
+		int h = fdt_host(ut->proc->fdt, *dirfd);
+		if (dev_name(path) && is_dev(h))
+			base = "/dev";
+		else if (names_proc(h, path))
+			base = "";
+		else
 			return path;
-		base = "/dev";
 	} else {
 		struct vfile *f = fdt_obj(ut->proc->fdt, *dirfd);
 		base = procdir_path(f);
@@ -987,6 +1007,8 @@ bool procfs_may_alias(const char *head)
 {
 	/* No library call: the lean path asks too, on the program's %fs. */
 	static const char dev[] = "/dev/";
+	if (head[0] == 'p' && head[1] == 'r' && head[2] == 'o' && head[3] == 'c' && (!head[4] || head[4] == '/'))
+		return true; /* relative: /proc if it starts from "/" (absolute()) */
 	for (int i = 0; i < 5; i++)
 		if (head[i] != dev[i])
 			return false;

@@ -13,7 +13,8 @@ struct uthread;
 struct vfile;
 long procfs_open(struct uthread *ut, int dirfd, const char *path, int flags, struct vfile **obj);
 /* Might a path starting with these 8 bytes name a program's fd through
- * /dev (/dev/fd/N, /dev/stdin...)? Then procfs_path has its host name.
+ * /dev (/dev/fd/N, /dev/stdin...), or be a relative "proc/..." that may be
+ * /proc? Then procfs_path has its host name.
  * No library call (the lean path asks, on the program's %fs). */
 bool procfs_may_alias(const char *head);
 

@@ -4,7 +4,8 @@
  *                       outside: the test's shell kills the pid in FILE)
  *   vpid forkpidfile FILE   the same in a forked child (a daemon's way),
  *                       which its parent waits for
- *   vpid [SECTION...]   the sections (ids, siblings, owner, cpuclock, zombie); exit 0 if
+ *   vpid [SECTION...]   the sections (ids, siblings, owner, cpuclock, zombie,
+ *                       relative); exit 0 if
  *                       every check held, else 1
  * Output never shows a pid: those differ between Linux and pegasus.
  */
@@ -335,12 +336,80 @@ static void sec_zombie(void)
     zombie_check("spawned", c);
 }
 
+/* relative: /proc reached by a relative path or a directory fd (rsync
+ * walks "/proc/self/fd/2" one component at a time from an fd of "/"),
+ * as the program's own, not the host process that runs it. */
+static bool self_link(int dirfd, const char *path, const char *how)
+{
+    char link[64], want[32];
+    ssize_t n = readlinkat(dirfd, path, link, sizeof(link) - 1);
+    snprintf(want, sizeof(want), "%d", getpid());
+    link[n > 0 ? n : 0] = 0;
+    CHECK(n > 0 && !strcmp(link, want), "%s: readlinkat %s gave \"%s\" (%s), want %s", how, path, link,
+          n < 0 ? strerror(errno) : "ok", want);
+    return n > 0 && !strcmp(link, want);
+}
+
+static bool stat_pid(int dirfd, const char *path, const char *how)
+{
+    char buf[512];
+    int fd = openat(dirfd, path, O_RDONLY);
+    int n = fd < 0 ? -1 : (int)read(fd, buf, sizeof(buf) - 1);
+    if (fd >= 0)
+        close(fd);
+    CHECK(n > 0 && atoi(buf) == getpid(), "%s: %s names pid %d, want %d", how, path, n > 0 ? atoi(buf) : -1,
+          getpid());
+    return n > 0 && atoi(buf) == getpid();
+}
+
+static void relative_checks(void)
+{
+    int root = open("/", O_PATH | O_DIRECTORY);
+    int proc = openat(root, "proc", O_PATH | O_DIRECTORY | O_NOFOLLOW);
+    CHECK(root >= 0 && proc >= 0, "open / and proc O_PATH: %s", strerror(errno));
+    say("from an fd of /: link %d, stat %d", self_link(root, "proc/self", "root fd"),
+        stat_pid(root, "proc/self/stat", "root fd"));
+    say("from an O_PATH fd of proc: link %d, stat %d", self_link(proc, "self", "proc fd"),
+        stat_pid(proc, "self/stat", "proc fd"));
+    int abs = open("/proc", O_PATH | O_DIRECTORY);
+    struct stat st;
+    char ents[256];
+    long g = syscall(SYS_getdents64, abs, ents, sizeof(ents));
+    say("O_PATH /proc: link %d, directory %d, getdents64 %s", self_link(abs, "self", "O_PATH /proc"),
+        fstat(abs, &st) == 0 && S_ISDIR(st.st_mode), g < 0 ? strerror(errno) : "listed");
+    char cwd[4096];
+    CHECK(getcwd(cwd, sizeof(cwd)) != NULL, "getcwd: %s", strerror(errno));
+    CHECK(chdir("/") == 0, "chdir /: %s", strerror(errno));
+    struct stat a, b;
+    say("cwd /: link %d, stat %d, same directory %d", self_link(AT_FDCWD, "proc/self", "cwd /"),
+        stat_pid(AT_FDCWD, "proc/self/stat", "cwd /"),
+        stat("proc/self", &a) == 0 && stat("/proc/self", &b) == 0 && a.st_ino == b.st_ino);
+    CHECK(fchdir(abs) == 0, "fchdir O_PATH /proc: %s", strerror(errno));
+    say("fchdir to it: link %d", self_link(AT_FDCWD, "self", "fchdir"));
+    CHECK(chdir(cwd) == 0, "chdir back: %s", strerror(errno));
+    close(abs);
+    close(proc);
+    close(root);
+}
+
+/* In a spawned program: the instance's first program has the host
+ * process's pid, so only another one tells the two apart. */
+static void sec_relative(void)
+{
+    pid_t c;
+    char *argv[] = { "vpid", "relative-checks", NULL };
+    extern char **environ;
+    CHECK(posix_spawn(&c, "/proc/self/exe", NULL, NULL, argv, environ) == 0, "posix_spawn failed");
+    CHECK(exit_code(c) == 0, "the spawned program's checks failed");
+}
+
 static const struct section sections[] = {
     { "ids", sec_ids },
     { "siblings", sec_siblings },
     { "owner", sec_owner },
     { "cpuclock", sec_cpuclock },
     { "zombie", sec_zombie },
+    { "relative", sec_relative },
 };
 
 int main(int argc, char **argv)
@@ -348,6 +417,10 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IONBF, 0);
     if (argc == 3 && !strcmp(argv[1], "pidfile"))
         return pidfile(argv[2]);
+    if (argc == 2 && !strcmp(argv[1], "relative-checks")) {
+        relative_checks();
+        return failures ? 1 : 0;
+    }
     if (argc == 3 && !strcmp(argv[1], "forkpidfile")) {
         pid_t c = fork();
         if (c == 0)
