@@ -21,6 +21,25 @@ static inline int uaccess_range_ok(uint64_t addr, size_t n)
 	return addr + n >= addr && addr + n <= 0x800000000000ull && (addr >= UACCESS_MIN || !n);
 }
 
+/* MAX_RW_COUNT - the most one read or write moves on Linux (INT_MAX
+ * rounded down to a page); more is a short count. */
+#define MAX_RW_COUNT 0x7ffff000ul
+
+/* flat_len - a one-buffer call's length as Linux takes it, or -EFAULT:
+ * read and write check the whole range first (vfs_read's access_ok: a
+ * length of (size_t)-1 is EFAULT whatever the file), recv and send cut it
+ * to MAX_RW_COUNT first (import_ubuf). Page 0 passes, as access_ok lets
+ * it: the copy faults if anything is copied (an empty non-blocking read
+ * is EAGAIN). No library call (the mid path asks). */
+static inline long flat_len(uint64_t buf, size_t len, int vfs)
+{
+	if (vfs && (buf + len < buf || buf + len > 0x800000000000ull))
+		return -EFAULT;
+	if (len > MAX_RW_COUNT)
+		len = MAX_RW_COUNT;
+	return buf + len < buf || buf + len > 0x800000000000ull ? -EFAULT : (long)len;
+}
+
 /* Is this argument kind a pointer the kernel will dereference? */
 #define ARG_IS_BUFFER(kind) ((kind) == A_IBUF || (kind) == A_OBUF || (kind) == A_PATH || (kind) == A_STR || \
 			   (kind) == A_IOV)

@@ -85,7 +85,10 @@ long mid_io(struct uthread *ut, long nr, const long a[6])
 	switch (nr) {
 	case SYS_read:
 	case SYS_write:
-		iov[0] = (struct iovec){ (void *)a[1], (size_t)a[2] };
+		if ((n = flat_len((uint64_t)a[1], (size_t)a[2], 1)) < 0)
+			return VFILE_MID_PASS;
+		iov[0] = (struct iovec){ (void *)a[1], (size_t)n };
+		n = 1;
 		break;
 	case SYS_readv:
 	case SYS_writev:
@@ -96,9 +99,10 @@ long mid_io(struct uthread *ut, long nr, const long a[6])
 	case SYS_recvfrom:
 	case SYS_sendto:
 		/* An address is the full path's. */
-		if (a[4])
+		if (a[4] || (n = flat_len((uint64_t)a[1], (size_t)a[2], 0)) < 0)
 			return VFILE_MID_PASS;
-		iov[0] = (struct iovec){ (void *)a[1], (size_t)a[2] };
+		iov[0] = (struct iovec){ (void *)a[1], (size_t)n };
+		n = 1;
 		flags = a[3];
 		break;
 	case SYS_sendmsg: {
