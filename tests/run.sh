@@ -813,7 +813,7 @@ f_helper_signals() {
     wait "$runner"
 }
 fcase helper-signals --need pgrep --prog helper_signals --status 0 -- f_helper_signals
-for sec in value timeout wake requeue wakeop bitset robust quirks; do
+for sec in value timeout wake requeue wakeop bitset robust quirks robustproc; do
     fcase "futex-$sec" --prog futex --status 0 -- "f_t8 $PROGS/futex $sec"
 done
 f_py_threads() { local TIMEOUT=10; x /usr/bin/python3 "$ROOT/tests/progs/py_threads.py"; }

@@ -27,6 +27,7 @@
 #include "proc/spawn.h"
 #include "proc/wait.h"
 #include "proc/vproc.h"
+#include "sched/futex.h"
 #include "sched/sched.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
@@ -343,7 +344,9 @@ static long exec_path(struct uthread *ut, char *path, const char *given, uint64_
 		return r == -EEXIST ? -ENOMEM : r;
 	}
 	/* Point of no return: the other threads end (they would run on in
-	 * the old image's freed memory), then the old image goes. */
+	 * the old image's freed memory), then the old image goes; the robust
+	 * futexes this thread holds first, as Linux's exec_mm_release. */
+	futex_robust_exit(ut->robust_list, ut->tid);
 	if (!exec_alone(ut)) {
 		regions_release(old);
 		free(old);

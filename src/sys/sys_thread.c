@@ -106,42 +106,8 @@ long sys_clone3(struct uthread *ut, const long a[6])
 	return new_thread(ut, &c);
 }
 
-/* robust_release - one futex word a dying thread may hold. */
-static void robust_release(struct uthread *ut, uint64_t word)
-{
-	uint32_t v;
-	if (copy_from_user(&v, word, 4) || (v & FUTEX_TID_MASK) != (uint32_t)ut->tid)
-		return;
-	uint32_t nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-	if (cmpxchg_user(word, v, nv) == v && (v & FUTEX_WAITERS))
-		futex_wake(word, true, 1, FUTEX_BITSET_MATCH_ANY);
-}
-
-/* robust_exit - mark the futexes a dying thread holds OWNER_DIED and wake
- * one waiter of each, as the kernel's exit_robust_list(). Bit 0 of a list
- * pointer says the entry is a PI mutex's: not part of its address (a PI
- * mutex's owner died holding it, and the next locker waited for ever). */
-static void robust_exit(struct uthread *ut)
-{
-	struct { uint64_t list; int64_t offset; uint64_t pending; } head;
-	if (!ut->robust_list || copy_from_user(&head, ut->robust_list, sizeof(head)))
-		return;
-	uint64_t entry = head.list & ~1ull, pending = head.pending & ~1ull;
-	for (int limit = 2048; entry && entry != ut->robust_list && limit-- > 0;) {
-		uint64_t next;
-		if (copy_from_user(&next, entry, 8))
-			break;
-		if (entry != pending)
-			robust_release(ut, entry + head.offset);
-		entry = next & ~1ull;
-	}
-	if (pending)
-		robust_release(ut, pending + head.offset);
-}
-
 long sys_exit(struct uthread *ut, const long a[6])
 {
-	robust_exit(ut);
 	if (ut->clear_child_tid) {
 		uint32_t zero = 0;
 		if (!copy_to_user(ut->clear_child_tid, &zero, 4))

@@ -21,7 +21,10 @@
  * robust    a thread ends holding a PTHREAD_MUTEX_ROBUST mutex: the next
  *           locker (already blocked, or later) gets EOWNERDEAD;
  *           pthread_mutex_consistent; ENOTRECOVERABLE when not made
- *           consistent */
+ *           consistent
+ * robustproc  the same across processes: the owner's program ends (exit,
+ *           a thread beside exit, SIGTERM, an exec) holding a
+ *           process-shared robust mutex */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -35,7 +38,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -449,10 +455,99 @@ static void sec_robust(void)
     pthread_mutexattr_destroy(&a);
 }
 
+/* robustproc: a process-shared robust mutex whose owner's program ends
+ * holding it (exit, a thread beside exit, a fatal signal, an exec): the
+ * next locker, in another process, gets EOWNERDEAD. tdb (Samba) checks
+ * this at start and runs without mutexes if it fails. */
+static pthread_mutex_t *shared_rm;
+
+static void *rb_hold(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(shared_rm);
+    atomic_store(&rb_state, 1);
+    for (;;)
+        pause();
+    return NULL;
+}
+
+static void rb_after(const char *how, pid_t c)
+{
+    int st = 0;
+    while (waitpid(c, &st, 0) < 0 && errno == EINTR)
+        ;
+    int e = pthread_mutex_trylock(shared_rm);
+    if (e == EOWNERDEAD) {
+        pthread_mutex_consistent(shared_rm);
+        pthread_mutex_unlock(shared_rm);
+    } else if (e == 0) {
+        pthread_mutex_unlock(shared_rm);
+    }
+    say("%s: %s, next trylock -> %s", how,
+        WIFSIGNALED(st) ? strsignal(WTERMSIG(st)) : WIFEXITED(st) ? "exited" : "?", e ? strerrorname_np(e) : "0");
+}
+
+static void sec_robustproc(void)
+{
+    say("== robustproc");
+    shared_rm = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    pthread_mutexattr_t a;
+    pthread_mutexattr_init(&a);
+    pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+    pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+    pthread_mutex_init(shared_rm, &a);
+    int p[2];
+    char c;
+
+    pid_t k = fork();
+    if (k == 0) {
+        pthread_mutex_lock(shared_rm);
+        _exit(0);
+    }
+    rb_after("a child exits holding it", k);
+
+    if (pipe(p) < 0)
+        return;
+    k = fork();
+    if (k == 0) {
+        atomic_store(&rb_state, 0);
+        pthread_t t;
+        pthread_create(&t, NULL, rb_hold, NULL);
+        while (atomic_load(&rb_state) != 1)
+            msleep(1);
+        _exit(0); /* exit_group: the holder ends with its program */
+    }
+    rb_after("a child's thread holds it when the child exits", k);
+
+    k = fork();
+    if (k == 0) {
+        pthread_mutex_lock(shared_rm);
+        close(p[0]);
+        if (write(p[1], "x", 1) != 1)
+            _exit(2);
+        for (;;)
+            pause();
+    }
+    close(p[1]);
+    if (read(p[0], &c, 1) != 1)
+        say("robustproc: no word from the child");
+    close(p[0]);
+    kill(k, SIGTERM);
+    rb_after("a child killed by SIGTERM holding it", k);
+
+    k = fork();
+    if (k == 0) {
+        pthread_mutex_lock(shared_rm);
+        execl("/bin/true", "true", (char *)NULL);
+        _exit(127);
+    }
+    rb_after("a child execs holding it", k);
+}
+
 static const struct section sections[] = {
     { "value", sec_value },   { "timeout", sec_timeout }, { "wake", sec_wake },   { "requeue", sec_requeue },
     { "wakeop", sec_wakeop }, { "bitset", sec_bitset },   { "robust", sec_robust },
-    { "quirks", sec_quirks },
+    { "quirks", sec_quirks }, { "robustproc", sec_robustproc },
 };
 #define NSEC (sizeof sections / sizeof sections[0])
 
