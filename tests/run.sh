@@ -836,7 +836,7 @@ dcase py-subprocess --need /usr/bin/python3 -- /usr/bin/python3 -c 'import subpr
 dcase py-popen --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; print(os.popen("/bin/echo popen").read().strip()); print(os.system("exit 5") >> 8)'
 dcase env-exec -- /usr/bin/env -i A=1 /usr/bin/env
 # -- fork without exec: a host fork keeping the forking program --------------
-for sec in memory fds status signals ids wait thread exec sigfd bomb sockets dontfork epoll waitfor dgrampair dgramrights ipopts kwatched grandchild spawnedlives pgroup pidcalls names solo jobgroup stopcont queued again; do
+for sec in memory fds status signals ids wait thread exec sigfd bomb sockets dontfork epoll waitfor dgrampair dgramrights ipopts kwatched grandchild spawnedlives pgroup pidcalls names solo jobgroup stopcont queued again sockopts; do
     fcase "fork-$sec" --prog fork --status 0 -- "f_t8 $PROGS/fork $sec"
 done
 # execve beside other threads (spinning, sleeping, blocked; from main or

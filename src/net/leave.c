@@ -87,11 +87,74 @@ out:
 	return r;
 }
 
-static void big_buffers(int k)
+/* big_buffers - room in k for all that is drained into it: its send
+ * buffer's size before, which carry_options puts back. */
+static int big_buffers(int k)
 {
-	int sz = 1 << 22;
+	int was = nsock_int(k, SOL_SOCKET, SO_SNDBUF), sz = 1 << 22;
 	if (raw_syscall6(SYS_setsockopt, k, SOL_SOCKET, SO_SNDBUFFORCE, (long)&sz, sizeof(sz), 0) < 0)
 		raw_syscall6(SYS_setsockopt, k, SOL_SOCKET, SO_SNDBUF, (long)&sz, sizeof(sz), 0);
+	return was;
+}
+
+/* set_size - SO_SNDBUF or SO_RCVBUF of k to size, as getsockopt said it
+ * (Linux doubles what is set). */
+static void set_size(int k, int opt, int size)
+{
+	int half = size / 2, force = opt == SO_SNDBUF ? SO_SNDBUFFORCE : SO_RCVBUFFORCE;
+	if (size > 0 && raw_syscall6(SYS_setsockopt, k, SOL_SOCKET, force, (long)&half, sizeof(half), 0) < 0)
+		raw_syscall6(SYS_setsockopt, k, SOL_SOCKET, opt, (long)&half, sizeof(half), 0);
+}
+
+/* The options a program may have set on a socket, held by its kernel
+ * socket (kfd) until it leaves: the kernel pair that takes its place gets
+ * them (a receive timeout lost at a fork blocked a read for good, a lost
+ * SO_PASSCRED lost the credentials). TCP's integer ones stay the
+ * socket's own (nsock_kept): those a program sets, where they differ from
+ * a new connection's. */
+static const int carried_sol[] = { SO_RCVTIMEO_OLD, SO_SNDTIMEO_OLD, SO_KEEPALIVE, SO_PASSCRED, SO_RCVLOWAT,
+				   SO_PRIORITY,     SO_LINGER,       SO_OOBINLINE, SO_REUSEADDR, SO_BROADCAST };
+static const int carried_tcp[] = { TCP_NODELAY,	 TCP_CORK,	   TCP_KEEPIDLE,   TCP_KEEPINTVL,
+				   TCP_KEEPCNT,	 TCP_LINGER2,	   TCP_DEFER_ACCEPT, TCP_QUICKACK,
+				   TCP_USER_TIMEOUT, TCP_NOTSENT_LOWAT };
+
+/* Linux's value of TCP option opt on a new connection. */
+static int tcp_default(int opt)
+{
+	switch (opt) {
+	case TCP_MAXSEG: return 65483; /* loopback's MTU less the headers */
+	case TCP_KEEPIDLE: return 7200;
+	case TCP_KEEPINTVL: return 75;
+	case TCP_KEEPCNT: return 9;
+	case TCP_SYNCNT: return 6;
+	case TCP_LINGER2: return 60;
+	default: return 0;
+	}
+}
+
+/* carry_options - s becomes kernel socket k, whose send buffer was sndbuf
+ * before draining. */
+static void carry_options(struct nsock *s, int k, int sndbuf)
+{
+	int o = s->kfd;
+	set_size(k, SO_SNDBUF, s->sndbuf_set && o >= 0 ? nsock_int(o, SOL_SOCKET, SO_SNDBUF) : sndbuf);
+	if (o < 0)
+		return; /* none was set */
+	if (s->rcvbuf_set)
+		set_size(k, SO_RCVBUF, nsock_int(o, SOL_SOCKET, SO_RCVBUF));
+	for (size_t i = 0; i < sizeof(carried_sol) / sizeof(carried_sol[0]); i++) {
+		char v[16];
+		socklen_t l = sizeof(v);
+		if (!raw_syscall6(SYS_getsockopt, o, SOL_SOCKET, carried_sol[i], (long)v, (long)&l, 0))
+			raw_syscall6(SYS_setsockopt, k, SOL_SOCKET, carried_sol[i], (long)v, l, 0);
+	}
+	for (size_t i = 0; s->proto == CHAN_TCP && i < sizeof(carried_tcp) / sizeof(carried_tcp[0]); i++) {
+		int opt = carried_tcp[i], v = nsock_int(o, IPPROTO_TCP, opt);
+		if (v != tcp_default(opt)) {
+			s->tcp_opt[opt] = v;
+			__atomic_or_fetch(&s->tcp_set, 1u << opt, __ATOMIC_RELEASE);
+		}
+	}
 }
 
 /* peer_of - the other end of s's channel, referenced, or NULL if closed. */
@@ -120,8 +183,9 @@ static int pair_to_kernel(struct nsock *s)
 	if (r < 0)
 		goto out;
 	/* dir[i] carries data to end[i]: into k[1 - i], which k[i] reads. */
+	int sndbuf[2] = { 0, 0 };
 	for (int i = 0; i < 2 && !r; i++) {
-		big_buffers(k[1 - i]);
+		sndbuf[1 - i] = big_buffers(k[1 - i]);
 		r = drain(&c->end[i], k[1 - i], type == SOCK_SEQPACKET);
 	}
 	if (r < 0) {
@@ -136,9 +200,11 @@ static int pair_to_kernel(struct nsock *s)
 		if (st & CHAN_RD_SHUT)
 			raw_syscall3(SYS_shutdown, k[i], SHUT_RD, 0);
 	}
+	carry_options(s, k[side], sndbuf[side]);
 	moved(s, k[side]);
 	s->names_kept = true;
 	if (peer) {
+		carry_options(peer, k[1 - side], sndbuf[1 - side]);
 		moved(peer, k[1 - side]);
 		peer->names_kept = true;
 	} else
@@ -170,13 +236,14 @@ static int dgram_pair_to_kernel(struct nsock *s)
 	    tx->d.qlen > KERNEL_DGRAM_QLEN ||
 	    (r = (int)raw_syscall6(SYS_socketpair, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, (long)k, 0, 0)) < 0)
 		goto out;
-	big_buffers(k[0]);
-	big_buffers(k[1]);
+	int sndbuf0 = big_buffers(k[0]), sndbuf1 = big_buffers(k[1]);
 	if ((r = drain(&s->dend, k[1], true)) < 0 || (r = drain(&peer->dend, k[0], true)) < 0) {
 		raw_syscall3(SYS_close, k[0], 0, 0);
 		raw_syscall3(SYS_close, k[1], 0, 0);
 		goto out;
 	}
+	carry_options(s, k[0], sndbuf0);
+	carry_options(peer, k[1], sndbuf1);
 	moved(s, k[0]);
 	moved(peer, k[1]);
 	s->names_kept = peer->names_kept = true;
@@ -325,20 +392,6 @@ int nsock_host_file(struct vfile *f)
 
 /* ---- what a socket moved into an AF_UNIX pair still is ---- */
 
-/* Linux's value of TCP option opt on a new connection. */
-static int tcp_default(int opt)
-{
-	switch (opt) {
-	case TCP_MAXSEG: return 65483; /* loopback's MTU less the headers */
-	case TCP_KEEPIDLE: return 7200;
-	case TCP_KEEPINTVL: return 75;
-	case TCP_KEEPCNT: return 9;
-	case TCP_SYNCNT: return 6;
-	case TCP_LINGER2: return 60;
-	default: return 0;
-	}
-}
-
 /* tcp_option - get or set TCP option opt of a moved TCP socket: the
  * integer ones, checked as Linux checks them, kept here (the AF_UNIX pair
  * has none); TCP_CONGESTION is the shadow socket's (below), TCP_INFO and
@@ -373,6 +426,11 @@ static int shadow_fd(struct nsock *s)
 	return nsock_lazy_socket(&s->shadow, s->family, SOCK_STREAM, 0);
 }
 
+static bool unix_only(long opt)
+{
+	return opt == SO_PASSCRED || opt == SO_PEERCRED || opt == SO_PASSSEC || opt == SO_PEERSEC;
+}
+
 long nsock_kept(struct vfile *f, long nr, const long a[6])
 {
 	struct nsock *s = nsock_of(f);
@@ -394,7 +452,9 @@ long nsock_kept(struct vfile *f, long nr, const long a[6])
 			return nsock_put_int(a[3], a[4], a[2] == SO_DOMAIN ? s->family : IPPROTO_TCP);
 		/* fall through */
 	case SYS_setsockopt:
-		if (!tcp || a[1] == SOL_SOCKET)
+		/* The socket options of any socket are the pair's; those only
+		 * AF_UNIX has (SO_PASSCRED: EOPNOTSUPP on TCP) the shadow's. */
+		if (!tcp || (a[1] == SOL_SOCKET && !unix_only(a[2])))
 			return VFILE_NOOP;
 		if (a[1] == IPPROTO_TCP) {
 			long r = tcp_option(s, nr == SYS_setsockopt, (int)a[2], a[3], a[4]);

@@ -170,6 +170,8 @@ void nsock_put(struct nsock *s);
  * first use (close-on-exec); one even when threads race for it. */
 int nsock_lazy_socket(int *slot, int family, int type, int protocol);
 int nsock_kfd(struct nsock *s);
+/* nsock_int - integer option opt of kernel socket kfd (0 if it has none). */
+int nsock_int(int kfd, int level, int opt);
 void nsock_kwatch(struct nsock *s);	/* (re-)arm the kernel socket's watch, kready cleared */
 void nsock_kwatch_once(struct nsock *s);	/* arm it if it never was */
 void nsock_kernel_ready(struct nsock *s);	/* the kernel socket has something: kready, wake */

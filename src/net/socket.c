@@ -594,7 +594,7 @@ static uint64_t timeo_ns(int kfd, int opt)
 	return (uint64_t)tv.tv_sec * 1000000000ull + (uint64_t)tv.tv_usec * 1000;
 }
 
-static int sock_int(int kfd, int level, int opt)
+int nsock_int(int kfd, int level, int opt)
 {
 	int v = 0;
 	socklen_t l = sizeof(v);
@@ -608,7 +608,7 @@ void nsock_apply_sizes(struct nsock *s)
 {
 	if (s->kfd < 0 || !s->end)
 		return;
-	int rcv = sock_int(s->kfd, SOL_SOCKET, SO_RCVBUF), snd = sock_int(s->kfd, SOL_SOCKET, SO_SNDBUF);
+	int rcv = nsock_int(s->kfd, SOL_SOCKET, SO_RCVBUF), snd = nsock_int(s->kfd, SOL_SOCKET, SO_SNDBUF);
 	if (s->end->rx && rcv > 0 && s->rcvbuf_set)
 		chan_set_capacity(s->end->rx, (size_t)rcv);
 	if (s->end->tx && snd > 0 && s->sndbuf_set && !nsock_is_dgram(s))
@@ -632,9 +632,9 @@ static long nsock_setsockopt(struct vfile *f, struct uthread *ut, int level, int
 	/* One address space: the kernel reads the app's value itself. */
 	long r = raw_syscall6(SYS_setsockopt, kfd, level, opt, val, len, 0);
 	if (!r && level == IPPROTO_IP && opt == IP_PKTINFO)
-		s->pktinfo = sock_int(kfd, level, opt) > 0;
+		s->pktinfo = nsock_int(kfd, level, opt) > 0;
 	if (!r && level == IPPROTO_IPV6 && opt == IPV6_RECVPKTINFO)
-		s->pktinfo6 = sock_int(kfd, level, opt) > 0;
+		s->pktinfo6 = nsock_int(kfd, level, opt) > 0;
 	if (r || level != SOL_SOCKET)
 		return r;
 	switch (opt) {
@@ -650,15 +650,15 @@ static long nsock_setsockopt(struct vfile *f, struct uthread *ut, int level, int
 		break;
 	case SO_RCVLOWAT:
 		if (s->end && s->end->rx)
-			chan_set_rcvlowat(s->end->rx, (size_t)sock_int(kfd, SOL_SOCKET, SO_RCVLOWAT));
+			chan_set_rcvlowat(s->end->rx, (size_t)nsock_int(kfd, SOL_SOCKET, SO_RCVLOWAT));
 		break;
 	case SO_OOBINLINE:
-		s->oobinline = sock_int(kfd, SOL_SOCKET, SO_OOBINLINE) > 0;
+		s->oobinline = nsock_int(kfd, SOL_SOCKET, SO_OOBINLINE) > 0;
 		if (s->end)
 			chan_set_oobinline(s->end, s->oobinline);
 		break;
 	case SO_PASSCRED:
-		s->passcred = sock_int(kfd, SOL_SOCKET, SO_PASSCRED);
+		s->passcred = nsock_int(kfd, SOL_SOCKET, SO_PASSCRED);
 		if (s->chan && s->passcred)
 			__atomic_store_n(&s->chan->passcred, true, __ATOMIC_RELAXED);
 		break;
@@ -710,7 +710,7 @@ static long nsock_getsockopt(struct vfile *f, struct uthread *ut, int level, int
 			 * connected, and has no error to tell (nginx asks once a
 			 * request of its upstream's connection). */
 			if (!e && !(s->end && __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == NS_CONNECTED))
-				e = sock_int(kfd, SOL_SOCKET, SO_ERROR);
+				e = nsock_int(kfd, SOL_SOCKET, SO_ERROR);
 			if (s->kready && !(nsock_kernel_poll(kfd, EPOLLIN) & (EPOLLIN | EPOLLERR)))
 				nsock_kwatch(s); /* the error was all there was */
 			return nsock_put_int(val, lenp, e);

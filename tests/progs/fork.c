@@ -2,7 +2,8 @@
  *
  *   fork            all sections; exit 0 if every check held, else 1
  *   fork SECTION    one section (memory, fds, status, signals, ids, wait,
- *                   thread, exec, sigfd, bomb, sockets, dontfork, epoll)
+ *                   thread, exec, sigfd, bomb, sockets, dontfork, epoll,
+ *                   sockopts...)
  * Output never shows a pid: those differ between Linux and pegasus. A child
  * prints only while its parent waits for it, so the order is fixed.
  */
@@ -1242,6 +1243,95 @@ static void sec_learn(void)
     say("learn: 6 forks, statuses sum to %d", sum);
 }
 
+/* sockopts: options set on in-memory sockets (a socketpair, an accepted
+ * local TCP connection) are still theirs after a fork moved them into the
+ * kernel, in parent and child alike; a receive timeout still ends a read. */
+struct opts { int sndbuf, keep, passcred, nodelay, keepidle; long rcvtimeo_us; };
+
+static int opt_int(int fd, int level, int opt)
+{
+    int v = -1;
+    socklen_t l = sizeof(v);
+    getsockopt(fd, level, opt, &v, &l);
+    return v;
+}
+
+static struct opts opts_of(int fd, bool tcp)
+{
+    struct timeval tv = { 0, 0 };
+    socklen_t l = sizeof(tv);
+    getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &l);
+    return (struct opts){ opt_int(fd, SOL_SOCKET, SO_SNDBUF), opt_int(fd, SOL_SOCKET, SO_KEEPALIVE),
+                          opt_int(fd, SOL_SOCKET, SO_PASSCRED), tcp ? opt_int(fd, IPPROTO_TCP, TCP_NODELAY) : 0,
+                          tcp ? opt_int(fd, IPPROTO_TCP, TCP_KEEPIDLE) : 0, tv.tv_sec * 1000000 + tv.tv_usec };
+}
+
+static void set_opts(int fd, bool tcp)
+{
+    int one = 1, sz = 65536, idle = 33;
+    struct timeval tv = { 0, 300000 };
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    if (!tcp)
+        setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+    if (tcp) {
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+    }
+}
+
+static void opts_check(const char *who, const char *what, int fd, bool tcp, struct opts want)
+{
+    struct opts o = opts_of(fd, tcp);
+    CHECK(o.sndbuf == want.sndbuf && o.keep == want.keep && o.passcred == want.passcred &&
+              o.nodelay == want.nodelay && o.keepidle == want.keepidle && o.rcvtimeo_us == want.rcvtimeo_us,
+          "%s, %s: sndbuf %d keepalive %d passcred %d nodelay %d keepidle %d rcvtimeo %ld us; before the fork "
+          "%d %d %d %d %d %ld",
+          who, what, o.sndbuf, o.keep, o.passcred, o.nodelay, o.keepidle, o.rcvtimeo_us, want.sndbuf, want.keep,
+          want.passcred, want.nodelay, want.keepidle, want.rcvtimeo_us);
+    char c;
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    ssize_t n = read(fd, &c, 1);
+    int e = errno;
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+    CHECK(n < 0 && (e == EAGAIN || e == EWOULDBLOCK) && secs >= 0.25, "%s, %s: read gave %zd (%s) after %.2f s", who,
+          what, n, n < 0 ? strerror(e) : "data", secs);
+    say("%s, %s: options kept, read timed out", who, what);
+}
+
+static void sec_sockopts(void)
+{
+    int sv[2], l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t al = sizeof(a);
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 && l >= 0 && c >= 0, "sockets: %s", strerror(errno));
+    CHECK(bind(l, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(l, 1) == 0 &&
+              getsockname(l, (struct sockaddr *)&a, &al) == 0 && connect(c, (struct sockaddr *)&a, sizeof(a)) == 0,
+          "listen and connect: %s", strerror(errno));
+    int t = accept(l, NULL, NULL);
+    CHECK(t >= 0, "accept: %s", strerror(errno));
+    set_opts(sv[1], false);
+    set_opts(t, true);
+    struct opts pair = opts_of(sv[1], false), tcp = opts_of(t, true);
+    pid_t pid = fork();
+    if (pid == 0) {
+        opts_check("child", "socketpair", sv[1], false, pair);
+        opts_check("child", "accepted TCP", t, true, tcp);
+        _exit(failures ? 1 : 0);
+    }
+    report("child", pid);
+    opts_check("parent", "socketpair", sv[1], false, pair);
+    opts_check("parent", "accepted TCP", t, true, tcp);
+    close(sv[0]);
+    close(sv[1]);
+    close(t);
+    close(c);
+    close(l);
+}
+
 static const struct {
     const char *name;
     void (*fn)(void);
@@ -1252,7 +1342,7 @@ static const struct {
     {"dontfork", sec_dontfork}, {"epoll", sec_epoll}, {"waitfor", sec_waitfor},
     {"setuid", sec_setuid}, {"dgrampair", sec_dgrampair}, {"dgramrights", sec_dgramrights}, {"ipopts", sec_ipopts}, {"kwatched", sec_kwatched}, {"grandchild", sec_grandchild}, {"spawnedlives", sec_spawnedlives},
     {"pgroup", sec_pgroup}, {"pidcalls", sec_pidcalls}, {"names", sec_names}, {"solo", sec_solo},
-    {"jobgroup", sec_jobgroup}, {"stopcont", sec_stopcont}, {"queued", sec_queued}, {"again", sec_again},
+    {"jobgroup", sec_jobgroup}, {"stopcont", sec_stopcont}, {"queued", sec_queued}, {"again", sec_again}, {"sockopts", sec_sockopts},
     {"learn", sec_learn},
 };
 
