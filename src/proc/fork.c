@@ -548,6 +548,8 @@ static long fork_host(struct uthread *ut, const struct clone_req *req, bool itse
 		memcpy(pi.comm, parent->comm, sizeof(pi.comm));
 		prog_info_set_exe(&pi, parent->exe);
 		pi.vproc_addr = (uint64_t)(uintptr_t)parent; /* the child's copy is there */
+		pi.env_start = parent->env_start;
+		pi.env_end = parent->env_end;
 		prog_info_set_ids(&pi, parent->cred);
 		pidspace_publish(&pi);
 		pidspace_handoff_give(slot, c->pid);

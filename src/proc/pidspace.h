@@ -38,6 +38,7 @@ struct prog_info {
 	uint64_t start_ticks;        /* vproc.start_ticks */
 	uint64_t vproc_addr;         /* its struct vproc, in that process (proc/remote.h) */
 	uint32_t uid, suid;          /* its real and saved uids: who may signal it */
+	uint64_t env_start, env_end; /* its environment strings, in that process */
 };
 
 /* prog_info_set_exe - pi->exe := exe (NULL: empty), cut short if longer.

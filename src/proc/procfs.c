@@ -320,14 +320,54 @@ static long text_copy(struct text *out, const char *data, size_t len)
 }
 
 /* App memory between two addresses (argv or envp strings). */
-static long user_range_text(uint64_t lo, uint64_t hi, struct text *out)
+/* Where a program's argv and environment strings are, and in which host
+ * process (host_pid 0: this one). */
+struct strings_at {
+	int host_pid;
+	uint64_t arg_start, arg_end, env_start, env_end;
+};
+
+/* read_prog - n bytes at src of the program's memory. */
+static bool read_prog(const struct strings_at *at, void *dst, uint64_t src, size_t n)
+{
+	if (!at->host_pid)
+		return !copy_from_user(dst, src, n);
+	struct iovec local = { dst, n }, remote = { (void *)src, n };
+	return process_vm_readv(at->host_pid, &local, 1, &remote, 1, 0) == (ssize_t)n;
+}
+
+/* range_text - its bytes from lo to hi (at most 1 MiB). */
+static long range_text(const struct strings_at *at, uint64_t lo, uint64_t hi, struct text *out)
 {
 	size_t len = hi > lo ? hi - lo : 0;
+	if (len > 1 << 20)
+		len = 1 << 20;
 	out->buf = malloc(len + 1);
 	if (!out->buf)
 		return -ENOMEM;
-	out->len = copy_from_user(out->buf, lo, len) ? 0 : len;
+	out->len = len && read_prog(at, out->buf, lo, len) ? len : 0;
 	return 0;
+}
+
+/* cmdline_text - /proc/PID/cmdline as Linux's get_mm_cmdline makes it: its
+ * argv strings; but once the program wrote over their last byte
+ * (setproctitle, perl's $0, nginx's "worker process" titles), the one
+ * string at their start and its NUL, which may run on into the
+ * environment right after them, at most a page (pgrep -f and ps read the
+ * title so). */
+static long cmdline_text(const struct strings_at *at, struct text *out)
+{
+	char last = 0;
+	if (at->arg_end <= at->arg_start || !read_prog(at, &last, at->arg_end - 1, 1) || !last)
+		return range_text(at, at->arg_start, at->arg_end, out);
+	uint64_t end = at->env_start == at->arg_end && at->env_end >= at->env_start ? at->env_end : at->arg_end;
+	if (end - at->arg_start > 4096)
+		end = at->arg_start + 4096;
+	long r = range_text(at, at->arg_start, end, out);
+	size_t n = r ? 0 : strnlen(out->buf, out->len);
+	if (!r && n < out->len)
+		out->len = n + 1; /* its NUL too, when there is one */
+	return r;
 }
 
 static long comm_text(const char *comm, struct text *out)
@@ -647,27 +687,13 @@ static long other_status_text(const struct prog_info *pi, const char *host_path,
 	return out ? 0 : -ENOMEM;
 }
 
-/* other_cmdline - its argv strings, read from its process's memory. */
-static long other_cmdline_text(const struct prog_info *pi, struct text *text)
-{
-	size_t len = pi->arg_end > pi->arg_start ? pi->arg_end - pi->arg_start : 0;
-	if (len > 1 << 20)
-		len = 1 << 20;
-	char *buf = malloc(len + 1);
-	if (!buf)
-		return -ENOMEM;
-	struct iovec local = { buf, len }, remote = { (void *)pi->arg_start, len };
-	ssize_t n = len ? process_vm_readv(pi->host_pid, &local, 1, &remote, 1, 0) : 0;
-	*text = (struct text){ buf, n > 0 ? (size_t)n : 0 };
-	return 0;
-}
-
 /* other_made - is rest of a program in another host process a file made
- * from what it published (stat, status, cmdline, comm), or one a zombie
- * has nothing left in (environ, maps)? */
+ * from what it published (stat, status, cmdline, environ, comm: its
+ * process's own are pegasus's), or one a zombie has nothing left in
+ * (maps)? */
 static bool other_made(const struct prog_info *pi, const char *rest)
 {
-	static const char *const files[] = { "stat", "status", "cmdline", "comm" };
+	static const char *const files[] = { "stat", "status", "cmdline", "environ", "comm" };
 	return ONE_OF(rest, files) || (is_zombie(pi) && *rest && zombie_has(rest));
 }
 
@@ -689,11 +715,14 @@ static long other_text(const struct prog_info *pi, const char *rest, struct text
 		return stat_text(pi, is_zombie(pi) ? 1 : 0 /* as Linux shows one */, pi->pid, 0, host, false, text);
 	if (!strcmp(rest, "status"))
 		return other_status_text(pi, host, text);
+	struct strings_at at = { pi->host_pid, pi->arg_start, pi->arg_end, pi->env_start, pi->env_end };
+	if (is_zombie(pi) && strcmp(rest, "comm"))
+		return text_copy(text, "", 0); /* a zombie's cmdline, environ, maps: nothing left */
 	if (!strcmp(rest, "cmdline"))
-		return other_cmdline_text(pi, text);
-	if (!strcmp(rest, "comm"))
-		return comm_text(pi->comm, text);
-	return text_copy(text, "", 0); /* a zombie's environ, maps: nothing left */
+		return cmdline_text(&at, text);
+	if (!strcmp(rest, "environ"))
+		return range_text(&at, at.env_start, at.env_end, text);
+	return comm_text(pi->comm, text);
 }
 
 /* other_open - any other file of a program in another host process: that
@@ -781,10 +810,11 @@ static bool own_made(const char *rest)
 static long own_text(struct uthread *t, const char *rest, bool thread, struct text *text)
 {
 	struct vproc *p = t->proc;
+	struct strings_at at = { 0, p->arg_start, p->arg_end, p->env_start, p->env_end };
 	if (!strcmp(rest, "cmdline"))
-		return user_range_text(p->arg_start, p->arg_end, text);
+		return cmdline_text(&at, text);
 	if (!strcmp(rest, "environ"))
-		return user_range_text(p->env_start, p->env_end, text);
+		return range_text(&at, p->env_start, p->env_end, text);
 	if (!strcmp(rest, "comm"))
 		return comm_text(uthread_name(t), text);
 	if (!strcmp(rest, "status"))

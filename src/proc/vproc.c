@@ -614,6 +614,8 @@ static void publish(struct vproc *p, bool group_is_new)
 	pi.execd = p->execd;
 	pi.start_ticks = p->start_ticks;
 	pi.vproc_addr = (uint64_t)(uintptr_t)p;
+	pi.env_start = p->env_start;
+	pi.env_end = p->env_end;
 	prog_info_set_ids(&pi, __atomic_load_n(&p->cred, __ATOMIC_ACQUIRE));
 	pidspace_publish(&pi);
 }

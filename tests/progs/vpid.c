@@ -5,7 +5,7 @@
  *   vpid forkpidfile FILE   the same in a forked child (a daemon's way),
  *                       which its parent waits for
  *   vpid [SECTION...]   the sections (ids, siblings, owner, cpuclock, zombie,
- *                       relative); exit 0 if
+ *                       relative, strings); exit 0 if
  *                       every check held, else 1
  * Output never shows a pid: those differ between Linux and pegasus.
  */
@@ -403,6 +403,73 @@ static void sec_relative(void)
     CHECK(exit_code(c) == 0, "the spawned program's checks failed");
 }
 
+/* strings: /proc/PID/environ and cmdline are the program's, whichever host
+ * process runs it (a forked child's, read by its parent: not pegasus's
+ * own environment); a program that wrote over its argv area (setproctitle,
+ * perl's $0) shows that title alone, as Linux does when the area's last
+ * byte is no longer NUL. */
+static char *arg_lo, *arg_hi; /* main's argv area */
+
+static int slurp_at(pid_t pid, const char *what, char *buf, size_t size)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/%s", pid, what);
+    return slurp_file(path, buf, size);
+}
+
+static void set_title(const char *title)
+{
+    size_t n = strlen(title);
+    memset(arg_lo, 'x', (size_t)(arg_hi - arg_lo));
+    memcpy(arg_lo, title, n + 1); /* the area's last byte stays 'x' */
+}
+
+static void sec_strings(void)
+{
+    char buf[4096];
+    int p[2];
+    CHECK(pipe(p) == 0, "pipe: %s", strerror(errno));
+    pid_t c = fork();
+    if (c == 0) {
+        set_title("vpid-title");
+        int n = slurp_at(getpid(), "cmdline", buf, sizeof(buf));
+        CHECK(n == 11 && !memcmp(buf, "vpid-title", 11), "own cmdline after the title: %d bytes '%.*s'", n,
+              n > 0 ? n : 0, buf);
+        char *argv[] = { "sleep", "5", NULL }, *envp[] = { "A=1", "B=two", NULL };
+        close(p[0]);
+        fcntl(p[1], F_SETFD, FD_CLOEXEC);
+        execve("/bin/sleep", argv, envp);
+        _exit(127);
+    }
+    close(p[1]);
+    CHECK(read(p[0], buf, 1) == 0, "the child's exec"); /* EOF at its exec */
+    close(p[0]);
+    int n = slurp_at(c, "environ", buf, sizeof(buf));
+    CHECK(n == 10 && !memcmp(buf, "A=1\0B=two\0", 10), "the child's environ: %d bytes", n);
+    n = slurp_at(c, "cmdline", buf, sizeof(buf));
+    CHECK(n == 8 && !memcmp(buf, "sleep\0" "5\0", 8), "the child's cmdline: %d bytes", n);
+    say("a forked child's environ and cmdline after its exec: as it set them");
+    kill(c, SIGTERM);
+    exit_code(c);
+    c = fork();
+    if (c == 0) {
+        set_title("vpid-child-title");
+        for (;;)
+            pause();
+    }
+    for (int i = 0; i < 500; i++) {
+        n = slurp_at(c, "cmdline", buf, sizeof(buf));
+        if (n == 17 && !memcmp(buf, "vpid-child-title", 17))
+            break;
+        msleep(10);
+    }
+    CHECK(n == 17 && !memcmp(buf, "vpid-child-title", 17), "a titled child's cmdline: %d bytes '%.*s'", n,
+          n > 0 ? n : 0, buf);
+    say("a forked child's title: read alone");
+    kill(c, SIGTERM);
+    exit_code(c);
+}
+
 static const struct section sections[] = {
     { "ids", sec_ids },
     { "siblings", sec_siblings },
@@ -410,11 +477,14 @@ static const struct section sections[] = {
     { "cpuclock", sec_cpuclock },
     { "zombie", sec_zombie },
     { "relative", sec_relative },
+    { "strings", sec_strings },
 };
 
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
+    arg_lo = argv[0];
+    arg_hi = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
     if (argc == 3 && !strcmp(argv[1], "pidfile"))
         return pidfile(argv[2]);
     if (argc == 2 && !strcmp(argv[1], "relative-checks")) {
