@@ -31,13 +31,14 @@ static inline int uaccess_range_ok(uint64_t addr, size_t n)
  * to MAX_RW_COUNT first (import_ubuf). Page 0 passes, as access_ok lets
  * it: the copy faults if anything is copied (an empty non-blocking read
  * is EAGAIN). No library call (the mid path asks). */
+#define TASK_SIZE_MAX 0x7ffffffff000ull /* access_ok's bound (4-level paging) */
 static inline long flat_len(uint64_t buf, size_t len, int vfs)
 {
-	if (vfs && (buf + len < buf || buf + len > 0x800000000000ull))
+	if (vfs && (len > TASK_SIZE_MAX || buf > TASK_SIZE_MAX - len))
 		return -EFAULT;
 	if (len > MAX_RW_COUNT)
 		len = MAX_RW_COUNT;
-	return buf + len < buf || buf + len > 0x800000000000ull ? -EFAULT : (long)len;
+	return buf > TASK_SIZE_MAX - len ? -EFAULT : (long)len;
 }
 
 /* Is this argument kind a pointer the kernel will dereference? */

@@ -128,6 +128,7 @@ static int tcp_default(int opt)
 	case TCP_KEEPCNT: return 9;
 	case TCP_SYNCNT: return 6;
 	case TCP_LINGER2: return 60;
+	case TCP_QUICKACK: return 1;
 	default: return 0;
 	}
 }
@@ -426,9 +427,15 @@ static int shadow_fd(struct nsock *s)
 	return nsock_lazy_socket(&s->shadow, s->family, SOCK_STREAM, 0);
 }
 
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD 76
+#define SO_PEERPIDFD 77
+#endif
+
 static bool unix_only(long opt)
 {
-	return opt == SO_PASSCRED || opt == SO_PEERCRED || opt == SO_PASSSEC || opt == SO_PEERSEC;
+	return opt == SO_PASSCRED || opt == SO_PEERCRED || opt == SO_PASSSEC || opt == SO_PEERSEC ||
+	       opt == SO_PEERGROUPS || opt == SO_PASSPIDFD || opt == SO_PEERPIDFD;
 }
 
 long nsock_kept(struct vfile *f, long nr, const long a[6])

@@ -414,9 +414,10 @@ static void vproc_finish(struct vproc *p)
 void vproc_thread_exit(struct uthread *ut, int code)
 {
 	struct vproc *p = ut->proc;
-	/* Each thread's, its program's memory still there: another process
-	 * sharing a robust mutex sees EOWNERDEAD (tdb's check of them). */
-	futex_robust_exit(ut->robust_list, ut->tid);
+	/* Each thread's (unless its exit or exec walked it), its program's
+	 * memory still there: another process sharing a robust mutex sees
+	 * EOWNERDEAD (tdb's check of them). */
+	futex_robust_exit(&ut->robust_list, ut->tid);
 	if (vproc_remove_thread(p, ut) == 0) {
 		vproc_terminate(p, 0, code); /* no-op if it was already ending */
 		vproc_finish(p);

@@ -388,34 +388,52 @@ void futex_after_fork(void)
 			memset(&buckets[i], 0, sizeof(buckets[i]));
 }
 
-/* robust_release - one futex word a dying thread (tid) may hold. */
-static void robust_release(uint64_t word, int tid)
+/* robust_release - one futex word a dying thread (tid) may hold: marked
+ * OWNER_DIED, one waiter woken, retried if a locker set FUTEX_WAITERS
+ * meanwhile (kernel/futex/core.c handle_futex_death). The pending entry,
+ * taken half-way (no owner yet), still wakes a waiter. */
+static void robust_release(uint64_t word, int tid, bool pending)
 {
 	uint32_t v;
-	if (copy_from_user(&v, word, 4) || (v & FUTEX_TID_MASK) != (uint32_t)tid)
-		return;
-	uint32_t nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-	if (cmpxchg_user(word, v, nv) == v && (v & FUTEX_WAITERS))
+	for (;;) {
+		if (copy_from_user(&v, word, 4))
+			return;
+		if (pending && !v) {
+			futex_wake(word, true, 1, FUTEX_BITSET_MATCH_ANY);
+			return;
+		}
+		if ((v & FUTEX_TID_MASK) != (uint32_t)tid)
+			return;
+		uint32_t nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+		long was = cmpxchg_user(word, v, nv);
+		if (was < 0)
+			return;
+		if ((uint32_t)was == v)
+			break;
+	}
+	if (v & FUTEX_WAITERS)
 		futex_wake(word, true, 1, FUTEX_BITSET_MATCH_ANY);
 }
 
 /* Bit 0 of a list pointer says the entry is a PI mutex's: not part of its
  * address (a PI mutex's owner died holding it, and the next locker waited
  * for ever). */
-void futex_robust_exit(uint64_t list, int tid)
+void futex_robust_exit(uint64_t *list, int tid)
 {
 	struct { uint64_t list; int64_t offset; uint64_t pending; } head;
-	if (!list || copy_from_user(&head, list, sizeof(head)))
+	uint64_t at = *list;
+	*list = 0; /* walked once: a later end of the thread finds nothing */
+	if (!at || copy_from_user(&head, at, sizeof(head)))
 		return;
 	uint64_t entry = head.list & ~1ull, pending = head.pending & ~1ull;
-	for (int limit = 2048; entry && entry != list && limit-- > 0;) {
+	for (int limit = 2048; entry && entry != at && limit-- > 0;) {
 		uint64_t next;
 		if (copy_from_user(&next, entry, 8))
 			break;
 		if (entry != pending)
-			robust_release(entry + head.offset, tid);
+			robust_release(entry + head.offset, tid, false);
 		entry = next & ~1ull;
 	}
 	if (pending)
-		robust_release(pending + head.offset, tid);
+		robust_release(pending + head.offset, tid, !(head.pending & 1));
 }

@@ -18,9 +18,11 @@ void futex_shared_to_kernel(void);
 bool futex_in_kernel(int op);
 /* In a forked child (sched_after_fork): no waiters. */
 void futex_after_fork(void);
-/* futex_robust_exit - the robust list at list of thread tid, which ends
+/* futex_robust_exit - the robust list at *list of thread tid, which ends
  * (its exit, its program's, an exec): the futexes it holds are marked
  * OWNER_DIED and one waiter of each woken, as the kernel's
  * exit_robust_list() (set_robust_list is the runtime's: the kernel knows
- * no list to walk). */
-void futex_robust_exit(uint64_t list, int tid);
+ * no list to walk); *list becomes 0, as Linux's futex_cleanup leaves it.
+ * Before the thread's tid is cleared: a joiner may reuse its stack, and
+ * the list head on it, at once. */
+void futex_robust_exit(uint64_t *list, int tid);

@@ -135,15 +135,19 @@ static long mmsg_io(struct uthread *ut, const struct sysent *e, struct vfile *f,
 	return n;
 }
 
-/* buf_io - the calls with one buffer: read, pread64, recvfrom and theirs
- * (vfs: read and write's length rules, else recv and send's). */
-static long buf_io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool wr, bool vfs,
+/* How a one-buffer call's length is taken (flat_len): read and write's
+ * rules, recv and send's, or as it is (pread, pwrite: their ESPIPE comes
+ * first and is the op's; the runtime's own buffers). */
+enum len_rule { LEN_VFS, LEN_SOCK, LEN_AS_IS };
+
+/* buf_io - the calls with one buffer: read, pread64, recvfrom and theirs. */
+static long buf_io(struct uthread *ut, const struct sysent *e, struct vfile *f, bool wr, enum len_rule rule,
 		   uint64_t buf, size_t len, struct vmsg *m)
 {
 	/* A file not open for it is EBADF before its range (vfs_read). */
-	if (vfs && (f->flags & O_ACCMODE) == (wr ? O_RDONLY : O_WRONLY))
+	if (rule == LEN_VFS && (f->flags & O_ACCMODE) == (wr ? O_RDONLY : O_WRONLY))
 		return -EBADF;
-	long n = flat_len(buf, len, vfs);
+	long n = rule == LEN_AS_IS ? (long)len : flat_len(buf, len, rule == LEN_VFS);
 	if (n < 0)
 		return n;
 	struct iovec one = { (void *)buf, (size_t)n };
@@ -159,7 +163,7 @@ static long recvfrom_call(struct uthread *ut, const struct sysent *e, struct vfi
 	if (a[4] && a[5] && copy_from_user(&len, a[5], 4))
 		return -EFAULT;
 	struct vmsg m = { .off = -1, .flags = (int)a[3], .name = a[5] ? a[4] : 0, .namelen = len };
-	long r = buf_io(ut, e, f, false, false, a[1], a[2], &m);
+	long r = buf_io(ut, e, f, false, LEN_SOCK, a[1], a[2], &m);
 	if (r >= 0 && m.name && copy_to_user(a[5], &m.namelen, 4))
 		return -EFAULT;
 	return r;
@@ -359,7 +363,7 @@ long objcall_io(struct uthread *ut, const struct sysent *e, struct vfile *f, boo
 		size_t len, int flags)
 {
 	struct vmsg m = { .off = -1, .flags = flags };
-	long r = buf_io(ut, e, f, wr, true, (uint64_t)buf, len, &m);
+	long r = buf_io(ut, e, f, wr, LEN_AS_IS, (uint64_t)buf, len, &m);
 	return r == NOOP ? -EINVAL : r == OBJCALL_PASS ? -EAGAIN : r;
 }
 
@@ -370,16 +374,16 @@ static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vf
 	struct vmsg m = { .off = -1, .rw = true };
 	switch (nr) {
 	case SYS_read:
-		return buf_io(ut, e, f, false, true, a[1], a[2], &m);
+		return buf_io(ut, e, f, false, LEN_VFS, a[1], a[2], &m);
 	case SYS_write:
 		m.rw = false; /* write(fd, p, 0) sends an empty datagram; writev of nothing does not */
-		return buf_io(ut, e, f, true, true, a[1], a[2], &m);
+		return buf_io(ut, e, f, true, LEN_VFS, a[1], a[2], &m);
 	case SYS_pread64:
 	case SYS_pwrite64:
 		if (a[3] < 0)
 			return -EINVAL;
 		m.off = a[3];
-		return buf_io(ut, e, f, nr == SYS_pwrite64, true, a[1], a[2], &m);
+		return buf_io(ut, e, f, nr == SYS_pwrite64, LEN_AS_IS, a[1], a[2], &m);
 	case SYS_readv:
 	case SYS_writev:
 		return vec_io(ut, e, f, nr == SYS_writev, a[1], a[2], &m);
@@ -401,7 +405,7 @@ static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vf
 		m.flags = (int)a[3];
 		m.name = a[4];
 		m.namelen = (uint32_t)a[5];
-		return buf_io(ut, e, f, true, false, a[1], a[2], &m);
+		return buf_io(ut, e, f, true, LEN_SOCK, a[1], a[2], &m);
 	case SYS_recvmsg:
 	case SYS_sendmsg:
 		if (!f->sock)

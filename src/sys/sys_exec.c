@@ -183,6 +183,9 @@ static long exec_elsewhere(struct uthread *ut)
 	}
 	vfork_release(p); /* never back in app code: its parent's stack is safe */
 	ut->sigmask = ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+	/* Its robust futexes are the child's, which walks them at its exec:
+	 * not again here, whose tid the new image's thread has there. */
+	ut->robust_list = 0;
 	struct vproc *c = vproc_by_pid((int)child);
 	int host = c ? __atomic_load_n(&c->host_pid, __ATOMIC_ACQUIRE) : 0;
 	if (host > 0)
@@ -315,7 +318,9 @@ static long exec_path(struct uthread *ut, char *path, const char *given, uint64_
 		/* Its own old image holds what the new one needs (a non-PIE
 		 * program exec'ing itself): the old one goes first, as Linux's
 		 * point of no return comes before the mapping; a failure from
-		 * here ends the program (SIGKILL), as Linux's does. */
+		 * here ends the program (SIGKILL), as Linux's does. Its robust
+		 * futexes first, while the old memory is there. */
+		futex_robust_exit(&ut->robust_list, ut->tid);
 		regions_release(old);
 		r = exec_load(p, &brk, path, given, argv, envp, false, &img, why, sizeof(why));
 		if (r < 0) {
@@ -344,10 +349,11 @@ static long exec_path(struct uthread *ut, char *path, const char *given, uint64_
 		return r == -EEXIST ? -ENOMEM : r;
 	}
 	/* Point of no return: the other threads end (they would run on in
-	 * the old image's freed memory), then the old image goes; the robust
-	 * futexes this thread holds first, as Linux's exec_mm_release. */
-	futex_robust_exit(ut->robust_list, ut->tid);
-	if (!exec_alone(ut)) {
+	 * the old image's freed memory), then this one's robust futexes go,
+	 * as Linux's de_thread and exec_mm_release, then the old image. */
+	bool alone = exec_alone(ut);
+	futex_robust_exit(&ut->robust_list, ut->tid);
+	if (!alone) {
 		regions_release(old);
 		free(old);
 		vproc_thread_exit(ut, 0); /* the program is being killed */

@@ -108,6 +108,7 @@ long sys_clone3(struct uthread *ut, const long a[6])
 
 long sys_exit(struct uthread *ut, const long a[6])
 {
+	futex_robust_exit(&ut->robust_list, ut->tid);
 	if (ut->clear_child_tid) {
 		uint32_t zero = 0;
 		if (!copy_to_user(ut->clear_child_tid, &zero, 4))

@@ -162,6 +162,12 @@ int main(int argc, char **argv)
         T(read(z, big, huge));
         check(set, "write(pipe_r, big, huge) (EBADF)", (errno = 0, write(pipe_r, big, huge)), EBADF);
         check(set, "read(p[1], big, huge) (EBADF)", (errno = 0, read(p[1], big, huge)), EBADF);
+        /* pread's ESPIPE comes before the file's mode (ksys_pread64). */
+        check(set, "pread(p[1], big, 1, 0) (ESPIPE)", (errno = 0, pread(p[1], big, 1, 0)), ESPIPE);
+        check(set, "pwrite(pipe_r, big, 1, 0) (ESPIPE)", (errno = 0, pwrite(pipe_r, big, 1, 0)), ESPIPE);
+        /* The last page below the user half is no user range either. */
+        char *volatile top = (char *)0x7ffffffff000UL;
+        T(read(sv[0], top, 4096));
         char one = 0;
         long got = recv(sv[0], &one, 1, MSG_DONTWAIT);
         printf("%s the socket still holds its byte\n", got == 1 && one == 'x' ? "ok  " : "FAIL");

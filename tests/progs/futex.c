@@ -370,6 +370,12 @@ static void *rb_exit_holding3(void *arg)
     return NULL;
 }
 
+static void *rb_idle(void *arg)
+{
+    (void)arg;
+    return NULL;
+}
+
 static void sec_robust(void)
 {
     say("== robust");
@@ -441,6 +447,22 @@ static void sec_robust(void)
             dead++;
     }
     say("20 threads died holding one each: EOWNERDEAD for %d", dead);
+
+    /* a joiner that sees the tid cleared reuses the stack, and the list
+     * head on it, at once: the list was walked before (Linux's order) */
+    static pthread_mutex_t reused[1000];
+    int held = 0;
+    for (int i = 0; i < 1000; i++) {
+        pthread_mutex_init(&reused[i], &a);
+        pthread_create(&t, NULL, rb_exit_holding, &reused[i]);
+        while (pthread_tryjoin_np(t, NULL) == EBUSY)
+            ;
+        pthread_create(&t, NULL, rb_idle, NULL);
+        pthread_join(t, NULL);
+    }
+    for (int i = 0; i < 1000; i++)
+        held += pthread_mutex_trylock(&reused[i]) == EBUSY;
+    say("1000 owners joined at once, their stacks reused: %d still held", held);
 
     /* one thread dies holding three */
     static pthread_mutex_t several[3];

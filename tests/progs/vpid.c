@@ -417,11 +417,23 @@ static int slurp_at(pid_t pid, const char *what, char *buf, size_t size)
     return slurp_file(path, buf, size);
 }
 
-static void set_title(const char *title)
+/* set_title - title over the argv area (write), cut to what the area
+ * holds with its NUL and one byte more, which stays 'x' (a title, not
+ * arguments, for Linux); what cmdline should then show, with its NUL, in
+ * want, and its length. */
+static size_t set_title(const char *title, char *want, bool write)
 {
-    size_t n = strlen(title);
-    memset(arg_lo, 'x', (size_t)(arg_hi - arg_lo));
-    memcpy(arg_lo, title, n + 1); /* the area's last byte stays 'x' */
+    size_t area = (size_t)(arg_hi - arg_lo), n = strlen(title);
+    if (n + 2 > area)
+        n = area - 2;
+    if (write) {
+        memset(arg_lo, 'x', area);
+        memcpy(arg_lo, title, n);
+        arg_lo[n] = 0;
+    }
+    memcpy(want, title, n);
+    want[n] = 0;
+    return n + 1;
 }
 
 static void sec_strings(void)
@@ -431,9 +443,10 @@ static void sec_strings(void)
     CHECK(pipe(p) == 0, "pipe: %s", strerror(errno));
     pid_t c = fork();
     if (c == 0) {
-        set_title("vpid-title");
+        char want[32];
+        int len = (int)set_title("vpid-title", want, true);
         int n = slurp_at(getpid(), "cmdline", buf, sizeof(buf));
-        CHECK(n == 11 && !memcmp(buf, "vpid-title", 11), "own cmdline after the title: %d bytes '%.*s'", n,
+        CHECK(n == len && !memcmp(buf, want, (size_t)len), "own cmdline after the title: %d bytes '%.*s'", n,
               n > 0 ? n : 0, buf);
         char *argv[] = { "sleep", "5", NULL }, *envp[] = { "A=1", "B=two", NULL };
         close(p[0]);
@@ -451,19 +464,21 @@ static void sec_strings(void)
     say("a forked child's environ and cmdline after its exec: as it set them");
     kill(c, SIGTERM);
     exit_code(c);
+    char want[32];
+    int len = (int)set_title("vpid-child-title", want, false);
     c = fork();
     if (c == 0) {
-        set_title("vpid-child-title");
+        set_title("vpid-child-title", want, true);
         for (;;)
             pause();
     }
     for (int i = 0; i < 500; i++) {
         n = slurp_at(c, "cmdline", buf, sizeof(buf));
-        if (n == 17 && !memcmp(buf, "vpid-child-title", 17))
+        if (n == len && !memcmp(buf, want, (size_t)len))
             break;
         msleep(10);
     }
-    CHECK(n == 17 && !memcmp(buf, "vpid-child-title", 17), "a titled child's cmdline: %d bytes '%.*s'", n,
+    CHECK(n == len && !memcmp(buf, want, (size_t)len), "a titled child's cmdline: %d bytes '%.*s'", n,
           n > 0 ? n : 0, buf);
     say("a forked child's title: read alone");
     kill(c, SIGTERM);
