@@ -91,14 +91,27 @@ static bool dev_name(const char *path)
 	return false;
 }
 
+/* is_host_dir - is rel of host directory fd h (rel "": h itself) the
+ * host's directory at abs, whose identity *known caches? */
+static bool is_host_dir(int h, const char *rel, const char *abs, struct stat *known)
+{
+	struct stat st;
+	if (!__atomic_load_n(&known->st_ino, __ATOMIC_ACQUIRE)) {
+		struct stat now;
+		if (stat(abs, &now) < 0)
+			return false;
+		known->st_dev = now.st_dev;
+		__atomic_store_n(&known->st_ino, now.st_ino, __ATOMIC_RELEASE);
+	}
+	return h >= 0 && !fstatat(h, rel, &st, *rel ? 0 : AT_EMPTY_PATH) && st.st_dev == known->st_dev &&
+	       st.st_ino == known->st_ino;
+}
+
 /* is_dev - is host directory fd h the host's /dev? */
 static bool is_dev(int h)
 {
 	static struct stat dev;
-	struct stat st;
-	if (!dev.st_ino && stat("/dev", &dev) < 0)
-		return false;
-	return h >= 0 && !fstat(h, &st) && st.st_dev == dev.st_dev && st.st_ino == dev.st_ino;
+	return is_host_dir(h, "", "/dev", &dev);
 }
 
 /* names_proc - does a path relative to host directory fd hdir start with
@@ -107,12 +120,7 @@ static bool is_dev(int h)
 static bool names_proc(int hdir, const char *path)
 {
 	static struct stat proc;
-	struct stat st;
-	if (!procfs_may_alias(path) || path[0] == '/')
-		return false;
-	if (!proc.st_ino && stat("/proc", &proc) < 0)
-		return false;
-	return hdir >= 0 && !fstatat(hdir, "proc", &st, 0) && st.st_dev == proc.st_dev && st.st_ino == proc.st_ino;
+	return path[0] != '/' && procfs_may_alias(path) && is_host_dir(hdir, "proc", "/proc", &proc);
 }
 
 /* absolute - a path relative to an fd of the /proc directory (procdir.c,
