@@ -30,6 +30,10 @@ static long establish(struct nsock *cli, struct nsock *l, const void *dst, uint3
 	srv->cred = l->cred;
 	srv->passcred = l->passcred;
 	srv->oobinline = l->oobinline; /* sk_clone_lock copies the flags */
+	srv->rcvtimeo = l->rcvtimeo;   /* and the timeouts (a blocking read of
+					* an accepted socket waited for good) */
+	srv->sndtimeo = l->sndtimeo;
+	srv->linger0 = l->linger0;
 	chan_set_oobinline(srv->end, srv->oobinline);
 	srv->peercred = cli->cred;
 	srv->has_peercred = cli->has_peercred = true;

@@ -180,7 +180,10 @@ static void nsock_release(struct vfile *f)
 	free(s);
 }
 
-int nsock_lazy_socket(int *slot, int family, int type, int protocol)
+/* lazy_socket - nsock_lazy_socket; prep (if any) readies the new socket
+ * for s before anyone sees it. */
+static int lazy_socket(int *slot, int family, int type, int protocol, void (*prep)(struct nsock *, int),
+		       struct nsock *s)
 {
 	int fd = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 	if (fd >= 0)
@@ -188,6 +191,8 @@ int nsock_lazy_socket(int *slot, int family, int type, int protocol)
 	long r = raw_syscall3(SYS_socket, family, type | SOCK_CLOEXEC, protocol);
 	if (r < 0)
 		return (int)r;
+	if (prep)
+		prep(s, (int)r);
 	int none = -1;
 	if (!__atomic_compare_exchange_n(slot, &none, (int)r, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		raw_syscall3(SYS_close, r, 0, 0); /* another thread's came first */
@@ -196,9 +201,38 @@ int nsock_lazy_socket(int *slot, int family, int type, int protocol)
 	return (int)r;
 }
 
+int nsock_lazy_socket(int *slot, int family, int type, int protocol)
+{
+	return lazy_socket(slot, family, type, protocol, NULL, NULL);
+}
+
+/* own_options - what s already is that its kernel twin, made late (an
+ * accepted connection's, at its first option call), must say too: the
+ * options it took from its listener (establish: sk_clone_lock copies
+ * them), its timeouts and flags. */
+static void own_options(struct nsock *s, int k)
+{
+	int one = 1;
+	for (int i = 0; i < 2; i++) {
+		uint64_t ns = i ? s->sndtimeo : s->rcvtimeo;
+		struct timeval tv = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull / 1000) };
+		if (ns)
+			raw_syscall6(SYS_setsockopt, k, SOL_SOCKET, i ? SO_SNDTIMEO_OLD : SO_RCVTIMEO_OLD, (long)&tv,
+				     sizeof(tv), 0);
+	}
+	if (s->linger0) {
+		struct linger lg = { 1, 0 };
+		raw_syscall6(SYS_setsockopt, k, SOL_SOCKET, SO_LINGER, (long)&lg, sizeof(lg), 0);
+	}
+	if (s->oobinline)
+		raw_syscall6(SYS_setsockopt, k, SOL_SOCKET, SO_OOBINLINE, (long)&one, sizeof(one), 0);
+	if (s->passcred)
+		raw_syscall6(SYS_setsockopt, k, SOL_SOCKET, SO_PASSCRED, (long)&one, sizeof(one), 0);
+}
+
 int nsock_kfd(struct nsock *s)
 {
-	return nsock_lazy_socket(&s->kfd, s->family, s->type | SOCK_NONBLOCK, s->protocol);
+	return lazy_socket(&s->kfd, s->family, s->type | SOCK_NONBLOCK, s->protocol, own_options, s);
 }
 
 static void kernel_ready(struct wq_entry *w, uint32_t events)

@@ -180,6 +180,16 @@ static void sec_timeo(void)
     int l = tcp_listener(1, &la);
     setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     say("accept with SO_RCVTIMEO, none pending: %s", rs(BOUNDED(accept(l, NULL, NULL))));
+    /* An accepted connection takes the listener's timeouts (sk_clone_lock). */
+    int cl = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(connect(cl, (struct sockaddr *)&la, sizeof la) == 0, "connect: %s", strerror(errno));
+    int t = accept(l, NULL, NULL);
+    gl = sizeof g;
+    getsockopt(t, SOL_SOCKET, SO_RCVTIMEO, &g, &gl);
+    say("accepted from it: SO_RCVTIMEO reads %ld.%06ld", (long)g.tv_sec, (long)g.tv_usec);
+    say("accepted from it: read on empty: %s", rs(BOUNDED(read(t, buf, sizeof buf))));
+    close(t);
+    close(cl);
     say("SO_SNDTIMEO 40 ms: %s", rs(setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv)));
     static char big[1 << 20];
     long total = 0, r;
