@@ -25,20 +25,21 @@ static inline int uaccess_range_ok(uint64_t addr, size_t n)
  * rounded down to a page); more is a short count. */
 #define MAX_RW_COUNT 0x7ffff000ul
 
+#define TASK_SIZE_MAX 0x7ffffffff000ull /* access_ok's bound (4-level paging) */
+
 /* flat_len - a one-buffer call's length as Linux takes it, or -EFAULT:
  * read and write check the whole range first (vfs_read's access_ok: a
  * length of (size_t)-1 is EFAULT whatever the file), recv and send cut it
  * to MAX_RW_COUNT first (import_ubuf). Page 0 passes, as access_ok lets
  * it: the copy faults if anything is copied (an empty non-blocking read
  * is EAGAIN). No library call (the mid path asks). */
-#define TASK_SIZE_MAX 0x7ffffffff000ull /* access_ok's bound (4-level paging) */
 static inline long flat_len(uint64_t buf, size_t len, int vfs)
 {
-	if (vfs && (len > TASK_SIZE_MAX || buf > TASK_SIZE_MAX - len))
-		return -EFAULT;
-	if (len > MAX_RW_COUNT)
+	if (!vfs && len > MAX_RW_COUNT)
 		len = MAX_RW_COUNT;
-	return buf > TASK_SIZE_MAX - len ? -EFAULT : (long)len;
+	if (len > TASK_SIZE_MAX || buf > TASK_SIZE_MAX - len)
+		return -EFAULT;
+	return len > MAX_RW_COUNT ? (long)MAX_RW_COUNT : (long)len;
 }
 
 /* Is this argument kind a pointer the kernel will dereference? */

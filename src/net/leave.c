@@ -139,8 +139,10 @@ static void carry_options(struct nsock *s, int k, int sndbuf)
 {
 	int o = s->kfd;
 	set_size(k, SO_SNDBUF, s->sndbuf_set && o >= 0 ? nsock_int(o, SOL_SOCKET, SO_SNDBUF) : sndbuf);
-	if (o < 0)
-		return; /* none was set */
+	if (o < 0) {
+		nsock_own_options(s, k); /* none set on it: what it took from its listener */
+		return;
+	}
 	if (s->rcvbuf_set)
 		set_size(k, SO_RCVBUF, nsock_int(o, SOL_SOCKET, SO_RCVBUF));
 	for (size_t i = 0; i < sizeof(carried_sol) / sizeof(carried_sol[0]); i++) {

@@ -170,6 +170,12 @@ void nsock_put(struct nsock *s);
  * first use (close-on-exec); one even when threads race for it. */
 int nsock_lazy_socket(int *slot, int family, int type, int protocol);
 int nsock_kfd(struct nsock *s);
+/* nsock_own_options - what s already is that a kernel socket k standing
+ * for it must say too: the options it took from its listener (establish:
+ * sk_clone_lock copies them), its timeouts and flags. Its twin made late
+ * (an accepted connection's, at its first option call), the pair a fork
+ * moves it into (leave.c). */
+void nsock_own_options(struct nsock *s, int k);
 /* nsock_int - integer option opt of kernel socket kfd (0 if it has none). */
 int nsock_int(int kfd, int level, int opt);
 void nsock_kwatch(struct nsock *s);	/* (re-)arm the kernel socket's watch, kready cleared */

@@ -206,11 +206,7 @@ int nsock_lazy_socket(int *slot, int family, int type, int protocol)
 	return lazy_socket(slot, family, type, protocol, NULL, NULL);
 }
 
-/* own_options - what s already is that its kernel twin, made late (an
- * accepted connection's, at its first option call), must say too: the
- * options it took from its listener (establish: sk_clone_lock copies
- * them), its timeouts and flags. */
-static void own_options(struct nsock *s, int k)
+void nsock_own_options(struct nsock *s, int k)
 {
 	int one = 1;
 	for (int i = 0; i < 2; i++) {
@@ -232,7 +228,7 @@ static void own_options(struct nsock *s, int k)
 
 int nsock_kfd(struct nsock *s)
 {
-	return lazy_socket(&s->kfd, s->family, s->type | SOCK_NONBLOCK, s->protocol, own_options, s);
+	return lazy_socket(&s->kfd, s->family, s->type | SOCK_NONBLOCK, s->protocol, nsock_own_options, s);
 }
 
 static void kernel_ready(struct wq_entry *w, uint32_t events)

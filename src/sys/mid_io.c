@@ -79,16 +79,15 @@ static long kernel_bytes(int host, bool wr, bool sock_call, struct iovec *iov, l
 long mid_io(struct uthread *ut, long nr, const long a[6])
 {
 	struct iovec iov[MID_IOV];
-	long n = 1, flags = 0;
+	long n = 1, flags = 0, len;
 	bool wr = nr == SYS_write || nr == SYS_writev || nr == SYS_sendto || nr == SYS_sendmsg;
 	bool sock_call = nr == SYS_recvfrom || nr == SYS_sendto || nr == SYS_sendmsg;
 	switch (nr) {
 	case SYS_read:
 	case SYS_write:
-		if ((n = flat_len((uint64_t)a[1], (size_t)a[2], 1)) < 0)
+		if ((len = flat_len((uint64_t)a[1], (size_t)a[2], 1)) < 0)
 			return VFILE_MID_PASS;
-		iov[0] = (struct iovec){ (void *)a[1], (size_t)n };
-		n = 1;
+		iov[0] = (struct iovec){ (void *)a[1], (size_t)len };
 		break;
 	case SYS_readv:
 	case SYS_writev:
@@ -99,10 +98,9 @@ long mid_io(struct uthread *ut, long nr, const long a[6])
 	case SYS_recvfrom:
 	case SYS_sendto:
 		/* An address is the full path's. */
-		if (a[4] || (n = flat_len((uint64_t)a[1], (size_t)a[2], 0)) < 0)
+		if (a[4] || (len = flat_len((uint64_t)a[1], (size_t)a[2], 0)) < 0)
 			return VFILE_MID_PASS;
-		iov[0] = (struct iovec){ (void *)a[1], (size_t)n };
-		n = 1;
+		iov[0] = (struct iovec){ (void *)a[1], (size_t)len };
 		flags = a[3];
 		break;
 	case SYS_sendmsg: {

@@ -1313,6 +1313,14 @@ static void sec_sockopts(void)
           "listen and connect: %s", strerror(errno));
     int t = accept(l, NULL, NULL);
     CHECK(t >= 0, "accept: %s", strerror(errno));
+    /* A second connection takes its listener's timeout, no option call
+     * of its own (its kernel twin is never made before the fork). */
+    struct timeval ltv = { 0, 300000 };
+    int c2 = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &ltv, sizeof(ltv)) == 0 &&
+              connect(c2, (struct sockaddr *)&a, sizeof(a)) == 0,
+          "second connect: %s", strerror(errno));
+    int t2 = accept(l, NULL, NULL);
     set_opts(sv[1], false);
     set_opts(t, true);
     struct opts pair = opts_of(sv[1], false), tcp = opts_of(t, true);
@@ -1325,6 +1333,18 @@ static void sec_sockopts(void)
     report("child", pid);
     opts_check("parent", "socketpair", sv[1], false, pair);
     opts_check("parent", "accepted TCP", t, true, tcp);
+    char ch;
+    struct timespec x, y;
+    clock_gettime(CLOCK_MONOTONIC, &x);
+    ssize_t n = read(t2, &ch, 1);
+    int e = errno;
+    clock_gettime(CLOCK_MONOTONIC, &y);
+    double secs = (double)(y.tv_sec - x.tv_sec) + (double)(y.tv_nsec - x.tv_nsec) / 1e9;
+    CHECK(n < 0 && e == EAGAIN && secs >= 0.25, "listener's timeout after the fork: read %zd (%s) after %.2f s", n,
+          n < 0 ? strerror(e) : "data", secs);
+    say("parent, accepted with the listener's timeout: read timed out");
+    close(t2);
+    close(c2);
     close(sv[0]);
     close(sv[1]);
     close(t);
