@@ -617,6 +617,9 @@ dcase epoll-fork-read-across --prog epoll_fork_share --status 0 -- "$PROGS/epoll
 dcase epoll-fork-del-across --prog epoll_fork_share --status 0 -- "$PROGS/epoll_fork_share" del-across
 dcase epoll-fork-fired-oneshot --prog epoll_fork_share --status 0 -- "$PROGS/epoll_fork_share" fired-oneshot
 dcase itimer --prog itimer --status 0 -- "$PROGS/itimer"
+# ITIMER_VIRTUAL and ITIMER_PROF: each program's, gone with it (a spawned
+# program's went on in the host process and killed its parent)
+fcase itimer-cpu --prog itimer --status 0 -- "f_t8 $PROGS/itimer cpu"
 dcase fexecve --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; fd = os.open("/bin/echo", os.O_RDONLY); os.execve(fd, ["echo", "fexecve"], {})'
 dcase unix-perm --need root --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/unix_perm.py"
 dcase unix-dgram-outside --need /usr/bin/python3 -- /bin/bash -c 'd=$(mktemp -d); /usr/bin/python3 -c "import socket, sys; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1); s.bind(sys.argv[1]); s.settimeout(10); print(s.recv(100)); print(s.recv(100))" $d/s & while [ ! -S $d/s ]; do sleep 0.05; done; for m in one two; do /usr/bin/python3 -c "import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(sys.argv[2].encode(), sys.argv[1])" $d/s $m; done; wait'
@@ -1694,7 +1697,7 @@ fcase vec-futex-1cpu --need taskset --prog vec_futex --status 0 --not-in "$ZP_RE
 # implementation. sock-tcp-bulk, sock-unix-bulk and pipes-pipe-bulk move
 # 100 MB each (well under a second natively).
 for sec in tcp-basic misuse timeo tcp6 tcp-connect tcp-shutdown tcp-lshut tcp-reset tcp-epipe tcp-flags tcp-urgent tcp-bothwrite tcp-ioctl tcp-opts \
-    tcp-reuse tcp-backlog tcp-vec tcp-sendfile tcp-bulk tcp-many udp-basic udp-connect udp-trunc \
+    tcp-reuse tcp-backlog tcp-vec tcp-sendfile tcp-bulk tcp-nbbig tcp-many udp-basic udp-connect udp-trunc \
     udp-mmsg udp-queue; do
     fcase "sock-$sec" --prog sock_inet --status 0 -- "f_t8 $PROGS/sock_inet $sec"
 done
@@ -1712,6 +1715,18 @@ for sec in tcp unix udp pipe-r pipe-w eventfd timerfd signalfd file api nested l
 done
 for sec in poll ppoll select pselect; do
     fcase "pollsel-$sec" --prog pollsel --status 0 -- "f_t8 $PROGS/pollsel $sec"
+done
+# A kernel epoll set the program inherits from a parent outside (waits,
+# a signal, members of its own added), and a set of its own sent out to
+# that parent through an inherited socket (tests/progs/epoll_foreign.c).
+f_epoll_foreign() {
+    local TIMEOUT=10
+    timeout -k 5 "$TIMEOUT" "$PROGS/epoll_foreign" parent "${RUNNER[@]}" "$PROGS/epoll_foreign" child
+}
+fcase epoll-foreign --prog epoll_foreign --status 0 -- f_epoll_foreign
+# O_ASYNC, F_SETSIG and SIGURG of in-memory pipes and sockets
+for sec in pipe plain unix tcp urgent flags handler; do
+    fcase "sigio-$sec" --prog sigio --status 0 -- "f_t8 $PROGS/sigio $sec"
 done
 # peers on one CPU: a writer and its reader take turns only by blocking
 dcase proc-net-sockets --prog procnet --status 0 -- "$PROGS/procnet"
@@ -1742,7 +1757,7 @@ f_sock_fused() { # KIND [1cpu]: natively under taskset -c 0, fused with --cpus 1
     cat srv.log
     return $st
 }
-for kind in tcp unix udp rights halfclose many unixdgram forktcp forkunix epollconnect stalepeer listenrace; do
+for kind in tcp unix udp rights halfclose many unixdgram forktcp forkunix epollconnect stalepeer listenrace sigio; do
     fcase "sock-fused-$kind" --prog sock_fused --status 0 -- "f_sock_fused $kind"
 done
 # Two programs on one sqlite database, in one host process (python3 is not

@@ -26,6 +26,7 @@
 #include "sched/sched.h"
 #include "sched/vcpu.h"
 #include "sched/xstate.h"
+#include "sys/fd_owner.h"
 #include "sys/stats.h"
 #include "sys/sys_socket.h"
 #include "sys/systab.h"
@@ -254,6 +255,7 @@ int cmd_run(int argc, char **argv)
 	signal_init();
 	stats_footer = rewrite_print_stats;
 	stats_init();
+	fd_owner_init();
 	offload_init();
 	sys_socket_init();
 	fflush(stdout);

@@ -913,6 +913,16 @@ static void ep_fork_prepare(struct vfile *f)
 		kernel_parents(ep);
 }
 
+/* ep_leave - the set goes where only a host fd can (SCM_RIGHTS through a
+ * kernel socket, to a process outside): shared from then on as with a
+ * fork's child, so that the kernel's set is the whole set (a receiver
+ * outside waited on an empty one) and either side's epoll_ctl is seen. */
+static int ep_leave(struct vfile *f)
+{
+	ep_fork_prepare(f);
+	return ep_host_file(f);
+}
+
 /* ep_after_fork - the child's copy: the parent's waiters are not here, and
  * the kernel part is looked at anew. */
 static void ep_after_fork(struct vfile *f)
@@ -931,7 +941,7 @@ const struct vfile_ops eventpoll_ops = {
 	.name = "[eventpoll]",
 	.poll = ep_fpoll,
 	.wait_fd = ep_wait_fd,
-	.host_file = ep_host_file,
+	.host_file = ep_leave,
 	.release = ep_release,
 	.fork_copies = true,
 	.fork_prepare = ep_fork_prepare,

@@ -20,7 +20,7 @@ uint64_t vfile_new_ino(void)
 
 void vfile_init(struct vfile *f, const struct vfile_ops *ops, int flags)
 {
-	*f = (struct vfile){ .ops = ops, .refs = 1, .flags = flags, .kfd = -1 };
+	*f = (struct vfile){ .ops = ops, .refs = 1, .flags = flags, .kfd = -1, .async_fd = -1 };
 }
 
 void vfile_put(struct vfile *f)
@@ -36,9 +36,20 @@ void vfile_put(struct vfile *f)
 		f->ops->release(f);
 }
 
+const struct vfile_owner_ops *vfile_owner;
+
 void vfile_notify(struct vfile *f, uint32_t events)
 {
 	waitq_wake(&f->poll_head, -1, events);
+	/* F_SETFL keeps O_ASYNC only for a kind that has fasync. */
+	if (__builtin_expect(__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_ASYNC, 0) && events && vfile_owner)
+		vfile_owner->sigio(f, events);
+}
+
+void vfile_urgent(struct vfile *f)
+{
+	if (__atomic_load_n(&f->owner, __ATOMIC_RELAXED) && vfile_owner)
+		vfile_owner->urgent(f);
 }
 
 bool vfile_ready_for(void *arg)
@@ -58,6 +69,8 @@ long vfile_wait(struct vfile *f, uint32_t events, uint64_t deadline)
 void vfile_moved_locked(struct vfile *f, int kfd)
 {
 	__atomic_store_n(&f->kfd, kfd, __ATOMIC_RELEASE);
+	if (((f->flags & O_ASYNC) || f->owner) && vfile_owner)
+		vfile_owner->moved(f, kfd);
 	__atomic_store_n(&f->in_kernel, true, __ATOMIC_RELEASE);
 	waitq_wake_locked(&f->poll_head, -1, WQ_ALL);
 }

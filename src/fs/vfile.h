@@ -52,8 +52,17 @@ struct vmsg {
 	bool rw;              /* read, readv, writev...: 0 bytes is a no-op (not for write, recv, send) */
 };
 
+/* Which SIGIO a kind of file raises for O_ASYNC (Linux's fasync op). */
+enum vfile_fasync {
+	FASYNC_NONE,  /* none (eventfd, epoll...): F_SETFL drops O_ASYNC, FIOASYNC says ENOTTY */
+	FASYNC_READY, /* for what became ready: POLL_IN, POLL_OUT, POLL_HUP, POLL_ERR (sockets) */
+	FASYNC_IN,    /* always POLL_IN (a pipe's read end: pipe_write, pipe_release) */
+	FASYNC_OUT,   /* always POLL_OUT (its write end: pipe_read, pipe_release) */
+};
+
 struct vfile_ops {
 	const char *name;     /* "[signalfd]": /proc/self/fd shows anon_inode:NAME */
+	enum vfile_fasync fasync;
 	/* read/write park themselves when the file blocks (sockets: timeouts,
 	 * partial progress): their -EAGAIN is final, not "wait and retry". */
 	bool waits;
@@ -163,7 +172,25 @@ struct vfile {
 	/* F_SETOWN's owner, a virtual id kept as given (sys/fd_owner.c):
 	 * owner_type is F_OWNER_TID/PID/PGRP, owner the id (0: none). */
 	int owner_type, owner;
+	/* F_SETSIG's signal (0: plain SIGIO), and the fd that turned O_ASYNC
+	 * on last (what si_fd says, as Linux's fasync_struct keeps it). */
+	int sigio_sig, async_fd;
 };
+
+/* What an object tells its owner, served by sys/fd_owner.c (this layer
+ * cannot reach signals): for O_ASYNC, SIGIO or the F_SETSIG signal for
+ * events (Linux's kill_fasync); urgent: SIGURG, TCP's urgent data came
+ * (sk_send_sigurg); moved: f became kernel file kfd, which takes over
+ * O_ASYNC and the owner. */
+struct vfile_owner_ops {
+	void (*sigio)(struct vfile *f, uint32_t events);
+	void (*urgent)(struct vfile *f);
+	void (*moved)(struct vfile *f, int kfd);
+};
+extern const struct vfile_owner_ops *vfile_owner;
+
+/* vfile_urgent - TCP urgent data arrived for f: SIGURG to its owner. */
+void vfile_urgent(struct vfile *f);
 
 #define VFILE_PERM_SET 0x8000u
 
@@ -192,8 +219,8 @@ static inline bool vfile_nonblock(const struct vfile *f, const struct vmsg *m)
 
 /* vfile_notify - the object's readiness changed: wake its waiters and
  * callbacks for events (those that became ready; 0 if it only dropped,
- * which wakes nobody). Not from a host signal handler (it takes the
- * head's lock). */
+ * which wakes nobody), and with O_ASYNC signal its owner. Not from a host
+ * signal handler (it takes the head's lock). */
 void vfile_notify(struct vfile *f, uint32_t events);
 
 /**

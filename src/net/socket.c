@@ -51,10 +51,13 @@ uint64_t net_deadline(uint64_t rel)
 }
 
 /* The channel's readiness callback: push it to the object's poll head,
- * where parked readers/writers and poll/epoll callbacks hang. */
+ * where parked readers/writers and poll/epoll callbacks hang; urgent data
+ * tells the owner first, as tcp_urg does before the data is queued. */
 static void on_ready(void *arg, uint32_t mask)
 {
-	vfile_notify(arg, mask);
+	if (mask & CHAN_URGENT)
+		vfile_urgent(arg);
+	vfile_notify(arg, mask & ~CHAN_URGENT);
 }
 
 /* A UNIX dgram queue has room again (or its reader left): the senders
@@ -805,6 +808,7 @@ static long nsock_stat(struct vfile *f, struct stat *st)
 
 const struct vfile_ops nsock_ops = {
 	.name = "socket",
+	.fasync = FASYNC_READY,
 	.waits = true,
 	.read = nsock_recv,
 	.write = nsock_send,

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "core/rawsys.h"
@@ -60,7 +61,7 @@ struct ktimer {
 	int64_t interval;    /* ns; 0: one-shot */
 	int64_t expiry;      /* ns on clock: the current (or last) expiration */
 	int last_overrun;    /* of the last signal taken: timer_getoverrun */
-	bool itimer;         /* the program's ITIMER_REAL (setitimer, alarm) */
+	int itimer;          /* which + 1 of the program's setitimer timers (alarm's: ITIMER_REAL), or 0 */
 	enum {
 		ARM_ABS,     /* the runtime re-arms it, at the next period (absolute) */
 		ARM_REL,     /* the same, a period from now: a CPU-time clock, which
@@ -329,7 +330,7 @@ bool timers_take(siginfo_t *si)
 		si->si_value = t->value;
 	}
 	if (now && t->itimer) {
-		/* Linux's it_real_fn sends SIGALRM as the kernel: SI_KERNEL. */
+		/* Linux's it_real_fn (and check_cpu_itimer) send as the kernel: SI_KERNEL. */
 		int sig = si->si_signo;
 		memset(si, 0, sizeof(*si));
 		si->si_signo = sig;
@@ -339,7 +340,7 @@ bool timers_take(siginfo_t *si)
 	return now;
 }
 
-static long create(struct vproc *p, clockid_t clk, const struct sigevent *sev, int tid, bool itimer,
+static long create(struct vproc *p, clockid_t clk, const struct sigevent *sev, int tid, int itimer,
 		   struct ktimer **out);
 static void release(struct ktimer *t);
 static long settime(struct ktimer *t, int flags, const struct itimerspec *want, struct itimerspec *old);
@@ -390,7 +391,7 @@ long sys_timer_create(struct uthread *ut, const long a[6])
 }
 
 /* create - a timer of p's on clk for sev (thread tid or 0), in *out. */
-static long create(struct vproc *p, clockid_t clk, const struct sigevent *sev, int tid, bool itimer,
+static long create(struct vproc *p, clockid_t clk, const struct sigevent *sev, int tid, int itimer,
 		   struct ktimer **out)
 {
 	struct sigevent host;
@@ -576,27 +577,34 @@ long sys_timer_getoverrun(struct uthread *ut, const long a[6])
 	return __atomic_load_n(&t->last_overrun, __ATOMIC_RELAXED);
 }
 
-/* ---- ITIMER_REAL: the program's own (setitimer, getitimer, alarm) ---- */
+/* ---- setitimer's timers: the program's own (setitimer, getitimer, alarm) ---- */
 
 /*
- * Linux keeps one ITIMER_REAL per process; the host process's would be
+ * Linux keeps one of each itimer per process; the host process's would be
  * every fused program's at once (one program's alarm() killed another with
- * SIGALRM). So each program's is a timer here, made on first use, routed
- * like a POSIX timer and delivered as the kernel's (SI_KERNEL). It stays
- * across execve and is not inherited by a fork, as Linux's.
+ * SIGALRM; a spawned python's ITIMER_PROF, armed for a profiler, went on
+ * after it ended and killed the shell that started it with SIGPROF). So
+ * each program's is a timer here, made on first use, routed like a POSIX
+ * timer and delivered as the kernel's (SI_KERNEL). It stays across execve
+ * and is not inherited by a fork, as Linux's. ITIMER_VIRTUAL and
+ * ITIMER_PROF count the host process's CPU time (as a process CPU clock
+ * does here: cputime.c), VIRTUAL its system time too.
  */
-static struct ktimer *itimer_of(struct vproc *p)
+static struct ktimer *itimer_of(struct vproc *p, int which)
 {
 	for (int i = 0; i < nslots_used; i++)
 		if (__atomic_load_n(&timers[i].used, __ATOMIC_ACQUIRE) == 2 && timers[i].p == p &&
-		    timers[i].itimer)
+		    timers[i].itimer == which + 1)
 			return &timers[i];
 	return NULL;
 }
 
-long timers_itimer_real(struct vproc *p, const struct itimerspec *want, struct itimerspec *old)
+long timers_itimer(struct vproc *p, int which, const struct itimerspec *want, struct itimerspec *old)
 {
-	struct ktimer *t = itimer_of(p);
+	static const int sig[] = { [ITIMER_REAL] = SIGALRM, [ITIMER_VIRTUAL] = SIGVTALRM, [ITIMER_PROF] = SIGPROF };
+	if (which < ITIMER_REAL || which > ITIMER_PROF)
+		return -EINVAL;
+	struct ktimer *t = itimer_of(p, which);
 	bool arm = want && (want->it_value.tv_sec || want->it_value.tv_nsec);
 	if (!t && !arm) {
 		if (old)
@@ -604,8 +612,9 @@ long timers_itimer_real(struct vproc *p, const struct itimerspec *want, struct i
 		return 0; /* never armed: nothing to read or disarm */
 	}
 	if (!t) {
-		struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGALRM };
-		long r = create(p, CLOCK_MONOTONIC, &sev, 0, true, &t);
+		struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = sig[which] };
+		clockid_t clk = which == ITIMER_REAL ? CLOCK_MONOTONIC : CLOCK_PROCESS_CPUTIME_ID;
+		long r = create(p, clk, &sev, 0, which + 1, &t);
 		if (r < 0)
 			return r;
 	}

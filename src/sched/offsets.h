@@ -39,7 +39,7 @@
 #define FDENT_OBJ   8      /* entries are 16 bytes */
 /* ...and gate_direct_ep to find a set's host epoll fd. */
 #define VF_OPS      0      /* struct vfile: ops */
-#define EP_LEAN_KFD 72     /* struct eventpoll_lean: lean_kfd */
+#define EP_LEAN_KFD 80     /* struct eventpoll_lean: lean_kfd */
 
 /* A stub's record lies this far past the stub's first byte (rewrite.c). */
 #define STUB_REC_OFF 40

@@ -1,8 +1,11 @@
-/* fd_owner.c - F_SETOWN/F_GETOWN(_EX): the program's ids in, the program's ids out. */
+/* fd_owner.c - a file's owner: F_SETOWN/F_GETOWN(_EX) in virtual ids, and the SIGIO and SIGURG objects send it. */
 #include "sys/fd_owner.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -10,6 +13,7 @@
 #include "core/spinlock.h"
 #include "fs/vfile.h"
 #include "mm/uaccess.h"
+#include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 
@@ -161,4 +165,136 @@ long fd_owner_fcntl(struct uthread *ut, struct vfile *f, int hfd, int cmd, long 
 		return copy_to_user(arg, &ex, sizeof(ex)) ? -EFAULT : 0;
 	}
 	return -EINVAL;
+}
+
+/* ---- what objects tell their owners (fs/vfile.h's vfile_owner) ---- */
+
+/* queue_one - si to program p, or to thread t of it; false when a
+ * real-time signal found the queue full. */
+static bool queue_one(struct vproc *p, struct uthread *t, const siginfo_t *si)
+{
+	if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == VP_DEAD)
+		return true;
+	enum sigq r = signal_queue(p, t, si);
+	if (r != SIGQ_FULL)
+		signal_notify(p, t);
+	return r != SIGQ_FULL;
+}
+
+/* send_owner - Linux's send_sigio_to_task for each task the owner names:
+ * si, or plain SIGIO where si does not fit (a full real-time queue). */
+static void send_owner(struct owner o, const siginfo_t *si)
+{
+	siginfo_t plain = { .si_signo = SIGIO, .si_code = SI_KERNEL };
+	if (o.type == F_OWNER_TID) {
+		struct uthread *t = uthread_by_tid(o.id);
+		if (t && !queue_one(t->proc, t, si))
+			queue_one(t->proc, t, &plain);
+		return;
+	}
+	for (int i = 0; i < vproc_count(); i++) {
+		struct vproc *p = vproc_at(i);
+		if (!p || vproc_seen_as(p) != p)
+			continue; /* its stand-in passes signals on */
+		if (o.type == F_OWNER_PGRP ? p->pgid != o.id : p->pid != o.id)
+			continue;
+		if (!queue_one(p, NULL, si))
+			queue_one(p, NULL, &plain);
+	}
+}
+
+static struct owner owner_of(struct vfile *f)
+{
+	return (struct owner){ __atomic_load_n(&f->owner_type, __ATOMIC_RELAXED),
+			       __atomic_load_n(&f->owner, __ATOMIC_RELAXED) };
+}
+
+/* Linux's band_table (fs/fcntl.c), by POLL_* reason. */
+static long band_of(int reason)
+{
+	switch (reason) {
+	case POLL_IN: return POLLIN | POLLRDNORM;
+	case POLL_OUT: return POLLOUT | POLLWRNORM | POLLWRBAND;
+	case POLL_ERR: return POLLERR;
+	case POLL_PRI: return POLLPRI | POLLRDBAND;
+	default: return POLLHUP | POLLERR; /* POLL_HUP */
+	}
+}
+
+/* tell - f's F_SETSIG signal (or plain SIGIO) for reason. */
+static void tell(struct vfile *f, int reason)
+{
+	struct owner o = owner_of(f);
+	if (!o.id)
+		return;
+	int sig = __atomic_load_n(&f->sigio_sig, __ATOMIC_RELAXED);
+	siginfo_t si = { .si_signo = SIGIO, .si_code = SI_KERNEL };
+	if (sig) {
+		si.si_signo = sig;
+		/* Signals with codes of their own take SI_SIGIO instead. */
+		bool own_codes = sig == SIGILL || sig == SIGFPE || sig == SIGSEGV || sig == SIGBUS ||
+				 sig == SIGTRAP || sig == SIGCHLD || sig == SIGSYS;
+		si.si_code = own_codes ? SI_SIGIO : reason;
+		si.si_band = band_of(reason);
+		si.si_fd = __atomic_load_n(&f->async_fd, __ATOMIC_RELAXED);
+	}
+	send_owner(o, &si);
+}
+
+/* The reason from what became ready (a wake-up's key names what may have;
+ * the object says what is, lock-free). Urgent data is POLL_IN here, as
+ * sk_data_ready says it; its POLL_PRI is owner_urgent's. */
+static int ready_reason(struct vfile *f, uint32_t events)
+{
+	uint32_t now = f->ops->poll ? f->ops->poll(f) & events : events;
+	if (!now)
+		now = events;
+	return now & EPOLLERR ? POLL_ERR : now & EPOLLHUP ? POLL_HUP :
+	       !(now & (EPOLLIN | EPOLLRDNORM | EPOLLRDHUP | EPOLLPRI)) && (now & EPOLLOUT) ? POLL_OUT : POLL_IN;
+}
+
+static void owner_sigio(struct vfile *f, uint32_t events)
+{
+	switch (f->ops->fasync) {
+	case FASYNC_READY: tell(f, ready_reason(f, events)); break;
+	case FASYNC_IN: tell(f, POLL_IN); break;
+	case FASYNC_OUT: tell(f, POLL_OUT); break;
+	case FASYNC_NONE: break;
+	}
+}
+
+/* sk_send_sigurg: SIGURG to the owner, O_ASYNC or not; with O_ASYNC and
+ * F_SETSIG also that signal as POLL_PRI (kill_fasync skips plain SIGIO). */
+static void owner_urgent(struct vfile *f)
+{
+	struct owner o = owner_of(f);
+	send_owner(o, &(siginfo_t){ .si_signo = SIGURG, .si_code = SI_KERNEL });
+	if ((__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_ASYNC) && __atomic_load_n(&f->sigio_sig, __ATOMIC_RELAXED))
+		tell(f, POLL_PRI);
+}
+
+/* The kernel file an object became signals from now on: its owner as the
+ * kernel can name it, its signal, O_ASYNC. */
+static void owner_moved(struct vfile *f, int kfd)
+{
+	struct owner o = owner_of(f);
+	if (o.id)
+		set_owner(NULL, kfd, o);
+	raw_syscall3(SYS_fcntl, kfd, F_SETSIG, __atomic_load_n(&f->sigio_sig, __ATOMIC_RELAXED));
+	if (f->flags & O_ASYNC) {
+		long fl = raw_syscall3(SYS_fcntl, kfd, F_GETFL, 0);
+		if (fl >= 0)
+			raw_syscall3(SYS_fcntl, kfd, F_SETFL, fl | O_ASYNC);
+	}
+}
+
+static const struct vfile_owner_ops owner_ops = {
+	.sigio = owner_sigio,
+	.urgent = owner_urgent,
+	.moved = owner_moved,
+};
+
+void fd_owner_init(void)
+{
+	vfile_owner = &owner_ops;
 }

@@ -222,8 +222,15 @@ static bool empty_path(uint64_t upath, long flags)
 	return (flags & AT_EMPTY_PATH) && upath && !copy_from_user(&c, upath, 1) && !c;
 }
 
-static void set_flags(struct vfile *f, int flags)
+/* set_flags - F_SETFL's, through the program's fd: O_ASYNC only for a kind
+ * that signals (Linux 6.x drops it for a file without fasync), and the
+ * fd that turns it on is the one SIGIO will name. */
+static void set_flags(struct vfile *f, int fd, int flags)
 {
+	if (!f->ops->fasync)
+		flags &= ~O_ASYNC;
+	if ((flags & O_ASYNC) && !(f->flags & O_ASYNC))
+		__atomic_store_n(&f->async_fd, fd, __ATOMIC_RELAXED);
 	__atomic_store_n(&f->flags, (f->flags & ~SETFL_MASK) | (flags & SETFL_MASK), __ATOMIC_RELAXED);
 	if (f->ops->setfl)
 		f->ops->setfl(f);
@@ -256,8 +263,15 @@ static long fcntl_call(struct uthread *ut, struct vfile *f, bool host, const lon
 	case F_GETFL:
 		return __atomic_load_n(&f->flags, __ATOMIC_RELAXED);
 	case F_SETFL:
-		set_flags(f, (int)a[2]);
+		set_flags(f, (int)a[0], (int)a[2]);
 		return 0;
+	case F_SETSIG:
+		if ((unsigned long)a[2] > 64)
+			return -EINVAL;
+		__atomic_store_n(&f->sigio_sig, (int)a[2], __ATOMIC_RELAXED);
+		return 0;
+	case F_GETSIG:
+		return __atomic_load_n(&f->sigio_sig, __ATOMIC_RELAXED);
 	case F_GETFD:
 		return host ? OBJCALL_PASS : fdt_get_fdflags(t, a[0]);
 	case F_SETFD:
@@ -289,7 +303,16 @@ static long ioctl_call(struct uthread *ut, struct vfile *f, bool host, const lon
 	case FIONBIO:
 		if (copy_from_user(&on, a[2], sizeof(on)))
 			return -EFAULT;
-		set_flags(f, on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK);
+		set_flags(f, (int)a[0], on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK);
+		return 0;
+	case FIOASYNC:
+		if (copy_from_user(&on, a[2], sizeof(on)))
+			return -EFAULT;
+		/* ioctl_fioasync: ENOTTY for a file without fasync, once
+		 * the flag would change. */
+		if (!f->ops->fasync && on)
+			return -ENOTTY;
+		set_flags(f, (int)a[0], on ? f->flags | O_ASYNC : f->flags & ~O_ASYNC);
 		return 0;
 	case FIOCLEX:
 	case FIONCLEX:

@@ -14,6 +14,7 @@
 #include "mm/uaccess.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
+#include "sched/kwait.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
 #include "core/timeutil.h"
@@ -43,6 +44,14 @@ long sys_epoll_create1(struct uthread *ut, const long a[6])
 	return install_set(ut, (int)a[0]);
 }
 
+/* kernel_target - what a kernel set watches for target t: its kernel
+ * file, an object moving into the kernel for it as one passed by
+ * SCM_RIGHTS does (a set that is the kernel's watches kernel files only). */
+static int kernel_target(struct ep_target *t)
+{
+	return t->file ? t->file->ops->host_file(t->file) : t->host;
+}
+
 long sys_epoll_ctl(struct uthread *ut, const long a[6])
 {
 	struct fdtable *t = ut->proc->fdt;
@@ -63,13 +72,32 @@ long sys_epoll_ctl(struct uthread *ut, const long a[6])
 		r = -EBADF;
 	else if (is_eventpoll(ep))
 		r = eventpoll_ctl(ep, (int)a[1], &tg, &ev);
-	else if (tg.file)
+	else if (tg.file && (ep || !tg.file->ops->host_file))
 		r = tg.file->ops->poll ? -EINVAL : -EPERM;
-	else /* two kernel files: the kernel's checks (EPERM, EINVAL) */
-		r = raw_syscall6(SYS_epoll_ctl, fdt_host(t, a[0]), a[1], tg.host, (long)&ev, 0, 0);
+	else /* a kernel set (inherited, received), or none: the kernel's checks (EPERM, EINVAL) */
+		r = raw_syscall6(SYS_epoll_ctl, fdt_host(t, a[0]), a[1], kernel_target(&tg), (long)&ev, 0, 0);
 	vfile_put(tg.file);
 	vfile_put(ep);
 	return r;
+}
+
+/* kernel_set_wait - a wait on a set the runtime did not make (inherited
+ * from a process outside, received through a kernel socket), host fd h:
+ * the kernel's epoll_wait, which never blocks here; the uthread parks on
+ * the set's readiness meanwhile. */
+static long kernel_set_wait(struct uthread *ut, long nr, int h, const long a[6], struct wait_end end)
+{
+	for (;;) {
+		long r = raw_syscall6(SYS_epoll_wait, h, a[1], a[2], 0, 0, 0);
+		if (r || !end.block)
+			return r;
+		signal_arm_wait(ut, ~ut->sigmask);
+		r = kwait_fd(h, EPOLLIN, end.deadline);
+		if (r == -ETIMEDOUT)
+			return 0;
+		if (r == -EINTR && !signal_wait_goes_on(ut, !(systab_get(nr)->flags & SF_NORESTART)))
+			return -EINTR;
+	}
 }
 
 /* wait - epoll_wait and friends. */
@@ -78,8 +106,11 @@ static long wait(struct uthread *ut, long nr, const long a[6], struct wait_end e
 	int max = (int)a[2];
 	struct fdtable *t = ut->proc->fdt;
 	struct vfile *f = fdt_obj(t, a[0]);
+	int h = f ? -1 : fdt_host(t, a[0]);
 	/* Linux's order: the fd, the arguments, what the fd is. */
-	long r = !f && fdt_host(t, a[0]) < 0 ? -EBADF : eventpoll_wait_args(a[1], max);
+	long r = !f && h < 0 ? -EBADF : eventpoll_wait_args(a[1], max);
+	if (!r && !f)
+		return kernel_set_wait(ut, nr, h, a, end); /* the kernel says EINVAL for no set */
 	if (!r && !is_eventpoll(f))
 		r = -EINVAL;
 	if (r) {

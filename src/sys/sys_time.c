@@ -99,7 +99,7 @@ long sys_clock_getres(struct uthread *ut, const long a[6])
 	return a[1] && copy_to_user(a[1], &ts, sizeof(ts)) ? -EFAULT : 0;
 }
 
-/* ---- setitimer, getitimer, alarm: ITIMER_REAL is the program's own ---- */
+/* ---- setitimer, getitimer, alarm: each program's own (proc/timers.c) ---- */
 
 static struct timespec tv_ts(struct timeval tv)
 {
@@ -121,13 +121,13 @@ static bool tv_valid(const struct timeval *tv)
 	return tv->tv_sec >= 0 && tv->tv_usec >= 0 && tv->tv_usec < 1000000;
 }
 
-/* itimer_real - set (want) or read p's ITIMER_REAL in itimerval terms. */
-static long itimer_real(struct uthread *ut, const struct itimerval *want, struct itimerval *old)
+/* itimer - set (want) or read the program's timer which in itimerval terms. */
+static long itimer(struct uthread *ut, int which, const struct itimerval *want, struct itimerval *old)
 {
 	struct itimerspec w, o;
 	if (want)
 		w = (struct itimerspec){ tv_ts(want->it_interval), tv_ts(want->it_value) };
-	long r = timers_itimer_real(ut->proc, want ? &w : NULL, &o);
+	long r = timers_itimer(ut->proc, which, want ? &w : NULL, &o);
 	if (r == 0 && old)
 		*old = (struct itimerval){ ts_tv(o.it_interval), ts_tv(o.it_value) };
 	return r;
@@ -135,15 +135,13 @@ static long itimer_real(struct uthread *ut, const struct itimerval *want, struct
 
 long sys_setitimer(struct uthread *ut, const long a[6])
 {
-	if (a[0] != ITIMER_REAL) /* VIRTUAL, PROF: the host process's, as before */
-		return kcall(ut, SYS_setitimer, systab_get(SYS_setitimer), a);
 	/* A null new value disarms (Linux's compatibility rule). */
 	struct itimerval want = { { 0, 0 }, { 0, 0 } }, old;
 	if (a[1] && copy_from_user(&want, a[1], sizeof(want)))
 		return -EFAULT;
 	if (!tv_valid(&want.it_value) || !tv_valid(&want.it_interval))
 		return -EINVAL;
-	long r = itimer_real(ut, &want, &old);
+	long r = itimer(ut, (int)a[0], &want, &old);
 	if (r == 0 && a[2] && copy_to_user(a[2], &old, sizeof(old)))
 		return -EFAULT;
 	return r;
@@ -151,10 +149,8 @@ long sys_setitimer(struct uthread *ut, const long a[6])
 
 long sys_getitimer(struct uthread *ut, const long a[6])
 {
-	if (a[0] != ITIMER_REAL)
-		return kcall(ut, SYS_getitimer, systab_get(SYS_getitimer), a);
 	struct itimerval cur;
-	long r = itimer_real(ut, NULL, &cur);
+	long r = itimer(ut, (int)a[0], NULL, &cur);
 	if (r == 0 && copy_to_user(a[1], &cur, sizeof(cur)))
 		return -EFAULT;
 	return r;
@@ -164,7 +160,7 @@ long sys_getitimer(struct uthread *ut, const long a[6])
 long sys_alarm(struct uthread *ut, const long a[6])
 {
 	struct itimerval want = { { 0, 0 }, { (unsigned)a[0], 0 } }, old = { { 0, 0 }, { 0, 0 } };
-	if (itimer_real(ut, &want, &old) < 0)
+	if (itimer(ut, ITIMER_REAL, &want, &old) < 0)
 		return 0;
 	long secs = old.it_value.tv_sec;
 	if ((!secs && old.it_value.tv_usec) || old.it_value.tv_usec >= 500000)

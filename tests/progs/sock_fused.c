@@ -32,6 +32,9 @@
  * halfclose  the client sends 100000 bytes and shuts down its write side;
  *            the server counts to EOF, answers, closes; the client reads
  *            the answer and then EOF
+ * sigio      the server owns its connection with O_ASYNC and F_SETSIG,
+ *            and sleeps in sigwaitinfo: each of the client's 20 lines and
+ *            its close come as signals (POLL_IN, then POLL_HUP or POLL_IN)
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -542,6 +545,56 @@ static void unixdgram_client(void)
     unlink("cli.dgram");
 }
 
+/* The client's writes wake a server that waits for nothing but signals. */
+static void sigio_server(void)
+{
+    int s = tcp_server_accept("tcp.port");
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGRTMIN + 1);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    if (fcntl(s, F_SETOWN, getpid()) || fcntl(s, F_SETSIG, SIGRTMIN + 1) ||
+        fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_ASYNC | O_NONBLOCK)) {
+        logline("FAIL O_ASYNC %s", ename(errno));
+        failures++;
+    }
+    put_file("sigio.ready", "1");
+    char buf[4096];
+    size_t got = 0;
+    int signals = 0, eof = 0;
+    struct timespec limit = { 10, 0 };
+    siginfo_t si;
+    while (!eof && sigtimedwait(&set, &si, &limit) > 0) {
+        signals++;
+        if (si.si_fd != s || (si.si_code != POLL_IN && si.si_code != POLL_HUP)) {
+            logline("FAIL siginfo fd %d (want %d) code %d", si.si_fd, s, si.si_code);
+            failures++;
+        }
+        ssize_t r;
+        while ((r = read(s, buf, sizeof buf)) > 0)
+            got += r;
+        eof = r == 0;
+    }
+    logline("server: %zu bytes, end of file %s, woken by signals: %s", got, eof ? "seen" : "not seen",
+            signals ? "yes" : "no");
+    close(s);
+}
+
+static void sigio_client(void)
+{
+    int c = tcp_client_connect("tcp.port");
+    wait_file("sigio.ready");
+    for (int i = 0; i < 20; i++) {
+        char line[32];
+        int n = snprintf(line, sizeof line, "line %d\n", i);
+        if (write(c, line, n) != n)
+            failures++;
+        usleep(5000);
+    }
+    say("client: wrote 20 lines");
+    close(c);
+}
+
 static void stalepeer_listener(void)
 {
     struct sockaddr_un a;
@@ -738,6 +791,8 @@ int main(int argc, char **argv)
         server ? many_server() : many_client_main();
     } else if (!strcmp(kind, "unixdgram")) {
         server ? unixdgram_server() : unixdgram_client();
+    } else if (!strcmp(kind, "sigio")) {
+        server ? sigio_server() : sigio_client();
     } else {
         fprintf(stderr, "sock_fused: unknown kind %s\n", kind);
         return 2;

@@ -990,6 +990,35 @@ static void bulk_expect(uint64_t *h)
         *h = fnv(*h, buf + (put % (1 << 20)), 65536);
 }
 
+/* A big non-blocking write to a fresh connection whose reader does not
+ * read: Linux's autotuned buffers take 1 MiB whole, and megabytes in all.
+ * The write goes through one call site, made hot first (/dev/null), so
+ * that it is rewritten before the big write (the mid path serves it). */
+__attribute__((noinline)) static ssize_t nb_write(int fd, const void *b, size_t n)
+{
+    return write(fd, b, n);
+}
+
+static void sec_tcp_nbbig(void)
+{
+    static char buf[1 << 20];
+    int dn = open("/dev/null", O_WRONLY);
+    for (int i = 0; i < 3; i++)
+        nb_write(dn, buf, 16);
+    close(dn);
+    int c, s;
+    tcp_pair(&c, &s);
+    fcntl(c, F_SETFL, O_NONBLOCK);
+    ssize_t r = nb_write(c, buf, sizeof buf);
+    say("one non-blocking write of 1 MiB: %zd", r);
+    size_t all = r > 0 ? (size_t)r : 0;
+    while ((r = nb_write(c, buf, sizeof buf)) > 0)
+        all += r;
+    say("before EAGAIN: %s, then %s", all > (3u << 20) ? "more than 3 MiB" : "3 MiB or less", ename(errno));
+    close(c);
+    close(s);
+}
+
 static void sec_tcp_bulk(void)
 {
     int c, s;
@@ -1238,7 +1267,7 @@ int main(int argc, char **argv)
         {"tcp-reset", sec_tcp_reset}, {"tcp-epipe", sec_tcp_epipe}, {"tcp-flags", sec_tcp_flags}, {"tcp-urgent", sec_tcp_urgent}, {"tcp-bothwrite", sec_tcp_bothwrite},
         {"tcp-ioctl", sec_tcp_ioctl}, {"tcp-opts", sec_tcp_opts}, {"tcp-reuse", sec_tcp_reuse},
         {"tcp-backlog", sec_tcp_backlog}, {"tcp-vec", sec_tcp_vec}, {"tcp-sendfile", sec_tcp_sendfile},
-        {"tcp-bulk", sec_tcp_bulk}, {"tcp-many", sec_tcp_many}, {"udp-basic", sec_udp_basic},
+        {"tcp-bulk", sec_tcp_bulk}, {"tcp-nbbig", sec_tcp_nbbig}, {"tcp-many", sec_tcp_many}, {"udp-basic", sec_udp_basic},
         {"udp-connect", sec_udp_connect}, {"udp-trunc", sec_udp_trunc}, {"udp-mmsg", sec_udp_mmsg},
         {"udp-queue", sec_udp_queue},
     };

@@ -933,6 +933,13 @@ ssize_t chan_mid_send(struct chan_end *e, struct iov_iter *from, bool all)
 	if (!d || !mid_stream(e) || !from->left || LOAD(&e->err) || (LOAD(&e->shut) & SHUT_SEND) ||
 	    (LOAD(&d->state) & CHAN_RD_GONE))
 		return -EAGAIN;
+	/* More than fits a TCP ring that may grow: the full path's send grows
+	 * it (allocating is no mid-path business). Sent short here, a
+	 * non-blocking write of 1 MiB came back cut to 256 KiB where Linux's
+	 * autotuned buffers take it whole (Java's AsynchronousSocketChannel
+	 * then waited). */
+	if (from->left > ring_space(&d->ring) && growable(d))
+		return -EAGAIN;
 	ssize_t r = stream_send(d, from, NULL, all);
 	return r < 0 ? -EAGAIN : r; /* -EPIPE: the reader left meanwhile, nothing sent */
 }
@@ -1140,7 +1147,7 @@ int chan_send_urg(struct chan_end *e, unsigned char byte)
 	struct chan_end *r = d->reader;
 	chan_notify_fn fn = r ? LOAD(&r->notify) : NULL;
 	if (fn)
-		fn(LOAD(&r->notify_arg), (chan_poll(r) & NOTE_IN) | EPOLLPRI);
+		fn(LOAD(&r->notify_arg), (chan_poll(r) & NOTE_IN) | EPOLLPRI | CHAN_URGENT);
 	return 0;
 }
 

@@ -87,6 +87,10 @@ struct chan_hooks {
  * waiter needs one (any locked instruction, e.g. the waitq's lock) between
  * registering and re-checking. */
 typedef void (*chan_notify_fn)(void *arg, uint32_t mask);
+/* In a callback's mask beside EPOLLPRI: urgent data just came (TCP's
+ * MSG_OOB; its owner gets SIGURG once per byte sent, not at each later
+ * wake-up while it waits). A bit no poll reports. */
+#define CHAN_URGENT EPOLLMSG
 
 struct chan_msg;	/* a datagram, or an ancillary record of a stream */
 struct chan_end;

@@ -141,10 +141,11 @@ static void produced(struct pipe *p, size_t n, size_t topup)
 /* written - bytes went in. The channel tells readers when the pipe stops
  * being empty; Linux's pipe_write also wakes on every write once the pipe
  * has been polled (poll_usage), which edge-triggered epoll items see as a
- * new event. */
+ * new event, and sends O_ASYNC's SIGIO after every write. */
 static void written(struct pipe *p)
 {
-	if (__atomic_load_n(&p->end[0].poll_head.ncallbacks, __ATOMIC_RELAXED))
+	if (__atomic_load_n(&p->end[0].poll_head.ncallbacks, __ATOMIC_RELAXED) ||
+	    (__atomic_load_n(&p->end[0].flags, __ATOMIC_RELAXED) & O_ASYNC))
 		vfile_notify(&p->end[0], EPOLLIN | EPOLLRDNORM);
 }
 
@@ -430,7 +431,7 @@ static struct vfile *pipe_reopen(struct vfile *f, int flags)
 	.ioctl = pipe_ioctl,                                                                \
 	.fcntl = pipe_fcntl, .stat = pipe_stat, .release = pipe_release,            \
 	.host_file = pipe_host_file, .wait_fd = vfile_kernel_wait_fd, .reopen = pipe_reopen
-static const struct vfile_ops pipe_ops[2] = { { PIPE_OPS }, { PIPE_OPS } };
+static const struct vfile_ops pipe_ops[2] = { { PIPE_OPS, .fasync = FASYNC_IN }, { PIPE_OPS, .fasync = FASYNC_OUT } };
 
 int pipe_new(int flags, struct vfile *ends[2])
 {
