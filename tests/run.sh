@@ -620,6 +620,11 @@ dcase itimer --prog itimer --status 0 -- "$PROGS/itimer"
 # ITIMER_VIRTUAL and ITIMER_PROF: each program's, gone with it (a spawned
 # program's went on in the host process and killed its parent)
 fcase itimer-cpu --prog itimer --status 0 -- "f_t8 $PROGS/itimer cpu"
+# /proc/self/status of a program with no_new_privs and a CPU mask of its own
+f_status_nnp() { x /usr/bin/setpriv --no-new-privs /bin/grep NoNewPrivs /proc/self/status; }
+fcase status-nonewprivs --need /usr/bin/setpriv -- f_status_nnp
+f_status_cpus() { x /usr/bin/taskset -c 0 /bin/grep Cpus_allowed /proc/self/status; }
+fcase status-cpus --need /usr/bin/taskset -- f_status_cpus
 dcase fexecve --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os; fd = os.open("/bin/echo", os.O_RDONLY); os.execve(fd, ["echo", "fexecve"], {})'
 dcase unix-perm --need root --need /usr/bin/python3 -- /usr/bin/python3 "$ROOT/tests/progs/unix_perm.py"
 dcase unix-dgram-outside --need /usr/bin/python3 -- /bin/bash -c 'd=$(mktemp -d); /usr/bin/python3 -c "import socket, sys; s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1); s.bind(sys.argv[1]); s.settimeout(10); print(s.recv(100)); print(s.recv(100))" $d/s & while [ ! -S $d/s ]; do sleep 0.05; done; for m in one two; do /usr/bin/python3 -c "import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(sys.argv[2].encode(), sys.argv[1])" $d/s $m; done; wait'
@@ -1045,7 +1050,7 @@ pcase fork-dontfork-dropped --prog fork -- p_fork_dontfork_dropped
 dcase node-child-process --need /usr/bin/node -- /usr/bin/node -e 'const c = require("child_process"); console.log(c.execSync("echo child").toString().trim(), c.spawnSync("sh", ["-c", "exit 3"]).status, c.spawnSync("/bin/true").status)'
 # pidfds: of forked and spawned children, through poll, epoll, waitid,
 # pidfd_send_signal, clone3's CLONE_PIDFD and pidfd_getfd.
-for sec in open signal waitid spawned clone3 getfd errors; do
+for sec in open signal waitid spawned clone3 getfd errors parent; do
     fcase "pidfd-$sec" --prog pidfd --status 0 -- "f_t8 $PROGS/pidfd $sec"
 done
 dcase pidfd-asyncio --need /usr/bin/python3 -- /usr/bin/python3 -W ignore "$ROOT/tests/progs/pidfd_asyncio.py"

@@ -474,6 +474,9 @@ long sys_pidfd_send_signal(struct uthread *ut, const long a[6])
 	if (!sig_valid(a[1]) && a[1])
 		return -EINVAL;
 	struct vfile *f = fdt_obj(ut->proc->fdt, a[0]);
+	int h = f ? -1 : fdt_host(ut->proc->fdt, a[0]);
+	if (h >= 0) /* the kernel's pidfd of a process outside (sys_pidfd_open) */
+		return raw_syscall6(SYS_pidfd_send_signal, h, a[1], a[2], a[3], 0, 0);
 	int pid = pidfd_pid(f);
 	struct vproc *p = pidfd_program(f);
 	/* A /proc/<pid> directory names its process too (psmisc's killall). */

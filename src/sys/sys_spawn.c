@@ -14,6 +14,7 @@
 #include "fs/vfile.h"
 #include "mm/uaccess.h"
 #include "proc/pidfd.h"
+#include "proc/pidspace.h"
 #include "proc/fork.h"
 #include "proc/signal.h"
 #include "proc/spawn.h"
@@ -125,13 +126,24 @@ long sys_waitid(struct uthread *ut, const long a[6])
 
 /* pidfd_open - a program of this host process, or a forked child (whose
  * end is heard here). A thread that leads no program is ENOENT, as Linux
- * since its PIDFD_THREAD (6.9; EINVAL before), which is not offered. */
+ * since its PIDFD_THREAD (6.9; EINVAL before), which is not offered. A
+ * process outside the instance (the first program's parent: a supervisor
+ * watching for its own parent's end) is the kernel's pidfd. */
 long sys_pidfd_open(struct uthread *ut, const long a[6])
 {
 	int pid = (int)a[0];
 	if ((a[1] & ~(long)O_NONBLOCK) || pid <= 0)
 		return -EINVAL;
 	struct vproc *p = vproc_by_pid(pid);
+	if (!p && !uthread_by_tid(pid) && pidspace_outside(pid)) {
+		long h = raw_syscall3(SYS_pidfd_open, pid, a[1], 0);
+		if (h < 0)
+			return h;
+		long fd = fdt_install_obj(ut->proc->fdt, (int)h, NULL, 0, FD_CLOEXEC);
+		if (fd < 0)
+			raw_syscall3(SYS_close, h, 0, 0);
+		return fd;
+	}
 	if (!p)
 		return uthread_by_tid(pid) ? -ENOENT : -ESRCH;
 	return pidfd_new_fd(ut, p, pid, a[1] & O_NONBLOCK);

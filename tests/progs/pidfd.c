@@ -1,7 +1,7 @@
 /* pidfd.c - process file descriptors: pidfd_open, poll and epoll on them, pidfd_send_signal, waitid(P_PIDFD), CLONE_PIDFD, pidfd_getfd.
  *
  *   pidfd            all sections; exit 0 if every check held, else 1
- *   pidfd SECTION    one section (open, signal, waitid, spawned, clone3, getfd, errors)
+ *   pidfd SECTION    one section (open, signal, waitid, spawned, clone3, getfd, errors, parent)
  * Output never shows a pid: those differ between Linux and pegasus.
  */
 #ifndef _GNU_SOURCE
@@ -279,9 +279,27 @@ static void sec_errors(void)
     close(fd);
 }
 
+/* The parent of the program, a process outside the instance under pegasus
+ * (the test's timeout(1)): a pidfd of it, alive, signal 0 goes, close-on-exec. */
+static void sec_parent(void)
+{
+    int fd = pidfd_open(getppid(), 0);
+    CHECK(fd >= 0, "pidfd_open(getppid()): %s", strerror(errno));
+    if (fd < 0)
+        return;
+    struct pollfd p = {fd, POLLIN, 0};
+    say("parent: ended %d, signal 0 %d, close-on-exec %d", poll(&p, 1, 0), pidfd_send_signal(fd, 0, NULL, 0),
+        !!(fcntl(fd, F_GETFD) & FD_CLOEXEC));
+    int ep = epoll_create1(0);
+    struct epoll_event e = {.events = EPOLLIN, .data.u32 = 7};
+    say("parent: in an epoll set %d, ready %d", epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e), epoll_wait(ep, &e, 1, 0));
+    close(ep);
+    close(fd);
+}
+
 static const struct section sections[] = {
     {"open", sec_open},     {"signal", sec_signal}, {"waitid", sec_waitid}, {"spawned", sec_spawned},
-    {"clone3", sec_clone3}, {"getfd", sec_getfd},   {"errors", sec_errors},
+    {"clone3", sec_clone3}, {"getfd", sec_getfd},   {"errors", sec_errors}, {"parent", sec_parent},
 };
 
 int main(int argc, char **argv)
