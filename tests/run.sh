@@ -620,6 +620,11 @@ dcase itimer --prog itimer --status 0 -- "$PROGS/itimer"
 # ITIMER_VIRTUAL and ITIMER_PROF: each program's, gone with it (a spawned
 # program's went on in the host process and killed its parent)
 fcase itimer-cpu --prog itimer --status 0 -- "f_t8 $PROGS/itimer cpu"
+# nice, I/O priority, scheduling policy and personality: each program's
+# own (a spawned child's reached its parent through the shared vCPU threads)
+for sec in nice ioprio policy personality; do
+    fcase "sched-$sec" --prog sched_attrs --status 0 -- "f_t8 $PROGS/sched_attrs $sec"
+done
 # /proc/self/status of a program with no_new_privs and a CPU mask of its own
 f_status_nnp() { x /usr/bin/setpriv --no-new-privs /bin/grep NoNewPrivs /proc/self/status; }
 fcase status-nonewprivs --need /usr/bin/setpriv -- f_status_nnp

@@ -422,6 +422,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, bool forker, int kno
 	sched_after_fork();
 	p->pdeathsig = 0; /* Linux clears both in a fork's child */
 	p->child_subreaper = false;
+	vproc_sched_forked(&p->sched);
 	posix_locks_after_fork(p); /* and holds no record lock */
 	vproc_after_fork(p, ut, pid, ppid);
 	/* Not pegasus's own parent (a program's that stands in for itself).
@@ -478,6 +479,7 @@ static struct vproc *placeholder(struct vproc *parent, const struct clone_req *r
 	c->parent_signal = req->exit_signal;
 	c->cred = parent->cred;
 	c->no_new_privs = parent->no_new_privs;
+	c->sched = parent->sched;
 	memcpy(c->comm, parent->comm, sizeof(c->comm));
 	return c;
 }

@@ -77,6 +77,8 @@ static long copy_state(struct vproc *parent, struct vproc *c)
 	c->umask = parent->umask;
 	c->cred = parent->cred;
 	c->no_new_privs = parent->no_new_privs;
+	c->sched = parent->sched;
+	vproc_sched_forked(&c->sched);
 	/* Until it execs it runs the parent's image, break included. */
 	c->brk = parent->brk;
 	c->stack_lo = parent->stack_lo;

@@ -2,6 +2,7 @@
 #include "proc/vproc.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,7 @@ static int table_add(struct vproc *p)
  * calls). */
 static struct rlimit host_rlim[RLIM_NLIMITS];
 static bool host_nnp;
+static struct prog_sched host_sched;
 static bool have_host_state;
 
 static void read_host_state(void)
@@ -81,7 +83,37 @@ static void read_host_state(void)
 	for (int r = 0; r < RLIM_NLIMITS; r++)
 		getrlimit(r, &host_rlim[r]);
 	host_nnp = raw_syscall6(SYS_prctl, PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0, 0) == 1;
+	/* What pegasus was started with (`nice -n 5 pegasus run`): every
+	 * program starts so. */
+	long prio = raw_syscall3(SYS_getpriority, PRIO_PROCESS, 0, 0);
+	long io = raw_syscall3(SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, 0, 0);
+	long pol = raw_syscall3(SYS_sched_getscheduler, 0, 0, 0);
+	struct sched_param sp = { 0 };
+	raw_syscall3(SYS_sched_getparam, 0, (long)&sp, 0);
+	long pers = raw_syscall3(SYS_personality, 0xffffffff, 0, 0);
+	host_sched = (struct prog_sched){
+		.nice = prio > 0 ? 20 - (int)prio : 0,
+		.ioprio = io > 0 ? (int)io : 0,
+		.policy = pol > 0 ? (int)(pol & ~SCHED_RESET_ON_FORK) : SCHED_OTHER,
+		.rt_prio = sp.sched_priority,
+		.reset_on_fork = pol > 0 && (pol & SCHED_RESET_ON_FORK),
+		.personality = pers > 0 ? (unsigned)pers : 0,
+	};
 	__atomic_store_n(&have_host_state, true, __ATOMIC_RELEASE);
+}
+
+void vproc_sched_forked(struct prog_sched *s)
+{
+	if (!s->reset_on_fork)
+		return;
+	if (s->policy == SCHED_FIFO || s->policy == SCHED_RR) {
+		s->policy = SCHED_OTHER;
+		s->rt_prio = 0;
+		s->nice = 0;
+	} else if (s->nice < 0) {
+		s->nice = 0;
+	}
+	s->reset_on_fork = false;
 }
 
 struct vproc *vproc_new(const char *name, int pid)
@@ -112,6 +144,7 @@ struct vproc *vproc_new(const char *name, int pid)
 	p->cwd_fd = -1;
 	p->cred = hostcred_initial(); /* pegasus's own, until it changes them */
 	p->no_new_privs = host_nnp;
+	p->sched = host_sched;
 	long lim = p->rlim[RLIMIT_NOFILE].rlim_cur;
 	p->fdt = fdt_new(lim > FDT_PAGE * FDT_PAGES ? FDT_PAGE * FDT_PAGES : lim);
 	if (vproc_hooks.created)

@@ -108,6 +108,14 @@ struct vproc {
 	bool cont_report;
 	int host_stopsig;            /* alone, its process stopped for this signal */
 	bool no_new_privs;           /* PR_SET_NO_NEW_PRIVS: kept by fork, spawn and exec */
+	/* Its nice value, I/O priority, scheduling policy and real-time
+	 * priority, personality: its own, kept as Linux's and never applied
+	 * to the vCPU threads every program shares (sys/sys_sched.c). */
+	struct prog_sched {
+		int nice, ioprio, policy, rt_prio;
+		bool reset_on_fork;
+		unsigned personality;
+	} sched;
 	bool execd;                  /* it has exec'd since its fork: its parent may no longer setpgid it */
 	bool child_subreaper;        /* PR_SET_CHILD_SUBREAPER: its descendants' orphans come to it */
 	struct plock_file *plocks;   /* files it holds POSIX locks on (proc/posix_locks.c) */
@@ -143,6 +151,9 @@ long vproc_chdir(struct vproc *p, int dirfd, const char *path);
  * the caller already holds, or another host process's program). vproc_at(i) is NULL for a slot
  * whose program was reaped; i < vproc_count(). */
 struct vproc *vproc_new(const char *name, int pid);
+/* vproc_sched_forked - a child's copy of its parent's prog_sched, as
+ * Linux's sched_fork: SCHED_RESET_ON_FORK gives it the defaults. */
+void vproc_sched_forked(struct prog_sched *s);
 /* A reaped child leaves the list; its memory is freed a while later, so a
  * lookup racing with the reap never touches freed memory. */
 void vproc_release(struct vproc *p);

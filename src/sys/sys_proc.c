@@ -153,47 +153,6 @@ long sys_rseq(struct uthread *ut, const long a[6]) { return -ENOSYS; }
 
 long sys_restart_syscall(struct uthread *ut, const long a[6]) { return -EINTR; }
 
-/* which/who of get/setpriority and ioprio_*: who names a process (which
- * 0), a group (1) or a user. A program of this host process is its kernel
- * thread (0, as for the caller); one of another, that process. A group is
- * only the caller's own. */
-static long prio_who(struct uthread *ut, long which, long who, long *out)
-{
-	*out = who;
-	if (which > 1)
-		return 0;
-	if (which == 1) {
-		*out = 0;
-		return who == 0 || who == ut->proc->pgid ? 0 : -ESRCH;
-	}
-	return kcall_pid(who, out);
-}
-
-long sys_getpriority(struct uthread *ut, const long a[6])
-{
-	long who, r = prio_who(ut, a[0], a[1], &who);
-	return r ? r : raw_syscall3(SYS_getpriority, a[0], who, 0);
-}
-
-long sys_setpriority(struct uthread *ut, const long a[6])
-{
-	long who, r = prio_who(ut, a[0], a[1], &who);
-	return r ? r : raw_syscall3(SYS_setpriority, a[0], who, a[2]);
-}
-
-/* ioprio: IOPRIO_WHO_PROCESS=1, PGRP=2, USER=3. */
-long sys_ioprio_get(struct uthread *ut, const long a[6])
-{
-	long who, r = prio_who(ut, a[0] - 1, a[1], &who);
-	return r ? r : raw_syscall3(SYS_ioprio_get, a[0], who, 0);
-}
-
-long sys_ioprio_set(struct uthread *ut, const long a[6])
-{
-	long who, r = prio_who(ut, a[0] - 1, a[1], &who);
-	return r ? r : raw_syscall3(SYS_ioprio_set, a[0], who, a[2]);
-}
-
 /* The program's own capabilities (proc/cred.c). */
 long sys_capget(struct uthread *ut, const long a[6]) { return cred_capget(ut, a[0], a[1]); }
 long sys_capset(struct uthread *ut, const long a[6]) { return cred_capset(ut, a[0], a[1]); }

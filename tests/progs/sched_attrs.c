@@ -1,0 +1,173 @@
+/* sched_attrs.c - nice, I/O priority, scheduling policy and personality: a program's own, inherited, checked. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <sched.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/personality.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testlib.h"
+
+/*
+ *   sched_attrs              every section, as Linux says them
+ *   sched_attrs child WHAT   (spawned by it) change WHAT, print what it
+ *                            started with, and end
+ */
+extern char **environ;
+
+static int ioprio_get(void) { return (int)syscall(SYS_ioprio_get, 1, 0); }
+static int ioprio_set(int v) { return (int)syscall(SYS_ioprio_set, 1, 0, v); }
+
+static void said(const char *what, long r)
+{
+    say("%s: %ld %s", what, r, r < 0 ? strerror(errno) : "");
+}
+
+/* spawn - run this program as "child what" (posix_spawn, as a shell's
+ * commands are) and wait for it. */
+static void spawn(const char *prog, const char *what)
+{
+    char *argv[] = { (char *)prog, "child", (char *)what, NULL };
+    pid_t pid;
+    if (posix_spawn(&pid, "/proc/self/exe", NULL, NULL, argv, environ)) {
+        say("posix_spawn failed");
+        return;
+    }
+    int st;
+    waitpid(pid, &st, 0);
+}
+
+static int child(const char *what)
+{
+    struct sched_param sp = { 0 };
+    say("child starts with nice %d, ioprio %#x, policy %d, personality %#x", getpriority(PRIO_PROCESS, 0),
+        ioprio_get(), sched_getscheduler(0), personality(0xffffffff));
+    if (!strcmp(what, "nice"))
+        said("child setpriority 7", setpriority(PRIO_PROCESS, 0, 7));
+    else if (!strcmp(what, "ioprio"))
+        said("child ioprio idle", ioprio_set(3 << 13));
+    else if (!strcmp(what, "batch"))
+        said("child SCHED_BATCH", sched_setscheduler(0, SCHED_BATCH, &sp));
+    else if (!strcmp(what, "personality"))
+        said("child ADDR_NO_RANDOMIZE", personality(ADDR_NO_RANDOMIZE) >= 0);
+    return 0;
+}
+
+static const char *self;
+
+static void sec_nice(void)
+{
+    say("nice at start: %d", getpriority(PRIO_PROCESS, 0));
+    spawn(self, "nice");
+    say("after a child's: %d", getpriority(PRIO_PROCESS, 0));
+    said("setpriority 3", setpriority(PRIO_PROCESS, 0, 3));
+    say("nice now: %d", getpriority(PRIO_PROCESS, 0));
+    spawn(self, "none");
+    say("nice of the group: %d", getpriority(PRIO_PGRP, 0));
+    said("setpriority 99 (clamped)", setpriority(PRIO_PROCESS, 0, 99));
+    say("nice now: %d", getpriority(PRIO_PROCESS, 0));
+    errno = 0;
+    said("which 7", setpriority(7, 0, 1));
+    /* Unprivileged, lower is refused. */
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (setresuid(65534, 65534, 65534))
+            _exit(2);
+        said("unprivileged, to 0", setpriority(PRIO_PROCESS, 0, 0));
+        said("unprivileged, to 19", setpriority(PRIO_PROCESS, 0, 19));
+        _exit(0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    said("back to 0", setpriority(PRIO_PROCESS, 0, 0));
+}
+
+static void sec_ioprio(void)
+{
+    int at = ioprio_get();
+    say("ioprio at start: %#x", at);
+    spawn(self, "ioprio");
+    say("after a child's: %d", ioprio_get() == at);
+    said("best effort 4", ioprio_set(2 << 13 | 4));
+    say("ioprio now: %#x", ioprio_get());
+    said("best effort 8", ioprio_set(2 << 13 | 8));
+    said("class 5", ioprio_set(5 << 13));
+    said("none, level 1", ioprio_set(1));
+    said("back", ioprio_set(at));
+}
+
+static void sec_policy(void)
+{
+    struct sched_param sp = { 0 };
+    say("policy at start: %d", sched_getscheduler(0));
+    spawn(self, "batch");
+    say("after a child's: %d", sched_getscheduler(0));
+    said("SCHED_IDLE", sched_setscheduler(0, SCHED_IDLE, &sp));
+    say("policy now: %d", sched_getscheduler(0));
+    said("back to SCHED_OTHER", sched_setscheduler(0, SCHED_OTHER, &sp));
+    sp.sched_priority = 5;
+    said("SCHED_OTHER priority 5", sched_setscheduler(0, SCHED_OTHER, &sp));
+    sp.sched_priority = 0;
+    said("SCHED_FIFO priority 0", sched_setscheduler(0, SCHED_FIFO, &sp));
+    said("policy 77", sched_setscheduler(0, 77, &sp));
+    said("no param", syscall(SYS_sched_setscheduler, 0, SCHED_OTHER, NULL));
+    said("getparam", sched_getparam(0, &sp));
+    say("priority %d", sp.sched_priority);
+    /* Real time, with reset-on-fork, in a child that ends at once. */
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct sched_param rt = { .sched_priority = 10 };
+        long r = sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &rt);
+        said("SCHED_FIFO 10, reset on fork", r);
+        if (!r) {
+            say("policy: %#x", sched_getscheduler(0));
+            sched_getparam(0, &rt);
+            say("priority: %d", rt.sched_priority);
+            pid_t g = fork();
+            if (g == 0)
+                _exit(sched_getscheduler(0));
+            int st;
+            waitpid(g, &st, 0);
+            say("its child's policy: %d", WEXITSTATUS(st));
+            said("back to SCHED_OTHER without reset", sched_setscheduler(0, SCHED_OTHER, &(struct sched_param){ 0 }));
+        }
+        _exit(0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    /* sched_getattr says the same. */
+    struct { uint32_t size, policy; uint64_t flags; int32_t nice; uint32_t prio; uint64_t rt, dl, per; uint32_t umin, umax; } a;
+    memset(&a, 0, sizeof(a));
+    setpriority(PRIO_PROCESS, 0, 2);
+    said("sched_getattr", syscall(SYS_sched_getattr, 0, &a, sizeof(a), 0));
+    say("attr: policy %u flags %llu nice %d priority %u", a.policy, (unsigned long long)a.flags, a.nice, a.prio);
+    setpriority(PRIO_PROCESS, 0, 0);
+}
+
+static void sec_personality(void)
+{
+    int at = personality(0xffffffff);
+    say("personality at start: %#x", at);
+    spawn(self, "personality");
+    say("after a child's: %d", personality(0xffffffff) == at);
+    said("set ADDR_NO_RANDOMIZE, old", personality(ADDR_NO_RANDOMIZE));
+    say("now: %#x", personality(0xffffffff));
+    personality(at);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && !strcmp(argv[1], "child"))
+        return child(argv[2]);
+    self = argv[0];
+    static const struct section secs[] = {
+        { "nice", sec_nice }, { "ioprio", sec_ioprio }, { "policy", sec_policy }, { "personality", sec_personality },
+    };
+    return run_sections(argv[0], argc, argv, secs, sizeof(secs) / sizeof(secs[0]));
+}
