@@ -625,6 +625,9 @@ fcase itimer-cpu --prog itimer --status 0 -- "f_t8 $PROGS/itimer cpu"
 for sec in nice ioprio policy personality; do
     fcase "sched-$sec" --prog sched_attrs --status 0 -- "f_t8 $PROGS/sched_attrs $sec"
 done
+# mlockall: the program's own memory (the kernel's locked the runtime's and
+# other programs' too: a gigabyte as root, ENOMEM within RLIMIT_MEMLOCK)
+fcase mlockall --prog mlockall --status 0 -- "f_t8 $PROGS/mlockall"
 # /proc/self/status of a program with no_new_privs and a CPU mask of its own
 f_status_nnp() { x /usr/bin/setpriv --no-new-privs /bin/grep NoNewPrivs /proc/self/status; }
 fcase status-nonewprivs --need /usr/bin/setpriv -- f_status_nnp

@@ -423,6 +423,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, bool forker, int kno
 	p->pdeathsig = 0; /* Linux clears both in a fork's child */
 	p->child_subreaper = false;
 	vproc_sched_forked(&p->sched);
+	p->mlock_future = 0;
 	posix_locks_after_fork(p); /* and holds no record lock */
 	vproc_after_fork(p, ut, pid, ppid);
 	/* Not pegasus's own parent (a program's that stands in for itself).

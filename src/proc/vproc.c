@@ -752,6 +752,7 @@ void vproc_take_image(struct vproc *p, struct exec_image *img)
 	p->env_start = img->env_start;
 	p->env_end = img->env_end;
 	p->execd = true;
+	p->mlock_future = 0; /* a new mm's def_flags */
 	vproc_publish(p);
 	vproc_name_host(p, p->comm);
 	if (p->pid == raw_syscall3(SYS_getpid, 0, 0, 0))

@@ -116,6 +116,9 @@ struct vproc {
 		bool reset_on_fork;
 		unsigned personality;
 	} sched;
+	/* mlockall(MCL_FUTURE): 0, or 1 + mlock2's flags for each new mapping
+	 * (sys/sys_mem.c); not kept by a fork or an execve. */
+	uint8_t mlock_future;
 	bool execd;                  /* it has exec'd since its fork: its parent may no longer setpgid it */
 	bool child_subreaper;        /* PR_SET_CHILD_SUBREAPER: its descendants' orphans come to it */
 	struct plock_file *plocks;   /* files it holds POSIX locks on (proc/posix_locks.c) */

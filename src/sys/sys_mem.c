@@ -1,7 +1,11 @@
-/* sys_mem.c - per-program memory calls: brk and the thread pointer. */
+/* sys_mem.c - per-program memory calls: mappings, brk, mlockall and the thread pointer. */
 #include <asm/prctl.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -14,6 +18,7 @@
 #include <linux/mman.h>
 #include "mm/brk.h"
 #include "mm/uaccess.h"
+#include "proc/cred.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/systab.h"
@@ -63,7 +68,13 @@ long sys_brk(struct uthread *ut, const long a[6])
 	uint64_t more = brk_growth(b, a[0]);
 	if (more && !as_room(ut->proc, 0, more))
 		return b->cur;
-	return brk_set(b, a[0]);
+	uint64_t old = b->cur;
+	long r = brk_set(b, a[0]);
+	/* mlockall(MCL_FUTURE): the growth is locked too. */
+	uint64_t from = (old + 4095) & ~4095ull, to = ((uint64_t)r + 4095) & ~4095ull;
+	if (ut->proc->mlock_future && to > from)
+		kernel(SYS_mlock2, (long)from, (long)(to - from), ut->proc->mlock_future - 1, 0, 0, 0);
+	return r;
 }
 
 /* arch_prctl - %fs is the program's (per uthread, loaded at the gate); %gs
@@ -149,7 +160,119 @@ long sys_mmap(struct uthread *ut, const long a[6])
 	regions_add(p, r, len);
 	if ((a[2] & PROT_EXEC) && !(flags & MAP_ANONYMOUS) && (int)fd >= 0 && regions_code_mapped_hook)
 		regions_code_mapped_hook((uint64_t)r, len, (int)fd, (uint64_t)a[5]);
+	/* mlockall(MCL_FUTURE): locked as it is made; past the limit, EAGAIN. */
+	if (p->mlock_future && a[2] != PROT_NONE &&
+	    kernel(SYS_mlock2, r, len, p->mlock_future - 1, 0, 0, 0) < 0) {
+		regions_unmap(p, r, len);
+		return -EAGAIN;
+	}
 	return r;
+}
+
+/* ---- mlockall: the program's memory, not the host process's ---- */
+
+/*
+ * The kernel's mlockall locks every mapping of the host process: the
+ * runtime's reservations and other programs' memory too (about a gigabyte,
+ * populated, as root; ENOMEM for a program within RLIMIT_MEMLOCK). So it
+ * locks the program's own accessible pieces, and MCL_FUTURE locks each
+ * mapping it makes (the break's growth too).
+ */
+
+struct pieces {
+	struct { uint64_t s, e; } v[64];
+	int n;
+};
+
+static void collect_piece(uint64_t s, uint64_t e, void *arg)
+{
+	struct pieces *got = arg;
+	if (got->n < 64) {
+		got->v[got->n].s = s;
+		got->v[got->n].e = e;
+		got->n++;
+	}
+}
+
+static long add_len(uint64_t s, uint64_t e, void *arg)
+{
+	*(uint64_t *)arg += e - s;
+	return 0;
+}
+
+static long lock_piece(uint64_t s, uint64_t e, void *arg)
+{
+	return kernel(SYS_mlock2, (long)s, (long)(e - s), *(long *)arg, 0, 0, 0);
+}
+
+/* each_accessible - fn on each piece of p's memory that some protection
+ * lets it touch (a PROT_NONE reservation is not locked: the kernel would
+ * count it), as /proc/self/maps gives them; -errno, or fn's first. */
+static long each_accessible(struct vproc *p, long (*fn)(uint64_t s, uint64_t e, void *arg), void *arg)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return -ENOMEM;
+	/* The main stack's untouched part neither: Linux's stack mapping
+	 * grows as it is touched, the loader's is mapped whole. */
+	uint64_t cold_lo = p->stack_lo, cold_hi = p->stack_lo + stack_unused(p);
+	char line[512];
+	long r = 0;
+	while (!r && fgets(line, sizeof(line), f)) {
+		unsigned long s, e;
+		char prot[5];
+		if (sscanf(line, "%lx-%lx %4s", &s, &e, prot) != 3 || !strncmp(prot, "---", 3))
+			continue;
+		/* Collected first: fn must not run under the table's lock. */
+		struct pieces got = { .n = 0 };
+		regions_each(p, s, e - s, collect_piece, &got);
+		for (int i = 0; !r && i < got.n; i++) {
+			uint64_t lo = got.v[i].s, hi = got.v[i].e;
+			if (lo < cold_hi && hi > cold_lo)
+				lo = hi > cold_hi ? cold_hi : hi; /* the stack's cold part is its bottom */
+			if (lo < hi)
+				r = fn(lo, hi, arg);
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+long sys_mlockall(struct uthread *ut, const long a[6])
+{
+	int flags = (int)a[0];
+	if (!flags || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) || flags == MCL_ONFAULT)
+		return -EINVAL;
+	struct vproc *p = ut->proc;
+	long how = (flags & MCL_ONFAULT) ? MLOCK_ONFAULT : 0;
+	if (flags & MCL_CURRENT) {
+		/* Linux's test: all the memory against RLIMIT_MEMLOCK, unless
+		 * CAP_IPC_LOCK (the program's, not the host process's). */
+		uint64_t total = 0;
+		each_accessible(p, add_len, &total);
+		if (total > p->rlim[RLIMIT_MEMLOCK].rlim_cur && !cred_capable(ut, CAP_IPC_LOCK))
+			return -ENOMEM;
+		long r = each_accessible(p, lock_piece, &how);
+		if (r)
+			return r;
+	}
+	p->mlock_future = (flags & MCL_FUTURE) ? (uint8_t)(how + 1) : 0;
+	return 0;
+}
+
+static long unlock_piece(uint64_t s, uint64_t e, void *arg)
+{
+	(void)arg;
+	kernel(SYS_munlock, (long)s, (long)(e - s), 0, 0, 0, 0);
+	return 0;
+}
+
+long sys_munlockall(struct uthread *ut, const long a[6])
+{
+	(void)a;
+	each_accessible(ut->proc, unlock_piece, NULL);
+	ut->proc->mlock_future = 0;
+	return 0;
 }
 
 long sys_munmap(struct uthread *ut, const long a[6])
