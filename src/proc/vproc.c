@@ -91,6 +91,7 @@ static void read_host_state(void)
 	struct sched_param sp = { 0 };
 	raw_syscall3(SYS_sched_getparam, 0, (long)&sp, 0);
 	long pers = raw_syscall3(SYS_personality, 0xffffffff, 0, 0);
+	long slack = raw_syscall6(SYS_prctl, PR_GET_TIMERSLACK, 0, 0, 0, 0, 0);
 	host_sched = (struct prog_sched){
 		.nice = prio > 0 ? 20 - (int)prio : 0,
 		.ioprio = io > 0 ? (int)io : 0,
@@ -98,12 +99,19 @@ static void read_host_state(void)
 		.rt_prio = sp.sched_priority,
 		.reset_on_fork = pol > 0 && (pol & SCHED_RESET_ON_FORK),
 		.personality = pers > 0 ? (unsigned)pers : 0,
+		.dumpable = 1,
+		.thp_disable = raw_syscall6(SYS_prctl, PR_GET_THP_DISABLE, 0, 0, 0, 0, 0) == 1,
+		.timerslack = slack > 0 ? (uint64_t)slack : 50000,
+		.default_slack = slack > 0 ? (uint64_t)slack : 50000,
 	};
 	__atomic_store_n(&have_host_state, true, __ATOMIC_RELEASE);
 }
 
 void vproc_sched_forked(struct prog_sched *s)
 {
+	/* A child's timer slack starts at its parent's (Linux: its
+	 * default_timer_slack_ns is the parent's timer_slack_ns). */
+	s->default_slack = s->timerslack;
 	if (!s->reset_on_fork)
 		return;
 	if (s->policy == SCHED_FIFO || s->policy == SCHED_RR) {
@@ -753,6 +761,7 @@ void vproc_take_image(struct vproc *p, struct exec_image *img)
 	p->env_end = img->env_end;
 	p->execd = true;
 	p->mlock_future = 0; /* a new mm's def_flags */
+	p->sched.dumpable = 1; /* begin_new_exec's SUID_DUMP_USER */
 	vproc_publish(p);
 	vproc_name_host(p, p->comm);
 	if (p->pid == raw_syscall3(SYS_getpid, 0, 0, 0))

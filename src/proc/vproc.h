@@ -115,6 +115,11 @@ struct vproc {
 		int nice, ioprio, policy, rt_prio;
 		bool reset_on_fork;
 		unsigned personality;
+		/* prctl's, the same way: PR_SET_DUMPABLE, PR_SET_THP_DISABLE,
+		 * PR_SET_TIMERSLACK (ns; 0 asks for the default again) */
+		uint8_t dumpable;
+		bool thp_disable;
+		uint64_t timerslack, default_slack;
 	} sched;
 	/* mlockall(MCL_FUTURE): 0, or 1 + mlock2's flags for each new mapping
 	 * (sys/sys_mem.c); not kept by a fork or an execve. */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -56,6 +57,15 @@ static int child(const char *what)
         said("child SCHED_BATCH", sched_setscheduler(0, SCHED_BATCH, &sp));
     else if (!strcmp(what, "personality"))
         said("child ADDR_NO_RANDOMIZE", personality(ADDR_NO_RANDOMIZE) >= 0);
+    else if (!strcmp(what, "none-prctl"))
+        say("child's timer slack %d", prctl(PR_GET_TIMERSLACK));
+    else if (!strcmp(what, "prctl")) {
+        say("child starts with dumpable %d, thp_disable %d, timer slack %d", prctl(PR_GET_DUMPABLE),
+            prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0), prctl(PR_GET_TIMERSLACK));
+        said("child dumpable 0", prctl(PR_SET_DUMPABLE, 0));
+        said("child thp_disable", prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0));
+        said("child timer slack", prctl(PR_SET_TIMERSLACK, 123456));
+    }
     return 0;
 }
 
@@ -161,6 +171,20 @@ static void sec_personality(void)
     personality(at);
 }
 
+static void sec_prctl(void)
+{
+    say("at start: dumpable %d, thp_disable %d, timer slack %d", prctl(PR_GET_DUMPABLE),
+        prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0), prctl(PR_GET_TIMERSLACK));
+    spawn(self, "prctl");
+    say("after a child's: dumpable %d, thp_disable %d, timer slack %d", prctl(PR_GET_DUMPABLE),
+        prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0), prctl(PR_GET_TIMERSLACK));
+    said("dumpable 2", prctl(PR_SET_DUMPABLE, 2));
+    said("timer slack 1000", prctl(PR_SET_TIMERSLACK, 1000));
+    spawn(self, "none-prctl");
+    said("timer slack 0 (the default again)", prctl(PR_SET_TIMERSLACK, 0));
+    say("timer slack now %d", prctl(PR_GET_TIMERSLACK));
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "child"))
@@ -168,6 +192,7 @@ int main(int argc, char **argv)
     self = argv[0];
     static const struct section secs[] = {
         { "nice", sec_nice }, { "ioprio", sec_ioprio }, { "policy", sec_policy }, { "personality", sec_personality },
+        { "prctl", sec_prctl },
     };
     return run_sections(argv[0], argc, argv, secs, sizeof(secs) / sizeof(secs[0]));
 }
