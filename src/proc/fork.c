@@ -1,4 +1,5 @@
 /* fork.c - fork as a host fork: the child process keeps only the forking program, joined to the instance. */
+#include "proc/semundo.h"
 #include "proc/fork.h"
 
 #include <errno.h>
@@ -424,6 +425,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, bool forker, int kno
 	p->child_subreaper = false;
 	vproc_sched_forked(&p->sched);
 	p->mlock_future = 0;
+	semundo_forked(p);
 	posix_locks_after_fork(p); /* and holds no record lock */
 	vproc_after_fork(p, ut, pid, ppid);
 	/* Not pegasus's own parent (a program's that stands in for itself).

@@ -22,6 +22,7 @@
 #include "core/hostcred.h"
 #include "core/log.h"
 #include "core/rawsys.h"
+#include "proc/semundo.h"
 #include "sched/vcpu.h"
 #include "fs/vfile.h"
 #include "mm/regions.h"
@@ -426,6 +427,7 @@ static void vproc_finish(struct vproc *p)
 {
 	/* A forked child's process ends with p: its exit frees all that at
 	 * once, where unmapping region by region cost each fork ~10%. */
+	semundo_exit(p); /* the kernel has none of them to apply */
 	if (!instance_ends_with(p)) {
 		posix_locks_release(p);
 		vproc_close_fds(p);

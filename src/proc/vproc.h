@@ -124,6 +124,7 @@ struct vproc {
 	/* mlockall(MCL_FUTURE): 0, or 1 + mlock2's flags for each new mapping
 	 * (sys/sys_mem.c); not kept by a fork or an execve. */
 	uint8_t mlock_future;
+	struct semadj *semadj;       /* its SEM_UNDO adjustments (proc/semundo.c) */
 	bool execd;                  /* it has exec'd since its fork: its parent may no longer setpgid it */
 	bool child_subreaper;        /* PR_SET_CHILD_SUBREAPER: its descendants' orphans come to it */
 	struct plock_file *plocks;   /* files it holds POSIX locks on (proc/posix_locks.c) */
