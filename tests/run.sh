@@ -631,6 +631,8 @@ fcase mlockall --prog mlockall --status 0 -- "f_t8 $PROGS/mlockall"
 # SEM_UNDO undone at the end of the program that asked (spawned, vforked,
 # forked, after an exec), dropped by SETVAL, clamped at 0
 dcase semundo --prog semundo --status 0 -- "$PROGS/semundo"
+# /proc of a zombie: Z, no memory or umask lines, no signals, environ ESRCH
+dcase zombie-proc --prog zombie_proc --status 0 -- "$PROGS/zombie_proc"
 # /proc/self/status of a program with no_new_privs and a CPU mask of its own
 f_status_nnp() { x /usr/bin/setpriv --no-new-privs /bin/grep NoNewPrivs /proc/self/status; }
 fcase status-nonewprivs --need /usr/bin/setpriv -- f_status_nnp

@@ -646,7 +646,7 @@ static bool one_of(const char *name, const char *const *names, size_t n)
 /* The files of a zombie's directory; its links and the rest are gone. */
 static bool zombie_has(const char *rest)
 {
-	static const char *const files[] = { "", "stat", "status", "cmdline", "comm", "environ", "maps" };
+	static const char *const files[] = { "", "stat", "status", "cmdline", "comm", "maps" };
 	return ONE_OF(rest, files);
 }
 
@@ -659,7 +659,7 @@ static bool zombie_has(const char *rest)
 static long other_path(const struct prog_info *pi, const char *rest, char *out, size_t size)
 {
 	if (is_zombie(pi) && !zombie_has(rest))
-		return -ENOENT;
+		return strcmp(rest, "environ") ? -ENOENT : -ESRCH; /* its memory is gone */
 	const char *fd = !strncmp(rest, "fd/", 3) ? rest + 3 : !strncmp(rest, "fdinfo/", 7) ? rest + 7 : NULL;
 	char *end;
 	long vfd = fd ? strtol(fd, &end, 10) : -1;
@@ -726,8 +726,16 @@ static long other_status_text(const struct prog_info *pi, const char *host_path,
 			: !strncmp(line, "NSsid:", 6) ? pi->sid : -1;
 		int key = (int)(strchrnul(line, ':') - line);
 		if (is_zombie(pi) && (!strncmp(line, "Vm", 2) || !strncmp(line, "Rss", 3) ||
-				      !strncmp(line, "Hugetlb", 7)))
+				      !strncmp(line, "Hugetlb", 7) || !strncmp(line, "Umask:", 6)))
+			continue; /* no memory, no fs_struct */
+		/* No signal of its own waits, none blocked or handled (these
+		 * lines are this process's, standing for the zombie's). */
+		if (is_zombie(pi) && (!strncmp(line, "SigPnd:", 7) || !strncmp(line, "ShdPnd:", 7) ||
+				      !strncmp(line, "SigBlk:", 7) || !strncmp(line, "SigIgn:", 7) ||
+				      !strncmp(line, "SigCgt:", 7))) {
+			o += snprintf(out + o, cap - o, "%.7s\t%016lx\n", line, 0ul);
 			continue;
+		}
 		if (is_zombie(pi) && !strncmp(line, "State:", 6))
 			o += snprintf(out + o, cap - o, "State:\tZ (zombie)\n");
 		else if (is_zombie(pi) && !strncmp(line, "Threads:", 8))
