@@ -68,6 +68,19 @@ static long local(struct uthread *ut, long pid, struct vproc **p, long *host)
 	return r < 0 ? r : 0;
 }
 
+/* here - the program a[0] names runs here: true, and *p. Else *ret is
+ * the answer: -errno, or the kernel's for the process it names. */
+static bool here(struct uthread *ut, long nr, const long a[6], struct vproc **p, long *ret)
+{
+	long host;
+	*ret = a[0] < 0 ? -EINVAL : local(ut, a[0], p, &host);
+	if (*ret == 1)
+		return true;
+	if (*ret == 0)
+		*ret = raw_syscall6(nr, host, a[1], a[2], a[3], a[4], a[5]);
+	return false;
+}
+
 /* may_change - Linux's check_same_owner (set_one_prio_perm), or CAP_SYS_NICE. */
 static bool may_change(struct uthread *ut, const struct vproc *p)
 {
@@ -276,13 +289,12 @@ static long set_policy(struct uthread *ut, struct vproc *p, int policy, int prio
 long sys_sched_setscheduler(struct uthread *ut, const long a[6])
 {
 	struct vproc *p;
-	long host;
+	long r;
 	int policy = (int)a[1];
-	if (a[0] < 0 || !a[2] || policy < 0)
+	if (!a[2] || policy < 0)
 		return -EINVAL;
-	long r = local(ut, a[0], &p, &host);
-	if (r <= 0)
-		return r < 0 ? r : raw_syscall3(SYS_sched_setscheduler, host, a[1], a[2]);
+	if (!here(ut, SYS_sched_setscheduler, a, &p, &r))
+		return r;
 	struct sched_param sp;
 	if (copy_from_user(&sp, a[2], sizeof(sp)))
 		return -EFAULT;
@@ -293,12 +305,11 @@ long sys_sched_setscheduler(struct uthread *ut, const long a[6])
 long sys_sched_setparam(struct uthread *ut, const long a[6])
 {
 	struct vproc *p;
-	long host;
-	if (a[0] < 0 || !a[1])
+	long r;
+	if (!a[1])
 		return -EINVAL;
-	long r = local(ut, a[0], &p, &host);
-	if (r <= 0)
-		return r < 0 ? r : raw_syscall3(SYS_sched_setparam, host, a[1], 0);
+	if (!here(ut, SYS_sched_setparam, a, &p, &r))
+		return r;
 	struct sched_param sp;
 	if (copy_from_user(&sp, a[1], sizeof(sp)))
 		return -EFAULT;
@@ -308,24 +319,20 @@ long sys_sched_setparam(struct uthread *ut, const long a[6])
 long sys_sched_getscheduler(struct uthread *ut, const long a[6])
 {
 	struct vproc *p;
-	long host;
-	if (a[0] < 0)
-		return -EINVAL;
-	long r = local(ut, a[0], &p, &host);
-	if (r <= 0)
-		return r < 0 ? r : raw_syscall3(SYS_sched_getscheduler, host, 0, 0);
+	long r;
+	if (!here(ut, SYS_sched_getscheduler, a, &p, &r))
+		return r;
 	return p->sched.policy | (p->sched.reset_on_fork ? SCHED_RESET_ON_FORK : 0);
 }
 
 long sys_sched_getparam(struct uthread *ut, const long a[6])
 {
 	struct vproc *p;
-	long host;
-	if (a[0] < 0 || !a[1])
+	long r;
+	if (!a[1])
 		return -EINVAL;
-	long r = local(ut, a[0], &p, &host);
-	if (r <= 0)
-		return r < 0 ? r : raw_syscall3(SYS_sched_getparam, host, a[1], 0);
+	if (!here(ut, SYS_sched_getparam, a, &p, &r))
+		return r;
 	struct sched_param sp = { .sched_priority = p->sched.rt_prio };
 	return copy_to_user(a[1], &sp, sizeof(sp)) ? -EFAULT : 0;
 }
@@ -335,12 +342,11 @@ long sys_sched_getparam(struct uthread *ut, const long a[6])
 long sys_sched_setattr(struct uthread *ut, const long a[6])
 {
 	struct vproc *p;
-	long host;
-	if (a[0] < 0 || !a[1] || a[2])
+	long r;
+	if (!a[1] || a[2])
 		return -EINVAL;
-	long r = local(ut, a[0], &p, &host);
-	if (r <= 0)
-		return r < 0 ? r : raw_syscall3(SYS_sched_setattr, host, a[1], a[2]);
+	if (!here(ut, SYS_sched_setattr, a, &p, &r))
+		return r;
 	struct sched_attr sa;
 	uint32_t size;
 	if (copy_from_user(&size, a[1], sizeof(size)))
@@ -358,12 +364,9 @@ long sys_sched_setattr(struct uthread *ut, const long a[6])
 long sys_sched_getattr(struct uthread *ut, const long a[6])
 {
 	struct vproc *p;
-	long host;
-	if (a[0] < 0)
-		return -EINVAL;
-	long r = local(ut, a[0], &p, &host);
-	if (r <= 0)
-		return r < 0 ? r : raw_syscall6(SYS_sched_getattr, host, a[1], a[2], a[3], 0, 0);
+	long r;
+	if (!here(ut, SYS_sched_getattr, a, &p, &r))
+		return r;
 	/* The kernel's checks and its other fields (the slice), for the vCPU
 	 * thread; the program's policy, flags, nice and priority. */
 	struct sched_attr sa;

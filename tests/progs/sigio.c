@@ -35,6 +35,17 @@ static const char *code_name(int code)
     return "other";
 }
 
+/* watched - the signals the test collects. */
+static sigset_t watched(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGIO);
+    sigaddset(&set, SIGURG);
+    sigaddset(&set, RT);
+    return set;
+}
+
 /* collect - what is pending of SIGIO, SIGURG and RT now, once fd is ready
  * for ev (loopback TCP finishes its work in softirq context natively):
  * each distinct siginfo once, in order ("fd" when si_fd is the fd
@@ -49,11 +60,7 @@ static void collect(const char *what, int fd, short ev, int expect_fd)
     char out[512] = "";
     size_t len = 0;
     int seen[16][4], nseen = 0;
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGIO);
-    sigaddset(&set, SIGURG);
-    sigaddset(&set, RT);
+    sigset_t set = watched();
     struct timespec zero = { 0, 0 };
     siginfo_t si;
     while (sigtimedwait(&set, &si, &zero) > 0) {
@@ -76,11 +83,7 @@ static void collect(const char *what, int fd, short ev, int expect_fd)
 /* drop - forget what is pending (what Linux sends more often than it must). */
 static void drop(void)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGIO);
-    sigaddset(&set, SIGURG);
-    sigaddset(&set, RT);
+    sigset_t set = watched();
     struct timespec zero = { 0, 0 };
     while (sigtimedwait(&set, NULL, &zero) > 0)
         ;
@@ -90,11 +93,7 @@ static void drop(void)
  * told of its end, naming an fd number that is another file's now). */
 static void block_all(void)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGIO);
-    sigaddset(&set, SIGURG);
-    sigaddset(&set, RT);
+    sigset_t set = watched();
     sigprocmask(SIG_BLOCK, &set, NULL);
     drop();
 }
