@@ -1743,9 +1743,17 @@ f_epoll_foreign() {
 }
 fcase epoll-foreign --prog epoll_foreign --status 0 -- f_epoll_foreign
 # O_ASYNC, F_SETSIG and SIGURG of in-memory pipes and sockets
-for sec in pipe plain unix tcp urgent flags handler; do
+for sec in pipe plain unix tcp urgent flags handler forkmove; do
     fcase "sigio-$sec" --prog sigio --status 0 -- "f_t8 $PROGS/sigio $sec"
 done
+# ... and fused after another program, whose host process's SIGIO is that
+# one's: the owner hears nothing once the pipe moved, and nobody dies of it
+p_sigio_fused_move() {
+    timeout -k 5 20 "${PEGASUS_RUN[@]}" --exit=all -- /bin/sleep 1 ::: "$PROGS/sigio" forkmove >"$OUT/p.out" 2>"$OUT/p.err"
+    local st=$?
+    [ $st = 0 ] && ! grep -q 'killed by' "$OUT/p.err" || { echo "status $st: $(cat "$OUT/p.err")"; return 1; }
+}
+pcase sigio-fused-move --prog sigio -- p_sigio_fused_move
 # peers on one CPU: a writer and its reader take turns only by blocking
 dcase proc-net-sockets --prog procnet --status 0 -- "$PROGS/procnet"
 fcase sock-tcp-many-1cpu --need taskset --prog sock_inet --status 0 -- "f_t8c1 $PROGS/sock_inet tcp-many"

@@ -423,7 +423,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, bool forker, int kno
 	sched_after_fork();
 	p->pdeathsig = 0; /* Linux clears both in a fork's child */
 	p->child_subreaper = false;
-	vproc_sched_forked(&p->sched);
+	vproc_sched_forked(&ut->sched);
 	p->mlock_future = 0;
 	semundo_forked(p);
 	posix_locks_after_fork(p); /* and holds no record lock */
@@ -482,7 +482,7 @@ static struct vproc *placeholder(struct vproc *parent, const struct clone_req *r
 	c->parent_signal = req->exit_signal;
 	c->cred = parent->cred;
 	c->no_new_privs = parent->no_new_privs;
-	c->sched = parent->sched;
+	c->attrs = parent->attrs;
 	memcpy(c->comm, parent->comm, sizeof(c->comm));
 	return c;
 }

@@ -442,6 +442,7 @@ static int load_one(const struct prog_spec *ps, bool first, struct uthread **out
 	}
 	vproc_take_image(p, &img);
 	struct uthread *ut = uthread_new(p, p->pid);
+	ut->sched = vproc_thread_sched();
 	p->main_thread = ut;
 	vproc_add_thread(p, ut);
 	ut->tf.rip = img.entry;

@@ -26,6 +26,7 @@
 #include "proc/procfs_dirs.h"
 #include "proc/remote.h"
 #include "proc/vproc.h"
+#include "sched/sched.h"
 #include "sched/vcpu.h"
 
 /* placeholder_info - a forked child as its own process published it (its
@@ -410,29 +411,23 @@ static bool asleep(struct uthread *t, bool thread)
 	return all;
 }
 
-/* cpus_line - a Cpus_allowed(_list) line of the host's, for thread t's
- * sched_setaffinity mask (those CPUs of the host's *mask it kept; the
- * first line reads *mask, the second uses it); false: leave the line. */
-static bool cpus_line(const struct uthread *t, const char *line, uint64_t *mask, char *out, size_t cap)
+/* cpus_line - a Cpus_allowed(_list) line of the host's, as thread t's
+ * sched_getaffinity says it: the vCPUs programs see (numbered from 0),
+ * within its own mask; with as many hex digits as the host's line had. */
+static bool cpus_line(const struct uthread *t, const char *line, char *out, size_t cap)
 {
-	uint64_t want = __atomic_load_n(&t->affinity, __ATOMIC_RELAXED);
-	if (!want)
-		return false;
+	int n = sched_cfg.shown_cpus < 64 ? sched_cfg.shown_cpus : 64;
+	uint64_t mask = n == 64 ? ~0ull : (1ull << n) - 1, want = __atomic_load_n(&t->affinity, __ATOMIC_RELAXED);
+	if (want & mask)
+		mask &= want;
 	if (!strncmp(line, "Cpus_allowed:", 13)) {
-		/* "3" or "ff,ffffffff": hex words, as many digits as the host's. */
 		int digits = 0;
-		*mask = 0;
-		for (const char *c = line + 13; *c; c++) {
-			if (*c == ',' || *c == '\t' || *c == ' ')
-				continue;
-			*mask = *mask << 4 | (uint64_t)(*c <= '9' ? *c - '0' : (*c | 0x20) - 'a' + 10);
-			digits++;
-		}
-		*mask &= want;
+		for (const char *c = line + 13; *c; c++)
+			digits += *c != ',' && *c != '\t' && *c != ' ';
 		size_t o = snprintf(out, cap, "Cpus_allowed:\t");
 		for (int d = digits - 1; d >= 0 && o < cap; d--)
 			o += snprintf(out + o, cap - o, d % 8 == 7 && d != digits - 1 ? ",%x" : "%x",
-				      d < 16 ? (unsigned)(*mask >> (4 * d)) & 15 : 0);
+				      d < 16 ? (unsigned)(mask >> (4 * d)) & 15 : 0);
 		snprintf(out + o, cap - o, "\n");
 		return true;
 	}
@@ -441,10 +436,10 @@ static bool cpus_line(const struct uthread *t, const char *line, uint64_t *mask,
 	size_t o = snprintf(out, cap, "Cpus_allowed_list:\t");
 	const char *sep = "";
 	for (int c = 0; c < 64 && o < cap; c++) {
-		if (!(*mask >> c & 1))
+		if (!(mask >> c & 1))
 			continue;
 		int e = c;
-		while (e < 63 && (*mask >> (e + 1) & 1))
+		while (e < 63 && (mask >> (e + 1) & 1))
 			e++;
 		o += e > c ? snprintf(out + o, cap - o, "%s%d-%d", sep, c, e) : snprintf(out + o, cap - o, "%s%d", sep, c);
 		sep = ",";
@@ -469,7 +464,7 @@ static long status_text(struct uthread *ut, struct text *text)
 		free(host);
 		return -ENOMEM;
 	}
-	uint64_t ign, cgt, cpus = 0;
+	uint64_t ign, cgt;
 	const struct hostcred *ids = __atomic_load_n(&p->cred, __ATOMIC_ACQUIRE);
 	vproc_dispositions(p->sigaction, &ign, &cgt);
 	for (char *line = strtok(host, "\n"); line; line = strtok(NULL, "\n")) {
@@ -517,7 +512,7 @@ static long status_text(struct uthread *ut, struct text *text)
 		REPL("CapAmb", "%016llx", (unsigned long long)ids->cap_amb);
 		REPL("NoNewPrivs", "%d", p->no_new_privs ? 1 : 0);
 #undef REPL
-		if (cpus_line(ut, line, &cpus, out + o, cap - o)) {
+		if (cpus_line(ut, line, out + o, cap - o)) {
 			o += strlen(out + o);
 			continue;
 		}

@@ -77,8 +77,7 @@ static long copy_state(struct vproc *parent, struct vproc *c)
 	c->umask = parent->umask;
 	c->cred = parent->cred;
 	c->no_new_privs = parent->no_new_privs;
-	c->sched = parent->sched;
-	vproc_sched_forked(&c->sched);
+	c->attrs = parent->attrs;
 	/* Until it execs it runs the parent's image, break included. */
 	c->brk = parent->brk;
 	c->stack_lo = parent->stack_lo;
@@ -101,6 +100,8 @@ struct uthread *clone_thread(struct uthread *ut, struct vproc *p, int tid, const
 {
 	struct uthread *t = uthread_new(p, tid);
 	t->affinity = ut->affinity;
+	t->sched = ut->sched;
+	vproc_sched_forked(&t->sched);
 	t->tf = ut->tf;
 	t->tf.rax = 0;
 	t->tf.rcx = t->tf.rip; /* as the syscall instruction leaves them */

@@ -74,7 +74,8 @@ static int table_add(struct vproc *p)
  * calls). */
 static struct rlimit host_rlim[RLIM_NLIMITS];
 static bool host_nnp;
-static struct prog_sched host_sched;
+static struct thread_sched host_sched;
+static struct prog_attrs host_attrs;
 static bool have_host_state;
 
 static void read_host_state(void)
@@ -93,22 +94,30 @@ static void read_host_state(void)
 	raw_syscall3(SYS_sched_getparam, 0, (long)&sp, 0);
 	long pers = raw_syscall3(SYS_personality, 0xffffffff, 0, 0);
 	long slack = raw_syscall6(SYS_prctl, PR_GET_TIMERSLACK, 0, 0, 0, 0, 0);
-	host_sched = (struct prog_sched){
+	host_sched = (struct thread_sched){
 		.nice = prio > 0 ? 20 - (int)prio : 0,
 		.ioprio = io > 0 ? (int)io : 0,
 		.policy = pol > 0 ? (int)(pol & ~SCHED_RESET_ON_FORK) : SCHED_OTHER,
 		.rt_prio = sp.sched_priority,
 		.reset_on_fork = pol > 0 && (pol & SCHED_RESET_ON_FORK),
+		.timerslack = slack > 0 ? (uint64_t)slack : 50000,
+		.default_slack = slack > 0 ? (uint64_t)slack : 50000,
+	};
+	host_attrs = (struct prog_attrs){
 		.personality = pers > 0 ? (unsigned)pers : 0,
 		.dumpable = 1,
 		.thp_disable = raw_syscall6(SYS_prctl, PR_GET_THP_DISABLE, 0, 0, 0, 0, 0) == 1,
-		.timerslack = slack > 0 ? (uint64_t)slack : 50000,
-		.default_slack = slack > 0 ? (uint64_t)slack : 50000,
 	};
 	__atomic_store_n(&have_host_state, true, __ATOMIC_RELEASE);
 }
 
-void vproc_sched_forked(struct prog_sched *s)
+struct thread_sched vproc_thread_sched(void)
+{
+	read_host_state();
+	return host_sched;
+}
+
+void vproc_sched_forked(struct thread_sched *s)
 {
 	/* A child's timer slack starts at its parent's (Linux: its
 	 * default_timer_slack_ns is the parent's timer_slack_ns). */
@@ -153,7 +162,7 @@ struct vproc *vproc_new(const char *name, int pid)
 	p->cwd_fd = -1;
 	p->cred = hostcred_initial(); /* pegasus's own, until it changes them */
 	p->no_new_privs = host_nnp;
-	p->sched = host_sched;
+	p->attrs = host_attrs;
 	long lim = p->rlim[RLIMIT_NOFILE].rlim_cur;
 	p->fdt = fdt_new(lim > FDT_PAGE * FDT_PAGES ? FDT_PAGE * FDT_PAGES : lim);
 	if (vproc_hooks.created)
@@ -763,7 +772,7 @@ void vproc_take_image(struct vproc *p, struct exec_image *img)
 	p->env_end = img->env_end;
 	p->execd = true;
 	p->mlock_future = 0; /* a new mm's def_flags */
-	p->sched.dumpable = 1; /* begin_new_exec's SUID_DUMP_USER */
+	p->attrs.dumpable = 1; /* begin_new_exec's SUID_DUMP_USER */
 	vproc_publish(p);
 	vproc_name_host(p, p->comm);
 	if (p->pid == raw_syscall3(SYS_getpid, 0, 0, 0))

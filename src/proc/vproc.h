@@ -108,19 +108,14 @@ struct vproc {
 	bool cont_report;
 	int host_stopsig;            /* alone, its process stopped for this signal */
 	bool no_new_privs;           /* PR_SET_NO_NEW_PRIVS: kept by fork, spawn and exec */
-	/* Its nice value, I/O priority, scheduling policy and real-time
-	 * priority, personality: its own, kept as Linux's and never applied
-	 * to the vCPU threads every program shares (sys/sys_sched.c). */
-	struct prog_sched {
-		int nice, ioprio, policy, rt_prio;
-		bool reset_on_fork;
+	/* Its personality and prctl's PR_SET_DUMPABLE and PR_SET_THP_DISABLE:
+	 * its own, kept as Linux's, never the host process's (the threads'
+	 * own attributes are in struct uthread's sched). */
+	struct prog_attrs {
 		unsigned personality;
-		/* prctl's, the same way: PR_SET_DUMPABLE, PR_SET_THP_DISABLE,
-		 * PR_SET_TIMERSLACK (ns; 0 asks for the default again) */
 		uint8_t dumpable;
 		bool thp_disable;
-		uint64_t timerslack, default_slack;
-	} sched;
+	} attrs;
 	/* mlockall(MCL_FUTURE): 0, or 1 + mlock2's flags for each new mapping
 	 * (sys/sys_mem.c); not kept by a fork or an execve. */
 	uint8_t mlock_future;
@@ -160,9 +155,13 @@ long vproc_chdir(struct vproc *p, int dirfd, const char *path);
  * the caller already holds, or another host process's program). vproc_at(i) is NULL for a slot
  * whose program was reaped; i < vproc_count(). */
 struct vproc *vproc_new(const char *name, int pid);
-/* vproc_sched_forked - a child's copy of its parent's prog_sched, as
- * Linux's sched_fork: SCHED_RESET_ON_FORK gives it the defaults. */
-void vproc_sched_forked(struct prog_sched *s);
+/* vproc_thread_sched - what a new thread of the first generation (a
+ * command-line program's main thread) starts with: pegasus's own. */
+struct thread_sched vproc_thread_sched(void);
+/* vproc_sched_forked - a new thread's copy of its creator's (a thread, a
+ * spawned or forked child), as Linux's sched_fork: SCHED_RESET_ON_FORK
+ * gives it the defaults. */
+void vproc_sched_forked(struct thread_sched *s);
 /* A reaped child leaves the list; its memory is freed a while later, so a
  * lookup racing with the reap never touches freed memory. */
 void vproc_release(struct vproc *p);

@@ -104,6 +104,15 @@ struct uthread {
 	/* sched_setaffinity's CPUs, of those programs see (0: all of them):
 	 * kept and inherited as Linux's mask, though uthreads are not pinned. */
 	uint64_t affinity;
+	/* Its nice value, I/O priority, scheduling policy and real-time
+	 * priority, timer slack: per thread, as Linux's, kept and inherited
+	 * but never applied to the vCPU threads every program shares, and
+	 * not weighed by the runtime's scheduler (sys/sys_sched.c). */
+	struct thread_sched {
+		int nice, ioprio, policy, rt_prio;
+		bool reset_on_fork;
+		uint64_t timerslack, default_slack; /* ns; a new thread's default is its creator's */
+	} sched;
 	/* Objects' last references, which the lean or mid path could not
 	 * drop (their release calls library code): the full return drops
 	 * them. Two: epoll_ctl holds a set and a file. */

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "core/rawsys.h"
 #include "core/spinlock.h"
 #include "fs/vfile.h"
@@ -273,13 +274,34 @@ static void owner_urgent(struct vfile *f)
 		tell(f, POLL_PRI);
 }
 
-/* The kernel file an object became signals from now on: its owner as the
- * kernel can name it, its signal, O_ASYNC. */
+/* reached_from_host - does a signal the kernel sends this host process
+ * reach owner o? Host signals go to one program (vproc_outside_target). */
+static bool reached_from_host(struct owner o)
+{
+	struct vproc *t = vproc_outside_target();
+	if (!t || !o.id)
+		return false;
+	if (o.type == F_OWNER_TID) {
+		struct uthread *u = uthread_by_tid(o.id);
+		return u && u->proc == t;
+	}
+	return o.type == F_OWNER_PID && o.id == t->pid;
+}
+
+/* The kernel file an object became signals from now on, when what it
+ * sends reaches the owner: its owner as the kernel can name it (the host
+ * process), its signal, O_ASYNC. Another owner (a fused program that is
+ * not the host process's first, a group) would have had its SIGIO go to
+ * that program, whom SIGIO's default action kills: such an owner hears
+ * nothing more. The kernel's si_fd names the kernel file's number. */
 static void owner_moved(struct vfile *f, int kfd)
 {
 	struct owner o = owner_of(f);
-	if (o.id)
-		set_owner(NULL, kfd, o);
+	if (!reached_from_host(o)) {
+		pg_debug("fd owner %d: not reached through the host process, O_ASYNC dropped at the move", o.id);
+		return;
+	}
+	set_owner(NULL, kfd, o);
 	raw_syscall3(SYS_fcntl, kfd, F_SETSIG, __atomic_load_n(&f->sigio_sig, __ATOMIC_RELAXED));
 	if (f->flags & O_ASYNC) {
 		long fl = raw_syscall3(SYS_fcntl, kfd, F_GETFL, 0);

@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -44,12 +46,30 @@ long sys_epoll_create1(struct uthread *ut, const long a[6])
 	return install_set(ut, (int)a[0]);
 }
 
-/* kernel_target - what a kernel set watches for target t: its kernel
- * file, an object moving into the kernel for it as one passed by
- * SCM_RIGHTS does (a set that is the kernel's watches kernel files only). */
-static int kernel_target(struct ep_target *t)
+/* is_kernel_set - is host fd h a kernel epoll set? */
+static bool is_kernel_set(int h)
 {
-	return t->file ? t->file->ops->host_file(t->file) : t->host;
+	char path[32], link[32];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", h);
+	long n = raw_syscall3(SYS_readlink, (long)path, (long)link, sizeof(link) - 1);
+	return n > 0 && (link[n] = 0, !strcmp(link, "anon_inode:[eventpoll]"));
+}
+
+/* kernel_target - what kernel set h watches for target t: its kernel
+ * file, an object moving into the kernel for it (ADD) as one passed by
+ * SCM_RIGHTS does (a set that is the kernel's watches kernel files only);
+ * -errno, the object left as it is, where the kernel would refuse: h is
+ * no set (EINVAL), or a DEL or MOD names an object still ours, which no
+ * kernel set can hold (ENOENT). */
+static int kernel_target(int h, int op, struct ep_target *t)
+{
+	if (!t->file)
+		return t->host;
+	if (!is_kernel_set(h))
+		return -EINVAL;
+	if (op != EPOLL_CTL_ADD && !vfile_in_kernel(t->file))
+		return -ENOENT;
+	return t->file->ops->host_file(t->file);
 }
 
 long sys_epoll_ctl(struct uthread *ut, const long a[6])
@@ -74,8 +94,9 @@ long sys_epoll_ctl(struct uthread *ut, const long a[6])
 		r = eventpoll_ctl(ep, (int)a[1], &tg, &ev);
 	else if (tg.file && (ep || !tg.file->ops->host_file))
 		r = tg.file->ops->poll ? -EINVAL : -EPERM;
-	else /* a kernel set (inherited, received), or none: the kernel's checks (EPERM, EINVAL) */
-		r = raw_syscall6(SYS_epoll_ctl, fdt_host(t, a[0]), a[1], kernel_target(&tg), (long)&ev, 0, 0);
+	else if ((r = kernel_target(fdt_host(t, a[0]), (int)a[1], &tg)) >= 0)
+		/* a kernel set (inherited, received), or none: the kernel's checks (EPERM, EINVAL) */
+		r = raw_syscall6(SYS_epoll_ctl, fdt_host(t, a[0]), a[1], r, (long)&ev, 0, 0);
 	vfile_put(tg.file);
 	vfile_put(ep);
 	return r;

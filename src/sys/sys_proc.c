@@ -235,30 +235,30 @@ long sys_prctl(struct uthread *ut, const long a[6])
 		return 0;
 	case PR_GET_NO_NEW_PRIVS:
 		return a[1] || a[2] || a[3] || a[4] ? -EINVAL : ut->proc->no_new_privs;
-	/* Each program's, as its nice value (sys_sched.c): the host process's
-	 * would be every program's and the runtime's (a spawned agent's
-	 * PR_SET_DUMPABLE 0 or THP_DISABLE reached its parent). */
+	/* Each program's (or thread's), as its nice value (sys_sched.c): the
+	 * host process's would be every program's and the runtime's (a
+	 * spawned agent's PR_SET_DUMPABLE 0 or THP_DISABLE reached its parent). */
 	case PR_SET_DUMPABLE:
 		if ((unsigned long)a[1] > 1)
 			return -EINVAL;
-		ut->proc->sched.dumpable = (uint8_t)a[1];
+		ut->proc->attrs.dumpable = (uint8_t)a[1];
 		return 0;
 	case PR_GET_DUMPABLE:
-		return ut->proc->sched.dumpable;
+		return ut->proc->attrs.dumpable;
 	case PR_SET_THP_DISABLE:
 		if (a[2] || a[3] || a[4])
 			return -EINVAL;
-		ut->proc->sched.thp_disable = a[1] != 0;
+		ut->proc->attrs.thp_disable = a[1] != 0;
 		return 0;
 	case PR_GET_THP_DISABLE:
-		return a[1] || a[2] || a[3] || a[4] ? -EINVAL : ut->proc->sched.thp_disable;
+		return a[1] || a[2] || a[3] || a[4] ? -EINVAL : ut->proc->attrs.thp_disable;
 	case PR_SET_TIMERSLACK:
 		if (a[1] < 0)
 			return -EINVAL;
-		ut->proc->sched.timerslack = a[1] ? (uint64_t)a[1] : ut->proc->sched.default_slack;
+		ut->sched.timerslack = a[1] ? (uint64_t)a[1] : ut->sched.default_slack; /* the thread's */
 		return 0;
 	case PR_GET_TIMERSLACK:
-		return (long)ut->proc->sched.timerslack;
+		return (long)ut->sched.timerslack;
 	case PR_SET_MDWE:
 	case PR_GET_MDWE:
 		return -EINVAL; /* the runtime writes code (its rewriting): as a kernel before 6.3 */

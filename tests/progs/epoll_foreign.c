@@ -173,6 +173,14 @@ static int child(void)
     show("after the modify", epoll_wait(EP, &e, 1, 100), &e);
     said("remove it", epoll_ctl(EP, EPOLL_CTL_DEL, p[0], NULL));
     said("remove it again", epoll_ctl(EP, EPOLL_CTL_DEL, p[0], NULL));
+    /* Refused before anything moves: a DEL of a pipe never added, a pipe
+     * added to a kernel fd that is no set. */
+    int z[2];
+    CHECK(pipe(z) == 0, "pipe");
+    said("remove a pipe never added", epoll_ctl(EP, EPOLL_CTL_DEL, z[0], NULL));
+    said("a pipe into a pipe", epoll_ctl(READY, EPOLL_CTL_ADD, z[0], &a));
+    close(z[0]);
+    close(z[1]);
     /* A kernel fd that is no set. */
     said("wait on a pipe", epoll_wait(READY, &e, 1, 0));
     said("maxevents 0", epoll_wait(EP, &e, 0, 0));

@@ -2,6 +2,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <pthread.h>
 #include <sched.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -71,6 +72,16 @@ static int child(const char *what)
 
 static const char *self;
 
+static void *renice_self(void *arg)
+{
+    (void)arg;
+    struct sched_param sp = { 0 };
+    said("thread: nice 15", setpriority(PRIO_PROCESS, 0, 15));
+    said("thread: SCHED_BATCH", sched_setscheduler(0, SCHED_BATCH, &sp));
+    say("thread: nice %d, policy %d", getpriority(PRIO_PROCESS, 0), sched_getscheduler(0));
+    return NULL;
+}
+
 static void sec_nice(void)
 {
     say("nice at start: %d", getpriority(PRIO_PROCESS, 0));
@@ -79,7 +90,15 @@ static void sec_nice(void)
     said("setpriority 3", setpriority(PRIO_PROCESS, 0, 3));
     say("nice now: %d", getpriority(PRIO_PROCESS, 0));
     spawn(self, "none");
-    say("nice of the group: %d", getpriority(PRIO_PGRP, 0));
+    /* A group of its own (the test's harness is in the one it came with). */
+    pid_t g = fork();
+    if (g == 0) {
+        setpgid(0, 0);
+        said("group to 10", setpriority(PRIO_PGRP, 0, 10));
+        say("nice of the group: %d, mine %d", getpriority(PRIO_PGRP, 0), getpriority(PRIO_PROCESS, 0));
+        _exit(0);
+    }
+    waitpid(g, NULL, 0);
     said("setpriority 99 (clamped)", setpriority(PRIO_PROCESS, 0, 99));
     say("nice now: %d", getpriority(PRIO_PROCESS, 0));
     errno = 0;
@@ -96,6 +115,11 @@ static void sec_nice(void)
     int st;
     waitpid(pid, &st, 0);
     said("back to 0", setpriority(PRIO_PROCESS, 0, 0));
+    /* A thread's own: another thread's renice leaves this one. */
+    pthread_t t;
+    pthread_create(&t, NULL, renice_self, NULL);
+    pthread_join(t, NULL);
+    say("after a thread renice'd itself: nice %d, policy %d", getpriority(PRIO_PROCESS, 0), sched_getscheduler(0));
 }
 
 static void sec_ioprio(void)

@@ -316,6 +316,27 @@ static void sec_flags(void)
     close(p[1]);
 }
 
+/* Moved into the kernel by a fork: the kernel's pipe signals the owner. */
+static void sec_forkmove(void)
+{
+    block_all();
+    int p[2];
+    CHECK(pipe(p) == 0, "pipe");
+    async_on(p[0], 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        msleep(50);
+        _exit(write(p[1], "x", 1) == 1 ? 0 : 1);
+    }
+    sigset_t set = watched();
+    struct timespec two = { 2, 0 };
+    int r = sigtimedwait(&set, NULL, &two);
+    say("moved by a fork, its child's write: %s", r == SIGIO ? "SIGIO" : "nothing");
+    waitpid(pid, NULL, 0);
+    close(p[0]);
+    close(p[1]);
+}
+
 /* A handler, not sigtimedwait: the signal interrupts a blocking wait. */
 static volatile sig_atomic_t handled;
 static void on_io(int sig) { handled = sig; }
@@ -348,7 +369,7 @@ int main(int argc, char **argv)
 {
     static const struct section secs[] = {
         { "pipe", sec_pipe }, { "plain", sec_plain }, { "unix", sec_unix }, { "tcp", sec_tcp },
-        { "urgent", sec_urgent }, { "flags", sec_flags }, { "handler", sec_handler },
+        { "urgent", sec_urgent }, { "flags", sec_flags }, { "handler", sec_handler }, { "forkmove", sec_forkmove },
     };
     return run_sections(argv[0], argc, argv, secs, sizeof(secs) / sizeof(secs[0]));
 }

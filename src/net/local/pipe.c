@@ -141,11 +141,10 @@ static void produced(struct pipe *p, size_t n, size_t topup)
 /* written - bytes went in. The channel tells readers when the pipe stops
  * being empty; Linux's pipe_write also wakes on every write once the pipe
  * has been polled (poll_usage), which edge-triggered epoll items see as a
- * new event, and sends O_ASYNC's SIGIO after every write. */
+ * new event. */
 static void written(struct pipe *p)
 {
-	if (__atomic_load_n(&p->end[0].poll_head.ncallbacks, __ATOMIC_RELAXED) ||
-	    (__atomic_load_n(&p->end[0].flags, __ATOMIC_RELAXED) & O_ASYNC))
+	if (__atomic_load_n(&p->end[0].poll_head.ncallbacks, __ATOMIC_RELAXED))
 		vfile_notify(&p->end[0], EPOLLIN | EPOLLRDNORM);
 }
 
