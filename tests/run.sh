@@ -2519,6 +2519,13 @@ p_itimer_fused() {
     [ "$(sort "$OUT/p.out" | tr '\n' '|')" = "100 ms: ok|50 ms: ok|sh ok|" ] || { echo "status $st, output: $(tr '\n' '|' <"$OUT/p.out")"; return 1; }
 }
 pcase itimer-fused --prog itimer --need /usr/bin/python3 -- p_itimer_fused
+# ITIMER_PROF counts its program's CPU time, not another's fused beside it
+p_itimer_prof_fused() {
+    timeout -k 5 30 "${PEGASUS_RUN[@]}" --exit=first -- "$PROGS/itimer" prof-asleep ::: /bin/sh -c 'while :; do :; done' \
+        >"$OUT/p.out" 2>"$OUT/p.err" </dev/null
+    [ "$(cat "$OUT/p.out")" = "asleep with ITIMER_PROF: 0 signals" ] || { echo "output: $(cat "$OUT/p.out")"; return 1; }
+}
+pcase itimer-prof-fused --prog itimer -- p_itimer_prof_fused
 # clone with new namespaces: EPERM as for an unprivileged caller (vsftpd
 # falls back to a plain fork on EPERM or EINVAL, not on ENOSYS).
 p_clone_ns_eperm() {

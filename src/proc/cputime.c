@@ -2,6 +2,7 @@
 #include "proc/cputime.h"
 
 #include <errno.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "core/timeutil.h"
@@ -142,9 +143,63 @@ static void limit_signal(struct vproc *p, int sig)
 	signal_notify(p, NULL);
 }
 
+/* ---- ITIMER_VIRTUAL and ITIMER_PROF: on the program's own CPU time ---- */
+
+/*
+ * The host process's would count every program's CPU (and the runtime's):
+ * a fused program's SIGPROF came while it slept, from another's work. So
+ * they run on the program's CPU time as counted here, and expire at its
+ * slice ticks (every 10 ms of running), as Linux's check_cpu_itimer does
+ * at its ticks: an expiry adds one interval. VIRTUAL counts its system
+ * time too, which is not told apart here.
+ */
+static const int cpu_timer_sig[2] = { SIGVTALRM, SIGPROF };
+
+long cputime_itimer(struct uthread *ut, int which, const struct itimerspec *want, struct itimerspec *old)
+{
+	struct vproc *p = ut->proc;
+	int i = which == ITIMER_PROF;
+	uint64_t now = 0;
+	if (p->cpu_timer_next[i] || want) {
+		count_program(p, ut);
+		now = program_ns(p, ut);
+	}
+	if (old) {
+		uint64_t next = __atomic_load_n(&p->cpu_timer_next[i], __ATOMIC_RELAXED);
+		/* Linux's: 1 ns rather than 0 while it still runs. */
+		uint64_t left = !next ? 0 : next > now ? next - now : 1;
+		old->it_value = (struct timespec){ (time_t)(left / 1000000000ull), (long)(left % 1000000000ull) };
+		uint64_t iv = p->cpu_timer_interval[i];
+		old->it_interval = (struct timespec){ (time_t)(iv / 1000000000ull), (long)(iv % 1000000000ull) };
+	}
+	if (want) {
+		uint64_t v = (uint64_t)want->it_value.tv_sec * 1000000000ull + (uint64_t)want->it_value.tv_nsec;
+		p->cpu_timer_interval[i] = (uint64_t)want->it_interval.tv_sec * 1000000000ull +
+					   (uint64_t)want->it_interval.tv_nsec;
+		__atomic_store_n(&p->cpu_timer_next[i], v ? now + v : 0, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+static void cpu_timers_check(struct vproc *p, struct uthread *ut)
+{
+	if (!p->cpu_timer_next[0] && !p->cpu_timer_next[1])
+		return;
+	uint64_t now = program_ns(p, ut);
+	for (int i = 0; i < 2; i++) {
+		uint64_t next = __atomic_load_n(&p->cpu_timer_next[i], __ATOMIC_RELAXED);
+		if (!next || now < next)
+			continue;
+		uint64_t iv = p->cpu_timer_interval[i];
+		__atomic_store_n(&p->cpu_timer_next[i], iv ? next + iv : 0, __ATOMIC_RELAXED);
+		limit_signal(p, cpu_timer_sig[i]);
+	}
+}
+
 void cputime_enforce(struct uthread *ut)
 {
 	struct vproc *p = ut->proc;
+	cpu_timers_check(p, ut);
 	struct rlimit *rl = &p->rlim[RLIMIT_CPU];
 	if (rl->rlim_cur == RLIM_INFINITY)
 		return;

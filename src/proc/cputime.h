@@ -22,6 +22,10 @@ long cputime_clock(struct uthread *ut, clockid_t clk, clockid_t *kclk, struct ut
 /* cputime_thread_ns - t's CPU time as far as counted, seen from cur. */
 uint64_t cputime_thread_ns(struct uthread *cur, struct uthread *t);
 
-/* cputime_enforce - RLIMIT_CPU, per program, at ut's slice ticks: its
- * program is signalled as Linux does past the soft and hard limits. */
+/* cputime_itimer - ut's program's ITIMER_VIRTUAL or ITIMER_PROF (which)
+ * as setitimer (want, may be NULL) and getitimer (old) see it; 0. */
+long cputime_itimer(struct uthread *ut, int which, const struct itimerspec *want, struct itimerspec *old);
+/* cputime_enforce - at ut's slice ticks: its program's ITIMER_VIRTUAL and
+ * ITIMER_PROF, and RLIMIT_CPU, signalled as Linux does past the soft and
+ * hard limits. */
 void cputime_enforce(struct uthread *ut);

@@ -425,6 +425,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, bool forker, int kno
 	p->child_subreaper = false;
 	vproc_sched_forked(&ut->sched);
 	p->mlock_future = 0;
+	memset(p->cpu_timer_next, 0, sizeof(p->cpu_timer_next)); /* itimers are not inherited */
 	semundo_forked(p);
 	posix_locks_after_fork(p); /* and holds no record lock */
 	vproc_after_fork(p, ut, pid, ppid);

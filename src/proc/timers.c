@@ -6,7 +6,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <sys/time.h>
 #include <time.h>
 
 #include "core/rawsys.h"
@@ -61,7 +60,7 @@ struct ktimer {
 	int64_t interval;    /* ns; 0: one-shot */
 	int64_t expiry;      /* ns on clock: the current (or last) expiration */
 	int last_overrun;    /* of the last signal taken: timer_getoverrun */
-	int itimer;          /* which + 1 of the program's setitimer timers (alarm's: ITIMER_REAL), or 0 */
+	bool itimer;         /* the program's ITIMER_REAL (setitimer, alarm) */
 	enum {
 		ARM_ABS,     /* the runtime re-arms it, at the next period (absolute) */
 		ARM_REL,     /* the same, a period from now: a CPU-time clock, which
@@ -330,7 +329,7 @@ bool timers_take(siginfo_t *si)
 		si->si_value = t->value;
 	}
 	if (now && t->itimer) {
-		/* Linux's it_real_fn (and check_cpu_itimer) send as the kernel: SI_KERNEL. */
+		/* Linux's it_real_fn sends SIGALRM as the kernel: SI_KERNEL. */
 		int sig = si->si_signo;
 		memset(si, 0, sizeof(*si));
 		si->si_signo = sig;
@@ -340,7 +339,7 @@ bool timers_take(siginfo_t *si)
 	return now;
 }
 
-static long create(struct vproc *p, clockid_t clk, const struct sigevent *sev, int tid, int itimer,
+static long create(struct vproc *p, clockid_t clk, const struct sigevent *sev, int tid, bool itimer,
 		   struct ktimer **out);
 static void release(struct ktimer *t);
 static long settime(struct ktimer *t, int flags, const struct itimerspec *want, struct itimerspec *old);
@@ -391,7 +390,7 @@ long sys_timer_create(struct uthread *ut, const long a[6])
 }
 
 /* create - a timer of p's on clk for sev (thread tid or 0), in *out. */
-static long create(struct vproc *p, clockid_t clk, const struct sigevent *sev, int tid, int itimer,
+static long create(struct vproc *p, clockid_t clk, const struct sigevent *sev, int tid, bool itimer,
 		   struct ktimer **out)
 {
 	struct sigevent host;
@@ -577,34 +576,28 @@ long sys_timer_getoverrun(struct uthread *ut, const long a[6])
 	return __atomic_load_n(&t->last_overrun, __ATOMIC_RELAXED);
 }
 
-/* ---- setitimer's timers: the program's own (setitimer, getitimer, alarm) ---- */
+/* ---- ITIMER_REAL: the program's own (setitimer, getitimer, alarm) ---- */
 
 /*
- * Linux keeps one of each itimer per process; the host process's would be
+ * Linux keeps one ITIMER_REAL per process; the host process's would be
  * every fused program's at once (one program's alarm() killed another with
- * SIGALRM; a spawned python's ITIMER_PROF, armed for a profiler, went on
- * after it ended and killed the shell that started it with SIGPROF). So
- * each program's is a timer here, made on first use, routed like a POSIX
- * timer and delivered as the kernel's (SI_KERNEL). It stays across execve
- * and is not inherited by a fork, as Linux's. ITIMER_VIRTUAL and
- * ITIMER_PROF count the host process's CPU time (as a process CPU clock
- * does here: cputime.c), VIRTUAL its system time too.
+ * SIGALRM). So each program's is a timer here, made on first use, routed
+ * like a POSIX timer and delivered as the kernel's (SI_KERNEL). It stays
+ * across execve and is not inherited by a fork, as Linux's. (Its CPU-time
+ * siblings are proc/cputime.c's.)
  */
-static struct ktimer *itimer_of(struct vproc *p, int which)
+static struct ktimer *itimer_of(struct vproc *p)
 {
 	for (int i = 0; i < nslots_used; i++)
 		if (__atomic_load_n(&timers[i].used, __ATOMIC_ACQUIRE) == 2 && timers[i].p == p &&
-		    timers[i].itimer == which + 1)
+		    timers[i].itimer)
 			return &timers[i];
 	return NULL;
 }
 
-long timers_itimer(struct vproc *p, int which, const struct itimerspec *want, struct itimerspec *old)
+long timers_itimer_real(struct vproc *p, const struct itimerspec *want, struct itimerspec *old)
 {
-	static const int sig[] = { [ITIMER_REAL] = SIGALRM, [ITIMER_VIRTUAL] = SIGVTALRM, [ITIMER_PROF] = SIGPROF };
-	if (which < ITIMER_REAL || which > ITIMER_PROF)
-		return -EINVAL;
-	struct ktimer *t = itimer_of(p, which);
+	struct ktimer *t = itimer_of(p);
 	bool arm = want && (want->it_value.tv_sec || want->it_value.tv_nsec);
 	if (!t && !arm) {
 		if (old)
@@ -612,9 +605,8 @@ long timers_itimer(struct vproc *p, int which, const struct itimerspec *want, st
 		return 0; /* never armed: nothing to read or disarm */
 	}
 	if (!t) {
-		struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = sig[which] };
-		clockid_t clk = which == ITIMER_REAL ? CLOCK_MONOTONIC : CLOCK_PROCESS_CPUTIME_ID;
-		long r = create(p, clk, &sev, 0, which + 1, &t);
+		struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGALRM };
+		long r = create(p, CLOCK_MONOTONIC, &sev, 0, true, &t);
 		if (r < 0)
 			return r;
 	}

@@ -41,13 +41,13 @@ void timers_not_queued(const siginfo_t *si);
 bool timers_take(siginfo_t *si);
 
 /* timers_release_all - delete every timer of p: at its end; at exec
- * (exec) all but its setitimer timers, which Linux keeps across execve. */
+ * (exec) all but its ITIMER_REAL, which Linux keeps across execve. */
 void timers_release_all(struct vproc *p, bool exec);
 
-/* timers_itimer - p's setitimer timer which (ITIMER_REAL, ITIMER_VIRTUAL,
- * ITIMER_PROF) as a timer_settime (want) or a timer_gettime (want NULL):
- * 0 or -errno. */
-long timers_itimer(struct vproc *p, int which, const struct itimerspec *want, struct itimerspec *old);
+/* timers_itimer_real - p's ITIMER_REAL as a timer_settime (want) or a
+ * timer_gettime (want NULL) on CLOCK_MONOTONIC: the old or current value
+ * in *old. 0 or -errno. */
+long timers_itimer_real(struct vproc *p, const struct itimerspec *want, struct itimerspec *old);
 
 /* The calls (the syscall table's handlers for timer_create...). */
 long sys_timer_create(struct uthread *ut, const long a[6]);

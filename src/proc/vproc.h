@@ -120,6 +120,10 @@ struct vproc {
 	 * (sys/sys_mem.c); not kept by a fork or an execve. */
 	uint8_t mlock_future;
 	struct semadj *semadj;       /* its SEM_UNDO adjustments (proc/semundo.c) */
+	/* ITIMER_VIRTUAL and ITIMER_PROF (indexes 0 and 1): the next expiry in
+	 * its CPU time and the interval, ns (0: disarmed); checked at its
+	 * slice ticks (proc/cputime.c). */
+	uint64_t cpu_timer_next[2], cpu_timer_interval[2];
 	bool execd;                  /* it has exec'd since its fork: its parent may no longer setpgid it */
 	bool child_subreaper;        /* PR_SET_CHILD_SUBREAPER: its descendants' orphans come to it */
 	struct plock_file *plocks;   /* files it holds POSIX locks on (proc/posix_locks.c) */

@@ -127,7 +127,10 @@ static long itimer(struct uthread *ut, int which, const struct itimerval *want, 
 	struct itimerspec w, o;
 	if (want)
 		w = (struct itimerspec){ tv_ts(want->it_interval), tv_ts(want->it_value) };
-	long r = timers_itimer(ut->proc, which, want ? &w : NULL, &o);
+	if (which < ITIMER_REAL || which > ITIMER_PROF)
+		return -EINVAL;
+	long r = which == ITIMER_REAL ? timers_itimer_real(ut->proc, want ? &w : NULL, &o)
+				      : cputime_itimer(ut, which, want ? &w : NULL, &o);
 	if (r == 0 && old)
 		*old = (struct itimerval){ ts_tv(o.it_interval), ts_tv(o.it_value) };
 	return r;

@@ -101,6 +101,18 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "cpu"))
 		return cpu_timers(argv);
+	if (argc > 1 && !strcmp(argv[1], "prof-asleep")) {
+		/* ITIMER_PROF of a program that sleeps: no signal, whatever
+		 * other programs of the instance burn. */
+		struct sigaction sa = { .sa_sigaction = on_cpu, .sa_flags = SA_SIGINFO | SA_RESTART };
+		sigaction(SIGPROF, &sa, NULL);
+		struct itimerval it = { { 0, 0 }, { 0, 50000 } };
+		setitimer(ITIMER_PROF, &it, NULL);
+		for (int i = 0; i < 10; i++)
+			usleep(50000);
+		printf("asleep with ITIMER_PROF: %d signals\n", cpu_signals[SIGPROF]);
+		return 0;
+	}
 	if (argc > 1 && !strcmp(argv[1], "arm-cpu-and-exit")) {
 		struct itimerval it = { { 0, 10000 }, { 0, 10000 } };
 		setitimer(ITIMER_PROF, &it, NULL);
