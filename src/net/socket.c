@@ -821,3 +821,11 @@ const struct vfile_ops nsock_ops = {
 	.host_file = nsock_host_file,
 	.wait_fd = vfile_kernel_wait_fd,
 };
+
+int net_tcp_state(struct vfile *f)
+{
+	struct nsock *s = nsock_of(f);
+	if (s->proto != CHAN_TCP || s->state == NS_KERNEL || s->state == NS_LISTEN)
+		return 1;
+	return s->state == NS_NEW ? 0 : -EISCONN;
+}

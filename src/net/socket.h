@@ -63,3 +63,7 @@ long net_socketpair(struct uthread *ut, int family, int type, int protocol, stru
 
 /* "local" or "kernel": --trace and fdinfo name the backend. */
 const char *net_backend(struct vfile *f);
+/* net_tcp_state - for MSG_FASTOPEN: 0 if socket object f is a TCP stream
+ * that is neither connected nor listening (it may connect), -EISCONN if
+ * connected, 1 for any other socket. */
+int net_tcp_state(struct vfile *f);

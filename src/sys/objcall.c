@@ -395,6 +395,7 @@ static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vf
 		  const long a[6])
 {
 	struct vmsg m = { .off = -1, .rw = true };
+	long fo; /* sendto/sendmsg's MSG_FASTOPEN */
 	switch (nr) {
 	case SYS_read:
 		return buf_io(ut, e, f, false, LEN_VFS, a[1], a[2], &m);
@@ -424,13 +425,18 @@ static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vf
 	case SYS_sendto:
 		if (!f->sock)
 			return NOOP;
+		if ((a[3] & MSG_FASTOPEN) && (fo = sys_socket_fastopen(ut, f, nr, a)) != NOOP)
+			return fo;
 		m.rw = false;
 		m.flags = (int)a[3];
 		m.name = a[4];
 		m.namelen = (uint32_t)a[5];
 		return buf_io(ut, e, f, true, LEN_SOCK, a[1], a[2], &m);
-	case SYS_recvmsg:
 	case SYS_sendmsg:
+		if (f->sock && (a[2] & MSG_FASTOPEN) && (fo = sys_socket_fastopen(ut, f, nr, a)) != NOOP)
+			return fo;
+		/* fall through */
+	case SYS_recvmsg:
 		if (!f->sock)
 			return NOOP;
 		return msg_io(ut, e, f, nr == SYS_sendmsg, a[1], (int)a[2]);

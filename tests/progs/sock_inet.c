@@ -1019,6 +1019,43 @@ static void sec_tcp_nbbig(void)
     close(s);
 }
 
+/* TCP Fast Open's implicit connect (unbound's upstream TCP): sendto and
+ * sendmsg with MSG_FASTOPEN and an address on an unconnected socket. */
+#ifndef MSG_FASTOPEN
+#define MSG_FASTOPEN 0x20000000
+#endif
+static void sec_tcp_fastopen(void)
+{
+    struct sockaddr_in sa;
+    int l = tcp_listener(4, &sa);
+    char msg[] = "hello";
+    /* Blocking, sendto: connected and sent. */
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    ssize_t n = sendto(c, msg, 5, MSG_FASTOPEN, (struct sockaddr *)&sa, sizeof sa);
+    say("blocking sendto MSG_FASTOPEN: %zd %s", n, n < 0 ? ename(errno) : "");
+    int s = accept(l, NULL, NULL);
+    char buf[16];
+    say("  the server read %zd", s >= 0 ? read(s, buf, sizeof buf) : -1);
+    n = sendto(c, msg, 5, MSG_FASTOPEN, (struct sockaddr *)&sa, sizeof sa);
+    say("  again, connected: %zd %s", n, n < 0 ? ename(errno) : "");
+    close(s);
+    close(c);
+    /* Non-blocking, sendmsg: the connect starts, the data waits. */
+    c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    struct iovec iov = { msg, 5 };
+    struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof sa, .msg_iov = &iov, .msg_iovlen = 1 };
+    n = sendmsg(c, &mh, MSG_FASTOPEN);
+    say("non-blocking sendmsg MSG_FASTOPEN: %zd %s", n, n < 0 ? ename(errno) : "");
+    struct pollfd p = { c, POLLOUT, 0 };
+    poll(&p, 1, 2000);
+    say("  then writable %d, send %zd", !!(p.revents & POLLOUT), send(c, msg, 5, 0));
+    s = accept(l, NULL, NULL);
+    say("  the server read %zd", s >= 0 ? read(s, buf, sizeof buf) : -1);
+    close(s);
+    close(c);
+    close(l);
+}
+
 static void sec_tcp_bulk(void)
 {
     int c, s;
@@ -1267,7 +1304,7 @@ int main(int argc, char **argv)
         {"tcp-reset", sec_tcp_reset}, {"tcp-epipe", sec_tcp_epipe}, {"tcp-flags", sec_tcp_flags}, {"tcp-urgent", sec_tcp_urgent}, {"tcp-bothwrite", sec_tcp_bothwrite},
         {"tcp-ioctl", sec_tcp_ioctl}, {"tcp-opts", sec_tcp_opts}, {"tcp-reuse", sec_tcp_reuse},
         {"tcp-backlog", sec_tcp_backlog}, {"tcp-vec", sec_tcp_vec}, {"tcp-sendfile", sec_tcp_sendfile},
-        {"tcp-bulk", sec_tcp_bulk}, {"tcp-nbbig", sec_tcp_nbbig}, {"tcp-many", sec_tcp_many}, {"udp-basic", sec_udp_basic},
+        {"tcp-bulk", sec_tcp_bulk}, {"tcp-nbbig", sec_tcp_nbbig}, {"tcp-fastopen", sec_tcp_fastopen}, {"tcp-many", sec_tcp_many}, {"udp-basic", sec_udp_basic},
         {"udp-connect", sec_udp_connect}, {"udp-trunc", sec_udp_trunc}, {"udp-mmsg", sec_udp_mmsg},
         {"udp-queue", sec_udp_queue},
     };
