@@ -631,6 +631,9 @@ fcase mlockall --prog mlockall --status 0 -- "f_t8 $PROGS/mlockall"
 # SEM_UNDO undone at the end of the program that asked (spawned, vforked,
 # forked, after an exec), dropped by SETVAL, clamped at 0
 dcase semundo --prog semundo --status 0 -- "$PROGS/semundo"
+# linkat(AT_FDCWD, "/proc/self/fd/N", ...) of an O_TMPFILE file (mpd's
+# commit), utimensat through /proc/self/fd, once rewritten: the program's N
+dcase procfd-link --prog procfd_link --status 0 -- "$PROGS/procfd_link"
 # /proc of a zombie: Z, no memory or umask lines, no signals, environ ESRCH
 dcase zombie-proc --prog zombie_proc --status 0 -- "$PROGS/zombie_proc"
 # /proc/self/status of a program with no_new_privs and a CPU mask of its own

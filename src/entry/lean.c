@@ -120,6 +120,12 @@ void lean_init(bool enabled, bool page0_mapped)
 		else if (e->cls == CLS_PASS && !e->handler &&
 			 !(e->flags & (SF_WAIT_IN | SF_WAIT_OUT | SF_RETFD)))
 			k = LEAN_KERNEL;
+		/* A path the kernel would resolve may name a program's /proc
+		 * entry (linkat(AT_FDCWD, "/proc/self/fd/N", ...) of an O_TMPFILE
+		 * file linked the host's fd N): looked at as above. */
+		for (int i = 0; k == LEAN_KERNEL && i < 6; i++)
+			if (e->args[i] == A_PATH)
+				k = LEAN_PROCPATH;
 		/* Calls that may wait on their fd: lean when it is non-blocking
 		 * (and has no object: those take the full path to sys/objcall.c). */
 		else if (e->cls == CLS_PASS && !e->handler &&
@@ -222,14 +228,21 @@ long lean_entry_c(struct uthread *ut)
 		/* The full path maps what may name a program's /proc entry:
 		 * "/proc/...", /dev/fd/N and /dev/stdin..., or a relative path
 		 * from a cwd under /proc (an fd of /proc is an object: the full
-		 * path takes it below). */
-		char h[8];
-		const char *cwd = ut->proc->cwd;
-		if (copy_from_user(h, tf->rsi, sizeof(h)) || (procfs_under(h) && h[5] == '/') ||
-		    procfs_may_alias(h))
-			return 0;
-		if (h[0] && h[0] != '/' && (int)tf->rdi == AT_FDCWD && cwd && procfs_under(cwd))
-			return 0;
+		 * path takes it below). Each path argument, with its dirfd. */
+		const struct sysent *e = systab_get(nr);
+		const uint64_t arg[6] = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 };
+		for (int i = 0; i < 6; i++) {
+			char h[8];
+			const char *cwd = ut->proc->cwd;
+			if (e->args[i] != A_PATH)
+				continue;
+			if (copy_from_user(h, arg[i], sizeof(h)) || (procfs_under(h) && h[5] == '/') ||
+			    procfs_may_alias(h))
+				return 0;
+			int dirfd = i && e->args[i - 1] == A_DIRFD ? (int)arg[i - 1] : AT_FDCWD;
+			if (h[0] && h[0] != '/' && dirfd == AT_FDCWD && cwd && procfs_under(cwd))
+				return 0;
+		}
 		goto kernel;
 	}
 	case LEAN_NBIO: {
