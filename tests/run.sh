@@ -634,6 +634,10 @@ dcase semundo --prog semundo --status 0 -- "$PROGS/semundo"
 # linkat(AT_FDCWD, "/proc/self/fd/N", ...) of an O_TMPFILE file (mpd's
 # commit), utimensat through /proc/self/fd, once rewritten: the program's N
 dcase procfd-link --prog procfd_link --status 0 -- "$PROGS/procfd_link"
+# a bound AF_UNIX datagram socket and its connected client across a fork,
+# with and without a datagram waiting (postfix's postlog)
+fcase dgram-fork --prog dgram_fork --status 0 -- "f_t8 $PROGS/dgram_fork 0"
+fcase dgram-fork-queued --prog dgram_fork --status 0 -- "f_t8 $PROGS/dgram_fork 1"
 # /proc of a zombie: Z, no memory or umask lines, no signals, environ ESRCH
 dcase zombie-proc --prog zombie_proc --status 0 -- "$PROGS/zombie_proc"
 # /proc/self/status of a program with no_new_privs and a CPU mask of its own

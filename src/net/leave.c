@@ -256,16 +256,20 @@ out:
 	return r;
 }
 
-/* udp_queue_to_kernel - the datagrams queued at UDP socket s, sent again
- * to its kernel socket (at to) each from its sender's kernel socket, so
- * that its source stays; one whose sender is gone is dropped, as UDP may.
- * 0 or -errno (what was not sent stays queued). */
-static int udp_queue_to_kernel(struct nsock *s, const struct sockaddr_storage *to, socklen_t tolen)
+/* queue_to_kernel - the datagrams queued at s, sent again to its kernel
+ * socket (at to) each from its sender's kernel socket, so that its source
+ * stays; one whose sender is gone is dropped, as UDP may, or (AF_UNIX,
+ * which keeps them) sent from an unnamed socket. 0 or -errno (what was
+ * not sent stays queued). */
+static int queue_to_kernel(struct nsock *s, const struct sockaddr_storage *to, socklen_t tolen)
 {
 	size_t cap = 1 << 16;
 	char *buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
+	int anon = s->family == AF_UNIX
+			   ? (int)raw_syscall3(SYS_socket, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)
+			   : -1;
 	big_buffers(s->kfd);
 	for (;;) {
 		struct iovec v = { buf, cap };
@@ -278,10 +282,13 @@ static int udp_queue_to_kernel(struct nsock *s, const struct sockaddr_storage *t
 			break;
 		long err = 0;
 		struct nsock *from = o.addrlen ? s->fam->lookup(s, NULL, o.addr, o.addrlen, false, &err) : NULL;
-		if (from && from->kfd >= 0)
-			raw_syscall6(SYS_sendto, from->kfd, (long)buf, got, MSG_DONTWAIT, (long)to, tolen);
+		int via = from && from->kfd >= 0 ? from->kfd : anon;
+		if (via >= 0)
+			raw_syscall6(SYS_sendto, via, (long)buf, got, MSG_DONTWAIT, (long)to, tolen);
 		nsock_put(from);
 	}
+	if (anon >= 0)
+		raw_syscall3(SYS_close, anon, 0, 0);
 	free(buf);
 	return 0;
 }
@@ -361,13 +368,44 @@ static int listener_to_kernel(struct nsock *l)
 	return 0;
 }
 
-/* udp_to_kernel - a UDP socket's queued datagrams into its kernel socket
- * (s->lock held): true if done, false for a socket that is not UDP. */
-static bool udp_to_kernel(struct nsock *s)
+/* dgram_queue_to_kernel - a UDP or bound AF_UNIX datagram socket's queued
+ * datagrams into its kernel socket (s->lock held): true if done. */
+static bool dgram_queue_to_kernel(struct nsock *s)
 {
 	struct sockaddr_storage to;
-	socklen_t tolen = s->proto == CHAN_UDP && s->kfd >= 0 ? kernel_address(s, &to) : 0;
-	return tolen && udp_queue_to_kernel(s, &to, tolen) == 0;
+	socklen_t tolen = (s->proto == CHAN_UDP || s->proto == CHAN_UNIX_DGRAM) && s->kfd >= 0
+				  ? kernel_address(s, &to) : 0;
+	return tolen > sizeof(sa_family_t) && queue_to_kernel(s, &to, tolen) == 0;
+}
+
+/* dgram_sender_to_kernel - s, an AF_UNIX datagram socket connected to a
+ * bound one of the instance that is not its pair (postfix's master and
+ * its postlog socket): the peer moves into the kernel (its bound kernel
+ * socket), and s becomes its kernel socket connected to that name, so
+ * that a forked child reading the peer hears what s sends (they stayed
+ * in memory, and were lost). -EBUSY when s is no such socket. */
+static int dgram_sender_to_kernel(struct nsock *s)
+{
+	struct nqueue *tx = s->txq;
+	struct chan_end *pe = tx ? tx->d.reader : NULL;
+	if (s->family != AF_UNIX || !pe || !pe->notify_arg)
+		return -EBUSY;
+	struct nsock *peer = nsock_of(pe->notify_arg);
+	if (peer == s || !nsock_tryget(peer))
+		return -EBUSY;
+	int pk = nsock_host_file(&peer->vf);
+	struct sockaddr_storage to;
+	socklen_t tolen = sizeof(to);
+	long r = pk < 0 ? pk : raw_syscall3(SYS_getsockname, pk, (long)&to, (long)&tolen);
+	nsock_put(peer);
+	int k = r < 0 ? -1 : nsock_kfd(s);
+	if (r >= 0 && (k < 0 || tolen <= sizeof(sa_family_t)))
+		r = -EBUSY; /* an unbound peer: no name to connect to */
+	if (r >= 0)
+		r = raw_syscall3(SYS_connect, k, (long)&to, tolen);
+	if (r >= 0 && (r = nsock_to_kernel(s)) == VFILE_BECAME_KERNEL && (r = dup_cloexec(s->kfd)) >= 0)
+		moved(s, (int)r);
+	return (int)r;
 }
 
 int nsock_host_file(struct vfile *f)
@@ -380,12 +418,15 @@ int nsock_host_file(struct vfile *f)
 	enum nstate st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
 	if (st == NS_CONNECTED && s->chan)
 		r = pair_to_kernel(s);
-	else if (nsock_is_dgram(s) && st != NS_KERNEL && s->txq)
-		r = dgram_pair_to_kernel(s); /* else its peer is local: an
-					      * unconnected kernel twin broke the
-					      * parent's sends */
-	else if (st == NS_CONNECTING || (st == NS_LISTEN && (s->synq || (s->acq_len && listener_to_kernel(s)))) ||
-		 (nsock_is_dgram(s) && st != NS_KERNEL && s->rxq && s->rxq->d.qlen && !udp_to_kernel(s)))
+	else if (nsock_is_dgram(s) && st != NS_KERNEL && s->txq) {
+		/* Its peer is local: an unconnected kernel twin broke the
+		 * parent's sends. A pair moves as one; a sender to a bound
+		 * socket connects to its kernel name. */
+		r = dgram_pair_to_kernel(s);
+		if (r == -EBUSY)
+			r = dgram_sender_to_kernel(s);
+	} else if (st == NS_CONNECTING || (st == NS_LISTEN && (s->synq || (s->acq_len && listener_to_kernel(s)))) ||
+		 (nsock_is_dgram(s) && st != NS_KERNEL && s->rxq && s->rxq->d.qlen && !dgram_queue_to_kernel(s)))
 		r = -EBUSY;
 	else if ((r = nsock_to_kernel(s)) == VFILE_BECAME_KERNEL && (r = dup_cloexec(s->kfd)) >= 0)
 		moved(s, (int)r);
