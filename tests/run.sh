@@ -638,6 +638,9 @@ dcase procfd-link --prog procfd_link --status 0 -- "$PROGS/procfd_link"
 # with and without a datagram waiting (postfix's postlog)
 fcase dgram-fork --prog dgram_fork --status 0 -- "f_t8 $PROGS/dgram_fork 0"
 fcase dgram-fork-queued --prog dgram_fork --status 0 -- "f_t8 $PROGS/dgram_fork 1"
+# listeners with connections not yet accepted, their clients in one epoll
+# set, a fork per listener (postfix's master)
+fcase queued-fork --prog queued_fork --status 0 -- "f_t8 $PROGS/queued_fork"
 # /proc of a zombie: Z, no memory or umask lines, no signals, environ ESRCH
 dcase zombie-proc --prog zombie_proc --status 0 -- "$PROGS/zombie_proc"
 # /proc/self/status of a program with no_new_privs and a CPU mask of its own

@@ -174,12 +174,33 @@ static struct nsock *peer_of(struct nsock *s)
 	return peer;
 }
 
+/* via_listener - s, the client of a connection its listener has not
+ * accepted yet: the listener moves into the kernel first, which makes the
+ * connection again through its kernel listener, s's end included (a pair
+ * instead left the accepting child an empty connection, and the epoll set
+ * that watched s a kernel fd the listener's move closed: postfix's master
+ * and its own trigger connections). s's kernel fd, or -EBUSY. */
+static int via_listener(struct nsock *s, struct nsock *peer)
+{
+	struct nsock *l = peer ? __atomic_load_n(&peer->queued_in, __ATOMIC_ACQUIRE) : NULL;
+	if (!l || !nsock_tryget(l))
+		return -EBUSY;
+	int r = nsock_host_file(&l->vf);
+	nsock_put(l);
+	return r >= 0 && vfile_in_kernel(&s->vf) ? s->vf.kfd : -EBUSY;
+}
+
 /* pair_to_kernel - s's connection and, if still open, its peer's end. */
 static int pair_to_kernel(struct nsock *s)
 {
 	struct channel *c = &s->chan->c;
 	int side = s->end == &c->end[0] ? 0 : 1;
 	struct nsock *peer = peer_of(s);
+	int vl = via_listener(s, peer);
+	if (vl >= 0) {
+		nsock_put(peer);
+		return vl;
+	}
 	int type = s->proto == CHAN_UNIX_SEQPACKET ? SOCK_SEQPACKET : SOCK_STREAM;
 	int k[2];
 	long r = raw_syscall6(SYS_socketpair, AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, (long)k, 0, 0);
@@ -363,6 +384,7 @@ static int listener_to_kernel(struct nsock *l)
 			return r;
 		l->acq_head = (l->acq_head + 1) % l->acq_cap;
 		l->acq_len--;
+		__atomic_store_n(&srv->queued_in, NULL, __ATOMIC_RELEASE);
 		nsock_put(srv);
 	}
 	return 0;

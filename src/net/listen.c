@@ -42,6 +42,7 @@ static long establish(struct nsock *cli, struct nsock *l, const void *dst, uint3
 	if (cli->passcred || l->passcred)
 		cli->chan->passcred = true;
 	l->acq[(l->acq_head + l->acq_len++) % l->acq_cap] = srv;
+	__atomic_store_n(&srv->queued_in, l, __ATOMIC_RELEASE);
 	__atomic_store_n(&cli->state, NS_CONNECTED, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -127,6 +128,7 @@ void nsock_listen_stop(struct nsock *l)
 	 * (inet_csk_listen_stop; unix_release_sock of an embryo). */
 	for (unsigned i = 0; i < len; i++) {
 		struct nsock *p = q[(head + i) % cap];
+		__atomic_store_n(&p->queued_in, NULL, __ATOMIC_RELEASE);
 		p->embryo = true;
 		nsock_put(p);
 	}
@@ -306,6 +308,7 @@ struct vfile *nsock_accept(struct vfile *f, struct uthread *ut, uint64_t addr, u
 			s = l->acq[l->acq_head];
 			l->acq_head = (l->acq_head + 1) % l->acq_cap;
 			l->acq_len--;
+			__atomic_store_n(&s->queued_in, NULL, __ATOMIC_RELEASE);
 		}
 		spin_unlock(&l->lock);
 		if (s) {

@@ -113,6 +113,9 @@ struct nsock {
 	uint64_t rcvtimeo, sndtimeo;	/* ns, 0: none */
 	bool linger0;			/* SO_LINGER {1, 0}: close resets */
 	bool embryo;			/* dropped from a listener's queue unaccepted: resets */
+	/* The listener whose accept queue holds it (a server side not yet
+	 * accepted), or NULL; set and cleared under that listener's lock. */
+	struct nsock *queued_in;
 	bool rcvbuf_set, sndbuf_set;	/* the rings follow SO_RCVBUF/SO_SNDBUF */
 	struct nsock *all_prev, *all_next;	/* every socket (procnet.c) */
 	bool pktinfo, pktinfo6;		/* IP_PKTINFO, IPV6_RECVPKTINFO asked */
