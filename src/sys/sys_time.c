@@ -99,7 +99,7 @@ long sys_clock_getres(struct uthread *ut, const long a[6])
 	return a[1] && copy_to_user(a[1], &ts, sizeof(ts)) ? -EFAULT : 0;
 }
 
-/* ---- setitimer, getitimer, alarm: each program's own (proc/timers.c) ---- */
+/* ---- setitimer, getitimer, alarm: each program's own (ITIMER_REAL: proc/timers.c; the CPU ones: proc/cputime.c) ---- */
 
 static struct timespec tv_ts(struct timeval tv)
 {
