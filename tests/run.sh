@@ -995,6 +995,18 @@ pcase stats-request -- p_stats_request
 # path: EOF, a reset, bad buffers, a full socket, eventfd limits, more
 # epoll adds and deletes than a set keeps spare.
 dcase mid-io --prog mid_io -- "$PROGS/mid_io"
+# Reads of a regular file, once their site is rewritten, are served on the
+# lean path (a misplaced line once sent every fd-waiting call, reads and
+# writes of kernel sockets too, to the full path: same results, slower).
+p_lean_reads() {
+    head -c 1000000 /dev/zero >"$OUT/zeros"
+    "${PEGASUS_RUN[@]}" --stats -- /bin/cat "$OUT/zeros" >/dev/null 2>"$OUT/p.err" </dev/null || { echo "status $?"; return 1; }
+    local lean sites
+    lean=$(awk '$1 == "read" { print $5 }' "$OUT/p.err")
+    sites=$(sed -n 's/.*call sites rewritten: \([0-9]*\).*/\1/p' "$OUT/p.err")
+    [ "${sites:-0}" -eq 0 ] || [ "${lean:-0}" -gt 0 ] || { echo "no read on the lean path: $(grep -E 'call  | read |rewritten' "$OUT/p.err")"; return 1; }
+}
+pcase lean-reads -- p_lean_reads
 # A forked child's calls are counted in its process and shown at its end
 # (they went to /dev/null, and the parent showed an empty table for each
 # child); a site only children run traps in the first two and is patched

@@ -120,12 +120,6 @@ void lean_init(bool enabled, bool page0_mapped)
 		else if (e->cls == CLS_PASS && !e->handler &&
 			 !(e->flags & (SF_WAIT_IN | SF_WAIT_OUT | SF_RETFD)))
 			k = LEAN_KERNEL;
-		/* A path the kernel would resolve may name a program's /proc
-		 * entry (linkat(AT_FDCWD, "/proc/self/fd/N", ...) of an O_TMPFILE
-		 * file linked the host's fd N): looked at as above. */
-		for (int i = 0; k == LEAN_KERNEL && i < 6; i++)
-			if (e->args[i] == A_PATH)
-				k = LEAN_PROCPATH;
 		/* Calls that may wait on their fd: lean when it is non-blocking
 		 * (and has no object: those take the full path to sys/objcall.c). */
 		else if (e->cls == CLS_PASS && !e->handler &&
@@ -136,6 +130,12 @@ void lean_init(bool enabled, bool page0_mapped)
 		 * may still go the mid path. */
 		else if (mid_calls && mid_obj_call(nr))
 			k = LEAN_OBJ_MID;
+		/* A path the kernel would resolve may name a program's /proc
+		 * entry (linkat(AT_FDCWD, "/proc/self/fd/N", ...) of an O_TMPFILE
+		 * file linked the host's fd N): looked at as above. */
+		for (int i = 0; k == LEAN_KERNEL && i < 6; i++)
+			if (e->args[i] == A_PATH)
+				k = LEAN_PROCPATH;
 		bool dirfd = false;
 		for (int i = 0; i < 6; i++)
 			dirfd |= e->args[i] == A_DIRFD;
