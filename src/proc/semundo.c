@@ -52,6 +52,21 @@ void semundo_note(struct vproc *p, int semid, const struct sembuf *ops, size_t n
 	spin_unlock(&lock);
 }
 
+/* settled - p's entries that came back to 0 go (a lock taken and given
+ * back): nothing to undo, and a semop of 0 would wait for zero. */
+static void settled(struct vproc *p)
+{
+	for (struct semadj **pp = &p->semadj; *pp;) {
+		struct semadj *a = *pp;
+		if (!a->adj) {
+			*pp = a->next;
+			free(a);
+		} else {
+			pp = &a->next;
+		}
+	}
+}
+
 /* drop - a's entries of semid (num < 0: every semaphore of it). */
 static void drop(struct semadj **head, int semid, int num)
 {
@@ -85,6 +100,7 @@ void semundo_forked(struct vproc *p)
 void semundo_exit(struct vproc *p)
 {
 	spin_lock(&lock);
+	settled(p);
 	struct semadj *list = p->semadj;
 	p->semadj = NULL;
 	spin_unlock(&lock);

@@ -18,6 +18,7 @@
  *                                wait for a byte on fd 0 first
  *   semundo add2 ID              (a child) sem 0 +2 with SEM_UNDO, then
  *                                waits for a byte on fd 0
+ *   semundo lockunlock ID        (a child) sem 0 -1, then +1, with SEM_UNDO
  *   semundo idle                 (a child) nothing
  */
 extern char **environ;
@@ -63,6 +64,11 @@ static int child(int argc, char **argv)
     if (!strcmp(argv[1], "idle"))
         return 0;
     id = atoi(argv[2]);
+    if (!strcmp(argv[1], "lockunlock")) {
+        /* A lock taken and given back, both with SEM_UNDO: nothing to undo. */
+        struct sembuf take = { 0, -1, SEM_UNDO }, give = { 0, 1, SEM_UNDO };
+        return semop(id, &take, 1) || semop(id, &give, 1) ? 1 : 0;
+    }
     if (!strcmp(argv[1], "add2")) {
         struct sembuf op = { 0, 2, SEM_UNDO };
         char c;
@@ -140,6 +146,12 @@ int main(int argc, char **argv)
     char *exec[] = { (char *)self, "take", ids, "exec", NULL };
     run(exec, 0);
     vals("after a child that took and exec'd ended");
+
+    /* Taken and given back: its end changes nothing. */
+    reset();
+    char *lu[] = { (char *)self, "lockunlock", ids, NULL };
+    run(lu, 0);
+    vals("after a child that locked and unlocked ended");
 
     /* SETVAL drops the semaphore's adjustments: the child's end leaves 5. */
     reset();
