@@ -191,6 +191,15 @@ static bool tfo_client(void)
 	return on;
 }
 
+/* on_fd - call nr on a[0] as the entry would serve it: its object's, or
+ * (moved into the kernel meanwhile, or none) the kernel's. */
+static long on_fd(struct uthread *ut, long nr, const long a[6])
+{
+	const struct sysent *e = systab_get(nr);
+	long r = objcall(ut, nr, e, a);
+	return r == OBJCALL_PASS ? kcall_serve(ut, nr, e, a) : r;
+}
+
 long sys_socket_fastopen(struct uthread *ut, struct vfile *f, long nr, const long a[6])
 {
 	int st = net_tcp_state(f);
@@ -203,10 +212,7 @@ long sys_socket_fastopen(struct uthread *ut, struct vfile *f, long nr, const lon
 		return -EFAULT;
 	long c[6] = { a[0], nr == SYS_sendto ? a[4] : (long)h.msg_name, nr == SYS_sendto ? a[5] : h.msg_namelen };
 	int flags = (int)(nr == SYS_sendto ? a[3] : a[2]);
-	const struct sysent *ce = systab_get(SYS_connect), *e = systab_get(nr);
-	long r = objcall(ut, SYS_connect, ce, c);
-	if (r == OBJCALL_PASS)
-		r = kcall_serve(ut, SYS_connect, ce, c);
+	long r = on_fd(ut, SYS_connect, c);
 	if (r < 0 && r != -EINPROGRESS)
 		return r;
 	if ((__atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_NONBLOCK) || (flags & MSG_DONTWAIT))
@@ -215,6 +221,5 @@ long sys_socket_fastopen(struct uthread *ut, struct vfile *f, long nr, const lon
 	h.msg_namelen = 0;
 	long s[6] = { a[0], nr == SYS_sendto ? a[1] : (long)&h, nr == SYS_sendto ? a[2] : flags & ~MSG_FASTOPEN,
 		      flags & ~MSG_FASTOPEN, 0, 0 };
-	r = objcall(ut, nr, e, s);
-	return r == OBJCALL_PASS ? kcall_serve(ut, nr, e, s) : r;
+	return on_fd(ut, nr, s);
 }

@@ -1281,6 +1281,19 @@ static void set_opts(int fd, bool tcp)
     }
 }
 
+/* timed_read - one byte from fd: the result, its errno, and the seconds it took. */
+static ssize_t timed_read(int fd, int *err, double *secs)
+{
+    char c;
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    ssize_t n = read(fd, &c, 1);
+    *err = errno;
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    *secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+    return n;
+}
+
 static void opts_check(const char *who, const char *what, int fd, bool tcp, struct opts want)
 {
     struct opts o = opts_of(fd, tcp);
@@ -1290,13 +1303,9 @@ static void opts_check(const char *who, const char *what, int fd, bool tcp, stru
           "%d %d %d %d %d %ld",
           who, what, o.sndbuf, o.keep, o.passcred, o.nodelay, o.keepidle, o.rcvtimeo_us, want.sndbuf, want.keep,
           want.passcred, want.nodelay, want.keepidle, want.rcvtimeo_us);
-    char c;
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    ssize_t n = read(fd, &c, 1);
-    int e = errno;
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    double secs = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+    int e;
+    double secs;
+    ssize_t n = timed_read(fd, &e, &secs);
     CHECK(n < 0 && (e == EAGAIN || e == EWOULDBLOCK) && secs >= 0.25, "%s, %s: read gave %zd (%s) after %.2f s", who,
           what, n, n < 0 ? strerror(e) : "data", secs);
     say("%s, %s: options kept, read timed out", who, what);
@@ -1333,13 +1342,9 @@ static void sec_sockopts(void)
     report("child", pid);
     opts_check("parent", "socketpair", sv[1], false, pair);
     opts_check("parent", "accepted TCP", t, true, tcp);
-    char ch;
-    struct timespec x, y;
-    clock_gettime(CLOCK_MONOTONIC, &x);
-    ssize_t n = read(t2, &ch, 1);
-    int e = errno;
-    clock_gettime(CLOCK_MONOTONIC, &y);
-    double secs = (double)(y.tv_sec - x.tv_sec) + (double)(y.tv_nsec - x.tv_nsec) / 1e9;
+    int e;
+    double secs;
+    ssize_t n = timed_read(t2, &e, &secs);
     CHECK(n < 0 && e == EAGAIN && secs >= 0.25, "listener's timeout after the fork: read %zd (%s) after %.2f s", n,
           n < 0 ? strerror(e) : "data", secs);
     say("parent, accepted with the listener's timeout: read timed out");
