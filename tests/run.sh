@@ -641,6 +641,8 @@ fcase dgram-fork-queued --prog dgram_fork --status 0 -- "f_t8 $PROGS/dgram_fork 
 # listeners with connections not yet accepted, their clients in one epoll
 # set, a fork per listener (postfix's master)
 fcase queued-fork --prog queued_fork --status 0 -- "f_t8 $PROGS/queued_fork"
+# CPUID sites faulted on by several threads at once while one rewrites them
+dcase cpuid-race --prog cpuid_race --status 0 -- "$PROGS/cpuid_race"
 # /proc of a zombie: Z, no memory or umask lines, no signals, environ ESRCH
 dcase zombie-proc --prog zombie_proc --status 0 -- "$PROGS/zombie_proc"
 # /proc/self/status of a program with no_new_privs and a CPU mask of its own

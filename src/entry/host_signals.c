@@ -463,6 +463,13 @@ NOINSTR static void on_fault(int sig, siginfo_t *si, void *ucv)
 		}
 		return;
 	}
+	/* A CPUID rewritten by another thread between its fault and now
+	 * (1 JVM run in 30 died of it: OrderAccess's CPUID on two threads). */
+	uint64_t resume = sig == SIGSEGV && si->si_code == SI_KERNEL ? rewrite_cpuid_resume(ip) : 0;
+	if (resume) {
+		uc->uc_mcontext.gregs[REG_RIP] = resume;
+		return;
+	}
 	if (!v) {
 		if (si->si_code <= 0) {
 			pass_on(sig, si, uc);

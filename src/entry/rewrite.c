@@ -603,6 +603,19 @@ uint64_t rewrite_fixup_rip(uint64_t rip)
 	return rip;
 }
 
+uint64_t rewrite_cpuid_resume(uint64_t ip)
+{
+	/* A patch covering ip goes in int3 first and enters the map last:
+	 * it is waited for (microseconds, its writer holds nothing of ours). */
+	uint64_t p;
+	while ((p = __atomic_load_n(&patching, __ATOMIC_ACQUIRE)) && ip >= p && ip < p + 16)
+		__builtin_ia32_pause();
+	if (cpuid_at(ip))
+		return ip; /* not rewritten after all (refused): fault again, as a CPUID */
+	struct site *s = sitemap_get(ip);
+	return s && s != &refused_site && s != &seen_once && s->kind == P_CPUID ? rewrite_fixup_rip(ip) : 0;
+}
+
 /* App code is written through /proc/self/mem, as a debugger sets a
  * breakpoint: no mprotect (so no window where the page is writable, no
  * split VMA), and no lookup of the page's protection to put back. */

@@ -30,6 +30,12 @@ void rewrite_forget(uint64_t start, uint64_t len);
 
 /* Where a thread stopped inside a rewritten sequence must resume. */
 uint64_t rewrite_fixup_rip(uint64_t rip);
+/* rewrite_cpuid_resume - a CPUID at ip faulted, and by the time its signal
+ * is handled another thread's fault there rewrote the site (the bytes at
+ * ip are the rewrite's now, so the fault looks like no CPUID's): where to
+ * go on (the jmp at ip, or the same point in the stub), or 0 if no CPUID
+ * site covers ip. From a host signal handler. */
+uint64_t rewrite_cpuid_resume(uint64_t ip);
 extern int rewrite_have_interiors;
 
 /* Async-signal-safe lookups for the fault handler: */
