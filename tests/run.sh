@@ -1807,7 +1807,7 @@ f_sock_fused() { # KIND [1cpu]: natively under taskset -c 0, fused with --cpus 1
     cat srv.log
     return $st
 }
-for kind in tcp unix udp rights halfclose many unixdgram forktcp forkunix epollconnect stalepeer listenrace sigio; do
+for kind in tcp unix udp rights halfclose many unixdgram forktcp forkunix epollconnect stalepeer listenrace sigio greet; do
     fcase "sock-fused-$kind" --prog sock_fused --status 0 -- "f_sock_fused $kind"
 done
 # Two programs on one sqlite database, in one host process (python3 is not
@@ -1910,7 +1910,7 @@ f_sock_outside() { # KIND fused-SIDE (server|client)
     cat srv.log
     return $st
 }
-for kind in tcp unix udp many epollconnect; do
+for kind in tcp unix udp many epollconnect greet; do
     for side in server client; do
         fcase "sock-outside-$kind-$side" --prog sock_fused --status 0 -- "f_sock_outside $kind $side"
     done

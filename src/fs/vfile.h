@@ -129,6 +129,12 @@ struct vfile_ops {
  * socket whose peer is outside the instance): the caller replaces the
  * fds that name it with that kernel file and serves the call there. */
 #define VFILE_BECAME_KERNEL (-4096 - 6)
+/* The same once the op has made the call itself, through the kernel file,
+ * and it succeeded (an AF_UNIX connect to a listener outside, tried there
+ * first so that a refusal leaves the socket local): the caller replaces
+ * the fds and the call returns 0. Left for the next call to move, the
+ * socket sat in epoll sets as a user-space item no kernel readiness woke. */
+#define VFILE_BECAME_KERNEL_DONE (-4096 - 7)
 
 /* Sockets: the second table (Linux's proto_ops). Addresses and option
  * values are app addresses; lengths as the syscalls pass them. */

@@ -139,8 +139,9 @@ static inline bool nsock_tryget(struct nsock *s)
 extern const struct nfamily unix_family, inet_family;
 
 /* unix_connect_outside - connect stream or seqpacket socket s to a path no
- * socket of the instance listens at, through its kernel socket: 0 (s is
- * the kernel's from now on) or -errno, a refusal (a stale socket file)
+ * socket of the instance listens at, through its kernel socket:
+ * VFILE_BECAME_KERNEL_DONE (connected: s is the kernel's from now on),
+ * VFILE_BECAME_KERNEL (the kernel's wait for a full backlog) or -errno, a refusal (a stale socket file)
  * leaving s local, so that a retry finds a listener made here since. */
 long unix_connect_outside(struct nsock *s, struct uthread *ut, const void *sa, uint32_t len);
 

@@ -188,10 +188,8 @@ long unix_connect_outside(struct nsock *s, struct uthread *ut, const void *sa, u
 	struct sockaddr_un ka;
 	uint32_t klen = kernel_path(ut, sa, len, &ka);
 	long r = raw_syscall3(SYS_connect, kfd, (long)&ka, klen); /* kfd is non-blocking */
-	if (r == 0) {
-		nsock_to_kernel(s); /* connected: the kernel's from the next call on */
-		return 0;
-	}
+	if (r == 0) /* connected: the kernel's from now on */
+		return nsock_to_kernel(s) == VFILE_BECAME_KERNEL ? VFILE_BECAME_KERNEL_DONE : 0;
 	if (r == -EAGAIN) /* a full backlog outside: the kernel's wait, as the program asked */
 		return nsock_to_kernel(s);
 	return r;

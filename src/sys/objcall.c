@@ -530,10 +530,10 @@ static long on_file(struct uthread *ut, long nr, const struct sysent *e, struct 
 		return h < 0 && h != -EBADF ? h : OBJCALL_PASS;
 	}
 	long r = serve(ut, nr, e, f, host, a);
-	if (r == VFILE_BECAME_KERNEL) {
-		r = sys_socket_to_kernel(ut, f);
-		if (!r)
-			r = OBJCALL_PASS; /* the kernel socket serves this call */
+	if (r == VFILE_BECAME_KERNEL || r == VFILE_BECAME_KERNEL_DONE) {
+		long m = sys_socket_to_kernel(ut, f);
+		/* the kernel socket serves this call, or served it */
+		r = m ? m : r == VFILE_BECAME_KERNEL ? OBJCALL_PASS : 0;
 	}
 	if (r == NOOP)
 		r = host ? OBJCALL_PASS : unsupported(nr, e);

@@ -32,6 +32,12 @@
  * halfclose  the client sends 100000 bytes and shuts down its write side;
  *            the server counts to EOF, answers, closes; the client reads
  *            the answer and then EOF
+ * greet      UNIX stream, the server speaks first (postfix's services):
+ *            it answers each connection with a line after 100 ms; the
+ *            client waits for it in epoll_wait, then in poll, then in a
+ *            blocking read (a socket connected to a listener outside sat
+ *            in epoll sets as a user-space item no kernel readiness woke:
+ *            the wait ran to its timeout)
  * sigio      the server owns its connection with O_ASYNC and F_SETSIG,
  *            and sleeps in sigwaitinfo: each of the client's 20 lines and
  *            its close come as signals (POLL_IN, then POLL_HUP or POLL_IN)
@@ -716,6 +722,65 @@ static void listenrace_connector(void)
     logline("%d connections made", RACE_ROUNDS);
 }
 
+static void greet_server(void)
+{
+    struct sockaddr_un a;
+    socklen_t al = un_path(&a, "greet.sock");
+    unlink("greet.sock");
+    int l = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (bind(l, (struct sockaddr *)&a, al) || listen(l, 4)) {
+        logline("FAIL bind/listen %s", ename(errno));
+        failures++;
+        return;
+    }
+    for (int i = 0; i < 3; i++) {
+        int c = accept(l, NULL, NULL);
+        msleep(100);
+        char b[32];
+        snprintf(b, sizeof b, "220 hello %d\n", i);
+        write(c, b, strlen(b));
+        char k;
+        read(c, &k, 1); /* until the client closes */
+        close(c);
+    }
+    close(l);
+    logline("server: 3 greetings sent");
+}
+
+/* greet_client - each way of waiting for the server's first words; a
+ * wait that ends without them (at its 5 s timeout) is a failure. */
+static void greet_client(void)
+{
+    for (int way = 0; way < 3; way++) {
+        int s = unix_client_connect("greet.sock");
+        fcntl(s, F_SETFL, O_NONBLOCK);
+        int ready;
+        if (way == 0) {
+            int ep = epoll_create1(0);
+            struct epoll_event ev = { .events = EPOLLIN, .data.fd = s };
+            epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev);
+            ready = epoll_wait(ep, &ev, 1, 5000) == 1 && ev.data.fd == s && (ev.events & EPOLLIN);
+            close(ep);
+        } else if (way == 1) {
+            struct pollfd p = { .fd = s, .events = POLLIN };
+            ready = poll(&p, 1, 5000) == 1 && (p.revents & POLLIN);
+        } else {
+            fcntl(s, F_SETFL, 0);
+            ready = 1;
+        }
+        char b[64] = "";
+        ssize_t n = read(s, b, sizeof b - 1);
+        if (!ready || n <= 0) {
+            say("FAIL %s: ready %d, read %zd", way == 0 ? "epoll_wait" : way == 1 ? "poll" : "read", ready,
+                n);
+            failures++;
+        } else {
+            say("%s: %.*s", way == 0 ? "epoll_wait" : way == 1 ? "poll" : "read", (int)strcspn(b, "\n"), b);
+        }
+        close(s);
+    }
+}
+
 int main(int argc, char **argv)
 {
     alarm(15);
@@ -793,6 +858,8 @@ int main(int argc, char **argv)
         server ? unixdgram_server() : unixdgram_client();
     } else if (!strcmp(kind, "sigio")) {
         server ? sigio_server() : sigio_client();
+    } else if (!strcmp(kind, "greet")) {
+        server ? greet_server() : greet_client();
     } else {
         fprintf(stderr, "sock_fused: unknown kind %s\n", kind);
         return 2;
