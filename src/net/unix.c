@@ -35,25 +35,83 @@ static uint32_t abstract_key(struct ukey *k, const struct sockaddr_un *a, uint32
 	return 1 + len - SUN_OFF;
 }
 
-/* kernel_path - a relative path names a file under the program's cwd,
- * not the host's: the kernel gets it through the cwd's /proc link. The
- * path ends at len even without a NUL (libzmq's and libdbus's addresses
- * count none): out is zeroed past it, so its sun_path is a C string. */
-static uint32_t kernel_path(struct uthread *ut, const struct sockaddr_un *a, uint32_t len,
-			    struct sockaddr_un *out)
+/* A path as the kernel is to resolve it: the sockaddr and its length, and
+ * the O_PATH fd it may name (-1: none), closed by kpath_done. */
+struct kpath {
+	struct sockaddr_un sa;
+	uint32_t len;
+	int fd;
+};
+
+/* kpath_rel - path (n bytes) under directory fd dir through its /proc link,
+ * or with n 0 the file of fd dir itself; false if that does not fit. */
+static bool kpath_rel(struct kpath *k, int dir, const char *path, size_t n)
 {
-	memset(out, 0, sizeof(*out));
-	memcpy(out, a, len < sizeof(*out) ? len : sizeof(*out));
+	char tmp[sizeof(k->sa.sun_path) + 1];
+	int w = snprintf(tmp, sizeof(tmp), "/proc/self/fd/%d%s%.*s", dir, n ? "/" : "", (int)n, path);
+	if (w < 0 || (size_t)w >= sizeof(k->sa.sun_path))
+		return false;
+	memcpy(k->sa.sun_path, tmp, (size_t)w + 1);
+	k->len = SUN_OFF + (uint32_t)w + 1;
+	return true;
+}
+
+/* same_dir - do directory fds a and b name one directory? */
+static bool same_dir(int a, int b)
+{
+	struct stat sa, sb;
+	return !raw_syscall6(SYS_newfstatat, a, (long)"", (long)&sa, AT_EMPTY_PATH, 0, 0) &&
+	       !raw_syscall6(SYS_newfstatat, b, (long)".", (long)&sb, 0, 0, 0) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/*
+ * kernel_path - a relative path names a file under the program's cwd,
+ * not the host's: the kernel gets it through the cwd's /proc link. When
+ * that makes it too long for a sun_path (Linux takes 107 bytes relative
+ * to any cwd; the link costs ~17), the file is reached through an O_PATH
+ * fd opened here: of the file itself to connect to it (the kernel follows
+ * the /proc link to the socket), of its directory to make it (bind). The
+ * path ends at len even without a NUL (libzmq's and libdbus's addresses
+ * count none): past it sa is zeroed, so its sun_path is a C string.
+ * A program whose cwd is the host's gets its path as it gave it.
+ * 0, or -errno of that open (ENOENT, EACCES, ENOTDIR, as the kernel's own
+ * walk would say) or -ENAMETOOLONG (a bind whose last component alone is
+ * too long for that).
+ */
+static long kernel_path(struct uthread *ut, const struct sockaddr_un *a, uint32_t len, bool make,
+			struct kpath *k)
+{
+	memset(&k->sa, 0, sizeof(k->sa));
+	memcpy(&k->sa, a, len < sizeof(k->sa) ? len : sizeof(k->sa));
+	k->len = len;
+	k->fd = -1;
 	int cwd = ut ? net_hooks->cwd_fd(ut) : AT_FDCWD;
 	if (len <= SUN_OFF || !a->sun_path[0] || a->sun_path[0] == '/' || cwd == AT_FDCWD)
-		return len;
-	char tmp[sizeof(out->sun_path) + 1];
+		return 0;
 	size_t n = strnlen(a->sun_path, len - SUN_OFF);
-	int w = snprintf(tmp, sizeof(tmp), "/proc/self/fd/%d/%.*s", cwd, (int)n, a->sun_path);
-	if (w < 0 || (size_t)w >= sizeof(out->sun_path))
-		return len; /* too long to say so: the host's cwd it is */
-	memcpy(out->sun_path, tmp, (size_t)w + 1);
-	return SUN_OFF + (uint32_t)w + 1;
+	if (kpath_rel(k, cwd, a->sun_path, n) || same_dir(cwd, AT_FDCWD))
+		return 0; /* the latter: as given, the host's cwd being the program's */
+	char path[sizeof(a->sun_path) + 1];
+	memcpy(path, a->sun_path, n);
+	path[n] = 0;
+	char *slash = strrchr(path, '/');
+	if (make && !slash)
+		return -ENAMETOOLONG;
+	if (make)
+		*slash = 0;
+	long d = raw_syscall6(SYS_openat, cwd, (long)path, O_PATH | O_CLOEXEC | (make ? O_DIRECTORY : 0), 0, 0, 0);
+	if (d < 0)
+		return d;
+	k->fd = (int)d;
+	return kpath_rel(k, k->fd, make ? slash + 1 : "", make ? strlen(slash + 1) : 0) ? 0 : -ENAMETOOLONG;
+}
+
+static void kpath_done(struct kpath *k)
+{
+	if (k->fd >= 0)
+		raw_syscall3(SYS_close, k->fd, 0, 0);
+	k->fd = -1;
 }
 
 /* publish - an abstract or autobound name into the table (paths are
@@ -81,13 +139,16 @@ static long unix_bind(struct nsock *s, struct uthread *ut, const void *sa, uint3
 	if (!sa)
 		return s->published ? 0 : publish(s);
 	const struct sockaddr_un *a = sa;
-	struct sockaddr_un ka;
-	uint32_t klen = kernel_path(ut, a, len, &ka);
+	struct kpath ka;
+	long r = kernel_path(ut, a, len, true, &ka);
 	/* The kernel makes the socket file (EADDRINUSE, ENOENT, EACCES as
 	 * Linux) or takes the abstract name against the whole host. */
-	long r = raw_syscall3(SYS_bind, s->kfd, (long)&ka, klen);
-	if (r)
+	if (!r)
+		r = raw_syscall3(SYS_bind, s->kfd, (long)&ka.sa, ka.len);
+	if (r) {
+		kpath_done(&ka);
 		return r;
+	}
 	if (len <= SUN_OFF || a->sun_path[0]) {
 		read_name(s);
 		if (len > SUN_OFF) { /* a path reads back as given */
@@ -98,13 +159,13 @@ static long unix_bind(struct nsock *s, struct uthread *ut, const void *sa, uint3
 			/* Made by the runtime, whose umask is not the program's:
 			 * the mode Linux gives it (0777 less the umask). */
 			if (ut)
-				raw_syscall6(SYS_fchmodat, AT_FDCWD, (long)ka.sun_path,
+				raw_syscall6(SYS_fchmodat, AT_FDCWD, (long)ka.sa.sun_path,
 					     0777 & ~net_hooks->umask(ut), 0, 0, 0);
 			struct stat st;
 			struct ukey k;
-			if (!stat(ka.sun_path, &st))
-				return names_publish(s, &k, path_key(&k, &st));
-			return 0;
+			bool made = !stat(ka.sa.sun_path, &st);
+			kpath_done(&ka);
+			return made ? names_publish(s, &k, path_key(&k, &st)) : 0;
 		}
 	} else {
 		memcpy(&s->local, a, len);
@@ -140,15 +201,16 @@ static struct nsock *unix_lookup(struct nsock *s, struct uthread *ut, const void
 	struct ukey k;
 	uint32_t kl;
 	if (a->sun_path[0]) {
-		struct sockaddr_un ka;
-		kernel_path(ut, a, len, &ka);
-		char path[sizeof(ka.sun_path) + 1];
-		size_t n = strnlen(ka.sun_path, sizeof(ka.sun_path));
-		memcpy(path, ka.sun_path, n);
+		struct kpath ka;
+		long r = kernel_path(ut, a, len, false, &ka);
+		char path[sizeof(ka.sa.sun_path) + 1];
+		size_t n = strnlen(ka.sa.sun_path, sizeof(ka.sa.sun_path));
+		memcpy(path, ka.sa.sun_path, n);
 		path[n] = 0;
 		struct stat st;
-		if (stat(path, &st)) {
-			*err = -errno;
+		if (r || stat(path, &st)) {
+			*err = r ? r : -errno;
+			kpath_done(&ka);
 			return NULL;
 		}
 		if (!S_ISSOCK(st.st_mode)) {
@@ -158,6 +220,7 @@ static struct nsock *unix_lookup(struct nsock *s, struct uthread *ut, const void
 		/* Connecting and sending need write permission on the socket
 		 * file, as Linux checks; the vCPU runs with the program's ids. */
 		long acc = raw_syscall6(SYS_faccessat2, AT_FDCWD, (long)path, W_OK, AT_EACCESS, 0, 0);
+		kpath_done(&ka);
 		if (acc == -EACCES || acc == -EPERM) {
 			*err = acc;
 			return NULL;
@@ -185,9 +248,11 @@ long unix_connect_outside(struct nsock *s, struct uthread *ut, const void *sa, u
 	int kfd = nsock_kfd(s);
 	if (kfd < 0)
 		return kfd;
-	struct sockaddr_un ka;
-	uint32_t klen = kernel_path(ut, sa, len, &ka);
-	long r = raw_syscall3(SYS_connect, kfd, (long)&ka, klen); /* kfd is non-blocking */
+	struct kpath ka;
+	long r = kernel_path(ut, sa, len, false, &ka);
+	if (!r)
+		r = raw_syscall3(SYS_connect, kfd, (long)&ka.sa, ka.len); /* kfd is non-blocking */
+	kpath_done(&ka);
 	if (r == 0) /* connected: the kernel's from now on */
 		return nsock_to_kernel(s) == VFILE_BECAME_KERNEL ? VFILE_BECAME_KERNEL_DONE : 0;
 	if (r == -EAGAIN) /* a full backlog outside: the kernel's wait, as the program asked */

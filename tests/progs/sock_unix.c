@@ -28,6 +28,10 @@
  * shutdown   half-close, poll masks, EPIPE/SIGPIPE, close with unread data
  *            (ECONNRESET), FIONREAD, SIOCOUTQ
  * bulk       100 MB over a stream socketpair, checksum
+ * longrel    relative paths too long to be put under the cwd's /proc link
+ *            (a 60-byte directory, then 40 bytes; Twisted's trial temp
+ *            paths): bind, connect, sendto and the file where the cwd is,
+ *            after a chdir (they were made in the host's cwd)
  * nonul      absolute paths whose address length counts no NUL, other
  *            bytes after them (libzmq's ipc://, libdbus): bind, connect,
  *            sendto; a seqpacket connect to a dgram socket (EPROTOTYPE)
@@ -276,6 +280,70 @@ static void sec_nonul(void)
     unlink("n.sock");
     unlink("nd.sock");
     unlink("nb.sock");
+}
+
+static socklen_t un_rel(struct sockaddr_un *a, const char *path)
+{
+    memset(a, 0, sizeof *a);
+    a->sun_family = AF_UNIX;
+    memcpy(a->sun_path, path, strlen(path));
+    return offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1;
+}
+
+static void sec_longrel(void)
+{
+    char dir[61], file[41], sfile[48], dfile[48];
+    memset(dir, 'd', 60);
+    dir[60] = 0;
+    memset(file, 'f', 40);
+    file[40] = 0;
+    CHECK(!mkdir("longrel", 0755) || errno == EEXIST, "mkdir");
+    CHECK(!chdir("longrel"), "chdir");
+    CHECK(!mkdir(dir, 0755) || errno == EEXIST, "mkdir");
+    snprintf(sfile, sizeof sfile, "%s.s", file);
+    snprintf(dfile, sizeof dfile, "%s.d", file);
+    char sp[128], dp[128];
+    snprintf(sp, sizeof sp, "%s/%s", dir, sfile);
+    snprintf(dp, sizeof dp, "./%s/%s", dir, dfile);
+    say("relative path lengths: %zu, %zu", strlen(sp), strlen(dp));
+    struct sockaddr_un a, d;
+    socklen_t al = un_rel(&a, sp), dl = un_rel(&d, dp);
+    unlink(sp);
+    unlink(dp);
+    int l = socket(AF_UNIX, SOCK_STREAM, 0);
+    say("bind: %s", rs(bind(l, (struct sockaddr *)&a, al)));
+    say("the file under the cwd: %s", rs(access(sp, F_OK)));
+    struct stat st;
+    say("a socket: %d", !stat(sp, &st) && S_ISSOCK(st.st_mode));
+    struct sockaddr_un g;
+    socklen_t gl = sizeof g;
+    getsockname(l, (struct sockaddr *)&g, &gl);
+    say("its name reads back: %d", gl == al && !strcmp(g.sun_path, sp));
+    say("bind again: %s", rs(bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&a, al)));
+    listen(l, 4);
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    say("connect: %s", rs(connect(c, (struct sockaddr *)&a, al)));
+    int s = accept(l, NULL, NULL);
+    say("bytes: %s", rs(write(c, "hi", 2) == 2 && read(s, file, 2) == 2 && !memcmp(file, "hi", 2) ? 0 : -1));
+    int ds = socket(AF_UNIX, SOCK_DGRAM, 0), dc = socket(AF_UNIX, SOCK_DGRAM, 0);
+    say("dgram bind: %s", rs(bind(ds, (struct sockaddr *)&d, dl)));
+    say("sendto: %s", rs(sendto(dc, "yo", 2, 0, (struct sockaddr *)&d, dl)));
+    char buf[8];
+    say("received: %s", rs(recv(ds, buf, sizeof buf, MSG_DONTWAIT)));
+    char np[128];
+    snprintf(np, sizeof np, "%s/none", dir);
+    struct sockaddr_un n;
+    socklen_t nl = un_rel(&n, np);
+    say("connect to no file: %s", rs(connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&n, nl)));
+    snprintf(np, sizeof np, "%s/no/%s", dir, file);
+    nl = un_rel(&n, np);
+    say("bind in no directory: %s", rs(bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&n, nl)));
+    close(l); close(c); close(s); close(ds); close(dc);
+    unlink(sp);
+    unlink(dp);
+    rmdir(dir);
+    CHECK(!chdir(".."), "chdir ..");
+    say("nothing left in the first cwd: %s", rs(rmdir("longrel")));
 }
 
 static void sec_abstract(void)
@@ -845,7 +913,7 @@ int main(int argc, char **argv)
     static const struct section secs[] = {
         {"pair", sec_pair}, {"empty", sec_empty}, {"path", sec_path}, {"abstract", sec_abstract}, {"autobind", sec_autobind},
         {"dgram", sec_dgram}, {"dgramroom", sec_dgramroom}, {"lclose", sec_lclose}, {"seqpacket", sec_seqpacket}, {"rights", sec_rights}, {"creds", sec_creds},
-        {"shutdown", sec_shutdown}, {"bulk", sec_bulk}, {"nonul", sec_nonul},
+        {"shutdown", sec_shutdown}, {"bulk", sec_bulk}, {"nonul", sec_nonul}, {"longrel", sec_longrel},
     };
     return run_sections("sock_unix", argc, argv, secs, sizeof secs / sizeof secs[0]);
 }
