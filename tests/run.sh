@@ -1992,6 +1992,16 @@ p_rewrite_nonpie() {
     [ "${n:-0}" -gt 0 ] || { echo "no call site rewritten: $(tail -1 "$OUT/p.err")"; return 1; }
 }
 pcase rewrite-nonpie --prog hello_static --not-in 'off:rewriting is off in this mode' -- p_rewrite_nonpie
+# Non-PIE programs exec'ing non-PIE programs in one instance, the first
+# runs' call sites rewritten as later images are mapped: a larger image at
+# the same base (Go's toolchain: "go vet" died of SIGSEGV), from a vfork
+# child and by exec; an image whose interpreter does not exist (ENOENT
+# before anything is mapped, not in a host process of its own).
+f_nonpie_exec() {
+    local TIMEOUT=20 e=$PROGS/nonpie_exec b=$PROGS/nonpie_big i=$PROGS/nonpie_badinterp
+    x /bin/bash -c "$e; $e; $e vfork $b big; $e exec $b big; $e vfork $i; $e exec $i; echo rc=\$?"
+}
+fcase nonpie-exec --prog nonpie_exec --prog nonpie_big --prog nonpie_badinterp --status 0 -- f_nonpie_exec
 # Code unmapped and mapped again (dlclose, dlopen): its sites are matched
 # anew, not taken for the old mapping's, which would leave them trapping.
 p_rewrite_reload() {

@@ -106,11 +106,36 @@ static uint64_t gap_near(uint64_t site)
 	return best;
 }
 
+/* gap_below - for a site of a non-PIE image (below 4 GiB), the top of the
+ * free range right below the mapped run that holds it, if an arena fits
+ * there in reach, or 0. Above the image (16 MiB on), an arena took
+ * addresses a later, larger non-PIE image at the same base needed: its
+ * exec failed (ENOMEM), a vfork child's after its parent's memory had
+ * gone (SIGSEGV). Below 0x400000 no such image goes. */
+static uint64_t gap_below(uint64_t site)
+{
+	if (site >= (1ull << 32))
+		return 0;
+	FILE *f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return 0;
+	uint64_t prev_end = 0x10000, top = 0, lo, hi;
+	char line[512];
+	while (fgets(line, sizeof(line), f) && sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= site) {
+		if (lo > prev_end)
+			top = lo - prev_end >= ARENA_SIZE ? lo : 0; /* the last gap before site's run */
+		if (hi > prev_end)
+			prev_end = hi;
+	}
+	fclose(f);
+	return top && reach(site, top - ARENA_SIZE) ? top - ARENA_SIZE : 0;
+}
+
 /* One near the site, else one in a jump's reach (a program's libraries
  * between two 1 GiB break reservations have no room near them: the search
  * below, ~30 failed mmaps and a read of /proc/self/maps, was made again
- * for every site of every spawn, and failed); else a new one at 16 MiB
- * steps around the site, else in the nearest gap. */
+ * for every site of every spawn, and failed); else a new one below a
+ * non-PIE image, at 16 MiB steps around the site, else in the nearest gap. */
 struct arena *arena_near(uint64_t site)
 {
 	struct arena *a = existing(site, NEAR);
@@ -118,7 +143,8 @@ struct arena *arena_near(uint64_t site)
 		a = existing(site, FAR);
 	if (a)
 		return a;
-	uint8_t *rx = MAP_FAILED;
+	uint64_t below = gap_below(site);
+	uint8_t *rx = below ? try_rx(below, site) : MAP_FAILED;
 	uint64_t base = site & ~((1ull << 24) - 1);
 	for (int i = 1; i < 64 && rx == MAP_FAILED; i++) {
 		uint64_t off = (uint64_t)((i + 1) / 2) << 24;

@@ -138,39 +138,64 @@ static void name_image(struct exec_image *img, const char *path, const char *fn)
 	snprintf(img->comm, sizeof(img->comm), "%.15s", slash ? slash + 1 : fn);
 }
 
-/* load_interp - map the ELF interpreter named by PT_INTERP, for p. */
-static int load_interp(struct vproc *p, struct why *w, const char *exe, const char *interp,
-		       struct loaded_elf *out)
-{
+/* An ELF interpreter, opened and checked, not yet mapped. */
+struct interp_file {
+	const char *name;
+	int fd;
 	struct stat st;
-	int fd = open_exec(interp, &st);
-	if (fd < 0) {
+	struct exec_read *rd;
+};
+
+static void interp_close(struct interp_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->rd);
+	f->fd = -1;
+	f->rd = NULL;
+}
+
+/* interp_open - open and check the ELF interpreter named by PT_INTERP
+ * (exe's): before the image is mapped, as Linux opens it before its point
+ * of no return. Checked after, a missing one failed once a non-PIE image
+ * had taken the place of the old one (a non-PIE program exec'ing one at
+ * the same addresses), or in a host process of its own (a vfork child,
+ * whose parent's memory was gone there): SIGKILL or SIGSEGV, not ENOENT. */
+static int interp_open(struct why *w, const char *exe, const char *name, struct interp_file *f)
+{
+	*f = (struct interp_file){ .name = name };
+	f->fd = open_exec(name, &f->st);
+	if (f->fd < 0) {
 		char reason[PATH_MAX + 64];
-		snprintf(reason, sizeof(reason), "cannot run its interpreter %s: %s", interp,
-			 strerror(-fd));
-		return fail(w, exe, reason, fd == -ENOENT ? -ENOENT : -ELIBBAD);
+		snprintf(reason, sizeof(reason), "cannot run its interpreter %s: %s", name, strerror(-f->fd));
+		return fail(w, exe, reason, f->fd == -ENOENT ? -ENOENT : -ELIBBAD);
 	}
-	struct exec_read *rd = malloc(sizeof(*rd));
-	if (!rd) {
-		close(fd);
-		return fail(w, interp, strerror(ENOMEM), -ENOMEM);
+	if (!(f->rd = malloc(sizeof(*f->rd)))) {
+		interp_close(f);
+		return fail(w, name, strerror(ENOMEM), -ENOMEM);
 	}
-	struct elf_info *ei = &rd->ei;
-	ssize_t n = read_head(fd, st.st_size, rd);
-	enum elf_error e = n < 0 ? ELF_CORRUPT : elf_parse(rd->head, n, st.st_size, ei);
+	struct elf_info *ei = &f->rd->ei;
+	ssize_t n = read_head(f->fd, f->st.st_size, f->rd);
+	enum elf_error e = n < 0 ? ELF_CORRUPT : elf_parse(f->rd->head, n, f->st.st_size, ei);
 	if (e == ELF_OK && (ei->type != ET_DYN || ei->has_interp))
 		e = ELF_BAD_TYPE;
-	int r = e == ELF_OK ? map_image(p, fd, ei, out) : 0;
-	if (e == ELF_OK && r == 0 && exec_image_mapped)
-		exec_image_mapped(&(struct mapped_image){ out->bias + ei->lo, LOADED_SPAN(ei), ei->lo, &st, interp, fd,
-							  true, out->bias + ei->lo });
-	free(rd);
-	close(fd);
-	if (e != ELF_OK)
-		return fail(w, interp, elf_strerror(e), -ELIBBAD);
-	if (r < 0)
-		return fail(w, interp, strerror(-r), r);
+	if (e != ELF_OK) {
+		interp_close(f);
+		return fail(w, name, elf_strerror(e), -ELIBBAD);
+	}
 	return 0;
+}
+
+/* interp_map - map the opened interpreter, for p; f is closed. */
+static int interp_map(struct vproc *p, struct why *w, struct interp_file *f, struct loaded_elf *out)
+{
+	const struct elf_info *ei = &f->rd->ei;
+	int r = map_image(p, f->fd, ei, out);
+	if (r == 0 && exec_image_mapped)
+		exec_image_mapped(&(struct mapped_image){ out->bias + ei->lo, LOADED_SPAN(ei), ei->lo, &f->st, f->name,
+							  f->fd, true, out->bias + ei->lo });
+	interp_close(f);
+	return r < 0 ? fail(w, f->name, strerror(-r), r) : 0;
 }
 
 /* shebang - split "#!interp [arg]" as the kernel does: one optional
@@ -284,9 +309,16 @@ static int exec_read_in(struct vproc *p, struct brk *brk, const char *file, char
 		close(fd);
 		return fail(w, path, elf_strerror(e), -ENOEXEC);
 	}
+	struct interp_file ifile = { .fd = -1 };
+	if (ei->has_interp && (err = interp_open(w, path, ei->interp, &ifile)) < 0) {
+		close(fd);
+		return err;
+	}
 	struct loaded_elf exe, interp = { 0 };
 	err = map_image(p, fd, ei, &exe);
 	close(fd);
+	if (err < 0)
+		interp_close(&ifile);
 	if (err == -EEXIST) {
 		/* A non-PIE program needs its addresses; another one has them. */
 		char reason[256];
@@ -305,11 +337,8 @@ static int exec_read_in(struct vproc *p, struct brk *brk, const char *file, char
 	if (exec_image_mapped)
 		exec_image_mapped(&(struct mapped_image){ exe.bias + ei->lo, LOADED_SPAN(ei), ei->lo, &st, path, -1,
 							  false, exe.bias + ei->lo });
-	if (ei->has_interp) {
-		err = load_interp(p, w, path, ei->interp, &interp);
-		if (err)
-			return err;
-	}
+	if (ei->has_interp && (err = interp_map(p, w, &ifile, &interp)) < 0)
+		return err;
 	if (brk_init(brk, p, exe.end) < 0)
 		return fail(w, path, "cannot reserve the program break", -ENOMEM);
 

@@ -334,11 +334,20 @@ static long exec_path(struct uthread *ut, char *path, const char *given, uint64_
 		/* A non-PIE image whose addresses another program of the instance
 		 * holds (gcc's driver and cc1): it runs in a host process of its
 		 * own, this program standing in for it here. */
+		bool parents_memory = p->vfork != NULL; /* a vfork child's */
 		regions_reown(old, p);
 		r = exec_elsewhere(ut);
 		regions_reown(p, old);
-		if (r == 0)
+		if (r == 0) {
 			r = exec_load(p, &brk, path, given, argv, envp, false, &img, why, sizeof(why));
+			/* That memory went from this process with the other
+			 * programs': no way back to the program. */
+			if (r < 0 && parents_memory) {
+				pg_info("[%s] exec of %s failed in a host process of its own: %s", p->name, path,
+					why);
+				vproc_kill(p, SIGKILL);
+			}
+		}
 	}
 	free_vec(argv);
 	free_vec(envp);
