@@ -622,7 +622,7 @@ dcase itimer --prog itimer --status 0 -- "$PROGS/itimer"
 fcase itimer-cpu --prog itimer --status 0 -- "f_t8 $PROGS/itimer cpu"
 # nice, I/O priority, scheduling policy and personality: each program's
 # own (a spawned child's reached its parent through the shared vCPU threads)
-for sec in nice ioprio policy personality prctl; do
+for sec in nice ioprio policy personality prctl stat; do
     fcase "sched-$sec" --prog sched_attrs --status 0 -- "f_t8 $PROGS/sched_attrs $sec"
 done
 # mlockall: the program's own memory (the kernel's locked the runtime's and

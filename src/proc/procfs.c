@@ -523,11 +523,24 @@ static long status_text(struct uthread *ut, struct text *text)
 	return 0;
 }
 
-/* stat: pid, comm, ppid, pgrp, session and thread count are the program's;
- * the rest (times, memory) is the host's (host: its stat file); a zombie's
- * state is Z and it has no memory. */
-static long stat_text(const struct prog_info *p, int nthreads, int tid, int exit_signal, const char *host_path,
-		      bool asleep, struct text *text)
+/* sched_fields - fields 18 (priority), 19 (nice), 40 (rt_priority) and
+ * 41 (policy) of a thread's stat, as Linux's do_task_stat: a real-time
+ * thread's priority is -1 - rt_priority, another's 20 + nice. */
+static void sched_fields(const struct thread_sched *ts, char f[4][16])
+{
+	bool rt = ts->policy == SCHED_FIFO || ts->policy == SCHED_RR;
+	snprintf(f[0], sizeof(f[0]), "%d", rt ? -1 - ts->rt_prio : 20 + ts->nice);
+	snprintf(f[1], sizeof(f[1]), "%d", ts->nice);
+	snprintf(f[2], sizeof(f[2]), "%d", rt ? ts->rt_prio : 0);
+	snprintf(f[3], sizeof(f[3]), "%d", ts->policy);
+}
+
+/* stat: pid, comm, ppid, pgrp, session and thread count are the program's,
+ * and with ts a thread's scheduling fields; the rest (times, memory) is
+ * the host's (host: its stat file); a zombie's state is Z and it has no
+ * memory. */
+static long stat_text(const struct prog_info *p, int nthreads, int tid, int exit_signal,
+		      const struct thread_sched *ts, const char *host_path, bool asleep, struct text *text)
 {
 	size_t len;
 	char *host = slurp(host_path, &len);
@@ -562,6 +575,14 @@ static long stat_text(const struct prog_info *p, int nthreads, int tid, int exit
 		tok[19] = ids[4];
 	if (exit_signal && n > 35)
 		tok[35] = ids[5]; /* field 38: exit_signal */
+	char sf[4][16];
+	if (ts && n > 38) {
+		sched_fields(ts, sf);
+		tok[15] = sf[0];
+		tok[16] = sf[1];
+		tok[37] = sf[2];
+		tok[38] = sf[3];
+	}
 	if (is_zombie(p) && n > 21) {
 		tok[0] = "Z";
 		tok[20] = tok[21] = "0"; /* fields 23, 24: vsize, rss */
@@ -769,10 +790,10 @@ static long other_text(const struct prog_info *pi, const char *rest, struct text
 		struct prog_info own = *pi; /* its threads, its stop beside others */
 		if (!own.stopsig)
 			own.stopsig = rs.stopsig;
-		return stat_text(&own, rs.nthreads, pi->pid, 0, host, false, text);
+		return stat_text(&own, rs.nthreads, pi->pid, 0, NULL, host, false, text);
 	}
 	if (!strcmp(rest, "stat"))
-		return stat_text(pi, is_zombie(pi) ? 1 : 0 /* as Linux shows one */, pi->pid, 0, host, false, text);
+		return stat_text(pi, is_zombie(pi) ? 1 : 0 /* as Linux shows one */, pi->pid, 0, NULL, host, false, text);
 	if (!strcmp(rest, "status"))
 		return other_status_text(pi, host, text);
 	struct strings_at at = { pi->host_pid, pi->arg_start, pi->arg_end, pi->env_start, pi->env_end };
@@ -852,7 +873,7 @@ static long own_stat_text(struct uthread *t, bool thread, struct text *text)
 	snprintf(pi.comm, sizeof(pi.comm), "%s", uthread_name(t));
 	pi.stopsig = __atomic_load_n(&p->stop_sig, __ATOMIC_ACQUIRE);
 	pi.start_ticks = p->start_ticks;
-	return stat_text(&pi, p->nthreads, t->tid, p->parent_signal ? p->parent_signal : SIGCHLD,
+	return stat_text(&pi, p->nthreads, t->tid, p->parent_signal ? p->parent_signal : SIGCHLD, &t->sched,
 			 thread ? "/proc/thread-self/stat" : "/proc/self/stat", asleep(t, thread), text);
 }
 

@@ -209,6 +209,61 @@ static void sec_prctl(void)
     say("timer slack now %d", prctl(PR_GET_TIMERSLACK));
 }
 
+/* stat_sched - fields 18 (priority), 19 (nice), 40 (rt_priority) and 41
+ * (policy) of a stat file. */
+static void stat_sched(const char *what, const char *path)
+{
+    char buf[1024] = "";
+    FILE *f = fopen(path, "r");
+    if (!f || !fgets(buf, sizeof buf, f)) {
+        say("%s: cannot read %s", what, path);
+        if (f)
+            fclose(f);
+        return;
+    }
+    fclose(f);
+    char *t = strrchr(buf, ')');
+    int field = 2;
+    long v[64] = { 0 };
+    for (t = t ? strtok(t + 1, " ") : NULL; t && field < 63; t = strtok(NULL, " "))
+        v[++field] = strtol(t, NULL, 10);
+    say("%s: priority %ld nice %ld rt_priority %ld policy %ld", what, v[18], v[19], v[40], v[41]);
+}
+
+static void *nice_thread(void *arg)
+{
+    (void)arg;
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 3);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%ld/stat", (long)syscall(SYS_gettid));
+    stat_sched("a thread at nice 3", path);
+    return NULL;
+}
+
+/* What /proc/PID/stat says of them (ps -o ni,pri,cls,rtprio reads it). */
+static void sec_stat(void)
+{
+    stat_sched("at start", "/proc/self/stat");
+    said("nice 5", setpriority(PRIO_PROCESS, 0, 5));
+    stat_sched("at nice 5", "/proc/self/stat");
+    pthread_t th;
+    pthread_create(&th, NULL, nice_thread, NULL);
+    pthread_join(th, NULL);
+    stat_sched("the program again", "/proc/self/stat");
+    struct sched_param sp = { 0 };
+    said("SCHED_BATCH", sched_setscheduler(0, SCHED_BATCH, &sp));
+    stat_sched("batch", "/proc/self/stat");
+    pid_t pid = fork();
+    if (pid == 0) {
+        sp.sched_priority = 10;
+        said("SCHED_FIFO 10", sched_setscheduler(0, SCHED_FIFO, &sp));
+        stat_sched("fifo 10", "/proc/self/stat");
+        _exit(0);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "child"))
@@ -216,7 +271,7 @@ int main(int argc, char **argv)
     self = argv[0];
     static const struct section secs[] = {
         { "nice", sec_nice }, { "ioprio", sec_ioprio }, { "policy", sec_policy }, { "personality", sec_personality },
-        { "prctl", sec_prctl },
+        { "prctl", sec_prctl }, { "stat", sec_stat },
     };
     return run_sections(argv[0], argc, argv, secs, sizeof(secs) / sizeof(secs[0]));
 }
