@@ -184,6 +184,26 @@ static const char *task_rest(struct uthread **tgt, const char *rest)
 	return *end ? end + 1 : "";
 }
 
+/* other_task_rest - "task/<tid>/<more>" of a program in another host
+ * process is its own <more> for each of its threads (its threads are
+ * uthreads there, on no host thread of their own): ps -L listed their
+ * tids and found no directory under any of them. Else rest. */
+static const char *other_task_rest(const struct prog_info *other, const char *rest)
+{
+	if (strncmp(rest, "task/", 5))
+		return rest;
+	char *end;
+	long tid = strtol(rest + 5, &end, 10);
+	if (end == rest + 5 || (*end && *end != '/'))
+		return rest;
+	int tids[256];
+	int n = remote_tids(other, tids, 256);
+	for (int i = 0; i < n; i++)
+		if (tids[i] == tid)
+			return *end ? end + 1 : "";
+	return rest;
+}
+
 /* parse_who - split "/proc/<who>/<rest>" where who names a fused program
  * (self, thread-self, a program's virtual pid, or one of its tids): the
  * target thread goes to *tgt and rest ("" for the directory) is returned.
@@ -224,7 +244,7 @@ static const char *parse_who(struct uthread *ut, int dirfd, const char *path, st
 	if (!*tgt && !other->pid)
 		return NULL;
 	const char *rest = *slash ? slash + 1 : "";
-	return *tgt ? task_rest(tgt, rest) : rest;
+	return *tgt ? task_rest(tgt, rest) : other_task_rest(other, rest);
 }
 
 /* host_rest - the host /proc/self path for rest: fd/N and fdinfo/N name
