@@ -1134,6 +1134,24 @@ p_toplevel_gone() {
     [ "$(echo "$out" | tail -1)" = gone ] || { echo "$out" | tail -3; return 1; }
 }
 pcase toplevel-reaped -- p_toplevel_gone
+# The closing SIGTERM (--exit=first) goes to the programs left whose
+# parent is not left: a server's forked helper hears it from the server,
+# as when the server is stopped by its pid natively (squid's helpers died
+# beside their parent: "helpers are crashing too rapidly").
+f_term_tree() {
+    local TIMEOUT=15 p
+    if [ ${#RUNNER[@]} -eq 0 ]; then
+        "$PROGS/term_tree" &
+        p=$!
+        until [ -e ready ]; do sleep 0.05; done
+        kill -TERM $p
+        wait $p
+    else
+        timeout -k 5 "$TIMEOUT" "${RUNNER[@]:0:${#RUNNER[@]}-1}" --exit=first -- \
+            /bin/sh -c 'until [ -e ready ]; do sleep 0.05; done' ::: "$PROGS/term_tree"
+    fi
+}
+fcase exit-term-tree --prog term_tree --status 0 -- f_term_tree
 # --exit=all: a SIGTERM from outside after the first program has ended
 # (and been released) is for the programs still running: it was dropped,
 # and only SIGKILL ended pegasus.

@@ -29,8 +29,8 @@
 
 /*
  * The monitor is a plain runtime thread (not a vCPU): it waits for
- * programs to end, applies the exit policy (SIGTERM to the others, then
- * SIGKILL after the grace period) and ends the host process with the
+ * programs to end, applies the exit policy (SIGTERM to the others, each
+ * left to its parent if that is left, then SIGKILL after the grace period) and ends the host process with the
  * deciding program's status, or by the signal that killed it.
  */
 
@@ -201,23 +201,41 @@ static void deadline_in(struct timespec *ts, int ms)
 	}
 }
 
-static void signal_all_alive(int sig)
+static void kill_all_alive(void)
 {
 	for (int i = 0; i < vproc_count(); i++) {
 		struct vproc *p = vproc_at(i);
-		if (!counts(p))
+		if (counts(p))
+			vproc_terminate(p, SIGKILL, 0);
+	}
+}
+
+/*
+ * term_tops - the closing SIGTERM, to each program left whose parent is
+ * not one left (a command-line program, a daemon whose parent exited, an
+ * orphan), once: as a user stops a server by its pid, its children are
+ * its own to stop. Sent to all at once, squid's and kamailio's helpers
+ * died before their parents asked them ("helpers are crashing too
+ * rapidly", exit 1). Called again as programs end: a child whose parent
+ * ended without stopping it gets its own.
+ */
+static void term_tops(void)
+{
+	for (int i = 0; i < vproc_count(); i++) {
+		struct vproc *p = vproc_at(i);
+		if (!counts(p) || p->end_termed)
 			continue;
+		struct vproc *parent = p->root == p ? NULL : vproc_by_pid(p->ppid);
+		if (parent && parent != p && counts(parent))
+			continue;
+		p->end_termed = true;
 		/* A command-line program that took a stop from outside is
 		 * stopping: a second SIGTERM would run its handler again. */
-		if (sig != SIGKILL && p->root == p && __atomic_load_n(&roots_stopped, __ATOMIC_RELAXED))
+		if (p->root == p && __atomic_load_n(&roots_stopped, __ATOMIC_RELAXED))
 			continue;
-		if (sig == SIGKILL) {
-			vproc_terminate(p, SIGKILL, 0);
-		} else {
-			siginfo_t si = { .si_signo = sig, .si_code = SI_KERNEL };
-			signal_queue(p, NULL, &si);
-			signal_notify(p, NULL);
-		}
+		siginfo_t si = { .si_signo = SIGTERM, .si_code = SI_KERNEL };
+		signal_queue(p, NULL, &si);
+		signal_notify(p, NULL);
 	}
 }
 
@@ -228,13 +246,13 @@ static void *monitor(void *arg)
 		pthread_cond_wait(&cv, &mu);
 	/* The policy fired (or everyone is gone): ask the rest to stop. */
 	if (nalive() > 0) {
-		signal_all_alive(SIGTERM);
+		term_tops();
 		struct timespec dl;
 		deadline_in(&dl, spec->grace_ms);
 		while (nalive() > 0 && pthread_cond_timedwait(&cv, &mu, &dl) != ETIMEDOUT)
-			;
+			term_tops();
 		if (nalive() > 0) {
-			signal_all_alive(SIGKILL);
+			kill_all_alive();
 			while (nalive() > 0)
 				pthread_cond_wait(&cv, &mu);
 		}

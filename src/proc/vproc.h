@@ -108,6 +108,7 @@ struct vproc {
 	bool cont_report;
 	int host_stopsig;            /* alone, its process stopped for this signal */
 	bool no_new_privs;           /* PR_SET_NO_NEW_PRIVS: kept by fork, spawn and exec */
+	bool end_termed;             /* sent the instance's closing SIGTERM (instance.c) */
 	/* Its personality and prctl's PR_SET_DUMPABLE and PR_SET_THP_DISABLE:
 	 * its own, kept as Linux's, never the host process's (the threads'
 	 * own attributes are in struct uthread's sched). */
