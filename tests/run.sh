@@ -1660,6 +1660,9 @@ fcase fork-poll-abandoned --need /usr/bin/python3 --need perl --status 0 -- f_fo
 # bytes written into its ring while it was drained were lost.
 dcase fork-stream-pipe --prog fork_stream --status 0 -- "$PROGS/fork_stream" pipe
 dcase fork-stream-socket --prog fork_stream --status 0 -- "$PROGS/fork_stream" socket
+# Files in flight (SCM_RIGHTS not received yet) across a fork that moves
+# their sockets into the kernel: each arrives and works.
+dcase fork-rights --prog fork_rights --status 0 -- "$PROGS/fork_rights"
 # A program that dropped root forks; the child signals its parent (a
 # server run through runuser: postgres's children wake the postmaster so).
 # The kernel checked the child's ids against the parent's host process,

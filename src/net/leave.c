@@ -5,6 +5,8 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include "core/rawsys.h"
@@ -55,35 +57,80 @@ static void moved(struct nsock *s, int k)
 	spin_unlock(&s->vf.poll_head.lock);
 }
 
+/* The sockets a drain moves, and the kernel fds they become: a socket
+ * queued on its own connection (sent over itself) goes as its new fd. */
+struct drain_self {
+	const struct vfile *obj[2];
+	int k[2];
+};
+
+/* rights_fds - the files of a queued SCM_RIGHTS record as host fds to send
+ * on (a user-space object moves into the kernel, as one sent outside
+ * does): into fds, their count. One that cannot move is left out. */
+static unsigned rights_fds(struct chan_anc_out *o, const struct drain_self *self, int *fds)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < o->nfiles; i++) {
+		struct net_file *nf = o->files[i];
+		int h = nf->host;
+		for (int j = 0; h < 0 && self && j < 2; j++)
+			if (nf->obj == self->obj[j])
+				h = self->k[j];
+		if (h < 0 && nf->obj && nf->obj->ops->host_file)
+			h = nf->obj->ops->host_file(nf->obj);
+		if (h >= 0)
+			fds[n++] = h;
+	}
+	return n;
+}
+
 /* drain - what waits for end e to read, written into kernel socket k (whose
- * peer e becomes): 0, or -errno (nothing of it is lost on -ENOBUFS: the
- * kernel socket's buffer was made large enough first). */
-static int drain(struct chan_end *e, int k, bool msgs)
+ * peer e becomes), files passed with it as SCM_RIGHTS again (they were
+ * dropped: a server that forked before its recvmsg had the bytes and no
+ * fd): 0, or -errno (nothing of it is lost on -ENOBUFS: the kernel
+ * socket's buffer was made large enough first). */
+static int drain(struct chan_end *e, int k, bool msgs, const struct drain_self *self)
 {
 	size_t cap = 1 << 16;
 	char *buf = malloc(cap);
-	if (!buf)
-		return -ENOMEM;
-	int r = 0;
-	for (;;) {
+	void **files = malloc(CHAN_MAX_FILES * sizeof(*files));
+	int *fds = malloc(CHAN_MAX_FILES * sizeof(*fds));
+	char *ctl = malloc(CMSG_SPACE(CHAN_MAX_FILES * sizeof(int)));
+	int r = !buf || !files || !fds || !ctl ? -ENOMEM : 0;
+	while (!r) {
 		struct iovec v = { buf, cap };
 		struct iov_iter it;
 		iov_iter_init(&it, &v, 1);
 		int mflags = 0;
-		ssize_t got = chan_recv(e, &it, NULL, MSG_DONTWAIT, &mflags);
+		struct chan_anc_out o = { .files = files, .max_files = CHAN_MAX_FILES };
+		ssize_t got = chan_recv(e, &it, &o, MSG_DONTWAIT, &mflags);
 		if (got <= 0) /* empty (-EAGAIN), EOF, or a pending reset: done */
 			break;
-		for (ssize_t off = 0; off < got;) {
-			long w = raw_syscall6(SYS_sendto, k, (long)(buf + off), got - off, MSG_DONTWAIT | MSG_NOSIGNAL, 0, 0);
-			if (w <= 0) {
-				r = w < 0 ? (int)w : -ENOBUFS;
-				goto out;
+		unsigned nfds = rights_fds(&o, self, fds);
+		for (ssize_t off = 0; off < got && !r;) {
+			struct iovec sv = { buf + off, (size_t)(got - off) };
+			struct msghdr m = { .msg_iov = &sv, .msg_iovlen = 1 };
+			if (nfds && !off) { /* with the record's first byte, as it came */
+				m.msg_control = ctl;
+				m.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+				struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+				*c = (struct cmsghdr){ .cmsg_len = CMSG_LEN(nfds * sizeof(int)), .cmsg_level = SOL_SOCKET,
+						       .cmsg_type = SCM_RIGHTS };
+				memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
 			}
+			long w = raw_syscall3(SYS_sendmsg, k, (long)&m, MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (w <= 0)
+				r = w < 0 ? (int)w : -ENOBUFS;
 			off += msgs ? got : w;
 		}
+		/* The kernel holds what it carries: ours go. */
+		for (unsigned i = 0; i < o.nfiles; i++)
+			net_file_put(o.files[i]);
 	}
-out:
 	free(buf);
+	free(files);
+	free(fds);
+	free(ctl);
 	return r;
 }
 
@@ -208,9 +255,10 @@ static int pair_to_kernel(struct nsock *s)
 		goto out;
 	/* dir[i] carries data to end[i]: into k[1 - i], which k[i] reads. */
 	int sndbuf[2] = { 0, 0 };
+	struct drain_self self = { { &s->vf, peer ? &peer->vf : NULL }, { k[side], k[1 - side] } };
 	for (int i = 0; i < 2 && !r; i++) {
 		sndbuf[1 - i] = big_buffers(k[1 - i]);
-		r = drain(&c->end[i], k[1 - i], type == SOCK_SEQPACKET);
+		r = drain(&c->end[i], k[1 - i], type == SOCK_SEQPACKET, &self);
 	}
 	if (r < 0) {
 		raw_syscall3(SYS_close, k[0], 0, 0);
@@ -261,7 +309,8 @@ static int dgram_pair_to_kernel(struct nsock *s)
 	    (r = (int)raw_syscall6(SYS_socketpair, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, (long)k, 0, 0)) < 0)
 		goto out;
 	int sndbuf0 = big_buffers(k[0]), sndbuf1 = big_buffers(k[1]);
-	if ((r = drain(&s->dend, k[1], true)) < 0 || (r = drain(&peer->dend, k[0], true)) < 0) {
+	struct drain_self self = { { &s->vf, &peer->vf }, { k[0], k[1] } };
+	if ((r = drain(&s->dend, k[1], true, &self)) < 0 || (r = drain(&peer->dend, k[0], true, &self)) < 0) {
 		raw_syscall3(SYS_close, k[0], 0, 0);
 		raw_syscall3(SYS_close, k[1], 0, 0);
 		goto out;
@@ -350,7 +399,7 @@ static int queued_to_kernel(struct nsock *srv, const struct sockaddr_storage *to
 		r = raw_syscall3(SYS_poll, (long)&p, 1, 1000) == 1 && !(p.revents & POLLERR) ? 0 : -ETIMEDOUT;
 	}
 	if (!r)
-		r = drain(&c->end[side], k, srv->type == SOCK_SEQPACKET);
+		r = drain(&c->end[side], k, srv->type == SOCK_SEQPACKET, NULL);
 	if (r < 0) {
 		raw_syscall3(SYS_close, k, 0, 0);
 		return (int)r;
