@@ -167,21 +167,31 @@ static const char *absolute(struct uthread *ut, int *dirfd, const char *path, ch
 	return buf;
 }
 
+/* task_tid - the tid of "task/<tid>[/<more>]" and where <more> starts
+ * (*more), or 0 for any other rest. */
+static long task_tid(const char *rest, const char **more)
+{
+	if (strncmp(rest, "task/", 5))
+		return 0;
+	char *end;
+	long tid = strtol(rest + 5, &end, 10);
+	if (end == rest + 5 || (*end && *end != '/'))
+		return 0;
+	*more = *end ? end + 1 : "";
+	return tid;
+}
+
 /* task_rest - "task/<tid>/<more>" of a program is its thread tid's <more>,
  * as /proc/<tid>/<more> is: *tgt becomes that thread. */
 static const char *task_rest(struct uthread **tgt, const char *rest)
 {
-	if (strncmp(rest, "task/", 5))
-		return rest;
-	char *end;
-	long tid = strtol(rest + 5, &end, 10);
-	if (end == rest + 5 || (*end && *end != '/'))
-		return rest;
-	struct uthread *t = uthread_by_tid(tid);
+	const char *more;
+	long tid = task_tid(rest, &more);
+	struct uthread *t = tid ? uthread_by_tid(tid) : NULL;
 	if (!t || t->proc != (*tgt)->proc)
 		return rest; /* the host's view: no such task there either */
 	*tgt = t;
-	return *end ? end + 1 : "";
+	return more;
 }
 
 /* other_task_rest - "task/<tid>/<more>" of a program in another host
@@ -190,17 +200,13 @@ static const char *task_rest(struct uthread **tgt, const char *rest)
  * tids and found no directory under any of them. Else rest. */
 static const char *other_task_rest(const struct prog_info *other, const char *rest)
 {
-	if (strncmp(rest, "task/", 5))
-		return rest;
-	char *end;
-	long tid = strtol(rest + 5, &end, 10);
-	if (end == rest + 5 || (*end && *end != '/'))
-		return rest;
+	const char *more;
+	long tid = task_tid(rest, &more);
 	int tids[256];
-	int n = remote_tids(other, tids, 256);
+	int n = tid ? remote_tids(other, tids, 256) : 0;
 	for (int i = 0; i < n; i++)
 		if (tids[i] == tid)
-			return *end ? end + 1 : "";
+			return more;
 	return rest;
 }
 
