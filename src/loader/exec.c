@@ -352,6 +352,7 @@ static int exec_read_in(struct vproc *p, struct brk *brk, const char *file, char
 		return fail(w, path, strerror(errno), -errno);
 	regions_add(p, ss.stack_lo, ss.stack_len);
 	img->entry = ei->has_interp ? interp.entry : exe.entry;
+	img->has_interp = ei->has_interp;
 	img->stack_lo = ss.stack_lo;
 	img->stack_len = ss.stack_len;
 	img->arg_start = ss.arg_start;

@@ -25,6 +25,7 @@ struct exec_image {
 	uint32_t file_mode, file_uid, file_gid;
 	bool file_nosuid;
 	uint64_t *auxv;   /* the new stack's auxiliary vector (AT_* pairs) */
+	bool has_interp;  /* dynamically linked: ld.so maps its libraries */
 	/* The file's capabilities (security.capability, setcap): permitted,
 	 * inheritable and the effective bit; has_fcaps: it has some. */
 	bool has_fcaps, fcap_eff;

@@ -770,6 +770,7 @@ void vproc_take_image(struct vproc *p, struct exec_image *img)
 	p->arg_end = img->arg_end;
 	p->env_start = img->env_start;
 	p->env_end = img->env_end;
+	p->dynamic = img->has_interp;
 	p->execd = true;
 	p->mlock_future = 0; /* a new mm's def_flags */
 	p->attrs.dumpable = 1; /* begin_new_exec's SUID_DUMP_USER */

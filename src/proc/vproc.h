@@ -109,6 +109,12 @@ struct vproc {
 	int host_stopsig;            /* alone, its process stopped for this signal */
 	bool no_new_privs;           /* PR_SET_NO_NEW_PRIVS: kept by fork, spawn and exec */
 	bool end_termed;             /* sent the instance's closing SIGTERM (instance.c) */
+	/* Its image has an ELF interpreter: the code it maps is ld.so's
+	 * loading of libraries, whose known call sites are rewritten at once.
+	 * A static program that maps code is a loader of its own (valgrind
+	 * translates the guest's ld.so: rewritten, its jumps into stubs ran as
+	 * guest code and crashed); its sites are rewritten as they trap. */
+	bool dynamic;
 	/* Its personality and prctl's PR_SET_DUMPABLE and PR_SET_THP_DISABLE:
 	 * its own, kept as Linux's, never the host process's (the threads'
 	 * own attributes are in struct uthread's sched). */

@@ -158,7 +158,7 @@ long sys_mmap(struct uthread *ut, const long a[6])
 	if (r < 0 && r >= -4095)
 		return r;
 	regions_add(p, r, len);
-	if ((a[2] & PROT_EXEC) && !(flags & MAP_ANONYMOUS) && (int)fd >= 0 && regions_code_mapped_hook)
+	if ((a[2] & PROT_EXEC) && !(flags & MAP_ANONYMOUS) && (int)fd >= 0 && p->dynamic && regions_code_mapped_hook)
 		regions_code_mapped_hook((uint64_t)r, len, (int)fd, (uint64_t)a[5]);
 	/* mlockall(MCL_FUTURE): locked as it is made; past the limit, EAGAIN. */
 	if (p->mlock_future && a[2] != PROT_NONE &&
