@@ -1660,6 +1660,9 @@ fcase fork-poll-abandoned --need /usr/bin/python3 --need perl --status 0 -- f_fo
 # bytes written into its ring while it was drained were lost.
 dcase fork-stream-pipe --prog fork_stream --status 0 -- "$PROGS/fork_stream" pipe
 dcase fork-stream-socket --prog fork_stream --status 0 -- "$PROGS/fork_stream" socket
+# An orphan reaped by the host's init is gone for getpgid, getsid, kill
+# and /proc (its record said its old group and session).
+dcase orphan-gone --prog orphan_gone --status 0 -- "$PROGS/orphan_gone"
 # Files in flight (SCM_RIGHTS not received yet) across a fork that moves
 # their sockets into the kernel: each arrives and works.
 dcase fork-rights --prog fork_rights --status 0 -- "$PROGS/fork_rights"

@@ -271,6 +271,18 @@ bool pidspace_unpublish_gone(int pid, int host_pid)
 	return true;
 }
 
+bool pidspace_lookup_live(int pid, struct prog_info *out)
+{
+	if (!pidspace_lookup(pid, out))
+		return false;
+	int host = out->host_pid;
+	if (host <= 0 || host == (int)raw_syscall3(SYS_getpid, 0, 0, 0) || raw_syscall3(SYS_kill, host, 0, 0) != -ESRCH)
+		return true;
+	if (pidspace_unpublish_gone(pid, host))
+		pidspace_free(pid);
+	return false;
+}
+
 void pidspace_free(int pid)
 {
 	struct pidspace *s = get();

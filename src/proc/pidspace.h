@@ -77,6 +77,12 @@ void pidspace_unpublish(int pid);
 bool pidspace_unpublish_gone(int pid, int host_pid);
 /* pidspace_lookup - what was published for pid: true and *out if any. */
 bool pidspace_lookup(int pid, struct prog_info *out);
+/* pidspace_lookup_live - the same for a program whose host process is
+ * still there (a zombie too). One reaped by the host's init (an orphan
+ * whose parent process ended first) is unpublished here, as nobody in
+ * the instance will: its pid said its old group and session (monit's
+ * getpgid check of a stopped service never saw it go). */
+bool pidspace_lookup_live(int pid, struct prog_info *out);
 /* pidspace_note_fork - the instance has more than one host process now
  * (pidspace_handoff_open says so too). */
 void pidspace_note_fork(void);

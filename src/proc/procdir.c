@@ -90,7 +90,7 @@ static void snapshot(struct procdir *d)
 	int m = pids && pidspace_forked() ? pidspace_list(pids + k, max - k) : 0;
 	for (int i = k; i < k + m; i++) {
 		struct prog_info pi;
-		if (pidspace_lookup(pids[i], &pi) && pi.host_pid != getpid())
+		if (pidspace_lookup_live(pids[i], &pi) && pi.host_pid != getpid())
 			pids[k++] = pids[i];
 	}
 	if (pids)

@@ -44,7 +44,7 @@ long sys_getpgrp(struct uthread *ut, const long a[6]) { return target(ut, 0)->pg
 static long other_ids(long nr, long pid)
 {
 	struct prog_info pi;
-	if (pid > 0 && pidspace_lookup((int)pid, &pi))
+	if (pid > 0 && pidspace_lookup_live((int)pid, &pi))
 		return nr == SYS_getpgid ? pi.pgid : pi.sid;
 	return pid > 0 && pidspace_outside((int)pid) ? raw_syscall3(nr, pid, 0, 0) : -ESRCH;
 }

@@ -320,18 +320,13 @@ static int kill_elsewhere(struct uthread *ut, long pid, const siginfo_t *si, int
 			(*denied)++;
 			continue;
 		}
-		/* Its host process gone, reaped by the host's init (an orphan
-		 * whose parent process ended first): nobody here will unpublish
-		 * it, so this does; kill -0 of a dead daemon said "alive". Asked
-		 * only when the send fails (a signal 0 is a plain check). */
+		/* Its host process gone (reaped by the host's init): kill -0
+		 * of a dead daemon said "alive". Asked only when the send fails
+		 * (a signal 0 is a plain check). */
 		if (fork_signal_send_to(pi.host_pid, pi.pid, si) == SIGQ_DROPPED) {
-			long k = raw_syscall3(SYS_kill, pi.host_pid, 0, 0);
-			if (k == -ESRCH) {
-				if (pidspace_unpublish_gone(pi.pid, pi.host_pid))
-					pidspace_free(pi.pid);
+			if (!pidspace_lookup_live(pi.pid, &pi))
 				continue;
-			}
-			if (k == -EPERM) { /* another user's program */
+			if (raw_syscall3(SYS_kill, pi.host_pid, 0, 0) == -EPERM) { /* another user's program */
 				(*denied)++;
 				continue;
 			}
