@@ -168,7 +168,7 @@ static int interp_open(struct why *w, const char *exe, const char *name, struct 
 	if (f->fd < 0) {
 		char reason[PATH_MAX + 64];
 		snprintf(reason, sizeof(reason), "cannot run its interpreter %s: %s", name, strerror(-f->fd));
-		return fail(w, exe, reason, f->fd == -ENOENT ? -ENOENT : -ELIBBAD);
+		return fail(w, exe, reason, f->fd); /* open_exec's own error, as Linux's */
 	}
 	if (!(f->rd = malloc(sizeof(*f->rd)))) {
 		interp_close(f);

@@ -12,6 +12,7 @@
 #include "core/rawsys.h"
 #include "mm/uaccess.h"
 #include "net/sock.h"
+#include "sched/sched.h"
 
 /*
  * What becomes of each kind (the fd entries then take a dup of the kernel
@@ -64,9 +65,19 @@ struct drain_self {
 	int k[2];
 };
 
+/* moving_here - is f a socket this uthread is moving into the kernel
+ * (files in flight that lead back to it: a cycle of sockets sent over
+ * each other, a client's own fd on its unaccepted connection)? */
+static bool moving_here(const struct vfile *f)
+{
+	struct uthread *me = uthread_self_or_null();
+	return me && f->sock == &nsock_sops && __atomic_load_n(&nsock_of((struct vfile *)f)->mover, __ATOMIC_ACQUIRE) == me;
+}
+
 /* rights_fds - the files of a queued SCM_RIGHTS record as host fds to send
  * on (a user-space object moves into the kernel, as one sent outside
- * does): into fds, their count. One that cannot move is left out. */
+ * does): into fds, their count. One that cannot move, or that leads
+ * back to a socket this move holds, is left out. */
 static unsigned rights_fds(struct chan_anc_out *o, const struct drain_self *self, int *fds)
 {
 	unsigned n = 0;
@@ -76,7 +87,7 @@ static unsigned rights_fds(struct chan_anc_out *o, const struct drain_self *self
 		for (int j = 0; h < 0 && self && j < 2; j++)
 			if (nf->obj == self->obj[j])
 				h = self->k[j];
-		if (h < 0 && nf->obj && nf->obj->ops->host_file)
+		if (h < 0 && nf->obj && nf->obj->ops->host_file && !moving_here(nf->obj))
 			h = nf->obj->ops->host_file(nf->obj);
 		if (h >= 0)
 			fds[n++] = h;
@@ -87,8 +98,9 @@ static unsigned rights_fds(struct chan_anc_out *o, const struct drain_self *self
 /* drain - what waits for end e to read, written into kernel socket k (whose
  * peer e becomes), files passed with it as SCM_RIGHTS again (they were
  * dropped: a server that forked before its recvmsg had the bytes and no
- * fd): 0, or -errno (nothing of it is lost on -ENOBUFS: the kernel
- * socket's buffer was made large enough first). */
+ * fd): 0, or -errno (the kernel socket's buffer was made large enough
+ * first for the bytes; a record the kernel refuses, with its files, is
+ * lost with the move). */
 static int drain(struct chan_end *e, int k, bool msgs, const struct drain_self *self)
 {
 	size_t cap = 1 << 16;
@@ -398,17 +410,20 @@ static int queued_to_kernel(struct nsock *srv, const struct sockaddr_storage *to
 		struct pollfd p = { .fd = k, .events = POLLOUT };
 		r = raw_syscall3(SYS_poll, (long)&p, 1, 1000) == 1 && !(p.revents & POLLERR) ? 0 : -ETIMEDOUT;
 	}
+	/* The client becomes k, in flight on its own connection too. */
+	struct nsock *cli = peer_of(srv);
 	if (!r)
-		r = drain(&c->end[side], k, srv->type == SOCK_SEQPACKET, NULL);
+		r = drain(&c->end[side], k, srv->type == SOCK_SEQPACKET,
+			  &(struct drain_self){ { cli ? &cli->vf : NULL, NULL }, { k, -1 } });
 	if (r < 0) {
 		raw_syscall3(SYS_close, k, 0, 0);
+		nsock_put(cli);
 		return (int)r;
 	}
 	if (__atomic_load_n(&c->dir[side].state, __ATOMIC_ACQUIRE) & CHAN_WR_SHUT)
 		raw_syscall3(SYS_shutdown, k, SHUT_WR, 0);
 	if (__atomic_load_n(&c->dir[1 - side].state, __ATOMIC_ACQUIRE) & CHAN_RD_SHUT)
 		raw_syscall3(SYS_shutdown, k, SHUT_RD, 0);
-	struct nsock *cli = peer_of(srv);
 	if (cli)
 		moved(cli, k);
 	else
@@ -484,7 +499,10 @@ int nsock_host_file(struct vfile *f)
 	struct nsock *s = nsock_of(f);
 	if (vfile_in_kernel(f))
 		return f->kfd;
+	if (moving_here(f)) /* reached again from its own move (via_listener) */
+		return -EBUSY;
 	spin_lock(&s->lock);
+	__atomic_store_n(&s->mover, uthread_self_or_null(), __ATOMIC_RELEASE);
 	long r;
 	enum nstate st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
 	if (st == NS_CONNECTED && s->chan)
@@ -501,6 +519,7 @@ int nsock_host_file(struct vfile *f)
 		r = -EBUSY;
 	else if ((r = nsock_to_kernel(s)) == VFILE_BECAME_KERNEL && (r = dup_cloexec(s->kfd)) >= 0)
 		moved(s, (int)r);
+	__atomic_store_n(&s->mover, NULL, __ATOMIC_RELEASE);
 	spin_unlock(&s->lock);
 	return r < 0 ? (int)r : f->kfd;
 }

@@ -57,6 +57,10 @@ struct nsock {
 	enum nstate state;	/* atomic where read without the lock (poll) */
 	uint64_t ino;
 	spinlock_t lock;	/* state, accept queue, peer */
+	/* The uthread moving it into the kernel (nsock_host_file, lock
+	 * held), or NULL: a file in flight that leads back to it during that
+	 * move is left out, not waited for (it waited on its own lock). */
+	struct uthread *mover;
 
 	/* Connected streams: one end of a channel. */
 	struct nchan *chan;

@@ -76,8 +76,8 @@ static bool same_dir(int a, int b)
  * count none): past it sa is zeroed, so its sun_path is a C string.
  * A program whose cwd is the host's gets its path as it gave it.
  * 0, or -errno of that open (ENOENT, EACCES, ENOTDIR, as the kernel's own
- * walk would say) or -ENAMETOOLONG (a bind whose last component alone is
- * too long for that).
+ * walk would say), -ENAMETOOLONG (a bind whose last component alone is
+ * too long for that) or -EINVAL (longer than a sockaddr_un, as Linux).
  */
 static long kernel_path(struct uthread *ut, const struct sockaddr_un *a, uint32_t len, bool make,
 			struct kpath *k)
@@ -86,6 +86,8 @@ static long kernel_path(struct uthread *ut, const struct sockaddr_un *a, uint32_
 	memcpy(&k->sa, a, len < sizeof(k->sa) ? len : sizeof(k->sa));
 	k->len = len;
 	k->fd = -1;
+	if (len > sizeof(struct sockaddr_un)) /* unix_mkname's EINVAL */
+		return -EINVAL;
 	int cwd = ut ? net_hooks->cwd_fd(ut) : AT_FDCWD;
 	if (len <= SUN_OFF || !a->sun_path[0] || a->sun_path[0] == '/' || cwd == AT_FDCWD)
 		return 0;
@@ -194,7 +196,7 @@ static struct nsock *unix_lookup(struct nsock *s, struct uthread *ut, const void
 		*err = -EINVAL;
 		return NULL;
 	}
-	if (len <= SUN_OFF) {
+	if (len <= SUN_OFF || len > sizeof(struct sockaddr_un)) { /* unix_mkname */
 		*err = -EINVAL;
 		return NULL;
 	}
@@ -215,6 +217,7 @@ static struct nsock *unix_lookup(struct nsock *s, struct uthread *ut, const void
 		}
 		if (!S_ISSOCK(st.st_mode)) {
 			*err = -ECONNREFUSED;
+			kpath_done(&ka);
 			return NULL;
 		}
 		/* Connecting and sending need write permission on the socket

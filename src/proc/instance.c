@@ -225,7 +225,7 @@ static void term_tops(void)
 		struct vproc *p = vproc_at(i);
 		if (!counts(p) || p->end_termed)
 			continue;
-		struct vproc *parent = p->root == p ? NULL : vproc_by_pid(p->ppid);
+		struct vproc *parent = p->root == p || p->orphaned ? NULL : vproc_by_pid(p->ppid);
 		if (parent && parent != p && counts(parent))
 			continue;
 		p->end_termed = true;

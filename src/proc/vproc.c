@@ -577,6 +577,8 @@ void vproc_after_fork(struct vproc *p, struct uthread *ut, int pid, int ppid)
 	p->ppid = ppid;
 	p->root = p;
 	p->zombie = false;
+	p->orphaned = false;
+	p->end_termed = false;
 	p->vfork = NULL;
 	p->threads = ut;
 	ut->proc_next = NULL;

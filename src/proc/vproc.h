@@ -109,6 +109,7 @@ struct vproc {
 	int host_stopsig;            /* alone, its process stopped for this signal */
 	bool no_new_privs;           /* PR_SET_NO_NEW_PRIVS: kept by fork, spawn and exec */
 	bool end_termed;             /* sent the instance's closing SIGTERM (instance.c) */
+	bool orphaned;               /* its parent ended; the instance took it in (wait.c) */
 	/* Its image has an ELF interpreter: the code it maps is ld.so's
 	 * loading of libraries, whose known call sites are rewritten at once.
 	 * A static program that maps code is a loader of its own (valgrind

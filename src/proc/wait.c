@@ -177,6 +177,9 @@ static void adopt_children(struct vproc *p)
 			continue;
 		parent_died(p, c);
 		c->ppid = reaper ? reaper->pid : 1;
+		/* Taken in by the instance (its first program, standing in for
+		 * init), not by a subreaper that asked. */
+		c->orphaned = !reaper || !reaper->child_subreaper;
 		pidspace_set_ppid(c->pid, c->ppid); /* a forked child's process reads it (getppid) */
 		if (c->zombie && (!reaper || reaps_itself(reaper))) {
 			c->zombie = false;

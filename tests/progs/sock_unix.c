@@ -338,6 +338,16 @@ static void sec_longrel(void)
     snprintf(np, sizeof np, "%s/no/%s", dir, file);
     nl = un_rel(&n, np);
     say("bind in no directory: %s", rs(bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&n, nl)));
+    /* Longer than a sockaddr_un, no NUL: EINVAL for all (runtime
+     * buffers sized for a sun_path overflowed). */
+    unsigned char big[128];
+    memset(big, 'q', sizeof big);
+    ((struct sockaddr_un *)big)->sun_family = AF_UNIX;
+    say("connect, 128 bytes: %s", rs(connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)big, sizeof big)));
+    say("bind, 128 bytes: %s", rs(bind(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)big, sizeof big)));
+    say("sendto, 128 bytes: %s", rs(sendto(dc, "x", 1, 0, (struct sockaddr *)big, sizeof big)));
+    big[2] = 0; /* abstract */
+    say("abstract bind, 128 bytes: %s", rs(bind(socket(AF_UNIX, SOCK_DGRAM, 0), (struct sockaddr *)big, sizeof big)));
     close(l); close(c); close(s); close(ds); close(dc);
     unlink(sp);
     unlink(dp);
