@@ -31,23 +31,26 @@ for t in ts:
 # The same of a forked child, in a host process of its own under pegasus
 # (ps -L found none of its threads there).
 r, w = os.pipe()
+r2, w2 = os.pipe()
 child = os.fork()
 if child == 0:
     os.close(r)
+    os.close(w2)
     cts = [threading.Thread(target=ev.wait) for _ in range(2)]
     ev.clear()
     for t in cts:
         t.start()
     os.write(w, b"x")
-    threading.Event().wait(2)
+    os.read(r2, 1)  # until the parent has looked (its end closes)
     ev.set()
     os._exit(0)
 os.close(w)
+os.close(r2)
 os.read(r, 1)
 ctids = os.listdir(f"/proc/{child}/task")
 readable = sum(os.path.isdir(f"/proc/{child}/task/{t}") and
                open(f"/proc/{child}/task/{t}/status").read().startswith("Name:") for t in ctids)
 ps = subprocess.run(["ps", "-L", "-o", "lwp=", "-p", str(child)], capture_output=True, text=True)
 print("forked child: tasks", len(ctids), "described", readable, "ps -L lines", ps.stdout.count("\n"))
-os.kill(child, 9)
+os.close(w2)
 os.waitpid(child, 0)
