@@ -176,7 +176,8 @@ static socklen_t un_path(struct sockaddr_un *a, const char *p)
     return sizeof(sa_family_t) + strlen(p) + 1;
 }
 
-static int unix_server_accept(const char *path)
+/* unix_listen - a stream listener on a fresh path, or -1 (a failure). */
+static int unix_listen(const char *path)
 {
     struct sockaddr_un a;
     socklen_t al = un_path(&a, path);
@@ -185,7 +186,15 @@ static int unix_server_accept(const char *path)
     if (bind(l, (struct sockaddr *)&a, al) || listen(l, 4)) {
         logline("FAIL bind/listen %s", ename(errno));
         failures++;
+        close(l);
+        return -1;
     }
+    return l;
+}
+
+static int unix_server_accept(const char *path)
+{
+    int l = unix_listen(path);
     int s = accept(l, NULL, NULL);
     close(l);
     return s;
@@ -611,12 +620,7 @@ static void stalepeer_listener(void)
     close(l); /* the file stays: stale */
     put_file("stale.made", "1");
     wait_file("stale.tried");
-    unlink("stale.sock");
-    l = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (bind(l, (struct sockaddr *)&a, al) || listen(l, 4)) {
-        logline("FAIL bind/listen %s", ename(errno));
-        failures++;
-    }
+    l = unix_listen("stale.sock");
     int s = accept(l, NULL, NULL);
     char b[32] = { 0 };
     for (size_t n = 0; n < sizeof b - 1;) {
@@ -663,17 +667,11 @@ static void stalepeer_connector(void)
 
 static void listenrace_listener(void)
 {
-    struct sockaddr_un a;
-    socklen_t al = un_path(&a, "race.sock");
     int named = 0;
     for (int i = 0; i < RACE_ROUNDS; i++) {
-        unlink("race.sock");
-        int l = socket(AF_UNIX, SOCK_STREAM, 0);
-        if (bind(l, (struct sockaddr *)&a, al) || listen(l, 4)) {
-            logline("FAIL bind/listen %s", ename(errno));
-            failures++;
+        int l = unix_listen("race.sock");
+        if (l < 0)
             return;
-        }
         int s = accept(l, NULL, NULL);
         /* Gone before the answer: the next connect finds no listener. */
         close(l);
@@ -724,15 +722,9 @@ static void listenrace_connector(void)
 
 static void greet_server(void)
 {
-    struct sockaddr_un a;
-    socklen_t al = un_path(&a, "greet.sock");
-    unlink("greet.sock");
-    int l = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (bind(l, (struct sockaddr *)&a, al) || listen(l, 4)) {
-        logline("FAIL bind/listen %s", ename(errno));
-        failures++;
+    int l = unix_listen("greet.sock");
+    if (l < 0)
         return;
-    }
     for (int i = 0; i < 3; i++) {
         int c = accept(l, NULL, NULL);
         msleep(100);
