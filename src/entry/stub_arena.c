@@ -107,11 +107,11 @@ static uint64_t gap_near(uint64_t site)
 }
 
 /* gap_below - for a site of a non-PIE image (below 4 GiB), the top of the
- * free range right below the mapped run that holds it, if an arena fits
- * there in reach, or 0. Above the image (16 MiB on), an arena took
- * addresses a later, larger non-PIE image at the same base needed: its
- * exec failed (ENOMEM), a vfork child's after its parent's memory had
- * gone (SIGSEGV). Below 0x400000 no such image goes. */
+ * nearest free range below it that an arena fits in, in reach, or 0.
+ * Above the image (16 MiB on), an arena took addresses a later, larger
+ * non-PIE image at the same base needed: its exec failed (ENOMEM), a
+ * vfork child's after its parent's memory had gone (SIGSEGV). Below
+ * 0x400000 no such image goes. */
 static uint64_t gap_below(uint64_t site)
 {
 	if (site >= (1ull << 32))
@@ -122,8 +122,8 @@ static uint64_t gap_below(uint64_t site)
 	uint64_t prev_end = 0x10000, top = 0, lo, hi;
 	char line[512];
 	while (fgets(line, sizeof(line), f) && sscanf(line, "%lx-%lx", &lo, &hi) == 2 && lo <= site) {
-		if (lo > prev_end)
-			top = lo - prev_end >= ARENA_SIZE ? lo : 0; /* the last gap before site's run */
+		if (lo > prev_end && lo - prev_end >= ARENA_SIZE)
+			top = lo; /* the top of the last gap below site with room */
 		if (hi > prev_end)
 			prev_end = hi;
 	}

@@ -65,15 +65,6 @@ struct drain_self {
 	int k[2];
 };
 
-/* moving_here - is f a socket this uthread is moving into the kernel
- * (files in flight that lead back to it: a cycle of sockets sent over
- * each other, a client's own fd on its unaccepted connection)? */
-static bool moving_here(const struct vfile *f)
-{
-	struct uthread *me = uthread_self_or_null();
-	return me && f->sock == &nsock_sops && __atomic_load_n(&nsock_of((struct vfile *)f)->mover, __ATOMIC_ACQUIRE) == me;
-}
-
 /* rights_fds - the files of a queued SCM_RIGHTS record as host fds to send
  * on (a user-space object moves into the kernel, as one sent outside
  * does): into fds, their count. One that cannot move, or that leads
@@ -87,7 +78,7 @@ static unsigned rights_fds(struct chan_anc_out *o, const struct drain_self *self
 		for (int j = 0; h < 0 && self && j < 2; j++)
 			if (nf->obj == self->obj[j])
 				h = self->k[j];
-		if (h < 0 && nf->obj && nf->obj->ops->host_file && !moving_here(nf->obj))
+		if (h < 0 && nf->obj && nf->obj->ops->host_file)
 			h = nf->obj->ops->host_file(nf->obj);
 		if (h >= 0)
 			fds[n++] = h;
@@ -103,32 +94,35 @@ static unsigned rights_fds(struct chan_anc_out *o, const struct drain_self *self
  * lost with the move). */
 static int drain(struct chan_end *e, int k, bool msgs, const struct drain_self *self)
 {
-	size_t cap = 1 << 16;
-	char *buf = malloc(cap);
-	void **files = malloc(CHAN_MAX_FILES * sizeof(*files));
-	int *fds = malloc(CHAN_MAX_FILES * sizeof(*fds));
-	char *ctl = malloc(CMSG_SPACE(CHAN_MAX_FILES * sizeof(int)));
-	int r = !buf || !files || !fds || !ctl ? -ENOMEM : 0;
+	struct {
+		char buf[1 << 16];
+		void *files[CHAN_MAX_FILES];
+		int fds[CHAN_MAX_FILES];
+		union { /* aligned for a cmsghdr */
+			struct cmsghdr h;
+			char b[CMSG_SPACE(CHAN_MAX_FILES * sizeof(int))];
+		} ctl;
+	} *d = malloc(sizeof(*d));
+	int r = d ? 0 : -ENOMEM;
 	while (!r) {
-		struct iovec v = { buf, cap };
+		struct iovec v = { d->buf, sizeof(d->buf) };
 		struct iov_iter it;
 		iov_iter_init(&it, &v, 1);
 		int mflags = 0;
-		struct chan_anc_out o = { .files = files, .max_files = CHAN_MAX_FILES };
+		struct chan_anc_out o = { .files = d->files, .max_files = CHAN_MAX_FILES };
 		ssize_t got = chan_recv(e, &it, &o, MSG_DONTWAIT, &mflags);
 		if (got <= 0) /* empty (-EAGAIN), EOF, or a pending reset: done */
 			break;
-		unsigned nfds = rights_fds(&o, self, fds);
+		unsigned nfds = rights_fds(&o, self, d->fds);
 		for (ssize_t off = 0; off < got && !r;) {
-			struct iovec sv = { buf + off, (size_t)(got - off) };
+			struct iovec sv = { d->buf + off, (size_t)(got - off) };
 			struct msghdr m = { .msg_iov = &sv, .msg_iovlen = 1 };
 			if (nfds && !off) { /* with the record's first byte, as it came */
-				m.msg_control = ctl;
+				m.msg_control = &d->ctl;
 				m.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-				struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-				*c = (struct cmsghdr){ .cmsg_len = CMSG_LEN(nfds * sizeof(int)), .cmsg_level = SOL_SOCKET,
-						       .cmsg_type = SCM_RIGHTS };
-				memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+				d->ctl.h = (struct cmsghdr){ .cmsg_len = CMSG_LEN(nfds * sizeof(int)),
+							     .cmsg_level = SOL_SOCKET, .cmsg_type = SCM_RIGHTS };
+				memcpy(CMSG_DATA(&d->ctl.h), d->fds, nfds * sizeof(int));
 			}
 			long w = raw_syscall3(SYS_sendmsg, k, (long)&m, MSG_DONTWAIT | MSG_NOSIGNAL);
 			if (w <= 0)
@@ -139,10 +133,7 @@ static int drain(struct chan_end *e, int k, bool msgs, const struct drain_self *
 		for (unsigned i = 0; i < o.nfiles; i++)
 			net_file_put(o.files[i]);
 	}
-	free(buf);
-	free(files);
-	free(fds);
-	free(ctl);
+	free(d);
 	return r;
 }
 
@@ -499,10 +490,15 @@ int nsock_host_file(struct vfile *f)
 	struct nsock *s = nsock_of(f);
 	if (vfile_in_kernel(f))
 		return f->kfd;
-	if (moving_here(f)) /* reached again from its own move (via_listener) */
+	/* Reached again from its own move (via_listener, a file in flight
+	 * that leads back to it: a cycle of sockets sent over each other, a
+	 * client's own fd on its unaccepted connection): not waited for on
+	 * its own lock, the file is left out. */
+	struct uthread *me = uthread_self_or_null();
+	if (me && __atomic_load_n(&s->mover, __ATOMIC_ACQUIRE) == me)
 		return -EBUSY;
 	spin_lock(&s->lock);
-	__atomic_store_n(&s->mover, uthread_self_or_null(), __ATOMIC_RELEASE);
+	__atomic_store_n(&s->mover, me, __ATOMIC_RELEASE);
 	long r;
 	enum nstate st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
 	if (st == NS_CONNECTED && s->chan)

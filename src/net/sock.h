@@ -145,8 +145,9 @@ extern const struct nfamily unix_family, inet_family;
 /* unix_connect_outside - connect stream or seqpacket socket s to a path no
  * socket of the instance listens at, through its kernel socket:
  * VFILE_BECAME_KERNEL_DONE (connected: s is the kernel's from now on),
- * VFILE_BECAME_KERNEL (the kernel's wait for a full backlog) or -errno, a refusal (a stale socket file)
- * leaving s local, so that a retry finds a listener made here since. */
+ * VFILE_BECAME_KERNEL (the kernel's wait for a full backlog) or -errno,
+ * a refusal (a stale socket file) leaving s local, so that a retry finds
+ * a listener made here since. */
 long unix_connect_outside(struct nsock *s, struct uthread *ut, const void *sa, uint32_t len);
 
 /* inet_to_family - addr (v4 or v6) as a socket of family sees it: a v4

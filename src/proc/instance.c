@@ -30,8 +30,9 @@
 /*
  * The monitor is a plain runtime thread (not a vCPU): it waits for
  * programs to end, applies the exit policy (SIGTERM to the others, each
- * left to its parent if that is left, then SIGKILL after the grace period) and ends the host process with the
- * deciding program's status, or by the signal that killed it.
+ * left to its parent if that is left, then SIGKILL after the grace
+ * period) and ends the host process with the deciding program's status,
+ * or by the signal that killed it.
  */
 
 FORK_HOT static struct instance_spec *spec;
@@ -226,7 +227,7 @@ static void term_tops(void)
 		if (!counts(p) || p->end_termed)
 			continue;
 		struct vproc *parent = p->root == p || p->orphaned ? NULL : vproc_by_pid(p->ppid);
-		if (parent && parent != p && counts(parent))
+		if (parent && counts(parent))
 			continue;
 		p->end_termed = true;
 		/* A command-line program that took a stop from outside is

@@ -271,16 +271,20 @@ bool pidspace_unpublish_gone(int pid, int host_pid)
 	return true;
 }
 
+long pidspace_check_host(const struct prog_info *pi)
+{
+	int host = pi->host_pid;
+	if (host <= 0 || host == (int)raw_syscall3(SYS_getpid, 0, 0, 0))
+		return 0;
+	long r = raw_syscall3(SYS_kill, host, 0, 0);
+	if (r == -ESRCH && pidspace_unpublish_gone(pi->pid, host))
+		pidspace_free(pi->pid);
+	return r;
+}
+
 bool pidspace_lookup_live(int pid, struct prog_info *out)
 {
-	if (!pidspace_lookup(pid, out))
-		return false;
-	int host = out->host_pid;
-	if (host <= 0 || host == (int)raw_syscall3(SYS_getpid, 0, 0, 0) || raw_syscall3(SYS_kill, host, 0, 0) != -ESRCH)
-		return true;
-	if (pidspace_unpublish_gone(pid, host))
-		pidspace_free(pid);
-	return false;
+	return pidspace_lookup(pid, out) && pidspace_check_host(out) != -ESRCH;
 }
 
 void pidspace_free(int pid)

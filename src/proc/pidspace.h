@@ -77,11 +77,14 @@ void pidspace_unpublish(int pid);
 bool pidspace_unpublish_gone(int pid, int host_pid);
 /* pidspace_lookup - what was published for pid: true and *out if any. */
 bool pidspace_lookup(int pid, struct prog_info *out);
-/* pidspace_lookup_live - the same for a program whose host process is
- * still there (a zombie too). One reaped by the host's init (an orphan
- * whose parent process ended first) is unpublished here, as nobody in
- * the instance will: its pid said its old group and session (monit's
- * getpgid check of a stopped service never saw it go). */
+/* pidspace_check_host - the kernel's kill(0) of pi's host process (0 for
+ * this one). A record whose process is gone (ESRCH: reaped by the host's
+ * init, an orphan whose parent process ended first) is unpublished here,
+ * as nobody in the instance will: its pid said its old group and session
+ * (monit's getpgid check of a stopped service never saw it go). */
+long pidspace_check_host(const struct prog_info *pi);
+/* pidspace_lookup_live - pidspace_lookup of a program whose host process
+ * is still there (a zombie too). */
 bool pidspace_lookup_live(int pid, struct prog_info *out);
 /* pidspace_note_fork - the instance has more than one host process now
  * (pidspace_handoff_open says so too). */

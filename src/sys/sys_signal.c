@@ -324,9 +324,10 @@ static int kill_elsewhere(struct uthread *ut, long pid, const siginfo_t *si, int
 		 * of a dead daemon said "alive". Asked only when the send fails
 		 * (a signal 0 is a plain check). */
 		if (fork_signal_send_to(pi.host_pid, pi.pid, si) == SIGQ_DROPPED) {
-			if (!pidspace_lookup_live(pi.pid, &pi))
+			long k = pidspace_check_host(&pi);
+			if (k == -ESRCH)
 				continue;
-			if (raw_syscall3(SYS_kill, pi.host_pid, 0, 0) == -EPERM) { /* another user's program */
+			if (k == -EPERM) { /* another user's program */
 				(*denied)++;
 				continue;
 			}
