@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "testlib.h"
+#include "socklib.h"
 
 /*
  *   epoll_foreign parent PROG ARGS...   (natively) a kernel epoll set at fd 10
@@ -31,31 +31,6 @@ static void put(int from, int to)
         dup2(from, to);
         close(from);
     }
-}
-
-static int send_fd(int sock, int fd)
-{
-    char c = 'E', buf[CMSG_SPACE(sizeof(int))];
-    struct iovec iov = { &c, 1 };
-    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof buf };
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
-    cm->cmsg_level = SOL_SOCKET;
-    cm->cmsg_type = SCM_RIGHTS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-    return sendmsg(sock, &m, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int sock)
-{
-    char c, buf[CMSG_SPACE(sizeof(int))];
-    struct iovec iov = { &c, 1 };
-    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof buf };
-    if (recvmsg(sock, &m, 0) != 1 || !CMSG_FIRSTHDR(&m))
-        return -1;
-    int fd;
-    memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof fd);
-    return fd;
 }
 
 /* said - a call's result and, for -1, its errno (read after the call). */
@@ -98,7 +73,7 @@ static int parent(char **argv)
     }
     close(SOCK);
     /* The set the child made and sent: its pipe has a byte (data 99). */
-    int got = recv_fd(sv[0]);
+    int got = recv_fd(sv[0], NULL, 0, 0);
     struct epoll_event out = { 0 };
     int n = got < 0 ? -1 : epoll_wait(got, &out, 1, 3000);
     show("parent: the child's set, sent out", n, &out);
@@ -196,7 +171,7 @@ static int child(void)
     int mine = epoll_create1(0);
     struct epoll_event m = { .events = EPOLLIN, .data.u64 = 99 };
     CHECK(epoll_ctl(mine, EPOLL_CTL_ADD, q[0], &m) == 0, "add");
-    CHECK(send_fd(SOCK, mine) == 0, "send: %s", strerror(errno));
+    CHECK(send_fd(SOCK, mine, "E") == 0, "send: %s", strerror(errno));
     CHECK(read(SOCK, &c, 1) == 1, "ack");
     /* Still a working set here. */
     memset(&e, 0, sizeof e);

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "testlib.h"
+#include "socklib.h"
 
 static int ep, p[2], notify[2];
 
@@ -108,30 +108,6 @@ static void writes(int fd)
 	_exit(0);
 }
 
-static void send_fd(int s, int fd)
-{
-	char c = 'F', cb[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &c, 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cb, .msg_controllen = sizeof(cb) };
-	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
-	h->cmsg_level = SOL_SOCKET;
-	h->cmsg_type = SCM_RIGHTS;
-	h->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(h), &fd, sizeof(int));
-	sendmsg(s, &m, 0);
-}
-
-static int recv_fd(int s)
-{
-	char c, cb[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &c, 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cb, .msg_controllen = sizeof(cb) };
-	int fd = -1;
-	if (recvmsg(s, &m, 0) > 0)
-		memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(int));
-	return fd;
-}
-
 /* The writer: a child forked after the ADD, or (scm) one forked before,
  * which gets the pipe's write end through SCM_RIGHTS after it. */
 static void rearm(uint32_t mode, bool scm)
@@ -139,7 +115,7 @@ static void rearm(uint32_t mode, bool scm)
 	int sv[2];
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 	if (scm && fork() == 0)
-		writes(recv_fd(sv[1]));
+		writes(recv_fd(sv[1], NULL, 0, 0));
 	pipe(notify);
 	pthread_t th;
 	pthread_create(&th, NULL, waiter, NULL);
@@ -147,7 +123,7 @@ static void rearm(uint32_t mode, bool scm)
 	struct epoll_event e = { .events = EPOLLIN | mode, .data.fd = p[0] };
 	epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &e);
 	if (scm)
-		send_fd(sv[0], p[1]);
+		send_fd(sv[0], p[1], "F");
 	else if (fork() == 0)
 		writes(p[1]);
 	close(p[1]);

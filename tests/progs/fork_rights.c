@@ -22,35 +22,6 @@
 
 static int failures;
 
-static void send_fd(int s, const char *what, int fd)
-{
-    char ctl[CMSG_SPACE(sizeof(int))] = { 0 };
-    struct iovec v = { (void *)what, strlen(what) };
-    struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    if (sendmsg(s, &m, 0) != (ssize_t)strlen(what))
-        perror("sendmsg");
-}
-
-/* recv_fd - a record and the fd with it, or -1. */
-static int recv_fd(int s, char *buf, size_t len)
-{
-    char ctl[CMSG_SPACE(sizeof(int) * 4)] = { 0 };
-    struct iovec v = { buf, len - 1 };
-    struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
-    ssize_t n = recvmsg(s, &m, MSG_DONTWAIT);
-    buf[n > 0 ? n : 0] = 0;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-    int fd = -1;
-    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-        memcpy(&fd, CMSG_DATA(c), sizeof fd);
-    return fd;
-}
-
 static void fork_now(void)
 {
     fflush(stdout);
@@ -67,20 +38,20 @@ static void pair_case(const char *name, int type)
     socketpair(AF_UNIX, type, 0, sv);
     (void)!pipe(pp);
     int efd = eventfd(7, 0);
-    send_fd(sv[1], "pipe", pp[0]);
-    send_fd(sv[1], "efd", efd);
+    send_fd(sv[1], pp[0], "pipe");
+    send_fd(sv[1], efd, "efd");
     close(pp[0]);
     close(efd);
     fork_now();
     char b[64];
-    int f1 = recv_fd(sv[0], b, sizeof b);
+    int f1 = recv_fd(sv[0], b, sizeof b, MSG_DONTWAIT);
     printf("%s: \"%s\" fd %s", name, b, f1 >= 0 ? "came" : "MISSING");
     if (f1 >= 0) {
         (void)!write(pp[1], "x", 1);
         char c = 0;
         printf(", reads %s", read(f1, &c, 1) == 1 && c == 'x' ? "what the pipe got" : "nothing");
     }
-    int f2 = recv_fd(sv[0], b, sizeof b);
+    int f2 = recv_fd(sv[0], b, sizeof b, MSG_DONTWAIT);
     printf("; \"%s\" fd %s", b, f2 >= 0 ? "came" : "MISSING");
     uint64_t v = 0;
     if (f2 >= 0)
@@ -99,10 +70,10 @@ static void self_case(void)
 {
     int sv[2];
     socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
-    send_fd(sv[1], "me", sv[0]);
+    send_fd(sv[1], sv[0], "me");
     fork_now();
     char b[64];
-    int f = recv_fd(sv[0], b, sizeof b);
+    int f = recv_fd(sv[0], b, sizeof b, MSG_DONTWAIT);
     struct stat st;
     printf("itself: \"%s\" fd %s", b, f >= 0 ? "came" : "MISSING");
     if (f >= 0 && !fstat(f, &st)) {
@@ -129,14 +100,14 @@ static void queued_case(void)
     int c = socket(AF_UNIX, SOCK_STREAM, 0);
     connect(c, (struct sockaddr *)&a, sizeof a);
     int efd = eventfd(3, 0);
-    send_fd(c, "queued", efd);
+    send_fd(c, efd, "queued");
     close(efd);
     fork_now();
     int s = accept(l, NULL, NULL);
     struct pollfd p = { s, POLLIN, 0 };
     poll(&p, 1, 2000);
     char b[64];
-    int f = recv_fd(s, b, sizeof b);
+    int f = recv_fd(s, b, sizeof b, MSG_DONTWAIT);
     uint64_t v = 0;
     printf("not accepted: \"%s\" fd %s", b, f >= 0 ? "came" : "MISSING");
     if (f >= 0)
@@ -155,11 +126,11 @@ static void cross_case(void)
     int a[2], b[2];
     socketpair(AF_UNIX, SOCK_STREAM, 0, a);
     socketpair(AF_UNIX, SOCK_STREAM, 0, b);
-    send_fd(a[1], "b0", b[0]);
-    send_fd(b[1], "a0", a[0]);
+    send_fd(a[1], b[0], "b0");
+    send_fd(b[1], a[0], "a0");
     fork_now();
     char x[64], y[64];
-    int f1 = recv_fd(a[0], x, sizeof x), f2 = recv_fd(b[0], y, sizeof y);
+    int f1 = recv_fd(a[0], x, sizeof x, MSG_DONTWAIT), f2 = recv_fd(b[0], y, sizeof y, MSG_DONTWAIT);
     printf("a cycle: \"%s\" and \"%s\" came\n", x, y);
     close(f1);
     close(f2);

@@ -180,6 +180,38 @@ static inline uint64_t fnv(uint64_t h, const void *p, size_t n)
 }
 #define FNV0 0xcbf29ce484222325ull
 
+/* send_fd - data (a C string, at least one byte) with fd as SCM_RIGHTS:
+ * 0, or -1 if not all of it went. */
+static inline int send_fd(int sock, int fd, const char *data)
+{
+    char ctl[CMSG_SPACE(sizeof(int))] = { 0 };
+    struct iovec v = { (void *)data, strlen(data) };
+    struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    memcpy(CMSG_DATA(c), &fd, sizeof fd);
+    return sendmsg(sock, &m, 0) == (ssize_t)v.iov_len ? 0 : -1;
+}
+
+/* recv_fd - one record (into data, len bytes with its NUL; data NULL: a
+ * byte dropped) and the fd that came with it, or -1 if none did. */
+static inline int recv_fd(int sock, char *data, size_t len, int flags)
+{
+    char ctl[CMSG_SPACE(sizeof(int) * 4)] = { 0 }, c;
+    struct iovec v = { data ? data : &c, data ? len - 1 : 1 };
+    struct msghdr m = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+    ssize_t n = recvmsg(sock, &m, flags);
+    if (data)
+        data[n > 0 ? n : 0] = 0;
+    struct cmsghdr *h = n > 0 ? CMSG_FIRSTHDR(&m) : NULL;
+    int fd = -1;
+    if (h && h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS)
+        memcpy(&fd, CMSG_DATA(h), sizeof fd);
+    return fd;
+}
+
 /* A TCP listener on 127.0.0.1, ephemeral port; *sa gets its address. */
 static inline int tcp_listener(int backlog, struct sockaddr_in *sa)
 {
