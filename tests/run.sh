@@ -1767,7 +1767,7 @@ for sec in tcp-basic misuse timeo tcp6 tcp-connect tcp-shutdown tcp-lshut tcp-re
     udp-mmsg udp-queue; do
     fcase "sock-$sec" --prog sock_inet --status 0 -- "f_t8 $PROGS/sock_inet $sec"
 done
-for sec in pair empty path abstract autobind dgram dgramroom lclose seqpacket rights creds shutdown bulk nonul longrel; do
+for sec in pair empty path abstract autobind dgram dgramroom lclose seqpacket rights creds shutdown bulk nonul longrel relout; do
     fcase "sock-unix-$sec" --prog sock_unix --status 0 -- "f_t8 $PROGS/sock_unix $sec"
 done
 for sec in pipe-basic pipe-epipe pipe-size pipe-atomic pipe-bulk splice eventfd eventfd-sem eventfd-block \

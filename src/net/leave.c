@@ -4,9 +4,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 
 #include "core/rawsys.h"
@@ -570,6 +572,11 @@ static bool unix_only(long opt)
 long nsock_kept(struct vfile *f, long nr, const long a[6])
 {
 	struct nsock *s = nsock_of(f);
+	/* A path it bound reads back as given: the kernel's may be one under
+	 * a /proc link to the program's cwd (unix.c kernel_path). */
+	if (nr == SYS_getsockname && s->family == AF_UNIX && s->locallen > offsetof(struct sockaddr_un, sun_path) &&
+	    ((struct sockaddr_un *)&s->local)->sun_path[0])
+		return nsock_put_name(a[1], a[2], &s->local, s->locallen);
 	if (!__atomic_load_n(&s->names_kept, __ATOMIC_ACQUIRE))
 		return VFILE_NOOP;
 	bool tcp = s->proto == CHAN_TCP;

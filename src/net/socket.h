@@ -1,6 +1,8 @@
 /* socket.h - user-space sockets: what the syscall layer creates and lends them. */
 #pragma once
 #include <stdint.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "fs/vfile.h"
 #include "net/local/channel.h"
@@ -67,3 +69,27 @@ const char *net_backend(struct vfile *f);
  * that is neither connected nor listening (it may connect), -EISCONN if
  * connected, 1 for any other socket. */
 int net_tcp_state(struct vfile *f);
+
+/* An AF_UNIX name as the kernel is to resolve it: the sockaddr and its
+ * length, and the O_PATH fd it may name (-1: none). */
+struct unix_kname {
+	struct sockaddr_un sa;
+	uint32_t len;
+	int fd;
+};
+/* A call's arguments with the program's relative AF_UNIX name made one the
+ * kernel resolves the same (the sendmsg header copied to point at it),
+ * and that name as the program gave it. */
+struct unix_kargs {
+	long a[6];
+	struct msghdr h;
+	struct unix_kname name;
+	struct sockaddr_storage given;
+	uint32_t givenlen;
+};
+/* unix_kernel_args - for connect, bind, sendto or sendmsg on an AF_UNIX
+ * socket f moved into the kernel: 0 with k->a the arguments for the
+ * kernel instead (unix_kargs_done after the call, result r), VFILE_NOOP
+ * when a's are right as they are, or -errno of the name's lookup. */
+long unix_kernel_args(struct vfile *f, struct uthread *ut, long nr, const long a[6], struct unix_kargs *k);
+void unix_kargs_done(struct vfile *f, struct uthread *ut, long nr, long r, struct unix_kargs *k);

@@ -9,6 +9,7 @@
 #include <sys/un.h>
 
 #include "core/rawsys.h"
+#include "mm/uaccess.h"
 #include "net/sock.h"
 
 #define SUN_OFF offsetof(struct sockaddr_un, sun_path)
@@ -35,17 +36,9 @@ static uint32_t abstract_key(struct ukey *k, const struct sockaddr_un *a, uint32
 	return 1 + len - SUN_OFF;
 }
 
-/* A path as the kernel is to resolve it: the sockaddr and its length, and
- * the O_PATH fd it may name (-1: none), closed by kpath_done. */
-struct kpath {
-	struct sockaddr_un sa;
-	uint32_t len;
-	int fd;
-};
-
 /* kpath_rel - path (n bytes) under directory fd dir through its /proc link,
  * or with n 0 the file of fd dir itself; false if that does not fit. */
-static bool kpath_rel(struct kpath *k, int dir, const char *path, size_t n)
+static bool kpath_rel(struct unix_kname *k, int dir, const char *path, size_t n)
 {
 	char tmp[sizeof(k->sa.sun_path) + 1];
 	int w = snprintf(tmp, sizeof(tmp), "/proc/self/fd/%d%s%.*s", dir, n ? "/" : "", (int)n, path);
@@ -80,7 +73,7 @@ static bool same_dir(int a, int b)
  * too long for that) or -EINVAL (longer than a sockaddr_un, as Linux).
  */
 static long kernel_path(struct uthread *ut, const struct sockaddr_un *a, uint32_t len, bool make,
-			struct kpath *k)
+			struct unix_kname *k)
 {
 	memset(&k->sa, 0, sizeof(k->sa));
 	memcpy(&k->sa, a, len < sizeof(k->sa) ? len : sizeof(k->sa));
@@ -109,7 +102,7 @@ static long kernel_path(struct uthread *ut, const struct sockaddr_un *a, uint32_
 	return kpath_rel(k, k->fd, make ? slash + 1 : "", make ? strlen(slash + 1) : 0) ? 0 : -ENAMETOOLONG;
 }
 
-static void kpath_done(struct kpath *k)
+static void kpath_done(struct unix_kname *k)
 {
 	if (k->fd >= 0)
 		raw_syscall3(SYS_close, k->fd, 0, 0);
@@ -141,7 +134,7 @@ static long unix_bind(struct nsock *s, struct uthread *ut, const void *sa, uint3
 	if (!sa)
 		return s->published ? 0 : publish(s);
 	const struct sockaddr_un *a = sa;
-	struct kpath ka;
+	struct unix_kname ka;
 	long r = kernel_path(ut, a, len, true, &ka);
 	/* The kernel makes the socket file (EADDRINUSE, ENOENT, EACCES as
 	 * Linux) or takes the abstract name against the whole host. */
@@ -203,7 +196,7 @@ static struct nsock *unix_lookup(struct nsock *s, struct uthread *ut, const void
 	struct ukey k;
 	uint32_t kl;
 	if (a->sun_path[0]) {
-		struct kpath ka;
+		struct unix_kname ka;
 		long r = kernel_path(ut, a, len, false, &ka);
 		char path[sizeof(ka.sa.sun_path) + 1];
 		size_t n = strnlen(ka.sa.sun_path, sizeof(ka.sa.sun_path));
@@ -251,7 +244,7 @@ long unix_connect_outside(struct nsock *s, struct uthread *ut, const void *sa, u
 	int kfd = nsock_kfd(s);
 	if (kfd < 0)
 		return kfd;
-	struct kpath ka;
+	struct unix_kname ka;
 	long r = kernel_path(ut, sa, len, false, &ka);
 	if (!r)
 		r = raw_syscall3(SYS_connect, kfd, (long)&ka.sa, ka.len); /* kfd is non-blocking */
@@ -261,6 +254,70 @@ long unix_connect_outside(struct nsock *s, struct uthread *ut, const void *sa, u
 	if (r == -EAGAIN) /* a full backlog outside: the kernel's wait, as the program asked */
 		return nsock_to_kernel(s);
 	return r;
+}
+
+/*
+ * A socket moved into the kernel is the kernel's for good, but a path its
+ * program names relative to its cwd is still to be resolved there, not
+ * in the host process's cwd: connect, bind, sendto and sendmsg get the
+ * name kernel_path makes of it (a datagram sent outside, a stream whose
+ * outside listener's backlog was full, and any call after a fork moved
+ * the socket). The bytes and their buffers stay the program's.
+ */
+long unix_kernel_args(struct vfile *f, struct uthread *ut, long nr, const long a[6], struct unix_kargs *k)
+{
+	if (!f->sock || nsock_of(f)->family != AF_UNIX || net_hooks->cwd_fd(ut) == AT_FDCWD)
+		return VFILE_NOOP;
+	memcpy(k->a, a, sizeof(k->a));
+	int at = nr == SYS_sendto ? 4 : 1; /* the address and its length after it */
+	uint64_t uaddr;
+	uint32_t len;
+	if (nr == SYS_sendmsg) {
+		if (copy_from_user(&k->h, a[1], sizeof(k->h)))
+			return VFILE_NOOP; /* the kernel's EFAULT */
+		uaddr = (uint64_t)k->h.msg_name;
+		len = k->h.msg_namelen;
+	} else if (nr == SYS_connect || nr == SYS_bind || nr == SYS_sendto) {
+		uaddr = (uint64_t)a[at];
+		len = (uint32_t)a[at + 1];
+	} else {
+		return VFILE_NOOP;
+	}
+	struct sockaddr_un sa;
+	/* No name, an abstract or absolute one, or one the kernel refuses
+	 * (a bad pointer or length): the kernel's as given. */
+	if (!uaddr || len <= SUN_OFF || len > sizeof(sa) || copy_from_user(&sa, uaddr, len) ||
+	    sa.sun_family != AF_UNIX || !sa.sun_path[0] || sa.sun_path[0] == '/')
+		return VFILE_NOOP;
+	long r = kernel_path(ut, &sa, len, nr == SYS_bind, &k->name);
+	if (r)
+		return r;
+	size_t n = strnlen(sa.sun_path, len - SUN_OFF);
+	memset(&k->given, 0, sizeof(k->given));
+	memcpy(&k->given, &sa, SUN_OFF + n);
+	k->givenlen = (uint32_t)(SUN_OFF + n + 1);
+	if (nr == SYS_sendmsg) {
+		k->h.msg_name = &k->name.sa;
+		k->h.msg_namelen = k->name.len;
+		k->a[1] = (long)&k->h;
+	} else {
+		k->a[at] = (long)&k->name.sa;
+		k->a[at + 1] = k->name.len;
+	}
+	return 0;
+}
+
+void unix_kargs_done(struct vfile *f, struct uthread *ut, long nr, long r, struct unix_kargs *k)
+{
+	/* A name bound reads back as given (nsock_kept), with the mode Linux
+	 * gives it: the runtime's umask is not the program's (unix_bind's). */
+	if (nr == SYS_bind && !r) {
+		struct nsock *s = nsock_of(f);
+		raw_syscall6(SYS_fchmodat, AT_FDCWD, (long)k->name.sa.sun_path, 0777 & ~net_hooks->umask(ut), 0, 0, 0);
+		memcpy(&s->local, &k->given, sizeof(k->given));
+		s->locallen = k->givenlen;
+	}
+	kpath_done(&k->name);
 }
 
 static void unix_names(struct nsock *cli, struct nsock *srv, struct nsock *l, const void *dst, uint32_t len)

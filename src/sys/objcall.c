@@ -17,6 +17,7 @@
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
 #include "mm/uaccess.h"
+#include "net/socket.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
@@ -513,27 +514,43 @@ static bool table_call(long nr)
 	}
 }
 
+/* in_kernel - a call on f, moved into the kernel: the entry has (or takes)
+ * a kernel fd and the call goes there, as for any, but for what the
+ * object kept and a relative AF_UNIX name, the program's cwd's. */
+static long in_kernel(struct uthread *ut, long nr, const struct sysent *e, struct vfile *f, bool host,
+		      const long a[6])
+{
+	if (f->sock && f->sock->kept) {
+		long r = f->sock->kept(f, nr, a);
+		if (r != NOOP)
+			return r;
+	}
+	long h = host ? 0 : fdt_settle(ut->proc->fdt, a[0]);
+	if (h < 0 && h != -EBADF)
+		return h;
+	struct unix_kargs k;
+	long r = unix_kernel_args(f, ut, nr, a, &k);
+	if (r == NOOP)
+		return OBJCALL_PASS;
+	if (r)
+		return r;
+	r = kcall_serve(ut, nr, e, k.a);
+	unix_kargs_done(f, ut, nr, r, &k);
+	return r;
+}
+
 /* on_file - objcall on f, the object of fd a[0] (the caller's reference). */
 static long on_file(struct uthread *ut, long nr, const struct sysent *e, struct vfile *f, const long a[6])
 {
 	struct fdtable *t = ut->proc->fdt;
 	bool host = fdt_host(t, a[0]) >= 0;
-	if (vfile_in_kernel(f)) {
-		/* Moved into the kernel: the entry has (or takes) a kernel fd and
-		 * the call goes there, as for any, but for what the object kept. */
-		if (f->sock && f->sock->kept) {
-			long r = f->sock->kept(f, nr, a);
-			if (r != NOOP)
-				return r;
-		}
-		long h = host ? 0 : fdt_settle(t, a[0]);
-		return h < 0 && h != -EBADF ? h : OBJCALL_PASS;
-	}
+	if (vfile_in_kernel(f))
+		return in_kernel(ut, nr, e, f, host, a);
 	long r = serve(ut, nr, e, f, host, a);
 	if (r == VFILE_BECAME_KERNEL || r == VFILE_BECAME_KERNEL_DONE) {
 		long m = sys_socket_to_kernel(ut, f);
 		/* the kernel socket serves this call, or served it */
-		r = m ? m : r == VFILE_BECAME_KERNEL ? OBJCALL_PASS : 0;
+		r = m ? m : r == VFILE_BECAME_KERNEL ? in_kernel(ut, nr, e, f, fdt_host(t, a[0]) >= 0, a) : 0;
 	}
 	if (r == NOOP)
 		r = host ? OBJCALL_PASS : unsupported(nr, e);

@@ -32,6 +32,12 @@
  *            (a 60-byte directory, then 40 bytes; Twisted's trial temp
  *            paths): bind, connect, sendto and the file where the cwd is,
  *            after a chdir (they were made in the host's cwd)
+ * relout     relative paths after a chdir to sockets outside the program
+ *            (a forked child's): sendto, a datagram connect, stream
+ *            connects meeting a full backlog (EAGAIN, then a blocking one
+ *            that waits for the accept), a bind after the socket moved
+ *            into the kernel, names read back after a fork (they went to
+ *            the host's cwd)
  * nonul      absolute paths whose address length counts no NUL, other
  *            bytes after them (libzmq's ipc://, libdbus): bind, connect,
  *            sendto; a seqpacket connect to a dgram socket (EPROTOTYPE)
@@ -43,6 +49,7 @@
 #include <sys/eventfd.h>
 #include <linux/sockios.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "socklib.h"
 
@@ -354,6 +361,71 @@ static void sec_longrel(void)
     rmdir(dir);
     CHECK(!chdir(".."), "chdir ..");
     say("nothing left in the first cwd: %s", rs(rmdir("longrel")));
+}
+
+static void sec_relout(void)
+{
+    CHECK(!mkdir("relout", 0755) || errno == EEXIST, "mkdir");
+    CHECK(!chdir("relout"), "chdir");
+    static const char *const names[] = { "ds", "ls", "pb", "pre" };
+    for (size_t i = 0; i < 4; i++)
+        unlink(names[i]);
+    struct sockaddr_un ds, ls, pb, pre;
+    socklen_t dl = un_rel(&ds, "ds"), ll = un_rel(&ls, "ls"), pbl = un_rel(&pb, "pb"), prel = un_rel(&pre, "pre");
+    int p = socket(AF_UNIX, SOCK_DGRAM, 0);
+    say("bind before the fork: %s", rs(bind(p, (struct sockaddr *)&pre, prel)));
+    int ready[2], go[2];
+    CHECK(!pipe(ready) && !pipe(go), "pipe");
+    pid_t pid = fork();
+    CHECK(pid >= 0, "fork");
+    if (pid == 0) { /* its sockets are outside the parent's process */
+        char out[1024], b[16];
+        int o = 0;
+        int d = socket(AF_UNIX, SOCK_DGRAM, 0), l = socket(AF_UNIX, SOCK_STREAM, 0);
+        if (bind(d, (struct sockaddr *)&ds, dl) || bind(l, (struct sockaddr *)&ls, ll) || listen(l, 0))
+            _exit(3);
+        write(ready[1], "r", 1);
+        for (int i = 0; i < 2; i++) {
+            ssize_t n = recv(d, b, sizeof b, 0);
+            o += snprintf(out + o, sizeof out - o, "child: datagram %.*s\n", (int)(n > 0 ? n : 0), b);
+        }
+        usleep(200000); /* the parent's blocking connect waits meanwhile */
+        for (int i = 0; i < 2; i++)
+            o += snprintf(out + o, sizeof out - o, "child: accept %s\n", accept(l, NULL, NULL) >= 0 ? "ok" : "failed");
+        ssize_t n = recv(d, b, sizeof b, 0);
+        o += snprintf(out + o, sizeof out - o, "child: datagram %.*s\n", (int)(n > 0 ? n : 0), b);
+        read(go[0], b, 1);
+        write(1, out, (size_t)o);
+        _exit(0);
+    }
+    char r;
+    CHECK(read(ready[0], &r, 1) == 1, "ready");
+    say("after the fork, the name reads back: %s", sockname(p, 0));
+    int dc = socket(AF_UNIX, SOCK_DGRAM, 0), dk = socket(AF_UNIX, SOCK_DGRAM, 0);
+    say("sendto: %s", rs(sendto(dc, "one", 3, 0, (struct sockaddr *)&ds, dl)));
+    say("datagram connect: %s", rs(connect(dk, (struct sockaddr *)&ds, dl)));
+    say("send: %s", rs(send(dk, "two", 3, 0)));
+    int c1 = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0), c3 = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    int c2 = socket(AF_UNIX, SOCK_STREAM, 0);
+    say("stream connect: %s", rs(connect(c1, (struct sockaddr *)&ls, ll)));
+    say("nonblocking, backlog full: %s", rs(connect(c3, (struct sockaddr *)&ls, ll)));
+    say("blocking, backlog full (waits for the accept): %s", rs(connect(c2, (struct sockaddr *)&ls, ll)));
+    int b = socket(AF_UNIX, SOCK_DGRAM, 0);
+    say("datagram connect: %s", rs(connect(b, (struct sockaddr *)&ds, dl)));
+    say("bind after it: %s", rs(bind(b, (struct sockaddr *)&pb, pbl)));
+    struct stat st;
+    say("its file is a socket here: %d", !stat("pb", &st) && S_ISSOCK(st.st_mode));
+    say("its name reads back: %s", sockname(b, 0));
+    say("send from it: %s", rs(send(b, "three", 5, 0)));
+    write(go[1], "g", 1);
+    int status;
+    CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+    say("child status: %d", status);
+    close(p); close(dc); close(dk); close(c1); close(c2); close(c3); close(b);
+    for (size_t i = 0; i < 4; i++)
+        unlink(names[i]);
+    CHECK(!chdir(".."), "chdir ..");
+    say("nothing left: %s", rs(rmdir("relout")));
 }
 
 static void sec_abstract(void)
@@ -924,6 +996,7 @@ int main(int argc, char **argv)
         {"pair", sec_pair}, {"empty", sec_empty}, {"path", sec_path}, {"abstract", sec_abstract}, {"autobind", sec_autobind},
         {"dgram", sec_dgram}, {"dgramroom", sec_dgramroom}, {"lclose", sec_lclose}, {"seqpacket", sec_seqpacket}, {"rights", sec_rights}, {"creds", sec_creds},
         {"shutdown", sec_shutdown}, {"bulk", sec_bulk}, {"nonul", sec_nonul}, {"longrel", sec_longrel},
+        {"relout", sec_relout},
     };
     return run_sections("sock_unix", argc, argv, secs, sizeof secs / sizeof secs[0]);
 }
