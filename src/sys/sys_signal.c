@@ -373,9 +373,11 @@ static long kill_matching(struct uthread *ut, long pid, const siginfo_t *si)
 		sent++;
 		/* A zombie exists but takes no more signals. */
 		if (si->si_signo && __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VP_DEAD) {
-			if (signal_queue(p, NULL, si) == SIGQ_FULL)
+			enum sigq q = signal_queue(p, NULL, si);
+			if (q == SIGQ_FULL)
 				return -EAGAIN;
-			signal_notify(p, NULL);
+			if (q == SIGQ_QUEUED) /* merged into a pending one: nothing new to see */
+				signal_notify(p, NULL);
 		}
 	}
 	sent += kill_elsewhere(ut, pid, si, &denied);
@@ -417,9 +419,11 @@ static long thread_kill(struct uthread *ut, long tgid, long tid, long sig, const
 		si = *given;
 	else
 		fill_info(&si, ut, sig, SI_TKILL);
-	if (signal_queue(t->proc, t, &si) == SIGQ_FULL)
+	enum sigq q = signal_queue(t->proc, t, &si);
+	if (q == SIGQ_FULL)
 		return -EAGAIN;
-	signal_notify(t->proc, t);
+	if (q == SIGQ_QUEUED) /* as kill's */
+		signal_notify(t->proc, t);
 	return 0;
 }
 

@@ -338,6 +338,8 @@ static void sec_signalfd(void)
         show("SIGUSR1 pending");
         raise(SIGUSR2);
         show("SIGUSR2 too");
+        raise(SIGUSR1); /* merged into the pending one: no wake-up, no edge */
+        show("SIGUSR1 again");
         struct signalfd_siginfo si[4];
         say("read: %s", rs(read(f, si, sizeof si)));
         show("read");
