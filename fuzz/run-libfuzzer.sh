@@ -1,12 +1,13 @@
 #!/bin/sh
 # run-libfuzzer.sh - fuzz the ELF parser (src/loader/elf.c) with libFuzzer.
 #
-#   fuzz/run-libfuzzer.sh [elf|pod|channel|sitemap] [SECONDS] [extra libFuzzer flags...]
+#   fuzz/run-libfuzzer.sh [elf|pod|channel|sitemap|seccomp] [SECONDS] [extra libFuzzer flags...]
 #
 # Targets: elf (src/loader/elf.c, the default), pod (src/cli/pod.c, the
 # pod file parser, with libyaml) and channel (src/net/local: op sequences on
 # the in-memory channel of pipes and local sockets, invariants checked) and
-# sitemap (src/entry/sitemap.c: puts and forgets against a model); what follows describes elf, pod works the
+# sitemap (src/entry/sitemap.c: puts and forgets against a model) and
+# seccomp (src/proc/seccomp_bpf.c: filters checked, then run); what follows describes elf, pod works the
 # same with its own names (fuzz_pod, corpus/pod).
 # Builds fuzz/fuzz_elf.c + src/loader/elf.c with
 #   clang -g -O1 -fsanitize=fuzzer,address,undefined -I src
@@ -23,7 +24,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 TARGET=elf
-case ${1:-} in elf|pod|channel|sitemap) TARGET=$1; shift ;; esac
+case ${1:-} in elf|pod|channel|sitemap|seccomp) TARGET=$1; shift ;; esac
 SECS=${1:-60}
 [ $# -gt 0 ] && shift
 CLANG=${CLANG:-clang}
@@ -37,6 +38,10 @@ if [ "$TARGET" = pod ]; then
 elif [ "$TARGET" = sitemap ]; then
 	OUT=$OUT/sitemap
 	SRCS="fuzz/fuzz_sitemap.c src/entry/sitemap.c"
+	LIBS=
+elif [ "$TARGET" = seccomp ]; then
+	OUT=$OUT/seccomp
+	SRCS="fuzz/fuzz_seccomp.c src/proc/seccomp_bpf.c"
 	LIBS=
 elif [ "$TARGET" = channel ]; then
 	OUT=$OUT/channel

@@ -542,6 +542,12 @@ p_fuzz_sitemap() {
     out=$("$BUILD_DIR/fuzz/fuzz_sitemap_replay" "$ROOT/fuzz/corpus/sitemap" 2>&1) || { echo "$out" | head -5; return 1; }
 }
 ncase fuzz-sitemap-corpus -- p_fuzz_sitemap
+# seccomp filters' BPF: checked, then run (fuzz/run-libfuzzer.sh seccomp).
+p_fuzz_seccomp() {
+    local out
+    out=$("$BUILD_DIR/fuzz/fuzz_seccomp_replay" "$ROOT/fuzz/corpus/seccomp" 2>&1) || { echo "$out" | head -5; return 1; }
+}
+ncase fuzz-seccomp-corpus -- p_fuzz_seccomp
 # What the lean gate may run is lean: no vector register, no %fs, no
 # library call, as the compiler built it (tests/lean_closure.py).
 p_lean_closure() {
@@ -1766,6 +1772,9 @@ for sec in tcp-basic misuse timeo tcp6 tcp-connect tcp-shutdown tcp-lshut tcp-re
     tcp-reuse tcp-backlog tcp-vec tcp-sendfile tcp-bulk tcp-nbbig tcp-fastopen tcp-many udp-basic udp-connect udp-trunc \
     udp-mmsg udp-queue; do
     fcase "sock-$sec" --prog sock_inet --status 0 -- "f_t8 $PROGS/sock_inet $sec"
+done
+for sec in check actions kill tsync; do
+    fcase "seccomp-$sec" --prog seccomp_filter --status 0 -- "f_t8 $PROGS/seccomp_filter $sec"
 done
 for sec in pair empty path abstract autobind dgram dgramroom lclose seqpacket rights creds shutdown bulk nonul longrel relout; do
     fcase "sock-unix-$sec" --prog sock_unix --status 0 -- "f_t8 $PROGS/sock_unix $sec"

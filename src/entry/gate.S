@@ -140,7 +140,11 @@
 	jrcxz 1f
 	jmp \fail
 1:	mov %gs:VCPU_CUR, %r11
-	mov UT_PROC(%r11), %r11
+	/* A thread with seccomp filters: they run on the full path. */
+	movzbl UT_FILTERED(%r11), %ecx
+	jrcxz 5f
+	jmp \fail
+5:	mov UT_PROC(%r11), %r11
 	/* A program with a file size limit: its writes are checked on the
 	 * way through (sys/fsize.c), so none of its fd calls goes direct. */
 	mov VP_FSIZE(%r11), %rcx
@@ -392,7 +396,12 @@ gate_text_end:
 	.p2align 4
 gate_direct:
 	mov %rcx, %gs:VCPU_DIRECT_REC
-	syscall
+	mov %gs:VCPU_CUR, %rcx
+	movzbl UT_FILTERED(%rcx), %ecx  /* seccomp filters: the full path's */
+	jrcxz 1f
+	mov %gs:VCPU_DIRECT_REC, %rcx
+	jmp gate_fast
+1:	syscall
 direct_done:
 	mov %gs:VCPU_DIRECT_REC, %rcx
 	mov (%rcx), %rcx                /* resume rip: %rcx as the syscall leaves it */

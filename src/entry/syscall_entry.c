@@ -4,6 +4,7 @@
 
 #include "core/log.h"
 #include "core/rawsys.h"
+#include "proc/seccomp.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
@@ -68,7 +69,9 @@ static void serve(struct uthread *ut)
 
 	if (trace_on)
 		trace_enter(ut, nr, e, a);
-	long ret = dispatch(ut, nr, e, a);
+	long ret;
+	if (!ut->filtered || seccomp_enter(ut, &ret))
+		ret = dispatch(ut, nr, e, a);
 	if (trace_on)
 		trace_exit(ut, nr, e, a, ret);
 

@@ -22,6 +22,7 @@
 #include "mm/uaccess.h"
 #include "net/procnet.h"
 #include "proc/pidspace.h"
+#include "proc/seccomp.h"
 #include "proc/procdir.h"
 #include "proc/procfs_dirs.h"
 #include "proc/remote.h"
@@ -537,6 +538,8 @@ static long status_text(struct uthread *ut, struct text *text)
 		REPL("CapBnd", "%016llx", (unsigned long long)ids->cap_bset);
 		REPL("CapAmb", "%016llx", (unsigned long long)ids->cap_amb);
 		REPL("NoNewPrivs", "%d", p->no_new_privs ? 1 : 0);
+		REPL("Seccomp", "%d", seccomp_mode(ut));
+		REPL("Seccomp_filters", "%d", seccomp_count(ut));
 #undef REPL
 		if (cpus_line(ut, line, out + o, cap - o)) {
 			o += strlen(out + o);

@@ -15,6 +15,7 @@
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
 #include "mm/uaccess.h"
+#include "proc/seccomp.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/sched.h"
@@ -99,6 +100,7 @@ static long copy_state(struct vproc *parent, struct vproc *c)
 struct uthread *clone_thread(struct uthread *ut, struct vproc *p, int tid, const struct clone_req *req)
 {
 	struct uthread *t = uthread_new(p, tid);
+	seccomp_inherit(t, ut);
 	t->affinity = ut->affinity;
 	t->sched = ut->sched;
 	vproc_sched_forked(&t->sched);

@@ -22,6 +22,7 @@
 #include "core/hostcred.h"
 #include "core/log.h"
 #include "core/rawsys.h"
+#include "proc/seccomp.h"
 #include "proc/semundo.h"
 #include "sched/vcpu.h"
 #include "fs/vfile.h"
@@ -349,6 +350,7 @@ int vproc_remove_thread(struct vproc *p, struct uthread *t)
 	 * free when the program is reaped. */
 	if (t->tid != p->pid)
 		pidspace_free(t->tid);
+	seccomp_drop(t);
 	return left;
 }
 

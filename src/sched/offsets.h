@@ -27,6 +27,7 @@
 #define UT_XSAVE   152
 #define UT_RSTACK  160
 #define UT_VECMODE 168
+#define UT_FILTERED 169
 #define UT_SSE     176
 #define UT_FASTREC 184
 

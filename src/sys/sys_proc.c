@@ -1,5 +1,6 @@
 /* sys_proc.c - process identity and life: virtual ids, exit, wait, prctl. */
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <linux/capability.h>
@@ -15,6 +16,7 @@
 #include "proc/fork.h"
 #include "proc/instance.h"
 #include "proc/pidspace.h"
+#include "proc/seccomp.h"
 #include "proc/tty_pgrp.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
@@ -187,15 +189,39 @@ long sys_unshare(struct uthread *ut, const long a[6])
 #define PR_GET_MDWE 66
 #endif
 
+/* seccomp - its filters are the runtime's to run (proc/seccomp.h): the
+ * kernel's would hold every program of the host process. */
+long sys_seccomp(struct uthread *ut, const long a[6])
+{
+	unsigned op = (unsigned)a[0], flags = (unsigned)a[1];
+	switch (op) {
+	case SECCOMP_SET_MODE_STRICT:
+		return flags || a[2] ? -EINVAL : seccomp_set_strict(ut);
+	case SECCOMP_SET_MODE_FILTER:
+		return seccomp_set_filter(ut, flags, a[2]);
+	case SECCOMP_GET_ACTION_AVAIL:
+		return flags ? -EINVAL : seccomp_action_avail(a[2]);
+	case SECCOMP_GET_NOTIF_SIZES:
+		return flags ? -EINVAL : seccomp_notif_sizes(a[2]);
+	default:
+		return -EINVAL;
+	}
+}
+
 /* prctl - most options describe the calling program and pass through; the
  * ones that would reconfigure the runtime itself are refused. */
 long sys_prctl(struct uthread *ut, const long a[6])
 {
 	switch (a[0]) {
 	case PR_SET_SYSCALL_USER_DISPATCH:
-	case PR_SET_SECCOMP:
 	case PR_SET_MM:
 		return -EINVAL;
+	case PR_SET_SECCOMP: /* the runtime's filters (proc/seccomp.h), not the kernel's */
+		return a[1] == SECCOMP_MODE_STRICT ? seccomp_set_strict(ut)
+		       : a[1] == SECCOMP_MODE_FILTER ? seccomp_set_filter(ut, 0, a[2])
+						     : -EINVAL;
+	case PR_GET_SECCOMP:
+		return seccomp_mode(ut);
 	case PR_SET_PDEATHSIG:
 		if (a[1] < 0 || a[1] > 64)
 			return -EINVAL;
