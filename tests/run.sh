@@ -642,6 +642,10 @@ dcase semundo --prog semundo --status 0 -- "$PROGS/semundo"
 dcase procfd-link --prog procfd_link --status 0 -- "$PROGS/procfd_link"
 # a bound AF_UNIX datagram socket and its connected client across a fork,
 # with and without a datagram waiting (postfix's postlog)
+# A UDP server that answers from a forked child, to a client whose socket
+# no bind named (autobound by its send or connect): socat's
+# UDP-RECVFROM,fork. The reply reached the kernel port only.
+fcase udp-fork-reply --prog udp_fork_reply --status 0 -- "f_t8 $PROGS/udp_fork_reply"
 fcase dgram-fork --prog dgram_fork --status 0 -- "f_t8 $PROGS/dgram_fork 0"
 fcase dgram-fork-queued --prog dgram_fork --status 0 -- "f_t8 $PROGS/dgram_fork 1"
 # listeners with connections not yet accepted, their clients in one epoll

@@ -134,7 +134,12 @@ static long inet_autobind(struct nsock *s, const void *dst)
 	if (r)
 		return r;
 	read_name(s);
-	return nsock_is_dgram(s) ? publish(s) : 0;
+	if (!nsock_is_dgram(s))
+		return 0;
+	/* The port is the kernel socket's too: an answer from outside the
+	 * process (a server's forked child) arrives there. */
+	nsock_kwatch_once(s);
+	return publish(s);
 }
 
 static struct nsock *inet_lookup(struct nsock *s, struct uthread *ut, const void *sa, uint32_t len,

@@ -457,25 +457,30 @@ static bool dgram_queue_to_kernel(struct nsock *s)
 	return tolen > sizeof(sa_family_t) && queue_to_kernel(s, &to, tolen) == 0;
 }
 
-/* dgram_sender_to_kernel - s, an AF_UNIX datagram socket connected to a
- * bound one of the instance that is not its pair (postfix's master and
- * its postlog socket): the peer moves into the kernel (its bound kernel
- * socket), and s becomes its kernel socket connected to that name, so
- * that a forked child reading the peer hears what s sends (they stayed
- * in memory, and were lost). -EBUSY when s is no such socket. */
+/* dgram_sender_to_kernel - s, a datagram socket connected to a bound one
+ * of the instance that is not its pair (postfix's master and its postlog
+ * socket; a UDP client of a server that forked): the peer moves into the
+ * kernel (its bound kernel socket), or moved already, and s becomes its
+ * kernel socket connected to that name (a UDP socket: to the address it
+ * gave), so that the peer's forked child hears what s sends (it stayed
+ * in memory, and was lost). -EBUSY when s is no such socket. */
 static int dgram_sender_to_kernel(struct nsock *s)
 {
 	struct nqueue *tx = s->txq;
 	struct chan_end *pe = tx ? tx->d.reader : NULL;
-	if (s->family != AF_UNIX || !pe || !pe->notify_arg)
+	if ((s->family != AF_UNIX && s->proto != CHAN_UDP) || !pe || !pe->notify_arg)
 		return -EBUSY;
 	struct nsock *peer = nsock_of(pe->notify_arg);
 	if (peer == s || !nsock_tryget(peer))
 		return -EBUSY;
 	int pk = nsock_host_file(&peer->vf);
-	struct sockaddr_storage to;
-	socklen_t tolen = sizeof(to);
-	long r = pk < 0 ? pk : raw_syscall3(SYS_getsockname, pk, (long)&to, (long)&tolen);
+	struct sockaddr_storage to = s->peer; /* UDP: the address it gave */
+	socklen_t tolen = s->peerlen;
+	long r = pk;
+	if (pk >= 0 && s->family == AF_UNIX) { /* a path it gave may be relative: the kernel's name */
+		tolen = sizeof(to);
+		r = raw_syscall3(SYS_getsockname, pk, (long)&to, (long)&tolen);
+	}
 	nsock_put(peer);
 	int k = r < 0 ? -1 : nsock_kfd(s);
 	if (r >= 0 && (k < 0 || tolen <= sizeof(sa_family_t)))

@@ -30,6 +30,9 @@ struct nqueue {
 	/* UNIX dgram senders that wait for room in d (nsock.room_w), as
 	 * Linux's peer_wait: connected ones, and blocked sendto's. */
 	struct waitq senders;
+	/* Its reader moved into the kernel (a fork): senders connected to it
+	 * follow it there (leave.c dgram_sender_to_kernel). */
+	bool reader_left;
 };
 
 struct nsock;

@@ -273,6 +273,8 @@ long nsock_to_kernel(struct nsock *s)
 		raw_syscall3(SYS_fcntl, kfd, F_SETFL, (fl & ~O_NONBLOCK) | (s->vf.flags & O_NONBLOCK));
 	if (s->published)
 		names_unpublish(s);
+	if (nsock_is_dgram(s) && s->rxq)
+		__atomic_store_n(&s->rxq->reader_left, true, __ATOMIC_RELEASE);
 	s->state = NS_KERNEL;
 	return VFILE_BECAME_KERNEL;
 }

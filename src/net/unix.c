@@ -178,6 +178,8 @@ static long unix_autobind(struct nsock *s, const void *dst)
 	if (r)
 		return r;
 	read_name(s);
+	if (nsock_is_dgram(s))
+		nsock_kwatch_once(s); /* as inet_autobind's */
 	return publish(s);
 }
 
