@@ -35,6 +35,7 @@ static long establish(struct nsock *cli, struct nsock *l, const void *dst, uint3
 	srv->sndtimeo = l->sndtimeo;
 	srv->linger0 = l->linger0;
 	chan_set_oobinline(srv->end, srv->oobinline);
+	nsock_inherit_options(srv, l);
 	srv->peercred = cli->cred;
 	srv->has_peercred = cli->has_peercred = true;
 	cli->peercred = l->cred;

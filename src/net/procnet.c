@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,9 +121,7 @@ static void inet_line(struct text *t, int sl, struct nsock *s, bool v6)
 {
 	size_t start = t->len;
 	struct chan_end *e = s->end;
-	int st = 1; /* TCP_ESTABLISHED */
-	if (e && (__atomic_load_n(&e->rx->state, __ATOMIC_RELAXED) & CHAN_WR_SHUT))
-		st = 8; /* TCP_CLOSE_WAIT: the peer shut its side */
+	int st = nsock_tcp_state(s);
 	addf(t, "%4d: ", sl);
 	put_addr(t, &s->local, v6);
 	addf(t, " ");
@@ -233,8 +232,8 @@ char *procnet_file(const char *name, size_t *len)
 		 * is only bound (a local connection's port keeper). */
 		if (k == K_UNIX && __atomic_load_n(&s->kfd, __ATOMIC_ACQUIRE) < 0)
 			unix_line(&t, s);
-		else if (k != K_UNIX && s->state == NS_CONNECTED)
-			inet_line(&t, sl++, s, k == K_TCP6);
+		else if (k != K_UNIX && s->state == NS_CONNECTED && nsock_tcp_state(s) != TCP_CLOSE)
+			inet_line(&t, sl++, s, k == K_TCP6); /* a closed one is in no table */
 	}
 	spin_unlock(&all_lock);
 	if (t.failed) {

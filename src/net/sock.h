@@ -124,6 +124,7 @@ struct nsock {
 	 * accepted), or NULL; set and cleared under that listener's lock. */
 	struct nsock *queued_in;
 	bool rcvbuf_set, sndbuf_set;	/* the rings follow SO_RCVBUF/SO_SNDBUF */
+	uint32_t inherit;		/* options set that an accepted socket takes (socket.c inherited[]) */
 	struct nsock *all_prev, *all_next;	/* every socket (procnet.c) */
 	bool pktinfo, pktinfo6;		/* IP_PKTINFO, IPV6_RECVPKTINFO asked */
 };
@@ -192,6 +193,12 @@ void nsock_own_options(struct nsock *s, int k);
 int nsock_int(int kfd, int level, int opt);
 void nsock_kwatch(struct nsock *s);	/* (re-)arm the kernel socket's watch, kready cleared */
 void nsock_kwatch_once(struct nsock *s);	/* arm it if it never was */
+/* nsock_tcp_state - a TCP socket's state as Linux's sk_state (TCP_INFO,
+ * /proc/net/tcp): a connection in memory's from the FINs each side sent. */
+uint8_t nsock_tcp_state(struct nsock *s);
+/* nsock_inherit_options - srv, a connection's server end queued at
+ * listener l, takes the options l's program set (sk_clone_lock). */
+void nsock_inherit_options(struct nsock *srv, const struct nsock *l);
 void nsock_kernel_ready(struct nsock *s);	/* the kernel socket has something: kready, wake */
 long nsock_link(struct nsock *a, struct nsock *b);	/* a connected stream pair: 0 or -ENOMEM */
 

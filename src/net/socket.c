@@ -608,12 +608,29 @@ static long nsock_getsockname(struct vfile *f, struct uthread *ut, uint64_t addr
 	return raw_syscall3(SYS_getsockname, nsock_kfd(s), addr, lenp);
 }
 
+uint8_t nsock_tcp_state(struct nsock *s)
+{
+	enum nstate st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+	if (st == NS_LISTEN)
+		return TCP_LISTEN;
+	if (st != NS_CONNECTED || !s->end)
+		return TCP_CLOSE;
+	/* What each side sent: a FIN (or, both at once, a reset). On
+	 * loopback every FIN is acknowledged at once, and a socket whose both
+	 * sides are done is CLOSE (its TIME_WAIT is another sock's). */
+	bool fin_sent = __atomic_load_n(&s->end->tx->state, __ATOMIC_ACQUIRE) & CHAN_WR_SHUT;
+	bool fin_got = __atomic_load_n(&s->end->rx->state, __ATOMIC_ACQUIRE) & CHAN_WR_SHUT;
+	return fin_sent && fin_got ? TCP_CLOSE : fin_sent ? TCP_FIN_WAIT2 : fin_got ? TCP_CLOSE_WAIT : TCP_ESTABLISHED;
+}
+
 static long nsock_getpeername(struct vfile *f, struct uthread *ut, uint64_t addr, uint64_t lenp)
 {
 	struct nsock *s = nsock_of(f);
 	if (s->state == NS_KERNEL)
 		return VFILE_BECAME_KERNEL;
 	if (!s->peerlen || (s->state != NS_CONNECTED && !s->txq && !s->kpeer))
+		return -ENOTCONN;
+	if (s->proto == CHAN_TCP && nsock_tcp_state(s) == TCP_CLOSE) /* inet_getname: reset, or both sides shut */
 		return -ENOTCONN;
 	return nsock_put_name(addr, lenp, &s->peer, s->peerlen);
 }
@@ -650,6 +667,56 @@ void nsock_apply_sizes(struct nsock *s)
 		chan_set_capacity(s->end->tx, (size_t)snd);
 }
 
+/* Options an accepted socket takes from its listener, as Linux's
+ * sk_clone_lock copies the whole sock: bit i of nsock.inherit is
+ * inherited[i], set once the listener's program set it. */
+static const struct {
+	int level, opt;
+} inherited[] = {
+	{ SOL_SOCKET, SO_KEEPALIVE },	 { SOL_SOCKET, SO_LINGER },	     { SOL_SOCKET, SO_RCVBUF },
+	{ SOL_SOCKET, SO_SNDBUF },	 { SOL_SOCKET, SO_RCVLOWAT },	     { SOL_SOCKET, SO_PRIORITY },
+	{ SOL_SOCKET, SO_MARK },	 { IPPROTO_TCP, TCP_NODELAY },	     { IPPROTO_TCP, TCP_KEEPIDLE },
+	{ IPPROTO_TCP, TCP_KEEPINTVL },	 { IPPROTO_TCP, TCP_KEEPCNT },	     { IPPROTO_TCP, TCP_USER_TIMEOUT },
+	{ IPPROTO_TCP, TCP_CONGESTION }, { IPPROTO_TCP, TCP_WINDOW_CLAMP }, { IPPROTO_TCP, TCP_NOTSENT_LOWAT },
+};
+
+static uint32_t inherit_bit(int level, int opt)
+{
+	if (level == SOL_SOCKET && (opt == SO_RCVBUFFORCE || opt == SO_SNDBUFFORCE))
+		opt = opt == SO_RCVBUFFORCE ? SO_RCVBUF : SO_SNDBUF;
+	for (unsigned i = 0; i < sizeof(inherited) / sizeof(inherited[0]); i++)
+		if (inherited[i].level == level && inherited[i].opt == opt)
+			return 1u << i;
+	return 0;
+}
+
+void nsock_inherit_options(struct nsock *srv, const struct nsock *l)
+{
+	/* TCP's: an AF_UNIX connection's server end is a new sock. */
+	uint32_t bits = l->proto == CHAN_TCP ? __atomic_load_n(&l->inherit, __ATOMIC_RELAXED) : 0;
+	int lk = __atomic_load_n(&l->kfd, __ATOMIC_ACQUIRE);
+	int k = bits && lk >= 0 ? nsock_kfd(srv) : -1;
+	if (k < 0)
+		return;
+	for (unsigned i = 0; i < sizeof(inherited) / sizeof(inherited[0]); i++) {
+		char v[64];
+		socklen_t n = sizeof(v);
+		if (!(bits & 1u << i) ||
+		    raw_syscall6(SYS_getsockopt, lk, inherited[i].level, inherited[i].opt, (long)v, (long)&n, 0))
+			continue;
+		/* A buffer size reads back doubled, and is doubled when set. */
+		if (inherited[i].level == SOL_SOCKET && (inherited[i].opt == SO_RCVBUF || inherited[i].opt == SO_SNDBUF))
+			*(int *)v /= 2;
+		raw_syscall6(SYS_setsockopt, k, inherited[i].level, inherited[i].opt, (long)v, n, 0);
+	}
+	srv->inherit = bits;
+	srv->rcvbuf_set = l->rcvbuf_set;
+	srv->sndbuf_set = l->sndbuf_set;
+	nsock_apply_sizes(srv);
+	if ((bits & inherit_bit(SOL_SOCKET, SO_RCVLOWAT)) && srv->end && srv->end->rx)
+		chan_set_rcvlowat(srv->end->rx, (size_t)nsock_int(k, SOL_SOCKET, SO_RCVLOWAT));
+}
+
 /* option_fd - the kernel socket that holds s's options, or -errno
  * (VFILE_BECAME_KERNEL: the whole socket is that kernel socket now). */
 static int option_fd(struct nsock *s)
@@ -666,6 +733,8 @@ static long nsock_setsockopt(struct vfile *f, struct uthread *ut, int level, int
 		return kfd;
 	/* One address space: the kernel reads the app's value itself. */
 	long r = raw_syscall6(SYS_setsockopt, kfd, level, opt, val, len, 0);
+	if (!r)
+		__atomic_or_fetch(&s->inherit, inherit_bit(level, opt), __ATOMIC_RELAXED);
 	if (!r && level == IPPROTO_IP && opt == IP_PKTINFO)
 		s->pktinfo = nsock_int(kfd, level, opt) > 0;
 	if (!r && level == IPPROTO_IPV6 && opt == IPV6_RECVPKTINFO)
@@ -770,10 +839,7 @@ static long nsock_getsockopt(struct vfile *f, struct uthread *ut, int level, int
 	long r = raw_syscall6(SYS_getsockopt, kfd, level, opt, val, lenp, 0);
 	if (!r && level == IPPROTO_TCP && opt == TCP_INFO) {
 		/* The kernel socket never connected: the state is ours. */
-		uint8_t st = s->state == NS_LISTEN ? TCP_LISTEN
-			   : s->state == NS_CONNECTED ? ((__atomic_load_n(&s->end->shut, __ATOMIC_ACQUIRE) & 2)
-							  ? TCP_FIN_WAIT2 : TCP_ESTABLISHED)
-			   : TCP_CLOSE;
+		uint8_t st = nsock_tcp_state(s);
 		uint32_t len;
 		if (!copy_from_user(&len, lenp, sizeof(len)) && len >= 1)
 			r = copy_to_user(val, &st, 1);

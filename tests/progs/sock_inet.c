@@ -20,6 +20,13 @@
  *               accepting), and a listener closed with a client pending
  * tcp-reset     close with unread data: ECONNRESET, SO_ERROR once, then EOF
  *               and EPIPE; SO_LINGER {1,0} close: reset too
+ * tcp-states    TCP_INFO's state after each side's FIN (FIN_WAIT2,
+ *               CLOSE_WAIT, CLOSE), and after a reset; getpeername then
+ *               (ENOTCONN once closed: python's ssl tells data before a
+ *               handshake so)
+ * tcp-inherit   an accepted socket takes the listener's options
+ *               (SO_KEEPALIVE, TCP_NODELAY, TCP_KEEPIDLE, SO_LINGER,
+ *               SO_RCVBUF)
  * tcp-epipe     write after the peer closed: ECONNRESET then EPIPE with
  *               SIGPIPE, MSG_NOSIGNAL (no signal)
  * tcp-flags     MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL (across three writes,
@@ -406,6 +413,86 @@ static void sec_tcp_lshut(void)
     wait_ev(pending, POLLIN);
     say("closed listener's pending client reads: %s", rs(read(pending, buf, sizeof buf)));
     close(pending);
+}
+
+static const char *tcp_state_name(int fd)
+{
+    static const char *const names[] = { "?", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
+                                         "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING" };
+    struct tcp_info ti;
+    socklen_t tl = sizeof ti;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl))
+        return "(error)";
+    return ti.tcpi_state < sizeof names / sizeof names[0] ? names[ti.tcpi_state] : "?";
+}
+
+static const char *peer_of(int fd)
+{
+    struct sockaddr_in a;
+    socklen_t al = sizeof a;
+    return getpeername(fd, (struct sockaddr *)&a, &al) ? "ENOTCONN" : "named";
+}
+
+static void sec_tcp_states(void)
+{
+    int c, s;
+    tcp_pair(&c, &s);
+    say("connected: client %s, server %s", tcp_state_name(c), tcp_state_name(s));
+    shutdown(c, SHUT_WR);
+    msleep(20);
+    say("client shut WR: client %s, server %s", tcp_state_name(c), tcp_state_name(s));
+    shutdown(s, SHUT_WR);
+    msleep(20);
+    say("server shut WR too: client %s, server %s; getpeername client %s, server %s", tcp_state_name(c),
+        tcp_state_name(s), peer_of(c), peer_of(s));
+    close(c);
+    close(s);
+    tcp_pair(&c, &s);
+    shutdown(c, SHUT_RD);
+    say("client shut RD: client %s, server %s", tcp_state_name(c), tcp_state_name(s));
+    struct linger lg = { 1, 0 };
+    setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    if (write(c, "DATA", 4) != 4)
+        say("FAIL write");
+    close(c); /* a reset */
+    msleep(20);
+    say("after the client's reset: server %s, getpeername %s", tcp_state_name(s), peer_of(s));
+    char b[8];
+    say("read: %s", rs(read(s, b, sizeof b)));
+    close(s);
+}
+
+static void sec_tcp_inherit(void)
+{
+    struct sockaddr_in a;
+    int l = tcp_listener(4, &a), on = 1, idle = 77, rcv = 200000;
+    struct linger lg = { 1, 5 };
+    setsockopt(l, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    setsockopt(l, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    setsockopt(l, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    setsockopt(l, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    setsockopt(l, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+    int c = tcp_connect(&a), s = accept(l, NULL, NULL);
+    int v, lv;
+    socklen_t vl = sizeof v;
+    getsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &v, &vl);
+    say("accepted: SO_KEEPALIVE %d", v);
+    getsockopt(s, IPPROTO_TCP, TCP_NODELAY, &v, &vl);
+    say("accepted: TCP_NODELAY %d", v);
+    getsockopt(s, IPPROTO_TCP, TCP_KEEPIDLE, &v, &vl);
+    say("accepted: TCP_KEEPIDLE %d", v);
+    struct linger got;
+    socklen_t gl = sizeof got;
+    getsockopt(s, SOL_SOCKET, SO_LINGER, &got, &gl);
+    say("accepted: SO_LINGER %d/%d", got.l_onoff, got.l_linger);
+    getsockopt(s, SOL_SOCKET, SO_RCVBUF, &v, &vl);
+    getsockopt(l, SOL_SOCKET, SO_RCVBUF, &lv, &vl);
+    say("accepted: SO_RCVBUF the listener's: %d", v == lv);
+    getsockopt(c, IPPROTO_TCP, TCP_NODELAY, &v, &vl);
+    say("client: TCP_NODELAY %d", v);
+    close(c);
+    close(s);
+    close(l);
 }
 
 static void sec_tcp_reset(void)
@@ -1302,7 +1389,7 @@ int main(int argc, char **argv)
     static const struct section secs[] = {
         {"tcp-basic", sec_tcp_basic}, {"misuse", sec_misuse}, {"timeo", sec_timeo}, {"tcp6", sec_tcp6}, {"tcp-connect", sec_tcp_connect}, {"tcp-shutdown", sec_tcp_shutdown}, {"tcp-lshut", sec_tcp_lshut},
         {"tcp-reset", sec_tcp_reset}, {"tcp-epipe", sec_tcp_epipe}, {"tcp-flags", sec_tcp_flags}, {"tcp-urgent", sec_tcp_urgent}, {"tcp-bothwrite", sec_tcp_bothwrite},
-        {"tcp-ioctl", sec_tcp_ioctl}, {"tcp-opts", sec_tcp_opts}, {"tcp-reuse", sec_tcp_reuse},
+        {"tcp-states", sec_tcp_states}, {"tcp-inherit", sec_tcp_inherit}, {"tcp-ioctl", sec_tcp_ioctl}, {"tcp-opts", sec_tcp_opts}, {"tcp-reuse", sec_tcp_reuse},
         {"tcp-backlog", sec_tcp_backlog}, {"tcp-vec", sec_tcp_vec}, {"tcp-sendfile", sec_tcp_sendfile},
         {"tcp-bulk", sec_tcp_bulk}, {"tcp-nbbig", sec_tcp_nbbig}, {"tcp-fastopen", sec_tcp_fastopen}, {"tcp-many", sec_tcp_many}, {"udp-basic", sec_udp_basic},
         {"udp-connect", sec_udp_connect}, {"udp-trunc", sec_udp_trunc}, {"udp-mmsg", sec_udp_mmsg},
