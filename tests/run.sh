@@ -646,6 +646,10 @@ dcase procfd-link --prog procfd_link --status 0 -- "$PROGS/procfd_link"
 # no bind named (autobound by its send or connect): socat's
 # UDP-RECVFROM,fork. The reply reached the kernel port only.
 fcase udp-fork-reply --prog udp_fork_reply --status 0 -- "f_t8 $PROGS/udp_fork_reply"
+# A pid outside the instance (the parent) is the kernel's to answer for;
+# a thread id names its thread's process (python's test_posix asks the
+# parent's scheduler).
+fcase pid-kinds --prog pid_kinds --status 0 -- "f_t8 $PROGS/pid_kinds"
 fcase dgram-fork --prog dgram_fork --status 0 -- "f_t8 $PROGS/dgram_fork 0"
 fcase dgram-fork-queued --prog dgram_fork --status 0 -- "f_t8 $PROGS/dgram_fork 1"
 # listeners with connections not yet accepted, their clients in one epoll

@@ -21,6 +21,7 @@
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
 #include "mm/uaccess.h"
+#include "proc/pidspace.h"
 #include "proc/procfs.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
@@ -33,6 +34,8 @@
 long kcall_pid(long pid, long *out)
 {
 	long h = vproc_host_of((int)pid);
+	if (h == -ESRCH && pidspace_outside((int)pid))
+		h = pid; /* a process outside the instance (its parent): the kernel's */
 	*out = h > 0 ? h : 0;
 	return h < 0 ? h : 0;
 }

@@ -27,11 +27,12 @@
 long sys_getpid(struct uthread *ut, const long a[6]) { return ut->proc->pid; }
 long sys_gettid(struct uthread *ut, const long a[6]) { return ut->tid; }
 long sys_getppid(struct uthread *ut, const long a[6]) { return vproc_ppid(ut->proc); }
-/* target - the program a pid argument names (0: the caller), its group
- * and session as they are now. */
+/* target - the program a pid argument names (0: the caller; a thread id
+ * its thread's, as Linux finds any task), its group and session as they
+ * are now. */
 static struct vproc *target(struct uthread *ut, long pid)
 {
-	struct vproc *p = pid == 0 ? ut->proc : vproc_by_pid((int)pid);
+	struct vproc *p = pid == 0 ? ut->proc : pid > 0 ? vproc_by_id((int)pid) : NULL;
 	if (p)
 		vproc_sync_ids(p);
 	return p;

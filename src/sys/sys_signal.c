@@ -354,6 +354,10 @@ static bool may_signal(struct uthread *ut, const struct vproc *p, int sig)
 static long kill_matching(struct uthread *ut, long pid, const siginfo_t *si)
 {
 	int sent = 0, denied = 0;
+	/* A thread's id names its process, as kill_pid_info finds it. */
+	struct vproc *of = pid > 0 && !vproc_by_pid((int)pid) ? vproc_by_id((int)pid) : NULL;
+	if (of)
+		pid = of->pid;
 	for (int i = 0; i < vproc_count(); i++) {
 		struct vproc *p = vproc_at(i);
 		if (!p || vproc_seen_as(p) != p)

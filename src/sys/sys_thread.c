@@ -6,17 +6,19 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/rawsys.h"
 #include "mm/uaccess.h"
 #include "proc/fork.h"
+#include "proc/pidspace.h"
 #include "proc/signal.h"
 #include "proc/spawn.h"
 #include "proc/vproc.h"
 #include "sched/futex.h"
 #include "sched/sched.h"
+#include "sched/xstate.h"
 #include "sys/sys_fd.h"
 #include "sys/systab.h"
 #include "sys/trace.h"
-#include "sched/xstate.h"
 
 /* What a new thread of the same program must share with its creator. */
 #define THREAD_FLAGS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
@@ -162,19 +164,20 @@ static bool self_or_thread(struct uthread *ut, long pid)
 	return pid == 0 || pid == ut->tid || vproc_host_of((int)pid) >= 0;
 }
 
-/* affinity_of - the thread whose mask is kept: the caller's own (what
- * taskset and pthread_setaffinity_np on oneself set); another thread's
- * call is accepted and not kept (it could end meanwhile). */
+/* affinity_of - the thread whose mask is kept: the caller, or a thread
+ * here (uthreads are never freed: one that ends meanwhile is written
+ * harmlessly); a program in another host process keeps none here. */
 static struct uthread *affinity_of(struct uthread *ut, long pid)
 {
-	return pid == 0 || pid == ut->tid ? ut : NULL;
+	return pid == 0 || pid == ut->tid ? ut : uthread_by_tid((int)pid);
 }
 
 long sys_sched_getaffinity(struct uthread *ut, const long a[6])
 {
 	uint64_t mask;
-	if (!self_or_thread(ut, (int)a[0]))
-		return -ESRCH;
+	if (!self_or_thread(ut, (int)a[0])) /* a process outside the instance: the kernel's */
+		return a[0] > 0 && pidspace_outside((int)a[0]) ? raw_syscall3(SYS_sched_getaffinity, a[0], a[1], a[2])
+							       : -ESRCH;
 	if ((unsigned long)a[1] < 8 || (a[1] & 7))
 		return -EINVAL;
 	long n = vcpu_mask(&mask);
@@ -190,7 +193,8 @@ long sys_sched_setaffinity(struct uthread *ut, const long a[6])
 {
 	uint64_t want = 0, have;
 	if (!self_or_thread(ut, (int)a[0]))
-		return -ESRCH;
+		return a[0] > 0 && pidspace_outside((int)a[0]) ? raw_syscall3(SYS_sched_setaffinity, a[0], a[1], a[2])
+							       : -ESRCH;
 	if (copy_from_user(&want, a[2], (size_t)a[1] < 8 ? (size_t)a[1] : 8))
 		return -EFAULT;
 	vcpu_mask(&have);
