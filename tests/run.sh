@@ -481,7 +481,7 @@ p_insn_len() {
     out=$("$BUILD_DIR/tests/unit/insn_sweep" -s "${files[@]}" 2>&1) || { echo "$out" | head -12; return 1; }
 }
 ncase insn-len-objdump --need objdump -- p_insn_len
-for sec in basic siginfo sigaction resethand nodefer masks pending ignore wait sigfd altstack \
+for sec in basic siginfo sigaction resethand nodefer masks pending ignore wait sigfd sigfd-info altstack \
     faults fpstate restart; do
     dcase "signals-$sec" --prog signals --status 0 -- "$PROGS/signals" "$sec"
 done

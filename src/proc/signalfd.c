@@ -76,26 +76,69 @@ static void sigfd_release(struct vfile *f)
 	free(s);
 }
 
+/* Linux's siginfo_layout: which union member si holds. */
+enum layout { L_KILL, L_TIMER, L_POLL, L_FAULT, L_CHLD, L_RT, L_SYS };
+
+static enum layout layout_of(int sig, int code)
+{
+	if (code > SI_USER && code < SI_KERNEL) {
+		switch (sig) {
+		case SIGILL: case SIGFPE: case SIGSEGV: case SIGBUS: case SIGTRAP:
+			return L_FAULT;
+		case SIGCHLD:
+			return L_CHLD;
+		case SIGSYS:
+			return L_SYS;
+		default: /* SIGPOLL's codes (POLL_IN...) and any other kernel code */
+			return code <= POLL_HUP ? L_POLL : L_KILL;
+		}
+	}
+	return code == SI_TIMER ? L_TIMER : code == SI_SIGIO ? L_POLL : code < 0 ? L_RT : L_KILL;
+}
+
+/* fill - Linux's signalfd_copyinfo: the members of si's layout, the rest 0. */
 static void fill(struct signalfd_siginfo *o, const siginfo_t *si)
 {
 	memset(o, 0, sizeof(*o));
 	o->ssi_signo = si->si_signo;
 	o->ssi_errno = si->si_errno;
 	o->ssi_code = si->si_code;
-	o->ssi_pid = si->si_pid;
-	o->ssi_uid = si->si_uid;
-	o->ssi_int = si->si_int;
-	o->ssi_ptr = (uint64_t)si->si_ptr;
-	if (si->si_code == SI_TIMER) {
+	switch (layout_of(si->si_signo, si->si_code)) {
+	case L_KILL:
+		o->ssi_pid = si->si_pid;
+		o->ssi_uid = si->si_uid;
+		break;
+	case L_TIMER:
 		o->ssi_tid = si->si_timerid;
 		o->ssi_overrun = si->si_overrun;
-	}
-	if (si->si_signo == SIGCHLD) {
-		o->ssi_status = si->si_status;
-		o->ssi_utime = si->si_utime;
-		o->ssi_stime = si->si_stime;
-	} else if (si->si_code > 0) {
+		o->ssi_ptr = (uint64_t)si->si_ptr;
+		o->ssi_int = si->si_int;
+		break;
+	case L_POLL:
+		o->ssi_band = (uint32_t)si->si_band;
+		o->ssi_fd = si->si_fd;
+		break;
+	case L_FAULT:
 		o->ssi_addr = (uint64_t)si->si_addr;
+		break;
+	case L_CHLD:
+		o->ssi_pid = si->si_pid;
+		o->ssi_uid = si->si_uid;
+		o->ssi_status = si->si_status;
+		o->ssi_utime = (uint64_t)si->si_utime;
+		o->ssi_stime = (uint64_t)si->si_stime;
+		break;
+	case L_RT:
+		o->ssi_pid = si->si_pid;
+		o->ssi_uid = si->si_uid;
+		o->ssi_ptr = (uint64_t)si->si_ptr;
+		o->ssi_int = si->si_int;
+		break;
+	case L_SYS:
+		o->ssi_call_addr = (uint64_t)si->si_call_addr;
+		o->ssi_syscall = si->si_syscall;
+		o->ssi_arch = si->si_arch;
+		break;
 	}
 }
 

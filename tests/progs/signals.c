@@ -29,6 +29,7 @@
 #include <sys/select.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <ucontext.h>
@@ -512,6 +513,38 @@ static void *sigfd_reader(void *arg)
 {
     struct signalfd_siginfo ssi;
     return (void *)(intptr_t)(read(*(int *)arg, &ssi, sizeof ssi) == sizeof ssi ? (int)ssi.ssi_signo : -errno);
+}
+
+/* What a signalfd read fills for each kind of siginfo (only its layout's
+ * members: a child's status did not also show as ssi_int and ssi_ptr). */
+static void sec_sigfd_info(void)
+{
+    printf("== signalfd_siginfo by kind\n");
+    sigset_t m;
+    sigemptyset(&m);
+    sigaddset(&m, SIGCHLD);
+    sigaddset(&m, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &m, NULL);
+    int fd = signalfd(-1, &m, SFD_CLOEXEC);
+    struct signalfd_siginfo si;
+    pid_t p = fork();
+    if (p == 0)
+        _exit(42);
+    if (read(fd, &si, sizeof si) == sizeof si)
+        printf("SIGCHLD: code %d, status %d, int %d, ptr %llu, pid the child's %d\n", si.ssi_code, si.ssi_status,
+               si.ssi_int, (unsigned long long)si.ssi_ptr, si.ssi_pid == (uint32_t)p);
+    waitpid(p, NULL, 0);
+    union sigval v = { .sival_int = 7 };
+    sigqueue(getpid(), SIGUSR1, v);
+    if (read(fd, &si, sizeof si) == sizeof si)
+        printf("sigqueue: code %d, int %d, ptr %llu, status %d, pid mine %d\n", si.ssi_code, si.ssi_int,
+               (unsigned long long)si.ssi_ptr, si.ssi_status, si.ssi_pid == (uint32_t)getpid());
+    kill(getpid(), SIGUSR1);
+    if (read(fd, &si, sizeof si) == sizeof si)
+        printf("kill: code %d, int %d, ptr %llu, status %d, pid mine %d\n", si.ssi_code, si.ssi_int,
+               (unsigned long long)si.ssi_ptr, si.ssi_status, si.ssi_pid == (uint32_t)getpid());
+    close(fd);
+    sigprocmask(SIG_UNBLOCK, &m, NULL);
 }
 
 static void sec_sigfd(void)
@@ -1050,7 +1083,7 @@ static const struct {
     {"basic", sec_basic},       {"siginfo", sec_siginfo},   {"sigaction", sec_sigaction},
     {"resethand", sec_resethand}, {"nodefer", sec_nodefer}, {"masks", sec_masks},
     {"pending", sec_pending},   {"ignore", sec_ignore},     {"wait", sec_wait},
-    {"sigfd", sec_sigfd},
+    {"sigfd", sec_sigfd},       {"sigfd-info", sec_sigfd_info},
     {"altstack", sec_altstack}, {"faults", sec_faults},     {"fpstate", sec_fpstate},
     {"restart", sec_restart}, {"nothing", sec_nothing},
 };
