@@ -1229,7 +1229,7 @@ print(os.readv(st, [bytearray(5), bytearray(3)]), os.read(st, 3))'
 f_pi_mutex() { local TIMEOUT=60; x "$PROGS/pi_mutex"; }
 fcase pi-mutex --prog pi_mutex --status 0 -- f_pi_mutex
 # -- virtual pids wherever a pid appears (issue 14) ---------------------------
-for sec in ids siblings owner cpuclock zombie relative strings; do
+for sec in ids siblings owner cpuclock zombie umask relative strings; do
     fcase "vpid-$sec" --prog vpid --status 0 -- "f_t8 $PROGS/vpid $sec"
 done
 # The pid a program writes to its pid file is one a plain `kill` outside

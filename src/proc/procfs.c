@@ -760,6 +760,10 @@ static long other_status_text(const struct prog_info *pi, const char *host_path,
 			o += snprintf(out + o, cap - o, "Threads:\t%d\n", rs.nthreads);
 			continue;
 		}
+		if (own && !strncmp(line, "Umask:", 6)) {
+			o += snprintf(out + o, cap - o, "Umask:\t%04o\n", rs.umask);
+			continue;
+		}
 		if (own && rs.stopsig && !strncmp(line, "State:", 6)) {
 			o += snprintf(out + o, cap - o, "State:\tT (stopped)\n");
 			continue;

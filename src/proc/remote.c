@@ -54,7 +54,7 @@ bool remote_status(const struct prog_info *pi, struct remote_status *out)
 	uint64_t t;
 	*out = (struct remote_status){ 0 };
 	if (!FIELD(pi, nthreads, &out->nthreads) || !FIELD(pi, sigpending, &out->shdpnd) || !FIELD(pi, sigaction, &sa) ||
-	    !FIELD(pi, main_thread, &t) || !FIELD(pi, stop_sig, &out->stopsig))
+	    !FIELD(pi, main_thread, &t) || !FIELD(pi, stop_sig, &out->stopsig) || !FIELD(pi, umask, &out->umask))
 		return false;
 	if (!get(pi->host_pid, t + offsetof(struct uthread, sigpending), &out->sigpnd, sizeof(uint64_t)) ||
 	    !get(pi->host_pid, t + offsetof(struct uthread, sigmask), &out->sigblk, sizeof(uint64_t)))

@@ -28,6 +28,7 @@ bool remote_of(int pid, struct prog_info *out);
 struct remote_status {
 	int nthreads;
 	int stopsig;                 /* stopped beside other programs: the signal */
+	unsigned umask;              /* its umask (its process's own is the runtime's) */
 	uint64_t sigpnd, shdpnd, sigblk, sigign, sigcgt;
 };
 bool remote_status(const struct prog_info *pi, struct remote_status *out);

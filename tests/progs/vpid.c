@@ -325,6 +325,30 @@ static void zombie_check(const char *how, pid_t c)
         gone ? strerror(gone) : "still there", dead ? strerror(dead) : "ok");
 }
 
+/* umask: a forked child's /proc/PID/status shows its umask (its host
+ * process's own is the runtime's). */
+static void sec_umask(void)
+{
+    int ready[2], go[2];
+    CHECK(!pipe(ready) && !pipe(go), "pipe");
+    pid_t c = fork();
+    if (c == 0) {
+        umask(027);
+        char b;
+        write(ready[1], "r", 1);
+        read(go[0], &b, 1);
+        _exit(0);
+    }
+    char b, path[64], buf[4096];
+    read(ready[0], &b, 1);
+    snprintf(path, sizeof(path), "/proc/%d/status", c);
+    CHECK(slurp_file(path, buf, sizeof(buf)) > 0, "read %s", path);
+    char *u = strstr(buf, "\nUmask:");
+    say("the forked child's %.*s", u ? (int)strcspn(u + 1, "\n") : 4, u ? u + 1 : "none");
+    write(go[1], "g", 1);
+    waitpid(c, NULL, 0);
+}
+
 static void sec_zombie(void)
 {
     pid_t c = fork();
@@ -490,7 +514,7 @@ static const struct section sections[] = {
     { "siblings", sec_siblings },
     { "owner", sec_owner },
     { "cpuclock", sec_cpuclock },
-    { "zombie", sec_zombie },
+    { "zombie", sec_zombie }, { "umask", sec_umask },
     { "relative", sec_relative },
     { "strings", sec_strings },
 };
