@@ -1776,7 +1776,7 @@ fcase vec-futex-1cpu --need taskset --prog vec_futex --status 0 --not-in "$ZP_RE
 # own case, 8 s. Today the kernel serves them; they guard the user-space
 # implementation. sock-tcp-bulk, sock-unix-bulk and pipes-pipe-bulk move
 # 100 MB each (well under a second natively).
-for sec in tcp-basic misuse timeo tcp6 tcp-connect tcp-shutdown tcp-lshut tcp-reset tcp-states tcp-inherit tcp-epipe tcp-flags tcp-urgent tcp-bothwrite tcp-ioctl tcp-opts \
+for sec in tcp-basic misuse timeo tcp6 tcp-connect tcp-shutdown tcp-lshut tcp-reset tcp-states tcp-path tcp-inherit tcp-epipe tcp-flags tcp-urgent tcp-bothwrite tcp-ioctl tcp-opts \
     tcp-reuse tcp-backlog tcp-vec tcp-sendfile tcp-bulk tcp-nbbig tcp-fastopen tcp-many udp-basic udp-connect udp-trunc \
     udp-mmsg udp-queue; do
     fcase "sock-$sec" --prog sock_inet --status 0 -- "f_t8 $PROGS/sock_inet $sec"

@@ -34,6 +34,7 @@ static long establish(struct nsock *cli, struct nsock *l, const void *dst, uint3
 					* an accepted socket waited for good) */
 	srv->sndtimeo = l->sndtimeo;
 	srv->linger0 = l->linger0;
+	srv->accepted_end = true;
 	chan_set_oobinline(srv->end, srv->oobinline);
 	nsock_inherit_options(srv, l);
 	srv->peercred = cli->cred;

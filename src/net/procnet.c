@@ -188,6 +188,11 @@ char *procnet_file(const char *name, size_t *len)
 		map[nmap++].ino = s->ino;
 	}
 	spin_unlock(&all_lock);
+	/* The runtime's own loopback connection (loopback.c): no program's. */
+	int own[4], nown = k == K_TCP || k == K_TCP6 ? loopback_fds(own) : 0;
+	unsigned long own_ino[4];
+	for (int i = 0; i < nown; i++)
+		own_ino[i] = ino_of_kfd(own[i]);
 
 	struct text t = { 0 };
 	char line[512];
@@ -207,6 +212,11 @@ char *procnet_file(const char *name, size_t *len)
 				p++;
 		}
 		unsigned long kino = ino_at ? strtoul(ino_at, NULL, 10) : 0;
+		bool runtime = false;
+		for (int j = 0; kino && j < nown; j++)
+			runtime |= own_ino[j] == kino;
+		if (runtime)
+			continue;
 		size_t i = 0;
 		while (kino && i < nmap && map[i].kino != kino)
 			i++;

@@ -125,6 +125,7 @@ struct nsock {
 	struct nsock *queued_in;
 	bool rcvbuf_set, sndbuf_set;	/* the rings follow SO_RCVBUF/SO_SNDBUF */
 	uint32_t inherit;		/* options set that an accepted socket takes (socket.c inherited[]) */
+	bool accepted_end;		/* a TCP connection's server end (loopback.c answers as one) */
 	struct nsock *all_prev, *all_next;	/* every socket (procnet.c) */
 	bool pktinfo, pktinfo6;		/* IP_PKTINFO, IPV6_RECVPKTINFO asked */
 };
@@ -196,6 +197,13 @@ void nsock_kwatch_once(struct nsock *s);	/* arm it if it never was */
 /* nsock_tcp_state - a TCP socket's state as Linux's sk_state (TCP_INFO,
  * /proc/net/tcp): a connection in memory's from the FINs each side sent. */
 uint8_t nsock_tcp_state(struct nsock *s);
+/* loopback_fd - a real loopback TCP connection's client or accepted end
+ * in family (AF_INET, AF_INET6), made at the first call and kept: the
+ * kernel's answers for connections in memory (loopback.c); -ENOTCONN if
+ * none could be made. loopback_fds - those made so far, into out: their
+ * count (/proc/net lists them as no program's). */
+int loopback_fd(int family, bool accepted);
+int loopback_fds(int out[4]);
 /* nsock_inherit_options - srv, a connection's server end queued at
  * listener l, takes the options l's program set (sk_clone_lock). */
 void nsock_inherit_options(struct nsock *srv, const struct nsock *l);

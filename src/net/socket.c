@@ -678,6 +678,7 @@ static const struct {
 	{ SOL_SOCKET, SO_MARK },	 { IPPROTO_TCP, TCP_NODELAY },	     { IPPROTO_TCP, TCP_KEEPIDLE },
 	{ IPPROTO_TCP, TCP_KEEPINTVL },	 { IPPROTO_TCP, TCP_KEEPCNT },	     { IPPROTO_TCP, TCP_USER_TIMEOUT },
 	{ IPPROTO_TCP, TCP_CONGESTION }, { IPPROTO_TCP, TCP_WINDOW_CLAMP }, { IPPROTO_TCP, TCP_NOTSENT_LOWAT },
+	{ IPPROTO_TCP, TCP_MAXSEG },
 };
 
 static uint32_t inherit_bit(int level, int opt)
@@ -799,6 +800,22 @@ long nsock_put_int(uint64_t val, uint64_t lenp, int v)
 	return 0;
 }
 
+/* path_option - what a TCP connection in memory asks of a real loopback
+ * connection's (loopback.c): what the path makes of it (its MSS, window
+ * clamp, MTU, TCP_INFO's scales and options; a window clamp the program
+ * set is its own); its own kernel socket never connected, and said 536
+ * and ENOTCONN. A TCP_MAXSEG set once connected changes nothing, as on
+ * Linux, where it only bounds a handshake to come. */
+static bool path_option(struct nsock *s, int level, int opt)
+{
+	if (s->proto != CHAN_TCP || __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != NS_CONNECTED)
+		return false;
+	if (level == IPPROTO_TCP && opt == TCP_WINDOW_CLAMP)
+		return !(s->inherit & inherit_bit(level, opt));
+	return (level == IPPROTO_TCP && (opt == TCP_INFO || opt == TCP_MAXSEG)) || (level == IPPROTO_IP && opt == IP_MTU) ||
+	       (level == IPPROTO_IPV6 && (opt == IPV6_MTU || opt == IPV6_PATHMTU));
+}
+
 static long nsock_getsockopt(struct vfile *f, struct uthread *ut, int level, int opt, uint64_t val,
 			     uint64_t lenp)
 {
@@ -836,7 +853,8 @@ static long nsock_getsockopt(struct vfile *f, struct uthread *ut, int level, int
 		}
 		}
 	}
-	long r = raw_syscall6(SYS_getsockopt, kfd, level, opt, val, lenp, 0);
+	int at = path_option(s, level, opt) ? loopback_fd(s->family, s->accepted_end) : kfd;
+	long r = raw_syscall6(SYS_getsockopt, at < 0 ? kfd : at, level, opt, val, lenp, 0);
 	if (!r && level == IPPROTO_TCP && opt == TCP_INFO) {
 		/* The kernel socket never connected: the state is ours. */
 		uint8_t st = nsock_tcp_state(s);

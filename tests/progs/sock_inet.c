@@ -24,6 +24,9 @@
  *               CLOSE_WAIT, CLOSE), and after a reset; getpeername then
  *               (ENOTCONN once closed: python's ssl tells data before a
  *               handshake so)
+ * tcp-path      what the loopback path makes of a connection: TCP_MAXSEG,
+ *               TCP_WINDOW_CLAMP, TCP_INFO's MSS and options, IP_MTU, over
+ *               127.0.0.1 and ::1 (iperf3 sizes its datagrams by the MSS)
  * tcp-inherit   an accepted socket takes the listener's options
  *               (SO_KEEPALIVE, TCP_NODELAY, TCP_KEEPIDLE, SO_LINGER,
  *               SO_RCVBUF)
@@ -460,6 +463,52 @@ static void sec_tcp_states(void)
     char b[8];
     say("read: %s", rs(read(s, b, sizeof b)));
     close(s);
+}
+
+static void path_of(const char *who, int fd, int v6)
+{
+    int mss = 0, clamp = 0, mtu = 0;
+    socklen_t l = sizeof mss;
+    getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, &l);
+    getsockopt(fd, IPPROTO_TCP, TCP_WINDOW_CLAMP, &clamp, &l);
+    int r = v6 ? getsockopt(fd, IPPROTO_IPV6, IPV6_MTU, &mtu, &l) : getsockopt(fd, IPPROTO_IP, IP_MTU, &mtu, &l);
+    struct tcp_info ti;
+    socklen_t tl = sizeof ti;
+    memset(&ti, 0, sizeof ti);
+    getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl);
+    say("%s: TCP_MAXSEG %d, TCP_WINDOW_CLAMP %d, MTU %s %d; TCP_INFO snd_mss %u rcv_mss %u options %u", who, mss, clamp,
+        rs(r), mtu, ti.tcpi_snd_mss, ti.tcpi_rcv_mss, ti.tcpi_options);
+}
+
+static void sec_tcp_path(void)
+{
+    int c, s;
+    tcp_pair(&c, &s);
+    path_of("v4 client", c, 0);
+    path_of("v4 accepted", s, 0);
+    close(c);
+    close(s);
+    int l = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 a = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    socklen_t al = sizeof a;
+    if (bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 1) || getsockname(l, (struct sockaddr *)&a, &al)) {
+        say("no ::1 here");
+        return;
+    }
+    c = socket(AF_INET6, SOCK_STREAM, 0);
+    connect(c, (struct sockaddr *)&a, al);
+    s = accept(l, NULL, NULL);
+    path_of("v6 client", c, 1);
+    path_of("v6 accepted", s, 1);
+    int small = 1000;
+    setsockopt(c, IPPROTO_TCP, TCP_MAXSEG, &small, sizeof small);
+    int got = 0;
+    socklen_t gl = sizeof got;
+    getsockopt(c, IPPROTO_TCP, TCP_MAXSEG, &got, &gl);
+    say("TCP_MAXSEG set to 1000 on a connected socket: reads %d", got);
+    close(c);
+    close(s);
+    close(l);
 }
 
 static void sec_tcp_inherit(void)
@@ -1389,7 +1438,7 @@ int main(int argc, char **argv)
     static const struct section secs[] = {
         {"tcp-basic", sec_tcp_basic}, {"misuse", sec_misuse}, {"timeo", sec_timeo}, {"tcp6", sec_tcp6}, {"tcp-connect", sec_tcp_connect}, {"tcp-shutdown", sec_tcp_shutdown}, {"tcp-lshut", sec_tcp_lshut},
         {"tcp-reset", sec_tcp_reset}, {"tcp-epipe", sec_tcp_epipe}, {"tcp-flags", sec_tcp_flags}, {"tcp-urgent", sec_tcp_urgent}, {"tcp-bothwrite", sec_tcp_bothwrite},
-        {"tcp-states", sec_tcp_states}, {"tcp-inherit", sec_tcp_inherit}, {"tcp-ioctl", sec_tcp_ioctl}, {"tcp-opts", sec_tcp_opts}, {"tcp-reuse", sec_tcp_reuse},
+        {"tcp-states", sec_tcp_states}, {"tcp-path", sec_tcp_path}, {"tcp-inherit", sec_tcp_inherit}, {"tcp-ioctl", sec_tcp_ioctl}, {"tcp-opts", sec_tcp_opts}, {"tcp-reuse", sec_tcp_reuse},
         {"tcp-backlog", sec_tcp_backlog}, {"tcp-vec", sec_tcp_vec}, {"tcp-sendfile", sec_tcp_sendfile},
         {"tcp-bulk", sec_tcp_bulk}, {"tcp-nbbig", sec_tcp_nbbig}, {"tcp-fastopen", sec_tcp_fastopen}, {"tcp-many", sec_tcp_many}, {"udp-basic", sec_udp_basic},
         {"udp-connect", sec_udp_connect}, {"udp-trunc", sec_udp_trunc}, {"udp-mmsg", sec_udp_mmsg},
