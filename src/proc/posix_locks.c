@@ -13,19 +13,10 @@
 #include "core/forkhot.h"
 #include "core/rawsys.h"
 #include "core/spinlock.h"
+#include "proc/pidspace.h"
+#include "proc/remote.h"
 #include "proc/vproc.h"
 #include "sched/offload.h"
-
-/* One file a program has locked through: its own description of it. */
-struct plock_file {
-	dev_t dev;
-	ino_t ino;
-	int ofd;                 /* host fd, O_CLOEXEC: the lock owner; -1:
-				  * none could be opened, the kernel's own
-				  * lock (the host process's) serves it */
-	uint64_t serial;         /* which entry (a waiting lock's re-check) */
-	struct plock_file *next;
-};
 
 /* Every program's list (vproc.plocks): locking is rare, one lock will do.
  * Held across the non-blocking fcntl calls, never a waiting one. */
@@ -59,13 +50,22 @@ static int reopen(int host, int accmode)
 }
 
 /* owner_of - the lists' holder (other than p) of a description of this
- * file: who F_GETLK names for a conflicting OFD lock (lists held). */
+ * file: who F_GETLK names for a conflicting OFD lock (lists held). A
+ * program in another host process (a forked child) has its list there:
+ * the kernel names no owner of an OFD lock (-1), not even in /proc/locks. */
 static int owner_of(const struct vproc *p, const struct stat *st)
 {
 	for (int i = 0; i < vproc_count(); i++) {
 		struct vproc *q = vproc_at(i);
 		if (q && q != p && find(q, st))
 			return q->pid;
+	}
+	int pids[256];
+	int n = pidspace_forked() ? pidspace_list(pids, 256) : 0;
+	for (int i = 0; i < n; i++) {
+		struct prog_info pi;
+		if (pids[i] != p->pid && remote_of(pids[i], &pi) && remote_locks(&pi, st->st_dev, st->st_ino))
+			return pids[i];
 	}
 	return -1;
 }

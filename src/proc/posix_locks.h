@@ -2,7 +2,22 @@
 #pragma once
 #include <fcntl.h>
 
+#include <stdint.h>
+#include <sys/types.h>
+
 struct vproc;
+
+/* One file a program has locked through: its own description of it
+ * (vproc.plocks; proc/remote.c reads another process's list). */
+struct plock_file {
+	dev_t dev;
+	ino_t ino;
+	int ofd;                 /* host fd, O_CLOEXEC: the lock owner; -1:
+				  * none could be opened, the kernel's own
+				  * lock (the host process's) serves it */
+	uint64_t serial;         /* which entry (a waiting lock's re-check) */
+	struct plock_file *next;
+};
 
 /*
  * The kernel owns a POSIX lock by process, and fused programs share one:

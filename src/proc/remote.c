@@ -10,6 +10,7 @@
 
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
+#include "proc/posix_locks.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 
@@ -77,6 +78,22 @@ int remote_tids(const struct prog_info *pi, int *tids, int max)
 		n++;
 	}
 	return n;
+}
+
+bool remote_locks(const struct prog_info *pi, uint64_t dev, uint64_t ino)
+{
+	uint64_t a;
+	if (!FIELD(pi, plocks, &a))
+		return false;
+	for (int n = 0; a && n < 1024; n++) {
+		struct plock_file f;
+		if (!get(pi->host_pid, a, &f, sizeof(f)))
+			return false;
+		if ((uint64_t)f.dev == dev && (uint64_t)f.ino == ino)
+			return true;
+		a = (uint64_t)(uintptr_t)f.next;
+	}
+	return false;
 }
 
 /* entries - the fd table's entries from from on (at most n) into e: how

@@ -37,6 +37,9 @@ bool remote_status(const struct prog_info *pi, struct remote_status *out);
  * -1. remote_tids - its threads' virtual tids, the same way. */
 int remote_fds(const struct prog_info *pi, int *fds, int max);
 int remote_tids(const struct prog_info *pi, int *tids, int max);
+/* remote_locks - has it a description of file (dev, ino) it locked
+ * through (proc/posix_locks.h)? */
+bool remote_locks(const struct prog_info *pi, uint64_t dev, uint64_t ino);
 
 /* remote_fd - what its fd names: 0 and *host the host fd (in its host
  * process) of a kernel file; 1 and *link what /proc shows for a file that

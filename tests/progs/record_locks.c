@@ -210,6 +210,27 @@ int main(int argc, char **argv)
     fcntl(fd, F_GETLK, &fl);
     printf("%s\n", fl.l_type == F_UNLCK ? "free (its own lock never conflicts)" : "held");
 
+    printf("a lock a forked child holds:\n");
+    int ready[2], go[2];
+    if (pipe(ready) || pipe(go))
+        return 2;
+    pid_t kid = fork();
+    if (kid == 0) {
+        char b;
+        lock(fd, F_SETLK, F_WRLCK, 3000, 10, SEEK_SET);
+        write(ready[1], "r", 1);
+        read(go[0], &b, 1);
+        _exit(0);
+    }
+    char b;
+    read(ready[0], &b, 1);
+    struct flock kf = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 3005, .l_len = 1 };
+    fcntl(fd, F_GETLK, &kf);
+    printf("  parent: F_GETLK [3005,+1) r: %s, l_pid the child's %d\n", kf.l_type == F_WRLCK ? "write-locked" : "?",
+           kf.l_pid == kid);
+    write(go[1], "g", 1);
+    waitpid(kid, NULL, 0);
+
     printf("read locks share:\n");
     printf("  parent: F_SETLK read [0,100) %s\n", ename(lock(fd, F_SETLK, F_RDLCK, 0, 100, SEEK_SET)));
     run((char *[]){ "record_locks", "try", (char *)file, "0", "10", "r", me, NULL });
