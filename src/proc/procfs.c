@@ -303,7 +303,7 @@ static long mem_file(const char *name, const char *data, size_t len, int flags)
 
 /* alone - the object behind "<dir>/N" of rest if fd N is an object alone
  * (no host fd to show), with a reference; else NULL. */
-static struct vfile *alone(struct uthread *ut, const char *rest, const char *dir)
+static struct vfile *alone(struct uthread *ut, const char *rest, const char *dir, long *fd)
 {
 	size_t n = strlen(dir);
 	if (strncmp(rest, dir, n) || !rest[n])
@@ -312,6 +312,8 @@ static struct vfile *alone(struct uthread *ut, const char *rest, const char *dir
 	long vfd = strtol(rest + n, &end, 10);
 	if (*end || fdt_settle(ut->proc->fdt, vfd) >= 0)
 		return NULL;
+	if (fd)
+		*fd = vfd;
 	return fdt_obj(ut->proc->fdt, vfd);
 }
 
@@ -326,13 +328,15 @@ static void anon_link(struct vfile *f, char *out, size_t size)
 		snprintf(out, size, "anon_inode:%s", f->ops->name ? f->ops->name : "[pegasus]");
 }
 
-static long anon_fdinfo(struct vfile *f, int flags)
+/* anon_fdinfo - fdinfo of f as fd (fd flags fdflags): its flags have
+ * O_CLOEXEC for FD_CLOEXEC, as Linux's seq_show puts it there. */
+static long anon_fdinfo(struct vfile *f, int fdflags, int flags)
 {
 	char buf[512];
 	struct stat st;
 	uint64_t ino = f->ops->stat && !f->ops->stat(f, &st) ? st.st_ino : (uint64_t)f >> 4;
-	int n = snprintf(buf, sizeof(buf), "pos:\t0\nflags:\t0%o\nmnt_id:\t0\nino:\t%lu\n",
-			 __atomic_load_n(&f->flags, __ATOMIC_RELAXED), (unsigned long)ino);
+	unsigned fl = __atomic_load_n(&f->flags, __ATOMIC_RELAXED) | (fdflags > 0 && (fdflags & FD_CLOEXEC) ? O_CLOEXEC : 0);
+	int n = snprintf(buf, sizeof(buf), "pos:\t0\nflags:\t0%o\nmnt_id:\t0\nino:\t%lu\n", fl, (unsigned long)ino);
 	if (f->ops->fdinfo)
 		n += f->ops->fdinfo(f, buf + n, sizeof(buf) - n);
 	return mem_file("fdinfo", buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1, flags);
@@ -1203,13 +1207,14 @@ long procfs_open(struct uthread *self, int dirfd, const char *path, int flags, s
 	}
 	if (!strcmp(rest, "exe") && p->exe)
 		return open(p->exe, flags & ~(O_CREAT | O_TRUNC | O_WRONLY | O_RDWR));
-	struct vfile *f = alone(ut, rest, "fdinfo/");
+	long vfd;
+	struct vfile *f = alone(ut, rest, "fdinfo/", &vfd);
 	if (f) {
-		long r = anon_fdinfo(f, flags);
+		long r = anon_fdinfo(f, fdt_get_fdflags(ut->proc->fdt, vfd), flags);
 		vfile_put(f);
 		return r;
 	}
-	if ((f = alone(ut, rest, "fd/"))) {
+	if ((f = alone(ut, rest, "fd/", &vfd))) {
 		/* A pipe opens again; an anonymous inode cannot. */
 		struct vfile *nf = f->ops->reopen ? f->ops->reopen(f, flags) : NULL;
 		vfile_put(f);
@@ -1268,7 +1273,7 @@ long procfs_readlink(struct uthread *ut, int dirfd, const char *path, long ubuf,
 			snprintf(link, sizeof(link), "%s", t->proc->exe);
 		} else if (!strcmp(rest, "cwd")) {
 			snprintf(link, sizeof(link), "%s", t->proc->cwd);
-		} else if ((f = alone(t, rest, "fd/"))) {
+		} else if ((f = alone(t, rest, "fd/", NULL))) {
 			anon_link(f, link, sizeof(link));
 			vfile_put(f);
 		} else {
@@ -1307,7 +1312,7 @@ int procfs_fd_alone(struct uthread *ut, int dirfd, const char *path)
 	const char *rest = resolve(ut, dirfd, path, abs, alias, &t, &other);
 	if (!rest || other.pid || t->proc != ut->proc || strncmp(rest, "fd/", 3))
 		return -1;
-	struct vfile *f = alone(ut, rest, "fd/");
+	struct vfile *f = alone(ut, rest, "fd/", NULL);
 	if (!f)
 		return -1;
 	vfile_put(f);

@@ -388,6 +388,20 @@ static void sec_pipe_stat(void)
         (unsigned)(a.st_mode & 07777), (int)a.st_nlink, (long long)a.st_size, a.st_ino == b.st_ino,
         (long)a.st_blksize);
     char path[64], link[128], want[64];
+    /* fdinfo's flags: the description's, O_CLOEXEC for the fd's FD_CLOEXEC */
+    for (int i = 0; i < 2; i++) {
+        if (i)
+            fcntl(p[1], F_SETFD, 0);
+        snprintf(path, sizeof path, "/proc/self/fdinfo/%d", p[1]);
+        FILE *fi = fopen(path, "r");
+        char line[128] = "", fl[32] = "none";
+        while (fi && fgets(line, sizeof line, fi))
+            if (sscanf(line, "flags: %31s", fl) == 1)
+                break;
+        if (fi)
+            fclose(fi);
+        say("fdinfo flags of the write end%s: %s", i ? " after F_SETFD 0" : "", fl);
+    }
     snprintf(path, sizeof path, "/proc/self/fd/%d", p[1]);
     ssize_t n = readlink(path, link, sizeof link - 1);
     link[n > 0 ? n : 0] = 0;
