@@ -1778,7 +1778,7 @@ fcase vec-futex-1cpu --need taskset --prog vec_futex --status 0 --not-in "$ZP_RE
 # 100 MB each (well under a second natively).
 for sec in tcp-basic misuse timeo tcp6 tcp-connect tcp-shutdown tcp-lshut tcp-reset tcp-states tcp-path tcp-inherit tcp-epipe tcp-flags tcp-urgent tcp-bothwrite tcp-ioctl tcp-opts \
     tcp-reuse tcp-backlog tcp-vec tcp-sendfile tcp-bulk tcp-nbbig tcp-fastopen tcp-many udp-basic udp-connect udp-trunc \
-    udp-mmsg udp-queue; do
+    udp-mmsg udp-queue udp-cmsg; do
     fcase "sock-$sec" --prog sock_inet --status 0 -- "f_t8 $PROGS/sock_inet $sec"
 done
 for sec in check actions kill tsync; do

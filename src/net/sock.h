@@ -33,9 +33,13 @@ struct nqueue {
 	/* Its reader moved into the kernel (a fork): senders connected to it
 	 * follow it there (leave.c dgram_sender_to_kernel). */
 	bool reader_left;
+	/* Its reader asked for SO_TIMESTAMP(NS): senders stamp each datagram. */
+	bool stamp;
 };
 
 struct nsock;
+
+enum { RX_TTL = 1, RX_TOS = 2, RX_HOPLIMIT = 4, RX_TCLASS = 8 };
 
 /* The family's half (unix.c, inet.c): names and where a peer is. */
 struct nfamily {
@@ -128,6 +132,15 @@ struct nsock {
 	bool accepted_end;		/* a TCP connection's server end (loopback.c answers as one) */
 	struct nsock *all_prev, *all_next;	/* every socket (procnet.c) */
 	bool pktinfo, pktinfo6;		/* IP_PKTINFO, IPV6_RECVPKTINFO asked */
+	/* The other cmsgs a datagram in memory brings (sockio.c), as the
+	 * kernel twin reads the options back: IP_RECVTTL, IP_RECVTOS,
+	 * IPV6_RECVHOPLIMIT, IPV6_RECVTCLASS (RX_* bits); SO_TIMESTAMP's
+	 * kind (the option set, which is its cmsg's type; 0: none). */
+	uint8_t rx_cmsgs;
+	int stamp_opt;
+	/* IP_TTL, IP_TOS, IPV6_UNICAST_HOPS or IPV6_TCLASS set: a send reads
+	 * them off the twin (else Linux's defaults, TTL 64, TOS 0). */
+	bool hdr_set;
 };
 
 static inline struct nsock *nsock_of(struct vfile *f)

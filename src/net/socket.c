@@ -725,6 +725,38 @@ static int option_fd(struct nsock *s)
 	return s->state == NS_KERNEL ? VFILE_BECAME_KERNEL : nsock_kfd(s);
 }
 
+/* datagram_option - what a datagram socket's option set means for the
+ * datagrams in memory (sockio.c deliver_control, dgram_send): read back
+ * from the twin, which checked it. */
+static void datagram_option(struct nsock *s, int kfd, int level, int opt)
+{
+	static const struct {
+		int level, opt, bit;
+	} rx[] = { { IPPROTO_IP, IP_RECVTTL, RX_TTL },
+		   { IPPROTO_IP, IP_RECVTOS, RX_TOS },
+		   { IPPROTO_IPV6, IPV6_RECVHOPLIMIT, RX_HOPLIMIT },
+		   { IPPROTO_IPV6, IPV6_RECVTCLASS, RX_TCLASS } };
+	for (unsigned i = 0; i < sizeof(rx) / sizeof(rx[0]); i++)
+		if (rx[i].level == level && rx[i].opt == opt)
+			s->rx_cmsgs = nsock_int(kfd, level, opt) > 0 ? s->rx_cmsgs | rx[i].bit : s->rx_cmsgs & ~rx[i].bit;
+	if ((level == IPPROTO_IP && (opt == IP_TTL || opt == IP_TOS)) ||
+	    (level == IPPROTO_IPV6 && (opt == IPV6_UNICAST_HOPS || opt == IPV6_TCLASS)))
+		s->hdr_set = true;
+	if (level != SOL_SOCKET || (opt != SO_TIMESTAMP_OLD && opt != SO_TIMESTAMP_NEW && opt != SO_TIMESTAMPNS_OLD &&
+				    opt != SO_TIMESTAMPNS_NEW))
+		return;
+	/* One kind at a time, as sock_set_timestamp: the last set wins; an
+	 * unset of the kind in force ends it. */
+	bool ns = opt == SO_TIMESTAMPNS_OLD || opt == SO_TIMESTAMPNS_NEW;
+	bool cur_ns = s->stamp_opt == SO_TIMESTAMPNS_OLD || s->stamp_opt == SO_TIMESTAMPNS_NEW;
+	if (nsock_int(kfd, level, opt) > 0)
+		s->stamp_opt = opt;
+	else if (s->stamp_opt && ns == cur_ns)
+		s->stamp_opt = 0;
+	if (s->rxq)
+		__atomic_store_n(&s->rxq->stamp, s->stamp_opt != 0, __ATOMIC_RELEASE);
+}
+
 static long nsock_setsockopt(struct vfile *f, struct uthread *ut, int level, int opt, uint64_t val,
 			     uint32_t len)
 {
@@ -740,6 +772,8 @@ static long nsock_setsockopt(struct vfile *f, struct uthread *ut, int level, int
 		s->pktinfo = nsock_int(kfd, level, opt) > 0;
 	if (!r && level == IPPROTO_IPV6 && opt == IPV6_RECVPKTINFO)
 		s->pktinfo6 = nsock_int(kfd, level, opt) > 0;
+	if (!r && nsock_is_dgram(s))
+		datagram_option(s, kfd, level, opt);
 	if (r || level != SOL_SOCKET)
 		return r;
 	switch (opt) {

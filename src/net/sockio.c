@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/rawsys.h"
@@ -34,6 +35,7 @@ static long kernel_io(struct nsock *s, bool wr, struct vmsg *m)
 struct anc_in {
 	struct chan_anc anc;
 	void *files[CHAN_MAX_FILES];
+	int hops, tclass; /* a UDP send's IP_TTL/IPV6_HOPLIMIT, IP_TOS/IPV6_TCLASS cmsgs: -1 none */
 };
 
 static void anc_drop(struct anc_in *a)
@@ -43,10 +45,35 @@ static void anc_drop(struct anc_in *a)
 	a->anc.nfiles = 0;
 }
 
+/* ip_cmsg - an IP-level cmsg of a UDP send that sets what its header
+ * would carry (ip_cmsg_send, ip6_datagram_send_ctl: EINVAL out of range);
+ * others (IP_PKTINFO...) go by. */
+static long ip_cmsg(const struct cmsghdr *c, size_t n, struct anc_in *a)
+{
+	int v;
+	bool ip = c->cmsg_level == IPPROTO_IP, ip6 = c->cmsg_level == IPPROTO_IPV6;
+	bool hops = (ip && c->cmsg_type == IP_TTL) || (ip6 && c->cmsg_type == IPV6_HOPLIMIT);
+	bool tclass = (ip && c->cmsg_type == IP_TOS) || (ip6 && c->cmsg_type == IPV6_TCLASS);
+	if (!hops && !tclass)
+		return 0;
+	if (ip && c->cmsg_type == IP_TOS && n == 1)
+		v = *(const uint8_t *)CMSG_DATA(c);
+	else if (n == sizeof(int))
+		memcpy(&v, CMSG_DATA(c), sizeof(int));
+	else
+		return -EINVAL;
+	if (v < (ip6 ? -1 : hops ? 1 : 0) || v > 255)
+		return -EINVAL;
+	if (v >= 0) /* IPv6's -1: the socket's own */
+		*(hops ? &a->hops : &a->tclass) = v;
+	return 0;
+}
+
 /* parse_control - the sender's cmsgs into files and credentials. */
 static long parse_control(struct nsock *s, struct uthread *ut, const struct vmsg *m, struct anc_in *a)
 {
 	a->anc = (struct chan_anc){ .files = a->files };
+	a->hops = a->tclass = -1;
 	if (!m->control || !m->controllen)
 		return 0;
 	if (m->controllen > CTL_MAX)
@@ -61,9 +88,12 @@ static long parse_control(struct nsock *s, struct uthread *ut, const struct vmsg
 			r = -EINVAL;
 			break;
 		}
-		if (c->cmsg_level != SOL_SOCKET)
-			continue;
 		size_t n = c->cmsg_len - CMSG_LEN(0);
+		if (c->cmsg_level != SOL_SOCKET) {
+			if (s->proto == CHAN_UDP && (r = ip_cmsg(c, n, a)))
+				break;
+			continue;
+		}
 		if (s->family != AF_UNIX) {
 			r = -EINVAL;
 		} else if (c->cmsg_type == SCM_RIGHTS) {
@@ -99,6 +129,14 @@ static long parse_control(struct nsock *s, struct uthread *ut, const struct vmsg
 	if (r)
 		anc_drop(a);
 	return r;
+}
+
+/* realtime_ns - now, as SO_TIMESTAMP tells it. */
+static int64_t realtime_ns(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
 static bool put_cmsg(char *buf, size_t cap, size_t *used, int level, int type, const void *data, size_t len,
@@ -158,6 +196,28 @@ static void put_pktinfo(struct nsock *s, const struct chan_anc_out *o, char *buf
 	}
 }
 
+/* put_header - IP_RECVTTL, IP_RECVTOS, IPV6_RECVHOPLIMIT, IPV6_RECVTCLASS
+ * of a UDP datagram, in Linux's order (after the packet info). */
+static void put_header(struct nsock *s, const struct chan_anc_out *o, char *buf, size_t cap, size_t *used,
+		       int *mflags)
+{
+	if (s->proto != CHAN_UDP || !s->rx_cmsgs)
+		return;
+	int hops = o->hops, tclass = o->tclass;
+	uint8_t tos = o->tclass;
+	if (s->family == AF_INET6) {
+		if (s->rx_cmsgs & RX_HOPLIMIT)
+			put_cmsg(buf, cap, used, IPPROTO_IPV6, IPV6_HOPLIMIT, &hops, sizeof(hops), mflags);
+		if (s->rx_cmsgs & RX_TCLASS)
+			put_cmsg(buf, cap, used, IPPROTO_IPV6, IPV6_TCLASS, &tclass, sizeof(tclass), mflags);
+		return;
+	}
+	if (s->rx_cmsgs & RX_TTL)
+		put_cmsg(buf, cap, used, IPPROTO_IP, IP_TTL, &hops, sizeof(hops), mflags);
+	if (s->rx_cmsgs & RX_TOS)
+		put_cmsg(buf, cap, used, IPPROTO_IP, IP_TOS, &tos, sizeof(tos), mflags);
+}
+
 /* deliver_control - credentials and files into the receiver's control
  * buffer (as scm_recv: credentials first); files become its fds; a UDP
  * datagram's packet info. */
@@ -170,6 +230,14 @@ static long deliver_control(struct nsock *s, struct uthread *ut, struct vmsg *m,
 	char *buf = cap ? calloc(1, cap) : NULL;
 	if (cap && !buf)
 		return -ENOMEM;
+	/* As sock_recv_cmsgs, before the protocol's own: the send's time (or
+	 * now, as Linux stamps an unstamped skb at the read). */
+	if (s->stamp_opt) {
+		int64_t t = o->stamp ? o->stamp : realtime_ns();
+		bool ns = s->stamp_opt == SO_TIMESTAMPNS_OLD || s->stamp_opt == SO_TIMESTAMPNS_NEW;
+		int64_t tv[2] = { t / 1000000000, ns ? t % 1000000000 : t % 1000000000 / 1000 };
+		put_cmsg(buf, cap, &used, SOL_SOCKET, s->stamp_opt, tv, sizeof(tv), mflags);
+	}
 	if (s->passcred && s->family == AF_UNIX) {
 		struct ucred uc = { -1, -1, -1 };
 		uc.pid = 0;
@@ -209,6 +277,7 @@ static long deliver_control(struct nsock *s, struct uthread *ut, struct vmsg *m,
 			put_cmsg(buf, cap, &used, SOL_SOCKET, SCM_RIGHTS, fds, n * sizeof(int), mflags);
 	}
 	put_pktinfo(s, o, buf, cap, &used, mflags);
+	put_header(s, o, buf, cap, &used, mflags);
 	long r = 0;
 	if (used && copy_to_user(m->control, buf, used))
 		r = -EFAULT;
@@ -468,6 +537,21 @@ static long udp_kernel_send(struct nsock *s, struct vmsg *m, struct iov_iter *it
 	return r;
 }
 
+/* ip_header - what a UDP datagram's IP header would carry: the send's
+ * cmsgs, else the socket's options (read off its twin only once one was
+ * set), else Linux's defaults on lo. */
+static void ip_header(struct nsock *s, struct anc_in *a)
+{
+	bool v6 = s->family == AF_INET6;
+	int level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, hops = 64, tclass = 0;
+	if (s->hdr_set && s->kfd >= 0) {
+		hops = nsock_int(s->kfd, level, v6 ? IPV6_UNICAST_HOPS : IP_TTL);
+		tclass = nsock_int(s->kfd, level, v6 ? IPV6_TCLASS : IP_TOS);
+	}
+	a->anc.hops = (uint8_t)(a->hops >= 0 ? a->hops : hops);
+	a->anc.tclass = (uint8_t)(a->tclass >= 0 ? a->tclass : tclass);
+}
+
 /* *full: the local queue a UNIX datagram sendto found with no room (a
  * reference the caller puts), for a blocking sender to wait on. */
 static long dgram_send(struct nsock *s, struct uthread *ut, struct vmsg *m, struct iov_iter *it,
@@ -508,6 +592,10 @@ static long dgram_send(struct nsock *s, struct uthread *ut, struct vmsg *m, stru
 	struct sockaddr_storage src;
 	a->anc.addrlen = source_addr(s, q ? dst : (void *)&s->peer, &src);
 	struct nqueue *rq = q ? peer->rxq : s->txq;
+	if (s->proto == CHAN_UDP)
+		ip_header(s, a);
+	if (rq && __atomic_load_n(&rq->stamp, __ATOMIC_ACQUIRE))
+		a->anc.stamp = realtime_ns();
 	if (s->family != AF_UNIX && a->anc.addrlen && rq)
 		a->anc.addrlen = inet_to_family(rq->family, &src, a->anc.addrlen, &src);
 	if (s->family == AF_UNIX && s->locallen > sizeof(sa_family_t)) {

@@ -27,6 +27,10 @@
  * tcp-path      what the loopback path makes of a connection: TCP_MAXSEG,
  *               TCP_WINDOW_CLAMP, TCP_INFO's MSS and options, IP_MTU, over
  *               127.0.0.1 and ::1 (iperf3 sizes its datagrams by the MSS)
+ * udp-cmsg      what a datagram's header would carry, as cmsgs: IP_RECVTTL,
+ *               IP_RECVTOS, IPV6_RECVHOPLIMIT, IPV6_RECVTCLASS (the
+ *               sender's options or its cmsgs), SO_TIMESTAMP(NS), in
+ *               Linux's order beside IP_PKTINFO
  * tcp-inherit   an accepted socket takes the listener's options
  *               (SO_KEEPALIVE, TCP_NODELAY, TCP_KEEPIDLE, SO_LINGER,
  *               SO_RCVBUF)
@@ -509,6 +513,98 @@ static void sec_tcp_path(void)
     close(c);
     close(s);
     close(l);
+}
+
+/* show_cmsgs - one datagram's cmsgs: level/type=value (a time: "recent") */
+static void show_cmsgs(const char *what, int fd)
+{
+    char data[16], ctl[512], line[512];
+    struct iovec v = { data, sizeof data };
+    struct msghdr h = { .msg_iov = &v, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl };
+    ssize_t n = recvmsg(fd, &h, 0);
+    int o = snprintf(line, sizeof line, "%s: %s,", what, rs(n));
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
+        size_t len = c->cmsg_len - CMSG_LEN(0);
+        long long v0 = 0;
+        if (c->cmsg_level == SOL_SOCKET) {
+            struct timespec now;
+            clock_gettime(CLOCK_REALTIME, &now);
+            memcpy(&v0, CMSG_DATA(c), sizeof v0);
+            o += snprintf(line + o, sizeof line - o, " %d/%d=%s", c->cmsg_level, c->cmsg_type,
+                          llabs(v0 - (long long)now.tv_sec) < 5 ? "recent" : "wrong");
+            continue;
+        }
+        if (len == 1)
+            v0 = *(unsigned char *)CMSG_DATA(c);
+        else if (len == sizeof(int))
+            v0 = *(int *)CMSG_DATA(c);
+        o += snprintf(line + o, sizeof line - o, " %d/%d=%lld", c->cmsg_level, c->cmsg_type,
+                      len <= sizeof(int) ? v0 : (long long)len);
+    }
+    say("%s", line);
+}
+
+static void sec_udp_cmsg(void)
+{
+    struct sockaddr_in a;
+    int s = udp_bound(&a), c = socket(AF_INET, SOCK_DGRAM, 0), one = 1, ttl = 33, tos = 0x10;
+    setsockopt(s, IPPROTO_IP, IP_RECVTTL, &one, sizeof one);
+    setsockopt(s, IPPROTO_IP, IP_RECVTOS, &one, sizeof one);
+    sendto(c, "a", 1, 0, (struct sockaddr *)&a, sizeof a);
+    show_cmsgs("v4 TTL and TOS, defaults", s);
+    setsockopt(c, IPPROTO_IP, IP_TTL, &ttl, sizeof ttl);
+    setsockopt(c, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
+    setsockopt(s, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+    setsockopt(s, SOL_SOCKET, SO_TIMESTAMP, &one, sizeof one);
+    sendto(c, "b", 1, 0, (struct sockaddr *)&a, sizeof a);
+    show_cmsgs("the sender's IP_TTL 33, IP_TOS 0x10, with IP_PKTINFO and SO_TIMESTAMP", s);
+    setsockopt(s, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    struct iovec v = { "c", 1 };
+    struct msghdr h = { .msg_name = &a, .msg_namelen = sizeof a, .msg_iov = &v, .msg_iovlen = 1,
+                        .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&h);
+    cm->cmsg_level = IPPROTO_IP;
+    cm->cmsg_type = IP_TTL;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    int seven = 7;
+    memcpy(CMSG_DATA(cm), &seven, sizeof seven);
+    say("sendmsg with an IP_TTL 7 cmsg: %s", rs(sendmsg(c, &h, 0)));
+    show_cmsgs("SO_TIMESTAMPNS now", s);
+    int zero = 0;
+    memcpy(CMSG_DATA(cm), &zero, sizeof zero);
+    say("sendmsg with an IP_TTL 0 cmsg: %s", rs(sendmsg(c, &h, 0)));
+    close(s);
+    close(c);
+    int s6 = socket(AF_INET6, SOCK_DGRAM, 0), c6 = socket(AF_INET6, SOCK_DGRAM, 0);
+    struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    socklen_t al = sizeof a6;
+    if (bind(s6, (struct sockaddr *)&a6, sizeof a6) || getsockname(s6, (struct sockaddr *)&a6, &al)) {
+        say("no ::1 here");
+        return;
+    }
+    setsockopt(s6, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof one);
+    setsockopt(s6, IPPROTO_IPV6, IPV6_RECVTCLASS, &one, sizeof one);
+    sendto(c6, "d", 1, 0, (struct sockaddr *)&a6, al);
+    show_cmsgs("v6 hop limit and traffic class, defaults", s6);
+    char cbuf6[2 * CMSG_SPACE(sizeof(int))];
+    struct msghdr h6 = { .msg_name = &a6, .msg_namelen = al, .msg_iov = &v, .msg_iovlen = 1,
+                         .msg_control = cbuf6, .msg_controllen = sizeof cbuf6 };
+    int two = 2, tc = 42;
+    cm = CMSG_FIRSTHDR(&h6);
+    cm->cmsg_level = IPPROTO_IPV6;
+    cm->cmsg_type = IPV6_HOPLIMIT;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &two, sizeof two);
+    cm = CMSG_NXTHDR(&h6, cm);
+    cm->cmsg_level = IPPROTO_IPV6;
+    cm->cmsg_type = IPV6_TCLASS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &tc, sizeof tc);
+    say("sendmsg with IPV6_HOPLIMIT 2, IPV6_TCLASS 42: %s", rs(sendmsg(c6, &h6, 0)));
+    show_cmsgs("v6 as sent", s6);
+    close(s6);
+    close(c6);
 }
 
 static void sec_tcp_inherit(void)
@@ -1442,7 +1538,7 @@ int main(int argc, char **argv)
         {"tcp-backlog", sec_tcp_backlog}, {"tcp-vec", sec_tcp_vec}, {"tcp-sendfile", sec_tcp_sendfile},
         {"tcp-bulk", sec_tcp_bulk}, {"tcp-nbbig", sec_tcp_nbbig}, {"tcp-fastopen", sec_tcp_fastopen}, {"tcp-many", sec_tcp_many}, {"udp-basic", sec_udp_basic},
         {"udp-connect", sec_udp_connect}, {"udp-trunc", sec_udp_trunc}, {"udp-mmsg", sec_udp_mmsg},
-        {"udp-queue", sec_udp_queue},
+        {"udp-queue", sec_udp_queue}, {"udp-cmsg", sec_udp_cmsg},
     };
     if (argc < 2) /* all sections: more time */
         alarm(60);

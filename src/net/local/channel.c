@@ -28,6 +28,8 @@ struct chan_msg {
 	unsigned char *addr;	/* after the files, addrlen bytes */
 	uint32_t dstlen;
 	unsigned char *dst;	/* after the address, dstlen bytes */
+	uint8_t hops, tclass;	/* chan_anc's */
+	int64_t stamp;
 	unsigned char data[];
 };
 
@@ -383,6 +385,9 @@ static struct chan_msg *msg_alloc(size_t len, const struct chan_anc *anc)
 		memcpy(m->files, anc->files, nf * sizeof(void *));
 		m->has_cred = anc->has_cred;
 		m->cred = anc->cred;
+		m->hops = anc->hops;
+		m->tclass = anc->tclass;
+		m->stamp = anc->stamp;
 	}
 	return m;
 }
@@ -402,6 +407,11 @@ static void anc_deliver(struct chan_dir *d, struct chan_msg *m, struct chan_anc_
 	if (out && m->dstlen) {
 		memcpy(out->dst, m->dst, m->dstlen);
 		out->dstlen = m->dstlen;
+	}
+	if (out) {
+		out->hops = m->hops;
+		out->tclass = m->tclass;
+		out->stamp = m->stamp;
 	}
 	if (!m->nfiles)
 		return;

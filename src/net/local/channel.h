@@ -46,6 +46,11 @@ struct chan_anc {
 	/* Where it was sent (UDP: IP_PKTINFO's address), or NULL. */
 	const void *dst;
 	uint32_t dstlen;
+	/* UDP: what the IP header would carry, for IP_RECVTTL and the
+	 * like: TTL or hop limit, TOS or traffic class; and when it was sent
+	 * (CLOCK_REALTIME ns, SO_TIMESTAMP), 0 if no reader asked. */
+	uint8_t hops, tclass;
+	int64_t stamp;
 };
 
 #define CHAN_ADDR_MAX 128	/* sizeof(struct sockaddr_storage) */
@@ -65,6 +70,8 @@ struct chan_anc_out {
 	uint32_t addrlen;	/* out: 0 if the sender gave none */
 	unsigned char dst[CHAN_DST_MAX];	/* out: where it was sent */
 	uint32_t dstlen;	/* out: 0 if not told */
+	uint8_t hops, tclass;	/* out: as sent */
+	int64_t stamp;		/* out: as sent */
 };
 
 struct chan_hooks {
