@@ -129,6 +129,8 @@ static long inet_autobind(struct nsock *s, const void *dst)
 			a.sin6_addr = IN6_IS_ADDR_UNSPECIFIED(&k.addr) ? in6addr_loopback : k.addr;
 		}
 	}
+	if (s->family == AF_INET6 && !nsock_is_dgram(s))
+		s->v6only_shown = (uint8_t)(nsock_int(s->kfd, IPPROTO_IPV6, IPV6_V6ONLY) + 1);
 	long r = raw_syscall3(SYS_bind, s->kfd, (long)&a,
 			      s->family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
 	if (r)

@@ -1,5 +1,6 @@
 /* listen.c - local stream connections: listen, the accept queue, connects waiting for room, accept. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,8 @@ static long establish(struct nsock *cli, struct nsock *l, const void *dst, uint3
 	srv->sndtimeo = l->sndtimeo;
 	srv->linger0 = l->linger0;
 	srv->accepted_end = true;
+	if (l->family == AF_INET6 && l->kfd >= 0)
+		srv->v6only_shown = (uint8_t)(nsock_int(l->kfd, IPPROTO_IPV6, IPV6_V6ONLY) + 1);
 	chan_set_oobinline(srv->end, srv->oobinline);
 	nsock_inherit_options(srv, l);
 	srv->peercred = cli->cred;

@@ -887,6 +887,8 @@ static long nsock_getsockopt(struct vfile *f, struct uthread *ut, int level, int
 		}
 		}
 	}
+	if (level == IPPROTO_IPV6 && opt == IPV6_V6ONLY && s->v6only_shown)
+		return nsock_put_int(val, lenp, s->v6only_shown - 1);
 	int at = path_option(s, level, opt) ? loopback_fd(s->family, s->accepted_end) : kfd;
 	long r = raw_syscall6(SYS_getsockopt, at < 0 ? kfd : at, level, opt, val, lenp, 0);
 	if (!r && level == IPPROTO_TCP && opt == TCP_INFO) {

@@ -26,7 +26,8 @@
  *               handshake so)
  * tcp-path      what the loopback path makes of a connection: TCP_MAXSEG,
  *               TCP_WINDOW_CLAMP, TCP_INFO's MSS and options, IP_MTU, over
- *               127.0.0.1 and ::1 (iperf3 sizes its datagrams by the MSS)
+ *               127.0.0.1 and ::1 (iperf3 sizes its datagrams by the MSS);
+ *               IPV6_V6ONLY of both ends (an accepted one's the listener's)
  * udp-cmsg      what a datagram's header would carry, as cmsgs: IP_RECVTTL,
  *               IP_RECVTOS, IPV6_RECVHOPLIMIT, IPV6_RECVTCLASS (the
  *               sender's options or its cmsgs), SO_TIMESTAMP(NS), in
@@ -504,6 +505,12 @@ static void sec_tcp_path(void)
     s = accept(l, NULL, NULL);
     path_of("v6 client", c, 1);
     path_of("v6 accepted", s, 1);
+    int vc = -1, vs = -1, vl = -1;
+    socklen_t ol = sizeof vc;
+    getsockopt(c, IPPROTO_IPV6, IPV6_V6ONLY, &vc, &ol);
+    getsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &vs, &ol);
+    getsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &vl, &ol);
+    say("IPV6_V6ONLY: client %d, accepted %d, the listener bound to ::1 %d", vc, vs, vl);
     int small = 1000;
     setsockopt(c, IPPROTO_TCP, TCP_MAXSEG, &small, sizeof small);
     int got = 0;
