@@ -695,6 +695,9 @@ dcase orphan-ppid --need /usr/bin/python3 --need /usr/bin/perl -- /usr/bin/timeo
 # The sleeper has a name of its own: killall by name reaches every process
 # of the host so named (it ended the other sleeps of whoever ran the suite).
 dcase killall --need killall -- /bin/bash -c 'd=$(mktemp -d); n=pgkill$$; cp /bin/sleep "$d/$n"; "$d/$n" 30 & s=$!; for i in $(seq 100); do killall -q -0 "$n" && break; sleep 0.1; done; echo "killall -0 $?"; killall -TERM "$n"; echo "killall $?"; wait $s; echo "wait $?"; rm -rf "$d"'
+# A SIGCONT the program blocks: it continues a stop all the same, stays
+# pending, and a later stop flushes it (else the stop undid itself).
+fcase cont-pending --prog cont_pending --status 0 -- "f_t8 $PROGS/cont_pending"
 dcase stops --need /usr/bin/python3 --prog ticker -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/stops.py" "$PROGS/ticker"
 dcase script-dollar0 -- /bin/sh "$ROOT/tests/progs/dollar0.sh"
 dcase mp-forkserver --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$ROOT/tests/progs/mp_start.py" forkserver

@@ -37,8 +37,11 @@
  *    alone): a kernel datagram pair, each one's queued datagrams sent in;
  *  - a UDP socket with datagrams queued: its kernel socket, each datagram
  *    sent to it again from its sender's kernel socket (its source kept);
+ *  - a datagram socket connected to a bound local peer (or one that
+ *    left): its kernel socket connected to the peer's name (UDP: the
+ *    address it gave, which the peer's twin holds);
  *  - anything else (AF_UNIX datagrams queued at a socket that is no
- *    pair's, a datagram socket connected to another local peer, a
+ *    pair's, one connected to an unbound peer, a
  *    connect under way, a listener
  *    with connectors waiting for room) stays: -EBUSY, and a forked child
  *    sees EBADF for it.
@@ -466,22 +469,25 @@ static bool dgram_queue_to_kernel(struct nsock *s)
  * in memory, and was lost). -EBUSY when s is no such socket. */
 static int dgram_sender_to_kernel(struct nsock *s)
 {
-	struct nqueue *tx = s->txq;
-	struct chan_end *pe = tx ? tx->d.reader : NULL;
-	if ((s->family != AF_UNIX && s->proto != CHAN_UDP) || !pe || !pe->notify_arg)
-		return -EBUSY;
-	struct nsock *peer = nsock_of(pe->notify_arg);
-	if (peer == s || !nsock_tryget(peer))
-		return -EBUSY;
-	int pk = nsock_host_file(&peer->vf);
-	struct sockaddr_storage to = s->peer; /* UDP: the address it gave */
+	/* A UDP peer's port is its kernel twin's, bound since its bind, and
+	 * watched: the address s gave reaches it, moved or not, open or not. */
+	struct sockaddr_storage to = s->peer;
 	socklen_t tolen = s->peerlen;
-	long r = pk;
-	if (pk >= 0 && s->family == AF_UNIX) { /* a path it gave may be relative: the kernel's name */
+	long r = 0;
+	if (s->proto != CHAN_UDP) {
+		struct nqueue *tx = s->txq;
+		struct chan_end *pe = tx ? tx->d.reader : NULL;
+		if (s->family != AF_UNIX || !pe || !pe->notify_arg)
+			return -EBUSY;
+		struct nsock *peer = nsock_of(pe->notify_arg);
+		if (peer == s || !nsock_tryget(peer))
+			return -EBUSY;
+		/* The peer moves; a path s gave may be relative: its kernel name. */
+		int pk = nsock_host_file(&peer->vf);
 		tolen = sizeof(to);
-		r = raw_syscall3(SYS_getsockname, pk, (long)&to, (long)&tolen);
+		r = pk < 0 ? pk : raw_syscall3(SYS_getsockname, pk, (long)&to, (long)&tolen);
+		nsock_put(peer);
 	}
-	nsock_put(peer);
 	int k = r < 0 ? -1 : nsock_kfd(s);
 	if (r >= 0 && (k < 0 || tolen <= sizeof(sa_family_t)))
 		r = -EBUSY; /* an unbound peer: no name to connect to */

@@ -584,8 +584,11 @@ static long dgram_send(struct nsock *s, struct uthread *ut, struct vmsg *m, stru
 		return udp_kernel_send(s, m, it, NULL);
 	} else if (!s->txq) {
 		return s->family == AF_UNIX ? -ENOTCONN : -EDESTADDRREQ;
-	} else if (__atomic_load_n(&s->txq->reader_left, __ATOMIC_ACQUIRE)) {
-		return VFILE_BECAME_KERNEL; /* its peer left: it follows (leave.c) */
+	} else if (__atomic_load_n(&s->txq->reader_left, __ATOMIC_ACQUIRE) &&
+		   (s->proto == CHAN_UDP || __atomic_load_n(&s->txq->d.reader, __ATOMIC_ACQUIRE))) {
+		/* Its peer left: it follows (leave.c); an AF_UNIX peer closed
+		 * since is the send's ECONNREFUSED, as before it left. */
+		return VFILE_BECAME_KERNEL;
 	}
 	if ((r = s->fam->autobind(s, q ? dst : NULL)) && (s->family != AF_UNIX || passcred))
 		goto out;

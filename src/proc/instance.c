@@ -463,7 +463,7 @@ static int load_one(const struct prog_spec *ps, bool first, struct uthread **out
 	struct uthread *ut = uthread_new(p, p->pid);
 	ut->sched = vproc_thread_sched();
 	p->main_thread = ut;
-	vproc_add_thread(p, ut);
+	vproc_add_thread(p, ut, NULL);
 	ut->tf.rip = img.entry;
 	ut->tf.rsp = img.sp;
 	inherit_signals(ut);

@@ -104,6 +104,15 @@ void pidspace_keep_outside(int pid)
 		}
 }
 
+bool pidspace_outside_known(int pid)
+{
+	struct pidspace *s = __atomic_load_n(&space, __ATOMIC_ACQUIRE);
+	for (int i = 0; s && pid > 0 && i < 3; i++)
+		if (pid == s->outside[i])
+			return true;
+	return false;
+}
+
 bool pidspace_outside(int pid)
 {
 	struct pidspace *s = __atomic_load_n(&space, __ATOMIC_ACQUIRE);

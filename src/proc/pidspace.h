@@ -20,6 +20,10 @@ void pidspace_keep_outside(int pid);
  * (neither a program's nor a thread's in any of its host processes), those
  * kept outside included? */
 bool pidspace_outside(int pid);
+/* pidspace_outside_known - pid is pegasus's parent, group or session:
+ * outside for sure, never a number the instance used and freed (another
+ * host process may hold it now). */
+bool pidspace_outside_known(int pid);
 /* pidspace_free - pid is no longer a program's or a thread's. */
 void pidspace_free(int pid);
 

@@ -64,7 +64,8 @@ static struct seccomp_filter *get(struct seccomp_filter *f)
 	return f;
 }
 
-/* attach - f (a reference the caller gives) becomes t's chain head. */
+/* attach - f (a reference the caller gives) becomes t's chain head: under
+ * its program's lock, or before t can be seen (a new program's thread). */
 static void attach(struct uthread *t, struct seccomp_filter *f)
 {
 	struct seccomp_filter *old = t->filter;
@@ -73,6 +74,8 @@ static void attach(struct uthread *t, struct seccomp_filter *f)
 	put(old);
 }
 
+/* Under t's program's lock (vproc_add_thread): a TSYNC sees t, or ran
+ * before and ut's chain is the one it left. */
 void seccomp_inherit(struct uthread *t, const struct uthread *ut)
 {
 	struct seccomp_filter *f = __atomic_load_n(&ut->filter, __ATOMIC_ACQUIRE);
@@ -102,17 +105,20 @@ int seccomp_count(const struct uthread *ut)
 
 long seccomp_set_strict(struct uthread *ut)
 {
-	if (seccomp_mode(ut) == SECCOMP_MODE_FILTER)
-		return -EINVAL;
-	if (ut->filter)
-		return 0; /* strict already */
 	struct seccomp_filter *f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
 	f->refs = 1;
 	f->strict = true;
-	attach(ut, f);
-	return 0;
+	/* Under the lock a TSYNC holds: its chain cannot land after ours. */
+	spin_lock(&ut->proc->lock);
+	long r = !ut->filter ? 0 : ut->filter->strict ? 1 : -EINVAL;
+	if (!r)
+		attach(ut, f);
+	spin_unlock(&ut->proc->lock);
+	if (r)
+		free(f);
+	return r < 0 ? r : 0; /* strict already: 0 */
 }
 
 #define FILTER_FLAGS                                                                                  \
@@ -180,19 +186,22 @@ long seccomp_set_filter(struct uthread *ut, unsigned flags, uint64_t uprog)
 	f->len = prog.len;
 	struct vproc *p = ut->proc;
 	spin_lock(&p->lock);
+	/* Linux's order: the mode, the chain's length (each filter already
+	 * there counts 4 more), then the threads TSYNC must reach. */
 	struct seccomp_filter *cur = ut->filter;
-	struct uthread *blocker = (flags & SECCOMP_FILTER_FLAG_TSYNC) ? sync_blocker(ut) : NULL;
-	if (blocker)
-		r = (flags & SECCOMP_FILTER_FLAG_TSYNC_ESRCH) ? -ESRCH : blocker->tid;
-	else if (cur && cur->strict)
+	struct uthread *blocker = NULL;
+	if (cur && cur->strict)
 		r = -EINVAL;
-	else if ((f->path_insns = (cur ? cur->path_insns : 0) + prog.len + 4) > MAX_INSNS_PER_PATH)
+	else if ((cur ? cur->path_insns : 0) + prog.len > MAX_INSNS_PER_PATH)
 		r = -ENOMEM;
+	else if ((flags & SECCOMP_FILTER_FLAG_TSYNC) && (blocker = sync_blocker(ut)))
+		r = (flags & SECCOMP_FILTER_FLAG_TSYNC_ESRCH) ? -ESRCH : blocker->tid;
 	if (r) {
 		spin_unlock(&p->lock);
 		free(f);
 		return r;
 	}
+	f->path_insns = (cur ? cur->path_insns : 0) + prog.len + 4;
 	f->count = (cur ? cur->count : 0) + 1;
 	f->prev = get(cur);
 	attach(ut, f);

@@ -61,12 +61,12 @@ static bool allowed(uint16_t code)
 }
 
 /* loads_after_stores - no scratch word is read on a path that did not
- * write it first (Linux's check_load_and_stores). */
-static bool loads_after_stores(const struct sock_filter *f, unsigned len)
+ * write it first (Linux's check_load_and_stores): 0, -EINVAL or -ENOMEM. */
+static long loads_after_stores(const struct sock_filter *f, unsigned len)
 {
 	uint16_t *masks = malloc(len * sizeof(*masks)), valid = 0;
 	if (!masks)
-		return false;
+		return -ENOMEM;
 	memset(masks, 0xff, len * sizeof(*masks));
 	bool ok = true;
 	for (unsigned pc = 0; pc < len && ok; pc++) {
@@ -86,7 +86,7 @@ static bool loads_after_stores(const struct sock_filter *f, unsigned len)
 		}
 	}
 	free(masks);
-	return ok;
+	return ok ? 0 : -EINVAL;
 }
 
 long seccomp_check(void *insns, unsigned len)
@@ -140,7 +140,7 @@ long seccomp_check(void *insns, unsigned len)
 	uint16_t last = f[len - 1].code;
 	if (last != (BPF_RET | BPF_K) && last != (BPF_RET | BPF_A))
 		return -EINVAL;
-	return loads_after_stores(f, len) ? 0 : -EINVAL;
+	return loads_after_stores(f, len);
 }
 
 /* Checked: jumps go forward inside the program, which ends in a return,

@@ -4,7 +4,8 @@
 
 /* seccomp_check - check and adapt a classic BPF program of len insns
  * (struct sock_filter) to run over struct seccomp_data, in place, as
- * Linux's bpf_check_classic and seccomp_check_filter do: 0 or -EINVAL. */
+ * Linux's bpf_check_classic and seccomp_check_filter do: 0, -EINVAL, or
+ * -ENOMEM. */
 long seccomp_check(void *insns, unsigned len);
 
 /* seccomp_run_prog - the value a checked program returns for data

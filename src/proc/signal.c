@@ -599,6 +599,19 @@ static void stop_program(struct uthread *ut, int sig)
 	stop_wait(ut);
 }
 
+void signal_stop_flushes_cont(struct vproc *p, int sig)
+{
+	if (!(STOP_SIGNALS & SIGBIT(sig)))
+		return;
+	bool pending = __atomic_load_n(&p->sigpending, __ATOMIC_ACQUIRE) & SIGBIT(SIGCONT);
+	spin_lock(&p->lock);
+	for (struct uthread *t = p->threads; t && !pending; t = t->proc_next)
+		pending = __atomic_load_n(&t->sigpending, __ATOMIC_ACQUIRE) & SIGBIT(SIGCONT);
+	spin_unlock(&p->lock);
+	if (pending)
+		signal_discard(p, SIGCONT);
+}
+
 /* continue_program - a SIGCONT is pending for p (normal context): stops
  * still pending are dropped, as Linux's prepare_signal does, and a stopped
  * program goes on. */

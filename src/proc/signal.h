@@ -23,6 +23,15 @@ enum sigq {
 /* Queue a signal for a process (tgt == NULL) or one of its threads.
  * Async-signal-safe: the runtime's host signal handlers call it. */
 enum sigq signal_queue(struct vproc *p, struct uthread *tgt, const siginfo_t *si);
+/* signal_news - does a queueing that said q need signal_notify? Not for a
+ * standard signal merged into a pending one (Linux's legacy_queue wakes
+ * no one: a signalfd in an ET set saw a second edge), but always for
+ * SIGCONT and SIGKILL, whose effects on a stopped program come first
+ * (prepare_signal), pending or not. */
+static inline bool signal_news(enum sigq q, int sig)
+{
+	return q == SIGQ_QUEUED || (q == SIGQ_MERGED && (sig == SIGCONT || sig == SIGKILL));
+}
 /* signal_queue_if_gone - a signal sent to pegasus from outside, whose
  * program (the first) p has ended (or is NULL): queued for every program
  * still alive instead, true. False (nothing queued) if p lives on.
@@ -49,6 +58,10 @@ void signal_release_host(uint64_t mask);
 /* Drop every pending instance of sig in p and its threads (it is now
  * ignored); their timers go on. */
 void signal_discard(struct vproc *p, int sig);
+/* signal_stop_flushes_cont - sig, about to be queued for p, is a stop
+ * signal: a pending SIGCONT goes (prepare_signal), which would otherwise
+ * undo the stop at once. Not from a host signal handler. */
+void signal_stop_flushes_cont(struct vproc *p, int sig);
 
 /* Take signal sig off the thread's or the process's queue. */
 bool signal_dequeue(struct uthread *ut, int sig, siginfo_t *info);

@@ -100,7 +100,6 @@ static long copy_state(struct vproc *parent, struct vproc *c)
 struct uthread *clone_thread(struct uthread *ut, struct vproc *p, int tid, const struct clone_req *req)
 {
 	struct uthread *t = uthread_new(p, tid);
-	seccomp_inherit(t, ut);
 	t->affinity = ut->affinity;
 	t->sched = ut->sched;
 	vproc_sched_forked(&t->sched);
@@ -179,7 +178,7 @@ long spawn_vm_child(struct uthread *ut, const struct clone_req *req)
 	}
 	struct uthread *t = clone_thread(ut, c, c->pid, req);
 	c->main_thread = t;
-	vproc_add_thread(c, t);
+	vproc_add_thread(c, t, ut);
 	int pid = c->pid;
 	if (!(req->flags & CLONE_VFORK))
 		parent->vm_shared = true; /* its code may run on two programs at once */

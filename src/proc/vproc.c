@@ -319,11 +319,15 @@ struct uthread *uthread_by_tid_nolock(int tid)
 	return NULL;
 }
 
-void vproc_add_thread(struct vproc *p, struct uthread *t)
+void vproc_add_thread(struct vproc *p, struct uthread *t, const struct uthread *creator)
 {
 	t->cpu_ns = t->cpu_start = t->ran_tsc = 0; /* a reused uthread starts again */
 	t->credp = &p->cred;
 	spin_lock(&p->lock);
+	/* Its creator's seccomp filters, taken as it joins: a TSYNC (under
+	 * this lock) either sees it or came before. */
+	if (creator)
+		seccomp_inherit(t, creator);
 	t->cpu_acct = p->cpu_acct;
 	t->proc_next = p->threads;
 	p->threads = t;

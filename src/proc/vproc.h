@@ -204,7 +204,9 @@ struct uthread *uthread_by_tid_nolock(int tid);
 struct vproc *vproc_outside_target(void);
 /* A new virtual id from the instance-wide pid/tid space. */
 int vproc_alloc_id(void);
-void vproc_add_thread(struct vproc *p, struct uthread *t);
+/* vproc_add_thread - t joins p, with creator's seccomp filters (NULL: a
+ * program's first thread made by no thread). */
+void vproc_add_thread(struct vproc *p, struct uthread *t, const struct uthread *creator);
 /* Remove t; returns the number of threads left. */
 int vproc_remove_thread(struct vproc *p, struct uthread *t);
 

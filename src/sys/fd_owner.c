@@ -177,7 +177,7 @@ static bool queue_one(struct vproc *p, struct uthread *t, const siginfo_t *si)
 	if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == VP_DEAD)
 		return true;
 	enum sigq r = signal_queue(p, t, si);
-	if (r == SIGQ_QUEUED)
+	if (signal_news(r, si->si_signo))
 		signal_notify(p, t);
 	return r != SIGQ_FULL;
 }

@@ -34,8 +34,8 @@
 long kcall_pid(long pid, long *out)
 {
 	long h = vproc_host_of((int)pid);
-	if (h == -ESRCH && pidspace_outside((int)pid))
-		h = pid; /* a process outside the instance (its parent): the kernel's */
+	if (h == -ESRCH && pidspace_outside_known((int)pid))
+		h = pid; /* pegasus's parent, group or session: the kernel's */
 	*out = h > 0 ? h : 0;
 	return h < 0 ? h : 0;
 }

@@ -74,7 +74,7 @@ static long new_thread(struct uthread *ut, const struct clone_req *c)
 
 	struct uthread *t = clone_thread(ut, p, tid, c);
 	memcpy(t->comm, uthread_name(ut), sizeof(t->comm)); /* a new thread has its creator's name */
-	vproc_add_thread(p, t);
+	vproc_add_thread(p, t, ut);
 	sched_enqueue(t, NULL);
 	return tid;
 }
@@ -164,26 +164,38 @@ static bool self_or_thread(struct uthread *ut, long pid)
 	return pid == 0 || pid == ut->tid || vproc_host_of((int)pid) >= 0;
 }
 
-/* affinity_of - the thread whose mask is kept: the caller, or a thread
- * here (uthreads are never freed: one that ends meanwhile is written
- * harmlessly); a program in another host process keeps none here. */
-static struct uthread *affinity_of(struct uthread *ut, long pid)
+/* affinity - the mask kept for thread tid (0: the caller) of the caller's
+ * program, set to *set first if set; found under the program's lock, so
+ * a thread that ends meanwhile is not touched. Another program's thread
+ * keeps none (its call is accepted): 0. */
+static uint64_t affinity(struct uthread *ut, long tid, const uint64_t *set)
 {
-	return pid == 0 || pid == ut->tid ? ut : uthread_by_tid((int)pid);
+	struct vproc *p = ut->proc;
+	uint64_t v = 0;
+	spin_lock(&p->lock);
+	for (struct uthread *t = p->threads; t; t = t->proc_next) {
+		if (t->tid != tid && !(tid == 0 && t == ut))
+			continue;
+		if (set)
+			t->affinity = *set;
+		v = t->affinity;
+	}
+	spin_unlock(&p->lock);
+	return v;
 }
 
 long sys_sched_getaffinity(struct uthread *ut, const long a[6])
 {
 	uint64_t mask;
-	if (!self_or_thread(ut, (int)a[0])) /* a process outside the instance: the kernel's */
-		return a[0] > 0 && pidspace_outside((int)a[0]) ? raw_syscall3(SYS_sched_getaffinity, a[0], a[1], a[2])
-							       : -ESRCH;
+	if (!self_or_thread(ut, (int)a[0])) /* pegasus's parent (group, session): the kernel's */
+		return pidspace_outside_known((int)a[0]) ? raw_syscall3(SYS_sched_getaffinity, a[0], a[1], a[2])
+							 : -ESRCH;
 	if ((unsigned long)a[1] < 8 || (a[1] & 7))
 		return -EINVAL;
 	long n = vcpu_mask(&mask);
-	struct uthread *t = affinity_of(ut, a[0]);
-	if (t && (t->affinity & mask))
-		mask &= t->affinity;
+	uint64_t kept = affinity(ut, a[0], NULL);
+	if (kept & mask)
+		mask &= kept;
 	return copy_to_user(a[2], &mask, n) ? -EFAULT : n;
 }
 
@@ -193,16 +205,15 @@ long sys_sched_setaffinity(struct uthread *ut, const long a[6])
 {
 	uint64_t want = 0, have;
 	if (!self_or_thread(ut, (int)a[0]))
-		return a[0] > 0 && pidspace_outside((int)a[0]) ? raw_syscall3(SYS_sched_setaffinity, a[0], a[1], a[2])
-							       : -ESRCH;
+		return pidspace_outside_known((int)a[0]) ? raw_syscall3(SYS_sched_setaffinity, a[0], a[1], a[2])
+							 : -ESRCH;
 	if (copy_from_user(&want, a[2], (size_t)a[1] < 8 ? (size_t)a[1] : 8))
 		return -EFAULT;
 	vcpu_mask(&have);
 	if (!(want & have))
 		return -EINVAL;
-	struct uthread *t = affinity_of(ut, a[0]);
-	if (t)
-		__atomic_store_n(&t->affinity, want & have, __ATOMIC_RELAXED);
+	want &= have;
+	affinity(ut, a[0], &want);
 	return 0;
 }
 

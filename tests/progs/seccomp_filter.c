@@ -327,9 +327,50 @@ static void tsync_fails(void)
     pthread_join(t, NULL);
 }
 
+/* Threads made while another thread's TSYNC runs: each made after it
+ * returned has the filter (one made meanwhile joined the program before
+ * the walk, or took the new chain). */
+static volatile int synced, escaped, made_after;
+static void *probe(void *arg)
+{
+    if (arg && syscall(SYS_getppid) >= 0)
+        __atomic_add_fetch(&escaped, 1, __ATOMIC_RELAXED);
+    return NULL;
+}
+
+static void *spawner(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 60; i++) {
+        int after = __atomic_load_n(&synced, __ATOMIC_ACQUIRE);
+        pthread_t t;
+        if (pthread_create(&t, NULL, probe, after ? (void *)1 : NULL))
+            continue;
+        pthread_join(t, NULL);
+        if (after)
+            __atomic_add_fetch(&made_after, 1, __ATOMIC_RELAXED);
+    }
+    return NULL;
+}
+
+static void tsync_race(void)
+{
+    pthread_t s[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&s[i], NULL, spawner, NULL);
+    msleep(2);
+    long r = install_one(SYS_getppid, SECCOMP_RET_ERRNO | EPERM, SECCOMP_FILTER_FLAG_TSYNC);
+    __atomic_store_n(&synced, 1, __ATOMIC_RELEASE);
+    for (int i = 0; i < 4; i++)
+        pthread_join(s[i], NULL);
+    say("TSYNC beside threads being made: %s; a thread made after it without the filter: %s", rs(r),
+        escaped ? "yes" : "none");
+}
+
 static void sec_tsync(void)
 {
     run_child("TSYNC", tsync_ok);
+    run_child("TSYNC while threads are made", tsync_race);
     go = 0;
     run_child("TSYNC refused", tsync_fails);
 }
