@@ -839,7 +839,9 @@ long nsock_put_int(uint64_t val, uint64_t lenp, int v)
  * clamp, MTU, TCP_INFO's scales and options; a window clamp the program
  * set is its own); its own kernel socket never connected, and said 536
  * and ENOTCONN. A TCP_MAXSEG set once connected changes nothing, as on
- * Linux, where it only bounds a handshake to come. */
+ * Linux, where it only bounds a handshake to come. TCP_INFO's counters
+ * (bytes, segments, RTT) are that idle connection's: near zero, as the
+ * unconnected socket's were. */
 static bool path_option(struct nsock *s, int level, int opt)
 {
 	if (s->proto != CHAN_TCP || __atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != NS_CONNECTED)

@@ -50,9 +50,7 @@ static int reopen(int host, int accmode)
 }
 
 /* owner_of - the lists' holder (other than p) of a description of this
- * file: who F_GETLK names for a conflicting OFD lock (lists held). A
- * program in another host process (a forked child) has its list there:
- * the kernel names no owner of an OFD lock (-1), not even in /proc/locks. */
+ * file: who F_GETLK names for a conflicting OFD lock (lists held). */
 static int owner_of(const struct vproc *p, const struct stat *st)
 {
 	for (int i = 0; i < vproc_count(); i++) {
@@ -60,6 +58,15 @@ static int owner_of(const struct vproc *p, const struct stat *st)
 		if (q && q != p && find(q, st))
 			return q->pid;
 	}
+	return -1;
+}
+
+/* owner_elsewhere - the same among programs in other host processes (a
+ * forked child), whose lists are there: the kernel names no owner of an
+ * OFD lock (-1), not even in /proc/locks. Lists not held: it reads other
+ * processes' memory, a call each. */
+static int owner_elsewhere(const struct vproc *p, const struct stat *st)
+{
 	int pids[256];
 	int n = pidspace_forked() ? pidspace_list(pids, 256) : 0;
 	for (int i = 0; i < n; i++) {
@@ -161,6 +168,8 @@ long posix_lock(struct vproc *p, int host, int cmd, struct flock *lock)
 	if (!r && cmd == F_GETLK && lock->l_type != F_UNLCK && lock->l_pid == -1)
 		lock->l_pid = owner_of(p, &st);
 	spin_unlock(&lists);
+	if (!r && cmd == F_GETLK && lock->l_type != F_UNLCK && lock->l_pid == -1)
+		lock->l_pid = owner_elsewhere(p, &st);
 	if (tmp >= 0)
 		raw_syscall3(SYS_close, tmp, 0, 0);
 	return r;

@@ -514,10 +514,10 @@ static bool table_call(long nr)
 	}
 }
 
-/* in_kernel - a call on f, moved into the kernel: the entry has (or takes)
+/* serve_in_kernel - a call on f, moved into the kernel: the entry has (or takes)
  * a kernel fd and the call goes there, as for any, but for what the
  * object kept and a relative AF_UNIX name, the program's cwd's. */
-static long in_kernel(struct uthread *ut, long nr, const struct sysent *e, struct vfile *f, bool host,
+static long serve_in_kernel(struct uthread *ut, long nr, const struct sysent *e, struct vfile *f, bool host,
 		      const long a[6])
 {
 	if (f->sock && f->sock->kept) {
@@ -545,12 +545,12 @@ static long on_file(struct uthread *ut, long nr, const struct sysent *e, struct 
 	struct fdtable *t = ut->proc->fdt;
 	bool host = fdt_host(t, a[0]) >= 0;
 	if (vfile_in_kernel(f))
-		return in_kernel(ut, nr, e, f, host, a);
+		return serve_in_kernel(ut, nr, e, f, host, a);
 	long r = serve(ut, nr, e, f, host, a);
 	if (r == VFILE_BECAME_KERNEL || r == VFILE_BECAME_KERNEL_DONE) {
 		long m = sys_socket_to_kernel(ut, f);
 		/* the kernel socket serves this call, or served it */
-		r = m ? m : r == VFILE_BECAME_KERNEL ? in_kernel(ut, nr, e, f, fdt_host(t, a[0]) >= 0, a) : 0;
+		r = m ? m : r == VFILE_BECAME_KERNEL ? serve_in_kernel(ut, nr, e, f, fdt_host(t, a[0]) >= 0, a) : 0;
 	}
 	if (r == NOOP)
 		r = host ? OBJCALL_PASS : unsupported(nr, e);
