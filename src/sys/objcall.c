@@ -514,11 +514,11 @@ static bool table_call(long nr)
 	}
 }
 
-/* serve_in_kernel - a call on f, moved into the kernel: the entry has (or takes)
- * a kernel fd and the call goes there, as for any, but for what the
- * object kept and a relative AF_UNIX name, the program's cwd's. */
+/* serve_in_kernel - a call on f, moved into the kernel: the entry has (or
+ * takes) a kernel fd and the call goes there, as for any, but for what
+ * the object kept and a relative AF_UNIX name, the program's cwd's. */
 static long serve_in_kernel(struct uthread *ut, long nr, const struct sysent *e, struct vfile *f, bool host,
-		      const long a[6])
+			    const long a[6])
 {
 	if (f->sock && f->sock->kept) {
 		long r = f->sock->kept(f, nr, a);
