@@ -12,16 +12,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "socklib.h"
+
+/* res - "ok", or the errno's name: the values differ by host. */
 static const char *res(long r)
 {
-    static char b[8][48];
-    static int i;
-    char *p = b[i++ & 7];
-    if (r < 0)
-        snprintf(p, 48, "-1 %s", strerrorname_np(errno));
-    else
-        snprintf(p, 48, "ok");
-    return p;
+    return r < 0 ? rs(r) : "ok";
 }
 
 static void ask(const char *who, pid_t pid)

@@ -38,19 +38,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "testlib.h"
-
-static const char *rs(long r)
-{
-    static char b[4][64];
-    static int i;
-    char *p = b[i++ & 3];
-    if (r < 0)
-        snprintf(p, 64, "-1 %s", strerrorname_np(errno) ? strerrorname_np(errno) : "?");
-    else
-        snprintf(p, 64, "%ld", r);
-    return p;
-}
+#include "socklib.h"
 
 static long sys_seccomp(unsigned op, unsigned flags, void *args)
 {
