@@ -278,7 +278,10 @@ fast_common:
 6:
 	mov %r11, %rbx
 	/* Lean path: calls that need neither libc nor the vector registers
-	 * are served on the app's %fs with its vector state left live. */
+	 * are served on the app's %fs with its vector state left live. Not
+	 * a thread with seccomp filters: they run on the full path. */
+	cmpb $0, UT_FILTERED(%rbx)
+	jne 1f
 	mov TF_RAX(%rbx), %rax
 	cmp $SYS_MAX, %rax
 	jae 1f
