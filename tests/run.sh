@@ -1784,7 +1784,7 @@ for sec in tcp-basic misuse timeo tcp6 tcp-connect tcp-shutdown tcp-lshut tcp-re
     udp-mmsg udp-queue udp-cmsg; do
     fcase "sock-$sec" --prog sock_inet --status 0 -- "f_t8 $PROGS/sock_inet $sec"
 done
-for sec in check actions kill tsync; do
+for sec in check actions kill ip tsync; do
     fcase "seccomp-$sec" --prog seccomp_filter --status 0 -- "f_t8 $PROGS/seccomp_filter $sec"
 done
 for sec in pair empty path abstract autobind dgram dgramroom lclose seqpacket rights creds shutdown bulk nonul longrel relout; do

@@ -586,6 +586,22 @@ bool rewrite_is_patching(uint64_t ip)
 	return s && s != &refused_site && s->start == ip - 1;
 }
 
+uint64_t rewrite_app_ip(uint64_t rec, uint64_t rip)
+{
+	/* The stub's tail (patch_site): the moved cmp, 48 3d imm32 or 3d
+	 * imm32, then jmp rel32 back past the site; the cmp stood just
+	 * before that. */
+	if (!rec || rip < rec - STUB_REC_OFF || rip >= rec)
+		return rip;
+	const uint8_t *p = (const uint8_t *)rip;
+	int n = p[0] == 0x48 && p[1] == 0x3d ? 6 : p[0] == 0x3d ? 5 : 0;
+	if (!n || p[n] != 0xe9)
+		return rip;
+	int32_t rel;
+	memcpy(&rel, p + n + 1, sizeof(rel));
+	return rip + (uint64_t)n + 5 + (uint64_t)(int64_t)rel - (uint64_t)n;
+}
+
 uint64_t rewrite_fixup_rip(uint64_t rip)
 {
 	/* Stopped right after a syscall whose site another thread is

@@ -28,6 +28,11 @@ void rewrite_cpuid_site(struct uthread *ut, uint64_t addr);
 /* Code in [start, start + len) goes away: forget its sites (mm's unmap hook). */
 void rewrite_forget(uint64_t start, uint64_t len);
 
+/* rewrite_app_ip - the app's own address after the syscall of a call that
+ * entered through stub record rec (0: none) and resumes at rip: rip, but
+ * for a site whose stub carries the instruction after the syscall (a
+ * moved cmp), where rip is in the stub. */
+uint64_t rewrite_app_ip(uint64_t rec, uint64_t rip);
 /* Where a thread stopped inside a rewritten sequence must resume. */
 uint64_t rewrite_fixup_rip(uint64_t rip);
 /* rewrite_cpuid_resume - a CPUID at ip faulted, and by the time its signal

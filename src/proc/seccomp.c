@@ -253,7 +253,7 @@ _Noreturn static void die(struct uthread *ut, int sig, bool thread_only)
 	vproc_kill(ut->proc, sig);
 }
 
-bool seccomp_enter(struct uthread *ut, long *ret)
+bool seccomp_enter(struct uthread *ut, uint64_t ip, long *ret)
 {
 	const struct seccomp_filter *f = __atomic_load_n(&ut->filter, __ATOMIC_ACQUIRE);
 	const struct trap_frame *tf = &ut->tf;
@@ -266,7 +266,7 @@ bool seccomp_enter(struct uthread *ut, long *ret)
 	struct seccomp_data d = {
 		.nr = (int)nr,
 		.arch = AUDIT_ARCH_X86_64,
-		.instruction_pointer = tf->rip,
+		.instruction_pointer = ip,
 		.args = { tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9 },
 	};
 	/* The most severe action of all the filters wins: the lowest,
@@ -288,7 +288,7 @@ bool seccomp_enter(struct uthread *ut, long *ret)
 	case SECCOMP_RET_TRAP: {
 		/* The handler sees the call's registers as made: %rax its number. */
 		siginfo_t si = { .si_signo = SIGSYS, .si_code = SYS_SECCOMP, .si_errno = (int)data };
-		si.si_call_addr = (void *)tf->rip;
+		si.si_call_addr = (void *)ip;
 		si.si_syscall = (int)nr;
 		si.si_arch = AUDIT_ARCH_X86_64;
 		signal_force_fault(ut, &si);

@@ -29,10 +29,11 @@ void seccomp_drop(struct uthread *ut);
 
 /*
  * seccomp_enter - the filters of ut (which has some) on the call in its
- * trap frame, before anything serves it: true if the call goes on;
+ * trap frame, made from ip (the app's address after its syscall
+ * instruction), before anything serves it: true if the call goes on;
  * false if it does not, *ret then its result (an errno the filter chose,
  * ENOSYS for TRACE or USER_NOTIF with no one to hand it to, the number
  * itself with SIGSYS queued for TRAP). A filter's KILL ends the thread or
  * the program here and does not return.
  */
-bool seccomp_enter(struct uthread *ut, long *ret);
+bool seccomp_enter(struct uthread *ut, uint64_t ip, long *ret);

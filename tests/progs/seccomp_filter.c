@@ -15,6 +15,9 @@
  * kill     KILL_PROCESS (SIGSYS), KILL_THREAD of one thread of two (the
  *          other goes on) and of a lone thread (SIGSYS), strict mode
  *          (write works, anything else is SIGKILL)
+ * ip       instruction_pointer is the address after the program's own
+ *          syscall instruction, at a site followed by a cmp (glibc's
+ *          syscall()'s shape), trapped or rewritten
  * tsync    TSYNC puts the filter on a thread already running; a thread
  *          with a filter of its own makes TSYNC fail with its tid
  *          (TSYNC_ESRCH: ESRCH)
@@ -355,6 +358,51 @@ static void tsync_race(void)
         escaped ? "yes" : "none");
 }
 
+/* A call site shaped as glibc's syscall(): the cmp right after it, and
+ * before it no instruction the rewriter could move instead (the nop). */
+extern char seccomp_site_after[];
+__attribute__((noinline)) static long site_call(long nr)
+{
+    long r;
+    __asm__ volatile("nop\n\t"
+                     "syscall\n\t"
+                     ".globl seccomp_site_after\n"
+                     "seccomp_site_after:\n\t"
+                     "cmp $-4095, %%rax\n\t"
+                     : "=a"(r)
+                     : "a"(nr)
+                     : "rcx", "r11", "memory", "cc");
+    return r;
+}
+
+static void ip_check(void)
+{
+    uint64_t at = (uint64_t)(uintptr_t)seccomp_site_after;
+    struct sock_filter f[] = {
+        LD(NR_OFF),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 5),
+        LD(offsetof(struct seccomp_data, instruction_pointer)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)at, 0, 2),
+        LD(offsetof(struct seccomp_data, instruction_pointer) + 4),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(at >> 32), 1, 0),
+        RET(SECCOMP_RET_ERRNO | EPERM),
+        RET(SECCOMP_RET_ALLOW),
+    };
+    say("install: %s", rs(install(f, sizeof f / sizeof f[0], 0)));
+    int ok = 0;
+    /* trapped first, rewritten after (a forked child rewrites only after
+     * its first 64 traps) */
+    for (int i = 0; i < 200; i++)
+        ok += site_call(SYS_getppid) > 0;
+    say("getppid from the site the filter allows: %d of 200", ok);
+    say("getppid from elsewhere: %s", rs(syscall(SYS_getppid)));
+}
+
+static void sec_ip(void)
+{
+    run_child("instruction_pointer", ip_check);
+}
+
 static void sec_tsync(void)
 {
     run_child("TSYNC", tsync_ok);
@@ -371,7 +419,7 @@ int main(int argc, char **argv)
     }
     alarm(20);
     static const struct section secs[] = {
-        {"check", sec_check}, {"actions", sec_actions}, {"kill", sec_kill}, {"tsync", sec_tsync},
+        {"check", sec_check}, {"actions", sec_actions}, {"kill", sec_kill}, {"ip", sec_ip}, {"tsync", sec_tsync},
     };
     return run_sections("seccomp_filter", argc, argv, secs, sizeof secs / sizeof secs[0]);
 }
