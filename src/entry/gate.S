@@ -141,7 +141,7 @@
 	jmp \fail
 1:	mov %gs:VCPU_CUR, %r11
 	/* A thread with seccomp filters: they run on the full path. */
-	movzbl UT_FILTERED(%r11), %ecx
+	mov UT_FILTER(%r11), %rcx
 	jrcxz 5f
 	jmp \fail
 5:	mov UT_PROC(%r11), %r11
@@ -280,7 +280,7 @@ fast_common:
 	/* Lean path: calls that need neither libc nor the vector registers
 	 * are served on the app's %fs with its vector state left live. Not
 	 * a thread with seccomp filters: they run on the full path. */
-	cmpb $0, UT_FILTERED(%rbx)
+	cmpq $0, UT_FILTER(%rbx)
 	jne 1f
 	mov TF_RAX(%rbx), %rax
 	cmp $SYS_MAX, %rax
@@ -400,7 +400,7 @@ gate_text_end:
 gate_direct:
 	mov %rcx, %gs:VCPU_DIRECT_REC
 	mov %gs:VCPU_CUR, %rcx
-	movzbl UT_FILTERED(%rcx), %ecx  /* seccomp filters: the full path's */
+	mov UT_FILTER(%rcx), %rcx       /* seccomp filters: the full path's */
 	jrcxz 1f
 	mov %gs:VCPU_DIRECT_REC, %rcx
 	jmp gate_fast

@@ -70,7 +70,7 @@ static void serve(struct uthread *ut)
 	if (trace_on)
 		trace_enter(ut, nr, e, a);
 	long ret;
-	if (!ut->filtered || seccomp_enter(ut, rewrite_app_ip(ut->fast_rec, tf->rip), &ret))
+	if (!ut->filter || seccomp_enter(ut, rewrite_app_ip(ut->fast_rec, tf->rip), &ret))
 		ret = dispatch(ut, nr, e, a);
 	if (trace_on)
 		trace_exit(ut, nr, e, a, ret);

@@ -23,7 +23,7 @@
  * The kernel's filters would hold the whole host process, runtime and
  * every fused program alike, so a program's filters are the runtime's to
  * apply: every call of a thread with filters takes the full path (the
- * gates and the lean and mid paths look at uthread.filtered first), and
+ * gates and the lean path's door look at uthread.filter first), and
  * seccomp_enter runs them there on the call as the program made it,
  * before any of it is served. What the runtime itself calls on the
  * program's behalf is not the program's call, as the kernel's own work
@@ -70,7 +70,6 @@ static void attach(struct uthread *t, struct seccomp_filter *f)
 {
 	struct seccomp_filter *old = t->filter;
 	__atomic_store_n(&t->filter, f, __ATOMIC_RELEASE);
-	__atomic_store_n(&t->filtered, 1, __ATOMIC_RELEASE);
 	put(old);
 }
 
@@ -87,7 +86,6 @@ void seccomp_drop(struct uthread *ut)
 {
 	struct seccomp_filter *f = ut->filter;
 	ut->filter = NULL;
-	ut->filtered = 0;
 	put(f);
 }
 

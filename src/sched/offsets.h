@@ -27,12 +27,12 @@
 #define UT_XSAVE   152
 #define UT_RSTACK  160
 #define UT_VECMODE 168
-#define UT_FILTERED 169
 #define UT_SSE     176
 #define UT_FASTREC 184
+#define UT_FILTER  192    /* seccomp filters: non-zero sends every call the full way */
 
 /* What gate_direct_fd reads to map an fd (asserted in entry/lean.c). */
-#define UT_PROC     200
+#define UT_PROC     208
 #define VP_FDT      3672
 #define VP_FSIZE    3720   /* struct vproc: rlim[RLIMIT_FSIZE].rlim_cur */
 #define FDT_PAGE0   16     /* struct fdtable: page[], FDT_DIRECT (4) pages */

@@ -55,11 +55,12 @@ struct uthread {
 	void *xsave;            /* 64-aligned XSAVE area: the app's vector state */
 	uint64_t rstack_top;    /* top of this uthread's runtime stack */
 	uint8_t vec_mode;       /* VEC_FULL or VEC_SSE (offsets.h) */
-	/* It has seccomp filters (proc/seccomp.h): every call takes the full
-	 * path, where they run; the gates read this byte. */
-	uint8_t filtered;
 	void *sse_area;         /* xmm0-15, then MXCSR: the mid path's save */
 	uint64_t fast_rec;      /* the stub record it entered through, 0: trapped/zpoline */
+	/* Its seccomp filters, newest first (proc/seccomp.c), or NULL: with
+	 * some, every call takes the full path, where they run (the gates
+	 * test this word). */
+	struct seccomp_filter *filter;
 	void *vec_fast;         /* zmm0-31 and k0-7 when switched out as VEC_FAST */
 	struct vproc *proc;
 	int tid;                /* virtual tid */
@@ -130,7 +131,6 @@ struct uthread {
 		void *set;                   /* put_set(set) drops a poll set's */
 		void (*put_set)(void *set);
 	} held;
-	struct seccomp_filter *filter; /* its chain, newest first (proc/seccomp.c) */
 };
 
 /* vcpu.idle: a vCPU asleep in its idle wait holds no lock and runs no
@@ -199,7 +199,7 @@ _Static_assert(offsetof(struct trap_frame, fs_base) == TF_FS, "TF_FS");
 _Static_assert(offsetof(struct uthread, xsave) == UT_XSAVE, "UT_XSAVE");
 _Static_assert(offsetof(struct uthread, rstack_top) == UT_RSTACK, "UT_RSTACK");
 _Static_assert(offsetof(struct uthread, vec_mode) == UT_VECMODE, "UT_VECMODE");
-_Static_assert(offsetof(struct uthread, filtered) == UT_FILTERED, "UT_FILTERED");
+_Static_assert(offsetof(struct uthread, filter) == UT_FILTER, "UT_FILTER");
 _Static_assert(offsetof(struct uthread, sse_area) == UT_SSE, "UT_SSE");
 _Static_assert(offsetof(struct uthread, fast_rec) == UT_FASTREC, "UT_FASTREC");
 _Static_assert(offsetof(struct vcpu, cur) == VCPU_CUR, "VCPU_CUR");
