@@ -599,7 +599,10 @@ static void stop_program(struct uthread *ut, int sig)
 	stop_wait(ut);
 }
 
-void signal_stop_flushes_cont(struct vproc *p, int sig)
+/* stop_flushes_cont - sig, about to be queued for p, is a stop signal: a
+ * pending SIGCONT goes (prepare_signal), which would otherwise undo the
+ * stop at once. */
+static void stop_flushes_cont(struct vproc *p, int sig)
 {
 	if (!(STOP_SIGNALS & SIGBIT(sig)))
 		return;
@@ -610,6 +613,15 @@ void signal_stop_flushes_cont(struct vproc *p, int sig)
 	spin_unlock(&p->lock);
 	if (pending)
 		signal_discard(p, SIGCONT);
+}
+
+enum sigq signal_send(struct vproc *p, struct uthread *tgt, const siginfo_t *si)
+{
+	stop_flushes_cont(p, si->si_signo);
+	enum sigq q = signal_queue(p, tgt, si);
+	if (signal_news(q, si->si_signo))
+		signal_notify(p, tgt);
+	return q;
 }
 
 /* continue_program - a SIGCONT is pending for p (normal context): stops

@@ -58,10 +58,11 @@ void signal_release_host(uint64_t mask);
 /* Drop every pending instance of sig in p and its threads (it is now
  * ignored); their timers go on. */
 void signal_discard(struct vproc *p, int sig);
-/* signal_stop_flushes_cont - sig, about to be queued for p, is a stop
- * signal: a pending SIGCONT goes (prepare_signal), which would otherwise
- * undo the stop at once. Not from a host signal handler. */
-void signal_stop_flushes_cont(struct vproc *p, int sig);
+/* signal_send - kill(2)'s and tgkill(2)'s queueing: a stop signal first
+ * flushes a pending SIGCONT (prepare_signal), then si is queued and, if
+ * that was news (signal_news), the program told. Not from a host signal
+ * handler (it takes the program's lock). */
+enum sigq signal_send(struct vproc *p, struct uthread *tgt, const siginfo_t *si);
 
 /* Take signal sig off the thread's or the process's queue. */
 bool signal_dequeue(struct uthread *ut, int sig, siginfo_t *info);

@@ -103,16 +103,19 @@ static void fill(struct signalfd_siginfo *o, const siginfo_t *si)
 	o->ssi_signo = si->si_signo;
 	o->ssi_errno = si->si_errno;
 	o->ssi_code = si->si_code;
-	switch (layout_of(si->si_signo, si->si_code)) {
-	case L_KILL:
+	enum layout l = layout_of(si->si_signo, si->si_code);
+	if (l == L_KILL || l == L_CHLD || l == L_RT) {
 		o->ssi_pid = si->si_pid;
 		o->ssi_uid = si->si_uid;
-		break;
+	}
+	if (l == L_TIMER || l == L_RT) {
+		o->ssi_ptr = (uint64_t)si->si_ptr;
+		o->ssi_int = si->si_int;
+	}
+	switch (l) {
 	case L_TIMER:
 		o->ssi_tid = si->si_timerid;
 		o->ssi_overrun = si->si_overrun;
-		o->ssi_ptr = (uint64_t)si->si_ptr;
-		o->ssi_int = si->si_int;
 		break;
 	case L_POLL:
 		o->ssi_band = (uint32_t)si->si_band;
@@ -122,22 +125,16 @@ static void fill(struct signalfd_siginfo *o, const siginfo_t *si)
 		o->ssi_addr = (uint64_t)si->si_addr;
 		break;
 	case L_CHLD:
-		o->ssi_pid = si->si_pid;
-		o->ssi_uid = si->si_uid;
 		o->ssi_status = si->si_status;
 		o->ssi_utime = (uint64_t)si->si_utime;
 		o->ssi_stime = (uint64_t)si->si_stime;
-		break;
-	case L_RT:
-		o->ssi_pid = si->si_pid;
-		o->ssi_uid = si->si_uid;
-		o->ssi_ptr = (uint64_t)si->si_ptr;
-		o->ssi_int = si->si_int;
 		break;
 	case L_SYS:
 		o->ssi_call_addr = (uint64_t)si->si_call_addr;
 		o->ssi_syscall = si->si_syscall;
 		o->ssi_arch = si->si_arch;
+		break;
+	default:
 		break;
 	}
 }

@@ -377,12 +377,8 @@ static long kill_matching(struct uthread *ut, long pid, const siginfo_t *si)
 		sent++;
 		/* A zombie exists but takes no more signals. */
 		if (si->si_signo && __atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != VP_DEAD) {
-			signal_stop_flushes_cont(p, si->si_signo);
-			enum sigq q = signal_queue(p, NULL, si);
-			if (q == SIGQ_FULL)
+			if (signal_send(p, NULL, si) == SIGQ_FULL)
 				return -EAGAIN;
-			if (signal_news(q, si->si_signo))
-				signal_notify(p, NULL);
 		}
 	}
 	sent += kill_elsewhere(ut, pid, si, &denied);
@@ -424,13 +420,7 @@ static long thread_kill(struct uthread *ut, long tgid, long tid, long sig, const
 		si = *given;
 	else
 		fill_info(&si, ut, sig, SI_TKILL);
-	signal_stop_flushes_cont(t->proc, (int)sig);
-	enum sigq q = signal_queue(t->proc, t, &si);
-	if (q == SIGQ_FULL)
-		return -EAGAIN;
-	if (signal_news(q, sig))
-		signal_notify(t->proc, t);
-	return 0;
+	return signal_send(t->proc, t, &si) == SIGQ_FULL ? -EAGAIN : 0;
 }
 
 long sys_tgkill(struct uthread *ut, const long a[6])
