@@ -84,7 +84,7 @@ struct unix_kargs {
 	long a[6];
 	struct msghdr h;
 	struct unix_kname name;
-	struct sockaddr_storage given;
+	struct sockaddr_un given;
 	uint32_t givenlen;
 };
 /* unix_kernel_args - for connect, bind, sendto or sendmsg on an AF_UNIX

@@ -129,6 +129,21 @@ static void read_name(struct nsock *s)
 		s->locallen = l;
 }
 
+/* bound_as_given - s, bound at path a (len bytes) by the kernel through
+ * the name k: its name reads back as given, and its file gets the mode
+ * Linux gives it (0777 less the program's umask: the runtime made it,
+ * whose umask is not the program's). */
+static void bound_as_given(struct nsock *s, struct uthread *ut, const struct sockaddr_un *a, uint32_t len,
+			   const struct unix_kname *k)
+{
+	size_t n = strnlen(a->sun_path, len - SUN_OFF);
+	memcpy(&s->local, a, SUN_OFF + n);
+	((struct sockaddr_un *)&s->local)->sun_path[n] = 0;
+	s->locallen = SUN_OFF + n + 1;
+	if (ut)
+		raw_syscall6(SYS_fchmodat, AT_FDCWD, (long)k->sa.sun_path, 0777 & ~net_hooks->umask(ut), 0, 0, 0);
+}
+
 static long unix_bind(struct nsock *s, struct uthread *ut, const void *sa, uint32_t len)
 {
 	if (!sa)
@@ -146,16 +161,8 @@ static long unix_bind(struct nsock *s, struct uthread *ut, const void *sa, uint3
 	}
 	if (len <= SUN_OFF || a->sun_path[0]) {
 		read_name(s);
-		if (len > SUN_OFF) { /* a path reads back as given */
-			size_t n = strnlen(a->sun_path, len - SUN_OFF);
-			memcpy(&s->local, a, SUN_OFF + n);
-			((struct sockaddr_un *)&s->local)->sun_path[n] = 0;
-			s->locallen = SUN_OFF + n + 1;
-			/* Made by the runtime, whose umask is not the program's:
-			 * the mode Linux gives it (0777 less the umask). */
-			if (ut)
-				raw_syscall6(SYS_fchmodat, AT_FDCWD, (long)ka.sa.sun_path,
-					     0777 & ~net_hooks->umask(ut), 0, 0, 0);
+		if (len > SUN_OFF) {
+			bound_as_given(s, ut, a, len, &ka);
 			struct stat st;
 			struct ukey k;
 			bool made = !stat(ka.sa.sun_path, &st);
@@ -268,7 +275,8 @@ long unix_connect_outside(struct nsock *s, struct uthread *ut, const void *sa, u
  */
 long unix_kernel_args(struct vfile *f, struct uthread *ut, long nr, const long a[6], struct unix_kargs *k)
 {
-	if (!f->sock || nsock_of(f)->family != AF_UNIX || net_hooks->cwd_fd(ut) == AT_FDCWD)
+	if ((nr != SYS_connect && nr != SYS_bind && nr != SYS_sendto && nr != SYS_sendmsg) || !f->sock ||
+	    nsock_of(f)->family != AF_UNIX || net_hooks->cwd_fd(ut) == AT_FDCWD)
 		return VFILE_NOOP;
 	memcpy(k->a, a, sizeof(k->a));
 	int at = nr == SYS_sendto ? 4 : 1; /* the address and its length after it */
@@ -279,25 +287,20 @@ long unix_kernel_args(struct vfile *f, struct uthread *ut, long nr, const long a
 			return VFILE_NOOP; /* the kernel's EFAULT */
 		uaddr = (uint64_t)k->h.msg_name;
 		len = k->h.msg_namelen;
-	} else if (nr == SYS_connect || nr == SYS_bind || nr == SYS_sendto) {
+	} else {
 		uaddr = (uint64_t)a[at];
 		len = (uint32_t)a[at + 1];
-	} else {
-		return VFILE_NOOP;
 	}
-	struct sockaddr_un sa;
+	struct sockaddr_un *sa = &k->given;
 	/* No name, an abstract or absolute one, or one the kernel refuses
 	 * (a bad pointer or length): the kernel's as given. */
-	if (!uaddr || len <= SUN_OFF || len > sizeof(sa) || copy_from_user(&sa, uaddr, len) ||
-	    sa.sun_family != AF_UNIX || !sa.sun_path[0] || sa.sun_path[0] == '/')
+	if (!uaddr || len <= SUN_OFF || len > sizeof(*sa) || copy_from_user(sa, uaddr, len) ||
+	    sa->sun_family != AF_UNIX || !sa->sun_path[0] || sa->sun_path[0] == '/')
 		return VFILE_NOOP;
-	long r = kernel_path(ut, &sa, len, nr == SYS_bind, &k->name);
+	k->givenlen = len;
+	long r = kernel_path(ut, sa, len, nr == SYS_bind, &k->name);
 	if (r)
 		return r;
-	size_t n = strnlen(sa.sun_path, len - SUN_OFF);
-	memset(&k->given, 0, sizeof(k->given));
-	memcpy(&k->given, &sa, SUN_OFF + n);
-	k->givenlen = (uint32_t)(SUN_OFF + n + 1);
 	if (nr == SYS_sendmsg) {
 		k->h.msg_name = &k->name.sa;
 		k->h.msg_namelen = k->name.len;
@@ -311,14 +314,8 @@ long unix_kernel_args(struct vfile *f, struct uthread *ut, long nr, const long a
 
 void unix_kargs_done(struct vfile *f, struct uthread *ut, long nr, long r, struct unix_kargs *k)
 {
-	/* A name bound reads back as given (nsock_kept), with the mode Linux
-	 * gives it: the runtime's umask is not the program's (unix_bind's). */
-	if (nr == SYS_bind && !r) {
-		struct nsock *s = nsock_of(f);
-		raw_syscall6(SYS_fchmodat, AT_FDCWD, (long)k->name.sa.sun_path, 0777 & ~net_hooks->umask(ut), 0, 0, 0);
-		memcpy(&s->local, &k->given, sizeof(k->given));
-		s->locallen = k->givenlen;
-	}
+	if (nr == SYS_bind && !r) /* read back by nsock_kept */
+		bound_as_given(nsock_of(f), ut, &k->given, k->givenlen, &k->name);
 	kpath_done(&k->name);
 }
 
