@@ -36,8 +36,7 @@ static long establish(struct nsock *cli, struct nsock *l, const void *dst, uint3
 	srv->sndtimeo = l->sndtimeo;
 	srv->linger0 = l->linger0;
 	srv->accepted_end = true;
-	if (l->family == AF_INET6 && l->kfd >= 0)
-		srv->v6only_shown = (uint8_t)(nsock_int(l->kfd, IPPROTO_IPV6, IPV6_V6ONLY) + 1);
+	srv->v6only_shown = l->v6only_shown;
 	chan_set_oobinline(srv->end, srv->oobinline);
 	nsock_inherit_options(srv, l);
 	srv->peercred = cli->cred;
@@ -247,6 +246,8 @@ long nsock_listen(struct vfile *f, struct uthread *ut, int backlog)
 		names_meet_unlock();
 		return r;
 	}
+	if (s->family == AF_INET6) /* fixed once bound: what its accepted ends say (establish) */
+		s->v6only_shown = (uint8_t)(nsock_int(s->kfd, IPPROTO_IPV6, IPV6_V6ONLY) + 1);
 	if (backlog < 0 || backlog > 4096)
 		backlog = 4096; /* net.core.somaxconn */
 	spin_lock(&s->lock);

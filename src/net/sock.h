@@ -39,7 +39,8 @@ struct nqueue {
 
 struct nsock;
 
-enum { RX_TTL = 1, RX_TOS = 2, RX_HOPLIMIT = 4, RX_TCLASS = 8 };
+/* The receive cmsgs a datagram socket asked for (nsock.rx_cmsgs). */
+enum { RX_PKTINFO = 1, RX_PKTINFO6 = 2, RX_TTL = 4, RX_TOS = 8, RX_HOPLIMIT = 16, RX_TCLASS = 32 };
 
 /* The family's half (unix.c, inet.c): names and where a peer is. */
 struct nfamily {
@@ -130,21 +131,22 @@ struct nsock {
 	bool rcvbuf_set, sndbuf_set;	/* the rings follow SO_RCVBUF/SO_SNDBUF */
 	uint32_t inherit;		/* options set that an accepted socket takes (socket.c inherited[]) */
 	bool accepted_end;		/* a TCP connection's server end (loopback.c answers as one) */
-	/* A v6 TCP connection's IPV6_V6ONLY as Linux would read it (+1; 0:
+	/* A v6 TCP socket's IPV6_V6ONLY as Linux would read it (+1; 0:
 	 * its twin's): the client's before the bind its connect made, the
 	 * accepted end's its listener's (a bind to ::1 set the twin's). */
 	uint8_t v6only_shown;
 	struct nsock *all_prev, *all_next;	/* every socket (procnet.c) */
-	bool pktinfo, pktinfo6;		/* IP_PKTINFO, IPV6_RECVPKTINFO asked */
-	/* The other cmsgs a datagram in memory brings (sockio.c), as the
-	 * kernel twin reads the options back: IP_RECVTTL, IP_RECVTOS,
-	 * IPV6_RECVHOPLIMIT, IPV6_RECVTCLASS (RX_* bits); SO_TIMESTAMP's
-	 * kind (the option set, which is its cmsg's type; 0: none). */
+	/* The cmsgs a datagram in memory brings (sockio.c), as the kernel
+	 * twin reads the options back: IP_PKTINFO, IPV6_RECVPKTINFO,
+	 * IP_RECVTTL... (RX_* bits); SO_TIMESTAMP's kind (the option set,
+	 * which is its cmsg's type; 0: none). */
 	uint8_t rx_cmsgs;
 	int stamp_opt;
-	/* IP_TTL, IP_TOS, IPV6_UNICAST_HOPS or IPV6_TCLASS set: a send reads
-	 * them off the twin (else Linux's defaults, TTL 64, TOS 0). */
+	/* What its datagrams' IP header would carry: its IP_TTL or
+	 * IPV6_UNICAST_HOPS, IP_TOS or IPV6_TCLASS, read back when set
+	 * (hdr_set; else Linux's 64 and 0). */
 	bool hdr_set;
+	uint8_t hdr_hops, hdr_tclass;
 };
 
 static inline struct nsock *nsock_of(struct vfile *f)

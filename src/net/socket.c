@@ -732,7 +732,9 @@ static void datagram_option(struct nsock *s, int kfd, int level, int opt)
 {
 	static const struct {
 		int level, opt, bit;
-	} rx[] = { { IPPROTO_IP, IP_RECVTTL, RX_TTL },
+	} rx[] = { { IPPROTO_IP, IP_PKTINFO, RX_PKTINFO },
+		   { IPPROTO_IPV6, IPV6_RECVPKTINFO, RX_PKTINFO6 },
+		   { IPPROTO_IP, IP_RECVTTL, RX_TTL },
 		   { IPPROTO_IP, IP_RECVTOS, RX_TOS },
 		   { IPPROTO_IPV6, IPV6_RECVHOPLIMIT, RX_HOPLIMIT },
 		   { IPPROTO_IPV6, IPV6_RECVTCLASS, RX_TCLASS } };
@@ -740,8 +742,13 @@ static void datagram_option(struct nsock *s, int kfd, int level, int opt)
 		if (rx[i].level == level && rx[i].opt == opt)
 			s->rx_cmsgs = nsock_int(kfd, level, opt) > 0 ? s->rx_cmsgs | rx[i].bit : s->rx_cmsgs & ~rx[i].bit;
 	if ((level == IPPROTO_IP && (opt == IP_TTL || opt == IP_TOS)) ||
-	    (level == IPPROTO_IPV6 && (opt == IPV6_UNICAST_HOPS || opt == IPV6_TCLASS)))
+	    (level == IPPROTO_IPV6 && (opt == IPV6_UNICAST_HOPS || opt == IPV6_TCLASS))) {
+		/* read back once here, not at each send (sockio.c ip_header) */
+		bool v6 = s->family == AF_INET6;
+		s->hdr_hops = (uint8_t)nsock_int(kfd, level, v6 ? IPV6_UNICAST_HOPS : IP_TTL);
+		s->hdr_tclass = (uint8_t)nsock_int(kfd, level, v6 ? IPV6_TCLASS : IP_TOS);
 		s->hdr_set = true;
+	}
 	if (level != SOL_SOCKET || (opt != SO_TIMESTAMP_OLD && opt != SO_TIMESTAMP_NEW && opt != SO_TIMESTAMPNS_OLD &&
 				    opt != SO_TIMESTAMPNS_NEW))
 		return;
@@ -768,10 +775,6 @@ static long nsock_setsockopt(struct vfile *f, struct uthread *ut, int level, int
 	long r = raw_syscall6(SYS_setsockopt, kfd, level, opt, val, len, 0);
 	if (!r)
 		__atomic_or_fetch(&s->inherit, inherit_bit(level, opt), __ATOMIC_RELAXED);
-	if (!r && level == IPPROTO_IP && opt == IP_PKTINFO)
-		s->pktinfo = nsock_int(kfd, level, opt) > 0;
-	if (!r && level == IPPROTO_IPV6 && opt == IPV6_RECVPKTINFO)
-		s->pktinfo6 = nsock_int(kfd, level, opt) > 0;
 	if (!r && nsock_is_dgram(s))
 		datagram_option(s, kfd, level, opt);
 	if (r || level != SOL_SOCKET)

@@ -175,11 +175,11 @@ static int loopback_index(void)
 static void put_pktinfo(struct nsock *s, const struct chan_anc_out *o, char *buf, size_t cap, size_t *used,
 			int *mflags)
 {
-	if (!o->dstlen || !(s->pktinfo || s->pktinfo6))
+	if (!o->dstlen || !(s->rx_cmsgs & (RX_PKTINFO | RX_PKTINFO6)))
 		return;
 	struct sockaddr_storage d = { 0 };
 	memcpy(&d, o->dst, o->dstlen);
-	if (s->pktinfo6 && s->family == AF_INET6) {
+	if ((s->rx_cmsgs & RX_PKTINFO6) && s->family == AF_INET6) {
 		inet_to_family(AF_INET6, &d, o->dstlen, &d);
 		struct in6_pktinfo pi = { .ipi6_addr = ((struct sockaddr_in6 *)&d)->sin6_addr,
 					  .ipi6_ifindex = (unsigned)loopback_index() };
@@ -187,7 +187,7 @@ static void put_pktinfo(struct nsock *s, const struct chan_anc_out *o, char *buf
 			pi.ipi6_addr = in6addr_loopback;
 		put_cmsg(buf, cap, used, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi), mflags);
 	}
-	if (s->pktinfo && inet_to_family(AF_INET, &d, o->dstlen, &d) && d.ss_family == AF_INET) {
+	if ((s->rx_cmsgs & RX_PKTINFO) && inet_to_family(AF_INET, &d, o->dstlen, &d) && d.ss_family == AF_INET) {
 		struct in_addr a = ((struct sockaddr_in *)&d)->sin_addr;
 		if (!a.s_addr)
 			a.s_addr = htonl(INADDR_LOOPBACK);
@@ -201,7 +201,7 @@ static void put_pktinfo(struct nsock *s, const struct chan_anc_out *o, char *buf
 static void put_header(struct nsock *s, const struct chan_anc_out *o, char *buf, size_t cap, size_t *used,
 		       int *mflags)
 {
-	if (s->proto != CHAN_UDP || !s->rx_cmsgs)
+	if (s->proto != CHAN_UDP || !(s->rx_cmsgs & (RX_TTL | RX_TOS | RX_HOPLIMIT | RX_TCLASS)))
 		return;
 	int hops = o->hops, tclass = o->tclass;
 	uint8_t tos = o->tclass;
@@ -538,18 +538,11 @@ static long udp_kernel_send(struct nsock *s, struct vmsg *m, struct iov_iter *it
 }
 
 /* ip_header - what a UDP datagram's IP header would carry: the send's
- * cmsgs, else the socket's options (read off its twin only once one was
- * set), else Linux's defaults on lo. */
+ * cmsgs, else the socket's options, else Linux's defaults on lo. */
 static void ip_header(struct nsock *s, struct anc_in *a)
 {
-	bool v6 = s->family == AF_INET6;
-	int level = v6 ? IPPROTO_IPV6 : IPPROTO_IP, hops = 64, tclass = 0;
-	if (s->hdr_set && s->kfd >= 0) {
-		hops = nsock_int(s->kfd, level, v6 ? IPV6_UNICAST_HOPS : IP_TTL);
-		tclass = nsock_int(s->kfd, level, v6 ? IPV6_TCLASS : IP_TOS);
-	}
-	a->anc.hops = (uint8_t)(a->hops >= 0 ? a->hops : hops);
-	a->anc.tclass = (uint8_t)(a->tclass >= 0 ? a->tclass : tclass);
+	a->anc.hops = (uint8_t)(a->hops >= 0 ? a->hops : s->hdr_set ? s->hdr_hops : 64);
+	a->anc.tclass = (uint8_t)(a->tclass >= 0 ? a->tclass : s->hdr_set ? s->hdr_tclass : 0);
 }
 
 /* *full: the local queue a UNIX datagram sendto found with no room (a
