@@ -132,8 +132,9 @@ struct nsock {
 	uint32_t inherit;		/* options set that an accepted socket takes (socket.c inherited[]) */
 	bool accepted_end;		/* a TCP connection's server end (loopback.c answers as one) */
 	/* A v6 TCP socket's IPV6_V6ONLY as Linux would read it (+1; 0:
-	 * its twin's): the client's before the bind its connect made, the
-	 * accepted end's its listener's (a bind to ::1 set the twin's). */
+	 * its twin's): a client's before the bind its connect made, a
+	 * listener's once it listens, an accepted end's its listener's (a
+	 * bind to ::1 set the twin's). */
 	uint8_t v6only_shown;
 	struct nsock *all_prev, *all_next;	/* every socket (procnet.c) */
 	/* The cmsgs a datagram in memory brings (sockio.c), as the kernel

@@ -40,6 +40,11 @@ long kcall_pid(long pid, long *out)
 	return h < 0 ? h : 0;
 }
 
+long kcall_outside(long nr, const long a[6])
+{
+	return pidspace_outside_known((int)a[0]) ? raw_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]) : -ESRCH;
+}
+
 static bool has_dirfd(const struct sysent *e)
 {
 	for (int i = 0; i < 6; i++)

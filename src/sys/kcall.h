@@ -18,6 +18,10 @@ long kcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6])
  * process, whose kernel threads it shares; the host pid of another process
  * of the instance (a forked child). 0 or -ESRCH. */
 long kcall_pid(long pid, long *out);
+/* kcall_outside - call nr naming by a[0] a pid no program here has: the
+ * kernel's if it is pegasus's parent, group or session, else ESRCH (a
+ * number the instance freed may be another host process's now). */
+long kcall_outside(long nr, const long a[6]);
 
 /* kcall_serve - a call of the table as the entry serves it once no object
  * took it: its handler, or kcall. */

@@ -22,7 +22,6 @@
 #include "mm/uaccess.h"
 #include "proc/cred.h"
 #include "proc/pidfd.h"
-#include "proc/pidspace.h"
 #include "proc/posix_locks.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
@@ -417,9 +416,8 @@ long sys_setrlimit(struct uthread *ut, const long a[6])
 long sys_prlimit64(struct uthread *ut, const long a[6])
 {
 	struct vproc *p = a[0] == 0 ? ut->proc : vproc_by_id((int)a[0]);
-	if (!p) /* pegasus's parent (group, session) is the kernel's */
-		return pidspace_outside_known((int)a[0]) ? raw_syscall6(SYS_prlimit64, a[0], a[1], a[2], a[3], 0, 0)
-							 : -ESRCH;
+	if (!p)
+		return kcall_outside(SYS_prlimit64, a);
 	struct rlimit old = p->rlim[(unsigned)a[1] < RLIM_NLIMITS ? a[1] : 0];
 	if (a[2]) {
 		long r = rlimit_set(ut, p, a[1], a[2]);

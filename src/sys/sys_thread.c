@@ -6,16 +6,15 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "core/rawsys.h"
 #include "mm/uaccess.h"
 #include "proc/fork.h"
-#include "proc/pidspace.h"
 #include "proc/signal.h"
 #include "proc/spawn.h"
 #include "proc/vproc.h"
 #include "sched/futex.h"
 #include "sched/sched.h"
 #include "sched/xstate.h"
+#include "sys/kcall.h"
 #include "sys/sys_fd.h"
 #include "sys/systab.h"
 #include "sys/trace.h"
@@ -170,11 +169,16 @@ static bool self_or_thread(struct uthread *ut, long pid)
  * keeps none (its call is accepted): 0. */
 static uint64_t affinity(struct uthread *ut, long tid, const uint64_t *set)
 {
+	if (tid == 0 || tid == ut->tid) { /* its own: no walk, no lock */
+		if (set)
+			ut->affinity = *set;
+		return ut->affinity;
+	}
 	struct vproc *p = ut->proc;
 	uint64_t v = 0;
 	spin_lock(&p->lock);
 	for (struct uthread *t = p->threads; t; t = t->proc_next) {
-		if (t->tid != tid && !(tid == 0 && t == ut))
+		if (t->tid != tid)
 			continue;
 		if (set)
 			t->affinity = *set;
@@ -187,9 +191,8 @@ static uint64_t affinity(struct uthread *ut, long tid, const uint64_t *set)
 long sys_sched_getaffinity(struct uthread *ut, const long a[6])
 {
 	uint64_t mask;
-	if (!self_or_thread(ut, (int)a[0])) /* pegasus's parent (group, session): the kernel's */
-		return pidspace_outside_known((int)a[0]) ? raw_syscall3(SYS_sched_getaffinity, a[0], a[1], a[2])
-							 : -ESRCH;
+	if (!self_or_thread(ut, (int)a[0]))
+		return kcall_outside(SYS_sched_getaffinity, a);
 	if ((unsigned long)a[1] < 8 || (a[1] & 7))
 		return -EINVAL;
 	long n = vcpu_mask(&mask);
@@ -205,8 +208,7 @@ long sys_sched_setaffinity(struct uthread *ut, const long a[6])
 {
 	uint64_t want = 0, have;
 	if (!self_or_thread(ut, (int)a[0]))
-		return pidspace_outside_known((int)a[0]) ? raw_syscall3(SYS_sched_setaffinity, a[0], a[1], a[2])
-							 : -ESRCH;
+		return kcall_outside(SYS_sched_setaffinity, a);
 	if (copy_from_user(&want, a[2], (size_t)a[1] < 8 ? (size_t)a[1] : 8))
 		return -EFAULT;
 	vcpu_mask(&have);
