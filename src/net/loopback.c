@@ -1,12 +1,12 @@
 /* loopback.c - a real loopback TCP connection per family, whose kernel answers for connections in memory. */
 #include <errno.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include "core/rawsys.h"
-#include "core/spinlock.h"
 #include "net/sock.h"
 
 /*
@@ -20,13 +20,12 @@
  * unconnected socket's 536 made them 60 times more, and lossy.
  */
 
-static int conn[2][2];   /* per family (v4, v6): client, accepted; -1 if none could be made */
-static bool made[2];
-static spinlock_t lock = SPINLOCK_INIT;
+/* per family (v4, v6): client, accepted; -1 until made, or if none could be */
+static int conn[2][2] = { { -1, -1 }, { -1, -1 } };
+static pthread_once_t once[2] = { PTHREAD_ONCE_INIT, PTHREAD_ONCE_INIT };
 
 static void make(int *fd, int family)
 {
-	fd[0] = fd[1] = -1;
 	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
 	struct sockaddr_in a4 = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct sockaddr *a = family == AF_INET6 ? (struct sockaddr *)&a6 : (struct sockaddr *)&a4;
@@ -43,20 +42,17 @@ static void make(int *fd, int family)
 		raw_syscall3(SYS_close, c, 0, 0);
 	if (s >= 0) {
 		fd[0] = c;
-		fd[1] = s;
+		__atomic_store_n(&fd[1], s, __ATOMIC_RELEASE);
 	}
 }
+
+static void make4(void) { make(conn[0], AF_INET); }
+static void make6(void) { make(conn[1], AF_INET6); }
 
 int loopback_fd(int family, bool accepted)
 {
 	int i = family == AF_INET6;
-	if (!__atomic_load_n(&made[i], __ATOMIC_ACQUIRE)) {
-		spin_lock(&lock);
-		if (!made[i])
-			make(conn[i], family == AF_INET6 ? AF_INET6 : AF_INET);
-		__atomic_store_n(&made[i], true, __ATOMIC_RELEASE);
-		spin_unlock(&lock);
-	}
+	pthread_once(&once[i], i ? make6 : make4);
 	int fd = conn[i][accepted];
 	return fd >= 0 ? fd : -ENOTCONN;
 }
@@ -65,8 +61,9 @@ int loopback_fds(int out[4])
 {
 	int n = 0;
 	for (int i = 0; i < 2; i++)
-		for (int j = 0; j < 2 && __atomic_load_n(&made[i], __ATOMIC_ACQUIRE); j++)
-			if (conn[i][j] >= 0)
-				out[n++] = conn[i][j];
+		if (__atomic_load_n(&conn[i][1], __ATOMIC_ACQUIRE) >= 0) {
+			out[n++] = conn[i][0];
+			out[n++] = conn[i][1];
+		}
 	return n;
 }
