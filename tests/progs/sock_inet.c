@@ -551,6 +551,16 @@ static void show_cmsgs(const char *what, int fd)
     say("%s", line);
 }
 
+/* int_cmsg - c made an int cmsg (level, type, v): the next one's place. */
+static struct cmsghdr *int_cmsg(struct msghdr *h, struct cmsghdr *c, int level, int type, int v)
+{
+    c->cmsg_level = level;
+    c->cmsg_type = type;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &v, sizeof v);
+    return CMSG_NXTHDR(h, c);
+}
+
 static void sec_udp_cmsg(void)
 {
     struct sockaddr_in a;
@@ -570,16 +580,10 @@ static void sec_udp_cmsg(void)
     struct iovec v = { "c", 1 };
     struct msghdr h = { .msg_name = &a, .msg_namelen = sizeof a, .msg_iov = &v, .msg_iovlen = 1,
                         .msg_control = cbuf, .msg_controllen = sizeof cbuf };
-    struct cmsghdr *cm = CMSG_FIRSTHDR(&h);
-    cm->cmsg_level = IPPROTO_IP;
-    cm->cmsg_type = IP_TTL;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    int seven = 7;
-    memcpy(CMSG_DATA(cm), &seven, sizeof seven);
+    int_cmsg(&h, CMSG_FIRSTHDR(&h), IPPROTO_IP, IP_TTL, 7);
     say("sendmsg with an IP_TTL 7 cmsg: %s", rs(sendmsg(c, &h, 0)));
     show_cmsgs("SO_TIMESTAMPNS now", s);
-    int zero = 0;
-    memcpy(CMSG_DATA(cm), &zero, sizeof zero);
+    int_cmsg(&h, CMSG_FIRSTHDR(&h), IPPROTO_IP, IP_TTL, 0);
     say("sendmsg with an IP_TTL 0 cmsg: %s", rs(sendmsg(c, &h, 0)));
     close(s);
     close(c);
@@ -597,17 +601,7 @@ static void sec_udp_cmsg(void)
     char cbuf6[2 * CMSG_SPACE(sizeof(int))];
     struct msghdr h6 = { .msg_name = &a6, .msg_namelen = al, .msg_iov = &v, .msg_iovlen = 1,
                          .msg_control = cbuf6, .msg_controllen = sizeof cbuf6 };
-    int two = 2, tc = 42;
-    cm = CMSG_FIRSTHDR(&h6);
-    cm->cmsg_level = IPPROTO_IPV6;
-    cm->cmsg_type = IPV6_HOPLIMIT;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cm), &two, sizeof two);
-    cm = CMSG_NXTHDR(&h6, cm);
-    cm->cmsg_level = IPPROTO_IPV6;
-    cm->cmsg_type = IPV6_TCLASS;
-    cm->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cm), &tc, sizeof tc);
+    int_cmsg(&h6, int_cmsg(&h6, CMSG_FIRSTHDR(&h6), IPPROTO_IPV6, IPV6_HOPLIMIT, 2), IPPROTO_IPV6, IPV6_TCLASS, 42);
     say("sendmsg with IPV6_HOPLIMIT 2, IPV6_TCLASS 42: %s", rs(sendmsg(c6, &h6, 0)));
     show_cmsgs("v6 as sent", s6);
     close(s6);
