@@ -42,7 +42,6 @@ struct seccomp_filter {
 	int count;                   /* filters in the chain from here down */
 	unsigned path_insns;         /* as Linux counts them against MAX_INSNS_PER_PATH */
 	struct seccomp_filter *prev;
-	unsigned len;
 	struct sock_filter insns[];
 };
 
@@ -181,7 +180,6 @@ long seccomp_set_filter(struct uthread *ut, unsigned flags, uint64_t uprog)
 		return r;
 	}
 	f->refs = 1;
-	f->len = prog.len;
 	struct vproc *p = ut->proc;
 	spin_lock(&p->lock);
 	/* Linux's order: the mode, the chain's length (each filter already
