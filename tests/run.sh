@@ -672,6 +672,10 @@ dcase orphans --need /usr/bin/python3 -- /usr/bin/timeout 60 /usr/bin/python3 "$
 # PR_SET_CHILD_SUBREAPER: a spawned program's orphaned grandchild is its to
 # reap, and its getppid says so; without the request it is not.
 dcase subreaper --prog subreaper --status 0 -- "$PROGS/subreaper"
+# The same across forks: a forked grandchild orphaned below the first
+# program or a forked child that asked is theirs to wait for, running or
+# ended (it went to the host's init, and their wait said ECHILD).
+dcase subreaper-fork --prog subreaper_fork --status 0 -- "$PROGS/subreaper_fork"
 # A parent-death signal whose parent's process is SIGKILLed (it never came)
 # or exits (once, not also from the kernel)
 dcase pdeath --prog pdeath --status 0 -- "$PROGS/pdeath"

@@ -7,6 +7,7 @@
 #include <linux/sched.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -81,12 +82,113 @@ static void stood_in_ended(struct vproc *p)
 		vproc_stand_in_back(s);
 }
 
+/* In a forked child: the program it was made for, the pid its parent's
+ * process knows this process by (the program's own, but for a stand-in's:
+ * fork_program_itself), and the host process that forked it. */
+FORK_HOT static struct vproc *child_prog;
+FORK_HOT static int child_known_as;
+FORK_HOT static int parent_host;
+
+/*
+ * Orphans. The instance's main process is the kernel's subreaper, and so
+ * is a forked child's whose program asked (PR_SET_CHILD_SUBREAPER): the
+ * host processes of forked programs orphaned below it become its host
+ * children, which it did not fork. adopt makes one a placeholder, child
+ * of the program here that takes it in (wait.c wait_orphan_reaper: the
+ * nearest subreaper, else the first program), as adopt_children does for
+ * the programs of one process: when its end is reaped, or when a wait
+ * here would find no child at all (fork_adopt_strays).
+ */
+FORK_HOT static bool subreaper_host; /* a fork's child is none (the kernel's rule) */
+
+void fork_subreaper_host(void)
+{
+	if (!subreaper_host)
+		subreaper_host = raw_syscall3(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1, 0) == 0;
+}
+
+/* adopt - under reap_mu: host child hpid, not forked here. NULL: none of
+ * the instance's (reaped as init would), or known already (a stand-in's
+ * process, sys_exec.c). */
+static struct vproc *adopt(int hpid)
+{
+	struct prog_info pi;
+	if (!pidspace_find_host(hpid, &pi) || vproc_by_pid(pi.pid))
+		return NULL;
+	for (int i = 0; i < vproc_count(); i++) {
+		struct vproc *q = vproc_at(i);
+		if (q && __atomic_load_n(&q->stand_in_host, __ATOMIC_ACQUIRE) == hpid)
+			return NULL;
+	}
+	struct vproc *r = wait_orphan_reaper(pi.ppid, !child_prog);
+	struct vproc *c = r ? vproc_new(r->name, pi.pid) : NULL;
+	if (!c)
+		return NULL;
+	c->host_pid = hpid;
+	c->pgid = pi.pgid;
+	c->sid = pi.sid;
+	c->cred = r->cred;
+	c->attrs = r->attrs;
+	memcpy(c->comm, pi.comm, sizeof(c->comm));
+	wait_take_in(c, r);
+	return c;
+}
+
+bool fork_adopt_strays(void)
+{
+	/* No host child at all: the common answer, one call. */
+	siginfo_t si;
+	if (raw_syscall6(SYS_waitid, P_ALL, 0, (long)&si, WEXITED | WNOHANG | WNOWAIT | __WALL, 0, 0) == -ECHILD)
+		return false;
+	/* The kernel lists each thread's children; an orphan went to one of
+	 * this process's threads. */
+	char path[64], buf[4096];
+	bool any = false;
+	int dir = (int)raw_syscall3(SYS_open, (long)"/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	long n;
+	while (dir >= 0 && (n = raw_syscall3(SYS_getdents64, dir, (long)buf, sizeof(buf))) > 0) {
+		int tids[256], nt = 0;
+		for (long off = 0; off < n && nt < 256;) {
+			struct { uint64_t ino; int64_t off; unsigned short reclen; unsigned char type; char name[]; } *d =
+				(void *)(buf + off);
+			if (d->name[0] != '.')
+				tids[nt++] = atoi(d->name);
+			off += d->reclen;
+		}
+		for (int t = 0; t < nt; t++) {
+			snprintf(path, sizeof(path), "/proc/self/task/%d/children", tids[t]);
+			int fd = (int)raw_syscall3(SYS_open, (long)path, O_RDONLY | O_CLOEXEC, 0);
+			char list[1024];
+			long got = fd >= 0 ? raw_syscall3(SYS_read, fd, (long)list, sizeof(list) - 1) : -1;
+			if (fd >= 0)
+				raw_syscall3(SYS_close, fd, 0, 0);
+			list[got > 0 ? got : 0] = 0;
+			for (char *at = list; *at;) {
+				char *end;
+				long pid = strtol(at, &end, 10);
+				if (end == at)
+					break;
+				at = end;
+				pthread_mutex_lock(&reap_mu);
+				if (pid > 0 && !by_host_pid((int)pid))
+					any |= adopt((int)pid) != NULL;
+				pthread_mutex_unlock(&reap_mu);
+			}
+		}
+	}
+	if (dir >= 0)
+		raw_syscall3(SYS_close, dir, 0, 0);
+	return any;
+}
+
 /* reap_one - under reap_mu: what waitid said of host child si.si_pid
  * (usage ru) becomes its placeholder's end, stop or continue. */
 static void reap_one(const siginfo_t *si, const struct rusage *ru)
 {
 	struct vproc *p = by_host_pid(si->si_pid);
 	struct prog_info pi;
+	if (!p)
+		p = adopt(si->si_pid);
 	if (!p)
 		return;
 	if (si->si_code == CLD_STOPPED || si->si_code == CLD_TRAPPED) {
@@ -142,13 +244,6 @@ void fork_host_child_note(void)
 #define ENDS_MAX 64
 FORK_HOT static uint64_t ends[ENDS_MAX];
 FORK_HOT static bool ends_noted;
-
-/* In a forked child: the program it was made for, the pid its parent's
- * process knows this process by (the program's own, but for a stand-in's:
- * fork_program_itself), and the host process that forked it. */
-FORK_HOT static struct vproc *child_prog;
-FORK_HOT static int child_known_as;
-FORK_HOT static int parent_host;
 
 /* send_tagged - si for program vpid of process host_pid, its code with
  * tag in si_value (fork.h: the kernel queues only negative codes). */
@@ -423,6 +518,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, bool forker, int kno
 	sched_after_fork();
 	p->pdeathsig = 0; /* Linux clears both in a fork's child */
 	p->child_subreaper = false;
+	subreaper_host = false;
 	vproc_sched_forked(&ut->sched);
 	p->mlock_future = 0;
 	memset(p->cpu_timer_next, 0, sizeof(p->cpu_timer_next)); /* itimers are not inherited */

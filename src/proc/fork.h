@@ -118,6 +118,13 @@ static inline bool fork_end_arrived(const siginfo_t *si)
 	return si->si_signo == SIGCHLD && si->si_code == SI_QUEUE &&
 	       ((uint64_t)si->si_value.sival_ptr >> 48) == FORK_END_TAG;
 }
+/* fork_subreaper_host - this host process is the kernel's subreaper: the
+ * instance's main one, a forked child's whose program asked to be one. */
+void fork_subreaper_host(void);
+/* fork_adopt_strays - host children this process did not fork (orphans the
+ * kernel gave it) become placeholders of the programs that take them in
+ * (wait.c): a wait that found no child. True if any did. */
+bool fork_adopt_strays(void);
 /* fork_host_child_note - the kernel's SIGCHLD came (a host signal handler:
  * async-signal-safe): a host child ended, stopped or continued; the vCPU it
  * landed on reaps it, as on a slice tick. */

@@ -237,6 +237,21 @@ bool pidspace_lookup(int pid, struct prog_info *out)
 	return false;
 }
 
+bool pidspace_find_host(int host_pid, struct prog_info *out)
+{
+	/* A forked child's pid is its host pid, unless that was taken. */
+	if (pidspace_lookup(host_pid, out) && out->host_pid == host_pid)
+		return true;
+	struct pidspace *s = get();
+	for (int i = 0; s && host_pid > 0 && i < PROGS_MAX; i++) {
+		int v = __atomic_load_n(&s->progs[i].pid, __ATOMIC_ACQUIRE);
+		if (v > 0 && __atomic_load_n(&s->progs[i].info.host_pid, __ATOMIC_RELAXED) == host_pid &&
+		    pidspace_lookup(v, out) && out->host_pid == host_pid)
+			return true;
+	}
+	return false;
+}
+
 int pidspace_list(int *pids, int max)
 {
 	struct pidspace *s = get();

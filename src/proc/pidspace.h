@@ -90,6 +90,10 @@ long pidspace_check_host(const struct prog_info *pi);
 /* pidspace_lookup_live - pidspace_lookup of a program whose host process
  * is still there (a zombie too). */
 bool pidspace_lookup_live(int pid, struct prog_info *out);
+/* pidspace_find_host - the program host process host_pid runs (its leader,
+ * whose pid is the host's, if there are several): an orphan the kernel
+ * gave a subreaper's process (fork.c adopt). */
+bool pidspace_find_host(int host_pid, struct prog_info *out);
 /* pidspace_note_fork - the instance has more than one host process now
  * (pidspace_handoff_open says so too). */
 void pidspace_note_fork(void);

@@ -109,7 +109,7 @@ static void signal_parent(struct vproc *parent, const struct vproc *p)
  * (SA_NOCLDSTOP); its waits look again. family_lock held. */
 static void report_parent(struct vproc *p, int code, int status)
 {
-	struct vproc *parent = spawned(p) && p->ppid > 1 ? vproc_by_pid(p->ppid) : NULL;
+	struct vproc *parent = spawned(p) && p->ppid > 1 && !p->orphaned ? vproc_by_pid(p->ppid) : NULL;
 	if (!parent || gone(parent))
 		return;
 	const struct k_sigaction *ka = &parent->sigaction[SIGCHLD - 1];
@@ -180,14 +180,52 @@ static void adopt_children(struct vproc *p)
 		/* Taken in by the instance (its first program, standing in for
 		 * init), not by a subreaper that asked. */
 		c->orphaned = !reaper || !reaper->child_subreaper;
-		pidspace_set_ppid(c->pid, c->ppid); /* a forked child's process reads it (getppid) */
-		if (c->zombie && (!reaper || reaps_itself(reaper))) {
+		/* A forked child's process reads it (getppid); one whose host
+		 * parent is this process's dying program is the kernel's to
+		 * give away (to the nearest subreaper process: fork.c adopt). */
+		if (reaper && !reaper->host_pid)
+			pidspace_set_ppid(c->pid, c->ppid);
+		if (c->zombie && (c->orphaned || reaps_itself(reaper))) {
 			c->zombie = false;
 			vproc_release(c);
 		}
 	}
 	if (reaper)
 		wake_waiters(reaper->pid);
+}
+
+struct vproc *wait_orphan_reaper(int ppid, bool first)
+{
+	spin_lock(&family_lock);
+	/* Its parent's placeholder, if this process forked it: the nearest
+	 * subreaper above it, as adopt_children would choose. */
+	struct vproc *up = ppid > 1 ? vproc_by_pid(ppid) : NULL;
+	struct vproc *r = up ? reaper_for(up) : NULL;
+	if (r && (r->host_pid || (r == vproc_at(0) && !first)))
+		r = NULL;
+	for (int i = 0; !r && i < vproc_count(); i++) {
+		struct vproc *q = vproc_at(i);
+		if (q && !q->host_pid && q->child_subreaper && !gone(q))
+			r = q;
+	}
+	if (!r && first && (up = vproc_at(0)) && !up->host_pid && !gone(up))
+		r = up;
+	spin_unlock(&family_lock);
+	return r;
+}
+
+void wait_take_in(struct vproc *c, struct vproc *reaper)
+{
+	spin_lock(&family_lock);
+	if (gone(reaper))
+		reaper = reaper_for(reaper);
+	c->ppid = reaper ? reaper->pid : 1;
+	c->root = reaper ? reaper->root : c;
+	c->orphaned = !reaper || !reaper->child_subreaper;
+	pidspace_set_ppid(c->pid, c->ppid); /* its own process reads it (getppid) */
+	if (reaper)
+		wake_waiters(reaper->pid);
+	spin_unlock(&family_lock);
 }
 
 void wait_orphans(struct vproc *p)
@@ -209,9 +247,11 @@ void wait_program_ended(struct vproc *p)
 	if (spawned(p)) {
 		struct vproc *parent = p->ppid > 1 ? vproc_by_pid(p->ppid) : NULL;
 		if (parent && !gone(parent)) {
-			if (!told)
+			/* An orphan the instance took in, as init would: reaped
+			 * at once, its end no news to its new parent. */
+			if (!told && !p->orphaned)
 				signal_parent(parent, p);
-			if (reaps_itself(parent))
+			if (p->orphaned || reaps_itself(parent))
 				vproc_release(p);
 			else
 				p->zombie = true;
@@ -267,13 +307,13 @@ static bool still_stopped(const struct vproc *c)
 long wait_child(struct uthread *ut, int idtype, int id, int options, struct wait_result *res)
 {
 	int me = ut->proc->pid;
-	bool interrupted = false;
+	bool interrupted = false, strays_seen = false;
 	for (;;) {
 		bool any = false;
 		spin_lock(&family_lock);
 		for (int i = 0; i < vproc_count(); i++) {
 			struct vproc *c = vproc_at(i);
-			if (!c || !spawned(c) || c->ppid != me || !wanted(c, idtype, id, options))
+			if (!c || !spawned(c) || c->ppid != me || c->orphaned || !wanted(c, idtype, id, options))
 				continue;
 			any = true;
 			/* What there is to report of c, once (unless WNOWAIT). */
@@ -301,6 +341,15 @@ long wait_child(struct uthread *ut, int idtype, int id, int options, struct wait
 			}
 			spin_unlock(&family_lock);
 			return 0;
+		}
+		if (!any && !strays_seen && ut->proc->child_subreaper) {
+			/* Orphans of forked children the kernel gave this
+			 * process (a subreaper) are news here only now. */
+			spin_unlock(&family_lock);
+			strays_seen = true;
+			if (fork_adopt_strays())
+				continue;
+			spin_lock(&family_lock);
 		}
 		if (!any || interrupted || (options & WNOHANG)) {
 			spin_unlock(&family_lock);

@@ -1,5 +1,6 @@
 /* wait.h - the ends of spawned programs: zombies, wait4/waitid, SIGCHLD, orphans. */
 #pragma once
+#include <stdbool.h>
 #include <sys/resource.h>
 
 struct uthread;
@@ -22,6 +23,15 @@ void wait_child_continued(struct vproc *p);
 /* wait_orphans - p is over: its children get their PR_SET_PDEATHSIG
  * signals and go to the instance's first program (or a subreaper). */
 void wait_orphans(struct vproc *p);
+/* wait_orphan_reaper - who here takes in an orphan of a forked child that
+ * the kernel gave this process, a subreaper (fork.c adopt): the nearest
+ * subreaper above its parent ppid (by the placeholder this process has of
+ * it, if any), else a program here that asked, else (first: the instance's
+ * main process) the first program. NULL: none of them. */
+struct vproc *wait_orphan_reaper(int ppid, bool first);
+/* wait_take_in - c, a placeholder of such an orphan, is reaper's child
+ * now (another's if reaper has just ended), as getppid says there too. */
+void wait_take_in(struct vproc *c, struct vproc *reaper);
 /* wait_program_ended - then (its last thread, runtime context): its parent
  * gets its signal and may collect its status; an orphan is reaped at once. */
 void wait_program_ended(struct vproc *p);
