@@ -2663,6 +2663,10 @@ pcase fused-kill --prog fused -- p_fused_kill
 pcase fused-pids --prog fused -- p_fused_pids
 pcase fused-munmap-other --prog fused -- p_fused_munmap
 pcase fused-maps --prog fused -- p_fused_maps
+# /proc/self/maps names [heap], [stack], [vdso], [vvar] and [vsyscall] as
+# Linux does (the program's break and stack had no names, the host's vDSO
+# pages were left out).
+dcase maps-names --prog maps_names --status 0 -- "$PROGS/maps_names"
 pcase fused-pod-error -- p_fused_pod_error
 pcase fused-pod --prog fused -- p_fused_pod
 pcase fused-exit-first --prog fused -- p_fused_exit_first

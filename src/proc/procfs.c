@@ -634,25 +634,47 @@ static long stat_text(const struct prog_info *p, int nthreads, int tid, int exit
 	return text_copy(text, out, o < (int)sizeof(out) ? o : (int)sizeof(out));
 }
 
-/* maps: the host's lines, clipped to the caller's own regions. */
+/* maps: the host's lines, clipped to the caller's own regions; its break
+ * and main stack named as Linux names them (the break's reserve above it
+ * is not the program's memory), and the host's vDSO and vsyscall pages,
+ * which every program uses, as they are. */
 struct maps_out {
 	char *buf;
 	size_t len, cap;
 	unsigned long lo, off;
 	const char *rest; /* perms and the rest of the host line */
 	bool file;
+	uint64_t heap_lo, heap_hi, brk_hi, stack_lo, stack_hi;
 };
 
-static void maps_piece(uint64_t s, uint64_t e, void *arg)
+static void maps_room(struct maps_out *m)
 {
-	struct maps_out *m = arg;
 	if (m->len + 512 > m->cap) {
 		m->cap = m->cap * 2 + 4096;
 		m->buf = realloc(m->buf, m->cap);
 	}
+}
+
+static void maps_piece(uint64_t s, uint64_t e, void *arg)
+{
+	struct maps_out *m = arg;
+	const char *name = NULL;
+	if (!m->file && s >= m->heap_lo && e <= m->brk_hi) {
+		if (s >= m->heap_hi)
+			return; /* reserved for the break, not reached */
+		name = "[heap]";
+	} else if (!m->file && s >= m->stack_lo && e <= m->stack_hi) {
+		name = "[stack]";
+	}
+	maps_room(m);
 	unsigned long off = m->file ? m->off + (s - m->lo) : m->off;
-	m->len += snprintf(m->buf + m->len, m->cap - m->len, "%012lx-%012lx %.4s %08lx%s",
-			   (unsigned long)s, (unsigned long)e, m->rest, off, m->rest + 13);
+	int n = snprintf(m->buf + m->len, m->cap - m->len, "%08lx-%08lx %.4s %08lx", (unsigned long)s,
+			 (unsigned long)e, m->rest, off);
+	if (name) /* the kernel's column for names */
+		n += snprintf(m->buf + m->len + n, m->cap - m->len - n, " 00:00 0%*s%s\n", 73 - n - 8, "", name);
+	else
+		n += snprintf(m->buf + m->len + n, m->cap - m->len - n, "%s", m->rest + 13);
+	m->len += n;
 }
 
 static long maps_text(struct uthread *ut, struct text *text)
@@ -660,7 +682,15 @@ static long maps_text(struct uthread *ut, struct text *text)
 	FILE *f = fopen("/proc/self/maps", "re");
 	if (!f)
 		return -errno;
+	struct vproc *p = ut->proc;
 	struct maps_out m = { 0 };
+	if (p->brk.cur > p->brk.start) {
+		m.heap_lo = p->brk.start;
+		m.heap_hi = (p->brk.cur + 4095) & ~4095ull;
+		m.brk_hi = p->brk.limit;
+	}
+	m.stack_lo = p->stack_lo;
+	m.stack_hi = p->stack_lo + p->stack_len;
 	char line[4096];
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long lo, hi, off, inode;
@@ -668,12 +698,18 @@ static long maps_text(struct uthread *ut, struct text *text)
 		int pos = 0;
 		if (sscanf(line, "%lx-%lx %4s %lx %*s %lu %n", &lo, &hi, perms, &off, &inode, &pos) < 5)
 			continue;
+		if (!inode && (!strncmp(line + pos, "[vdso]", 6) || !strncmp(line + pos, "[vvar", 5) ||
+			       !strncmp(line + pos, "[vsyscall]", 10))) {
+			maps_room(&m);
+			m.len += snprintf(m.buf + m.len, m.cap - m.len, "%s", line);
+			continue;
+		}
 		m.lo = lo;
 		m.off = off;
 		m.file = inode != 0;
 		/* "rwxp 00000000 dev inode path": keep from perms on, offset redone */
 		m.rest = strchr(line, ' ') + 1;
-		regions_each(ut->proc, lo, hi - lo, maps_piece, &m);
+		regions_each(p, lo, hi - lo, maps_piece, &m);
 	}
 	fclose(f);
 	if (!m.buf)
