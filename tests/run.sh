@@ -949,7 +949,12 @@ p_host_comm() {
     "${RUNNER[@]}" /bin/sleep 2 >"$OUT/p.out" 2>"$OUT/p.err" </dev/null &
     local r=$! pid comm
     pid=$(vcpu_process $r) || { wait $r; echo "no multi-threaded pegasus process found"; return 1; }
-    comm=$(cat /proc/$pid/comm)
+    # Named once its program is loaded: a loaded host gets there later.
+    for i in $(seq 30); do
+        comm=$(cat /proc/$pid/comm 2>/dev/null)
+        [ "$comm" = sleep ] && break
+        sleep 0.05
+    done
     wait $r || { echo "status $?: $(tail -3 "$OUT/p.err")"; return 1; }
     [ "$comm" = sleep ] || { echo "the host calls it \"$comm\""; return 1; }
     # A forked child's process, once it exec'd, is called by its program.

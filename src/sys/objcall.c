@@ -466,6 +466,7 @@ static long serve(struct uthread *ut, long nr, const struct sysent *e, struct vf
 	case SYS_splice:
 	case SYS_tee:
 	case SYS_sendfile:
+	case SYS_copy_file_range:
 		return OBJCALL_PASS; /* sys_splice.c: either fd may be an object */
 	default:
 		return socket_call(ut, nr, f, a);

@@ -1,4 +1,4 @@
-/* sys_splice.c - splice, tee, sendfile with a user-space pipe on a side: a copy through a bounce buffer. */
+/* sys_splice.c - splice, tee, sendfile and copy_file_range with a user-space pipe or socket on a side. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -244,4 +244,27 @@ long sys_sendfile(struct uthread *ut, const long a[6])
 	}
 	r = finish(&in, r);
 	return finish(&out, r);
+}
+
+/* copy_file_range: between regular files alone. A user-space object on
+ * either side is none: EINVAL (EISDIR if the other is a directory), as
+ * Linux's generic_file_rw_checks, where the kernel call said EBADF (Go's
+ * io.Copy falls back to read and write on EINVAL only). */
+long sys_copy_file_range(struct uthread *ut, const long a[6])
+{
+	struct side in, out;
+	side_open(ut, &in, a[0], 0);
+	side_open(ut, &out, a[2], 0);
+	long r;
+	if (!in.obj && !out.obj)
+		r = kcall(ut, SYS_copy_file_range, systab_get(SYS_copy_file_range), a);
+	else if ((!in.obj && fdt_host(ut->proc->fdt, a[0]) < 0) || (!out.obj && fdt_host(ut->proc->fdt, a[2]) < 0))
+		r = -EBADF;
+	else if (a[5])
+		r = -EINVAL;
+	else
+		r = side_type(ut, &in) == S_IFDIR || side_type(ut, &out) == S_IFDIR ? -EISDIR : -EINVAL;
+	vfile_put(in.obj);
+	vfile_put(out.obj);
+	return r;
 }

@@ -25,7 +25,8 @@
  *               blocking read gives EINTR, or restarts with SA_RESTART
  * splice-more   sendfile into a pipe (offset, file position, page
  *               alignment of a file source), splice into a full pipe,
- *               pipe -> O_DIRECT pipe, tee, EINVAL/ESPIPE cases
+ *               pipe -> O_DIRECT pipe, tee, EINVAL/ESPIPE cases,
+ *               copy_file_range with a pipe or an eventfd on a side
  * pipe-leave    a pipe with bytes in it passed over a kernel UNIX socket
  *               (SCM_RIGHTS) and added to epoll: the bytes are kept, the
  *               ends still meet; F_SETPIPE_SZ shrinking keeps the bytes
@@ -568,6 +569,15 @@ static void sec_splice_more(void)
     off = 5;
     say("splice with an offset for the pipe: %s", rs(splice(p[0], &off, q[1], NULL, 10, 0)));
     say("vmsplice nothing: %s", rs(vmsplice(p[0], NULL, 0, 0)));
+    /* Between regular files alone (Go's io.Copy falls back on EINVAL). */
+    lseek(f, 0, SEEK_SET);
+    say("copy_file_range file -> pipe: %s", rs(copy_file_range(f, NULL, p[1], NULL, 10, 0)));
+    say("copy_file_range pipe -> file: %s", rs(copy_file_range(p[0], NULL, f, NULL, 10, 0)));
+    say("copy_file_range eventfd -> file: %s", rs(copy_file_range(e, NULL, f, NULL, 10, 0)));
+    say("copy_file_range pipe -> closed fd: %s", rs(copy_file_range(p[0], NULL, 999, NULL, 10, 0)));
+    int d = open(".", O_RDONLY | O_DIRECTORY);
+    say("copy_file_range directory -> pipe: %s", rs(copy_file_range(d, NULL, p[1], NULL, 10, 0)));
+    close(d);
     close(e); close(f); close(p[0]); close(p[1]); close(k[0]); close(k[1]); close(q[0]); close(q[1]);
     unlink("more.dat");
     /* SPLICE_F_NONBLOCK is the pipe's and an AF_UNIX read's: an empty
