@@ -709,6 +709,16 @@ static void sec_tcp_epipe(void)
     say("writev: %s", rs(writev(c, &iov, 1)));
     say("SIGPIPEs %d", sigpipes);
     close(c);
+    /* A write far bigger than a send buffer to a peer that closed: the
+     * reset cuts it short, and the next fails (Go's net.Buffers). */
+    tcp_pair(&c, &s);
+    close(s);
+    wait_ev(c, POLLRDHUP);
+    static char big[64 << 20];
+    ssize_t n = write(c, big, sizeof big);
+    say("a 64 MiB write to a peer that closed: %s", n > 0 && n < (ssize_t)sizeof big ? "cut short" : rs(n));
+    say("the next: %s", rs(write(c, big, 4096)));
+    close(c);
     tcp_pair(&c, &s);
     shutdown(c, SHUT_WR);
     say("write after own SHUT_WR: %s", rs(write(c, "f", 1)));
