@@ -585,6 +585,24 @@ dcase procself --prog procself --status 3 -- "$PROGS/procself" a b
 # directory: `[ -L ]` false, python's realpath left them, ls -l showed no
 # target)
 dcase procself-links --need /usr/bin/stat -- /bin/bash -c 'stat -c "%A %s %N" /proc/self/exe; stat -c "%A %s" /proc/self/cwd /proc/self/root /proc/$$/exe; [ -L /proc/$$/exe ] && echo "-L exe"; [ -L /proc/self/cwd ] && echo "-L cwd"; find /proc/self/ -maxdepth 1 -type l -name exe | wc -l'
+# A working directory deeper than PATH_MAX, reached one relative step at a
+# time (Go's os.TestRemoveAllLongPath): Linux limits names given, not the
+# cwd; getcwd then says ENAMETOOLONG. mkdir, open and chdir said it.
+dcase deep-cwd --need /usr/bin/python3 -- /usr/bin/python3 -c 'import os
+n = "a" * 100
+for i in range(45):
+    os.mkdir(n); os.chdir(n)
+open("f", "w").write("deep\n")
+print(open("f").read(), end="")
+print(os.listdir("."), os.stat("..").st_nlink)
+try:
+    os.getcwd(); print("getcwd: ok")
+except OSError as e:
+    print("getcwd:", e.strerror)
+for i in range(45):
+    os.chdir("..")
+print(os.path.basename(os.getcwd()) != n)
+import shutil; shutil.rmtree(n); print("removed")'
 # /dev/fd/N and /dev/stdin name the program's fds (symlinks into
 # /proc/self/fd the kernel would resolve in pegasus's own process); a pipe
 # opens again through them (bash's process substitution), on either side

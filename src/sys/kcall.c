@@ -63,7 +63,10 @@ static long abs_path(struct uthread *ut, long upath, char *buf, size_t size, lon
 		return n;
 	if (rel[0] == '/' || n == 0)
 		return 0; /* absolute (or empty: the kernel says ENOENT) */
-	if ((size_t)snprintf(buf, size, "%s/%s", ut->proc->cwd, rel) >= size)
+	/* A cwd deeper than PATH_MAX (Linux has no such limit on it, only on
+	 * the name given): through the magic link of its fd. */
+	if ((size_t)snprintf(buf, size, "%s/%s", ut->proc->cwd, rel) >= size &&
+	    (size_t)snprintf(buf, size, "/proc/self/fd/%d/%s", ut->proc->cwd_fd, rel) >= size)
 		return -ENAMETOOLONG;
 	*out = (long)buf;
 	return 0;

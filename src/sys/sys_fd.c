@@ -249,28 +249,61 @@ long fd_install_pair(struct uthread *ut, const int host[2], struct vfile *const 
 
 /* ---- working directory: per program ---- */
 
-/* set_cwd - make the directory open as host O_PATH fd the program's cwd.
- * A program whose host process's cwd is its own moves that too, and asks
- * the kernel its name (no /proc in a chroot). */
-static long set_cwd(struct vproc *p, long host)
+/* deep_name - the name of a cwd deeper than PATH_MAX, which the kernel
+ * will not give: the old one with rel's components put on (".." takes
+ * one off; a symbolic link on the way is taken for a directory). */
+static char *deep_name(const char *cwd, const char *rel)
+{
+	size_t len = strlen(cwd), cap = len + strlen(rel) + 2;
+	char *name = malloc(cap);
+	if (!name)
+		return NULL;
+	memcpy(name, cwd, len + 1);
+	for (const char *c = rel; *c;) {
+		size_t n = strcspn(c, "/");
+		if (n == 2 && !memcmp(c, "..", 2)) {
+			while (len > 1 && name[--len] != '/')
+				;
+			name[len ? len : 1] = 0;
+			len = len ? len : 1;
+		} else if (n && !(n == 1 && *c == '.')) {
+			if (name[len - 1] != '/')
+				name[len++] = '/';
+			memcpy(name + len, c, n);
+			name[len += n] = 0;
+		}
+		c += n + (c[n] == '/');
+	}
+	return name;
+}
+
+/* set_cwd - make the directory open as host O_PATH fd the program's cwd,
+ * reached by path (rel: from the old one). A program whose host process's
+ * cwd is its own moves that too, and asks the kernel its name (no /proc in
+ * a chroot). */
+static long set_cwd(struct vproc *p, long host, const char *path_given, bool rel)
 {
 	char link[64], path[PATH_MAX];
 	ssize_t n;
 	if (p->cwd_synced) {
 		n = raw_syscall3(SYS_fchdir, host, 0, 0);
-		if (!n)
-			n = raw_syscall3(SYS_getcwd, (long)path, sizeof(path), 0) - 1;
+		if (!n && (n = raw_syscall3(SYS_getcwd, (long)path, sizeof(path), 0)) > 0)
+			n--; /* it counts the NUL */
 	} else {
 		snprintf(link, sizeof(link), "/proc/self/fd/%ld", host);
 		n = readlink(link, path, sizeof(path) - 1);
 		n = n < 0 ? -errno : n;
+	}
+	if (n == -ENAMETOOLONG && rel && p->cwd) {
+		n = 0; /* deeper than PATH_MAX: Linux's chdir goes there */
+		path[0] = 0;
 	}
 	if (n < 0) {
 		raw_syscall3(SYS_close, host, 0, 0);
 		return n;
 	}
 	path[n] = 0;
-	char *dup = strdup(path);
+	char *dup = n ? strdup(path) : deep_name(p->cwd, path_given);
 	if (!dup) {
 		raw_syscall3(SYS_close, host, 0, 0);
 		return -ENOMEM;
@@ -298,7 +331,7 @@ long vproc_chdir(struct vproc *p, int dirfd, const char *path)
 		raw_syscall3(SYS_close, h, 0, 0);
 		return r;
 	}
-	return set_cwd(p, h);
+	return set_cwd(p, h, path, path[0] != '/' && dirfd == p->cwd_fd);
 }
 
 long sys_chdir(struct uthread *ut, const long a[6])
@@ -360,6 +393,8 @@ long sys_fchdir(struct uthread *ut, const long a[6])
 long sys_getcwd(struct uthread *ut, const long a[6])
 {
 	size_t n = strlen(ut->proc->cwd) + 1;
+	if (n > 4096)
+		return -ENAMETOOLONG; /* more than the kernel's page for it */
 	if ((size_t)a[1] < n)
 		return -ERANGE;
 	return copy_to_user(a[0], ut->proc->cwd, n) ? -EFAULT : (long)n;
