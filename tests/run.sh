@@ -697,6 +697,10 @@ dcase subreaper-fork --prog subreaper_fork --status 0 -- "$PROGS/subreaper_fork"
 # A parent-death signal whose parent's process is SIGKILLed (it never came)
 # or exits (once, not also from the kernel)
 dcase pdeath --prog pdeath --status 0 -- "$PROGS/pdeath"
+# ...set before an exec of the same non-PIE image, which runs in a host
+# process of its own: the fork behind it cleared it (Go's syscall
+# TestDeathSignal: a Go binary execs itself so).
+dcase pdeath-exec --prog pdeath_exec --status 0 -- "$PROGS/pdeath_exec"
 # unshare of what only threads share (CLONE_FS, CLONE_FILES...) by a
 # program with one thread: nothing to leave, as Linux (samba, systemd).
 dcase unshare-one-thread --need perl -- perl -e 'for my $f (0, 0x200, 0x400, 0x600, 0x40000, 0x200|0x400|0x800) { my $r = syscall(272, $f); print "unshare($f): ", ($r == 0 ? "ok" : "errno " . ($!+0)), "\n" }'

@@ -167,11 +167,16 @@ static long exec_elsewhere(struct uthread *ut)
 	struct vproc *p = ut->proc;
 	struct clone_req req = { .flags = SIGCHLD, .exit_signal = SIGCHLD };
 	long parent_host = raw_syscall3(SYS_getpid, 0, 0, 0);
+	int pdeathsig = p->pdeathsig;
 	long child = fork_program_itself(ut, &req);
 	if (child < 0)
 		return child;
 	if (child == 0) {
 		p->forked_for_exec = true;
+		/* An exec keeps it, the fork (a Linux fork's rule) did not: its
+		 * parent's end sends it from the record (wait.c parent_died). */
+		p->pdeathsig = pdeathsig;
+		vproc_publish(p);
 		regions_release_others(p);
 		/* It is the program its stand-in is: it ends with the stand-in's
 		 * process (a SIGKILL of pegasus left it running, holding its
