@@ -701,6 +701,13 @@ dcase pdeath --prog pdeath --status 0 -- "$PROGS/pdeath"
 # process of its own: the fork behind it cleared it (Go's syscall
 # TestDeathSignal: a Go binary execs itself so).
 dcase pdeath-exec --prog pdeath_exec --status 0 -- "$PROGS/pdeath_exec"
+# A vfork child's setsid and TIOCSCTTY before its exec (Go's os/exec with
+# Setsid and Setctty): its host process led no session, and the kernel
+# said EPERM; the exec'd program has the terminal.
+dcase vfork-ctty --prog vfork_ctty --need /usr/bin/python3 --status 0 -- "$PROGS/vfork_ctty" /usr/bin/python3 -c 'import os
+fd = os.open("/dev/tty", os.O_RDWR); print("/dev/tty opens")
+print("tcgetsid is its session:", os.tcgetsid(0) == os.getsid(0) == os.getpid())
+print("foreground group:", os.tcgetpgrp(0) == os.getpgrp())'
 # unshare of what only threads share (CLONE_FS, CLONE_FILES...) by a
 # program with one thread: nothing to leave, as Linux (samba, systemd).
 dcase unshare-one-thread --need perl -- perl -e 'for my $f (0, 0x200, 0x400, 0x600, 0x40000, 0x200|0x400|0x800) { my $r = syscall(272, $f); print "unshare($f): ", ($r == 0 ? "ok" : "errno " . ($!+0)), "\n" }'

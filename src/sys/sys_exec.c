@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -177,6 +178,13 @@ static long exec_elsewhere(struct uthread *ut)
 		 * parent's end sends it from the record (wait.c parent_died). */
 		p->pdeathsig = pdeathsig;
 		vproc_publish(p);
+		if (p->ctty_fd1) { /* its session is the process's now (set_ctty) */
+			raw_syscall3(SYS_setsid, 0, 0, 0);
+			int h = fdt_host(p->fdt, p->ctty_fd1 - 1);
+			if (h >= 0)
+				raw_syscall3(SYS_ioctl, h, TIOCSCTTY, p->ctty_arg);
+			p->ctty_fd1 = 0;
+		}
 		regions_release_others(p);
 		/* It is the program its stand-in is: it ends with the stand-in's
 		 * process (a SIGKILL of pegasus left it running, holding its
@@ -318,7 +326,16 @@ static long exec_path(struct uthread *ut, char *path, const char *given, uint64_
 	}
 	regions_reown(p, old);
 	img.stack_limit = p->rlim[RLIMIT_STACK].rlim_cur;
-	r = exec_load(p, &brk, path, given, argv, envp, false, &img, why, sizeof(why));
+	r = 0;
+	if (p->ctty_fd1 && !p->forked_for_exec && raw_syscall3(SYS_access, (long)path, X_OK, 0) == 0) {
+		/* A session leader that took a terminal beside other programs:
+		 * it goes on in a host process of its own, which takes it. */
+		regions_reown(old, p);
+		r = exec_elsewhere(ut);
+		regions_reown(p, old);
+	}
+	if (r == 0)
+		r = exec_load(p, &brk, path, given, argv, envp, false, &img, why, sizeof(why));
 	if (r == -EEXIST && img.clash == old) {
 		/* Its own old image holds what the new one needs (a non-PIE
 		 * program exec'ing itself): the old one goes first, as Linux's

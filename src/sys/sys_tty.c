@@ -3,8 +3,10 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <termios.h>
 
 #include "core/rawsys.h"
+#include "fs/fdtable.h"
 #include "mm/uaccess.h"
 #include "proc/signal.h"
 #include "proc/tty_pgrp.h"
@@ -67,9 +69,31 @@ static long get_foreground(struct uthread *ut, const long a[6])
 	return copy_to_user(a[2], &vpgid, sizeof(vpgid)) ? -EFAULT : 0;
 }
 
+/* TIOCSCTTY by a session leader beside other programs (a vfork child
+ * after setsid: Go's os/exec with Setsid and Setctty): its host process
+ * leads no session, and the kernel said EPERM. The terminal is taken
+ * when the program execs, in a host process of its own (sys_exec.c);
+ * until then it is noted, as Linux checks it: a terminal (ENOTTY), by a
+ * session leader (EPERM otherwise, from the kernel below). */
+static long set_ctty(struct uthread *ut, const long a[6])
+{
+	struct vproc *p = ut->proc;
+	struct termios t;
+	int h = fdt_host(p->fdt, a[0]);
+	if (p->sid != p->pid || vproc_alone(p) || h < 0)
+		return TTY_NOT_JOB_CONTROL;
+	if (raw_syscall3(SYS_ioctl, h, TCGETS, (long)&t) < 0)
+		return -ENOTTY;
+	p->ctty_fd1 = (int)a[0] + 1;
+	p->ctty_arg = (int)a[2];
+	return 0;
+}
+
 long tty_ioctl(struct uthread *ut, const long a[6])
 {
 	switch ((unsigned)a[1]) {
+	case TIOCSCTTY:
+		return set_ctty(ut, a);
 	case TIOCSPGRP:
 		return set_foreground(ut, a);
 	case TIOCGPGRP:
