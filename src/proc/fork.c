@@ -90,21 +90,27 @@ FORK_HOT static int child_known_as;
 FORK_HOT static int parent_host;
 
 /*
- * Orphans. The instance's main process is the kernel's subreaper, and so
- * is a forked child's whose program asked (PR_SET_CHILD_SUBREAPER): the
- * host processes of forked programs orphaned below it become its host
+ * Orphans. A host process where a program asked to be a subreaper
+ * (PR_SET_CHILD_SUBREAPER) is the kernel's subreaper too: the host
+ * processes of forked programs orphaned below it become its host
  * children, which it did not fork. adopt makes one a placeholder, child
  * of the program here that takes it in (wait.c wait_orphan_reaper: the
- * nearest subreaper, else the first program), as adopt_children does for
- * the programs of one process: when its end is reaped, or when a wait
- * here would find no child at all (fork_adopt_strays).
+ * nearest subreaper), as adopt_children does for the programs of one
+ * process: when its end is reaped, or when a wait here would find no
+ * child at all (fork_adopt_strays). Where none asked, orphans go to the
+ * host's init (or a subreaper outside), as natively.
  */
 FORK_HOT static bool subreaper_host; /* a fork's child is none (the kernel's rule) */
 
 void fork_subreaper_host(void)
 {
-	if (!subreaper_host)
-		subreaper_host = raw_syscall3(SYS_prctl, PR_SET_CHILD_SUBREAPER, 1, 0) == 0;
+	bool want = false;
+	for (int i = 0; i < vproc_count() && !want; i++) {
+		struct vproc *q = vproc_at(i);
+		want = q && !q->host_pid && q->child_subreaper && __atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != VP_DEAD;
+	}
+	if (want != subreaper_host && raw_syscall3(SYS_prctl, PR_SET_CHILD_SUBREAPER, want, 0) == 0)
+		subreaper_host = want;
 }
 
 /* adopt - under reap_mu: host child hpid, not forked here. NULL: none of
@@ -134,6 +140,19 @@ static struct vproc *adopt(int hpid)
 	return c;
 }
 
+/* adopt_stray - host child pid as the kernel listed it: adopted if it is
+ * still one (not reaped meanwhile, its pid taken again elsewhere). */
+static bool adopt_stray(int pid)
+{
+	siginfo_t si;
+	pthread_mutex_lock(&reap_mu);
+	bool ours = !by_host_pid(pid) &&
+		    raw_syscall6(SYS_waitid, P_PID, pid, (long)&si, WEXITED | WNOHANG | WNOWAIT | __WALL, 0, 0) == 0;
+	bool took = ours && adopt(pid) != NULL;
+	pthread_mutex_unlock(&reap_mu);
+	return took;
+}
+
 bool fork_adopt_strays(void)
 {
 	/* No host child at all: the common answer, one call. */
@@ -159,21 +178,20 @@ bool fork_adopt_strays(void)
 			snprintf(path, sizeof(path), "/proc/self/task/%d/children", tids[t]);
 			int fd = (int)raw_syscall3(SYS_open, (long)path, O_RDONLY | O_CLOEXEC, 0);
 			char list[1024];
-			long got = fd >= 0 ? raw_syscall3(SYS_read, fd, (long)list, sizeof(list) - 1) : -1;
+			long got, have = 0;
+			/* "pid pid ... ": a number cut by the buffer's end is
+			 * carried to the next read. */
+			while (fd >= 0 && (got = raw_syscall3(SYS_read, fd, (long)(list + have), sizeof(list) - 1 - have)) > 0) {
+				have += got;
+				list[have] = 0;
+				char *at = list, *end;
+				for (long pid; (pid = strtol(at, &end, 10)) > 0 && *end == ' '; at = end)
+					any |= adopt_stray((int)pid);
+				have = list + have - at;
+				memmove(list, at, have);
+			}
 			if (fd >= 0)
 				raw_syscall3(SYS_close, fd, 0, 0);
-			list[got > 0 ? got : 0] = 0;
-			for (char *at = list; *at;) {
-				char *end;
-				long pid = strtol(at, &end, 10);
-				if (end == at)
-					break;
-				at = end;
-				pthread_mutex_lock(&reap_mu);
-				if (pid > 0 && !by_host_pid((int)pid))
-					any |= adopt((int)pid) != NULL;
-				pthread_mutex_unlock(&reap_mu);
-			}
 		}
 	}
 	if (dir >= 0)
@@ -519,6 +537,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, bool forker, int kno
 	p->pdeathsig = 0; /* Linux clears both in a fork's child */
 	p->child_subreaper = false;
 	subreaper_host = false;
+	p->ctty_host1 = 0; /* a fork's child leads no session (exec_elsewhere keeps its own) */
 	vproc_sched_forked(&ut->sched);
 	p->mlock_future = 0;
 	memset(p->cpu_timer_next, 0, sizeof(p->cpu_timer_next)); /* itimers are not inherited */

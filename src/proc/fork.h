@@ -118,8 +118,8 @@ static inline bool fork_end_arrived(const siginfo_t *si)
 	return si->si_signo == SIGCHLD && si->si_code == SI_QUEUE &&
 	       ((uint64_t)si->si_value.sival_ptr >> 48) == FORK_END_TAG;
 }
-/* fork_subreaper_host - this host process is the kernel's subreaper: the
- * instance's main one, a forked child's whose program asked to be one. */
+/* fork_subreaper_host - this host process is the kernel's subreaper while
+ * a program running here asks to be one (PR_SET_CHILD_SUBREAPER). */
 void fork_subreaper_host(void);
 /* fork_adopt_strays - host children this process did not fork (orphans the
  * kernel gave it) become placeholders of the programs that take them in

@@ -20,7 +20,6 @@
 #include "core/rawsys.h"
 #include "fs/fdtable.h"
 #include "loader/exec.h"
-#include "proc/fork.h"
 #include "proc/output.h"
 #include "proc/pidspace.h"
 #include "proc/signal.h"
@@ -490,8 +489,6 @@ int instance_run(struct instance_spec *s)
 				decider = vproc_at(i);
 	}
 	init_sync();
-	/* The instance's orphans come here, to its first program. */
-	fork_subreaper_host();
 	/* Host signals go to vCPUs. */
 	if (hthread_start(NULL, 0, 1, 0, monitor, NULL))
 		pg_die("cannot start the instance monitor");

@@ -428,6 +428,9 @@ void vproc_take_leader_id(struct uthread *ut)
 
 void vproc_close_fds(struct vproc *p)
 {
+	if (p->ctty_host1)
+		close(p->ctty_host1 - 1);
+	p->ctty_host1 = 0;
 	int max = fdt_max(p->fdt);
 	for (int v = 0; v <= max; v++) {
 		int h = fdt_remove(p->fdt, v);

@@ -85,10 +85,11 @@ struct vproc {
 	bool zombie;                 /* ended, its status not yet collected by a wait */
 	struct vfork_wait *vfork;    /* its parent, waiting until it execs or ends */
 	bool forked_for_exec;        /* its own host process, for an image whose addresses were taken */
-	/* TIOCSCTTY (fd + 1, argument) asked by a session leader beside other
-	 * programs, which only a host process of its own can be: its exec
-	 * goes to one, which takes the terminal (sys_tty.c, sys_exec.c). */
-	int ctty_fd1, ctty_arg;
+	/* TIOCSCTTY asked by a vfork child that leads a session beside other
+	 * programs, which only a host process of its own can: its exec goes
+	 * to one, which takes the terminal (sys_tty.c, sys_exec.c). A host
+	 * dup of the terminal + 1, and the ioctl's argument. */
+	int ctty_host1, ctty_arg;
 	/* A forked child runs in another host process (proc/fork.c): its pid
 	 * there (-1 while being forked), signals sent to it go there, and its
 	 * host end is its end here. 0: it runs in this process. */

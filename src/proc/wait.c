@@ -183,7 +183,7 @@ static void adopt_children(struct vproc *p)
 		/* A forked child's process reads it (getppid); one whose host
 		 * parent is this process's dying program is the kernel's to
 		 * give away (to the nearest subreaper process: fork.c adopt). */
-		if (reaper && !reaper->host_pid)
+		if (!c->host_pid || (reaper && !reaper->host_pid))
 			pidspace_set_ppid(c->pid, c->ppid);
 		if (c->zombie && (c->orphaned || reaps_itself(reaper))) {
 			c->zombie = false;
@@ -233,6 +233,10 @@ void wait_orphans(struct vproc *p)
 	spin_lock(&family_lock);
 	adopt_children(p);
 	spin_unlock(&family_lock);
+	if (p->child_subreaper) {
+		p->child_subreaper = false;
+		fork_subreaper_host(); /* maybe none asks here any more */
+	}
 }
 
 void wait_program_ended(struct vproc *p)

@@ -168,22 +168,28 @@ static long exec_elsewhere(struct uthread *ut)
 	struct vproc *p = ut->proc;
 	struct clone_req req = { .flags = SIGCHLD, .exit_signal = SIGCHLD };
 	long parent_host = raw_syscall3(SYS_getpid, 0, 0, 0);
-	int pdeathsig = p->pdeathsig;
+	int pdeathsig = p->pdeathsig, ctty = p->ctty_host1;
+	bool subreaper = p->child_subreaper;
 	long child = fork_program_itself(ut, &req);
 	if (child < 0)
 		return child;
 	if (child == 0) {
 		p->forked_for_exec = true;
-		/* An exec keeps it, the fork (a Linux fork's rule) did not: its
-		 * parent's end sends it from the record (wait.c parent_died). */
+		/* An exec keeps them, the fork (a Linux fork's rule) did not:
+		 * its parent's end sends the signal from the record (wait.c
+		 * parent_died); orphans below come to this process. */
 		p->pdeathsig = pdeathsig;
 		vproc_publish(p);
-		if (p->ctty_fd1) { /* its session is the process's now (set_ctty) */
-			raw_syscall3(SYS_setsid, 0, 0, 0);
-			int h = fdt_host(p->fdt, p->ctty_fd1 - 1);
-			if (h >= 0)
-				raw_syscall3(SYS_ioctl, h, TIOCSCTTY, p->ctty_arg);
-			p->ctty_fd1 = 0;
+		p->child_subreaper = subreaper;
+		fork_subreaper_host();
+		if (ctty) { /* its session is the process's now (sys_tty.c set_ctty) */
+			long r = raw_syscall3(SYS_setsid, 0, 0, 0);
+			if (r >= 0)
+				r = raw_syscall3(SYS_ioctl, ctty - 1, TIOCSCTTY, p->ctty_arg);
+			if (r < 0)
+				pg_info("[%s] its terminal, asked for before its exec, was not taken: %s", p->name,
+					strerror((int)-r));
+			raw_syscall3(SYS_close, ctty - 1, 0, 0);
 		}
 		regions_release_others(p);
 		/* It is the program its stand-in is: it ends with the stand-in's
@@ -231,6 +237,21 @@ static long exec_elsewhere(struct uthread *ut)
 }
 
 static long exec_path(struct uthread *ut, char *path, const char *given, uint64_t uargv, uint64_t uenvp);
+
+/* loadable - does path look like what an exec can load (executable, an
+ * ELF file or a script)? Checked before an exec goes to a host process of
+ * its own by choice, whence a failure cannot return to a vfork child. */
+static bool loadable(const char *path)
+{
+	char magic[4] = { 0 };
+	int fd = (int)raw_syscall3(SYS_open, (long)path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	long n = raw_syscall3(SYS_read, fd, (long)magic, sizeof(magic));
+	raw_syscall3(SYS_close, fd, 0, 0);
+	return raw_syscall3(SYS_access, (long)path, X_OK, 0) == 0 && n >= 2 &&
+	       (!memcmp(magic, "#!", 2) || (n == 4 && !memcmp(magic, "\177ELF", 4)));
+}
 
 /* exec_alone - the program's other threads ended (Linux's de_thread): a
  * thread spinning in app code ends at its next slice, a blocked one at
@@ -327,7 +348,8 @@ static long exec_path(struct uthread *ut, char *path, const char *given, uint64_
 	regions_reown(p, old);
 	img.stack_limit = p->rlim[RLIMIT_STACK].rlim_cur;
 	r = 0;
-	if (p->ctty_fd1 && !p->forked_for_exec && raw_syscall3(SYS_access, (long)path, X_OK, 0) == 0) {
+	bool ctty = p->ctty_host1 && !p->forked_for_exec && loadable(path);
+	if (ctty) {
 		/* A session leader that took a terminal beside other programs:
 		 * it goes on in a host process of its own, which takes it. */
 		regions_reown(old, p);
@@ -336,6 +358,11 @@ static long exec_path(struct uthread *ut, char *path, const char *given, uint64_
 	}
 	if (r == 0)
 		r = exec_load(p, &brk, path, given, argv, envp, false, &img, why, sizeof(why));
+	if (r < 0 && ctty) {
+		/* Its parent's memory stayed behind: no way back to the program. */
+		pg_info("[%s] exec of %s failed in a host process of its own: %s", p->name, path, why);
+		vproc_kill(p, SIGKILL);
+	}
 	if (r == -EEXIST && img.clash == old) {
 		/* Its own old image holds what the new one needs (a non-PIE
 		 * program exec'ing itself): the old one goes first, as Linux's

@@ -232,12 +232,12 @@ long sys_prctl(struct uthread *ut, const long a[6])
 		return 0;
 	case PR_GET_PDEATHSIG:
 		return copy_to_user(a[1], &ut->proc->pdeathsig, sizeof(int)) ? -EFAULT : 0;
-	/* The program's (proc/wait.c reaper_for), and its host process's:
-	 * forked children's orphans come to it (fork.c adopt). */
+	/* The program's (proc/wait.c reaper_for), and its host process's
+	 * while a program there asks: forked children's orphans come to it
+	 * (fork.c adopt). */
 	case PR_SET_CHILD_SUBREAPER:
 		ut->proc->child_subreaper = a[1] != 0;
-		if (a[1])
-			fork_subreaper_host();
+		fork_subreaper_host();
 		return 0;
 	case PR_GET_CHILD_SUBREAPER: {
 		int on = ut->proc->child_subreaper;

@@ -260,7 +260,7 @@ long sys_copy_file_range(struct uthread *ut, const long a[6])
 		r = kcall(ut, SYS_copy_file_range, systab_get(SYS_copy_file_range), a);
 	else if ((!in.obj && fdt_host(ut->proc->fdt, a[0]) < 0) || (!out.obj && fdt_host(ut->proc->fdt, a[2]) < 0))
 		r = -EBADF;
-	else if (a[5])
+	else if ((unsigned)a[5])
 		r = -EINVAL;
 	else
 		r = side_type(ut, &in) == S_IFDIR || side_type(ut, &out) == S_IFDIR ? -EISDIR : -EINVAL;

@@ -1,5 +1,6 @@
 /* sys_tty.c - a terminal's job control: foreground groups in programs' ids. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -69,22 +70,28 @@ static long get_foreground(struct uthread *ut, const long a[6])
 	return copy_to_user(a[2], &vpgid, sizeof(vpgid)) ? -EFAULT : 0;
 }
 
-/* TIOCSCTTY by a session leader beside other programs (a vfork child
- * after setsid: Go's os/exec with Setsid and Setctty): its host process
- * leads no session, and the kernel said EPERM. The terminal is taken
- * when the program execs, in a host process of its own (sys_exec.c);
- * until then it is noted, as Linux checks it: a terminal (ENOTTY), by a
- * session leader (EPERM otherwise, from the kernel below). */
+/* TIOCSCTTY by a vfork child that leads a session beside other programs
+ * (Go's os/exec with Setsid and Setctty): its host process leads no
+ * session, and the kernel said EPERM. The terminal is taken when the
+ * program execs, in a host process of its own (sys_exec.c); until then a
+ * dup of it is kept (login_tty closes the fd it named), as Linux checks
+ * it: a terminal (ENOTTY), by a session leader (EPERM from the kernel
+ * below). Any other program meets the kernel's rule. */
 static long set_ctty(struct uthread *ut, const long a[6])
 {
 	struct vproc *p = ut->proc;
 	struct termios t;
 	int h = fdt_host(p->fdt, a[0]);
-	if (p->sid != p->pid || vproc_alone(p) || h < 0)
+	if (!p->vfork || p->sid != p->pid || vproc_alone(p) || h < 0)
 		return TTY_NOT_JOB_CONTROL;
 	if (raw_syscall3(SYS_ioctl, h, TCGETS, (long)&t) < 0)
 		return -ENOTTY;
-	p->ctty_fd1 = (int)a[0] + 1;
+	long d = raw_syscall3(SYS_fcntl, h, F_DUPFD_CLOEXEC, 0);
+	if (d < 0)
+		return d;
+	if (p->ctty_host1)
+		raw_syscall3(SYS_close, p->ctty_host1 - 1, 0, 0);
+	p->ctty_host1 = (int)d + 1;
 	p->ctty_arg = (int)a[2];
 	return 0;
 }

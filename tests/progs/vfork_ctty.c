@@ -2,7 +2,8 @@
  * controlling terminal (TIOCSCTTY) and execs, as Go's os/exec does with
  * Setsid and Setctty: the ioctl succeeds and the program it execs has the
  * terminal (/dev/tty opens, tcgetsid names its session). Its output comes
- * back through the pty's master. */
+ * back through the pty's master. An exec that fails after it returns its
+ * error to the child. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,5 +48,28 @@ int main(int argc, char **argv)
     int st;
     waitpid(p, &st, 0);
     printf("status %d\n", WEXITSTATUS(st));
+    /* The same, exec'ing what cannot be run (no ELF, no #!): the error
+     * comes back to the child, as natively. */
+    char bad[] = "/tmp/vfork_cttyXXXXXX";
+    int b = mkstemp(bad);
+    if (b < 0 || write(b, "not a program\n", 14) != 14 || fchmod(b, 0755))
+        return 2;
+    close(b);
+    s = open(ptsname(m), O_RDWR | O_NOCTTY | O_CLOEXEC);
+    err = 0;
+    p = vfork();
+    if (p == 0) {
+        if (setsid() < 0 || ioctl(s, TIOCSCTTY, 0) < 0) {
+            err = errno;
+            _exit(126);
+        }
+        execl(bad, bad, (char *)0);
+        err = errno;
+        _exit(127);
+    }
+    waitpid(p, &st, 0);
+    unlink(bad);
+    printf("exec of a file that is no program: %s, %s %d\n", strerror(err),
+           WIFSIGNALED(st) ? "killed by" : "status", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
     return 0;
 }
