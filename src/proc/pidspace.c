@@ -252,6 +252,19 @@ bool pidspace_find_host(int host_pid, struct prog_info *out)
 	return false;
 }
 
+int pidspace_subreaper_in(int host_pid)
+{
+	struct pidspace *s = get();
+	struct prog_info pi;
+	for (int i = 0; s && host_pid > 0 && i < PROGS_MAX; i++) {
+		int v = __atomic_load_n(&s->progs[i].pid, __ATOMIC_ACQUIRE);
+		if (v > 0 && __atomic_load_n(&s->progs[i].info.host_pid, __ATOMIC_RELAXED) == host_pid &&
+		    pidspace_lookup(v, &pi) && pi.host_pid == host_pid && pi.subreaper)
+			return v;
+	}
+	return 0;
+}
+
 int pidspace_list(int *pids, int max)
 {
 	struct pidspace *s = get();

@@ -37,6 +37,7 @@ struct prog_info {
 	int cwd_fd;                  /* its working directory, a host fd there */
 	char exe[256];               /* its image's path (cut short if longer) */
 	int pdeathsig;               /* PR_SET_PDEATHSIG: its parent sends it (wait.c) */
+	int subreaper;               /* PR_SET_CHILD_SUBREAPER: its process's orphans are its (vproc_ppid) */
 	int stopsig;                 /* the stop signal its process stopped for */
 	int execd;                   /* it exec'd since its fork (setpgid: EACCES) */
 	uint64_t start_ticks;        /* vproc.start_ticks */
@@ -94,6 +95,9 @@ bool pidspace_lookup_live(int pid, struct prog_info *out);
  * whose pid is the host's, if there are several): an orphan the kernel
  * gave a subreaper's process (fork.c adopt). */
 bool pidspace_find_host(int host_pid, struct prog_info *out);
+/* pidspace_subreaper_in - a program of host process host_pid that asked to
+ * be a subreaper (its pid), or 0. */
+int pidspace_subreaper_in(int host_pid);
 /* pidspace_note_fork - the instance has more than one host process now
  * (pidspace_handoff_open says so too). */
 void pidspace_note_fork(void);

@@ -674,6 +674,7 @@ static void publish(struct vproc *p, bool group_is_new)
 	memcpy(pi.comm, p->comm, sizeof(pi.comm));
 	prog_info_set_exe(&pi, p->exe);
 	pi.pdeathsig = p->pdeathsig;
+	pi.subreaper = p->child_subreaper;
 	pi.stopsig = p->host_stopsig;
 	pi.execd = p->execd;
 	pi.start_ticks = p->start_ticks;
@@ -762,7 +763,11 @@ int vproc_ppid(struct vproc *p)
 	if (host > 0 && !take_adoption(p, host) && (now = (int)raw_syscall3(SYS_getppid, 0, 0, 0)) != host) {
 		/* The parent's whole process is gone (the middle of a double
 		 * fork): the host gave this one to its reaper, init or a
-		 * subreaper, the program's parent now as on Linux. */
+		 * subreaper, the program's parent now as on Linux: the one
+		 * there that asked (fork.c adopt), not always its leader. */
+		int asked = pidspace_subreaper_in(now);
+		if (asked > 0)
+			now = asked;
 		__atomic_store_n(&p->ppid, now, __ATOMIC_RELAXED);
 		pidspace_set_ppid(p->pid, now);
 	}

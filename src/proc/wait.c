@@ -201,6 +201,10 @@ struct vproc *wait_orphan_reaper(int ppid, bool first)
 	 * subreaper above it, as adopt_children would choose. */
 	struct vproc *up = ppid > 1 ? vproc_by_pid(ppid) : NULL;
 	struct vproc *r = up ? reaper_for(up) : NULL;
+	/* Or the subreaper itself, which its record names once the orphan
+	 * asked for its parent (vproc.c vproc_ppid). */
+	if (up && !up->host_pid && up->child_subreaper && !gone(up))
+		r = up;
 	if (r && (r->host_pid || (r == vproc_at(0) && !first)))
 		r = NULL;
 	for (int i = 0; !r && i < vproc_count(); i++) {

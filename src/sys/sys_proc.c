@@ -238,6 +238,7 @@ long sys_prctl(struct uthread *ut, const long a[6])
 	case PR_SET_CHILD_SUBREAPER:
 		ut->proc->child_subreaper = a[1] != 0;
 		fork_subreaper_host();
+		vproc_publish(ut->proc);
 		return 0;
 	case PR_GET_CHILD_SUBREAPER: {
 		int on = ut->proc->child_subreaper;

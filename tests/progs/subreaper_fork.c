@@ -2,9 +2,10 @@
  * middle that forks a grandchild and exits: the orphaned grandchild is
  * the reaper's (getppid says so, its wait reaps it and its status), while
  * it runs (the wait blocks until it ends) and after it ended unwaited (a
- * zombie by then). The reaper is the first program (the instance's main
- * process), then a forked child (a host process of its own); without the
- * request that child's wait finds no orphan.
+ * zombie by then). The reaper is a program spawned beside the first one,
+ * the first program (both in the instance's main process), then a forked
+ * child (a host process of its own); without the request that child's
+ * wait finds no orphan.
  *
  *   subreaper_fork   runs it all, prints what each reaper saw
  */
@@ -12,6 +13,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+extern char **environ;
 
 static void nap(long ms)
 {
@@ -106,9 +110,18 @@ static void reap_orphans(int on)
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc > 1) { /* spawned: a reaper beside the first program */
+        reap_orphans(1);
+        return 0;
+    }
+    printf("a spawned program:\n");
+    pid_t sp;
+    if (posix_spawn(&sp, "/proc/self/exe", NULL, NULL, (char *[]){ argv[0], "spawned", NULL }, environ))
+        return 2;
+    waitpid(sp, NULL, 0);
     printf("the first program:\n");
     reap_orphans(1);
     for (int on = 1; on >= 0; on--) {
