@@ -538,6 +538,7 @@ static long in_child(struct uthread *ut, int pid, int ppid, bool forker, int kno
 	p->child_subreaper = false;
 	subreaper_host = false;
 	p->ctty_host1 = 0; /* a fork's child leads no session (exec_elsewhere keeps its own) */
+	p->forked_for_exec = 0; /* exec_elsewhere says so after this */
 	vproc_sched_forked(&ut->sched);
 	p->mlock_future = 0;
 	memset(p->cpu_timer_next, 0, sizeof(p->cpu_timer_next)); /* itimers are not inherited */

@@ -282,9 +282,9 @@ bool pidspace_host_shared(int host_pid)
 	struct pidspace *s = get();
 	int n = 0;
 	for (int i = 0; s && i < PROGS_MAX && n < 2; i++)
-		if (__atomic_load_n(&s->progs[i].pid, __ATOMIC_ACQUIRE) > 0 &&
-		    __atomic_load_n(&s->progs[i].info.host_pid, __ATOMIC_RELAXED) == host_pid)
-			n++;
+		if (__atomic_load_n(&s->progs[i].pid, __ATOMIC_ACQUIRE) > 0)
+			n += (__atomic_load_n(&s->progs[i].info.host_pid, __ATOMIC_RELAXED) == host_pid) +
+			     (__atomic_load_n(&s->progs[i].info.stood_in_at, __ATOMIC_RELAXED) == host_pid);
 	return n > 1;
 }
 

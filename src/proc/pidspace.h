@@ -38,6 +38,7 @@ struct prog_info {
 	char exe[256];               /* its image's path (cut short if longer) */
 	int pdeathsig;               /* PR_SET_PDEATHSIG: its parent sends it (wait.c) */
 	int subreaper;               /* PR_SET_CHILD_SUBREAPER: its process's orphans are its (vproc_ppid) */
+	int stood_in_at;             /* the host process where a stand-in waits for it (vproc.forked_for_exec) */
 	int stopsig;                 /* the stop signal its process stopped for */
 	int execd;                   /* it exec'd since its fork (setpgid: EACCES) */
 	uint64_t start_ticks;        /* vproc.start_ticks */
@@ -73,7 +74,8 @@ void pidspace_publish(const struct prog_info *pi);
 void pidspace_set_group(int pid, int pgid, int sid);
 void pidspace_set_ppid(int pid, int ppid);
 /* pidspace_host_shared - do two or more published programs run in host
- * process host_pid? (Lock-free: async-signal-safe.) */
+ * process host_pid, a stand-in for one elsewhere counted (whose end there
+ * would end it: sys_exec.c)? */
 bool pidspace_host_shared(int host_pid);
 /* pidspace_unpublish - pid is no program any more (reaped). */
 void pidspace_unpublish(int pid);

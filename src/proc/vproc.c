@@ -675,6 +675,7 @@ static void publish(struct vproc *p, bool group_is_new)
 	prog_info_set_exe(&pi, p->exe);
 	pi.pdeathsig = p->pdeathsig;
 	pi.subreaper = p->child_subreaper;
+	pi.stood_in_at = p->forked_for_exec;
 	pi.stopsig = p->host_stopsig;
 	pi.execd = p->execd;
 	pi.start_ticks = p->start_ticks;

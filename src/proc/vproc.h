@@ -84,7 +84,9 @@ struct vproc {
 	int parent_signal;           /* sent to the parent at its end (clone's CSIGNAL) */
 	bool zombie;                 /* ended, its status not yet collected by a wait */
 	struct vfork_wait *vfork;    /* its parent, waiting until it execs or ends */
-	bool forked_for_exec;        /* its own host process, for an image whose addresses were taken */
+	/* Its own host process, for an image whose addresses were taken: the
+	 * host pid of the process where it is stood in for (sys_exec.c). */
+	int forked_for_exec;
 	/* TIOCSCTTY asked by a vfork child that leads a session beside other
 	 * programs, which only a host process of its own can: its exec goes
 	 * to one, which takes the terminal (sys_tty.c, sys_exec.c). A host

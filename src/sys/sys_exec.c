@@ -174,7 +174,7 @@ static long exec_elsewhere(struct uthread *ut)
 	if (child < 0)
 		return child;
 	if (child == 0) {
-		p->forked_for_exec = true;
+		p->forked_for_exec = (int)parent_host;
 		/* An exec keeps them, the fork (a Linux fork's rule) did not:
 		 * its parent's end sends the signal from the record (wait.c
 		 * parent_died); orphans below come to this process. */

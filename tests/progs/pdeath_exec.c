@@ -3,7 +3,8 @@
  * process of its own, the program's old one standing in for it): the
  * exec keeps it, and the parent's death sends it. The top starts the
  * middle with vfork+exec, the middle the grandchild the same way; the
- * top then kills the middle (SIGTERM) or tells it to exit. */
+ * top then kills the middle (SIGTERM, SIGKILL: the stand-in's process
+ * that holds the middle lives on for the grandchild) or tells it to exit. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -46,7 +47,9 @@ int main(int argc, char **argv)
         (void)!read(0, &c, 1); /* until told, or killed */
         _exit(0);
     }
-    for (volatile int killed = 0; killed <= 1; killed++) {
+    static const int sigs[] = { 0, SIGTERM, SIGKILL };
+    for (volatile int i = 0; i < 3; i++) {
+        int killed = sigs[i];
         int ready[2], go[2];
         if (pipe(ready) || pipe(go))
             return 2;
@@ -61,10 +64,10 @@ int main(int argc, char **argv)
         close(go[0]);
         char c;
         (void)!read(ready[0], &c, 1);
-        printf("the middle %s\n", killed ? "is killed (SIGTERM)" : "exits");
+        printf("the middle %s%s\n", killed ? "is killed by " : "exits", killed ? sigabbrev_np(killed) : "");
         fflush(stdout);
         if (killed)
-            kill(m, SIGTERM);
+            kill(m, killed);
         else
             (void)!write(go[1], "x", 1);
         waitpid(m, NULL, 0);
