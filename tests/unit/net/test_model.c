@@ -79,7 +79,7 @@ static ssize_t model_send(struct model *m, int i, const unsigned char *buf, size
 		e->err = EPIPE;
 		e->shut = 3;
 		d->wr_shut = true;
-		return n;
+		return n < MCAP ? n : MCAP; /* a send buffer's worth before the reset */
 	}
 	if (d->rd_gone)
 		return dgram ? -ECONNREFUSED : -EPIPE;
