@@ -202,7 +202,8 @@ long sys_getpriority(struct uthread *ut, const long a[6])
 
 long sys_setpriority(struct uthread *ut, const long a[6])
 {
-	long nice = a[2] < -20 ? -20 : a[2] > 19 ? 19 : a[2];
+	int v = (int)a[2]; /* an int: the register's upper half is not the caller's */
+	long nice = v < -20 ? -20 : v > 19 ? 19 : v;
 	return prio_call(ut, SYS_setpriority, a, (int)a[0], SET_NICE, nice);
 }
 
@@ -230,8 +231,8 @@ long sys_ioprio_get(struct uthread *ut, const long a[6])
 
 long sys_ioprio_set(struct uthread *ut, const long a[6])
 {
-	long r = ioprio_valid(ut, a[2]);
-	return r ? r : prio_call(ut, SYS_ioprio_set, a, (int)a[0] - 1, SET_IO, a[2]);
+	long r = ioprio_valid(ut, (int)a[2]);
+	return r ? r : prio_call(ut, SYS_ioprio_set, a, (int)a[0] - 1, SET_IO, (int)a[2]);
 }
 
 /* ---- scheduling policy (sched_setscheduler and kin) ---- */

@@ -101,6 +101,13 @@ static void sec_nice(void)
     waitpid(g, NULL, 0);
     said("setpriority 99 (clamped)", setpriority(PRIO_PROCESS, 0, 99));
     say("nice now: %d", getpriority(PRIO_PROCESS, 0));
+    /* Negative, as root: an int in its register's lower half (taken as
+     * 2^32 - 5 and clamped to 19). */
+    if (geteuid() == 0) {
+        said("setpriority -5 as root", setpriority(PRIO_PROCESS, 0, -5));
+        say("nice now: %d", getpriority(PRIO_PROCESS, 0));
+        setpriority(PRIO_PROCESS, 0, 19);
+    }
     errno = 0;
     said("which 7", setpriority(7, 0, 1));
     /* Unprivileged, lower is refused. */
