@@ -1721,6 +1721,10 @@ dcase orphan-gone --prog orphan_gone --status 0 -- "$PROGS/orphan_gone"
 # Files in flight (SCM_RIGHTS not received yet) across a fork that moves
 # their sockets into the kernel: each arrives and works.
 dcase fork-rights --prog fork_rights --status 0 -- "$PROGS/fork_rights"
+# A TCP connection between fused programs passed from a forked child to
+# its parent (libuv's ipc_tcp_connection, node's cluster): still TCP there,
+# with its names and options (it said AF_UNIX).
+dcase tcp-passed --prog tcp_passed --status 0 -- "$PROGS/tcp_passed"
 # A program that dropped root forks; the child signals its parent (a
 # server run through runuser: postgres's children wake the postmaster so).
 # The kernel checked the child's ids against the parent's host process,

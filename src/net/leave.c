@@ -283,10 +283,12 @@ static int pair_to_kernel(struct nsock *s)
 	carry_options(s, k[side], sndbuf[side]);
 	moved(s, k[side]);
 	s->names_kept = true;
+	moved_names_note(s, k[side]);
 	if (peer) {
 		carry_options(peer, k[1 - side], sndbuf[1 - side]);
 		moved(peer, k[1 - side]);
 		peer->names_kept = true;
+		moved_names_note(peer, k[1 - side]);
 	} else
 		raw_syscall3(SYS_close, k[1 - side], 0, 0);
 out:

@@ -233,6 +233,12 @@ long nsock_link(struct nsock *a, struct nsock *b);	/* a connected stream pair: 0
 /* leave.c: the socket (and a connected peer) moved into the kernel, for a
  * fork or SCM_RIGHTS to a kernel socket: the kernel fd, or -errno. */
 int nsock_host_file(struct vfile *f);
+/* moved_names_init, moved_names_note - the instance's table of what the
+ * ends of TCP connections that became kernel AF_UNIX pairs still are
+ * (moved_names.c): made at start; s's names, for its kernel socket k. */
+void moved_names_init(void);
+void moved_names_note(const struct nsock *s, int k);
+
 /* nsock_kept - socket_ops.kept: a socket moved into an AF_UNIX pair keeps
  * its names, and a TCP one its family, protocol and TCP options. */
 long nsock_kept(struct vfile *f, long nr, const long a[6]);

@@ -24,6 +24,7 @@ static const struct chan_hooks chan_hooks = { .copy = uaccess_copy_app, .file_pu
 void net_init(const struct net_hooks *hooks)
 {
 	net_hooks = hooks;
+	moved_names_init();
 }
 
 void net_after_fork(void)

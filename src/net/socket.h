@@ -54,6 +54,11 @@ void net_init(const struct net_hooks *hooks);
  * connection and never answer (threads blocked in accept held their
  * sockets, so closing the others' fds did not unpublish them). */
 void net_after_fork(void);
+/* moved_names_adopt - host, a file received from another process, is an
+ * end of a TCP connection between fused programs that became a kernel
+ * AF_UNIX pair: a socket object of it that answers with its names (a
+ * reference), else NULL. */
+struct vfile *moved_names_adopt(int host);
 void net_file_put(struct net_file *nf);
 
 /* socket(2) and socketpair(2) for the families served in user space:

@@ -12,6 +12,7 @@
 #include "core/spinlock.h"
 #include "fs/fdtable.h"
 #include "fs/vfile.h"
+#include "net/socket.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
 #include "sys/kcall.h"
@@ -82,6 +83,15 @@ long inflight_recv(struct uthread *ut, long host)
 	if (host < 0)
 		return host;
 	struct inflight *x = take((int)host);
+	struct vfile *tcp = x ? NULL : moved_names_adopt((int)host);
+	if (tcp) {
+		long vfd = fdt_install_obj(ut->proc->fdt, (int)host, tcp, 0, 0);
+		if (vfd < 0) {
+			raw_syscall3(SYS_close, host, 0, 0);
+			vfile_put(tcp);
+		}
+		return vfd;
+	}
 	if (!x)
 		return kcall_new_fd(ut, host);
 	raw_syscall3(SYS_close, x->host, 0, 0);
