@@ -1725,6 +1725,12 @@ dcase fork-rights --prog fork_rights --status 0 -- "$PROGS/fork_rights"
 # its parent (libuv's ipc_tcp_connection, node's cluster): still TCP there,
 # with its names and options (it said AF_UNIX).
 dcase tcp-passed --prog tcp_passed --status 0 -- "$PROGS/tcp_passed"
+# An ioctl whose argument is an fd (FICLONE: cp --reflink; LOOP_SET_FD:
+# busybox mount) got the program's number as the kernel's: another file.
+dcase ioctl-fd-arg -- /bin/sh -c 'echo data > f1; cp --reflink=always f1 f2 2>&1 | sed "s/^cp: //"; echo "rc=$?"; ls f2 2>/dev/null'
+# A pid that is none of the instance's (init) for the scheduler calls,
+# ioprio and prlimit: the kernel's, as kill's (ESRCH: busybox's taskset).
+dcase pid-outside-sched --need /usr/bin/taskset --need /usr/bin/chrt --need /usr/bin/ionice --need /usr/bin/prlimit -- /bin/sh -c 'taskset -p 1; chrt -p 1; ionice -p 1; prlimit --pid 1 --nofile --noheadings'
 # A program that dropped root forks; the child signals its parent (a
 # server run through runuser: postgres's children wake the postmaster so).
 # The kernel checked the child's ids against the parent's host process,

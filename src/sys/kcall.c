@@ -34,15 +34,15 @@
 long kcall_pid(long pid, long *out)
 {
 	long h = vproc_host_of((int)pid);
-	if (h == -ESRCH && pidspace_outside_known((int)pid))
-		h = pid; /* pegasus's parent, group or session: the kernel's */
+	if (h == -ESRCH && pid > 0 && pidspace_outside((int)pid))
+		h = pid; /* none of the instance's (init, pegasus's parent): the kernel's, as kill's */
 	*out = h > 0 ? h : 0;
 	return h < 0 ? h : 0;
 }
 
 long kcall_outside(long nr, const long a[6])
 {
-	return pidspace_outside_known((int)a[0]) ? raw_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]) : -ESRCH;
+	return a[0] > 0 && pidspace_outside((int)a[0]) ? raw_syscall6(nr, a[0], a[1], a[2], a[3], a[4], a[5]) : -ESRCH;
 }
 
 static bool has_dirfd(const struct sysent *e)

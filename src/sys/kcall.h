@@ -16,11 +16,13 @@ long kcall(struct uthread *ut, long nr, const struct sysent *e, const long a[6])
 /* kcall_pid - a virtual pid argument as the kernel may see it, into *out:
  * 0 ("the caller") for the caller and the other programs of this host
  * process, whose kernel threads it shares; the host pid of another process
- * of the instance (a forked child). 0 or -ESRCH. */
+ * of the instance (a forked child); a pid that is none of the instance's
+ * (init, pegasus's parent) as it is, the host's, as kill takes it. 0 or
+ * -ESRCH. */
 long kcall_pid(long pid, long *out);
 /* kcall_outside - call nr naming by a[0] a pid no program here has: the
- * kernel's if it is pegasus's parent, group or session, else ESRCH (a
- * number the instance freed may be another host process's now). */
+ * kernel's if it is none of the instance's, else ESRCH (a program of
+ * another process whose answer its own process keeps). */
 long kcall_outside(long nr, const long a[6]);
 
 /* kcall_serve - a call of the table as the entry serves it once no object

@@ -6,6 +6,8 @@
 #include <sys/ioctl.h>
 #include <limits.h>
 #include <linux/close_range.h>
+#include <linux/fs.h>
+#include <linux/loop.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,13 +200,61 @@ long sys_fcntl(struct uthread *ut, const long a[6])
 	}
 }
 
+/* host_fd_of - the kernel's fd behind the program's vfd, for an fd inside
+ * an ioctl's argument: -1 (the kernel's EBADF) if none. */
+static long host_fd_of(struct uthread *ut, long vfd)
+{
+	long h = vfd >= 0 ? fdt_host(fdt(ut), vfd) : -1;
+	if (vfd >= 0 && h < 0)
+		h = fdt_settle(fdt(ut), vfd); /* a file moved into the kernel */
+	return h < 0 ? -1 : h;
+}
+
+/* The ioctls whose argument is an fd, or holds one (a loop device's
+ * backing file, a reflink's source): the program's number was the
+ * kernel's, naming one of the runtime's files (busybox mount looped on
+ * LOOP_SET_FD's EINVAL; cp --reflink said EXDEV). */
+static long fd_arg_ioctl(struct uthread *ut, const long a[6])
+{
+	long b[6] = { a[0], a[1], a[2], a[3], a[4], a[5] };
+	const struct sysent *e = systab_get(SYS_ioctl);
+	switch ((unsigned)a[1]) {
+	case LOOP_SET_FD:
+	case LOOP_CHANGE_FD:
+	case FICLONE:
+		b[2] = host_fd_of(ut, (int)a[2]);
+		return kcall(ut, SYS_ioctl, e, b);
+	case FICLONERANGE: {
+		struct file_clone_range range;
+		if (copy_from_user(&range, a[2], sizeof(range)))
+			return -EFAULT;
+		range.src_fd = host_fd_of(ut, (int)range.src_fd);
+		b[2] = (long)&range;
+		return kcall(ut, SYS_ioctl, e, b);
+	}
+	case LOOP_CONFIGURE: {
+		struct loop_config conf;
+		if (copy_from_user(&conf, a[2], sizeof(conf)))
+			return -EFAULT;
+		conf.fd = (uint32_t)host_fd_of(ut, (int)conf.fd);
+		b[2] = (long)&conf;
+		return kcall(ut, SYS_ioctl, e, b);
+	}
+	default:
+		return TTY_NOT_JOB_CONTROL;
+	}
+}
+
 /* ioctl: FIONBIO sets O_NONBLOCK as F_SETFL does; TIOCGPTPEER (openpty's
  * way to the terminal's other end) makes a new fd; job control on a
- * terminal speaks in program groups (sys_tty.c). */
+ * terminal speaks in program groups (sys_tty.c); an fd in the argument
+ * is the kernel's (fd_arg_ioctl). */
 long sys_ioctl(struct uthread *ut, const long a[6])
 {
 	long r = tty_ioctl(ut, a);
 	if (r != TTY_NOT_JOB_CONTROL)
+		return r;
+	if ((r = fd_arg_ioctl(ut, a)) != TTY_NOT_JOB_CONTROL)
 		return r;
 	r = kcall(ut, SYS_ioctl, systab_get(SYS_ioctl), a);
 	if ((unsigned)a[1] == FIONBIO)
