@@ -233,6 +233,13 @@ long nsock_link(struct nsock *a, struct nsock *b);	/* a connected stream pair: 0
 /* leave.c: the socket (and a connected peer) moved into the kernel, for a
  * fork or SCM_RIGHTS to a kernel socket: the kernel fd, or -errno. */
 int nsock_host_file(struct vfile *f);
+/* unix_name_as_given - a from address the kernel gave for a datagram of a
+ * bound socket here, through the /proc link of its program's cwd (unix.c
+ * kernel_path: it reached the kernel twin before its name was published
+ * here): the name as that program gave it, its length. Else len. */
+struct sockaddr_un;
+uint32_t unix_name_as_given(struct sockaddr_un *a, uint32_t len);
+
 /* moved_names_init, moved_names_note - the instance's table of what the
  * ends of TCP connections that became kernel AF_UNIX pairs still are
  * (moved_names.c): made at start; s's names, for its kernel socket k. */

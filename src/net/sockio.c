@@ -326,6 +326,17 @@ static long dgram_kernel_recv(struct nsock *s, struct uthread *ut, struct vmsg *
 			r = e;
 	}
 	free(ctl);
+	/* A sender of this process whose datagram went through the kernel
+	 * (bound there, not yet here) is named as it bound itself. */
+	struct sockaddr_un from, got;
+	if (r >= 0 && s->family == AF_UNIX && m->name && h.msg_namelen > sizeof(sa_family_t) &&
+	    h.msg_namelen <= sizeof(from) && m->namelen >= h.msg_namelen && !copy_from_user(&from, m->name, h.msg_namelen)) {
+		got = from;
+		uint32_t given = unix_name_as_given(&from, h.msg_namelen);
+		if ((given != h.msg_namelen || memcmp(&from, &got, given)) && given <= m->namelen &&
+		    !copy_to_user(m->name, &from, given))
+			h.msg_namelen = given;
+	}
 	if (r >= 0) {
 		m->namelen = h.msg_namelen;
 		m->controllen = h.msg_controllen;

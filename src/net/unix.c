@@ -102,6 +102,28 @@ static long kernel_path(struct uthread *ut, const struct sockaddr_un *a, uint32_
 	return kpath_rel(k, k->fd, make ? slash + 1 : "", make ? strlen(slash + 1) : 0) ? 0 : -ENAMETOOLONG;
 }
 
+uint32_t unix_name_as_given(struct sockaddr_un *a, uint32_t len)
+{
+	static const char link[] = "/proc/self/fd/";
+	struct stat st;
+	char path[sizeof(a->sun_path) + 1];
+	size_t n = len > SUN_OFF ? strnlen(a->sun_path, len - SUN_OFF) : 0;
+	if (a->sun_family != AF_UNIX || n <= sizeof(link) - 1 || memcmp(a->sun_path, link, sizeof(link) - 1))
+		return len;
+	memcpy(path, a->sun_path, n);
+	path[n] = 0;
+	struct ukey k;
+	struct nsock *s = stat(path, &st) == 0 && S_ISSOCK(st.st_mode) ? names_find(&k, path_key(&k, &st), NULL, false)
+									 : NULL;
+	if (!s)
+		return len;
+	uint32_t given = s->locallen <= sizeof(*a) ? s->locallen : 0;
+	if (given)
+		memcpy(a, &s->local, given);
+	nsock_put(s);
+	return given ? given : len;
+}
+
 static void kpath_done(struct unix_kname *k)
 {
 	if (k->fd >= 0)
