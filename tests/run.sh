@@ -1172,6 +1172,13 @@ f_tty_fg_nonleader() {
         "sh -c 'true; ${RUNNER[*]} /usr/bin/python3 $ROOT/tests/progs/tty_foreground.py'" /dev/null | tr -d '\r'
 }
 fcase tty-foreground-nonleader --need /usr/bin/script --need /usr/bin/python3 -- f_tty_fg_nonleader
+# A foreground job of a shell with job control on a terminal: its stat's
+# tpgid (field 8) is its group, and ps marks it + (the host's group was
+# shown, which no program's group is).
+f_tty_fg_job() {
+    timeout -k 5 "$TIMEOUT" script -qec "${RUNNER[*]} /bin/dash -c 'set -m; sh -c \"set -- \\\$(cut -d\\\" \\\" -f5,8 /proc/\\\$\\\$/stat); [ \\\"\\\$1\\\" = \\\"\\\$2\\\" ] && echo pgrp is tpgid || echo pgrp is not tpgid\"'" /dev/null | tr -d '\r'
+}
+fcase tty-foreground-job --need /usr/bin/script -- f_tty_fg_job
 # A program pegasus started is reaped when it ends, as by the shell that
 # ran pegasus: the others stop seeing its pid (kill -0 and /proc/<pid>
 # answered for it until the instance ended: a "stop it and wait till it is

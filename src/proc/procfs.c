@@ -26,6 +26,7 @@
 #include "proc/procdir.h"
 #include "proc/procfs_dirs.h"
 #include "proc/remote.h"
+#include "proc/tty_pgrp.h"
 #include "proc/vproc.h"
 #include "sched/sched.h"
 #include "sched/vcpu.h"
@@ -594,6 +595,13 @@ static long stat_text(const struct prog_info *p, int nthreads, int tid, int exit
 	snprintf(ids[3], sizeof(ids[3]), "%d", nthreads);
 	snprintf(ids[4], sizeof(ids[4]), "%llu", (unsigned long long)p->start_ticks);
 	snprintf(ids[5], sizeof(ids[5]), "%d", exit_signal);
+	/* Field 8, tpgid: the terminal's foreground host group, as the
+	 * program group it stands for (ps shows + by it). */
+	char tpgid[24];
+	if (n > 5 && atoi(tok[5]) > 0) {
+		snprintf(tpgid, sizeof(tpgid), "%d", tty_foreground_of(atoi(tok[5]), p->pgid));
+		tok[5] = tpgid;
+	}
 	if (n > 17) {
 		tok[1] = ids[0]; /* field 4: ppid */
 		tok[2] = ids[1]; /* field 5: pgrp */
