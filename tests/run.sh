@@ -585,6 +585,10 @@ dcase procself --prog procself --status 3 -- "$PROGS/procself" a b
 # directory: `[ -L ]` false, python's realpath left them, ls -l showed no
 # target)
 dcase procself-links --need /usr/bin/stat -- /bin/bash -c 'stat -c "%A %s %N" /proc/self/exe; stat -c "%A %s" /proc/self/cwd /proc/self/root /proc/$$/exe; [ -L /proc/$$/exe ] && echo "-L exe"; [ -L /proc/self/cwd ] && echo "-L cwd"; find /proc/self/ -maxdepth 1 -type l -name exe | wc -l'
+# cd into a program's /proc directory (a shell's cd /proc/$$/fd): ENOENT for
+# /proc/<vpid>; /proc/self and /dev/fd landed in the host's, whose listing
+# was the runtime's fds. /proc/self/fd/. too.
+dcase proc-cwd -- /bin/sh -c 'exec 7>/dev/null; cd /proc/$$/fd && echo "cd ok: $(ls | tr "\n" " ")"; [ -e 7 ] && echo "7 is there"; echo "fd/.: $(ls /proc/self/fd/. | tr "\n" " ")"; cd /proc/self/fd && echo "self: $(ls | tr "\n" " ")"; cd -P /proc/self && [ "$(pwd -P)" = "/proc/$$" ] && echo "pwd -P is /proc/\$\$"; cd /dev/fd && [ "$(pwd -P)" = "/proc/$$/fd" ] && echo "/dev/fd is /proc/\$\$/fd"; cd .. && ls -d fd'
 # A working directory deeper than PATH_MAX, reached one relative step at a
 # time (Go's os.TestRemoveAllLongPath): Linux limits names given, not the
 # cwd; getcwd then says ENAMETOOLONG. mkdir, open and chdir said it.

@@ -132,10 +132,31 @@ static bool names_proc(int hdir, const char *path)
  * (an fd of it, or the cwd) that names a link to the caller's fds, as
  * /dev/... (gzip opens "/dev/", then "stdin": the host would take
  * pegasus's own); *dirfd then AT_FDCWD. Any other path as it is. */
+/* plain - path without "." components and repeated or trailing slashes,
+ * in place: /proc/self/fd/. and /proc/self/fd/ are the directory fd. */
+static char *plain(char *path)
+{
+	char *w = path;
+	for (const char *r = path; *r;) {
+		if (r[0] == '/' && (r[1] == '/' || (r[1] == '.' && (r[2] == '/' || !r[2])))) {
+			r += r[1] == '/' ? 1 : 2;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	if (w > path + 1 && w[-1] == '/')
+		w--;
+	*w = 0;
+	return path;
+}
+
 static const char *absolute(struct uthread *ut, int *dirfd, const char *path, char *buf, size_t size)
 {
-	if (path[0] == '/')
-		return path;
+	if (path[0] == '/') {
+		if (strncmp(path, "/proc/", 6) || (!strstr(path, "//") && !strstr(path, "/.") && path[strlen(path) - 1] != '/'))
+			return path;
+		return (size_t)snprintf(buf, size, "%s", path) < size ? plain(buf) : path;
+	}
 	const char *base;
 	if (*dirfd == AT_FDCWD) {
 		/* pidof: chdir("/proc"), then "<pid>/stat". */
@@ -166,7 +187,7 @@ static const char *absolute(struct uthread *ut, int *dirfd, const char *path, ch
 	if ((size_t)snprintf(buf, size, "%s/%s", base, path) >= size)
 		return path;
 	*dirfd = AT_FDCWD;
-	return buf;
+	return plain(buf);
 }
 
 /* task_tid - the tid of "task/<tid>[/<more>]" and where <more> starts

@@ -25,6 +25,7 @@
 #include "proc/cred.h"
 #include "proc/pidfd.h"
 #include "proc/posix_locks.h"
+#include "proc/procfs.h"
 #include "proc/signal.h"
 #include "proc/vproc.h"
 #include "sched/vcpu.h"
@@ -331,7 +332,7 @@ static char *deep_name(const char *cwd, const char *rel)
  * reached by path (rel: from the old one). A program whose host process's
  * cwd is its own moves that too, and asks the kernel its name (no /proc in
  * a chroot). */
-static long set_cwd(struct vproc *p, long host, const char *path_given, bool rel)
+static long set_cwd(struct vproc *p, long host, const char *path_given, bool rel, const char *name)
 {
 	char link[64], path[PATH_MAX];
 	ssize_t n;
@@ -339,6 +340,8 @@ static long set_cwd(struct vproc *p, long host, const char *path_given, bool rel
 		n = raw_syscall3(SYS_fchdir, host, 0, 0);
 		if (!n && (n = raw_syscall3(SYS_getcwd, (long)path, sizeof(path), 0)) > 0)
 			n--; /* it counts the NUL */
+	} else if (name) {
+		n = 0;
 	} else {
 		snprintf(link, sizeof(link), "/proc/self/fd/%ld", host);
 		n = readlink(link, path, sizeof(path) - 1);
@@ -353,7 +356,7 @@ static long set_cwd(struct vproc *p, long host, const char *path_given, bool rel
 		return n;
 	}
 	path[n] = 0;
-	char *dup = n ? strdup(path) : deep_name(p->cwd, path_given);
+	char *dup = name ? strdup(name) : n ? strdup(path) : deep_name(p->cwd, path_given);
 	if (!dup) {
 		raw_syscall3(SYS_close, host, 0, 0);
 		return -ENOMEM;
@@ -368,7 +371,9 @@ static long set_cwd(struct vproc *p, long host, const char *path_given, bool rel
 	return 0;
 }
 
-long vproc_chdir(struct vproc *p, int dirfd, const char *path)
+/* chdir_at - the cwd becomes path of dirfd, named name (NULL: as the
+ * kernel names it). */
+static long chdir_at(struct vproc *p, int dirfd, const char *path, const char *name)
 {
 	long h = raw_syscall6(SYS_openat, dirfd, (long)path, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, 0, 0);
 	if (h < 0)
@@ -381,18 +386,53 @@ long vproc_chdir(struct vproc *p, int dirfd, const char *path)
 		raw_syscall3(SYS_close, h, 0, 0);
 		return r;
 	}
-	return set_cwd(p, h, path, path[0] != '/' && dirfd == p->cwd_fd);
+	return set_cwd(p, h, path, path[0] != '/' && dirfd == p->cwd_fd, name);
+}
+
+long vproc_chdir(struct vproc *p, int dirfd, const char *path)
+{
+	return chdir_at(p, dirfd, path, NULL);
+}
+
+/* proc_name - the name of the /proc directory virt (made absolute and
+ * plain) as a program with pid sees it: /proc/self and /dev/fd are links
+ * to its own. A new string, or NULL. */
+static char *proc_name(char *virt, int pid)
+{
+	static const char *const links[] = { "/proc/self", "/dev/fd" };
+	for (int i = 0; virt && i < 2; i++) {
+		size_t n = strlen(links[i]);
+		if (strncmp(virt, links[i], n) || (virt[n] && virt[n] != '/'))
+			continue;
+		char *named = malloc(strlen(virt) + 32);
+		if (named)
+			snprintf(named, strlen(virt) + 32, "/proc/%d%s%s", pid, i ? "/fd" : "", virt + n);
+		free(virt);
+		return named;
+	}
+	return virt;
 }
 
 long sys_chdir(struct uthread *ut, const long a[6])
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], host[PATH_MAX];
+	struct vproc *p = ut->proc;
 	long r = strncpy_from_user(path, a[0], sizeof(path));
 	if (r < 0)
 		return r;
 	if (r == 0)
 		return -ENOENT;
-	return vproc_chdir(ut->proc, ut->proc->cwd_fd, path);
+	/* A program's /proc directory (/proc/<pid>, /proc/self, /dev/fd):
+	 * the host's that serves it, named as the program's, so that what
+	 * is opened from there is the program's (a shell's cd /proc/$$/fd). */
+	if ((procfs_under_proc(path) || procfs_may_alias(path) || (path[0] != '/' && procfs_under_proc(p->cwd))) &&
+	    procfs_path(ut, AT_FDCWD, path, false, host, sizeof(host)) == 0) {
+		char *name = proc_name(path[0] == '/' ? deep_name("/", path) : deep_name(p->cwd, path), p->pid);
+		r = name ? chdir_at(p, AT_FDCWD, host, name) : -ENOMEM;
+		free(name);
+		return r;
+	}
+	return vproc_chdir(p, p->cwd_fd, path);
 }
 
 /*
